@@ -1,0 +1,52 @@
+# One command to run, one to test; each does its own set-up.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test test-browser lint format migrations-check demo bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo ""
+	@echo "  Residence permit service platform: http://$(HOST):$(PORT)/"
+	@echo "  API docs: http://$(HOST):$(PORT)/api/v1/docs/   admin: http://$(HOST):$(PORT)/admin/"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The whole suite; on PostgreSQL when DATABASE_URL is postgres://...
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-browser: install
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrations-check: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	bash bench/run.sh
+
+clean:
+	rm -rf $(VENV) var

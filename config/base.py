@@ -1,0 +1,211 @@
+"""All settings, read from the environment with safe defaults (README lists every one)."""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+
+DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env.str("SECRET_KEY", default=DEFAULT_SECRET_KEY)
+if not DEBUG and SECRET_KEY in ("", DEFAULT_SECRET_KEY):
+    raise ImproperlyConfigured("SECRET_KEY must be set to a unique secret value when DEBUG is off.")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Peers whose X-Forwarded-For we believe; anyone else's header is ignored.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "residence.core",
+    "residence.audit",
+    "residence.places",
+    "residence.records",
+    "residence.notifications",
+    "residence.accounts",
+    "residence.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "residence.core.middleware.ClientAddressMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "residence.accounts.middleware.LoginSessionMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "residence.web.context_processors.platform",
+            ],
+        },
+    },
+]
+
+# The URL's scheme picks the engine: sqlite:///var/db.sqlite3 or postgres://user@host:5432/db.
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of failing
+        # with "database is locked" halfway through a transaction.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "residence.accounts.validators.LettersAndDigitsValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:account"
+
+# Sessions: the database keeps them (several workers, one truth). The LoginSession row decides
+# whether a login is live: "remember me" keeps it 14 days, otherwise 30 idle minutes (and the
+# cookie ends with the browser). The cookie age is only the outer bound.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = env.int("REMEMBER_SECONDS", default=14 * 24 * 3600)
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+IDLE_TIMEOUT_SECONDS = env.int("IDLE_TIMEOUT_SECONDS", default=30 * 60)
+REMEMBER_SECONDS = env.int("REMEMBER_SECONDS", default=14 * 24 * 3600)
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "src" / "residence" / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+MAX_FIELD_LENGTH = 10_000
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["residence.accounts.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "residence.core.api_errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Residence permit service platform API",
+    "DESCRIPTION": "REST API v1 of the residence permit service platform (API.md).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# SMS: "file" appends to SMS_FILE and echoes to the console; "console" only echoes.
+SMS_BACKEND = env.str("SMS_BACKEND", default="file" if DEBUG else "")
+SMS_BACKEND_EXPLICIT = "SMS_BACKEND" in env.ENVIRON
+SMS_FILE = env.str("SMS_FILE", default=str(VAR_DIR / "sms" / "outbox.jsonl"))
+if not DEBUG and not SMS_BACKEND:
+    raise ImproperlyConfigured("SMS_BACKEND must be set when DEBUG is off.")
+
+# FROZEN_TODAY fixes the date (not the time) for demos and acceptance tests.
+FROZEN_TODAY = env.str("FROZEN_TODAY", default="")
+ALLOW_FROZEN_TODAY = env.bool("ALLOW_FROZEN_TODAY", default=False)
+if FROZEN_TODAY and not DEBUG and not ALLOW_FROZEN_TODAY:
+    raise ImproperlyConfigured("FROZEN_TODAY is refused when DEBUG is off unless ALLOW_FROZEN_TODAY is set.")
+
+LIMIT_SIGNUPS_PER_ADDRESS_HOUR = env.int("LIMIT_SIGNUPS_PER_ADDRESS_HOUR", default=20)
+LIMIT_SMS_PER_ADDRESS_HOUR = env.int("LIMIT_SMS_PER_ADDRESS_HOUR", default=30)
+LIMIT_SMS_PER_PHONE_DAY = env.int("LIMIT_SMS_PER_PHONE_DAY", default=10)
+LIMIT_LOGIN_FAILURES_PER_ADDRESS = env.int("LIMIT_LOGIN_FAILURES_PER_ADDRESS", default=50)
+LIMIT_LOGIN_FAILURES_PER_USERNAME = env.int("LIMIT_LOGIN_FAILURES_PER_USERNAME", default=5)
+LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=15 * 60)
+LIMIT_REAL_NAME_FAILURES_PER_DAY = env.int("LIMIT_REAL_NAME_FAILURES_PER_DAY", default=5)
+SMS_CODE_TTL_SECONDS = env.int("SMS_CODE_TTL_SECONDS", default=5 * 60)
+SMS_CODE_MAX_TRIES = env.int("SMS_CODE_MAX_TRIES", default=5)
+SMS_RESEND_SECONDS = env.int("SMS_RESEND_SECONDS", default=60)
+
+PRIVACY_NOTICE_VERSION = "2026-11"
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+PLATFORM_NAME = _("Shenzhen Residence Permit Service Platform")

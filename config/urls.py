@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from residence.accounts import api as accounts_api
+from residence.core import views as core_views
+from residence.places.api import AcceptancePointListView
+
+api_v1 = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("accounts", accounts_api.AccountCreateView.as_view(), name="accounts"),
+    path("auth/login", accounts_api.LoginView.as_view(), name="login"),
+    path("auth/sms-verify", accounts_api.SmsVerifyView.as_view(), name="sms-verify"),
+    path("auth/sms-resend", accounts_api.SmsResendView.as_view(), name="sms-resend"),
+    path("auth/logout", accounts_api.LogoutView.as_view(), name="logout"),
+    path("auth/password-reset", accounts_api.PasswordResetView.as_view(), name="password-reset"),
+    path("auth/password-reset/confirm", accounts_api.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
+    path("me", accounts_api.MeView.as_view(), name="me"),
+    path("me/real-name", accounts_api.RealNameView.as_view(), name="real-name"),
+    path("me/password", accounts_api.PasswordChangeView.as_view(), name="password"),
+    path("me/phone", accounts_api.PhoneChangeView.as_view(), name="phone"),
+    path("me/messages", accounts_api.MessageListView.as_view(), name="messages"),
+    path("me/messages/<int:pk>/read", accounts_api.MessageReadView.as_view(), name="message-read"),
+    path("acceptance-points", AcceptancePointListView.as_view(), name="acceptance-points"),
+]
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("api/v1/", include((api_v1, "api"))),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("residence.accounts.urls")),
+    path("", include("residence.web.urls")),
+]
+
+handler400 = "residence.core.views.bad_request"
+handler403 = "residence.core.views.permission_denied"
+handler404 = "residence.core.views.page_not_found"
+handler500 = "residence.core.views.server_error"

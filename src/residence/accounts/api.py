@@ -1,0 +1,264 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from residence.core.serializers import StrictBooleanField, StrictCharField, validated
+from residence.core.validators import mask_id_number, mask_phone
+from residence.notifications.selectors import message_list, message_unread_count
+from residence.notifications.services import message_mark_read
+
+from . import services
+from .models import Channel, Kind
+
+
+class PublicAPIView(APIView):
+    """Public endpoints ignore any Authorization header, even a stale one."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+
+def _address(request) -> str:
+    return getattr(request, "client_address", "") or request.META.get("REMOTE_ADDR", "")
+
+
+def _user_agent(request) -> str:
+    return request.META.get("HTTP_USER_AGENT", "")
+
+
+class AccountCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[Kind.INDIVIDUAL, Kind.ORGANISATION])
+    username = StrictCharField(max_length=30)
+    password = StrictCharField(max_length=128, trim_whitespace=False)
+    phone = StrictCharField(max_length=20)
+    consent = StrictBooleanField()
+    name = StrictCharField(max_length=200, required=False, default="")
+    credit_code = StrictCharField(max_length=18, required=False, default="")
+
+    def validate_consent(self, value):
+        if value is not True:
+            raise serializers.ValidationError(_("You must agree to the privacy notice to open an account."))
+        return value
+
+    def validate(self, attrs):
+        if attrs["kind"] == Kind.ORGANISATION:
+            missing = {f: [_("This field is required.")] for f in ("name", "credit_code") if not attrs.get(f)}
+            if missing:
+                raise serializers.ValidationError(missing)
+        return attrs
+
+
+class AccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+
+
+class AccountCreateView(PublicAPIView):
+    @extend_schema(request=AccountCreateSerializer, responses={201: AccountSerializer})
+    def post(self, request):
+        data = validated(AccountCreateSerializer, request.data)
+        user = services.account_create(address=_address(request), **data)
+        return Response(AccountSerializer(user).data, status=201)
+
+
+class LoginSerializer(serializers.Serializer):
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=128, trim_whitespace=False)
+    remember = StrictBooleanField(required=False, default=False)
+
+
+TokenSerializer = inline_serializer("Token", {"token": serializers.CharField()})
+ChallengeSerializer = inline_serializer(
+    "Challenge", {"challenge": serializers.CharField(), "phone_masked": serializers.CharField()}
+)
+
+
+class LoginView(PublicAPIView):
+    @extend_schema(request=LoginSerializer, responses={200: TokenSerializer, 202: ChallengeSerializer})
+    def post(self, request):
+        data = validated(LoginSerializer, request.data)
+        result = services.auth_login(
+            channel=Channel.API, address=_address(request), user_agent=_user_agent(request), **data
+        )
+        if result.challenge:
+            return Response(
+                {"challenge": result.challenge.public_id, "phone_masked": mask_phone(result.challenge.phone)},
+                status=202,
+            )
+        return Response({"token": result.token})
+
+
+class SmsVerifySerializer(serializers.Serializer):
+    challenge = StrictCharField(max_length=64)
+    code = StrictCharField(max_length=6, min_length=6)
+
+
+class SmsVerifyView(PublicAPIView):
+    @extend_schema(request=SmsVerifySerializer, responses={200: TokenSerializer})
+    def post(self, request):
+        data = validated(SmsVerifySerializer, request.data)
+        result = services.auth_sms_verify(address=_address(request), user_agent=_user_agent(request), **data)
+        if result.token:
+            return Response({"token": result.token})
+        return Response({"phone_masked": mask_phone(result.user.phone)})
+
+
+class ChallengeRefSerializer(serializers.Serializer):
+    challenge = StrictCharField(max_length=64)
+
+
+class SmsResendView(PublicAPIView):
+    @extend_schema(request=ChallengeRefSerializer, responses={202: OpenApiResponse(description="Code sent")})
+    def post(self, request):
+        data = validated(ChallengeRefSerializer, request.data)
+        services.auth_sms_resend(address=_address(request), **data)
+        return Response(status=202)
+
+
+class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        services.session_end(session=request.auth, address=_address(request))
+        return Response(status=204)
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    username = StrictCharField(max_length=150)
+
+
+class PasswordResetView(PublicAPIView):
+    @extend_schema(request=PasswordResetSerializer, responses={202: ChallengeSerializer})
+    def post(self, request):
+        data = validated(PasswordResetSerializer, request.data)
+        challenge, masked = services.password_reset_start(address=_address(request), **data)
+        return Response({"challenge": challenge.public_id, "phone_masked": masked}, status=202)
+
+
+class PasswordResetConfirmSerializer(SmsVerifySerializer):
+    new_password = StrictCharField(max_length=128, trim_whitespace=False)
+
+
+class PasswordResetConfirmView(PublicAPIView):
+    @extend_schema(request=PasswordResetConfirmSerializer, responses={204: None})
+    def post(self, request):
+        data = validated(PasswordResetConfirmSerializer, request.data)
+        services.password_reset_confirm(address=_address(request), **data)
+        return Response(status=204)
+
+
+class PersonSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    id_number_masked = serializers.SerializerMethodField()
+
+    def get_id_number_masked(self, person) -> str:
+        return mask_id_number(person.id_number)
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    phone_masked = serializers.SerializerMethodField()
+    real_name_verified = serializers.BooleanField()
+    person = PersonSerializer(allow_null=True)
+
+    def get_phone_masked(self, user) -> str:
+        return mask_phone(user.phone or "")
+
+    def to_representation(self, user):
+        data = super().to_representation(user)
+        if user.kind == Kind.STAFF:
+            data["role"] = user.role
+            data["point"] = {"code": user.point.code, "name": user.point.name} if user.point_id else None
+            data["department"] = user.department or None
+        if user.kind == Kind.ORGANISATION and hasattr(user, "organisation"):
+            data["organisation"] = {"name": user.organisation.name, "credit_code": user.organisation.credit_code}
+        return data
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+
+class RealNameSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=100)
+    id_number = StrictCharField(max_length=18)
+
+
+class RealNameView(APIView):
+    @extend_schema(
+        request=RealNameSerializer,
+        responses=inline_serializer("RealName", {"real_name_verified": serializers.BooleanField()}),
+    )
+    def post(self, request):
+        data = validated(RealNameSerializer, request.data)
+        services.real_name_verify(user=request.user, address=_address(request), **data)
+        return Response({"real_name_verified": True})
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = StrictCharField(max_length=128, trim_whitespace=False)
+    new_password = StrictCharField(max_length=128, trim_whitespace=False)
+
+
+class PasswordChangeView(APIView):
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
+    def post(self, request):
+        data = validated(PasswordChangeSerializer, request.data)
+        services.password_change(user=request.user, address=_address(request), **data)
+        return Response(status=204)
+
+
+class PhoneChangeSerializer(serializers.Serializer):
+    phone = StrictCharField(max_length=20)
+    password = StrictCharField(max_length=128, trim_whitespace=False)
+
+
+class PhoneChangeView(APIView):
+    @extend_schema(
+        request=PhoneChangeSerializer,
+        responses={202: inline_serializer("PhoneChallenge", {"challenge": serializers.CharField()})},
+    )
+    def put(self, request):
+        data = validated(PhoneChangeSerializer, request.data)
+        challenge = services.phone_change_start(user=request.user, address=_address(request), **data)
+        return Response({"challenge": challenge.public_id, "phone_masked": mask_phone(challenge.phone)}, status=202)
+
+
+class MessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    read = serializers.SerializerMethodField()
+
+    def get_read(self, message) -> bool:
+        return message.read_at is not None
+
+
+class MessageListView(APIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "Messages", {"unread": serializers.IntegerField(), "results": MessageSerializer(many=True)}
+        )
+    )
+    def get(self, request):
+        messages = message_list(user=request.user)[:200]
+        return Response(
+            {"unread": message_unread_count(user=request.user), "results": MessageSerializer(messages, many=True).data}
+        )
+
+
+class MessageReadView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, pk: int):
+        message_mark_read(user=request.user, message_id=pk)
+        return Response(status=204)

@@ -1,0 +1,38 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from .models import LoginSession
+from .services import session_by_token, session_touch
+
+REASON_ERRORS = {
+    LoginSession.EndReason.REPLACED: (
+        _("Your account signed in somewhere else, so this login ended."),
+        "session_replaced",
+    ),
+    LoginSession.EndReason.EXPIRED: (_("Your login has expired. Please sign in again."), "session_expired"),
+}
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <token>`, checked against the live LoginSession."""
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _sep, token = header.partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        session = session_by_token(token.strip()) if token.strip() else None
+        if session is None:
+            raise AuthenticationFailed(_("The token is not valid. Please sign in again."), "not_authenticated")
+        reason = session_touch(session)
+        if reason:
+            message, code = REASON_ERRORS.get(
+                reason, (_("You have signed out. Please sign in again."), "not_authenticated")
+            )
+            raise AuthenticationFailed(message, code)
+        request.login_session = session
+        return session.user, session
+
+    def authenticate_header(self, request):
+        return "Bearer"

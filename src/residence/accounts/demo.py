@@ -1,0 +1,151 @@
+"""The demo data set of `load_demo`: one account per role, a few identities, police points."""
+
+import datetime as dt
+
+from django.db import transaction
+from stdnum.cn import ric
+
+from residence.core import clock
+from residence.places.models import AcceptancePoint, Street
+
+from . import services
+from .models import Kind, Organisation, Role, Status, User
+
+DEMO_PASSWORD = "Demo2026pass"
+POLICE_POINTS = [
+    ("44030400451", "福田派出所居住证受理点", "440304004", "深圳市福田区福田路 1 号"),
+    ("44030500751", "粤海派出所居住证受理点", "440305007", "深圳市南山区科技南路 2 号"),
+    ("44030601851", "西乡派出所居住证受理点", "440306018", "深圳市宝安区西乡大道 3 号"),
+]
+
+
+def id_number(body17: str) -> str:
+    return body17 + ric.calc_check_digit(body17)
+
+
+IDENTITIES = [
+    # id_number, name, sex, birth_date, shenzhen_hukou
+    (id_number("43010219900307123"), "张伟", "M", dt.date(1990, 3, 7), False),
+    (id_number("36010219950812234"), "李娜", "F", dt.date(1995, 8, 12), False),
+    (id_number("44030419880101345"), "陈静", "F", dt.date(1988, 1, 1), True),
+    (id_number("81000019920505456"), "黄志明", "M", dt.date(1992, 5, 5), False),
+]
+
+# username, role, phone, point, department
+STAFF = [
+    ("demo_clerk", Role.CLERK, "13900000001", "44030400401", ""),
+    ("demo_verifier", Role.VERIFIER, "13900000002", None, "social_insurance"),
+    ("demo_police", Role.VERIFIER, "13900000003", None, "police"),
+    ("demo_reviewer", Role.REVIEWER, "13900000004", None, "police"),
+    ("demo_production", Role.PRODUCTION, "13900000005", None, ""),
+    ("demo_courier", Role.COURIER, "13900000006", None, ""),
+    ("demo_supervisor", Role.SUPERVISOR, "13900000007", None, ""),
+]
+
+
+def _identities():
+    from residence.records.importing import import_rows
+
+    rows = [
+        {
+            "id_number": n,
+            "name": name,
+            "sex": sex,
+            "ethnicity": "汉",
+            "birth_date": born.isoformat(),
+            "hukou_address": "",
+            "shenzhen_hukou": "1" if sz else "0",
+        }
+        for n, name, sex, born, sz in IDENTITIES
+    ]
+    import_rows("identities", rows, source="load_demo")
+
+
+@transaction.atomic
+def load_demo() -> list[tuple[str, str, str]]:
+    """Idempotent: creates what is missing and nothing twice. Returns (username, role, phone) rows."""
+    for code, name, street, address in POLICE_POINTS:
+        AcceptancePoint.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "kind": AcceptancePoint.Kind.POLICE_STATION,
+                "street": Street.objects.get(code=street),
+                "address": address,
+            },
+        )
+    _identities()
+    accounts = []
+
+    def ensure(username, create):
+        user = User.objects.filter(username__iexact=username).first() or create()
+        accounts.append((user.username, user.get_role_display() or user.get_kind_display(), user.phone))
+        return user
+
+    citizen = ensure(
+        "demo_citizen",
+        lambda: services.account_create(
+            kind=Kind.INDIVIDUAL, username="demo_citizen", password=DEMO_PASSWORD, phone="13800000001", consent=True
+        ),
+    )
+    if not citizen.person_id:
+        services.real_name_verify(user=citizen, name=IDENTITIES[0][1], id_number=IDENTITIES[0][0])
+    ensure(
+        "demo_newcomer",
+        lambda: services.account_create(
+            kind=Kind.INDIVIDUAL, username="demo_newcomer", password=DEMO_PASSWORD, phone="13800000002", consent=True
+        ),
+    )
+    org = ensure(
+        "demo_org",
+        lambda: services.account_create(
+            kind=Kind.ORGANISATION,
+            username="demo_org",
+            password=DEMO_PASSWORD,
+            phone="13800000003",
+            consent=True,
+            name="深圳市示范科技有限公司",
+            credit_code="91440300MA5D4X7K8N",
+        ),
+    )
+    ensure(
+        "demo_org_pending",
+        lambda: services.account_create(
+            kind=Kind.ORGANISATION,
+            username="demo_org_pending",
+            password=DEMO_PASSWORD,
+            phone="13800000004",
+            consent=True,
+            name="深圳市待审物业管理有限公司",
+            credit_code="91440300MA5FXXXX0U",
+        ),
+    )
+    for username, role, phone, point, department in STAFF:
+        ensure(
+            username,
+            lambda u=username, r=role, p=phone, pt=point, d=department: services.staff_create(
+                username=u,
+                password=DEMO_PASSWORD,
+                phone=p,
+                role=r,
+                point=AcceptancePoint.objects.get(code=pt) if pt else None,
+                department=d,
+            ),
+        )
+    if org.status == Status.PENDING:
+        clerk = User.objects.get(username="demo_clerk")
+        services.organisation_activate(
+            actor=clerk,
+            organisation=Organisation.objects.get(user=org),
+            credit_code_checked=True,
+            authorisation_checked=True,
+            housing_checked=True,
+            note="demo data",
+        )
+    admin = User.objects.filter(username="demo_admin").first()
+    if admin is None:
+        admin = User.objects.create_superuser(
+            username="demo_admin", password=DEMO_PASSWORD, phone="13900000009", kind=Kind.STAFF, consent_at=clock.now()
+        )
+    accounts.append((admin.username, "system administrator", admin.phone))
+    return accounts

@@ -1,0 +1,36 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from residence.accounts.models import Department, Role
+from residence.accounts.services import staff_create
+from residence.core.errors import DomainError
+from residence.places.models import AcceptancePoint
+
+
+class Command(BaseCommand):
+    help = "Create a staff account with a role (and an acceptance point or department where the role needs one)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", required=True)
+        parser.add_argument("--password", required=True)
+        parser.add_argument("--phone", required=True)
+        parser.add_argument("--role", required=True, choices=Role.values)
+        parser.add_argument("--point", default="", help="acceptance point code")
+        parser.add_argument("--department", default="", choices=["", *Department.values])
+
+    def handle(self, *args, username, password, phone, role, point, department, **options):
+        point_obj = None
+        if point:
+            point_obj = AcceptancePoint.objects.filter(code=point).first()
+            if point_obj is None:
+                raise CommandError(f"No acceptance point with code {point}")
+        try:
+            user = staff_create(
+                username=username, password=password, phone=phone, role=role, point=point_obj, department=department
+            )
+        except DomainError as e:
+            details = "; ".join(f"{k}: {' '.join(v)}" for k, v in e.fields.items())
+            raise CommandError(f"{e.message} {details}".strip()) from None
+        except ValidationError as e:
+            raise CommandError("; ".join(e.messages)) from None
+        self.stdout.write(f"Created staff account {user.username} ({role})")

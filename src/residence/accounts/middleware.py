@@ -1,0 +1,34 @@
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .models import LoginSession
+from .services import hash_token, session_touch
+
+SESSION_KEY = "login_key"
+
+
+class LoginSessionMiddleware:
+    """Ends a browser session whose login is no longer live (replaced, expired, logged out).
+
+    The API authenticates by token (BearerTokenAuthentication) and is not touched here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.login_session = None
+        if not request.path.startswith("/api/") and request.user.is_authenticated:
+            key = request.session.get(SESSION_KEY)
+            session = LoginSession.objects.filter(token_hash=hash_token(key)).first() if key else None
+            reason = session_touch(session) if session else LoginSession.EndReason.LOGOUT
+            if reason:
+                logout(request)
+                if reason == LoginSession.EndReason.REPLACED:
+                    return redirect(reverse("accounts:signed_out") + "?reason=replaced")
+                if reason == LoginSession.EndReason.EXPIRED:
+                    return redirect(reverse("accounts:signed_out") + "?reason=expired")
+            else:
+                request.login_session = session
+        return self.get_response(request)

@@ -1,0 +1,401 @@
+"""Web pages for accounts: register, sign in (with SMS), password, mobile, real name, counter work."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from residence.core.errors import ChallengeExpired, DomainError
+from residence.core.validators import mask_phone
+
+from . import selectors, services
+from .forms import (
+    ActivateOrganisationForm,
+    CodeForm,
+    CounterPhoneForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetConfirmForm,
+    PasswordResetForm,
+    PhoneChangeForm,
+    RealNameForm,
+    RegisterForm,
+    add_domain_error,
+)
+from .middleware import SESSION_KEY
+from .models import Channel, Kind, Role, SmsChallenge
+
+REMEMBER_COOKIE = "remembered_username"
+PENDING_CHALLENGE = "pending_challenge"
+PHONE_CHALLENGE = "phone_challenge"
+RESET_CHALLENGE = "reset_challenge"
+
+
+def _address(request) -> str:
+    return getattr(request, "client_address", "") or request.META.get("REMOTE_ADDR", "")
+
+
+def _home_for(user) -> str:
+    return reverse("web:staff") if user.kind == Kind.STAFF else reverse("web:account")
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+def privacy(request):
+    return render(request, "accounts/privacy.html")
+
+
+def register(request):
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.account_create(address=_address(request), **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            request.session["registered"] = {"username": user.username, "kind": user.kind, "status": user.status}
+            return redirect("accounts:register_done")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+def register_done(request):
+    registered = request.session.pop("registered", None)
+    if not registered:
+        return redirect("accounts:register")
+    return render(request, "accounts/register_done.html", {"registered": registered})
+
+
+def _complete_login(request, user, token: str, remember: bool) -> HttpResponseRedirect:
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[SESSION_KEY] = token
+    request.session.set_expiry(settings.REMEMBER_SECONDS if remember else 0)
+    platform = request.session.pop("pending_platform", "permit")
+    request.session["platform"] = platform
+    response = redirect(_safe_next(request, _home_for(user)))
+    if remember:
+        response.set_cookie(
+            REMEMBER_COOKIE,
+            user.username,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=not settings.DEBUG,
+        )
+    else:
+        response.delete_cookie(REMEMBER_COOKIE)
+    return response
+
+
+def login_view(request):
+    remembered = request.COOKIES.get(REMEMBER_COOKIE, "")
+    initial = {"username": remembered, "remember": bool(remembered)}
+    form = LoginForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.auth_login(
+                username=data["username"],
+                password=data["password"],
+                remember=data["remember"],
+                channel=Channel.WEB,
+                address=_address(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            request.session["pending_platform"] = data["platform"]
+            if result.challenge:
+                request.session[PENDING_CHALLENGE] = result.challenge.public_id
+                request.session["pending_phone"] = mask_phone(result.challenge.phone)
+                request.session["pending_next"] = _safe_next(request, "")
+                return redirect("accounts:login_verify")
+            return _complete_login(request, result.user, result.token, data["remember"])
+    return render(request, "accounts/login.html", {"form": form, "remembered": remembered})
+
+
+def forget_username(request):
+    response = redirect("accounts:login")
+    response.delete_cookie(REMEMBER_COOKIE)
+    return response
+
+
+def login_verify(request):
+    challenge = request.session.get(PENDING_CHALLENGE)
+    if not challenge:
+        return redirect("accounts:login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.auth_sms_verify(
+                challenge=challenge,
+                code=form.cleaned_data["code"],
+                address=_address(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        except DomainError as exc:
+            if exc.code == "challenge_expired":
+                request.session.pop(PENDING_CHALLENGE, None)
+                messages.error(request, exc.message)
+                return redirect("accounts:login")
+            add_domain_error(form, exc)
+        else:
+            request.session.pop(PENDING_CHALLENGE, None)
+            next_url = request.session.pop("pending_next", "")
+            response = _complete_login(request, result.user, result.token, result.session.remember)
+            if next_url:
+                response["Location"] = next_url
+            return response
+    return render(
+        request,
+        "accounts/sms_verify.html",
+        {
+            "form": form,
+            "phone_masked": request.session.get("pending_phone", ""),
+            "resend_url": reverse("accounts:sms_resend") + "?for=login",
+            "title": _("Enter the code sent to your mobile"),
+        },
+    )
+
+
+@require_POST
+def sms_resend(request):
+    which = request.GET.get("for", "login")
+    key = {"login": PENDING_CHALLENGE, "phone": PHONE_CHALLENGE, "reset": RESET_CHALLENGE}.get(which, PENDING_CHALLENGE)
+    back = {
+        "login": "accounts:login_verify",
+        "phone": "web:phone_verify",
+        "reset": "accounts:password_reset_confirm",
+    }.get(which, "accounts:login_verify")
+    challenge = request.session.get(key)
+    if not challenge:
+        return redirect("accounts:login")
+    try:
+        services.auth_sms_resend(challenge=challenge, address=_address(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("A new code has been sent."))
+    return redirect(back)
+
+
+@require_POST
+def logout_view(request):
+    if request.login_session is not None:
+        services.session_end(session=request.login_session, address=_address(request))
+    logout(request)
+    messages.info(request, _("You have signed out."))
+    return redirect("accounts:login")
+
+
+def signed_out(request):
+    reason = request.GET.get("reason", "")
+    return render(request, "accounts/signed_out.html", {"reason": reason})
+
+
+def password_reset(request):
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            challenge, masked = services.password_reset_start(
+                username=form.cleaned_data["username"], address=_address(request)
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            request.session[RESET_CHALLENGE] = challenge.public_id
+            request.session["reset_phone"] = masked
+            return redirect("accounts:password_reset_confirm")
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
+def password_reset_confirm(request):
+    challenge = request.session.get(RESET_CHALLENGE)
+    if not challenge:
+        return redirect("accounts:password_reset")
+    form = PasswordResetConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_reset_confirm(challenge=challenge, address=_address(request), **form.cleaned_data)
+        except DomainError as exc:
+            if exc.code == "challenge_expired":
+                request.session.pop(RESET_CHALLENGE, None)
+                messages.error(request, exc.message)
+                return redirect("accounts:password_reset")
+            add_domain_error(form, exc)
+        else:
+            request.session.pop(RESET_CHALLENGE, None)
+            messages.success(request, _("Your password has been reset. Sign in with the new password."))
+            return redirect("accounts:login")
+    return render(
+        request,
+        "accounts/sms_verify.html",
+        {
+            "form": form,
+            "phone_masked": request.session.get("reset_phone", ""),
+            "resend_url": reverse("accounts:sms_resend") + "?for=reset",
+            "title": _("Choose a new password"),
+        },
+    )
+
+
+@login_required
+def password_change(request):
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_change(user=request.user, address=_address(request), **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            request.user.refresh_from_db()
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("Your password has been changed."))
+            return redirect("web:account")
+    return render(
+        request,
+        "accounts/form_page.html",
+        {"form": form, "title": _("Change password"), "submit": _("Change password")},
+    )
+
+
+@login_required
+def phone_change(request):
+    form = PhoneChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            challenge = services.phone_change_start(user=request.user, address=_address(request), **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            request.session[PHONE_CHALLENGE] = challenge.public_id
+            request.session["phone_new"] = mask_phone(challenge.phone)
+            return redirect("web:phone_verify")
+    return render(
+        request,
+        "accounts/form_page.html",
+        {
+            "form": form,
+            "title": _("Change mobile number"),
+            "submit": _("Send a code to the new number"),
+            "intro": _("A code will be sent to the new number. Your next sign-in will also need a code."),
+        },
+    )
+
+
+@login_required
+def phone_verify(request):
+    challenge = request.session.get(PHONE_CHALLENGE)
+    if not challenge:
+        return redirect("web:phone")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        found = SmsChallenge.objects.filter(public_id=challenge, user=request.user).exists()
+        try:
+            if not found:
+                raise ChallengeExpired()
+            services.auth_sms_verify(challenge=challenge, code=form.cleaned_data["code"], address=_address(request))
+        except DomainError as exc:
+            if exc.code == "challenge_expired":
+                request.session.pop(PHONE_CHALLENGE, None)
+                messages.error(request, exc.message)
+                return redirect("web:phone")
+            add_domain_error(form, exc)
+        else:
+            request.session.pop(PHONE_CHALLENGE, None)
+            messages.success(request, _("Your mobile number has been changed."))
+            return redirect("web:details")
+    return render(
+        request,
+        "accounts/sms_verify.html",
+        {
+            "form": form,
+            "phone_masked": request.session.get("phone_new", ""),
+            "resend_url": reverse("accounts:sms_resend") + "?for=phone",
+            "title": _("Confirm your new mobile number"),
+        },
+    )
+
+
+@login_required
+def real_name(request):
+    form = RealNameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.real_name_verify(user=request.user, address=_address(request), **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Real-name verification passed."))
+            return redirect("web:details")
+    return render(request, "accounts/real_name.html", {"form": form})
+
+
+def _clerk_only(request):
+    user = request.user
+    return user.is_authenticated and user.kind == Kind.STAFF and user.role == Role.CLERK
+
+
+@login_required
+def organisation_activate(request, pk: int):
+    if not _clerk_only(request):
+        return render(request, "web/error.html", {"message": _("Only counter clerks may do this.")}, status=403)
+    organisation = selectors.organisation_get(pk=pk)
+    form = ActivateOrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_activate(actor=request.user, organisation=organisation, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("%(name)s is now active.") % {"name": organisation.name})
+            return redirect("web:staff")
+    return render(request, "accounts/organisation_activate.html", {"form": form, "organisation": organisation})
+
+
+@login_required
+def counter_phone(request):
+    if not _clerk_only(request):
+        return render(request, "web/error.html", {"message": _("Only counter clerks may do this.")}, status=403)
+    form = CounterPhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        target = selectors.user_find(username=data["username"])
+        if target is None or target.kind == Kind.STAFF:
+            form.add_error("username", _("No citizen or organisation account has this username."))
+        else:
+            try:
+                services.phone_change_at_counter(
+                    actor=request.user,
+                    user=target,
+                    phone=data["phone"],
+                    identity_checked=data["identity_checked"],
+                    note=data["note"],
+                    address=_address(request),
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, _("The mobile number of %(u)s has been changed.") % {"u": target.username})
+                return redirect("web:staff")
+    return render(
+        request,
+        "accounts/form_page.html",
+        {
+            "form": form,
+            "title": _("Change a mobile number at the counter"),
+            "submit": _("Change mobile number"),
+            "intro": _("For a citizen who lost the old number. Check the identity document in person first."),
+        },
+    )

@@ -1,0 +1,55 @@
+"""The one place that turns any error of the API into API.md's error body."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import DomainError, Forbidden, NotFound, error_body, flatten_fields
+
+
+def domain_response(exc: DomainError) -> Response:
+    response = Response(error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(max(1, int(exc.retry_after)))
+    return response
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return domain_response(exc)
+    if isinstance(exc, DjangoValidationError):
+        exc = drf.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if isinstance(exc, Http404):
+        return domain_response(NotFound())
+    if isinstance(exc, PermissionDenied):
+        return domain_response(Forbidden())
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, drf.ParseError):
+        body = error_body("parse_error", _("The request body is not valid JSON."))
+    elif isinstance(exc, drf.ValidationError):
+        body = error_body("invalid", _("Some fields are not valid."), flatten_fields(exc.detail))
+    elif isinstance(exc, drf.NotAuthenticated):
+        body = error_body("not_authenticated", _("Please sign in first."))
+    elif isinstance(exc, drf.AuthenticationFailed):
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else "not_authenticated"
+        body = error_body(code, exc.detail)
+    elif isinstance(exc, drf.PermissionDenied):
+        body = error_body("permission_denied", _("You do not have permission to do this."))
+    elif isinstance(exc, drf.NotFound):
+        body = error_body("not_found", _("Not found."))
+    elif isinstance(exc, drf.Throttled):
+        body = error_body("rate_limited", _("Too many requests. Please try again later."))
+    elif isinstance(exc, drf.UnsupportedMediaType):
+        body = error_body("invalid", _("Send the body as application/json."))
+    elif isinstance(exc, drf.MethodNotAllowed):
+        body = error_body("method_not_allowed", _("This method is not allowed here."))
+    else:
+        body = error_body(getattr(exc, "default_code", "error"), str(getattr(exc, "detail", exc)))
+    response.data = body
+    return response

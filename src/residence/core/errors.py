@@ -1,0 +1,113 @@
+"""Domain errors raised by services; `core.api_errors` turns them into API.md's error body."""
+
+from django.utils.translation import gettext_lazy
+
+
+class DomainError(Exception):
+    status = 400
+    code = "invalid"
+    default_message = gettext_lazy("The request is not valid.")
+
+    def __init__(self, message=None, *, fields=None, retry_after=None, extra=None):
+        self.message = str(message or self.default_message)
+        self.fields = fields or {}
+        self.retry_after = retry_after
+        self.extra = extra or {}
+        super().__init__(self.message)
+
+
+class Invalid(DomainError):
+    pass
+
+
+class InvalidCode(DomainError):
+    code = "invalid_code"
+    default_message = gettext_lazy("The verification code is wrong.")
+
+
+class ChallengeExpired(DomainError):
+    code = "challenge_expired"
+    default_message = gettext_lazy("This verification has expired. Please start again.")
+
+
+class NameMismatch(DomainError):
+    code = "name_mismatch"
+    default_message = gettext_lazy("The name and ID number do not match our records.")
+
+
+class InvalidCredentials(DomainError):
+    status = 401
+    code = "invalid_credentials"
+    default_message = gettext_lazy("The username or password is wrong.")
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "permission_denied"
+    default_message = gettext_lazy("You do not have permission to do this.")
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    default_message = gettext_lazy("Not found.")
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    default_message = gettext_lazy("This change is not allowed in the current state.")
+
+
+class DuplicateUsername(Conflict):
+    code = "duplicate_username"
+    default_message = gettext_lazy("This username is already taken.")
+
+
+class DuplicatePhone(Conflict):
+    code = "duplicate_phone"
+    default_message = gettext_lazy("This mobile number is already bound to another account.")
+
+
+class IdentityTaken(Conflict):
+    code = "identity_taken"
+    default_message = gettext_lazy("This identity is already verified by another account.")
+
+
+class AlreadyVerified(Conflict):
+    code = "already_verified"
+    default_message = gettext_lazy("This account has already passed real-name verification.")
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+    default_message = gettext_lazy("Too many requests. Please try again later.")
+
+
+class AccountLocked(RateLimited):
+    code = "account_locked"
+    default_message = gettext_lazy("Too many wrong passwords. This account is locked for a while.")
+
+
+def error_body(code, message, fields=None, **extra):
+    body = {"code": code, "message": str(message), "fields": fields or {}}
+    body.update(extra)
+    return {"error": body}
+
+
+def flatten_fields(detail, prefix=""):
+    """DRF's nested error detail as API.md's dotted paths: {"a.0.b": ["..."]}."""
+    out = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            out.update(flatten_fields(value, name))
+    elif isinstance(detail, list) and detail and all(isinstance(d, (dict, list)) for d in detail):
+        for index, value in enumerate(detail):
+            out.update(flatten_fields(value, f"{prefix}.{index}" if prefix else str(index)))
+    elif isinstance(detail, list):
+        out[prefix or "non_field_errors"] = [str(d) for d in detail]
+    else:
+        out[prefix or "non_field_errors"] = [str(detail)]
+    return {k: v for k, v in out.items() if v}

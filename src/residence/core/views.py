@@ -1,0 +1,46 @@
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from .errors import error_body
+
+
+@never_cache
+def healthz(request):
+    """Liveness: the process answers. Touches no database."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request):
+    """Readiness: the database answers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as e:  # any database failure means "not ready", never a 500
+        return JsonResponse({"status": "unavailable", "database": type(e).__name__}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def _error(request, status, code, message):
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(code, message), status=status)
+    return render(request, "web/error.html", {"status": status, "message": message}, status=status)
+
+
+def bad_request(request, exception=None):
+    return _error(request, 400, "invalid", _("The request is not valid."))
+
+
+def permission_denied(request, exception=None):
+    return _error(request, 403, "permission_denied", _("You do not have permission to do this."))
+
+
+def page_not_found(request, exception=None):
+    return _error(request, 404, "not_found", _("Not found."))
+
+
+def server_error(request):
+    return _error(request, 500, "server_error", _("Something went wrong on our side. Please try again."))

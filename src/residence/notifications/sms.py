@@ -1,0 +1,42 @@
+"""The SMS gateway interface. A city's real gateway is one more backend behind `send`."""
+
+import json
+import logging
+import threading
+from pathlib import Path
+
+from django.conf import settings
+
+logger = logging.getLogger("residence.sms")
+_file_lock = threading.Lock()
+
+# The locmem backend's outbox, read by tests (like django.core.mail.outbox).
+outbox: list[dict] = []
+
+
+def _console(message: dict) -> None:
+    logger.warning("SMS to %s: %s", message["to"], message["text"])
+
+
+def _file(message: dict) -> None:
+    path = Path(settings.SMS_FILE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(message, ensure_ascii=False) + "\n"
+    with _file_lock, path.open("a", encoding="utf-8") as f:
+        f.write(line)
+    _console(message)
+
+
+def _locmem(message: dict) -> None:
+    outbox.append(message)
+
+
+BACKENDS = {"console": _console, "file": _file, "locmem": _locmem}
+
+
+def send(to: str, text: str, at: str) -> None:
+    try:
+        backend = BACKENDS[settings.SMS_BACKEND]
+    except KeyError:
+        raise RuntimeError(f"Unknown SMS_BACKEND {settings.SMS_BACKEND!r}") from None
+    backend({"to": to, "text": text, "at": at})

@@ -1,0 +1,33 @@
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from residence.records.importing import KINDS, import_csv_bytes
+
+
+class Command(BaseCommand):
+    help = "Import department records from a CSV file (all-or-nothing; exit 1 when rejected)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=sorted(KINDS))
+        parser.add_argument("file")
+
+    def handle(self, *args, kind, file, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"No such file: {file}")
+        try:
+            result = import_csv_bytes(kind, path.read_bytes(), source=str(path))
+        except ValidationError as e:
+            self.stderr.write("; ".join(e.messages))
+            raise SystemExit(1) from None
+        if not result.applied:
+            for line, reason in result.errors:
+                self.stderr.write(f"line {line}: {reason}")
+            self.stderr.write(f"rejected: {len(result.errors)} bad row(s); nothing was applied")
+            raise SystemExit(1)
+        self.stdout.write(
+            f"{kind}: {result.rows} rows, {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged"
+        )

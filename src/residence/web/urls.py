@@ -1,0 +1,22 @@
+from django.urls import path
+
+from residence.accounts import views as accounts
+
+from . import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("account/", views.account, name="account"),
+    path("account/details/", views.details, name="details"),
+    path("account/password/", accounts.password_change, name="password"),
+    path("account/phone/", accounts.phone_change, name="phone"),
+    path("account/phone/verify/", accounts.phone_verify, name="phone_verify"),
+    path("account/real-name/", accounts.real_name, name="real_name"),
+    path("account/messages/", views.messages_page, name="messages"),
+    path("account/messages/<int:pk>/read/", views.message_read, name="message_read"),
+    path("account/coming-soon/<slug:feature>/", views.coming_soon, name="coming_soon"),
+    path("staff/", views.staff_desk, name="staff"),
+    path("staff/organisations/<int:pk>/activate/", accounts.organisation_activate, name="organisation_activate"),
+    path("staff/phone/", accounts.counter_phone, name="counter_phone"),
+]

@@ -1,0 +1,94 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from residence.accounts.models import Kind, Role, Status
+from residence.accounts.selectors import organisation_pending_list
+from residence.core.errors import NotFound
+from residence.core.validators import mask_id_number, mask_phone
+from residence.notifications.selectors import message_list
+from residence.notifications.services import message_mark_read
+
+# The entries of "My residence permit" (RULES §7); later issues replace "coming soon".
+PERMIT_FEATURES = {
+    "eligibility": _("Check whether I qualify"),
+    "apply": _("Apply for a residence permit"),
+    "progress": _("Track my application"),
+    "endorse": _("Annual endorsement"),
+    "registration": _("Residence registration"),
+}
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("web:staff" if request.user.kind == Kind.STAFF else "web:account")
+    return render(request, "web/home.html")
+
+
+@login_required
+def account(request):
+    if request.user.kind == Kind.STAFF:
+        return redirect("web:staff")
+    return render(
+        request,
+        "web/account.html",
+        {
+            "features": PERMIT_FEATURES,
+            "pending": request.user.status == Status.PENDING,
+            "platform": request.session.get("platform", "permit"),
+        },
+    )
+
+
+@login_required
+def details(request):
+    user = request.user
+    return render(
+        request,
+        "web/details.html",
+        {
+            "phone_masked": mask_phone(user.phone or ""),
+            "id_number_masked": mask_id_number(user.person.id_number) if user.person_id else "",
+            "organisation": getattr(user, "organisation", None) if user.kind == Kind.ORGANISATION else None,
+        },
+    )
+
+
+@login_required
+def messages_page(request):
+    return render(request, "web/messages.html", {"message_list": message_list(user=request.user)[:200]})
+
+
+@login_required
+@require_POST
+def message_read(request, pk: int):
+    try:
+        message_mark_read(user=request.user, message_id=pk)
+    except NotFound:
+        raise Http404 from None
+    return redirect("web:messages")
+
+
+@login_required
+def coming_soon(request, feature: str):
+    if feature not in PERMIT_FEATURES:
+        raise Http404
+    return render(request, "web/coming_soon.html", {"feature": PERMIT_FEATURES[feature]})
+
+
+@login_required
+def staff_desk(request):
+    user = request.user
+    if user.kind != Kind.STAFF:
+        return redirect("web:account")
+    is_clerk = user.role == Role.CLERK
+    return render(
+        request,
+        "web/staff.html",
+        {
+            "is_clerk": is_clerk,
+            "pending_organisations": organisation_pending_list() if is_clerk else [],
+        },
+    )
