@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from residence.core.errors import DomainError
+from residence.core.validators import normalize_credit_code, normalize_phone, validate_username
 
 from .models import Kind
 
@@ -61,6 +62,23 @@ class RegisterForm(forms.Form):
         label=_("I have read the privacy notice and agree that the platform keeps my data as it describes."),
         required=True,
     )
+
+    def clean_username(self):
+        return validate_username(self.cleaned_data["username"])
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data["phone"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Kind.ORGANISATION:
+            if not data.get("name"):
+                self.add_error("name", _("Enter the organisation's name."))
+            try:
+                data["credit_code"] = normalize_credit_code(data.get("credit_code", ""))
+            except forms.ValidationError as e:
+                self.add_error("credit_code", e)
+        return data
 
 
 class LoginForm(forms.Form):

@@ -8,6 +8,7 @@ response rolls nothing of the count back.
 import datetime as dt
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -561,7 +562,8 @@ def auth_sms_resend(*, challenge: str, address: str = "") -> SmsChallenge:
     wait = settings.SMS_RESEND_SECONDS - (clock.now() - found.sent_at).total_seconds()
     if wait > 0:
         raise RateLimited(
-            _("Please wait %(s)d seconds before asking for another code.") % {"s": int(wait) + 1}, retry_after=wait + 1
+            _("Please wait %(s)d seconds before asking for another code.") % {"s": math.ceil(wait)},
+            retry_after=math.ceil(wait),
         )
     if found.user is None:
         return found

@@ -1,5 +1,7 @@
 """The one place that turns any error of the API into API.md's error body."""
 
+import math
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -14,7 +16,7 @@ from .errors import DomainError, Forbidden, NotFound, error_body, flatten_fields
 def domain_response(exc: DomainError) -> Response:
     response = Response(error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status)
     if exc.retry_after is not None:
-        response["Retry-After"] = str(max(1, int(exc.retry_after)))
+        response["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     return response
 
 

@@ -1,6 +1,7 @@
 """Limits counted in the database (see ThrottleEvent)."""
 
 import datetime as dt
+import math
 
 from django.db.models import Min
 
@@ -29,9 +30,9 @@ def window_start(window: dt.timedelta | None) -> dt.datetime:
 def seconds_until_free(scope: str, key: str, window: dt.timedelta | None) -> int:
     since = window_start(window)
     if window is None:
-        return int((since + dt.timedelta(days=1) - clock.now()).total_seconds())
+        return math.ceil((since + dt.timedelta(days=1) - clock.now()).total_seconds())
     oldest = ThrottleEvent.objects.filter(scope=scope, key=key, at__gte=since).aggregate(m=Min("at"))["m"]
-    return int(((oldest or clock.now()) + window - clock.now()).total_seconds()) + 1
+    return math.ceil(((oldest or clock.now()) + window - clock.now()).total_seconds())
 
 
 def ensure_below(scope: str, key: str, limit: int, window: dt.timedelta | None, *, error=RateLimited) -> None:

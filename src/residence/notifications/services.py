@@ -1,4 +1,5 @@
 import datetime as dt
+import math
 
 from django.conf import settings
 from django.db import transaction
@@ -13,7 +14,7 @@ from .models import Message, SmsMessage
 
 
 def _seconds_to(moment: dt.datetime) -> int:
-    return max(1, int((moment - clock.now()).total_seconds()) + 1)
+    return max(1, math.ceil((moment - clock.now()).total_seconds()))
 
 
 def sms_ensure_allowed(*, to: str, address: str) -> None:

@@ -1,0 +1,83 @@
+import json
+import re
+
+import pytest
+from rest_framework.test import APIClient
+
+from residence.accounts import services
+from residence.accounts.models import Kind
+from residence.notifications import sms
+
+PASSWORD = "Testing2026pass"
+
+
+@pytest.fixture(autouse=True)
+def _clean_outbox():
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
+def last_code(phone):
+    for message in reversed(sms.outbox):
+        if message["to"] == phone:
+            return re.search(r"(?<!\d)(\d{6})(?!\d)", message["text"]).group(1)
+    return None
+
+
+class Api:
+    """A JSON client speaking API.md."""
+
+    def __init__(self, address="10.1.1.1"):
+        self.client = APIClient(REMOTE_ADDR=address)
+        self.token = None
+
+    def call(self, method, path, body=None, raw=None, **headers):
+        if self.token:
+            headers.setdefault("HTTP_AUTHORIZATION", f"Bearer {self.token}")
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        response = getattr(self.client, method.lower())(
+            path, data=data, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en", **headers
+        )
+        return response
+
+    def post(self, path, body=None, **kw):
+        return self.call("POST", path, body, **kw)
+
+    def get(self, path, **kw):
+        return self.call("GET", path, **kw)
+
+    def login(self, username, password=PASSWORD, phone=None, remember=False):
+        r = self.post("/api/v1/auth/login", {"username": username, "password": password, "remember": remember})
+        if r.status_code == 202:
+            r = self.post("/api/v1/auth/sms-verify", {"challenge": r.json()["challenge"], "code": last_code(phone)})
+        assert r.status_code == 200, r.content
+        self.token = r.json()["token"]
+        return self
+
+
+@pytest.fixture
+def api():
+    return Api()
+
+
+def make_user(username="citizen1", phone="13812345678", kind=Kind.INDIVIDUAL, **extra):
+    return services.account_create(
+        kind=kind, username=username, password=PASSWORD, phone=phone, consent=True, address="10.9.9.9", **extra
+    )
+
+
+@pytest.fixture
+def citizen(db):
+    return make_user()
+
+
+@pytest.fixture
+def signed_in(db, citizen):
+    return Api().login("citizen1", phone=citizen.phone)
+
+
+def error_code(response):
+    body = response.json()
+    assert set(body) == {"error"} and {"code", "message", "fields"} <= set(body["error"]), body
+    return body["error"]["code"]

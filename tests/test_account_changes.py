@@ -1,0 +1,218 @@
+import pytest
+from stdnum.cn import ric
+
+from residence.accounts.models import LoginSession, User
+from residence.audit.models import AuditEvent
+from residence.records.importing import import_rows
+
+from .conftest import PASSWORD, Api, error_code, last_code, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def identity(body17="43010219900307123", name="张伟", shenzhen_hukou="0"):
+    number = body17 + ric.calc_check_digit(body17)
+    import_rows(
+        "identities",
+        [
+            {
+                "id_number": number,
+                "name": name,
+                "sex": "M",
+                "ethnicity": "汉",
+                "birth_date": f"{body17[6:10]}-{body17[10:12]}-{body17[12:14]}",
+                "hukou_address": "",
+                "shenzhen_hukou": shenzhen_hukou,
+            }
+        ],
+    )
+    return number
+
+
+# --- password reset ---------------------------------------------------------------------
+
+
+def test_password_reset_with_a_code_to_the_bound_mobile(citizen, api):
+    start = api.post("/api/v1/auth/password-reset", {"username": "Citizen1"})
+    assert start.status_code == 202 and start.json()["phone_masked"] == "138****5678"
+    body = {"challenge": start.json()["challenge"], "code": last_code(citizen.phone), "new_password": "Brand2026new"}
+    assert api.post("/api/v1/auth/password-reset/confirm", body).status_code == 204
+    assert Api().post("/api/v1/auth/login", {"username": "citizen1", "password": "Brand2026new"}).status_code == 202
+    assert AuditEvent.objects.filter(type="password_reset", subject=citizen).exists()
+
+
+def test_password_reset_does_not_tell_whether_the_username_exists(citizen, api):
+    known = api.post("/api/v1/auth/password-reset", {"username": "citizen1"})
+    unknown = api.post("/api/v1/auth/password-reset", {"username": "nobody_at_all"})
+    assert known.status_code == unknown.status_code == 202
+    assert set(known.json()) == set(unknown.json()) == {"challenge", "phone_masked"}
+    assert len(unknown.json()["phone_masked"]) == 11 and "****" in unknown.json()["phone_masked"]
+    body = {"challenge": unknown.json()["challenge"], "code": "123456", "new_password": "Brand2026new"}
+    assert error_code(api.post("/api/v1/auth/password-reset/confirm", body)) == "invalid_code"
+
+
+def test_password_reset_rejects_a_weak_password_and_keeps_the_old_one(citizen, api):
+    start = api.post("/api/v1/auth/password-reset", {"username": "citizen1"}).json()
+    body = {"challenge": start["challenge"], "code": last_code(citizen.phone), "new_password": "weak"}
+    response = api.post("/api/v1/auth/password-reset/confirm", body)
+    assert response.status_code == 400 and "new_password" in response.json()["error"]["fields"]
+    citizen.refresh_from_db()
+    assert citizen.check_password(PASSWORD)
+
+
+def test_password_reset_ends_live_logins(signed_in, citizen):
+    api = Api()
+    start = api.post("/api/v1/auth/password-reset", {"username": "citizen1"}).json()
+    api.post(
+        "/api/v1/auth/password-reset/confirm",
+        {"challenge": start["challenge"], "code": last_code(citizen.phone), "new_password": "Brand2026new"},
+    )
+    assert signed_in.get("/api/v1/me").status_code == 401
+
+
+# --- change password --------------------------------------------------------------------
+
+
+def test_change_password(signed_in, citizen):
+    response = signed_in.post("/api/v1/me/password", {"old_password": PASSWORD, "new_password": "Other2026pass"})
+    assert response.status_code == 204
+    citizen.refresh_from_db()
+    assert citizen.check_password("Other2026pass")
+    assert AuditEvent.objects.filter(type="password_changed").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"old_password": "Wrong2026pass", "new_password": "Other2026pass"}, "old_password"),
+        ({"old_password": PASSWORD, "new_password": "abc"}, "new_password"),
+        ({"old_password": PASSWORD, "new_password": "citizen1a"}, "new_password"),
+        ({"old_password": PASSWORD}, "new_password"),
+    ],
+)
+def test_change_password_bad_input_changes_nothing(signed_in, citizen, body, field):
+    response = signed_in.post("/api/v1/me/password", body)
+    assert response.status_code == 400 and field in response.json()["error"]["fields"]
+    citizen.refresh_from_db()
+    assert citizen.check_password(PASSWORD)
+
+
+# --- change mobile ----------------------------------------------------------------------
+
+
+def test_change_mobile_needs_password_and_a_code_to_the_new_number(signed_in, citizen):
+    response = signed_in.call("PUT", "/api/v1/me/phone", {"phone": "15900001234", "password": PASSWORD})
+    assert response.status_code == 202
+    code = last_code("15900001234")
+    assert code is not None
+    verified = signed_in.post("/api/v1/auth/sms-verify", {"challenge": response.json()["challenge"], "code": code})
+    assert verified.status_code == 200
+    citizen.refresh_from_db()
+    assert citizen.phone == "15900001234" and citizen.sms_required
+    assert Api().post("/api/v1/auth/login", {"username": "citizen1", "password": PASSWORD}).status_code == 202
+    assert AuditEvent.objects.filter(type="phone_changed").count() == 1
+
+
+def test_change_mobile_wrong_password_or_taken_number(signed_in, citizen):
+    make_user("other_user", "15900009999")
+    wrong = signed_in.call("PUT", "/api/v1/me/phone", {"phone": "15900001234", "password": "Wrong2026pass"})
+    assert wrong.status_code == 400 and "password" in wrong.json()["error"]["fields"]
+    taken = signed_in.call("PUT", "/api/v1/me/phone", {"phone": "15900009999", "password": PASSWORD})
+    assert taken.status_code == 409 and error_code(taken) == "duplicate_phone"
+    bad = signed_in.call("PUT", "/api/v1/me/phone", {"phone": "12345", "password": PASSWORD})
+    assert bad.status_code == 400 and "phone" in bad.json()["error"]["fields"]
+    citizen.refresh_from_db()
+    assert citizen.phone == "13812345678"
+
+
+def test_clerk_changes_a_lost_mobile_at_the_counter(citizen):
+    from residence.accounts.services import phone_change_at_counter, staff_create
+    from residence.places.models import AcceptancePoint
+
+    clerk = staff_create(
+        username="clerk_x", password=PASSWORD, phone="13900003333", role="clerk", point=AcceptancePoint.objects.first()
+    )
+    phone_change_at_counter(actor=clerk, user=citizen, phone="15900004444", identity_checked=True, note="ID card")
+    citizen.refresh_from_db()
+    assert citizen.phone == "15900004444" and citizen.sms_required
+    event = AuditEvent.objects.get(type="phone_changed")
+    assert event.actor == clerk and event.data["at_counter"] is True and event.data["note"] == "ID card"
+
+
+# --- real name --------------------------------------------------------------------------
+
+
+def test_real_name_verification(signed_in, citizen):
+    number = identity()
+    response = signed_in.post("/api/v1/me/real-name", {"name": " 张伟 ", "id_number": number.lower()})
+    assert response.status_code == 200 and response.json() == {"real_name_verified": True}
+    me = signed_in.get("/api/v1/me").json()
+    assert me["real_name_verified"] is True and me["person"]["name"] == "张伟"
+    assert me["person"]["id_number_masked"] == number[:6] + "********" + number[-4:]
+    assert AuditEvent.objects.filter(type="real_name_verified", subject=citizen).exists()
+
+
+def test_real_name_order_of_checks(signed_in, citizen):
+    number = identity()
+    mine_other = identity("44030419900101555", "王芳")
+    bad = signed_in.post(
+        "/api/v1/me/real-name",
+        {"name": "张伟", "id_number": number[:17] + "0" if number[17] != "0" else number[:17] + "1"},
+    )
+    assert bad.status_code == 400 and error_code(bad) == "invalid" and "id_number" in bad.json()["error"]["fields"]
+    wrong_name = signed_in.post("/api/v1/me/real-name", {"name": "李四", "id_number": number})
+    assert wrong_name.status_code == 400 and error_code(wrong_name) == "name_mismatch"
+    absent = "44030419850505333" + ric.calc_check_digit("44030419850505333")
+    not_in_records = signed_in.post("/api/v1/me/real-name", {"name": "张伟", "id_number": absent})
+    assert not_in_records.status_code == 400 and error_code(not_in_records) == "name_mismatch"
+    other = Api().login(make_user("second_one", "15900005555").username, phone="15900005555")
+    assert other.post("/api/v1/me/real-name", {"name": "张伟", "id_number": number}).status_code == 200
+    taken = signed_in.post("/api/v1/me/real-name", {"name": "张伟", "id_number": number})
+    assert taken.status_code == 409 and error_code(taken) == "identity_taken"
+    assert signed_in.post("/api/v1/me/real-name", {"name": "王芳", "id_number": mine_other}).status_code == 200
+    again = signed_in.post("/api/v1/me/real-name", {"name": "王芳", "id_number": mine_other})
+    assert again.status_code == 409 and error_code(again) == "already_verified"
+
+
+def test_real_name_accepts_hukou_and_hong_kong_identities(signed_in):
+    number = identity("81000019920505456", "黄志明")
+    assert signed_in.post("/api/v1/me/real-name", {"name": "黄志明", "id_number": number}).status_code == 200
+
+
+def test_real_name_at_most_five_failures_a_day(signed_in, citizen):
+    number = identity()
+    for _ in range(5):
+        assert (
+            error_code(signed_in.post("/api/v1/me/real-name", {"name": "李四", "id_number": number})) == "name_mismatch"
+        )
+    response = signed_in.post("/api/v1/me/real-name", {"name": "张伟", "id_number": number})
+    assert response.status_code == 429 and error_code(response) == "rate_limited"
+    citizen.refresh_from_db()
+    assert citizen.person_id is None
+
+
+# --- messages ---------------------------------------------------------------------------
+
+
+def test_messages_unread_count_and_mark_read(signed_in, citizen):
+    body = signed_in.get("/api/v1/me/messages").json()
+    assert body["unread"] == 1 and len(body["results"]) == 1 and body["results"][0]["read"] is False
+    message_id = body["results"][0]["id"]
+    assert signed_in.post(f"/api/v1/me/messages/{message_id}/read").status_code == 204
+    assert signed_in.get("/api/v1/me/messages").json()["unread"] == 0
+
+
+def test_other_peoples_messages_are_404(signed_in):
+    other = make_user("another_one", "15900006666")
+    their = other.messages.get()
+    response = signed_in.post(f"/api/v1/me/messages/{their.pk}/read")
+    assert response.status_code == 404 and error_code(response) == "not_found"
+    their.refresh_from_db()
+    assert their.read_at is None
+
+
+def test_only_one_live_session_after_any_sequence(citizen):
+    clients = [Api().login("citizen1", phone=citizen.phone) for _ in range(3)]
+    assert [c.get("/api/v1/me").status_code for c in clients] == [401, 401, 200]
+    assert LoginSession.objects.filter(user=citizen, ended_at__isnull=True).count() == 1
+    assert User.objects.get(pk=citizen.pk).last_login is not None

@@ -1,0 +1,131 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from stdnum.cn import ric
+
+from residence.accounts.models import User
+from residence.records.models import Identity
+
+pytestmark = pytest.mark.django_db
+HEADER = "id_number,name,sex,ethnicity,birth_date,hukou_address,shenzhen_hukou"
+
+
+def number(body17):
+    return body17 + ric.calc_check_digit(body17)
+
+
+def write(tmp_path, lines, encoding="utf-8"):
+    path = tmp_path / "identities.csv"
+    path.write_bytes("\n".join([HEADER, *lines]).encode(encoding) + b"\n")
+    return path
+
+
+def run(path):
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("import_records", "identities", str(path), stdout=out, stderr=err)
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    return code, out.getvalue(), err.getvalue()
+
+
+GOOD = [
+    f"{number('43010219900307123')},张伟,M,汉,1990-03-07,湖南省长沙市,0",
+    f"{number('44030419880101345')},陈静,F,汉,1988-01-01,深圳市福田区,1",
+]
+
+
+def test_import_is_idempotent(tmp_path):
+    path = write(tmp_path, GOOD)
+    assert run(path)[0] == 0 and Identity.objects.count() == 2
+    code, out, _ = run(path)
+    assert code == 0 and "0 created, 0 updated, 2 unchanged" in out
+    assert Identity.objects.get(name="陈静").shenzhen_hukou is True
+
+
+def test_changed_row_updates_the_record(tmp_path):
+    run(write(tmp_path, GOOD))
+    run(write(tmp_path, [GOOD[0].replace("张伟", "张伟伟")]))
+    assert Identity.objects.get(id_number=number("43010219900307123")).name == "张伟伟"
+
+
+def test_gb18030_and_bom_files(tmp_path):
+    assert run(write(tmp_path, GOOD, "gb18030"))[0] == 0
+    assert Identity.objects.get(name="张伟")
+    path = tmp_path / "bom.csv"
+    path.write_bytes(("\ufeff" + HEADER + "\n" + GOOD[1] + "\n").encode("utf-8"))
+    assert run(path)[0] == 0
+
+
+def test_a_bad_file_applies_nothing_and_names_every_bad_line(tmp_path):
+    bad = [
+        GOOD[0],
+        f"{number('43010219900307123')[:17]}0,错号,M,汉,1990-03-07,,0",
+        f"{number('44030419880101345')},陈静,X,汉,1988-01-01,,1",
+        f"{number('44030419880101346')},王五,M,汉,2026-02-30,,1",
+        f"{number('44030419880101347')},赵六,M,汉,1988-01-01,,2",
+        GOOD[0],
+    ]
+    code, _, err = run(write(tmp_path, bad))
+    assert code == 1 and Identity.objects.count() == 0
+    for line in (3, 4, 5, 6, 7):
+        assert f"line {line}:" in err
+    assert "line 2:" not in err
+
+
+def test_wrong_header_is_rejected(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id,name\n1,2\n", encoding="utf-8")
+    code, _, err = run(path)
+    assert code == 1 and "Line 1" in err
+
+
+def test_create_staff_command():
+    out = io.StringIO()
+    call_command(
+        "create_staff",
+        "--username",
+        "clerk_cmd",
+        "--password",
+        "Clerk2026pass",
+        "--phone",
+        "13900007777",
+        "--role",
+        "clerk",
+        "--point",
+        "44030400401",
+        stdout=out,
+    )
+    clerk = User.objects.get(username="clerk_cmd")
+    assert clerk.kind == "staff" and clerk.role == "clerk" and clerk.point_id == "44030400401"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--role", "clerk"],
+        ["--role", "verifier"],
+        ["--role", "clerk", "--point", "nope"],
+    ],
+)
+def test_create_staff_refuses_missing_scope(args):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command(
+            "create_staff", "--username", "staff_bad", "--password", "Clerk2026pass", "--phone", "13900008888", *args
+        )
+    assert not User.objects.filter(username="staff_bad").exists()
+
+
+def test_load_demo_is_idempotent():
+    call_command("load_demo", stdout=io.StringIO())
+    counts = (User.objects.count(), Identity.objects.count())
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert (User.objects.count(), Identity.objects.count()) == counts
+    roles = set(User.objects.exclude(role="").values_list("role", flat=True))
+    assert roles == {"clerk", "verifier", "reviewer", "production", "courier", "supervisor"}
+    assert "demo_citizen" in out.getvalue() and "demo_clerk" in out.getvalue()

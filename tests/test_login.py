@@ -1,0 +1,249 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from residence.accounts.models import LoginSession, SmsChallenge, User
+from residence.audit.models import AuditEvent
+from residence.notifications import sms
+from residence.notifications.models import SmsMessage
+
+from .conftest import PASSWORD, Api, error_code, last_code, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def login(api, username="citizen1", password=PASSWORD, **extra):
+    return api.post("/api/v1/auth/login", {"username": username, "password": password, **extra})
+
+
+def test_first_login_needs_an_sms_code_then_not_again(citizen):
+    api = Api()
+    first = login(api)
+    assert first.status_code == 202 and first.json()["phone_masked"] == "138****5678"
+    code = last_code(citizen.phone)
+    verified = api.post("/api/v1/auth/sms-verify", {"challenge": first.json()["challenge"], "code": code})
+    assert verified.status_code == 200 and verified.json()["token"]
+    second = login(Api())
+    assert second.status_code == 200 and second.json()["token"]
+    assert AuditEvent.objects.filter(type="sms_verified", subject=citizen).count() == 1
+
+
+def test_codes_and_tokens_are_stored_hashed(citizen):
+    api = Api()
+    challenge = login(api).json()["challenge"]
+    code = last_code(citizen.phone)
+    token = api.post("/api/v1/auth/sms-verify", {"challenge": challenge, "code": code}).json()["token"]
+    row = SmsChallenge.objects.get(public_id=challenge)
+    assert code not in row.code_hash and len(row.code_hash) == 64
+    assert not LoginSession.objects.filter(token_hash=token).exists()
+    assert code not in SmsMessage.objects.get().text
+
+
+def test_sms_outbox_text_contains_the_six_digit_code(citizen):
+    login(Api())
+    assert len(sms.outbox) == 1 and sms.outbox[0]["to"] == citizen.phone
+    assert last_code(citizen.phone) in sms.outbox[0]["text"]
+
+
+def test_staff_need_a_code_at_every_login(db):
+    from residence.accounts.services import staff_create
+
+    staff_create(username="clerk_one", password=PASSWORD, phone="13900001111", role="courier")
+    for _ in range(2):
+        api = Api()
+        response = login(api, "clerk_one")
+        assert response.status_code == 202
+        api.login("clerk_one", phone="13900001111")
+
+
+def test_wrong_code_tells_the_tries_left_and_dies_after_five(citizen):
+    api = Api()
+    challenge = login(api).json()["challenge"]
+    right = last_code(citizen.phone)
+    wrong = "000000" if right != "000000" else "111111"
+    for left in (4, 3, 2, 1, 0):
+        response = api.post("/api/v1/auth/sms-verify", {"challenge": challenge, "code": wrong})
+        assert response.status_code == 400 and error_code(response) == "invalid_code"
+        assert response.json()["error"]["tries_left"] == left
+    response = api.post("/api/v1/auth/sms-verify", {"challenge": challenge, "code": right})
+    assert response.status_code == 400 and error_code(response) == "challenge_expired"
+    assert not LoginSession.objects.exists()
+
+
+def test_code_expires_after_five_minutes(citizen):
+    api = Api()
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        challenge = login(api).json()["challenge"]
+        traveller.shift(dt.timedelta(minutes=5, seconds=1))
+        response = api.post("/api/v1/auth/sms-verify", {"challenge": challenge, "code": last_code(citizen.phone)})
+    assert response.status_code == 400 and error_code(response) == "challenge_expired"
+
+
+def test_resend_no_sooner_than_60_seconds(citizen):
+    api = Api()
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        challenge = login(api).json()["challenge"]
+        early = api.post("/api/v1/auth/sms-resend", {"challenge": challenge})
+        assert early.status_code == 429 and int(early["Retry-After"]) <= 60
+        first_code = last_code(citizen.phone)
+        traveller.shift(dt.timedelta(seconds=61))
+        assert api.post("/api/v1/auth/sms-resend", {"challenge": challenge}).status_code == 202
+        assert len(sms.outbox) == 2
+        response = api.post("/api/v1/auth/sms-verify", {"challenge": challenge, "code": last_code(citizen.phone)})
+    assert response.status_code == 200
+    assert first_code is not None
+
+
+def test_at_most_ten_sms_a_day_per_number(citizen):
+    api = Api()
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        challenge = login(api).json()["challenge"]
+        for _ in range(9):
+            traveller.shift(dt.timedelta(seconds=61))
+            assert api.post("/api/v1/auth/sms-resend", {"challenge": challenge}).status_code == 202
+        traveller.shift(dt.timedelta(seconds=61))
+        response = api.post("/api/v1/auth/sms-resend", {"challenge": challenge})
+    assert response.status_code == 429 and error_code(response) == "rate_limited" and response["Retry-After"]
+    assert len(sms.outbox) == 10
+
+
+def test_sms_per_address_limit(db, settings):
+    settings.LIMIT_SMS_PER_ADDRESS_HOUR = 2
+    for n in range(3):
+        make_user(f"user_{n}", f"1381234000{n}")
+    api = Api(address="10.7.7.7")
+    assert login(api, "user_0").status_code == 202
+    assert login(api, "user_1").status_code == 202
+    response = login(api, "user_2")
+    assert response.status_code == 429 and error_code(response) == "rate_limited"
+
+
+def test_five_wrong_passwords_lock_the_username_for_fifteen_minutes(citizen):
+    api = Api()
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        for _ in range(4):
+            assert error_code(login(api, password="Wrong2026pass")) == "invalid_credentials"
+        fifth = login(api, password="Wrong2026pass")
+        assert fifth.status_code == 429 and error_code(fifth) == "account_locked"
+        locked = login(api, "CITIZEN1")
+        assert locked.status_code == 429 and error_code(locked) == "account_locked"
+        assert 0 < int(locked["Retry-After"]) <= 15 * 60
+        traveller.shift(dt.timedelta(minutes=15, seconds=1))
+        assert login(api).status_code == 202
+    assert AuditEvent.objects.filter(type="account_locked").count() == 1
+    assert AuditEvent.objects.filter(type="login_failed").count() == 5
+
+
+def test_unknown_usernames_lock_the_same_way(db):
+    api = Api()
+    for _ in range(4):
+        assert login(api, "nobody_here").status_code == 401
+    assert error_code(login(api, "nobody_here")) == "account_locked"
+
+
+def test_failures_per_address_are_limited_across_usernames(db, settings):
+    settings.LIMIT_LOGIN_FAILURES_PER_ADDRESS = 3
+    api = Api(address="10.5.5.5")
+    for n in range(3):
+        assert login(api, f"nobody_{n}").status_code == 401
+    response = login(api, "nobody_9")
+    assert response.status_code == 429 and error_code(response) == "rate_limited"
+    assert login(Api(address="10.5.5.6"), "nobody_9").status_code == 401
+
+
+def test_forwarded_for_is_believed_only_from_trusted_proxies(db, settings, client):
+    from residence.core.middleware import ClientAddressMiddleware
+
+    def address(remote, forwarded, proxies):
+        settings.TRUSTED_PROXIES = proxies
+        request = type("R", (), {"META": {"REMOTE_ADDR": remote, "HTTP_X_FORWARDED_FOR": forwarded}})()
+        return ClientAddressMiddleware(lambda r: None).client_address(request)
+
+    assert address("10.0.0.2", "1.2.3.4", []) == "10.0.0.2"
+    assert address("10.0.0.2", "1.2.3.4", ["10.0.0.0/8"]) == "1.2.3.4"
+    assert address("10.0.0.2", "6.6.6.6, 1.2.3.4", ["10.0.0.0/8"]) == "1.2.3.4"
+    assert address("8.8.8.8", "1.2.3.4", ["10.0.0.0/8"]) == "8.8.8.8"
+
+
+def test_a_new_login_replaces_the_older_one(signed_in):
+    newer = Api().login("citizen1")
+    old = signed_in.get("/api/v1/me")
+    assert old.status_code == 401 and error_code(old) == "session_replaced"
+    assert newer.get("/api/v1/me").status_code == 200
+    assert LoginSession.objects.filter(ended_at__isnull=True).count() == 1
+    assert AuditEvent.objects.filter(type="session_replaced").count() == 1
+
+
+def test_idle_token_expires_after_thirty_minutes(citizen):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        api = Api().login("citizen1", phone=citizen.phone)
+        traveller.shift(dt.timedelta(minutes=29))
+        assert api.get("/api/v1/me").status_code == 200
+        traveller.shift(dt.timedelta(minutes=29))
+        assert api.get("/api/v1/me").status_code == 200
+        traveller.shift(dt.timedelta(minutes=31))
+        response = api.get("/api/v1/me")
+    assert response.status_code == 401 and error_code(response) == "session_expired"
+
+
+def test_remember_keeps_the_token_fourteen_days(citizen):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        api = Api().login("citizen1", phone=citizen.phone, remember=True)
+        traveller.shift(dt.timedelta(days=13, hours=23))
+        assert api.get("/api/v1/me").status_code == 200
+        traveller.shift(dt.timedelta(hours=2))
+        assert error_code(api.get("/api/v1/me")) == "session_expired"
+
+
+def test_logout_ends_the_token(signed_in):
+    assert signed_in.post("/api/v1/auth/logout").status_code == 204
+    assert signed_in.get("/api/v1/me").status_code == 401
+    assert AuditEvent.objects.filter(type="logout").count() == 1
+
+
+def test_me_shape(signed_in, citizen):
+    me = signed_in.get("/api/v1/me").json()
+    assert me == {
+        "id": citizen.pk,
+        "username": "citizen1",
+        "kind": "individual",
+        "status": "active",
+        "phone_masked": "138****5678",
+        "real_name_verified": False,
+        "person": None,
+    }
+
+
+def test_me_for_staff_has_role_point_department(db):
+    from residence.accounts.services import staff_create
+    from residence.places.models import AcceptancePoint
+
+    point = AcceptancePoint.objects.first()
+    staff_create(username="clerk_two", password=PASSWORD, phone="13900002222", role="clerk", point=point)
+    me = Api().login("clerk_two", phone="13900002222").get("/api/v1/me").json()
+    assert me["kind"] == "staff" and me["role"] == "clerk" and me["point"]["code"] == point.code
+    assert me["department"] is None
+
+
+def test_no_token_is_401_not_authenticated(api):
+    response = api.get("/api/v1/me")
+    assert response.status_code == 401 and error_code(response) == "not_authenticated"
+    assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_bad_login_bodies_are_400(api):
+    for body in (
+        {},
+        {"username": "a"},
+        {"username": 1, "password": 2},
+        {"username": "a", "password": "b", "remember": "yes"},
+    ):
+        response = api.post("/api/v1/auth/login", body)
+        assert response.status_code == 400 and error_code(response) == "invalid"
+    response = api.post("/api/v1/auth/sms-verify", {"challenge": "nope", "code": "123456"})
+    assert response.status_code == 400 and error_code(response) == "challenge_expired"
+    response = api.post("/api/v1/auth/sms-verify", {"challenge": "nope", "code": "12"})
+    assert response.status_code == 400 and "code" in response.json()["error"]["fields"]
+    assert not User.objects.exists()

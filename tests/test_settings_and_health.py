@@ -1,0 +1,77 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_settings(env, code="from django.conf import settings; settings.SECRET_KEY"):
+    full = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "FROZEN_TODAY")}
+    full.update({"DJANGO_SETTINGS_MODULE": "config.base", **env})
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=ROOT,
+        env=full,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_real_settings_hash_passwords_with_argon2():
+    out = run_settings({}, "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])")
+    assert out.stdout.strip() == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+@pytest.mark.parametrize("secret", [None, "insecure-development-key-change-me", ""])
+def test_production_refuses_a_missing_or_default_secret_key(secret):
+    env = {"DEBUG": "0", "SMS_BACKEND": "console"}
+    if secret is not None:
+        env["SECRET_KEY"] = secret
+    out = run_settings(env)
+    assert out.returncode != 0 and "SECRET_KEY" in out.stderr
+
+
+def test_production_sets_secure_cookies_hsts_and_proxy_header():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0, s.SECURE_PROXY_SSL_HEADER)"
+    )
+    out = run_settings({"DEBUG": "0", "SECRET_KEY": "x" * 50, "SMS_BACKEND": "console"}, code)
+    assert out.stdout.strip() == "True True True ('HTTP_X_FORWARDED_PROTO', 'https')", out.stderr
+
+
+def test_frozen_today_refused_in_production_unless_allowed():
+    env = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "SMS_BACKEND": "console", "FROZEN_TODAY": "2026-03-02"}
+    assert run_settings(env).returncode != 0
+    assert run_settings({**env, "ALLOW_FROZEN_TODAY": "1"}).returncode == 0
+
+
+def test_database_url_scheme_picks_the_engine():
+    code = "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'])"
+    assert run_settings({"DATABASE_URL": "postgres://u@127.0.0.1:5432/x"}, code).stdout.strip().endswith("postgresql")
+    assert run_settings({"DATABASE_URL": "sqlite:////tmp/x.db"}, code).stdout.strip().endswith("sqlite3")
+
+
+@pytest.mark.django_db
+def test_healthz_answers_without_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_checks_the_database(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.json()["database"] == "ok"
+
+
+def test_frozen_today_fixes_the_date_but_not_the_time(settings):
+    from residence.core import clock
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    first = clock.now()
+    assert clock.today().isoformat() == "2026-03-02" and first.date().isoformat() == "2026-03-02"
+    assert clock.now() >= first

@@ -1,0 +1,169 @@
+import re
+
+import pytest
+from django.test import Client
+
+from residence.accounts.models import Organisation, User
+from residence.audit.models import AuditEvent
+
+from .conftest import PASSWORD, last_code, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def web_login(client, username="citizen1", password=PASSWORD, phone="13812345678", remember=False):
+    data = {"platform": "permit", "username": username, "password": password}
+    if remember:
+        data["remember"] = "on"
+    response = client.post("/accounts/login/", data)
+    if response.status_code == 302 and response["Location"].endswith("/verify/"):
+        response = client.post("/accounts/login/verify/", {"code": last_code(phone)})
+    return response
+
+
+def test_register_page_shows_privacy_notice_and_creates_account(client):
+    page = client.get("/accounts/register/")
+    assert page.status_code == 200 and "隐私" in page.content.decode()
+    response = client.post(
+        "/accounts/register/",
+        {"kind": "individual", "username": "web_user", "password": PASSWORD, "phone": "15811112222", "consent": "on"},
+    )
+    assert response.status_code == 302
+    done = client.get(response["Location"])
+    assert "web_user" in done.content.decode()
+    assert User.objects.get(username="web_user").consent_at is not None
+
+
+def test_register_errors_are_shown_and_nothing_is_created(client):
+    response = client.post(
+        "/accounts/register/", {"kind": "individual", "username": "ab", "password": "short", "phone": "123"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "error-summary" in html and 'href="#id_username"' in html
+    assert not User.objects.exists()
+
+
+def test_login_with_sms_then_account_area_then_logout(client, citizen):
+    response = web_login(client)
+    assert response.status_code == 302 and response["Location"] == "/account/"
+    html = client.get("/account/").content.decode()
+    assert "我的居住证" in html and "个人信息" in html and 'data-testid="logout"' in html
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/account/").status_code == 302
+
+
+def test_wrong_password_on_the_web_shows_an_error(client, citizen):
+    response = client.post(
+        "/accounts/login/", {"platform": "permit", "username": "citizen1", "password": "Wrong2026pass"}
+    )
+    assert response.status_code == 200 and "error-summary" in response.content.decode()
+
+
+def test_newer_login_signs_the_older_browser_out_with_a_page_saying_why(citizen):
+    first, second = Client(), Client()
+    web_login(first)
+    assert first.get("/account/").status_code == 200
+    web_login(second)
+    response = first.get("/account/")
+    assert response.status_code == 302 and "reason=replaced" in response["Location"]
+    page = first.get(response["Location"]).content.decode()
+    assert 'data-testid="signed-out-replaced"' in page
+    assert second.get("/account/").status_code == 200
+
+
+def test_api_login_also_ends_the_web_session(citizen):
+    from .conftest import Api
+
+    browser = Client()
+    web_login(browser)
+    Api().login("citizen1", phone=citizen.phone)
+    assert "reason=replaced" in browser.get("/account/")["Location"]
+
+
+def test_remember_me_remembers_the_username_and_keeps_the_session(client, citizen):
+    response = web_login(client, remember=True)
+    assert response.cookies["remembered_username"].value == "citizen1"
+    assert client.session.get_expiry_age() >= 13 * 24 * 3600
+    page = client.get("/accounts/login/").content.decode()
+    client.post("/accounts/logout/")
+    page = client.get("/accounts/login/").content.decode()
+    assert 'value="citizen1"' in page
+
+
+def test_without_remember_the_session_ends_with_the_browser(client, citizen):
+    web_login(client)
+    assert client.session.get_expire_at_browser_close()
+
+
+def test_language_switch_on_every_page(client):
+    for url in ("/", "/accounts/login/", "/accounts/register/", "/accounts/privacy/"):
+        assert 'name="language"' in client.get(url).content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Sign in" in client.get("/accounts/login/").content.decode()
+
+
+def test_change_password_on_the_web_keeps_the_session(client, citizen):
+    web_login(client)
+    response = client.post("/account/password/", {"old_password": PASSWORD, "new_password": "Fresh2026pass"})
+    assert response.status_code == 302
+    assert client.get("/account/").status_code == 200
+    citizen.refresh_from_db()
+    assert citizen.check_password("Fresh2026pass")
+
+
+def test_messages_page_shows_unread_count(client, citizen):
+    web_login(client)
+    html = client.get("/account/").content.decode()
+    assert re.search(r'class="badge"[^>]*>1<', html)
+
+
+def test_pending_organisation_signs_in_and_sees_why_it_waits(client):
+    make_user("org_user", "15811113333", kind="organisation", name="深圳示例公司", credit_code="91440300MA5D4X7K8N")
+    web_login(client, "org_user", phone="15811113333")
+    html = client.get("/account/").content.decode()
+    assert 'data-testid="pending-banner"' in html
+
+
+def test_clerk_activates_an_organisation_with_the_checks_recorded(client):
+    from residence.accounts.services import staff_create
+    from residence.places.models import AcceptancePoint
+
+    org = make_user(
+        "org_user", "15811113333", kind="organisation", name="深圳示例公司", credit_code="91440300MA5D4X7K8N"
+    )
+    staff_create(
+        username="clerk_web",
+        password=PASSWORD,
+        phone="13900005555",
+        role="clerk",
+        point=AcceptancePoint.objects.get(code="44030400401"),
+    )
+    web_login(client, "clerk_web", phone="13900005555")
+    desk = client.get("/staff/").content.decode()
+    assert "深圳示例公司" in desk
+    pk = Organisation.objects.get(user=org).pk
+    incomplete = client.post(f"/staff/organisations/{pk}/activate/", {"credit_code_checked": "on"})
+    assert incomplete.status_code == 200
+    org.refresh_from_db()
+    assert org.status == "pending"
+    client.post(
+        f"/staff/organisations/{pk}/activate/",
+        {"credit_code_checked": "on", "authorisation_checked": "on", "housing_checked": "on", "note": "营业执照已核"},
+    )
+    org.refresh_from_db()
+    assert org.status == "active"
+    event = AuditEvent.objects.get(type="account_activated")
+    assert event.data["housing_checked"] and event.data["point"] == "44030400401"
+
+
+def test_citizens_cannot_use_the_staff_desk_actions(client, citizen):
+    web_login(client)
+    assert client.get("/staff/phone/").status_code == 403
+
+
+def test_password_reset_pages(client, citizen):
+    response = client.post("/accounts/password-reset/", {"username": "citizen1"})
+    assert response.status_code == 302
+    client.post("/accounts/password-reset/confirm/", {"code": last_code(citizen.phone), "new_password": "Reset2026pw"})
+    citizen.refresh_from_db()
+    assert citizen.check_password("Reset2026pw")
