@@ -480,7 +480,7 @@ def challenge_create(
 def _live_challenge(public_id: str, *, lock: bool = True) -> SmsChallenge:
     qs = SmsChallenge.objects.select_related("user")
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     challenge = qs.filter(public_id=str(public_id or "")).first()
     if (
         challenge is None
