@@ -1,0 +1,109 @@
+import json
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+
+from residence.accounts.models import LoginSession
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PHONE = "15912340001"
+
+
+def code_from_outbox(phone):
+    lines = Path(settings.SMS_FILE).read_text(encoding="utf-8").splitlines()
+    for line in reversed(lines):
+        message = json.loads(line)
+        if message["to"] == phone:
+            return re.search(r"(?<!\d)(\d{6})(?!\d)", message["text"]).group(1)
+    raise AssertionError("no SMS for " + phone)
+
+
+def assert_accessible(page):
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not serious, [(v["id"], v["help"]) for v in serious]
+
+
+def sign_in(page, base, password):
+    page.goto(base + "/accounts/login/")
+    page.get_by_label("用户名").fill("browser_user")
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_register_login_with_sms_change_password_logout_and_replaced(web, chromium, shot):
+    base = web.url
+    first = chromium.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = first.new_page()
+
+    page.goto(base + "/accounts/register/")
+    assert_accessible(page)
+    shot(page, "01-register")
+    page.get_by_label("用户名").fill("browser_user")
+    page.get_by_label("密码").fill("Browser2026pass")
+    page.get_by_label("手机号码").fill(PHONE)
+    page.get_by_label("我已阅读隐私说明").check()
+    page.get_by_role("button", name="注册").click()
+    page.wait_for_url("**/register/done/")
+    assert page.get_by_test_id("new-username").inner_text() == "browser_user"
+    shot(page, "02-registered")
+
+    sign_in(page, base, "Browser2026pass")
+    page.wait_for_url("**/login/verify/")
+    assert "159****0001" in page.content()
+    shot(page, "03-sms-code")
+    page.get_by_label("短信验证码").fill(code_from_outbox(PHONE))
+    page.get_by_role("button", name="继续").click()
+    page.wait_for_url("**/account/")
+    assert page.get_by_role("heading", name="我的居住证").is_visible()
+    assert page.get_by_role("heading", name="个人信息").is_visible()
+    assert_accessible(page)
+    shot(page, "04-account-area")
+
+    page.get_by_role("link", name="修改密码").click()
+    page.get_by_label("当前密码").fill("Browser2026pass")
+    page.get_by_label("新密码").fill("Changed2026pass")
+    page.get_by_role("button", name="修改密码").click()
+    page.wait_for_url("**/account/")
+    assert "密码已修改" in page.content()
+    shot(page, "05-password-changed")
+
+    second = chromium.new_context(locale="zh-CN")
+    other = second.new_page()
+    sign_in(other, base, "Changed2026pass")
+    other.wait_for_url("**/account/")
+    assert LoginSession.objects.filter(user__username="browser_user", ended_at__isnull=True).count() == 1
+
+    page.reload()
+    page.wait_for_url("**/signed-out/**")
+    assert page.get_by_test_id("signed-out-replaced").is_visible()
+    shot(page, "06-signed-out-elsewhere")
+
+    other.get_by_test_id("logout").click()
+    other.wait_for_url("**/accounts/login/")
+    assert "您已退出登录" in other.content()
+    shot(other, "07-logged-out")
+    assert not LoginSession.objects.filter(user__username="browser_user", ended_at__isnull=True).exists()
+    first.close()
+    second.close()
+
+
+def test_login_page_at_320px_and_in_english(web, chromium, shot):
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(web.url + "/accounts/login/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    shot(page, "08-login-320px")
+    page.select_option("#lang-select", "en")
+    page.get_by_role("button", name="切换").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Sign in").is_visible()
+    assert_accessible(page)
+    shot(page, "09-login-english")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.locator(".error-summary").is_visible()
+    shot(page, "10-login-errors")
+    context.close()
