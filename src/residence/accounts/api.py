@@ -153,39 +153,50 @@ class PasswordResetConfirmView(PublicAPIView):
 
 class PersonSerializer(serializers.Serializer):
     name = serializers.CharField()
-    id_number_masked = serializers.SerializerMethodField()
-
-    def get_id_number_masked(self, person) -> str:
-        return mask_id_number(person.id_number)
+    id_number_masked = serializers.CharField()
 
 
 class MeSerializer(serializers.Serializer):
+    """The schema of GET /me; `me_payload` builds the answer (a serializer costs more than the query)."""
+
     id = serializers.IntegerField()
     username = serializers.CharField()
     kind = serializers.CharField()
     status = serializers.CharField()
-    phone_masked = serializers.SerializerMethodField()
+    phone_masked = serializers.CharField()
     real_name_verified = serializers.BooleanField()
     person = PersonSerializer(allow_null=True)
+    role = serializers.CharField(required=False, help_text="staff only")
+    point = serializers.DictField(required=False, allow_null=True, help_text="staff only: {code, name}")
+    department = serializers.CharField(required=False, allow_null=True, help_text="staff only")
+    organisation = serializers.DictField(required=False, help_text="organisations only: {name, credit_code}")
 
-    def get_phone_masked(self, user) -> str:
-        return mask_phone(user.phone or "")
 
-    def to_representation(self, user):
-        data = super().to_representation(user)
-        if user.kind == Kind.STAFF:
-            data["role"] = user.role
-            data["point"] = {"code": user.point.code, "name": user.point.name} if user.point_id else None
-            data["department"] = user.department or None
-        if user.kind == Kind.ORGANISATION and hasattr(user, "organisation"):
-            data["organisation"] = {"name": user.organisation.name, "credit_code": user.organisation.credit_code}
-        return data
+def me_payload(user) -> dict:
+    person = user.person
+    data = {
+        "id": user.pk,
+        "username": user.username,
+        "kind": user.kind,
+        "status": user.status,
+        "phone_masked": mask_phone(user.phone or ""),
+        "real_name_verified": person is not None,
+        "person": {"name": person.name, "id_number_masked": mask_id_number(person.id_number)} if person else None,
+    }
+    if user.kind == Kind.STAFF:
+        data["role"] = user.role
+        data["point"] = {"code": user.point.code, "name": user.point.name} if user.point_id else None
+        data["department"] = user.department or None
+    elif user.kind == Kind.ORGANISATION:
+        organisation = user.organisation
+        data["organisation"] = {"name": organisation.name, "credit_code": organisation.credit_code}
+    return data
 
 
 class MeView(APIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request):
-        return Response(MeSerializer(request.user).data)
+        return Response(me_payload(request.user))
 
 
 class RealNameSerializer(serializers.Serializer):

@@ -3,7 +3,8 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from .models import LoginSession
-from .services import session_by_token, session_touch
+from .selectors import session_by_token_hash
+from .services import hash_token, session_touch
 
 REASON_ERRORS = {
     LoginSession.EndReason.REPLACED: (
@@ -22,7 +23,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         scheme, _sep, token = header.partition(" ")
         if scheme.lower() != "bearer":
             return None
-        session = session_by_token(token.strip()) if token.strip() else None
+        session = session_by_token_hash(hash_token(token.strip())) if token.strip() else None
         if session is None:
             raise AuthenticationFailed(_("The token is not valid. Please sign in again."), "not_authenticated")
         reason = session_touch(session)

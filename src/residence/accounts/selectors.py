@@ -1,6 +1,9 @@
-from residence.core.errors import NotFound
+from django.db import connections
 
-from .models import Organisation, Status, User
+from residence.core.errors import NotFound
+from residence.records.models import Identity
+
+from .models import LoginSession, Organisation, Status, User
 
 
 def organisation_pending_list():
@@ -16,3 +19,83 @@ def organisation_get(*, pk) -> Organisation:
 
 def user_find(*, username: str) -> User | None:
     return User.objects.select_related("person").filter(username__iexact=username or "").first()
+
+
+# --- the token lookup on every API request ------------------------------------------------
+#
+# Compiling the equivalent ORM query (session + user + person) costs ~1 ms of Python per
+# request, ten times the database's own work (docs/performance.md). The SQL below is built
+# once per database from the models' columns and converted with the same converters the
+# ORM uses, so it follows every migration. Only the columns a request needs are read; any
+# other field of these objects is deferred and loads on first access.
+
+_JOINED = (
+    ("s", LoginSession, ("id", "user", "channel", "remember", "created_at", "last_seen_at", "ended_at", "end_reason")),
+    (
+        "u",
+        User,
+        (
+            "id",
+            "username",
+            "kind",
+            "status",
+            "phone",
+            "role",
+            "point",
+            "department",
+            "person",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "sms_required",
+        ),
+    ),
+    ("p", Identity, ("id", "name", "id_number")),
+)
+_token_sql: dict[str, tuple[str, list]] = {}
+
+
+def _token_query(connection):
+    if connection.alias not in _token_sql:
+        qn = connection.ops.quote_name
+        columns, layout = [], []
+        for alias, model, names in _JOINED:
+            # from_db takes values in the model's field order, whatever order `names` lists.
+            fields = [f for f in model._meta.concrete_fields if f.name in names]
+            converters = []
+            for field in fields:
+                col = field.get_col(alias)
+                columns.append(f"{alias}.{qn(field.column)}")
+                converters.append((connection.ops.get_db_converters(col) + col.get_db_converters(connection), col))
+            layout.append((model, [f.attname for f in fields], converters))
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {qn(LoginSession._meta.db_table)} s "
+            f"JOIN {qn(User._meta.db_table)} u ON u.{qn('id')} = s.{qn('user_id')} "
+            f"LEFT JOIN {qn(Identity._meta.db_table)} p ON p.{qn('id')} = u.{qn('person_id')} "
+            f"WHERE s.{qn('token_hash')} = %s"
+        )
+        _token_sql[connection.alias] = (sql, layout)
+    return _token_sql[connection.alias]
+
+
+def session_by_token_hash(token_hash: str) -> LoginSession | None:
+    """The login session of a token with its user and verified person, in one query."""
+    connection = connections[LoginSession.objects.db]
+    sql, layout = _token_query(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token_hash])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    objects, start = [], 0
+    for model, attnames, converters in layout:
+        values = list(row[start : start + len(attnames)])
+        start += len(attnames)
+        for index, (funcs, col) in enumerate(converters):
+            for convert in funcs:
+                values[index] = convert(values[index], col, connection)
+        objects.append(None if values[0] is None else model.from_db(connection.alias, attnames, values))
+    session, user, person = objects
+    user.person = person
+    session.user = user
+    return session

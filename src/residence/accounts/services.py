@@ -327,14 +327,6 @@ def session_touch(session: LoginSession) -> str:
     return ""
 
 
-def session_by_token(token: str) -> LoginSession | None:
-    return (
-        LoginSession.objects.select_related("user", "user__person", "user__point")
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
-
-
 @transaction.atomic
 def session_end(*, session: LoginSession, address: str = "") -> None:
     ended = LoginSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
