@@ -1,13 +1,14 @@
 """Reads two wrk --latency outputs (baseline, subject) and prints throughput, p99 and the ratio."""
 
 import re
+from pathlib import Path
 import sys
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def parse(path):
-    text = open(path).read()
+    text = Path(path).read_text()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups()
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
