@@ -1,8 +1,8 @@
 """Reads two wrk --latency outputs (baseline, subject) and prints throughput, p99 and the ratio."""
 
 import re
-from pathlib import Path
 import sys
+from pathlib import Path
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 

@@ -69,7 +69,7 @@ def _token_query(connection):
                 converters.append((connection.ops.get_db_converters(col) + col.get_db_converters(connection), col))
             layout.append((model, [f.attname for f in fields], converters))
         # Built only from model metadata and quoted names; the token travels as a parameter.
-        sql = (  # noqa: S608
+        sql = (
             f"SELECT {', '.join(columns)} FROM {qn(LoginSession._meta.db_table)} s "
             f"JOIN {qn(User._meta.db_table)} u ON u.{qn('id')} = s.{qn('user_id')} "
             f"LEFT JOIN {qn(Identity._meta.db_table)} p ON p.{qn('id')} = u.{qn('person_id')} "
