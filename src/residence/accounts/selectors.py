@@ -70,7 +70,7 @@ def _token_query(connection):
             layout.append((model, [f.attname for f in fields], converters))
         # Built only from model metadata and quoted names; the token travels as a parameter.
         sql = (
-            f"SELECT {', '.join(columns)} FROM {qn(LoginSession._meta.db_table)} s "
+            f"SELECT {', '.join(columns)} FROM {qn(LoginSession._meta.db_table)} s "  # noqa: S608
             f"JOIN {qn(User._meta.db_table)} u ON u.{qn('id')} = s.{qn('user_id')} "
             f"LEFT JOIN {qn(Identity._meta.db_table)} p ON p.{qn('id')} = u.{qn('person_id')} "
             f"WHERE s.{qn('token_hash')} = %s"
