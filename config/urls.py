@@ -1,13 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.negotiation import DefaultContentNegotiation
 
 from residence.accounts import api as accounts_api
 from residence.core import views as core_views
 from residence.places.api import AcceptancePointListView
 
 api_v1 = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The schema is served as YAML or JSON (?format=json): it needs DRF's full negotiation.
+    path("schema/", SpectacularAPIView.as_view(content_negotiation_class=DefaultContentNegotiation), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("accounts", accounts_api.AccountCreateView.as_view(), name="accounts"),
     path("auth/login", accounts_api.LoginView.as_view(), name="login"),

@@ -75,3 +75,18 @@ def test_frozen_today_fixes_the_date_but_not_the_time(settings):
     first = clock.now()
     assert clock.today().isoformat() == "2026-03-02" and first.date().isoformat() == "2026-03-02"
     assert clock.now() >= first
+
+
+@pytest.mark.django_db
+def test_openapi_schema_and_docs_are_public_and_local(client):
+    schema = client.get("/api/v1/schema/?format=json", HTTP_AUTHORIZATION="Bearer stale")
+    assert schema.status_code == 200 and "/api/v1/me" in schema.json()["paths"]
+    assert client.get("/api/v1/schema/").content.startswith(b"openapi:")
+    docs = client.get("/api/v1/docs/").content.decode()
+    assert "swagger-ui" in docs and "//cdn" not in docs and "https://" not in docs.split("<body")[0]
+
+
+@pytest.mark.django_db
+def test_api_answers_json_whatever_the_accept_header(client):
+    response = client.get("/api/v1/acceptance-points", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
