@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -26,6 +27,10 @@ api_v1 = [
     path("me/messages/<int:pk>/read", accounts_api.MessageReadView.as_view(), name="message-read"),
     path("acceptance-points", AcceptancePointListView.as_view(), name="acceptance-points"),
 ]
+
+# System administrators sign in through the platform's login (SMS code at every staff login),
+# never through the admin's own form, which would bypass the one-live-login rule.
+admin.site.login = login_required(admin.site.login)
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
