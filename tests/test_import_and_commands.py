@@ -76,10 +76,13 @@ def test_a_bad_file_applies_nothing_and_names_every_bad_line(tmp_path):
 
 
 def test_wrong_header_is_rejected(tmp_path):
+    from django.utils import translation
+
     path = tmp_path / "x.csv"
     path.write_text("id,name\n1,2\n", encoding="utf-8")
-    code, _, err = run(path)
-    assert code == 1 and "Line 1" in err
+    with translation.override("en"):
+        code, _, err = run(path)
+    assert code == 1 and "Line 1" in err and HEADER in err
 
 
 def test_create_staff_command():
