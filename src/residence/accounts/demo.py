@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from stdnum.cn import ric
 
 from residence.core import clock
@@ -147,5 +148,5 @@ def load_demo() -> list[tuple[str, str, str]]:
         admin = User.objects.create_superuser(
             username="demo_admin", password=DEMO_PASSWORD, phone="13900000009", kind=Kind.STAFF, consent_at=clock.now()
         )
-    accounts.append((admin.username, "system administrator", admin.phone))
+    accounts.append((admin.username, str(_("System administrator")), admin.phone))
     return accounts

@@ -10,5 +10,5 @@ class Command(BaseCommand):
         accounts = load_demo()
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, role, phone in accounts:
-            self.stdout.write(f"  {username:<18} {role:<32} {phone}")
+            self.stdout.write(f"  {username:<18} {phone:<13} {role}")
         self.stdout.write("SMS codes are written to the SMS outbox file and echoed on the console.")
