@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from residence.accounts import api as accounts_api
+from residence.core import api as core_api
 from residence.core import views as core_views
 from residence.places.api import AcceptancePointListView
 
@@ -26,6 +27,7 @@ api_v1 = [
     path("me/messages", accounts_api.MessageListView.as_view(), name="messages"),
     path("me/messages/<int:pk>/read", accounts_api.MessageReadView.as_view(), name="message-read"),
     path("acceptance-points", AcceptancePointListView.as_view(), name="acceptance-points"),
+    path("working-days", core_api.WorkingDaysView.as_view(), name="working-days"),
 ]
 
 # System administrators sign in through the platform's login (SMS code at every staff login),

@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 from stdnum.cn import ric
 
 from residence.core import clock
+from residence.core.calendar_seed import seed_calendar
+from residence.core.models import CalendarDay, CalendarYear
 from residence.places.models import AcceptancePoint, Street
 
 from . import services
@@ -65,6 +67,7 @@ def _identities():
 @transaction.atomic
 def load_demo() -> list[tuple[str, str, str]]:
     """Idempotent: creates what is missing and nothing twice. Returns (username, role, phone) rows."""
+    seed_calendar(CalendarYear, CalendarDay)
     for code, name, street, address in POLICE_POINTS:
         AcceptancePoint.objects.update_or_create(
             code=code,

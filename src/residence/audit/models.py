@@ -21,6 +21,7 @@ class AuditEventType(models.TextChoices):
     REAL_NAME_FAILED = "real_name_failed", _("Real-name verification failed")
     STAFF_CREATED = "staff_created", _("Staff account created")
     RECORDS_IMPORTED = "records_imported", _("Department records imported")
+    CALENDAR_CHANGED = "calendar_changed", _("Working-day calendar changed")
 
 
 class AuditEvent(models.Model):

@@ -14,3 +14,33 @@ class ThrottleEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["scope", "key", "at"], name="throttle_scope_key_at")]
+
+
+class CalendarYear(models.Model):
+    """A year of the working-day calendar; `published` once the State Council's schedule is in."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    published = models.BooleanField(default=False)
+    source = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["year"]
+
+    def __str__(self):
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """One day and whether it is a working day (RULES §8)."""
+
+    date = models.DateField(primary_key=True)
+    working = models.BooleanField()
+    name = models.CharField(max_length=100, blank=True)
+    notice = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {'working' if self.working else 'off'}"

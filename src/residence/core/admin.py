@@ -1,0 +1,48 @@
+from django.contrib import admin, messages
+
+from .models import CalendarDay, CalendarYear
+from .services import calendar_day_set, calendar_year_publish
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    list_display = ["year", "published", "source", "updated_at"]
+    list_filter = ["published"]
+    actions = ["publish", "unpublish"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        calendar_year_publish(year=obj.year, published=obj.published, source=obj.source, actor=request.user)
+
+    @admin.action(description="Mark the official schedule as published")
+    def publish(self, request, queryset):
+        for entry in queryset:
+            calendar_year_publish(year=entry.year, actor=request.user)
+        messages.success(request, "Published; stored deadlines in these years are recomputed.")
+
+    @admin.action(description="Mark as not published (provisional)")
+    def unpublish(self, request, queryset):
+        for entry in queryset:
+            calendar_year_publish(year=entry.year, published=False, actor=request.user)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "working", "name", "notice"]
+    list_filter = ["working"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        calendar_day_set(date=obj.date, working=obj.working, name=obj.name, notice=obj.notice, actor=request.user)

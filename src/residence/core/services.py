@@ -1,0 +1,54 @@
+"""Changes to the working-day calendar. Each change re-reads the calendar and asks every
+registered recompute hook to recompute the stored deadlines of the changed year."""
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.db import transaction
+
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
+
+from . import clock, workdays
+from .models import CalendarDay, CalendarYear
+
+# Later apps that store deadlines register a function of the year here.
+DEADLINE_RECOMPUTERS: list[Callable[[int], None]] = []
+
+
+def register_deadline_recompute(func: Callable[[int], None]) -> Callable[[int], None]:
+    DEADLINE_RECOMPUTERS.append(func)
+    return func
+
+
+def _changed(year: int) -> None:
+    CalendarYear.objects.filter(year=year).update(updated_at=clock.now())
+
+    def after_commit():
+        workdays.invalidate()
+        for recompute in DEADLINE_RECOMPUTERS:
+            recompute(year)
+
+    transaction.on_commit(after_commit)
+
+
+@transaction.atomic
+def calendar_day_set(*, date: dt.date, working: bool, name: str = "", notice: str = "", actor=None) -> CalendarDay:
+    day = CalendarDay.objects.select_for_update().get(date=date)
+    day.working, day.name, day.notice = working, name, notice
+    day.save()
+    audit_record(type=AuditEventType.CALENDAR_CHANGED, actor=actor, date=date.isoformat(), working=working, name=name)
+    _changed(date.year)
+    return day
+
+
+@transaction.atomic
+def calendar_year_publish(*, year: int, published: bool = True, source: str = "", actor=None) -> CalendarYear:
+    entry = CalendarYear.objects.select_for_update().get(year=year)
+    entry.published = published
+    if source:
+        entry.source = source
+    entry.save()
+    audit_record(type=AuditEventType.CALENDAR_CHANGED, actor=actor, year=year, published=published)
+    _changed(year)
+    return entry

@@ -1,0 +1,123 @@
+"""Working days (RULES §8): counting, deadlines and whether a deadline is provisional.
+
+The calendar is loaded from the database into a table of running counts, so a deadline is
+two list look-ups (O(1)), never a day-by-day loop. The table is rebuilt when a year is
+changed through `core.services` in this process, and at most CACHE_SECONDS later in others.
+"""
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass
+from typing import NamedTuple
+
+CACHE_SECONDS = 60
+
+
+class Deadline(NamedTuple):
+    date: dt.date
+    provisional: bool
+
+
+class OutOfCalendar(ValueError):
+    """The date or the count falls outside the stored calendar."""
+
+
+@dataclass(frozen=True)
+class Calendar:
+    first: int  # ordinal of the first stored day
+    working: bytes  # 1 per working day, by day index
+    rank: list[int]  # number of working days in [first, first + i]
+    working_ordinals: list[int]  # the working days, in order
+    next_unpublished: list[int]  # index of the first day at or after i in an unpublished year
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.working) - 1
+
+    def _index(self, day: dt.date) -> int:
+        index = day.toordinal() - self.first
+        if not 0 <= index < len(self.working):
+            raise OutOfCalendar(f"{day} is outside the calendar")
+        return index
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return bool(self.working[self._index(day)])
+
+    def add_working_days(self, start: dt.date, n: int) -> Deadline:
+        """The n-th working day after `start` (start itself does not count), n ≥ 1."""
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        index = self._index(start)
+        position = self.rank[index] + n - 1
+        if position >= len(self.working_ordinals):
+            raise OutOfCalendar("the deadline falls after the calendar's last day")
+        ordinal = self.working_ordinals[position]
+        return Deadline(dt.date.fromordinal(ordinal), self.next_unpublished[index + 1] <= ordinal - self.first)
+
+    def working_days_between(self, a: dt.date, b: dt.date) -> int:
+        """Working days in (a, b]; negative when b is before a."""
+        return self.rank[self._index(b)] - self.rank[self._index(a)]
+
+    def provisional(self, start: dt.date, end: dt.date) -> bool:
+        """True when any day after `start` up to `end` lies in a year not published."""
+        return self.next_unpublished[self._index(start) + 1] <= self._index(end)
+
+
+def build(days, unpublished) -> Calendar:
+    """A Calendar from (date, working) pairs covering consecutive days in order."""
+    days = list(days)
+    first = days[0][0].toordinal()
+    working = bytes(1 if w else 0 for _, w in days)
+    rank, count, ordinals = [], 0, []
+    for offset, flag in enumerate(working):
+        if flag:
+            count += 1
+            ordinals.append(first + offset)
+        rank.append(count)
+    unpublished = frozenset(unpublished)
+    # One slot past the end, so `index + 1` is always a valid look-up.
+    next_unpublished = [len(days) + 1] * (len(days) + 1)
+    following = len(days) + 1
+    for index in range(len(days) - 1, -1, -1):
+        if days[index][0].year in unpublished:
+            following = index
+        next_unpublished[index] = following
+    return Calendar(first, working, rank, ordinals, next_unpublished)
+
+
+_lock = threading.Lock()
+_cached: tuple[float, Calendar] | None = None
+
+
+def get_calendar() -> Calendar:
+    global _cached
+    cached = _cached
+    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    from .models import CalendarDay, CalendarYear
+
+    with _lock:
+        calendar = build(
+            CalendarDay.objects.order_by("date").values_list("date", "working").iterator(chunk_size=10_000),
+            CalendarYear.objects.filter(published=False).values_list("year", flat=True),
+        )
+        _cached = (time.monotonic(), calendar)
+    return calendar
+
+
+def invalidate() -> None:
+    global _cached
+    _cached = None
+
+
+def add_working_days(start: dt.date, n: int) -> Deadline:
+    return get_calendar().add_working_days(start, n)
+
+
+def working_days_between(a: dt.date, b: dt.date) -> int:
+    return get_calendar().working_days_between(a, b)
+
+
+def is_working_day(day: dt.date) -> bool:
+    return get_calendar().is_working_day(day)
