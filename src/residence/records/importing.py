@@ -1,26 +1,40 @@
 """Department data imports: all-or-nothing, every bad row reported with its line number.
 
-A kind is a header, a row parser (raising ValidationError per field) and an upsert. The
-same code serves `import_records` and the exchange API.
+A kind is a header, a row parser (raising ValidationError) and its natural key. One upsert
+serves every kind: new records are created, changed ones keep their earlier version in
+RecordVersion, unchanged ones are left alone, so a second import of a file changes
+nothing. The same code serves `import_records` and the exchange API.
 """
 
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock
-from residence.core.validators import normalize_id_number
+from residence.core.validators import normalize_credit_code, normalize_id_number
 
-from .models import Identity
+from .models import (
+    Enrolment,
+    Identity,
+    InsuranceMonth,
+    PermitRecord,
+    RecordVersion,
+    Registration,
+    TalentCertificate,
+)
 
 CHUNK = 2000
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 @dataclass
@@ -49,8 +63,20 @@ def decode(data: bytes) -> str:
         raise ValidationError(_("The file is neither UTF-8 nor GB18030 text.")) from None
 
 
-def _text(row, name, max_length, required=True):
-    value = (row.get(name) or "").strip()
+# --- field parsers: each names its column in the error --------------------------------
+
+
+def _value(row, name):
+    value = row.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(_("%(field)s must be text.") % {"field": name})
+    return value.strip()
+
+
+def text(row, name, max_length, required=True):
+    value = _value(row, name)
     if required and not value:
         raise ValidationError(_("%(field)s is empty.") % {"field": name})
     if len(value) > max_length:
@@ -58,90 +84,206 @@ def _text(row, name, max_length, required=True):
     return value
 
 
-def _date(row, name):
-    value = (row.get(name) or "").strip()
+def date(row, name, *, required=True, not_future=False):
+    value = _value(row, name)
+    if not value and not required:
+        return None
     try:
-        return dt.date.fromisoformat(value)
+        parsed = dt.date.fromisoformat(value)
     except ValueError:
         raise ValidationError(_("%(field)s is not a date (YYYY-MM-DD).") % {"field": name}) from None
+    if not_future and parsed > clock.today():
+        raise ValidationError(_("%(field)s lies in the future.") % {"field": name})
+    return parsed
 
 
-def _flag(row, name):
-    value = (row.get(name) or "").strip()
+def month(row, name):
+    match = MONTH_RE.match(_value(row, name))
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValidationError(_("%(field)s is not a month (YYYY-MM).") % {"field": name})
+    first = dt.date(int(match.group(1)), int(match.group(2)), 1)
+    if first > clock.today().replace(day=1):
+        raise ValidationError(_("%(field)s is after the current month.") % {"field": name})
+    return first
+
+
+def flag(row, name):
+    value = _value(row, name)
     if value not in ("0", "1"):
         raise ValidationError(_("%(field)s must be 1 or 0.") % {"field": name})
     return value == "1"
 
 
-def _id_number(row):
+def choice(row, name, choices):
+    value = _value(row, name)
+    if value not in choices:
+        raise ValidationError(_("%(field)s must be one of %(values)s.") % {"field": name, "values": ", ".join(choices)})
+    return value
+
+
+@lru_cache(maxsize=200_000)
+def _id_number(value):
+    return normalize_id_number(value)
+
+
+def id_number(row):
+    # Each distinct number is checked once per process (large files repeat them).
     try:
-        return normalize_id_number(row.get("id_number") or "")
+        return _id_number(_value(row, "id_number"))
     except ValidationError as e:
         raise ValidationError(f"id_number: {e.messages[0]}") from None
 
 
+@lru_cache(maxsize=100_000)
+def _credit_code(value):
+    return normalize_credit_code(value)
+
+
+def credit_code(row, name):
+    try:
+        return _credit_code(_value(row, name))
+    except ValidationError as e:
+        raise ValidationError(f"{name}: {e.messages[0]}") from None
+
+
+def ordered(first, second, first_name, second_name):
+    if first and second and second < first:
+        raise ValidationError(_("%(b)s is before %(a)s.") % {"a": first_name, "b": second_name})
+
+
+# --- the kinds -------------------------------------------------------------------------
+
+
 def parse_identity(row):
-    sex = (row.get("sex") or "").strip().upper()
-    if sex not in ("M", "F"):
-        raise ValidationError(_("sex must be M or F."))
-    birth = _date(row, "birth_date")
-    if birth > clock.today():
-        raise ValidationError(_("birth_date lies in the future."))
     return {
-        "id_number": _id_number(row),
-        "name": _text(row, "name", 100),
-        "sex": sex,
-        "ethnicity": _text(row, "ethnicity", 40, required=False),
-        "birth_date": birth,
-        "hukou_address": _text(row, "hukou_address", 200, required=False),
-        "shenzhen_hukou": _flag(row, "shenzhen_hukou"),
+        "id_number": id_number(row),
+        "name": text(row, "name", 100),
+        "sex": choice(row, "sex", ("M", "F")),
+        "ethnicity": text(row, "ethnicity", 40, required=False),
+        "birth_date": date(row, "birth_date", not_future=True),
+        "hukou_address": text(row, "hukou_address", 200, required=False),
+        "shenzhen_hukou": flag(row, "shenzhen_hukou"),
     }
 
 
-def upsert_identities(records, result):
-    now = clock.now()
-    fields = ["name", "sex", "ethnicity", "birth_date", "hukou_address", "shenzhen_hukou"]
-    for start in range(0, len(records), CHUNK):
-        chunk = records[start : start + CHUNK]
-        existing = Identity.objects.in_bulk([r["id_number"] for r in chunk], field_name="id_number")
-        new, changed = [], []
-        for r in chunk:
-            current = existing.get(r["id_number"])
-            if current is None:
-                new.append(Identity(**r, updated_at=now))
-            elif any(getattr(current, f) != r[f] for f in fields):
-                for f in fields:
-                    setattr(current, f, r[f])
-                current.updated_at = now
-                changed.append(current)
-        Identity.objects.bulk_create(new)
-        Identity.objects.bulk_update(changed, [*fields, "updated_at"])
-        result.created += len(new)
-        result.updated += len(changed)
-        result.unchanged += len(chunk) - len(new) - len(changed)
+def parse_registration(row, streets):
+    code = _value(row, "street_code")
+    if code not in streets:
+        raise ValidationError(_("street_code %(code)s is not a Shenzhen street.") % {"code": code[:20]})
+    record = {
+        "id_number": id_number(row),
+        "street_id": code,
+        "address": text(row, "address", 200),
+        "registered_on": date(row, "registered_on", not_future=True),
+        "ended_on": date(row, "ended_on", required=False, not_future=True),
+    }
+    ordered(record["registered_on"], record["ended_on"], "registered_on", "ended_on")
+    return record
+
+
+def parse_insurance(row):
+    return {
+        "id_number": id_number(row),
+        "month": month(row, "month"),
+        "employer_credit_code": credit_code(row, "employer_credit_code"),
+    }
+
+
+def parse_enrolment(row):
+    record = {
+        "id_number": id_number(row),
+        "school": text(row, "school", 200),
+        "level": choice(row, "level", Enrolment.Level.values),
+        "full_time": flag(row, "full_time"),
+        "start_date": date(row, "start_date"),
+        "end_date": date(row, "end_date", required=False),
+    }
+    ordered(record["start_date"], record["end_date"], "start_date", "end_date")
+    return record
+
+
+def parse_talent(row):
+    record = {
+        "id_number": id_number(row),
+        "category": choice(row, "category", TalentCertificate.Category.values),
+        "certificate_no": text(row, "certificate_no", 100),
+        "issued_on": date(row, "issued_on", not_future=True),
+        "valid_until": date(row, "valid_until", required=False),
+    }
+    ordered(record["issued_on"], record["valid_until"], "issued_on", "valid_until")
+    return record
+
+
+def parse_permit(row):
+    return {
+        "id_number": id_number(row),
+        "number": text(row, "number", 40),
+        "issued_on": date(row, "issued_on", not_future=True),
+        "endorsed_until": date(row, "endorsed_until"),
+        "status": choice(row, "status", PermitRecord.Status.values),
+    }
 
 
 @dataclass(frozen=True)
 class Kind:
+    model: type
     header: tuple[str, ...]
     parse: object
-    key: object
-    upsert: object
+    key: tuple[str, ...]
+    needs_streets: bool = False
 
 
 KINDS = {
     "identities": Kind(
-        header=("id_number", "name", "sex", "ethnicity", "birth_date", "hukou_address", "shenzhen_hukou"),
-        parse=parse_identity,
-        key=lambda r: r["id_number"],
-        upsert=upsert_identities,
+        Identity,
+        ("id_number", "name", "sex", "ethnicity", "birth_date", "hukou_address", "shenzhen_hukou"),
+        parse_identity,
+        ("id_number",),
+    ),
+    "registrations": Kind(
+        Registration,
+        ("id_number", "street_code", "address", "registered_on", "ended_on"),
+        parse_registration,
+        ("id_number", "registered_on"),
+        needs_streets=True,
+    ),
+    "social_insurance": Kind(
+        InsuranceMonth,
+        ("id_number", "month", "employer_credit_code"),
+        parse_insurance,
+        ("id_number", "month", "employer_credit_code"),
+    ),
+    "enrolments": Kind(
+        Enrolment,
+        ("id_number", "school", "level", "full_time", "start_date", "end_date"),
+        parse_enrolment,
+        ("id_number", "school", "start_date"),
+    ),
+    "talents": Kind(
+        TalentCertificate,
+        ("id_number", "category", "certificate_no", "issued_on", "valid_until"),
+        parse_talent,
+        ("certificate_no",),
+    ),
+    "permits": Kind(
+        PermitRecord, ("id_number", "number", "issued_on", "endorsed_until", "status"), parse_permit, ("number",)
     ),
 }
+
+
+def _parser(spec: Kind):
+    if spec.needs_streets:
+        from residence.places.models import Street
+
+        streets = set(Street.objects.values_list("code", flat=True))
+        return lambda row: spec.parse(row, streets)
+    return spec.parse
 
 
 def parse_rows(kind: str, rows, first_line: int = 2):
     """Validate every row; returns (records, errors) with errors as (line, reason)."""
     spec = KINDS[kind]
+    parse = _parser(spec)
     records, errors, seen = [], [], {}
     for line, row in enumerate(rows, start=first_line):
         if not isinstance(row, dict):
@@ -151,11 +293,11 @@ def parse_rows(kind: str, rows, first_line: int = 2):
             errors.append((line, _("The row does not have as many values as the header.")))
             continue
         try:
-            record = spec.parse(row)
+            record = parse(row)
         except ValidationError as e:
             errors.append((line, "; ".join(e.messages)))
             continue
-        key = spec.key(record)
+        key = tuple(record[f] for f in spec.key)
         if key in seen:
             errors.append((line, _("Same record as line %(line)d.") % {"line": seen[key]}))
             continue
@@ -164,8 +306,48 @@ def parse_rows(kind: str, rows, first_line: int = 2):
     return records, errors
 
 
-def read_csv(kind: str, text: str):
-    reader = csv.DictReader(io.StringIO(text))
+def _keep_version(kind: str, obj, now) -> RecordVersion:
+    data = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in model_to_dict(obj).items()}
+    return RecordVersion(
+        kind=kind, record_id=obj.pk, version=obj.version, data=data, valid_from=obj.updated_at, replaced_at=now
+    )
+
+
+def upsert(kind: str, records: list[dict], result: ImportResult) -> None:
+    spec = KINDS[kind]
+    model = spec.model
+    data_fields = [f for f in records[0] if f not in spec.key] if records else []
+    now = clock.now()
+    lookup = spec.key[0]
+    for start in range(0, len(records), CHUNK):
+        chunk = records[start : start + CHUNK]
+        existing = {
+            tuple(getattr(obj, f) for f in spec.key): obj
+            for obj in model.objects.filter(**{f"{lookup}__in": {r[lookup] for r in chunk}})
+        }
+        new, changed, versions = [], [], []
+        for record in chunk:
+            current = existing.get(tuple(record[f] for f in spec.key))
+            if current is None:
+                new.append(model(**record, updated_at=now))
+            elif any(getattr(current, f) != record[f] for f in data_fields):
+                versions.append(_keep_version(kind, current, now))
+                for f in data_fields:
+                    setattr(current, f, record[f])
+                current.version += 1
+                current.updated_at = now
+                changed.append(current)
+        model.objects.bulk_create(new)
+        if changed:
+            model.objects.bulk_update(changed, [*data_fields, "version", "updated_at"])
+            RecordVersion.objects.bulk_create(versions)
+        result.created += len(new)
+        result.updated += len(changed)
+        result.unchanged += len(chunk) - len(new) - len(changed)
+
+
+def read_csv(kind: str, text_: str):
+    reader = csv.DictReader(io.StringIO(text_))
     header = tuple(h.strip() for h in (reader.fieldnames or []))
     if header != KINDS[kind].header:
         raise ValidationError(_("Line 1: the header must be %(want)s.") % {"want": ",".join(KINDS[kind].header)})
@@ -181,7 +363,7 @@ def import_rows(kind: str, rows, *, actor=None, source: str = "", first_line: in
     if result.errors:
         return result
     with transaction.atomic():
-        KINDS[kind].upsert(records, result)
+        upsert(kind, records, result)
         audit_record(
             type=AuditEventType.RECORDS_IMPORTED,
             actor=actor,

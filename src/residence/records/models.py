@@ -3,7 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Identity(models.Model):
-    """One person as the population registry holds them (import kind `identities`)."""
+    """One person as the population registry holds them (import kind `identities`).
+
+    Versioned like the other records (see RecordVersion); defined first because accounts
+    point at it.
+    """
 
     class Sex(models.TextChoices):
         MALE = "M", _("Male")
@@ -16,6 +20,7 @@ class Identity(models.Model):
     birth_date = models.DateField()
     hukou_address = models.CharField(max_length=200, blank=True)
     shenzhen_hukou = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField()
 
     class Meta:
@@ -23,3 +28,101 @@ class Identity(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.id_number[:6]}…"
+
+
+class Versioned(models.Model):
+    """A record whose every change keeps the earlier version (RecordVersion)."""
+
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class Registration(Versioned):
+    """A residence registration (居住登记) as the police hold it. ended_on: the last day registered."""
+
+    id_number = models.CharField(max_length=18)
+    street = models.ForeignKey("places.Street", on_delete=models.PROTECT, related_name="+")
+    address = models.CharField(max_length=200)
+    registered_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["id_number", "registered_on"], name="registration_key")]
+
+
+class InsuranceMonth(models.Model):
+    """A month with a Shenzhen social insurance contribution. Every field is key: never changes."""
+
+    id_number = models.CharField(max_length=18)
+    month = models.DateField(help_text="first day of the month")
+    employer_credit_code = models.CharField(max_length=18)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["id_number", "month", "employer_credit_code"], name="insurance_key")
+        ]
+
+
+class Enrolment(Versioned):
+    class Level(models.TextChoices):
+        SECONDARY = "secondary", _("Secondary")
+        HIGHER = "higher", _("Higher (vocational included)")
+
+    id_number = models.CharField(max_length=18)
+    school = models.CharField(max_length=200)
+    level = models.CharField(max_length=20, choices=Level.choices)
+    full_time = models.BooleanField()
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["id_number", "school", "start_date"], name="enrolment_key")]
+
+
+class TalentCertificate(Versioned):
+    class Category(models.TextChoices):
+        HIGH_LEVEL = "high_level", _("High-level professional")
+        OVERSEAS_HIGH_LEVEL = "overseas_high_level", _("Overseas high-level talent")
+        RETURNED_STUDENT = "returned_student", _("Returned overseas student")
+        DEGREE = "degree", _("Full-time associate degree or higher")
+        SENIOR_WORKER = "senior_worker", _("Senior worker or higher skill certificate")
+        TALENT_CARD = "talent_card", _("Pengcheng talent card")
+
+    id_number = models.CharField(max_length=18, db_index=True)
+    category = models.CharField(max_length=30, choices=Category.choices)
+    certificate_no = models.CharField(max_length=100, unique=True)
+    issued_on = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+
+
+class PermitRecord(Versioned):
+    """A permit issued before the platform (import kind `permits`)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    id_number = models.CharField(max_length=18, db_index=True)
+    number = models.CharField(max_length=40, unique=True)
+    issued_on = models.DateField()
+    endorsed_until = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices)
+
+
+class RecordVersion(models.Model):
+    """An earlier version of a changed record, kept so past decisions can be explained."""
+
+    kind = models.CharField(max_length=30)
+    record_id = models.BigIntegerField()
+    version = models.PositiveIntegerField()
+    data = models.JSONField()
+    valid_from = models.DateTimeField()
+    replaced_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "record_id", "version"], name="record_version_key")]

@@ -1,0 +1,132 @@
+import pytest
+from stdnum.cn import ric
+
+from residence.records.importing import import_rows
+from residence.records.models import (
+    Enrolment,
+    InsuranceMonth,
+    PermitRecord,
+    RecordVersion,
+    Registration,
+    TalentCertificate,
+)
+
+pytestmark = pytest.mark.django_db
+ID = "43010219900307123" + ric.calc_check_digit("43010219900307123")
+CODE = "91440300MA5D4X7K8N"
+
+GOOD = {
+    "registrations": [
+        {
+            "id_number": ID,
+            "street_code": "440304004",
+            "address": "福田路 1 号",
+            "registered_on": "2024-02-29",
+            "ended_on": "",
+        }
+    ],
+    "social_insurance": [
+        {"id_number": ID, "month": f"2025-{m:02d}", "employer_credit_code": CODE} for m in range(1, 13)
+    ],
+    "enrolments": [
+        {
+            "id_number": ID,
+            "school": "深圳职业技术大学",
+            "level": "higher",
+            "full_time": "1",
+            "start_date": "2024-09-01",
+            "end_date": "2027-06-30",
+        }
+    ],
+    "talents": [
+        {
+            "id_number": ID,
+            "category": "degree",
+            "certificate_no": "DEG-001",
+            "issued_on": "2020-07-01",
+            "valid_until": "",
+        }
+    ],
+    "permits": [
+        {
+            "id_number": ID,
+            "number": "440300202000001",
+            "issued_on": "2020-01-01",
+            "endorsed_until": "2027-01-01",
+            "status": "active",
+        }
+    ],
+}
+MODELS = {
+    "registrations": Registration,
+    "social_insurance": InsuranceMonth,
+    "enrolments": Enrolment,
+    "talents": TalentCertificate,
+    "permits": PermitRecord,
+}
+
+
+@pytest.mark.parametrize("kind", GOOD)
+def test_each_kind_imports_and_a_second_import_changes_nothing(kind, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    first = import_rows(kind, GOOD[kind])
+    assert first.applied and first.created == len(GOOD[kind]) == MODELS[kind].objects.count()
+    second = import_rows(kind, GOOD[kind])
+    assert (second.created, second.updated, second.unchanged) == (0, 0, len(GOOD[kind]))
+
+
+def test_a_changed_record_keeps_its_earlier_version(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    import_rows("registrations", GOOD["registrations"])
+    ended = [{**GOOD["registrations"][0], "ended_on": "2025-12-31"}]
+    result = import_rows("registrations", ended)
+    assert result.updated == 1
+    record = Registration.objects.get()
+    assert record.ended_on.isoformat() == "2025-12-31" and record.version == 2
+    old = RecordVersion.objects.get(kind="registrations", record_id=record.pk)
+    assert old.version == 1 and old.data["ended_on"] is None and old.data["registered_on"] == "2024-02-29"
+
+
+BAD = [
+    ("registrations", {"registered_on": "2026-02-30"}, "registered_on"),
+    ("registrations", {"registered_on": "2026-03-03"}, "future"),
+    ("registrations", {"street_code": "440304999"}, "street_code"),
+    ("registrations", {"ended_on": "2023-01-01"}, "ended_on"),
+    ("registrations", {"id_number": ID[:17] + ("0" if ID[17] != "0" else "1")}, "id_number"),
+    ("social_insurance", {"month": "2025-13"}, "month"),
+    ("social_insurance", {"month": "2026-04"}, "month"),
+    ("social_insurance", {"employer_credit_code": "91440300MA5D4X7K8M"}, "employer_credit_code"),
+    ("enrolments", {"level": "primary"}, "level"),
+    ("enrolments", {"full_time": "yes"}, "full_time"),
+    ("talents", {"category": "genius"}, "category"),
+    ("talents", {"valid_until": "2019-01-01"}, "valid_until"),
+    ("permits", {"status": "lost"}, "status"),
+]
+
+
+@pytest.mark.parametrize(("kind", "change", "word"), BAD)
+def test_a_bad_row_rejects_the_whole_file_with_its_line(kind, change, word, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    rows = [
+        *GOOD[kind][:1],
+        {
+            **GOOD[kind][0],
+            **change,
+            **({"certificate_no": "DEG-002"} if kind == "talents" else {}),
+            **({"number": "440300202000002"} if kind == "permits" else {}),
+            **({"school": "另一所"} if kind == "enrolments" else {}),
+            **({"registered_on": change.get("registered_on", "2025-01-01")} if kind == "registrations" else {}),
+        },
+    ]
+    if kind == "social_insurance":
+        rows[1]["month"] = change.get("month", "2024-12")
+    result = import_rows(kind, rows)
+    assert not result.applied and [line for line, _ in result.errors] == [3]
+    assert word in result.errors[0][1]
+    assert MODELS[kind].objects.count() == 0
+
+
+def test_duplicate_natural_keys_in_one_file(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    result = import_rows("social_insurance", GOOD["social_insurance"][:2] + GOOD["social_insurance"][:1])
+    assert result.errors and result.errors[0][0] == 4 and InsuranceMonth.objects.count() == 0
