@@ -7,6 +7,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from residence.accounts import api as accounts_api
 from residence.core import api as core_api
 from residence.core import views as core_views
+from residence.eligibility.api import EligibilityCheckView
 from residence.places.api import AcceptancePointListView
 
 api_v1 = [
@@ -28,6 +29,7 @@ api_v1 = [
     path("me/messages/<int:pk>/read", accounts_api.MessageReadView.as_view(), name="message-read"),
     path("acceptance-points", AcceptancePointListView.as_view(), name="acceptance-points"),
     path("working-days", core_api.WorkingDaysView.as_view(), name="working-days"),
+    path("eligibility-checks", EligibilityCheckView.as_view(), name="eligibility-checks"),
 ]
 
 # System administrators sign in through the platform's login (SMS code at every staff login),

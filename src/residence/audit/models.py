@@ -22,6 +22,7 @@ class AuditEventType(models.TextChoices):
     STAFF_CREATED = "staff_created", _("Staff account created")
     RECORDS_IMPORTED = "records_imported", _("Department records imported")
     CALENDAR_CHANGED = "calendar_changed", _("Working-day calendar changed")
+    PERSONAL_DATA_VIEWED = "personal_data_viewed", _("Personal data viewed by staff")
 
 
 class AuditEvent(models.Model):

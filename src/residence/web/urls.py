@@ -1,6 +1,7 @@
 from django.urls import path
 
 from residence.accounts import views as accounts
+from residence.eligibility import views as eligibility
 
 from . import views
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("account/phone/", accounts.phone_change, name="phone"),
     path("account/phone/verify/", accounts.phone_verify, name="phone_verify"),
     path("account/real-name/", accounts.real_name, name="real_name"),
+    path("account/eligibility/", eligibility.self_check, name="eligibility"),
     path("account/messages/", views.messages_page, name="messages"),
     path("account/messages/<int:pk>/read/", views.message_read, name="message_read"),
     path("account/coming-soon/<slug:feature>/", views.coming_soon, name="coming_soon"),

@@ -13,7 +13,6 @@ from residence.notifications.services import message_mark_read
 
 # The entries of "My residence permit" (RULES §7); later issues replace "coming soon".
 PERMIT_FEATURES = {
-    "eligibility": _("Check whether I qualify"),
     "apply": _("Apply for a residence permit"),
     "progress": _("Track my application"),
     "endorse": _("Annual endorsement"),

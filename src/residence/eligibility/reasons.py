@@ -1,0 +1,36 @@
+"""The human text of each reason key of `rules`, in the active language."""
+
+from django.utils.translation import gettext_lazy as _
+
+from .rules import Reason
+
+TEXTS = {
+    "identity_ok": _("In the population records, without Shenzhen hukou."),
+    "identity_unknown": _("This ID number is not in the population records."),
+    "identity_name": _("The name does not match the population records."),
+    "identity_hmt": _(
+        "Hong Kong, Macao and Taiwan residents apply for the national Residence Permit for Hong "
+        "Kong, Macao and Taiwan Residents (港澳台居民居住证) instead."
+    ),
+    "identity_hukou": _("Holders of Shenzhen hukou do not need a residence permit."),
+    "residence_none": _("No current residence registration in Shenzhen."),
+    "residence_registered": _("Registered continuously since %(since)s."),
+    "residence_ok": _("Registered continuously since %(since)s: 12 months reached."),
+    "residence_short": _("Registered continuously since %(since)s; 12 months are reached on %(on)s."),
+    "employment_consecutive": _("Social insurance paid for %(consecutive)d consecutive months."),
+    "employment_total": _("Social insurance paid for %(total)d months within the last 24."),
+    "employment_short": _(
+        "Social insurance paid for %(consecutive)d consecutive months, %(missing)d more needed "
+        "(or 18 within the last 24 months: %(total)d so far)."
+    ),
+    "talent_ok": _("Valid talent certificate (%(category)s)."),
+    "talent_expired": _("The talent certificate has expired."),
+    "talent_none": _("No valid talent certificate in the records."),
+    "education_ok": _("Enrolled full time (%(level)s)."),
+    "education_ended": _("The enrolment has ended."),
+    "education_none": _("No current full-time enrolment in the records."),
+}
+
+
+def render(reason: Reason) -> str:
+    return str(TEXTS[reason.key]) % reason.params if reason.params else str(TEXTS[reason.key])

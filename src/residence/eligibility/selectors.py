@@ -1,0 +1,31 @@
+from residence.core.validators import normalize_name
+from residence.records.models import Enrolment, Identity, InsuranceMonth, Registration, TalentCertificate
+
+from . import rules
+
+
+def person_records(*, id_number: str, name: str) -> tuple[rules.Person, list[dict]]:
+    """The person as the departments' records describe them, and which records (and versions) were read."""
+    inputs = []
+    identity = Identity.objects.filter(id_number=id_number).first()
+    if identity is None:
+        return rules.Person(id_number=id_number, known=False), inputs
+    inputs.append({"kind": "identities", "id": identity.pk, "version": identity.version})
+    registrations = list(Registration.objects.filter(id_number=id_number))
+    months = list(InsuranceMonth.objects.filter(id_number=id_number).values_list("id", "month"))
+    talents = list(TalentCertificate.objects.filter(id_number=id_number))
+    enrolments = list(Enrolment.objects.filter(id_number=id_number))
+    for kind, records in (("registrations", registrations), ("talents", talents), ("enrolments", enrolments)):
+        inputs += [{"kind": kind, "id": r.pk, "version": r.version} for r in records]
+    inputs += [{"kind": "social_insurance", "id": pk, "version": 1} for pk, _ in months]
+    person = rules.Person(
+        id_number=id_number,
+        known=True,
+        name_matches=normalize_name(identity.name) == normalize_name(name),
+        shenzhen_hukou=identity.shenzhen_hukou,
+        registrations=tuple(rules.Registration(r.registered_on, r.ended_on) for r in registrations),
+        insurance_months=frozenset(rules.month_number(m) for _, m in months),
+        talents=tuple(rules.Talent(t.category, t.issued_on, t.valid_until) for t in talents),
+        enrolments=tuple(rules.Enrolment(e.level, e.full_time, e.start_date, e.end_date) for e in enrolments),
+    )
+    return person, inputs

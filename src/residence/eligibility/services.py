@@ -1,0 +1,95 @@
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from residence.accounts.models import Kind, Role
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
+from residence.core import clock, throttle
+from residence.core.errors import Forbidden, Invalid
+from residence.core.validators import mask_id_number, normalize_id_number
+
+from . import rules
+from .models import EligibilityCheck
+from .reasons import render
+from .selectors import person_records
+
+STAFF_WITH_FULL_ANSWERS = {Role.CLERK, Role.VERIFIER, Role.REVIEWER}
+
+
+def answer_payload(answer: rules.Answer, *, full: bool) -> dict:
+    return {
+        "eligible": answer.eligible,
+        "route": answer.route,
+        "date": answer.date.isoformat(),
+        "conditions": [
+            {"name": c.name, "met": c.met, "detail": render(c.reason) if full else ""} for c in answer.conditions
+        ],
+        "earliest_eligible_date": answer.earliest_eligible_date.isoformat() if answer.earliest_eligible_date else None,
+    }
+
+
+def _access(user, id_number: str) -> bool:
+    """True for a full answer, False for a limited one; Forbidden for any other ask (API.md)."""
+    if user.kind == Kind.STAFF:
+        if user.role in STAFF_WITH_FULL_ANSWERS:
+            return True
+        raise Forbidden()
+    if user.kind != Kind.INDIVIDUAL:
+        raise Forbidden(_("Organisation accounts cannot check eligibility."))
+    if user.person_id:
+        if user.person.id_number != id_number:
+            raise Forbidden(_("A verified account can check only its own identity."))
+        return True
+    return False
+
+
+def eligibility_check(
+    *, user, name: str, id_number: str, route: str, date: dt.date | None = None, address: str = ""
+) -> dict:
+    """Check one person on one route, in API.md's order: bad input, then access, then the daily limit."""
+    fields = {}
+    try:
+        id_number = normalize_id_number(id_number)
+    except ValidationError as e:
+        fields["id_number"] = e.messages
+    if route not in rules.ROUTES:
+        fields["route"] = [_("Choose residence_employment, talent or education.")]
+    if not (name or "").strip():
+        fields["name"] = [_("Enter the name as on the ID card.")]
+    if fields:
+        raise Invalid(_("Some fields are not valid."), fields=fields)
+    day = date or clock.today()
+    full = _access(user, id_number)
+    if not full:
+        throttle.ensure_below("eligibility_limited", str(user.pk), settings.LIMIT_LIMITED_CHECKS_PER_DAY, None)
+    person, inputs = person_records(id_number=id_number, name=name)
+    answer = rules.check(person, route, day)
+    payload = answer_payload(answer, full=full)
+    with transaction.atomic():
+        if not full:
+            throttle.record("eligibility_limited", str(user.pk))
+        EligibilityCheck.objects.create(
+            checked_by=user,
+            id_number=id_number,
+            route=route,
+            date=day,
+            eligible=answer.eligible,
+            full=full,
+            answer=answer_payload(answer, full=True),
+            inputs=inputs,
+            at=clock.now(),
+        )
+        if user.kind == Kind.STAFF:
+            audit_record(
+                type=AuditEventType.PERSONAL_DATA_VIEWED,
+                actor=user,
+                address=address,
+                what="eligibility",
+                id_number=mask_id_number(id_number),
+                route=route,
+            )
+    return payload

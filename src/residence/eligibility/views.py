@@ -1,0 +1,46 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from residence.accounts.forms import add_domain_error
+from residence.core.errors import DomainError
+
+from .forms import ROUTE_CHOICES, SelfCheckForm
+from .services import eligibility_check
+
+CONDITION_LABELS = {
+    "identity": _("Identity"),
+    "residence": _("Residence"),
+    "employment": _("Employment"),
+    "talent": _("Talent"),
+    "education": _("Education"),
+}
+
+
+def _for_display(answer: dict) -> dict:
+    return {
+        **answer,
+        "route_label": dict(ROUTE_CHOICES)[answer["route"]],
+        "conditions": [{**c, "label": CONDITION_LABELS[c["name"]]} for c in answer["conditions"]],
+    }
+
+
+@login_required
+def self_check(request):
+    user = request.user
+    initial = {"name": user.person.name, "id_number": user.person.id_number} if user.person_id else {}
+    form = SelfCheckForm(request.POST or None, initial=initial)
+    answer = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            answer = _for_display(eligibility_check(user=user, address=request.client_address, **form.cleaned_data))
+        except DomainError as exc:
+            add_domain_error(form, exc)
+    return render(
+        request,
+        "eligibility/self_check.html",
+        {
+            "form": form,
+            "answer": answer,
+        },
+    )
