@@ -1,0 +1,56 @@
+import pytest
+
+from residence.accounts.services import account_create, real_name_verify
+from residence.records.importing import import_rows
+from tests.test_account_changes import identity
+
+from .test_accounts_browser import assert_accessible, code_from_outbox
+
+# serialized_rollback restores the data migrations load (streets, calendar) after each flush.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def test_self_check_page_prefilled_with_conditions_and_earliest_date(web, chromium, shot, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    number = identity()
+    assert import_rows(
+        "registrations",
+        [
+            {
+                "id_number": number,
+                "street_code": "440304004",
+                "address": "福田路 1 号",
+                "registered_on": "2025-06-10",
+                "ended_on": "",
+            }
+        ],
+    ).applied
+    paid = [f"2025-{m:02d}" for m in range(6, 13)] + ["2026-01", "2026-02"]
+    assert import_rows(
+        "social_insurance",
+        [{"id_number": number, "month": m, "employer_credit_code": "91440300MA5D4X7K8N"} for m in paid],
+    ).applied
+    user = account_create(
+        kind="individual", username="check_user", password="Check2026pass", phone="15912340002", consent=True
+    )
+    real_name_verify(user=user, name="张伟", id_number=number)
+
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(web.url + "/accounts/login/")
+    page.get_by_label("用户名").fill("check_user")
+    page.get_by_label("密码").fill("Check2026pass")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_label("短信验证码").fill(code_from_outbox("15912340002"))
+    page.get_by_role("button", name="继续").click()
+    page.get_by_role("link", name="申领条件自助查询").click()
+    assert page.get_by_label("姓名（与身份证一致）").input_value() == "张伟"
+    assert page.get_by_label("公民身份号码").input_value() == number
+    page.get_by_role("button", name="查询").click()
+    result = page.get_by_test_id("eligibility-result")
+    assert "您暂不符合申领条件" in result.inner_text()
+    assert "社保连续缴纳 9 个月，还需 3 个月" in result.inner_text()
+    assert page.get_by_test_id("earliest").inner_text().find("2026-06-10") >= 0
+    assert_accessible(page)
+    shot(page, "11-eligibility-self-check")
+    context.close()
