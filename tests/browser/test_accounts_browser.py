@@ -8,8 +8,7 @@ from django.conf import settings
 
 from residence.accounts.models import LoginSession
 
-# serialized_rollback restores the data migrations load (streets, calendar) after each flush.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 PHONE = "15912340001"
 
 

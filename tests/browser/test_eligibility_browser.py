@@ -6,8 +6,7 @@ from tests.test_account_changes import identity
 
 from .test_accounts_browser import assert_accessible, code_from_outbox
 
-# serialized_rollback restores the data migrations load (streets, calendar) after each flush.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_self_check_page_prefilled_with_conditions_and_earliest_date(web, chromium, shot, settings):
