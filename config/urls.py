@@ -9,6 +9,7 @@ from residence.core import api as core_api
 from residence.core import views as core_views
 from residence.eligibility.api import EligibilityCheckView
 from residence.places.api import AcceptancePointListView
+from residence.records.api import ExchangeView
 
 api_v1 = [
     # The schema is served as YAML or JSON (?format=json): it needs DRF's full negotiation.
@@ -30,6 +31,7 @@ api_v1 = [
     path("acceptance-points", AcceptancePointListView.as_view(), name="acceptance-points"),
     path("working-days", core_api.WorkingDaysView.as_view(), name="working-days"),
     path("eligibility-checks", EligibilityCheckView.as_view(), name="eligibility-checks"),
+    path("exchange/<str:kind>", ExchangeView.as_view(), name="exchange"),
 ]
 
 # System administrators sign in through the platform's login (SMS code at every staff login),

@@ -132,3 +132,17 @@ def test_load_demo_is_idempotent():
     roles = set(User.objects.exclude(role="").values_list("role", flat=True))
     assert roles == {"clerk", "verifier", "reviewer", "production", "courier", "supervisor"}
     assert "demo_citizen" in out.getvalue() and "demo_clerk" in out.getvalue()
+
+
+def test_a_progress_bar_for_files_over_ten_thousand_rows(tmp_path, capsys, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    number_ = number("43010219900307123")
+    path = tmp_path / "big.csv"
+    lines = ["id_number,month,employer_credit_code"]
+    lines += [f"{number_},{1000 + i // 12:04d}-{i % 12 + 1:02d},91440300MA5D4X7K8N" for i in range(10_001)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    call_command("import_records", "social_insurance", str(path), stdout=io.StringIO())
+    assert "10001/10001" in capsys.readouterr().err
+    small = write(tmp_path, GOOD)
+    call_command("import_records", "identities", str(small), stdout=io.StringIO())
+    assert "rows/s" not in capsys.readouterr().err

@@ -376,7 +376,9 @@ def import_rows(kind: str, rows, *, actor=None, source: str = "", first_line: in
     return result
 
 
-def import_csv_bytes(kind: str, data: bytes, *, actor=None, source: str = "") -> ImportResult:
+def import_csv_bytes(kind: str, data: bytes, *, actor=None, source: str = "", progress=None) -> ImportResult:
+    """`progress`, when given, wraps the row iterator (the command's terminal progress bar)."""
     if kind not in KINDS:
         raise ValidationError(_("Unknown kind %(kind)s.") % {"kind": kind})
-    return import_rows(kind, read_csv(kind, decode(data)), actor=actor, source=source)
+    rows = read_csv(kind, decode(data))
+    return import_rows(kind, progress(rows) if progress else rows, actor=actor, source=source)

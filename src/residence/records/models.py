@@ -126,3 +126,16 @@ class RecordVersion(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "record_id", "version"], name="record_version_key")]
+
+
+class ApiKey(models.Model):
+    """A department system's key for /api/v1/exchange/* (not a login: no SMS, no one-login rule)."""
+
+    department = models.CharField(max_length=30)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.department} {self.prefix}…"

@@ -2,8 +2,11 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from residence.records.importing import KINDS, import_csv_bytes
+
+PROGRESS_FROM_ROWS = 10_000
 
 
 class Command(BaseCommand):
@@ -17,8 +20,16 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
+        data = path.read_bytes()
+        lines = data.count(b"\n")
+        progress = None
+        if lines > PROGRESS_FROM_ROWS:
+
+            def progress(rows):
+                return tqdm(rows, total=lines - 1, unit=" rows", desc=f"checking {kind}", file=self.stderr._out)
+
         try:
-            result = import_csv_bytes(kind, path.read_bytes(), source=str(path))
+            result = import_csv_bytes(kind, data, source=str(path), progress=progress)
         except ValidationError as e:
             self.stderr.write("; ".join(e.messages))
             raise SystemExit(1) from None

@@ -1,0 +1,94 @@
+import json
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from residence.core.errors import Forbidden, Invalid, NotFound, error_body
+
+from .importing import KINDS, import_csv_bytes, import_rows
+from .models import ApiKey
+from .services import DEPARTMENT_KINDS, hash_key
+
+
+class DepartmentSystem:
+    """The caller of the exchange API: a key, not a person."""
+
+    is_authenticated = True
+
+    def __init__(self, key: ApiKey):
+        self.key = key
+        self.department = key.department
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """`Authorization: Api-Key <key>`; used only by the exchange endpoints."""
+
+    def authenticate(self, request):
+        scheme, _sep, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme != "Api-Key":
+            return None
+        found = ApiKey.objects.filter(key_hash=hash_key(key.strip()), revoked_at__isnull=True).first()
+        if found is None:
+            raise AuthenticationFailed(_("The API key is not valid or has been revoked."), "not_authenticated")
+        return DepartmentSystem(found), found
+
+    def authenticate_header(self, request):
+        return "Api-Key"
+
+
+class ExchangeView(APIView):
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [IsAuthenticated]
+    parser_classes = []  # the body is read as CSV or JSON below
+
+    @extend_schema(
+        request={"text/csv": str, "application/json": list},
+        responses={
+            200: OpenApiResponse(description="applied: {kind, rows, created, updated, unchanged}"),
+            400: OpenApiResponse(description="rejected: nothing applied; every bad row listed"),
+        },
+    )
+    def post(self, request, kind: str):
+        if kind not in KINDS:
+            raise NotFound()
+        if kind not in DEPARTMENT_KINDS[request.user.department]:
+            raise Forbidden(_("This department's key may not send %(kind)s.") % {"kind": kind})
+        body = request.body
+        try:
+            if request.content_type == "application/json":
+                try:
+                    rows = json.loads(body or b"null")
+                except ValueError:
+                    return Response(error_body("parse_error", _("The request body is not valid JSON.")), status=400)
+                if not isinstance(rows, list):
+                    raise Invalid(_("Send a JSON array of objects."))
+                # Objects are numbered as CSV lines would be: the first one is line 2.
+                result = import_rows(kind, rows, source=f"exchange:{request.user.key.prefix}")
+            else:
+                result = import_csv_bytes(kind, body, source=f"exchange:{request.user.key.prefix}")
+        except ValidationError as e:
+            raise Invalid("; ".join(e.messages)) from None
+        if not result.applied:
+            return Response(
+                error_body(
+                    "invalid",
+                    _("The file was rejected: nothing was applied."),
+                    rows=[{"line": line, "reason": reason} for line, reason in result.errors],
+                ),
+                status=400,
+            )
+        return Response(
+            {
+                "kind": kind,
+                "rows": result.rows,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+            }
+        )
