@@ -1,3 +1,4 @@
+import io
 import json
 
 from django.core.exceptions import ValidationError
@@ -11,7 +12,8 @@ from rest_framework.views import APIView
 
 from residence.core.errors import Forbidden, Invalid, NotFound, error_body
 
-from .importing import KINDS, import_csv_bytes, import_rows
+from .bulk import import_csv_stream
+from .importing import KINDS, import_rows
 from .models import ApiKey
 from .services import DEPARTMENT_KINDS, hash_key
 
@@ -71,7 +73,7 @@ class ExchangeView(APIView):
                 # Objects are numbered as CSV lines would be: the first one is line 2.
                 result = import_rows(kind, rows, source=f"exchange:{request.user.key.prefix}")
             else:
-                result = import_csv_bytes(kind, body, source=f"exchange:{request.user.key.prefix}")
+                result = import_csv_stream(kind, io.BytesIO(body), source=f"exchange:{request.user.key.prefix}")
         except ValidationError as e:
             raise Invalid("; ".join(e.messages)) from None
         if not result.applied:

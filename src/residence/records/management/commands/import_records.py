@@ -1,10 +1,13 @@
+import sys
+from functools import partial
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from residence.records.importing import KINDS, import_csv_bytes
+from residence.records.bulk import import_csv_stream
+from residence.records.importing import KINDS
 
 PROGRESS_FROM_ROWS = 10_000
 
@@ -20,16 +23,14 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
-        data = path.read_bytes()
-        lines = data.count(b"\n")
+        with path.open("rb") as f:
+            rows = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
         progress = None
-        if lines > PROGRESS_FROM_ROWS:
-
-            def progress(rows):
-                return tqdm(rows, total=lines - 1, unit=" rows", desc=f"checking {kind}", file=self.stderr._out)
-
+        if rows > PROGRESS_FROM_ROWS:
+            progress = partial(tqdm, total=rows - 1, unit=" rows", desc=f"checking {kind}", file=sys.stderr)
         try:
-            result = import_csv_bytes(kind, data, source=str(path), progress=progress)
+            with path.open("rb") as stream:
+                result = import_csv_stream(kind, stream, source=str(path), progress=progress)
         except ValidationError as e:
             self.stderr.write("; ".join(e.messages))
             raise SystemExit(1) from None
