@@ -13,11 +13,9 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/eligibility-checks"
 
 
-@pytest.fixture
-def records(settings):
-    settings.FROZEN_TODAY = "2026-03-02"
-    number = identity()
-    import_rows(
+def load_records(number):
+    """Registered 2025-06-10, insurance paid 2025-06 … 2026-02: nine months short of twelve."""
+    assert import_rows(
         "registrations",
         [
             {
@@ -28,12 +26,19 @@ def records(settings):
                 "ended_on": "",
             }
         ],
-    )
+    ).applied
     paid = [f"2025-{m:02d}" for m in range(6, 13)] + ["2026-01", "2026-02"]
-    import_rows(
+    assert import_rows(
         "social_insurance",
         [{"id_number": number, "month": month, "employer_credit_code": "91440300MA5D4X7K8N"} for month in paid],
-    )
+    ).applied
+
+
+@pytest.fixture
+def records(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    number = identity()
+    load_records(number)
     return number
 
 

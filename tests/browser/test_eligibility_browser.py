@@ -1,8 +1,8 @@
 import pytest
 
 from residence.accounts.services import account_create, real_name_verify
-from residence.records.importing import import_rows
 from tests.test_account_changes import identity
+from tests.test_eligibility_api import load_records
 
 from .test_accounts_browser import assert_accessible, code_from_outbox
 
@@ -12,23 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_self_check_page_prefilled_with_conditions_and_earliest_date(web, chromium, shot, settings):
     settings.FROZEN_TODAY = "2026-03-02"
     number = identity()
-    assert import_rows(
-        "registrations",
-        [
-            {
-                "id_number": number,
-                "street_code": "440304004",
-                "address": "福田路 1 号",
-                "registered_on": "2025-06-10",
-                "ended_on": "",
-            }
-        ],
-    ).applied
-    paid = [f"2025-{m:02d}" for m in range(6, 13)] + ["2026-01", "2026-02"]
-    assert import_rows(
-        "social_insurance",
-        [{"id_number": number, "month": m, "employer_credit_code": "91440300MA5D4X7K8N"} for m in paid],
-    ).applied
+    load_records(number)
     user = account_create(
         kind="individual", username="check_user", password="Check2026pass", phone="15912340002", consent=True
     )
