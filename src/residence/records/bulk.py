@@ -46,26 +46,29 @@ def detect_encoding(stream) -> str:
 
 
 @lru_cache(maxsize=2_000)
-def _month(value: str):
-    match = MONTH_RE.match(value)
+def _month(value: str, current_month: str) -> str:
+    match = MONTH_RE.match(value.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValidationError(_("%(field)s is not a month (YYYY-MM).") % {"field": "month"})
-    return f"{match.group(1)}-{match.group(2)}-01"
+    month = f"{match.group(1)}-{match.group(2)}-01"
+    if month > current_month:
+        raise ValidationError(_("%(field)s is after the current month.") % {"field": "month"})
+    return month
 
 
 def _parse(fields: list[str], current_month: str, line: int) -> tuple[int, str, str, str]:
-    if len(fields) != 3:
-        raise ValidationError(_("The row does not have as many values as the header."))
-    raw_id, raw_month, raw_code = fields
+    """One row, checked. The cached checks strip their input, so each distinct value costs once."""
     try:
-        id_number = _id_number(raw_id.strip())
+        raw_id, raw_month, raw_code = fields
+    except ValueError:
+        raise ValidationError(_("The row does not have as many values as the header.")) from None
+    try:
+        id_number = _id_number(raw_id)
     except ValidationError as e:
         raise ValidationError(f"id_number: {e.messages[0]}") from None
-    month = _month(raw_month.strip())
-    if month > current_month:
-        raise ValidationError(_("%(field)s is after the current month.") % {"field": "month"})
+    month = _month(raw_month, current_month)
     try:
-        code = _credit_code(raw_code.strip())
+        code = _credit_code(raw_code)
     except ValidationError as e:
         raise ValidationError(f"employer_credit_code: {e.messages[0]}") from None
     return line, id_number, month, code
