@@ -117,3 +117,22 @@ def test_provisional_means_some_day_after_start_lies_in_an_unpublished_year(star
     deadline = workdays.add_working_days(start, n)
     days_after = (start + dt.timedelta(days=i) for i in range(1, (deadline.date - start).days + 1))
     assert deadline.provisional == any(day.year not in published for day in days_after)
+
+
+def test_an_administrator_publishes_a_year_in_the_admin(client, django_capture_on_commit_callbacks):
+    from residence.accounts.models import User
+
+    from .conftest import last_code
+
+    User.objects.create_superuser(username="cal_admin", password="Admin2026pass", phone="13900008888", kind="staff")
+    client.post("/accounts/login/", {"platform": "permit", "username": "cal_admin", "password": "Admin2026pass"})
+    client.post("/accounts/login/verify/", {"code": last_code("13900008888")})
+    assert client.get("/admin/core/calendaryear/").status_code == 200
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/admin/core/calendaryear/", {"action": "publish", "_selected_action": ["2027"]})
+        assert response.status_code == 302
+        assert CalendarYear.objects.get(year=2027).published
+        assert add("2026-12-31", 1).provisional is False
+    finally:
+        workdays.invalidate()
