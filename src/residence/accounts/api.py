@@ -21,10 +21,6 @@ class PublicAPIView(APIView):
     permission_classes = [AllowAny]
 
 
-def _address(request) -> str:
-    return getattr(request, "client_address", "") or request.META.get("REMOTE_ADDR", "")
-
-
 def _user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")
 
@@ -62,7 +58,7 @@ class AccountCreateView(PublicAPIView):
     @extend_schema(request=AccountCreateSerializer, responses={201: AccountSerializer})
     def post(self, request):
         data = validated(AccountCreateSerializer, request.data)
-        user = services.account_create(address=_address(request), **data)
+        user = services.account_create(address=request.client_address, **data)
         return Response(AccountSerializer(user).data, status=201)
 
 
@@ -83,7 +79,7 @@ class LoginView(PublicAPIView):
     def post(self, request):
         data = validated(LoginSerializer, request.data)
         result = services.auth_login(
-            channel=Channel.API, address=_address(request), user_agent=_user_agent(request), **data
+            channel=Channel.API, address=request.client_address, user_agent=_user_agent(request), **data
         )
         if result.challenge:
             return Response(
@@ -102,7 +98,7 @@ class SmsVerifyView(PublicAPIView):
     @extend_schema(request=SmsVerifySerializer, responses={200: TokenSerializer})
     def post(self, request):
         data = validated(SmsVerifySerializer, request.data)
-        result = services.auth_sms_verify(address=_address(request), user_agent=_user_agent(request), **data)
+        result = services.auth_sms_verify(address=request.client_address, user_agent=_user_agent(request), **data)
         if result.token:
             return Response({"token": result.token})
         return Response({"phone_masked": mask_phone(result.user.phone)})
@@ -116,14 +112,14 @@ class SmsResendView(PublicAPIView):
     @extend_schema(request=ChallengeRefSerializer, responses={202: OpenApiResponse(description="Code sent")})
     def post(self, request):
         data = validated(ChallengeRefSerializer, request.data)
-        services.auth_sms_resend(address=_address(request), **data)
+        services.auth_sms_resend(address=request.client_address, **data)
         return Response(status=202)
 
 
 class LogoutView(APIView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request):
-        services.session_end(session=request.auth, address=_address(request))
+        services.session_end(session=request.auth, address=request.client_address)
         return Response(status=204)
 
 
@@ -135,7 +131,7 @@ class PasswordResetView(PublicAPIView):
     @extend_schema(request=PasswordResetSerializer, responses={202: ChallengeSerializer})
     def post(self, request):
         data = validated(PasswordResetSerializer, request.data)
-        challenge, masked = services.password_reset_start(address=_address(request), **data)
+        challenge, masked = services.password_reset_start(address=request.client_address, **data)
         return Response({"challenge": challenge.public_id, "phone_masked": masked}, status=202)
 
 
@@ -147,7 +143,7 @@ class PasswordResetConfirmView(PublicAPIView):
     @extend_schema(request=PasswordResetConfirmSerializer, responses={204: None})
     def post(self, request):
         data = validated(PasswordResetConfirmSerializer, request.data)
-        services.password_reset_confirm(address=_address(request), **data)
+        services.password_reset_confirm(address=request.client_address, **data)
         return Response(status=204)
 
 
@@ -211,7 +207,7 @@ class RealNameView(APIView):
     )
     def post(self, request):
         data = validated(RealNameSerializer, request.data)
-        services.real_name_verify(user=request.user, address=_address(request), **data)
+        services.real_name_verify(user=request.user, address=request.client_address, **data)
         return Response({"real_name_verified": True})
 
 
@@ -224,7 +220,7 @@ class PasswordChangeView(APIView):
     @extend_schema(request=PasswordChangeSerializer, responses={204: None})
     def post(self, request):
         data = validated(PasswordChangeSerializer, request.data)
-        services.password_change(user=request.user, address=_address(request), **data)
+        services.password_change(user=request.user, address=request.client_address, **data)
         return Response(status=204)
 
 
@@ -240,7 +236,7 @@ class PhoneChangeView(APIView):
     )
     def put(self, request):
         data = validated(PhoneChangeSerializer, request.data)
-        challenge = services.phone_change_start(user=request.user, address=_address(request), **data)
+        challenge = services.phone_change_start(user=request.user, address=request.client_address, **data)
         return Response({"challenge": challenge.public_id, "phone_masked": mask_phone(challenge.phone)}, status=202)
 
 

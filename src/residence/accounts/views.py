@@ -37,10 +37,6 @@ PHONE_CHALLENGE = "phone_challenge"
 RESET_CHALLENGE = "reset_challenge"
 
 
-def _address(request) -> str:
-    return getattr(request, "client_address", "") or request.META.get("REMOTE_ADDR", "")
-
-
 def _home_for(user) -> str:
     return reverse("web:staff") if user.kind == Kind.STAFF else reverse("web:account")
 
@@ -60,7 +56,7 @@ def register(request):
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.account_create(address=_address(request), **form.cleaned_data)
+            user = services.account_create(address=request.client_address, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -109,7 +105,7 @@ def login_view(request):
                 password=data["password"],
                 remember=data["remember"],
                 channel=Channel.WEB,
-                address=_address(request),
+                address=request.client_address,
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
         except DomainError as exc:
@@ -141,7 +137,7 @@ def login_verify(request):
             result = services.auth_sms_verify(
                 challenge=challenge,
                 code=form.cleaned_data["code"],
-                address=_address(request),
+                address=request.client_address,
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
         except DomainError as exc:
@@ -182,7 +178,7 @@ def sms_resend(request):
     if not challenge:
         return redirect("accounts:login")
     try:
-        services.auth_sms_resend(challenge=challenge, address=_address(request))
+        services.auth_sms_resend(challenge=challenge, address=request.client_address)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -193,7 +189,7 @@ def sms_resend(request):
 @require_POST
 def logout_view(request):
     if request.login_session is not None:
-        services.session_end(session=request.login_session, address=_address(request))
+        services.session_end(session=request.login_session, address=request.client_address)
     logout(request)
     messages.info(request, _("You have signed out."))
     return redirect("accounts:login")
@@ -209,7 +205,7 @@ def password_reset(request):
     if request.method == "POST" and form.is_valid():
         try:
             challenge, masked = services.password_reset_start(
-                username=form.cleaned_data["username"], address=_address(request)
+                username=form.cleaned_data["username"], address=request.client_address
             )
         except DomainError as exc:
             add_domain_error(form, exc)
@@ -227,7 +223,7 @@ def password_reset_confirm(request):
     form = PasswordResetConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.password_reset_confirm(challenge=challenge, address=_address(request), **form.cleaned_data)
+            services.password_reset_confirm(challenge=challenge, address=request.client_address, **form.cleaned_data)
         except DomainError as exc:
             if exc.code == "challenge_expired":
                 request.session.pop(RESET_CHALLENGE, None)
@@ -255,7 +251,7 @@ def password_change(request):
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.password_change(user=request.user, address=_address(request), **form.cleaned_data)
+            services.password_change(user=request.user, address=request.client_address, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -275,7 +271,9 @@ def phone_change(request):
     form = PhoneChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            challenge = services.phone_change_start(user=request.user, address=_address(request), **form.cleaned_data)
+            challenge = services.phone_change_start(
+                user=request.user, address=request.client_address, **form.cleaned_data
+            )
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -305,7 +303,9 @@ def phone_verify(request):
         try:
             if not found:
                 raise ChallengeExpired()
-            services.auth_sms_verify(challenge=challenge, code=form.cleaned_data["code"], address=_address(request))
+            services.auth_sms_verify(
+                challenge=challenge, code=form.cleaned_data["code"], address=request.client_address
+            )
         except DomainError as exc:
             if exc.code == "challenge_expired":
                 request.session.pop(PHONE_CHALLENGE, None)
@@ -333,7 +333,7 @@ def real_name(request):
     form = RealNameForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.real_name_verify(user=request.user, address=_address(request), **form.cleaned_data)
+            services.real_name_verify(user=request.user, address=request.client_address, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -382,7 +382,7 @@ def counter_phone(request):
                     phone=data["phone"],
                     identity_checked=data["identity_checked"],
                     note=data["note"],
-                    address=_address(request),
+                    address=request.client_address,
                 )
             except DomainError as exc:
                 add_domain_error(form, exc)

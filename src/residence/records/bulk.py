@@ -20,7 +20,7 @@ from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock
 
-from .importing import KINDS, MONTH_RE, ImportResult, _credit_code, _id_number, import_csv_bytes
+from .importing import KINDS, MONTH_RE, ImportResult, checked_credit_code, checked_id_number, import_csv_bytes
 from .models import InsuranceMonth
 
 BATCH = 20_000
@@ -63,12 +63,12 @@ def _parse(fields: list[str], current_month: str, line: int) -> tuple[int, str, 
     except ValueError:
         raise ValidationError(_("The row does not have as many values as the header.")) from None
     try:
-        id_number = _id_number(raw_id)
+        id_number = checked_id_number(raw_id)
     except ValidationError as e:
         raise ValidationError(f"id_number: {e.messages[0]}") from None
     month = _month(raw_month, current_month)
     try:
-        code = _credit_code(raw_code)
+        code = checked_credit_code(raw_code)
     except ValidationError as e:
         raise ValidationError(f"employer_credit_code: {e.messages[0]}") from None
     return line, id_number, month, code

@@ -122,26 +122,26 @@ def choice(row, name, choices):
 
 
 @lru_cache(maxsize=200_000)
-def _id_number(value):
+def checked_id_number(value):
     return normalize_id_number(value)
 
 
 def id_number(row):
     # Each distinct number is checked once per process (large files repeat them).
     try:
-        return _id_number(_value(row, "id_number"))
+        return checked_id_number(_value(row, "id_number"))
     except ValidationError as e:
         raise ValidationError(f"id_number: {e.messages[0]}") from None
 
 
 @lru_cache(maxsize=100_000)
-def _credit_code(value):
+def checked_credit_code(value):
     return normalize_credit_code(value)
 
 
 def credit_code(row, name):
     try:
-        return _credit_code(_value(row, name))
+        return checked_credit_code(_value(row, name))
     except ValidationError as e:
         raise ValidationError(f"{name}: {e.messages[0]}") from None
 
