@@ -95,6 +95,11 @@ else:
     # throughput of light API calls, docs/performance.md); without it a worker whose connection
     # died fails one request and reconnects on the next.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=False)
+    if env.bool("DB_PREPARED_STATEMENTS", default=True):
+        # Django turns psycopg's prepared statements off; the token lookup of every API request
+        # asks for one explicitly (accounts.selectors), and Django's own client-side cursors
+        # never prepare. Turn it off behind a transaction-pooling PgBouncer older than 1.21.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

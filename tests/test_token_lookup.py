@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 from django.forms.models import model_to_dict
 
 from residence.accounts.models import LoginSession
@@ -27,6 +28,20 @@ def test_token_lookup_matches_the_orm_field_for_field(signed_in, citizen):
 def test_token_lookup_without_a_person(signed_in):
     session = LoginSession.objects.get(ended_at__isnull=True)
     assert session_by_token_hash(session.token_hash).user.person is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_token_lookup_is_planned_once_per_connection(signed_in, django_assert_num_queries):
+    session = LoginSession.objects.get(ended_at__isnull=True)
+    threshold = connection.connection.prepare_threshold
+    assert threshold is not None, "prepared statements are off on the test database"
+    for _ in range(threshold + 1):
+        with django_assert_num_queries(1):
+            assert session_by_token_hash(session.token_hash).pk == session.pk
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%token_hash%"])
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert len(prepared) == 1 and "accounts_loginsession" in prepared[0]
 
 
 def test_me_payload_keys_are_the_documented_schema(db):

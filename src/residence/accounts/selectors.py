@@ -1,3 +1,4 @@
+import psycopg
 from django.db import connections
 
 from residence.core.errors import NotFound
@@ -79,11 +80,24 @@ def _token_query(connection):
     return _token_sql[connection.alias]
 
 
+def _token_cursor(connection):
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    # Django's PostgreSQL cursors bind parameters client-side and so are never prepared:
+    # PostgreSQL would plan this three-table join afresh on every API request. A server-binding
+    # cursor lets psycopg prepare it once per connection (after prepare_threshold uses, set by
+    # DB_PREPARED_STATEMENTS); a call then costs a third (docs/performance.md). Django's own
+    # wrapper keeps its error translation and query logging.
+    raw = psycopg.Cursor(connection.connection)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+
+
 def session_by_token_hash(token_hash: str) -> LoginSession | None:
     """The login session of a token with its user and verified person, in one query."""
     connection = connections[LoginSession.objects.db]
     sql, layout = _token_query(connection)
-    with connection.cursor() as cursor:
+    with _token_cursor(connection) as cursor:
         cursor.execute(sql, [token_hash])
         row = cursor.fetchone()
     if row is None:
