@@ -55,6 +55,25 @@ def test_database_url_scheme_picks_the_engine():
     assert run_settings({"DATABASE_URL": "sqlite:////tmp/x.db"}, code).stdout.strip().endswith("sqlite3")
 
 
+def test_the_wsgi_module_loads_views_and_catalogues_without_touching_the_database():
+    # gunicorn's master imports it before forking: workers must start warm and must not
+    # inherit a database connection.
+    code = (
+        "import sys, config.wsgi; from django.db import connections; from django.utils.translation import trans_real; "
+        "print('config.urls' in sys.modules, 'residence.accounts.api' in sys.modules, "
+        "sorted(trans_real._translations), connections['default'].connection is None)"
+    )
+    out = run_settings({"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"}, code)
+    assert out.stdout.strip() == "True True ['en', 'zh-hans'] True", out.stderr
+
+
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler():
+    code = "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'].get('prepare_threshold'))"
+    url = {"DATABASE_URL": "postgres://u@127.0.0.1:5432/x"}
+    assert run_settings(url, code).stdout.strip() == "5"
+    assert run_settings({**url, "DB_PREPARED_STATEMENTS": "0"}, code).stdout.strip() == "None"
+
+
 @pytest.mark.django_db
 def test_healthz_answers_without_the_database(client, django_assert_num_queries):
     with django_assert_num_queries(0):
