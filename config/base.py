@@ -96,9 +96,10 @@ else:
     # died fails one request and reconnects on the next.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=False)
     if env.bool("DB_PREPARED_STATEMENTS", default=True):
-        # Django turns psycopg's prepared statements off; the token lookup of every API request
-        # asks for one explicitly (accounts.selectors), and Django's own client-side cursors
-        # never prepare. Turn it off behind a transaction-pooling PgBouncer older than 1.21.
+        # Django turns psycopg's prepared statements off. Its own client-side cursors never
+        # prepare anyway; the one server-binding cursor, the token lookup of every API request
+        # (accounts.selectors), is prepared after 5 uses. Turn it off behind a
+        # transaction-pooling PgBouncer older than 1.21.
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -87,7 +87,7 @@ def _token_cursor(connection):
     # Django's PostgreSQL cursors bind parameters client-side and so are never prepared:
     # PostgreSQL would plan this three-table join afresh on every API request. A server-binding
     # cursor lets psycopg prepare it once per connection (after prepare_threshold uses, set by
-    # DB_PREPARED_STATEMENTS); a call then costs a third (docs/performance.md). Django's own
+    # DB_PREPARED_STATEMENTS); a call then costs less than half (docs/performance.md). Django's own
     # wrapper keeps its error translation and query logging.
     raw = psycopg.Cursor(connection.connection)
     return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
