@@ -1,61 +1,128 @@
+"""Validators checked against published real examples and values worked out by hand, never
+against numbers made by the code under test (tests/idnumbers.py computes independently)."""
+
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
-from stdnum.cn import ric
 
 from residence.core.validators import (
+    id_check_character,
     mask_id_number,
     mask_phone,
     normalize_credit_code,
     normalize_id_number,
     normalize_name,
     normalize_phone,
+    parse_date,
+    username_key,
+    validate_username,
 )
 
-
-def valid_id(body17):
-    return body17 + ric.calc_check_digit(body17)
+from .idnumbers import GB11643_EXAMPLES, with_check, wrong_check
 
 
-def test_id_number_check_character_and_lower_x():
-    number = next(
-        valid_id(f"11010519491231{n:03d}") for n in range(1000) if valid_id(f"11010519491231{n:03d}")[-1] == "X"
+@pytest.mark.parametrize("number", GB11643_EXAMPLES)
+def test_the_standards_own_examples_are_valid(number):
+    assert normalize_id_number(number) == number
+    assert id_check_character(number[:17]) == number[17]
+
+
+def test_the_check_character_worked_out_by_hand():
+    # 11010519491231002: 1·7+1·9+0·10+1·5+0·8+5·4+1·2+9·1+4·6+9·3+1·7+2·9+3·10+1·5+0·8+0·4+2·2
+    # = 167; 167 mod 11 = 2 → "X" (1 0 X 9 8 7 6 5 4 3 2).
+    weighted = sum(
+        int(d) * w for d, w in zip("11010519491231002", (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2))
     )
-    assert normalize_id_number(number.lower()) == number
-    wrong = number[:17] + ("0" if number[17] != "0" else "1")
-    with pytest.raises(ValidationError) as caught:
-        normalize_id_number(wrong)
-    assert caught.value.code == "checksum"
+    assert weighted == 167 and weighted % 11 == 2
+    assert id_check_character("11010519491231002") == "X"
 
 
-def test_id_number_address_code_is_not_checked_against_a_list():
-    assert normalize_id_number(valid_id("99999919900101123"))
-    assert normalize_id_number(valid_id("81000019900101123")).startswith("810000")
+def test_a_lower_x_is_accepted_and_stored_upper_case():
+    assert normalize_id_number(" 11010519491231002x ") == "11010519491231002X"
+
+
+@pytest.mark.parametrize("number", [*GB11643_EXAMPLES, with_check("43010219900307123")])
+def test_any_other_check_character_is_refused(number):
+    for other in "0123456789X":
+        if other != number[17]:
+            with pytest.raises(ValidationError) as caught:
+                normalize_id_number(number[:17] + other)
+            assert caught.value.code == "checksum"
+
+
+def test_the_address_code_is_not_checked_against_a_list():
+    assert normalize_id_number(with_check("99999919900101123"))
+    assert normalize_id_number(with_check("81000019900101123")).startswith("810000")
 
 
 @pytest.mark.parametrize("body", ["44030419900230123", "44030421000101123"])
-def test_id_number_birth_date_must_exist_and_not_be_future(body):
+def test_the_birth_date_must_exist_and_not_lie_in_the_future(body):
     with pytest.raises(ValidationError) as caught:
-        normalize_id_number(valid_id(body))
+        normalize_id_number(with_check(body))
     assert caught.value.code == "birth_date"
 
 
-@pytest.mark.parametrize("bad", ["", "123", "4403041990010112345", "44030419900101123Y"])
-def test_id_number_format(bad):
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "123",
+        "4403041990010112345",
+        "44030419900101123Y",
+        "110105194912\n31002X",
+        "１１０１０５１９４９１２３１００２Ｘ",  # full-width digits
+        "١١٠١٠٥١٩٤٩١٢٣١٠٠٢X",  # Arabic-Indic digits
+        "11010519491231002\x00",
+    ],
+)
+def test_only_ascii_digits_in_the_format(bad):
     with pytest.raises(ValidationError):
         normalize_id_number(bad)
 
 
-def test_phone_is_a_mainland_mobile():
+def test_wrong_check_helper_really_differs():
+    assert wrong_check(GB11643_EXAMPLES[0]) != GB11643_EXAMPLES[0]
+
+
+def test_phone_is_a_mainland_mobile_in_ascii_digits():
     assert normalize_phone("+86 158 9736 0001") == "15897360001"
-    for bad in ["010-12345678", "12345", "852 9123 4567", "abc"]:
+    assert normalize_phone(" 158-9736-0001 ") == "15897360001"
+    for bad in [
+        "010-12345678",
+        "12345",
+        "852 9123 4567",
+        "abc",
+        "１５８９７３６０００１",
+        "158973\n60001",
+        "1589736\x000001",
+    ]:
         with pytest.raises(ValidationError):
             normalize_phone(bad)
 
 
-def test_credit_code_check_character():
-    assert normalize_credit_code("91440300MA5D4X7K8N") == "91440300MA5D4X7K8N"
-    with pytest.raises(ValidationError):
-        normalize_credit_code("91440300MA5D4X7K8M")
+def test_credit_code_check_character_and_ascii_only():
+    # A credit code published on a business licence (MA5D… series); its check character is N.
+    assert normalize_credit_code("91440300ma5d4x7k8n") == "91440300MA5D4X7K8N"
+    for bad in ("91440300MA5D4X7K8M", "９1440300MA5D4X7K8N", "91440300MA5D4X7K8"):
+        with pytest.raises(ValidationError):
+            normalize_credit_code(bad)
+
+
+def test_usernames_are_ascii_and_fold_to_one_key():
+    assert username_key(" Demo_Supervisor ") == "demo_supervisor"
+    for bad in ("demo_ſupervisor", "ab", "bad name", "de\nmo", "ｄｅｍｏ_user"):
+        with pytest.raises(ValidationError):
+            validate_username(bad)
+        with pytest.raises(ValidationError):
+            username_key(bad)
+
+
+def test_typed_dates_are_iso_ascii_and_bounded():
+    assert parse_date("2026-03-02") == dt.date(2026, 3, 2)
+    for bad in ("9999-06-01", "1948-12-31", "2101-01-01", "２０２６-０３-０２", "2026-3-2", "2026-02-30", "20260302"):
+        with pytest.raises(ValidationError):
+            parse_date(bad)
 
 
 def test_names_compare_after_nfkc_trim_and_middle_dots():
@@ -65,4 +132,4 @@ def test_names_compare_after_nfkc_trim_and_middle_dots():
 
 def test_masks():
     assert mask_phone("15800000001") == "158****0001"
-    assert mask_id_number("430102199003071238") == "430102********1238"
+    assert mask_id_number("11010519491231002X") == "110105********002X"

@@ -4,7 +4,6 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from stdnum.cn import ric
 
 from residence.core import clock
 from residence.core.calendar_seed import seed_calendar
@@ -12,7 +11,7 @@ from residence.core.models import CalendarDay, CalendarYear
 from residence.places.models import AcceptancePoint, Street
 
 from . import services
-from .models import Kind, Organisation, Role, Status, User
+from .models import Kind, Role, Status, User
 
 DEMO_PASSWORD = "Demo2026pass"
 POLICE_POINTS = [
@@ -22,16 +21,12 @@ POLICE_POINTS = [
 ]
 
 
-def id_number(body17: str) -> str:
-    return body17 + ric.calc_check_digit(body17)
-
-
 IDENTITIES = [
-    # id_number, name, sex, birth_date, shenzhen_hukou
-    (id_number("43010219900307123"), "张伟", "M", dt.date(1990, 3, 7), False),
-    (id_number("36010219950812234"), "李娜", "F", dt.date(1995, 8, 12), False),
-    (id_number("44030419880101345"), "陈静", "F", dt.date(1988, 1, 1), True),
-    (id_number("81000019920505456"), "黄志明", "M", dt.date(1992, 5, 5), False),
+    # id_number (check characters by ISO 7064 MOD 11-2), name, sex, birth_date, shenzhen_hukou
+    ("430102199003071234", "张伟", "M", dt.date(1990, 3, 7), False),
+    ("360102199508122342", "李娜", "F", dt.date(1995, 8, 12), False),
+    ("440304198801013451", "陈静", "F", dt.date(1988, 1, 1), True),
+    ("810000199205054566", "黄志明", "M", dt.date(1992, 5, 5), False),
 ]
 
 # username, role, phone, point, department
@@ -47,7 +42,7 @@ STAFF = [
 
 
 def _identities():
-    from residence.records.importing import import_rows
+    from residence.records.services import records_import_rows
 
     rows = [
         {
@@ -61,7 +56,9 @@ def _identities():
         }
         for n, name, sex, born, sz in IDENTITIES
     ]
-    import_rows("identities", rows, source="load_demo")
+    result = records_import_rows("identities", rows, source="load_demo")
+    if not result.applied:
+        raise ValueError(f"demo identities rejected: {result.errors}")
 
 
 @transaction.atomic
@@ -140,9 +137,9 @@ def load_demo() -> list[tuple[str, str, str]]:
         clerk = User.objects.get(username="demo_clerk")
         services.organisation_activate(
             actor=clerk,
-            organisation=Organisation.objects.get(user=org),
+            account_id=org.pk,
             credit_code_checked=True,
-            authorisation_checked=True,
+            letter_checked=True,
             housing_checked=True,
             note="demo data",
         )

@@ -1,10 +1,20 @@
+"""Serializer fields that take JSON's types strictly and put identifiers in their normal form."""
+
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from . import validators
 
 
 class StrictCharField(serializers.CharField):
-    """A string and nothing else (DRF's CharField would turn 123 into "123")."""
+    """A string and nothing else (DRF's CharField would turn 123 into "123").
+
+    DRF's CharField already refuses NUL and surrogate characters.
+    """
 
     default_error_messages = {"invalid": _("Must be text.")}
 
@@ -17,6 +27,44 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class NormalizedField(StrictCharField):
+    """A string checked and normalised by one of `core.validators`."""
+
+    normalize = None
+
+    def run_validation(self, data=serializers.empty):
+        value = super().run_validation(data)  # a string, within its length
+        if value is None:
+            return value
+        try:
+            return type(self).normalize(value)
+        except DjangoValidationError as e:
+            raise serializers.ValidationError(e.messages) from None
+
+
+class IdNumberField(NormalizedField):
+    normalize = validators.normalize_id_number
+
+
+class PhoneField(NormalizedField):
+    normalize = validators.normalize_phone
+
+
+class CreditCodeField(NormalizedField):
+    normalize = validators.normalize_credit_code
+
+
+class UsernameField(NormalizedField):
+    normalize = validators.validate_username
+
+
+@extend_schema_field(OpenApiTypes.DATE)
+class TypedDateField(NormalizedField):
+    """A date a person typed: YYYY-MM-DD in ASCII digits, 1949–2100 (API.md)."""
+
+    normalize = validators.parse_date
 
 
 class StrictBooleanField(serializers.BooleanField):

@@ -1,4 +1,10 @@
-"""Validators shared by forms, serializers and imports (RULES §12, API.md §Identity numbers)."""
+"""Validators shared by forms, serializers and imports (RULES §12, API.md §Identity numbers).
+
+Every identifier is checked and put in one normal form here, at the boundary: ASCII
+digits and upper-case letters only, trimmed. Python's `\\d`, `int()` and some libraries
+(phonenumbers, stdnum's `clean`) also take full-width and other scripts' digits; those are
+refused, so that one person can never be stored under two spellings of one number.
+"""
 
 import datetime as dt
 import re
@@ -12,22 +18,56 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from . import clock
 
-ID_NUMBER_RE = re.compile(r"^\d{17}[\dXx]$")
+ID_NUMBER_RE = re.compile(r"[0-9]{17}[0-9X]")
 HONG_KONG_MACAO_TAIWAN = ("810000", "820000", "830000")
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{4,30}$")
+USERNAME_RE = re.compile(r"[A-Za-z0-9_]{4,30}")
+MOBILE_RE = re.compile(r"(?:\+?86)?(1[0-9]{10})")
+CREDIT_CODE_RE = re.compile(r"[0-9A-Z]{18}")
+ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MIDDLE_DOTS = "·•‧∙⋅・･.．"
+# Characters no text field may hold: PostgreSQL refuses NUL in text, and a lone surrogate
+# cannot be encoded as UTF-8 at all.
+FORBIDDEN_CHARACTERS_RE = re.compile("[\x00\ud800-\udfff]")
+
+# Dates a person can type (a check date, a working-day start): API.md's range.
+TYPED_DATES = (dt.date(1949, 1, 1), dt.date(2100, 12, 31))
+# Dates in department records also reach back to the birth dates of the oldest residents.
+RECORD_DATES = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
+
+
+def has_forbidden_characters(value: str) -> bool:
+    return FORBIDDEN_CHARACTERS_RE.search(value) is not None
+
+
+def refuse_forbidden_characters(value: str) -> str:
+    if has_forbidden_characters(value):
+        raise ValidationError(_("Remove the control or invalid characters from this text."), code="characters")
+    return value
+
+
+def _trimmed(value) -> str:
+    return refuse_forbidden_characters(value or "").strip()
+
+
+def id_check_character(body17: str) -> str:
+    """The ISO 7064 MOD 11-2 check character of the first 17 digits.
+
+    stdnum's routine takes the whole number and ignores its last character, so it is given
+    the 17 digits and a placeholder.
+    """
+    return ric.calc_check_digit(body17 + "?")
 
 
 def normalize_id_number(value: str) -> str:
     """Return the ID number upper-cased, or raise ValidationError.
 
-    The check character is computed by python-stdnum; the address code is deliberately
-    not checked against a list (ric.validate would refuse codes that changed).
+    The address code is deliberately not checked against a list (ric.validate would refuse
+    codes that changed).
     """
-    value = (value or "").strip().upper()
-    if not ID_NUMBER_RE.match(value):
+    value = _trimmed(value).upper()
+    if not ID_NUMBER_RE.fullmatch(value):
         raise ValidationError(_("An ID number has 17 digits and a check character (a digit or X)."), code="format")
-    if ric.calc_check_digit(value[:17]) != value[17]:
+    if id_check_character(value[:17]) != value[17]:
         raise ValidationError(_("The check character of this ID number is wrong."), code="checksum")
     try:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -43,24 +83,25 @@ def is_hong_kong_macao_taiwan(id_number: str) -> bool:
 
 
 def normalize_phone(value: str) -> str:
-    """A mainland mobile number as 11 digits, or ValidationError."""
-    raw = (value or "").strip().replace(" ", "").replace("-", "")
-    try:
-        number = phonenumbers.parse(raw, "CN")
-    except phonenumbers.NumberParseException:
-        raise ValidationError(_("Enter a mainland China mobile number."), code="phone") from None
-    if (
-        number.country_code != 86
-        or not phonenumbers.is_valid_number(number)
-        or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
+    """A mainland mobile number as 11 ASCII digits, or ValidationError."""
+    raw = _trimmed(value).replace(" ", "").replace("-", "")
+    match = MOBILE_RE.fullmatch(raw)
+    if match is None:
+        raise ValidationError(_("Enter a mainland China mobile number."), code="phone")
+    number = phonenumbers.parse(match.group(1), "CN")
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) != (
+        phonenumbers.PhoneNumberType.MOBILE
     ):
         raise ValidationError(_("Enter a mainland China mobile number."), code="phone")
-    return str(number.national_number)
+    return match.group(1)
 
 
 def normalize_credit_code(value: str) -> str:
+    value = _trimmed(value).upper()
     try:
-        return uscc.validate(value or "")
+        if not CREDIT_CODE_RE.fullmatch(value):
+            raise StdnumError
+        return uscc.validate(value)
     except StdnumError:
         raise ValidationError(
             _("This is not a valid unified social credit code (18 characters with a check character)."),
@@ -69,9 +110,42 @@ def normalize_credit_code(value: str) -> str:
 
 
 def validate_username(value: str) -> str:
-    if not USERNAME_RE.match(value or ""):
+    if not USERNAME_RE.fullmatch(value or ""):
         raise ValidationError(_("A username has 4–30 letters, digits or underscores."), code="username")
     return value
+
+
+def username_key(value: str) -> str:
+    """The one case-folded form that usernames are compared, looked up and locked by.
+
+    Usernames are ASCII (API.md), so lower() folds them completely; anything else is refused
+    before it can reach a lookup where the database folds differently (PostgreSQL's UPPER()
+    turns "ſ" into "S").
+    """
+    return validate_username((value or "").strip()).lower()
+
+
+def parse_date(value: str, bounds: tuple[dt.date, dt.date] = TYPED_DATES) -> dt.date:
+    """A YYYY-MM-DD date in ASCII digits within `bounds`, or ValidationError."""
+    text = _trimmed(value)
+    try:
+        if not ISO_DATE_RE.fullmatch(text):
+            raise ValueError
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(_("Give a date as YYYY-MM-DD."), code="date") from None
+    return check_date_bounds(day, bounds)
+
+
+def check_date_bounds(day: dt.date, bounds: tuple[dt.date, dt.date] = TYPED_DATES) -> dt.date:
+    earliest, latest = bounds
+    if not earliest <= day <= latest:
+        raise ValidationError(
+            _("Give a date from %(earliest)s to %(latest)s.")
+            % {"earliest": earliest.isoformat(), "latest": latest.isoformat()},
+            code="date_range",
+        )
+    return day
 
 
 def normalize_name(value: str) -> str:

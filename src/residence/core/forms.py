@@ -1,0 +1,52 @@
+"""Form fields that check and normalise identifiers with `core.validators`, so a page shows
+every field's problem in the first round, exactly as the API would word it."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import validators
+
+
+class NormalizedFormField(forms.CharField):
+    normalize = None
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return type(self).normalize(value) if value else value
+
+
+class IdNumberFormField(NormalizedFormField):
+    normalize = validators.normalize_id_number
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 18)
+        kwargs.setdefault("help_text", _("18 characters."))
+        super().__init__(**kwargs)
+
+
+class PhoneFormField(NormalizedFormField):
+    normalize = validators.normalize_phone
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}))
+        super().__init__(**kwargs)
+
+
+class CreditCodeFormField(NormalizedFormField):
+    normalize = validators.normalize_credit_code
+
+
+class UsernameFormField(NormalizedFormField):
+    normalize = validators.validate_username
+
+
+class TypedDateFormField(NormalizedFormField):
+    """A date typed by a person: YYYY-MM-DD, 1949–2100."""
+
+    normalize = validators.parse_date
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("empty_value", None)
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date", "min": "1949-01-01", "max": "2100-12-31"}))
+        super().__init__(**kwargs)

@@ -1,0 +1,61 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand
+from django.db.models import Count
+
+from residence.accounts.models import Organisation, User
+from residence.core.validators import (
+    mask_id_number,
+    mask_phone,
+    normalize_credit_code,
+    normalize_id_number,
+    normalize_phone,
+)
+from residence.eligibility.models import EligibilityCheck
+from residence.records.models import Enrolment, Identity, InsuranceMonth, PermitRecord, Registration, TalentCertificate
+
+# (model, field, check, mask) for every stored identifier a person or organisation is known by.
+STORED = [
+    (Identity, "id_number", normalize_id_number, mask_id_number),
+    (Registration, "id_number", normalize_id_number, mask_id_number),
+    (InsuranceMonth, "id_number", normalize_id_number, mask_id_number),
+    (InsuranceMonth, "employer_credit_code", normalize_credit_code, str),
+    (Enrolment, "id_number", normalize_id_number, mask_id_number),
+    (TalentCertificate, "id_number", normalize_id_number, mask_id_number),
+    (PermitRecord, "id_number", normalize_id_number, mask_id_number),
+    (EligibilityCheck, "id_number", normalize_id_number, mask_id_number),
+    (User, "phone", normalize_phone, mask_phone),
+    (Organisation, "credit_code", normalize_credit_code, str),
+]
+
+
+class Command(BaseCommand):
+    help = (
+        "Check every stored ID number, mobile number and credit code again with today's validators and list "
+        "those that fail (or are not in their normal form), for an operator to review. Exit 1 when any do."
+    )
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--unmasked", action="store_true", help="print the values in full, not masked")
+
+    def handle(self, *args, unmasked, **options):
+        failures = 0
+        for model, field, check, mask in STORED:
+            values = model.objects.exclude(**{f"{field}__isnull": True}).values(field).annotate(rows=Count("pk"))
+            for row in values.order_by(field).iterator(chunk_size=10_000):
+                value = row[field]
+                try:
+                    normal = check(value)
+                except ValidationError as e:
+                    reason = " ".join(e.messages)
+                else:
+                    if normal == value:
+                        continue
+                    reason = "not in its normal form"
+                failures += 1
+                shown = value if unmasked else mask(value)
+                self.stdout.write(f"{model._meta.label}.{field}\t{shown}\t{row['rows']} row(s)\t{reason}")
+        if failures:
+            self.stderr.write(f"{failures} stored identifier(s) fail the checks; review them.")
+            raise SystemExit(1)
+        self.stdout.write("Every stored identifier passes the checks.")
