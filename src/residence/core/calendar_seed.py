@@ -7,6 +7,7 @@ published (a package's guess does not make a year official).
 
 import csv
 import datetime as dt
+import secrets
 from pathlib import Path
 
 import holidays
@@ -48,14 +49,22 @@ def days_of_year(year: int, official: dict) -> tuple[list[tuple[dt.date, bool, s
 
 
 def seed_calendar(CalendarYear, CalendarDay, years=None) -> None:
-    """Create the years that are missing; takes model classes so a migration can pass its own."""
+    """Create the years that are missing; takes model classes so a migration can pass its own.
+
+    Adding a year is a change of the calendar: it gets a new version stamp (once the
+    migration that brings `CalendarState` has run)."""
     official = official_days()
     existing = set(CalendarYear.objects.values_list("year", flat=True))
-    for year in years or range(FIRST_YEAR, LAST_YEAR + 1):
-        if year in existing:
-            continue
+    missing = [year for year in years or range(FIRST_YEAR, LAST_YEAR + 1) if year not in existing]
+    for year in missing:
         rows, published, source = days_of_year(year, official)
         CalendarYear.objects.create(year=year, published=published, source=source)
         CalendarDay.objects.bulk_create(
             [CalendarDay(date=d, working=w, name=n[:100], notice=no) for d, w, n, no in rows], batch_size=1000
         )
+    if missing:
+        try:
+            state = CalendarYear._meta.apps.get_model("core", "CalendarState")
+        except LookupError:
+            return
+        state.objects.update_or_create(pk=1, defaults={"version": secrets.token_hex(16)})

@@ -1,7 +1,9 @@
-"""Changes to the working-day calendar. Each change re-reads the calendar and asks every
+"""Changes to the working-day calendar. Each change gives the calendar a new version stamp in its own
+transaction (every worker's cached calendar is stale from that commit on) and asks every
 registered recompute hook to recompute the stored deadlines of the changed year."""
 
 import datetime as dt
+import secrets
 from collections.abc import Callable
 
 from django.db import transaction
@@ -9,8 +11,8 @@ from django.db import transaction
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 
-from . import clock, workdays
-from .models import CalendarDay, CalendarYear
+from . import clock
+from .models import CalendarDay, CalendarState, CalendarYear
 
 # Later apps that store deadlines register a function of the year here.
 DEADLINE_RECOMPUTERS: list[Callable[[int], None]] = []
@@ -23,9 +25,9 @@ def register_deadline_recompute(func: Callable[[int], None]) -> Callable[[int], 
 
 def _changed(year: int) -> None:
     CalendarYear.objects.filter(year=year).update(updated_at=clock.now())
+    CalendarState.objects.update_or_create(pk=1, defaults={"version": secrets.token_hex(16)})
 
     def after_commit():
-        workdays.invalidate()
         for recompute in DEADLINE_RECOMPUTERS:
             recompute(year)
 

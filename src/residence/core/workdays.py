@@ -1,17 +1,16 @@
 """Working days (RULES §8): counting, deadlines and whether a deadline is provisional.
 
 The calendar is loaded from the database into a table of running counts, so a deadline is
-two list look-ups (O(1)), never a day-by-day loop. The table is rebuilt when a year is
-changed through `core.services` in this process, and at most CACHE_SECONDS later in others.
+two list look-ups (O(1)), never a day-by-day loop. Each process keeps its table with the
+calendar version it was built from (`CalendarState`, a new stamp on every change in
+`core.services`) and rebuilds it the first time it sees another version: one indexed
+read per use, so no worker computes a deadline from a calendar another worker has changed.
 """
 
 import datetime as dt
 import threading
-import time
 from dataclasses import dataclass
 from typing import NamedTuple
-
-CACHE_SECONDS = 60
 
 
 class Deadline(NamedTuple):
@@ -87,13 +86,22 @@ def build(days, unpublished) -> Calendar:
 
 
 _lock = threading.Lock()
-_cached: tuple[float, Calendar] | None = None
+_cached: tuple[str, Calendar] | None = None
+
+
+def current_version() -> str:
+    from .models import CalendarState
+
+    return CalendarState.objects.filter(pk=1).values_list("version", flat=True).first() or ""
 
 
 def get_calendar() -> Calendar:
+    """The calendar as stored now. The version is read before the days, so a change that
+    lands in between leaves a table newer than its label, rebuilt once more on next use."""
     global _cached
+    version = current_version()
     cached = _cached
-    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+    if cached is not None and cached[0] == version:
         return cached[1]
     from .models import CalendarDay, CalendarYear
 
@@ -102,13 +110,8 @@ def get_calendar() -> Calendar:
             CalendarDay.objects.order_by("date").values_list("date", "working").iterator(chunk_size=10_000),
             CalendarYear.objects.filter(published=False).values_list("year", flat=True),
         )
-        _cached = (time.monotonic(), calendar)
+        _cached = (version, calendar)
     return calendar
-
-
-def invalidate() -> None:
-    global _cached
-    _cached = None
 
 
 def add_working_days(start: dt.date, n: int) -> Deadline:
