@@ -1,5 +1,6 @@
 """All settings, read from the environment with safe defaults (README lists every one)."""
 
+import hmac
 from pathlib import Path
 
 import environ
@@ -16,6 +17,10 @@ DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default=DEFAULT_SECRET_KEY)
 if not DEBUG and SECRET_KEY in ("", DEFAULT_SECRET_KEY):
     raise ImproperlyConfigured("SECRET_KEY must be set to a unique secret value when DEBUG is off.")
+# The key of the blind index by which audit events name a person (audit.services.person_index).
+# Derived from SECRET_KEY unless set; set it before rotating SECRET_KEY, or events recorded
+# earlier can no longer be found by the person's ID number.
+ID_INDEX_KEY = env.str("ID_INDEX_KEY", default="") or hmac.new(SECRET_KEY.encode(), b"id-index", "sha256").hexdigest()
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -55,6 +60,7 @@ MIDDLEWARE = [
     "residence.accounts.middleware.LoginSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "residence.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -117,7 +123,7 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "residence.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "residence.accounts.validators.LettersAndDigitsValidator"},
@@ -157,7 +163,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["residence.accounts.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["residence.core.parsers.SafeJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "residence.core.api_errors.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "residence.core.negotiation.JSONOnlyNegotiation",
@@ -179,6 +185,8 @@ SPECTACULAR_SETTINGS = {
 SMS_BACKEND = env.str("SMS_BACKEND", default="file" if DEBUG else "")
 SMS_BACKEND_EXPLICIT = "SMS_BACKEND" in env.ENVIRON
 SMS_FILE = env.str("SMS_FILE", default=str(VAR_DIR / "sms" / "outbox.jsonl"))
+# SMS texts go out in Chinese whatever the language of the page that caused them.
+SMS_LANGUAGE = "zh-hans"
 if not DEBUG and not SMS_BACKEND:
     raise ImproperlyConfigured("SMS_BACKEND must be set when DEBUG is off.")
 

@@ -1,10 +1,10 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from residence.accounts import api as accounts_api
+from residence.accounts.views import admin_login
 from residence.core import api as core_api
 from residence.core import views as core_views
 from residence.eligibility.api import EligibilityCheckView
@@ -28,15 +28,20 @@ api_v1 = [
     path("me/phone", accounts_api.PhoneChangeView.as_view(), name="phone"),
     path("me/messages", accounts_api.MessageListView.as_view(), name="messages"),
     path("me/messages/<int:pk>/read", accounts_api.MessageReadView.as_view(), name="message-read"),
+    path(
+        "staff/organisations/<int:pk>/activate",
+        accounts_api.OrganisationActivateView.as_view(),
+        name="organisation-activate",
+    ),
     path("acceptance-points", AcceptancePointListView.as_view(), name="acceptance-points"),
     path("working-days", core_api.WorkingDaysView.as_view(), name="working-days"),
     path("eligibility-checks", EligibilityCheckView.as_view(), name="eligibility-checks"),
     path("exchange/<str:kind>", ExchangeView.as_view(), name="exchange"),
 ]
 
-# System administrators sign in through the platform's login (SMS code at every staff login),
-# never through the admin's own form, which would bypass the one-live-login rule.
-admin.site.login = login_required(admin.site.login)
+# System administrators sign in through the platform's login (lockout, SMS code at every staff
+# login); the admin's own form, which checks passwords without either, is never served.
+admin.site.login = admin_login
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),

@@ -1,10 +1,12 @@
+import math
+
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from .errors import error_body
+from .errors import DomainError, error_body
 
 
 @never_cache
@@ -24,10 +26,18 @@ def readyz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-def _error(request, status, code, message):
+def _error(request, status, code, message, retry_after=None):
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body(code, message), status=status)
-    return render(request, "web/error.html", {"status": status, "message": message}, status=status)
+        response = JsonResponse(error_body(code, message), status=status)
+    else:
+        response = render(request, "web/error.html", {"status": status, "message": message}, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(max(1, math.ceil(retry_after)))
+    return response
+
+
+def domain_error_page(request, exc: DomainError):
+    return _error(request, exc.status, exc.code, exc.message, exc.retry_after)
 
 
 def bad_request(request, exception=None):

@@ -1,0 +1,77 @@
+"""JSON bodies read safely: bounded nesting, no NaN, no NUL or lone surrogates in any string.
+
+Python's json module recurses once per level and dies with RecursionError on `[` × 100,000;
+it also accepts `"\\u0000"` and `"\\ud800"`, which PostgreSQL or the UTF-8 encoder refuse
+later with a 500. Both are refused here, before any view sees the data.
+"""
+
+import json
+import operator
+import re
+from itertools import accumulate
+
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+from .errors import Invalid
+from .validators import FORBIDDEN_CHARACTERS_RE, has_forbidden_characters
+
+MAX_DEPTH = 32
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def _too_deep(raw: bytes) -> bool:
+    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    return bool(brackets) and max(accumulate(map(_DEPTH_STEP.__getitem__, brackets), operator.add)) > MAX_DEPTH
+
+
+def _refuse_constant(name):
+    raise ValueError(name)
+
+
+def _printable(path: str) -> str:
+    return FORBIDDEN_CHARACTERS_RE.sub("?", path)
+
+
+def _bad_string_path(value, path=""):
+    """The dotted path of the first string (key or value) holding a forbidden character."""
+    if isinstance(value, str):
+        return (path or "non_field_errors") if has_forbidden_characters(value) else None
+    if isinstance(value, dict):
+        items = ((f"{path}.{key}" if path else key, key, item) for key, item in value.items())
+    elif isinstance(value, list):
+        items = ((f"{path}.{index}" if path else str(index), "", item) for index, item in enumerate(value))
+    else:
+        return None
+    for where, key, item in items:
+        if has_forbidden_characters(key):
+            return where
+        found = _bad_string_path(item, where)
+        if found:
+            return found
+    return None
+
+
+def loads(raw: bytes):
+    """Parse a JSON body or raise ParseError (malformed) / Invalid (a forbidden character)."""
+    if _too_deep(raw):
+        raise ParseError(_("The JSON body is nested more than %(n)d levels deep.") % {"n": MAX_DEPTH})
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise ParseError() from None
+    path = _bad_string_path(data)
+    if path:
+        raise Invalid(
+            _("Some fields are not valid."),
+            fields={_printable(path): [_("Remove the control or invalid characters from this text.")]},
+        )
+    return data
+
+
+class SafeJSONParser(JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        return loads(stream.read() if stream is not None else b"")
