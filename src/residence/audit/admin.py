@@ -1,14 +1,28 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from residence.core.validators import normalize_id_number
 
 from .models import AuditEvent
+from .services import person_index
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "type", "actor", "subject", "address"]
+    """Read-only. Searching for an ID number finds the events about that person by its blind
+    index; anything else searches usernames and addresses."""
+
+    list_display = ["at", "type", "actor", "actor_key", "subject", "address"]
     list_filter = ["type"]
     search_fields = ["subject__username", "actor__username", "address"]
     date_hierarchy = "at"
+
+    def get_search_results(self, request, queryset, search_term):
+        try:
+            id_number = normalize_id_number(search_term)
+        except ValidationError:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(person_index=person_index(id_number)), False
 
     def has_add_permission(self, request):
         return False

@@ -10,36 +10,72 @@ class AuditEventType(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Failed sign-in")
     ACCOUNT_LOCKED = "account_locked", _("Account locked")
     SMS_SENT = "sms_sent", _("SMS code sent")
+    SMS_NOT_SENT = "sms_not_sent", _("SMS not sent (limit or unknown account)")
     SMS_VERIFIED = "sms_verified", _("SMS code verified")
     SMS_FAILED = "sms_failed", _("Wrong SMS code")
     SESSION_REPLACED = "session_replaced", _("Session replaced by a newer sign-in")
     LOGOUT = "logout", _("Signed out")
     PASSWORD_CHANGED = "password_changed", _("Password changed")
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
     PASSWORD_RESET = "password_reset", _("Password reset")
     PHONE_CHANGED = "phone_changed", _("Mobile number changed")
     REAL_NAME_VERIFIED = "real_name_verified", _("Real-name verified")
     REAL_NAME_FAILED = "real_name_failed", _("Real-name verification failed")
     STAFF_CREATED = "staff_created", _("Staff account created")
     RECORDS_IMPORTED = "records_imported", _("Department records imported")
+    API_KEY_CREATED = "api_key_created", _("Department API key created")
+    API_KEY_REVOKED = "api_key_revoked", _("Department API key revoked")
     CALENDAR_CHANGED = "calendar_changed", _("Working-day calendar changed")
     PERSONAL_DATA_VIEWED = "personal_data_viewed", _("Personal data viewed by staff")
 
 
 class AuditEvent(models.Model):
-    type = models.CharField(max_length=40, choices=AuditEventType.choices)
-    at = models.DateTimeField()
+    """Who did what to whom, written in the transaction of each change.
+
+    The actor is an account or a department system's API key. The subject is an account,
+    or a person by the blind index of their ID number (`person_index`), so "who looked at
+    person X" has an answer for people without an account, without the log holding the
+    number itself.
+    """
+
+    type = models.CharField(_("event"), max_length=40, choices=AuditEventType.choices)
+    at = models.DateTimeField(_("time"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_key = models.ForeignKey(
+        "records.ApiKey",
+        verbose_name=_("actor (department system)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     subject = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("subject account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
     )
-    address = models.CharField(max_length=64, blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    person_index = models.CharField(_("subject person (blind index)"), max_length=64, blank=True)
+    address = models.CharField(_("client address"), max_length=64, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["subject", "type", "at"], name="audit_subject_type_at")]
+        indexes = [
+            models.Index(fields=["subject", "type", "at"], name="audit_subject_type_at"),
+            models.Index(fields=["person_index", "at"], name="audit_person_at", condition=~models.Q(person_index="")),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.type}"

@@ -1,10 +1,40 @@
+import hashlib
+import hmac
+
+from django.conf import settings
+
 from residence.core import clock
 
 from .models import AuditEvent, AuditEventType
 
 
-def audit_record(*, type: AuditEventType, actor=None, subject=None, address: str = "", **data) -> AuditEvent:
-    """Write one audit event; call it inside the transaction that makes the change."""
+def person_index(id_number: str) -> str:
+    """The blind index of a (normalised) ID number: the same number always gives the same
+    index, and the index does not give the number back without ID_INDEX_KEY."""
+    return hmac.new(settings.ID_INDEX_KEY.encode(), id_number.encode(), hashlib.sha256).hexdigest()
+
+
+def audit_record(
+    *,
+    type: AuditEventType,
+    actor=None,
+    actor_key=None,
+    subject=None,
+    person: str = "",
+    address: str = "",
+    **data,
+) -> AuditEvent:
+    """Write one audit event; call it inside the transaction that makes the change.
+
+    `person` is the ID number of the person the event concerns; only its blind index is kept.
+    """
     return AuditEvent.objects.create(
-        type=type, at=clock.now(), actor=actor, subject=subject, address=address or "", data=data
+        type=type,
+        at=clock.now(),
+        actor=actor,
+        actor_key=actor_key,
+        subject=subject,
+        person_index=person_index(person) if person else "",
+        address=address or "",
+        data=data,
     )

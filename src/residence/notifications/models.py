@@ -1,35 +1,56 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .catalogue import render_message
 
 
 class SmsMessage(models.Model):
-    """Every SMS the platform sent: the basis of the per-number and per-address limits.
+    """Every SMS the platform was asked to send, sent or not: the SMS log.
 
-    The text is kept with any code blanked out, so the log never holds a live code.
+    The text is kept with any code blanked out, so the log never holds a live code. A
+    password-reset SMS that a limit (or an unknown username) stops is logged as not sent,
+    with the reason, and nothing is said to the requester.
     """
 
-    to = models.CharField(max_length=20)
-    purpose = models.CharField(max_length=30)
-    text = models.CharField(max_length=500)
-    address = models.CharField(max_length=64, blank=True)
-    sent_at = models.DateTimeField()
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        NOT_SENT = "not_sent", _("Not sent")
+
+    to = models.CharField(_("to"), max_length=20)
+    purpose = models.CharField(_("purpose"), max_length=30)
+    text = models.CharField(_("text"), max_length=500)
+    address = models.CharField(_("client address"), max_length=64, blank=True)
+    sent_at = models.DateTimeField(_("time"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SENT)
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["to", "sent_at"], name="sms_to_sent_at"),
-            models.Index(fields=["address", "sent_at"], name="sms_address_sent_at"),
-        ]
+        verbose_name = _("SMS")
+        verbose_name_plural = _("SMS log")
+        indexes = [models.Index(fields=["to", "sent_at"], name="sms_to_sent_at")]
 
 
 class Message(models.Model):
-    """A system message in the account area."""
+    """A system message in the account area: a catalogue key and its parameters, rendered
+    in the reader's language when read (notifications.catalogue)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages")
-    title = models.CharField(max_length=200)
-    body = models.TextField()
-    created_at = models.DateTimeField()
-    read_at = models.DateTimeField(null=True, blank=True)
+    key = models.CharField(_("kind"), max_length=40)
+    params = models.JSONField(_("parameters"), default=dict)
+    created_at = models.DateTimeField(_("time"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("system message")
+        verbose_name_plural = _("system messages")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"], name="message_user_read")]
+
+    @property
+    def title(self) -> str:
+        return render_message(self.key, self.params)[0]
+
+    @property
+    def body(self) -> str:
+        return render_message(self.key, self.params)[1]

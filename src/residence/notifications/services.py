@@ -1,37 +1,77 @@
-import datetime as dt
-import math
+"""The one way the platform tells anyone anything: in-app messages and SMS.
+
+An in-app message is a row written in the caller's transaction (it exists exactly when the
+change it reports does). An SMS is checked against the limits and logged in the caller's
+transaction, and handed to the gateway only once that transaction commits, so a change
+that rolls back sends nothing, and no SQLite write lock is held during a gateway call.
+"""
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
-from residence.core import clock
+from residence.core import clock, limits
 from residence.core.errors import NotFound, RateLimited
+from residence.core.validators import mask_phone
 
 from . import sms
+from .catalogue import MESSAGES, SMS, SMS_SIGNATURE
 from .models import Message, SmsMessage
 
-
-def _seconds_to(moment: dt.datetime) -> int:
-    return max(1, math.ceil((moment - clock.now()).total_seconds()))
+HOUR = 3600
 
 
-def sms_ensure_allowed(*, to: str, address: str) -> None:
-    """At most LIMIT_SMS_PER_PHONE_DAY a day per number, LIMIT_SMS_PER_ADDRESS_HOUR per address."""
-    midnight = clock.start_of_today()
-    if SmsMessage.objects.filter(to=to, sent_at__gte=midnight).count() >= settings.LIMIT_SMS_PER_PHONE_DAY:
-        raise RateLimited(retry_after=_seconds_to(midnight + dt.timedelta(days=1)))
-    hour_ago = clock.now() - dt.timedelta(hours=1)
-    recent = SmsMessage.objects.filter(address=address, sent_at__gte=hour_ago).order_by("sent_at")
-    if address and recent.count() >= settings.LIMIT_SMS_PER_ADDRESS_HOUR:
-        raise RateLimited(retry_after=_seconds_to(recent.first().sent_at + dt.timedelta(hours=1)))
+def message_send(*, user, key: str, **params) -> Message:
+    """An in-app message, rendered in the reader's language whenever it is read."""
+    if key not in MESSAGES:
+        raise ValueError(f"unknown message {key!r}")
+    return Message.objects.create(user=user, key=key, params=params, created_at=clock.now())
+
+
+def sms_text(key: str, **params) -> str:
+    with translation.override(settings.SMS_LANGUAGE):
+        return SMS_SIGNATURE + str(SMS[key]) % params
+
+
+def _within_limits(*, to_key: str, address: str) -> RateLimited | None:
+    """Count one SMS against the number's day and the address's hour; the refusal, if any."""
+    try:
+        with transaction.atomic():
+            limits.hit("sms_phone", to_key, limit=settings.LIMIT_SMS_PER_PHONE_DAY, window=limits.DAILY)
+            if address:
+                limits.hit("sms_address", address, limit=settings.LIMIT_SMS_PER_ADDRESS_HOUR, window=HOUR)
+    except RateLimited as refused:
+        return refused
+    return None
 
 
 @transaction.atomic
-def sms_send(*, to: str, text: str, purpose: str, address: str = "", secret: str = "", subject=None) -> None:
-    """Send one SMS within the limits; `secret` (a code) is blanked in the stored log."""
-    sms_ensure_allowed(to=to, address=address)
+def sms_send(
+    *,
+    to: str,
+    key: str,
+    purpose: str,
+    address: str = "",
+    secret: str = "",
+    subject=None,
+    silent: bool = False,
+    limit_key: str = "",
+    **params,
+) -> bool:
+    """Send one SMS (`SMS[key] % params`, in Chinese) once the caller's transaction commits.
+
+    Over a limit: RateLimited, or with `silent` nothing raised and nothing sent (so the
+    answer to a password reset never differs). `to=""` with `silent` does every step but
+    the sending (an unknown username's reset), `limit_key` standing for the number.
+    `secret` (a code) is blanked in the stored log. Returns whether the SMS goes out.
+    """
+    refused = _within_limits(to_key=to or limit_key, address=address)
+    if refused is not None and not silent:
+        raise refused
+    text = sms_text(key, **params)
+    sent = refused is None and bool(to)
     at = clock.now()
     SmsMessage.objects.create(
         to=to,
@@ -39,15 +79,19 @@ def sms_send(*, to: str, text: str, purpose: str, address: str = "", secret: str
         text=text.replace(secret, "******") if secret else text,
         address=address,
         sent_at=at,
+        status=SmsMessage.Status.SENT if sent else SmsMessage.Status.NOT_SENT,
+        reason="" if sent else ("limit" if refused else "no_account"),
     )
     audit_record(
-        type=AuditEventType.SMS_SENT, subject=subject, address=address, purpose=purpose, to=to[:3] + "****" + to[-4:]
+        type=AuditEventType.SMS_SENT if sent else AuditEventType.SMS_NOT_SENT,
+        subject=subject,
+        address=address,
+        purpose=purpose,
+        to=mask_phone(to),
     )
-    sms.send(to, text, at.isoformat())
-
-
-def message_create(*, user, title: str, body: str) -> Message:
-    return Message.objects.create(user=user, title=str(title), body=str(body), created_at=clock.now())
+    if sent:
+        transaction.on_commit(lambda: sms.send(to, text, at.isoformat()))
+    return sent
 
 
 def message_mark_read(*, user, message_id: int) -> None:
