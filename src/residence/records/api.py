@@ -1,5 +1,4 @@
 import io
-import json
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -10,12 +9,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from residence.core import parsers
 from residence.core.errors import Forbidden, Invalid, NotFound, error_body
 
-from .bulk import import_csv_stream
-from .importing import KINDS, import_rows
+from .importing import KINDS
 from .models import ApiKey
-from .services import DEPARTMENT_KINDS, hash_key
+from .services import DEPARTMENT_KINDS, hash_key, records_import_csv, records_import_rows
 
 
 class DepartmentSystem:
@@ -62,18 +61,16 @@ class ExchangeView(APIView):
         if kind not in DEPARTMENT_KINDS[request.user.department]:
             raise Forbidden(_("This department's key may not send %(kind)s.") % {"kind": kind})
         body = request.body
+        source = f"exchange:{request.user.key.prefix}"
+        media_type = request.content_type.split(";")[0].strip().lower()
         try:
-            if request.content_type == "application/json":
-                try:
-                    rows = json.loads(body or b"null")
-                except ValueError:
-                    return Response(error_body("parse_error", _("The request body is not valid JSON.")), status=400)
+            if media_type == "application/json":
+                rows = parsers.loads(body)
                 if not isinstance(rows, list):
                     raise Invalid(_("Send a JSON array of objects."))
-                # Objects are numbered as CSV lines would be: the first one is line 2.
-                result = import_rows(kind, rows, source=f"exchange:{request.user.key.prefix}")
+                result = records_import_rows(kind, rows, actor_key=request.user.key, source=source)
             else:
-                result = import_csv_stream(kind, io.BytesIO(body), source=f"exchange:{request.user.key.prefix}")
+                result = records_import_csv(kind, io.BytesIO(body), actor_key=request.user.key, source=source)
         except ValidationError as e:
             raise Invalid("; ".join(e.messages)) from None
         if not result.applied:

@@ -1,16 +1,16 @@
-"""Streaming import of social insurance months: millions of rows, memory flat.
+"""Social insurance months, streamed: millions of rows, memory flat.
 
-Insurance rows never change (every field is key), so a file is: validate each row as it
-streams past (each distinct ID number and credit code checked once), copy the valid rows
-into an unindexed temporary table, find duplicates inside the file in SQL, then one
-`INSERT … SELECT … ON CONFLICT DO NOTHING`. All in one transaction: a bad row anywhere
-rolls everything back. PostgreSQL gets the rows by COPY, SQLite by executemany.
+Insurance rows never change (every field is key), so an import is: validate each row as it
+streams past (`importing.insurance_fields`, each distinct ID number and credit code checked
+once), copy the valid rows into an unindexed temporary table, find duplicates inside the
+file in SQL, then one `INSERT … SELECT … ON CONFLICT DO NOTHING`, so a concurrent import
+of the same months inserts each once. All in one transaction: a bad row anywhere rolls
+everything back. PostgreSQL gets the rows by COPY, SQLite by executemany. CSV files and
+the exchange API's JSON arrays take the same path.
 """
 
 import codecs
-import csv
 import io
-from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -18,9 +18,8 @@ from django.utils.translation import gettext as _
 
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
-from residence.core import clock
 
-from .importing import KINDS, MONTH_RE, ImportResult, checked_credit_code, checked_id_number, import_csv_bytes
+from .importing import KINDS, ImportResult, check_header, csv_records, current_month, insurance_fields
 from .models import InsuranceMonth
 
 BATCH = 20_000
@@ -43,35 +42,6 @@ def detect_encoding(stream) -> str:
         encoding = "gb18030"
     stream.seek(0)
     return encoding
-
-
-@lru_cache(maxsize=2_000)
-def _month(value: str, current_month: str) -> str:
-    match = MONTH_RE.match(value.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValidationError(_("%(field)s is not a month (YYYY-MM).") % {"field": "month"})
-    month = f"{match.group(1)}-{match.group(2)}-01"
-    if month > current_month:
-        raise ValidationError(_("%(field)s is after the current month.") % {"field": "month"})
-    return month
-
-
-def _parse(fields: list[str], current_month: str, line: int) -> tuple[int, str, str, str]:
-    """One row, checked. The cached checks strip their input, so each distinct value costs once."""
-    try:
-        raw_id, raw_month, raw_code = fields
-    except ValueError:
-        raise ValidationError(_("The row does not have as many values as the header.")) from None
-    try:
-        id_number = checked_id_number(raw_id)
-    except ValidationError as e:
-        raise ValidationError(f"id_number: {e.messages[0]}") from None
-    month = _month(raw_month, current_month)
-    try:
-        code = checked_credit_code(raw_code)
-    except ValidationError as e:
-        raise ValidationError(f"employer_credit_code: {e.messages[0]}") from None
-    return line, id_number, month, code
 
 
 class _Staging:
@@ -132,16 +102,19 @@ class _Staging:
             self.cursor.execute("DROP TABLE IF EXISTS insurance_staging")
 
 
-def _batches(reader, result: ImportResult, current_month: str):
+def _batches(numbered_fields, result: ImportResult):
     """Validated rows in batches; bad rows go to result.errors (and nothing more is yielded)."""
+    this_month = current_month()
     batch, rows = [], 0
     append = batch.append
-    for line, fields in enumerate(reader, start=2):
-        if not fields:
-            continue  # a blank line, as csv.DictReader skips them
+    for line, fields in numbered_fields:
         rows += 1
         try:
-            append(_parse(fields, current_month, line))
+            if fields is None:
+                raise ValidationError(_("A row must be an object with the header's fields."))
+            if len(fields) != len(HEADER):
+                raise ValidationError(_("The row does not have as many values as the header."))
+            append((line, *insurance_fields(*fields, this_month)))
         except ValidationError as e:
             result.errors.append((line, "; ".join(e.messages)))
         if len(batch) >= BATCH:
@@ -154,21 +127,35 @@ def _batches(reader, result: ImportResult, current_month: str):
         yield batch
 
 
-def _rows(stream, progress):
-    """The data rows of the CSV; the header is checked first. The stream is left open
-    (detached, not closed) so the staging path can read it again."""
-    text = io.TextIOWrapper(stream, encoding=detect_encoding(stream), newline="")
-    try:
-        reader = csv.reader(text)
-        header = tuple(h.strip() for h in next(reader, []))
-        if header != HEADER:
-            raise ValidationError(_("Line 1: the header must be %(want)s.") % {"want": ",".join(HEADER)})
-        yield from progress(reader) if progress else reader
-    finally:
-        text.detach()
+def _json_fields(rows):
+    """(line, [id_number, month, employer_credit_code]) for the objects of a JSON array."""
+    for line, row in enumerate(rows, start=2):
+        if not isinstance(row, dict) or not all(isinstance(row.get(name, ""), str) for name in HEADER):
+            yield line, None
+        else:
+            yield line, [row.get(name, "") for name in HEADER]
 
 
-def _copy_direct(stream, result: ImportResult, progress, now) -> bool:
+class _CsvSource:
+    """The data rows of a CSV stream, readable twice (COPY first, staging if that fails)."""
+
+    def __init__(self, stream, progress):
+        self.stream, self.progress = stream, progress
+        self.encoding = detect_encoding(stream)
+
+    def __iter__(self):
+        self.stream.seek(0)
+        text = io.TextIOWrapper(self.stream, encoding=self.encoding, newline="")
+        try:
+            records = csv_records(text)
+            first = next(records, None)
+            check_header("social_insurance", first[1] if first else None)
+            yield from self.progress(records) if self.progress else records
+        finally:
+            text.detach()  # leave the caller's stream open
+
+
+def _copy_direct(source, result: ImportResult, now) -> bool:
     """PostgreSQL, when no row exists yet: COPY the validated rows straight into the table.
 
     Returns False when a key already exists (or repeats in the file): the savepoint is rolled
@@ -177,11 +164,10 @@ def _copy_direct(stream, result: ImportResult, progress, now) -> bool:
     import psycopg
 
     table = InsuranceMonth._meta.db_table
-    current_month = clock.today().replace(day=1).isoformat()
     stamp = now.isoformat()
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            for batch in _batches(_rows(stream, progress), result, current_month):
+            for batch in _batches(source, result):
                 text = "".join(f"{i}\t{m}\t{c}\t{stamp}\n" for _line, i, m, c in batch)
                 with cursor.cursor.copy(
                     f"COPY {table} (id_number, month, employer_credit_code, updated_at) FROM STDIN"
@@ -197,12 +183,11 @@ def _copy_direct(stream, result: ImportResult, progress, now) -> bool:
     return True
 
 
-def _staged(stream, result: ImportResult, progress, now) -> None:
-    current_month = clock.today().replace(day=1).isoformat()
+def _staged(source, result: ImportResult, now) -> None:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             staging = _Staging(cursor)
-            for batch in _batches(_rows(stream, progress), result, current_month):
+            for batch in _batches(source, result):
                 staging.write(batch)
             if result.errors:
                 raise _Rejected
@@ -217,22 +202,20 @@ def _staged(stream, result: ImportResult, progress, now) -> None:
         pass
 
 
-def import_insurance_stream(stream, *, actor=None, source: str = "", progress=None) -> ImportResult:
-    """Import a social insurance CSV from a binary stream (file or BytesIO)."""
+def _import(source, *, actor, actor_key, source_name: str, now, copy_first: bool) -> ImportResult:
     result = ImportResult(kind="social_insurance")
-    now = clock.now()
     with transaction.atomic():
-        done = connection.vendor == "postgresql" and _copy_direct(stream, result, progress, now)
+        done = copy_first and connection.vendor == "postgresql" and _copy_direct(source, result, now)
         if not done:
-            stream.seek(0)
             result = ImportResult(kind="social_insurance")
-            _staged(stream, result, progress, now)
+            _staged(source, result, now)
         if result.applied:
             audit_record(
                 type=AuditEventType.RECORDS_IMPORTED,
                 actor=actor,
+                actor_key=actor_key,
                 kind="social_insurance",
-                source=source,
+                source=source_name,
                 rows=result.rows,
                 created=result.created,
                 updated=0,
@@ -240,8 +223,15 @@ def import_insurance_stream(stream, *, actor=None, source: str = "", progress=No
     return result
 
 
-def import_csv_stream(kind: str, stream, *, actor=None, source: str = "", progress=None) -> ImportResult:
-    """Every CSV import comes here: insurance files stream, other kinds are read whole."""
-    if kind == "social_insurance":
-        return import_insurance_stream(stream, actor=actor, source=source, progress=progress)
-    return import_csv_bytes(kind, stream.read(), actor=actor, source=source, progress=progress)
+def import_insurance_csv(stream, *, now, actor=None, actor_key=None, source: str = "", progress=None):
+    """A social insurance CSV from a binary stream (file or BytesIO)."""
+    return _import(
+        _CsvSource(stream, progress), actor=actor, actor_key=actor_key, source_name=source, now=now, copy_first=True
+    )
+
+
+def import_insurance_rows(rows: list, *, now, actor=None, actor_key=None, source: str = ""):
+    """Social insurance rows as JSON objects (the exchange API)."""
+    return _import(
+        list(_json_fields(rows)), actor=actor, actor_key=actor_key, source_name=source, now=now, copy_first=False
+    )

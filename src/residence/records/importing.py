@@ -1,14 +1,20 @@
 """Department data imports: all-or-nothing, every bad row reported with its line number.
 
 A kind is a header, a row parser (raising ValidationError) and its natural key. One upsert
-serves every kind: new records are created, changed ones keep their earlier version in
-RecordVersion, unchanged ones are left alone, so a second import of a file changes
-nothing. The same code serves `import_records` and the exchange API.
+serves every versioned kind: new records are created, changed ones keep their earlier
+version in RecordVersion, unchanged ones are left alone, so a second import of a file
+changes nothing. Imports of one kind take turns (a transaction-scoped lock), so two
+department systems sending the same new person at once cannot both insert it. Social
+insurance months, which never change, stream through `bulk.py` instead. `records.services`
+is the entry point for the command and the exchange API.
+
+Line numbers are those of the file: the header is line 1, blank lines count, and a record
+whose quoted field spans lines is reported at the line where it starts. JSON rows are
+numbered as CSV lines would be: the first object is line 2.
 """
 
 import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,8 +26,14 @@ from django.utils.translation import gettext as _
 
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
-from residence.core import clock
-from residence.core.validators import normalize_credit_code, normalize_id_number
+from residence.core import clock, locks
+from residence.core.validators import (
+    RECORD_DATES,
+    has_forbidden_characters,
+    normalize_credit_code,
+    normalize_id_number,
+    parse_date,
+)
 
 from .models import (
     Enrolment,
@@ -34,7 +46,7 @@ from .models import (
 )
 
 CHUNK = 2000
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 @dataclass
@@ -72,6 +84,8 @@ def _value(row, name):
         return ""
     if not isinstance(value, str):
         raise ValidationError(_("%(field)s must be text.") % {"field": name})
+    if has_forbidden_characters(value):
+        raise ValidationError(_("%(field)s holds a control or invalid character.") % {"field": name})
     return value.strip()
 
 
@@ -89,22 +103,47 @@ def date(row, name, *, required=True, not_future=False):
     if not value and not required:
         return None
     try:
-        parsed = dt.date.fromisoformat(value)
-    except ValueError:
+        parsed = parse_date(value, RECORD_DATES)
+    except ValidationError as e:
+        if e.code == "date_range":
+            raise ValidationError(f"{name}: {e.messages[0]}") from None
         raise ValidationError(_("%(field)s is not a date (YYYY-MM-DD).") % {"field": name}) from None
     if not_future and parsed > clock.today():
         raise ValidationError(_("%(field)s lies in the future.") % {"field": name})
     return parsed
 
 
-def month(row, name):
-    match = MONTH_RE.match(_value(row, name))
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValidationError(_("%(field)s is not a month (YYYY-MM).") % {"field": name})
-    first = dt.date(int(match.group(1)), int(match.group(2)), 1)
-    if first > clock.today().replace(day=1):
-        raise ValidationError(_("%(field)s is after the current month.") % {"field": name})
-    return first
+@lru_cache(maxsize=2_000)
+def checked_month(value: str, current_month: str) -> str:
+    """A YYYY-MM month as the ISO date of its first day, not after `current_month`."""
+    match = MONTH_RE.fullmatch(value.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or not int(match.group(1)) >= 1900:
+        raise ValidationError(_("%(field)s is not a month (YYYY-MM).") % {"field": "month"})
+    month = f"{match.group(1)}-{match.group(2)}-01"
+    if month > current_month:
+        raise ValidationError(_("%(field)s is after the current month.") % {"field": "month"})
+    return month
+
+
+def current_month() -> str:
+    return clock.today().replace(day=1).isoformat()
+
+
+def insurance_fields(raw_id: str, raw_month: str, raw_code: str, this_month: str) -> tuple[str, str, str]:
+    """One social insurance row, checked: (ID number, first day of the month, credit code).
+
+    The one parser of insurance rows, CSV or JSON; each distinct value is checked once
+    (the cached checks strip their input)."""
+    try:
+        id_number = checked_id_number(raw_id)
+    except ValidationError as e:
+        raise ValidationError(f"id_number: {e.messages[0]}") from None
+    month = checked_month(raw_month, this_month)
+    try:
+        code = checked_credit_code(raw_code)
+    except ValidationError as e:
+        raise ValidationError(f"employer_credit_code: {e.messages[0]}") from None
+    return id_number, month, code
 
 
 def flag(row, name):
@@ -137,13 +176,6 @@ def id_number(row):
 @lru_cache(maxsize=100_000)
 def checked_credit_code(value):
     return normalize_credit_code(value)
-
-
-def credit_code(row, name):
-    try:
-        return checked_credit_code(_value(row, name))
-    except ValidationError as e:
-        raise ValidationError(f"{name}: {e.messages[0]}") from None
 
 
 def ordered(first, second, first_name, second_name):
@@ -179,14 +211,6 @@ def parse_registration(row, streets):
     }
     ordered(record["registered_on"], record["ended_on"], "registered_on", "ended_on")
     return record
-
-
-def parse_insurance(row):
-    return {
-        "id_number": id_number(row),
-        "month": month(row, "month"),
-        "employer_credit_code": credit_code(row, "employer_credit_code"),
-    }
 
 
 def parse_enrolment(row):
@@ -228,7 +252,7 @@ def parse_permit(row):
 class Kind:
     model: type
     header: tuple[str, ...]
-    parse: object
+    parse: object  # None: streamed by bulk.py
     key: tuple[str, ...]
     needs_streets: bool = False
 
@@ -250,7 +274,7 @@ KINDS = {
     "social_insurance": Kind(
         InsuranceMonth,
         ("id_number", "month", "employer_credit_code"),
-        parse_insurance,
+        None,
         ("id_number", "month", "employer_credit_code"),
     ),
     "enrolments": Kind(
@@ -280,17 +304,20 @@ def _parser(spec: Kind):
     return spec.parse
 
 
-def parse_rows(kind: str, rows, first_line: int = 2):
-    """Validate every row; returns (records, errors) with errors as (line, reason)."""
+def parse_rows(kind: str, numbered_rows):
+    """Validate every (line, row) pair; returns (records, errors) with errors as (line, reason).
+
+    A row is a dict of the header's fields; None stands for a CSV line with another number
+    of values than the header."""
     spec = KINDS[kind]
     parse = _parser(spec)
     records, errors, seen = [], [], {}
-    for line, row in enumerate(rows, start=first_line):
+    for line, row in numbered_rows:
+        if row is None:
+            errors.append((line, _("The row does not have as many values as the header.")))
+            continue
         if not isinstance(row, dict):
             errors.append((line, _("A row must be an object with the header's fields.")))
-            continue
-        if None in row or any(v is None for v in row.values()):
-            errors.append((line, _("The row does not have as many values as the header.")))
             continue
         try:
             record = parse(row)
@@ -304,6 +331,45 @@ def parse_rows(kind: str, rows, first_line: int = 2):
         seen[key] = line
         records.append(record)
     return records, errors
+
+
+def json_lines(rows):
+    """JSON rows numbered as CSV lines would be."""
+    return enumerate(rows, start=2)
+
+
+def csv_records(text_stream):
+    """(line, fields) for the header and each non-empty record of a CSV text stream.
+
+    The line is the file line where the record starts; a malformed file (a field over the
+    csv module's limit, say) is refused naming the line."""
+    reader = csv.reader(text_stream)
+    while True:
+        start = reader.line_num + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise ValidationError(_("Line %(line)d: %(reason)s") % {"line": start, "reason": e}) from None
+        if fields or start == 1:
+            yield start, fields
+
+
+def check_header(kind: str, fields) -> None:
+    header = tuple(h.strip() for h in fields or [])
+    if header != KINDS[kind].header:
+        raise ValidationError(_("Line 1: the header must be %(want)s.") % {"want": ",".join(KINDS[kind].header)})
+
+
+def csv_dict_rows(kind: str, text_stream):
+    """(line, dict) pairs of a CSV file of `kind`; the header is checked first."""
+    records = csv_records(text_stream)
+    first = next(records, None)
+    check_header(kind, first[1] if first else None)
+    header = KINDS[kind].header
+    for line, fields in records:
+        yield line, dict(zip(header, fields, strict=True)) if len(fields) == len(header) else None
 
 
 def _keep_version(kind: str, obj, now) -> RecordVersion:
@@ -346,27 +412,20 @@ def upsert(kind: str, records: list[dict], result: ImportResult) -> None:
         result.unchanged += len(chunk) - len(new) - len(changed)
 
 
-def read_csv(kind: str, text_: str):
-    reader = csv.DictReader(io.StringIO(text_))
-    header = tuple(h.strip() for h in (reader.fieldnames or []))
-    if header != KINDS[kind].header:
-        raise ValidationError(_("Line 1: the header must be %(want)s.") % {"want": ",".join(KINDS[kind].header)})
-    return reader
-
-
-def import_rows(kind: str, rows, *, actor=None, source: str = "", first_line: int = 2) -> ImportResult:
-    if kind not in KINDS:
-        raise ValidationError(_("Unknown kind %(kind)s.") % {"kind": kind})
+def import_rows(kind: str, numbered_rows, *, actor=None, actor_key=None, source: str = "") -> ImportResult:
+    """Import the (line, row) pairs of a versioned kind, all or nothing."""
     result = ImportResult(kind=kind)
-    records, result.errors = parse_rows(kind, rows, first_line)
+    records, result.errors = parse_rows(kind, numbered_rows)
     result.rows = len(records) + len(result.errors)
     if result.errors:
         return result
     with transaction.atomic():
+        locks.for_transaction(f"records:{kind}")
         upsert(kind, records, result)
         audit_record(
             type=AuditEventType.RECORDS_IMPORTED,
             actor=actor,
+            actor_key=actor_key,
             kind=kind,
             source=source,
             rows=result.rows,
@@ -374,11 +433,3 @@ def import_rows(kind: str, rows, *, actor=None, source: str = "", first_line: in
             updated=result.updated,
         )
     return result
-
-
-def import_csv_bytes(kind: str, data: bytes, *, actor=None, source: str = "", progress=None) -> ImportResult:
-    """`progress`, when given, wraps the row iterator (the command's terminal progress bar)."""
-    if kind not in KINDS:
-        raise ValidationError(_("Unknown kind %(kind)s.") % {"kind": kind})
-    rows = read_csv(kind, decode(data))
-    return import_rows(kind, progress(rows) if progress else rows, actor=actor, source=source)

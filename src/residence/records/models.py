@@ -13,18 +13,19 @@ class Identity(models.Model):
         MALE = "M", _("Male")
         FEMALE = "F", _("Female")
 
-    id_number = models.CharField(max_length=18, unique=True)
-    name = models.CharField(max_length=100)
-    sex = models.CharField(max_length=1, choices=Sex.choices)
-    ethnicity = models.CharField(max_length=40, blank=True)
-    birth_date = models.DateField()
-    hukou_address = models.CharField(max_length=200, blank=True)
-    shenzhen_hukou = models.BooleanField(default=False)
-    version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField()
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=40, blank=True)
+    birth_date = models.DateField(_("date of birth"))
+    hukou_address = models.CharField(_("hukou address"), max_length=200, blank=True)
+    shenzhen_hukou = models.BooleanField(_("Shenzhen hukou"), default=False)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_at = models.DateTimeField(_("updated at"))
 
     class Meta:
-        verbose_name_plural = "identities"
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
 
     def __str__(self):
         return f"{self.name} {self.id_number[:6]}…"
@@ -50,6 +51,8 @@ class Registration(Versioned):
     ended_on = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("residence registration record")
+        verbose_name_plural = _("residence registration records")
         constraints = [models.UniqueConstraint(fields=["id_number", "registered_on"], name="registration_key")]
 
 
@@ -62,6 +65,8 @@ class InsuranceMonth(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("social insurance month")
+        verbose_name_plural = _("social insurance months")
         constraints = [
             models.UniqueConstraint(fields=["id_number", "month", "employer_credit_code"], name="insurance_key")
         ]
@@ -80,6 +85,8 @@ class Enrolment(Versioned):
     end_date = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
         constraints = [models.UniqueConstraint(fields=["id_number", "school", "start_date"], name="enrolment_key")]
 
 
@@ -98,6 +105,10 @@ class TalentCertificate(Versioned):
     issued_on = models.DateField()
     valid_until = models.DateField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("talent certificate")
+        verbose_name_plural = _("talent certificates")
+
 
 class PermitRecord(Versioned):
     """A permit issued before the platform (import kind `permits`)."""
@@ -113,6 +124,10 @@ class PermitRecord(Versioned):
     endorsed_until = models.DateField()
     status = models.CharField(max_length=20, choices=Status.choices)
 
+    class Meta:
+        verbose_name = _("permit issued before the platform")
+        verbose_name_plural = _("permits issued before the platform")
+
 
 class RecordVersion(models.Model):
     """An earlier version of a changed record, kept so past decisions can be explained."""
@@ -125,6 +140,8 @@ class RecordVersion(models.Model):
     replaced_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("earlier record version")
+        verbose_name_plural = _("earlier record versions")
         constraints = [models.UniqueConstraint(fields=["kind", "record_id", "version"], name="record_version_key")]
 
 
@@ -136,6 +153,10 @@ class ApiKey(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("department API key")
+        verbose_name_plural = _("department API keys")
 
     def __str__(self):
         return f"{self.department} {self.prefix}…"

@@ -1,10 +1,20 @@
+"""Writes to the department records: imports (one entry point for the command and the
+exchange API) and the department systems' API keys."""
+
 import hashlib
+import io
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
 from residence.core import clock
 
+from .bulk import import_insurance_csv, import_insurance_rows
+from .importing import KINDS, ImportResult, csv_dict_rows, decode, import_rows, json_lines
 from .models import ApiKey
 
 # Which kinds each department's system may push (least privilege; API.md leaves it open).
@@ -16,22 +26,55 @@ DEPARTMENT_KINDS = {
 }
 
 
+def _known(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValidationError(_("Unknown kind %(kind)s.") % {"kind": kind})
+
+
+def records_import_csv(kind: str, stream, *, actor=None, actor_key=None, source: str = "", progress=None):
+    """Import a CSV file from a binary stream, all or nothing. `progress`, when given, wraps
+    the row iterator (the command's terminal progress bar)."""
+    _known(kind)
+    if kind == "social_insurance":
+        return import_insurance_csv(
+            stream, now=clock.now(), actor=actor, actor_key=actor_key, source=source, progress=progress
+        )
+    rows = csv_dict_rows(kind, io.StringIO(decode(stream.read())))
+    return import_rows(kind, progress(rows) if progress else rows, actor=actor, actor_key=actor_key, source=source)
+
+
+def records_import_rows(kind: str, rows: list, *, actor=None, actor_key=None, source: str = "") -> ImportResult:
+    """Import rows given as objects (the exchange API's JSON, the demo data), all or nothing."""
+    _known(kind)
+    if kind == "social_insurance":
+        return import_insurance_rows(rows, now=clock.now(), actor=actor, actor_key=actor_key, source=source)
+    return import_rows(kind, json_lines(rows), actor=actor, actor_key=actor_key, source=source)
+
+
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
 @transaction.atomic
-def api_key_create(*, department: str) -> tuple[ApiKey, str]:
+def api_key_create(*, department: str, actor=None) -> tuple[ApiKey, str]:
     """A new key; the plain key is returned once and only its hash is kept."""
     if department not in DEPARTMENT_KINDS:
         raise ValueError(f"unknown department {department!r}; one of {', '.join(sorted(DEPARTMENT_KINDS))}")
     prefix = secrets.token_hex(4)
     key = f"{prefix}.{secrets.token_urlsafe(32)}"
-    return ApiKey.objects.create(
+    api_key = ApiKey.objects.create(
         department=department, prefix=prefix, key_hash=hash_key(key), created_at=clock.now()
-    ), key
+    )
+    audit_record(type=AuditEventType.API_KEY_CREATED, actor=actor, actor_key=api_key, department=department)
+    return api_key, key
 
 
 @transaction.atomic
-def api_key_revoke(*, prefix: str) -> bool:
-    return bool(ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True).update(revoked_at=clock.now()))
+def api_key_revoke(*, prefix: str, actor=None) -> bool:
+    api_key = ApiKey.objects.select_for_update().filter(prefix=prefix, revoked_at__isnull=True).first()
+    if api_key is None:
+        return False
+    api_key.revoked_at = clock.now()
+    api_key.save(update_fields=["revoked_at"])
+    audit_record(type=AuditEventType.API_KEY_REVOKED, actor=actor, actor_key=api_key, department=api_key.department)
+    return True

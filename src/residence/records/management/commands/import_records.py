@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from residence.records.bulk import import_csv_stream
 from residence.records.importing import KINDS
+from residence.records.services import records_import_csv
 
 PROGRESS_FROM_ROWS = 10_000
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
             progress = partial(tqdm, total=rows - 1, unit=" rows", desc=f"checking {kind}", file=sys.stderr)
         try:
             with path.open("rb") as stream:
-                result = import_csv_stream(kind, stream, source=str(path), progress=progress)
+                result = records_import_csv(kind, stream, source=str(path), progress=progress)
         except ValidationError as e:
             self.stderr.write("; ".join(e.messages))
             raise SystemExit(1) from None
