@@ -1,18 +1,18 @@
 import pytest
-from stdnum.cn import ric
 
 from residence.accounts.models import LoginSession, User
 from residence.audit.models import AuditEvent
-from residence.records.importing import import_rows
+from residence.records.services import records_import_rows
 
 from .conftest import PASSWORD, Api, error_code, last_code, make_user
+from .idnumbers import with_check
 
 pytestmark = pytest.mark.django_db
 
 
 def identity(body17="43010219900307123", name="张伟", shenzhen_hukou="0"):
-    number = body17 + ric.calc_check_digit(body17)
-    import_rows(
+    number = with_check(body17)
+    records_import_rows(
         "identities",
         [
             {
@@ -162,7 +162,7 @@ def test_real_name_order_of_checks(signed_in, citizen):
     assert bad.status_code == 400 and error_code(bad) == "invalid" and "id_number" in bad.json()["error"]["fields"]
     wrong_name = signed_in.post("/api/v1/me/real-name", {"name": "李四", "id_number": number})
     assert wrong_name.status_code == 400 and error_code(wrong_name) == "name_mismatch"
-    absent = "44030419850505333" + ric.calc_check_digit("44030419850505333")
+    absent = with_check("44030419850505333")
     not_in_records = signed_in.post("/api/v1/me/real-name", {"name": "张伟", "id_number": absent})
     assert not_in_records.status_code == 400 and error_code(not_in_records) == "name_mismatch"
     other = Api().login(make_user("second_one", "15900005555").username, phone="15900005555")

@@ -4,9 +4,10 @@ from residence.accounts.services import real_name_verify, staff_create
 from residence.audit.models import AuditEvent
 from residence.eligibility.models import EligibilityCheck
 from residence.places.models import AcceptancePoint
-from residence.records.importing import import_rows
+from residence.records.services import records_import_rows
 
 from .conftest import PASSWORD, Api, error_code, make_user
+from .idnumbers import with_check
 from .test_account_changes import identity
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +16,7 @@ URL = "/api/v1/eligibility-checks"
 
 def load_records(number):
     """Registered 2025-06-10, insurance paid 2025-06 … 2026-02: nine months short of twelve."""
-    assert import_rows(
+    assert records_import_rows(
         "registrations",
         [
             {
@@ -28,7 +29,7 @@ def load_records(number):
         ],
     ).applied
     paid = [f"2025-{m:02d}" for m in range(6, 13)] + ["2026-01", "2026-02"]
-    assert import_rows(
+    assert records_import_rows(
         "social_insurance",
         [{"id_number": number, "month": month, "employer_credit_code": "91440300MA5D4X7K8N"} for month in paid],
     ).applied
@@ -124,8 +125,7 @@ def test_hong_kong_number_is_valid_but_not_eligible(signed_in, settings):
 
 def test_unknown_identity_is_200_with_identity_not_met(signed_in, settings):
     settings.FROZEN_TODAY = "2026-03-02"
-    from stdnum.cn import ric
 
-    number = "44030419850505333" + ric.calc_check_digit("44030419850505333")
+    number = with_check("44030419850505333")
     response = signed_in.post(URL, body(number))
     assert response.status_code == 200 and response.json()["conditions"][0]["met"] is False

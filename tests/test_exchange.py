@@ -3,14 +3,14 @@ import json
 
 import pytest
 from django.core.management import call_command
-from stdnum.cn import ric
 
 from residence.records.models import InsuranceMonth, Registration
 
 from .conftest import error_code
+from .idnumbers import with_check
 
 pytestmark = pytest.mark.django_db
-ID = "43010219900307123" + ric.calc_check_digit("43010219900307123")
+ID = with_check("43010219900307123")
 
 
 def key_for(department):

@@ -2,17 +2,18 @@ import io
 
 import pytest
 from django.core.management import call_command
-from stdnum.cn import ric
 
 from residence.accounts.models import User
 from residence.records.models import Identity
+
+from .idnumbers import with_check
 
 pytestmark = pytest.mark.django_db
 HEADER = "id_number,name,sex,ethnicity,birth_date,hukou_address,shenzhen_hukou"
 
 
 def number(body17):
-    return body17 + ric.calc_check_digit(body17)
+    return with_check(body17)
 
 
 def write(tmp_path, lines, encoding="utf-8"):
@@ -136,10 +137,14 @@ def test_load_demo_is_idempotent():
 
 def test_a_progress_bar_for_files_over_ten_thousand_rows(tmp_path, capsys, settings):
     settings.FROZEN_TODAY = "2026-03-02"
-    number_ = number("43010219900307123")
     path = tmp_path / "big.csv"
     lines = ["id_number,month,employer_credit_code"]
-    lines += [f"{number_},{1000 + i // 12:04d}-{i % 12 + 1:02d},91440300MA5D4X7K8N" for i in range(10_001)]
+    rows = (
+        f"{number(f'43010219900307{person:03d}')},{2017 + m // 12}-{m % 12 + 1:02d},91440300MA5D4X7K8N"
+        for person in range(102)
+        for m in range(99)
+    )
+    lines += list(rows)[:10_001]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     call_command("import_records", "social_insurance", str(path), stdout=io.StringIO())
     assert "10001/10001" in capsys.readouterr().err

@@ -1,18 +1,19 @@
 import io
 
 import pytest
-from stdnum.cn import ric
 
-from residence.records.bulk import import_csv_stream
 from residence.records.models import InsuranceMonth
+from residence.records.services import records_import_csv
+
+from .idnumbers import with_check
 
 pytestmark = pytest.mark.django_db
-ID = "43010219900307123" + ric.calc_check_digit("43010219900307123")
+ID = with_check("43010219900307123")
 HEAD = "id_number,month,employer_credit_code\n"
 
 
 def run(text, encoding="utf-8"):
-    return import_csv_stream("social_insurance", io.BytesIO((HEAD + text).encode(encoding)))
+    return records_import_csv("social_insurance", io.BytesIO((HEAD + text).encode(encoding)))
 
 
 @pytest.fixture(autouse=True)
@@ -55,4 +56,4 @@ def test_gb18030_file_and_wrong_header():
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        import_csv_stream("social_insurance", io.BytesIO("编号,月份\n1,2\n".encode("gb18030")))
+        records_import_csv("social_insurance", io.BytesIO("编号,月份\n1,2\n".encode("gb18030")))

@@ -1,7 +1,5 @@
 import pytest
-from stdnum.cn import ric
 
-from residence.records.importing import import_rows
 from residence.records.models import (
     Enrolment,
     InsuranceMonth,
@@ -10,9 +8,12 @@ from residence.records.models import (
     Registration,
     TalentCertificate,
 )
+from residence.records.services import records_import_rows
+
+from .idnumbers import with_check
 
 pytestmark = pytest.mark.django_db
-ID = "43010219900307123" + ric.calc_check_digit("43010219900307123")
+ID = with_check("43010219900307123")
 CODE = "91440300MA5D4X7K8N"
 
 GOOD = {
@@ -69,17 +70,17 @@ MODELS = {
 @pytest.mark.parametrize("kind", GOOD)
 def test_each_kind_imports_and_a_second_import_changes_nothing(kind, settings):
     settings.FROZEN_TODAY = "2026-03-02"
-    first = import_rows(kind, GOOD[kind])
+    first = records_import_rows(kind, GOOD[kind])
     assert first.applied and first.created == len(GOOD[kind]) == MODELS[kind].objects.count()
-    second = import_rows(kind, GOOD[kind])
+    second = records_import_rows(kind, GOOD[kind])
     assert (second.created, second.updated, second.unchanged) == (0, 0, len(GOOD[kind]))
 
 
 def test_a_changed_record_keeps_its_earlier_version(settings):
     settings.FROZEN_TODAY = "2026-03-02"
-    import_rows("registrations", GOOD["registrations"])
+    records_import_rows("registrations", GOOD["registrations"])
     ended = [{**GOOD["registrations"][0], "ended_on": "2025-12-31"}]
-    result = import_rows("registrations", ended)
+    result = records_import_rows("registrations", ended)
     assert result.updated == 1
     record = Registration.objects.get()
     assert record.ended_on.isoformat() == "2025-12-31" and record.version == 2
@@ -120,7 +121,7 @@ def test_a_bad_row_rejects_the_whole_file_with_its_line(kind, change, word, sett
     ]
     if kind == "social_insurance":
         rows[1]["month"] = change.get("month", "2024-12")
-    result = import_rows(kind, rows)
+    result = records_import_rows(kind, rows)
     assert not result.applied and [line for line, _ in result.errors] == [3]
     assert word in result.errors[0][1]
     assert MODELS[kind].objects.count() == 0
@@ -128,5 +129,5 @@ def test_a_bad_row_rejects_the_whole_file_with_its_line(kind, change, word, sett
 
 def test_duplicate_natural_keys_in_one_file(settings):
     settings.FROZEN_TODAY = "2026-03-02"
-    result = import_rows("social_insurance", GOOD["social_insurance"][:2] + GOOD["social_insurance"][:1])
+    result = records_import_rows("social_insurance", GOOD["social_insurance"][:2] + GOOD["social_insurance"][:1])
     assert result.errors and result.errors[0][0] == 4 and InsuranceMonth.objects.count() == 0

@@ -1,12 +1,11 @@
 import re
 
 import pytest
-from django.test import Client
 
-from residence.accounts.models import Organisation, User
+from residence.accounts.models import User
 from residence.audit.models import AuditEvent
 
-from .conftest import PASSWORD, last_code, make_user
+from .conftest import PASSWORD, CommittingClient, last_code, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +59,7 @@ def test_wrong_password_on_the_web_shows_an_error(client, citizen):
 
 
 def test_newer_login_signs_the_older_browser_out_with_a_page_saying_why(citizen):
-    first, second = Client(), Client()
+    first, second = CommittingClient(), CommittingClient()
     web_login(first)
     assert first.get("/account/").status_code == 200
     web_login(second)
@@ -74,7 +73,7 @@ def test_newer_login_signs_the_older_browser_out_with_a_page_saying_why(citizen)
 def test_api_login_also_ends_the_web_session(citizen):
     from .conftest import Api
 
-    browser = Client()
+    browser = CommittingClient()
     web_login(browser)
     Api().login("citizen1", phone=citizen.phone)
     assert "reason=replaced" in browser.get("/account/")["Location"]
@@ -95,11 +94,17 @@ def test_without_remember_the_session_ends_with_the_browser(client, citizen):
     assert client.session.get_expire_at_browser_close()
 
 
-def test_language_switch_on_every_page(client):
+def test_language_switch_on_every_page_as_links_in_each_languages_own_name(client):
     for url in ("/", "/accounts/login/", "/accounts/register/", "/accounts/privacy/"):
-        assert 'name="language"' in client.get(url).content.decode()
-    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    assert "Sign in" in client.get("/accounts/login/").content.decode()
+        html = client.get(url).content.decode()
+        assert f'href="/language/en/?next={url}"' in html and ">English</a>" in html
+        assert 'lang="zh-CN" aria-current="true">简体中文</span>' in html
+    response = client.get("/language/en/?next=/accounts/login/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    html = client.get("/accounts/login/").content.decode()
+    assert "Sign in" in html and 'href="/language/zh-hans/?next=/accounts/login/"' in html
+    assert client.get("/language/en/?next=https://evil.example/")["Location"] == "/"
+    assert client.get("/language/xx/").status_code == 404
 
 
 def test_change_password_on_the_web_keeps_the_session(client, citizen):
@@ -141,14 +146,13 @@ def test_clerk_activates_an_organisation_with_the_checks_recorded(client):
     web_login(client, "clerk_web", phone="13900005555")
     desk = client.get("/staff/").content.decode()
     assert "深圳示例公司" in desk
-    pk = Organisation.objects.get(user=org).pk
-    incomplete = client.post(f"/staff/organisations/{pk}/activate/", {"credit_code_checked": "on"})
+    incomplete = client.post(f"/staff/organisations/{org.pk}/activate/", {"credit_code_checked": "on"})
     assert incomplete.status_code == 200
     org.refresh_from_db()
     assert org.status == "pending"
     client.post(
-        f"/staff/organisations/{pk}/activate/",
-        {"credit_code_checked": "on", "authorisation_checked": "on", "housing_checked": "on", "note": "营业执照已核"},
+        f"/staff/organisations/{org.pk}/activate/",
+        {"credit_code_checked": "on", "letter_checked": "on", "housing_checked": "on", "note": "营业执照已核"},
     )
     org.refresh_from_db()
     assert org.status == "active"

@@ -240,6 +240,23 @@ class PhoneChangeView(APIView):
         return Response({"challenge": challenge.public_id, "phone_masked": mask_phone(challenge.phone)}, status=202)
 
 
+class OrganisationActivateSerializer(serializers.Serializer):
+    credit_code_checked = StrictBooleanField()
+    letter_checked = StrictBooleanField()
+    housing_checked = StrictBooleanField()
+    note = StrictCharField(max_length=1000, required=False, default="", allow_blank=True)
+
+
+class OrganisationActivateView(APIView):
+    """A clerk activates a pending organisation account (`{id}` is the account's id)."""
+
+    @extend_schema(request=OrganisationActivateSerializer, responses=AccountSerializer)
+    def post(self, request, pk: int):
+        data = validated(OrganisationActivateSerializer, request.data)
+        organisation = services.organisation_activate(actor=request.user, account_id=pk, **data)
+        return Response(AccountSerializer(organisation.user).data)
+
+
 class MessageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()

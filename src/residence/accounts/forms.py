@@ -2,9 +2,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from residence.core.errors import DomainError
-from residence.core.validators import normalize_credit_code, normalize_phone, validate_username
+from residence.core.forms import (
+    CreditCodeFormField,
+    IdNumberFormField,
+    PhoneFormField,
+    UsernameFormField,
+)
 
-from .models import Kind
+from .models import Kind, User
+from .services.common import password_problems
 
 
 def add_domain_error(form: forms.Form, exc: DomainError) -> None:
@@ -23,9 +29,22 @@ class PlatformChoice:
     PERMIT = "permit"
     REGISTRATION = "registration"
     CHOICES = [
-        (PERMIT, _("Residence permit and endorsement (居住证/签注申办)")),
-        (REGISTRATION, _("Residence registration (居住登记)")),
+        (PERMIT, _("Residence permit and endorsement")),
+        (REGISTRATION, _("Residence registration")),
     ]
+
+
+def _password_field(label, help_text=""):
+    return forms.CharField(
+        label=label,
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=help_text,
+    )
+
+
+NEW_PASSWORD_HELP = _("At least 8 characters with letters and digits, not like your username.")
 
 
 class RegisterForm(forms.Form):
@@ -35,24 +54,17 @@ class RegisterForm(forms.Form):
         initial=Kind.INDIVIDUAL,
         choices=[(Kind.INDIVIDUAL, _("Individual")), (Kind.ORGANISATION, _("Organisation"))],
     )
-    username = forms.CharField(label=_("Username"), max_length=30, help_text=_("4–30 letters, digits or underscores."))
-    password = forms.CharField(
-        label=_("Password"),
-        max_length=128,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("At least 8 characters with letters and digits, not like your username."),
+    username = UsernameFormField(
+        label=_("Username"), max_length=30, help_text=_("4–30 letters, digits or underscores.")
     )
-    phone = forms.CharField(
-        label=_("Mobile number"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
-        help_text=_("A mainland China mobile number. Sign-in codes are sent here."),
+    password = _password_field(_("Password"), NEW_PASSWORD_HELP)
+    phone = PhoneFormField(
+        label=_("Mobile number"), help_text=_("A mainland China mobile number. Sign-in codes are sent here.")
     )
     name = forms.CharField(
         label=_("Organisation name"), max_length=200, required=False, help_text=_("Organisations only.")
     )
-    credit_code = forms.CharField(
+    credit_code = CreditCodeFormField(
         label=_("Unified social credit code"),
         max_length=18,
         required=False,
@@ -63,21 +75,17 @@ class RegisterForm(forms.Form):
         required=True,
     )
 
-    def clean_username(self):
-        return validate_username(self.cleaned_data["username"])
-
-    def clean_phone(self):
-        return normalize_phone(self.cleaned_data["phone"])
-
     def clean(self):
         data = super().clean()
         if data.get("kind") == Kind.ORGANISATION:
             if not data.get("name"):
                 self.add_error("name", _("Enter the organisation's name."))
-            try:
-                data["credit_code"] = normalize_credit_code(data.get("credit_code", ""))
-            except forms.ValidationError as e:
-                self.add_error("credit_code", e)
+            if not data.get("credit_code") and "credit_code" not in self.errors:
+                self.add_error("credit_code", _("Enter the unified social credit code."))
+        if data.get("password"):
+            candidate = User(username=data.get("username") or "", phone=data.get("phone") or "")
+            for problem in password_problems(data["password"], candidate):
+                self.add_error("password", problem)
         return data
 
 
@@ -112,12 +120,14 @@ class PasswordResetForm(forms.Form):
 
 
 class PasswordResetConfirmForm(CodeForm):
-    new_password = forms.CharField(
-        label=_("New password"),
-        max_length=128,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    new_password = _password_field(_("New password"), NEW_PASSWORD_HELP)
+
+    def clean_new_password(self):
+        password = self.cleaned_data["new_password"]
+        problems = password_problems(password)
+        if problems:
+            raise forms.ValidationError(problems)
+        return password
 
 
 class PasswordChangeForm(forms.Form):
@@ -127,19 +137,22 @@ class PasswordChangeForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-    new_password = forms.CharField(
-        label=_("New password"),
-        max_length=128,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("At least 8 characters with letters and digits, not like your username."),
-    )
+    new_password = _password_field(_("New password"), NEW_PASSWORD_HELP)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_new_password(self):
+        password = self.cleaned_data["new_password"]
+        problems = password_problems(password, self.user)
+        if problems:
+            raise forms.ValidationError(problems)
+        return password
 
 
 class PhoneChangeForm(forms.Form):
-    phone = forms.CharField(
-        label=_("New mobile number"), max_length=20, widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"})
-    )
+    phone = PhoneFormField(label=_("New mobile number"))
     password = forms.CharField(
         label=_("Password"),
         max_length=128,
@@ -150,20 +163,18 @@ class PhoneChangeForm(forms.Form):
 
 class RealNameForm(forms.Form):
     name = forms.CharField(label=_("Name as on your ID card"), max_length=100)
-    id_number = forms.CharField(label=_("ID number"), max_length=18, help_text=_("18 characters."))
+    id_number = IdNumberFormField(label=_("ID number"))
 
 
 class ActivateOrganisationForm(forms.Form):
     credit_code_checked = forms.BooleanField(label=_("The unified social credit code matches the business licence"))
-    authorisation_checked = forms.BooleanField(label=_("The authorisation letter has been checked"))
+    letter_checked = forms.BooleanField(label=_("The authorisation letter has been checked"))
     housing_checked = forms.BooleanField(label=_("The proof of housing has been checked"))
     note = forms.CharField(label=_("Note"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class CounterPhoneForm(forms.Form):
     username = forms.CharField(label=_("Username of the account"), max_length=150)
-    phone = forms.CharField(
-        label=_("New mobile number"), max_length=20, widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"})
-    )
+    phone = PhoneFormField(label=_("New mobile number"))
     identity_checked = forms.BooleanField(label=_("I checked the applicant's identity document in person"))
     note = forms.CharField(label=_("Note"), max_length=1000, required=False)

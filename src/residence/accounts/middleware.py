@@ -3,7 +3,14 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from .models import LoginSession
-from .services import hash_token, session_touch
+from .services import DISABLED, hash_token, session_touch
+
+# Why a browser was signed out, as the signed-out page explains it.
+SIGNED_OUT_PAGES = {
+    LoginSession.EndReason.REPLACED: "replaced",
+    LoginSession.EndReason.EXPIRED: "expired",
+    DISABLED: "disabled",
+}
 
 SESSION_KEY = "login_key"
 
@@ -21,14 +28,14 @@ class LoginSessionMiddleware:
         request.login_session = None
         if not request.path.startswith("/api/") and request.user.is_authenticated:
             key = request.session.get(SESSION_KEY)
-            session = LoginSession.objects.filter(token_hash=hash_token(key)).first() if key else None
+            session = (
+                LoginSession.objects.select_related("user").filter(token_hash=hash_token(key)).first() if key else None
+            )
             reason = session_touch(session) if session else LoginSession.EndReason.LOGOUT
             if reason:
                 logout(request)
-                if reason == LoginSession.EndReason.REPLACED:
-                    return redirect(reverse("accounts:signed_out") + "?reason=replaced")
-                if reason == LoginSession.EndReason.EXPIRED:
-                    return redirect(reverse("accounts:signed_out") + "?reason=expired")
+                if reason in SIGNED_OUT_PAGES:
+                    return redirect(reverse("accounts:signed_out") + "?reason=" + SIGNED_OUT_PAGES[reason])
             else:
                 request.login_session = session
         return self.get_response(request)

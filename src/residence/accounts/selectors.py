@@ -1,5 +1,6 @@
 import psycopg
 from django.db import connections
+from django.db.models.functions import Lower
 
 from residence.core.errors import NotFound
 from residence.records.models import Identity
@@ -11,15 +12,18 @@ def organisation_pending_list():
     return Organisation.objects.select_related("user").filter(user__status=Status.PENDING).order_by("user__date_joined")
 
 
-def organisation_get(*, pk) -> Organisation:
-    organisation = Organisation.objects.select_related("user").filter(pk=pk).first()
+def organisation_get(*, account_id) -> Organisation:
+    """The organisation of an organisation account, by the account's id (as the API names it)."""
+    organisation = Organisation.objects.select_related("user").filter(user_id=account_id).first()
     if organisation is None:
         raise NotFound()
     return organisation
 
 
-def user_find(*, username: str) -> User | None:
-    return User.objects.select_related("person").filter(username__iexact=username or "").first()
+def user_by_username(key: str) -> User | None:
+    """The account whose username folds to `key` (core.validators.username_key), by the
+    index on Lower(username) that also keeps usernames unique."""
+    return User.objects.alias(username_key=Lower("username")).filter(username_key=key).select_related("person").first()
 
 
 # --- the token lookup on every API request ------------------------------------------------

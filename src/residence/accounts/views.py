@@ -1,9 +1,10 @@
 """Web pages for accounts: register, sign in (with SMS), password, mobile, real name, counter work."""
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -127,41 +128,61 @@ def forget_username(request):
     return response
 
 
-def login_verify(request):
-    challenge = request.session.get(PENDING_CHALLENGE)
+def _code_page(request, *, session_key: str, form, restart: str, title: str, phone: str, resend_for: str, answer, done):
+    """The one page that asks for an SMS code (sign-in, password reset, new mobile).
+
+    `answer(challenge, cleaned_data)` calls the service; `done(result)` is the response when
+    it succeeds. A dead challenge sends the user back to `restart` saying why."""
+    challenge = request.session.get(session_key)
     if not challenge:
-        return redirect("accounts:login")
-    form = CodeForm(request.POST or None)
+        return redirect(restart)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.auth_sms_verify(
-                challenge=challenge,
-                code=form.cleaned_data["code"],
-                address=request.client_address,
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            )
+            result = answer(challenge, form.cleaned_data)
         except DomainError as exc:
             if exc.code == "challenge_expired":
-                request.session.pop(PENDING_CHALLENGE, None)
+                request.session.pop(session_key, None)
                 messages.error(request, exc.message)
-                return redirect("accounts:login")
+                return redirect(restart)
             add_domain_error(form, exc)
         else:
-            request.session.pop(PENDING_CHALLENGE, None)
-            next_url = request.session.pop("pending_next", "")
-            response = _complete_login(request, result.user, result.token, result.session.remember)
-            if next_url:
-                response["Location"] = next_url
-            return response
+            request.session.pop(session_key, None)
+            return done(result)
     return render(
         request,
         "accounts/sms_verify.html",
         {
             "form": form,
-            "phone_masked": request.session.get("pending_phone", ""),
-            "resend_url": reverse("accounts:sms_resend") + "?for=login",
-            "title": _("Enter the code sent to your mobile"),
+            "phone_masked": phone,
+            "resend_url": reverse("accounts:sms_resend") + "?for=" + resend_for,
+            "title": title,
         },
+    )
+
+
+def login_verify(request):
+    def done(result):
+        next_url = request.session.pop("pending_next", "")
+        response = _complete_login(request, result.user, result.token, result.session.remember)
+        if next_url:
+            response["Location"] = next_url
+        return response
+
+    return _code_page(
+        request,
+        session_key=PENDING_CHALLENGE,
+        form=CodeForm(request.POST or None),
+        restart="accounts:login",
+        title=_("Enter the code sent to your mobile"),
+        phone=request.session.get("pending_phone", ""),
+        resend_for="login",
+        answer=lambda challenge, data: services.auth_sms_verify(
+            challenge=challenge,
+            code=data["code"],
+            address=request.client_address,
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        ),
+        done=done,
     )
 
 
@@ -217,38 +238,28 @@ def password_reset(request):
 
 
 def password_reset_confirm(request):
-    challenge = request.session.get(RESET_CHALLENGE)
-    if not challenge:
-        return redirect("accounts:password_reset")
-    form = PasswordResetConfirmForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.password_reset_confirm(challenge=challenge, address=request.client_address, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.code == "challenge_expired":
-                request.session.pop(RESET_CHALLENGE, None)
-                messages.error(request, exc.message)
-                return redirect("accounts:password_reset")
-            add_domain_error(form, exc)
-        else:
-            request.session.pop(RESET_CHALLENGE, None)
-            messages.success(request, _("Your password has been reset. Sign in with the new password."))
-            return redirect("accounts:login")
-    return render(
+    def done(_result):
+        messages.success(request, _("Your password has been reset. Sign in with the new password."))
+        return redirect("accounts:login")
+
+    return _code_page(
         request,
-        "accounts/sms_verify.html",
-        {
-            "form": form,
-            "phone_masked": request.session.get("reset_phone", ""),
-            "resend_url": reverse("accounts:sms_resend") + "?for=reset",
-            "title": _("Choose a new password"),
-        },
+        session_key=RESET_CHALLENGE,
+        form=PasswordResetConfirmForm(request.POST or None),
+        restart="accounts:password_reset",
+        title=_("Choose a new password"),
+        phone=request.session.get("reset_phone", ""),
+        resend_for="reset",
+        answer=lambda challenge, data: services.password_reset_confirm(
+            challenge=challenge, address=request.client_address, **data
+        ),
+        done=done,
     )
 
 
 @login_required
 def password_change(request):
-    form = PasswordChangeForm(request.POST or None)
+    form = PasswordChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.password_change(user=request.user, address=request.client_address, **form.cleaned_data)
@@ -294,37 +305,25 @@ def phone_change(request):
 
 @login_required
 def phone_verify(request):
-    challenge = request.session.get(PHONE_CHALLENGE)
-    if not challenge:
-        return redirect("web:phone")
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        found = SmsChallenge.objects.filter(public_id=challenge, user=request.user).exists()
-        try:
-            if not found:
-                raise ChallengeExpired()
-            services.auth_sms_verify(
-                challenge=challenge, code=form.cleaned_data["code"], address=request.client_address
-            )
-        except DomainError as exc:
-            if exc.code == "challenge_expired":
-                request.session.pop(PHONE_CHALLENGE, None)
-                messages.error(request, exc.message)
-                return redirect("web:phone")
-            add_domain_error(form, exc)
-        else:
-            request.session.pop(PHONE_CHALLENGE, None)
-            messages.success(request, _("Your mobile number has been changed."))
-            return redirect("web:details")
-    return render(
+    def answer(challenge, data):
+        if not SmsChallenge.objects.filter(public_id=challenge, user=request.user).exists():
+            raise ChallengeExpired()
+        return services.auth_sms_verify(challenge=challenge, code=data["code"], address=request.client_address)
+
+    def done(_result):
+        messages.success(request, _("Your mobile number has been changed."))
+        return redirect("web:details")
+
+    return _code_page(
         request,
-        "accounts/sms_verify.html",
-        {
-            "form": form,
-            "phone_masked": request.session.get("phone_new", ""),
-            "resend_url": reverse("accounts:sms_resend") + "?for=phone",
-            "title": _("Confirm your new mobile number"),
-        },
+        session_key=PHONE_CHALLENGE,
+        form=CodeForm(request.POST or None),
+        restart="web:phone",
+        title=_("Confirm your new mobile number"),
+        phone=request.session.get("phone_new", ""),
+        resend_for="phone",
+        answer=answer,
+        done=done,
     )
 
 
@@ -351,11 +350,11 @@ def _clerk_only(request):
 def organisation_activate(request, pk: int):
     if not _clerk_only(request):
         return render(request, "web/error.html", {"message": _("Only counter clerks may do this.")}, status=403)
-    organisation = selectors.organisation_get(pk=pk)
+    organisation = selectors.organisation_get(account_id=pk)
     form = ActivateOrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.organisation_activate(actor=request.user, organisation=organisation, **form.cleaned_data)
+            services.organisation_activate(actor=request.user, account_id=pk, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -371,7 +370,7 @@ def counter_phone(request):
     form = CounterPhoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        target = selectors.user_find(username=data["username"])
+        target = selectors.user_by_username(data["username"].lower())
         if target is None or target.kind == Kind.STAFF:
             form.add_error("username", _("No citizen or organisation account has this username."))
         else:
@@ -399,3 +398,16 @@ def counter_phone(request):
             "intro": _("For a citizen who lost the old number. Check the identity document in person first."),
         },
     )
+
+
+def admin_login(request, extra_context=None):
+    """The admin's own login form, replaced: system administrators sign in through the
+    platform's login (its lockout and the SMS code of every staff login), and the admin
+    never checks a password itself."""
+    if request.user.is_authenticated:
+        if admin.site.has_permission(request):
+            return redirect(_safe_next(request, reverse("admin:index")))
+        return render(
+            request, "web/error.html", {"message": _("This account cannot use the administration.")}, status=403
+        )
+    return redirect_to_login(_safe_next(request, reverse("admin:index")), reverse("accounts:login"))

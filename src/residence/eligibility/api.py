@@ -3,7 +3,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from residence.core.serializers import StrictCharField, validated
+from residence.core.serializers import StrictCharField, TypedDateField, validated
 
 from .services import eligibility_check
 
@@ -12,7 +12,7 @@ class CheckSerializer(serializers.Serializer):
     name = StrictCharField(max_length=100)
     id_number = StrictCharField(max_length=18)
     route = StrictCharField(max_length=30)
-    date = serializers.DateField(required=False, default=None)
+    date = TypedDateField(required=False, default=None)
 
 
 AnswerSerializer = inline_serializer(

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from residence.accounts.models import Kind, Role
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
-from residence.core import clock, throttle
+from residence.core import clock, limits
 from residence.core.errors import Forbidden, Invalid
-from residence.core.validators import mask_id_number, normalize_id_number
+from residence.core.validators import check_date_bounds, normalize_id_number
 
 from . import rules
 from .models import EligibilityCheck
@@ -50,12 +50,20 @@ def _access(user, id_number: str) -> bool:
 def eligibility_check(
     *, user, name: str, id_number: str, route: str, date: dt.date | None = None, address: str = ""
 ) -> dict:
-    """Check one person on one route, in API.md's order: bad input, then access, then the daily limit."""
+    """Check one person on one route, in API.md's order: bad input, then access, then the daily limit.
+
+    A limited check counts against the day's quota in the transaction that records it, under
+    the counter's row lock: of parallel checks exactly the quota get an answer."""
     fields = {}
     try:
         id_number = normalize_id_number(id_number)
     except ValidationError as e:
         fields["id_number"] = e.messages
+    if date is not None:
+        try:
+            check_date_bounds(date)
+        except ValidationError as e:
+            fields["date"] = e.messages
     if route not in rules.ROUTES:
         fields["route"] = [_("Choose residence_employment, talent or education.")]
     if not (name or "").strip():
@@ -64,14 +72,14 @@ def eligibility_check(
         raise Invalid(_("Some fields are not valid."), fields=fields)
     day = date or clock.today()
     full = _access(user, id_number)
-    if not full:
-        throttle.ensure_below("eligibility_limited", str(user.pk), settings.LIMIT_LIMITED_CHECKS_PER_DAY, None)
-    person, inputs = person_records(id_number=id_number, name=name)
-    answer = rules.check(person, route, day)
-    payload = answer_payload(answer, full=full)
     with transaction.atomic():
         if not full:
-            throttle.record("eligibility_limited", str(user.pk))
+            limits.hit(
+                "eligibility_limited", str(user.pk), limit=settings.LIMIT_LIMITED_CHECKS_PER_DAY, window=limits.DAILY
+            )
+        person, inputs = person_records(id_number=id_number, name=name)
+        answer = rules.check(person, route, day)
+        payload = answer_payload(answer, full=full)
         EligibilityCheck.objects.create(
             checked_by=user,
             id_number=id_number,
@@ -87,9 +95,9 @@ def eligibility_check(
             audit_record(
                 type=AuditEventType.PERSONAL_DATA_VIEWED,
                 actor=user,
+                person=id_number,
                 address=address,
                 what="eligibility",
-                id_number=mask_id_number(id_number),
                 route=route,
             )
     return payload

@@ -3,11 +3,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class District(models.Model):
-    code = models.CharField(max_length=6, primary_key=True)
-    name = models.CharField(max_length=40)
-    name_en = models.CharField(max_length=40, blank=True)
+    code = models.CharField(_("code"), max_length=6, primary_key=True)
+    name = models.CharField(_("name"), max_length=40)
+    name_en = models.CharField(_("English name"), max_length=40, blank=True)
 
     class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
         ordering = ["code"]
 
     def __str__(self):
@@ -15,13 +17,15 @@ class District(models.Model):
 
 
 class Street(models.Model):
-    code = models.CharField(max_length=9, primary_key=True)
-    name = models.CharField(max_length=40)
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="streets")
+    code = models.CharField(_("code"), max_length=9, primary_key=True)
+    name = models.CharField(_("name"), max_length=40)
+    district = models.ForeignKey(District, verbose_name=_("district"), on_delete=models.PROTECT, related_name="streets")
     # 大鹏新区 is administered apart but coded under Longgang (RULES §13).
-    new_district = models.CharField(max_length=40, blank=True)
+    new_district = models.CharField(_("new district"), max_length=40, blank=True)
 
     class Meta:
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
         ordering = ["code"]
 
     def __str__(self):
@@ -33,14 +37,18 @@ class AcceptancePoint(models.Model):
         STREET_OFFICE = "street_office", _("Street office")
         POLICE_STATION = "police_station", _("Police station")
 
-    code = models.CharField(max_length=16, primary_key=True)
-    name = models.CharField(max_length=80)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="acceptance_points")
-    address = models.CharField(max_length=200)
-    active = models.BooleanField(default=True)
+    code = models.CharField(_("code"), max_length=16, primary_key=True)
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    street = models.ForeignKey(
+        Street, verbose_name=_("street"), on_delete=models.PROTECT, related_name="acceptance_points"
+    )
+    address = models.CharField(_("address"), max_length=200)
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        verbose_name = _("acceptance point")
+        verbose_name_plural = _("acceptance points")
         ordering = ["code"]
 
     def __str__(self):

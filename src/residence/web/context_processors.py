@@ -1,12 +1,23 @@
 from django.conf import settings
+from django.utils.translation import get_language
 
 from residence.notifications.selectors import message_unread_count
+
+# The BCP 47 tag of each interface language, for lang= and hreflang=.
+LANGUAGE_TAGS = {"zh-hans": "zh-CN", "en": "en"}
 
 
 def platform(request):
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
+    current = get_language()
     return {
         "platform_name": settings.PLATFORM_NAME,
         "unread_messages": message_unread_count(user=user) if signed_in else 0,
+        "html_lang": LANGUAGE_TAGS.get(current, current),
+        # Each language in its own name, so a reader who cannot read this page still finds theirs.
+        "languages": [
+            {"code": code, "name": name, "tag": LANGUAGE_TAGS.get(code, code), "current": code == current}
+            for code, name in settings.LANGUAGES
+        ],
     }

@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +22,26 @@ PERMIT_FEATURES = {
 }
 
 
+def language(request, code: str):
+    """The language switch: a plain link per language (no form, no script), remembered in
+    the language cookie. Choosing a language changes nothing but the pages' language."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=not settings.DEBUG,
+        httponly=True,
+    )
+    return response
+
+
 def home(request):
     if request.user.is_authenticated:
         return redirect("web:staff" if request.user.kind == Kind.STAFF else "web:account")
@@ -28,16 +50,19 @@ def home(request):
 
 @login_required
 def account(request):
-    if request.user.kind == Kind.STAFF:
+    user = request.user
+    if user.kind == Kind.STAFF:
         return redirect("web:staff")
+    if user.kind == Kind.ORGANISATION:
+        return render(
+            request,
+            "web/organisation.html",
+            {"organisation": user.organisation, "pending": user.status == Status.PENDING},
+        )
     return render(
         request,
         "web/account.html",
-        {
-            "features": PERMIT_FEATURES,
-            "pending": request.user.status == Status.PENDING,
-            "platform": request.session.get("platform", "permit"),
-        },
+        {"features": PERMIT_FEATURES, "platform": request.session.get("platform", "permit")},
     )
 
 

@@ -1,0 +1,46 @@
+"""Every write to accounts, by concern; each is importable from here."""
+
+from .accounts import account_create, real_name_verify, staff_create
+from .challenges import challenge_create, dummy_phone_mask
+from .credentials import (
+    LoginResult,
+    VerifyResult,
+    auth_login,
+    auth_sms_resend,
+    auth_sms_verify,
+    password_change,
+    password_reset_confirm,
+    password_reset_start,
+    phone_apply,
+    phone_change_at_counter,
+    phone_change_start,
+)
+from .organisations import organisation_activate
+from .sessions import DISABLED, hash_token, session_end, session_expiry, session_start, session_touch, sessions_end_all
+
+__all__ = [
+    "DISABLED",
+    "LoginResult",
+    "VerifyResult",
+    "account_create",
+    "auth_login",
+    "auth_sms_resend",
+    "auth_sms_verify",
+    "challenge_create",
+    "dummy_phone_mask",
+    "hash_token",
+    "organisation_activate",
+    "password_change",
+    "password_reset_confirm",
+    "password_reset_start",
+    "phone_apply",
+    "phone_change_at_counter",
+    "phone_change_start",
+    "real_name_verify",
+    "session_end",
+    "session_expiry",
+    "session_start",
+    "session_touch",
+    "sessions_end_all",
+    "staff_create",
+]

@@ -1,0 +1,205 @@
+"""Opening accounts (individual, organisation, staff) and real-name verification."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
+from residence.core import clock, limits
+from residence.core.errors import AlreadyVerified, Conflict, IdentityTaken, Invalid, NameMismatch
+from residence.core.validators import (
+    normalize_credit_code,
+    normalize_id_number,
+    normalize_name,
+    normalize_phone,
+    validate_username,
+)
+from residence.notifications.services import message_send
+from residence.records.models import Identity
+
+from ..models import Department, Kind, Organisation, Role, Status, User
+from .common import HOUR, clean, field_error, password_problems, raise_duplicate, save_unique
+
+ROLES_NEEDING_POINT = {Role.CLERK}
+ROLES_NEEDING_DEPARTMENT = {Role.VERIFIER}
+
+
+def _problems(checks) -> dict:
+    """Run every (field, check, value); the messages of those that fail, by field."""
+    problems = {}
+    for field, check, value in checks:
+        try:
+            check(value)
+        except ValidationError as e:
+            problems[field] = e.messages
+    return problems
+
+
+def account_create(
+    *,
+    kind: str,
+    username: str,
+    password: str,
+    phone: str,
+    consent: bool,
+    name: str = "",
+    credit_code: str = "",
+    address: str = "",
+) -> User:
+    """Register an individual or organisation account (organisations start `pending`).
+
+    Every field's problem is answered at once. An attempt that gets past them counts
+    against the client address's hourly limit before the answer can say whether the
+    username, mobile or credit code is taken, so probing for existing accounts is as
+    limited as opening them."""
+    if kind not in (Kind.INDIVIDUAL, Kind.ORGANISATION):
+        raise field_error("kind", _("Choose individual or organisation."))
+    checks = [("username", validate_username, username), ("phone", normalize_phone, phone)]
+    if kind == Kind.ORGANISATION:
+        checks.append(("credit_code", normalize_credit_code, credit_code))
+    problems = _problems(checks)
+    if kind == Kind.ORGANISATION and not (name or "").strip():
+        problems["name"] = [_("Enter the organisation's name.")]
+    if consent is not True:
+        problems["consent"] = [_("You must agree to the privacy notice to open an account.")]
+    if "username" not in problems:
+        weak = password_problems(password, User(username=username, phone=phone))
+        if weak:
+            problems["password"] = weak
+    if problems:
+        raise Invalid(_("Some fields are not valid."), fields=problems)
+    phone = normalize_phone(phone)
+    credit_code = normalize_credit_code(credit_code) if kind == Kind.ORGANISATION else ""
+    if address:
+        limits.hit("signup", address, limit=settings.LIMIT_SIGNUPS_PER_ADDRESS_HOUR, window=HOUR)
+    with transaction.atomic():
+        raise_duplicate(username=username.lower(), phone=phone, credit_code=credit_code)
+        user = User(
+            username=username,
+            phone=phone,
+            kind=kind,
+            status=Status.PENDING if kind == Kind.ORGANISATION else Status.ACTIVE,
+            consent_version=settings.PRIVACY_NOTICE_VERSION,
+            consent_at=clock.now(),
+        )
+        user.set_password(password)
+
+        def save():
+            user.save()
+            if kind == Kind.ORGANISATION:
+                Organisation.objects.create(user=user, name=name.strip(), credit_code=credit_code)
+
+        save_unique(save, username=username.lower(), phone=phone, credit_code=credit_code)
+        audit_record(
+            type=AuditEventType.ACCOUNT_CREATED,
+            actor=user,
+            subject=user,
+            address=address,
+            kind=kind,
+            consent_version=user.consent_version,
+        )
+        message_send(
+            user=user,
+            key="organisation_created" if kind == Kind.ORGANISATION else "account_created",
+            username=user.username,
+        )
+    return user
+
+
+@transaction.atomic
+def staff_create(
+    *, username: str, password: str, phone: str, role: str, point=None, department: str = "", actor=None
+) -> User:
+    username = clean("username", validate_username, username)
+    phone = clean("phone", normalize_phone, phone)
+    if role not in Role.values:
+        raise field_error("role", _("Unknown role."))
+    if role in ROLES_NEEDING_POINT and point is None:
+        raise field_error("point", _("This role needs an acceptance point."))
+    if role in ROLES_NEEDING_DEPARTMENT and department not in Department.values:
+        raise field_error("department", _("This role needs a department."))
+    if department and department not in Department.values:
+        raise field_error("department", _("Unknown department."))
+    raise_duplicate(username=username.lower(), phone=phone)
+    user = User(
+        username=username,
+        phone=phone,
+        kind=Kind.STAFF,
+        role=role,
+        point=point,
+        department=department,
+        status=Status.ACTIVE,
+    )
+    weak = password_problems(password, user)
+    if weak:
+        raise Invalid(_("Some fields are not valid."), fields={"password": weak})
+    user.set_password(password)
+    save_unique(user.save, username=username.lower(), phone=phone)
+    audit_record(
+        type=AuditEventType.STAFF_CREATED,
+        actor=actor,
+        subject=user,
+        role=role,
+        point=getattr(point, "code", ""),
+        department=department,
+    )
+    return user
+
+
+# --- real name -------------------------------------------------------------------------
+
+
+def _bind_identity(*, user: User, name: str, id_number: str, address: str):
+    """Bind the account to the identity; returns the error to answer, or None when bound."""
+    identity = Identity.objects.filter(id_number=id_number).first()
+    if identity is None or normalize_name(identity.name) != normalize_name(name):
+        audit_record(
+            type=AuditEventType.REAL_NAME_FAILED,
+            actor=user,
+            subject=user,
+            person=id_number,
+            address=address,
+            reason="mismatch",
+        )
+        return NameMismatch()
+    if User.objects.filter(person=identity).exclude(pk=user.pk).exists():
+        return IdentityTaken()
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.person_id:
+        return AlreadyVerified()
+    locked.person = identity
+    locked.real_name_verified_at = clock.now()
+    try:
+        save_unique(lambda: locked.save(update_fields=["person", "real_name_verified_at"]))
+    except Conflict:  # the one-account-per-person link, taken by a parallel verification
+        return IdentityTaken()
+    audit_record(
+        type=AuditEventType.REAL_NAME_VERIFIED, actor=locked, subject=locked, person=id_number, address=address
+    )
+    message_send(user=locked, key="real_name_verified", name=identity.name)
+    return None
+
+
+def real_name_verify(*, user: User, name: str, id_number: str, address: str = "") -> User:
+    """Bind the account to an identity in the population records (API.md's order of checks).
+
+    The attempt counts against the day's failures before the records are read, and is taken
+    back unless it fails on the name, so parallel attempts cannot exceed the limit."""
+    if user.person_id:
+        raise AlreadyVerified()
+    id_number = clean("id_number", normalize_id_number, id_number)
+    if not (name or "").strip():
+        raise field_error("name", _("Enter your name as on your ID card."))
+    attempt = limits.hit(
+        "real_name_failures", str(user.pk), limit=settings.LIMIT_REAL_NAME_FAILURES_PER_DAY, window=limits.DAILY
+    )
+    with transaction.atomic():
+        error = _bind_identity(user=user, name=name, id_number=id_number, address=address)
+        if not isinstance(error, NameMismatch):
+            limits.release(attempt)
+    if error is not None:
+        raise error
+    user.refresh_from_db()
+    return user

@@ -1,0 +1,168 @@
+"""SMS challenges: a 6-digit code sent to a mobile, stored only as a keyed hash.
+
+A challenge has 5 tries and 5 minutes; a resend (no sooner than 60 s after the last code)
+sends a new code and gives it 5 minutes, but the tries belong to the challenge, not to
+the code. A challenge without an account (an unknown username's password reset) does the
+same work and answers the same way, and no code can ever be right for it.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import math
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
+from residence.core import clock
+from residence.core.errors import ChallengeExpired, Conflict, InvalidCode, RateLimited
+from residence.core.validators import mask_phone
+from residence.notifications.services import sms_send
+
+from ..models import Channel, SmsChallenge, User
+
+
+def _code_hash(public_id: str, code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{public_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def unknown_key(username_key: str) -> str:
+    """A stable stand-in for an unknown username's mobile number: what its limits count by."""
+    return hmac.new(settings.SECRET_KEY.encode(), username_key.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def dummy_phone_mask(username_key: str) -> str:
+    """A stable, plausible mask for an unknown username, so the answer does not tell."""
+    digits = str(int(unknown_key(username_key)[:12], 16))
+    return mask_phone("13" + digits[:9])
+
+
+def _send_code(challenge: SmsChallenge, *, address: str, limit_key: str = "") -> None:
+    """A new code for the challenge, sent once the transaction commits.
+
+    A password-reset code is sent silently: over a limit, or for an unknown username,
+    nothing is sent and nothing is said, so the answer is the same for every username."""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    challenge.code_hash = _code_hash(challenge.public_id, code) if challenge.user_id else ""
+    sms_send(
+        to=challenge.phone,
+        key=challenge.purpose,
+        purpose=challenge.purpose,
+        address=address,
+        secret=code,
+        subject=challenge.user,
+        silent=challenge.purpose == SmsChallenge.Purpose.PASSWORD_RESET,
+        limit_key=limit_key,
+        code=code,
+        minutes=settings.SMS_CODE_TTL_SECONDS // 60,
+    )
+
+
+@transaction.atomic
+def challenge_create(
+    *,
+    user: User | None,
+    purpose: str,
+    phone: str,
+    channel: str = Channel.API,
+    remember: bool = False,
+    address: str = "",
+    limit_key: str = "",
+) -> SmsChallenge:
+    """A new challenge and its code. `user=None` (with `limit_key`) is an unknown username's."""
+    if user is not None and not phone:
+        raise Conflict(_("This account has no bound mobile number. Please visit a counter."))
+    now = clock.now()
+    challenge = SmsChallenge(
+        public_id=secrets.token_urlsafe(24),
+        purpose=purpose,
+        user=user,
+        phone=phone,
+        created_at=now,
+        sent_at=now,
+        expires_at=now + dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
+        channel=channel,
+        remember=remember,
+    )
+    _send_code(challenge, address=address, limit_key=limit_key)
+    challenge.save()
+    return challenge
+
+
+def _live_challenge(public_id: str) -> SmsChallenge:
+    challenge = (
+        SmsChallenge.objects.select_related("user")
+        .select_for_update(of=("self",))
+        .filter(public_id=str(public_id or ""))
+        .first()
+    )
+    if (
+        challenge is None
+        or challenge.consumed_at is not None
+        or challenge.tries >= settings.SMS_CODE_MAX_TRIES
+        or clock.now() >= challenge.expires_at
+    ):
+        raise ChallengeExpired()
+    return challenge
+
+
+def challenge_answer(*, challenge: str, code: str, purposes, address: str, on_right):
+    """Answer a challenge with a code; returns `on_right(challenge)`.
+
+    A right code consumes the challenge in the transaction of `on_right`, so if that refuses
+    (a DomainError) the code stays usable for another try. A wrong code uses up a try,
+    committed before InvalidCode is raised with the tries left."""
+    with transaction.atomic():
+        found = _live_challenge(challenge)
+        if found.purpose not in purposes:
+            raise ChallengeExpired()
+        if found.user_id and hmac.compare_digest(found.code_hash, _code_hash(found.public_id, str(code))):
+            result = on_right(found)
+            found.consumed_at = clock.now()
+            found.save(update_fields=["consumed_at"])
+            audit_record(
+                type=AuditEventType.SMS_VERIFIED,
+                actor=found.user,
+                subject=found.user,
+                address=address,
+                purpose=found.purpose,
+            )
+            return result
+        found.tries += 1
+        found.save(update_fields=["tries"])
+        audit_record(
+            type=AuditEventType.SMS_FAILED,
+            subject=found.user,
+            address=address,
+            purpose=found.purpose,
+            tries=found.tries,
+        )
+        tries_left = settings.SMS_CODE_MAX_TRIES - found.tries
+    raise InvalidCode(
+        _("The verification code is wrong. %(n)d tries left.") % {"n": tries_left},
+        fields={"code": [_("Wrong code.")]},
+        extra={"tries_left": tries_left},
+    )
+
+
+@transaction.atomic
+def challenge_resend(*, challenge: str, address: str = "", limit_key: str = "") -> SmsChallenge:
+    """A new code for a live challenge, at most once every SMS_RESEND_SECONDS; the tries
+    already used stay used."""
+    found = _live_challenge(challenge)
+    wait = settings.SMS_RESEND_SECONDS - (clock.now() - found.sent_at).total_seconds()
+    if wait > 0:
+        raise RateLimited(
+            _("Please wait %(s)d seconds before asking for another code.") % {"s": math.ceil(wait)},
+            retry_after=math.ceil(wait),
+        )
+    now = clock.now()
+    found.sent_at = now
+    found.expires_at = now + dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS)
+    _send_code(found, address=address, limit_key=limit_key or found.public_id)
+    found.save(update_fields=["code_hash", "sent_at", "expires_at"])
+    return found

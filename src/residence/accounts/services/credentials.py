@@ -1,0 +1,294 @@
+"""Everything that checks a password or a code: sign-in, SMS verification, password reset
+and change, mobile change.
+
+Every password check — sign-in, change of password, change of mobile — goes through
+`_password_attempt`: the attempt is counted against the username (and the client
+address) before the password is compared, in a short transaction of its own, so of twenty
+parallel guesses exactly five are compared and the rest get 429. A right password takes
+its attempt back; the fifth wrong one locks the username.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
+from residence.core import limits
+from residence.core.errors import AccountLocked, DuplicatePhone, Forbidden, Invalid, InvalidCredentials
+from residence.core.validators import mask_phone, normalize_phone, username_key
+from residence.notifications.services import message_send
+
+from ..models import Channel, Kind, LoginSession, Role, SmsChallenge, Status, User
+from ..selectors import user_by_username
+from .challenges import challenge_answer, challenge_create, challenge_resend, dummy_phone_mask, unknown_key
+from .common import check_password_policy, clean, field_error, password_problems, save_unique
+from .sessions import session_start, sessions_end_all
+
+LOGIN_WINDOW = 15 * 60
+_DUMMY_PASSWORD_HASH = make_password("timing-equaliser-not-a-password")
+
+
+def _password_attempt(*, key: str, user: User | None, password: str, address: str, where: str) -> bool:
+    """Compare a password under the lockout rules; True when it is right.
+
+    Raises RateLimited (the address) or AccountLocked (the username) before comparing when a
+    limit is reached, and AccountLocked when this wrong password is the one that locks it.
+    """
+    with transaction.atomic():
+        address_hit = (
+            limits.hit("login_address", address, limit=settings.LIMIT_LOGIN_FAILURES_PER_ADDRESS, window=LOGIN_WINDOW)
+            if address
+            else None
+        )
+        limits.hit(
+            "login_username",
+            key,
+            limit=settings.LIMIT_LOGIN_FAILURES_PER_USERNAME,
+            window=LOGIN_WINDOW,
+            error=AccountLocked,
+        )
+    if user is None:
+        check_password(password, _DUMMY_PASSWORD_HASH)  # an unknown username costs the same time
+        right = False
+    else:
+        right = user.check_password(password) and user.is_active and user.status != Status.DISABLED
+    with transaction.atomic():
+        if right:
+            limits.reset("login_username", key)
+            if address_hit is not None:
+                limits.release(address_hit)
+            return True
+        audit_record(type=AuditEventType.LOGIN_FAILED, subject=user, address=address, username=key, where=where)
+        blocked, newly = limits.block_when_full(
+            "login_username",
+            key,
+            limit=settings.LIMIT_LOGIN_FAILURES_PER_USERNAME,
+            window=LOGIN_WINDOW,
+            seconds=settings.LOGIN_LOCK_SECONDS,
+        )
+        if newly:
+            audit_record(type=AuditEventType.ACCOUNT_LOCKED, subject=user, address=address, username=key)
+    if blocked:
+        raise AccountLocked(retry_after=settings.LOGIN_LOCK_SECONDS)
+    return False
+
+
+# --- sign-in ---------------------------------------------------------------------------
+
+
+@dataclass
+class LoginResult:
+    """Either a token (login complete) or a challenge (an SMS code is needed)."""
+
+    user: User
+    token: str = ""
+    session: LoginSession | None = None
+    challenge: SmsChallenge | None = None
+
+
+def auth_login(
+    *,
+    username: str,
+    password: str,
+    remember: bool = False,
+    channel: str = Channel.API,
+    address: str = "",
+    user_agent: str = "",
+) -> LoginResult:
+    """Check the password under the lockout rules; then either start the session or send a code."""
+    key = clean("username", username_key, username)
+    user = user_by_username(key)
+    if not _password_attempt(key=key, user=user, password=password, address=address, where="login"):
+        raise InvalidCredentials()
+    if user.sms_required or user.kind == Kind.STAFF:
+        challenge = challenge_create(
+            user=user,
+            purpose=SmsChallenge.Purpose.LOGIN,
+            phone=user.phone or "",
+            channel=channel,
+            remember=remember,
+            address=address,
+        )
+        return LoginResult(user=user, challenge=challenge)
+    session, token = session_start(
+        user=user, channel=channel, remember=remember, address=address, user_agent=user_agent
+    )
+    return LoginResult(user=user, token=token, session=session)
+
+
+@dataclass
+class VerifyResult:
+    purpose: str
+    user: User
+    token: str = ""
+    session: LoginSession | None = None
+
+
+def auth_sms_verify(*, challenge: str, code: str, address: str = "", user_agent: str = "") -> VerifyResult:
+    """Answer a login or mobile-change challenge: the login starts, or the new mobile is bound."""
+
+    def complete(found: SmsChallenge) -> VerifyResult:
+        user = found.user
+        if found.purpose == SmsChallenge.Purpose.PHONE_CHANGE:
+            phone_apply(user=user, phone=found.phone, actor=user, address=address)
+            return VerifyResult(purpose=found.purpose, user=user)
+        User.objects.filter(pk=user.pk).update(sms_required=False)
+        session, token = session_start(
+            user=user, channel=found.channel, remember=found.remember, address=address, user_agent=user_agent
+        )
+        return VerifyResult(purpose=found.purpose, user=user, token=token, session=session)
+
+    return challenge_answer(
+        challenge=challenge,
+        code=code,
+        purposes=(SmsChallenge.Purpose.LOGIN, SmsChallenge.Purpose.PHONE_CHANGE),
+        address=address,
+        on_right=complete,
+    )
+
+
+def auth_sms_resend(*, challenge: str, address: str = "") -> SmsChallenge:
+    return challenge_resend(challenge=challenge, address=address)
+
+
+# --- password --------------------------------------------------------------------------
+
+
+def password_reset_start(*, username: str, address: str = "") -> tuple[SmsChallenge, str]:
+    """Send a reset code to the bound mobile.
+
+    An unknown username gets a challenge too, and the same work and answer: limits counted
+    (by a stand-in for its number), the SMS logged as not sent, a plausible mask."""
+    key = clean("username", username_key, username)
+    user = user_by_username(key)
+    phone = (user.phone or "") if user else ""
+    with transaction.atomic():
+        challenge = challenge_create(
+            user=user if phone else None,
+            purpose=SmsChallenge.Purpose.PASSWORD_RESET,
+            phone=phone,
+            address=address,
+            limit_key=unknown_key(key),
+        )
+        audit_record(type=AuditEventType.PASSWORD_RESET_REQUESTED, subject=user, address=address, username=key)
+    return challenge, mask_phone(phone) if phone else dummy_phone_mask(key)
+
+
+def password_reset_confirm(*, challenge: str, code: str, new_password: str, address: str = "") -> None:
+    """Set a new password with the code. The policy is checked in two steps so that the
+    answer tells nothing about the account before the code is right: first its general
+    rules (the same for every username), then, once the code is right, the likeness to this
+    account's username (the code then stays usable for another password)."""
+    check_password_policy(new_password, None, "new_password")
+
+    def apply(found: SmsChallenge) -> None:
+        user = User.objects.select_for_update().get(pk=found.user_id)
+        check_password_policy(new_password, user, "new_password")
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        sessions_end_all(user=user, reason=LoginSession.EndReason.PASSWORD)
+        limits.reset("login_username", username_key(user.username))
+        audit_record(type=AuditEventType.PASSWORD_RESET, actor=user, subject=user, address=address)
+        message_send(user=user, key="password_reset")
+
+    challenge_answer(
+        challenge=challenge,
+        code=code,
+        purposes=(SmsChallenge.Purpose.PASSWORD_RESET,),
+        address=address,
+        on_right=apply,
+    )
+
+
+def _require_password(*, user: User, password: str, field: str, address: str, where: str, problems: dict) -> None:
+    """Compare the account's password (counted like a sign-in); every problem found so far
+    and a wrong password are raised together."""
+    if not _password_attempt(
+        key=username_key(user.username), user=user, password=password, address=address, where=where
+    ):
+        problems[field] = [_("The password is wrong.")]
+    if problems:
+        raise Invalid(_("Some fields are not valid."), fields=problems)
+
+
+def password_change(*, user: User, old_password: str, new_password: str, address: str = "") -> None:
+    problems = {}
+    if weak := password_problems(new_password, user):
+        problems["new_password"] = weak
+    _require_password(
+        user=user,
+        password=old_password,
+        field="old_password",
+        address=address,
+        where="password_change",
+        problems=problems,
+    )
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        audit_record(type=AuditEventType.PASSWORD_CHANGED, actor=user, subject=user, address=address)
+        message_send(user=user, key="password_changed")
+
+
+# --- mobile ----------------------------------------------------------------------------
+
+
+def phone_change_start(*, user: User, phone: str, password: str, address: str = "") -> SmsChallenge:
+    problems = {}
+    try:
+        phone = normalize_phone(phone)
+    except ValidationError as e:
+        problems["phone"] = e.messages
+    else:
+        if phone == user.phone:
+            problems["phone"] = [_("This is already your bound mobile number.")]
+    _require_password(
+        user=user, password=password, field="password", address=address, where="phone_change", problems=problems
+    )
+    if User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
+        raise DuplicatePhone()
+    return challenge_create(user=user, purpose=SmsChallenge.Purpose.PHONE_CHANGE, phone=phone, address=address)
+
+
+@transaction.atomic
+def phone_apply(*, user: User, phone: str, actor: User, address: str = "", note: str = "") -> User:
+    """Bind a new mobile; the next login needs an SMS code to it."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
+        raise DuplicatePhone()
+    old = user.phone or ""
+    user.phone = phone
+    user.sms_required = True
+    save_unique(lambda: user.save(update_fields=["phone", "sms_required"]), phone=phone)
+    audit_record(
+        type=AuditEventType.PHONE_CHANGED,
+        actor=actor,
+        subject=user,
+        address=address,
+        old=mask_phone(old),
+        new=mask_phone(phone),
+        at_counter=actor.pk != user.pk,
+        note=note,
+    )
+    message_send(user=user, key="phone_changed", phone=mask_phone(phone))
+    return user
+
+
+def phone_change_at_counter(
+    *, actor: User, user: User, phone: str, identity_checked: bool, note: str = "", address: str = ""
+) -> User:
+    """A clerk binds a new mobile for a citizen who lost the old one, after checking identity."""
+    if not (actor.kind == Kind.STAFF and actor.role == Role.CLERK):
+        raise Forbidden()
+    if not identity_checked:
+        raise field_error("identity_checked", _("Check the applicant's identity document first."))
+    phone = clean("phone", normalize_phone, phone)
+    return phone_apply(
+        user=user, phone=phone, actor=actor, address=address, note=note or f"counter {getattr(actor.point, 'code', '')}"
+    )

@@ -1,0 +1,67 @@
+"""Organisation accounts: activation by a clerk at a registration point."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
+from residence.core import clock
+from residence.core.errors import Conflict, Forbidden, Invalid
+from residence.notifications.services import message_send
+
+from ..models import Kind, Organisation, Role, Status, User
+from ..selectors import organisation_get
+
+
+@transaction.atomic
+def organisation_activate(
+    *,
+    actor: User,
+    account_id: int,
+    credit_code_checked: bool,
+    letter_checked: bool,
+    housing_checked: bool,
+    note: str = "",
+) -> Organisation:
+    """A clerk activates a pending organisation account after checking its three materials.
+
+    403 for anyone but a clerk, 404 for no such organisation account, 409 for one that is not
+    pending; of two clerks at once, one activates and the other gets the 409."""
+    if not (actor.kind == Kind.STAFF and actor.role == Role.CLERK):
+        raise Forbidden(_("Only counter clerks may activate organisation accounts."))
+    if not (credit_code_checked is True and letter_checked is True and housing_checked is True):
+        raise Invalid(
+            _("Check the credit code, the authorisation letter and the proof of housing first."),
+            fields={
+                field: [_("This material must be checked.")]
+                for field, checked in (
+                    ("credit_code_checked", credit_code_checked),
+                    ("letter_checked", letter_checked),
+                    ("housing_checked", housing_checked),
+                )
+                if checked is not True
+            },
+        )
+    organisation = organisation_get(account_id=account_id)
+    user = User.objects.select_for_update().get(pk=organisation.user_id)
+    if user.status != Status.PENDING:
+        raise Conflict(_("This organisation account is not waiting for activation."))
+    user.status = Status.ACTIVE
+    user.save(update_fields=["status"])
+    organisation.user = user
+    organisation.activated_by = actor
+    organisation.activated_at = clock.now()
+    organisation.activation_note = note
+    organisation.save(update_fields=["activated_by", "activated_at", "activation_note"])
+    audit_record(
+        type=AuditEventType.ACCOUNT_ACTIVATED,
+        actor=actor,
+        subject=user,
+        point=getattr(actor.point, "code", ""),
+        credit_code_checked=True,
+        letter_checked=True,
+        housing_checked=True,
+        note=note,
+    )
+    message_send(user=user, key="organisation_activated", point=actor.point.name if actor.point else "")
+    return organisation

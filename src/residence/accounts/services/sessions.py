@@ -1,0 +1,95 @@
+"""Login sessions: one live login per account (web and API together)."""
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
+from residence.core import clock
+
+from ..models import LoginSession, Status, User
+
+# Why a session that was found cannot be used; LoginSession.EndReason, plus:
+DISABLED = "disabled"
+
+
+def hash_token(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@transaction.atomic
+def session_start(*, user: User, channel: str, remember: bool, address: str = "", user_agent: str = "") -> tuple:
+    """Complete a login: end every older login of the account, start this one.
+
+    The account row is locked, so of racing logins the last to get here is the live one.
+    """
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    now = clock.now()
+    older = list(LoginSession.objects.filter(user=user, ended_at__isnull=True).values_list("pk", flat=True))
+    if older:
+        LoginSession.objects.filter(pk__in=older).update(ended_at=now, end_reason=LoginSession.EndReason.REPLACED)
+        for pk in older:
+            audit_record(type=AuditEventType.SESSION_REPLACED, actor=user, subject=user, address=address, session=pk)
+    token = secrets.token_urlsafe(32)
+    session = LoginSession.objects.create(
+        user=user,
+        channel=channel,
+        token_hash=hash_token(token),
+        remember=remember,
+        created_at=now,
+        last_seen_at=now,
+        address=address,
+        user_agent=(user_agent or "")[:300],
+    )
+    User.objects.filter(pk=user.pk).update(last_login=now)
+    audit_record(
+        type=AuditEventType.LOGIN, actor=user, subject=user, address=address, channel=channel, session=session.pk
+    )
+    return session, token
+
+
+def session_expiry(session: LoginSession) -> dt.datetime:
+    if session.remember:
+        return session.created_at + dt.timedelta(seconds=settings.REMEMBER_SECONDS)
+    return session.last_seen_at + dt.timedelta(seconds=settings.IDLE_TIMEOUT_SECONDS)
+
+
+def session_touch(session: LoginSession) -> str:
+    """Check a session on use; returns "" when live, else why it is not (an EndReason or
+    DISABLED: an account switched off keeps no working login).
+
+    last_seen is written at most once a minute, so a busy client costs no write per request.
+    """
+    if session.ended_at is not None:
+        return session.end_reason
+    user = session.user
+    if not user.is_active or user.status == Status.DISABLED:
+        return DISABLED
+    now = clock.now()
+    if now >= session_expiry(session):
+        LoginSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
+            ended_at=now, end_reason=LoginSession.EndReason.EXPIRED
+        )
+        return LoginSession.EndReason.EXPIRED
+    if (now - session.last_seen_at).total_seconds() > 60:
+        LoginSession.objects.filter(pk=session.pk).update(last_seen_at=now)
+    return ""
+
+
+@transaction.atomic
+def session_end(*, session: LoginSession, address: str = "") -> None:
+    ended = LoginSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
+        ended_at=clock.now(), end_reason=LoginSession.EndReason.LOGOUT
+    )
+    if ended:
+        audit_record(
+            type=AuditEventType.LOGOUT, actor=session.user, subject=session.user, address=address, session=session.pk
+        )
+
+
+def sessions_end_all(*, user: User, reason: str) -> None:
+    LoginSession.objects.filter(user=user, ended_at__isnull=True).update(ended_at=clock.now(), end_reason=reason)
