@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.negotiation import DefaultContentNegotiation
 
@@ -42,12 +44,13 @@ api_v1 = [
 # System administrators sign in through the platform's login (lockout, SMS code at every staff
 # login); the admin's own form, which checks passwords without either, is never served.
 admin.site.login = admin_login
+admin.site.site_header = admin.site.site_title = settings.PLATFORM_NAME
+admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("api/v1/", include((api_v1, "api"))),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("residence.accounts.urls")),
     path("", include("residence.web.urls")),

@@ -3,6 +3,7 @@ import re
 
 import pytest
 from django.test import Client, TestCase
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from residence.accounts import services
@@ -10,6 +11,12 @@ from residence.accounts.models import Kind
 from residence.notifications import sms
 
 PASSWORD = "Testing2026pass"
+
+
+def midday():
+    """Noon today, local time: tests that move the clock by minutes start here, so that no run
+    near midnight crosses into the next day's quotas."""
+    return timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
 
 
 @pytest.fixture(autouse=True)
@@ -99,3 +106,22 @@ def error_code(response):
     body = response.json()
     assert set(body) == {"error"} and {"code", "message", "fields"} <= set(body["error"]), body
     return body["error"]["code"]
+
+
+@pytest.fixture
+def places():
+    """Districts, streets and points again: a transactional test's flush empties every table,
+    data migrations' rows included (the loader skips what exists)."""
+    from residence.places.loader import load_places
+    from residence.places.models import AcceptancePoint, District, Street
+
+    load_places(District, Street, AcceptancePoint)
+
+
+@pytest.fixture
+def reference_data(places):
+    """Places and the working-day calendar again, after a transactional test's flush."""
+    from residence.core.calendar_seed import seed_calendar
+    from residence.core.models import CalendarDay, CalendarYear
+
+    seed_calendar(CalendarYear, CalendarDay)

@@ -2,14 +2,13 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from residence.accounts.models import LoginSession, SmsChallenge, User
 from residence.audit.models import AuditEvent
 from residence.notifications import sms
 from residence.notifications.models import SmsMessage
 
-from .conftest import PASSWORD, Api, error_code, last_code, make_user
+from .conftest import PASSWORD, Api, error_code, last_code, make_user, midday
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +73,7 @@ def test_wrong_code_tells_the_tries_left_and_dies_after_five(citizen):
 
 def test_code_expires_after_five_minutes(citizen):
     api = Api()
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
+    with time_machine.travel(midday(), tick=False) as traveller:
         challenge = login(api).json()["challenge"]
         traveller.shift(dt.timedelta(minutes=5, seconds=1))
         response = api.post("/api/v1/auth/sms-verify", {"challenge": challenge, "code": last_code(citizen.phone)})
@@ -83,7 +82,7 @@ def test_code_expires_after_five_minutes(citizen):
 
 def test_resend_no_sooner_than_60_seconds(citizen):
     api = Api()
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
+    with time_machine.travel(midday(), tick=False) as traveller:
         challenge = login(api).json()["challenge"]
         early = api.post("/api/v1/auth/sms-resend", {"challenge": challenge})
         assert early.status_code == 429 and int(early["Retry-After"]) <= 60
@@ -98,7 +97,7 @@ def test_resend_no_sooner_than_60_seconds(citizen):
 
 def test_at_most_ten_sms_a_day_per_number(citizen):
     api = Api()
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
+    with time_machine.travel(midday(), tick=False) as traveller:
         challenge = login(api).json()["challenge"]
         for _ in range(9):
             traveller.shift(dt.timedelta(seconds=61))
@@ -122,7 +121,7 @@ def test_sms_per_address_limit(db, settings):
 
 def test_five_wrong_passwords_lock_the_username_for_fifteen_minutes(citizen):
     api = Api()
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
+    with time_machine.travel(midday(), tick=False) as traveller:
         for _ in range(4):
             assert error_code(login(api, password="Wrong2026pass")) == "invalid_credentials"
         fifth = login(api, password="Wrong2026pass")
@@ -177,7 +176,7 @@ def test_a_new_login_replaces_the_older_one(signed_in):
 
 
 def test_idle_token_expires_after_thirty_minutes(citizen):
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
+    with time_machine.travel(midday(), tick=False) as traveller:
         api = Api().login("citizen1", phone=citizen.phone)
         traveller.shift(dt.timedelta(minutes=29))
         assert api.get("/api/v1/me").status_code == 200
@@ -189,7 +188,7 @@ def test_idle_token_expires_after_thirty_minutes(citizen):
 
 
 def test_remember_keeps_the_token_fourteen_days(citizen):
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
+    with time_machine.travel(midday(), tick=False) as traveller:
         api = Api().login("citizen1", phone=citizen.phone, remember=True)
         traveller.shift(dt.timedelta(days=13, hours=23))
         assert api.get("/api/v1/me").status_code == 200
@@ -247,3 +246,96 @@ def test_bad_login_bodies_are_400(api):
     response = api.post("/api/v1/auth/sms-verify", {"challenge": "nope", "code": "12"})
     assert response.status_code == 400 and "code" in response.json()["error"]["fields"]
     assert not User.objects.exists()
+
+
+def test_a_resend_does_not_give_a_challenge_more_tries(citizen):
+    api = Api()
+    with time_machine.travel(midday(), tick=False) as traveller:
+        challenge = login(api).json()["challenge"]
+        wrong = "000000" if last_code(citizen.phone) != "000000" else "111111"
+        for _ in range(3):
+            api.post("/api/v1/auth/sms-verify", {"challenge": challenge, "code": wrong})
+        traveller.shift(dt.timedelta(seconds=61))
+        assert api.post("/api/v1/auth/sms-resend", {"challenge": challenge}).status_code == 202
+        wrong = "000000" if last_code(citizen.phone) != "000000" else "111111"
+        lefts = [
+            api.post("/api/v1/auth/sms-verify", {"challenge": challenge, "code": wrong})
+            .json()["error"]
+            .get("tries_left")
+            for _ in range(3)
+        ]
+    assert lefts == [1, 0, None]
+
+
+def test_look_alike_usernames_are_refused_at_the_door_and_spend_nobodys_tries(db):
+    from residence.accounts.services import staff_create
+
+    staff_create(username="demo_supervisor", password=PASSWORD, phone="13900001234", role="supervisor")
+    api = Api()
+    for name in ("demo_ſupervisor", "ｄｅｍｏ_supervisor", "demo_supervisor\u200b"):
+        response = login(api, name, password="Wrong2026pass")
+        assert response.status_code == 400 and "username" in response.json()["error"]["fields"]
+    assert not AuditEvent.objects.filter(type="login_failed").exists()
+    assert login(api, "DEMO_SUPERVISOR").status_code == 202
+
+
+def test_wrong_passwords_on_change_password_and_change_mobile_count_like_logins(signed_in, citizen):
+    for _ in range(2):
+        response = signed_in.post(
+            "/api/v1/me/password", {"old_password": "Wrong2026pass", "new_password": "New2026pass"}
+        )
+        assert response.status_code == 400 and "old_password" in response.json()["error"]["fields"]
+    for _ in range(2):
+        response = signed_in.call("PUT", "/api/v1/me/phone", {"phone": "15900001234", "password": "Wrong2026pass"})
+        assert response.status_code == 400 and "password" in response.json()["error"]["fields"]
+    fifth = signed_in.post("/api/v1/me/password", {"old_password": "Wrong2026pass", "new_password": "New2026pass"})
+    assert fifth.status_code == 429 and error_code(fifth) == "account_locked"
+    right = signed_in.post("/api/v1/me/password", {"old_password": PASSWORD, "new_password": "New2026pass"})
+    assert right.status_code == 429 and error_code(right) == "account_locked"
+    assert error_code(login(Api())) == "account_locked"
+    citizen.refresh_from_db()
+    assert citizen.check_password(PASSWORD)
+
+
+def test_a_right_password_does_not_forgive_earlier_failures(citizen):
+    api = Api()
+    for _ in range(4):
+        login(api, password="Wrong2026pass")
+    assert login(api).status_code == 202
+    assert error_code(login(api, password="Wrong2026pass")) == "account_locked"
+
+
+def test_a_disabled_accounts_token_stops_working_at_once(signed_in, citizen):
+    assert signed_in.get("/api/v1/me").status_code == 200
+    User.objects.filter(pk=citizen.pk).update(status="disabled")
+    response = signed_in.get("/api/v1/me")
+    assert response.status_code == 401 and error_code(response) == "not_authenticated"
+    assert "disabled" in response.json()["error"]["message"]
+    User.objects.filter(pk=citizen.pk).update(status="active", is_active=False)
+    assert signed_in.get("/api/v1/me").status_code == 401
+
+
+def test_a_disabled_accounts_browser_is_signed_out(client, citizen):
+    from .test_web import web_login
+
+    web_login(client)
+    assert client.get("/account/").status_code == 200
+    User.objects.filter(pk=citizen.pk).update(status="disabled")
+    response = client.get("/account/")
+    assert response.status_code == 302 and response["Location"].endswith("reason=disabled")
+    assert 'data-testid="signed-out-disabled"' in client.get(response["Location"]).content.decode()
+
+
+def test_the_admin_never_checks_a_password_itself(client, citizen):
+    User.objects.create_superuser(username="root_admin", password="Admin2026pass", phone="13900009999", kind="staff")
+    anonymous = client.post("/admin/login/", {"username": "root_admin", "password": "Admin2026pass"})
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
+    from .test_web import web_login
+
+    web_login(client)
+    for _ in range(3):
+        guess = client.post("/admin/login/", {"username": "root_admin", "password": "Admin2026pass"})
+        assert guess.status_code == 403
+    assert client.session["_auth_user_id"] == str(citizen.pk)
+    assert not AuditEvent.objects.filter(type="login", subject__username="root_admin").exists()

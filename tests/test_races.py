@@ -1,15 +1,34 @@
+"""Every limit and uniqueness rule under parallel requests, on PostgreSQL: each thread is a
+client with its own database connection, all released at once by a barrier.
+
+SQLite serialises whole write transactions (IMMEDIATE), so these races cannot happen there;
+the same code runs on both (DESIGN §How 10)."""
+
+import io
+import json
 import threading
+from collections import Counter
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, connections
 
-from residence.accounts.models import LoginSession, User
+from residence.accounts.models import LoginSession, Organisation, User
+from residence.accounts.services import staff_create
+from residence.audit.models import AuditEvent
+from residence.eligibility.models import EligibilityCheck
+from residence.notifications import sms
+from residence.places.models import AcceptancePoint
+from residence.records.models import Identity
 
-from .conftest import Api, make_user
+from .conftest import PASSWORD, Api, error_code, make_user
+from .idnumbers import ZHANG_WEI
+from .test_account_changes import identity
+from .test_eligibility_api import load_records
 
-# Row locks are what make racing logins safe; SQLite serialises whole transactions instead.
 pytestmark = [
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("places"),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races run on PostgreSQL (DESIGN §How 10)"),
 ]
 
@@ -17,11 +36,14 @@ pytestmark = [
 def race(n, action):
     barrier = threading.Barrier(n)
     results = [None] * n
+    errors = []
 
     def worker(i):
         try:
             barrier.wait()
             results[i] = action(i)
+        except Exception as e:  # a crash in a thread must fail the test, not vanish
+            errors.append(e)
         finally:
             connections.close_all()
 
@@ -30,7 +52,12 @@ def race(n, action):
         t.start()
     for t in threads:
         t.join()
+    assert not errors, errors
     return results
+
+
+def statuses(responses):
+    return Counter(r.status_code for r in responses)
 
 
 def test_racing_logins_leave_exactly_one_live_session():
@@ -39,35 +66,192 @@ def test_racing_logins_leave_exactly_one_live_session():
     clients = [Api(address=f"10.3.3.{i}") for i in range(6)]
 
     def login(i):
-        response = clients[i].post("/api/v1/auth/login", {"username": "racer_one", "password": "Testing2026pass"})
+        response = clients[i].post("/api/v1/auth/login", {"username": "racer_one", "password": PASSWORD})
         clients[i].token = response.json()["token"]
         return response.status_code
 
     assert race(6, login) == [200] * 6
-    statuses = [c.get("/api/v1/me").status_code for c in clients]
-    assert statuses.count(200) == 1 and statuses.count(401) == 5
+    answers = [c.get("/api/v1/me").status_code for c in clients]
+    assert answers.count(200) == 1 and answers.count(401) == 5
     assert LoginSession.objects.filter(user=user, ended_at__isnull=True).count() == 1
 
 
-def test_racing_registrations_of_one_username_create_one_account():
-    clients = [Api(address=f"10.4.4.{i}") for i in range(5)]
+def test_twenty_parallel_passwords_are_five_checks_and_the_rest_locked():
+    user = make_user("target_one", "13811113333")
+    User.objects.filter(pk=user.pk).update(sms_required=False)
+    # The right password is the last of twenty; at most five of them are ever compared.
+    passwords = ["Wrong2026pass"] * 19 + [PASSWORD]
+    responses = race(
+        20,
+        lambda i: Api(address=f"10.6.{i}.1").post(
+            "/api/v1/auth/login", {"username": "target_one", "password": passwords[i]}
+        ),
+    )
+    counts = statuses(responses)
+    assert counts[401] <= 5 and counts[401] + counts[200] + counts[429] == 20
+    assert all(error_code(r) == "account_locked" for r in responses if r.status_code == 429)
+    # Only compared passwords are audited as failures: five at most, whatever the order.
+    assert AuditEvent.objects.filter(type="login_failed").count() <= 5
+    if counts[200] == 0:
+        # The right password came too late to be compared: the username is locked now.
+        locked = Api().post("/api/v1/auth/login", {"username": "target_one", "password": PASSWORD})
+        assert locked.status_code == 429 and error_code(locked) == "account_locked"
 
-    def register(i):
-        return (
-            clients[i]
-            .post(
-                "/api/v1/accounts",
-                {
-                    "kind": "individual",
-                    "username": "same_name",
-                    "password": "Testing2026pass",
-                    "phone": f"1381111000{i}",
-                    "consent": True,
-                },
-            )
-            .status_code
+
+def test_parallel_wrong_passwords_from_one_address_stop_at_the_address_limit(settings):
+    settings.LIMIT_LOGIN_FAILURES_PER_ADDRESS = 8
+    responses = race(
+        16, lambda i: Api(address="10.8.8.8").post("/api/v1/auth/login", {"username": f"nobody_{i}", "password": "x1"})
+    )
+    counts = statuses(responses)
+    assert counts == {401: 8, 429: 8}
+    assert {error_code(r) for r in responses if r.status_code == 429} == {"rate_limited"}
+
+
+def test_parallel_wrong_passwords_on_change_password_lock_like_logins(signed_in_pg):
+    api, user = signed_in_pg
+    responses = race(
+        10, lambda i: api.post("/api/v1/me/password", {"old_password": "Wrong2026pass", "new_password": "Other2026pw"})
+    )
+    counts = statuses(responses)
+    assert counts[400] <= 5 and counts[429] >= 5
+    assert AuditEvent.objects.filter(type="login_failed", data__where="password_change").count() <= 5
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+@pytest.fixture
+def signed_in_pg(db):
+    user = make_user("pg_citizen", "13811114444")
+    User.objects.filter(pk=user.pk).update(sms_required=False)
+    return Api().login("pg_citizen"), user
+
+
+def test_twenty_five_parallel_resets_send_ten_sms_and_all_answer_alike():
+    make_user("reset_one", "13811115555")
+    responses = race(
+        25, lambda i: Api(address=f"10.9.{i}.1").post("/api/v1/auth/password-reset", {"username": "reset_one"})
+    )
+    assert statuses(responses) == {202: 25}
+    assert {frozenset(r.json()) for r in responses} == {frozenset({"challenge", "phone_masked"})}
+    assert sum(1 for m in sms.outbox if m["to"] == "13811115555") == 10
+
+
+def test_thirty_parallel_signups_from_one_address_create_twenty():
+    def signup(i):
+        body = {
+            "kind": "individual",
+            "username": f"signup_{i}",
+            "password": PASSWORD,
+            "phone": f"1381116{i:04d}",
+            "consent": True,
+        }
+        return Api(address="10.10.10.10").post("/api/v1/accounts", body)
+
+    counts = statuses(race(30, signup))
+    assert counts == {201: 20, 429: 10}
+    assert User.objects.filter(username__startswith="signup_").count() == 20
+
+
+def test_twelve_parallel_signups_with_one_credit_code_one_wins_the_rest_409():
+    def signup(i):
+        body = {
+            "kind": "organisation",
+            "username": f"org_{i}",
+            "password": PASSWORD,
+            "phone": f"1381117{i:04d}",
+            "name": "深圳市同一公司",
+            "credit_code": "91440300MA5D4X7K8N",
+            "consent": True,
+        }
+        return Api(address=f"10.11.{i}.1").post("/api/v1/accounts", body)
+
+    responses = race(12, signup)
+    assert statuses(responses) == {201: 1, 409: 11}
+    assert Organisation.objects.count() == 1 and User.objects.filter(username__startswith="org_").count() == 1
+
+
+def test_fifteen_parallel_limited_checks_get_five_answers(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    load_records(identity())
+    make_user("checker_one", "13811118888")
+    api = Api().login("checker_one", phone="13811118888")
+    body = {"name": "张伟", "id_number": ZHANG_WEI, "route": "residence_employment"}
+    counts = statuses(race(15, lambda i: api.post("/api/v1/eligibility-checks", body)))
+    assert counts == {200: 5, 429: 10}
+    assert EligibilityCheck.objects.count() == 5
+
+
+def test_fifteen_parallel_failed_real_name_attempts_count_five():
+    identity()
+    make_user("verifier_one", "13811119999")
+    api = Api().login("verifier_one", phone="13811119999")
+    body = {"name": "李四", "id_number": ZHANG_WEI}
+    responses = race(15, lambda i: api.post("/api/v1/me/real-name", body))
+    assert statuses(responses) == {400: 5, 429: 10}
+    assert {error_code(r) for r in responses if r.status_code == 400} == {"name_mismatch"}
+    assert AuditEvent.objects.filter(type="real_name_failed").count() == 5
+
+
+def test_two_accounts_verifying_one_identity_at_once_one_wins():
+    identity()
+    apis = []
+    for i in range(6):
+        make_user(f"twin_{i}", f"1381112000{i}")
+        apis.append(Api().login(f"twin_{i}", phone=f"1381112000{i}"))
+    responses = race(6, lambda i: apis[i].post("/api/v1/me/real-name", {"name": "张伟", "id_number": ZHANG_WEI}))
+    assert statuses(responses) == {200: 1, 409: 5}
+    assert {error_code(r) for r in responses if r.status_code == 409} == {"identity_taken"}
+    assert User.objects.filter(person__id_number=ZHANG_WEI).count() == 1
+
+
+def test_parallel_exchange_pushes_of_one_new_identity_store_it_once():
+    out = io.StringIO()
+    call_command("create_api_key", "--department", "police", stdout=out)
+    key = out.getvalue().strip()
+    row = {
+        "id_number": ZHANG_WEI,
+        "name": "张伟",
+        "sex": "M",
+        "ethnicity": "汉",
+        "birth_date": "1990-03-07",
+        "hukou_address": "",
+        "shenzhen_hukou": "0",
+    }
+
+    def push(i):
+        return Api().client.post(
+            "/api/v1/exchange/identities",
+            data=json.dumps([row]),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Api-Key {key}",
         )
 
-    results = race(5, register)
-    assert sorted(results) == [201, 409, 409, 409, 409]
-    assert User.objects.filter(username="same_name").count() == 1
+    responses = race(6, push)
+    assert statuses(responses) == {200: 6}
+    assert sorted(r.json()["created"] for r in responses) == [0, 0, 0, 0, 0, 1]
+    assert Identity.objects.filter(id_number=ZHANG_WEI).count() == 1
+
+
+def test_two_clerks_activating_one_organisation_one_wins():
+    org = make_user(
+        "org_race", "13811121111", kind="organisation", name="深圳市竞速公司", credit_code="91440300MA5D4X7K8N"
+    )
+    point = AcceptancePoint.objects.get(code="44030400401")
+    apis = []
+    for i in range(2):
+        staff_create(username=f"clerk_race{i}", password=PASSWORD, phone=f"1390000300{i}", role="clerk", point=point)
+        apis.append(Api().login(f"clerk_race{i}", phone=f"1390000300{i}"))
+    body = {"credit_code_checked": True, "letter_checked": True, "housing_checked": True}
+    responses = race(2, lambda i: apis[i].post(f"/api/v1/staff/organisations/{org.pk}/activate", body))
+    assert statuses(responses) == {200: 1, 409: 1}
+    assert AuditEvent.objects.filter(type="account_activated").count() == 1
+
+
+def test_verified_person_is_not_verified_twice_by_parallel_requests_of_one_account():
+    identity()
+    make_user("double_one", "13811122222")
+    api = Api().login("double_one", phone="13811122222")
+    responses = race(4, lambda i: api.post("/api/v1/me/real-name", {"name": "张伟", "id_number": ZHANG_WEI}))
+    assert statuses(responses) == {200: 1, 409: 3}
+    assert {error_code(r) for r in responses if r.status_code == 409} == {"already_verified"}

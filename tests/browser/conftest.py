@@ -54,19 +54,8 @@ def shot():
 
 
 @pytest.fixture
-def web(live_server, settings, tmp_path):
-    """The live server with the file SMS outbox the issue asks the test to read.
-
-    Transactional tests flush every table afterwards, data migrations' rows included, so the
-    streets and the calendar are loaded again (both loaders skip what exists).
-    """
-    from residence.core.calendar_seed import seed_calendar
-    from residence.core.models import CalendarDay, CalendarYear
-    from residence.places.loader import load_places
-    from residence.places.models import AcceptancePoint, District, Street
-
-    load_places(District, Street, AcceptancePoint)
-    seed_calendar(CalendarYear, CalendarDay)
+def web(live_server, settings, tmp_path, reference_data):
+    """The live server with the file SMS outbox the issue asks the test to read."""
     settings.SMS_BACKEND = "file"
     settings.SMS_FILE = str(tmp_path / "outbox.jsonl")
     return live_server

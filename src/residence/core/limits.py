@@ -83,15 +83,6 @@ def hit(scope: str, key: str, *, limit: int, window: int | None, error=RateLimit
     return Hit(scope, key, token, len(events))
 
 
-def count(scope: str, key: str, *, window: int | None) -> int:
-    counter = LimitCounter.objects.filter(scope=scope, key=key).first()
-    return len(_live(counter, window)) if counter else 0
-
-
-def is_blocked(scope: str, key: str) -> bool:
-    return LimitCounter.objects.filter(scope=scope, key=key, blocked_until__gt=clock.now()).exists()
-
-
 def release(hit_: Hit) -> None:
     """Take back an event that turned out not to count (a right password, a verified name)."""
     with transaction.atomic():

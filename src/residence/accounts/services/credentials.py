@@ -2,10 +2,13 @@
 and change, mobile change.
 
 Every password check — sign-in, change of password, change of mobile — goes through
-`_password_attempt`: the attempt is counted against the username (and the client
-address) before the password is compared, in a short transaction of its own, so of twenty
-parallel guesses exactly five are compared and the rest get 429. A right password takes
-its attempt back; the fifth wrong one locks the username.
+`_password_attempt`. The username's limit row is locked for the whole comparison, so the
+attempts on one username take turns and each sees every failure before it: of twenty
+parallel guesses exactly five wrong ones are compared, the fifth locks the username, and
+the rest get 429 without a comparison; racing right passwords all get in. Failures stay
+counted for their 15 minutes (API.md's rule), a right password counts as none. The client
+address's limit is a reservation made and committed before the comparison (so that the
+logins of one address never wait for each other), taken back when the password is right.
 """
 
 from dataclasses import dataclass
@@ -36,46 +39,45 @@ _DUMMY_PASSWORD_HASH = make_password("timing-equaliser-not-a-password")
 def _password_attempt(*, key: str, user: User | None, password: str, address: str, where: str) -> bool:
     """Compare a password under the lockout rules; True when it is right.
 
-    Raises RateLimited (the address) or AccountLocked (the username) before comparing when a
+    Raises RateLimited (the address) or AccountLocked (the username) without comparing when a
     limit is reached, and AccountLocked when this wrong password is the one that locks it.
     """
+    address_hit = (
+        limits.hit("login_address", address, limit=settings.LIMIT_LOGIN_FAILURES_PER_ADDRESS, window=LOGIN_WINDOW)
+        if address
+        else None
+    )
     with transaction.atomic():
-        address_hit = (
-            limits.hit("login_address", address, limit=settings.LIMIT_LOGIN_FAILURES_PER_ADDRESS, window=LOGIN_WINDOW)
-            if address
-            else None
-        )
-        limits.hit(
+        username_hit = limits.hit(
             "login_username",
             key,
             limit=settings.LIMIT_LOGIN_FAILURES_PER_USERNAME,
             window=LOGIN_WINDOW,
             error=AccountLocked,
         )
-    if user is None:
-        check_password(password, _DUMMY_PASSWORD_HASH)  # an unknown username costs the same time
-        right = False
-    else:
-        right = user.check_password(password) and user.is_active and user.status != Status.DISABLED
-    with transaction.atomic():
+        if user is None:
+            check_password(password, _DUMMY_PASSWORD_HASH)  # an unknown username costs the same time
+            right = False
+        else:
+            right = user.check_password(password) and user.is_active and user.status != Status.DISABLED
         if right:
-            limits.reset("login_username", key)
+            limits.release(username_hit)
             if address_hit is not None:
                 limits.release(address_hit)
-            return True
-        audit_record(type=AuditEventType.LOGIN_FAILED, subject=user, address=address, username=key, where=where)
-        blocked, newly = limits.block_when_full(
-            "login_username",
-            key,
-            limit=settings.LIMIT_LOGIN_FAILURES_PER_USERNAME,
-            window=LOGIN_WINDOW,
-            seconds=settings.LOGIN_LOCK_SECONDS,
-        )
-        if newly:
-            audit_record(type=AuditEventType.ACCOUNT_LOCKED, subject=user, address=address, username=key)
-    if blocked:
+        else:
+            audit_record(type=AuditEventType.LOGIN_FAILED, subject=user, address=address, username=key, where=where)
+            blocked, newly = limits.block_when_full(
+                "login_username",
+                key,
+                limit=settings.LIMIT_LOGIN_FAILURES_PER_USERNAME,
+                window=LOGIN_WINDOW,
+                seconds=settings.LOGIN_LOCK_SECONDS,
+            )
+            if newly:
+                audit_record(type=AuditEventType.ACCOUNT_LOCKED, subject=user, address=address, username=key)
+    if not right and blocked:
         raise AccountLocked(retry_after=settings.LOGIN_LOCK_SECONDS)
-    return False
+    return right
 
 
 # --- sign-in ---------------------------------------------------------------------------

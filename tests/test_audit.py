@@ -1,0 +1,106 @@
+"""Audit: people without an account are subjects by a blind index; keys are actors; staff
+access to personal data is logged; the records admin shows masked numbers and changes nothing."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from residence.accounts.services import staff_create
+from residence.audit.models import AuditEvent
+from residence.audit.selectors import audit_events_about_person
+from residence.places.models import AcceptancePoint
+from residence.records.models import Identity
+
+from .conftest import PASSWORD, Api
+from .idnumbers import NOT_IN_RECORDS, ZHANG_WEI
+from .test_account_changes import identity
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clerk(db):
+    return staff_create(
+        username="audit_clerk",
+        password=PASSWORD,
+        phone="13900004444",
+        role="clerk",
+        point=AcceptancePoint.objects.get(code="44030400401"),
+    )
+
+
+def test_who_looked_at_a_person_without_an_account(clerk, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api = Api().login("audit_clerk", phone="13900004444")
+    for number in (ZHANG_WEI, NOT_IN_RECORDS):
+        body = {"name": "张伟", "id_number": number, "route": "talent"}
+        assert api.post("/api/v1/eligibility-checks", body).status_code == 200
+    seen = list(audit_events_about_person(id_number=NOT_IN_RECORDS))
+    assert [(e.type, e.actor) for e in seen] == [("personal_data_viewed", clerk)]
+    assert len(audit_events_about_person(id_number=ZHANG_WEI)) == 1
+    # The log holds the blind index, never the number itself.
+    stored = json.dumps(list(AuditEvent.objects.values("data", "person_index")), ensure_ascii=False)
+    assert NOT_IN_RECORDS not in stored and NOT_IN_RECORDS[:6] + "********" not in stored
+
+
+def test_api_keys_are_audited_and_act_as_the_actor_of_their_imports():
+    out = io.StringIO()
+    call_command("create_api_key", "--department", "police", stdout=out)
+    key = out.getvalue().strip()
+    created = AuditEvent.objects.get(type="api_key_created")
+    assert created.actor_key.prefix == key.split(".")[0] and created.data == {"department": "police"}
+    row = {
+        "id_number": ZHANG_WEI,
+        "name": "张伟",
+        "sex": "M",
+        "ethnicity": "汉",
+        "birth_date": "1990-03-07",
+        "hukou_address": "",
+        "shenzhen_hukou": "0",
+    }
+    Api().client.post(
+        "/api/v1/exchange/identities",
+        data=json.dumps([row]),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Api-Key {key}",
+    )
+    assert AuditEvent.objects.get(type="records_imported").actor_key == created.actor_key
+    call_command("revoke_api_key", key.split(".")[0], stdout=io.StringIO())
+    assert AuditEvent.objects.get(type="api_key_revoked").actor_key == created.actor_key
+
+
+@pytest.fixture
+def admin_client(client):
+    from residence.accounts.models import User
+
+    from .conftest import last_code
+
+    User.objects.create_superuser(username="rec_admin", password="Admin2026pass", phone="13900008887", kind="staff")
+    client.post("/accounts/login/", {"platform": "permit", "username": "rec_admin", "password": "Admin2026pass"})
+    client.post("/accounts/login/verify/", {"code": last_code("13900008887")})
+    return client
+
+
+def test_the_records_admin_masks_numbers_changes_nothing_and_logs_each_view(admin_client):
+    number = identity()
+    listing = admin_client.get("/admin/records/identity/").content.decode()
+    assert "430102********1234" in listing and number not in listing
+    found = admin_client.get(f"/admin/records/identity/?q={number}").content.decode()
+    assert "430102********1234" in found
+    pk = Identity.objects.get().pk
+    assert admin_client.get(f"/admin/records/identity/{pk}/change/").status_code == 200
+    assert audit_events_about_person(id_number=number).filter(type="personal_data_viewed").count() == 1
+    response = admin_client.post(f"/admin/records/identity/{pk}/change/", {"name": "改名"})
+    assert response.status_code == 403 and Identity.objects.get().name == "张伟"
+    assert admin_client.get("/admin/records/identity/add/").status_code == 403
+
+
+def test_the_audit_admin_finds_a_person_by_id_number(admin_client, clerk, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    Api().login("audit_clerk", phone="13900004444").post(
+        "/api/v1/eligibility-checks", {"name": "张伟", "id_number": NOT_IN_RECORDS, "route": "talent"}
+    )
+    page = admin_client.get(f"/admin/audit/auditevent/?q={NOT_IN_RECORDS}").content.decode()
+    assert "audit_clerk" in page and "1 条结果" in page
