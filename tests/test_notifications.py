@@ -22,10 +22,9 @@ def test_an_sms_goes_out_only_when_its_transaction_commits(django_capture_on_com
             raise RuntimeError("the change failed")
         assert not SmsMessage.objects.exists()
     assert sms.outbox == []
-    with django_capture_on_commit_callbacks(execute=True) as queued:
-        with transaction.atomic():
-            sms_send(to="13812345678", key="login", purpose="login", code="123456", minutes=5)
-            assert sms.outbox == []  # not while the transaction is open
+    with django_capture_on_commit_callbacks(execute=True) as queued, transaction.atomic():
+        sms_send(to="13812345678", key="login", purpose="login", code="123456", minutes=5)
+        assert sms.outbox == []  # not while the transaction is open
     assert len(queued) == 1 and len(sms.outbox) == 1
 
 
