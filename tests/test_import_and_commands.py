@@ -151,3 +151,70 @@ def test_a_progress_bar_for_files_over_ten_thousand_rows(tmp_path, capsys, setti
     small = write(tmp_path, GOOD)
     call_command("import_records", "identities", str(small), stdout=io.StringIO())
     assert "rows/s" not in capsys.readouterr().err
+
+
+def test_line_numbers_count_blank_lines_alike_on_both_import_paths(tmp_path, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    identities = tmp_path / "identities.csv"
+    identities.write_text(
+        f"{HEADER}\n{GOOD[0]}\n\n{number('44030419880101345')},陈静,X,汉,1988-01-01,,1\n", encoding="utf-8"
+    )
+    insurance = tmp_path / "insurance.csv"
+    ok = f"{number('43010219900307123')},2025-01,91440300MA5D4X7K8N"
+    insurance.write_text(f"id_number,month,employer_credit_code\n{ok}\n\n{ok[:-8]},2025-13,x\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    for kind, path in (("identities", identities), ("social_insurance", insurance)):
+        with pytest.raises(SystemExit):
+            call_command("import_records", kind, str(path), stdout=out, stderr=err)
+    lines = [line.split(":")[0] for line in err.getvalue().splitlines() if line.startswith("line ")]
+    assert lines == ["line 4", "line 4"]
+
+
+def test_a_record_spanning_lines_is_reported_where_it_starts(tmp_path):
+    path = tmp_path / "identities.csv"
+    path.write_text(
+        f'{HEADER}\n{GOOD[0]}\n{number("44030419880101345")},"陈\n静",X,汉,1988-01-01,,1\n{GOOD[1]}\n', encoding="utf-8"
+    )
+    code, _, err = run(path)
+    assert code == 1 and "line 3:" in err and "line 4:" not in err
+
+
+def test_two_spellings_of_one_number_are_one_person(tmp_path):
+    path = write(tmp_path, [GOOD[0], "４３０１０２１９９００３０７１２３４,张伟,M,汉,1990-03-07,,0"])
+    code, _, err = run(path)
+    assert code == 1 and "line 3:" in err and Identity.objects.count() == 0
+
+
+def test_check_identifiers_lists_stored_numbers_that_fail_todays_check():
+    from residence.records.models import Registration
+
+    Identity.objects.create(
+        id_number="430102199003071238",  # made with the old wrong check: its check character is 4
+        name="张伟",
+        sex="M",
+        birth_date="1990-03-07",
+        updated_at="2026-03-02T00:00:00Z",
+    )
+    Identity.objects.create(
+        id_number="11010519491231002X", name="样例", sex="M", birth_date="1949-12-31", updated_at="2026-03-02T00:00:00Z"
+    )
+    Registration.objects.create(
+        id_number="１１０１０５１９４９１２３１００２Ｘ",
+        street_id="440304004",
+        address="福田路",
+        registered_on="2025-01-01",
+        updated_at="2026-03-02T00:00:00Z",
+    )
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit) as caught:
+        call_command("check_identifiers", stdout=out, stderr=err)
+    assert caught.value.code == 1
+    listed = out.getvalue().splitlines()
+    assert len(listed) == 2 and "2 stored identifier(s)" in err.getvalue()
+    assert listed[0].startswith("records.Identity.id_number\t430102********1238\t1 row(s)")
+    assert listed[1].startswith("records.Registration.id_number")
+    assert "11010519491231002X" not in out.getvalue()
+    Identity.objects.filter(id_number="430102199003071238").delete()
+    Registration.objects.all().delete()
+    call_command("check_identifiers", stdout=out)
+    assert "Every stored identifier passes the checks." in out.getvalue()

@@ -171,3 +171,51 @@ def test_password_reset_pages(client, citizen):
     client.post("/accounts/password-reset/confirm/", {"code": last_code(citizen.phone), "new_password": "Reset2026pw"})
     citizen.refresh_from_db()
     assert citizen.check_password("Reset2026pw")
+
+
+def test_every_field_error_shows_in_the_first_round_with_an_error_title(client):
+    response = client.post(
+        "/accounts/register/", {"kind": "individual", "username": "ab", "password": "short1", "phone": "123"}
+    )
+    html = response.content.decode()
+    for field in ("username", "password", "phone", "consent"):
+        assert f'href="#id_{field}"' in html, field
+    assert re.search(r"<title>错误： ", html)
+    assert "密码太短，至少需要 8 个字符。" in html and "This password" not in html
+
+
+def test_password_likeness_and_phone_and_id_problems_are_first_round_too(client, citizen):
+    response = client.post(
+        "/accounts/register/",
+        {"kind": "individual", "username": "good_name", "password": "good_name1", "phone": "１３８１２３４５６７８"},
+    )
+    html = response.content.decode()
+    assert 'href="#id_password"' in html and 'href="#id_phone"' in html
+    web_login(client)
+    html = client.post("/account/real-name/", {"name": "", "id_number": "１１０１０５"}).content.decode()
+    assert 'href="#id_name"' in html and 'href="#id_id_number"' in html
+    html = client.post("/account/phone/", {"phone": "123", "password": "Wrong2026pass"}).content.decode()
+    assert 'href="#id_phone"' in html and 'href="#id_password"' in html
+
+
+def test_the_privacy_notice_is_collapsed_on_the_sign_up_page(client):
+    html = client.get("/accounts/register/").content.decode()
+    assert (
+        '<details class="panel privacy-details">' in html and '<details class="panel privacy-details" open' not in html
+    )
+
+
+def test_an_organisation_has_its_own_area_not_the_citizens_permit_cards(client):
+    make_user("org_area", "15811114444", kind="organisation", name="深圳区域公司", credit_code="91440300MA5D4X7K8N")
+    web_login(client, "org_area", phone="15811114444")
+    html = client.get("/account/").content.decode()
+    assert "深圳区域公司" in html and "91440300MA5D4X7K8N" in html and 'data-testid="pending-banner"' in html
+    assert "我的居住证" not in html and "申领条件自助查询" not in html
+
+
+def test_english_pages_carry_no_chinese_but_names(client):
+    client.get("/language/en/?next=/")
+    for url in ("/", "/accounts/login/", "/accounts/register/", "/accounts/password-reset/"):
+        text = re.sub(r"<[^>]+>", " ", client.get(url).content.decode())
+        chinese = set(re.findall(r"[\u4e00-\u9fff]+", text)) - {"简体中文"}
+        assert not chinese, (url, chinese)

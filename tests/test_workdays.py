@@ -131,3 +131,15 @@ def test_an_administrator_publishes_a_year_in_the_admin(client):
     assert response.status_code == 302
     assert CalendarYear.objects.get(year=2027).published
     assert add("2026-12-31", 1).provisional is False
+
+
+def test_a_calendar_changed_by_another_worker_is_seen_at_once():
+    from residence.core.models import CalendarState
+
+    assert add("2026-12-31", 1).date == D("2027-01-04")
+    # Another worker's change: rows and a new version stamp committed, nothing said to this
+    # process. Without the stamp the cached table stays (it is a cache); with it, it is rebuilt.
+    CalendarDay.objects.filter(date=D("2027-01-04")).update(working=False)
+    assert add("2026-12-31", 1).date == D("2027-01-04")
+    CalendarState.objects.update(version="another-workers-change")
+    assert add("2026-12-31", 1).date == D("2027-01-05")

@@ -19,7 +19,8 @@ def add_domain_error(form: forms.Form, exc: DomainError) -> None:
     for field, messages in exc.fields.items():
         if field in form.fields:
             for message in messages:
-                form.add_error(field, message)
+                if message not in form.errors.get(field, []):
+                    form.add_error(field, message)
             placed = True
     if not placed:
         form.add_error(None, exc.message)

@@ -257,12 +257,27 @@ def password_reset_confirm(request):
     )
 
 
+def _with_password_check(request, form, password_field: str) -> bool:
+    """Whether to call a service that checks the account's password.
+
+    It is called as soon as that password is given, even when the form found problems in
+    other fields: the service checks those fields the same way and answers every problem at
+    once, the password among them, so nothing waits for a second round."""
+    form.is_valid()
+    return request.method == "POST" and bool(form.data.get(password_field))
+
+
 @login_required
 def password_change(request):
     form = PasswordChangeForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    if _with_password_check(request, form, "old_password"):
         try:
-            services.password_change(user=request.user, address=request.client_address, **form.cleaned_data)
+            services.password_change(
+                user=request.user,
+                old_password=form.data["old_password"],
+                new_password=form.data.get("new_password", ""),
+                address=request.client_address,
+            )
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -280,10 +295,13 @@ def password_change(request):
 @login_required
 def phone_change(request):
     form = PhoneChangeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if _with_password_check(request, form, "password"):
         try:
             challenge = services.phone_change_start(
-                user=request.user, address=request.client_address, **form.cleaned_data
+                user=request.user,
+                phone=form.data.get("phone", ""),
+                password=form.data["password"],
+                address=request.client_address,
             )
         except DomainError as exc:
             add_domain_error(form, exc)

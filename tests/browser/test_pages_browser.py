@@ -1,0 +1,144 @@
+"""The pages of the hardening issue in Chromium, at 375 px and 1280 px, in both languages."""
+
+import re
+
+import pytest
+
+from residence.accounts.services import account_create, staff_create
+from residence.places.models import AcceptancePoint
+
+from .test_accounts_browser import assert_accessible, code_from_outbox
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PHONE_SIZES = {"phone": {"width": 375, "height": 667}, "desktop": {"width": 1280, "height": 800}}
+
+
+def visible_text(page):
+    return page.evaluate("document.querySelector('main').innerText + ' ' + document.querySelector('header').innerText")
+
+
+def sign_in(page, base, username, password, phone):
+    page.goto(base + "/accounts/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    if "/login/verify/" in page.url:  # the first sign-in, and every staff sign-in
+        page.locator("#id_code").fill(code_from_outbox(phone))
+        page.locator("form button[type=submit]").first.click()
+        page.wait_for_load_state()
+
+
+@pytest.mark.parametrize("size", PHONE_SIZES)
+def test_the_error_summary_takes_the_focus_and_the_title_says_error(web, chromium, shot, size):
+    for language, prefix, button in (("zh-CN", "错误：", "注册"), ("en", "Error:", "Create account")):
+        context = chromium.new_context(locale=language, viewport=PHONE_SIZES[size])
+        page = context.new_page()
+        page.goto(web.url + ("/language/en/?next=/accounts/register/" if language == "en" else "/accounts/register/"))
+        page.locator("#id_username").fill("ab")
+        page.locator("#id_password").fill("short1")
+        page.locator("#id_phone").fill("１２３")
+        page.get_by_role("button", name=button, exact=True).click()
+        page.wait_for_load_state()
+        assert page.title().startswith(prefix)
+        assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+        targets = {a.get_attribute("href") for a in page.locator(".error-summary a").all()}
+        # Username, password, phone and consent: all in the first round.
+        assert targets == {"#id_username", "#id_password", "#id_phone", "#id_consent"}
+        box = page.locator(".error-summary").bounding_box()
+        assert -1 <= box["y"] < PHONE_SIZES[size]["height"]
+        assert_accessible(page)
+        shot(page, f"20-register-errors-{language}-{size}")
+        context.close()
+
+
+def test_the_sign_up_form_starts_on_a_phones_first_screen(web, chromium, shot):
+    context = chromium.new_context(locale="zh-CN", viewport=PHONE_SIZES["phone"])
+    page = context.new_page()
+    page.goto(web.url + "/accounts/register/")
+    assert not page.locator(".privacy-details").evaluate("d => d.open")
+    assert page.locator("#id_username").bounding_box()["y"] < 667
+    page.get_by_text("隐私说明：我们保存什么、为什么保存").click()
+    assert page.locator(".privacy-details").evaluate("d => d.open")
+    shot(page, "21-register-privacy-open-phone")
+    context.close()
+
+
+@pytest.mark.parametrize("size", PHONE_SIZES)
+def test_language_links_and_no_other_language_on_the_page(web, chromium, shot, size):
+    context = chromium.new_context(locale="zh-CN", viewport=PHONE_SIZES[size])
+    page = context.new_page()
+    page.goto(web.url + "/accounts/login/")
+    chinese_text = visible_text(page)
+    latin = set(re.findall(r"[A-Za-z]{2,}", chinese_text)) - {"English"}
+    assert not latin, latin
+    page.get_by_role("link", name="English").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    english_text = visible_text(page)
+    assert not set(re.findall(r"[\u4e00-\u9fff]+", english_text)) - {"简体中文"}
+    assert page.get_by_role("link", name="简体中文").get_attribute("lang") == "zh-CN"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SIZES[size]["width"]
+    shot(page, f"22-login-english-{size}")
+    context.close()
+
+
+def test_the_staff_table_at_375px_has_no_sideways_scroll_and_its_action_in_reach(web, chromium, shot):
+    for n in range(3):
+        account_create(
+            kind="organisation",
+            username=f"pending_org{n}",
+            password="Pending2026pass",
+            phone=f"1581111000{n}",
+            consent=True,
+            name=f"深圳市一个名字相当长的物业管理有限公司第{n}分公司",
+            credit_code=["91440300MA5D4X7K8N", "91440300MA5FXXXX0U", "91110108551385082Q"][n],
+        )
+    staff_create(
+        username="table_clerk",
+        password="Clerk2026pass",
+        phone="13900001111",
+        role="clerk",
+        point=AcceptancePoint.objects.get(code="44030400401"),
+    )
+    for size, viewport in PHONE_SIZES.items():
+        context = chromium.new_context(locale="zh-CN", viewport=viewport)
+        page = context.new_page()
+        sign_in(page, web.url, "table_clerk", "Clerk2026pass", "13900001111")
+        page.wait_for_url("**/staff/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        actions = page.get_by_role("link", name="核验并激活")
+        assert actions.count() == 3
+        for index in range(3):
+            box = actions.nth(index).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+        assert_accessible(page)
+        shot(page, f"23-staff-desk-{size}")
+        if size == "phone":
+            actions.first.click()
+            page.wait_for_url("**/activate/")
+            shot(page, "24-activate-phone")
+        context.close()
+
+
+def test_an_organisation_sees_its_own_area(web, chromium, shot):
+    account_create(
+        kind="organisation",
+        username="area_org",
+        password="Area2026pass",
+        phone="15811112222",
+        consent=True,
+        name="深圳市示范物业管理有限公司",
+        credit_code="91440300MA5D4X7K8N",
+    )
+    for size, viewport in PHONE_SIZES.items():
+        context = chromium.new_context(locale="zh-CN", viewport=viewport)
+        page = context.new_page()
+        sign_in(page, web.url, "area_org", "Area2026pass", "15811112222")
+        page.wait_for_url("**/account/")
+        assert page.get_by_role("heading", name="深圳市示范物业管理有限公司").is_visible()
+        assert page.get_by_test_id("pending-banner").is_visible()
+        assert page.get_by_role("heading", name="我的居住证").count() == 0
+        assert_accessible(page)
+        shot(page, f"25-organisation-area-{size}")
+        context.close()
