@@ -255,3 +255,17 @@ def test_verified_person_is_not_verified_twice_by_parallel_requests_of_one_accou
     responses = race(4, lambda i: api.post("/api/v1/me/real-name", {"name": "张伟", "id_number": ZHANG_WEI}))
     assert statuses(responses) == {200: 1, 409: 3}
     assert {error_code(r) for r in responses if r.status_code == 409} == {"already_verified"}
+
+
+def test_parallel_codes_from_one_address_stop_at_the_addresss_hourly_sms_limit(settings):
+    settings.LIMIT_SMS_PER_ADDRESS_HOUR = 4
+    for i in range(8):
+        make_user(f"sms_addr{i}", f"1381113{i:04d}")
+    responses = race(
+        8,
+        lambda i: Api(address="10.12.12.12").post(
+            "/api/v1/auth/login", {"username": f"sms_addr{i}", "password": PASSWORD}
+        ),
+    )
+    assert statuses(responses) == {202: 4, 429: 4}
+    assert len(sms.outbox) == 4
