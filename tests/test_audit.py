@@ -16,6 +16,7 @@ from residence.records.models import Identity
 from .conftest import PASSWORD, Api
 from .idnumbers import NOT_IN_RECORDS, ZHANG_WEI
 from .test_account_changes import identity
+from .test_exchange import IDENTITY_ROW, key_for
 
 pytestmark = pytest.mark.django_db
 
@@ -46,23 +47,12 @@ def test_who_looked_at_a_person_without_an_account(clerk, settings):
 
 
 def test_api_keys_are_audited_and_act_as_the_actor_of_their_imports():
-    out = io.StringIO()
-    call_command("create_api_key", "--department", "police", stdout=out)
-    key = out.getvalue().strip()
+    key = key_for("police")
     created = AuditEvent.objects.get(type="api_key_created")
     assert created.actor_key.prefix == key.split(".")[0] and created.data == {"department": "police"}
-    row = {
-        "id_number": ZHANG_WEI,
-        "name": "张伟",
-        "sex": "M",
-        "ethnicity": "汉",
-        "birth_date": "1990-03-07",
-        "hukou_address": "",
-        "shenzhen_hukou": "0",
-    }
     Api().client.post(
         "/api/v1/exchange/identities",
-        data=json.dumps([row]),
+        data=json.dumps([IDENTITY_ROW]),
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Api-Key {key}",
     )

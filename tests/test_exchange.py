@@ -11,6 +11,15 @@ from .idnumbers import with_check
 
 pytestmark = pytest.mark.django_db
 ID = with_check("43010219900307123")
+IDENTITY_ROW = {
+    "id_number": ID,
+    "name": "张伟",
+    "sex": "M",
+    "ethnicity": "汉",
+    "birth_date": "1990-03-07",
+    "hukou_address": "",
+    "shenzhen_hukou": "0",
+}
 
 
 def key_for(department):

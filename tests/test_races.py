@@ -4,13 +4,11 @@ client with its own database connection, all released at once by a barrier.
 SQLite serialises whole write transactions (IMMEDIATE), so these races cannot happen there;
 the same code runs on both (DESIGN §How 10)."""
 
-import io
 import json
 import threading
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
 from django.db import connection, connections
 
 from residence.accounts.models import LoginSession, Organisation, User
@@ -25,6 +23,7 @@ from .conftest import PASSWORD, Api, error_code, make_user
 from .idnumbers import ZHANG_WEI
 from .test_account_changes import identity
 from .test_eligibility_api import load_records
+from .test_exchange import IDENTITY_ROW, key_for
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -206,23 +205,12 @@ def test_two_accounts_verifying_one_identity_at_once_one_wins():
 
 
 def test_parallel_exchange_pushes_of_one_new_identity_store_it_once():
-    out = io.StringIO()
-    call_command("create_api_key", "--department", "police", stdout=out)
-    key = out.getvalue().strip()
-    row = {
-        "id_number": ZHANG_WEI,
-        "name": "张伟",
-        "sex": "M",
-        "ethnicity": "汉",
-        "birth_date": "1990-03-07",
-        "hukou_address": "",
-        "shenzhen_hukou": "0",
-    }
+    key = key_for("police")
 
     def push(i):
         return Api().client.post(
             "/api/v1/exchange/identities",
-            data=json.dumps([row]),
+            data=json.dumps([IDENTITY_ROW]),
             content_type="application/json",
             HTTP_AUTHORIZATION=f"Api-Key {key}",
         )

@@ -3,11 +3,9 @@
 Deep JSON, NUL and lone surrogates, year 9999, other scripts' digits, NUL in query strings
 and cookies, oversized CSV fields, domain errors in plain pages."""
 
-import io
 import json
 
 import pytest
-from django.core.management import call_command
 
 from residence.accounts.models import User
 from residence.audit.models import AuditEvent
@@ -17,17 +15,11 @@ from residence.records.models import Identity, InsuranceMonth
 from .conftest import PASSWORD, Api, error_code, make_user
 from .idnumbers import ZHANG_WEI
 from .test_account_changes import identity
+from .test_bad_input import PUBLIC
+from .test_exchange import IDENTITY_ROW, key_for, push
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = [
-    "/api/v1/accounts",
-    "/api/v1/auth/login",
-    "/api/v1/auth/sms-verify",
-    "/api/v1/auth/sms-resend",
-    "/api/v1/auth/password-reset",
-    "/api/v1/auth/password-reset/confirm",
-]
 SIGNED_IN = [
     ("POST", "/api/v1/me/real-name"),
     ("POST", "/api/v1/me/password"),
@@ -176,36 +168,9 @@ def test_an_unknown_organisation_on_the_staff_desk_is_a_404_page(client, clerk_a
     assert response.status_code == 404 and "text/html" in response["Content-Type"]
 
 
-def api_key(department):
-    out = io.StringIO()
-    call_command("create_api_key", "--department", department, stdout=out)
-    return out.getvalue().strip()
-
-
-def push(client, key, kind, body, content_type):
-    return client.post(
-        f"/api/v1/exchange/{kind}",
-        data=body,
-        content_type=content_type,
-        HTTP_AUTHORIZATION=f"Api-Key {key}",
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
-
-
-IDENTITY_ROW = {
-    "id_number": ZHANG_WEI,
-    "name": "张伟",
-    "sex": "M",
-    "ethnicity": "汉",
-    "birth_date": "1990-03-07",
-    "hukou_address": "",
-    "shenzhen_hukou": "0",
-}
-
-
 @pytest.mark.parametrize("field", ["name", "ethnicity", "hukou_address"])
 def test_nul_in_an_exchange_row_rejects_the_file_naming_the_line(client, field):
-    key = api_key("police")
+    key = key_for("police")
     rows = [IDENTITY_ROW, {**IDENTITY_ROW, "id_number": "11010519491231002X", field: "a\u0000b"}]
     response = push(client, key, "identities", json.dumps(rows), "application/json")
     # JSON is refused by the parser, naming the field by its path (the second object).
@@ -218,7 +183,7 @@ def test_nul_in_an_exchange_row_rejects_the_file_naming_the_line(client, field):
 
 
 def test_a_csv_field_over_the_csv_modules_limit_is_refused_with_its_line(client):
-    key = api_key("police")
+    key = key_for("police")
     big = "x" * 200_000
     csv = "id_number,name,sex,ethnicity,birth_date,hukou_address,shenzhen_hukou\n"
     csv += f"{ZHANG_WEI},张伟,M,汉,1990-03-07,,0\n\n"
@@ -226,26 +191,26 @@ def test_a_csv_field_over_the_csv_modules_limit_is_refused_with_its_line(client)
     response = push(client, key, "identities", csv, "text/csv")
     assert response.status_code == 400 and "Line 4" in response.json()["error"]["message"]
     assert not Identity.objects.exists()
-    insurance_key = api_key("social_insurance")
+    insurance_key = key_for("social_insurance")
     csv = f'id_number,month,employer_credit_code\n{ZHANG_WEI},2025-01,"{big}"\n'
     response = push(client, insurance_key, "social_insurance", csv, "text/csv")
     assert response.status_code == 400 and "Line 2" in response.json()["error"]["message"]
 
 
 def test_json_with_a_charset_is_read_as_json(client):
-    key = api_key("police")
+    key = key_for("police")
     response = push(client, key, "identities", json.dumps([IDENTITY_ROW]), "application/json; charset=utf-8")
     assert response.status_code == 200 and response.json()["created"] == 1
 
 
 def test_deep_json_on_the_exchange_is_a_parse_error(client):
-    response = push(client, api_key("police"), "identities", DEEP, "application/json")
+    response = push(client, key_for("police"), "identities", DEEP, "application/json")
     assert response.status_code == 400 and error_code(response) == "parse_error"
 
 
 def test_insurance_json_rows_go_through_the_one_insurance_parser(client, settings):
     settings.FROZEN_TODAY = "2026-03-02"
-    key = api_key("social_insurance")
+    key = key_for("social_insurance")
     good = {"id_number": ZHANG_WEI, "month": "2025-01", "employer_credit_code": "91440300MA5D4X7K8N"}
     bad = [good, {**good, "month": "２０２５-０２"}, {**good, "id_number": 5}, "row"]
     response = push(client, key, "social_insurance", json.dumps(bad), "application/json")

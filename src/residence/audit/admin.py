@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from residence.core.admin import ReadOnlyAdmin
 from residence.core.validators import normalize_id_number
 
 from .models import AuditEvent
@@ -8,7 +9,7 @@ from .services import person_index
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only. Searching for an ID number finds the events about that person by its blind
     index; anything else searches usernames and addresses."""
 
@@ -23,12 +24,3 @@ class AuditEventAdmin(admin.ModelAdmin):
         except ValidationError:
             return super().get_search_results(request, queryset, search_term)
         return queryset.filter(person_index=person_index(id_number)), False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

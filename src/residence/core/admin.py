@@ -4,6 +4,19 @@ from .models import CalendarDay, CalendarYear
 from .services import calendar_day_set, calendar_year_publish
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never changed here: these rows change only through their services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(CalendarYear)
 class CalendarYearAdmin(admin.ModelAdmin):
     list_display = ["year", "published", "source", "updated_at"]

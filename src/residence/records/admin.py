@@ -3,13 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
+from residence.core.admin import ReadOnlyAdmin
 from residence.core.validators import mask_id_number
 
 from .models import Identity
 
 
 @admin.register(Identity)
-class IdentityAdmin(admin.ModelAdmin):
+class IdentityAdmin(ReadOnlyAdmin):
     """Read-only: identities change only through the records import (versions and audit).
 
     Lists mask the ID number; opening one person's record is logged as a view of personal
@@ -22,15 +23,6 @@ class IdentityAdmin(admin.ModelAdmin):
     @admin.display(description=_("ID number"))
     def masked_id_number(self, obj):
         return mask_id_number(obj.id_number)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
