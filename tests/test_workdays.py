@@ -95,6 +95,9 @@ def test_properties_of_add_working_days(start, n):
         ("from=2026-03-02&add=0", "add"),
         ("from=2026-03-02&add=3651", "add"),
         ("from=2026-03-02&add=x", "add"),
+        ("from=2026-03-02&add=%EF%BC%95", "add"),
+        ("from=%EF%BC%92%EF%BC%90%EF%BC%92%EF%BC%96-03-02&add=5", "from"),
+        ("from=9999-06-01&add=5", "from"),
         ("from=2026-03-02", "add"),
     ],
 )

@@ -1,5 +1,7 @@
 import datetime as dt
+import re
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -9,8 +11,9 @@ from rest_framework.views import APIView
 
 from . import workdays
 from .errors import Invalid
+from .validators import parse_date
 
-EARLIEST, LATEST = dt.date(1949, 1, 1), dt.date(2100, 12, 31)
+COUNT_RE = re.compile(r"[0-9]{1,4}")
 
 
 class WorkingDaysView(APIView):
@@ -28,20 +31,14 @@ class WorkingDaysView(APIView):
     )
     def get(self, request):
         fields = {}
-        raw_from, raw_add = request.query_params.get("from"), request.query_params.get("add")
+        raw_from, raw_add = request.query_params.get("from", ""), request.query_params.get("add", "")
         try:
-            start = dt.date.fromisoformat(raw_from or "")
-            if not EARLIEST <= start <= LATEST:
-                fields["from"] = [_("Give a date from 1949-01-01 to 2100-12-31.")]
-        except ValueError:
-            fields["from"] = [_("Give a date as YYYY-MM-DD.")]
-        try:
-            n = int(raw_add or "")
-            if not 1 <= n <= 3650:
-                fields["add"] = [_("Give a whole number from 1 to 3650.")]
-        except ValueError:
+            start = parse_date(raw_from)
+        except ValidationError as e:
+            fields["from"] = e.messages
+        if not (COUNT_RE.fullmatch(raw_add) and 1 <= int(raw_add) <= 3650):
             fields["add"] = [_("Give a whole number from 1 to 3650.")]
         if fields:
             raise Invalid(_("Some fields are not valid."), fields=fields)
-        deadline = workdays.add_working_days(start, n)
+        deadline = workdays.add_working_days(start, int(raw_add))
         return Response({"date": deadline.date.isoformat(), "provisional": deadline.provisional})
