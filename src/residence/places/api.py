@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -32,5 +33,5 @@ class AcceptancePointListView(APIView):
     def get(self, request):
         district = request.query_params.get("district") or None
         if district is not None and not District.objects.filter(code=district).exists():
-            raise Invalid(fields={"district": ["Unknown district code."]})
+            raise Invalid(_("Some fields are not valid."), fields={"district": [_("Unknown district code.")]})
         return Response(AcceptancePointSerializer(acceptance_point_list(district=district), many=True).data)
