@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -46,6 +47,8 @@ api_v1 = [
 admin.site.login = admin_login
 admin.site.site_header = admin.site.site_title = settings.PLATFORM_NAME
 admin.site.index_title = _("Administration")
+# Roles are the platform's own (accounts.Role); Django's groups and permissions are not used.
+admin.site.unregister(Group)
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),

@@ -216,3 +216,33 @@ def test_only_one_live_session_after_any_sequence(citizen):
     assert [c.get("/api/v1/me").status_code for c in clients] == [401, 401, 200]
     assert LoginSession.objects.filter(user=citizen, ended_at__isnull=True).count() == 1
     assert User.objects.get(pk=citizen.pk).last_login is not None
+
+
+def test_only_an_individuals_account_passes_real_name_verification(db):
+    number = identity()
+    org = make_user(
+        "org_identity", "15811117777", kind="organisation", name="深圳某公司", credit_code="91440300MA5D4X7K8N"
+    )
+    api = Api().login(org.username, phone=org.phone)
+    response = api.post("/api/v1/me/real-name", {"name": "张伟", "id_number": number})
+    assert response.status_code == 403 and error_code(response) == "permission_denied"
+    org.refresh_from_db()
+    assert org.person_id is None
+    person = make_user("the_person", "15811118888")
+    assert (
+        Api()
+        .login("the_person", phone="15811118888")
+        .post("/api/v1/me/real-name", {"name": "张伟", "id_number": number})
+        .status_code
+        == 200
+    )
+    person.refresh_from_db()
+    assert person.person.id_number == number
+
+
+def test_the_mobile_change_answer_shows_the_new_number(signed_in, citizen):
+    start = signed_in.call("PUT", "/api/v1/me/phone", {"phone": "15900001234", "password": PASSWORD})
+    verified = signed_in.post(
+        "/api/v1/auth/sms-verify", {"challenge": start.json()["challenge"], "code": last_code("15900001234")}
+    )
+    assert verified.status_code == 200 and verified.json() == {"phone_masked": "159****1234"}

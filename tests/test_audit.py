@@ -94,3 +94,10 @@ def test_the_audit_admin_finds_a_person_by_id_number(admin_client, clerk, settin
     )
     page = admin_client.get(f"/admin/audit/auditevent/?q={NOT_IN_RECORDS}").content.decode()
     assert "audit_clerk" in page and "1 条结果" in page
+
+
+def test_the_admin_offers_no_django_groups_and_no_english_model_names(admin_client):
+    assert admin_client.get("/admin/auth/group/").status_code == 404
+    html = admin_client.get("/admin/").content.decode()
+    text = __import__("re").sub(r"<[^>]+>", " ", html.split("<main")[1] if "<main" in html else html)
+    assert "Model name" not in text and "Identity" not in text and "Calendar" not in text

@@ -339,3 +339,13 @@ def test_the_admin_never_checks_a_password_itself(client, citizen):
         assert guess.status_code == 403
     assert client.session["_auth_user_id"] == str(citizen.pk)
     assert not AuditEvent.objects.filter(type="login", subject__username="root_admin").exists()
+
+
+def test_switching_a_disabled_account_on_again_does_not_revive_its_old_logins(signed_in, citizen):
+    User.objects.filter(pk=citizen.pk).update(status="disabled")
+    assert signed_in.get("/api/v1/me").status_code == 401
+    User.objects.filter(pk=citizen.pk).update(status="active")
+    response = signed_in.get("/api/v1/me")
+    assert response.status_code == 401 and "disabled" in response.json()["error"]["message"]
+    assert LoginSession.objects.get(user=citizen).end_reason == "disabled"
+    assert Api().login("citizen1").get("/api/v1/me").status_code == 200

@@ -224,3 +224,9 @@ def test_insurance_json_rows_go_through_the_one_insurance_parser(client, setting
 def test_signed_in_user_is_not_needed_to_see_a_bad_request_page(client):
     make_user()
     assert client.get("/language/en/?next=%00").status_code == 400
+
+
+def test_gb11643s_own_example_imports_with_its_real_birth_date(client):
+    row = {**IDENTITY_ROW, "id_number": "440524188001010014", "name": "样例", "birth_date": "1880-01-01"}
+    response = push(client, key_for("police"), "identities", json.dumps([row]), "application/json")
+    assert response.status_code == 200 and response.json()["created"] == 1

@@ -123,3 +123,29 @@ def test_signups_per_address_are_limited(api, settings):
     assert response.status_code == 429 and error_code(response) == "rate_limited"
     assert int(response["Retry-After"]) > 0
     assert User.objects.count() == 2
+
+
+def test_every_taken_identifier_is_named_at_once(api):
+    api.post("/api/v1/accounts", ORGANISATION)
+    again = {**ORGANISATION, "username": "SHENZHEN_DEMO"}
+    response = api.post("/api/v1/accounts", again)
+    assert response.status_code == 409 and error_code(response) == "duplicate_username"
+    assert set(response.json()["error"]["fields"]) == {"username", "phone", "credit_code"}
+    weak = api.post("/api/v1/accounts", {**again, "password": "shenzhen_demo1"})
+    assert weak.status_code == 400 and set(weak.json()["error"]["fields"]) == {
+        "username",
+        "phone",
+        "credit_code",
+        "password",
+    }
+
+
+def test_the_sign_up_page_names_taken_identifiers_with_other_problems_in_one_round(client, api):
+    api.post("/api/v1/accounts", INDIVIDUAL)
+    html = client.post(
+        "/accounts/register/",
+        {"kind": "individual", "username": "zhang_san", "password": "x", "phone": "15897360001"},
+    ).content.decode()
+    for field in ("username", "password", "phone", "consent"):
+        assert f'href="#id_{field}"' in html, field
+    assert "该用户名已被使用" in html and "该手机号码已绑定其他账号" in html

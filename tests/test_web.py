@@ -219,3 +219,26 @@ def test_english_pages_carry_no_chinese_but_names(client):
         text = re.sub(r"<[^>]+>", " ", client.get(url).content.decode())
         chinese = set(re.findall(r"[\u4e00-\u9fff]+", text)) - {"简体中文"}
         assert not chinese, (url, chinese)
+
+
+def test_a_form_without_its_csrf_token_gets_the_platforms_own_page():
+    from django.test import Client as PlainClient
+
+    response = PlainClient(enforce_csrf_checks=True).post("/accounts/login/", {"username": "x", "password": "y"})
+    html = response.content.decode()
+    assert response.status_code == 403 and '<html lang="zh-CN">' in html
+    assert "此表单已过期" in html and "DEBUG" not in html
+
+
+def test_hints_and_errors_are_described_by_the_ids_the_inputs_name(client):
+    html = client.post("/accounts/register/", {"kind": "individual", "username": "ab"}).content.decode()
+    for described in re.findall(r'aria-describedby="([^"]+)"', html):
+        for target in described.split():
+            assert f'id="{target}"' in html, target
+    assert 'aria-describedby="id_username_helptext id_username_error"' in html
+
+
+def test_error_pages_are_titled_by_their_message(client, citizen):
+    web_login(client)
+    html = client.post("/admin/login/", {}).content.decode()
+    assert re.search(r"<title>该账号不能使用管理后台。 – ", html)

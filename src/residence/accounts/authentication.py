@@ -4,7 +4,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from .models import LoginSession
 from .selectors import session_by_token_hash
-from .services import DISABLED, hash_token, session_touch
+from .services import hash_token, session_touch
 
 REASON_ERRORS = {
     LoginSession.EndReason.REPLACED: (
@@ -12,7 +12,10 @@ REASON_ERRORS = {
         "session_replaced",
     ),
     LoginSession.EndReason.EXPIRED: (_("Your login has expired. Please sign in again."), "session_expired"),
-    DISABLED: (_("This account has been disabled. Please contact a counter."), "not_authenticated"),
+    LoginSession.EndReason.DISABLED: (
+        _("This account has been disabled. Please contact a counter."),
+        "not_authenticated",
+    ),
 }
 
 

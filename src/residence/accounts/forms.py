@@ -13,16 +13,21 @@ from .models import Kind, User
 from .services.common import password_problems
 
 
-def add_domain_error(form: forms.Form, exc: DomainError) -> None:
-    """Show a service's error on the form: on its fields where they exist, else at the top."""
+def add_field_errors(form: forms.Form, fields: dict) -> bool:
+    """Put a service's field errors on the form's fields (each message once); whether any fit."""
     placed = False
-    for field, messages in exc.fields.items():
+    for field, messages in fields.items():
         if field in form.fields:
             for message in messages:
                 if message not in form.errors.get(field, []):
                     form.add_error(field, message)
             placed = True
-    if not placed:
+    return placed
+
+
+def add_domain_error(form: forms.Form, exc: DomainError) -> None:
+    """Show a service's error on the form: on its fields where they exist, else at the top."""
+    if not add_field_errors(form, exc.fields):
         form.add_error(None, exc.message)
 
 
@@ -73,7 +78,7 @@ class RegisterForm(forms.Form):
     )
     consent = forms.BooleanField(
         label=_("I have read the privacy notice and agree that the platform keeps my data as it describes."),
-        required=True,
+        error_messages={"required": _("You must agree to the privacy notice to open an account.")},
     )
 
     def clean(self):
@@ -167,15 +172,25 @@ class RealNameForm(forms.Form):
     id_number = IdNumberFormField(label=_("ID number"))
 
 
+def _material(label, missing):
+    return forms.BooleanField(label=label, error_messages={"required": missing})
+
+
 class ActivateOrganisationForm(forms.Form):
-    credit_code_checked = forms.BooleanField(label=_("The unified social credit code matches the business licence"))
-    letter_checked = forms.BooleanField(label=_("The authorisation letter has been checked"))
-    housing_checked = forms.BooleanField(label=_("The proof of housing has been checked"))
+    credit_code_checked = _material(
+        _("The unified social credit code matches the business licence"),
+        _("Check the unified social credit code against the business licence."),
+    )
+    letter_checked = _material(_("The authorisation letter has been checked"), _("Check the authorisation letter."))
+    housing_checked = _material(_("The proof of housing has been checked"), _("Check the proof of housing."))
     note = forms.CharField(label=_("Note"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class CounterPhoneForm(forms.Form):
     username = forms.CharField(label=_("Username of the account"), max_length=150)
     phone = PhoneFormField(label=_("New mobile number"))
-    identity_checked = forms.BooleanField(label=_("I checked the applicant's identity document in person"))
+    identity_checked = forms.BooleanField(
+        label=_("I checked the applicant's identity document in person"),
+        error_messages={"required": _("Check the applicant's identity document first.")},
+    )
     note = forms.CharField(label=_("Note"), max_length=1000, required=False)

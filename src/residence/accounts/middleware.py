@@ -3,13 +3,13 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from .models import LoginSession
-from .services import DISABLED, hash_token, session_touch
+from .services import hash_token, session_touch
 
 # Why a browser was signed out, as the signed-out page explains it.
 SIGNED_OUT_PAGES = {
     LoginSession.EndReason.REPLACED: "replaced",
     LoginSession.EndReason.EXPIRED: "expired",
-    DISABLED: "disabled",
+    LoginSession.EndReason.DISABLED: "disabled",
 }
 
 SESSION_KEY = "login_key"

@@ -99,6 +99,7 @@ class LoginSession(models.Model):
         LOGOUT = "logout", _("Signed out")
         EXPIRED = "expired", _("Expired")
         PASSWORD = "password", _("Password reset")
+        DISABLED = "disabled", _("Account disabled")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
     channel = models.CharField(max_length=10, choices=Channel.choices)

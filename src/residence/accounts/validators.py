@@ -27,3 +27,11 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
             "The password is too short: it needs at least %(n)d characters.",
             self.min_length,
         ) % {"n": self.min_length}
+
+
+class UserAttributeSimilarityValidator(password_validation.UserAttributeSimilarityValidator):
+    """Django's, with its message in our catalogue (Django's Chinese puts spaces around the
+    field name)."""
+
+    def get_error_message(self):
+        return _("The password is too similar to your %(verbose_name)s.")

@@ -28,6 +28,7 @@ from .forms import (
     RealNameForm,
     RegisterForm,
     add_domain_error,
+    add_field_errors,
 )
 from .middleware import SESSION_KEY
 from .models import Channel, Kind, Role, SmsChallenge
@@ -63,6 +64,19 @@ def register(request):
         else:
             request.session["registered"] = {"username": user.username, "kind": user.kind, "status": user.status}
             return redirect("accounts:register_done")
+    elif request.method == "POST":
+        # The form found problems of its own; a taken username, mobile or credit code is
+        # shown in the same round (the service counts the look-up like a sign-up).
+        try:
+            _own, found, _identifiers = services.account_problems(
+                address=request.client_address,
+                consent=True,
+                **{f: form.data.get(f, "") for f in ("kind", "username", "password", "phone", "name", "credit_code")},
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            add_field_errors(form, found)
     return render(request, "accounts/register.html", {"form": form})
 
 

@@ -31,8 +31,9 @@ FORBIDDEN_CHARACTERS_RE = re.compile("[\x00\ud800-\udfff]")
 
 # Dates a person can type (a check date, a working-day start): API.md's range.
 TYPED_DATES = (dt.date(1949, 1, 1), dt.date(2100, 12, 31))
-# Dates in department records also reach back to the birth dates of the oldest residents.
-RECORD_DATES = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
+# Dates in department records reach back as far as an 18-digit ID number's birth date can
+# (GB 11643's own example was born in 1880).
+RECORD_DATES = (dt.date(1800, 1, 1), dt.date(2100, 12, 31))
 
 
 def has_forbidden_characters(value: str) -> bool:

@@ -48,6 +48,15 @@ def permission_denied(request, exception=None):
     return _error(request, 403, "permission_denied", _("You do not have permission to do this."))
 
 
+def csrf_failure(request, reason=""):
+    return _error(
+        request,
+        403,
+        "permission_denied",
+        _("This form has expired or was sent from another site. Go back, reload the page and send it again."),
+    )
+
+
 def page_not_found(request, exception=None):
     return _error(request, 404, "not_found", _("Not found."))
 

@@ -350,8 +350,14 @@ def csv_records(text_stream):
             fields = next(reader)
         except StopIteration:
             return
-        except csv.Error as e:
-            raise ValidationError(_("Line %(line)d: %(reason)s") % {"line": start, "reason": e}) from None
+        except csv.Error:
+            raise ValidationError(
+                _(
+                    "Line %(line)d: this is not well-formed CSV (a field longer than %(n)d characters, or a quote "
+                    "that is not closed)."
+                )
+                % {"line": start, "n": csv.field_size_limit()}
+            ) from None
         if fields or start == 1:
             yield start, fields
 

@@ -1,6 +1,6 @@
 """Every write to accounts, by concern; each is importable from here."""
 
-from .accounts import account_create, real_name_verify, staff_create
+from .accounts import account_create, account_problems, real_name_verify, staff_create
 from .challenges import challenge_create, dummy_phone_mask
 from .credentials import (
     LoginResult,
@@ -16,13 +16,13 @@ from .credentials import (
     phone_change_start,
 )
 from .organisations import organisation_activate
-from .sessions import DISABLED, hash_token, session_end, session_expiry, session_start, session_touch, sessions_end_all
+from .sessions import hash_token, session_end, session_expiry, session_start, session_touch, sessions_end_all
 
 __all__ = [
-    "DISABLED",
     "LoginResult",
     "VerifyResult",
     "account_create",
+    "account_problems",
     "auth_login",
     "auth_sms_resend",
     "auth_sms_verify",

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock, limits
-from residence.core.errors import AlreadyVerified, Conflict, IdentityTaken, Invalid, NameMismatch
+from residence.core.errors import AlreadyVerified, Conflict, Forbidden, IdentityTaken, Invalid, NameMismatch
 from residence.core.validators import (
     normalize_credit_code,
     normalize_id_number,
@@ -20,24 +20,27 @@ from residence.notifications.services import message_send
 from residence.records.models import Identity
 
 from ..models import Department, Kind, Organisation, Role, Status, User
-from .common import HOUR, clean, field_error, password_problems, raise_duplicate, save_unique
+from .common import HOUR, clean, field_error, password_problems, raise_duplicate, save_unique, taken
 
 ROLES_NEEDING_POINT = {Role.CLERK}
 ROLES_NEEDING_DEPARTMENT = {Role.VERIFIER}
 
 
-def _problems(checks) -> dict:
-    """Run every (field, check, value); the messages of those that fail, by field."""
-    problems = {}
+def _checked(checks) -> tuple[dict, dict]:
+    """Run every (field, check, value): (the messages of those that fail, the normal form of
+    those that pass), both by field; usernames fold to their lookup key."""
+    problems, normal = {}, {}
     for field, check, value in checks:
         try:
-            check(value)
+            normal[field] = check(value)
         except ValidationError as e:
             problems[field] = e.messages
-    return problems
+    if "username" in normal:
+        normal["username"] = normal["username"].lower()
+    return problems, normal
 
 
-def account_create(
+def account_problems(
     *,
     kind: str,
     username: str,
@@ -47,35 +50,47 @@ def account_create(
     name: str = "",
     credit_code: str = "",
     address: str = "",
-) -> User:
-    """Register an individual or organisation account (organisations start `pending`).
+) -> tuple[dict, dict, dict]:
+    """A sign-up's problems by field: (the fields' own, the identifiers taken by other
+    accounts, the normal form of the well-formed identifiers).
 
-    Every field's problem is answered at once. An attempt that gets past them counts
-    against the client address's hourly limit before the answer can say whether the
-    username, mobile or credit code is taken, so probing for existing accounts is as
-    limited as opening them."""
+    A sign-up that gives a well-formed username, mobile or credit code counts against the
+    client address's hourly limit (429) before the answer can say whether it is taken, so
+    probing for existing accounts is as limited as opening them."""
     if kind not in (Kind.INDIVIDUAL, Kind.ORGANISATION):
-        raise field_error("kind", _("Choose individual or organisation."))
+        return {"kind": [_("Choose individual or organisation.")]}, {}, {}
     checks = [("username", validate_username, username), ("phone", normalize_phone, phone)]
     if kind == Kind.ORGANISATION:
         checks.append(("credit_code", normalize_credit_code, credit_code))
-    problems = _problems(checks)
+    problems, identifiers = _checked(checks)
     if kind == Kind.ORGANISATION and not (name or "").strip():
         problems["name"] = [_("Enter the organisation's name.")]
+    if len(name or "") > 200:
+        problems["name"] = [_("At most 200 characters.")]
     if consent is not True:
         problems["consent"] = [_("You must agree to the privacy notice to open an account.")]
     if "username" not in problems:
         weak = password_problems(password, User(username=username, phone=phone))
         if weak:
             problems["password"] = weak
-    if problems:
-        raise Invalid(_("Some fields are not valid."), fields=problems)
-    phone = normalize_phone(phone)
-    credit_code = normalize_credit_code(credit_code) if kind == Kind.ORGANISATION else ""
-    if address:
+    if identifiers and address:
         limits.hit("signup", address, limit=settings.LIMIT_SIGNUPS_PER_ADDRESS_HOUR, window=HOUR)
+    return problems, taken(**identifiers), identifiers
+
+
+def account_create(*, kind: str, username: str, password: str, name: str = "", address: str = "", **fields) -> User:
+    """Register an individual or organisation account (organisations start `pending`).
+
+    400 with every field's problem, or 409 when the only problems are taken identifiers
+    (the first of username, mobile, credit code gives the code; all are in `fields`)."""
+    problems, found, identifiers = account_problems(
+        kind=kind, username=username, password=password, name=name, address=address, **fields
+    )
+    if problems:
+        raise Invalid(_("Some fields are not valid."), fields={**problems, **found})
+    raise_duplicate(found)
+    phone, credit_code = identifiers["phone"], identifiers.get("credit_code", "")
     with transaction.atomic():
-        raise_duplicate(username=username.lower(), phone=phone, credit_code=credit_code)
         user = User(
             username=username,
             phone=phone,
@@ -91,7 +106,7 @@ def account_create(
             if kind == Kind.ORGANISATION:
                 Organisation.objects.create(user=user, name=name.strip(), credit_code=credit_code)
 
-        save_unique(save, username=username.lower(), phone=phone, credit_code=credit_code)
+        save_unique(save, **identifiers)
         audit_record(
             type=AuditEventType.ACCOUNT_CREATED,
             actor=user,
@@ -122,7 +137,7 @@ def staff_create(
         raise field_error("department", _("This role needs a department."))
     if department and department not in Department.values:
         raise field_error("department", _("Unknown department."))
-    raise_duplicate(username=username.lower(), phone=phone)
+    raise_duplicate(taken(username=username.lower(), phone=phone))
     user = User(
         username=username,
         phone=phone,
@@ -186,7 +201,11 @@ def real_name_verify(*, user: User, name: str, id_number: str, address: str = ""
     """Bind the account to an identity in the population records (API.md's order of checks).
 
     The attempt counts against the day's failures before the records are read, and is taken
-    back unless it fails on the name, so parallel attempts cannot exceed the limit."""
+    back unless it fails on the name, so parallel attempts cannot exceed the limit. Only a
+    person's own account is verified: an organisation or staff account never holds an
+    identity (403)."""
+    if user.kind != Kind.INDIVIDUAL:
+        raise Forbidden(_("Only an individual's own account can pass real-name verification."))
     if user.person_id:
         raise AlreadyVerified()
     id_number = clean("id_number", normalize_id_number, id_number)

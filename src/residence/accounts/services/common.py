@@ -40,16 +40,26 @@ def check_password_policy(password: str, user: User | None = None, field: str = 
         raise Invalid(_("Some fields are not valid."), fields={field: problems})
 
 
-def raise_duplicate(*, username: str = "", phone: str = "", credit_code: str = "") -> None:
-    """Raise the 409 for the first of these that another account already holds."""
+def taken(*, username: str = "", phone: str = "", credit_code: str = "") -> dict[str, list[str]]:
+    """Which of these identifiers another account already holds, as field errors."""
+    found = {}
     if username and user_by_username(username) is not None:
-        raise DuplicateUsername()
+        found["username"] = [str(DuplicateUsername.default_message)]
     if phone and User.objects.filter(phone=phone).exists():
-        raise DuplicatePhone()
+        found["phone"] = [str(DuplicatePhone.default_message)]
     if credit_code and Organisation.objects.filter(credit_code=credit_code).exists():
-        raise Conflict(
-            _("An account for this organisation already exists."), fields={"credit_code": [_("Already registered.")]}
-        )
+        found["credit_code"] = [_("An account for this organisation already exists.")]
+    return found
+
+
+def raise_duplicate(found: dict[str, list[str]]) -> None:
+    """Raise the 409 of the first identifier taken, with every taken one as a field error."""
+    if "username" in found:
+        raise DuplicateUsername(fields=found)
+    if "phone" in found:
+        raise DuplicatePhone(fields=found)
+    if found:
+        raise Conflict(found["credit_code"][0], fields=found)
 
 
 def save_unique(save, **identifiers) -> None:
@@ -59,5 +69,5 @@ def save_unique(save, **identifiers) -> None:
         with transaction.atomic():
             save()
     except IntegrityError:
-        raise_duplicate(**identifiers)
+        raise_duplicate(taken(**identifiers))
         raise Conflict() from None

@@ -137,8 +137,8 @@ def auth_sms_verify(*, challenge: str, code: str, address: str = "", user_agent:
     def complete(found: SmsChallenge) -> VerifyResult:
         user = found.user
         if found.purpose == SmsChallenge.Purpose.PHONE_CHANGE:
-            phone_apply(user=user, phone=found.phone, actor=user, address=address)
-            return VerifyResult(purpose=found.purpose, user=user)
+            changed = phone_apply(user=user, phone=found.phone, actor=user, address=address)
+            return VerifyResult(purpose=found.purpose, user=changed)
         User.objects.filter(pk=user.pk).update(sms_required=False)
         session, token = session_start(
             user=user, channel=found.channel, remember=found.remember, address=address, user_agent=user_agent

@@ -13,9 +13,6 @@ from residence.core import clock
 
 from ..models import LoginSession, Status, User
 
-# Why a session that was found cannot be used; LoginSession.EndReason, plus:
-DISABLED = "disabled"
-
 
 def hash_token(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
@@ -59,22 +56,24 @@ def session_expiry(session: LoginSession) -> dt.datetime:
 
 
 def session_touch(session: LoginSession) -> str:
-    """Check a session on use; returns "" when live, else why it is not (an EndReason or
-    DISABLED: an account switched off keeps no working login).
+    """Check a session on use; returns "" when live, else why it is not (an EndReason).
 
-    last_seen is written at most once a minute, so a busy client costs no write per request.
+    A session of an account switched off ends there and then, so switching the account on
+    again does not bring old logins back. last_seen is written at most once a minute, so a
+    busy client costs no write per request.
     """
     if session.ended_at is not None:
         return session.end_reason
     user = session.user
-    if not user.is_active or user.status == Status.DISABLED:
-        return DISABLED
     now = clock.now()
-    if now >= session_expiry(session):
-        LoginSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
-            ended_at=now, end_reason=LoginSession.EndReason.EXPIRED
-        )
-        return LoginSession.EndReason.EXPIRED
+    reason = ""
+    if not user.is_active or user.status == Status.DISABLED:
+        reason = LoginSession.EndReason.DISABLED
+    elif now >= session_expiry(session):
+        reason = LoginSession.EndReason.EXPIRED
+    if reason:
+        LoginSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(ended_at=now, end_reason=reason)
+        return reason
     if (now - session.last_seen_at).total_seconds() > 60:
         LoginSession.objects.filter(pk=session.pk).update(last_seen_at=now)
     return ""
