@@ -2,16 +2,19 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from residence.core.middleware import pages_only
+
 from .models import LoginSession
 from .services import hash_token, session_touch
 
 SESSION_KEY = "login_key"
 
 
+@pages_only
 class LoginSessionMiddleware:
     """Ends a browser session whose login is no longer live (replaced, expired, logged out).
 
-    The API authenticates by token (BearerTokenAuthentication) and is not touched here.
+    Pages only: the API authenticates by token (BearerTokenAuthentication).
     """
 
     def __init__(self, get_response):
@@ -19,7 +22,7 @@ class LoginSessionMiddleware:
 
     def __call__(self, request):
         request.login_session = None
-        if not request.path.startswith("/api/") and request.user.is_authenticated:
+        if request.user.is_authenticated:
             key = request.session.get(SESSION_KEY)
             session = LoginSession.objects.filter(token_hash=hash_token(key)).first() if key else None
             reason = session_touch(session) if session else LoginSession.EndReason.LOGOUT

@@ -1,10 +1,64 @@
 import ipaddress
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware as DjangoCsrfViewMiddleware
 from django.utils.translation import gettext as _
 
 from .errors import error_body
+
+# --- pages only ----------------------------------------------------------------------------
+#
+# MIDDLEWARE is one stack, built and run by Django as usual (gunicorn, runserver and the test
+# client alike). Some of it only web pages need: the session, CSRF, the signed-in user and
+# flash messages. A request for one of settings.LEAN_PATHS (the API, which authenticates by
+# token, and the health probes) passes such a middleware straight to the next layer, and its
+# view hook, if it has one, does nothing for it. Everything else in MIDDLEWARE runs for every
+# request (docs/performance.md).
+
+_HOOKS = ("process_view", "process_exception", "process_template_response")
+
+
+def pages_only(middleware):
+    """A subclass of the middleware class `middleware` that API and probe requests skip."""
+
+    class PagesOnly(middleware):
+        async_capable = False  # the skip is synchronous; Django adapts it under ASGI
+
+        def __init__(self, get_response):
+            super().__init__(get_response)
+            self.lean_paths = tuple(settings.LEAN_PATHS)
+            self.next_layer = get_response
+
+        def __call__(self, request):
+            if request.path_info.startswith(self.lean_paths):
+                return self.next_layer(request)
+            return super().__call__(request)
+
+    def skipping(hook):
+        def method(self, request, *args):
+            if request.path_info.startswith(self.lean_paths):
+                return args[-1] if hook == "process_template_response" else None
+            return getattr(super(PagesOnly, self), hook)(request, *args)
+
+        method.__name__ = hook
+        return method
+
+    for hook in _HOOKS:
+        if hasattr(middleware, hook):
+            setattr(PagesOnly, hook, skipping(hook))
+    PagesOnly.__name__ = PagesOnly.__qualname__ = middleware.__name__
+    PagesOnly.__doc__ = f"{middleware.__module__}.{middleware.__name__}, for pages only."
+    return PagesOnly
+
+
+SessionMiddleware = pages_only(DjangoSessionMiddleware)
+CsrfViewMiddleware = pages_only(DjangoCsrfViewMiddleware)
+AuthenticationMiddleware = pages_only(DjangoAuthenticationMiddleware)
+MessageMiddleware = pages_only(DjangoMessageMiddleware)
 
 
 def _in_networks(address: str, networks) -> bool:

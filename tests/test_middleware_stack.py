@@ -1,0 +1,57 @@
+"""One middleware stack: pages run all of it, the API and the probes skip the pages-only part."""
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+SECURITY_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/api/v1/acceptance-points", "/api/v1/nowhere"])
+def test_api_and_probes_skip_session_csrf_auth_and_messages(client, path):
+    response = client.get(path, HTTP_COOKIE="sessionid=whatever; csrftoken=" + "x" * 32)
+    request = response.wsgi_request
+    assert response.status_code in (200, 404)
+    for attribute in ("session", "_messages", "login_session", "csrf_processing_done"):
+        assert not hasattr(request, attribute), attribute
+    assert getattr(request, "user", None) is None  # DRF's token authentication sets it, if anything
+    assert not response.cookies and "Cookie" not in response.get("Vary", "")
+    assert {name: response.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
+    assert request.client_address == "127.0.0.1"
+
+
+def test_pages_keep_session_csrf_auth_and_messages(client):
+    response = client.get("/accounts/login/")
+    request = response.wsgi_request
+    assert response.status_code == 200 and "csrftoken" in response.cookies
+    assert hasattr(request, "session") and not request.user.is_authenticated and hasattr(request, "_messages")
+    assert request.login_session is None
+    assert {name: response.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
+
+
+def test_pages_still_check_csrf_and_the_api_never_does():
+    client = Client(enforce_csrf_checks=True)
+    assert client.post("/accounts/login/", {"username": "a", "password": "b"}).status_code == 403
+    response = client.post("/api/v1/auth/login", {"username": "a"}, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_api_messages_follow_accept_language():
+    english = Client().get("/api/v1/me", HTTP_ACCEPT_LANGUAGE="en")
+    chinese = Client().get("/api/v1/me", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+    assert english.status_code == chinese.status_code == 401
+    assert english["Content-Language"] == "en" and chinese["Content-Language"] == "zh-hans"
+    assert english.json()["error"]["message"] != chinese.json()["error"]["message"]
+    assert "Accept-Language" in english["Vary"]
+
+
+def test_deploy_check_accepts_the_pages_only_csrf_middleware_and_still_wants_a_secure_cookie(settings):
+    from residence.core.checks import check_csrf_middleware
+
+    settings.CSRF_COOKIE_SECURE = True
+    assert check_csrf_middleware(None) == []
+    settings.CSRF_COOKIE_SECURE = False
+    assert [warning.id for warning in check_csrf_middleware(None)] == ["core.W016"]
+    settings.MIDDLEWARE = [path for path in settings.MIDDLEWARE if "Csrf" not in path]
+    assert [warning.id for warning in check_csrf_middleware(None)] == ["core.W003"]
