@@ -51,7 +51,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "residence.core.middleware.ClientAddressMiddleware",
     "residence.core.middleware.SessionMiddleware",  # pages only
-    "django.middleware.locale.LocaleMiddleware",
+    "residence.core.middleware.LocaleMiddleware",  # Django's, minus i18n_patterns() work
     "django.middleware.common.CommonMiddleware",
     "residence.core.middleware.CsrfViewMiddleware",  # pages only
     "residence.core.middleware.AuthenticationMiddleware",  # pages only

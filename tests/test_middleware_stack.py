@@ -1,7 +1,12 @@
 """One middleware stack: pages run all of it, the API and the probes skip the pages-only part."""
 
 import pytest
-from django.test import Client
+from django.http import HttpResponse
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.test import Client, RequestFactory
+from django.utils import translation
+
+from residence.core.middleware import LocaleMiddleware
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +49,32 @@ def test_api_messages_follow_accept_language():
     assert english["Content-Language"] == "en" and chinese["Content-Language"] == "zh-hans"
     assert english.json()["error"]["message"] != chinese.json()["error"]["message"]
     assert "Accept-Language" in english["Vary"]
+
+
+@pytest.mark.parametrize(
+    ("cookie", "accept"),
+    [
+        (None, None),
+        (None, "en"),
+        (None, "en-GB,en;q=0.9"),
+        (None, "zh-CN,zh;q=0.9"),
+        (None, "zh-Hant-TW"),
+        (None, "fr, *"),
+        (None, "!!bad"),
+        ("en", "zh-hans"),
+        ("xx", "en"),
+    ],
+)
+def test_locale_middleware_decides_as_djangos(cookie, accept):
+    factory, answers = RequestFactory(), []
+    for middleware in (LocaleMiddleware, DjangoLocaleMiddleware):
+        request = factory.get("/api/v1/me", HTTP_ACCEPT_LANGUAGE=accept or "")
+        if cookie:
+            request.COOKIES["django_language"] = cookie
+        response = middleware(lambda request: HttpResponse())(request)
+        answers.append((request.LANGUAGE_CODE, response["Content-Language"], response["Vary"]))
+        translation.deactivate()
+    assert answers[0] == answers[1]
 
 
 def test_deploy_check_accepts_the_pages_only_csrf_middleware_and_still_wants_a_secure_cookie(settings):
