@@ -1,16 +1,18 @@
-"""One line for bench/run.sh around each slice: "seconds busy ours postgres gunicorn..." where
-every figure but the first is CPU time in clock ticks.
+"""One JSON line for bench/run.sh before and after each slice: CPU time in clock ticks of
+the whole machine and of each of the bench's own processes.
 
-busy is the whole machine's non-idle CPU (/proc/stat); ours is what the bench's own
-processes used: the gunicorn masters and their workers, PostgreSQL's processes, and the
-finished children of the bench's shell (wrk, curl, this script). busy - ours over a slice is
-load from elsewhere (another engineer's tests on the same cores), which bench/report.py
-shows per round. PostgreSQL is counted as ours even when another job queries it. Then
-PostgreSQL's share alone and each gunicorn's (master and workers), in the order given:
-per request, these do not depend on what else the machine was doing.
+busy is the machine's non-idle CPU (/proc/stat); shell is what the bench shell's finished
+children used (wrk, curl, this script); procs maps each process of a gunicorn (master and
+workers, named by the order of MASTER_PIDs) and of PostgreSQL to [name, ticks]. Over a
+slice, busy minus the bench's own processes is load from elsewhere (another engineer's tests
+on the same cores), which bench/report.py shows per round; per request, each gunicorn's and
+PostgreSQL's CPU hardly depends on that load. A PostgreSQL backend that ends during a slice
+(CONN_MAX_AGE) drops out of the sum rather than making it go back; PostgreSQL is counted as
+the bench's even when another job queries it.
 Usage: python bench/cpu.py SHELL_PID MASTER_PID...
 """
 
+import json
 import os
 import pwd
 import sys
@@ -36,19 +38,19 @@ def uid(pid):
 
 
 shell, masters = sys.argv[1], sys.argv[2:]
+names = dict(zip(masters, ("platform", "ceiling", "nolog"), strict=False))
 postgres = pwd.getpwnam("postgres").pw_uid
-ours, database, servers = ticks(shell, children=True)[0], 0, dict.fromkeys(masters, 0)
+procs = {}
 for entry in os.listdir("/proc"):
     if not entry.isdigit() or entry == shell:
         continue
     used, parent, _fields = ticks(entry)
-    if entry in servers or str(parent) in servers:
-        servers[entry if entry in servers else str(parent)] += used
-        ours += used
+    if entry in names or str(parent) in names:
+        procs[entry] = [names.get(entry) or names[str(parent)], used]
     elif uid(entry) == postgres:
-        database += used
-        ours += used
+        procs[entry] = ["postgres", used]
 with open("/proc/stat") as file:
     user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, file.readline().split()[1:9])
 busy = user + nice + system + irq + softirq + steal
-print(time.monotonic(), busy, ours, database, *servers.values())
+line = {"t": time.monotonic(), "busy": busy, "shell": ticks(shell, children=True)[0], "procs": procs}
+print(json.dumps(line))

@@ -13,6 +13,7 @@ workers, and PostgreSQL's) hardly depends on other load, and shows where time go
 Usage: python bench/report.py DIR ROUNDS
 """
 
+import json
 import os
 import re
 import statistics
@@ -21,7 +22,7 @@ from pathlib import Path
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 NAMES = ("ceiling", "healthz", "me", "healthz-nolog")
-SERVER = {"ceiling": 5, "healthz": 4, "me": 4, "healthz-nolog": 6}  # column of bench/cpu.py's line
+SERVER = {"ceiling": "ceiling", "healthz": "platform", "me": "platform", "healthz-nolog": "nolog"}
 TARGETS = (  # (label, numerator, denominator, lowest ratio)
     ("/healthz : ceiling", "healthz", "ceiling", 0.80),
     ("/me : ceiling", "me", "ceiling", 0.55),
@@ -39,17 +40,21 @@ def parse(folder, name, number):
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups()
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
     errors = (int(errors.group(1)) if errors else 0) + bool(re.search(r"Socket errors:", text))
-    before, after = ([float(x) for x in line.split()] for line in (folder / f"bench-{name}-{number}.cpu").open())
-    delta = [b - a for a, b in zip(before, after, strict=True)]
-    other = max(0.0, (delta[1] - delta[2]) * TICK_US / 1e6 / (delta[0] * os.cpu_count()))
+    before, after = (json.loads(line) for line in (folder / f"bench-{name}-{number}.cpu").open())
+    used = {}  # CPU ticks of each group of processes during the slice
+    for pid, (group, ticks) in after["procs"].items():
+        used[group] = used.get(group, 0) + ticks - before["procs"].get(pid, [group, 0])[1]
+    ours = after["shell"] - before["shell"] + sum(used.values())
+    seconds = after["t"] - before["t"]
+    other = max(0.0, (after["busy"] - before["busy"] - ours) * TICK_US / 1e6 / (seconds * os.cpu_count()))
     return {
         "requests": requests,
         "rps": rps,
         "p99": float(value) * UNITS[unit],
         "errors": errors,
         "other": other,
-        "server": delta[SERVER[name]],
-        "postgres": delta[3],
+        "server": used.get(SERVER[name], 0),
+        "postgres": used.get("postgres", 0),
     }
 
 
