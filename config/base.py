@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "residence.accounts.middleware.LoginSessionMiddleware",  # pages only
     "residence.core.middleware.MessageMiddleware",  # pages only
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "residence.core.middleware.ApiCycleMiddleware",  # frees DRF's reference cycles
 ]
 # Path prefixes that skip the pages-only middleware: the API and the health probes.
 LEAN_PATHS = ["/api/", "/healthz", "/readyz"]
