@@ -122,7 +122,7 @@ ok = errors == 0
 for (label, _a, _b, low), ratio in zip(TARGETS, ratios, strict=True):
     met = ratio >= low
     ok &= met
-    print(f"{label:19s} = {ratio:.2f} (target >= {low:.2f}) {'met' if met else 'MISSED'}")
+    print(f"{label:19s} = {ratio:.3f} (target >= {low:.2f}) {'met' if met else 'MISSED'}")
 met = p99s["me"] < P99_TARGET_MS
 ok &= met
 print(f"/me p99            = {p99s['me']:.1f} ms (target < {P99_TARGET_MS}) {'met' if met else 'MISSED'}")
