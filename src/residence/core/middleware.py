@@ -110,7 +110,7 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
     """Django's LocaleMiddleware without its per-request work for language-prefixed URLs.
 
     Django's looks for a language code at the start of the path twice per request and rereads
-    the URLconf's i18n_patterns() and a dozen settings: about two thirds of its time. No URL
+    the URLconf's i18n_patterns() and a dozen settings: about half of its time. No URL
     here has a language prefix (checked once, at start), so the language is what Django's own
     get_language_from_request() answers from the language cookie and Accept-Language, and
     the response gets the same Vary and Content-Language headers. With i18n_patterns() in the
