@@ -23,7 +23,9 @@ max_requests_jitter = max_requests // 10
 preload_app = True
 # The proxy in front terminates TLS; trust its forwarded headers only from these addresses.
 forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "127.0.0.1")
-accesslog = "-"
+# One line per request to stdout (GUNICORN_ACCESSLOG: a file path instead; empty: no access log,
+# which only bench/run.sh uses, to measure what the log costs).
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 limit_request_line = 8190
 wsgi_app = "config.wsgi:application"

@@ -48,20 +48,29 @@ INSTALLED_APPS = [
     "residence.web",
 ]
 
+# One stack. The ones marked "pages only" are Django's (or ours) wrapped by
+# residence.core.middleware.pages_only: requests under LEAN_PATHS skip them, since the API
+# authenticates by token and the probes need nothing. Every other one runs for every request.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "residence.core.middleware.ClientAddressMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "residence.core.middleware.SessionMiddleware",  # pages only
+    "residence.core.middleware.LocaleMiddleware",  # Django's, minus i18n_patterns() work
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "residence.accounts.middleware.LoginSessionMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "residence.core.middleware.CsrfViewMiddleware",  # pages only
+    "residence.core.middleware.AuthenticationMiddleware",  # pages only
+    "residence.accounts.middleware.LoginSessionMiddleware",  # pages only
+    "residence.core.middleware.MessageMiddleware",  # pages only
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "residence.core.middleware.DomainErrorMiddleware",
+    "residence.core.middleware.DomainErrorMiddleware",  # pages only
+    "residence.core.middleware.ApiCycleMiddleware",  # frees DRF's reference cycles
 ]
+# Path prefixes that skip the pages-only middleware: the API and the health probes.
+LEAN_PATHS = ["/api/", "/healthz", "/readyz"]
+# Django's check wants CsrfViewMiddleware by its exact path; residence.core.checks accepts the
+# pages-only subclass and also checks CSRF_COOKIE_SECURE, which Django's would then skip.
+SILENCED_SYSTEM_CHECKS = ["security.W003"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -15,6 +15,9 @@ from residence.places.api import AcceptancePointListView
 from residence.records.api import ExchangeView
 
 api_v1 = [
+    # Django tries the patterns in order, building its list of tried ones as it goes: the
+    # call every signed-in client makes comes first (docs/performance.md).
+    path("me", accounts_api.MeView.as_view(), name="me"),
     # The schema is served as YAML or JSON (?format=json): it needs DRF's full negotiation.
     path("schema/", SpectacularAPIView.as_view(content_negotiation_class=DefaultContentNegotiation), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
@@ -25,7 +28,6 @@ api_v1 = [
     path("auth/logout", accounts_api.LogoutView.as_view(), name="logout"),
     path("auth/password-reset", accounts_api.PasswordResetView.as_view(), name="password-reset"),
     path("auth/password-reset/confirm", accounts_api.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
-    path("me", accounts_api.MeView.as_view(), name="me"),
     path("me/real-name", accounts_api.RealNameView.as_view(), name="real-name"),
     path("me/password", accounts_api.PasswordChangeView.as_view(), name="password"),
     path("me/phone", accounts_api.PhoneChangeView.as_view(), name="phone"),

@@ -1,7 +1,8 @@
 import pytest
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.forms.models import model_to_dict
 
+from residence.accounts import selectors
 from residence.accounts.models import LoginSession
 from residence.accounts.selectors import session_by_token_hash
 from residence.accounts.services import real_name_verify
@@ -65,3 +66,35 @@ def test_me_payload_keys_are_the_documented_schema(db):
         assert set(me_payload(user)) <= documented
     assert set(me_payload(clerk)) - set(me_payload(citizen)) == {"role", "point", "department"}
     assert me_payload(org)["organisation"]["credit_code"] == "91440300MA5D4X7K8N"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the kept cursor is PostgreSQL's")
+def test_token_lookup_keeps_its_cursor_per_connection_and_follows_a_reconnect(transactional_db):
+    from residence.accounts.models import Channel
+    from residence.accounts.services import session_start
+
+    from .conftest import make_user
+
+    session, _token = session_start(user=make_user(), channel=Channel.API, remember=False)
+    assert session_by_token_hash(session.token_hash).pk == session.pk
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    kept = selectors._cursors[wrapper]
+    assert session_by_token_hash(session.token_hash).pk == session.pk and selectors._cursors[wrapper] is kept
+    connection.close()  # as CONN_MAX_AGE does between requests
+    found = session_by_token_hash(session.token_hash)
+    assert selectors._cursors[wrapper] is not kept
+    assert found.pk == session.pk and found.user.username == "citizen1" and found.created_at.tzinfo is not None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the kept cursor is PostgreSQL's")
+def test_token_lookup_goes_through_installed_execute_wrappers(signed_in):
+    session = LoginSession.objects.get(ended_at__isnull=True)
+    seen = []
+
+    def wrapper(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        assert session_by_token_hash(session.token_hash).pk == session.pk
+    assert len(seen) == 1 and "token_hash" in seen[0]

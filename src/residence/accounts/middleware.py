@@ -2,6 +2,8 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from residence.core.middleware import pages_only
+
 from .models import LoginSession
 from .services import hash_token, session_touch
 
@@ -15,10 +17,11 @@ SIGNED_OUT_PAGES = {
 SESSION_KEY = "login_key"
 
 
+@pages_only
 class LoginSessionMiddleware:
     """Ends a browser session whose login is no longer live (replaced, expired, logged out).
 
-    The API authenticates by token (BearerTokenAuthentication) and is not touched here.
+    Pages only: the API authenticates by token (BearerTokenAuthentication).
     """
 
     def __init__(self, get_response):
@@ -26,7 +29,7 @@ class LoginSessionMiddleware:
 
     def __call__(self, request):
         request.login_session = None
-        if not request.path.startswith("/api/") and request.user.is_authenticated:
+        if request.user.is_authenticated:
             key = request.session.get(SESSION_KEY)
             session = (
                 LoginSession.objects.select_related("user").filter(token_hash=hash_token(key)).first() if key else None

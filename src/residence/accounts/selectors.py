@@ -1,5 +1,8 @@
+from weakref import WeakKeyDictionary
+
 import psycopg
 from django.db import connections
+from django.db.models import DEFERRED
 from django.db.models.functions import Lower
 
 from residence.core.errors import NotFound
@@ -31,7 +34,7 @@ def user_by_username(key: str) -> User | None:
 # Compiling the equivalent ORM query (session + user + person) costs ~1 ms of Python per
 # request, ten times the database's own work (docs/performance.md). The SQL below is built
 # once per database from the models' columns and converted with the same converters the
-# ORM uses, so it follows every migration. Only the columns a request needs are read; any
+# ORM uses (none on PostgreSQL), so it follows every migration. Only the columns a request needs are read; any
 # other field of these objects is deferred and loads on first access.
 
 _JOINED = (
@@ -57,22 +60,29 @@ _JOINED = (
     ),
     ("p", Identity, ("id", "name", "id_number")),
 )
-_token_sql: dict[str, tuple[str, list]] = {}
+_token_sql: dict[str, tuple[str, list, list]] = {}
 
 
 def _token_query(connection):
+    """The SQL, the converters per column and, per model, where each concrete field is in a row."""
     if connection.alias not in _token_sql:
         qn = connection.ops.quote_name
-        columns, layout = [], []
+        columns, converters, layout = [], [], []
         for alias, model, names in _JOINED:
-            # from_db takes values in the model's field order, whatever order `names` lists.
-            fields = [f for f in model._meta.concrete_fields if f.name in names]
-            converters = []
-            for field in fields:
+            # from_db takes one value per concrete field, in the model's order; DEFERRED marks
+            # a field that is not read (it loads on first access).
+            slots = []
+            for field in model._meta.concrete_fields:
+                if field.name not in names:
+                    slots.append(None)
+                    continue
                 col = field.get_col(alias)
+                funcs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                if funcs:
+                    converters.append((len(columns), funcs, col))
+                slots.append(len(columns))
                 columns.append(f"{alias}.{qn(field.column)}")
-                converters.append((connection.ops.get_db_converters(col) + col.get_db_converters(connection), col))
-            layout.append((model, [f.attname for f in fields], converters))
+            layout.append((model, [f.attname for f in model._meta.concrete_fields], slots, slots[0]))
         # Built only from model metadata and quoted names; the token travels as a parameter.
         sql = (
             f"SELECT {', '.join(columns)} FROM {qn(LoginSession._meta.db_table)} s "  # noqa: S608
@@ -80,40 +90,63 @@ def _token_query(connection):
             f"LEFT JOIN {qn(Identity._meta.db_table)} p ON p.{qn('id')} = u.{qn('person_id')} "
             f"WHERE s.{qn('token_hash')} = %s"
         )
-        _token_sql[connection.alias] = (sql, layout)
+        _token_sql[connection.alias] = (sql, converters, layout)
     return _token_sql[connection.alias]
 
 
-def _token_cursor(connection):
+# Django's PostgreSQL cursors bind parameters client-side and so are never prepared: PostgreSQL
+# would plan this three-table join afresh on every API request. A server-binding psycopg cursor
+# lets psycopg prepare it once per connection (after prepare_threshold uses, set by
+# DB_PREPARED_STATEMENTS); a call then costs less than half (docs/performance.md). The cursor is
+# kept for the connection's life, so its loaders are set up once, not on every request, and it
+# asks for binary results, which psycopg decodes in C (Django's loader for text timestamps is
+# Python; both give UTC, the connection's time zone). Django's own wrapping is kept where it
+# matters: its database errors, and its cursor wrapper whenever queries are logged (DEBUG,
+# the tests' query counts) or an execute_wrapper is installed.
+_cursors: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _token_row(connection, sql, params):
     if connection.vendor != "postgresql":
-        return connection.cursor()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
-    # Django's PostgreSQL cursors bind parameters client-side and so are never prepared:
-    # PostgreSQL would plan this three-table join afresh on every API request. A server-binding
-    # cursor lets psycopg prepare it once per connection (after prepare_threshold uses, set by
-    # DB_PREPARED_STATEMENTS); a call then costs less than half (docs/performance.md). Django's own
-    # wrapper keeps its error translation and query logging.
-    raw = psycopg.Cursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    if connection.queries_logged or connection.execute_wrappers:
+        raw = psycopg.Cursor(connection.connection)
+        wrapped = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+        with wrapped as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    connection.validate_no_broken_transaction()
+    cursor = _cursors.get(connection)
+    if cursor is None or cursor.connection is not connection.connection:
+        cursor = _cursors[connection] = psycopg.Cursor(connection.connection)
+    with connection.wrap_database_errors:
+        cursor.execute(sql, params, binary=True)
+        return cursor.fetchone()
 
 
 def session_by_token_hash(token_hash: str) -> LoginSession | None:
     """The login session of a token with its user and verified person, in one query."""
     connection = connections[LoginSession.objects.db]
-    sql, layout = _token_query(connection)
-    with _token_cursor(connection) as cursor:
-        cursor.execute(sql, [token_hash])
-        row = cursor.fetchone()
+    sql, converters, layout = _token_query(connection)
+    row = _token_row(connection, sql, [token_hash])
     if row is None:
         return None
-    objects, start = [], 0
-    for model, attnames, converters in layout:
-        values = list(row[start : start + len(attnames)])
-        start += len(attnames)
-        for index, (funcs, col) in enumerate(converters):
+    if converters:
+        row = list(row)
+        for index, funcs, col in converters:
             for convert in funcs:
-                values[index] = convert(values[index], col, connection)
-        objects.append(None if values[0] is None else model.from_db(connection.alias, attnames, values))
+                row[index] = convert(row[index], col, connection)
+    objects = []
+    for model, attnames, slots, pk in layout:
+        if row[pk] is None:  # no verified person
+            objects.append(None)
+            continue
+        values = [DEFERRED if slot is None else row[slot] for slot in slots]
+        objects.append(model.from_db(connection.alias, attnames, values))
     session, user, person = objects
     user.person = person
     session.user = user

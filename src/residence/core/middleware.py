@@ -1,7 +1,15 @@
 import ipaddress
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware as DjangoCsrfViewMiddleware
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from .errors import DomainError, error_body
@@ -9,6 +17,56 @@ from .views import bad_request, domain_error_page
 
 # A cookie value can carry NUL raw or as the octal escape that SimpleCookie decodes.
 NUL_IN_COOKIES = ("\x00", "\\000")
+
+# --- pages only ----------------------------------------------------------------------------
+#
+# MIDDLEWARE is one stack, built and run by Django as usual (gunicorn, runserver and the test
+# client alike). Some of it only web pages need: the session, CSRF, the signed-in user and
+# flash messages. A request for one of settings.LEAN_PATHS (the API, which authenticates by
+# token, and the health probes) passes such a middleware straight to the next layer, and its
+# view hook, if it has one, does nothing for it. Everything else in MIDDLEWARE runs for every
+# request (docs/performance.md).
+
+_HOOKS = ("process_view", "process_exception", "process_template_response")
+
+
+def pages_only(middleware):
+    """A subclass of the middleware class `middleware` that API and probe requests skip."""
+
+    class PagesOnly(middleware):
+        async_capable = False  # the skip is synchronous; Django adapts it under ASGI
+
+        def __init__(self, get_response):
+            super().__init__(get_response)
+            self.lean_paths = tuple(settings.LEAN_PATHS)
+            self.next_layer = get_response
+
+        def __call__(self, request):
+            if request.path_info.startswith(self.lean_paths):
+                return self.next_layer(request)
+            return super().__call__(request)
+
+    def skipping(hook):
+        def method(self, request, *args):
+            if request.path_info.startswith(self.lean_paths):
+                return args[-1] if hook == "process_template_response" else None
+            return getattr(super(PagesOnly, self), hook)(request, *args)
+
+        method.__name__ = hook
+        return method
+
+    for hook in _HOOKS:
+        if hasattr(middleware, hook):
+            setattr(PagesOnly, hook, skipping(hook))
+    PagesOnly.__name__ = PagesOnly.__qualname__ = middleware.__name__
+    PagesOnly.__doc__ = f"{middleware.__module__}.{middleware.__name__}, for pages only."
+    return PagesOnly
+
+
+SessionMiddleware = pages_only(DjangoSessionMiddleware)
+CsrfViewMiddleware = pages_only(DjangoCsrfViewMiddleware)
+AuthenticationMiddleware = pages_only(DjangoAuthenticationMiddleware)
+MessageMiddleware = pages_only(DjangoMessageMiddleware)
 
 
 def _in_networks(address: str, networks) -> bool:
@@ -61,6 +119,71 @@ class ClientAddressMiddleware:
         return self.get_response(request)
 
 
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's LocaleMiddleware without its per-request work for language-prefixed URLs.
+
+    Django's looks for a language code at the start of the path twice per request and rereads
+    the URLconf's i18n_patterns() and a dozen settings: about half of its time. No URL
+    here has a language prefix (checked once, at start), so the language is what Django's own
+    get_language_from_request() answers from the language cookie and Accept-Language, and
+    the response gets the same Vary and Content-Language headers. With i18n_patterns() in the
+    URLconf, it is Django's middleware unchanged.
+    """
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.by_path = is_language_prefix_patterns_used(settings.ROOT_URLCONF)[0]
+
+    def process_request(self, request):
+        if self.by_path or hasattr(request, "urlconf"):
+            return super().process_request(request)
+        language = translation.get_language_from_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+    def process_response(self, request, response):
+        if self.by_path or hasattr(request, "urlconf"):
+            return super().process_response(request, response)
+        language = translation.get_language()
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class ApiCycleMiddleware:
+    """Frees an API request's objects when it ends rather than at the next garbage collection.
+
+    DRF links its view, request and response into reference cycles (view.request and
+    view.response, the response's renderer_context and the request's parser_context point
+    back), so each API request left ~60 objects for Python's cycle collector, which then ran
+    every dozen requests: about 2 % of GET /api/v1/me's CPU (docs/performance.md). Once the
+    response is rendered nothing follows these links; cutting them then lets reference
+    counting free the request at once. Responses without a renderer_context are untouched.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_template_response(self, request, response):
+        if getattr(response, "renderer_context", None) is not None:
+            response.add_post_render_callback(_release_drf_cycles)
+        return response
+
+
+def _release_drf_cycles(response):
+    context = response.renderer_context
+    view, drf_request = context.get("view"), context.get("request")
+    if view is not None:
+        view.request = view.response = None
+    if drf_request is not None:
+        drf_request.parser_context = None
+    response.renderer_context = None
+
+
+@pages_only
 class DomainErrorMiddleware:
     """A service's domain error raised in a page becomes that error's status and message,
     as the API's exception handler does for the API (a 404 for another person's object, a
