@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "residence.notifications",
     "residence.accounts",
     "residence.eligibility",
+    "residence.permits",
+    "residence.applications",
     "residence.web",
 ]
 
@@ -219,6 +221,13 @@ SMS_CODE_MAX_TRIES = env.int("SMS_CODE_MAX_TRIES", default=5)
 SMS_RESEND_SECONDS = env.int("SMS_RESEND_SECONDS", default=60)
 
 PRIVACY_NOTICE_VERSION = "2026-11"
+
+# The address printed in receipts' QR codes (the platform as citizens reach it).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# RULES §6: the newer guidance lets every channel's card go by courier (postage paid by the applicant).
+COURIER_DELIVERY_ALLOWED = env.bool("COURIER_DELIVERY_ALLOWED", default=True)
+# Opening hours of the acceptance points, as told to applicants whose card is ready.
+ACCEPTANCE_POINT_HOURS = env.str("ACCEPTANCE_POINT_HOURS", default="周一至周五 9:00–12:00，14:00–18:00")
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = True

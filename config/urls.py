@@ -8,9 +8,11 @@ from rest_framework.negotiation import DefaultContentNegotiation
 
 from residence.accounts import api as accounts_api
 from residence.accounts.views import admin_login
+from residence.applications import api as applications_api
 from residence.core import api as core_api
 from residence.core import views as core_views
 from residence.eligibility.api import EligibilityCheckView
+from residence.permits import api as permits_api
 from residence.places.api import AcceptancePointListView
 from residence.records.api import ExchangeView
 
@@ -38,6 +40,46 @@ api_v1 = [
         accounts_api.OrganisationActivateView.as_view(),
         name="organisation-activate",
     ),
+    path("applications", applications_api.ApplicationListView.as_view(), name="applications"),
+    path("applications/<int:pk>", applications_api.ApplicationDetailView.as_view(), name="application"),
+    path(
+        "applications/<int:pk>/receipt", applications_api.ApplicationReceiptView.as_view(), name="application-receipt"
+    ),
+    path(
+        "applications/<int:pk>/withdraw",
+        applications_api.ApplicationWithdrawView.as_view(),
+        name="application-withdraw",
+    ),
+    path(
+        "applications/<int:pk>/written-reply",
+        applications_api.WrittenReplyView.as_view(),
+        name="application-written-reply",
+    ),
+    path("applications/<int:pk>/payment", applications_api.PaymentView.as_view(), name="application-payment"),
+    path("receipts/<str:reference>/verify", applications_api.ReceiptVerifyView.as_view(), name="receipt-verify"),
+    path("staff/applications", applications_api.StaffIntakeView.as_view(), name="staff-applications"),
+    path("staff/applications/<int:pk>", applications_api.StaffApplicationView.as_view(), name="staff-application"),
+    path(
+        "staff/applications/<int:pk>/form",
+        applications_api.StaffApplicationFormView.as_view(),
+        name="staff-application-form",
+    ),
+    *[
+        path(f"staff/applications/<int:pk>/{slug}", view.as_view(), name=f"staff-application-{slug}")
+        for slug, view in [
+            ("verify", applications_api.StaffVerifyView),
+            ("approve", applications_api.StaffApproveView),
+            ("reject", applications_api.StaffRejectView),
+            ("produce", applications_api.StaffProduceView),
+            ("dispatch", applications_api.StaffDispatchView),
+            ("receive", applications_api.StaffReceiveView),
+            ("hand-over", applications_api.StaffHandOverView),
+            ("deliver", applications_api.StaffDeliverView),
+            ("written-reply", applications_api.StaffWrittenReplyView),
+        ]
+    ],
+    path("staff/queue", applications_api.StaffQueueView.as_view(), name="staff-queue"),
+    path("permits", permits_api.PermitListView.as_view(), name="permits"),
     path("acceptance-points", AcceptancePointListView.as_view(), name="acceptance-points"),
     path("working-days", core_api.WorkingDaysView.as_view(), name="working-days"),
     path("eligibility-checks", EligibilityCheckView.as_view(), name="eligibility-checks"),
@@ -58,6 +100,8 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("admin/", admin.site.urls),
     path("", include("residence.accounts.urls")),
+    path("applications/", include("residence.applications.urls")),
+    path("staff/applications/", include("residence.applications.staff_urls")),
     path("", include("residence.web.urls")),
 ]
 

@@ -27,6 +27,11 @@ class AuditEventType(models.TextChoices):
     API_KEY_REVOKED = "api_key_revoked", _("Department API key revoked")
     CALENDAR_CHANGED = "calendar_changed", _("Working-day calendar changed")
     PERSONAL_DATA_VIEWED = "personal_data_viewed", _("Personal data viewed by staff")
+    APPLICATION_CHANGED = "application_changed", _("Application status changed")
+    APPLICATION_REPLY = "application_reply", _("Written reply to a refusal")
+    PERMIT_ISSUED = "permit_issued", _("Permit issued")
+    PAYMENT_RECEIVED = "payment_received", _("Fee paid")
+    DEADLINE_ESCALATED = "deadline_escalated", _("Overdue step escalated")
 
 
 class AuditEvent(models.Model):

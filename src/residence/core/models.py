@@ -65,3 +65,16 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date} {'working' if self.working else 'off'}"
+
+
+class Sequence(models.Model):
+    """A named counter (permit numbers, card serials). `core.sequences.next_value` increments it
+    under the row's lock in the caller's transaction: a rolled-back caller leaves no gap and
+    two callers never get the same value."""
+
+    name = models.CharField(_("name"), max_length=40, primary_key=True)
+    value = models.BigIntegerField(_("last value"), default=0)
+
+    class Meta:
+        verbose_name = _("sequence")
+        verbose_name_plural = _("sequences")

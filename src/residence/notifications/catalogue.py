@@ -41,6 +41,71 @@ MESSAGES = {
         _("Real-name verification passed"),
         _("Your account is now verified as %(name)s."),
     ),
+    "application_accepted": (
+        _("Application %(reference)s accepted"),
+        _(
+            "Your residence permit application %(reference)s has been accepted at %(point)s. The departments "
+            "now check it; the whole application is due by %(due_date)s."
+        ),
+    ),
+    "application_verification_problem": (
+        _("Application %(reference)s: a department could not confirm your claim"),
+        _("A department could not confirm part of application %(reference)s. The police reviewer will decide on it."),
+    ),
+    "application_payment_requested": (
+        _("Application %(reference)s: please pay the fee"),
+        _("Application %(reference)s passed review. Please pay the fee of %(amount)s yuan by %(pay_by)s."),
+    ),
+    "application_paid": (
+        _("Application %(reference)s: fee received"),
+        _("We received the fee for application %(reference)s. Your card will now be made."),
+    ),
+    "application_approved": (
+        _("Application %(reference)s approved"),
+        _("Application %(reference)s was approved. Your card will now be made."),
+    ),
+    "application_rejected": (
+        _("Application %(reference)s refused"),
+        _(
+            "Application %(reference)s was refused. Reasons: %(reasons)s. You may ask for a written reply "
+            "within the account area."
+        ),
+    ),
+    "application_written_reply": (
+        _("Written reply to application %(reference)s"),
+        _("The police reply to your request about application %(reference)s: %(reply)s"),
+    ),
+    "application_ready_for_pickup": (
+        _("Your residence permit is ready for pickup"),
+        _(
+            "The card of application %(reference)s has arrived at %(point)s (%(address)s, open %(hours)s). "
+            "Bring your ID card and the acceptance receipt."
+        ),
+    ),
+    "application_out_for_delivery": (
+        _("Your residence permit is out for delivery"),
+        _("The card of application %(reference)s is with the courier. Have your ID card ready at delivery."),
+    ),
+    "application_completed": (
+        _("Your residence permit has been issued"),
+        _("Application %(reference)s is complete: permit %(permit_number)s is active from today."),
+    ),
+    "application_withdrawn": (
+        _("Application %(reference)s withdrawn"),
+        _("You withdrew application %(reference)s."),
+    ),
+    "application_terminated": (
+        _("Application %(reference)s terminated"),
+        _("Application %(reference)s was terminated because the fee was not paid by %(pay_by)s."),
+    ),
+    "deadline_due_tomorrow": (
+        _("Due tomorrow: %(count)d item(s)"),
+        _("%(count)d item(s) in your queue are due tomorrow: %(references)s."),
+    ),
+    "deadline_overdue": (
+        _("Overdue: %(count)d step(s)"),
+        _("%(count)d step(s) passed their due date without being done: %(references)s."),
+    ),
 }
 
 SMS_SIGNATURE = "【居住证服务平台】"
@@ -48,6 +113,17 @@ SMS = {
     "login": _("Your sign-in code is %(code)s, valid for %(minutes)d minutes. Never share it."),
     "password_reset": _("Your password reset code is %(code)s, valid for %(minutes)d minutes."),
     "phone_change": _("Your code to bind this mobile is %(code)s, valid for %(minutes)d minutes."),
+    "application_accepted": _("Your residence permit application %(reference)s has been accepted."),
+    "application_verification_problem": _("A department could not confirm part of application %(reference)s."),
+    "application_payment_requested": _("Application %(reference)s: please pay %(amount)s yuan by %(pay_by)s."),
+    "application_approved": _("Application %(reference)s was approved; your card will now be made."),
+    "application_rejected": _("Application %(reference)s was refused. Reasons: %(reasons)s."),
+    "application_written_reply": _("The written reply to application %(reference)s is in your account's messages."),
+    "application_ready_for_pickup": _(
+        "Your residence permit (%(reference)s) is ready at %(point)s, %(address)s, open %(hours)s."
+    ),
+    "application_out_for_delivery": _("Your residence permit (%(reference)s) is out for delivery."),
+    "application_completed": _("Your residence permit %(permit_number)s is active from today."),
 }
 
 

@@ -94,6 +94,21 @@ def sms_send(
     return sent
 
 
+@transaction.atomic
+def notice_send(*, users, phone: str, key: str, purpose: str, **params) -> None:
+    """A notice about a case (an application's progress): an in-app message to each of `users`
+    and, when there is a number, an SMS (`SMS[key]`, in Chinese) once the caller commits. Not
+    counted against the verification-code limits: the platform sends these, nobody can ask for them."""
+    for user in users:
+        message_send(user=user, key=key, **params)
+    if not phone or key not in SMS:
+        return
+    text = sms_text(key, **params)
+    at = clock.now()
+    SmsMessage.objects.create(to=phone, purpose=purpose, text=text, sent_at=at, status=SmsMessage.Status.SENT)
+    transaction.on_commit(lambda: sms.send(phone, text, at.isoformat()))
+
+
 def message_mark_read(*, user, message_id: int) -> None:
     updated = Message.objects.filter(user=user, pk=message_id, read_at__isnull=True).update(read_at=clock.now())
     if not updated and not Message.objects.filter(user=user, pk=message_id).exists():

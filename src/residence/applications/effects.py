@@ -1,0 +1,85 @@
+"""What each action does to an application besides moving its status, run by the workflow
+under the application's row lock before the new status is decided."""
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+
+from residence.core import clock, sequences
+from residence.core.errors import Conflict
+from residence.permits.services import permit_issue
+
+from . import deadlines, rules
+from .models import Application, PaymentStatus, Verification
+
+
+def verifications_create(application: Application, *, today: dt.date) -> None:
+    due = deadlines.compute(today, rules.STEP_DAYS["verification"])
+    Verification.objects.bulk_create(
+        [
+            Verification(application=application, department=department, due_on=due.date)
+            for department in rules.departments_for(application.route)
+        ]
+    )
+
+
+def status_after_verification(application: Application) -> str:
+    return rules.after_verification(list(application.verifications.values_list("status", flat=True)))
+
+
+def _verify(application, *, actor, today, department: str, outcome: str, note: str = "", **_data):
+    check = application.verifications.select_for_update().get(department=department)
+    if check.status != Verification.Outcome.PENDING:
+        raise Conflict(_("Your department has already answered for this application."))
+    check.status, check.note, check.answered_by = outcome, note, actor
+    check.answered_at = clock.now()
+    check.save()
+
+
+def _approve(application, *, today, **_data):
+    unconfirmed = application.verifications.exclude(status=Verification.Outcome.CONFIRMED).exists()
+    if unconfirmed:
+        raise Conflict(_("Every department must confirm before approval; reject with the reasons instead."))
+    application.decision_outcome, application.decided_on = "approved", today
+    if application.fee_amount:
+        application.payment_status = PaymentStatus.AWAITING
+        application.payment_due_on = rules.payment_due(today)
+
+
+def _reject(application, *, today, reasons: list[str], **_data):
+    application.decision_outcome, application.decision_reasons, application.decided_on = "rejected", reasons, today
+
+
+def _pay(application, **_data):
+    application.payment_status = PaymentStatus.PAID
+
+
+def _terminate(application, **_data):
+    application.payment_status = PaymentStatus.EXPIRED
+
+
+def _produce(application, *, today, **_data):
+    application.permit_number = f"4403{today.year}{sequences.next_value('permit_number'):08d}"
+    application.card_serial = f"C{sequences.next_value('card_serial'):011d}"
+
+
+def _issue(application, *, today, **_data):
+    permit_issue(application=application, today=today)
+
+
+EFFECTS = {
+    "verify": _verify,
+    "approve": _approve,
+    "reject": _reject,
+    "pay": _pay,
+    "terminate": _terminate,
+    "produce": _produce,
+    "hand_over": _issue,
+    "deliver": _issue,
+}
+
+
+def apply(action: str, application: Application, *, actor, today: dt.date, **data) -> None:
+    effect = EFFECTS.get(action)
+    if effect is not None:
+        effect(application, actor=actor, today=today, **data)

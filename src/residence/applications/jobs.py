@@ -1,0 +1,92 @@
+"""The applications' part of `run_daily_jobs`: payment time-outs, reminders of items due the
+next day and escalation of overdue ones. Each marks what it has done, so a rerun does nothing."""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from residence.accounts.models import Kind, Role, Status
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
+from residence.notifications.services import message_send
+
+from . import workflow
+from .models import Application, Deadline, PaymentStatus, Verification
+
+STEP_ROLES = {"review": Role.REVIEWER, "written_reply": Role.REVIEWER, "refusal": Role.REVIEWER}
+DELIVERY_ROLES = {"in_production": Role.PRODUCTION, "out_for_delivery": Role.COURIER, "dispatched": Role.CLERK}
+
+
+def payments_expire(today: dt.date) -> int:
+    """Terminate every application whose 15 days to pay ended before `today` (RULES §5)."""
+    expired = Application.objects.filter(
+        status="awaiting_payment", payment_status=PaymentStatus.AWAITING, payment_due_on__lt=today
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in list(expired):
+        workflow.application_transition(application_id=pk, action="terminate", actor=None)
+        count += 1
+    return count
+
+
+def _staff(role: str, **scope):
+    return get_user_model().objects.filter(kind=Kind.STAFF, status=Status.ACTIVE, role=role, **scope)
+
+
+def _recipients(deadline: Deadline):
+    application = deadline.application
+    if deadline.step == "verification":
+        departments = Verification.objects.filter(application=application, status="pending").values("department")
+        return _staff(Role.VERIFIER, department__in=departments)
+    if deadline.step in STEP_ROLES:
+        return _staff(STEP_ROLES[deadline.step])
+    if deadline.step == "production":
+        return _staff(Role.PRODUCTION)
+    if deadline.step == "delivery":
+        role = DELIVERY_ROLES.get(application.status)
+        scope = {"point_id": application.acceptance_point_id} if role == Role.CLERK else {}
+        return _staff(role, **scope) if role else _staff(Role.SUPERVISOR).none()
+    return _staff(Role.SUPERVISOR).none()
+
+
+def _tell(per_user: dict, key: str) -> None:
+    for user, references in per_user.items():
+        message_send(user=user, key=key, count=len(references), references="、".join(sorted(references)[:20]))
+
+
+@transaction.atomic
+def deadlines_remind(today: dt.date, tomorrow: dt.date) -> int:
+    due = list(
+        Deadline.objects.select_for_update()
+        .filter(done_on__isnull=True, due_on=tomorrow, reminded_on__isnull=True)
+        .select_related("application")
+    )
+    per_user = defaultdict(set)
+    for deadline in due:
+        for user in _recipients(deadline):
+            per_user[user].add(deadline.application.reference)
+    _tell(per_user, "deadline_due_tomorrow")
+    Deadline.objects.filter(pk__in=[d.pk for d in due]).update(reminded_on=today)
+    return len(due)
+
+
+@transaction.atomic
+def deadlines_escalate(today: dt.date) -> int:
+    overdue = list(
+        Deadline.objects.select_for_update()
+        .filter(done_on__isnull=True, due_on__lt=today, escalated_on__isnull=True)
+        .select_related("application")
+    )
+    if not overdue:
+        return 0
+    references = {d.application.reference for d in overdue}
+    _tell({user: references for user in _staff(Role.SUPERVISOR)}, "deadline_overdue")
+    Deadline.objects.filter(pk__in=[d.pk for d in overdue]).update(escalated_on=today)
+    audit_record(
+        type=AuditEventType.DEADLINE_ESCALATED,
+        count=len(overdue),
+        steps=sorted({f"{d.application.reference}:{d.step}" for d in overdue})[:200],
+    )
+    return len(overdue)

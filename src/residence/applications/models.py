@@ -1,0 +1,252 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from residence.accounts.models import Department
+
+
+class Person(models.Model):
+    """Someone who applies, keyed by ID number: counter applicants may have no account, and an
+    account that real-name verifies later sees that person's applications."""
+
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    phone = models.CharField(_("mobile number"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("applicant")
+        verbose_name_plural = _("applicants")
+
+    def __str__(self):
+        return f"{self.name} {self.id_number[:6]}…"
+
+
+class Kind(models.TextChoices):
+    FIRST = "first", _("First application")
+    CONVERSION = "conversion", _("Conversion of an old Shenzhen residence permit")
+    EXCHANGE = "exchange", _("Exchange (card damaged or data changed)")
+    REPLACEMENT = "replacement", _("Replacement (card lost or destroyed)")
+    REAPPLY = "reapply", _("Re-application after cancellation")
+
+
+class Route(models.TextChoices):
+    RESIDENCE_EMPLOYMENT = "residence_employment", _("Stable residence and employment")
+    TALENT = "talent", _("Talent introduction")
+    EDUCATION = "education", _("Full-time education")
+
+
+class Status(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    VERIFYING = "verifying", _("Being verified by departments")
+    REVIEWING = "reviewing", _("Under police review")
+    AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+    APPROVED = "approved", _("Approved")
+    IN_PRODUCTION = "in_production", _("Card in production")
+    DISPATCHED = "dispatched", _("Card on its way to the acceptance point")
+    READY_FOR_PICKUP = "ready_for_pickup", _("Ready for pickup")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    COMPLETED = "completed", _("Completed")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    TERMINATED = "terminated", _("Terminated (not paid in time)")
+
+
+CLOSED_STATUSES = (Status.COMPLETED, Status.REJECTED, Status.WITHDRAWN, Status.TERMINATED)
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Online")
+    COUNTER = "counter", _("At a counter")
+
+
+class Delivery(models.TextChoices):
+    PICKUP = "pickup", _("Pick up at the acceptance point")
+    COURIER = "courier", _("Courier delivery (postage paid by the applicant)")
+
+
+class PaymentStatus(models.TextChoices):
+    NOT_REQUIRED = "not_required", _("No fee")
+    AWAITING = "awaiting", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    EXPIRED = "expired", _("Not paid in time")
+
+
+class Application(models.Model):
+    """One permit application. Only `applications.workflow` writes `status`."""
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    route = models.CharField(_("route"), max_length=30, choices=Route.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    person = models.ForeignKey(Person, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    acceptance_point = models.ForeignKey(
+        "places.AcceptancePoint", verbose_name=_("acceptance point"), on_delete=models.PROTECT, related_name="+"
+    )
+    delivery_method = models.CharField(_("delivery"), max_length=10, choices=Delivery.choices)
+    delivery_address = models.CharField(_("delivery address"), max_length=200, blank=True)
+    photo_receipt = models.CharField(_("photo receipt number"), max_length=20, unique=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    fee_amount = models.DecimalField(_("fee"), max_digits=8, decimal_places=2)
+    payment_status = models.CharField(_("payment"), max_length=20, choices=PaymentStatus.choices)
+    payment_due_on = models.DateField(_("pay by"), null=True, blank=True)
+    portrait_captured = models.BooleanField(_("portrait captured at the counter"), default=False)
+    materials_checked = models.BooleanField(_("materials checked and returned"), default=False)
+    self_check = models.JSONField(_("self-check at submission"), default=dict, blank=True)
+    accepted_on = models.DateField(_("accepted on"))
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    due_date_provisional = models.BooleanField(_("due date provisional"), default=False)
+    decision_outcome = models.CharField(_("decision"), max_length=20, blank=True)
+    decision_reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    reply_requested_on = models.DateField(_("written reply requested on"), null=True, blank=True)
+    reply_text = models.TextField(_("written reply"), blank=True)
+    permit_number = models.CharField(_("permit number"), max_length=20, unique=True, null=True, blank=True)
+    card_serial = models.CharField(_("card serial"), max_length=20, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        constraints = [
+            # One open application per person: a racing second one fails here, not in Python.
+            models.UniqueConstraint(
+                fields=["person"], condition=~Q(status__in=CLOSED_STATUSES), name="one_open_application_per_person"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "acceptance_point"], name="application_status_point"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+
+class FamilyMember(models.Model):
+    class Relation(models.TextChoices):
+        SPOUSE = "spouse", _("Spouse")
+        CHILD = "child", _("Child")
+        PARENT = "parent", _("Parent")
+        SIBLING = "sibling", _("Sibling")
+        OTHER = "other", _("Other")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="family_members")
+    name = models.CharField(_("name"), max_length=100)
+    id_number = models.CharField(_("ID number"), max_length=18)
+    relation = models.CharField(_("relation"), max_length=10, choices=Relation.choices)
+
+    class Meta:
+        verbose_name = _("cohabiting family member")
+        verbose_name_plural = _("cohabiting family members")
+        ordering = ["id"]
+
+
+class StatusChange(models.Model):
+    """The history of an application: one row per transition, written with it."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="history")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    action = models.CharField(_("action"), max_length=20)
+    at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["at", "id"]
+
+
+class Verification(models.Model):
+    """One department's check of the claim (RULES §4: 3 working days)."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Confirmed")
+        NOT_CONFIRMED = "not_confirmed", _("Not confirmed")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="verifications")
+    department = models.CharField(_("department"), max_length=20, choices=Department.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    due_on = models.DateField(_("due on"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("department verification")
+        verbose_name_plural = _("department verifications")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["application", "department"], name="one_check_per_department")]
+        # The verifier's queue: pending checks of a department by due date, read from the index alone.
+        indexes = [
+            models.Index(
+                fields=["department", "due_on", "application"],
+                name="verification_queue",
+                condition=Q(status="pending"),
+            )
+        ]
+
+
+class Step(models.TextChoices):
+    WHOLE = "whole", _("Whole application")
+    VERIFICATION = "verification", _("Department verification")
+    REVIEW = "review", _("Police review")
+    REFUSAL = "refusal", _("Reasons for a refusal")
+    PRODUCTION = "production", _("Card data sent and card made")
+    DELIVERY = "delivery", _("Card delivered")
+    WRITTEN_REPLY = "written_reply", _("Written reply to a refusal")
+
+
+class Deadline(models.Model):
+    """When a step is due: `working_days` after `start_on`, by the calendar of `calendar_version`.
+
+    Rows rather than fields so that a calendar change recomputes every open one in one pass
+    (`services.deadlines_recompute`), and queues sort and count by due date from an index."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="deadlines")
+    step = models.CharField(_("step"), max_length=20, choices=Step.choices)
+    start_on = models.DateField(_("counted from"))
+    working_days = models.PositiveSmallIntegerField(_("working days"))
+    due_on = models.DateField(_("due on"))
+    provisional = models.BooleanField(_("provisional"), default=False)
+    calendar_version = models.CharField(max_length=32, blank=True)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    reminded_on = models.DateField(_("reminder sent on"), null=True, blank=True)
+    escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        constraints = [models.UniqueConstraint(fields=["application", "step"], name="one_deadline_per_step")]
+        # Queues and the daily reminders read open deadlines of a step by due date from this index.
+        indexes = [
+            models.Index(fields=["step", "due_on", "id"], name="deadline_open_due", condition=Q(done_on__isnull=True))
+        ]
+
+
+class Payment(models.Model):
+    """A fee paid through a provider. One paid payment per application (a constraint), and one
+    row per idempotency key, so a double press or a repeated confirmation charges once."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(_("provider"), max_length=20)
+    amount = models.DecimalField(_("amount"), max_digits=8, decimal_places=2)
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    transaction_id = models.CharField(_("transaction"), max_length=80, unique=True)
+    paid_at = models.DateTimeField(_("paid at"))
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [models.UniqueConstraint(fields=["application"], name="one_payment_per_application")]

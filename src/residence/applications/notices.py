@@ -1,0 +1,66 @@
+"""What the applicant is told at each step (in-app message and SMS, after the commit)."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from residence.notifications.services import notice_send
+
+from .models import Application, Status
+
+
+def _key(application: Application, action: str) -> str | None:
+    status = application.status
+    if action == "submit":
+        return "application_accepted"
+    if action == "verify" and status == Status.REVIEWING:
+        if application.verifications.filter(status="not_confirmed").exists():
+            return "application_verification_problem"
+        return None
+    return {
+        Status.AWAITING_PAYMENT: "application_payment_requested",
+        Status.APPROVED: "application_approved",
+        Status.REJECTED: "application_rejected",
+        Status.READY_FOR_PICKUP: "application_ready_for_pickup",
+        Status.OUT_FOR_DELIVERY: "application_out_for_delivery",
+        Status.COMPLETED: "application_completed",
+        Status.WITHDRAWN: "application_withdrawn",
+        Status.TERMINATED: "application_terminated",
+    }.get(status)
+
+
+def _params(application: Application) -> dict:
+    point = application.acceptance_point
+    return {
+        "reference": application.reference,
+        "point": point.name,
+        "address": point.address,
+        "hours": settings.ACCEPTANCE_POINT_HOURS,
+        "reasons": "；".join(application.decision_reasons),
+        "amount": str(application.fee_amount),
+        "pay_by": application.payment_due_on.isoformat() if application.payment_due_on else "",
+        "permit_number": application.permit_number or "",
+        "due_date": application.due_date.isoformat() if application.due_date else "",
+    }
+
+
+def applicant_accounts(application: Application):
+    return get_user_model().objects.filter(person__id_number=application.person.id_number, is_active=True)
+
+
+def send(application: Application, key: str, **extra) -> None:
+    notice_send(
+        users=applicant_accounts(application),
+        phone=application.person.phone,
+        key=key,
+        purpose="application",
+        **_params(application),
+        **extra,
+    )
+
+
+def on_transition(application: Application, *, action: str, before: str) -> None:
+    key = _key(application, action)
+    if key == "application_approved" and action == "pay":
+        key = "application_paid"
+    if key is not None:
+        send(application, key)

@@ -1,0 +1,57 @@
+"""Fees through a payment provider (RULES §5). The sandbox provider pays at once and returns a
+transaction id; a city's real provider is another entry in PROVIDERS."""
+
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
+from residence.core import clock
+from residence.core.errors import Conflict, Invalid
+
+from . import workflow
+from .models import Payment
+
+
+def _sandbox(*, amount, reference: str) -> str:
+    return f"SANDBOX-{reference}-{secrets.token_hex(6).upper()}"
+
+
+PROVIDERS = {"sandbox": _sandbox}
+
+
+def application_pay(*, actor, application_id: int, provider: str, idempotency_key: str = "") -> Payment:
+    """Pay the fee of an application awaiting payment. The same idempotency key again answers
+    the payment it made; any second payment of one application is refused by the database
+    (one payment per application), so a double press or a repeated confirmation charges once."""
+    if provider not in PROVIDERS:
+        raise Invalid(fields={"provider": [_("Unknown payment provider.")]})
+    key = (idempotency_key or "").strip()[:80]
+    if key:
+        done = Payment.objects.filter(idempotency_key=key, application_id=application_id).first()
+        if done is not None:
+            return done
+    try:
+        with transaction.atomic():
+            application = workflow.application_transition(application_id=application_id, action="pay", actor=actor)
+            payment = Payment.objects.create(
+                application=application,
+                provider=provider,
+                amount=application.fee_amount,
+                idempotency_key=key or secrets.token_hex(20),
+                transaction_id=PROVIDERS[provider](amount=application.fee_amount, reference=application.reference),
+                paid_at=clock.now(),
+            )
+            audit_record(
+                type=AuditEventType.PAYMENT_RECEIVED,
+                actor=actor,
+                person=application.person.id_number,
+                application=application.reference,
+                amount=str(payment.amount),
+                transaction=payment.transaction_id,
+            )
+            return payment
+    except IntegrityError:
+        raise Conflict(_("This application has already been paid.")) from None

@@ -1,0 +1,133 @@
+"""Receipts and the printed application form as PDF (ReportLab, its built-in CJK font; the QR
+code drawn as vector squares from segno's matrix, so no image library is involved)."""
+
+import io
+
+import segno
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from residence.core.validators import mask_id_number
+from residence.records.models import Identity, Registration
+
+from .models import Application
+
+FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+def verify_url(reference: str) -> str:
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("api:receipt-verify", args=[reference])
+
+
+def _qr(pdf: canvas.Canvas, text: str, x: float, y: float, size: float) -> None:
+    qr = segno.make(text, error="m")
+    matrix = [list(row) for row in qr.matrix]
+    cell = size / len(matrix)
+    pdf.setFillColorRGB(0, 0, 0)
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark:
+                pdf.rect(x + c * cell, y + size - (r + 1) * cell, cell, cell, stroke=0, fill=1)
+
+
+def _rows(pdf: canvas.Canvas, rows, top: float) -> float:
+    y = top
+    for label, value in rows:
+        pdf.setFont(FONT, 10)
+        pdf.drawString(25 * mm, y, label)
+        pdf.setFont(FONT, 11)
+        pdf.drawString(70 * mm, y, str(value))
+        y -= 8 * mm
+    return y
+
+
+def _labels(application: Application) -> list[tuple[str, str]]:
+    with translation.override("zh-hans"):
+        return [
+            ("受理编号", application.reference),
+            ("申请人", application.person.name),
+            ("身份证号码", mask_id_number(application.person.id_number)),
+            ("申请类型", str(application.get_kind_display())),
+            ("申请条件", str(application.get_route_display())),
+            ("受理日期", application.accepted_on.isoformat()),
+            ("受理点", application.acceptance_point.name),
+            ("受理点地址", application.acceptance_point.address),
+            ("办理时限", (application.due_date.isoformat() if application.due_date else "缴费后 10 个工作日")),
+            ("领证方式", str(application.get_delivery_method_display())),
+            ("费用", f"{application.fee_amount} 元"),
+        ]
+
+
+def receipt_pdf(application: Application) -> bytes:
+    """The receipt of an application (回执), or the acceptance receipt (受理回执) for one taken
+    at a counter, which the applicant shows to collect the card."""
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    width, height = A4
+    title = "居住证申请受理回执" if application.channel == "counter" else "居住证申请回执"
+    pdf.setTitle(f"{title} {application.reference}")
+    pdf.setFont(FONT, 18)
+    pdf.drawCentredString(width / 2, height - 30 * mm, title)
+    pdf.setFont(FONT, 10)
+    pdf.drawCentredString(width / 2, height - 38 * mm, str(settings.PLATFORM_NAME))
+    y = _rows(pdf, _labels(application), height - 55 * mm)
+    _qr(pdf, verify_url(application.reference), width - 65 * mm, height - 100 * mm, 40 * mm)
+    pdf.setFont(FONT, 9)
+    pdf.drawString(width - 65 * mm, height - 105 * mm, "扫码核验回执真伪")
+    y -= 6 * mm
+    notes = [
+        "领取居住证时请携带本人身份证和本回执。",
+        "可登录平台或扫描二维码查询办理进度。",
+    ]
+    if application.channel == "counter":
+        notes.insert(0, "材料已核验并退回，相片已采集。")
+        pdf.drawString(25 * mm, y - 30 * mm, "申请人签名：______________        受理人：______________")
+    for note in notes:
+        pdf.drawString(25 * mm, y, note)
+        y -= 6 * mm
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def application_form_pdf(application: Application) -> bytes:
+    """The application form printed at pickup for the applicant to check and sign (RULES §6)."""
+    identity = Identity.objects.filter(id_number=application.person.id_number).first()
+    registration = (
+        Registration.objects.filter(id_number=application.person.id_number).order_by("-registered_on").first()
+    )
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    width, height = A4
+    pdf.setTitle(f"深圳经济特区居住证申领登记表 {application.reference}")
+    pdf.setFont(FONT, 18)
+    pdf.drawCentredString(width / 2, height - 30 * mm, "深圳经济特区居住证申领登记表")
+    rows = [
+        ("受理编号", application.reference),
+        ("姓名", application.person.name),
+        ("性别", identity.get_sex_display() if identity else ""),
+        ("民族", identity.ethnicity if identity else ""),
+        ("出生日期", identity.birth_date.isoformat() if identity else ""),
+        ("公民身份号码", application.person.id_number),
+        ("户籍地址", identity.hukou_address if identity else ""),
+        ("居住地址", registration.address if registration else ""),
+        ("居住证号码", application.permit_number or ""),
+        ("卡号", application.card_serial or ""),
+    ]
+    with translation.override("zh-hans"):
+        y = _rows(pdf, rows, height - 50 * mm)
+        for member in application.family_members.all():
+            y = _rows(pdf, [("同住亲属", f"{member.name}（{member.get_relation_display()}）")], y)
+    pdf.setFont(FONT, 11)
+    pdf.drawString(25 * mm, y - 10 * mm, "本人确认以上信息准确无误。")
+    pdf.drawString(25 * mm, y - 25 * mm, "申请人签名：______________        日期：______________")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

@@ -1,0 +1,369 @@
+"""Every write to applications. Submission and counter intake build a new application and hand
+it to `workflow.application_start`; every other change is one call of
+`workflow.application_transition`; these functions only check their inputs."""
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from residence.accounts.models import Kind as AccountKind
+from residence.accounts.models import Role
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
+from residence.core import clock
+from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NameMismatch, NotFound
+from residence.core.validators import normalize_id_number, normalize_name, normalize_phone
+from residence.eligibility import rules as eligibility_rules
+from residence.eligibility.selectors import person_records
+from residence.eligibility.services import answer_payload
+from residence.permits.models import Permit
+from residence.places.models import AcceptancePoint
+from residence.records.models import Identity, Registration
+
+from . import deadlines, notices, rules, workflow
+from .models import CLOSED_STATUSES, Application, Delivery, FamilyMember, Kind, PaymentStatus, Person, Route, Status
+
+PHOTO_RECEIPT_RE = re.compile(r"[A-Z0-9]{8,20}")
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+MAX_FAMILY_MEMBERS = 10
+
+
+class OpenApplication(Conflict):
+    code = "open_application"
+    default_message = _("This person already has an application in progress.")
+
+
+@dataclass(frozen=True)
+class Applicant:
+    id_number: str
+    name: str
+    phone: str
+
+
+def _new_reference(today) -> str:
+    return "SZ" + today.strftime("%y%m%d") + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+def default_point(id_number: str) -> AcceptancePoint | None:
+    """The street-office point of the street of the person's current registration (RULES §3)."""
+    registration = (
+        Registration.objects.filter(id_number=id_number, ended_on__isnull=True).order_by("-registered_on").first()
+    )
+    if registration is None:
+        return None
+    return (
+        AcceptancePoint.objects.filter(street_id=registration.street_id, active=True)
+        .order_by("-kind", "code")  # street_office sorts after police_station: the street's own office first
+        .first()
+    )
+
+
+def _clean_family(members, applicant_id: str, errors: dict) -> list[dict]:
+    cleaned, seen = [], {applicant_id}
+    if len(members) > MAX_FAMILY_MEMBERS:
+        errors["family_members"] = [_("List at most %(n)d family members.") % {"n": MAX_FAMILY_MEMBERS}]
+        return []
+    for index, member in enumerate(members):
+        prefix = f"family_members.{index}"
+        name = (member.get("name") or "").strip()
+        if not name:
+            errors[f"{prefix}.name"] = [_("Enter the family member's name.")]
+        if member.get("relation") not in FamilyMember.Relation.values:
+            errors[f"{prefix}.relation"] = [_("Choose spouse, child, parent, sibling or other.")]
+        try:
+            id_number = normalize_id_number(member.get("id_number") or "")
+        except ValidationError as e:
+            errors[f"{prefix}.id_number"] = e.messages
+            continue
+        if id_number in seen:
+            errors[f"{prefix}.id_number"] = [_("This person is already listed.")]
+        seen.add(id_number)
+        cleaned.append({"name": name, "id_number": id_number, "relation": member.get("relation")})
+    return cleaned
+
+
+def clean_application(*, applicant_id: str, data: dict) -> dict:
+    """The application's own fields, checked all at once (RULES §4: every problem listed together).
+    Returns the cleaned values; raises Invalid naming each bad field."""
+    errors = {}
+    kind, route = data.get("kind"), data.get("route")
+    if kind not in Kind.values:
+        errors["kind"] = [_("Choose first, conversion, exchange, replacement or reapply.")]
+    if route not in Route.values:
+        errors["route"] = [_("Choose residence_employment, talent or education.")]
+    receipt = (data.get("photo_receipt") or "").strip().upper()
+    if not PHOTO_RECEIPT_RE.fullmatch(receipt):
+        errors["photo_receipt"] = [_("Enter the photo receipt number: 8 to 20 letters and digits.")]
+    point_code = data.get("acceptance_point") or ""
+    point = None
+    if point_code:
+        point = AcceptancePoint.objects.filter(code=point_code, active=True).first()
+        if point is None:
+            errors["acceptance_point"] = [_("Unknown acceptance point.")]
+    else:
+        point = default_point(applicant_id)
+        if point is None:
+            errors["acceptance_point"] = [_("You have no current residence registration: choose an acceptance point.")]
+    delivery = data.get("delivery") or {}
+    method = delivery.get("method")
+    address = (delivery.get("address") or "").strip()
+    if method not in Delivery.values:
+        errors["delivery.method"] = [_("Choose pickup or courier.")]
+    elif method == Delivery.COURIER:
+        if not settings.COURIER_DELIVERY_ALLOWED:
+            errors["delivery.method"] = [_("Courier delivery is not offered; choose pickup.")]
+        elif not address:
+            errors["delivery.address"] = [_("Enter the address the courier should deliver to.")]
+    family = _clean_family(data.get("family_members") or [], applicant_id, errors)
+    if errors:
+        raise Invalid(_("Some fields are not valid."), fields=errors)
+    return {
+        "kind": kind,
+        "route": route,
+        "photo_receipt": receipt,
+        "acceptance_point": point,
+        "delivery_method": method,
+        "delivery_address": address if method == Delivery.COURIER else "",
+        "family_members": family,
+        "reason": (data.get("reason") or "").strip(),
+    }
+
+
+def _check_kind(kind: str, id_number: str) -> None:
+    """The kind must fit the person's permits (RULES §9, §10)."""
+    statuses = set(Permit.objects.filter(id_number=id_number).values_list("status", flat=True))
+    live = statuses & {Permit.Status.ACTIVE, Permit.Status.SUSPENDED}
+    if kind in (Kind.FIRST, Kind.CONVERSION) and live:
+        raise Conflict(_("You already hold a residence permit: apply for an exchange or a replacement instead."))
+    if kind in (Kind.EXCHANGE, Kind.REPLACEMENT):
+        if Permit.Status.SUSPENDED in live:
+            raise Conflict(_("Your permit is suspended: endorse it first."))
+        if not live:
+            raise Conflict(_("You hold no residence permit to exchange or replace."))
+    if kind == Kind.REAPPLY and (live or Permit.Status.CANCELLED not in statuses):
+        raise Conflict(_("A re-application is for a permit that has been cancelled."))
+
+
+def _self_check(id_number: str, name: str, route: str, today) -> dict:
+    person, _inputs = person_records(id_number=id_number, name=name)
+    return answer_payload(eligibility_rules.check(person, route, today), full=True)
+
+
+def _person(applicant: Applicant) -> Person:
+    person, created = Person.objects.get_or_create(
+        id_number=applicant.id_number,
+        defaults={"name": applicant.name, "phone": applicant.phone, "created_at": clock.now()},
+    )
+    if not created and (person.name, person.phone) != (applicant.name, applicant.phone):
+        person.name, person.phone = applicant.name, applicant.phone or person.phone
+        person.save(update_fields=["name", "phone"])
+    return person
+
+
+def _open_conflict(person_id) -> DomainError:
+    open_one = (
+        Application.objects.filter(person_id=person_id)
+        .exclude(status__in=CLOSED_STATUSES)
+        .values_list("reference", flat=True)
+        .first()
+    )
+    return OpenApplication(
+        _("This person already has an application in progress: %(reference)s.") % {"reference": open_one},
+        extra={"reference": open_one},
+    )
+
+
+def _locked(application_id: int) -> Application:
+    try:
+        return Application.objects.select_for_update().select_related("person").get(pk=application_id)
+    except Application.DoesNotExist:
+        raise NotFound() from None
+
+
+def _create(*, actor, applicant: Applicant, cleaned: dict, channel: str, **counter) -> Application:
+    today = clock.today()
+    _check_kind(cleaned["kind"], applicant.id_number)
+    family = cleaned.pop("family_members")
+    try:
+        with transaction.atomic():
+            person = _person(applicant)
+            if Application.objects.filter(person=person).exclude(status__in=CLOSED_STATUSES).exists():
+                raise _open_conflict(person.pk)
+            if Application.objects.filter(photo_receipt=cleaned["photo_receipt"]).exists():
+                raise Conflict(
+                    _("This photo receipt number has been used for another application."),
+                    fields={"photo_receipt": [_("Already used for another application.")]},
+                )
+            fee = rules.fee_for(cleaned["kind"])
+            application = Application(
+                reference=_new_reference(today),
+                person=person,
+                submitted_by=actor,
+                channel=channel,
+                fee_amount=fee,
+                payment_status=PaymentStatus.AWAITING if fee else PaymentStatus.NOT_REQUIRED,
+                self_check=_self_check(applicant.id_number, applicant.name, cleaned["route"], today),
+                **cleaned,
+                **counter,
+            )
+            return workflow.application_start(application, actor=actor, family_members=family)
+    except IntegrityError:
+        # A parallel request took the person's one open application or the receipt number
+        # between our checks and the insert: the database's constraints decided.
+        person = Person.objects.filter(id_number=applicant.id_number).first()
+        if person and Application.objects.filter(person=person).exclude(status__in=CLOSED_STATUSES).exists():
+            raise _open_conflict(person.pk) from None
+        raise Conflict(
+            _("This photo receipt number has been used for another application."),
+            fields={"photo_receipt": [_("Already used for another application.")]},
+        ) from None
+
+
+def application_submit(*, actor, data: dict) -> Application:
+    """A citizen's online application: the person is the account's verified identity."""
+    if actor.kind != AccountKind.INDIVIDUAL:
+        raise Forbidden(_("Only a personal account can apply for a residence permit."))
+    if actor.person_id is None:
+        raise Forbidden(_("Pass real-name verification before applying."))
+    identity = actor.person
+    cleaned = clean_application(applicant_id=identity.id_number, data=data)
+    applicant = Applicant(id_number=identity.id_number, name=identity.name, phone=actor.phone or "")
+    return _create(actor=actor, applicant=applicant, cleaned=cleaned, channel="online")
+
+
+def application_counter_intake(*, actor, data: dict, applicant: dict, portrait_captured: bool) -> Application:
+    """A clerk records an application for a person at the counter (RULES §3)."""
+    if actor.kind != AccountKind.STAFF or actor.role != Role.CLERK:
+        raise Forbidden(_("Only a counter clerk can take an application at the counter."))
+    errors = {}
+    try:
+        id_number = normalize_id_number(applicant.get("id_number") or "")
+    except ValidationError as e:
+        errors["applicant.id_number"] = e.messages
+        id_number = ""
+    name = (applicant.get("name") or "").strip()
+    if not name:
+        errors["applicant.name"] = [_("Enter the applicant's name as on the ID card.")]
+    try:
+        phone = normalize_phone(applicant.get("phone") or "")
+    except ValidationError as e:
+        errors["applicant.phone"] = e.messages
+    if portrait_captured is not True:
+        errors["portrait_captured"] = [_("Capture the applicant's portrait before accepting.")]
+    data = {**data, "acceptance_point": data.get("acceptance_point") or actor.point_id}
+    try:
+        cleaned = clean_application(applicant_id=id_number, data=data)
+    except Invalid as e:
+        errors = {**e.fields, **errors}
+    if errors:
+        raise Invalid(_("Some fields are not valid."), fields=errors)
+    identity = Identity.objects.filter(id_number=id_number).first()
+    if identity is not None and normalize_name(identity.name) != normalize_name(name):
+        raise NameMismatch(fields={"applicant.name": [_("The name differs from the population records.")]})
+    return _create(
+        actor=actor,
+        applicant=Applicant(id_number=id_number, name=name, phone=phone),
+        cleaned=cleaned,
+        channel="counter",
+        portrait_captured=True,
+        materials_checked=True,
+    )
+
+
+def application_act(*, actor, application_id: int, action: str, note: str = "", **data) -> Application:
+    """One staff or citizen action on an application (verify, approve, …): the workflow checks who and when."""
+    return workflow.application_transition(application_id=application_id, action=action, actor=actor, note=note, **data)
+
+
+def application_verify(*, actor, application_id: int, department: str, outcome: str, note: str = "") -> Application:
+    if outcome not in ("confirmed", "not_confirmed"):
+        raise Invalid(fields={"outcome": [_("Answer confirmed or not_confirmed.")]})
+    if outcome == "not_confirmed" and not note.strip():
+        raise Invalid(fields={"note": [_("Say what could not be confirmed.")]})
+    return application_act(
+        actor=actor, application_id=application_id, action="verify", note=note, department=department, outcome=outcome
+    )
+
+
+def application_reject(*, actor, application_id: int, reasons: list[str]) -> Application:
+    reasons = [r.strip() for r in reasons if r and r.strip()]
+    if not reasons:
+        raise Invalid(fields={"reasons": [_("Give at least one reason for the refusal.")]})
+    return application_act(
+        actor=actor, application_id=application_id, action="reject", note="；".join(reasons), reasons=reasons
+    )
+
+
+def application_hand_over(*, actor, application_id: int, identity_checked: bool, signed: bool) -> Application:
+    errors = {}
+    if identity_checked is not True:
+        errors["identity_checked"] = [_("Check the applicant's identity before handing over the card.")]
+    if signed is not True:
+        errors["signed"] = [_("The applicant signs the printed application form before receiving the card.")]
+    if errors:
+        raise Invalid(fields=errors)
+    return application_act(actor=actor, application_id=application_id, action="hand_over")
+
+
+def application_deliver(*, actor, application_id: int, identity_checked: bool) -> Application:
+    if identity_checked is not True:
+        raise Invalid(fields={"identity_checked": [_("Check the recipient's identity before handing over the card.")]})
+    return application_act(actor=actor, application_id=application_id, action="deliver")
+
+
+@transaction.atomic
+def written_reply_request(*, actor, application_id: int):
+    """The applicant asks for a written reply to a refusal (RULES §4: due in 3 working days)."""
+    application = _locked(application_id)
+    workflow.check_scope(application, actor, workflow.actor_role(actor), {})
+    if application.status != Status.REJECTED:
+        raise Conflict(_("A written reply can be asked for only after a refusal."))
+    if application.reply_requested_on:
+        raise Conflict(_("A written reply has already been asked for."))
+    today = clock.today()
+    application.reply_requested_on = today
+    application.save(update_fields=["reply_requested_on"])
+    due = deadlines.written_reply_requested(application, today)
+    audit_record(
+        type=AuditEventType.APPLICATION_REPLY,
+        actor=actor,
+        person=application.person.id_number,
+        application=application.reference,
+        step="requested",
+    )
+    return due
+
+
+@transaction.atomic
+def written_reply_record(*, actor, application_id: int, text: str) -> Application:
+    if actor.kind != AccountKind.STAFF or actor.role != Role.REVIEWER:
+        raise Forbidden()
+    text = text.strip()
+    if not text:
+        raise Invalid(fields={"text": [_("Write the reply.")]})
+    application = _locked(application_id)
+    if not application.reply_requested_on or application.reply_text:
+        raise Conflict(_("No written reply is awaited for this application."))
+    application.reply_text = text
+    application.save(update_fields=["reply_text"])
+    deadlines.written_reply_recorded(application, clock.today())
+    audit_record(
+        type=AuditEventType.APPLICATION_REPLY,
+        actor=actor,
+        person=application.person.id_number,
+        application=application.reference,
+        step="recorded",
+    )
+    notices.send(application, "application_written_reply", reply=text)
+    return application
+
+
+def deadlines_recompute(year: int) -> int:
+    """The calendar of `year` changed: recompute every open deadline (registered in apps.py)."""
+    with transaction.atomic():
+        return deadlines.recompute()

@@ -1,0 +1,4 @@
+"""The staff desk's application pages (queues, actions, counter intake, dashboard)."""
+
+app_name = "desk"
+urlpatterns = []

@@ -1,0 +1,163 @@
+"""The lifecycle of an application: the one transition table and the one function that moves
+an application along it (DESIGN.md §How 2). Nothing else writes `Application.status`.
+
+`application_transition` locks the row, checks who may act (403, or 404 for another
+citizen's application), checks the table (409), applies the action's effect, writes the
+status, a history row and the audit event in one transaction, keeps the deadlines, and
+queues the applicant's notice for after the commit.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from residence.accounts.models import Kind as AccountKind
+from residence.accounts.models import Role
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
+from residence.core import clock
+from residence.core.errors import Conflict, Forbidden, NotFound
+
+from . import deadlines, effects, notices
+from .models import Application, Status
+
+CITIZEN = "citizen"
+SYSTEM = "system"
+S = Status
+
+
+@dataclass(frozen=True)
+class Move:
+    to: str | Callable[[Application], str]
+    roles: frozenset[str]
+
+
+def _after_verification(application: Application) -> str:
+    return effects.status_after_verification(application)
+
+
+def _after_approval(application: Application) -> str:
+    return S.AWAITING_PAYMENT if application.fee_amount else S.APPROVED
+
+
+def _after_dispatch(application: Application) -> str:
+    return S.DISPATCHED if application.delivery_method == "pickup" else S.OUT_FOR_DELIVERY
+
+
+def _moves(froms, action, to, *roles):
+    return {(f, action): Move(to, frozenset(roles)) for f in froms}
+
+
+TRANSITIONS: dict[tuple[str, str], Move] = {
+    **_moves([S.ACCEPTED, S.VERIFYING], "verify", _after_verification, Role.VERIFIER),
+    **_moves([S.REVIEWING], "approve", _after_approval, Role.REVIEWER),
+    **_moves([S.REVIEWING], "reject", S.REJECTED, Role.REVIEWER),
+    **_moves([S.AWAITING_PAYMENT], "pay", S.APPROVED, CITIZEN),
+    **_moves([S.AWAITING_PAYMENT], "terminate", S.TERMINATED, SYSTEM),
+    **_moves([S.APPROVED], "produce", S.IN_PRODUCTION, Role.PRODUCTION),
+    **_moves([S.IN_PRODUCTION], "dispatch", _after_dispatch, Role.PRODUCTION),
+    **_moves([S.DISPATCHED], "receive", S.READY_FOR_PICKUP, Role.CLERK),
+    **_moves([S.READY_FOR_PICKUP], "hand_over", S.COMPLETED, Role.CLERK),
+    **_moves([S.OUT_FOR_DELIVERY], "deliver", S.COMPLETED, Role.COURIER),
+    **_moves([S.ACCEPTED, S.VERIFYING, S.REVIEWING], "withdraw", S.WITHDRAWN, CITIZEN),
+}
+ACTIONS = frozenset(action for _, action in TRANSITIONS)
+ROLES_BY_ACTION = {action: move.roles for (_, action), move in TRANSITIONS.items()}
+
+
+def actor_role(actor) -> str:
+    if actor is None:
+        return SYSTEM
+    if actor.kind == AccountKind.STAFF:
+        return actor.role
+    return CITIZEN if actor.kind == AccountKind.INDIVIDUAL else ""
+
+
+def check_scope(application: Application, actor, role: str, data: dict) -> None:
+    """Whether this actor may act on this application at all: a citizen only on their own
+    (404 otherwise, as for any object of another person), a clerk only at the chosen point,
+    a verifier only for a department the application needs and the verifier belongs to."""
+    if role == CITIZEN:
+        if actor.person_id is None or actor.person.id_number != application.person.id_number:
+            raise NotFound()
+    elif role == Role.CLERK:
+        if actor.point_id != application.acceptance_point_id:
+            raise Forbidden(_("This application is handled by another acceptance point."))
+    elif role == Role.VERIFIER:
+        if data.get("department") != actor.department:
+            raise Forbidden(_("You can answer only for your own department."))
+        if not application.verifications.filter(department=actor.department).exists():
+            raise Forbidden(_("This application needs no check by your department."))
+
+
+@transaction.atomic
+def application_transition(*, application_id: int, action: str, actor, note: str = "", **data) -> Application:
+    try:
+        application = Application.objects.select_for_update().select_related("person").get(pk=application_id)
+    except Application.DoesNotExist:
+        raise NotFound() from None
+    role = actor_role(actor)
+    if role not in ROLES_BY_ACTION.get(action, ()):
+        if role == CITIZEN:
+            check_scope(application, actor, role, data)
+        raise Forbidden()
+    check_scope(application, actor, role, data)
+    move = TRANSITIONS.get((application.status, action))
+    if move is None:
+        raise Conflict(
+            _("This application is %(status)s: it cannot be changed that way now.")
+            % {"status": application.get_status_display()},
+            extra={"status": application.status},
+        )
+    today = clock.today()
+    before = application.status
+    effects.apply(action, application, actor=actor, today=today, **data)
+    application.status = move.to(application) if callable(move.to) else move.to
+    application.updated_at = clock.now()
+    application.save()
+    application.history.create(
+        status=application.status, action=action, at=application.updated_at, actor=actor, note=note
+    )
+    deadlines.on_transition(application, action=action, before=before, today=today)
+    audit_record(
+        type=AuditEventType.APPLICATION_CHANGED,
+        actor=actor,
+        person=application.person.id_number,
+        application=application.reference,
+        action=action,
+        status_from=before,
+        status_to=application.status,
+    )
+    notices.on_transition(application, action=action, before=before)
+    return application
+
+
+def application_start(application: Application, *, actor, family_members: list[dict]) -> Application:
+    """The one entry into the table (`– → accepted`): store a new application as accepted, with
+    its department checks, deadlines, history, audit event and the applicant's notice. Runs in
+    the submitting service's transaction; the database refuses a second open application."""
+    today = clock.today()
+    application.status = S.ACCEPTED
+    application.accepted_on = today
+    application.created_at = application.updated_at = clock.now()
+    application.save(force_insert=True)
+    application.family_members.bulk_create(
+        [application.family_members.model(application=application, **member) for member in family_members]
+    )
+    effects.verifications_create(application, today=today)
+    application.history.create(status=S.ACCEPTED, action="submit", at=application.created_at, actor=actor)
+    deadlines.on_transition(application, action="submit", before="", today=today)
+    audit_record(
+        type=AuditEventType.APPLICATION_CHANGED,
+        actor=actor,
+        person=application.person.id_number,
+        application=application.reference,
+        action="submit",
+        status_from="",
+        status_to=S.ACCEPTED,
+        channel=application.channel,
+    )
+    notices.on_transition(application, action="submit", before="")
+    return application

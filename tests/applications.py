@@ -1,0 +1,94 @@
+"""Shared set-up of the application tests: a verified citizen with records, and one signed-in
+client per staff role, all made through the real services."""
+
+from dataclasses import dataclass
+
+from residence.accounts.services import real_name_verify, staff_create
+from residence.places.models import AcceptancePoint
+from residence.records.services import records_import_rows
+
+from .conftest import PASSWORD, Api, make_user
+from .idnumbers import ZHANG_WEI
+from .test_account_changes import identity
+
+# The street office of 福田街道 (440304004): the point of the street ZHANG_WEI is registered in.
+HOME_POINT = "44030400401"
+OTHER_POINT = "44030500701"
+
+
+def eligible_records(number=ZHANG_WEI):
+    """Registered 2025-01-10 in 福田街道, insurance every month of 2025-01 … 2026-02: eligible on 2026-03-02."""
+    assert records_import_rows(
+        "registrations",
+        [
+            {
+                "id_number": number,
+                "street_code": "440304004",
+                "address": "福田路 1 号",
+                "registered_on": "2025-01-10",
+                "ended_on": "",
+            }
+        ],
+    ).applied
+    months = [f"2025-{m:02d}" for m in range(1, 13)] + ["2026-01", "2026-02"]
+    assert records_import_rows(
+        "social_insurance",
+        [{"id_number": number, "month": m, "employer_credit_code": "91440300MA5D4X7K8N"} for m in months],
+    ).applied
+
+
+def citizen_api(username="citizen1", phone="13812345678", body17="43010219900307123", name="张伟"):
+    user = make_user(username, phone)
+    number = identity(body17, name)
+    real_name_verify(user=user, name=name, id_number=number)
+    return Api(address=f"10.2.{int(phone[-2:])}.1").login(username, phone=phone, remember=True), user
+
+
+STAFF = {
+    # key: role, phone, point, department
+    "clerk": ("clerk", "13900001001", HOME_POINT, ""),
+    "other_clerk": ("clerk", "13900001002", OTHER_POINT, ""),
+    "police": ("verifier", "13900001003", None, "police"),
+    "insurance": ("verifier", "13900001004", None, "social_insurance"),
+    "education": ("verifier", "13900001005", None, "education"),
+    "reviewer": ("reviewer", "13900001006", None, "police"),
+    "production": ("production", "13900001007", None, ""),
+    "courier": ("courier", "13900001008", None, ""),
+    "supervisor": ("supervisor", "13900001009", None, ""),
+}
+
+
+@dataclass
+class Staff:
+    apis: dict
+    users: dict
+
+    def __getattr__(self, key):
+        return self.apis[key]
+
+
+def staff_apis(keys=None) -> Staff:
+    apis, users = {}, {}
+    for key in keys or STAFF:
+        role, phone, point, department = STAFF[key]
+        users[key] = staff_create(
+            username=f"staff_{key}",
+            password=PASSWORD,
+            phone=phone,
+            role=role,
+            point=AcceptancePoint.objects.get(code=point) if point else None,
+            department=department,
+        )
+        apis[key] = Api(address=f"10.3.{phone[-2:]}.1").login(f"staff_{key}", phone=phone, remember=True)
+    return Staff(apis, users)
+
+
+def application_body(**extra):
+    return {
+        "kind": "first",
+        "route": "residence_employment",
+        "photo_receipt": "pz20260302a1",
+        "delivery": {"method": "pickup"},
+        "family_members": [],
+        **extra,
+    }

@@ -1,0 +1,423 @@
+"""Applications through the API: the whole journey, every role and scope check, the messages."""
+
+import datetime as dt
+
+import pytest
+
+from residence.applications.models import Application, Deadline, StatusChange
+from residence.audit.models import AuditEvent
+from residence.notifications import sms
+from residence.notifications.models import Message
+from residence.permits.models import Permit
+
+from .applications import HOME_POINT, application_body, citizen_api, eligible_records, staff_apis
+from .conftest import error_code
+from .idnumbers import ZHANG_WEI, with_check, wrong_check
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/applications"
+
+
+@pytest.fixture
+def world(settings):
+    settings.FROZEN_TODAY = "2026-03-02"  # a Monday; 2026's schedule is published
+    api, user = citizen_api()
+    eligible_records()
+    return api, user
+
+
+@pytest.fixture
+def staff(world):
+    return staff_apis()
+
+
+def submit(api, **extra):
+    response = api.post(URL, application_body(**extra))
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def act(client, application, action, body=None, expect=200):
+    response = client.post(f"/api/v1/staff/applications/{application['id']}/{action}", body or {})
+    assert response.status_code == expect, response.content
+    return response.json()
+
+
+def test_submission_answers_the_application_object_of_api_md(world):
+    api, _user = world
+    app = submit(api)
+    assert {
+        "id",
+        "reference",
+        "kind",
+        "route",
+        "status",
+        "acceptance_point",
+        "delivery",
+        "fee",
+        "payment_status",
+        "accepted_on",
+        "due_date",
+        "due_date_provisional",
+        "verifications",
+        "history",
+        "decision",
+        "permit_number",
+    } <= set(app)
+    assert app["status"] == "accepted" and app["kind"] == "first" and app["route"] == "residence_employment"
+    # The default point is the street office of the street of the current registration.
+    assert app["acceptance_point"]["code"] == HOME_POINT
+    assert app["fee"] == {"amount": "0.00", "currency": "CNY"} and app["payment_status"] == "not_required"
+    assert app["accepted_on"] == "2026-03-02"
+    # 15 working days after Mon 2 March 2026 (no holiday in between): Mon 23 March.
+    assert app["due_date"] == "2026-03-23" and app["due_date_provisional"] is False
+    # Police always, social insurance for this route; 3 working days: Thu 5 March.
+    assert app["verifications"] == [
+        {"department": "police", "status": "pending", "due_date": "2026-03-05"},
+        {"department": "social_insurance", "status": "pending", "due_date": "2026-03-05"},
+    ]
+    assert [h["status"] for h in app["history"]] == ["accepted"]
+    assert app["decision"] is None and app["permit_number"] is None
+    assert app["self_check"]["eligible"] is True
+    stored = Application.objects.get(pk=app["id"])
+    assert stored.photo_receipt == "PZ20260302A1"  # stored upper-case
+
+
+def test_deadlines_are_counted_in_working_days_across_a_holiday(settings, world):
+    api, _user = world
+    settings.FROZEN_TODAY = "2026-09-24"  # Thursday before 25–27 Sep and 1–7 Oct; Sun 20 Sep was worked
+    app = submit(api.login("citizen1", phone="13812345678"))
+    # Working days after 24 Sep: 28, 29, 30 Sep, then 8, 9 Oct, Sat 10 Oct (make-up), 12–16, 19–22: the 15th is 22 Oct.
+    assert app["due_date"] == "2026-10-22"
+    # The 3 for verification: 28, 29, 30 September.
+    assert {v["due_date"] for v in app["verifications"]} == {"2026-09-30"}
+    refusal = Deadline.objects.get(application_id=app["id"], step="refusal")
+    assert refusal.due_on == dt.date(2026, 10, 12)  # 28, 29, 30 Sep, 8, 9 Oct, Sat 10 Oct (make-up day), 12 Oct
+
+
+def test_a_deadline_in_an_unpublished_year_is_provisional(settings, world):
+    api, _user = world
+    settings.FROZEN_TODAY = "2026-12-21"
+    app = submit(api.login("citizen1", phone="13812345678"))
+    assert app["due_date"] > "2027-01-01" and app["due_date_provisional"] is True
+
+
+def test_the_whole_journey_to_an_active_permit(world, staff):
+    api, user = world
+    app = submit(api)
+    assert (
+        act(staff.police, app, "verify", {"department": "police", "outcome": "confirmed", "note": ""})["status"]
+        == "verifying"
+    )
+    after = act(staff.insurance, app, "verify", {"department": "social_insurance", "outcome": "confirmed"})
+    assert after["status"] == "reviewing"
+    review = Deadline.objects.get(application_id=app["id"], step="review")
+    assert review.due_on == dt.date(2026, 3, 4)  # 2 working days after Monday
+    approved = act(staff.reviewer, app, "approve")
+    assert approved["status"] == "approved" and approved["decision"]["outcome"] == "approved"
+    produced = act(staff.production, app, "produce")
+    assert produced["status"] == "in_production" and produced["permit_number"].startswith("44032026")
+    assert act(staff.production, app, "dispatch")["status"] == "dispatched"
+    sms.outbox.clear()
+    assert act(staff.clerk, app, "receive")["status"] == "ready_for_pickup"
+    # The applicant is told to come, with the point's address.
+    assert any("福田" in m["text"] and m["to"] == user.phone for m in sms.outbox)
+    form = staff.clerk.get(f"/api/v1/staff/applications/{app['id']}/form")
+    assert form.status_code == 200 and form["Content-Type"] == "application/pdf"
+    done = act(staff.clerk, app, "hand-over", {"identity_checked": True, "signed": True})
+    assert done["status"] == "completed"
+    assert [h["status"] for h in done["history"]] == [
+        "accepted",
+        "verifying",
+        "reviewing",
+        "approved",
+        "in_production",
+        "dispatched",
+        "ready_for_pickup",
+        "completed",
+    ]
+    permit = Permit.objects.get(number=done["permit_number"])
+    assert permit.status == "active" and permit.issued_on == dt.date(2026, 3, 2)
+    assert permit.endorsed_until == dt.date(2027, 3, 2)
+    permits = api.get("/api/v1/permits").json()
+    assert permits == [
+        {
+            "number": done["permit_number"],
+            "status": "active",
+            "issued_on": "2026-03-02",
+            "endorsed_until": "2027-03-02",
+            "endorsement_window": {"opens": "2027-01-01", "closes": "2027-03-01"},
+            "continuous_since": "2026-03-02",
+        }
+    ]
+    assert not Deadline.objects.filter(application_id=app["id"], done_on__isnull=True).exists()
+    # Every step has its audit event, about the person.
+    assert AuditEvent.objects.filter(type="application_changed").count() == 8
+    keys = list(Message.objects.filter(user=user).values_list("key", flat=True))
+    for key in (
+        "application_accepted",
+        "application_approved",
+        "application_ready_for_pickup",
+        "application_completed",
+    ):
+        assert key in keys
+
+
+def test_courier_delivery_completes_the_application(world, staff):
+    api, _user = world
+    app = submit(api, delivery={"method": "courier", "address": "深圳市福田区福田路 1 号 101"})
+    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
+        act(client, app, "verify", {"department": department, "outcome": "confirmed"})
+    act(staff.reviewer, app, "approve")
+    act(staff.production, app, "produce")
+    assert act(staff.production, app, "dispatch")["status"] == "out_for_delivery"
+    assert error_code(staff.clerk.post(f"/api/v1/staff/applications/{app['id']}/receive", {})) == "conflict"
+    refused = staff.courier.post(f"/api/v1/staff/applications/{app['id']}/deliver", {"identity_checked": False})
+    assert refused.status_code == 400 and "identity_checked" in refused.json()["error"]["fields"]
+    assert act(staff.courier, app, "deliver", {"identity_checked": True})["status"] == "completed"
+    assert Permit.objects.filter(application_id=app["id"], status="active").exists()
+
+
+def test_a_not_confirmed_check_goes_to_review_and_a_rejection_carries_its_reasons(world, staff):
+    api, user = world
+    app = submit(api)
+    missing_note = staff.insurance.post(
+        f"/api/v1/staff/applications/{app['id']}/verify", {"department": "social_insurance", "outcome": "not_confirmed"}
+    )
+    assert missing_note.status_code == 400
+    moved = act(
+        staff.insurance,
+        app,
+        "verify",
+        {"department": "social_insurance", "outcome": "not_confirmed", "note": "no contributions since 2026-01"},
+    )
+    assert moved["status"] == "reviewing"  # at once, although police is still pending
+    assert Message.objects.filter(user=user, key="application_verification_problem").exists()
+    # Approval needs every department confirmed.
+    assert error_code(staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/approve", {})) == "conflict"
+    no_reason = staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/reject", {"reasons": []})
+    assert no_reason.status_code == 400
+    rejected = act(staff.reviewer, app, "reject", {"reasons": ["社保缴纳不满 12 个月"]})
+    assert rejected["status"] == "rejected"
+    assert rejected["decision"] == {
+        "outcome": "rejected",
+        "reasons": ["社保缴纳不满 12 个月"],
+        "decided_on": "2026-03-02",
+    }
+    message = Message.objects.get(user=user, key="application_rejected")
+    assert "社保缴纳不满 12 个月" in message.body
+    # The written reply: asked by the applicant, due 3 working days later, recorded by the reviewer.
+    asked = api.post(f"{URL}/{app['id']}/written-reply")
+    assert asked.status_code == 201 and asked.json() == {"due_date": "2026-03-05"}
+    assert error_code(api.post(f"{URL}/{app['id']}/written-reply")) == "conflict"
+    queue = staff.reviewer.get("/api/v1/staff/queue").json()["results"]
+    assert [(i["reference"], i["step"]) for i in queue] == [(app["reference"], "written_reply")]
+    act(staff.reviewer, app, "written-reply", {"text": "经核查，您的社保记录自 2026 年 1 月中断。"})
+    reply = Message.objects.get(user=user, key="application_written_reply")
+    assert "2026 年 1 月中断" in reply.body
+    shown = api.get(f"{URL}/{app['id']}").json()["written_reply"]
+    assert shown["due_date"] == "2026-03-05" and "中断" in shown["text"]
+
+
+def test_an_illegal_move_is_409_and_changes_nothing(world, staff):
+    api, _user = world
+    app = submit(api)
+    for client, action in ((staff.reviewer, "approve"), (staff.production, "produce"), (staff.clerk, "receive")):
+        response = client.post(f"/api/v1/staff/applications/{app['id']}/{action}", {})
+        assert response.status_code == 409 and error_code(response) == "conflict", action
+    assert Application.objects.get(pk=app["id"]).status == "accepted"
+    assert StatusChange.objects.filter(application_id=app["id"]).count() == 1
+    again = {"department": "police", "outcome": "confirmed"}
+    act(staff.police, app, "verify", again)
+    assert error_code(staff.police.post(f"/api/v1/staff/applications/{app['id']}/verify", again)) == "conflict"
+
+
+def test_roles_and_scopes_that_may_not_act_get_403(world, staff):
+    api, _user = world
+    app = submit(api)
+    url = f"/api/v1/staff/applications/{app['id']}"
+    # A verifier answers only for their own department, and only a department the route needs.
+    assert (
+        staff.police.post(f"{url}/verify", {"department": "social_insurance", "outcome": "confirmed"}).status_code
+        == 403
+    )
+    assert staff.education.post(f"{url}/verify", {"department": "education", "outcome": "confirmed"}).status_code == 403
+    # Wrong roles.
+    assert staff.clerk.post(f"{url}/approve", {}).status_code == 403
+    assert staff.courier.post(f"{url}/produce", {}).status_code == 403
+    assert staff.supervisor.post(f"{url}/verify", {"department": "police", "outcome": "confirmed"}).status_code == 403
+    # A citizen cannot use the staff endpoints, and staff cannot withdraw.
+    assert api.post(f"{url}/approve", {}).status_code == 403
+    assert staff.clerk.post(f"{URL}/{app['id']}/withdraw").status_code == 403
+    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
+        act(client, app, "verify", {"department": department, "outcome": "confirmed"})
+    act(staff.reviewer, app, "approve")
+    act(staff.production, app, "produce")
+    act(staff.production, app, "dispatch")
+    # Only the clerk of the chosen point receives and hands over.
+    assert staff.other_clerk.post(f"{url}/receive", {}).status_code == 403
+    assert staff.other_clerk.get(f"{url}/form").status_code == 403
+    assert Application.objects.get(pk=app["id"]).status == "dispatched"
+
+
+def test_other_peoples_applications_are_404(world):
+    api, _user = world
+    app = submit(api)
+    other, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    for path in (f"{URL}/{app['id']}", f"{URL}/{app['id']}/receipt"):
+        assert other.get(path).status_code == 404
+    assert other.post(f"{URL}/{app['id']}/withdraw").status_code == 404
+    assert other.get(URL).json() == []
+    assert Application.objects.get(pk=app["id"]).status == "accepted"
+
+
+def test_withdraw_before_approval_only(world, staff):
+    api, _user = world
+    app = submit(api)
+    response = api.post(f"{URL}/{app['id']}/withdraw")
+    assert response.status_code == 200 and response.json()["status"] == "withdrawn"
+    assert error_code(api.post(f"{URL}/{app['id']}/withdraw")) == "conflict"
+    # A new application is possible once the old one is closed; the photo receipt is not reusable.
+    assert error_code(api.post(URL, application_body())) == "conflict"
+    second = submit(api, photo_receipt="PZ20260302B2")
+    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
+        act(client, second, "verify", {"department": department, "outcome": "confirmed"})
+    act(staff.reviewer, second, "approve")
+    assert error_code(api.post(f"{URL}/{second['id']}/withdraw")) == "conflict"
+
+
+def test_a_second_open_application_is_409_with_the_open_ones_reference(world):
+    api, _user = world
+    first = submit(api)
+    response = api.post(URL, application_body(photo_receipt="PZ20260302C3"))
+    assert response.status_code == 409 and error_code(response) == "open_application"
+    assert first["reference"] in response.json()["error"]["message"]
+    assert Application.objects.count() == 1
+
+
+def test_an_unverified_or_organisation_account_may_not_apply(world):
+    from .conftest import Api, make_user
+
+    make_user("newcomer", "13812340000")
+    newcomer = Api("10.7.7.7").login("newcomer", phone="13812340000")
+    assert error_code(newcomer.post(URL, application_body())) == "permission_denied"
+    assert Application.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"kind": "renewal"}, "kind"),
+        ({"route": "marriage"}, "route"),
+        ({"photo_receipt": "AB12"}, "photo_receipt"),
+        ({"photo_receipt": "ＡＢ１２３４５６７８"}, "photo_receipt"),  # full-width letters and digits
+        ({"acceptance_point": "99999999999"}, "acceptance_point"),
+        ({"delivery": {"method": "drone"}}, "delivery.method"),
+        ({"delivery": {"method": "courier"}}, "delivery.address"),
+        (
+            {"family_members": [{"name": "李娜", "id_number": "11010519491231002Y", "relation": "spouse"}]},
+            "family_members.0.id_number",
+        ),
+        (
+            {"family_members": [{"name": "李娜", "id_number": "11010519491231002X", "relation": "cousin"}]},
+            "family_members.0.relation",
+        ),
+        (
+            {"family_members": [{"name": "", "id_number": "11010519491231002X", "relation": "spouse"}]},
+            "family_members.0.name",
+        ),
+        (
+            {"family_members": [{"name": "张伟", "id_number": ZHANG_WEI, "relation": "sibling"}]},
+            "family_members.0.id_number",
+        ),
+    ],
+)
+def test_bad_bodies_name_the_field_and_store_nothing(world, change, field):
+    api, _user = world
+    response = api.post(URL, application_body(**change))
+    assert response.status_code == 400, response.content
+    assert field in response.json()["error"]["fields"]
+    assert Application.objects.count() == 0
+
+
+def test_every_problem_is_listed_at_once(world):
+    api, _user = world
+    response = api.post(URL, application_body(kind="x", route="y", photo_receipt="!", delivery={"method": "z"}))
+    assert set(response.json()["error"]["fields"]) >= {"kind", "route", "photo_receipt", "delivery.method"}
+
+
+def test_family_members_are_stored_with_checked_numbers(world):
+    api, _user = world
+    spouse = "11010519491231002x"  # GB 11643's own example, lower-case x accepted
+    app = submit(api, family_members=[{"name": "李娜", "id_number": spouse, "relation": "spouse"}])
+    assert app["family_members"] == [{"name": "李娜", "id_number_masked": "110105********002X", "relation": "spouse"}]
+
+
+def test_counter_intake_by_the_clerk(world, staff):
+    number = with_check("36010219950812234")
+    body = {
+        **application_body(photo_receipt="CT20260302X9"),
+        "applicant": {"name": "李娜", "id_number": number, "phone": "13700000011"},
+        "portrait_captured": True,
+    }
+    created = staff.clerk.post("/api/v1/staff/applications", body)
+    assert created.status_code == 201, created.content
+    app = created.json()
+    assert app["channel"] == "counter" and app["acceptance_point"]["code"] == HOME_POINT
+    assert app["self_check"]["eligible"] is False  # not in the records: the departments decide
+    assert any(m["to"] == "13700000011" for m in sms.outbox)
+    receipt = staff.clerk.get(f"/api/v1/staff/applications/{app['id']}")
+    assert receipt.status_code == 200
+    # Without the portrait, or with a wrong check character, nothing is stored.
+    bad = {**body, "portrait_captured": False, "photo_receipt": "CT20260302Y8"}
+    assert staff.clerk.post("/api/v1/staff/applications", bad).status_code == 400
+    bad_id = {**body, "applicant": {**body["applicant"], "id_number": wrong_check(number)}, "photo_receipt": "CT2Z8888"}
+    response = staff.clerk.post("/api/v1/staff/applications", bad_id)
+    assert response.status_code == 400 and "applicant.id_number" in response.json()["error"]["fields"]
+    # Only clerks take counter applications.
+    assert (
+        staff.reviewer.post("/api/v1/staff/applications", {**body, "photo_receipt": "CT20260302Z7"}).status_code == 403
+    )
+    assert Application.objects.count() == 1
+
+
+def test_counter_intake_refuses_a_name_that_differs_from_the_records(world, staff):
+    body = {
+        **application_body(photo_receipt="CT20260302N1"),
+        "applicant": {"name": "张三", "id_number": ZHANG_WEI, "phone": "13700000012"},
+        "portrait_captured": True,
+    }
+    assert error_code(staff.clerk.post("/api/v1/staff/applications", body)) == "name_mismatch"
+
+
+def test_the_receipt_is_a_pdf_and_its_qr_target_shows_no_personal_data(world):
+    api, _user = world
+    app = submit(api)
+    pdf = api.get(f"{URL}/{app['id']}/receipt")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    check = api.get(f"/api/v1/receipts/{app['reference']}/verify")
+    assert check.json() == {"valid": True, "kind": "first", "status": "accepted"}
+    assert api.get("/api/v1/receipts/SZ000000XXXXXX/verify").json()["valid"] is False
+
+
+def test_staff_queue_sorted_by_due_date_with_badges(settings, world, staff):
+    api, _user = world
+    first = submit(api)
+    settings.FROZEN_TODAY = "2026-03-03"
+    other, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    eligible_records(with_check("44030419900101555"))
+    second = submit(other, photo_receipt="PZ20260303B1")
+    queue = staff.police.get("/api/v1/staff/queue").json()["results"]
+    assert [i["reference"] for i in queue] == [first["reference"], second["reference"]]
+    assert queue[0]["id_number_masked"] == "430102********1234"
+    settings.FROZEN_TODAY = "2026-03-05"
+    queue = staff.police.get("/api/v1/staff/queue").json()["results"]
+    assert [i["due"] for i in queue] == ["today", ""]
+    settings.FROZEN_TODAY = "2026-03-06"
+    assert [i["due"] for i in staff.police.get("/api/v1/staff/queue").json()["results"]] == ["overdue", "today"]
+    # The next page starts after the cursor.
+    page = staff.police.get(f"/api/v1/staff/queue?after=2026-03-05,{first['id']}").json()["results"]
+    assert [i["reference"] for i in page] == [second["reference"]]
+    assert staff.police.get("/api/v1/staff/queue?after=bad").status_code == 400
+    assert staff.insurance.get("/api/v1/staff/queue").json()["results"][0]["step"] == "verification"
+    assert api.get("/api/v1/staff/queue").status_code == 403
