@@ -31,6 +31,11 @@ def payments_expire(today: dt.date) -> int:
     return count
 
 
+def production_batch(today: dt.date) -> int:
+    """Approved applications not yet in a batch go into the day's card-production batch."""
+    return Application.objects.filter(status="approved", production_batch__isnull=True).update(production_batch=today)
+
+
 def _staff(role: str, **scope):
     return get_user_model().objects.filter(kind=Kind.STAFF, status=Status.ACTIVE, role=role, **scope)
 

@@ -106,6 +106,8 @@ class Application(models.Model):
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     reply_requested_on = models.DateField(_("written reply requested on"), null=True, blank=True)
     reply_text = models.TextField(_("written reply"), blank=True)
+    # The daily card-production batch it went in (RULES §4: card data sent within 2 working days).
+    production_batch = models.DateField(_("production batch"), null=True, blank=True)
     permit_number = models.CharField(_("permit number"), max_length=20, unique=True, null=True, blank=True)
     card_serial = models.CharField(_("card serial"), max_length=20, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))

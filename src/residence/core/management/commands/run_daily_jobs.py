@@ -27,6 +27,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{day}: {pruned} idle limit counter(s) pruned")
         terminated = application_jobs.payments_expire(day)
         self.stdout.write(f"{day}: {terminated} unpaid application(s) terminated")
+        batched = application_jobs.production_batch(day)
+        self.stdout.write(f"{day}: {batched} approved application(s) put in the production batch of the day")
         # "Due tomorrow" is the next working day: a Friday reminds of Monday's items.
         tomorrow = workdays.add_working_days(day, 1).date
         reminded = application_jobs.deadlines_remind(day, tomorrow)

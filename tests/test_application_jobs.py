@@ -1,0 +1,179 @@
+"""The statutory clock and the daily jobs of applications: recomputation when the calendar
+changes, payment time-outs on both sides of the 15th day, reminders and escalation, reruns."""
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import TestCase
+
+from residence.applications import effects
+from residence.applications.models import Application, Deadline, Payment
+from residence.audit.models import AuditEvent
+from residence.core.services import calendar_day_set, calendar_year_publish
+from residence.notifications.models import Message
+from residence.permits.models import Permit
+
+from .applications import application_body, citizen_api, eligible_records, staff_apis
+from .conftest import error_code
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/applications"
+
+
+@pytest.fixture
+def world(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, user = citizen_api()
+    eligible_records()
+    return api, user, staff_apis(["police", "insurance", "reviewer", "production", "supervisor"])
+
+
+def verified(world, **extra):
+    api, _user, staff = world
+    app = api.post(URL, application_body(**extra)).json()
+    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
+        client.post(
+            f"/api/v1/staff/applications/{app['id']}/verify", {"department": department, "outcome": "confirmed"}
+        )
+    return app
+
+
+def daily(date):
+    out = StringIO()
+    call_command("run_daily_jobs", "--date", date, stdout=out)
+    return out.getvalue()
+
+
+def test_a_calendar_change_recomputes_open_deadlines(world):
+    api, _user, _staff = world
+    app = api.post(URL, application_body()).json()
+    assert app["due_date"] == "2026-03-23"
+    # A day off inside the span (say a typhoon closure declared as a holiday) moves every open deadline.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        calendar_day_set(date=dt.date(2026, 3, 4), working=False, name="typhoon")
+    refreshed = api.get(f"{URL}/{app['id']}").json()
+    assert refreshed["due_date"] == "2026-03-24"
+    assert {v["due_date"] for v in refreshed["verifications"]} == {"2026-03-06"}
+    assert Deadline.objects.get(application_id=app["id"], step="refusal").due_on == dt.date(2026, 3, 12)
+
+
+def test_publishing_a_year_makes_its_deadlines_final(settings, world):
+    api, _user, _staff = world
+    settings.FROZEN_TODAY = "2026-12-21"
+    api.login("citizen1", phone="13812345678", remember=True)
+    app = api.post(URL, application_body()).json()
+    assert app["due_date_provisional"] is True
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        calendar_year_publish(year=2027, published=True, source="test notice")
+    assert api.get(f"{URL}/{app['id']}").json()["due_date_provisional"] is False
+
+
+def fee_application(world):
+    _api, user, staff = world
+    Permit.objects.create(
+        number="4403202500000009",
+        id_number=user.person.id_number,
+        name="张伟",
+        issued_on="2025-03-02",
+        anniversary_base="2025-03-02",
+        endorsed_until="2027-03-02",
+        continuous_since="2025-03-02",
+        status="active",
+        created_at="2025-03-02T10:00:00+08:00",
+    )
+    app = verified(world, kind="replacement")
+    approved = staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/approve", {}).json()
+    assert approved["status"] == "awaiting_payment" and approved["fee"] == {"amount": "20.00", "currency": "CNY"}
+    assert approved["due_date"] is None  # the 10 working days run from payment
+    return approved
+
+
+def test_unpaid_for_15_days_is_terminated_the_day_after(world):
+    app = fee_application(world)
+    assert Application.objects.get(pk=app["id"]).payment_due_on == dt.date(2026, 3, 17)
+    daily("2026-03-17")  # the 15th day: still time to pay
+    assert Application.objects.get(pk=app["id"]).status == "awaiting_payment"
+    assert "1 unpaid application(s) terminated" in daily("2026-03-18")
+    stored = Application.objects.get(pk=app["id"])
+    assert stored.status == "terminated" and stored.payment_status == "expired"
+    assert "0 unpaid" in daily("2026-03-18")  # a rerun changes nothing
+
+
+def test_paying_starts_the_ten_working_days_and_a_repeated_key_charges_once(world):
+    api, user, _staff = world
+    app = fee_application(world)
+    paid = api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}, HTTP_IDEMPOTENCY_KEY="press-1")
+    assert paid.status_code == 200 and paid.json() == {"status": "paid", "amount": "20.00", "currency": "CNY"}
+    again = api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}, HTTP_IDEMPOTENCY_KEY="press-1")
+    assert again.status_code == 200 and Payment.objects.count() == 1
+    other_press = api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}, HTTP_IDEMPOTENCY_KEY="press-2")
+    assert other_press.status_code == 409 and Payment.objects.count() == 1
+    shown = api.get(f"{URL}/{app['id']}").json()
+    assert shown["status"] == "approved" and shown["payment_status"] == "paid"
+    assert shown["due_date"] == "2026-03-16"  # 10 working days after Monday 2 March
+    assert Message.objects.filter(user=user, key="application_paid").exists()
+    assert error_code(api.post(f"{URL}/{app['id']}/payment", {"provider": "bank"})) == "invalid"
+
+
+def test_paying_a_terminated_application_is_409(world):
+    api, _user, _staff = world
+    app = fee_application(world)
+    daily("2026-03-18")
+    response = api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"})
+    assert response.status_code == 409 and Payment.objects.count() == 0
+
+
+def test_reminders_for_the_next_working_day_and_escalation_of_overdue_steps(world):
+    api, _user, staff = world
+    app = api.post(URL, application_body()).json()
+    # Verification is due Thursday 5 March: the Wednesday run reminds both departments' verifiers.
+    daily("2026-03-04")
+    for key in ("police", "insurance"):
+        assert Message.objects.filter(user=staff.users[key], key="deadline_due_tomorrow").count() == 1
+    assert not Message.objects.filter(user=staff.users["reviewer"], key="deadline_due_tomorrow").exists()
+    daily("2026-03-04")  # rerun: no second reminder
+    assert Message.objects.filter(user=staff.users["police"], key="deadline_due_tomorrow").count() == 1
+    # Friday: verification is overdue; the supervisor hears of it once.
+    assert "1 overdue step(s) escalated" in daily("2026-03-06")
+    message = Message.objects.get(user=staff.users["supervisor"], key="deadline_overdue")
+    assert app["reference"] in message.body
+    assert "0 overdue" in daily("2026-03-06")
+    assert AuditEvent.objects.filter(type="deadline_escalated").count() == 1
+
+
+def test_approved_applications_go_into_the_days_production_batch_once(world):
+    _api, _user, staff = world
+    app = verified(world)
+    staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/approve", {})
+    assert "1 approved application(s) put in the production batch" in daily("2026-03-03")
+    assert "0 approved" in daily("2026-03-04")
+    assert Application.objects.get(pk=app["id"]).production_batch == dt.date(2026, 3, 3)
+
+
+def test_a_failure_while_producing_leaves_no_half_produced_card(world, monkeypatch):
+    _api, _user, staff = world
+    app = verified(world)
+    staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/approve", {})
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("card printer offline")
+
+    monkeypatch.setattr(effects.sequences, "next_value", broken)
+    with pytest.raises(RuntimeError):
+        staff.production.post(f"/api/v1/staff/applications/{app['id']}/produce", {})
+    stored = Application.objects.get(pk=app["id"])
+    assert stored.status == "approved" and stored.permit_number is None and stored.card_serial is None
+    monkeypatch.undo()
+    produced = staff.production.post(f"/api/v1/staff/applications/{app['id']}/produce", {}).json()
+    assert produced["status"] == "in_production" and produced["permit_number"]
+
+
+def test_messages_are_rendered_in_the_readers_language(world):
+    api, _user, _staff = world
+    api.post(URL, application_body())
+    english = api.get("/api/v1/me/messages", HTTP_ACCEPT_LANGUAGE="en").json()["results"][0]
+    chinese = api.get("/api/v1/me/messages", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["results"][0]
+    assert english["title"].startswith("Application SZ")
+    assert english["title"] != chinese["title"] and "受理" in chinese["title"]

@@ -1,0 +1,137 @@
+"""Applications under parallel requests on PostgreSQL: one open application per person, one use
+of a photo receipt, one transition when two staff act at once, one payment, unique permit numbers."""
+
+import pytest
+from django.db import connection
+
+from residence.accounts.services import staff_create
+from residence.applications.models import Application, Payment, StatusChange
+from residence.permits.models import Permit
+
+from .applications import application_body, citizen_api, eligible_records, staff_apis
+from .conftest import PASSWORD, Api, error_code
+from .idnumbers import with_check
+from .test_races import race, statuses
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races run on PostgreSQL (DESIGN §How 10)"),
+]
+URL = "/api/v1/applications"
+
+
+@pytest.fixture
+def world(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, user = citizen_api()
+    eligible_records()
+    return api, user
+
+
+def test_ten_parallel_submissions_of_one_person_store_one(world):
+    api, _user = world
+    responses = race(10, lambda i: api.post(URL, application_body(photo_receipt=f"PZRACE{i:04d}")))
+    assert statuses(responses) == {201: 1, 409: 9}
+    assert {error_code(r) for r in responses if r.status_code == 409} == {"open_application"}
+    assert Application.objects.count() == 1
+
+
+def test_one_photo_receipt_used_by_several_people_at_once_is_stored_once(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    people = []
+    for i in range(6):
+        body17 = f"440304199001{i + 10:02d}555"
+        api, _user = citizen_api(f"racer{i}", f"138123400{i:02d}", body17, "王芳")
+        people.append(api)
+    responses = race(
+        6, lambda i: people[i].post(URL, application_body(photo_receipt="PZSHARED01", acceptance_point="44030400401"))
+    )
+    assert statuses(responses) == {201: 1, 409: 5}
+    assert {error_code(r) for r in responses if r.status_code == 409} == {"conflict"}
+    assert Application.objects.count() == 1
+
+
+def test_two_reviewers_deciding_at_once_one_wins(world):
+    api, _user = world
+    staff = staff_apis(["police", "insurance", "reviewer"])
+    staff_create(
+        username="staff_reviewer2", password=PASSWORD, phone="13900001099", role="reviewer", department="police"
+    )
+    second = Api("10.3.99.1").login("staff_reviewer2", phone="13900001099")
+    app = api.post(URL, application_body()).json()
+    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
+        assert (
+            client.post(
+                f"/api/v1/staff/applications/{app['id']}/verify", {"department": department, "outcome": "confirmed"}
+            ).status_code
+            == 200
+        )
+    clients = [staff.reviewer, second]
+    actions = [("approve", {}), ("reject", {"reasons": ["材料不全"]})]
+    responses = race(
+        2, lambda i: clients[i].post(f"/api/v1/staff/applications/{app['id']}/{actions[i][0]}", actions[i][1])
+    )
+    assert statuses(responses) == {200: 1, 409: 1}
+    decided = StatusChange.objects.filter(application_id=app["id"], status__in=["approved", "rejected"])
+    assert decided.count() == 1
+    winner = next(r for r in responses if r.status_code == 200).json()["status"]
+    assert Application.objects.get(pk=app["id"]).status == winner
+
+
+def test_parallel_production_gives_every_card_its_own_permit_number(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    staff = staff_apis(["police", "insurance", "reviewer", "production"])
+    applications = []
+    for i in range(8):
+        body17 = f"430102199003{i + 10:02d}123"
+        api, _user = citizen_api(f"maker{i}", f"138123411{i:02d}", body17, "张伟")
+        eligible_records(with_check(body17))
+        app = api.post(URL, application_body(photo_receipt=f"PZMAKE{i:04d}")).json()
+        for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
+            client.post(
+                f"/api/v1/staff/applications/{app['id']}/verify", {"department": department, "outcome": "confirmed"}
+            )
+        staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/approve", {})
+        applications.append(app)
+    responses = race(
+        8, lambda i: staff.production.post(f"/api/v1/staff/applications/{applications[i]['id']}/produce", {})
+    )
+    assert statuses(responses) == {200: 8}
+    numbers = [r.json()["permit_number"] for r in responses]
+    assert len(set(numbers)) == 8
+
+
+def test_two_payments_racing_charge_once(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, user = citizen_api()
+    eligible_records()
+    staff = staff_apis(["police", "insurance", "reviewer"])
+    # A replacement needs a live permit.
+    Permit.objects.create(
+        number="4403202500000001",
+        id_number=user.person.id_number,
+        name="张伟",
+        issued_on="2025-03-02",
+        anniversary_base="2025-03-02",
+        endorsed_until="2027-03-02",
+        continuous_since="2025-03-02",
+        status="active",
+        created_at="2025-03-02T10:00:00+08:00",
+    )
+    app = api.post(URL, application_body(kind="replacement")).json()
+    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
+        client.post(
+            f"/api/v1/staff/applications/{app['id']}/verify", {"department": department, "outcome": "confirmed"}
+        )
+    assert (
+        staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/approve", {}).json()["status"]
+        == "awaiting_payment"
+    )
+    responses = race(
+        4,
+        lambda i: api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}, HTTP_IDEMPOTENCY_KEY=f"press-{i}"),
+    )
+    assert statuses(responses) == {200: 1, 409: 3}
+    assert Payment.objects.count() == 1
+    assert Application.objects.get(pk=app["id"]).status == "approved"
