@@ -6,6 +6,7 @@ import pytest
 
 from residence.applications.models import Application, Deadline, StatusChange
 from residence.audit.models import AuditEvent
+from residence.audit.services import person_index
 from residence.notifications import sms
 from residence.notifications.models import Message
 from residence.permits.models import Permit
@@ -421,3 +422,21 @@ def test_staff_queue_sorted_by_due_date_with_badges(settings, world, staff):
     assert staff.police.get("/api/v1/staff/queue?after=bad").status_code == 400
     assert staff.insurance.get("/api/v1/staff/queue").json()["results"][0]["step"] == "verification"
     assert api.get("/api/v1/staff/queue").status_code == 403
+
+
+def test_an_account_verified_after_a_counter_application_sees_it(world, staff):
+    number = with_check("36010219950812234")
+    body = {
+        **application_body(photo_receipt="CT20260302V5"),
+        "applicant": {"name": "李娜", "id_number": number, "phone": "13700000013"},
+        "portrait_captured": True,
+    }
+    app = staff.clerk.post("/api/v1/staff/applications", body).json()
+    later, _user = citizen_api("lina2026", "13812345670", "36010219950812234", "李娜")
+    mine = later.get(URL).json()
+    assert [a["reference"] for a in mine] == [app["reference"]]
+    assert later.get(f"{URL}/{app['id']}").json()["channel"] == "counter"
+    # Staff reading an application is logged against the person, not only the account.
+    staff.clerk.get(f"/api/v1/staff/applications/{app['id']}")
+    viewed = AuditEvent.objects.filter(type="personal_data_viewed", person_index=person_index(number))
+    assert viewed.count() == 1
