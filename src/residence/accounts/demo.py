@@ -14,6 +14,7 @@ from . import services
 from .models import Kind, Role, Status, User
 
 DEMO_PASSWORD = "Demo2026pass"
+DEMO_EMPLOYER = "91440300MA5D4X7K8N"
 POLICE_POINTS = [
     ("44030400451", "福田派出所居住证受理点", "440304004", "深圳市福田区福田路 1 号"),
     ("44030500751", "粤海派出所居住证受理点", "440305007", "深圳市南山区科技南路 2 号"),
@@ -61,6 +62,30 @@ def _identities():
         raise ValueError(f"demo identities rejected: {result.errors}")
 
 
+def _records_of_the_demo_citizen():
+    """张伟 has lived in 福田街道 since June 2024 and paid social insurance every month since:
+    eligible by residence and employment, so the demo can apply."""
+    from residence.records.services import records_import_rows
+
+    number = IDENTITIES[0][0]
+    registration = {
+        "id_number": number,
+        "street_code": "440304004",
+        "address": "深圳市福田区福田街道福田路 88 号 1 栋 101",
+        "registered_on": "2024-06-01",
+        "ended_on": "",
+    }
+    today = clock.today()
+    months, month = [], dt.date(2024, 6, 1)
+    while month <= today.replace(day=1):
+        months.append({"id_number": number, "month": month.strftime("%Y-%m"), "employer_credit_code": DEMO_EMPLOYER})
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    for kind, rows in (("registrations", [registration]), ("social_insurance", months)):
+        result = records_import_rows(kind, rows, source="load_demo")
+        if not result.applied:
+            raise ValueError(f"demo {kind} rejected: {result.errors}")
+
+
 @transaction.atomic
 def load_demo() -> list[tuple[str, str, str]]:
     """Idempotent: creates what is missing and nothing twice. Returns (username, role, phone) rows."""
@@ -76,6 +101,7 @@ def load_demo() -> list[tuple[str, str, str]]:
             },
         )
     _identities()
+    _records_of_the_demo_citizen()
     accounts = []
 
     def ensure(username, create):
@@ -106,7 +132,7 @@ def load_demo() -> list[tuple[str, str, str]]:
             phone="13800000003",
             consent=True,
             name="深圳市示范科技有限公司",
-            credit_code="91440300MA5D4X7K8N",
+            credit_code=DEMO_EMPLOYER,
         ),
     )
     ensure(
