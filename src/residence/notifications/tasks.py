@@ -42,8 +42,10 @@ def sms_deliver(self, sms_id: int) -> str:
         services.sms_refused(sms_id=sms_id, error=f"{type(exc).__name__}: {exc}", final=final)
         if final:
             return "failed"
-        # max_retries=None: the count is checked above, so that the last refusal marks the row.
-        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries), max_retries=None) from exc
+        # The count is checked above (not by Celery's MaxRetriesExceededError), so that the last
+        # refusal marks the row `failed` in this same run.
+        countdown = retry_countdown(self.request.retries)
+        raise self.retry(exc=exc, countdown=countdown, max_retries=settings.SMS_MAX_RETRIES) from exc
     services.sms_delivered(sms_id=sms_id)
     return "sent"
 
