@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-browser lint format migrations-check messages demo bench clean
+.PHONY: install run test test-browser worker lint format migrations-check messages demo bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -33,6 +33,13 @@ test: install
 
 test-browser: install
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+# A Celery worker with beat (the daily jobs) in one process; needs CELERY_BROKER_URL, e.g.
+# CELERY_BROKER_URL=redis://127.0.0.1:6379/0 make worker (production: workers and one beat apart).
+worker: install
+	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0): without a broker tasks run inline"; exit 1; }
+	@mkdir -p var
+	$(VENV)/bin/celery -A config worker -B -s var/celerybeat-schedule --loglevel=INFO
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -4,6 +4,7 @@ import hmac
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -201,6 +202,44 @@ SMS_FILE = env.str("SMS_FILE", default=str(VAR_DIR / "sms" / "outbox.jsonl"))
 SMS_LANGUAGE = "zh-hans"
 if not DEBUG and not SMS_BACKEND:
     raise ImproperlyConfigured("SMS_BACKEND must be set when DEBUG is off.")
+
+# SMS the gateway refuses are retried by the sms_deliver task: after 5 s, 10 s, 20 s … (doubling,
+# at most SMS_RETRY_BACKOFF_MAX_SECONDS apart), up to SMS_MAX_RETRIES times; then the row is "failed".
+SMS_MAX_RETRIES = env.int("SMS_MAX_RETRIES", default=5)
+SMS_RETRY_BACKOFF_SECONDS = env.int("SMS_RETRY_BACKOFF_SECONDS", default=5)
+SMS_RETRY_BACKOFF_MAX_SECONDS = env.int("SMS_RETRY_BACKOFF_MAX_SECONDS", default=600)
+# The "flaky" SMS backend (tests, drills): refuses this many sends per process (-1: every one),
+# then delivers like "locmem".
+SMS_FLAKY_FAILURES = env.int("SMS_FLAKY_FAILURES", default=1)
+
+# Background work (config/celery.py). No broker: every task runs inline, when it is queued
+# (after the commit that queues it). With a broker (redis://… or amqp://…) workers run them,
+# and beat runs the daily jobs. No result backend: nothing waits for a task's return value.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False  # a task's failure is its own (the row says so), not the request's
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+# A message is acknowledged when its task ends, so a worker that dies before finishing gives
+# it back to the broker; the tasks are idempotent (sms_deliver claims its row before sending).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
+DAILY_JOBS_HOUR = env.int("DAILY_JOBS_HOUR", default=0)
+DAILY_JOBS_MINUTE = env.int("DAILY_JOBS_MINUTE", default=15)
+CELERY_BEAT_SCHEDULE = {
+    "run-daily-jobs": {
+        "task": "residence.core.tasks.run_daily_jobs",
+        "schedule": crontab(hour=DAILY_JOBS_HOUR, minute=DAILY_JOBS_MINUTE),
+    },
+    "sms-requeue-stale": {
+        "task": "residence.notifications.tasks.sms_requeue_stale",
+        "schedule": 10 * 60,
+    },
+}
 
 # FROZEN_TODAY fixes the date (not the time) for demos and acceptance tests.
 FROZEN_TODAY = env.str("FROZEN_TODAY", default="")

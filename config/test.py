@@ -9,3 +9,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 STATIC_ROOT = None  # static files come from the finders in tests; nothing is collected
+# Tasks run inline in tests whatever the environment says; the broker test
+# (tests/test_tasks_broker.py, run when CELERY_BROKER_URL is set) starts a real worker itself.
+CELERY_TASK_ALWAYS_EAGER = True
+SMS_RETRY_BACKOFF_SECONDS = 0

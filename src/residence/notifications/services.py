@@ -1,13 +1,20 @@
 """The one way the platform tells anyone anything: in-app messages and SMS.
 
 An in-app message is a row written in the caller's transaction (it exists exactly when the
-change it reports does). An SMS is checked against the limits and logged in the caller's
-transaction, and handed to the gateway only once that transaction commits, so a change
-that rolls back sends nothing, and no SQLite write lock is held during a gateway call.
+change it reports does). An SMS is checked against the limits and logged (`queued`) in the
+caller's transaction, and the `sms_deliver` task is queued only once that transaction
+commits, so a change that rolls back sends nothing, and no SQLite write lock is held during
+a gateway call. Without a broker the task runs right there (after the commit); with one, a
+worker runs it. The delivery steps below (claim, delivered, refused) are the task's: each is
+one conditional UPDATE outside any transaction, so two workers given the same row send it once.
 """
+
+import datetime as dt
+import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import translation
 
 from residence.audit.models import AuditEventType
@@ -16,11 +23,13 @@ from residence.core import clock, limits
 from residence.core.errors import NotFound, RateLimited
 from residence.core.validators import mask_phone
 
-from . import sms
 from .catalogue import MESSAGES, SMS, SMS_SIGNATURE
 from .models import Message, SmsMessage
 
 HOUR = 3600
+BLANK = "******"  # what a code is replaced by in the stored text
+
+logger = logging.getLogger("residence.sms")
 
 
 def message_send(*, user, key: str, **params) -> Message:
@@ -72,14 +81,14 @@ def sms_send(
         raise refused
     text = sms_text(key, **params)
     sent = refused is None and bool(to)
-    at = clock.now()
-    SmsMessage.objects.create(
+    row = SmsMessage.objects.create(
         to=to,
         purpose=purpose,
-        text=text.replace(secret, "******") if secret else text,
+        text=text.replace(secret, BLANK) if secret else text,
+        secret=secret if sent else "",
         address=address,
-        sent_at=at,
-        status=SmsMessage.Status.SENT if sent else SmsMessage.Status.NOT_SENT,
+        sent_at=clock.now(),
+        status=SmsMessage.Status.QUEUED if sent else SmsMessage.Status.NOT_SENT,
         reason="" if sent else ("limit" if refused else "no_account"),
     )
     audit_record(
@@ -90,7 +99,7 @@ def sms_send(
         to=mask_phone(to),
     )
     if sent:
-        transaction.on_commit(lambda: sms.send(to, text, at.isoformat()))
+        _deliver_on_commit(row)
     return sent
 
 
@@ -103,10 +112,93 @@ def notice_send(*, users, phone: str, key: str, purpose: str, **params) -> None:
         message_send(user=user, key=key, **params)
     if not phone or key not in SMS:
         return
-    text = sms_text(key, **params)
-    at = clock.now()
-    SmsMessage.objects.create(to=phone, purpose=purpose, text=text, sent_at=at, status=SmsMessage.Status.SENT)
-    transaction.on_commit(lambda: sms.send(phone, text, at.isoformat()))
+    row = SmsMessage.objects.create(
+        to=phone, purpose=purpose, text=sms_text(key, **params), sent_at=clock.now(), status=SmsMessage.Status.QUEUED
+    )
+    _deliver_on_commit(row)
+
+
+def _enqueue(sms_id: int) -> None:
+    from .tasks import sms_deliver  # the tasks call these services
+
+    sms_deliver.delay(sms_id)
+
+
+def _deliver_on_commit(row: SmsMessage) -> None:
+    """Queue the delivery once the caller commits. A broker that cannot be reached then does
+    not fail the request whose change is already committed: the error is logged, the row
+    stays `queued`, and `sms_requeue_stale` queues it again."""
+    sms_id = row.pk
+
+    def deliver() -> None:  # a function, not a partial: Django logs a robust hook's __qualname__
+        _enqueue(sms_id)
+
+    transaction.on_commit(deliver, robust=True)
+
+
+# The delivery steps of the sms_deliver task.
+
+WAITING = (SmsMessage.Status.QUEUED, SmsMessage.Status.RETRYING)
+
+
+def _code_expired(*, now: dt.datetime) -> Q:
+    return ~Q(secret="") & Q(sent_at__lt=now - dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS))
+
+
+def sms_claim(*, sms_id: int) -> SmsMessage | None:
+    """Take a waiting row for one attempt (`sending`, one more attempt): the row to send, or
+    None when there is nothing to send (sent, failed, not to be sent, being sent by another
+    worker, or gone). One conditional UPDATE: of two workers given the same id, one wins.
+    A code that expired while it waited is not sent: the row fails."""
+    now = clock.now()
+    SmsMessage.objects.filter(_code_expired(now=now), pk=sms_id, status__in=WAITING).update(
+        status=SmsMessage.Status.FAILED, last_error="the code expired before the gateway took it", secret=""
+    )
+    claimed = SmsMessage.objects.filter(pk=sms_id, status__in=WAITING).update(
+        status=SmsMessage.Status.SENDING, attempts=F("attempts") + 1, last_attempt_at=now
+    )
+    return SmsMessage.objects.get(pk=sms_id) if claimed else None
+
+
+def sms_outgoing_text(row: SmsMessage) -> str:
+    """The text as the gateway gets it: the stored one with the code put back."""
+    return row.text.replace(BLANK, row.secret) if row.secret else row.text
+
+
+def sms_delivered(*, sms_id: int) -> None:
+    """The gateway took the SMS: `sent`, and the code is no longer kept."""
+    SmsMessage.objects.filter(pk=sms_id, status=SmsMessage.Status.SENDING).update(
+        status=SmsMessage.Status.SENT, delivered_at=clock.now(), secret="", last_error=""
+    )
+
+
+def sms_refused(*, sms_id: int, error: str, final: bool) -> None:
+    """The gateway refused (or failed): `retrying`, or after the last attempt `failed`."""
+    changes = {"status": SmsMessage.Status.RETRYING, "last_error": error[:500]}
+    if final:
+        changes.update(status=SmsMessage.Status.FAILED, secret="")
+        logger.error("SMS %s failed after its last attempt: %s", sms_id, error)
+    else:
+        logger.warning("SMS %s refused, will retry: %s", sms_id, error)
+    SmsMessage.objects.filter(pk=sms_id, status=SmsMessage.Status.SENDING).update(**changes)
+
+
+def sms_stale(*, older_than: dt.timedelta, limit: int = 1000) -> list[int]:
+    """Rows that waited longer than `older_than` with nothing to show for it (a broker that was
+    down when they were queued, a message lost with its worker): their ids, to queue again.
+    Codes among them that expired meanwhile fail instead."""
+    now = clock.now()
+    expired = SmsMessage.objects.filter(_code_expired(now=now), status__in=WAITING).update(
+        status=SmsMessage.Status.FAILED, last_error="the code expired before the gateway took it", secret=""
+    )
+    if expired:
+        logger.warning("%s SMS code(s) expired before delivery", expired)
+    cutoff = now - older_than
+    stale = SmsMessage.objects.filter(
+        Q(status=SmsMessage.Status.QUEUED, sent_at__lt=cutoff)
+        | Q(status=SmsMessage.Status.RETRYING, last_attempt_at__lt=cutoff)
+    )
+    return list(stale.order_by("pk").values_list("pk", flat=True)[:limit])
 
 
 def message_mark_read(*, user, message_id: int) -> None:

@@ -1,4 +1,7 @@
-"""The SMS gateway interface. A city's real gateway is one more backend behind `send`."""
+"""The SMS gateway interface. A city's real gateway is one more backend behind `send`.
+
+A backend raises when the gateway refuses or cannot be reached; the `sms_deliver` task
+(notifications.tasks) retries it with back-off."""
 
 import json
 import logging
@@ -31,7 +34,28 @@ def _locmem(message: dict) -> None:
     outbox.append(message)
 
 
-BACKENDS = {"console": _console, "file": _file, "locmem": _locmem}
+class GatewayRefused(Exception):
+    """The gateway did not take the message (the "flaky" backend's refusal)."""
+
+
+# The flaky backend's refusals in this process, read by tests; flaky_reset() starts over.
+refused: list[dict] = []
+
+
+def _flaky(message: dict) -> None:
+    """Refuse the first SMS_FLAKY_FAILURES sends of the process (-1: all), then act as locmem."""
+    failures = settings.SMS_FLAKY_FAILURES
+    if failures < 0 or len(refused) < failures:
+        refused.append(message)
+        raise GatewayRefused(f"flaky gateway refused send {len(refused)}")
+    _locmem(message)
+
+
+def flaky_reset() -> None:
+    refused.clear()
+
+
+BACKENDS = {"console": _console, "file": _file, "locmem": _locmem, "flaky": _flaky}
 
 
 def send(to: str, text: str, at: str) -> None:

@@ -1,12 +1,8 @@
-import datetime as dt
-from zoneinfo import ZoneInfo
-
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from residence.applications import jobs as application_jobs
-from residence.core import clock, limits, workdays
+from residence.core import clock
+from residence.core.jobs import daily_jobs_run
 from residence.core.validators import parse_date
 
 
@@ -21,17 +17,4 @@ class Command(BaseCommand):
             day = parse_date(date) if date else clock.today()
         except ValidationError as e:
             raise CommandError(" ".join(e.messages)) from None
-        start = dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
-        # Limit counters untouched for a day hold no event in any window (the longest is a day).
-        pruned = limits.prune(before=start - dt.timedelta(days=1))
-        self.stdout.write(f"{day}: {pruned} idle limit counter(s) pruned")
-        terminated = application_jobs.payments_expire(day)
-        self.stdout.write(f"{day}: {terminated} unpaid application(s) terminated")
-        batched = application_jobs.production_batch(day)
-        self.stdout.write(f"{day}: {batched} approved application(s) put in the production batch of the day")
-        # "Due tomorrow" is the next working day: a Friday reminds of Monday's items.
-        tomorrow = workdays.add_working_days(day, 1).date
-        reminded = application_jobs.deadlines_remind(day, tomorrow)
-        self.stdout.write(f"{day}: {reminded} step(s) due {tomorrow} reminded")
-        escalated = application_jobs.deadlines_escalate(day)
-        self.stdout.write(f"{day}: {escalated} overdue step(s) escalated to the supervisors")
+        daily_jobs_run(day, report=self.stdout.write)

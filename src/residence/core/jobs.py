@@ -1,0 +1,31 @@
+"""The daily jobs, run by `manage.py run_daily_jobs` and by the `run_daily_jobs` task that beat
+starts once a day. Each job marks what it has done, so running them twice for a day changes
+nothing the second time."""
+
+import datetime as dt
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from residence.applications import jobs as application_jobs
+from residence.core import limits, workdays
+
+
+def daily_jobs_run(day: dt.date, *, report: Callable[[str], object] = lambda line: None) -> dict[str, int]:
+    """Every daily job as of the start of `day`; `report` gets one line per job. Returns the counts."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    # Limit counters untouched for a day hold no event in any window (the longest is a day).
+    pruned = limits.prune(before=start - dt.timedelta(days=1))
+    report(f"{day}: {pruned} idle limit counter(s) pruned")
+    terminated = application_jobs.payments_expire(day)
+    report(f"{day}: {terminated} unpaid application(s) terminated")
+    batched = application_jobs.production_batch(day)
+    report(f"{day}: {batched} approved application(s) put in the production batch of the day")
+    # "Due tomorrow" is the next working day: a Friday reminds of Monday's items.
+    tomorrow = workdays.add_working_days(day, 1).date
+    reminded = application_jobs.deadlines_remind(day, tomorrow)
+    report(f"{day}: {reminded} step(s) due {tomorrow} reminded")
+    escalated = application_jobs.deadlines_escalate(day)
+    report(f"{day}: {escalated} overdue step(s) escalated to the supervisors")
+    return {"pruned": pruned, "terminated": terminated, "batched": batched, "reminded": reminded, "escalated": escalated}

@@ -1,0 +1,62 @@
+"""SMS delivery: thin tasks taking ids; the steps are services (notifications.services)."""
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
+
+from . import services, sms
+
+logger = logging.getLogger("residence.sms")
+
+
+def retry_countdown(retries: int) -> int:
+    """Seconds before retry number `retries + 1`: SMS_RETRY_BACKOFF_SECONDS doubled each time, at
+    most SMS_RETRY_BACKOFF_MAX_SECONDS, with full jitter (a gateway back from an outage is not
+    hit by every waiting SMS in the same second). Celery's `retry_backoff` computes the same."""
+    return get_exponential_backoff_interval(
+        factor=settings.SMS_RETRY_BACKOFF_SECONDS,
+        retries=retries,
+        maximum=settings.SMS_RETRY_BACKOFF_MAX_SECONDS,
+        full_jitter=True,
+    )
+
+
+@shared_task(bind=True, ignore_result=True)
+def sms_deliver(self, sms_id: int) -> str:
+    """Send one logged SMS through the gateway, once.
+
+    The row is claimed first (one conditional UPDATE), so a second message for the same id,
+    on this worker or another, finds nothing to do. A refusal is recorded on the row and
+    retried with exponential back-off up to SMS_MAX_RETRIES times; after the last the row is
+    `failed`, with its attempts and the last error. Returns what happened (for the logs)."""
+    row = services.sms_claim(sms_id=sms_id)
+    if row is None:
+        return "nothing to do"
+    try:
+        sms.send(row.to, services.sms_outgoing_text(row), row.sent_at.isoformat())
+    except Exception as exc:  # whatever the gateway raises is a refusal, retried
+        final = self.request.retries >= settings.SMS_MAX_RETRIES
+        services.sms_refused(sms_id=sms_id, error=f"{type(exc).__name__}: {exc}", final=final)
+        if final:
+            return "failed"
+        # The count is checked above (not by Celery's MaxRetriesExceededError), so that the last
+        # refusal marks the row `failed` in this same run.
+        countdown = retry_countdown(self.request.retries)
+        raise self.retry(exc=exc, countdown=countdown, max_retries=settings.SMS_MAX_RETRIES) from exc
+    services.sms_delivered(sms_id=sms_id)
+    return "sent"
+
+
+@shared_task(ignore_result=True)
+def sms_requeue_stale(minutes: int = 15) -> int:
+    """Queue again the SMS that have waited over `minutes` (beat runs this every 10 minutes).
+    Safe to overlap with a delivery in flight: sms_deliver claims before it sends."""
+    ids = services.sms_stale(older_than=dt.timedelta(minutes=minutes))
+    for sms_id in ids:
+        sms_deliver.delay(sms_id)
+    if ids:
+        logger.warning("%s waiting SMS queued again", len(ids))
+    return len(ids)
