@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from residence.accounts.forms import add_domain_error
@@ -287,32 +287,32 @@ def _reject(request, pk, form):
 
 # action slug: (form class or None, call, message on success)
 ACTIONS = {
-    "verify": (VerifyForm, _verify, N_("The answer of your department is recorded.")),
-    "approve": (None, "approve", N_("The application is approved.")),
-    "reject": (RejectForm, _reject, N_("The application is refused; the reasons are sent to the applicant.")),
+    "verify": (VerifyForm, _verify, gettext_noop("The answer of your department is recorded.")),
+    "approve": (None, "approve", gettext_noop("The application is approved.")),
+    "reject": (RejectForm, _reject, gettext_noop("The application is refused; the reasons are sent to the applicant.")),
     "written-reply": (
         ReplyForm,
         lambda request, pk, form: services.written_reply_record(
             actor=request.user, application_id=pk, text=form.cleaned_data["text"]
         ),
-        N_("The written reply is recorded and sent to the applicant."),
+        gettext_noop("The written reply is recorded and sent to the applicant."),
     ),
-    "produce": (None, "produce", N_("The card is made. Permit number: %(permit)s.")),
-    "dispatch": (None, "dispatch", N_("The card is dispatched.")),
-    "receive": (None, "receive", N_("The card is received; the applicant is told to collect it.")),
+    "produce": (None, "produce", gettext_noop("The card is made. Permit number: %(permit)s.")),
+    "dispatch": (None, "dispatch", gettext_noop("The card is dispatched.")),
+    "receive": (None, "receive", gettext_noop("The card is received; the applicant is told to collect it.")),
     "hand-over": (
         HandOverForm,
         lambda request, pk, form: services.application_hand_over(
             actor=request.user, application_id=pk, **form.cleaned_data
         ),
-        N_("The card is handed over. The application is completed and the permit is active."),
+        gettext_noop("The card is handed over. The application is completed and the permit is active."),
     ),
     "deliver": (
         DeliverForm,
         lambda request, pk, form: services.application_deliver(
             actor=request.user, application_id=pk, **form.cleaned_data
         ),
-        N_("The card is delivered. The application is completed and the permit is active."),
+        gettext_noop("The card is delivered. The application is completed and the permit is active."),
     ),
 }
 
