@@ -262,3 +262,20 @@ def test_the_staff_desk_links_each_role_to_its_work(world, staff):
     assert "/staff/applications/" in page(staff["police"], "/staff/")
     assert "/staff/applications/dashboard/" in page(staff["supervisor"], "/staff/")
     assert "/staff/applications/new/" in page(staff["clerk"], "/staff/")
+
+
+def test_the_courier_delivers_with_the_identity_checked(world, staff):
+    pk = submit(world, delivery={"method": "courier", "address": "福田区福华路 8 号"})
+    through_verification(staff, pk)
+    post(staff["reviewer"], f"/staff/applications/{pk}/approve/")
+    post(staff["production"], f"/staff/applications/{pk}/produce/")
+    post(staff["production"], f"/staff/applications/{pk}/dispatch/")
+    assert status_of(pk) == "out_for_delivery"
+    courier = staff["courier"]
+    assert "福华路" in page(courier, f"/staff/applications/{pk}/")
+    missing = post(courier, f"/staff/applications/{pk}/deliver/", {}, status=400)
+    assert "Check the recipient" in missing.content.decode() and status_of(pk) == "out_for_delivery"
+    post(courier, f"/staff/applications/{pk}/deliver/", {"identity_checked": "on"})
+    assert status_of(pk) == "completed"
+    # Acting again: the page says it cannot be done now (409), never a 500.
+    post(courier, f"/staff/applications/{pk}/deliver/", {"identity_checked": "on"}, status=409)
