@@ -110,3 +110,84 @@ def _item(row, step: str) -> dict:
         "name": name,
         "id_number_masked": mask_id_number(id_number),
     }
+
+
+# The supervisor's dashboard ----------------------------------------------------------------
+
+DASHBOARD_DAYS = 30
+
+
+def _on_time(deadlines) -> dict:
+    """Of deadlines finished in the window: how many, how many by their due date, the share (0–100 or None)."""
+    from django.db.models import Count, F, Q
+
+    counts = deadlines.aggregate(done=Count("id"), on_time=Count("id", filter=Q(done_on__lte=F("due_on"))))
+    share = round(100 * counts["on_time"] / counts["done"]) if counts["done"] else None
+    return {"done": counts["done"], "on_time": counts["on_time"], "share": share}
+
+
+def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
+    """Per department (verification) and per acceptance point: open items, overdue items, and the
+    share of deadlines finished on time (done_on <= due_on) among those finished in the last `days`.
+
+    A department's figures: its pending checks, those past their due date, and the verification
+    deadlines (one per application, done when every check is answered) of applications it checks.
+    A point's: its open applications, those with an open deadline past due, and every deadline of
+    its applications finished in the window."""
+    import datetime as dt
+
+    from django.db.models import Count, F, Q
+
+    from residence.accounts.models import Department
+    from residence.places.models import AcceptancePoint
+
+    today = clock.today()
+    since = today - dt.timedelta(days=days)
+    finished = Deadline.objects.filter(done_on__gte=since, done_on__lte=today)
+
+    pending = (
+        Verification.objects.filter(status=Verification.Outcome.PENDING)
+        .values("department")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)))
+    )
+    by_department = {row["department"]: row for row in pending}
+    departments = []
+    for code, label in Department.choices:
+        row = by_department.get(code, {})
+        checked = finished.filter(step="verification", application__verifications__department=code)
+        departments.append(
+            {"code": code, "name": label, "open": row.get("open", 0), "overdue": row.get("overdue", 0)}
+            | _on_time(checked)
+        )
+
+    open_apps = (
+        Application.objects.exclude(status__in=CLOSED_STATUSES).values("acceptance_point").annotate(open=Count("id"))
+    )
+    overdue_apps = (
+        Deadline.objects.filter(done_on__isnull=True, due_on__lt=today)
+        .exclude(application__status__in=CLOSED_STATUSES)
+        .values("application__acceptance_point")
+        .annotate(overdue=Count("application", distinct=True))
+    )
+    done = finished.values("application__acceptance_point").annotate(
+        done=Count("id"), on_time=Count("id", filter=Q(done_on__lte=F("due_on")))
+    )
+    opened = {row["acceptance_point"]: row["open"] for row in open_apps}
+    late = {row["application__acceptance_point"]: row["overdue"] for row in overdue_apps}
+    finished_by_point = {row["application__acceptance_point"]: row for row in done}
+    point_ids = set(opened) | set(late) | set(finished_by_point)
+    points = []
+    for point in AcceptancePoint.objects.filter(pk__in=point_ids).order_by("code"):
+        f = finished_by_point.get(point.pk, {"done": 0, "on_time": 0})
+        points.append(
+            {
+                "code": point.code,
+                "name": point.name,
+                "open": opened.get(point.pk, 0),
+                "overdue": late.get(point.pk, 0),
+                "done": f["done"],
+                "on_time": f["on_time"],
+                "share": round(100 * f["on_time"] / f["done"]) if f["done"] else None,
+            }
+        )
+    return {"today": today, "since": since, "days": days, "departments": departments, "points": points}

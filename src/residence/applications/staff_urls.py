@@ -1,4 +1,18 @@
 """The staff desk's application pages (queues, actions, counter intake, dashboard)."""
 
+from django.urls import path
+
+from . import staff_views as views
+
 app_name = "desk"
-urlpatterns = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("find/", views.find, name="find"),
+    path("new/", views.intake, name="intake"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("<int:pk>/", views.application, name="application"),
+    path("<int:pk>/accepted/", views.accepted, name="accepted"),
+    path("<int:pk>/receipt/", views.receipt, name="receipt"),
+    path("<int:pk>/form/", views.form_pdf, name="form"),
+    path("<int:pk>/<slug:action>/", views.act, name="act"),
+]

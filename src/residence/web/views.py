@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from residence.accounts.models import Kind, Role, Status
 from residence.accounts.selectors import organisation_pending_list
+from residence.applications.staff_views import queue_url_for
 from residence.core.errors import NotFound
 from residence.core.validators import mask_id_number, mask_phone
 from residence.notifications.selectors import message_list
@@ -114,5 +115,6 @@ def staff_desk(request):
         {
             "is_clerk": is_clerk,
             "pending_organisations": organisation_pending_list() if is_clerk else [],
+            "queue_url": queue_url_for(user),
         },
     )

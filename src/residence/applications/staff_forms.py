@@ -1,0 +1,134 @@
+"""Forms of the staff desk's application pages. They only shape input; the services check it."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from residence.places.models import AcceptancePoint
+
+from .models import Delivery, FamilyMember, Kind, Route
+
+# Reasons a reviewer gives most often; any other reason is written in, one per line.
+COMMON_REASONS = [
+    _("The residence registration does not cover the required period."),
+    _("The social insurance contributions do not cover the required months."),
+    _("The full-time enrolment could not be confirmed."),
+    _("The talent certificate could not be confirmed."),
+    _("The name or ID number does not match the population records."),
+    _("The photo receipt number is not valid."),
+]
+
+
+class VerifyForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Do the records confirm the claim?"),
+        choices=[("confirmed", _("Confirmed")), ("not_confirmed", _("Not confirmed"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=1000,
+        help_text=_("Required when not confirmed: say what the records do not show."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RejectForm(forms.Form):
+    reasons = forms.MultipleChoiceField(
+        label=_("Reasons for the refusal"),
+        required=False,
+        choices=[(str(i), text) for i, text in enumerate(COMMON_REASONS)],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    other = forms.CharField(
+        label=_("Other reasons"),
+        required=False,
+        max_length=4000,
+        help_text=_("One reason per line. Every reason is listed to the applicant at once."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def reason_list(self) -> list[str]:
+        chosen = [str(COMMON_REASONS[int(i)]) for i in self.cleaned_data["reasons"]]
+        return chosen + [line.strip() for line in self.cleaned_data["other"].splitlines() if line.strip()]
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(label=_("Written reply"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class HandOverForm(forms.Form):
+    identity_checked = forms.BooleanField(
+        label=_("I have checked the applicant's identity document in person"), required=False
+    )
+    signed = forms.BooleanField(
+        label=_("The applicant has checked and signed the printed application form"), required=False
+    )
+
+
+class DeliverForm(forms.Form):
+    identity_checked = forms.BooleanField(
+        label=_("I have checked the recipient's identity document in person"), required=False
+    )
+
+
+class FindForm(forms.Form):
+    q = forms.CharField(
+        label=_("Reference, ID number or receipt QR code"),
+        max_length=300,
+        help_text=_("Scan the receipt's QR code into this field, or type the reference or the ID number."),
+    )
+
+
+def _point_choices():
+    return [(p.code, f"{p.name} ({p.code})") for p in AcceptancePoint.objects.filter(active=True).order_by("code")]
+
+
+class IntakeForm(forms.Form):
+    name = forms.CharField(label=_("Applicant's name"), max_length=100, help_text=_("As on the ID card."))
+    id_number = forms.CharField(
+        label=_("ID number"), max_length=18, widget=forms.TextInput(attrs={"spellcheck": "false"})
+    )
+    phone = forms.CharField(label=_("Mobile number"), max_length=20, widget=forms.TextInput(attrs={"type": "tel"}))
+    kind = forms.ChoiceField(label=_("Kind of application"), choices=Kind.choices)
+    route = forms.ChoiceField(label=_("Route claimed"), choices=Route.choices)
+    photo_receipt = forms.CharField(
+        label=_("Photo receipt number"), max_length=40, help_text=_("8 to 20 letters and digits, as printed.")
+    )
+    acceptance_point = forms.ChoiceField(label=_("Acceptance point where the card is collected"))
+    delivery_method = forms.ChoiceField(
+        label=_("How the card is collected"), choices=Delivery.choices, widget=forms.RadioSelect
+    )
+    delivery_address = forms.CharField(
+        label=_("Delivery address"), max_length=200, required=False, help_text=_("Only for courier delivery.")
+    )
+    materials_checked = forms.BooleanField(
+        label=_("Materials checked and returned to the applicant"),
+        error_messages={"required": _("Check the materials and return them before accepting.")},
+    )
+    portrait_captured = forms.BooleanField(
+        label=_("Portrait captured"),
+        error_messages={"required": _("Capture the applicant's portrait before accepting.")},
+    )
+
+    def __init__(self, *args, point=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["acceptance_point"].choices = _point_choices()
+        if point is not None and not self.is_bound:
+            self.initial.setdefault("acceptance_point", point.code)
+        self.initial.setdefault("delivery_method", Delivery.PICKUP)
+
+
+class FamilyMemberForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    id_number = forms.CharField(label=_("ID number"), max_length=18, required=False)
+    relation = forms.ChoiceField(
+        label=_("Relation"), required=False, choices=[("", "—"), *FamilyMember.Relation.choices]
+    )
+
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not any((data.get(f) or "").strip() for f in ("name", "id_number", "relation"))
+
+
+FamilyFormSet = forms.formset_factory(FamilyMemberForm, extra=3, max_num=10)

@@ -1,0 +1,497 @@
+"""The staff desk's application pages: each role's queue, the application page with the actions
+of the role, counter intake, finding an application at the counter, the supervisor's dashboard.
+
+Every change goes through `services`; a domain error is shown on the page with its status
+(400 a form's problems, 403 a role or scope that may not act, 409 a move the workflow does not
+allow now, e.g. because someone else acted first), never as a 500."""
+
+import datetime as dt
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_POST
+
+from residence.accounts.forms import add_domain_error
+from residence.accounts.models import Department, Kind, Role
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
+from residence.core.errors import DomainError, Forbidden, Invalid
+from residence.core.validators import mask_id_number, parse_date
+from residence.places.models import AcceptancePoint
+from residence.records.models import Enrolment, Identity, InsuranceMonth, Registration, TalentCertificate
+
+from . import selectors, services
+from .models import CLOSED_STATUSES, Application, Status, Step
+from .models import Kind as ApplicationKind
+from .receipts import application_form_pdf, receipt_pdf
+from .staff_forms import (
+    DeliverForm,
+    FamilyFormSet,
+    FindForm,
+    HandOverForm,
+    IntakeForm,
+    RejectForm,
+    ReplyForm,
+    VerifyForm,
+)
+
+STEP_LABELS = {**dict(Step.choices), "verification": Step.VERIFICATION.label}
+RECEIPT_URL_RE = re.compile(r"/receipts/([A-Za-z0-9]{1,20})/verify")
+ID_NUMBER_RE = re.compile(r"\d{17}[\dXx]")
+
+
+def _error_page(request, message, status=403):
+    return render(request, "web/error.html", {"message": message, "status": status}, status=status)
+
+
+def _staff(request):
+    user = request.user
+    return user if user.kind == Kind.STAFF else None
+
+
+def _may_view(user, application: Application) -> bool:
+    """Staff see only their own point's or department's work (DESIGN §Roles)."""
+    if user.role == Role.CLERK:
+        return application.acceptance_point_id == user.point_id
+    if user.role == Role.VERIFIER:
+        return any(v.department == user.department for v in application.verifications.all())
+    return True
+
+
+def _audit_view(request, application: Application, what: str) -> None:
+    audit_record(
+        type=AuditEventType.PERSONAL_DATA_VIEWED,
+        actor=request.user,
+        person=application.person.id_number,
+        address=request.client_address,
+        what=what,
+        application=application.reference,
+    )
+
+
+# Queue --------------------------------------------------------------------------------------
+
+
+def _after(raw: str):
+    day, _sep, pk = raw.partition(",")
+    try:
+        due = parse_date(day) if day else None
+    except Exception:  # a malformed "after" shows the first page
+        return None
+    if due is None or not pk.isascii() or not pk.isdigit() or len(pk) > 12:
+        return None
+    return due, int(pk)
+
+
+@login_required
+def queue(request):
+    user = _staff(request)
+    if user is None:
+        return _error_page(request, _("Only staff can use the staff desk."))
+    if user.role == Role.SUPERVISOR:
+        return redirect("desk:dashboard")
+    after = _after(request.GET.get("after", ""))
+    items = selectors.staff_queue(user=user, after=after)
+    statuses, kinds = dict(Status.choices), dict(ApplicationKind.choices)
+    for item in items:
+        item["status_label"] = statuses.get(item["status"], item["status"])
+        item["kind_label"] = kinds.get(item["kind"], item["kind"])
+        item["step_label"] = STEP_LABELS.get(item["step"], item["step"])
+    following = None
+    if len(items) == selectors.QUEUE_PAGE:
+        following = f"{items[-1]['due_on'].isoformat()},{items[-1]['application']}"
+    return render(
+        request,
+        "desk/queue.html",
+        {
+            "items": items,
+            "next": following,
+            "paged": after is not None,
+            "find_form": FindForm() if user.role == Role.CLERK else None,
+        },
+    )
+
+
+# Finding an application at the counter --------------------------------------------------------
+
+
+def _find(user, text: str):
+    """The application a clerk looks for, by a scanned receipt URL, a reference or an ID number.
+    Returns (application or None, whether it exists at another point)."""
+    text = text.strip()
+    found = RECEIPT_URL_RE.search(text)
+    if found:
+        text = found.group(1)
+    text = text.upper()
+    if ID_NUMBER_RE.fullmatch(text):
+        candidates = Application.objects.filter(person__id_number=text)
+    else:
+        candidates = Application.objects.filter(reference=text)
+    candidates = candidates.order_by("-created_at", "-id")
+    own = candidates.filter(acceptance_point_id=user.point_id)
+    application = own.exclude(status__in=CLOSED_STATUSES).first() or own.first()
+    return application, application is None and candidates.exists()
+
+
+@login_required
+def find(request):
+    user = _staff(request)
+    if user is None or user.role != Role.CLERK:
+        return _error_page(request, _("Only counter clerks may do this."))
+    form = FindForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        application, elsewhere = _find(user, form.cleaned_data["q"])
+        if application is not None:
+            return redirect("desk:application", application.pk)
+        if elsewhere:
+            form.add_error("q", _("This application is handled by another acceptance point."))
+        else:
+            form.add_error("q", _("No application of this point has this reference or ID number."))
+    return render(request, "desk/find.html", {"form": form}, status=404 if form.errors else 200)
+
+
+# The application page -----------------------------------------------------------------------
+
+
+def _month_ranges(months: list[dt.date]) -> list[tuple[dt.date, dt.date, int]]:
+    """Consecutive months as ranges: [(first, last, count)]."""
+    ranges = []
+    for month in sorted(months):
+        if ranges:
+            first, last, count = ranges[-1]
+            following = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            if month == following:
+                ranges[-1] = (first, month, count + 1)
+                continue
+        ranges.append((month, month, 1))
+    return ranges
+
+
+def _records(application: Application, department: str) -> dict:
+    """The records of the person that a department checks the claim against."""
+    number = application.person.id_number
+    records = {"identity": Identity.objects.filter(id_number=number).first(), "department": department}
+    if department == Department.POLICE:
+        records["registrations"] = list(
+            Registration.objects.filter(id_number=number).select_related("street").order_by("-registered_on")
+        )
+    elif department == Department.SOCIAL_INSURANCE:
+        months = list(InsuranceMonth.objects.filter(id_number=number).values_list("month", flat=True))
+        records["insurance"] = {"count": len(months), "ranges": _month_ranges(months)}
+    elif department == Department.EDUCATION:
+        records["enrolments"] = list(Enrolment.objects.filter(id_number=number).order_by("-start_date"))
+    elif department == Department.TALENT:
+        records["talents"] = list(TalentCertificate.objects.filter(id_number=number).order_by("-issued_on"))
+    return records
+
+
+def _context(user, application: Application, forms: dict) -> dict:
+    """What the page shows this role, and the forms of the actions it may take now."""
+    status = application.status
+    context = {
+        "application": application,
+        "show_full_id": user.role in (Role.CLERK, Role.VERIFIER, Role.REVIEWER),
+        "id_number_masked": mask_id_number(application.person.id_number),
+        "family": [
+            {"name": m.name, "relation": m.get_relation_display(), "id_number_masked": mask_id_number(m.id_number)}
+            for m in application.family_members.all()
+        ],
+        "deadlines": [
+            {
+                "step": d.get_step_display(),
+                "due_on": d.due_on,
+                "done_on": d.done_on,
+                "due": selectors.due_badge(d.due_on) if d.done_on is None else "",
+            }
+            for d in application.deadlines.all()
+        ],
+        "actions": [],
+    }
+    role = user.role
+    if role == Role.VERIFIER:
+        mine = next((v for v in application.verifications.all() if v.department == user.department), None)
+        context["my_verification"] = mine
+        context["records"] = _records(application, user.department)
+        if mine and mine.status == "pending" and status in (Status.ACCEPTED, Status.VERIFYING):
+            context["verify_form"] = forms.get("verify") or VerifyForm()
+    elif role == Role.REVIEWER:
+        if status == Status.REVIEWING:
+            context["all_confirmed"] = all(v.status == "confirmed" for v in application.verifications.all())
+            if context["all_confirmed"]:
+                context["actions"].append(("approve", _("Approve"), ""))
+            context["reject_form"] = forms.get("reject") or RejectForm()
+        if status == Status.REJECTED and application.reply_requested_on and not application.reply_text:
+            context["reply_form"] = forms.get("written-reply") or ReplyForm()
+    elif role == Role.PRODUCTION:
+        if status == Status.APPROVED:
+            context["actions"].append(("produce", _("Card made: assign the permit number"), ""))
+        elif status == Status.IN_PRODUCTION:
+            target = (
+                _("Dispatch to the acceptance point")
+                if application.delivery_method == "pickup"
+                else _("Hand to the courier")
+            )
+            context["actions"].append(("dispatch", target, ""))
+    elif role == Role.CLERK:
+        if status == Status.DISPATCHED:
+            context["actions"].append(("receive", _("The card has arrived at this point"), ""))
+        elif status == Status.READY_FOR_PICKUP:
+            context["hand_over_form"] = forms.get("hand-over") or HandOverForm()
+        context["show_receipt"] = True
+    elif role == Role.COURIER and status == Status.OUT_FOR_DELIVERY:
+        context["deliver_form"] = forms.get("deliver") or DeliverForm()
+    # The bound form with problems is "form" to the base template (the page title says "Error:").
+    context["form"] = next((f for f in forms.values() if f is not None and f.errors), None)
+    return context
+
+
+def _render_application(request, application_id: int, *, forms=None, error=None, status=200):
+    user = request.user
+    application = selectors.application_detail(application_id=application_id)
+    if application is None:
+        return _error_page(request, _("Not found."), 404)
+    if not _may_view(user, application):
+        return _error_page(request, _("This application is not in your point's or department's work."))
+    _audit_view(request, application, "application")
+    context = _context(user, application, forms or {})
+    context["error"] = error
+    return render(request, "desk/application.html", context, status=status)
+
+
+@login_required
+def application(request, pk: int):
+    if _staff(request) is None:
+        return _error_page(request, _("Only staff can use the staff desk."))
+    return _render_application(request, pk)
+
+
+def _verify(request, pk, form):
+    return services.application_verify(
+        actor=request.user,
+        application_id=pk,
+        department=request.user.department,
+        outcome=form.cleaned_data["outcome"],
+        note=form.cleaned_data["note"],
+    )
+
+
+def _reject(request, pk, form):
+    return services.application_reject(actor=request.user, application_id=pk, reasons=form.reason_list())
+
+
+# action slug: (form class or None, call, message on success)
+ACTIONS = {
+    "verify": (VerifyForm, _verify, gettext_noop("The answer of your department is recorded.")),
+    "approve": (None, "approve", gettext_noop("The application is approved.")),
+    "reject": (RejectForm, _reject, gettext_noop("The application is refused; the reasons are sent to the applicant.")),
+    "written-reply": (
+        ReplyForm,
+        lambda request, pk, form: services.written_reply_record(
+            actor=request.user, application_id=pk, text=form.cleaned_data["text"]
+        ),
+        gettext_noop("The written reply is recorded and sent to the applicant."),
+    ),
+    "produce": (None, "produce", gettext_noop("The card is made. Permit number: %(permit)s.")),
+    "dispatch": (None, "dispatch", gettext_noop("The card is dispatched.")),
+    "receive": (None, "receive", gettext_noop("The card is received; the applicant is told to collect it.")),
+    "hand-over": (
+        HandOverForm,
+        lambda request, pk, form: services.application_hand_over(
+            actor=request.user, application_id=pk, **form.cleaned_data
+        ),
+        gettext_noop("The card is handed over. The application is completed and the permit is active."),
+    ),
+    "deliver": (
+        DeliverForm,
+        lambda request, pk, form: services.application_deliver(
+            actor=request.user, application_id=pk, **form.cleaned_data
+        ),
+        gettext_noop("The card is delivered. The application is completed and the permit is active."),
+    ),
+}
+
+
+@login_required
+@require_POST
+def act(request, pk: int, action: str):
+    user = _staff(request)
+    if user is None:
+        return _error_page(request, _("Only staff can use the staff desk."))
+    if action not in ACTIONS:
+        return _error_page(request, _("Not found."), 404)
+    form_class, call, done = ACTIONS[action]
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        return _render_application(request, pk, forms={action: form}, status=400)
+    try:
+        if isinstance(call, str):
+            application = services.application_act(actor=user, application_id=pk, action=call)
+        else:
+            application = call(request, pk, form)
+    except Invalid as exc:
+        if form is None:
+            return _render_application(request, pk, error=exc.message, status=400)
+        add_domain_error(form, exc)
+        return _render_application(request, pk, forms={action: form}, status=400)
+    except DomainError as exc:
+        if exc.status == 404:
+            return _error_page(request, _("Not found."), 404)
+        message = exc.message
+        if exc.status == 409:
+            message = _(
+                "Not done: %(reason)s Someone may have acted on it first; the page now shows its current state."
+            ) % {"reason": exc.message}
+        return _render_application(request, pk, error=message, status=exc.status)
+    messages.success(request, _(done) % {"permit": application.permit_number or ""})
+    return redirect("desk:application", pk)
+
+
+# Printouts for the clerk of the point ----------------------------------------------------------
+
+
+def _printout(request, pk: int, what: str):
+    user = _staff(request)
+    application = selectors.application_detail(application_id=pk)
+    if application is None:
+        return _error_page(request, _("Not found."), 404)
+    if user is None or user.role != Role.CLERK or user.point_id != application.acceptance_point_id:
+        return _error_page(request, _("This application is handled by another acceptance point."))
+    _audit_view(request, application, what)
+    if what == "receipt":
+        pdf, name = receipt_pdf(application), f"receipt-{application.reference}.pdf"
+    else:
+        pdf, name = application_form_pdf(application), f"form-{application.reference}.pdf"
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@login_required
+def receipt(request, pk: int):
+    return _printout(request, pk, "receipt")
+
+
+@login_required
+def form_pdf(request, pk: int):
+    return _printout(request, pk, "application_form")
+
+
+# Counter intake ----------------------------------------------------------------------------
+
+INTAKE_FIELDS = {
+    "applicant.name": "name",
+    "applicant.id_number": "id_number",
+    "applicant.phone": "phone",
+    "delivery.method": "delivery_method",
+    "delivery.address": "delivery_address",
+}
+
+
+def _place_intake_errors(form, family, exc: DomainError) -> None:
+    placed = False
+    for key, problems in exc.fields.items():
+        match = re.fullmatch(r"family_members\.(\d+)\.(\w+)", key)
+        if match and int(match.group(1)) < len(family.forms):
+            target, field = family.forms[int(match.group(1))], match.group(2)
+            if field in target.fields:
+                for problem in problems:
+                    target.add_error(field, problem)
+                    form.add_error(
+                        None, _("Family member %(n)s: %(problem)s") % {"n": int(match.group(1)) + 1, "problem": problem}
+                    )
+                placed = True
+                continue
+        field = INTAKE_FIELDS.get(key, key)
+        if field in form.fields:
+            for problem in problems:
+                form.add_error(field, problem)
+            placed = True
+        else:
+            for problem in problems:
+                form.add_error(None, problem)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+@login_required
+def intake(request):
+    user = _staff(request)
+    if user is None or user.role != Role.CLERK:
+        return _error_page(request, _("Only counter clerks may do this."))
+    point = AcceptancePoint.objects.filter(pk=user.point_id).first()
+    form = IntakeForm(request.POST or None, point=point)
+    family = FamilyFormSet(request.POST or None, prefix="family")
+    if request.method == "POST":
+        valid = form.is_valid() & family.is_valid()
+        if valid:
+            members = [
+                {k: (f.cleaned_data.get(k) or "").strip() for k in ("name", "id_number", "relation")}
+                for f in family.forms
+                if not f.is_blank()
+            ]
+            data = form.cleaned_data
+            try:
+                application = services.application_counter_intake(
+                    actor=user,
+                    data={
+                        "kind": data["kind"],
+                        "route": data["route"],
+                        "photo_receipt": data["photo_receipt"],
+                        "acceptance_point": data["acceptance_point"],
+                        "delivery": {"method": data["delivery_method"], "address": data["delivery_address"]},
+                        "family_members": members,
+                    },
+                    applicant={"name": data["name"], "id_number": data["id_number"], "phone": data["phone"]},
+                    portrait_captured=data["portrait_captured"],
+                )
+            except DomainError as exc:
+                if isinstance(exc, Forbidden):
+                    return _error_page(request, exc.message)
+                _place_intake_errors(form, family, exc)
+            else:
+                return redirect("desk:accepted", application.pk)
+    status = 400 if form.errors or any(f.errors for f in family.forms) else 200
+    return render(request, "desk/intake.html", {"form": form, "family": family}, status=status)
+
+
+@login_required
+def accepted(request, pk: int):
+    user = _staff(request)
+    application = selectors.application_detail(application_id=pk)
+    if application is None:
+        return _error_page(request, _("Not found."), 404)
+    if user is None or user.role != Role.CLERK or user.point_id != application.acceptance_point_id:
+        return _error_page(request, _("This application is handled by another acceptance point."))
+    return render(request, "desk/accepted.html", {"application": application})
+
+
+# The supervisor's dashboard ------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request):
+    user = _staff(request)
+    if user is None or user.role != Role.SUPERVISOR:
+        return _error_page(request, _("Only supervisors may see the dashboard."))
+    data = selectors.supervisor_dashboard()
+    data["sections"] = [
+        (_("Department verification"), data["departments"], "departments"),
+        (_("Acceptance points"), data["points"], "points"),
+    ]
+    return render(request, "desk/dashboard.html", data)
+
+
+def queue_url_for(user) -> str | None:
+    """The staff desk's link to the role's own work (web.views.staff_desk)."""
+    if user.role == Role.SUPERVISOR:
+        return reverse("desk:dashboard")
+    if user.role in (Role.CLERK, Role.VERIFIER, Role.REVIEWER, Role.PRODUCTION, Role.COURIER):
+        return reverse("desk:queue")
+    return None

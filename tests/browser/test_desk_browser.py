@@ -1,0 +1,148 @@
+"""The staff desk in Chromium: a citizen applies through the API; staff sign in on the web (an
+SMS code at every staff login, read from the file outbox) and take the application to
+completed; then the supervisor's dashboard. Screenshots at 375 px and 1280 px."""
+
+import pytest
+
+from residence.accounts.services import staff_create
+from residence.applications.models import Application
+from residence.places.models import AcceptancePoint
+
+from ..applications import STAFF, application_body, citizen_api, eligible_records
+from ..conftest import PASSWORD
+from .test_accounts_browser import assert_accessible
+from .test_pages_browser import sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 667}
+
+
+def no_sideways_scroll(page, width):
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+
+
+def test_staff_take_an_application_to_completed_on_the_desk(web, chromium, shot, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    settings.SMS_BACKEND = "locmem"  # the API helpers read codes from memory
+    api, _user = citizen_api()
+    eligible_records()
+    response = api.post("/api/v1/applications", application_body())
+    assert response.status_code == 201, response.content
+    pk = response.json()["id"]
+    reference = response.json()["reference"]
+    settings.SMS_BACKEND = "file"  # the web sign-ins read codes from the file outbox
+    for key in ("police", "insurance", "reviewer", "production", "clerk", "supervisor"):
+        role, phone, point, department = STAFF[key]
+        staff_create(
+            username=f"web_{key}",
+            password=PASSWORD,
+            phone=phone,
+            role=role,
+            point=AcceptancePoint.objects.get(code=point) if point else None,
+            department=department,
+        )
+
+    def signed_in(key, viewport=DESKTOP):
+        context = chromium.new_context(locale="zh-CN", viewport=viewport)
+        page = context.new_page()
+        sign_in(page, web.url, f"web_{key}", PASSWORD, STAFF[key][1])
+        page.wait_for_url("**/staff/")
+        return context, page
+
+    def status():
+        return Application.objects.get(pk=pk).status
+
+    # The police verifier: the queue, the claim beside the records, confirm.
+    context, page = signed_in("police")
+    page.get_by_test_id("my-work").click()
+    page.wait_for_url("**/staff/applications/")
+    assert reference in page.inner_text("main")
+    shot(page, "desk-01-queue-police-1280")
+    page.get_by_role("link", name=reference).click()
+    page.wait_for_url(f"**/staff/applications/{pk}/")
+    assert page.get_by_test_id("records").is_visible()
+    assert_accessible(page)
+    shot(page, "desk-02-verify-police-1280")
+    page.set_viewport_size(PHONE)
+    no_sideways_scroll(page, PHONE["width"])
+    shot(page, "desk-03-verify-police-375")
+    page.locator("input[name=outcome][value=confirmed]").check()
+    page.get_by_test_id("verify-form").locator("button[type=submit]").click()
+    page.wait_for_url(f"**/staff/applications/{pk}/")
+    assert page.locator(".banner-success").is_visible()
+    context.close()
+
+    # The social insurance verifier, on a phone: the queue and the months on record.
+    context, page = signed_in("insurance", PHONE)
+    page.goto(web.url + "/staff/applications/")
+    no_sideways_scroll(page, PHONE["width"])
+    assert_accessible(page)
+    shot(page, "desk-04-queue-insurance-375")
+    page.get_by_role("link", name=reference).click()
+    page.wait_for_url(f"**/staff/applications/{pk}/")
+    shot(page, "desk-05-verify-insurance-375")
+    page.locator("input[name=outcome][value=confirmed]").check()
+    page.get_by_test_id("verify-form").locator("button[type=submit]").click()
+    page.wait_for_url(f"**/staff/applications/{pk}/")
+    context.close()
+    assert status() == "reviewing"
+
+    # The reviewer approves; production produces (permit number shown) and dispatches.
+    context, page = signed_in("reviewer")
+    page.goto(web.url + f"/staff/applications/{pk}/")
+    shot(page, "desk-06-review-1280")
+    page.get_by_test_id("act-approve").click()
+    page.wait_for_url(f"**/staff/applications/{pk}/")
+    context.close()
+    assert status() == "approved"
+    context, page = signed_in("production")
+    page.goto(web.url + "/staff/applications/")
+    page.get_by_role("link", name=reference).click()
+    page.get_by_test_id("act-produce").click()
+    page.wait_for_url(f"**/staff/applications/{pk}/")
+    number = Application.objects.get(pk=pk).permit_number
+    assert number and number in page.locator(".banner-success").inner_text()
+    page.get_by_test_id("act-dispatch").click()
+    page.wait_for_url(f"**/staff/applications/{pk}/")
+    context.close()
+    assert status() == "dispatched"
+
+    # The clerk: finds it by the receipt's QR (the verify URL pasted by a scanner), receives
+    # the card, prints the form and hands over.
+    context, page = signed_in("clerk")
+    page.goto(web.url + "/staff/applications/")
+    shot(page, "desk-07-queue-clerk-1280")
+    page.locator("#id_q").fill(f"{web.url}/api/v1/receipts/{reference}/verify")
+    page.locator("#id_q").press("Enter")
+    page.wait_for_url(f"**/staff/applications/{pk}/")
+    page.get_by_test_id("act-receive").click()
+    page.wait_for_url(f"**/staff/applications/{pk}/")
+    assert status() == "ready_for_pickup"
+    assert_accessible(page)
+    shot(page, "desk-08-hand-over-1280")
+    form_pdf = page.request.get(web.url + page.get_by_test_id("print-form").get_attribute("href"))
+    assert form_pdf.status == 200 and form_pdf.headers["content-type"] == "application/pdf"
+    page.set_viewport_size(PHONE)
+    no_sideways_scroll(page, PHONE["width"])
+    shot(page, "desk-09-hand-over-375")
+    page.locator("#id_identity_checked").check()
+    page.locator("#id_signed").check()
+    page.get_by_test_id("hand-over-form").locator("button[type=submit]").click()
+    page.wait_for_url(f"**/staff/applications/{pk}/")
+    shot(page, "desk-10-completed-375")
+    context.close()
+    assert status() == "completed"
+
+    # The supervisor's dashboard.
+    context, page = signed_in("supervisor")
+    page.get_by_test_id("my-work").click()
+    page.wait_for_url("**/dashboard/")
+    assert page.get_by_test_id("dashboard-departments").is_visible()
+    assert page.locator("svg.bar").count() >= 2
+    assert_accessible(page)
+    shot(page, "desk-11-dashboard-1280")
+    page.set_viewport_size(PHONE)
+    no_sideways_scroll(page, PHONE["width"])
+    shot(page, "desk-12-dashboard-375")
+    context.close()

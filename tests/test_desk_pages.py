@@ -1,0 +1,281 @@
+"""The staff desk's application pages through Django's test client: each role's queue and
+action, counter intake, the refusals of role and scope, a 409 when two act, the dashboard."""
+
+import pytest
+
+from residence.accounts.services import staff_create
+from residence.applications.models import Application, Deadline
+from residence.audit.models import AuditEvent
+from residence.places.models import AcceptancePoint
+
+from .applications import HOME_POINT, STAFF, application_body, citizen_api, eligible_records
+from .conftest import PASSWORD, CommittingClient
+from .idnumbers import ZHANG_WEI
+from .test_web import web_login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    eligible_records()
+    return api
+
+
+def desk(key):
+    """A signed-in web client of one staff role (tests/applications.py's STAFF)."""
+    role, phone, point, department = STAFF[key]
+    staff_create(
+        username=f"desk_{key}",
+        password=PASSWORD,
+        phone=phone,
+        role=role,
+        point=AcceptancePoint.objects.get(code=point) if point else None,
+        department=department,
+    )
+    client = CommittingClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"
+    response = web_login(client, f"desk_{key}", phone=phone, remember=True)
+    assert response.status_code == 302, response.content
+    return client
+
+
+@pytest.fixture
+def staff(world):
+    return {key: desk(key) for key in STAFF}
+
+
+def submit(api, **extra):
+    response = api.post("/api/v1/applications", application_body(**extra))
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def page(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, response.content.decode()[:2000]
+    return response.content.decode()
+
+
+def post(client, url, data=None, status=302):
+    response = client.post(url, data or {})
+    assert response.status_code == status, response.content.decode()[:3000]
+    return response
+
+
+def status_of(pk):
+    return Application.objects.get(pk=pk).status
+
+
+def through_verification(staff, pk):
+    post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed"})
+    post(staff["insurance"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed"})
+    assert status_of(pk) == "reviewing"
+
+
+def test_the_whole_journey_through_the_desk_pages(world, staff):
+    pk = submit(world)
+    reference = Application.objects.get(pk=pk).reference
+
+    # The verifier's queue: sorted by due date, ID masked; the page shows the records beside the claim.
+    queue = page(staff["police"], "/staff/applications/")
+    assert reference in queue
+    assert ZHANG_WEI not in queue and ZHANG_WEI[:6] + "********" + ZHANG_WEI[-4:] in queue
+    detail = page(staff["insurance"], f"/staff/applications/{pk}/")
+    assert "Social insurance months" in detail and "14 months on record" in detail
+    assert AuditEvent.objects.filter(type="personal_data_viewed", data__application=reference).exists()
+    police = page(staff["police"], f"/staff/applications/{pk}/")
+    assert "Residence registrations" in police and "福田路 1 号" in police
+    through_verification(staff, pk)
+    follow = staff["insurance"].get(f"/staff/applications/{pk}/")
+    assert "answer: Confirmed." in follow.content.decode()
+
+    assert reference in page(staff["reviewer"], "/staff/applications/")
+    response = post(staff["reviewer"], f"/staff/applications/{pk}/approve/")
+    assert "The application is approved." in staff["reviewer"].get(response["Location"]).content.decode()
+
+    post(staff["production"], f"/staff/applications/{pk}/produce/")
+    number = Application.objects.get(pk=pk).permit_number
+    assert number and number in page(staff["production"], f"/staff/applications/{pk}/")
+    post(staff["production"], f"/staff/applications/{pk}/dispatch/")
+    assert status_of(pk) == "dispatched"
+
+    clerk = staff["clerk"]
+    assert reference in page(clerk, "/staff/applications/")
+    # Found by a scanned receipt QR (the verify URL), by reference, by ID number.
+    found = clerk.get("/staff/applications/find/", {"q": f"http://x/api/v1/receipts/{reference}/verify"})
+    assert found.status_code == 302 and found["Location"].endswith(f"/{pk}/")
+    assert clerk.get("/staff/applications/find/", {"q": reference.lower()})["Location"].endswith(f"/{pk}/")
+    assert clerk.get("/staff/applications/find/", {"q": ZHANG_WEI})["Location"].endswith(f"/{pk}/")
+    assert clerk.get("/staff/applications/find/", {"q": "SZ000000XXXXXX"}).status_code == 404
+    post(clerk, f"/staff/applications/{pk}/receive/")
+    assert status_of(pk) == "ready_for_pickup"
+    hand_over = page(clerk, f"/staff/applications/{pk}/")
+    assert f"/staff/applications/{pk}/form/" in hand_over
+    pdf = clerk.get(f"/staff/applications/{pk}/form/")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    # Without the checks: the page says what is missing, nothing changes.
+    missing = post(clerk, f"/staff/applications/{pk}/hand-over/", {"identity_checked": "on"}, status=400)
+    assert "signs the printed application form" in missing.content.decode()
+    assert status_of(pk) == "ready_for_pickup"
+    post(clerk, f"/staff/applications/{pk}/hand-over/", {"identity_checked": "on", "signed": "on"})
+    assert status_of(pk) == "completed"
+
+
+def test_a_note_is_required_when_not_confirmed_and_the_reviewer_refuses_with_reasons(world, staff):
+    pk = submit(world)
+    response = post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "not_confirmed"}, status=400)
+    assert "Say what could not be confirmed." in response.content.decode()
+    post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "not_confirmed", "note": "住址不符"})
+    assert status_of(pk) == "reviewing"
+    detail = page(staff["reviewer"], f"/staff/applications/{pk}/")
+    assert "can only be refused" in detail and 'data-testid="act-approve"' not in detail
+    empty = post(staff["reviewer"], f"/staff/applications/{pk}/reject/", {}, status=400)
+    assert "Give at least one reason" in empty.content.decode()
+    post(
+        staff["reviewer"],
+        f"/staff/applications/{pk}/reject/",
+        {"reasons": ["0", "4"], "other": "材料不全\n\n照片不合格"},
+    )
+    application = Application.objects.get(pk=pk)
+    assert application.status == "rejected" and len(application.decision_reasons) == 4
+    # The applicant asks for a written reply; the reviewer records it from the page.
+    assert world.post(f"/api/v1/applications/{pk}/written-reply").status_code == 201
+    assert "Record the written reply" in page(staff["reviewer"], f"/staff/applications/{pk}/")
+    post(staff["reviewer"], f"/staff/applications/{pk}/written-reply/", {"text": "书面答复内容"})
+    assert Application.objects.get(pk=pk).reply_text == "书面答复内容"
+
+
+def test_two_acting_on_the_same_item_the_second_sees_a_409_message(world, staff):
+    pk = submit(world)
+    through_verification(staff, pk)
+    second = desk_second_reviewer()
+    post(staff["reviewer"], f"/staff/applications/{pk}/approve/")
+    late = post(second, f"/staff/applications/{pk}/approve/", status=409)
+    html = late.content.decode()
+    assert "Not done" in html and "Approved" in html and 'role="alert"' in html
+
+
+def desk_second_reviewer():
+    staff_create(
+        username="desk_reviewer2", password=PASSWORD, phone="13900001099", role="reviewer", department="police"
+    )
+    client = CommittingClient()
+    client.cookies["django_language"] = "en"
+    web_login(client, "desk_reviewer2", phone="13900001099")
+    return client
+
+
+def test_role_and_scope_refusals_are_403_pages(world, staff):
+    pk = submit(world)
+    # A verifier of a department the application does not need; a clerk of another point.
+    assert "not in your point" in page(staff["education"], f"/staff/applications/{pk}/", status=403)
+    post(staff["education"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed"}, status=403)
+    page(staff["other_clerk"], f"/staff/applications/{pk}/", status=403)
+    page(staff["other_clerk"], f"/staff/applications/{pk}/receipt/", status=403)
+    assert staff["other_clerk"].get("/staff/applications/find/", {"q": ZHANG_WEI}).status_code == 404
+    # A role that may not make the move: the page says so, with 403, nothing changes.
+    refused = post(staff["courier"], f"/staff/applications/{pk}/approve/", status=403)
+    assert 'role="alert"' in refused.content.decode()
+    assert status_of(pk) == "accepted"
+    page(staff["courier"], "/staff/applications/new/", status=403)
+    page(staff["clerk"], "/staff/applications/dashboard/", status=403)
+    # A citizen at the desk.
+    citizen = CommittingClient()
+    web_login(citizen)
+    citizen.cookies["django_language"] = "en"
+    page(citizen, "/staff/applications/", status=403)
+    post(citizen, f"/staff/applications/{pk}/approve/", status=403)
+    # The illegal move by the right role: 409 on the page.
+    post(staff["production"], f"/staff/applications/{pk}/produce/", status=409)
+
+
+def test_counter_intake_then_the_acceptance_receipt(world, staff):
+    clerk = staff["clerk"]
+    form = page(clerk, "/staff/applications/new/")
+    assert f'value="{HOME_POINT}" selected' in form
+    data = {
+        "name": "李四",
+        "id_number": "11010519491231002X",
+        "phone": "13700001111",
+        "kind": "first",
+        "route": "residence_employment",
+        "photo_receipt": "ab12345678",
+        "acceptance_point": HOME_POINT,
+        "delivery_method": "pickup",
+        "delivery_address": "",
+        "family-TOTAL_FORMS": "3",
+        "family-INITIAL_FORMS": "0",
+        "family-0-name": "李小四",
+        "family-0-id_number": "11010519491231002",
+        "family-0-relation": "child",
+    }
+    refused = post(clerk, "/staff/applications/new/", data, status=400)
+    html = refused.content.decode()
+    assert "Check the materials" in html and "Capture the applicant" in html
+    data.update({"materials_checked": "on", "portrait_captured": "on"})
+    refused = post(clerk, "/staff/applications/new/", data, status=400)
+    assert "Family member 1" in refused.content.decode()
+    assert not Application.objects.filter(photo_receipt="AB12345678").exists()
+    data["family-0-id_number"] = "110105201001010010"
+    done = post(clerk, "/staff/applications/new/", data)
+    application = Application.objects.get(photo_receipt="AB12345678")
+    assert application.channel == "counter" and application.portrait_captured and application.materials_checked
+    assert application.family_members.count() == 1
+    accepted = page(clerk, done["Location"])
+    assert application.reference in accepted and f"/staff/applications/{application.pk}/receipt/" in accepted
+    receipt = clerk.get(f"/staff/applications/{application.pk}/receipt/")
+    assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
+
+
+def test_the_queue_pages_with_next_and_marks_due_today_and_overdue(world, staff, settings, monkeypatch):
+    from residence.applications import selectors
+
+    pk = submit(world)
+    monkeypatch.setattr(selectors, "QUEUE_PAGE", 1)
+    settings.FROZEN_TODAY = "2026-03-05"  # the checks' due date
+    html = page(staff["police"], "/staff/applications/")
+    assert "Due today" in html and "?after=2026-03-05%2C" in html
+    assert "Nothing is waiting" in page(staff["police"], f"/staff/applications/?after=2026-03-05,{pk}")
+    settings.FROZEN_TODAY = "2026-03-06"
+    assert "Overdue" in page(staff["police"], "/staff/applications/")
+    assert page(staff["police"], "/staff/applications/?after=junk")  # a bad cursor: the first page
+
+
+def test_the_supervisor_dashboard(world, staff):
+    pk = submit(world)
+    through_verification(staff, pk)
+    html = page(staff["supervisor"], "/staff/applications/dashboard/")
+    assert "<svg" in html and "100%" in html and "Department verification" in html
+    assert staff["supervisor"].get("/staff/applications/")["Location"].endswith("/dashboard/")
+    data = __import__("residence.applications.selectors", fromlist=["x"]).supervisor_dashboard()
+    police = next(d for d in data["departments"] if d["code"] == "police")
+    assert police["done"] == 1 and police["share"] == 100 and police["open"] == 0
+    point = next(p for p in data["points"] if p["code"] == HOME_POINT)
+    assert point["open"] == 1 and point["overdue"] == 0
+    assert Deadline.objects.filter(application_id=pk, step="verification", done_on__isnull=False).exists()
+
+
+def test_the_staff_desk_links_each_role_to_its_work(world, staff):
+    assert "/staff/applications/" in page(staff["police"], "/staff/")
+    assert "/staff/applications/dashboard/" in page(staff["supervisor"], "/staff/")
+    assert "/staff/applications/new/" in page(staff["clerk"], "/staff/")
+
+
+def test_the_courier_delivers_with_the_identity_checked(world, staff):
+    pk = submit(world, delivery={"method": "courier", "address": "福田区福华路 8 号"})
+    through_verification(staff, pk)
+    post(staff["reviewer"], f"/staff/applications/{pk}/approve/")
+    post(staff["production"], f"/staff/applications/{pk}/produce/")
+    post(staff["production"], f"/staff/applications/{pk}/dispatch/")
+    assert status_of(pk) == "out_for_delivery"
+    courier = staff["courier"]
+    assert "福华路" in page(courier, f"/staff/applications/{pk}/")
+    missing = post(courier, f"/staff/applications/{pk}/deliver/", {}, status=400)
+    assert "Check the recipient" in missing.content.decode() and status_of(pk) == "out_for_delivery"
+    post(courier, f"/staff/applications/{pk}/deliver/", {"identity_checked": "on"})
+    assert status_of(pk) == "completed"
+    # Acting again: the page says it cannot be done now (409), never a 500.
+    post(courier, f"/staff/applications/{pk}/deliver/", {"identity_checked": "on"}, status=409)
