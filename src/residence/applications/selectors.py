@@ -110,3 +110,27 @@ def _item(row, step: str) -> dict:
         "name": name,
         "id_number_masked": mask_id_number(id_number),
     }
+
+
+def applicant_details(*, identity) -> dict:
+    """What the application form shows from the records: the verified identity and the current
+    residence registration (address and street), for pre-filling the citizen's form."""
+    from residence.records.models import Registration
+
+    registration = (
+        Registration.objects.filter(id_number=identity.id_number, ended_on__isnull=True)
+        .select_related("street")
+        .order_by("-registered_on")
+        .first()
+    )
+    return {
+        "name": identity.name,
+        "id_number_masked": mask_id_number(identity.id_number),
+        "hukou_address": identity.hukou_address,
+        "residence_address": f"{registration.street.name} {registration.address}" if registration else "",
+        "registered_on": registration.registered_on if registration else None,
+    }
+
+
+def open_application_for_person(*, id_number: str) -> Application | None:
+    return open_applications_for_person(id_number=id_number).only("id", "reference").first()
