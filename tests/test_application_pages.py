@@ -33,6 +33,11 @@ def citizen_web(settings):
     return client, user
 
 
+def theirs(photo_receipt="OTHER12345"):
+    """Another person's application body: they have no registration, so they name a point."""
+    return application_body(photo_receipt=photo_receipt, acceptance_point=OTHER_POINT)
+
+
 def fill_all(client, **over):
     """Answer every step; returns the last response."""
     steps = [
@@ -137,14 +142,18 @@ def test_family_members_add_change_remove_with_id_numbers_checked(citizen_web):
         "/applications/apply/family/add/", {"relation": "spouse", "name": "王芳", "id_number": wrong_check(WANG_FANG)}
     )
     assert response.status_code == 200 and 'href="#id_id_number"' in response.content.decode()
-    response = client.post("/applications/apply/family/add/", {"relation": "spouse", "name": "王芳", "id_number": ZHANG_WEI})
+    add = "/applications/apply/family/add/"
+    response = client.post(add, {"relation": "spouse", "name": "王芳", "id_number": ZHANG_WEI})
     assert "not your own" in response.content.decode()
-    assert client.post(
-        "/applications/apply/family/add/", {"relation": "spouse", "name": "王芳", "id_number": WANG_FANG}
-    ).status_code == 302
+    assert (
+        client.post(
+            "/applications/apply/family/add/", {"relation": "spouse", "name": "王芳", "id_number": WANG_FANG}
+        ).status_code
+        == 302
+    )
     child = with_check("44030420150101123")
     client.post("/applications/apply/family/add/", {"relation": "child", "name": "张小明", "id_number": child})
-    response = client.post("/applications/apply/family/add/", {"relation": "child", "name": "又一个", "id_number": child})
+    response = client.post(add, {"relation": "child", "name": "又一个", "id_number": child})
     assert "already listed" in response.content.decode()
     family = client.get("/applications/apply/family/").content.decode()
     assert "王芳" in family and "张小明" in family and WANG_FANG not in family
@@ -187,7 +196,7 @@ def test_service_errors_go_back_to_their_page_and_field(citizen_web, settings):
 def test_used_photo_receipt_shown_on_its_field(citizen_web):
     client, _user = citizen_web
     other, _other_user = citizen_api("citizen2", "13812345699", "44030419900101555", "王芳")
-    assert other.post("/api/v1/applications", application_body(photo_receipt="PZ20260302A1", acceptance_point=OTHER_POINT)).status_code == 201
+    assert other.post("/api/v1/applications", theirs(photo_receipt="PZ20260302A1")).status_code == 201
     fill_all(client)
     html = client.post("/applications/apply/check/").content.decode()
     assert "Already used for another application." in html and "#id_photo_receipt" in html
@@ -234,7 +243,8 @@ def test_refusal_shows_reasons_and_a_written_reply_can_be_asked(citizen_web):
     application = Application.objects.get()
     base = f"/api/v1/staff/applications/{application.pk}"
     staff.police.post(f"{base}/verify", {"department": "police", "outcome": "confirmed"})
-    staff.insurance.post(f"{base}/verify", {"department": "social_insurance", "outcome": "not_confirmed", "note": "断缴"})
+    answer = {"department": "social_insurance", "outcome": "not_confirmed", "note": "断缴"}
+    staff.insurance.post(f"{base}/verify", answer)
     assert staff.reviewer.post(f"{base}/reject", {"reasons": ["社保不连续"]}).status_code == 200
     url = f"/applications/{application.pk}/"
     html = client.get(url).content.decode()
@@ -272,7 +282,7 @@ def test_payment_while_awaiting_payment_charges_once(citizen_web):
 def test_another_persons_application_is_not_found(citizen_web):
     client, _user = citizen_web
     other, _other_user = citizen_api("citizen2", "13812345699", "44030419900101555", "王芳")
-    theirs = other.post("/api/v1/applications", application_body(photo_receipt="OTHER12345", acceptance_point=OTHER_POINT)).json()
+    their_app = other.post("/api/v1/applications", theirs()).json()
     for suffix in ("", "submitted/", "withdraw/", "pay/", "receipt.pdf"):
-        assert client.get(f"/applications/{theirs['id']}/{suffix}").status_code == 404
-    assert client.post(f"/applications/{theirs['id']}/withdraw/").status_code == 404
+        assert client.get(f"/applications/{their_app['id']}/{suffix}").status_code == 404
+    assert client.post(f"/applications/{their_app['id']}/withdraw/").status_code == 404

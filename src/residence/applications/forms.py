@@ -16,7 +16,9 @@ class KindRouteForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("What are you applying for?"), choices=Kind.choices, widget=forms.RadioSelect, initial=Kind.FIRST
     )
-    route = forms.ChoiceField(label=_("On which route do you qualify?"), choices=Route.choices, widget=forms.RadioSelect)
+    route = forms.ChoiceField(
+        label=_("On which route do you qualify?"), choices=Route.choices, widget=forms.RadioSelect
+    )
     reason = forms.CharField(
         label=_("What happened to your card? (optional)"),
         help_text=_("For an exchange or a replacement: say briefly why."),

@@ -62,7 +62,7 @@ def _errors(request) -> dict:
 
 
 def _clear_errors(request, prefix: str) -> None:
-    errors = {k: v for k, v in _errors(request).items() if not _step_field(k)[0] == prefix}
+    errors = {k: v for k, v in _errors(request).items() if _step_field(k)[0] != prefix}
     request.session[DRAFT_ERRORS] = errors
 
 
@@ -268,6 +268,7 @@ def _family(request):
         _save(request, draft)
         return redirect(_forward(request, "family"))
     errors = _family_errors(request)
+    suffix = "?return=check" if returning else ""
     members = [
         {
             **member,
@@ -293,7 +294,7 @@ def _family(request):
             "can_add": len(members) < services.MAX_FAMILY_MEMBERS,
             "member_errors": [
                 {
-                    "url": reverse("applications:family_change", args=[m["index"]]) + ("?return=check" if returning else ""),
+                    "url": reverse("applications:family_change", args=[m["index"]]) + suffix,
                     "text": f"{m['name']}: {text}",
                 }
                 for m in members
@@ -327,9 +328,7 @@ def family_member(request, index: int | None = None):
                 members.append(member)
             else:
                 members[index] = member
-                errors = {
-                    k: v for k, v in _errors(request).items() if not k.startswith(f"family_members.{index}.")
-                }
+                errors = {k: v for k, v in _errors(request).items() if not k.startswith(f"family_members.{index}.")}
                 request.session[DRAFT_ERRORS] = errors
             _save(request, draft)
             return redirect(reverse("applications:step", args=["family"]) + suffix)
@@ -451,7 +450,9 @@ def check(request):
             application = services.application_submit(actor=user, data=_payload(draft))
         except services.OpenApplication:
             context["open_application"] = selectors.open_application_for_person(id_number=user.person.id_number)
-            context["problem"] = _("You already have an application in progress. You can apply again once it is closed.")
+            context["problem"] = _(
+                "You already have an application in progress. You can apply again once it is closed."
+            )
         except DomainError as exc:
             if exc.fields:
                 request.session[DRAFT_ERRORS] = {k: [str(t) for t in v] for k, v in exc.fields.items()}
@@ -638,7 +639,8 @@ def withdraw(request, pk: int):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("Your application %(reference)s was withdrawn.") % {"reference": application.reference})
+            text = _("Your application %(reference)s was withdrawn.") % {"reference": application.reference}
+            messages.success(request, text)
         return redirect("applications:progress", application.pk)
     if application.status not in WITHDRAWABLE:
         messages.error(request, _("This application can no longer be withdrawn."))
@@ -662,7 +664,8 @@ def pay(request, pk: int):
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, _("Thank you: the fee of %(amount)s yuan is paid.") % {"amount": application.fee_amount})
+                text = _("Thank you: the fee of %(amount)s yuan is paid.") % {"amount": application.fee_amount}
+                messages.success(request, text)
         return redirect("applications:progress", application.pk)
     if application.status != Status.AWAITING_PAYMENT:
         messages.error(request, _("There is nothing to pay for this application."))
@@ -680,7 +683,8 @@ def written_reply(request, pk: int):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("You asked for a written reply. It is due by %(date)s.") % {"date": due.isoformat()})
+        text = _("You asked for a written reply. It is due by %(date)s.") % {"date": due.isoformat()}
+        messages.success(request, text)
     return redirect("applications:progress", application.pk)
 
 
