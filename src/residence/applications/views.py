@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -504,7 +505,7 @@ def _reached(application: Application) -> dict:
     """The first date each status was reached."""
     reached = {}
     for change in application.history.all():
-        reached.setdefault(change.status, change.at.date())
+        reached.setdefault(change.status, timezone.localdate(change.at))
     return reached
 
 
@@ -539,7 +540,7 @@ def timeline(application: Application) -> list[dict]:
         ),
     ]
     if fee and application.payments.exists():
-        reached["paid"] = application.payments.first().paid_at.date()
+        reached["paid"] = timezone.localdate(application.payments.first().paid_at)
     items, current_found = [], False
     for key, label, statuses, deadline_step in steps:
         done_on = next((reached[s] for s in statuses if s in reached), None)
