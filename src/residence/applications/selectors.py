@@ -1,7 +1,12 @@
-from django.db.models import Prefetch
+import datetime as dt
 
+from django.db.models import Count, F, Prefetch, Q
+
+from residence.accounts.models import Department
 from residence.core import clock
 from residence.core.validators import mask_id_number
+from residence.places.models import AcceptancePoint
+from residence.records.models import Registration
 
 from .models import CLOSED_STATUSES, Application, Deadline, StatusChange, Verification
 
@@ -119,8 +124,6 @@ DASHBOARD_DAYS = 30
 
 def _on_time(deadlines) -> dict:
     """Of deadlines finished in the window: how many, how many by their due date, the share (0–100 or None)."""
-    from django.db.models import Count, F, Q
-
     counts = deadlines.aggregate(done=Count("id"), on_time=Count("id", filter=Q(done_on__lte=F("due_on"))))
     share = round(100 * counts["on_time"] / counts["done"]) if counts["done"] else None
     return {"done": counts["done"], "on_time": counts["on_time"], "share": share}
@@ -134,13 +137,6 @@ def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
     deadlines (one per application, done when every check is answered) of applications it checks.
     A point's: its open applications, those with an open deadline past due, and every deadline of
     its applications finished in the window."""
-    import datetime as dt
-
-    from django.db.models import Count, F, Q
-
-    from residence.accounts.models import Department
-    from residence.places.models import AcceptancePoint
-
     today = clock.today()
     since = today - dt.timedelta(days=days)
     finished = Deadline.objects.filter(done_on__gte=since, done_on__lte=today)
@@ -191,3 +187,25 @@ def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
             }
         )
     return {"today": today, "since": since, "days": days, "departments": departments, "points": points}
+
+
+def applicant_details(*, identity) -> dict:
+    """What the application form shows from the records: the verified identity and the current
+    residence registration (address and street), for pre-filling the citizen's form."""
+    registration = (
+        Registration.objects.filter(id_number=identity.id_number, ended_on__isnull=True)
+        .select_related("street")
+        .order_by("-registered_on")
+        .first()
+    )
+    return {
+        "name": identity.name,
+        "id_number_masked": mask_id_number(identity.id_number),
+        "hukou_address": identity.hukou_address,
+        "residence_address": f"{registration.street.name} {registration.address}" if registration else "",
+        "registered_on": registration.registered_on if registration else None,
+    }
+
+
+def open_application_for_person(*, id_number: str) -> Application | None:
+    return open_applications_for_person(id_number=id_number).only("id", "reference").first()

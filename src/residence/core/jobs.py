@@ -28,4 +28,10 @@ def daily_jobs_run(day: dt.date, *, report: Callable[[str], object] = lambda lin
     report(f"{day}: {reminded} step(s) due {tomorrow} reminded")
     escalated = application_jobs.deadlines_escalate(day)
     report(f"{day}: {escalated} overdue step(s) escalated to the supervisors")
-    return {"pruned": pruned, "terminated": terminated, "batched": batched, "reminded": reminded, "escalated": escalated}
+    return {
+        "pruned": pruned,
+        "terminated": terminated,
+        "batched": batched,
+        "reminded": reminded,
+        "escalated": escalated,
+    }

@@ -9,15 +9,14 @@ from django.views.decorators.http import require_POST
 from residence.accounts.models import Kind, Role, Status
 from residence.accounts.selectors import organisation_pending_list
 from residence.applications.staff_views import queue_url_for
+from residence.applications.views import application_summaries
 from residence.core.errors import NotFound
 from residence.core.validators import mask_id_number, mask_phone
 from residence.notifications.selectors import message_list
 from residence.notifications.services import message_mark_read
 
-# The entries of "My residence permit" (RULES §7); later issues replace "coming soon".
+# The entries of "My residence permit" (RULES §7) not yet built; later issues replace "coming soon".
 PERMIT_FEATURES = {
-    "apply": _("Apply for a residence permit"),
-    "progress": _("Track my application"),
     "endorse": _("Annual endorsement"),
     "registration": _("Residence registration"),
 }
@@ -63,7 +62,11 @@ def account(request):
     return render(
         request,
         "web/account.html",
-        {"features": PERMIT_FEATURES, "platform": request.session.get("platform", "permit")},
+        {
+            "features": PERMIT_FEATURES,
+            "platform": request.session.get("platform", "permit"),
+            "items": application_summaries(user),
+        },
     )
 
 

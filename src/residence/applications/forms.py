@@ -1,0 +1,112 @@
+"""The forms of the citizen's application pages: one topic per page. They only check the shape
+of what was typed; `services.clean_application` checks the whole application at submission."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from residence.core.forms import IdNumberFormField
+from residence.places.selectors import acceptance_point_list
+
+from .models import Delivery, FamilyMember, Kind, Route
+from .services import PHOTO_RECEIPT_RE
+
+
+class KindRouteForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What are you applying for?"), choices=Kind.choices, widget=forms.RadioSelect, initial=Kind.FIRST
+    )
+    route = forms.ChoiceField(
+        label=_("On which route do you qualify?"), choices=Route.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=_("What happened to your card? (optional)"),
+        help_text=_("For an exchange or a replacement: say briefly why."),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class PhotoReceiptForm(forms.Form):
+    photo_receipt = forms.CharField(
+        label=_("Digital photo receipt number"),
+        help_text=_(
+            "Printed on the receipt from a certified photo studio or self-service machine: 8 to 20 letters and digits."
+        ),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+    )
+
+    def clean_photo_receipt(self):
+        value = "".join(self.cleaned_data["photo_receipt"].split()).upper()
+        if not PHOTO_RECEIPT_RE.fullmatch(value):
+            raise forms.ValidationError(_("Enter the photo receipt number: 8 to 20 letters and digits."))
+        return value
+
+
+def point_choices():
+    """Active acceptance points grouped by district, for a <select> with <optgroup>s."""
+    groups: dict[str, list] = {}
+    for point in acceptance_point_list():
+        groups.setdefault(point.street.district.name, []).append((point.code, f"{point.name} · {point.address}"))
+    return list(groups.items())
+
+
+class PointForm(forms.Form):
+    acceptance_point = forms.ChoiceField(
+        label=_("Acceptance point"),
+        help_text=_("Where your application is handled and, if you pick it up, where you collect your card."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["acceptance_point"].choices = point_choices()
+
+
+class FamilyMemberForm(forms.Form):
+    relation = forms.ChoiceField(
+        label=_("Relation to you"), choices=FamilyMember.Relation.choices, widget=forms.RadioSelect
+    )
+    name = forms.CharField(label=_("Full name as on the ID card"), max_length=100)
+    id_number = IdNumberFormField(label=_("ID number"))
+
+    def __init__(self, *args, applicant_id: str = "", others=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.applicant_id, self.others = applicant_id, set(others)
+
+    def clean_id_number(self):
+        value = self.cleaned_data["id_number"]
+        if value == self.applicant_id:
+            raise forms.ValidationError(_("Enter the family member's ID number, not your own."))
+        if value in self.others:
+            raise forms.ValidationError(_("This person is already listed."))
+        return value
+
+
+class DeliveryForm(forms.Form):
+    method = forms.ChoiceField(label=_("How do you want to receive your card?"), widget=forms.RadioSelect)
+    address = forms.CharField(
+        label=_("Delivery address (courier only)"),
+        help_text=_("A Shenzhen address. The courier asks to see your ID card."),
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = Delivery.choices if settings.COURIER_DELIVERY_ALLOWED else [Delivery.choices[0]]
+        self.fields["method"].choices = choices
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") == Delivery.COURIER and not (data.get("address") or "").strip():
+            self.add_error("address", _("Enter the address the courier should deliver to."))
+        if data.get("method") != Delivery.COURIER:
+            data["address"] = ""
+        return data
+
+
+class PaymentForm(forms.Form):
+    idempotency_key = forms.CharField(max_length=80, widget=forms.HiddenInput)

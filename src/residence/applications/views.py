@@ -1,0 +1,697 @@
+"""The citizen's application pages: the start page, the form one topic per page with a draft in
+the session, check your answers, the confirmation, the progress page and its actions.
+
+Every write goes through `services`, `payments` or `receipts`; the pages only keep the draft."""
+
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from residence.accounts.models import Kind as AccountKind
+from residence.core.errors import DomainError
+from residence.core.validators import mask_id_number
+from residence.eligibility.views import CONDITION_LABELS
+from residence.places.models import AcceptancePoint
+from residence.places.selectors import acceptance_point_list
+
+from . import rules, selectors, services
+from .forms import DeliveryForm, FamilyMemberForm, KindRouteForm, PaymentForm, PhotoReceiptForm, PointForm
+from .models import Application, Delivery, FamilyMember, Kind, Route, Status
+from .payments import application_pay
+from .receipts import receipt_pdf
+
+DRAFT = "application_draft"
+DRAFT_ERRORS = "application_draft_errors"
+STEPS = ["kind", "photo", "point", "family", "delivery"]
+STEP_TITLES = {
+    "kind": gettext_lazy("Your application"),
+    "photo": gettext_lazy("Your digital photo"),
+    "point": gettext_lazy("Where to apply"),
+    "family": gettext_lazy("Cohabiting family members"),
+    "delivery": gettext_lazy("How to receive your card"),
+}
+WITHDRAWABLE = (Status.ACCEPTED, Status.VERIFYING, Status.REVIEWING)
+
+
+# The draft ------------------------------------------------------------------------------------
+
+
+def _draft(request) -> dict:
+    """The application being filled in, kept in the session between the steps: it lives as long
+    as the login does (a remembered login survives closing the browser)."""
+    draft = request.session.get(DRAFT)
+    if not isinstance(draft, dict) or draft.get("user") != request.user.pk:
+        draft = {"user": request.user.pk, "family_members": []}
+    return draft
+
+
+def _save(request, draft: dict) -> None:
+    request.session[DRAFT] = draft
+
+
+def _errors(request) -> dict:
+    errors = request.session.get(DRAFT_ERRORS)
+    return errors if isinstance(errors, dict) else {}
+
+
+def _clear_errors(request, prefix: str) -> None:
+    errors = {k: v for k, v in _errors(request).items() if _step_field(k)[0] != prefix}
+    request.session[DRAFT_ERRORS] = errors
+
+
+def _step_field(name: str) -> tuple[str, str]:
+    """The step and the form field of a service's (dotted) field name."""
+    if name in ("kind", "route", "reason"):
+        return "kind", name
+    if name == "photo_receipt":
+        return "photo", name
+    if name == "acceptance_point":
+        return "point", name
+    if name.startswith("family_members"):
+        return "family", name
+    if name.startswith("delivery."):
+        return "delivery", name.split(".", 1)[1]
+    return "kind", ""
+
+
+def _complete(draft: dict) -> str | None:
+    """The first step still to answer, or None when the draft can be checked."""
+    needs = {
+        "kind": draft.get("kind") and draft.get("route"),
+        "photo": draft.get("photo_receipt"),
+        "point": draft.get("acceptance_point"),
+        "family": draft.get("family_done"),
+        "delivery": draft.get("delivery_method"),
+    }
+    return next((step for step in STEPS if not needs[step]), None)
+
+
+def _payload(draft: dict) -> dict:
+    return {
+        "kind": draft.get("kind", ""),
+        "route": draft.get("route", ""),
+        "reason": draft.get("reason", ""),
+        "photo_receipt": draft.get("photo_receipt", ""),
+        "acceptance_point": draft.get("acceptance_point", ""),
+        "delivery": {"method": draft.get("delivery_method", ""), "address": draft.get("delivery_address", "")},
+        "family_members": [
+            {"name": m["name"], "id_number": m["id_number"], "relation": m["relation"]}
+            for m in draft.get("family_members", [])
+        ],
+    }
+
+
+def _citizen_gate(request):
+    """None when the user may apply online; else the page that says why not."""
+    user = request.user
+    if user.kind != AccountKind.INDIVIDUAL:
+        return render(
+            request,
+            "web/error.html",
+            {"message": _("Only a personal account can apply for a residence permit.")},
+            status=403,
+        )
+    if user.person_id is None:
+        return render(request, "applications/verify_first.html", status=403)
+    return None
+
+
+def _back(step: str, returning: bool) -> str:
+    if returning:
+        return reverse("applications:check")
+    index = STEPS.index(step)
+    return reverse("applications:step", args=[STEPS[index - 1]]) if index else reverse("applications:start")
+
+
+def _forward(request, step: str) -> str:
+    if request.GET.get("return") == "check" and _complete(_draft(request)) is None:
+        return reverse("applications:check")
+    index = STEPS.index(step)
+    if index + 1 < len(STEPS):
+        return reverse("applications:step", args=[STEPS[index + 1]])
+    return reverse("applications:check")
+
+
+def _put_errors(form, errors: dict) -> None:
+    """The service's errors on an unbound form of their step, so the page shows them at the field."""
+    if not errors:
+        return
+    form.errors  # noqa: B018 - an unbound form's errors start empty
+    if not hasattr(form, "cleaned_data"):
+        form.cleaned_data = {}
+    for field, texts in errors.items():
+        if field in form.fields:
+            for text in texts:
+                form.add_error(field, text)
+
+
+# Public pages ---------------------------------------------------------------------------------
+
+
+def start(request):
+    """The start page of the service (GOV.UK start page): public."""
+    return render(
+        request,
+        "applications/start.html",
+        {
+            "fee": rules.FEE,
+            "days": rules.STEP_DAYS,
+            "payment_days": rules.PAYMENT_DAYS,
+        },
+    )
+
+
+def points(request):
+    """Acceptance points, listed by district."""
+    districts: dict = {}
+    for point in acceptance_point_list():
+        district = point.street.district
+        districts.setdefault(district.code, {"district": district, "points": []})["points"].append(point)
+    return render(request, "applications/points.html", {"districts": list(districts.values())})
+
+
+# The form -------------------------------------------------------------------------------------
+
+
+@login_required
+def apply(request):
+    """Where "Start now" leads: the first step not yet answered (or check your answers)."""
+    gate = _citizen_gate(request)
+    if gate:
+        return gate
+    draft = _draft(request)
+    if request.GET.get("route") in Route.values and not draft.get("route"):
+        draft["route"] = request.GET["route"]
+        _save(request, draft)
+    step = _complete(draft)
+    return redirect(reverse("applications:step", args=[step]) if step else reverse("applications:check"))
+
+
+def _initial(draft: dict, step: str, user) -> dict:
+    if step == "kind":
+        return {"kind": draft.get("kind", Kind.FIRST), "route": draft.get("route"), "reason": draft.get("reason", "")}
+    if step == "photo":
+        return {"photo_receipt": draft.get("photo_receipt", "")}
+    if step == "point":
+        default = services.default_point(user.person.id_number)
+        return {"acceptance_point": draft.get("acceptance_point") or (default.code if default else "")}
+    if step == "delivery":
+        return {"method": draft.get("delivery_method", Delivery.PICKUP), "address": draft.get("delivery_address", "")}
+    return {}
+
+
+FORMS = {"kind": KindRouteForm, "photo": PhotoReceiptForm, "point": PointForm, "delivery": DeliveryForm}
+
+
+@login_required
+def step(request, step: str):
+    if step not in STEPS:
+        raise Http404
+    gate = _citizen_gate(request)
+    if gate:
+        return gate
+    if step == "family":
+        return _family(request)
+    draft = _draft(request)
+    form_class = FORMS[step]
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            if step == "delivery":
+                draft["delivery_method"], draft["delivery_address"] = data["method"], data["address"]
+            else:
+                draft.update(data)
+            _save(request, draft)
+            _clear_errors(request, step)
+            return redirect(_forward(request, step))
+    else:
+        form = form_class(initial=_initial(draft, step, request.user))
+        _put_errors(form, {_step_field(k)[1]: v for k, v in _errors(request).items() if _step_field(k)[0] == step})
+    context = {
+        "form": form,
+        "step": step,
+        "title": STEP_TITLES[step],
+        "back": _back(step, request.GET.get("return") == "check"),
+        "returning": request.GET.get("return") == "check",
+        "number": STEPS.index(step) + 1,
+        "steps": len(STEPS),
+    }
+    if step == "point":
+        default = services.default_point(request.user.person.id_number)
+        context["default_point"] = default
+    return render(request, "applications/step.html", context)
+
+
+def _family_errors(request) -> dict[int, dict]:
+    """The service's errors on family members, by index and field."""
+    found: dict[int, dict] = {}
+    for key, texts in _errors(request).items():
+        parts = key.split(".")
+        if parts[0] == "family_members" and len(parts) == 3 and parts[1].isdigit():
+            found.setdefault(int(parts[1]), {})[parts[2]] = texts
+    return found
+
+
+def _family(request):
+    draft = _draft(request)
+    returning = request.GET.get("return") == "check"
+    if request.method == "POST":
+        draft["family_done"] = True
+        _save(request, draft)
+        return redirect(_forward(request, "family"))
+    errors = _family_errors(request)
+    suffix = "?return=check" if returning else ""
+    members = [
+        {
+            **member,
+            "index": index,
+            "id_number_masked": mask_id_number(member["id_number"]),
+            "relation_label": FamilyMember.Relation(member["relation"]).label,
+            "errors": [text for texts in errors.get(index, {}).values() for text in texts],
+        }
+        for index, member in enumerate(draft.get("family_members", []))
+    ]
+    other = _errors(request).get("family_members", [])
+    return render(
+        request,
+        "applications/family.html",
+        {
+            "members": members,
+            "general_errors": other,
+            "title": STEP_TITLES["family"],
+            "back": _back("family", returning),
+            "returning": returning,
+            "number": STEPS.index("family") + 1,
+            "steps": len(STEPS),
+            "can_add": len(members) < services.MAX_FAMILY_MEMBERS,
+            "member_errors": [
+                {
+                    "url": reverse("applications:family_change", args=[m["index"]]) + suffix,
+                    "text": f"{m['name']}: {text}",
+                }
+                for m in members
+                for text in m["errors"]
+            ],
+        },
+    )
+
+
+@login_required
+def family_member(request, index: int | None = None):
+    """Add a family member (index None) or change the one at `index`."""
+    gate = _citizen_gate(request)
+    if gate:
+        return gate
+    draft = _draft(request)
+    members = draft.setdefault("family_members", [])
+    if index is not None and index >= len(members):
+        raise Http404
+    if index is None and len(members) >= services.MAX_FAMILY_MEMBERS:
+        messages.error(request, _("List at most %(n)d family members.") % {"n": services.MAX_FAMILY_MEMBERS})
+        return redirect("applications:step", "family")
+    others = [m["id_number"] for i, m in enumerate(members) if i != index]
+    kwargs = {"applicant_id": request.user.person.id_number, "others": others}
+    suffix = "?return=check" if request.GET.get("return") == "check" else ""
+    if request.method == "POST":
+        form = FamilyMemberForm(request.POST, **kwargs)
+        if form.is_valid():
+            member = {k: form.cleaned_data[k] for k in ("relation", "name", "id_number")}
+            if index is None:
+                members.append(member)
+            else:
+                members[index] = member
+                errors = {k: v for k, v in _errors(request).items() if not k.startswith(f"family_members.{index}.")}
+                request.session[DRAFT_ERRORS] = errors
+            _save(request, draft)
+            return redirect(reverse("applications:step", args=["family"]) + suffix)
+    else:
+        form = FamilyMemberForm(initial=members[index] if index is not None else {}, **kwargs)
+        if index is not None:
+            _put_errors(form, _family_errors(request).get(index, {}))
+    return render(
+        request,
+        "applications/family_member.html",
+        {
+            "form": form,
+            "index": index,
+            "back": reverse("applications:step", args=["family"]) + suffix,
+            "title": _("Add a family member") if index is None else _("Change a family member"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def family_remove(request, index: int):
+    gate = _citizen_gate(request)
+    if gate:
+        return gate
+    draft = _draft(request)
+    members = draft.get("family_members", [])
+    if index >= len(members):
+        raise Http404
+    removed = members.pop(index)
+    _save(request, draft)
+    # Errors of members after the removed one move up by one place; the removed one's go.
+    shifted = {}
+    for key, texts in _errors(request).items():
+        parts = key.split(".")
+        if parts[0] == "family_members" and len(parts) == 3 and parts[1].isdigit():
+            position = int(parts[1])
+            if position == index:
+                continue
+            if position > index:
+                key = f"family_members.{position - 1}.{parts[2]}"
+        shifted[key] = texts
+    request.session[DRAFT_ERRORS] = shifted
+    messages.success(request, _("%(name)s was removed.") % {"name": removed["name"]})
+    suffix = "?return=check" if request.GET.get("return") == "check" else ""
+    return redirect(reverse("applications:step", args=["family"]) + suffix)
+
+
+def _answers(draft: dict) -> dict:
+    point = AcceptancePoint.objects.filter(code=draft.get("acceptance_point", "")).first()
+    return {
+        "kind": Kind(draft["kind"]).label if draft.get("kind") in Kind.values else "",
+        "route": Route(draft["route"]).label if draft.get("route") in Route.values else "",
+        "reason": draft.get("reason", ""),
+        "photo_receipt": draft.get("photo_receipt", ""),
+        "point": point,
+        "family": [
+            {
+                **m,
+                "id_number_masked": mask_id_number(m["id_number"]),
+                "relation_label": FamilyMember.Relation(m["relation"]).label,
+            }
+            for m in draft.get("family_members", [])
+        ],
+        "delivery": Delivery(draft["delivery_method"]).label if draft.get("delivery_method") in Delivery.values else "",
+        "delivery_method": draft.get("delivery_method", ""),
+        "delivery_address": draft.get("delivery_address", ""),
+        "fee": rules.fee_for(draft.get("kind", "")),
+    }
+
+
+ERROR_ANCHORS = {
+    "kind": "id_kind_0",
+    "route": "id_route_0",
+    "reason": "id_reason",
+    "photo_receipt": "id_photo_receipt",
+    "acceptance_point": "id_acceptance_point",
+    "method": "id_method_0",
+    "address": "id_address",
+}
+
+
+def _error_links(errors: dict) -> list[dict]:
+    """Each service error with the page (and field) where it is put right."""
+    links = []
+    for key, texts in errors.items():
+        step_name, field = _step_field(key)
+        url = reverse("applications:step", args=[step_name]) + "?return=check"
+        parts = key.split(".")
+        if step_name == "family" and len(parts) == 3 and parts[1].isdigit():
+            url = reverse("applications:family_change", args=[int(parts[1])]) + f"?return=check#id_{parts[2]}"
+        elif field in ERROR_ANCHORS:
+            url += "#" + ERROR_ANCHORS[field]
+        links += [{"url": url, "text": text} for text in texts]
+    return links
+
+
+@login_required
+def check(request):
+    """Check your answers, then submit through `services.application_submit`."""
+    gate = _citizen_gate(request)
+    if gate:
+        return gate
+    draft = _draft(request)
+    missing = _complete(draft)
+    if missing:
+        return redirect("applications:step", missing)
+    user = request.user
+    context = {
+        "answers": _answers(draft),
+        "applicant": selectors.applicant_details(identity=user.person),
+        "back": reverse("applications:step", args=["delivery"]),
+        "error_links": _error_links(_errors(request)),
+        "problem": "",
+        "open_application": None,
+    }
+    if request.method == "POST":
+        try:
+            application = services.application_submit(actor=user, data=_payload(draft))
+        except services.OpenApplication:
+            context["open_application"] = selectors.open_application_for_person(id_number=user.person.id_number)
+            context["problem"] = _(
+                "You already have an application in progress. You can apply again once it is closed."
+            )
+        except DomainError as exc:
+            if exc.fields:
+                request.session[DRAFT_ERRORS] = {k: [str(t) for t in v] for k, v in exc.fields.items()}
+                context["error_links"] = _error_links(request.session[DRAFT_ERRORS])
+            else:
+                context["problem"] = exc.message
+        else:
+            request.session.pop(DRAFT, None)
+            request.session.pop(DRAFT_ERRORS, None)
+            return redirect("applications:done", application.pk)
+        status = 409 if context["open_application"] else 400
+        return render(request, "applications/check.html", context, status=status)
+    return render(request, "applications/check.html", context)
+
+
+# After submission -----------------------------------------------------------------------------
+
+
+def _own(request, pk: int) -> Application:
+    application = selectors.application_for_user(user=request.user, application_id=pk)
+    if application is None:
+        raise Http404
+    return application
+
+
+def _self_check(application: Application) -> dict | None:
+    answer = application.self_check or None
+    if not answer:
+        return None
+    return {
+        **answer,
+        "conditions": [
+            {**c, "label": CONDITION_LABELS.get(c.get("name"), c.get("name"))} for c in answer.get("conditions", [])
+        ],
+    }
+
+
+@login_required
+def done(request, pk: int):
+    application = _own(request, pk)
+    return render(
+        request,
+        "applications/done.html",
+        {"application": application, "self_check": _self_check(application), "next_step": next_step(application)},
+    )
+
+
+def _reached(application: Application) -> dict:
+    """The first date each status was reached."""
+    reached = {}
+    for change in application.history.all():
+        reached.setdefault(change.status, timezone.localdate(change.at))
+    return reached
+
+
+def timeline(application: Application) -> list[dict]:
+    """The steps of the application in order, each done (with the date), current (with its due
+    date, perhaps provisional), to come or not reached (closed before it)."""
+    deadlines = {d.step: d for d in application.deadlines.all()}
+    reached = _reached(application)
+    closed = application.status in (Status.REJECTED, Status.WITHDRAWN, Status.TERMINATED)
+    pickup = application.delivery_method == Delivery.PICKUP
+    fee = bool(application.fee_amount)
+    steps = [
+        ("accepted", _("Application accepted"), ["accepted"], None),
+        ("verification", _("Departments check your records"), ["reviewing"], "verification"),
+        ("review", _("Police review and decision"), ["approved", "awaiting_payment", "rejected"], "review"),
+    ]
+    if fee:
+        steps.append(("payment", _("You pay the fee"), ["paid"], None))
+    steps += [
+        ("production", _("Card made"), ["in_production"], "production"),
+        (
+            "delivery",
+            _("Card delivered to the acceptance point") if pickup else _("Card handed to the courier"),
+            ["ready_for_pickup"] if pickup else ["out_for_delivery"],
+            "delivery" if pickup else None,
+        ),
+        (
+            "completed",
+            _("You collect your card") if pickup else _("Card delivered to you"),
+            ["completed"],
+            "whole",
+        ),
+    ]
+    if fee and application.payments.exists():
+        reached["paid"] = timezone.localdate(application.payments.first().paid_at)
+    items, current_found = [], False
+    for key, label, statuses, deadline_step in steps:
+        done_on = next((reached[s] for s in statuses if s in reached), None)
+        item = {"key": key, "label": label, "done_on": done_on, "due_on": None, "provisional": False, "state": ""}
+        if done_on:
+            item["state"] = "done"
+        elif closed:
+            item["state"] = "not_reached"
+        else:
+            deadline = deadlines.get(deadline_step) if deadline_step else None
+            if key == "payment":
+                item["due_on"] = application.payment_due_on
+            elif deadline and not deadline.done_on:
+                item["due_on"], item["provisional"] = deadline.due_on, deadline.provisional
+            item["state"] = "to_come" if current_found else "current"
+            current_found = True
+        if key == "verification":
+            item["verifications"] = list(application.verifications.all())
+        items.append(item)
+    return items
+
+
+def next_step(application: Application) -> str:
+    """The next thing the applicant does (or waits for), in one sentence."""
+    s = application.status
+    due = application.due_date.isoformat() if application.due_date else ""
+    if s in (Status.ACCEPTED, Status.VERIFYING, Status.REVIEWING):
+        return _("Nothing to do for now: the departments are checking your application.")
+    if s == Status.AWAITING_PAYMENT:
+        return _("Pay the fee of %(amount)s yuan by %(date)s, or the application ends.") % {
+            "amount": application.fee_amount,
+            "date": application.payment_due_on.isoformat() if application.payment_due_on else "",
+        }
+    if s in (Status.APPROVED, Status.IN_PRODUCTION):
+        return _("Approved: your card is being made. Expected by %(date)s.") % {"date": due}
+    if s == Status.DISPATCHED:
+        return _("Your card is on its way to the acceptance point. We will send a message when it arrives.")
+    if s == Status.READY_FOR_PICKUP:
+        return _("Collect your card at %(point)s. Bring your ID card and your receipt.") % {
+            "point": application.acceptance_point.name
+        }
+    if s == Status.OUT_FOR_DELIVERY:
+        return _("A courier is bringing your card. Have your ID card ready; postage is paid on delivery.")
+    if s == Status.COMPLETED:
+        return _("Done: your residence permit %(number)s is active.") % {"number": application.permit_number or ""}
+    if s == Status.REJECTED:
+        return _("Your application was refused. Read the reasons; you can ask for a written reply.")
+    return _("This application is closed. You can apply again.")
+
+
+@login_required
+def progress(request, pk: int):
+    application = _own(request, pk)
+    reply_due = next((d.due_on for d in application.deadlines.all() if d.step == "written_reply"), None)
+    return render(
+        request,
+        "applications/progress.html",
+        {
+            "application": application,
+            "timeline": timeline(application),
+            "next_step": next_step(application),
+            "can_withdraw": application.status in WITHDRAWABLE,
+            "can_pay": application.status == Status.AWAITING_PAYMENT,
+            "can_ask_reply": application.status == Status.REJECTED and not application.reply_requested_on,
+            "reply_due": reply_due,
+            "family": [
+                {"name": m.name, "id_number_masked": mask_id_number(m.id_number), "relation": m.get_relation_display()}
+                for m in application.family_members.all()
+            ],
+        },
+    )
+
+
+@login_required
+def mine(request):
+    """The person's applications, newest first, each with where it stands."""
+    user = request.user
+    items = application_summaries(user)
+    return render(request, "applications/mine.html", {"items": items})
+
+
+def application_summaries(user) -> list[dict]:
+    if user.person_id is None:
+        return []
+    return [
+        {"application": a, "next_step": next_step(a)}
+        for a in selectors.application_list_for_person(id_number=user.person.id_number)[:20]
+    ]
+
+
+@login_required
+def withdraw(request, pk: int):
+    application = _own(request, pk)
+    if request.method == "POST":
+        try:
+            services.application_act(actor=request.user, application_id=application.pk, action="withdraw")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            text = _("Your application %(reference)s was withdrawn.") % {"reference": application.reference}
+            messages.success(request, text)
+        return redirect("applications:progress", application.pk)
+    if application.status not in WITHDRAWABLE:
+        messages.error(request, _("This application can no longer be withdrawn."))
+        return redirect("applications:progress", application.pk)
+    return render(request, "applications/withdraw.html", {"application": application})
+
+
+@login_required
+def pay(request, pk: int):
+    application = _own(request, pk)
+    if request.method == "POST":
+        form = PaymentForm(request.POST)
+        if form.is_valid():
+            try:
+                application_pay(
+                    actor=request.user,
+                    application_id=application.pk,
+                    provider="sandbox",
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                text = _("Thank you: the fee of %(amount)s yuan is paid.") % {"amount": application.fee_amount}
+                messages.success(request, text)
+        return redirect("applications:progress", application.pk)
+    if application.status != Status.AWAITING_PAYMENT:
+        messages.error(request, _("There is nothing to pay for this application."))
+        return redirect("applications:progress", application.pk)
+    form = PaymentForm(initial={"idempotency_key": secrets.token_urlsafe(24)})
+    return render(request, "applications/pay.html", {"application": application, "form": form})
+
+
+@login_required
+@require_POST
+def written_reply(request, pk: int):
+    application = _own(request, pk)
+    try:
+        due = services.written_reply_request(actor=request.user, application_id=application.pk)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        text = _("You asked for a written reply. It is due by %(date)s.") % {"date": due.isoformat()}
+        messages.success(request, text)
+    return redirect("applications:progress", application.pk)
+
+
+@login_required
+def receipt(request, pk: int):
+    application = _own(request, pk)
+    response = HttpResponse(receipt_pdf(application), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{application.reference}.pdf"'
+    return response

@@ -1,0 +1,108 @@
+"""A citizen applies in Chromium through every step, sees the confirmation, and after the
+departments answer (through the API) sees the progress timeline. Screenshots at 375 and 1280 px."""
+
+import pytest
+
+from residence.accounts.services import real_name_verify
+from residence.applications.models import Application
+from tests.applications import HOME_POINT, eligible_records, staff_apis
+from tests.conftest import PASSWORD, make_user
+from tests.idnumbers import WANG_FANG
+from tests.test_account_changes import identity
+
+from .test_accounts_browser import assert_accessible, code_from_outbox
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WIDE = {"width": 1280, "height": 900}
+NARROW = {"width": 375, "height": 812}
+
+
+def both(page, shot, name):
+    """The page at 375 px and at 1280 px, then back to 1280 px."""
+    page.set_viewport_size(NARROW)
+    shot(page, f"{name}-375")
+    page.set_viewport_size(WIDE)
+    shot(page, f"{name}-1280")
+
+
+def test_citizen_applies_through_every_step_and_follows_progress(web, chromium, shot, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    user = make_user("citizen1", "13812345678")
+    real_name_verify(user=user, name="张伟", id_number=identity("43010219900307123", "张伟"))
+    eligible_records()
+    settings.SMS_BACKEND = "locmem"  # the staff sign in through the API with codes from the in-memory outbox
+    staff = staff_apis(["police", "insurance"])
+    settings.SMS_BACKEND = "file"
+
+    context = chromium.new_context(locale="zh-CN", viewport=WIDE)
+    page = context.new_page()
+    page.goto(web.url + "/applications/")
+    assert page.get_by_test_id("start-now").is_visible()
+    both(page, shot, "app-01-start")
+
+    page.get_by_test_id("start-now").click()  # not signed in: the login page, then back here
+    page.get_by_label("用户名").fill("citizen1")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_label("短信验证码").fill(code_from_outbox("13812345678"))
+    page.get_by_role("button", name="继续").click()
+    page.wait_for_url("**/applications/apply/kind/")
+
+    page.locator("#id_kind_0").check()
+    page.locator("#id_route_0").check()
+    page.get_by_test_id("continue").click()
+
+    page.wait_for_url("**/apply/photo/")
+    page.locator("#id_photo_receipt").fill("12-3")
+    page.get_by_test_id("continue").click()
+    summary = page.locator(".error-summary")
+    assert summary.is_visible() and page.locator(".field-error #id_photo_receipt").count() == 1
+    assert_accessible(page)
+    both(page, shot, "app-02-step-error")
+    page.locator("#id_photo_receipt").fill("pz20260302a1")
+    page.get_by_test_id("continue").click()
+
+    page.wait_for_url("**/apply/point/")
+    assert page.locator("#id_acceptance_point").input_value() == HOME_POINT
+    page.get_by_test_id("continue").click()
+
+    page.wait_for_url("**/apply/family/")
+    page.get_by_test_id("add-member").click()
+    page.locator("#id_relation_0").check()
+    page.locator("#id_name").fill("王芳")
+    page.locator("#id_id_number").fill(WANG_FANG)
+    page.get_by_test_id("save-member").click()
+    assert "王芳" in page.get_by_test_id("family-list").inner_text()
+    page.get_by_test_id("continue").click()
+
+    page.wait_for_url("**/apply/delivery/")
+    page.locator("#id_method_1").check()
+    page.locator("#id_address").fill("福田区福田路 1 号 101 室")
+    page.get_by_test_id("continue").click()
+
+    page.wait_for_url("**/apply/check/")
+    answers = page.get_by_test_id("answers").inner_text()
+    assert "PZ20260302A1" in answers and "王芳" in answers and "福田路 1 号 101 室" in answers
+    assert "张伟" in page.get_by_test_id("applicant").inner_text()
+    assert_accessible(page)
+    both(page, shot, "app-03-check-answers")
+    page.get_by_test_id("submit").click()
+
+    reference = page.get_by_test_id("reference").inner_text()
+    application = Application.objects.get()
+    assert reference == application.reference
+    assert page.get_by_test_id("self-check").is_visible()
+    assert_accessible(page)
+    both(page, shot, "app-04-confirmation")
+
+    base = f"/api/v1/staff/applications/{application.pk}"
+    assert staff.police.post(f"{base}/verify", {"department": "police", "outcome": "confirmed"}).status_code == 200
+    page.get_by_test_id("progress-link").click()
+    timeline = page.get_by_test_id("timeline").inner_text()
+    assert "2026-03-02" in timeline and "2026-03-05" in timeline
+    verifications = page.get_by_test_id("verifications").inner_text()
+    assert "2026-03-05" in verifications
+    assert_accessible(page)
+    both(page, shot, "app-05-progress")
+    context.close()

@@ -1,0 +1,288 @@
+"""The citizen's application pages through Django's test client: the start page, each step of
+the form with its draft, check your answers, the confirmation, the progress page and its actions."""
+
+import re
+
+import pytest
+
+from residence.accounts.services import real_name_verify
+from residence.applications.models import Application
+
+from .applications import HOME_POINT, OTHER_POINT, application_body, citizen_api, eligible_records, staff_apis
+from .conftest import CommittingClient, make_user
+from .idnumbers import WANG_FANG, ZHANG_WEI, with_check, wrong_check
+from .test_account_changes import identity
+from .test_web import web_login
+
+pytestmark = pytest.mark.django_db
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+@pytest.fixture
+def citizen_web(settings):
+    """A verified citizen with records, signed in on the web (remembered), pages in English."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    user = make_user("citizen1", "13812345678")
+    number = identity("43010219900307123", "张伟")
+    real_name_verify(user=user, name="张伟", id_number=number)
+    eligible_records()
+    client = CommittingClient()
+    client.cookies["django_language"] = "en"
+    assert web_login(client, remember=True).status_code == 302
+    return client, user
+
+
+def theirs(photo_receipt="OTHER12345"):
+    """Another person's application body: they have no registration, so they name a point."""
+    return application_body(photo_receipt=photo_receipt, acceptance_point=OTHER_POINT)
+
+
+def fill_all(client, **over):
+    """Answer every step; returns the last response."""
+    steps = [
+        ("kind", {"kind": "first", "route": "residence_employment", "reason": ""}),
+        ("photo", {"photo_receipt": "pz20260302a1"}),
+        ("point", {"acceptance_point": HOME_POINT}),
+        ("family", {}),
+        ("delivery", {"method": "pickup", "address": ""}),
+    ]
+    response = None
+    for step, data in steps:
+        response = client.post(f"/applications/apply/{step}/", {**data, **over.get(step, {})})
+        assert response.status_code == 302, (step, response.content.decode()[:2000])
+    return response
+
+
+def test_start_page_is_public_and_says_routes_steps_cost_and_points(client):
+    html = client.get("/applications/", **EN).content.decode()
+    for text in ("Who can apply", "Talent introduction", "working days", "20 yuan", "Acceptance points by district"):
+        assert text in html, text
+    assert 'href="/applications/apply/"' in html
+    points = client.get("/applications/acceptance-points/", **EN).content.decode()
+    assert "福田区" in points and "<h2" in points
+
+
+def test_start_now_asks_for_sign_in_then_real_name_verification(client):
+    response = client.get("/applications/apply/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    make_user("plain1", "13812340001")
+    web_login(client, "plain1", phone="13812340001")
+    response = client.get("/applications/apply/", **EN)
+    html = response.content.decode()
+    assert response.status_code == 403 and "Verify your identity before applying" in html
+    assert 'href="/account/real-name/"' in html
+
+
+def test_every_step_then_check_then_submission_and_confirmation(citizen_web):
+    client, _user = citizen_web
+    assert client.get("/applications/apply/")["Location"] == "/applications/apply/kind/"
+    page = client.get("/applications/apply/kind/").content.decode()
+    assert 'href="/applications/"' in page and "step 1 of 5" in page  # the back link to the start page
+    point_page = client.get("/applications/apply/point/").content.decode()
+    # The default point is the street office of the registered street, pre-selected.
+    assert f'<option value="{HOME_POINT}" selected>' in point_page and "<optgroup" in point_page
+    fill_all(client)
+    check = client.get("/applications/apply/check/").content.decode()
+    assert "张伟" in check and ZHANG_WEI not in check and ZHANG_WEI[:6] + "********" in check
+    assert "福田路 1 号" in check and "PZ20260302A1" in check
+    assert "/applications/apply/photo/?return=check" in check
+    response = client.post("/applications/apply/check/")
+    application = Application.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/applications/{application.pk}/submitted/"
+    assert application.photo_receipt == "PZ20260302A1" and application.acceptance_point_id == HOME_POINT
+    done = client.get(response["Location"]).content.decode()
+    assert application.reference in done and "What happens next" in done and 'data-testid="self-check"' in done
+    # The draft is gone: a new start begins at the first step.
+    assert client.get("/applications/apply/")["Location"] == "/applications/apply/kind/"
+    receipt = client.get(f"/applications/{application.pk}/receipt.pdf")
+    assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
+
+
+def test_draft_survives_going_back_and_a_new_client_with_the_same_session(citizen_web):
+    client, _user = citizen_web
+    client.post("/applications/apply/kind/", {"kind": "first", "route": "talent"})
+    client.post("/applications/apply/photo/", {"photo_receipt": "abcd1234"})
+    # Back to the first step: the answers are there.
+    kind = client.get("/applications/apply/kind/").content.decode()
+    assert re.search(r'value="talent"[^>]*checked', kind)
+    assert 'value="ABCD1234"' in client.get("/applications/apply/photo/").content.decode()
+    # "Closing the browser": a new client with only the (remembered) session cookie.
+    other = CommittingClient()
+    other.cookies = client.cookies
+    assert 'value="ABCD1234"' in other.get("/applications/apply/photo/").content.decode()
+    assert other.get("/applications/apply/")["Location"] == "/applications/apply/point/"
+
+
+def test_bad_input_on_a_step_shows_the_error_summary_and_stores_nothing(citizen_web):
+    client, _user = citizen_web
+    response = client.post("/applications/apply/photo/", {"photo_receipt": "12-3"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "error-summary" in html and 'href="#id_photo_receipt"' in html
+    assert "8 to 20 letters and digits" in html
+    assert "photo_receipt" not in client.session.get("application_draft", {})
+    response = client.post("/applications/apply/delivery/", {"method": "courier", "address": ""})
+    assert "Enter the address the courier should deliver to." in response.content.decode()
+    response = client.post("/applications/apply/kind/", {"kind": "first"})
+    assert "error-summary" in response.content.decode()
+    assert not Application.objects.exists()
+
+
+def test_chinese_messages_by_default(citizen_web):
+    client, _user = citizen_web
+    client.cookies["django_language"] = "zh-hans"
+    html = client.post("/applications/apply/delivery/", {}).content.decode()
+    assert "error-summary" in html and "此项必填。" in html and 'href="#id_method_0"' in html
+
+
+def test_family_members_add_change_remove_with_id_numbers_checked(citizen_web):
+    client, _user = citizen_web
+    fill_all(client)
+    response = client.post(
+        "/applications/apply/family/add/", {"relation": "spouse", "name": "王芳", "id_number": wrong_check(WANG_FANG)}
+    )
+    assert response.status_code == 200 and 'href="#id_id_number"' in response.content.decode()
+    add = "/applications/apply/family/add/"
+    response = client.post(add, {"relation": "spouse", "name": "王芳", "id_number": ZHANG_WEI})
+    assert "not your own" in response.content.decode()
+    assert (
+        client.post(
+            "/applications/apply/family/add/", {"relation": "spouse", "name": "王芳", "id_number": WANG_FANG}
+        ).status_code
+        == 302
+    )
+    child = with_check("44030420150101123")
+    client.post("/applications/apply/family/add/", {"relation": "child", "name": "张小明", "id_number": child})
+    response = client.post(add, {"relation": "child", "name": "又一个", "id_number": child})
+    assert "already listed" in response.content.decode()
+    family = client.get("/applications/apply/family/").content.decode()
+    assert "王芳" in family and "张小明" in family and WANG_FANG not in family
+    client.post("/applications/apply/family/0/", {"relation": "spouse", "name": "王芳芳", "id_number": WANG_FANG})
+    client.post("/applications/apply/family/1/remove/")
+    assert client.get("/applications/apply/family/1/").status_code == 404
+    check = client.get("/applications/apply/check/").content.decode()
+    assert "王芳芳" in check and "张小明" not in check
+    client.post("/applications/apply/check/")
+    assert [m.name for m in Application.objects.get().family_members.all()] == ["王芳芳"]
+
+
+def test_service_errors_go_back_to_their_page_and_field(citizen_web, settings):
+    client, _user = citizen_web
+    fill_all(client)
+    # A family member whose ID number turned bad in the draft, and a point closed meanwhile.
+    session = client.session
+    draft = session["application_draft"]
+    draft["family_members"] = [{"relation": "spouse", "name": "王芳", "id_number": "123"}]
+    draft["acceptance_point"] = "NOPE"
+    session["application_draft"] = draft
+    session.save()
+    response = client.post("/applications/apply/check/")
+    html = response.content.decode()
+    assert response.status_code == 400 and "error-summary" in html
+    assert "/applications/apply/family/0/?return=check#id_id_number" in html
+    assert "/applications/apply/point/?return=check#id_acceptance_point" in html
+    assert not Application.objects.exists()
+    point = client.get("/applications/apply/point/?return=check").content.decode()
+    assert "Unknown acceptance point." in point and "Save and return to check your answers" in point
+    family = client.get("/applications/apply/family/").content.decode()
+    assert "王芳" in family and "error-summary" in family
+    assert "error-message" in client.get("/applications/apply/family/0/").content.decode()
+    client.post("/applications/apply/point/?return=check", {"acceptance_point": OTHER_POINT})
+    client.post("/applications/apply/family/0/remove/")
+    assert client.post("/applications/apply/check/").status_code == 302
+    assert Application.objects.get().acceptance_point_id == OTHER_POINT
+
+
+def test_used_photo_receipt_shown_on_its_field(citizen_web):
+    client, _user = citizen_web
+    other, _other_user = citizen_api("citizen2", "13812345699", "44030419900101555", "王芳")
+    assert other.post("/api/v1/applications", theirs(photo_receipt="PZ20260302A1")).status_code == 201
+    fill_all(client)
+    html = client.post("/applications/apply/check/").content.decode()
+    assert "Already used for another application." in html and "#id_photo_receipt" in html
+
+
+def test_open_application_is_a_clear_message_with_a_link(citizen_web):
+    client, _user = citizen_web
+    fill_all(client)
+    client.post("/applications/apply/check/")
+    first = Application.objects.get()
+    fill_all(client, photo={"photo_receipt": "OTHER12345"})
+    response = client.post("/applications/apply/check/")
+    html = response.content.decode()
+    assert response.status_code == 409 and "You already have an application in progress" in html
+    assert f'href="/applications/{first.pk}/"' in html and Application.objects.count() == 1
+
+
+def test_progress_page_timeline_departments_withdraw(citizen_web):
+    client, _user = citizen_web
+    fill_all(client)
+    client.post("/applications/apply/check/")
+    application = Application.objects.get()
+    url = f"/applications/{application.pk}/"
+    html = client.get(url).content.decode()
+    assert "Departments check your records" in html and "due by 2026-03-05" in html
+    assert "Police" in html and "Pending" in html and "2026-03-23" in html
+    account = client.get("/account/").content.decode()
+    assert application.reference in account and "Nothing to do for now" in account
+    confirm = client.get(url + "withdraw/").content.decode()
+    assert "Are you sure" in confirm
+    client.post(url + "withdraw/")
+    application.refresh_from_db()
+    assert application.status == "withdrawn"
+    html = client.get(url).content.decode()
+    assert "Not reached" in html and 'data-testid="withdraw"' not in html
+    assert client.get(url + "withdraw/").status_code == 302
+
+
+def test_refusal_shows_reasons_and_a_written_reply_can_be_asked(citizen_web):
+    client, _user = citizen_web
+    staff = staff_apis(["police", "insurance", "reviewer"])
+    fill_all(client)
+    client.post("/applications/apply/check/")
+    application = Application.objects.get()
+    base = f"/api/v1/staff/applications/{application.pk}"
+    staff.police.post(f"{base}/verify", {"department": "police", "outcome": "confirmed"})
+    answer = {"department": "social_insurance", "outcome": "not_confirmed", "note": "断缴"}
+    staff.insurance.post(f"{base}/verify", answer)
+    assert staff.reviewer.post(f"{base}/reject", {"reasons": ["社保不连续"]}).status_code == 200
+    url = f"/applications/{application.pk}/"
+    html = client.get(url).content.decode()
+    assert "社保不连续" in html and 'data-testid="ask-reply"' in html and "Not confirmed" in html
+    client.post(url + "written-reply/")
+    html = client.get(url).content.decode()
+    assert "You asked for a written reply" in html and 'data-testid="ask-reply"' not in html
+    staff.reviewer.post(f"{base}/written-reply", {"text": "您的社保记录在 2025 年 6 月中断。"})
+    assert "2025 年 6 月中断" in client.get(url).content.decode()
+
+
+def test_payment_while_awaiting_payment_charges_once(citizen_web):
+    client, _user = citizen_web
+    staff = staff_apis(["police", "insurance", "reviewer"])
+    fill_all(client)
+    client.post("/applications/apply/check/")
+    application = Application.objects.get()
+    # A fee-bearing application, made for the test by changing the fee before approval.
+    Application.objects.filter(pk=application.pk).update(fee_amount="20.00", payment_status="awaiting")
+    base = f"/api/v1/staff/applications/{application.pk}"
+    staff.police.post(f"{base}/verify", {"department": "police", "outcome": "confirmed"})
+    staff.insurance.post(f"{base}/verify", {"department": "social_insurance", "outcome": "confirmed"})
+    staff.reviewer.post(f"{base}/approve")
+    url = f"/applications/{application.pk}/"
+    assert 'data-testid="pay"' in client.get(url).content.decode()
+    page = client.get(url + "pay/").content.decode()
+    key = page.split('name="idempotency_key" value="')[1].split('"')[0]
+    assert client.post(url + "pay/", {"idempotency_key": key}).status_code == 302
+    assert client.post(url + "pay/", {"idempotency_key": key}).status_code == 302
+    application.refresh_from_db()
+    assert application.status == "approved" and application.payments.count() == 1
+    assert 'data-testid="pay"' not in client.get(url).content.decode()
+
+
+def test_another_persons_application_is_not_found(citizen_web):
+    client, _user = citizen_web
+    other, _other_user = citizen_api("citizen2", "13812345699", "44030419900101555", "王芳")
+    their_app = other.post("/api/v1/applications", theirs()).json()
+    for suffix in ("", "submitted/", "withdraw/", "pay/", "receipt.pdf"):
+        assert client.get(f"/applications/{their_app['id']}/{suffix}").status_code == 404
+    assert client.post(f"/applications/{their_app['id']}/withdraw/").status_code == 404
