@@ -92,3 +92,30 @@ def application_body(**extra):
         "family_members": [],
         **extra,
     }
+
+
+def live_permit(user, number="4403202500000001"):
+    """An active permit issued a year before the tests' day (exchange and replacement need one)."""
+    from residence.permits.models import Permit
+
+    return Permit.objects.create(
+        number=number,
+        id_number=user.person.id_number,
+        name=user.person.name,
+        issued_on="2025-03-02",
+        anniversary_base="2025-03-02",
+        endorsed_until="2027-03-02",
+        continuous_since="2025-03-02",
+        status="active",
+        created_at="2025-03-02T10:00:00+08:00",
+    )
+
+
+def confirm_all(staff, app):
+    """The police and social insurance verifiers both confirm (the residence_employment route)."""
+    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
+        response = client.post(
+            f"/api/v1/staff/applications/{app['id']}/verify", {"department": department, "outcome": "confirmed"}
+        )
+        assert response.status_code == 200, response.content
+    return response.json()

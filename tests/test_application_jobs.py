@@ -13,9 +13,8 @@ from residence.applications.models import Application, Deadline, Payment
 from residence.audit.models import AuditEvent
 from residence.core.services import calendar_day_set, calendar_year_publish
 from residence.notifications.models import Message
-from residence.permits.models import Permit
 
-from .applications import application_body, citizen_api, eligible_records, staff_apis
+from .applications import application_body, citizen_api, confirm_all, eligible_records, live_permit, staff_apis
 from .conftest import error_code
 
 pytestmark = pytest.mark.django_db
@@ -33,10 +32,7 @@ def world(settings):
 def verified(world, **extra):
     api, _user, staff = world
     app = api.post(URL, application_body(**extra)).json()
-    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
-        client.post(
-            f"/api/v1/staff/applications/{app['id']}/verify", {"department": department, "outcome": "confirmed"}
-        )
+    confirm_all(staff, app)
     return app
 
 
@@ -72,17 +68,7 @@ def test_publishing_a_year_makes_its_deadlines_final(settings, world):
 
 def fee_application(world):
     _api, user, staff = world
-    Permit.objects.create(
-        number="4403202500000009",
-        id_number=user.person.id_number,
-        name="张伟",
-        issued_on="2025-03-02",
-        anniversary_base="2025-03-02",
-        endorsed_until="2027-03-02",
-        continuous_since="2025-03-02",
-        status="active",
-        created_at="2025-03-02T10:00:00+08:00",
-    )
+    live_permit(user, "4403202500000009")
     app = verified(world, kind="replacement")
     approved = staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/approve", {}).json()
     assert approved["status"] == "awaiting_payment" and approved["fee"] == {"amount": "20.00", "currency": "CNY"}

@@ -6,9 +6,8 @@ from django.db import connection
 
 from residence.accounts.services import staff_create
 from residence.applications.models import Application, Payment, StatusChange
-from residence.permits.models import Permit
 
-from .applications import application_body, citizen_api, eligible_records, staff_apis
+from .applications import application_body, citizen_api, confirm_all, eligible_records, live_permit, staff_apis
 from .conftest import PASSWORD, Api, error_code
 from .idnumbers import with_check
 from .test_races import race, statuses
@@ -60,13 +59,7 @@ def test_two_reviewers_deciding_at_once_one_wins(world):
     )
     second = Api("10.3.99.1").login("staff_reviewer2", phone="13900001099")
     app = api.post(URL, application_body()).json()
-    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
-        assert (
-            client.post(
-                f"/api/v1/staff/applications/{app['id']}/verify", {"department": department, "outcome": "confirmed"}
-            ).status_code
-            == 200
-        )
+    confirm_all(staff, app)
     clients = [staff.reviewer, second]
     actions = [("approve", {}), ("reject", {"reasons": ["材料不全"]})]
     responses = race(
@@ -88,10 +81,7 @@ def test_parallel_production_gives_every_card_its_own_permit_number(settings):
         api, _user = citizen_api(f"maker{i}", f"138123411{i:02d}", body17, "张伟")
         eligible_records(with_check(body17))
         app = api.post(URL, application_body(photo_receipt=f"PZMAKE{i:04d}")).json()
-        for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
-            client.post(
-                f"/api/v1/staff/applications/{app['id']}/verify", {"department": department, "outcome": "confirmed"}
-            )
+        confirm_all(staff, app)
         staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/approve", {})
         applications.append(app)
     responses = race(
@@ -107,23 +97,9 @@ def test_two_payments_racing_charge_once(settings):
     api, user = citizen_api()
     eligible_records()
     staff = staff_apis(["police", "insurance", "reviewer"])
-    # A replacement needs a live permit.
-    Permit.objects.create(
-        number="4403202500000001",
-        id_number=user.person.id_number,
-        name="张伟",
-        issued_on="2025-03-02",
-        anniversary_base="2025-03-02",
-        endorsed_until="2027-03-02",
-        continuous_since="2025-03-02",
-        status="active",
-        created_at="2025-03-02T10:00:00+08:00",
-    )
+    live_permit(user, "4403202500000001")
     app = api.post(URL, application_body(kind="replacement")).json()
-    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
-        client.post(
-            f"/api/v1/staff/applications/{app['id']}/verify", {"department": department, "outcome": "confirmed"}
-        )
+    confirm_all(staff, app)
     assert (
         staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/approve", {}).json()["status"]
         == "awaiting_payment"

@@ -11,7 +11,7 @@ from residence.notifications import sms
 from residence.notifications.models import Message
 from residence.permits.models import Permit
 
-from .applications import HOME_POINT, application_body, citizen_api, eligible_records, staff_apis
+from .applications import HOME_POINT, application_body, citizen_api, confirm_all, eligible_records, staff_apis
 from .conftest import error_code
 from .idnumbers import ZHANG_WEI, with_check, wrong_check
 
@@ -167,8 +167,7 @@ def test_the_whole_journey_to_an_active_permit(world, staff):
 def test_courier_delivery_completes_the_application(world, staff):
     api, _user = world
     app = submit(api, delivery={"method": "courier", "address": "深圳市福田区福田路 1 号 101"})
-    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
-        act(client, app, "verify", {"department": department, "outcome": "confirmed"})
+    confirm_all(staff, app)
     act(staff.reviewer, app, "approve")
     act(staff.production, app, "produce")
     assert act(staff.production, app, "dispatch")["status"] == "out_for_delivery"
@@ -250,8 +249,7 @@ def test_roles_and_scopes_that_may_not_act_get_403(world, staff):
     # A citizen cannot use the staff endpoints, and staff cannot withdraw.
     assert api.post(f"{url}/approve", {}).status_code == 403
     assert staff.clerk.post(f"{URL}/{app['id']}/withdraw").status_code == 403
-    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
-        act(client, app, "verify", {"department": department, "outcome": "confirmed"})
+    confirm_all(staff, app)
     act(staff.reviewer, app, "approve")
     act(staff.production, app, "produce")
     act(staff.production, app, "dispatch")
@@ -281,8 +279,7 @@ def test_withdraw_before_approval_only(world, staff):
     # A new application is possible once the old one is closed; the photo receipt is not reusable.
     assert error_code(api.post(URL, application_body())) == "conflict"
     second = submit(api, photo_receipt="PZ20260302B2")
-    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
-        act(client, second, "verify", {"department": department, "outcome": "confirmed"})
+    confirm_all(staff, second)
     act(staff.reviewer, second, "approve")
     assert error_code(api.post(f"{URL}/{second['id']}/withdraw")) == "conflict"
 

@@ -269,15 +269,10 @@ class StaffApplicationFormView(APIView):
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(description="PDF form")})
     def get(self, request, pk: int):
-        user = _staff(request)
-        application = selectors.application_detail(application_id=pk)
-        if application is None:
-            raise NotFound()
-        if user.role != "clerk" or user.point_id != application.acceptance_point_id:
-            raise Forbidden(_("This application is handled by another acceptance point."))
+        application = selectors.application_for_clerk(user=request.user, application_id=pk)
         audit_record(
             type=AuditEventType.PERSONAL_DATA_VIEWED,
-            actor=user,
+            actor=request.user,
             person=application.person.id_number,
             address=request.client_address,
             what="application_form",

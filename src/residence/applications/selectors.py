@@ -1,9 +1,11 @@
 import datetime as dt
 
 from django.db.models import Count, F, Prefetch, Q
+from django.utils.translation import gettext as _
 
 from residence.accounts.models import Department
 from residence.core import clock
+from residence.core.errors import Forbidden, NotFound
 from residence.core.validators import mask_id_number
 from residence.places.models import AcceptancePoint
 from residence.records.models import Registration
@@ -35,6 +37,17 @@ def application_detail(*, application_id: int) -> Application | None:
     return _with_details(Application.objects.filter(pk=application_id)).first()
 
 
+def application_for_clerk(*, user, application_id: int) -> Application:
+    """An application for the clerk of its chosen point (receipts, the printed form): NotFound, or
+    Forbidden for anyone else."""
+    application = application_detail(application_id=application_id)
+    if application is None:
+        raise NotFound()
+    if user.kind != "staff" or user.role != "clerk" or user.point_id != application.acceptance_point_id:
+        raise Forbidden(_("This application is handled by another acceptance point."))
+    return application
+
+
 def application_by_reference(*, reference: str) -> Application | None:
     return Application.objects.filter(reference=reference).only("kind", "status", "reference").first()
 
@@ -59,6 +72,16 @@ QUEUE_STEPS = {
     "courier": [("delivery", ("out_for_delivery",))],
 }
 QUEUE_PAGE = 50
+QUEUE_COLUMNS = (
+    "due_on",
+    "application_id",
+    "application__reference",
+    "application__status",
+    "application__kind",
+    "application__route",
+    "application__person__name",
+    "application__person__id_number",
+)
 
 
 def staff_queue(*, user, after: tuple | None = None, limit: int = QUEUE_PAGE) -> list[dict]:
@@ -68,16 +91,7 @@ def staff_queue(*, user, after: tuple | None = None, limit: int = QUEUE_PAGE) ->
         rows = Verification.objects.filter(department=user.department, status="pending")
         if after:
             rows = rows.filter(due_on__gte=after[0]).exclude(due_on=after[0], application_id__lte=after[1])
-        rows = rows.order_by("due_on", "application_id").values_list(
-            "due_on",
-            "application_id",
-            "application__reference",
-            "application__status",
-            "application__kind",
-            "application__route",
-            "application__person__name",
-            "application__person__id_number",
-        )[:limit]
+        rows = rows.order_by("due_on", "application_id").values_list(*QUEUE_COLUMNS)[:limit]
         return [_item(row, "verification") for row in rows]
     items = []
     for step, statuses in QUEUE_STEPS.get(user.role, []):
@@ -86,16 +100,7 @@ def staff_queue(*, user, after: tuple | None = None, limit: int = QUEUE_PAGE) ->
             rows = rows.filter(application__acceptance_point_id=user.point_id)
         if after:
             rows = rows.filter(due_on__gte=after[0]).exclude(due_on=after[0], application_id__lte=after[1])
-        rows = rows.order_by("due_on", "application_id").values_list(
-            "due_on",
-            "application_id",
-            "application__reference",
-            "application__status",
-            "application__kind",
-            "application__route",
-            "application__person__name",
-            "application__person__id_number",
-        )[:limit]
+        rows = rows.order_by("due_on", "application_id").values_list(*QUEUE_COLUMNS)[:limit]
         items += [_item(row, step) for row in rows]
     items.sort(key=lambda item: (item["due_on"], item["application"]))
     return items[:limit]

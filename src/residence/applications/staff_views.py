@@ -356,12 +356,10 @@ def act(request, pk: int, action: str):
 
 
 def _printout(request, pk: int, what: str):
-    user = _staff(request)
-    application = selectors.application_detail(application_id=pk)
-    if application is None:
-        return _error_page(request, _("Not found."), 404)
-    if user is None or user.role != Role.CLERK or user.point_id != application.acceptance_point_id:
-        return _error_page(request, _("This application is handled by another acceptance point."))
+    try:
+        application = selectors.application_for_clerk(user=request.user, application_id=pk)
+    except DomainError as exc:
+        return _error_page(request, exc.message, exc.status)
     _audit_view(request, application, what)
     if what == "receipt":
         pdf, name = receipt_pdf(application), f"receipt-{application.reference}.pdf"
@@ -463,12 +461,10 @@ def intake(request):
 
 @login_required
 def accepted(request, pk: int):
-    user = _staff(request)
-    application = selectors.application_detail(application_id=pk)
-    if application is None:
-        return _error_page(request, _("Not found."), 404)
-    if user is None or user.role != Role.CLERK or user.point_id != application.acceptance_point_id:
-        return _error_page(request, _("This application is handled by another acceptance point."))
+    try:
+        application = selectors.application_for_clerk(user=request.user, application_id=pk)
+    except DomainError as exc:
+        return _error_page(request, exc.message, exc.status)
     return render(request, "desk/accepted.html", {"application": application})
 
 
