@@ -80,6 +80,11 @@ def test_submission_answers_the_application_object_of_api_md(world):
     assert [h["status"] for h in app["history"]] == ["accepted"]
     assert app["decision"] is None and app["permit_number"] is None
     assert app["self_check"]["eligible"] is True
+    # Kept as reason keys: each reader gets the details in their own language.
+    details = {c["name"]: c["detail"] for c in app["self_check"]["conditions"]}
+    assert details["employment"] == "Social insurance paid for 14 consecutive months."
+    chinese = api.get(f"{URL}/{app['id']}", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["self_check"]["conditions"]
+    assert chinese[2]["name"] == "employment" and chinese[2]["detail"] == "社保连续缴纳 14 个月。"
     stored = Application.objects.get(pk=app["id"])
     assert stored.photo_receipt == "PZ20260302A1"  # stored upper-case
 

@@ -79,7 +79,7 @@ class ApplicationSerializer(serializers.Serializer):
     channel = serializers.CharField()
     applicant = serializers.SerializerMethodField()
     family_members = serializers.SerializerMethodField()
-    self_check = serializers.JSONField()
+    self_check = serializers.JSONField(source="self_check_answer")
     deadlines = serializers.SerializerMethodField()
     written_reply = serializers.SerializerMethodField()
 

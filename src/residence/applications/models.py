@@ -129,6 +129,14 @@ class Application(models.Model):
     def __str__(self):
         return self.reference
 
+    @property
+    def self_check_answer(self) -> dict:
+        """The self-check made at submission, its details in the reader's language."""
+        # Imported here: the services import the models of several apps, not loaded yet when this module is.
+        from residence.eligibility.services import answer_shown
+
+        return answer_shown(self.self_check)
+
 
 class FamilyMember(models.Model):
     class Relation(models.TextChoices):

@@ -20,7 +20,7 @@ from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, Nam
 from residence.core.validators import normalize_id_number, normalize_name, normalize_phone
 from residence.eligibility import rules as eligibility_rules
 from residence.eligibility.selectors import person_records
-from residence.eligibility.services import answer_payload
+from residence.eligibility.services import answer_record
 from residence.permits.models import Permit
 from residence.places.models import AcceptancePoint
 from residence.records.models import Identity, Registration
@@ -151,7 +151,7 @@ def _check_kind(kind: str, id_number: str) -> None:
 
 def _self_check(id_number: str, name: str, route: str, today) -> dict:
     person, _inputs = person_records(id_number=id_number, name=name)
-    return answer_payload(eligibility_rules.check(person, route, today), full=True)
+    return answer_record(eligibility_rules.check(person, route, today))
 
 
 def _person(applicant: Applicant) -> Person:

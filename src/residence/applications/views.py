@@ -480,7 +480,7 @@ def _own(request, pk: int) -> Application:
 
 
 def _self_check(application: Application) -> dict | None:
-    answer = application.self_check or None
+    answer = application.self_check_answer or None
     if not answer:
         return None
     return {

@@ -32,6 +32,31 @@ def answer_payload(answer: rules.Answer, *, full: bool) -> dict:
     }
 
 
+def answer_record(answer: rules.Answer) -> dict:
+    """An answer to keep (an application's self-check): reason keys and their parameters, so it
+    can be shown in the language of whoever reads it later (`answer_shown`)."""
+    payload = answer_payload(answer, full=False)
+    for shown, condition in zip(payload["conditions"], answer.conditions, strict=True):
+        del shown["detail"]
+        shown["reason"] = {"key": condition.reason.key, "params": condition.reason.params}
+    return payload
+
+
+def answer_shown(record: dict) -> dict:
+    """A kept answer with each condition's detail in the active language."""
+    if not record:
+        return {}
+    conditions = [
+        {
+            "name": c["name"],
+            "met": c["met"],
+            "detail": render(rules.Reason(c["reason"]["key"], c["reason"]["params"])),
+        }
+        for c in record.get("conditions", [])
+    ]
+    return {**record, "conditions": conditions}
+
+
 def _access(user, id_number: str) -> bool:
     """True for a full answer, False for a limited one; Forbidden for any other ask (API.md)."""
     if user.kind == Kind.STAFF:
