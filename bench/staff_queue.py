@@ -1,4 +1,6 @@
 """The police verifiers' queue with OPEN open applications (default 100,000), on PostgreSQL.
+(Not named bench/queue.py: run as scripts, bench/'s files would import it as the standard
+library's `queue`.)
 
 Migrates the database of DATABASE_URL (use a throw-away one), bulk-creates OPEN accepted
 applications (route residence_employment: a pending police and a pending social insurance
@@ -17,21 +19,16 @@ Usage (a throw-away database; the environment of bench/run.sh):
   psql -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB DEBUG=0 SECRET_KEY=bench-queue \\
     SMS_BACKEND=console SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver \\
-    PYTHONPATH=. .venv/bin/python bench/queue.py [OPEN, default 100000] [CALLS, default 50]
+    PYTHONPATH=. .venv/bin/python bench/staff_queue.py [OPEN, default 100000] [CALLS, default 50]
 """
 
 import os
+import secrets
+import statistics
 import sys
+import time
 
-# Run as a script, this file's folder comes first on sys.path, where this module would hide the
-# standard library's `queue` (which Django's imports need): take the folder off again.
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
-
-import secrets  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-
-import django  # noqa: E402
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.base")
 django.setup()
