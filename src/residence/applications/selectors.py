@@ -88,10 +88,7 @@ def staff_queue(*, user, after: tuple | None = None, limit: int = QUEUE_PAGE) ->
     """The work items the staff member may act on, soonest due first; `after` = (due_on, id) of
     the last item of the previous page (keyset paging: a page is an index range, never a count)."""
     if user.role == "verifier":
-        rows = Verification.objects.filter(department=user.department, status="pending")
-        if after:
-            rows = rows.filter(due_on__gte=after[0]).exclude(due_on=after[0], application_id__lte=after[1])
-        rows = rows.order_by("due_on", "application_id").values_list(*QUEUE_COLUMNS)[:limit]
+        rows = verifier_queue_rows(user=user, after=after, limit=limit)
         return [_item(row, "verification") for row in rows]
     items = []
     for step, statuses in QUEUE_STEPS.get(user.role, []):
@@ -104,6 +101,15 @@ def staff_queue(*, user, after: tuple | None = None, limit: int = QUEUE_PAGE) ->
         items += [_item(row, step) for row in rows]
     items.sort(key=lambda item: (item["due_on"], item["application"]))
     return items[:limit]
+
+
+def verifier_queue_rows(*, user, after: tuple | None, limit: int):
+    """A verifier's page: pending checks of the department by (due_on, application), read in
+    the order of the partial index `verification_queue`, joined to the page's applications only."""
+    rows = Verification.objects.filter(department=user.department, status="pending")
+    if after:
+        rows = rows.filter(due_on__gte=after[0]).exclude(due_on=after[0], application_id__lte=after[1])
+    return rows.order_by("due_on", "application_id").values_list(*QUEUE_COLUMNS)[:limit]
 
 
 def _item(row, step: str) -> dict:
