@@ -16,7 +16,8 @@ from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core.errors import Forbidden, Invalid, NotFound
 from residence.core.serializers import StrictBooleanField, StrictCharField, validated
-from residence.core.validators import mask_id_number, parse_date
+from residence.core.validators import parse_date
+from residence.eligibility.services import answer_shown
 
 from . import selectors, services
 from .models import Application, Verification
@@ -56,78 +57,78 @@ class CounterBodySerializer(ApplicationBodySerializer):
     portrait_captured = StrictBooleanField()
 
 
+def _object(component: str, **fields):
+    return inline_serializer(component, fields)
+
+
+def _objects(component: str, **fields):
+    return inline_serializer(component, fields, many=True)
+
+
 class ApplicationSerializer(serializers.Serializer):
-    """The application object of API.md, plus what a client needs to show it (added fields)."""
+    """The application object of API.md, plus what a client needs to show it (added fields).
+    The schema only: answers are the stored documents (`documents.py`)."""
 
     id = serializers.IntegerField()
     reference = serializers.CharField()
     kind = serializers.CharField()
     route = serializers.CharField()
     status = serializers.CharField()
-    acceptance_point = serializers.SerializerMethodField()
-    delivery = serializers.SerializerMethodField()
-    fee = serializers.SerializerMethodField()
+    acceptance_point = _object("AcceptancePointRef", code=serializers.CharField(), name=serializers.CharField())
+    delivery = _object("Delivery", method=serializers.CharField(), address=serializers.CharField())
+    fee = _object("Money", amount=serializers.CharField(), currency=serializers.CharField())
     payment_status = serializers.CharField()
-    payment_due_on = serializers.DateField()
+    payment_due_on = serializers.DateField(allow_null=True)
     accepted_on = serializers.DateField()
-    due_date = serializers.DateField()
+    due_date = serializers.DateField(allow_null=True)
     due_date_provisional = serializers.BooleanField()
-    verifications = serializers.SerializerMethodField()
-    history = serializers.SerializerMethodField()
-    decision = serializers.SerializerMethodField()
-    permit_number = serializers.CharField()
+    verifications = _objects(
+        "VerificationState",
+        department=serializers.CharField(),
+        status=serializers.CharField(),
+        due_date=serializers.DateField(),
+    )
+    history = _objects(
+        "HistoryEntry", status=serializers.CharField(), at=serializers.DateTimeField(), note=serializers.CharField()
+    )
+    decision = _object(
+        "Decision",
+        outcome=serializers.CharField(),
+        reasons=serializers.ListField(child=serializers.CharField()),
+        decided_on=serializers.DateField(),
+    )
+    permit_number = serializers.CharField(allow_null=True)
     channel = serializers.CharField()
-    applicant = serializers.SerializerMethodField()
-    family_members = serializers.SerializerMethodField()
-    self_check = serializers.JSONField(source="self_check_answer")
-    deadlines = serializers.SerializerMethodField()
-    written_reply = serializers.SerializerMethodField()
+    applicant = _object("ApplicantRef", name=serializers.CharField(), id_number_masked=serializers.CharField())
+    family_members = _objects(
+        "FamilyMemberRef",
+        name=serializers.CharField(),
+        id_number_masked=serializers.CharField(),
+        relation=serializers.CharField(),
+    )
+    self_check = serializers.JSONField()
+    deadlines = _objects(
+        "DeadlineState",
+        step=serializers.CharField(),
+        due_on=serializers.DateField(),
+        provisional=serializers.BooleanField(),
+        done_on=serializers.DateField(allow_null=True),
+    )
+    written_reply = _object(
+        "WrittenReply",
+        requested_on=serializers.DateField(),
+        due_date=serializers.DateField(),
+        text=serializers.CharField(allow_null=True),
+    )
 
-    def get_acceptance_point(self, a) -> dict:
-        return {"code": a.acceptance_point.code, "name": a.acceptance_point.name}
 
-    def get_delivery(self, a) -> dict:
-        return {"method": a.delivery_method, "address": a.delivery_address}
-
-    def get_fee(self, a) -> dict:
-        return {"amount": str(a.fee_amount), "currency": "CNY"}
-
-    def get_verifications(self, a) -> list:
-        return [{"department": v.department, "status": v.status, "due_date": v.due_on} for v in a.verifications.all()]
-
-    def get_history(self, a) -> list:
-        return [{"status": h.status, "at": h.at, "note": h.note} for h in a.history.all()]
-
-    def get_decision(self, a) -> dict | None:
-        if not a.decision_outcome:
-            return None
-        return {"outcome": a.decision_outcome, "reasons": a.decision_reasons, "decided_on": a.decided_on}
-
-    def get_applicant(self, a) -> dict:
-        return {"name": a.person.name, "id_number_masked": mask_id_number(a.person.id_number)}
-
-    def get_family_members(self, a) -> list:
-        return [
-            {"name": m.name, "id_number_masked": mask_id_number(m.id_number), "relation": m.relation}
-            for m in a.family_members.all()
-        ]
-
-    def get_deadlines(self, a) -> list:
-        return [
-            {"step": d.step, "due_on": d.due_on, "provisional": d.provisional, "done_on": d.done_on}
-            for d in a.deadlines.all()
-        ]
-
-    def get_written_reply(self, a) -> dict | None:
-        if not a.reply_requested_on:
-            return None
-        due = next((d.due_on for d in a.deadlines.all() if d.step == "written_reply"), None)
-        return {"requested_on": a.reply_requested_on, "due_date": due, "text": a.reply_text or None}
+def shown(document: dict, self_check: dict) -> dict:
+    """A stored document with its self-check rendered in the reader's language."""
+    return {**document, "self_check": answer_shown(self_check)}
 
 
 def application_response(application: Application, status: int = 200) -> Response:
-    fresh = selectors.application_detail(application_id=application.pk)
-    return Response(ApplicationSerializer(fresh).data, status=status)
+    return Response(shown(application.document, application.self_check), status=status)
 
 
 def _own(request, pk: int) -> Application:
@@ -142,8 +143,8 @@ class ApplicationListView(APIView):
     def get(self, request):
         if request.user.person_id is None:
             return Response([])
-        applications = selectors.application_list_for_person(id_number=request.user.person.id_number)
-        return Response(ApplicationSerializer(applications, many=True).data)
+        rows = selectors.application_documents_for_person(id_number=request.user.person.id_number)
+        return Response([shown(document, self_check) for document, self_check in rows])
 
     @extend_schema(request=ApplicationBodySerializer, responses={201: ApplicationSerializer})
     def post(self, request):
@@ -154,7 +155,12 @@ class ApplicationListView(APIView):
 class ApplicationDetailView(APIView):
     @extend_schema(responses=ApplicationSerializer)
     def get(self, request, pk: int):
-        return Response(ApplicationSerializer(_own(request, pk)).data)
+        row = None
+        if request.user.person_id is not None:
+            row = selectors.application_document(application_id=pk, id_number=request.user.person.id_number)
+        if row is None:
+            raise NotFound()
+        return Response(shown(*row))
 
 
 class ApplicationReceiptView(APIView):
@@ -261,7 +267,7 @@ class StaffApplicationView(APIView):
             what="application",
             application=application.reference,
         )
-        return Response(ApplicationSerializer(application).data)
+        return Response(shown(application.document, application.self_check))
 
 
 class StaffApplicationFormView(APIView):

@@ -7,32 +7,57 @@ from django.db.models import OuterRef, Subquery
 
 from residence.core import workdays
 
-from . import rules
+from . import documents, rules
 from .models import CLOSED_STATUSES, Application, Deadline, Step, Verification
 
 
-def compute(start: dt.date, working_days: int) -> workdays.Deadline:
-    return rules.due(workdays.get_calendar(), start, working_days)
-
-
-def _start(application: Application, step: str, start: dt.date, days_key: str | None = None) -> None:
+def _deadline(application, step: str, start: dt.date, calendar, version: str, days_key: str = "") -> Deadline:
+    """An unsaved deadline of `step` counted from `start` (RULES §4)."""
     working_days = rules.STEP_DAYS[days_key or step]
-    due = compute(start, working_days)
+    due = rules.due(calendar, start, working_days)
+    return Deadline(
+        application=application,
+        step=step,
+        start_on=start,
+        working_days=working_days,
+        due_on=due.date,
+        provisional=due.provisional,
+        calendar_version=version,
+    )
+
+
+def for_new(application: Application, today: dt.date) -> list[Deadline]:
+    """The deadlines a new application starts with, unsaved, one calendar read for all; the
+    whole deadline's date is set on the application (fee-bearing kinds start it at payment)."""
+    version, calendar = workdays.get_versioned_calendar()
+    steps = [Step.VERIFICATION, Step.REFUSAL] + ([] if application.fee_amount else [Step.WHOLE])
+    deadlines = [_deadline(application, step, today, calendar, version) for step in steps]
+    for deadline in deadlines:
+        if deadline.step == Step.WHOLE:
+            application.due_date, application.due_date_provisional = deadline.due_on, deadline.provisional
+    return deadlines
+
+
+def _start(application: Application, step: str, start: dt.date, days_key: str = "") -> None:
+    version, calendar = workdays.get_versioned_calendar()
+    deadline = _deadline(application, step, start, calendar, version, days_key)
     Deadline.objects.update_or_create(
         application=application,
         step=step,
         defaults={
             "start_on": start,
-            "working_days": working_days,
-            "due_on": due.date,
-            "provisional": due.provisional,
-            "calendar_version": workdays.current_version(),
+            "working_days": deadline.working_days,
+            "due_on": deadline.due_on,
+            "provisional": deadline.provisional,
+            "calendar_version": version,
             "done_on": None,
         },
     )
     if step == Step.WHOLE:
-        application.due_date, application.due_date_provisional = due.date, due.provisional
-        Application.objects.filter(pk=application.pk).update(due_date=due.date, due_date_provisional=due.provisional)
+        application.due_date, application.due_date_provisional = deadline.due_on, deadline.provisional
+        Application.objects.filter(pk=application.pk).update(
+            due_date=deadline.due_on, due_date_provisional=deadline.provisional
+        )
 
 
 def _done(application: Application, today: dt.date, *steps: str) -> None:
@@ -44,12 +69,7 @@ def _done(application: Application, today: dt.date, *steps: str) -> None:
 
 def on_transition(application: Application, *, action: str, before: str, today: dt.date) -> None:
     status = application.status
-    if action == "submit":
-        if not application.fee_amount:
-            _start(application, Step.WHOLE, today)
-        _start(application, Step.VERIFICATION, today)
-        _start(application, Step.REFUSAL, today)
-    elif action == "verify" and status == "reviewing":
+    if action == "verify" and status == "reviewing":
         _done(application, today, Step.VERIFICATION)
         _start(application, Step.REVIEW, today)
     elif action == "approve":
@@ -81,11 +101,11 @@ def written_reply_recorded(application: Application, today: dt.date) -> None:
 def recompute(chunk_size: int = 2000) -> int:
     """Every open deadline computed with another calendar version, again with this one; then
     the dates copied from them (verification due dates, applications' due dates) in one
-    UPDATE each. Returns how many deadlines were recomputed."""
-    calendar = workdays.get_calendar()
-    version = workdays.current_version()
+    UPDATE each, and the documents of the applications concerned rebuilt. Returns how many
+    deadlines were recomputed."""
+    version, calendar = workdays.get_versioned_calendar()
     stale = Deadline.objects.filter(done_on__isnull=True).exclude(calendar_version=version)
-    changed = 0
+    changed, applications = 0, set()
     while True:
         chunk = list(stale.order_by("pk")[:chunk_size])
         if not chunk:
@@ -95,6 +115,7 @@ def recompute(chunk_size: int = 2000) -> int:
             deadline.due_on, deadline.provisional, deadline.calendar_version = due.date, due.provisional, version
         Deadline.objects.bulk_update(chunk, ["due_on", "provisional", "calendar_version"])
         changed += len(chunk)
+        applications.update(deadline.application_id for deadline in chunk)
     verification_due = Deadline.objects.filter(application=OuterRef("application"), step=Step.VERIFICATION)
     Verification.objects.filter(status=Verification.Outcome.PENDING).update(
         due_on=Subquery(verification_due.values("due_on")[:1])
@@ -103,4 +124,5 @@ def recompute(chunk_size: int = 2000) -> int:
     Application.objects.exclude(status__in=CLOSED_STATUSES).filter(due_date__isnull=False).update(
         due_date=Subquery(whole.values("due_on")[:1]), due_date_provisional=Subquery(whole.values("provisional")[:1])
     )
+    documents.refresh_many(applications)
     return changed

@@ -9,15 +9,14 @@ from residence.core import clock, sequences
 from residence.core.errors import Conflict
 from residence.permits.services import permit_issue
 
-from . import deadlines, rules
+from . import rules
 from .models import Application, PaymentStatus, Verification
 
 
-def verifications_create(application: Application, *, today: dt.date) -> None:
-    due = deadlines.compute(today, rules.STEP_DAYS["verification"])
-    Verification.objects.bulk_create(
+def verifications_create(application: Application, *, due_on: dt.date) -> list[Verification]:
+    return Verification.objects.bulk_create(
         [
-            Verification(application=application, department=department, due_on=due.date)
+            Verification(application=application, department=department, due_on=due_on)
             for department in rules.departments_for(application.route)
         ]
     )

@@ -33,6 +33,23 @@ def application_for_user(*, user, application_id: int) -> Application | None:
     return _with_details(Application.objects.filter(pk=application_id, person__id_number=user.person.id_number)).first()
 
 
+def application_document(*, application_id: int, id_number: str) -> tuple[dict, dict] | None:
+    """(document, self-check) of one of the person's applications: one indexed query."""
+    return (
+        Application.objects.filter(pk=application_id, person__id_number=id_number)
+        .values_list("document", "self_check")
+        .first()
+    )
+
+
+def application_documents_for_person(*, id_number: str):
+    return (
+        Application.objects.filter(person__id_number=id_number)
+        .order_by("-created_at", "-id")
+        .values_list("document", "self_check")
+    )
+
+
 def application_detail(*, application_id: int) -> Application | None:
     return _with_details(Application.objects.filter(pk=application_id)).first()
 

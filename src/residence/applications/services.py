@@ -25,7 +25,7 @@ from residence.permits.models import Permit
 from residence.places.models import AcceptancePoint
 from residence.records.models import Identity, Registration
 
-from . import deadlines, notices, rules, workflow
+from . import deadlines, documents, notices, rules, workflow
 from .models import CLOSED_STATUSES, Application, Delivery, FamilyMember, Kind, PaymentStatus, Person, Route, Status
 
 PHOTO_RECEIPT_RE = re.compile(r"[A-Z0-9]{8,20}")
@@ -180,7 +180,11 @@ def _open_conflict(person_id) -> DomainError:
 
 def _locked(application_id: int) -> Application:
     try:
-        return Application.objects.select_for_update().select_related("person").get(pk=application_id)
+        return (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("person", "acceptance_point")
+            .get(pk=application_id)
+        )
     except Application.DoesNotExist:
         raise NotFound() from None
 
@@ -329,6 +333,7 @@ def written_reply_request(*, actor, application_id: int):
     application.reply_requested_on = today
     application.save(update_fields=["reply_requested_on"])
     due = deadlines.written_reply_requested(application, today)
+    documents.refresh(application)
     audit_record(
         type=AuditEventType.APPLICATION_REPLY,
         actor=actor,
@@ -352,6 +357,7 @@ def written_reply_record(*, actor, application_id: int, text: str) -> Applicatio
     application.reply_text = text
     application.save(update_fields=["reply_text"])
     deadlines.written_reply_recorded(application, clock.today())
+    documents.refresh(application)
     audit_record(
         type=AuditEventType.APPLICATION_REPLY,
         actor=actor,

@@ -20,8 +20,8 @@ from residence.audit.services import audit_record
 from residence.core import clock
 from residence.core.errors import Conflict, Forbidden, NotFound
 
-from . import deadlines, effects, notices
-from .models import Application, Status
+from . import deadlines, documents, effects, notices
+from .models import Application, Deadline, FamilyMember, Status
 
 CITIZEN = "citizen"
 SYSTEM = "system"
@@ -95,7 +95,11 @@ def check_scope(application: Application, actor, role: str, data: dict) -> None:
 @transaction.atomic
 def application_transition(*, application_id: int, action: str, actor, note: str = "", **data) -> Application:
     try:
-        application = Application.objects.select_for_update().select_related("person").get(pk=application_id)
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("person", "acceptance_point")
+            .get(pk=application_id)
+        )
     except Application.DoesNotExist:
         raise NotFound() from None
     role = actor_role(actor)
@@ -130,25 +134,30 @@ def application_transition(*, application_id: int, action: str, actor, note: str
         status_from=before,
         status_to=application.status,
     )
+    documents.refresh(application)
     notices.on_transition(application, action=action, before=before)
     return application
 
 
 def application_start(application: Application, *, actor, family_members: list[dict]) -> Application:
     """The one entry into the table (`– → accepted`): store a new application as accepted, with
-    its department checks, deadlines, history, audit event and the applicant's notice. Runs in
-    the submitting service's transaction; the database refuses a second open application."""
+    its department checks, deadlines, history, audit event, document and the applicant's notice.
+    Runs in the submitting service's transaction; the database refuses a second open application."""
     today = clock.today()
     application.status = S.ACCEPTED
     application.accepted_on = today
     application.created_at = application.updated_at = clock.now()
+    new_deadlines = deadlines.for_new(application, today)
     application.save(force_insert=True)
-    application.family_members.bulk_create(
-        [application.family_members.model(application=application, **member) for member in family_members]
+    for deadline in new_deadlines:
+        deadline.application = application
+    Deadline.objects.bulk_create(new_deadlines)
+    family = FamilyMember.objects.bulk_create(
+        [FamilyMember(application=application, **member) for member in family_members]
     )
-    effects.verifications_create(application, today=today)
-    application.history.create(status=S.ACCEPTED, action="submit", at=application.created_at, actor=actor)
-    deadlines.on_transition(application, action="submit", before="", today=today)
+    verification_due = next(d.due_on for d in new_deadlines if d.step == "verification")
+    verifications = effects.verifications_create(application, due_on=verification_due)
+    history = application.history.create(status=S.ACCEPTED, action="submit", at=application.created_at, actor=actor)
     audit_record(
         type=AuditEventType.APPLICATION_CHANGED,
         actor=actor,
@@ -159,5 +168,9 @@ def application_start(application: Application, *, actor, family_members: list[d
         status_to=S.ACCEPTED,
         channel=application.channel,
     )
+    application.document = documents.build(
+        application, verifications=verifications, history=[history], deadlines=new_deadlines, family=family
+    )
+    Application.objects.filter(pk=application.pk).update(document=application.document)
     notices.on_transition(application, action="submit", before="")
     return application

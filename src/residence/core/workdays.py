@@ -96,13 +96,17 @@ def current_version() -> str:
 
 
 def get_calendar() -> Calendar:
-    """The calendar as stored now. The version is read before the days, so a change that
-    lands in between leaves a table newer than its label, rebuilt once more on next use."""
+    return get_versioned_calendar()[1]
+
+
+def get_versioned_calendar() -> tuple[str, Calendar]:
+    """The calendar as stored now, with its version. The version is read before the days, so a
+    change that lands in between leaves a table newer than its label, rebuilt once more on next use."""
     global _cached
     version = current_version()
     cached = _cached
     if cached is not None and cached[0] == version:
-        return cached[1]
+        return cached
     from .models import CalendarDay, CalendarYear
 
     with _lock:
@@ -111,7 +115,7 @@ def get_calendar() -> Calendar:
             CalendarYear.objects.filter(published=False).values_list("year", flat=True),
         )
         _cached = (version, calendar)
-    return calendar
+    return version, calendar
 
 
 def add_working_days(start: dt.date, n: int) -> Deadline:

@@ -1,0 +1,90 @@
+"""The application object of API.md, kept as a document on the row.
+
+Every change to an application rebuilds its document in the transaction that makes the
+change (the workflow, written replies, deadline recomputation), so reading an application is
+one indexed query and no serializer work (docs/performance.md). The self-check is the one part
+rendered when read, in the reader's language; everything else in the document is data
+(slugs, dates, numbers, names as recorded)."""
+
+from django.utils import timezone
+
+from residence.core.validators import mask_id_number
+
+from .models import Application, Deadline
+
+
+def build(application: Application, *, verifications, history, deadlines, family) -> dict:
+    point = application.acceptance_point
+    reply_due = next((d.due_on for d in deadlines if d.step == "written_reply"), None)
+    decision = None
+    if application.decision_outcome:
+        decision = {
+            "outcome": application.decision_outcome,
+            "reasons": list(application.decision_reasons),
+            "decided_on": _day(application.decided_on),
+        }
+    return {
+        "id": application.pk,
+        "reference": application.reference,
+        "kind": application.kind,
+        "route": application.route,
+        "status": application.status,
+        "acceptance_point": {"code": point.code, "name": point.name},
+        "delivery": {"method": application.delivery_method, "address": application.delivery_address},
+        "fee": {"amount": f"{application.fee_amount:.2f}", "currency": "CNY"},
+        "payment_status": application.payment_status,
+        "payment_due_on": _day(application.payment_due_on),
+        "accepted_on": _day(application.accepted_on),
+        "due_date": _day(application.due_date),
+        "due_date_provisional": application.due_date_provisional,
+        "verifications": [
+            {"department": v.department, "status": v.status, "due_date": _day(v.due_on)} for v in verifications
+        ],
+        "history": [{"status": h.status, "at": timezone.localtime(h.at).isoformat(), "note": h.note} for h in history],
+        "decision": decision,
+        "permit_number": application.permit_number,
+        "channel": application.channel,
+        "applicant": {
+            "name": application.person.name,
+            "id_number_masked": mask_id_number(application.person.id_number),
+        },
+        "family_members": [
+            {"name": m.name, "id_number_masked": mask_id_number(m.id_number), "relation": m.relation} for m in family
+        ],
+        "deadlines": [
+            {"step": d.step, "due_on": _day(d.due_on), "provisional": d.provisional, "done_on": _day(d.done_on)}
+            for d in sorted(deadlines, key=lambda d: (d.due_on, d.pk or 0))
+        ],
+        "written_reply": (
+            {
+                "requested_on": _day(application.reply_requested_on),
+                "due_date": _day(reply_due),
+                "text": application.reply_text or None,
+            }
+            if application.reply_requested_on
+            else None
+        ),
+    }
+
+
+def _day(value):
+    return value.isoformat() if value else None
+
+
+def refresh(application: Application) -> dict:
+    """Rebuild and store the document of an application after a change (in the change's transaction)."""
+    document = build(
+        application,
+        verifications=list(application.verifications.order_by("id")),
+        history=list(application.history.order_by("at", "id")),
+        deadlines=list(Deadline.objects.filter(application=application)),
+        family=list(application.family_members.order_by("id")),
+    )
+    Application.objects.filter(pk=application.pk).update(document=document)
+    application.document = document
+    return document
+
+
+def refresh_many(application_ids) -> None:
+    for application in Application.objects.filter(pk__in=application_ids).select_related("acceptance_point", "person"):
+        refresh(application)
