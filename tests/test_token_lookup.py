@@ -2,10 +2,10 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.forms.models import model_to_dict
 
-from residence.accounts import selectors
 from residence.accounts.models import LoginSession
 from residence.accounts.selectors import session_by_token_hash
 from residence.accounts.services import real_name_verify
+from residence.core import db
 
 from .test_account_changes import identity
 
@@ -78,11 +78,11 @@ def test_token_lookup_keeps_its_cursor_per_connection_and_follows_a_reconnect(tr
     session, _token = session_start(user=make_user(), channel=Channel.API, remember=False)
     assert session_by_token_hash(session.token_hash).pk == session.pk
     wrapper = connections[DEFAULT_DB_ALIAS]
-    kept = selectors._cursors[wrapper]
-    assert session_by_token_hash(session.token_hash).pk == session.pk and selectors._cursors[wrapper] is kept
+    kept = db._cursors[wrapper]
+    assert session_by_token_hash(session.token_hash).pk == session.pk and db._cursors[wrapper] is kept
     connection.close()  # as CONN_MAX_AGE does between requests
     found = session_by_token_hash(session.token_hash)
-    assert selectors._cursors[wrapper] is not kept
+    assert db._cursors[wrapper] is not kept
     assert found.pk == session.pk and found.user.username == "citizen1" and found.created_at.tzinfo is not None
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import Kind as AccountKind
@@ -51,13 +52,9 @@ def _new_reference(today) -> str:
 
 def default_point(id_number: str) -> AcceptancePoint | None:
     """The street-office point of the street of the person's current registration (RULES §3)."""
-    registration = (
-        Registration.objects.filter(id_number=id_number, ended_on__isnull=True).order_by("-registered_on").first()
-    )
-    if registration is None:
-        return None
+    street = Registration.objects.filter(id_number=id_number, ended_on__isnull=True).order_by("-registered_on")
     return (
-        AcceptancePoint.objects.filter(street_id=registration.street_id, active=True)
+        AcceptancePoint.objects.filter(street_id=Subquery(street.values("street_id")[:1]), active=True)
         .order_by("-kind", "code")  # street_office sorts after police_station: the street's own office first
         .first()
     )
@@ -150,7 +147,7 @@ def _check_kind(kind: str, id_number: str) -> None:
 
 
 def _self_check(id_number: str, name: str, route: str, today) -> dict:
-    person, _inputs = person_records(id_number=id_number, name=name)
+    person, _inputs = person_records(id_number=id_number, name=name, route=route)
     return answer_record(eligibility_rules.check(person, route, today))
 
 
@@ -189,20 +186,23 @@ def _locked(application_id: int) -> Application:
         raise NotFound() from None
 
 
+def _receipt_used() -> Conflict:
+    return Conflict(
+        _("This photo receipt number has been used for another application."),
+        fields={"photo_receipt": [_("Already used for another application.")]},
+    )
+
+
 def _create(*, actor, applicant: Applicant, cleaned: dict, channel: str, **counter) -> Application:
+    """Store a new application. The database's constraints decide whether the person already has
+    an open application or the photo receipt was used (also between parallel requests); the
+    answer then says which."""
     today = clock.today()
     _check_kind(cleaned["kind"], applicant.id_number)
     family = cleaned.pop("family_members")
     try:
         with transaction.atomic():
             person = _person(applicant)
-            if Application.objects.filter(person=person).exclude(status__in=CLOSED_STATUSES).exists():
-                raise _open_conflict(person.pk)
-            if Application.objects.filter(photo_receipt=cleaned["photo_receipt"]).exists():
-                raise Conflict(
-                    _("This photo receipt number has been used for another application."),
-                    fields={"photo_receipt": [_("Already used for another application.")]},
-                )
             fee = rules.fee_for(cleaned["kind"])
             application = Application(
                 reference=_new_reference(today),
@@ -217,15 +217,12 @@ def _create(*, actor, applicant: Applicant, cleaned: dict, channel: str, **count
             )
             return workflow.application_start(application, actor=actor, family_members=family)
     except IntegrityError:
-        # A parallel request took the person's one open application or the receipt number
-        # between our checks and the insert: the database's constraints decided.
         person = Person.objects.filter(id_number=applicant.id_number).first()
         if person and Application.objects.filter(person=person).exclude(status__in=CLOSED_STATUSES).exists():
             raise _open_conflict(person.pk) from None
-        raise Conflict(
-            _("This photo receipt number has been used for another application."),
-            fields={"photo_receipt": [_("Already used for another application.")]},
-        ) from None
+        if Application.objects.filter(photo_receipt=cleaned["photo_receipt"]).exists():
+            raise _receipt_used() from None
+        raise Conflict(_("The application could not be stored. Please submit it again.")) from None
 
 
 def application_submit(*, actor, data: dict) -> Application:

@@ -4,17 +4,22 @@ from residence.records.models import Enrolment, Identity, InsuranceMonth, Regist
 from . import rules
 
 
-def person_records(*, id_number: str, name: str) -> tuple[rules.Person, list[dict]]:
-    """The person as the departments' records describe them, and which records (and versions) were read."""
+def person_records(*, id_number: str, name: str, route: str | None = None) -> tuple[rules.Person, list[dict]]:
+    """The person as the departments' records describe them, and which records (and versions) were
+    read; with a route, only the records that route's rules read (RULES §2)."""
     inputs = []
     identity = Identity.objects.filter(id_number=id_number).first()
     if identity is None:
         return rules.Person(id_number=id_number, known=False), inputs
     inputs.append({"kind": "identities", "id": identity.pk, "version": identity.version})
     registrations = list(Registration.objects.filter(id_number=id_number))
-    months = list(InsuranceMonth.objects.filter(id_number=id_number).values_list("id", "month"))
-    talents = list(TalentCertificate.objects.filter(id_number=id_number))
-    enrolments = list(Enrolment.objects.filter(id_number=id_number))
+    months, talents, enrolments = [], [], []
+    if route in (None, "residence_employment"):
+        months = list(InsuranceMonth.objects.filter(id_number=id_number).values_list("id", "month"))
+    if route in (None, "talent"):
+        talents = list(TalentCertificate.objects.filter(id_number=id_number))
+    if route in (None, "education"):
+        enrolments = list(Enrolment.objects.filter(id_number=id_number))
     for kind, records in (("registrations", registrations), ("talents", talents), ("enrolments", enrolments)):
         inputs += [{"kind": kind, "id": r.pk, "version": r.version} for r in records]
     inputs += [{"kind": "social_insurance", "id": pk, "version": 1} for pk, _ in months]

@@ -102,7 +102,7 @@ def eligibility_check(
             limits.hit(
                 "eligibility_limited", str(user.pk), limit=settings.LIMIT_LIMITED_CHECKS_PER_DAY, window=limits.DAILY
             )
-        person, inputs = person_records(id_number=id_number, name=name)
+        person, inputs = person_records(id_number=id_number, name=name, route=route)
         answer = rules.check(person, route, day)
         payload = answer_payload(answer, full=full)
         EligibilityCheck.objects.create(
