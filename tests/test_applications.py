@@ -197,6 +197,10 @@ def test_a_not_confirmed_check_goes_to_review_and_a_rejection_carries_its_reason
         {"department": "social_insurance", "outcome": "not_confirmed", "note": "no contributions since 2026-01"},
     )
     assert moved["status"] == "reviewing"  # at once, although police is still pending
+    # The police check can no longer be answered: it leaves the police queue.
+    assert staff.police.get("/api/v1/staff/queue").json()["results"] == []
+    late = {"department": "police", "outcome": "confirmed"}
+    assert error_code(staff.police.post(f"/api/v1/staff/applications/{app['id']}/verify", late)) == "conflict"
     assert Message.objects.filter(user=user, key="application_verification_problem").exists()
     # Approval needs every department confirmed.
     assert error_code(staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/approve", {})) == "conflict"

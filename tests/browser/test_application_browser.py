@@ -6,7 +6,7 @@ import pytest
 from residence.accounts.services import real_name_verify
 from residence.applications.models import Application
 from tests.applications import HOME_POINT, eligible_records, staff_apis
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, Api, make_user
 from tests.idnumbers import WANG_FANG
 from tests.test_account_changes import identity
 
@@ -32,7 +32,7 @@ def test_citizen_applies_through_every_step_and_follows_progress(web, chromium, 
     real_name_verify(user=user, name="张伟", id_number=identity("43010219900307123", "张伟"))
     eligible_records()
     settings.SMS_BACKEND = "locmem"  # the staff sign in through the API with codes from the in-memory outbox
-    staff = staff_apis(["police", "insurance"])
+    staff = staff_apis(["police", "insurance", "reviewer", "production", "clerk"])
     settings.SMS_BACKEND = "file"
 
     context = chromium.new_context(locale="zh-CN", viewport=WIDE)
@@ -105,4 +105,75 @@ def test_citizen_applies_through_every_step_and_follows_progress(web, chromium, 
     assert "2026-03-05" in verifications
     assert_accessible(page)
     both(page, shot, "app-05-progress")
+
+    # The rest of the journey by the staff; the citizen then sees the completed timeline and the permit.
+    steps = [
+        (staff.insurance, "verify", {"department": "social_insurance", "outcome": "confirmed"}),
+        (staff.reviewer, "approve", {}),
+        (staff.production, "produce", {}),
+        (staff.production, "dispatch", {}),
+    ]
+    for client, action, body in steps:
+        assert client.post(f"{base}/{action}", body).status_code == 200, action
+    assert application.delivery_method == "courier"
+    settings.SMS_BACKEND = "locmem"
+    courier = staff_apis(["courier"]).courier
+    settings.SMS_BACKEND = "file"
+    assert courier.post(f"{base}/deliver", {"identity_checked": True}).status_code == 200
+    page.reload()
+    assert "已办结" in page.get_by_test_id("status").inner_text()
+    application.refresh_from_db()
+    assert application.permit_number in page.content()
+    timeline = page.get_by_test_id("timeline").inner_text()
+    assert "待办" not in timeline  # every step done
+    assert_accessible(page)
+    both(page, shot, "app-06-completed")
+    context.close()
+
+
+def test_a_refused_citizen_asks_for_a_written_reply_and_reads_it(web, chromium, shot, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    user = make_user("citizen1", "13812345678")
+    real_name_verify(user=user, name="张伟", id_number=identity("43010219900307123", "张伟"))
+    eligible_records()
+    settings.SMS_BACKEND = "locmem"
+    staff = staff_apis(["police", "insurance", "reviewer"])
+    settings.SMS_BACKEND = "file"
+    citizen = Api("10.8.8.8")
+    settings.SMS_BACKEND = "locmem"
+    citizen.login("citizen1", phone="13812345678")
+    settings.SMS_BACKEND = "file"
+    app = citizen.post(
+        "/api/v1/applications",
+        {
+            "kind": "first",
+            "route": "residence_employment",
+            "photo_receipt": "PZREFUSE01",
+            "delivery": {"method": "pickup"},
+        },
+    ).json()
+    base = f"/api/v1/staff/applications/{app['id']}"
+    staff.insurance.post(
+        f"{base}/verify", {"department": "social_insurance", "outcome": "not_confirmed", "note": "断缴"}
+    )
+    assert staff.reviewer.post(f"{base}/reject", {"reasons": ["社保缴纳不满 12 个月"]}).status_code == 200
+
+    context = chromium.new_context(locale="zh-CN", viewport=WIDE)
+    page = context.new_page()
+    page.goto(web.url + "/accounts/login/")
+    page.get_by_label("用户名").fill("citizen1")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(web.url + f"/applications/{app['id']}/")
+    decision = page.get_by_test_id("decision").inner_text()
+    assert "社保缴纳不满 12 个月" in decision
+    page.get_by_test_id("ask-reply").click()
+    assert "2026-03-05" in page.get_by_test_id("decision").inner_text()  # 3 working days after Monday
+    assert (
+        staff.reviewer.post(f"{base}/written-reply", {"text": "经核查，社保自 2026 年 1 月起中断。"}).status_code == 200
+    )
+    page.reload()
+    assert "2026 年 1 月起中断" in page.get_by_test_id("reply").inner_text()
+    assert_accessible(page)
+    both(page, shot, "app-07-written-reply")
     context.close()

@@ -100,6 +100,7 @@ QUEUE_STEPS = {
     "courier": [("delivery", ("out_for_delivery",))],
 }
 QUEUE_PAGE = 50
+VERIFYING_STATUSES = ("accepted", "verifying")
 QUEUE_COLUMNS = (
     "due_on",
     "application_id",
@@ -134,7 +135,11 @@ def staff_queue(*, user, after: tuple | None = None, limit: int = QUEUE_PAGE) ->
 def verifier_queue_rows(*, user, after: tuple | None, limit: int):
     """A verifier's page: pending checks of the department by (due_on, application), read in
     the order of the partial index `verification_queue`, joined to the page's applications only."""
-    rows = Verification.objects.filter(department=user.department, status="pending")
+    # A check still pending when the application moved on (one department said not confirmed)
+    # can no longer be answered: it leaves the queue.
+    rows = Verification.objects.filter(
+        department=user.department, status="pending", application__status__in=VERIFYING_STATUSES
+    )
     if after:
         rows = rows.filter(due_on__gte=after[0]).exclude(due_on=after[0], application_id__lte=after[1])
     return rows.order_by("due_on", "application_id").values_list(*QUEUE_COLUMNS)[:limit]
@@ -181,7 +186,7 @@ def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
     finished = Deadline.objects.filter(done_on__gte=since, done_on__lte=today)
 
     pending = (
-        Verification.objects.filter(status=Verification.Outcome.PENDING)
+        Verification.objects.filter(status=Verification.Outcome.PENDING, application__status__in=VERIFYING_STATUSES)
         .values("department")
         .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)))
     )
