@@ -76,7 +76,8 @@ def receipt_pdf(application: Application) -> bytes:
     pdf.setFont(FONT, 18)
     pdf.drawCentredString(width / 2, height - 30 * mm, title)
     pdf.setFont(FONT, 10)
-    pdf.drawCentredString(width / 2, height - 38 * mm, str(settings.PLATFORM_NAME))
+    with translation.override("zh-hans"):
+        pdf.drawCentredString(width / 2, height - 38 * mm, str(settings.PLATFORM_NAME))
     y = _rows(pdf, _labels(application), height - 55 * mm)
     _qr(pdf, verify_url(application.reference), width - 65 * mm, height - 100 * mm, 40 * mm)
     pdf.setFont(FONT, 9)
@@ -109,19 +110,20 @@ def application_form_pdf(application: Application) -> bytes:
     pdf.setTitle(f"深圳经济特区居住证申领登记表 {application.reference}")
     pdf.setFont(FONT, 18)
     pdf.drawCentredString(width / 2, height - 30 * mm, "深圳经济特区居住证申领登记表")
-    rows = [
-        ("受理编号", application.reference),
-        ("姓名", application.person.name),
-        ("性别", identity.get_sex_display() if identity else ""),
-        ("民族", identity.ethnicity if identity else ""),
-        ("出生日期", identity.birth_date.isoformat() if identity else ""),
-        ("公民身份号码", application.person.id_number),
-        ("户籍地址", identity.hukou_address if identity else ""),
-        ("居住地址", registration.address if registration else ""),
-        ("居住证号码", application.permit_number or ""),
-        ("卡号", application.card_serial or ""),
-    ]
+    # The form is printed in Chinese whatever the clerk's language (it is signed as the record).
     with translation.override("zh-hans"):
+        rows = [
+            ("受理编号", application.reference),
+            ("姓名", application.person.name),
+            ("性别", identity.get_sex_display() if identity else ""),
+            ("民族", identity.ethnicity if identity else ""),
+            ("出生日期", identity.birth_date.isoformat() if identity else ""),
+            ("公民身份号码", application.person.id_number),
+            ("户籍地址", identity.hukou_address if identity else ""),
+            ("居住地址", registration.address if registration else ""),
+            ("居住证号码", application.permit_number or ""),
+            ("卡号", application.card_serial or ""),
+        ]
         y = _rows(pdf, rows, height - 50 * mm)
         for member in application.family_members.all():
             y = _rows(pdf, [("同住亲属", f"{member.name}（{member.get_relation_display()}）")], y)
