@@ -65,10 +65,10 @@ def create(count: int) -> None:
               reference, kind, route, status, person_id, channel, acceptance_point_id, delivery_method,
               delivery_address, photo_receipt, reason, fee_amount, payment_status, portrait_captured,
               materials_checked, self_check, accepted_on, due_date, due_date_provisional, decision_outcome,
-              decision_reasons, reply_text, created_at, updated_at)
+              decision_reasons, reply_text, created_at, updated_at, document)
             SELECT 'Q' || lpad(p.id::text, 12, '0'), 'first', 'residence_employment', 'accepted', p.id, 'online',
                    %(point)s, 'pickup', '', 'Q' || lpad(p.id::text, 12, '0'), '', 0, 'not_required', false, false,
-                   '{}', %(today)s, %(today)s + 21, false, '', '[]', '', %(now)s, %(now)s
+                   '{}', %(today)s, %(today)s + 21, false, '', '[]', '', %(now)s, %(now)s, '{}'
             FROM applications_person p WHERE p.id_number LIKE 'Q%%'
             """,
             {"point": POINT, "today": today, "now": now},
