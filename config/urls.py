@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -84,6 +84,8 @@ api_v1 = [
     path("working-days", core_api.WorkingDaysView.as_view(), name="working-days"),
     path("eligibility-checks", EligibilityCheckView.as_view(), name="eligibility-checks"),
     path("exchange/<str:kind>", ExchangeView.as_view(), name="exchange"),
+    # Anything else under /api/v1/ is the API's 404 body, also with DEBUG on (no HTML page).
+    re_path(r"^", core_views.page_not_found),
 ]
 
 # System administrators sign in through the platform's login (lockout, SMS code at every staff

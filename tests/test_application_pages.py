@@ -193,11 +193,16 @@ def test_service_errors_go_back_to_their_page_and_field(citizen_web, settings):
     assert Application.objects.get().acceptance_point_id == OTHER_POINT
 
 
-def test_used_photo_receipt_shown_on_its_field(citizen_web):
+def test_used_photo_receipt_refused_at_its_step_and_at_submission(citizen_web):
     client, _user = citizen_web
     other, _other_user = citizen_api("citizen2", "13812345699", "44030419900101555", "王芳")
     assert other.post("/api/v1/applications", theirs(photo_receipt="PZ20260302A1")).status_code == 201
-    fill_all(client)
+    step = client.post("/applications/apply/photo/", {"photo_receipt": "pz20260302a1"}, **EN)
+    assert step.status_code != 302 and "has been used for another application" in step.content.decode()
+    # Used by someone else between its step and the submission: shown on its field then.
+    fill_all(client, photo={"photo_receipt": "PZ20260302B2"})
+    assert other.post(f"/api/v1/applications/{Application.objects.get().pk}/withdraw").status_code == 200
+    assert other.post("/api/v1/applications", theirs(photo_receipt="PZ20260302B2")).status_code == 201
     html = client.post("/applications/apply/check/").content.decode()
     assert "Already used for another application." in html and "#id_photo_receipt" in html
 

@@ -1,9 +1,11 @@
 """Applications through the API: the whole journey, every role and scope check, the messages."""
 
 import datetime as dt
+import json
 
 import pytest
 
+from residence.applications import documents
 from residence.applications.models import Application, Deadline, StatusChange
 from residence.audit.models import AuditEvent
 from residence.audit.services import person_index
@@ -446,3 +448,27 @@ def test_an_account_verified_after_a_counter_application_sees_it(world, staff):
     staff.clerk.get(f"/api/v1/staff/applications/{app['id']}")
     viewed = AuditEvent.objects.filter(type="personal_data_viewed", person_index=person_index(number))
     assert viewed.count() == 1
+
+
+def test_the_stored_document_is_what_a_rebuild_from_the_rows_gives(world, staff):
+    api, _user = world
+    app = submit(api, family_members=[{"name": "李娜", "id_number": "11010519491231002X", "relation": "spouse"}])
+    confirm_all(staff, app)
+    act(staff.reviewer, app, "reject", {"reasons": ["材料不全"]})
+    api.post(f"{URL}/{app['id']}/written-reply")
+    stored = Application.objects.get(pk=app["id"])
+    assert json.loads(stored.document) == documents.refresh(stored)
+    shown = api.get(f"{URL}/{app['id']}")
+    assert shown["Content-Type"] == "application/json"
+    assert shown.json() == {**json.loads(stored.document), "self_check": shown.json()["self_check"]}
+    assert shown.json()["written_reply"]["due_date"] == "2026-03-05"
+    # The list answers the same objects.
+    assert api.get(URL).json() == [shown.json()]
+
+
+def test_unknown_api_paths_answer_the_api_error_body(world):
+    api, _user = world
+    for path in ("/api/v1/applications/abc", "/api/v1/applications/-1", "/api/v1/nothing-here"):
+        response = api.get(path)
+        assert response.status_code == 404 and error_code(response) == "not_found", path
+    assert api.post("/api/v1/staff/applications/abc/verify", {}).status_code == 404

@@ -6,6 +6,8 @@ one indexed query and no serializer work (docs/performance.md). The self-check i
 rendered when read, in the reader's language; everything else in the document is data
 (slugs, dates, numbers, names as recorded)."""
 
+import json
+
 from django.utils import timezone
 
 from residence.core.validators import mask_id_number
@@ -71,6 +73,11 @@ def _day(value):
     return value.isoformat() if value else None
 
 
+def dumps(document: dict) -> str:
+    """The stored form: compact UTF-8 JSON, as the API's other answers are written."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
 def refresh(application: Application) -> dict:
     """Rebuild and store the document of an application after a change (in the change's transaction)."""
     document = build(
@@ -80,8 +87,8 @@ def refresh(application: Application) -> dict:
         deadlines=list(Deadline.objects.filter(application=application)),
         family=list(application.family_members.order_by("id")),
     )
-    Application.objects.filter(pk=application.pk).update(document=document)
-    application.document = document
+    application.document = dumps(document)
+    Application.objects.filter(pk=application.pk).update(document=application.document)
     return document
 
 

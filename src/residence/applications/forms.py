@@ -9,6 +9,7 @@ from residence.core.forms import IdNumberFormField
 from residence.places.selectors import acceptance_point_list
 
 from .models import Delivery, FamilyMember, Kind, Route
+from .selectors import photo_receipt_used
 from .services import PHOTO_RECEIPT_RE
 
 
@@ -42,6 +43,8 @@ class PhotoReceiptForm(forms.Form):
         value = "".join(self.cleaned_data["photo_receipt"].split()).upper()
         if not PHOTO_RECEIPT_RE.fullmatch(value):
             raise forms.ValidationError(_("Enter the photo receipt number: 8 to 20 letters and digits."))
+        if photo_receipt_used(value):
+            raise forms.ValidationError(_("This photo receipt number has been used for another application."))
         return value
 
 

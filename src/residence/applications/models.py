@@ -112,8 +112,9 @@ class Application(models.Model):
     card_serial = models.CharField(_("card serial"), max_length=20, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
-    # The application object of API.md, rebuilt with every change (documents.py).
-    document = models.JSONField(_("document"), default=dict, blank=True)
+    # The application object of API.md as JSON text, rebuilt with every change (documents.py);
+    # text, not a JSON column, so that it is answered as stored, byte for byte, on every engine.
+    document = models.TextField(_("document"), default="{}", blank=True)
 
     class Meta:
         verbose_name = _("application")

@@ -40,7 +40,7 @@ def _document_sql(connection) -> str:
     application, person = Application._meta.db_table, Person._meta.db_table
     # Built only from model metadata and quoted names; the values travel as parameters.
     return (
-        f"SELECT CAST(a.{qn('document')} AS TEXT), CAST(a.{qn('self_check')} AS TEXT) "  # noqa: S608
+        f"SELECT a.{qn('document')}, CAST(a.{qn('self_check')} AS TEXT) "  # noqa: S608
         f"FROM {qn(application)} a JOIN {qn(person)} p ON p.{qn('id')} = a.{qn('person_id')} "
         f"WHERE a.{qn('id')} = %s AND p.{qn('id_number')} = %s"
     )
@@ -74,6 +74,10 @@ def application_for_clerk(*, user, application_id: int) -> Application:
     if user.kind != "staff" or user.role != "clerk" or user.point_id != application.acceptance_point_id:
         raise Forbidden(_("This application is handled by another acceptance point."))
     return application
+
+
+def photo_receipt_used(receipt: str) -> bool:
+    return Application.objects.filter(photo_receipt=receipt).exists()
 
 
 def application_by_reference(*, reference: str) -> Application | None:

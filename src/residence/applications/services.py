@@ -32,6 +32,7 @@ from .models import CLOSED_STATUSES, Application, Delivery, FamilyMember, Kind, 
 PHOTO_RECEIPT_RE = re.compile(r"[A-Z0-9]{8,20}")
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MAX_FAMILY_MEMBERS = 10
+NAME_LENGTH = FamilyMember._meta.get_field("name").max_length
 
 
 class OpenApplication(Conflict):
@@ -70,6 +71,8 @@ def _clean_family(members, applicant_id: str, errors: dict) -> list[dict]:
         name = (member.get("name") or "").strip()
         if not name:
             errors[f"{prefix}.name"] = [_("Enter the family member's name.")]
+        elif len(name) > NAME_LENGTH:
+            errors[f"{prefix}.name"] = [_("A name has at most %(n)d characters.") % {"n": NAME_LENGTH}]
         if member.get("relation") not in FamilyMember.Relation.values:
             errors[f"{prefix}.relation"] = [_("Choose spouse, child, parent, sibling or other.")]
         try:
@@ -237,10 +240,14 @@ def application_submit(*, actor, data: dict) -> Application:
     return _create(actor=actor, applicant=applicant, cleaned=cleaned, channel="online")
 
 
-def application_counter_intake(*, actor, data: dict, applicant: dict, portrait_captured: bool) -> Application:
-    """A clerk records an application for a person at the counter (RULES §3)."""
+def counter_clerk_required(actor) -> None:
     if actor.kind != AccountKind.STAFF or actor.role != Role.CLERK:
         raise Forbidden(_("Only a counter clerk can take an application at the counter."))
+
+
+def application_counter_intake(*, actor, data: dict, applicant: dict, portrait_captured: bool) -> Application:
+    """A clerk records an application for a person at the counter (RULES §3)."""
+    counter_clerk_required(actor)
     errors = {}
     try:
         id_number = normalize_id_number(applicant.get("id_number") or "")

@@ -168,8 +168,10 @@ def application_start(application: Application, *, actor, family_members: list[d
         status_to=S.ACCEPTED,
         channel=application.channel,
     )
-    application.document = documents.build(
-        application, verifications=verifications, history=[history], deadlines=new_deadlines, family=family
+    application.document = documents.dumps(
+        documents.build(
+            application, verifications=verifications, history=[history], deadlines=new_deadlines, family=family
+        )
     )
     Application.objects.filter(pk=application.pk).update(document=application.document)
     notices.on_transition(application, action="submit", before="")

@@ -17,7 +17,7 @@ class DomainError(Exception):
 
 
 class Invalid(DomainError):
-    pass
+    default_message = gettext_lazy("Some fields are not valid.")
 
 
 class InvalidCode(DomainError):

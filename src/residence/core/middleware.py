@@ -108,7 +108,11 @@ class ClientAddressMiddleware:
         except ValueError:
             length = 0
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            return JsonResponse(error_body("payload_too_large", _("The request body is larger than 1 MB.")), status=413)
+            return JsonResponse(
+                error_body("payload_too_large", _("The request body is larger than 1 MB.")),
+                status=413,
+                json_dumps_params={"ensure_ascii": False},
+            )
         meta = request.META
         if (
             "\x00" in request.path

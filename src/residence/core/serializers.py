@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import validators
+from .errors import Invalid
 
 
 class StrictCharField(serializers.CharField):
@@ -79,6 +80,10 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 def validated(serializer_class, data) -> dict:
+    if not isinstance(data, dict):
+        raise Invalid(
+            _("Send the body as a JSON object."), fields={"non_field_errors": [_("Send the body as a JSON object.")]}
+        )
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data

@@ -28,7 +28,7 @@ def readyz(request):
 
 def _error(request, status, code, message, retry_after=None):
     if request.path.startswith("/api/"):
-        response = JsonResponse(error_body(code, message), status=status)
+        response = JsonResponse(error_body(code, message), status=status, json_dumps_params={"ensure_ascii": False})
     else:
         response = render(request, "web/error.html", {"status": status, "message": message}, status=status)
     if retry_after is not None:
