@@ -255,6 +255,8 @@ LIMIT_LOGIN_FAILURES_PER_USERNAME = env.int("LIMIT_LOGIN_FAILURES_PER_USERNAME",
 LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=15 * 60)
 LIMIT_REAL_NAME_FAILURES_PER_DAY = env.int("LIMIT_REAL_NAME_FAILURES_PER_DAY", default=5)
 LIMIT_LIMITED_CHECKS_PER_DAY = env.int("LIMIT_LIMITED_CHECKS_PER_DAY", default=5)
+# The public permit check (number + name) from one address; it must not serve to harvest names.
+LIMIT_PERMIT_CHECKS_PER_HOUR = env.int("LIMIT_PERMIT_CHECKS_PER_HOUR", default=30)
 SMS_CODE_TTL_SECONDS = env.int("SMS_CODE_TTL_SECONDS", default=5 * 60)
 SMS_CODE_MAX_TRIES = env.int("SMS_CODE_MAX_TRIES", default=5)
 SMS_RESEND_SECONDS = env.int("SMS_RESEND_SECONDS", default=60)

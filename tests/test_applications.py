@@ -156,6 +156,7 @@ def test_the_whole_journey_to_an_active_permit(world, staff):
             "endorsed_until": "2027-03-02",
             "endorsement_window": {"opens": "2027-01-01", "closes": "2027-03-01"},
             "continuous_since": "2026-03-02",
+            "suspended_on": None,
         }
     ]
     assert not Deadline.objects.filter(application_id=app["id"], done_on__isnull=True).exists()

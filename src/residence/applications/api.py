@@ -310,10 +310,12 @@ class RejectSerializer(serializers.Serializer):
 class HandOverSerializer(serializers.Serializer):
     identity_checked = StrictBooleanField()
     signed = StrictBooleanField()
+    old_card_collected = StrictBooleanField(required=False, default=False)
 
 
 class DeliverSerializer(serializers.Serializer):
     identity_checked = StrictBooleanField()
+    old_card_collected = StrictBooleanField(required=False, default=False)
 
 
 class ReplySerializer(serializers.Serializer):

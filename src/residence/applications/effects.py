@@ -7,10 +7,10 @@ from django.utils.translation import gettext as _
 
 from residence.core import clock, sequences
 from residence.core.errors import Conflict
-from residence.permits.services import permit_issue
+from residence.permits.services import card_renew, live_permit_number, permit_issue
 
 from . import rules
-from .models import Application, PaymentStatus, Verification
+from .models import CARD_KINDS, Application, PaymentStatus, Verification
 
 
 def verifications_create(application: Application, *, due_on: dt.date) -> list[Verification]:
@@ -58,12 +58,20 @@ def _terminate(application, **_data):
 
 
 def _produce(application, *, today, **_data):
-    application.permit_number = f"4403{today.year}{sequences.next_value('permit_number'):08d}"
+    """The card is made: a new permit number, or for an exchange or a replacement the number of
+    the permit whose card it replaces (RULES §9: the anniversary does not move)."""
+    if application.kind in CARD_KINDS:
+        application.permit_number = live_permit_number(application.person.id_number)
+    else:
+        application.permit_number = f"4403{today.year}{sequences.next_value('permit_number'):08d}"
     application.card_serial = f"C{sequences.next_value('card_serial'):011d}"
 
 
-def _issue(application, *, today, **_data):
-    permit_issue(application=application, today=today)
+def _issue(application, *, actor, today, old_card_collected: bool = False, **_data):
+    if application.kind in CARD_KINDS:
+        card_renew(application=application, actor=actor, today=today, old_card_collected=old_card_collected)
+    else:
+        permit_issue(application=application, today=today)
 
 
 EFFECTS = {

@@ -31,6 +31,10 @@ class Kind(models.TextChoices):
     REAPPLY = "reapply", _("Re-application after cancellation")
 
 
+NEW_PERMIT_KINDS = (Kind.FIRST, Kind.CONVERSION, Kind.REAPPLY)
+CARD_KINDS = (Kind.EXCHANGE, Kind.REPLACEMENT)
+
+
 class Route(models.TextChoices):
     RESIDENCE_EMPLOYMENT = "residence_employment", _("Stable residence and employment")
     TALENT = "talent", _("Talent introduction")
@@ -108,7 +112,7 @@ class Application(models.Model):
     reply_text = models.TextField(_("written reply"), blank=True)
     # The daily card-production batch it went in (RULES §4: card data sent within 2 working days).
     production_batch = models.DateField(_("production batch"), null=True, blank=True)
-    permit_number = models.CharField(_("permit number"), max_length=20, unique=True, null=True, blank=True)
+    permit_number = models.CharField(_("permit number"), max_length=40, null=True, blank=True)
     card_serial = models.CharField(_("card serial"), max_length=20, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
@@ -123,6 +127,12 @@ class Application(models.Model):
             # One open application per person: a racing second one fails here, not in Python.
             models.UniqueConstraint(
                 fields=["person"], condition=~Q(status__in=CLOSED_STATUSES), name="one_open_application_per_person"
+            ),
+            # A new permit number is given once; an exchange or a replacement keeps the permit's number.
+            models.UniqueConstraint(
+                fields=["permit_number"],
+                condition=Q(kind__in=NEW_PERMIT_KINDS, permit_number__isnull=False),
+                name="new_permit_number_once",
             ),
         ]
         indexes = [

@@ -307,21 +307,39 @@ def application_reject(*, actor, application_id: int, reasons: list[str]) -> App
     )
 
 
-def application_hand_over(*, actor, application_id: int, identity_checked: bool, signed: bool) -> Application:
-    errors = {}
+def _old_card_problem(application_id: int, old_card_collected: bool) -> dict:
+    kind = Application.objects.filter(pk=application_id).values_list("kind", flat=True).first()
+    if kind == "exchange" and old_card_collected is not True:
+        return {"old_card_collected": [_("An exchange takes the old card back: collect it before handing over.")]}
+    return {}
+
+
+def application_hand_over(
+    *, actor, application_id: int, identity_checked: bool, signed: bool, old_card_collected: bool = False
+) -> Application:
+    errors = _old_card_problem(application_id, old_card_collected)
     if identity_checked is not True:
         errors["identity_checked"] = [_("Check the applicant's identity before handing over the card.")]
     if signed is not True:
         errors["signed"] = [_("The applicant signs the printed application form before receiving the card.")]
     if errors:
         raise Invalid(fields=errors)
-    return application_act(actor=actor, application_id=application_id, action="hand_over")
+    return application_act(
+        actor=actor, application_id=application_id, action="hand_over", old_card_collected=old_card_collected
+    )
 
 
-def application_deliver(*, actor, application_id: int, identity_checked: bool) -> Application:
+def application_deliver(
+    *, actor, application_id: int, identity_checked: bool, old_card_collected: bool = False
+) -> Application:
+    errors = _old_card_problem(application_id, old_card_collected)
     if identity_checked is not True:
-        raise Invalid(fields={"identity_checked": [_("Check the recipient's identity before handing over the card.")]})
-    return application_act(actor=actor, application_id=application_id, action="deliver")
+        errors["identity_checked"] = [_("Check the recipient's identity before handing over the card.")]
+    if errors:
+        raise Invalid(fields=errors)
+    return application_act(
+        actor=actor, application_id=application_id, action="deliver", old_card_collected=old_card_collected
+    )
 
 
 @transaction.atomic

@@ -30,6 +30,8 @@ class AuditEventType(models.TextChoices):
     APPLICATION_CHANGED = "application_changed", _("Application status changed")
     APPLICATION_REPLY = "application_reply", _("Written reply to a refusal")
     PERMIT_ISSUED = "permit_issued", _("Permit issued")
+    PERMIT_CHANGED = "permit_changed", _("Permit status changed")
+    ENDORSEMENT_ASKED = "endorsement_asked", _("Endorsement asked for")
     PAYMENT_RECEIVED = "payment_received", _("Fee paid")
     DEADLINE_ESCALATED = "deadline_escalated", _("Overdue step escalated")
 

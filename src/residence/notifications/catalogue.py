@@ -98,6 +98,44 @@ MESSAGES = {
         _("Application %(reference)s terminated"),
         _("Application %(reference)s was terminated because the fee was not paid by %(pay_by)s."),
     ),
+    "permit_endorsed": (
+        _("Permit %(number)s endorsed"),
+        _("Your residence permit %(number)s is endorsed until %(endorsed_until)s."),
+    ),
+    "permit_restored": (
+        _("Permit %(number)s restored"),
+        _(
+            "Your residence permit %(number)s is valid again from today and endorsed until %(endorsed_until)s; "
+            "your continuous residence counts from today."
+        ),
+    ),
+    "permit_suspended": (
+        _("Permit %(number)s suspended"),
+        _(
+            "Your residence permit %(number)s was not endorsed in time and is suspended. Endorse it by %(closes)s "
+            "to restore it; after that it is cancelled."
+        ),
+    ),
+    "permit_cancelled": (
+        _("Permit %(number)s cancelled"),
+        _("Your residence permit %(number)s has been cancelled. You may apply again as a first applicant."),
+    ),
+    "permit_window_open": (
+        _("Time to endorse permit %(number)s"),
+        _("You can endorse your residence permit %(number)s from %(opens)s to %(closes)s."),
+    ),
+    "permit_window_closing": (
+        _("Endorse permit %(number)s by %(closes)s"),
+        _("%(days)d days are left to endorse your residence permit %(number)s (until %(closes)s)."),
+    ),
+    "endorsement_refused": (
+        _("Endorsement of permit %(number)s refused"),
+        _("The endorsement of your residence permit %(number)s was refused: %(reasons)s"),
+    ),
+    "endorsement_pending": (
+        _("Endorsement of permit %(number)s being checked"),
+        _("A department checks a record for the endorsement of permit %(number)s; the answer is due by %(due)s."),
+    ),
     "deadline_due_tomorrow": (
         _("Due tomorrow: %(count)d item(s)"),
         _("%(count)d item(s) in your queue are due tomorrow: %(references)s."),
@@ -124,6 +162,12 @@ SMS = {
     ),
     "application_out_for_delivery": _("Your residence permit (%(reference)s) is out for delivery."),
     "application_completed": _("Your residence permit %(permit_number)s is active from today."),
+    "permit_endorsed": _("Your residence permit %(number)s is endorsed until %(endorsed_until)s."),
+    "permit_restored": _("Your residence permit %(number)s is restored, endorsed until %(endorsed_until)s."),
+    "permit_suspended": _("Your residence permit %(number)s is suspended: endorse it by %(closes)s."),
+    "permit_cancelled": _("Your residence permit %(number)s has been cancelled."),
+    "permit_window_open": _("Endorse your residence permit %(number)s between %(opens)s and %(closes)s."),
+    "permit_window_closing": _("%(days)d days left to endorse your residence permit %(number)s."),
 }
 
 

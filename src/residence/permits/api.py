@@ -1,18 +1,20 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+"""API.md § Permits, and the staff and public endpoints added for endorsements."""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .models import Permit
-from .rules import endorsement_window
+from residence.core import limits
+from residence.core.errors import Invalid, NotFound
+from residence.core.serializers import StrictBooleanField, StrictCharField, validated
+from residence.core.validators import normalize_name
 
-
-def _window(permit: Permit) -> dict | None:
-    if permit.status != Permit.Status.ACTIVE:
-        return None
-    opens, closes = endorsement_window(permit.endorsed_until)
-    return {"opens": opens, "closes": closes}
-
+from . import rules, services
+from .models import Endorsement, Permit
 
 PermitSerializer = inline_serializer(
     "Permit",
@@ -21,11 +23,55 @@ PermitSerializer = inline_serializer(
         "status": serializers.CharField(),
         "issued_on": serializers.DateField(),
         "endorsed_until": serializers.DateField(),
-        "endorsement_window": serializers.JSONField(allow_null=True),
+        "endorsement_window": inline_serializer(
+            "EndorsementWindow", {"opens": serializers.DateField(), "closes": serializers.DateField()}, allow_null=True
+        ),
         "continuous_since": serializers.DateField(),
+        "suspended_on": serializers.DateField(allow_null=True),
     },
     many=True,
 )
+EndorsementSerializer = inline_serializer(
+    "EndorsementAnswer",
+    {
+        "id": serializers.IntegerField(),
+        "outcome": serializers.CharField(),
+        "reasons": serializers.ListField(child=serializers.CharField()),
+        "endorsed_until": serializers.DateField(),
+        "due_date": serializers.DateField(allow_null=True),
+    },
+)
+
+
+def permit_payload(permit: Permit) -> dict:
+    window = rules.window_for(
+        status=permit.status, endorsed_until=permit.endorsed_until, suspended_on=permit.suspended_on
+    )
+    return {
+        "number": permit.number,
+        "status": permit.status,
+        "issued_on": permit.issued_on,
+        "endorsed_until": permit.endorsed_until,
+        "endorsement_window": {"opens": window[0], "closes": window[1]} if window else None,
+        "continuous_since": permit.continuous_since,
+        "suspended_on": permit.suspended_on,
+    }
+
+
+def endorsement_payload(endorsement: Endorsement) -> dict:
+    return {
+        "id": endorsement.pk,
+        "outcome": endorsement.outcome,
+        "reasons": services.shown_reasons(endorsement.reasons),
+        "endorsed_until": endorsement.endorsed_until or endorsement.permit.endorsed_until,
+        "due_date": endorsement.due_on,
+    }
+
+
+def endorsement_response(endorsement: Endorsement) -> Response:
+    # A pending endorsement is accepted, not decided: 202 (API.md's 201 carries granted or refused).
+    status = 202 if endorsement.outcome == Endorsement.Outcome.PENDING else 201
+    return Response(endorsement_payload(endorsement), status=status)
 
 
 class PermitListView(APIView):
@@ -33,17 +79,72 @@ class PermitListView(APIView):
     def get(self, request):
         if request.user.person_id is None:
             return Response([])
-        permits = Permit.objects.filter(id_number=request.user.person.id_number).order_by("-issued_on")
-        return Response(
-            [
-                {
-                    "number": p.number,
-                    "status": p.status,
-                    "issued_on": p.issued_on,
-                    "endorsed_until": p.endorsed_until,
-                    "endorsement_window": _window(p),
-                    "continuous_since": p.continuous_since,
-                }
-                for p in permits
-            ]
-        )
+        permits = Permit.objects.filter(id_number=request.user.person.id_number).order_by("-issued_on", "-id")
+        return Response([permit_payload(p) for p in permits])
+
+
+class EndorsementView(APIView):
+    @extend_schema(request=None, responses={201: EndorsementSerializer, 202: EndorsementSerializer})
+    def post(self, request, number: str):
+        return endorsement_response(services.endorsement_request(actor=request.user, number=number[:40]))
+
+
+class StaffEndorsementView(APIView):
+    """A clerk endorses a permit at the counter (RULES §9: online and at the counter)."""
+
+    @extend_schema(request=None, responses={201: EndorsementSerializer, 202: EndorsementSerializer})
+    def post(self, request, number: str):
+        endorsement = services.endorsement_request(actor=request.user, number=number[:40], channel="counter")
+        return endorsement_response(endorsement)
+
+
+class AnswerSerializer(serializers.Serializer):
+    confirmed = StrictBooleanField()
+    note = StrictCharField(max_length=1000, required=False, default="", allow_blank=True)
+
+
+class StaffEndorsementAnswerView(APIView):
+    """A department verifier answers an endorsement waiting for its check."""
+
+    @extend_schema(request=AnswerSerializer, responses=EndorsementSerializer)
+    def post(self, request, pk: int):
+        data = validated(AnswerSerializer, request.data)
+        endorsement = services.endorsement_answer(actor=request.user, endorsement_id=pk, **data)
+        return Response(endorsement_payload(endorsement))
+
+
+class RevokeSerializer(serializers.Serializer):
+    reason = StrictCharField(max_length=20)
+
+
+class StaffRevokeView(APIView):
+    """A police reviewer cancels a permit for another reason of RULES §10."""
+
+    @extend_schema(request=RevokeSerializer, responses=PermitSerializer)
+    def post(self, request, number: str):
+        data = validated(RevokeSerializer, request.data)
+        permit = services.permit_revoke(actor=request.user, number=number[:40], **data)
+        return Response(permit_payload(permit))
+
+
+class PermitCheckView(APIView):
+    """Public: is this permit valid? By number and name; answers only the status, nothing personal."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("number", str, required=True), OpenApiParameter("name", str, required=True)],
+        responses=inline_serializer("PermitCheck", {"status": serializers.CharField()}),
+    )
+    def get(self, request):
+        number = request.query_params.get("number", "").strip()[:40]
+        name = request.query_params.get("name", "").strip()[:100]
+        if not number or not name:
+            raise Invalid(fields={"number" if not number else "name": [_("This field is required.")]})
+        limits.hit("permit_check", request.client_address, limit=settings.LIMIT_PERMIT_CHECKS_PER_HOUR, window=3600)
+        permit = Permit.objects.filter(number=number).only("status", "name").first()
+        if permit is None or normalize_name(permit.name) != normalize_name(name):
+            raise NotFound()
+        status = {"active": "valid", "suspended": "suspended", "cancelled": "cancelled"}[permit.status]
+        return Response({"status": status})

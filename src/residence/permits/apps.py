@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class PermitsConfig(AppConfig):
     name = "residence.permits"
     verbose_name = _("Residence permits")
+
+    def ready(self):
+        from residence.records.importing import AFTER_IMPORT
+
+        from .services import permits_from_records
+
+        AFTER_IMPORT.setdefault("permits", []).append(permits_from_records)

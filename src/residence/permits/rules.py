@@ -1,6 +1,10 @@
-"""Pure rules of issued permits (RULES §9)."""
+"""Pure rules of issued permits (RULES §9): anniversaries, the endorsement window, what an
+endorsement does, when a lapsed permit is suspended and a suspended one cancelled."""
 
 import datetime as dt
+
+WINDOW_DAYS = 60
+CANCEL_AFTER_YEARS = 2
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -15,9 +19,50 @@ def first_anniversary(issued_on: dt.date) -> dt.date:
     return add_years(issued_on, 1)
 
 
-WINDOW_DAYS = 60
-
-
 def endorsement_window(endorsed_until: dt.date) -> tuple[dt.date, dt.date]:
     """The 60 days before the anniversary (RULES §9): issued 2020-01-01 → 2020-11-02 to 2020-12-31."""
     return endorsed_until - dt.timedelta(days=WINDOW_DAYS), endorsed_until - dt.timedelta(days=1)
+
+
+def cancellation_day(suspended_on: dt.date) -> dt.date:
+    """Suspended for 2 consecutive years → cancelled on the same date two years later (API.md)."""
+    return add_years(suspended_on, CANCEL_AFTER_YEARS)
+
+
+def late_window(suspended_on: dt.date) -> tuple[dt.date, dt.date]:
+    """While suspended, a late endorsement restores the permit until the day before cancellation."""
+    return suspended_on, cancellation_day(suspended_on) - dt.timedelta(days=1)
+
+
+def endorsement_kind(*, status: str, endorsed_until: dt.date, suspended_on: dt.date | None, today: dt.date) -> str:
+    """'in_window' (active, inside the 60 days), 'late' (lapsed or suspended, less than 2 years),
+    or '' when an endorsement is not allowed today."""
+    if status == "cancelled":
+        return ""
+    lapsed_on = suspended_on if status == "suspended" else endorsed_until
+    if status == "active":
+        opens, closes = endorsement_window(endorsed_until)
+        if opens <= today <= closes:
+            return "in_window"
+    if lapsed_on is not None and lapsed_on <= today < cancellation_day(lapsed_on):
+        return "late"
+    return ""
+
+
+def window_for(*, status: str, endorsed_until: dt.date, suspended_on: dt.date | None) -> tuple | None:
+    """The next dates an endorsement is allowed: the 60-day window, or the late one while suspended."""
+    if status == "active":
+        return endorsement_window(endorsed_until)
+    if status == "suspended" and suspended_on is not None:
+        return late_window(suspended_on)
+    return None
+
+
+def after_endorsement(*, kind: str, anniversary_base: dt.date, endorsed_until: dt.date, today: dt.date) -> dict:
+    """The permit's dates after an endorsement granted on `today`. In the window: endorsed for
+    another year, the anniversary unchanged. Late: restored from today; the later windows count
+    from today and the continuous residence restarts there (RULES §9, national rules art. 10)."""
+    if kind == "in_window":
+        years = endorsed_until.year - anniversary_base.year
+        return {"endorsed_until": add_years(anniversary_base, years + 1)}
+    return {"anniversary_base": today, "endorsed_until": add_years(today, 1), "continuous_since": today}

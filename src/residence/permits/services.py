@@ -1,17 +1,44 @@
+"""Every write to permits: issue (a completed application), the import of permits from before
+the platform, endorsements (online, at the counter, and a department's answer to a pending
+one) and cancellation for the other reasons of RULES §10. Status moves go through
+`workflow.permit_transition`."""
+
 import datetime as dt
 
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from residence.accounts.models import Kind as AccountKind
+from residence.accounts.models import Role
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
-from residence.core import clock
+from residence.core import clock, workdays
+from residence.core.errors import Conflict, Forbidden, Invalid, NotFound
+from residence.eligibility import rules as eligibility_rules
+from residence.eligibility.reasons import render
+from residence.eligibility.selectors import person_records
+from residence.records.models import Identity
 
-from . import rules
-from .models import Permit
+from . import notices, rules, workflow
+from .models import Endorsement, Permit, PermitEvent
+
+ROUTES = ("residence_employment", "talent", "education")
+# A condition not met only because the records hold nothing for it: a department checks by hand
+# (RULES §9: manual checks within 3 working days) instead of a refusal.
+MISSING_RECORD = {
+    "identity_unknown": "police",
+    "residence_none": "police",
+    "talent_none": "talent",
+    "education_none": "education",
+}
+CHECK_DAYS = 3
 
 
 def permit_issue(*, application, today: dt.date) -> Permit:
     """The permit of a completed application, active from the day it is handed over (RULES §6);
     the anniversary of that day is the endorsement date (RULES §9). Runs in the workflow's
     transaction."""
+    now = clock.now()
     permit = Permit.objects.create(
         number=application.permit_number,
         id_number=application.person.id_number,
@@ -22,8 +49,10 @@ def permit_issue(*, application, today: dt.date) -> Permit:
         endorsed_until=rules.first_anniversary(today),
         continuous_since=today,
         status=Permit.Status.ACTIVE,
-        created_at=clock.now(),
+        created_at=now,
+        updated_at=now,
     )
+    PermitEvent.objects.create(permit=permit, kind=PermitEvent.Kind.ISSUED, on=today, at=now)
     audit_record(
         type=AuditEventType.PERMIT_ISSUED,
         person=permit.id_number,
@@ -31,3 +60,224 @@ def permit_issue(*, application, today: dt.date) -> Permit:
         application=application.reference,
     )
     return permit
+
+
+def live_permit_number(id_number: str) -> str:
+    """The number of the person's active permit (an exchange or a replacement renews its card)."""
+    number = (
+        Permit.objects.filter(id_number=id_number, status=Permit.Status.ACTIVE).values_list("number", flat=True).first()
+    )
+    if number is None:
+        raise Conflict(_("The applicant holds no active permit whose card could be renewed."))
+    return number
+
+
+def card_renew(*, application, actor, today: dt.date, old_card_collected: bool) -> Permit:
+    """A new card handed over for an exchange or a replacement: the same permit, its anniversary
+    kept; an exchange records that the old card was taken back (RULES §6, §9)."""
+    action = "exchange" if application.kind == "exchange" else "replace"
+    return workflow.permit_transition(
+        number=application.permit_number,
+        action=action,
+        actor=actor,
+        today=today,
+        card_serial=application.card_serial or "",
+        application=application.reference,
+        old_card_collected="yes" if old_card_collected else "no",
+    )
+
+
+def permits_from_records(records: list[dict]) -> None:
+    """Imported permits (`import_records permits`) become platform permits, the same rows the
+    rules apply to; runs in the import's transaction. A permit already known keeps its history
+    and takes the imported status and dates."""
+    now = clock.now()
+    names = dict(
+        Identity.objects.filter(id_number__in={r["id_number"] for r in records}).values_list("id_number", "name")
+    )
+    existing = {p.number: p for p in Permit.objects.filter(number__in=[r["number"] for r in records])}
+    events = []
+    for record in records:
+        endorsed_until = record["endorsed_until"]
+        values = {
+            "id_number": record["id_number"],
+            "name": names.get(record["id_number"], ""),
+            "issued_on": record["issued_on"],
+            # The anniversaries run to the imported endorsement date (a late endorsement may have moved them).
+            "anniversary_base": rules.add_years(endorsed_until, -1),
+            "endorsed_until": endorsed_until,
+            "status": record["status"],
+            "suspended_on": endorsed_until if record["status"] != Permit.Status.ACTIVE else None,
+            "updated_at": now,
+        }
+        permit = existing.get(record["number"])
+        if permit is None:
+            permit = Permit.objects.create(
+                number=record["number"],
+                source=Permit.Source.IMPORT,
+                continuous_since=record["issued_on"],
+                created_at=now,
+                **values,
+            )
+        else:
+            Permit.objects.filter(pk=permit.pk).update(**values)
+        events.append(PermitEvent(permit=permit, kind=PermitEvent.Kind.IMPORTED, on=now.date(), at=now, data={}))
+    PermitEvent.objects.bulk_create(events)
+
+
+def _holder_permit(actor, number: str) -> Permit:
+    if actor.kind == AccountKind.STAFF:
+        if actor.role != Role.CLERK:
+            raise Forbidden(_("Endorsements are made online by the holder or at a counter by a clerk."))
+    elif actor.kind != AccountKind.INDIVIDUAL:
+        raise Forbidden()
+    elif actor.person_id is None:
+        raise Forbidden(_("Pass real-name verification before endorsing."))
+    permit = Permit.objects.filter(number=number).first()
+    if permit is None or (actor.kind != AccountKind.STAFF and permit.id_number != actor.person.id_number):
+        raise NotFound()
+    return permit
+
+
+def _reasons(conditions) -> list[dict]:
+    return [{"key": c.reason.key, "params": c.reason.params} for c in conditions if not c.met]
+
+
+def _answer(permit: Permit, today: dt.date) -> tuple[str, list, str]:
+    """('granted', [], '') when some route's conditions are met today; ('pending', reasons,
+    department) when the only gaps are records missing; else ('refused', reasons, '')."""
+    routes = (permit.application.route,) if permit.application_id else ROUTES
+    pending, refused = None, None
+    for route in routes:
+        person, _inputs = person_records(id_number=permit.id_number, name=permit.name, route=route)
+        answer = eligibility_rules.check(person, route, today)
+        if answer.eligible:
+            return "granted", [], ""
+        unmet = [c for c in answer.conditions if not c.met]
+        missing = [c for c in unmet if _missing_department(c)]
+        if pending is None and len(missing) == len(unmet):
+            pending = (_reasons(answer.conditions), _missing_department(missing[0]))
+        refused = refused or _reasons(answer.conditions)
+    if pending is not None:
+        return "pending", pending[0], pending[1]
+    return "refused", refused, ""
+
+
+def _missing_department(condition) -> str:
+    key, params = condition.reason.key, condition.reason.params
+    if key == "employment_short" and not params.get("total"):
+        return "social_insurance"
+    return MISSING_RECORD.get(key, "")
+
+
+def shown_reasons(reasons: list[dict]) -> list[str]:
+    """The reasons in the reader's language; a department's note as written."""
+    return [
+        r["params"]["note"]
+        if r["key"] == "department_note"
+        else render(eligibility_rules.Reason(r["key"], r["params"]))
+        for r in reasons
+    ]
+
+
+@transaction.atomic
+def endorsement_request(*, actor, number: str, channel: str = "online") -> Endorsement:
+    """An endorsement asked for by the holder online or by a clerk at the counter (RULES §9):
+    allowed in the 60-day window or while suspended for less than 2 years (409 with the dates
+    otherwise); the conditions are checked at once and the answer given at once, or a
+    department's check is created when a record is missing."""
+    permit = _holder_permit(actor, number)
+    permit = Permit.objects.select_for_update().get(pk=permit.pk)
+    today = clock.today()
+    kind = rules.endorsement_kind(
+        status=permit.status, endorsed_until=permit.endorsed_until, suspended_on=permit.suspended_on, today=today
+    )
+    if not kind:
+        window = rules.window_for(
+            status=permit.status, endorsed_until=permit.endorsed_until, suspended_on=permit.suspended_on
+        )
+        extra = {"window": {"opens": window[0].isoformat(), "closes": window[1].isoformat()} if window else None}
+        if window:
+            message = _("An endorsement can be made from %(opens)s to %(closes)s.") % {
+                "opens": window[0].isoformat(),
+                "closes": window[1].isoformat(),
+            }
+        else:
+            message = _("A cancelled permit cannot be endorsed; apply again as a first applicant.")
+        raise Conflict(message, extra=extra)
+    if Endorsement.objects.filter(permit=permit, outcome=Endorsement.Outcome.PENDING).exists():
+        raise Conflict(_("An endorsement of this permit is already being checked by a department."))
+    outcome, reasons, department = _answer(permit, today)
+    endorsement = Endorsement(
+        permit=permit,
+        requested_on=today,
+        channel=channel,
+        kind=kind,
+        outcome=outcome,
+        reasons=reasons,
+        actor=actor,
+        created_at=clock.now(),
+    )
+    if outcome == Endorsement.Outcome.PENDING:
+        endorsement.department = department
+        endorsement.due_on = workdays.add_working_days(today, CHECK_DAYS).date
+    else:
+        endorsement.decided_on = today
+    audit_record(
+        type=AuditEventType.ENDORSEMENT_ASKED,
+        actor=actor,
+        person=permit.id_number,
+        permit=permit.number,
+        outcome=outcome,
+        channel=channel,
+    )
+    if outcome == Endorsement.Outcome.GRANTED:
+        permit = workflow.permit_transition(number=permit.number, action="endorse", actor=actor, today=today, kind=kind)
+        endorsement.endorsed_until = permit.endorsed_until
+    elif outcome == Endorsement.Outcome.REFUSED:
+        notices.send(permit, "endorsement_refused", reasons="；".join(shown_reasons(reasons)))
+    else:
+        notices.send(permit, "endorsement_pending", due=endorsement.due_on.isoformat())
+    try:
+        with transaction.atomic():
+            endorsement.save()
+    except IntegrityError:
+        raise Conflict(_("An endorsement of this permit is already being checked by a department.")) from None
+    return endorsement
+
+
+@transaction.atomic
+def endorsement_answer(*, actor, endorsement_id: int, confirmed: bool, note: str = "") -> Endorsement:
+    """A department verifier answers a pending endorsement: confirmed → granted as of the day
+    it was asked for (a late one restores the permit from the day of the answer); not → refused."""
+    endorsement = Endorsement.objects.select_for_update().filter(pk=endorsement_id).first()
+    if endorsement is None:
+        raise NotFound()
+    if actor.kind != AccountKind.STAFF or actor.role != Role.VERIFIER or actor.department != endorsement.department:
+        raise Forbidden(_("This check belongs to another department."))
+    if endorsement.outcome != Endorsement.Outcome.PENDING:
+        raise Conflict(_("This endorsement has already been decided."))
+    if not confirmed and not note.strip():
+        raise Invalid(fields={"note": [_("Say what could not be confirmed.")]})
+    today = clock.today()
+    permit = endorsement.permit
+    endorsement.answered_by, endorsement.note, endorsement.decided_on = actor, note.strip(), today
+    if confirmed:
+        # Asked for in time, granted as in time: the anniversary stays even if the permit lapsed meanwhile.
+        permit = workflow.permit_transition(
+            number=permit.number, action="endorse", actor=actor, today=today, kind=endorsement.kind
+        )
+        endorsement.outcome, endorsement.endorsed_until = Endorsement.Outcome.GRANTED, permit.endorsed_until
+    else:
+        endorsement.outcome = Endorsement.Outcome.REFUSED
+        endorsement.reasons = [*endorsement.reasons, {"key": "department_note", "params": {"note": note.strip()}}]
+        notices.send(permit, "endorsement_refused", reasons=note.strip())
+    endorsement.save()
+    return endorsement
+
+
+def permit_revoke(*, actor, number: str, reason: str) -> Permit:
+    """Cancel a permit for another reason of RULES §10 (police reviewer)."""
+    if reason not in workflow.REVOKE_REASONS:
+        raise Invalid(fields={"reason": [_("Choose shenzhen_hukou, fraud or other_law.")]})
+    return workflow.permit_transition(number=number, action="revoke", actor=actor, reason=reason)

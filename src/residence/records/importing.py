@@ -418,6 +418,12 @@ def upsert(kind: str, records: list[dict], result: ImportResult) -> None:
         result.unchanged += len(chunk) - len(new) - len(changed)
 
 
+# Later apps that keep their own rows of an imported kind register here (kind → functions of
+# the imported records), and run in the import's transaction: the imported permits become the
+# platform's permits (permits.apps).
+AFTER_IMPORT: dict[str, list] = {}
+
+
 def import_rows(kind: str, numbered_rows, *, actor=None, actor_key=None, source: str = "") -> ImportResult:
     """Import the (line, row) pairs of a versioned kind, all or nothing."""
     result = ImportResult(kind=kind)
@@ -428,6 +434,8 @@ def import_rows(kind: str, numbered_rows, *, actor=None, actor_key=None, source:
     with transaction.atomic():
         locks.for_transaction(f"records:{kind}")
         upsert(kind, records, result)
+        for after in AFTER_IMPORT.get(kind, ()):
+            after(records)
         audit_record(
             type=AuditEventType.RECORDS_IMPORTED,
             actor=actor,

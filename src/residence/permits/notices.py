@@ -1,0 +1,43 @@
+"""What the holder is told about their permit (in-app message and SMS, after the commit)."""
+
+from django.contrib.auth import get_user_model
+
+from residence.notifications.services import notice_send
+
+from . import rules
+from .models import Permit
+
+EVENT_KEYS = {
+    "endorsed": "permit_endorsed",
+    "restored": "permit_restored",
+    "suspended": "permit_suspended",
+    "cancelled": "permit_cancelled",
+}
+
+
+def holder_accounts(id_number: str):
+    return get_user_model().objects.filter(person__id_number=id_number, is_active=True)
+
+
+def params(permit: Permit) -> dict:
+    window = rules.window_for(
+        status=permit.status, endorsed_until=permit.endorsed_until, suspended_on=permit.suspended_on
+    )
+    return {
+        "number": permit.number,
+        "endorsed_until": permit.endorsed_until.isoformat(),
+        "opens": window[0].isoformat() if window else "",
+        "closes": window[1].isoformat() if window else "",
+    }
+
+
+def send(permit: Permit, key: str, **extra) -> None:
+    accounts = list(holder_accounts(permit.id_number))
+    phone = accounts[0].phone if accounts else ""
+    notice_send(users=accounts, phone=phone or "", key=key, purpose="permit", **params(permit), **extra)
+
+
+def on_event(permit: Permit, event: str) -> None:
+    key = EVENT_KEYS.get(event)
+    if key is not None:
+        send(permit, key)
