@@ -144,23 +144,23 @@ def _reasons(conditions) -> list[dict]:
 
 
 def _answer(permit: Permit, today: dt.date) -> tuple[str, list, str]:
-    """('granted', [], '') when some route's conditions are met today; ('pending', reasons,
-    department) when the only gaps are records missing; else ('refused', reasons, '')."""
-    routes = (permit.application.route,) if permit.application_id else ROUTES
-    pending, refused = None, None
-    for route in routes:
+    """('granted', [], '') when the conditions of some route are met today. Otherwise judged on
+    the permit's own route (its application's; residence and employment for a permit from before
+    the platform): ('pending', reasons, department) when the only gaps are records missing, else
+    ('refused', reasons, '')."""
+    primary = permit.application.route if permit.application_id else ROUTES[0]
+    first = None
+    for route in (primary, *(r for r in ROUTES if r != primary)):
         person, _inputs = person_records(id_number=permit.id_number, name=permit.name, route=route)
         answer = eligibility_rules.check(person, route, today)
         if answer.eligible:
             return "granted", [], ""
-        unmet = [c for c in answer.conditions if not c.met]
-        missing = [c for c in unmet if _missing_department(c)]
-        if pending is None and len(missing) == len(unmet):
-            pending = (_reasons(answer.conditions), _missing_department(missing[0]))
-        refused = refused or _reasons(answer.conditions)
-    if pending is not None:
-        return "pending", pending[0], pending[1]
-    return "refused", refused, ""
+        first = first or answer
+    unmet = [c for c in first.conditions if not c.met]
+    departments = [_missing_department(c) for c in unmet]
+    if all(departments):
+        return "pending", _reasons(first.conditions), departments[0]
+    return "refused", _reasons(first.conditions), ""
 
 
 def _missing_department(condition) -> str:

@@ -1,0 +1,304 @@
+"""Permits: the rules of RULES §9 with dates on both sides of each boundary (worked out by hand
+from the rule's own example), and endorsement, revocation and the public check through the API."""
+
+import datetime as dt
+
+import pytest
+
+from residence.audit.models import AuditEvent
+from residence.notifications.models import Message
+from residence.permits import rules
+from residence.permits.models import Endorsement, Permit, PermitEvent
+from residence.records.services import records_import_rows
+
+from .applications import application_body, citizen_api, eligible_records, staff_apis
+from .conftest import Api, error_code, make_user
+from .idnumbers import ZHANG_WEI
+
+D = dt.date
+
+# --- rules -------------------------------------------------------------------------------
+
+
+def test_the_window_of_the_rules_own_example():
+    # RULES §9: issued 2020-01-01 → window 2020-11-02 to 2020-12-31 (60 days: 29 in November, 31 in December).
+    assert rules.first_anniversary(D(2020, 1, 1)) == D(2021, 1, 1)
+    assert rules.endorsement_window(D(2021, 1, 1)) == (D(2020, 11, 2), D(2020, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("today", "kind"),
+    [
+        (D(2020, 11, 1), ""),  # the day before the window opens
+        (D(2020, 11, 2), "in_window"),  # it opens
+        (D(2020, 12, 31), "in_window"),  # the last day
+        (D(2021, 1, 1), "late"),  # the anniversary: lapsed (suspended from this day)
+        (D(2022, 12, 31), "late"),  # the last day before cancellation
+        (D(2023, 1, 1), ""),  # two years after: cancelled
+    ],
+)
+def test_when_an_active_permit_may_be_endorsed(today, kind):
+    assert rules.endorsement_kind(status="active", endorsed_until=D(2021, 1, 1), suspended_on=None, today=today) == kind
+
+
+def test_a_suspended_permit_is_endorsable_until_the_day_before_its_cancellation():
+    suspended = {"status": "suspended", "endorsed_until": D(2021, 1, 1), "suspended_on": D(2021, 1, 1)}
+    assert rules.endorsement_kind(**suspended, today=D(2022, 12, 31)) == "late"
+    assert rules.endorsement_kind(**suspended, today=D(2023, 1, 1)) == ""
+    assert rules.cancellation_day(D(2024, 2, 29)) == D(2026, 2, 28)
+    assert (
+        rules.endorsement_kind(
+            status="cancelled", endorsed_until=D(2021, 1, 1), suspended_on=None, today=D(2020, 12, 1)
+        )
+        == ""
+    )
+
+
+def test_endorsements_keep_the_anniversary_even_from_29_february():
+    base, until = D(2024, 2, 29), D(2025, 2, 28)
+    steps = []
+    for _ in range(4):
+        until = rules.after_endorsement(kind="in_window", anniversary_base=base, endorsed_until=until, today=until)[
+            "endorsed_until"
+        ]
+        steps.append(until)
+    assert steps == [D(2026, 2, 28), D(2027, 2, 28), D(2028, 2, 29), D(2029, 2, 28)]
+
+
+def test_a_late_endorsement_restarts_the_anniversary_and_the_continuous_residence():
+    changes = rules.after_endorsement(
+        kind="late", anniversary_base=D(2020, 1, 1), endorsed_until=D(2021, 1, 1), today=D(2021, 6, 15)
+    )
+    assert changes == {
+        "anniversary_base": D(2021, 6, 15),
+        "endorsed_until": D(2022, 6, 15),
+        "continuous_since": D(2021, 6, 15),
+    }
+
+
+# --- endorsement through the API ---------------------------------------------------------
+
+
+def permit_for(user, *, issued=D(2026, 3, 2), status="active", suspended_on=None, number="4403202600000777"):
+    return Permit.objects.create(
+        number=number,
+        id_number=user.person.id_number,
+        name=user.person.name,
+        issued_on=issued,
+        anniversary_base=issued,
+        endorsed_until=rules.first_anniversary(issued),
+        continuous_since=issued,
+        status=status,
+        suspended_on=suspended_on,
+        created_at="2026-03-02T10:00:00+08:00",
+    )
+
+
+@pytest.fixture
+def holder(settings):
+    settings.FROZEN_TODAY = "2027-01-15"  # inside the window of a permit issued 2026-03-02 (2027-01-01 … 2027-03-01)
+    api, user = citizen_api()
+    eligible_records()
+    return api, user
+
+
+def endorse(api, number="4403202600000777"):
+    return api.post(f"/api/v1/permits/{number}/endorsements")
+
+
+@pytest.mark.django_db
+def test_endorsing_in_the_window_grants_another_year_and_a_second_time_is_409(holder):
+    api, user = holder
+    permit_for(user)
+    response = endorse(api)
+    assert response.status_code == 201, response.content
+    assert response.json()["outcome"] == "granted" and response.json()["endorsed_until"] == "2028-03-02"
+    permit = Permit.objects.get()
+    assert permit.status == "active" and permit.anniversary_base == D(2026, 3, 2)
+    assert list(permit.events.values_list("kind", flat=True)) == ["endorsed"]
+    assert AuditEvent.objects.filter(type="permit_changed").count() == 1
+    assert Message.objects.filter(user=user, key="permit_endorsed").exists()
+    again = endorse(api)
+    assert again.status_code == 409 and again.json()["error"]["window"] == {
+        "opens": "2028-01-02",
+        "closes": "2028-03-01",
+    }
+    listed = api.get("/api/v1/permits").json()[0]
+    assert listed["endorsed_until"] == "2028-03-02" and listed["endorsement_window"]["opens"] == "2028-01-02"
+
+
+@pytest.mark.django_db
+def test_before_the_window_is_409_with_its_dates_and_nothing_changes(holder, settings):
+    api, user = holder
+    settings.FROZEN_TODAY = "2026-12-31"
+    api.login("citizen1", phone="13812345678", remember=True)
+    permit_for(user)
+    response = endorse(api)
+    assert response.status_code == 409 and error_code(response) == "conflict"
+    assert "2027-01-01" in response.json()["error"]["message"]
+    assert Permit.objects.get().endorsed_until == D(2027, 3, 2) and not Endorsement.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_late_endorsement_restores_a_suspended_permit_from_that_day(holder, settings):
+    api, user = holder
+    settings.FROZEN_TODAY = "2027-06-15"
+    api.login("citizen1", phone="13812345678", remember=True)
+    permit = permit_for(user, status="suspended", suspended_on=D(2027, 3, 2))
+    assert endorse(api).json()["endorsed_until"] == "2028-06-15"
+    permit.refresh_from_db()
+    assert (permit.status, permit.suspended_on, permit.continuous_since) == ("active", None, D(2027, 6, 15))
+    assert list(permit.events.values_list("kind", flat=True)) == ["restored"]
+
+
+@pytest.mark.django_db
+def test_a_cancelled_permit_cannot_be_endorsed(holder):
+    api, user = holder
+    permit_for(user, status="cancelled")
+    response = endorse(api)
+    assert response.status_code == 409 and response.json()["error"]["window"] is None
+
+
+@pytest.mark.django_db
+def test_conditions_not_met_are_refused_at_once_with_reasons(settings):
+    settings.FROZEN_TODAY = "2027-01-15"
+    api, user = citizen_api()
+    # Registered, but only 3 months of social insurance: not met, and not for want of any record.
+    assert records_import_rows(
+        "registrations",
+        [
+            {
+                "id_number": ZHANG_WEI,
+                "street_code": "440304004",
+                "address": "福田路 1 号",
+                "registered_on": "2025-01-10",
+                "ended_on": "",
+            }
+        ],
+    ).applied
+    assert records_import_rows(
+        "social_insurance",
+        [
+            {"id_number": ZHANG_WEI, "month": m, "employer_credit_code": "91440300MA5D4X7K8N"}
+            for m in ("2026-10", "2026-11", "2026-12")
+        ],
+    ).applied
+    permit_for(user)
+    response = endorse(api)
+    body = response.json()
+    assert response.status_code == 201 and body["outcome"] == "refused"
+    assert any("Social insurance" in reason for reason in body["reasons"])
+    assert Permit.objects.get().endorsed_until == D(2027, 3, 2)
+    assert Message.objects.filter(user=user, key="endorsement_refused").exists()
+
+
+@pytest.mark.django_db
+def test_a_missing_record_makes_a_department_check_and_its_answer_decides(settings):
+    settings.FROZEN_TODAY = "2027-01-15"  # a Friday
+    api, user = citizen_api()
+    assert records_import_rows(
+        "registrations",
+        [
+            {
+                "id_number": ZHANG_WEI,
+                "street_code": "440304004",
+                "address": "福田路 1 号",
+                "registered_on": "2025-01-10",
+                "ended_on": "",
+            }
+        ],
+    ).applied  # no social insurance record at all
+    permit_for(user)
+    response = endorse(api)
+    assert response.status_code == 202 and response.json()["outcome"] == "pending"
+    assert response.json()["due_date"] == "2027-01-20"  # 3 working days: Mon 18, Tue 19, Wed 20
+    assert endorse(api).status_code == 409  # one check at a time
+    pending = Endorsement.objects.get(outcome="pending")
+    assert pending.department == "social_insurance"
+    staff = staff_apis(["police", "insurance"])
+    url = f"/api/v1/staff/endorsements/{pending.pk}/answer"
+    assert staff.police.post(url, {"confirmed": True}).status_code == 403
+    assert staff.insurance.post(url, {"confirmed": False}).status_code == 400  # a refusal says why
+    answered = staff.insurance.post(url, {"confirmed": True, "note": "paid through a former employer"})
+    assert answered.status_code == 200 and answered.json()["outcome"] == "granted"
+    assert Permit.objects.get().endorsed_until == D(2028, 3, 2)
+    assert staff.insurance.post(url, {"confirmed": True}).status_code == 409
+
+
+@pytest.mark.django_db
+def test_who_may_endorse(holder):
+    _api, user = holder
+    permit_for(user)
+    make_user("newcomer", "13812340000")
+    unverified = Api("10.7.7.7").login("newcomer", phone="13812340000")
+    assert endorse(unverified).status_code == 403
+    other, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    assert endorse(other).status_code == 404
+    staff = staff_apis(["clerk", "reviewer"])
+    assert staff.reviewer.post("/api/v1/staff/permits/4403202600000777/endorsements").status_code == 403
+    counter = staff.clerk.post("/api/v1/staff/permits/4403202600000777/endorsements")
+    assert counter.status_code == 201 and Endorsement.objects.get().channel == "counter"
+
+
+@pytest.mark.django_db
+def test_revocation_by_the_reviewer_and_the_public_check(holder, settings):
+    _api, user = holder
+    permit_for(user)
+    public = Api("10.9.0.1")
+    check = "/api/v1/permits/check?number=4403202600000777&name="
+    assert public.get(check + "张伟").json() == {"status": "valid"}
+    assert public.get(check + "李四").status_code == 404  # a wrong name tells nothing
+    staff = staff_apis(["reviewer", "clerk"])
+    assert staff.clerk.post("/api/v1/staff/permits/4403202600000777/revoke", {"reason": "fraud"}).status_code == 403
+    assert staff.reviewer.post("/api/v1/staff/permits/4403202600000777/revoke", {"reason": "moon"}).status_code == 400
+    revoked = staff.reviewer.post("/api/v1/staff/permits/4403202600000777/revoke", {"reason": "shenzhen_hukou"})
+    assert revoked.status_code == 200 and revoked.json()["status"] == "cancelled"
+    assert public.get(check + "张伟").json() == {"status": "cancelled"}
+    settings.LIMIT_PERMIT_CHECKS_PER_HOUR = 3
+    assert public.get(check + "张伟").status_code == 429
+
+
+@pytest.mark.django_db
+def test_imported_permits_are_platform_permits(holder):
+    api, _user = holder
+    assert records_import_rows(
+        "permits",
+        [
+            {
+                "id_number": ZHANG_WEI,
+                "number": "SZ2019000123",
+                "issued_on": "2019-03-02",
+                "endorsed_until": "2027-03-02",
+                "status": "active",
+            }
+        ],
+    ).applied
+    permit = Permit.objects.get(number="SZ2019000123")
+    assert permit.source == "import" and permit.anniversary_base == D(2026, 3, 2)
+    assert list(permit.events.values_list("kind", flat=True)) == ["imported"]
+    assert endorse(api, "SZ2019000123").json()["endorsed_until"] == "2028-03-02"
+
+
+@pytest.mark.django_db
+def test_an_exchange_renews_the_card_of_the_same_permit_and_takes_the_old_one_back(holder):
+    api, user = holder
+    permit_for(user)
+    staff = staff_apis(["police", "insurance", "reviewer", "production", "clerk"])
+    app = api.post("/api/v1/applications", application_body(kind="exchange")).json()
+    base = f"/api/v1/staff/applications/{app['id']}"
+    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
+        client.post(f"{base}/verify", {"department": department, "outcome": "confirmed"})
+    assert staff.reviewer.post(f"{base}/approve", {}).json()["status"] == "awaiting_payment"
+    assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
+    produced = staff.production.post(f"{base}/produce", {}).json()
+    assert produced["permit_number"] == "4403202600000777"  # the same permit, a new card
+    staff.production.post(f"{base}/dispatch", {})
+    staff.clerk.post(f"{base}/receive", {})
+    refused = staff.clerk.post(f"{base}/hand-over", {"identity_checked": True, "signed": True})
+    assert refused.status_code == 400 and "old_card_collected" in refused.json()["error"]["fields"]
+    done = staff.clerk.post(f"{base}/hand-over", {"identity_checked": True, "signed": True, "old_card_collected": True})
+    assert done.json()["status"] == "completed"
+    permit = Permit.objects.get()
+    assert Permit.objects.count() == 1 and permit.anniversary_base == D(2026, 3, 2)
+    event = PermitEvent.objects.get(kind="exchanged")
+    assert event.data["old_card_collected"] == "yes" and event.data["card_serial"].startswith("C")
