@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "residence.eligibility",
     "residence.permits",
     "residence.applications",
+    "residence.registrations",
     "residence.web",
 ]
 

@@ -15,6 +15,7 @@ from residence.eligibility.api import EligibilityCheckView
 from residence.permits import api as permits_api
 from residence.places.api import AcceptancePointListView
 from residence.records.api import ExchangeView
+from residence.registrations import api as registrations_api
 
 api_v1 = [
     # Django tries the patterns in order, building its list of tried ones as it goes: the
@@ -93,6 +94,31 @@ api_v1 = [
         "staff/endorsements/<int:pk>/answer",
         permits_api.StaffEndorsementAnswerView.as_view(),
         name="staff-endorsement-answer",
+    ),
+    path("registrations/houses", registrations_api.HouseListView.as_view(), name="houses"),
+    path("registrations/declarations", registrations_api.DeclarationListView.as_view(), name="declarations"),
+    path("registrations/declarations/bulk", registrations_api.BulkView.as_view(), name="declarations-bulk"),
+    path(
+        "registrations/declarations/bulk/<int:upload>/confirm",
+        registrations_api.BulkConfirmView.as_view(),
+        name="declarations-bulk-confirm",
+    ),
+    path(
+        "registrations/declarations/<int:pk>/confirm",
+        registrations_api.DeclarationConfirmView.as_view(),
+        name="declaration-confirm",
+    ),
+    path("organisations/sub-accounts", registrations_api.SubAccountView.as_view(), name="sub-accounts"),
+    path("me/registrations", registrations_api.MyRegistrationsView.as_view(), name="my-registrations"),
+    path(
+        "staff/registrations/declarations",
+        registrations_api.StaffDeclarationView.as_view(),
+        name="staff-declarations",
+    ),
+    path(
+        "staff/registrations/houses/<int:pk>/confirm",
+        registrations_api.StaffHouseConfirmView.as_view(),
+        name="staff-house-confirm",
     ),
     path("acceptance-points", AcceptancePointListView.as_view(), name="acceptance-points"),
     path("working-days", core_api.WorkingDaysView.as_view(), name="working-days"),

@@ -183,8 +183,8 @@ def me_payload(user) -> dict:
         data["role"] = user.role
         data["point"] = {"code": user.point.code, "name": user.point.name} if user.point_id else None
         data["department"] = user.department or None
-    elif user.kind == Kind.ORGANISATION:
-        organisation = user.organisation
+    elif user.kind in (Kind.ORGANISATION, Kind.SUB_ACCOUNT):
+        organisation = (user.parent if user.kind == Kind.SUB_ACCOUNT else user).organisation
         data["organisation"] = {"name": organisation.name, "credit_code": organisation.credit_code}
     return data
 

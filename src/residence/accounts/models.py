@@ -8,6 +8,7 @@ class Kind(models.TextChoices):
     INDIVIDUAL = "individual", _("Individual")
     ORGANISATION = "organisation", _("Organisation")
     STAFF = "staff", _("Staff")
+    SUB_ACCOUNT = "sub_account", _("Organisation sub-account")
 
 
 class Status(models.TextChoices):
@@ -56,6 +57,8 @@ class User(AbstractUser):
         "records.Identity", null=True, blank=True, on_delete=models.PROTECT, related_name="account"
     )
     real_name_verified_at = models.DateTimeField(null=True, blank=True)
+    # A sub-account's organisation account (RULES §1: sub-accounts file declarations).
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="sub_accounts")
 
     objects = AccountManager()
     REQUIRED_FIELDS = ["phone"]

@@ -14,7 +14,7 @@ from residence.audit.services import audit_record
 from residence.core import clock
 
 from .bulk import import_insurance_csv, import_insurance_rows
-from .importing import KINDS, ImportResult, csv_dict_rows, decode, import_rows, json_lines
+from .importing import KINDS, ImportResult, csv_dict_rows, decode, import_rows, json_lines, upsert
 from .models import ApiKey
 
 # Which kinds each department's system may push (least privilege; API.md leaves it open).
@@ -49,6 +49,14 @@ def records_import_rows(kind: str, rows: list, *, actor=None, actor_key=None, so
     if kind == "social_insurance":
         return import_insurance_rows(rows, now=clock.now(), actor=actor, actor_key=actor_key, source=source)
     return import_rows(kind, json_lines(rows), actor=actor, actor_key=actor_key, source=source)
+
+
+def registrations_write(records: list[dict]) -> ImportResult:
+    """Registrations made on the platform (declarations), written as an import writes them: the
+    same rows eligibility reads, earlier versions kept. Runs in the caller's transaction."""
+    result = ImportResult(kind="registrations", rows=len(records))
+    upsert("registrations", records, result)
+    return result
 
 
 def hash_key(key: str) -> str:

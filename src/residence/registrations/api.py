@@ -1,0 +1,290 @@
+"""API.md § Residence registration."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.parsers import BaseParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from residence.accounts.models import Kind, Role
+from residence.core.errors import Forbidden, Invalid
+from residence.core.serializers import StrictCharField, validated
+from residence.core.validators import mask_id_number, normalize_id_number
+
+from . import selectors, services
+from .models import Declaration, House
+
+HOUSE_FIELDS = {
+    "id": serializers.IntegerField(),
+    "street": serializers.CharField(),
+    "district": serializers.CharField(),
+    "building_code": serializers.CharField(),
+    "building_name": serializers.CharField(),
+    "room": serializers.CharField(),
+    "address": serializers.CharField(),
+    "housing_type": serializers.CharField(),
+    "confirmed": serializers.BooleanField(),
+}
+HouseSerializer = inline_serializer("House", HOUSE_FIELDS)
+HouseListSerializer = inline_serializer("HouseInList", HOUSE_FIELDS, many=True)
+
+
+def house_payload(house: House) -> dict:
+    return {
+        "id": house.pk,
+        "street": house.street_id,
+        "district": house.street.district_id,
+        "building_code": house.building_code,
+        "building_name": house.building_name,
+        "room": house.room,
+        "address": house.address,
+        "housing_type": house.housing_type,
+        "confirmed": house.confirmed,
+    }
+
+
+def declaration_payload(d: Declaration) -> dict:
+    registration = d.registration
+    return {
+        "id": d.pk,
+        "reference": d.reference,
+        "kind": d.kind,
+        "status": d.status,
+        "house": d.house_id,
+        "person": {"name": d.name, "id_number_masked": mask_id_number(d.id_number)},
+        "declarant_type": d.declarant_type or None,
+        "date": d.date,
+        "declared_on": d.declared_on,
+        "late": d.days_late > 0,
+        "days_late": d.days_late,
+        "registration": (
+            {"registered_on": registration.registered_on, "ended_on": registration.ended_on} if registration else None
+        ),
+    }
+
+
+DeclarationSerializer = inline_serializer(
+    "Declaration",
+    {
+        "id": serializers.IntegerField(),
+        "reference": serializers.CharField(),
+        "kind": serializers.CharField(),
+        "status": serializers.CharField(),
+        "house": serializers.IntegerField(),
+        "person": serializers.JSONField(),
+        "declarant_type": serializers.CharField(allow_null=True),
+        "date": serializers.DateField(),
+        "declared_on": serializers.DateField(),
+        "late": serializers.BooleanField(),
+        "days_late": serializers.IntegerField(),
+        "registration": serializers.JSONField(allow_null=True),
+    },
+)
+
+
+class HouseBodySerializer(serializers.Serializer):
+    street = StrictCharField(max_length=9)
+    building_code = StrictCharField(max_length=19)
+    building_name = StrictCharField(max_length=100)
+    room = StrictCharField(max_length=30)
+    address = StrictCharField(max_length=200)
+    housing_type = StrictCharField(max_length=20)
+
+
+class HouseListView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("street", str), OpenApiParameter("q", str)],
+        responses=HouseListSerializer,
+    )
+    def get(self, request):
+        street = request.query_params.get("street", "")[:9]
+        q = request.query_params.get("q", "")[:100]
+        houses = selectors.houses_for(actor=request.user, street=street, q=q)[:500]
+        return Response([house_payload(h) for h in houses])
+
+    @extend_schema(request=HouseBodySerializer, responses={201: HouseSerializer})
+    def post(self, request):
+        data = validated(HouseBodySerializer, request.data)
+        return Response(house_payload(services.house_create(actor=request.user, data=data)), status=201)
+
+
+class DeclarationBodySerializer(serializers.Serializer):
+    house = serializers.JSONField()
+    kind = StrictCharField(max_length=10)
+    person = serializers.JSONField()
+    declarant_type = StrictCharField(max_length=10, required=False, default="", allow_blank=True)
+    occupation = serializers.JSONField(required=False, default=None)
+    reason = serializers.JSONField(required=False, default=None)
+    date = StrictCharField(max_length=10)
+
+
+class CounterDeclarationSerializer(DeclarationBodySerializer):
+    declarant = serializers.JSONField()
+
+
+class DeclarationListView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("house", int), OpenApiParameter("current", int)],
+        responses=DeclarationSerializer,
+    )
+    def get(self, request):
+        raw_house = request.query_params.get("house", "")
+        house = int(raw_house) if raw_house.isascii() and raw_house.isdigit() and len(raw_house) < 12 else None
+        if raw_house and house is None:
+            raise Invalid(fields={"house": [_("Give a house id.")]})
+        current = request.query_params.get("current") == "1"
+        declarations = selectors.declarations_for(actor=request.user, house=house, current=current)[:500]
+        return Response([declaration_payload(d) for d in declarations])
+
+    @extend_schema(request=DeclarationBodySerializer, responses={201: DeclarationSerializer})
+    def post(self, request):
+        data = validated(DeclarationBodySerializer, request.data)
+        declaration = services.declaration_create(actor=request.user, data=data)
+        return Response(declaration_payload(declaration), status=201)
+
+
+class DeclarationConfirmView(APIView):
+    @extend_schema(request=None, responses=DeclarationSerializer)
+    def post(self, request, pk: int):
+        return Response(declaration_payload(services.declaration_confirm(actor=request.user, declaration_id=pk)))
+
+
+class CsvTextParser(BaseParser):
+    media_type = "text/csv"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read()
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                return raw.decode("gb18030")
+            except UnicodeDecodeError:
+                raise Invalid(fields={"file": [_("Send the file as UTF-8 or GB18030 text.")]}) from None
+
+
+BulkSerializer = inline_serializer(
+    "BulkCheck",
+    {
+        "upload": serializers.IntegerField(),
+        "rows": serializers.IntegerField(),
+        "valid": serializers.IntegerField(),
+        "invalid": inline_serializer(
+            "BulkProblem", {"line": serializers.IntegerField(), "reason": serializers.CharField()}, many=True
+        ),
+    },
+)
+
+
+class BulkView(APIView):
+    parser_classes = [CsvTextParser]
+
+    @extend_schema(
+        request={
+            "text/csv": OpenApiResponse(
+                description="house,kind,name,id_number,phone,declarant_type,occupation,reason,date"
+            )
+        },
+        responses=BulkSerializer,
+    )
+    def post(self, request):
+        upload = services.bulk_check(actor=request.user, text=request.data if isinstance(request.data, str) else "")
+        return Response(
+            {"upload": upload.pk, "rows": upload.rows, "valid": len(upload.valid), "invalid": upload.invalid}
+        )
+
+
+class BulkConfirmView(APIView):
+    @extend_schema(request=None, responses=inline_serializer("BulkApplied", {"applied": serializers.IntegerField()}))
+    def post(self, request, upload: int):
+        return Response({"applied": services.bulk_confirm(actor=request.user, upload_id=upload).applied})
+
+
+class SubAccountSerializer(serializers.Serializer):
+    username = StrictCharField(max_length=30)
+    password = StrictCharField(max_length=128, trim_whitespace=False)
+    phone = StrictCharField(max_length=20)
+    houses = serializers.ListField(child=serializers.JSONField(), max_length=10_000)
+
+
+class SubAccountView(APIView):
+    @extend_schema(
+        request=SubAccountSerializer,
+        responses={
+            201: inline_serializer(
+                "SubAccount",
+                {
+                    "id": serializers.IntegerField(),
+                    "username": serializers.CharField(),
+                    "kind": serializers.CharField(),
+                },
+            )
+        },
+    )
+    def post(self, request):
+        data = validated(SubAccountSerializer, request.data)
+        user = services.sub_account_create(actor=request.user, **data)
+        return Response({"id": user.pk, "username": user.username, "kind": user.kind}, status=201)
+
+
+class MyRegistrationsView(APIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "MyRegistration",
+            {
+                "street": serializers.CharField(),
+                "street_name": serializers.CharField(),
+                "address": serializers.CharField(),
+                "registered_on": serializers.DateField(),
+                "ended_on": serializers.DateField(allow_null=True),
+            },
+            many=True,
+        )
+    )
+    def get(self, request):
+        if request.user.person_id is None:
+            raise Forbidden(_("Pass real-name verification to see your registrations."))
+        rows = selectors.registrations_of(id_number=request.user.person.id_number)
+        return Response(
+            [
+                {
+                    "street": r.street_id,
+                    "street_name": r.street.name,
+                    "address": r.address,
+                    "registered_on": r.registered_on,
+                    "ended_on": r.ended_on,
+                }
+                for r in rows
+            ]
+        )
+
+
+def _clerk(request):
+    if request.user.kind != Kind.STAFF or request.user.role != Role.CLERK:
+        raise Forbidden()
+    return request.user
+
+
+class StaffDeclarationView(APIView):
+    @extend_schema(request=CounterDeclarationSerializer, responses={201: DeclarationSerializer})
+    def post(self, request):
+        clerk = _clerk(request)
+        data = validated(CounterDeclarationSerializer, request.data)
+        declarant = data.pop("declarant")
+        if not isinstance(declarant, dict) or not all(isinstance(declarant.get(k), str) for k in ("name", "id_number")):
+            raise Invalid(fields={"declarant": [_("Give the walk-in declarant's name, ID number and phone.")]})
+        declarant = {k: str(declarant.get(k, ""))[:100] for k in ("name", "id_number", "phone")}
+        try:
+            declarant["id_number"] = normalize_id_number(declarant["id_number"])
+        except ValidationError as e:
+            raise Invalid(fields={"declarant.id_number": e.messages}) from None
+        declaration = services.declaration_create(actor=clerk, data=data, declarant=declarant)
+        return Response(declaration_payload(declaration), status=201)
+
+
+class StaffHouseConfirmView(APIView):
+    @extend_schema(request=None, responses=HouseSerializer)
+    def post(self, request, pk: int):
+        return Response(house_payload(services.house_confirm(actor=_clerk(request), house_id=pk)))

@@ -1,0 +1,535 @@
+"""Every write of residence registration: houses, declarations (declarant, tenant self-report,
+counter), their confirmation, sub-accounts and bulk declarations. A recorded move-in writes the
+registration eligibility reads (records.Registration, as an import does)."""
+
+import csv
+import datetime as dt
+import io
+import re
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from residence.accounts.models import Kind, Role, Status, User
+from residence.accounts.services.common import password_problems, raise_duplicate, save_unique, taken
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
+from residence.core import clock
+from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from residence.core.validators import (
+    FORBIDDEN_CHARACTERS_RE,
+    normalize_id_number,
+    normalize_phone,
+    parse_date,
+    validate_username,
+)
+from residence.places.models import Street
+from residence.records.models import Registration
+from residence.records.services import registrations_write
+
+from . import rules
+from .models import BulkUpload, DeclarantType, Declaration, House, HousingType, Occupancy
+
+BUILDING_CODE_RE = re.compile(r"[0-9]{10,19}")
+BULK_HEADER = ["house", "kind", "name", "id_number", "phone", "declarant_type", "occupation", "reason", "date"]
+BULK_MAX_ROWS = 10_000
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class TooManyRows(DomainError):
+    status = 413
+    code = "payload_too_large"
+    default_message = _("A bulk file has at most 10,000 rows.")
+
+
+# --- who may declare ----------------------------------------------------------------------
+
+
+def organisation_of(actor) -> User | None:
+    """The organisation account an organisation administrator or sub-account acts for."""
+    if actor.kind == Kind.ORGANISATION:
+        return actor
+    if actor.kind == Kind.SUB_ACCOUNT:
+        return actor.parent
+    return None
+
+
+def declarant_required(actor) -> None:
+    """Declarants (API.md): a verified individual, an active organisation (administrator or
+    sub-account), a clerk of a registration point at the counter."""
+    organisation = organisation_of(actor)
+    if organisation is not None:
+        if organisation.status != Status.ACTIVE or actor.status != Status.ACTIVE:
+            raise Forbidden(
+                _("The organisation account is not active yet: a clerk activates it at a registration point.")
+            )
+        return
+    if actor.kind == Kind.INDIVIDUAL:
+        if actor.person_id is None:
+            raise Forbidden(_("Pass real-name verification before declaring."))
+        return
+    if actor.kind == Kind.STAFF and actor.role == Role.CLERK:
+        return
+    raise Forbidden()
+
+
+def _house_for(actor, house_id) -> House:
+    """A house the actor may declare for: 404 for another account's, 403 for a sub-account's house
+    not given to it (API.md)."""
+    house = House.objects.select_related("street", "owner").filter(pk=house_id).first() if house_id else None
+    if house is None:
+        raise NotFound()
+    if actor.kind == Kind.STAFF:
+        return house
+    holder = organisation_of(actor) or actor
+    if house.owner_id != holder.pk:
+        raise NotFound()
+    if actor.kind == Kind.SUB_ACCOUNT and not house.sub_accounts.filter(pk=actor.pk).exists():
+        raise Forbidden(_("This house has not been given to your sub-account."))
+    return house
+
+
+# --- houses -------------------------------------------------------------------------------
+
+
+def _text(data: dict, field: str, errors: dict, length: int, message) -> str:
+    value = data.get(field)
+    value = value.strip() if isinstance(value, str) else ""
+    if not value or len(value) > length or FORBIDDEN_CHARACTERS_RE.search(value):
+        errors[field] = [message]
+    return value
+
+
+def house_create(*, actor, data: dict) -> House:
+    declarant_required(actor)
+    if actor.kind in (Kind.SUB_ACCOUNT, Kind.STAFF):
+        raise Forbidden(_("Houses are registered by the account that holds them."))
+    errors = {}
+    street = Street.objects.filter(code=data.get("street") or "").select_related("district").first()
+    if street is None:
+        errors["street"] = [_("Choose a Shenzhen street (its 9-digit code).")]
+    code = (data.get("building_code") or "").strip() if isinstance(data.get("building_code"), str) else ""
+    if not BUILDING_CODE_RE.fullmatch(code):
+        errors["building_code"] = [_("Enter the building code on the plate: 10 to 19 digits.")]
+    name = _text(data, "building_name", errors, 100, _("Enter the building's name."))
+    room = _text(data, "room", errors, 30, _("Enter the room."))
+    address = _text(data, "address", errors, 200, _("Enter the address."))
+    if data.get("housing_type") not in HousingType.values:
+        errors["housing_type"] = [_("Choose rented, owned, managed, dormitory, hotel or other.")]
+    if errors:
+        raise Invalid(fields=errors)
+    try:
+        with transaction.atomic():
+            return House.objects.create(
+                owner=actor,
+                street=street,
+                building_code=code,
+                building_name=name,
+                room=room,
+                address=address,
+                housing_type=data["housing_type"],
+                created_at=clock.now(),
+            )
+    except IntegrityError:
+        raise Conflict(_("You have already registered this room of this building.")) from None
+
+
+@transaction.atomic
+def house_confirm(*, actor, house_id: int) -> House:
+    if actor.kind != Kind.STAFF or actor.role != Role.CLERK:
+        raise Forbidden()
+    house = House.objects.select_for_update().filter(pk=house_id).first()
+    if house is None:
+        raise NotFound()
+    house.confirmed, house.confirmed_by = True, actor
+    house.save(update_fields=["confirmed", "confirmed_by"])
+    return house
+
+
+# --- declarations -------------------------------------------------------------------------
+
+
+def _code(value, allowed: range, field: str, errors: dict, message):
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 3:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value not in allowed:
+        errors[field] = [message]
+        return None
+    return value
+
+
+def _date(value, errors: dict, today: dt.date):
+    if isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = parse_date(value if isinstance(value, str) else "")
+        except ValidationError as e:
+            errors["date"] = e.messages
+            return None
+    if day > today:
+        errors["date"] = [_("The date cannot be in the future.")]
+        return None
+    return day
+
+
+def clean_declaration(data: dict, *, today: dt.date) -> dict:
+    """The declaration's own fields, every problem at once."""
+    errors = {}
+    kind = data.get("kind")
+    if kind not in Declaration.Kind.values:
+        errors["kind"] = [_("Choose move_in or move_out.")]
+    person = data.get("person") if isinstance(data.get("person"), dict) else {}
+    cleaned = {"kind": kind, "date": _date(data.get("date"), errors, today)}
+    try:
+        cleaned["id_number"] = normalize_id_number(person.get("id_number") or "")
+    except ValidationError as e:
+        errors["person.id_number"] = e.messages
+    if kind == Declaration.Kind.MOVE_IN:
+        name = person.get("name")
+        name = name.strip() if isinstance(name, str) else ""
+        if not name or len(name) > 100 or FORBIDDEN_CHARACTERS_RE.search(name):
+            errors["person.name"] = [_("Enter the person's name as on the ID card.")]
+        try:
+            cleaned["phone"] = normalize_phone(person.get("phone") or "")
+        except ValidationError as e:
+            errors["person.phone"] = e.messages
+        if data.get("declarant_type") not in DeclarantType.values:
+            errors["declarant_type"] = [_("Choose landlord, owner, manager, employer, school, hotel or tenant.")]
+        cleaned.update(
+            name=name,
+            declarant_type=data.get("declarant_type"),
+            occupation=_code(
+                data.get("occupation"),
+                rules.OCCUPATIONS,
+                "occupation",
+                errors,
+                _("Give an occupation code from 1 to 13."),
+            ),
+            reason=_code(
+                data.get("reason"), rules.REASONS, "reason", errors, _("Give a reason-for-coming code from 1 to 14.")
+            ),
+        )
+    if errors:
+        raise Invalid(fields=errors)
+    return cleaned
+
+
+def _reference(today: dt.date) -> str:
+    return "DJ" + today.strftime("%y%m%d") + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+def _move_in(declaration: Declaration) -> None:
+    """Record a move-in: the person lives here from its date; the registration eligibility reads
+    starts that day, and a current one elsewhere ends the day before (API.md)."""
+    house = declaration.house
+    try:
+        with transaction.atomic():
+            Occupancy.objects.create(
+                house=house, id_number=declaration.id_number, since=declaration.date, declaration=declaration
+            )
+    except IntegrityError:
+        raise Conflict(_("This person already lives in this house.")) from None
+    records = []
+    for current in Registration.objects.filter(
+        id_number=declaration.id_number, ended_on__isnull=True, registered_on__lt=declaration.date
+    ):
+        records.append(
+            {
+                "id_number": current.id_number,
+                "street_id": current.street_id,
+                "address": current.address,
+                "registered_on": current.registered_on,
+                "ended_on": declaration.date - dt.timedelta(days=1),
+            }
+        )
+    address = f"{house.address} {house.room}".strip()[:200]
+    new = {
+        "id_number": declaration.id_number,
+        "street_id": house.street_id,
+        "address": address,
+        "registered_on": declaration.date,
+        "ended_on": None,
+    }
+    registrations_write([*records, new])
+    declaration.registration = Registration.objects.get(id_number=declaration.id_number, registered_on=declaration.date)
+
+
+def _move_out(declaration: Declaration) -> None:
+    occupancy = (
+        Occupancy.objects.select_for_update().filter(house=declaration.house, id_number=declaration.id_number).first()
+    )
+    if occupancy is None:
+        raise Conflict(_("This person does not live in this house."))
+    if declaration.date < occupancy.since:
+        raise Invalid(
+            fields={"date": [_("The move-out cannot be before the move-in (%(since)s).") % {"since": occupancy.since}]}
+        )
+    occupancy.delete()
+    registration = Registration.objects.filter(id_number=declaration.id_number, registered_on=occupancy.since).first()
+    if registration is not None and registration.ended_on is None:
+        registrations_write(
+            [
+                {
+                    "id_number": registration.id_number,
+                    "street_id": registration.street_id,
+                    "address": registration.address,
+                    "registered_on": registration.registered_on,
+                    "ended_on": declaration.date,
+                }
+            ]
+        )
+        declaration.registration = registration
+
+
+def _record(*, actor, house: House, cleaned: dict, status: str, declarant: dict | None = None) -> Declaration:
+    today = clock.today()
+    declaration = Declaration(
+        reference=_reference(today),
+        house=house,
+        kind=cleaned["kind"],
+        status=status,
+        id_number=cleaned["id_number"],
+        name=cleaned.get("name", ""),
+        phone=cleaned.get("phone", ""),
+        declarant_type=cleaned.get("declarant_type") or "",
+        occupation=cleaned.get("occupation"),
+        reason=cleaned.get("reason"),
+        date=cleaned["date"],
+        declared_on=today,
+        days_late=rules.days_late(
+            declarant_type=cleaned.get("declarant_type") or "", date=cleaned["date"], declared_on=today
+        ),
+        declared_by=actor,
+        declarant=declarant or {},
+        created_at=clock.now(),
+    )
+    declaration.save()
+    if status == Declaration.Status.RECORDED:
+        if declaration.kind == Declaration.Kind.MOVE_IN:
+            _move_in(declaration)
+        else:
+            _move_out(declaration)
+        declaration.save(update_fields=["registration"])
+    audit_record(
+        type=AuditEventType.DECLARATION_RECORDED,
+        actor=actor,
+        person=declaration.id_number,
+        declaration=declaration.reference,
+        kind=declaration.kind,
+        status=declaration.status,
+        house=house.pk,
+    )
+    return declaration
+
+
+@transaction.atomic
+def declaration_create(*, actor, data: dict, declarant: dict | None = None) -> Declaration:
+    """A move-in or move-out declared by a declarant, or a tenant's self-report (pending until
+    the house's holder confirms it)."""
+    declarant_required(actor)
+    today = clock.today()
+    cleaned = clean_declaration(data, today=today)
+    if cleaned.get("declarant_type") == DeclarantType.TENANT:
+        return _tenant_report(actor=actor, data=data, cleaned=cleaned)
+    house = _house_for(actor, data.get("house") if isinstance(data.get("house"), int) else None)
+    return _record(actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.RECORDED, declarant=declarant)
+
+
+def _tenant_report(*, actor, data: dict, cleaned: dict) -> Declaration:
+    if actor.kind != Kind.INDIVIDUAL or actor.person.id_number != cleaned["id_number"]:
+        raise Forbidden(_("A tenant reports only their own move-in."))
+    if cleaned["kind"] != Declaration.Kind.MOVE_IN:
+        raise Invalid(fields={"kind": [_("A tenant reports a move-in.")]})
+    plate = data.get("house") if isinstance(data.get("house"), dict) else {}
+    house = (
+        House.objects.filter(
+            street_id=str(plate.get("street") or ""),
+            building_code=str(plate.get("building_code") or ""),
+            room=str(plate.get("room") or "").strip(),
+        )
+        .order_by("id")
+        .first()
+    )
+    if house is None:
+        raise Invalid(fields={"house": [_("No registered house has this street, building code and room.")]})
+    return _record(actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.PENDING)
+
+
+@transaction.atomic
+def declaration_confirm(*, actor, declaration_id: int) -> Declaration:
+    """The holder of the house confirms a tenant's self-report: only then is it recorded."""
+    declaration = Declaration.objects.select_for_update().select_related("house").filter(pk=declaration_id).first()
+    if declaration is None:
+        raise NotFound()
+    holder = organisation_of(actor) or actor
+    if declaration.house.owner_id != holder.pk:
+        raise NotFound()
+    declarant_required(actor)
+    if declaration.status != Declaration.Status.PENDING:
+        raise Conflict(_("This declaration has already been confirmed."))
+    declaration.status = Declaration.Status.RECORDED
+    declaration.save(update_fields=["status"])
+    _move_in(declaration)
+    declaration.save(update_fields=["registration"])
+    audit_record(
+        type=AuditEventType.DECLARATION_RECORDED,
+        actor=actor,
+        person=declaration.id_number,
+        declaration=declaration.reference,
+        kind=declaration.kind,
+        status="confirmed",
+        house=declaration.house_id,
+    )
+    return declaration
+
+
+# --- sub-accounts -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sub_account_create(*, actor, username: str, password: str, phone: str, houses: list) -> User:
+    if actor.kind != Kind.ORGANISATION:
+        raise Forbidden(_("Only an organisation's administrator creates sub-accounts."))
+    declarant_required(actor)
+    errors = {}
+    try:
+        username = validate_username(username)
+    except ValidationError as e:
+        errors["username"] = e.messages
+    try:
+        phone = normalize_phone(phone)
+    except ValidationError as e:
+        errors["phone"] = e.messages
+    ids = [h for h in houses if isinstance(h, int) and not isinstance(h, bool)]
+    given = list(House.objects.filter(owner=actor, pk__in=ids))
+    if len(ids) != len(houses) or len(given) != len(set(ids)):
+        errors["houses"] = [_("Give the ids of houses your organisation holds.")]
+    user = User(username=username, phone=phone, kind=Kind.SUB_ACCOUNT, parent=actor, status=Status.ACTIVE)
+    weak = password_problems(password, user)
+    if weak:
+        errors["password"] = weak
+    if errors:
+        raise Invalid(fields=errors)
+    raise_duplicate(taken(username=username.lower(), phone=phone))
+    user.set_password(password)
+    save_unique(user.save, username=username.lower(), phone=phone)
+    user.assigned_houses.set(given)
+    audit_record(type=AuditEventType.ACCOUNT_CREATED, actor=actor, subject=user, kind=Kind.SUB_ACCOUNT)
+    return user
+
+
+# --- bulk declarations --------------------------------------------------------------------
+
+
+def _bulk_rows(text: str):
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
+    except (StopIteration, csv.Error):
+        raise Invalid(fields={"file": [_("The file is empty.")]}) from None
+    if header != BULK_HEADER:
+        raise Invalid(fields={"file": [_("The header must be: %(header)s") % {"header": ",".join(BULK_HEADER)}]})
+    line = 1
+    while True:
+        line += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise Invalid(fields={"file": [_("Line %(line)d is not valid CSV.") % {"line": line}]}) from None
+        yield line, row
+
+
+def _row_body(row: list[str]) -> dict:
+    values = dict(zip(BULK_HEADER, row, strict=False))
+    house = values.get("house", "").strip()
+    return {
+        "house": int(house) if house.isascii() and house.isdigit() and len(house) < 12 else None,
+        "kind": values.get("kind", "").strip(),
+        "person": {
+            "name": values.get("name", ""),
+            "id_number": values.get("id_number", ""),
+            "phone": values.get("phone", ""),
+        },
+        "declarant_type": values.get("declarant_type", "").strip(),
+        "occupation": values.get("occupation", "").strip(),
+        "reason": values.get("reason", "").strip(),
+        "date": values.get("date", "").strip(),
+    }
+
+
+def _row_problem(exc: DomainError) -> str:
+    parts = [f"{field}: {' '.join(messages)}" for field, messages in exc.fields.items()]
+    return "; ".join(parts) or exc.message
+
+
+def bulk_check(*, actor, text: str) -> BulkUpload:
+    """Check every row of a bulk file (API.md): nothing is applied until the uploader confirms.
+    Checked as a declaration would be, the house included; the report names each bad row."""
+    declarant_required(actor)
+    if actor.kind not in (Kind.ORGANISATION, Kind.SUB_ACCOUNT, Kind.INDIVIDUAL):
+        raise Forbidden()
+    if FORBIDDEN_CHARACTERS_RE.search(text):
+        raise Invalid(fields={"file": [_("The file contains characters that are not allowed.")]})
+    today = clock.today()
+    valid, invalid, count = [], [], 0
+    houses: dict[int, bool] = {}
+    seen = set()
+    for line, row in _bulk_rows(text):
+        count += 1
+        if count > BULK_MAX_ROWS:
+            raise TooManyRows()
+        body = _row_body(row)
+        try:
+            if len(row) != len(BULK_HEADER):
+                raise Invalid(fields={"row": [_("A row has 9 fields.")]})
+            cleaned = clean_declaration(body, today=today)
+            if cleaned.get("declarant_type") == DeclarantType.TENANT:
+                raise Invalid(fields={"declarant_type": [_("Tenants report themselves, not in a bulk file.")]})
+            if body["house"] not in houses:
+                try:
+                    _house_for(actor, body["house"])
+                    houses[body["house"]] = True
+                except DomainError:
+                    houses[body["house"]] = False
+            if not houses[body["house"]]:
+                raise Invalid(fields={"house": [_("Not a house you may declare for.")]})
+            key = (body["house"], cleaned["id_number"], cleaned["kind"])
+            if key in seen:
+                raise Invalid(fields={"row": [_("The same person and house twice in one file.")]})
+            seen.add(key)
+        except DomainError as exc:
+            invalid.append({"line": line, "reason": _row_problem(exc)})
+            continue
+        valid.append({"line": line, "body": {**body, "date": cleaned["date"].isoformat()}})
+    return BulkUpload.objects.create(uploader=actor, rows=count, valid=valid, invalid=invalid, created_at=clock.now())
+
+
+@transaction.atomic
+def bulk_confirm(*, actor, upload_id: int) -> BulkUpload:
+    """Apply the valid rows of a checked file, all in one transaction: a row that no longer
+    applies (someone moved meanwhile) undoes them all and is named in the answer."""
+    upload = BulkUpload.objects.select_for_update().filter(pk=upload_id, uploader=actor).first()
+    if upload is None:
+        raise NotFound()
+    if upload.applied_at is not None:
+        raise Conflict(_("This file has already been applied."))
+    for row in upload.valid:
+        try:
+            with transaction.atomic():
+                cleaned = clean_declaration(row["body"], today=clock.today())
+                house = _house_for(actor, row["body"]["house"])
+                _record(actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.RECORDED)
+        except DomainError as exc:
+            raise Conflict(
+                _("Line %(line)d no longer applies (%(problem)s); nothing was applied.")
+                % {"line": row["line"], "problem": _row_problem(exc)},
+                extra={"line": row["line"]},
+            ) from None
+    upload.applied_at, upload.applied = clock.now(), len(upload.valid)
+    upload.save(update_fields=["applied_at", "applied"])
+    return upload
