@@ -281,6 +281,7 @@ def _move_out(declaration: Declaration) -> None:
                 }
             ]
         )
+        registration.refresh_from_db()
         declaration.registration = registration
 
 

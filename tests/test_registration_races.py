@@ -1,0 +1,47 @@
+"""Residence registration under parallel requests on PostgreSQL: one occupancy per person and
+house, one house per plate and account, one application of a bulk file."""
+
+import pytest
+from django.db import connection
+
+from residence.records.models import Registration
+from residence.registrations.models import BulkUpload, Declaration, House
+
+from .applications import citizen_api
+from .test_races import race, statuses
+from .test_registrations import DECLARATIONS, HOUSES, LI_NA, bulk, house_body, move_in
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races run on PostgreSQL (DESIGN §How 10)"),
+]
+
+
+def test_parallel_declarations_of_one_move_in_record_one(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    house = api.post(HOUSES, house_body()).json()["id"]
+    responses = race(10, lambda i: api.post(DECLARATIONS, move_in(house)))
+    assert statuses(responses) == {201: 1, 409: 9}
+    assert Declaration.objects.count() == 1 and Registration.objects.filter(id_number=LI_NA).count() == 1
+
+
+def test_parallel_registrations_of_one_house_store_one(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    responses = race(8, lambda i: api.post(HOUSES, house_body()))
+    assert statuses(responses) == {201: 1, 409: 7}
+    assert House.objects.count() == 1
+
+
+def test_parallel_confirmations_of_one_bulk_file_apply_it_once(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    house = api.post(HOUSES, house_body()).json()["id"]
+    text = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    text += f"{house},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27\n"
+    upload = bulk(api, text).json()["upload"]
+    responses = race(5, lambda i: api.post(f"/api/v1/registrations/declarations/bulk/{upload}/confirm"))
+    assert statuses(responses) == {200: 1, 409: 4}
+    assert Declaration.objects.count() == 1 and BulkUpload.objects.get().applied == 1

@@ -1,0 +1,289 @@
+"""Residence registration through the API (API.md § Residence registration): houses, declarations,
+late declarations worked out by hand, the registration eligibility reads, tenants, organisations
+and sub-accounts, bulk files and the counter."""
+
+import datetime as dt
+
+import pytest
+
+from residence.accounts.models import Kind
+from residence.accounts.services import organisation_activate
+from residence.records.models import Registration
+from residence.registrations.models import Declaration, Occupancy
+
+from .applications import citizen_api, staff_apis
+from .conftest import Api, committed, error_code, make_user
+from .idnumbers import WANG_FANG, ZHANG_WEI, with_check, wrong_check
+
+pytestmark = pytest.mark.django_db
+HOUSES, DECLARATIONS = "/api/v1/registrations/houses", "/api/v1/registrations/declarations"
+LI_NA = with_check("36010219950812234")
+
+
+def house_body(**extra):
+    return {
+        "street": "440304004",
+        "building_code": "4403040040012",
+        "building_name": "福田花园",
+        "room": "101",
+        "address": "深圳市福田区福田路 88 号福田花园 1 栋",
+        "housing_type": "rented",
+        **extra,
+    }
+
+
+def move_in(house, *, id_number=LI_NA, date="2026-02-27", declarant_type="landlord", **extra):
+    return {
+        "house": house,
+        "kind": "move_in",
+        "person": {"name": "李娜", "id_number": id_number, "phone": "13700000021"},
+        "declarant_type": declarant_type,
+        "occupation": 3,
+        "reason": 1,
+        "date": date,
+        **extra,
+    }
+
+
+@pytest.fixture
+def landlord(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, user = citizen_api()
+    house = api.post(HOUSES, house_body())
+    assert house.status_code == 201, house.content
+    return api, user, house.json()
+
+
+def test_a_house_is_registered_once_per_account(landlord):
+    api, _user, house = landlord
+    assert house == {
+        "id": house["id"],
+        "street": "440304004",
+        "district": "440304",
+        "building_code": "4403040040012",
+        "building_name": "福田花园",
+        "room": "101",
+        "address": "深圳市福田区福田路 88 号福田花园 1 栋",
+        "housing_type": "rented",
+        "confirmed": False,
+    }
+    assert error_code(api.post(HOUSES, house_body())) == "conflict"
+    bad = api.post(HOUSES, house_body(building_code="４４０３０４００４００１２", street="999", housing_type="tent"))
+    assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"building_code", "street", "housing_type"}
+    assert [h["id"] for h in api.get(HOUSES + "?q=福田").json()] == [house["id"]]
+    assert api.get(HOUSES + "?street=440304001").json() == []
+
+
+def test_a_move_in_makes_the_registration_eligibility_reads(landlord):
+    api, _user, house = landlord
+    response = api.post(DECLARATIONS, move_in(house["id"]))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "recorded" and body["kind"] == "move_in" and body["declared_on"] == "2026-03-02"
+    assert body["person"] == {"name": "李娜", "id_number_masked": "360102********2342"}
+    assert body["late"] is False and body["days_late"] == 0
+    assert body["registration"] == {"registered_on": "2026-02-27", "ended_on": None}
+    registration = Registration.objects.get(id_number=LI_NA)
+    assert registration.street_id == "440304004" and registration.registered_on == dt.date(2026, 2, 27)
+    # The person, once verified, sees it among their registrations.
+    tenant, _ = citizen_api("lina", "13812345600", "36010219950812234", "李娜")
+    assert tenant.get("/api/v1/me/registrations").json() == [
+        {
+            "street": "440304004",
+            "street_name": "福田街道",
+            "address": "深圳市福田区福田路 88 号福田花园 1 栋 101",
+            "registered_on": "2026-02-27",
+            "ended_on": None,
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("declarant_type", "date", "days_late"),
+    [
+        # Declared on 2026-03-02; allowances: hotel 0, tenant 3, landlord 7, owner 15 days.
+        ("hotel", "2026-03-02", 0),
+        ("hotel", "2026-03-01", 1),
+        ("landlord", "2026-02-23", 0),  # 7 days: in time
+        ("landlord", "2026-02-22", 1),  # 8 days: one day late
+        ("employer", "2026-02-12", 11),  # 18 days: 11 late
+        ("owner", "2026-02-15", 0),  # 15 days: in time
+        ("owner", "2026-02-14", 1),
+    ],
+)
+def test_late_declarations_are_accepted_and_flagged(landlord, declarant_type, date, days_late):
+    api, _user, house = landlord
+    body = api.post(DECLARATIONS, move_in(house["id"], date=date, declarant_type=declarant_type)).json()
+    assert (body["days_late"], body["late"]) == (days_late, days_late > 0)
+
+
+def test_bad_declarations_store_nothing(landlord):
+    api, _user, house = landlord
+    cases = [
+        (move_in(house["id"], date="2026-03-03"), "date"),  # the future
+        (move_in(house["id"], id_number=wrong_check(LI_NA)), "person.id_number"),
+        (move_in(house["id"], occupation=14), "occupation"),
+        (move_in(house["id"], reason=0), "reason"),
+        (move_in(house["id"], date="9999-06-01"), "date"),
+    ]
+    for body, field in cases:
+        response = api.post(DECLARATIONS, body)
+        assert response.status_code == 400 and field in response.json()["error"]["fields"], (field, response.content)
+    assert not Declaration.objects.exists() and not Registration.objects.exists()
+
+
+def test_moving_in_twice_and_moving_out(landlord):
+    api, _user, house = landlord
+    assert api.post(DECLARATIONS, move_in(house["id"])).status_code == 201
+    assert error_code(api.post(DECLARATIONS, move_in(house["id"], date="2026-03-01"))) == "conflict"
+    out = {"house": house["id"], "kind": "move_out", "person": {"id_number": LI_NA}, "date": "2026-02-26"}
+    early = api.post(DECLARATIONS, out)
+    assert early.status_code == 400 and "date" in early.json()["error"]["fields"]  # before the move-in
+    moved = api.post(DECLARATIONS, {**out, "date": "2026-03-01"})
+    assert moved.status_code == 201 and moved.json()["registration"]["ended_on"] == "2026-03-01"
+    assert Registration.objects.get(id_number=LI_NA).ended_on == dt.date(2026, 3, 1)
+    assert error_code(api.post(DECLARATIONS, {**out, "date": "2026-03-02"})) == "conflict"  # no longer there
+    assert not Occupancy.objects.exists()
+
+
+def test_a_move_in_elsewhere_ends_the_current_registration_the_day_before(landlord):
+    api, _user, house = landlord
+    other = api.post(HOUSES, house_body(room="202")).json()
+    api.post(DECLARATIONS, move_in(house["id"], date="2026-02-01", declarant_type="employer"))
+    api.post(DECLARATIONS, move_in(other["id"], date="2026-02-20"))
+    registrations = list(Registration.objects.filter(id_number=LI_NA).order_by("registered_on"))
+    assert [(r.registered_on, r.ended_on) for r in registrations] == [
+        (dt.date(2026, 2, 1), dt.date(2026, 2, 19)),
+        (dt.date(2026, 2, 20), None),
+    ]
+
+
+def test_who_may_declare(landlord):
+    _api, _user, house = landlord
+    make_user("newcomer", "13812340000")
+    unverified = Api("10.7.7.7").login("newcomer", phone="13812340000")
+    assert unverified.post(HOUSES, house_body()).status_code == 403
+    assert unverified.post(DECLARATIONS, move_in(house["id"])).status_code == 403
+    other, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    assert other.post(DECLARATIONS, move_in(house["id"])).status_code == 404  # another account's house
+    pending = make_user(
+        "org_pending", "13812340001", kind=Kind.ORGANISATION, name="待审公司", credit_code="91440300MA5FXXXX0U"
+    )
+    org = Api("10.7.7.8").login("org_pending", phone="13812340001")
+    assert pending.status == "pending" and org.post(HOUSES, house_body()).status_code == 403
+    assert not Declaration.objects.exists()
+
+
+def test_a_tenant_reports_himself_and_the_holder_confirms(landlord):
+    api, _user, _house = landlord
+    tenant, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    report = {
+        **move_in({"street": "440304004", "building_code": "4403040040012", "room": "101"}, id_number=WANG_FANG),
+        "declarant_type": "tenant",
+        "person": {"name": "王芳", "id_number": WANG_FANG, "phone": "13812345679"},
+    }
+    response = tenant.post(DECLARATIONS, report)
+    assert response.status_code == 201 and response.json()["status"] == "pending"
+    assert response.json()["registration"] is None and not Registration.objects.filter(id_number=WANG_FANG).exists()
+    nowhere = {**report, "house": {"street": "440304004", "building_code": "4403040040012", "room": "999"}}
+    assert tenant.post(DECLARATIONS, nowhere).status_code == 400
+    someone_else = {**report, "person": {"name": "张伟", "id_number": ZHANG_WEI, "phone": "13812345678"}}
+    assert tenant.post(DECLARATIONS, someone_else).status_code == 403
+    declaration = response.json()["id"]
+    assert tenant.post(f"{DECLARATIONS}/{declaration}/confirm").status_code == 404  # not the holder
+    confirmed = api.post(f"{DECLARATIONS}/{declaration}/confirm")
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "recorded"
+    assert confirmed.json()["registration"]["registered_on"] == "2026-02-27"
+    assert api.post(f"{DECLARATIONS}/{declaration}/confirm").status_code == 409
+    assert [d["id"] for d in api.get(DECLARATIONS + "?current=1").json()] == [declaration]
+
+
+@pytest.fixture
+def organisation(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    user = make_user(
+        "org_admin", "13812340002", kind=Kind.ORGANISATION, name="示范物业", credit_code="91440300MA5D4X7K8N"
+    )
+    clerk = staff_apis(["clerk"]).users["clerk"]
+    organisation_activate(
+        actor=clerk, account_id=user.pk, credit_code_checked=True, letter_checked=True, housing_checked=True
+    )
+    api = Api("10.7.7.9").login("org_admin", phone="13812340002")
+    houses = [api.post(HOUSES, house_body(room=room)).json()["id"] for room in ("101", "102")]
+    return api, houses
+
+
+def test_sub_accounts_declare_only_for_the_houses_they_are_given(organisation):
+    api, houses = organisation
+    created = api.post(
+        "/api/v1/organisations/sub-accounts",
+        {"username": "org_desk1", "password": "Testing2026pass", "phone": "13812340003", "houses": [houses[0]]},
+    )
+    assert created.status_code == 201 and created.json()["kind"] == "sub_account"
+    desk = Api("10.7.7.10").login("org_desk1", phone="13812340003")
+    assert desk.get("/api/v1/me").json()["organisation"]["name"] == "示范物业"
+    assert [h["id"] for h in desk.get(HOUSES).json()] == [houses[0]]
+    assert desk.post(DECLARATIONS, move_in(houses[0])).status_code == 201
+    assert desk.post(DECLARATIONS, move_in(houses[1], id_number=WANG_FANG)).status_code == 403
+    # The organisation sees its sub-accounts' declarations.
+    assert len(api.get(DECLARATIONS).json()) == 1
+    someone_elses = api.post(
+        "/api/v1/organisations/sub-accounts",
+        {"username": "org_desk2", "password": "Testing2026pass", "phone": "13812340004", "houses": [999999]},
+    )
+    assert someone_elses.status_code == 400 and "houses" in someone_elses.json()["error"]["fields"]
+
+
+def bulk(api, text):
+    return committed(
+        lambda: api.client.post(
+            "/api/v1/registrations/declarations/bulk",
+            data=text.encode(),
+            content_type="text/csv",
+            HTTP_AUTHORIZATION=f"Bearer {api.token}",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    )
+
+
+def test_a_bulk_file_is_checked_row_by_row_and_applied_only_when_confirmed(organisation):
+    api, houses = organisation
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    rows = [
+        f"{houses[0]},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27",
+        f"{houses[1]},move_in,王芳,{wrong_check(WANG_FANG)},13700000022,landlord,3,1,2026-02-27",  # bad check character
+        f"{houses[1]},move_in,张伟,{ZHANG_WEI},13700000023,landlord,3,99,2026-02-27",  # reason out of range
+        f"{houses[1]},move_in,王芳,{WANG_FANG},13700000022,landlord,3,1,2026-02-28",
+    ]
+    checked = bulk(api, header + "\n".join(rows) + "\n")
+    assert checked.status_code == 200, checked.content
+    body = checked.json()
+    assert (body["rows"], body["valid"]) == (4, 2)
+    assert [problem["line"] for problem in body["invalid"]] == [3, 4]
+    assert "id_number" in body["invalid"][0]["reason"] and "reason" in body["invalid"][1]["reason"]
+    assert not Declaration.objects.exists()
+    confirm = f"/api/v1/registrations/declarations/bulk/{body['upload']}/confirm"
+    assert api.post(confirm).json() == {"applied": 2}
+    assert Declaration.objects.count() == 2 and Registration.objects.count() == 2
+    assert api.post(confirm).status_code == 409
+
+
+def test_a_bulk_file_over_10000_rows_is_413_and_a_bad_header_400(organisation):
+    api, houses = organisation
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    row = f"{houses[0]},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27\n"
+    assert bulk(api, header + row * 10_001).status_code == 413
+    assert bulk(api, "a,b,c\n" + row).status_code == 400
+    assert not Declaration.objects.exists()
+
+
+def test_the_counter_declares_for_a_walk_in_and_confirms_houses(landlord):
+    _api, _user, house = landlord
+    clerk = staff_apis(["clerk"]).clerk
+    body = {**move_in(house["id"]), "declarant": {"name": "张伟", "id_number": ZHANG_WEI, "phone": "13812345678"}}
+    created = clerk.post("/api/v1/staff/registrations/declarations", body)
+    assert created.status_code == 201 and Declaration.objects.get().declarant["name"] == "张伟"
+    confirmed = clerk.post(f"/api/v1/staff/registrations/houses/{house['id']}/confirm")
+    assert confirmed.status_code == 200 and confirmed.json()["confirmed"] is True
+    bad = {**body, "declarant": {"name": "张伟", "id_number": wrong_check(ZHANG_WEI), "phone": "1"}}
+    assert clerk.post("/api/v1/staff/registrations/declarations", bad).status_code == 400
