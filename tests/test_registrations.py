@@ -287,3 +287,23 @@ def test_the_counter_declares_for_a_walk_in_and_confirms_houses(landlord):
     assert confirmed.status_code == 200 and confirmed.json()["confirmed"] is True
     bad = {**body, "declarant": {"name": "张伟", "id_number": wrong_check(ZHANG_WEI), "phone": "1"}}
     assert clerk.post("/api/v1/staff/registrations/declarations", bad).status_code == 400
+
+
+def test_a_bulk_file_applies_move_outs_and_nothing_when_a_row_went_stale(organisation):
+    api, houses = organisation
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    assert api.post(DECLARATIONS, move_in(houses[0], date="2026-02-01")).status_code == 201
+    outs = header + f"{houses[0]},move_out,,{LI_NA},,,,,2026-02-20\n"
+    outs += f"{houses[1]},move_in,王芳,{WANG_FANG},13700000022,landlord,3,1,2026-02-28\n"
+    upload = bulk(api, outs).json()
+    assert upload["valid"] == 2, upload
+    assert api.post(f"/api/v1/registrations/declarations/bulk/{upload['upload']}/confirm").json() == {"applied": 2}
+    assert Registration.objects.get(id_number=LI_NA).ended_on == dt.date(2026, 2, 20)
+    assert Registration.objects.get(id_number=WANG_FANG).registered_on == dt.date(2026, 2, 28)
+    # Checked, then someone declares one of its people before the confirmation: nothing applies.
+    stale = bulk(api, header + f"{houses[0]},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-25\n").json()
+    assert api.post(DECLARATIONS, move_in(houses[0], date="2026-02-25")).status_code == 201
+    before = Declaration.objects.count()
+    response = api.post(f"/api/v1/registrations/declarations/bulk/{stale['upload']}/confirm")
+    assert response.status_code == 409 and response.json()["error"]["line"] == 2
+    assert Declaration.objects.count() == before

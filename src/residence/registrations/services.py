@@ -10,12 +10,13 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import Kind, Role, Status, User
 from residence.accounts.services.common import password_problems, raise_duplicate, save_unique, taken
 from residence.audit.models import AuditEventType
-from residence.audit.services import audit_record
+from residence.audit.services import audit_record, audit_records
 from residence.core import clock
 from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from residence.core.validators import (
@@ -499,10 +500,9 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
                     houses[body["house"]] = False
             if not houses[body["house"]]:
                 raise Invalid(fields={"house": [_("Not a house you may declare for.")]})
-            key = (body["house"], cleaned["id_number"], cleaned["kind"])
-            if key in seen:
-                raise Invalid(fields={"row": [_("The same person and house twice in one file.")]})
-            seen.add(key)
+            if cleaned["id_number"] in seen:
+                raise Invalid(fields={"row": [_("The same person twice in one file: declare one move at a time.")]})
+            seen.add(cleaned["id_number"])
         except DomainError as exc:
             invalid.append({"line": line, "reason": _row_problem(exc)})
             continue
@@ -510,27 +510,162 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
     return BulkUpload.objects.create(uploader=actor, rows=count, valid=valid, invalid=invalid, created_at=clock.now())
 
 
+def _stale(line: int, problem: str) -> Conflict:
+    return Conflict(
+        _("Line %(line)d no longer applies (%(problem)s); nothing was applied.") % {"line": line, "problem": problem},
+        extra={"line": line},
+    )
+
+
 @transaction.atomic
 def bulk_confirm(*, actor, upload_id: int) -> BulkUpload:
-    """Apply the valid rows of a checked file, all in one transaction: a row that no longer
+    """Apply the valid rows of a checked file in one transaction and in sets (a file is up to
+    10,000 rows: a few statements per kind of write, not a few per row). A row that no longer
     applies (someone moved meanwhile) undoes them all and is named in the answer."""
     upload = BulkUpload.objects.select_for_update().filter(pk=upload_id, uploader=actor).first()
     if upload is None:
         raise NotFound()
     if upload.applied_at is not None:
         raise Conflict(_("This file has already been applied."))
+    declarant_required(actor)
+    today, now = clock.today(), clock.now()
+    rows = []
     for row in upload.valid:
         try:
-            with transaction.atomic():
-                cleaned = clean_declaration(row["body"], today=clock.today())
-                house = _house_for(actor, row["body"]["house"])
-                _record(actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.RECORDED)
+            rows.append((row["line"], clean_declaration(row["body"], today=today), row["body"]["house"]))
         except DomainError as exc:
-            raise Conflict(
-                _("Line %(line)d no longer applies (%(problem)s); nothing was applied.")
-                % {"line": row["line"], "problem": _row_problem(exc)},
-                extra={"line": row["line"]},
-            ) from None
-    upload.applied_at, upload.applied = clock.now(), len(upload.valid)
+            raise _stale(row["line"], _row_problem(exc)) from None
+    houses = {}
+    for house_id in {house for _line, _cleaned, house in rows}:
+        try:
+            houses[house_id] = _house_for(actor, house_id)
+        except DomainError as exc:
+            line = next(line for line, _cleaned, house in rows if house == house_id)
+            raise _stale(line, exc.message) from None
+    _bulk_apply(actor=actor, rows=rows, houses=houses, today=today, now=now)
+    upload.applied_at, upload.applied = now, len(rows)
     upload.save(update_fields=["applied_at", "applied"])
     return upload
+
+
+def _bulk_apply(*, actor, rows, houses: dict, today: dt.date, now) -> None:
+    ins = [(line, c, houses[h]) for line, c, h in rows if c["kind"] == Declaration.Kind.MOVE_IN]
+    outs = [(line, c, houses[h]) for line, c, h in rows if c["kind"] == Declaration.Kind.MOVE_OUT]
+    occupied = {
+        (o.house_id, o.id_number): o
+        for o in Occupancy.objects.select_for_update().filter(
+            id_number__in=[c["id_number"] for _line, c, _house in rows], house__in=list(houses.values())
+        )
+    }
+    for line, cleaned, house in ins:
+        if (house.pk, cleaned["id_number"]) in occupied:
+            raise _stale(line, _("This person already lives in this house."))
+    for line, cleaned, house in outs:
+        occupancy = occupied.get((house.pk, cleaned["id_number"]))
+        if occupancy is None:
+            raise _stale(line, _("This person does not live in this house."))
+        if cleaned["date"] < occupancy.since:
+            raise _stale(line, _("The move-out cannot be before the move-in (%(since)s).") % {"since": occupancy.since})
+    declarations = Declaration.objects.bulk_create(
+        [
+            Declaration(
+                reference=_reference(today),
+                house=house,
+                kind=cleaned["kind"],
+                status=Declaration.Status.RECORDED,
+                id_number=cleaned["id_number"],
+                name=cleaned.get("name", ""),
+                phone=cleaned.get("phone", ""),
+                declarant_type=cleaned.get("declarant_type") or "",
+                occupation=cleaned.get("occupation"),
+                reason=cleaned.get("reason"),
+                date=cleaned["date"],
+                declared_on=today,
+                days_late=rules.days_late(
+                    declarant_type=cleaned.get("declarant_type") or "", date=cleaned["date"], declared_on=today
+                ),
+                declared_by=actor,
+                created_at=now,
+            )
+            for _line, cleaned, house in ins + outs
+        ],
+        batch_size=2000,
+    )
+    by_person = {d.id_number: d for d in declarations}
+    try:
+        with transaction.atomic():
+            Occupancy.objects.bulk_create(
+                [
+                    Occupancy(
+                        house=house, id_number=c["id_number"], since=c["date"], declaration=by_person[c["id_number"]]
+                    )
+                    for _line, c, house in ins
+                ],
+                batch_size=2000,
+            )
+    except IntegrityError:
+        raise Conflict(_("Someone declared one of these people meanwhile; nothing was applied.")) from None
+    out_keys = [(house.pk, c["id_number"]) for _line, c, house in outs]
+    if out_keys:
+        Occupancy.objects.filter(pk__in=[occupied[key].pk for key in out_keys]).delete()
+    records = _registration_changes(ins=ins, outs=outs, occupied=occupied)
+    registrations_write(records)
+    # Each move-in's registration is the one starting on its date: one UPDATE for them all.
+    started = Registration.objects.filter(id_number=OuterRef("id_number"), registered_on=OuterRef("date"))
+    Declaration.objects.filter(pk__in=[d.pk for d in declarations], kind=Declaration.Kind.MOVE_IN).update(
+        registration=Subquery(started.values("pk")[:1])
+    )
+    for _line, c, house in outs:
+        since = occupied[(house.pk, c["id_number"])].since
+        ended = Registration.objects.filter(id_number=c["id_number"], registered_on=since).values("pk")[:1]
+        Declaration.objects.filter(pk=by_person[c["id_number"]].pk).update(registration=Subquery(ended))
+    audit_records(
+        type=AuditEventType.DECLARATION_RECORDED,
+        actor=actor,
+        events=[
+            (
+                d.id_number,
+                {"declaration": d.reference, "kind": d.kind, "status": d.status, "house": d.house_id, "bulk": True},
+            )
+            for d in declarations
+        ],
+    )
+
+
+def _registration_changes(*, ins, outs, occupied) -> list[dict]:
+    """The registrations a file's moves write: a move-in starts one and ends the person's current
+    one the day before; a move-out ends the one its move-in started."""
+    movers = {c["id_number"]: c for _line, c, _house in ins}
+    records = []
+    for current in Registration.objects.filter(id_number__in=list(movers), ended_on__isnull=True):
+        day = movers[current.id_number]["date"]
+        if current.registered_on < day:
+            records.append(_registration(current, ended_on=day - dt.timedelta(days=1)))
+    for _line, c, house in ins:
+        address = f"{house.address} {house.room}".strip()[:200]
+        records.append(
+            {
+                "id_number": c["id_number"],
+                "street_id": house.street_id,
+                "address": address,
+                "registered_on": c["date"],
+                "ended_on": None,
+            }
+        )
+    started = {(c["id_number"], occupied[(house.pk, c["id_number"])].since): c["date"] for _line, c, house in outs}
+    if started:
+        for current in Registration.objects.filter(id_number__in=[k[0] for k in started], ended_on__isnull=True):
+            ended_on = started.get((current.id_number, current.registered_on))
+            if ended_on is not None:
+                records.append(_registration(current, ended_on=ended_on))
+    return records
+
+
+def _registration(current: Registration, *, ended_on: dt.date) -> dict:
+    return {
+        "id_number": current.id_number,
+        "street_id": current.street_id,
+        "address": current.address,
+        "registered_on": current.registered_on,
+        "ended_on": ended_on,
+    }
