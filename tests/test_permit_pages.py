@@ -243,6 +243,7 @@ def test_public_check_answers_only_the_status(citizen_web, settings):
     in_window_permit(user)
     anonymous = CommittingClient()
     anonymous.cookies["django_language"] = "en"
+    assert 'href="/permits/check/"' in html(anonymous.get("/"))
     assert html(anonymous.get("/permits/check/"))
     page = html(anonymous.post("/permits/check/", {"number": NUMBER, "name": "张伟"}))
     assert 'data-testid="check-result"' in page and "Valid" in page

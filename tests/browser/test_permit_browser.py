@@ -5,15 +5,17 @@ completed with the same permit number. Screenshots at 375 and 1280 px."""
 
 import pytest
 
-from residence.accounts.services import real_name_verify
+from residence.accounts.services import real_name_verify, staff_create
 from residence.applications.models import Application
 from residence.permits.models import Permit
-from tests.applications import confirm_all, eligible_records, live_permit, staff_apis
+from residence.places.models import AcceptancePoint
+from tests.applications import STAFF, confirm_all, eligible_records, live_permit, staff_apis
 from tests.conftest import PASSWORD, make_user
 from tests.test_account_changes import identity
 
 from .test_accounts_browser import assert_accessible, code_from_outbox
 from .test_application_browser import WIDE, both
+from .test_pages_browser import sign_in as desk_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,6 +85,20 @@ def test_citizen_endorses_in_the_window_and_sees_the_new_date(web, chromium, sho
     assert "2027-04-15" in page.get_by_test_id("endorsement-status").inner_text()
     assert len(page.get_by_test_id("history").locator("li").all()) == 1  # the endorsement
     context.close()
+
+    # Anyone can check the permit's validity, signed out: only the status is answered.
+    public = chromium.new_context(locale="zh-CN", viewport=WIDE)
+    page = public.new_page()
+    page.goto(web.url + "/")
+    page.get_by_test_id("permit-check-link").click()
+    page.locator("#id_number").fill(NUMBER)
+    page.locator("#id_name").fill("张伟")
+    page.get_by_test_id("check").click()
+    result = page.get_by_test_id("check-result")
+    assert "banner-success" in result.get_attribute("class") and "福田" not in page.content()
+    assert_accessible(page)
+    both(page, shot, "permit-09-public-check")
+    public.close()
 
 
 def test_a_suspended_permit_is_restored_by_a_late_endorsement(web, chromium, shot, settings):
@@ -189,4 +205,53 @@ def test_a_replacement_is_applied_for_paid_and_completed_keeping_the_number(web,
     assert page.get_by_test_id("history").locator("li").count() == 1  # the card replaced
     assert_accessible(page)
     both(page, shot, "permit-08-replaced")
+    context.close()
+
+
+def test_a_clerk_endorses_at_the_counter_and_the_police_confirm_the_check(web, chromium, shot, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    user = make_user("citizen1", "13812345678")
+    real_name_verify(user=user, name="张伟", id_number=identity("43010219900307123", "张伟"))
+    live_permit(user, NUMBER)
+    Permit.objects.update(endorsed_until="2026-04-15", anniversary_base="2025-04-15")  # the window is open
+    for key in ("clerk", "police"):
+        role, phone, point, department = STAFF[key]
+        staff_create(
+            username=f"web_{key}",
+            password=PASSWORD,
+            phone=phone,
+            role=role,
+            point=AcceptancePoint.objects.get(code=point) if point else None,
+            department=department,
+        )
+
+    def signed_in(key):
+        context = chromium.new_context(locale="zh-CN", viewport=WIDE)
+        page = context.new_page()
+        desk_sign_in(page, web.url, f"web_{key}", PASSWORD, STAFF[key][1])
+        page.wait_for_url("**/staff/")
+        return context, page
+
+    context, page = signed_in("clerk")
+    page.get_by_test_id("counter-endorse-link").click()
+    page.locator("#id_q").fill(user.person.id_number)
+    page.get_by_test_id("find-permit").click()
+    assert NUMBER in page.get_by_test_id("permit").inner_text()
+    page.get_by_test_id("counter-endorse").click()
+    # No registration or insurance in the records: the police check the residence by hand.
+    assert "2026-03-05" in page.inner_text("main")
+    assert_accessible(page)
+    both(page, shot, "permit-10-counter")
+    context.close()
+
+    context, page = signed_in("police")
+    page.get_by_test_id("endorsement-checks").click()
+    assert page.get_by_test_id("check-item").count() == 1
+    assert_accessible(page)
+    both(page, shot, "permit-11-checks")
+    page.locator("input[value='yes']").check()
+    page.get_by_test_id("answer").click()
+    assert "2027-04-15" in page.inner_text("main")
+    assert page.get_by_test_id("no-checks").is_visible()
+    assert Permit.objects.get().endorsed_until.isoformat() == "2027-04-15"
     context.close()
