@@ -144,6 +144,8 @@ urlpatterns = [
     path("", include("residence.accounts.urls")),
     path("applications/", include("residence.applications.urls")),
     path("staff/applications/", include("residence.applications.staff_urls")),
+    path("permits/", include("residence.permits.urls")),
+    path("staff/permits/", include("residence.permits.staff_urls")),
     path("", include("residence.web.urls")),
 ]
 

@@ -6,7 +6,7 @@ import io
 import segno
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -16,7 +16,7 @@ from reportlab.pdfgen import canvas
 from residence.core.validators import mask_id_number
 from residence.records.models import Identity, Registration
 
-from .models import Application
+from .models import Application, Payment
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -130,6 +130,38 @@ def application_form_pdf(application: Application) -> bytes:
     pdf.setFont(FONT, 11)
     pdf.drawString(25 * mm, y - 10 * mm, "本人确认以上信息准确无误。")
     pdf.drawString(25 * mm, y - 25 * mm, "申请人签名：______________        日期：______________")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def payment_receipt_pdf(payment: Payment) -> bytes:
+    """The receipt of a fee paid (缴费凭证): amount, currency, the application's reference, the
+    provider's transaction id and when it was paid; in Chinese whatever the reader's language."""
+    application = payment.application
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    width, height = A4
+    title = "居住证申请缴费凭证"
+    pdf.setTitle(f"{title} {application.reference}")
+    pdf.setFont(FONT, 18)
+    pdf.drawCentredString(width / 2, height - 30 * mm, title)
+    pdf.setFont(FONT, 10)
+    with translation.override("zh-hans"):
+        pdf.drawCentredString(width / 2, height - 38 * mm, str(settings.PLATFORM_NAME))
+        rows = [
+            ("受理编号", application.reference),
+            ("申请人", application.person.name),
+            ("申请类型", str(application.get_kind_display())),
+            ("金额", f"{payment.amount} 元"),
+            ("币种", "人民币 (CNY)"),
+            ("交易流水号", payment.transaction_id),
+            ("支付时间", timezone.localtime(payment.paid_at).strftime("%Y-%m-%d %H:%M:%S")),
+            ("支付渠道", "沙箱" if payment.provider == "sandbox" else payment.provider),
+        ]
+    y = _rows(pdf, rows, height - 55 * mm)
+    pdf.setFont(FONT, 9)
+    pdf.drawString(25 * mm, y - 6 * mm, "本凭证由平台根据支付结果生成，可登录平台查询办理进度。")
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

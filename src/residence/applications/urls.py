@@ -21,4 +21,5 @@ urlpatterns = [
     path("<int:pk>/pay/", views.pay, name="pay"),
     path("<int:pk>/written-reply/", views.written_reply, name="written_reply"),
     path("<int:pk>/receipt.pdf", views.receipt, name="receipt"),
+    path("<int:pk>/payment-receipt.pdf", views.payment_receipt, name="payment_receipt"),
 ]

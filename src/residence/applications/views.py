@@ -26,7 +26,7 @@ from . import rules, selectors, services
 from .forms import DeliveryForm, FamilyMemberForm, KindRouteForm, PaymentForm, PhotoReceiptForm, PointForm
 from .models import Application, Delivery, FamilyMember, Kind, Route, Status
 from .payments import application_pay
-from .receipts import receipt_pdf
+from .receipts import payment_receipt_pdf, receipt_pdf
 
 DRAFT = "application_draft"
 DRAFT_ERRORS = "application_draft_errors"
@@ -191,6 +191,11 @@ def apply(request):
     if request.GET.get("route") in Route.values and not draft.get("route"):
         draft["route"] = request.GET["route"]
         _save(request, draft)
+    if request.GET.get("kind") in Kind.values:
+        # From the permit page ("apply for a replacement"): the kind chosen, shown on its step to confirm.
+        draft["kind"] = request.GET["kind"]
+        _save(request, draft)
+        return redirect("applications:step", "kind")
     step = _complete(draft)
     return redirect(reverse("applications:step", args=[step]) if step else reverse("applications:check"))
 
@@ -604,6 +609,7 @@ def progress(request, pk: int):
             "next_step": next_step(application),
             "can_withdraw": application.status in WITHDRAWABLE,
             "can_pay": application.status == Status.AWAITING_PAYMENT,
+            "payment": application.payments.first(),
             "can_ask_reply": application.status == Status.REJECTED and not application.reply_requested_on,
             "reply_due": reply_due,
             "family": [
@@ -694,4 +700,16 @@ def receipt(request, pk: int):
     application = _own(request, pk)
     response = HttpResponse(receipt_pdf(application), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="receipt-{application.reference}.pdf"'
+    return response
+
+
+@login_required
+def payment_receipt(request, pk: int):
+    """The receipt of the fee paid (PDF), once the application is paid."""
+    application = _own(request, pk)
+    payment = application.payments.first()
+    if payment is None:
+        raise Http404
+    response = HttpResponse(payment_receipt_pdf(payment), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="payment-{application.reference}.pdf"'
     return response

@@ -1,19 +1,14 @@
 """API.md § Permits, and the staff and public endpoints added for endorsements."""
 
-from django.conf import settings
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from residence.core import limits
-from residence.core.errors import Invalid, NotFound
 from residence.core.serializers import StrictBooleanField, StrictCharField, validated
-from residence.core.validators import normalize_name
 
-from . import rules, services
+from . import rules, selectors, services
 from .models import Endorsement, Permit
 
 PermitSerializer = inline_serializer(
@@ -138,13 +133,9 @@ class PermitCheckView(APIView):
         responses=inline_serializer("PermitCheck", {"status": serializers.CharField()}),
     )
     def get(self, request):
-        number = request.query_params.get("number", "").strip()[:40]
-        name = request.query_params.get("name", "").strip()[:100]
-        if not number or not name:
-            raise Invalid(fields={"number" if not number else "name": [_("This field is required.")]})
-        limits.hit("permit_check", request.client_address, limit=settings.LIMIT_PERMIT_CHECKS_PER_HOUR, window=3600)
-        permit = Permit.objects.filter(number=number).only("status", "name").first()
-        if permit is None or normalize_name(permit.name) != normalize_name(name):
-            raise NotFound()
-        status = {"active": "valid", "suspended": "suspended", "cancelled": "cancelled"}[permit.status]
+        status = selectors.permit_check(
+            number=request.query_params.get("number", ""),
+            name=request.query_params.get("name", ""),
+            address=request.client_address,
+        )
         return Response({"status": status})

@@ -17,7 +17,6 @@ from residence.notifications.services import message_mark_read
 
 # The entries of "My residence permit" (RULES §7) not yet built; later issues replace "coming soon".
 PERMIT_FEATURES = {
-    "endorse": _("Annual endorsement"),
     "registration": _("Residence registration"),
 }
 
@@ -117,6 +116,7 @@ def staff_desk(request):
         "web/staff.html",
         {
             "is_clerk": is_clerk,
+            "is_verifier": user.role == Role.VERIFIER,
             "pending_organisations": organisation_pending_list() if is_clerk else [],
             "queue_url": queue_url_for(user),
         },

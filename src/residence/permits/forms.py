@@ -1,0 +1,38 @@
+"""Forms of the permit pages: they check the shape of what was typed; services decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class PermitCheckForm(forms.Form):
+    number = forms.CharField(
+        label=_("Permit number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    name = forms.CharField(label=_("Holder's name"), max_length=100)
+
+
+class PermitFindForm(forms.Form):
+    q = forms.CharField(
+        label=_("Permit number or ID number"),
+        help_text=_("Type the number printed on the card, or the holder's 18-character ID number."),
+        max_length=60,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class EndorsementAnswerForm(forms.Form):
+    confirmed = forms.TypedChoiceField(
+        label=_("Your answer"),
+        choices=[("yes", _("Confirmed: the records support the endorsement")), ("no", _("Not confirmed"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        help_text=_("Required when not confirmed: say what could not be confirmed."),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

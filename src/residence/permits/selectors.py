@@ -1,0 +1,119 @@
+"""Reads of permits that pages and the API share: a holder's permits as the card shows them
+(RULES §11), the public validity check, the clerk's look-up and a department's pending checks."""
+
+import re
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from residence.core import clock, limits
+from residence.core.errors import Invalid, NotFound
+from residence.core.validators import mask_id_number, normalize_name
+from residence.records.models import Identity, Registration
+
+from . import rules
+from .models import Endorsement, Permit
+
+# The public check answers the validity only, never the permit's own status words.
+CHECK_STATUS = {"active": "valid", "suspended": "suspended", "cancelled": "cancelled"}
+ID_NUMBER_RE = re.compile(r"\d{17}[\dXx]")
+# The issuing authority printed on the card (RULES §11); a setting may name it otherwise.
+ISSUING_AUTHORITY = gettext_lazy("Shenzhen Municipal Public Security Bureau")
+
+
+def permit_window(permit: Permit) -> tuple | None:
+    return rules.window_for(
+        status=permit.status, endorsed_until=permit.endorsed_until, suspended_on=permit.suspended_on
+    )
+
+
+def current_registration(id_number: str) -> Registration | None:
+    """The registration in force: not ended, the latest; else the latest one."""
+    registrations = Registration.objects.filter(id_number=id_number).select_related("street__district")
+    return (
+        registrations.filter(ended_on__isnull=True).order_by("-registered_on").first()
+        or registrations.order_by("-registered_on").first()
+    )
+
+
+def permit_card(permit: Permit) -> dict:
+    """What the permit shows (RULES §11; the photo is on the card only), with its status, the
+    next endorsement window and its history, oldest first."""
+    identity = Identity.objects.filter(id_number=permit.id_number).first()
+    registration = current_registration(permit.id_number)
+    window = permit_window(permit)
+    return {
+        "permit": permit,
+        "name": identity.name if identity else permit.name,
+        "sex": identity.get_sex_display() if identity else "",
+        "ethnicity": identity.ethnicity if identity else "",
+        "birth_date": identity.birth_date if identity else None,
+        "id_number_masked": mask_id_number(permit.id_number),
+        "hukou_address": identity.hukou_address if identity else "",
+        "residence_address": registration.address if registration else "",
+        "authority": getattr(settings, "PERMIT_AUTHORITY", "") or ISSUING_AUTHORITY,
+        "window": {"opens": window[0], "closes": window[1]} if window else None,
+        "events": list(permit.events.order_by("at", "id")),
+        "endorsable_today": bool(
+            rules.endorsement_kind(
+                status=permit.status,
+                endorsed_until=permit.endorsed_until,
+                suspended_on=permit.suspended_on,
+                today=clock.today(),
+            )
+        ),
+        "pending": permit.endorsements.filter(outcome=Endorsement.Outcome.PENDING).first(),
+    }
+
+
+def permit_list_for_person(*, id_number: str):
+    return Permit.objects.filter(id_number=id_number).order_by("-issued_on", "-id")
+
+
+def permit_for_holder(*, user, number: str) -> Permit | None:
+    """The user's own permit with that number, else None (someone else's looks like none)."""
+    if user.person_id is None:
+        return None
+    return Permit.objects.filter(number=number[:40], id_number=user.person.id_number).first()
+
+
+def endorsement_for_holder(*, user, number: str, endorsement_id: int) -> Endorsement | None:
+    permit = permit_for_holder(user=user, number=number)
+    if permit is None:
+        return None
+    return Endorsement.objects.filter(pk=endorsement_id, permit=permit).select_related("permit").first()
+
+
+def permit_check(*, number: str, name: str, address: str) -> str:
+    """The public check (API and page): 'valid', 'suspended' or 'cancelled' for a permit whose
+    number and name match; NotFound otherwise. Rate-limited per client address."""
+    number, name = (number or "").strip()[:40], (name or "").strip()[:100]
+    if not number or not name:
+        raise Invalid(fields={"number" if not number else "name": [_("This field is required.")]})
+    limits.hit("permit_check", address, limit=settings.LIMIT_PERMIT_CHECKS_PER_HOUR, window=3600)
+    permit = Permit.objects.filter(number=number).only("status", "name").first()
+    if permit is None or normalize_name(permit.name) != normalize_name(name):
+        raise NotFound()
+    return CHECK_STATUS[permit.status]
+
+
+def permit_find(*, text: str) -> list[Permit]:
+    """A clerk's look-up by permit number or ID number."""
+    text = "".join((text or "").split()).upper()[:40]
+    if not text:
+        return []
+    query = Q(number=text)
+    if ID_NUMBER_RE.fullmatch(text):
+        query |= Q(id_number=text)
+    return list(Permit.objects.filter(query).order_by("-issued_on", "-id")[:20])
+
+
+def endorsement_checks_for_department(*, department: str):
+    """The endorsements waiting for a department's check, soonest due first."""
+    return (
+        Endorsement.objects.filter(outcome=Endorsement.Outcome.PENDING, department=department)
+        .select_related("permit")
+        .order_by("due_on", "id")
+    )

@@ -1,0 +1,126 @@
+"""The staff desk's permit pages: a clerk finds a permit (by number or ID number) and endorses it
+at the counter; a department verifier answers the endorsements waiting for the department's
+check. Writes only through `services`; a domain error is shown with its status, never a 500."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from residence.accounts.models import Kind, Role
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
+from residence.core.errors import DomainError
+
+from . import selectors, services
+from .forms import EndorsementAnswerForm, PermitFindForm
+from .views import endorsement_context
+
+
+def _error_page(request, message, status=403):
+    return render(request, "web/error.html", {"message": message, "status": status}, status=status)
+
+
+def _role(request, role: str):
+    user = request.user
+    return user if user.kind == Kind.STAFF and user.role == role else None
+
+
+@login_required
+def counter(request):
+    """Find a permit and endorse it at the counter (clerks)."""
+    user = _role(request, Role.CLERK)
+    if user is None:
+        return _error_page(request, _("Only a counter clerk can endorse a permit at the counter."))
+    form = PermitFindForm(request.GET if "q" in request.GET else None)
+    cards = []
+    if form.is_bound and form.is_valid():
+        for permit in selectors.permit_find(text=form.cleaned_data["q"]):
+            audit_record(
+                type=AuditEventType.PERSONAL_DATA_VIEWED,
+                actor=user,
+                person=permit.id_number,
+                address=request.client_address,
+                what="permit",
+                permit=permit.number,
+            )
+            cards.append(selectors.permit_card(permit))
+    return render(
+        request,
+        "permits/desk_counter.html",
+        {"form": form, "cards": cards, "searched": form.is_bound and form.is_valid()},
+    )
+
+
+@login_required
+@require_POST
+def counter_endorse(request, number: str):
+    user = _role(request, Role.CLERK)
+    if user is None:
+        return _error_page(request, _("Only a counter clerk can endorse a permit at the counter."))
+    back = reverse("desk_permits:counter") + "?q=" + number[:40]
+    try:
+        endorsement = services.endorsement_request(actor=user, number=number[:40], channel="counter")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    context = endorsement_context(endorsement)
+    if endorsement.outcome == "granted":
+        text = _("Endorsed at the counter: %(number)s is endorsed until %(date)s.") % {
+            "number": endorsement.permit.number,
+            "date": endorsement.endorsed_until.isoformat(),
+        }
+        messages.success(request, text)
+    elif endorsement.outcome == "refused":
+        messages.error(request, _("Refused: %(reasons)s") % {"reasons": "；".join(context["reasons"])})
+    else:
+        text = _("Waiting for a check by %(department)s, due by %(date)s.") % {
+            "department": context["department"],
+            "date": endorsement.due_on.isoformat(),
+        }
+        messages.info(request, text)
+    return redirect(back)
+
+
+@login_required
+def checks(request):
+    """The endorsements waiting for the verifier's department, soonest due first."""
+    user = _role(request, Role.VERIFIER)
+    if user is None:
+        return _error_page(request, _("Only a department verifier answers endorsement checks."))
+    items = [
+        {**endorsement_context(e), "form": EndorsementAnswerForm(prefix=f"e{e.pk}")}
+        for e in selectors.endorsement_checks_for_department(department=user.department)[:100]
+    ]
+    return render(request, "permits/desk_checks.html", {"items": items})
+
+
+@login_required
+@require_POST
+def answer(request, pk: int):
+    user = _role(request, Role.VERIFIER)
+    if user is None:
+        return _error_page(request, _("Only a department verifier answers endorsement checks."))
+    form = EndorsementAnswerForm(request.POST, prefix=f"e{pk}")
+    if not form.is_valid():
+        messages.error(request, _("Choose confirmed or not confirmed."))
+        return redirect("desk_permits:checks")
+    try:
+        endorsement = services.endorsement_answer(
+            actor=user, endorsement_id=pk, confirmed=form.cleaned_data["confirmed"], note=form.cleaned_data["note"]
+        )
+    except DomainError as exc:
+        texts = [str(t) for ts in exc.fields.values() for t in ts] or [exc.message]
+        messages.error(request, " ".join(texts))
+        return redirect("desk_permits:checks")
+    if endorsement.outcome == "granted":
+        text = _("Confirmed: %(number)s is endorsed until %(date)s.") % {
+            "number": endorsement.permit.number,
+            "date": endorsement.endorsed_until.isoformat(),
+        }
+        messages.success(request, text)
+    else:
+        messages.success(request, _("Not confirmed: the holder is told why."))
+    return redirect("desk_permits:checks")

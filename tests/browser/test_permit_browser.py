@@ -1,0 +1,257 @@
+"""The permit pages in Chromium: a citizen endorses in the window and sees the new date; a
+suspended permit is restored by a late endorsement; a replacement is applied for from the permit
+page, approved by the staff (API), paid in the sandbox, its payment receipt downloaded, and
+completed with the same permit number. Screenshots at 375 and 1280 px."""
+
+import pytest
+
+from residence.accounts.services import real_name_verify, staff_create
+from residence.applications.models import Application
+from residence.permits.models import Permit
+from residence.places.models import AcceptancePoint
+from tests.applications import STAFF, confirm_all, eligible_records, live_permit, staff_apis
+from tests.conftest import PASSWORD, make_user
+from tests.test_account_changes import identity
+
+from .test_accounts_browser import assert_accessible, code_from_outbox
+from .test_application_browser import WIDE, both
+from .test_pages_browser import sign_in as desk_sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NUMBER = "4403202500000001"
+
+
+def citizen(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    user = make_user("citizen1", "13812345678")
+    real_name_verify(user=user, name="张伟", id_number=identity("43010219900307123", "张伟"))
+    eligible_records()
+    return user
+
+
+def sign_in(chromium, base):
+    context = chromium.new_context(locale="zh-CN", viewport=WIDE)
+    page = context.new_page()
+    page.goto(base + "/accounts/login/")
+    page.get_by_label("用户名").fill("citizen1")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_label("短信验证码").fill(code_from_outbox("13812345678"))
+    page.get_by_role("button", name="继续").click()
+    page.wait_for_url("**/account/")
+    return context, page
+
+
+def staff(settings, keys):
+    settings.SMS_BACKEND = "locmem"  # the staff sign in through the API with codes from the in-memory outbox
+    apis = staff_apis(keys)
+    settings.SMS_BACKEND = "file"
+    return apis
+
+
+def test_citizen_endorses_in_the_window_and_sees_the_new_date(web, chromium, shot, settings):
+    user = citizen(settings)
+    Permit.objects.create(  # issued 2025-04-15: the window 2026-02-14 … 2026-04-14 is open
+        number=NUMBER,
+        id_number=user.person.id_number,
+        name=user.person.name,
+        issued_on="2025-04-15",
+        anniversary_base="2025-04-15",
+        endorsed_until="2026-04-15",
+        continuous_since="2025-04-15",
+        status="active",
+        created_at="2025-04-15T10:00:00+08:00",
+    )
+    context, page = sign_in(chromium, web.url)
+    page.get_by_test_id("permit-link").click()
+    page.wait_for_url("**/permits/")
+    assert NUMBER in page.get_by_test_id("permit").inner_text()
+    assert "2026-02-14" in page.get_by_test_id("window").inner_text()
+    assert_accessible(page)
+    both(page, shot, "permit-01-card")
+
+    page.get_by_test_id("endorse-link").click()
+    page.wait_for_url(f"**/permits/{NUMBER}/endorse/")
+    assert_accessible(page)
+    both(page, shot, "permit-02-confirm")
+    page.get_by_test_id("endorse-now").click()
+    page.wait_for_url(f"**/permits/{NUMBER}/endorsements/*/")
+    assert page.get_by_test_id("endorsed-until").inner_text() == "2027-04-15"
+    assert_accessible(page)
+    both(page, shot, "permit-03-granted")
+
+    page.goto(web.url + "/permits/")
+    assert "2027-04-15" in page.get_by_test_id("endorsement-status").inner_text()
+    assert len(page.get_by_test_id("history").locator("li").all()) == 1  # the endorsement
+    context.close()
+
+    # Anyone can check the permit's validity, signed out: only the status is answered.
+    public = chromium.new_context(locale="zh-CN", viewport=WIDE)
+    page = public.new_page()
+    page.goto(web.url + "/")
+    page.get_by_test_id("permit-check-link").click()
+    page.locator("#id_number").fill(NUMBER)
+    page.locator("#id_name").fill("张伟")
+    page.get_by_test_id("check").click()
+    result = page.get_by_test_id("check-result")
+    assert "banner-success" in result.get_attribute("class") and "福田" not in page.content()
+    assert_accessible(page)
+    both(page, shot, "permit-09-public-check")
+    public.close()
+
+
+def test_a_suspended_permit_is_restored_by_a_late_endorsement(web, chromium, shot, settings):
+    user = citizen(settings)
+    # Set-up only: a permit not endorsed by 2025-06-01, suspended since (less than 2 years).
+    Permit.objects.create(
+        number=NUMBER,
+        id_number=user.person.id_number,
+        name=user.person.name,
+        issued_on="2024-06-01",
+        anniversary_base="2024-06-01",
+        endorsed_until="2025-06-01",
+        continuous_since="2024-06-01",
+        status="suspended",
+        suspended_on="2025-06-01",
+        created_at="2024-06-01T10:00:00+08:00",
+    )
+    context, page = sign_in(chromium, web.url)
+    page.goto(web.url + "/permits/")
+    assert page.get_by_test_id("permit-status").first.get_attribute("class").endswith("tag-amber")
+    assert page.get_by_test_id("endorse-first").is_visible()
+    assert page.get_by_test_id("apply-replacement").count() == 0
+    assert_accessible(page)
+    both(page, shot, "permit-04-suspended")
+
+    page.get_by_test_id("endorse-link").click()
+    page.get_by_test_id("endorse-now").click()
+    page.wait_for_url(f"**/permits/{NUMBER}/endorsements/*/")
+    assert page.get_by_test_id("endorsed-until").inner_text() == "2027-03-02"
+    assert_accessible(page)
+    both(page, shot, "permit-05-restored")
+
+    permit = Permit.objects.get()
+    assert permit.status == "active" and permit.suspended_on is None
+    page.goto(web.url + "/permits/")
+    assert page.get_by_test_id("permit-status").first.get_attribute("class").endswith("tag-green")
+    assert page.get_by_test_id("apply-replacement").is_visible()
+    context.close()
+
+
+def test_a_replacement_is_applied_for_paid_and_completed_keeping_the_number(web, chromium, shot, settings, tmp_path):
+    user = citizen(settings)
+    live_permit(user, NUMBER)
+    team = staff(settings, ["police", "insurance", "reviewer", "production", "clerk"])
+    context, page = sign_in(chromium, web.url)
+    page.goto(web.url + "/permits/")
+    page.get_by_test_id("apply-replacement").click()
+    page.wait_for_url("**/applications/apply/kind/")
+    assert page.locator('input[name="kind"][value="replacement"]').is_checked()
+    page.locator("#id_route_0").check()
+    page.locator("#id_reason").fill("卡片遗失")
+    page.get_by_test_id("continue").click()
+    page.wait_for_url("**/apply/photo/")
+    page.locator("#id_photo_receipt").fill("pz20260302b1")
+    page.get_by_test_id("continue").click()
+    page.wait_for_url("**/apply/point/")
+    page.get_by_test_id("continue").click()
+    page.wait_for_url("**/apply/family/")
+    page.get_by_test_id("continue").click()
+    page.wait_for_url("**/apply/delivery/")
+    page.get_by_test_id("continue").click()
+    page.wait_for_url("**/apply/check/")
+    page.get_by_test_id("submit").click()
+    page.get_by_test_id("reference").wait_for()
+    application = Application.objects.get()
+    assert application.kind == "replacement"
+
+    app = {"id": application.pk}
+    base = f"/api/v1/staff/applications/{application.pk}"
+    confirm_all(team, app)
+    approved = team.reviewer.post(f"{base}/approve", {}).json()
+    assert approved["status"] == "awaiting_payment" and approved["fee"]["amount"] == "20.00"
+
+    page.goto(web.url + f"/applications/{application.pk}/")
+    assert page.get_by_test_id("payment-receipt").count() == 0
+    page.get_by_test_id("pay").click()
+    page.get_by_test_id("confirm-pay").click()
+    page.wait_for_url(f"**/applications/{application.pk}/")
+    with page.expect_download() as download_info:
+        page.get_by_test_id("payment-receipt").click()
+    receipt = tmp_path / "payment.pdf"
+    download_info.value.save_as(receipt)
+    assert receipt.read_bytes().startswith(b"%PDF")
+    assert_accessible(page)
+    both(page, shot, "permit-06-paid")
+
+    for client, action, body in [
+        (team.production, "produce", {}),
+        (team.production, "dispatch", {}),
+        (team.clerk, "receive", {}),
+        (team.clerk, "hand-over", {"identity_checked": True, "signed": True}),
+    ]:
+        response = client.post(f"{base}/{action}", body)
+        assert response.status_code == 200, (action, response.content)
+    page.reload()
+    application.refresh_from_db()
+    assert application.status == "completed" and application.permit_number == NUMBER
+    assert NUMBER in page.content()
+    assert page.get_by_test_id("payment-receipt").is_visible()
+    both(page, shot, "permit-07-completed")
+
+    page.goto(web.url + "/permits/")
+    assert Permit.objects.count() == 1 and Permit.objects.get().number == NUMBER
+    assert page.get_by_test_id("history").locator("li").count() == 1  # the card replaced
+    assert_accessible(page)
+    both(page, shot, "permit-08-replaced")
+    context.close()
+
+
+def test_a_clerk_endorses_at_the_counter_and_the_police_confirm_the_check(web, chromium, shot, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    user = make_user("citizen1", "13812345678")
+    real_name_verify(user=user, name="张伟", id_number=identity("43010219900307123", "张伟"))
+    live_permit(user, NUMBER)
+    Permit.objects.update(endorsed_until="2026-04-15", anniversary_base="2025-04-15")  # the window is open
+    for key in ("clerk", "police"):
+        role, phone, point, department = STAFF[key]
+        staff_create(
+            username=f"web_{key}",
+            password=PASSWORD,
+            phone=phone,
+            role=role,
+            point=AcceptancePoint.objects.get(code=point) if point else None,
+            department=department,
+        )
+
+    def signed_in(key):
+        context = chromium.new_context(locale="zh-CN", viewport=WIDE)
+        page = context.new_page()
+        desk_sign_in(page, web.url, f"web_{key}", PASSWORD, STAFF[key][1])
+        page.wait_for_url("**/staff/")
+        return context, page
+
+    context, page = signed_in("clerk")
+    page.get_by_test_id("counter-endorse-link").click()
+    page.locator("#id_q").fill(user.person.id_number)
+    page.get_by_test_id("find-permit").click()
+    assert NUMBER in page.get_by_test_id("permit").inner_text()
+    page.get_by_test_id("counter-endorse").click()
+    # No registration or insurance in the records: the police check the residence by hand.
+    assert "2026-03-05" in page.inner_text("main")
+    assert_accessible(page)
+    both(page, shot, "permit-10-counter")
+    context.close()
+
+    context, page = signed_in("police")
+    page.get_by_test_id("endorsement-checks").click()
+    assert page.get_by_test_id("check-item").count() == 1
+    assert_accessible(page)
+    both(page, shot, "permit-11-checks")
+    page.locator("input[value='yes']").check()
+    page.get_by_test_id("answer").click()
+    assert "2027-04-15" in page.inner_text("main")
+    assert page.get_by_test_id("no-checks").is_visible()
+    assert Permit.objects.get().endorsed_until.isoformat() == "2027-04-15"
+    context.close()

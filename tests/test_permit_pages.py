@@ -1,0 +1,389 @@
+"""The permit pages through Django's test client: "My residence permit", online endorsement and
+its results (granted, refused, pending, outside the window, not yours, unverified), the public
+validity check, counter endorsement and a department's checks on the staff desk, the link to a
+replacement, and the payment receipt."""
+
+import re
+
+import pytest
+
+from residence.accounts.services import real_name_verify
+from residence.applications.models import Application
+from residence.permits.models import Endorsement, Permit, PermitEvent
+
+from .applications import application_body, citizen_api, confirm_all, eligible_records, live_permit, staff_apis
+from .conftest import CommittingClient, make_user
+from .test_account_changes import identity
+from .test_desk_pages import desk
+from .test_web import web_login
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = "4403202500000001"
+
+
+def in_window_permit(user, number=NUMBER):
+    """Issued 2025-04-15: the window runs 2026-02-14 … 2026-04-14, open on 2026-03-02."""
+    return Permit.objects.create(
+        number=number,
+        id_number=user.person.id_number,
+        name=user.person.name,
+        issued_on="2025-04-15",
+        anniversary_base="2025-04-15",
+        endorsed_until="2026-04-15",
+        continuous_since="2025-04-15",
+        status="active",
+        created_at="2025-04-15T10:00:00+08:00",
+    )
+
+
+def suspended_permit(user, number=NUMBER):
+    """Not endorsed by 2025-06-01: suspended since then, less than 2 years before 2026-03-02."""
+    return Permit.objects.create(
+        number=number,
+        id_number=user.person.id_number,
+        name=user.person.name,
+        issued_on="2024-06-01",
+        anniversary_base="2024-06-01",
+        endorsed_until="2025-06-01",
+        continuous_since="2024-06-01",
+        status="suspended",
+        suspended_on="2025-06-01",
+        created_at="2024-06-01T10:00:00+08:00",
+    )
+
+
+def signed_in(
+    username="citizen1", phone="13812345678", body17="43010219900307123", name="张伟", verify=True, hukou="0"
+):
+    user = make_user(username, phone)
+    if verify:
+        real_name_verify(user=user, name=name, id_number=identity(body17, name, shenzhen_hukou=hukou))
+    client = CommittingClient()
+    client.cookies["django_language"] = "en"
+    assert web_login(client, username, phone=phone, remember=True).status_code == 302
+    return client, user
+
+
+@pytest.fixture
+def citizen_web(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    client, user = signed_in()
+    eligible_records()
+    return client, user
+
+
+def html(response, status=200):
+    assert response.status_code == status, response.content.decode()[:3000]
+    return response.content.decode()
+
+
+# My residence permit --------------------------------------------------------------------------
+
+
+def test_permit_page_shows_the_card_status_window_and_history(citizen_web):
+    client, user = citizen_web
+    permit = in_window_permit(user)
+    PermitEvent.objects.create(permit=permit, kind="issued", on="2025-04-15", at="2025-04-15T10:00:00+08:00")
+    page = html(client.get("/permits/"))
+    for text in (
+        "张伟",
+        "Male",
+        "汉",
+        "1990-03-07",
+        "430102********",
+        "福田路 1 号",
+        "Shenzhen Municipal Public Security Bureau",
+        "2025-04-15",
+        NUMBER,
+        "endorsed until 2026-04-15",
+        "from 2026-02-14 to 2026-04-14",
+        "Open now",
+        "Issued",
+    ):
+        assert text in page, text
+    assert user.person.id_number not in page  # masked
+    assert "/applications/apply/?kind=replacement" in page and "/applications/apply/?kind=exchange" in page
+
+
+def test_account_area_links_the_permit_page_instead_of_coming_soon(citizen_web):
+    client, _user = citizen_web
+    page = html(client.get("/account/"))
+    assert 'href="/permits/"' in page
+    assert "/account/coming-soon/endorse/" not in page
+    assert client.get("/account/coming-soon/endorse/").status_code == 404
+
+
+def test_no_permit_yet(citizen_web):
+    client, _user = citizen_web
+    assert 'data-testid="no-permit"' in html(client.get("/permits/"))
+
+
+def test_unverified_account_is_told_to_verify_first(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    client, _user = signed_in("plain1", "13812340001", verify=False)
+    for url in ("/permits/", f"/permits/{NUMBER}/endorse/"):
+        page = html(client.get(url), 403)
+        assert 'data-testid="verify-first"' in page and 'href="/account/real-name/"' in page
+    page = html(client.post(f"/permits/{NUMBER}/endorse/"), 403)
+    assert "/account/real-name/" in page
+
+
+def test_signed_out_goes_to_login(client):
+    response = client.get("/permits/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_suspended_permit_says_endorse_it_first(citizen_web):
+    client, user = citizen_web
+    suspended_permit(user)
+    page = html(client.get("/permits/"))
+    assert 'data-testid="endorse-first"' in page and "?kind=replacement" not in page
+    assert "from 2025-06-01 to 2027-05-31" in page
+
+
+# Online endorsement ---------------------------------------------------------------------------
+
+
+def test_endorse_in_the_window_confirms_then_grants(citizen_web):
+    client, user = citizen_web
+    in_window_permit(user)
+    confirm = html(client.get(f"/permits/{NUMBER}/endorse/"))
+    assert 'data-testid="endorse-now"' in confirm and "csrfmiddlewaretoken" in confirm
+    response = client.post(f"/permits/{NUMBER}/endorse/")
+    assert response.status_code == 302
+    result = html(client.get(response["Location"]))
+    assert 'data-testid="result-granted"' in result and "2027-04-15" in result
+    permit = Permit.objects.get()
+    assert permit.endorsed_until.isoformat() == "2027-04-15"
+    assert Endorsement.objects.get().channel == "online"
+    history = html(client.get("/permits/"))
+    assert "Endorsed" in history and "endorsed until 2027-04-15" in history
+
+
+def test_endorse_needs_csrf(citizen_web):
+    _client, user = citizen_web
+    in_window_permit(user)
+    strict = CommittingClient(enforce_csrf_checks=True)
+    assert web_login(strict, remember=True).status_code in (302, 403)
+    assert strict.post(f"/permits/{NUMBER}/endorse/").status_code == 403
+    assert not Endorsement.objects.exists()
+
+
+def test_late_endorsement_restores_a_suspended_permit(citizen_web):
+    client, user = citizen_web
+    suspended_permit(user)
+    response = client.post(f"/permits/{NUMBER}/endorse/")
+    result = html(client.get(response["Location"]))
+    assert "2027-03-02" in result and "restored from today" in result
+    permit = Permit.objects.get()
+    assert permit.status == "active" and permit.continuous_since.isoformat() == "2026-03-02"
+    assert "Restored by a late endorsement" in html(client.get("/permits/"))
+
+
+def test_outside_the_window_is_409_with_the_dates(citizen_web):
+    client, user = citizen_web
+    live_permit(user)  # endorsed until 2027-03-02: the window opens 2027-01-01
+    page = html(client.post(f"/permits/{NUMBER}/endorse/"), 409)
+    assert 'data-testid="problem"' in page
+    assert "An endorsement can be made from 2027-01-01 to 2027-03-01." in page
+    assert not Endorsement.objects.exists()
+
+
+def test_someone_elses_permit_is_404(citizen_web):
+    client, _user = citizen_web
+    other = make_user("other1", "13812340002")
+    real_name_verify(user=other, name="李娜", id_number=identity("44030419850101002", "李娜"))
+    in_window_permit(other)
+    assert client.get(f"/permits/{NUMBER}/endorse/").status_code == 404
+    assert client.post(f"/permits/{NUMBER}/endorse/").status_code == 404
+    assert client.get("/permits/NOSUCH/endorse/").status_code == 404
+    assert not Endorsement.objects.exists()
+
+
+def test_refused_shows_the_reasons(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    client, user = signed_in(hukou="1")  # took Shenzhen hukou: no route's conditions can be met
+    in_window_permit(user)
+    response = client.post(f"/permits/{NUMBER}/endorse/")
+    result = html(client.get(response["Location"]))
+    assert 'data-testid="result-refused"' in result
+    assert "Holders of Shenzhen hukou do not need a residence permit." in result
+    assert Endorsement.objects.get().outcome == "refused"
+
+
+def test_pending_says_which_department_and_when(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    client, user = signed_in()  # no registration, no insurance: records missing, a department checks
+    in_window_permit(user)
+    response = client.post(f"/permits/{NUMBER}/endorse/")
+    result = html(client.get(response["Location"]))
+    assert 'data-testid="result-pending"' in result
+    assert "Police" in result and "2026-03-05" in result
+    # The permit page says it is being checked; a second press is refused.
+    assert "2026-03-05" in html(client.get("/permits/"))
+    assert 'data-testid="endorse-now"' not in html(client.get(f"/permits/{NUMBER}/endorse/"))
+    html(client.post(f"/permits/{NUMBER}/endorse/"), 409)
+    assert Endorsement.objects.count() == 1
+
+
+def test_an_endorsement_result_of_someone_else_is_404(citizen_web):
+    client, user = citizen_web
+    in_window_permit(user)
+    location = client.post(f"/permits/{NUMBER}/endorse/")["Location"]
+    other, _other_user = signed_in("other1", "13812340002", "44030419850101002", "李娜")
+    assert other.get(location).status_code == 404
+
+
+# Public check ---------------------------------------------------------------------------------
+
+
+def test_public_check_answers_only_the_status(citizen_web, settings):
+    _client, user = citizen_web
+    in_window_permit(user)
+    anonymous = CommittingClient()
+    anonymous.cookies["django_language"] = "en"
+    assert 'href="/permits/check/"' in html(anonymous.get("/"))
+    assert html(anonymous.get("/permits/check/"))
+    page = html(anonymous.post("/permits/check/", {"number": NUMBER, "name": "张伟"}))
+    assert 'data-testid="check-result"' in page and "Valid" in page
+    assert "福田路" not in page and "1990-03-07" not in page
+    assert "No permit matches" in html(anonymous.post("/permits/check/", {"number": NUMBER, "name": "李娜"}), 404)
+    Permit.objects.update(status="suspended", suspended_on="2026-02-01")
+    assert "Suspended" in html(anonymous.post("/permits/check/", {"number": NUMBER, "name": "张伟"}))
+    html(anonymous.post("/permits/check/", {"number": "", "name": "张伟"}), 400)
+
+
+def test_public_check_page_and_api_share_the_rate_limit(citizen_web, settings):
+    _client, user = citizen_web
+    in_window_permit(user)
+    settings.LIMIT_PERMIT_CHECKS_PER_HOUR = 2
+    anonymous = CommittingClient(REMOTE_ADDR="10.44.0.1")
+    assert anonymous.post("/permits/check/", {"number": NUMBER, "name": "张伟"}).status_code == 200
+    assert anonymous.get(f"/api/v1/permits/check?number={NUMBER}&name=张伟").json() == {"status": "valid"}
+    assert anonymous.post("/permits/check/", {"number": NUMBER, "name": "张伟"}).status_code == 429
+    assert anonymous.get(f"/api/v1/permits/check?number={NUMBER}&name=张伟").status_code == 429
+
+
+# Staff desk -----------------------------------------------------------------------------------
+
+
+def test_clerk_finds_a_permit_by_id_number_and_endorses_at_the_counter(citizen_web):
+    _client, user = citizen_web
+    in_window_permit(user)
+    clerk = desk("clerk")
+    assert 'href="/staff/permits/"' in html(clerk.get("/staff/"))
+    page = html(clerk.get("/staff/permits/", {"q": user.person.id_number}))
+    card = page[page.find('data-testid="permit"') :]
+    assert NUMBER in card and "430102********1234"[:14] in card and user.person.id_number not in card
+    assert html(clerk.get("/staff/permits/", {"q": NUMBER})).count('data-testid="permit"') == 1
+    assert 'data-testid="no-permit"' in html(clerk.get("/staff/permits/", {"q": "NOSUCH"}))
+    response = clerk.post(f"/staff/permits/{NUMBER}/endorse/")
+    assert response.status_code == 302
+    page = html(clerk.get(response["Location"]))
+    assert "endorsed until 2027-04-15" in page
+    endorsement = Endorsement.objects.get()
+    assert endorsement.channel == "counter" and endorsement.outcome == "granted"
+
+
+def test_counter_endorsement_outside_the_window_shows_the_dates(citizen_web):
+    _client, user = citizen_web
+    live_permit(user)
+    clerk = desk("clerk")
+    response = clerk.post(f"/staff/permits/{NUMBER}/endorse/")
+    assert "from 2027-01-01 to 2027-03-01." in html(clerk.get(response["Location"]))
+    assert not Endorsement.objects.exists()
+
+
+def test_only_clerks_use_the_counter_and_only_verifiers_the_checks(citizen_web):
+    citizen, _user = citizen_web
+    reviewer = desk("reviewer")
+    assert reviewer.get("/staff/permits/").status_code == 403
+    assert reviewer.post(f"/staff/permits/{NUMBER}/endorse/").status_code == 403
+    assert reviewer.get("/staff/permits/checks/").status_code == 403
+    assert citizen.get("/staff/permits/").status_code == 403
+    assert desk("clerk").get("/staff/permits/checks/").status_code == 403
+
+
+def test_verifier_answers_the_departments_pending_endorsements(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    client, user = signed_in()
+    in_window_permit(user)
+    client.post(f"/permits/{NUMBER}/endorse/")
+    endorsement = Endorsement.objects.get()
+    assert endorsement.outcome == "pending" and endorsement.department == "police"
+    insurance = desk("insurance")
+    assert 'data-testid="no-checks"' in html(insurance.get("/staff/permits/checks/"))
+    police = desk("police")
+    assert 'href="/staff/permits/checks/"' in html(police.get("/staff/"))
+    page = html(police.get("/staff/permits/checks/"))
+    assert NUMBER in page and "2026-03-05" in page
+    # Not confirmed needs a note.
+    url = f"/staff/permits/checks/{endorsement.pk}/answer/"
+    page = html(police.get(police.post(url, {f"e{endorsement.pk}-confirmed": "no"})["Location"]))
+    assert "Say what could not be confirmed" in page
+    assert Endorsement.objects.get().outcome == "pending"
+    # Another department's verifier may not answer.
+    page = html(insurance.get(insurance.post(url, {f"e{endorsement.pk}-confirmed": "yes"})["Location"]))
+    assert Endorsement.objects.get().outcome == "pending"
+    response = police.post(url, {f"e{endorsement.pk}-confirmed": "yes", f"e{endorsement.pk}-note": ""})
+    page = html(police.get(response["Location"]))
+    assert "2027-04-15" in page and 'data-testid="no-checks"' in page
+    assert Endorsement.objects.get().outcome == "granted"
+    assert Permit.objects.get().endorsed_until.isoformat() == "2027-04-15"
+
+
+def test_verifier_refuses_with_a_note_the_holder_reads(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    client, user = signed_in()
+    in_window_permit(user)
+    location = client.post(f"/permits/{NUMBER}/endorse/")["Location"]
+    endorsement = Endorsement.objects.get()
+    police = desk("police")
+    police.post(
+        f"/staff/permits/checks/{endorsement.pk}/answer/",
+        {f"e{endorsement.pk}-confirmed": "no", f"e{endorsement.pk}-note": "租赁合同已到期"},
+    )
+    result = html(client.get(location))
+    assert 'data-testid="result-refused"' in result and "租赁合同已到期" in result
+
+
+# Replacement and the payment receipt ---------------------------------------------------------
+
+
+def test_the_replacement_link_preselects_the_kind(citizen_web):
+    client, user = citizen_web
+    live_permit(user)
+    response = client.get("/applications/apply/?kind=replacement")
+    assert response.status_code == 302 and response["Location"].endswith("/applications/apply/kind/")
+    page = html(client.get(response["Location"]))
+    assert re.search(r'<input[^>]*value="replacement"[^>]*checked', page)
+    assert not re.search(r'<input[^>]*value="first"[^>]*checked', page)
+
+
+def test_payment_receipt_downloads_once_paid(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, user = citizen_api()
+    eligible_records()
+    live_permit(user)
+    staff = staff_apis(["police", "insurance", "reviewer"])
+    app = api.post("/api/v1/applications", application_body(kind="replacement")).json()
+    confirm_all(staff, app)
+    assert staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/approve", {}).json()["status"] == (
+        "awaiting_payment"
+    )
+    client = CommittingClient()
+    client.cookies["django_language"] = "en"
+    web_login(client, remember=True)
+    url = f"/applications/{app['id']}/payment-receipt.pdf"
+    assert client.get(url).status_code == 404
+    assert "payment-receipt" not in html(client.get(f"/applications/{app['id']}/"))
+    # The web login ended the API's session (one live login per account): pay on the page.
+    assert client.post(f"/applications/{app['id']}/pay/", {"idempotency_key": "press-one-1234"}).status_code == 302
+    assert url in html(client.get(f"/applications/{app['id']}/"))
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF") and b"attachment" in response["Content-Disposition"].encode()
+    other, _other_user = signed_in("other1", "13812340002", "44030419850101002", "李娜")
+    assert other.get(url).status_code == 404
+    assert Application.objects.get().payment_status == "paid"
