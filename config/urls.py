@@ -144,6 +144,8 @@ urlpatterns = [
     path("", include("residence.accounts.urls")),
     path("applications/", include("residence.applications.urls")),
     path("staff/applications/", include("residence.applications.staff_urls")),
+    path("registration/", include("residence.registrations.urls")),
+    path("staff/registrations/", include("residence.registrations.staff_urls")),
     path("", include("residence.web.urls")),
 ]
 

@@ -6,6 +6,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from residence.accounts.forms import PlatformChoice
 from residence.accounts.models import Kind, Role, Status
 from residence.accounts.selectors import organisation_pending_list
 from residence.applications.staff_views import queue_url_for
@@ -14,11 +15,11 @@ from residence.core.errors import NotFound
 from residence.core.validators import mask_id_number, mask_phone
 from residence.notifications.selectors import message_list
 from residence.notifications.services import message_mark_read
+from residence.registrations.views import organisation_dashboard
 
 # The entries of "My residence permit" (RULES §7) not yet built; later issues replace "coming soon".
 PERMIT_FEATURES = {
     "endorse": _("Annual endorsement"),
-    "registration": _("Residence registration"),
 }
 
 
@@ -53,12 +54,24 @@ def account(request):
     user = request.user
     if user.kind == Kind.STAFF:
         return redirect("web:staff")
+    if user.kind == Kind.SUB_ACCOUNT:
+        return redirect("registrations:home")
     if user.kind == Kind.ORGANISATION:
+        pending = user.status == Status.PENDING
         return render(
             request,
             "web/organisation.html",
-            {"organisation": user.organisation, "pending": user.status == Status.PENDING},
+            {
+                "organisation": user.organisation,
+                "pending": pending,
+                "dashboard": None if pending else organisation_dashboard(user),
+            },
         )
+    # The platform chosen at login (RULES §7), or switched to from the other area.
+    if request.GET.get("platform") in (PlatformChoice.PERMIT, PlatformChoice.REGISTRATION):
+        request.session["platform"] = request.GET["platform"]
+    if request.session.get("platform") == PlatformChoice.REGISTRATION:
+        return redirect("registrations:home")
     return render(
         request,
         "web/account.html",
