@@ -375,8 +375,10 @@ def test_sub_accounts_are_created_and_see_only_their_houses(org):
     assert desk_client.get("/account/")["Location"] == "/registration/"
     home = desk_client.get("/registration/").content.decode()
     assert "sub-account of 示范物业" in home and "福田花园 101" in home and "福田花园 102" not in home
-    assert desk_client.get(f"/registration/houses/{houses[1].pk}/").status_code == 404
-    assert desk_client.get(f"/registration/houses/{houses[1].pk}/move_in/").status_code == 404
+    # The organisation's house not given to the sub-account: 403, as the API answers.
+    assert desk_client.get(f"/registration/houses/{houses[1].pk}/").status_code == 403
+    assert desk_client.get(f"/registration/houses/{houses[1].pk}/move_in/").status_code == 403
+    assert desk_client.post(f"/registration/houses/{houses[1].pk}/move_in/check/").status_code == 403
     assert desk_client.get("/registration/houses/new/").status_code == 403
     assert desk_client.get("/registration/sub-accounts/").status_code == 403
     assert declare(desk_client, houses[0].pk).status_code == 302
@@ -514,3 +516,15 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     reviewer = desk("reviewer")
     assert reviewer.get("/staff/registrations/").status_code == 403
     assert reviewer.post(f"/staff/registrations/houses/{house.pk}/confirm/").status_code == 403
+
+
+def test_a_verified_individual_uses_the_bulk_page_too(landlord):
+    client, _user = landlord
+    register_house(client)
+    house = House.objects.get()
+    checked = upload(client, HEADER + f"{house.pk},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27\n")
+    assert checked.status_code == 302
+    upload_id = int(checked["Location"].rstrip("/").split("/")[-1])
+    assert client.post(f"/registration/bulk/{upload_id}/confirm/").status_code == 302
+    assert "1 declaration applied" in client.get(f"/registration/bulk/{upload_id}/done/").content.decode()
+    assert Registration.objects.get(id_number=LI_NA).street_id == "440304004"

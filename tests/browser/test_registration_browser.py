@@ -118,9 +118,10 @@ def test_a_landlord_declares_a_tenant_who_then_counts_residence_from_that_date(w
 
 
 def bulk_text(houses, *, fixed):
+    wang_fang = WANG_FANG if fixed else wrong_check(WANG_FANG)
     rows = [
         f"{houses[0]},move_in,李娜,{LI_NA},13700000021,employer,3,1,2026-02-27",
-        f"{houses[1]},move_in,王芳,{WANG_FANG if fixed else wrong_check(WANG_FANG)},13700000022,employer,3,1,2026-02-27",
+        f"{houses[1]},move_in,王芳,{wang_fang},13700000022,employer,3,1,2026-02-27",
         f"{houses[1]},move_in,张伟,{ZHANG_WEI},13700000023,employer,3,{1 if fixed else 99},2026-02-27",
         f"{houses[0]},move_in,赵敏,{with_check('44030519920202444')},13700000024,employer,6,1,2026-02-10",
     ]

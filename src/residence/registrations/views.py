@@ -9,6 +9,7 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -97,8 +98,13 @@ def _bound(form_class, data: dict, errors: dict, **kwargs):
 
 
 def _house_or_404(request, pk: int):
+    """A house of the caller's; 404 for another account's, 403 for an organisation's house not
+    given to this sub-account (as the API answers)."""
     house = selectors.house_for(actor=request.user, pk=pk)
     if house is None:
+        user = request.user
+        if user.kind == Kind.SUB_ACCOUNT and selectors.houses_for(actor=user.parent).filter(pk=pk).exists():
+            raise PermissionDenied
         raise Http404
     return house
 
@@ -143,7 +149,6 @@ def houses(request):
     found = selectors.houses_with_occupants(actor=request.user)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        found = selectors.houses_with_occupants(actor=request.user)
         if data["street"] or data["q"]:
             found = found.filter(pk__in=selectors.houses_for(actor=request.user, street=data["street"], q=data["q"]))
         if data["district"]:
