@@ -205,3 +205,66 @@ def test_an_organisation_fixes_a_bulk_file_and_applies_it(web, chromium, shot, s
     assert_accessible(page)
     both(page, shot, "reg-12-organisation-dashboard")
     context.close()
+
+
+def test_a_clerk_declares_for_a_walk_in_and_confirms_the_house(web, chromium, shot, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    landlord = make_user("landlord1", "13812345678")
+    real_name_verify(user=landlord, name="张伟", id_number=identity("43010219900307123", "张伟"))
+    house = house_create(
+        actor=landlord,
+        data={
+            "street": "440304004",
+            "building_code": "4403040040012",
+            "building_name": "福田花园",
+            "room": "101",
+            "address": "深圳市福田区福田路 88 号福田花园 1 栋",
+            "housing_type": "rented",
+        },
+    )
+    staff_create(
+        username="clerk1",
+        password=PASSWORD,
+        phone="13900001001",
+        role="clerk",
+        point=AcceptancePoint.objects.get(code="44030400401"),
+    )
+    context = chromium.new_context(locale="zh-CN", viewport=WIDE)
+    page = context.new_page()
+    sign_in(page, web.url, "clerk1", "13900001001")
+    page.wait_for_url("**/staff/")
+    page.get_by_test_id("registration-desk").click()
+    page.locator("#id_street").select_option("440304004")
+    page.locator("#id_building_code").fill("4403040040012")
+    page.locator("#id_room").fill("101")
+    page.get_by_test_id("find").click()
+    assert page.get_by_test_id(f"declare-{house.pk}").first.is_visible()
+    assert_accessible(page)
+    both(page, shot, "reg-13-counter-find")
+    page.get_by_test_id(f"declare-{house.pk}").first.click()
+    page.locator("#id_declarant_name").fill("张伟")
+    page.locator("#id_declarant_id_number").fill(ZHANG_WEI)
+    page.locator("#id_declarant_phone").fill("13812345678")
+    page.locator("#id_kind_0").check()
+    page.locator("#id_name").fill("李娜")
+    page.locator("#id_id_number").fill(LI_NA)
+    page.locator("#id_phone").fill("13700000021")
+    page.locator("#id_declarant_type").select_option("landlord")
+    page.locator("#id_occupation").select_option("3")
+    page.locator("#id_reason").select_option("1")
+    page.locator("#id_date").fill("2026-02-20")
+    page.get_by_test_id("continue").click()
+    page.get_by_test_id("submit").click()
+    declaration = Declaration.objects.get()
+    assert page.get_by_test_id("reference").inner_text() == declaration.reference
+    assert page.get_by_test_id("late").is_visible() and declaration.days_late == 3
+    assert_accessible(page)
+    both(page, shot, "reg-14-counter-declared")
+    with page.expect_response(lambda r: "/receipt/" in r.url) as receipt:
+        page.goto(web.url + f"/staff/registrations/declarations/{declaration.pk}/receipt/")
+    assert receipt.value.headers["content-type"] == "application/pdf"
+    page.goto(web.url + "/staff/registrations/")
+    page.get_by_test_id(f"confirm-house-{house.pk}").first.click()
+    house.refresh_from_db()
+    assert house.confirmed
+    context.close()
