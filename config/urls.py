@@ -146,6 +146,8 @@ urlpatterns = [
     path("staff/applications/", include("residence.applications.staff_urls")),
     path("permits/", include("residence.permits.urls")),
     path("staff/permits/", include("residence.permits.staff_urls")),
+    path("registration/", include("residence.registrations.urls")),
+    path("staff/registrations/", include("residence.registrations.staff_urls")),
     path("", include("residence.web.urls")),
 ]
 

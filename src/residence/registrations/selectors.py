@@ -1,9 +1,9 @@
-from django.db.models import F, Q
+from django.db.models import Count, F, Prefetch, Q
 
-from residence.accounts.models import Kind
+from residence.accounts.models import Kind, User
 from residence.records.models import Registration
 
-from .models import Declaration, House
+from .models import BulkUpload, Declaration, House
 
 
 def houses_for(*, actor, street: str = "", q: str = ""):
@@ -41,3 +41,74 @@ def declarations_for(*, actor, house: int | None = None, current: bool = False):
 
 def registrations_of(*, id_number: str):
     return Registration.objects.filter(id_number=id_number).select_related("street").order_by("-registered_on")
+
+
+# --- for the pages -------------------------------------------------------------------------
+
+
+def holder_of(actor):
+    """The account that holds the houses an actor works on (an organisation for its sub-accounts)."""
+    return actor.parent if actor.kind == Kind.SUB_ACCOUNT else actor
+
+
+def house_for(*, actor, pk: int):
+    """One house the caller may declare for, or None."""
+    return houses_for(actor=actor).filter(pk=pk).first()
+
+
+def houses_with_occupants(*, actor):
+    """The caller's houses, each with `occupants`: how many people live there now."""
+    return houses_for(actor=actor).annotate(occupants=Count("occupancies"))
+
+
+def declaration_for(*, actor, pk: int):
+    """One declaration the caller may see (as declarant or as the house's holder), or None."""
+    return declarations_for(actor=actor).filter(pk=pk).first()
+
+
+def pending_reports_for(*, actor):
+    """Tenants' self-reports waiting for the caller (the house's holder) to confirm, oldest first."""
+    reports = Declaration.objects.filter(house__owner=holder_of(actor), status=Declaration.Status.PENDING)
+    if actor.kind == Kind.SUB_ACCOUNT:
+        reports = reports.filter(house__sub_accounts=actor)
+    return reports.select_related("house__street").order_by("created_at", "id")
+
+
+def late_declarations_for(*, actor):
+    return declarations_for(actor=actor).filter(days_late__gt=0)
+
+
+def sub_accounts_of(*, organisation):
+    return (
+        User.objects.filter(parent=organisation, kind=Kind.SUB_ACCOUNT)
+        .prefetch_related(Prefetch("assigned_houses", queryset=House.objects.select_related("street")))
+        .order_by("username")
+    )
+
+
+def bulk_upload_for(*, actor, pk: int):
+    return BulkUpload.objects.filter(pk=pk, uploader=actor).first()
+
+
+# --- the counter ---------------------------------------------------------------------------
+
+
+def houses_at(*, house: int | None = None, street: str = "", building_code: str = "", room: str = ""):
+    """Houses found at the counter by id, or by street, building code and room (every holder's)."""
+    houses = House.objects.select_related("street__district", "owner")
+    if house:
+        return houses.filter(pk=house)
+    if not (street and building_code):
+        return houses.none()
+    houses = houses.filter(street_id=street, building_code=building_code)
+    if room:
+        houses = houses.filter(room=room)
+    return houses.order_by("room", "id")[:100]
+
+
+def houses_awaiting_confirmation():
+    return House.objects.filter(confirmed=False).select_related("street__district", "owner").order_by("created_at")
+
+
+def declaration_at_counter(*, pk: int):
+    return Declaration.objects.select_related("house__street__district", "registration").filter(pk=pk).first()

@@ -18,7 +18,6 @@ urlpatterns = [
     path("account/eligibility/", eligibility.self_check, name="eligibility"),
     path("account/messages/", views.messages_page, name="messages"),
     path("account/messages/<int:pk>/read/", views.message_read, name="message_read"),
-    path("account/coming-soon/<slug:feature>/", views.coming_soon, name="coming_soon"),
     path("staff/", views.staff_desk, name="staff"),
     path("staff/organisations/<int:pk>/activate/", accounts.organisation_activate, name="organisation_activate"),
     path("staff/phone/", accounts.counter_phone, name="counter_phone"),

@@ -3,9 +3,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from residence.accounts.forms import PlatformChoice
 from residence.accounts.models import Kind, Role, Status
 from residence.accounts.selectors import organisation_pending_list
 from residence.applications.staff_views import queue_url_for
@@ -14,11 +14,7 @@ from residence.core.errors import NotFound
 from residence.core.validators import mask_id_number, mask_phone
 from residence.notifications.selectors import message_list
 from residence.notifications.services import message_mark_read
-
-# The entries of "My residence permit" (RULES §7) not yet built; later issues replace "coming soon".
-PERMIT_FEATURES = {
-    "registration": _("Residence registration"),
-}
+from residence.registrations.views import organisation_dashboard
 
 
 def language(request, code: str):
@@ -52,17 +48,28 @@ def account(request):
     user = request.user
     if user.kind == Kind.STAFF:
         return redirect("web:staff")
+    if user.kind == Kind.SUB_ACCOUNT:
+        return redirect("registrations:home")
     if user.kind == Kind.ORGANISATION:
+        pending = user.status == Status.PENDING
         return render(
             request,
             "web/organisation.html",
-            {"organisation": user.organisation, "pending": user.status == Status.PENDING},
+            {
+                "organisation": user.organisation,
+                "pending": pending,
+                "dashboard": None if pending else organisation_dashboard(user),
+            },
         )
+    # The platform chosen at login (RULES §7), or switched to from the other area.
+    if request.GET.get("platform") in (PlatformChoice.PERMIT, PlatformChoice.REGISTRATION):
+        request.session["platform"] = request.GET["platform"]
+    if request.session.get("platform") == PlatformChoice.REGISTRATION:
+        return redirect("registrations:home")
     return render(
         request,
         "web/account.html",
         {
-            "features": PERMIT_FEATURES,
             "platform": request.session.get("platform", "permit"),
             "items": application_summaries(user),
         },
@@ -99,12 +106,6 @@ def message_read(request, pk: int):
 
 
 @login_required
-def coming_soon(request, feature: str):
-    if feature not in PERMIT_FEATURES:
-        raise Http404
-    return render(request, "web/coming_soon.html", {"feature": PERMIT_FEATURES[feature]})
-
-
 @login_required
 def staff_desk(request):
     user = request.user

@@ -1,0 +1,188 @@
+"""The forms of the residence registration pages. They check only the shape of what was typed;
+the services check the whole declaration and their errors are put back on these fields."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from residence.core.forms import IdNumberFormField, PhoneFormField, TypedDateFormField, UsernameFormField
+from residence.places.models import District
+
+from .codes import OCCUPATION_CHOICES, REASON_CHOICES
+from .models import DeclarantType, Declaration, HousingType
+from .services import BULK_MAX_ROWS
+
+
+def street_choices(district: str = "") -> list:
+    """Shenzhen's streets grouped by district, for a <select> with <optgroup>s."""
+    districts = District.objects.prefetch_related("streets").order_by("code")
+    if district:
+        districts = districts.filter(code=district)
+    return [(d.name, [(s.code, s.name) for s in d.streets.all()]) for d in districts]
+
+
+def district_choices() -> list:
+    return [("", _("All districts")), *[(d.code, d.name) for d in District.objects.order_by("code")]]
+
+
+class StreetField(forms.ChoiceField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Street"))
+        super().__init__(**kwargs)
+
+
+class HouseFindForm(forms.Form):
+    """The filter of "My houses": district → street → building name or code."""
+
+    district = forms.ChoiceField(label=_("District"), required=False)
+    street = StreetField(required=False)
+    q = forms.CharField(label=_("Building name or code"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = district_choices()
+        district = self.data.get("district", "") if self.is_bound else ""
+        valid = {code for code, _name in district_choices()}
+        self.fields["street"].choices = [("", _("All streets")), *street_choices(district if district in valid else "")]
+
+
+class HouseStreetForm(forms.Form):
+    street = StreetField(help_text=_("Streets are listed by district."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["street"].choices = [("", _("Choose a street")), *street_choices()]
+
+
+class HouseBuildingForm(forms.Form):
+    building_code = forms.CharField(
+        label=_("Building code"),
+        help_text=_("The 10 to 19 digits on the building's plate (楼栋编码)."),
+        max_length=19,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    building_name = forms.CharField(label=_("Building name"), max_length=100)
+
+
+class HouseRoomForm(forms.Form):
+    room = forms.CharField(label=_("Room"), max_length=30)
+    address = forms.CharField(
+        label=_("Address"),
+        help_text=_("The address as on the house's papers, without the room."),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    housing_type = forms.ChoiceField(label=_("Housing type"), choices=HousingType.choices, widget=forms.RadioSelect)
+
+
+class MoveInForm(forms.Form):
+    name = forms.CharField(label=_("Name as on the ID card"), max_length=100)
+    id_number = IdNumberFormField(label=_("ID number"))
+    phone = PhoneFormField(label=_("Mobile number"))
+    declarant_type = forms.ChoiceField(
+        label=_("You declare as"),
+        choices=[c for c in DeclarantType.choices if c[0] != DeclarantType.TENANT],
+        widget=forms.RadioSelect,
+    )
+    occupation = forms.TypedChoiceField(
+        label=_("Occupation (code on the paper form)"), choices=OCCUPATION_CHOICES, coerce=int
+    )
+    reason = forms.TypedChoiceField(
+        label=_("Reason for coming (code on the paper form)"), choices=REASON_CHOICES, coerce=int
+    )
+    date = TypedDateFormField(label=_("Move-in date"), help_text=_("For example 2026-03-01."))
+
+
+class MoveOutForm(forms.Form):
+    id_number = IdNumberFormField(label=_("ID number of the person moving out"))
+    date = TypedDateFormField(label=_("Move-out date"), help_text=_("For example 2026-03-01."))
+
+
+class SelfReportForm(forms.Form):
+    """A tenant's report of their own move-in: the house by its plate (a tenant cannot list the
+    landlord's houses)."""
+
+    street = StreetField()
+    building_code = forms.CharField(
+        label=_("Building code"),
+        help_text=_("The 10 to 19 digits on the building's plate (楼栋编码)."),
+        max_length=19,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    room = forms.CharField(label=_("Room"), max_length=30)
+    phone = PhoneFormField(label=_("Mobile number"))
+    occupation = forms.TypedChoiceField(
+        label=_("Occupation (code on the paper form)"), choices=OCCUPATION_CHOICES, coerce=int
+    )
+    reason = forms.TypedChoiceField(
+        label=_("Reason for coming (code on the paper form)"), choices=REASON_CHOICES, coerce=int
+    )
+    date = TypedDateFormField(label=_("Move-in date"), help_text=_("For example 2026-03-01."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["street"].choices = [("", _("Choose a street")), *street_choices()]
+
+
+class SubAccountForm(forms.Form):
+    username = UsernameFormField(label=_("Username"), max_length=30)
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    phone = PhoneFormField(label=_("Mobile number"), help_text=_("The sub-account signs in with an SMS code first."))
+    houses = forms.MultipleChoiceField(
+        label=_("Houses the sub-account may declare for"), widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    def __init__(self, *args, houses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["houses"].choices = [(str(h.pk), f"{h.street.name} · {h.building_name} {h.room}") for h in houses]
+
+
+class BulkForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Header: house,kind,name,id_number,phone,declarant_type,occupation,reason,date — "
+            "at most %(rows)s rows, UTF-8 or GB18030."
+        )
+        % {"rows": f"{BULK_MAX_ROWS:,}"},
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+
+class CounterFindForm(forms.Form):
+    house = forms.IntegerField(label=_("House number (id)"), required=False, min_value=1)
+    street = StreetField(required=False)
+    building_code = forms.CharField(label=_("Building code"), max_length=19, required=False)
+    room = forms.CharField(label=_("Room"), max_length=30, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["street"].choices = [("", _("Choose a street")), *street_choices()]
+
+
+class CounterDeclarationForm(forms.Form):
+    """A walk-in declarant at the counter: who declares, then the declaration."""
+
+    declarant_name = forms.CharField(label=_("Declarant's name"), max_length=100)
+    declarant_id_number = IdNumberFormField(label=_("Declarant's ID number"))
+    declarant_phone = PhoneFormField(label=_("Declarant's mobile number"))
+    kind = forms.ChoiceField(label=_("Declaration"), choices=Declaration.Kind.choices, widget=forms.RadioSelect)
+    name = forms.CharField(label=_("Resident's name (move-in)"), max_length=100, required=False)
+    id_number = IdNumberFormField(label=_("Resident's ID number"))
+    phone = PhoneFormField(label=_("Resident's mobile number (move-in)"), required=False)
+    declarant_type = forms.ChoiceField(
+        label=_("Declarant type (move-in)"),
+        choices=[("", "—"), *[c for c in DeclarantType.choices if c[0] != DeclarantType.TENANT]],
+        required=False,
+    )
+    occupation = forms.TypedChoiceField(
+        label=_("Occupation (move-in)"), choices=[("", "—"), *OCCUPATION_CHOICES], coerce=int, required=False
+    )
+    reason = forms.TypedChoiceField(
+        label=_("Reason for coming (move-in)"), choices=[("", "—"), *REASON_CHOICES], coerce=int, required=False
+    )
+    date = TypedDateFormField(label=_("Date of the move"))

@@ -1,0 +1,231 @@
+"""The counter's residence registration pages (clerks of a registration point): find a house,
+declare for a walk-in declarant, confirm a house flagged for confirmation, print the receipt.
+Every change goes through `services`; a domain error is shown on the page with its status."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from residence.accounts.models import Kind, Role
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
+from residence.core.errors import DomainError
+from residence.core.validators import mask_id_number
+
+from . import rules, selectors, services
+from .codes import OCCUPATIONS, REASONS
+from .forms import CounterDeclarationForm, CounterFindForm
+from .receipts import declaration_receipt_pdf
+from .views import _bound
+
+COUNTER_DRAFT = "registration_counter_draft"
+
+
+def _clerk(request):
+    user = request.user
+    if user.kind != Kind.STAFF:
+        return redirect("web:account")
+    if user.role != Role.CLERK:
+        return render(
+            request,
+            "web/error.html",
+            {"message": _("Only a clerk at a registration point takes declarations."), "status": 403},
+            status=403,
+        )
+    return None
+
+
+def _house(pk: int):
+    house = selectors.houses_at(house=pk).first()
+    if house is None:
+        raise Http404
+    return house
+
+
+@login_required
+def home(request):
+    """Find a house by its id, or by street, building code and room; the houses waiting for a
+    clerk's confirmation."""
+    gate = _clerk(request)
+    if gate:
+        return gate
+    form = CounterFindForm(request.GET or None)
+    found = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        found = list(
+            selectors.houses_at(
+                house=data["house"],
+                street=data["street"],
+                building_code=data["building_code"].strip(),
+                room=data["room"].strip(),
+            )
+        )
+    return render(
+        request,
+        "registrations_desk/home.html",
+        {"form": form, "found": found, "waiting": selectors.houses_awaiting_confirmation()[:100]},
+    )
+
+
+@login_required
+@require_POST
+def house_confirm(request, pk: int):
+    gate = _clerk(request)
+    if gate:
+        return gate
+    try:
+        house = services.house_confirm(actor=request.user, house_id=pk)
+    except DomainError as exc:
+        return render(request, "web/error.html", {"message": exc.message}, status=exc.status)
+    messages.success(
+        request, _("House %(name)s %(room)s is confirmed.") % {"name": house.building_name, "room": house.room}
+    )
+    return redirect("registrations_desk:home")
+
+
+def _draft(request, pk: int) -> dict:
+    draft = request.session.get(COUNTER_DRAFT)
+    if isinstance(draft, dict) and draft.get("user") == request.user.pk and draft.get("house") == pk:
+        return draft
+    return {"user": request.user.pk, "house": pk, "data": {}, "errors": {}}
+
+
+def _payload(pk: int, data: dict) -> tuple[dict, dict]:
+    declarant = {
+        "name": data["declarant_name"],
+        "id_number": data["declarant_id_number"],
+        "phone": data["declarant_phone"],
+    }
+    if data["kind"] == "move_out":
+        body = {"house": pk, "kind": "move_out", "person": {"id_number": data["id_number"]}, "date": data["date"]}
+    else:
+        body = {
+            "house": pk,
+            "kind": "move_in",
+            "person": {"name": data["name"], "id_number": data["id_number"], "phone": data["phone"]},
+            "declarant_type": data["declarant_type"],
+            "occupation": data["occupation"],
+            "reason": data["reason"],
+            "date": data["date"],
+        }
+    return body, declarant
+
+
+@login_required
+def declare(request, pk: int):
+    gate = _clerk(request)
+    if gate:
+        return gate
+    house = _house(pk)
+    draft = _draft(request, pk)
+    if request.method == "POST":
+        form = CounterDeclarationForm(request.POST)
+        if form.is_valid():
+            data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in form.cleaned_data.items()}
+            request.session[COUNTER_DRAFT] = {**draft, "data": data, "errors": {}}
+            return redirect("registrations_desk:declare_check", pk)
+    elif draft["errors"]:
+        form = _bound(CounterDeclarationForm, draft["data"], draft["errors"])
+    else:
+        form = CounterDeclarationForm(initial=draft["data"] or {"kind": "move_in"})
+    return render(
+        request,
+        "registrations_desk/declare.html",
+        {"form": form, "house": house},
+    )
+
+
+@login_required
+def declare_check(request, pk: int):
+    gate = _clerk(request)
+    if gate:
+        return gate
+    house = _house(pk)
+    draft = _draft(request, pk)
+    data = draft["data"]
+    if not data:
+        return redirect("registrations_desk:declare", pk)
+    change = reverse("registrations_desk:declare", args=[pk])
+    rows = [
+        (_("Declarant"), f"{data['declarant_name']} · {mask_id_number(data['declarant_id_number'])}"),
+        (_("Declaration"), _("Move-in") if data["kind"] == "move_in" else _("Move-out")),
+        (_("Resident"), f"{data.get('name') or ''} {mask_id_number(data['id_number'])}".strip()),
+        (_("Date of the move"), data["date"]),
+    ]
+    if data["kind"] == "move_in":
+        rows += [
+            (_("Occupation"), OCCUPATIONS.get(data.get("occupation"), "")),
+            (_("Reason for coming"), REASONS.get(data.get("reason"), "")),
+        ]
+    context = {
+        "title": _("Check the declaration before recording it"),
+        "house": house,
+        "rows": rows,
+        "change": change,
+        "back": change,
+        "submit": _("Record the declaration"),
+        "desk": True,
+    }
+    if request.method == "POST":
+        body, declarant = _payload(pk, data)
+        try:
+            declaration = services.declaration_create(actor=request.user, data=body, declarant=declarant)
+        except DomainError as exc:
+            if exc.fields:
+                request.session[COUNTER_DRAFT] = {**draft, "errors": exc.fields}
+                return redirect(change)
+            context["problem"] = exc.message
+            return render(request, "registrations/check.html", context, status=exc.status)
+        request.session.pop(COUNTER_DRAFT, None)
+        return redirect("registrations_desk:declaration", declaration.pk)
+    return render(request, "registrations/check.html", context)
+
+
+def _declaration(request, pk: int):
+    declaration = selectors.declaration_at_counter(pk=pk)
+    if declaration is None:
+        raise Http404
+    audit_record(
+        type=AuditEventType.PERSONAL_DATA_VIEWED,
+        actor=request.user,
+        person=declaration.id_number,
+        address=request.client_address,
+        what="declaration",
+        declaration=declaration.reference,
+    )
+    return declaration
+
+
+@login_required
+def declaration(request, pk: int):
+    gate = _clerk(request)
+    if gate:
+        return gate
+    found = _declaration(request, pk)
+    return render(
+        request,
+        "registrations_desk/declaration.html",
+        {
+            "declaration": found,
+            "id_number_masked": mask_id_number(found.id_number),
+            "occupation_label": OCCUPATIONS.get(found.occupation, ""),
+            "reason_label": REASONS.get(found.reason, ""),
+            "allowance": rules.ALLOWANCE_DAYS.get(found.declarant_type or "landlord", 7),
+        },
+    )
+
+
+@login_required
+def receipt(request, pk: int):
+    gate = _clerk(request)
+    if gate:
+        return gate
+    found = _declaration(request, pk)
+    response = HttpResponse(declaration_receipt_pdf(found), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="registration-{found.reference}.pdf"'
+    return response

@@ -1,0 +1,756 @@
+"""The residence registration pages of declarants (RULES §1): a verified individual, an active
+organisation (administrator and sub-accounts). Houses, move-in and move-out declarations with
+check-your-answers and a confirmation, tenants' self-reports and their confirmation, sub-accounts,
+bulk files. Every write goes through `services`; reads through `selectors`."""
+
+import csv
+import io
+import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from residence.accounts.forms import add_domain_error
+from residence.accounts.models import Kind
+from residence.core.errors import Conflict, DomainError, Forbidden, Invalid
+from residence.core.validators import mask_id_number
+from residence.places.models import Street
+
+from . import rules, selectors, services
+from .codes import OCCUPATIONS, REASONS
+from .forms import (
+    BulkForm,
+    HouseBuildingForm,
+    HouseFindForm,
+    HouseRoomForm,
+    HouseStreetForm,
+    MoveInForm,
+    MoveOutForm,
+    SelfReportForm,
+    SubAccountForm,
+)
+from .models import DeclarantType, Declaration, HousingType
+
+HOUSE_DRAFT = "registration_house_draft"
+HOUSE_ERRORS = "registration_house_errors"
+DECLARATION_DRAFT = "registration_declaration_draft"
+DONE = "registration_done"
+HOUSE_STEPS = {
+    "street": (HouseStreetForm, gettext_lazy("Where is the house?")),
+    "building": (HouseBuildingForm, gettext_lazy("Which building?")),
+    "room": (HouseRoomForm, gettext_lazy("Which room, and what kind of housing?")),
+}
+HOUSE_STEP_OF = {
+    "street": "street",
+    "building_code": "building",
+    "building_name": "building",
+    "room": "room",
+    "address": "room",
+    "housing_type": "room",
+}
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+# Who may use these pages --------------------------------------------------------------------
+
+
+def _gate(request):
+    """None when the user may declare; else the page that says why not (403)."""
+    user = request.user
+    if user.kind == Kind.STAFF:
+        return redirect("registrations_desk:home")
+    try:
+        services.declarant_required(user)
+    except DomainError as exc:
+        if user.kind == Kind.INDIVIDUAL:
+            return render(request, "registrations/verify_first.html", status=403)
+        return render(request, "web/error.html", {"message": exc.message}, status=403)
+    return None
+
+
+def _verified_individual(request):
+    if request.user.kind != Kind.INDIVIDUAL:
+        return render(
+            request,
+            "web/error.html",
+            {"message": _("Only a personal account can report its own move-in.")},
+            status=403,
+        )
+    return None
+
+
+def _bound(form_class, data: dict, errors: dict, **kwargs):
+    """A form bound to a draft with the service's errors put on its fields (or at the top)."""
+    form = form_class({k: "" if v is None else str(v) for k, v in data.items()}, **kwargs)
+    form.is_valid()
+    for name, texts in errors.items():
+        field = name.split(".")[-1]
+        for text in texts:
+            form.add_error(field if field in form.fields else None, str(text))
+    return form
+
+
+def _house_or_404(request, pk: int):
+    """A house of the caller's; 404 for another account's, 403 for an organisation's house not
+    given to this sub-account (as the API answers)."""
+    house = selectors.house_for(actor=request.user, pk=pk)
+    if house is None:
+        user = request.user
+        if user.kind == Kind.SUB_ACCOUNT and selectors.houses_for(actor=user.parent).filter(pk=pk).exists():
+            raise PermissionDenied
+        raise Http404
+    return house
+
+
+def _declaration_rows(d: Declaration) -> dict:
+    return {
+        "declaration": d,
+        "id_number_masked": mask_id_number(d.id_number),
+        "occupation_label": OCCUPATIONS.get(d.occupation, ""),
+        "reason_label": REASONS.get(d.reason, ""),
+    }
+
+
+# Home and houses ----------------------------------------------------------------------------
+
+
+@login_required
+def home(request):
+    gate = _gate(request)
+    if gate:
+        return gate
+    user = request.user
+    if user.kind == Kind.ORGANISATION:
+        return redirect("web:account")
+    return render(
+        request,
+        "registrations/home.html",
+        {
+            "houses": selectors.houses_with_occupants(actor=user)[:200],
+            "pending_count": selectors.pending_reports_for(actor=user).count(),
+            "is_sub_account": user.kind == Kind.SUB_ACCOUNT,
+        },
+    )
+
+
+@login_required
+def houses(request):
+    gate = _gate(request)
+    if gate:
+        return gate
+    form = HouseFindForm(request.GET or None)
+    found = selectors.houses_with_occupants(actor=request.user)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["street"] or data["q"]:
+            found = found.filter(pk__in=selectors.houses_for(actor=request.user, street=data["street"], q=data["q"]))
+        if data["district"]:
+            found = found.filter(street__district_id=data["district"])
+    return render(
+        request,
+        "registrations/houses.html",
+        {"form": form, "houses": found[:500], "filtered": bool(request.GET)},
+    )
+
+
+def _house_draft(request) -> dict:
+    draft = request.session.get(HOUSE_DRAFT)
+    return draft if isinstance(draft, dict) and draft.get("user") == request.user.pk else {"user": request.user.pk}
+
+
+@login_required
+def house_new(request, step: str = "street"):
+    gate = _gate(request)
+    if gate:
+        return gate
+    if request.user.kind == Kind.SUB_ACCOUNT:
+        return render(
+            request,
+            "web/error.html",
+            {"message": _("Houses are registered by the account that holds them.")},
+            status=403,
+        )
+    if step not in HOUSE_STEPS:
+        raise Http404
+    form_class, title = HOUSE_STEPS[step]
+    draft = _house_draft(request)
+    steps = list(HOUSE_STEPS)
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            draft.update(form.cleaned_data)
+            request.session[HOUSE_DRAFT] = draft
+            errors = request.session.get(HOUSE_ERRORS) or {}
+            request.session[HOUSE_ERRORS] = {k: v for k, v in errors.items() if HOUSE_STEP_OF.get(k) != step}
+            index = steps.index(step)
+            if index + 1 < len(steps) and request.GET.get("return") != "check":
+                return redirect("registrations:house_new_step", steps[index + 1])
+            return redirect("registrations:house_check")
+    else:
+        errors = {k: v for k, v in (request.session.get(HOUSE_ERRORS) or {}).items() if HOUSE_STEP_OF.get(k) == step}
+        values = {name: draft.get(name, "") for name in form_class.base_fields}
+        form = _bound(form_class, values, errors) if errors else form_class(initial=values)
+    index = steps.index(step)
+    back = (
+        reverse("registrations:house_new_step", args=[steps[index - 1]]) if index else reverse("registrations:houses")
+    )
+    if request.GET.get("return") == "check":
+        back = reverse("registrations:house_check")
+    return render(
+        request,
+        "registrations/form_page.html",
+        {
+            "form": form,
+            "title": title,
+            "back": back,
+            "caption": _("Register a house · step %(n)d of %(total)d") % {"n": index + 1, "total": len(steps)},
+            "submit": _("Continue"),
+            "intro": _house_intro(step),
+        },
+    )
+
+
+def _house_intro(step: str) -> str:
+    return {
+        "street": _("Choose the district's street where the house is. Streets are grouped by district."),
+        "building": _("The building code is printed on the blue plate at the building's entrance."),
+        "room": _("One house is one room (or flat) of a building."),
+    }[step]
+
+
+@login_required
+def house_check(request):
+    gate = _gate(request)
+    if gate:
+        return gate
+    draft = _house_draft(request)
+    missing = next((s for s in HOUSE_STEPS if not all(draft.get(f) for f in HOUSE_STEPS[s][0].base_fields)), None)
+    if missing:
+        return redirect("registrations:house_new_step", missing)
+    street = Street.objects.select_related("district").filter(code=draft["street"]).first()
+    context = {"draft": draft, "street": street, "housing_type": HousingType(draft["housing_type"]).label}
+    if request.method == "POST":
+        data = {k: draft[k] for k in HOUSE_STEP_OF}
+        try:
+            house = services.house_create(actor=request.user, data=data)
+        except Conflict as exc:
+            context["problem"] = exc.message
+            context["existing"] = (
+                selectors.houses_for(actor=request.user, street=draft["street"])
+                .filter(building_code=draft["building_code"], room=draft["room"].strip())
+                .first()
+            )
+            return render(request, "registrations/house_check.html", context, status=409)
+        except DomainError as exc:
+            if not exc.fields:
+                context["problem"] = exc.message
+                return render(request, "registrations/house_check.html", context, status=exc.status)
+            request.session[HOUSE_ERRORS] = {k: [str(t) for t in v] for k, v in exc.fields.items()}
+            first = next((HOUSE_STEP_OF[k] for k in exc.fields if k in HOUSE_STEP_OF), "street")
+            return redirect(reverse("registrations:house_new_step", args=[first]) + "?return=check")
+        request.session.pop(HOUSE_DRAFT, None)
+        request.session.pop(HOUSE_ERRORS, None)
+        request.session[DONE] = f"house:{house.pk}"
+        return redirect("registrations:house", house.pk)
+    return render(request, "registrations/house_check.html", context)
+
+
+@login_required
+def house_detail(request, pk: int):
+    gate = _gate(request)
+    if gate:
+        return gate
+    house = _house_or_404(request, pk)
+    just = request.session.get(DONE) == f"house:{pk}"
+    if just:
+        request.session.pop(DONE)
+    occupants = selectors.declarations_for(actor=request.user, house=house.pk, current=True)
+    return render(
+        request,
+        "registrations/house.html",
+        {
+            "house": house,
+            "just_registered": just,
+            "occupants": [_declaration_rows(d) for d in occupants[:500]],
+        },
+    )
+
+
+# Declarations -------------------------------------------------------------------------------
+
+DECLARATION_FORMS = {"move_in": MoveInForm, "move_out": MoveOutForm}
+
+
+def _declaration_draft(request, key: str) -> dict:
+    draft = request.session.get(DECLARATION_DRAFT)
+    if isinstance(draft, dict) and draft.get("user") == request.user.pk and draft.get("key") == key:
+        return draft
+    return {"user": request.user.pk, "key": key, "data": {}, "errors": {}}
+
+
+def _serialisable(data: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
+
+
+def _payload(kind: str, house, data: dict) -> dict:
+    if kind == "move_out":
+        return {"house": house, "kind": kind, "person": {"id_number": data["id_number"]}, "date": data["date"]}
+    return {
+        "house": house,
+        "kind": kind,
+        "person": {"name": data["name"], "id_number": data["id_number"], "phone": data["phone"]},
+        "declarant_type": data["declarant_type"],
+        "occupation": data["occupation"],
+        "reason": data["reason"],
+        "date": data["date"],
+    }
+
+
+def _answers(kind: str, data: dict) -> list[tuple]:
+    rows = []
+    if kind == "move_in":
+        rows += [
+            (_("Name"), data.get("name")),
+            (_("ID number"), mask_id_number(data.get("id_number", ""))),
+            (_("Mobile number"), data.get("phone")),
+        ]
+        if data.get("declarant_type"):
+            rows.append((_("You declare as"), DeclarantType(data["declarant_type"]).label))
+        rows += [
+            (_("Occupation"), OCCUPATIONS.get(data.get("occupation"), "")),
+            (_("Reason for coming"), REASONS.get(data.get("reason"), "")),
+            (_("Move-in date"), data.get("date")),
+        ]
+    else:
+        rows += [(_("ID number"), mask_id_number(data.get("id_number", ""))), (_("Move-out date"), data.get("date"))]
+    return rows
+
+
+@login_required
+def declare(request, pk: int, kind: str):
+    """A move-in or move-out for one of the caller's houses: the form, then check your answers."""
+    gate = _gate(request)
+    if gate:
+        return gate
+    if kind not in DECLARATION_FORMS:
+        raise Http404
+    house = _house_or_404(request, pk)
+    key = f"{kind}:{house.pk}"
+    draft = _declaration_draft(request, key)
+    form_class = DECLARATION_FORMS[kind]
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            request.session[DECLARATION_DRAFT] = {**draft, "data": _serialisable(form.cleaned_data), "errors": {}}
+            return redirect("registrations:declare_check", house.pk, kind)
+    elif draft["errors"]:
+        form = _bound(form_class, draft["data"], draft["errors"])
+    else:
+        form = form_class(initial=draft["data"] or {"date": None})
+    title = _("Declare a move-in") if kind == "move_in" else _("Declare a move-out")
+    return render(
+        request,
+        "registrations/form_page.html",
+        {
+            "form": form,
+            "title": title,
+            "house": house,
+            "back": reverse("registrations:house", args=[house.pk]),
+            "caption": f"{house.building_name} {house.room} · {house.street.name}",
+            "submit": _("Continue"),
+            "intro": _declaration_intro(kind),
+        },
+    )
+
+
+def _declaration_intro(kind: str) -> str:
+    if kind == "move_out":
+        return _("A move-out needs only the person's ID number and the date. Declare within 7 days of the move.")
+    return _(
+        "Declare within 7 days of the move-in as a landlord, manager, employer or school; 15 days as an owner "
+        "living there; at once for a hotel. A late declaration is still accepted and is marked late."
+    )
+
+
+@login_required
+def declare_check(request, pk: int, kind: str):
+    gate = _gate(request)
+    if gate:
+        return gate
+    if kind not in DECLARATION_FORMS:
+        raise Http404
+    house = _house_or_404(request, pk)
+    key = f"{kind}:{house.pk}"
+    draft = _declaration_draft(request, key)
+    if not draft["data"]:
+        return redirect("registrations:declare", house.pk, kind)
+    change = reverse("registrations:declare", args=[house.pk, kind])
+    context = {
+        "title": _("Check the declaration before sending it"),
+        "house": house,
+        "rows": _answers(kind, draft["data"]),
+        "change": change,
+        "back": change,
+        "submit": _("Send the declaration"),
+    }
+    if request.method == "POST":
+        try:
+            declaration = services.declaration_create(actor=request.user, data=_payload(kind, house.pk, draft["data"]))
+        except DomainError as exc:
+            if exc.fields:
+                request.session[DECLARATION_DRAFT] = {**draft, "errors": exc.fields}
+                return redirect(change)
+            context["problem"] = exc.message
+            return render(request, "registrations/check.html", context, status=exc.status)
+        request.session.pop(DECLARATION_DRAFT, None)
+        request.session[DONE] = f"declaration:{declaration.pk}"
+        return redirect("registrations:declaration", declaration.pk)
+    return render(request, "registrations/check.html", context)
+
+
+@login_required
+def declaration_detail(request, pk: int):
+    """The confirmation page (just after sending) and the declaration's page afterwards."""
+    declaration = selectors.declaration_for(actor=request.user, pk=pk)
+    if declaration is None:
+        raise Http404
+    just = request.session.get(DONE) == f"declaration:{pk}"
+    if just:
+        request.session.pop(DONE)
+    return render(
+        request,
+        "registrations/declaration.html",
+        {
+            **_declaration_rows(declaration),
+            "just_sent": just,
+            "allowance": rules.ALLOWANCE_DAYS.get(declaration.declarant_type or "landlord", 7),
+        },
+    )
+
+
+@login_required
+def declarations(request):
+    gate = _gate(request)
+    if gate:
+        return gate
+    raw = request.GET.get("house", "")
+    house = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+    current = request.GET.get("current") == "1"
+    rows = selectors.declarations_for(actor=request.user, house=house, current=current)[:500]
+    return render(
+        request,
+        "registrations/declarations.html",
+        {
+            "rows": [_declaration_rows(d) for d in rows],
+            "current": current,
+            "house": selectors.house_for(actor=request.user, pk=house) if house else None,
+        },
+    )
+
+
+# A tenant's self-report, and its confirmation by the house's holder ---------------------------
+
+
+@login_required
+def self_report(request):
+    gate = _verified_individual(request) or _gate(request)
+    if gate:
+        return gate
+    draft = _declaration_draft(request, "tenant")
+    if request.method == "POST":
+        form = SelfReportForm(request.POST)
+        if form.is_valid():
+            request.session[DECLARATION_DRAFT] = {**draft, "data": _serialisable(form.cleaned_data), "errors": {}}
+            return redirect("registrations:self_report_check")
+    elif draft["errors"]:
+        form = _bound(SelfReportForm, draft["data"], draft["errors"])
+    else:
+        form = SelfReportForm(initial=draft["data"] or {"phone": request.user.phone})
+    return render(
+        request,
+        "registrations/form_page.html",
+        {
+            "form": form,
+            "title": _("Report your own move-in"),
+            "back": reverse("registrations:home"),
+            "caption": _("Tenant's self-report"),
+            "submit": _("Continue"),
+            "intro": _(
+                "Renting from someone who has registered the house? Tell us within 3 days of moving in. "
+                "Your landlord confirms the report; only then does your residence registration start."
+            ),
+        },
+    )
+
+
+@login_required
+def self_report_check(request):
+    gate = _verified_individual(request) or _gate(request)
+    if gate:
+        return gate
+    draft = _declaration_draft(request, "tenant")
+    data = draft["data"]
+    if not data:
+        return redirect("registrations:self_report")
+    person = request.user.person
+    street = Street.objects.filter(code=data.get("street")).first()
+    change = reverse("registrations:self_report")
+    context = {
+        "title": _("Check your report before sending it"),
+        "rows": [
+            (_("Street"), street.name if street else ""),
+            (_("Building code"), data.get("building_code")),
+            (_("Room"), data.get("room")),
+            (_("Name"), person.name),
+            (_("ID number"), mask_id_number(person.id_number)),
+            (_("Mobile number"), data.get("phone")),
+            (_("Occupation"), OCCUPATIONS.get(data.get("occupation"), "")),
+            (_("Reason for coming"), REASONS.get(data.get("reason"), "")),
+            (_("Move-in date"), data.get("date")),
+        ],
+        "change": change,
+        "back": change,
+        "submit": _("Send the report"),
+    }
+    if request.method == "POST":
+        body = {
+            "house": {"street": data["street"], "building_code": data["building_code"], "room": data["room"]},
+            "kind": "move_in",
+            "person": {"name": person.name, "id_number": person.id_number, "phone": data["phone"]},
+            "declarant_type": DeclarantType.TENANT,
+            "occupation": data["occupation"],
+            "reason": data["reason"],
+            "date": data["date"],
+        }
+        try:
+            declaration = services.declaration_create(actor=request.user, data=body)
+        except DomainError as exc:
+            if exc.fields:
+                request.session[DECLARATION_DRAFT] = {**draft, "errors": exc.fields}
+                return redirect(change)
+            context["problem"] = exc.message
+            return render(request, "registrations/check.html", context, status=exc.status)
+        request.session.pop(DECLARATION_DRAFT, None)
+        request.session[DONE] = f"declaration:{declaration.pk}"
+        return redirect("registrations:declaration", declaration.pk)
+    return render(request, "registrations/check.html", context)
+
+
+@login_required
+def pending_reports(request):
+    gate = _gate(request)
+    if gate:
+        return gate
+    reports = selectors.pending_reports_for(actor=request.user)[:500]
+    return render(request, "registrations/pending.html", {"rows": [_declaration_rows(d) for d in reports]})
+
+
+@login_required
+@require_POST
+def pending_confirm(request, pk: int):
+    gate = _gate(request)
+    if gate:
+        return gate
+    if not selectors.pending_reports_for(actor=request.user).filter(pk=pk).exists():
+        raise Http404
+    try:
+        declaration = services.declaration_confirm(actor=request.user, declaration_id=pk)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("registrations:pending")
+    messages.success(
+        request,
+        _("%(name)s's move-in is confirmed (reference %(reference)s).")
+        % {"name": declaration.name, "reference": declaration.reference},
+    )
+    return redirect("registrations:pending")
+
+
+# Organisations: the dashboard and sub-accounts ------------------------------------------------
+
+
+def organisation_dashboard(user) -> dict:
+    """What the organisation's account page shows once the organisation is active."""
+    houses = list(selectors.houses_with_occupants(actor=user)[:200])
+    return {
+        "houses": houses,
+        "house_count": selectors.houses_for(actor=user).count(),
+        "occupant_count": sum(h.occupants for h in houses),
+        "pending": [_declaration_rows(d) for d in selectors.pending_reports_for(actor=user)[:50]],
+        "late": [_declaration_rows(d) for d in selectors.late_declarations_for(actor=user)[:50]],
+        "sub_account_count": selectors.sub_accounts_of(organisation=user).count(),
+    }
+
+
+@login_required
+def sub_accounts(request):
+    gate = _gate(request)
+    if gate:
+        return gate
+    user = request.user
+    if user.kind != Kind.ORGANISATION:
+        return render(
+            request,
+            "web/error.html",
+            {"message": _("Only an organisation's administrator creates sub-accounts.")},
+            status=403,
+        )
+    own_houses = list(selectors.houses_for(actor=user)[:2000])
+    form = SubAccountForm(request.POST or None, houses=own_houses)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.sub_account_create(
+                actor=user,
+                username=data["username"],
+                password=data["password"],
+                phone=data["phone"],
+                houses=[int(h) for h in data["houses"]],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+            status = exc.status
+        else:
+            messages.success(request, _("Sub-account %(name)s created.") % {"name": created.username})
+            return redirect("registrations:sub_accounts")
+    return render(
+        request,
+        "registrations/sub_accounts.html",
+        {"form": form, "accounts": selectors.sub_accounts_of(organisation=user)},
+        status=status if form.errors else 200,
+    )
+
+
+# Bulk declarations --------------------------------------------------------------------------
+
+
+def _read_csv(upload) -> str:
+    raw = upload.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise services.TooManyRows(_("The file is larger than 5 MB: send at most 10,000 rows per file."))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise Invalid(fields={"file": [_("Send the file as UTF-8 or GB18030 text.")]})
+
+
+def _bulk_gate(request):
+    gate = _gate(request)
+    if gate:
+        return gate
+    if request.user.kind not in (Kind.ORGANISATION, Kind.SUB_ACCOUNT, Kind.INDIVIDUAL):
+        raise Http404
+    return None
+
+
+@login_required
+def bulk(request):
+    gate = _bulk_gate(request)
+    if gate:
+        return gate
+    form = BulkForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        started = time.monotonic()
+        try:
+            text = _read_csv(form.cleaned_data["file"])
+            upload = services.bulk_check(actor=request.user, text=text)
+        except services.TooManyRows as exc:
+            message = exc.message
+            if message == str(services.TooManyRows.default_message):
+                message = _("The file has more than 10,000 rows: split it into files of at most 10,000 rows each.")
+            form.add_error("file", message)
+            status = 413
+        except DomainError as exc:
+            add_domain_error(form, exc)
+            status = exc.status
+        else:
+            messages.info(
+                request,
+                _("Checked %(rows)d rows in %(seconds).1f seconds. Nothing has been applied yet.")
+                % {"rows": upload.rows, "seconds": time.monotonic() - started},
+            )
+            return redirect("registrations:bulk_report", upload.pk)
+    return render(
+        request,
+        "registrations/bulk.html",
+        {"form": form, "header": ",".join(services.BULK_HEADER), "max_rows": services.BULK_MAX_ROWS},
+        status=status,
+    )
+
+
+def _upload_or_404(request, pk: int):
+    upload = selectors.bulk_upload_for(actor=request.user, pk=pk)
+    if upload is None:
+        raise Http404
+    return upload
+
+
+@login_required
+def bulk_report(request, pk: int):
+    gate = _bulk_gate(request)
+    if gate:
+        return gate
+    upload = _upload_or_404(request, pk)
+    return render(request, "registrations/bulk_report.html", {"upload": upload, "valid": len(upload.valid)})
+
+
+@login_required
+def bulk_report_csv(request, pk: int):
+    gate = _bulk_gate(request)
+    if gate:
+        return gate
+    upload = _upload_or_404(request, pk)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["line", "result", "reason"])
+    rows = [(row["line"], "valid", "") for row in upload.valid]
+    rows += [(row["line"], "invalid", row["reason"]) for row in upload.invalid]
+    for row in sorted(rows):
+        writer.writerow(row)
+    response = HttpResponse(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="bulk-report-{upload.pk}.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def bulk_confirm(request, pk: int):
+    gate = _bulk_gate(request)
+    if gate:
+        return gate
+    upload = _upload_or_404(request, pk)
+    try:
+        services.bulk_confirm(actor=request.user, upload_id=upload.pk)
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
+            return render(request, "web/error.html", {"message": exc.message}, status=403)
+        upload.refresh_from_db()
+        return render(
+            request,
+            "registrations/bulk_report.html",
+            {"upload": upload, "valid": len(upload.valid), "problem": exc.message},
+            status=exc.status,
+        )
+    return redirect("registrations:bulk_done", upload.pk)
+
+
+@login_required
+def bulk_done(request, pk: int):
+    gate = _bulk_gate(request)
+    if gate:
+        return gate
+    upload = _upload_or_404(request, pk)
+    if upload.applied_at is None:
+        return redirect("registrations:bulk_report", upload.pk)
+    return render(request, "registrations/bulk_done.html", {"upload": upload})

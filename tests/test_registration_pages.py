@@ -1,0 +1,530 @@
+"""The residence registration pages through Django's test client: houses (register in steps,
+check, the duplicate, find), move-in and move-out with check and confirmation, the declarations
+list, a tenant's self-report and its confirmation, the organisation's dashboard and sub-accounts,
+bulk files, the counter, the platform chosen at login; and the refusals."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from residence.accounts.models import Kind, User
+from residence.accounts.services import organisation_activate, real_name_verify
+from residence.records.models import Registration
+from residence.registrations import services
+from residence.registrations.models import Declaration, House
+
+from .conftest import PASSWORD, CommittingClient, make_user
+from .idnumbers import WANG_FANG, ZHANG_WEI, with_check, wrong_check
+from .test_account_changes import identity
+from .test_desk_pages import desk
+from .test_web import web_login
+
+pytestmark = pytest.mark.django_db
+
+LI_NA = with_check("36010219950812234")
+HEADER = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+
+
+def english_client():
+    client = CommittingClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def signed_in(username, phone, platform="permit"):
+    client = english_client()
+    response = web_login(client, username, phone=phone, remember=True)
+    assert response.status_code == 302, response.content
+    if platform != "permit":
+        client.get(f"/account/?platform={platform}")
+    return client
+
+
+@pytest.fixture
+def landlord(settings):
+    """A verified individual signed in on the web, pages in English."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    user = make_user("citizen1", "13812345678")
+    real_name_verify(user=user, name="张伟", id_number=identity("43010219900307123", "张伟"))
+    return signed_in("citizen1", "13812345678"), user
+
+
+def house_data(**extra):
+    return {
+        "street": "440304004",
+        "building_code": "4403040040012",
+        "building_name": "福田花园",
+        "room": "101",
+        "address": "深圳市福田区福田路 88 号福田花园 1 栋",
+        "housing_type": "rented",
+        **extra,
+    }
+
+
+def register_house(client, **extra):
+    data = house_data(**extra)
+    steps = [
+        ("street", {"street": data["street"]}),
+        ("building", {"building_code": data["building_code"], "building_name": data["building_name"]}),
+        ("room", {"room": data["room"], "address": data["address"], "housing_type": data["housing_type"]}),
+    ]
+    for step, values in steps:
+        response = client.post(f"/registration/houses/new/{step}/", values)
+        assert response.status_code == 302, (step, response.content.decode()[:3000])
+    assert response["Location"] == "/registration/houses/new/check/"
+    return client.post("/registration/houses/new/check/")
+
+
+def move_in_data(**extra):
+    return {
+        "name": "李娜",
+        "id_number": LI_NA,
+        "phone": "13700000021",
+        "declarant_type": "landlord",
+        "occupation": "3",
+        "reason": "1",
+        "date": "2026-02-27",
+        **extra,
+    }
+
+
+def declare(client, house, kind="move_in", **extra):
+    data = move_in_data(**extra) if kind == "move_in" else {"id_number": LI_NA, "date": "2026-03-01", **extra}
+    response = client.post(f"/registration/houses/{house}/{kind}/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return client.post(f"/registration/houses/{house}/{kind}/check/")
+
+
+# Houses -------------------------------------------------------------------------------------
+
+
+def test_a_house_is_registered_step_by_step_and_flagged_for_a_clerk(landlord):
+    client, user = landlord
+    page = client.get("/registration/houses/new/").content.decode()
+    assert "<optgroup" in page and "福田街道" in page  # streets grouped by district
+    response = register_house(client)
+    house = House.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/registration/houses/{house.pk}/"
+    assert house.owner == user and not house.confirmed
+    page = client.get(response["Location"]).content.decode()
+    assert "House registered" in page and "flagged for a clerk to confirm" in page and "Waiting for a clerk" in page
+    # The same room again: the 409 on the check page, with the house registered before.
+    again = register_house(client)
+    assert again.status_code == 409
+    html = again.content.decode()
+    assert "already registered this room" in html and f"/registration/houses/{house.pk}/" in html
+    assert House.objects.count() == 1
+
+
+def test_the_house_steps_show_errors_at_the_field(landlord):
+    client, _user = landlord
+    response = client.post("/registration/houses/new/building/", {"building_code": "12-3", "building_name": ""})
+    html = response.content.decode()
+    assert response.status_code == 200 and "error-summary" in html and 'href="#id_building_name"' in html
+    # The service's own check (10 to 19 digits) is shown on the step where it is put right.
+    client.post("/registration/houses/new/street/", {"street": "440304004"})
+    client.post("/registration/houses/new/building/", {"building_code": "123", "building_name": "福田花园"})
+    client.post("/registration/houses/new/room/", {"room": "1", "address": "福田路", "housing_type": "rented"})
+    response = client.post("/registration/houses/new/check/")
+    assert response.status_code == 302 and response["Location"].startswith("/registration/houses/new/building/")
+    page = client.get(response["Location"]).content.decode()
+    assert "10 to 19 digits" in page and "field-error" in page
+    assert not House.objects.exists()
+
+
+def test_my_houses_are_found_by_district_street_and_building(landlord):
+    client, _user = landlord
+    register_house(client)
+    register_house(client, street="440304001", building_code="4403040010001", building_name="园岭新村", room="2")
+    html = client.get("/registration/houses/").content.decode()
+    assert "福田花园" in html and "园岭新村" in html
+    html = client.get("/registration/houses/?district=440304&street=440304004&q=福田").content.decode()
+    assert "福田花园" in html and "园岭新村" not in html
+    html = client.get("/registration/houses/?q=4403040010").content.decode()
+    assert "园岭新村" in html and "福田花园" not in html
+    html = client.get("/registration/houses/?district=440303").content.decode()
+    assert "No houses." in html
+    # The street list follows the district chosen.
+    assert "园岭街道" in html or "罗湖" in html
+
+
+# Declarations -------------------------------------------------------------------------------
+
+
+def test_a_move_in_is_checked_sent_and_confirmed_with_its_reference(landlord):
+    client, _user = landlord
+    register_house(client)
+    house = House.objects.get()
+    form = client.get(f"/registration/houses/{house.pk}/move_in/").content.decode()
+    assert "Head of a state organ" in form and "14 Other" in form and "Study or training" in form
+    response = client.post(f"/registration/houses/{house.pk}/move_in/", move_in_data())
+    assert response["Location"] == f"/registration/houses/{house.pk}/move_in/check/"
+    check = client.get(response["Location"]).content.decode()
+    assert "李娜" in check and "360102********2342" in check and "3 Clerical" in check and "1 Work" in check
+    assert not Declaration.objects.exists()
+    sent = client.post(response["Location"])
+    declaration = Declaration.objects.get()
+    assert sent["Location"] == f"/registration/declarations/{declaration.pk}/"
+    page = client.get(sent["Location"]).content.decode()
+    assert "Declaration recorded" in page and declaration.reference in page
+    assert "Registered from 2026-02-27" in page and "No, in time" in page
+    assert Registration.objects.get(id_number=LI_NA).registered_on.isoformat() == "2026-02-27"
+    # Afterwards the page has no confirmation panel, the facts stay.
+    again = client.get(sent["Location"]).content.decode()
+    assert "Declaration recorded" not in again and declaration.reference in again
+
+
+def test_a_late_move_in_is_accepted_and_flagged_with_the_days(landlord):
+    client, _user = landlord
+    register_house(client)
+    house = House.objects.get()
+    sent = declare(client, house.pk, date="2026-02-20")  # 10 days: 3 beyond a landlord's 7
+    page = client.get(sent["Location"]).content.decode()
+    assert "Declared late" in page and "3 days late" in page and "Late: 3 days" in page
+
+
+def test_declaration_errors_come_back_to_the_form_and_conflicts_to_the_check_page(landlord):
+    client, _user = landlord
+    register_house(client)
+    house = House.objects.get()
+    bad = client.post(
+        f"/registration/houses/{house.pk}/move_in/", move_in_data(id_number=wrong_check(LI_NA), occupation="99")
+    )
+    html = bad.content.decode()
+    assert bad.status_code == 200 and "error-summary" in html and 'href="#id_id_number"' in html
+    assert 'href="#id_occupation"' in html
+    future = declare(client, house.pk, date="2026-03-09")
+    assert future.status_code == 302 and future["Location"] == f"/registration/houses/{house.pk}/move_in/"
+    assert "field-error" in client.get(future["Location"]).content.decode()
+    declare(client, house.pk)
+    twice = declare(client, house.pk)
+    assert twice.status_code == 409 and "already lives in this house" in twice.content.decode()
+    assert Declaration.objects.count() == 1
+
+
+def test_a_move_out_ends_the_registration_and_the_current_filter(landlord):
+    client, _user = landlord
+    register_house(client)
+    register_house(client, room="102")
+    first, second = House.objects.order_by("room")
+    declare(client, first.pk)
+    declare(client, second.pk, id_number=WANG_FANG, name="王芳")
+    current = client.get("/registration/declarations/?current=1").content.decode()
+    assert "李娜" in current and "王芳" in current
+    out = declare(client, first.pk, kind="move_out")
+    page = client.get(out["Location"]).content.decode()
+    assert "Move-out" in page and "ended on 2026-03-01" in page
+    current = client.get("/registration/declarations/?current=1").content.decode()
+    assert "王芳" in current and "李娜" not in current
+    everything = client.get("/registration/declarations/").content.decode()
+    assert everything.count("李娜") >= 1 and "Move-out" in everything
+    # The house page lists who lives there now.
+    assert "王芳" in client.get(f"/registration/houses/{second.pk}/").content.decode()
+    nobody = declare(client, first.pk, kind="move_out")
+    assert nobody.status_code == 409 and "does not live in this house" in nobody.content.decode()
+
+
+def test_a_tenant_reports_himself_and_the_landlord_confirms_it(landlord):
+    client, _user = landlord
+    register_house(client)
+    tenant_user = make_user("citizen2", "13812345679")
+    real_name_verify(user=tenant_user, name="王芳", id_number=identity("44030419900101555", "王芳"))
+    tenant = signed_in("citizen2", "13812345679")
+    report = {
+        "street": "440304004",
+        "building_code": "4403040040012",
+        "room": "101",
+        "phone": "13812345679",
+        "occupation": "2",
+        "reason": "1",
+        "date": "2026-03-01",
+    }
+    assert tenant.post("/registration/self-report/", report)["Location"] == "/registration/self-report/check/"
+    check = tenant.get("/registration/self-report/check/").content.decode()
+    assert "王芳" in check and "440304********5554"[:6] in check
+    sent = tenant.post("/registration/self-report/check/")
+    declaration = Declaration.objects.get()
+    assert declaration.status == "pending" and declaration.declarant_type == "tenant"
+    page = tenant.get(sent["Location"]).content.decode()
+    assert "Report sent" in page and "Not yet: waiting for confirmation" in page
+    assert not Registration.objects.filter(id_number=WANG_FANG).exists()
+    # No such room: the error on the form.
+    tenant.post("/registration/self-report/", {**report, "room": "999"})
+    nowhere = tenant.post("/registration/self-report/check/")
+    assert nowhere["Location"] == "/registration/self-report/"
+    assert "No registered house" in tenant.get("/registration/self-report/").content.decode()
+    # The landlord sees it waiting, with a banner on the registration home, and confirms it.
+    assert "self-report waits" in client.get("/registration/").content.decode()
+    pending = client.get("/registration/pending/").content.decode()
+    assert declaration.reference in pending
+    assert tenant.post(f"/registration/pending/{declaration.pk}/confirm/").status_code == 404  # not the holder
+    confirmed = client.post(f"/registration/pending/{declaration.pk}/confirm/")
+    assert confirmed.status_code == 302
+    declaration.refresh_from_db()
+    assert declaration.status == "recorded"
+    assert Registration.objects.get(id_number=WANG_FANG).registered_on.isoformat() == "2026-03-01"
+    assert "No self-report is waiting." in client.get("/registration/pending/").content.decode()
+    assert client.post(f"/registration/pending/{declaration.pk}/confirm/").status_code == 404
+
+
+# Refusals -----------------------------------------------------------------------------------
+
+
+def test_an_unverified_individual_is_asked_to_verify_first(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    make_user("newcomer", "13812340000")
+    client = signed_in("newcomer", "13812340000")
+    for url in ("/registration/", "/registration/houses/new/", "/registration/bulk/", "/registration/self-report/"):
+        response = client.get(url)
+        assert response.status_code == 403 and "Verify your identity first" in response.content.decode(), url
+    assert client.post("/registration/houses/new/street/", {"street": "440304004"}).status_code == 403
+    assert not House.objects.exists()
+
+
+def organisation(username="org_admin", phone="13812340002", active=True):
+    user = make_user(username, phone, kind=Kind.ORGANISATION, name="示范物业", credit_code="91440300MA5D4X7K8N")
+    if active:
+        desk("clerk")
+        organisation_activate(
+            actor=User.objects.get(username="desk_clerk"),
+            account_id=user.pk,
+            credit_code_checked=True,
+            letter_checked=True,
+            housing_checked=True,
+        )
+    return user
+
+
+def test_a_pending_organisation_may_not_declare(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    organisation(active=False)
+    client = signed_in("org_admin", "13812340002")
+    account = client.get("/account/").content.decode()
+    assert "waiting for activation" in account and 'data-testid="dashboard"' not in account
+    for url in (
+        "/registration/houses/",
+        "/registration/houses/new/",
+        "/registration/bulk/",
+        "/registration/sub-accounts/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 403 and "not active yet" in response.content.decode(), url
+
+
+def test_another_accounts_house_is_not_found(landlord):
+    client, _user = landlord
+    register_house(client)
+    house = House.objects.get()
+    other_user = make_user("citizen2", "13812345679")
+    real_name_verify(user=other_user, name="王芳", id_number=identity("44030419900101555", "王芳"))
+    other = signed_in("citizen2", "13812345679")
+    assert other.get(f"/registration/houses/{house.pk}/").status_code == 404
+    assert other.get(f"/registration/houses/{house.pk}/move_in/").status_code == 404
+    assert other.post(f"/registration/houses/{house.pk}/move_in/check/").status_code == 404
+    declare(client, house.pk)
+    assert other.get(f"/registration/declarations/{Declaration.objects.get().pk}/").status_code == 404
+
+
+# Organisations ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def org(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    user = organisation()
+    client = signed_in("org_admin", "13812340002")
+    register_house(client)
+    register_house(client, room="102")
+    return client, user, list(House.objects.order_by("room"))
+
+
+def test_the_organisation_dashboard_counts_houses_occupants_and_late_declarations(org):
+    client, _user, houses = org
+    declare(client, houses[0].pk)
+    declare(client, houses[0].pk, id_number=WANG_FANG, name="王芳", date="2026-02-10", declarant_type="employer")
+    html = client.get("/account/").content.decode()
+    assert 'data-testid="dashboard"' in html and "Coming soon" not in html
+    assert 'data-testid="house-count">2<' in html and 'data-testid="occupant-count">2<' in html
+    assert f'data-testid="occupants-{houses[0].pk}">2<' in html and f'data-testid="occupants-{houses[1].pk}">0<' in html
+    assert "Late: 13 days" in html  # 20 days after the move, 7 allowed
+
+
+def test_sub_accounts_are_created_and_see_only_their_houses(org):
+    client, _user, houses = org
+    page = client.get("/registration/sub-accounts/").content.decode()
+    assert "福田花园 101" in page
+    bad = client.post(
+        "/registration/sub-accounts/",
+        {"username": "ab", "password": "x", "phone": "123", "houses": [str(houses[0].pk)]},
+    )
+    assert bad.status_code == 200 and "error-summary" in bad.content.decode()
+    created = client.post(
+        "/registration/sub-accounts/",
+        {"username": "org_desk1", "password": "Testing2026pass", "phone": "13812340003", "houses": [houses[0].pk]},
+    )
+    assert created.status_code == 302
+    listing = client.get("/registration/sub-accounts/").content.decode()
+    assert "org_desk1" in listing
+    taken = client.post(
+        "/registration/sub-accounts/",
+        {"username": "org_desk1", "password": "Testing2026pass", "phone": "13812340004", "houses": []},
+    )
+    assert taken.status_code >= 400 and "error-summary" in taken.content.decode()
+
+    desk_client = english_client()
+    assert web_login(desk_client, "org_desk1", password="Testing2026pass", phone="13812340003").status_code == 302
+    assert desk_client.get("/account/")["Location"] == "/registration/"
+    home = desk_client.get("/registration/").content.decode()
+    assert "sub-account of 示范物业" in home and "福田花园 101" in home and "福田花园 102" not in home
+    # The organisation's house not given to the sub-account: 403, as the API answers.
+    assert desk_client.get(f"/registration/houses/{houses[1].pk}/").status_code == 403
+    assert desk_client.get(f"/registration/houses/{houses[1].pk}/move_in/").status_code == 403
+    assert desk_client.post(f"/registration/houses/{houses[1].pk}/move_in/check/").status_code == 403
+    assert desk_client.get("/registration/houses/new/").status_code == 403
+    assert desk_client.get("/registration/sub-accounts/").status_code == 403
+    assert declare(desk_client, houses[0].pk).status_code == 302
+    # The administrator sees the sub-account's declaration.
+    assert "李娜" in client.get("/registration/declarations/").content.decode()
+
+
+def bulk_file(houses, *, fixed=False):
+    rows = [
+        f"{houses[0].pk},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27",
+        f"{houses[1].pk},move_in,王芳,{WANG_FANG if fixed else wrong_check(WANG_FANG)},13700000022,landlord,3,1,"
+        "2026-02-27",
+        f"{houses[1].pk},move_in,张伟,{ZHANG_WEI},13700000023,landlord,3,{1 if fixed else 99},2026-02-27",
+    ]
+    return HEADER + "\n".join(rows) + "\n"
+
+
+def upload(client, text, encoding="utf-8", name="residents.csv"):
+    return client.post("/registration/bulk/", {"file": SimpleUploadedFile(name, text.encode(encoding), "text/csv")})
+
+
+def test_a_bulk_file_is_checked_reported_fixed_and_applied_once(org):
+    client, _user, houses = org
+    form = client.get("/registration/bulk/").content.decode()
+    assert 'type="file"' in form and "keep this page open" in form and "data-progress-message" in form
+    checked = upload(client, bulk_file(houses))
+    assert checked.status_code == 302
+    report = client.get(checked["Location"]).content.decode()
+    assert "Checked 3 rows" in report and "Nothing has been applied yet" in report
+    assert 'data-testid="rows">3<' in report and 'data-testid="valid">1<' in report
+    assert "id_number" in report and "reason" in report and "Confirm and apply 1 valid row" in report
+    first = services.BulkUpload.objects.get()
+    csv_report = client.get(f"/registration/bulk/{first.pk}/report.csv")
+    assert csv_report["Content-Disposition"].startswith("attachment")
+    lines = csv_report.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "line,result,reason" and lines[1] == "2,valid," and lines[2].startswith("3,invalid,")
+    assert not Declaration.objects.exists()
+    # The corrected file, in GB18030 as a spreadsheet on Chinese Windows saves it.
+    fixed = upload(client, bulk_file(houses, fixed=True), encoding="gb18030")
+    upload_id = int(fixed["Location"].rstrip("/").split("/")[-1])
+    report = client.get(fixed["Location"]).content.decode()
+    assert 'data-testid="valid">3<' in report and "Confirm and apply 3 valid rows" in report
+    done = client.post(f"/registration/bulk/{upload_id}/confirm/")
+    assert done["Location"] == f"/registration/bulk/{upload_id}/done/"
+    assert "3 declarations applied" in client.get(done["Location"]).content.decode()
+    assert Declaration.objects.count() == 3
+    again = client.post(f"/registration/bulk/{upload_id}/confirm/")
+    assert again.status_code == 409 and "already been applied" in again.content.decode()
+    assert Declaration.objects.count() == 3
+
+
+def test_bad_bulk_files_are_refused_with_a_clear_message(org):
+    client, _user, houses = org
+    row = f"{houses[0].pk},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27\n"
+    big = upload(client, HEADER + row * 10_001)
+    assert big.status_code == 413 and "more than 10,000 rows" in big.content.decode()
+    header = upload(client, "a,b,c\n" + row)
+    assert header.status_code == 400 and "The header must be" in header.content.decode()
+    binary = client.post(
+        "/registration/bulk/", {"file": SimpleUploadedFile("x.csv", b"\xff\xfe\x00\x81\x30", "text/csv")}
+    )
+    assert binary.status_code == 400 and "UTF-8 or GB18030" in binary.content.decode()
+    assert not services.BulkUpload.objects.exists() and not Declaration.objects.exists()
+    # Someone else's upload is not found.
+    other = services.bulk_check(actor=User.objects.get(username="org_admin"), text=HEADER + row)
+    stranger_user = make_user("citizen2", "13812345679")
+    real_name_verify(user=stranger_user, name="王芳", id_number=identity("44030419900101555", "王芳"))
+    stranger = signed_in("citizen2", "13812345679")
+    assert stranger.get(f"/registration/bulk/{other.pk}/").status_code == 404
+    assert stranger.post(f"/registration/bulk/{other.pk}/confirm/").status_code == 404
+
+
+# The platform chosen at login ---------------------------------------------------------------
+
+
+def test_choosing_registration_at_login_leads_to_the_registration_area(landlord):
+    _client, _user = landlord
+    client = english_client()
+    response = client.post(
+        "/accounts/login/", {"platform": "registration", "username": "citizen1", "password": PASSWORD}
+    )
+    if response["Location"].endswith("/verify/"):
+        from .conftest import last_code
+
+        response = client.post("/accounts/login/verify/", {"code": last_code("13812345678")})
+    assert client.get(response["Location"])["Location"] == "/registration/"
+    home = client.get("/registration/").content.decode()
+    assert "Register a house" in home and "My houses" in home
+    # The way back to the permit services switches the area.
+    assert client.get("/account/?platform=permit").status_code == 200
+    assert client.get("/account/").status_code == 200
+
+
+# The counter --------------------------------------------------------------------------------
+
+
+def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_receipt(landlord):
+    client, _user = landlord
+    register_house(client)
+    house = House.objects.get()
+    clerk = desk("clerk")
+    assert "Residence registration at the counter" in clerk.get("/staff/").content.decode()
+    home = clerk.get("/staff/registrations/").content.decode()
+    assert "福田花园" in home and f"confirm-house-{house.pk}" in home  # waiting for confirmation
+    by_id = clerk.get(f"/staff/registrations/?house={house.pk}").content.decode()
+    assert f"declare-{house.pk}" in by_id
+    by_plate = clerk.get("/staff/registrations/?street=440304004&building_code=4403040040012&room=101").content
+    assert f"declare-{house.pk}" in by_plate.decode()
+    walk_in = {
+        "declarant_name": "张伟",
+        "declarant_id_number": ZHANG_WEI,
+        "declarant_phone": "13812345678",
+        "kind": "move_in",
+        **move_in_data(date="2026-02-20"),
+    }
+    bad = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", {**walk_in, "declarant_id_number": "1"})
+    assert bad.status_code == 200 and "error-summary" in bad.content.decode()
+    response = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", walk_in)
+    assert response["Location"] == f"/staff/registrations/houses/{house.pk}/declare/check/"
+    assert "张伟" in clerk.get(response["Location"]).content.decode()
+    done = clerk.post(response["Location"])
+    declaration = Declaration.objects.get()
+    assert declaration.declarant["name"] == "张伟" and declaration.days_late == 3
+    page = clerk.get(done["Location"]).content.decode()
+    assert declaration.reference in page and "3 days late" in page
+    pdf = clerk.get(f"/staff/registrations/declarations/{declaration.pk}/receipt/")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    confirmed = clerk.post(f"/staff/registrations/houses/{house.pk}/confirm/")
+    assert confirmed.status_code == 302
+    house.refresh_from_db()
+    assert house.confirmed
+    assert "Confirmed" in client.get(f"/registration/houses/{house.pk}/").content.decode()
+    # Not a clerk, not staff: refused.
+    assert client.get("/staff/registrations/").status_code == 302
+    reviewer = desk("reviewer")
+    assert reviewer.get("/staff/registrations/").status_code == 403
+    assert reviewer.post(f"/staff/registrations/houses/{house.pk}/confirm/").status_code == 403
+
+
+def test_a_verified_individual_uses_the_bulk_page_too(landlord):
+    client, _user = landlord
+    register_house(client)
+    house = House.objects.get()
+    checked = upload(client, HEADER + f"{house.pk},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27\n")
+    assert checked.status_code == 302
+    upload_id = int(checked["Location"].rstrip("/").split("/")[-1])
+    assert client.post(f"/registration/bulk/{upload_id}/confirm/").status_code == 302
+    assert "1 declaration applied" in client.get(f"/registration/bulk/{upload_id}/done/").content.decode()
+    assert Registration.objects.get(id_number=LI_NA).street_id == "440304004"
