@@ -201,6 +201,10 @@ SMS_BACKEND_EXPLICIT = "SMS_BACKEND" in env.ENVIRON
 SMS_FILE = env.str("SMS_FILE", default=str(VAR_DIR / "sms" / "outbox.jsonl"))
 # SMS texts go out in Chinese whatever the language of the page that caused them.
 SMS_LANGUAGE = "zh-hans"
+
+# Rows per transaction of the permits' daily sweeps (permits.sweeps): each chunk commits with its
+# history, audit events, messages and progress, so a crash loses at most the chunk in flight.
+PERMIT_SWEEP_CHUNK = env.int("PERMIT_SWEEP_CHUNK", default=5000)
 if not DEBUG and not SMS_BACKEND:
     raise ImproperlyConfigured("SMS_BACKEND must be set when DEBUG is off.")
 

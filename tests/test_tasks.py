@@ -147,7 +147,16 @@ def test_the_daily_jobs_run_as_a_task_like_the_command(settings):
     with time_machine.travel(dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC), tick=False):
         limits.hit("s", "old", limit=1, window=60)
     result = run_daily_jobs.delay("2026-03-05").result
-    assert result == {"pruned": 1, "terminated": 0, "batched": 0, "reminded": 0, "escalated": 0}
+    assert result == {
+        "pruned": 1,
+        "terminated": 0,
+        "batched": 0,
+        "reminded": 0,
+        "escalated": 0,
+        "suspended": 0,
+        "cancelled": 0,
+        "permits_reminded": 0,
+    }
     assert run_daily_jobs.delay("2026-03-05").result["pruned"] == 0
     assert LimitCounter.objects.count() == 0
 

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from residence.applications import jobs as application_jobs
 from residence.core import limits, workdays
+from residence.permits import sweeps as permit_sweeps
 
 
 def daily_jobs_run(day: dt.date, *, report: Callable[[str], object] = lambda line: None) -> dict[str, int]:
@@ -28,10 +29,24 @@ def daily_jobs_run(day: dt.date, *, report: Callable[[str], object] = lambda lin
     report(f"{day}: {reminded} step(s) due {tomorrow} reminded")
     escalated = application_jobs.deadlines_escalate(day)
     report(f"{day}: {escalated} overdue step(s) escalated to the supervisors")
+    # Suspension first: a permit that lapsed over two years ago is then cancelled in the same run.
+    suspended = permit_sweeps.permits_suspend(day)
+    report(f"{day}: {suspended} permit(s) not endorsed by their anniversary suspended")
+    cancelled = permit_sweeps.permits_cancel(day)
+    report(f"{day}: {cancelled} permit(s) suspended for two years cancelled")
+    reminders = permit_sweeps.permits_remind(day)
+    report(
+        f"{day}: endorsement reminders: window opens {reminders['permits_window_open']}, "
+        f"closes in 30 days {reminders['permits_window_closing_30']}, "
+        f"in 7 days {reminders['permits_window_closing_7']} holder(s)"
+    )
     return {
         "pruned": pruned,
         "terminated": terminated,
         "batched": batched,
         "reminded": reminded,
         "escalated": escalated,
+        "suspended": suspended,
+        "cancelled": cancelled,
+        "permits_reminded": sum(reminders.values()),
     }

@@ -126,6 +126,10 @@ class SweepRun(models.Model):
     name = models.CharField(max_length=40)
     date = models.DateField()
     processed = models.BigIntegerField(default=0)
+    # Where the sweep has got to in its index order (date, id): the last row of the last committed
+    # chunk, written in that chunk's transaction, so a rerun after a crash resumes after it.
+    position_on = models.DateField(null=True, blank=True)
+    position_id = models.BigIntegerField(default=0)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,0 +1,419 @@
+"""The permits' daily sweeps (RULES §9, DESIGN §How 4), run by `core.jobs.daily_jobs_run`:
+suspend the permits whose endorsement lapsed, cancel those suspended for two years, and remind
+the holders when their window opens and 30 and 7 days before it closes.
+
+Each sweep is set-based, chunk by chunk in the order of a partial index (`permit_active_due`,
+`permit_suspended`): one transaction per chunk holds
+
+- the change itself, one `UPDATE … WHERE id IN (the next chunk) RETURNING …` (the reminders
+  only read their chunk),
+- the history rows and the audit events (`INSERT … SELECT` from the returned rows, passed as
+  arrays: `unnest` on PostgreSQL, `json_each` on SQLite),
+- the holders' in-app messages and their SMS rows (`queued`),
+- the sweep's progress (SweepRun: rows processed, the last (date, id) done).
+
+The SMS deliveries are queued once the chunk commits. A worker killed mid-way loses only the
+chunk in flight (rolled back whole); a rerun resumes after the last committed chunk, and the
+conditions of the UPDATE exclude rows already done, so nothing is suspended, cancelled,
+recorded or told twice. A finished sweep (finished_at) does nothing when run again.
+
+The only per-row Python work is per chunk, on its returned rows: the blind index of the ID
+number (HMAC, `audit.services.person_index`, kept in Python so the key never travels in SQL)
+and the parameters of the messages of holders with an account.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import translation
+
+from residence.accounts.models import User
+from residence.audit.models import AuditEvent, AuditEventType
+from residence.core import clock
+from residence.notifications.catalogue import SMS, SMS_SIGNATURE
+from residence.notifications.models import Message, SmsMessage
+from residence.records.models import Identity
+
+from . import rules
+from .models import Permit, PermitEvent, SweepRun
+
+logger = logging.getLogger("residence.permits")
+
+SUSPEND = "permits_suspend"
+CANCEL = "permits_cancel"
+# Reminder sweeps: name → days from the day of the sweep to the anniversary (endorsed_until).
+# The window opens 60 days before the anniversary; it closes the day before it, so "30 days
+# before it closes" is 31 days before the anniversary.
+REMINDERS = {
+    "permits_window_open": rules.WINDOW_DAYS,
+    "permits_window_closing_30": 31,
+    "permits_window_closing_7": 8,
+}
+A, S, C = Permit.Status.ACTIVE, Permit.Status.SUSPENDED, Permit.Status.CANCELLED
+CANCEL_REASON = "suspended_two_years"
+
+
+def chunk_size() -> int:
+    return max(1, int(getattr(settings, "PERMIT_SWEEP_CHUNK", 5000)))
+
+
+def cancellation_cutoff(day: dt.date) -> dt.date:
+    """The latest `suspended_on` whose cancellation day (rules.cancellation_day) is on or before
+    `day`: the same date two years back, or 29 February when `day` is 28 February and that year
+    was a leap year (suspended 29 Feb 2024 → cancelled 28 Feb 2026)."""
+    try:
+        cutoff = day.replace(year=day.year - rules.CANCEL_AFTER_YEARS)
+    except ValueError:  # 29 February two years after a leap year
+        cutoff = day.replace(year=day.year - rules.CANCEL_AFTER_YEARS, day=28)
+    following = cutoff + dt.timedelta(days=1)
+    return following if rules.cancellation_day(following) <= day else cutoff
+
+
+# SQL helpers: the portable parts of the statements and the one branch per engine.
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _table(model) -> str:
+    return _q(model._meta.db_table)
+
+
+def _pg() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _json_object() -> str:
+    return "jsonb_build_object" if _pg() else "json_object"
+
+
+def _day(value) -> str | dt.date:
+    return connection.ops.adapt_datefield_value(value)
+
+
+def _time(value) -> str | dt.datetime:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _as_date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _rows_source(columns: dict[str, str], rows: list[tuple]) -> tuple[str, list]:
+    """A FROM item `s` with the given columns (name → PostgreSQL type) holding `rows`, and its
+    parameters: one array per column (`unnest`) on PostgreSQL, one JSON array on SQLite."""
+    names = list(columns)
+    if _pg():
+        arrays = ", ".join(f"%s::{kind}[]" for kind in columns.values())
+        return f"unnest({arrays}) AS s({', '.join(names)})", [list(col) for col in zip(*rows, strict=True)]
+    picks = ", ".join(f"json_extract(value, '$[{i}]') AS {name}" for i, name in enumerate(names))
+    return f"(SELECT {picks} FROM json_each(%s)) AS s", [json.dumps(rows, default=str)]  # noqa: S608
+
+
+def _insert_select(model, columns: list[str], exprs: list[str], params: list, source: dict, rows: list, returning=""):
+    """INSERT INTO model's table (columns) SELECT exprs FROM the rows; `params` are the
+    expressions' own. Returns the RETURNING rows when asked."""
+    if not rows:
+        return []
+    from_item, source_params = _rows_source(source, rows)
+    sql = (
+        f"INSERT INTO {_table(model)} ({', '.join(_q(c) for c in columns)}) SELECT {', '.join(exprs)} FROM {from_item}"  # noqa: S608
+    )
+    if returning:
+        sql += f" RETURNING {returning}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + source_params)
+        return cursor.fetchall() if returning else []
+
+
+def _blind_index(id_numbers: list[str]) -> list[str]:
+    """audit.services.person_index of each number (the same HMAC, in one pass over the chunk)."""
+    key = settings.ID_INDEX_KEY.encode()
+    return [hmac.digest(key, number.encode(), hashlib.sha256).hex() for number in id_numbers]
+
+
+# What each chunk writes besides the change itself.
+
+
+def _history(rows: list[tuple], *, kind: str, on: dt.date, at: dt.datetime, details: str) -> None:
+    """One PermitEvent per row; `rows` are (permit id, detail value as text)."""
+    _insert_select(
+        PermitEvent,
+        ["permit_id", "kind", "on", "at", "actor_id", "data"],
+        ["s.permit_id", "%s", "%s", "%s", "NULL", f"{_json_object()}('{details}', s.detail)"],
+        [kind, _day(on), _time(at)],
+        {"permit_id": "bigint", "detail": "text"},
+        rows,
+    )
+
+
+def _audit(rows: list[tuple], *, action: str, status_from: str, status_to: str, at: dt.datetime, details: str):
+    """One audit event per row, as workflow.permit_transition writes it; `rows` are
+    (ID number, permit number, detail value as text)."""
+    indexed = [
+        (index, number, detail)
+        for index, (_id_number, number, detail) in zip(_blind_index([r[0] for r in rows]), rows, strict=True)
+    ]
+    data = (
+        f"{_json_object()}('permit', s.number, 'action', '{action}', 'status_from', '{status_from}', "
+        f"'status_to', '{status_to}', '{details}', s.detail)"
+    )
+    _insert_select(
+        AuditEvent,
+        ["type", "at", "actor_id", "actor_key_id", "subject_id", "person_index", "address", "data"],
+        ["%s", "%s", "NULL", "NULL", "NULL", "s.person_index", "''", data],
+        [AuditEventType.PERMIT_CHANGED.value, _time(at)],
+        {"person_index": "text", "number": "text", "detail": "text"},
+        indexed,
+    )
+
+
+def _holders(id_numbers: list[str]) -> dict[str, tuple[int, str]]:
+    """The active account verified as each holder (accounts.User.person): ID number → (user id, phone)."""
+    if not id_numbers:
+        return {}
+    from_item, params = _rows_source({"id_number": "text"}, [(n,) for n in set(id_numbers)])
+    sql = (
+        f"SELECT i.id_number, u.id, u.phone FROM {_table(User)} u "  # noqa: S608
+        f"JOIN {_table(Identity)} i ON i.id = u.person_id "
+        f"WHERE u.is_active = %s AND i.id_number IN (SELECT s.id_number FROM {from_item})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [True, *params])
+        return {id_number: (user_id, phone or "") for id_number, user_id, phone in cursor.fetchall()}
+
+
+def _tell(notices: list[tuple[str, dict]], *, key: str, at: dt.datetime) -> int:
+    """The holders' notices of a chunk, as notifications.services.notice_send writes them: an in-app
+    message to the holder's account and an SMS to its number, queued; `notices` are
+    (ID number, params). The SMS deliveries are queued once the chunk commits.
+    Returns how many holders were told."""
+    holders = _holders([n[0] for n in notices])
+    messages, texts = [], []
+    with translation.override(settings.SMS_LANGUAGE):
+        template = SMS_SIGNATURE + str(SMS[key]) if key in SMS else ""
+        for id_number, params in notices:
+            holder = holders.get(id_number)
+            if holder is None:
+                continue
+            user_id, phone = holder
+            messages.append((user_id, json.dumps(params, ensure_ascii=False)))
+            if phone and template:
+                texts.append((phone, template % params))
+    params_expr = "s.params::jsonb" if _pg() else "s.params"
+    _insert_select(
+        Message,
+        ["user_id", "key", "params", "created_at", "read_at"],
+        ["s.user_id", "%s", params_expr, "%s", "NULL"],
+        [key, _time(at)],
+        {"user_id": "bigint", "params": "text"},
+        messages,
+    )
+    queued = _insert_select(
+        SmsMessage,
+        [
+            "to",
+            "purpose",
+            "text",
+            "address",
+            "sent_at",
+            "status",
+            "reason",
+            "secret",
+            "attempts",
+            "last_attempt_at",
+            "last_error",
+            "delivered_at",
+        ],
+        ["s.phone", "'permit'", "s.text", "''", "%s", "%s", "''", "''", "0", "NULL", "''", "NULL"],
+        [_time(at), SmsMessage.Status.QUEUED.value],
+        {"phone": "text", "text": "text"},
+        texts,
+        returning="id",
+    )
+    if queued:
+        ids = [row[0] for row in queued]
+
+        def deliver() -> None:
+            # A broker that cannot be reached leaves the rest `queued`: sms_requeue_stale sends them.
+            from residence.notifications.tasks import sms_deliver
+
+            for sms_id in ids:
+                sms_deliver.delay(sms_id)
+
+        transaction.on_commit(deliver, robust=True)
+    return len(messages)
+
+
+# The sweeps.
+
+Step = Callable[[dt.date, dt.date | None, int, int], tuple[int, tuple | None, int]]
+
+
+def _sweep(name: str, day: dt.date, step: Step) -> int:
+    """Run `step` chunk by chunk for (name, day), each chunk in one transaction with the
+    SweepRun's progress. `step(day, position_on, position_id, limit)` does one chunk and answers
+    (rows taken, the last (date, id) taken or None, count to report). Returns the count of
+    this run (0 when the sweep had already finished)."""
+    try:
+        run, _created = SweepRun.objects.get_or_create(name=name, date=day, defaults={"started_at": clock.now()})
+    except IntegrityError:  # another worker created it between our read and our write
+        run = SweepRun.objects.get(name=name, date=day)
+    if run.finished_at is not None:
+        return 0
+    limit, total = chunk_size(), 0
+    while True:
+        with transaction.atomic():
+            # Two workers on the same sweep take turns chunk by chunk, each after the other's commit.
+            run = SweepRun.objects.select_for_update().get(pk=run.pk)
+            if run.finished_at is not None:
+                break
+            taken, last, count = step(day, run.position_on, run.position_id, limit)
+            changes = {"processed": F("processed") + taken}
+            if last is not None:
+                changes.update(position_on=last[0], position_id=last[1])
+            if taken < limit:
+                changes["finished_at"] = clock.now()
+            SweepRun.objects.filter(pk=run.pk).update(**changes)
+        total += count
+        if taken < limit:
+            return total
+    return total
+
+
+def _after(column: str, position_on, position_id: int) -> tuple[str, list]:
+    """The keyset condition (column, id) > (position) of a resumed sweep, with its parameters."""
+    if position_on is None:
+        return "", []
+    return f" AND ({column}, id) > (%s, %s)", [_day(position_on), position_id]
+
+
+def _suspend_chunk(day, position_on, position_id, limit):
+    now = clock.now()
+    after, after_params = _after("endorsed_until", position_on, position_id)
+    # The outer status condition is checked again on a row another transaction changed meanwhile.
+    sql = (
+        f"UPDATE {_table(Permit)} SET status = %s, suspended_on = endorsed_until, updated_at = %s "  # noqa: S608
+        f"WHERE status = %s AND id IN (SELECT id FROM {_table(Permit)} "
+        f"WHERE status = %s AND endorsed_until <= %s{after} ORDER BY endorsed_until, id LIMIT %s) "
+        "RETURNING id, id_number, number, endorsed_until"
+    )
+    params = [S, _time(now), A, A, _day(day), *after_params, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [(pk, id_number, number, _as_date(until)) for pk, id_number, number, until in cursor.fetchall()]
+    if not rows:
+        return 0, None, 0
+    _history(
+        [(r[0], r[3].isoformat()) for r in rows],
+        kind=PermitEvent.Kind.SUSPENDED,
+        on=day,
+        at=now,
+        details="suspended_on",
+    )
+    _audit(
+        [(r[1], r[2], r[3].isoformat()) for r in rows],
+        action="suspend",
+        status_from=A,
+        status_to=S,
+        at=now,
+        details="suspended_on",
+    )
+    notices = []
+    for _pk, id_number, number, until in rows:
+        opens, closes = rules.late_window(until)
+        params = {
+            "number": number,
+            "endorsed_until": until.isoformat(),
+            "opens": opens.isoformat(),
+            "closes": closes.isoformat(),
+        }
+        notices.append((id_number, params))
+    _tell(notices, key="permit_suspended", at=now)
+    last = max((r[3], r[0]) for r in rows)
+    return len(rows), last, len(rows)
+
+
+def _cancel_chunk(day, position_on, position_id, limit):
+    now = clock.now()
+    after, after_params = _after("suspended_on", position_on, position_id)
+    sql = (
+        f"UPDATE {_table(Permit)} SET status = %s, cancelled_on = %s, cancel_reason = %s, updated_at = %s "  # noqa: S608
+        f"WHERE status = %s AND id IN (SELECT id FROM {_table(Permit)} "
+        f"WHERE status = %s AND suspended_on <= %s{after} ORDER BY suspended_on, id LIMIT %s) "
+        "RETURNING id, id_number, number, endorsed_until, suspended_on"
+    )
+    params = [C, _day(day), CANCEL_REASON, _time(now), S, S, _day(cancellation_cutoff(day)), *after_params, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [(r[0], r[1], r[2], _as_date(r[3]), _as_date(r[4])) for r in cursor.fetchall()]
+    if not rows:
+        return 0, None, 0
+    _history([(r[0], CANCEL_REASON) for r in rows], kind=PermitEvent.Kind.CANCELLED, on=day, at=now, details="reason")
+    _audit(
+        [(r[1], r[2], CANCEL_REASON) for r in rows],
+        action="cancel",
+        status_from=S,
+        status_to=C,
+        at=now,
+        details="reason",
+    )
+    notices = [
+        (id_number, {"number": number, "endorsed_until": until.isoformat(), "opens": "", "closes": ""})
+        for _pk, id_number, number, until, _suspended_on in rows
+    ]
+    _tell(notices, key="permit_cancelled", at=now)
+    last = max((r[4], r[0]) for r in rows)
+    return len(rows), last, len(rows)
+
+
+def _reminder_step(days_before: int) -> Step:
+    def step(day, position_on, position_id, limit):
+        until = day + dt.timedelta(days=days_before)
+        opens, closes = rules.endorsement_window(until)
+        sql = (
+            f"SELECT id, id_number, number FROM {_table(Permit)} "  # noqa: S608
+            "WHERE status = %s AND endorsed_until = %s AND id > %s ORDER BY id LIMIT %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [A, _day(until), position_id, limit])
+            rows = cursor.fetchall()
+        if not rows:
+            return 0, None, 0
+        common = {
+            "opens": opens.isoformat(),
+            "closes": closes.isoformat(),
+            "endorsed_until": until.isoformat(),
+            "days": (closes - day).days,
+        }
+        notices = [(id_number, {"number": number, **common}) for _pk, id_number, number in rows]
+        key = "permit_window_open" if days_before == rules.WINDOW_DAYS else "permit_window_closing"
+        told = _tell(notices, key=key, at=clock.now())
+        return len(rows), (until, max(r[0] for r in rows)), told
+
+    return step
+
+
+def permits_suspend(day: dt.date) -> int:
+    """Suspend every active permit whose anniversary (endorsed_until) is on or before `day`, from
+    that anniversary (RULES §9). Returns how many this run suspended."""
+    return _sweep(SUSPEND, day, _suspend_chunk)
+
+
+def permits_cancel(day: dt.date) -> int:
+    """Cancel every permit suspended for two years on `day` (rules.cancellation_day)."""
+    return _sweep(CANCEL, day, _cancel_chunk)
+
+
+def permits_remind(day: dt.date) -> dict[str, int]:
+    """Remind the holders whose window opens on `day`, or closes in 30 or 7 days. Returns the
+    holders told per reminder."""
+    return {name: _sweep(name, day, _reminder_step(days)) for name, days in REMINDERS.items()}

@@ -1,0 +1,388 @@
+"""The permits' daily sweeps (permits.sweeps, RULES §9): suspension on the anniversary,
+cancellation two years later, the reminders; once each, whatever the reruns and crashes."""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from residence.accounts.models import User
+from residence.audit.models import AuditEvent
+from residence.audit.services import person_index
+from residence.core.jobs import daily_jobs_run
+from residence.notifications import sms
+from residence.notifications.models import Message, SmsMessage
+from residence.permits import sweeps, workflow
+from residence.permits.models import Permit, PermitEvent, SweepRun
+from residence.permits.rules import add_years, cancellation_day
+from residence.records.models import Identity
+from residence.records.services import records_import_rows
+
+from .conftest import committed, make_user
+from .idnumbers import with_check
+from .test_account_changes import identity
+
+ROOT = Path(__file__).resolve().parent.parent
+D = dt.date
+
+
+def body_for(i: int) -> str:
+    """17 digits with a real birth date: 1980-01-01 plus i // 1000 days, sequence i % 1000."""
+    return f"440304{D(1980, 1, 1) + dt.timedelta(days=i // 1000):%Y%m%d}{i % 1000:03d}"
+
+
+def id_for(i: int) -> str:
+    return with_check(body_for(i))
+
+
+def permit(i: int, endorsed_until: dt.date, *, status="active", suspended_on=None) -> Permit:
+    return Permit.objects.create(
+        number=f"44030020200{i:05d}",
+        id_number=id_for(i),
+        name="测试",
+        issued_on=add_years(endorsed_until, -1),
+        anniversary_base=add_years(endorsed_until, -1),
+        endorsed_until=endorsed_until,
+        continuous_since=add_years(endorsed_until, -1),
+        status=status,
+        suspended_on=suspended_on,
+        created_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+    )
+
+
+def holder(i: int, phone: str) -> User:
+    """An account verified as the holder of permit i."""
+    number = identity(body_for(i), name=f"持证人{i}")
+    user = make_user(f"holder{i}", phone)
+    User.objects.filter(pk=user.pk).update(person=Identity.objects.get(id_number=number))
+    return user
+
+
+def run(day: dt.date) -> dict:
+    """The daily jobs as the command runs them: what they queue for after a commit (the SMS) happens."""
+    return committed(lambda: daily_jobs_run(day))
+
+
+def events(p: Permit, kind: str):
+    return list(PermitEvent.objects.filter(permit=p, kind=kind))
+
+
+def audits(p: Permit):
+    return list(AuditEvent.objects.filter(type="permit_changed", data__permit=p.number))
+
+
+def state():
+    """Everything a sweep writes, to compare before and after a rerun."""
+    return (
+        list(
+            Permit.objects.order_by("pk").values_list("pk", "status", "suspended_on", "cancelled_on", "cancel_reason")
+        ),
+        PermitEvent.objects.count(),
+        AuditEvent.objects.filter(type="permit_changed").count(),
+        Message.objects.filter(key__startswith="permit_").count(),
+        SmsMessage.objects.filter(purpose="permit").count(),
+    )
+
+
+pytestmark = pytest.mark.django_db
+
+
+# --- suspension -------------------------------------------------------------------------
+
+
+def test_the_anniversary_itself_suspends_and_the_day_before_does_not():
+    p = permit(1, D(2026, 3, 10))
+    assert run(D(2026, 3, 9))["suspended"] == 0
+    p.refresh_from_db()
+    assert p.status == "active" and p.suspended_on is None
+    assert run(D(2026, 3, 10))["suspended"] == 1
+    p.refresh_from_db()
+    assert (p.status, p.suspended_on) == ("suspended", D(2026, 3, 10))
+    [event] = events(p, "suspended")
+    assert (event.on, event.data, event.actor) == (D(2026, 3, 10), {"suspended_on": "2026-03-10"}, None)
+    [audit] = audits(p)
+    assert audit.person_index == person_index(p.id_number)
+    assert audit.data == {
+        "permit": p.number,
+        "action": "suspend",
+        "status_from": "active",
+        "status_to": "suspended",
+        "suspended_on": "2026-03-10",
+    }
+
+
+def test_a_lapse_found_late_suspends_from_the_anniversary_not_from_the_day_of_the_sweep():
+    p = permit(1, D(2026, 3, 10))
+    run(D(2026, 4, 1))
+    p.refresh_from_db()
+    assert (p.status, p.suspended_on) == ("suspended", D(2026, 3, 10))
+    assert events(p, "suspended")[0].on == D(2026, 4, 1)
+
+
+def test_a_29_february_anniversary_suspends_on_that_day():
+    p = permit(1, D(2028, 2, 29))
+    run(D(2028, 2, 28))
+    p.refresh_from_db()
+    assert p.status == "active"
+    run(D(2028, 2, 29))
+    p.refresh_from_db()
+    assert (p.status, p.suspended_on) == ("suspended", D(2028, 2, 29))
+
+
+def test_the_sweep_writes_what_the_workflow_writes_for_one_permit():
+    by_hand, swept = permit(1, D(2026, 3, 10)), permit(2, D(2026, 3, 10))
+    workflow.permit_transition(number=by_hand.number, action="suspend", actor=None, today=D(2026, 3, 10))
+    sweeps.permits_suspend(D(2026, 3, 10))
+    for a, b in [(events(by_hand, "suspended"), events(swept, "suspended")), (audits(by_hand), audits(swept))]:
+        assert len(a) == len(b) == 1
+        assert {k: v for k, v in a[0].data.items() if k != "permit"} == {
+            k: v for k, v in b[0].data.items() if k != "permit"
+        }
+
+
+# --- cancellation -----------------------------------------------------------------------
+
+
+def test_cancelled_exactly_two_years_after_the_suspension_and_not_the_day_before():
+    p = permit(1, D(2024, 3, 10), status="suspended", suspended_on=D(2024, 3, 10))
+    run(D(2026, 3, 9))
+    p.refresh_from_db()
+    assert p.status == "suspended"
+    assert run(D(2026, 3, 10))["cancelled"] == 1
+    p.refresh_from_db()
+    assert (p.status, p.cancelled_on, p.cancel_reason) == ("cancelled", D(2026, 3, 10), "suspended_two_years")
+    [event] = events(p, "cancelled")
+    assert (event.on, event.data) == (D(2026, 3, 10), {"reason": "suspended_two_years"})
+    [audit] = audits(p)
+    assert audit.person_index == person_index(p.id_number)
+    assert audit.data == {
+        "permit": p.number,
+        "action": "cancel",
+        "status_from": "suspended",
+        "status_to": "cancelled",
+        "reason": "suspended_two_years",
+    }
+
+
+def test_suspended_on_29_february_is_cancelled_on_28_february_two_years_later():
+    p = permit(1, D(2024, 2, 29), status="suspended", suspended_on=D(2024, 2, 29))
+    run(D(2026, 2, 27))
+    p.refresh_from_db()
+    assert p.status == "suspended"
+    run(D(2026, 2, 28))
+    p.refresh_from_db()
+    assert (p.status, p.cancelled_on) == ("cancelled", D(2026, 2, 28))
+
+
+def test_the_cutoff_agrees_with_the_rule_on_every_day_of_eight_years():
+    day = D(2025, 1, 1)
+    while day < D(2033, 1, 1):
+        cutoff = sweeps.cancellation_cutoff(day)
+        assert cancellation_day(cutoff) <= day < cancellation_day(cutoff + dt.timedelta(days=1)), day
+        day += dt.timedelta(days=1)
+
+
+def test_a_permit_lapsed_over_two_years_ago_is_suspended_then_cancelled_in_one_run():
+    p = permit(1, D(2023, 5, 1))
+    result = run(D(2026, 3, 10))
+    assert (result["suspended"], result["cancelled"]) == (1, 1)
+    p.refresh_from_db()
+    assert (p.status, p.suspended_on, p.cancelled_on) == ("cancelled", D(2023, 5, 1), D(2026, 3, 10))
+    assert [e.kind for e in PermitEvent.objects.filter(permit=p).order_by("id")] == ["suspended", "cancelled"]
+    assert len(audits(p)) == 2
+
+
+# --- messages and reruns ----------------------------------------------------------------
+
+
+def test_the_holder_is_told_of_the_suspension_and_the_cancellation_once():
+    user = holder(1, "13800000001")
+    p = permit(1, D(2026, 3, 10))
+    permit(2, D(2026, 3, 10))  # no account: nothing to tell, nothing fails
+    run(D(2026, 3, 10))
+    run(D(2026, 3, 10))
+    [message] = Message.objects.filter(user=user, key="permit_suspended")
+    assert message.params == {
+        "number": p.number,
+        "endorsed_until": "2026-03-10",
+        "opens": "2026-03-10",
+        "closes": "2028-03-09",
+    }
+    assert [m["to"] for m in sms.outbox] == ["13800000001"]
+    assert p.number in sms.outbox[0]["text"] and "2028-03-09" in sms.outbox[0]["text"]
+    assert SmsMessage.objects.get(purpose="permit").status == "sent"
+    run(D(2028, 3, 10))
+    [cancelled] = Message.objects.filter(user=user, key="permit_cancelled")
+    assert cancelled.params["number"] == p.number
+    assert len(sms.outbox) == 2
+
+
+def test_reminders_when_the_window_opens_and_30_and_7_days_before_it_closes():
+    day = D(2026, 3, 1)
+    users = {days: holder(days, f"138000001{days:02d}") for days in (60, 59, 31, 8, 7)}
+    permits = {days: permit(days, day + dt.timedelta(days=days)) for days in users}
+    result = run(day)
+    assert result["permits_reminded"] == 3
+    for days in (59, 7):
+        assert not Message.objects.filter(user=users[days]).exclude(key="welcome").filter(key__startswith="permit")
+    [opening] = Message.objects.filter(user=users[60], key="permit_window_open")
+    assert opening.params == {
+        "number": permits[60].number,
+        "opens": "2026-03-01",
+        "closes": "2026-04-29",
+        "endorsed_until": "2026-04-30",
+        "days": 59,
+    }
+    [thirty] = Message.objects.filter(user=users[31], key="permit_window_closing")
+    assert (thirty.params["closes"], thirty.params["days"]) == ("2026-03-31", 30)
+    [seven] = Message.objects.filter(user=users[8], key="permit_window_closing")
+    assert (seven.params["closes"], seven.params["days"]) == ("2026-03-08", 7)
+    assert sorted(m["to"] for m in sms.outbox) == ["13800000108", "13800000131", "13800000160"]
+    before = state()
+    again = run(day)
+    assert again["permits_reminded"] == 0 and state() == before and len(sms.outbox) == 3
+
+
+def test_a_rerun_of_the_day_changes_nothing():
+    holder(1, "13800000001")
+    permit(1, D(2026, 3, 10))
+    permit(2, D(2024, 3, 9), status="suspended", suspended_on=D(2024, 3, 9))
+    permit(3, D(2026, 5, 9))  # window opens on 2026-03-10
+    first = run(D(2026, 3, 10))
+    assert (first["suspended"], first["cancelled"]) == (1, 1)
+    before = state()
+    second = run(D(2026, 3, 10))
+    assert (second["suspended"], second["cancelled"], second["permits_reminded"]) == (0, 0, 0)
+    assert state() == before
+    assert all(run.finished_at for run in SweepRun.objects.filter(date=D(2026, 3, 10)))
+
+
+def test_chunks_cover_every_row_once(settings):
+    settings.PERMIT_SWEEP_CHUNK = 2
+    made = [permit(i, D(2026, 3, 10) - dt.timedelta(days=i % 3)) for i in range(1, 8)]
+    assert sweeps.permits_suspend(D(2026, 3, 10)) == 7
+    run = SweepRun.objects.get(name=sweeps.SUSPEND, date=D(2026, 3, 10))
+    assert run.processed == 7 and run.finished_at is not None
+    for p in made:
+        assert len(events(p, "suspended")) == 1 and len(audits(p)) == 1
+
+
+def test_a_crash_between_chunks_loses_only_the_chunk_in_flight_and_the_rerun_resumes(settings, monkeypatch):
+    settings.PERMIT_SWEEP_CHUNK = 2
+    made = [permit(i, D(2026, 3, 10)) for i in range(1, 6)]
+    calls = []
+    real = sweeps._audit
+
+    def crash_on_the_second_chunk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sweeps, "_audit", crash_on_the_second_chunk)
+    with pytest.raises(RuntimeError):
+        sweeps.permits_suspend(D(2026, 3, 10))
+    assert Permit.objects.filter(status="suspended").count() == 2
+    assert SweepRun.objects.get(name=sweeps.SUSPEND).processed == 2
+    monkeypatch.setattr(sweeps, "_audit", real)
+    assert sweeps.permits_suspend(D(2026, 3, 10)) == 3
+    for p in made:
+        assert len(events(p, "suspended")) == 1 and len(audits(p)) == 1
+    assert SweepRun.objects.get(name=sweeps.SUSPEND).processed == 5
+
+
+def test_imported_permits_are_swept_the_same_way(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    rows = [
+        {"id_number": id_for(1), "number": "440300201900001", "issued_on": "2019-03-10",
+         "endorsed_until": "2026-03-10", "status": "active"},
+        {"id_number": id_for(2), "number": "440300201900002", "issued_on": "2019-01-05",
+         "endorsed_until": "2024-03-10", "status": "suspended"},
+    ]  # fmt: skip
+    assert records_import_rows("permits", rows).applied
+    run(D(2026, 3, 10))
+    active, suspended = Permit.objects.get(number="440300201900001"), Permit.objects.get(number="440300201900002")
+    assert (active.source, active.status, active.suspended_on) == ("import", "suspended", D(2026, 3, 10))
+    assert (suspended.status, suspended.cancelled_on) == ("cancelled", D(2026, 3, 10))
+    assert len(events(active, "suspended")) == 1 and len(events(suspended, "cancelled")) == 1
+
+
+# --- kill -9 ----------------------------------------------------------------------------
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def _run_jobs(day: dt.date, chunk: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "config.test",
+        "PERMIT_SWEEP_CHUNK": str(chunk),
+    }
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "run_daily_jobs", "--date", day.isoformat()],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a second process on the test database: PostgreSQL")
+def test_a_worker_killed_mid_sweep_and_rerun_suspends_each_permit_once():
+    day, n = D(2026, 3, 10), 20000
+    users = [holder(i, f"139000000{i:02d}") for i in range(1, 4)]
+    Permit.objects.bulk_create(
+        Permit(
+            number=f"4403002020{i:06d}",
+            id_number=id_for(i),
+            name="测试",
+            issued_on=D(2025, 3, 10),
+            anniversary_base=D(2025, 3, 10),
+            endorsed_until=day - dt.timedelta(days=i % 5),
+            continuous_since=D(2025, 3, 10),
+            status="active",
+            created_at=dt.datetime(2025, 3, 10, tzinfo=dt.UTC),
+        )
+        for i in range(1, n + 1)
+    )
+    worker = _run_jobs(day, chunk=50)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and worker.poll() is None:
+        if SweepRun.objects.filter(name=sweeps.SUSPEND, date=day, processed__gt=0).exists():
+            break
+        time.sleep(0.005)
+    time.sleep(0.2)  # well into the sweep, a chunk in flight
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    assert worker.returncode == -signal.SIGKILL, worker.stderr.read().decode()
+    done_at_kill = Permit.objects.filter(status="suspended").count()
+    assert 0 < done_at_kill < n, "the worker was not killed in the middle of the sweep"
+    assert SweepRun.objects.get(name=sweeps.SUSPEND, date=day).finished_at is None
+
+    rerun = _run_jobs(day, chunk=50)
+    _out, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err.decode()
+
+    assert Permit.objects.filter(status="suspended").count() == n
+    assert PermitEvent.objects.filter(kind="suspended").count() == n
+    assert PermitEvent.objects.filter(kind="suspended").values("permit").distinct().count() == n
+    suspensions = AuditEvent.objects.filter(type="permit_changed", data__action="suspend")
+    assert suspensions.count() == n
+    assert suspensions.values("data__permit").distinct().count() == n
+    for user in users:
+        assert Message.objects.filter(user=user, key="permit_suspended").count() == 1
+    assert SmsMessage.objects.filter(purpose="permit").count() == len(users)
+    run = SweepRun.objects.get(name=sweeps.SUSPEND, date=day)
+    assert run.processed == n and run.finished_at is not None
