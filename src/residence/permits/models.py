@@ -64,12 +64,13 @@ class PermitEvent(models.Model):
         EXCHANGED = "exchanged", _("Card exchanged")
         REPLACED = "replaced", _("Card replaced")
 
-    permit = models.ForeignKey(Permit, on_delete=models.CASCADE, related_name="events")
+    # Indexed by (permit, at) below; the actor only where there is one (the sweeps have none).
+    permit = models.ForeignKey(Permit, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
     on = models.DateField(_("date"))
     at = models.DateTimeField(_("time"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     data = models.JSONField(_("details"), default=dict, blank=True)
 
@@ -77,7 +78,10 @@ class PermitEvent(models.Model):
         verbose_name = _("permit event")
         verbose_name_plural = _("permit events")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["permit", "at"], name="permit_event_permit_at")]
+        indexes = [
+            models.Index(fields=["permit", "at"], name="permit_event_permit_at"),
+            models.Index(fields=["actor"], name="permit_event_actor", condition=Q(actor__isnull=False)),
+        ]
 
 
 class Endorsement(models.Model):
