@@ -3,12 +3,15 @@ action, counter intake, the refusals of role and scope, a 409 when two act, the 
 
 import pytest
 
+from residence.accounts.models import User
 from residence.accounts.services import staff_create
 from residence.applications.models import Application, Deadline
+from residence.applications.payments import application_pay
+from residence.applications.services import application_act, application_verify
 from residence.audit.models import AuditEvent
 from residence.places.models import AcceptancePoint
 
-from .applications import HOME_POINT, STAFF, application_body, citizen_api, eligible_records
+from .applications import HOME_POINT, STAFF, application_body, citizen_api, eligible_records, live_permit
 from .conftest import PASSWORD, CommittingClient
 from .idnumbers import ZHANG_WEI
 from .test_web import web_login
@@ -279,3 +282,29 @@ def test_the_courier_delivers_with_the_identity_checked(world, staff):
     assert status_of(pk) == "completed"
     # Acting again: the page says it cannot be done now (409), never a 500.
     post(courier, f"/staff/applications/{pk}/deliver/", {"identity_checked": "on"}, status=409)
+
+
+def test_an_exchange_is_handed_over_only_with_the_old_card_taken_back(world, staff):
+    api = world
+    citizen = User.objects.get(username="citizen1")
+    live_permit(citizen)
+    pk = submit(api, kind="exchange")
+    by = {key: User.objects.get(username=f"desk_{key}") for key in ("police", "insurance", "reviewer", "production")}
+    application_verify(actor=by["police"], application_id=pk, department="police", outcome="confirmed")
+    application_verify(actor=by["insurance"], application_id=pk, department="social_insurance", outcome="confirmed")
+    application_act(actor=by["reviewer"], application_id=pk, action="approve")
+    application_pay(actor=citizen, application_id=pk, provider="sandbox")
+    for action in ("produce", "dispatch"):
+        application_act(actor=by["production"], application_id=pk, action=action)
+    clerk = staff["clerk"]
+    post(clerk, f"/staff/applications/{pk}/receive/")
+    refused = post(
+        clerk, f"/staff/applications/{pk}/hand-over/", {"identity_checked": "on", "signed": "on"}, status=400
+    )
+    assert "takes the old card back" in refused.content.decode() and status_of(pk) == "ready_for_pickup"
+    post(
+        clerk,
+        f"/staff/applications/{pk}/hand-over/",
+        {"identity_checked": "on", "signed": "on", "old_card_collected": "on"},
+    )
+    assert status_of(pk) == "completed"

@@ -64,12 +64,14 @@ class HandOverForm(forms.Form):
     signed = forms.BooleanField(
         label=_("The applicant has checked and signed the printed application form"), required=False
     )
+    old_card_collected = forms.BooleanField(label=_("Exchange only: the old card has been taken back"), required=False)
 
 
 class DeliverForm(forms.Form):
     identity_checked = forms.BooleanField(
         label=_("I have checked the recipient's identity document in person"), required=False
     )
+    old_card_collected = forms.BooleanField(label=_("Exchange only: the old card has been taken back"), required=False)
 
 
 class FindForm(forms.Form):
