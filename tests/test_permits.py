@@ -9,6 +9,7 @@ from residence.audit.models import AuditEvent
 from residence.notifications.models import Message
 from residence.permits import rules
 from residence.permits.models import Endorsement, Permit, PermitEvent
+from residence.permits.services import endorsement_checks_escalate
 from residence.records.services import records_import_rows
 
 from .applications import application_body, citizen_api, eligible_records, staff_apis
@@ -210,12 +211,19 @@ def test_a_missing_record_makes_a_department_check_and_its_answer_decides(settin
     ).applied  # no social insurance record at all
     permit_for(user)
     response = endorse(api)
-    assert response.status_code == 202 and response.json()["outcome"] == "pending"
-    assert response.json()["due_date"] == "2027-01-20"  # 3 working days: Mon 18, Tue 19, Wed 20
+    # API.md's outcomes are granted or refused: not granted yet, and the check named.
+    assert response.status_code == 201 and response.json()["outcome"] == "refused"
+    assert response.json()["check"] == {"department": "social_insurance", "due_date": "2027-01-20"}  # Mon 18–Wed 20
+    assert "2027-01-20" in response.json()["reasons"][-1]
     assert endorse(api).status_code == 409  # one check at a time
     pending = Endorsement.objects.get(outcome="pending")
     assert pending.department == "social_insurance"
-    staff = staff_apis(["police", "insurance"])
+    staff = staff_apis(["police", "insurance", "supervisor"])
+    # Not answered by its due date: the supervisors hear of it once.
+    assert endorsement_checks_escalate(D(2027, 1, 20)) == 0
+    assert endorsement_checks_escalate(D(2027, 1, 21)) == 1
+    assert endorsement_checks_escalate(D(2027, 1, 22)) == 0
+    assert Message.objects.filter(user=staff.users["supervisor"], key="deadline_overdue").count() == 1
     url = f"/api/v1/staff/endorsements/{pending.pk}/answer"
     assert staff.police.post(url, {"confirmed": True}).status_code == 403
     assert staff.insurance.post(url, {"confirmed": False}).status_code == 400  # a refusal says why
@@ -302,3 +310,12 @@ def test_an_exchange_renews_the_card_of_the_same_permit_and_takes_the_old_one_ba
     assert Permit.objects.count() == 1 and permit.anniversary_base == D(2026, 3, 2)
     event = PermitEvent.objects.get(kind="exchanged")
     assert event.data["old_card_collected"] == "yes" and event.data["card_serial"].startswith("C")
+
+
+@pytest.mark.django_db
+def test_a_malformed_body_on_an_endorsement_is_a_parse_error_and_endorses_nothing(holder):
+    api, user = holder
+    permit_for(user)
+    response = api.call("POST", "/api/v1/permits/4403202600000777/endorsements", raw=b"{bad")
+    assert response.status_code == 400 and error_code(response) == "parse_error"
+    assert not Endorsement.objects.exists()

@@ -307,3 +307,26 @@ def test_a_bulk_file_applies_move_outs_and_nothing_when_a_row_went_stale(organis
     response = api.post(f"/api/v1/registrations/declarations/bulk/{stale['upload']}/confirm")
     assert response.status_code == 409 and response.json()["error"]["line"] == 2
     assert Declaration.objects.count() == before
+
+
+def test_odd_input_found_by_an_outsider_gets_clear_answers(landlord):
+    api, _user, house = landlord
+    # A boolean is not a house id (True == 1 in Python).
+    response = api.post(DECLARATIONS, move_in(True))
+    assert response.status_code == 400 and "house" in response.json()["error"]["fields"]
+    # JSON sent where CSV is expected: the answer names the type to send.
+    wrong_type = api.post("/api/v1/registrations/declarations/bulk", [{"house": house["id"]}])
+    assert wrong_type.status_code == 415 and "text/csv" in wrong_type.json()["error"]["message"]
+    # A field over the CSV reader's limit is named as too long, not as broken CSV.
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    huge = bulk(api, header + f"{house['id']},move_in,{'李' * 200_000},{LI_NA},13700000021,landlord,3,1,2026-02-27\n")
+    assert huge.status_code == 400 and "longer than" in huge.json()["error"]["fields"]["file"][0]
+    # A move-out names the person its move-in named.
+    api.post(DECLARATIONS, move_in(house["id"]))
+    out = api.post(
+        DECLARATIONS, {"house": house["id"], "kind": "move_out", "person": {"id_number": LI_NA}, "date": "2026-03-01"}
+    )
+    assert out.json()["person"]["name"] == "李娜"
+    # A body on a bodiless POST is still parsed: malformed JSON is 400 parse_error, nothing confirmed.
+    confirm = api.call("POST", f"{DECLARATIONS}/{out.json()['id']}/confirm", raw=b"{bad")
+    assert confirm.status_code == 400 and error_code(confirm) == "parse_error"

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from residence.accounts.models import Kind as AccountKind
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
+from residence.core.api import BodilessPostMixin
 from residence.core.errors import Forbidden, Invalid, NotFound
 from residence.core.serializers import StrictBooleanField, StrictCharField, validated
 from residence.core.validators import parse_date
@@ -179,7 +180,7 @@ class ApplicationReceiptView(APIView):
         return response
 
 
-class ApplicationWithdrawView(APIView):
+class ApplicationWithdrawView(BodilessPostMixin, APIView):
     @extend_schema(request=None, responses=ApplicationSerializer)
     def post(self, request, pk: int):
         return application_response(services.application_act(actor=request.user, application_id=pk, action="withdraw"))
@@ -188,7 +189,7 @@ class ApplicationWithdrawView(APIView):
 DueDateSerializer = inline_serializer("WrittenReplyDue", {"due_date": serializers.DateField()})
 
 
-class WrittenReplyView(APIView):
+class WrittenReplyView(BodilessPostMixin, APIView):
     @extend_schema(request=None, responses={201: DueDateSerializer})
     def post(self, request, pk: int):
         due = services.written_reply_request(actor=request.user, application_id=pk)

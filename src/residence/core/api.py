@@ -42,3 +42,13 @@ class WorkingDaysView(APIView):
             raise Invalid(_("Some fields are not valid."), fields=fields)
         deadline = workdays.add_working_days(start, int(raw_add))
         return Response({"date": deadline.date.isoformat(), "provisional": deadline.provisional})
+
+
+class BodilessPostMixin:
+    """A POST that takes no body still refuses a malformed one (400 `parse_error`, API.md's
+    conventions) before it changes anything: DRF parses a body only when a view reads it."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method == "POST":
+            request.data  # noqa: B018 -- parsing is the point

@@ -48,7 +48,9 @@ def exception_handler(exc, context):
     elif isinstance(exc, drf.Throttled):
         body = error_body("rate_limited", _("Too many requests. Please try again later."))
     elif isinstance(exc, drf.UnsupportedMediaType):
-        body = error_body("invalid", _("Send the body as application/json."))
+        view = context.get("view")
+        types = sorted({parser.media_type for parser in getattr(view, "parser_classes", ())}) or ["application/json"]
+        body = error_body("invalid", _("Send the body as %(types)s.") % {"types": " or ".join(types)})
     elif isinstance(exc, drf.MethodNotAllowed):
         body = error_body("method_not_allowed", _("This method is not allowed here."))
     else:

@@ -11,6 +11,7 @@ from django.conf import settings
 from residence.applications import jobs as application_jobs
 from residence.core import limits, workdays
 from residence.permits import sweeps as permit_sweeps
+from residence.permits.services import endorsement_checks_escalate
 
 
 def daily_jobs_run(day: dt.date, *, report: Callable[[str], object] = lambda line: None) -> dict[str, int]:
@@ -27,7 +28,7 @@ def daily_jobs_run(day: dt.date, *, report: Callable[[str], object] = lambda lin
     tomorrow = workdays.add_working_days(day, 1).date
     reminded = application_jobs.deadlines_remind(day, tomorrow)
     report(f"{day}: {reminded} step(s) due {tomorrow} reminded")
-    escalated = application_jobs.deadlines_escalate(day)
+    escalated = application_jobs.deadlines_escalate(day) + endorsement_checks_escalate(day)
     report(f"{day}: {escalated} overdue step(s) escalated to the supervisors")
     # Suspension first: a permit that lapsed over two years ago is then cancelled in the same run.
     suspended = permit_sweeps.permits_suspend(day)

@@ -1,11 +1,13 @@
 """API.md § Permits, and the staff and public endpoints added for endorsements."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from residence.core.api import BodilessPostMixin
 from residence.core.serializers import StrictBooleanField, StrictCharField, validated
 
 from . import rules, selectors, services
@@ -33,7 +35,11 @@ EndorsementSerializer = inline_serializer(
         "outcome": serializers.CharField(),
         "reasons": serializers.ListField(child=serializers.CharField()),
         "endorsed_until": serializers.DateField(),
-        "due_date": serializers.DateField(allow_null=True),
+        "check": inline_serializer(
+            "EndorsementCheck",
+            {"department": serializers.CharField(), "due_date": serializers.DateField()},
+            allow_null=True,
+        ),
     },
 )
 
@@ -54,19 +60,28 @@ def permit_payload(permit: Permit) -> dict:
 
 
 def endorsement_payload(endorsement: Endorsement) -> dict:
+    """API.md's answer: `outcome` is granted or refused. An endorsement waiting for a department's
+    check is not granted (yet): it answers refused, says why and by when the department answers,
+    and names the check in `check`; if the department confirms, the permit is endorsed then and
+    the holder told."""
+    pending = endorsement.outcome == Endorsement.Outcome.PENDING
+    reasons = services.shown_reasons(endorsement.reasons)
+    if pending:
+        reasons.append(
+            _("A department checks the missing record by %(due)s; if it confirms, the endorsement is granted then.")
+            % {"due": endorsement.due_on.isoformat()}
+        )
     return {
         "id": endorsement.pk,
-        "outcome": endorsement.outcome,
-        "reasons": services.shown_reasons(endorsement.reasons),
+        "outcome": Endorsement.Outcome.REFUSED if pending else endorsement.outcome,
+        "reasons": reasons,
         "endorsed_until": endorsement.endorsed_until or endorsement.permit.endorsed_until,
-        "due_date": endorsement.due_on,
+        "check": {"department": endorsement.department, "due_date": endorsement.due_on} if pending else None,
     }
 
 
 def endorsement_response(endorsement: Endorsement) -> Response:
-    # A pending endorsement is accepted, not decided: 202 (API.md's 201 carries granted or refused).
-    status = 202 if endorsement.outcome == Endorsement.Outcome.PENDING else 201
-    return Response(endorsement_payload(endorsement), status=status)
+    return Response(endorsement_payload(endorsement), status=201)
 
 
 class PermitListView(APIView):
@@ -78,16 +93,16 @@ class PermitListView(APIView):
         return Response([permit_payload(p) for p in permits])
 
 
-class EndorsementView(APIView):
-    @extend_schema(request=None, responses={201: EndorsementSerializer, 202: EndorsementSerializer})
+class EndorsementView(BodilessPostMixin, APIView):
+    @extend_schema(request=None, responses={201: EndorsementSerializer})
     def post(self, request, number: str):
         return endorsement_response(services.endorsement_request(actor=request.user, number=number[:40]))
 
 
-class StaffEndorsementView(APIView):
+class StaffEndorsementView(BodilessPostMixin, APIView):
     """A clerk endorses a permit at the counter (RULES §9: online and at the counter)."""
 
-    @extend_schema(request=None, responses={201: EndorsementSerializer, 202: EndorsementSerializer})
+    @extend_schema(request=None, responses={201: EndorsementSerializer})
     def post(self, request, number: str):
         endorsement = services.endorsement_request(actor=request.user, number=number[:40], channel="counter")
         return endorsement_response(endorsement)

@@ -105,6 +105,8 @@ class Endorsement(models.Model):
     department = models.CharField(_("department to check"), max_length=20, blank=True)
     due_on = models.DateField(_("check due on"), null=True, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    # A check not answered by its due date is escalated once to the supervisors (the daily jobs).
+    escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

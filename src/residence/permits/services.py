@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import Kind as AccountKind
-from residence.accounts.models import Role
+from residence.accounts.models import Role, User
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock, workdays
@@ -281,3 +281,22 @@ def permit_revoke(*, actor, number: str, reason: str) -> Permit:
     if reason not in workflow.REVOKE_REASONS:
         raise Invalid(fields={"reason": [_("Choose shenzhen_hukou, fraud or other_law.")]})
     return workflow.permit_transition(number=number, action="revoke", actor=actor, reason=reason)
+
+
+@transaction.atomic
+def endorsement_checks_escalate(day: dt.date) -> int:
+    """Department checks of endorsements past their due date: the supervisors are told once."""
+    from residence.notifications.services import message_send
+
+    overdue = list(
+        Endorsement.objects.select_for_update()
+        .filter(outcome=Endorsement.Outcome.PENDING, due_on__lt=day, escalated_on__isnull=True)
+        .select_related("permit")
+    )
+    if not overdue:
+        return 0
+    numbers = "、".join(sorted(e.permit.number for e in overdue)[:20])
+    for supervisor in User.objects.filter(kind=AccountKind.STAFF, role=Role.SUPERVISOR, status="active"):
+        message_send(user=supervisor, key="deadline_overdue", count=len(overdue), references=numbers)
+    Endorsement.objects.filter(pk__in=[e.pk for e in overdue]).update(escalated_on=day)
+    return len(overdue)

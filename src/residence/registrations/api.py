@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from residence.accounts.models import Kind, Role
+from residence.core.api import BodilessPostMixin
 from residence.core.errors import Forbidden, Invalid
 from residence.core.serializers import StrictCharField, validated
 from residence.core.validators import mask_id_number, normalize_id_number
@@ -145,7 +146,7 @@ class DeclarationListView(APIView):
         return Response(declaration_payload(declaration), status=201)
 
 
-class DeclarationConfirmView(APIView):
+class DeclarationConfirmView(BodilessPostMixin, APIView):
     @extend_schema(request=None, responses=DeclarationSerializer)
     def post(self, request, pk: int):
         return Response(declaration_payload(services.declaration_confirm(actor=request.user, declaration_id=pk)))
@@ -196,7 +197,7 @@ class BulkView(APIView):
         )
 
 
-class BulkConfirmView(APIView):
+class BulkConfirmView(BodilessPostMixin, APIView):
     @extend_schema(request=None, responses=inline_serializer("BulkApplied", {"applied": serializers.IntegerField()}))
     def post(self, request, upload: int):
         return Response({"applied": services.bulk_confirm(actor=request.user, upload_id=upload).applied})
@@ -284,7 +285,7 @@ class StaffDeclarationView(APIView):
         return Response(declaration_payload(declaration), status=201)
 
 
-class StaffHouseConfirmView(APIView):
+class StaffHouseConfirmView(BodilessPostMixin, APIView):
     @extend_schema(request=None, responses=HouseSerializer)
     def post(self, request, pk: int):
         return Response(house_payload(services.house_confirm(actor=_clerk(request), house_id=pk)))

@@ -260,7 +260,10 @@ def _move_in(declaration: Declaration) -> None:
 
 def _move_out(declaration: Declaration) -> None:
     occupancy = (
-        Occupancy.objects.select_for_update().filter(house=declaration.house, id_number=declaration.id_number).first()
+        Occupancy.objects.select_for_update(of=("self",))
+        .select_related("declaration")
+        .filter(house=declaration.house, id_number=declaration.id_number)
+        .first()
     )
     if occupancy is None:
         raise Conflict(_("This person does not live in this house."))
@@ -268,6 +271,7 @@ def _move_out(declaration: Declaration) -> None:
         raise Invalid(
             fields={"date": [_("The move-out cannot be before the move-in (%(since)s).") % {"since": occupancy.since}]}
         )
+    declaration.name = declaration.name or occupancy.declaration.name
     occupancy.delete()
     registration = Registration.objects.filter(id_number=declaration.id_number, registered_on=occupancy.since).first()
     if registration is not None and registration.ended_on is None:
@@ -314,7 +318,7 @@ def _record(*, actor, house: House, cleaned: dict, status: str, declarant: dict 
             _move_in(declaration)
         else:
             _move_out(declaration)
-        declaration.save(update_fields=["registration"])
+        declaration.save(update_fields=["registration", "name"])
     audit_record(
         type=AuditEventType.DECLARATION_RECORDED,
         actor=actor,
@@ -336,7 +340,10 @@ def declaration_create(*, actor, data: dict, declarant: dict | None = None) -> D
     cleaned = clean_declaration(data, today=today)
     if cleaned.get("declarant_type") == DeclarantType.TENANT:
         return _tenant_report(actor=actor, data=data, cleaned=cleaned)
-    house = _house_for(actor, data.get("house") if isinstance(data.get("house"), int) else None)
+    house_id = data.get("house")
+    if isinstance(house_id, bool) or not isinstance(house_id, int):
+        raise Invalid(fields={"house": [_("Give the id of the house.")]})
+    house = _house_for(actor, house_id)
     return _record(actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.RECORDED, declarant=declarant)
 
 
@@ -441,8 +448,15 @@ def _bulk_rows(text: str):
             row = next(reader)
         except StopIteration:
             return
-        except csv.Error:
-            raise Invalid(fields={"file": [_("Line %(line)d is not valid CSV.") % {"line": line}]}) from None
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                message = _("Line %(line)d has a field longer than %(n)d characters.") % {
+                    "line": line,
+                    "n": csv.field_size_limit(),
+                }
+            else:
+                message = _("Line %(line)d is not valid CSV.") % {"line": line}
+            raise Invalid(fields={"file": [message]}) from None
         yield line, row
 
 
