@@ -143,13 +143,13 @@ class SubAccountForm(forms.Form):
 
 class BulkForm(forms.Form):
     file = forms.FileField(
-        label=_("CSV file"),
+        label=_("CSV or XLSX file"),
         help_text=_(
             "Header: house,kind,name,id_number,phone,declarant_type,occupation,reason,date — "
-            "at most %(rows)s rows, UTF-8 or GB18030."
+            "at most %(rows)s rows; CSV in UTF-8 or GB18030, or the first sheet of an XLSX workbook."
         )
         % {"rows": f"{BULK_MAX_ROWS:,}"},
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
 
 

@@ -4,9 +4,11 @@ check-your-answers and a confirmation, tenants' self-reports and their confirmat
 bulk files. Every write goes through `services`; reads through `selectors`."""
 
 import csv
+import datetime as dt
 import io
 import time
 
+import openpyxl
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -632,16 +634,45 @@ def sub_accounts(request):
 # Bulk declarations --------------------------------------------------------------------------
 
 
-def _read_csv(upload) -> str:
+def _read_file(upload) -> str:
+    """The uploaded file as CSV text: a CSV in UTF-8 or GB18030, or the first sheet of an XLSX
+    workbook (the issue: "a CSV (or XLSX)"), each cell as its text, dates as YYYY-MM-DD."""
     raw = upload.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
         raise services.TooManyRows(_("The file is larger than 5 MB: send at most 10,000 rows per file."))
+    if raw[:4] == b"PK\x03\x04":
+        return _xlsx_as_csv(raw)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise Invalid(fields={"file": [_("Send the file as UTF-8 or GB18030 text.")]})
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_as_csv(raw: bytes) -> str:
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise Invalid(fields={"file": [_("The file is not a readable XLSX workbook.")]}) from None
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for count, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True)):
+        if count > services.BULK_MAX_ROWS:
+            raise services.TooManyRows()
+        writer.writerow([_cell(value) for value in row])
+    workbook.close()
+    return out.getvalue()
 
 
 def _bulk_gate(request):
@@ -663,7 +694,7 @@ def bulk(request):
     if request.method == "POST" and form.is_valid():
         started = time.monotonic()
         try:
-            text = _read_csv(form.cleaned_data["file"])
+            text = _read_file(form.cleaned_data["file"])
             upload = services.bulk_check(actor=request.user, text=text)
         except services.TooManyRows as exc:
             message = exc.message
