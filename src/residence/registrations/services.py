@@ -479,7 +479,8 @@ def _row_body(row: list[str]) -> dict:
 
 
 def _row_problem(exc: DomainError) -> str:
-    parts = [f"{field}: {' '.join(messages)}" for field, messages in exc.fields.items()]
+    """The problems of a row, each named by its column in the file (`person.id_number` → `id_number`)."""
+    parts = [f"{field.removeprefix('person.')}: {' '.join(messages)}" for field, messages in exc.fields.items()]
     return "; ".join(parts) or exc.message
 
 
