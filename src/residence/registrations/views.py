@@ -403,18 +403,24 @@ def declare_check(request, pk: int, kind: str):
         "submit": _("Send the declaration"),
     }
     if request.method == "POST":
-        try:
-            declaration = services.declaration_create(actor=request.user, data=_payload(kind, house.pk, draft["data"]))
-        except DomainError as exc:
-            if exc.fields:
-                request.session[DECLARATION_DRAFT] = {**draft, "errors": exc.fields}
-                return redirect(change)
-            context["problem"] = exc.message
-            return render(request, "registrations/check.html", context, status=exc.status)
-        request.session.pop(DECLARATION_DRAFT, None)
-        request.session[DONE] = f"declaration:{declaration.pk}"
-        return redirect("registrations:declaration", declaration.pk)
+        return _send_declaration(request, _payload(kind, house.pk, draft["data"]), draft, change, context)
     return render(request, "registrations/check.html", context)
+
+
+def _send_declaration(request, body: dict, draft: dict, change: str, context: dict):
+    """Send a checked declaration: errors on fields go back to the step that asks for them,
+    any other refusal stays on the check page; sent, the confirmation page."""
+    try:
+        declaration = services.declaration_create(actor=request.user, data=body)
+    except DomainError as exc:
+        if exc.fields:
+            request.session[DECLARATION_DRAFT] = {**draft, "errors": exc.fields}
+            return redirect(change)
+        context["problem"] = exc.message
+        return render(request, "registrations/check.html", context, status=exc.status)
+    request.session.pop(DECLARATION_DRAFT, None)
+    request.session[DONE] = f"declaration:{declaration.pk}"
+    return redirect("registrations:declaration", declaration.pk)
 
 
 @login_required
@@ -531,17 +537,7 @@ def self_report_check(request):
             "reason": data["reason"],
             "date": data["date"],
         }
-        try:
-            declaration = services.declaration_create(actor=request.user, data=body)
-        except DomainError as exc:
-            if exc.fields:
-                request.session[DECLARATION_DRAFT] = {**draft, "errors": exc.fields}
-                return redirect(change)
-            context["problem"] = exc.message
-            return render(request, "registrations/check.html", context, status=exc.status)
-        request.session.pop(DECLARATION_DRAFT, None)
-        request.session[DONE] = f"declaration:{declaration.pk}"
-        return redirect("registrations:declaration", declaration.pk)
+        return _send_declaration(request, body, draft, change, context)
     return render(request, "registrations/check.html", context)
 
 
