@@ -5,12 +5,12 @@ machine other processes took (bench/cpu.py) and the CPU time per request, as ben
 Usage: python bench/apps_report.py DIR ROUNDS APPLICATIONS_MADE_BY_THE_TIMED_SLICES
 """
 
-import json
-import os
-import re
 import statistics
 import sys
 from pathlib import Path
+
+from wrkslice import QUIET, TICK_US, p99
+from wrkslice import parse as parse_slice
 
 NAMES = ("ceiling", "healthz", "post", "get")
 SERVER = {"ceiling": "ceiling", "healthz": "platform", "post": "platform", "get": "platform"}
@@ -19,50 +19,6 @@ TARGETS = (  # (label, numerator, denominator, lowest ratio)
     ("POST : ceiling", "post", "ceiling", 0.15),
     ("GET : /healthz", "get", "healthz", 0.50),
 )
-UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-QUIET = 0.15  # as bench/report.py
-TICK_US = 1e6 / os.sysconf("SC_CLK_TCK")
-
-
-def parse(folder, name, number):
-    """One slice: wrk's figures and the CPU its processes and the others took (bench/report.py's parse)."""
-    text = (folder / f"{name}-{number}.txt").read_text()
-    requests = int(re.search(r"(\d+) requests in", text).group(1))
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups()
-    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-    errors = (int(errors.group(1)) if errors else 0) + bool(re.search(r"Socket errors:", text))
-    before, after = (json.loads(line) for line in (folder / f"{name}-{number}.cpu").open())
-    used = {}
-    for pid, (group, ticks) in after["procs"].items():
-        used[group] = used.get(group, 0) + ticks - before["procs"].get(pid, [group, 0])[1]
-    ours = after["shell"] - before["shell"] + sum(used.values())
-    seconds = after["t"] - before["t"]
-    other = max(0.0, (after["busy"] - before["busy"] - ours) * TICK_US / 1e6 / (seconds * os.cpu_count()))
-    return {
-        "requests": requests,
-        "rps": rps,
-        "p99": float(value) * UNITS[unit],
-        "errors": errors,
-        "other": other,
-        "server": used.get(SERVER[name], 0),
-        "postgres": used.get("postgres", 0),
-    }
-
-
-def p99(path):
-    """The 99th percentile in ms of a file of "microseconds count" lines."""
-    counts = {}
-    for line in path.read_text().split("\n"):
-        if line:
-            value, count = map(int, line.split())
-            counts[value] = counts.get(value, 0) + count
-    needed, seen = 0.99 * sum(counts.values()), 0
-    for value in sorted(counts):
-        seen += counts[value]
-        if seen >= needed:
-            return value / 1000
-    raise ValueError(f"{path} is empty")
 
 
 def row(label, rps, p99s=None, other=None):
@@ -74,7 +30,10 @@ def row(label, rps, p99s=None, other=None):
 
 
 folder, rounds, made = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-results = [{name: parse(folder, name, number) for name in NAMES} for number in range(1, rounds + 1)]
+results = [
+    {name: parse_slice(folder, name, number, prefix="", server=SERVER) for name in NAMES}
+    for number in range(1, rounds + 1)
+]
 print("req/s and p99 (ms) of each slice; ratios of req/s; other = the most of the machine's CPU")
 print("that other processes took during one of the round's slices")
 print("round ceiling    p99 healthz    p99    POST    p99     GET    p99    P:h   P:c   G:h  other")
