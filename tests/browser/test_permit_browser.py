@@ -12,6 +12,7 @@ from residence.places.models import AcceptancePoint
 from tests.applications import STAFF, confirm_all, eligible_records, live_permit, staff_apis
 from tests.conftest import PASSWORD, make_user
 from tests.test_account_changes import identity
+from tests.test_permit_pages import in_window_permit, suspended_permit
 
 from .test_accounts_browser import assert_accessible, code_from_outbox
 from .test_application_browser import WIDE, both
@@ -52,17 +53,7 @@ def staff(settings, keys):
 
 def test_citizen_endorses_in_the_window_and_sees_the_new_date(web, chromium, shot, settings):
     user = citizen(settings)
-    Permit.objects.create(  # issued 2025-04-15: the window 2026-02-14 … 2026-04-14 is open
-        number=NUMBER,
-        id_number=user.person.id_number,
-        name=user.person.name,
-        issued_on="2025-04-15",
-        anniversary_base="2025-04-15",
-        endorsed_until="2026-04-15",
-        continuous_since="2025-04-15",
-        status="active",
-        created_at="2025-04-15T10:00:00+08:00",
-    )
+    in_window_permit(user)  # issued 2025-04-15: the window 2026-02-14 … 2026-04-14 is open
     context, page = sign_in(chromium, web.url)
     page.get_by_test_id("permit-link").click()
     page.wait_for_url("**/permits/")
@@ -103,19 +94,7 @@ def test_citizen_endorses_in_the_window_and_sees_the_new_date(web, chromium, sho
 
 def test_a_suspended_permit_is_restored_by_a_late_endorsement(web, chromium, shot, settings):
     user = citizen(settings)
-    # Set-up only: a permit not endorsed by 2025-06-01, suspended since (less than 2 years).
-    Permit.objects.create(
-        number=NUMBER,
-        id_number=user.person.id_number,
-        name=user.person.name,
-        issued_on="2024-06-01",
-        anniversary_base="2024-06-01",
-        endorsed_until="2025-06-01",
-        continuous_since="2024-06-01",
-        status="suspended",
-        suspended_on="2025-06-01",
-        created_at="2024-06-01T10:00:00+08:00",
-    )
+    suspended_permit(user)  # set-up only: not endorsed by 2025-06-01, suspended since
     context, page = sign_in(chromium, web.url)
     page.goto(web.url + "/permits/")
     assert page.get_by_test_id("permit-status").first.get_attribute("class").endswith("tag-amber")

@@ -335,17 +335,21 @@ def _answers(kind: str, data: dict) -> list[tuple]:
     return rows
 
 
+def _declaration_start(request, pk: int, kind: str):
+    """The house (404 unless the caller may declare for it) and the draft of this kind of move."""
+    if kind not in DECLARATION_FORMS:
+        raise Http404
+    house = _house_or_404(request, pk)
+    return house, _declaration_draft(request, f"{kind}:{house.pk}")
+
+
 @login_required
 def declare(request, pk: int, kind: str):
     """A move-in or move-out for one of the caller's houses: the form, then check your answers."""
     gate = _gate(request)
     if gate:
         return gate
-    if kind not in DECLARATION_FORMS:
-        raise Http404
-    house = _house_or_404(request, pk)
-    key = f"{kind}:{house.pk}"
-    draft = _declaration_draft(request, key)
+    house, draft = _declaration_start(request, pk, kind)
     form_class = DECLARATION_FORMS[kind]
     if request.method == "POST":
         form = form_class(request.POST)
@@ -386,11 +390,7 @@ def declare_check(request, pk: int, kind: str):
     gate = _gate(request)
     if gate:
         return gate
-    if kind not in DECLARATION_FORMS:
-        raise Http404
-    house = _house_or_404(request, pk)
-    key = f"{kind}:{house.pk}"
-    draft = _declaration_draft(request, key)
+    house, draft = _declaration_start(request, pk, kind)
     if not draft["data"]:
         return redirect("registrations:declare", house.pk, kind)
     change = reverse("registrations:declare", args=[house.pk, kind])
