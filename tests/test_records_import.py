@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from residence.records.models import (
     Enrolment,
@@ -121,7 +122,8 @@ def test_a_bad_row_rejects_the_whole_file_with_its_line(kind, change, word, sett
     ]
     if kind == "social_insurance":
         rows[1]["month"] = change.get("month", "2024-12")
-    result = records_import_rows(kind, rows)
+    with translation.override("en"):
+        result = records_import_rows(kind, rows)
     assert not result.applied and [line for line, _ in result.errors] == [3]
     assert word in result.errors[0][1]
     assert MODELS[kind].objects.count() == 0

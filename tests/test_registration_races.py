@@ -1,11 +1,11 @@
-"""Residence registration under parallel requests on PostgreSQL: one occupancy per person and
-house, one house per plate and account, one application of a bulk file."""
+"""Residence registration under parallel requests on PostgreSQL: one occupancy per person, one
+house per plate and account, one application of a bulk file."""
 
 import pytest
 from django.db import connection
 
 from residence.records.models import Registration
-from residence.registrations.models import BulkUpload, Declaration, House
+from residence.registrations.models import BulkUpload, Declaration, House, Occupancy
 
 from .applications import citizen_api
 from .test_races import race, statuses
@@ -45,3 +45,24 @@ def test_parallel_confirmations_of_one_bulk_file_apply_it_once(settings):
     responses = race(5, lambda i: api.post(f"/api/v1/registrations/declarations/bulk/{upload}/confirm"))
     assert statuses(responses) == {200: 1, 409: 4}
     assert Declaration.objects.count() == 1 and BulkUpload.objects.get().applied == 1
+
+
+def test_parallel_move_ins_of_one_person_into_different_houses_record_one(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    houses = [api.post(HOUSES, house_body(room=str(100 + i))).json()["id"] for i in range(6)]
+    responses = race(6, lambda i: api.post(DECLARATIONS, move_in(houses[i])))
+    assert statuses(responses) == {201: 1, 409: 5}
+    assert Occupancy.objects.count() == 1 and Declaration.objects.count() == 1
+    assert Registration.objects.filter(id_number=LI_NA, ended_on__isnull=True).count() == 1
+
+
+def test_parallel_moves_of_a_resident_elsewhere_leave_one_home(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    houses = [api.post(HOUSES, house_body(room=str(100 + i))).json()["id"] for i in range(6)]
+    assert api.post(DECLARATIONS, move_in(houses[0], date="2026-02-01")).status_code == 201
+    responses = race(5, lambda i: api.post(DECLARATIONS, move_in(houses[i + 1], date=f"2026-02-{10 + i}")))
+    assert 500 not in statuses(responses) and statuses(responses)[201] >= 1
+    assert Occupancy.objects.count() == 1
+    assert Registration.objects.filter(id_number=LI_NA, ended_on__isnull=True).count() == 1

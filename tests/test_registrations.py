@@ -9,6 +9,7 @@ import pytest
 from residence.accounts.models import Kind
 from residence.accounts.services import organisation_activate
 from residence.records.models import Registration
+from residence.records.services import records_import_rows
 from residence.registrations.models import Declaration, Occupancy
 
 from .applications import citizen_api, staff_apis
@@ -158,6 +159,45 @@ def test_a_move_in_elsewhere_ends_the_current_registration_the_day_before(landlo
     ]
 
 
+def test_a_person_lives_in_one_house_at_a_time(landlord):
+    api, _user, house = landlord
+    other = api.post(HOUSES, house_body(room="202")).json()
+    assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-01")).status_code == 201
+    moved = api.post(DECLARATIONS, move_in(other["id"], date="2026-02-20"))
+    assert moved.status_code == 201
+    # The move elsewhere ended the first house's occupancy: it no longer lists her, nor lets her move out.
+    current = api.get(f"{DECLARATIONS}?current=1").json()
+    assert [(d["house"], d["date"]) for d in current] == [(other["id"], "2026-02-20")]
+    out = {"house": house["id"], "kind": "move_out", "person": {"id_number": LI_NA}, "date": "2026-02-25"}
+    assert error_code(api.post(DECLARATIONS, out)) == "conflict"
+    assert list(Occupancy.objects.values_list("house_id", flat=True)) == [other["id"]]
+
+
+@pytest.mark.parametrize("date", ["2026-02-20", "2026-02-10"])
+def test_a_move_in_elsewhere_dated_on_or_before_the_current_registration_is_409(landlord, date):
+    api, _user, house = landlord
+    other = api.post(HOUSES, house_body(room="202")).json()
+    assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-20")).status_code == 201
+    refused = api.post(DECLARATIONS, move_in(other["id"], date=date))
+    assert error_code(refused) == "conflict" and "2026-02-20" in refused.json()["error"]["message"]
+    assert [(r.registered_on, r.ended_on) for r in Registration.objects.filter(id_number=LI_NA)] == [
+        (dt.date(2026, 2, 20), None)
+    ]
+    assert Declaration.objects.count() == 1 and Occupancy.objects.get().house_id == house["id"]
+
+
+def test_a_move_in_must_follow_an_imported_registration_too(landlord):
+    api, _user, house = landlord
+    row = {"id_number": LI_NA, "street_code": "440304004", "address": "福田路 1 号", "registered_on": "2026-02-15"}
+    assert records_import_rows("registrations", [row]).applied
+    assert error_code(api.post(DECLARATIONS, move_in(house["id"], date="2026-02-15"))) == "conflict"
+    assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-16")).status_code == 201
+    assert [(r.registered_on, r.ended_on) for r in Registration.objects.filter(id_number=LI_NA).order_by("id")] == [
+        (dt.date(2026, 2, 15), dt.date(2026, 2, 15)),
+        (dt.date(2026, 2, 16), None),
+    ]
+
+
 def test_who_may_declare(landlord):
     _api, _user, house = landlord
     make_user("newcomer", "13812340000")
@@ -266,6 +306,23 @@ def test_a_bulk_file_is_checked_row_by_row_and_applied_only_when_confirmed(organ
     assert api.post(confirm).json() == {"applied": 2}
     assert Declaration.objects.count() == 2 and Registration.objects.count() == 2
     assert api.post(confirm).status_code == 409
+
+
+def test_a_bulk_file_reports_rows_the_present_state_refuses_and_applies_the_others(organisation):
+    api, houses = organisation
+    assert api.post(DECLARATIONS, move_in(houses[0], date="2026-02-01")).status_code == 201
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    rows = [
+        f"{houses[0]},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27",  # lives there already
+        f"{houses[1]},move_out,,{WANG_FANG},,,,,2026-02-26",  # never lived there
+        f"{houses[1]},move_in,张伟,{ZHANG_WEI},13700000023,landlord,3,1,2026-02-27",
+    ]
+    body = bulk(api, header + "\n".join(rows) + "\n").json()
+    assert (body["rows"], body["valid"]) == (3, 1)
+    assert [(p["line"], "lives in this house" in p["reason"]) for p in body["invalid"]] == [(2, True), (3, False)]
+    assert "does not live in this house" in body["invalid"][1]["reason"]
+    assert api.post(f"/api/v1/registrations/declarations/bulk/{body['upload']}/confirm").json() == {"applied": 1}
+    assert Registration.objects.get(id_number=ZHANG_WEI).ended_on is None
 
 
 def test_a_bulk_file_over_10000_rows_is_413_and_a_bad_header_400(organisation):

@@ -93,8 +93,8 @@ class Declaration(models.Model):
 
 
 class Occupancy(models.Model):
-    """Who lives in a house now: one row per person and house while they live there, so a second
-    move-in races into a constraint instead of past a check."""
+    """Who lives where now: one row per person, in the house they live in, so that a second
+    move-in (here or elsewhere) races into a constraint instead of past a check."""
 
     house = models.ForeignKey(House, on_delete=models.PROTECT, related_name="occupancies")
     id_number = models.CharField(max_length=18)
@@ -102,7 +102,7 @@ class Occupancy(models.Model):
     declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["house", "id_number"], name="one_occupancy_per_house")]
+        constraints = [models.UniqueConstraint(fields=["id_number"], name="one_occupancy_per_person")]
 
 
 class BulkUpload(models.Model):

@@ -2,6 +2,10 @@
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
+
+from residence.core.errors import Conflict, DomainError, Invalid
+
 # Days a declarant has after the move before a declaration is late.
 ALLOWANCE_DAYS = {"hotel": 0, "tenant": 3, "landlord": 7, "manager": 7, "employer": 7, "school": 7, "owner": 15}
 OCCUPATIONS = range(1, 14)  # the paper form's codes 1–13
@@ -13,3 +17,29 @@ def days_late(*, declarant_type: str, date: dt.date, declared_on: dt.date) -> in
     A move-out (no declarant type) is counted like a landlord's."""
     allowance = ALLOWANCE_DAYS.get(declarant_type or "landlord", 7)
     return max(0, (declared_on - date).days - allowance)
+
+
+def move_problem(
+    *, kind: str, house_id: int, date: dt.date, lives_in: tuple[int, dt.date] | None, since: dt.date | None
+) -> DomainError | None:
+    """Why a move cannot be recorded against where the person stands now (API.md), or None: a
+    DomainError to raise or report. `lives_in`: (house id, move-in date) of the house the person
+    lives in by a declaration; `since`: the start of the person's open registration, declared or
+    imported. A person lives in one place at a time: a move-in elsewhere ends the current one, so
+    it must come after that one began."""
+    if kind == "move_in":
+        if lives_in is not None and lives_in[0] == house_id:
+            return Conflict(_("This person already lives in this house."))
+        if since is not None and date <= since:
+            return Conflict(
+                _("This person's current registration began on %(since)s: a move-in elsewhere must be dated after it.")
+                % {"since": since.isoformat()}
+            )
+        return None
+    if lives_in is None or lives_in[0] != house_id:
+        return Conflict(_("This person does not live in this house."))
+    if date < lives_in[1]:
+        return Invalid(
+            fields={"date": [_("The move-out cannot be before the move-in (%(since)s).") % {"since": lives_in[1]}]}
+        )
+    return None

@@ -10,7 +10,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import Kind, Role, Status, User
@@ -222,30 +222,60 @@ def _reference(today: dt.date) -> str:
     return "DJ" + today.strftime("%y%m%d") + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
+class Standing:
+    """Where a person stands now: the occupancy of the house they live in by a declaration, and
+    the start of their open registration (declared or imported)."""
+
+    __slots__ = ("occupancy", "since")
+
+    def __init__(self):
+        self.occupancy, self.since = None, None
+
+    def problem(self, *, kind: str, house_id: int, date: dt.date):
+        lives_in = None if self.occupancy is None else (self.occupancy.house_id, self.occupancy.since)
+        return rules.move_problem(kind=kind, house_id=house_id, date=date, lives_in=lives_in, since=self.since)
+
+
+def _standings(id_numbers, *, lock: bool) -> dict[str, Standing]:
+    """Each person's Standing; with `lock`, their occupancies are locked (in one order, so that
+    two files moving the same people wait for each other instead of deadlocking)."""
+    standings = {number: Standing() for number in id_numbers}
+    occupancies = Occupancy.objects.filter(id_number__in=list(standings)).order_by("id")
+    if lock:
+        occupancies = occupancies.select_for_update()
+    for occupancy in occupancies:
+        standings[occupancy.id_number].occupancy = occupancy
+    for number, since in (
+        Registration.objects.filter(id_number__in=list(standings), ended_on__isnull=True)
+        .values_list("id_number")
+        .annotate(since=Max("registered_on"))
+    ):
+        standings[number].since = since
+    return standings
+
+
 def _move_in(declaration: Declaration) -> None:
     """Record a move-in: the person lives here from its date; the registration eligibility reads
-    starts that day, and a current one elsewhere ends the day before (API.md)."""
+    starts that day, and the current one elsewhere ends the day before (API.md). A person lives in
+    one place at a time: moving in here ends the occupancy of the house they lived in."""
     house = declaration.house
+    standing = _standings([declaration.id_number], lock=True)[declaration.id_number]
+    problem = standing.problem(kind=Declaration.Kind.MOVE_IN, house_id=house.pk, date=declaration.date)
+    if problem is not None:
+        raise problem
+    if standing.occupancy is not None:
+        standing.occupancy.delete()
     try:
         with transaction.atomic():
             Occupancy.objects.create(
                 house=house, id_number=declaration.id_number, since=declaration.date, declaration=declaration
             )
     except IntegrityError:
-        raise Conflict(_("This person already lives in this house.")) from None
-    records = []
-    for current in Registration.objects.filter(
-        id_number=declaration.id_number, ended_on__isnull=True, registered_on__lt=declaration.date
-    ):
-        records.append(
-            {
-                "id_number": current.id_number,
-                "street_id": current.street_id,
-                "address": current.address,
-                "registered_on": current.registered_on,
-                "ended_on": declaration.date - dt.timedelta(days=1),
-            }
-        )
+        raise Conflict(_("Another declaration for this person was recorded meanwhile; try again.")) from None
+    records = [
+        _registration(current, ended_on=declaration.date - dt.timedelta(days=1))
+        for current in Registration.objects.filter(id_number=declaration.id_number, ended_on__isnull=True)
+    ]
     address = f"{house.address} {house.room}".strip()[:200]
     new = {
         "id_number": declaration.id_number,
@@ -259,33 +289,16 @@ def _move_in(declaration: Declaration) -> None:
 
 
 def _move_out(declaration: Declaration) -> None:
-    occupancy = (
-        Occupancy.objects.select_for_update(of=("self",))
-        .select_related("declaration")
-        .filter(house=declaration.house, id_number=declaration.id_number)
-        .first()
-    )
-    if occupancy is None:
-        raise Conflict(_("This person does not live in this house."))
-    if declaration.date < occupancy.since:
-        raise Invalid(
-            fields={"date": [_("The move-out cannot be before the move-in (%(since)s).") % {"since": occupancy.since}]}
-        )
+    standing = _standings([declaration.id_number], lock=True)[declaration.id_number]
+    problem = standing.problem(kind=Declaration.Kind.MOVE_OUT, house_id=declaration.house_id, date=declaration.date)
+    if problem is not None:
+        raise problem
+    occupancy = standing.occupancy
     declaration.name = declaration.name or occupancy.declaration.name
     occupancy.delete()
     registration = Registration.objects.filter(id_number=declaration.id_number, registered_on=occupancy.since).first()
     if registration is not None and registration.ended_on is None:
-        registrations_write(
-            [
-                {
-                    "id_number": registration.id_number,
-                    "street_id": registration.street_id,
-                    "address": registration.address,
-                    "registered_on": registration.registered_on,
-                    "ended_on": declaration.date,
-                }
-            ]
-        )
+        registrations_write([_registration(registration, ended_on=declaration.date)])
         registration.refresh_from_db()
         declaration.registration = registration
 
@@ -493,7 +506,7 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
     if FORBIDDEN_CHARACTERS_RE.search(text):
         raise Invalid(fields={"file": [_("The file contains characters that are not allowed.")]})
     today = clock.today()
-    valid, invalid, count = [], [], 0
+    valid, invalid, checked, count = [], [], [], 0
     houses: dict[int, bool] = {}
     seen = set()
     for line, row in _bulk_rows(text):
@@ -521,7 +534,17 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
         except DomainError as exc:
             invalid.append({"line": line, "reason": _row_problem(exc)})
             continue
-        valid.append({"line": line, "body": {**body, "date": cleaned["date"].isoformat()}})
+        checked.append((line, body, cleaned))
+    standings = _standings([cleaned["id_number"] for _line, _body, cleaned in checked], lock=False)
+    for line, body, cleaned in checked:
+        problem = standings[cleaned["id_number"]].problem(
+            kind=cleaned["kind"], house_id=body["house"], date=cleaned["date"]
+        )
+        if problem is not None:
+            invalid.append({"line": line, "reason": _row_problem(problem)})
+        else:
+            valid.append({"line": line, "body": {**body, "date": cleaned["date"].isoformat()}})
+    invalid.sort(key=lambda row: row["line"])
     return BulkUpload.objects.create(uploader=actor, rows=count, valid=valid, invalid=invalid, created_at=clock.now())
 
 
@@ -566,21 +589,11 @@ def bulk_confirm(*, actor, upload_id: int) -> BulkUpload:
 def _bulk_apply(*, actor, rows, houses: dict, today: dt.date, now) -> None:
     ins = [(line, c, houses[h]) for line, c, h in rows if c["kind"] == Declaration.Kind.MOVE_IN]
     outs = [(line, c, houses[h]) for line, c, h in rows if c["kind"] == Declaration.Kind.MOVE_OUT]
-    occupied = {
-        (o.house_id, o.id_number): o
-        for o in Occupancy.objects.select_for_update().filter(
-            id_number__in=[c["id_number"] for _line, c, _house in rows], house__in=list(houses.values())
-        )
-    }
-    for line, cleaned, house in ins:
-        if (house.pk, cleaned["id_number"]) in occupied:
-            raise _stale(line, _("This person already lives in this house."))
-    for line, cleaned, house in outs:
-        occupancy = occupied.get((house.pk, cleaned["id_number"]))
-        if occupancy is None:
-            raise _stale(line, _("This person does not live in this house."))
-        if cleaned["date"] < occupancy.since:
-            raise _stale(line, _("The move-out cannot be before the move-in (%(since)s).") % {"since": occupancy.since})
+    standings = _standings([c["id_number"] for _line, c, _house_id in rows], lock=True)
+    for line, cleaned, house_id in rows:
+        problem = standings[cleaned["id_number"]].problem(kind=cleaned["kind"], house_id=house_id, date=cleaned["date"])
+        if problem is not None:
+            raise _stale(line, _row_problem(problem))
     declarations = Declaration.objects.bulk_create(
         [
             Declaration(
@@ -607,6 +620,12 @@ def _bulk_apply(*, actor, rows, houses: dict, today: dt.date, now) -> None:
         batch_size=2000,
     )
     by_person = {d.id_number: d for d in declarations}
+    # Movers leave the house they lived in; those moving out leave theirs.
+    Occupancy.objects.filter(
+        pk__in=[
+            standings[c["id_number"]].occupancy.pk for _line, c, _house in rows if standings[c["id_number"]].occupancy
+        ]
+    ).delete()
     try:
         with transaction.atomic():
             Occupancy.objects.bulk_create(
@@ -614,24 +633,21 @@ def _bulk_apply(*, actor, rows, houses: dict, today: dt.date, now) -> None:
                     Occupancy(
                         house=house, id_number=c["id_number"], since=c["date"], declaration=by_person[c["id_number"]]
                     )
-                    for _line, c, house in ins
+                    for _line, c, house in sorted(ins, key=lambda row: row[1]["id_number"])
                 ],
                 batch_size=2000,
             )
     except IntegrityError:
         raise Conflict(_("Someone declared one of these people meanwhile; nothing was applied.")) from None
-    out_keys = [(house.pk, c["id_number"]) for _line, c, house in outs]
-    if out_keys:
-        Occupancy.objects.filter(pk__in=[occupied[key].pk for key in out_keys]).delete()
-    records = _registration_changes(ins=ins, outs=outs, occupied=occupied)
+    records = _registration_changes(ins=ins, outs=outs, standings=standings)
     registrations_write(records)
     # Each move-in's registration is the one starting on its date: one UPDATE for them all.
     started = Registration.objects.filter(id_number=OuterRef("id_number"), registered_on=OuterRef("date"))
     Declaration.objects.filter(pk__in=[d.pk for d in declarations], kind=Declaration.Kind.MOVE_IN).update(
         registration=Subquery(started.values("pk")[:1])
     )
-    for _line, c, house in outs:
-        since = occupied[(house.pk, c["id_number"])].since
+    for _line, c, _house in outs:
+        since = standings[c["id_number"]].occupancy.since
         ended = Registration.objects.filter(id_number=c["id_number"], registered_on=since).values("pk")[:1]
         Declaration.objects.filter(pk=by_person[c["id_number"]].pk).update(registration=Subquery(ended))
     audit_records(
@@ -647,15 +663,13 @@ def _bulk_apply(*, actor, rows, houses: dict, today: dt.date, now) -> None:
     )
 
 
-def _registration_changes(*, ins, outs, occupied) -> list[dict]:
+def _registration_changes(*, ins, outs, standings: dict[str, Standing]) -> list[dict]:
     """The registrations a file's moves write: a move-in starts one and ends the person's current
     one the day before; a move-out ends the one its move-in started."""
     movers = {c["id_number"]: c for _line, c, _house in ins}
     records = []
     for current in Registration.objects.filter(id_number__in=list(movers), ended_on__isnull=True):
-        day = movers[current.id_number]["date"]
-        if current.registered_on < day:
-            records.append(_registration(current, ended_on=day - dt.timedelta(days=1)))
+        records.append(_registration(current, ended_on=movers[current.id_number]["date"] - dt.timedelta(days=1)))
     for _line, c, house in ins:
         address = f"{house.address} {house.room}".strip()[:200]
         records.append(
@@ -667,7 +681,7 @@ def _registration_changes(*, ins, outs, occupied) -> list[dict]:
                 "ended_on": None,
             }
         )
-    started = {(c["id_number"], occupied[(house.pk, c["id_number"])].since): c["date"] for _line, c, house in outs}
+    started = {(c["id_number"], standings[c["id_number"]].occupancy.since): c["date"] for _line, c, _house in outs}
     if started:
         for current in Registration.objects.filter(id_number__in=[k[0] for k in started], ended_on__isnull=True):
             ended_on = started.get((current.id_number, current.registered_on))
