@@ -6,7 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.test import TestCase
+from django.test import TestCase, override_settings
 
 from residence.applications import effects
 from residence.applications.models import Application, Deadline, Payment
@@ -37,8 +37,10 @@ def verified(world, **extra):
 
 
 def daily(date):
+    """The daily jobs run on that day (the command refuses a day still to come)."""
     out = StringIO()
-    call_command("run_daily_jobs", "--date", date, stdout=out)
+    with override_settings(FROZEN_TODAY=date):
+        call_command("run_daily_jobs", "--date", date, stdout=out)
     return out.getvalue()
 
 

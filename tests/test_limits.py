@@ -110,3 +110,21 @@ def test_run_daily_jobs_prunes_idle_counters_and_is_idempotent(settings):
     call_command("run_daily_jobs", "--date", "2026-03-05", stdout=out)
     assert "0 idle limit counter(s) pruned" in out.getvalue()
     assert list(LimitCounter.objects.values_list("key", flat=True)) == ["fresh"]
+
+
+def test_run_daily_jobs_refuses_a_day_to_come_and_spares_live_counters(settings):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    for _ in range(4):
+        limits.hit("login_user", "demo", limit=5, window=900)
+    with pytest.raises(CommandError, match="2026-03-03 is after today"):
+        call_command("run_daily_jobs", "--date", "2026-03-03", stdout=io.StringIO())
+    call_command("run_daily_jobs", "--date", "2026-03-02", stdout=io.StringIO())
+    # A run for a day gone by prunes nothing that is live either.
+    call_command("run_daily_jobs", "--date", "2026-02-01", stdout=io.StringIO())
+    limits.hit("login_user", "demo", limit=5, window=900)  # the fifth
+    with pytest.raises(limits.RateLimited):
+        limits.hit("login_user", "demo", limit=5, window=900)

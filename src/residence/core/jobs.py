@@ -4,21 +4,18 @@ nothing the second time."""
 
 import datetime as dt
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
-
-from django.conf import settings
 
 from residence.applications import jobs as application_jobs
-from residence.core import limits, workdays
+from residence.core import clock, limits, workdays
 from residence.permits import sweeps as permit_sweeps
 from residence.permits.services import endorsement_checks_escalate
 
 
 def daily_jobs_run(day: dt.date, *, report: Callable[[str], object] = lambda line: None) -> dict[str, int]:
     """Every daily job as of the start of `day`; `report` gets one line per job. Returns the counts."""
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
-    # Limit counters untouched for a day hold no event in any window (the longest is a day).
-    pruned = limits.prune(before=start - dt.timedelta(days=1))
+    # Limit counters untouched for a day hold no event in any window (the longest is a day): idle
+    # by the clock, whatever day the jobs run as, so that a run for another day spares live ones.
+    pruned = limits.prune(before=clock.now() - dt.timedelta(days=1))
     report(f"{day}: {pruned} idle limit counter(s) pruned")
     terminated = application_jobs.payments_expire(day)
     report(f"{day}: {terminated} unpaid application(s) terminated")

@@ -17,4 +17,8 @@ class Command(BaseCommand):
             day = parse_date(date) if date else clock.today()
         except ValidationError as e:
             raise CommandError(" ".join(e.messages)) from None
+        if day > clock.today():
+            raise CommandError(
+                f"{day} is after today ({clock.today()}): the daily jobs run as of today or a day that has passed."
+            )
         daily_jobs_run(day, report=self.stdout.write)
