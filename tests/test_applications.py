@@ -324,6 +324,7 @@ def test_an_unverified_or_organisation_account_may_not_apply(world):
         ({"acceptance_point": "99999999999"}, "acceptance_point"),
         ({"delivery": {"method": "drone"}}, "delivery.method"),
         ({"delivery": {"method": "courier"}}, "delivery.address"),
+        ({"delivery": {"method": "courier", "address": "北京市朝阳区建国路 1 号"}}, "delivery.address"),
         (
             {"family_members": [{"name": "李娜", "id_number": "11010519491231002Y", "relation": "spouse"}]},
             "family_members.0.id_number",

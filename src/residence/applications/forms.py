@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from residence.core.forms import IdNumberFormField
-from residence.places.selectors import acceptance_point_list
+from residence.places.selectors import COURIER_CITY_ONLY, acceptance_point_list, in_city
 
 from .models import Delivery, FamilyMember, Kind, Route
 from .selectors import photo_receipt_used
@@ -104,8 +104,11 @@ class DeliveryForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("method") == Delivery.COURIER and not (data.get("address") or "").strip():
+        address = (data.get("address") or "").strip()
+        if data.get("method") == Delivery.COURIER and not address:
             self.add_error("address", _("Enter the address the courier should deliver to."))
+        elif data.get("method") == Delivery.COURIER and not in_city(address):
+            self.add_error("address", COURIER_CITY_ONLY)
         if data.get("method") != Delivery.COURIER:
             data["address"] = ""
         return data

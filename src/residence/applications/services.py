@@ -24,6 +24,7 @@ from residence.eligibility.selectors import person_records
 from residence.eligibility.services import answer_record
 from residence.permits.models import Permit
 from residence.places.models import AcceptancePoint
+from residence.places.selectors import COURIER_CITY_ONLY, in_city
 from residence.records.models import Identity, Registration
 
 from . import deadlines, documents, notices, rules, workflow
@@ -119,6 +120,8 @@ def clean_application(*, applicant_id: str, data: dict) -> dict:
             errors["delivery.method"] = [_("Courier delivery is not offered; choose pickup.")]
         elif not address:
             errors["delivery.address"] = [_("Enter the address the courier should deliver to.")]
+        elif not in_city(address):
+            errors["delivery.address"] = [str(COURIER_CITY_ONLY)]
     family = _clean_family(data.get("family_members") or [], applicant_id, errors)
     if errors:
         raise Invalid(_("Some fields are not valid."), fields=errors)
