@@ -4,6 +4,7 @@ from the rule's own example), and endorsement, revocation and the public check t
 import datetime as dt
 
 import pytest
+import time_machine
 
 from residence.audit.models import AuditEvent
 from residence.notifications.models import Message
@@ -285,6 +286,18 @@ def test_imported_permits_are_platform_permits(holder):
     assert permit.source == "import" and permit.anniversary_base == D(2026, 3, 2)
     assert list(permit.events.values_list("kind", flat=True)) == ["imported"]
     assert endorse(api, "SZ2019000123").json()["endorsed_until"] == "2028-03-02"
+
+
+@pytest.mark.django_db
+def test_an_import_is_dated_by_shenzhens_calendar_and_refuses_a_lapse_still_to_come(settings):
+    settings.FROZEN_TODAY = ""
+    row = {"id_number": ZHANG_WEI, "number": "SZ2019000124", "issued_on": "2019-03-02", "status": "suspended"}
+    # 04:48 in Shenzhen on 29 November is still 28 November in UTC.
+    with time_machine.travel(dt.datetime(2026, 11, 28, 20, 48, tzinfo=dt.UTC), tick=False):
+        refused = records_import_rows("permits", [{**row, "endorsed_until": "2027-06-01"}])
+        assert not refused.applied and "endorsed_until" in refused.errors[0][1]
+        assert records_import_rows("permits", [{**row, "endorsed_until": "2026-06-01"}]).applied
+    assert Permit.objects.get().events.get().on == D(2026, 11, 29)
 
 
 @pytest.mark.django_db

@@ -121,7 +121,7 @@ def permits_from_records(records: list[dict]) -> None:
             )
         else:
             Permit.objects.filter(pk=permit.pk).update(**values)
-        events.append(PermitEvent(permit=permit, kind=PermitEvent.Kind.IMPORTED, on=now.date(), at=now, data={}))
+        events.append(PermitEvent(permit=permit, kind=PermitEvent.Kind.IMPORTED, on=clock.today(), at=now, data={}))
     PermitEvent.objects.bulk_create(events)
 
 

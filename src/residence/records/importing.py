@@ -239,13 +239,21 @@ def parse_talent(row):
 
 
 def parse_permit(row):
-    return {
+    record = {
         "id_number": id_number(row),
         "number": text(row, "number", 40),
         "issued_on": date(row, "issued_on", not_future=True),
         "endorsed_until": date(row, "endorsed_until"),
         "status": choice(row, "status", PermitRecord.Status.values),
     }
+    # A suspended or cancelled permit lapsed on its endorsed_until (RULES §9): a day still to come
+    # would keep it from being endorsed until then.
+    if record["status"] != PermitRecord.Status.ACTIVE and record["endorsed_until"] > clock.today():
+        raise ValidationError(
+            _("endorsed_until of a %(status)s permit is the day it lapsed: it cannot be after today.")
+            % {"status": record["status"]}
+        )
+    return record
 
 
 @dataclass(frozen=True)
