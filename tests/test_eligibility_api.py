@@ -93,6 +93,9 @@ def test_bad_input_is_400_before_any_403(db, records):
     assert error_code(api.post(URL, body(records, route="lottery"))) == "invalid"
     assert error_code(api.post(URL, body(records, date="2026-02-30"))) == "invalid"
     assert api.post(URL, body(records)).status_code == 403
+    # Every bad field in one answer, not one round each.
+    all_bad = api.post(URL, body(records[:17] + "Y", route="lottery", date="2026-02-30"))
+    assert set(all_bad.json()["error"]["fields"]) == {"id_number", "route", "date"}
 
 
 def test_clerk_gets_full_answers_and_the_access_is_audited(db, records):

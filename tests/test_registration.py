@@ -125,6 +125,14 @@ def test_signups_per_address_are_limited(api, settings):
     assert User.objects.count() == 2
 
 
+def test_every_field_problem_is_named_in_one_answer(api):
+    body = {"kind": "individual", "username": "zz_abc_1", "password": "short", "phone": "123", "consent": False}
+    response = api.post("/api/v1/accounts", body)
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"consent", "phone", "password"}
+    assert not User.objects.exists()
+
+
 def test_every_taken_identifier_is_named_at_once(api):
     api.post("/api/v1/accounts", ORGANISATION)
     again = {**ORGANISATION, "username": "SHENZHEN_DEMO"}

@@ -34,11 +34,6 @@ class AccountCreateSerializer(serializers.Serializer):
     name = StrictCharField(max_length=200, required=False, default="")
     credit_code = StrictCharField(max_length=18, required=False, default="")
 
-    def validate_consent(self, value):
-        if value is not True:
-            raise serializers.ValidationError(_("You must agree to the privacy notice to open an account."))
-        return value
-
     def validate(self, attrs):
         if attrs["kind"] == Kind.ORGANISATION:
             missing = {f: [_("This field is required.")] for f in ("name", "credit_code") if not attrs.get(f)}

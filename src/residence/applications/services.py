@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Subquery
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from residence.accounts.models import Kind as AccountKind
 from residence.accounts.models import Role
@@ -38,7 +39,7 @@ NAME_LENGTH = FamilyMember._meta.get_field("name").max_length
 
 class OpenApplication(Conflict):
     code = "open_application"
-    default_message = _("This person already has an application in progress.")
+    default_message = gettext_lazy("This person already has an application in progress.")
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,22 @@
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from residence.core.serializers import StrictCharField, TypedDateField, validated
+from residence.core.serializers import IdNumberField, StrictCharField, TypedDateField, validated
 
+from .rules import ROUTES
 from .services import eligibility_check
 
 
 class CheckSerializer(serializers.Serializer):
     name = StrictCharField(max_length=100)
-    id_number = StrictCharField(max_length=18)
-    route = StrictCharField(max_length=30)
+    # Typed at the door, so that a bad date, ID number and route are all reported in one answer.
+    id_number = IdNumberField(max_length=40)
+    route = serializers.ChoiceField(
+        choices=list(ROUTES), error_messages={"invalid_choice": _("Choose residence_employment, talent or education.")}
+    )
     date = TypedDateField(required=False, default=None)
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, OuterRef, Subquery
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from residence.accounts.models import Kind, Role, Status, User
 from residence.accounts.services.common import password_problems, raise_duplicate, save_unique, taken
@@ -42,7 +43,7 @@ REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 class TooManyRows(DomainError):
     status = 413
     code = "payload_too_large"
-    default_message = _("A bulk file has at most 10,000 rows.")
+    default_message = gettext_lazy("A bulk file has at most 10,000 rows.")
 
 
 # --- who may declare ----------------------------------------------------------------------
