@@ -315,7 +315,8 @@ def test_an_exchange_renews_the_card_of_the_same_permit_and_takes_the_old_one_ba
     assert produced["permit_number"] == "4403202600000777"  # the same permit, a new card
     staff.production.post(f"{base}/dispatch", {})
     staff.clerk.post(f"{base}/receive", {})
-    refused = staff.clerk.post(f"{base}/hand-over", {"identity_checked": True, "signed": True})
+    body = {"identity_checked": True, "signed": True, "old_card_collected": False}
+    refused = staff.clerk.post(f"{base}/hand-over", body)
     assert refused.status_code == 400 and "old_card_collected" in refused.json()["error"]["fields"]
     done = staff.clerk.post(f"{base}/hand-over", {"identity_checked": True, "signed": True, "old_card_collected": True})
     assert done.json()["status"] == "completed"
@@ -323,6 +324,27 @@ def test_an_exchange_renews_the_card_of_the_same_permit_and_takes_the_old_one_ba
     assert Permit.objects.count() == 1 and permit.anniversary_base == D(2026, 3, 2)
     event = PermitEvent.objects.get(kind="exchanged")
     assert event.data["old_card_collected"] == "yes" and event.data["card_serial"].startswith("C")
+
+
+@pytest.mark.django_db
+def test_a_courier_exchange_completes_on_api_mds_body_and_records_the_old_card_as_not_stated(holder):
+    api, user = holder
+    permit_for(user)
+    staff = staff_apis(["police", "insurance", "reviewer", "production", "courier"])
+    body = application_body(kind="exchange", delivery={"method": "courier", "address": "深圳市福田区福田路 1 号"})
+    app = api.post("/api/v1/applications", body).json()
+    base = f"/api/v1/staff/applications/{app['id']}"
+    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
+        client.post(f"{base}/verify", {"department": department, "outcome": "confirmed"})
+    staff.reviewer.post(f"{base}/approve", {})
+    assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
+    staff.production.post(f"{base}/produce", {})
+    assert staff.production.post(f"{base}/dispatch", {}).json()["status"] == "out_for_delivery"
+    refused = staff.courier.post(f"{base}/deliver", {"identity_checked": True, "old_card_collected": False})
+    assert refused.status_code == 400 and "old_card_collected" in refused.json()["error"]["fields"]
+    done = staff.courier.post(f"{base}/deliver", {"identity_checked": True})  # API.md's body
+    assert done.status_code == 200 and done.json()["status"] == "completed"
+    assert PermitEvent.objects.get(kind="exchanged").data["old_card_collected"] == "not stated"
 
 
 @pytest.mark.django_db

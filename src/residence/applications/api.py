@@ -311,12 +311,12 @@ class RejectSerializer(serializers.Serializer):
 class HandOverSerializer(serializers.Serializer):
     identity_checked = StrictBooleanField()
     signed = StrictBooleanField()
-    old_card_collected = StrictBooleanField(required=False, default=False)
+    old_card_collected = StrictBooleanField(required=False, default=None)
 
 
 class DeliverSerializer(serializers.Serializer):
     identity_checked = StrictBooleanField()
-    old_card_collected = StrictBooleanField(required=False, default=False)
+    old_card_collected = StrictBooleanField(required=False, default=None)
 
 
 class ReplySerializer(serializers.Serializer):

@@ -67,7 +67,7 @@ def _produce(application, *, today, **_data):
     application.card_serial = f"C{sequences.next_value('card_serial'):011d}"
 
 
-def _issue(application, *, actor, today, old_card_collected: bool = False, **_data):
+def _issue(application, *, actor, today, old_card_collected: bool | None = None, **_data):
     if application.kind in CARD_KINDS:
         card_renew(application=application, actor=actor, today=today, old_card_collected=old_card_collected)
     else:

@@ -311,15 +311,18 @@ def application_reject(*, actor, application_id: int, reasons: list[str]) -> App
     )
 
 
-def _old_card_problem(application_id: int, old_card_collected: bool) -> dict:
+def _old_card_problem(application_id: int, old_card_collected: bool | None) -> dict:
+    """An exchange takes the old card back (RULES §6). API.md's hand-over and delivery bodies do
+    not name it, so a client that leaves it out is not refused (recorded as not stated); one
+    that says it was not collected is, and so is the desk's form, whose box is unticked."""
     kind = Application.objects.filter(pk=application_id).values_list("kind", flat=True).first()
-    if kind == "exchange" and old_card_collected is not True:
+    if kind == "exchange" and old_card_collected is False:
         return {"old_card_collected": [_("An exchange takes the old card back: collect it before handing over.")]}
     return {}
 
 
 def application_hand_over(
-    *, actor, application_id: int, identity_checked: bool, signed: bool, old_card_collected: bool = False
+    *, actor, application_id: int, identity_checked: bool, signed: bool, old_card_collected: bool | None = None
 ) -> Application:
     errors = _old_card_problem(application_id, old_card_collected)
     if identity_checked is not True:
@@ -334,7 +337,7 @@ def application_hand_over(
 
 
 def application_deliver(
-    *, actor, application_id: int, identity_checked: bool, old_card_collected: bool = False
+    *, actor, application_id: int, identity_checked: bool, old_card_collected: bool | None = None
 ) -> Application:
     errors = _old_card_problem(application_id, old_card_collected)
     if identity_checked is not True:

@@ -72,7 +72,7 @@ def live_permit_number(id_number: str) -> str:
     return number
 
 
-def card_renew(*, application, actor, today: dt.date, old_card_collected: bool) -> Permit:
+def card_renew(*, application, actor, today: dt.date, old_card_collected: bool | None) -> Permit:
     """A new card handed over for an exchange or a replacement: the same permit, its anniversary
     kept; an exchange records that the old card was taken back (RULES §6, §9)."""
     action = "exchange" if application.kind == "exchange" else "replace"
@@ -83,7 +83,7 @@ def card_renew(*, application, actor, today: dt.date, old_card_collected: bool) 
         today=today,
         card_serial=application.card_serial or "",
         application=application.reference,
-        old_card_collected="yes" if old_card_collected else "no",
+        old_card_collected={True: "yes", False: "no", None: "not stated"}[old_card_collected],
     )
 
 
