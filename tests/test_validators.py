@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from residence.core.validators import (
     id_check_character,
@@ -79,6 +80,19 @@ def test_the_birth_date_must_exist_and_not_lie_in_the_future(body):
 def test_only_ascii_digits_in_the_format(bad):
     with pytest.raises(ValidationError):
         normalize_id_number(bad)
+
+
+@pytest.mark.parametrize("typed", ["１１０１０５１９４９１２３１００２Ｘ", "١١٠١٠٥١٩٤٩١٢٣١٠٠٢X"])
+def test_full_width_or_other_scripts_digits_are_refused_saying_why(typed):
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        normalize_id_number(typed)
+    assert "half-width" in caught.value.messages[0]
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        normalize_phone("１５８９７３６０００１")
+    assert "half-width" in caught.value.messages[0]
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        normalize_id_number("12345")
+    assert "half-width" not in caught.value.messages[0]
 
 
 def test_wrong_check_helper_really_differs():

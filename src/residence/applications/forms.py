@@ -10,7 +10,7 @@ from residence.places.selectors import COURIER_CITY_ONLY, acceptance_point_list,
 
 from .models import Delivery, FamilyMember, Kind, Route
 from .selectors import photo_receipt_used
-from .services import PHOTO_RECEIPT_RE
+from .services import PHOTO_RECEIPT_RE, photo_receipt_problem
 
 
 class KindRouteForm(forms.Form):
@@ -42,7 +42,7 @@ class PhotoReceiptForm(forms.Form):
     def clean_photo_receipt(self):
         value = "".join(self.cleaned_data["photo_receipt"].split()).upper()
         if not PHOTO_RECEIPT_RE.fullmatch(value):
-            raise forms.ValidationError(_("Enter the photo receipt number: 8 to 20 letters and digits."))
+            raise forms.ValidationError(photo_receipt_problem(value))
         if photo_receipt_used(value):
             raise forms.ValidationError(_("This photo receipt number has been used for another application."))
         return value

@@ -19,7 +19,13 @@ from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock
 from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NameMismatch, NotFound
-from residence.core.validators import normalize_id_number, normalize_name, normalize_phone
+from residence.core.validators import (
+    HALF_WIDTH_ONLY,
+    full_width,
+    normalize_id_number,
+    normalize_name,
+    normalize_phone,
+)
 from residence.eligibility import rules as eligibility_rules
 from residence.eligibility.selectors import person_records
 from residence.eligibility.services import answer_record
@@ -35,6 +41,12 @@ PHOTO_RECEIPT_RE = re.compile(r"[A-Z0-9]{8,20}")
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MAX_FAMILY_MEMBERS = 10
 NAME_LENGTH = FamilyMember._meta.get_field("name").max_length
+
+
+def photo_receipt_problem(receipt: str):
+    if full_width(receipt):
+        return HALF_WIDTH_ONLY
+    return _("Enter the photo receipt number: 8 to 20 letters and digits.")
 
 
 class OpenApplication(Conflict):
@@ -100,7 +112,7 @@ def clean_application(*, applicant_id: str, data: dict) -> dict:
         errors["route"] = [_("Choose residence_employment, talent or education.")]
     receipt = (data.get("photo_receipt") or "").strip().upper()
     if not PHOTO_RECEIPT_RE.fullmatch(receipt):
-        errors["photo_receipt"] = [_("Enter the photo receipt number: 8 to 20 letters and digits.")]
+        errors["photo_receipt"] = [str(photo_receipt_problem(receipt))]
     point_code = data.get("acceptance_point") or ""
     point = None
     if point_code:

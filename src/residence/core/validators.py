@@ -50,6 +50,20 @@ def _trimmed(value) -> str:
     return refuse_forbidden_characters(value or "").strip()
 
 
+HALF_WIDTH_ONLY = _(
+    "Use half-width digits 0-9 and letters A-Z: full-width characters and other scripts' digits are refused."
+)
+
+
+def full_width(value: str) -> bool:
+    """Whether a value is written with full-width or other scripts' letters and digits (１２３,
+    ＡＢ, ١٢٣): those are refused, and the message says why."""
+    return not value.isascii() and all(
+        c.isascii() or unicodedata.normalize("NFKC", c).isascii() or unicodedata.decimal(c, None) is not None
+        for c in value
+    )
+
+
 def id_check_character(body17: str) -> str:
     """The ISO 7064 MOD 11-2 check character of the first 17 digits.
 
@@ -67,6 +81,8 @@ def normalize_id_number(value: str) -> str:
     """
     value = _trimmed(value).upper()
     if not ID_NUMBER_RE.fullmatch(value):
+        if full_width(value):
+            raise ValidationError(HALF_WIDTH_ONLY, code="format")
         raise ValidationError(_("An ID number has 17 digits and a check character (a digit or X)."), code="format")
     if id_check_character(value[:17]) != value[17]:
         raise ValidationError(_("The check character of this ID number is wrong."), code="checksum")
@@ -88,6 +104,8 @@ def normalize_phone(value: str) -> str:
     raw = _trimmed(value).replace(" ", "").replace("-", "")
     match = MOBILE_RE.fullmatch(raw)
     if match is None:
+        if full_width(raw):
+            raise ValidationError(HALF_WIDTH_ONLY, code="phone")
         raise ValidationError(_("Enter a mainland China mobile number."), code="phone")
     number = phonenumbers.parse(match.group(1), "CN")
     if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) != (
