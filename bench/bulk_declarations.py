@@ -28,6 +28,7 @@ from residence.accounts.models import Kind, Status, User  # noqa: E402
 from residence.core import clock  # noqa: E402
 from residence.records.models import Registration  # noqa: E402
 from residence.registrations.models import Declaration, House  # noqa: E402
+from residence.registrations.selectors import declarations_for  # noqa: E402
 from residence.registrations.services import bulk_check, bulk_confirm  # noqa: E402
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -81,6 +82,14 @@ def main(rows: int) -> None:
         f"written: {Declaration.objects.count()} declarations, {Registration.objects.count()} registrations"
         f" (target: total < 10 s: {'met' if total < 10 else 'MISSED'})"
     )
+    # The list an organisation reads afterwards: the first page of the people living in its houses.
+    for current in (False, True):
+        started = time.perf_counter()
+        page = list(declarations_for(actor=organisation, current=current)[:501])
+        print(
+            f"GET declarations{'?current=1' if current else ''}: first page ({len(page)} rows) in "
+            f"{(time.perf_counter() - started) * 1000:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

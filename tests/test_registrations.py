@@ -325,6 +325,24 @@ def test_a_bulk_file_reports_rows_the_present_state_refuses_and_applies_the_othe
     assert Registration.objects.get(id_number=ZHANG_WEI).ended_on is None
 
 
+def test_the_declarations_list_pages_by_500_with_a_link_to_the_next(organisation, settings):
+    api, houses = organisation
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    people = [with_check(f"44030419900101{n:03d}") for n in range(501)]
+    rows = [f"{houses[n % 2]},move_in,某{n},{p},13700000021,landlord,3,1,2026-02-27" for n, p in enumerate(people)]
+    upload = bulk(api, header + "\n".join(rows) + "\n").json()
+    assert api.post(f"/api/v1/registrations/declarations/bulk/{upload['upload']}/confirm").json() == {"applied": 501}
+    first = api.get(f"{DECLARATIONS}?current=1")
+    assert len(first.json()) == 500
+    assert first["Link"] == f'<http://testserver{DECLARATIONS}?current=1&page=2>; rel="next"'
+    second = api.get(f"{DECLARATIONS}?current=1&page=2")
+    assert len(second.json()) == 1 and "Link" not in second
+    seen = {d["id"] for d in first.json()} | {d["id"] for d in second.json()}
+    assert seen == set(Declaration.objects.values_list("id", flat=True))
+    assert error_code(api.get(f"{DECLARATIONS}?page=0")) == "invalid"
+    assert error_code(api.get(f"{DECLARATIONS}?page=２")) == "invalid"
+
+
 def test_a_bulk_file_over_10000_rows_is_413_and_a_bad_header_400(organisation):
     api, houses = organisation
     header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"

@@ -52,3 +52,28 @@ class BodilessPostMixin:
         super().initial(request, *args, **kwargs)
         if request.method == "POST":
             request.data  # noqa: B018 -- parsing is the point
+
+
+PAGE_SIZE = 500
+PAGE_PARAMETER = OpenApiParameter(
+    "page",
+    int,
+    description=f"page number, from 1; {PAGE_SIZE} items a page; a page with more after it links to the next "
+    'in a `Link: <…>; rel="next"` header',
+)
+
+
+def paged(request, queryset, payload) -> Response:
+    """One page of a list (API.md's lists are plain arrays): `?page=N`, PAGE_SIZE items, and a
+    `Link` header to the next page when there may be one. A bad page number is a 400."""
+    raw = request.query_params.get("page", "1")
+    if not COUNT_RE.fullmatch(raw) or int(raw) < 1:
+        raise Invalid(fields={"page": [_("Give a page number from 1 to 9999.")]})
+    page = int(raw)
+    rows = list(queryset[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    response = Response([payload(row) for row in rows[:PAGE_SIZE]])
+    if len(rows) > PAGE_SIZE:
+        query = request.GET.copy()
+        query["page"] = str(page + 1)
+        response["Link"] = f'<{request.build_absolute_uri(request.path)}?{query.urlencode()}>; rel="next"'
+    return response

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from residence.accounts.models import Kind, Role
-from residence.core.api import BodilessPostMixin
+from residence.core.api import PAGE_PARAMETER, BodilessPostMixin, paged
 from residence.core.errors import Forbidden, Invalid
 from residence.core.serializers import StrictCharField, validated
 from residence.core.validators import mask_id_number, normalize_id_number
@@ -96,14 +96,13 @@ class HouseBodySerializer(serializers.Serializer):
 
 class HouseListView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("street", str), OpenApiParameter("q", str)],
+        parameters=[OpenApiParameter("street", str), OpenApiParameter("q", str), PAGE_PARAMETER],
         responses=HouseListSerializer,
     )
     def get(self, request):
         street = request.query_params.get("street", "")[:9]
         q = request.query_params.get("q", "")[:100]
-        houses = selectors.houses_for(actor=request.user, street=street, q=q)[:500]
-        return Response([house_payload(h) for h in houses])
+        return paged(request, selectors.houses_for(actor=request.user, street=street, q=q), house_payload)
 
     @extend_schema(request=HouseBodySerializer, responses={201: HouseSerializer})
     def post(self, request):
@@ -127,7 +126,7 @@ class CounterDeclarationSerializer(DeclarationBodySerializer):
 
 class DeclarationListView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("house", int), OpenApiParameter("current", int)],
+        parameters=[OpenApiParameter("house", int), OpenApiParameter("current", int), PAGE_PARAMETER],
         responses=DeclarationSerializer,
     )
     def get(self, request):
@@ -136,8 +135,8 @@ class DeclarationListView(APIView):
         if raw_house and house is None:
             raise Invalid(fields={"house": [_("Give a house id.")]})
         current = request.query_params.get("current") == "1"
-        declarations = selectors.declarations_for(actor=request.user, house=house, current=current)[:500]
-        return Response([declaration_payload(d) for d in declarations])
+        declarations = selectors.declarations_for(actor=request.user, house=house, current=current)
+        return paged(request, declarations, declaration_payload)
 
     @extend_schema(request=DeclarationBodySerializer, responses={201: DeclarationSerializer})
     def post(self, request):

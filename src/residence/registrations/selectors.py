@@ -1,9 +1,9 @@
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 
 from residence.accounts.models import Kind, User
 from residence.records.models import Registration
 
-from .models import BulkUpload, Declaration, House
+from .models import BulkUpload, Declaration, House, Occupancy
 
 
 def houses_for(*, actor, street: str = "", q: str = ""):
@@ -17,7 +17,7 @@ def houses_for(*, actor, street: str = "", q: str = ""):
         houses = houses.filter(street_id=street)
     if q:
         houses = houses.filter(Q(building_name__icontains=q) | Q(building_code__startswith=q))
-    return houses.select_related("street__district").order_by("street_id", "building_code", "room")
+    return houses.select_related("street__district").order_by("street_id", "building_code", "room", "id")
 
 
 def declarations_for(*, actor, house: int | None = None, current: bool = False):
@@ -31,11 +31,9 @@ def declarations_for(*, actor, house: int | None = None, current: bool = False):
     if house is not None:
         declarations = declarations.filter(house_id=house)
     if current:
-        declarations = declarations.filter(
-            kind=Declaration.Kind.MOVE_IN,
-            status=Declaration.Status.RECORDED,
-            house__occupancies__declaration=F("pk"),
-        )
+        # The move-ins whose occupancy stands: a semi-join on the occupancy's declaration (joining
+        # through the house paired every declaration with every occupant of its house).
+        declarations = declarations.filter(pk__in=Occupancy.objects.values("declaration_id"))
     return declarations.select_related("house__street__district", "registration").order_by("-created_at", "-id")
 
 
