@@ -33,6 +33,14 @@ def test_exactly_twelve_months_qualifies_and_one_day_short_does_not():
     assert short.earliest_eligible_date == D("2025-03-15")
 
 
+@pytest.mark.parametrize("day", ["2025-06-01", "2020-01-01", "1949-10-01"])
+def test_a_check_dated_years_before_the_registration_still_finds_the_earliest_date(day):
+    # Registered from 20 November 2026, contributions assumed from the check's month on (API.md):
+    # the twelve months of residence are complete on 20 November 2027, however early the check.
+    person = Person(ID, registrations=(Registration(D("2026-11-20")),), insurance_months=frozenset())
+    assert route1(person, day).earliest_eligible_date == D("2027-11-20")
+
+
 def test_leap_day_registration():
     person = Person(
         ID, registrations=(Registration(D("2024-02-29")),), insurance_months=months("2024-02-01", "2025-02-01")
@@ -157,7 +165,8 @@ def test_earliest_date_is_after_qualifies_and_the_day_before_does_not(person, da
         return
     if earliest is None:
         return
-    assumed = person.insurance_months | frozenset(range(month_number(day), month_number(day) + 60))
+    # API.md: a contribution recorded for every month from the month of `day` on.
+    assumed = person.insurance_months | frozenset(range(month_number(day), month_number(earliest) + 1))
     assert earliest > day
     assert all(c.met for c in rules.conditions_on(person, "residence_employment", earliest, assumed))
     before = earliest - dt.timedelta(days=1)

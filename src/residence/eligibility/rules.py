@@ -28,7 +28,7 @@ HONG_KONG_MACAO_TAIWAN = ("810000", "820000", "830000")
 MONTHS_RESIDENCE = 12
 MONTHS_CONSECUTIVE = 12
 MONTHS_TOTAL, WINDOW = 18, 24
-HORIZON_MONTHS = 48  # beyond this, time alone will not do it
+HORIZON_MONTHS = 48  # beyond this past the last record's date, time alone will not do it
 
 
 @dataclass(frozen=True)
@@ -216,14 +216,16 @@ def earliest_eligible_date(person: Person, route: str, day: dt.date) -> dt.date 
     """
     if not identity_condition(person).met:
         return None
-    assumed = person.insurance_months | frozenset(range(month_number(day), month_number(day) + HORIZON_MONTHS + 1))
-    horizon = add_months(day, HORIZON_MONTHS)
     candidates = {day + dt.timedelta(days=1)}
-    candidates.update(first_of_month(n) for n in range(month_number(day) + 1, month_number(horizon) + 1))
     for reg in person.registrations:
         candidates.update((reg.registered_on, add_months(reg.registered_on, MONTHS_RESIDENCE)))
     candidates.update(t.issued_on for t in person.talents)
     candidates.update(e.start_date for e in person.enrolments)
+    # Time runs to the horizon past the last record's date: a check dated years before the
+    # person's registration still finds the day it qualifies them.
+    horizon = add_months(max(candidates), HORIZON_MONTHS)
+    assumed = person.insurance_months | frozenset(range(month_number(day), month_number(horizon) + 1))
+    candidates.update(first_of_month(n) for n in range(month_number(day) + 1, month_number(horizon) + 1))
     for candidate in sorted(c for c in candidates if day < c <= horizon):
         if _eligible(conditions_on(person, route, candidate, assumed)):
             return candidate
