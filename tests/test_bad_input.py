@@ -70,7 +70,8 @@ def test_wrong_method_and_unknown_path_are_json_4xx(api):
 
 def test_form_content_type_is_refused_clearly(api):
     response = api.client.post("/api/v1/auth/login", {"username": "a"}, HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 415 and error_code(response) == "invalid"
+    assert response.status_code == 400 and error_code(response) == "parse_error"
+    assert response.json()["error"]["message"] == "Send the body as application/json."
 
 
 def test_system_administrator_signs_in_through_the_platform_login(client):

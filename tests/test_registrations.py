@@ -392,7 +392,8 @@ def test_odd_input_found_by_an_outsider_gets_clear_answers(landlord):
     assert response.status_code == 400 and "house" in response.json()["error"]["fields"]
     # JSON sent where CSV is expected: the answer names the type to send.
     wrong_type = api.post("/api/v1/registrations/declarations/bulk", [{"house": house["id"]}])
-    assert wrong_type.status_code == 415 and "text/csv" in wrong_type.json()["error"]["message"]
+    assert wrong_type.status_code == 400 and error_code(wrong_type) == "parse_error"
+    assert "text/csv" in wrong_type.json()["error"]["message"]
     # A field over the CSV reader's limit is named as too long, not as broken CSV.
     header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
     huge = bulk(api, header + f"{house['id']},move_in,{'李' * 200_000},{LI_NA},13700000021,landlord,3,1,2026-02-27\n")

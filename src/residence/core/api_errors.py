@@ -50,7 +50,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, drf.UnsupportedMediaType):
         view = context.get("view")
         types = sorted({parser.media_type for parser in getattr(view, "parser_classes", ())}) or ["application/json"]
-        body = error_body("invalid", _("Send the body as %(types)s.") % {"types": " or ".join(types)})
+        # API.md's table has no 415: a body that is not of the type the endpoint reads is one it
+        # cannot parse (400 parse_error), and the message names the type to send.
+        body = error_body("parse_error", _("Send the body as %(types)s.") % {"types": " or ".join(types)})
+        response.status_code = 400
     elif isinstance(exc, drf.MethodNotAllowed):
         body = error_body("method_not_allowed", _("This method is not allowed here."))
     else:
