@@ -82,17 +82,18 @@ def test_only_ascii_digits_in_the_format(bad):
         normalize_id_number(bad)
 
 
+def _refusal(normalize, value) -> str:
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as caught:
+            normalize(value)
+        return str(caught.value.messages[0])
+
+
 @pytest.mark.parametrize("typed", ["１１０１０５１９４９１２３１００２Ｘ", "١١٠١٠٥١٩٤٩١٢٣١٠٠٢X"])
 def test_full_width_or_other_scripts_digits_are_refused_saying_why(typed):
-    with translation.override("en"), pytest.raises(ValidationError) as caught:
-        normalize_id_number(typed)
-    assert "half-width" in caught.value.messages[0]
-    with translation.override("en"), pytest.raises(ValidationError) as caught:
-        normalize_phone("１５８９７３６０００１")
-    assert "half-width" in caught.value.messages[0]
-    with translation.override("en"), pytest.raises(ValidationError) as caught:
-        normalize_id_number("12345")
-    assert "half-width" not in caught.value.messages[0]
+    assert "half-width" in _refusal(normalize_id_number, typed)
+    assert "half-width" in _refusal(normalize_phone, "１５８９７３６０００１")
+    assert "half-width" not in _refusal(normalize_id_number, "12345")
 
 
 def test_wrong_check_helper_really_differs():
