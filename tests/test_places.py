@@ -1,6 +1,7 @@
 import pytest
 
 from residence.places.models import AcceptancePoint, District, Street
+from residence.places.selectors import in_city
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +43,23 @@ def test_unknown_district_is_a_clear_400(api):
 def test_stale_token_is_ignored_on_public_lookups(api):
     api.token = "not-a-token"
     assert api.get("/api/v1/acceptance-points").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("address", "in_shenzhen"),
+    [
+        ("深圳市福田区福华路 1 号", True),
+        ("广东省深圳市南山区科技园 2 栋", True),
+        ("福田区福华路 8 号", True),
+        ("深圳市大鹏新区葵涌街道 1 号", True),
+        ("北京市朝阳区建国路 88 号", False),
+        ("北京市朝阳区深圳大厦 1 号", False),
+        ("东莞市凤岗镇深圳路", False),
+        ("北京市福田区某路 1 号", False),
+        ("惠州市 福田区", False),
+        ("ＳＺ福田区", False),
+        ("深圳市北京路 1 号", False),  # no district
+    ],
+)
+def test_a_courier_address_is_in_shenzhen_when_it_starts_with_a_district(address, in_shenzhen):
+    assert in_city(address) is in_shenzhen

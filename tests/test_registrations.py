@@ -186,6 +186,34 @@ def test_a_move_in_elsewhere_dated_on_or_before_the_current_registration_is_409(
     assert Declaration.objects.count() == 1 and Occupancy.objects.get().house_id == house["id"]
 
 
+def test_a_move_in_cannot_overlap_a_registration_that_has_ended(landlord):
+    api, _user, house = landlord
+    other = api.post(HOUSES, house_body(room="202")).json()
+    assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-01")).status_code == 201
+    out = {"house": house["id"], "kind": "move_out", "person": {"id_number": LI_NA}, "date": "2026-02-25"}
+    assert api.post(DECLARATIONS, out).status_code == 201
+    for date in ("2026-02-10", "2026-02-25"):
+        refused = api.post(DECLARATIONS, move_in(other["id"], date=date))
+        assert error_code(refused) == "conflict" and "2026-02-25" in refused.json()["error"]["message"]
+    assert api.post(DECLARATIONS, move_in(other["id"], date="2026-02-26")).status_code == 201
+    assert [(r.registered_on, r.ended_on) for r in Registration.objects.filter(id_number=LI_NA).order_by("id")] == [
+        (dt.date(2026, 2, 1), dt.date(2026, 2, 25)),
+        (dt.date(2026, 2, 26), None),
+    ]
+
+
+@pytest.mark.parametrize("value", [True, 1.5, -1, 2**70, 440304199001011234, ["x"], {"a": 1}])
+def test_a_person_field_sent_as_a_number_or_boolean_is_400_and_writes_nothing(landlord, value):
+    api, _user, house = landlord
+    body = move_in(house["id"])
+    for field in ("id_number", "phone"):
+        response = api.post(DECLARATIONS, {**body, "person": {**body["person"], field: value}})
+        assert response.status_code == 400 and f"person.{field}" in response.json()["error"]["fields"]
+    out = {"house": house["id"], "kind": "move_out", "person": {"id_number": value}, "date": "2026-02-28"}
+    assert "person.id_number" in api.post(DECLARATIONS, out).json()["error"]["fields"]
+    assert not Declaration.objects.exists() and not Registration.objects.exists()
+
+
 def test_a_move_in_must_follow_an_imported_registration_too(landlord):
     api, _user, house = landlord
     row = {"id_number": LI_NA, "street_code": "440304004", "address": "福田路 1 号", "registered_on": "2026-02-15"}
@@ -363,6 +391,11 @@ def test_the_counter_declares_for_a_walk_in_and_confirms_houses(landlord):
     assert confirmed.status_code == 200 and confirmed.json()["confirmed"] is True
     bad = {**body, "declarant": {"name": "张伟", "id_number": wrong_check(ZHANG_WEI), "phone": "1"}}
     assert clerk.post("/api/v1/staff/registrations/declarations", bad).status_code == 400
+    # Every field of the walk-in declarant is checked, all in one answer.
+    odd = {**body, "declarant": {"name": "x" * 100_000, "id_number": ZHANG_WEI, "phone": True}}
+    refused = clerk.post("/api/v1/staff/registrations/declarations", odd)
+    assert set(refused.json()["error"]["fields"]) == {"declarant.name", "declarant.phone"}
+    assert Declaration.objects.count() == 1
 
 
 def test_a_bulk_file_applies_move_outs_and_nothing_when_a_row_went_stale(organisation):

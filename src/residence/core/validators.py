@@ -47,7 +47,13 @@ def refuse_forbidden_characters(value: str) -> str:
 
 
 def _trimmed(value) -> str:
-    return refuse_forbidden_characters(value or "").strip()
+    """The text trimmed. A JSON number or boolean where text is expected (an ID number sent as
+    4301021955…) is refused here, at every validator's door, not deep in a regular expression."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError(_("Give this as text (in quotes), not as a number or a true/false value."), code="type")
+    return refuse_forbidden_characters(value).strip()
 
 
 HALF_WIDTH_ONLY = _(
@@ -129,7 +135,7 @@ def normalize_credit_code(value: str) -> str:
 
 
 def validate_username(value: str) -> str:
-    if not USERNAME_RE.fullmatch(value or ""):
+    if not isinstance(value, str) or not USERNAME_RE.fullmatch(value):
         raise ValidationError(_("A username has 4–30 letters, digits or underscores."), code="username")
     return value
 
@@ -169,7 +175,7 @@ def check_date_bounds(day: dt.date, bounds: tuple[dt.date, dt.date] = TYPED_DATE
 
 def normalize_name(value: str) -> str:
     """Names compare after NFKC, trimming and one kind of middle dot."""
-    value = unicodedata.normalize("NFKC", value or "").strip()
+    value = unicodedata.normalize("NFKC", value if isinstance(value, str) else "").strip()
     for dot in MIDDLE_DOTS:
         value = value.replace(dot, "·")
     return re.sub(r"\s+", " ", value)

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from .models import AcceptancePoint, District
+from .models import AcceptancePoint, District, Street
 
 COURIER_CITY_ONLY = _("The courier delivers in Shenzhen only: give an address in Shenzhen, with its district.")
 
@@ -13,6 +13,13 @@ def acceptance_point_list(*, district: str | None = None):
 
 
 def in_city(address: str) -> bool:
-    """Whether an address names the city or one of its districts (a same-city courier, RULES §6):
-    "深圳市…" or "福田区…"; "北京市朝阳区…" names neither."""
-    return "深圳" in address or any(name in address for name in District.objects.values_list("name", flat=True))
+    """Whether an address is in the city, for a same-city courier (RULES §6): after an optional
+    "广东省" and "深圳市", it starts with one of the city's districts. "深圳市福田区…" and "福田区…"
+    are; "北京市朝阳区深圳大厦", "东莞市凤岗镇深圳路" and "深圳市北京路 1 号" (no district) are not."""
+    text = address.strip()
+    for prefix in ("广东省", "广东", "深圳市", "深圳"):
+        text = text.removeprefix(prefix).lstrip()
+    # The districts, and the new districts some streets belong to (大鹏新区), as addresses name them.
+    names = {*District.objects.values_list("name", flat=True), *Street.objects.values_list("new_district", flat=True)}
+    names.discard("")
+    return any(text.startswith(name) for name in names)

@@ -1,6 +1,5 @@
 """API.md § Residence registration."""
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -12,7 +11,7 @@ from residence.accounts.models import Kind, Role
 from residence.core.api import PAGE_PARAMETER, BodilessPostMixin, paged
 from residence.core.errors import Forbidden, Invalid
 from residence.core.serializers import StrictCharField, validated
-from residence.core.validators import mask_id_number, normalize_id_number
+from residence.core.validators import mask_id_number
 
 from . import selectors, services
 from .models import Declaration, House
@@ -273,13 +272,6 @@ class StaffDeclarationView(APIView):
         clerk = _clerk(request)
         data = validated(CounterDeclarationSerializer, request.data)
         declarant = data.pop("declarant")
-        if not isinstance(declarant, dict) or not all(isinstance(declarant.get(k), str) for k in ("name", "id_number")):
-            raise Invalid(fields={"declarant": [_("Give the walk-in declarant's name, ID number and phone.")]})
-        declarant = {k: str(declarant.get(k, ""))[:100] for k in ("name", "id_number", "phone")}
-        try:
-            declarant["id_number"] = normalize_id_number(declarant["id_number"])
-        except ValidationError as e:
-            raise Invalid(fields={"declarant.id_number": e.messages}) from None
         declaration = services.declaration_create(actor=clerk, data=data, declarant=declarant)
         return Response(declaration_payload(declaration), status=201)
 

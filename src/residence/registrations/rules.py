@@ -20,13 +20,20 @@ def days_late(*, declarant_type: str, date: dt.date, declared_on: dt.date) -> in
 
 
 def move_problem(
-    *, kind: str, house_id: int, date: dt.date, lives_in: tuple[int, dt.date] | None, since: dt.date | None
+    *,
+    kind: str,
+    house_id: int,
+    date: dt.date,
+    lives_in: tuple[int, dt.date] | None,
+    since: dt.date | None,
+    until: dt.date | None = None,
 ) -> DomainError | None:
     """Why a move cannot be recorded against where the person stands now (API.md), or None: a
     DomainError to raise or report. `lives_in`: (house id, move-in date) of the house the person
     lives in by a declaration; `since`: the start of the person's open registration, declared or
-    imported. A person lives in one place at a time: a move-in elsewhere ends the current one, so
-    it must come after that one began."""
+    imported; `until`: the last day of their latest ended registration. A person lives in one
+    place at a time: a move-in elsewhere ends the current registration, so it must come after
+    that one began, and after the last day of one that has ended."""
     if kind == "move_in":
         if lives_in is not None and lives_in[0] == house_id:
             return Conflict(_("This person already lives in this house."))
@@ -34,6 +41,11 @@ def move_problem(
             return Conflict(
                 _("This person's current registration began on %(since)s: a move-in elsewhere must be dated after it.")
                 % {"since": since.isoformat()}
+            )
+        if until is not None and date <= until:
+            return Conflict(
+                _("This person was registered until %(until)s: a move-in must be dated after that day.")
+                % {"until": until.isoformat()}
             )
         return None
     if lives_in is None or lives_in[0] != house_id:

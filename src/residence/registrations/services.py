@@ -10,7 +10,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -219,22 +219,44 @@ def clean_declaration(data: dict, *, today: dt.date) -> dict:
     return cleaned
 
 
+def clean_declarant(declarant) -> dict:
+    """A walk-in declarant at the counter: name, ID number and phone, as a person's are checked."""
+    declarant = declarant if isinstance(declarant, dict) else {}
+    errors = {}
+    name = declarant.get("name")
+    name = name.strip() if isinstance(name, str) else ""
+    if not name or len(name) > 100 or FORBIDDEN_CHARACTERS_RE.search(name):
+        errors["declarant.name"] = [_("Enter the declarant's name as on the ID card.")]
+    cleaned = {"name": name}
+    for field, normalize in (("id_number", normalize_id_number), ("phone", normalize_phone)):
+        try:
+            cleaned[field] = normalize(declarant.get(field))
+        except ValidationError as e:
+            errors[f"declarant.{field}"] = e.messages
+    if errors:
+        raise Invalid(fields=errors)
+    return cleaned
+
+
 def _reference(today: dt.date) -> str:
     return "DJ" + today.strftime("%y%m%d") + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
 class Standing:
-    """Where a person stands now: the occupancy of the house they live in by a declaration, and
-    the start of their open registration (declared or imported)."""
+    """Where a person stands now: the occupancy of the house they live in by a declaration, the
+    start of their open registration and the last day of their latest ended one (declared or
+    imported alike)."""
 
-    __slots__ = ("occupancy", "since")
+    __slots__ = ("occupancy", "since", "until")
 
     def __init__(self):
-        self.occupancy, self.since = None, None
+        self.occupancy, self.since, self.until = None, None, None
 
     def problem(self, *, kind: str, house_id: int, date: dt.date):
         lives_in = None if self.occupancy is None else (self.occupancy.house_id, self.occupancy.since)
-        return rules.move_problem(kind=kind, house_id=house_id, date=date, lives_in=lives_in, since=self.since)
+        return rules.move_problem(
+            kind=kind, house_id=house_id, date=date, lives_in=lives_in, since=self.since, until=self.until
+        )
 
 
 def _standings(id_numbers, *, lock: bool) -> dict[str, Standing]:
@@ -246,12 +268,12 @@ def _standings(id_numbers, *, lock: bool) -> dict[str, Standing]:
         occupancies = occupancies.select_for_update()
     for occupancy in occupancies:
         standings[occupancy.id_number].occupancy = occupancy
-    for number, since in (
-        Registration.objects.filter(id_number__in=list(standings), ended_on__isnull=True)
+    for number, since, until in (
+        Registration.objects.filter(id_number__in=list(standings))
         .values_list("id_number")
-        .annotate(since=Max("registered_on"))
+        .annotate(since=Max("registered_on", filter=Q(ended_on__isnull=True)), until=Max("ended_on"))
     ):
-        standings[number].since = since
+        standings[number].since, standings[number].until = since, until
     return standings
 
 
@@ -351,6 +373,8 @@ def declaration_create(*, actor, data: dict, declarant: dict | None = None) -> D
     the house's holder confirms it)."""
     declarant_required(actor)
     today = clock.today()
+    if declarant is not None:
+        declarant = clean_declarant(declarant)
     cleaned = clean_declaration(data, today=today)
     if cleaned.get("declarant_type") == DeclarantType.TENANT:
         return _tenant_report(actor=actor, data=data, cleaned=cleaned)
