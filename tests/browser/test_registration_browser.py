@@ -170,6 +170,9 @@ def test_an_organisation_fixes_a_bulk_file_and_applies_it(web, chromium, shot, s
     assert page.get_by_test_id("progress-hint").is_visible()
     assert_accessible(page)
     both(page, shot, "reg-08-bulk-form")
+    page.set_viewport_size({"width": 360, "height": 640})  # the header line wraps on a phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.set_viewport_size(WIDE)
 
     page.locator("#id_file").set_input_files(
         {"name": "residents.csv", "mimeType": "text/csv", "buffer": bulk_text(houses, fixed=False)}
