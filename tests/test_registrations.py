@@ -202,6 +202,18 @@ def test_a_move_in_cannot_overlap_a_registration_that_has_ended(landlord):
     ]
 
 
+def test_reimporting_a_registration_a_move_in_ended_leaves_one_open(landlord):
+    api, _user, house = landlord
+    row = {"id_number": LI_NA, "street_code": "440303001", "address": "桂园路 1 号", "registered_on": "2025-03-01"}
+    assert records_import_rows("registrations", [row]).applied
+    assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-20")).status_code == 201
+    assert records_import_rows("registrations", [row]).applied  # the police file again: the row is open there
+    assert [(r.registered_on, r.ended_on) for r in Registration.objects.filter(id_number=LI_NA).order_by("id")] == [
+        (dt.date(2025, 3, 1), dt.date(2026, 2, 19)),
+        (dt.date(2026, 2, 20), None),
+    ]
+
+
 @pytest.mark.parametrize("value", [True, 1.5, -1, 2**70, 440304199001011234, ["x"], {"a": 1}])
 def test_a_person_field_sent_as_a_number_or_boolean_is_400_and_writes_nothing(landlord, value):
     api, _user, house = landlord

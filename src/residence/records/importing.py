@@ -432,6 +432,35 @@ def upsert(kind: str, records: list[dict], result: ImportResult) -> None:
 AFTER_IMPORT: dict[str, list] = {}
 
 
+def registrations_one_open(records: list[dict]) -> None:
+    """A person has one open registration: where an import leaves a person of the file with
+    several (a row reopening one that a move-in elsewhere had ended), each but the latest
+    started ends the day before it, as a move-in elsewhere ends the current one (API.md)."""
+    open_rows: dict[str, list[Registration]] = {}
+    people = sorted({r["id_number"] for r in records})
+    for start in range(0, len(people), 10_000):
+        for registration in Registration.objects.filter(
+            id_number__in=people[start : start + 10_000], ended_on__isnull=True
+        ).order_by("registered_on"):
+            open_rows.setdefault(registration.id_number, []).append(registration)
+    ended = [
+        {
+            "id_number": older.id_number,
+            "street_id": older.street_id,
+            "address": older.address,
+            "registered_on": older.registered_on,
+            "ended_on": rows[-1].registered_on - dt.timedelta(days=1),
+        }
+        for rows in open_rows.values()
+        for older in rows[:-1]
+    ]
+    if ended:
+        upsert("registrations", ended, ImportResult(kind="registrations"))
+
+
+AFTER_IMPORT["registrations"] = [registrations_one_open]
+
+
 def import_rows(kind: str, numbered_rows, *, actor=None, actor_key=None, source: str = "") -> ImportResult:
     """Import the (line, row) pairs of a versioned kind, all or nothing."""
     result = ImportResult(kind=kind)
