@@ -127,35 +127,3 @@ def test_bad_fields_are_answered_without_counting(settings, db):
         assert api.post("/api/v1/accounts", {"kind": "individual", "username": "x"}).status_code == 400
     ok = {"kind": "individual", "username": "fine_user", "password": PASSWORD, "phone": "13812340200", "consent": True}
     assert api.post("/api/v1/accounts", ok).status_code == 201
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_resets_sms_leaves_after_the_answer_has_gone_out(real):
-    """The real side's delivery (the gateway's call included) runs when the server closes the
-    response, after its bytes were written: a client cannot time it (core.after_response)."""
-    import io
-    import json
-
-    from django.core.handlers.wsgi import WSGIHandler
-
-    body = json.dumps({"username": "real_person"}).encode()
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": RESET,
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": io.StringIO(),
-    }
-    started = []
-    response = WSGIHandler()(environ, lambda status, headers, exc_info=None: started.append(status))
-    assert b"".join(response) and started == ["202 Accepted"]
-    assert SmsMessage.objects.get(to="13812340000").status == "queued" and not sms.outbox
-    response.close()  # what the server does once the answer is written
-    assert SmsMessage.objects.get(to="13812340000").status == "sent"
-    assert [m["to"] for m in sms.outbox] == ["13812340000"]

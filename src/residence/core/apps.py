@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self):
-        from . import after_response, checks  # noqa: F401  (connects the request signals; registers the deploy checks)
+        from . import checks  # noqa: F401  (registers the deploy checks)

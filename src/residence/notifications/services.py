@@ -20,7 +20,6 @@ from django.utils import translation
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock, limits
-from residence.core.after_response import after_response
 from residence.core.errors import NotFound, RateLimited
 from residence.core.validators import mask_phone
 
@@ -126,16 +125,15 @@ def _enqueue(sms_id: int) -> None:
 
 
 def _deliver_on_commit(row: SmsMessage) -> None:
-    """Queue the delivery once the caller commits and its response has gone out (so that no
-    client can time whether an SMS was sent: core.after_response). A broker that cannot be
-    reached then does not fail the request whose change is already committed: the error is
-    logged, the row stays `queued`, and `sms_requeue_stale` queues it again."""
+    """Queue the delivery once the caller commits. A broker that cannot be reached then does
+    not fail the request whose change is already committed: the error is logged, the row
+    stays `queued`, and `sms_requeue_stale` queues it again."""
     sms_id = row.pk
 
     def deliver() -> None:  # a function, not a partial: Django logs a robust hook's __qualname__
         _enqueue(sms_id)
 
-    transaction.on_commit(lambda: after_response(deliver), robust=True)
+    transaction.on_commit(deliver, robust=True)
 
 
 # The delivery steps of the sms_deliver task.
