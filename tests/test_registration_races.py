@@ -8,6 +8,7 @@ from residence.records.models import Registration
 from residence.registrations.models import BulkUpload, Declaration, House, Occupancy
 
 from .applications import citizen_api
+from .idnumbers import WANG_FANG
 from .test_races import race, statuses
 from .test_registrations import DECLARATIONS, HOUSES, LI_NA, bulk, house_body, move_in
 
@@ -66,3 +67,18 @@ def test_parallel_moves_of_a_resident_elsewhere_leave_one_home(settings):
     assert 500 not in statuses(responses) and statuses(responses)[201] >= 1
     assert Occupancy.objects.count() == 1
     assert Registration.objects.filter(id_number=LI_NA, ended_on__isnull=True).count() == 1
+
+
+def test_parallel_self_reports_of_one_move_in_leave_one_waiting(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    assert api.post(HOUSES, house_body()).status_code == 201
+    tenant, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    report = {
+        **move_in({"street": "440304004", "building_code": "4403040040012", "room": "101"}, id_number=WANG_FANG),
+        "declarant_type": "tenant",
+        "person": {"name": "王芳", "id_number": WANG_FANG, "phone": "13812345679"},
+    }
+    responses = race(6, lambda i: tenant.post(DECLARATIONS, report))
+    assert statuses(responses) == {201: 1, 409: 5}
+    assert Declaration.objects.filter(status="pending").count() == 1

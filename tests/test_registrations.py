@@ -265,6 +265,8 @@ def test_a_tenant_reports_himself_and_the_holder_confirms(landlord):
     response = tenant.post(DECLARATIONS, report)
     assert response.status_code == 201 and response.json()["status"] == "pending"
     assert response.json()["registration"] is None and not Registration.objects.filter(id_number=WANG_FANG).exists()
+    assert error_code(tenant.post(DECLARATIONS, report)) == "conflict"  # one report waits at a time
+    assert Declaration.objects.count() == 1
     nowhere = {**report, "house": {"street": "440304004", "building_code": "4403040040012", "room": "999"}}
     assert tenant.post(DECLARATIONS, nowhere).status_code == 400
     someone_else = {**report, "person": {"name": "张伟", "id_number": ZHANG_WEI, "phone": "13812345678"}}

@@ -402,6 +402,16 @@ def _tenant_report(*, actor, data: dict, cleaned: dict) -> Declaration:
     )
     if house is None:
         raise Invalid(fields={"house": [_("No registered house has this street, building code and room.")]})
+    # One report waiting per person and house: parallel reports queue on the house's row.
+    House.objects.select_for_update().filter(pk=house.pk).first()
+    if Declaration.objects.filter(
+        house=house, id_number=cleaned["id_number"], status=Declaration.Status.PENDING
+    ).exists():
+        raise Conflict(_("You have already reported this move-in: it waits for the house's holder to confirm it."))
+    standing = _standings([cleaned["id_number"]], lock=False)[cleaned["id_number"]]
+    problem = standing.problem(kind=Declaration.Kind.MOVE_IN, house_id=house.pk, date=cleaned["date"])
+    if problem is not None:
+        raise problem
     return _record(actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.PENDING)
 
 
