@@ -177,6 +177,15 @@ def _date(value, errors: dict, today: dt.date):
     return day
 
 
+def _name(value) -> str | None:
+    """A name as on the ID card, trimmed: text of 1 to 100 characters with no control
+    characters; None when it is not."""
+    name = value.strip() if isinstance(value, str) else ""
+    if not name or len(name) > 100 or FORBIDDEN_CHARACTERS_RE.search(name):
+        return None
+    return name
+
+
 def clean_declaration(data: dict, *, today: dt.date) -> dict:
     """The declaration's own fields, every problem at once."""
     errors = {}
@@ -190,9 +199,8 @@ def clean_declaration(data: dict, *, today: dt.date) -> dict:
     except ValidationError as e:
         errors["person.id_number"] = e.messages
     if kind == Declaration.Kind.MOVE_IN:
-        name = person.get("name")
-        name = name.strip() if isinstance(name, str) else ""
-        if not name or len(name) > 100 or FORBIDDEN_CHARACTERS_RE.search(name):
+        name = _name(person.get("name"))
+        if name is None:
             errors["person.name"] = [_("Enter the person's name as on the ID card.")]
         try:
             cleaned["phone"] = normalize_phone(person.get("phone") or "")
@@ -223,11 +231,10 @@ def clean_declarant(declarant) -> dict:
     """A walk-in declarant at the counter: name, ID number and phone, as a person's are checked."""
     declarant = declarant if isinstance(declarant, dict) else {}
     errors = {}
-    name = declarant.get("name")
-    name = name.strip() if isinstance(name, str) else ""
-    if not name or len(name) > 100 or FORBIDDEN_CHARACTERS_RE.search(name):
+    name = _name(declarant.get("name"))
+    if name is None:
         errors["declarant.name"] = [_("Enter the declarant's name as on the ID card.")]
-    cleaned = {"name": name}
+    cleaned = {"name": name or ""}
     for field, normalize in (("id_number", normalize_id_number), ("phone", normalize_phone)):
         try:
             cleaned[field] = normalize(declarant.get(field))
