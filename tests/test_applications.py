@@ -470,7 +470,8 @@ def test_the_stored_document_is_what_a_rebuild_from_the_rows_gives(world, staff)
 
 def test_unknown_api_paths_answer_the_api_error_body(world):
     api, _user = world
-    for path in ("/api/v1/applications/abc", "/api/v1/applications/-1", "/api/v1/nothing-here"):
+    too_big = "/api/v1/applications/99999999999999999999999"  # past any database's integer
+    for path in ("/api/v1/applications/abc", "/api/v1/applications/-1", too_big, "/api/v1/nothing-here"):
         response = api.get(path)
         assert response.status_code == 404 and error_code(response) == "not_found", path
     assert api.post("/api/v1/staff/applications/abc/verify", {}).status_code == 404

@@ -50,6 +50,9 @@ def application_document_json(*, application_id: int, id_number: str) -> tuple[s
     """(document, self-check) of one of the person's applications, as the JSON text stored: one
     indexed query, prepared once per connection, with nothing decoded (a GET's hot path)."""
     connection = connections[Application.objects.db]
+    low, high = connection.ops.integer_field_range(Application._meta.pk.get_internal_type())
+    if not low <= application_id <= high:  # SQLite's driver cannot even bind such a number
+        return None
     return one_row(connection, _document_sql(connection), [application_id, id_number])
 
 
