@@ -124,14 +124,19 @@ def test_the_house_steps_show_errors_at_the_field(landlord):
     response = client.post("/registration/houses/new/building/", {"building_code": "12-3", "building_name": ""})
     html = response.content.decode()
     assert response.status_code == 200 and "error-summary" in html and 'href="#id_building_name"' in html
-    # The service's own check (10 to 19 digits) is shown on the step where it is put right.
+    # The code is checked on its own step: too short, or typed with full-width digits (the
+    # default of many Chinese keyboards), it is refused there, with the reason.
     client.post("/registration/houses/new/street/", {"street": "440304004"})
-    client.post("/registration/houses/new/building/", {"building_code": "123", "building_name": "福田花园"})
-    client.post("/registration/houses/new/room/", {"room": "1", "address": "福田路", "housing_type": "rented"})
-    response = client.post("/registration/houses/new/check/")
-    assert response.status_code == 302 and response["Location"].startswith("/registration/houses/new/building/")
-    page = client.get(response["Location"]).content.decode()
-    assert "10 to 19 digits" in page and "field-error" in page
+    for code, reason in (("123", "10 to 19 digits"), ("４４０３０４１２３４５", "half-width digits")):
+        response = client.post(
+            "/registration/houses/new/building/", {"building_code": code, "building_name": "福田花园"}
+        )
+        page = response.content.decode()
+        assert response.status_code == 200 and reason in page and "field-error" in page, code
+    response = client.post(
+        "/registration/houses/new/building/", {"building_code": "4403041234", "building_name": "福田花园"}
+    )
+    assert response.status_code == 302 and response["Location"].endswith("/registration/houses/new/room/")
     assert not House.objects.exists()
 
 

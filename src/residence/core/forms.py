@@ -33,6 +33,15 @@ class PhoneFormField(NormalizedFormField):
         super().__init__(**kwargs)
 
 
+class BuildingCodeFormField(NormalizedFormField):
+    normalize = validators.normalize_building_code
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 19)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+
 class CreditCodeFormField(NormalizedFormField):
     normalize = validators.normalize_credit_code
 

@@ -23,6 +23,7 @@ HONG_KONG_MACAO_TAIWAN = ("810000", "820000", "830000")
 USERNAME_RE = re.compile(r"[A-Za-z0-9_]{4,30}")
 MOBILE_RE = re.compile(r"(?:\+?86)?(1[0-9]{10})")
 CREDIT_CODE_RE = re.compile(r"[0-9A-Z]{18}")
+BUILDING_CODE_RE = re.compile(r"[0-9]{10,19}")
 ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MIDDLE_DOTS = "·•‧∙⋅・･.．"
 # Characters no text field may hold: PostgreSQL refuses NUL in text, and a lone surrogate
@@ -119,6 +120,16 @@ def normalize_phone(value: str) -> str:
     ):
         raise ValidationError(_("Enter a mainland China mobile number."), code="phone")
     return match.group(1)
+
+
+def normalize_building_code(value: str) -> str:
+    """The 10 to 19 ASCII digits on a building's plate (楼栋编码), or ValidationError."""
+    value = _trimmed(value)
+    if not BUILDING_CODE_RE.fullmatch(value):
+        if full_width(value):
+            raise ValidationError(HALF_WIDTH_ONLY, code="format")
+        raise ValidationError(_("Enter the building code on the plate: 10 to 19 digits."), code="format")
+    return value
 
 
 def normalize_credit_code(value: str) -> str:

@@ -4,7 +4,13 @@ the services check the whole declaration and their errors are put back on these 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from residence.core.forms import IdNumberFormField, PhoneFormField, TypedDateFormField, UsernameFormField
+from residence.core.forms import (
+    BuildingCodeFormField,
+    IdNumberFormField,
+    PhoneFormField,
+    TypedDateFormField,
+    UsernameFormField,
+)
 from residence.places.models import District
 
 from .codes import OCCUPATION_CHOICES, REASON_CHOICES
@@ -54,11 +60,8 @@ class HouseStreetForm(forms.Form):
 
 
 class HouseBuildingForm(forms.Form):
-    building_code = forms.CharField(
-        label=_("Building code"),
-        help_text=_("The 10 to 19 digits on the building's plate (楼栋编码)."),
-        max_length=19,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+    building_code = BuildingCodeFormField(
+        label=_("Building code"), help_text=_("The 10 to 19 digits on the building's plate (楼栋编码).")
     )
     building_name = forms.CharField(label=_("Building name"), max_length=100)
 
@@ -102,11 +105,8 @@ class SelfReportForm(forms.Form):
     landlord's houses)."""
 
     street = StreetField()
-    building_code = forms.CharField(
-        label=_("Building code"),
-        help_text=_("The 10 to 19 digits on the building's plate (楼栋编码)."),
-        max_length=19,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    building_code = BuildingCodeFormField(
+        label=_("Building code"), help_text=_("The 10 to 19 digits on the building's plate (楼栋编码).")
     )
     room = forms.CharField(label=_("Room"), max_length=30)
     phone = PhoneFormField(label=_("Mobile number"))
@@ -156,7 +156,7 @@ class BulkForm(forms.Form):
 class CounterFindForm(forms.Form):
     house = forms.IntegerField(label=_("House number (id)"), required=False, min_value=1)
     street = StreetField(required=False)
-    building_code = forms.CharField(label=_("Building code"), max_length=19, required=False)
+    building_code = BuildingCodeFormField(label=_("Building code"), required=False)
     room = forms.CharField(label=_("Room"), max_length=30, required=False)
 
     def __init__(self, *args, **kwargs):

@@ -5,7 +5,6 @@ registration eligibility reads (records.Registration, as an import does)."""
 import csv
 import datetime as dt
 import io
-import re
 import secrets
 
 from django.core.exceptions import ValidationError
@@ -22,6 +21,7 @@ from residence.core import clock
 from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from residence.core.validators import (
     FORBIDDEN_CHARACTERS_RE,
+    normalize_building_code,
     normalize_id_number,
     normalize_phone,
     parse_date,
@@ -34,7 +34,6 @@ from residence.records.services import registrations_write
 from . import rules
 from .models import BulkUpload, DeclarantType, Declaration, House, HousingType, Occupancy
 
-BUILDING_CODE_RE = re.compile(r"[0-9]{10,19}")
 BULK_HEADER = ["house", "kind", "name", "id_number", "phone", "declarant_type", "occupation", "reason", "date"]
 BULK_MAX_ROWS = 10_000
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -112,9 +111,10 @@ def house_create(*, actor, data: dict) -> House:
     street = Street.objects.filter(code=data.get("street") or "").select_related("district").first()
     if street is None:
         errors["street"] = [_("Choose a Shenzhen street (its 9-digit code).")]
-    code = (data.get("building_code") or "").strip() if isinstance(data.get("building_code"), str) else ""
-    if not BUILDING_CODE_RE.fullmatch(code):
-        errors["building_code"] = [_("Enter the building code on the plate: 10 to 19 digits.")]
+    try:
+        code = normalize_building_code(data.get("building_code"))
+    except ValidationError as error:
+        errors["building_code"] = error.messages
     name = _text(data, "building_name", errors, 100, _("Enter the building's name."))
     room = _text(data, "room", errors, 30, _("Enter the room."))
     address = _text(data, "address", errors, 200, _("Enter the address."))
@@ -398,10 +398,14 @@ def _tenant_report(*, actor, data: dict, cleaned: dict) -> Declaration:
     if cleaned["kind"] != Declaration.Kind.MOVE_IN:
         raise Invalid(fields={"kind": [_("A tenant reports a move-in.")]})
     plate = data.get("house") if isinstance(data.get("house"), dict) else {}
+    try:
+        code = normalize_building_code(plate.get("building_code"))
+    except ValidationError as error:
+        raise Invalid(fields={"house": error.messages}) from None
     house = (
         House.objects.filter(
             street_id=str(plate.get("street") or ""),
-            building_code=str(plate.get("building_code") or ""),
+            building_code=code,
             room=str(plate.get("room") or "").strip(),
         )
         .order_by("id")
