@@ -5,8 +5,10 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from residence.audit.models import AuditEvent
+from residence.notifications.catalogue import render_message
 from residence.notifications.models import Message
 from residence.permits import rules
 from residence.permits.models import Endorsement, Permit, PermitEvent
@@ -324,6 +326,20 @@ def test_an_exchange_renews_the_card_of_the_same_permit_and_takes_the_old_one_ba
     assert Permit.objects.count() == 1 and permit.anniversary_base == D(2026, 3, 2)
     event = PermitEvent.objects.get(kind="exchanged")
     assert event.data["old_card_collected"] == "yes" and event.data["card_serial"].startswith("C")
+
+
+@pytest.mark.django_db
+def test_a_fee_bearing_application_is_acknowledged_with_its_fee_not_a_blank_due_date(holder):
+    api, user = holder
+    permit_for(user)
+    app = api.post("/api/v1/applications", application_body(kind="exchange")).json()
+    assert app["due_date"] is None  # the days run from payment (RULES §5)
+    [message] = Message.objects.filter(user=user, key__startswith="application_accepted")
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            _title, body = render_message(message.key, message.params)
+        assert str(app["fee"]["amount"]) in body and app["reference"] in body, language
+        assert not body.rstrip("。.").endswith((" ", "为")), body
 
 
 @pytest.mark.django_db

@@ -269,7 +269,10 @@ def test_a_tenant_reports_himself_and_the_holder_confirms(landlord):
     assert Declaration.objects.count() == 1
     nowhere = {**report, "house": {"street": "440304004", "building_code": "4403040040012", "room": "999"}}
     assert tenant.post(DECLARATIONS, nowhere).status_code == 400
-    full_width = {**report, "house": {"street": "440304004", "building_code": "４４０３０４００４００１２", "room": "101"}}
+    full_width = {
+        **report,
+        "house": {"street": "440304004", "building_code": "４４０３０４００４００１２", "room": "101"},
+    }
     refused = tenant.post(DECLARATIONS, full_width, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 400 and "half-width" in refused.json()["error"]["fields"]["house"][0]
     someone_else = {**report, "person": {"name": "张伟", "id_number": ZHANG_WEI, "phone": "13812345678"}}

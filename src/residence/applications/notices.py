@@ -11,7 +11,7 @@ from .models import Application, Status
 def _key(application: Application, action: str) -> str | None:
     status = application.status
     if action == "submit":
-        return "application_accepted"
+        return "application_accepted" if application.due_date else "application_accepted_fee"
     if action == "verify" and status == Status.REVIEWING:
         if application.verifications.filter(status="not_confirmed").exists():
             return "application_verification_problem"

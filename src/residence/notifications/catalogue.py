@@ -48,6 +48,15 @@ MESSAGES = {
             "now check it; the whole application is due by %(due_date)s."
         ),
     ),
+    # A fee-bearing application has no due date until it is paid (RULES §5: the days run from payment).
+    "application_accepted_fee": (
+        _("Application %(reference)s accepted"),
+        _(
+            "Your residence permit application %(reference)s has been accepted at %(point)s. The departments "
+            "now check it. After review you will be asked to pay the fee of %(amount)s yuan; the card is due "
+            "10 working days after you have paid."
+        ),
+    ),
     "application_verification_problem": (
         _("Application %(reference)s: a department could not confirm your claim"),
         _("A department could not confirm part of application %(reference)s. The police reviewer will decide on it."),
@@ -152,6 +161,7 @@ SMS = {
     "password_reset": _("Your password reset code is %(code)s, valid for %(minutes)d minutes."),
     "phone_change": _("Your code to bind this mobile is %(code)s, valid for %(minutes)d minutes."),
     "application_accepted": _("Your residence permit application %(reference)s has been accepted."),
+    "application_accepted_fee": _("Your residence permit application %(reference)s has been accepted."),
     "application_verification_problem": _("A department could not confirm part of application %(reference)s."),
     "application_payment_requested": _("Application %(reference)s: please pay %(amount)s yuan by %(pay_by)s."),
     "application_approved": _("Application %(reference)s was approved; your card will now be made."),
