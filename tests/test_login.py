@@ -152,6 +152,19 @@ def test_failures_per_address_are_limited_across_usernames(db, settings):
     assert login(Api(address="10.5.5.6"), "nobody_9").status_code == 401
 
 
+def test_attempts_on_a_locked_username_do_not_count_against_the_address(db, settings):
+    # They compare no password, so they tell an attacker nothing: API.md's address limit
+    # counts wrong passwords.
+    settings.LIMIT_LOGIN_FAILURES_PER_ADDRESS = 6
+    api = Api(address="10.5.5.7")
+    for _ in range(4):
+        assert login(api, "nobody_here").status_code == 401
+    for _ in range(10):
+        assert error_code(login(api, "nobody_here")) == "account_locked"
+    assert login(api, "nobody_else").status_code == 401  # the 6th wrong password
+    assert error_code(login(api, "nobody_more")) == "rate_limited"
+
+
 def test_forwarded_for_is_believed_only_from_trusted_proxies(db, settings, client):
     from residence.core.middleware import ClientAddressMiddleware
 

@@ -47,34 +47,41 @@ def _password_attempt(*, key: str, user: User | None, password: str, address: st
         if address
         else None
     )
-    with transaction.atomic():
-        username_hit = limits.hit(
-            "login_username",
-            key,
-            limit=settings.LIMIT_LOGIN_FAILURES_PER_USERNAME,
-            window=LOGIN_WINDOW,
-            error=AccountLocked,
-        )
-        if user is None:
-            check_password(password, _DUMMY_PASSWORD_HASH)  # an unknown username costs the same time
-            right = False
-        else:
-            right = user.check_password(password) and user.is_active and user.status != Status.DISABLED
-        if right:
-            limits.release(username_hit)
-            if address_hit is not None:
-                limits.release(address_hit)
-        else:
-            audit_record(type=AuditEventType.LOGIN_FAILED, subject=user, address=address, username=key, where=where)
-            blocked, newly = limits.block_when_full(
+    try:
+        with transaction.atomic():
+            username_hit = limits.hit(
                 "login_username",
                 key,
                 limit=settings.LIMIT_LOGIN_FAILURES_PER_USERNAME,
                 window=LOGIN_WINDOW,
-                seconds=settings.LOGIN_LOCK_SECONDS,
+                error=AccountLocked,
             )
-            if newly:
-                audit_record(type=AuditEventType.ACCOUNT_LOCKED, subject=user, address=address, username=key)
+            if user is None:
+                check_password(password, _DUMMY_PASSWORD_HASH)  # an unknown username costs the same time
+                right = False
+            else:
+                right = user.check_password(password) and user.is_active and user.status != Status.DISABLED
+            if right:
+                limits.release(username_hit)
+                if address_hit is not None:
+                    limits.release(address_hit)
+            else:
+                audit_record(type=AuditEventType.LOGIN_FAILED, subject=user, address=address, username=key, where=where)
+                blocked, newly = limits.block_when_full(
+                    "login_username",
+                    key,
+                    limit=settings.LIMIT_LOGIN_FAILURES_PER_USERNAME,
+                    window=LOGIN_WINDOW,
+                    seconds=settings.LOGIN_LOCK_SECONDS,
+                )
+                if newly:
+                    audit_record(type=AuditEventType.ACCOUNT_LOCKED, subject=user, address=address, username=key)
+    except AccountLocked:
+        # Refused without a comparison (the username is locked): the attempt tells nothing, so
+        # it does not count against the address either.
+        if address_hit is not None:
+            limits.release(address_hit)
+        raise
     if not right and blocked:
         raise AccountLocked(retry_after=settings.LOGIN_LOCK_SECONDS)
     return right
