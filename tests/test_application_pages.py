@@ -93,7 +93,12 @@ def test_every_step_then_check_then_submission_and_confirmation(citizen_web):
     assert application.photo_receipt == "PZ20260302A1" and application.acceptance_point_id == HOME_POINT
     done = client.get(response["Location"]).content.decode()
     assert application.reference in done and "What happens next" in done and 'data-testid="self-check"' in done
-    # The draft is gone: a new start begins at the first step.
+    # While it is open, a new start says so at once, with a link to it, before any step.
+    for start in ("/applications/apply/", "/applications/apply/kind/"):
+        again = client.get(start)
+        assert again.status_code == 409 and f'href="/applications/{application.pk}/"' in again.content.decode()
+    # Once it is closed, the draft is gone: a new start begins at the first step.
+    client.post(f"/applications/{application.pk}/withdraw/")
     assert client.get("/applications/apply/")["Location"] == "/applications/apply/kind/"
     receipt = client.get(f"/applications/{application.pk}/receipt.pdf")
     assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
@@ -215,11 +220,12 @@ def test_open_application_is_a_clear_message_with_a_link(citizen_web):
     fill_all(client)
     client.post("/applications/apply/check/")
     first = Application.objects.get()
-    fill_all(client, photo={"photo_receipt": "OTHER12345"})
-    response = client.post("/applications/apply/check/")
+    # Said on the first page of the form, before anything is filled in.
+    response = client.get("/applications/apply/kind/")
     html = response.content.decode()
     assert response.status_code == 409 and "You already have an application in progress" in html
-    assert f'href="/applications/{first.pk}/"' in html and Application.objects.count() == 1
+    assert f'href="/applications/{first.pk}/"' in html and 'name="route"' not in html
+    assert client.post("/applications/apply/check/").status_code == 409 and Application.objects.count() == 1
 
 
 def test_progress_page_timeline_departments_withdraw(citizen_web):

@@ -121,6 +121,10 @@ def _citizen_gate(request):
         )
     if user.person_id is None:
         return render(request, "applications/verify_first.html", status=403)
+    # Said before the form is filled in, not only when it is sent (one open application per person).
+    open_application = selectors.open_application_for_person(id_number=user.person.id_number)
+    if open_application is not None:
+        return render(request, "applications/already_open.html", {"open_application": open_application}, status=409)
     return None
 
 
