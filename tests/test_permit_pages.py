@@ -184,6 +184,10 @@ def test_late_endorsement_restores_a_suspended_permit(citizen_web):
 def test_outside_the_window_is_409_with_the_dates(citizen_web):
     client, user = citizen_web
     live_permit(user)  # endorsed until 2027-03-02: the window opens 2027-01-01
+    # The page offers no button outside the window: it says when the window opens.
+    confirm = html(client.get(f"/permits/{NUMBER}/endorse/"))
+    assert 'data-testid="endorse-now"' not in confirm and 'data-testid="not-yet"' in confirm
+    assert "from 2027-01-01 to 2027-03-01" in confirm
     page = html(client.post(f"/permits/{NUMBER}/endorse/"), 409)
     assert 'data-testid="problem"' in page
     assert "An endorsement can be made from 2027-01-01 to 2027-03-01." in page
