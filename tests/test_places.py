@@ -63,3 +63,11 @@ def test_stale_token_is_ignored_on_public_lookups(api):
 )
 def test_a_courier_address_is_in_shenzhen_when_it_starts_with_a_district(address, in_shenzhen):
     assert in_city(address) is in_shenzhen
+
+
+def test_the_acceptance_points_page_names_districts_in_the_readers_language(client):
+    # RULES §13 gives the districts' English names; the streets' and offices' names stay Chinese.
+    english = client.get("/applications/acceptance-points/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get("/applications/acceptance-points/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<h2 id="d440304">Futian</h2>' in english and '<h2 id="d440304">福田区</h2>' in chinese
+    assert "Bao&#x27;an" in english and "福田街道" in english

@@ -152,8 +152,8 @@ def test_my_houses_are_found_by_district_street_and_building(landlord):
     assert "园岭新村" in html and "福田花园" not in html
     html = client.get("/registration/houses/?district=440303").content.decode()
     assert "No houses." in html
-    # The street list follows the district chosen.
-    assert "园岭街道" in html or "罗湖" in html
+    # The street list follows the district chosen (named in the page's language, RULES §13).
+    assert '<optgroup label="Luohu">' in html and "桂园街道" in html and "园岭街道" not in html
 
 
 # Declarations -------------------------------------------------------------------------------

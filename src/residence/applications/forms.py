@@ -52,7 +52,7 @@ def point_choices():
     """Active acceptance points grouped by district, for a <select> with <optgroup>s."""
     groups: dict[str, list] = {}
     for point in acceptance_point_list():
-        groups.setdefault(point.street.district.name, []).append((point.code, f"{point.name} · {point.address}"))
+        groups.setdefault(point.street.district.shown_name, []).append((point.code, f"{point.name} · {point.address}"))
     return list(groups.items())
 
 

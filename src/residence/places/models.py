@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,6 +15,11 @@ class District(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def shown_name(self) -> str:
+        """The name in the reader's language: the English one (RULES §13) on English pages."""
+        return self.name_en if self.name_en and (get_language() or "").startswith("en") else self.name
 
 
 class Street(models.Model):

@@ -23,11 +23,11 @@ def street_choices(district: str = "") -> list:
     districts = District.objects.prefetch_related("streets").order_by("code")
     if district:
         districts = districts.filter(code=district)
-    return [(d.name, [(s.code, s.name) for s in d.streets.all()]) for d in districts]
+    return [(d.shown_name, [(s.code, s.name) for s in d.streets.all()]) for d in districts]
 
 
 def district_choices() -> list:
-    return [("", _("All districts")), *[(d.code, d.name) for d in District.objects.order_by("code")]]
+    return [("", _("All districts")), *[(d.code, d.shown_name) for d in District.objects.order_by("code")]]
 
 
 class StreetField(forms.ChoiceField):
