@@ -58,6 +58,14 @@ def test_wrong_password_on_the_web_shows_an_error(client, citizen):
     assert response.status_code == 200 and "error-summary" in response.content.decode()
 
 
+def test_a_wrong_sms_code_on_the_web_says_how_many_tries_are_left(client, citizen):
+    response = client.post("/accounts/login/", {"platform": "permit", "username": "citizen1", "password": PASSWORD})
+    assert response["Location"].endswith("/verify/")
+    wrong = "000000" if last_code("13812345678") != "000000" else "111111"
+    html = client.post("/accounts/login/verify/", {"code": wrong}).content.decode()
+    assert "验证码错误，还可尝试 4 次。" in html and "field-error" in html
+
+
 def test_newer_login_signs_the_older_browser_out_with_a_page_saying_why(citizen):
     first, second = CommittingClient(), CommittingClient()
     web_login(first)

@@ -142,11 +142,9 @@ def challenge_answer(*, challenge: str, code: str, purposes, address: str, on_ri
             tries=found.tries,
         )
         tries_left = settings.SMS_CODE_MAX_TRIES - found.tries
-    raise InvalidCode(
-        _("The verification code is wrong. %(n)d tries left.") % {"n": tries_left},
-        fields={"code": [_("Wrong code.")]},
-        extra={"tries_left": tries_left},
-    )
+    wrong = _("The verification code is wrong. %(n)d tries left.") % {"n": tries_left}
+    # The same words at the field: the web form shows the field's error, and the tries left matter there.
+    raise InvalidCode(wrong, fields={"code": [wrong]}, extra={"tries_left": tries_left})
 
 
 @transaction.atomic
