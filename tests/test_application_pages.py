@@ -286,8 +286,13 @@ def test_payment_while_awaiting_payment_charges_once(citizen_web):
     assert 'data-testid="pay"' in client.get(url).content.decode()
     page = client.get(url + "pay/").content.decode()
     key = page.split('name="idempotency_key" value="')[1].split('"')[0]
+    second_tab = client.get(url + "pay/").content.decode()
+    other_key = second_tab.split('name="idempotency_key" value="')[1].split('"')[0]
     assert client.post(url + "pay/", {"idempotency_key": key}).status_code == 302
     assert client.post(url + "pay/", {"idempotency_key": key}).status_code == 302
+    # The second tab's button: no second charge, and the page says it was already paid.
+    told = client.post(url + "pay/", {"idempotency_key": other_key}, follow=True).content.decode()
+    assert "already been paid" in told and "cannot be changed" not in told
     application.refresh_from_db()
     assert application.status == "approved" and application.payments.count() == 1
     assert 'data-testid="pay"' not in client.get(url).content.decode()

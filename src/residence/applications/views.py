@@ -24,7 +24,7 @@ from residence.places.selectors import acceptance_point_list
 
 from . import rules, selectors, services
 from .forms import DeliveryForm, FamilyMemberForm, KindRouteForm, PaymentForm, PhotoReceiptForm, PointForm
-from .models import Application, Delivery, FamilyMember, Kind, Route, Status
+from .models import Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status
 from .payments import application_pay
 from .receipts import payment_receipt_pdf, receipt_pdf
 
@@ -673,7 +673,11 @@ def pay(request, pk: int):
                     idempotency_key=form.cleaned_data["idempotency_key"],
                 )
             except DomainError as exc:
-                messages.error(request, exc.message)
+                application.refresh_from_db(fields=["payment_status"])
+                if application.payment_status == PaymentStatus.PAID:  # paid meanwhile, in another tab
+                    messages.info(request, _("The fee has already been paid; you were not charged again."))
+                else:
+                    messages.error(request, exc.message)
             else:
                 text = _("Thank you: the fee of %(amount)s yuan is paid.") % {"amount": application.fee_amount}
                 messages.success(request, text)
