@@ -60,18 +60,17 @@ def test_a_landlord_declares_a_tenant_who_then_counts_residence_from_that_date(w
     page.locator("#id_building_code").fill("44-03")
     page.locator("#id_building_name").fill("福田花园")
     page.get_by_test_id("continue").click()
-    page.locator("#id_room").fill("101")
-    page.locator("#id_address").fill("深圳市福田区福田路 88 号福田花园 1 栋")
-    page.locator("#id_housing_type_0").check()
-    page.get_by_test_id("continue").click()
-    page.wait_for_url("**/houses/new/check/")
-    page.get_by_test_id("submit").click()
-    # The service's check of the building code comes back to its step, at the field.
-    page.wait_for_url("**/houses/new/building/?return=check")
+    # The building code is checked on its own step, at the field, with the reason.
+    page.wait_for_url("**/houses/new/building/")
     assert page.locator(".error-summary").is_visible() and page.locator(".field-error #id_building_code").count() == 1
+    assert page.locator("#id_building_name").input_value() == "福田花园"  # nothing typed is lost
     assert_accessible(page)
     both(page, shot, "reg-02-house-error")
     page.locator("#id_building_code").fill("4403040040012")
+    page.get_by_test_id("continue").click()
+    page.locator("#id_room").fill("101")
+    page.locator("#id_address").fill("深圳市福田区福田路 88 号福田花园 1 栋")
+    page.locator("#id_housing_type_0").check()
     page.get_by_test_id("continue").click()
     page.wait_for_url("**/houses/new/check/")
     assert "4403040040012" in page.get_by_test_id("answers").inner_text()
