@@ -322,6 +322,8 @@ def test_verifier_answers_the_departments_pending_endorsements(settings):
     assert 'href="/staff/permits/checks/"' in html(police.get("/staff/"))
     page = html(police.get("/staff/permits/checks/"))
     assert NUMBER in page and "2026-03-05" in page
+    # Each department sees what it checks, not the others' gaps.
+    assert "No current residence registration" in page and "Social insurance paid" not in page
     # Not confirmed needs a note.
     url = f"/staff/permits/checks/{endorsement.pk}/answer/"
     page = html(police.get(police.post(url, {f"e{endorsement.pk}-confirmed": "no"})["Location"]))
@@ -330,10 +332,27 @@ def test_verifier_answers_the_departments_pending_endorsements(settings):
     # Another department's verifier may not answer.
     page = html(insurance.get(insurance.post(url, {f"e{endorsement.pk}-confirmed": "yes"})["Location"]))
     assert Endorsement.objects.get().outcome == "pending"
+    # The records show neither a registration nor insurance: the police confirm theirs, then the
+    # social insurance department has its turn, with its own 3 working days; only then is it granted.
+    assert endorsement.departments_after == ["social_insurance"]
     response = police.post(url, {f"e{endorsement.pk}-confirmed": "yes", f"e{endorsement.pk}-note": ""})
     page = html(police.get(response["Location"]))
+    assert "passes to the next department" in page and 'data-testid="no-checks"' in page
+    endorsement.refresh_from_db()
+    assert (endorsement.outcome, endorsement.department, endorsement.departments_after) == (
+        "pending",
+        "social_insurance",
+        [],
+    )
+    assert Permit.objects.get().endorsed_until.isoformat() == "2026-04-15"
+    page = html(insurance.get("/staff/permits/checks/"))
+    assert NUMBER in page and "2026-03-05" in page
+    assert "Social insurance paid" in page and "No current residence registration" not in page
+    response = insurance.post(url, {f"e{endorsement.pk}-confirmed": "yes", f"e{endorsement.pk}-note": ""})
+    page = html(insurance.get(response["Location"]))
     assert "2027-04-15" in page and 'data-testid="no-checks"' in page
-    assert Endorsement.objects.get().outcome == "granted"
+    endorsement.refresh_from_db()
+    assert endorsement.outcome == "granted" and endorsement.reasons == []
     assert Permit.objects.get().endorsed_until.isoformat() == "2027-04-15"
 
 

@@ -228,6 +228,11 @@ def test_a_missing_record_makes_a_department_check_and_its_answer_decides(settin
     assert endorsement_checks_escalate(D(2027, 1, 22)) == 0
     assert Message.objects.filter(user=staff.users["supervisor"], key="deadline_overdue").count() == 1
     url = f"/api/v1/staff/endorsements/{pending.pk}/answer"
+    # The department's queue lists the check, with what it checks and where it answers.
+    [item] = staff.insurance.get("/api/v1/staff/queue").json()["endorsement_checks"]
+    assert item["endorsement"] == pending.pk and item["answer"] == url and item["due_on"] == "2027-01-20"
+    assert item["permit_number"] == Permit.objects.get().number and len(item["to_check"]) == 1
+    assert staff.police.get("/api/v1/staff/queue").json()["endorsement_checks"] == []
     assert staff.police.post(url, {"confirmed": True}).status_code == 403
     assert staff.insurance.post(url, {"confirmed": False}).status_code == 400  # a refusal says why
     answered = staff.insurance.post(url, {"confirmed": True, "note": "paid through a former employer"})

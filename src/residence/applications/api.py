@@ -20,6 +20,7 @@ from residence.core.errors import Forbidden, Invalid, NotFound
 from residence.core.serializers import StrictBooleanField, StrictCharField, validated
 from residence.core.validators import parse_date
 from residence.eligibility.services import answer_shown
+from residence.permits.api import endorsement_check_items
 
 from . import selectors, services
 from .models import Application, Verification
@@ -374,12 +375,35 @@ QueueItemSerializer = inline_serializer(
 )
 
 
+EndorsementCheckSerializer = inline_serializer(
+    "EndorsementCheck",
+    {
+        "endorsement": serializers.IntegerField(),
+        "permit_number": serializers.CharField(),
+        "name": serializers.CharField(),
+        "id_number_masked": serializers.CharField(),
+        "requested_on": serializers.DateField(),
+        "due_on": serializers.DateField(),
+        "to_check": serializers.ListField(child=serializers.CharField()),
+        "answer": serializers.CharField(),
+    },
+    many=True,
+)
+
+
 class StaffQueueView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("after", str, description="`due_on,application` of the last item of the previous page")
         ],
-        responses=inline_serializer("Queue", {"results": QueueItemSerializer, "next": serializers.CharField()}),
+        responses=inline_serializer(
+            "Queue",
+            {
+                "results": QueueItemSerializer,
+                "next": serializers.CharField(),
+                "endorsement_checks": EndorsementCheckSerializer,
+            },
+        ),
     )
     def get(self, request):
         user = _staff(request)
@@ -388,7 +412,8 @@ class StaffQueueView(APIView):
         following = None
         if len(items) == selectors.QUEUE_PAGE:
             following = f"{items[-1]['due_on'].isoformat()},{items[-1]['application']}"
-        return Response({"results": items, "next": following})
+        # A verifier's other work: the endorsements waiting for the department's check (not paged by `after`).
+        return Response({"results": items, "next": following, "endorsement_checks": endorsement_check_items(user)})
 
 
 def _after(raw: str) -> tuple[dt.date, int] | None:

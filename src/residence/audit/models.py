@@ -32,6 +32,7 @@ class AuditEventType(models.TextChoices):
     PERMIT_ISSUED = "permit_issued", _("Permit issued")
     PERMIT_CHANGED = "permit_changed", _("Permit status changed")
     ENDORSEMENT_ASKED = "endorsement_asked", _("Endorsement asked for")
+    ENDORSEMENT_ANSWERED = "endorsement_answered", _("Endorsement check answered by a department")
     DECLARATION_RECORDED = "declaration_recorded", _("Residence declaration recorded")
     PAYMENT_RECEIVED = "payment_received", _("Fee paid")
     DEADLINE_ESCALATED = "deadline_escalated", _("Overdue step escalated")

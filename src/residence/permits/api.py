@@ -1,5 +1,6 @@
 """API.md § Permits, and the staff and public endpoints added for endorsements."""
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -7,8 +8,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from residence.accounts.models import Role
 from residence.core.api import BodilessPostMixin
 from residence.core.serializers import StrictBooleanField, StrictCharField, validated
+from residence.core.validators import mask_id_number
 
 from . import rules, selectors, services
 from .models import Endorsement, Permit
@@ -78,6 +81,31 @@ def endorsement_payload(endorsement: Endorsement) -> dict:
         "endorsed_until": endorsement.endorsed_until or endorsement.permit.endorsed_until,
         "check": {"department": endorsement.department, "due_date": endorsement.due_on} if pending else None,
     }
+
+
+ENDORSEMENT_CHECKS_SHOWN = 50
+
+
+def endorsement_check_items(user) -> list[dict]:
+    """A verifier's endorsement checks for the staff queue, soonest due first (the first
+    ENDORSEMENT_CHECKS_SHOWN: each is due within 3 working days and escalated when late), each
+    with what the department checks and where it answers."""
+    if user.role != Role.VERIFIER:
+        return []
+    checks = selectors.endorsement_checks_for_department(department=user.department)[:ENDORSEMENT_CHECKS_SHOWN]
+    return [
+        {
+            "endorsement": e.pk,
+            "permit_number": e.permit.number,
+            "name": e.permit.name,
+            "id_number_masked": mask_id_number(e.permit.id_number),
+            "requested_on": e.requested_on,
+            "due_on": e.due_on,
+            "to_check": services.reasons_to_check(e),
+            "answer": reverse("api:staff-endorsement-answer", args=[e.pk]),
+        }
+        for e in checks
+    ]
 
 
 def endorsement_response(endorsement: Endorsement) -> Response:

@@ -103,6 +103,9 @@ class Endorsement(models.Model):
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     endorsed_until = models.DateField(_("endorsed until"), null=True, blank=True)
     department = models.CharField(_("department to check"), max_length=20, blank=True)
+    # When records are missing for several departments (no registration and no insurance, say),
+    # they check in turn: those still to come after `department`, in order.
+    departments_after = models.JSONField(_("departments that check next"), default=list, blank=True)
     due_on = models.DateField(_("check due on"), null=True, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     # A check not answered by its due date is escalated once to the supervisors (the daily jobs).

@@ -66,3 +66,21 @@ def after_endorsement(*, kind: str, anniversary_base: dt.date, endorsed_until: d
         years = endorsed_until.year - anniversary_base.year
         return {"endorsed_until": add_years(anniversary_base, years + 1)}
     return {"anniversary_base": today, "endorsed_until": add_years(today, 1), "continuous_since": today}
+
+
+# A condition not met only because the records hold nothing for it: a department checks by hand
+# (RULES §9: manual checks within 3 working days) instead of a refusal.
+MISSING_RECORD = {
+    "identity_unknown": "police",
+    "residence_none": "police",
+    "talent_none": "talent",
+    "education_none": "education",
+}
+
+
+def department_of(reason: dict) -> str:
+    """The department that checks by hand a condition (a reason key and its parameters) the
+    records show nothing for, or '' when the records show it is not met."""
+    if reason["key"] == "employment_short" and not reason["params"].get("total"):
+        return "social_insurance"
+    return MISSING_RECORD.get(reason["key"], "")

@@ -23,14 +23,6 @@ from . import notices, rules, workflow
 from .models import Endorsement, Permit, PermitEvent
 
 ROUTES = ("residence_employment", "talent", "education")
-# A condition not met only because the records hold nothing for it: a department checks by hand
-# (RULES §9: manual checks within 3 working days) instead of a refusal.
-MISSING_RECORD = {
-    "identity_unknown": "police",
-    "residence_none": "police",
-    "talent_none": "talent",
-    "education_none": "education",
-}
 CHECK_DAYS = 3
 
 
@@ -143,31 +135,24 @@ def _reasons(conditions) -> list[dict]:
     return [{"key": c.reason.key, "params": c.reason.params} for c in conditions if not c.met]
 
 
-def _answer(permit: Permit, today: dt.date) -> tuple[str, list, str]:
-    """('granted', [], '') when the conditions of some route are met today. Otherwise judged on
+def _answer(permit: Permit, today: dt.date) -> tuple[str, list, list[str]]:
+    """('granted', [], []) when the conditions of some route are met today. Otherwise judged on
     the permit's own route (its application's; residence and employment for a permit from before
-    the platform): ('pending', reasons, department) when the only gaps are records missing, else
-    ('refused', reasons, '')."""
+    the platform): ('pending', reasons, departments) when the only gaps are records missing, the
+    departments that hold them in the order of the conditions, else ('refused', reasons, [])."""
     primary = permit.application.route if permit.application_id else ROUTES[0]
     first = None
     for route in (primary, *(r for r in ROUTES if r != primary)):
         person, _inputs = person_records(id_number=permit.id_number, name=permit.name, route=route)
         answer = eligibility_rules.check(person, route, today)
         if answer.eligible:
-            return "granted", [], ""
+            return "granted", [], []
         first = first or answer
-    unmet = [c for c in first.conditions if not c.met]
-    departments = [_missing_department(c) for c in unmet]
+    reasons = _reasons(first.conditions)
+    departments = [rules.department_of(r) for r in reasons]
     if all(departments):
-        return "pending", _reasons(first.conditions), departments[0]
-    return "refused", _reasons(first.conditions), ""
-
-
-def _missing_department(condition) -> str:
-    key, params = condition.reason.key, condition.reason.params
-    if key == "employment_short" and not params.get("total"):
-        return "social_insurance"
-    return MISSING_RECORD.get(key, "")
+        return "pending", reasons, list(dict.fromkeys(departments))
+    return "refused", reasons, []
 
 
 def shown_reasons(reasons: list[dict]) -> list[str]:
@@ -178,6 +163,11 @@ def shown_reasons(reasons: list[dict]) -> list[str]:
         else render(eligibility_rules.Reason(r["key"], r["params"]))
         for r in reasons
     ]
+
+
+def reasons_to_check(endorsement: Endorsement) -> list[str]:
+    """What the department whose turn it is checks (the others' gaps wait for their turn)."""
+    return shown_reasons([r for r in endorsement.reasons if rules.department_of(r) == endorsement.department])
 
 
 @transaction.atomic
@@ -207,7 +197,7 @@ def endorsement_request(*, actor, number: str, channel: str = "online") -> Endor
         raise Conflict(message, extra=extra)
     if Endorsement.objects.filter(permit=permit, outcome=Endorsement.Outcome.PENDING).exists():
         raise Conflict(_("An endorsement of this permit is already being checked by a department."))
-    outcome, reasons, department = _answer(permit, today)
+    outcome, reasons, departments = _answer(permit, today)
     endorsement = Endorsement(
         permit=permit,
         requested_on=today,
@@ -219,7 +209,7 @@ def endorsement_request(*, actor, number: str, channel: str = "online") -> Endor
         created_at=clock.now(),
     )
     if outcome == Endorsement.Outcome.PENDING:
-        endorsement.department = department
+        endorsement.department, *endorsement.departments_after = departments
         endorsement.due_on = workdays.add_working_days(today, CHECK_DAYS).date
     else:
         endorsement.decided_on = today
@@ -248,8 +238,10 @@ def endorsement_request(*, actor, number: str, channel: str = "online") -> Endor
 
 @transaction.atomic
 def endorsement_answer(*, actor, endorsement_id: int, confirmed: bool, note: str = "") -> Endorsement:
-    """A department verifier answers a pending endorsement: confirmed → granted as of the day
-    it was asked for (a late one restores the permit from the day of the answer); not → refused."""
+    """A department verifier answers a pending endorsement. Not confirmed → refused. Confirmed →
+    the next department that must check a record has its turn (3 working days from today), or,
+    when every one has confirmed, granted as of the day it was asked for (a late one restores the
+    permit from the day of the answer)."""
     endorsement = Endorsement.objects.select_for_update().filter(pk=endorsement_id).first()
     if endorsement is None:
         raise NotFound()
@@ -261,15 +253,31 @@ def endorsement_answer(*, actor, endorsement_id: int, confirmed: bool, note: str
         raise Invalid(fields={"note": [_("Say what could not be confirmed.")]})
     today = clock.today()
     permit = endorsement.permit
-    endorsement.answered_by, endorsement.note, endorsement.decided_on = actor, note.strip(), today
-    if confirmed:
+    answered = f"{endorsement.department}: {note.strip()}" if note.strip() else ""
+    endorsement.note = "\n".join(n for n in (endorsement.note, answered) if n)
+    endorsement.answered_by = actor
+    audit_record(
+        type=AuditEventType.ENDORSEMENT_ANSWERED,
+        actor=actor,
+        person=permit.id_number,
+        permit=permit.number,
+        department=endorsement.department,
+        confirmed=confirmed,
+    )
+    if confirmed and endorsement.departments_after:
+        endorsement.department, *endorsement.departments_after = endorsement.departments_after
+        endorsement.due_on = workdays.add_working_days(today, CHECK_DAYS).date
+        endorsement.escalated_on = None
+        notices.send(permit, "endorsement_pending", due=endorsement.due_on.isoformat())
+    elif confirmed:
         # Asked for in time, granted as in time: the anniversary stays even if the permit lapsed meanwhile.
         permit = workflow.permit_transition(
             number=permit.number, action="endorse", actor=actor, today=today, kind=endorsement.kind
         )
         endorsement.outcome, endorsement.endorsed_until = Endorsement.Outcome.GRANTED, permit.endorsed_until
+        endorsement.reasons, endorsement.decided_on = [], today  # every gap confirmed by its department
     else:
-        endorsement.outcome = Endorsement.Outcome.REFUSED
+        endorsement.outcome, endorsement.decided_on = Endorsement.Outcome.REFUSED, today
         endorsement.reasons = [*endorsement.reasons, {"key": "department_note", "params": {"note": note.strip()}}]
         notices.send(permit, "endorsement_refused", reasons=note.strip())
     endorsement.save()

@@ -67,7 +67,12 @@ def counter_endorse(request, number: str):
         messages.error(request, exc.message)
         return redirect(back)
     context = endorsement_context(endorsement)
-    if endorsement.outcome == "granted":
+    if endorsement.outcome == "pending":
+        text = _("Confirmed: the check of %(number)s passes to the next department.") % {
+            "number": endorsement.permit.number
+        }
+        messages.success(request, text)
+    elif endorsement.outcome == "granted":
         text = _("Endorsed at the counter: %(number)s is endorsed until %(date)s.") % {
             "number": endorsement.permit.number,
             "date": endorsement.endorsed_until.isoformat(),
@@ -91,7 +96,11 @@ def checks(request):
     if user is None:
         return _error_page(request, _("Only a department verifier answers endorsement checks."))
     items = [
-        {**endorsement_context(e), "form": EndorsementAnswerForm(prefix=f"e{e.pk}")}
+        {
+            **endorsement_context(e),
+            "reasons": services.reasons_to_check(e),
+            "form": EndorsementAnswerForm(prefix=f"e{e.pk}"),
+        }
         for e in selectors.endorsement_checks_for_department(department=user.department)[:100]
     ]
     return render(request, "permits/desk_checks.html", {"items": items})
@@ -115,7 +124,12 @@ def answer(request, pk: int):
         texts = [str(t) for ts in exc.fields.values() for t in ts] or [exc.message]
         messages.error(request, " ".join(texts))
         return redirect("desk_permits:checks")
-    if endorsement.outcome == "granted":
+    if endorsement.outcome == "pending":
+        text = _("Confirmed: the check of %(number)s passes to the next department.") % {
+            "number": endorsement.permit.number
+        }
+        messages.success(request, text)
+    elif endorsement.outcome == "granted":
         text = _("Confirmed: %(number)s is endorsed until %(date)s.") % {
             "number": endorsement.permit.number,
             "date": endorsement.endorsed_until.isoformat(),
