@@ -69,6 +69,31 @@ def test_endorsements_keep_the_anniversary_even_from_29_february():
     assert steps == [D(2026, 2, 28), D(2027, 2, 28), D(2028, 2, 29), D(2029, 2, 28)]
 
 
+@pytest.mark.parametrize(
+    ("issued_on", "endorsed_until", "base"),
+    [
+        # Worked by hand: 2027-02-28 is the 2027 anniversary of a 29 February issue, so the base
+        # is the day of issue and 2028's anniversary is 29 February again.
+        (D(2024, 2, 29), D(2027, 2, 28), D(2024, 2, 29)),
+        (D(2019, 3, 2), D(2027, 3, 2), D(2019, 3, 2)),
+        # Not an anniversary of the issue (a late endorsement moved it): a year before the date.
+        (D(2021, 2, 28), D(2024, 2, 29), D(2023, 2, 28)),
+        (D(2020, 1, 1), D(2025, 6, 15), D(2024, 6, 15)),
+    ],
+)
+def test_the_anniversary_base_of_an_imported_permit(issued_on, endorsed_until, base):
+    assert rules.imported_anniversary_base(issued_on, endorsed_until) == base
+
+
+@pytest.mark.django_db
+def test_an_imported_29_february_permit_is_endorsed_to_29_february_in_a_leap_year(holder, settings):
+    api, _user = holder
+    row = {"id_number": ZHANG_WEI, "issued_on": "2024-02-29", "endorsed_until": "2027-02-28", "status": "active"}
+    assert records_import_rows("permits", [{**row, "number": "SZ2024000229"}]).applied
+    settings.FROZEN_TODAY = "2026-12-30"  # the window opens 60 days before 2027-02-28
+    assert endorse(api, "SZ2024000229").json()["endorsed_until"] == "2028-02-29"
+
+
 def test_a_late_endorsement_restarts_the_anniversary_and_the_continuous_residence():
     changes = rules.after_endorsement(
         kind="late", anniversary_base=D(2020, 1, 1), endorsed_until=D(2021, 1, 1), today=D(2021, 6, 15)
@@ -290,7 +315,7 @@ def test_imported_permits_are_platform_permits(holder):
         ],
     ).applied
     permit = Permit.objects.get(number="SZ2019000123")
-    assert permit.source == "import" and permit.anniversary_base == D(2026, 3, 2)
+    assert permit.source == "import" and permit.anniversary_base == D(2019, 3, 2)
     assert list(permit.events.values_list("kind", flat=True)) == ["imported"]
     assert endorse(api, "SZ2019000123").json()["endorsed_until"] == "2028-03-02"
 

@@ -19,6 +19,16 @@ def first_anniversary(issued_on: dt.date) -> dt.date:
     return add_years(issued_on, 1)
 
 
+def imported_anniversary_base(issued_on: dt.date, endorsed_until: dt.date) -> dt.date:
+    """The anniversary base of a permit imported with its dates: the day of issue when the
+    endorsement date is one of its anniversaries (so 29 February comes back in leap years: issued
+    2024-02-29, endorsed until 2027-02-28 → base 2024-02-29); otherwise a late endorsement moved
+    the anniversaries, and they run from the year before the endorsement date."""
+    if endorsed_until > issued_on and add_years(issued_on, endorsed_until.year - issued_on.year) == endorsed_until:
+        return issued_on
+    return add_years(endorsed_until, -1)
+
+
 def endorsement_window(endorsed_until: dt.date) -> tuple[dt.date, dt.date]:
     """The 60 days before the anniversary (RULES §9): issued 2020-01-01 → 2020-11-02 to 2020-12-31."""
     return endorsed_until - dt.timedelta(days=WINDOW_DAYS), endorsed_until - dt.timedelta(days=1)

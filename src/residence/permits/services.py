@@ -95,8 +95,7 @@ def permits_from_records(records: list[dict]) -> None:
             "id_number": record["id_number"],
             "name": names.get(record["id_number"], ""),
             "issued_on": record["issued_on"],
-            # The anniversaries run to the imported endorsement date (a late endorsement may have moved them).
-            "anniversary_base": rules.add_years(endorsed_until, -1),
+            "anniversary_base": rules.imported_anniversary_base(record["issued_on"], endorsed_until),
             "endorsed_until": endorsed_until,
             "status": record["status"],
             "suspended_on": endorsed_until if record["status"] != Permit.Status.ACTIVE else None,
