@@ -17,7 +17,7 @@ from residence.records.services import records_import_rows
 
 from .applications import application_body, citizen_api, eligible_records, staff_apis
 from .conftest import Api, error_code, make_user
-from .idnumbers import ZHANG_WEI
+from .idnumbers import WANG_FANG, ZHANG_WEI
 
 D = dt.date
 
@@ -318,6 +318,46 @@ def test_imported_permits_are_platform_permits(holder):
     assert permit.source == "import" and permit.anniversary_base == D(2019, 3, 2)
     assert list(permit.events.values_list("kind", flat=True)) == ["imported"]
     assert endorse(api, "SZ2019000123").json()["endorsed_until"] == "2028-03-02"
+
+
+def permit_row(id_number, number, status="active", issued_on="2019-03-02", endorsed_until="2027-03-02"):
+    return {
+        "id_number": id_number,
+        "number": number,
+        "issued_on": issued_on,
+        "endorsed_until": endorsed_until,
+        "status": status,
+    }
+
+
+@pytest.mark.django_db
+def test_a_permits_import_cannot_move_a_permit_or_give_anyone_a_second_live_one(holder):
+    _api, user = holder
+    platform_issued = permit_for(user, number="4403202600000777")
+    # A number the platform issued is not imported, even for its own holder.
+    result = records_import_rows("permits", [permit_row(ZHANG_WEI, platform_issued.number)])
+    assert not result.applied and result.errors[0][0] == 2 and "issued by this platform" in result.errors[0][1]
+    # A second live permit for a holder of a live one: refused, naming it.
+    result = records_import_rows("permits", [permit_row(ZHANG_WEI, "SZ2019000123")])
+    assert not result.applied and platform_issued.number in result.errors[0][1]
+    assert records_import_rows("permits", [permit_row(WANG_FANG, "SZ2019000123")]).applied
+    # Another person's permit number: refused, and nothing is written (all or nothing).
+    rows = [permit_row(WANG_FANG, "SZ2018000001", status="cancelled", endorsed_until="2020-03-02")]
+    theirs = permit_row(ZHANG_WEI, "SZ2019000123", status="cancelled", endorsed_until="2020-03-02")
+    result = records_import_rows("permits", [*rows, theirs])
+    assert not result.applied and [line for line, _reason in result.errors] == [3]
+    assert "another person" in result.errors[0][1] and not Permit.objects.filter(number="SZ2018000001").exists()
+    # Two live rows for one person in one file: both lines are named.
+    two = [permit_row(WANG_FANG, "SZ2019000123"), permit_row(WANG_FANG, "SZ2020000456")]
+    assert [line for line, _reason in records_import_rows("permits", two).errors] == [2, 3]
+    # A live permit replaced in the same file (the old one cancelled) is one live permit.
+    swap = [permit_row(WANG_FANG, "SZ2019000123", status="cancelled", endorsed_until="2020-03-02")]
+    assert records_import_rows("permits", [*swap, permit_row(WANG_FANG, "SZ2020000456")]).applied
+    # A permit endorsed until before it was issued is refused at its line.
+    result = records_import_rows("permits", [permit_row(WANG_FANG, "SZ2020000456", endorsed_until="2018-01-01")])
+    assert not result.applied and "after issued_on" in result.errors[0][1]
+    held = dict(Permit.objects.values_list("number", "id_number"))
+    assert held == {"4403202600000777": ZHANG_WEI, "SZ2019000123": WANG_FANG, "SZ2020000456": WANG_FANG}
 
 
 @pytest.mark.django_db

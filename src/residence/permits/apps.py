@@ -7,8 +7,9 @@ class PermitsConfig(AppConfig):
     verbose_name = _("Residence permits")
 
     def ready(self):
-        from residence.records.importing import AFTER_IMPORT
+        from residence.records.importing import AFTER_IMPORT, BEFORE_IMPORT
 
-        from .services import permits_from_records
+        from .services import permits_from_records, permits_import_problems
 
+        BEFORE_IMPORT.setdefault("permits", []).append(permits_import_problems)
         AFTER_IMPORT.setdefault("permits", []).append(permits_from_records)

@@ -79,6 +79,45 @@ def card_renew(*, application, actor, today: dt.date, old_card_collected: bool |
     )
 
 
+def permits_import_problems(records: list[dict], lines: list[int]) -> list[tuple[int, str]]:
+    """The rows of a permits import the platform's permits refuse, as (line, reason): the import
+    brings permits issued before the platform, so a row may not touch a permit the platform
+    issued, hand a known permit to another person, or leave a person with two live permits."""
+    known = {p.number: p for p in Permit.objects.filter(number__in=[r["number"] for r in records])}
+    people = {r["id_number"] for r in records}
+    live = {Permit.Status.ACTIVE, Permit.Status.SUSPENDED}
+    # Each person's live permits once the file is applied: those it does not touch, and its live rows.
+    after: dict[str, dict[str, int | None]] = {}
+    for number, id_number in Permit.objects.filter(id_number__in=people, status__in=live).values_list(
+        "number", "id_number"
+    ):
+        after.setdefault(id_number, {})[number] = None
+    for record in records:
+        after.setdefault(record["id_number"], {}).pop(record["number"], None)
+    for record, line in zip(records, lines, strict=True):
+        if record["status"] in live:
+            after[record["id_number"]][record["number"]] = line
+    problems = []
+    for record, line in zip(records, lines, strict=True):
+        permit = known.get(record["number"])
+        if permit is not None and permit.source == Permit.Source.PLATFORM:
+            problems.append((line, _("Permit %(number)s was issued by this platform: it is not imported.") % record))
+        elif permit is not None and permit.id_number != record["id_number"]:
+            problems.append(
+                (line, _("Permit %(number)s belongs to another person: an import cannot change its holder.") % record)
+            )
+        elif record["status"] in live and len(after[record["id_number"]]) > 1:
+            others = sorted(n for n in after[record["id_number"]] if n != record["number"])
+            problems.append(
+                (
+                    line,
+                    _("This person would hold another live permit too (%(others)s): one permit per person.")
+                    % {"others": ", ".join(others)},
+                )
+            )
+    return problems
+
+
 def permits_from_records(records: list[dict]) -> None:
     """Imported permits (`import_records permits`) become platform permits, the same rows the
     rules apply to; runs in the import's transaction. A permit already known keeps its history

@@ -246,6 +246,8 @@ def parse_permit(row):
         "endorsed_until": date(row, "endorsed_until"),
         "status": choice(row, "status", PermitRecord.Status.values),
     }
+    if record["endorsed_until"] <= record["issued_on"]:
+        raise ValidationError(_("endorsed_until must be after issued_on."))
     # A suspended or cancelled permit lapsed on its endorsed_until (RULES §9): a day still to come
     # would keep it from being endorsed until then.
     if record["status"] != PermitRecord.Status.ACTIVE and record["endorsed_until"] > clock.today():
@@ -313,13 +315,14 @@ def _parser(spec: Kind):
 
 
 def parse_rows(kind: str, numbered_rows):
-    """Validate every (line, row) pair; returns (records, errors) with errors as (line, reason).
+    """Validate every (line, row) pair; returns (records, errors, lines): the records with the
+    line of each, and the errors as (line, reason).
 
     A row is a dict of the header's fields; None stands for a CSV line with another number
     of values than the header."""
     spec = KINDS[kind]
     parse = _parser(spec)
-    records, errors, seen = [], [], {}
+    records, errors, lines, seen = [], [], [], {}
     for line, row in numbered_rows:
         if row is None:
             errors.append((line, _("The row does not have as many values as the header.")))
@@ -338,7 +341,8 @@ def parse_rows(kind: str, numbered_rows):
             continue
         seen[key] = line
         records.append(record)
-    return records, errors
+        lines.append(line)
+    return records, errors, lines
 
 
 def json_lines(rows):
@@ -426,6 +430,11 @@ def upsert(kind: str, records: list[dict], result: ImportResult) -> None:
         result.unchanged += len(chunk) - len(new) - len(changed)
 
 
+# Later apps whose rows a kind's import must not contradict register checks here (kind →
+# functions of (records, their lines) returning (line, reason) for each row the present state
+# refuses); they run under the import's lock, before anything is written.
+BEFORE_IMPORT: dict[str, list] = {}
+
 # Later apps that keep their own rows of an imported kind register here (kind → functions of
 # the imported records), and run in the import's transaction: the imported permits become the
 # platform's permits (permits.apps).
@@ -464,12 +473,15 @@ AFTER_IMPORT["registrations"] = [registrations_one_open]
 def import_rows(kind: str, numbered_rows, *, actor=None, actor_key=None, source: str = "") -> ImportResult:
     """Import the (line, row) pairs of a versioned kind, all or nothing."""
     result = ImportResult(kind=kind)
-    records, result.errors = parse_rows(kind, numbered_rows)
+    records, result.errors, lines = parse_rows(kind, numbered_rows)
     result.rows = len(records) + len(result.errors)
     if result.errors:
         return result
     with transaction.atomic():
         locks.for_transaction(f"records:{kind}")
+        result.errors = sorted(error for check in BEFORE_IMPORT.get(kind, ()) for error in check(records, lines))
+        if result.errors:
+            return result
         upsert(kind, records, result)
         for after in AFTER_IMPORT.get(kind, ()):
             after(records)
