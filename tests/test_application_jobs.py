@@ -105,6 +105,19 @@ def test_paying_starts_the_ten_working_days_and_a_repeated_key_charges_once(worl
     assert error_code(api.post(f"{URL}/{app['id']}/payment", {"provider": "bank"})) == "invalid"
 
 
+def test_paying_after_the_15th_day_is_409_even_before_the_daily_job(world, settings):
+    api, _user, _staff = world
+    app = fee_application(world)  # pay by 2026-03-17
+    settings.FROZEN_TODAY = "2026-03-18"
+    api.login("citizen1", phone="13812345678", remember=True)
+    late = api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert late.status_code == 409 and "ended on 2026-03-17" in late.json()["error"]["message"]
+    assert Payment.objects.count() == 0 and Application.objects.get(pk=app["id"]).payment_status == "awaiting"
+    settings.FROZEN_TODAY = "2026-03-17"
+    api.login("citizen1", phone="13812345678", remember=True)
+    assert api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
+
+
 def test_paying_a_terminated_application_is_409(world):
     api, _user, _staff = world
     app = fee_application(world)

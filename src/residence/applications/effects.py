@@ -49,7 +49,13 @@ def _reject(application, *, today, reasons: list[str], **_data):
     application.decision_outcome, application.decision_reasons, application.decided_on = "rejected", reasons, today
 
 
-def _pay(application, **_data):
+def _pay(application, *, today, **_data):
+    # Past its day the application is terminated (RULES §5), even before the daily job has run.
+    if application.payment_due_on and today > application.payment_due_on:
+        raise Conflict(
+            _("The time to pay ended on %(day)s: the application is terminated.")
+            % {"day": application.payment_due_on.isoformat()}
+        )
     application.payment_status = PaymentStatus.PAID
 
 
