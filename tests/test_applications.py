@@ -271,6 +271,22 @@ def test_roles_and_scopes_that_may_not_act_get_403(world, staff):
     assert Application.objects.get(pk=app["id"]).status == "dispatched"
 
 
+def test_staff_read_an_application_only_within_their_work(world, staff):
+    api, _user = world
+    app = submit(api)
+    path = f"/api/v1/staff/applications/{app['id']}"
+    # Not yet approved: no card to make or deliver; not checked by education; another point.
+    for role in ("production", "courier", "education", "other_clerk"):
+        response = getattr(staff, role).get(path)
+        assert response.status_code == 403 and error_code(response) == "permission_denied", role
+    for role in ("police", "insurance", "reviewer", "clerk"):
+        assert getattr(staff, role).get(path).status_code == 200, role
+    confirm_all(staff, app)
+    act(staff.reviewer, app, "approve")
+    assert staff.production.get(path).status_code == 200  # it has reached the production centre
+    assert staff.courier.get(path).status_code == 403  # a pickup: never the courier's
+
+
 def test_other_peoples_applications_are_404(world):
     api, _user = world
     app = submit(api)

@@ -181,8 +181,11 @@ def test_role_and_scope_refusals_are_403_pages(world, staff):
     assert staff["other_clerk"].get("/staff/applications/find/", {"q": ZHANG_WEI}).status_code == 404
     # A role that may not make the move: the page says so, with 403, nothing changes.
     refused = post(staff["courier"], f"/staff/applications/{pk}/approve/", status=403)
-    assert 'role="alert"' in refused.content.decode()
+    assert "You do not have permission to do this." in refused.content.decode()
     assert status_of(pk) == "accepted"
+    # Nor may the courier or the production centre read an application that has not reached them.
+    assert "not in your point" in page(staff["courier"], f"/staff/applications/{pk}/", status=403)
+    assert "not in your point" in page(staff["production"], f"/staff/applications/{pk}/", status=403)
     page(staff["courier"], "/staff/applications/new/", status=403)
     page(staff["clerk"], "/staff/applications/dashboard/", status=403)
     # A citizen at the desk.

@@ -266,9 +266,7 @@ class StaffApplicationView(APIView):
     @extend_schema(responses=ApplicationSerializer)
     def get(self, request, pk: int):
         user = _staff(request)
-        application = selectors.application_detail(application_id=pk)
-        if application is None:
-            raise NotFound()
+        application = selectors.application_for_staff(user=user, application_id=pk)
         audit_record(
             type=AuditEventType.PERSONAL_DATA_VIEWED,
             actor=user,

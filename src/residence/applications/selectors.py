@@ -68,6 +68,37 @@ def application_detail(*, application_id: int) -> Application | None:
     return _with_details(Application.objects.filter(pk=application_id)).first()
 
 
+# The statuses of an application once it has reached the production centre.
+PRODUCED_STATUSES = ("approved", "in_production", "dispatched", "ready_for_pickup", "out_for_delivery", "completed")
+
+
+def staff_may_view(user, application: Application) -> bool:
+    """Staff see their own point's or department's work only (DESIGN §Roles): a clerk the
+    applications of the point, a verifier those the department checks, the production centre
+    those that reached it, a courier the courier deliveries on their way or done; the police
+    reviewer and the supervisors every application."""
+    role = user.role
+    if role == "clerk":
+        return application.acceptance_point_id == user.point_id
+    if role == "verifier":
+        return any(v.department == user.department for v in application.verifications.all())
+    if role == "production":
+        return application.status in PRODUCED_STATUSES
+    if role == "courier":
+        return application.delivery_method == "courier" and application.status in ("out_for_delivery", "completed")
+    return role in ("reviewer", "supervisor")
+
+
+def application_for_staff(*, user, application_id: int) -> Application:
+    """An application as a staff member may read it: NotFound, or Forbidden outside their work."""
+    application = application_detail(application_id=application_id)
+    if application is None:
+        raise NotFound()
+    if not staff_may_view(user, application):
+        raise Forbidden(_("This application is not in your point's or department's work."))
+    return application
+
+
 def application_for_clerk(*, user, application_id: int) -> Application:
     """An application for the clerk of its chosen point (receipts, the printed form): NotFound, or
     Forbidden for anyone else."""

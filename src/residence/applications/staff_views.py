@@ -55,15 +55,6 @@ def _staff(request):
     return user if user.kind == Kind.STAFF else None
 
 
-def _may_view(user, application: Application) -> bool:
-    """Staff see only their own point's or department's work (DESIGN §Roles)."""
-    if user.role == Role.CLERK:
-        return application.acceptance_point_id == user.point_id
-    if user.role == Role.VERIFIER:
-        return any(v.department == user.department for v in application.verifications.all())
-    return True
-
-
 def _audit_view(request, application: Application, what: str) -> None:
     audit_record(
         type=AuditEventType.PERSONAL_DATA_VIEWED,
@@ -256,7 +247,10 @@ def _render_application(request, application_id: int, *, forms=None, error=None,
     application = selectors.application_detail(application_id=application_id)
     if application is None:
         return _error_page(request, _("Not found."), 404)
-    if not _may_view(user, application):
+    if not selectors.staff_may_view(user, application):
+        # An action's refusal keeps its own words and status; the application itself stays unseen.
+        if error:
+            return _error_page(request, error, status)
         return _error_page(request, _("This application is not in your point's or department's work."))
     _audit_view(request, application, "application")
     context = _context(user, application, forms or {})
