@@ -103,6 +103,18 @@ def _time(value) -> str | dt.datetime:
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def _cancellation_day(column: str) -> str:
+    """SQL for rules.cancellation_day of a date column: the same date two years later, 29 February
+    to 28 February (PostgreSQL's interval arithmetic does that; SQLite's would give 1 March)."""
+    years = rules.CANCEL_AFTER_YEARS
+    if _pg():
+        return f"CAST({column} + INTERVAL '{years} years' AS date)"
+    return (
+        f"CASE WHEN strftime('%%m-%%d', {column}) = '02-29' THEN date({column}, '-1 day', '+{years} years') "
+        f"ELSE date({column}, '+{years} years') END"
+    )
+
+
 def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
@@ -346,12 +358,13 @@ def _cancel_chunk(day, position_on, position_id, limit):
     now = clock.now()
     after, after_params = _after("suspended_on", position_on, position_id)
     sql = (
-        f"UPDATE {_table(Permit)} SET status = %s, cancelled_on = %s, cancel_reason = %s, updated_at = %s "  # noqa: S608
+        f"UPDATE {_table(Permit)} SET status = %s, cancelled_on = {_cancellation_day('suspended_on')}, "  # noqa: S608
+        "cancel_reason = %s, updated_at = %s "
         f"WHERE status = %s AND id IN (SELECT id FROM {_table(Permit)} "
         f"WHERE status = %s AND suspended_on <= %s{after} ORDER BY suspended_on, id LIMIT %s) "
         "RETURNING id, id_number, number, endorsed_until, suspended_on"
     )
-    params = [C, _day(day), CANCEL_REASON, _time(now), S, S, _day(cancellation_cutoff(day)), *after_params, limit]
+    params = [C, CANCEL_REASON, _time(now), S, S, _day(cancellation_cutoff(day)), *after_params, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = [(r[0], r[1], r[2], _as_date(r[3]), _as_date(r[4])) for r in cursor.fetchall()]

@@ -71,7 +71,8 @@ def _effect(permit: Permit, action: str, today: dt.date, data: dict) -> dict:
         permit.suspended_on = permit.endorsed_until
         return {"suspended_on": permit.suspended_on.isoformat()}
     if action in ("cancel", "revoke"):
-        permit.cancelled_on = today
+        # Two years of suspension cancel it on that date (API.md), whenever the job records it.
+        permit.cancelled_on = rules.cancellation_day(permit.suspended_on) if action == "cancel" else today
         permit.cancel_reason = data.get("reason", "suspended_two_years")
         return {"reason": permit.cancel_reason}
     return {key: value for key, value in data.items() if isinstance(value, str)}
