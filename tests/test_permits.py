@@ -189,6 +189,19 @@ def test_a_cancelled_permit_cannot_be_endorsed(holder):
 
 
 @pytest.mark.django_db
+def test_after_a_cancellation_the_person_applies_again_as_a_re_application_for_20_yuan(holder):
+    api, user = holder
+    # Never held a permit: a re-application has nothing to re-apply for.
+    assert api.post("/api/v1/applications", application_body(kind="reapply")).status_code == 409
+    permit_for(user, status="cancelled")
+    # RULES §5: a re-application costs 20 yuan; a "first" application would skip the fee.
+    first = api.post("/api/v1/applications", application_body(kind="first"), HTTP_ACCEPT_LANGUAGE="en")
+    assert first.status_code == 409 and "re-application" in first.json()["error"]["message"]
+    again = api.post("/api/v1/applications", application_body(kind="reapply"))
+    assert again.status_code == 201 and again.json()["fee"] == {"amount": "20.00", "currency": "CNY"}
+
+
+@pytest.mark.django_db
 def test_conditions_not_met_are_refused_at_once_with_reasons(settings):
     settings.FROZEN_TODAY = "2027-01-15"
     api, user = citizen_api()
