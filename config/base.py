@@ -1,5 +1,6 @@
 """All settings, read from the environment with safe defaults (README lists every one)."""
 
+import datetime
 import hmac
 from pathlib import Path
 
@@ -251,6 +252,11 @@ FROZEN_TODAY = env.str("FROZEN_TODAY", default="")
 ALLOW_FROZEN_TODAY = env.bool("ALLOW_FROZEN_TODAY", default=False)
 if FROZEN_TODAY and not DEBUG and not ALLOW_FROZEN_TODAY:
     raise ImproperlyConfigured("FROZEN_TODAY is refused when DEBUG is off unless ALLOW_FROZEN_TODAY is set.")
+if FROZEN_TODAY:
+    try:
+        datetime.date.fromisoformat(FROZEN_TODAY)
+    except ValueError:
+        raise ImproperlyConfigured(f"FROZEN_TODAY must be a date YYYY-MM-DD, not {FROZEN_TODAY!r}.") from None
 
 LIMIT_SIGNUPS_PER_ADDRESS_HOUR = env.int("LIMIT_SIGNUPS_PER_ADDRESS_HOUR", default=20)
 LIMIT_SMS_PER_ADDRESS_HOUR = env.int("LIMIT_SMS_PER_ADDRESS_HOUR", default=30)

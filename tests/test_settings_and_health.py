@@ -49,6 +49,13 @@ def test_frozen_today_refused_in_production_unless_allowed():
     assert run_settings({**env, "ALLOW_FROZEN_TODAY": "1"}).returncode == 0
 
 
+@pytest.mark.parametrize("day", ["2026-13-01", "2026-02-30", "tomorrow"])
+def test_a_frozen_today_that_is_no_date_is_refused_at_start(day):
+    out = run_settings({"DEBUG": "1", "FROZEN_TODAY": day})
+    assert out.returncode != 0 and "FROZEN_TODAY must be a date" in out.stderr
+    assert run_settings({"DEBUG": "1", "FROZEN_TODAY": "2026-02-28"}).returncode == 0
+
+
 def test_database_url_scheme_picks_the_engine():
     code = "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'])"
     assert run_settings({"DATABASE_URL": "postgres://u@127.0.0.1:5432/x"}, code).stdout.strip().endswith("postgresql")
