@@ -69,9 +69,14 @@ def test_a_house_is_registered_once_per_account(landlord):
         "confirmed": False,
     }
     assert error_code(api.post(HOUSES, house_body())) == "conflict"
+    # One room however it is typed: full-width, lower case (stored as P1).
+    assert api.post(HOUSES, house_body(room="p1")).json()["room"] == "P1"
+    for room in ("P1", "Ｐ１", " ｐ1 "):
+        assert error_code(api.post(HOUSES, house_body(room=room))) == "conflict", room
+    assert error_code(api.post(HOUSES, house_body(room="㍿" * 10))) == "invalid"  # 40 characters once normalised
     bad = api.post(HOUSES, house_body(building_code="４４０３０４００４００１２", street="999", housing_type="tent"))
     assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"building_code", "street", "housing_type"}
-    assert [h["id"] for h in api.get(HOUSES + "?q=福田").json()] == [house["id"]]
+    assert [h["id"] for h in api.get(HOUSES + "?q=福田").json() if h["room"] == "101"] == [house["id"]]
     assert api.get(HOUSES + "?street=440304001").json() == []
 
 

@@ -132,6 +132,12 @@ def normalize_building_code(value: str) -> str:
     return value
 
 
+def normalize_room(value: str) -> str:
+    """A room as written on a plate, in one form: full-width letters and digits made
+    half-width and letters upper-cased (Ｐ１, p1 and P1 are one room), spaces trimmed."""
+    return unicodedata.normalize("NFKC", _trimmed(value)).upper()
+
+
 def normalize_credit_code(value: str) -> str:
     value = _trimmed(value).upper()
     try:

@@ -1,6 +1,7 @@
 from django.db.models import Count, Prefetch, Q
 
 from residence.accounts.models import Kind, User
+from residence.core.validators import normalize_room
 from residence.records.models import Registration
 
 from .models import BulkUpload, Declaration, House, Occupancy
@@ -100,7 +101,7 @@ def houses_at(*, house: int | None = None, street: str = "", building_code: str 
         return houses.none()
     houses = houses.filter(street_id=street, building_code=building_code)
     if room:
-        houses = houses.filter(room=room)
+        houses = houses.filter(room=normalize_room(room))
     return houses.order_by("room", "id")[:100]
 
 

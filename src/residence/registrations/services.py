@@ -24,6 +24,7 @@ from residence.core.validators import (
     normalize_building_code,
     normalize_id_number,
     normalize_phone,
+    normalize_room,
     parse_date,
     validate_username,
 )
@@ -117,6 +118,10 @@ def house_create(*, actor, data: dict) -> House:
         errors["building_code"] = error.messages
     name = _text(data, "building_name", errors, 100, _("Enter the building's name."))
     room = _text(data, "room", errors, 30, _("Enter the room."))
+    if "room" not in errors:
+        room = normalize_room(room)
+        if len(room) > 30:  # NFKC may lengthen it (㍿ → 株式会社)
+            errors["room"] = [_("Enter the room.")]
     address = _text(data, "address", errors, 200, _("Enter the address."))
     if data.get("housing_type") not in HousingType.values:
         errors["housing_type"] = [_("Choose rented, owned, managed, dormitory, hotel or other.")]
@@ -406,7 +411,7 @@ def _tenant_report(*, actor, data: dict, cleaned: dict) -> Declaration:
         House.objects.filter(
             street_id=str(plate.get("street") or ""),
             building_code=code,
-            room=str(plate.get("room") or "").strip(),
+            room=normalize_room(str(plate.get("room") or "")),
         )
         .order_by("id")
         .first()
