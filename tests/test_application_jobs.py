@@ -144,6 +144,16 @@ def test_reminders_for_the_next_working_day_and_escalation_of_overdue_steps(worl
     assert AuditEvent.objects.filter(type="deadline_escalated").count() == 1
 
 
+def test_the_supervisors_message_counts_the_overdue_steps_as_the_report_does(world):
+    api, _user, staff = world
+    app = api.post(URL, application_body()).json()
+    report = daily("2026-03-12")  # verification (due 5 March) and the decision step both late
+    steps = int(report.split(" overdue step(s)")[0].rsplit(" ", 1)[1])
+    assert steps >= 2
+    message = Message.objects.get(user=staff.users["supervisor"], key="deadline_overdue")
+    assert message.params["count"] == steps and message.params["references"] == app["reference"]
+
+
 def test_approved_applications_go_into_the_days_production_batch_once(world):
     _api, _user, staff = world
     app = verified(world)

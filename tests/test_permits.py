@@ -409,6 +409,9 @@ def test_an_exchange_renews_the_card_of_the_same_permit_and_takes_the_old_one_ba
     assert Permit.objects.count() == 1 and permit.anniversary_base == D(2026, 3, 2)
     event = PermitEvent.objects.get(kind="exchanged")
     assert event.data["old_card_collected"] == "yes" and event.data["card_serial"].startswith("C")
+    # The holder is told of a new card of the same permit, not of a permit "active from today".
+    assert Message.objects.filter(user=user, key="application_card_renewed").count() == 1
+    assert not Message.objects.filter(user=user, key="application_completed").exists()
 
 
 @pytest.mark.django_db

@@ -86,8 +86,10 @@ def deadlines_escalate(today: dt.date) -> int:
     )
     if not overdue:
         return 0
-    references = {d.application.reference for d in overdue}
-    _tell({user: references for user in _staff(Role.SUPERVISOR)}, "deadline_overdue")
+    # The message counts steps, as the job's report does (one application may have two overdue).
+    references = "、".join(sorted({d.application.reference for d in overdue})[:20])
+    for supervisor in _staff(Role.SUPERVISOR):
+        message_send(user=supervisor, key="deadline_overdue", count=len(overdue), references=references)
     Deadline.objects.filter(pk__in=[d.pk for d in overdue]).update(escalated_on=today)
     audit_record(
         type=AuditEventType.DEADLINE_ESCALATED,

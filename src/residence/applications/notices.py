@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from residence.notifications.services import notice_send
 
-from .models import Application, Status
+from .models import CARD_KINDS, Application, Status
 
 
 def _key(application: Application, action: str) -> str | None:
@@ -62,5 +62,7 @@ def on_transition(application: Application, *, action: str, before: str) -> None
     key = _key(application, action)
     if key == "application_approved" and action == "pay":
         key = "application_paid"
+    if key == "application_completed" and application.kind in CARD_KINDS:
+        key = "application_card_renewed"
     if key is not None:
         send(application, key)

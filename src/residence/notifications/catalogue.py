@@ -99,6 +99,14 @@ MESSAGES = {
         _("Your residence permit has been issued"),
         _("Application %(reference)s is complete: permit %(permit_number)s is active from today."),
     ),
+    # An exchange or a replacement: a new card of the same permit, already active.
+    "application_card_renewed": (
+        _("Your new residence permit card has been handed over"),
+        _(
+            "Application %(reference)s is complete: you have the new card of permit %(permit_number)s. "
+            "The permit and its endorsement dates are unchanged."
+        ),
+    ),
     "application_withdrawn": (
         _("Application %(reference)s withdrawn"),
         _("You withdrew application %(reference)s."),
@@ -172,6 +180,7 @@ SMS = {
     ),
     "application_out_for_delivery": _("Your residence permit (%(reference)s) is out for delivery."),
     "application_completed": _("Your residence permit %(permit_number)s is active from today."),
+    "application_card_renewed": _("You have the new card of residence permit %(permit_number)s."),
     "permit_endorsed": _("Your residence permit %(number)s is endorsed until %(endorsed_until)s."),
     "permit_restored": _("Your residence permit %(number)s is restored, endorsed until %(endorsed_until)s."),
     "permit_suspended": _("Your residence permit %(number)s is suspended: endorse it by %(closes)s."),
