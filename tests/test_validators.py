@@ -138,6 +138,16 @@ def test_typed_dates_are_iso_ascii_and_bounded():
     for bad in ("9999-06-01", "1948-12-31", "2101-01-01", "２０２６-０３-０２", "2026-3-2", "2026-02-30", "20260302"):
         with pytest.raises(ValidationError):
             parse_date(bad)
+    # Each refusal says what is wrong: the format, the digits, or a day the calendar lacks.
+    with translation.override("en"):
+        for bad, reason in (
+            ("2026-3-2", "YYYY-MM-DD"),
+            ("２０２６-０３-０２", "half-width"),
+            ("2026-02-29", "2026-02-29 does not exist"),
+        ):
+            with pytest.raises(ValidationError) as refused:
+                parse_date(bad)
+            assert reason in refused.value.messages[0], bad
 
 
 def test_names_compare_after_nfkc_trim_and_middle_dots():

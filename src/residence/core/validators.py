@@ -170,12 +170,14 @@ def username_key(value: str) -> str:
 def parse_date(value: str, bounds: tuple[dt.date, dt.date] = TYPED_DATES) -> dt.date:
     """A YYYY-MM-DD date in ASCII digits within `bounds`, or ValidationError."""
     text = _trimmed(value)
+    if not ISO_DATE_RE.fullmatch(text):
+        if full_width(text):
+            raise ValidationError(HALF_WIDTH_ONLY, code="date")
+        raise ValidationError(_("Give a date as YYYY-MM-DD."), code="date")
     try:
-        if not ISO_DATE_RE.fullmatch(text):
-            raise ValueError
         day = dt.date.fromisoformat(text)
     except ValueError:
-        raise ValidationError(_("Give a date as YYYY-MM-DD."), code="date") from None
+        raise ValidationError(_("%(date)s does not exist in the calendar.") % {"date": text}, code="date") from None
     return check_date_bounds(day, bounds)
 
 
