@@ -99,6 +99,8 @@ def test_properties_of_add_working_days(start, n):
         ("from=%EF%BC%92%EF%BC%90%EF%BC%92%EF%BC%96-03-02&add=5", "from"),
         ("from=9999-06-01&add=5", "from"),
         ("from=2026-03-02", "add"),
+        ("from=2100-12-31&add=1", "add"),  # the answer would be 2101-01-03
+        ("from=2095-01-01&add=3650", "add"),
     ],
 )
 def test_working_days_api_rejects_bad_queries(api, query, field):

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from . import workdays
 from .errors import Invalid
-from .validators import parse_date
+from .validators import check_date_bounds, parse_date
 
 COUNT_RE = re.compile(r"[0-9]{1,4}")
 
@@ -41,6 +41,10 @@ class WorkingDaysView(APIView):
         if fields:
             raise Invalid(_("Some fields are not valid."), fields=fields)
         deadline = workdays.add_working_days(start, int(raw_add))
+        try:
+            check_date_bounds(deadline.date)  # the answer too lies in API.md's range
+        except ValidationError as e:
+            raise Invalid(_("Some fields are not valid."), fields={"add": e.messages}) from None
         return Response({"date": deadline.date.isoformat(), "provisional": deadline.provisional})
 
 
