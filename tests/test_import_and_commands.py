@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from residence.accounts.models import User
 from residence.records.models import Identity
@@ -22,10 +23,11 @@ def write(tmp_path, lines, encoding="utf-8"):
     return path
 
 
-def run(path):
+def run(path, language="en"):
     out, err = io.StringIO(), io.StringIO()
     try:
-        call_command("import_records", "identities", str(path), stdout=out, stderr=err)
+        with translation.override(language):
+            call_command("import_records", "identities", str(path), stdout=out, stderr=err)
         code = 0
     except SystemExit as e:
         code = e.code
@@ -58,6 +60,22 @@ def test_gb18030_and_bom_files(tmp_path):
     path = tmp_path / "bom.csv"
     path.write_bytes(("\ufeff" + HEADER + "\n" + GOOD[1] + "\n").encode("utf-8"))
     assert run(path)[0] == 0
+
+
+def test_cr_only_line_endings_import_like_any_other(tmp_path):
+    path = tmp_path / "identities.csv"
+    path.write_bytes("\r".join([HEADER, *GOOD]).encode("utf-8") + b"\r")
+    assert run(path)[0] == 0 and Identity.objects.count() == 2
+
+
+def test_the_operator_reads_one_language_and_a_refused_header_says_nothing_was_applied(tmp_path):
+    bad = write(tmp_path, [GOOD[0], "４３０１０２１９９００３０７１２３４,张伟,M,汉,1990-03-07,,0"])
+    code, _, err = run(bad, language="zh-hans")
+    assert code == 1 and "第 3 行：" in err and "请使用半角数字" in err and "已拒绝：1 行有误" in err
+    header = tmp_path / "header.csv"
+    header.write_text("id,name\n1,张伟\n", encoding="utf-8")
+    code, _, err = run(header, language="zh-hans")
+    assert code == 1 and "第 1 行：" in err and "未导入任何数据" in err and "line" not in err
 
 
 def test_a_bad_file_applies_nothing_and_names_every_bad_line(tmp_path):
@@ -164,7 +182,7 @@ def test_line_numbers_count_blank_lines_alike_on_both_import_paths(tmp_path, set
     insurance.write_text(f"id_number,month,employer_credit_code\n{ok}\n\n{ok[:-8]},2025-13,x\n", encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
     for kind, path in (("identities", identities), ("social_insurance", insurance)):
-        with pytest.raises(SystemExit):
+        with pytest.raises(SystemExit), translation.override("en"):
             call_command("import_records", kind, str(path), stdout=out, stderr=err)
     lines = [line.split(":")[0] for line in err.getvalue().splitlines() if line.startswith("line ")]
     assert lines == ["line 4", "line 4"]

@@ -39,7 +39,7 @@ def records_import_csv(kind: str, stream, *, actor=None, actor_key=None, source:
         return import_insurance_csv(
             stream, now=clock.now(), actor=actor, actor_key=actor_key, source=source, progress=progress
         )
-    rows = csv_dict_rows(kind, io.StringIO(decode(stream.read())))
+    rows = csv_dict_rows(kind, io.StringIO(decode(stream.read()), newline=""))
     return import_rows(kind, progress(rows) if progress else rows, actor=actor, actor_key=actor_key, source=source)
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from residence.records.importing import KINDS
@@ -35,12 +36,14 @@ class Command(BaseCommand):
             with path.open("rb") as stream:
                 result = records_import_csv(kind, stream, source=str(path), progress=progress)
         except ValidationError as e:
+            # A file refused whole (its header, its encoding): said in the words of the row errors.
             self.stderr.write("; ".join(e.messages))
+            self.stderr.write(_("rejected: the file cannot be read as %(kind)s; nothing was applied") % {"kind": kind})
             raise SystemExit(1) from None
         if not result.applied:
             for line, reason in result.errors:
-                self.stderr.write(f"line {line}: {reason}")
-            self.stderr.write(f"rejected: {len(result.errors)} bad row(s); nothing was applied")
+                self.stderr.write(_("line %(line)d: %(reason)s") % {"line": line, "reason": reason})
+            self.stderr.write(_("rejected: %(n)d bad row(s); nothing was applied") % {"n": len(result.errors)})
             raise SystemExit(1)
         self.stdout.write(
             f"{kind}: {result.rows} rows, {result.created} created, {result.updated} updated, "
