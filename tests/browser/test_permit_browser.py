@@ -187,13 +187,13 @@ def test_a_replacement_is_applied_for_paid_and_completed_keeping_the_number(web,
     context.close()
 
 
-def test_a_clerk_endorses_at_the_counter_and_the_police_confirm_the_check(web, chromium, shot, settings):
+def test_a_clerk_endorses_at_the_counter_and_the_departments_confirm_the_check_in_turn(web, chromium, shot, settings):
     settings.FROZEN_TODAY = "2026-03-02"
     user = make_user("citizen1", "13812345678")
     real_name_verify(user=user, name="张伟", id_number=identity("43010219900307123", "张伟"))
     live_permit(user, NUMBER)
     Permit.objects.update(endorsed_until="2026-04-15", anniversary_base="2025-04-15")  # the window is open
-    for key in ("clerk", "police"):
+    for key in ("clerk", "police", "insurance"):
         role, phone, point, department = STAFF[key]
         staff_create(
             username=f"web_{key}",
@@ -217,7 +217,8 @@ def test_a_clerk_endorses_at_the_counter_and_the_police_confirm_the_check(web, c
     page.get_by_test_id("find-permit").click()
     assert NUMBER in page.get_by_test_id("permit").inner_text()
     page.get_by_test_id("counter-endorse").click()
-    # No registration or insurance in the records: the police check the residence by hand.
+    # No registration or insurance in the records: the police check the residence by hand, then
+    # social insurance its records.
     assert "2026-03-05" in page.inner_text("main")
     assert_accessible(page)
     both(page, shot, "permit-10-counter")
@@ -228,6 +229,16 @@ def test_a_clerk_endorses_at_the_counter_and_the_police_confirm_the_check(web, c
     assert page.get_by_test_id("check-item").count() == 1
     assert_accessible(page)
     both(page, shot, "permit-11-checks")
+    page.locator("input[value='yes']").check()
+    page.get_by_test_id("answer").click()
+    assert "转交下一个部门" in page.inner_text("main") and page.get_by_test_id("no-checks").is_visible()
+    assert Permit.objects.get().endorsed_until.isoformat() == "2026-04-15"
+    context.close()
+
+    context, page = signed_in("insurance")
+    page.get_by_test_id("endorsement-checks").click()
+    assert page.get_by_test_id("check-item").count() == 1 and "社保" in page.get_by_test_id("check-item").inner_text()
+    both(page, shot, "permit-12-checks-insurance")
     page.locator("input[value='yes']").check()
     page.get_by_test_id("answer").click()
     assert "2027-04-15" in page.inner_text("main")
