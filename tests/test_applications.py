@@ -287,6 +287,17 @@ def test_staff_read_an_application_only_within_their_work(world, staff):
     assert staff.courier.get(path).status_code == 403  # a pickup: never the courier's
 
 
+def test_reading_an_application_is_one_query_with_the_token_lookup(world, django_assert_num_queries):
+    api, _user = world
+    app = submit(api)
+    assert api.get(f"{URL}/{app['id']}").status_code == 200  # the session's last-seen touch is done
+    with django_assert_num_queries(1):
+        shown = api.get(f"{URL}/{app['id']}")
+    assert shown.status_code == 200 and shown.json()["reference"] == app["reference"]
+    with django_assert_num_queries(1):
+        assert api.get(f"{URL}/{app['id'] + 1000}").status_code == 404
+
+
 def test_other_peoples_applications_are_404(world):
     api, _user = world
     app = submit(api)

@@ -22,12 +22,16 @@ REASON_ERRORS = {
 class BearerTokenAuthentication(BaseAuthentication):
     """`Authorization: Bearer <token>`, checked against the live LoginSession."""
 
+    def session(self, request, token_hash: str):
+        """The token's session (with what a subclass reads along with it)."""
+        return session_by_token_hash(token_hash)
+
     def authenticate(self, request):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         scheme, _sep, token = header.partition(" ")
         if scheme.lower() != "bearer":
             return None
-        session = session_by_token_hash(hash_token(token.strip())) if token.strip() else None
+        session = self.session(request, hash_token(token.strip())) if token.strip() else None
         if session is None:
             raise AuthenticationFailed(_("The token is not valid. Please sign in again."), "not_authenticated")
         reason = session_touch(session)

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.db import connections
 from django.db.models import DEFERRED
 from django.db.models.functions import Lower
@@ -58,12 +60,23 @@ _JOINED = (
     ),
     ("p", Identity, ("id", "name", "id_number")),
 )
-_token_sql: dict[str, tuple[str, list, list]] = {}
+_token_sql: dict[tuple, tuple[str, list, list]] = {}
 
 
-def _token_query(connection):
+@dataclass(frozen=True)
+class Also:
+    """A read joined to the token lookup, so that a GET of one object is one query: `joins`
+    (SQL from model metadata, joining to `p`, the verified identity) and `columns`, read after
+    the lookup's own; the joins' parameters come before the token's."""
+
+    joins: str
+    columns: tuple[str, ...]
+
+
+def _token_query(connection, also: Also | None = None):
     """The SQL, the converters per column and, per model, where each concrete field is in a row."""
-    if connection.alias not in _token_sql:
+    key = (connection.alias, also)
+    if key not in _token_sql:
         qn = connection.ops.quote_name
         columns, converters, layout = [], [], []
         for alias, model, names in _JOINED:
@@ -83,22 +96,25 @@ def _token_query(connection):
             layout.append((model, [f.attname for f in model._meta.concrete_fields], slots, slots[0]))
         # Built only from model metadata and quoted names; the token travels as a parameter.
         sql = (
-            f"SELECT {', '.join(columns)} FROM {qn(LoginSession._meta.db_table)} s "  # noqa: S608
+            f"SELECT {', '.join([*columns, *(also.columns if also else ())])} "  # noqa: S608
+            f"FROM {qn(LoginSession._meta.db_table)} s "
             f"JOIN {qn(User._meta.db_table)} u ON u.{qn('id')} = s.{qn('user_id')} "
             f"LEFT JOIN {qn(Identity._meta.db_table)} p ON p.{qn('id')} = u.{qn('person_id')} "
-            f"WHERE s.{qn('token_hash')} = %s"
+            f"{also.joins if also else ''} WHERE s.{qn('token_hash')} = %s"
         )
-        _token_sql[connection.alias] = (sql, converters, layout)
-    return _token_sql[connection.alias]
+        _token_sql[key] = (sql, converters, layout)
+    return _token_sql[key]
 
 
-def session_by_token_hash(token_hash: str) -> LoginSession | None:
-    """The login session of a token with its user and verified person, in one query."""
+def session_by_token_hash(token_hash: str, *, also: Also | None = None, params=()) -> LoginSession | None:
+    """The login session of a token with its user and verified person, in one query; with
+    `also`, that read's columns too, as `session.also` (a tuple)."""
     connection = connections[LoginSession.objects.db]
-    sql, converters, layout = _token_query(connection)
-    row = one_row(connection, sql, [token_hash])
+    sql, converters, layout = _token_query(connection, also)
+    row = one_row(connection, sql, [*params, token_hash])
     if row is None:
         return None
+    extra = tuple(row[len(row) - len(also.columns) :]) if also else ()
     if converters:
         row = list(row)
         for index, funcs, col in converters:
@@ -114,4 +130,5 @@ def session_by_token_hash(token_hash: str) -> LoginSession | None:
     session, user, person = objects
     user.person = person
     session.user = user
+    session.also = extra
     return session

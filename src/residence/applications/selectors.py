@@ -1,12 +1,11 @@
 import datetime as dt
 
-from django.db import connections
 from django.db.models import Count, F, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import Department
+from residence.accounts.selectors import Also
 from residence.core import clock
-from residence.core.db import one_row
 from residence.core.errors import Forbidden, NotFound
 from residence.core.validators import mask_id_number
 from residence.places.models import AcceptancePoint
@@ -35,25 +34,29 @@ def application_for_user(*, user, application_id: int) -> Application | None:
     return _with_details(Application.objects.filter(pk=application_id, person__id_number=user.person.id_number)).first()
 
 
-def _document_sql(connection) -> str:
-    qn = connection.ops.quote_name
-    application, person = Application._meta.db_table, Person._meta.db_table
-    # Built only from model metadata and quoted names; the values travel as parameters.
-    return (
-        f"SELECT a.{qn('document')}, CAST(a.{qn('self_check')} AS TEXT) "  # noqa: S608
-        f"FROM {qn(application)} a JOIN {qn(person)} p ON p.{qn('id')} = a.{qn('person_id')} "
-        f"WHERE a.{qn('id')} = %s AND p.{qn('id_number')} = %s"
-    )
+_document_also: dict[str, Also] = {}
 
 
-def application_document_json(*, application_id: int, id_number: str) -> tuple[str, str] | None:
-    """(document, self-check) of one of the person's applications, as the JSON text stored: one
-    indexed query, prepared once per connection, with nothing decoded (a GET's hot path)."""
-    connection = connections[Application.objects.db]
+def document_also(connection) -> Also:
+    """The document of one of the signed-in person's applications, read with the token lookup
+    (accounts.selectors.Also): one query for a GET; the application's id is the joins' one
+    parameter, and only an application of the account's verified identity is found."""
+    if connection.alias not in _document_also:
+        qn = connection.ops.quote_name
+        application, person = Application._meta.db_table, Person._meta.db_table
+        _document_also[connection.alias] = Also(
+            joins=(
+                f"LEFT JOIN {qn(person)} ap ON ap.{qn('id_number')} = p.{qn('id_number')} "
+                f"LEFT JOIN {qn(application)} a ON a.{qn('person_id')} = ap.{qn('id')} AND a.{qn('id')} = %s"
+            ),
+            columns=(f"a.{qn('document')}", f"CAST(a.{qn('self_check')} AS TEXT)"),
+        )
+    return _document_also[connection.alias]
+
+
+def application_id_in_range(connection, application_id: int) -> bool:
     low, high = connection.ops.integer_field_range(Application._meta.pk.get_internal_type())
-    if not low <= application_id <= high:  # SQLite's driver cannot even bind such a number
-        return None
-    return one_row(connection, _document_sql(connection), [application_id, id_number])
+    return low <= application_id <= high  # SQLite's driver cannot even bind a number past them
 
 
 def application_documents_for_person(*, id_number: str):
