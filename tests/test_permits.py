@@ -197,6 +197,8 @@ def test_after_a_cancellation_the_person_applies_again_as_a_re_application_for_2
     # RULES §5: a re-application costs 20 yuan; a "first" application would skip the fee.
     first = api.post("/api/v1/applications", application_body(kind="first"), HTTP_ACCEPT_LANGUAGE="en")
     assert first.status_code == 409 and "re-application" in first.json()["error"]["message"]
+    conversion = api.post("/api/v1/applications", application_body(kind="conversion"))
+    assert conversion.status_code == 409  # free too: not a way round the fee
     again = api.post("/api/v1/applications", application_body(kind="reapply"))
     assert again.status_code == 201 and again.json()["fee"] == {"amount": "20.00", "currency": "CNY"}
 
@@ -383,6 +385,59 @@ def test_an_import_is_dated_by_shenzhens_calendar_and_refuses_a_lapse_still_to_c
         assert not refused.applied and "endorsed_until" in refused.errors[0][1]
         assert records_import_rows("permits", [{**row, "endorsed_until": "2026-06-01"}]).applied
     assert Permit.objects.get().events.get().on == D(2026, 11, 29)
+
+
+@pytest.mark.django_db
+def test_sending_an_imported_permit_again_does_not_undo_what_the_platform_did(holder):
+    api, _user = holder
+    row = permit_row(ZHANG_WEI, "SZ2019000123")
+    assert records_import_rows("permits", [row]).applied
+    assert endorse(api, "SZ2019000123").json()["endorsed_until"] == "2028-03-02"
+    # The department sends its file again, and once more with a change: the endorsement stands.
+    assert records_import_rows("permits", [row]).applied
+    assert records_import_rows("permits", [{**row, "status": "suspended", "endorsed_until": "2027-01-10"}]).applied
+    permit = Permit.objects.get(number="SZ2019000123")
+    assert (permit.status, permit.endorsed_until) == ("active", D(2028, 3, 2))
+    assert list(permit.events.values_list("kind", flat=True)) == ["imported", "endorsed"]
+
+
+@pytest.mark.django_db
+def test_an_import_cannot_take_a_number_or_a_person_the_platform_is_issuing_to(holder):
+    _api, _user = holder
+    other, _ = citizen_api("citizen2", "13812345679", WANG_FANG[:17], "王芳")
+    eligible_records(WANG_FANG)
+    staff = staff_apis(["police", "insurance", "reviewer", "production", "clerk"])
+    app = other.post("/api/v1/applications", application_body()).json()
+    base = f"/api/v1/staff/applications/{app['id']}"
+    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
+        client.post(f"{base}/verify", {"department": department, "outcome": "confirmed"})
+    staff.reviewer.post(f"{base}/approve", {})
+    # A permit for 王芳 while her application will issue one: refused.
+    result = records_import_rows("permits", [permit_row(WANG_FANG, "SZ2019000999")])
+    assert not result.applied and "application in progress" in result.errors[0][1]
+    # An import already holding the next number of the series: production passes over it.
+    taken = "4403202700000001"
+    assert records_import_rows("permits", [permit_row(ZHANG_WEI, taken)]).applied
+    number = staff.production.post(f"{base}/produce", {}).json()["permit_number"]
+    assert number != taken and number.startswith("44032027")
+    # The number on the card being made cannot be imported for anyone.
+    result = records_import_rows(
+        "permits", [permit_row(ZHANG_WEI, number, status="cancelled", endorsed_until="2020-03-02")]
+    )
+    assert not result.applied and "card the platform has made" in result.errors[0][1]
+    staff.production.post(f"{base}/dispatch", {})
+    staff.clerk.post(f"{base}/receive", {})
+    done = staff.clerk.post(f"{base}/hand-over", {"identity_checked": True, "signed": True})
+    assert done.status_code == 200 and Permit.objects.get(number=number).id_number == WANG_FANG
+
+
+@pytest.mark.django_db
+def test_a_permit_number_is_ascii_letters_and_digits_in_one_spelling(holder):
+    with translation.override("en"):
+        result = records_import_rows("permits", [permit_row(ZHANG_WEI, "４４０３２０２６００００００００１")])
+    assert not result.applied and "half-width" in result.errors[0][1]
+    assert records_import_rows("permits", [permit_row(ZHANG_WEI, "sz2019000123")]).applied
+    assert Permit.objects.get().number == "SZ2019000123"
 
 
 @pytest.mark.django_db

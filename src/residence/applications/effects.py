@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from residence.core import clock, sequences
 from residence.core.errors import Conflict
+from residence.permits.models import Permit
 from residence.permits.services import card_renew, live_permit_number, permit_issue
 
 from . import rules
@@ -63,13 +64,21 @@ def _terminate(application, **_data):
     application.payment_status = PaymentStatus.EXPIRED
 
 
+def new_permit_number(today: dt.date) -> str:
+    """The next number of the platform's series, passing over any an import already holds."""
+    while True:
+        number = f"4403{today.year}{sequences.next_value('permit_number'):08d}"
+        if not Permit.objects.filter(number=number).exists():
+            return number
+
+
 def _produce(application, *, today, **_data):
     """The card is made: a new permit number, or for an exchange or a replacement the number of
     the permit whose card it replaces (RULES §9: the anniversary does not move)."""
     if application.kind in CARD_KINDS:
         application.permit_number = live_permit_number(application.person.id_number)
     else:
-        application.permit_number = f"4403{today.year}{sequences.next_value('permit_number'):08d}"
+        application.permit_number = new_permit_number(today)
     application.card_serial = f"C{sequences.next_value('card_serial'):011d}"
 
 

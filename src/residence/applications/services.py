@@ -161,7 +161,7 @@ def _check_kind(kind: str, id_number: str) -> None:
             raise Conflict(_("Your permit is suspended: endorse it first."))
         if not live:
             raise Conflict(_("You hold no residence permit to exchange or replace."))
-    if kind == Kind.FIRST and not live and Permit.Status.CANCELLED in statuses:
+    if kind in (Kind.FIRST, Kind.CONVERSION) and not live and Permit.Status.CANCELLED in statuses:
         raise Conflict(_("Your earlier permit was cancelled: apply for a re-application (20 yuan) instead."))
     if kind == Kind.REAPPLY and (live or Permit.Status.CANCELLED not in statuses):
         raise Conflict(_("A re-application is for a permit that has been cancelled."))

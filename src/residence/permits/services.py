@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from residence.accounts.models import Kind as AccountKind
 from residence.accounts.models import Role, User
+from residence.applications.models import CARD_KINDS, CLOSED_STATUSES, Application
+from residence.applications.models import Kind as ApplicationKind
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock, workdays
@@ -23,6 +25,8 @@ from . import notices, rules, workflow
 from .models import Endorsement, Permit, PermitEvent
 
 ROUTES = ("residence_employment", "talent", "education")
+# The kinds of application whose hand-over issues a new permit (the others renew a card).
+ISSUING_KINDS = [kind for kind in ApplicationKind.values if kind not in CARD_KINDS]
 CHECK_DAYS = 3
 
 
@@ -30,6 +34,14 @@ def permit_issue(*, application, today: dt.date) -> Permit:
     """The permit of a completed application, active from the day it is handed over (RULES §6);
     the anniversary of that day is the endorsement date (RULES §9). Runs in the workflow's
     transaction."""
+    live = Permit.objects.filter(
+        id_number=application.person.id_number, status__in=[Permit.Status.ACTIVE, Permit.Status.SUSPENDED]
+    )
+    if live.exists():  # one permit per person: an import may have brought one meanwhile
+        raise Conflict(
+            _("The applicant already holds permit %(number)s; one permit per person.")
+            % {"number": live.values_list("number", flat=True).first()}
+        )
     now = clock.now()
     permit = Permit.objects.create(
         number=application.permit_number,
@@ -97,10 +109,26 @@ def permits_import_problems(records: list[dict], lines: list[int]) -> list[tuple
     for record, line in zip(records, lines, strict=True):
         if record["status"] in live:
             after[record["id_number"]][record["number"]] = line
+    # A number production gave a card not yet handed over, and the people whose open application
+    # will issue them a permit: an import may take neither.
+    reserved = set(
+        Application.objects.filter(permit_number__in=[r["number"] for r in records])
+        .exclude(permit_number__in=known)
+        .values_list("permit_number", flat=True)
+    )
+    issuing = set(
+        Application.objects.filter(person__id_number__in=people, kind__in=ISSUING_KINDS)
+        .exclude(status__in=CLOSED_STATUSES)
+        .values_list("person__id_number", flat=True)
+    )
     problems = []
     for record, line in zip(records, lines, strict=True):
         permit = known.get(record["number"])
-        if permit is not None and permit.source == Permit.Source.PLATFORM:
+        if record["number"] in reserved:
+            problems.append((line, _("Permit number %(number)s is on a card the platform has made.") % record))
+        elif record["status"] in live and record["id_number"] in issuing:
+            problems.append((line, _("This person has an application in progress that will issue a permit.")))
+        elif permit is not None and permit.source == Permit.Source.PLATFORM:
             problems.append((line, _("Permit %(number)s was issued by this platform: it is not imported.") % record))
         elif permit is not None and permit.id_number != record["id_number"]:
             problems.append(
@@ -120,15 +148,31 @@ def permits_import_problems(records: list[dict], lines: list[int]) -> list[tuple
 
 def permits_from_records(records: list[dict]) -> None:
     """Imported permits (`import_records permits`) become platform permits, the same rows the
-    rules apply to; runs in the import's transaction. A permit already known keeps its history
-    and takes the imported status and dates."""
+    rules apply to; runs in the import's transaction. A permit already known takes the
+    imported status and dates, unless the row says what the permit already says (a file sent
+    again changes nothing) or the platform has acted on the permit since its import (an
+    endorsement, a suspension, a new card: the platform's state stands, and the department's
+    row is kept as its record only)."""
     now = clock.now()
     names = dict(
         Identity.objects.filter(id_number__in={r["id_number"] for r in records}).values_list("id_number", "name")
     )
-    existing = {p.number: p for p in Permit.objects.filter(number__in=[r["number"] for r in records])}
+    numbers = [r["number"] for r in records]
+    existing = {p.number: p for p in Permit.objects.filter(number__in=numbers)}
+    acted = set(
+        PermitEvent.objects.filter(permit__number__in=numbers)
+        .exclude(kind=PermitEvent.Kind.IMPORTED)
+        .values_list("permit__number", flat=True)
+    )
     events = []
     for record in records:
+        permit = existing.get(record["number"])
+        if permit is not None and (
+            permit.number in acted
+            or (permit.issued_on, permit.endorsed_until, permit.status)
+            == (record["issued_on"], record["endorsed_until"], record["status"])
+        ):
+            continue
         endorsed_until = record["endorsed_until"]
         values = {
             "id_number": record["id_number"],
@@ -140,7 +184,6 @@ def permits_from_records(records: list[dict]) -> None:
             "suspended_on": endorsed_until if record["status"] != Permit.Status.ACTIVE else None,
             "updated_at": now,
         }
-        permit = existing.get(record["number"])
         if permit is None:
             permit = Permit.objects.create(
                 number=record["number"],
