@@ -19,7 +19,7 @@ from residence.core.jobs import daily_jobs_run
 from residence.notifications import sms
 from residence.notifications.models import Message, SmsMessage
 from residence.permits import sweeps, workflow
-from residence.permits.models import Permit, PermitEvent, SweepRun
+from residence.permits.models import Endorsement, Permit, PermitEvent, SweepRun
 from residence.permits.rules import add_years, cancellation_day
 from residence.records.models import Identity
 from residence.records.services import records_import_rows
@@ -133,6 +133,28 @@ def test_a_29_february_anniversary_suspends_on_that_day():
     run(D(2028, 2, 29))
     p.refresh_from_db()
     assert (p.status, p.suspended_on) == ("suspended", D(2028, 2, 29))
+
+
+def test_a_permit_whose_endorsement_waits_for_a_department_is_not_suspended_meanwhile():
+    waiting, lapsed = permit(1, D(2026, 3, 10)), permit(2, D(2026, 3, 10))
+    check = Endorsement.objects.create(
+        permit=waiting,
+        requested_on=D(2026, 3, 9),
+        channel="online",
+        kind="in_window",
+        outcome="pending",
+        department="police",
+        due_on=D(2026, 3, 12),
+        created_at=dt.datetime(2026, 3, 9, tzinfo=dt.UTC),
+    )
+    assert sweeps.permits_suspend(D(2026, 3, 10)) == 1
+    waiting.refresh_from_db()
+    assert waiting.status == "active" and Permit.objects.get(pk=lapsed.pk).status == "suspended"
+    # Refused after the anniversary: the next day's sweep suspends it from its anniversary.
+    Endorsement.objects.filter(pk=check.pk).update(outcome="refused", decided_on=D(2026, 3, 11))
+    assert sweeps.permits_suspend(D(2026, 3, 11)) == 1
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.suspended_on) == ("suspended", D(2026, 3, 10))
 
 
 def test_the_sweep_writes_what_the_workflow_writes_for_one_permit():
