@@ -384,6 +384,19 @@ def test_the_replacement_link_preselects_the_kind(citizen_web):
     assert not re.search(r'<input[^>]*value="first"[^>]*checked', page)
 
 
+def test_after_a_cancellation_the_pages_lead_to_a_re_application(citizen_web):
+    client, user = citizen_web
+    live_permit(user)
+    Permit.objects.update(status="cancelled", suspended_on="2024-04-15", cancelled_on="2026-04-15")
+    page = html(client.get("/permits/"))
+    assert "/applications/apply/?kind=reapply" in page and "first applicant" not in page
+    # The kind step refuses a first application at once, saying why, before any other step.
+    refused = html(client.post("/applications/apply/kind/", {"kind": "first", "route": "residence_employment"}))
+    assert "re-application (20 yuan)" in refused and "field-error" in refused
+    moved = client.post("/applications/apply/kind/", {"kind": "reapply", "route": "residence_employment"})
+    assert moved.status_code == 302 and moved["Location"].endswith("/applications/apply/photo/")
+
+
 def test_payment_receipt_downloads_once_paid(settings):
     settings.FROZEN_TODAY = "2026-03-02"
     api, user = citizen_api()

@@ -150,7 +150,7 @@ def clean_application(*, applicant_id: str, data: dict) -> dict:
     }
 
 
-def _check_kind(kind: str, id_number: str) -> None:
+def check_kind(kind: str, id_number: str) -> None:
     """The kind must fit the person's permits (RULES §9, §10)."""
     statuses = set(Permit.objects.filter(id_number=id_number).values_list("status", flat=True))
     live = statuses & {Permit.Status.ACTIVE, Permit.Status.SUSPENDED}
@@ -219,7 +219,7 @@ def _create(*, actor, applicant: Applicant, cleaned: dict, channel: str, **count
     an open application or the photo receipt was used (also between parallel requests); the
     answer then says which."""
     today = clock.today()
-    _check_kind(cleaned["kind"], applicant.id_number)
+    check_kind(cleaned["kind"], applicant.id_number)
     family = cleaned.pop("family_members")
     try:
         with transaction.atomic():

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from residence.accounts.models import Kind as AccountKind
-from residence.core.errors import DomainError
+from residence.core.errors import Conflict, DomainError
 from residence.core.validators import mask_id_number
 from residence.eligibility.views import CONDITION_LABELS
 from residence.places.models import AcceptancePoint
@@ -233,6 +233,12 @@ def step(request, step: str):
     form_class = FORMS[step]
     if request.method == "POST":
         form = form_class(request.POST)
+        if form.is_valid() and step == "kind":
+            # Said on this step, not at the end: the kind must fit the person's permits (RULES §5, §10).
+            try:
+                services.check_kind(form.cleaned_data["kind"], request.user.person.id_number)
+            except Conflict as exc:
+                form.add_error("kind", exc.message)
         if form.is_valid():
             data = form.cleaned_data
             if step == "delivery":

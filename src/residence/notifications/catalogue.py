@@ -135,7 +135,10 @@ MESSAGES = {
     ),
     "permit_cancelled": (
         _("Permit %(number)s cancelled"),
-        _("Your residence permit %(number)s has been cancelled. You may apply again as a first applicant."),
+        _(
+            "Your residence permit %(number)s has been cancelled. You may apply again: a re-application, "
+            "checked like a first application (20 yuan)."
+        ),
     ),
     "permit_window_open": (
         _("Time to endorse permit %(number)s"),

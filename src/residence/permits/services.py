@@ -274,7 +274,7 @@ def endorsement_request(*, actor, number: str, channel: str = "online") -> Endor
                 "closes": window[1].isoformat(),
             }
         else:
-            message = _("A cancelled permit cannot be endorsed; apply again as a first applicant.")
+            message = _("A cancelled permit cannot be endorsed; apply again (a re-application, 20 yuan).")
         raise Conflict(message, extra=extra)
     if Endorsement.objects.filter(permit=permit, outcome=Endorsement.Outcome.PENDING).exists():
         raise Conflict(_("An endorsement of this permit is already being checked by a department."))
