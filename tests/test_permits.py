@@ -282,6 +282,23 @@ def test_a_missing_record_makes_a_department_check_and_its_answer_decides(settin
 
 
 @pytest.mark.django_db
+def test_departments_answer_an_endorsement_check_in_turn_and_out_of_turn_is_409(settings):
+    settings.FROZEN_TODAY = "2027-01-15"
+    api, user = citizen_api()  # no registration and no insurance on record
+    permit_for(user)
+    assert endorse(api).json()["check"]["department"] == "police"
+    check = Endorsement.objects.get(outcome="pending")
+    staff = staff_apis(["police", "insurance", "education"])
+    url = f"/api/v1/staff/endorsements/{check.pk}/answer"
+    assert staff.insurance.post(url, {"confirmed": True}).status_code == 409  # its turn comes next
+    assert staff.education.post(url, {"confirmed": True}).status_code == 403  # never its check
+    assert staff.police.post(url, {"confirmed": True}).json()["check"]["department"] == "social_insurance"
+    assert staff.police.post(url, {"confirmed": True}).status_code == 409  # already answered
+    granted = staff.insurance.post(url, {"confirmed": True}).json()
+    assert granted["outcome"] == "granted" and granted["reasons"] == [] and granted["endorsed_until"] == "2028-03-02"
+
+
+@pytest.mark.django_db
 def test_who_may_endorse(holder):
     _api, user = holder
     permit_for(user)

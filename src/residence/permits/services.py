@@ -326,10 +326,17 @@ def endorsement_answer(*, actor, endorsement_id: int, confirmed: bool, note: str
     endorsement = Endorsement.objects.select_for_update().filter(pk=endorsement_id).first()
     if endorsement is None:
         raise NotFound()
-    if actor.kind != AccountKind.STAFF or actor.role != Role.VERIFIER or actor.department != endorsement.department:
+    if actor.kind != AccountKind.STAFF or actor.role != Role.VERIFIER:
         raise Forbidden(_("This check belongs to another department."))
     if endorsement.outcome != Endorsement.Outcome.PENDING:
         raise Conflict(_("This endorsement has already been decided."))
+    if actor.department != endorsement.department:
+        # The right department at the wrong time is 409, as for applications.
+        if actor.department in endorsement.departments_after:
+            raise Conflict(_("Your department checks this after the department checking it now."))
+        if actor.department in {rules.department_of(r) for r in endorsement.reasons}:
+            raise Conflict(_("Your department has already answered this check."))
+        raise Forbidden(_("This check belongs to another department."))
     if not confirmed and not note.strip():
         raise Invalid(fields={"note": [_("Say what could not be confirmed.")]})
     today = clock.today()
