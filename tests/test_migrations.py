@@ -27,11 +27,17 @@ def test_rooms_are_put_in_one_form_unless_the_holder_has_that_room_already():
             housing_type="rented",
             created_at=timezone.now(),
         ).pk
-        for room in ("ｐ１", "B2", "b2", "101")
+        for room in ("ｐ１", "B2", "b2", "101", "C 3")
     }
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate([AFTER])
     rooms = dict(House.objects.filter(pk__in=made.values()).values_list("pk", "room"))
     # ｐ１ becomes P1; b2 stays, for its holder already has B2 (one house each).
-    assert {room: rooms[pk] for room, pk in made.items()} == {"ｐ１": "P1", "B2": "B2", "b2": "b2", "101": "101"}
+    assert {room: rooms[pk] for room, pk in made.items()} == {
+        "ｐ１": "P1",
+        "B2": "B2",
+        "b2": "b2",
+        "101": "101",
+        "C 3": "C3",
+    }

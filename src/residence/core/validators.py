@@ -134,8 +134,15 @@ def normalize_building_code(value: str) -> str:
 
 def normalize_room(value: str) -> str:
     """A room as written on a plate, in one form: full-width letters and digits made
-    half-width and letters upper-cased (Ｐ１, p1 and P1 are one room), spaces trimmed."""
-    return unicodedata.normalize("NFKC", _trimmed(value)).upper()
+    half-width, letters upper-cased, spaces and invisible characters (a zero-width space)
+    dropped, so Ｐ１, p1, "P 1" and P1 are one room."""
+    return room_key(_trimmed(value))
+
+
+def room_key(value: str) -> str:
+    """normalize_room's transformation, also used by the migration that put stored rooms in it."""
+    text = unicodedata.normalize("NFKC", value)
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf").upper()
 
 
 def normalize_credit_code(value: str) -> str:
