@@ -279,7 +279,10 @@ def test_a_tenant_reports_himself_and_the_holder_confirms(landlord):
         "house": {"street": "440304004", "building_code": "４４０３０４００４００１２", "room": "101"},
     }
     refused = tenant.post(DECLARATIONS, full_width, HTTP_ACCEPT_LANGUAGE="en")
-    assert refused.status_code == 400 and "half-width" in refused.json()["error"]["fields"]["house"][0]
+    assert (
+        refused.status_code == 400
+        and "half-width digits" in refused.json()["error"]["fields"]["house.building_code"][0]
+    )
     someone_else = {**report, "person": {"name": "张伟", "id_number": ZHANG_WEI, "phone": "13812345678"}}
     assert tenant.post(DECLARATIONS, someone_else).status_code == 403
     declaration = response.json()["id"]

@@ -62,6 +62,9 @@ HALF_WIDTH_ONLY = _(
 )
 
 
+DIGITS_ONLY = _("Use half-width digits 0-9: full-width digits and other scripts' digits are refused.")
+
+
 def full_width(value: str) -> bool:
     """Whether a value is written with full-width or other scripts' letters and digits (１２３,
     ＡＢ, ١٢٣): those are refused, and the message says why."""
@@ -127,7 +130,7 @@ def normalize_building_code(value: str) -> str:
     value = _trimmed(value)
     if not BUILDING_CODE_RE.fullmatch(value):
         if full_width(value):
-            raise ValidationError(HALF_WIDTH_ONLY, code="format")
+            raise ValidationError(DIGITS_ONLY, code="format")
         raise ValidationError(_("Enter the building code on the plate: 10 to 19 digits."), code="format")
     return value
 

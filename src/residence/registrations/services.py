@@ -406,7 +406,7 @@ def _tenant_report(*, actor, data: dict, cleaned: dict) -> Declaration:
     try:
         code = normalize_building_code(plate.get("building_code"))
     except ValidationError as error:
-        raise Invalid(fields={"house": error.messages}) from None
+        raise Invalid(fields={"house.building_code": error.messages}) from None
     house = (
         House.objects.filter(
             street_id=str(plate.get("street") or ""),
