@@ -71,6 +71,17 @@ def test_wrong_code_tells_the_tries_left_and_dies_after_five(citizen):
     assert not LoginSession.objects.exists()
 
 
+def test_a_code_typed_in_full_width_digits_is_refused_without_using_a_try(citizen):
+    api = Api()
+    challenge = login(api).json()["challenge"]
+    right = last_code(citizen.phone)
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in right)  # ０-９
+    response = api.post("/api/v1/auth/sms-verify", {"challenge": challenge, "code": full_width})
+    assert response.status_code == 400 and "code" in response.json()["error"]["fields"]
+    assert SmsChallenge.objects.get(public_id=challenge).tries == 0
+    assert api.post("/api/v1/auth/sms-verify", {"challenge": challenge, "code": right}).status_code == 200
+
+
 def test_code_expires_after_five_minutes(citizen):
     api = Api()
     with time_machine.travel(midday(), tick=False) as traveller:

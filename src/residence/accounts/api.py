@@ -5,7 +5,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from residence.core.serializers import StrictBooleanField, StrictCharField, validated
+from residence.core.serializers import SmsCodeField, StrictBooleanField, StrictCharField, validated
 from residence.core.validators import mask_id_number, mask_phone
 from residence.notifications.selectors import message_list, message_unread_count
 from residence.notifications.services import message_mark_read
@@ -86,7 +86,7 @@ class LoginView(PublicAPIView):
 
 class SmsVerifySerializer(serializers.Serializer):
     challenge = StrictCharField(max_length=64)
-    code = StrictCharField(max_length=6, min_length=6)
+    code = SmsCodeField(max_length=12)
 
 
 class SmsVerifyView(PublicAPIView):

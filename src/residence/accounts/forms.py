@@ -6,6 +6,7 @@ from residence.core.forms import (
     CreditCodeFormField,
     IdNumberFormField,
     PhoneFormField,
+    SmsCodeFormField,
     UsernameFormField,
 )
 
@@ -112,13 +113,7 @@ class LoginForm(forms.Form):
 
 
 class CodeForm(forms.Form):
-    code = forms.RegexField(
-        label=_("SMS verification code"),
-        regex=r"^\d{6}$",
-        max_length=6,
-        error_messages={"invalid": _("Enter the 6 digits from the SMS.")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "class": "code-input"}),
-    )
+    code = SmsCodeFormField(label=_("SMS verification code"))
 
 
 class PasswordResetForm(forms.Form):

@@ -42,6 +42,18 @@ class BuildingCodeFormField(NormalizedFormField):
         super().__init__(**kwargs)
 
 
+class SmsCodeFormField(NormalizedFormField):
+    normalize = validators.normalize_sms_code
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 12)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "class": "code-input"}),
+        )
+        super().__init__(**kwargs)
+
+
 class CreditCodeFormField(NormalizedFormField):
     normalize = validators.normalize_credit_code
 

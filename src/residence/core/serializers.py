@@ -45,6 +45,10 @@ class NormalizedField(StrictCharField):
             raise serializers.ValidationError(e.messages) from None
 
 
+class SmsCodeField(NormalizedField):
+    normalize = validators.normalize_sms_code
+
+
 class IdNumberField(NormalizedField):
     normalize = validators.normalize_id_number
 

@@ -135,6 +135,20 @@ def normalize_building_code(value: str) -> str:
     return value
 
 
+SMS_CODE_RE = re.compile(r"[0-9]{6}")
+
+
+def normalize_sms_code(value: str) -> str:
+    """The 6 ASCII digits of an SMS code, or ValidationError: a code typed otherwise is refused
+    here, before it is compared, so it does not use up one of the challenge's tries."""
+    value = _trimmed(value)
+    if not SMS_CODE_RE.fullmatch(value):
+        if full_width(value):
+            raise ValidationError(DIGITS_ONLY, code="format")
+        raise ValidationError(_("Enter the 6 digits from the SMS."), code="format")
+    return value
+
+
 def normalize_room(value: str) -> str:
     """A room as written on a plate, in one form: full-width letters and digits made
     half-width, letters upper-cased, spaces and invisible characters (a zero-width space)

@@ -15,6 +15,7 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
@@ -142,7 +143,11 @@ def challenge_answer(*, challenge: str, code: str, purposes, address: str, on_ri
             tries=found.tries,
         )
         tries_left = settings.SMS_CODE_MAX_TRIES - found.tries
-    wrong = _("The verification code is wrong. %(n)d tries left.") % {"n": tries_left}
+    wrong = ngettext(
+        "The verification code is wrong. %(n)d try left.",
+        "The verification code is wrong. %(n)d tries left.",
+        tries_left,
+    ) % {"n": tries_left}
     # The same words at the field: the web form shows the field's error, and the tries left matter there.
     raise InvalidCode(wrong, fields={"code": [wrong]}, extra={"tries_left": tries_left})
 
