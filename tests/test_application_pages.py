@@ -1,6 +1,7 @@
 """The citizen's application pages through Django's test client: the start page, each step of
 the form with its draft, check your answers, the confirmation, the progress page and its actions."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -296,6 +297,27 @@ def test_payment_while_awaiting_payment_charges_once(citizen_web):
     application.refresh_from_db()
     assert application.status == "approved" and application.payments.count() == 1
     assert 'data-testid="pay"' not in client.get(url).content.decode()
+
+
+def test_past_the_15th_day_the_page_offers_no_payment(citizen_web):
+    client, _user = citizen_web
+    staff = staff_apis(["police", "insurance", "reviewer"])
+    fill_all(client)
+    client.post("/applications/apply/check/")
+    application = Application.objects.get()
+    Application.objects.filter(pk=application.pk).update(fee_amount="20.00", payment_status="awaiting")
+    base = f"/api/v1/staff/applications/{application.pk}"
+    staff.police.post(f"{base}/verify", {"department": "police", "outcome": "confirmed"})
+    staff.insurance.post(f"{base}/verify", {"department": "social_insurance", "outcome": "confirmed"})
+    staff.reviewer.post(f"{base}/approve")
+    url = f"/applications/{application.pk}/"
+    assert 'data-testid="pay"' in client.get(url).content.decode()
+    # Made 16 days older for the test: its pay-by day was yesterday, and the daily job has not run.
+    due = dt.date(2026, 3, 1)
+    Application.objects.filter(pk=application.pk).update(payment_due_on=due)
+    page = client.get(url).content.decode()
+    assert 'data-testid="pay"' not in page and f"The time to pay ended on {due.isoformat()}" in page
+    assert client.get(url + "pay/")["Location"] == url
 
 
 def test_another_persons_application_is_not_found(citizen_web):

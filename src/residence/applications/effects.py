@@ -52,7 +52,7 @@ def _reject(application, *, today, reasons: list[str], **_data):
 
 def _pay(application, *, today, **_data):
     # Past its day the application is terminated (RULES §5), even before the daily job has run.
-    if application.payment_due_on and today > application.payment_due_on:
+    if rules.payment_time_over(application.payment_due_on, today):
         raise Conflict(
             _("The time to pay ended on %(day)s: the application is terminated.")
             % {"day": application.payment_due_on.isoformat()}

@@ -54,3 +54,9 @@ def due(calendar: Calendar, start: dt.date, working_days: int) -> Deadline:
 
 def payment_due(approved_on: dt.date) -> dt.date:
     return approved_on + dt.timedelta(days=PAYMENT_DAYS)
+
+
+def payment_time_over(payment_due_on: dt.date | None, today: dt.date) -> bool:
+    """Past the 15th day the application is terminated (RULES §5), whether or not the daily job
+    has recorded it yet."""
+    return payment_due_on is not None and today > payment_due_on

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from residence.accounts.models import Kind as AccountKind
+from residence.core import clock
 from residence.core.errors import Conflict, DomainError
 from residence.core.validators import mask_id_number
 from residence.eligibility.views import CONDITION_LABELS
@@ -584,6 +585,10 @@ def next_step(application: Application) -> str:
     due = application.due_date.isoformat() if application.due_date else ""
     if s in (Status.ACCEPTED, Status.VERIFYING, Status.REVIEWING):
         return _("Nothing to do for now: the departments are checking your application.")
+    if s == Status.AWAITING_PAYMENT and rules.payment_time_over(application.payment_due_on, clock.today()):
+        return _("The time to pay ended on %(day)s: the application is terminated.") % {
+            "day": application.payment_due_on.isoformat()
+        }
     if s == Status.AWAITING_PAYMENT:
         return _("Pay the fee of %(amount)s yuan by %(date)s, or the application ends.") % {
             "amount": application.fee_amount,
@@ -618,7 +623,8 @@ def progress(request, pk: int):
             "timeline": timeline(application),
             "next_step": next_step(application),
             "can_withdraw": application.status in WITHDRAWABLE,
-            "can_pay": application.status == Status.AWAITING_PAYMENT,
+            "can_pay": application.status == Status.AWAITING_PAYMENT
+            and not rules.payment_time_over(application.payment_due_on, clock.today()),
             "payment": application.payments.first(),
             "can_ask_reply": application.status == Status.REJECTED and not application.reply_requested_on,
             "reply_due": reply_due,
@@ -688,7 +694,9 @@ def pay(request, pk: int):
                 text = _("Thank you: the fee of %(amount)s yuan is paid.") % {"amount": application.fee_amount}
                 messages.success(request, text)
         return redirect("applications:progress", application.pk)
-    if application.status != Status.AWAITING_PAYMENT:
+    if application.status != Status.AWAITING_PAYMENT or rules.payment_time_over(
+        application.payment_due_on, clock.today()
+    ):
         messages.error(request, _("There is nothing to pay for this application."))
         return redirect("applications:progress", application.pk)
     form = PaymentForm(initial={"idempotency_key": secrets.token_urlsafe(24)})
