@@ -390,6 +390,9 @@ def test_after_a_cancellation_the_pages_lead_to_a_re_application(citizen_web):
     Permit.objects.update(status="cancelled", suspended_on="2024-04-15", cancelled_on="2026-04-15")
     page = html(client.get("/permits/"))
     assert "/applications/apply/?kind=reapply" in page and "first applicant" not in page
+    assert "cancelled on 2026-04-15" in page
+    Permit.objects.update(cancelled_on=None)  # an imported cancellation: the day is not known
+    assert "cancelled on" not in html(client.get("/permits/"))
     # The kind step refuses a first application at once, saying why, before any other step.
     refused = html(client.post("/applications/apply/kind/", {"kind": "first", "route": "residence_employment"}))
     assert "re-application (20 yuan)" in refused and "field-error" in refused
