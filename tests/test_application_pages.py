@@ -271,13 +271,13 @@ def test_refusal_shows_reasons_and_a_written_reply_can_be_asked(citizen_web):
     assert "2025 年 6 月中断" in client.get(url).content.decode()
 
 
-def test_payment_while_awaiting_payment_charges_once(citizen_web):
-    client, _user = citizen_web
+def awaiting_payment(client) -> tuple[Application, str]:
+    """The citizen's application, fee-bearing (the fee set for the test before approval),
+    approved and waiting for payment; and its page's path."""
     staff = staff_apis(["police", "insurance", "reviewer"])
     fill_all(client)
     client.post("/applications/apply/check/")
     application = Application.objects.get()
-    # A fee-bearing application, made for the test by changing the fee before approval.
     Application.objects.filter(pk=application.pk).update(fee_amount="20.00", payment_status="awaiting")
     base = f"/api/v1/staff/applications/{application.pk}"
     staff.police.post(f"{base}/verify", {"department": "police", "outcome": "confirmed"})
@@ -285,6 +285,12 @@ def test_payment_while_awaiting_payment_charges_once(citizen_web):
     staff.reviewer.post(f"{base}/approve")
     url = f"/applications/{application.pk}/"
     assert 'data-testid="pay"' in client.get(url).content.decode()
+    return application, url
+
+
+def test_payment_while_awaiting_payment_charges_once(citizen_web):
+    client, _user = citizen_web
+    application, url = awaiting_payment(client)
     page = client.get(url + "pay/").content.decode()
     key = page.split('name="idempotency_key" value="')[1].split('"')[0]
     second_tab = client.get(url + "pay/").content.decode()
@@ -301,17 +307,7 @@ def test_payment_while_awaiting_payment_charges_once(citizen_web):
 
 def test_past_the_15th_day_the_page_offers_no_payment(citizen_web):
     client, _user = citizen_web
-    staff = staff_apis(["police", "insurance", "reviewer"])
-    fill_all(client)
-    client.post("/applications/apply/check/")
-    application = Application.objects.get()
-    Application.objects.filter(pk=application.pk).update(fee_amount="20.00", payment_status="awaiting")
-    base = f"/api/v1/staff/applications/{application.pk}"
-    staff.police.post(f"{base}/verify", {"department": "police", "outcome": "confirmed"})
-    staff.insurance.post(f"{base}/verify", {"department": "social_insurance", "outcome": "confirmed"})
-    staff.reviewer.post(f"{base}/approve")
-    url = f"/applications/{application.pk}/"
-    assert 'data-testid="pay"' in client.get(url).content.decode()
+    application, url = awaiting_payment(client)
     # Made 16 days older for the test: its pay-by day was yesterday, and the daily job has not run.
     due = dt.date(2026, 3, 1)
     Application.objects.filter(pk=application.pk).update(payment_due_on=due)

@@ -125,14 +125,18 @@ def normalize_phone(value: str) -> str:
     return match.group(1)
 
 
+def _ascii_digits(value, pattern: re.Pattern, message) -> str:
+    """`value` trimmed when `pattern` matches it whole (ASCII digits); else ValidationError with
+    the half-width message for full-width or other scripts' digits, `message` otherwise."""
+    value = _trimmed(value)
+    if not pattern.fullmatch(value):
+        raise ValidationError(DIGITS_ONLY if full_width(value) else message, code="format")
+    return value
+
+
 def normalize_building_code(value: str) -> str:
     """The 10 to 19 ASCII digits on a building's plate (楼栋编码), or ValidationError."""
-    value = _trimmed(value)
-    if not BUILDING_CODE_RE.fullmatch(value):
-        if full_width(value):
-            raise ValidationError(DIGITS_ONLY, code="format")
-        raise ValidationError(_("Enter the building code on the plate: 10 to 19 digits."), code="format")
-    return value
+    return _ascii_digits(value, BUILDING_CODE_RE, _("Enter the building code on the plate: 10 to 19 digits."))
 
 
 SMS_CODE_RE = re.compile(r"[0-9]{6}")
@@ -141,12 +145,7 @@ SMS_CODE_RE = re.compile(r"[0-9]{6}")
 def normalize_sms_code(value: str) -> str:
     """The 6 ASCII digits of an SMS code, or ValidationError: a code typed otherwise is refused
     here, before it is compared, so it does not use up one of the challenge's tries."""
-    value = _trimmed(value)
-    if not SMS_CODE_RE.fullmatch(value):
-        if full_width(value):
-            raise ValidationError(DIGITS_ONLY, code="format")
-        raise ValidationError(_("Enter the 6 digits from the SMS."), code="format")
-    return value
+    return _ascii_digits(value, SMS_CODE_RE, _("Enter the 6 digits from the SMS."))
 
 
 def normalize_room(value: str) -> str:
