@@ -5,10 +5,10 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
-from residence.core import clock, sequences
+from residence.core import clock, locks, sequences
 from residence.core.errors import Conflict
 from residence.permits.models import Permit
-from residence.permits.services import card_renew, live_permit_number, permit_issue
+from residence.permits.services import PERMITS_LOCK, card_renew, live_permit_number, permit_issue
 
 from . import rules
 from .models import CARD_KINDS, Application, PaymentStatus, Verification
@@ -65,7 +65,9 @@ def _terminate(application, **_data):
 
 
 def new_permit_number(today: dt.date) -> str:
-    """The next number of the platform's series, passing over any an import already holds."""
+    """The next number of the platform's series, passing over any an import already holds
+    (under the permits import's lock, so that an import cannot take it meanwhile)."""
+    locks.for_transaction(PERMITS_LOCK)
     while True:
         number = f"4403{today.year}{sequences.next_value('permit_number'):08d}"
         if not Permit.objects.filter(number=number).exists():

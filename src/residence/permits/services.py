@@ -14,7 +14,7 @@ from residence.applications.models import CARD_KINDS, CLOSED_STATUSES, Applicati
 from residence.applications.models import Kind as ApplicationKind
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
-from residence.core import clock, workdays
+from residence.core import clock, locks, workdays
 from residence.core.errors import Conflict, Forbidden, Invalid, NotFound
 from residence.eligibility import rules as eligibility_rules
 from residence.eligibility.reasons import render
@@ -25,6 +25,9 @@ from . import notices, rules, workflow
 from .models import Endorsement, Permit, PermitEvent
 
 ROUTES = ("residence_employment", "talent", "education")
+# The lock a permits import holds (records.importing: "records:<kind>"); numbering a new card and
+# issuing a permit take it too, so that an import and either never interleave their checks.
+PERMITS_LOCK = "records:permits"
 # The kinds of application whose hand-over issues a new permit (the others renew a card).
 ISSUING_KINDS = [kind for kind in ApplicationKind.values if kind not in CARD_KINDS]
 CHECK_DAYS = 3
@@ -34,6 +37,7 @@ def permit_issue(*, application, today: dt.date) -> Permit:
     """The permit of a completed application, active from the day it is handed over (RULES §6);
     the anniversary of that day is the endorsement date (RULES §9). Runs in the workflow's
     transaction."""
+    locks.for_transaction(PERMITS_LOCK)
     live = Permit.objects.filter(
         id_number=application.person.id_number, status__in=[Permit.Status.ACTIVE, Permit.Status.SUSPENDED]
     )
