@@ -66,6 +66,7 @@ def test_wrong_code_tells_the_tries_left_and_dies_after_five(citizen):
         response = api.post("/api/v1/auth/sms-verify", {"challenge": challenge, "code": wrong})
         assert response.status_code == 400 and error_code(response) == "invalid_code"
         assert response.json()["error"]["tries_left"] == left
+    assert "0" not in response.json()["error"]["message"]  # no "0 tries left": the code is spent
     response = api.post("/api/v1/auth/sms-verify", {"challenge": challenge, "code": right})
     assert response.status_code == 400 and error_code(response) == "challenge_expired"
     assert not LoginSession.objects.exists()

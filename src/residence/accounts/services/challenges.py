@@ -143,11 +143,14 @@ def challenge_answer(*, challenge: str, code: str, purposes, address: str, on_ri
             tries=found.tries,
         )
         tries_left = settings.SMS_CODE_MAX_TRIES - found.tries
-    wrong = ngettext(
-        "The verification code is wrong. %(n)d try left.",
-        "The verification code is wrong. %(n)d tries left.",
-        tries_left,
-    ) % {"n": tries_left}
+    if tries_left:
+        wrong = ngettext(
+            "The verification code is wrong. %(n)d try left.",
+            "The verification code is wrong. %(n)d tries left.",
+            tries_left,
+        ) % {"n": tries_left}
+    else:
+        wrong = _("The verification code is wrong, and it was the last try: ask for a new code.")
     # The same words at the field: the web form shows the field's error, and the tries left matter there.
     raise InvalidCode(wrong, fields={"code": [wrong]}, extra={"tries_left": tries_left})
 
