@@ -290,6 +290,9 @@ def test_departments_answer_an_endorsement_check_in_turn_and_out_of_turn_is_409(
     check = Endorsement.objects.get(outcome="pending")
     staff = staff_apis(["police", "insurance", "education"])
     url = f"/api/v1/staff/endorsements/{check.pk}/answer"
+    # Who asks and whether the check exists come before the body: no field detail for others.
+    assert api.post(url, {"outcome": "confirmed"}).status_code == 403
+    assert staff.police.post(url.replace(str(check.pk), "99999"), {"outcome": "confirmed"}).status_code == 404
     assert staff.insurance.post(url, {"confirmed": True}).status_code == 409  # its turn comes next
     assert staff.education.post(url, {"confirmed": True}).status_code == 403  # never its check
     assert staff.police.post(url, {"confirmed": True}).json()["check"]["department"] == "social_insurance"

@@ -146,6 +146,7 @@ class StaffEndorsementAnswerView(APIView):
 
     @extend_schema(request=AnswerSerializer, responses=EndorsementSerializer)
     def post(self, request, pk: int):
+        services.answerer_check(actor=request.user, endorsement_id=pk)
         data = validated(AnswerSerializer, request.data)
         endorsement = services.endorsement_answer(actor=request.user, endorsement_id=pk, **data)
         return Response(endorsement_payload(endorsement))

@@ -321,17 +321,23 @@ def endorsement_request(*, actor, number: str, channel: str = "online") -> Endor
     return endorsement
 
 
+def answerer_check(*, actor, endorsement_id: int) -> None:
+    """Who may answer, and whether the check exists, before the body is read (role, then
+    scope, then state, as for applications): Forbidden or NotFound."""
+    if actor.kind != AccountKind.STAFF or actor.role != Role.VERIFIER:
+        raise Forbidden(_("This check belongs to another department."))
+    if not Endorsement.objects.filter(pk=endorsement_id).exists():
+        raise NotFound()
+
+
 @transaction.atomic
 def endorsement_answer(*, actor, endorsement_id: int, confirmed: bool, note: str = "") -> Endorsement:
     """A department verifier answers a pending endorsement. Not confirmed → refused. Confirmed →
     the next department that must check a record has its turn (3 working days from today), or,
     when every one has confirmed, granted as of the day it was asked for (a late one restores the
     permit from the day of the answer)."""
-    endorsement = Endorsement.objects.select_for_update().filter(pk=endorsement_id).first()
-    if endorsement is None:
-        raise NotFound()
-    if actor.kind != AccountKind.STAFF or actor.role != Role.VERIFIER:
-        raise Forbidden(_("This check belongs to another department."))
+    answerer_check(actor=actor, endorsement_id=endorsement_id)
+    endorsement = Endorsement.objects.select_for_update().get(pk=endorsement_id)
     if endorsement.outcome != Endorsement.Outcome.PENDING:
         raise Conflict(_("This endorsement has already been decided."))
     if actor.department != endorsement.department:
