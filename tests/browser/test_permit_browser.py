@@ -6,10 +6,13 @@ completed with the same permit number. Screenshots at 375 and 1280 px."""
 import pytest
 
 from residence.accounts.services import real_name_verify, staff_create
+from residence.applications.api import ApplicationBodySerializer
 from residence.applications.models import Application
+from residence.applications.services import application_submit
+from residence.core.serializers import validated
 from residence.permits.models import Permit
 from residence.places.models import AcceptancePoint
-from tests.applications import STAFF, confirm_all, eligible_records, live_permit, staff_apis
+from tests.applications import STAFF, application_body, confirm_all, eligible_records, live_permit, staff_apis
 from tests.conftest import PASSWORD, make_user
 from tests.test_account_changes import identity
 from tests.test_permit_pages import in_window_permit, suspended_permit
@@ -244,4 +247,25 @@ def test_a_clerk_endorses_at_the_counter_and_the_departments_confirm_the_check_i
     assert "2027-04-15" in page.inner_text("main")
     assert page.get_by_test_id("no-checks").is_visible()
     assert Permit.objects.get().endorsed_until.isoformat() == "2027-04-15"
+    context.close()
+
+
+def test_outside_the_window_and_with_an_open_application_the_pages_say_so_at_once(web, chromium, shot, settings):
+    user = citizen(settings)
+    live_permit(user, NUMBER)  # endorsed until a year on: the window is not open on 2026-03-02
+    # The citizen has applied for a replacement (through the service, as the API does).
+    application_submit(actor=user, data=validated(ApplicationBodySerializer, application_body(kind="replacement")))
+    context, page = sign_in(chromium, web.url)
+    page.goto(f"{web.url}/permits/{NUMBER}/endorse/")
+    assert page.get_by_test_id("endorse-now").count() == 0 and page.get_by_test_id("not-yet").is_visible()
+    assert_accessible(page)
+    both(page, shot, "permit-13-endorse-not-yet")
+    # The application is open: the apply form says so before its first question, with a link.
+    page.goto(f"{web.url}/applications/apply/kind/")
+    assert page.get_by_test_id("open-application").is_visible() and page.get_by_test_id("see-open").is_visible()
+    assert page.locator("input[name='kind']").count() == 0
+    assert_accessible(page)
+    both(page, shot, "permit-14-application-open")
+    page.get_by_test_id("see-open").click()
+    page.wait_for_url(f"**/applications/{Application.objects.get().pk}/")
     context.close()
