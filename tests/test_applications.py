@@ -502,3 +502,49 @@ def test_unknown_api_paths_answer_the_api_error_body(world):
         response = api.get(path)
         assert response.status_code == 404 and error_code(response) == "not_found", path
     assert api.post("/api/v1/staff/applications/abc/verify", {}).status_code == 404
+
+
+def test_the_applicants_own_requests_are_refused_to_anyone_else_the_same_for_every_id(world, staff):
+    """An organisation or a staff member asking for the applicant's written reply, paying or
+    withdrawing gets one 403 whether the id exists or not; another citizen gets 404."""
+    from residence.accounts.models import Kind
+
+    from .conftest import Api, make_user
+
+    api, _user = world
+    app = submit(api)
+    confirm_all(staff, app)
+    act(staff.reviewer, app, "reject", {"reasons": ["社保缴纳不满 12 个月"]})
+    make_user("org1", "13812340003", kind=Kind.ORGANISATION, name="示范物业", credit_code="91440300MA5D4X7K8N")
+    org = Api("10.7.7.8").login("org1", phone="13812340003")
+    other, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    missing = app["id"] + 1000
+    for client in (org, staff.clerk, staff.courier, staff.reviewer):
+        for pk in (app["id"], missing):
+            for path, body in (("written-reply", None), ("withdraw", None), ("payment", {"provider": "sandbox"})):
+                response = client.post(f"{URL}/{pk}/{path}", body)
+                assert response.status_code == 403 and error_code(response) == "permission_denied", (path, pk)
+    assert other.post(f"{URL}/{app['id']}/written-reply").status_code == 404
+    assert Application.objects.get(pk=app["id"]).reply_requested_on is None
+    assert not AuditEvent.objects.filter(type="application_reply").exists()
+    assert api.post(f"{URL}/{app['id']}/written-reply").status_code == 201
+
+
+def test_staff_endpoints_refuse_another_role_before_the_id_or_the_body(world, staff):
+    """A citizen (or a staff member of another role) gets the same 403 for an application that
+    exists and one that does not, and before a malformed body is looked at."""
+    api, _user = world
+    app = submit(api)
+    missing = app["id"] + 1000
+    for pk in (app["id"], missing):
+        base = f"/api/v1/staff/applications/{pk}"
+        assert api.get(f"{base}/form").status_code == 403
+        assert staff.reviewer.get(f"{base}/form").status_code == 403
+        assert api.get(base).status_code == 403
+        assert api.post(f"{base}/verify", {"department": "nonsense"}).status_code == 403
+        assert staff.clerk.post(f"{base}/reject", {"reasons": "not a list"}).status_code == 403
+        assert api.post(f"{base}/written-reply", {"text": 7}).status_code == 403
+    assert api.post("/api/v1/staff/permits/4403202600000001/revoke", {}).status_code == 403
+    assert api.post("/api/v1/staff/organisations/1/activate", {}).status_code == 403
+    assert staff.courier.post("/api/v1/staff/applications", {}).status_code == 403
+    assert Application.objects.get(pk=app["id"]).status == "accepted"

@@ -11,7 +11,8 @@ from residence.notifications.selectors import message_list, message_unread_count
 from residence.notifications.services import message_mark_read
 
 from . import services
-from .models import Channel, Kind
+from .models import Channel, Kind, Role
+from .permissions import staff_roles
 
 
 class PublicAPIView(APIView):
@@ -244,6 +245,8 @@ class OrganisationActivateSerializer(serializers.Serializer):
 
 class OrganisationActivateView(APIView):
     """A clerk activates a pending organisation account (`{id}` is the account's id)."""
+
+    permission_classes = [staff_roles(Role.CLERK)]
 
     @extend_schema(request=OrganisationActivateSerializer, responses=AccountSerializer)
     def post(self, request, pk: int):

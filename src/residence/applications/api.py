@@ -14,18 +14,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from residence.accounts.authentication import BearerTokenAuthentication
-from residence.accounts.models import Kind as AccountKind
+from residence.accounts.models import Role
+from residence.accounts.permissions import staff_roles
 from residence.accounts.selectors import session_by_token_hash
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core.api import BodilessPostMixin
-from residence.core.errors import Forbidden, Invalid, NotFound
+from residence.core.errors import Invalid, NotFound
 from residence.core.serializers import StrictBooleanField, StrictCharField, validated
 from residence.core.validators import parse_date
 from residence.eligibility.services import answer_shown
 from residence.permits.api import endorsement_check_items
 
-from . import selectors, services
+from . import selectors, services, workflow
 from .models import Application, Verification
 from .payments import application_pay
 from .receipts import application_form_pdf, receipt_pdf
@@ -230,6 +231,7 @@ class PaymentView(APIView):
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
     )
     def post(self, request, pk: int):
+        workflow.role_may(request.user, "pay")  # the applicant's role before the body
         data = validated(PaymentSerializer, request.data)
         payment = application_pay(
             actor=request.user,
@@ -260,28 +262,25 @@ class ReceiptVerifyView(APIView):
 # Staff -------------------------------------------------------------------------------------
 
 
-def _staff(request):
-    if request.user.kind != AccountKind.STAFF:
-        raise Forbidden()
-    return request.user
-
-
 class StaffIntakeView(APIView):
+    permission_classes = [staff_roles(Role.CLERK)]
+
     @extend_schema(request=CounterBodySerializer, responses={201: ApplicationSerializer})
     def post(self, request):
-        services.counter_clerk_required(request.user)  # the role before the body (API.md: 403 for a role)
         data = validated(CounterBodySerializer, request.data)
         applicant, portrait = data.pop("applicant"), data.pop("portrait_captured")
         application = services.application_counter_intake(
-            actor=_staff(request), data=data, applicant=applicant, portrait_captured=portrait
+            actor=request.user, data=data, applicant=applicant, portrait_captured=portrait
         )
         return application_response(application, 201)
 
 
 class StaffApplicationView(APIView):
+    permission_classes = [staff_roles()]
+
     @extend_schema(responses=ApplicationSerializer)
     def get(self, request, pk: int):
-        user = _staff(request)
+        user = request.user
         application = selectors.application_for_staff(user=user, application_id=pk)
         audit_record(
             type=AuditEventType.PERSONAL_DATA_VIEWED,
@@ -296,6 +295,8 @@ class StaffApplicationView(APIView):
 
 class StaffApplicationFormView(APIView):
     """The application form printed at pickup (RULES §6), for the clerk of the chosen point."""
+
+    permission_classes = [staff_roles(Role.CLERK)]
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(description="PDF form")})
     def get(self, request, pk: int):
@@ -342,18 +343,20 @@ class EmptySerializer(serializers.Serializer):
     pass
 
 
-def _staff_action(action: str, body=EmptySerializer, call=None):
-    """One endpoint per staff action (API.md): validate the body, call the service, answer the application."""
+def _staff_action(action: str, body=EmptySerializer, call=None, roles=()):
+    """One endpoint per staff action (API.md): the role (403 before anything else), then the
+    body, the service and the application as the answer. `roles`: those of the transition table."""
 
     class View(APIView):
+        permission_classes = [staff_roles(*(roles or workflow.staff_roles_of(action)))]
+
         @extend_schema(request=body, responses=ApplicationSerializer, operation_id=f"staff_applications_{action}")
         def post(self, request, pk: int):
             data = validated(body, request.data if request.data else {})
-            user = _staff(request)
             if call is not None:
-                application = call(actor=user, application_id=pk, **data)
+                application = call(actor=request.user, application_id=pk, **data)
             else:
-                application = services.application_act(actor=user, application_id=pk, action=action)
+                application = services.application_act(actor=request.user, application_id=pk, action=action)
             return application_response(application)
 
     View.__name__ = f"Staff{action.title().replace('_', '')}View"
@@ -368,7 +371,7 @@ StaffDispatchView = _staff_action("dispatch")
 StaffReceiveView = _staff_action("receive")
 StaffHandOverView = _staff_action("hand_over", HandOverSerializer, services.application_hand_over)
 StaffDeliverView = _staff_action("deliver", DeliverSerializer, services.application_deliver)
-StaffWrittenReplyView = _staff_action("written_reply", ReplySerializer, services.written_reply_record)
+StaffWrittenReplyView = _staff_action("written_reply", ReplySerializer, services.written_reply_record, [Role.REVIEWER])
 
 
 QueueItemSerializer = inline_serializer(
@@ -406,6 +409,8 @@ EndorsementCheckSerializer = inline_serializer(
 
 
 class StaffQueueView(APIView):
+    permission_classes = [staff_roles()]
+
     @extend_schema(
         parameters=[
             OpenApiParameter("after", str, description="`due_on,application` of the last item of the previous page")
@@ -420,7 +425,7 @@ class StaffQueueView(APIView):
         ),
     )
     def get(self, request):
-        user = _staff(request)
+        user = request.user
         after = _after(request.query_params.get("after", ""))
         items = selectors.staff_queue(user=user, after=after)
         following = None

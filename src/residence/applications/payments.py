@@ -26,11 +26,15 @@ def application_pay(*, actor, application_id: int, provider: str, idempotency_ke
     """Pay the fee of an application awaiting payment. The same idempotency key again answers
     the payment it made; any second payment of one application is refused by the database
     (one payment per application), so a double press or a repeated confirmation charges once."""
+    workflow.role_may(actor, "pay")
     if provider not in PROVIDERS:
         raise Invalid(fields={"provider": [_("Unknown payment provider.")]})
     key = (idempotency_key or "").strip()[:80]
-    if key:
-        done = Payment.objects.filter(idempotency_key=key, application_id=application_id).first()
+    if key and actor.person_id is not None:
+        # Only the applicant's own payment is answered again: a key is no way into another's.
+        done = Payment.objects.filter(
+            idempotency_key=key, application_id=application_id, application__person__id_number=actor.person.id_number
+        ).first()
         if done is not None:
             return done
     try:

@@ -103,12 +103,15 @@ def application_for_staff(*, user, application_id: int) -> Application:
 
 
 def application_for_clerk(*, user, application_id: int) -> Application:
-    """An application for the clerk of its chosen point (receipts, the printed form): NotFound, or
-    Forbidden for anyone else."""
+    """An application for the clerk of its chosen point (receipts, the printed form): Forbidden
+    for anyone but a clerk whatever the id, then NotFound, or Forbidden for a clerk of another
+    point."""
+    if user.kind != "staff" or user.role != "clerk":
+        raise Forbidden()
     application = application_detail(application_id=application_id)
     if application is None:
         raise NotFound()
-    if user.kind != "staff" or user.role != "clerk" or user.point_id != application.acceptance_point_id:
+    if user.point_id != application.acceptance_point_id:
         raise Forbidden(_("This application is handled by another acceptance point."))
     return application
 

@@ -366,8 +366,10 @@ def application_deliver(
 @transaction.atomic
 def written_reply_request(*, actor, application_id: int):
     """The applicant asks for a written reply to a refusal (RULES §4: due in 3 working days)."""
+    if workflow.actor_role(actor) != workflow.CITIZEN:
+        raise Forbidden()
     application = _locked(application_id)
-    workflow.check_scope(application, actor, workflow.actor_role(actor), {})
+    workflow.check_scope(application, actor, workflow.CITIZEN, {})
     if application.status != Status.REJECTED:
         raise Conflict(_("A written reply can be asked for only after a refusal."))
     if application.reply_requested_on:

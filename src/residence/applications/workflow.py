@@ -1,10 +1,11 @@
 """The lifecycle of an application: the one transition table and the one function that moves
 an application along it (DESIGN.md §How 2). Nothing else writes `Application.status`.
 
-`application_transition` locks the row, checks who may act (403, or 404 for another
-citizen's application), checks the table (409), applies the action's effect, writes the
-status, a history row and the audit event in one transaction, keeps the deadlines, and
-queues the applicant's notice for after the commit.
+`application_transition` checks who may take the action at all (403), locks the row, checks
+that the actor may act on this one (403, or 404 for another citizen's application), checks
+the table (409), applies the action's effect, writes the status, a history row and the audit
+event in one transaction, keeps the deadlines, and queues the applicant's notice for after
+the commit.
 """
 
 from collections.abc import Callable
@@ -67,6 +68,20 @@ ACTIONS = frozenset(action for _, action in TRANSITIONS)
 ROLES_BY_ACTION = {action: move.roles for (_, action), move in TRANSITIONS.items()}
 
 
+def staff_roles_of(action: str) -> tuple[str, ...]:
+    """The staff roles that may take `action` (the API's endpoints refuse the others first)."""
+    return tuple(sorted(ROLES_BY_ACTION[action] - {CITIZEN, SYSTEM}))
+
+
+def role_may(actor, action: str) -> str:
+    """The actor's role, if the table lets it take `action` at all; 403 otherwise, before any
+    application is looked up, so the answer is the same for every id."""
+    role = actor_role(actor)
+    if role not in ROLES_BY_ACTION.get(action, ()):
+        raise Forbidden()
+    return role
+
+
 def actor_role(actor) -> str:
     if actor is None:
         return SYSTEM
@@ -94,6 +109,7 @@ def check_scope(application: Application, actor, role: str, data: dict) -> None:
 
 @transaction.atomic
 def application_transition(*, application_id: int, action: str, actor, note: str = "", **data) -> Application:
+    role = role_may(actor, action)
     try:
         application = (
             Application.objects.select_for_update(of=("self",))
@@ -102,11 +118,6 @@ def application_transition(*, application_id: int, action: str, actor, note: str
         )
     except Application.DoesNotExist:
         raise NotFound() from None
-    role = actor_role(actor)
-    if role not in ROLES_BY_ACTION.get(action, ()):
-        if role == CITIZEN:
-            check_scope(application, actor, role, data)
-        raise Forbidden()
     check_scope(application, actor, role, data)
     move = TRANSITIONS.get((application.status, action))
     if move is None:

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from residence.accounts.models import Role
+from residence.accounts.permissions import staff_roles
 from residence.core.api import BodilessPostMixin
 from residence.core.serializers import StrictBooleanField, StrictCharField, validated
 from residence.core.validators import mask_id_number
@@ -130,6 +131,8 @@ class EndorsementView(BodilessPostMixin, APIView):
 class StaffEndorsementView(BodilessPostMixin, APIView):
     """A clerk endorses a permit at the counter (RULES §9: online and at the counter)."""
 
+    permission_classes = [staff_roles(Role.CLERK)]
+
     @extend_schema(request=None, responses={201: EndorsementSerializer})
     def post(self, request, number: str):
         endorsement = services.endorsement_request(actor=request.user, number=number[:40], channel="counter")
@@ -143,6 +146,8 @@ class AnswerSerializer(serializers.Serializer):
 
 class StaffEndorsementAnswerView(APIView):
     """A department verifier answers an endorsement waiting for its check."""
+
+    permission_classes = [staff_roles(Role.VERIFIER)]
 
     @extend_schema(request=AnswerSerializer, responses=EndorsementSerializer)
     def post(self, request, pk: int):
@@ -158,6 +163,8 @@ class RevokeSerializer(serializers.Serializer):
 
 class StaffRevokeView(APIView):
     """A police reviewer cancels a permit for another reason of RULES §10."""
+
+    permission_classes = [staff_roles(Role.REVIEWER)]
 
     @extend_schema(request=RevokeSerializer, responses=PermitSerializer)
     def post(self, request, number: str):

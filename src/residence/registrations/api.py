@@ -7,7 +7,8 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from residence.accounts.models import Kind, Role
+from residence.accounts.models import Role
+from residence.accounts.permissions import staff_roles
 from residence.core.api import PAGE_PARAMETER, BodilessPostMixin, paged
 from residence.core.errors import Forbidden, Invalid
 from residence.core.serializers import StrictCharField, validated
@@ -260,23 +261,20 @@ class MyRegistrationsView(APIView):
         )
 
 
-def _clerk(request):
-    if request.user.kind != Kind.STAFF or request.user.role != Role.CLERK:
-        raise Forbidden()
-    return request.user
-
-
 class StaffDeclarationView(APIView):
+    permission_classes = [staff_roles(Role.CLERK)]
+
     @extend_schema(request=CounterDeclarationSerializer, responses={201: DeclarationSerializer})
     def post(self, request):
-        clerk = _clerk(request)
         data = validated(CounterDeclarationSerializer, request.data)
         declarant = data.pop("declarant")
-        declaration = services.declaration_create(actor=clerk, data=data, declarant=declarant)
+        declaration = services.declaration_create(actor=request.user, data=data, declarant=declarant)
         return Response(declaration_payload(declaration), status=201)
 
 
 class StaffHouseConfirmView(BodilessPostMixin, APIView):
+    permission_classes = [staff_roles(Role.CLERK)]
+
     @extend_schema(request=None, responses=HouseSerializer)
     def post(self, request, pk: int):
-        return Response(house_payload(services.house_confirm(actor=_clerk(request), house_id=pk)))
+        return Response(house_payload(services.house_confirm(actor=request.user, house_id=pk)))
