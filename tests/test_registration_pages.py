@@ -64,7 +64,9 @@ def house_data(**extra):
     }
 
 
-def register_house(client, **extra):
+def register_house(client, confirm=True, **extra):
+    """A house through the web steps; with `confirm`, then confirmed as a clerk would (only a
+    confirmed house takes declarations)."""
     data = house_data(**extra)
     steps = [
         ("street", {"street": data["street"]}),
@@ -75,7 +77,10 @@ def register_house(client, **extra):
         response = client.post(f"/registration/houses/new/{step}/", values)
         assert response.status_code == 302, (step, response.content.decode()[:3000])
     assert response["Location"] == "/registration/houses/new/check/"
-    return client.post("/registration/houses/new/check/")
+    done = client.post("/registration/houses/new/check/")
+    if confirm:
+        House.objects.filter(pk=House.objects.latest("id").pk).update(confirmed=True)
+    return done
 
 
 def move_in_data(**extra):
@@ -105,14 +110,14 @@ def test_a_house_is_registered_step_by_step_and_flagged_for_a_clerk(landlord):
     client, user = landlord
     page = client.get("/registration/houses/new/").content.decode()
     assert "<optgroup" in page and "福田街道" in page  # streets grouped by district
-    response = register_house(client)
+    response = register_house(client, confirm=False)
     house = House.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/registration/houses/{house.pk}/"
     assert house.owner == user and not house.confirmed
     page = client.get(response["Location"]).content.decode()
     assert "House registered" in page and "flagged for a clerk to confirm" in page and "Waiting for a clerk" in page
     # The same room again: the 409 on the check page, with the house registered before.
-    again = register_house(client)
+    again = register_house(client, confirm=False)
     assert again.status_code == 409
     html = again.content.decode()
     assert "already registered this room" in html and f"/registration/houses/{house.pk}/" in html
@@ -486,7 +491,7 @@ def test_choosing_registration_at_login_leads_to_the_registration_area(landlord)
 
 def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_receipt(landlord):
     client, _user = landlord
-    register_house(client)
+    register_house(client, confirm=False)
     house = House.objects.get()
     clerk = desk("clerk")
     assert "Residence registration at the counter" in clerk.get("/staff/").content.decode()
@@ -505,6 +510,16 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     }
     bad = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", {**walk_in, "declarant_id_number": "1"})
     assert bad.status_code == 200 and "error-summary" in bad.content.decode()
+    # Not yet confirmed: the declaration is refused on the check page, and nothing is recorded.
+    response = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", walk_in)
+    refused = clerk.post(response["Location"])
+    assert refused.status_code == 409 and "waiting for a clerk" in refused.content.decode()
+    assert not Declaration.objects.exists()
+    confirmed = clerk.post(f"/staff/registrations/houses/{house.pk}/confirm/")
+    assert confirmed.status_code == 302
+    house.refresh_from_db()
+    assert house.confirmed
+    assert "Confirmed" in client.get(f"/registration/houses/{house.pk}/").content.decode()
     response = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", walk_in)
     assert response["Location"] == f"/staff/registrations/houses/{house.pk}/declare/check/"
     assert "张伟" in clerk.get(response["Location"]).content.decode()
@@ -515,11 +530,6 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     assert declaration.reference in page and "3 days late" in page
     pdf = clerk.get(f"/staff/registrations/declarations/{declaration.pk}/receipt/")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    confirmed = clerk.post(f"/staff/registrations/houses/{house.pk}/confirm/")
-    assert confirmed.status_code == 302
-    house.refresh_from_db()
-    assert house.confirmed
-    assert "Confirmed" in client.get(f"/registration/houses/{house.pk}/").content.decode()
     # Not a clerk, not staff: refused.
     assert client.get("/staff/registrations/").status_code == 302
     reviewer = desk("reviewer")

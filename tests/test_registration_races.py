@@ -10,7 +10,7 @@ from residence.registrations.models import BulkUpload, Declaration, House, Occup
 from .applications import citizen_api
 from .idnumbers import WANG_FANG
 from .test_races import race, statuses
-from .test_registrations import DECLARATIONS, HOUSES, LI_NA, bulk, house_body, move_in
+from .test_registrations import DECLARATIONS, HOUSES, LI_NA, bulk, confirmed, house_body, move_in
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -22,7 +22,7 @@ pytestmark = [
 def test_parallel_declarations_of_one_move_in_record_one(settings):
     settings.FROZEN_TODAY = "2026-03-02"
     api, _user = citizen_api()
-    house = api.post(HOUSES, house_body()).json()["id"]
+    house = confirmed(api.post(HOUSES, house_body()).json())["id"]
     responses = race(10, lambda i: api.post(DECLARATIONS, move_in(house)))
     assert statuses(responses) == {201: 1, 409: 9}
     assert Declaration.objects.count() == 1 and Registration.objects.filter(id_number=LI_NA).count() == 1
@@ -39,7 +39,7 @@ def test_parallel_registrations_of_one_house_store_one(settings):
 def test_parallel_confirmations_of_one_bulk_file_apply_it_once(settings):
     settings.FROZEN_TODAY = "2026-03-02"
     api, _user = citizen_api()
-    house = api.post(HOUSES, house_body()).json()["id"]
+    house = confirmed(api.post(HOUSES, house_body()).json())["id"]
     text = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
     text += f"{house},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27\n"
     upload = bulk(api, text).json()["upload"]
@@ -51,7 +51,7 @@ def test_parallel_confirmations_of_one_bulk_file_apply_it_once(settings):
 def test_parallel_move_ins_of_one_person_into_different_houses_record_one(settings):
     settings.FROZEN_TODAY = "2026-03-02"
     api, _user = citizen_api()
-    houses = [api.post(HOUSES, house_body(room=str(100 + i))).json()["id"] for i in range(6)]
+    houses = [confirmed(api.post(HOUSES, house_body(room=str(100 + i))).json())["id"] for i in range(6)]
     responses = race(6, lambda i: api.post(DECLARATIONS, move_in(houses[i])))
     assert statuses(responses) == {201: 1, 409: 5}
     assert Occupancy.objects.count() == 1 and Declaration.objects.count() == 1
@@ -61,7 +61,7 @@ def test_parallel_move_ins_of_one_person_into_different_houses_record_one(settin
 def test_parallel_moves_of_a_resident_elsewhere_leave_one_home(settings):
     settings.FROZEN_TODAY = "2026-03-02"
     api, _user = citizen_api()
-    houses = [api.post(HOUSES, house_body(room=str(100 + i))).json()["id"] for i in range(6)]
+    houses = [confirmed(api.post(HOUSES, house_body(room=str(100 + i))).json())["id"] for i in range(6)]
     assert api.post(DECLARATIONS, move_in(houses[0], date="2026-02-01")).status_code == 201
     responses = race(5, lambda i: api.post(DECLARATIONS, move_in(houses[i + 1], date=f"2026-02-{10 + i}")))
     assert 500 not in statuses(responses) and statuses(responses)[201] >= 1

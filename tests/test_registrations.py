@@ -10,7 +10,7 @@ from residence.accounts.models import Kind
 from residence.accounts.services import organisation_activate
 from residence.records.models import Registration
 from residence.records.services import records_import_rows
-from residence.registrations.models import Declaration, Occupancy
+from residence.registrations.models import Declaration, House, Occupancy
 
 from .applications import citizen_api, staff_apis
 from .conftest import Api, committed, error_code, make_user
@@ -46,13 +46,19 @@ def move_in(house, *, id_number=LI_NA, date="2026-02-27", declarant_type="landlo
     }
 
 
+def confirmed(house: dict) -> dict:
+    """A house a clerk has confirmed (its proof of housing seen): only such a house takes declarations."""
+    House.objects.filter(pk=house["id"]).update(confirmed=True)
+    return house
+
+
 @pytest.fixture
 def landlord(settings):
     settings.FROZEN_TODAY = "2026-03-02"
     api, user = citizen_api()
     house = api.post(HOUSES, house_body())
     assert house.status_code == 201, house.content
-    return api, user, house.json()
+    return api, user, confirmed(house.json())
 
 
 def test_a_house_is_registered_once_per_account(landlord):
@@ -154,7 +160,7 @@ def test_moving_in_twice_and_moving_out(landlord):
 
 def test_a_move_in_elsewhere_ends_the_current_registration_the_day_before(landlord):
     api, _user, house = landlord
-    other = api.post(HOUSES, house_body(room="202")).json()
+    other = confirmed(api.post(HOUSES, house_body(room="202")).json())
     api.post(DECLARATIONS, move_in(house["id"], date="2026-02-01", declarant_type="employer"))
     api.post(DECLARATIONS, move_in(other["id"], date="2026-02-20"))
     registrations = list(Registration.objects.filter(id_number=LI_NA).order_by("registered_on"))
@@ -166,7 +172,7 @@ def test_a_move_in_elsewhere_ends_the_current_registration_the_day_before(landlo
 
 def test_a_person_lives_in_one_house_at_a_time(landlord):
     api, _user, house = landlord
-    other = api.post(HOUSES, house_body(room="202")).json()
+    other = confirmed(api.post(HOUSES, house_body(room="202")).json())
     assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-01")).status_code == 201
     moved = api.post(DECLARATIONS, move_in(other["id"], date="2026-02-20"))
     assert moved.status_code == 201
@@ -181,7 +187,7 @@ def test_a_person_lives_in_one_house_at_a_time(landlord):
 @pytest.mark.parametrize("date", ["2026-02-20", "2026-02-10"])
 def test_a_move_in_elsewhere_dated_on_or_before_the_current_registration_is_409(landlord, date):
     api, _user, house = landlord
-    other = api.post(HOUSES, house_body(room="202")).json()
+    other = confirmed(api.post(HOUSES, house_body(room="202")).json())
     assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-20")).status_code == 201
     refused = api.post(DECLARATIONS, move_in(other["id"], date=date))
     assert error_code(refused) == "conflict" and "2026-02-20" in refused.json()["error"]["message"]
@@ -193,7 +199,7 @@ def test_a_move_in_elsewhere_dated_on_or_before_the_current_registration_is_409(
 
 def test_a_move_in_cannot_overlap_a_registration_that_has_ended(landlord):
     api, _user, house = landlord
-    other = api.post(HOUSES, house_body(room="202")).json()
+    other = confirmed(api.post(HOUSES, house_body(room="202")).json())
     assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-01")).status_code == 201
     out = {"house": house["id"], "kind": "move_out", "person": {"id_number": LI_NA}, "date": "2026-02-25"}
     assert api.post(DECLARATIONS, out).status_code == 201
@@ -305,7 +311,7 @@ def organisation(settings):
         actor=clerk, account_id=user.pk, credit_code_checked=True, letter_checked=True, housing_checked=True
     )
     api = Api("10.7.7.9").login("org_admin", phone="13812340002")
-    houses = [api.post(HOUSES, house_body(room=room)).json()["id"] for room in ("101", "102")]
+    houses = [confirmed(api.post(HOUSES, house_body(room=room)).json())["id"] for room in ("101", "102")]
     return api, houses
 
 
@@ -468,3 +474,49 @@ def test_odd_input_found_by_an_outsider_gets_clear_answers(landlord):
     # A body on a bodiless POST is still parsed: malformed JSON is 400 parse_error, nothing confirmed.
     confirm = api.call("POST", f"{DECLARATIONS}/{out.json()['id']}/confirm", raw=b"{bad")
     assert confirm.status_code == 400 and error_code(confirm) == "parse_error"
+
+
+def test_an_unconfirmed_house_cannot_move_a_stranger_and_a_recorded_person_keeps_their_name(settings):
+    """An outsider's attack: a verified account registers any house (unconfirmed), declares a
+    stranger moving in under a made-up name, then out, and so ends the stranger's real
+    registration elsewhere. Declarations need a house a clerk has confirmed, and a person of the
+    population records is declared under the recorded name."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    from .test_account_changes import identity
+
+    identity(ZHANG_WEI[:17], "张伟")
+    assert records_import_rows(
+        "registrations",
+        [
+            {
+                "id_number": ZHANG_WEI,
+                "street_code": "440303001",
+                "address": "罗湖区东门路 1 号",
+                "registered_on": "2024-01-10",
+                "ended_on": "",
+            }
+        ],
+    ).applied
+    api, _user = citizen_api("attacker", "13812345601", "44030419900101555", "王芳")
+    house = api.post(HOUSES, house_body()).json()
+    stranger = {"name": "张三", "id_number": ZHANG_WEI, "phone": "13600000002"}
+    refused = api.post(DECLARATIONS, {**move_in(house["id"]), "person": stranger})
+    assert refused.status_code == 409 and "confirm" in refused.json()["error"]["message"]
+    move_out = {"house": house["id"], "kind": "move_out", "person": {"id_number": ZHANG_WEI}, "date": "2026-03-01"}
+    assert api.post(DECLARATIONS, move_out).status_code == 409
+    checked = bulk(
+        api,
+        "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+        f"{house['id']},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27\n",
+    )
+    assert checked.json()["valid"] == 0 and "confirm" in checked.json()["invalid"][0]["reason"]
+    # Confirmed by a clerk, the house takes declarations, under the name of the records.
+    confirmed(house)
+    wrong_name = api.post(DECLARATIONS, {**move_in(house["id"]), "person": stranger})
+    assert wrong_name.status_code == 400 and error_code(wrong_name) == "name_mismatch"
+    assert "person.name" in wrong_name.json()["error"]["fields"]
+    assert not Declaration.objects.exists()
+    [registration] = Registration.objects.filter(id_number=ZHANG_WEI)
+    assert registration.ended_on is None and registration.street_id == "440303001"
+    right = api.post(DECLARATIONS, {**move_in(house["id"]), "person": {**stranger, "name": "张伟"}})
+    assert right.status_code == 201

@@ -9,7 +9,7 @@ from residence.accounts.models import Kind
 from residence.accounts.services import organisation_activate, real_name_verify, staff_create
 from residence.places.models import AcceptancePoint
 from residence.registrations.models import Declaration, House
-from residence.registrations.services import house_create
+from residence.registrations.services import house_confirm, house_create
 from tests.conftest import PASSWORD, make_user
 from tests.idnumbers import WANG_FANG, ZHANG_WEI, with_check, wrong_check
 from tests.test_account_changes import identity
@@ -80,7 +80,18 @@ def test_a_landlord_declares_a_tenant_who_then_counts_residence_from_that_date(w
     page.wait_for_url("**/registration/houses/*/")
     house = House.objects.get()
     assert page.get_by_test_id("confirmation").is_visible() and page.get_by_test_id("confirm-note").is_visible()
+    # No declaration until a clerk has confirmed the house.
+    assert page.get_by_test_id("not-declarable").is_visible() and page.get_by_test_id("move-in").count() == 0
     both(page, shot, "reg-04-house-registered")
+    clerk = staff_create(
+        username="clerk1",
+        password=PASSWORD,
+        phone="13900001001",
+        role="clerk",
+        point=AcceptancePoint.objects.get(code="44030400401"),
+    )
+    house_confirm(actor=clerk, house_id=house.pk)
+    page.reload()
 
     page.get_by_test_id("move-in").click()
     page.locator("#id_name").fill("李娜")
@@ -158,6 +169,7 @@ def test_an_organisation_fixes_a_bulk_file_and_applies_it(web, chromium, shot, s
                 },
             ).pk
         )
+        house_confirm(actor=clerk, house_id=houses[-1])
 
     context = chromium.new_context(locale="zh-CN", viewport=WIDE)
     page = context.new_page()
@@ -243,6 +255,13 @@ def test_a_clerk_declares_for_a_walk_in_and_confirms_the_house(web, chromium, sh
     assert page.get_by_test_id(f"declare-{house.pk}").first.is_visible()
     assert_accessible(page)
     both(page, shot, "reg-13-counter-find")
+    # The proof of housing seen, the clerk confirms the house first: only then does it take declarations.
+    page.goto(web.url + "/staff/registrations/")
+    page.get_by_test_id(f"confirm-house-{house.pk}").first.click()
+    page.wait_for_load_state()
+    house.refresh_from_db()
+    assert house.confirmed
+    page.goto(web.url + f"/staff/registrations/?house={house.pk}")
     page.get_by_test_id(f"declare-{house.pk}").first.click()
     page.locator("#id_declarant_name").fill("张伟")
     page.locator("#id_declarant_id_number").fill(ZHANG_WEI)
@@ -265,8 +284,4 @@ def test_a_clerk_declares_for_a_walk_in_and_confirms_the_house(web, chromium, sh
     with page.expect_response(lambda r: "/receipt/" in r.url) as receipt:
         page.goto(web.url + f"/staff/registrations/declarations/{declaration.pk}/receipt/")
     assert receipt.value.headers["content-type"] == "application/pdf"
-    page.goto(web.url + "/staff/registrations/")
-    page.get_by_test_id(f"confirm-house-{house.pk}").first.click()
-    house.refresh_from_db()
-    assert house.confirmed
     context.close()

@@ -18,18 +18,19 @@ from residence.accounts.services.common import password_problems, raise_duplicat
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record, audit_records
 from residence.core import clock
-from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NameMismatch, NotFound
 from residence.core.validators import (
     FORBIDDEN_CHARACTERS_RE,
     normalize_building_code,
     normalize_id_number,
+    normalize_name,
     normalize_phone,
     normalize_room,
     parse_date,
     validate_username,
 )
 from residence.places.models import Street
-from residence.records.models import Registration
+from residence.records.models import Identity, Registration
 from residence.records.services import registrations_write
 
 from . import rules
@@ -91,6 +92,27 @@ def _house_for(actor, house_id) -> House:
     if actor.kind == Kind.SUB_ACCOUNT and not house.sub_accounts.filter(pk=actor.pk).exists():
         raise Forbidden(_("This house has not been given to your sub-account."))
     return house
+
+
+def _declarable(house: House) -> House:
+    """Declarations change where people are registered, which eligibility reads: only for a house
+    a clerk has confirmed (its proof of housing seen), so an account cannot move a stranger's
+    registration by registering a house it does not hold."""
+    if not house.confirmed:
+        raise Conflict(
+            _(
+                "This house is waiting for a clerk at a registration point to confirm it: declarations "
+                "can be made for it once it is confirmed."
+            )
+        )
+    return house
+
+
+def _name_as_recorded(cleaned: dict, field: str = "person.name") -> None:
+    """A person in the population records is declared under the name recorded there."""
+    identity = Identity.objects.filter(id_number=cleaned["id_number"]).only("name").first()
+    if identity is not None and normalize_name(identity.name) != normalize_name(cleaned["name"]):
+        raise NameMismatch(fields={field: [_("The name differs from the population records.")]})
 
 
 # --- houses -------------------------------------------------------------------------------
@@ -393,7 +415,9 @@ def declaration_create(*, actor, data: dict, declarant: dict | None = None) -> D
     house_id = data.get("house")
     if isinstance(house_id, bool) or not isinstance(house_id, int):
         raise Invalid(fields={"house": [_("Give the id of the house.")]})
-    house = _house_for(actor, house_id)
+    house = _declarable(_house_for(actor, house_id))
+    if cleaned["kind"] == Declaration.Kind.MOVE_IN:
+        _name_as_recorded(cleaned)
     return _record(actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.RECORDED, declarant=declarant)
 
 
@@ -409,6 +433,7 @@ def _tenant_report(*, actor, data: dict, cleaned: dict) -> Declaration:
         raise Invalid(fields={"house.building_code": error.messages}) from None
     house = (
         House.objects.filter(
+            confirmed=True,
             street_id=str(plate.get("street") or ""),
             building_code=code,
             room=normalize_room(str(plate.get("room") or "")),
@@ -443,6 +468,7 @@ def declaration_confirm(*, actor, declaration_id: int) -> Declaration:
     declarant_required(actor)
     if declaration.status != Declaration.Status.PENDING:
         raise Conflict(_("This declaration has already been confirmed."))
+    _declarable(declaration.house)
     declaration.status = Declaration.Status.RECORDED
     declaration.save(update_fields=["status"])
     _move_in(declaration)
@@ -558,7 +584,7 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
         raise Invalid(fields={"file": [_("The file contains characters that are not allowed.")]})
     today = clock.today()
     valid, invalid, checked, count = [], [], [], 0
-    houses: dict[int, bool] = {}
+    houses: dict[int, DomainError | None] = {}
     seen = set()
     for line, row in _bulk_rows(text):
         count += 1
@@ -573,12 +599,16 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
                 raise Invalid(fields={"declarant_type": [_("Tenants report themselves, not in a bulk file.")]})
             if body["house"] not in houses:
                 try:
-                    _house_for(actor, body["house"])
-                    houses[body["house"]] = True
+                    _declarable(_house_for(actor, body["house"]))
+                    houses[body["house"]] = None
+                except Conflict as exc:  # the caller's own house, not yet confirmed
+                    houses[body["house"]] = exc
                 except DomainError:
-                    houses[body["house"]] = False
-            if not houses[body["house"]]:
-                raise Invalid(fields={"house": [_("Not a house you may declare for.")]})
+                    houses[body["house"]] = Invalid(fields={"house": [_("Not a house you may declare for.")]})
+            if houses[body["house"]] is not None:
+                raise houses[body["house"]]
+            if cleaned["kind"] == Declaration.Kind.MOVE_IN:
+                _name_as_recorded(cleaned, "name")
             if cleaned["id_number"] in seen:
                 raise Invalid(fields={"row": [_("The same person twice in one file: declare one move at a time.")]})
             seen.add(cleaned["id_number"])
@@ -627,7 +657,7 @@ def bulk_confirm(*, actor, upload_id: int) -> BulkUpload:
     houses = {}
     for house_id in {house for _line, _cleaned, house in rows}:
         try:
-            houses[house_id] = _house_for(actor, house_id)
+            houses[house_id] = _declarable(_house_for(actor, house_id))
         except DomainError as exc:
             line = next(line for line, _cleaned, house in rows if house == house_id)
             raise _stale(line, exc.message) from None
