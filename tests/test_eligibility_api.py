@@ -85,6 +85,45 @@ def test_unverified_account_gets_the_limited_answer_five_times_a_day(signed_in, 
     assert EligibilityCheck.objects.count() == 5
 
 
+def test_a_limited_answer_says_nothing_of_a_person_whose_name_does_not_match(signed_in, settings):
+    """An unverified account may type anyone's number: with a wrong name the answer is the one an
+    unknown number gets (every condition unmet, no date), so it is no name oracle and shows no
+    stranger's records; with the recorded name, the person's own limited answer."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    number = identity("44030419900101555", "王芳")
+    records_import_rows(
+        "registrations",
+        [
+            {
+                "id_number": number,
+                "street_code": "440304004",
+                "address": "福田路 1 号",
+                "registered_on": "2024-01-10",
+                "ended_on": "",
+            }
+        ],
+    )
+    paid = [f"2025-{m:02d}" for m in range(3, 13)] + ["2026-01", "2026-02"]
+    records_import_rows(
+        "social_insurance",
+        [{"id_number": number, "month": month, "employer_credit_code": "91440300MA5D4X7K8N"} for month in paid],
+    )
+    right = signed_in.post(URL, {**body(number), "name": "王芳"}).json()
+    assert right["eligible"] is True and all(c["met"] for c in right["conditions"])
+    wrong_name = signed_in.post(URL, {**body(number), "name": "不对"}).json()
+    unknown = signed_in.post(URL, body(with_check("44030419900101666"))).json()
+    for answer in (wrong_name, unknown):
+        assert answer["eligible"] is False and answer["earliest_eligible_date"] is None
+        assert [(c["name"], c["met"], c["detail"]) for c in answer["conditions"]] == [
+            ("identity", False, ""),
+            ("residence", False, ""),
+            ("employment", False, ""),
+        ]
+    # The check itself is kept whole, for the record.
+    kept = EligibilityCheck.objects.filter(id_number=number).order_by("at").last()
+    assert [c["met"] for c in kept.answer["conditions"]] == [False, True, True]
+
+
 def test_bad_input_is_400_before_any_403(db, records):
     org = make_user("org_x", "15811119999", kind="organisation", name="单位", credit_code="91440300MA5D4X7K8N")
     api = Api().login(org.username, phone=org.phone)

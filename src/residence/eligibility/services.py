@@ -32,6 +32,23 @@ def answer_payload(answer: rules.Answer, *, full: bool) -> dict:
     }
 
 
+def limited_payload(answer: rules.Answer) -> dict:
+    """The answer for an account not yet verified (API.md: every `detail` empty). Its asker may be
+    anyone, so when the identity is not met (a name that differs from the records, a number not
+    in them) nothing else is said either: every condition unmet and no date, the same answer
+    for a wrong name as for an unknown number, so it cannot be used to learn a stranger's
+    records or to guess a name."""
+    payload = answer_payload(answer, full=False)
+    if all(c.met for c in answer.conditions if c.name == "identity"):
+        return payload
+    return {
+        **payload,
+        "eligible": False,
+        "conditions": [{**c, "met": False} for c in payload["conditions"]],
+        "earliest_eligible_date": None,
+    }
+
+
 def answer_record(answer: rules.Answer) -> dict:
     """An answer to keep (an application's self-check): reason keys and their parameters, so it
     can be shown in the language of whoever reads it later (`answer_shown`)."""
@@ -104,7 +121,7 @@ def eligibility_check(
             )
         person, inputs = person_records(id_number=id_number, name=name, route=route)
         answer = rules.check(person, route, day)
-        payload = answer_payload(answer, full=full)
+        payload = answer_payload(answer, full=True) if full else limited_payload(answer)
         EligibilityCheck.objects.create(
             checked_by=user,
             id_number=id_number,
