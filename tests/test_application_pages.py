@@ -7,7 +7,8 @@ import re
 import pytest
 
 from residence.accounts.services import real_name_verify
-from residence.applications.models import Application
+from residence.applications import selectors
+from residence.applications.models import Application, Draft
 
 from .applications import HOME_POINT, OTHER_POINT, application_body, citizen_api, eligible_records, staff_apis
 from .conftest import CommittingClient, make_user
@@ -120,18 +121,37 @@ def test_draft_survives_going_back_and_a_new_client_with_the_same_session(citize
     assert other.get("/applications/apply/")["Location"] == "/applications/apply/point/"
 
 
+def test_draft_outlives_a_login_that_ends_with_the_browser(citizen_web):
+    """Without "remember me" the login ends when the browser closes; the answers are kept for the
+    account and are there after signing in again, in another browser."""
+    client, _user = citizen_web
+    client.post("/applications/apply/kind/", {"kind": "first", "route": "talent"})
+    client.post("/applications/apply/photo/", {"photo_receipt": "abcd1234"})
+    fresh = CommittingClient()
+    fresh.cookies["django_language"] = "en"
+    assert web_login(fresh, remember=False).status_code == 302  # ends the first login, too
+    assert 'value="ABCD1234"' in fresh.get("/applications/apply/photo/").content.decode()
+    assert fresh.get("/applications/apply/")["Location"] == "/applications/apply/point/"
+    # Another account never sees it.
+    other = make_user("citizen2", "13812345679")
+    real_name_verify(user=other, name="王芳", id_number=identity("44030419900101555", "王芳"))
+    stranger = CommittingClient()
+    assert web_login(stranger, "citizen2", phone="13812345679").status_code == 302
+    assert 'value="ABCD1234"' not in stranger.get("/applications/apply/photo/").content.decode()
+
+
 def test_bad_input_on_a_step_shows_the_error_summary_and_stores_nothing(citizen_web):
     client, _user = citizen_web
     response = client.post("/applications/apply/photo/", {"photo_receipt": "12-3"})
     html = response.content.decode()
     assert response.status_code == 200 and "error-summary" in html and 'href="#id_photo_receipt"' in html
     assert "8 to 20 letters and digits" in html
-    assert "photo_receipt" not in client.session.get("application_draft", {})
+    assert "photo_receipt" not in (selectors.draft_of(_user) or {})
     response = client.post("/applications/apply/delivery/", {"method": "courier", "address": ""})
     assert "Enter the address the courier should deliver to." in response.content.decode()
     response = client.post("/applications/apply/delivery/", {"method": "courier", "address": "北京市朝阳区建国路 1 号"})
     assert "The courier delivers in Shenzhen only" in response.content.decode()
-    assert "delivery_address" not in client.session.get("application_draft", {})
+    assert "delivery_address" not in (selectors.draft_of(_user) or {})
     response = client.post("/applications/apply/kind/", {"kind": "first"})
     assert "error-summary" in response.content.decode()
     assert not Application.objects.exists()
@@ -179,12 +199,10 @@ def test_service_errors_go_back_to_their_page_and_field(citizen_web, settings):
     client, _user = citizen_web
     fill_all(client)
     # A family member whose ID number turned bad in the draft, and a point closed meanwhile.
-    session = client.session
-    draft = session["application_draft"]
-    draft["family_members"] = [{"relation": "spouse", "name": "王芳", "id_number": "123"}]
-    draft["acceptance_point"] = "NOPE"
-    session["application_draft"] = draft
-    session.save()
+    draft = Draft.objects.get(user=_user)
+    draft.data["family_members"] = [{"relation": "spouse", "name": "王芳", "id_number": "123"}]
+    draft.data["acceptance_point"] = "NOPE"
+    draft.save()
     response = client.post("/applications/apply/check/")
     html = response.content.decode()
     assert response.status_code == 400 and "error-summary" in html

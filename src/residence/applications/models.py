@@ -273,3 +273,19 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         constraints = [models.UniqueConstraint(fields=["application"], name="one_payment_per_application")]
+
+
+class Draft(models.Model):
+    """An application being filled in on the web, kept for its account between the steps. Not in
+    the login's session: a login without "remember me" ends when the browser closes, and the
+    answers must outlive it (a person may finish the form another day, on another device)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="application_draft", verbose_name=_("account")
+    )
+    data = models.JSONField(_("answers so far"), default=dict)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("application draft")
+        verbose_name_plural = _("application drafts")

@@ -11,7 +11,7 @@ from residence.core.validators import mask_id_number
 from residence.places.models import AcceptancePoint
 from residence.records.models import Registration
 
-from .models import CLOSED_STATUSES, Application, Deadline, Person, StatusChange, Verification
+from .models import CLOSED_STATUSES, Application, Deadline, Draft, Person, StatusChange, Verification
 
 
 def _with_details(queryset):
@@ -297,3 +297,8 @@ def applicant_details(*, identity) -> dict:
 
 def open_application_for_person(*, id_number: str) -> Application | None:
     return open_applications_for_person(id_number=id_number).only("id", "reference").first()
+
+
+def draft_of(user) -> dict | None:
+    """The answers so far of the account's application form, if it has started one."""
+    return Draft.objects.filter(user=user).values_list("data", flat=True).first()

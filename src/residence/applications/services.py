@@ -35,7 +35,18 @@ from residence.places.selectors import COURIER_CITY_ONLY, in_city
 from residence.records.models import Identity, Registration
 
 from . import deadlines, documents, notices, rules, workflow
-from .models import CLOSED_STATUSES, Application, Delivery, FamilyMember, Kind, PaymentStatus, Person, Route, Status
+from .models import (
+    CLOSED_STATUSES,
+    Application,
+    Delivery,
+    Draft,
+    FamilyMember,
+    Kind,
+    PaymentStatus,
+    Person,
+    Route,
+    Status,
+)
 
 PHOTO_RECEIPT_RE = re.compile(r"[A-Z0-9]{8,20}")
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -256,6 +267,15 @@ def application_submit(*, actor, data: dict) -> Application:
     cleaned = clean_application(applicant_id=identity.id_number, data=data)
     applicant = Applicant(id_number=identity.id_number, name=identity.name, phone=actor.phone or "")
     return _create(actor=actor, applicant=applicant, cleaned=cleaned, channel="online")
+
+
+def draft_save(*, user, data: dict) -> None:
+    """Keep the web form's answers so far for the account (one draft per account)."""
+    Draft.objects.update_or_create(user=user, defaults={"data": data, "updated_at": clock.now()})
+
+
+def draft_discard(*, user) -> None:
+    Draft.objects.filter(user=user).delete()
 
 
 def counter_clerk_required(actor) -> None:

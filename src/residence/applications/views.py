@@ -29,7 +29,6 @@ from .models import Application, Delivery, FamilyMember, Kind, PaymentStatus, Ro
 from .payments import application_pay
 from .receipts import payment_receipt_pdf, receipt_pdf
 
-DRAFT = "application_draft"
 DRAFT_ERRORS = "application_draft_errors"
 STEPS = ["kind", "photo", "point", "family", "delivery"]
 STEP_TITLES = {
@@ -46,16 +45,14 @@ WITHDRAWABLE = (Status.ACCEPTED, Status.VERIFYING, Status.REVIEWING)
 
 
 def _draft(request) -> dict:
-    """The application being filled in, kept in the session between the steps: it lives as long
-    as the login does (a remembered login survives closing the browser)."""
-    draft = request.session.get(DRAFT)
-    if not isinstance(draft, dict) or draft.get("user") != request.user.pk:
-        draft = {"user": request.user.pk, "family_members": []}
-    return draft
+    """The application being filled in, kept for the account between the steps (in the
+    database, so closing the browser or signing in again loses nothing)."""
+    draft = selectors.draft_of(request.user)
+    return draft if isinstance(draft, dict) else {"family_members": []}
 
 
 def _save(request, draft: dict) -> None:
-    request.session[DRAFT] = draft
+    services.draft_save(user=request.user, data=draft)
 
 
 def _errors(request) -> dict:
@@ -477,7 +474,7 @@ def check(request):
             else:
                 context["problem"] = exc.message
         else:
-            request.session.pop(DRAFT, None)
+            services.draft_discard(user=request.user)
             request.session.pop(DRAFT_ERRORS, None)
             return redirect("applications:done", application.pk)
         status = 409 if context["open_application"] else 400
