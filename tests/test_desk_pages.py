@@ -1,6 +1,8 @@
 """The staff desk's application pages through Django's test client: each role's queue and
 action, counter intake, the refusals of role and scope, a 409 when two act, the dashboard."""
 
+import datetime as dt
+
 import pytest
 
 from residence.accounts.models import User
@@ -311,3 +313,37 @@ def test_an_exchange_is_handed_over_only_with_the_old_card_taken_back(world, sta
         {"identity_checked": "on", "signed": "on", "old_card_collected": "on"},
     )
     assert status_of(pk) == "completed"
+
+
+def test_the_dashboard_counts_only_steps_that_took_place(world, staff, settings):
+    """A check cut off by another department's "not confirmed", the steps of a withdrawn
+    application and the refusal step of an approved one never took place: they do not count as
+    done on time. A late answer counts as late. The window is 30 days, today included."""
+    from residence.applications.selectors import supervisor_dashboard
+
+    from .applications import citizen_api as another_citizen
+
+    first = submit(world)
+    through_verification(staff, first)
+    post(staff["reviewer"], f"/staff/applications/{first}/approve/")
+    second_api, _ = another_citizen("citizen2", "13812345679", "44030419900101555", "王芳")
+    second = submit(second_api, photo_receipt="PZ20260302B2", acceptance_point=HOME_POINT)
+    settings.FROZEN_TODAY = "2026-03-06"  # past the checks' due date (Thu 5 March)
+    post(staff["police"], f"/staff/applications/{second}/verify/", {"outcome": "not_confirmed", "note": "查无此人"})
+    assert status_of(second) == "reviewing"  # the social insurance check stays pending, unanswerable
+    third_api, _ = another_citizen("citizen3", "13812345670", "44030419900101600", "李四")
+    third = submit(third_api, photo_receipt="PZ20260302C3", acceptance_point=HOME_POINT)
+    third_api.post(f"/api/v1/applications/{third}/withdraw")
+    assert status_of(third) == "withdrawn"
+
+    data = supervisor_dashboard()
+    police = next(d for d in data["departments"] if d["code"] == "police")
+    insurance = next(d for d in data["departments"] if d["code"] == "social_insurance")
+    assert (police["done"], police["on_time"], police["share"]) == (2, 1, 50)  # one on time, one late
+    assert (insurance["done"], insurance["on_time"]) == (1, 1)  # the cut-off check is not counted
+    # The point: first's verification and review were done on time (its refusal step is moot);
+    # second's verification was done late; nothing of the withdrawn third counts.
+    point = next(p for p in data["points"] if p["code"] == HOME_POINT)
+    assert (point["done"], point["on_time"]) == (3, 2)
+    assert Deadline.objects.filter(application_id=third, moot=True).count() == 3  # whole, verification, refusal
+    assert data["since"] == dt.date(2026, 2, 5) and data["today"] == dt.date(2026, 3, 6)

@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Subquery
 from residence.core import workdays
 
 from . import documents, rules
-from .models import CLOSED_STATUSES, Application, Deadline, Step, Verification
+from .models import CLOSED_STATUSES, Application, Deadline, Status, Step, Verification
 
 
 def _deadline(application, step: str, start: dt.date, calendar, version: str, days_key: str = "") -> Deadline:
@@ -60,11 +60,12 @@ def _start(application: Application, step: str, start: dt.date, days_key: str = 
         )
 
 
-def _done(application: Application, today: dt.date, *steps: str) -> None:
+def _done(application: Application, today: dt.date, *steps: str, moot: bool = False) -> None:
+    """Close open steps (all, or `steps`): done today, or `moot` when they will never take place."""
     open_deadlines = Deadline.objects.filter(application=application, done_on__isnull=True)
     if steps:
         open_deadlines = open_deadlines.filter(step__in=steps)
-    open_deadlines.update(done_on=today)
+    open_deadlines.update(done_on=today, moot=moot)
 
 
 def on_transition(application: Application, *, action: str, before: str, today: dt.date) -> None:
@@ -73,7 +74,8 @@ def on_transition(application: Application, *, action: str, before: str, today: 
         _done(application, today, Step.VERIFICATION)
         _start(application, Step.REVIEW, today)
     elif action == "approve":
-        _done(application, today, Step.REVIEW, Step.REFUSAL)
+        _done(application, today, Step.REVIEW)
+        _done(application, today, Step.REFUSAL, moot=True)
         if status == "approved":
             _start(application, Step.PRODUCTION, today)
     elif action == "pay":
@@ -85,8 +87,9 @@ def on_transition(application: Application, *, action: str, before: str, today: 
     elif action in ("receive", "deliver"):
         _done(application, today, Step.DELIVERY)
     if status in CLOSED_STATUSES:
-        # A refusal's reasons are given with it; everything else open ends with the application.
-        _done(application, today)
+        # A refusal's reasons are given with it, and a refusal or a hand-over decides the whole;
+        # a withdrawn or terminated application's open steps never take place.
+        _done(application, today, moot=status in (Status.WITHDRAWN, Status.TERMINATED))
 
 
 def written_reply_requested(application: Application, today: dt.date) -> dt.date:

@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django.db.models import Count, F, Prefetch, Q
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import Department
@@ -210,9 +211,8 @@ def _item(row, step: str) -> dict:
 DASHBOARD_DAYS = 30
 
 
-def _on_time(deadlines) -> dict:
-    """Of deadlines finished in the window: how many, how many by their due date, the share (0–100 or None)."""
-    counts = deadlines.aggregate(done=Count("id"), on_time=Count("id", filter=Q(done_on__lte=F("due_on"))))
+def _share(counts: dict) -> dict:
+    """How many were done, how many by their due date, and the share (0–100, or None for none)."""
     share = round(100 * counts["on_time"] / counts["done"]) if counts["done"] else None
     return {"done": counts["done"], "on_time": counts["on_time"], "share": share}
 
@@ -221,13 +221,23 @@ def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
     """Per department (verification) and per acceptance point: open items, overdue items, and the
     share of deadlines finished on time (done_on <= due_on) among those finished in the last `days`.
 
-    A department's figures: its pending checks, those past their due date, and the verification
-    deadlines (one per application, done when every check is answered) of applications it checks.
-    A point's: its open applications, those with an open deadline past due, and every deadline of
-    its applications finished in the window."""
+    A department's figures: its pending checks, those past their due date, and its checks answered
+    in the window (on time: answered by the check's due date; a check left unanswered because the
+    application moved on is not counted). A point's: its open applications, those with an open
+    deadline past due, and the deadlines of its applications done in the window (not those closed
+    without taking place, such as the steps of a withdrawn application). The window is the last
+    `days` days, today included."""
     today = clock.today()
-    since = today - dt.timedelta(days=days)
-    finished = Deadline.objects.filter(done_on__gte=since, done_on__lte=today)
+    since = today - dt.timedelta(days=days - 1)
+    finished = Deadline.objects.filter(done_on__gte=since, done_on__lte=today, moot=False)
+    answered = (
+        Verification.objects.exclude(status=Verification.Outcome.PENDING)
+        .annotate(answered_on=TruncDate("answered_at"))
+        .filter(answered_on__gte=since, answered_on__lte=today)
+        .values("department")
+        .annotate(done=Count("id"), on_time=Count("id", filter=Q(answered_on__lte=F("due_on"))))
+    )
+    answered_by_department = {row["department"]: row for row in answered}
 
     pending = (
         Verification.objects.filter(status=Verification.Outcome.PENDING, application__status__in=VERIFYING_STATUSES)
@@ -238,10 +248,9 @@ def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
     departments = []
     for code, label in Department.choices:
         row = by_department.get(code, {})
-        checked = finished.filter(step="verification", application__verifications__department=code)
         departments.append(
             {"code": code, "name": label, "open": row.get("open", 0), "overdue": row.get("overdue", 0)}
-            | _on_time(checked)
+            | _share(answered_by_department.get(code, {"done": 0, "on_time": 0}))
         )
 
     open_apps = (
@@ -262,17 +271,14 @@ def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
     point_ids = set(opened) | set(late) | set(finished_by_point)
     points = []
     for point in AcceptancePoint.objects.filter(pk__in=point_ids).order_by("code"):
-        f = finished_by_point.get(point.pk, {"done": 0, "on_time": 0})
         points.append(
             {
                 "code": point.code,
                 "name": point.name,
                 "open": opened.get(point.pk, 0),
                 "overdue": late.get(point.pk, 0),
-                "done": f["done"],
-                "on_time": f["on_time"],
-                "share": round(100 * f["on_time"] / f["done"]) if f["done"] else None,
             }
+            | _share(finished_by_point.get(point.pk, {"done": 0, "on_time": 0}))
         )
     return {"today": today, "since": since, "days": days, "departments": departments, "points": points}
 
