@@ -548,3 +548,36 @@ def test_staff_endpoints_refuse_another_role_before_the_id_or_the_body(world, st
     assert api.post("/api/v1/staff/organisations/1/activate", {}).status_code == 403
     assert staff.courier.post("/api/v1/staff/applications", {}).status_code == 403
     assert Application.objects.get(pk=app["id"]).status == "accepted"
+
+
+def test_a_clerk_prints_the_receipt_of_an_application_taken_in_for_another_point(world, staff):
+    """RULES §3: the counter issues the acceptance receipt. The applicant may collect the card at
+    another point; the clerk who took it in still reads it and prints its receipt and form."""
+    from .applications import OTHER_POINT
+
+    body = {
+        **application_body(photo_receipt="CT20260302X9", acceptance_point=OTHER_POINT),
+        "applicant": {"name": "李娜", "id_number": with_check("36010219950812234"), "phone": "13700000011"},
+        "portrait_captured": True,
+    }
+    app = staff.clerk.post("/api/v1/staff/applications", body).json()
+    assert app["acceptance_point"]["code"] == OTHER_POINT
+    for client in (staff.clerk, staff.other_clerk):
+        assert client.get(f"/api/v1/staff/applications/{app['id']}").status_code == 200
+        assert client.get(f"/api/v1/staff/applications/{app['id']}/form").status_code == 200
+    # A clerk of a third point sees nothing of it.
+    from residence.accounts.services import staff_create
+    from residence.places.models import AcceptancePoint
+
+    from .conftest import PASSWORD, Api
+
+    staff_create(
+        username="staff_third",
+        password=PASSWORD,
+        phone="13900001099",
+        role="clerk",
+        point=AcceptancePoint.objects.exclude(code__in=[HOME_POINT, OTHER_POINT]).first(),
+    )
+    outsider = Api("10.3.99.1").login("staff_third", phone="13900001099", remember=True)
+    assert outsider.get(f"/api/v1/staff/applications/{app['id']}").status_code == 403
+    assert outsider.get(f"/api/v1/staff/applications/{app['id']}/form").status_code == 403

@@ -76,6 +76,13 @@ def application_detail(*, application_id: int) -> Application | None:
 PRODUCED_STATUSES = ("approved", "in_production", "dispatched", "ready_for_pickup", "out_for_delivery", "completed")
 
 
+def _clerks(user, application: Application) -> bool:
+    """A clerk's application: at the clerk's point, or taken in at the clerk's counter for
+    another point (the applicant chose to collect the card elsewhere): its receipt is printed
+    where it was taken in."""
+    return application.acceptance_point_id == user.point_id or application.submitted_by_id == user.pk
+
+
 def staff_may_view(user, application: Application) -> bool:
     """Staff see their own point's or department's work only (DESIGN §Roles): a clerk the
     applications of the point, a verifier those the department checks, the production centre
@@ -83,7 +90,7 @@ def staff_may_view(user, application: Application) -> bool:
     reviewer and the supervisors every application."""
     role = user.role
     if role == "clerk":
-        return application.acceptance_point_id == user.point_id
+        return _clerks(user, application)
     if role == "verifier":
         return any(v.department == user.department for v in application.verifications.all())
     if role == "production":
@@ -112,7 +119,7 @@ def application_for_clerk(*, user, application_id: int) -> Application:
     application = application_detail(application_id=application_id)
     if application is None:
         raise NotFound()
-    if user.point_id != application.acceptance_point_id:
+    if not _clerks(user, application):
         raise Forbidden(_("This application is handled by another acceptance point."))
     return application
 
