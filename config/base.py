@@ -274,8 +274,8 @@ SMS_RESEND_SECONDS = env.int("SMS_RESEND_SECONDS", default=60)
 
 PRIVACY_NOTICE_VERSION = "2026-11"
 
-# The address printed in receipts' QR codes (the platform as citizens reach it).
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# The platform's public address, for receipts' QR codes (empty: the address a request came to).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 # RULES §6: the newer guidance lets every channel's card go by courier (postage paid by the applicant).
 COURIER_DELIVERY_ALLOWED = env.bool("COURIER_DELIVERY_ALLOWED", default=True)
 # Opening hours of the acceptance points, as told to applicants whose card is ready.

@@ -435,6 +435,30 @@ def test_the_receipt_is_a_pdf_and_its_qr_target_shows_no_personal_data(world):
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     check = api.get(f"/api/v1/receipts/{app['reference']}/verify")
     assert check.json() == {"valid": True, "kind": "first", "status": "accepted"}
+
+
+def test_the_receipts_qr_code_opens_the_platform_where_it_is_reached(world, settings, monkeypatch):
+    """The QR code's address: PUBLIC_BASE_URL when set, else the address the receipt was asked at
+    (it pointed at http://127.0.0.1:8000 on every deployment that did not set it)."""
+    from residence.applications import receipts
+
+    api, _user = world
+    app = submit(api)
+    drawn = []
+    real_qr = receipts._qr
+    monkeypatch.setattr(receipts, "_qr", lambda pdf, text, *args: drawn.append(text) or real_qr(pdf, text, *args))
+    settings.ALLOWED_HOSTS = ["permits.example.gov.cn", "testserver"]
+    api.client.get(
+        f"{URL}/{app['id']}/receipt",
+        HTTP_HOST="permits.example.gov.cn",
+        HTTP_AUTHORIZATION=f"Bearer {api.token}",
+    )
+    settings.PUBLIC_BASE_URL = "https://jzz.sz.gov.cn/"
+    api.get(f"{URL}/{app['id']}/receipt")
+    assert drawn == [
+        f"http://permits.example.gov.cn/api/v1/receipts/{app['reference']}/verify",
+        f"https://jzz.sz.gov.cn/api/v1/receipts/{app['reference']}/verify",
+    ]
     assert api.get("/api/v1/receipts/SZ000000XXXXXX/verify").json()["valid"] is False
 
 

@@ -193,7 +193,9 @@ class ApplicationReceiptView(APIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(description="PDF receipt")})
     def get(self, request, pk: int):
         application = _own(request, pk)
-        response = HttpResponse(receipt_pdf(application), content_type="application/pdf")
+        response = HttpResponse(
+            receipt_pdf(application, base_url=request.build_absolute_uri("/")), content_type="application/pdf"
+        )
         response["Content-Disposition"] = f'inline; filename="receipt-{application.reference}.pdf"'
         return response
 

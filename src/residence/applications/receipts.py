@@ -22,8 +22,11 @@ FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 
-def verify_url(reference: str) -> str:
-    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("api:receipt-verify", args=[reference])
+def verify_url(reference: str, base_url: str) -> str:
+    """What the receipt's QR code opens: under PUBLIC_BASE_URL when it is set (the platform's
+    public address, where a proxy's differs from what the server sees), else under the address
+    the receipt was asked for at."""
+    return (settings.PUBLIC_BASE_URL or base_url).rstrip("/") + reverse("api:receipt-verify", args=[reference])
 
 
 def _qr(pdf: canvas.Canvas, text: str, x: float, y: float, size: float) -> None:
@@ -65,7 +68,7 @@ def _labels(application: Application) -> list[tuple[str, str]]:
         ]
 
 
-def receipt_pdf(application: Application) -> bytes:
+def receipt_pdf(application: Application, *, base_url: str) -> bytes:
     """The receipt of an application (回执), or the acceptance receipt (受理回执) for one taken
     at a counter, which the applicant shows to collect the card."""
     buffer = io.BytesIO()
@@ -79,7 +82,7 @@ def receipt_pdf(application: Application) -> bytes:
     with translation.override("zh-hans"):
         pdf.drawCentredString(width / 2, height - 38 * mm, str(settings.PLATFORM_NAME))
     y = _rows(pdf, _labels(application), height - 55 * mm)
-    _qr(pdf, verify_url(application.reference), width - 65 * mm, height - 100 * mm, 40 * mm)
+    _qr(pdf, verify_url(application.reference, base_url), width - 65 * mm, height - 100 * mm, 40 * mm)
     pdf.setFont(FONT, 9)
     pdf.drawString(width - 65 * mm, height - 105 * mm, "扫码核验回执真伪")
     y -= 6 * mm

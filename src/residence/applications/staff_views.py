@@ -356,7 +356,10 @@ def _printout(request, pk: int, what: str):
         return _error_page(request, exc.message, exc.status)
     _audit_view(request, application, what)
     if what == "receipt":
-        pdf, name = receipt_pdf(application), f"receipt-{application.reference}.pdf"
+        pdf, name = (
+            receipt_pdf(application, base_url=request.build_absolute_uri("/")),
+            f"receipt-{application.reference}.pdf",
+        )
     else:
         pdf, name = application_form_pdf(application), f"form-{application.reference}.pdf"
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -717,7 +717,9 @@ def written_reply(request, pk: int):
 @login_required
 def receipt(request, pk: int):
     application = _own(request, pk)
-    response = HttpResponse(receipt_pdf(application), content_type="application/pdf")
+    response = HttpResponse(
+        receipt_pdf(application, base_url=request.build_absolute_uri("/")), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'inline; filename="receipt-{application.reference}.pdf"'
     return response
 
