@@ -127,3 +127,25 @@ def test_bad_fields_are_answered_without_counting(settings, db):
         assert api.post("/api/v1/accounts", {"kind": "individual", "username": "x"}).status_code == 400
     ok = {"kind": "individual", "username": "fine_user", "password": PASSWORD, "phone": "13812340200", "consent": True}
     assert api.post("/api/v1/accounts", ok).status_code == 201
+
+
+def test_an_unknown_usernames_reset_goes_through_the_same_delivery_steps(real):
+    """Without a broker the SMS is delivered inline, after the commit and before the answer: an
+    unknown username's stand-in goes through the same statements (all but the gateway), so the
+    real username's reset no longer answers measurably later (docs/performance.md)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = Api()
+    for username in ("real_person", "ghost_person"):  # the limit counters exist from here on
+        assert api.post(RESET, {"username": username}).status_code == 202
+    statements = {}
+    for username in ("real_person", "ghost_person"):
+        with CaptureQueriesContext(connection) as queries:
+            assert api.post(RESET, {"username": username}).status_code == 202
+        statements[username] = [query["sql"].split()[0] for query in queries]
+    assert statements["real_person"] == statements["ghost_person"]
+    assert statements["real_person"].count("UPDATE") >= 4  # counters, then the delivery's claim and end
+    ghost = SmsMessage.objects.filter(to="").latest("id")
+    assert (ghost.status, ghost.reason, ghost.attempts) == ("not_sent", "no_account", 1)
+    assert [m["to"] for m in sms.outbox] == ["13812340000", "13812340000"]

@@ -81,6 +81,10 @@ def sms_send(
         raise refused
     text = sms_text(key, **params)
     sent = refused is None and bool(to)
+    # An unknown username's SMS, within the limits, goes through the delivery steps as a real
+    # one does, all but the gateway (sms_deliver marks it not sent): the same writes before and
+    # after the answer, so a reset takes as long either way (docs/security.md).
+    stand_in = refused is None and not to
     row = SmsMessage.objects.create(
         to=to,
         purpose=purpose,
@@ -88,7 +92,7 @@ def sms_send(
         secret=secret if sent else "",
         address=address,
         sent_at=clock.now(),
-        status=SmsMessage.Status.QUEUED if sent else SmsMessage.Status.NOT_SENT,
+        status=SmsMessage.Status.QUEUED if sent or stand_in else SmsMessage.Status.NOT_SENT,
         reason="" if sent else ("limit" if refused else "no_account"),
     )
     audit_record(
@@ -98,7 +102,7 @@ def sms_send(
         purpose=purpose,
         to=mask_phone(to),
     )
-    if sent:
+    if sent or stand_in:
         _deliver_on_commit(row)
     return sent
 
@@ -163,6 +167,11 @@ def sms_claim(*, sms_id: int) -> SmsMessage | None:
 def sms_outgoing_text(row: SmsMessage) -> str:
     """The text as the gateway gets it: the stored one with the code put back."""
     return row.text.replace(BLANK, row.secret) if row.secret else row.text
+
+
+def sms_not_sent(*, sms_id: int) -> None:
+    """A stand-in for an unknown username's SMS has been through the steps: `not_sent`."""
+    SmsMessage.objects.filter(pk=sms_id, status=SmsMessage.Status.SENDING).update(status=SmsMessage.Status.NOT_SENT)
 
 
 def sms_delivered(*, sms_id: int) -> None:

@@ -35,6 +35,9 @@ def sms_deliver(self, sms_id: int) -> str:
     row = services.sms_claim(sms_id=sms_id)
     if row is None:
         return "nothing to do"
+    if not row.to:  # an unknown username's stand-in (services.sms_send): no gateway
+        services.sms_not_sent(sms_id=sms_id)
+        return "not sent"
     try:
         sms.send(row.to, services.sms_outgoing_text(row), row.sent_at.isoformat())
     except Exception as exc:  # whatever the gateway raises is a refusal, retried
