@@ -26,6 +26,9 @@ forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "127.0.0.1")
 # One line per request to stdout (GUNICORN_ACCESSLOG: a file path instead; empty: no access log,
 # which only bench/run.sh uses, to measure what the log costs).
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+# gunicorn's default line without the query string and the referrer: both can carry personal
+# data (the public permit check takes a number and a name in its query), which a log must not keep.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
 errorlog = "-"
 limit_request_line = 8190
 wsgi_app = "config.wsgi:application"

@@ -110,11 +110,14 @@ def test_the_whole_journey_through_the_desk_pages(world, staff):
     clerk = staff["clerk"]
     assert reference in page(clerk, "/staff/applications/")
     # Found by a scanned receipt QR (the verify URL), by reference, by ID number.
-    found = clerk.get("/staff/applications/find/", {"q": f"http://x/api/v1/receipts/{reference}/verify"})
+    found = clerk.post("/staff/applications/find/", {"q": f"http://x/api/v1/receipts/{reference}/verify"})
     assert found.status_code == 302 and found["Location"].endswith(f"/{pk}/")
-    assert clerk.get("/staff/applications/find/", {"q": reference.lower()})["Location"].endswith(f"/{pk}/")
-    assert clerk.get("/staff/applications/find/", {"q": ZHANG_WEI})["Location"].endswith(f"/{pk}/")
-    assert clerk.get("/staff/applications/find/", {"q": "SZ000000XXXXXX"}).status_code == 404
+    assert clerk.post("/staff/applications/find/", {"q": reference.lower()})["Location"].endswith(f"/{pk}/")
+    assert clerk.post("/staff/applications/find/", {"q": ZHANG_WEI})["Location"].endswith(f"/{pk}/")
+    assert clerk.post("/staff/applications/find/", {"q": "SZ000000XXXXXX"}).status_code == 404
+    # A search by GET does nothing: an ID number in a URL stays in the history and the logs.
+    by_get = clerk.get("/staff/applications/find/", {"q": ZHANG_WEI})
+    assert by_get.status_code == 200 and "error-summary" not in by_get.content.decode()
     post(clerk, f"/staff/applications/{pk}/receive/")
     assert status_of(pk) == "ready_for_pickup"
     hand_over = page(clerk, f"/staff/applications/{pk}/")
@@ -180,7 +183,7 @@ def test_role_and_scope_refusals_are_403_pages(world, staff):
     post(staff["education"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed"}, status=403)
     page(staff["other_clerk"], f"/staff/applications/{pk}/", status=403)
     page(staff["other_clerk"], f"/staff/applications/{pk}/receipt/", status=403)
-    assert staff["other_clerk"].get("/staff/applications/find/", {"q": ZHANG_WEI}).status_code == 404
+    assert staff["other_clerk"].post("/staff/applications/find/", {"q": ZHANG_WEI}).status_code == 404
     # A role that may not make the move: the page says so, with 403, nothing changes.
     refused = post(staff["courier"], f"/staff/applications/{pk}/approve/", status=403)
     assert "You do not have permission to do this." in refused.content.decode()

@@ -277,11 +277,11 @@ def test_clerk_finds_a_permit_by_id_number_and_endorses_at_the_counter(citizen_w
     in_window_permit(user)
     clerk = desk("clerk")
     assert 'href="/staff/permits/"' in html(clerk.get("/staff/"))
-    page = html(clerk.get("/staff/permits/", {"q": user.person.id_number}))
+    page = html(clerk.post("/staff/permits/", {"q": user.person.id_number}))
     card = page[page.find('data-testid="permit"') :]
     assert NUMBER in card and "430102********1234"[:14] in card and user.person.id_number not in card
     assert html(clerk.get("/staff/permits/", {"q": NUMBER})).count('data-testid="permit"') == 1
-    assert 'data-testid="no-permit"' in html(clerk.get("/staff/permits/", {"q": "NOSUCH"}))
+    assert 'data-testid="no-permit"' in html(clerk.post("/staff/permits/", {"q": "NOSUCH"}))
     response = clerk.post(f"/staff/permits/{NUMBER}/endorse/")
     assert response.status_code == 302
     page = html(clerk.get(response["Location"]))

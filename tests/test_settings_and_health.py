@@ -116,3 +116,35 @@ def test_openapi_schema_and_docs_are_public_and_local(client):
 def test_api_answers_json_whatever_the_accept_header(client):
     response = client.get("/api/v1/acceptance-points", HTTP_ACCEPT="text/html")
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
+
+
+def test_the_access_log_keeps_no_query_string_or_referrer():
+    """A query can carry personal data (the public permit check takes a number and a name): the
+    access line of gunicorn.conf.py's format has the path, not the query or the referrer."""
+    import datetime as dt
+    import runpy
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    conf = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    cfg = Config()
+    cfg.set("access_log_format", conf["access_log_format"])
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/api/v1/permits/check?number=4403202600000001&name=%E5%BC%A0%E4%BC%9F",
+        "PATH_INFO": "/api/v1/permits/check",
+        "QUERY_STRING": "number=4403202600000001&name=%E5%BC%A0%E4%BC%9F",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.1.2.3",
+        "HTTP_REFERER": "https://jzz.example/staff/permits/?q=11010519491231002X",
+        "HTTP_USER_AGENT": "curl/8",
+    }
+    response = SimpleNamespace(status="200 OK", sent=17, headers=[])
+    atoms = Logger(cfg).atoms(response, {}, environ, dt.timedelta(milliseconds=3))
+    line = cfg.access_log_format % atoms
+    assert '"GET /api/v1/permits/check HTTP/1.1" 200 17' in line and "10.1.2.3" in line
+    for secret in ("4403202600000001", "%E5%BC%A0", "11010519491231002X", "number="):
+        assert secret not in line

@@ -135,7 +135,8 @@ def find(request):
     user = _staff(request)
     if user is None or user.role != Role.CLERK:
         return _error_page(request, _("Only counter clerks may do this."))
-    form = FindForm(request.GET or None)
+    # Searched by POST: an ID number in a URL would stay in the browser's history and the logs.
+    form = FindForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         application, elsewhere = _find(user, form.cleaned_data["q"])
         if application is not None:

@@ -34,7 +34,10 @@ def counter(request):
     user = _role(request, Role.CLERK)
     if user is None:
         return _error_page(request, _("Only a counter clerk can endorse a permit at the counter."))
-    form = PermitFindForm(request.GET if "q" in request.GET else None)
+    # The clerk's search (an ID number, a name) comes by POST, kept out of URLs, the browser's
+    # history and the logs; a permit's number comes back in the URL after an endorsement.
+    data = request.POST if request.method == "POST" else request.GET if "q" in request.GET else None
+    form = PermitFindForm(data)
     cards = []
     if form.is_bound and form.is_valid():
         for permit in selectors.permit_find(text=form.cleaned_data["q"]):
