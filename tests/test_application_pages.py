@@ -341,3 +341,19 @@ def test_another_persons_application_is_not_found(citizen_web):
     for suffix in ("", "submitted/", "withdraw/", "pay/", "receipt.pdf"):
         assert client.get(f"/applications/{their_app['id']}/{suffix}").status_code == 404
     assert client.post(f"/applications/{their_app['id']}/withdraw/").status_code == 404
+
+
+def test_with_no_point_to_recommend_none_is_chosen_for_the_applicant(settings):
+    """Without a current registration there is no default point: the list starts on an empty
+    choice, and continuing without choosing says so (it used to pick the first point silently)."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    user = make_user("citizen3", "13812345670")
+    real_name_verify(user=user, name="李四", id_number=identity("44030419900101600", "李四"))
+    client = CommittingClient()
+    client.cookies["django_language"] = "en"
+    assert web_login(client, "citizen3", phone="13812345670").status_code == 302
+    page = client.get("/applications/apply/point/").content.decode()
+    assert '<option value="" selected>Choose a point</option>' in page
+    refused = client.post("/applications/apply/point/", {"acceptance_point": ""})
+    assert refused.status_code == 200 and "Choose the acceptance point." in refused.content.decode()
+    assert "acceptance_point" not in (selectors.draft_of(user) or {})

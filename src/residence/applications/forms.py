@@ -60,11 +60,13 @@ class PointForm(forms.Form):
     acceptance_point = forms.ChoiceField(
         label=_("Acceptance point"),
         help_text=_("Where your application is handled and, if you pick it up, where you collect your card."),
+        error_messages={"required": _("Choose the acceptance point.")},
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["acceptance_point"].choices = point_choices()
+        # An empty first choice: with no point to recommend, nothing is chosen for the applicant.
+        self.fields["acceptance_point"].choices = [("", _("Choose a point")), *point_choices()]
 
 
 class FamilyMemberForm(forms.Form):
