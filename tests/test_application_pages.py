@@ -357,3 +357,27 @@ def test_with_no_point_to_recommend_none_is_chosen_for_the_applicant(settings):
     refused = client.post("/applications/apply/point/", {"acceptance_point": ""})
     assert refused.status_code == 200 and "Choose the acceptance point." in refused.content.decode()
     assert "acceptance_point" not in (selectors.draft_of(user) or {})
+
+
+def test_check_your_answers_warns_before_sending_when_the_records_do_not_qualify(settings):
+    """A person the records do not qualify is warned on the check page, with the unmet
+    conditions, before sending; sent all the same, the confirmation promises no card date."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    user = make_user("citizen3", "13812345670")
+    real_name_verify(user=user, name="李四", id_number=identity("44030419900101600", "李四"))
+    client = CommittingClient()
+    client.cookies["django_language"] = "en"
+    assert web_login(client, "citizen3", phone="13812345670").status_code == 302
+    fill_all(client, point={"acceptance_point": OTHER_POINT})
+    check = client.get("/applications/apply/check/").content.decode()
+    assert 'data-testid="not-eligible-warning"' in check
+    assert "you do not qualify yet" in check and "No current residence registration in Shenzhen." in check
+    response = client.post("/applications/apply/check/")
+    done = client.get(response["Location"]).content.decode()
+    assert "If your application is approved, your card is due by" in done
+
+
+def test_check_your_answers_says_nothing_when_the_records_qualify(citizen_web):
+    client, _user = citizen_web
+    fill_all(client)
+    assert 'data-testid="not-eligible-warning"' not in client.get("/applications/apply/check/").content.decode()

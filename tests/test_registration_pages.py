@@ -571,3 +571,17 @@ def test_an_xlsx_workbook_is_read_like_its_csv(org):
     assert 'data-testid="valid">3<' in report
     broken = client.post("/registration/bulk/", {"file": SimpleUploadedFile("x.xlsx", b"PK\x03\x04broken", xlsx)})
     assert broken.status_code == 400 and "not a readable XLSX workbook" in broken.content.decode()
+
+
+def test_an_individual_switches_back_to_permit_services_from_the_registration_area(landlord):
+    """Having chosen the registration area, an individual finds the way back at its top and in
+    its menu, and "my account" is the permit area again after it."""
+    client, _user = landlord
+    assert client.get("/account/?platform=registration")["Location"] == "/registration/"
+    assert client.get("/account/")["Location"] == "/registration/"
+    home = client.get("/registration/").content.decode()
+    assert home.count('data-testid="to-permit-services"') == 1 and 'href="/account/?platform=permit"' in home
+    houses = client.get("/registration/houses/").content.decode()
+    assert 'data-testid="to-permit-services"' in houses
+    assert client.get("/account/?platform=permit").status_code == 200
+    assert client.get("/account/").status_code == 200

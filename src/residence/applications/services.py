@@ -28,7 +28,7 @@ from residence.core.validators import (
 )
 from residence.eligibility import rules as eligibility_rules
 from residence.eligibility.selectors import person_records
-from residence.eligibility.services import answer_record
+from residence.eligibility.services import answer_record, answer_shown
 from residence.permits.models import Permit
 from residence.places.models import AcceptancePoint
 from residence.places.selectors import COURIER_CITY_ONLY, in_city
@@ -181,6 +181,13 @@ def check_kind(kind: str, id_number: str) -> None:
 def _self_check(id_number: str, name: str, route: str, today) -> dict:
     person, _inputs = person_records(id_number=id_number, name=name, route=route)
     return answer_record(eligibility_rules.check(person, route, today))
+
+
+def self_check_preview(*, identity, route: str) -> dict | None:
+    """The self-check a submission would make today, shown before sending (nothing is stored)."""
+    if route not in eligibility_rules.ROUTES:
+        return None
+    return answer_shown(_self_check(identity.id_number, identity.name, route, clock.today()))
 
 
 def _person(applicant: Applicant) -> Person:

@@ -458,6 +458,7 @@ def check(request):
         "error_links": _error_links(_errors(request)),
         "problem": "",
         "open_application": None,
+        "self_check": _labelled(services.self_check_preview(identity=user.person, route=draft.get("route", ""))),
     }
     if request.method == "POST":
         try:
@@ -493,7 +494,11 @@ def _own(request, pk: int) -> Application:
 
 
 def _self_check(application: Application) -> dict | None:
-    answer = application.self_check_answer or None
+    return _labelled(application.self_check_answer or None)
+
+
+def _labelled(answer: dict | None) -> dict | None:
+    """A self-check with each condition's label, for the pages."""
     if not answer:
         return None
     return {
