@@ -605,3 +605,21 @@ def test_a_clerk_prints_the_receipt_of_an_application_taken_in_for_another_point
     outsider = Api("10.3.99.1").login("staff_third", phone="13900001099", remember=True)
     assert outsider.get(f"/api/v1/staff/applications/{app['id']}").status_code == 403
     assert outsider.get(f"/api/v1/staff/applications/{app['id']}/form").status_code == 403
+
+
+def test_a_provisional_due_date_is_marked_in_the_staff_queue_and_pages(settings):
+    """RULES §8: a date computed with next year's calendar unpublished is shown as provisional,
+    to staff as to the applicant."""
+    from .test_desk_pages import desk
+
+    settings.FROZEN_TODAY = "2026-12-30"  # + 3 working days reaches January 2027, not published here
+    api, _user = citizen_api()
+    eligible_records()
+    staff = staff_apis(["police"])
+    app = submit(api, photo_receipt="PZ20261230A1")
+    assert app["verifications"][0]["due_date"].startswith("2027-01") and app["due_date_provisional"] is True
+    [item] = staff.police.get("/api/v1/staff/queue").json()["results"]
+    assert item["provisional"] is True and item["due_on"].startswith("2027-01")
+    clerk = desk("clerk")
+    page = clerk.get(f"/staff/applications/{app['id']}/").content.decode()
+    assert page.count('data-testid="provisional"') >= 2  # the whole and the verification step

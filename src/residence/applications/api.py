@@ -386,6 +386,7 @@ QueueItemSerializer = inline_serializer(
         "route": serializers.CharField(),
         "step": serializers.CharField(),
         "due_on": serializers.DateField(),
+        "provisional": serializers.BooleanField(),
         "due": serializers.CharField(),
         "name": serializers.CharField(),
         "id_number_masked": serializers.CharField(),

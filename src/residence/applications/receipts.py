@@ -62,7 +62,14 @@ def _labels(application: Application) -> list[tuple[str, str]]:
             ("受理日期", application.accepted_on.isoformat()),
             ("受理点", application.acceptance_point.name),
             ("受理点地址", application.acceptance_point.address),
-            ("办理时限", (application.due_date.isoformat() if application.due_date else "缴费后 10 个工作日")),
+            (
+                "办理时限",
+                (
+                    f"{application.due_date.isoformat()}{'（暂定）' if application.due_date_provisional else ''}"
+                    if application.due_date
+                    else "缴费后 10 个工作日"
+                ),
+            ),
             ("领证方式", str(application.get_delivery_method_display())),
             ("费用", f"{application.fee_amount} 元"),
         ]

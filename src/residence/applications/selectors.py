@@ -1,6 +1,6 @@
 import datetime as dt
 
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
@@ -154,6 +154,7 @@ QUEUE_STEPS = {
 QUEUE_PAGE = 50
 VERIFYING_STATUSES = ("accepted", "verifying")
 QUEUE_COLUMNS = (
+    "provisional",
     "due_on",
     "application_id",
     "application__reference",
@@ -191,6 +192,11 @@ def verifier_queue_rows(*, user, after: tuple | None, limit: int):
     # can no longer be answered: it leaves the queue.
     rows = Verification.objects.filter(
         department=user.department, status="pending", application__status__in=VERIFYING_STATUSES
+    ).annotate(
+        # A check's due date is its application's verification deadline: provisional with it.
+        provisional=Exists(
+            Deadline.objects.filter(application=OuterRef("application"), step="verification", provisional=True)
+        )
     )
     if after:
         rows = rows.filter(due_on__gte=after[0]).exclude(due_on=after[0], application_id__lte=after[1])
@@ -198,7 +204,7 @@ def verifier_queue_rows(*, user, after: tuple | None, limit: int):
 
 
 def _item(row, step: str) -> dict:
-    due_on, application_id, reference, status, kind, route, name, id_number = row
+    provisional, due_on, application_id, reference, status, kind, route, name, id_number = row
     return {
         "application": application_id,
         "reference": reference,
@@ -207,6 +213,7 @@ def _item(row, step: str) -> dict:
         "route": route,
         "step": step,
         "due_on": due_on,
+        "provisional": provisional,
         "due": due_badge(due_on),
         "name": name,
         "id_number_masked": mask_id_number(id_number),

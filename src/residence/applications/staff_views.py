@@ -200,6 +200,7 @@ def _context(user, application: Application, forms: dict) -> dict:
                 "due_on": d.due_on,
                 "done_on": d.done_on,
                 "due": selectors.due_badge(d.due_on) if d.done_on is None else "",
+                "provisional": d.provisional and d.done_on is None,
             }
             for d in application.deadlines.all()
         ],
