@@ -247,7 +247,7 @@ class Deadline(models.Model):
     done_on = models.DateField(_("done on"), null=True, blank=True)
     # Closed without the step taking place (the application withdrawn or terminated, a refusal
     # that never came): out of the queues like a done step, but not counted as done on time.
-    moot = models.BooleanField(_("closed without taking place"), default=False)
+    moot = models.BooleanField(_("closed without taking place"), default=False, db_default=False)
     reminded_on = models.DateField(_("reminder sent on"), null=True, blank=True)
     escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
 

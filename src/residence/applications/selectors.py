@@ -1,6 +1,6 @@
 import datetime as dt
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
@@ -193,9 +193,10 @@ def verifier_queue_rows(*, user, after: tuple | None, limit: int):
     rows = Verification.objects.filter(
         department=user.department, status="pending", application__status__in=VERIFYING_STATUSES
     ).annotate(
-        # A check's due date is its application's verification deadline: provisional with it.
-        provisional=Exists(
-            Deadline.objects.filter(application=OuterRef("application"), step="verification", provisional=True)
+        # A check's due date is its application's verification deadline: provisional with it
+        # (read per row of the page through the (application, step) unique index).
+        provisional=Subquery(
+            Deadline.objects.filter(application=OuterRef("application"), step="verification").values("provisional")[:1]
         )
     )
     if after:
