@@ -158,3 +158,21 @@ def test_names_compare_after_nfkc_trim_and_middle_dots():
 def test_masks():
     assert mask_phone("15800000001") == "158****0001"
     assert mask_id_number("11010519491231002X") == "110105********002X"
+
+
+def test_a_web_form_takes_an_id_number_typed_in_groups_with_spaces():
+    """People copy the number as the card prints it, in groups: the page's field drops the
+    spaces (up to 24 characters typed); the API takes the number as it is."""
+    from django import forms
+
+    from residence.core.forms import IdNumberFormField
+
+    class Form(forms.Form):
+        id_number = IdNumberFormField()
+
+    form = Form({"id_number": "110105 1949 1231 002x"})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["id_number"] == "11010519491231002X"
+    assert 'maxlength="24"' in str(form["id_number"])
+    with pytest.raises(ValidationError):
+        normalize_id_number("110105 1949 1231 002X")

@@ -19,9 +19,13 @@ class IdNumberFormField(NormalizedFormField):
     normalize = validators.normalize_id_number
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 18)
+        # Room for the spaces of a number typed in groups as the card prints it ("110105 1949…").
+        kwargs.setdefault("max_length", 24)
         kwargs.setdefault("help_text", _("18 characters."))
         super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value.replace(" ", "") if isinstance(value, str) else value)
 
 
 class PhoneFormField(NormalizedFormField):
