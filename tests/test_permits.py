@@ -152,6 +152,8 @@ def test_endorsing_in_the_window_grants_another_year_and_a_second_time_is_409(ho
         "opens": "2028-01-02",
         "closes": "2028-03-01",
     }
+    # Said as what happened (another tab, the counter), not only as a window not yet open.
+    assert again.json()["error"]["message"].startswith("This permit was endorsed on 2027-01-15")
     listed = api.get("/api/v1/permits").json()[0]
     assert listed["endorsed_until"] == "2028-03-02" and listed["endorsement_window"]["opens"] == "2028-01-02"
 

@@ -272,7 +272,27 @@ def endorsement_request(*, actor, number: str, channel: str = "online") -> Endor
             status=permit.status, endorsed_until=permit.endorsed_until, suspended_on=permit.suspended_on
         )
         extra = {"window": {"opens": window[0].isoformat(), "closes": window[1].isoformat()} if window else None}
-        if window:
+        recent = (
+            Endorsement.objects.filter(
+                permit=permit,
+                outcome=Endorsement.Outcome.GRANTED,
+                decided_on__gte=today - dt.timedelta(days=rules.WINDOW_DAYS),
+            )
+            .order_by("-decided_on")
+            .first()
+        )
+        if window and recent is not None:
+            # Endorsed a moment ago (another tab, the counter): say so, not only "not now".
+            message = _(
+                "This permit was endorsed on %(day)s and is endorsed until %(until)s. The next endorsement "
+                "can be made from %(opens)s to %(closes)s."
+            ) % {
+                "day": recent.decided_on.isoformat(),
+                "until": permit.endorsed_until.isoformat(),
+                "opens": window[0].isoformat(),
+                "closes": window[1].isoformat(),
+            }
+        elif window:
             message = _("An endorsement can be made from %(opens)s to %(closes)s.") % {
                 "opens": window[0].isoformat(),
                 "closes": window[1].isoformat(),
