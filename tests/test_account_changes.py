@@ -181,10 +181,11 @@ def test_real_name_accepts_hukou_and_hong_kong_identities(signed_in):
 
 def test_real_name_at_most_five_failures_a_day(signed_in, citizen):
     number = identity()
-    for _ in range(5):
-        assert (
-            error_code(signed_in.post("/api/v1/me/real-name", {"name": "李四", "id_number": number})) == "name_mismatch"
-        )
+    for left in (4, 3, 2, 1, 0):
+        failed = signed_in.post("/api/v1/me/real-name", {"name": "李四", "id_number": number})
+        assert error_code(failed) == "name_mismatch" and failed.json()["error"]["tries_left"] == left
+        said = failed.json()["error"]["message"]
+        assert (f"{left} tr" in said) if left else ("No tries are left today" in said)
     response = signed_in.post("/api/v1/me/real-name", {"name": "张伟", "id_number": number})
     assert response.status_code == 429 and error_code(response) == "rate_limited"
     citizen.refresh_from_db()

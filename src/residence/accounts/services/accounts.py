@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
@@ -197,6 +198,19 @@ def _bind_identity(*, user: User, name: str, id_number: str, address: str):
     return None
 
 
+def _mismatch_with_tries(left: int) -> NameMismatch:
+    """The mismatch, saying how many attempts the day still allows (`tries_left` in the body)."""
+    if left <= 0:
+        message = _("The name and ID number do not match our records. No tries are left today: try again tomorrow.")
+    else:
+        message = ngettext(
+            "The name and ID number do not match our records. %(n)d try is left today.",
+            "The name and ID number do not match our records. %(n)d tries are left today.",
+            left,
+        ) % {"n": left}
+    return NameMismatch(message, extra={"tries_left": max(left, 0)})
+
+
 def real_name_verify(*, user: User, name: str, id_number: str, address: str = "") -> User:
     """Bind the account to an identity in the population records (API.md's order of checks).
 
@@ -218,6 +232,8 @@ def real_name_verify(*, user: User, name: str, id_number: str, address: str = ""
         error = _bind_identity(user=user, name=name, id_number=id_number, address=address)
         if not isinstance(error, NameMismatch):
             limits.release(attempt)
+    if isinstance(error, NameMismatch):
+        raise _mismatch_with_tries(settings.LIMIT_REAL_NAME_FAILURES_PER_DAY - attempt.count)
     if error is not None:
         raise error
     user.refresh_from_db()
