@@ -206,9 +206,13 @@ def test_declaration_errors_come_back_to_the_form_and_conflicts_to_the_check_pag
     html = bad.content.decode()
     assert bad.status_code == 200 and "error-summary" in html and 'href="#id_id_number"' in html
     assert 'href="#id_occupation"' in html
-    future = declare(client, house.pk, date="2026-03-09")
-    assert future.status_code == 302 and future["Location"] == f"/registration/houses/{house.pk}/move_in/"
-    assert "field-error" in client.get(future["Location"]).content.decode()
+    # A move-in date to come is refused on the form's own page, not after the check page.
+    future = client.post(f"/registration/houses/{house.pk}/move_in/", move_in_data(date="2026-03-09"))
+    html = future.content.decode()
+    assert future.status_code == 200 and 'href="#id_date"' in html and "cannot be in the future" in html
+    # No code is chosen for the declarant: the page starts on an empty choice.
+    page = client.get(f"/registration/houses/{house.pk}/move_in/").content.decode()
+    assert '<option value="" selected>—</option>' in page
     declare(client, house.pk)
     twice = declare(client, house.pk)
     assert twice.status_code == 409 and "already lives in this house" in twice.content.decode()

@@ -4,7 +4,7 @@ every field's problem in the first round, exactly as the API would word it."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import validators
+from . import clock, validators
 
 
 class NormalizedFormField(forms.CharField):
@@ -75,3 +75,14 @@ class TypedDateFormField(NormalizedFormField):
         kwargs.setdefault("empty_value", None)
         kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date", "min": "1949-01-01", "max": "2100-12-31"}))
         super().__init__(**kwargs)
+
+
+class PastDateFormField(TypedDateFormField):
+    """A date that has happened (a move): a day after today is refused on its own page, as the
+    service would refuse it at the end."""
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is not None and day > clock.today():
+            raise forms.ValidationError(_("The date cannot be in the future."), code="future")
+        return day

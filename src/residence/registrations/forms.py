@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from residence.core.forms import (
     BuildingCodeFormField,
     IdNumberFormField,
+    PastDateFormField,
     PhoneFormField,
-    TypedDateFormField,
     UsernameFormField,
 )
 from residence.places.models import District
@@ -86,18 +86,19 @@ class MoveInForm(forms.Form):
         choices=[c for c in DeclarantType.choices if c[0] != DeclarantType.TENANT],
         widget=forms.RadioSelect,
     )
+    # Empty first choices: a code must be chosen, never taken by default.
     occupation = forms.TypedChoiceField(
-        label=_("Occupation (code on the paper form)"), choices=OCCUPATION_CHOICES, coerce=int
+        label=_("Occupation (code on the paper form)"), choices=[("", "—"), *OCCUPATION_CHOICES], coerce=int
     )
     reason = forms.TypedChoiceField(
-        label=_("Reason for coming (code on the paper form)"), choices=REASON_CHOICES, coerce=int
+        label=_("Reason for coming (code on the paper form)"), choices=[("", "—"), *REASON_CHOICES], coerce=int
     )
-    date = TypedDateFormField(label=_("Move-in date"), help_text=_("For example 2026-03-01."))
+    date = PastDateFormField(label=_("Move-in date"), help_text=_("For example 2026-03-01."))
 
 
 class MoveOutForm(forms.Form):
     id_number = IdNumberFormField(label=_("ID number of the person moving out"))
-    date = TypedDateFormField(label=_("Move-out date"), help_text=_("For example 2026-03-01."))
+    date = PastDateFormField(label=_("Move-out date"), help_text=_("For example 2026-03-01."))
 
 
 class SelfReportForm(forms.Form):
@@ -110,13 +111,14 @@ class SelfReportForm(forms.Form):
     )
     room = forms.CharField(label=_("Room"), max_length=30)
     phone = PhoneFormField(label=_("Mobile number"))
+    # Empty first choices: a code must be chosen, never taken by default.
     occupation = forms.TypedChoiceField(
-        label=_("Occupation (code on the paper form)"), choices=OCCUPATION_CHOICES, coerce=int
+        label=_("Occupation (code on the paper form)"), choices=[("", "—"), *OCCUPATION_CHOICES], coerce=int
     )
     reason = forms.TypedChoiceField(
-        label=_("Reason for coming (code on the paper form)"), choices=REASON_CHOICES, coerce=int
+        label=_("Reason for coming (code on the paper form)"), choices=[("", "—"), *REASON_CHOICES], coerce=int
     )
-    date = TypedDateFormField(label=_("Move-in date"), help_text=_("For example 2026-03-01."))
+    date = PastDateFormField(label=_("Move-in date"), help_text=_("For example 2026-03-01."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -185,4 +187,4 @@ class CounterDeclarationForm(forms.Form):
     reason = forms.TypedChoiceField(
         label=_("Reason for coming (move-in)"), choices=[("", "—"), *REASON_CHOICES], coerce=int, required=False
     )
-    date = TypedDateFormField(label=_("Date of the move"))
+    date = PastDateFormField(label=_("Date of the move"))
