@@ -117,7 +117,15 @@ def test_language_switch_on_every_page_as_links_in_each_languages_own_name(clien
 
 def test_change_password_on_the_web_keeps_the_session(client, citizen):
     web_login(client)
-    response = client.post("/account/password/", {"old_password": PASSWORD, "new_password": "Fresh2026pass"})
+    typo = {"old_password": PASSWORD, "new_password": "Fresh2026pass", "new_password_again": "Fresh2026pas"}
+    differ = client.post("/account/password/", typo)
+    assert differ.status_code == 200 and 'href="#id_new_password_again"' in differ.content.decode()
+    citizen.refresh_from_db()
+    assert citizen.check_password(PASSWORD)  # two different new passwords change nothing
+    response = client.post(
+        "/account/password/",
+        {"old_password": PASSWORD, "new_password": "Fresh2026pass", "new_password_again": "Fresh2026pass"},
+    )
     assert response.status_code == 302
     assert client.get("/account/").status_code == 200
     citizen.refresh_from_db()
@@ -176,7 +184,10 @@ def test_citizens_cannot_use_the_staff_desk_actions(client, citizen):
 def test_password_reset_pages(client, citizen):
     response = client.post("/accounts/password-reset/", {"username": "citizen1"})
     assert response.status_code == 302
-    client.post("/accounts/password-reset/confirm/", {"code": last_code(citizen.phone), "new_password": "Reset2026pw"})
+    client.post(
+        "/accounts/password-reset/confirm/",
+        {"code": last_code(citizen.phone), "new_password": "Reset2026pw", "new_password_again": "Reset2026pw"},
+    )
     citizen.refresh_from_db()
     assert citizen.check_password("Reset2026pw")
 

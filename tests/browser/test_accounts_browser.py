@@ -65,7 +65,8 @@ def test_register_login_with_sms_change_password_logout_and_replaced(web, chromi
 
     page.get_by_role("link", name="修改密码").click()
     page.get_by_label("当前密码").fill("Browser2026pass")
-    page.get_by_label("新密码").fill("Changed2026pass")
+    page.get_by_label("新密码", exact=True).fill("Changed2026pass")
+    page.get_by_label("再次输入新密码").fill("Changed2026pass")
     page.get_by_role("button", name="修改密码").click()
     page.wait_for_url("**/account/")
     assert "密码已修改" in page.content()

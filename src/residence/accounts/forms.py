@@ -120,8 +120,19 @@ class PasswordResetForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
 
 
-class PasswordResetConfirmForm(CodeForm):
+class NewPasswordTwiceMixin:
+    """The new password typed twice: one slip of the finger would lock the person out."""
+
+    def clean_new_password_again(self):
+        again = self.cleaned_data["new_password_again"]
+        if "new_password" in self.cleaned_data and again != self.cleaned_data["new_password"]:
+            raise forms.ValidationError(_("The two passwords differ: type the new password again."))
+        return again
+
+
+class PasswordResetConfirmForm(NewPasswordTwiceMixin, CodeForm):
     new_password = _password_field(_("New password"), NEW_PASSWORD_HELP)
+    new_password_again = _password_field(_("New password again"), "")
 
     def clean_new_password(self):
         password = self.cleaned_data["new_password"]
@@ -131,7 +142,7 @@ class PasswordResetConfirmForm(CodeForm):
         return password
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(NewPasswordTwiceMixin, forms.Form):
     old_password = forms.CharField(
         label=_("Current password"),
         max_length=128,
@@ -139,6 +150,7 @@ class PasswordChangeForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     new_password = _password_field(_("New password"), NEW_PASSWORD_HELP)
+    new_password_again = _password_field(_("New password again"), "")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -265,7 +265,7 @@ def password_reset_confirm(request):
         phone=request.session.get("reset_phone", ""),
         resend_for="reset",
         answer=lambda challenge, data: services.password_reset_confirm(
-            challenge=challenge, address=request.client_address, **data
+            challenge=challenge, address=request.client_address, code=data["code"], new_password=data["new_password"]
         ),
         done=done,
     )
@@ -284,7 +284,8 @@ def _with_password_check(request, form, password_field: str) -> bool:
 @login_required
 def password_change(request):
     form = PasswordChangeForm(request.POST or None, user=request.user)
-    if _with_password_check(request, form, "old_password"):
+    # Two different new passwords change nothing: the person types them again first.
+    if _with_password_check(request, form, "old_password") and "new_password_again" not in form.errors:
         try:
             services.password_change(
                 user=request.user,
