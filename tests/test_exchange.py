@@ -83,3 +83,32 @@ def test_malformed_json_and_wrong_header(client):
     assert error_code(push(client, key, "identities", '{"a": 1}', "application/json")) == "invalid"
     response = push(client, key, "identities", "a,b\n1,2\n", "text/csv")
     assert response.status_code == 400 and "header" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "id_number,month,employer_credit_code\n".encode("utf-16"),
+        b"\xff\xfe\x00",
+        b"id_number,month,employer_credit_code\n\xff\xff\x81\n",
+    ],
+    ids=["utf-16", "bom-and-nul", "bad-bytes-in-a-row"],
+)
+def test_insurance_csv_in_neither_utf8_nor_gb18030_is_400_and_applies_nothing(client, settings, body):
+    """Found by an outsider: the streamed insurance path fell back to GB18030 and failed inside
+    the stream (500); the command printed a traceback. Now the file is refused whole."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    key = key_for("social_insurance")
+    response = push(client, key, "social_insurance", body, "text/csv")
+    assert response.status_code == 400 and "neither UTF-8 nor GB18030" in response.json()["error"]["message"]
+    assert InsuranceMonth.objects.count() == 0
+
+
+def test_import_records_refuses_such_a_file_in_words(tmp_path, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"id_number,month,employer_credit_code\n\xff\xff\x81\n")
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("import_records", "social_insurance", str(path), stderr=err)
+    assert exit_.value.code == 1 and "neither UTF-8 nor GB18030" in err.getvalue()

@@ -151,6 +151,10 @@ class _CsvSource:
             first = next(records, None)
             check_header("social_insurance", first[1] if first else None)
             yield from self.progress(records) if self.progress else records
+        except UnicodeDecodeError:
+            # Not UTF-8 (detect_encoding read it all) and not GB18030 either: the file is refused
+            # whole, as a header it cannot read would be.
+            raise ValidationError(_("The file is neither UTF-8 nor GB18030 text.")) from None
         finally:
             text.detach()  # leave the caller's stream open
 
