@@ -80,6 +80,11 @@ def test_a_house_is_registered_once_per_account(landlord):
     for room in ("P1", "Ｐ１", " ｐ1 ", "P 1", "P\u200b1"):
         assert error_code(api.post(HOUSES, house_body(room=room))) == "conflict", room
     assert error_code(api.post(HOUSES, house_body(room="㍿" * 10))) == "invalid"  # 40 characters once normalised
+    # Other scripts' digits are the same room (an outsider made a second 101 with ١٠١); a room of
+    # invisible characters alone is no room.
+    assert error_code(api.post(HOUSES, house_body(room="101"))) == "conflict"
+    assert error_code(api.post(HOUSES, house_body(room="١٠١"))) == "conflict"
+    assert error_code(api.post(HOUSES, house_body(room="\u202e\u200b"))) == "invalid"
     bad = api.post(HOUSES, house_body(building_code="４４０３０４００４００１２", street="999", housing_type="tent"))
     assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"building_code", "street", "housing_type"}
     assert [h["id"] for h in api.get(HOUSES + "?q=福田").json() if h["room"] == "101"] == [house["id"]]

@@ -150,15 +150,17 @@ def normalize_sms_code(value: str) -> str:
 
 def normalize_room(value: str) -> str:
     """A room as written on a plate, in one form: full-width letters and digits made
-    half-width, letters upper-cased, spaces and invisible characters (a zero-width space)
-    dropped, so Ｐ１, p1, "P 1" and P1 are one room."""
+    half-width, other scripts' digits (١٠١) made ASCII, letters upper-cased, spaces and
+    invisible characters (a zero-width space, a direction mark) dropped, so Ｐ１, p1, "P 1"
+    and P1 are one room."""
     return room_key(_trimmed(value))
 
 
 def room_key(value: str) -> str:
     """normalize_room's transformation, also used by the migration that put stored rooms in it."""
     text = unicodedata.normalize("NFKC", value)
-    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf").upper()
+    kept = (c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in kept).upper()
 
 
 def normalize_credit_code(value: str) -> str:

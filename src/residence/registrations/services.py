@@ -142,7 +142,8 @@ def house_create(*, actor, data: dict) -> House:
     room = _text(data, "room", errors, 30, _("Enter the room."))
     if "room" not in errors:
         room = normalize_room(room)
-        if len(room) > 30:  # NFKC may lengthen it (㍿ → 株式会社)
+        # NFKC may lengthen it (㍿ → 株式会社); invisible characters alone leave nothing.
+        if not room or len(room) > 30:
             errors["room"] = [_("Enter the room.")]
     address = _text(data, "address", errors, 200, _("Enter the address."))
     if data.get("housing_type") not in HousingType.values:
