@@ -525,3 +525,13 @@ def test_an_unconfirmed_house_cannot_move_a_stranger_and_a_recorded_person_keeps
     assert registration.ended_on is None and registration.street_id == "440303001"
     right = api.post(DECLARATIONS, {**move_in(house["id"]), "person": {**stranger, "name": "张伟"}})
     assert right.status_code == 201
+
+
+def test_a_move_dated_before_the_persons_birth_is_refused(landlord):
+    """LI_NA was born on 1995-08-12 (her ID number): a move-in in 1980 would start her residence
+    clock before she lived; the day she was born is the first day a move can be dated."""
+    api, _user, house = landlord
+    before = api.post(DECLARATIONS, move_in(house["id"], date="1995-08-11"))
+    assert before.status_code == 400 and "date" in before.json()["error"]["fields"]
+    assert not Declaration.objects.exists()
+    assert api.post(DECLARATIONS, move_in(house["id"], date="1995-08-12")).status_code == 201

@@ -97,12 +97,17 @@ def normalize_id_number(value: str) -> str:
     if id_check_character(value[:17]) != value[17]:
         raise ValidationError(_("The check character of this ID number is wrong."), code="checksum")
     try:
-        birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+        birth = birth_date_of(value)
     except ValueError:
         raise ValidationError(_("The birth date in this ID number does not exist."), code="birth_date") from None
     if birth > clock.today():
         raise ValidationError(_("The birth date in this ID number lies in the future."), code="birth_date")
     return value
+
+
+def birth_date_of(id_number: str) -> dt.date:
+    """The birth date an ID number carries (a number normalize_id_number accepted)."""
+    return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
 
 
 def is_hong_kong_macao_taiwan(id_number: str) -> bool:

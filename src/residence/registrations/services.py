@@ -21,6 +21,7 @@ from residence.core import clock
 from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NameMismatch, NotFound
 from residence.core.validators import (
     FORBIDDEN_CHARACTERS_RE,
+    birth_date_of,
     normalize_building_code,
     normalize_id_number,
     normalize_name,
@@ -226,6 +227,10 @@ def clean_declaration(data: dict, *, today: dt.date) -> dict:
         cleaned["id_number"] = normalize_id_number(person.get("id_number") or "")
     except ValidationError as e:
         errors["person.id_number"] = e.messages
+    else:
+        # A move before the person was born would backdate the residence clock (RULES §1, §2).
+        if cleaned["date"] is not None and cleaned["date"] < birth_date_of(cleaned["id_number"]):
+            errors["date"] = [_("The date lies before the person's birth (by the ID number).")]
     if kind == Declaration.Kind.MOVE_IN:
         name = _name(person.get("name"))
         if name is None:
