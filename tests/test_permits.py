@@ -326,6 +326,10 @@ def test_revocation_by_the_reviewer_and_the_public_check(holder, settings):
     check = "/api/v1/permits/check?number=4403202600000777&name="
     assert public.get(check + "张伟").json() == {"status": "valid"}
     assert public.get(check + "李四").status_code == 404  # a wrong name tells nothing
+    # One spelling: lower case is the same number; full-width digits are refused as such (400).
+    assert public.get("/api/v1/permits/check?number=4403202600000777&name=张伟").json() == {"status": "valid"}
+    full_width = public.get("/api/v1/permits/check?number=４４０３２０２６００００００７７７&name=张伟")
+    assert full_width.status_code == 400 and "number" in full_width.json()["error"]["fields"]
     staff = staff_apis(["reviewer", "clerk"])
     assert staff.clerk.post("/api/v1/staff/permits/4403202600000777/revoke", {"reason": "fraud"}).status_code == 403
     assert staff.reviewer.post("/api/v1/staff/permits/4403202600000777/revoke", {"reason": "moon"}).status_code == 400

@@ -105,6 +105,19 @@ def normalize_id_number(value: str) -> str:
     return value
 
 
+PERMIT_NUMBER_RE = re.compile(r"[0-9A-Z]{4,40}")
+
+
+def normalize_permit_number(value: str) -> str:
+    """A permit number in its one spelling: 4 to 40 ASCII letters and digits, upper-cased."""
+    number = _trimmed(value).upper()
+    if not PERMIT_NUMBER_RE.fullmatch(number):
+        if full_width(number):
+            raise ValidationError(HALF_WIDTH_ONLY, code="format")
+        raise ValidationError(_("A permit number has 4 to 40 letters A-Z and digits 0-9."), code="format")
+    return number
+
+
 def birth_date_of(id_number: str) -> dt.date:
     """The birth date an ID number carries (a number normalize_id_number accepted)."""
     return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))

@@ -4,13 +4,14 @@
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from residence.core import clock, limits
 from residence.core.errors import Invalid, NotFound
-from residence.core.validators import mask_id_number, normalize_name
+from residence.core.validators import mask_id_number, normalize_name, normalize_permit_number
 from residence.records.models import Identity, Registration
 
 from . import rules
@@ -92,6 +93,10 @@ def permit_check(*, number: str, name: str, address: str) -> str:
     number, name = (number or "").strip()[:40], (name or "").strip()[:100]
     if not number or not name:
         raise Invalid(fields={"number" if not number else "name": [_("This field is required.")]})
+    try:
+        number = normalize_permit_number(number)
+    except ValidationError as error:  # a full-width number says so, as ID numbers and dates do
+        raise Invalid(fields={"number": error.messages}) from None
     limits.hit("permit_check", address, limit=settings.LIMIT_PERMIT_CHECKS_PER_HOUR, window=3600)
     permit = Permit.objects.filter(number=number).only("status", "name").first()
     if permit is None or normalize_name(permit.name) != normalize_name(name):

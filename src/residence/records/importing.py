@@ -28,12 +28,11 @@ from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock, locks
 from residence.core.validators import (
-    HALF_WIDTH_ONLY,
     RECORD_DATES,
-    full_width,
     has_forbidden_characters,
     normalize_credit_code,
     normalize_id_number,
+    normalize_permit_number,
     parse_date,
 )
 
@@ -240,17 +239,12 @@ def parse_talent(row):
     return record
 
 
-PERMIT_NUMBER_RE = re.compile(r"[0-9A-Z]{4,40}")
-
-
 def permit_number(row) -> str:
     """A permit number: 4 to 40 ASCII letters and digits, upper-cased (one spelling per number)."""
-    number = text(row, "number", 40).upper()
-    if not PERMIT_NUMBER_RE.fullmatch(number):
-        if full_width(number):
-            raise ValidationError(HALF_WIDTH_ONLY)
-        raise ValidationError(_("number: 4 to 40 letters A-Z and digits 0-9."))
-    return number
+    try:
+        return normalize_permit_number(text(row, "number", 40))
+    except ValidationError as error:
+        raise ValidationError(f"number: {' '.join(error.messages)}") from None
 
 
 def parse_permit(row):
