@@ -535,3 +535,17 @@ def test_a_move_dated_before_the_persons_birth_is_refused(landlord):
     assert before.status_code == 400 and "date" in before.json()["error"]["fields"]
     assert not Declaration.objects.exists()
     assert api.post(DECLARATIONS, move_in(house["id"], date="1995-08-12")).status_code == 201
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\r"], ids=["crlf", "cr-only"])
+def test_a_bulk_file_with_other_line_endings_is_read_line_by_line(organisation, ending):
+    """A file saved with Windows or old Mac line endings (an outsider's lone CR was reported as an
+    empty file) is read like any other, its lines numbered alike."""
+    api, houses = organisation
+    rows = [
+        "house,kind,name,id_number,phone,declarant_type,occupation,reason,date",
+        f"{houses[0]},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27",
+        f"{houses[1]},move_in,王芳,{wrong_check(WANG_FANG)},13700000022,landlord,3,1,2026-02-27",
+    ]
+    body = bulk(api, ending.join(rows) + ending).json()
+    assert (body["rows"], body["valid"]) == (2, 1) and [i["line"] for i in body["invalid"]] == [3]

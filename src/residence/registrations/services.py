@@ -530,7 +530,7 @@ def sub_account_create(*, actor, username: str, password: str, phone: str, house
 
 
 def _bulk_rows(text: str):
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))  # any line ending: \r\n, \n or a lone \r
     try:
         header = [h.strip().lstrip("\ufeff") for h in next(reader)]
     except (StopIteration, csv.Error):
