@@ -265,6 +265,8 @@ LIMIT_LOGIN_FAILURES_PER_ADDRESS = env.int("LIMIT_LOGIN_FAILURES_PER_ADDRESS", d
 LIMIT_LOGIN_FAILURES_PER_USERNAME = env.int("LIMIT_LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=15 * 60)
 LIMIT_REAL_NAME_FAILURES_PER_DAY = env.int("LIMIT_REAL_NAME_FAILURES_PER_DAY", default=5)
+# Names compared with the population records on move-in declarations, per declarant and day.
+LIMIT_DECLARATION_NAME_FAILURES_PER_DAY = env.int("LIMIT_DECLARATION_NAME_FAILURES_PER_DAY", default=20)
 LIMIT_LIMITED_CHECKS_PER_DAY = env.int("LIMIT_LIMITED_CHECKS_PER_DAY", default=5)
 # The public permit check (number + name) from one address; it must not serve to harvest names.
 LIMIT_PERMIT_CHECKS_PER_HOUR = env.int("LIMIT_PERMIT_CHECKS_PER_HOUR", default=30)

@@ -549,3 +549,35 @@ def test_a_bulk_file_with_other_line_endings_is_read_line_by_line(organisation, 
     ]
     body = bulk(api, ending.join(rows) + ending).json()
     assert (body["rows"], body["valid"]) == (2, 1) and [i["line"] for i in body["invalid"]] == [3]
+
+
+def test_names_tried_on_a_stranger_are_counted_and_past_the_limit_nothing_is_learnt(landlord, settings):
+    """An outsider tried 30 names on one number with no limit: each comparison with the records
+    now counts against the declarant's day and is taken back when the name is right; past the
+    limit a right name is refused as a wrong one is, in single declarations and bulk files alike."""
+    from .test_account_changes import identity
+
+    settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY = 3
+    api, _user, house = landlord
+    stranger = identity("44030419900101555", "王芳")
+    person = {"name": "李四", "id_number": stranger, "phone": "13600000002"}
+    # A right name is not counted: several declarations of recorded people go through.
+    for _ in range(3):
+        assert error_code(api.post(DECLARATIONS, {**move_in(house["id"]), "person": person})) == "name_mismatch"
+    over = api.post(DECLARATIONS, {**move_in(house["id"]), "person": {**person, "name": "王芳"}})
+    assert over.status_code == 429 and error_code(over) == "rate_limited"
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    checked = bulk(api, header + f"{house['id']},move_in,王芳,{stranger},13600000002,landlord,3,1,2026-02-27\n").json()
+    assert checked["valid"] == 0  # the right name too: no row tells a right name from a wrong one
+    assert not Declaration.objects.exists()
+
+
+def test_right_names_are_not_counted(landlord, settings):
+    from .test_account_changes import identity
+
+    settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY = 1
+    api, _user, house = landlord
+    people = [identity(f"4403041990010{n}555", name) for n, name in ((1, "王芳"), (2, "李四"), (3, "赵六"))]
+    for number, name in zip(people, ("王芳", "李四", "赵六"), strict=True):
+        body = {**move_in(house["id"]), "person": {"name": name, "id_number": number, "phone": "13600000002"}}
+        assert api.post(DECLARATIONS, body).status_code == 201, name

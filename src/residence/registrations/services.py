@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, OuterRef, Q, Subquery
@@ -17,7 +18,7 @@ from residence.accounts.models import Kind, Role, Status, User
 from residence.accounts.services.common import password_problems, raise_duplicate, save_unique, taken
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record, audit_records
-from residence.core import clock
+from residence.core import clock, limits
 from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NameMismatch, NotFound
 from residence.core.validators import (
     FORBIDDEN_CHARACTERS_RE,
@@ -109,11 +110,23 @@ def _declarable(house: House) -> House:
     return house
 
 
-def _name_as_recorded(cleaned: dict, field: str = "person.name") -> None:
-    """A person in the population records is declared under the name recorded there."""
+def _name_as_recorded(actor, cleaned: dict, field: str = "person.name") -> None:
+    """A person in the population records is declared under the name recorded there.
+
+    Each comparison counts against the declarant's day (LIMIT_DECLARATION_NAME_FAILURES_PER_DAY)
+    and is taken back when the name matches, as a real-name check is: a declarant cannot try
+    names on a stranger's number, and past the limit a right name is refused as a wrong one is
+    (429), so nothing is learnt. Outside an enclosing transaction the count commits before the
+    mismatch is raised."""
     identity = Identity.objects.filter(id_number=cleaned["id_number"]).only("name").first()
-    if identity is not None and normalize_name(identity.name) != normalize_name(cleaned["name"]):
+    if identity is None:
+        return
+    attempt = limits.hit(
+        "declaration_names", str(actor.pk), limit=settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY, window=limits.DAILY
+    )
+    if normalize_name(identity.name) != normalize_name(cleaned["name"]):
         raise NameMismatch(fields={field: [_("The name differs from the population records.")]})
+    limits.release(attempt)
 
 
 # --- houses -------------------------------------------------------------------------------
@@ -407,24 +420,28 @@ def _record(*, actor, house: House, cleaned: dict, status: str, declarant: dict 
     return declaration
 
 
-@transaction.atomic
 def declaration_create(*, actor, data: dict, declarant: dict | None = None) -> Declaration:
     """A move-in or move-out declared by a declarant, or a tenant's self-report (pending until
-    the house's holder confirms it)."""
+    the house's holder confirms it). The checks read; the name check's count commits on its own
+    (`_name_as_recorded`); the writes are one transaction."""
     declarant_required(actor)
     today = clock.today()
     if declarant is not None:
         declarant = clean_declarant(declarant)
     cleaned = clean_declaration(data, today=today)
     if cleaned.get("declarant_type") == DeclarantType.TENANT:
-        return _tenant_report(actor=actor, data=data, cleaned=cleaned)
+        with transaction.atomic():
+            return _tenant_report(actor=actor, data=data, cleaned=cleaned)
     house_id = data.get("house")
     if isinstance(house_id, bool) or not isinstance(house_id, int):
         raise Invalid(fields={"house": [_("Give the id of the house.")]})
     house = _declarable(_house_for(actor, house_id))
     if cleaned["kind"] == Declaration.Kind.MOVE_IN:
-        _name_as_recorded(cleaned)
-    return _record(actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.RECORDED, declarant=declarant)
+        _name_as_recorded(actor, cleaned)
+    with transaction.atomic():
+        return _record(
+            actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.RECORDED, declarant=declarant
+        )
 
 
 def _tenant_report(*, actor, data: dict, cleaned: dict) -> Declaration:
@@ -614,7 +631,7 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
             if houses[body["house"]] is not None:
                 raise houses[body["house"]]
             if cleaned["kind"] == Declaration.Kind.MOVE_IN:
-                _name_as_recorded(cleaned, "name")
+                _name_as_recorded(actor, cleaned, "name")
             if cleaned["id_number"] in seen:
                 raise Invalid(fields={"row": [_("The same person twice in one file: declare one move at a time.")]})
             seen.add(cleaned["id_number"])
