@@ -256,6 +256,9 @@ def test_public_check_answers_only_the_status(citizen_web, settings):
     Permit.objects.update(status="suspended", suspended_on="2026-02-01")
     assert "Suspended" in html(anonymous.post("/permits/check/", {"number": NUMBER, "name": "张伟"}))
     html(anonymous.post("/permits/check/", {"number": "", "name": "张伟"}), 400)
+    # A full-width number is said at its field, in words (a generic "some fields" before).
+    page = html(anonymous.post("/permits/check/", {"number": "４４０３２０２６", "name": "张伟"}), 400)
+    assert 'href="#id_number"' in page and "half-width" in page
 
 
 def test_public_check_page_and_api_share_the_rate_limit(citizen_web, settings):

@@ -589,3 +589,16 @@ def test_an_individual_switches_back_to_permit_services_from_the_registration_ar
     assert 'data-testid="to-permit-services"' in houses
     assert client.get("/account/?platform=permit").status_code == 200
     assert client.get("/account/").status_code == 200
+
+
+def test_an_unconfirmed_house_offers_no_declaration_and_says_where_to_go(landlord):
+    """The list and the house page offer no declaration before a clerk confirms the house, and
+    the form itself answers at once (not after the whole form) with what to bring where."""
+    client, _user = landlord
+    register_house(client, confirm=False)
+    house = House.objects.get()
+    listed = client.get("/registration/houses/").content.decode()
+    assert f"/registration/houses/{house.pk}/move_in/" not in listed and "once a clerk has confirmed it" in listed
+    response = client.get(f"/registration/houses/{house.pk}/move_in/")
+    page = response.content.decode()
+    assert response.status_code == 409 and "waiting for a clerk" in page and "proof of housing" in page

@@ -581,3 +581,24 @@ def test_right_names_are_not_counted(landlord, settings):
     for number, name in zip(people, ("王芳", "李四", "赵六"), strict=True):
         body = {**move_in(house["id"]), "person": {"name": name, "id_number": number, "phone": "13600000002"}}
         assert api.post(DECLARATIONS, body).status_code == 201, name
+
+
+def test_an_organisations_sub_accounts_share_its_name_limit(organisation, settings):
+    """An outsider multiplied the limit by opening sub-accounts: a sub-account's tries count for
+    its organisation, and the refusal says what it is about."""
+    from .test_account_changes import identity
+
+    settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY = 2
+    api, houses = organisation
+    api.post(
+        "/api/v1/organisations/sub-accounts",
+        {"username": "org_desk1", "password": "Testing2026pass", "phone": "13812340003", "houses": houses},
+    )
+    desk = Api("10.7.7.10").login("org_desk1", phone="13812340003")
+    stranger = identity("44030419900101555", "王芳")
+    wrong = {**move_in(houses[0]), "person": {"name": "李四", "id_number": stranger, "phone": "13600000002"}}
+    assert error_code(api.post(DECLARATIONS, wrong)) == "name_mismatch"
+    assert error_code(desk.post(DECLARATIONS, wrong)) == "name_mismatch"
+    refused = desk.post(DECLARATIONS, wrong)
+    assert refused.status_code == 429 and "differ from the population records" in refused.json()["error"]["message"]
+    assert api.post(DECLARATIONS, wrong).status_code == 429

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from residence.accounts.forms import add_domain_error
 from residence.accounts.models import Department
 from residence.accounts.models import Kind as AccountKind
 from residence.core.errors import Conflict, DomainError, NotFound
@@ -107,7 +108,7 @@ def check(request):
             except NotFound:
                 result, status = "not_found", 404
             except DomainError as exc:
-                form.add_error(None, exc.message)
+                add_domain_error(form, exc)  # a full-width number: said at the number field
                 status = exc.status
         else:
             status = 400

@@ -19,7 +19,7 @@ from residence.accounts.services.common import password_problems, raise_duplicat
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record, audit_records
 from residence.core import clock, limits
-from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NameMismatch, NotFound
+from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NameMismatch, NotFound, RateLimited
 from residence.core.validators import (
     FORBIDDEN_CHARACTERS_RE,
     birth_date_of,
@@ -96,17 +96,27 @@ def _house_for(actor, house_id) -> House:
     return house
 
 
+class TooManyNames(RateLimited):
+    default_message = gettext_lazy(
+        "Too many names that differ from the population records today: declarations of people in the "
+        "records are refused until tomorrow. Check the names against the ID cards."
+    )
+
+
+class UnconfirmedHouse(Conflict):
+    default_message = gettext_lazy(
+        "This house is waiting for a clerk to confirm it: declarations can be made for it once it is "
+        "confirmed. Bring the proof of housing (title deed or lease) to a registration point, such as "
+        "your street office's acceptance point."
+    )
+
+
 def _declarable(house: House) -> House:
     """Declarations change where people are registered, which eligibility reads: only for a house
     a clerk has confirmed (its proof of housing seen), so an account cannot move a stranger's
     registration by registering a house it does not hold."""
     if not house.confirmed:
-        raise Conflict(
-            _(
-                "This house is waiting for a clerk at a registration point to confirm it: declarations "
-                "can be made for it once it is confirmed."
-            )
-        )
+        raise UnconfirmedHouse()
     return house
 
 
@@ -121,8 +131,14 @@ def _name_as_recorded(actor, cleaned: dict, field: str = "person.name") -> None:
     identity = Identity.objects.filter(id_number=cleaned["id_number"]).only("name").first()
     if identity is None:
         return
+    # Counted for the organisation when a sub-account declares: sub-accounts do not multiply it.
+    declarant = organisation_of(actor) or actor
     attempt = limits.hit(
-        "declaration_names", str(actor.pk), limit=settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY, window=limits.DAILY
+        "declaration_names",
+        str(declarant.pk),
+        limit=settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY,
+        window=limits.DAILY,
+        error=TooManyNames,
     )
     if normalize_name(identity.name) != normalize_name(cleaned["name"]):
         raise NameMismatch(fields={field: [_("The name differs from the population records.")]})

@@ -340,6 +340,8 @@ def _declaration_start(request, pk: int, kind: str):
     if kind not in DECLARATION_FORMS:
         raise Http404
     house = _house_or_404(request, pk)
+    if not house.confirmed:  # said at once, not after the whole form (services._declarable)
+        raise services.UnconfirmedHouse()
     return house, _declaration_draft(request, f"{kind}:{house.pk}")
 
 
