@@ -9,7 +9,6 @@ from residence.core.forms import IdNumberFormField
 from residence.places.selectors import COURIER_CITY_ONLY, acceptance_point_list, in_city
 
 from .models import Delivery, FamilyMember, Kind, Route
-from .selectors import photo_receipt_used
 from .services import PHOTO_RECEIPT_RE, photo_receipt_problem
 
 
@@ -43,8 +42,6 @@ class PhotoReceiptForm(forms.Form):
         value = "".join(self.cleaned_data["photo_receipt"].split()).upper()
         if not PHOTO_RECEIPT_RE.fullmatch(value):
             raise forms.ValidationError(photo_receipt_problem(value))
-        if photo_receipt_used(value):
-            raise forms.ValidationError(_("This photo receipt number has been used for another application."))
         return value
 
 

@@ -23,6 +23,20 @@ class Person(models.Model):
         return f"{self.name} {self.id_number[:6]}…"
 
 
+class PhotoReceipt(models.Model):
+    """A digital photo receipt number, bound to the person who first used it: not reusable across
+    applicants (a unique number), reusable by that person (a withdrawn application's photo is
+    still theirs)."""
+
+    number = models.CharField(_("photo receipt number"), max_length=20, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="photo_receipts")
+    first_used_at = models.DateTimeField(_("first used at"))
+
+    class Meta:
+        verbose_name = _("photo receipt")
+        verbose_name_plural = _("photo receipts")
+
+
 class Kind(models.TextChoices):
     FIRST = "first", _("First application")
     CONVERSION = "conversion", _("Conversion of an old Shenzhen residence permit")
@@ -94,7 +108,8 @@ class Application(models.Model):
     )
     delivery_method = models.CharField(_("delivery"), max_length=10, choices=Delivery.choices)
     delivery_address = models.CharField(_("delivery address"), max_length=200, blank=True)
-    photo_receipt = models.CharField(_("photo receipt number"), max_length=20, unique=True)
+    # One person's (PhotoReceipt): the same person may use it again after closing an application.
+    photo_receipt = models.CharField(_("photo receipt number"), max_length=20, db_index=True)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     fee_amount = models.DecimalField(_("fee"), max_digits=8, decimal_places=2)
     payment_status = models.CharField(_("payment"), max_length=20, choices=PaymentStatus.choices)

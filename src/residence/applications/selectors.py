@@ -12,7 +12,7 @@ from residence.core.validators import mask_id_number
 from residence.places.models import AcceptancePoint
 from residence.records.models import Registration
 
-from .models import CLOSED_STATUSES, Application, Deadline, Draft, Person, StatusChange, Verification
+from .models import CLOSED_STATUSES, Application, Deadline, Draft, Person, PhotoReceipt, StatusChange, Verification
 
 
 def _with_details(queryset):
@@ -124,8 +124,9 @@ def application_for_clerk(*, user, application_id: int) -> Application:
     return application
 
 
-def photo_receipt_used(receipt: str) -> bool:
-    return Application.objects.filter(photo_receipt=receipt).exists()
+def photo_receipt_taken(receipt: str, id_number: str) -> bool:
+    """Whether another person has used this photo receipt number."""
+    return PhotoReceipt.objects.filter(number=receipt).exclude(person__id_number=id_number).exists()
 
 
 def application_by_reference(*, reference: str) -> Application | None:

@@ -34,7 +34,7 @@ from residence.places.models import AcceptancePoint
 from residence.places.selectors import COURIER_CITY_ONLY, in_city
 from residence.records.models import Identity, Registration
 
-from . import deadlines, documents, notices, rules, workflow
+from . import deadlines, documents, notices, rules, selectors, workflow
 from .models import (
     CLOSED_STATUSES,
     Application,
@@ -44,6 +44,7 @@ from .models import (
     Kind,
     PaymentStatus,
     Person,
+    PhotoReceipt,
     Route,
     Status,
 )
@@ -242,6 +243,14 @@ def _create(*, actor, applicant: Applicant, cleaned: dict, channel: str, **count
     try:
         with transaction.atomic():
             person = _person(applicant)
+            # The receipt's row is claimed for this person or found theirs; another's is refused.
+            # Parallel claims by two people meet at its unique number: one stores it, the other
+            # finds it taken.
+            receipt, _created = PhotoReceipt.objects.get_or_create(
+                number=cleaned["photo_receipt"], defaults={"person": person, "first_used_at": clock.now()}
+            )
+            if receipt.person_id != person.pk:
+                raise _receipt_used()
             fee = rules.fee_for(cleaned["kind"])
             application = Application(
                 reference=_new_reference(today),
@@ -259,7 +268,7 @@ def _create(*, actor, applicant: Applicant, cleaned: dict, channel: str, **count
         person = Person.objects.filter(id_number=applicant.id_number).first()
         if person and Application.objects.filter(person=person).exclude(status__in=CLOSED_STATUSES).exists():
             raise _open_conflict(person.pk) from None
-        if Application.objects.filter(photo_receipt=cleaned["photo_receipt"]).exists():
+        if selectors.photo_receipt_taken(cleaned["photo_receipt"], applicant.id_number):
             raise _receipt_used() from None
         raise Conflict(_("The application could not be stored. Please submit it again.")) from None
 

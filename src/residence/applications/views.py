@@ -237,6 +237,10 @@ def step(request, step: str):
                 services.check_kind(form.cleaned_data["kind"], request.user.person.id_number)
             except Conflict as exc:
                 form.add_error("kind", exc.message)
+        if form.is_valid() and step == "photo":
+            receipt = form.cleaned_data["photo_receipt"]
+            if selectors.photo_receipt_taken(receipt, request.user.person.id_number):
+                form.add_error("photo_receipt", _("This photo receipt number has been used for another application."))
         if form.is_valid():
             data = form.cleaned_data
             if step == "delivery":
