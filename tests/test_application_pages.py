@@ -343,15 +343,23 @@ def test_another_persons_application_is_not_found(citizen_web):
     assert client.post(f"/applications/{their_app['id']}/withdraw/").status_code == 404
 
 
-def test_with_no_point_to_recommend_none_is_chosen_for_the_applicant(settings):
-    """Without a current registration there is no default point: the list starts on an empty
-    choice, and continuing without choosing says so (it used to pick the first point silently)."""
+@pytest.fixture
+def newcomer_web(settings):
+    """A verified citizen with no records (no registration: no point to recommend, not eligible),
+    signed in on the web, pages in English."""
     settings.FROZEN_TODAY = "2026-03-02"
     user = make_user("citizen3", "13812345670")
     real_name_verify(user=user, name="李四", id_number=identity("44030419900101600", "李四"))
     client = CommittingClient()
     client.cookies["django_language"] = "en"
     assert web_login(client, "citizen3", phone="13812345670").status_code == 302
+    return client, user
+
+
+def test_with_no_point_to_recommend_none_is_chosen_for_the_applicant(newcomer_web):
+    """Without a current registration there is no default point: the list starts on an empty
+    choice, and continuing without choosing says so (it used to pick the first point silently)."""
+    client, user = newcomer_web
     page = client.get("/applications/apply/point/").content.decode()
     assert '<option value="" selected>Choose a point</option>' in page
     refused = client.post("/applications/apply/point/", {"acceptance_point": ""})
@@ -359,15 +367,10 @@ def test_with_no_point_to_recommend_none_is_chosen_for_the_applicant(settings):
     assert "acceptance_point" not in (selectors.draft_of(user) or {})
 
 
-def test_check_your_answers_warns_before_sending_when_the_records_do_not_qualify(settings):
+def test_check_your_answers_warns_before_sending_when_the_records_do_not_qualify(newcomer_web):
     """A person the records do not qualify is warned on the check page, with the unmet
     conditions, before sending; sent all the same, the confirmation promises no card date."""
-    settings.FROZEN_TODAY = "2026-03-02"
-    user = make_user("citizen3", "13812345670")
-    real_name_verify(user=user, name="李四", id_number=identity("44030419900101600", "李四"))
-    client = CommittingClient()
-    client.cookies["django_language"] = "en"
-    assert web_login(client, "citizen3", phone="13812345670").status_code == 302
+    client, _user = newcomer_web
     fill_all(client, point={"acceptance_point": OTHER_POINT})
     check = client.get("/applications/apply/check/").content.decode()
     assert 'data-testid="not-eligible-warning"' in check
