@@ -108,6 +108,23 @@ def test_a_late_endorsement_restarts_the_anniversary_and_the_continuous_residenc
 # --- endorsement through the API ---------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("status", "suspended_on", "today", "shown"),
+    [
+        ("active", None, D(2027, 2, 27), "active"),  # the day before the anniversary
+        ("active", None, D(2027, 2, 28), "suspended"),  # not endorsed by it: suspended from it
+        ("active", None, D(2029, 2, 27), "suspended"),
+        ("active", None, D(2029, 2, 28), "cancelled"),  # 2 years later, the sweep not run all along
+        ("suspended", D(2024, 2, 29), D(2026, 2, 27), "suspended"),
+        ("suspended", D(2024, 2, 29), D(2026, 2, 28), "cancelled"),  # 29 February + 2 years
+        ("cancelled", None, D(2020, 1, 1), "cancelled"),
+    ],
+)
+def test_the_status_a_permit_has_on_a_day_whether_or_not_the_sweep_has_run(status, suspended_on, today, shown):
+    permit = {"status": status, "endorsed_until": D(2027, 2, 28), "suspended_on": suspended_on}
+    assert rules.status_on(**permit, today=today) == shown
+
+
 def permit_for(user, *, issued=D(2026, 3, 2), status="active", suspended_on=None, number="4403202600000777"):
     return Permit.objects.create(
         number=number,
@@ -133,6 +150,13 @@ def holder(settings):
 
 def endorse(api, number="4403202600000777"):
     return api.post(f"/api/v1/permits/{number}/endorsements")
+
+
+@pytest.mark.django_db
+def test_the_holder_endorses_by_the_number_in_lower_case_too(holder):
+    api, user = holder
+    permit_for(user, number="SZ2026000777")
+    assert endorse(api, "sz2026000777").status_code == 201
 
 
 @pytest.mark.django_db
@@ -338,6 +362,18 @@ def test_revocation_by_the_reviewer_and_the_public_check(holder, settings):
     assert public.get(check + "张伟").json() == {"status": "cancelled"}
     settings.LIMIT_PERMIT_CHECKS_PER_HOUR = 3
     assert public.get(check + "张伟").status_code == 429
+
+
+@pytest.mark.django_db
+def test_the_public_check_answers_as_of_today_before_the_days_sweep(holder, settings):
+    """An outsider found a lapsed permit checked "valid" between midnight and the daily sweep (or
+    any day it did not run): the check answers by the rules as of today."""
+    _api, user = holder
+    permit_for(user)  # endorsed until 2027-03-02
+    settings.FROZEN_TODAY = "2027-03-02"
+    public = Api("10.9.0.2")
+    answer = public.get("/api/v1/permits/check?number=4403202600000777&name=张伟").json()
+    assert answer == {"status": "suspended"} and Permit.objects.get().status == "active"  # no sweep yet
 
 
 @pytest.mark.django_db

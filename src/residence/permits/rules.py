@@ -39,6 +39,16 @@ def cancellation_day(suspended_on: dt.date) -> dt.date:
     return add_years(suspended_on, CANCEL_AFTER_YEARS)
 
 
+def status_on(*, status: str, endorsed_until: dt.date, suspended_on: dt.date | None, today: dt.date) -> str:
+    """The status a permit has on `today` by the rules, whether or not the day's sweep has run
+    yet: not endorsed by the anniversary → suspended from it; suspended 2 years → cancelled."""
+    if status == "active" and endorsed_until <= today:
+        status, suspended_on = "suspended", endorsed_until
+    if status == "suspended" and suspended_on is not None and cancellation_day(suspended_on) <= today:
+        status = "cancelled"
+    return status
+
+
 def late_window(suspended_on: dt.date) -> tuple[dt.date, dt.date]:
     """While suspended, a late endorsement restores the permit until the day before cancellation."""
     return suspended_on, cancellation_day(suspended_on) - dt.timedelta(days=1)

@@ -210,7 +210,8 @@ def _holder_permit(actor, number: str) -> Permit:
         raise Forbidden()
     elif actor.person_id is None:
         raise Forbidden(_("Pass real-name verification before endorsing."))
-    permit = Permit.objects.filter(number=number).first()
+    # One spelling of a number (upper case), as the public check and the imports read it.
+    permit = Permit.objects.filter(number=number.strip().upper()).first()
     if permit is None or (actor.kind != AccountKind.STAFF and permit.id_number != actor.person.id_number):
         raise NotFound()
     return permit
