@@ -120,29 +120,42 @@ def _declarable(house: House) -> House:
     return house
 
 
-def _name_as_recorded(actor, cleaned: dict, field: str = "person.name") -> None:
-    """A person in the population records is declared under the name recorded there.
+def _names_refused(actor, rows: list[tuple], field: str) -> dict:
+    """Move-ins `(key, id_number, name)` whose person is in the population records under another
+    name: their refusals by key. A person of the records is declared under the recorded name.
 
-    Each comparison counts against the declarant's day (LIMIT_DECLARATION_NAME_FAILURES_PER_DAY)
-    and is taken back when the name matches, as a real-name check is: a declarant cannot try
-    names on a stranger's number, and past the limit a right name is refused as a wrong one is
-    (429), so nothing is learnt. Outside an enclosing transaction the count commits before the
-    mismatch is raised."""
-    identity = Identity.objects.filter(id_number=cleaned["id_number"]).only("name").first()
-    if identity is None:
-        return
-    # Counted for the organisation when a sub-account declares: sub-accounts do not multiply it.
-    declarant = organisation_of(actor) or actor
-    attempt = limits.hit(
-        "declaration_names",
-        str(declarant.pk),
-        limit=settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY,
-        window=limits.DAILY,
-        error=TooManyNames,
+    The declarant's day counts wrong names (LIMIT_DECLARATION_NAME_FAILURES_PER_DAY; an
+    organisation's with its sub-accounts'): a declarant cannot try names on a stranger's number.
+    Once the day is used up, every row of a recorded person is refused alike, right name or
+    not, so nothing is learnt. One query for the names; the count is touched once to see the day
+    is not used up (taken back at once) and once per wrong name."""
+    recorded = dict(
+        Identity.objects.filter(id_number__in={number for _k, number, _n in rows}).values_list("id_number", "name")
     )
-    if normalize_name(identity.name) != normalize_name(cleaned["name"]):
-        raise NameMismatch(fields={field: [_("The name differs from the population records.")]})
-    limits.release(attempt)
+    ours = [(key, recorded[number], name) for key, number, name in rows if number in recorded]
+    if not ours:
+        return {}
+    declarant = organisation_of(actor) or actor
+
+    def count():
+        return limits.hit(
+            "declaration_names",
+            str(declarant.pk),
+            limit=settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY,
+            window=limits.DAILY,
+            error=TooManyNames,
+        )
+
+    refused = {}
+    try:
+        limits.release(count())
+        for key, recorded_name, name in ours:
+            if normalize_name(recorded_name) != normalize_name(name):
+                count()
+                refused[key] = NameMismatch(fields={field: [_("The name differs from the population records.")]})
+    except TooManyNames as exc:
+        return {key: exc for key, _recorded, _name in ours}
+    return refused
 
 
 # --- houses -------------------------------------------------------------------------------
@@ -453,7 +466,10 @@ def declaration_create(*, actor, data: dict, declarant: dict | None = None) -> D
         raise Invalid(fields={"house": [_("Give the id of the house.")]})
     house = _declarable(_house_for(actor, house_id))
     if cleaned["kind"] == Declaration.Kind.MOVE_IN:
-        _name_as_recorded(actor, cleaned)
+        # Outside the write's transaction: a wrong name's count commits before it is refused.
+        refused = _names_refused(actor, [(0, cleaned["id_number"], cleaned["name"])], "person.name")
+        if refused:
+            raise refused[0]
     with transaction.atomic():
         return _record(
             actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.RECORDED, declarant=declarant
@@ -646,8 +662,6 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
                     houses[body["house"]] = Invalid(fields={"house": [_("Not a house you may declare for.")]})
             if houses[body["house"]] is not None:
                 raise houses[body["house"]]
-            if cleaned["kind"] == Declaration.Kind.MOVE_IN:
-                _name_as_recorded(actor, cleaned, "name")
             if cleaned["id_number"] in seen:
                 raise Invalid(fields={"row": [_("The same person twice in one file: declare one move at a time.")]})
             seen.add(cleaned["id_number"])
@@ -655,6 +669,12 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
             invalid.append({"line": line, "reason": _row_problem(exc)})
             continue
         checked.append((line, body, cleaned))
+    move_ins = [
+        (line, c["id_number"], c["name"]) for line, _body, c in checked if c["kind"] == Declaration.Kind.MOVE_IN
+    ]
+    refused = _names_refused(actor, move_ins, "name")
+    invalid += [{"line": line, "reason": _row_problem(exc)} for line, exc in refused.items()]
+    checked = [row for row in checked if row[0] not in refused]
     standings = _standings([cleaned["id_number"] for _line, _body, cleaned in checked], lock=False)
     for line, body, cleaned in checked:
         problem = standings[cleaned["id_number"]].problem(
