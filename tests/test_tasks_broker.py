@@ -57,12 +57,13 @@ def test_a_real_worker_sends_a_committed_notice_once(worker):
                 users=[], phone="13812345678", key="application_accepted", purpose="application", reference="SZ0042"
             )
             assert not done.is_set()
-        row = SmsMessage.objects.get()
+        # Nothing read here until the worker is done: SQLite's shared in-memory test database
+        # answers a write beside another thread's read with "table is locked", at once.
         assert done.wait(WAIT_SECONDS), f"no worker ran sms_deliver within {WAIT_SECONDS} s"
     finally:
         task_postrun.disconnect(finished)
     # Run once, by the worker's thread, not inline in this one.
     assert len(ran_in) == 1 and ran_in[0] is not threading.current_thread()
-    row.refresh_from_db()
+    row = SmsMessage.objects.get()
     assert (row.status, row.attempts) == (SmsMessage.Status.SENT, 1)
     assert [m["to"] for m in sms.outbox] == ["13812345678"] and "SZ0042" in sms.outbox[0]["text"]
