@@ -103,7 +103,7 @@ def test_a_move_in_makes_the_registration_eligibility_reads(landlord):
     registration = Registration.objects.get(id_number=LI_NA)
     assert registration.street_id == "440304004" and registration.registered_on == dt.date(2026, 2, 27)
     # The person, once verified, sees it among their registrations.
-    tenant, _ = citizen_api("lina", "13812345600", "36010219950812234", "李娜")
+    tenant, _ = citizen_api("lina_citizen", "13812345600", "36010219950812234", "李娜")
     assert tenant.get("/api/v1/me/registrations").json() == [
         {
             "street": "440304004",
@@ -602,3 +602,86 @@ def test_an_organisations_sub_accounts_share_its_name_limit(organisation, settin
     refused = desk.post(DECLARATIONS, wrong)
     assert refused.status_code == 429 and "differ from the population records" in refused.json()["error"]["message"]
     assert api.post(DECLARATIONS, wrong).status_code == 429
+
+
+# --- whoever a declaration concerns hears of it ---------------------------------------------
+# An outsider ended a stranger's registration: a confirmed house of his own, the person's name and
+# number, a move-in (which by the rules ends the registration elsewhere), then a move-out.
+
+
+def _told(user, key):
+    from residence.notifications.models import Message
+
+    return [m.params for m in Message.objects.filter(user=user, key=key)]
+
+
+def _texts(phone):
+    from residence.notifications.models import SmsMessage
+
+    return list(SmsMessage.objects.filter(to=phone, purpose="registration").values_list("text", flat=True))
+
+
+def test_a_move_in_elsewhere_and_a_move_out_tell_the_person_and_the_house_they_left(landlord):
+    api, holder, house = landlord
+    lina_api, lina = citizen_api("lina_citizen", phone="13700000077", body17="36010219950812234", name="李娜")
+    assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-01")).status_code == 201
+    assert _told(lina, "registration_moved") == [] and _told(lina, "registration_ended") == []
+    stranger, bob = citizen_api("bob_citizen", phone="13700000088", body17="11010519491231002", name="赵六")
+    bobs = confirmed(stranger.post(HOUSES, house_body(room="909", building_code="4403040040099")).json())
+    assert stranger.post(DECLARATIONS, move_in(bobs["id"], date="2026-03-01")).status_code == 201
+
+    moved = {"previous": "深圳市福田区福田路 88 号福田花园 1 栋 101", "ended_on": "2026-02-28"}
+    assert _told(lina, "registration_moved") == [
+        {**moved, "address": "深圳市福田区福田路 88 号福田花园 1 栋 909", "date": "2026-03-01"}
+    ]
+    [sms] = _texts("13700000077")  # the number of her own account, not the one the stranger typed
+    assert "2026-02-28" in sms and "909" in sms
+    assert _texts("13700000021") == []
+    masked = LI_NA[:6] + "********" + LI_NA[-4:]
+    assert _told(holder, "registration_left") == [
+        {"name": "李娜", "id_number": masked, "previous": moved["previous"], "date": "2026-03-01"}
+    ]
+    assert _told(bob, "registration_moved") == _told(bob, "registration_left") == []
+
+    out = {"house": bobs["id"], "kind": "move_out", "person": {"id_number": LI_NA}, "date": "2026-03-02"}
+    assert stranger.post(DECLARATIONS, out).status_code == 201
+    assert _told(lina, "registration_ended") == [
+        {"previous": "深圳市福田区福田路 88 号福田花园 1 栋 909", "ended_on": "2026-03-02"}
+    ]
+    assert len(_texts("13700000077")) == 2
+    # She reads it in her language, with the dates and addresses filled in.
+    inbox = lina_api.get("/api/v1/me/messages", HTTP_ACCEPT_LANGUAGE="en")
+    assert inbox.status_code == 200, inbox.content
+    assert "ended on 2026-02-28" in inbox.content.decode()
+
+
+def test_without_an_account_the_person_is_told_at_the_number_the_last_declarant_recorded(landlord):
+    api, holder, house = landlord
+    other = confirmed(api.post(HOUSES, house_body(room="202")).json())
+    assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-01")).status_code == 201
+    moved = move_in(other["id"], date="2026-02-20")
+    moved["person"]["phone"] = "13700000055"
+    assert api.post(DECLARATIONS, moved).status_code == 201
+    [sms] = _texts("13700000021")
+    assert "2026-02-19" in sms and _texts("13700000055") == []
+    # The holder moved her between his own houses: he is not told of his own declaration.
+    assert _told(holder, "registration_left") == []
+
+
+def test_a_bulk_file_tells_each_person_it_moves_away_and_the_holders_they_left(organisation):
+    api, houses = organisation
+    landlord_api, holder = citizen_api("holder_one", phone="13700000066", body17="43010219900307123", name="张伟")
+    theirs = confirmed(landlord_api.post(HOUSES, house_body(room="505", building_code="4403040040055")).json())
+    assert landlord_api.post(DECLARATIONS, move_in(theirs["id"], date="2026-02-01")).status_code == 201
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    rows = [
+        f"{houses[0]},move_in,李娜,{LI_NA},13700000099,landlord,3,1,2026-02-27",
+        f"{houses[1]},move_in,王芳,{WANG_FANG},13700000022,landlord,3,1,2026-02-27",  # registered nowhere before
+    ]
+    upload = bulk(api, header + "\n".join(rows) + "\n").json()
+    assert api.post(f"/api/v1/registrations/declarations/bulk/{upload['upload']}/confirm").json() == {"applied": 2}
+    [sms] = _texts("13700000021")
+    assert "2026-02-26" in sms
+    assert _texts("13700000099") == _texts("13700000022") == []
+    [left] = _told(holder, "registration_left")
+    assert left["name"] == "李娜" and left["date"] == "2026-02-27" and "505" in left["previous"]

@@ -156,6 +156,27 @@ MESSAGES = {
         _("Endorsement of permit %(number)s being checked"),
         _("A department checks a record for the endorsement of permit %(number)s; the answer is due by %(due)s."),
     ),
+    "registration_moved": (
+        _("Your residence registration has changed"),
+        _(
+            "A move-in to %(address)s from %(date)s was declared for you, so your residence registration at "
+            "%(previous)s ended on %(ended_on)s. If you did not move, go to a registration point with your ID card."
+        ),
+    ),
+    "registration_ended": (
+        _("Your residence registration has ended"),
+        _(
+            "A move-out was declared for you: your residence registration at %(previous)s ended on %(ended_on)s. "
+            "If you still live there, go to a registration point with your ID card."
+        ),
+    ),
+    "registration_left": (
+        _("A resident of %(previous)s moved elsewhere"),
+        _(
+            "%(name)s (%(id_number)s) was declared as moving in elsewhere from %(date)s and is no longer registered "
+            "at %(previous)s. If this is wrong, tell a registration point."
+        ),
+    ),
     "deadline_due_tomorrow": (
         _("Due tomorrow: %(count)d item(s)"),
         _("%(count)d item(s) in your queue are due tomorrow: %(references)s."),
@@ -190,6 +211,14 @@ SMS = {
     "permit_cancelled": _("Your residence permit %(number)s has been cancelled."),
     "permit_window_open": _("Endorse your residence permit %(number)s between %(opens)s and %(closes)s."),
     "permit_window_closing": _("%(days)d days left to endorse your residence permit %(number)s."),
+    "registration_moved": _(
+        "A move-in to %(address)s from %(date)s was declared for you; your registration at %(previous)s ended on "
+        "%(ended_on)s. If you did not move, contact a registration point."
+    ),
+    "registration_ended": _(
+        "A move-out was declared for you: your registration at %(previous)s ended on %(ended_on)s. If you still "
+        "live there, contact a registration point."
+    ),
 }
 
 

@@ -11,6 +11,7 @@ one conditional UPDATE outside any transaction, so two workers given the same ro
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -107,19 +108,50 @@ def sms_send(
     return sent
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Notice:
+    """One notice about a case: an in-app message to each of `users` and, when there is a
+    number, an SMS (`SMS[key]`, in Chinese)."""
+
+    users: tuple
+    phone: str
+    key: str
+    params: dict
+
+
 def notice_send(*, users, phone: str, key: str, purpose: str, **params) -> None:
-    """A notice about a case (an application's progress): an in-app message to each of `users`
-    and, when there is a number, an SMS (`SMS[key]`, in Chinese) once the caller commits. Not
+    """A notice about a case (an application's progress), sent once the caller commits. Not
     counted against the verification-code limits: the platform sends these, nobody can ask for them."""
-    for user in users:
-        message_send(user=user, key=key, **params)
-    if not phone or key not in SMS:
-        return
-    row = SmsMessage.objects.create(
-        to=phone, purpose=purpose, text=sms_text(key, **params), sent_at=clock.now(), status=SmsMessage.Status.QUEUED
+    notices_send([Notice(users=tuple(users), phone=phone, key=key, params=params)], purpose=purpose)
+
+
+@transaction.atomic
+def notices_send(notices: list[Notice], *, purpose: str) -> None:
+    """Many notices at once (a bulk file's): one INSERT for the messages, one for the SMS."""
+    unknown = {n.key for n in notices} - MESSAGES.keys()
+    if unknown:
+        raise ValueError(f"unknown messages {sorted(unknown)!r}")
+    now = clock.now()
+    Message.objects.bulk_create(
+        [Message(user=user, key=n.key, params=n.params, created_at=now) for n in notices for user in n.users],
+        batch_size=2000,
     )
-    _deliver_on_commit(row)
+    rows = SmsMessage.objects.bulk_create(
+        [
+            SmsMessage(
+                to=n.phone,
+                purpose=purpose,
+                text=sms_text(n.key, **n.params),
+                sent_at=now,
+                status=SmsMessage.Status.QUEUED,
+            )
+            for n in notices
+            if n.phone and n.key in SMS
+        ],
+        batch_size=2000,
+    )
+    for row in rows:
+        _deliver_on_commit(row)
 
 
 def _enqueue(sms_id: int) -> None:

@@ -35,7 +35,7 @@ from residence.places.models import Street
 from residence.records.models import Identity, Registration
 from residence.records.services import registrations_write
 
-from . import rules
+from . import notices, rules
 from .models import BulkUpload, DeclarantType, Declaration, House, HousingType, Occupancy
 
 BULK_HEADER = ["house", "kind", "name", "id_number", "phone", "declarant_type", "occupation", "reason", "date"]
@@ -368,6 +368,7 @@ def _move_in(declaration: Declaration) -> None:
     problem = standing.problem(kind=Declaration.Kind.MOVE_IN, house_id=house.pk, date=declaration.date)
     if problem is not None:
         raise problem
+    previous = standing.occupancy.declaration_id if standing.occupancy is not None else None
     if standing.occupancy is not None:
         standing.occupancy.delete()
     try:
@@ -381,7 +382,7 @@ def _move_in(declaration: Declaration) -> None:
         _registration(current, ended_on=declaration.date - dt.timedelta(days=1))
         for current in Registration.objects.filter(id_number=declaration.id_number, ended_on__isnull=True)
     ]
-    address = f"{house.address} {house.room}".strip()[:200]
+    address = _address(house)
     new = {
         "id_number": declaration.id_number,
         "street_id": house.street_id,
@@ -391,6 +392,20 @@ def _move_in(declaration: Declaration) -> None:
     }
     registrations_write([*records, new])
     declaration.registration = Registration.objects.get(id_number=declaration.id_number, registered_on=declaration.date)
+    notices.tell(
+        [
+            notices.Ended(
+                id_number=declaration.id_number,
+                address=record["address"],
+                ended_on=record["ended_on"],
+                previous=previous,
+                moved_to=address,
+                date=declaration.date,
+            )
+            for record in records
+        ],
+        declarant=declaration.declared_by,
+    )
 
 
 def _move_out(declaration: Declaration) -> None:
@@ -406,6 +421,17 @@ def _move_out(declaration: Declaration) -> None:
         registrations_write([_registration(registration, ended_on=declaration.date)])
         registration.refresh_from_db()
         declaration.registration = registration
+        notices.tell(
+            [
+                notices.Ended(
+                    id_number=declaration.id_number,
+                    address=registration.address,
+                    ended_on=declaration.date,
+                    previous=occupancy.declaration_id,
+                )
+            ],
+            declarant=declaration.declared_by,
+        )
 
 
 def _record(*, actor, house: House, cleaned: dict, status: str, declarant: dict | None = None) -> Declaration:
@@ -779,8 +805,9 @@ def _bulk_apply(*, actor, rows, houses: dict, today: dt.date, now) -> None:
             )
     except IntegrityError:
         raise Conflict(_("Someone declared one of these people meanwhile; nothing was applied.")) from None
-    records = _registration_changes(ins=ins, outs=outs, standings=standings)
+    records, ended = _registration_changes(ins=ins, outs=outs, standings=standings)
     registrations_write(records)
+    notices.tell(ended, declarant=actor)
     # Each move-in's registration is the one starting on its date: one UPDATE for them all.
     started = Registration.objects.filter(id_number=OuterRef("id_number"), registered_on=OuterRef("date"))
     Declaration.objects.filter(pk__in=[d.pk for d in declarations], kind=Declaration.Kind.MOVE_IN).update(
@@ -803,20 +830,35 @@ def _bulk_apply(*, actor, rows, houses: dict, today: dt.date, now) -> None:
     )
 
 
-def _registration_changes(*, ins, outs, standings: dict[str, Standing]) -> list[dict]:
+def _registration_changes(*, ins, outs, standings: dict[str, Standing]) -> tuple[list[dict], list[notices.Ended]]:
     """The registrations a file's moves write: a move-in starts one and ends the person's current
-    one the day before; a move-out ends the one its move-in started."""
-    movers = {c["id_number"]: c for _line, c, _house in ins}
-    records = []
+    one the day before; a move-out ends the one its move-in started. Also the ended ones, to tell."""
+    movers = {c["id_number"]: (c, _address(house)) for _line, c, house in ins}
+    records, ended = [], []
+
+    def previous(id_number):
+        occupancy = standings[id_number].occupancy
+        return occupancy.declaration_id if occupancy is not None else None
+
     for current in Registration.objects.filter(id_number__in=list(movers), ended_on__isnull=True):
-        records.append(_registration(current, ended_on=movers[current.id_number]["date"] - dt.timedelta(days=1)))
+        c, moved_to = movers[current.id_number]
+        records.append(_registration(current, ended_on=c["date"] - dt.timedelta(days=1)))
+        ended.append(
+            notices.Ended(
+                id_number=current.id_number,
+                address=current.address,
+                ended_on=c["date"] - dt.timedelta(days=1),
+                previous=previous(current.id_number),
+                moved_to=moved_to,
+                date=c["date"],
+            )
+        )
     for _line, c, house in ins:
-        address = f"{house.address} {house.room}".strip()[:200]
         records.append(
             {
                 "id_number": c["id_number"],
                 "street_id": house.street_id,
-                "address": address,
+                "address": _address(house),
                 "registered_on": c["date"],
                 "ended_on": None,
             }
@@ -827,7 +869,19 @@ def _registration_changes(*, ins, outs, standings: dict[str, Standing]) -> list[
             ended_on = started.get((current.id_number, current.registered_on))
             if ended_on is not None:
                 records.append(_registration(current, ended_on=ended_on))
-    return records
+                ended.append(
+                    notices.Ended(
+                        id_number=current.id_number,
+                        address=current.address,
+                        ended_on=ended_on,
+                        previous=previous(current.id_number),
+                    )
+                )
+    return records, ended
+
+
+def _address(house: House) -> str:
+    return f"{house.address} {house.room}".strip()[:200]
 
 
 def _registration(current: Registration, *, ended_on: dt.date) -> dict:

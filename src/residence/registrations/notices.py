@@ -1,0 +1,84 @@
+"""What people are told when a declaration ends their residence registration.
+
+By the rules a move-in elsewhere ends the person's current registration at once (API.md), so a
+declarant with a confirmed house and a person's name and ID number can end it without the person
+knowing; an outsider did so. Whoever it concerns hears of it in the same transaction: the person
+(in-app message to each account verified as that person, and an SMS to the number of that
+account, or else the number the previous declarant recorded), and the holder of the house a
+move-in elsewhere took the person from. Nobody is told of their own declaration.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+
+from residence.core.validators import mask_id_number
+from residence.notifications.services import Notice, notices_send
+
+from .models import Declaration
+
+
+@dataclass(frozen=True)
+class Ended:
+    """A registration a declaration ended. `previous` is the declaration of the occupancy it
+    ended, if the person lived in a declared house; `moved_to` the new address of a move-in."""
+
+    id_number: str
+    address: str
+    ended_on: dt.date
+    previous: int | None
+    moved_to: str = ""
+    date: dt.date | None = None
+
+
+def tell(ended: list[Ended], *, declarant) -> None:
+    if not ended:
+        return
+    accounts = {}
+    for user in (
+        get_user_model()
+        .objects.filter(person__id_number__in={e.id_number for e in ended}, is_active=True)
+        .select_related("person")
+    ):
+        accounts.setdefault(user.person.id_number, []).append(user)
+    previous = {
+        d.pk: d
+        for d in Declaration.objects.filter(pk__in={e.previous for e in ended if e.previous}).select_related(
+            "house__owner"
+        )
+    }
+    # Nobody is told of their own declaration (an organisation of its sub-account's either).
+    skip = {declarant.pk, getattr(declarant, "parent_id", None)}
+    notices = []
+    for e in ended:
+        own = accounts.get(e.id_number, [])
+        before = previous.get(e.previous)
+        if not any(user.pk in skip for user in own):
+            params = {"previous": e.address, "ended_on": e.ended_on.isoformat()}
+            if e.moved_to:
+                params.update(address=e.moved_to, date=e.date.isoformat())
+            notices.append(
+                Notice(
+                    users=tuple(own),
+                    phone=own[0].phone if own else (before.phone if before else ""),
+                    key="registration_moved" if e.moved_to else "registration_ended",
+                    params=params,
+                )
+            )
+        if e.moved_to and before is not None and before.house.owner_id not in skip:
+            house = before.house
+            notices.append(
+                Notice(
+                    users=(house.owner,),
+                    phone="",
+                    key="registration_left",
+                    params={
+                        "name": before.name,
+                        "id_number": mask_id_number(e.id_number),
+                        "previous": f"{house.address} {house.room}".strip(),
+                        "date": e.date.isoformat(),
+                    },
+                )
+            )
+    notices_send(notices, purpose="registration")
