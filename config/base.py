@@ -57,9 +57,10 @@ INSTALLED_APPS = [
 # residence.core.middleware.pages_only: requests under LEAN_PATHS skip them, since the API
 # authenticates by token and the probes need nothing. Every other one runs for every request.
 MIDDLEWARE = [
+    "residence.core.middleware.PrivateResponsesMiddleware",
+    "residence.core.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "residence.core.middleware.ClientAddressMiddleware",
     "residence.core.middleware.SessionMiddleware",  # pages only
     "residence.core.middleware.LocaleMiddleware",  # Django's, minus i18n_patterns() work
     "django.middleware.common.CommonMiddleware",
@@ -294,6 +295,11 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Pages load only the platform's own files; no inline script or style (docs/security.md).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 LOGGING = {
     "version": 1,

@@ -124,3 +124,38 @@ def test_api_requests_leave_next_to_nothing_for_the_cycle_collector(path):
     # response (about 30-60 objects) are freed by reference counting. (A serializer's fields
     # point back at it: views that serialize lists still leave those to the collector.)
     assert len(left) <= 5, left
+
+
+def test_answers_with_personal_data_are_not_stored_and_pages_carry_the_content_security_policy(db, settings):
+    """An outsider found no Cache-Control on the login answer's token, /me, the receipt PDF or any
+    signed-in page: a shared cache or the browser's history could keep them."""
+    from .conftest import PASSWORD, Api, make_user
+
+    make_user()
+    login = Api().post("/api/v1/auth/login", {"username": "citizen1", "password": PASSWORD})
+    assert login.status_code in (200, 202) and login["Cache-Control"] == "no-store"
+    me = Api().login("citizen1", phone="13812345678")
+    answer = me.get("/api/v1/me")
+    assert answer.status_code == 200 and answer["Cache-Control"] == "no-store"
+    assert "Content-Security-Policy" not in answer  # JSON runs nothing
+    page = Client().get("/accounts/login/")
+    assert page["Cache-Control"] == "no-store"
+    assert page["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY
+    assert "'unsafe-inline'" not in page["Content-Security-Policy"]
+    # What says otherwise keeps its own: the probe's never_cache.
+    assert "must-revalidate" in Client().get("/healthz")["Cache-Control"]
+
+
+def test_the_https_scheme_is_believed_only_from_a_trusted_proxy(db, settings):
+    """An outsider reaching gunicorn past the proxy skipped the HTTPS redirect with his own
+    X-Forwarded-Proto."""
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    def fetch(peer):
+        return Client().get("/accounts/login/", REMOTE_ADDR=peer, HTTP_X_FORWARDED_PROTO="https")
+
+    assert fetch("10.0.0.5").status_code == 200
+    refused = fetch("192.0.2.7")
+    assert refused.status_code == 301 and refused["Location"].startswith("https://")

@@ -22,6 +22,44 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+# What Chromium refused under the Content-Security-Policy in the current test: every page of every
+# browser test runs under the policy, and a refusal fails the test (a page that needs an inline
+# script or style, or a file from elsewhere).
+CSP_REFUSALS = []
+
+
+def _watch(message):
+    if "Content Security Policy" in message.text:
+        CSP_REFUSALS.append(message.text)
+
+
+class _Watched:
+    """The browser, each of whose contexts and pages reports the policy's refusals."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.on("console", _watch)
+        return context
+
+    def new_page(self, **options):
+        page = self._browser.new_page(**options)
+        page.on("console", _watch)
+        return page
+
+
+@pytest.fixture(autouse=True)
+def no_csp_refusals():
+    CSP_REFUSALS.clear()
+    yield
+    assert CSP_REFUSALS == []
+
+
 @pytest.fixture(scope="module")
 def chromium():
     executable = shutil.which("chromium")
@@ -37,7 +75,7 @@ def chromium():
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-            yield browser
+            yield _Watched(browser)
             browser.close()
     finally:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -142,3 +142,23 @@ def test_an_organisation_sees_its_own_area(web, chromium, shot):
         assert_accessible(page)
         shot(page, f"25-organisation-area-{size}")
         context.close()
+
+
+def test_pages_run_under_the_content_security_policy_and_the_api_docs_still_work(web, chromium, shot):
+    from .conftest import CSP_REFUSALS
+
+    page = chromium.new_page()
+    response = page.goto(web.url + "/")
+    assert "script-src" not in response.headers["content-security-policy"]  # 'self' by default-src
+    assert response.headers["cache-control"] == "no-store"
+    # The policy is enforced and watched: an inline handler slipped into the page does not run.
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<img src=\"/x.png\" onerror=\"window.ran=1\">')")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.ran === undefined")
+    assert any("inline event handler" in refusal for refusal in CSP_REFUSALS)
+    CSP_REFUSALS.clear()
+    # The API's documentation (Swagger UI, the platform's own copy) renders its operations.
+    page.goto(web.url + "/api/v1/docs/")
+    page.locator(".opblock").first.wait_for()
+    assert page.locator(".opblock").count() > 20
+    shot(page, "60-api-docs-under-csp")

@@ -78,13 +78,15 @@ def _in_networks(address: str, networks) -> bool:
 
 
 class ClientAddressMiddleware:
-    """Sets request.client_address; believes X-Forwarded-For only from TRUSTED_PROXIES.
+    """Sets request.client_address; believes X-Forwarded-For, and X-Forwarded-Proto when
+    TRUSTED_PROXIES is set, only from TRUSTED_PROXIES. First in the stack, so that the HTTPS
+    redirect below it reads only a scheme the proxy gave (an outsider reaching gunicorn
+    directly skipped the redirect with his own header).
 
-    Walks the header from the right, skipping trusted hops, so a client cannot forge its
-    address by sending its own X-Forwarded-For through the proxy. Also refuses, before
-    anything reads them, bodies over the 1 MB limit (413) and a NUL in the path, the query
-    string or a cookie (400): PostgreSQL refuses NUL in text, so a `?district=%00` that
-    reached a query would be a 500.
+    Walks X-Forwarded-For from the right, skipping trusted hops, so a client cannot forge its
+    address by sending its own through the proxy. Also refuses, before anything reads them,
+    bodies over the 1 MB limit (413) and a NUL in the path, the query string or a cookie (400):
+    PostgreSQL refuses NUL in text, so a `?district=%00` that reached a query would be a 500.
     """
 
     def __init__(self, get_response):
@@ -93,7 +95,10 @@ class ClientAddressMiddleware:
 
     def client_address(self, request) -> str:
         peer = request.META.get("REMOTE_ADDR", "") or "unknown"
-        if not self.proxies or not _in_networks(peer, self.proxies):
+        if not self.proxies:
+            return peer
+        if not _in_networks(peer, self.proxies):
+            request.META.pop("HTTP_X_FORWARDED_PROTO", None)
             return peer
         hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
         for hop in reversed(hops):
@@ -121,6 +126,26 @@ class ClientAddressMiddleware:
         ):
             return bad_request(request)
         return self.get_response(request)
+
+
+class PrivateResponsesMiddleware:
+    """Every answer that does not say otherwise is `Cache-Control: no-store`: nearly every page
+    and API answer carries someone's personal data or a form's CSRF token, and none may be kept
+    by a shared cache or in the browser's history after signing out (static files and the
+    probes set their own). Every HTML page also carries the Content-Security-Policy: all
+    scripts, styles and fonts are the platform's own files, nothing inline, so a value that
+    slipped past escaping could still not run."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        headers = response.headers
+        headers.setdefault("Cache-Control", "no-store")
+        if headers.get("Content-Type", "").startswith("text/html"):
+            headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response
 
 
 class LocaleMiddleware(DjangoLocaleMiddleware):
