@@ -685,3 +685,49 @@ def test_a_bulk_file_tells_each_person_it_moves_away_and_the_holders_they_left(o
     assert _texts("13700000099") == _texts("13700000022") == []
     [left] = _told(holder, "registration_left")
     assert left["name"] == "李娜" and left["date"] == "2026-02-27" and "505" in left["previous"]
+
+
+def test_a_clerk_confirms_and_declares_only_for_their_districts_houses_and_each_confirmation_is_audited(landlord):
+    """Outsiders confirmed houses across the city and declared for them from another district's
+    point, and no record said which clerk vouched for which house."""
+    from residence.audit.models import AuditEvent
+    from residence.registrations.selectors import houses_awaiting_confirmation
+
+    api, holder, _house = landlord
+    house = api.post(HOUSES, house_body(room="303")).json()  # 福田 (440304), not yet confirmed
+    staff = staff_apis(["clerk", "other_clerk"])  # 福田街道 and a point in 南山 (440305)
+    elsewhere = staff.other_clerk.post(f"/api/v1/staff/registrations/houses/{house['id']}/confirm")
+    assert elsewhere.status_code == 403 and "福田区" in elsewhere.json()["error"]["message"]
+    assert House.objects.get(pk=house["id"]).confirmed is False
+    assert house["id"] not in {h.pk for h in houses_awaiting_confirmation(district="440305")}
+    assert house["id"] in {h.pk for h in houses_awaiting_confirmation(district="440304")}
+    body = {**move_in(house["id"]), "declarant": {"name": "张伟", "id_number": ZHANG_WEI, "phone": "13812345678"}}
+    assert staff.other_clerk.post("/api/v1/staff/registrations/declarations", body).status_code == 403
+
+    assert staff.clerk.post(f"/api/v1/staff/registrations/houses/{house['id']}/confirm").status_code == 200
+    assert staff.clerk.post(f"/api/v1/staff/registrations/houses/{house['id']}/confirm").status_code == 200
+    [event] = AuditEvent.objects.filter(type="house_confirmed")
+    assert (event.actor, event.subject) == (staff.users["clerk"], holder)
+    assert event.data == {
+        "house": house["id"],
+        "street": "440304004",
+        "building_code": "4403040040012",
+        "room": "303",
+        "point": "44030400401",
+    }
+    assert not Declaration.objects.exists()
+
+
+def test_a_walk_in_declarant_of_the_population_records_is_checked_by_name_too(landlord):
+    _api, _user, house = landlord
+    clerk = staff_apis(["clerk"]).clerk
+    # 张伟 (ZHANG_WEI) is in the records: the landlord's own verified identity.
+    body = {**move_in(house["id"]), "declarant": {"name": "错名", "id_number": ZHANG_WEI, "phone": "13812345678"}}
+    refused = clerk.post("/api/v1/staff/registrations/declarations", body)
+    assert error_code(refused) == "name_mismatch" and set(refused.json()["error"]["fields"]) == {"declarant.name"}
+    both = {**body, "person": {**body["person"], "id_number": ZHANG_WEI}}
+    refused = clerk.post("/api/v1/staff/registrations/declarations", both)
+    assert set(refused.json()["error"]["fields"]) == {"declarant.name", "person.name"}
+    assert not Declaration.objects.exists()
+    body["declarant"]["name"] = "张伟"
+    assert clerk.post("/api/v1/staff/registrations/declarations", body).status_code == 201

@@ -34,6 +34,7 @@ class AuditEventType(models.TextChoices):
     ENDORSEMENT_ASKED = "endorsement_asked", _("Endorsement asked for")
     ENDORSEMENT_ANSWERED = "endorsement_answered", _("Endorsement check answered by a department")
     DECLARATION_RECORDED = "declaration_recorded", _("Residence declaration recorded")
+    HOUSE_CONFIRMED = "house_confirmed", _("House confirmed by a clerk")
     PAYMENT_RECEIVED = "payment_received", _("Fee paid")
     DEADLINE_ESCALATED = "deadline_escalated", _("Overdue step escalated")
 

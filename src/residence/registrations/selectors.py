@@ -105,8 +105,13 @@ def houses_at(*, house: int | None = None, street: str = "", building_code: str 
     return houses.order_by("room", "id")[:100]
 
 
-def houses_awaiting_confirmation():
-    return House.objects.filter(confirmed=False).select_related("street__district", "owner").order_by("created_at")
+def houses_awaiting_confirmation(*, district: str | None):
+    """The houses of a clerk's district waiting for their confirmation, oldest first."""
+    return (
+        House.objects.filter(confirmed=False, street__district_id=district)
+        .select_related("street__district", "owner")
+        .order_by("created_at")
+    )
 
 
 def declaration_at_counter(*, pk: int):

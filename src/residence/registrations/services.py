@@ -80,14 +80,31 @@ def declarant_required(actor) -> None:
     raise Forbidden()
 
 
+def clerks_district(actor) -> str | None:
+    """The district whose houses a clerk confirms and takes declarations for: their point's."""
+    point = actor.point
+    return point.street.district_id if point is not None else None
+
+
+def _in_clerks_district(actor, house: House) -> House:
+    """A clerk acts for the houses of their point's district only (an outsider confirmed a house
+    across the city, and declared for it, from another district's point)."""
+    if house.street.district_id != clerks_district(actor):
+        raise Forbidden(
+            _("This house is in another district: a registration point of %(district)s handles it.")
+            % {"district": house.street.district.name}
+        )
+    return house
+
+
 def _house_for(actor, house_id) -> House:
     """A house the actor may declare for: 404 for another account's, 403 for a sub-account's house
     not given to it (API.md)."""
-    house = House.objects.select_related("street", "owner").filter(pk=house_id).first() if house_id else None
+    house = House.objects.select_related("street__district", "owner").filter(pk=house_id).first() if house_id else None
     if house is None:
         raise NotFound()
     if actor.kind == Kind.STAFF:
-        return house
+        return _in_clerks_district(actor, house)
     holder = organisation_of(actor) or actor
     if house.owner_id != holder.pk:
         raise NotFound()
@@ -120,9 +137,10 @@ def _declarable(house: House) -> House:
     return house
 
 
-def _names_refused(actor, rows: list[tuple], field: str) -> dict:
+def _names_refused(actor, rows: list[tuple], field: str | None = None) -> dict:
     """Move-ins `(key, id_number, name)` whose person is in the population records under another
-    name: their refusals by key. A person of the records is declared under the recorded name.
+    name: their refusals by key, each naming `field` (or, without it, the key as the field). A
+    person of the records is declared under the recorded name.
 
     The declarant's day counts wrong names (LIMIT_DECLARATION_NAME_FAILURES_PER_DAY; an
     organisation's with its sub-accounts'): a declarant cannot try names on a stranger's number.
@@ -152,7 +170,7 @@ def _names_refused(actor, rows: list[tuple], field: str) -> dict:
         for key, recorded_name, name in ours:
             if normalize_name(recorded_name) != normalize_name(name):
                 count()
-                refused[key] = NameMismatch(fields={field: [_("The name differs from the population records.")]})
+                refused[key] = NameMismatch(fields={field or key: [_("The name differs from the population records.")]})
     except TooManyNames as exc:
         return {key: exc for key, _recorded, _name in ours}
     return refused
@@ -213,11 +231,30 @@ def house_create(*, actor, data: dict) -> House:
 def house_confirm(*, actor, house_id: int) -> House:
     if actor.kind != Kind.STAFF or actor.role != Role.CLERK:
         raise Forbidden()
-    house = House.objects.select_for_update().filter(pk=house_id).first()
+    house = (
+        House.objects.select_for_update(of=("self",))
+        .select_related("street__district", "owner")
+        .filter(pk=house_id)
+        .first()
+    )
     if house is None:
         raise NotFound()
+    _in_clerks_district(actor, house)
+    if house.confirmed:
+        return house
     house.confirmed, house.confirmed_by = True, actor
     house.save(update_fields=["confirmed", "confirmed_by"])
+    # The confirmation is what lets an account declare people in and out: who vouched, where.
+    audit_record(
+        type=AuditEventType.HOUSE_CONFIRMED,
+        actor=actor,
+        subject=house.owner,
+        house=house.pk,
+        street=house.street_id,
+        building_code=house.building_code,
+        room=house.room,
+        point=actor.point_id,
+    )
     return house
 
 
@@ -491,11 +528,17 @@ def declaration_create(*, actor, data: dict, declarant: dict | None = None) -> D
     if isinstance(house_id, bool) or not isinstance(house_id, int):
         raise Invalid(fields={"house": [_("Give the id of the house.")]})
     house = _declarable(_house_for(actor, house_id))
+    # The person of a move-in and a walk-in declarant at the counter are both checked against the
+    # records (an outsider declared at the counter under a wrong declarant name). Outside the
+    # write's transaction: a wrong name's count commits before it is refused.
+    names = [("declarant.name", declarant["id_number"], declarant["name"])] if declarant is not None else []
     if cleaned["kind"] == Declaration.Kind.MOVE_IN:
-        # Outside the write's transaction: a wrong name's count commits before it is refused.
-        refused = _names_refused(actor, [(0, cleaned["id_number"], cleaned["name"])], "person.name")
-        if refused:
-            raise refused[0]
+        names.append(("person.name", cleaned["id_number"], cleaned["name"]))
+    refused = list(_names_refused(actor, names).values())
+    if any(isinstance(exc, TooManyNames) for exc in refused):
+        raise refused[0]
+    if refused:
+        raise NameMismatch(fields={f: m for exc in refused for f, m in exc.fields.items()})
     with transaction.atomic():
         return _record(
             actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.RECORDED, declarant=declarant

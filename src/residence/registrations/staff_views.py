@@ -68,7 +68,11 @@ def home(request):
     return render(
         request,
         "registrations_desk/home.html",
-        {"form": form, "found": found, "waiting": selectors.houses_awaiting_confirmation()[:100]},
+        {
+            "form": form,
+            "found": found,
+            "waiting": selectors.houses_awaiting_confirmation(district=services.clerks_district(request.user))[:100],
+        },
     )
 
 
