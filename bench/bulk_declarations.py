@@ -66,7 +66,7 @@ def main(rows: int) -> None:
     )
     moved = clock.today() - dt.timedelta(days=3)
     lines = [HEADER] + [
-        f"{houses[n % len(houses)].pk},move_in,测试{n},{id_number(n)},166{n:08d},employer,3,1,{moved}"
+        f"{houses[n % len(houses)].pk},move_in,测试{chr(0x4E00 + n)},{id_number(n)},166{n:08d},employer,3,1,{moved}"
         for n in range(rows)
     ]
     text = "\n".join(lines) + "\n"

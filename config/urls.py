@@ -26,7 +26,11 @@ api_v1 = [
     path("applications", applications_api.ApplicationListView.as_view(), name="applications"),
     # The schema is served as YAML or JSON (?format=json): it needs DRF's full negotiation.
     path("schema/", SpectacularAPIView.as_view(content_negotiation_class=DefaultContentNegotiation), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="web/swagger_ui.html"), name="docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="web/swagger_ui.html"),
+        name="docs",
+    ),
     path("accounts", accounts_api.AccountCreateView.as_view(), name="accounts"),
     path("auth/login", accounts_api.LoginView.as_view(), name="login"),
     path("auth/sms-verify", accounts_api.SmsVerifyView.as_view(), name="sms-verify"),

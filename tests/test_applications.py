@@ -372,6 +372,14 @@ def test_an_unverified_or_organisation_account_may_not_apply(world):
             {"family_members": [{"name": "张伟", "id_number": ZHANG_WEI, "relation": "sibling"}]},
             "family_members.0.id_number",
         ),
+        (  # a spreadsheet formula is no name (an outsider stored one)
+            {"family_members": [{"name": "=1+2", "id_number": "11010519491231002X", "relation": "spouse"}]},
+            "family_members.0.name",
+        ),
+        (
+            {"family_members": [{"name": "李\u202e娜", "id_number": "11010519491231002X", "relation": "spouse"}]},
+            "family_members.0.name",
+        ),
     ],
 )
 def test_bad_bodies_name_the_field_and_store_nothing(world, change, field):

@@ -396,7 +396,10 @@ def test_the_declarations_list_pages_by_500_with_a_link_to_the_next(organisation
     api, houses = organisation
     header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
     people = [with_check(f"44030419900101{n:03d}") for n in range(501)]
-    rows = [f"{houses[n % 2]},move_in,某{n},{p},13700000021,landlord,3,1,2026-02-27" for n, p in enumerate(people)]
+    rows = [
+        f"{houses[n % 2]},move_in,某{chr(0x4E00 + n)},{p},13700000021,landlord,3,1,2026-02-27"
+        for n, p in enumerate(people)
+    ]
     upload = bulk(api, header + "\n".join(rows) + "\n").json()
     assert api.post(f"/api/v1/registrations/declarations/bulk/{upload['upload']}/confirm").json() == {"applied": 501}
     first = api.get(f"{DECLARATIONS}?current=1")
@@ -731,3 +734,42 @@ def test_a_walk_in_declarant_of_the_population_records_is_checked_by_name_too(la
     assert not Declaration.objects.exists()
     body["declarant"]["name"] = "张伟"
     assert clerk.post("/api/v1/staff/registrations/declarations", body).status_code == 201
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/","点我")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)"]
+
+
+@pytest.mark.parametrize("name", [*FORMULAS, "李\u202e娜", "李\u200b娜", "张伟2", "<b>李娜</b>"])
+def test_a_name_is_letters_and_a_house_has_no_formula_or_hidden_characters(landlord, name):
+    """An outsider stored spreadsheet formulas and bidi overrides as people's names and house fields."""
+    api, _user, house = landlord
+    refused = api.post(DECLARATIONS, move_in(house["id"], person={"name": name, "id_number": LI_NA}))
+    assert refused.status_code == 400 and "letters only" in refused.json()["error"]["fields"]["person.name"][0]
+    text = "=" + name if name.isprintable() and name not in FORMULAS else name
+    for field in ("building_name", "address"):
+        bad = api.post(HOUSES, house_body(room="707", **{field: text}))
+        assert bad.status_code == 400 and "hidden formatting" in bad.json()["error"]["fields"][field][0], field
+    assert not Declaration.objects.exists() and House.objects.count() == 1
+
+
+@pytest.mark.parametrize("name", ["买买提·艾力", "O'Brien", "Jean-Luc Picard", "欧阳娜娜", "Zoë", "ᠪᠠᠭᠠᠲᠤᠷ"])
+def test_names_of_every_script_with_their_joiners_are_taken(landlord, name):
+    api, _user, house = landlord
+    body = move_in(house["id"])
+    body["person"]["name"] = name
+    assert api.post(DECLARATIONS, body).status_code == 201
+
+
+def test_a_bulk_file_skips_blank_lines_and_names_the_line_of_a_forbidden_character(organisation):
+    api, houses = organisation
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    row = f"{houses[0]},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27\n"
+    body = bulk(api, header + "\n,,,,,,,,\n" + row + "\r\n").json()
+    assert (body["rows"], body["valid"], body["invalid"]) == (1, 1, [])
+    nul = bulk(api, header + row + f"{houses[1]},move_in,王\x00芳,{WANG_FANG},13700000022,landlord,3,1,2026-02-27\n")
+    assert nul.status_code == 400 and nul.json()["error"]["fields"]["file"] == [
+        "Line 3 contains characters that are not allowed."
+    ]
+    formula = bulk(api, header + row.replace("李娜", "@SUM(1+1)"))
+    assert formula.json()["valid"] == 0 and "letters only" in formula.json()["invalid"][0]["reason"]
+    assert not Declaration.objects.exists()

@@ -25,6 +25,7 @@ from residence.core.validators import (
     normalize_id_number,
     normalize_name,
     normalize_phone,
+    person_name_problem,
 )
 from residence.eligibility import rules as eligibility_rules
 from residence.eligibility.selectors import person_records
@@ -99,6 +100,8 @@ def _clean_family(members, applicant_id: str, errors: dict) -> list[dict]:
             errors[f"{prefix}.name"] = [_("Enter the family member's name.")]
         elif len(name) > NAME_LENGTH:
             errors[f"{prefix}.name"] = [_("A name has at most %(n)d characters.") % {"n": NAME_LENGTH}]
+        elif person_name_problem(name):
+            errors[f"{prefix}.name"] = [str(person_name_problem(name))]
         if member.get("relation") not in FamilyMember.Relation.values:
             errors[f"{prefix}.relation"] = [_("Choose spouse, child, parent, sibling or other.")]
         try:
@@ -311,6 +314,8 @@ def application_counter_intake(*, actor, data: dict, applicant: dict, portrait_c
     name = (applicant.get("name") or "").strip()
     if not name:
         errors["applicant.name"] = [_("Enter the applicant's name as on the ID card.")]
+    elif person_name_problem(name):
+        errors["applicant.name"] = [str(person_name_problem(name))]
     try:
         phone = normalize_phone(applicant.get("phone") or "")
     except ValidationError as e:

@@ -235,6 +235,36 @@ def check_date_bounds(day: dt.date, bounds: tuple[dt.date, dt.date] = TYPED_DATE
     return day
 
 
+NAME_JOINERS = set(MIDDLE_DOTS) | set(" '’-")
+SPREADSHEET_FORMULA_START = ("=", "+", "-", "@")
+NAME_LETTERS_ONLY = _(
+    "A name has letters only (of any script), with spaces, middle dots, apostrophes or hyphens between them."
+)
+HIDDEN_OR_FORMULA = _("Remove hidden formatting characters, and do not start the text with =, +, - or @.")
+
+
+def person_name_problem(name: str):
+    """Why a trimmed, non-empty name cannot be a person's, or None. Letters of any script (private
+    use too: rare characters of the population records) with their marks, and spaces, middle dots,
+    apostrophes and hyphens between them (买买提·艾力, O'Brien, Jean-Luc). An outsider stored
+    `=HYPERLINK(…)`, which a spreadsheet opening an export would run, and hidden bidi controls."""
+    if not unicodedata.category(name[0]).startswith(("L", "Co")):
+        return NAME_LETTERS_ONLY
+    for c in name:
+        if c not in NAME_JOINERS and not unicodedata.category(c).startswith(("L", "M", "Co")):
+            return NAME_LETTERS_ONLY
+    return None
+
+
+def plain_text_problem(text: str):
+    """Why one line of free text (a building's name, an address) cannot be stored, or None: a
+    control or format character (bidi overrides, zero-width characters hide or reorder what staff
+    read) or a start a spreadsheet would run as a formula."""
+    if text.startswith(SPREADSHEET_FORMULA_START) or any(unicodedata.category(c) in ("Cc", "Cf") for c in text):
+        return HIDDEN_OR_FORMULA
+    return None
+
+
 def normalize_name(value: str) -> str:
     """Names compare after NFKC, trimming and one kind of middle dot."""
     value = unicodedata.normalize("NFKC", value if isinstance(value, str) else "").strip()

@@ -29,6 +29,8 @@ from residence.core.validators import (
     normalize_phone,
     normalize_room,
     parse_date,
+    person_name_problem,
+    plain_text_problem,
     validate_username,
 )
 from residence.places.models import Street
@@ -184,6 +186,8 @@ def _text(data: dict, field: str, errors: dict, length: int, message) -> str:
     value = value.strip() if isinstance(value, str) else ""
     if not value or len(value) > length or FORBIDDEN_CHARACTERS_RE.search(value):
         errors[field] = [message]
+    elif field != "room" and plain_text_problem(value):  # a room's hidden characters are normalised away
+        errors[field] = [str(plain_text_problem(value))]
     return value
 
 
@@ -285,12 +289,14 @@ def _date(value, errors: dict, today: dt.date):
     return day
 
 
-def _name(value) -> str | None:
-    """A name as on the ID card, trimmed: text of 1 to 100 characters with no control
-    characters; None when it is not."""
+def _name(value, field: str, errors: dict, message) -> str:
+    """A name as on the ID card, trimmed: 1 to 100 characters of a person's name
+    (`core.validators.person_name_problem`); the problem goes into `errors`."""
     name = value.strip() if isinstance(value, str) else ""
     if not name or len(name) > 100 or FORBIDDEN_CHARACTERS_RE.search(name):
-        return None
+        errors[field] = [message]
+    elif person_name_problem(name):
+        errors[field] = [str(person_name_problem(name))]
     return name
 
 
@@ -311,9 +317,7 @@ def clean_declaration(data: dict, *, today: dt.date) -> dict:
         if cleaned["date"] is not None and cleaned["date"] < birth_date_of(cleaned["id_number"]):
             errors["date"] = [_("The date lies before the person's birth (by the ID number).")]
     if kind == Declaration.Kind.MOVE_IN:
-        name = _name(person.get("name"))
-        if name is None:
-            errors["person.name"] = [_("Enter the person's name as on the ID card.")]
+        name = _name(person.get("name"), "person.name", errors, _("Enter the person's name as on the ID card."))
         try:
             cleaned["phone"] = normalize_phone(person.get("phone") or "")
         except ValidationError as e:
@@ -343,10 +347,11 @@ def clean_declarant(declarant) -> dict:
     """A walk-in declarant at the counter: name, ID number and phone, as a person's are checked."""
     declarant = declarant if isinstance(declarant, dict) else {}
     errors = {}
-    name = _name(declarant.get("name"))
-    if name is None:
-        errors["declarant.name"] = [_("Enter the declarant's name as on the ID card.")]
-    cleaned = {"name": name or ""}
+    cleaned = {
+        "name": _name(
+            declarant.get("name"), "declarant.name", errors, _("Enter the declarant's name as on the ID card.")
+        )
+    }
     for field, normalize in (("id_number", normalize_id_number), ("phone", normalize_phone)):
         try:
             cleaned[field] = normalize(declarant.get(field))
@@ -671,7 +676,8 @@ def _bulk_rows(text: str):
             else:
                 message = _("Line %(line)d is not valid CSV.") % {"line": line}
             raise Invalid(fields={"file": [message]}) from None
-        yield line, row
+        if any(cell.strip() for cell in row):  # a blank line (or one of commas only) is no row
+            yield line, row
 
 
 def _row_body(row: list[str]) -> dict:
@@ -704,8 +710,12 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
     declarant_required(actor)
     if actor.kind not in (Kind.ORGANISATION, Kind.SUB_ACCOUNT, Kind.INDIVIDUAL):
         raise Forbidden()
-    if FORBIDDEN_CHARACTERS_RE.search(text):
-        raise Invalid(fields={"file": [_("The file contains characters that are not allowed.")]})
+    forbidden = FORBIDDEN_CHARACTERS_RE.search(text)
+    if forbidden:
+        line = len(text[: forbidden.start()].splitlines()) or 1
+        if text[: forbidden.start()].endswith(("\n", "\r")):
+            line += 1
+        raise Invalid(fields={"file": [_("Line %(line)d contains characters that are not allowed.") % {"line": line}]})
     today = clock.today()
     valid, invalid, checked, count = [], [], [], 0
     houses: dict[int, DomainError | None] = {}
