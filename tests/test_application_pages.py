@@ -61,6 +61,7 @@ def test_start_page_is_public_and_says_routes_steps_cost_and_points(client):
     for text in ("Who can apply", "Talent introduction", "working days", "20 yuan", "Acceptance points by district"):
         assert text in html, text
     assert 'href="/applications/apply/"' in html
+    assert 'role="button"' not in html  # a link: Space on a "button" that is a link did nothing
     points = client.get("/applications/acceptance-points/", **EN).content.decode()
     assert "福田区" in points and "<h2" in points
 
@@ -153,7 +154,13 @@ def test_bad_input_on_a_step_shows_the_error_summary_and_stores_nothing(citizen_
     assert "The courier delivers in Shenzhen only" in response.content.decode()
     assert "delivery_address" not in (selectors.draft_of(_user) or {})
     response = client.post("/applications/apply/kind/", {"kind": "first"})
-    assert "error-summary" in response.content.decode()
+    html = response.content.decode()
+    assert "error-summary" in html
+    # The question's error belongs to its fieldset (an outsider's screen reader heard "invalid" on
+    # each choice, never why).
+    fieldset = re.search(r'<fieldset aria-describedby="([^"]+)"><legend>[^<]*</legend>(.*?)</fieldset>', html, re.S)
+    assert fieldset is not None and "id_route_error" in fieldset.group(1).split()
+    assert 'id="id_route_error"' in fieldset.group(2) and 'name="route"' in fieldset.group(2)
     assert not Application.objects.exists()
 
 

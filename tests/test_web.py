@@ -230,6 +230,10 @@ def test_an_organisation_has_its_own_area_not_the_citizens_permit_cards(client):
     html = client.get("/account/").content.decode()
     assert "深圳区域公司" in html and "91440300MA5D4X7K8N" in html and 'data-testid="pending-banner"' in html
     assert "我的居住证" not in html and "申领条件自助查询" not in html
+    # Nor the citizen's forms, typed in by address (an outsider filled them in as an organisation).
+    for url in ("/account/eligibility/", "/account/real-name/"):
+        response = client.get(url)
+        assert response.status_code == 403 and 'name="id_number"' not in response.content.decode(), url
 
 
 def test_english_pages_carry_no_chinese_but_names(client):

@@ -50,6 +50,15 @@ def test_citizen_applies_through_every_step_and_follows_progress(web, chromium, 
     page.wait_for_url("**/applications/apply/kind/")
 
     page.locator("#id_kind_0").check()
+    page.get_by_test_id("continue").click()  # no route chosen
+    page.locator(".error-summary a[href='#id_route_0']").click()
+    # The question comes into view with its first choice focused, and the fieldset says why.
+    assert page.evaluate("document.activeElement.id") == "id_route_0"
+    legend = page.locator("fieldset:has(#id_route_0) legend")
+    box = legend.bounding_box()
+    assert 0 <= box["y"] < page.viewport_size["height"]
+    assert "id_route_error" in page.locator("fieldset:has(#id_route_0)").get_attribute("aria-describedby")
+    both(page, shot, "app-02a-question-error")
     page.locator("#id_route_0").check()
     page.get_by_test_id("continue").click()
 

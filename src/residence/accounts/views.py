@@ -362,6 +362,7 @@ def phone_verify(request):
 
 @login_required
 def real_name(request):
+    services.real_name_allowed(request.user)  # an organisation or staff account is refused the page
     form = RealNameForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -59,7 +59,7 @@ NAME_LENGTH = FamilyMember._meta.get_field("name").max_length
 def photo_receipt_problem(receipt: str):
     if full_width(receipt):
         return HALF_WIDTH_ONLY
-    return _("Enter the photo receipt number: 8 to 20 letters and digits.")
+    return _("Use 8 to 20 letters and digits, as printed on the photo receipt.")
 
 
 class OpenApplication(Conflict):

@@ -74,14 +74,21 @@ def answer_shown(record: dict) -> dict:
     return {**record, "conditions": conditions}
 
 
+def check_allowed(user) -> None:
+    """Forbidden for an account that may not check at all (API.md): an organisation's, or staff
+    other than clerks, verifiers and reviewers."""
+    if user.kind == Kind.STAFF:
+        if user.role not in STAFF_WITH_FULL_ANSWERS:
+            raise Forbidden()
+    elif user.kind != Kind.INDIVIDUAL:
+        raise Forbidden(_("Organisation accounts cannot check eligibility."))
+
+
 def _access(user, id_number: str) -> bool:
     """True for a full answer, False for a limited one; Forbidden for any other ask (API.md)."""
+    check_allowed(user)
     if user.kind == Kind.STAFF:
-        if user.role in STAFF_WITH_FULL_ANSWERS:
-            return True
-        raise Forbidden()
-    if user.kind != Kind.INDIVIDUAL:
-        raise Forbidden(_("Organisation accounts cannot check eligibility."))
+        return True
     if user.person_id:
         if user.person.id_number != id_number:
             raise Forbidden(_("A verified account can check only its own identity."))

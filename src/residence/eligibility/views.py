@@ -6,7 +6,7 @@ from residence.accounts.forms import add_domain_error
 from residence.core.errors import DomainError
 
 from .forms import ROUTE_CHOICES, SelfCheckForm
-from .services import eligibility_check
+from .services import check_allowed, eligibility_check
 
 CONDITION_LABELS = {
     "identity": _("Identity"),
@@ -28,6 +28,7 @@ def _for_display(answer: dict) -> dict:
 @login_required
 def self_check(request):
     user = request.user
+    check_allowed(user)  # an organisation's account is refused the page, not only its answer
     initial = {"name": user.person.name, "id_number": user.person.id_number} if user.person_id else {}
     form = SelfCheckForm(request.POST or None, initial=initial)
     answer = None

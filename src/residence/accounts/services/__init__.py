@@ -1,6 +1,6 @@
 """Every write to accounts, by concern; each is importable from here."""
 
-from .accounts import account_create, account_problems, real_name_verify, staff_create
+from .accounts import account_create, account_problems, real_name_allowed, real_name_verify, staff_create
 from .challenges import challenge_create, dummy_phone_mask
 from .credentials import (
     LoginResult,
@@ -36,6 +36,7 @@ __all__ = [
     "phone_apply",
     "phone_change_at_counter",
     "phone_change_start",
+    "real_name_allowed",
     "real_name_verify",
     "session_end",
     "session_expiry",

@@ -211,6 +211,11 @@ def _mismatch_with_tries(left: int) -> NameMismatch:
     return NameMismatch(message, extra={"tries_left": max(left, 0)})
 
 
+def real_name_allowed(user: User) -> None:
+    if user.kind != Kind.INDIVIDUAL:
+        raise Forbidden(_("Only an individual's own account can pass real-name verification."))
+
+
 def real_name_verify(*, user: User, name: str, id_number: str, address: str = "") -> User:
     """Bind the account to an identity in the population records (API.md's order of checks).
 
@@ -218,8 +223,7 @@ def real_name_verify(*, user: User, name: str, id_number: str, address: str = ""
     back unless it fails on the name, so parallel attempts cannot exceed the limit. Only a
     person's own account is verified: an organisation or staff account never holds an
     identity (403)."""
-    if user.kind != Kind.INDIVIDUAL:
-        raise Forbidden(_("Only an individual's own account can pass real-name verification."))
+    real_name_allowed(user)
     if user.person_id:
         raise AlreadyVerified()
     id_number = clean("id_number", normalize_id_number, id_number)

@@ -7,6 +7,19 @@ document.addEventListener("DOMContentLoaded", function () {
     summary.focus({ preventScroll: true });
   }
 
+  // A summary link to a question of choices: show the question (its legend) with its first choice,
+  // not the choice alone at the top of the screen.
+  document.querySelectorAll(".error-summary a[href^='#']").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var input = document.getElementById(link.getAttribute("href").slice(1));
+      var fieldset = input && input.type === "radio" && input.closest("fieldset");
+      if (!fieldset) return;
+      event.preventDefault();
+      fieldset.scrollIntoView({ block: "start" });
+      input.focus({ preventScroll: true });
+    });
+  });
+
   // A long check (a bulk file): say that the server is working, once the form is sent.
   document.querySelectorAll("form[data-progress]").forEach(function (form) {
     form.addEventListener("submit", function () {
