@@ -113,6 +113,11 @@ api_v1 = [
         name="declaration-confirm",
     ),
     path("organisations/sub-accounts", registrations_api.SubAccountView.as_view(), name="sub-accounts"),
+    path(
+        "organisations/sub-accounts/<int:pk>/deactivate",
+        registrations_api.SubAccountDeactivateView.as_view(),
+        name="sub-account-deactivate",
+    ),
     path("me/registrations", registrations_api.MyRegistrationsView.as_view(), name="my-registrations"),
     path(
         "staff/registrations/declarations",

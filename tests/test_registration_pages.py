@@ -403,6 +403,19 @@ def test_sub_accounts_are_created_and_see_only_their_houses(org):
     # The administrator sees the sub-account's declaration.
     assert "李娜" in client.get("/registration/declarations/").content.decode()
 
+    # … and ends the sub-account: a page that says what that does, then the button.
+    desk = User.objects.get(username="org_desk1")
+    listing = client.get("/registration/sub-accounts/").content.decode()
+    assert f'href="/registration/sub-accounts/{desk.pk}/deactivate/"' in listing
+    ask = client.get(f"/registration/sub-accounts/{desk.pk}/deactivate/").content.decode()
+    assert "can no longer sign in" in ask and 'data-testid="confirm-deactivate"' in ask
+    assert User.objects.get(pk=desk.pk).is_active
+    assert client.post(f"/registration/sub-accounts/{desk.pk}/deactivate/").status_code == 302
+    listing = client.get("/registration/sub-accounts/").content.decode()
+    assert "Deactivated" in listing and f"/sub-accounts/{desk.pk}/deactivate/" not in listing
+    assert desk_client.get("/registration/").status_code == 302  # signed out at its next page
+    assert client.get(f"/registration/sub-accounts/{desk.pk}/deactivate/").status_code == 404
+
 
 def bulk_file(houses, *, fixed=False):
     rows = [

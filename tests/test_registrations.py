@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from residence.accounts.models import Kind
+from residence.accounts.models import Kind, User
 from residence.accounts.services import organisation_activate
 from residence.records.models import Registration
 from residence.records.services import records_import_rows
@@ -773,3 +773,45 @@ def test_a_bulk_file_skips_blank_lines_and_names_the_line_of_a_forbidden_charact
     formula = bulk(api, header + row.replace("李娜", "@SUM(1+1)"))
     assert formula.json()["valid"] == 0 and "letters only" in formula.json()["invalid"][0]["reason"]
     assert not Declaration.objects.exists()
+
+
+def test_an_organisation_lists_and_deactivates_its_sub_accounts(organisation):
+    """An outsider found no way to end a sub-account: someone who left kept declaring."""
+    from residence.audit.models import AuditEvent
+
+    api, houses = organisation
+    body = {"username": "org_desk9", "password": "Testing2026pass", "phone": "13812340009", "houses": [houses[1]]}
+    created = api.post("/api/v1/organisations/sub-accounts", body).json()
+    assert created == {"id": created["id"], "username": "org_desk9", "kind": "sub_account", "active": True,
+                       "houses": [houses[1]]}  # fmt: skip
+    desk = Api("10.7.7.11").login("org_desk9", phone="13812340009")
+    assert desk.post(DECLARATIONS, move_in(houses[1])).status_code == 201
+    assert api.get("/api/v1/organisations/sub-accounts").json() == [created]
+
+    url = f"/api/v1/organisations/sub-accounts/{created['id']}/deactivate"
+    assert desk.post(url).status_code == 403  # a sub-account manages nothing
+    ended = api.post(url)
+    assert ended.status_code == 200 and ended.json() == {**created, "active": False}
+    assert desk.get("/api/v1/me").status_code == 401  # its live login ended at once
+    relogin = Api("10.7.7.12").post("/api/v1/auth/login", {"username": "org_desk9", "password": "Testing2026pass"})
+    assert relogin.status_code == 401
+    assert api.post(url).status_code == 200  # again: nothing changes
+    assert AuditEvent.objects.filter(type="account_disabled", subject_id=created["id"]).count() == 1
+    assert Declaration.objects.filter(declared_by_id=created["id"]).count() == 1  # its declarations stay
+
+    stranger, _user = citizen_api()
+    assert stranger.post(url).status_code == 403
+    assert stranger.get("/api/v1/organisations/sub-accounts").status_code == 403
+    other = make_user(
+        "org_other", "13812340010", kind=Kind.ORGANISATION, name="另一公司", credit_code="91350100M000100Y43"
+    )
+    organisation_activate(
+        actor=User.objects.get(username="staff_clerk"),
+        account_id=other.pk,
+        credit_code_checked=True,
+        letter_checked=True,
+        housing_checked=True,
+    )
+    other_api = Api("10.7.7.13").login("org_other", phone="13812340010")
+    assert other_api.post(url).status_code == 404
+    assert other_api.post("/api/v1/organisations/sub-accounts/999999/deactivate").status_code == 404

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 class AuditEventType(models.TextChoices):
     ACCOUNT_CREATED = "account_created", _("Account created")
     ACCOUNT_ACTIVATED = "account_activated", _("Organisation account activated")
+    ACCOUNT_DISABLED = "account_disabled", _("Account disabled")
     LOGIN = "login", _("Signed in")
     LOGIN_FAILED = "login_failed", _("Failed sign-in")
     ACCOUNT_LOCKED = "account_locked", _("Account locked")

@@ -209,24 +209,45 @@ class SubAccountSerializer(serializers.Serializer):
     houses = serializers.ListField(child=serializers.JSONField(), max_length=10_000)
 
 
+SUB_ACCOUNT_FIELDS = {
+    "id": serializers.IntegerField(),
+    "username": serializers.CharField(),
+    "kind": serializers.CharField(),
+    "active": serializers.BooleanField(),
+    "houses": serializers.ListField(child=serializers.IntegerField()),
+}
+SUB_ACCOUNT = inline_serializer("SubAccount", SUB_ACCOUNT_FIELDS)
+
+
+def sub_account_payload(user) -> dict:
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "kind": user.kind,
+        "active": user.is_active,
+        "houses": sorted(house.pk for house in user.assigned_houses.all()),
+    }
+
+
 class SubAccountView(APIView):
-    @extend_schema(
-        request=SubAccountSerializer,
-        responses={
-            201: inline_serializer(
-                "SubAccount",
-                {
-                    "id": serializers.IntegerField(),
-                    "username": serializers.CharField(),
-                    "kind": serializers.CharField(),
-                },
-            )
-        },
-    )
+    @extend_schema(responses=inline_serializer("SubAccount", SUB_ACCOUNT_FIELDS, many=True))
+    def get(self, request):
+        """The organisation's sub-accounts, active or not, with the houses each was given."""
+        services.administrator_required(request.user)
+        return Response([sub_account_payload(u) for u in selectors.sub_accounts_of(organisation=request.user)])
+
+    @extend_schema(request=SubAccountSerializer, responses={201: SUB_ACCOUNT})
     def post(self, request):
         data = validated(SubAccountSerializer, request.data)
         user = services.sub_account_create(actor=request.user, **data)
-        return Response({"id": user.pk, "username": user.username, "kind": user.kind}, status=201)
+        return Response(sub_account_payload(user), status=201)
+
+
+class SubAccountDeactivateView(BodilessPostMixin, APIView):
+    @extend_schema(request=None, responses=SUB_ACCOUNT)
+    def post(self, request, pk: int):
+        """End a sub-account: it can no longer sign in and its logins end now."""
+        return Response(sub_account_payload(services.sub_account_deactivate(actor=request.user, account_id=pk)))
 
 
 class MyRegistrationsView(APIView):

@@ -14,8 +14,9 @@ from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from residence.accounts.models import Kind, Role, Status, User
+from residence.accounts.models import Kind, LoginSession, Role, Status, User
 from residence.accounts.services.common import password_problems, raise_duplicate, save_unique, taken
+from residence.accounts.services.sessions import sessions_end_all
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record, audit_records
 from residence.core import clock, limits
@@ -617,10 +618,14 @@ def declaration_confirm(*, actor, declaration_id: int) -> Declaration:
 # --- sub-accounts -------------------------------------------------------------------------
 
 
+def administrator_required(actor) -> None:
+    if actor.kind != Kind.ORGANISATION:
+        raise Forbidden(_("Only an organisation's administrator manages sub-accounts."))
+
+
 @transaction.atomic
 def sub_account_create(*, actor, username: str, password: str, phone: str, houses: list) -> User:
-    if actor.kind != Kind.ORGANISATION:
-        raise Forbidden(_("Only an organisation's administrator creates sub-accounts."))
+    administrator_required(actor)
     declarant_required(actor)
     errors = {}
     try:
@@ -646,6 +651,27 @@ def sub_account_create(*, actor, username: str, password: str, phone: str, house
     save_unique(user.save, username=username.lower(), phone=phone)
     user.assigned_houses.set(given)
     audit_record(type=AuditEventType.ACCOUNT_CREATED, actor=actor, subject=user, kind=Kind.SUB_ACCOUNT)
+    return user
+
+
+@transaction.atomic
+def sub_account_deactivate(*, actor, account_id: int) -> User:
+    """The organisation ends a sub-account (someone who left): it can no longer sign in, its live
+    logins end now, and its declarations stay as they are. Another organisation's: 404."""
+    administrator_required(actor)
+    user = (
+        User.objects.select_for_update()
+        .filter(pk=account_id if isinstance(account_id, int) else None, parent=actor, kind=Kind.SUB_ACCOUNT)
+        .first()
+    )
+    if user is None:
+        raise NotFound()
+    if user.status == Status.DISABLED:
+        return user
+    user.status, user.is_active = Status.DISABLED, False
+    user.save(update_fields=["status", "is_active"])
+    sessions_end_all(user=user, reason=LoginSession.EndReason.DISABLED)
+    audit_record(type=AuditEventType.ACCOUNT_DISABLED, actor=actor, subject=user, kind=Kind.SUB_ACCOUNT)
     return user
 
 

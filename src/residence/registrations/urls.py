@@ -19,6 +19,7 @@ urlpatterns = [
     path("pending/", views.pending_reports, name="pending"),
     path("pending/<int:pk>/confirm/", views.pending_confirm, name="pending_confirm"),
     path("sub-accounts/", views.sub_accounts, name="sub_accounts"),
+    path("sub-accounts/<int:pk>/deactivate/", views.sub_account_deactivate, name="sub_account_deactivate"),
     path("bulk/", views.bulk, name="bulk"),
     path("bulk/<int:pk>/", views.bulk_report, name="bulk_report"),
     path("bulk/<int:pk>/report.csv", views.bulk_report_csv, name="bulk_report_csv"),

@@ -595,13 +595,7 @@ def sub_accounts(request):
     if gate:
         return gate
     user = request.user
-    if user.kind != Kind.ORGANISATION:
-        return render(
-            request,
-            "web/error.html",
-            {"message": _("Only an organisation's administrator creates sub-accounts.")},
-            status=403,
-        )
+    services.administrator_required(user)
     own_houses = list(selectors.houses_for(actor=user)[:2000])
     form = SubAccountForm(request.POST or None, houses=own_houses)
     status = 200
@@ -627,6 +621,23 @@ def sub_accounts(request):
         {"form": form, "accounts": selectors.sub_accounts_of(organisation=user)},
         status=status if form.errors else 200,
     )
+
+
+@login_required
+def sub_account_deactivate(request, pk: int):
+    """Asks first (what ending the sub-account does), then ends it."""
+    gate = _gate(request)
+    if gate:
+        return gate
+    services.administrator_required(request.user)
+    account = selectors.sub_accounts_of(organisation=request.user).filter(pk=pk, is_active=True).first()
+    if account is None:
+        raise Http404
+    if request.method == "POST":
+        services.sub_account_deactivate(actor=request.user, account_id=pk)
+        messages.success(request, _("Sub-account %(name)s is deactivated.") % {"name": account.username})
+        return redirect("registrations:sub_accounts")
+    return render(request, "registrations/sub_account_deactivate.html", {"account": account})
 
 
 # Bulk declarations --------------------------------------------------------------------------
