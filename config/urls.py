@@ -112,6 +112,16 @@ api_v1 = [
         registrations_api.DeclarationConfirmView.as_view(),
         name="declaration-confirm",
     ),
+    path(
+        "registrations/declarations/<int:pk>/decline",
+        registrations_api.DeclarationDeclineView.as_view(),
+        name="declaration-decline",
+    ),
+    path(
+        "registrations/declarations/<int:pk>/withdraw",
+        registrations_api.DeclarationWithdrawView.as_view(),
+        name="declaration-withdraw",
+    ),
     path("organisations/sub-accounts", registrations_api.SubAccountView.as_view(), name="sub-accounts"),
     path(
         "organisations/sub-accounts/<int:pk>/deactivate",

@@ -284,6 +284,39 @@ def test_a_tenant_reports_himself_and_the_landlord_confirms_it(landlord):
     assert client.post(f"/registration/pending/{declaration.pk}/confirm/").status_code == 404
 
 
+def test_the_tenant_withdraws_a_report_and_the_landlord_declines_the_next(landlord):
+    client, _user = landlord
+    register_house(client)
+    tenant_user = make_user("citizen2", "13812345679")
+    real_name_verify(user=tenant_user, name="王芳", id_number=identity("44030419900101555", "王芳"))
+    tenant = signed_in("citizen2", "13812345679")
+    report = {"street": "440304004", "building_code": "4403040040012", "room": "101", "phone": "13812345679",
+              "occupation": "2", "reason": "1", "date": "2026-03-01"}  # fmt: skip
+    tenant.post("/registration/self-report/", report)
+    sent = tenant.post("/registration/self-report/check/")
+    page = tenant.get(sent["Location"]).content.decode()
+    first = Declaration.objects.get()
+    assert 'data-testid="withdraw"' in page
+    assert client.get(f"/registration/declarations/{first.pk}/").status_code == 200
+    assert 'data-testid="withdraw"' not in client.get(f"/registration/declarations/{first.pk}/").content.decode()
+    assert client.post(f"/registration/declarations/{first.pk}/withdraw/").status_code == 404  # not the tenant's
+    done = tenant.post(f"/registration/declarations/{first.pk}/withdraw/")
+    page = tenant.get(done["Location"]).content.decode()
+    assert "is withdrawn" in page and "Withdrawn by the tenant" in page and 'data-testid="withdraw"' not in page
+
+    tenant.post("/registration/self-report/", report)
+    tenant.post("/registration/self-report/check/")
+    second = Declaration.objects.get(status="pending")
+    pending = client.get("/registration/pending/").content.decode()
+    assert f'data-testid="decline-{second.pk}"' in pending
+    assert tenant.post(f"/registration/pending/{second.pk}/decline/").status_code == 404  # not the holder
+    declined = client.post(f"/registration/pending/{second.pk}/decline/")
+    assert declined.status_code == 302 and "they are told" in client.get(declined["Location"]).content.decode()
+    second.refresh_from_db()
+    assert second.status == "declined" and not Registration.objects.filter(id_number=WANG_FANG).exists()
+    assert "was declined" in tenant.get("/account/messages/").content.decode()
+
+
 # Refusals -----------------------------------------------------------------------------------
 
 

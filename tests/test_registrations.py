@@ -303,6 +303,35 @@ def test_a_tenant_reports_himself_and_the_holder_confirms(landlord):
     assert confirmed.json()["registration"]["registered_on"] == "2026-02-27"
     assert api.post(f"{DECLARATIONS}/{declaration}/confirm").status_code == 409
     assert [d["id"] for d in api.get(DECLARATIONS + "?current=1").json()] == [declaration]
+    assert api.post(f"{DECLARATIONS}/{declaration}/decline").status_code == 409  # answered already
+
+
+def test_a_self_report_can_be_declined_by_the_holder_or_withdrawn_by_the_tenant(landlord):
+    """An outsider found a wrong report waited for ever and blocked the person's next one."""
+    api, _user, _house = landlord
+    tenant, tenant_user = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    report = {
+        **move_in({"street": "440304004", "building_code": "4403040040012", "room": "101"}, id_number=WANG_FANG),
+        "declarant_type": "tenant",
+        "person": {"name": "王芳", "id_number": WANG_FANG, "phone": "13812345679"},
+    }
+    first = tenant.post(DECLARATIONS, report).json()["id"]
+    assert tenant.post(f"{DECLARATIONS}/{first}/decline").status_code == 404  # not the holder
+    declined = api.post(f"{DECLARATIONS}/{first}/decline")
+    assert declined.status_code == 200 and declined.json()["status"] == "declined"
+    assert declined.json()["registration"] is None and not Registration.objects.filter(id_number=WANG_FANG).exists()
+    [told] = _told(tenant_user, "registration_report_declined")
+    assert told["reference"] == declined.json()["reference"] and "101" in told["house"]
+    assert api.post(f"{DECLARATIONS}/{first}/confirm").status_code == 409
+    assert tenant.post(f"{DECLARATIONS}/{first}/withdraw").status_code == 409
+
+    second = tenant.post(DECLARATIONS, report)  # a declined report no longer blocks the next
+    assert second.status_code == 201
+    assert api.post(f"{DECLARATIONS}/{second.json()['id']}/withdraw").status_code == 404  # only the tenant
+    withdrawn = tenant.post(f"{DECLARATIONS}/{second.json()['id']}/withdraw")
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+    assert api.post(f"{DECLARATIONS}/{second.json()['id']}/confirm").status_code == 409
+    assert not Occupancy.objects.exists()
 
 
 @pytest.fixture

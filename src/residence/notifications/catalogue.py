@@ -177,6 +177,13 @@ MESSAGES = {
             "at %(previous)s. If this is wrong, tell a registration point."
         ),
     ),
+    "registration_report_declined": (
+        _("Your move-in report %(reference)s was declined"),
+        _(
+            "The holder of %(house)s says you do not live there: your move-in report %(reference)s is not "
+            "recorded. If you do live there, ask the holder, or declare at a registration point with your ID card."
+        ),
+    ),
     "deadline_due_tomorrow": (
         _("Due tomorrow: %(count)d item(s)"),
         _("%(count)d item(s) in your queue are due tomorrow: %(references)s."),

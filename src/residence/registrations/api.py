@@ -151,6 +151,20 @@ class DeclarationConfirmView(BodilessPostMixin, APIView):
         return Response(declaration_payload(services.declaration_confirm(actor=request.user, declaration_id=pk)))
 
 
+class DeclarationDeclineView(BodilessPostMixin, APIView):
+    @extend_schema(request=None, responses=DeclarationSerializer)
+    def post(self, request, pk: int):
+        """The house's holder declines a tenant's self-report (status `declined`)."""
+        return Response(declaration_payload(services.declaration_decline(actor=request.user, declaration_id=pk)))
+
+
+class DeclarationWithdrawView(BodilessPostMixin, APIView):
+    @extend_schema(request=None, responses=DeclarationSerializer)
+    def post(self, request, pk: int):
+        """The tenant takes back their own waiting self-report (status `withdrawn`)."""
+        return Response(declaration_payload(services.declaration_withdraw(actor=request.user, declaration_id=pk)))
+
+
 class CsvTextParser(BaseParser):
     media_type = "text/csv"
 

@@ -63,6 +63,8 @@ class Declaration(models.Model):
     class Status(models.TextChoices):
         RECORDED = "recorded", _("Recorded")
         PENDING = "pending", _("Waiting for the house's holder to confirm")
+        DECLINED = "declined", _("Declined by the house's holder")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the tenant")
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     house = models.ForeignKey(House, on_delete=models.PROTECT, related_name="declarations")

@@ -34,6 +34,7 @@ from residence.core.validators import (
     plain_text_problem,
     validate_username,
 )
+from residence.notifications.services import message_send
 from residence.places.models import Street
 from residence.records.models import Identity, Registration
 from residence.records.services import registrations_write
@@ -506,15 +507,7 @@ def _record(*, actor, house: House, cleaned: dict, status: str, declarant: dict 
         else:
             _move_out(declaration)
         declaration.save(update_fields=["registration", "name"])
-    audit_record(
-        type=AuditEventType.DECLARATION_RECORDED,
-        actor=actor,
-        person=declaration.id_number,
-        declaration=declaration.reference,
-        kind=declaration.kind,
-        status=declaration.status,
-        house=house.pk,
-    )
+    _audit(actor, declaration)
     return declaration
 
 
@@ -586,9 +579,21 @@ def _tenant_report(*, actor, data: dict, cleaned: dict) -> Declaration:
     return _record(actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.PENDING)
 
 
-@transaction.atomic
-def declaration_confirm(*, actor, declaration_id: int) -> Declaration:
-    """The holder of the house confirms a tenant's self-report: only then is it recorded."""
+def _audit(actor, declaration: Declaration, status: str = "") -> None:
+    audit_record(
+        type=AuditEventType.DECLARATION_RECORDED,
+        actor=actor,
+        person=declaration.id_number,
+        declaration=declaration.reference,
+        kind=declaration.kind,
+        status=status or declaration.status,
+        house=declaration.house_id,
+    )
+
+
+def _report_for_holder(actor, declaration_id: int) -> Declaration:
+    """A tenant's self-report for one of the actor's houses, locked, still waiting: 404 for
+    another's, 409 once it has been answered."""
     declaration = Declaration.objects.select_for_update().select_related("house").filter(pk=declaration_id).first()
     if declaration is None:
         raise NotFound()
@@ -597,21 +602,55 @@ def declaration_confirm(*, actor, declaration_id: int) -> Declaration:
         raise NotFound()
     declarant_required(actor)
     if declaration.status != Declaration.Status.PENDING:
-        raise Conflict(_("This declaration has already been confirmed."))
+        raise Conflict(_("This report has already been answered."))
+    return declaration
+
+
+@transaction.atomic
+def declaration_decline(*, actor, declaration_id: int) -> Declaration:
+    """The holder says the tenant does not live there: the report ends, nothing is recorded, the
+    tenant is told (and may report again). An outsider found a wrong report waited for ever."""
+    declaration = _report_for_holder(actor, declaration_id)
+    declaration.status = Declaration.Status.DECLINED
+    declaration.save(update_fields=["status"])
+    _audit(actor, declaration)
+    message_send(
+        user=declaration.declared_by,
+        key="registration_report_declined",
+        reference=declaration.reference,
+        house=_address(declaration.house),
+    )
+    return declaration
+
+
+@transaction.atomic
+def declaration_withdraw(*, actor, declaration_id: int) -> Declaration:
+    """The tenant takes back their own waiting report."""
+    declaration = (
+        Declaration.objects.select_for_update()
+        .filter(pk=declaration_id, declared_by=actor, declarant_type=DeclarantType.TENANT)
+        .first()
+    )
+    if declaration is None:
+        raise NotFound()
+    if declaration.status != Declaration.Status.PENDING:
+        raise Conflict(_("This report has already been answered."))
+    declaration.status = Declaration.Status.WITHDRAWN
+    declaration.save(update_fields=["status"])
+    _audit(actor, declaration)
+    return declaration
+
+
+@transaction.atomic
+def declaration_confirm(*, actor, declaration_id: int) -> Declaration:
+    """The holder of the house confirms a tenant's self-report: only then is it recorded."""
+    declaration = _report_for_holder(actor, declaration_id)
     _declarable(declaration.house)
     declaration.status = Declaration.Status.RECORDED
     declaration.save(update_fields=["status"])
     _move_in(declaration)
     declaration.save(update_fields=["registration"])
-    audit_record(
-        type=AuditEventType.DECLARATION_RECORDED,
-        actor=actor,
-        person=declaration.id_number,
-        declaration=declaration.reference,
-        kind=declaration.kind,
-        status="confirmed",
-        house=declaration.house_id,
-    )
+    _audit(actor, declaration, status="confirmed")
     return declaration
 
 

@@ -573,6 +573,33 @@ def pending_confirm(request, pk: int):
     return redirect("registrations:pending")
 
 
+@login_required
+@require_POST
+def pending_decline(request, pk: int):
+    gate = _gate(request)
+    if gate:
+        return gate
+    if not selectors.pending_reports_for(actor=request.user).filter(pk=pk).exists():
+        raise Http404
+    declaration = services.declaration_decline(actor=request.user, declaration_id=pk)
+    messages.success(
+        request,
+        _("%(name)s's report is declined; they are told.") % {"name": declaration.name},
+    )
+    return redirect("registrations:pending")
+
+
+@login_required
+@require_POST
+def declaration_withdraw(request, pk: int):
+    gate = _gate(request)
+    if gate:
+        return gate
+    declaration = services.declaration_withdraw(actor=request.user, declaration_id=pk)
+    messages.success(request, _("Report %(reference)s is withdrawn.") % {"reference": declaration.reference})
+    return redirect("registrations:declaration", pk=pk)
+
+
 # Organisations: the dashboard and sub-accounts ------------------------------------------------
 
 
