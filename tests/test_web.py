@@ -265,3 +265,18 @@ def test_error_pages_are_titled_by_their_message(client, citizen):
     web_login(client)
     html = client.post("/admin/login/", {}).content.decode()
     assert re.search(r"<title>该账号不能使用管理后台。 – ", html)
+
+
+def test_a_limit_on_a_page_says_how_long_to_wait(client, settings):
+    """An outsider was told only "try again later" (the API's Retry-After is no help to a reader)."""
+    settings.LOGIN_LOCK_SECONDS = 15 * 60
+    make_user()
+    client.get("/language/en/?next=/")
+    for _ in range(5):
+        page = client.post("/accounts/login/", {"platform": "permit", "username": "citizen1", "password": "wrong"})
+    html = page.content.decode()
+    assert "locked for a while" in html and "Try again in 15 minutes." in html
+    settings.LOGIN_LOCK_SECONDS = 3 * 3600
+    for _ in range(5):
+        page = client.post("/accounts/login/", {"platform": "permit", "username": "nobody_at_all", "password": "x"})
+    assert "Try again in 3 hours." in page.content.decode()

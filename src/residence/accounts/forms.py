@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from residence.core.errors import DomainError
+from residence.core.errors import DomainError, page_message
 from residence.core.forms import (
     CreditCodeFormField,
     IdNumberFormField,
@@ -29,7 +29,7 @@ def add_field_errors(form: forms.Form, fields: dict) -> bool:
 def add_domain_error(form: forms.Form, exc: DomainError) -> None:
     """Show a service's error on the form: on its fields where they exist, else at the top."""
     if not add_field_errors(form, exc.fields):
-        form.add_error(None, exc.message)
+        form.add_error(None, page_message(exc))
 
 
 class PlatformChoice:

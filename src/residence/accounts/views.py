@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from residence.core.errors import ChallengeExpired, DomainError
+from residence.core.errors import ChallengeExpired, DomainError, page_message
 from residence.core.validators import mask_phone
 
 from . import selectors, services
@@ -215,7 +215,7 @@ def sms_resend(request):
     try:
         services.auth_sms_resend(challenge=challenge, address=request.client_address)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, page_message(exc))
     else:
         messages.success(request, _("A new code has been sent."))
     return redirect(back)

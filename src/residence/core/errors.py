@@ -1,6 +1,8 @@
 """Domain errors raised by services; `core.api_errors` turns them into API.md's error body."""
 
-from django.utils.translation import gettext_lazy
+import math
+
+from django.utils.translation import gettext_lazy, ngettext
 
 
 class DomainError(Exception):
@@ -88,6 +90,20 @@ class RateLimited(DomainError):
 class AccountLocked(RateLimited):
     code = "account_locked"
     default_message = gettext_lazy("Too many wrong passwords. This account is locked for a while.")
+
+
+def page_message(exc: DomainError) -> str:
+    """The message as a page shows it: a limit also says how long to wait (an outsider was told
+    only "try again later"; the API's answer carries Retry-After, a page reader has no headers)."""
+    if not exc.retry_after or exc.retry_after <= 0:
+        return exc.message
+    minutes = math.ceil(exc.retry_after / 60)
+    if minutes <= 90:
+        wait = ngettext("Try again in %(n)d minute.", "Try again in %(n)d minutes.", minutes) % {"n": minutes}
+    else:
+        hours = math.ceil(minutes / 60)
+        wait = ngettext("Try again in %(n)d hour.", "Try again in %(n)d hours.", hours) % {"n": hours}
+    return f"{exc.message} {wait}"
 
 
 def error_body(code, message, fields=None, **extra):

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from .errors import DomainError, error_body
+from .errors import DomainError, error_body, page_message
 
 
 @never_cache
@@ -37,7 +37,7 @@ def _error(request, status, code, message, retry_after=None):
 
 
 def domain_error_page(request, exc: DomainError):
-    return _error(request, exc.status, exc.code, exc.message, exc.retry_after)
+    return _error(request, exc.status, exc.code, page_message(exc), exc.retry_after)
 
 
 def bad_request(request, exception=None):
