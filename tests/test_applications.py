@@ -372,6 +372,19 @@ def test_an_unverified_or_organisation_account_may_not_apply(world):
             {"family_members": [{"name": "张伟", "id_number": ZHANG_WEI, "relation": "sibling"}]},
             "family_members.0.id_number",
         ),
+        (  # one spouse (an outsider listed two, one born in 2015)
+            {
+                "family_members": [
+                    {"name": "李娜", "id_number": "11010519491231002X", "relation": "spouse"},
+                    {"name": "王芳", "id_number": with_check("44030419900101555"), "relation": "spouse"},
+                ]
+            },
+            "family_members.1.relation",
+        ),
+        (
+            {"family_members": [{"name": "李娜", "id_number": with_check("11010520150101123"), "relation": "spouse"}]},
+            "family_members.0.relation",
+        ),
         (  # a spreadsheet formula is no name (an outsider stored one)
             {"family_members": [{"name": "=1+2", "id_number": "11010519491231002X", "relation": "spouse"}]},
             "family_members.0.name",
@@ -635,3 +648,17 @@ def test_a_provisional_due_date_is_marked_in_the_staff_queue_and_pages(settings)
     clerk = desk("clerk")
     page = clerk.get(f"/staff/applications/{app['id']}/").content.decode()
     assert page.count('data-testid="provisional"') >= 2  # the whole and the verification step
+
+
+def test_a_spouse_of_twenty_is_taken_a_day_younger_is_not(world, settings):
+    """The age by the ID number's birth date, worked out by hand: born 2006-03-02 is 20 on 2026-03-02."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = world
+    younger = with_check("11010520060303123")  # 20 tomorrow
+    refused = api.post(
+        URL, application_body(family_members=[{"name": "李娜", "id_number": younger, "relation": "spouse"}])
+    )
+    assert "family_members.0.relation" in refused.json()["error"]["fields"]
+    twenty = with_check("11010520060302123")
+    app = submit(api, family_members=[{"name": "李娜", "id_number": twenty, "relation": "spouse"}])
+    assert app["family_members"][0]["relation"] == "spouse"
