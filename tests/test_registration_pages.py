@@ -570,6 +570,19 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     house.refresh_from_db()
     assert house.confirmed
     assert "Confirmed" in client.get(f"/registration/houses/{house.pk}/").content.decode()
+    # Another account registers the same room: the clerk sees that it is held, confirmed, already.
+    other = House.objects.create(
+        owner=make_user("citizen3", "13812345670"),
+        street=house.street,
+        building_code=house.building_code,
+        room=house.room,
+        building_name="同一房间",
+        address=house.address,
+        housing_type="rented",
+        created_at=house.created_at,
+    )
+    home = clerk.get("/staff/registrations/").content.decode()
+    assert f"held-by-another-{other.pk}" in home and f"held-by-another-{house.pk}" not in home
     response = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", walk_in)
     assert response["Location"] == f"/staff/registrations/houses/{house.pk}/declare/check/"
     assert "张伟" in clerk.get(response["Location"]).content.decode()

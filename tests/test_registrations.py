@@ -844,3 +844,10 @@ def test_an_organisation_lists_and_deactivates_its_sub_accounts(organisation):
     other_api = Api("10.7.7.13").login("org_other", phone="13812340010")
     assert other_api.post(url).status_code == 404
     assert other_api.post("/api/v1/organisations/sub-accounts/999999/deactivate").status_code == 404
+
+
+def test_the_registered_address_names_the_room_once(landlord):
+    api, _user, _house = landlord
+    house = confirmed(api.post(HOUSES, house_body(room="302", address="深圳市福田区陈家楼302")).json())
+    assert api.post(DECLARATIONS, move_in(house["id"])).status_code == 201
+    assert Registration.objects.get(id_number=LI_NA).address == "深圳市福田区陈家楼302"

@@ -1,4 +1,4 @@
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
 from residence.accounts.models import Kind, User
 from residence.core.validators import normalize_room
@@ -92,9 +92,18 @@ def bulk_upload_for(*, actor, pk: int):
 # --- the counter ---------------------------------------------------------------------------
 
 
+def _with_other_holder(houses):
+    """Each house marked when another account holds the same room, confirmed: the clerk is shown
+    it before confirming a second holder (an outsider had one room confirmed for two accounts)."""
+    others = House.objects.filter(
+        street_id=OuterRef("street_id"), building_code=OuterRef("building_code"), room=OuterRef("room"), confirmed=True
+    ).exclude(pk=OuterRef("pk"))
+    return houses.annotate(held_by_another=Exists(others))
+
+
 def houses_at(*, house: int | None = None, street: str = "", building_code: str = "", room: str = ""):
     """Houses found at the counter by id, or by street, building code and room (every holder's)."""
-    houses = House.objects.select_related("street__district", "owner")
+    houses = _with_other_holder(House.objects.select_related("street__district", "owner"))
     if house:
         return houses.filter(pk=house)
     if not (street and building_code):
@@ -107,11 +116,9 @@ def houses_at(*, house: int | None = None, street: str = "", building_code: str 
 
 def houses_awaiting_confirmation(*, district: str | None):
     """The houses of a clerk's district waiting for their confirmation, oldest first."""
-    return (
-        House.objects.filter(confirmed=False, street__district_id=district)
-        .select_related("street__district", "owner")
-        .order_by("created_at")
-    )
+    return _with_other_holder(
+        House.objects.filter(confirmed=False, street__district_id=district).select_related("street__district", "owner")
+    ).order_by("created_at")
 
 
 def declaration_at_counter(*, pk: int):

@@ -999,7 +999,10 @@ def _registration_changes(*, ins, outs, standings: dict[str, Standing]) -> tuple
 
 
 def _address(house: House) -> str:
-    return f"{house.address} {house.room}".strip()[:200]
+    """The registration's address: the house's, with the room unless it already ends with it (an
+    outsider's read "陈家楼302 302")."""
+    address = house.address if house.address.endswith(house.room) else f"{house.address} {house.room}"
+    return address.strip()[:200]
 
 
 def _registration(current: Registration, *, ended_on: dt.date) -> dict:
