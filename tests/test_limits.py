@@ -122,6 +122,8 @@ def test_run_daily_jobs_refuses_a_day_to_come_and_spares_live_counters(settings)
         limits.hit("login_user", "demo", limit=5, window=900)
     with pytest.raises(CommandError, match="2026-03-03 is after today"):
         call_command("run_daily_jobs", "--date", "2026-03-03", stdout=io.StringIO())
+    with pytest.raises(CommandError):  # an empty date (a script's unset variable) is no date, not today
+        call_command("run_daily_jobs", "--date", "", stdout=io.StringIO())
     call_command("run_daily_jobs", "--date", "2026-03-02", stdout=io.StringIO())
     # A run for a day gone by prunes nothing that is live either.
     call_command("run_daily_jobs", "--date", "2026-02-01", stdout=io.StringIO())

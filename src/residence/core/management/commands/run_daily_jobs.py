@@ -10,11 +10,12 @@ class Command(BaseCommand):
     help = "Run every daily job as of a date (default today); running it twice changes nothing the second time."
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", default="", help="YYYY-MM-DD; the jobs run as of the start of that day")
+        parser.add_argument("--date", default=None, help="YYYY-MM-DD; the jobs run as of the start of that day")
 
     def handle(self, *args, date, **options):
+        # An empty --date (a script's unset variable) is refused, not taken for today.
         try:
-            day = parse_date(date) if date else clock.today()
+            day = parse_date(date) if date is not None else clock.today()
         except ValidationError as e:
             raise CommandError(" ".join(e.messages)) from None
         if day > clock.today():
