@@ -458,6 +458,8 @@ def test_the_receipt_is_a_pdf_and_its_qr_target_shows_no_personal_data(world):
     app = submit(api)
     pdf = api.get(f"{URL}/{app['id']}/receipt")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    # Marked as Chinese, for a screen reader, and as the platform's (an outsider found neither).
+    assert b"/Lang (zh-CN)" in pdf.content and b"/Author" in pdf.content
     check = api.get(f"/api/v1/receipts/{app['reference']}/verify")
     assert check.json() == {"valid": True, "kind": "first", "status": "accepted"}
 

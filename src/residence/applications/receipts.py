@@ -40,6 +40,20 @@ def _qr(pdf: canvas.Canvas, text: str, x: float, y: float, size: float) -> None:
                 pdf.rect(x + c * cell, y + size - (r + 1) * cell, cell, cell, stroke=0, fill=1)
 
 
+def new_document(buffer, title: str, reference: str) -> canvas.Canvas:
+    """An A4 page headed by `title`, marked as Chinese (a screen reader reads it so) and as the
+    platform's, with `title reference` as the document's title."""
+    with translation.override("zh-hans"):
+        author = str(settings.PLATFORM_NAME)
+    pdf = canvas.Canvas(buffer, pagesize=A4, lang="zh-CN")
+    pdf.setTitle(f"{title} {reference}")
+    pdf.setAuthor(author)
+    width, height = A4
+    pdf.setFont(FONT, 18)
+    pdf.drawCentredString(width / 2, height - 30 * mm, title)
+    return pdf
+
+
 def _rows(pdf: canvas.Canvas, rows, top: float) -> float:
     y = top
     for label, value in rows:
@@ -79,12 +93,9 @@ def receipt_pdf(application: Application, *, base_url: str) -> bytes:
     """The receipt of an application (回执), or the acceptance receipt (受理回执) for one taken
     at a counter, which the applicant shows to collect the card."""
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
-    width, height = A4
     title = "居住证申请受理回执" if application.channel == "counter" else "居住证申请回执"
-    pdf.setTitle(f"{title} {application.reference}")
-    pdf.setFont(FONT, 18)
-    pdf.drawCentredString(width / 2, height - 30 * mm, title)
+    pdf = new_document(buffer, title, application.reference)
+    width, height = A4
     pdf.setFont(FONT, 10)
     with translation.override("zh-hans"):
         pdf.drawCentredString(width / 2, height - 38 * mm, str(settings.PLATFORM_NAME))
@@ -115,11 +126,8 @@ def application_form_pdf(application: Application) -> bytes:
         Registration.objects.filter(id_number=application.person.id_number).order_by("-registered_on").first()
     )
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
-    width, height = A4
-    pdf.setTitle(f"深圳经济特区居住证申领登记表 {application.reference}")
-    pdf.setFont(FONT, 18)
-    pdf.drawCentredString(width / 2, height - 30 * mm, "深圳经济特区居住证申领登记表")
+    pdf = new_document(buffer, "深圳经济特区居住证申领登记表", application.reference)
+    height = A4[1]
     # The form is printed in Chinese whatever the clerk's language (it is signed as the record).
     with translation.override("zh-hans"):
         rows = [
@@ -150,12 +158,8 @@ def payment_receipt_pdf(payment: Payment) -> bytes:
     provider's transaction id and when it was paid; in Chinese whatever the reader's language."""
     application = payment.application
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
+    pdf = new_document(buffer, "居住证申请缴费凭证", application.reference)
     width, height = A4
-    title = "居住证申请缴费凭证"
-    pdf.setTitle(f"{title} {application.reference}")
-    pdf.setFont(FONT, 18)
-    pdf.drawCentredString(width / 2, height - 30 * mm, title)
     pdf.setFont(FONT, 10)
     with translation.override("zh-hans"):
         pdf.drawCentredString(width / 2, height - 38 * mm, str(settings.PLATFORM_NAME))

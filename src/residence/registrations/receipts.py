@@ -7,9 +7,8 @@ from django.conf import settings
 from django.utils import translation
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas
 
-from residence.applications.receipts import FONT, _rows
+from residence.applications.receipts import FONT, _rows, new_document
 from residence.core.validators import mask_id_number
 
 from .models import Declaration
@@ -21,12 +20,8 @@ def declaration_receipt_pdf(declaration: Declaration) -> bytes:
     house = declaration.house
     registration = declaration.registration
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
+    pdf = new_document(buffer, "居住登记回执", declaration.reference)
     width, height = A4
-    title = "居住登记回执"
-    pdf.setTitle(f"{title} {declaration.reference}")
-    pdf.setFont(FONT, 18)
-    pdf.drawCentredString(width / 2, height - 30 * mm, title)
     with translation.override("zh-hans"):
         pdf.setFont(FONT, 10)
         pdf.drawCentredString(width / 2, height - 38 * mm, str(settings.PLATFORM_NAME))
