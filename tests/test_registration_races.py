@@ -82,3 +82,27 @@ def test_parallel_self_reports_of_one_move_in_leave_one_waiting(settings):
     responses = race(6, lambda i: tenant.post(DECLARATIONS, report))
     assert statuses(responses) == {201: 1, 409: 5}
     assert Declaration.objects.filter(status="pending").count() == 1
+
+
+def test_parallel_confirmations_declines_and_a_withdrawal_of_one_report_answer_it_once(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    confirmed(api.post(HOUSES, house_body()).json())
+    tenant, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    report = {
+        **move_in({"street": "440304004", "building_code": "4403040040012", "room": "101"}, id_number=WANG_FANG),
+        "declarant_type": "tenant",
+        "person": {"name": "王芳", "id_number": WANG_FANG, "phone": "13812345679"},
+    }
+    pk = tenant.post(DECLARATIONS, report).json()["id"]
+    actions = ["confirm", "decline"] * 5 + ["withdraw"]
+
+    def answer(i):
+        caller = tenant if actions[i] == "withdraw" else api
+        return caller.post(f"{DECLARATIONS}/{pk}/{actions[i]}")
+
+    responses = race(len(actions), answer)
+    assert statuses(responses) == {200: 1, 409: len(actions) - 1}
+    declaration = Declaration.objects.get(pk=pk)
+    assert declaration.status in ("recorded", "declined", "withdrawn")
+    assert Registration.objects.filter(id_number=WANG_FANG).count() == (declaration.status == "recorded")
