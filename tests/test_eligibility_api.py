@@ -135,6 +135,9 @@ def test_bad_input_is_400_before_any_403(db, records):
     # Every bad field in one answer, not one round each.
     all_bad = api.post(URL, body(records[:17] + "Y", route="lottery", date="2026-02-30"))
     assert set(all_bad.json()["error"]["fields"]) == {"id_number", "route", "date"}
+    # A formula or a newline is no name (a clerk's check is logged with the name asked).
+    for name in ("=1+1", "张\n伟"):
+        assert "name" in api.post(URL, {**body(records), "name": name}).json()["error"]["fields"]
 
 
 def test_clerk_gets_full_answers_and_the_access_is_audited(db, records):

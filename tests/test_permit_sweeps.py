@@ -58,7 +58,7 @@ def permit(i: int, endorsed_until: dt.date, *, status="active", suspended_on=Non
 
 def holder(i: int, phone: str) -> User:
     """An account verified as the holder of permit i."""
-    number = identity(body_for(i), name=f"持证人{i}")
+    number = identity(body_for(i), name=f"持证人{chr(0x4E00 + i)}")
     user = make_user(f"holder{i}", phone)
     User.objects.filter(pk=user.pk).update(person=Identity.objects.get(id_number=number))
     return user

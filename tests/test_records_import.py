@@ -3,6 +3,7 @@ from django.utils import translation
 
 from residence.records.models import (
     Enrolment,
+    Identity,
     InsuranceMonth,
     PermitRecord,
     RecordVersion,
@@ -17,7 +18,20 @@ pytestmark = pytest.mark.django_db
 ID = with_check("43010219900307123")
 CODE = "91440300MA5D4X7K8N"
 
+ID2 = with_check("44030419900101555")
+
 GOOD = {
+    "identities": [
+        {
+            "id_number": ID,
+            "name": "张伟",
+            "sex": "M",
+            "ethnicity": "汉",
+            "birth_date": "1990-03-07",
+            "hukou_address": "湖南省长沙市",
+            "shenzhen_hukou": "0",
+        }
+    ],
     "registrations": [
         {
             "id_number": ID,
@@ -60,6 +74,7 @@ GOOD = {
     ],
 }
 MODELS = {
+    "identities": Identity,
     "registrations": Registration,
     "social_insurance": InsuranceMonth,
     "enrolments": Enrolment,
@@ -103,6 +118,12 @@ BAD = [
     ("talents", {"category": "genius"}, "category"),
     ("talents", {"valid_until": "2019-01-01"}, "valid_until"),
     ("permits", {"status": "lost"}, "status"),
+    # What declared names are checked against, and staff read: no formula, no blank letters
+    # (an outsider's department feed sent both), no hidden characters in an address.
+    ("identities", {"id_number": ID2, "name": "=1+1"}, "letters only"),
+    ("identities", {"id_number": ID2, "name": "\u3164"}, "letters only"),
+    ("identities", {"id_number": ID2, "hukou_address": "=cmd|' /C calc'!A0"}, "hukou_address"),
+    ("registrations", {"address": "=1+1"}, "address"),
 ]
 
 

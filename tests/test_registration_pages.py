@@ -210,6 +210,10 @@ def test_declaration_errors_come_back_to_the_form_and_conflicts_to_the_check_pag
     future = client.post(f"/registration/houses/{house.pk}/move_in/", move_in_data(date="2026-03-09"))
     html = future.content.decode()
     assert future.status_code == 200 and 'href="#id_date"' in html and "cannot be in the future" in html
+    # A name that is no name, on the form's own page too (an outsider saw the check page pass it).
+    for name in ("张三1", "=1+1"):
+        bad_name = client.post(f"/registration/houses/{house.pk}/move_in/", move_in_data(name=name))
+        assert bad_name.status_code == 200 and "letters only" in bad_name.content.decode()
     # No code is chosen for the declarant: the page starts on an empty choice.
     page = client.get(f"/registration/houses/{house.pk}/move_in/").content.decode()
     assert '<option value="" selected>—</option>' in page

@@ -696,6 +696,8 @@ def test_without_an_account_the_person_is_told_at_the_number_the_last_declarant_
     assert api.post(DECLARATIONS, moved).status_code == 201
     [sms] = _texts("13700000021")
     assert "2026-02-19" in sms and _texts("13700000055") == []
+    # A number the previous declarant typed may be anyone's: it is not told where she went.
+    assert "栋 202" not in sms and "2026-02-20" not in sms
     # The holder moved her between his own houses: he is not told of his own declaration.
     assert _told(holder, "registration_left") == []
 
@@ -713,7 +715,7 @@ def test_a_bulk_file_tells_each_person_it_moves_away_and_the_holders_they_left(o
     upload = bulk(api, header + "\n".join(rows) + "\n").json()
     assert api.post(f"/api/v1/registrations/declarations/bulk/{upload['upload']}/confirm").json() == {"applied": 2}
     [sms] = _texts("13700000021")
-    assert "2026-02-26" in sms
+    assert "2026-02-26" in sms and "2026-02-27" not in sms and "栋 101" not in sms
     assert _texts("13700000099") == _texts("13700000022") == []
     [left] = _told(holder, "registration_left")
     assert left["name"] == "李娜" and left["date"] == "2026-02-27" and "505" in left["previous"]
@@ -768,7 +770,10 @@ def test_a_walk_in_declarant_of_the_population_records_is_checked_by_name_too(la
 FORMULAS = ['=HYPERLINK("http://evil.example/","点我")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)"]
 
 
-@pytest.mark.parametrize("name", [*FORMULAS, "李\u202e娜", "李\u200b娜", "张伟2", "<b>李娜</b>"])
+INVISIBLE_NAMES = ["\u3164", "\u115f\u1160", "张\u034f三", "张\ufe0f三", "张" + "\u0301" * 40, "张三-"]
+
+
+@pytest.mark.parametrize("name", [*FORMULAS, "李\u202e娜", "李\u200b娜", "张伟2", "<b>李娜</b>", *INVISIBLE_NAMES])
 def test_a_name_is_letters_and_a_house_has_no_formula_or_hidden_characters(landlord, name):
     """An outsider stored spreadsheet formulas and bidi overrides as people's names and house fields."""
     api, _user, house = landlord
@@ -781,7 +786,21 @@ def test_a_name_is_letters_and_a_house_has_no_formula_or_hidden_characters(landl
     assert not Declaration.objects.exists() and House.objects.count() == 1
 
 
-@pytest.mark.parametrize("name", ["买买提·艾力", "O'Brien", "Jean-Luc Picard", "欧阳娜娜", "Zoë", "ᠪᠠᠭᠠᠲᠤᠷ"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "买买提·艾力",
+        "O'Brien",
+        "Jean-Luc Picard",
+        "欧阳娜娜",
+        "Zoë",
+        "ᠪᠠᠭᠠᠲᠤᠷ",
+        "𠮷田一",
+        "राजू",
+        "葛\U000e0100",
+        "Nguyễn",
+    ],
+)
 def test_names_of_every_script_with_their_joiners_are_taken(landlord, name):
     api, _user, house = landlord
     body = move_in(house["id"])
@@ -806,7 +825,11 @@ def test_a_bulk_file_skips_blank_lines_and_names_the_line_of_a_forbidden_charact
 
 def test_an_organisation_lists_and_deactivates_its_sub_accounts(organisation):
     """An outsider found no way to end a sub-account: someone who left kept declaring."""
+    from residence.accounts.models import LoginSession
     from residence.audit.models import AuditEvent
+    from residence.notifications.models import SmsMessage
+
+    from .conftest import last_code
 
     api, houses = organisation
     body = {"username": "org_desk9", "password": "Testing2026pass", "phone": "13812340009", "houses": [houses[1]]}
@@ -827,6 +850,20 @@ def test_an_organisation_lists_and_deactivates_its_sub_accounts(organisation):
     assert api.post(url).status_code == 200  # again: nothing changes
     assert AuditEvent.objects.filter(type="account_disabled", subject_id=created["id"]).count() == 1
     assert Declaration.objects.filter(declared_by_id=created["id"]).count() == 1  # its declarations stay
+
+    # Ended between its password and its SMS code: the code signs nobody in; and a password reset
+    # for it is answered as for an unknown username, no code sent.
+    body = {"username": "org_desk8", "password": "Testing2026pass", "phone": "13812340008", "houses": []}
+    late = api.post("/api/v1/organisations/sub-accounts", body).json()
+    started = Api("10.7.7.14").post("/api/v1/auth/login", {"username": "org_desk8", "password": "Testing2026pass"})
+    assert started.status_code == 202
+    assert api.post(f"/api/v1/organisations/sub-accounts/{late['id']}/deactivate").status_code == 200
+    code = last_code("13812340008")
+    verify = Api("10.7.7.14").post("/api/v1/auth/sms-verify", {"challenge": started.json()["challenge"], "code": code})
+    assert verify.status_code == 401 and not LoginSession.objects.filter(user_id=late["id"]).exists()
+    sent = SmsMessage.objects.filter(to="13812340008").count()
+    reset = Api("10.7.7.15").post("/api/v1/auth/password-reset", {"username": "org_desk8"})
+    assert reset.status_code == 202 and SmsMessage.objects.filter(to="13812340008").count() == sent
 
     stranger, _user = citizen_api()
     assert stranger.post(url).status_code == 403
@@ -851,3 +888,39 @@ def test_the_registered_address_names_the_room_once(landlord):
     house = confirmed(api.post(HOUSES, house_body(room="302", address="深圳市福田区陈家楼302")).json())
     assert api.post(DECLARATIONS, move_in(house["id"])).status_code == 201
     assert Registration.objects.get(id_number=LI_NA).address == "深圳市福田区陈家楼302"
+
+
+def test_a_move_out_at_the_counter_tells_the_house_holder(landlord):
+    """An outsider's clerk, for a walk-in declarant, moved a tenant out unbeknown to the holder."""
+    api, holder, house = landlord
+    assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-01")).status_code == 201
+    assert _told(holder, "registration_moved_out") == []
+    clerk = staff_apis(["clerk"]).clerk
+    body = {
+        "house": house["id"],
+        "kind": "move_out",
+        "person": {"id_number": LI_NA},
+        "date": "2026-02-25",
+        "declarant": {"name": "李娜", "id_number": LI_NA, "phone": "13700000021"},
+    }
+    assert clerk.post("/api/v1/staff/registrations/declarations", body).status_code == 201
+    [told] = _told(holder, "registration_moved_out")
+    assert told == {
+        "name": "李娜",
+        "id_number": LI_NA[:6] + "********" + LI_NA[-4:],
+        "previous": "深圳市福田区福田路 88 号福田花园 1 栋 101",
+        "date": "2026-02-25",
+    }
+    # The holder's own move-out tells the holder nothing.
+    assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-26")).status_code == 201
+    out = {"house": house["id"], "kind": "move_out", "person": {"id_number": LI_NA}, "date": "2026-02-28"}
+    assert api.post(DECLARATIONS, out).status_code == 201
+    assert len(_told(holder, "registration_moved_out")) == 1
+
+
+@pytest.mark.parametrize("room", ["=1+1", "+1", "-1", "@SUM(1)", " =1+1", "\t=1+1", "＝1+1", "福田\x07路", "\u3164"])
+def test_a_room_has_no_formula_start_or_hidden_characters(landlord, room):
+    api, _user, _house = landlord
+    refused = api.post(HOUSES, house_body(room=room))
+    assert refused.status_code == 400 and "room" in refused.json()["error"]["fields"]
+    assert House.objects.count() == 1

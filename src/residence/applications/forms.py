@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from residence.core.forms import IdNumberFormField
+from residence.core.forms import IdNumberFormField, PersonNameFormField
 from residence.places.selectors import COURIER_CITY_ONLY, acceptance_point_list, in_city
 
 from .models import Delivery, FamilyMember, Kind, Route
@@ -70,7 +70,7 @@ class FamilyMemberForm(forms.Form):
     relation = forms.ChoiceField(
         label=_("Relation to you"), choices=FamilyMember.Relation.choices, widget=forms.RadioSelect
     )
-    name = forms.CharField(label=_("Full name as on the ID card"), max_length=100)
+    name = PersonNameFormField(label=_("Full name as on the ID card"), max_length=100)
     id_number = IdNumberFormField(label=_("ID number"))
 
     def __init__(self, *args, applicant_id: str = "", others=(), **kwargs):

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from residence.core.forms import PersonNameFormField
 from residence.places.models import AcceptancePoint
 
 from .models import Delivery, FamilyMember, Kind, Route
@@ -87,7 +88,7 @@ def _point_choices():
 
 
 class IntakeForm(forms.Form):
-    name = forms.CharField(label=_("Applicant's name"), max_length=100, help_text=_("As on the ID card."))
+    name = PersonNameFormField(label=_("Applicant's name"), max_length=100, help_text=_("As on the ID card."))
     id_number = forms.CharField(
         label=_("ID number"), max_length=18, widget=forms.TextInput(attrs={"spellcheck": "false"})
     )
@@ -122,7 +123,7 @@ class IntakeForm(forms.Form):
 
 
 class FamilyMemberForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    name = PersonNameFormField(label=_("Name"), max_length=100, required=False)
     id_number = forms.CharField(label=_("ID number"), max_length=18, required=False)
     relation = forms.ChoiceField(
         label=_("Relation"), required=False, choices=[("", "—"), *FamilyMember.Relation.choices]

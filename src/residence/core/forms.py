@@ -15,6 +15,14 @@ class NormalizedFormField(forms.CharField):
         return type(self).normalize(value) if value else value
 
 
+class PersonNameFormField(NormalizedFormField):
+    normalize = validators.validate_person_name
+
+
+class PlainTextFormField(NormalizedFormField):
+    normalize = validators.validate_plain_text
+
+
 class IdNumberFormField(NormalizedFormField):
     normalize = validators.normalize_id_number
 

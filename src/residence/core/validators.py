@@ -243,26 +243,60 @@ NAME_LETTERS_ONLY = _(
 HIDDEN_OR_FORMULA = _("Remove hidden formatting characters, and do not start the text with =, +, - or @.")
 
 
+# Characters that show nothing though Unicode counts them as letters or marks: Hangul fillers, the
+# combining grapheme joiner, the emoji and text presentation selectors, Mongolian free variation
+# selectors, Khmer inherent vowels (an outsider's name of one Hangul filler looked blank).
+INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u034f\ufe0e\ufe0f\u17b4\u17b5\u180b\u180c\u180d\u180f")
+MAX_MARKS_IN_A_ROW = 4  # Vietnamese stacks two, Indic scripts three; forty is a smear
+
+
+def _letter(c: str) -> bool:
+    return c not in INVISIBLE and unicodedata.category(c).startswith(("L", "Co"))
+
+
 def person_name_problem(name: str):
     """Why a trimmed, non-empty name cannot be a person's, or None. Letters of any script (private
     use too: rare characters of the population records) with their marks, and spaces, middle dots,
     apostrophes and hyphens between them (买买提·艾力, O'Brien, Jean-Luc). An outsider stored
-    `=HYPERLINK(…)`, which a spreadsheet opening an export would run, and hidden bidi controls."""
-    if not unicodedata.category(name[0]).startswith(("L", "Co")):
+    `=HYPERLINK(…)`, which a spreadsheet opening an export would run, hidden bidi controls, and
+    names that show nothing."""
+    if not _letter(name[0]) or name[-1] in NAME_JOINERS:  # a name may end with a mark (राजू, 葛󠄀)
         return NAME_LETTERS_ONLY
+    marks = 0
     for c in name:
-        if c not in NAME_JOINERS and not unicodedata.category(c).startswith(("L", "M", "Co")):
+        mark = unicodedata.category(c).startswith("M")
+        marks = marks + 1 if mark else 0
+        if c in INVISIBLE or marks > MAX_MARKS_IN_A_ROW or not (_letter(c) or mark or c in NAME_JOINERS):
             return NAME_LETTERS_ONLY
     return None
 
 
 def plain_text_problem(text: str):
-    """Why one line of free text (a building's name, an address) cannot be stored, or None: a
-    control or format character (bidi overrides, zero-width characters hide or reorder what staff
-    read) or a start a spreadsheet would run as a formula."""
-    if text.startswith(SPREADSHEET_FORMULA_START) or any(unicodedata.category(c) in ("Cc", "Cf") for c in text):
+    """Why one line of free text (a building's name, an address, a room) cannot be stored, or None:
+    a control, format or invisible character (bidi overrides, zero-width characters hide or reorder
+    what staff read) or a start a spreadsheet would run as a formula."""
+    if text.startswith(SPREADSHEET_FORMULA_START) or any(
+        c in INVISIBLE or unicodedata.category(c) in ("Cc", "Cf") for c in text
+    ):
         return HIDDEN_OR_FORMULA
     return None
+
+
+def validate_person_name(value) -> str:
+    """A form's name field: trimmed, and refused at its first step as the service would."""
+    name = _trimmed(value)
+    problem = name and person_name_problem(name)
+    if problem:
+        raise ValidationError(problem, code="name")
+    return name
+
+
+def validate_plain_text(value) -> str:
+    text = _trimmed(value)
+    problem = text and plain_text_problem(text)
+    if problem:
+        raise ValidationError(problem, code="text")
+    return text
 
 
 def normalize_name(value: str) -> str:

@@ -10,7 +10,7 @@ from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock, limits
 from residence.core.errors import Forbidden, Invalid
-from residence.core.validators import check_date_bounds, normalize_id_number
+from residence.core.validators import check_date_bounds, normalize_id_number, person_name_problem
 
 from . import rules
 from .models import EligibilityCheck
@@ -117,6 +117,8 @@ def eligibility_check(
         fields["route"] = [_("Choose residence_employment, talent or education.")]
     if not (name or "").strip():
         fields["name"] = [_("Enter the name as on the ID card.")]
+    elif person_name_problem(name.strip()):  # clerks' checks are logged with the name asked
+        fields["name"] = [str(person_name_problem(name.strip()))]
     if fields:
         raise Invalid(_("Some fields are not valid."), fields=fields)
     day = date or clock.today()

@@ -166,7 +166,7 @@ MESSAGES = {
     "registration_ended": (
         _("Your residence registration has ended"),
         _(
-            "A move-out was declared for you: your residence registration at %(previous)s ended on %(ended_on)s. "
+            "A declaration was recorded for you: your residence registration at %(previous)s ended on %(ended_on)s. "
             "If you still live there, go to a registration point with your ID card."
         ),
     ),
@@ -182,6 +182,13 @@ MESSAGES = {
         _(
             "The holder of %(house)s says you do not live there: your move-in report %(reference)s is not "
             "recorded. If you do live there, ask the holder, or declare at a registration point with your ID card."
+        ),
+    ),
+    "registration_moved_out": (
+        _("A resident of %(previous)s moved out"),
+        _(
+            "%(name)s (%(id_number)s) was declared at a registration point as moving out of %(previous)s on %(date)s. "
+            "If this is wrong, tell a registration point."
         ),
     ),
     "deadline_due_tomorrow": (
@@ -223,8 +230,8 @@ SMS = {
         "%(ended_on)s. If you did not move, contact a registration point."
     ),
     "registration_ended": _(
-        "A move-out was declared for you: your registration at %(previous)s ended on %(ended_on)s. If you still "
-        "live there, contact a registration point."
+        "A declaration was recorded for you: your registration at %(previous)s ended on %(ended_on)s. If you "
+        "still live there, contact a registration point."
     ),
 }
 

@@ -34,6 +34,8 @@ from residence.core.validators import (
     normalize_id_number,
     normalize_permit_number,
     parse_date,
+    person_name_problem,
+    plain_text_problem,
 )
 
 from .models import (
@@ -96,6 +98,25 @@ def text(row, name, max_length, required=True):
         raise ValidationError(_("%(field)s is empty.") % {"field": name})
     if len(value) > max_length:
         raise ValidationError(_("%(field)s is longer than %(n)d characters.") % {"field": name, "n": max_length})
+    return value
+
+
+def person_name(row, name):
+    """A person's name as `core.validators.person_name_problem` allows it: department records are
+    what declared names are checked against and what staff read (an outsider's feed sent `=1+1`)."""
+    value = text(row, name, 100)
+    problem = person_name_problem(value)
+    if problem:
+        raise ValidationError(f"{name}: {problem}")
+    return value
+
+
+def line_text(row, name, max_length, required=True):
+    """One line of free text (an address): no hidden characters, no formula start."""
+    value = text(row, name, max_length, required)
+    problem = value and plain_text_problem(value)
+    if problem:
+        raise ValidationError(f"{name}: {problem}")
     return value
 
 
@@ -190,11 +211,11 @@ def ordered(first, second, first_name, second_name):
 def parse_identity(row):
     return {
         "id_number": id_number(row),
-        "name": text(row, "name", 100),
+        "name": person_name(row, "name"),
         "sex": choice(row, "sex", ("M", "F")),
         "ethnicity": text(row, "ethnicity", 40, required=False),
         "birth_date": date(row, "birth_date", not_future=True),
-        "hukou_address": text(row, "hukou_address", 200, required=False),
+        "hukou_address": line_text(row, "hukou_address", 200, required=False),
         "shenzhen_hukou": flag(row, "shenzhen_hukou"),
     }
 
@@ -206,7 +227,7 @@ def parse_registration(row, streets):
     record = {
         "id_number": id_number(row),
         "street_id": code,
-        "address": text(row, "address", 200),
+        "address": line_text(row, "address", 200),
         "registered_on": date(row, "registered_on", not_future=True),
         "ended_on": date(row, "ended_on", required=False, not_future=True),
     }

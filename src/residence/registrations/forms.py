@@ -8,7 +8,9 @@ from residence.core.forms import (
     BuildingCodeFormField,
     IdNumberFormField,
     PastDateFormField,
+    PersonNameFormField,
     PhoneFormField,
+    PlainTextFormField,
     UsernameFormField,
 )
 from residence.places.models import District
@@ -63,12 +65,12 @@ class HouseBuildingForm(forms.Form):
     building_code = BuildingCodeFormField(
         label=_("Building code"), help_text=_("The 10 to 19 digits on the building's plate (楼栋编码).")
     )
-    building_name = forms.CharField(label=_("Building name"), max_length=100)
+    building_name = PlainTextFormField(label=_("Building name"), max_length=100)
 
 
 class HouseRoomForm(forms.Form):
     room = forms.CharField(label=_("Room"), max_length=30)
-    address = forms.CharField(
+    address = PlainTextFormField(
         label=_("Address"),
         help_text=_("The address as on the house's papers, without the room."),
         max_length=200,
@@ -78,7 +80,7 @@ class HouseRoomForm(forms.Form):
 
 
 class MoveInForm(forms.Form):
-    name = forms.CharField(label=_("Name as on the ID card"), max_length=100)
+    name = PersonNameFormField(label=_("Name as on the ID card"), max_length=100)
     id_number = IdNumberFormField(label=_("ID number"))
     phone = PhoneFormField(label=_("Mobile number"))
     declarant_type = forms.ChoiceField(
@@ -169,11 +171,11 @@ class CounterFindForm(forms.Form):
 class CounterDeclarationForm(forms.Form):
     """A walk-in declarant at the counter: who declares, then the declaration."""
 
-    declarant_name = forms.CharField(label=_("Declarant's name"), max_length=100)
+    declarant_name = PersonNameFormField(label=_("Declarant's name"), max_length=100)
     declarant_id_number = IdNumberFormField(label=_("Declarant's ID number"))
     declarant_phone = PhoneFormField(label=_("Declarant's mobile number"))
     kind = forms.ChoiceField(label=_("Declaration"), choices=Declaration.Kind.choices, widget=forms.RadioSelect)
-    name = forms.CharField(label=_("Resident's name (move-in)"), max_length=100, required=False)
+    name = PersonNameFormField(label=_("Resident's name (move-in)"), max_length=100, required=False)
     id_number = IdNumberFormField(label=_("Resident's ID number"))
     phone = PhoneFormField(label=_("Resident's mobile number (move-in)"), required=False)
     declarant_type = forms.ChoiceField(

@@ -52,6 +52,13 @@ class House(models.Model):
     def __str__(self):
         return f"{self.building_name} {self.room}"
 
+    @property
+    def full_address(self) -> str:
+        """The address a registration here carries: with the room, unless the address ends with it
+        already (an outsider's read "陈家楼302 302")."""
+        address = self.address if self.address.endswith(self.room) else f"{self.address} {self.room}"
+        return address.strip()[:200]
+
 
 class Declaration(models.Model):
     """A move-in or move-out declared for a person (RULES §1)."""

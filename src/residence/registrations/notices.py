@@ -3,9 +3,10 @@
 By the rules a move-in elsewhere ends the person's current registration at once (API.md), so a
 declarant with a confirmed house and a person's name and ID number can end it without the person
 knowing; an outsider did so. Whoever it concerns hears of it in the same transaction: the person
-(in-app message to each account verified as that person, and an SMS to the number of that
-account, or else the number the previous declarant recorded), and the holder of the house a
-move-in elsewhere took the person from. Nobody is told of their own declaration.
+(in-app message to each account verified as that person and an SMS to that account's number; or,
+without an account, an SMS to the number the previous declarant recorded, saying only that the
+registration ended), and the holder of the house the person left, when someone else declared it.
+Nobody is told of their own declaration.
 """
 
 import datetime as dt
@@ -54,31 +55,23 @@ def tell(ended: list[Ended], *, declarant) -> None:
     for e in ended:
         own = accounts.get(e.id_number, [])
         before = previous.get(e.previous)
-        if not any(user.pk in skip for user in own):
-            params = {"previous": e.address, "ended_on": e.ended_on.isoformat()}
+        ended_params = {"previous": e.address, "ended_on": e.ended_on.isoformat()}
+        if own and not any(user.pk in skip for user in own):
             if e.moved_to:
-                params.update(address=e.moved_to, date=e.date.isoformat())
-            notices.append(
-                Notice(
-                    users=tuple(own),
-                    phone=own[0].phone if own else (before.phone if before else ""),
-                    key="registration_moved" if e.moved_to else "registration_ended",
-                    params=params,
-                )
-            )
-        if e.moved_to and before is not None and before.house.owner_id not in skip:
+                key, params = "registration_moved", {**ended_params, "address": e.moved_to, "date": e.date.isoformat()}
+            else:
+                key, params = "registration_ended", ended_params
+            notices.append(Notice(users=tuple(own), phone=own[0].phone, key=key, params=params))
+        elif not own and before is not None and before.phone:
+            # A number another declarant typed may be anyone's: it hears only that the registration
+            # ended, never where the person went (an outsider's old landlord read the new address).
+            notices.append(Notice(users=(), phone=before.phone, key="registration_ended", params=ended_params))
+        if before is not None and before.house.owner_id not in skip:
             house = before.house
-            notices.append(
-                Notice(
-                    users=(house.owner,),
-                    phone="",
-                    key="registration_left",
-                    params={
-                        "name": before.name,
-                        "id_number": mask_id_number(e.id_number),
-                        "previous": f"{house.address} {house.room}".strip(),
-                        "date": e.date.isoformat(),
-                    },
-                )
-            )
+            person = {"name": before.name, "id_number": mask_id_number(e.id_number), "previous": house.full_address}
+            if e.moved_to:
+                key, person["date"] = "registration_left", e.date.isoformat()
+            else:  # a move-out at the counter: the house's holder did not declare it
+                key, person["date"] = "registration_moved_out", e.ended_on.isoformat()
+            notices.append(Notice(users=(house.owner,), phone="", key=key, params=person))
     notices_send(notices, purpose="registration")

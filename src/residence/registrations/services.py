@@ -188,7 +188,7 @@ def _text(data: dict, field: str, errors: dict, length: int, message) -> str:
     value = value.strip() if isinstance(value, str) else ""
     if not value or len(value) > length or FORBIDDEN_CHARACTERS_RE.search(value):
         errors[field] = [message]
-    elif field != "room" and plain_text_problem(value):  # a room's hidden characters are normalised away
+    elif field != "room" and plain_text_problem(value):  # a room is checked once normalised
         errors[field] = [str(plain_text_problem(value))]
     return value
 
@@ -212,6 +212,8 @@ def house_create(*, actor, data: dict) -> House:
         # NFKC may lengthen it (㍿ → 株式会社); invisible characters alone leave nothing.
         if not room or len(room) > 30:
             errors["room"] = [_("Enter the room.")]
+        elif plain_text_problem(room):  # after NFKC: ＝1+1 is =1+1 (an outsider stored it)
+            errors["room"] = [str(plain_text_problem(room))]
     address = _text(data, "address", errors, 200, _("Enter the address."))
     if data.get("housing_type") not in HousingType.values:
         errors["housing_type"] = [_("Choose rented, owned, managed, dormitory, hotel or other.")]
@@ -426,7 +428,7 @@ def _move_in(declaration: Declaration) -> None:
         _registration(current, ended_on=declaration.date - dt.timedelta(days=1))
         for current in Registration.objects.filter(id_number=declaration.id_number, ended_on__isnull=True)
     ]
-    address = _address(house)
+    address = house.full_address
     new = {
         "id_number": declaration.id_number,
         "street_id": house.street_id,
@@ -618,7 +620,7 @@ def declaration_decline(*, actor, declaration_id: int) -> Declaration:
         user=declaration.declared_by,
         key="registration_report_declined",
         reference=declaration.reference,
-        house=_address(declaration.house),
+        house=declaration.house.full_address,
     )
     return declaration
 
@@ -951,7 +953,7 @@ def _bulk_apply(*, actor, rows, houses: dict, today: dt.date, now) -> None:
 def _registration_changes(*, ins, outs, standings: dict[str, Standing]) -> tuple[list[dict], list[notices.Ended]]:
     """The registrations a file's moves write: a move-in starts one and ends the person's current
     one the day before; a move-out ends the one its move-in started. Also the ended ones, to tell."""
-    movers = {c["id_number"]: (c, _address(house)) for _line, c, house in ins}
+    movers = {c["id_number"]: (c, house.full_address) for _line, c, house in ins}
     records, ended = [], []
 
     def previous(id_number):
@@ -976,7 +978,7 @@ def _registration_changes(*, ins, outs, standings: dict[str, Standing]) -> tuple
             {
                 "id_number": c["id_number"],
                 "street_id": house.street_id,
-                "address": _address(house),
+                "address": house.full_address,
                 "registered_on": c["date"],
                 "ended_on": None,
             }
@@ -996,13 +998,6 @@ def _registration_changes(*, ins, outs, standings: dict[str, Standing]) -> tuple
                     )
                 )
     return records, ended
-
-
-def _address(house: House) -> str:
-    """The registration's address: the house's, with the room unless it already ends with it (an
-    outsider's read "陈家楼302 302")."""
-    address = house.address if house.address.endswith(house.room) else f"{house.address} {house.room}"
-    return address.strip()[:200]
 
 
 def _registration(current: Registration, *, ended_on: dt.date) -> dict:

@@ -26,11 +26,11 @@ from residence.core.errors import AccountLocked, DuplicatePhone, Forbidden, Inva
 from residence.core.validators import mask_phone, normalize_phone, username_key
 from residence.notifications.services import message_send
 
-from ..models import Channel, Kind, LoginSession, Role, SmsChallenge, Status, User
+from ..models import Channel, Kind, LoginSession, Role, SmsChallenge, User
 from ..selectors import user_by_username
 from .challenges import challenge_answer, challenge_create, challenge_resend, dummy_phone_mask, unknown_key
 from .common import check_password_policy, clean, field_error, password_problems, save_unique
-from .sessions import session_start, sessions_end_all
+from .sessions import session_start, sessions_end_all, usable
 
 LOGIN_WINDOW = 15 * 60
 _DUMMY_PASSWORD_HASH = make_password("timing-equaliser-not-a-password")
@@ -60,7 +60,7 @@ def _password_attempt(*, key: str, user: User | None, password: str, address: st
                 check_password(password, _DUMMY_PASSWORD_HASH)  # an unknown username costs the same time
                 right = False
             else:
-                right = user.check_password(password) and user.is_active and user.status != Status.DISABLED
+                right = user.check_password(password) and usable(user)
             if right:
                 limits.release(username_hit)
                 if address_hit is not None:
@@ -143,6 +143,8 @@ def auth_sms_verify(*, challenge: str, code: str, address: str = "", user_agent:
 
     def complete(found: SmsChallenge) -> VerifyResult:
         user = found.user
+        if not usable(user):  # disabled after the password was right (a sub-account's organisation ended it)
+            raise InvalidCredentials()
         if found.purpose == SmsChallenge.Purpose.PHONE_CHANGE:
             changed = phone_apply(user=user, phone=found.phone, actor=user, address=address)
             return VerifyResult(purpose=found.purpose, user=changed)
@@ -175,6 +177,8 @@ def password_reset_start(*, username: str, address: str = "") -> tuple[SmsChalle
     (by a stand-in for its number), the SMS logged as not sent, a plausible mask."""
     key = clean("username", username_key, username)
     user = user_by_username(key)
+    if user is not None and not usable(user):
+        user = None  # a disabled account is answered as an unknown username: no code is sent
     phone = (user.phone or "") if user else ""
     with transaction.atomic():
         challenge = challenge_create(

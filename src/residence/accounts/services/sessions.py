@@ -55,6 +55,11 @@ def session_expiry(session: LoginSession) -> dt.datetime:
     return session.last_seen_at + dt.timedelta(seconds=settings.IDLE_TIMEOUT_SECONDS)
 
 
+def usable(user: User) -> bool:
+    """Whether the account may sign in at all (neither switched off nor disabled)."""
+    return user.is_active and user.status != Status.DISABLED
+
+
 def session_touch(session: LoginSession) -> str:
     """Check a session on use; returns "" when live, else why it is not (an EndReason).
 
@@ -67,7 +72,7 @@ def session_touch(session: LoginSession) -> str:
     user = session.user
     now = clock.now()
     reason = ""
-    if not user.is_active or user.status == Status.DISABLED:
+    if not usable(user):
         reason = LoginSession.EndReason.DISABLED
     elif now >= session_expiry(session):
         reason = LoginSession.EndReason.EXPIRED
