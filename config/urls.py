@@ -167,6 +167,7 @@ urlpatterns = [
     path("staff/permits/", include("residence.permits.staff_urls")),
     path("registration/", include("residence.registrations.urls")),
     path("staff/registrations/", include("residence.registrations.staff_urls")),
+    path("staff/audit/", include("residence.audit.urls")),
     path("", include("residence.web.urls")),
 ]
 

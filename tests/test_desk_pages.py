@@ -350,3 +350,37 @@ def test_the_dashboard_counts_only_steps_that_took_place(world, staff, settings)
     assert (point["done"], point["on_time"]) == (3, 2)
     assert Deadline.objects.filter(application_id=third, moot=True).count() == 3  # whole, verification, refusal
     assert data["since"] == dt.date(2026, 2, 5) and data["today"] == dt.date(2026, 3, 6)
+
+
+def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded(world, staff):
+    """An outsider found no way for a supervisor to see which clerk did what (only the Django admin)."""
+    from residence.audit.models import AuditEvent
+
+    from .idnumbers import ZHANG_WEI
+
+    pk = submit(world)
+    through_verification(staff, pk)
+    supervisor = staff["supervisor"]
+    html = page(supervisor, "/staff/applications/dashboard/")
+    assert 'href="/staff/audit/"' in html
+    trail = page(supervisor, "/staff/audit/")
+    assert "Application status changed" in trail and "desk_police" in trail
+    # By event and account: only the police verifier's status changes.
+    found = supervisor.post("/staff/audit/", {"type": "application_changed", "username": "desk_police"})
+    rows = found.content.decode().split('data-testid="audit-events"')[1]
+    assert "desk_police" in rows and "desk_insurance" not in rows
+    # By person: the ID number goes by POST, finds the events about that person, and is recorded.
+    before = AuditEvent.objects.filter(type="personal_data_viewed", actor__username="desk_supervisor").count()
+    about = supervisor.post("/staff/audit/", {"id_number": ZHANG_WEI}).content.decode()
+    events = about.split('data-testid="audit-events"')[1]
+    assert "a person (by ID number)" in events and ZHANG_WEI not in events  # the log holds no number
+    viewed = AuditEvent.objects.filter(type="personal_data_viewed", actor__username="desk_supervisor")
+    assert viewed.count() == before + 1 and viewed.first().data == {"what": "audit_trail"}
+    nobody = supervisor.post("/staff/audit/", {"id_number": "11010519491231002X"}).content.decode()
+    assert 'data-testid="audit-none"' in nobody
+    bad = supervisor.post("/staff/audit/", {"since": "2026-03-02", "until": "2026-03-01"})
+    assert "error-summary" in bad.content.decode()
+    # Nobody else reads it.
+    for key in ("clerk", "police", "reviewer"):
+        assert staff[key].get("/staff/audit/").status_code == 403
+    assert world.get("/staff/audit/").status_code in (302, 401, 403)

@@ -145,4 +145,16 @@ def test_staff_take_an_application_to_completed_on_the_desk(web, chromium, shot,
     page.set_viewport_size(PHONE)
     no_sideways_scroll(page, PHONE["width"])
     shot(page, "desk-12-dashboard-375")
+    # … and from it the audit trail, searched by event.
+    page.get_by_test_id("audit-link").click()
+    page.wait_for_url("**/staff/audit/")
+    assert page.get_by_test_id("audit-events").locator("tbody tr").count() > 5
+    page.locator("#id_type").select_option("application_changed")
+    page.get_by_test_id("audit-search").locator("button[type=submit]").click()
+    page.get_by_test_id("audit-events").wait_for()
+    assert_accessible(page)
+    no_sideways_scroll(page, PHONE["width"])
+    shot(page, "desk-13-audit-375")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    shot(page, "desk-13-audit-1280")
     context.close()

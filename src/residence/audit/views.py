@@ -1,0 +1,37 @@
+"""The supervisor's read-only view of the audit trail: who did what to whom, and when."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from residence.accounts.models import Kind, Role
+
+from . import selectors
+from .forms import AuditSearchForm
+from .models import AuditEventType
+from .services import audit_record
+
+
+@login_required
+def trail(request):
+    user = request.user
+    if user.kind != Kind.STAFF or user.role != Role.SUPERVISOR:
+        message = _("Only supervisors may read the audit trail.")
+        return render(request, "web/error.html", {"message": message, "status": 403}, status=403)
+    form = AuditSearchForm(request.POST or None)
+    events = selectors.audit_events()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        events = list(selectors.audit_events(**data))  # read before this search is itself recorded
+        if data["id_number"]:
+            # Who looked at a person is itself a look at that person.
+            audit_record(
+                type=AuditEventType.PERSONAL_DATA_VIEWED,
+                actor=user,
+                person=data["id_number"],
+                address=request.client_address,
+                what="audit_trail",
+            )
+    elif request.method == "POST":
+        events = []
+    return render(request, "audit/trail.html", {"form": form, "events": events, "page": selectors.AUDIT_PAGE})
