@@ -60,6 +60,8 @@ def test_verified_account_gets_the_full_answer_for_itself(signed_in, citizen, re
     )
     assert answer["earliest_eligible_date"] == "2026-06-10"
     check = EligibilityCheck.objects.get()
+    # An explicit null date is today's, as an absent one (an outsider got a 400).
+    assert signed_in.post(URL, {**body(records), "date": None}).json()["date"] == "2026-03-02"
     assert (
         check.full
         and check.checked_by == citizen

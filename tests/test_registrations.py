@@ -924,3 +924,24 @@ def test_a_room_has_no_formula_start_or_hidden_characters(landlord, room):
     refused = api.post(HOUSES, house_body(room=room))
     assert refused.status_code == 400 and "room" in refused.json()["error"]["fields"]
     assert House.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("declarant_type", "moved_in", "moved_out", "late"),
+    [
+        ("owner", "2026-02-01", "2026-02-15", 0),  # 15 days allowed: 15 days after is in time
+        ("owner", "2026-02-01", "2026-02-14", 1),  # declared 2026-03-02, 16 days after
+        ("hotel", "2026-02-28", "2026-03-01", 1),  # a hotel declares at once: a day after is late
+        ("landlord", "2026-02-01", "2026-02-21", 2),  # 9 days after, 7 allowed
+    ],
+)
+def test_a_move_out_has_the_allowance_of_its_move_ins_declarant(landlord, declarant_type, moved_in, moved_out, late):
+    """Worked out by hand from RULES §1 (today 2026-03-02): an outsider found every move-out given
+    a landlord's 7 days."""
+    api, _user, house = landlord
+    assert api.post(DECLARATIONS, move_in(house["id"], date=moved_in, declarant_type=declarant_type)).status_code == 201
+    out = api.post(
+        DECLARATIONS, {"house": house["id"], "kind": "move_out", "person": {"id_number": LI_NA}, "date": moved_out}
+    )
+    assert out.status_code == 201, out.content
+    assert (out.json()["days_late"], out.json()["declarant_type"]) == (late, declarant_type)

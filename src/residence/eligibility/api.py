@@ -17,7 +17,7 @@ class CheckSerializer(serializers.Serializer):
     route = serializers.ChoiceField(
         choices=list(ROUTES), error_messages={"invalid_choice": _("Choose residence_employment, talent or education.")}
     )
-    date = TypedDateField(required=False, default=None)
+    date = TypedDateField(required=False, default=None, allow_null=True)
 
 
 AnswerSerializer = inline_serializer(

@@ -14,7 +14,7 @@ REASONS = range(1, 15)  # 1–14
 
 def days_late(*, declarant_type: str, date: dt.date, declared_on: dt.date) -> int:
     """Days between the move and the declaration beyond the declarant's allowance; 0 when in time.
-    A move-out (no declarant type) is counted like a landlord's."""
+    A move-out counts with its move-in's declarant type; without one, like a landlord's."""
     allowance = ALLOWANCE_DAYS.get(declarant_type or "landlord", 7)
     return max(0, (declared_on - date).days - allowance)
 

@@ -480,9 +480,20 @@ def _move_out(declaration: Declaration) -> None:
         )
 
 
-def _record(*, actor, house: House, cleaned: dict, status: str, declarant: dict | None = None) -> Declaration:
-    today = clock.today()
-    declaration = Declaration(
+def _moved_in_as(id_numbers) -> dict[str, str]:
+    """The declarant type of each person's standing move-in. A move-out names none (API.md), and
+    its allowance is the one of the house's declarant (RULES §1: a hotel's 0 days, an owner's 15),
+    not always a landlord's 7, as an outsider found."""
+    types = Occupancy.objects.filter(id_number__in=list(id_numbers)).values_list(
+        "id_number", "declaration__declarant_type"
+    )
+    # A tenant's own report is not the house's declarant: the holder moves them out as a landlord.
+    return {number: "" if kind == DeclarantType.TENANT else kind for number, kind in types}
+
+
+def _new_declaration(*, actor, house, cleaned, status, today, now, moved_in_as, declarant=None) -> Declaration:
+    declarant_type = cleaned.get("declarant_type") or moved_in_as.get(cleaned["id_number"], "")
+    return Declaration(
         reference=_reference(today),
         house=house,
         kind=cleaned["kind"],
@@ -490,17 +501,29 @@ def _record(*, actor, house: House, cleaned: dict, status: str, declarant: dict 
         id_number=cleaned["id_number"],
         name=cleaned.get("name", ""),
         phone=cleaned.get("phone", ""),
-        declarant_type=cleaned.get("declarant_type") or "",
+        declarant_type=declarant_type,
         occupation=cleaned.get("occupation"),
         reason=cleaned.get("reason"),
         date=cleaned["date"],
         declared_on=today,
-        days_late=rules.days_late(
-            declarant_type=cleaned.get("declarant_type") or "", date=cleaned["date"], declared_on=today
-        ),
+        days_late=rules.days_late(declarant_type=declarant_type, date=cleaned["date"], declared_on=today),
         declared_by=actor,
         declarant=declarant or {},
-        created_at=clock.now(),
+        created_at=now,
+    )
+
+
+def _record(*, actor, house: House, cleaned: dict, status: str, declarant: dict | None = None) -> Declaration:
+    moving_out = cleaned["kind"] == Declaration.Kind.MOVE_OUT
+    declaration = _new_declaration(
+        actor=actor,
+        house=house,
+        cleaned=cleaned,
+        status=status,
+        today=clock.today(),
+        now=clock.now(),
+        moved_in_as=_moved_in_as([cleaned["id_number"]]) if moving_out else {},
+        declarant=declarant,
     )
     declaration.save()
     if status == Declaration.Status.RECORDED:
@@ -880,26 +903,17 @@ def _bulk_apply(*, actor, rows, houses: dict, today: dt.date, now) -> None:
         problem = standings[cleaned["id_number"]].problem(kind=cleaned["kind"], house_id=house_id, date=cleaned["date"])
         if problem is not None:
             raise _stale(line, _row_problem(problem))
+    moved_in_as = _moved_in_as(c["id_number"] for _line, c, _house in outs) if outs else {}
     declarations = Declaration.objects.bulk_create(
         [
-            Declaration(
-                reference=_reference(today),
+            _new_declaration(
+                actor=actor,
                 house=house,
-                kind=cleaned["kind"],
+                cleaned=cleaned,
                 status=Declaration.Status.RECORDED,
-                id_number=cleaned["id_number"],
-                name=cleaned.get("name", ""),
-                phone=cleaned.get("phone", ""),
-                declarant_type=cleaned.get("declarant_type") or "",
-                occupation=cleaned.get("occupation"),
-                reason=cleaned.get("reason"),
-                date=cleaned["date"],
-                declared_on=today,
-                days_late=rules.days_late(
-                    declarant_type=cleaned.get("declarant_type") or "", date=cleaned["date"], declared_on=today
-                ),
-                declared_by=actor,
-                created_at=now,
+                today=today,
+                now=now,
+                moved_in_as=moved_in_as,
             )
             for _line, cleaned, house in ins + outs
         ],
