@@ -573,3 +573,40 @@ def test_a_malformed_body_on_an_endorsement_is_a_parse_error_and_endorses_nothin
     response = api.call("POST", "/api/v1/permits/4403202600000777/endorsements", raw=b"{bad")
     assert response.status_code == 400 and error_code(response) == "parse_error"
     assert not Endorsement.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_overdue_department_check_no_longer_holds_off_the_suspension_and_its_grant_restores_in_time(settings):
+    """An outsider left a check unanswered: the permit stayed valid for ever. Worked out by hand:
+    asked on Friday 2027-02-26, the police check is due Wednesday 2027-03-03 (Mon 1, Tue 2, Wed 3);
+    the anniversary is 2027-03-02."""
+    from residence.permits import sweeps
+
+    settings.FROZEN_TODAY = "2027-02-26"
+    api, user = citizen_api()  # no registration and no insurance on record: police, then insurance
+    permit_for(user)
+    assert endorse(api).json()["check"] == {"department": "police", "due_date": "2027-03-03"}
+    assert sweeps.permits_suspend(D(2027, 3, 2)) == 0  # waiting, not overdue
+    assert Api().get("/api/v1/permits/check?number=4403202600000777&name=张伟").json()["status"] == "valid"
+    settings.FROZEN_TODAY = "2027-03-04"
+    assert Api().get("/api/v1/permits/check?number=4403202600000777&name=张伟").json()["status"] == "suspended"
+    assert sweeps.permits_suspend(D(2027, 3, 4)) == 1  # overdue: suspended from the anniversary
+    permit = Permit.objects.get()
+    assert (permit.status, permit.suspended_on) == ("suspended", D(2027, 3, 2))
+
+    settings.FROZEN_TODAY = "2027-03-05"
+    staff = staff_apis(["police", "insurance"])
+    url = f"/api/v1/staff/endorsements/{Endorsement.objects.get(outcome='pending').pk}/answer"
+    assert staff.police.post(url, {"confirmed": True}).status_code == 200
+    assert staff.insurance.post(url, {"confirmed": True}).json()["outcome"] == "granted"
+    permit.refresh_from_db()
+    # Granted as asked in time: the anniversary and the continuous residence stay.
+    assert (permit.status, permit.endorsed_until, permit.continuous_since, permit.suspended_on) == (
+        "active",
+        D(2028, 3, 2),
+        D(2026, 3, 2),
+        None,
+    )
+    assert [e.kind for e in PermitEvent.objects.filter(permit=permit).order_by("at", "id")] == ["suspended", "restored"]
+    assert Message.objects.filter(user=user, key="permit_restored_in_time").count() == 1
+    assert not Message.objects.filter(user=user, key="permit_restored").exists()

@@ -126,6 +126,14 @@ MESSAGES = {
             "your continuous residence counts from today."
         ),
     ),
+    "permit_restored_in_time": (
+        _("Permit %(number)s endorsed and valid again"),
+        _(
+            "The endorsement of your residence permit %(number)s you asked for in time has been granted after "
+            "the department's check: the permit is valid again, endorsed until %(endorsed_until)s. Your "
+            "anniversary and continuous residence are unchanged."
+        ),
+    ),
     "permit_suspended": (
         _("Permit %(number)s suspended"),
         _(
@@ -221,6 +229,9 @@ SMS = {
     "application_card_renewed": _("You have the new card of residence permit %(permit_number)s."),
     "permit_endorsed": _("Your residence permit %(number)s is endorsed until %(endorsed_until)s."),
     "permit_restored": _("Your residence permit %(number)s is restored, endorsed until %(endorsed_until)s."),
+    "permit_restored_in_time": _(
+        "Your residence permit %(number)s is endorsed until %(endorsed_until)s and valid again."
+    ),
     "permit_suspended": _("Your residence permit %(number)s is suspended: endorse it by %(closes)s."),
     "permit_cancelled": _("Your residence permit %(number)s has been cancelled."),
     "permit_window_open": _("Endorse your residence permit %(number)s between %(opens)s and %(closes)s."),

@@ -37,7 +37,11 @@ def send(permit: Permit, key: str, **extra) -> None:
     notice_send(users=accounts, phone=phone or "", key=key, purpose="permit", **params(permit), **extra)
 
 
-def on_event(permit: Permit, event: str) -> None:
+def on_event(permit: Permit, event: str, *, in_time: bool = False) -> None:
     key = EVENT_KEYS.get(event)
+    if event == "restored" and in_time:
+        # Suspended while an endorsement asked for in time waited for an overdue department check,
+        # then granted: the anniversary and the continuous residence stay.
+        key = "permit_restored_in_time"
     if key is not None:
         send(permit, key)

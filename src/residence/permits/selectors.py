@@ -101,8 +101,8 @@ def permit_check(*, number: str, name: str, address: str) -> str:
     permit = Permit.objects.filter(number=number).only("status", "name", "endorsed_until", "suspended_on").first()
     if permit is None or normalize_name(permit.name) != normalize_name(name):
         raise NotFound()
-    if permit.endorsements.filter(outcome=Endorsement.Outcome.PENDING).exists():
-        # Asked for in time and waiting for a department: the sweep leaves it as it is, too.
+    if permit.endorsements.filter(outcome=Endorsement.Outcome.PENDING, due_on__gte=clock.today()).exists():
+        # Asked for in time and waiting for a department, not overdue: the sweep leaves it too.
         return CHECK_STATUS[permit.status]
     # As of today, not as of the last sweep (it runs at 00:15, or may not have run at all).
     today_status = rules.status_on(

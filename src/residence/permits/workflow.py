@@ -116,5 +116,5 @@ def permit_transition(*, number: str, action: str, actor, today: dt.date | None 
         status_to=permit.status,
         **details,
     )
-    notices.on_event(permit, move.event)
+    notices.on_event(permit, move.event, in_time=data.get("kind") == "in_window")
     return permit
