@@ -282,21 +282,21 @@ def plain_text_problem(text: str):
     return None
 
 
-def validate_person_name(value) -> str:
-    """A form's name field: trimmed, and refused at its first step as the service would."""
-    name = _trimmed(value)
-    problem = name and person_name_problem(name)
+def _checked(value, problem_of, code: str) -> str:
+    """A form field's text, trimmed, refused at its first step as the service would refuse it."""
+    text = _trimmed(value)
+    problem = text and problem_of(text)
     if problem:
-        raise ValidationError(problem, code="name")
-    return name
+        raise ValidationError(problem, code=code)
+    return text
+
+
+def validate_person_name(value) -> str:
+    return _checked(value, person_name_problem, "name")
 
 
 def validate_plain_text(value) -> str:
-    text = _trimmed(value)
-    problem = text and plain_text_problem(text)
-    if problem:
-        raise ValidationError(problem, code="text")
-    return text
+    return _checked(value, plain_text_problem, "text")
 
 
 def normalize_name(value: str) -> str:

@@ -552,40 +552,31 @@ def pending_reports(request):
     return render(request, "registrations/pending.html", {"rows": [_declaration_rows(d) for d in reports]})
 
 
+PENDING_ANSWERS = {
+    "confirm": (
+        services.declaration_confirm,
+        gettext_lazy("%(name)s's move-in is confirmed (reference %(reference)s)."),
+    ),
+    "decline": (services.declaration_decline, gettext_lazy("%(name)s's report is declined; they are told.")),
+}
+
+
 @login_required
 @require_POST
-def pending_confirm(request, pk: int):
+def pending_answer(request, pk: int, action: str):
+    """The holder confirms or declines a tenant's self-report from the list of those waiting."""
     gate = _gate(request)
     if gate:
         return gate
     if not selectors.pending_reports_for(actor=request.user).filter(pk=pk).exists():
         raise Http404
+    answer, done = PENDING_ANSWERS[action]
     try:
-        declaration = services.declaration_confirm(actor=request.user, declaration_id=pk)
+        declaration = answer(actor=request.user, declaration_id=pk)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("registrations:pending")
-    messages.success(
-        request,
-        _("%(name)s's move-in is confirmed (reference %(reference)s).")
-        % {"name": declaration.name, "reference": declaration.reference},
-    )
-    return redirect("registrations:pending")
-
-
-@login_required
-@require_POST
-def pending_decline(request, pk: int):
-    gate = _gate(request)
-    if gate:
-        return gate
-    if not selectors.pending_reports_for(actor=request.user).filter(pk=pk).exists():
-        raise Http404
-    declaration = services.declaration_decline(actor=request.user, declaration_id=pk)
-    messages.success(
-        request,
-        _("%(name)s's report is declined; they are told.") % {"name": declaration.name},
-    )
+    messages.success(request, str(done) % {"name": declaration.name, "reference": declaration.reference})
     return redirect("registrations:pending")
 
 
