@@ -187,6 +187,13 @@ def test_family_members_add_change_remove_with_id_numbers_checked(citizen_web):
         ).status_code
         == 302
     )
+    # A second spouse, or a spouse under 20 (born 2015), is refused at this step, not at the end.
+    second = client.post(add, {"relation": "spouse", "name": "李梅", "id_number": with_check("44030419900101123")})
+    assert second.status_code == 200 and "List one spouse." in second.content.decode()
+    client.post("/applications/apply/family/0/remove/")
+    young = client.post(add, {"relation": "spouse", "name": "李梅", "id_number": with_check("44030420150101124")})
+    assert young.status_code == 200 and "at least 20 years old" in young.content.decode()
+    assert client.post(add, {"relation": "spouse", "name": "王芳", "id_number": WANG_FANG}).status_code == 302
     child = with_check("44030420150101123")
     client.post("/applications/apply/family/add/", {"relation": "child", "name": "张小明", "id_number": child})
     response = client.post(add, {"relation": "child", "name": "又一个", "id_number": child})

@@ -374,3 +374,17 @@ def test_switching_a_disabled_account_on_again_does_not_revive_its_old_logins(si
     assert response.status_code == 401 and "disabled" in response.json()["error"]["message"]
     assert LoginSession.objects.get(user=citizen).end_reason == "disabled"
     assert Api().login("citizen1").get("/api/v1/me").status_code == 200
+
+
+def test_a_disabled_account_with_the_right_password_is_told_so_and_a_wrong_one_is_not(citizen):
+    """An outsider's ended sub-account was told its password was wrong, and each try counted
+    towards the lockout. Only the right password learns that the account is disabled."""
+    User.objects.filter(pk=citizen.pk).update(status="disabled")
+    api = Api()
+    wrong = login(api, password="Wrong2026pass")
+    assert wrong.status_code == 401 and error_code(wrong) == "invalid_credentials"
+    for _ in range(6):  # the right password is no failure: no lockout however often
+        right = login(api)
+        assert right.status_code == 403 and error_code(right) == "permission_denied"
+        assert "disabled" in right.json()["error"]["message"]
+    assert not LoginSession.objects.filter(user=citizen).exists()

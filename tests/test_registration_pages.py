@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from residence.accounts.models import Kind, User
 from residence.accounts.services import organisation_activate, real_name_verify
+from residence.notifications.models import Message
 from residence.records.models import Registration
 from residence.registrations import services
 from residence.registrations.models import Declaration, House
@@ -285,7 +286,12 @@ def test_a_tenant_reports_himself_and_the_landlord_confirms_it(landlord):
     assert declaration.status == "recorded"
     assert Registration.objects.get(id_number=WANG_FANG).registered_on.isoformat() == "2026-03-01"
     assert "No self-report is waiting." in client.get("/registration/pending/").content.decode()
-    assert client.post(f"/registration/pending/{declaration.pk}/confirm/").status_code == 404
+    # Pressed again (another tab): it says the report was answered, not "page not found".
+    again = client.post(f"/registration/pending/{declaration.pk}/confirm/")
+    assert again.status_code == 302 and "already been answered" in client.get(again["Location"]).content.decode()
+    # Both sides were told: the holder of the report, the tenant of the confirmation.
+    assert Message.objects.filter(user=_user, key="registration_report_waiting").count() == 1
+    assert Message.objects.filter(user=tenant_user, key="registration_report_confirmed").count() == 1
 
 
 def test_the_tenant_withdraws_a_report_and_the_landlord_declines_the_next(landlord):
@@ -319,6 +325,12 @@ def test_the_tenant_withdraws_a_report_and_the_landlord_declines_the_next(landlo
     second.refresh_from_db()
     assert second.status == "declined" and not Registration.objects.filter(id_number=WANG_FANG).exists()
     assert "was declined" in tenant.get("/account/messages/").content.decode()
+    # A withdrawn or answered report, confirmed from a stale page: said so, nothing recorded.
+    stale = client.post(f"/registration/pending/{first.pk}/confirm/")
+    assert "answered or withdrawn" in client.get(stale["Location"]).content.decode()
+    assert Declaration.objects.get(pk=first.pk).status == "withdrawn"
+    page = tenant.get(f"/registration/declarations/{first.pk}/").content.decode()
+    assert "the report was not recorded" in page and "waiting for confirmation" not in page
 
 
 # Refusals -----------------------------------------------------------------------------------
@@ -551,10 +563,11 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     assert "Residence registration at the counter" in clerk.get("/staff/").content.decode()
     home = clerk.get("/staff/registrations/").content.decode()
     assert "福田花园" in home and f"confirm-house-{house.pk}" in home  # waiting for confirmation
+    # Found by its number or its plate: not confirmed yet, so no walk-in declaration is offered.
     by_id = clerk.get(f"/staff/registrations/?house={house.pk}").content.decode()
-    assert f"declare-{house.pk}" in by_id
+    assert f"confirm-house-{house.pk}" in by_id and f"declare-{house.pk}" not in by_id
     by_plate = clerk.get("/staff/registrations/?street=440304004&building_code=4403040040012&room=101").content
-    assert f"declare-{house.pk}" in by_plate.decode()
+    assert f"confirm-house-{house.pk}" in by_plate.decode()
     walk_in = {
         "declarant_name": "张伟",
         "declarant_id_number": ZHANG_WEI,
@@ -586,7 +599,22 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
         created_at=house.created_at,
     )
     home = clerk.get("/staff/registrations/").content.decode()
-    assert f"held-by-another-{other.pk}" in home and f"held-by-another-{house.pk}" not in home
+    assert f"held-by-another-{other.pk}" in home
+    by_id = clerk.get(f"/staff/registrations/?house={house.pk}").content.decode()
+    assert f"held-by-another-{house.pk}" in by_id and f"declare-{house.pk}" in by_id  # confirmed now
+    # A house of another district, found by its number: neither action, the district named.
+    elsewhere = House.objects.create(
+        owner=other.owner,
+        street_id="440305001",
+        building_code="4403050010001",
+        room="1",
+        building_name="南山",
+        address="深圳市南山区",
+        housing_type="rented",
+        created_at=house.created_at,
+    )
+    found = clerk.get(f"/staff/registrations/?house={elsewhere.pk}").content.decode()
+    assert f"elsewhere-{elsewhere.pk}" in found and f"confirm-house-{elsewhere.pk}" not in found
     response = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", walk_in)
     assert response["Location"] == f"/staff/registrations/houses/{house.pk}/declare/check/"
     assert "张伟" in clerk.get(response["Location"]).content.decode()

@@ -846,10 +846,13 @@ def test_an_organisation_lists_and_deactivates_its_sub_accounts(organisation):
     assert ended.status_code == 200 and ended.json() == {**created, "active": False}
     assert desk.get("/api/v1/me").status_code == 401  # its live login ended at once
     relogin = Api("10.7.7.12").post("/api/v1/auth/login", {"username": "org_desk9", "password": "Testing2026pass"})
-    assert relogin.status_code == 401
+    assert relogin.status_code == 403 and "disabled" in relogin.json()["error"]["message"]
     assert api.post(url).status_code == 200  # again: nothing changes
     assert AuditEvent.objects.filter(type="account_disabled", subject_id=created["id"]).count() == 1
     assert Declaration.objects.filter(declared_by_id=created["id"]).count() == 1  # its declarations stay
+    # Its number is free again: the same person may be given a new sub-account.
+    again = {"username": "org_desk9b", "password": "Testing2026pass", "phone": "13812340009", "houses": [houses[1]]}
+    assert api.post("/api/v1/organisations/sub-accounts", again).status_code == 201
 
     # Ended between its password and its SMS code: the code signs nobody in; and a password reset
     # for it is answered as for an unknown username, no code sent.
@@ -860,7 +863,7 @@ def test_an_organisation_lists_and_deactivates_its_sub_accounts(organisation):
     assert api.post(f"/api/v1/organisations/sub-accounts/{late['id']}/deactivate").status_code == 200
     code = last_code("13812340008")
     verify = Api("10.7.7.14").post("/api/v1/auth/sms-verify", {"challenge": started.json()["challenge"], "code": code})
-    assert verify.status_code == 401 and not LoginSession.objects.filter(user_id=late["id"]).exists()
+    assert verify.status_code == 403 and not LoginSession.objects.filter(user_id=late["id"]).exists()
     sent = SmsMessage.objects.filter(to="13812340008").count()
     reset = Api("10.7.7.15").post("/api/v1/auth/password-reset", {"username": "org_desk8"})
     assert reset.status_code == 202 and SmsMessage.objects.filter(to="13812340008").count() == sent
@@ -945,3 +948,22 @@ def test_a_move_out_has_the_allowance_of_its_move_ins_declarant(landlord, declar
     )
     assert out.status_code == 201, out.content
     assert (out.json()["days_late"], out.json()["declarant_type"]) == (late, declarant_type)
+
+
+def test_a_sub_account_answers_self_reports_only_for_the_houses_it_was_given(organisation):
+    api, houses = organisation
+    body = {"username": "org_desk7", "password": "Testing2026pass", "phone": "13812340007", "houses": [houses[0]]}
+    assert api.post("/api/v1/organisations/sub-accounts", body).status_code == 201
+    desk = Api("10.7.7.16").login("org_desk7", phone="13812340007")
+    tenant, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    report = {
+        **move_in({"street": "440304004", "building_code": "4403040040012", "room": "102"}, id_number=WANG_FANG),
+        "declarant_type": "tenant",
+        "person": {"name": "王芳", "id_number": WANG_FANG, "phone": "13812345679"},
+    }
+    pk = tenant.post(DECLARATIONS, report).json()["id"]
+    assert Declaration.objects.get(pk=pk).house_id == houses[1]  # not given to the sub-account
+    for action in ("confirm", "decline"):
+        assert desk.post(f"{DECLARATIONS}/{pk}/{action}").status_code == 403
+    assert Declaration.objects.get(pk=pk).status == "pending"
+    assert api.post(f"{DECLARATIONS}/{pk}/confirm").status_code == 200  # the organisation itself may

@@ -5,10 +5,12 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from residence.core import clock
 from residence.core.forms import IdNumberFormField, PersonNameFormField
 from residence.places.selectors import COURIER_CITY_ONLY, acceptance_point_list, in_city
 
 from .models import Delivery, FamilyMember, Kind, Route
+from .rules import spouse_problem
 from .services import PHOTO_RECEIPT_RE, photo_receipt_problem
 
 
@@ -74,8 +76,11 @@ class FamilyMemberForm(forms.Form):
     id_number = IdNumberFormField(label=_("ID number"))
 
     def __init__(self, *args, applicant_id: str = "", others=(), **kwargs):
+        """`others`: the other members listed (dicts with id_number and relation)."""
         super().__init__(*args, **kwargs)
-        self.applicant_id, self.others = applicant_id, set(others)
+        self.applicant_id = applicant_id
+        self.others = {m["id_number"] for m in others}
+        self.another_spouse = any(m.get("relation") == FamilyMember.Relation.SPOUSE for m in others)
 
     def clean_id_number(self):
         value = self.cleaned_data["id_number"]
@@ -84,6 +89,17 @@ class FamilyMemberForm(forms.Form):
         if value in self.others:
             raise forms.ValidationError(_("This person is already listed."))
         return value
+
+    def clean(self):
+        data = super().clean()
+        # At this step, not only once the whole application is sent (an outsider added five spouses).
+        if data.get("relation") == FamilyMember.Relation.SPOUSE and data.get("id_number"):
+            problem = spouse_problem(
+                id_number=data["id_number"], another_spouse=self.another_spouse, today=clock.today()
+            )
+            if problem:
+                self.add_error("relation", problem)
+        return data
 
 
 class DeliveryForm(forms.Form):

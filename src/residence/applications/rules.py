@@ -1,9 +1,13 @@
-"""Pure rules of applications: fees (RULES §5), the departments a route needs and the working-day
-limits of each step (RULES §4). Plain data in, plain data out; the services call them."""
+"""Pure rules of applications: fees (RULES §5), the departments a route needs, the working-day
+limits of each step (RULES §4) and who may be listed as a spouse. Plain data in, plain data out;
+the services and the forms call them."""
 
 import datetime as dt
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
+from residence.core.validators import birth_date_of
 from residence.core.workdays import Calendar, Deadline
 
 FEE_BEARING = frozenset({"exchange", "replacement", "reapply"})
@@ -60,3 +64,21 @@ def payment_time_over(payment_due_on: dt.date | None, today: dt.date) -> bool:
     """Past the 15th day the application is terminated (RULES §5), whether or not the daily job
     has recorded it yet."""
     return payment_due_on is not None and today > payment_due_on
+
+
+# The lower of the Civil Code's marriage ages (art. 1047: 22 for men, 20 for women).
+MIN_SPOUSE_AGE = 20
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def spouse_problem(*, id_number: str, another_spouse: bool, today: dt.date) -> str | None:
+    """Why this person cannot be listed as the applicant's spouse, or None: one spouse, of
+    marriageable age by the ID number (an outsider listed two, one born in 2015)."""
+    if another_spouse:
+        return _("List one spouse.")
+    if age_on(birth_date_of(id_number), today) < MIN_SPOUSE_AGE:
+        return _("A spouse is at least 20 years old (by the ID number).")
+    return None

@@ -21,7 +21,6 @@ from residence.core import clock
 from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NameMismatch, NotFound
 from residence.core.validators import (
     HALF_WIDTH_ONLY,
-    birth_date_of,
     full_width,
     normalize_id_number,
     normalize_name,
@@ -54,7 +53,6 @@ from .models import (
 PHOTO_RECEIPT_RE = re.compile(r"[A-Z0-9]{8,20}")
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MAX_FAMILY_MEMBERS = 10
-MIN_SPOUSE_AGE = 20
 NAME_LENGTH = FamilyMember._meta.get_field("name").max_length
 
 
@@ -90,10 +88,6 @@ def default_point(id_number: str) -> AcceptancePoint | None:
     )
 
 
-def _age_on(born, day) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
 def _clean_family(members, applicant_id: str, errors: dict) -> list[dict]:
     cleaned, seen, spouses = [], {applicant_id}, 0
     if len(members) > MAX_FAMILY_MEMBERS:
@@ -119,12 +113,9 @@ def _clean_family(members, applicant_id: str, errors: dict) -> list[dict]:
             errors[f"{prefix}.id_number"] = [_("This person is already listed.")]
         seen.add(id_number)
         if member.get("relation") == FamilyMember.Relation.SPOUSE:
-            # One spouse, of marriageable age (20 at the least, Civil Code art. 1047) by the ID
-            # number: an outsider listed two spouses, one born in 2015.
-            if spouses:
-                errors[f"{prefix}.relation"] = [_("List one spouse.")]
-            elif _age_on(birth_date_of(id_number), clock.today()) < MIN_SPOUSE_AGE:
-                errors[f"{prefix}.relation"] = [_("A spouse is at least 20 years old (by the ID number).")]
+            problem = rules.spouse_problem(id_number=id_number, another_spouse=spouses > 0, today=clock.today())
+            if problem:
+                errors[f"{prefix}.relation"] = [problem]
             spouses += 1
         cleaned.append({"name": name, "id_number": id_number, "relation": member.get("relation")})
     return cleaned

@@ -335,7 +335,7 @@ def family_member(request, index: int | None = None):
     if index is None and len(members) >= services.MAX_FAMILY_MEMBERS:
         messages.error(request, _("List at most %(n)d family members.") % {"n": services.MAX_FAMILY_MEMBERS})
         return redirect("applications:step", "family")
-    others = [m["id_number"] for i, m in enumerate(members) if i != index]
+    others = [m for i, m in enumerate(members) if i != index]
     kwargs = {"applicant_id": request.user.person.id_number, "others": others}
     suffix = "?return=check" if request.GET.get("return") == "check" else ""
     if request.method == "POST":

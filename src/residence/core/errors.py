@@ -49,6 +49,15 @@ class Forbidden(DomainError):
     default_message = gettext_lazy("You do not have permission to do this.")
 
 
+class AccountDisabled(Forbidden):
+    """The right password for an account that may no longer sign in: saying so tells nothing to
+    someone without the password (an outsider's ended sub-account was told its password was wrong)."""
+
+    default_message = gettext_lazy(
+        "This account has been disabled. A sub-account is disabled by its organisation's administrator."
+    )
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

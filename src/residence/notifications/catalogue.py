@@ -185,6 +185,17 @@ MESSAGES = {
             "at %(previous)s. If this is wrong, tell a registration point."
         ),
     ),
+    "registration_report_waiting": (
+        _("A tenant's self-report waits for you"),
+        _(
+            "%(name)s reported moving in to %(house)s (report %(reference)s). Confirm it in residence "
+            "registration if they live there, or decline it."
+        ),
+    ),
+    "registration_report_confirmed": (
+        _("Your move-in report %(reference)s was confirmed"),
+        _("Your residence registration at %(house)s is recorded from %(date)s (report %(reference)s)."),
+    ),
     "registration_report_declined": (
         _("Your move-in report %(reference)s was declined"),
         _(

@@ -93,11 +93,12 @@ def bulk_upload_for(*, actor, pk: int):
 
 
 def _with_other_holder(houses):
-    """Each house marked when another account holds the same room, confirmed: the clerk is shown
-    it before confirming a second holder (an outsider had one room confirmed for two accounts)."""
+    """Each house marked when another account registered the same room, confirmed or not: the
+    clerk sees it before confirming a second holder (an outsider had one room confirmed for two
+    accounts)."""
     others = House.objects.filter(
-        street_id=OuterRef("street_id"), building_code=OuterRef("building_code"), room=OuterRef("room"), confirmed=True
-    ).exclude(pk=OuterRef("pk"))
+        street_id=OuterRef("street_id"), building_code=OuterRef("building_code"), room=OuterRef("room")
+    ).exclude(owner_id=OuterRef("owner_id"))
     return houses.annotate(held_by_another=Exists(others))
 
 

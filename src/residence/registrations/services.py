@@ -601,7 +601,15 @@ def _tenant_report(*, actor, data: dict, cleaned: dict) -> Declaration:
     problem = standing.problem(kind=Declaration.Kind.MOVE_IN, house_id=house.pk, date=cleaned["date"])
     if problem is not None:
         raise problem
-    return _record(actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.PENDING)
+    declaration = _record(actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.PENDING)
+    message_send(
+        user=house.owner,
+        key="registration_report_waiting",
+        reference=declaration.reference,
+        name=declaration.name,
+        house=house.full_address,
+    )
+    return declaration
 
 
 def _audit(actor, declaration: Declaration, status: str = "") -> None:
@@ -622,12 +630,11 @@ def _report_for_holder(actor, declaration_id: int) -> Declaration:
     declaration = Declaration.objects.select_for_update().select_related("house").filter(pk=declaration_id).first()
     if declaration is None:
         raise NotFound()
-    holder = organisation_of(actor) or actor
-    if declaration.house.owner_id != holder.pk:
-        raise NotFound()
+    # Another account's: 404; a sub-account's house not given to it: 403, as for declaring.
+    _house_for(actor, declaration.house_id)
     declarant_required(actor)
     if declaration.status != Declaration.Status.PENDING:
-        raise Conflict(_("This report has already been answered."))
+        raise Conflict(_("This report has already been answered or withdrawn."))
     return declaration
 
 
@@ -659,7 +666,7 @@ def declaration_withdraw(*, actor, declaration_id: int) -> Declaration:
     if declaration is None:
         raise NotFound()
     if declaration.status != Declaration.Status.PENDING:
-        raise Conflict(_("This report has already been answered."))
+        raise Conflict(_("This report has already been answered or withdrawn."))
     declaration.status = Declaration.Status.WITHDRAWN
     declaration.save(update_fields=["status"])
     _audit(actor, declaration)
@@ -676,6 +683,14 @@ def declaration_confirm(*, actor, declaration_id: int) -> Declaration:
     _move_in(declaration)
     declaration.save(update_fields=["registration"])
     _audit(actor, declaration, status="confirmed")
+    # The tenant's residence clock starts now (an outsider's tenant heard nothing of it).
+    message_send(
+        user=declaration.declared_by,
+        key="registration_report_confirmed",
+        reference=declaration.reference,
+        house=declaration.house.full_address,
+        date=declaration.date.isoformat(),
+    )
     return declaration
 
 
@@ -721,7 +736,8 @@ def sub_account_create(*, actor, username: str, password: str, phone: str, house
 @transaction.atomic
 def sub_account_deactivate(*, actor, account_id: int) -> User:
     """The organisation ends a sub-account (someone who left): it can no longer sign in, its live
-    logins end now, and its declarations stay as they are. Another organisation's: 404."""
+    logins end now, its mobile number is freed, and its declarations stay as they are. Another
+    organisation's: 404."""
     administrator_required(actor)
     user = (
         User.objects.select_for_update()
@@ -732,8 +748,10 @@ def sub_account_deactivate(*, actor, account_id: int) -> User:
         raise NotFound()
     if user.status == Status.DISABLED:
         return user
-    user.status, user.is_active = Status.DISABLED, False
-    user.save(update_fields=["status", "is_active"])
+    # The number is freed: a mobile binds one account, and the same person may get a new
+    # sub-account later (an outsider found the number taken for good).
+    user.status, user.is_active, user.phone = Status.DISABLED, False, None
+    user.save(update_fields=["status", "is_active", "phone"])
     sessions_end_all(user=user, reason=LoginSession.EndReason.DISABLED)
     audit_record(type=AuditEventType.ACCOUNT_DISABLED, actor=actor, subject=user, kind=Kind.SUB_ACCOUNT)
     return user

@@ -54,6 +54,7 @@ def home(request):
     if gate:
         return gate
     form = CounterFindForm(request.GET or None)
+    district = services.clerks_district(request.user)
     found = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -71,7 +72,8 @@ def home(request):
         {
             "form": form,
             "found": found,
-            "waiting": selectors.houses_awaiting_confirmation(district=services.clerks_district(request.user))[:100],
+            "district": district,
+            "waiting": selectors.houses_awaiting_confirmation(district=district)[:100],
         },
     )
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from residence.accounts.forms import add_domain_error
 from residence.accounts.models import Kind
-from residence.core.errors import Conflict, DomainError, Forbidden, Invalid
+from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from residence.core.validators import mask_id_number
 from residence.places.models import Street
 
@@ -568,12 +568,12 @@ def pending_answer(request, pk: int, action: str):
     gate = _gate(request)
     if gate:
         return gate
-    if not selectors.pending_reports_for(actor=request.user).filter(pk=pk).exists():
-        raise Http404
     answer, done = PENDING_ANSWERS[action]
     try:
         declaration = answer(actor=request.user, declaration_id=pk)
-    except DomainError as exc:
+    except (NotFound, Forbidden):
+        raise  # another account's report, or a house not given to a sub-account: its own page
+    except DomainError as exc:  # answered or withdrawn meanwhile (another tab, the tenant): say so
         messages.error(request, exc.message)
         return redirect("registrations:pending")
     messages.success(request, str(done) % {"name": declaration.name, "reference": declaration.reference})

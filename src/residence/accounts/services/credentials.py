@@ -22,7 +22,14 @@ from django.utils.translation import gettext as _
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import limits
-from residence.core.errors import AccountLocked, DuplicatePhone, Forbidden, Invalid, InvalidCredentials
+from residence.core.errors import (
+    AccountDisabled,
+    AccountLocked,
+    DuplicatePhone,
+    Forbidden,
+    Invalid,
+    InvalidCredentials,
+)
 from residence.core.validators import mask_phone, normalize_phone, username_key
 from residence.notifications.services import message_send
 
@@ -60,7 +67,7 @@ def _password_attempt(*, key: str, user: User | None, password: str, address: st
                 check_password(password, _DUMMY_PASSWORD_HASH)  # an unknown username costs the same time
                 right = False
             else:
-                right = user.check_password(password) and usable(user)
+                right = user.check_password(password)
             if right:
                 limits.release(username_hit)
                 if address_hit is not None:
@@ -114,6 +121,8 @@ def auth_login(
     user = user_by_username(key)
     if not _password_attempt(key=key, user=user, password=password, address=address, where="login"):
         raise InvalidCredentials()
+    if not usable(user):
+        raise AccountDisabled()
     if user.sms_required or user.kind == Kind.STAFF:
         challenge = challenge_create(
             user=user,
@@ -144,7 +153,7 @@ def auth_sms_verify(*, challenge: str, code: str, address: str = "", user_agent:
     def complete(found: SmsChallenge) -> VerifyResult:
         user = found.user
         if not usable(user):  # disabled after the password was right (a sub-account's organisation ended it)
-            raise InvalidCredentials()
+            raise AccountDisabled()
         if found.purpose == SmsChallenge.Purpose.PHONE_CHANGE:
             changed = phone_apply(user=user, phone=found.phone, actor=user, address=address)
             return VerifyResult(purpose=found.purpose, user=changed)
