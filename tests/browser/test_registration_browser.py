@@ -252,7 +252,9 @@ def test_a_clerk_declares_for_a_walk_in_and_confirms_the_house(web, chromium, sh
     page.locator("#id_building_code").fill("4403040040012")
     page.locator("#id_room").fill("101")
     page.get_by_test_id("find").click()
-    assert page.get_by_test_id(f"declare-{house.pk}").first.is_visible()
+    # Not confirmed yet: the house offers its confirmation, not a declaration.
+    assert page.get_by_test_id(f"confirm-house-{house.pk}").first.is_visible()
+    assert page.get_by_test_id(f"declare-{house.pk}").count() == 0
     assert_accessible(page)
     both(page, shot, "reg-13-counter-find")
     # The proof of housing seen, the clerk confirms the house first: only then does it take declarations.
