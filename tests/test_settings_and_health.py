@@ -110,6 +110,10 @@ def test_openapi_schema_and_docs_are_public_and_local(client):
     assert client.get("/api/v1/schema/").content.startswith(b"openapi:")
     docs = client.get("/api/v1/docs/").content.decode()
     assert "swagger-ui" in docs and "//cdn" not in docs and "https://" not in docs.split("<body")[0]
+    # Its language said, its icon the platform's (an outsider's browser fetched a missing
+    # /favicon.ico), and no inline script or style for the Content-Security-Policy to refuse.
+    assert '<html lang="en">' in docs and 'rel="icon"' in docs
+    assert "<style" not in docs and "<script>" not in docs
 
 
 @pytest.mark.django_db
