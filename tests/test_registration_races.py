@@ -10,7 +10,7 @@ from residence.registrations.models import BulkUpload, Declaration, House, Occup
 from .applications import citizen_api
 from .idnumbers import WANG_FANG
 from .test_races import race, statuses
-from .test_registrations import DECLARATIONS, HOUSES, LI_NA, bulk, confirmed, house_body, move_in
+from .test_registrations import DECLARATIONS, HOUSES, LI_NA, bulk, confirmed, house_body, move_in, tenant_report
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -74,11 +74,7 @@ def test_parallel_self_reports_of_one_move_in_leave_one_waiting(settings):
     api, _user = citizen_api()
     confirmed(api.post(HOUSES, house_body()).json())
     tenant, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
-    report = {
-        **move_in({"street": "440304004", "building_code": "4403040040012", "room": "101"}, id_number=WANG_FANG),
-        "declarant_type": "tenant",
-        "person": {"name": "王芳", "id_number": WANG_FANG, "phone": "13812345679"},
-    }
+    report = tenant_report()
     responses = race(6, lambda i: tenant.post(DECLARATIONS, report))
     assert statuses(responses) == {201: 1, 409: 5}
     assert Declaration.objects.filter(status="pending").count() == 1
@@ -89,11 +85,7 @@ def test_parallel_confirmations_declines_and_a_withdrawal_of_one_report_answer_i
     api, _user = citizen_api()
     confirmed(api.post(HOUSES, house_body()).json())
     tenant, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
-    report = {
-        **move_in({"street": "440304004", "building_code": "4403040040012", "room": "101"}, id_number=WANG_FANG),
-        "declarant_type": "tenant",
-        "person": {"name": "王芳", "id_number": WANG_FANG, "phone": "13812345679"},
-    }
+    report = tenant_report()
     pk = tenant.post(DECLARATIONS, report).json()["id"]
     actions = ["confirm", "decline"] * 5 + ["withdraw"]
 

@@ -46,6 +46,15 @@ def move_in(house, *, id_number=LI_NA, date="2026-02-27", declarant_type="landlo
     }
 
 
+def tenant_report(room="101") -> dict:
+    """王芳's self-report of her own move-in to the room of 福田花园 (the landlord fixture's plate)."""
+    return {
+        **move_in({"street": "440304004", "building_code": "4403040040012", "room": room}, id_number=WANG_FANG),
+        "declarant_type": "tenant",
+        "person": {"name": "王芳", "id_number": WANG_FANG, "phone": "13812345679"},
+    }
+
+
 def confirmed(house: dict) -> dict:
     """A house a clerk has confirmed (its proof of housing seen): only such a house takes declarations."""
     House.objects.filter(pk=house["id"]).update(confirmed=True)
@@ -273,11 +282,7 @@ def test_who_may_declare(landlord):
 def test_a_tenant_reports_himself_and_the_holder_confirms(landlord):
     api, _user, _house = landlord
     tenant, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
-    report = {
-        **move_in({"street": "440304004", "building_code": "4403040040012", "room": "101"}, id_number=WANG_FANG),
-        "declarant_type": "tenant",
-        "person": {"name": "王芳", "id_number": WANG_FANG, "phone": "13812345679"},
-    }
+    report = tenant_report()
     response = tenant.post(DECLARATIONS, report)
     assert response.status_code == 201 and response.json()["status"] == "pending"
     assert response.json()["registration"] is None and not Registration.objects.filter(id_number=WANG_FANG).exists()
@@ -310,11 +315,7 @@ def test_a_self_report_can_be_declined_by_the_holder_or_withdrawn_by_the_tenant(
     """An outsider found a wrong report waited for ever and blocked the person's next one."""
     api, _user, _house = landlord
     tenant, tenant_user = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
-    report = {
-        **move_in({"street": "440304004", "building_code": "4403040040012", "room": "101"}, id_number=WANG_FANG),
-        "declarant_type": "tenant",
-        "person": {"name": "王芳", "id_number": WANG_FANG, "phone": "13812345679"},
-    }
+    report = tenant_report()
     first = tenant.post(DECLARATIONS, report).json()["id"]
     assert tenant.post(f"{DECLARATIONS}/{first}/decline").status_code == 404  # not the holder
     declined = api.post(f"{DECLARATIONS}/{first}/decline")
@@ -956,11 +957,7 @@ def test_a_sub_account_answers_self_reports_only_for_the_houses_it_was_given(org
     assert api.post("/api/v1/organisations/sub-accounts", body).status_code == 201
     desk = Api("10.7.7.16").login("org_desk7", phone="13812340007")
     tenant, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
-    report = {
-        **move_in({"street": "440304004", "building_code": "4403040040012", "room": "102"}, id_number=WANG_FANG),
-        "declarant_type": "tenant",
-        "person": {"name": "王芳", "id_number": WANG_FANG, "phone": "13812345679"},
-    }
+    report = tenant_report(room="102")
     pk = tenant.post(DECLARATIONS, report).json()["id"]
     assert Declaration.objects.get(pk=pk).house_id == houses[1]  # not given to the sub-account
     for action in ("confirm", "decline"):
