@@ -188,6 +188,21 @@ def test_a_move_in_is_checked_sent_and_confirmed_with_its_reference(landlord):
     assert "Declaration recorded" not in again and declaration.reference in again
 
 
+def test_an_individual_is_offered_landlord_or_owner_and_an_organisation_every_type(landlord, org):
+    client, _user = landlord
+    register_house(client)
+    house = House.objects.get(owner=_user)
+    form = client.get(f"/registration/houses/{house.pk}/move_in/").content.decode()
+    assert 'value="landlord"' in form and 'value="owner"' in form
+    assert 'value="hotel"' not in form and 'value="employer"' not in form
+    hotel = client.post(f"/registration/houses/{house.pk}/move_in/", move_in_data(declarant_type="hotel"))
+    assert hotel.status_code == 200 and "Select a valid choice" in hotel.content.decode()
+    org_client, _org_user, houses = org
+    form = org_client.get(f"/registration/houses/{houses[0].pk}/move_in/").content.decode()
+    assert all(f'value="{kind}"' in form for kind in ("landlord", "owner", "manager", "employer", "school", "hotel"))
+    assert not Declaration.objects.exists()
+
+
 def test_a_late_move_in_is_accepted_and_flagged_with_the_days(landlord):
     client, _user = landlord
     register_house(client)

@@ -125,22 +125,37 @@ def test_a_move_in_makes_the_registration_eligibility_reads(landlord):
 
 
 @pytest.mark.parametrize(
-    ("declarant_type", "date", "days_late"),
+    ("declarant", "declarant_type", "date", "days_late"),
     [
         # Declared on 2026-03-02; allowances: hotel 0, tenant 3, landlord 7, owner 15 days.
-        ("hotel", "2026-03-02", 0),
-        ("hotel", "2026-03-01", 1),
-        ("landlord", "2026-02-23", 0),  # 7 days: in time
-        ("landlord", "2026-02-22", 1),  # 8 days: one day late
-        ("employer", "2026-02-12", 11),  # 18 days: 11 late
-        ("owner", "2026-02-15", 0),  # 15 days: in time
-        ("owner", "2026-02-14", 1),
+        ("organisation", "hotel", "2026-03-02", 0),
+        ("organisation", "hotel", "2026-03-01", 1),
+        ("landlord", "landlord", "2026-02-23", 0),  # 7 days: in time
+        ("landlord", "landlord", "2026-02-22", 1),  # 8 days: one day late
+        ("organisation", "employer", "2026-02-12", 11),  # 18 days: 11 late
+        ("landlord", "owner", "2026-02-15", 0),  # 15 days: in time
+        ("landlord", "owner", "2026-02-14", 1),
     ],
 )
-def test_late_declarations_are_accepted_and_flagged(landlord, declarant_type, date, days_late):
-    api, _user, house = landlord
-    body = api.post(DECLARATIONS, move_in(house["id"], date=date, declarant_type=declarant_type)).json()
+def test_late_declarations_are_accepted_and_flagged(request, declarant, declarant_type, date, days_late):
+    api, *rest = request.getfixturevalue(declarant)
+    house_id = rest[-1]["id"] if declarant == "landlord" else rest[0][0]
+    body = api.post(DECLARATIONS, move_in(house_id, date=date, declarant_type=declarant_type)).json()
     assert (body["days_late"], body["late"]) == (days_late, days_late > 0)
+
+
+@pytest.mark.parametrize("declarant_type", ["hotel", "manager", "employer", "school"])
+def test_an_individual_declares_as_landlord_or_owner_only(landlord, declarant_type):
+    """API.md: an individual declares as landlord of his own rooms or owner living in them. The
+    type sets the allowance: calling oneself anything else would move the late flag."""
+    api, _user, house = landlord
+    response = api.post(DECLARATIONS, move_in(house["id"], declarant_type=declarant_type))
+    assert response.status_code == 400 and list(response.json()["error"]["fields"]) == ["declarant_type"]
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    report = bulk(api, f"{header}{house['id']},move_in,李娜,{LI_NA},13912345678,{declarant_type},1,1,2026-03-01\n")
+    assert report.json()["valid"] == 0, report.content
+    assert "landlord of their own rooms" in report.json()["invalid"][0]["reason"]
+    assert not Declaration.objects.exists() and not Registration.objects.exists()
 
 
 def test_bad_declarations_store_nothing(landlord):

@@ -4,6 +4,7 @@ the services check the whole declaration and their errors are put back on these 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from residence.accounts.models import Kind
 from residence.core.forms import (
     BuildingCodeFormField,
     IdNumberFormField,
@@ -15,6 +16,7 @@ from residence.core.forms import (
 )
 from residence.places.models import District
 
+from . import rules
 from .codes import OCCUPATION_CHOICES, REASON_CHOICES
 from .models import DeclarantType, Declaration, HousingType
 from .services import BULK_MAX_ROWS
@@ -96,6 +98,12 @@ class MoveInForm(forms.Form):
         label=_("Reason for coming (code on the paper form)"), choices=[("", "—"), *REASON_CHOICES], coerce=int
     )
     date = PastDateFormField(label=_("Move-in date"), help_text=_("For example 2026-03-01."))
+
+    def __init__(self, *args, account_kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        if account_kind == Kind.INDIVIDUAL:
+            field = self.fields["declarant_type"]
+            field.choices = [c for c in field.choices if c[0] in rules.INDIVIDUAL_DECLARANT_TYPES]
 
 
 class MoveOutForm(forms.Form):

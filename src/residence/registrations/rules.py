@@ -8,6 +8,9 @@ from residence.core.errors import Conflict, DomainError, Invalid
 
 # Days a declarant has after the move before a declaration is late.
 ALLOWANCE_DAYS = {"hotel": 0, "tenant": 3, "landlord": 7, "manager": 7, "employer": 7, "school": 7, "owner": 15}
+# An individual declares as landlord of his own rooms or owner living in them (API.md, Declarants);
+# the other types are an organisation's or, at the counter, a walk-in declarant's.
+INDIVIDUAL_DECLARANT_TYPES = ("landlord", "owner")
 OCCUPATIONS = range(1, 14)  # the paper form's codes 1–13
 REASONS = range(1, 15)  # 1–14
 
@@ -17,6 +20,14 @@ def days_late(*, declarant_type: str, date: dt.date, declared_on: dt.date) -> in
     A move-out counts with its move-in's declarant type; without one, like a landlord's."""
     allowance = ALLOWANCE_DAYS.get(declarant_type or "landlord", 7)
     return max(0, (declared_on - date).days - allowance)
+
+
+def declarant_type_problem(*, account_kind: str, declarant_type: str | None) -> str | None:
+    """Why this account may not declare as this type, or None. Checked because the type sets the
+    allowance before a declaration is late (an individual calling himself an owner gets 15 days)."""
+    if account_kind == "individual" and declarant_type not in (*INDIVIDUAL_DECLARANT_TYPES, "tenant"):
+        return _("An individual declares as landlord of their own rooms or as owner living in them.")
+    return None
 
 
 def move_problem(

@@ -304,8 +304,9 @@ def _name(value, field: str, errors: dict, message) -> str:
     return name
 
 
-def clean_declaration(data: dict, *, today: dt.date) -> dict:
-    """The declaration's own fields, every problem at once."""
+def clean_declaration(data: dict, *, today: dt.date, account_kind: str) -> dict:
+    """The declaration's own fields, every problem at once; `account_kind` is the declaring
+    account's, which limits the declarant types it may give."""
     errors = {}
     kind = data.get("kind")
     if kind not in Declaration.Kind.values:
@@ -328,6 +329,8 @@ def clean_declaration(data: dict, *, today: dt.date) -> dict:
             errors["person.phone"] = e.messages
         if data.get("declarant_type") not in DeclarantType.values:
             errors["declarant_type"] = [_("Choose landlord, owner, manager, employer, school, hotel or tenant.")]
+        elif problem := rules.declarant_type_problem(account_kind=account_kind, declarant_type=data["declarant_type"]):
+            errors["declarant_type"] = [problem]
         cleaned.update(
             name=name,
             declarant_type=data.get("declarant_type"),
@@ -544,7 +547,7 @@ def declaration_create(*, actor, data: dict, declarant: dict | None = None) -> D
     today = clock.today()
     if declarant is not None:
         declarant = clean_declarant(declarant)
-    cleaned = clean_declaration(data, today=today)
+    cleaned = clean_declaration(data, today=today, account_kind=actor.kind)
     if cleaned.get("declarant_type") == DeclarantType.TENANT:
         with transaction.atomic():
             return _tenant_report(actor=actor, data=data, cleaned=cleaned)
@@ -836,7 +839,7 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
         try:
             if len(row) != len(BULK_HEADER):
                 raise Invalid(fields={"row": [_("A row has 9 fields.")]})
-            cleaned = clean_declaration(body, today=today)
+            cleaned = clean_declaration(body, today=today, account_kind=actor.kind)
             if cleaned.get("declarant_type") == DeclarantType.TENANT:
                 raise Invalid(fields={"declarant_type": [_("Tenants report themselves, not in a bulk file.")]})
             if body["house"] not in houses:
@@ -897,7 +900,13 @@ def bulk_confirm(*, actor, upload_id: int) -> BulkUpload:
     rows = []
     for row in upload.valid:
         try:
-            rows.append((row["line"], clean_declaration(row["body"], today=today), row["body"]["house"]))
+            rows.append(
+                (
+                    row["line"],
+                    clean_declaration(row["body"], today=today, account_kind=actor.kind),
+                    row["body"]["house"],
+                )
+            )
         except DomainError as exc:
             raise _stale(row["line"], _row_problem(exc)) from None
     houses = {}

@@ -353,15 +353,16 @@ def declare(request, pk: int, kind: str):
         return gate
     house, draft = _declaration_start(request, pk, kind)
     form_class = DECLARATION_FORMS[kind]
+    extra = {"account_kind": request.user.kind} if kind == "move_in" else {}
     if request.method == "POST":
-        form = form_class(request.POST)
+        form = form_class(request.POST, **extra)
         if form.is_valid():
             request.session[DECLARATION_DRAFT] = {**draft, "data": _serialisable(form.cleaned_data), "errors": {}}
             return redirect("registrations:declare_check", house.pk, kind)
     elif draft["errors"]:
-        form = _bound(form_class, draft["data"], draft["errors"])
+        form = _bound(form_class, draft["data"], draft["errors"], **extra)
     else:
-        form = form_class(initial=draft["data"] or {"date": None})
+        form = form_class(initial=draft["data"] or {"date": None}, **extra)
     title = _("Declare a move-in") if kind == "move_in" else _("Declare a move-out")
     return render(
         request,
