@@ -122,9 +122,8 @@ def test_api_answers_json_whatever_the_accept_header(client):
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
 
 
-def test_the_access_log_keeps_no_query_string_or_referrer():
-    """A query can carry personal data (the public permit check takes a number and a name): the
-    access line of gunicorn.conf.py's format has the path, not the query or the referrer."""
+def access_line(environ: dict) -> str:
+    """The line gunicorn writes for a request with this WSGI environ, in gunicorn.conf.py's format."""
     import datetime as dt
     import runpy
     from pathlib import Path
@@ -136,6 +135,16 @@ def test_the_access_log_keeps_no_query_string_or_referrer():
     conf = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
     cfg = Config()
     cfg.set("access_log_format", conf["access_log_format"])
+    response = SimpleNamespace(status="200 OK", sent=17, headers=[])
+    logger = Logger(cfg)  # as Logger.access formats: missing atoms are "-"
+    return cfg.access_log_format % logger.atoms_wrapper_class(
+        logger.atoms(response, {}, environ, dt.timedelta(milliseconds=3))
+    )
+
+
+def test_the_access_log_keeps_no_query_string_or_referrer():
+    """A query can carry personal data (the public permit check takes a number and a name): the
+    access line of gunicorn.conf.py's format has the path, not the query or the referrer."""
     environ = {
         "REQUEST_METHOD": "GET",
         "RAW_URI": "/api/v1/permits/check?number=4403202600000001&name=%E5%BC%A0%E4%BC%9F",
@@ -146,9 +155,23 @@ def test_the_access_log_keeps_no_query_string_or_referrer():
         "HTTP_REFERER": "https://jzz.example/staff/permits/?q=11010519491231002X",
         "HTTP_USER_AGENT": "curl/8",
     }
-    response = SimpleNamespace(status="200 OK", sent=17, headers=[])
-    atoms = Logger(cfg).atoms(response, {}, environ, dt.timedelta(milliseconds=3))
-    line = cfg.access_log_format % atoms
-    assert '"GET /api/v1/permits/check HTTP/1.1" 200 17' in line and "10.1.2.3" in line
+    line = access_line(environ)
+    assert '"GET /api/v1/permits/check HTTP/1.1" 200 17' in line and line.startswith("10.1.2.3 - ")
     for secret in ("4403202600000001", "%E5%BC%A0", "11010519491231002X", "number="):
         assert secret not in line
+
+
+@pytest.mark.django_db
+def test_the_access_log_names_the_client_behind_a_trusted_proxy(settings):
+    """Behind the proxy every line showed the proxy's address: the line now also has the client's,
+    as the application found it, and a forged X-Forwarded-For from outside changes nothing."""
+    from django.test import Client
+
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    def fetch(peer, forwarded):
+        response = Client().get("/healthz", REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded)
+        return access_line({**response.wsgi_request.META, "RAW_URI": "/healthz"})
+
+    assert fetch("10.0.0.5", "198.51.100.7, 10.0.0.9").startswith("10.0.0.5 198.51.100.7 ")
+    assert fetch("192.0.2.7", "198.51.100.7").startswith("192.0.2.7 192.0.2.7 ")

@@ -77,6 +77,9 @@ def _in_networks(address: str, networks) -> bool:
     return any(ip in net for net in networks)
 
 
+CLIENT_ADDRESS_KEY = "residence.client_address"
+
+
 class ClientAddressMiddleware:
     """Sets request.client_address; believes X-Forwarded-For, and X-Forwarded-Proto when
     TRUSTED_PROXIES is set, only from TRUSTED_PROXIES. First in the stack, so that the HTTPS
@@ -107,7 +110,9 @@ class ClientAddressMiddleware:
         return hops[0] if hops else peer
 
     def __call__(self, request):
-        request.client_address = self.client_address(request)
+        # Also in the WSGI environ (request.META is it), where gunicorn's access line reads it:
+        # behind the proxy its own %(h)s is always the proxy.
+        request.client_address = request.META[CLIENT_ADDRESS_KEY] = self.client_address(request)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
