@@ -4,6 +4,7 @@ list, a tenant's self-report and its confirmation, the organisation's dashboard 
 bulk files, the counter, the platform chosen at login; and the refusals."""
 
 import datetime as dt
+import html
 import io
 
 import openpyxl
@@ -325,6 +326,11 @@ def test_the_tenant_withdraws_a_report_and_the_landlord_declines_the_next(landlo
     assert client.get(f"/registration/declarations/{first.pk}/").status_code == 200
     assert 'data-testid="withdraw"' not in client.get(f"/registration/declarations/{first.pk}/").content.decode()
     assert client.post(f"/registration/declarations/{first.pk}/withdraw/").status_code == 404  # not the tenant's
+    assert client.get(f"/registration/declarations/{first.pk}/withdraw/").status_code == 404
+    # The button asks first: the page names the report and changes nothing.
+    ask = tenant.get(f"/registration/declarations/{first.pk}/withdraw/").content.decode()
+    assert f"Withdraw report {first.reference}?" in ask and 'data-testid="confirm-action"' in ask and "王芳" in ask
+    assert Declaration.objects.get(pk=first.pk).status == "pending"
     done = tenant.post(f"/registration/declarations/{first.pk}/withdraw/")
     page = tenant.get(done["Location"]).content.decode()
     assert "is withdrawn" in page and "Withdrawn by the tenant" in page and 'data-testid="withdraw"' not in page
@@ -335,6 +341,15 @@ def test_the_tenant_withdraws_a_report_and_the_landlord_declines_the_next(landlo
     pending = client.get("/registration/pending/").content.decode()
     assert f'data-testid="decline-{second.pk}"' in pending
     assert tenant.post(f"/registration/pending/{second.pk}/decline/").status_code == 404  # not the holder
+    ask = html.unescape(client.get(f"/registration/pending/{second.pk}/decline/").content.decode())
+    assert "Decline 王芳's report?" in ask and "福田花园" in ask and 'data-testid="confirm-action"' in ask
+    assert Declaration.objects.get(pk=second.pk).status == "pending"
+    # Not the holder's to answer, or no such report: the same answer, nothing learnt.
+    for someone_else in (
+        tenant.get(f"/registration/pending/{second.pk}/decline/"),
+        client.get("/registration/pending/999999/decline/"),
+    ):
+        assert someone_else.status_code == 302 and someone_else["Location"] == "/registration/pending/"
     declined = client.post(f"/registration/pending/{second.pk}/decline/")
     assert declined.status_code == 302 and "they are told" in client.get(declined["Location"]).content.decode()
     second.refresh_from_db()

@@ -9,7 +9,7 @@ from residence.accounts.models import Kind
 from residence.accounts.services import organisation_activate, real_name_verify, staff_create
 from residence.places.models import AcceptancePoint
 from residence.registrations.models import Declaration, House
-from residence.registrations.services import house_confirm, house_create
+from residence.registrations.services import declaration_create, house_confirm, house_create
 from tests.conftest import PASSWORD, make_user
 from tests.idnumbers import WANG_FANG, ZHANG_WEI, with_check, wrong_check
 from tests.test_account_changes import identity
@@ -286,4 +286,56 @@ def test_a_clerk_declares_for_a_walk_in_and_confirms_the_house(web, chromium, sh
     with page.expect_response(lambda r: "/receipt/" in r.url) as receipt:
         page.goto(web.url + f"/staff/registrations/declarations/{declaration.pk}/receipt/")
     assert receipt.value.headers["content-type"] == "application/pdf"
+    context.close()
+
+
+def test_declining_and_withdrawing_a_self_report_each_ask_first(web, chromium, shot, settings):
+    """A tenant's report is declined, or withdrawn, only after a page that says what it does."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    landlord = make_user("landlord1", "13812345678")
+    real_name_verify(user=landlord, name="张伟", id_number=identity("43010219900307123", "张伟"))
+    tenant = make_user("tenant1", "13812345600")
+    real_name_verify(user=tenant, name="李娜", id_number=identity("36010219950812234", "李娜"))
+    body = {"street": "440304004", "building_code": "4403040040012", "building_name": "福田花园", "room": "101",
+            "address": "深圳市福田区福田路 88 号福田花园 1 栋", "housing_type": "rented"}  # fmt: skip
+    house = house_create(actor=landlord, data=body)
+    clerk = staff_create(
+        username="clerk1", password=PASSWORD, phone="13900001001", role="clerk",
+        point=AcceptancePoint.objects.get(code="44030400401"),
+    )  # fmt: skip
+    house_confirm(actor=clerk, house_id=house.pk)
+    report = {"kind": "move_in", "house": {"street": "440304004", "building_code": "4403040040012", "room": "101"},
+              "person": {"name": "李娜", "id_number": LI_NA, "phone": "13812345600"}, "declarant_type": "tenant",
+              "occupation": 2, "reason": 1, "date": "2026-03-01"}  # fmt: skip
+    first = declaration_create(actor=tenant, data=report)
+
+    context = chromium.new_context(locale="zh-CN", viewport=WIDE)
+    page = context.new_page()
+    sign_in(page, web.url, "tenant1", "13812345600", platform="registration")
+    page.goto(f"{web.url}/registration/declarations/{first.pk}/")
+    page.get_by_test_id("withdraw").click()
+    page.wait_for_url(f"**/declarations/{first.pk}/withdraw/")
+    assert first.reference in page.locator("h1").inner_text()
+    assert_accessible(page)
+    both(page, shot, "reg-21-withdraw-ask")
+    page.get_by_test_id("confirm-action").click()
+    page.wait_for_url(f"**/declarations/{first.pk}/")
+    assert Declaration.objects.get(pk=first.pk).status == "withdrawn"
+    sign_out(page)
+
+    second = declaration_create(actor=tenant, data=report)
+    sign_in(page, web.url, "landlord1", "13812345678", platform="registration")
+    page.goto(web.url + "/registration/pending/")
+    page.get_by_test_id(f"decline-{second.pk}").click()
+    page.wait_for_url(f"**/pending/{second.pk}/decline/")
+    assert "李娜" in page.locator("h1").inner_text() and "福田花园" in page.locator("main").inner_text()
+    assert_accessible(page)
+    both(page, shot, "reg-22-decline-ask")
+    page.get_by_role("link", name="取消").click()  # cancel: back to the list, nothing done
+    page.wait_for_url("**/registration/pending/")
+    assert Declaration.objects.get(pk=second.pk).status == "pending"
+    page.get_by_test_id(f"decline-{second.pk}").click()
+    page.get_by_test_id("confirm-action").click()
+    page.wait_for_url("**/registration/pending/")
+    assert Declaration.objects.get(pk=second.pk).status == "declined"
     context.close()

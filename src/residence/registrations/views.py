@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -581,15 +581,68 @@ def pending_answer(request, pk: int, action: str):
     return redirect("registrations:pending")
 
 
+def _confirm_page(request, declaration, *, title: str, text: str, button: str, back: str):
+    """Asks before a step the user cannot take back, with what it concerns."""
+    context = {"title": title, "text": text, "button": button, "back": back, **_declaration_rows(declaration)}
+    return render(request, "registrations/confirm_action.html", context)
+
+
 @login_required
-@require_POST
-def declaration_withdraw(request, pk: int):
+def pending_decline(request, pk: int):
+    """Asks first (the tenant is told, and has to report again), then declines."""
+    if request.method == "POST":
+        return pending_answer(request, pk, "decline")
     gate = _gate(request)
     if gate:
         return gate
-    declaration = services.declaration_withdraw(actor=request.user, declaration_id=pk)
-    messages.success(request, _("Report %(reference)s is withdrawn.") % {"reference": declaration.reference})
-    return redirect("registrations:declaration", pk=pk)
+    report = selectors.pending_reports_for(actor=request.user).filter(pk=pk).first()
+    if report is None:  # answered or withdrawn meanwhile, or not the caller's to answer
+        messages.error(request, _("This report is no longer waiting for your answer."))
+        return redirect("registrations:pending")
+    return _confirm_page(
+        request,
+        report,
+        title=_("Decline %(name)s's report?") % {"name": report.name},
+        text=_(
+            "Decline only if this person does not live at %(house)s. No residence registration is "
+            "recorded, and they are told that you declined; they may report again."
+        )
+        % {"house": report.house.full_address},
+        button=_("Decline the report"),
+        back=reverse("registrations:pending"),
+    )
+
+
+@login_required
+def declaration_withdraw(request, pk: int):
+    """Asks first, then withdraws the tenant's own waiting report."""
+    gate = _gate(request)
+    if gate:
+        return gate
+    if request.method == "POST":
+        declaration = services.declaration_withdraw(actor=request.user, declaration_id=pk)
+        messages.success(request, _("Report %(reference)s is withdrawn.") % {"reference": declaration.reference})
+        return redirect("registrations:declaration", pk=pk)
+    declaration = get_object_or_404(
+        Declaration.objects.select_related("house__street", "registration"),
+        pk=pk,
+        declared_by=request.user,
+        declarant_type=DeclarantType.TENANT,
+    )
+    if declaration.status != Declaration.Status.PENDING:
+        messages.error(request, _("This report has already been answered or withdrawn."))
+        return redirect("registrations:declaration", pk=pk)
+    return _confirm_page(
+        request,
+        declaration,
+        title=_("Withdraw report %(reference)s?") % {"reference": declaration.reference},
+        text=_(
+            "The house's holder will no longer be asked to confirm it, and no residence registration "
+            "is recorded. You can report your move-in again."
+        ),
+        button=_("Withdraw the report"),
+        back=reverse("registrations:declaration", args=[pk]),
+    )
 
 
 # Organisations: the dashboard and sub-accounts ------------------------------------------------
