@@ -612,7 +612,15 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     refused = clerk.post(response["Location"])
     assert refused.status_code == 409 and "waiting for a clerk" in refused.content.decode()
     assert not Declaration.objects.exists()
-    confirmed = clerk.post(f"/staff/registrations/houses/{house.pk}/confirm/")
+    # The confirmation asks for the papers seen, and shows who holds the house.
+    ask = clerk.get(f"/staff/registrations/houses/{house.pk}/confirm/").content.decode()
+    assert 'data-testid="holder"' in ask and "citizen1" in ask and 'name="papers_checked"' in ask
+    assert 'data-testid="other-holders"' not in ask
+    unchecked = clerk.post(f"/staff/registrations/houses/{house.pk}/confirm/")
+    assert unchecked.status_code == 200 and "Check the papers before confirming" in unchecked.content.decode()
+    house.refresh_from_db()
+    assert not house.confirmed
+    confirmed = clerk.post(f"/staff/registrations/houses/{house.pk}/confirm/", {"papers_checked": "on"})
     assert confirmed.status_code == 302
     house.refresh_from_db()
     assert house.confirmed
@@ -632,6 +640,10 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     assert f"held-by-another-{other.pk}" in home
     by_id = clerk.get(f"/staff/registrations/?house={house.pk}").content.decode()
     assert f"held-by-another-{house.pk}" in by_id and f"declare-{house.pk}" in by_id  # confirmed now
+    # Confirming the second holder, the clerk is shown the first, confirmed.
+    ask = clerk.get(f"/staff/registrations/houses/{other.pk}/confirm/").content.decode()
+    holders = ask[ask.index('data-testid="other-holders"') :]
+    assert "citizen1" in holders and "confirmed" in holders and "citizen3" in ask[: ask.index("other-holders")]
     # A house of another district, found by its number: neither action, the district named.
     elsewhere = House.objects.create(
         owner=other.owner,
@@ -645,6 +657,8 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     )
     found = clerk.get(f"/staff/registrations/?house={elsewhere.pk}").content.decode()
     assert f"elsewhere-{elsewhere.pk}" in found and f"confirm-house-{elsewhere.pk}" not in found
+    far = clerk.get(f"/staff/registrations/houses/{elsewhere.pk}/confirm/")
+    assert far.status_code == 403 and "another district" in far.content.decode()
     response = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", walk_in)
     assert response["Location"] == f"/staff/registrations/houses/{house.pk}/declare/check/"
     assert "张伟" in clerk.get(response["Location"]).content.decode()

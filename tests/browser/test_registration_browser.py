@@ -260,7 +260,15 @@ def test_a_clerk_declares_for_a_walk_in_and_confirms_the_house(web, chromium, sh
     # The proof of housing seen, the clerk confirms the house first: only then does it take declarations.
     page.goto(web.url + "/staff/registrations/")
     page.get_by_test_id(f"confirm-house-{house.pk}").first.click()
-    page.wait_for_load_state()
+    page.wait_for_url(f"**/houses/{house.pk}/confirm/")
+    assert "张伟" in page.get_by_test_id("holder").inner_text()
+    page.get_by_test_id("confirm-house").click()  # the papers not ticked: said at the box
+    assert page.locator(".error-summary").is_visible() and not House.objects.get(pk=house.pk).confirmed
+    page.locator("#id_papers_checked").check()
+    assert_accessible(page)
+    both(page, shot, "reg-13b-house-confirm")
+    page.get_by_test_id("confirm-house").click()
+    page.wait_for_url("**/staff/registrations/")
     house.refresh_from_db()
     assert house.confirmed
     page.goto(web.url + f"/staff/registrations/?house={house.pk}")

@@ -165,6 +165,14 @@ class BulkForm(forms.Form):
     )
 
 
+class HouseConfirmForm(forms.Form):
+    papers_checked = forms.BooleanField(
+        label=_("I have seen papers showing that this account may let the room or lives in it as its owner"),
+        help_text=_("The property certificate, a lease with the owner, or the organisation's housing papers."),
+        error_messages={"required": _("Check the papers before confirming the house.")},
+    )
+
+
 class CounterFindForm(forms.Form):
     house = forms.IntegerField(label=_("House number (id)"), required=False, min_value=1)
     street = StreetField(required=False)

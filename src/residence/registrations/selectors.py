@@ -102,9 +102,21 @@ def _with_other_holder(houses):
     return houses.annotate(held_by_another=Exists(others))
 
 
+def other_holders(house: House):
+    """The other accounts' registrations of the same room, for the clerk confirming this one."""
+    return (
+        House.objects.filter(street_id=house.street_id, building_code=house.building_code, room=house.room)
+        .exclude(owner_id=house.owner_id)
+        .select_related("owner__person", "owner__organisation")
+        .order_by("created_at")
+    )
+
+
 def houses_at(*, house: int | None = None, street: str = "", building_code: str = "", room: str = ""):
     """Houses found at the counter by id, or by street, building code and room (every holder's)."""
-    houses = _with_other_holder(House.objects.select_related("street__district", "owner"))
+    houses = _with_other_holder(
+        House.objects.select_related("street__district", "owner__person", "owner__organisation")
+    )
     if house:
         return houses.filter(pk=house)
     if not (street and building_code):

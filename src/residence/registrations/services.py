@@ -90,7 +90,7 @@ def clerks_district(actor) -> str | None:
     return point.street.district_id if point is not None else None
 
 
-def _in_clerks_district(actor, house: House) -> House:
+def in_clerks_district(actor, house: House) -> House:
     """A clerk acts for the houses of their point's district only (an outsider confirmed a house
     across the city, and declared for it, from another district's point)."""
     if house.street.district_id != clerks_district(actor):
@@ -108,7 +108,7 @@ def _house_for(actor, house_id) -> House:
     if house is None:
         raise NotFound()
     if actor.kind == Kind.STAFF:
-        return _in_clerks_district(actor, house)
+        return in_clerks_district(actor, house)
     holder = organisation_of(actor) or actor
     if house.owner_id != holder.pk:
         raise NotFound()
@@ -247,7 +247,7 @@ def house_confirm(*, actor, house_id: int) -> House:
     )
     if house is None:
         raise NotFound()
-    _in_clerks_district(actor, house)
+    in_clerks_district(actor, house)
     if house.confirmed:
         return house
     house.confirmed, house.confirmed_by = True, actor

@@ -8,7 +8,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from residence.accounts.models import Kind, Role
 from residence.audit.models import AuditEventType
@@ -18,7 +17,7 @@ from residence.core.validators import mask_id_number
 
 from . import rules, selectors, services
 from .codes import OCCUPATIONS, REASONS
-from .forms import CounterDeclarationForm, CounterFindForm
+from .forms import CounterDeclarationForm, CounterFindForm, HouseConfirmForm
 from .receipts import declaration_receipt_pdf
 from .views import _bound
 
@@ -79,19 +78,30 @@ def home(request):
 
 
 @login_required
-@require_POST
 def house_confirm(request, pk: int):
+    """The house, its holder and any other account holding the same room, and the papers the
+    clerk says were seen; then the confirmation (an outsider had a second holder confirmed in one
+    click)."""
     gate = _clerk(request)
     if gate:
         return gate
+    house = _house(pk)
+    form = HouseConfirmForm(request.POST if request.method == "POST" else None)
     try:
-        house = services.house_confirm(actor=request.user, house_id=pk)
+        if request.method == "POST" and form.is_valid():
+            house = services.house_confirm(actor=request.user, house_id=pk)
+            messages.success(
+                request, _("House %(name)s %(room)s is confirmed.") % {"name": house.building_name, "room": house.room}
+            )
+            return redirect("registrations_desk:home")
+        if house.confirmed:
+            messages.info(request, _("This house is already confirmed."))
+            return redirect(f"{reverse('registrations_desk:home')}?house={house.pk}")
+        services.in_clerks_district(request.user, house)
     except DomainError as exc:
         return render(request, "web/error.html", {"message": exc.message}, status=exc.status)
-    messages.success(
-        request, _("House %(name)s %(room)s is confirmed.") % {"name": house.building_name, "room": house.room}
-    )
-    return redirect("registrations_desk:home")
+    others = selectors.other_holders(house)
+    return render(request, "registrations_desk/house_confirm.html", {"house": house, "others": others, "form": form})
 
 
 def _draft(request, pk: int) -> dict:
