@@ -377,6 +377,56 @@ def test_the_public_check_answers_as_of_today_before_the_days_sweep(holder, sett
 
 
 @pytest.mark.django_db
+def test_the_holder_sees_and_applies_by_the_status_of_today_before_the_days_sweep(holder, settings):
+    """An outsider saw, between midnight and the sweep: a lapsed permit listed active and a
+    replacement taken for it (API.md: "endorse it first"); and on its cancellation day every way
+    out refused, endorsement, replacement and re-application alike. Dates by hand: endorsed until
+    2027-03-02, so suspended from 2027-03-02 and cancelled on 2029-03-02."""
+    api, user = holder
+    permit_for(user)
+    settings.FROZEN_TODAY = "2027-03-02"
+    api.login("citizen1", phone="13812345678", remember=True)
+    [listed] = api.get("/api/v1/permits").json()
+    assert (listed["status"], listed["suspended_on"]) == ("suspended", "2027-03-02")
+    assert listed["endorsement_window"] == {"opens": "2027-03-02", "closes": "2029-03-01"}
+    replacement = api.post("/api/v1/applications", application_body(kind="replacement"), HTTP_ACCEPT_LANGUAGE="en")
+    assert replacement.status_code == 409 and "endorse it first" in replacement.json()["error"]["message"]
+    assert Permit.objects.get().status == "active"  # nothing written: the sweep does that
+
+    Permit.objects.update(status="suspended", suspended_on=D(2027, 3, 2))  # the sweep of that day
+    settings.FROZEN_TODAY = "2029-03-02"
+    api.login("citizen1", phone="13812345678", remember=True)
+    [listed] = api.get("/api/v1/permits").json()
+    assert (listed["status"], listed["endorsement_window"]) == ("cancelled", None)
+    assert endorse(api).status_code == 409
+    again = api.post("/api/v1/applications", application_body(kind="reapply"))
+    assert again.status_code == 201, again.content
+    assert Permit.objects.get().status == "suspended"
+
+
+@pytest.mark.django_db
+def test_an_endorsement_waiting_in_time_keeps_the_permit_as_it_is(holder, settings):
+    api, user = holder
+    permit = permit_for(user)
+    Endorsement.objects.create(
+        permit=permit,
+        requested_on=D(2027, 2, 25),
+        channel="online",
+        kind="in_window",
+        outcome=Endorsement.Outcome.PENDING,
+        department="police",
+        due_on=D(2027, 3, 4),
+        created_at="2027-02-25T10:00:00+08:00",
+    )
+    settings.FROZEN_TODAY = "2027-03-02"
+    api.login("citizen1", phone="13812345678", remember=True)
+    assert api.get("/api/v1/permits").json()[0]["status"] == "active"
+    settings.FROZEN_TODAY = "2027-03-05"  # the department is overdue: no longer held off
+    api.login("citizen1", phone="13812345678", remember=True)
+    assert api.get("/api/v1/permits").json()[0]["status"] == "suspended"
+
+
+@pytest.mark.django_db
 def test_imported_permits_are_platform_permits(holder):
     api, _user = holder
     assert records_import_rows(

@@ -31,6 +31,7 @@ from residence.eligibility import rules as eligibility_rules
 from residence.eligibility.selectors import person_records
 from residence.eligibility.services import answer_record, answer_shown
 from residence.permits.models import Permit
+from residence.permits.selectors import as_of_today as permit_as_of_today
 from residence.places.models import AcceptancePoint
 from residence.places.selectors import COURIER_CITY_ONLY, in_city
 from residence.records.models import Identity, Registration
@@ -172,7 +173,7 @@ def clean_application(*, applicant_id: str, data: dict) -> dict:
 
 def check_kind(kind: str, id_number: str) -> None:
     """The kind must fit the person's permits (RULES §9, §10)."""
-    statuses = set(Permit.objects.filter(id_number=id_number).values_list("status", flat=True))
+    statuses = {permit_as_of_today(p).status for p in Permit.objects.filter(id_number=id_number)}
     live = statuses & {Permit.Status.ACTIVE, Permit.Status.SUSPENDED}
     if kind in (Kind.FIRST, Kind.CONVERSION) and live:
         raise Conflict(_("You already hold a residence permit: apply for an exchange or a replacement instead."))

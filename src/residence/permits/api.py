@@ -49,6 +49,7 @@ EndorsementSerializer = inline_serializer(
 
 
 def permit_payload(permit: Permit) -> dict:
+    permit = selectors.as_of_today(permit)
     window = rules.window_for(
         status=permit.status, endorsed_until=permit.endorsed_until, suspended_on=permit.suspended_on
     )

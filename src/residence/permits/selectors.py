@@ -1,6 +1,8 @@
 """Reads of permits that pages and the API share: a holder's permits as the card shows them
 (RULES §11), the public validity check, the clerk's look-up and a department's pending checks."""
 
+import copy
+import datetime as dt
 import re
 
 from django.conf import settings
@@ -24,6 +26,29 @@ ID_NUMBER_RE = re.compile(r"\d{17}[\dXx]")
 ISSUING_AUTHORITY = gettext_lazy("Shenzhen Municipal Public Security Bureau")
 
 
+def as_of_today(permit: Permit, today: dt.date | None = None) -> Permit:
+    """The permit as it stands today by the rules, whether or not the day's sweep has run yet: it
+    runs at 00:15 and takes minutes at city scale, or may not have run at all (an outsider saw a
+    lapsed permit listed active and replaced, and on its cancellation day every way out refused).
+    A copy for reading, never saved: the sweep writes the change with its history and notice. A
+    permit whose endorsement, asked for in time, waits for a department is left as it is, as the
+    sweep leaves it."""
+    today = today or clock.today()
+    status = rules.status_on(
+        status=permit.status, endorsed_until=permit.endorsed_until, suspended_on=permit.suspended_on, today=today
+    )
+    if status == permit.status or (
+        permit.status == Permit.Status.ACTIVE
+        and permit.endorsements.filter(outcome=Endorsement.Outcome.PENDING, due_on__gte=today).exists()
+    ):
+        return permit
+    shown = copy.copy(permit)
+    shown.status = status
+    if permit.status == Permit.Status.ACTIVE:
+        shown.suspended_on = permit.endorsed_until
+    return shown
+
+
 def permit_window(permit: Permit) -> tuple | None:
     return rules.window_for(
         status=permit.status, endorsed_until=permit.endorsed_until, suspended_on=permit.suspended_on
@@ -42,6 +67,7 @@ def current_registration(id_number: str) -> Registration | None:
 def permit_card(permit: Permit) -> dict:
     """What the permit shows (RULES §11; the photo is on the card only), with its status, the
     next endorsement window and its history, oldest first."""
+    permit = as_of_today(permit)
     identity = Identity.objects.filter(id_number=permit.id_number).first()
     registration = current_registration(permit.id_number)
     window = permit_window(permit)
@@ -101,17 +127,7 @@ def permit_check(*, number: str, name: str, address: str) -> str:
     permit = Permit.objects.filter(number=number).only("status", "name", "endorsed_until", "suspended_on").first()
     if permit is None or normalize_name(permit.name) != normalize_name(name):
         raise NotFound()
-    if permit.endorsements.filter(outcome=Endorsement.Outcome.PENDING, due_on__gte=clock.today()).exists():
-        # Asked for in time and waiting for a department, not overdue: the sweep leaves it too.
-        return CHECK_STATUS[permit.status]
-    # As of today, not as of the last sweep (it runs at 00:15, or may not have run at all).
-    today_status = rules.status_on(
-        status=permit.status,
-        endorsed_until=permit.endorsed_until,
-        suspended_on=permit.suspended_on,
-        today=clock.today(),
-    )
-    return CHECK_STATUS[today_status]
+    return CHECK_STATUS[as_of_today(permit).status]
 
 
 def permit_find(*, text: str) -> list[Permit]:

@@ -21,7 +21,7 @@ from residence.eligibility.reasons import render
 from residence.eligibility.selectors import person_records
 from residence.records.models import Identity
 
-from . import notices, rules, workflow
+from . import notices, rules, selectors, workflow
 from .models import Endorsement, Permit, PermitEvent
 
 ROUTES = ("residence_employment", "talent", "education")
@@ -269,9 +269,7 @@ def endorsement_request(*, actor, number: str, channel: str = "online") -> Endor
         status=permit.status, endorsed_until=permit.endorsed_until, suspended_on=permit.suspended_on, today=today
     )
     if not kind:
-        window = rules.window_for(
-            status=permit.status, endorsed_until=permit.endorsed_until, suspended_on=permit.suspended_on
-        )
+        window = selectors.permit_window(selectors.as_of_today(permit, today))
         extra = {"window": {"opens": window[0].isoformat(), "closes": window[1].isoformat()} if window else None}
         recent = (
             Endorsement.objects.filter(
