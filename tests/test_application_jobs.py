@@ -16,6 +16,7 @@ from residence.notifications.models import Message
 
 from .applications import application_body, citizen_api, confirm_all, eligible_records, live_permit, staff_apis
 from .conftest import error_code
+from .idnumbers import WANG_FANG
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/applications"
@@ -103,6 +104,28 @@ def test_paying_starts_the_ten_working_days_and_a_repeated_key_charges_once(worl
     assert shown["due_date"] == "2026-03-16"  # 10 working days after Monday 2 March
     assert Message.objects.filter(user=user, key="application_paid").exists()
     assert error_code(api.post(f"{URL}/{app['id']}/payment", {"provider": "bank"})) == "invalid"
+
+
+def test_an_idempotency_key_counts_only_with_its_own_application(world):
+    """An outsider's payment was refused as "already paid" (unpaid all the same) because another
+    applicant had used the same Idempotency-Key on their own application."""
+    api, _user, staff = world
+    app = fee_application(world)
+    assert (
+        api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}, HTTP_IDEMPOTENCY_KEY="K-4").status_code == 200
+    )
+    other_api, other = citizen_api("citizen2", "13812345679", WANG_FANG[:17], "王芳")
+    eligible_records(WANG_FANG)
+    live_permit(other, "4403202500000010")
+    second = other_api.post(URL, application_body(kind="replacement", photo_receipt="PZ20260302B2"))
+    assert second.status_code == 201, second.content
+    second = second.json()
+    confirm_all(staff, second)
+    staff.reviewer.post(f"/api/v1/staff/applications/{second['id']}/approve", {})
+    paid = other_api.post(f"{URL}/{second['id']}/payment", {"provider": "sandbox"}, HTTP_IDEMPOTENCY_KEY="K-4")
+    assert paid.status_code == 200 and paid.json()["status"] == "paid"
+    assert Payment.objects.filter(idempotency_key="K-4").count() == 2
+    assert Application.objects.get(pk=second["id"]).payment_status == "paid"
 
 
 def test_paying_after_the_15th_day_is_409_even_before_the_daily_job(world, settings):

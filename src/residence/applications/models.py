@@ -277,13 +277,15 @@ class Deadline(models.Model):
 
 
 class Payment(models.Model):
-    """A fee paid through a provider. One paid payment per application (a constraint), and one
-    row per idempotency key, so a double press or a repeated confirmation charges once."""
+    """A fee paid through a provider. One paid payment per application (a constraint), so a double
+    press or a repeated confirmation charges once. The idempotency key is the client's, and means
+    something only with its application: unique across all payments, another applicant's key
+    refused a payment as "already paid" (an outsider)."""
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(_("provider"), max_length=20)
     amount = models.DecimalField(_("amount"), max_digits=8, decimal_places=2)
-    idempotency_key = models.CharField(max_length=80, unique=True)
+    idempotency_key = models.CharField(max_length=80)
     transaction_id = models.CharField(_("transaction"), max_length=80, unique=True)
     paid_at = models.DateTimeField(_("paid at"))
 

@@ -30,13 +30,9 @@ def application_pay(*, actor, application_id: int, provider: str, idempotency_ke
     if provider not in PROVIDERS:
         raise Invalid(fields={"provider": [_("Unknown payment provider.")]})
     key = (idempotency_key or "").strip()[:80]
-    if key and actor.person_id is not None:
-        # Only the applicant's own payment is answered again: a key is no way into another's.
-        done = Payment.objects.filter(
-            idempotency_key=key, application_id=application_id, application__person__id_number=actor.person.id_number
-        ).first()
-        if done is not None:
-            return done
+    done = _paid_with(actor, application_id, key)
+    if done is not None:
+        return done
     try:
         with transaction.atomic():
             application = workflow.application_transition(application_id=application_id, action="pay", actor=actor)
@@ -57,5 +53,22 @@ def application_pay(*, actor, application_id: int, provider: str, idempotency_ke
                 transaction=payment.transaction_id,
             )
             return payment
-    except IntegrityError:
+    except (IntegrityError, Conflict) as exc:
+        # A parallel request with the same key paid first (it held the row): its payment is the
+        # answer to this one too.
+        done = _paid_with(actor, application_id, key)
+        if done is not None:
+            return done
+        if isinstance(exc, Conflict):
+            raise
         raise Conflict(_("This application has already been paid.")) from None
+
+
+def _paid_with(actor, application_id: int, key: str) -> Payment | None:
+    """The payment this key already made for this application of the actor's, if any: only the
+    applicant's own payment is answered again, so a key is no way into another's."""
+    if not key or actor.person_id is None:
+        return None
+    return Payment.objects.filter(
+        idempotency_key=key, application_id=application_id, application__person__id_number=actor.person.id_number
+    ).first()
