@@ -4,13 +4,14 @@ import datetime as dt
 import json
 
 import pytest
+from django.test import TestCase
 
 from residence.applications import documents
 from residence.applications.models import Application, Deadline, StatusChange
 from residence.audit.models import AuditEvent
 from residence.audit.services import person_index
 from residence.notifications import sms
-from residence.notifications.models import Message
+from residence.notifications.models import Message, SmsMessage
 from residence.permits.models import Permit
 
 from .applications import HOME_POINT, application_body, citizen_api, confirm_all, eligible_records, staff_apis
@@ -184,6 +185,26 @@ def test_courier_delivery_completes_the_application(world, staff):
     assert refused.status_code == 400 and "identity_checked" in refused.json()["error"]["fields"]
     assert act(staff.courier, app, "deliver", {"identity_checked": True})["status"] == "completed"
     assert Permit.objects.filter(application_id=app["id"], status="active").exists()
+
+
+def test_a_refusal_takes_up_to_20_reasons_of_500_characters_and_its_sms_is_cut_to_fit(world, staff):
+    """An outsider's refusal with 470 characters of reasons was a 500: the SMS overflowed its
+    column. The longest refusal API.md allows is recorded, whole in the message, cut in the SMS."""
+    api, user = world
+    app = submit(api)
+    note = {"department": "social_insurance", "outcome": "not_confirmed", "note": "无缴费记录"}
+    assert act(staff.insurance, app, "verify", note)["status"] == "reviewing"
+    url = f"/api/v1/staff/applications/{app['id']}/reject"
+    assert staff.reviewer.post(url, {"reasons": ["长" * 501]}).status_code == 400
+    hidden = staff.reviewer.post(url, {"reasons": ["补充\u202e说明"]})  # a right-to-left override
+    assert hidden.status_code == 400 and "reasons" in hidden.json()["error"]["fields"]
+    longest = [f"{i:02d}" + "长" * 498 for i in range(20)]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert act(staff.reviewer, app, "reject", {"reasons": longest})["status"] == "rejected"
+    assert Application.objects.get(pk=app["id"]).decision_reasons == longest
+    assert all(reason in Message.objects.get(user=user, key="application_rejected").body for reason in longest)
+    sms_row = SmsMessage.objects.filter(text__contains=app["reference"]).latest("id")
+    assert len(sms_row.text) == 500 and sms_row.text.endswith("（其余内容见账户中的消息）")
 
 
 def test_a_not_confirmed_check_goes_to_review_and_a_rejection_carries_its_reasons(world, staff):

@@ -142,6 +142,13 @@ def test_a_note_is_required_when_not_confirmed_and_the_reviewer_refuses_with_rea
     assert "can only be refused" in detail and 'data-testid="act-approve"' not in detail
     empty = post(staff["reviewer"], f"/staff/applications/{pk}/reject/", {}, status=400)
     assert "Give at least one reason" in empty.content.decode()
+    # An outsider's thirty lines were all taken, and a NUL was refused with no word at the field.
+    thirty = "\n".join(f"理由{i}" for i in range(30))
+    too_many = post(staff["reviewer"], f"/staff/applications/{pk}/reject/", {"other": thirty}, status=400)
+    assert "Give at most 20 reasons." in too_many.content.decode()
+    nul = post(staff["reviewer"], f"/staff/applications/{pk}/reject/", {"other": "a\x00b"}, status=400)
+    assert 'class="field field-error"' in nul.content.decode() and "error-message" in nul.content.decode()
+    assert status_of(pk) == "reviewing"
     post(
         staff["reviewer"],
         f"/staff/applications/{pk}/reject/",

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from residence.notifications.services import notice_send
+from residence.notifications.services import notice_send, reasons_text
 
 from .models import CARD_KINDS, Application, Status
 
@@ -35,7 +35,7 @@ def _params(application: Application) -> dict:
         "point": point.name,
         "address": point.address,
         "hours": settings.ACCEPTANCE_POINT_HOURS,
-        "reasons": "；".join(application.decision_reasons),
+        "reasons": reasons_text(application.decision_reasons),
         "amount": str(application.fee_amount),
         "pay_by": application.payment_due_on.isoformat() if application.payment_due_on else "",
         "permit_number": application.permit_number or "",

@@ -26,6 +26,7 @@ from residence.core.validators import (
     normalize_name,
     normalize_phone,
     person_name_problem,
+    plain_text_problem,
 )
 from residence.eligibility import rules as eligibility_rules
 from residence.eligibility.selectors import person_records
@@ -363,10 +364,35 @@ def application_verify(*, actor, application_id: int, department: str, outcome: 
     )
 
 
+MAX_REASONS, MAX_REASON_CHARS = 20, 500  # API.md's body; the desk's form is held to the same
+
+
+def clean_reasons(reasons: list[str]) -> list[str]:
+    """A refusal's reasons, each once, all problems at once (RULES §4: every reason is listed to
+    the applicant). The desk's free text once took thirty, and a long one overflowed the SMS."""
+    cleaned = []
+    for reason in reasons:
+        reason = reason.strip() if isinstance(reason, str) else ""
+        if reason and reason not in cleaned:
+            cleaned.append(reason)
+    problems = []
+    if not cleaned:
+        problems.append(_("Give at least one reason for the refusal."))
+    if len(cleaned) > MAX_REASONS:
+        problems.append(_("Give at most %(count)d reasons.") % {"count": MAX_REASONS})
+    for reason in cleaned:
+        problem = plain_text_problem(reason)
+        if problem is None and len(reason) > MAX_REASON_CHARS:
+            problem = _("A reason is at most %(count)d characters long.") % {"count": MAX_REASON_CHARS}
+        if problem is not None and str(problem) not in problems:
+            problems.append(str(problem))
+    if problems:
+        raise Invalid(fields={"reasons": problems})
+    return cleaned
+
+
 def application_reject(*, actor, application_id: int, reasons: list[str]) -> Application:
-    reasons = [r.strip() for r in reasons if r and r.strip()]
-    if not reasons:
-        raise Invalid(fields={"reasons": [_("Give at least one reason for the refusal.")]})
+    reasons = clean_reasons(reasons)
     return application_act(
         actor=actor, application_id=application_id, action="reject", note="；".join(reasons), reasons=reasons
     )

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
@@ -41,8 +42,27 @@ def message_send(*, user, key: str, **params) -> Message:
 
 
 def sms_text(key: str, **params) -> str:
+    """The SMS of a catalogue key, at most as long as the log keeps (a refusal with twenty long
+    reasons overflowed it: a 500 that lost the refusal). A longer text is cut, and says where the
+    rest is: the in-app message has it all."""
+    limit = SmsMessage._meta.get_field("text").max_length
     with translation.override(settings.SMS_LANGUAGE):
-        return SMS_SIGNATURE + str(SMS[key]) % params
+        text = SMS_SIGNATURE + str(SMS[key]) % params
+        if len(text) > limit:
+            rest = str(_("… (the rest is in your account's messages)"))
+            text = text[: limit - len(rest)] + rest
+    return text
+
+
+def reasons_text(reasons) -> str:
+    """Reasons as one line for a message: each once, without its own closing stop, since the
+    sentence around them ends with one (an outsider read "要求。；…重新申请。。")."""
+    shown = []
+    for reason in reasons:
+        reason = str(reason).strip().rstrip("。.;；")
+        if reason and reason not in shown:
+            shown.append(reason)
+    return "；".join(shown)
 
 
 def _within_limits(*, to_key: str, address: str) -> RateLimited | None:

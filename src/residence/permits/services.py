@@ -19,6 +19,7 @@ from residence.core.errors import Conflict, Forbidden, Invalid, NotFound
 from residence.eligibility import rules as eligibility_rules
 from residence.eligibility.reasons import render
 from residence.eligibility.selectors import person_records
+from residence.notifications.services import reasons_text
 from residence.records.models import Identity
 
 from . import notices, rules, selectors, workflow
@@ -329,7 +330,7 @@ def endorsement_request(*, actor, number: str, channel: str = "online") -> Endor
         permit = workflow.permit_transition(number=permit.number, action="endorse", actor=actor, today=today, kind=kind)
         endorsement.endorsed_until = permit.endorsed_until
     elif outcome == Endorsement.Outcome.REFUSED:
-        notices.send(permit, "endorsement_refused", reasons="；".join(shown_reasons(reasons)))
+        notices.send(permit, "endorsement_refused", reasons=reasons_text(shown_reasons(reasons)))
     else:
         notices.send(permit, "endorsement_pending", due=endorsement.due_on.isoformat())
     try:

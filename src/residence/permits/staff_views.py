@@ -13,6 +13,7 @@ from residence.accounts.models import Kind, Role
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core.errors import DomainError
+from residence.notifications.services import reasons_text
 
 from . import selectors, services
 from .forms import EndorsementAnswerForm, PermitFindForm
@@ -82,7 +83,7 @@ def counter_endorse(request, number: str):
         }
         messages.success(request, text)
     elif endorsement.outcome == "refused":
-        messages.error(request, _("Refused: %(reasons)s") % {"reasons": "；".join(context["reasons"])})
+        messages.error(request, _("Refused: %(reasons)s") % {"reasons": reasons_text(context["reasons"])})
     else:
         text = _("Waiting for a check by %(department)s, due by %(date)s.") % {
             "department": context["department"],
