@@ -173,6 +173,10 @@ STORAGES = {
 }
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# A bulk declaration file of 10,000 rows (CSV, or an XLSX workbook) sent from the web page; its
+# form's own fields are small. Every other request body stays under DATA_UPLOAD_MAX_MEMORY_SIZE.
+BULK_FILE_MAX_BYTES = 5 * 1024 * 1024
+LARGE_BODY_PATHS = {"/registration/bulk/": BULK_FILE_MAX_BYTES + 64 * 1024}
 MAX_FIELD_LENGTH = 10_000
 
 REST_FRAMEWORK = {

@@ -6,9 +6,11 @@ bulk files, the counter, the platform chosen at login; and the refusals."""
 import datetime as dt
 import html
 import io
+import zipfile
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from residence.accounts.models import Kind, User
@@ -16,7 +18,7 @@ from residence.accounts.services import organisation_activate, real_name_verify
 from residence.notifications.models import Message
 from residence.records.models import Registration
 from residence.registrations import services
-from residence.registrations.models import Declaration, House
+from residence.registrations.models import BulkUpload, Declaration, House
 
 from .conftest import PASSWORD, CommittingClient, make_user
 from .idnumbers import WANG_FANG, ZHANG_WEI, with_check, wrong_check
@@ -674,6 +676,47 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     reviewer = desk("reviewer")
     assert reviewer.get("/staff/registrations/").status_code == 403
     assert reviewer.post(f"/staff/registrations/houses/{house.pk}/confirm/").status_code == 403
+
+
+def test_a_workbook_that_unpacks_to_far_more_than_10000_rows_is_refused_unread(org):
+    """An outsider's 880 KB workbook held one cell of 900 million characters: a worker took 1 GB."""
+    client, _user, _houses = org
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["house", "kind"])
+    plain = io.BytesIO()
+    workbook.save(plain)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in source.infolist():
+            data = source.read(part)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<t>house", b"<t>" + b"A" * (33 * 1024 * 1024), 1)
+            target.writestr(part, data)
+    assert len(bomb.getvalue()) < 200_000
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    refused = client.post("/registration/bulk/", {"file": SimpleUploadedFile("big.xlsx", bomb.getvalue(), xlsx)})
+    html = refused.content.decode()
+    assert refused.status_code == 400 and "far more data than 10,000 rows" in html, html[
+        html.find("error-summary") : html.find("error-summary") + 600
+    ]
+    assert not BulkUpload.objects.exists()
+
+
+def test_a_file_over_the_limit_gets_a_page_in_the_visitors_language_not_json(org):
+    """An outsider's browser showed a JSON body where the bulk page was, for a 1.6 MB file."""
+    client, _user, _houses = org
+    for language, words in (("en", "larger than 5 MB"), ("zh-hans", "请求内容超过 5 MB")):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        big = SimpleUploadedFile("big.csv", b"x" * (5 * 1024 * 1024 + 100 * 1024), "text/csv")
+        response = client.post("/registration/bulk/", {"file": big})
+        assert response.status_code == 413 and response["Content-Type"].startswith("text/html")
+        assert words in response.content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    # Between the API's 1 MB and the page's 5 MB: the page takes the file and checks it.
+    middling = SimpleUploadedFile("m.csv", HEADER.encode() + b"1,move_in\n" * 150_000, "text/csv")
+    html = client.post("/registration/bulk/", {"file": middling}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "more than 10,000 rows" in html and "error-summary" in html
+    assert not BulkUpload.objects.exists()
 
 
 def test_a_verified_individual_uses_the_bulk_page_too(landlord):

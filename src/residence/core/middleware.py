@@ -1,3 +1,4 @@
+import functools
 import ipaddress
 
 from django.conf import settings
@@ -5,15 +6,13 @@ from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
-from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware as DjangoCsrfViewMiddleware
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext as _
 
-from .errors import DomainError, error_body
-from .views import bad_request, domain_error_page
+from .errors import DomainError
+from .views import bad_request, domain_error_page, payload_too_large
 
 # A cookie value can carry NUL raw or as the octal escape that SimpleCookie decodes.
 NUL_IN_COOKIES = ("\x00", "\\000")
@@ -117,20 +116,22 @@ class ClientAddressMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            return JsonResponse(
-                error_body("payload_too_large", _("The request body is larger than 1 MB.")),
-                status=413,
-                json_dumps_params={"ensure_ascii": False},
-            )
+        limit = settings.LARGE_BODY_PATHS.get(request.path_info, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         meta = request.META
-        if (
+        if length > limit:
+            refusal = functools.partial(payload_too_large, limit=limit)
+        elif (
             "\x00" in request.path
             or "%00" in meta.get("QUERY_STRING", "")
             or any(nul in meta.get("HTTP_COOKIE", "") for nul in NUL_IN_COOKIES)
         ):
-            return bad_request(request)
-        return self.get_response(request)
+            refusal = bad_request
+        else:
+            return self.get_response(request)
+        # Answered before LocaleMiddleware: a page is in the language the visitor chose all the same
+        # (an outsider's browser showed a JSON body in Chinese where a page was expected).
+        with translation.override(translation.get_language_from_request(request)):
+            return refusal(request)
 
 
 class PrivateResponsesMiddleware:

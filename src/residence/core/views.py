@@ -44,6 +44,14 @@ def bad_request(request, exception=None):
     return _error(request, 400, "invalid", _("The request is not valid."))
 
 
+def payload_too_large(request, *, limit: int):
+    """A body over the limit, refused before it is read: a page for a page, JSON for the API."""
+    message = _("The request is larger than %(size)s MB: nothing was received. Go back and send less.") % {
+        "size": limit // (1024 * 1024)
+    }
+    return _error(request, 413, "payload_too_large", message)
+
+
 def permission_denied(request, exception=None):
     return _error(request, 403, "permission_denied", _("You do not have permission to do this."))
 
