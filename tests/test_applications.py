@@ -336,12 +336,15 @@ def test_withdraw_before_approval_only(world, staff):
     response = api.post(f"{URL}/{app['id']}/withdraw")
     assert response.status_code == 200 and response.json()["status"] == "withdrawn"
     assert error_code(api.post(f"{URL}/{app['id']}/withdraw")) == "conflict"
-    # A new application is possible once the old one is closed, with the same photo receipt: it is
-    # the person's (the issue: "not reusable across applicants"); another person cannot use it.
+    # A new application is possible once the old one is closed, with a new photo receipt: API.md
+    # makes a receipt "usable for one application only", for another person and for the same one
+    # (an outsider reused a completed application's, whose photo is on a card already).
     other, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
     taken = other.post(URL, application_body(acceptance_point=HOME_POINT))
     assert taken.status_code == 409 and "photo_receipt" in taken.json()["error"]["fields"]
-    second = submit(api)
+    again = api.post(URL, application_body(acceptance_point=HOME_POINT))
+    assert again.status_code == 409 and "photo_receipt" in again.json()["error"]["fields"]
+    second = submit(api, photo_receipt="PZ20260302D4")
     assert second["id"] != app["id"]
     confirm_all(staff, second)
     act(staff.reviewer, second, "approve")

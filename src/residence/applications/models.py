@@ -24,9 +24,8 @@ class Person(models.Model):
 
 
 class PhotoReceipt(models.Model):
-    """A digital photo receipt number, bound to the person who first used it: not reusable across
-    applicants (a unique number), reusable by that person (a withdrawn application's photo is
-    still theirs)."""
+    """A digital photo receipt number, used by one application only (API.md): a unique number,
+    claimed in the transaction that stores the application. `person` is who used it."""
 
     number = models.CharField(_("photo receipt number"), max_length=20, unique=True)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="photo_receipts")

@@ -124,9 +124,9 @@ def application_for_clerk(*, user, application_id: int) -> Application:
     return application
 
 
-def photo_receipt_taken(receipt: str, id_number: str) -> bool:
-    """Whether another person has used this photo receipt number."""
-    return PhotoReceipt.objects.filter(number=receipt).exclude(person__id_number=id_number).exists()
+def photo_receipt_taken(receipt: str) -> bool:
+    """Whether an application has used this photo receipt number (API.md: one application only)."""
+    return PhotoReceipt.objects.filter(number=receipt).exists()
 
 
 def application_by_reference(*, reference: str) -> Application | None:

@@ -253,14 +253,10 @@ def _create(*, actor, applicant: Applicant, cleaned: dict, channel: str, **count
     try:
         with transaction.atomic():
             person = _person(applicant)
-            # The receipt's row is claimed for this person or found theirs; another's is refused.
-            # Parallel claims by two people meet at its unique number: one stores it, the other
-            # finds it taken.
-            receipt, _created = PhotoReceipt.objects.get_or_create(
-                number=cleaned["photo_receipt"], defaults={"person": person, "first_used_at": clock.now()}
-            )
-            if receipt.person_id != person.pk:
-                raise _receipt_used()
+            # One application per receipt (API.md), the applicant's own earlier ones included: a
+            # completed application's photo is on a card already. Parallel claims meet at the
+            # unique number; the loser is answered below.
+            PhotoReceipt.objects.create(number=cleaned["photo_receipt"], person=person, first_used_at=clock.now())
             fee = rules.fee_for(cleaned["kind"])
             application = Application(
                 reference=_new_reference(today),
@@ -278,7 +274,7 @@ def _create(*, actor, applicant: Applicant, cleaned: dict, channel: str, **count
         person = Person.objects.filter(id_number=applicant.id_number).first()
         if person and Application.objects.filter(person=person).exclude(status__in=CLOSED_STATUSES).exists():
             raise _open_conflict(person.pk) from None
-        if selectors.photo_receipt_taken(cleaned["photo_receipt"], applicant.id_number):
+        if selectors.photo_receipt_taken(cleaned["photo_receipt"]):
             raise _receipt_used() from None
         raise Conflict(_("The application could not be stored. Please submit it again.")) from None
 

@@ -239,7 +239,7 @@ def step(request, step: str):
                 form.add_error("kind", exc.message)
         if form.is_valid() and step == "photo":
             receipt = form.cleaned_data["photo_receipt"]
-            if selectors.photo_receipt_taken(receipt, request.user.person.id_number):
+            if selectors.photo_receipt_taken(receipt):
                 form.add_error("photo_receipt", _("This photo receipt number has been used for another application."))
         if form.is_valid():
             data = form.cleaned_data
