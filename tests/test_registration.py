@@ -125,6 +125,23 @@ def test_signups_per_address_are_limited(api, settings):
     assert User.objects.count() == 2
 
 
+def test_the_same_sign_up_sent_again_counts_once(api, settings, client):
+    """An outsider's typos, each sent again with the same username and mobile, shut the address
+    out: a sign-up is counted once per set of identifiers, so only new probes count."""
+    settings.LIMIT_SIGNUPS_PER_ADDRESS_HOUR = 2
+    body = {**INDIVIDUAL, "username": "typo_user", "phone": "15897360101"}
+    for weak in ("short", "typo_user1", "12345678"):
+        assert api.post("/api/v1/accounts", {**body, "password": weak}).status_code == 400
+    for _ in range(3):  # the web page, the same person fixing the form
+        page = client.post("/accounts/register/", {**body, "password": "short"}, REMOTE_ADDR="10.1.1.1")
+        assert page.status_code == 200
+    assert api.post("/api/v1/accounts", body).status_code == 201
+    # New identifiers are new probes: the second counts, the third is refused.
+    assert api.post("/api/v1/accounts", {**body, "username": "other_one", "phone": "15897360102"}).status_code == 201
+    refused = api.post("/api/v1/accounts", {**body, "username": "third_one", "phone": "15897360103"})
+    assert refused.status_code == 429 and User.objects.count() == 2
+
+
 def test_every_field_problem_is_named_in_one_answer(api):
     body = {"kind": "individual", "username": "zz_abc_1", "password": "short", "phone": "123", "consent": False}
     response = api.post("/api/v1/accounts", body)

@@ -1,5 +1,7 @@
 """Opening accounts (individual, organisation, staff) and real-name verification."""
 
+import hashlib
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,7 +11,15 @@ from django.utils.translation import ngettext
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock, limits
-from residence.core.errors import AlreadyVerified, Conflict, Forbidden, IdentityTaken, Invalid, NameMismatch
+from residence.core.errors import (
+    AlreadyVerified,
+    Conflict,
+    Forbidden,
+    IdentityTaken,
+    Invalid,
+    NameMismatch,
+    RateLimited,
+)
 from residence.core.validators import (
     normalize_credit_code,
     normalize_id_number,
@@ -57,7 +67,9 @@ def account_problems(
 
     A sign-up that gives a well-formed username, mobile or credit code counts against the
     client address's hourly limit (429) before the answer can say whether it is taken, so
-    probing for existing accounts is as limited as opening them."""
+    probing for existing accounts is as limited as opening them. The same identifiers sent
+    again count once: a person fixing a password or ticking the box probes nothing new (an
+    outsider's typos shut a shared address out for an hour)."""
     if kind not in (Kind.INDIVIDUAL, Kind.ORGANISATION):
         return {"kind": [_("Choose individual or organisation.")]}, {}, {}
     checks = [("username", validate_username, username), ("phone", normalize_phone, phone)]
@@ -75,8 +87,22 @@ def account_problems(
         if weak:
             problems["password"] = weak
     if identifiers and address:
-        limits.hit("signup", address, limit=settings.LIMIT_SIGNUPS_PER_ADDRESS_HOUR, window=HOUR)
+        _count_signup(address, identifiers)
     return problems, taken(**identifiers), identifiers
+
+
+def _count_signup(address: str, identifiers: dict) -> None:
+    """One count per address and set of identifiers within the hour; a refused count is taken
+    back, so the same sign-up is counted when the address may sign up again."""
+    digest = hashlib.sha256("|".join(f"{k}={v}" for k, v in sorted(identifiers.items())).encode()).hexdigest()
+    seen = limits.hit("signup_identifiers", f"{address}|{digest}", limit=1_000_000, window=HOUR)
+    if seen.count > 1:
+        return
+    try:
+        limits.hit("signup", address, limit=settings.LIMIT_SIGNUPS_PER_ADDRESS_HOUR, window=HOUR)
+    except RateLimited:
+        limits.release(seen)
+        raise
 
 
 def account_create(*, kind: str, username: str, password: str, name: str = "", address: str = "", **fields) -> User:
