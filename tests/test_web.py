@@ -280,3 +280,28 @@ def test_a_limit_on_a_page_says_how_long_to_wait(client, settings):
     for _ in range(5):
         page = client.post("/accounts/login/", {"platform": "permit", "username": "nobody_at_all", "password": "x"})
     assert "Try again in 3 hours." in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_forms_address_opened_as_a_page_says_so_not_a_blank_405():
+    """Signed out mid-form, then signed in again, an outsider's browser was sent to the form's
+    button's address (a GET) and shown a blank 405."""
+    make_user("citizen1", "13812345678")
+    client = CommittingClient()
+    client.cookies["django_language"] = "en"
+    assert web_login(client, remember=True).status_code == 302
+    response = client.get("/account/messages/1/read/")
+    html = response.content.decode()
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "cannot be opened as a page" in html and "<h1>" in html
+    assert client.post("/account/messages/999/read/").status_code != 405
+
+
+@pytest.mark.django_db
+def test_django_s_own_messages_say_in_chinese_what_they_mean(client):
+    """Django's Chinese for a NUL byte read "empty strings are not allowed", with a typo."""
+    html = client.post("/accounts/login/", {"platform": "permit", "username": "a\x00b", "password": "x"}).content
+    html = html.decode()
+    assert "请删除文本中的控制字符或无效字符。" in html and "不允许是用空字符串" not in html
+    long = client.post("/accounts/login/", {"platform": "permit", "username": "a" * 200, "password": "x"})
+    assert "最多 150 个字符（现有 200 个）" in long.content.decode()

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from .errors import DomainError
-from .views import bad_request, domain_error_page, payload_too_large
+from .views import bad_request, domain_error_page, method_not_allowed_page, payload_too_large
 
 # A cookie value can carry NUL raw or as the octal escape that SimpleCookie decodes.
 NUL_IN_COOKIES = ("\x00", "\\000")
@@ -222,13 +222,20 @@ def _release_drf_cycles(response):
 class DomainErrorMiddleware:
     """A service's domain error raised in a page becomes that error's status and message,
     as the API's exception handler does for the API (a 404 for another person's object, a
-    409 for a move the state does not allow), never a 500."""
+    409 for a move the state does not allow), never a 500. And a form's address opened as a
+    page, which Django answers with an empty 405, gets a page saying what happened: signing in
+    again after a session ended took an outsider to a form's button's address, and a blank page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 405 and request.method in ("GET", "HEAD") and not response.content:
+            page = method_not_allowed_page(request)
+            page["Allow"] = response.get("Allow", "POST")
+            return page
+        return response
 
     def process_exception(self, request, exception):
         if isinstance(exception, DomainError):

@@ -52,6 +52,18 @@ def payload_too_large(request, *, limit: int):
     return _error(request, 413, "payload_too_large", message)
 
 
+def method_not_allowed_page(request):
+    return _error(
+        request,
+        405,
+        "method_not_allowed",
+        _(
+            "This address is a form's button and cannot be opened as a page. Nothing was sent: go back to "
+            "the form and send it again."
+        ),
+    )
+
+
 def permission_denied(request, exception=None):
     return _error(request, 403, "permission_denied", _("You do not have permission to do this."))
 
