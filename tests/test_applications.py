@@ -688,3 +688,31 @@ def test_a_spouse_of_twenty_is_taken_a_day_younger_is_not(world, settings):
     twenty = with_check("11010520060302123")
     app = submit(api, family_members=[{"name": "李娜", "id_number": twenty, "relation": "spouse"}])
     assert app["family_members"][0]["relation"] == "spouse"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"delivery": {"method": "courier", "address": "深圳市福田区福田路1号\u202e"}}, "delivery.address"),
+        ({"delivery": {"method": "courier", "address": "深圳市福田区福田路1号\x1b[2J"}}, "delivery.address"),
+        ({"reason": "卡片损坏\x01"}, "reason"),
+        ({"reason": "补充\u200e说明"}, "reason"),
+    ],
+)
+def test_free_text_with_hidden_or_control_characters_is_refused_at_its_field(world, body, field):
+    """An outsider's terminal escapes and right-to-left override reached staff screens and the
+    citizen's page through a courier address and a reason."""
+    api, _user = world
+    response = api.post(URL, application_body(**body))
+    assert response.status_code == 400 and field in response.json()["error"]["fields"], response.content
+    assert not Application.objects.exists()
+
+
+def test_notes_keep_their_lines_but_not_hidden_characters(world, staff):
+    api, _user = world
+    app = submit(api)
+    url = f"/api/v1/staff/applications/{app['id']}/verify"
+    hidden = {"department": "social_insurance", "outcome": "not_confirmed", "note": "无记录\u202e"}
+    assert staff.insurance.post(url, hidden).status_code == 400
+    lines = {**hidden, "note": "无记录\n2026-01 起未缴费\t(单位已注销)"}
+    assert act(staff.insurance, app, "verify", lines)["status"] == "reviewing"

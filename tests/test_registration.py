@@ -174,3 +174,10 @@ def test_the_sign_up_page_names_taken_identifiers_with_other_problems_in_one_rou
     for field in ("username", "password", "phone", "consent"):
         assert f'href="#id_{field}"' in html, field
     assert "该用户名已被使用" in html and "该手机号码已绑定其他账号" in html
+
+
+def test_an_organisations_name_with_hidden_characters_is_refused(api):
+    body = {**ORGANISATION, "name": "示范物业\u202e公司"}
+    response = api.post("/api/v1/accounts", body)
+    assert response.status_code == 400 and "name" in response.json()["error"]["fields"]
+    assert not User.objects.exists()

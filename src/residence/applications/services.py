@@ -22,6 +22,7 @@ from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, Nam
 from residence.core.validators import (
     HALF_WIDTH_ONLY,
     full_width,
+    hidden_text_problem,
     normalize_id_number,
     normalize_name,
     normalize_phone,
@@ -155,9 +156,14 @@ def clean_application(*, applicant_id: str, data: dict) -> dict:
             errors["delivery.method"] = [_("Courier delivery is not offered; choose pickup.")]
         elif not address:
             errors["delivery.address"] = [_("Enter the address the courier should deliver to.")]
+        elif plain_text_problem(address):
+            errors["delivery.address"] = [str(plain_text_problem(address))]
         elif not in_city(address):
             errors["delivery.address"] = [str(COURIER_CITY_ONLY)]
     family = _clean_family(data.get("family_members") or [], applicant_id, errors)
+    reason = (data.get("reason") or "").strip()
+    if hidden_text_problem(reason, lines=True):
+        errors["reason"] = [str(hidden_text_problem(reason, lines=True))]
     if errors:
         raise Invalid(_("Some fields are not valid."), fields=errors)
     return {
@@ -168,7 +174,7 @@ def clean_application(*, applicant_id: str, data: dict) -> dict:
         "delivery_method": method,
         "delivery_address": address if method == Delivery.COURIER else "",
         "family_members": family,
-        "reason": (data.get("reason") or "").strip(),
+        "reason": reason,
     }
 
 
@@ -355,6 +361,8 @@ def application_verify(*, actor, application_id: int, department: str, outcome: 
         raise Invalid(fields={"outcome": [_("Answer confirmed or not_confirmed.")]})
     if outcome == "not_confirmed" and not note.strip():
         raise Invalid(fields={"note": [_("Say what could not be confirmed.")]})
+    if hidden_text_problem(note, lines=True):
+        raise Invalid(fields={"note": [str(hidden_text_problem(note, lines=True))]})
     return application_act(
         actor=actor, application_id=application_id, action="verify", note=note, department=department, outcome=outcome
     )
@@ -465,6 +473,8 @@ def written_reply_record(*, actor, application_id: int, text: str) -> Applicatio
     text = text.strip()
     if not text:
         raise Invalid(fields={"text": [_("Write the reply.")]})
+    if hidden_text_problem(text, lines=True):
+        raise Invalid(fields={"text": [str(hidden_text_problem(text, lines=True))]})
     application = _locked(application_id)
     if not application.reply_requested_on or application.reply_text:
         raise Conflict(_("No written reply is awaited for this application."))

@@ -241,6 +241,8 @@ NAME_LETTERS_ONLY = _(
     "A name has letters only (of any script), with spaces, middle dots, apostrophes or hyphens between them."
 )
 HIDDEN_OR_FORMULA = _("Remove hidden formatting characters, and do not start the text with =, +, - or @.")
+HIDDEN = _("Remove hidden formatting or control characters from the text.")
+LINE_BREAKS = frozenset("\n\r\t")
 
 
 # Characters that show nothing though Unicode counts them as letters or marks: Hangul fillers, the
@@ -275,10 +277,19 @@ def plain_text_problem(text: str):
     """Why one line of free text (a building's name, an address, a room) cannot be stored, or None:
     a control, format or invisible character (bidi overrides, zero-width characters hide or reorder
     what staff read) or a start a spreadsheet would run as a formula."""
-    if text.startswith(SPREADSHEET_FORMULA_START) or any(
-        c in INVISIBLE or unicodedata.category(c) in ("Cc", "Cf") for c in text
-    ):
+    if text.startswith(SPREADSHEET_FORMULA_START) or hidden_text_problem(text):
         return HIDDEN_OR_FORMULA
+    return None
+
+
+def hidden_text_problem(text: str, *, lines: bool = False):
+    """Why free text (a note, a reason, a written reply; with `lines`, several lines of it) cannot
+    be stored, or None: a control, format or invisible character. An outsider's right-to-left
+    override and terminal escapes reached staff screens and the citizen's page through notes."""
+    if any(
+        c in INVISIBLE or (unicodedata.category(c) in ("Cc", "Cf") and not (lines and c in LINE_BREAKS)) for c in text
+    ):
+        return HIDDEN
     return None
 
 

@@ -25,6 +25,7 @@ from residence.core.validators import (
     normalize_id_number,
     normalize_name,
     normalize_phone,
+    plain_text_problem,
     validate_username,
 )
 from residence.notifications.services import message_send
@@ -78,6 +79,8 @@ def account_problems(
     problems, identifiers = _checked(checks)
     if kind == Kind.ORGANISATION and not (name or "").strip():
         problems["name"] = [_("Enter the organisation's name.")]
+    elif plain_text_problem((name or "").strip()):
+        problems["name"] = [str(plain_text_problem(name.strip()))]
     if len(name or "") > 200:
         problems["name"] = [_("At most 200 characters.")]
     if consent is not True:

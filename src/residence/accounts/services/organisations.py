@@ -7,6 +7,7 @@ from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock
 from residence.core.errors import Conflict, Forbidden, Invalid
+from residence.core.validators import hidden_text_problem
 from residence.notifications.services import message_send
 
 from ..models import Kind, Organisation, Role, Status, User
@@ -42,6 +43,8 @@ def organisation_activate(
                 if checked is not True
             },
         )
+    if hidden_text_problem(note, lines=True):
+        raise Invalid(fields={"note": [str(hidden_text_problem(note, lines=True))]})
     organisation = organisation_get(account_id=account_id)
     user = User.objects.select_for_update().get(pk=organisation.user_id)
     if user.status != Status.PENDING:
