@@ -391,3 +391,22 @@ def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded
     for key in ("clerk", "police", "reviewer"):
         assert staff[key].get("/staff/audit/").status_code == 403
     assert world.get("/staff/audit/").status_code in (302, 401, 403)
+
+
+def test_a_verifiers_note_is_shown_with_its_department_not_under_the_next_status(world, staff):
+    """An outsider read the police note under "verifying" and the social insurance note under
+    "reviewing" on the citizen's page, and the desk's table said "Note —"."""
+    pk = submit(world)
+    post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed", "note": "户籍核查一致"})
+    post(staff["insurance"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed", "note": "社保连续"})
+    assert status_of(pk) == "reviewing"
+    desk_page = page(staff["reviewer"], f"/staff/applications/{pk}/")
+    table = desk_page[desk_page.index("<table") : desk_page.index("</table>")]
+    assert "户籍核查一致" in table and "社保连续" in table
+    assert "Police: 户籍核查一致" in desk_page and "Human resources and social insurance: 社保连续" in desk_page
+    citizen = CommittingClient()
+    citizen.cookies["django_language"] = "en"
+    assert web_login(citizen, "citizen1", phone="13812345678").status_code == 302
+    progress = citizen.get(f"/applications/{pk}/").content.decode()
+    assert "Police: 户籍核查一致" in progress and "Human resources and social insurance: 社保连续" in progress
+    assert "Reviewing: 社保连续" not in progress

@@ -18,7 +18,8 @@ from .models import CLOSED_STATUSES, Application, Deadline, Draft, Person, Photo
 def _with_details(queryset):
     return queryset.select_related("acceptance_point", "person").prefetch_related(
         Prefetch("verifications", queryset=Verification.objects.order_by("id")),
-        Prefetch("history", queryset=StatusChange.objects.order_by("at", "id")),
+        # The actor for a verifier's department, named beside the note (staff identities are not shown).
+        Prefetch("history", queryset=StatusChange.objects.select_related("actor").order_by("at", "id")),
         Prefetch("deadlines", queryset=Deadline.objects.order_by("due_on", "id")),
         "family_members",
     )

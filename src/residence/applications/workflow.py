@@ -128,7 +128,7 @@ def application_transition(*, application_id: int, action: str, actor, note: str
         )
     today = clock.today()
     before = application.status
-    effects.apply(action, application, actor=actor, today=today, **data)
+    effects.apply(action, application, actor=actor, today=today, note=note, **data)
     application.status = move.to(application) if callable(move.to) else move.to
     application.updated_at = clock.now()
     application.save()
