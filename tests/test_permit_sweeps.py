@@ -282,6 +282,38 @@ def test_reminders_when_the_window_opens_and_30_and_7_days_before_it_closes():
     assert again["permits_reminded"] == 0 and state() == before and len(sms.outbox) == 3
 
 
+def test_reminders_of_days_the_job_did_not_run_are_sent_by_the_next_run_once():
+    """An outsider skipped 2027-01-14, the day a window opened, and its holder was never told.
+    By hand: endorsed until 2027-03-15 → the window opens 2027-01-14 (60 days before) and closes
+    2027-03-14; the 30-day reminder is due 2027-02-12 (31 days before the anniversary)."""
+    user = holder(1, "13800000001")
+    p = permit(1, D(2027, 3, 15))
+    run(D(2027, 1, 13))
+    assert not Message.objects.filter(user=user, key="permit_window_open").exists()
+    run(D(2027, 1, 15))  # 2027-01-14 skipped
+    [opening] = Message.objects.filter(user=user, key="permit_window_open")
+    assert (opening.params["number"], opening.params["opens"], opening.params["closes"]) == (
+        p.number,
+        "2027-01-14",
+        "2027-03-14",
+    )
+    run(D(2027, 1, 14))  # the skipped day, run afterwards: already covered
+    run(D(2027, 1, 15))
+    assert Message.objects.filter(user=user, key="permit_window_open").count() == 1
+    run(D(2027, 2, 14))  # 2027-01-16 … 2027-02-13 skipped: the 30-day reminder, 28 days left now
+    [closing] = Message.objects.filter(user=user, key="permit_window_closing")
+    assert (closing.params["closes"], closing.params["days"]) == ("2027-03-14", 28)
+    assert "2027-03-14" in sms.outbox[-1]["text"]
+    assert len(sms.outbox) == 2
+
+
+def test_a_first_run_does_not_send_the_reminders_of_days_before_the_platform():
+    user = holder(1, "13800000001")
+    permit(1, D(2027, 3, 14))  # its window opened 2027-01-13
+    run(D(2027, 1, 15))
+    assert not Message.objects.filter(user=user, key="permit_window_open").exists()
+
+
 def test_a_rerun_of_the_day_changes_nothing():
     holder(1, "13800000001")
     permit(1, D(2026, 3, 10))

@@ -246,7 +246,7 @@ SMS = {
     "permit_suspended": _("Your residence permit %(number)s is suspended: endorse it by %(closes)s."),
     "permit_cancelled": _("Your residence permit %(number)s has been cancelled."),
     "permit_window_open": _("Endorse your residence permit %(number)s between %(opens)s and %(closes)s."),
-    "permit_window_closing": _("%(days)d days left to endorse your residence permit %(number)s."),
+    "permit_window_closing": _("%(days)d days left to endorse your residence permit %(number)s (until %(closes)s)."),
     "registration_moved": _(
         "A move-in to %(address)s from %(date)s was declared for you; your registration at %(previous)s ended on "
         "%(ended_on)s. If you did not move, contact a registration point."

@@ -56,6 +56,8 @@ REMINDERS = {
     "permits_window_closing_30": 31,
     "permits_window_closing_7": 8,
 }
+# A reminder day the daily job did not run is caught up by the next run, this far back at most.
+REMINDER_CATCH_UP_DAYS = 30
 A, S, C = Permit.Status.ACTIVE, Permit.Status.SUSPENDED, Permit.Status.CANCELLED
 CANCEL_REASON = "suspended_two_years"
 
@@ -394,29 +396,53 @@ def _cancel_chunk(day, position_on, position_id, limit):
     return len(rows), last, len(rows)
 
 
-def _reminder_step(days_before: int) -> Step:
+def _reminder_days(name: str, day: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The days whose reminders a run of `day` sends: `day`, and the days since the last finished
+    run that were never run (an outsider skipped a day and its holders were never told), at most
+    REMINDER_CATCH_UP_DAYS back. None when a later day's run has already covered this one."""
+    runs = SweepRun.objects.filter(name=name, finished_at__isnull=False)
+    if runs.filter(date__gt=day).exists():
+        return None
+    last = runs.filter(date__lt=day).order_by("-date").values_list("date", flat=True).first()
+    since = day - dt.timedelta(days=REMINDER_CATCH_UP_DAYS)
+    if last is None:
+        since = day
+    elif last + dt.timedelta(days=1) > since:
+        since = last + dt.timedelta(days=1)
+    return since, day
+
+
+def _reminder_step(days_before: int, days: tuple[dt.date, dt.date] | None) -> Step:
     def step(day, position_on, position_id, limit):
-        until = day + dt.timedelta(days=days_before)
-        opens, closes = rules.endorsement_window(until)
+        if days is None:
+            return 0, None, 0
+        after, after_params = _after("endorsed_until", position_on, position_id)
+        first, last = (d + dt.timedelta(days=days_before) for d in days)
+        # A window that has closed meanwhile is past reminding: the suspension says the rest.
         sql = (
-            f"SELECT id, id_number, number FROM {_table(Permit)} "  # noqa: S608
-            "WHERE status = %s AND endorsed_until = %s AND id > %s ORDER BY id LIMIT %s"
+            f"SELECT id, id_number, number, endorsed_until FROM {_table(Permit)} "  # noqa: S608
+            f"WHERE status = %s AND endorsed_until >= %s AND endorsed_until <= %s AND endorsed_until > %s{after} "
+            "ORDER BY endorsed_until, id LIMIT %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [A, _day(until), position_id, limit])
-            rows = cursor.fetchall()
+            cursor.execute(sql, [A, _day(first), _day(last), _day(day), *after_params, limit])
+            rows = [(pk, id_number, number, _as_date(until)) for pk, id_number, number, until in cursor.fetchall()]
         if not rows:
             return 0, None, 0
-        common = {
-            "opens": opens.isoformat(),
-            "closes": closes.isoformat(),
-            "endorsed_until": until.isoformat(),
-            "days": (closes - day).days,
-        }
-        notices = [(id_number, {"number": number, **common}) for _pk, id_number, number in rows]
+        notices = []
+        for _pk, id_number, number, until in rows:
+            opens, closes = rules.endorsement_window(until)
+            params = {
+                "number": number,
+                "opens": opens.isoformat(),
+                "closes": closes.isoformat(),
+                "endorsed_until": until.isoformat(),
+                "days": (closes - day).days,
+            }
+            notices.append((id_number, params))
         key = "permit_window_open" if days_before == rules.WINDOW_DAYS else "permit_window_closing"
         told = _tell(notices, key=key, at=clock.now())
-        return len(rows), (until, max(r[0] for r in rows)), told
+        return len(rows), max((r[3], r[0]) for r in rows), told
 
     return step
 
@@ -435,4 +461,7 @@ def permits_cancel(day: dt.date) -> int:
 def permits_remind(day: dt.date) -> dict[str, int]:
     """Remind the holders whose window opens on `day`, or closes in 30 or 7 days. Returns the
     holders told per reminder."""
-    return {name: _sweep(name, day, _reminder_step(days)) for name, days in REMINDERS.items()}
+    return {
+        name: _sweep(name, day, _reminder_step(days_before, _reminder_days(name, day)))
+        for name, days_before in REMINDERS.items()
+    }
