@@ -128,6 +128,20 @@ def test_an_idempotency_key_counts_only_with_its_own_application(world):
     assert Application.objects.get(pk=second["id"]).payment_status == "paid"
 
 
+def test_a_fee_bearing_application_closed_unpaid_owes_nothing(world):
+    """An outsider saw a refused and a withdrawn replacement still "awaiting payment"."""
+    api, user, staff = world
+    live_permit(user, "4403202500000009")
+    app = verified(world, kind="replacement")
+    assert api.get(f"{URL}/{app['id']}").json()["payment_status"] == "awaiting"
+    refused = staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/reject", {"reasons": ["材料不全"]})
+    assert refused.json()["payment_status"] == "not_required"
+    assert api.get(f"{URL}/{app['id']}").json()["payment_status"] == "not_required"
+    again = api.post(URL, application_body(kind="replacement", photo_receipt="PZ20260302E5")).json()
+    assert api.post(f"{URL}/{again['id']}/withdraw").json()["payment_status"] == "not_required"
+    assert error_code(api.post(f"{URL}/{again['id']}/payment", {"provider": "sandbox"})) == "conflict"
+
+
 def test_paying_after_the_15th_day_is_409_even_before_the_daily_job(world, settings):
     api, _user, _staff = world
     app = fee_application(world)  # pay by 2026-03-17

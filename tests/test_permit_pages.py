@@ -410,13 +410,16 @@ def test_payment_receipt_downloads_once_paid(settings):
     live_permit(user)
     staff = staff_apis(["police", "insurance", "reviewer"])
     app = api.post("/api/v1/applications", application_body(kind="replacement")).json()
+    client = CommittingClient()
+    client.cookies["django_language"] = "en"
+    # Before review the fee is not yet to pay (an outsider read "awaiting payment" from the start).
+    web_login(client, remember=True)
+    assert "to pay once the application passes review" in html(client.get(f"/applications/{app['id']}/"))
     confirm_all(staff, app)
     assert staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/approve", {}).json()["status"] == (
         "awaiting_payment"
     )
-    client = CommittingClient()
-    client.cookies["django_language"] = "en"
-    web_login(client, remember=True)
+    assert "Awaiting payment" in html(client.get(f"/applications/{app['id']}/"))
     url = f"/applications/{app['id']}/payment-receipt.pdf"
     assert client.get(url).status_code == 404
     assert "payment-receipt" not in html(client.get(f"/applications/{app['id']}/"))

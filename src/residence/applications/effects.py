@@ -48,6 +48,14 @@ def _approve(application, *, today, **_data):
 
 def _reject(application, *, today, reasons: list[str], **_data):
     application.decision_outcome, application.decision_reasons, application.decided_on = "rejected", reasons, today
+    _no_payment_due(application)
+
+
+def _no_payment_due(application, **_data):
+    """A fee-bearing application closed before it was paid owes nothing: an outsider saw a refused
+    and a withdrawn one still shown as awaiting payment, whose pay page said there was nothing to pay."""
+    if application.payment_status == PaymentStatus.AWAITING:
+        application.payment_status = PaymentStatus.NOT_REQUIRED
 
 
 def _pay(application, *, today, **_data):
@@ -97,6 +105,7 @@ EFFECTS = {
     "reject": _reject,
     "pay": _pay,
     "terminate": _terminate,
+    "withdraw": _no_payment_due,
     "produce": _produce,
     "hand_over": _issue,
     "deliver": _issue,
