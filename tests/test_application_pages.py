@@ -325,6 +325,10 @@ def test_payment_while_awaiting_payment_charges_once(citizen_web):
     application, url = awaiting_payment(client)
     page = client.get(url + "pay/").content.decode()
     key = page.split('name="idempotency_key" value="')[1].split('"')[0]
+    for altered in ("a\x00b", "k" * 100_000):  # the hidden key altered: nothing paid, and said so
+        told = client.post(url + "pay/", {"idempotency_key": altered}, follow=True).content.decode()
+        assert "open it again to pay" in told
+    assert not application.payments.exists()
     second_tab = client.get(url + "pay/").content.decode()
     other_key = second_tab.split('name="idempotency_key" value="')[1].split('"')[0]
     assert client.post(url + "pay/", {"idempotency_key": key}).status_code == 302

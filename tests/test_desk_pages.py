@@ -237,6 +237,11 @@ def test_counter_intake_then_the_acceptance_receipt(world, staff):
     refused = post(clerk, "/staff/applications/new/", data, status=400)
     assert "Family member 1" in refused.content.decode()
     assert not Application.objects.filter(photo_receipt="AB12345678").exists()
+    # A row count the page never sent: said at the top, what was typed kept, no thousand rows.
+    tampered = post(clerk, "/staff/applications/new/", {**data, "family-TOTAL_FORMS": "100000"}, status=400)
+    html = tampered.content.decode()
+    assert "List at most 10 family members" in html and 'value="李四"' in html
+    assert html.count('name="family-') < 60 and len(html) < 100_000
     data["family-0-id_number"] = "110105201001010010"
     done = post(clerk, "/staff/applications/new/", data)
     application = Application.objects.get(photo_receipt="AB12345678")

@@ -609,6 +609,10 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     }
     bad = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", {**walk_in, "declarant_id_number": "1"})
     assert bad.status_code == 200 and "error-summary" in bad.content.decode()
+    # A move-in without the resident's name, phone, type or codes stops at this step, each named.
+    blank = {**walk_in, "name": "", "phone": "", "declarant_type": "", "occupation": "", "reason": ""}
+    html = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", blank).content.decode()
+    assert html.count("A move-in needs this.") == 5 * 2  # in the summary and at each field
     # Not yet confirmed: the declaration is refused on the check page, and nothing is recorded.
     response = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", walk_in)
     refused = clerk.post(response["Location"])

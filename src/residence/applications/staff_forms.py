@@ -134,4 +134,5 @@ class FamilyMemberForm(forms.Form):
         return not any((data.get(f) or "").strip() for f in ("name", "id_number", "relation"))
 
 
-FamilyFormSet = forms.formset_factory(FamilyMemberForm, extra=3, max_num=10)
+# absolute_max too: a page posting TOTAL_FORMS=100000 had a thousand rows built and shown back.
+FamilyFormSet = forms.formset_factory(FamilyMemberForm, extra=3, max_num=10, absolute_max=10, validate_max=True)

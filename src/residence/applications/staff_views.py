@@ -427,6 +427,15 @@ def intake(request):
     family = FamilyFormSet(request.POST or None, prefix="family")
     if request.method == "POST":
         valid = form.is_valid() & family.is_valid()
+        if family.non_form_errors():  # rows over the limit, or a row count the page did not send
+            form.add_error(
+                None,
+                _(
+                    "List at most %(n)d family members. If the rows were changed, reload the page and fill them "
+                    "in again."
+                )
+                % {"n": FamilyFormSet.max_num},
+            )
         if valid:
             members = [
                 {k: (f.cleaned_data.get(k) or "").strip() for k in ("name", "id_number", "relation")}

@@ -699,6 +699,8 @@ def pay(request, pk: int):
             else:
                 text = _("Thank you: the fee of %(amount)s yuan is paid.") % {"amount": application.fee_amount}
                 messages.success(request, text)
+        else:  # the page's hidden key altered: nothing charged, and said so
+            messages.error(request, _("The payment page was changed or is out of date: open it again to pay."))
         return redirect("applications:progress", application.pk)
     if application.status != Status.AWAITING_PAYMENT or rules.payment_time_over(
         application.payment_due_on, clock.today()

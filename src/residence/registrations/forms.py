@@ -206,3 +206,15 @@ class CounterDeclarationForm(forms.Form):
         label=_("Reason for coming (move-in)"), choices=[("", "—"), *REASON_CHOICES], coerce=int, required=False
     )
     date = PastDateFormField(label=_("Date of the move"))
+
+    MOVE_IN_FIELDS = ("name", "phone", "declarant_type", "occupation", "reason")
+
+    def clean(self):
+        """A move-in needs the resident's name and phone, the declarant type and both codes, here
+        at the first step (an outsider reached the check page with each shown as "–")."""
+        data = super().clean()
+        if data.get("kind") == Declaration.Kind.MOVE_IN:
+            for field in self.MOVE_IN_FIELDS:
+                if field not in self.errors and data.get(field) in (None, ""):
+                    self.add_error(field, _("A move-in needs this."))
+        return data
