@@ -328,6 +328,29 @@ def test_departments_answer_an_endorsement_check_in_turn_and_out_of_turn_is_409(
 
 
 @pytest.mark.django_db
+def test_a_refusal_after_another_department_confirmed_gives_only_what_is_still_missing(settings):
+    """An outsider's refusal by social insurance still listed "no current residence registration",
+    which the police had confirmed, and the SMS gave only the note."""
+    settings.FROZEN_TODAY = "2027-01-15"
+    api, user = citizen_api()  # no registration and no insurance on record
+    permit_for(user)
+    endorse(api)
+    check = Endorsement.objects.get(outcome="pending")
+    staff = staff_apis(["police", "insurance"])
+    url = f"/api/v1/staff/endorsements/{check.pk}/answer"
+    assert staff.police.post(url, {"confirmed": True}).status_code == 200
+    missing_before = {r["key"] for r in Endorsement.objects.get(pk=check.pk).reasons}
+    assert "residence_none" in missing_before
+    refused = staff.insurance.post(url, {"confirmed": False, "note": "2026 年无缴费记录"}).json()
+    assert refused["outcome"] == "refused"
+    keys = [r["key"] for r in Endorsement.objects.get(pk=check.pk).reasons]
+    assert "residence_none" not in keys and keys[-1] == "department_note"
+    assert any(reason == "2026 年无缴费记录" for reason in refused["reasons"])
+    told = Message.objects.get(user=user, key="endorsement_refused").body
+    assert "2026 年无缴费记录" in told and "social insurance" in told.lower() and "residence registration" not in told
+
+
+@pytest.mark.django_db
 def test_who_may_endorse(holder):
     _api, user = holder
     permit_for(user)

@@ -398,9 +398,19 @@ def endorsement_answer(*, actor, endorsement_id: int, confirmed: bool, note: str
         endorsement.outcome, endorsement.endorsed_until = Endorsement.Outcome.GRANTED, permit.endorsed_until
         endorsement.reasons, endorsement.decided_on = [], today  # every gap confirmed by its department
     else:
+        # The gaps the departments before this one confirmed are no reason any more (an outsider
+        # read "no current residence registration" after the police had confirmed it).
+        confirmed_before = (
+            {rules.department_of(r) for r in endorsement.reasons}
+            - {endorsement.department}
+            - set(endorsement.departments_after)
+        )
         endorsement.outcome, endorsement.decided_on = Endorsement.Outcome.REFUSED, today
-        endorsement.reasons = [*endorsement.reasons, {"key": "department_note", "params": {"note": note.strip()}}]
-        notices.send(permit, "endorsement_refused", reasons=note.strip())
+        endorsement.reasons = [
+            *(r for r in endorsement.reasons if rules.department_of(r) not in confirmed_before),
+            {"key": "department_note", "params": {"note": note.strip()}},
+        ]
+        notices.send(permit, "endorsement_refused", reasons=reasons_text(shown_reasons(endorsement.reasons)))
     endorsement.save()
     return endorsement
 
