@@ -295,7 +295,15 @@ def test_the_courier_delivers_with_the_identity_checked(world, staff):
     post(staff["production"], f"/staff/applications/{pk}/dispatch/")
     assert status_of(pk) == "out_for_delivery"
     courier = staff["courier"]
-    assert "福华路" in page(courier, f"/staff/applications/{pk}/")
+    seen = page(courier, f"/staff/applications/{pk}/")
+    # What the delivery needs, with the number to call; not the case (an outsider's courier saw
+    # the eligibility details, the family and the departments' answers, but no phone).
+    assert "福华路" in seen and 'href="tel:13812345678"' in seen
+    for case in ("Self-check at submission", "Cohabiting family members", "Department verifications", "Route claimed"):
+        assert case not in seen, case
+    made = page(staff["production"], f"/staff/applications/{pk}/")
+    assert "Photo receipt number" in made and "Department verifications" not in made and "tel:" not in made
+    assert "Department verifications" in page(staff["reviewer"], f"/staff/applications/{pk}/")
     missing = post(courier, f"/staff/applications/{pk}/deliver/", {}, status=400)
     assert "Check the recipient" in missing.content.decode() and status_of(pk) == "out_for_delivery"
     post(courier, f"/staff/applications/{pk}/deliver/", {"identity_checked": "on"})

@@ -189,6 +189,14 @@ def _context(user, application: Application, forms: dict) -> dict:
     context = {
         "application": application,
         "show_full_id": user.role in (Role.CLERK, Role.VERIFIER, Role.REVIEWER),
+        # The case itself (route, family, self-check, the departments' answers, the decision) is
+        # for those who decide or answer for it; production and the courier see what the card and
+        # the delivery need (an outsider's courier saw the eligibility details, not the phone).
+        "sees_case": user.role in (Role.CLERK, Role.VERIFIER, Role.REVIEWER, Role.SUPERVISOR),
+        "sees_photo_receipt": user.role != Role.COURIER,
+        "recipient_phone": (
+            application.person.phone if user.role == Role.COURIER and status == Status.OUT_FOR_DELIVERY else ""
+        ),
         "id_number_masked": mask_id_number(application.person.id_number),
         "family": [
             {"name": m.name, "relation": m.get_relation_display(), "id_number_masked": mask_id_number(m.id_number)}
