@@ -1,8 +1,10 @@
 """Applications through the API: the whole journey, every role and scope check, the messages."""
 
 import datetime as dt
+import io
 import json
 
+import pypdf
 import pytest
 from django.test import TestCase
 
@@ -716,3 +718,19 @@ def test_notes_keep_their_lines_but_not_hidden_characters(world, staff):
     assert staff.insurance.post(url, hidden).status_code == 400
     lines = {**hidden, "note": "无记录\n2026-01 起未缴费\t(单位已注销)"}
     assert act(staff.insurance, app, "verify", lines)["status"] == "reviewing"
+
+
+@pytest.mark.parametrize(
+    ("delivery", "said", "not_said"),
+    [
+        ({"method": "pickup"}, "领取居住证时请携带本人身份证和本回执", "快递"),
+        ({"method": "courier", "address": "深圳市福田区福华路 8 号"}, "快递送达时请本人出示身份证签收", "领取居住证时"),
+    ],
+)
+def test_the_receipt_says_how_the_card_reaches_the_applicant(world, delivery, said, not_said):
+    """An outsider's courier application had a receipt telling them to bring it to collect the card."""
+    api, _user = world
+    app = submit(api, delivery=delivery)
+    pdf = api.get(f"{URL}/{app['id']}/receipt")
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    assert app["reference"] in text and said in text and not_said not in text

@@ -104,10 +104,13 @@ def receipt_pdf(application: Application, *, base_url: str) -> bytes:
     pdf.setFont(FONT, 9)
     pdf.drawString(width - 65 * mm, height - 105 * mm, "扫码核验回执真伪")
     y -= 6 * mm
-    notes = [
-        "领取居住证时请携带本人身份证和本回执。",
-        "可登录平台或扫描二维码查询办理进度。",
-    ]
+    # A courier's recipient shows the identity card at the door; a pickup also shows this receipt.
+    collect = (
+        "快递送达时请本人出示身份证签收。"
+        if application.delivery_method == "courier"
+        else "领取居住证时请携带本人身份证和本回执。"
+    )
+    notes = [collect, "可登录平台或扫描二维码查询办理进度。"]
     if application.channel == "counter":
         notes.insert(0, "材料已核验并退回，相片已采集。")
         pdf.drawString(25 * mm, y - 30 * mm, "申请人签名：______________        受理人：______________")
