@@ -37,12 +37,18 @@ def sign_out(page):
     page.get_by_test_id("logout").click()
 
 
-def test_a_landlord_declares_a_tenant_who_then_counts_residence_from_that_date(web, chromium, shot, settings):
-    settings.FROZEN_TODAY = "2026-03-02"
+def landlord_and_tenant():
+    """张伟, who lets rooms, and 李娜, who rents one: both real-name verified."""
     landlord = make_user("landlord1", "13812345678")
     real_name_verify(user=landlord, name="张伟", id_number=identity("43010219900307123", "张伟"))
     tenant = make_user("tenant1", "13812345600")
     real_name_verify(user=tenant, name="李娜", id_number=identity("36010219950812234", "李娜"))
+    return landlord, tenant
+
+
+def test_a_landlord_declares_a_tenant_who_then_counts_residence_from_that_date(web, chromium, shot, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    landlord_and_tenant()
 
     context = chromium.new_context(locale="zh-CN", viewport=WIDE)
     page = context.new_page()
@@ -300,10 +306,7 @@ def test_a_clerk_declares_for_a_walk_in_and_confirms_the_house(web, chromium, sh
 def test_declining_and_withdrawing_a_self_report_each_ask_first(web, chromium, shot, settings):
     """A tenant's report is declined, or withdrawn, only after a page that says what it does."""
     settings.FROZEN_TODAY = "2026-03-02"
-    landlord = make_user("landlord1", "13812345678")
-    real_name_verify(user=landlord, name="张伟", id_number=identity("43010219900307123", "张伟"))
-    tenant = make_user("tenant1", "13812345600")
-    real_name_verify(user=tenant, name="李娜", id_number=identity("36010219950812234", "李娜"))
+    landlord, tenant = landlord_and_tenant()
     body = {"street": "440304004", "building_code": "4403040040012", "building_name": "福田花园", "room": "101",
             "address": "深圳市福田区福田路 88 号福田花园 1 栋", "housing_type": "rented"}  # fmt: skip
     house = house_create(actor=landlord, data=body)

@@ -310,6 +310,17 @@ def _after(column: str, position_on, position_id: int) -> tuple[str, list]:
     return f" AND ({column}, id) > (%s, %s)", [_day(position_on), position_id]
 
 
+def _window_params(number: str, until: dt.date, window: tuple[dt.date, dt.date]) -> dict:
+    """A permit's notice parameters: its number, anniversary and the window it is told of."""
+    opens, closes = window
+    return {
+        "number": number,
+        "endorsed_until": until.isoformat(),
+        "opens": opens.isoformat(),
+        "closes": closes.isoformat(),
+    }
+
+
 def _suspend_chunk(day, position_on, position_id, limit):
     now = clock.now()
     after, after_params = _after("endorsed_until", position_on, position_id)
@@ -347,16 +358,9 @@ def _suspend_chunk(day, position_on, position_id, limit):
         at=now,
         details="suspended_on",
     )
-    notices = []
-    for _pk, id_number, number, until in rows:
-        opens, closes = rules.late_window(until)
-        params = {
-            "number": number,
-            "endorsed_until": until.isoformat(),
-            "opens": opens.isoformat(),
-            "closes": closes.isoformat(),
-        }
-        notices.append((id_number, params))
+    notices = [
+        (id_number, _window_params(number, until, rules.late_window(until))) for _pk, id_number, number, until in rows
+    ]
     _tell(notices, key="permit_suspended", at=now)
     last = max((r[3], r[0]) for r in rows)
     return len(rows), last, len(rows)
@@ -431,15 +435,8 @@ def _reminder_step(days_before: int, days: tuple[dt.date, dt.date] | None) -> St
             return 0, None, 0
         notices = []
         for _pk, id_number, number, until in rows:
-            opens, closes = rules.endorsement_window(until)
-            params = {
-                "number": number,
-                "opens": opens.isoformat(),
-                "closes": closes.isoformat(),
-                "endorsed_until": until.isoformat(),
-                "days": (closes - day).days,
-            }
-            notices.append((id_number, params))
+            window = rules.endorsement_window(until)
+            notices.append((id_number, {**_window_params(number, until, window), "days": (window[1] - day).days}))
         key = "permit_window_open" if days_before == rules.WINDOW_DAYS else "permit_window_closing"
         told = _tell(notices, key=key, at=clock.now())
         return len(rows), max((r[3], r[0]) for r in rows), told
