@@ -734,3 +734,28 @@ def test_the_receipt_says_how_the_card_reaches_the_applicant(world, delivery, sa
     pdf = api.get(f"{URL}/{app['id']}/receipt")
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
     assert app["reference"] in text and said in text and not_said not in text
+
+
+def test_production_and_the_courier_get_what_the_card_and_the_delivery_need_not_the_case(world, staff):
+    """An outsider's courier read the self-check, the family and the departments' notes by API."""
+    api, _user = world
+    app = submit(api, delivery={"method": "courier", "address": "深圳市福田区福华路 8 号"})
+    note = {"department": "police", "outcome": "confirmed", "note": "户籍核查一致"}
+    act(staff.police, app, "verify", note)
+    act(staff.insurance, app, "verify", {"department": "social_insurance", "outcome": "confirmed"})
+    act(staff.reviewer, app, "approve")
+    url = f"/api/v1/staff/applications/{app['id']}"
+    made = staff.production.get(url).json()
+    assert made["photo_receipt"] == "PZ20260302A1" and made["applicant"]["name"] == "张伟"
+    act(staff.production, app, "produce")
+    act(staff.production, app, "dispatch")
+    carried = staff.courier.get(url).json()
+    assert carried["delivery"]["address"] == "深圳市福田区福华路 8 号" and carried["applicant"]["phone"] == "13812345678"
+    for seen in (made, carried):
+        assert not {"self_check", "family_members", "history", "verifications", "decision", "route"} & set(seen)
+        assert "户籍核查一致" not in json.dumps(seen, ensure_ascii=False)
+    act(staff.courier, app, "deliver", {"identity_checked": True})
+    done = staff.courier.get(url).json()
+    assert done["delivery"]["address"] == "" and "phone" not in done["applicant"]
+    assert "self_check" in staff.reviewer.get(url).json()  # the case, for those who decide on it
+

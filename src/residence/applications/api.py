@@ -278,12 +278,17 @@ class StaffIntakeView(APIView):
 
 
 class StaffApplicationView(APIView):
+    """The application as the staff role needs it: the whole case for those who decide or answer
+    for it; for production and the courier only what the card and the delivery need."""
+
     permission_classes = [staff_roles()]
 
     @extend_schema(responses=ApplicationSerializer)
     def get(self, request, pk: int):
         user = request.user
         application = selectors.application_for_staff(user=user, application_id=pk)
+        if user.role in (Role.PRODUCTION, Role.COURIER):
+            return Response(selectors.handling_view(application, role=user.role))
         audit_record(
             type=AuditEventType.PERSONAL_DATA_VIEWED,
             actor=user,

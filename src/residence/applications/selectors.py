@@ -4,7 +4,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
-from residence.accounts.models import Department
+from residence.accounts.models import Department, Role
 from residence.accounts.selectors import Also
 from residence.core import clock
 from residence.core.errors import Forbidden, NotFound
@@ -12,7 +12,17 @@ from residence.core.validators import mask_id_number
 from residence.places.models import AcceptancePoint
 from residence.records.models import Registration
 
-from .models import CLOSED_STATUSES, Application, Deadline, Draft, Person, PhotoReceipt, StatusChange, Verification
+from .models import (
+    CLOSED_STATUSES,
+    Application,
+    Deadline,
+    Draft,
+    Person,
+    PhotoReceipt,
+    Status,
+    StatusChange,
+    Verification,
+)
 
 
 def _with_details(queryset):
@@ -325,3 +335,30 @@ def open_application_for_person(*, id_number: str) -> Application | None:
 def draft_of(user) -> dict | None:
     """The answers so far of the account's application form, if it has started one."""
     return Draft.objects.filter(user=user).values_list("data", flat=True).first()
+
+
+def handling_view(application: Application, *, role: str) -> dict:
+    """What production (the card: name, ID number as printed, photo) and the courier (the delivery,
+    and the number to call while it is under way) see of an application: not the case itself (an
+    outsider's courier read the self-check, the family and the departments' notes)."""
+    out_for_delivery = application.status == Status.OUT_FOR_DELIVERY
+    view = {
+        "id": application.pk,
+        "reference": application.reference,
+        "kind": application.kind,
+        "status": application.status,
+        "acceptance_point": {"code": application.acceptance_point.code, "name": application.acceptance_point.name},
+        "delivery": {"method": application.delivery_method, "address": application.delivery_address},
+        "permit_number": application.permit_number,
+        "applicant": {
+            "name": application.person.name,
+            "id_number_masked": mask_id_number(application.person.id_number),
+        },
+    }
+    if role == Role.PRODUCTION:
+        view["photo_receipt"] = application.photo_receipt
+    elif out_for_delivery:
+        view["applicant"]["phone"] = application.person.phone
+    else:  # delivered, or not yet handed over: the address is no business of the courier's
+        view["delivery"]["address"] = ""
+    return view
