@@ -152,6 +152,16 @@ def test_bad_input_on_a_step_shows_the_error_summary_and_stores_nothing(citizen_
     assert "Enter the address the courier should deliver to." in response.content.decode()
     response = client.post("/applications/apply/delivery/", {"method": "courier", "address": "北京市朝阳区建国路 1 号"})
     assert "The courier delivers in Shenzhen only" in response.content.decode()
+    # Hidden characters are refused at their own step, not at the final submission (an outsider).
+    hidden = client.post(
+        "/applications/apply/delivery/", {"method": "courier", "address": "深圳市福田区福华路 8 号\u202e"}
+    )
+    assert 'href="#id_address"' in hidden.content.decode() and "hidden formatting" in hidden.content.decode()
+    escaped = client.post(
+        "/applications/apply/kind/",
+        {"kind": "replacement", "route": "residence_employment", "reason": "卡片\x1b[2J损坏"},
+    )
+    assert 'href="#id_reason"' in escaped.content.decode()
     assert "delivery_address" not in (selectors.draft_of(_user) or {})
     response = client.post("/applications/apply/kind/", {"kind": "first"})
     html = response.content.decode()

@@ -750,7 +750,9 @@ def test_production_and_the_courier_get_what_the_card_and_the_delivery_need_not_
     act(staff.production, app, "produce")
     act(staff.production, app, "dispatch")
     carried = staff.courier.get(url).json()
-    assert carried["delivery"]["address"] == "深圳市福田区福华路 8 号" and carried["applicant"]["phone"] == "13812345678"
+    assert (
+        carried["delivery"]["address"] == "深圳市福田区福华路 8 号" and carried["applicant"]["phone"] == "13812345678"
+    )
     for seen in (made, carried):
         assert not {"self_check", "family_members", "history", "verifications", "decision", "route"} & set(seen)
         assert "户籍核查一致" not in json.dumps(seen, ensure_ascii=False)
@@ -758,4 +760,3 @@ def test_production_and_the_courier_get_what_the_card_and_the_delivery_need_not_
     done = staff.courier.get(url).json()
     assert done["delivery"]["address"] == "" and "phone" not in done["applicant"]
     assert "self_check" in staff.reviewer.get(url).json()  # the case, for those who decide on it
-

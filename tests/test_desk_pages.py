@@ -148,14 +148,22 @@ def test_a_note_is_required_when_not_confirmed_and_the_reviewer_refuses_with_rea
     assert "Give at most 20 reasons." in too_many.content.decode()
     nul = post(staff["reviewer"], f"/staff/applications/{pk}/reject/", {"other": "a\x00b"}, status=400)
     assert 'class="field field-error"' in nul.content.decode() and "error-message" in nul.content.decode()
+    # A hidden separator is no line break: one reason refused at the box, not four clean ones.
+    for hidden in ("材料\x1c不全\x85照片\x0b模糊", "材料\u2028不全"):
+        refused = post(staff["reviewer"], f"/staff/applications/{pk}/reject/", {"other": hidden}, status=400)
+        html = refused.content.decode()
+        assert 'href="#id_other"' in html and "hidden formatting" in html
     assert status_of(pk) == "reviewing"
+    # Twenty reasons of 500 characters fit the box; the same reason twice, however it ends, is one.
+    longest = "\n".join(f"{i:02d}" + "长" * 498 for i in range(16))
     post(
         staff["reviewer"],
         f"/staff/applications/{pk}/reject/",
-        {"reasons": ["0", "4"], "other": "材料不全\n\n照片不合格"},
+        {"reasons": ["0", "4"], "other": f"{longest}\n材料不全。\n\n材料不全；\n- 照片不合格"},
     )
     application = Application.objects.get(pk=pk)
-    assert application.status == "rejected" and len(application.decision_reasons) == 4
+    assert application.status == "rejected" and len(application.decision_reasons) == 20
+    assert application.decision_reasons[-2:] == ["材料不全。", "- 照片不合格"]
     # The applicant asks for a written reply; the reviewer records it from the page.
     assert world.post(f"/api/v1/applications/{pk}/written-reply").status_code == 201
     assert "Record the written reply" in page(staff["reviewer"], f"/staff/applications/{pk}/")

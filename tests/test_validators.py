@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from residence.core.validators import (
+    hidden_text_problem,
     id_check_character,
     mask_id_number,
     mask_phone,
@@ -176,3 +177,18 @@ def test_a_web_form_takes_an_id_number_typed_in_groups_with_spaces():
     assert 'maxlength="24"' in str(form["id_number"])
     with pytest.raises(ValidationError):
         normalize_id_number("110105 1949 1231 002X")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["材料\u2028不全", "材料\u2029不全", "x\uffff", "\u2800", "a\ufffc", "\u0301abc", "a\u202eb", "a\x1bb", "a\u200bb"],
+)
+def test_free_text_refuses_what_shows_nothing_or_splits_lines(text):
+    """An outsider's U+2028, noncharacters, a braille blank and a lone combining mark got through."""
+    assert hidden_text_problem(text, lines=True) is not None
+
+
+def test_free_text_keeps_lines_tabs_and_every_scripts_letters():
+    for text in ("第一行\n第二行", "a\tb\r\nc", "- 照片不合格", "Ünïcødé ½ ، ١٢٣"):
+        assert hidden_text_problem(text, lines=True) is None
+    assert hidden_text_problem("a\nb") is not None  # one line only

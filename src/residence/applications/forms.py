@@ -6,7 +6,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from residence.core import clock
-from residence.core.forms import IdNumberFormField, PersonNameFormField
+from residence.core.forms import FreeTextFormField, IdNumberFormField, PersonNameFormField
+from residence.core.validators import one_line, plain_text_problem
 from residence.places.selectors import COURIER_CITY_ONLY, acceptance_point_list, in_city
 
 from .models import Delivery, FamilyMember, Kind, Route
@@ -21,7 +22,7 @@ class KindRouteForm(forms.Form):
     route = forms.ChoiceField(
         label=_("On which route do you qualify?"), choices=Route.choices, widget=forms.RadioSelect
     )
-    reason = forms.CharField(
+    reason = FreeTextFormField(
         label=_("What happened to your card? (optional)"),
         help_text=_("For an exchange or a replacement: say briefly why."),
         max_length=500,
@@ -119,8 +120,10 @@ class DeliveryForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        address = (data.get("address") or "").strip()
-        if data.get("method") == Delivery.COURIER and not address:
+        address = data["address"] = one_line(data.get("address") or "")
+        if data.get("method") == Delivery.COURIER and plain_text_problem(address):
+            self.add_error("address", plain_text_problem(address))
+        elif data.get("method") == Delivery.COURIER and not address:
             self.add_error("address", _("Enter the address the courier should deliver to."))
         elif data.get("method") == Delivery.COURIER and not in_city(address):
             self.add_error("address", COURIER_CITY_ONLY)

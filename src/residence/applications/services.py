@@ -4,6 +4,7 @@ it to `workflow.application_start`; every other change is one call of
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -26,12 +27,14 @@ from residence.core.validators import (
     normalize_id_number,
     normalize_name,
     normalize_phone,
+    one_line,
     person_name_problem,
     plain_text_problem,
 )
 from residence.eligibility import rules as eligibility_rules
 from residence.eligibility.selectors import person_records
 from residence.eligibility.services import answer_record, answer_shown
+from residence.notifications.services import CLOSING_PUNCTUATION, reasons_text
 from residence.permits.models import Permit
 from residence.permits.selectors import as_of_today as permit_as_of_today
 from residence.places.models import AcceptancePoint
@@ -148,7 +151,7 @@ def clean_application(*, applicant_id: str, data: dict) -> dict:
             errors["acceptance_point"] = [_("You have no current residence registration: choose an acceptance point.")]
     delivery = data.get("delivery") or {}
     method = delivery.get("method")
-    address = (delivery.get("address") or "").strip()
+    address = one_line(delivery.get("address") or "") if isinstance(delivery.get("address"), str) else ""
     if method not in Delivery.values:
         errors["delivery.method"] = [_("Choose pickup or courier.")]
     elif method == Delivery.COURIER:
@@ -374,10 +377,12 @@ MAX_REASONS, MAX_REASON_CHARS = 20, 500  # API.md's body; the desk's form is hel
 def clean_reasons(reasons: list[str]) -> list[str]:
     """A refusal's reasons, each once, all problems at once (RULES §4: every reason is listed to
     the applicant). The desk's free text once took thirty, and a long one overflowed the SMS."""
-    cleaned = []
+    cleaned, seen = [], set()
     for reason in reasons:
         reason = reason.strip() if isinstance(reason, str) else ""
-        if reason and reason not in cleaned:
+        key = unicodedata.normalize("NFKC", reason).rstrip(CLOSING_PUNCTUATION + " ")
+        if reason and key not in seen:  # "材料不全。" and "材料不全；" are one reason
+            seen.add(key)
             cleaned.append(reason)
     problems = []
     if not cleaned:
@@ -385,7 +390,7 @@ def clean_reasons(reasons: list[str]) -> list[str]:
     if len(cleaned) > MAX_REASONS:
         problems.append(_("Give at most %(count)d reasons.") % {"count": MAX_REASONS})
     for reason in cleaned:
-        problem = plain_text_problem(reason)
+        problem = hidden_text_problem(reason)
         if problem is None and len(reason) > MAX_REASON_CHARS:
             problem = _("A reason is at most %(count)d characters long.") % {"count": MAX_REASON_CHARS}
         if problem is not None and str(problem) not in problems:
@@ -398,7 +403,7 @@ def clean_reasons(reasons: list[str]) -> list[str]:
 def application_reject(*, actor, application_id: int, reasons: list[str]) -> Application:
     reasons = clean_reasons(reasons)
     return application_act(
-        actor=actor, application_id=application_id, action="reject", note="；".join(reasons), reasons=reasons
+        actor=actor, application_id=application_id, action="reject", note=reasons_text(reasons), reasons=reasons
     )
 
 

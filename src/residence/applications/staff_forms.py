@@ -1,5 +1,7 @@
 """Forms of the staff desk's application pages. They only shape input; the services check it."""
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -44,14 +46,17 @@ class RejectForm(forms.Form):
     other = forms.CharField(
         label=_("Other reasons"),
         required=False,
-        max_length=4000,
+        max_length=10_100,  # twenty reasons of 500 characters, one per line
         help_text=_("One reason per line. Every reason is listed to the applicant at once."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def reason_list(self) -> list[str]:
         chosen = [str(COMMON_REASONS[int(i)]) for i in self.cleaned_data["reasons"]]
-        return chosen + [line.strip() for line in self.cleaned_data["other"].splitlines() if line.strip()]
+        # Lines end at a line break only: str.splitlines() also splits at \x1c, \x85 and U+2028,
+        # which turned one reason with a hidden character into several clean ones (an outsider).
+        lines = re.split(r"\r\n|\r|\n", self.cleaned_data["other"])
+        return chosen + [line.strip() for line in lines if line.strip()]
 
 
 class ReplyForm(forms.Form):

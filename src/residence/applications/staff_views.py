@@ -286,7 +286,13 @@ def _verify(request, pk, form):
 
 
 def _reject(request, pk, form):
-    return services.application_reject(actor=request.user, application_id=pk, reasons=form.reason_list())
+    try:
+        return services.application_reject(actor=request.user, application_id=pk, reasons=form.reason_list())
+    except Invalid as exc:
+        if not form.cleaned_data["other"].strip():
+            raise
+        # Too many, too long, hidden characters: all about what was typed in the box.
+        raise Invalid(exc.message, fields={"other": exc.fields.get("reasons", [])}) from None
 
 
 # action slug: (form class or None, call, message on success)

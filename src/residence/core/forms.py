@@ -23,6 +23,12 @@ class PlainTextFormField(NormalizedFormField):
     normalize = validators.validate_plain_text
 
 
+class FreeTextFormField(NormalizedFormField):
+    """Several lines of free text (a reason, a note): no hidden or control characters."""
+
+    normalize = validators.validate_free_text
+
+
 class IdNumberFormField(NormalizedFormField):
     normalize = validators.normalize_id_number
 

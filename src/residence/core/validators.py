@@ -282,14 +282,26 @@ def plain_text_problem(text: str):
     return None
 
 
+# Categories free text never needs: controls, formatting, the line and paragraph separators
+# (which split "one line" into several on some screens), and code points assigned to nothing
+# (U+FFFF is a noncharacter).
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cn"})
+# Blank-looking symbols: the braille blank and the object replacement character.
+BLANK_SYMBOLS = frozenset("\u2800\ufffc")
+
+
 def hidden_text_problem(text: str, *, lines: bool = False):
     """Why free text (a note, a reason, a written reply; with `lines`, several lines of it) cannot
-    be stored, or None: a control, format or invisible character. An outsider's right-to-left
-    override and terminal escapes reached staff screens and the citizen's page through notes."""
-    if any(
-        c in INVISIBLE or (unicodedata.category(c) in ("Cc", "Cf") and not (lines and c in LINE_BREAKS)) for c in text
-    ):
+    be stored, or None: a control, format, separator, unassigned or invisible character, or a mark
+    with nothing to sit on. An outsider's right-to-left override, terminal escapes and U+2028
+    reached staff screens and the citizen's page through notes and reasons."""
+    if text and unicodedata.category(text[0]).startswith("M"):
         return HIDDEN
+    for c in text:
+        if c in INVISIBLE or c in BLANK_SYMBOLS:
+            return HIDDEN
+        if unicodedata.category(c) in HIDDEN_CATEGORIES and not (lines and c in LINE_BREAKS):
+            return HIDDEN
     return None
 
 
@@ -308,6 +320,16 @@ def validate_person_name(value) -> str:
 
 def validate_plain_text(value) -> str:
     return _checked(value, plain_text_problem, "text")
+
+
+def validate_free_text(value) -> str:
+    return _checked(value, lambda text: hidden_text_problem(text, lines=True), "text")
+
+
+def one_line(text: str) -> str:
+    """Text typed in a box meant for one line (an address), its line breaks and runs of spaces
+    made single spaces."""
+    return " ".join(text.split())
 
 
 def normalize_name(value: str) -> str:

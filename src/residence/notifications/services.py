@@ -54,12 +54,15 @@ def sms_text(key: str, **params) -> str:
     return text
 
 
+CLOSING_PUNCTUATION = "。.;；!！?？,，、:："
+
+
 def reasons_text(reasons) -> str:
     """Reasons as one line for a message: each once, without its own closing stop, since the
     sentence around them ends with one (an outsider read "要求。；…重新申请。。")."""
     shown = []
     for reason in reasons:
-        reason = str(reason).strip().rstrip("。.;；")
+        reason = str(reason).strip().rstrip(CLOSING_PUNCTUATION)
         if reason and reason not in shown:
             shown.append(reason)
     return "；".join(shown)
