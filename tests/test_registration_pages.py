@@ -6,6 +6,7 @@ bulk files, the counter, the platform chosen at login; and the refusals."""
 import datetime as dt
 import html
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -704,6 +705,29 @@ def test_a_workbook_that_unpacks_to_far_more_than_10000_rows_is_refused_unread(o
         html.find("error-summary") : html.find("error-summary") + 600
     ]
     assert not BulkUpload.objects.exists()
+
+
+def test_a_sparse_workbook_is_read_to_the_files_own_width_not_the_sheets_claim():
+    """An outsider's 53 KB workbook with one cell per row at column XFD, and a sheet claiming
+    A1:XFD1048576, had each row padded to 16,384 cells: 19 s and 900 MB in a worker."""
+    from residence.registrations.views import _xlsx_as_csv
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["house", "kind"])
+    plain, sparse = io.BytesIO(), io.BytesIO()
+    workbook.save(plain)
+    rows = b"".join(
+        b'<row r="%d"><c r="XFD%d" t="inlineStr"><is><t>x</t></is></c></row>' % (i, i) for i in range(2, 502)
+    )
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(sparse, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in source.infolist():
+            data = source.read(part)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', data)
+                data = data.replace(b"</sheetData>", rows + b"</sheetData>")
+            target.writestr(part, data)
+    lines = _xlsx_as_csv(sparse.getvalue()).splitlines()
+    assert len(lines) == 501 and max(line.count(",") for line in lines) <= 9  # ten columns at most
 
 
 def test_a_file_over_the_limit_gets_a_page_in_the_visitors_language_not_json(org):

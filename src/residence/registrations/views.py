@@ -766,10 +766,19 @@ def _xlsx_as_csv(raw: bytes) -> str:
         raise Invalid(fields={"file": [_("The file is not a readable XLSX workbook.")]}) from None
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    for count, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True)):
+    # Bounded by the file's shape, not by what the sheet declares: a 1.6 KB workbook claiming
+    # A1:XFD1048576, or one cell at column XFD, had every row padded to 16,384 cells (an outsider).
+    rows = workbook.worksheets[0].iter_rows(
+        max_row=services.BULK_MAX_ROWS + 2, max_col=len(services.BULK_HEADER) + 1, values_only=True
+    )
+    width = len(services.BULK_HEADER)
+    for count, row in enumerate(rows):
         if count > services.BULK_MAX_ROWS:
             raise services.TooManyRows()
-        writer.writerow([_cell(value) for value in row])
+        cells = list(row)
+        while len(cells) > width and cells[-1] is None:  # the one column read past the header's, if empty
+            cells.pop()
+        writer.writerow([_cell(value) for value in cells])
     workbook.close()
     return out.getvalue()
 
