@@ -519,22 +519,30 @@ def test_staff_queue_sorted_by_due_date_with_badges(settings, world, staff):
     api, _user = world
     first = submit(api)
     settings.FROZEN_TODAY = "2026-03-03"
+    police = staff.police.login("staff_police", phone="13900001003")  # staff logins end when idle: again each day
     other, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
     eligible_records(with_check("44030419900101555"))
     second = submit(other, photo_receipt="PZ20260303B1")
-    queue = staff.police.get("/api/v1/staff/queue").json()["results"]
+    queue = police.get("/api/v1/staff/queue").json()["results"]
     assert [i["reference"] for i in queue] == [first["reference"], second["reference"]]
     assert queue[0]["id_number_masked"] == "430102********1234"
     settings.FROZEN_TODAY = "2026-03-05"
-    queue = staff.police.get("/api/v1/staff/queue").json()["results"]
+    police.login("staff_police", phone="13900001003")
+    queue = police.get("/api/v1/staff/queue").json()["results"]
     assert [i["due"] for i in queue] == ["today", ""]
     settings.FROZEN_TODAY = "2026-03-06"
-    assert [i["due"] for i in staff.police.get("/api/v1/staff/queue").json()["results"]] == ["overdue", "today"]
+    police.login("staff_police", phone="13900001003")
+    assert [i["due"] for i in police.get("/api/v1/staff/queue").json()["results"]] == ["overdue", "today"]
     # The next page starts after the cursor.
-    page = staff.police.get(f"/api/v1/staff/queue?after=2026-03-05,{first['id']}").json()["results"]
+    page = police.get(f"/api/v1/staff/queue?after=2026-03-05,{first['id']}").json()["results"]
     assert [i["reference"] for i in page] == [second["reference"]]
-    assert staff.police.get("/api/v1/staff/queue?after=bad").status_code == 400
-    assert staff.insurance.get("/api/v1/staff/queue").json()["results"][0]["step"] == "verification"
+    assert police.get("/api/v1/staff/queue?after=bad").status_code == 400
+    assert (
+        staff.insurance.login("staff_insurance", phone="13900001004")
+        .get("/api/v1/staff/queue")
+        .json()["results"][0]["step"]
+        == "verification"
+    )
     assert api.get("/api/v1/staff/queue").status_code == 403
 
 

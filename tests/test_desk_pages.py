@@ -40,9 +40,15 @@ def desk(key):
         point=AcceptancePoint.objects.get(code=point) if point else None,
         department=department,
     )
+    return signed_in_again(key)
+
+
+def signed_in_again(key):
+    """A staff member's new web login: theirs end when idle, so a test moving the date on
+    signs them in again."""
     client = CommittingClient(HTTP_ACCEPT_LANGUAGE="en")
     client.cookies["django_language"] = "en"
-    response = web_login(client, f"desk_{key}", phone=phone, remember=True)
+    response = web_login(client, f"desk_{key}", phone=STAFF[key][1], remember=True)
     assert response.status_code == 302, response.content
     return client
 
@@ -267,10 +273,12 @@ def test_the_queue_pages_with_next_and_marks_due_today_and_overdue(world, staff,
     pk = submit(world)
     monkeypatch.setattr(selectors, "QUEUE_PAGE", 1)
     settings.FROZEN_TODAY = "2026-03-05"  # the checks' due date
+    staff["police"] = signed_in_again("police")
     html = page(staff["police"], "/staff/applications/")
     assert "Due today" in html and "?after=2026-03-05%2C" in html
     assert "Nothing is waiting" in page(staff["police"], f"/staff/applications/?after=2026-03-05,{pk}")
     settings.FROZEN_TODAY = "2026-03-06"
+    staff["police"] = signed_in_again("police")
     assert "Overdue" in page(staff["police"], "/staff/applications/")
     assert page(staff["police"], "/staff/applications/?after=junk")  # a bad cursor: the first page
 
@@ -360,6 +368,7 @@ def test_the_dashboard_counts_only_steps_that_took_place(world, staff, settings)
     second_api, _ = another_citizen("citizen2", "13812345679", "44030419900101555", "王芳")
     second = submit(second_api, photo_receipt="PZ20260302B2", acceptance_point=HOME_POINT)
     settings.FROZEN_TODAY = "2026-03-06"  # past the checks' due date (Thu 5 March)
+    staff.update({key: signed_in_again(key) for key in staff})
     post(staff["police"], f"/staff/applications/{second}/verify/", {"outcome": "not_confirmed", "note": "查无此人"})
     assert status_of(second) == "reviewing"  # the social insurance check stays pending, unanswerable
     third_api, _ = another_citizen("citizen3", "13812345670", "44030419900101600", "李四")

@@ -388,3 +388,37 @@ def test_a_disabled_account_with_the_right_password_is_told_so_and_a_wrong_one_i
         assert right.status_code == 403 and error_code(right) == "permission_denied"
         assert "disabled" in right.json()["error"]["message"]
     assert not LoginSession.objects.filter(user=citizen).exists()
+
+
+def test_an_operator_disables_a_staff_account_at_once_and_on_record(db):
+    """A supervisor found no way to end a departing clerk's access but an unrecorded database edit."""
+    from django.core.management import CommandError, call_command
+
+    from residence.accounts.services import staff_create
+
+    staff_create(username="leaving_clerk", password=PASSWORD, phone="13900009999", role="verifier", department="police")
+    api = Api("10.9.9.9").login("leaving_clerk", phone="13900009999")
+    assert api.get("/api/v1/me").status_code == 200
+    with pytest.raises(CommandError):
+        call_command("disable_staff", "--username", "leaving_clerk", "--reason", "")
+    with pytest.raises(CommandError):
+        call_command("disable_staff", "--username", "citizen_nobody", "--reason", "left")
+    call_command("disable_staff", "--username", "LEAVING_CLERK", "--reason", "调离岗位 2026-11-29")
+    assert api.get("/api/v1/me").status_code == 401
+    [event] = AuditEvent.objects.filter(type="account_disabled")
+    assert event.actor is None and event.data["reason"] == "调离岗位 2026-11-29" and event.data["kind"] == "staff"
+    refused = login(Api("10.9.9.9"), username="leaving_clerk")
+    assert refused.status_code == 403 and "staff account has been disabled" in refused.json()["error"]["message"]
+    assert User.objects.get(username="leaving_clerk").phone is None  # the number is free again
+
+
+def test_a_staff_login_always_ends_when_idle(db):
+    """An outsider's staff login with "remember" outlived the idle timeout for 14 days."""
+    from residence.accounts.services import staff_create
+
+    staff_create(username="counter_clerk", password=PASSWORD, phone="13900008888", role="verifier", department="police")
+    with time_machine.travel(midday(), tick=False) as traveller:
+        api = Api("10.9.9.8").login("counter_clerk", phone="13900008888", remember=True)
+        traveller.shift(dt.timedelta(minutes=31))
+        response = api.get("/api/v1/me")
+    assert response.status_code == 401 and error_code(response) == "session_expired"

@@ -58,6 +58,9 @@ class AccountDisabled(Forbidden):
     )
 
 
+STAFF_ACCOUNT_DISABLED = gettext_lazy("This staff account has been disabled. Ask your supervisor if this is wrong.")
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

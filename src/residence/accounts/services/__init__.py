@@ -1,6 +1,13 @@
 """Every write to accounts, by concern; each is importable from here."""
 
-from .accounts import account_create, account_problems, real_name_allowed, real_name_verify, staff_create
+from .accounts import (
+    account_create,
+    account_problems,
+    real_name_allowed,
+    real_name_verify,
+    staff_create,
+    staff_disable,
+)
 from .challenges import challenge_create, dummy_phone_mask
 from .credentials import (
     LoginResult,
@@ -44,4 +51,5 @@ __all__ = [
     "session_touch",
     "sessions_end_all",
     "staff_create",
+    "staff_disable",
 ]

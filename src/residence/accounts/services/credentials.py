@@ -23,6 +23,7 @@ from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import limits
 from residence.core.errors import (
+    STAFF_ACCOUNT_DISABLED,
     AccountDisabled,
     AccountLocked,
     DuplicatePhone,
@@ -122,7 +123,7 @@ def auth_login(
     if not _password_attempt(key=key, user=user, password=password, address=address, where="login"):
         raise InvalidCredentials()
     if not usable(user):
-        raise AccountDisabled()
+        raise _disabled(user)
     if user.sms_required or user.kind == Kind.STAFF:
         challenge = challenge_create(
             user=user,
@@ -153,7 +154,7 @@ def auth_sms_verify(*, challenge: str, code: str, address: str = "", user_agent:
     def complete(found: SmsChallenge) -> VerifyResult:
         user = found.user
         if not usable(user):  # disabled after the password was right (a sub-account's organisation ended it)
-            raise AccountDisabled()
+            raise _disabled(user)
         if found.purpose == SmsChallenge.Purpose.PHONE_CHANGE:
             changed = phone_apply(user=user, phone=found.phone, actor=user, address=address)
             return VerifyResult(purpose=found.purpose, user=changed)
@@ -314,3 +315,9 @@ def phone_change_at_counter(
     return phone_apply(
         user=user, phone=phone, actor=actor, address=address, note=note or f"counter {getattr(actor.point, 'code', '')}"
     )
+
+
+def _disabled(user) -> AccountDisabled:
+    """The refusal of a disabled account, in words for its kind (a staff member was told that
+    sub-accounts are ended by their organisation)."""
+    return AccountDisabled(STAFF_ACCOUNT_DISABLED) if user.kind == Kind.STAFF else AccountDisabled()

@@ -11,7 +11,7 @@ from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock
 
-from ..models import LoginSession, Status, User
+from ..models import Kind, LoginSession, Status, User
 
 
 def hash_token(value: str) -> str:
@@ -25,6 +25,9 @@ def session_start(*, user: User, channel: str, remember: bool, address: str = ""
     The account row is locked, so of racing logins the last to get here is the live one.
     """
     User.objects.select_for_update().filter(pk=user.pk).first()
+    # Staff work at shared counters: their logins always end when idle (an outsider's staff login
+    # with "remember me" outlived the idle timeout for 14 days).
+    remember = remember and user.kind != Kind.STAFF
     now = clock.now()
     older = list(LoginSession.objects.filter(user=user, ended_at__isnull=True).values_list("pk", flat=True))
     if older:

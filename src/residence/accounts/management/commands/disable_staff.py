@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from residence.accounts.services import staff_disable
+from residence.core.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = "Disable a staff account (someone who left or moved): its logins end now; audited with the reason."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", required=True)
+        parser.add_argument("--reason", required=True, help="why, in one line (kept in the audit trail)")
+
+    def handle(self, *args, username, reason, **options):
+        try:
+            user = staff_disable(username=username, reason=reason)
+        except DomainError as e:
+            details = "; ".join(f"{k}: {' '.join(v)}" for k, v in e.fields.items())
+            raise CommandError(f"{e.message} {details}".strip()) from None
+        self.stdout.write(f"Disabled staff account {user.username}")
