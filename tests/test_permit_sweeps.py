@@ -307,6 +307,27 @@ def test_reminders_of_days_the_job_did_not_run_are_sent_by_the_next_run_once():
     assert len(sms.outbox) == 2
 
 
+def test_a_caught_up_run_sends_only_the_most_urgent_reminder():
+    """An outsider's holder got the 30-day and the 7-day reminder together after a gap. By hand:
+    endorsed until 2027-04-10, the 30-day reminder is due 2027-03-10, the 7-day one 2027-04-02."""
+    user = holder(1, "13800000001")
+    permit(1, D(2027, 4, 10))
+    run(D(2027, 3, 8))
+    run(D(2027, 4, 3))  # 2027-03-09 … 2027-04-02 skipped: both fell in the gap
+    [closing] = Message.objects.filter(user=user, key="permit_window_closing")
+    assert closing.params["days"] == 6 and len(sms.outbox) == 1
+
+
+def test_a_permit_cancelled_in_the_run_that_suspends_it_is_told_of_the_cancellation_only():
+    user = holder(1, "13800000001")
+    p = permit(1, D(2024, 3, 1))  # an import: lapsed 2024-03-01, so cancelled on 2026-03-01
+    run(D(2026, 3, 10))
+    p.refresh_from_db()
+    assert p.status == "cancelled"
+    keys = list(Message.objects.filter(user=user, key__startswith="permit").values_list("key", flat=True))
+    assert keys == ["permit_cancelled"] and len(sms.outbox) == 1
+
+
 def test_a_first_run_does_not_send_the_reminders_of_days_before_the_platform():
     user = holder(1, "13800000001")
     permit(1, D(2027, 3, 14))  # its window opened 2027-01-13

@@ -358,8 +358,13 @@ def _suspend_chunk(day, position_on, position_id, limit):
         at=now,
         details="suspended_on",
     )
+    # A permit lapsed two years ago or more (an import, or days the job did not run) is cancelled by
+    # the same run, which tells the holder so: a "suspended, endorse by" with a past date would not
+    # help (an outsider got both at once).
     notices = [
-        (id_number, _window_params(number, until, rules.late_window(until))) for _pk, id_number, number, until in rows
+        (id_number, _window_params(number, until, rules.late_window(until)))
+        for _pk, id_number, number, until in rows
+        if rules.cancellation_day(until) > day
     ]
     _tell(notices, key="permit_suspended", at=now)
     last = max((r[3], r[0]) for r in rows)
@@ -417,11 +422,17 @@ def _reminder_days(name: str, day: dt.date) -> tuple[dt.date, dt.date] | None:
 
 
 def _reminder_step(days_before: int, days: tuple[dt.date, dt.date] | None) -> Step:
+    # Of the reminders a caught-up run owes one holder, only the most urgent is sent (an outsider
+    # got the 30-day and the 7-day reminder together, twice the same words).
+    urgent = [d for d in REMINDERS.values() if d < days_before]
+    sooner = max(urgent) if urgent else 0
+
     def step(day, position_on, position_id, limit):
         if days is None:
             return 0, None, 0
         after, after_params = _after("endorsed_until", position_on, position_id)
         first, last = (d + dt.timedelta(days=days_before) for d in days)
+        first = max(first, day + dt.timedelta(days=sooner + 1))
         # A window that has closed meanwhile is past reminding: the suspension says the rest.
         sql = (
             f"SELECT id, id_number, number, endorsed_until FROM {_table(Permit)} "  # noqa: S608
