@@ -189,6 +189,11 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(db, settings, clien
     assert address("10.0.0.2", "1.2.3.4", ["10.0.0.0/8"]) == "1.2.3.4"
     assert address("10.0.0.2", "6.6.6.6, 1.2.3.4", ["10.0.0.0/8"]) == "1.2.3.4"
     assert address("8.8.8.8", "1.2.3.4", ["10.0.0.0/8"]) == "8.8.8.8"
+    # Not an address (an outsider's forged log columns): the proxy's own, never the text.
+    assert address("10.0.0.2", '1.1.1.1 "evil" 200', ["10.0.0.0/8"]) == "10.0.0.2"
+    assert address("10.0.0.2", "6.6.6.6, junk", ["10.0.0.0/8"]) == "10.0.0.2"
+    assert address("10.0.0.2", "junk, 1.2.3.4", ["10.0.0.0/8"]) == "1.2.3.4"
+    assert address("10.0.0.2", "2001:db8::1", ["10.0.0.0/8"]) == "2001:db8::1"
 
 
 def test_a_new_login_replaces_the_older_one(signed_in):

@@ -68,6 +68,16 @@ AuthenticationMiddleware = pages_only(DjangoAuthenticationMiddleware)
 MessageMiddleware = pages_only(DjangoMessageMiddleware)
 
 
+def _is_address(text: str) -> bool:
+    """An IP address, as a proxy writes one (an outsider's `1.1.1.1 "evil" 200` forged the access
+    log's columns and would have keyed the limits)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _in_networks(address: str, networks) -> bool:
     try:
         ip = ipaddress.ip_address(address)
@@ -104,6 +114,8 @@ class ClientAddressMiddleware:
             return peer
         hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
         for hop in reversed(hops):
+            if not _is_address(hop):  # not an address: what the client wrote, not what a proxy saw
+                return peer
             if not _in_networks(hop, self.proxies):
                 return hop
         return hops[0] if hops else peer
