@@ -468,6 +468,20 @@ def test_a_bulk_file_over_10000_rows_is_413_and_a_bad_header_400(organisation):
     assert not Declaration.objects.exists()
 
 
+def test_a_clerks_system_saying_the_papers_were_not_checked_confirms_nothing(landlord):
+    """API.md's confirmation has no body; one that says the papers were not checked is refused,
+    as the desk's page refuses its box unticked (an outsider confirmed with papers_checked false)."""
+    api, _user, _house = landlord
+    house = api.post(HOUSES, house_body(room="303")).json()
+    clerk = staff_apis(["clerk"]).clerk
+    url = f"/api/v1/staff/registrations/houses/{house['id']}/confirm"
+    refused = clerk.post(url, {"papers_checked": False})
+    assert refused.status_code == 400 and "papers_checked" in refused.json()["error"]["fields"]
+    assert not House.objects.get(pk=house["id"]).confirmed
+    assert clerk.post(url, {"papers_checked": "no"}).status_code == 400
+    assert clerk.post(url).json()["confirmed"] is True
+
+
 def test_the_counter_declares_for_a_walk_in_and_confirms_houses(landlord):
     _api, _user, house = landlord
     clerk = staff_apis(["clerk"]).clerk

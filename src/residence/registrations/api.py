@@ -11,7 +11,7 @@ from residence.accounts.models import Role
 from residence.accounts.permissions import staff_roles
 from residence.core.api import PAGE_PARAMETER, BodilessPostMixin, paged
 from residence.core.errors import Forbidden, Invalid
-from residence.core.serializers import StrictCharField, validated
+from residence.core.serializers import StrictBooleanField, StrictCharField, validated
 from residence.core.validators import mask_id_number
 
 from . import selectors, services
@@ -307,9 +307,19 @@ class StaffDeclarationView(APIView):
         return Response(declaration_payload(declaration), status=201)
 
 
+class HouseConfirmSerializer(serializers.Serializer):
+    papers_checked = StrictBooleanField(required=False)
+
+
 class StaffHouseConfirmView(BodilessPostMixin, APIView):
+    """API.md's body is empty; a clerk's system that says `papers_checked: false` is refused, as
+    the desk's page refuses the box unticked."""
+
     permission_classes = [staff_roles(Role.CLERK)]
 
-    @extend_schema(request=None, responses=HouseSerializer)
+    @extend_schema(request=HouseConfirmSerializer, responses=HouseSerializer)
     def post(self, request, pk: int):
+        data = validated(HouseConfirmSerializer, request.data if isinstance(request.data, dict) else {})
+        if data.get("papers_checked") is False:
+            raise Invalid(fields={"papers_checked": [_("Check the papers before confirming the house.")]})
         return Response(house_payload(services.house_confirm(actor=request.user, house_id=pk)))
