@@ -223,6 +223,9 @@ def test_a_not_confirmed_check_goes_to_review_and_a_rejection_carries_its_reason
         {"department": "social_insurance", "outcome": "not_confirmed", "note": "no contributions since 2026-01"},
     )
     assert moved["status"] == "reviewing"  # at once, although police is still pending
+    # The audit trail says who answered what (a supervisor could not tell a "not confirmed").
+    [said] = AuditEvent.objects.filter(type="application_changed", data__action="verify")
+    assert (said.data["department"], said.data["outcome"]) == ("social_insurance", "not_confirmed")
     # The police check can no longer be answered: it leaves the police queue.
     assert staff.police.get("/api/v1/staff/queue").json()["results"] == []
     late = {"department": "police", "outcome": "confirmed"}

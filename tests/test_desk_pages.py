@@ -15,7 +15,7 @@ from residence.places.models import AcceptancePoint
 
 from .applications import HOME_POINT, STAFF, application_body, citizen_api, eligible_records, live_permit
 from .conftest import PASSWORD, CommittingClient
-from .idnumbers import ZHANG_WEI
+from .idnumbers import ZHANG_WEI, with_check
 from .test_web import web_login
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +121,15 @@ def test_the_whole_journey_through_the_desk_pages(world, staff):
     assert clerk.post("/staff/applications/find/", {"q": reference.lower()})["Location"].endswith(f"/{pk}/")
     assert clerk.post("/staff/applications/find/", {"q": ZHANG_WEI})["Location"].endswith(f"/{pk}/")
     assert clerk.post("/staff/applications/find/", {"q": "SZ000000XXXXXX"}).status_code == 404
+    # Another point's clerk is answered as for no application at all, and the search by ID number
+    # is on record either way (an outsider's clerk probed who had applied elsewhere, unrecorded).
+    searches = AuditEvent.objects.filter(type="personal_data_viewed", data__what="application_search")
+    assert searches.count() == 1
+    elsewhere = staff["other_clerk"].post("/staff/applications/find/", {"q": ZHANG_WEI})
+    nobody = staff["other_clerk"].post("/staff/applications/find/", {"q": with_check("11010519491231002")})
+    assert elsewhere.status_code == nobody.status_code == 404
+    assert "another acceptance point" not in elsewhere.content.decode()
+    assert searches.count() == 3
     # A search by GET does nothing: an ID number in a URL stays in the history and the logs.
     by_get = clerk.get("/staff/applications/find/", {"q": ZHANG_WEI})
     assert by_get.status_code == 200 and "error-summary" not in by_get.content.decode()

@@ -112,22 +112,29 @@ def queue(request):
 # Finding an application at the counter --------------------------------------------------------
 
 
-def _find(user, text: str):
-    """The application a clerk looks for, by a scanned receipt URL, a reference or an ID number.
-    Returns (application or None, whether it exists at another point)."""
+def _find(request, user, text: str) -> Application | None:
+    """The application of the clerk's point a clerk looks for, by a scanned receipt URL, a
+    reference or an ID number. A search by ID number is recorded, found or not: it asks about a
+    person (an outsider's clerk probed ID numbers unrecorded, and learnt which had applied
+    elsewhere, which the answer no longer says)."""
     text = text.strip()
     found = RECEIPT_URL_RE.search(text)
     if found:
         text = found.group(1)
     text = text.upper()
     if ID_NUMBER_RE.fullmatch(text):
+        audit_record(
+            type=AuditEventType.PERSONAL_DATA_VIEWED,
+            actor=user,
+            person=text,
+            address=request.client_address,
+            what="application_search",
+        )
         candidates = Application.objects.filter(person__id_number=text)
     else:
         candidates = Application.objects.filter(reference=text)
-    candidates = candidates.order_by("-created_at", "-id")
-    own = candidates.filter(acceptance_point_id=user.point_id)
-    application = own.exclude(status__in=CLOSED_STATUSES).first() or own.first()
-    return application, application is None and candidates.exists()
+    own = candidates.filter(acceptance_point_id=user.point_id).order_by("-created_at", "-id")
+    return own.exclude(status__in=CLOSED_STATUSES).first() or own.first()
 
 
 @login_required
@@ -138,13 +145,10 @@ def find(request):
     # Searched by POST: an ID number in a URL would stay in the browser's history and the logs.
     form = FindForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        application, elsewhere = _find(user, form.cleaned_data["q"])
+        application = _find(request, user, form.cleaned_data["q"])
         if application is not None:
             return redirect("desk:application", application.pk)
-        if elsewhere:
-            form.add_error("q", _("This application is handled by another acceptance point."))
-        else:
-            form.add_error("q", _("No application of this point has this reference or ID number."))
+        form.add_error("q", _("No application of this point has this reference or ID number."))
     return render(request, "desk/find.html", {"form": form}, status=404 if form.errors else 200)
 
 

@@ -144,6 +144,10 @@ def application_transition(*, application_id: int, action: str, actor, note: str
         action=action,
         status_from=before,
         status_to=application.status,
+        # Who said what: a confirmation and a "not confirmed" moved an application alike, and
+        # a supervisor could not tell them apart (an outsider).
+        **{key: data[key] for key in ("department", "outcome") if key in data},
+        **({"reasons": len(data["reasons"])} if "reasons" in data else {}),
     )
     documents.refresh(application)
     notices.on_transition(application, action=action, before=before)
