@@ -130,6 +130,9 @@ def test_the_whole_journey_through_the_desk_pages(world, staff):
     assert elsewhere.status_code == nobody.status_code == 404
     assert "another acceptance point" not in elsewhere.content.decode()
     assert searches.count() == 3
+    # A supervisor, who reads every application, finds one named in an escalation.
+    assert 'data-testid="find-link"' in page(staff["supervisor"], "/staff/applications/dashboard/")
+    assert staff["supervisor"].post("/staff/applications/find/", {"q": reference})["Location"].endswith(f"/{pk}/")
     # A search by GET does nothing: an ID number in a URL stays in the history and the logs.
     by_get = clerk.get("/staff/applications/find/", {"q": ZHANG_WEI})
     assert by_get.status_code == 200 and "error-summary" not in by_get.content.decode()

@@ -76,3 +76,13 @@ def test_a_text_message_shows_as_written(db):
 def test_an_unknown_message_key_is_a_programming_error(db):
     with pytest.raises(ValueError):
         message_send(user=make_user(), key="nonsense")
+
+
+def test_a_list_of_references_says_when_it_was_cut():
+    """A supervisor's message of 25 overdue steps named 20, with nothing to say more were left out."""
+    from residence.notifications.services import listed
+
+    references = [f"SZ2611{i:02d}AAAAAA" for i in range(25)]
+    text = listed(references + references[:3])
+    assert text.count("SZ") == 20 and text.endswith("、…") and text.startswith("SZ261100AAAAAA、")
+    assert listed(references[:20]).count("…") == 0

@@ -10,7 +10,7 @@ from django.db import transaction
 from residence.accounts.models import Kind, Role, Status
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
-from residence.notifications.services import message_send
+from residence.notifications.services import listed, message_send
 
 from . import workflow
 from .models import Application, Deadline, PaymentStatus, Verification
@@ -58,7 +58,7 @@ def _recipients(deadline: Deadline):
 
 def _tell(per_user: dict, key: str) -> None:
     for user, references in per_user.items():
-        message_send(user=user, key=key, count=len(references), references="、".join(sorted(references)[:20]))
+        message_send(user=user, key=key, count=len(references), references=listed(references))
 
 
 @transaction.atomic
@@ -87,7 +87,7 @@ def deadlines_escalate(today: dt.date) -> int:
     if not overdue:
         return 0
     # The message counts steps, as the job's report does (one application may have two overdue).
-    references = "、".join(sorted({d.application.reference for d in overdue})[:20])
+    references = listed(d.application.reference for d in overdue)
     for supervisor in _staff(Role.SUPERVISOR):
         message_send(user=supervisor, key="deadline_overdue", count=len(overdue), references=references)
     Deadline.objects.filter(pk__in=[d.pk for d in overdue]).update(escalated_on=today)

@@ -133,15 +133,18 @@ def _find(request, user, text: str) -> Application | None:
         candidates = Application.objects.filter(person__id_number=text)
     else:
         candidates = Application.objects.filter(reference=text)
-    own = candidates.filter(acceptance_point_id=user.point_id).order_by("-created_at", "-id")
+    # A supervisor reads every application (an escalation names references to look up).
+    if user.role != Role.SUPERVISOR:
+        candidates = candidates.filter(acceptance_point_id=user.point_id)
+    own = candidates.order_by("-created_at", "-id")
     return own.exclude(status__in=CLOSED_STATUSES).first() or own.first()
 
 
 @login_required
 def find(request):
     user = _staff(request)
-    if user is None or user.role != Role.CLERK:
-        return _error_page(request, _("Only counter clerks may do this."))
+    if user is None or user.role not in (Role.CLERK, Role.SUPERVISOR):
+        return _error_page(request, _("Only counter clerks and supervisors may do this."))
     # Searched by POST: an ID number in a URL would stay in the browser's history and the logs.
     form = FindForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():

@@ -54,6 +54,13 @@ def sms_text(key: str, **params) -> str:
     return text
 
 
+def listed(references, most: int = 20) -> str:
+    """References for a message, at most `most`, and "…" when there were more (a supervisor's
+    message of 25 overdue steps named 20 with nothing to say the rest were left out)."""
+    references = sorted(set(references))
+    return "、".join(references[:most]) + ("、…" if len(references) > most else "")
+
+
 CLOSING_PUNCTUATION = "。.;；!！?？,，、:："
 
 

@@ -20,7 +20,7 @@ from residence.core.validators import hidden_text_problem
 from residence.eligibility import rules as eligibility_rules
 from residence.eligibility.reasons import render
 from residence.eligibility.selectors import person_records
-from residence.notifications.services import reasons_text
+from residence.notifications.services import listed, reasons_text
 from residence.records.models import Identity
 
 from . import notices, rules, selectors, workflow
@@ -434,7 +434,7 @@ def endorsement_checks_escalate(day: dt.date) -> int:
     )
     if not overdue:
         return 0
-    numbers = "、".join(sorted(e.permit.number for e in overdue)[:20])
+    numbers = listed(e.permit.number for e in overdue)
     for supervisor in User.objects.filter(kind=AccountKind.STAFF, role=Role.SUPERVISOR, status="active"):
         message_send(user=supervisor, key="deadline_overdue", count=len(overdue), references=numbers)
     Endorsement.objects.filter(pk__in=[e.pk for e in overdue]).update(escalated_on=day)
