@@ -401,7 +401,7 @@ def test_the_dashboard_counts_only_steps_that_took_place(world, staff, settings)
     assert data["since"] == dt.date(2026, 2, 5) and data["today"] == dt.date(2026, 3, 6)
 
 
-def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded(world, staff):
+def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded(world, staff, monkeypatch):
     """An outsider found no way for a supervisor to see which clerk did what (only the Django admin)."""
     from residence.audit.models import AuditEvent
 
@@ -414,6 +414,12 @@ def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded
     assert 'href="/staff/audit/"' in html
     trail = page(supervisor, "/staff/audit/")
     assert "Application status changed" in trail and "desk_police" in trail
+    assert 'data-testid="audit-cut"' not in trail
+    from residence.audit import selectors as audit_selectors
+
+    monkeypatch.setattr(audit_selectors, "AUDIT_PAGE", 3)  # fewer than there are: the page says so
+    assert 'data-testid="audit-cut"' in page(supervisor, "/staff/audit/")
+    monkeypatch.undo()
     # By event and account: only the police verifier's status changes.
     found = supervisor.post("/staff/audit/", {"type": "application_changed", "username": "desk_police"})
     rows = found.content.decode().split('data-testid="audit-events"')[1]
