@@ -399,6 +399,19 @@ def test_the_dashboard_counts_only_steps_that_took_place(world, staff, settings)
     assert (point["done"], point["on_time"]) == (3, 2)
     assert Deadline.objects.filter(application_id=third, moot=True).count() == 3  # whole, verification, refusal
     assert data["since"] == dt.date(2026, 2, 5) and data["today"] == dt.date(2026, 3, 6)
+    # The later steps by step (an outsider found them only inside the points' totals): second's
+    # review is open, due two working days after Friday 6 March, on Tuesday 10 March; first's
+    # review was done on time and its card is to be made.
+    steps = {row["code"]: row for row in data["steps"]}
+    assert (steps["review"]["open"], steps["review"]["done"], steps["review"]["on_time"]) == (1, 1, 1)
+    assert steps["production"]["open"] == 1 and steps["delivery"]["open"] == 0
+    assert Deadline.objects.get(application_id=second, step="review").due_on == dt.date(2026, 3, 10)
+    settings.FROZEN_TODAY = "2026-03-10"
+    later = supervisor_dashboard()
+    review = next(row for row in later["steps"] if row["code"] == "review")
+    assert (review["today"], review["overdue"]) == (1, 0)
+    html = page(signed_in_again("supervisor"), "/staff/applications/dashboard/")
+    assert 'data-testid="dashboard-steps"' in html and "Due today" in html
 
 
 def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded(world, staff, monkeypatch):

@@ -21,6 +21,7 @@ from .models import (
     PhotoReceipt,
     Status,
     StatusChange,
+    Step,
     Verification,
 )
 
@@ -244,6 +245,11 @@ def _share(counts: dict) -> dict:
     return {"done": counts["done"], "on_time": counts["on_time"], "share": share}
 
 
+# The steps the dashboard shows by step: the departments' checks are shown by department, and the
+# whole application by acceptance point.
+LATER_STEPS = ("review", "refusal", "production", "delivery", "written_reply")
+
+
 def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
     """Per department (verification) and per acceptance point: open items, overdue items, and the
     share of deadlines finished on time (done_on <= due_on) among those finished in the last `days`.
@@ -269,7 +275,9 @@ def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
     pending = (
         Verification.objects.filter(status=Verification.Outcome.PENDING, application__status__in=VERIFYING_STATUSES)
         .values("department")
-        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)))
+        .annotate(
+            open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)), today=Count("id", filter=Q(due_on=today))
+        )
     )
     by_department = {row["department"]: row for row in pending}
     departments = []
@@ -277,23 +285,54 @@ def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
         row = by_department.get(code, {})
         departments.append(
             {"code": code, "name": label, "open": row.get("open", 0), "overdue": row.get("overdue", 0)}
+            | {"today": row.get("today", 0)}
             | _share(answered_by_department.get(code, {"done": 0, "on_time": 0}))
+        )
+
+    # The steps after the departments' (an outsider found overdue reviews, cards and deliveries
+    # only inside the points' totals, and nothing due today anywhere).
+    open_steps = (
+        Deadline.objects.filter(done_on__isnull=True, moot=False, step__in=LATER_STEPS)
+        .exclude(application__status__in=CLOSED_STATUSES)
+        .values("step")
+        .annotate(
+            open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)), today=Count("id", filter=Q(due_on=today))
+        )
+    )
+    open_by_step = {row["step"]: row for row in open_steps}
+    done_by_step = {
+        row["step"]: row
+        for row in finished.filter(step__in=LATER_STEPS)
+        .values("step")
+        .annotate(done=Count("id"), on_time=Count("id", filter=Q(done_on__lte=F("due_on"))))
+    }
+    steps = []
+    for code in LATER_STEPS:
+        row = open_by_step.get(code, {})
+        steps.append(
+            {"code": code, "name": Step(code).label}
+            | {key: row.get(key, 0) for key in ("open", "overdue", "today")}
+            | _share(done_by_step.get(code, {"done": 0, "on_time": 0}))
         )
 
     open_apps = (
         Application.objects.exclude(status__in=CLOSED_STATUSES).values("acceptance_point").annotate(open=Count("id"))
     )
     overdue_apps = (
-        Deadline.objects.filter(done_on__isnull=True, due_on__lt=today)
+        Deadline.objects.filter(done_on__isnull=True, due_on__lte=today)
         .exclude(application__status__in=CLOSED_STATUSES)
         .values("application__acceptance_point")
-        .annotate(overdue=Count("application", distinct=True))
+        .annotate(
+            overdue=Count("application", distinct=True, filter=Q(due_on__lt=today)),
+            today=Count("application", distinct=True, filter=Q(due_on=today)),
+        )
     )
     done = finished.values("application__acceptance_point").annotate(
         done=Count("id"), on_time=Count("id", filter=Q(done_on__lte=F("due_on")))
     )
     opened = {row["acceptance_point"]: row["open"] for row in open_apps}
     late = {row["application__acceptance_point"]: row["overdue"] for row in overdue_apps}
+    due_today = {row["application__acceptance_point"]: row["today"] for row in overdue_apps}
     finished_by_point = {row["application__acceptance_point"]: row for row in done}
     point_ids = set(opened) | set(late) | set(finished_by_point)
     points = []
@@ -304,10 +343,18 @@ def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
                 "name": point.name,
                 "open": opened.get(point.pk, 0),
                 "overdue": late.get(point.pk, 0),
+                "today": due_today.get(point.pk, 0),
             }
             | _share(finished_by_point.get(point.pk, {"done": 0, "on_time": 0}))
         )
-    return {"today": today, "since": since, "days": days, "departments": departments, "points": points}
+    return {
+        "today": today,
+        "since": since,
+        "days": days,
+        "departments": departments,
+        "steps": steps,
+        "points": points,
+    }
 
 
 def applicant_details(*, identity) -> dict:

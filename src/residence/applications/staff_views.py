@@ -508,6 +508,7 @@ def dashboard(request):
     data = selectors.supervisor_dashboard()
     data["sections"] = [
         (_("Department verification"), data["departments"], "departments"),
+        (_("Later steps"), data["steps"], "steps"),
         (_("Acceptance points"), data["points"], "points"),
     ]
     return render(request, "desk/dashboard.html", data)
