@@ -759,6 +759,8 @@ def test_a_clerk_confirms_and_declares_only_for_their_districts_houses_and_each_
 
     api, holder, _house = landlord
     house = api.post(HOUSES, house_body(room="303")).json()  # 福田 (440304), not yet confirmed
+    registered = AuditEvent.objects.get(type="house_registered", data__house=house["id"])
+    assert (registered.actor, registered.data["room"], registered.data["street"]) == (holder, "303", "440304004")
     staff = staff_apis(["clerk", "other_clerk"])  # 福田街道 and a point in 南山 (440305)
     elsewhere = staff.other_clerk.post(f"/api/v1/staff/registrations/houses/{house['id']}/confirm")
     assert elsewhere.status_code == 403 and "福田区" in elsewhere.json()["error"]["message"]

@@ -36,6 +36,7 @@ class AuditEventType(models.TextChoices):
     ENDORSEMENT_ANSWERED = "endorsement_answered", _("Endorsement check answered by a department")
     DECLARATION_RECORDED = "declaration_recorded", _("Residence declaration recorded")
     HOUSE_CONFIRMED = "house_confirmed", _("House confirmed by a clerk")
+    HOUSE_REGISTERED = "house_registered", _("House registered by its holder")
     PAYMENT_RECEIVED = "payment_received", _("Fee paid")
     DEADLINE_ESCALATED = "deadline_escalated", _("Overdue step escalated")
 

@@ -221,7 +221,7 @@ def house_create(*, actor, data: dict) -> House:
         raise Invalid(fields=errors)
     try:
         with transaction.atomic():
-            return House.objects.create(
+            house = House.objects.create(
                 owner=actor,
                 street=street,
                 building_code=code,
@@ -231,6 +231,18 @@ def house_create(*, actor, data: dict) -> House:
                 housing_type=data["housing_type"],
                 created_at=clock.now(),
             )
+            # A house is what lets an account declare people in and out: who registered which room
+            # is on record, like its confirmation (an outsider found no event for it).
+            audit_record(
+                type=AuditEventType.HOUSE_REGISTERED,
+                actor=actor,
+                subject=actor,
+                house=house.pk,
+                street=street.code,
+                building_code=code,
+                room=room,
+            )
+            return house
     except IntegrityError:
         raise Conflict(_("You have already registered this room of this building.")) from None
 
