@@ -771,3 +771,16 @@ def test_production_and_the_courier_get_what_the_card_and_the_delivery_need_not_
     done = staff.courier.get(url).json()
     assert done["delivery"]["address"] == "" and "phone" not in done["applicant"]
     assert "self_check" in staff.reviewer.get(url).json()  # the case, for those who decide on it
+
+
+def test_twenty_reasons_are_counted_after_repeated_ones_are_merged(world, staff):
+    """An outsider's 19 reasons and four spellings of one more were refused as 23 by the API."""
+    api, _user = world
+    app = submit(api)
+    note = {"department": "social_insurance", "outcome": "not_confirmed", "note": "无缴费记录"}
+    assert act(staff.insurance, app, "verify", note)["status"] == "reviewing"
+    url = f"/api/v1/staff/applications/{app['id']}/reject"
+    assert staff.reviewer.post(url, {"reasons": ["x"] * 101}).status_code == 400  # the body's own bound
+    repeated = ["材料不全。", "材料不全；", " 材料不全 ", "材料不全！"]  # one reason, four spellings
+    merged = staff.reviewer.post(url, {"reasons": [f"理由{i}" for i in range(19)] + repeated})
+    assert merged.status_code == 200 and len(merged.json()["decision"]["reasons"]) == 20
