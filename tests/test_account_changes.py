@@ -192,6 +192,20 @@ def test_real_name_at_most_five_failures_a_day(signed_in, citizen):
     assert citizen.person_id is None
 
 
+def test_real_name_identity_taken_counts_as_a_failure(signed_in, citizen):
+    """Uncounted, the 409 told anyone with a list of names and ID numbers who has an account."""
+    number = identity()
+    holder = Api().login(make_user("holder_one", "15900006666").username, phone="15900006666")
+    assert holder.post("/api/v1/me/real-name", {"name": "张伟", "id_number": number}).status_code == 200
+    for _ in range(5):
+        taken = signed_in.post("/api/v1/me/real-name", {"name": "张伟", "id_number": number})
+        assert taken.status_code == 409 and error_code(taken) == "identity_taken"
+    sixth = signed_in.post("/api/v1/me/real-name", {"name": "张伟", "id_number": number})
+    assert sixth.status_code == 429 and error_code(sixth) == "rate_limited"
+    failed = AuditEvent.objects.filter(type="real_name_failed", subject=citizen)
+    assert failed.count() == 5 and {e.data["reason"] for e in failed} == {"taken"}
+
+
 # --- messages ---------------------------------------------------------------------------
 
 

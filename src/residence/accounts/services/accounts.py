@@ -211,6 +211,14 @@ def _bind_identity(*, user: User, name: str, id_number: str, address: str):
         )
         return NameMismatch()
     if User.objects.filter(person=identity).exclude(pk=user.pk).exists():
+        audit_record(
+            type=AuditEventType.REAL_NAME_FAILED,
+            actor=user,
+            subject=user,
+            person=id_number,
+            address=address,
+            reason="taken",
+        )
         return IdentityTaken()
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.person_id:
@@ -250,7 +258,9 @@ def real_name_verify(*, user: User, name: str, id_number: str, address: str = ""
     """Bind the account to an identity in the population records (API.md's order of checks).
 
     The attempt counts against the day's failures before the records are read, and is taken
-    back unless it fails on the name, so parallel attempts cannot exceed the limit. Only a
+    back only when it succeeds or the account was already verified, so parallel attempts cannot
+    exceed the limit. An identity held by another account is a failure too: uncounted, it told
+    anyone holding a list of names and ID numbers, without limit, who has an account. Only a
     person's own account is verified: an organisation or staff account never holds an
     identity (403)."""
     real_name_allowed(user)
@@ -264,7 +274,7 @@ def real_name_verify(*, user: User, name: str, id_number: str, address: str = ""
     )
     with transaction.atomic():
         error = _bind_identity(user=user, name=name, id_number=id_number, address=address)
-        if not isinstance(error, NameMismatch):
+        if error is None or isinstance(error, AlreadyVerified):
             limits.release(attempt)
     if isinstance(error, NameMismatch):
         raise _mismatch_with_tries(settings.LIMIT_REAL_NAME_FAILURES_PER_DAY - attempt.count)
