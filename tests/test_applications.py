@@ -308,9 +308,23 @@ def test_staff_read_an_application_only_within_their_work(world, staff):
     for role in ("police", "insurance", "reviewer", "clerk"):
         assert getattr(staff, role).get(path).status_code == 200, role
     confirm_all(staff, app)
+    # Answered, the case is no longer the verifiers' work: the person's data is not theirs to read.
+    for role in ("police", "insurance"):
+        response = getattr(staff, role).get(path)
+        assert response.status_code == 403 and error_code(response) == "permission_denied", role
     act(staff.reviewer, app, "approve")
     assert staff.production.get(path).status_code == 200  # it has reached the production centre
     assert staff.courier.get(path).status_code == 403  # a pickup: never the courier's
+
+
+def test_a_verifier_reads_nothing_of_an_application_withdrawn_before_the_check(world, staff):
+    api, _user = world
+    app = submit(api)
+    path = f"/api/v1/staff/applications/{app['id']}"
+    assert staff.police.get(path).status_code == 200
+    assert api.post(f"/api/v1/applications/{app['id']}/withdraw", {}).status_code == 200
+    assert staff.police.get(path).status_code == 403
+    assert staff.reviewer.get(path).status_code == 200
 
 
 def test_reading_an_application_is_one_query_with_the_token_lookup(world, django_assert_num_queries):

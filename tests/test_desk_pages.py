@@ -99,11 +99,19 @@ def test_the_whole_journey_through_the_desk_pages(world, staff):
     assert AuditEvent.objects.filter(type="personal_data_viewed", data__application=reference).exists()
     police = page(staff["police"], f"/staff/applications/{pk}/")
     assert "Residence registrations" in police and "福田路 1 号" in police
-    through_verification(staff, pk)
-    follow = staff["insurance"].get(f"/staff/applications/{pk}/")
-    assert "answer: Confirmed." in follow.content.decode()
+    police_answered = post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed"})
+    # Answered, the case leaves the verifier's sight: the confirmation is shown on the queue.
+    assert police_answered["Location"] == "/staff/applications/"
+    assert "The answer of your department is recorded." in page(staff["police"], police_answered["Location"])
+    page(staff["police"], f"/staff/applications/{pk}/", status=403)
+    assert "Social insurance months" in page(staff["insurance"], f"/staff/applications/{pk}/")
+    post(staff["insurance"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed"})
+    assert status_of(pk) == "reviewing"
+    page(staff["insurance"], f"/staff/applications/{pk}/", status=403)
 
     assert reference in page(staff["reviewer"], "/staff/applications/")
+    reviewed = page(staff["reviewer"], f"/staff/applications/{pk}/")
+    assert reviewed.count('<td data-label="Answer">Confirmed</td>') == 2
     response = post(staff["reviewer"], f"/staff/applications/{pk}/approve/")
     assert "The application is approved." in staff["reviewer"].get(response["Location"]).content.decode()
 

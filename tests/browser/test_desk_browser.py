@@ -69,8 +69,11 @@ def test_staff_take_an_application_to_completed_on_the_desk(web, chromium, shot,
     shot(page, "desk-03-verify-police-375")
     page.locator("input[name=outcome][value=confirmed]").check()
     page.get_by_test_id("verify-form").locator("button[type=submit]").click()
-    page.wait_for_url(f"**/staff/applications/{pk}/")
+    # Answered, the case leaves the verifier's work: back to the queue, with the confirmation.
+    page.wait_for_url("**/staff/applications/")
     assert page.locator(".banner-success").is_visible()
+    assert reference not in page.inner_text("main")
+    shot(page, "desk-03b-answered-police-375")
     context.close()
 
     # The social insurance verifier, on a phone: the queue and the months on record.
@@ -84,7 +87,7 @@ def test_staff_take_an_application_to_completed_on_the_desk(web, chromium, shot,
     shot(page, "desk-05-verify-insurance-375")
     page.locator("input[name=outcome][value=confirmed]").check()
     page.get_by_test_id("verify-form").locator("button[type=submit]").click()
-    page.wait_for_url(f"**/staff/applications/{pk}/")
+    page.wait_for_url("**/staff/applications/")
     context.close()
     assert status() == "reviewing"
 

@@ -96,15 +96,19 @@ def _clerks(user, application: Application) -> bool:
 
 
 def staff_may_view(user, application: Application) -> bool:
-    """Staff see their own point's or department's work only (DESIGN §Roles): a clerk the
-    applications of the point, a verifier those the department checks, the production centre
-    those that reached it, a courier the courier deliveries on their way or done; the police
-    reviewer and the supervisors every application."""
+    """Staff see their own point's or department's work only, and only what their role needs
+    (DESIGN §Roles): a clerk the applications of the point, a verifier those whose check by the
+    department is still to be answered (once answered, or once the application is withdrawn,
+    the verifier needs the person's data no more), the production centre those that reached it,
+    a courier the courier deliveries on their way or done; the police reviewer and the
+    supervisors every application."""
     role = user.role
     if role == "clerk":
         return _clerks(user, application)
     if role == "verifier":
-        return any(v.department == user.department for v in application.verifications.all())
+        return application.status in VERIFYING_STATUSES and any(
+            v.department == user.department and v.status == "pending" for v in application.verifications.all()
+        )
     if role == "production":
         return application.status in PRODUCED_STATUSES
     if role == "courier":

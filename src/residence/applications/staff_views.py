@@ -223,11 +223,9 @@ def _context(user, application: Application, forms: dict) -> dict:
     }
     role = user.role
     if role == Role.VERIFIER:
-        mine = next((v for v in application.verifications.all() if v.department == user.department), None)
-        context["my_verification"] = mine
+        # staff_may_view lets a verifier in only while the department's check waits for its answer.
         context["records"] = _records(application, user.department)
-        if mine and mine.status == "pending" and status in (Status.ACCEPTED, Status.VERIFYING):
-            context["verify_form"] = forms.get("verify") or VerifyForm()
+        context["verify_form"] = forms.get("verify") or VerifyForm()
     elif role == Role.REVIEWER:
         if status == Status.REVIEWING:
             context["all_confirmed"] = all(v.status == "confirmed" for v in application.verifications.all())
@@ -366,6 +364,8 @@ def act(request, pk: int, action: str):
             ) % {"reason": exc.message}
         return _render_application(request, pk, error=message, status=exc.status)
     messages.success(request, _(done) % {"permit": application.permit_number or ""})
+    if not selectors.staff_may_view(user, application):
+        return redirect("desk:queue")  # a verifier's answer ends their sight of the case
     return redirect("desk:application", pk)
 
 
