@@ -267,9 +267,16 @@ def test_public_check_page_and_api_share_the_rate_limit(citizen_web, settings):
     settings.LIMIT_PERMIT_CHECKS_PER_HOUR = 2
     anonymous = CommittingClient(REMOTE_ADDR="10.44.0.1")
     assert anonymous.post("/permits/check/", {"number": NUMBER, "name": "张伟"}).status_code == 200
-    assert anonymous.get(f"/api/v1/permits/check?number={NUMBER}&name=张伟").json() == {"status": "valid"}
+    assert anonymous.post(
+        "/api/v1/permits/check", {"number": NUMBER, "name": "张伟"}, content_type="application/json"
+    ).json() == {"status": "valid"}
     assert anonymous.post("/permits/check/", {"number": NUMBER, "name": "张伟"}).status_code == 429
-    assert anonymous.get(f"/api/v1/permits/check?number={NUMBER}&name=张伟").status_code == 429
+    assert (
+        anonymous.post(
+            "/api/v1/permits/check", {"number": NUMBER, "name": "张伟"}, content_type="application/json"
+        ).status_code
+        == 429
+    )
 
 
 # Staff desk -----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -174,20 +174,24 @@ class StaffRevokeView(APIView):
         return Response(permit_payload(permit))
 
 
+class PermitCheckSerializer(serializers.Serializer):
+    number = StrictCharField(max_length=40)
+    name = StrictCharField(max_length=100)
+
+
 class PermitCheckView(APIView):
-    """Public: is this permit valid? By number and name; answers only the status, nothing personal."""
+    """Public: is this permit valid? By number and name; answers only the status, nothing personal.
+
+    A POST, so that the holder's name travels in the body, not in a URL that proxies log and
+    browsers keep in their history."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
 
     @extend_schema(
-        parameters=[OpenApiParameter("number", str, required=True), OpenApiParameter("name", str, required=True)],
+        request=PermitCheckSerializer,
         responses=inline_serializer("PermitCheck", {"status": serializers.CharField()}),
     )
-    def get(self, request):
-        status = selectors.permit_check(
-            number=request.query_params.get("number", ""),
-            name=request.query_params.get("name", ""),
-            address=request.client_address,
-        )
-        return Response({"status": status})
+    def post(self, request):
+        data = validated(PermitCheckSerializer, request.data)
+        return Response({"status": selectors.permit_check(address=request.client_address, **data)})

@@ -94,7 +94,7 @@ def endorsement(request, number: str, pk: int):
 
 def check(request):
     """Public: is this permit valid? Number and name in, only valid / suspended / cancelled out.
-    The same selector (and rate limit per address) as GET /api/v1/permits/check."""
+    The same selector (and rate limit per address) as POST /api/v1/permits/check."""
     result, status = None, 200
     if request.method == "POST":
         form = PermitCheckForm(request.POST)
