@@ -159,3 +159,18 @@ def test_the_https_scheme_is_believed_only_from_a_trusted_proxy(db, settings):
     assert fetch("10.0.0.5").status_code == 200
     refused = fetch("192.0.2.7")
     assert refused.status_code == 301 and refused["Location"].startswith("https://")
+
+
+@pytest.mark.parametrize(
+    ("size", "left"),
+    [(6 * 1024 * 1024, 0), (32 * 1024 * 1024 + 1, 32 * 1024 * 1024 + 1)],
+)
+def test_a_refused_body_is_read_and_dropped_so_the_sender_sees_why(size, left):
+    """An outsider's 6 MB file on the bulk page got a reset connection, not the 413 page: gunicorn
+    closed the socket with the body unread. A body within reason is read to its end first."""
+    from residence.core.middleware import ClientAddressMiddleware
+
+    request = RequestFactory().generic("POST", "/registration/bulk/", b"x" * size, content_type="text/csv")
+    response = ClientAddressMiddleware(lambda request: HttpResponse())(request)
+    assert response.status_code == 413
+    assert len(request.META["wsgi.input"]) == left  # the bytes still unread
