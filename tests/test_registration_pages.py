@@ -808,3 +808,12 @@ def test_an_unconfirmed_house_offers_no_declaration_and_says_where_to_go(landlor
     response = client.get(f"/registration/houses/{house.pk}/move_in/")
     page = response.content.decode()
     assert response.status_code == 409 and "waiting for a clerk" in page and "proof of housing" in page
+
+
+def test_a_file_sent_as_a_plain_field_over_a_megabyte_is_told_it_is_too_large(org):
+    """An outsider's 1.5 MB file, sent as a form field rather than a file, got a bare "not valid"."""
+    client, _user, _houses = org
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post("/registration/bulk/", {"file": HEADER + "1,move_in\n" * 150_000})
+    assert response.status_code == 413 and "larger than 1 MB" in response.content.decode()
+    assert not BulkUpload.objects.exists()

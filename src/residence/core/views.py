@@ -1,5 +1,7 @@
 import math
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -41,6 +43,8 @@ def domain_error_page(request, exc: DomainError):
 
 
 def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):  # form fields, not files, over the 1 MB that fields may hold
+        return payload_too_large(request, limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     return _error(request, 400, "invalid", _("The request is not valid."))
 
 
