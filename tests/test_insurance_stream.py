@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.utils import translation
 
 from residence.records.models import InsuranceMonth
 from residence.records.services import records_import_csv
@@ -48,6 +49,32 @@ def test_duplicates_inside_the_file_name_both_lines():
     text = f"{ID},2025-01,91440300MA5D4X7K8N\n{ID},2025-02,91440300MA5D4X7K8N\n{ID},2025-01,91440300MA5D4X7K8N\n"
     result = run(text)
     assert len(result.errors) == 1 and result.errors[0][0] == 4 and "2" in result.errors[0][1]
+    assert InsuranceMonth.objects.count() == 0
+
+
+@pytest.mark.parametrize("bad_first", [True, False])
+def test_a_repeated_key_is_named_beside_the_other_bad_rows(bad_first):
+    """An outsider's file with a bad month and a repeated row was rejected for the month alone;
+    fixed and sent again, it was rejected a second time for the repeat."""
+    bad = f"{ID},2026-13,91440300MA5D4X7K8N\n"
+    twice = f"{ID},2025-10,91440300MA5D4X7K8N\n" * 2
+    with translation.override("en"):
+        result = run(bad + twice if bad_first else twice + bad)
+    lines = (2, 4) if bad_first else (4, 3)
+    assert [line for line, _ in result.errors] == sorted(lines)
+    said = dict(result.errors)
+    assert "Same record as line" in said[lines[1]] and "Same record" not in said[lines[0]]
+    assert not result.applied and InsuranceMonth.objects.count() == 0
+
+
+def test_the_exchange_names_a_repeated_key_beside_the_other_bad_rows():
+    from residence.core import clock
+    from residence.records.bulk import import_insurance_rows
+
+    row = {"id_number": ID, "month": "2025-10", "employer_credit_code": "91440300MA5D4X7K8N"}
+    with translation.override("en"):
+        result = import_insurance_rows([row, {**row, "month": "2025-13"}, row], now=clock.now())
+    assert [line for line, _ in result.errors] == [3, 4] and "line 2" in dict(result.errors)[4]
     assert InsuranceMonth.objects.count() == 0
 
 

@@ -102,8 +102,10 @@ class _Staging:
             self.cursor.execute("DROP TABLE IF EXISTS insurance_staging")
 
 
-def _batches(numbered_fields, result: ImportResult):
-    """Validated rows in batches; bad rows go to result.errors (and nothing more is yielded)."""
+def _batches(numbered_fields, result: ImportResult, *, after_errors: bool = False):
+    """Validated rows in batches; bad rows go to result.errors. After the first bad row no more
+    batches are yielded, unless `after_errors`: the staging path keeps the valid rows of a file it
+    will reject, to name the repeated keys among them in the same answer."""
     this_month = current_month()
     batch, rows = [], 0
     append = batch.append
@@ -118,12 +120,12 @@ def _batches(numbered_fields, result: ImportResult):
         except ValidationError as e:
             result.errors.append((line, "; ".join(e.messages)))
         if len(batch) >= BATCH:
-            if not result.errors:
+            if after_errors or not result.errors:
                 yield batch
             batch = []
             append = batch.append
     result.rows = rows
-    if batch and not result.errors:
+    if batch and (after_errors or not result.errors):
         yield batch
 
 
@@ -162,8 +164,9 @@ class _CsvSource:
 def _copy_direct(source, result: ImportResult, now) -> bool:
     """PostgreSQL, when no row exists yet: COPY the validated rows straight into the table.
 
-    Returns False when a key already exists (or repeats in the file): the savepoint is rolled
-    back and the caller takes the staging path, which skips existing rows and names repeats.
+    Returns False when a key already exists (or repeats in the file), or a row is bad: the
+    savepoint is rolled back and the caller takes the staging path, which skips existing rows and
+    names every bad row and every repeat.
     """
     import psycopg
 
@@ -179,9 +182,7 @@ def _copy_direct(source, result: ImportResult, now) -> bool:
                     copy.write(text)
             if result.errors:
                 raise _Rejected
-    except _Rejected:
-        return True
-    except psycopg.errors.UniqueViolation:
+    except (_Rejected, psycopg.errors.UniqueViolation):
         return False
     result.created = result.rows
     return True
@@ -191,13 +192,12 @@ def _staged(source, result: ImportResult, now) -> None:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             staging = _Staging(cursor)
-            for batch in _batches(source, result):
+            for batch in _batches(source, result, after_errors=True):
                 staging.write(batch)
-            if result.errors:
-                raise _Rejected
             for line, first in staging.duplicates():
                 result.errors.append((line, _("Same record as line %(line)d.") % {"line": first}))
             if result.errors:
+                result.errors.sort()
                 raise _Rejected
             result.created = staging.apply(now)
             result.unchanged = result.rows - result.created
