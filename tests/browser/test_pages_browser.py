@@ -162,3 +162,65 @@ def test_pages_run_under_the_content_security_policy_and_the_api_docs_still_work
     page.locator(".opblock").first.wait_for()
     assert page.locator(".opblock").count() > 20
     shot(page, "60-api-docs-under-csp")
+
+
+OLD_PHONE = {"width": 320, "height": 568}
+TARGETS = ".radio, header a, header button, footer a, .back a, main .button-link"
+SMALL_TARGETS = f"""() => [...document.querySelectorAll('{TARGETS}')]
+    .filter(e => e.offsetParent !== null)
+    .map(e => [e.textContent.trim(), Math.round(e.getBoundingClientRect().height)])
+    .filter(([, height]) => height < 44)"""
+
+
+def old_phone(chromium, language):
+    return chromium.new_context(
+        locale=language, viewport=OLD_PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    ).new_page()
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_on_an_old_phone_every_choice_and_link_is_a_44px_target(web, chromium, shot, language):
+    """An outsider measured 26 px radio rows and header links, 24 px back links and 21 px footer
+    links on a 320 px phone."""
+    page = old_phone(chromium, language)
+    switch = "/language/en/?next=" if language == "en" else ""
+    for path in ("/accounts/register/", "/accounts/login/", "/accounts/password-reset/", "/permits/check/"):
+        assert page.goto(web.url + switch + path).ok
+        assert page.url.endswith(path)
+        assert page.evaluate(SMALL_TARGETS) == [], path
+        assert page.evaluate("document.documentElement.scrollWidth") <= OLD_PHONE["width"], path
+    shot(page, f"22-old-phone-targets-{language}")
+    page.context.close()
+
+
+def test_a_long_unbroken_value_wraps_instead_of_widening_the_page(web, chromium, shot, settings):
+    """An outsider's 90-letter building name without spaces widened the check page to 1084 px: the
+    phone zoomed the page out and the button could not be tapped."""
+    from .test_registration_browser import landlord_and_tenant
+    from .test_registration_browser import sign_in as sign_in_to
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    landlord_and_tenant()
+    page = old_phone(chromium, "zh-CN")
+    sign_in_to(page, web.url, "landlord1", "13812345678", platform="registration")
+    page.goto(web.url + "/registration/houses/new/")
+    page.locator("#id_street").select_option("440304004")
+    page.get_by_test_id("continue").click()
+    page.locator("#id_building_code").fill("4403040040012")
+    page.locator("#id_building_name").fill("Futian" + "Garden" * 14)
+    page.get_by_test_id("continue").click()
+    page.locator("#id_room").fill("101")
+    page.locator("#id_address").fill("ShenzhenFutianFutianRoad88" * 3)
+    page.locator("#id_housing_type_0").check()
+    page.get_by_test_id("continue").click()
+    page.wait_for_url("**/houses/new/check/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= OLD_PHONE["width"]
+    submit = page.get_by_test_id("submit")
+    submit.scroll_into_view_if_needed()
+    box = submit.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= OLD_PHONE["width"]
+    shot(page, "23-old-phone-long-value")
+    submit.tap()
+    page.wait_for_url("**/registration/houses/*/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= OLD_PHONE["width"]
+    page.context.close()
