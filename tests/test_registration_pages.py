@@ -817,3 +817,11 @@ def test_a_file_sent_as_a_plain_field_over_a_megabyte_is_told_it_is_too_large(or
     response = client.post("/registration/bulk/", {"file": HEADER + "1,move_in\n" * 150_000})
     assert response.status_code == 413 and "larger than 1 MB" in response.content.decode()
     assert not BulkUpload.objects.exists()
+
+
+def test_the_bulk_page_gives_its_hint_in_the_visitors_language(org):
+    """An outsider's English bulk page showed the file hint in Chinese: translated once, at import."""
+    client, _user, _houses = org
+    for language, hint in (("en", "at most 10,000 rows; CSV in UTF-8"), ("zh-hans", "最多 10,000 行")):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        assert hint in client.get("/registration/bulk/").content.decode()

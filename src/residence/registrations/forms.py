@@ -2,6 +2,7 @@
 the services check the whole declaration and their errors are put back on these fields."""
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from residence.accounts.models import Kind
@@ -156,11 +157,15 @@ class SubAccountForm(forms.Form):
 class BulkForm(forms.Form):
     file = forms.FileField(
         label=_("CSV or XLSX file"),
-        help_text=_(
-            "Header: house,kind,name,id_number,phone,declarant_type,occupation,reason,date — "
-            "at most %(rows)s rows; CSV in UTF-8 or GB18030, or the first sheet of an XLSX workbook."
-        )
-        % {"rows": f"{BULK_MAX_ROWS:,}"},
+        # Interpolated lazily: "%" on a lazy string would translate it once, at import, into the
+        # default language (an outsider's English page showed this hint in Chinese).
+        help_text=format_lazy(
+            _(
+                "Header: house,kind,name,id_number,phone,declarant_type,occupation,reason,date — "
+                "at most {rows} rows; CSV in UTF-8 or GB18030, or the first sheet of an XLSX workbook."
+            ),
+            rows=f"{BULK_MAX_ROWS:,}",
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
 
