@@ -825,3 +825,12 @@ def test_the_bulk_page_gives_its_hint_in_the_visitors_language(org):
     for language, hint in (("en", "at most 10,000 rows; CSV in UTF-8"), ("zh-hans", "最多 10,000 行")):
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         assert hint in client.get("/registration/bulk/").content.decode()
+
+
+def test_an_organisations_details_offer_no_real_name_verification(org):
+    """An outsider followed "Verify now" from an organisation's details to a refusal page."""
+    client, _user, _houses = org
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/account/details/").content.decode()
+    assert "Unified social credit code" in page
+    assert "Real-name verification" not in page and 'href="/account/real-name/"' not in page
