@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.conf import settings
 
 from residence.accounts.models import User
 from residence.audit.models import AuditEvent
@@ -305,3 +306,14 @@ def test_django_s_own_messages_say_in_chinese_what_they_mean(client):
     assert "请删除文本中的控制字符或无效字符。" in html and "不允许是用空字符串" not in html
     long = client.post("/accounts/login/", {"platform": "permit", "username": "a" * 200, "password": "x"})
     assert "最多 150 个字符（现有 200 个）" in long.content.decode()
+
+
+def test_the_real_name_page_says_the_name_is_in_chinese_characters(client, citizen):
+    """An outsider typed "Li Si" on the English page and lost one of the day's five tries."""
+    web_login(client)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get("/account/real-name/").content.decode()
+    assert "In Chinese characters, exactly as printed on the card" in html
+    assert 'aria-describedby="id_name_helptext"' in html
+    html = client.post("/account/real-name/", {"name": "", "id_number": ""}).content.decode()
+    assert "Enter your name as on your ID card." in html

@@ -175,7 +175,12 @@ class PhoneChangeForm(forms.Form):
 
 
 class RealNameForm(forms.Form):
-    name = forms.CharField(label=_("Name as on your ID card"), max_length=100)
+    name = forms.CharField(
+        label=_("Name as on your ID card"),
+        help_text=_("In Chinese characters, exactly as printed on the card (for example 张伟), not in pinyin."),
+        max_length=100,
+        error_messages={"required": _("Enter your name as on your ID card.")},
+    )
     id_number = IdNumberFormField(label=_("ID number"))
 
 

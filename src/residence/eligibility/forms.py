@@ -11,7 +11,11 @@ ROUTE_CHOICES = [
 
 
 class SelfCheckForm(forms.Form):
-    name = forms.CharField(label=_("Name as on the ID card"), max_length=100)
+    name = forms.CharField(
+        label=_("Name as on the ID card"),
+        help_text=_("In Chinese characters, exactly as printed on the card (for example 张伟), not in pinyin."),
+        max_length=100,
+    )
     id_number = IdNumberFormField(label=_("ID number"), help_text="")
     route = forms.ChoiceField(
         label=_("Route"), choices=ROUTE_CHOICES, widget=forms.RadioSelect, initial="residence_employment"
