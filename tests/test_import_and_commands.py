@@ -130,6 +130,12 @@ def test_create_staff_command():
         ["--role", "clerk"],
         ["--role", "verifier"],
         ["--role", "clerk", "--point", "nope"],
+        # Options the role does not use (an outsider made an education reviewer, a clerk with a
+        # department and a supervisor with a point).
+        ["--role", "reviewer", "--department", "education"],
+        ["--role", "clerk", "--point", "44030400401", "--department", "education"],
+        ["--role", "supervisor", "--point", "44030400401"],
+        ["--role", "courier", "--department", "police"],
     ],
 )
 def test_create_staff_refuses_missing_scope(args):

@@ -168,6 +168,11 @@ def staff_create(
         raise field_error("department", _("This role needs a department."))
     if department and department not in Department.values:
         raise field_error("department", _("Unknown department."))
+    # A point or department the role does not use would be stored as if it meant something.
+    if point is not None and role not in ROLES_NEEDING_POINT:
+        raise field_error("point", _("Only a counter clerk works at an acceptance point."))
+    if department and role not in ROLES_NEEDING_DEPARTMENT and (role, department) != (Role.REVIEWER, "police"):
+        raise field_error("department", _("Only a department verifier has a department (a reviewer is police)."))
     raise_duplicate(taken(username=username.lower(), phone=phone))
     user = User(
         username=username,

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from residence.accounts.models import Department, Role
 from residence.accounts.services import staff_create
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         if point:
             point_obj = AcceptancePoint.objects.filter(code=point).first()
             if point_obj is None:
-                raise CommandError(f"No acceptance point with code {point}")
+                raise CommandError(_("No acceptance point has the code %(code)s.") % {"code": point})
         try:
             user = staff_create(
                 username=username, password=password, phone=phone, role=role, point=point_obj, department=department
