@@ -5,7 +5,7 @@ from django.urls import reverse
 from residence.core.middleware import pages_only
 
 from .models import LoginSession
-from .services import hash_token, session_touch
+from .services import account_language_remember, hash_token, session_touch
 
 # Why a browser was signed out, as the signed-out page explains it.
 SIGNED_OUT_PAGES = {
@@ -42,3 +42,20 @@ class LoginSessionMiddleware:
             else:
                 request.login_session = session
         return self.get_response(request)
+
+
+@pages_only
+class AccountLanguageMiddleware:
+    """Remembers, on the account, the language of each form a signed-in person sends (sign-in and
+    sign-up included: it looks after the view): the platform writes that person's SMS in it. A
+    link that switches the language changes nothing on the account (a GET must not)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.method == "POST" and user is not None and user.is_authenticated:
+            account_language_remember(user=user, language=getattr(request, "LANGUAGE_CODE", ""))
+        return response

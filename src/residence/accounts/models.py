@@ -57,6 +57,8 @@ class User(AbstractUser):
         "records.Identity", null=True, blank=True, on_delete=models.PROTECT, related_name="account"
     )
     real_name_verified_at = models.DateTimeField(null=True, blank=True)
+    # The interface language the account last sent a form in: its SMS are written in it.
+    language = models.CharField(max_length=10, blank=True)
     # A sub-account's organisation account (RULES §1: sub-accounts file declarations).
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="sub_accounts")
 

@@ -1,7 +1,9 @@
 """Every notification the platform sends, by key: the texts live here, the parameters with
 each message, and a message is rendered in the language of whoever reads it (an
-organisation reads its activation notice in its own language, not the clerk's). SMS texts
-are rendered in Chinese, the language of the city's SMS gateway.
+organisation reads its activation notice in its own language, not the clerk's). An SMS is
+written when it is sent, in the language of the reader's account (the one it last sent a form
+in; a code, in the language of the page that asked for it), else in SMS_LANGUAGE; every SMS
+starts with the signature registered with the gateway, which is Chinese whatever the language.
 """
 
 from django.utils.translation import gettext_lazy as _

@@ -41,12 +41,23 @@ def message_send(*, user, key: str, **params) -> Message:
     return Message.objects.create(user=user, key=key, params=params, created_at=clock.now())
 
 
-def sms_text(key: str, **params) -> str:
-    """The SMS of a catalogue key, at most as long as the log keeps (a refusal with twenty long
-    reasons overflowed it: a 500 that lost the refusal). A longer text is cut, and says where the
-    rest is: the in-app message has it all."""
+def sms_language(language: str) -> str:
+    """The language an SMS is written in: the reader's, when the platform knows it and speaks it,
+    else SMS_LANGUAGE (a counter applicant with no account, an account that never chose)."""
+    return language if language in dict(settings.LANGUAGES) else settings.SMS_LANGUAGE
+
+
+def account_language(users) -> str:
+    """The language of the first of `users` that has one (the accounts of one person)."""
+    return next((user.language for user in users if user.language), "")
+
+
+def sms_text(key: str, *, language: str = "", **params) -> str:
+    """The SMS of a catalogue key in `language` (sms_language), at most as long as the log keeps
+    (a refusal with twenty long reasons overflowed it: a 500 that lost the refusal). A longer
+    text is cut, and says where the rest is: the in-app message has it all."""
     limit = SmsMessage._meta.get_field("text").max_length
-    with translation.override(settings.SMS_LANGUAGE):
+    with translation.override(sms_language(language)):
         text = SMS_SIGNATURE + str(SMS[key]) % params
         if len(text) > limit:
             rest = str(_("… (the rest is in your account's messages)"))
@@ -98,9 +109,11 @@ def sms_send(
     subject=None,
     silent: bool = False,
     limit_key: str = "",
+    language: str = "",
     **params,
 ) -> bool:
-    """Send one SMS (`SMS[key] % params`, in Chinese) once the caller's transaction commits.
+    """Send one SMS (`SMS[key] % params`, in `language`: see sms_text) once the caller's
+    transaction commits.
 
     Over a limit: RateLimited, or with `silent` nothing raised and nothing sent (so the
     answer to a password reset never differs). `to=""` with `silent` does every step but
@@ -110,7 +123,7 @@ def sms_send(
     refused = _within_limits(to_key=to or limit_key, address=address)
     if refused is not None and not silent:
         raise refused
-    text = sms_text(key, **params)
+    text = sms_text(key, language=language, **params)
     sent = refused is None and bool(to)
     # An unknown username's SMS, within the limits, goes through the delivery steps as a real
     # one does, all but the gateway (sms_deliver marks it not sent): the same writes before and
@@ -140,19 +153,24 @@ def sms_send(
 
 @dataclass(frozen=True)
 class Notice:
-    """One notice about a case: an in-app message to each of `users` and, when there is a
-    number, an SMS (`SMS[key]`, in Chinese)."""
+    """One notice about a case: an in-app message to each of `users` (read in the reader's
+    language) and, when there is a number, an SMS (`SMS[key]`) in `language`."""
 
     users: tuple
     phone: str
     key: str
     params: dict
+    language: str = ""
 
 
 def notice_send(*, users, phone: str, key: str, purpose: str, **params) -> None:
     """A notice about a case (an application's progress), sent once the caller commits. Not
-    counted against the verification-code limits: the platform sends these, nobody can ask for them."""
-    notices_send([Notice(users=tuple(users), phone=phone, key=key, params=params)], purpose=purpose)
+    counted against the verification-code limits: the platform sends these, nobody can ask for
+    them. The SMS is in the language of the person's account, if any."""
+    users = tuple(users)
+    notices_send(
+        [Notice(users=users, phone=phone, key=key, params=params, language=account_language(users))], purpose=purpose
+    )
 
 
 @transaction.atomic
@@ -171,7 +189,7 @@ def notices_send(notices: list[Notice], *, purpose: str) -> None:
             SmsMessage(
                 to=n.phone,
                 purpose=purpose,
-                text=sms_text(n.key, **n.params),
+                text=sms_text(n.key, language=n.language, **n.params),
                 sent_at=now,
                 status=SmsMessage.Status.QUEUED,
             )

@@ -39,6 +39,7 @@ from residence.audit.models import AuditEvent, AuditEventType
 from residence.core import clock
 from residence.notifications.catalogue import SMS, SMS_SIGNATURE
 from residence.notifications.models import Message, SmsMessage
+from residence.notifications.services import sms_language
 from residence.records.models import Identity
 
 from . import rules
@@ -190,19 +191,25 @@ def _audit(rows: list[tuple], *, action: str, status_from: str, status_to: str, 
     )
 
 
-def _holders(id_numbers: list[str]) -> dict[str, tuple[int, str]]:
-    """The active account verified as each holder (accounts.User.person): ID number → (user id, phone)."""
+def _holders(id_numbers: list[str]) -> dict[str, tuple[int, str, str]]:
+    """The active account verified as each holder (accounts.User.person): ID number → (user id,
+    phone, language)."""
     if not id_numbers:
         return {}
     from_item, params = _rows_source({"id_number": "text"}, [(n,) for n in set(id_numbers)])
     sql = (
-        f"SELECT i.id_number, u.id, u.phone FROM {_table(User)} u "  # noqa: S608
+        f"SELECT i.id_number, u.id, u.phone, u.language FROM {_table(User)} u "  # noqa: S608
         f"JOIN {_table(Identity)} i ON i.id = u.person_id "
         f"WHERE u.is_active = %s AND i.id_number IN (SELECT s.id_number FROM {from_item})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [True, *params])
-        return {id_number: (user_id, phone or "") for id_number, user_id, phone in cursor.fetchall()}
+        return {row[0]: (row[1], row[2] or "", row[3]) for row in cursor.fetchall()}
+
+
+def _sms_template(key: str, language: str) -> str:
+    with translation.override(sms_language(language)):
+        return SMS_SIGNATURE + str(SMS[key]) if key in SMS else ""
 
 
 def _tell(notices: list[tuple[str, dict]], *, key: str, at: dt.datetime) -> int:
@@ -212,16 +219,15 @@ def _tell(notices: list[tuple[str, dict]], *, key: str, at: dt.datetime) -> int:
     Returns how many holders were told."""
     holders = _holders([n[0] for n in notices])
     messages, texts = [], []
-    with translation.override(settings.SMS_LANGUAGE):
-        template = SMS_SIGNATURE + str(SMS[key]) if key in SMS else ""
-        for id_number, params in notices:
-            holder = holders.get(id_number)
-            if holder is None:
-                continue
-            user_id, phone = holder
-            messages.append((user_id, json.dumps(params, ensure_ascii=False)))
-            if phone and template:
-                texts.append((phone, template % params))
+    templates = {language: _sms_template(key, language) for language in {h[2] for h in holders.values()}}
+    for id_number, params in notices:
+        holder = holders.get(id_number)
+        if holder is None:
+            continue
+        user_id, phone, language = holder
+        messages.append((user_id, json.dumps(params, ensure_ascii=False)))
+        if phone and templates[language]:
+            texts.append((phone, templates[language] % params))
     params_expr = "s.params::jsonb" if _pg() else "s.params"
     _insert_select(
         Message,

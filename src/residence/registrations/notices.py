@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from residence.core.validators import mask_id_number
-from residence.notifications.services import Notice, notices_send
+from residence.notifications.services import Notice, account_language, notices_send
 
 from .models import Declaration
 
@@ -61,7 +61,9 @@ def tell(ended: list[Ended], *, declarant) -> None:
                 key, params = "registration_moved", {**ended_params, "address": e.moved_to, "date": e.date.isoformat()}
             else:
                 key, params = "registration_ended", ended_params
-            notices.append(Notice(users=tuple(own), phone=own[0].phone, key=key, params=params))
+            notices.append(
+                Notice(users=tuple(own), phone=own[0].phone, key=key, params=params, language=account_language(own))
+            )
         elif not own and before is not None and before.phone:
             # A number another declarant typed may be anyone's: it hears only that the registration
             # ended, never where the person went (an outsider's old landlord read the new address).

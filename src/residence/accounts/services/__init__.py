@@ -2,6 +2,7 @@
 
 from .accounts import (
     account_create,
+    account_language_remember,
     account_problems,
     real_name_allowed,
     real_name_verify,
@@ -29,6 +30,7 @@ __all__ = [
     "LoginResult",
     "VerifyResult",
     "account_create",
+    "account_language_remember",
     "account_problems",
     "auth_login",
     "auth_sms_resend",

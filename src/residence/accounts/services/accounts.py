@@ -199,6 +199,14 @@ def staff_create(
     return user
 
 
+def account_language_remember(*, user: User, language: str) -> None:
+    """The language an account's SMS are written in: the one it last sent a form in. A
+    preference, not a change to the person's data: not audited."""
+    if language in dict(settings.LANGUAGES) and user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
+
+
 # --- real name -------------------------------------------------------------------------
 
 

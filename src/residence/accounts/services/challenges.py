@@ -14,6 +14,7 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -58,6 +59,7 @@ def _send_code(challenge: SmsChallenge, *, address: str, limit_key: str = "") ->
         subject=challenge.user,
         silent=challenge.purpose == SmsChallenge.Purpose.PASSWORD_RESET,
         limit_key=limit_key,
+        language=translation.get_language() or "",  # the page (or Accept-Language) that asked for it
         code=code,
         minutes=settings.SMS_CODE_TTL_SECONDS // 60,
     )

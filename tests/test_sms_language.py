@@ -1,0 +1,82 @@
+"""An SMS is written in its reader's language: a code in the language of the page that asked for
+it, a notice in the language the person's account last sent a form in (two outsiders signed up
+and applied in English and got every SMS in Chinese)."""
+
+import datetime as dt
+
+import pytest
+from django.conf import settings
+
+from residence.accounts.models import User
+from residence.notifications import sms
+from residence.notifications.services import notice_send
+from residence.permits import sweeps
+
+from .conftest import CommittingClient, committed, make_user
+from .test_permits import permit_for
+from .test_web import web_login
+
+pytestmark = pytest.mark.django_db
+SIGNATURE = "【居住证服务平台】"
+
+
+def texts_to(phone):
+    return [m["text"] for m in sms.outbox if m["to"] == phone]
+
+
+def accepted(user, reference):
+    notice_send(users=[user], phone=user.phone, key="application_accepted", purpose="application", reference=reference)
+
+
+def browser(language):
+    client = CommittingClient()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "Your sign-in code is "), ("zh-hans", "您的登录验证码为 ")],
+)
+def test_a_sign_in_code_is_in_the_language_of_the_page_that_asked_for_it(language, words):
+    make_user()
+    assert web_login(browser(language)).status_code == 302
+    (text,) = texts_to("13812345678")
+    assert text.startswith(SIGNATURE + words)
+
+
+def test_a_form_sent_in_english_makes_the_accounts_notices_english():
+    user = make_user()
+    assert User.objects.get(pk=user.pk).language == ""
+    committed(lambda: accepted(user, "A1"))
+    assert texts_to(user.phone)[-1] == SIGNATURE + "您的居住证申请 A1 已受理。"
+
+    client = browser("en")
+    assert web_login(client).status_code == 302  # the sign-in form, sent from an English page
+    user.refresh_from_db()
+    assert user.language == "en"
+    committed(lambda: accepted(user, "A2"))
+    assert texts_to(user.phone)[-1] == SIGNATURE + "Your residence permit application A2 has been accepted."
+
+    # A link that switches the language is a GET: it changes nothing on the account ...
+    client.get("/language/zh-hans/?next=/account/")
+    assert User.objects.get(pk=user.pk).language == "en"
+    # ... the next form sent from a Chinese page does.
+    client.post("/account/real-name/", {"name": "", "id_number": ""})
+    assert User.objects.get(pk=user.pk).language == "zh-hans"
+
+
+def test_the_suspension_sweep_writes_each_holders_sms_in_the_holders_language(settings):
+    from .applications import citizen_api
+
+    settings.FROZEN_TODAY = "2027-03-10"
+    _api, english = citizen_api()
+    _api, chinese = citizen_api("citizen2", "13812345679", "36010219950812234", "李娜")
+    User.objects.filter(pk=english.pk).update(language="en")
+    permit_for(english)
+    permit_for(chinese, number="4403202600000778")
+    assert committed(lambda: sweeps.permits_suspend(dt.date(2027, 3, 10))) == 2
+    (english_text,) = [t for t in texts_to(english.phone) if "4403202600000777" in t]
+    (chinese_text,) = [t for t in texts_to(chinese.phone) if "4403202600000778" in t]
+    assert english_text.startswith(SIGNATURE + "Your residence permit 4403202600000777 is suspended: endorse it by ")
+    assert chinese_text.startswith(SIGNATURE + "您的居住证 4403202600000778 已暂停使用，请于 ")
