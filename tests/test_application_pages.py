@@ -178,7 +178,12 @@ def test_chinese_messages_by_default(citizen_web):
     client, _user = citizen_web
     client.cookies["django_language"] = "zh-hans"
     html = client.post("/applications/apply/delivery/", {}).content.decode()
-    assert "error-summary" in html and "此项必填。" in html and 'href="#id_method_0"' in html
+    # The error says what to do, not only that an answer is missing.
+    assert "error-summary" in html and "请选择到受理点领取还是快递送达。" in html and 'href="#id_method_0"' in html
+    assert "此项必填" not in html
+    client.cookies["django_language"] = "en"
+    html = client.post("/applications/apply/kind/", {}).content.decode()
+    assert "Choose the route on which you qualify." in html and "This field is required" not in html
 
 
 def test_family_members_add_change_remove_with_id_numbers_checked(citizen_web):

@@ -317,3 +317,14 @@ def test_the_real_name_page_says_the_name_is_in_chinese_characters(client, citiz
     assert 'aria-describedby="id_name_helptext"' in html
     html = client.post("/account/real-name/", {"name": "", "id_number": ""}).content.decode()
     assert "Enter your name as on your ID card." in html
+
+
+def test_an_empty_form_says_what_to_enter_in_each_field(client):
+    """An outsider read "This field is required." at nearly every field of every form."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.post("/accounts/register/", {"kind": "individual"}).content.decode()
+    for said in ("Enter a username.", "Enter a password.", "Enter the 11-digit mobile number."):
+        assert said in html, said
+    html = client.post("/accounts/login/", {"platform": "permit"}).content.decode()
+    assert "Enter your username." in html and "Enter your password." in html
+    assert "This field is required." not in html

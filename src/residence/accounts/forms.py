@@ -48,6 +48,7 @@ def _password_field(label, help_text=""):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=help_text,
+        error_messages={"required": _("Enter a password.")},
     )
 
 
@@ -60,6 +61,7 @@ class RegisterForm(forms.Form):
         widget=forms.RadioSelect,
         initial=Kind.INDIVIDUAL,
         choices=[(Kind.INDIVIDUAL, _("Individual")), (Kind.ORGANISATION, _("Organisation"))],
+        error_messages={"required": _("Choose whether the account is for yourself or an organisation.")},
     )
     username = UsernameFormField(
         label=_("Username"), max_length=30, help_text=_("4–30 letters, digits or underscores.")
@@ -101,13 +103,17 @@ class LoginForm(forms.Form):
         label=_("Service"), widget=forms.RadioSelect, choices=PlatformChoice.CHOICES, initial=PlatformChoice.PERMIT
     )
     username = forms.CharField(
-        label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+        error_messages={"required": _("Enter your username.")},
     )
     password = forms.CharField(
         label=_("Password"),
         max_length=128,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your password.")},
     )
     remember = forms.BooleanField(label=_("Remember me on this device for 14 days"), required=False)
 
@@ -117,7 +123,9 @@ class CodeForm(forms.Form):
 
 
 class PasswordResetForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150)
+    username = forms.CharField(
+        label=_("Username"), max_length=150, error_messages={"required": _("Enter your username.")}
+    )
 
 
 class NewPasswordTwiceMixin:

@@ -17,10 +17,17 @@ from .services import PHOTO_RECEIPT_RE, photo_receipt_problem
 
 class KindRouteForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("What are you applying for?"), choices=Kind.choices, widget=forms.RadioSelect, initial=Kind.FIRST
+        label=_("What are you applying for?"),
+        choices=Kind.choices,
+        widget=forms.RadioSelect,
+        initial=Kind.FIRST,
+        error_messages={"required": _("Choose what you are applying for.")},
     )
     route = forms.ChoiceField(
-        label=_("On which route do you qualify?"), choices=Route.choices, widget=forms.RadioSelect
+        label=_("On which route do you qualify?"),
+        choices=Route.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the route on which you qualify.")},
     )
     reason = FreeTextFormField(
         label=_("What happened to your card? (optional)"),
@@ -39,6 +46,7 @@ class PhotoReceiptForm(forms.Form):
         ),
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+        error_messages={"required": _("Enter the number printed on your digital photo receipt.")},
     )
 
     def clean_photo_receipt(self):
@@ -71,7 +79,10 @@ class PointForm(forms.Form):
 
 class FamilyMemberForm(forms.Form):
     relation = forms.ChoiceField(
-        label=_("Relation to you"), choices=FamilyMember.Relation.choices, widget=forms.RadioSelect
+        label=_("Relation to you"),
+        choices=FamilyMember.Relation.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how this person is related to you.")},
     )
     name = PersonNameFormField(label=_("Full name as on the ID card"), max_length=100)
     id_number = IdNumberFormField(label=_("ID number"))
@@ -104,7 +115,11 @@ class FamilyMemberForm(forms.Form):
 
 
 class DeliveryForm(forms.Form):
-    method = forms.ChoiceField(label=_("How do you want to receive your card?"), widget=forms.RadioSelect)
+    method = forms.ChoiceField(
+        label=_("How do you want to receive your card?"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether you collect the card or have it delivered.")},
+    )
     address = forms.CharField(
         label=_("Delivery address (courier only)"),
         help_text=_("A Shenzhen address. The courier asks to see your ID card."),

@@ -1,5 +1,7 @@
 """Form fields that check and normalise identifiers with `core.validators`, so a page shows
-every field's problem in the first round, exactly as the API would word it."""
+every field's problem in the first round, exactly as the API would word it. An empty field
+says what to enter, not only that something is missing (an outsider read "This field is
+required." on nearly every form)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +19,7 @@ class NormalizedFormField(forms.CharField):
 
 class PersonNameFormField(NormalizedFormField):
     normalize = validators.validate_person_name
+    default_error_messages = {"required": _("Enter the name as on the ID card.")}
 
 
 class PlainTextFormField(NormalizedFormField):
@@ -31,6 +34,7 @@ class FreeTextFormField(NormalizedFormField):
 
 class IdNumberFormField(NormalizedFormField):
     normalize = validators.normalize_id_number
+    default_error_messages = {"required": _("Enter the 18-character ID number.")}
 
     def __init__(self, **kwargs):
         # Room for the spaces of a number typed in groups as the card prints it ("110105 1949…").
@@ -44,6 +48,7 @@ class IdNumberFormField(NormalizedFormField):
 
 class PhoneFormField(NormalizedFormField):
     normalize = validators.normalize_phone
+    default_error_messages = {"required": _("Enter the 11-digit mobile number.")}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 20)
@@ -53,6 +58,7 @@ class PhoneFormField(NormalizedFormField):
 
 class BuildingCodeFormField(NormalizedFormField):
     normalize = validators.normalize_building_code
+    default_error_messages = {"required": _("Enter the building code on the building's plate.")}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 19)
@@ -62,6 +68,7 @@ class BuildingCodeFormField(NormalizedFormField):
 
 class SmsCodeFormField(NormalizedFormField):
     normalize = validators.normalize_sms_code
+    default_error_messages = {"required": _("Enter the 6-digit code from the SMS.")}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 12)
@@ -74,16 +81,19 @@ class SmsCodeFormField(NormalizedFormField):
 
 class CreditCodeFormField(NormalizedFormField):
     normalize = validators.normalize_credit_code
+    default_error_messages = {"required": _("Enter the 18-character unified social credit code.")}
 
 
 class UsernameFormField(NormalizedFormField):
     normalize = validators.validate_username
+    default_error_messages = {"required": _("Enter a username.")}
 
 
 class TypedDateFormField(NormalizedFormField):
     """A date typed by a person: YYYY-MM-DD, 1949–2100."""
 
     normalize = validators.parse_date
+    default_error_messages = {"required": _("Enter the date, for example 2026-03-02.")}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("empty_value", None)
