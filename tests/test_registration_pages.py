@@ -102,7 +102,8 @@ def move_in_data(**extra):
 
 
 def declare(client, house, kind="move_in", **extra):
-    data = move_in_data(**extra) if kind == "move_in" else {"id_number": LI_NA, "date": "2026-03-01", **extra}
+    move_out = {"occupant": "other", "id_number": LI_NA, "date": "2026-03-01"}
+    data = move_in_data(**extra) if kind == "move_in" else {**move_out, **extra}
     response = client.post(f"/registration/houses/{house}/{kind}/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     return client.post(f"/registration/houses/{house}/{kind}/check/")
@@ -263,6 +264,36 @@ def test_a_move_out_ends_the_registration_and_the_current_filter(landlord):
     assert "王芳" in client.get(f"/registration/houses/{second.pk}/").content.decode()
     nobody = declare(client, first.pk, kind="move_out")
     assert nobody.status_code == 409 and "does not live in this house" in nobody.content.decode()
+
+
+def test_a_landlord_moves_out_a_resident_chosen_from_the_houses_list(landlord):
+    """An outsider's landlord saw 王五 as 440304********1235 on the house page and was asked for his
+    full ID number to declare the move-out: the house's residents are now chosen from its list."""
+    client, _user = landlord
+    register_house(client)
+    house = House.objects.get()
+    declare(client, house.pk)
+    declare(client, house.pk, id_number=WANG_FANG, name="王芳")
+    li_na = Declaration.objects.get(id_number=LI_NA)
+    page = client.get(f"/registration/houses/{house.pk}/").content.decode()
+    link = f"/registration/houses/{house.pk}/move_out/?occupant={li_na.pk}"
+    assert f'href="{link}"' in page and "Declare 李娜's move-out" in page
+    form = client.get(link).content.decode()
+    assert re.search(f'value="{li_na.pk}"[^>]* checked>', form) and "李娜" in form and "王芳" in form
+    assert LI_NA not in form and WANG_FANG not in form  # the numbers are shown masked, never in full
+    # Nobody chosen: the page asks who; "someone else" without a number asks for the number.
+    assert "Choose who is moving out." in client.post(link, {"date": "2026-03-01"}).content.decode()
+    other = client.post(link, {"occupant": "other", "date": "2026-03-01"}).content.decode()
+    assert "Enter the 18-character ID number." in other
+    response = client.post(link, {"occupant": str(li_na.pk), "id_number": "", "date": "2026-03-01"})
+    assert response.status_code == 302
+    check = client.get(response["Location"]).content.decode()
+    assert "李娜" in check and LI_NA not in check and LI_NA[:6] + "********" + LI_NA[-4:] in check
+    sent = client.post(response["Location"])
+    assert sent.status_code == 302
+    assert Declaration.objects.filter(kind="move_out", id_number=LI_NA).exists()
+    now = client.get(f"/registration/houses/{house.pk}/").content.decode()
+    assert "王芳" in now and "Declare 李娜's move-out" not in now
 
 
 def test_a_tenant_reports_himself_and_the_landlord_confirms_it(landlord):

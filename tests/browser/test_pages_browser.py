@@ -165,7 +165,7 @@ def test_pages_run_under_the_content_security_policy_and_the_api_docs_still_work
 
 
 OLD_PHONE = {"width": 320, "height": 568}
-TARGETS = ".radio, header a, header button, footer a, .back a, main .button-link"
+TARGETS = ".radio, header a, header button, footer a, .back a, .back-link, main .button-link"
 SMALL_TARGETS = f"""() => [...document.querySelectorAll('{TARGETS}')]
     .filter(e => e.offsetParent !== null)
     .map(e => [e.textContent.trim(), Math.round(e.getBoundingClientRect().height)])

@@ -15,6 +15,7 @@ from residence.core.forms import (
     PlainTextFormField,
     UsernameFormField,
 )
+from residence.core.validators import mask_id_number
 from residence.places.models import District
 
 from . import rules
@@ -107,9 +108,48 @@ class MoveInForm(forms.Form):
             field.choices = [c for c in field.choices if c[0] in rules.INDIVIDUAL_DECLARANT_TYPES]
 
 
+OTHER_PERSON = "other"
+
+
 class MoveOutForm(forms.Form):
-    id_number = IdNumberFormField(label=_("ID number of the person moving out"))
+    """Who moves out: one of the people living in the house, chosen from the list (the house page
+    shows them with masked ID numbers, so a landlord could not type the number it asked for), or
+    someone else by ID number."""
+
+    occupant = forms.ChoiceField(
+        label=_("Who is moving out?"),
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"required": _("Choose who is moving out.")},
+    )
+    id_number = IdNumberFormField(
+        label=_("ID number of the person moving out"),
+        required=False,
+        help_text=_("Only for someone not in the list above: 18 characters."),
+    )
     date = PastDateFormField(label=_("Move-out date"), help_text=_("For example 2026-03-01."))
+
+    def __init__(self, *args, occupants=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if occupants:
+            field = self.fields["occupant"]
+            field.required = True
+            field.choices = [
+                (str(d.pk), f"{d.name} · {mask_id_number(d.id_number)} · {d.date:%Y-%m-%d}") for d in occupants
+            ] + [(OTHER_PERSON, _("Someone else (enter the ID number)"))]
+        else:
+            del self.fields["occupant"]
+            self.fields["id_number"].required = True
+            self.fields["id_number"].help_text = _("18 characters.")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("occupant", OTHER_PERSON) == OTHER_PERSON:
+            if not data.get("id_number") and "id_number" not in self.errors:
+                self.add_error("id_number", _("Enter the 18-character ID number."))
+        else:
+            data["id_number"] = ""  # the chosen person's number is looked up, never typed or shown
+        return data
 
 
 class SelfReportForm(forms.Form):

@@ -30,6 +30,7 @@ from residence.places.models import Street
 from . import rules, selectors, services
 from .codes import OCCUPATIONS, REASONS
 from .forms import (
+    OTHER_PERSON,
     BulkForm,
     HouseBuildingForm,
     HouseFindForm,
@@ -319,6 +320,21 @@ def _payload(kind: str, house, data: dict) -> dict:
     }
 
 
+def _occupants(request, house) -> list[Declaration]:
+    """The people living in the house now, as its page lists them: whom a move-out may name."""
+    return list(selectors.declarations_for(actor=request.user, house=house.pk, current=True)[:500])
+
+
+def _move_out_person(request, house, data: dict) -> dict:
+    """A move-out's draft with the chosen occupant's name and ID number filled in from the house's
+    list (an occupant who has since moved out leaves the number empty: the service says so)."""
+    occupant = data.get("occupant")
+    if occupant in (None, "", OTHER_PERSON):
+        return data
+    chosen = next((d for d in _occupants(request, house) if str(d.pk) == occupant), None)
+    return {**data, "id_number": chosen.id_number if chosen else "", "name": chosen.name if chosen else ""}
+
+
 def _answers(kind: str, data: dict) -> list[tuple]:
     rows = []
     if kind == "move_in":
@@ -335,6 +351,8 @@ def _answers(kind: str, data: dict) -> list[tuple]:
             (_("Move-in date"), data.get("date")),
         ]
     else:
+        if data.get("name"):
+            rows.append((_("Name"), data["name"]))
         rows += [(_("ID number"), mask_id_number(data.get("id_number", ""))), (_("Move-out date"), data.get("date"))]
     return rows
 
@@ -357,7 +375,12 @@ def declare(request, pk: int, kind: str):
         return gate
     house, draft = _declaration_start(request, pk, kind)
     form_class = DECLARATION_FORMS[kind]
-    extra = {"account_kind": request.user.kind} if kind == "move_in" else {}
+    if kind == "move_in":
+        extra = {"account_kind": request.user.kind}
+    else:
+        extra = {"occupants": _occupants(request, house)}
+        if not draft["data"] and request.GET.get("occupant"):  # "moving out" on the house's list
+            draft = {**draft, "data": {"occupant": request.GET["occupant"][:20]}}
     if request.method == "POST":
         form = form_class(request.POST, **extra)
         if form.is_valid():
@@ -385,7 +408,10 @@ def declare(request, pk: int, kind: str):
 
 def _declaration_intro(kind: str) -> str:
     if kind == "move_out":
-        return _("A move-out needs only the person's ID number and the date. Declare within 7 days of the move.")
+        return _(
+            "Choose who is moving out (or give the ID number of someone not listed) and the date. Declare within "
+            "7 days of the move."
+        )
     return _(
         "Declare within 7 days of the move-in as a landlord, manager, employer or school; 15 days as an owner "
         "living there; at once for a hotel. A late declaration is still accepted and is marked late."
@@ -401,16 +427,17 @@ def declare_check(request, pk: int, kind: str):
     if not draft["data"]:
         return redirect("registrations:declare", house.pk, kind)
     change = reverse("registrations:declare", args=[house.pk, kind])
+    data = _move_out_person(request, house, draft["data"]) if kind == "move_out" else draft["data"]
     context = {
         "title": _("Check the declaration before sending it"),
         "house": house,
-        "rows": _answers(kind, draft["data"]),
+        "rows": _answers(kind, data),
         "change": change,
         "back": change,
         "submit": _("Send the declaration"),
     }
     if request.method == "POST":
-        return _send_declaration(request, _payload(kind, house.pk, draft["data"]), draft, change, context)
+        return _send_declaration(request, _payload(kind, house.pk, data), draft, change, context)
     return render(request, "registrations/check.html", context)
 
 
@@ -421,7 +448,10 @@ def _send_declaration(request, body: dict, draft: dict, change: str, context: di
         declaration = services.declaration_create(actor=request.user, data=body)
     except DomainError as exc:
         if exc.fields:
-            request.session[DECLARATION_DRAFT] = {**draft, "errors": exc.fields}
+            errors = exc.fields
+            if draft["data"].get("occupant") not in (None, "", OTHER_PERSON):  # the number was not typed
+                errors = {("occupant" if k.endswith("id_number") else k): v for k, v in errors.items()}
+            request.session[DECLARATION_DRAFT] = {**draft, "errors": errors}
             return redirect(change)
         context["problem"] = exc.message
         return render(request, "registrations/check.html", context, status=exc.status)
