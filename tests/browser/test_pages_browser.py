@@ -215,6 +215,7 @@ def test_a_long_unbroken_value_wraps_instead_of_widening_the_page(web, chromium,
     page.get_by_test_id("continue").click()
     page.wait_for_url("**/houses/new/check/")
     assert page.evaluate("document.documentElement.scrollWidth") <= OLD_PHONE["width"]
+    assert page.evaluate(SMALL_TARGETS) == []  # the back link too
     submit = page.get_by_test_id("submit")
     submit.scroll_into_view_if_needed()
     box = submit.bounding_box()

@@ -119,6 +119,16 @@ def test_a_landlord_declares_a_tenant_who_then_counts_residence_from_that_date(w
     assert "2026-02-27" in page.get_by_test_id("registration").inner_text()
     assert_accessible(page)
     both(page, shot, "reg-06-declaration-confirmation")
+    # The house lists who lives there, each with a way to declare the move-out by choosing them.
+    page.goto(web.url + f"/registration/houses/{house.pk}/")
+    assert "360102********2342" in page.get_by_test_id("occupants").inner_text()
+    both(page, shot, "reg-06b-house-residents")
+    page.get_by_test_id("occupant-move-out").click()
+    page.wait_for_url(f"**/houses/{house.pk}/move_out/?occupant={declaration.pk}")
+    assert page.locator(f"input[name=occupant][value='{declaration.pk}']").is_checked()
+    assert LI_NA not in page.content()
+    assert_accessible(page)
+    both(page, shot, "reg-06c-move-out-choose")
     sign_out(page)
 
     # The tenant's self-check counts the residence from the move-in date.
