@@ -66,6 +66,29 @@ def test_json_push_and_rejection_lists_every_bad_row(client, settings):
     assert push(client, key, "registrations", json.dumps([good]), "application/json").json()["created"] == 1
 
 
+def test_a_json_row_is_held_to_the_headers_fields_as_a_csv_file_is(client, settings):
+    """An outsider's identity row without five fields was told only of the first, its extra field
+    was dropped unsaid, and a number was refused as "must be text"."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    police, insurance = key_for("police"), key_for("social_insurance")
+    partial = {"id_number": ID, "name": "张伟", "extra": 1}
+    numbered = {**IDENTITY_ROW, "shenzhen_hukou": 0}
+    response = push(client, police, "identities", json.dumps([IDENTITY_ROW, partial, numbered]), "application/json")
+    assert response.status_code == 400
+    rows = {r["line"]: r["reason"] for r in response.json()["error"]["rows"]}
+    assert set(rows) == {3, 4}
+    assert "missing fields: sex, ethnicity, birth_date, hukou_address, shenzhen_hukou" in rows[3]
+    assert "fields not in the header: extra" in rows[3]
+    assert 'shenzhen_hukou must be text, as in the CSV file (a JSON string such as "1")' in rows[4]
+    month = {"id_number": ID, "month": "2025-01", "employer_credit_code": "91440300MA5D4X7K8N"}
+    bad = [month, {"id_number": ID, "month": "2025-02"}, {**month, "month": 202502}, {**month, "note": "x"}]
+    response = push(client, insurance, "social_insurance", json.dumps(bad), "application/json")
+    rows = {r["line"]: r["reason"] for r in response.json()["error"]["rows"]}
+    assert set(rows) == {3, 4, 5} and "missing fields: employer_credit_code" in rows[3]
+    assert "must be text" in rows[4] and "fields not in the header: note" in rows[5]
+    assert not InsuranceMonth.objects.exists()
+
+
 def test_keys_are_scoped_revocable_and_not_logins(client):
     key = key_for("education")
     assert push(client, key, "social_insurance", "x", "text/csv").status_code == 403

@@ -19,7 +19,15 @@ from django.utils.translation import gettext as _
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 
-from .importing import KINDS, ImportResult, check_header, csv_records, current_month, insurance_fields
+from .importing import (
+    KINDS,
+    ImportResult,
+    check_header,
+    csv_records,
+    current_month,
+    insurance_fields,
+    row_shape_problem,
+)
 from .models import InsuranceMonth
 
 BATCH = 20_000
@@ -112,8 +120,8 @@ def _batches(numbered_fields, result: ImportResult, *, after_errors: bool = Fals
     for line, fields in numbered_fields:
         rows += 1
         try:
-            if fields is None:
-                raise ValidationError(_("A row must be an object with the header's fields."))
+            if isinstance(fields, str):  # a JSON row's shape, refused by _json_fields
+                raise ValidationError(fields)
             if len(fields) != len(HEADER):
                 raise ValidationError(_("The row does not have as many values as the header."))
             append((line, *insurance_fields(*fields, this_month)))
@@ -130,12 +138,17 @@ def _batches(numbered_fields, result: ImportResult, *, after_errors: bool = Fals
 
 
 def _json_fields(rows):
-    """(line, [id_number, month, employer_credit_code]) for the objects of a JSON array."""
+    """(line, [id_number, month, employer_credit_code]) for the objects of a JSON array; a row
+    that is no object of the header's text fields, its reason instead of the fields."""
     for line, row in enumerate(rows, start=2):
-        if not isinstance(row, dict) or not all(isinstance(row.get(name, ""), str) for name in HEADER):
-            yield line, None
+        if not isinstance(row, dict):
+            yield line, _("A row must be an object with the header's fields.")
+        elif shape := row_shape_problem(row, HEADER):
+            yield line, shape
+        elif not all(isinstance(row[name], str) for name in HEADER):
+            yield line, _('Every field must be text, as in the CSV file (a JSON string such as "2025-01").')
         else:
-            yield line, [row.get(name, "") for name in HEADER]
+            yield line, [row[name] for name in HEADER]
 
 
 class _CsvSource:

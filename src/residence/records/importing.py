@@ -86,7 +86,9 @@ def _value(row, name):
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationError(_("%(field)s must be text.") % {"field": name})
+        raise ValidationError(
+            _('%(field)s must be text, as in the CSV file (a JSON string such as "1").') % {"field": name}
+        )
     if has_forbidden_characters(value):
         raise ValidationError(_("%(field)s holds a control or invalid character.") % {"field": name})
     return value.strip()
@@ -360,6 +362,10 @@ def parse_rows(kind: str, numbered_rows):
         if not isinstance(row, dict):
             errors.append((line, _("A row must be an object with the header's fields.")))
             continue
+        shape = row_shape_problem(row, spec.header)
+        if shape:
+            errors.append((line, shape))
+            continue
         try:
             record = parse(row)
         except ValidationError as e:
@@ -378,6 +384,21 @@ def parse_rows(kind: str, numbered_rows):
 def json_lines(rows):
     """JSON rows numbered as CSV lines would be."""
     return enumerate(rows, start=2)
+
+
+def row_shape_problem(row: dict, header) -> str:
+    """What a JSON row lacks or has beyond the header's fields ("" if nothing): a CSV file with a
+    missing or an extra column is refused at its header, so a JSON row is held to the same fields
+    (an outsider's row without five fields was told only of the first, and an extra one was
+    dropped unsaid)."""
+    missing = [name for name in header if name not in row]
+    extra = sorted(str(name) for name in row if name not in header)
+    problems = []
+    if missing:
+        problems.append(_("missing fields: %(names)s") % {"names": ", ".join(missing)})
+    if extra:
+        problems.append(_("fields not in the header: %(names)s") % {"names": ", ".join(extra)})
+    return "; ".join(problems)
 
 
 def csv_records(text_stream):
