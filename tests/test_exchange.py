@@ -43,7 +43,7 @@ def test_csv_push_applies_and_repeats_idempotently(client, settings):
     key = key_for("social_insurance")
     csv = f"id_number,month,employer_credit_code\n{ID},2025-01,91440300MA5D4X7K8N\n{ID},2025-02,91440300MA5D4X7K8N\n"
     first = push(client, key, "social_insurance", csv, "text/csv")
-    assert first.status_code == 200 and first.json()["created"] == 2
+    assert first.status_code == 200 and first.json()["created"] == 2 and first.json()["notes"] == []
     assert push(client, key, "social_insurance", csv, "text/csv").json()["unchanged"] == 2
     assert InsuranceMonth.objects.count() == 2
 

@@ -2,6 +2,7 @@
 from the rule's own example), and endorsement, revocation and the public check through the API."""
 
 import datetime as dt
+import io
 
 import pytest
 import time_machine
@@ -474,6 +475,38 @@ def test_imported_permits_are_platform_permits(holder):
     assert permit.source == "import" and permit.anniversary_base == D(2019, 3, 2)
     assert list(permit.events.values_list("kind", flat=True)) == ["imported"]
     assert endorse(api, "SZ2019000123").json()["endorsed_until"] == "2028-03-02"
+
+
+@pytest.mark.django_db
+def test_a_row_for_a_permit_the_platform_has_acted_on_is_kept_as_a_record_and_said_so(holder, settings):
+    """An outsider's row reviving a permit the sweeps had cancelled was answered "1 updated", and
+    the permit stayed cancelled with nothing said."""
+    from django.core.management import call_command
+
+    from residence.permits import sweeps
+
+    settings.FROZEN_TODAY = "2027-03-03"
+    assert records_import_rows("permits", [permit_row(ZHANG_WEI, "SZ2019000123")]).applied
+    assert sweeps.permits_suspend(D(2027, 3, 3)) == 1  # the platform acts: not endorsed in time
+    revived = permit_row(ZHANG_WEI, "SZ2019000123", endorsed_until="2028-03-02")
+    with translation.override("en"):
+        result = records_import_rows("permits", [permit_row(WANG_FANG, "SZ2019000456"), revived])
+    assert result.applied and [line for line, _note in result.notes] == [3]
+    assert "SZ2019000123 is kept as your record only" in result.notes[0][1]
+    assert "Suspended, endorsed until 2027-03-02" in result.notes[0][1]
+    permit = Permit.objects.get(number="SZ2019000123")
+    assert (permit.status, permit.endorsed_until) == ("suspended", D(2027, 3, 2))
+    # The operator's command prints it with the line.
+    path = settings.BASE_DIR / "var" / "test-permits-kept.csv"
+    path.write_text(
+        f"id_number,number,issued_on,endorsed_until,status\n{ZHANG_WEI},SZ2019000123,2019-03-02,2029-03-02,active\n",
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("import_records", "permits", str(path), stdout=out)
+    path.unlink()
+    assert "line 2: Permit SZ2019000123 is kept as your record only" in out.getvalue()
 
 
 def permit_row(id_number, number, status="active", issued_on="2019-03-02", endorsed_until="2027-03-02"):

@@ -152,13 +152,14 @@ def permits_import_problems(records: list[dict], lines: list[int]) -> list[tuple
     return problems
 
 
-def permits_from_records(records: list[dict]) -> None:
+def permits_from_records(records: list[dict]) -> list[tuple[int, str]]:
     """Imported permits (`import_records permits`) become platform permits, the same rows the
     rules apply to; runs in the import's transaction. A permit already known takes the
     imported status and dates, unless the row says what the permit already says (a file sent
     again changes nothing) or the platform has acted on the permit since its import (an
     endorsement, a suspension, a new card: the platform's state stands, and the department's
-    row is kept as its record only)."""
+    row is kept as its record only). Returns (index, note) for each row kept as a record only,
+    so the department is told (an outsider's row was answered "updated" and changed nothing)."""
     now = clock.now()
     names = dict(
         Identity.objects.filter(id_number__in={r["id_number"] for r in records}).values_list("id_number", "name")
@@ -170,14 +171,30 @@ def permits_from_records(records: list[dict]) -> None:
         .exclude(kind=PermitEvent.Kind.IMPORTED)
         .values_list("permit__number", flat=True)
     )
-    events = []
-    for record in records:
+    events, notes = [], []
+    for index, record in enumerate(records):
         permit = existing.get(record["number"])
-        if permit is not None and (
-            permit.number in acted
-            or (permit.issued_on, permit.endorsed_until, permit.status)
-            == (record["issued_on"], record["endorsed_until"], record["status"])
+        if permit is not None and (permit.issued_on, permit.endorsed_until, permit.status) == (
+            record["issued_on"],
+            record["endorsed_until"],
+            record["status"],
         ):
+            continue
+        if permit is not None and permit.number in acted:
+            notes.append(
+                (
+                    index,
+                    _(
+                        "Permit %(number)s is kept as your record only: the platform has acted on it since it "
+                        "was imported, and its state (%(status)s, endorsed until %(until)s) stands."
+                    )
+                    % {
+                        "number": permit.number,
+                        "status": permit.get_status_display(),
+                        "until": permit.endorsed_until.isoformat(),
+                    },
+                )
+            )
             continue
         endorsed_until = record["endorsed_until"]
         values = {
@@ -202,6 +219,7 @@ def permits_from_records(records: list[dict]) -> None:
             Permit.objects.filter(pk=permit.pk).update(**values)
         events.append(PermitEvent(permit=permit, kind=PermitEvent.Kind.IMPORTED, on=clock.today(), at=now, data={}))
     PermitEvent.objects.bulk_create(events)
+    return notes
 
 
 def _holder_permit(actor, number: str) -> Permit:

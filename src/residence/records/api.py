@@ -51,7 +51,10 @@ class ExchangeView(APIView):
     @extend_schema(
         request={"text/csv": str, "application/json": list},
         responses={
-            200: OpenApiResponse(description="applied: {kind, rows, created, updated, unchanged}"),
+            200: OpenApiResponse(
+                description="applied: {kind, rows, created, updated, unchanged, notes: [{line, note}]} "
+                "(notes: rows kept as records only, and why)"
+            ),
             400: OpenApiResponse(description="rejected: nothing applied; every bad row listed"),
         },
     )
@@ -89,5 +92,6 @@ class ExchangeView(APIView):
                 "created": result.created,
                 "updated": result.updated,
                 "unchanged": result.unchanged,
+                "notes": [{"line": line, "note": note} for line, note in result.notes],
             }
         )

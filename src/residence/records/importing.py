@@ -60,6 +60,8 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    # Rows applied to the records but not beyond them, each with why (line, note).
+    notes: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def applied(self) -> bool:
@@ -488,7 +490,8 @@ BEFORE_IMPORT: dict[str, list] = {}
 
 # Later apps that keep their own rows of an imported kind register here (kind → functions of
 # the imported records), and run in the import's transaction: the imported permits become the
-# platform's permits (permits.apps).
+# platform's permits (permits.apps). A function may return (index of a record, note) pairs for
+# rows it left alone, which the answer then names by line.
 AFTER_IMPORT: dict[str, list] = {}
 
 
@@ -535,7 +538,7 @@ def import_rows(kind: str, numbered_rows, *, actor=None, actor_key=None, source:
             return result
         upsert(kind, records, result)
         for after in AFTER_IMPORT.get(kind, ()):
-            after(records)
+            result.notes += [(lines[index], note) for index, note in after(records) or ()]
         audit_record(
             type=AuditEventType.RECORDS_IMPORTED,
             actor=actor,

@@ -49,3 +49,5 @@ class Command(BaseCommand):
             f"{kind}: {result.rows} rows, {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged"
         )
+        for line, note in result.notes:
+            self.stdout.write(_("line %(line)d: %(reason)s") % {"line": line, "reason": note})
