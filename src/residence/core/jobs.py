@@ -28,10 +28,18 @@ def daily_jobs_run(day: dt.date, *, report: Callable[[str], object] = lambda lin
     escalated = application_jobs.deadlines_escalate(day) + endorsement_checks_escalate(day)
     report(f"{day}: {escalated} overdue step(s) escalated to the supervisors")
     # Suspension first: a permit that lapsed over two years ago is then cancelled in the same run.
+    # Each sweep's line also gives the day's total: an operator rerunning after a crash read only
+    # the rerun's own part and thought the work lost (an outsider).
     suspended = permit_sweeps.permits_suspend(day)
-    report(f"{day}: {suspended} permit(s) not endorsed by their anniversary suspended")
+    report(
+        f"{day}: {suspended} permit(s) not endorsed by their anniversary suspended by this run, "
+        f"{permit_sweeps.day_total(permit_sweeps.SUSPEND, day)} for the day in all"
+    )
     cancelled = permit_sweeps.permits_cancel(day)
-    report(f"{day}: {cancelled} permit(s) suspended for two years cancelled")
+    report(
+        f"{day}: {cancelled} permit(s) suspended for two years cancelled by this run, "
+        f"{permit_sweeps.day_total(permit_sweeps.CANCEL, day)} for the day in all"
+    )
     reminders = permit_sweeps.permits_remind(day)
     report(
         f"{day}: endorsement reminders: window opens {reminders['permits_window_open']}, "

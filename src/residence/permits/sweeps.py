@@ -467,6 +467,12 @@ def permits_suspend(day: dt.date) -> int:
     return _sweep(SUSPEND, day, _suspend_chunk)
 
 
+def day_total(name: str, day: dt.date) -> int:
+    """Rows the sweep `name` has taken for `day` in all its runs: a run resumed after a crash, or
+    two at once, each count only their own part."""
+    return SweepRun.objects.filter(name=name, date=day).values_list("processed", flat=True).first() or 0
+
+
 def permits_cancel(day: dt.date) -> int:
     """Cancel every permit suspended for two years on `day` (rules.cancellation_day)."""
     return _sweep(CANCEL, day, _cancel_chunk)
