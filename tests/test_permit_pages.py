@@ -256,6 +256,10 @@ def test_public_check_answers_only_the_status(citizen_web, settings):
     Permit.objects.update(status="suspended", suspended_on="2026-02-01")
     assert "Suspended" in html(anonymous.post("/permits/check/", {"number": NUMBER, "name": "张伟"}))
     html(anonymous.post("/permits/check/", {"number": "", "name": "张伟"}), 400)
+    # A bad number and no name: both said at once (an outsider saw the number's only later).
+    both = html(anonymous.post("/permits/check/", {"number": "abc", "name": ""}), 400)
+    assert 'href="#id_number"' in both and 'href="#id_name"' in both and "4 to 40 letters" in both
+    assert 'class="back-link"' in both
     # A full-width number is said at its field, in words (a generic "some fields" before).
     page = html(anonymous.post("/permits/check/", {"number": "４４０３２０２６", "name": "张伟"}), 400)
     assert 'href="#id_number"' in page and "half-width" in page

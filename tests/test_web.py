@@ -185,6 +185,14 @@ def test_citizens_cannot_use_the_staff_desk_actions(client, citizen):
 def test_password_reset_pages(client, citizen):
     response = client.post("/accounts/password-reset/", {"username": "citizen1"})
     assert response.status_code == 302
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/accounts/password-reset/confirm/").content.decode()
+    assert 'href="/accounts/password-reset/" class="back-link"' in page  # a way back
+    # A weak password and a different second one: both said in the first round.
+    html = client.post(
+        "/accounts/password-reset/confirm/", {"code": "", "new_password": "short", "new_password_again": "other"}
+    ).content.decode()
+    assert 'href="#id_new_password"' in html and "The two passwords differ" in html
     client.post(
         "/accounts/password-reset/confirm/",
         {"code": last_code(citizen.phone), "new_password": "Reset2026pw", "new_password_again": "Reset2026pw"},

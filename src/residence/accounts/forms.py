@@ -133,7 +133,9 @@ class NewPasswordTwiceMixin:
 
     def clean_new_password_again(self):
         again = self.cleaned_data["new_password_again"]
-        if "new_password" in self.cleaned_data and again != self.cleaned_data["new_password"]:
+        # Against what was typed, valid or not: a weak first password hid the mismatch until the
+        # next round (an outsider).
+        if again != self.data.get(self.add_prefix("new_password"), ""):
             raise forms.ValidationError(_("The two passwords differ: type the new password again."))
         return again
 

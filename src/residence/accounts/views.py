@@ -170,6 +170,7 @@ def _code_page(request, *, session_key: str, form, restart: str, title: str, pho
             "phone_masked": phone,
             "resend_url": reverse("accounts:sms_resend") + "?for=" + resend_for,
             "title": title,
+            "back": reverse(restart),
         },
     )
 

@@ -79,6 +79,11 @@ class SmsCodeFormField(NormalizedFormField):
         super().__init__(**kwargs)
 
 
+class PermitNumberFormField(NormalizedFormField):
+    normalize = validators.normalize_permit_number
+    default_error_messages = {"required": _("Enter the permit number printed on the card.")}
+
+
 class CreditCodeFormField(NormalizedFormField):
     normalize = validators.normalize_credit_code
     default_error_messages = {"required": _("Enter the 18-character unified social credit code.")}

@@ -3,14 +3,22 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from residence.core.forms import PermitNumberFormField
+
 
 class PermitCheckForm(forms.Form):
-    number = forms.CharField(
+    # The number's shape is checked here, so that every problem shows in the first round (an
+    # outsider saw the number's only after filling in the name).
+    number = PermitNumberFormField(
         label=_("Permit number"),
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    name = forms.CharField(label=_("Holder's name"), max_length=100)
+    name = forms.CharField(
+        label=_("Holder's name"),
+        max_length=100,
+        error_messages={"required": _("Enter the holder's name as printed on the card.")},
+    )
 
 
 class PermitFindForm(forms.Form):

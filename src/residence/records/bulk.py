@@ -138,17 +138,17 @@ def _batches(numbered_fields, result: ImportResult, *, after_errors: bool = Fals
 
 
 def _json_fields(rows):
-    """(line, [id_number, month, employer_credit_code]) for the objects of a JSON array; a row
-    that is no object of the header's text fields, its reason instead of the fields."""
+    """(line, [id_number, month, employer_credit_code]) for the objects of a JSON array (a missing
+    field reads as empty); a row that is no object of the header's text fields, its reason instead."""
     for line, row in enumerate(rows, start=2):
         if not isinstance(row, dict):
             yield line, _("A row must be an object with the header's fields.")
         elif shape := row_shape_problem(row, HEADER):
             yield line, shape
-        elif not all(isinstance(row[name], str) for name in HEADER):
+        elif not all(isinstance(row.get(name, ""), str) for name in HEADER):
             yield line, _('Every field must be text, as in the CSV file (a JSON string such as "2025-01").')
         else:
-            yield line, [row[name] for name in HEADER]
+            yield line, [row.get(name, "") for name in HEADER]
 
 
 class _CsvSource:

@@ -160,16 +160,19 @@ def insurance_fields(raw_id: str, raw_month: str, raw_code: str, this_month: str
 
     The one parser of insurance rows, CSV or JSON; each distinct value is checked once
     (the cached checks strip their input)."""
-    try:
-        id_number = checked_id_number(raw_id)
-    except ValidationError as e:
-        raise ValidationError(f"id_number: {e.messages[0]}") from None
-    month = checked_month(raw_month, this_month)
-    try:
-        code = checked_credit_code(raw_code)
-    except ValidationError as e:
-        raise ValidationError(f"employer_credit_code: {e.messages[0]}") from None
-    return id_number, month, code
+    values, problems = [], []
+    for name, check in (
+        ("id_number", lambda: checked_id_number(raw_id)),
+        ("", lambda: checked_month(raw_month, this_month)),  # its messages name the month already
+        ("employer_credit_code", lambda: checked_credit_code(raw_code)),
+    ):
+        try:
+            values.append(check())
+        except ValidationError as e:
+            problems.append(f"{name}: {e.messages[0]}" if name else e.messages[0])
+    if problems:
+        raise ValidationError(problems)
+    return tuple(values)
 
 
 def flag(row, name):
@@ -209,59 +212,89 @@ def ordered(first, second, first_name, second_name):
         raise ValidationError(_("%(b)s is before %(a)s.") % {"a": first_name, "b": second_name})
 
 
+def fields_of(row, parsers: dict, *checks) -> dict:
+    """A record from `parsers` (name → function of the row), every field's problem collected so a
+    row is refused once with all of them (an outsider's row without five fields was told of one);
+    the `checks` (functions of the record) run once every field is well-formed."""
+    record, problems = {}, []
+    for name, parse in parsers.items():
+        try:
+            record[name] = parse(row)
+        except ValidationError as error:
+            problems += error.messages
+    if problems:
+        raise ValidationError(problems)
+    for check in checks:
+        check(record)
+    return record
+
+
 # --- the kinds -------------------------------------------------------------------------
 
 
 def parse_identity(row):
-    return {
-        "id_number": id_number(row),
-        "name": person_name(row, "name"),
-        "sex": choice(row, "sex", ("M", "F")),
-        "ethnicity": text(row, "ethnicity", 40, required=False),
-        "birth_date": date(row, "birth_date", not_future=True),
-        "hukou_address": line_text(row, "hukou_address", 200, required=False),
-        "shenzhen_hukou": flag(row, "shenzhen_hukou"),
-    }
+    return fields_of(
+        row,
+        {
+            "id_number": id_number,
+            "name": lambda r: person_name(r, "name"),
+            "sex": lambda r: choice(r, "sex", ("M", "F")),
+            "ethnicity": lambda r: text(r, "ethnicity", 40, required=False),
+            "birth_date": lambda r: date(r, "birth_date", not_future=True),
+            "hukou_address": lambda r: line_text(r, "hukou_address", 200, required=False),
+            "shenzhen_hukou": lambda r: flag(r, "shenzhen_hukou"),
+        },
+    )
 
 
-def parse_registration(row, streets):
+def street_code(row, streets) -> str:
     code = _value(row, "street_code")
     if code not in streets:
         raise ValidationError(_("street_code %(code)s is not a Shenzhen street.") % {"code": code[:20]})
-    record = {
-        "id_number": id_number(row),
-        "street_id": code,
-        "address": line_text(row, "address", 200),
-        "registered_on": date(row, "registered_on", not_future=True),
-        "ended_on": date(row, "ended_on", required=False, not_future=True),
-    }
-    ordered(record["registered_on"], record["ended_on"], "registered_on", "ended_on")
-    return record
+    return code
+
+
+def parse_registration(row, streets):
+    return fields_of(
+        row,
+        {
+            "id_number": id_number,
+            "street_id": lambda r: street_code(r, streets),
+            "address": lambda r: line_text(r, "address", 200),
+            "registered_on": lambda r: date(r, "registered_on", not_future=True),
+            "ended_on": lambda r: date(r, "ended_on", required=False, not_future=True),
+        },
+        lambda record: ordered(record["registered_on"], record["ended_on"], "registered_on", "ended_on"),
+    )
 
 
 def parse_enrolment(row):
-    record = {
-        "id_number": id_number(row),
-        "school": text(row, "school", 200),
-        "level": choice(row, "level", Enrolment.Level.values),
-        "full_time": flag(row, "full_time"),
-        "start_date": date(row, "start_date"),
-        "end_date": date(row, "end_date", required=False),
-    }
-    ordered(record["start_date"], record["end_date"], "start_date", "end_date")
-    return record
+    return fields_of(
+        row,
+        {
+            "id_number": id_number,
+            "school": lambda r: text(r, "school", 200),
+            "level": lambda r: choice(r, "level", Enrolment.Level.values),
+            "full_time": lambda r: flag(r, "full_time"),
+            "start_date": lambda r: date(r, "start_date"),
+            "end_date": lambda r: date(r, "end_date", required=False),
+        },
+        lambda record: ordered(record["start_date"], record["end_date"], "start_date", "end_date"),
+    )
 
 
 def parse_talent(row):
-    record = {
-        "id_number": id_number(row),
-        "category": choice(row, "category", TalentCertificate.Category.values),
-        "certificate_no": text(row, "certificate_no", 100),
-        "issued_on": date(row, "issued_on", not_future=True),
-        "valid_until": date(row, "valid_until", required=False),
-    }
-    ordered(record["issued_on"], record["valid_until"], "issued_on", "valid_until")
-    return record
+    return fields_of(
+        row,
+        {
+            "id_number": id_number,
+            "category": lambda r: choice(r, "category", TalentCertificate.Category.values),
+            "certificate_no": lambda r: text(r, "certificate_no", 100),
+            "issued_on": lambda r: date(r, "issued_on", not_future=True),
+            "valid_until": lambda r: date(r, "valid_until", required=False),
+        },
+        lambda record: ordered(record["issued_on"], record["valid_until"], "issued_on", "valid_until"),
+    )
 
 
 def permit_number(row) -> str:
@@ -272,14 +305,7 @@ def permit_number(row) -> str:
         raise ValidationError(f"number: {' '.join(error.messages)}") from None
 
 
-def parse_permit(row):
-    record = {
-        "id_number": id_number(row),
-        "number": permit_number(row),
-        "issued_on": date(row, "issued_on", not_future=True),
-        "endorsed_until": date(row, "endorsed_until"),
-        "status": choice(row, "status", PermitRecord.Status.values),
-    }
+def permit_dates(record) -> None:
     if record["endorsed_until"] <= record["issued_on"]:
         raise ValidationError(_("endorsed_until must be after issued_on."))
     # A suspended or cancelled permit lapsed on its endorsed_until (RULES §9): a day still to come
@@ -289,7 +315,20 @@ def parse_permit(row):
             _("endorsed_until of a %(status)s permit is the day it lapsed: it cannot be after today.")
             % {"status": record["status"]}
         )
-    return record
+
+
+def parse_permit(row):
+    return fields_of(
+        row,
+        {
+            "id_number": id_number,
+            "number": permit_number,
+            "issued_on": lambda r: date(r, "issued_on", not_future=True),
+            "endorsed_until": lambda r: date(r, "endorsed_until"),
+            "status": lambda r: choice(r, "status", PermitRecord.Status.values),
+        },
+        permit_dates,
+    )
 
 
 @dataclass(frozen=True)
@@ -389,18 +428,11 @@ def json_lines(rows):
 
 
 def row_shape_problem(row: dict, header) -> str:
-    """What a JSON row lacks or has beyond the header's fields ("" if nothing): a CSV file with a
-    missing or an extra column is refused at its header, so a JSON row is held to the same fields
-    (an outsider's row without five fields was told only of the first, and an extra one was
-    dropped unsaid)."""
-    missing = [name for name in header if name not in row]
+    """The fields of a JSON row beyond the header's ("" if none): a CSV file with an extra column
+    is refused at its header, so an extra field is refused too, not dropped unsaid (an outsider).
+    A missing field reads as empty, as an empty CSV value: refused where the field is required."""
     extra = sorted(str(name) for name in row if name not in header)
-    problems = []
-    if missing:
-        problems.append(_("missing fields: %(names)s") % {"names": ", ".join(missing)})
-    if extra:
-        problems.append(_("fields not in the header: %(names)s") % {"names": ", ".join(extra)})
-    return "; ".join(problems)
+    return _("fields not in the header: %(names)s") % {"names": ", ".join(extra)} if extra else ""
 
 
 def csv_records(text_stream):
