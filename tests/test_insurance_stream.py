@@ -78,6 +78,22 @@ def test_the_exchange_names_a_repeated_key_beside_the_other_bad_rows():
     assert InsuranceMonth.objects.count() == 0
 
 
+def test_small_batches_a_bad_row_late_in_the_stream_and_a_stored_row_past_the_first_batch(monkeypatch):
+    """On PostgreSQL one COPY takes the whole file from a writer thread: a bad row in a later batch
+    must still leave nothing, and a row stored already but not in the first batch must still end
+    in the staging path, with the new rows created once."""
+    from residence.records import bulk
+
+    monkeypatch.setattr(bulk, "BATCH", 2)
+    rows = [f"{ID},2025-{m:02d},91440300MA5D4X7K8N\n" for m in range(1, 8)]
+    rejected = run("".join(rows) + f"{ID},2025-13,91440300MA5D4X7K8N\n")
+    assert [line for line, _ in rejected.errors] == [9] and InsuranceMonth.objects.count() == 0
+    assert run(rows[5]).created == 1  # 2025-06, stored before: in the file's third batch below
+    again = run("".join(rows))
+    assert (again.created, again.unchanged, again.errors) == (6, 1, [])
+    assert InsuranceMonth.objects.count() == 7
+
+
 def test_gb18030_file_and_wrong_header():
     assert run(f"{ID},2025-01,91440300MA5D4X7K8N\n", "gb18030").applied
     from django.core.exceptions import ValidationError

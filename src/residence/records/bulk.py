@@ -10,7 +10,9 @@ the exchange API's JSON arrays take the same path.
 """
 
 import codecs
+import contextlib
 import io
+import itertools
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -64,18 +66,19 @@ class _Staging:
             "employer varchar(18))" + (" ON COMMIT DROP" if self.postgres else "")
         )
 
-    def write(self, batch):
-        if not batch:
-            return
+    @contextlib.contextmanager
+    def writing(self):
+        """A function that adds a batch to the table: on PostgreSQL one COPY for every batch, fed
+        from a thread (see _copy_direct), on SQLite executemany."""
         if self.postgres:
-            # Validated values hold no tab, newline or backslash: COPY's text format needs no escaping.
-            text = "".join(f"{line}\t{id_number}\t{month}\t{code}\n" for line, id_number, month, code in batch)
-            with self.cursor.cursor.copy(
-                "COPY insurance_staging (line, id_number, month, employer) FROM STDIN"
-            ) as copy:
-                copy.write(text)
+            from psycopg.copy import QueuedLibpqWriter
+
+            sql = "COPY insurance_staging (line, id_number, month, employer) FROM STDIN"
+            with self.cursor.cursor.copy(sql, writer=QueuedLibpqWriter(self.cursor.cursor)) as copy:
+                # Validated values hold no tab, newline or backslash: COPY's text format needs no escaping.
+                yield lambda batch: copy.write("".join(f"{line}\t{i}\t{m}\t{c}\n" for line, i, m, c in batch))
         else:
-            self.cursor.executemany("INSERT INTO insurance_staging VALUES (%s, %s, %s, %s)", batch)
+            yield lambda batch: self.cursor.executemany("INSERT INTO insurance_staging VALUES (%s, %s, %s, %s)", batch)
 
     def duplicates(self):
         """(line, first line) for every row whose key appeared earlier in the file."""
@@ -174,6 +177,17 @@ class _CsvSource:
             text.detach()  # leave the caller's stream open
 
 
+def _any_stored(cursor, batch) -> bool:
+    """Whether any (ID number, month, employer) of the batch is stored already (PostgreSQL)."""
+    table = InsuranceMonth._meta.db_table
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {table} t JOIN unnest(%s::text[], %s::date[], %s::text[]) "  # noqa: S608
+        "AS k(i, m, c) ON t.id_number = k.i AND t.month = k.m AND t.employer_credit_code = k.c)",
+        [[row[1] for row in batch], [row[2] for row in batch], [row[3] for row in batch]],
+    )
+    return cursor.fetchone()[0]
+
+
 def _copy_direct(source, result: ImportResult, now) -> bool:
     """PostgreSQL, when no row exists yet: COPY the validated rows straight into the table.
 
@@ -182,19 +196,27 @@ def _copy_direct(source, result: ImportResult, now) -> bool:
     names every bad row and every repeat.
     """
     import psycopg
+    from psycopg.copy import QueuedLibpqWriter
 
     table = InsuranceMonth._meta.db_table
     stamp = now.isoformat()
+    sql = f"COPY {table} (id_number, month, employer_credit_code, updated_at) FROM STDIN"
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            for batch in _batches(source, result):
-                text = "".join(f"{i}\t{m}\t{c}\t{stamp}\n" for _line, i, m, c in batch)
-                with cursor.cursor.copy(
-                    f"COPY {table} (id_number, month, employer_credit_code, updated_at) FROM STDIN"
-                ) as copy:
-                    copy.write(text)
-            if result.errors:
-                raise _Rejected
+            batches = _batches(source, result)
+            first = next(batches, [])
+            # A file sent again (or a cumulative one) is found out by its first batch, before the
+            # whole file is sent into a COPY that fails only at its end.
+            if first and _any_stored(cursor, first):
+                return False
+            # One COPY for the whole file, fed from a thread (psycopg's queued writer): PostgreSQL
+            # stores one batch while Python checks the next, on the machine's second core. A COPY
+            # per batch kept each waiting for the other.
+            with cursor.cursor.copy(sql, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
+                for batch in itertools.chain([first], batches):
+                    copy.write("".join(f"{i}\t{m}\t{c}\t{stamp}\n" for _line, i, m, c in batch))
+                if result.errors:
+                    raise _Rejected
     except (_Rejected, psycopg.errors.UniqueViolation):
         return False
     result.created = result.rows
@@ -205,8 +227,9 @@ def _staged(source, result: ImportResult, now) -> None:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             staging = _Staging(cursor)
-            for batch in _batches(source, result, after_errors=True):
-                staging.write(batch)
+            with staging.writing() as write:
+                for batch in _batches(source, result, after_errors=True):
+                    write(batch)
             for line, first in staging.duplicates():
                 result.errors.append((line, _("Same record as line %(line)d.") % {"line": first}))
             if result.errors:
