@@ -296,6 +296,31 @@ def test_a_landlord_moves_out_a_resident_chosen_from_the_houses_list(landlord):
     assert "王芳" in now and "Declare 李娜's move-out" not in now
 
 
+def test_the_check_page_warns_before_sending_that_a_declaration_is_late(landlord):
+    """An outsider learnt that a move-in was "21 days late" only after sending it. Today is
+    2026-03-02; a landlord has 7 days, an owner living there 15 (RULES §1)."""
+    client, _user = landlord
+    register_house(client)
+    house = House.objects.get()
+    late = move_in_data(date="2026-02-01")  # 29 days: 22 beyond a landlord's 7
+    assert client.post(f"/registration/houses/{house.pk}/move_in/", late).status_code == 302
+    page = client.get(f"/registration/houses/{house.pk}/move_in/check/").content.decode()
+    assert 'data-testid="late-warning"' in page and "22 days after the allowance" in page and "of 7 days" in page
+    as_owner = {**late, "declarant_type": "owner"}  # 29 days: 14 beyond an owner's 15
+    assert client.post(f"/registration/houses/{house.pk}/move_in/", as_owner).status_code == 302
+    page = client.get(f"/registration/houses/{house.pk}/move_in/check/").content.decode()
+    assert "14 days after the allowance" in page and "of 15 days" in page
+    in_time = {**late, "date": "2026-02-27"}
+    assert client.post(f"/registration/houses/{house.pk}/move_in/", in_time).status_code == 302
+    assert (
+        'data-testid="late-warning"'
+        not in client.get(f"/registration/houses/{house.pk}/move_in/check/").content.decode()
+    )
+    sent = client.post(f"/registration/houses/{house.pk}/move_in/", as_owner)
+    client.post(sent["Location"])
+    assert Declaration.objects.get().days_late == 14  # what the page said is what was recorded
+
+
 def test_a_tenant_reports_himself_and_the_landlord_confirms_it(landlord):
     client, _user = landlord
     register_house(client)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from residence.accounts.forms import add_domain_error
 from residence.accounts.models import Kind
+from residence.core import clock
 from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from residence.core.validators import mask_id_number
 from residence.places.models import Street
@@ -332,7 +333,27 @@ def _move_out_person(request, house, data: dict) -> dict:
     if occupant in (None, "", OTHER_PERSON):
         return data
     chosen = next((d for d in _occupants(request, house) if str(d.pk) == occupant), None)
-    return {**data, "id_number": chosen.id_number if chosen else "", "name": chosen.name if chosen else ""}
+    return {
+        **data,
+        "id_number": chosen.id_number if chosen else "",
+        "name": chosen.name if chosen else "",
+        "declarant_type": chosen.declarant_type if chosen else "",
+    }
+
+
+def _lateness(kind: str, data: dict) -> tuple[int, int]:
+    """(days late, allowance) if the declaration were sent today, as the service will mark it, so
+    the check page warns before sending (an outsider learnt of it only after). A move-out of
+    someone not in the list: unknown here (its move-in's declarant decides), (0, 0)."""
+    if kind == "move_out" and not data.get("declarant_type"):
+        return 0, 0
+    declarant_type = data.get("declarant_type") or "landlord"
+    try:
+        date = dt.date.fromisoformat(str(data.get("date")))
+    except ValueError:
+        return 0, 0
+    days = rules.days_late(declarant_type=declarant_type, date=date, declared_on=clock.today())
+    return days, rules.ALLOWANCE_DAYS.get(declarant_type, 7)
 
 
 def _answers(kind: str, data: dict) -> list[tuple]:
@@ -428,10 +449,13 @@ def declare_check(request, pk: int, kind: str):
         return redirect("registrations:declare", house.pk, kind)
     change = reverse("registrations:declare", args=[house.pk, kind])
     data = _move_out_person(request, house, draft["data"]) if kind == "move_out" else draft["data"]
+    late, allowance = _lateness(kind, data)
     context = {
         "title": _("Check the declaration before sending it"),
         "house": house,
         "rows": _answers(kind, data),
+        "late": late,
+        "allowance": allowance,
         "change": change,
         "back": change,
         "submit": _("Send the declaration"),
