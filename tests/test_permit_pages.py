@@ -435,7 +435,17 @@ def test_payment_receipt_downloads_once_paid(settings):
     assert client.get(url).status_code == 404
     assert "payment-receipt" not in html(client.get(f"/applications/{app['id']}/"))
     # The web login ended the API's session (one live login per account): pay on the page.
-    assert client.post(f"/applications/{app['id']}/pay/", {"idempotency_key": "press-one-1234"}).status_code == 302
+    paying = client.post(f"/applications/{app['id']}/pay/", {"idempotency_key": "press-one-1234"})
+    assert paying.status_code == 302 and paying["Location"] == f"/applications/{app['id']}/paid/"
+    confirmation = html(client.get(paying["Location"]))
+    payment = Application.objects.get().payments.get()
+    assert "Fee paid" in confirmation and payment.transaction_id in confirmation and url in confirmation
+    # Pressed again (another tab): no second charge, the same confirmation, saying so.
+    again = client.post(f"/applications/{app['id']}/pay/", {"idempotency_key": "press-two-5678"})
+    assert again["Location"] == f"/applications/{app['id']}/paid/"
+    assert (
+        "not charged again" in html(client.get(again["Location"])) and Application.objects.get().payments.count() == 1
+    )
     assert url in html(client.get(f"/applications/{app['id']}/"))
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"

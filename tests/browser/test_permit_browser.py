@@ -158,7 +158,11 @@ def test_a_replacement_is_applied_for_paid_and_completed_keeping_the_number(web,
     assert page.get_by_test_id("payment-receipt").count() == 0
     page.get_by_test_id("pay").click()
     page.get_by_test_id("confirm-pay").click()
-    page.wait_for_url(f"**/applications/{application.pk}/")
+    # A confirmation page: the provider's transaction number, the receipt, what happens next.
+    page.wait_for_url(f"**/applications/{application.pk}/paid/")
+    payment = application.payments.get()
+    assert page.get_by_test_id("transaction").inner_text() == payment.transaction_id
+    assert "20.00" in page.get_by_test_id("payment").inner_text()
     with page.expect_download() as download_info:
         page.get_by_test_id("payment-receipt").click()
     receipt = tmp_path / "payment.pdf"
@@ -175,7 +179,8 @@ def test_a_replacement_is_applied_for_paid_and_completed_keeping_the_number(web,
     ]:
         response = client.post(f"{base}/{action}", body)
         assert response.status_code == 200, (action, response.content)
-    page.reload()
+    page.get_by_test_id("progress-link").click()
+    page.wait_for_url(f"**/applications/{application.pk}/")
     application.refresh_from_db()
     assert application.status == "completed" and application.permit_number == NUMBER
     assert NUMBER in page.content()

@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/submitted/", views.done, name="done"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/pay/", views.pay, name="pay"),
+    path("<int:pk>/paid/", views.paid, name="paid"),
     path("<int:pk>/written-reply/", views.written_reply, name="written_reply"),
     path("<int:pk>/receipt.pdf", views.receipt, name="receipt"),
     path("<int:pk>/payment-receipt.pdf", views.payment_receipt, name="payment_receipt"),

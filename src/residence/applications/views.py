@@ -692,13 +692,12 @@ def pay(request, pk: int):
                 )
             except DomainError as exc:
                 application.refresh_from_db(fields=["payment_status"])
-                if application.payment_status == PaymentStatus.PAID:  # paid meanwhile, in another tab
-                    messages.info(request, _("The fee has already been paid; you were not charged again."))
-                else:
+                if application.payment_status != PaymentStatus.PAID:
                     messages.error(request, exc.message)
-            else:
-                text = _("Thank you: the fee of %(amount)s yuan is paid.") % {"amount": application.fee_amount}
-                messages.success(request, text)
+                    return redirect("applications:progress", application.pk)
+                # Paid meanwhile, in another tab: the same confirmation, saying so.
+                messages.info(request, _("The fee has already been paid; you were not charged again."))
+            return redirect("applications:paid", application.pk)
         else:  # the page's hidden key altered: nothing charged, and said so
             messages.error(request, _("The payment page was changed or is out of date: open it again to pay."))
         return redirect("applications:progress", application.pk)
@@ -709,6 +708,17 @@ def pay(request, pk: int):
         return redirect("applications:progress", application.pk)
     form = PaymentForm(initial={"idempotency_key": secrets.token_urlsafe(24)})
     return render(request, "applications/pay.html", {"application": application, "form": form})
+
+
+@login_required
+def paid(request, pk: int):
+    """The confirmation of a fee paid: what was paid, the provider's transaction number, the
+    receipt, and what happens next (the card is due 10 working days from payment)."""
+    application = _own(request, pk)
+    payment = application.payments.first()
+    if payment is None:
+        return redirect("applications:progress", application.pk)
+    return render(request, "applications/paid.html", {"application": application, "payment": payment})
 
 
 @login_required
