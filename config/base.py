@@ -286,8 +286,9 @@ PRIVACY_NOTICE_VERSION = "2026-11"
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 # RULES §6: the newer guidance lets every channel's card go by courier (postage paid by the applicant).
 COURIER_DELIVERY_ALLOWED = env.bool("COURIER_DELIVERY_ALLOWED", default=True)
-# Opening hours of the acceptance points, as told to applicants whose card is ready.
-ACCEPTANCE_POINT_HOURS = env.str("ACCEPTANCE_POINT_HOURS", default="周一至周五 9:00–12:00，14:00–18:00")
+# Opening hours of the acceptance points, as told to applicants whose card is ready; empty: the
+# standard hours, in the reader's language (notifications.catalogue.opening_hours).
+ACCEPTANCE_POINT_HOURS = env.str("ACCEPTANCE_POINT_HOURS", default="")
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = True

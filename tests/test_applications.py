@@ -7,12 +7,14 @@ import json
 import pypdf
 import pytest
 from django.test import TestCase
+from django.utils import translation
 
 from residence.applications import documents
 from residence.applications.models import Application, Deadline, StatusChange
 from residence.audit.models import AuditEvent
 from residence.audit.services import person_index
 from residence.notifications import sms
+from residence.notifications.catalogue import render_message
 from residence.notifications.models import Message, SmsMessage
 from residence.permits.models import Permit
 
@@ -131,8 +133,14 @@ def test_the_whole_journey_to_an_active_permit(world, staff):
     assert act(staff.production, app, "dispatch")["status"] == "dispatched"
     sms.outbox.clear()
     assert act(staff.clerk, app, "receive")["status"] == "ready_for_pickup"
-    # The applicant is told to come, with the point's address.
-    assert any("福田" in m["text"] and m["to"] == user.phone for m in sms.outbox)
+    # The applicant is told to come, with the point's address and its hours, in the reader's
+    # language (an outsider read the hours in Chinese on an English page).
+    assert any("福田" in m["text"] and "周一至周五" in m["text"] and m["to"] == user.phone for m in sms.outbox)
+    ready = Message.objects.get(user=user, key="application_ready_for_pickup")
+    with translation.override("en"):
+        assert "open Monday to Friday, 9:00–12:00 and 14:00–18:00" in render_message(ready.key, ready.params)[1]
+    with translation.override("zh-hans"):
+        assert "周一至周五" in render_message(ready.key, ready.params)[1]
     form = staff.clerk.get(f"/api/v1/staff/applications/{app['id']}/form")
     assert form.status_code == 200 and form["Content-Type"] == "application/pdf"
     done = act(staff.clerk, app, "hand-over", {"identity_checked": True, "signed": True})

@@ -1,6 +1,5 @@
 """What the applicant is told at each step (in-app message and SMS, after the commit)."""
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from residence.notifications.services import notice_send, reasons_text
@@ -34,7 +33,7 @@ def _params(application: Application) -> dict:
         "reference": application.reference,
         "point": point.name,
         "address": point.address,
-        "hours": settings.ACCEPTANCE_POINT_HOURS,
+        "hours": "",  # filled in when read or sent, in the reader's language (catalogue.with_hours)
         "reasons": reasons_text(application.decision_reasons),
         "amount": str(application.fee_amount),
         "pay_by": application.payment_due_on.isoformat() if application.payment_due_on else "",

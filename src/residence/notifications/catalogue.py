@@ -6,6 +6,7 @@ in; a code, in the language of the page that asked for it), else in SMS_LANGUAGE
 starts with the signature registered with the gateway, which is Chinese whatever the language.
 """
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 # key: (title, body); both take the message's params with %(name)s.
@@ -260,7 +261,22 @@ SMS = {
 }
 
 
+STANDARD_HOURS = _("Monday to Friday, 9:00–12:00 and 14:00–18:00")
+
+
+def opening_hours() -> str:
+    """The acceptance points' hours in the active language (ACCEPTANCE_POINT_HOURS, if set, as set)."""
+    return settings.ACCEPTANCE_POINT_HOURS or str(STANDARD_HOURS)
+
+
+def with_hours(params: dict) -> dict:
+    """The params with the opening hours of now, in the reader's language: a message keeps only the
+    fact that it names them (an outsider's English page showed them in Chinese)."""
+    return {**params, "hours": opening_hours()} if "hours" in params else params
+
+
 def render_message(key: str, params: dict) -> tuple[str, str]:
     """(title, body) in the active language."""
     title, body = MESSAGES[key]
+    params = with_hours(params)
     return str(title) % params, str(body) % params
