@@ -153,6 +153,10 @@ def open_applications_for_person(*, id_number: str):
     return Application.objects.filter(person__id_number=id_number).exclude(status__in=CLOSED_STATUSES)
 
 
+def open_applications_at(*, point):
+    return Application.objects.filter(acceptance_point=point).exclude(status__in=CLOSED_STATUSES)
+
+
 def due_badge(due_on) -> str:
     """'overdue', 'today' or '' for a due date, as of today."""
     if due_on is None:

@@ -4,6 +4,10 @@ from .models import CalendarDay, CalendarYear
 from .services import calendar_day_set, calendar_year_publish
 
 
+def client_address(request) -> str:
+    return getattr(request, "client_address", "")
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Shown, never changed here: these rows change only through their services."""
 
@@ -29,19 +33,29 @@ class CalendarYearAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        # The year is the row: edited, it named another year's row (a 500 for a year not stored).
+        return ["year"] if obj else []
+
     def save_model(self, request, obj, form, change):
-        calendar_year_publish(year=obj.year, published=obj.published, source=obj.source, actor=request.user)
+        calendar_year_publish(
+            year=obj.year,
+            published=obj.published,
+            source=obj.source,
+            actor=request.user,
+            address=client_address(request),
+        )
 
     @admin.action(description="Mark the official schedule as published")
     def publish(self, request, queryset):
         for entry in queryset:
-            calendar_year_publish(year=entry.year, actor=request.user)
+            calendar_year_publish(year=entry.year, actor=request.user, address=client_address(request))
         messages.success(request, "Published; stored deadlines in these years are recomputed.")
 
     @admin.action(description="Mark as not published (provisional)")
     def unpublish(self, request, queryset):
         for entry in queryset:
-            calendar_year_publish(year=entry.year, published=False, actor=request.user)
+            calendar_year_publish(year=entry.year, published=False, actor=request.user, address=client_address(request))
 
 
 @admin.register(CalendarDay)
@@ -57,5 +71,16 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        # The date is the row: edited, it overwrote another day (or was a 500 for a day not stored).
+        return ["date"] if obj else []
+
     def save_model(self, request, obj, form, change):
-        calendar_day_set(date=obj.date, working=obj.working, name=obj.name, notice=obj.notice, actor=request.user)
+        calendar_day_set(
+            date=obj.date,
+            working=obj.working,
+            name=obj.name,
+            notice=obj.notice,
+            actor=request.user,
+            address=client_address(request),
+        )

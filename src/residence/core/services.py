@@ -35,22 +35,44 @@ def _changed(year: int) -> None:
 
 
 @transaction.atomic
-def calendar_day_set(*, date: dt.date, working: bool, name: str = "", notice: str = "", actor=None) -> CalendarDay:
+def calendar_day_set(
+    *, date: dt.date, working: bool, name: str = "", notice: str = "", actor=None, address: str = ""
+) -> CalendarDay:
     day = CalendarDay.objects.select_for_update().get(date=date)
+    before = {"working": day.working, "name": day.name}
     day.working, day.name, day.notice = working, name, notice
     day.save()
-    audit_record(type=AuditEventType.CALENDAR_CHANGED, actor=actor, date=date.isoformat(), working=working, name=name)
+    audit_record(
+        type=AuditEventType.CALENDAR_CHANGED,
+        actor=actor,
+        address=address,
+        date=date.isoformat(),
+        working=working,
+        name=name,
+        before=before,
+    )
     _changed(date.year)
     return day
 
 
 @transaction.atomic
-def calendar_year_publish(*, year: int, published: bool = True, source: str = "", actor=None) -> CalendarYear:
+def calendar_year_publish(
+    *, year: int, published: bool = True, source: str = "", actor=None, address: str = ""
+) -> CalendarYear:
     entry = CalendarYear.objects.select_for_update().get(year=year)
+    before = {"published": entry.published, "source": entry.source}
     entry.published = published
     if source:
         entry.source = source
     entry.save()
-    audit_record(type=AuditEventType.CALENDAR_CHANGED, actor=actor, year=year, published=published)
+    audit_record(
+        type=AuditEventType.CALENDAR_CHANGED,
+        actor=actor,
+        address=address,
+        year=year,
+        published=published,
+        source=entry.source,
+        before=before,
+    )
     _changed(year)
     return entry

@@ -1,6 +1,15 @@
+import re
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+# Codes as the national division codes write them (GB/T 2260 and its street-level extension):
+# ASCII digits only, each level starting with the code of the level above (RULES §13).
+DISTRICT_CODE = re.compile(r"4403[0-9]{2}")
+STREET_CODE = re.compile(r"[0-9]{9}")
+POINT_CODE = re.compile(r"[0-9]{11}")
 
 
 class District(models.Model):
@@ -15,6 +24,10 @@ class District(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if not DISTRICT_CODE.fullmatch(self.code or ""):
+            raise ValidationError({"code": _("A Shenzhen district's code is 6 digits 0-9 starting 4403.")})
 
     @property
     def shown_name(self) -> str:
@@ -36,6 +49,12 @@ class Street(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if not STREET_CODE.fullmatch(self.code or "") or (
+            self.district_id and not self.code.startswith(self.district_id)
+        ):
+            raise ValidationError({"code": _("A street's code is 9 digits 0-9 starting with its district's code.")})
 
 
 class AcceptancePoint(models.Model):
@@ -59,3 +78,9 @@ class AcceptancePoint(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    def clean(self):
+        if not POINT_CODE.fullmatch(self.code or "") or (self.street_id and not self.code.startswith(self.street_id)):
+            raise ValidationError(
+                {"code": _("An acceptance point's code is 11 digits 0-9 starting with its street's code.")}
+            )

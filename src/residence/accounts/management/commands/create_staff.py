@@ -22,9 +22,9 @@ class Command(BaseCommand):
     def handle(self, *args, username, password, phone, role, point, department, **options):
         point_obj = None
         if point:
-            point_obj = AcceptancePoint.objects.filter(code=point).first()
+            point_obj = AcceptancePoint.objects.filter(code=point, active=True).first()
             if point_obj is None:
-                raise CommandError(_("No acceptance point has the code %(code)s.") % {"code": point})
+                raise CommandError(_("No open acceptance point has the code %(code)s.") % {"code": point})
         try:
             user = staff_create(
                 username=username, password=password, phone=phone, role=role, point=point_obj, department=department

@@ -1,0 +1,28 @@
+"""Changes to the places (districts, streets, acceptance points), which only the system
+administrator makes, in the Django admin: each saved with its audit event."""
+
+from django.db import transaction
+
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
+
+
+def _shown(value) -> str:
+    return "" if value is None else str(getattr(value, "pk", value))
+
+
+@transaction.atomic
+def place_save(*, place, changes: dict, created: bool, actor, address: str = "") -> None:
+    """Save a place and record who changed what, from what to what (`changes`: field → (before,
+    after)). An outsider found place changes only in Django's own history, which no audit page
+    shows."""
+    place.save()
+    audit_record(
+        type=AuditEventType.PLACE_CHANGED,
+        actor=actor,
+        address=address,
+        place=place._meta.model_name,
+        code=place.pk,
+        created=created,
+        changes={field: [_shown(before), _shown(after)] for field, (before, after) in changes.items()},
+    )

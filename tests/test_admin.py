@@ -1,0 +1,138 @@
+"""The system administrator's Django admin: the calendar and the places, checked and audited (an
+outsider found 500s on an edited date, codes in any script, a point closed under its open work,
+and place changes nowhere in the audit trail)."""
+
+import datetime as dt
+
+import pytest
+
+from residence.accounts.models import User
+from residence.accounts.services import staff_create
+from residence.audit.models import AuditEvent
+from residence.core.models import CalendarDay
+from residence.places.models import AcceptancePoint, Street
+
+from .applications import HOME_POINT, application_body, citizen_api, eligible_records
+from .conftest import PASSWORD, last_code
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin(client):
+    User.objects.create_superuser(username="sys_admin", password="Admin2026pass", phone="13900008886", kind="staff")
+    client.post("/accounts/login/", {"platform": "permit", "username": "sys_admin", "password": "Admin2026pass"})
+    client.post("/accounts/login/verify/", {"code": last_code("13900008886")})
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def day_form(date, working, name):
+    return {"date": date, "working": "on" if working else "", "name": name, "notice": ""}
+
+
+@pytest.mark.parametrize("typed", ["9999-12-31", "1900-01-01", "2026-12-17"])
+def test_a_calendar_days_date_is_not_edited_and_its_change_is_audited_with_before(admin, typed):
+    day = CalendarDay.objects.get(date=dt.date(2026, 12, 16))
+    neighbour = CalendarDay.objects.get(date=dt.date(2026, 12, 17))
+    response = admin.post(f"/admin/core/calendarday/{day.date}/change/", day_form(typed, False, "停电"))
+    assert response.status_code == 302  # the typed date is ignored: the row stays 2026-12-16
+    day.refresh_from_db()
+    assert (day.working, day.name) == (False, "停电")
+    assert CalendarDay.objects.get(date=dt.date(2026, 12, 17)).name == neighbour.name
+    assert not CalendarDay.objects.filter(date__year__in=(9999, 1900)).exists()
+    event = AuditEvent.objects.get(type="calendar_changed")
+    assert event.data["date"] == "2026-12-16" and event.data["before"] == {"working": True, "name": ""}
+    assert event.address == "127.0.0.1" and event.actor.username == "sys_admin"
+
+
+def test_a_calendar_years_year_is_not_edited(admin):
+    response = admin.post("/admin/core/calendaryear/2027/change/", {"year": "9999", "published": "on", "source": "x"})
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(type="calendar_changed")
+    assert event.data["year"] == 2027 and event.data["before"]["published"] is False
+
+
+@pytest.mark.parametrize(
+    ("code", "street"),
+    [
+        ("４４０３０４００４９５", "440304004"),  # full-width digits
+        ("٤٤٠٣٠٤٠٠٤٩٤", "440304004"),  # Arabic-Indic digits
+        ("ABC", "440304004"),
+        ("44030300193", "440304004"),  # another street's prefix
+        ("4403040049", "440304004"),  # ten digits
+    ],
+)
+def test_a_point_code_in_another_form_is_refused(admin, code, street):
+    form = {
+        "code": code,
+        "name": "新点",
+        "kind": "street_office",
+        "street": street,
+        "address": "某路 1 号",
+        "active": "on",
+    }
+    response = admin.post("/admin/places/acceptancepoint/add/", form)
+    assert response.status_code == 200 and "11 digits 0-9 starting with its street" in response.content.decode()
+    assert not AcceptancePoint.objects.filter(name="新点").exists()
+    assert not AcceptancePoint.objects.filter(code=code).exists()
+
+
+def test_street_and_district_codes_are_checked_too(admin):
+    street = {"code": "440303099", "name": "新街道", "district": "440304", "new_district": ""}
+    assert "starting with its district" in admin.post("/admin/places/street/add/", street).content.decode()
+    district = {"code": "ABCDEF", "name": "新区", "name_en": ""}
+    assert "starting 4403" in admin.post("/admin/places/district/add/", district).content.decode()
+    assert not Street.objects.filter(code="440303099").exists()
+
+
+def test_a_new_point_is_audited_and_its_code_never_changes(admin):
+    form = {
+        "code": "44030400495",
+        "name": "新点",
+        "kind": "street_office",
+        "street": "440304004",
+        "address": "某路 1 号",
+        "active": "on",
+    }
+    assert admin.post("/admin/places/acceptancepoint/add/", form).status_code == 302
+    event = AuditEvent.objects.get(type="place_changed")
+    assert event.data["code"] == "44030400495" and event.data["created"] is True
+    renamed = {**form, "code": "44030400496", "name": "改名点"}
+    assert admin.post("/admin/places/acceptancepoint/44030400495/change/", renamed).status_code == 302
+    assert AcceptancePoint.objects.get(code="44030400495").name == "改名点"
+    assert not AcceptancePoint.objects.filter(code="44030400496").exists()
+    change = AuditEvent.objects.filter(type="place_changed").latest("id")
+    assert change.data["changes"] == {"name": ["新点", "改名点"]} and change.data["created"] is False
+
+
+def test_a_point_with_open_applications_or_clerks_cannot_be_closed(admin, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    eligible_records()
+    assert api.post("/api/v1/applications", application_body()).status_code == 201
+    staff_create(
+        username="point_clerk",
+        password=PASSWORD,
+        phone="13900001234",
+        role="clerk",
+        point=AcceptancePoint.objects.get(code=HOME_POINT),
+    )
+    point = AcceptancePoint.objects.get(code=HOME_POINT)
+    form = {
+        "code": point.code,
+        "name": point.name,
+        "kind": point.kind,
+        "street": point.street_id,
+        "address": point.address,
+        "active": "",
+    }
+    response = admin.post(f"/admin/places/acceptancepoint/{point.code}/change/", form)
+    html = response.content.decode()
+    assert response.status_code == 200 and "1 open application(s) are handled here and 1 clerk(s)" in html
+    assert AcceptancePoint.objects.get(code=HOME_POINT).active
+    assert not AcceptancePoint.objects.filter(code="44030300101", active=False).exists()
+    quiet = AcceptancePoint.objects.get(code="44030300101")
+    form = {**form, "code": quiet.code, "name": quiet.name, "street": quiet.street_id, "address": quiet.address}
+    assert admin.post(f"/admin/places/acceptancepoint/{quiet.code}/change/", form).status_code == 302
+    assert not AcceptancePoint.objects.get(code="44030300101").active
