@@ -82,6 +82,7 @@ api_v1 = [
             ("hand-over", applications_api.StaffHandOverView),
             ("deliver", applications_api.StaffDeliverView),
             ("written-reply", applications_api.StaffWrittenReplyView),
+            ("move", applications_api.StaffMoveView),
         ]
     ],
     path("staff/queue", applications_api.StaffQueueView.as_view(), name="staff-queue"),

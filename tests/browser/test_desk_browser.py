@@ -8,7 +8,7 @@ from residence.accounts.services import staff_create
 from residence.applications.models import Application
 from residence.places.models import AcceptancePoint
 
-from ..applications import STAFF, application_body, citizen_api, eligible_records
+from ..applications import HOME_POINT, OTHER_POINT, STAFF, application_body, citizen_api, eligible_records
 from ..conftest import PASSWORD
 from .test_accounts_browser import assert_accessible
 from .test_pages_browser import sign_in
@@ -160,4 +160,27 @@ def test_staff_take_an_application_to_completed_on_the_desk(web, chromium, shot,
     shot(page, "desk-13-audit-375")
     page.set_viewport_size({"width": 1280, "height": 800})
     shot(page, "desk-13-audit-1280")
+
+    # The supervisor moves a point's open application to another point, seeing first how many.
+    settings.SMS_BACKEND = "locmem"
+    other_api, _other = citizen_api("citizen2", "13812345679", "36010219950812234", "李娜")
+    eligible_records(_other.person.id_number)
+    moving = other_api.post("/api/v1/applications", application_body(photo_receipt="PZMOVE0001")).json()
+    settings.SMS_BACKEND = "file"
+    page.goto(web.url + "/staff/applications/dashboard/")
+    page.get_by_test_id(f"move-from-{HOME_POINT}").click()
+    page.set_viewport_size(PHONE)
+    page.locator("#id_to_point").select_option(OTHER_POINT)
+    page.locator("#id_reason").fill("窗口人员不足")
+    page.get_by_test_id("move-continue").click()
+    confirm = page.get_by_test_id("move-confirm")
+    assert "1 件申请" in confirm.inner_text() and moving["reference"] in confirm.inner_text()
+    assert_accessible(page)
+    no_sideways_scroll(page, PHONE["width"])
+    shot(page, "desk-14-move-confirm-375")
+    page.get_by_test_id("move-confirmed").click()
+    page.wait_for_url("**/dashboard/")
+    assert page.locator(".banner-success").is_visible()
+    assert Application.objects.get(pk=moving["id"]).acceptance_point_id == OTHER_POINT
+    shot(page, "desk-15-moved-375")
     context.close()

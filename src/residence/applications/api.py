@@ -348,6 +348,11 @@ class ReplySerializer(serializers.Serializer):
     text = StrictCharField(max_length=4000)
 
 
+class MoveSerializer(serializers.Serializer):
+    acceptance_point = StrictCharField(max_length=16)
+    reason = StrictCharField(max_length=200)
+
+
 class EmptySerializer(serializers.Serializer):
     pass
 
@@ -381,6 +386,16 @@ StaffReceiveView = _staff_action("receive")
 StaffHandOverView = _staff_action("hand_over", HandOverSerializer, services.application_hand_over)
 StaffDeliverView = _staff_action("deliver", DeliverSerializer, services.application_deliver)
 StaffWrittenReplyView = _staff_action("written_reply", ReplySerializer, services.written_reply_record, [Role.REVIEWER])
+
+
+def _move(*, actor, application_id: int, acceptance_point: str, reason: str) -> Application:
+    return services.application_move(
+        actor=actor, application_id=application_id, point_code=acceptance_point, reason=reason
+    )
+
+
+# A supervisor's reassignment (DESIGN, Roles): not a step of the workflow, the status stays.
+StaffMoveView = _staff_action("move", MoveSerializer, _move, [Role.SUPERVISOR])
 
 
 QueueItemSerializer = inline_serializer(

@@ -71,6 +71,16 @@ class Status(models.TextChoices):
 
 
 CLOSED_STATUSES = (Status.COMPLETED, Status.REJECTED, Status.WITHDRAWN, Status.TERMINATED)
+# What a supervisor may move to another acceptance point: before the card leaves production (a
+# dispatched card is on its way to the point it was sent to).
+MOVABLE_STATUSES = (
+    Status.ACCEPTED,
+    Status.VERIFYING,
+    Status.REVIEWING,
+    Status.AWAITING_PAYMENT,
+    Status.APPROVED,
+    Status.IN_PRODUCTION,
+)
 
 
 class Channel(models.TextChoices):

@@ -14,6 +14,7 @@ from residence.records.models import Registration
 
 from .models import (
     CLOSED_STATUSES,
+    MOVABLE_STATUSES,
     Application,
     Deadline,
     Draft,
@@ -151,6 +152,11 @@ def application_by_reference(*, reference: str) -> Application | None:
 
 def open_applications_for_person(*, id_number: str):
     return Application.objects.filter(person__id_number=id_number).exclude(status__in=CLOSED_STATUSES)
+
+
+def movable_applications_at(*, point_code: str):
+    """The applications of a point that a supervisor may still move."""
+    return Application.objects.filter(acceptance_point_id=point_code, status__in=MOVABLE_STATUSES).order_by("id")
 
 
 def open_applications_at(*, point):

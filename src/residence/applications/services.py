@@ -44,6 +44,7 @@ from residence.records.models import Identity, Registration
 from . import deadlines, documents, notices, rules, selectors, workflow
 from .models import (
     CLOSED_STATUSES,
+    MOVABLE_STATUSES,
     Application,
     Delivery,
     Draft,
@@ -238,7 +239,9 @@ def _locked(application_id: int) -> Application:
     try:
         return (
             Application.objects.select_for_update(of=("self",))
-            .select_related("person", "acceptance_point")
+            # Not the acceptance point: a row locked after another transaction moved it to another
+            # point would fail its re-checked join and be "not found" (PostgreSQL's EvalPlanQual).
+            .select_related("person")
             .get(pk=application_id)
         )
     except Application.DoesNotExist:
@@ -502,3 +505,84 @@ def deadlines_recompute(year: int) -> int:
     """The calendar of `year` changed: recompute every open deadline (registered in apps.py)."""
     with transaction.atomic():
         return deadlines.recompute()
+
+
+# Moving applications to another acceptance point (the supervisor's reassignment) -------------
+
+
+def _move_target(*, actor, point_code: str, reason: str) -> tuple[AcceptancePoint, str]:
+    """The point to move to and the reason, checked: a supervisor's, an open point, one line."""
+    if actor.kind != AccountKind.STAFF or actor.role != Role.SUPERVISOR:
+        raise Forbidden(_("Only a supervisor moves applications to another acceptance point."))
+    point = AcceptancePoint.objects.filter(code=(point_code or "").strip(), active=True).first()
+    errors = {}
+    if point is None:
+        errors["acceptance_point"] = [_("Choose an open acceptance point.")]
+    reason = one_line(reason or "")
+    if not reason:
+        errors["reason"] = [_("Say why the applications move (the applicants are told).")]
+    elif len(reason) > 200 or plain_text_problem(reason):
+        errors["reason"] = [_("Say why in one line of at most 200 characters, without hidden characters.")]
+    if errors:
+        raise Invalid(_("Some fields are not valid."), fields=errors)
+    return point, reason
+
+
+def _move(application: Application, *, point: AcceptancePoint, reason: str, actor, address: str) -> None:
+    before = application.acceptance_point
+    application.acceptance_point = point
+    application.updated_at = clock.now()
+    application.save(update_fields=["acceptance_point", "updated_at"])
+    audit_record(
+        type=AuditEventType.APPLICATION_CHANGED,
+        actor=actor,
+        address=address,
+        person=application.person.id_number,
+        application=application.reference,
+        action="move",
+        point_from=before.code,
+        point_to=point.code,
+        reason=reason,
+    )
+    documents.refresh(application)
+    notices.send(application, "application_moved", reason=reason)
+
+
+@transaction.atomic
+def application_move(*, actor, application_id: int, point_code: str, reason: str, address: str = "") -> Application:
+    """A supervisor moves one open application to another acceptance point (a point closing, a
+    counter overloaded): the applicant is told where it is now handled and why. Only before the
+    card is dispatched; a move to where it already is changes nothing."""
+    point, reason = _move_target(actor=actor, point_code=point_code, reason=reason)
+    application = _locked(application_id)
+    if application.acceptance_point_id == point.code:
+        return application
+    if application.status not in MOVABLE_STATUSES:
+        raise Conflict(
+            _("This application is %(status)s: only one whose card has not left production can move.")
+            % {"status": application.get_status_display()},
+            extra={"status": application.status},
+        )
+    _move(application, point=point, reason=reason, actor=actor, address=address)
+    return application
+
+
+@transaction.atomic
+def applications_move_from(*, actor, from_code: str, point_code: str, reason: str, address: str = "") -> int:
+    """Every application of a point that can still move, to another point (a point closing for
+    good, or for a while). Each is locked as it moves, so a step taken on one at the same time
+    either happens first or waits. Returns how many moved."""
+    point, reason = _move_target(actor=actor, point_code=point_code, reason=reason)
+    if from_code == point.code:
+        raise Invalid(fields={"acceptance_point": [_("Choose another point than the one they leave.")]})
+    movable = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .filter(acceptance_point_id=from_code, status__in=MOVABLE_STATUSES)
+        .order_by("id")
+    )
+    moved = 0
+    for application in movable:
+        _move(application, point=point, reason=reason, actor=actor, address=address)
+        moved += 1
+    return moved

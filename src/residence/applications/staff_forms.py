@@ -5,7 +5,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from residence.core.forms import PersonNameFormField
+from residence.core.forms import PersonNameFormField, PlainTextFormField
 from residence.places.models import AcceptancePoint
 
 from .models import Delivery, FamilyMember, Kind, Route
@@ -141,3 +141,41 @@ class FamilyMemberForm(forms.Form):
 
 # absolute_max too: a page posting TOTAL_FORMS=100000 had a thousand rows built and shown back.
 FamilyFormSet = forms.formset_factory(FamilyMemberForm, extra=3, max_num=10, absolute_max=10, validate_max=True)
+
+
+def _point_choices(*, active_only: bool):
+    points = AcceptancePoint.objects.select_related("street").order_by("code")
+    if active_only:
+        points = points.filter(active=True)
+    return [("", _("Choose a point"))] + [(p.code, f"{p.name} ({p.code})") for p in points]
+
+
+class MoveForm(forms.Form):
+    """A supervisor moves every application of a point that can still move to another point."""
+
+    from_point = forms.ChoiceField(
+        label=_("Move the applications of"),
+        error_messages={"required": _("Choose the point the applications leave.")},
+    )
+    to_point = forms.ChoiceField(
+        label=_("To"),
+        help_text=_("An open point: the applicants collect their cards there."),
+        error_messages={"required": _("Choose the point that takes them over.")},
+    )
+    reason = PlainTextFormField(
+        label=_("Why"),
+        help_text=_("One line, sent to every applicant moved, for example: the point closes for renovation."),
+        max_length=200,
+        error_messages={"required": _("Say why the applications move (the applicants are told).")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_point"].choices = _point_choices(active_only=False)
+        self.fields["to_point"].choices = _point_choices(active_only=True)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("from_point") and data.get("from_point") == data.get("to_point"):
+            self.add_error("to_point", _("Choose another point than the one they leave."))
+        return data

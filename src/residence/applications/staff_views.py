@@ -36,6 +36,7 @@ from .staff_forms import (
     FindForm,
     HandOverForm,
     IntakeForm,
+    MoveForm,
     RejectForm,
     ReplyForm,
     VerifyForm,
@@ -512,6 +513,52 @@ def dashboard(request):
         (_("Acceptance points"), data["points"], "points"),
     ]
     return render(request, "desk/dashboard.html", data)
+
+
+@login_required
+def move(request):
+    """The supervisor's reassignment: every application of a point that can still move, to another
+    point, with the reason the applicants are told. Asks first, with how many will move."""
+    user = _staff(request)
+    if user is None or user.role != Role.SUPERVISOR:
+        return _error_page(request, _("Only a supervisor moves applications to another acceptance point."))
+    data = request.POST if request.method == "POST" else None
+    form = MoveForm(data, initial={"from_point": request.GET.get("from", "")[:16]})
+    if data is None or not form.is_valid():
+        return render(request, "desk/move.html", {"form": form}, status=400 if data is not None else 200)
+    from_code, to_code = form.cleaned_data["from_point"], form.cleaned_data["to_point"]
+    movable = selectors.movable_applications_at(point_code=from_code)
+    if "confirmed" not in data:
+        context = {
+            "form": form,
+            "confirm": True,
+            "count": movable.count(),
+            "references": list(movable.values_list("reference", flat=True)[:20]),
+            "from_point": AcceptancePoint.objects.get(code=from_code),
+            "to_point": AcceptancePoint.objects.get(code=to_code),
+        }
+        return render(request, "desk/move.html", context)
+    try:
+        moved = services.applications_move_from(
+            actor=user,
+            from_code=from_code,
+            point_code=to_code,
+            reason=form.cleaned_data["reason"],
+            address=request.client_address,
+        )
+    except DomainError as exc:
+        add_domain_error(form, exc)
+        return render(request, "desk/move.html", {"form": form}, status=exc.status)
+    messages.success(
+        request,
+        _("%(n)d application(s) moved from %(from)s to %(to)s; each applicant is told why.")
+        % {
+            "n": moved,
+            "from": AcceptancePoint.objects.get(code=from_code),
+            "to": AcceptancePoint.objects.get(code=to_code),
+        },
+    )
+    return redirect("desk:dashboard")
 
 
 def queue_url_for(user) -> str | None:

@@ -113,7 +113,9 @@ def application_transition(*, application_id: int, action: str, actor, note: str
     try:
         application = (
             Application.objects.select_for_update(of=("self",))
-            .select_related("person", "acceptance_point")
+            # Not the acceptance point: a row locked after another transaction moved it to another
+            # point would fail its re-checked join and be "not found" (PostgreSQL's EvalPlanQual).
+            .select_related("person")
             .get(pk=application_id)
         )
     except Application.DoesNotExist:

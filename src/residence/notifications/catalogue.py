@@ -94,6 +94,13 @@ MESSAGES = {
             "Bring your ID card and the acceptance receipt."
         ),
     ),
+    "application_moved": (
+        _("Your application is handled at another acceptance point"),
+        _(
+            "Application %(reference)s is now handled at %(point)s (%(address)s), which is also where you "
+            "collect your card if you pick it up. Why: %(reason)s"
+        ),
+    ),
     "application_out_for_delivery": (
         _("Your residence permit is out for delivery"),
         _("The card of application %(reference)s is with the courier. Have your ID card ready at delivery."),
@@ -238,6 +245,7 @@ SMS = {
     "application_ready_for_pickup": _(
         "Your residence permit (%(reference)s) is ready at %(point)s, %(address)s, open %(hours)s."
     ),
+    "application_moved": _("Application %(reference)s is now handled at %(point)s, %(address)s. Why: %(reason)s"),
     "application_out_for_delivery": _("Your residence permit (%(reference)s) is out for delivery."),
     "application_completed": _("Your residence permit %(permit_number)s is active from today."),
     "application_card_renewed": _("You have the new card of residence permit %(permit_number)s."),

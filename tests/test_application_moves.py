@@ -1,0 +1,141 @@
+"""The supervisor's reassignment (DESIGN, Roles): open applications move to another acceptance
+point, each applicant told where and why. An outsider found no way at all for a supervisor to
+move work, nor for an administrator to close a point that had any."""
+
+import itertools
+
+import pytest
+from django.db import connection
+
+from residence.applications.models import Application
+from residence.audit.models import AuditEvent
+from residence.notifications import sms
+from residence.notifications.models import Message
+from residence.places.models import AcceptancePoint
+
+from .applications import HOME_POINT, OTHER_POINT, application_body, citizen_api, eligible_records, staff_apis
+from .conftest import error_code
+from .test_desk_pages import desk, page, post
+from .test_races import race, statuses
+
+URL = "/api/v1/applications"
+
+
+@pytest.fixture
+def world(settings, db):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, user = citizen_api()
+    eligible_records()
+    return api, user
+
+
+def move(client, app, point=OTHER_POINT, reason="受理点装修暂停办理"):
+    return client.post(f"/api/v1/staff/applications/{app['id']}/move", {"acceptance_point": point, "reason": reason})
+
+
+def test_a_supervisor_moves_an_application_and_the_applicant_is_told_where_and_why(world):
+    api, user = world
+    app = api.post(URL, application_body()).json()
+    staff = staff_apis(["supervisor", "clerk", "police"])
+    sms.outbox.clear()
+    moved = move(staff.supervisor, app)
+    assert moved.status_code == 200 and moved.json()["acceptance_point"]["code"] == OTHER_POINT
+    assert moved.json()["status"] == "accepted"  # the status and the deadlines stay
+    assert api.get(f"{URL}/{app['id']}").json()["acceptance_point"]["code"] == OTHER_POINT
+    message = Message.objects.get(user=user, key="application_moved")
+    assert message.params["reason"] == "受理点装修暂停办理" and message.params["reference"] == app["reference"]
+    point = AcceptancePoint.objects.get(code=OTHER_POINT)
+    assert any(point.name in m["text"] and "受理点装修暂停办理" in m["text"] for m in sms.outbox)
+    event = AuditEvent.objects.get(type="application_changed", data__action="move")
+    assert (event.data["point_from"], event.data["point_to"]) == (HOME_POINT, OTHER_POINT)
+    # The clerk of the old point no longer handles it; a move to where it is changes nothing.
+    assert staff.clerk.get(f"/api/v1/staff/applications/{app['id']}").status_code == 403
+    assert move(staff.supervisor, app).status_code == 200
+    assert AuditEvent.objects.filter(type="application_changed", data__action="move").count() == 1
+    # Only a supervisor; an open point; a reason in one line.
+    assert move(staff.police, app, HOME_POINT).status_code == 403
+    AcceptancePoint.objects.filter(code=HOME_POINT).update(active=False)
+    closed = move(staff.supervisor, app, HOME_POINT)
+    assert closed.status_code == 400 and "acceptance_point" in closed.json()["error"]["fields"]
+    AcceptancePoint.objects.filter(code=HOME_POINT).update(active=True)
+    blank = move(staff.supervisor, app, HOME_POINT, reason="  ")
+    assert blank.status_code == 400 and "reason" in blank.json()["error"]["fields"]
+    assert Application.objects.get().acceptance_point_id == OTHER_POINT
+
+
+def test_a_card_that_left_production_does_not_move(world):
+    api, _user = world
+    app = api.post(URL, application_body()).json()
+    staff = staff_apis(["supervisor", "police", "insurance", "reviewer", "production"])
+    base = f"/api/v1/staff/applications/{app['id']}"
+    staff.police.post(f"{base}/verify", {"department": "police", "outcome": "confirmed"})
+    staff.insurance.post(f"{base}/verify", {"department": "social_insurance", "outcome": "confirmed"})
+    for client, action in ((staff.reviewer, "approve"), (staff.production, "produce"), (staff.production, "dispatch")):
+        assert client.post(f"{base}/{action}", {}).status_code == 200, action
+    refused = move(staff.supervisor, app)
+    assert refused.status_code == 409 and error_code(refused) == "conflict"
+    assert Application.objects.get().acceptance_point_id == HOME_POINT
+
+
+def test_the_supervisor_moves_a_points_applications_on_the_desk_after_seeing_how_many(world):
+    api, _user = world
+    first = api.post(URL, application_body()).json()
+    supervisor = desk("supervisor")
+    dashboard = page(supervisor, "/staff/applications/dashboard/")
+    assert f'href="/staff/applications/move/?from={HOME_POINT}"' in dashboard
+    form = page(supervisor, f"/staff/applications/move/?from={HOME_POINT}")
+    assert f'<option value="{HOME_POINT}" selected>' in form
+    body = {"from_point": HOME_POINT, "to_point": OTHER_POINT, "reason": "窗口人员不足"}
+    ask = supervisor.post("/staff/applications/move/", body).content.decode()
+    assert 'data-testid="move-confirm"' in ask and "1 application will move" in ask and first["reference"] in ask
+    assert Application.objects.get().acceptance_point_id == HOME_POINT  # asked, nothing moved yet
+    done = post(supervisor, "/staff/applications/move/", {**body, "confirmed": "1"})
+    assert done["Location"] == "/staff/applications/dashboard/"
+    assert "1 application(s) moved" in page(supervisor, done["Location"])
+    assert Application.objects.get().acceptance_point_id == OTHER_POINT
+    same = supervisor.post("/staff/applications/move/", {**body, "to_point": HOME_POINT}).content.decode()
+    assert "Choose another point than the one they leave." in same
+    assert "Only a supervisor" in page(desk("clerk"), "/staff/applications/move/", status=403)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races run on PostgreSQL (DESIGN §How 10)")
+def test_parallel_moves_of_one_application_leave_it_at_one_point_and_audit_each_real_move(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    eligible_records()
+    app = api.post(URL, application_body()).json()
+    staff = staff_apis(["supervisor"])
+    responses = race(12, lambda i: move(staff.supervisor, app, OTHER_POINT if i % 2 else HOME_POINT))
+    assert statuses(responses) == {200: 12}, [r.content[:300] for r in responses if r.status_code != 200][:2]
+    final = Application.objects.get().acceptance_point_id
+    moves = list(AuditEvent.objects.filter(type="application_changed", data__action="move").order_by("id"))
+    # Each real move left from where the one before it arrived, and the last arrived where it is.
+    assert all(a.data["point_to"] == b.data["point_from"] for a, b in itertools.pairwise(moves))
+    assert not moves or moves[-1].data["point_to"] == final
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races run on PostgreSQL (DESIGN §How 10)")
+def test_a_step_taken_while_the_application_moves_is_not_lost_as_not_found(settings):
+    """A transition that waited for the row lock of a move re-checked its join to the old point
+    and found nothing: a 404 for an application that exists."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    eligible_records()
+    app = api.post(URL, application_body()).json()
+    staff = staff_apis(["supervisor", "police"])
+    verify = f"/api/v1/staff/applications/{app['id']}/verify"
+
+    def act(i):
+        if i % 2:
+            return move(staff.supervisor, app, OTHER_POINT if i % 4 == 1 else HOME_POINT)
+        return staff.police.post(verify, {"department": "police", "outcome": "confirmed"})
+
+    responses = race(10, act)
+    assert 404 not in statuses(responses) and 500 not in statuses(responses)
+    verifications = [r for i, r in enumerate(responses) if i % 2 == 0]
+    assert sorted(r.status_code for r in verifications) == [200, 409, 409, 409, 409]
+    assert Application.objects.get().verifications.get(department="police").status == "confirmed"
