@@ -80,7 +80,7 @@ def test_a_json_row_is_refused_once_with_every_problem_and_no_field_beyond_the_h
     for field in ("sex", "birth_date", "shenzhen_hukou"):
         assert field in rows[3], field
     assert "ethnicity" not in rows[3] and "hukou_address" not in rows[3]
-    assert rows[4] == "fields not in the header: extra"
+    assert rows[4].startswith("fields not in the header: extra; shenzhen_hukou must be text")
     response = push(
         client, police, "identities", json.dumps([{**IDENTITY_ROW, "shenzhen_hukou": 0}]), "application/json"
     )
@@ -92,7 +92,13 @@ def test_a_json_row_is_refused_once_with_every_problem_and_no_field_beyond_the_h
     rows = {r["line"]: r["reason"] for r in response.json()["error"]["rows"]}
     assert set(rows) == {3, 4, 5}
     assert "id_number" in rows[3] and "month" in rows[3] and "employer_credit_code" in rows[3]
-    assert "must be text" in rows[4] and "fields not in the header: note" in rows[5]
+    assert "must be text" in rows[4] and rows[5] == "fields not in the header: note"
+    # An extra field does not hide the row's other problems.
+    both = push(
+        client, insurance, "social_insurance", json.dumps([{**month, "month": "2025-13", "x": "1"}]), "application/json"
+    )
+    (row,) = both.json()["error"]["rows"]
+    assert row["reason"].startswith("fields not in the header: x; ") and "month" in row["reason"]
     assert not InsuranceMonth.objects.exists()
 
 

@@ -281,8 +281,17 @@ def test_a_landlord_moves_out_a_resident_chosen_from_the_houses_list(landlord):
     form = client.get(link).content.decode()
     assert re.search(f'value="{li_na.pk}"[^>]* checked>', form) and "李娜" in form and "王芳" in form
     assert LI_NA not in form and WANG_FANG not in form  # the numbers are shown masked, never in full
-    # Nobody chosen: the page asks who; "someone else" without a number asks for the number.
-    assert "Choose who is moving out." in client.post(link, {"date": "2026-03-01"}).content.decode()
+    # Nobody chosen: the page asks who (and not for a number); "someone else" without a number
+    # asks for the number; a resident of another house is not among the choices.
+    nobody = client.post(link, {"date": "2026-03-01"}).content.decode()
+    assert "Choose who is moving out." in nobody and "Enter the 18-character ID number." not in nobody
+    tampered = client.post(link, {"occupant": "99999", "date": "2026-03-01"}).content.decode()
+    assert "Choose one of the people listed, or someone else." in tampered
+    # An unsent move-out of one resident, then the other's link: the form has the other chosen.
+    wang_fang = Declaration.objects.get(id_number=WANG_FANG)
+    assert client.post(link, {"occupant": str(li_na.pk), "date": "2026-03-01"}).status_code == 302
+    other_link = f"/registration/houses/{house.pk}/move_out/?occupant={wang_fang.pk}"
+    assert re.search(f'value="{wang_fang.pk}"[^>]* checked>', client.get(other_link).content.decode())
     other = client.post(link, {"occupant": "other", "date": "2026-03-01"}).content.decode()
     assert "Enter the 18-character ID number." in other
     response = client.post(link, {"occupant": str(li_na.pk), "id_number": "", "date": "2026-03-01"})

@@ -98,7 +98,7 @@ class TypedDateFormField(NormalizedFormField):
     """A date typed by a person: YYYY-MM-DD, 1949–2100."""
 
     normalize = validators.parse_date
-    default_error_messages = {"required": _("Enter the date, for example 2026-03-02.")}
+    default_error_messages = {"required": _("Enter the date, for example 2026-03-01.")}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("empty_value", None)

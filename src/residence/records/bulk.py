@@ -146,10 +146,15 @@ def _json_fields(rows):
     for line, row in enumerate(rows, start=2):
         if not isinstance(row, dict):
             yield line, _("A row must be an object with the header's fields.")
-        elif shape := row_shape_problem(row, HEADER):
-            yield line, shape
         elif not all(isinstance(row.get(name, ""), str) for name in HEADER):
             yield line, _('Every field must be text, as in the CSV file (a JSON string such as "2025-01").')
+        elif shape := row_shape_problem(row, HEADER):
+            # With the fields' own problems, so that one round tells the sender everything.
+            try:
+                insurance_fields(*(row.get(name, "") for name in HEADER), current_month())
+                yield line, shape
+            except ValidationError as e:
+                yield line, "; ".join([shape, *e.messages])
         else:
             yield line, [row.get(name, "") for name in HEADER]
 

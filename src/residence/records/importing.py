@@ -407,14 +407,14 @@ def parse_rows(kind: str, numbered_rows):
         if not isinstance(row, dict):
             errors.append((line, _("A row must be an object with the header's fields.")))
             continue
-        shape = row_shape_problem(row, spec.header)
-        if shape:
-            errors.append((line, shape))
-            continue
+        # Every problem of the row at once: its fields beyond the header and those of its fields.
+        problems = [shape] if (shape := row_shape_problem(row, spec.header)) else []
         try:
             record = parse(row)
         except ValidationError as e:
-            errors.append((line, "; ".join(e.messages)))
+            problems += e.messages
+        if problems:
+            errors.append((line, "; ".join(problems)))
             continue
         key = tuple(record[f] for f in spec.key)
         if key in seen:

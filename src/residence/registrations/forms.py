@@ -120,7 +120,10 @@ class MoveOutForm(forms.Form):
         label=_("Who is moving out?"),
         widget=forms.RadioSelect,
         required=False,
-        error_messages={"required": _("Choose who is moving out.")},
+        error_messages={
+            "required": _("Choose who is moving out."),
+            "invalid_choice": _("Choose one of the people listed, or someone else."),
+        },
     )
     id_number = IdNumberFormField(
         label=_("ID number of the person moving out"),
@@ -144,11 +147,14 @@ class MoveOutForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("occupant", OTHER_PERSON) == OTHER_PERSON:
+        # Without residents there is no choice to make: the number is asked for.
+        occupant = data.get("occupant") if "occupant" in self.fields else OTHER_PERSON
+        if occupant == OTHER_PERSON:
             if not data.get("id_number") and "id_number" not in self.errors:
                 self.add_error("id_number", _("Enter the 18-character ID number."))
-        else:
+        elif occupant:
             data["id_number"] = ""  # the chosen person's number is looked up, never typed or shown
+            self.errors.pop("id_number", None)  # nor what was typed in its box checked
         return data
 
 

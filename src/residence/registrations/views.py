@@ -400,8 +400,10 @@ def declare(request, pk: int, kind: str):
         extra = {"account_kind": request.user.kind}
     else:
         extra = {"occupants": _occupants(request, house)}
-        if not draft["data"] and request.GET.get("occupant"):  # "moving out" on the house's list
-            draft = {**draft, "data": {"occupant": request.GET["occupant"][:20]}}
+        if request.method == "GET" and request.GET.get("occupant"):
+            # The resident's own link on the house page: always that resident, whatever an unsent
+            # move-out left in the draft (an outsider's link opened with another resident chosen).
+            draft = {**draft, "data": {"occupant": request.GET["occupant"][:20]}, "errors": {}}
     if request.method == "POST":
         form = form_class(request.POST, **extra)
         if form.is_valid():
