@@ -165,7 +165,10 @@ def test_pages_run_under_the_content_security_policy_and_the_api_docs_still_work
 
 
 OLD_PHONE = {"width": 320, "height": 568}
-TARGETS = ".radio, header a, header button, footer a, .back a, .back-link, main .button-link"
+TARGETS = (
+    ".radio, header a, header button, footer a, .back a, .back-link, main .button-link, .inline-list a, td a,"
+    " .summary-action a"
+)
 SMALL_TARGETS = f"""() => [...document.querySelectorAll('{TARGETS}')]
     .filter(e => e.offsetParent !== null)
     .map(e => [e.textContent.trim(), Math.round(e.getBoundingClientRect().height)])
@@ -224,4 +227,5 @@ def test_a_long_unbroken_value_wraps_instead_of_widening_the_page(web, chromium,
     submit.tap()
     page.wait_for_url("**/registration/houses/*/")
     assert page.evaluate("document.documentElement.scrollWidth") <= OLD_PHONE["width"]
+    assert page.evaluate(SMALL_TARGETS) == []  # the section's page list too
     page.context.close()

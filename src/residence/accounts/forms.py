@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from residence.core.errors import DomainError, page_message
 from residence.core.forms import (
     CreditCodeFormField,
+    Form,
     IdNumberFormField,
     PhoneFormField,
     SmsCodeFormField,
@@ -55,7 +56,7 @@ def _password_field(label, help_text=""):
 NEW_PASSWORD_HELP = _("At least 8 characters with letters and digits, not like your username.")
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(Form):
     kind = forms.ChoiceField(
         label=_("Account type"),
         widget=forms.RadioSelect,
@@ -98,7 +99,7 @@ class RegisterForm(forms.Form):
         return data
 
 
-class LoginForm(forms.Form):
+class LoginForm(Form):
     platform = forms.ChoiceField(
         label=_("Service"), widget=forms.RadioSelect, choices=PlatformChoice.CHOICES, initial=PlatformChoice.PERMIT
     )
@@ -118,11 +119,11 @@ class LoginForm(forms.Form):
     remember = forms.BooleanField(label=_("Remember me on this device for 14 days"), required=False)
 
 
-class CodeForm(forms.Form):
+class CodeForm(Form):
     code = SmsCodeFormField(label=_("SMS verification code"))
 
 
-class PasswordResetForm(forms.Form):
+class PasswordResetForm(Form):
     username = forms.CharField(
         label=_("Username"), max_length=150, error_messages={"required": _("Enter your username.")}
     )
@@ -152,7 +153,7 @@ class PasswordResetConfirmForm(NewPasswordTwiceMixin, CodeForm):
         return password
 
 
-class PasswordChangeForm(NewPasswordTwiceMixin, forms.Form):
+class PasswordChangeForm(NewPasswordTwiceMixin, Form):
     old_password = forms.CharField(
         label=_("Current password"),
         max_length=128,
@@ -174,7 +175,7 @@ class PasswordChangeForm(NewPasswordTwiceMixin, forms.Form):
         return password
 
 
-class PhoneChangeForm(forms.Form):
+class PhoneChangeForm(Form):
     phone = PhoneFormField(label=_("New mobile number"))
     password = forms.CharField(
         label=_("Password"),
@@ -184,7 +185,7 @@ class PhoneChangeForm(forms.Form):
     )
 
 
-class RealNameForm(forms.Form):
+class RealNameForm(Form):
     name = forms.CharField(
         label=_("Name as on your ID card"),
         help_text=_("In Chinese characters, exactly as printed on the card (for example 张伟), not in pinyin."),
@@ -198,7 +199,7 @@ def _material(label, missing):
     return forms.BooleanField(label=label, error_messages={"required": missing})
 
 
-class ActivateOrganisationForm(forms.Form):
+class ActivateOrganisationForm(Form):
     credit_code_checked = _material(
         _("The unified social credit code matches the business licence"),
         _("Check the unified social credit code against the business licence."),
@@ -208,7 +209,7 @@ class ActivateOrganisationForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class CounterPhoneForm(forms.Form):
+class CounterPhoneForm(Form):
     username = forms.CharField(label=_("Username of the account"), max_length=150)
     phone = PhoneFormField(label=_("New mobile number"))
     identity_checked = forms.BooleanField(

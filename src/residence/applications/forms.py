@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from residence.core import clock
-from residence.core.forms import FreeTextFormField, IdNumberFormField, PersonNameFormField
+from residence.core.forms import Form, FreeTextFormField, IdNumberFormField, PersonNameFormField
 from residence.core.validators import one_line, plain_text_problem
 from residence.places.selectors import COURIER_CITY_ONLY, acceptance_point_list, in_city
 
@@ -15,7 +15,7 @@ from .rules import spouse_problem
 from .services import PHOTO_RECEIPT_RE, photo_receipt_problem
 
 
-class KindRouteForm(forms.Form):
+class KindRouteForm(Form):
     kind = forms.ChoiceField(
         label=_("What are you applying for?"),
         choices=Kind.choices,
@@ -38,7 +38,7 @@ class KindRouteForm(forms.Form):
     )
 
 
-class PhotoReceiptForm(forms.Form):
+class PhotoReceiptForm(Form):
     photo_receipt = forms.CharField(
         label=_("Digital photo receipt number"),
         help_text=_(
@@ -64,7 +64,7 @@ def point_choices():
     return list(groups.items())
 
 
-class PointForm(forms.Form):
+class PointForm(Form):
     acceptance_point = forms.ChoiceField(
         label=_("Acceptance point"),
         help_text=_("Where your application is handled and, if you pick it up, where you collect your card."),
@@ -77,7 +77,7 @@ class PointForm(forms.Form):
         self.fields["acceptance_point"].choices = [("", _("Choose a point")), *point_choices()]
 
 
-class FamilyMemberForm(forms.Form):
+class FamilyMemberForm(Form):
     relation = forms.ChoiceField(
         label=_("Relation to you"),
         choices=FamilyMember.Relation.choices,
@@ -114,7 +114,7 @@ class FamilyMemberForm(forms.Form):
         return data
 
 
-class DeliveryForm(forms.Form):
+class DeliveryForm(Form):
     method = forms.ChoiceField(
         label=_("How do you want to receive your card?"),
         widget=forms.RadioSelect,
@@ -147,5 +147,5 @@ class DeliveryForm(forms.Form):
         return data
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(Form):
     idempotency_key = forms.CharField(max_length=80, widget=forms.HiddenInput)

@@ -5,7 +5,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from residence.core.forms import PersonNameFormField, PlainTextFormField
+from residence.core.forms import Form, PersonNameFormField, PlainTextFormField
 from residence.places.models import AcceptancePoint
 
 from .models import Delivery, FamilyMember, Kind, Route
@@ -21,7 +21,7 @@ COMMON_REASONS = [
 ]
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(Form):
     outcome = forms.ChoiceField(
         label=_("Do the records confirm the claim?"),
         choices=[("confirmed", _("Confirmed")), ("not_confirmed", _("Not confirmed"))],
@@ -36,7 +36,7 @@ class VerifyForm(forms.Form):
     )
 
 
-class RejectForm(forms.Form):
+class RejectForm(Form):
     reasons = forms.MultipleChoiceField(
         label=_("Reasons for the refusal"),
         required=False,
@@ -59,11 +59,11 @@ class RejectForm(forms.Form):
         return chosen + [line.strip() for line in lines if line.strip()]
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(Form):
     text = forms.CharField(label=_("Written reply"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5}))
 
 
-class HandOverForm(forms.Form):
+class HandOverForm(Form):
     identity_checked = forms.BooleanField(
         label=_("I have checked the applicant's identity document in person"), required=False
     )
@@ -73,14 +73,14 @@ class HandOverForm(forms.Form):
     old_card_collected = forms.BooleanField(label=_("Exchange only: the old card has been taken back"), required=False)
 
 
-class DeliverForm(forms.Form):
+class DeliverForm(Form):
     identity_checked = forms.BooleanField(
         label=_("I have checked the recipient's identity document in person"), required=False
     )
     old_card_collected = forms.BooleanField(label=_("Exchange only: the old card has been taken back"), required=False)
 
 
-class FindForm(forms.Form):
+class FindForm(Form):
     q = forms.CharField(
         label=_("Reference, ID number or receipt QR code"),
         max_length=300,
@@ -88,11 +88,14 @@ class FindForm(forms.Form):
     )
 
 
-def _point_choices():
-    return [(p.code, f"{p.name} ({p.code})") for p in AcceptancePoint.objects.filter(active=True).order_by("code")]
+def _point_choices(*, active_only: bool = True):
+    points = AcceptancePoint.objects.order_by("code")
+    if active_only:
+        points = points.filter(active=True)
+    return [(p.code, f"{p.name} ({p.code})") for p in points]
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(Form):
     name = PersonNameFormField(label=_("Applicant's name"), max_length=100, help_text=_("As on the ID card."))
     id_number = forms.CharField(
         label=_("ID number"), max_length=18, widget=forms.TextInput(attrs={"spellcheck": "false"})
@@ -127,7 +130,7 @@ class IntakeForm(forms.Form):
         self.initial.setdefault("delivery_method", Delivery.PICKUP)
 
 
-class FamilyMemberForm(forms.Form):
+class FamilyMemberForm(Form):
     name = PersonNameFormField(label=_("Name"), max_length=100, required=False)
     id_number = forms.CharField(label=_("ID number"), max_length=18, required=False)
     relation = forms.ChoiceField(
@@ -143,14 +146,7 @@ class FamilyMemberForm(forms.Form):
 FamilyFormSet = forms.formset_factory(FamilyMemberForm, extra=3, max_num=10, absolute_max=10, validate_max=True)
 
 
-def _point_choices(*, active_only: bool):
-    points = AcceptancePoint.objects.select_related("street").order_by("code")
-    if active_only:
-        points = points.filter(active=True)
-    return [("", _("Choose a point"))] + [(p.code, f"{p.name} ({p.code})") for p in points]
-
-
-class MoveForm(forms.Form):
+class MoveForm(Form):
     """A supervisor moves every application of a point that can still move to another point."""
 
     from_point = forms.ChoiceField(
@@ -171,8 +167,9 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["from_point"].choices = _point_choices(active_only=False)
-        self.fields["to_point"].choices = _point_choices(active_only=True)
+        choose = [("", _("Choose a point"))]
+        self.fields["from_point"].choices = choose + _point_choices(active_only=False)
+        self.fields["to_point"].choices = choose + _point_choices()
 
     def clean(self):
         data = super().clean()

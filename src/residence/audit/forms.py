@@ -1,12 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from residence.core.forms import IdNumberFormField, TypedDateFormField
+from residence.core.forms import Form, IdNumberFormField, TypedDateFormField
 
 from .models import AuditEventType
 
 
-class AuditSearchForm(forms.Form):
+class AuditSearchForm(Form):
     """Sent by POST: an ID number searched for stays out of URLs and logs (docs/security.md)."""
 
     type = forms.ChoiceField(label=_("Event"), choices=[("", _("Any event")), *AuditEventType.choices], required=False)

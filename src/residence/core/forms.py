@@ -8,6 +8,24 @@ from django.utils.translation import gettext_lazy as _
 
 from . import clock, validators
 
+DJANGOS_REQUIRED = forms.Field.default_error_messages["required"]
+
+
+class Form(forms.Form):
+    """A form whose empty required fields say what to enter, naming the field, wherever no better
+    message was written for it (an outsider read "This field is required." on nearly every form)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if str(field.error_messages.get("required")) != str(DJANGOS_REQUIRED) or not field.label:
+                continue
+            choosing = isinstance(field, forms.ChoiceField | forms.BooleanField | forms.FileField)
+            message = _("Choose an answer for “%(label)s”.") if choosing else _("Fill in “%(label)s”.")
+            if isinstance(field, forms.FileField):
+                message = _("Choose a file for “%(label)s”.")
+            field.error_messages["required"] = message % {"label": str(field.label).rstrip("?？:：")}
+
 
 class NormalizedFormField(forms.CharField):
     normalize = None

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from residence.core.forms import IdNumberFormField, TypedDateFormField
+from residence.core.forms import Form, IdNumberFormField, TypedDateFormField
 
 ROUTE_CHOICES = [
     ("residence_employment", _("Stable residence and stable employment")),
@@ -10,7 +10,7 @@ ROUTE_CHOICES = [
 ]
 
 
-class SelfCheckForm(forms.Form):
+class SelfCheckForm(Form):
     name = forms.CharField(
         label=_("Name as on the ID card"),
         help_text=_("In Chinese characters, exactly as printed on the card (for example 张伟), not in pinyin."),

@@ -3,10 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from residence.core.forms import PermitNumberFormField
+from residence.core.forms import Form, PermitNumberFormField
 
 
-class PermitCheckForm(forms.Form):
+class PermitCheckForm(Form):
     # The number's shape is checked here, so that every problem shows in the first round (an
     # outsider saw the number's only after filling in the name).
     number = PermitNumberFormField(
@@ -21,7 +21,7 @@ class PermitCheckForm(forms.Form):
     )
 
 
-class PermitFindForm(forms.Form):
+class PermitFindForm(Form):
     q = forms.CharField(
         label=_("Permit number or ID number"),
         help_text=_("Type the number printed on the card, or the holder's 18-character ID number."),
@@ -30,7 +30,7 @@ class PermitFindForm(forms.Form):
     )
 
 
-class EndorsementAnswerForm(forms.Form):
+class EndorsementAnswerForm(Form):
     confirmed = forms.TypedChoiceField(
         label=_("Your answer"),
         choices=[("yes", _("Confirmed: the records support the endorsement")), ("no", _("Not confirmed"))],

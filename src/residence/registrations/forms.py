@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from residence.accounts.models import Kind
 from residence.core.forms import (
     BuildingCodeFormField,
+    Form,
     IdNumberFormField,
     PastDateFormField,
     PersonNameFormField,
@@ -42,7 +43,7 @@ class StreetField(forms.ChoiceField):
         super().__init__(**kwargs)
 
 
-class HouseFindForm(forms.Form):
+class HouseFindForm(Form):
     """The filter of "My houses": district → street → building name or code."""
 
     district = forms.ChoiceField(label=_("District"), required=False)
@@ -57,7 +58,7 @@ class HouseFindForm(forms.Form):
         self.fields["street"].choices = [("", _("All streets")), *street_choices(district if district in valid else "")]
 
 
-class HouseStreetForm(forms.Form):
+class HouseStreetForm(Form):
     street = StreetField(help_text=_("Streets are listed by district."))
 
     def __init__(self, *args, **kwargs):
@@ -65,14 +66,14 @@ class HouseStreetForm(forms.Form):
         self.fields["street"].choices = [("", _("Choose a street")), *street_choices()]
 
 
-class HouseBuildingForm(forms.Form):
+class HouseBuildingForm(Form):
     building_code = BuildingCodeFormField(
         label=_("Building code"), help_text=_("The 10 to 19 digits on the building's plate (楼栋编码).")
     )
     building_name = PlainTextFormField(label=_("Building name"), max_length=100)
 
 
-class HouseRoomForm(forms.Form):
+class HouseRoomForm(Form):
     room = forms.CharField(label=_("Room"), max_length=30)
     address = PlainTextFormField(
         label=_("Address"),
@@ -83,7 +84,7 @@ class HouseRoomForm(forms.Form):
     housing_type = forms.ChoiceField(label=_("Housing type"), choices=HousingType.choices, widget=forms.RadioSelect)
 
 
-class MoveInForm(forms.Form):
+class MoveInForm(Form):
     name = PersonNameFormField(label=_("Name as on the ID card"), max_length=100)
     id_number = IdNumberFormField(label=_("ID number"))
     phone = PhoneFormField(label=_("Mobile number"))
@@ -111,7 +112,7 @@ class MoveInForm(forms.Form):
 OTHER_PERSON = "other"
 
 
-class MoveOutForm(forms.Form):
+class MoveOutForm(Form):
     """Who moves out: one of the people living in the house, chosen from the list (the house page
     shows them with masked ID numbers, so a landlord could not type the number it asked for), or
     someone else by ID number."""
@@ -158,7 +159,7 @@ class MoveOutForm(forms.Form):
         return data
 
 
-class SelfReportForm(forms.Form):
+class SelfReportForm(Form):
     """A tenant's report of their own move-in: the house by its plate (a tenant cannot list the
     landlord's houses)."""
 
@@ -182,7 +183,7 @@ class SelfReportForm(forms.Form):
         self.fields["street"].choices = [("", _("Choose a street")), *street_choices()]
 
 
-class SubAccountForm(forms.Form):
+class SubAccountForm(Form):
     username = UsernameFormField(label=_("Username"), max_length=30)
     password = forms.CharField(
         label=_("Password"),
@@ -200,7 +201,7 @@ class SubAccountForm(forms.Form):
         self.fields["houses"].choices = [(str(h.pk), f"{h.street.name} · {h.building_name} {h.room}") for h in houses]
 
 
-class BulkForm(forms.Form):
+class BulkForm(Form):
     file = forms.FileField(
         label=_("CSV or XLSX file"),
         # Interpolated lazily: "%" on a lazy string would translate it once, at import, into the
@@ -216,7 +217,7 @@ class BulkForm(forms.Form):
     )
 
 
-class HouseConfirmForm(forms.Form):
+class HouseConfirmForm(Form):
     papers_checked = forms.BooleanField(
         label=_("I have seen papers showing that this account may let the room or lives in it as its owner"),
         help_text=_("The property certificate, a lease with the owner, or the organisation's housing papers."),
@@ -224,7 +225,7 @@ class HouseConfirmForm(forms.Form):
     )
 
 
-class CounterFindForm(forms.Form):
+class CounterFindForm(Form):
     house = forms.IntegerField(label=_("House number (id)"), required=False, min_value=1)
     street = StreetField(required=False)
     building_code = BuildingCodeFormField(label=_("Building code"), required=False)
@@ -235,7 +236,7 @@ class CounterFindForm(forms.Form):
         self.fields["street"].choices = [("", _("Choose a street")), *street_choices()]
 
 
-class CounterDeclarationForm(forms.Form):
+class CounterDeclarationForm(Form):
     """A walk-in declarant at the counter: who declares, then the declaration."""
 
     declarant_name = PersonNameFormField(label=_("Declarant's name"), max_length=100)
