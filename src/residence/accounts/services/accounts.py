@@ -212,27 +212,23 @@ def account_language_remember(*, user: User, language: str) -> None:
 
 def _bind_identity(*, user: User, name: str, id_number: str, address: str):
     """Bind the account to the identity; returns the error to answer, or None when bound."""
+
+    def failed(reason: str, error):
+        audit_record(
+            type=AuditEventType.REAL_NAME_FAILED,
+            actor=user,
+            subject=user,
+            person=id_number,
+            address=address,
+            reason=reason,
+        )
+        return error
+
     identity = Identity.objects.filter(id_number=id_number).first()
     if identity is None or normalize_name(identity.name) != normalize_name(name):
-        audit_record(
-            type=AuditEventType.REAL_NAME_FAILED,
-            actor=user,
-            subject=user,
-            person=id_number,
-            address=address,
-            reason="mismatch",
-        )
-        return NameMismatch()
+        return failed("mismatch", NameMismatch())
     if User.objects.filter(person=identity).exclude(pk=user.pk).exists():
-        audit_record(
-            type=AuditEventType.REAL_NAME_FAILED,
-            actor=user,
-            subject=user,
-            person=id_number,
-            address=address,
-            reason="taken",
-        )
-        return IdentityTaken()
+        return failed("taken", IdentityTaken())
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.person_id:
         return AlreadyVerified()
