@@ -48,6 +48,7 @@ def test_a_supervisor_moves_an_application_and_the_applicant_is_told_where_and_w
     assert any(point.name in m["text"] and "受理点装修暂停办理" in m["text"] for m in sms.outbox)
     event = AuditEvent.objects.get(type="application_changed", data__action="move")
     assert (event.data["point_from"], event.data["point_to"]) == (HOME_POINT, OTHER_POINT)
+    assert event.address == "10.3.09.1"  # the supervisor's, as every other step records it
     # The clerk of the old point no longer handles it; a move to where it is changes nothing.
     assert staff.clerk.get(f"/api/v1/staff/applications/{app['id']}").status_code == 403
     assert move(staff.supervisor, app).status_code == 200
@@ -88,11 +89,18 @@ def test_the_supervisor_moves_a_points_applications_on_the_desk_after_seeing_how
     body = {"from_point": HOME_POINT, "to_point": OTHER_POINT, "reason": "窗口人员不足"}
     ask = supervisor.post("/staff/applications/move/", body).content.decode()
     assert 'data-testid="move-confirm"' in ask and "1 application will move" in ask and first["reference"] in ask
-    assert Application.objects.get().acceptance_point_id == HOME_POINT  # asked, nothing moved yet
-    done = post(supervisor, "/staff/applications/move/", {**body, "confirmed": "1"})
+    assert Application.objects.get(pk=first["id"]).acceptance_point_id == HOME_POINT  # asked, nothing moved yet
+    # Moved in after the supervisor was shown the list: not moved with it (an outsider).
+    late_api, _late = citizen_api("citizen3", "13812345677", "44030419900101555", "王芳")
+    eligible_records(_late.person.id_number)
+    late = late_api.post(URL, application_body(photo_receipt="PZLATE0001")).json()
+    shown = ask[ask.index('name="ids" value="') + len('name="ids" value="') :].split('"')[0]
+    assert shown == str(first["id"])
+    done = post(supervisor, "/staff/applications/move/", {**body, "ids": shown, "confirmed": "1"})
     assert done["Location"] == "/staff/applications/dashboard/"
     assert "1 application(s) moved" in page(supervisor, done["Location"])
-    assert Application.objects.get().acceptance_point_id == OTHER_POINT
+    assert Application.objects.get(pk=first["id"]).acceptance_point_id == OTHER_POINT
+    assert Application.objects.get(pk=late["id"]).acceptance_point_id == HOME_POINT
     same = supervisor.post("/staff/applications/move/", {**body, "to_point": HOME_POINT}).content.decode()
     assert "Choose another point than the one they leave." in same
     assert "Only a supervisor" in page(desk("clerk"), "/staff/applications/move/", status=403)
@@ -139,3 +147,39 @@ def test_a_step_taken_while_the_application_moves_is_not_lost_as_not_found(setti
     verifications = [r for i, r in enumerate(responses) if i % 2 == 0]
     assert sorted(r.status_code for r in verifications) == [200, 409, 409, 409, 409]
     assert Application.objects.get().verifications.get(department="police").status == "confirmed"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races run on PostgreSQL (DESIGN §How 10)")
+def test_a_point_closing_while_an_application_moves_in_never_keeps_it(settings):
+    """An outsider closed a point in the admin while a supervisor moved an application into it:
+    both succeeded, and the application waited at a closed point."""
+    from residence.accounts.models import User
+
+    from .conftest import CommittingClient, last_code
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    eligible_records()
+    app = api.post(URL, application_body()).json()
+    staff = staff_apis(["supervisor"])
+    User.objects.create_superuser(username="race_admin", password="Admin2026pass", phone="13900008885", kind="staff")
+    admin = CommittingClient()
+    admin.post("/accounts/login/", {"platform": "permit", "username": "race_admin", "password": "Admin2026pass"})
+    admin.post("/accounts/login/verify/", {"code": last_code("13900008885")})
+    target = AcceptancePoint.objects.get(code="44030300101")
+    closing = {"name": target.name, "kind": target.kind, "street": target.street_id, "address": target.address}
+    for _round in range(3):
+        AcceptancePoint.objects.filter(code=target.code).update(active=True)
+        Application.objects.filter(pk=app["id"]).update(acceptance_point_id=HOME_POINT)
+
+        def act(i):
+            if i == 0:
+                return admin.post(f"/admin/places/acceptancepoint/{target.code}/change/", {**closing, "active": ""})
+            return move(staff.supervisor, app, target.code, reason=f"第 {i} 次")
+
+        race(4, act)
+        point_open = AcceptancePoint.objects.get(code=target.code).active
+        moved_in = Application.objects.get(pk=app["id"]).acceptance_point_id == target.code
+        assert point_open or not moved_in

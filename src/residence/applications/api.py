@@ -357,9 +357,10 @@ class EmptySerializer(serializers.Serializer):
     pass
 
 
-def _staff_action(action: str, body=EmptySerializer, call=None, roles=()):
+def _staff_action(action: str, body=EmptySerializer, call=None, roles=(), with_address=False):
     """One endpoint per staff action (API.md): the role (403 before anything else), then the
-    body, the service and the application as the answer. `roles`: those of the transition table."""
+    body, the service and the application as the answer. `roles`: those of the transition table;
+    `with_address`: the service records the client's address too."""
 
     class View(APIView):
         permission_classes = [staff_roles(*(roles or workflow.staff_roles_of(action)))]
@@ -367,6 +368,8 @@ def _staff_action(action: str, body=EmptySerializer, call=None, roles=()):
         @extend_schema(request=body, responses=ApplicationSerializer, operation_id=f"staff_applications_{action}")
         def post(self, request, pk: int):
             data = validated(body, request.data if request.data else {})
+            if with_address:
+                data["address"] = request.client_address
             if call is not None:
                 application = call(actor=request.user, application_id=pk, **data)
             else:
@@ -388,14 +391,14 @@ StaffDeliverView = _staff_action("deliver", DeliverSerializer, services.applicat
 StaffWrittenReplyView = _staff_action("written_reply", ReplySerializer, services.written_reply_record, [Role.REVIEWER])
 
 
-def _move(*, actor, application_id: int, acceptance_point: str, reason: str) -> Application:
+def _move(*, actor, application_id: int, acceptance_point: str, reason: str, address: str) -> Application:
     return services.application_move(
-        actor=actor, application_id=application_id, point_code=acceptance_point, reason=reason
+        actor=actor, application_id=application_id, point_code=acceptance_point, reason=reason, address=address
     )
 
 
 # A supervisor's reassignment (DESIGN, Roles): not a step of the workflow, the status stays.
-StaffMoveView = _staff_action("move", MoveSerializer, _move, [Role.SUPERVISOR])
+StaffMoveView = _staff_action("move", MoveSerializer, _move, [Role.SUPERVISOR], with_address=True)
 
 
 QueueItemSerializer = inline_serializer(

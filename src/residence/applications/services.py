@@ -514,7 +514,14 @@ def _move_target(*, actor, point_code: str, reason: str) -> tuple[AcceptancePoin
     """The point to move to and the reason, checked: a supervisor's, an open point, one line."""
     if actor.kind != AccountKind.STAFF or actor.role != Role.SUPERVISOR:
         raise Forbidden(_("Only a supervisor moves applications to another acceptance point."))
-    point = AcceptancePoint.objects.filter(code=(point_code or "").strip(), active=True).first()
+    # Locked: an administrator closing the point waits for the move, or the move sees it closed.
+    # NO KEY UPDATE, not UPDATE: a plain FOR UPDATE also blocks the deferred foreign-key checks of
+    # other moves into the point at their commit, and two moves then deadlocked (a test).
+    point = (
+        AcceptancePoint.objects.select_for_update(no_key=True)
+        .filter(code=(point_code or "").strip(), active=True)
+        .first()
+    )
     errors = {}
     if point is None:
         errors["acceptance_point"] = [_("Choose an open acceptance point.")]
@@ -568,10 +575,13 @@ def application_move(*, actor, application_id: int, point_code: str, reason: str
 
 
 @transaction.atomic
-def applications_move_from(*, actor, from_code: str, point_code: str, reason: str, address: str = "") -> int:
+def applications_move_from(
+    *, actor, from_code: str, point_code: str, reason: str, address: str = "", only: list[int] | None = None
+) -> int:
     """Every application of a point that can still move, to another point (a point closing for
-    good, or for a while). Each is locked as it moves, so a step taken on one at the same time
-    either happens first or waits. Returns how many moved."""
+    good, or for a while); with `only`, those of them the supervisor was shown, no other (one
+    moved in meanwhile was moved unseen, an outsider found). Each is locked as it moves, so a
+    step taken on one at the same time either happens first or waits. Returns how many moved."""
     point, reason = _move_target(actor=actor, point_code=point_code, reason=reason)
     if from_code == point.code:
         raise Invalid(fields={"acceptance_point": [_("Choose another point than the one they leave.")]})
@@ -581,6 +591,8 @@ def applications_move_from(*, actor, from_code: str, point_code: str, reason: st
         .filter(acceptance_point_id=from_code, status__in=MOVABLE_STATUSES)
         .order_by("id")
     )
+    if only is not None:
+        movable = movable.filter(pk__in=only)
     moved = 0
     for application in movable:
         _move(application, point=point, reason=reason, actor=actor, address=address)

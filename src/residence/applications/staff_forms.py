@@ -159,7 +159,7 @@ class MoveForm(Form):
         error_messages={"required": _("Choose the point that takes them over.")},
     )
     reason = PlainTextFormField(
-        label=_("Why"),
+        label=_("Why they move"),
         help_text=_("One line, sent to every applicant moved, for example: the point closes for renovation."),
         max_length=200,
         error_messages={"required": _("Say why the applications move (the applicants are told).")},

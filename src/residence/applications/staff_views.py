@@ -527,13 +527,14 @@ def move(request):
     if data is None or not form.is_valid():
         return render(request, "desk/move.html", {"form": form}, status=400 if data is not None else 200)
     from_code, to_code = form.cleaned_data["from_point"], form.cleaned_data["to_point"]
-    movable = selectors.movable_applications_at(point_code=from_code)
     if "confirmed" not in data:
+        shown = list(selectors.movable_applications_at(point_code=from_code).values_list("id", "reference"))
         context = {
             "form": form,
             "confirm": True,
-            "count": movable.count(),
-            "references": list(movable.values_list("reference", flat=True)[:20]),
+            "count": len(shown),
+            "references": [reference for _id, reference in shown[:20]],
+            "ids": ",".join(str(pk) for pk, _reference in shown),
             "from_point": AcceptancePoint.objects.get(code=from_code),
             "to_point": AcceptancePoint.objects.get(code=to_code),
         }
@@ -545,13 +546,17 @@ def move(request):
             point_code=to_code,
             reason=form.cleaned_data["reason"],
             address=request.client_address,
+            only=[int(pk) for pk in data.get("ids", "").split(",") if pk.isascii() and pk.isdigit()][:100_000],
         )
     except DomainError as exc:
         add_domain_error(form, exc)
         return render(request, "desk/move.html", {"form": form}, status=exc.status)
     messages.success(
         request,
-        _("%(n)d application(s) moved from %(from)s to %(to)s; each applicant is told why.")
+        _(
+            "%(n)d application(s) moved from %(from)s to %(to)s; each applicant is told why. Those that "
+            "changed meanwhile (a card dispatched) stayed."
+        )
         % {
             "n": moved,
             "from": AcceptancePoint.objects.get(code=from_code),

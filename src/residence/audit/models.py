@@ -28,6 +28,7 @@ class AuditEventType(models.TextChoices):
     API_KEY_REVOKED = "api_key_revoked", _("Department API key revoked")
     CALENDAR_CHANGED = "calendar_changed", _("Working-day calendar changed")
     PLACE_CHANGED = "place_changed", _("District, street or acceptance point changed")
+    STAFF_POINT_CHANGED = "staff_point_changed", _("Clerk given another acceptance point")
     PERSONAL_DATA_VIEWED = "personal_data_viewed", _("Personal data viewed by staff")
     APPLICATION_CHANGED = "application_changed", _("Application status changed")
     APPLICATION_REPLY = "application_reply", _("Written reply to a refusal")

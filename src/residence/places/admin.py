@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from residence.core.admin import client_address
 
 from .models import AcceptancePoint, District, Street
-from .services import place_save
+from .services import place_delete, place_save
 
 
 class PlaceAdmin(admin.ModelAdmin):
@@ -17,7 +17,16 @@ class PlaceAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         changes = {field: (form.initial.get(field), form.cleaned_data.get(field)) for field in form.changed_data}
+        if change and not changes:
+            return  # saved as it was: nothing to record
         place_save(place=obj, changes=changes, created=not change, actor=request.user, address=client_address(request))
+
+    def delete_model(self, request, obj):
+        place_delete(place=obj, actor=request.user, address=client_address(request))
+
+    def delete_queryset(self, request, queryset):
+        for place in queryset:
+            place_delete(place=place, actor=request.user, address=client_address(request))
 
 
 @admin.register(District)
@@ -37,6 +46,9 @@ def point_closing_problem(point: AcceptancePoint) -> str:
     from residence.accounts.models import Role, User
     from residence.applications.selectors import open_applications_at
 
+    # The point's row is locked first: a supervisor's move into it waits, or is seen (services'
+    # _move_target locks it too), so no work lands on a point as it closes (an outsider's race).
+    AcceptancePoint.objects.select_for_update(no_key=True).filter(pk=point.pk).first()
     applications = open_applications_at(point=point).count()
     clerks = User.objects.filter(point=point, role=Role.CLERK, is_active=True).count()
     if not applications and not clerks:

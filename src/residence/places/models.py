@@ -51,10 +51,11 @@ class Street(models.Model):
         return self.name
 
     def clean(self):
-        if not STREET_CODE.fullmatch(self.code or "") or (
-            self.district_id and not self.code.startswith(self.district_id)
-        ):
+        if not STREET_CODE.fullmatch(self.code or ""):
             raise ValidationError({"code": _("A street's code is 9 digits 0-9 starting with its district's code.")})
+        # On the parent's field: once stored, the code is not on the form (an error there was a 500).
+        if self.district_id and not self.code.startswith(self.district_id):
+            raise ValidationError({"district": _("A street belongs to the district its code starts with.")})
 
 
 class AcceptancePoint(models.Model):
@@ -80,7 +81,9 @@ class AcceptancePoint(models.Model):
         return f"{self.name} ({self.code})"
 
     def clean(self):
-        if not POINT_CODE.fullmatch(self.code or "") or (self.street_id and not self.code.startswith(self.street_id)):
+        if not POINT_CODE.fullmatch(self.code or ""):
             raise ValidationError(
                 {"code": _("An acceptance point's code is 11 digits 0-9 starting with its street's code.")}
             )
+        if self.street_id and not self.code.startswith(self.street_id):
+            raise ValidationError({"street": _("An acceptance point belongs to the street its code starts with.")})

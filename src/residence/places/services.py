@@ -26,3 +26,18 @@ def place_save(*, place, changes: dict, created: bool, actor, address: str = "")
         created=created,
         changes={field: [_shown(before), _shown(after)] for field, (before, after) in changes.items()},
     )
+
+
+@transaction.atomic
+def place_delete(*, place, actor, address: str = "") -> None:
+    """Delete a place nothing refers to (the database refuses the others), audited as its changes are."""
+    audit_record(
+        type=AuditEventType.PLACE_CHANGED,
+        actor=actor,
+        address=address,
+        place=place._meta.model_name,
+        code=place.pk,
+        deleted=True,
+        changes={},
+    )
+    place.delete()

@@ -8,6 +8,7 @@ from .accounts import (
     real_name_verify,
     staff_create,
     staff_disable,
+    staff_point_set,
 )
 from .challenges import challenge_create, dummy_phone_mask
 from .credentials import (
@@ -54,4 +55,5 @@ __all__ = [
     "sessions_end_all",
     "staff_create",
     "staff_disable",
+    "staff_point_set",
 ]

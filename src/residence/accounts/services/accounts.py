@@ -29,6 +29,7 @@ from residence.core.validators import (
     validate_username,
 )
 from residence.notifications.services import message_send
+from residence.places.models import AcceptancePoint
 from residence.records.models import Identity
 
 from ..models import Department, Kind, LoginSession, Organisation, Role, Status, User
@@ -310,4 +311,33 @@ def staff_disable(*, username: str, reason: str) -> User:
     user.save(update_fields=["status", "is_active", "phone"])
     sessions_end_all(user=user, reason=LoginSession.EndReason.DISABLED)
     audit_record(type=AuditEventType.ACCOUNT_DISABLED, actor=None, subject=user, kind=Kind.STAFF, reason=reason)
+    return user
+
+
+@transaction.atomic
+def staff_point_set(*, username: str, point_code: str) -> User:
+    """An operator gives a clerk another acceptance point (the old one closes, or needs hands):
+    the clerk's desk shows the new point's work at once. Audited with both points. The admin
+    refuses to close a point while a clerk works there; this is how the clerk leaves it."""
+    user = (
+        User.objects.select_for_update()
+        .filter(username__iexact=username, kind=Kind.STAFF, role=Role.CLERK, is_active=True)
+        .first()
+    )
+    if user is None:
+        raise field_error("username", _("No active clerk has this username."))
+    point = (
+        AcceptancePoint.objects.select_for_update(no_key=True)
+        .filter(code=(point_code or "").strip(), active=True)
+        .first()
+    )
+    if point is None:
+        raise field_error("point", _("No open acceptance point has the code %(code)s.") % {"code": point_code})
+    before = user.point_id
+    if before != point.code:
+        user.point = point
+        user.save(update_fields=["point"])
+        audit_record(
+            type=AuditEventType.STAFF_POINT_CHANGED, actor=None, subject=user, point_from=before, point_to=point.code
+        )
     return user

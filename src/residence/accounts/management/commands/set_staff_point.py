@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from residence.accounts.services import staff_point_set
+from residence.core.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = "Give a clerk another acceptance point (the old one closes, or needs hands); audited."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", required=True)
+        parser.add_argument("--point", required=True, help="the code of an open acceptance point")
+
+    def handle(self, *args, username, point, **options):
+        try:
+            user = staff_point_set(username=username, point_code=point)
+        except DomainError as e:
+            details = "; ".join(f"{k}: {' '.join(v)}" for k, v in e.fields.items())
+            raise CommandError(f"{e.message} {details}".strip()) from None
+        self.stdout.write(f"{user.username} works at {user.point_id}")
