@@ -17,6 +17,11 @@ class DomainError(Exception):
         self.extra = extra or {}
         super().__init__(self.message)
 
+    def in_one_line(self) -> str:
+        """The message and every field's problem on one line, as an operator's command says it."""
+        details = "; ".join(f"{name}: {' '.join(problems)}" for name, problems in self.fields.items())
+        return f"{self.message} {details}".strip()
+
 
 class Invalid(DomainError):
     default_message = gettext_lazy("Some fields are not valid.")

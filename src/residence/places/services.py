@@ -11,33 +11,29 @@ def _shown(value) -> str:
     return "" if value is None else str(getattr(value, "pk", value))
 
 
+def _audit(place, *, actor, address: str, **data) -> None:
+    audit_record(
+        type=AuditEventType.PLACE_CHANGED,
+        actor=actor,
+        address=address,
+        place=place._meta.model_name,
+        code=place.pk,
+        **data,
+    )
+
+
 @transaction.atomic
 def place_save(*, place, changes: dict, created: bool, actor, address: str = "") -> None:
     """Save a place and record who changed what, from what to what (`changes`: field → (before,
     after)). An outsider found place changes only in Django's own history, which no audit page
     shows."""
     place.save()
-    audit_record(
-        type=AuditEventType.PLACE_CHANGED,
-        actor=actor,
-        address=address,
-        place=place._meta.model_name,
-        code=place.pk,
-        created=created,
-        changes={field: [_shown(before), _shown(after)] for field, (before, after) in changes.items()},
-    )
+    changes = {field: [_shown(before), _shown(after)] for field, (before, after) in changes.items()}
+    _audit(place, actor=actor, address=address, created=created, changes=changes)
 
 
 @transaction.atomic
 def place_delete(*, place, actor, address: str = "") -> None:
     """Delete a place nothing refers to (the database refuses the others), audited as its changes are."""
-    audit_record(
-        type=AuditEventType.PLACE_CHANGED,
-        actor=actor,
-        address=address,
-        place=place._meta.model_name,
-        code=place.pk,
-        deleted=True,
-        changes={},
-    )
+    _audit(place, actor=actor, address=address, deleted=True, changes={})
     place.delete()

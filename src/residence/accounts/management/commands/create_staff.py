@@ -30,8 +30,7 @@ class Command(BaseCommand):
                 username=username, password=password, phone=phone, role=role, point=point_obj, department=department
             )
         except DomainError as e:
-            details = "; ".join(f"{k}: {' '.join(v)}" for k, v in e.fields.items())
-            raise CommandError(f"{e.message} {details}".strip()) from None
+            raise CommandError(e.in_one_line()) from None
         except ValidationError as e:
             raise CommandError("; ".join(e.messages)) from None
         self.stdout.write(f"Created staff account {user.username} ({role})")

@@ -15,6 +15,5 @@ class Command(BaseCommand):
         try:
             user = staff_disable(username=username, reason=reason)
         except DomainError as e:
-            details = "; ".join(f"{k}: {' '.join(v)}" for k, v in e.fields.items())
-            raise CommandError(f"{e.message} {details}".strip()) from None
+            raise CommandError(e.in_one_line()) from None
         self.stdout.write(f"Disabled staff account {user.username}")

@@ -15,6 +15,5 @@ class Command(BaseCommand):
         try:
             user = staff_point_set(username=username, point_code=point)
         except DomainError as e:
-            details = "; ".join(f"{k}: {' '.join(v)}" for k, v in e.fields.items())
-            raise CommandError(f"{e.message} {details}".strip()) from None
+            raise CommandError(e.in_one_line()) from None
         self.stdout.write(f"{user.username} works at {user.point_id}")
