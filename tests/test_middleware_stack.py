@@ -174,3 +174,16 @@ def test_a_refused_body_is_read_and_dropped_so_the_sender_sees_why(size, left):
     response = ClientAddressMiddleware(lambda request: HttpResponse())(request)
     assert response.status_code == 413
     assert len(request.META["wsgi.input"]) == left  # the bytes still unread
+
+
+def test_a_sender_that_gives_up_during_a_refused_body_is_no_500():
+    from residence.core.middleware import ClientAddressMiddleware
+
+    class GaveUp:
+        def read(self, size=-1):
+            raise OSError("the client went away")
+
+    request = RequestFactory().generic("POST", "/registration/bulk/", b"", content_type="text/csv")
+    request.META.update({"CONTENT_LENGTH": str(6 * 1024 * 1024), "wsgi.input": GaveUp()})
+    request._stream = GaveUp()
+    assert ClientAddressMiddleware(lambda request: HttpResponse())(request).status_code == 413

@@ -96,7 +96,10 @@ REFUSED_BODY_READ_MAX_BYTES = 32 * 1024 * 1024
 
 def _drop_body(request, length: int) -> None:
     if length <= REFUSED_BODY_READ_MAX_BYTES:
-        while request.read(64 * 1024):
+        try:
+            while request.read(64 * 1024):
+                pass
+        except OSError:  # the sender gave up half-way (gunicorn's NoMoreData is one): nobody to answer
             pass
 
 
