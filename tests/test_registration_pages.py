@@ -804,6 +804,7 @@ def test_a_file_over_the_limit_gets_a_page_in_the_visitors_language_not_json(org
         response = client.post("/registration/bulk/", {"file": big})
         assert response.status_code == 413 and response["Content-Type"].startswith("text/html")
         assert words in response.content.decode()
+        assert 'href="/registration/bulk/" data-testid="back-to-form"' in response.content.decode()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     # Between the API's 1 MB and the page's 5 MB: the page takes the file and checks it.
     middling = SimpleUploadedFile("m.csv", HEADER.encode() + b"1,move_in\n" * 150_000, "text/csv")

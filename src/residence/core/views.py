@@ -28,11 +28,12 @@ def readyz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-def _error(request, status, code, message, retry_after=None):
+def _error(request, status, code, message, retry_after=None, back=""):
     if request.path.startswith("/api/"):
         response = JsonResponse(error_body(code, message), status=status, json_dumps_params={"ensure_ascii": False})
     else:
-        response = render(request, "web/error.html", {"status": status, "message": message}, status=status)
+        context = {"status": status, "message": message, "back": back}
+        response = render(request, "web/error.html", context, status=status)
     if retry_after is not None:
         response["Retry-After"] = str(max(1, math.ceil(retry_after)))
     return response
@@ -53,7 +54,8 @@ def payload_too_large(request, *, limit: int):
     message = _("The request is larger than %(size)s MB: nothing was received. Go back and send less.") % {
         "size": limit // (1024 * 1024)
     }
-    return _error(request, 413, "payload_too_large", message)
+    # Back to the form the body was sent from (its page answers a GET), not to the home page.
+    return _error(request, 413, "payload_too_large", message, back=request.path)
 
 
 def method_not_allowed_page(request):
