@@ -81,6 +81,7 @@ api_v1 = [
             ("receive", applications_api.StaffReceiveView),
             ("hand-over", applications_api.StaffHandOverView),
             ("deliver", applications_api.StaffDeliverView),
+            ("return", applications_api.StaffReturnView),
             ("written-reply", applications_api.StaffWrittenReplyView),
             ("move", applications_api.StaffMoveView),
         ]

@@ -72,6 +72,27 @@ def test_two_reviewers_deciding_at_once_one_wins(world):
     assert Application.objects.get(pk=app["id"]).status == winner
 
 
+def test_a_courier_delivering_and_returning_one_card_at_once_does_one(world):
+    api, _user = world
+    staff = staff_apis(["police", "insurance", "reviewer", "production", "courier"])
+    app = api.post(URL, application_body(delivery={"method": "courier", "address": "深圳市福田区福华路 8 号"})).json()
+    confirm_all(staff, app)
+    for action in ("approve", "produce", "dispatch"):
+        client = staff.reviewer if action == "approve" else staff.production
+        assert client.post(f"/api/v1/staff/applications/{app['id']}/{action}", {}).status_code == 200
+    steps = [("deliver", {"identity_checked": True}), ("return", {"reason": "无人签收"})] * 3
+    responses = race(
+        6, lambda i: staff.courier.post(f"/api/v1/staff/applications/{app['id']}/{steps[i][0]}", steps[i][1])
+    )
+    assert statuses(responses) == {200: 1, 409: 5}
+    moved = StatusChange.objects.filter(application_id=app["id"], action__in=["deliver", "return"])
+    assert moved.count() == 1
+    assert (
+        Application.objects.get(pk=app["id"]).status
+        == next(r for r in responses if r.status_code == 200).json()["status"]
+    )
+
+
 def test_parallel_production_gives_every_card_its_own_permit_number(settings):
     settings.FROZEN_TODAY = "2026-03-02"
     staff = staff_apis(["police", "insurance", "reviewer", "production"])

@@ -197,6 +197,40 @@ def test_courier_delivery_completes_the_application(world, staff):
     assert Permit.objects.filter(application_id=app["id"], status="active").exists()
 
 
+def test_a_card_the_courier_could_not_deliver_is_collected_at_the_point(world, staff):
+    api, _user = world
+    app = submit(api, delivery={"method": "courier", "address": "深圳市福田区福田路 1 号 101"})
+    confirm_all(staff, app)
+    act(staff.reviewer, app, "approve")
+    act(staff.production, app, "produce")
+    act(staff.production, app, "dispatch")
+    url = f"/api/v1/staff/applications/{app['id']}/return"
+    # Only the courier, and only with a reason the applicant can be told; nothing changes before.
+    assert staff.clerk.post(url, {"reason": "无人签收"}).status_code == 403
+    for body in ({}, {"reason": "  "}, {"reason": "无人\u202e签收"}):
+        refused = staff.courier.post(url, body)
+        assert refused.status_code == 400 and "reason" in refused.json()["error"]["fields"], body
+    assert Application.objects.get(pk=app["id"]).status == "out_for_delivery"
+    sms.outbox.clear()
+    returned = act(staff.courier, app, "return", {"reason": "三次投递无人签收。"})
+    assert returned["status"] == "dispatched"
+    assert returned["delivery"] == {"method": "pickup", "address": ""}
+    assert returned["history"][-1]["status"] == "dispatched" and returned["history"][-1]["note"] == "三次投递无人签收。"
+    # The applicant learns why and where: the point's name is in the SMS.
+    (text,) = [m["text"] for m in sms.outbox]
+    assert "三次投递无人签收。" in text and "。。" not in text and "福田街道" in text
+    assert Message.objects.filter(key="application_delivery_failed").count() == 1
+    assert AuditEvent.objects.filter(data__action="return", data__status_to="dispatched").count() == 1
+    # The courier's part is over; the point receives the card and hands it over as for a pickup.
+    assert error_code(staff.courier.post(url, {"reason": "再次"})) == "conflict"
+    delivered = staff.courier.post(f"/api/v1/staff/applications/{app['id']}/deliver", {"identity_checked": True})
+    assert error_code(delivered) == "conflict"
+    assert act(staff.clerk, app, "receive")["status"] == "ready_for_pickup"
+    done = act(staff.clerk, app, "hand-over", {"identity_checked": True, "signed": True})
+    assert done["status"] == "completed"
+    assert Permit.objects.filter(application_id=app["id"], status="active").exists()
+
+
 def test_a_refusal_takes_up_to_20_reasons_of_500_characters_and_its_sms_is_cut_to_fit(world, staff):
     """An outsider's refusal with 470 characters of reasons was a 500: the SMS overflowed its
     column. The longest refusal API.md allows is recorded, whole in the message, cut in the SMS."""

@@ -348,6 +348,24 @@ def test_the_courier_delivers_with_the_identity_checked(world, staff):
     post(courier, f"/staff/applications/{pk}/deliver/", {"identity_checked": "on"}, status=409)
 
 
+def test_the_courier_returns_a_card_that_could_not_be_delivered(world, staff):
+    pk = submit(world, delivery={"method": "courier", "address": "福田区福华路 8 号"})
+    through_verification(staff, pk)
+    post(staff["reviewer"], f"/staff/applications/{pk}/approve/")
+    post(staff["production"], f"/staff/applications/{pk}/produce/")
+    post(staff["production"], f"/staff/applications/{pk}/dispatch/")
+    courier = staff["courier"]
+    assert 'data-testid="return-form"' in page(courier, f"/staff/applications/{pk}/")
+    missing = post(courier, f"/staff/applications/{pk}/return/", {"reason": ""}, status=400)
+    assert "Say why the card could not be delivered" in missing.content.decode()
+    assert status_of(pk) == "out_for_delivery"
+    post(courier, f"/staff/applications/{pk}/return/", {"reason": "Nobody home after three attempts"})
+    assert status_of(pk) == "dispatched"
+    # The point's clerk now has it to receive; the applicant reads why.
+    assert "The card has arrived at this point" in page(staff["clerk"], f"/staff/applications/{pk}/")
+    assert world.get(f"/api/v1/applications/{pk}").json()["history"][-1]["note"] == "Nobody home after three attempts"
+
+
 def test_an_exchange_is_handed_over_only_with_the_old_card_taken_back(world, staff):
     api = world
     citizen = User.objects.get(username="citizen1")

@@ -344,6 +344,10 @@ class DeliverSerializer(serializers.Serializer):
     old_card_collected = StrictBooleanField(required=False, default=None)
 
 
+class ReturnSerializer(serializers.Serializer):
+    reason = StrictCharField(max_length=200)
+
+
 class ReplySerializer(serializers.Serializer):
     text = StrictCharField(max_length=4000)
 
@@ -388,6 +392,7 @@ StaffDispatchView = _staff_action("dispatch")
 StaffReceiveView = _staff_action("receive")
 StaffHandOverView = _staff_action("hand_over", HandOverSerializer, services.application_hand_over)
 StaffDeliverView = _staff_action("deliver", DeliverSerializer, services.application_deliver)
+StaffReturnView = _staff_action("return", ReturnSerializer, services.application_return)
 StaffWrittenReplyView = _staff_action("written_reply", ReplySerializer, services.written_reply_record, [Role.REVIEWER])
 
 

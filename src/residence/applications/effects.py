@@ -11,7 +11,7 @@ from residence.permits.models import Permit
 from residence.permits.services import PERMITS_LOCK, card_renew, live_permit_number, permit_issue
 
 from . import rules
-from .models import CARD_KINDS, Application, PaymentStatus, Verification
+from .models import CARD_KINDS, Application, Delivery, PaymentStatus, Verification
 
 
 def verifications_create(application: Application, *, due_on: dt.date) -> list[Verification]:
@@ -99,6 +99,11 @@ def _issue(application, *, actor, today, old_card_collected: bool | None = None,
         permit_issue(application=application, today=today)
 
 
+def _return(application, **_data):
+    """A card the courier could not deliver is collected at the acceptance point from now on."""
+    application.delivery_method, application.delivery_address = Delivery.PICKUP, ""
+
+
 EFFECTS = {
     "verify": _verify,
     "approve": _approve,
@@ -109,6 +114,7 @@ EFFECTS = {
     "produce": _produce,
     "hand_over": _issue,
     "deliver": _issue,
+    "return": _return,
 }
 
 

@@ -2,7 +2,7 @@
 
 from django.contrib.auth import get_user_model
 
-from residence.notifications.services import notice_send, reasons_text
+from residence.notifications.services import CLOSING_PUNCTUATION, notice_send, reasons_text
 
 from .models import CARD_KINDS, Application, Status
 
@@ -11,6 +11,8 @@ def _key(application: Application, action: str) -> str | None:
     status = application.status
     if action == "submit":
         return "application_accepted" if application.due_date else "application_accepted_fee"
+    if action == "return":
+        return "application_delivery_failed"
     if action == "verify" and status == Status.REVIEWING:
         if application.verifications.filter(status="not_confirmed").exists():
             return "application_verification_problem"
@@ -57,11 +59,13 @@ def send(application: Application, key: str, **extra) -> None:
     )
 
 
-def on_transition(application: Application, *, action: str, before: str) -> None:
+def on_transition(application: Application, *, action: str, before: str, note: str = "") -> None:
     key = _key(application, action)
     if key == "application_approved" and action == "pay":
         key = "application_paid"
     if key == "application_completed" and application.kind in CARD_KINDS:
         key = "application_card_renewed"
-    if key is not None:
+    if key == "application_delivery_failed":
+        send(application, key, reason=note.rstrip(CLOSING_PUNCTUATION))
+    elif key is not None:
         send(application, key)

@@ -448,6 +448,16 @@ def application_deliver(
     )
 
 
+def application_return(*, actor, application_id: int, reason: str) -> Application:
+    """The courier could not deliver the card (nobody there after the attempts, refused, a wrong
+    address): it goes back to the acceptance point, whose clerk receives it and hands it over,
+    and the applicant is told why and where."""
+    reason, problem = _told_reason(reason, _("Say why the card could not be delivered (the applicant is told)."))
+    if problem:
+        raise Invalid(fields={"reason": [problem]})
+    return application_act(actor=actor, application_id=application_id, action="return", note=reason)
+
+
 @transaction.atomic
 def written_reply_request(*, actor, application_id: int):
     """The applicant asks for a written reply to a refusal (RULES §4: due in 3 working days)."""
@@ -510,6 +520,16 @@ def deadlines_recompute(year: int) -> int:
 # Moving applications to another acceptance point (the supervisor's reassignment) -------------
 
 
+def _told_reason(reason: str, missing: str) -> tuple[str, str | None]:
+    """A reason the applicant is told by SMS, in one line, and what is wrong with it if anything."""
+    reason = one_line(reason or "")
+    if not reason:
+        return reason, missing
+    if len(reason) > 200 or plain_text_problem(reason):
+        return reason, _("Say why in one line of at most 200 characters, without hidden characters.")
+    return reason, None
+
+
 def _move_target(*, actor, point_code: str, reason: str) -> tuple[AcceptancePoint, str]:
     """The point to move to and the reason, checked: a supervisor's, an open point, one line."""
     if actor.kind != AccountKind.STAFF or actor.role != Role.SUPERVISOR:
@@ -525,11 +545,9 @@ def _move_target(*, actor, point_code: str, reason: str) -> tuple[AcceptancePoin
     errors = {}
     if point is None:
         errors["acceptance_point"] = [_("Choose an open acceptance point.")]
-    reason = one_line(reason or "")
-    if not reason:
-        errors["reason"] = [_("Say why the applications move (the applicants are told).")]
-    elif len(reason) > 200 or plain_text_problem(reason):
-        errors["reason"] = [_("Say why in one line of at most 200 characters, without hidden characters.")]
+    reason, problem = _told_reason(reason, _("Say why the applications move (the applicants are told)."))
+    if problem:
+        errors["reason"] = [problem]
     if errors:
         raise Invalid(_("Some fields are not valid."), fields=errors)
     return point, reason

@@ -80,6 +80,15 @@ class DeliverForm(Form):
     old_card_collected = forms.BooleanField(label=_("Exchange only: the old card has been taken back"), required=False)
 
 
+class ReturnForm(Form):
+    reason = forms.CharField(
+        label=_("Why the card could not be delivered"),
+        max_length=200,
+        help_text=_("The applicant is told this by SMS; the card goes to the acceptance point."),
+        error_messages={"required": _("Say why the card could not be delivered (the applicant is told).")},
+    )
+
+
 class FindForm(Form):
     q = forms.CharField(
         label=_("Reference, ID number or receipt QR code"),

@@ -39,6 +39,7 @@ from .staff_forms import (
     MoveForm,
     RejectForm,
     ReplyForm,
+    ReturnForm,
     VerifyForm,
 )
 
@@ -253,6 +254,7 @@ def _context(user, application: Application, forms: dict) -> dict:
         context["show_receipt"] = True
     elif role == Role.COURIER and status == Status.OUT_FOR_DELIVERY:
         context["deliver_form"] = forms.get("deliver") or DeliverForm()
+        context["return_form"] = forms.get("return") or ReturnForm()
     # The bound form with problems is "form" to the base template (the page title says "Error:").
     context["form"] = next((f for f in forms.values() if f is not None and f.errors), None)
     return context
@@ -329,6 +331,13 @@ ACTIONS = {
             actor=request.user, application_id=pk, **form.cleaned_data
         ),
         gettext_noop("The card is delivered. The application is completed and the permit is active."),
+    ),
+    "return": (
+        ReturnForm,
+        lambda request, pk, form: services.application_return(
+            actor=request.user, application_id=pk, reason=form.cleaned_data["reason"]
+        ),
+        gettext_noop("The card goes back to the acceptance point; the applicant is told why."),
     ),
 }
 

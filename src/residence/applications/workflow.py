@@ -62,6 +62,8 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
     **_moves([S.DISPATCHED], "receive", S.READY_FOR_PICKUP, Role.CLERK),
     **_moves([S.READY_FOR_PICKUP], "hand_over", S.COMPLETED, Role.CLERK),
     **_moves([S.OUT_FOR_DELIVERY], "deliver", S.COMPLETED, Role.COURIER),
+    # The courier could not deliver: the card goes to the acceptance point, collected there.
+    **_moves([S.OUT_FOR_DELIVERY], "return", S.DISPATCHED, Role.COURIER),
     **_moves([S.ACCEPTED, S.VERIFYING, S.REVIEWING], "withdraw", S.WITHDRAWN, CITIZEN),
 }
 ACTIONS = frozenset(action for _, action in TRANSITIONS)
@@ -152,7 +154,7 @@ def application_transition(*, application_id: int, action: str, actor, note: str
         **({"reasons": len(data["reasons"])} if "reasons" in data else {}),
     )
     documents.refresh(application)
-    notices.on_transition(application, action=action, before=before)
+    notices.on_transition(application, action=action, before=before, note=note)
     return application
 
 

@@ -105,6 +105,13 @@ MESSAGES = {
         _("Your residence permit is out for delivery"),
         _("The card of application %(reference)s is with the courier. Have your ID card ready at delivery."),
     ),
+    "application_delivery_failed": (
+        _("Your card could not be delivered"),
+        _(
+            "The courier could not deliver the card of application %(reference)s: %(reason)s. It goes to "
+            "%(point)s (%(address)s), where you collect it: you will be told when it has arrived."
+        ),
+    ),
     "application_completed": (
         _("Your residence permit has been issued"),
         _("Application %(reference)s is complete: permit %(permit_number)s is active from today."),
@@ -247,6 +254,9 @@ SMS = {
     ),
     "application_moved": _("Application %(reference)s is now handled at %(point)s, %(address)s. Why: %(reason)s"),
     "application_out_for_delivery": _("Your residence permit (%(reference)s) is out for delivery."),
+    "application_delivery_failed": _(
+        "The courier could not deliver your card (%(reference)s): %(reason)s. Collect it at %(point)s when told."
+    ),
     "application_completed": _("Your residence permit %(permit_number)s is active from today."),
     "application_card_renewed": _("You have the new card of residence permit %(permit_number)s."),
     "permit_endorsed": _("Your residence permit %(number)s is endorsed until %(endorsed_until)s."),
