@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.utils import translation
 
+from residence.applications.models import Application, Payment
 from residence.audit.models import AuditEvent
 from residence.notifications.catalogue import render_message
 from residence.notifications.models import Message
@@ -16,7 +17,7 @@ from residence.permits.models import Endorsement, Permit, PermitEvent
 from residence.permits.services import endorsement_checks_escalate
 from residence.records.services import records_import_rows
 
-from .applications import application_body, citizen_api, eligible_records, staff_apis
+from .applications import application_body, citizen_api, eligible_records, signed_in_again, staff_apis
 from .conftest import Api, error_code, make_user
 from .idnumbers import WANG_FANG, ZHANG_WEI
 
@@ -641,6 +642,64 @@ def test_an_exchange_renews_the_card_of_the_same_permit_and_takes_the_old_one_ba
     # The holder is told of a new card of the same permit, not of a permit "active from today".
     assert Message.objects.filter(user=user, key="application_card_renewed").count() == 1
     assert not Message.objects.filter(user=user, key="application_completed").exists()
+
+
+@pytest.mark.django_db
+def test_a_permit_suspended_while_its_exchange_is_open_is_endorsed_before_approval_payment_and_the_card(settings):
+    """An outsider paid for an exchange of a permit that lapsed meanwhile and got a new card of a
+    suspended permit. Worked by hand: issued 2026-03-02, endorsed until 2027-03-02, so suspended
+    from 2027-03-02 whether or not the day's sweep has run."""
+    settings.FROZEN_TODAY = "2027-02-25"
+    api, user = citizen_api()
+    eligible_records()
+    permit_for(user)
+    staff = staff_apis(["police", "insurance", "reviewer", "production"])
+    app = api.post("/api/v1/applications", application_body(kind="exchange")).json()
+    base = f"/api/v1/staff/applications/{app['id']}"
+    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
+        client.post(f"{base}/verify", {"department": department, "outcome": "confirmed"})
+    settings.FROZEN_TODAY = "2027-03-02"
+    signed_in_again(staff, "reviewer")
+    refused = staff.reviewer.post(f"{base}/approve", {})
+    assert error_code(refused) == "conflict" and "2027-03-02" in refused.json()["error"]["message"]
+    assert Application.objects.get(pk=app["id"]).status == "reviewing"
+    assert not Message.objects.filter(user=user, key="application_payment_requested").exists()
+
+    settings.FROZEN_TODAY = "2027-03-01"
+    signed_in_again(staff, "reviewer")
+    assert staff.reviewer.post(f"{base}/approve", {}).json()["status"] == "awaiting_payment"
+    settings.FROZEN_TODAY = "2027-03-02"
+    unpaid = api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"})
+    assert error_code(unpaid) == "conflict" and "endorse" in unpaid.json()["error"]["message"].lower()
+    assert not Payment.objects.exists() and Application.objects.get(pk=app["id"]).payment_status == "awaiting"
+    # Endorsed late (the holder meets the conditions): restored, then paid and made.
+    assert endorse(api).json()["outcome"] == "granted"
+    assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
+    signed_in_again(staff, "production")
+    assert staff.production.post(f"{base}/produce", {}).json()["permit_number"] == "4403202600000777"
+
+
+@pytest.mark.django_db
+def test_a_card_is_not_made_for_a_permit_suspended_after_payment(settings):
+    settings.FROZEN_TODAY = "2027-03-01"
+    api, user = citizen_api()
+    eligible_records()
+    permit_for(user)
+    staff = staff_apis(["police", "insurance", "reviewer", "production"])
+    app = api.post("/api/v1/applications", application_body(kind="replacement")).json()
+    base = f"/api/v1/staff/applications/{app['id']}"
+    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
+        client.post(f"{base}/verify", {"department": department, "outcome": "confirmed"})
+    staff.reviewer.post(f"{base}/approve", {})
+    assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
+    settings.FROZEN_TODAY = "2027-03-02"
+    signed_in_again(staff, "production")
+    refused = staff.production.post(f"{base}/produce", {})
+    assert error_code(refused) == "conflict" and "endorsed" in refused.json()["error"]["message"]
+    assert (
+        Application.objects.get(pk=app["id"]).status == "approved"
+        and not Application.objects.get(pk=app["id"]).card_serial
+    )
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from residence.core import clock, locks, sequences
 from residence.core.errors import Conflict
 from residence.permits.models import Permit
+from residence.permits.selectors import as_of_today
 from residence.permits.services import PERMITS_LOCK, card_renew, live_permit_number, permit_issue
 
 from . import rules
@@ -36,7 +37,31 @@ def _verify(application, *, actor, today, department: str, outcome: str, note: s
     check.save()
 
 
+def _renewed_permit_suspended(application, today: dt.date, message: str, **params) -> None:
+    """An exchange or a replacement renews the card of a live permit, and a suspended one must be
+    endorsed first (RULES §9), also when it lapsed after the application was made (an outsider
+    paid and got a new card of a permit suspended meanwhile): checked at approval, payment and
+    production, as it stands today whether or not the day's sweep has run."""
+    if application.kind not in CARD_KINDS:
+        return
+    live = Permit.objects.filter(
+        id_number=application.person.id_number, status__in=(Permit.Status.ACTIVE, Permit.Status.SUSPENDED)
+    )
+    for permit in live:
+        shown = as_of_today(permit, today)
+        if shown.status == Permit.Status.SUSPENDED:
+            raise Conflict(message % {"day": shown.suspended_on.isoformat(), **params}, extra={"permit": permit.number})
+
+
 def _approve(application, *, today, **_data):
+    _renewed_permit_suspended(
+        application,
+        today,
+        _(
+            "The applicant's permit has been suspended since %(day)s: it must be endorsed before its card is "
+            "renewed. Approve once it is endorsed, or refuse with that reason."
+        ),
+    )
     unconfirmed = application.verifications.exclude(status=Verification.Outcome.CONFIRMED).exists()
     if unconfirmed:
         raise Conflict(_("Every department must confirm before approval; reject with the reasons instead."))
@@ -65,6 +90,12 @@ def _pay(application, *, today, **_data):
             _("The time to pay ended on %(day)s: the application is terminated.")
             % {"day": application.payment_due_on.isoformat()}
         )
+    _renewed_permit_suspended(
+        application,
+        today,
+        _("Your permit has been suspended since %(day)s: endorse it first, then pay by %(pay_by)s."),
+        pay_by=application.payment_due_on.isoformat(),
+    )
     application.payment_status = PaymentStatus.PAID
 
 
@@ -85,6 +116,11 @@ def new_permit_number(today: dt.date) -> str:
 def _produce(application, *, today, **_data):
     """The card is made: a new permit number, or for an exchange or a replacement the number of
     the permit whose card it replaces (RULES §9: the anniversary does not move)."""
+    _renewed_permit_suspended(
+        application,
+        today,
+        _("The holder's permit has been suspended since %(day)s: its card is made once the holder has endorsed it."),
+    )
     if application.kind in CARD_KINDS:
         application.permit_number = live_permit_number(application.person.id_number)
     else:
