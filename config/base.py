@@ -260,9 +260,13 @@ if FROZEN_TODAY and not DEBUG and not ALLOW_FROZEN_TODAY:
     raise ImproperlyConfigured("FROZEN_TODAY is refused when DEBUG is off unless ALLOW_FROZEN_TODAY is set.")
 if FROZEN_TODAY:
     try:
-        datetime.date.fromisoformat(FROZEN_TODAY)
+        frozen = datetime.date.fromisoformat(FROZEN_TODAY)
     except ValueError:
         raise ImproperlyConfigured(f"FROZEN_TODAY must be a date YYYY-MM-DD, not {FROZEN_TODAY!r}.") from None
+    # The platform's dates (typed ones, the working-day calendar) lie in these years; an outsider's
+    # 9999-12-31 and 0001-01-01 ended the daily jobs in a traceback.
+    if not datetime.date(1949, 1, 1) <= frozen <= datetime.date(2100, 12, 31):
+        raise ImproperlyConfigured(f"FROZEN_TODAY must lie between 1949-01-01 and 2100-12-31, not {FROZEN_TODAY}.")
 
 LIMIT_SIGNUPS_PER_ADDRESS_HOUR = env.int("LIMIT_SIGNUPS_PER_ADDRESS_HOUR", default=20)
 LIMIT_SMS_PER_ADDRESS_HOUR = env.int("LIMIT_SMS_PER_ADDRESS_HOUR", default=30)

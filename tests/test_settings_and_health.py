@@ -56,6 +56,13 @@ def test_a_frozen_today_that_is_no_date_is_refused_at_start(day):
     assert run_settings({"DEBUG": "1", "FROZEN_TODAY": "2026-02-28"}).returncode == 0
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1948-12-31", "2101-01-01"])
+def test_a_frozen_today_outside_the_platforms_years_is_refused_at_start(day):
+    out = run_settings({"DEBUG": "1", "FROZEN_TODAY": day})
+    assert out.returncode != 0 and "FROZEN_TODAY must lie between 1949-01-01 and 2100-12-31" in out.stderr
+    assert run_settings({"DEBUG": "1", "FROZEN_TODAY": "2100-12-31"}).returncode == 0
+
+
 def test_database_url_scheme_picks_the_engine():
     code = "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'])"
     assert run_settings({"DATABASE_URL": "postgres://u@127.0.0.1:5432/x"}, code).stdout.strip().endswith("postgresql")
