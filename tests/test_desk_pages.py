@@ -495,5 +495,7 @@ def test_a_verifiers_note_is_shown_with_its_department_not_under_the_next_status
     citizen.cookies["django_language"] = "en"
     assert web_login(citizen, "citizen1", phone="13812345678").status_code == 302
     progress = citizen.get(f"/applications/{pk}/").content.decode()
-    assert "Police: 户籍核查一致" in progress and "Human resources and social insurance: 社保连续" in progress
+    # The status the answer moved it to, then who answered: not a note read as the next status's.
+    assert "Police answered: 户籍核查一致" in progress
+    assert "Human resources and social insurance answered: 社保连续" in progress
     assert "Reviewing: 社保连续" not in progress

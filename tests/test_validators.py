@@ -149,6 +149,9 @@ def test_typed_dates_are_iso_ascii_and_bounded():
             with pytest.raises(ValidationError) as refused:
                 parse_date(bad)
             assert reason in refused.value.messages[0], bad
+        # Digits only: an outsider was told to use "letters A-Z" in a date.
+        assert "letters" not in _refusal(parse_date, "２０２６-０３-０２")
+        assert "letters" not in _refusal(normalize_phone, "１５８９７３６０００１")
 
 
 def test_names_compare_after_nfkc_trim_and_middle_dots():

@@ -584,7 +584,7 @@ def application_move(*, actor, application_id: int, point_code: str, reason: str
         return application
     if application.status not in MOVABLE_STATUSES:
         raise Conflict(
-            _("This application is %(status)s: only one whose card has not left production can move.")
+            _('This application\'s status is "%(status)s": only one whose card has not left production can move.')
             % {"status": application.get_status_display()},
             extra={"status": application.status},
         )

@@ -126,7 +126,7 @@ def application_transition(*, application_id: int, action: str, actor, note: str
     move = TRANSITIONS.get((application.status, action))
     if move is None:
         raise Conflict(
-            _("This application is %(status)s: it cannot be changed that way now.")
+            _('This application\'s status is "%(status)s": it cannot be changed that way now.')
             % {"status": application.get_status_display()},
             extra={"status": application.status},
         )

@@ -60,8 +60,7 @@ def _trimmed(value) -> str:
 HALF_WIDTH_ONLY = _(
     "Use half-width digits 0-9 and letters A-Z: full-width characters and other scripts' digits are refused."
 )
-
-
+# For fields of digits only (a phone number, a date, a code): letters are never right there.
 DIGITS_ONLY = _("Use half-width digits 0-9: full-width digits and other scripts' digits are refused.")
 
 
@@ -133,7 +132,7 @@ def normalize_phone(value: str) -> str:
     match = MOBILE_RE.fullmatch(raw)
     if match is None:
         if full_width(raw):
-            raise ValidationError(HALF_WIDTH_ONLY, code="phone")
+            raise ValidationError(DIGITS_ONLY, code="phone")
         raise ValidationError(_("Enter a mainland China mobile number."), code="phone")
     number = phonenumbers.parse(match.group(1), "CN")
     if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) != (
@@ -215,7 +214,7 @@ def parse_date(value: str, bounds: tuple[dt.date, dt.date] = TYPED_DATES) -> dt.
     text = _trimmed(value)
     if not ISO_DATE_RE.fullmatch(text):
         if full_width(text):
-            raise ValidationError(HALF_WIDTH_ONLY, code="date")
+            raise ValidationError(DIGITS_ONLY, code="date")
         raise ValidationError(_("Give a date as YYYY-MM-DD."), code="date")
     try:
         day = dt.date.fromisoformat(text)
