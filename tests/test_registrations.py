@@ -10,7 +10,7 @@ from residence.accounts.models import Kind, User
 from residence.accounts.services import organisation_activate
 from residence.records.models import Registration
 from residence.records.services import records_import_rows
-from residence.registrations.models import Declaration, House, Occupancy
+from residence.registrations.models import BulkUpload, Declaration, House, Occupancy
 
 from .applications import citizen_api, staff_apis
 from .conftest import Api, committed, error_code, make_user
@@ -96,6 +96,29 @@ def test_a_house_is_registered_once_per_account(landlord):
     assert error_code(api.post(HOUSES, house_body(room="\u202e\u200b"))) == "invalid"
     bad = api.post(HOUSES, house_body(building_code="４４０３０４００４００１２", street="999", housing_type="tent"))
     assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"building_code", "street", "housing_type"}
+    # Blank fields and wrong ones in one answer (RULES §4: listed all at once; an outsider got the
+    # blank ones first, then the others on sending again).
+    worse = api.post(
+        HOUSES,
+        {
+            "street": "440304004",
+            "building_code": "123",
+            "building_name": "",
+            "room": "",
+            "address": "",
+            "housing_type": "castle",
+        },
+    )
+    assert set(worse.json()["error"]["fields"]) == {"building_code", "building_name", "room", "address", "housing_type"}
+    missing = api.post(HOUSES, {})
+    assert set(missing.json()["error"]["fields"]) == {
+        "street",
+        "building_code",
+        "building_name",
+        "room",
+        "address",
+        "housing_type",
+    }
     assert [h["id"] for h in api.get(HOUSES + "?q=福田").json() if h["room"] == "101"] == [house["id"]]
     assert api.get(HOUSES + "?street=440304001").json() == []
 
@@ -465,7 +488,11 @@ def test_a_bulk_file_over_10000_rows_is_413_and_a_bad_header_400(organisation):
     too_many = bulk(api, header + row * 10_001)
     assert too_many.status_code == 413 and too_many.json()["error"]["message"] == "A bulk file has at most 10,000 rows."
     assert bulk(api, "a,b,c\n" + row).status_code == 400
-    assert not Declaration.objects.exists()
+    # A header alone (or with blank lines) is no upload: nothing to confirm.
+    for empty in (header, header + "\n,,,,,,,,\n"):
+        refused = bulk(api, empty)
+        assert refused.status_code == 400 and "no rows" in refused.json()["error"]["fields"]["file"][0]
+    assert not Declaration.objects.exists() and not BulkUpload.objects.exists()
 
 
 def test_a_clerks_system_saying_the_papers_were_not_checked_confirms_nothing(landlord):
@@ -496,6 +523,15 @@ def test_the_counter_declares_for_a_walk_in_and_confirms_houses(landlord):
     odd = {**body, "declarant": {"name": "x" * 100_000, "id_number": ZHANG_WEI, "phone": True}}
     refused = clerk.post("/api/v1/staff/registrations/declarations", odd)
     assert set(refused.json()["error"]["fields"]) == {"declarant.name", "declarant.phone"}
+    # The declarant's, the declaration's and the house's problems together.
+    empty = clerk.post("/api/v1/staff/registrations/declarations", {"kind": "move_out", "person": {}, "date": ""})
+    assert set(empty.json()["error"]["fields"]) >= {
+        "declarant.name",
+        "declarant.id_number",
+        "person.id_number",
+        "date",
+        "house",
+    }
     assert Declaration.objects.count() == 1
 
 

@@ -83,6 +83,20 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+class ServiceChecked(serializers.Serializer):
+    """A body whose content the service checks, so that every problem is listed at once (RULES
+    §4): its fields are optional here (only their types and a bound on the body's size), and
+    `schema_required` names the fields API.md requires, which the served schema shows
+    (core.schema.ServiceCheckedBody)."""
+
+    schema_required: tuple[str, ...] = ()
+
+
+def checked_text(max_length: int):
+    """A text field of a `ServiceChecked` body: its blank, length and content the service's."""
+    return StrictCharField(max_length=max_length, required=False, default="", allow_blank=True)
+
+
 def validated(serializer_class, data) -> dict:
     if not isinstance(data, dict):
         raise Invalid(

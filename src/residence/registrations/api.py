@@ -1,7 +1,8 @@
 """API.md § Residence registration."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
@@ -11,25 +12,31 @@ from residence.accounts.models import Role
 from residence.accounts.permissions import staff_roles
 from residence.core.api import PAGE_PARAMETER, BodilessPostMixin, paged
 from residence.core.errors import Forbidden, Invalid
-from residence.core.serializers import StrictBooleanField, StrictCharField, validated
+from residence.core.serializers import (
+    ServiceChecked,
+    StrictBooleanField,
+    StrictCharField,
+    checked_text,
+    validated,
+)
 from residence.core.validators import mask_id_number
 
 from . import selectors, services
 from .models import Declaration, House
 
-HOUSE_FIELDS = {
-    "id": serializers.IntegerField(),
-    "street": serializers.CharField(),
-    "district": serializers.CharField(),
-    "building_code": serializers.CharField(),
-    "building_name": serializers.CharField(),
-    "room": serializers.CharField(),
-    "address": serializers.CharField(),
-    "housing_type": serializers.CharField(),
-    "confirmed": serializers.BooleanField(),
-}
-HouseSerializer = inline_serializer("House", HOUSE_FIELDS)
-HouseListSerializer = inline_serializer("HouseInList", HOUSE_FIELDS, many=True)
+
+class HouseSerializer(serializers.Serializer):
+    """The schema of a house (`house_payload` builds the answer)."""
+
+    id = serializers.IntegerField()
+    street = serializers.CharField()
+    district = serializers.CharField()
+    building_code = serializers.CharField()
+    building_name = serializers.CharField()
+    room = serializers.CharField()
+    address = serializers.CharField()
+    housing_type = serializers.CharField()
+    confirmed = serializers.BooleanField()
 
 
 def house_payload(house: House) -> dict:
@@ -66,38 +73,44 @@ def declaration_payload(d: Declaration) -> dict:
     }
 
 
-DeclarationSerializer = inline_serializer(
-    "Declaration",
-    {
-        "id": serializers.IntegerField(),
-        "reference": serializers.CharField(),
-        "kind": serializers.CharField(),
-        "status": serializers.CharField(),
-        "house": serializers.IntegerField(),
-        "person": serializers.JSONField(),
-        "declarant_type": serializers.CharField(allow_null=True),
-        "date": serializers.DateField(),
-        "declared_on": serializers.DateField(),
-        "late": serializers.BooleanField(),
-        "days_late": serializers.IntegerField(),
-        "registration": serializers.JSONField(allow_null=True),
-    },
-)
+class DeclarationSerializer(serializers.Serializer):
+    """The schema of a declaration (`declaration_payload` builds the answer)."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    house = serializers.IntegerField()
+    person = inline_serializer(
+        "DeclaredPerson", {"name": serializers.CharField(), "id_number_masked": serializers.CharField()}
+    )
+    declarant_type = serializers.CharField(allow_null=True)
+    date = serializers.DateField()
+    declared_on = serializers.DateField()
+    late = serializers.BooleanField()
+    days_late = serializers.IntegerField()
+    registration = inline_serializer(
+        "DeclaredRegistration",
+        {"registered_on": serializers.DateField(), "ended_on": serializers.DateField(allow_null=True)},
+        allow_null=True,
+    )
 
 
-class HouseBodySerializer(serializers.Serializer):
-    street = StrictCharField(max_length=9)
-    building_code = StrictCharField(max_length=19)
-    building_name = StrictCharField(max_length=100)
-    room = StrictCharField(max_length=30)
-    address = StrictCharField(max_length=200)
-    housing_type = StrictCharField(max_length=20)
+class HouseBodySerializer(ServiceChecked):
+    schema_required = ("street", "building_code", "building_name", "room", "address", "housing_type")
+
+    street = checked_text(100)
+    building_code = checked_text(100)
+    building_name = checked_text(1000)
+    room = checked_text(1000)
+    address = checked_text(1000)
+    housing_type = checked_text(100)
 
 
 class HouseListView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("street", str), OpenApiParameter("q", str), PAGE_PARAMETER],
-        responses=HouseListSerializer,
+        responses=HouseSerializer(many=True),
     )
     def get(self, request):
         street = request.query_params.get("street", "")[:9]
@@ -110,24 +123,28 @@ class HouseListView(APIView):
         return Response(house_payload(services.house_create(actor=request.user, data=data)), status=201)
 
 
-class DeclarationBodySerializer(serializers.Serializer):
-    house = serializers.JSONField()
-    kind = StrictCharField(max_length=10)
-    person = serializers.JSONField()
-    declarant_type = StrictCharField(max_length=10, required=False, default="", allow_blank=True)
+class DeclarationBodySerializer(ServiceChecked):
+    schema_required = ("house", "kind", "person", "date")
+
+    house = serializers.JSONField(required=False, default=None)
+    kind = checked_text(100)
+    person = serializers.JSONField(required=False, default=None)
+    declarant_type = checked_text(100)
     occupation = serializers.JSONField(required=False, default=None)
     reason = serializers.JSONField(required=False, default=None)
-    date = StrictCharField(max_length=10)
+    date = checked_text(100)
 
 
 class CounterDeclarationSerializer(DeclarationBodySerializer):
-    declarant = serializers.JSONField()
+    schema_required = (*DeclarationBodySerializer.schema_required, "declarant")
+
+    declarant = serializers.JSONField(required=False, default=dict)
 
 
 class DeclarationListView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("house", int), OpenApiParameter("current", int), PAGE_PARAMETER],
-        responses=DeclarationSerializer,
+        responses=DeclarationSerializer(many=True),
     )
     def get(self, request):
         raw_house = request.query_params.get("house", "")
@@ -196,11 +213,9 @@ class BulkView(APIView):
     parser_classes = [CsvTextParser]
 
     @extend_schema(
-        request={
-            "text/csv": OpenApiResponse(
-                description="house,kind,name,id_number,phone,declarant_type,occupation,reason,date"
-            )
-        },
+        request={"text/csv": OpenApiTypes.STR},
+        description="A CSV file with the header house,kind,name,id_number,phone,declarant_type,occupation,"
+        "reason,date (API.md); at most 10,000 rows.",
         responses=BulkSerializer,
     )
     def post(self, request):
@@ -216,21 +231,21 @@ class BulkConfirmView(BodilessPostMixin, APIView):
         return Response({"applied": services.bulk_confirm(actor=request.user, upload_id=upload).applied})
 
 
-class SubAccountSerializer(serializers.Serializer):
+class SubAccountBodySerializer(serializers.Serializer):
     username = StrictCharField(max_length=30)
     password = StrictCharField(max_length=128, trim_whitespace=False)
     phone = StrictCharField(max_length=20)
     houses = serializers.ListField(child=serializers.JSONField(), max_length=10_000)
 
 
-SUB_ACCOUNT_FIELDS = {
-    "id": serializers.IntegerField(),
-    "username": serializers.CharField(),
-    "kind": serializers.CharField(),
-    "active": serializers.BooleanField(),
-    "houses": serializers.ListField(child=serializers.IntegerField()),
-}
-SUB_ACCOUNT = inline_serializer("SubAccount", SUB_ACCOUNT_FIELDS)
+class SubAccountSerializer(serializers.Serializer):
+    """The schema of a sub-account (`sub_account_payload` builds the answer)."""
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    kind = serializers.CharField()
+    active = serializers.BooleanField()
+    houses = serializers.ListField(child=serializers.IntegerField())
 
 
 def sub_account_payload(user) -> dict:
@@ -244,21 +259,21 @@ def sub_account_payload(user) -> dict:
 
 
 class SubAccountView(APIView):
-    @extend_schema(responses=inline_serializer("SubAccount", SUB_ACCOUNT_FIELDS, many=True))
+    @extend_schema(responses=SubAccountSerializer(many=True))
     def get(self, request):
         """The organisation's sub-accounts, active or not, with the houses each was given."""
         services.administrator_required(request.user)
         return Response([sub_account_payload(u) for u in selectors.sub_accounts_of(organisation=request.user)])
 
-    @extend_schema(request=SubAccountSerializer, responses={201: SUB_ACCOUNT})
+    @extend_schema(request=SubAccountBodySerializer, responses={201: SubAccountSerializer})
     def post(self, request):
-        data = validated(SubAccountSerializer, request.data)
+        data = validated(SubAccountBodySerializer, request.data)
         user = services.sub_account_create(actor=request.user, **data)
         return Response(sub_account_payload(user), status=201)
 
 
 class SubAccountDeactivateView(BodilessPostMixin, APIView):
-    @extend_schema(request=None, responses=SUB_ACCOUNT)
+    @extend_schema(request=None, responses=SubAccountSerializer)
     def post(self, request, pk: int):
         """End a sub-account: it can no longer sign in and its logins end now."""
         return Response(sub_account_payload(services.sub_account_deactivate(actor=request.user, account_id=pk)))
@@ -303,7 +318,7 @@ class StaffDeclarationView(APIView):
     def post(self, request):
         data = validated(CounterDeclarationSerializer, request.data)
         declarant = data.pop("declarant")
-        declaration = services.declaration_create(actor=request.user, data=data, declarant=declarant)
+        declaration = services.declaration_create(actor=request.user, data=data, declarant=declarant or {})
         return Response(declaration_payload(declaration), status=201)
 
 

@@ -557,15 +557,25 @@ def declaration_create(*, actor, data: dict, declarant: dict | None = None) -> D
     (`_name_as_recorded`); the writes are one transaction."""
     declarant_required(actor)
     today = clock.today()
+    errors = {}  # the walk-in declarant's, the declaration's and the house's, all at once
     if declarant is not None:
-        declarant = clean_declarant(declarant)
-    cleaned = clean_declaration(data, today=today, account_kind=actor.kind)
-    if cleaned.get("declarant_type") == DeclarantType.TENANT:
+        try:
+            declarant = clean_declarant(declarant)
+        except Invalid as exc:
+            errors.update(exc.fields)
+    try:
+        cleaned = clean_declaration(data, today=today, account_kind=actor.kind)
+    except Invalid as exc:
+        errors.update(exc.fields)
+    house_id = data.get("house")
+    tenant = data.get("declarant_type") == DeclarantType.TENANT
+    if not tenant and (isinstance(house_id, bool) or not isinstance(house_id, int)):
+        errors["house"] = [_("Give the id of the house.")]
+    if errors:
+        raise Invalid(fields=errors)
+    if tenant:
         with transaction.atomic():
             return _tenant_report(actor=actor, data=data, cleaned=cleaned)
-    house_id = data.get("house")
-    if isinstance(house_id, bool) or not isinstance(house_id, int):
-        raise Invalid(fields={"house": [_("Give the id of the house.")]})
     house = _declarable(_house_for(actor, house_id))
     # The person of a move-in and a walk-in declarant at the counter are both checked against the
     # records (an outsider declared at the counter under a wrong declarant name). Outside the
@@ -871,6 +881,8 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
             invalid.append({"line": line, "reason": _row_problem(exc)})
             continue
         checked.append((line, body, cleaned))
+    if count == 0:  # a header alone: an outsider's empty export was taken as an upload of nothing
+        raise Invalid(fields={"file": [_("The file has no rows under its header.")]})
     move_ins = [
         (line, c["id_number"], c["name"]) for line, _body, c in checked if c["kind"] == Declaration.Kind.MOVE_IN
     ]
