@@ -91,7 +91,20 @@ class SmsVerifySerializer(serializers.Serializer):
 
 
 class SmsVerifyView(PublicAPIView):
-    @extend_schema(request=SmsVerifySerializer, responses={200: TokenSerializer})
+    @extend_schema(
+        request=SmsVerifySerializer,
+        responses={
+            200: inline_serializer(
+                "SmsVerified",
+                {
+                    "token": serializers.CharField(required=False, help_text="a login's challenge: the new token"),
+                    "phone_masked": serializers.CharField(
+                        required=False, help_text="a phone change's challenge: the number now bound"
+                    ),
+                },
+            )
+        },
+    )
     def post(self, request):
         data = validated(SmsVerifySerializer, request.data)
         result = services.auth_sms_verify(address=request.client_address, user_agent=_user_agent(request), **data)
@@ -199,7 +212,7 @@ class RealNameSerializer(serializers.Serializer):
 class RealNameView(APIView):
     @extend_schema(
         request=RealNameSerializer,
-        responses=inline_serializer("RealName", {"real_name_verified": serializers.BooleanField()}),
+        responses=inline_serializer("RealNameVerified", {"real_name_verified": serializers.BooleanField()}),
     )
     def post(self, request):
         data = validated(RealNameSerializer, request.data)
@@ -228,7 +241,11 @@ class PhoneChangeSerializer(serializers.Serializer):
 class PhoneChangeView(APIView):
     @extend_schema(
         request=PhoneChangeSerializer,
-        responses={202: inline_serializer("PhoneChallenge", {"challenge": serializers.CharField()})},
+        responses={
+            202: inline_serializer(
+                "PhoneChallenge", {"challenge": serializers.CharField(), "phone_masked": serializers.CharField()}
+            )
+        },
     )
     def put(self, request):
         data = validated(PhoneChangeSerializer, request.data)

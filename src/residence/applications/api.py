@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -64,8 +65,8 @@ class CounterBodySerializer(ApplicationBodySerializer):
     portrait_captured = StrictBooleanField()
 
 
-def _object(component: str, **fields):
-    return inline_serializer(component, fields)
+def _object(component: str, allow_null: bool = False, **fields):
+    return inline_serializer(component, fields, allow_null=allow_null)
 
 
 def _objects(component: str, **fields):
@@ -82,7 +83,7 @@ class ApplicationSerializer(serializers.Serializer):
     route = serializers.CharField()
     status = serializers.CharField()
     acceptance_point = _object("AcceptancePointRef", code=serializers.CharField(), name=serializers.CharField())
-    delivery = _object("Delivery", method=serializers.CharField(), address=serializers.CharField())
+    delivery = _object("DeliveryChosen", method=serializers.CharField(), address=serializers.CharField())
     fee = _object("Money", amount=serializers.CharField(), currency=serializers.CharField())
     payment_status = serializers.CharField()
     payment_due_on = serializers.DateField(allow_null=True)
@@ -100,6 +101,7 @@ class ApplicationSerializer(serializers.Serializer):
     )
     decision = _object(
         "Decision",
+        allow_null=True,
         outcome=serializers.CharField(),
         reasons=serializers.ListField(child=serializers.CharField()),
         decided_on=serializers.DateField(),
@@ -123,6 +125,7 @@ class ApplicationSerializer(serializers.Serializer):
     )
     written_reply = _object(
         "WrittenReply",
+        allow_null=True,
         requested_on=serializers.DateField(),
         due_date=serializers.DateField(),
         text=serializers.CharField(allow_null=True),
@@ -181,7 +184,8 @@ class DocumentAuthentication(BearerTokenAuthentication):
 class ApplicationDetailView(APIView):
     authentication_classes = [DocumentAuthentication]
 
-    @extend_schema(responses=ApplicationSerializer)
+    # The bearer token as everywhere (its subclass reads the application along).
+    @extend_schema(responses=ApplicationSerializer, auth=[{"bearerAuth": []}])
     def get(self, request, pk: int):
         document, self_check = request.login_session.also or (None, None)
         if document is None:
@@ -190,7 +194,9 @@ class ApplicationDetailView(APIView):
 
 
 class ApplicationReceiptView(APIView):
-    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(description="PDF receipt")})
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF receipt")}
+    )
     def get(self, request, pk: int):
         application = _own(request, pk)
         response = HttpResponse(
@@ -251,7 +257,11 @@ class ReceiptVerifyView(APIView):
     @extend_schema(
         responses=inline_serializer(
             "ReceiptCheck",
-            {"valid": serializers.BooleanField(), "kind": serializers.CharField(), "status": serializers.CharField()},
+            {
+                "valid": serializers.BooleanField(),
+                "kind": serializers.CharField(allow_null=True),
+                "status": serializers.CharField(allow_null=True),
+            },
         )
     )
     def get(self, request, reference: str):
@@ -305,7 +315,7 @@ class StaffApplicationFormView(APIView):
 
     permission_classes = [staff_roles(Role.CLERK)]
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(description="PDF form")})
+    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF form")})
     def get(self, request, pk: int):
         application = selectors.application_for_clerk(user=request.user, application_id=pk)
         audit_record(
@@ -426,7 +436,7 @@ QueueItemSerializer = inline_serializer(
 
 
 EndorsementCheckSerializer = inline_serializer(
-    "EndorsementCheck",
+    "EndorsementCheckItem",
     {
         "endorsement": serializers.IntegerField(),
         "permit_number": serializers.CharField(),
@@ -452,7 +462,7 @@ class StaffQueueView(APIView):
             "Queue",
             {
                 "results": QueueItemSerializer,
-                "next": serializers.CharField(),
+                "next": serializers.CharField(allow_null=True),
                 "endorsement_checks": EndorsementCheckSerializer,
             },
         ),

@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deploy checks)
+        from . import checks, schema  # noqa: F401  (register the deploy checks and the schema's extensions)

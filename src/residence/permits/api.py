@@ -190,7 +190,7 @@ class PermitCheckView(APIView):
 
     @extend_schema(
         request=PermitCheckSerializer,
-        responses=inline_serializer("PermitCheck", {"status": serializers.CharField()}),
+        responses=inline_serializer("PermitCheckResult", {"status": serializers.CharField()}),
     )
     def post(self, request):
         data = validated(PermitCheckSerializer, request.data)

@@ -2,7 +2,9 @@ import io
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import IsAuthenticated
@@ -49,13 +51,50 @@ class ExchangeView(APIView):
     parser_classes = []  # the body is read as CSV or JSON below
 
     @extend_schema(
-        request={"text/csv": str, "application/json": list},
+        request={
+            "text/csv": OpenApiTypes.STR,
+            "application/json": {"type": "array", "items": {"type": "object"}, "description": "one object per row"},
+        },
         responses={
             200: OpenApiResponse(
-                description="applied: {kind, rows, created, updated, unchanged, notes: [{line, note}]} "
-                "(notes: rows kept as records only, and why)"
+                inline_serializer(
+                    "ExchangeApplied",
+                    {
+                        "kind": serializers.CharField(),
+                        "rows": serializers.IntegerField(),
+                        "created": serializers.IntegerField(),
+                        "updated": serializers.IntegerField(),
+                        "unchanged": serializers.IntegerField(),
+                        "notes": inline_serializer(
+                            "ExchangeNote",
+                            {"line": serializers.IntegerField(), "note": serializers.CharField()},
+                            many=True,
+                        ),
+                    },
+                ),
+                description="applied (notes: rows kept as records only, and why)",
             ),
-            400: OpenApiResponse(description="rejected: nothing applied; every bad row listed"),
+            400: OpenApiResponse(
+                inline_serializer(
+                    "ExchangeRejected",
+                    {
+                        "error": inline_serializer(
+                            "ExchangeRejection",
+                            {
+                                "code": serializers.CharField(),
+                                "message": serializers.CharField(),
+                                "fields": serializers.DictField(),
+                                "rows": inline_serializer(
+                                    "ExchangeBadRow",
+                                    {"line": serializers.IntegerField(), "reason": serializers.CharField()},
+                                    many=True,
+                                ),
+                            },
+                        )
+                    },
+                ),
+                description="rejected: nothing applied; every bad row listed",
+            ),
         },
     )
     def post(self, request, kind: str):

@@ -1,0 +1,84 @@
+"""What the served OpenAPI schema says beyond what drf-spectacular reads from the views: the two
+ways in (API.md § Auth), the error envelope every operation may answer, and bodies whose content
+the services check. Loaded by `CoreConfig.ready`; `manage.py spectacular --fail-on-warn` runs in
+the tests, so a view the schema cannot describe fails the suite."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "residence.accounts.authentication.BearerTokenAuthentication"
+    match_subclasses = True
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "`Authorization: Bearer <token>` from a login"}
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "residence.records.api.ApiKeyAuthentication"
+    name = "apiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Authorization: Api-Key <key>`: a department system, on `/api/v1/exchange/*` only",
+        }
+
+
+class ServiceCheckedBody(OpenApiSerializerExtension):
+    """A body serializer whose fields are optional to DRF, so that the service lists every problem
+    at once (RULES §4), shows the fields API.md requires as required."""
+
+    target_class = "residence.core.serializers.ServiceChecked"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["required"] = list(self.target.schema_required)
+        cls = self.target if isinstance(self.target, type) else type(self.target)
+        if "__doc__" not in vars(cls) or not cls.__doc__:
+            schema.pop("description", None)  # ServiceChecked's own, about validation, not the body
+        for name in schema["required"]:
+            # The lenient field's default and bound on size are not the API's: the service's are.
+            for key in ("default", "maxLength"):
+                schema["properties"].get(name, {}).pop(key, None)
+        return schema
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "API.md's error codes, e.g. invalid, conflict"},
+                "message": {"type": "string", "description": "in the language of Accept-Language"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    "description": "field path (dotted for nested ones) → its problems",
+                },
+            },
+            "required": ["code", "message", "fields"],
+        }
+    },
+    "required": ["error"],
+}
+
+
+def error_responses(result, generator, request, public):
+    """Every operation's other answers are API.md's error envelope (`default`), as served."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            operation.setdefault("responses", {}).setdefault(
+                "default",
+                {
+                    "description": "an error: 4xx with API.md's envelope",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
+            )
+    return result

@@ -1,0 +1,84 @@
+"""The served OpenAPI schema says what the server answers: an outsider generating a client from it
+found lists typed as one object, nulls the schema called impossible, no way to sign in and no
+error bodies. Generation must give no warning (a view it cannot describe) and a valid document."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+
+@pytest.fixture(scope="module")
+def schema(tmp_path_factory):
+    path = tmp_path_factory.mktemp("schema") / "schema.json"
+    call_command("spectacular", "--format", "openapi-json", "--fail-on-warn", "--validate", "--file", str(path))
+    return json.loads(path.read_text())
+
+
+def _response(schema, path, method, code="200"):
+    return schema["paths"][path][method]["responses"][code]["content"]["application/json"]["schema"]
+
+
+def _component(schema, ref):
+    return schema["components"]["schemas"][ref["$ref"].rsplit("/", 1)[1]]
+
+
+def test_lists_are_arrays_and_objects_have_the_fields_answered(schema):
+    for path in (
+        "/api/v1/registrations/declarations",
+        "/api/v1/registrations/houses",
+        "/api/v1/organisations/sub-accounts",
+    ):
+        assert _response(schema, path, "get")["type"] == "array", path
+    created = _component(schema, _response(schema, "/api/v1/organisations/sub-accounts", "post", "201"))
+    assert set(created["properties"]) == {"id", "username", "kind", "active", "houses"}
+    verified = _component(schema, _response(schema, "/api/v1/auth/sms-verify", "post"))
+    assert set(verified["properties"]) == {"token", "phone_masked"} and not verified.get("required")
+    challenge = _component(schema, _response(schema, "/api/v1/me/phone", "put", "202"))
+    assert set(challenge["properties"]) == {"challenge", "phone_masked"}
+
+
+def test_what_api_md_says_may_be_null_is_nullable(schema):
+    application = schema["components"]["schemas"]["Application"]["properties"]
+    assert application["decision"]["nullable"] and application["written_reply"]["nullable"]
+    queue = _component(schema, _response(schema, "/api/v1/staff/queue", "get"))
+    assert queue["properties"]["next"]["nullable"]
+    receipt = _component(schema, _response(schema, "/api/v1/receipts/{reference}/verify", "get"))
+    assert receipt["properties"]["kind"]["nullable"] and receipt["properties"]["status"]["nullable"]
+
+
+def test_the_two_ways_in_and_the_error_envelope(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schemes["bearerAuth"]["description"],
+    }
+    assert schemes["apiKeyAuth"]["in"] == "header" and schemes["apiKeyAuth"]["name"] == "Authorization"
+    assert schema["paths"]["/api/v1/me"]["get"]["security"] == [{"bearerAuth": []}]
+    assert schema["paths"]["/api/v1/applications/{id}"]["get"]["security"] == [{"bearerAuth": []}]
+    assert schema["paths"]["/api/v1/exchange/{kind}"]["post"]["security"] == [{"apiKeyAuth": []}]
+    error = schema["components"]["schemas"]["Error"]
+    assert error["properties"]["error"]["required"] == ["code", "message", "fields"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert operation["responses"]["default"]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/Error"
+            }, (method, path)
+    receipt = schema["paths"]["/api/v1/applications/{id}/receipt"]["get"]["responses"]["200"]["content"]
+    assert receipt["application/pdf"]["schema"] == {"type": "string", "format": "binary"}
+
+
+def test_bodies_the_service_checks_show_api_mds_required_fields(schema):
+    house = schema["components"]["schemas"]["HouseBody"]
+    assert house["required"] == ["street", "building_code", "building_name", "room", "address", "housing_type"]
+    declaration = schema["components"]["schemas"]["DeclarationBody"]
+    assert declaration["required"] == ["house", "kind", "person", "date"]
+
+
+@pytest.mark.django_db
+def test_an_error_answer_matches_the_schemas_envelope(schema):
+    answer = Client().get("/api/v1/me").json()
+    envelope = schema["components"]["schemas"]["Error"]["properties"]["error"]
+    assert set(answer) == {"error"} and set(envelope["required"]) <= set(answer["error"])
