@@ -427,6 +427,8 @@ def test_an_unverified_or_organisation_account_may_not_apply(world):
     make_user("newcomer", "13812340000")
     newcomer = Api("10.7.7.7").login("newcomer", phone="13812340000")
     assert error_code(newcomer.post(URL, application_body())) == "permission_denied"
+    # Who may apply is said first, whatever the body (an outsider got 400 for a partial body).
+    assert error_code(newcomer.post(URL, {"kind": "first"})) == "permission_denied"
     assert Application.objects.count() == 0
 
 

@@ -164,6 +164,7 @@ class ApplicationListView(APIView):
 
     @extend_schema(request=ApplicationBodySerializer, responses={201: ApplicationSerializer})
     def post(self, request):
+        services.applicant_required(request.user)
         data = validated(ApplicationBodySerializer, request.data)
         return application_response(services.application_submit(actor=request.user, data=data), 201)
 

@@ -291,12 +291,18 @@ def _create(*, actor, applicant: Applicant, cleaned: dict, channel: str, **count
         raise Conflict(_("The application could not be stored. Please submit it again.")) from None
 
 
-def application_submit(*, actor, data: dict) -> Application:
-    """A citizen's online application: the person is the account's verified identity."""
+def applicant_required(actor) -> None:
+    """Who may apply online (API.md: not real-name verified, 403), said before any problem of the
+    body: an outsider's unverified account was told to fix its fields first."""
     if actor.kind != AccountKind.INDIVIDUAL:
         raise Forbidden(_("Only a personal account can apply for a residence permit."))
     if actor.person_id is None:
         raise Forbidden(_("Pass real-name verification before applying."))
+
+
+def application_submit(*, actor, data: dict) -> Application:
+    """A citizen's online application: the person is the account's verified identity."""
+    applicant_required(actor)
     identity = actor.person
     cleaned = clean_application(applicant_id=identity.id_number, data=data)
     applicant = Applicant(id_number=identity.id_number, name=identity.name, phone=actor.phone or "")
