@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from residence.core import clock
 from residence.core.jobs import daily_jobs_run
@@ -20,6 +21,7 @@ class Command(BaseCommand):
             raise CommandError(" ".join(e.messages)) from None
         if day > clock.today():
             raise CommandError(
-                f"{day} is after today ({clock.today()}): the daily jobs run as of today or a day that has passed."
+                _("%(day)s is after today (%(today)s): the daily jobs run as of today or a day that has passed.")
+                % {"day": day.isoformat(), "today": clock.today().isoformat()}
             )
         daily_jobs_run(day, report=self.stdout.write)
