@@ -354,11 +354,12 @@ def test_a_tenant_reports_himself_and_the_landlord_confirms_it(landlord):
     page = tenant.get(sent["Location"]).content.decode()
     assert "Report sent" in page and "Not yet: waiting for confirmation" in page
     assert not Registration.objects.filter(id_number=WANG_FANG).exists()
-    # No such room: the error on the form.
-    tenant.post("/registration/self-report/", {**report, "room": "999"})
-    nowhere = tenant.post("/registration/self-report/check/")
-    assert nowhere["Location"] == "/registration/self-report/"
-    assert "No registered house" in tenant.get("/registration/self-report/").content.decode()
+    # No such room: said at the first step, on the room, with what was typed kept (an outsider
+    # learnt it only after the check page had said all was well).
+    nowhere = tenant.post("/registration/self-report/", {**report, "room": "999"})
+    assert nowhere.status_code == 200
+    html = nowhere.content.decode()
+    assert "No registered house" in html and 'value="999"' in html and 'href="#id_room"' in html
     # The landlord sees it waiting, with a banner on the registration home, and confirms it.
     assert "self-report waits" in client.get("/registration/").content.decode()
     pending = client.get("/registration/pending/").content.decode()

@@ -7,6 +7,16 @@ from residence.records.models import Registration
 from .models import BulkUpload, Declaration, House, Occupancy
 
 
+def confirmed_house_by_plate(*, street: str, building_code: str, room: str) -> House | None:
+    """The confirmed house a tenant names by its plate (a normalised building code), the first
+    registered if two accounts hold the room."""
+    return (
+        House.objects.filter(confirmed=True, street_id=street, building_code=building_code, room=normalize_room(room))
+        .order_by("id")
+        .first()
+    )
+
+
 def houses_for(*, actor, street: str = "", q: str = ""):
     """The houses the caller may declare for: its own, or an organisation's (all of them for the
     administrator, those given to a sub-account)."""

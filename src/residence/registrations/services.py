@@ -39,7 +39,7 @@ from residence.places.models import Street
 from residence.records.models import Identity, Registration
 from residence.records.services import registrations_write
 
-from . import notices, rules
+from . import notices, rules, selectors
 from .models import BulkUpload, DeclarantType, Declaration, House, HousingType, Occupancy
 
 BULK_HEADER = ["house", "kind", "name", "id_number", "phone", "declarant_type", "occupation", "reason", "date"]
@@ -594,6 +594,9 @@ def declaration_create(*, actor, data: dict, declarant: dict | None = None) -> D
         )
 
 
+NO_SUCH_HOUSE = gettext_lazy("No registered house has this street, building code and room.")
+
+
 def _tenant_report(*, actor, data: dict, cleaned: dict) -> Declaration:
     if actor.kind != Kind.INDIVIDUAL or actor.person.id_number != cleaned["id_number"]:
         raise Forbidden(_("A tenant reports only their own move-in."))
@@ -604,18 +607,11 @@ def _tenant_report(*, actor, data: dict, cleaned: dict) -> Declaration:
         code = normalize_building_code(plate.get("building_code"))
     except ValidationError as error:
         raise Invalid(fields={"house.building_code": error.messages}) from None
-    house = (
-        House.objects.filter(
-            confirmed=True,
-            street_id=str(plate.get("street") or ""),
-            building_code=code,
-            room=normalize_room(str(plate.get("room") or "")),
-        )
-        .order_by("id")
-        .first()
+    house = selectors.confirmed_house_by_plate(
+        street=str(plate.get("street") or ""), building_code=code, room=str(plate.get("room") or "")
     )
     if house is None:
-        raise Invalid(fields={"house": [_("No registered house has this street, building code and room.")]})
+        raise Invalid(fields={"house": [NO_SUCH_HOUSE]})
     # One report waiting per person and house: parallel reports queue on the house's row.
     House.objects.select_for_update().filter(pk=house.pk).first()
     if Declaration.objects.filter(

@@ -537,6 +537,14 @@ def self_report(request):
     draft = _declaration_draft(request, "tenant")
     if request.method == "POST":
         form = SelfReportForm(request.POST)
+        # The house is looked for at this step, not only when the report is sent (an outsider
+        # learnt of a wrong room after the check page said all was well).
+        if form.is_valid() and not selectors.confirmed_house_by_plate(
+            street=form.cleaned_data["street"],
+            building_code=form.cleaned_data["building_code"],
+            room=form.cleaned_data["room"],
+        ):
+            form.add_error("room", str(services.NO_SUCH_HOUSE))
         if form.is_valid():
             request.session[DECLARATION_DRAFT] = {**draft, "data": _serialisable(form.cleaned_data), "errors": {}}
             return redirect("registrations:self_report_check")
