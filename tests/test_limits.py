@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from residence.core import limits
 from residence.core.errors import AccountLocked, RateLimited
@@ -121,7 +121,7 @@ def test_run_daily_jobs_refuses_a_day_to_come_and_spares_live_counters(settings)
     for _ in range(4):
         limits.hit("login_user", "demo", limit=5, window=900)
     # In the operator's language, as the other commands' refusals are (Chinese by default).
-    with pytest.raises(CommandError, match="2026-03-03 晚于今天（2026-03-02）"):
+    with translation.override("zh-hans"), pytest.raises(CommandError, match="2026-03-03 晚于今天（2026-03-02）"):
         call_command("run_daily_jobs", "--date", "2026-03-03", stdout=io.StringIO())
     with pytest.raises(CommandError):  # an empty date (a script's unset variable) is no date, not today
         call_command("run_daily_jobs", "--date", "", stdout=io.StringIO())

@@ -65,9 +65,23 @@ def test_a_courier_address_is_in_shenzhen_when_it_starts_with_a_district(address
     assert in_city(address) is in_shenzhen
 
 
-def test_the_acceptance_points_page_names_districts_in_the_readers_language(client):
-    # RULES §13 gives the districts' English names; the streets' and offices' names stay Chinese.
+def test_the_acceptance_points_page_names_districts_and_streets_in_the_readers_language(client):
+    # RULES §13 gives the districts' English names; the streets' are their pinyin and
+    # "Subdistrict"; the offices' names stay Chinese (an outsider reading English could not pick
+    # a street from 74 Chinese names).
     english = client.get("/applications/acceptance-points/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     chinese = client.get("/applications/acceptance-points/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert '<h2 id="d440304">Futian</h2>' in english and '<h2 id="d440304">福田区</h2>' in chinese
-    assert "Bao&#x27;an" in english and "福田街道" in english
+    assert "Bao&#x27;an" in english and "福田街道办事处" in english
+    assert 'data-label="Street">Futian Subdistrict</td>' in english
+    assert "Futian Subdistrict" not in chinese and ">福田街道</td>" in chinese
+
+
+def test_every_street_has_its_english_name_read_as_shenzhen_writes_it():
+    names = dict(Street.objects.values_list("name", "name_en"))
+    assert all(english.endswith(" Subdistrict") for english in names.values()) and len(names) == 74
+    # Worked out by hand: 涌 is read chong in this place name, and a syllable starting with a
+    # vowel takes an apostrophe.
+    assert names["葵涌街道"] == "Kuichong Subdistrict"
+    assert names["南澳街道"] == "Nan'ao Subdistrict" and names["新安街道"] == "Xin'an Subdistrict"
+    assert names["沙头角街道"] == "Shatoujiao Subdistrict" and names["华强北街道"] == "Huaqiangbei Subdistrict"

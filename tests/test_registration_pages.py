@@ -115,7 +115,7 @@ def declare(client, house, kind="move_in", **extra):
 def test_a_house_is_registered_step_by_step_and_flagged_for_a_clerk(landlord):
     client, user = landlord
     page = client.get("/registration/houses/new/").content.decode()
-    assert "<optgroup" in page and "福田街道" in page  # streets grouped by district
+    assert "<optgroup" in page and "Futian Subdistrict" in page  # streets grouped by district, in English here
     response = register_house(client, confirm=False)
     house = House.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/registration/houses/{house.pk}/"
@@ -164,7 +164,7 @@ def test_my_houses_are_found_by_district_street_and_building(landlord):
     html = client.get("/registration/houses/?district=440303").content.decode()
     assert "No houses." in html
     # The street list follows the district chosen (named in the page's language, RULES §13).
-    assert '<optgroup label="Luohu">' in html and "桂园街道" in html and "园岭街道" not in html
+    assert '<optgroup label="Luohu">' in html and "Guiyuan Subdistrict" in html and "Yuanling Subdistrict" not in html
 
 
 # Declarations -------------------------------------------------------------------------------

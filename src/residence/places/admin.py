@@ -36,7 +36,7 @@ class DistrictAdmin(PlaceAdmin):
 
 @admin.register(Street)
 class StreetAdmin(PlaceAdmin):
-    list_display = ["code", "name", "district", "new_district"]
+    list_display = ["code", "name", "name_en", "district", "new_district"]
     list_filter = ["district"]
 
 

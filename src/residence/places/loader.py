@@ -21,11 +21,23 @@ def street_office_point_code(street_code: str) -> str:
     return f"{street_code}01"
 
 
+def _rows() -> list[dict]:
+    with STREETS_CSV.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def load_street_english_names(Street) -> None:
+    """The streets' English names (places migration 0004, for databases loaded before it)."""
+    for row in _rows():
+        Street.objects.filter(code=row["street_code"]).update(name_en=row["street_name_en"])
+
+
 def load_places(District, Street, AcceptancePoint) -> None:
     """Upsert districts, streets and street-office points; takes the model classes so a
-    migration can pass its historical models."""
-    with STREETS_CSV.open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    migration can pass its historical models (before migration 0004, a street has no English
+    name)."""
+    rows = _rows()
+    english = any(field.name == "name_en" for field in Street._meta.get_fields())
     for row in rows:
         district, _ = District.objects.update_or_create(
             code=row["district_code"],
@@ -33,7 +45,12 @@ def load_places(District, Street, AcceptancePoint) -> None:
         )
         street, _ = Street.objects.update_or_create(
             code=row["street_code"],
-            defaults={"name": row["street_name"], "district": district, "new_district": row["new_district"]},
+            defaults={
+                "name": row["street_name"],
+                **({"name_en": row["street_name_en"]} if english else {}),
+                "district": district,
+                "new_district": row["new_district"],
+            },
         )
         AcceptancePoint.objects.update_or_create(
             code=street_office_point_code(street.code),

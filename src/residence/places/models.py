@@ -12,7 +12,15 @@ STREET_CODE = re.compile(r"[0-9]{9}")
 POINT_CODE = re.compile(r"[0-9]{11}")
 
 
-class District(models.Model):
+class ShownName:
+    """A place named in Chinese and in English (RULES §13): the English name on English pages."""
+
+    @property
+    def shown_name(self) -> str:
+        return self.name_en if self.name_en and (get_language() or "").startswith("en") else self.name
+
+
+class District(ShownName, models.Model):
     code = models.CharField(_("code"), max_length=6, primary_key=True)
     name = models.CharField(_("name"), max_length=40)
     name_en = models.CharField(_("English name"), max_length=40, blank=True)
@@ -29,15 +37,11 @@ class District(models.Model):
         if not DISTRICT_CODE.fullmatch(self.code or ""):
             raise ValidationError({"code": _("A Shenzhen district's code is 6 digits 0-9 starting 4403.")})
 
-    @property
-    def shown_name(self) -> str:
-        """The name in the reader's language: the English one (RULES §13) on English pages."""
-        return self.name_en if self.name_en and (get_language() or "").startswith("en") else self.name
 
-
-class Street(models.Model):
+class Street(ShownName, models.Model):
     code = models.CharField(_("code"), max_length=9, primary_key=True)
     name = models.CharField(_("name"), max_length=40)
+    name_en = models.CharField(_("English name"), max_length=60, blank=True)
     district = models.ForeignKey(District, verbose_name=_("district"), on_delete=models.PROTECT, related_name="streets")
     # 大鹏新区 is administered apart but coded under Longgang (RULES §13).
     new_district = models.CharField(_("new district"), max_length=40, blank=True)

@@ -30,7 +30,7 @@ def street_choices(district: str = "") -> list:
     districts = District.objects.prefetch_related("streets").order_by("code")
     if district:
         districts = districts.filter(code=district)
-    return [(d.shown_name, [(s.code, s.name) for s in d.streets.all()]) for d in districts]
+    return [(d.shown_name, [(s.code, s.shown_name) for s in d.streets.all()]) for d in districts]
 
 
 def district_choices() -> list:
@@ -198,7 +198,9 @@ class SubAccountForm(Form):
 
     def __init__(self, *args, houses=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["houses"].choices = [(str(h.pk), f"{h.street.name} · {h.building_name} {h.room}") for h in houses]
+        self.fields["houses"].choices = [
+            (str(h.pk), f"{h.street.shown_name} · {h.building_name} {h.room}") for h in houses
+        ]
 
 
 class BulkForm(Form):

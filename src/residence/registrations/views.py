@@ -422,7 +422,7 @@ def declare(request, pk: int, kind: str):
             "title": title,
             "house": house,
             "back": reverse("registrations:house", args=[house.pk]),
-            "caption": f"{house.building_name} {house.room} · {house.street.name}",
+            "caption": f"{house.building_name} {house.room} · {house.street.shown_name}",
             "submit": _("Continue"),
             "intro": _declaration_intro(kind),
         },
@@ -584,7 +584,7 @@ def self_report_check(request):
     context = {
         "title": _("Check your report before sending it"),
         "rows": [
-            (_("Street"), street.name if street else ""),
+            (_("Street"), street.shown_name if street else ""),
             (_("Building code"), data.get("building_code")),
             (_("Room"), data.get("room")),
             (_("Name"), person.name),
