@@ -265,6 +265,29 @@ def test_conditions_not_met_are_refused_at_once_with_reasons(settings):
 
 
 @pytest.mark.django_db
+def test_a_department_check_due_in_a_published_year_is_firm(settings):
+    """Worked out by hand: asked on Monday 2026-12-28 (2026 is published), the check is due on the
+    third working day, Thursday 2026-12-31: no day of 2027 is counted, so the date is firm."""
+    settings.FROZEN_TODAY = "2026-12-28"
+    api, user = citizen_api()
+    assert records_import_rows(
+        "registrations",
+        [
+            {
+                "id_number": ZHANG_WEI,
+                "street_code": "440304004",
+                "address": "福田路 1 号",
+                "registered_on": "2025-01-10",
+                "ended_on": "",
+            }
+        ],
+    ).applied  # no social insurance record at all
+    permit_for(user, issued=D(2026, 1, 2))  # window 2026-11-03 … 2027-01-01
+    check = endorse(api).json()["check"]
+    assert check == {"department": "social_insurance", "due_date": "2026-12-31", "due_date_provisional": False}
+
+
+@pytest.mark.django_db
 def test_a_missing_record_makes_a_department_check_and_its_answer_decides(settings):
     settings.FROZEN_TODAY = "2027-01-15"  # a Friday
     api, user = citizen_api()
@@ -284,7 +307,12 @@ def test_a_missing_record_makes_a_department_check_and_its_answer_decides(settin
     response = endorse(api)
     # API.md's outcomes are granted or refused: not granted yet, and the check named.
     assert response.status_code == 201 and response.json()["outcome"] == "refused"
-    assert response.json()["check"] == {"department": "social_insurance", "due_date": "2027-01-20"}  # Mon 18–Wed 20
+    # Mon 18–Wed 20, in 2027, whose schedule is not published yet: provisional (RULES §8).
+    assert response.json()["check"] == {
+        "department": "social_insurance",
+        "due_date": "2027-01-20",
+        "due_date_provisional": True,
+    }
     assert "2027-01-20" in response.json()["reasons"][-1]
     assert endorse(api).status_code == 409  # one check at a time
     pending = Endorsement.objects.get(outcome="pending")
@@ -756,7 +784,11 @@ def test_an_overdue_department_check_no_longer_holds_off_the_suspension_and_its_
     settings.FROZEN_TODAY = "2027-02-26"
     api, user = citizen_api()  # no registration and no insurance on record: police, then insurance
     permit_for(user)
-    assert endorse(api).json()["check"] == {"department": "police", "due_date": "2027-03-03"}
+    assert endorse(api).json()["check"] == {
+        "department": "police",
+        "due_date": "2027-03-03",
+        "due_date_provisional": True,
+    }
     assert sweeps.permits_suspend(D(2027, 3, 2)) == 0  # waiting, not overdue
     assert (
         Api().post("/api/v1/permits/check", {"number": "4403202600000777", "name": "张伟"}).json()["status"] == "valid"

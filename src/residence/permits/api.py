@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from residence.accounts.models import Role
 from residence.accounts.permissions import staff_roles
+from residence.core import workdays
 from residence.core.api import BodilessPostMixin
 from residence.core.serializers import StrictBooleanField, StrictCharField, validated
 from residence.core.validators import mask_id_number
@@ -41,7 +42,13 @@ EndorsementSerializer = inline_serializer(
         "endorsed_until": serializers.DateField(),
         "check": inline_serializer(
             "EndorsementCheck",
-            {"department": serializers.CharField(), "due_date": serializers.DateField()},
+            {
+                "department": serializers.CharField(),
+                "due_date": serializers.DateField(),
+                "due_date_provisional": serializers.BooleanField(
+                    help_text="a day up to the due date lies in a year whose schedule is not published (RULES §8)"
+                ),
+            },
             allow_null=True,
         ),
     },
@@ -81,7 +88,18 @@ def endorsement_payload(endorsement: Endorsement) -> dict:
         "outcome": Endorsement.Outcome.REFUSED if pending else endorsement.outcome,
         "reasons": reasons,
         "endorsed_until": endorsement.endorsed_until or endorsement.permit.endorsed_until,
-        "check": {"department": endorsement.department, "due_date": endorsement.due_on} if pending else None,
+        "check": (
+            {
+                "department": endorsement.department,
+                "due_date": endorsement.due_on,
+                # As the calendar stands now: published since, the date is firm.
+                "due_date_provisional": workdays.get_calendar().provisional(
+                    endorsement.requested_on, endorsement.due_on
+                ),
+            }
+            if pending
+            else None
+        ),
     }
 
 
