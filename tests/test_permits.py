@@ -209,6 +209,30 @@ def test_a_late_endorsement_restores_a_suspended_permit_from_that_day(holder, se
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("swept", [True, False])
+def test_a_late_endorsement_reads_suspended_then_restored_whether_or_not_the_sweep_ran(holder, settings, swept):
+    """Worked by hand: issued 2026-03-02, endorsed until 2027-03-02, so lapsed from 2027-03-02;
+    endorsed late that day, before the day's sweep or after it (outsider S saw two histories)."""
+    from residence.permits import sweeps
+
+    api, user = holder
+    settings.FROZEN_TODAY = "2027-03-02"
+    api.login("citizen1", phone="13812345678", remember=True)
+    permit = permit_for(user)
+    if swept:
+        assert sweeps.permits_suspend(D(2027, 3, 2)) == 1
+    sent_before = Message.objects.filter(user=user, key="permit_suspended").count()
+    assert endorse(api).json()["endorsed_until"] == "2028-03-02"
+    events = list(permit.events.order_by("at", "id").values_list("kind", "on", "data"))
+    assert [(kind, on) for kind, on, _data in events] == [("suspended", D(2027, 3, 2)), ("restored", D(2027, 3, 2))]
+    assert events[0][2] == {"suspended_on": "2027-03-02"}
+    actions = list(AuditEvent.objects.filter(data__permit=permit.number).values_list("data__action", flat=True))
+    assert actions.count("suspend") == 1 and actions.count("endorse") == 1
+    # Mending it unswept tells no lapse: no "suspended" notice beyond what the sweep sent.
+    assert Message.objects.filter(user=user, key="permit_suspended").count() == sent_before
+
+
+@pytest.mark.django_db
 def test_a_cancelled_permit_cannot_be_endorsed(holder):
     api, user = holder
     permit_for(user, status="cancelled")
