@@ -200,6 +200,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Request bodies apart from answers, so that a required text is said to be non-blank where it
+    # is sent (minLength 1) and not where it is answered (a note may be empty).
+    "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "residence.core.schema.error_responses"],
 }
 

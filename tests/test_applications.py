@@ -202,7 +202,9 @@ def test_a_card_the_courier_could_not_deliver_is_collected_at_the_point(world, s
     app = submit(api, delivery={"method": "courier", "address": "深圳市福田区福田路 1 号 101"})
     confirm_all(staff, app)
     act(staff.reviewer, app, "approve")
-    act(staff.production, app, "produce")
+    produced = act(staff.production, app, "produce")
+    assert not {"verifications", "history", "self_check", "family_members"} & set(produced)
+    assert produced["photo_receipt"] and produced["permit_number"]
     act(staff.production, app, "dispatch")
     url = f"/api/v1/staff/applications/{app['id']}/return"
     # Only the courier, and only with a reason the applicant can be told; nothing changes before.
@@ -214,8 +216,11 @@ def test_a_card_the_courier_could_not_deliver_is_collected_at_the_point(world, s
     sms.outbox.clear()
     returned = act(staff.courier, app, "return", {"reason": "三次投递无人签收。"})
     assert returned["status"] == "dispatched"
+    # The courier is answered what the delivery needed, not the case (as on reading it).
+    assert not {"verifications", "history", "self_check", "family_members", "decision"} & set(returned)
     assert returned["delivery"] == {"method": "pickup", "address": ""}
-    assert returned["history"][-1]["status"] == "dispatched" and returned["history"][-1]["note"] == "三次投递无人签收。"
+    seen = api.get(f"{URL}/{app['id']}").json()
+    assert seen["history"][-1]["status"] == "dispatched" and seen["history"][-1]["note"] == "三次投递无人签收。"
     # The applicant learns why and where: the point's name is in the SMS.
     (text,) = [m["text"] for m in sms.outbox]
     assert "三次投递无人签收。" in text and "。。" not in text and "福田街道" in text

@@ -288,17 +288,44 @@ class StaffIntakeView(APIView):
         return application_response(application, 201)
 
 
+class StaffApplicationSerializer(ApplicationSerializer):
+    """The schema of the staff's view of an application: the whole object for those who decide or
+    answer for it; production and the courier get only what the card and the delivery need (the
+    fields required here), production the photo receipt too (`selectors.handling_view`)."""
+
+    HANDLING = ("id", "reference", "kind", "status", "acceptance_point", "delivery", "permit_number", "applicant")
+    photo_receipt = serializers.CharField(required=False, help_text="production only")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            field.required = name in self.HANDLING
+        return fields
+
+
+HANDLING_ROLES = (Role.PRODUCTION, Role.COURIER)
+
+
+def staff_application_response(user, application: Application) -> HttpResponse:
+    """An application as a staff member may see it: production and the courier only what the card
+    and the delivery need, after their own steps too (an outsider's courier was answered the
+    whole case on delivering)."""
+    if user.role in HANDLING_ROLES:
+        return Response(selectors.handling_view(application, role=user.role))
+    return application_response(application)
+
+
 class StaffApplicationView(APIView):
     """The application as the staff role needs it: the whole case for those who decide or answer
     for it; for production and the courier only what the card and the delivery need."""
 
     permission_classes = [staff_roles()]
 
-    @extend_schema(responses=ApplicationSerializer)
+    @extend_schema(responses=StaffApplicationSerializer)
     def get(self, request, pk: int):
         user = request.user
         application = selectors.application_for_staff(user=user, application_id=pk)
-        if user.role in (Role.PRODUCTION, Role.COURIER):
+        if user.role in HANDLING_ROLES:
             return Response(selectors.handling_view(application, role=user.role))
         audit_record(
             type=AuditEventType.PERSONAL_DATA_VIEWED,
@@ -380,7 +407,7 @@ def _staff_action(action: str, body=EmptySerializer, call=None, roles=(), with_a
     class View(APIView):
         permission_classes = [staff_roles(*(roles or workflow.staff_roles_of(action)))]
 
-        @extend_schema(request=body, responses=ApplicationSerializer, operation_id=f"staff_applications_{action}")
+        @extend_schema(request=body, responses=StaffApplicationSerializer, operation_id=f"staff_applications_{action}")
         def post(self, request, pk: int):
             data = validated(body, request.data if request.data else {})
             if with_address:
@@ -389,7 +416,7 @@ def _staff_action(action: str, body=EmptySerializer, call=None, roles=(), with_a
                 application = call(actor=request.user, application_id=pk, **data)
             else:
                 application = services.application_act(actor=request.user, application_id=pk, action=action)
-            return application_response(application)
+            return staff_application_response(request.user, application)
 
     View.__name__ = f"Staff{action.title().replace('_', '')}View"
     return View

@@ -23,7 +23,12 @@ class WorkingDaysView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("from", dt.date, required=True, description="start day (does not count)"),
-            OpenApiParameter("add", int, required=True, description="working days to add, 1–3650"),
+            OpenApiParameter(
+                "add",
+                {"type": "integer", "minimum": 1, "maximum": 3650},
+                required=True,
+                description="working days to add, 1–3650",
+            ),
         ],
         responses=inline_serializer(
             "WorkingDay", {"date": serializers.DateField(), "provisional": serializers.BooleanField()}
@@ -61,7 +66,7 @@ class BodilessPostMixin:
 PAGE_SIZE = 500
 PAGE_PARAMETER = OpenApiParameter(
     "page",
-    int,
+    {"type": "integer", "minimum": 1},
     description=f"page number, from 1; {PAGE_SIZE} items a page; a page with more after it links to the next "
     'in a `Link: <…>; rel="next"` header',
 )

@@ -42,9 +42,13 @@ class ServiceCheckedBody(OpenApiSerializerExtension):
         if "__doc__" not in vars(cls) or not cls.__doc__:
             schema.pop("description", None)  # ServiceChecked's own, about validation, not the body
         for name in schema["required"]:
-            # The lenient field's default and bound on size are not the API's: the service's are.
+            # The lenient field's default and bound on size are not the API's: the service's are,
+            # and a required text is not blank.
+            field = schema["properties"].get(name, {})
             for key in ("default", "maxLength"):
-                schema["properties"].get(name, {}).pop(key, None)
+                field.pop(key, None)
+            if field.get("type") == "string":
+                field["minLength"] = 1
         return schema
 
 
