@@ -48,8 +48,9 @@ RECEIPT_URL_RE = re.compile(r"/receipts/([A-Za-z0-9]{1,20})/verify")
 ID_NUMBER_RE = re.compile(r"\d{17}[\dXx]")
 
 
-def _error_page(request, message, status=403):
-    return render(request, "web/error.html", {"message": message, "status": status}, status=status)
+def _error_page(request, message, status=403, *, back=None, back_label=None):
+    context = {"message": message, "status": status, "back": back, "back_label": back_label}
+    return render(request, "web/error.html", context, status=status)
 
 
 def _staff(request):
@@ -268,7 +269,7 @@ def _render_application(request, application_id: int, *, forms=None, error=None,
     if not selectors.staff_may_view(user, application):
         # An action's refusal keeps its own words and status; the application itself stays unseen.
         if error:
-            return _error_page(request, error, status)
+            return _error_page(request, error, status, back=reverse("desk:queue"), back_label=_("Back to your queue"))
         return _error_page(request, _("This application is not in your point's or department's work."))
     _audit_view(request, application, "application")
     context = _context(user, application, forms or {})
@@ -368,10 +369,8 @@ def act(request, pk: int, action: str):
         if exc.status == 404:
             return _error_page(request, _("Not found."), 404)
         message = exc.message
-        if exc.status == 409:
-            message = _(
-                "Not done: %(reason)s Someone may have acted on it first; the page now shows its current state."
-            ) % {"reason": exc.message}
+        if exc.status == 409 and "status" in exc.extra:  # the step no longer fits the application's state
+            message = _("%(reason)s Someone may have acted on it first.") % {"reason": exc.message}
         return _render_application(request, pk, error=message, status=exc.status)
     messages.success(request, _(done) % {"permit": application.permit_number or ""})
     if not selectors.staff_may_view(user, application):
