@@ -369,6 +369,11 @@ def test_the_courier_returns_a_card_that_could_not_be_delivered(world, staff):
     # The point's clerk now has it to receive; the applicant reads why.
     assert "The card has arrived at this point" in page(staff["clerk"], f"/staff/applications/{pk}/")
     assert world.get(f"/api/v1/applications/{pk}").json()["history"][-1]["note"] == "Nobody home after three attempts"
+    citizen = CommittingClient()
+    citizen.cookies["django_language"] = "en"
+    assert web_login(citizen, "citizen1", phone="13812345678").status_code == 302
+    progress = citizen.get(f"/applications/{pk}/").content.decode()
+    assert "the courier could not deliver the card: Nobody home after three attempts" in progress
 
 
 def test_an_exchange_is_handed_over_only_with_the_old_card_taken_back(world, staff):
