@@ -18,8 +18,9 @@ from residence.permits.services import endorsement_checks_escalate
 from residence.records.services import records_import_rows
 
 from .applications import application_body, citizen_api, eligible_records, signed_in_again, staff_apis
-from .conftest import Api, error_code, make_user
+from .conftest import Api, CommittingClient, error_code, make_user
 from .idnumbers import WANG_FANG, ZHANG_WEI
+from .test_web import web_login
 
 D = dt.date
 
@@ -716,6 +717,13 @@ def test_a_permit_suspended_while_its_exchange_is_open_is_endorsed_before_approv
     assert error_code(refused) == "conflict" and "2027-03-02" in refused.json()["error"]["message"]
     assert Application.objects.get(pk=app["id"]).status == "reviewing"
     assert not Message.objects.filter(user=user, key="application_payment_requested").exists()
+    # The applicant's page says what to do, not "nothing to do for now" (outsider V).
+    web = CommittingClient()
+    web.cookies["django_language"] = "en"
+    assert web_login(web, "citizen1", phone="13812345678").status_code == 302
+    page = web.get(f"/applications/{app['id']}/").content.decode()
+    assert "Your permit has been suspended since 2027-03-02: endorse it" in page and "Nothing to do" not in page
+    api.login("citizen1", phone="13812345678", remember=True)  # one live login: the page's replaced it
 
     settings.FROZEN_TODAY = "2027-03-01"
     signed_in_again(staff, "reviewer")

@@ -8,10 +8,9 @@ from django.utils.translation import gettext as _
 from residence.core import clock, locks, sequences
 from residence.core.errors import Conflict
 from residence.permits.models import Permit
-from residence.permits.selectors import as_of_today
 from residence.permits.services import PERMITS_LOCK, card_renew, live_permit_number, permit_issue
 
-from . import rules
+from . import rules, selectors
 from .models import CARD_KINDS, Application, Delivery, PaymentStatus, Verification
 
 
@@ -42,15 +41,11 @@ def _renewed_permit_suspended(application, today: dt.date, message: str, **param
     endorsed first (RULES §9), also when it lapsed after the application was made (an outsider
     paid and got a new card of a permit suspended meanwhile): checked at approval, payment and
     production, as it stands today whether or not the day's sweep has run."""
-    if application.kind not in CARD_KINDS:
-        return
-    live = Permit.objects.filter(
-        id_number=application.person.id_number, status__in=(Permit.Status.ACTIVE, Permit.Status.SUSPENDED)
-    )
-    for permit in live:
-        shown = as_of_today(permit, today)
-        if shown.status == Permit.Status.SUSPENDED:
-            raise Conflict(message % {"day": shown.suspended_on.isoformat(), **params}, extra={"permit": permit.number})
+    suspended = selectors.suspended_permit_to_renew(application, today)
+    if suspended is not None:
+        raise Conflict(
+            message % {"day": suspended.suspended_on.isoformat(), **params}, extra={"permit": suspended.number}
+        )
 
 
 def _approve(application, *, today, **_data):

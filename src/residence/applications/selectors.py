@@ -9,10 +9,13 @@ from residence.accounts.selectors import Also
 from residence.core import clock
 from residence.core.errors import Forbidden, NotFound
 from residence.core.validators import mask_id_number
+from residence.permits.models import Permit
+from residence.permits.selectors import as_of_today
 from residence.places.models import AcceptancePoint
 from residence.records.models import Registration
 
 from .models import (
+    CARD_KINDS,
     CLOSED_STATUSES,
     MOVABLE_STATUSES,
     Application,
@@ -423,3 +426,18 @@ def handling_view(application: Application, *, role: str) -> dict:
     else:  # delivered, or not yet handed over: the address is no business of the courier's
         view["delivery"]["address"] = ""
     return view
+
+
+def suspended_permit_to_renew(application: Application, today: dt.date) -> Permit | None:
+    """For an exchange or a replacement, the person's permit if it is suspended today, whether or
+    not the day's sweep has run: it must be endorsed before its card is renewed (RULES §9)."""
+    if application.kind not in CARD_KINDS:
+        return None
+    live = Permit.objects.filter(
+        id_number=application.person.id_number, status__in=(Permit.Status.ACTIVE, Permit.Status.SUSPENDED)
+    )
+    for permit in live:
+        shown = as_of_today(permit, today)
+        if shown.status == Permit.Status.SUSPENDED:
+            return shown
+    return None

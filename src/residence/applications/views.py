@@ -585,10 +585,26 @@ def timeline(application: Application) -> list[dict]:
     return items
 
 
+# An exchange's or a replacement's steps that check its permit is live (approval, payment, production).
+WAITS_FOR_A_LIVE_PERMIT = (
+    Status.ACCEPTED,
+    Status.VERIFYING,
+    Status.REVIEWING,
+    Status.AWAITING_PAYMENT,
+    Status.APPROVED,
+)
+
+
 def next_step(application: Application) -> str:
     """The next thing the applicant does (or waits for), in one sentence."""
     s = application.status
     due = application.due_date.isoformat() if application.due_date else ""
+    if s in WAITS_FOR_A_LIVE_PERMIT and (suspended := selectors.suspended_permit_to_renew(application, clock.today())):
+        # The steps ahead refuse until then (an outsider's page said "nothing to do for now").
+        return _(
+            "Your permit has been suspended since %(day)s: endorse it (My residence permit) so that this "
+            "application can go on."
+        ) % {"day": suspended.suspended_on.isoformat()}
     if s in (Status.ACCEPTED, Status.VERIFYING, Status.REVIEWING):
         return _("Nothing to do for now: the departments are checking your application.")
     if s == Status.AWAITING_PAYMENT and rules.payment_time_over(application.payment_due_on, clock.today()):
