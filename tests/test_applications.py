@@ -134,8 +134,11 @@ def test_the_whole_journey_to_an_active_permit(world, staff):
     sms.outbox.clear()
     assert act(staff.clerk, app, "receive")["status"] == "ready_for_pickup"
     # The applicant is told to come, with the point's address and its hours, in the reader's
-    # language (an outsider read the hours in Chinese on an English page).
-    assert any("福田" in m["text"] and "周一至周五" in m["text"] and m["to"] == user.phone for m in sms.outbox)
+    # language (an outsider read the hours in Chinese on an English page): this applicant's app
+    # states English (Accept-Language), so the SMS is English.
+    assert any(
+        "福田" in m["text"] and "Monday to Friday, 9:00" in m["text"] and m["to"] == user.phone for m in sms.outbox
+    )
     ready = Message.objects.get(user=user, key="application_ready_for_pickup")
     with translation.override("en"):
         assert "open Monday to Friday, 9:00–12:00 and 14:00–18:00" in render_message(ready.key, ready.params)[1]
@@ -214,6 +217,7 @@ def test_a_card_the_courier_could_not_deliver_is_collected_at_the_point(world, s
         assert refused.status_code == 400 and "reason" in refused.json()["error"]["fields"], body
     assert Application.objects.get(pk=app["id"]).status == "out_for_delivery"
     sms.outbox.clear()
+    type(_user).objects.filter(pk=_user.pk).update(language="zh-hans")  # a reader of Chinese, this time
     returned = act(staff.courier, app, "return", {"reason": "三次投递无人签收。"})
     assert returned["status"] == "dispatched"
     # The courier is answered what the delivery needed, not the case (as on reading it).
@@ -253,7 +257,7 @@ def test_a_refusal_takes_up_to_20_reasons_of_500_characters_and_its_sms_is_cut_t
     assert Application.objects.get(pk=app["id"]).decision_reasons == longest
     assert all(reason in Message.objects.get(user=user, key="application_rejected").body for reason in longest)
     sms_row = SmsMessage.objects.filter(text__contains=app["reference"]).latest("id")
-    assert len(sms_row.text) == 500 and sms_row.text.endswith("（其余内容见账户中的消息）")
+    assert len(sms_row.text) == 500 and sms_row.text.endswith("(the rest is in your account's messages)")
 
 
 def test_a_not_confirmed_check_goes_to_review_and_a_rejection_carries_its_reasons(world, staff):

@@ -80,3 +80,33 @@ def test_the_suspension_sweep_writes_each_holders_sms_in_the_holders_language(se
     (chinese_text,) = [t for t in texts_to(chinese.phone) if "4403202600000778" in t]
     assert english_text.startswith(SIGNATURE + "Your residence permit 4403202600000777 is suspended: endorse it by ")
     assert chinese_text.startswith(SIGNATURE + "您的居住证 4403202600000778 已暂停使用，请于 ")
+
+
+def test_an_app_stating_its_language_on_a_post_makes_the_accounts_notices_follow():
+    """Outsider V's app sent every request with Accept-Language: en and got every notice SMS in
+    Chinese: only a web form could say the account's language (ADR 0003)."""
+    from .conftest import Api
+
+    user = make_user()
+    app = Api().login("citizen1", phone="13812345678")
+    assert User.objects.get(pk=user.pk).language == ""  # signing in is not yet the account's request
+    app.post("/api/v1/me/password", {"old_password": "wrong", "new_password": "x"}, HTTP_ACCEPT_LANGUAGE="en")
+    user.refresh_from_db()
+    assert user.language == "en"
+    committed(lambda: accepted(user, "A3"))
+    assert texts_to(user.phone)[-1] == SIGNATURE + "Your residence permit application A3 has been accepted."
+    # A request that states no language keeps the stored one; a GET changes nothing.
+    bare = app.client.post(
+        "/api/v1/me/password",
+        data="{}",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {app.token}",
+    )
+    assert bare.status_code == 400 and User.objects.get(pk=user.pk).language == "en"
+    app.get("/api/v1/me", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert User.objects.get(pk=user.pk).language == "en"
+    app.post("/api/v1/me/password", {}, HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+    user.refresh_from_db()
+    assert user.language == "zh-hans"
+    committed(lambda: accepted(user, "A4"))
+    assert texts_to(user.phone)[-1] == SIGNATURE + "您的居住证申请 A4 已受理。"
