@@ -355,12 +355,17 @@ def test_the_courier_returns_a_card_that_could_not_be_delivered(world, staff):
     post(staff["production"], f"/staff/applications/{pk}/produce/")
     post(staff["production"], f"/staff/applications/{pk}/dispatch/")
     courier = staff["courier"]
-    assert 'data-testid="return-form"' in page(courier, f"/staff/applications/{pk}/")
+    seen = page(courier, f"/staff/applications/{pk}/")
+    assert 'data-testid="return-form"' in seen
+    assert "Exchange only" not in seen  # a first application has no old card to take back
     missing = post(courier, f"/staff/applications/{pk}/return/", {"reason": ""}, status=400)
     assert "Say why the card could not be delivered" in missing.content.decode()
     assert status_of(pk) == "out_for_delivery"
-    post(courier, f"/staff/applications/{pk}/return/", {"reason": "Nobody home after three attempts"})
+    returned = post(courier, f"/staff/applications/{pk}/return/", {"reason": "Nobody home after three attempts"})
     assert status_of(pk) == "dispatched"
+    # The confirmation names the application (a courier works through many).
+    reference = Application.objects.get(pk=pk).reference
+    assert f"{reference}: The card goes back to the acceptance point" in page(courier, returned["Location"])
     # "Card delivered" from a second tab: a short heading, the reason beneath, and the way back to
     # the queue (an outsider's phone showed the whole reason as the heading, and only "home").
     stale = post(courier, f"/staff/applications/{pk}/deliver/", {"identity_checked": "on"}, status=409).content.decode()
@@ -374,6 +379,22 @@ def test_the_courier_returns_a_card_that_could_not_be_delivered(world, staff):
     assert web_login(citizen, "citizen1", phone="13812345678").status_code == 302
     progress = citizen.get(f"/applications/{pk}/").content.decode()
     assert "the courier could not deliver the card: Nobody home after three attempts" in progress
+
+
+def test_the_reviewer_is_warned_before_approving_an_exchange_of_a_suspended_permit(world, staff):
+    api = world
+    citizen = User.objects.get(username="citizen1")
+    permit = live_permit(citizen)
+    pk = submit(api, kind="exchange")
+    through_verification(staff, pk)
+    assert 'data-testid="action-warning"' not in page(staff["reviewer"], f"/staff/applications/{pk}/")
+    # Lapsed yesterday (the day's sweep not run yet): suspended from 2026-03-01 as it stands today.
+    type(permit).objects.filter(pk=permit.pk).update(endorsed_until="2026-03-01")
+    warned = page(staff["reviewer"], f"/staff/applications/{pk}/")
+    assert 'data-testid="action-warning"' in warned and "suspended since 2026-03-01" in warned
+    refused = post(staff["reviewer"], f"/staff/applications/{pk}/approve/", status=409).content.decode()
+    assert "suspended since 2026-03-01" in refused and "acted on it first" not in refused
+    assert status_of(pk) == "reviewing"
 
 
 def test_an_exchange_is_handed_over_only_with_the_old_card_taken_back(world, staff):

@@ -4,6 +4,7 @@ under the application's row lock before the new status is decided."""
 import datetime as dt
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from residence.core import clock, locks, sequences
 from residence.core.errors import Conflict
@@ -48,15 +49,14 @@ def _renewed_permit_suspended(application, today: dt.date, message: str, **param
         )
 
 
+SUSPENDED_BEFORE_APPROVAL = gettext_lazy(
+    "The applicant's permit has been suspended since %(day)s: it must be endorsed before its card is "
+    "renewed. Approve once it is endorsed, or refuse with that reason."
+)
+
+
 def _approve(application, *, today, **_data):
-    _renewed_permit_suspended(
-        application,
-        today,
-        _(
-            "The applicant's permit has been suspended since %(day)s: it must be endorsed before its card is "
-            "renewed. Approve once it is endorsed, or refuse with that reason."
-        ),
-    )
+    _renewed_permit_suspended(application, today, str(SUSPENDED_BEFORE_APPROVAL))
     unconfirmed = application.verifications.exclude(status=Verification.Outcome.CONFIRMED).exists()
     if unconfirmed:
         raise Conflict(_("Every department must confirm before approval; reject with the reasons instead."))

@@ -21,12 +21,13 @@ from residence.accounts.forms import add_domain_error
 from residence.accounts.models import Department, Kind, Role
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
+from residence.core import clock
 from residence.core.errors import DomainError, Forbidden, Invalid
 from residence.core.validators import mask_id_number, parse_date
 from residence.places.models import AcceptancePoint
 from residence.records.models import Enrolment, Identity, InsuranceMonth, Registration, TalentCertificate
 
-from . import selectors, services
+from . import effects, selectors, services
 from .models import CLOSED_STATUSES, Application, Status, Step
 from .models import Kind as ApplicationKind
 from .receipts import application_form_pdf, receipt_pdf
@@ -193,6 +194,13 @@ def _records(application: Application, department: str) -> dict:
     return records
 
 
+def _for_kind(form, application: Application):
+    """The old card is taken back at an exchange only (RULES §6): its box is not on other kinds' forms."""
+    if application.kind != "exchange":
+        form.fields.pop("old_card_collected", None)
+    return form
+
+
 def _context(user, application: Application, forms: dict) -> dict:
     """What the page shows this role, and the forms of the actions it may take now."""
     status = application.status
@@ -230,6 +238,11 @@ def _context(user, application: Application, forms: dict) -> dict:
         context["records"] = _records(application, user.department)
         context["verify_form"] = forms.get("verify") or VerifyForm()
     elif role == Role.REVIEWER:
+        if status == Status.REVIEWING and (
+            suspended := selectors.suspended_permit_to_renew(application, clock.today())
+        ):
+            # Approval is refused until the holder endorses: said before the reviewer tries.
+            context["warning"] = str(effects.SUSPENDED_BEFORE_APPROVAL) % {"day": suspended.suspended_on.isoformat()}
         if status == Status.REVIEWING:
             context["all_confirmed"] = all(v.status == "confirmed" for v in application.verifications.all())
             if context["all_confirmed"]:
@@ -251,10 +264,10 @@ def _context(user, application: Application, forms: dict) -> dict:
         if status == Status.DISPATCHED:
             context["actions"].append(("receive", _("The card has arrived at this point"), ""))
         elif status == Status.READY_FOR_PICKUP:
-            context["hand_over_form"] = forms.get("hand-over") or HandOverForm()
+            context["hand_over_form"] = _for_kind(forms.get("hand-over") or HandOverForm(), application)
         context["show_receipt"] = True
     elif role == Role.COURIER and status == Status.OUT_FOR_DELIVERY:
-        context["deliver_form"] = forms.get("deliver") or DeliverForm()
+        context["deliver_form"] = _for_kind(forms.get("deliver") or DeliverForm(), application)
         context["return_form"] = forms.get("return") or ReturnForm()
     # The bound form with problems is "form" to the base template (the page title says "Error:").
     context["form"] = next((f for f in forms.values() if f is not None and f.errors), None)
@@ -372,7 +385,12 @@ def act(request, pk: int, action: str):
         if exc.status == 409 and "status" in exc.extra:  # the step no longer fits the application's state
             message = _("%(reason)s Someone may have acted on it first.") % {"reason": exc.message}
         return _render_application(request, pk, error=message, status=exc.status)
-    messages.success(request, _(done) % {"permit": application.permit_number or ""})
+    # Named, for a clerk working through a queue (an outsider could not tell which one was done).
+    messages.success(
+        request,
+        _("%(reference)s: %(done)s")
+        % {"reference": application.reference, "done": _(done) % {"permit": application.permit_number or ""}},
+    )
     if not selectors.staff_may_view(user, application):
         return redirect("desk:queue")  # a verifier's answer ends their sight of the case
     return redirect("desk:application", pk)
