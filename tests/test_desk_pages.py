@@ -2,6 +2,7 @@
 action, counter intake, the refusals of role and scope, a 409 when two act, the dashboard."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -530,3 +531,20 @@ def test_a_verifiers_note_is_shown_with_its_department_not_under_the_next_status
     assert "Police answered: 户籍核查一致" in progress
     assert "Human resources and social insurance answered: 社保连续" in progress
     assert "Reviewing: 社保连续" not in progress
+
+
+def test_each_message_links_to_where_its_matter_is_seen_to(world):
+    """Outsider V: every message named its application or permit with no way to it."""
+    from residence.notifications.services import message_send
+
+    pk = submit(world)
+    citizen = User.objects.get(username="citizen1")
+    message_send(user=citizen, key="permit_suspended", number="4403202600000001", closes="2028-03-01")
+    message_send(user=citizen, key="application_withdrawn", reference="SZ000000NOTMINE")  # not one of hers
+    web = CommittingClient()
+    web.cookies["django_language"] = "en"
+    assert web_login(web, "citizen1", phone="13812345678").status_code == 302
+    html = page(web, "/account/messages/")
+    links = re.findall(r'<a href="([^"]+)" data-testid="message-link">', html)
+    assert f"/applications/{pk}/" in links  # its acceptance, to its own page
+    assert "/permits/" in links and "/applications/mine/" in links

@@ -2,12 +2,14 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from residence.accounts.forms import PlatformChoice
 from residence.accounts.models import Kind, Role, Status
 from residence.accounts.selectors import organisation_pending_list
+from residence.applications.models import Application
 from residence.applications.staff_views import queue_url_for
 from residence.applications.views import application_summaries
 from residence.core.errors import NotFound
@@ -92,7 +94,38 @@ def details(request):
 
 @login_required
 def messages_page(request):
-    return render(request, "web/messages.html", {"message_list": message_list(user=request.user)[:200]})
+    messages = list(message_list(user=request.user)[:200])
+    return render(request, "web/messages.html", {"message_list": _with_links(request.user, messages)})
+
+
+# The page where a message's matter is seen to, by the message's kind (its key's start); an
+# application's own page when the message names one of the reader's (an outsider found each
+# message named its application or permit with no way to it).
+MESSAGE_PAGES = (
+    ("registration_report_waiting", "registrations:pending"),
+    ("registration_", "registrations:home"),
+    ("permit_", "permits:mine"),
+    ("endorsement_", "permits:mine"),
+    ("application_", "applications:mine"),
+    ("deadline_", "desk:queue"),
+)
+
+
+def _with_links(user, messages: list) -> list:
+    references = {m.params.get("reference") for m in messages if m.key.startswith("application_")}
+    own = {}
+    if references and user.person_id:
+        own = dict(
+            Application.objects.filter(reference__in=references, person__id_number=user.person.id_number).values_list(
+                "reference", "pk"
+            )
+        )
+    for m in messages:
+        if m.key.startswith("application_") and m.params.get("reference") in own:
+            m.link = reverse("applications:progress", args=[own[m.params["reference"]]])
+        else:
+            m.link = next((reverse(name) for prefix, name in MESSAGE_PAGES if m.key.startswith(prefix)), "")
+    return messages
 
 
 @login_required
