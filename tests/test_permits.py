@@ -289,12 +289,9 @@ def test_conditions_not_met_are_refused_at_once_with_reasons(settings):
     assert Message.objects.filter(user=user, key="endorsement_refused").exists()
 
 
-@pytest.mark.django_db
-def test_a_department_check_due_in_a_published_year_is_firm(settings):
-    """Worked out by hand: asked on Monday 2026-12-28 (2026 is published), the check is due on the
-    third working day, Thursday 2026-12-31: no day of 2027 is counted, so the date is firm."""
-    settings.FROZEN_TODAY = "2026-12-28"
-    api, user = citizen_api()
+def registered_without_insurance():
+    """Registered in 福田 since 2025-01-10 and no social insurance record at all: the endorsement's
+    insurance condition waits for the department's check."""
     assert records_import_rows(
         "registrations",
         [
@@ -306,7 +303,16 @@ def test_a_department_check_due_in_a_published_year_is_firm(settings):
                 "ended_on": "",
             }
         ],
-    ).applied  # no social insurance record at all
+    ).applied
+
+
+@pytest.mark.django_db
+def test_a_department_check_due_in_a_published_year_is_firm(settings):
+    """Worked out by hand: asked on Monday 2026-12-28 (2026 is published), the check is due on the
+    third working day, Thursday 2026-12-31: no day of 2027 is counted, so the date is firm."""
+    settings.FROZEN_TODAY = "2026-12-28"
+    api, user = citizen_api()
+    registered_without_insurance()
     permit_for(user, issued=D(2026, 1, 2))  # window 2026-11-03 … 2027-01-01
     check = endorse(api).json()["check"]
     assert check == {"department": "social_insurance", "due_date": "2026-12-31", "due_date_provisional": False}
@@ -316,18 +322,7 @@ def test_a_department_check_due_in_a_published_year_is_firm(settings):
 def test_a_missing_record_makes_a_department_check_and_its_answer_decides(settings):
     settings.FROZEN_TODAY = "2027-01-15"  # a Friday
     api, user = citizen_api()
-    assert records_import_rows(
-        "registrations",
-        [
-            {
-                "id_number": ZHANG_WEI,
-                "street_code": "440304004",
-                "address": "福田路 1 号",
-                "registered_on": "2025-01-10",
-                "ended_on": "",
-            }
-        ],
-    ).applied  # no social insurance record at all
+    registered_without_insurance()
     permit_for(user)
     response = endorse(api)
     # API.md's outcomes are granted or refused: not granted yet, and the check named.

@@ -83,19 +83,27 @@ def _lapse(permit: Permit, today: dt.date) -> None:
     recorded first as the sweep records it, so that a late endorsement reads "suspended, then
     restored" whether or not the sweep ran before it (an outsider found the two histories
     differ). No notice: the holder is mending the lapse."""
-    details = _effect(permit, "suspend", today, {})
-    permit.status = S
+    _move(permit, TRANSITIONS[(A, "suspend")], action="suspend", actor=None, today=today, data={})
+
+
+def _move(permit: Permit, move: Move, *, action: str, actor, today: dt.date, data: dict) -> None:
+    """Apply a move: its effect, the new status, its event and its audit event."""
+    before = permit.status
+    details = _effect(permit, action, today, data)
+    permit.status = move.to
+    permit.updated_at = clock.now()
+    permit.save()
     PermitEvent.objects.create(
-        permit=permit, kind=PermitEvent.Kind.SUSPENDED, on=today, at=clock.now(), actor=None, data=details
+        permit=permit, kind=move.event, on=today, at=permit.updated_at, actor=actor, data=details
     )
     audit_record(
         type=AuditEventType.PERMIT_CHANGED,
-        actor=None,
+        actor=actor,
         person=permit.id_number,
         permit=permit.number,
-        action="suspend",
-        status_from=A,
-        status_to=S,
+        action=action,
+        status_from=before,
+        status_to=permit.status,
         **details,
     )
 
@@ -122,23 +130,6 @@ def permit_transition(*, number: str, action: str, actor, today: dt.date | None 
             % {"status": permit.get_status_display()},
             extra={"status": permit.status},
         )
-    before = permit.status
-    details = _effect(permit, action, today, data)
-    permit.status = move.to
-    permit.updated_at = clock.now()
-    permit.save()
-    PermitEvent.objects.create(
-        permit=permit, kind=move.event, on=today, at=permit.updated_at, actor=actor, data=details
-    )
-    audit_record(
-        type=AuditEventType.PERMIT_CHANGED,
-        actor=actor,
-        person=permit.id_number,
-        permit=permit.number,
-        action=action,
-        status_from=before,
-        status_to=permit.status,
-        **details,
-    )
+    _move(permit, move, action=action, actor=actor, today=today, data=data)
     notices.on_event(permit, move.event, in_time=data.get("kind") == "in_window")
     return permit
