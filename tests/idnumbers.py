@@ -27,3 +27,8 @@ ZHANG_WEI = with_check("43010219900307123")  # 430102199003071234
 WANG_FANG = with_check("44030419900101555")
 NOT_IN_RECORDS = with_check("44030419850505333")
 HONG_KONG = with_check("81000019920505456")
+# A Foreigner's Permanent Residence ID Card (2023): 9, the province (44), the nationality (840,
+# the USA), the birth date, a sequence and the same check character. Worked by hand:
+# 63+36+40+40+32+0+2+9+54+0+0+9+0+5+8+24+12 = 334 ≡ 4 (mod 11) → 8.
+FOREIGNER = with_check("94484019900101166")
+assert FOREIGNER == "944840199001011668"

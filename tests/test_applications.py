@@ -20,7 +20,7 @@ from residence.permits.models import Permit
 
 from .applications import HOME_POINT, application_body, citizen_api, confirm_all, eligible_records, staff_apis
 from .conftest import error_code
-from .idnumbers import ZHANG_WEI, with_check, wrong_check
+from .idnumbers import FOREIGNER, HONG_KONG, ZHANG_WEI, with_check, wrong_check
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/applications"
@@ -430,6 +430,17 @@ def test_a_second_open_application_is_409_with_the_open_ones_reference(world):
     assert Application.objects.count() == 1
 
 
+def test_a_verified_foreigner_or_hong_kong_resident_may_not_apply_online(world):
+    for username, phone, body17, name, words in (
+        ("foreigner1", "13812340077", FOREIGNER[:17], "SMITH JOHN", "Foreigners cannot apply"),
+        ("hongkong1", "13812340078", HONG_KONG[:17], "陈大文", "Residence Permit for Hong Kong"),
+    ):
+        api, _user = citizen_api(username, phone, body17, name)
+        refused = api.post(URL, application_body(photo_receipt=f"PZ{phone}"))
+        assert error_code(refused) == "permission_denied" and words in refused.json()["error"]["message"]
+    assert Application.objects.count() == 0
+
+
 def test_an_unverified_or_organisation_account_may_not_apply(world):
     from .conftest import Api, make_user
 
@@ -533,6 +544,12 @@ def test_counter_intake_by_the_clerk(world, staff):
     bad_id = {**body, "applicant": {**body["applicant"], "id_number": wrong_check(number)}, "photo_receipt": "CT2Z8888"}
     response = staff.clerk.post("/api/v1/staff/applications", bad_id)
     assert response.status_code == 400 and "applicant.id_number" in response.json()["error"]["fields"]
+    # Whom the number itself shows cannot apply (RULES §1, §2: art. 51) is not taken in: an
+    # outsider's Hong Kong resident and foreigner went on to approval.
+    for excluded, words in ((HONG_KONG, "Hong Kong, Macao and Taiwan residents"), (FOREIGNER, "Foreigners")):
+        other = {**body, "applicant": {**body["applicant"], "id_number": excluded}, "photo_receipt": "CT2Z7777"}
+        refused = staff.clerk.post("/api/v1/staff/applications", other)
+        assert refused.status_code == 400 and words in refused.json()["error"]["fields"]["applicant.id_number"][0]
     # Only clerks take counter applications.
     assert (
         staff.reviewer.post("/api/v1/staff/applications", {**body, "photo_receipt": "CT20260302Z7"}).status_code == 403

@@ -176,3 +176,42 @@ def test_unknown_identity_is_200_with_identity_not_met(signed_in, settings):
     number = with_check("44030419850505333")
     response = signed_in.post(URL, body(number))
     assert response.status_code == 200 and response.json()["conditions"][0]["met"] is False
+
+
+def test_without_an_identity_record_the_other_conditions_are_still_answered(db, settings):
+    """Outsider W: a registration and insurance on record, no identity row: the answer said "no
+    registration" and "0 months". Registered 2025-06-10, nine months paid to 2026-02 (by hand)."""
+    settings.FROZEN_TODAY = "2026-06-10"
+    number = with_check("44030419850505333")  # in no identity record
+    load_records(number)
+    staff_create(
+        username="clerk_w", password=PASSWORD, phone="13900004446", role="clerk", point=AcceptancePoint.objects.first()
+    )
+    answer = Api().login("clerk_w", phone="13900004446").post(URL, body(number)).json()
+    identity_, residence, employment = answer["conditions"]
+    assert not identity_["met"] and "not in the population records" in identity_["detail"]
+    assert residence["met"] and residence["detail"].startswith("Registered continuously since 2025-06-10")
+    assert not employment["met"] and employment["detail"].startswith("Social insurance paid for 9 consecutive months")
+
+
+def test_a_talent_certificate_is_named_by_its_category_not_its_code(db, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    number = identity()
+    load_records(number)
+    assert records_import_rows(
+        "talents",
+        [
+            {
+                "id_number": number,
+                "certificate_no": "T2020-001",
+                "category": "degree",
+                "issued_on": "2020-07-01",
+                "valid_until": "",
+            }
+        ],
+    ).applied
+    staff_create(
+        username="clerk_t", password=PASSWORD, phone="13900004447", role="clerk", point=AcceptancePoint.objects.first()
+    )
+    answer = Api().login("clerk_t", phone="13900004447").post(URL, body(number, route="talent")).json()
+    assert answer["conditions"][2]["detail"] == "Valid talent certificate (Full-time associate degree or higher)."

@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 from residence.eligibility import rules
 from residence.eligibility.rules import Enrolment, Person, Registration, Talent, month_number
 
+from .idnumbers import FOREIGNER
+
 D = dt.date.fromisoformat
 ID = "430102199003071230"
 
@@ -113,6 +115,8 @@ def test_education_current_and_ended():
     ("person", "key"),
     [
         (Person("810000199205054561", registrations=(Registration(D("2020-01-01")),)), "identity_hmt"),
+        # RULES §1, §2: foreigners cannot apply (art. 51); the outsider's was found eligible.
+        (Person(FOREIGNER, registrations=(Registration(D("2020-01-01")),)), "identity_foreign"),
         (Person(ID, shenzhen_hukou=True, registrations=(Registration(D("2020-01-01")),)), "identity_hukou"),
         (Person(ID, known=False), "identity_unknown"),
     ],

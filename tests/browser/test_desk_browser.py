@@ -71,8 +71,9 @@ def test_staff_take_an_application_to_completed_on_the_desk(web, chromium, shot,
     page.get_by_test_id("verify-form").locator("button[type=submit]").click()
     # Answered, the case leaves the verifier's work: back to the queue, with the confirmation.
     page.wait_for_url("**/staff/applications/")
-    assert page.locator(".banner-success").is_visible()
-    assert reference not in page.inner_text("main")
+    banner = page.locator(".banner-success")
+    assert banner.is_visible() and reference in banner.inner_text()  # the confirmation names it
+    assert page.get_by_role("link", name=reference).count() == 0  # and it left the queue
     shot(page, "desk-03b-answered-police-375")
     context.close()
 

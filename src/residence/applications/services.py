@@ -32,6 +32,7 @@ from residence.core.validators import (
     plain_text_problem,
 )
 from residence.eligibility import rules as eligibility_rules
+from residence.eligibility.reasons import render as reason_text
 from residence.eligibility.selectors import person_records
 from residence.eligibility.services import answer_record, answer_shown
 from residence.notifications.services import CLOSING_PUNCTUATION, reasons_text
@@ -298,6 +299,8 @@ def applicant_required(actor) -> None:
         raise Forbidden(_("Only a personal account can apply for a residence permit."))
     if actor.person_id is None:
         raise Forbidden(_("Pass real-name verification before applying."))
+    if excluded := eligibility_rules.excluded_by_id_number(actor.person.id_number):
+        raise Forbidden(reason_text(excluded))
 
 
 def application_submit(*, actor, data: dict) -> Application:
@@ -332,6 +335,11 @@ def application_counter_intake(*, actor, data: dict, applicant: dict, portrait_c
     except ValidationError as e:
         errors["applicant.id_number"] = e.messages
         id_number = ""
+    else:
+        # Decided by the number itself, not by the departments (an outsider's Hong Kong resident
+        # and foreigner were taken in and approved).
+        if excluded := eligibility_rules.excluded_by_id_number(id_number):
+            errors["applicant.id_number"] = [reason_text(excluded)]
     name = (applicant.get("name") or "").strip()
     if not name:
         errors["applicant.name"] = [_("Enter the applicant's name as on the ID card.")]

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from residence.accounts.models import Kind as AccountKind
 from residence.core import clock
-from residence.core.errors import Conflict, DomainError
+from residence.core.errors import Conflict, DomainError, Forbidden
 from residence.core.validators import mask_id_number
 from residence.eligibility.views import CONDITION_LABELS
 from residence.places.models import AcceptancePoint
@@ -110,15 +110,12 @@ def _payload(draft: dict) -> dict:
 def _citizen_gate(request):
     """None when the user may apply online; else the page that says why not."""
     user = request.user
-    if user.kind != AccountKind.INDIVIDUAL:
-        return render(
-            request,
-            "web/error.html",
-            {"message": _("Only a personal account can apply for a residence permit.")},
-            status=403,
-        )
-    if user.person_id is None:
+    if user.person_id is None and user.kind == AccountKind.INDIVIDUAL:
         return render(request, "applications/verify_first.html", status=403)
+    try:
+        services.applicant_required(user)  # a personal account, and a person who may apply at all
+    except Forbidden as exc:
+        return render(request, "web/error.html", {"message": exc.message, "status": 403}, status=403)
     # Said before the form is filled in, not only when it is sent (one open application per person).
     open_application = selectors.open_application_for_person(id_number=user.person.id_number)
     if open_application is not None:

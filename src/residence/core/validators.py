@@ -126,6 +126,13 @@ def is_hong_kong_macao_taiwan(id_number: str) -> bool:
     return id_number[:6] in HONG_KONG_MACAO_TAIWAN
 
 
+def is_foreigner(id_number: str) -> bool:
+    """The 18-digit Foreigner's Permanent Residence ID Card (外国人永久居留身份证, 2023) starts with
+    9, which no citizen's address code does (GB/T 2260's start 1 to 6, and 8 for the Hong Kong,
+    Macao and Taiwan residence permits)."""
+    return id_number[:1] == "9"
+
+
 def normalize_phone(value: str) -> str:
     """A mainland mobile number as 11 ASCII digits, or ValidationError."""
     raw = _trimmed(value).replace(" ", "").replace("-", "")

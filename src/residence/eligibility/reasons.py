@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from residence.records.models import Enrolment, TalentCertificate
+
 from .rules import Reason
 
 TEXTS = {
@@ -13,6 +15,7 @@ TEXTS = {
         "Kong, Macao and Taiwan Residents (港澳台居民居住证) instead."
     ),
     "identity_hukou": _("Holders of Shenzhen hukou do not need a residence permit."),
+    "identity_foreign": _("Foreigners cannot apply for this permit (Ordinance art. 51)."),
     "residence_none": _("No current residence registration in Shenzhen."),
     "residence_registered": _("Registered continuously since %(since)s."),
     "residence_ok": _("Registered continuously since %(since)s: 12 months reached."),
@@ -32,5 +35,16 @@ TEXTS = {
 }
 
 
+# Parameters that are record codes, shown by their names (an outsider read "(degree)").
+LABELS = {"category": TalentCertificate.Category, "level": Enrolment.Level}
+
+
+def _shown(name: str, value):
+    choices = LABELS.get(name)
+    return str(choices(value).label) if choices is not None and value in choices.values else value
+
+
 def render(reason: Reason) -> str:
-    return str(TEXTS[reason.key]) % reason.params if reason.params else str(TEXTS[reason.key])
+    if not reason.params:
+        return str(TEXTS[reason.key])
+    return str(TEXTS[reason.key]) % {name: _shown(name, value) for name, value in reason.params.items()}

@@ -18,13 +18,14 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 
+from residence.core.validators import is_foreigner, is_hong_kong_macao_taiwan
+
 ROUTES = ("residence_employment", "talent", "education")
 CONDITIONS = {
     "residence_employment": ("identity", "residence", "employment"),
     "talent": ("identity", "residence", "talent"),
     "education": ("identity", "residence", "education"),
 }
-HONG_KONG_MACAO_TAIWAN = ("810000", "820000", "830000")
 MONTHS_RESIDENCE = 12
 MONTHS_CONSECUTIVE = 12
 MONTHS_TOTAL, WINDOW = 18, 24
@@ -119,13 +120,23 @@ def continuous_since(registrations, day: dt.date) -> dt.date | None:
     return run_start
 
 
+def excluded_by_id_number(id_number: str) -> Reason | None:
+    """Who the ID number alone shows cannot apply for this permit (RULES §1, §2; art. 51):
+    Hong Kong, Macao and Taiwan residents, and foreigners."""
+    if is_hong_kong_macao_taiwan(id_number):
+        return Reason("identity_hmt")
+    if is_foreigner(id_number):
+        return Reason("identity_foreign")
+    return None
+
+
 def identity_condition(person: Person) -> Condition:
     if not person.known:
         return Condition("identity", False, Reason("identity_unknown"))
     if not person.name_matches:
         return Condition("identity", False, Reason("identity_name"))
-    if person.id_number[:6] in HONG_KONG_MACAO_TAIWAN:
-        return Condition("identity", False, Reason("identity_hmt"))
+    if excluded := excluded_by_id_number(person.id_number):
+        return Condition("identity", False, excluded)
     if person.shenzhen_hukou:
         return Condition("identity", False, Reason("identity_hukou"))
     return Condition("identity", True, Reason("identity_ok"))

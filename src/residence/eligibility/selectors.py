@@ -9,9 +9,10 @@ def person_records(*, id_number: str, name: str, route: str | None = None) -> tu
     read; with a route, only the records that route's rules read (RULES §2)."""
     inputs = []
     identity = Identity.objects.filter(id_number=id_number).first()
-    if identity is None:
-        return rules.Person(id_number=id_number, known=False), inputs
-    inputs.append({"kind": "identities", "id": identity.pk, "version": identity.version})
+    # The other records are read even without an identity record (API.md: they need none), so the
+    # answer says which of their conditions hold (an outsider read "no registration" beside one).
+    if identity is not None:
+        inputs.append({"kind": "identities", "id": identity.pk, "version": identity.version})
     registrations = list(Registration.objects.filter(id_number=id_number))
     months, talents, enrolments = [], [], []
     if route in (None, "residence_employment"):
@@ -25,9 +26,9 @@ def person_records(*, id_number: str, name: str, route: str | None = None) -> tu
     inputs += [{"kind": "social_insurance", "id": pk, "version": 1} for pk, _ in months]
     person = rules.Person(
         id_number=id_number,
-        known=True,
-        name_matches=normalize_name(identity.name) == normalize_name(name),
-        shenzhen_hukou=identity.shenzhen_hukou,
+        known=identity is not None,
+        name_matches=identity is not None and normalize_name(identity.name) == normalize_name(name),
+        shenzhen_hukou=identity is not None and identity.shenzhen_hukou,
         registrations=tuple(rules.Registration(r.registered_on, r.ended_on) for r in registrations),
         insurance_months=frozenset(rules.month_number(m) for _, m in months),
         talents=tuple(rules.Talent(t.category, t.issued_on, t.valid_until) for t in talents),
