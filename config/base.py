@@ -67,7 +67,7 @@ MIDDLEWARE = [
     "residence.core.middleware.CsrfViewMiddleware",  # pages only
     "residence.core.middleware.AuthenticationMiddleware",  # pages only
     "residence.accounts.middleware.LoginSessionMiddleware",  # pages only
-    "residence.accounts.middleware.AccountLanguageMiddleware",  # pages, and API requests stating a language
+    "residence.accounts.middleware.AccountLanguageMiddleware",  # pages only
     "residence.core.middleware.MessageMiddleware",  # pages only
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "residence.core.middleware.DomainErrorMiddleware",  # pages only

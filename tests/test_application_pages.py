@@ -85,6 +85,10 @@ def test_every_step_then_check_then_submission_and_confirmation(citizen_web):
     point_page = client.get("/applications/apply/point/").content.decode()
     # The default point is the street office of the registered street, pre-selected.
     assert f'<option value="{HOME_POINT}" selected>' in point_page and "<optgroup" in point_page
+    # On an English page each point also names its street in English (an outsider could not tell
+    # 74 Chinese names apart); the Chinese page keeps name and address.
+    english = client.get("/applications/apply/point/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Futian Subdistrict · 福田街道办事处居住证受理点" in english
     fill_all(client)
     check = client.get("/applications/apply/check/").content.decode()
     assert "张伟" in check and ZHANG_WEI not in check and ZHANG_WEI[:6] + "********" in check

@@ -541,10 +541,11 @@ def test_each_message_links_to_where_its_matter_is_seen_to(world):
     citizen = User.objects.get(username="citizen1")
     message_send(user=citizen, key="permit_suspended", number="4403202600000001", closes="2028-03-01")
     message_send(user=citizen, key="application_withdrawn", reference="SZ000000NOTMINE")  # not one of hers
+    message_send(user=citizen, key="real_name_verified", name="张伟")  # verified: applying is next
     web = CommittingClient()
     web.cookies["django_language"] = "en"
     assert web_login(web, "citizen1", phone="13812345678").status_code == 302
     html = page(web, "/account/messages/")
     links = re.findall(r'<a href="([^"]+)" data-testid="message-link">', html)
     assert f"/applications/{pk}/" in links  # its acceptance, to its own page
-    assert "/permits/" in links and "/applications/mine/" in links
+    assert "/permits/" in links and "/applications/mine/" in links and "/applications/" in links

@@ -117,6 +117,9 @@ def test_education_current_and_ended():
         (Person("810000199205054561", registrations=(Registration(D("2020-01-01")),)), "identity_hmt"),
         # RULES §1, §2: foreigners cannot apply (art. 51); the outsider's was found eligible.
         (Person(FOREIGNER, registrations=(Registration(D("2020-01-01")),)), "identity_foreign"),
+        # In no record: the number itself still says why (an outsider read "not in the records").
+        (Person(FOREIGNER, known=False), "identity_foreign"),
+        (Person("810000197001015557", known=False), "identity_hmt"),
         (Person(ID, shenzhen_hukou=True, registrations=(Registration(D("2020-01-01")),)), "identity_hukou"),
         (Person(ID, known=False), "identity_unknown"),
     ],

@@ -799,7 +799,8 @@ def test_a_clerk_confirms_and_declares_only_for_their_districts_houses_and_each_
     assert (registered.actor, registered.data["room"], registered.data["street"]) == (holder, "303", "440304004")
     staff = staff_apis(["clerk", "other_clerk"])  # 福田街道 and a point in 南山 (440305)
     elsewhere = staff.other_clerk.post(f"/api/v1/staff/registrations/houses/{house['id']}/confirm")
-    assert elsewhere.status_code == 403 and "福田区" in elsewhere.json()["error"]["message"]
+    # Named in the reader's language (the API client asks for English; an outsider read 罗湖区).
+    assert elsewhere.status_code == 403 and "a registration point of Futian" in elsewhere.json()["error"]["message"]
     assert House.objects.get(pk=house["id"]).confirmed is False
     assert house["id"] not in {h.pk for h in houses_awaiting_confirmation(district="440305")}
     assert house["id"] in {h.pk for h in houses_awaiting_confirmation(district="440304")}

@@ -105,8 +105,28 @@ def test_an_app_stating_its_language_on_a_post_makes_the_accounts_notices_follow
     assert bare.status_code == 400 and User.objects.get(pk=user.pk).language == "en"
     app.get("/api/v1/me", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert User.objects.get(pk=user.pk).language == "en"
+    # A language the platform does not speak states nothing (an outsider's "fr" made it Chinese).
+    app.post("/api/v1/me/password", {}, HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+    assert User.objects.get(pk=user.pk).language == "en"
     app.post("/api/v1/me/password", {}, HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
     user.refresh_from_db()
     assert user.language == "zh-hans"
     committed(lambda: accepted(user, "A4"))
     assert texts_to(user.phone)[-1] == SIGNATURE + "您的居住证申请 A4 已受理。"
+
+
+def test_the_sms_a_request_sends_is_in_the_language_that_request_states(settings):
+    """Outsider X: an application sent with Accept-Language: en was acknowledged in Chinese, the
+    language being stored only after the view had sent the SMS."""
+    from .applications import application_body, citizen_api, eligible_records
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    app, user = citizen_api()
+    eligible_records()
+    User.objects.filter(pk=user.pk).update(language="zh-hans")
+    sms.outbox.clear()
+    created = app.post("/api/v1/applications", application_body(), HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.8")
+    assert created.status_code == 201
+    assert texts_to(user.phone)[-1] == (
+        SIGNATURE + f"Your residence permit application {created.json()['reference']} has been accepted."
+    )

@@ -4,7 +4,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from .models import LoginSession
 from .selectors import session_by_token_hash
-from .services import hash_token, session_touch
+from .services import account_language_remember, hash_token, session_touch, stated_language
 
 REASON_ERRORS = {
     LoginSession.EndReason.REPLACED: (
@@ -41,6 +41,9 @@ class BearerTokenAuthentication(BaseAuthentication):
             )
             raise AuthenticationFailed(message, code)
         request.login_session = session
+        if request.method == "POST" and (language := stated_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))):
+            # Before the view, so that the SMS this request sends is in it too (ADR 0003).
+            account_language_remember(user=session.user, language=language)
         return session.user, session
 
     def authenticate_header(self, request):

@@ -1,11 +1,10 @@
-from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from residence.core.middleware import pages_only
 
-from .models import LoginSession, User
+from .models import LoginSession
 from .services import account_language_remember, hash_token, session_touch
 
 # Why a browser was signed out, as the signed-out page explains it.
@@ -45,26 +44,20 @@ class LoginSessionMiddleware:
         return self.get_response(request)
 
 
+@pages_only
 class AccountLanguageMiddleware:
     """Remembers, on the account, the language of each form a signed-in person sends (sign-in and
-    sign-up included: it looks after the view), and of each API request that states one in
-    `Accept-Language` (an app's user who reads English got every notice SMS in Chinese): the
-    platform writes that person's SMS in it (ADR 0003). A link that switches the language
-    changes nothing on the account (a GET must not); an API request that states no language
-    leaves the stored one as it is."""
+    sign-up included: it looks after the view): the platform writes that person's SMS in it
+    (ADR 0003; an API request's stated language is remembered on authenticating it,
+    `BearerTokenAuthentication`). A link that switches the language changes nothing on the
+    account (a GET must not)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.lean_paths = tuple(settings.LEAN_PATHS)
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.method != "POST":
-            return response
-        user = getattr(request, "user", None)  # an API request's: set by DRF on authenticating
-        if not isinstance(user, User):  # none, anonymous, or a department's system by its key
-            return response
-        if request.path_info.startswith(self.lean_paths) and "HTTP_ACCEPT_LANGUAGE" not in request.META:
-            return response
-        account_language_remember(user=user, language=getattr(request, "LANGUAGE_CODE", ""))
+        user = getattr(request, "user", None)
+        if request.method == "POST" and user is not None and user.is_authenticated:
+            account_language_remember(user=user, language=getattr(request, "LANGUAGE_CODE", ""))
         return response

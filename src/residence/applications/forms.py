@@ -60,7 +60,11 @@ def point_choices():
     """Active acceptance points grouped by district, for a <select> with <optgroup>s."""
     groups: dict[str, list] = {}
     for point in acceptance_point_list():
-        groups.setdefault(point.street.district.shown_name, []).append((point.code, f"{point.name} · {point.address}"))
+        # The point's name and address are data, in Chinese; its street is named in the reader's
+        # language, so an English reader can tell the points apart (an outsider could not).
+        street = point.street.shown_name
+        label = f"{point.name} · {point.address}" if street == point.street.name else f"{street} · {point.name}"
+        groups.setdefault(point.street.district.shown_name, []).append((point.code, label))
     return list(groups.items())
 
 

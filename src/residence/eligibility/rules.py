@@ -131,12 +131,13 @@ def excluded_by_id_number(id_number: str) -> Reason | None:
 
 
 def identity_condition(person: Person) -> Condition:
+    # The number itself says it first: a reason to give even when no record holds it (an outsider).
+    if excluded := excluded_by_id_number(person.id_number):
+        return Condition("identity", False, excluded)
     if not person.known:
         return Condition("identity", False, Reason("identity_unknown"))
     if not person.name_matches:
         return Condition("identity", False, Reason("identity_name"))
-    if excluded := excluded_by_id_number(person.id_number):
-        return Condition("identity", False, excluded)
     if person.shenzhen_hukou:
         return Condition("identity", False, Reason("identity_hukou"))
     return Condition("identity", True, Reason("identity_ok"))

@@ -96,7 +96,7 @@ def in_clerks_district(actor, house: House) -> House:
     if house.street.district_id != clerks_district(actor):
         raise Forbidden(
             _("This house is in another district: a registration point of %(district)s handles it.")
-            % {"district": house.street.district.name}
+            % {"district": house.street.district.shown_name}
         )
     return house
 

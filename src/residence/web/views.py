@@ -102,6 +102,10 @@ def messages_page(request):
 # application's own page when the message names one of the reader's (an outsider found each
 # message named its application or permit with no way to it).
 MESSAGE_PAGES = (
+    ("real_name_verified", "applications:start"),
+    ("organisation_activated", "registrations:home"),
+    ("account_created", "web:account"),
+    ("organisation_created", "web:account"),
     ("registration_report_waiting", "registrations:pending"),
     ("registration_", "registrations:home"),
     ("permit_", "permits:mine"),

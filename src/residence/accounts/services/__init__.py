@@ -9,6 +9,7 @@ from .accounts import (
     staff_create,
     staff_disable,
     staff_point_set,
+    stated_language,
 )
 from .challenges import challenge_create, dummy_phone_mask
 from .credentials import (
@@ -56,4 +57,5 @@ __all__ = [
     "staff_create",
     "staff_disable",
     "staff_point_set",
+    "stated_language",
 ]

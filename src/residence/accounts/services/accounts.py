@@ -5,8 +5,9 @@ import hashlib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import get_supported_language_variant, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
@@ -198,6 +199,18 @@ def staff_create(
         department=department,
     )
     return user
+
+
+def stated_language(accept_language: str) -> str | None:
+    """The platform's language an `Accept-Language` header asks for, if it asks for one of them:
+    a client naming none of them (fr, or no header) states nothing to remember (an outsider's
+    "fr" turned an English account's SMS Chinese)."""
+    for code, _quality in parse_accept_lang_header(accept_language[:200]):
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return None
 
 
 def account_language_remember(*, user: User, language: str) -> None:
