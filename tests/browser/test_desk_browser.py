@@ -185,3 +185,58 @@ def test_staff_take_an_application_to_completed_on_the_desk(web, chromium, shot,
     assert Application.objects.get(pk=moving["id"]).acceptance_point_id == OTHER_POINT
     shot(page, "desk-15-moved-375")
     context.close()
+
+
+def test_a_courier_on_a_phone_returns_a_card_that_could_not_be_delivered(web, chromium, shot, settings):
+    """The courier's "Could not deliver" at 360 px: a reason refused blank, then the card goes back
+    to the point; a second tab's "Card delivered" gets a short heading and the way to the queue."""
+    from residence.applications.services import application_act, application_verify
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    settings.SMS_BACKEND = "locmem"
+    api, _user = citizen_api()
+    eligible_records()
+    body = application_body(delivery={"method": "courier", "address": "深圳市福田区福华路 8 号"})
+    created = api.post("/api/v1/applications", body).json()
+    pk, reference = created["id"], created["reference"]
+    staff = {}
+    for key in ("police", "insurance", "reviewer", "production", "courier"):
+        role, phone, _point, department = STAFF[key]
+        staff[key] = staff_create(
+            username=f"web_{key}", password=PASSWORD, phone=phone, role=role, point=None, department=department
+        )
+    application_verify(actor=staff["police"], application_id=pk, department="police", outcome="confirmed")
+    application_verify(actor=staff["insurance"], application_id=pk, department="social_insurance", outcome="confirmed")
+    application_act(actor=staff["reviewer"], application_id=pk, action="approve")
+    for action in ("produce", "dispatch"):
+        application_act(actor=staff["production"], application_id=pk, action=action)
+    settings.SMS_BACKEND = "file"
+    phone = {"width": 360, "height": 640}
+    context = chromium.new_context(locale="zh-CN", viewport=phone)
+    page = context.new_page()
+    sign_in(page, web.url, "web_courier", PASSWORD, STAFF["courier"][1])
+    page.wait_for_url("**/staff/")
+    page.goto(f"{web.url}/staff/applications/{pk}/")
+    stale = context.new_page()  # a second tab, opened before the card goes back
+    stale.goto(f"{web.url}/staff/applications/{pk}/")
+    form = page.get_by_test_id("return-form")
+    form.locator("button[type=submit]").click()
+    assert page.locator(".error-summary").is_visible() and Application.objects.get(pk=pk).status == "out_for_delivery"
+    page.get_by_test_id("return-form").locator("#id_reason").fill("三次投递无人签收")
+    assert_accessible(page)
+    no_sideways_scroll(page, phone["width"])
+    shot(page, "desk-16-courier-return-360")
+    page.get_by_test_id("return-form").locator("button[type=submit]").click()
+    page.wait_for_url("**/staff/applications/")
+    banner = page.locator(".banner-success")
+    assert banner.is_visible() and reference in banner.inner_text()
+    assert Application.objects.get(pk=pk).status == "dispatched"
+    shot(page, "desk-17-courier-returned-360")
+    stale.set_viewport_size(phone)
+    stale.locator("#id_identity_checked").check()
+    stale.get_by_test_id("deliver-form").locator("button[type=submit]").click()
+    assert stale.locator("h1").inner_text() == "未办理"
+    assert stale.locator("a[href='/staff/applications/']").count() == 1
+    no_sideways_scroll(stale, phone["width"])
+    shot(stale, "desk-18-stale-deliver-360")
+    context.close()
