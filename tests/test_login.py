@@ -98,6 +98,8 @@ def test_resend_no_sooner_than_60_seconds(citizen):
         challenge = login(api).json()["challenge"]
         early = api.post("/api/v1/auth/sms-resend", {"challenge": challenge})
         assert early.status_code == 429 and int(early["Retry-After"]) <= 60
+        # The wait is said once, by Retry-After (a page adds "try again in N seconds").
+        assert early.json()["error"]["message"] == "A new code can be sent once every 60 seconds."
         first_code = last_code(citizen.phone)
         traveller.shift(dt.timedelta(seconds=61))
         assert api.post("/api/v1/auth/sms-resend", {"challenge": challenge}).status_code == 202

@@ -115,8 +115,18 @@ def test_account_area_links_the_permit_page_instead_of_coming_soon(citizen_web):
 
 
 def test_no_permit_yet(citizen_web):
-    client, _user = citizen_web
-    assert 'data-testid="no-permit"' in html(client.get("/permits/"))
+    client, user = citizen_web
+    page = html(client.get("/permits/"))
+    assert 'data-testid="no-permit"' in page and 'href="/applications/"' in page
+    # With an application on its way, the page points to it, not to applying again (outsider Y).
+    from residence.applications.services import application_submit
+
+    from .applications import application_body
+
+    application = application_submit(actor=user, data=application_body())
+    page = html(client.get("/permits/"))
+    assert 'data-testid="open-application"' in page and application.reference in page
+    assert f'href="/applications/{application.pk}/"' in page and 'href="/applications/"' not in page
 
 
 def test_unverified_account_is_told_to_verify_first(settings):

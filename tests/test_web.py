@@ -276,6 +276,17 @@ def test_error_pages_are_titled_by_their_message(client, citizen):
     assert re.search(r"<title>该账号不能使用管理后台。 – ", html)
 
 
+def test_a_wait_under_a_minute_is_said_in_seconds_once():
+    """An outsider read "Please wait 57 seconds … Try again in 1 minute." on the code page."""
+    from django.utils import translation
+
+    from residence.core.errors import RateLimited, page_message
+
+    with translation.override("en"):
+        shown = page_message(RateLimited("A new code can be sent once every 60 seconds.", retry_after=57))
+    assert shown == "A new code can be sent once every 60 seconds. Try again in 57 seconds."
+
+
 def test_a_limit_on_a_page_says_how_long_to_wait(client, settings):
     """An outsider was told only "try again later" (the API's Retry-After is no help to a reader)."""
     settings.LOGIN_LOCK_SECONDS = 15 * 60
@@ -353,3 +364,17 @@ def test_every_form_left_empty_names_what_is_missing(client, citizen):
     assert "请填写“" in html and "请选择“" in html
     for page in (html, client.post("/account/password/", {"old_password": ""}).content.decode()):
         assert "此项必填" not in page and "This field is required" not in page
+
+
+def test_a_self_check_of_an_unknown_number_asks_to_check_it_not_says_never(client, citizen, settings):
+    """Outsider Y typed an ID number in no record and was told time alone would not make them
+    qualify: a typo read as "never"."""
+    from .idnumbers import NOT_IN_RECORDS
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    web_login(client)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = {"name": "李伟", "id_number": NOT_IN_RECORDS, "route": "residence_employment"}
+    html = client.post("/account/eligibility/", body).content.decode()
+    assert 'data-testid="identity-not-met"' in html and "Check the name and ID number" in html
+    assert "Time alone will not make you qualify" not in html

@@ -114,6 +114,10 @@ def page_message(exc: DomainError) -> str:
     only "try again later"; the API's answer carries Retry-After, a page reader has no headers)."""
     if not exc.retry_after or exc.retry_after <= 0:
         return exc.message
+    if exc.retry_after < 60:
+        seconds = math.ceil(exc.retry_after)
+        wait = ngettext("Try again in %(n)d second.", "Try again in %(n)d seconds.", seconds) % {"n": seconds}
+        return f"{exc.message} {wait}"
     minutes = math.ceil(exc.retry_after / 60)
     if minutes <= 90:
         wait = ngettext("Try again in %(n)d minute.", "Try again in %(n)d minutes.", minutes) % {"n": minutes}

@@ -22,6 +22,7 @@ def _for_display(answer: dict) -> dict:
         **answer,
         "route_label": dict(ROUTE_CHOICES)[answer["route"]],
         "conditions": [{**c, "label": CONDITION_LABELS[c["name"]]} for c in answer["conditions"]],
+        "identity_met": all(c["met"] for c in answer["conditions"] if c["name"] == "identity"),
     }
 
 

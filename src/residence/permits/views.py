@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from residence.accounts.forms import add_domain_error
 from residence.accounts.models import Department
 from residence.accounts.models import Kind as AccountKind
+from residence.applications.selectors import open_application_for_person
 from residence.core.errors import Conflict, DomainError, NotFound
 
 from . import selectors, services
@@ -45,8 +46,16 @@ def mine(request):
     gate = _holder_gate(request)
     if gate:
         return gate
-    permits = selectors.permit_list_for_person(id_number=request.user.person.id_number)
-    return render(request, "permits/mine.html", {"cards": [selectors.permit_card(p) for p in permits]})
+    id_number = request.user.person.id_number
+    permits = selectors.permit_list_for_person(id_number=id_number)
+    # The application on its way, for one who holds no permit yet (an outsider was offered to
+    # apply again, with no word of the one submitted).
+    open_application = None if permits else open_application_for_person(id_number=id_number)
+    return render(
+        request,
+        "permits/mine.html",
+        {"cards": [selectors.permit_card(p) for p in permits], "open_application": open_application},
+    )
 
 
 @login_required

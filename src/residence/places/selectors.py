@@ -2,7 +2,11 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import AcceptancePoint, District, Street
 
-COURIER_CITY_ONLY = _("The courier delivers in Shenzhen only: give an address in Shenzhen, with its district.")
+# The courier reads addresses in Chinese: say so (an outsider's English address was refused unexplained).
+COURIER_CITY_ONLY = _(
+    "The courier delivers in Shenzhen only: give an address in Shenzhen, in Chinese characters, starting with "
+    "its district (for example 福田区福华路 8 号)."
+)
 
 
 def acceptance_point_list(*, district: str | None = None):

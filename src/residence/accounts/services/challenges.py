@@ -164,8 +164,15 @@ def challenge_resend(*, challenge: str, address: str = "", limit_key: str = "") 
     found = _live_challenge(challenge)
     wait = settings.SMS_RESEND_SECONDS - (clock.now() - found.sent_at).total_seconds()
     if wait > 0:
+        # How long is said once: by Retry-After on the API, by the page's "try again in" on a page
+        # (an outsider read "wait 57 seconds … try again in 1 minute").
         raise RateLimited(
-            _("Please wait %(s)d seconds before asking for another code.") % {"s": math.ceil(wait)},
+            ngettext(
+                "A new code can be sent once every %(n)d second.",
+                "A new code can be sent once every %(n)d seconds.",
+                settings.SMS_RESEND_SECONDS,
+            )
+            % {"n": settings.SMS_RESEND_SECONDS},
             retry_after=math.ceil(wait),
         )
     now = clock.now()
