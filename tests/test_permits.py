@@ -692,20 +692,27 @@ def test_an_exchange_renews_the_card_of_the_same_permit_and_takes_the_old_one_ba
     assert not Message.objects.filter(user=user, key="application_completed").exists()
 
 
+def card_application_verified(kind: str):
+    """A holder of the permit issued 2026-03-02 applies for a new card (`kind`), and both
+    departments confirm: (citizen api, user, staff apis, application, its staff URL)."""
+    api, user = citizen_api()
+    eligible_records()
+    permit_for(user)
+    staff = staff_apis(["police", "insurance", "reviewer", "production"])
+    app = api.post("/api/v1/applications", application_body(kind=kind)).json()
+    base = f"/api/v1/staff/applications/{app['id']}"
+    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
+        client.post(f"{base}/verify", {"department": department, "outcome": "confirmed"})
+    return api, user, staff, app, base
+
+
 @pytest.mark.django_db
 def test_a_permit_suspended_while_its_exchange_is_open_is_endorsed_before_approval_payment_and_the_card(settings):
     """An outsider paid for an exchange of a permit that lapsed meanwhile and got a new card of a
     suspended permit. Worked by hand: issued 2026-03-02, endorsed until 2027-03-02, so suspended
     from 2027-03-02 whether or not the day's sweep has run."""
     settings.FROZEN_TODAY = "2027-02-25"
-    api, user = citizen_api()
-    eligible_records()
-    permit_for(user)
-    staff = staff_apis(["police", "insurance", "reviewer", "production"])
-    app = api.post("/api/v1/applications", application_body(kind="exchange")).json()
-    base = f"/api/v1/staff/applications/{app['id']}"
-    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
-        client.post(f"{base}/verify", {"department": department, "outcome": "confirmed"})
+    api, user, staff, app, base = card_application_verified("exchange")
     settings.FROZEN_TODAY = "2027-03-02"
     signed_in_again(staff, "reviewer")
     refused = staff.reviewer.post(f"{base}/approve", {})
@@ -737,14 +744,7 @@ def test_a_permit_suspended_while_its_exchange_is_open_is_endorsed_before_approv
 @pytest.mark.django_db
 def test_a_card_is_not_made_for_a_permit_suspended_after_payment(settings):
     settings.FROZEN_TODAY = "2027-03-01"
-    api, user = citizen_api()
-    eligible_records()
-    permit_for(user)
-    staff = staff_apis(["police", "insurance", "reviewer", "production"])
-    app = api.post("/api/v1/applications", application_body(kind="replacement")).json()
-    base = f"/api/v1/staff/applications/{app['id']}"
-    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
-        client.post(f"{base}/verify", {"department": department, "outcome": "confirmed"})
+    api, _user, staff, app, base = card_application_verified("replacement")
     staff.reviewer.post(f"{base}/approve", {})
     assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
     settings.FROZEN_TODAY = "2027-03-02"
