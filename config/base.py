@@ -275,6 +275,9 @@ if FROZEN_TODAY:
 LIMIT_SIGNUPS_PER_ADDRESS_HOUR = env.int("LIMIT_SIGNUPS_PER_ADDRESS_HOUR", default=20)
 LIMIT_SMS_PER_ADDRESS_HOUR = env.int("LIMIT_SMS_PER_ADDRESS_HOUR", default=30)
 LIMIT_SMS_PER_PHONE_DAY = env.int("LIMIT_SMS_PER_PHONE_DAY", default=10)
+# Password-reset codes per number and day, within the 10: anyone who knows a username can ask
+# for one, and an outsider's ten resets used up the number's day, so its owner could not sign in.
+LIMIT_RESET_SMS_PER_PHONE_DAY = env.int("LIMIT_RESET_SMS_PER_PHONE_DAY", default=3)
 LIMIT_LOGIN_FAILURES_PER_ADDRESS = env.int("LIMIT_LOGIN_FAILURES_PER_ADDRESS", default=50)
 LIMIT_LOGIN_FAILURES_PER_USERNAME = env.int("LIMIT_LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=15 * 60)

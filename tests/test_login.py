@@ -122,6 +122,31 @@ def test_at_most_ten_sms_a_day_per_number(citizen):
     assert len(sms.outbox) == 10
 
 
+def test_resets_asked_by_anyone_leave_the_owner_codes_to_sign_in(citizen):
+    # An outsider's ten resets of a known username used up the number's ten SMS, and its owner,
+    # with the right password, got 429 until midnight.
+    with time_machine.travel(midday(), tick=False) as traveller:
+        for n in range(10):
+            traveller.shift(dt.timedelta(seconds=61))
+            reset = Api(address=f"10.8.{n}.1").post("/api/v1/auth/password-reset", {"username": "citizen1"})
+            assert reset.status_code == 202
+            challenge = {"challenge": reset.json()["challenge"]}
+            resend = Api(address=f"10.8.{n}.2").post("/api/v1/auth/sms-resend", challenge)
+            assert resend.status_code == 429  # within 60 s of its code: not sent, and not counted
+        assert len(sms.outbox) == 3
+        traveller.shift(dt.timedelta(seconds=61))
+        resent = Api(address="10.8.99.1").post("/api/v1/auth/sms-resend", challenge)
+        assert resent.status_code == 202 and len(sms.outbox) == 3  # a resend is a reset's code too
+        api = Api()
+        first = login(api)
+        assert first.status_code == 202
+        verified = api.post(
+            "/api/v1/auth/sms-verify", {"challenge": first.json()["challenge"], "code": last_code(citizen.phone)}
+        )
+    assert verified.status_code == 200 and len(sms.outbox) == 4
+    assert SmsMessage.objects.filter(purpose="password_reset", reason="limit").count() == 8
+
+
 def test_sms_per_address_limit(db, settings):
     settings.LIMIT_SMS_PER_ADDRESS_HOUR = 2
     for n in range(3):

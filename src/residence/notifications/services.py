@@ -86,10 +86,14 @@ def reasons_text(reasons) -> str:
     return "；".join(shown)
 
 
-def _within_limits(*, to_key: str, address: str) -> RateLimited | None:
-    """Count one SMS against the number's day and the address's hour; the refusal, if any."""
+def _within_limits(*, to_key: str, address: str, own_day: tuple[str, int] | None) -> RateLimited | None:
+    """Count one SMS against the number's day and the address's hour, and first against its
+    kind's own day per number (`own_day`: scope and limit), if any; the refusal, if any."""
     try:
         with transaction.atomic():
+            if own_day is not None:
+                scope, limit = own_day
+                limits.hit(scope, to_key, limit=limit, window=limits.DAILY)
             limits.hit("sms_phone", to_key, limit=settings.LIMIT_SMS_PER_PHONE_DAY, window=limits.DAILY)
             if address:
                 limits.hit("sms_address", address, limit=settings.LIMIT_SMS_PER_ADDRESS_HOUR, window=HOUR)
@@ -109,6 +113,7 @@ def sms_send(
     subject=None,
     silent: bool = False,
     limit_key: str = "",
+    own_day: tuple[str, int] | None = None,
     language: str = "",
     **params,
 ) -> bool:
@@ -118,9 +123,11 @@ def sms_send(
     Over a limit: RateLimited, or with `silent` nothing raised and nothing sent (so the
     answer to a password reset never differs). `to=""` with `silent` does every step but
     the sending (an unknown username's reset), `limit_key` standing for the number.
-    `secret` (a code) is blanked in the stored log. Returns whether the SMS goes out.
+    `own_day` (scope, limit) is a smaller daily quota per number for SMS of one kind, so that
+    they cannot use up the number's whole day. `secret` (a code) is blanked in the stored log.
+    Returns whether the SMS goes out.
     """
-    refused = _within_limits(to_key=to or limit_key, address=address)
+    refused = _within_limits(to_key=to or limit_key, address=address, own_day=own_day)
     if refused is not None and not silent:
         raise refused
     text = sms_text(key, language=language, **params)

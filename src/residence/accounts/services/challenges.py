@@ -47,9 +47,12 @@ def _send_code(challenge: SmsChallenge, *, address: str, limit_key: str = "") ->
     """A new code for the challenge, sent once the transaction commits.
 
     A password-reset code is sent silently: over a limit, or for an unknown username,
-    nothing is sent and nothing is said, so the answer is the same for every username."""
+    nothing is sent and nothing is said, so the answer is the same for every username. Resets
+    have their own smaller day per number: anyone may ask for them, and they must leave the
+    owner's sign-in codes to come."""
     code = f"{secrets.randbelow(1_000_000):06d}"
     challenge.code_hash = _code_hash(challenge.public_id, code) if challenge.user_id else ""
+    reset = challenge.purpose == SmsChallenge.Purpose.PASSWORD_RESET
     sms_send(
         to=challenge.phone,
         key=challenge.purpose,
@@ -57,8 +60,9 @@ def _send_code(challenge: SmsChallenge, *, address: str, limit_key: str = "") ->
         address=address,
         secret=code,
         subject=challenge.user,
-        silent=challenge.purpose == SmsChallenge.Purpose.PASSWORD_RESET,
+        silent=reset,
         limit_key=limit_key,
+        own_day=("sms_reset_phone", settings.LIMIT_RESET_SMS_PER_PHONE_DAY) if reset else None,
         language=translation.get_language() or "",  # the page (or Accept-Language) that asked for it
         code=code,
         minutes=settings.SMS_CODE_TTL_SECONDS // 60,
