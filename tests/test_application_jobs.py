@@ -58,6 +58,22 @@ def test_a_calendar_change_recomputes_open_deadlines(world):
     assert Deadline.objects.get(application_id=app["id"], step="refusal").due_on == dt.date(2026, 3, 12)
 
 
+def test_a_calendar_change_leaves_deadlines_already_passed_alone(settings, world):
+    # An outsider unticked a February day in October: an open case's verification deadline,
+    # seven months past, moved by a day with it.
+    api, _user, _staff = world
+    app = api.post(URL, application_body()).json()
+    settings.FROZEN_TODAY = "2026-03-20"  # verification (due 03-05) and refusal (03-11) passed; whole 03-23 not
+    api.login("citizen1", phone="13812345678", remember=True)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        calendar_day_set(date=dt.date(2026, 3, 4), working=False, name="typhoon")
+    due = dict(Deadline.objects.filter(application_id=app["id"]).values_list("step", "due_on"))
+    assert due == {"verification": dt.date(2026, 3, 5), "refusal": dt.date(2026, 3, 11), "whole": dt.date(2026, 3, 24)}
+    refreshed = api.get(f"{URL}/{app['id']}").json()
+    assert refreshed["due_date"] == "2026-03-24"
+    assert {v["due_date"] for v in refreshed["verifications"]} == {"2026-03-05"}
+
+
 def test_publishing_a_year_makes_its_deadlines_final(settings, world):
     api, _user, _staff = world
     settings.FROZEN_TODAY = "2026-12-21"

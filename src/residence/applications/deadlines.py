@@ -101,13 +101,16 @@ def written_reply_recorded(application: Application, today: dt.date) -> None:
     _done(application, today, Step.WRITTEN_REPLY)
 
 
-def recompute(chunk_size: int = 2000) -> int:
-    """Every open deadline computed with another calendar version, again with this one; then
-    the dates copied from them (verification due dates, applications' due dates) in one
-    UPDATE each, and the documents of the applications concerned rebuilt. Returns how many
-    deadlines were recomputed."""
+def recompute(today: dt.date, chunk_size: int = 2000) -> int:
+    """Every open deadline not yet passed on `today` computed with another calendar version,
+    again with this one; then the dates copied from them (verification due dates, applications'
+    due dates) in one UPDATE each, and the documents of the applications concerned rebuilt.
+    Returns how many deadlines were recomputed.
+
+    A deadline already passed keeps its date: a correction of the calendar does not make a late
+    step on time, nor move what the dashboard and the escalations have counted as overdue."""
     version, calendar = workdays.get_versioned_calendar()
-    stale = Deadline.objects.filter(done_on__isnull=True).exclude(calendar_version=version)
+    stale = Deadline.objects.filter(done_on__isnull=True, due_on__gte=today).exclude(calendar_version=version)
     changed, applications = 0, set()
     while True:
         chunk = list(stale.order_by("pk")[:chunk_size])

@@ -526,9 +526,10 @@ def written_reply_record(*, actor, application_id: int, text: str) -> Applicatio
 
 
 def deadlines_recompute(year: int) -> int:
-    """The calendar of `year` changed: recompute every open deadline (registered in apps.py)."""
+    """The calendar of `year` changed: recompute every open deadline still to come (registered in
+    apps.py)."""
     with transaction.atomic():
-        return deadlines.recompute()
+        return deadlines.recompute(clock.today())
 
 
 # Moving applications to another acceptance point (the supervisor's reassignment) -------------
