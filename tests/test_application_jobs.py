@@ -14,7 +14,15 @@ from residence.audit.models import AuditEvent
 from residence.core.services import calendar_day_set, calendar_year_publish
 from residence.notifications.models import Message
 
-from .applications import application_body, citizen_api, confirm_all, eligible_records, live_permit, staff_apis
+from .applications import (
+    application_body,
+    citizen_api,
+    confirm_all,
+    eligible_records,
+    live_permit,
+    signed_in_again,
+    staff_apis,
+)
 from .conftest import error_code
 from .idnumbers import WANG_FANG
 
@@ -72,6 +80,31 @@ def test_a_calendar_change_leaves_deadlines_already_passed_alone(settings, world
     refreshed = api.get(f"{URL}/{app['id']}").json()
     assert refreshed["due_date"] == "2026-03-24"
     assert {v["due_date"] for v in refreshed["verifications"]} == {"2026-03-05"}
+
+
+def test_a_review_begun_after_the_refusal_deadline_is_overdue_at_the_top_of_the_queue(settings, world):
+    # An outsider's case, not confirmed months late, came to the reviewer "due" two working days
+    # later and listed last, though its refusal reasons were long overdue (7 working days from
+    # acceptance, RULES §4).
+    api, _user, staff = world
+    late = api.post(URL, application_body()).json()  # accepted Mon 2026-03-02: refusal due Wed 03-11
+    settings.FROZEN_TODAY = "2026-03-16"
+    signed_in_again(staff, "police", "insurance", "reviewer")
+    other, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    eligible_records(WANG_FANG)
+    fresh = other.post(URL, application_body(photo_receipt="PZ20260316B1")).json()
+    confirm_all(staff, fresh)  # review due Wed 03-18 (2 working days)
+    not_confirmed = {"department": "police", "outcome": "not_confirmed", "note": "无居住登记"}
+    assert staff.police.post(f"/api/v1/staff/applications/{late['id']}/verify", not_confirmed).status_code == 200
+    queue = staff.reviewer.get("/api/v1/staff/queue").json()["results"]
+    assert [(i["reference"], i["due_on"], i["due"]) for i in queue] == [
+        (late["reference"], "2026-03-11", "overdue"),
+        (fresh["reference"], "2026-03-18", ""),
+    ]
+    # Both move together when the calendar changes (a day off before the refusal's date, made when
+    # that date was still to come, is counted by both).
+    review = Deadline.objects.get(application_id=late["id"], step="review")
+    assert (review.start_on, review.working_days) == (dt.date(2026, 3, 2), 7)
 
 
 def test_publishing_a_year_makes_its_deadlines_final(settings, world):

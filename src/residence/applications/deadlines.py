@@ -60,6 +60,24 @@ def _start(application: Application, step: str, start: dt.date, days_key: str = 
         )
 
 
+def _no_later_than(application: Application, step: str, bound: str) -> None:
+    """Step `step` counted as `bound` (its start and working days) when `bound` falls due first,
+    so that a recomputation keeps the two together."""
+    rows = {
+        row.step: row
+        for row in Deadline.objects.filter(application=application, step__in=(step, bound), done_on__isnull=True)
+    }
+    if bound in rows and step in rows and rows[bound].due_on < rows[step].due_on:
+        first = rows[bound]
+        Deadline.objects.filter(pk=rows[step].pk).update(
+            start_on=first.start_on,
+            working_days=first.working_days,
+            due_on=first.due_on,
+            provisional=first.provisional,
+            calendar_version=first.calendar_version,
+        )
+
+
 def _done(application: Application, today: dt.date, *steps: str, moot: bool = False) -> None:
     """Close open steps (all, or `steps`): done today, or `moot` when they will never take place."""
     open_deadlines = Deadline.objects.filter(application=application, done_on__isnull=True)
@@ -73,6 +91,10 @@ def on_transition(application: Application, *, action: str, before: str, today: 
     if action == "verify" and status == "reviewing":
         _done(application, today, Step.VERIFICATION)
         _start(application, Step.REVIEW, today)
+        if application.verifications.filter(status=Verification.Outcome.NOT_CONFIRMED).exists():
+            # A check not confirmed points to a refusal, whose reasons are due 7 working days from
+            # acceptance (RULES §4): a review begun after that date is overdue from its start.
+            _no_later_than(application, Step.REVIEW, Step.REFUSAL)
     elif action == "approve":
         _done(application, today, Step.REVIEW)
         _done(application, today, Step.REFUSAL, moot=True)
