@@ -108,6 +108,14 @@ def test_working_days_api_rejects_bad_queries(api, query, field):
     assert response.status_code == 400 and field in response.json()["error"]["fields"]
 
 
+def test_an_answer_past_the_calendar_says_so_on_add(api):
+    # The field named was `add` but its message spoke of a date ("give a date from … to …").
+    response = api.get("/api/v1/working-days?from=2100-12-31&add=1", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json()["error"]["fields"] == {
+        "add": ["Counted from 2100-12-31, that many working days end after 2100-12-31: give fewer."]
+    }
+
+
 def test_working_days_api(api):
     response = api.get("/api/v1/working-days?from=2026-03-02&add=5")
     assert response.status_code == 200 and response.json() == {"date": "2026-03-09", "provisional": False}

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from . import workdays
 from .errors import Invalid
-from .validators import check_date_bounds, parse_date
+from .validators import TYPED_DATES, check_date_bounds, parse_date
 
 COUNT_RE = re.compile(r"[0-9]{1,4}")
 
@@ -48,8 +48,12 @@ class WorkingDaysView(APIView):
         deadline = workdays.add_working_days(start, int(raw_add))
         try:
             check_date_bounds(deadline.date)  # the answer too lies in API.md's range
-        except ValidationError as e:
-            raise Invalid(_("Some fields are not valid."), fields={"add": e.messages}) from None
+        except ValidationError:
+            message = _("Counted from %(start)s, that many working days end after %(latest)s: give fewer.") % {
+                "start": start.isoformat(),
+                "latest": TYPED_DATES[1].isoformat(),
+            }
+            raise Invalid(_("Some fields are not valid."), fields={"add": [message]}) from None
         return Response({"date": deadline.date.isoformat(), "provisional": deadline.provisional})
 
 
