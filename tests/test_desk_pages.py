@@ -270,7 +270,10 @@ def test_counter_intake_then_the_acceptance_receipt(world, staff):
     assert "Check the materials" in html and "Capture the applicant" in html
     data.update({"materials_checked": "on", "portrait_captured": "on"})
     refused = post(clerk, "/staff/applications/new/", data, status=400)
-    assert "Family member 1" in refused.content.decode()
+    html = refused.content.decode()
+    assert "Family member 1" in html
+    # The family row's error is the one its input names for a screen reader.
+    assert 'aria-describedby="id_family-0-id_number_error"' in html and 'id="id_family-0-id_number_error"' in html
     assert not Application.objects.filter(photo_receipt="AB12345678").exists()
     # A row count the page never sent: said at the top, what was typed kept, no thousand rows.
     tampered = post(clerk, "/staff/applications/new/", {**data, "family-TOTAL_FORMS": "100000"}, status=400)

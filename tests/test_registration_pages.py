@@ -523,6 +523,12 @@ def test_sub_accounts_are_created_and_see_only_their_houses(org):
         {"username": "ab", "password": "x", "phone": "123", "houses": [str(houses[0].pk)]},
     )
     assert bad.status_code == 200 and "error-summary" in bad.content.decode()
+    # Each input names its hint and error for a screen reader, and each named element exists (an
+    # outsider's axe run found this form's references pointing at nothing).
+    for shown in (page, bad.content.decode()):
+        for described in re.findall(r'aria-describedby="([^"]+)"', shown):
+            assert all(f'id="{target}"' in shown for target in described.split()), described
+    assert 'aria-describedby="id_phone_helptext id_phone_error"' in bad.content.decode()
     created = client.post(
         "/registration/sub-accounts/",
         {"username": "org_desk1", "password": "Testing2026pass", "phone": "13812340003", "houses": [houses[0].pk]},
