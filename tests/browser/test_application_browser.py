@@ -186,3 +186,35 @@ def test_a_refused_citizen_asks_for_a_written_reply_and_reads_it(web, chromium, 
     assert_accessible(page)
     both(page, shot, "app-07-written-reply")
     context.close()
+
+
+def test_references_wrap_at_twice_the_text_size_on_a_small_phone(web, chromium, shot, settings):
+    """An outsider at 200 % zoom on a 360 px phone (180 CSS px) scrolled the account page sideways:
+    the application number in its card, and the English "See application SZ…" button, did not wrap."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    user = make_user("citizen1", "13812345678")
+    real_name_verify(user=user, name="张伟", id_number=identity("43010219900307123", "张伟"))
+    eligible_records()
+    citizen = Api("10.8.8.9")
+    settings.SMS_BACKEND = "locmem"
+    citizen.login("citizen1", phone="13812345678")
+    settings.SMS_BACKEND = "file"
+    body = {
+        "kind": "first",
+        "route": "residence_employment",
+        "photo_receipt": "PZWRAP0001",
+        "delivery": {"method": "pickup"},
+    }
+    assert citizen.post("/api/v1/applications", body).status_code == 201
+
+    page = chromium.new_context(locale="en", viewport={"width": 180, "height": 320}).new_page()
+    page.goto(web.url + "/language/en/?next=/accounts/login/")
+    page.locator("#id_username").fill("citizen1")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    for path in ("/account/", "/applications/apply/", "/language/zh-hans/?next=/account/"):
+        page.goto(web.url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 180, path
+    shot(page, "app-08-account-180px")
+    page.context.close()
