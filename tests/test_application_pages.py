@@ -421,3 +421,13 @@ def test_check_your_answers_says_nothing_when_the_records_qualify(citizen_web):
     client, _user = citizen_web
     fill_all(client)
     assert 'data-testid="not-eligible-warning"' not in client.get("/applications/apply/check/").content.decode()
+
+
+def test_a_reason_typed_for_another_kind_is_not_kept(citizen_web):
+    # An outsider typed why for an exchange, was refused (no permit), chose a first application,
+    # and the check page still said "证件情况说明 证件损坏".
+    client, _user = citizen_web
+    refused = client.post("/applications/apply/kind/", {"kind": "exchange", "route": "talent", "reason": "证件损坏"})
+    assert refused.status_code == 200
+    client.post("/applications/apply/kind/", {"kind": "first", "route": "talent", "reason": "证件损坏"})
+    assert "证件损坏" not in client.get("/applications/apply/kind/").content.decode()

@@ -10,7 +10,7 @@ from residence.core.forms import Form, FreeTextFormField, IdNumberFormField, Per
 from residence.core.validators import one_line, plain_text_problem
 from residence.places.selectors import COURIER_CITY_ONLY, acceptance_point_list, in_city
 
-from .models import Delivery, FamilyMember, Kind, Route
+from .models import CARD_KINDS, Delivery, FamilyMember, Kind, Route
 from .rules import spouse_problem
 from .services import PHOTO_RECEIPT_RE, photo_receipt_problem
 
@@ -36,6 +36,12 @@ class KindRouteForm(Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") not in CARD_KINDS:
+            cleaned["reason"] = ""  # typed for an exchange, then another kind chosen: not asked of it
+        return cleaned
 
 
 class PhotoReceiptForm(Form):

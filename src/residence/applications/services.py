@@ -44,6 +44,7 @@ from residence.records.models import Identity, Registration
 
 from . import deadlines, documents, notices, rules, selectors, workflow
 from .models import (
+    CARD_KINDS,
     CLOSED_STATUSES,
     MOVABLE_STATUSES,
     Application,
@@ -179,7 +180,7 @@ def clean_application(*, applicant_id: str, data: dict) -> dict:
         "delivery_method": method,
         "delivery_address": address if method == Delivery.COURIER else "",
         "family_members": family,
-        "reason": reason,
+        "reason": reason if kind in CARD_KINDS else "",  # what happened to a card: only a card's kinds ask
     }
 
 
