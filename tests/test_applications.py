@@ -831,6 +831,16 @@ def test_the_receipt_says_how_the_card_reaches_the_applicant(world, delivery, sa
     assert app["reference"] in text and said in text and not_said not in text
 
 
+def test_a_courier_receipt_shows_the_address_to_check_before_signing(world):
+    """An outsider's courier receipt said 快递送达 but not where: the applicant signs it unchecked."""
+    api, _user = world
+    address = "深圳市福田区福田街道福华一路八号国际商会大厦A座二十三楼二三零八室前台转交收件人本人"
+    app = submit(api, delivery={"method": "courier", "address": address})
+    pdf = api.get(f"{URL}/{app['id']}/receipt")
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "送达地址" in text and address in "".join(text.split())  # on lines that fit the page
+
+
 def test_production_and_the_courier_get_what_the_card_and_the_delivery_need_not_the_case(world, staff):
     """An outsider's courier read the self-check, the family and the departments' notes by API."""
     api, _user = world

@@ -54,14 +54,29 @@ def new_document(buffer, title: str, reference: str) -> canvas.Canvas:
     return pdf
 
 
+VALUE_WIDTH = 120 * mm  # from the values' column to the right margin
+
+
+def _wrapped(text: str, size: float) -> list[str]:
+    """`text` in lines that fit the values' column (Chinese breaks between any two characters)."""
+    lines, line = [], ""
+    for char in text:
+        if line and pdfmetrics.stringWidth(line + char, FONT, size) > VALUE_WIDTH:
+            lines.append(line)
+            line = ""
+        line += char
+    return [*lines, line]
+
+
 def _rows(pdf: canvas.Canvas, rows, top: float) -> float:
     y = top
     for label, value in rows:
         pdf.setFont(FONT, 10)
         pdf.drawString(25 * mm, y, label)
         pdf.setFont(FONT, 11)
-        pdf.drawString(70 * mm, y, str(value))
-        y -= 8 * mm
+        for n, line in enumerate(_wrapped(str(value), 11)):
+            pdf.drawString(70 * mm, y - n * 5.5 * mm, line)
+        y -= 8 * mm + (len(_wrapped(str(value), 11)) - 1) * 5.5 * mm
     return y
 
 
@@ -86,6 +101,8 @@ def _labels(application: Application) -> list[tuple[str, str]]:
             ),
             ("领证方式", str(application.get_delivery_method_display())),
             ("费用", f"{application.fee_amount} 元"),
+            # For the applicant to check before signing: where the card will be brought.
+            *([("送达地址", application.delivery_address)] if application.delivery_method == "courier" else []),
         ]
 
 
