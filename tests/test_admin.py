@@ -193,3 +193,13 @@ def test_a_clerk_is_given_another_point_by_the_operator_and_the_old_point_can_th
     form = {"name": point.name, "kind": point.kind, "street": point.street_id, "address": point.address, "active": ""}
     assert admin.post(f"/admin/places/acceptancepoint/{point.code}/change/", form).status_code == 302
     assert not AcceptancePoint.objects.get(code="44030300101").active
+
+
+def test_the_calendars_actions_and_days_read_in_chinese(admin):
+    # An outsider's Chinese admin offered "Mark the official schedule as published" and said
+    # 成功修改了 日历日期"2026-10-12 off".
+    admin.cookies["django_language"] = "zh-hans"
+    years = admin.get("/admin/core/calendaryear/").content.decode()
+    assert "标记为官方安排已公布" in years and "Mark the official" not in years
+    saved = admin.post("/admin/core/calendarday/2026-12-16/change/", day_form("2026-12-16", False, "停电"), follow=True)
+    assert "2026-12-16 休息日" in saved.content.decode()

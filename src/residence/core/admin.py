@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from .models import CalendarDay, CalendarYear
 from .services import calendar_day_set, calendar_year_publish
@@ -46,13 +47,13 @@ class CalendarYearAdmin(admin.ModelAdmin):
             address=client_address(request),
         )
 
-    @admin.action(description="Mark the official schedule as published")
+    @admin.action(description=_("Mark the official schedule as published"))
     def publish(self, request, queryset):
         for entry in queryset:
             calendar_year_publish(year=entry.year, actor=request.user, address=client_address(request))
-        messages.success(request, "Published; stored deadlines in these years are recomputed.")
+        messages.success(request, _("Published; stored deadlines in these years are recomputed."))
 
-    @admin.action(description="Mark as not published (provisional)")
+    @admin.action(description=_("Mark as not published (provisional)"))
     def unpublish(self, request, queryset):
         for entry in queryset:
             calendar_year_publish(year=entry.year, published=False, actor=request.user, address=client_address(request))

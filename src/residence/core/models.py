@@ -64,7 +64,8 @@ class CalendarDay(models.Model):
         ordering = ["date"]
 
     def __str__(self):
-        return f"{self.date} {'working' if self.working else 'off'}"
+        state = _("working day") if self.working else _("day off")
+        return f"{self.date} {state}"
 
 
 class Sequence(models.Model):
