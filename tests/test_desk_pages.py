@@ -552,3 +552,23 @@ def test_each_message_links_to_where_its_matter_is_seen_to(world):
     links = re.findall(r'<a href="([^"]+)" data-testid="message-link">', html)
     assert f"/applications/{pk}/" in links  # its acceptance, to its own page
     assert "/permits/" in links and "/applications/mine/" in links and "/applications/" in links
+
+
+def test_the_deadlines_table_follows_the_steps_and_marks_late_and_unneeded_ones(world, staff, settings):
+    # An outsider read the review before the checks, a refusal "done" on an approved case, and no
+    # mark on checks answered months late.
+    pk = submit(world)  # Mon 2026-03-02: checks due Thu 03-05
+    settings.FROZEN_TODAY = "2026-03-16"
+    staff = {key: signed_in_again(key) for key in ("police", "insurance", "reviewer")}
+    through_verification(staff, pk)
+    post(staff["reviewer"], f"/staff/applications/{pk}/approve/")
+    html = page(staff["reviewer"], f"/staff/applications/{pk}/")
+    table = html[html.index("<h2>Deadlines</h2>") : html.index("<h2>History</h2>")]
+    rows = [re.sub(r"<[^>]+>|\s+", " ", row).split() for row in re.findall(r"<tr><td.*?</tr>", table, re.S)]
+    assert [" ".join(row) for row in rows] == [
+        "Department verification 2026-03-05 2026-03-16 Done late",
+        "Police review 2026-03-18 2026-03-16",
+        "Reasons for a refusal 2026-03-11 Not needed",
+        "Card data sent and card made 2026-03-25 —",
+        "Whole application 2026-03-23 —",
+    ]

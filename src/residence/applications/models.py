@@ -255,6 +255,18 @@ class Step(models.TextChoices):
     WRITTEN_REPLY = "written_reply", _("Written reply to a refusal")
 
 
+# The order in which the steps take place, the whole application's limit last.
+STEP_ORDER = (
+    Step.VERIFICATION,
+    Step.REVIEW,
+    Step.REFUSAL,
+    Step.PRODUCTION,
+    Step.DELIVERY,
+    Step.WRITTEN_REPLY,
+    Step.WHOLE,
+)
+
+
 class Deadline(models.Model):
     """When a step is due: `working_days` after `start_on`, by the calendar of `calendar_version`.
 

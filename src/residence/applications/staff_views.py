@@ -28,7 +28,7 @@ from residence.places.models import AcceptancePoint
 from residence.records.models import Enrolment, Identity, InsuranceMonth, Registration, TalentCertificate
 
 from . import effects, selectors, services
-from .models import CLOSED_STATUSES, Application, Status, Step
+from .models import CLOSED_STATUSES, STEP_ORDER, Application, Status, Step
 from .models import Kind as ApplicationKind
 from .receipts import application_form_pdf, receipt_pdf
 from .staff_forms import (
@@ -225,10 +225,13 @@ def _context(user, application: Application, forms: dict) -> dict:
                 "step": d.get_step_display(),
                 "due_on": d.due_on,
                 "done_on": d.done_on,
+                "moot": d.moot,
+                "late": d.done_on is not None and not d.moot and d.done_on > d.due_on,
                 "due": selectors.due_badge(d.due_on) if d.done_on is None else "",
                 "provisional": d.provisional and d.done_on is None,
             }
-            for d in application.deadlines.all()
+            # In the order the steps take place (an outsider read the review before the checks).
+            for d in sorted(application.deadlines.all(), key=lambda d: STEP_ORDER.index(d.step))
         ],
         "actions": [],
     }
