@@ -64,6 +64,9 @@ def test_start_page_is_public_and_says_routes_steps_cost_and_points(client):
     assert 'role="button"' not in html  # a link: Space on a "button" that is a link did nothing
     points = client.get("/applications/acceptance-points/", **EN).content.decode()
     assert "福田区" in points and "<h2" in points
+    # Chinese inside an English page is marked so, for a screen reader's voice (WCAG 3.1.2).
+    assert "(<span lang='zh-CN'>鹏城优才卡</span>)" in html
+    assert re.search(r'<td data-label="Acceptance point" lang="zh-CN">[^<]*受理点</td>', points)
 
 
 def test_start_now_asks_for_sign_in_then_real_name_verification(client):
