@@ -148,3 +148,28 @@ def test_import_records_refuses_such_a_file_in_words(tmp_path, settings):
     with pytest.raises(SystemExit) as exit_:
         call_command("import_records", "social_insurance", str(path), stderr=err)
     assert exit_.value.code == 1 and "neither UTF-8 nor GB18030" in err.getvalue()
+
+
+def test_a_declared_charset_is_the_files_and_a_mixed_file_is_refused(client, settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    key = key_for("police")
+    header = ",".join(IDENTITY_ROW)
+    row = ",".join(IDENTITY_ROW.values())
+    gbk_row = row.replace(ID, with_check("44010219990707001")).replace("张伟", "郑伟")
+    gbk = gbk_row.encode("gbk")
+    # Declared UTF-8, one GBK row: refused at its line (it was stored as 閮戜紵).
+    body = f"{header}\n{row}\n".encode() + gbk + b"\n"
+    declared = push(client, key, "identities", body, "text/csv; charset=utf-8")
+    assert declared.status_code == 400 and "Line 3 is not UTF-8 text." in declared.json()["error"]["message"]
+    undeclared = push(client, key, "identities", body, "text/csv")
+    assert undeclared.status_code == 400 and "Line 3 is not UTF-8 text, though" in undeclared.json()["error"]["message"]
+    assert not Registration.objects.exists() and not InsuranceMonth.objects.exists()
+    from residence.records.models import Identity
+
+    assert not Identity.objects.exists()
+    # Declared GB18030: read so, whatever detection would say.
+    # (The test client encodes a text body in the charset its content type names.)
+    as_gb = push(client, key, "identities", f"{header}\n{gbk_row}\n", "text/csv; charset=GBK")
+    assert as_gb.status_code == 200 and Identity.objects.get().name == "郑伟"
+    unknown = push(client, key, "identities", f"{header}\n", "text/csv; charset=latin-1")
+    assert unknown.status_code == 400 and "charset=latin-1" in unknown.json()["error"]["message"]

@@ -242,3 +242,47 @@ def test_check_identifiers_lists_stored_numbers_that_fail_todays_check():
     Registration.objects.all().delete()
     call_command("check_identifiers", stdout=out)
     assert "Every stored identifier passes the checks." in out.getvalue()
+
+
+def mixed_file(tmp_path):
+    """An outsider's file: UTF-8, but for one row pasted from a GBK file."""
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        f"{HEADER}\n{GOOD[0]}\n".encode()
+        + f"{number('44010219990202002')},吴芳,F,汉,1999-02-02,广东广州,0\n".encode("gbk")
+        + f"{GOOD[1]}\n".encode()
+    )
+    return path
+
+
+def test_a_utf8_file_with_one_gbk_row_is_refused_at_that_line_not_read_as_gb18030(tmp_path):
+    # It was read as GB18030 whole: 张伟 stored as 寮犱紵, overwriting the right record.
+    assert run(write(tmp_path, GOOD[:1]))[0] == 0
+    code, _out, err = run(mixed_file(tmp_path))
+    assert code == 1 and "Line 3 is not UTF-8 text, though the rest of the file is" in err
+    assert list(Identity.objects.values_list("name", flat=True)) == ["张伟"]
+    # A byte lost inside a name is the same bad spot.
+    lost = tmp_path / "lost.csv"
+    text = "\n".join([HEADER, *GOOD]).encode() + b"\n"
+    lost.write_bytes(text.replace("陈静".encode(), "陈静".encode()[:-1]))
+    code, _out, err = run(lost)
+    assert code == 1 and "Line 3 is not UTF-8 text" in err and Identity.objects.count() == 1
+
+
+def test_a_gb18030_file_is_still_detected_and_an_encoding_can_be_declared(tmp_path):
+    names = [f"陈{a}{b}" for a in "一二三" for b in "静伟芳明华丽强军平刚"]
+    many = [f"{number(f'44030419880101{n:03d}')},{name},F,汉,1988-01-01,深圳市福田区,0" for n, name in enumerate(names)]
+    assert run(write(tmp_path, many, "gb18030"))[0] == 0 and Identity.objects.get(name="陈二芳")
+    out, err = io.StringIO(), io.StringIO()
+    path = write(tmp_path, GOOD, "gb18030")
+    call_command("import_records", "identities", str(path), "--encoding", "gb18030", stdout=out, stderr=err)
+    assert Identity.objects.get(name="张伟")
+    with pytest.raises(SystemExit):
+        call_command("import_records", "identities", str(path), "--encoding", "utf-8", stdout=out, stderr=err)
+
+
+def test_a_folder_is_said_to_be_one(tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="Not a file but a folder"):
+        call_command("import_records", "identities", str(tmp_path))

@@ -413,12 +413,22 @@ def bulk(api, text):
     return committed(
         lambda: api.client.post(
             "/api/v1/registrations/declarations/bulk",
-            data=text.encode(),
+            data=text if isinstance(text, bytes) else text.encode(),
             content_type="text/csv",
             HTTP_AUTHORIZATION=f"Bearer {api.token}",
             HTTP_ACCEPT_LANGUAGE="en",
         )
     )
+
+
+def test_a_bulk_file_in_utf8_with_a_gbk_row_is_refused_at_that_line(organisation):
+    api, houses = organisation
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    utf8 = f"{houses[0]},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27\n"
+    gbk = f"{houses[1]},move_in,王芳,{WANG_FANG},13700000022,landlord,3,1,2026-02-27\n"
+    refused = bulk(api, (header + utf8).encode() + gbk.encode("gbk"))
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"]["file"][0].startswith("Line 3 is not UTF-8 text, though")
 
 
 def test_a_bulk_file_is_checked_row_by_row_and_applied_only_when_confirmed(organisation):

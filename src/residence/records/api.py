@@ -1,6 +1,7 @@
 import io
 
 from django.core.exceptions import ValidationError
+from django.utils.http import parse_header_parameters
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from residence.core import parsers
+from residence.core.encodings import declared
 from residence.core.errors import Forbidden, Invalid, NotFound, error_body
 
 from .importing import KINDS
@@ -104,7 +106,7 @@ class ExchangeView(APIView):
             raise Forbidden(_("This department's key may not send %(kind)s.") % {"kind": kind})
         body = request.body
         source = f"exchange:{request.user.key.prefix}"
-        media_type = request.content_type.split(";")[0].strip().lower()
+        media_type, parameters = parse_header_parameters(request.content_type or "")
         try:
             if media_type == "application/json":
                 rows = parsers.loads(body)
@@ -112,7 +114,12 @@ class ExchangeView(APIView):
                     raise Invalid(_("Send a JSON array of objects."))
                 result = records_import_rows(kind, rows, actor_key=request.user.key, source=source)
             else:
-                result = records_import_csv(kind, io.BytesIO(body), actor_key=request.user.key, source=source)
+                # A charset the sender declares is the file's: a UTF-8 file with one bad spot was
+                # detected as GB18030 and stored garbled.
+                encoding = declared(parameters.get("charset", ""))
+                result = records_import_csv(
+                    kind, io.BytesIO(body), actor_key=request.user.key, source=source, encoding=encoding
+                )
         except ValidationError as e:
             raise Invalid("; ".join(e.messages)) from None
         if not result.applied:

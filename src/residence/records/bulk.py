@@ -9,7 +9,6 @@ everything back. PostgreSQL gets the rows by COPY, SQLite by executemany. CSV fi
 the exchange API's JSON arrays take the same path.
 """
 
-import codecs
 import contextlib
 import io
 import itertools
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
+from residence.core.encodings import NEITHER, stream_encoding
 
 from .importing import (
     KINDS,
@@ -38,20 +38,6 @@ HEADER = KINDS["social_insurance"].header
 
 class _Rejected(Exception):
     """Raised inside the transaction to roll it back."""
-
-
-def detect_encoding(stream) -> str:
-    """UTF-8 if the whole stream decodes as UTF-8, else GB18030; the stream is rewound."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-        encoding = "utf-8-sig"
-    except UnicodeDecodeError:
-        encoding = "gb18030"
-    stream.seek(0)
-    return encoding
 
 
 class _Staging:
@@ -162,9 +148,9 @@ def _json_fields(rows):
 class _CsvSource:
     """The data rows of a CSV stream, readable twice (COPY first, staging if that fails)."""
 
-    def __init__(self, stream, progress):
+    def __init__(self, stream, progress, encoding: str | None):
         self.stream, self.progress = stream, progress
-        self.encoding = detect_encoding(stream)
+        self.encoding = encoding or stream_encoding(stream)
 
     def __iter__(self):
         self.stream.seek(0)
@@ -175,9 +161,9 @@ class _CsvSource:
             check_header("social_insurance", first[1] if first else None)
             yield from self.progress(records) if self.progress else records
         except UnicodeDecodeError:
-            # Not UTF-8 (detect_encoding read it all) and not GB18030 either: the file is refused
-            # whole, as a header it cannot read would be.
-            raise ValidationError(_("The file is neither UTF-8 nor GB18030 text.")) from None
+            # Not the encoding declared or detected: the file is refused whole, as a header it
+            # cannot read would be.
+            raise ValidationError(str(NEITHER)) from None
         finally:
             text.detach()  # leave the caller's stream open
 
@@ -268,10 +254,17 @@ def _import(source, *, actor, actor_key, source_name: str, now, copy_first: bool
     return result
 
 
-def import_insurance_csv(stream, *, now, actor=None, actor_key=None, source: str = "", progress=None):
-    """A social insurance CSV from a binary stream (file or BytesIO)."""
+def import_insurance_csv(
+    stream, *, now, actor=None, actor_key=None, source: str = "", progress=None, encoding: str | None = None
+):
+    """A social insurance CSV from a binary stream (file or BytesIO), in `encoding` or detected."""
     return _import(
-        _CsvSource(stream, progress), actor=actor, actor_key=actor_key, source_name=source, now=now, copy_first=True
+        _CsvSource(stream, progress, encoding),
+        actor=actor,
+        actor_key=actor_key,
+        source_name=source,
+        now=now,
+        copy_first=True,
     )
 
 

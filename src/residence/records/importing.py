@@ -68,18 +68,6 @@ class ImportResult:
         return not self.errors
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ValidationError(_("The file is neither UTF-8 nor GB18030 text.")) from None
-
-
 # --- field parsers: each names its column in the error --------------------------------
 
 

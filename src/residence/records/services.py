@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock
+from residence.core.encodings import decode
 
 from .bulk import import_insurance_csv, import_insurance_rows
-from .importing import KINDS, ImportResult, csv_dict_rows, decode, import_rows, json_lines, upsert
+from .importing import KINDS, ImportResult, csv_dict_rows, import_rows, json_lines, upsert
 from .models import ApiKey
 
 # Which kinds each department's system may push (least privilege; API.md leaves it open).
@@ -31,15 +32,24 @@ def _known(kind: str) -> None:
         raise ValidationError(_("Unknown kind %(kind)s.") % {"kind": kind})
 
 
-def records_import_csv(kind: str, stream, *, actor=None, actor_key=None, source: str = "", progress=None):
+def records_import_csv(
+    kind: str, stream, *, actor=None, actor_key=None, source: str = "", progress=None, encoding: str | None = None
+):
     """Import a CSV file from a binary stream, all or nothing. `progress`, when given, wraps
-    the row iterator (the command's terminal progress bar)."""
+    the row iterator (the command's terminal progress bar); `encoding`, the one its sender
+    declared, else detected (core.encodings)."""
     _known(kind)
     if kind == "social_insurance":
         return import_insurance_csv(
-            stream, now=clock.now(), actor=actor, actor_key=actor_key, source=source, progress=progress
+            stream,
+            now=clock.now(),
+            actor=actor,
+            actor_key=actor_key,
+            source=source,
+            progress=progress,
+            encoding=encoding,
         )
-    rows = csv_dict_rows(kind, io.StringIO(decode(stream.read()), newline=""))
+    rows = csv_dict_rows(kind, io.StringIO(decode(stream.read(), encoding), newline=""))
     return import_rows(kind, progress(rows) if progress else rows, actor=actor, actor_key=actor_key, source=source)
 
 

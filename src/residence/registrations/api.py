@@ -1,5 +1,7 @@
 """API.md § Residence registration."""
 
+from django.core.exceptions import ValidationError
+from django.utils.http import parse_header_parameters
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -11,6 +13,7 @@ from rest_framework.views import APIView
 from residence.accounts.models import Role
 from residence.accounts.permissions import staff_roles
 from residence.core.api import PAGE_PARAMETER, BodilessPostMixin, paged
+from residence.core.encodings import declared, decode
 from residence.core.errors import Forbidden, Invalid
 from residence.core.serializers import (
     ServiceChecked,
@@ -186,14 +189,11 @@ class CsvTextParser(BaseParser):
     media_type = "text/csv"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        raw = stream.read()
+        _type, parameters = parse_header_parameters(media_type or "")
         try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                return raw.decode("gb18030")
-            except UnicodeDecodeError:
-                raise Invalid(fields={"file": [_("Send the file as UTF-8 or GB18030 text.")]}) from None
+            return decode(stream.read(), declared(parameters.get("charset", "")))
+        except ValidationError as e:
+            raise Invalid(fields={"file": e.messages}) from None
 
 
 BulkSerializer = inline_serializer(

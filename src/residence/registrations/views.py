@@ -13,7 +13,7 @@ import openpyxl
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from residence.accounts.forms import add_domain_error
 from residence.accounts.models import Kind
 from residence.core import clock
+from residence.core.encodings import decode
 from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from residence.core.validators import mask_id_number
 from residence.places.models import Street
@@ -791,12 +792,10 @@ def _read_file(upload) -> str:
         raise services.TooManyRows(_("The file is larger than 5 MB: send at most 10,000 rows per file."))
     if raw[:4] == b"PK\x03\x04":
         return _xlsx_as_csv(raw)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise Invalid(fields={"file": [_("Send the file as UTF-8 or GB18030 text.")]})
+    try:
+        return decode(raw)
+    except ValidationError as e:
+        raise Invalid(fields={"file": e.messages}) from None
 
 
 def _cell(value) -> str:

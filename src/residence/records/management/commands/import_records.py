@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from residence.core.encodings import DECLARED, declared
 from residence.records.importing import KINDS
 from residence.records.services import records_import_csv
 
@@ -22,9 +23,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(KINDS))
         parser.add_argument("file")
+        parser.add_argument(
+            "--encoding",
+            choices=sorted(DECLARED),
+            help="the file's encoding, when known; otherwise UTF-8 or GB18030 is detected",
+        )
 
-    def handle(self, *args, kind, file, **options):
+    def handle(self, *args, kind, file, encoding=None, **options):
         path = Path(file)
+        if path.is_dir():
+            raise CommandError(f"Not a file but a folder: {file}")
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
         with path.open("rb") as f:
@@ -34,7 +42,9 @@ class Command(BaseCommand):
             progress = partial(tqdm, total=rows - 1, unit=" rows", desc=f"checking {kind}", file=sys.stderr)
         try:
             with path.open("rb") as stream:
-                result = records_import_csv(kind, stream, source=str(path), progress=progress)
+                result = records_import_csv(
+                    kind, stream, source=str(path), progress=progress, encoding=declared(encoding or "")
+                )
         except ValidationError as e:
             # A file refused whole (its header, its encoding): said in the words of the row errors.
             self.stderr.write("; ".join(e.messages))

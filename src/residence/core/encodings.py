@@ -1,0 +1,89 @@
+"""The text encoding of a file of records: UTF-8 (with or without BOM) or GB18030, detected
+(API.md), or as its sender declared it.
+
+GB18030 decodes almost any bytes, so "not UTF-8, hence GB18030" read a UTF-8 file with one bad
+spot (a row pasted from a GBK file, a byte lost in a name) as GB18030 whole, and stored every
+name garbled. A file is taken as GB18030 only when most of its non-ASCII lines are not UTF-8;
+when most are, the lines that are not are named and the file is refused.
+"""
+
+import codecs
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+UTF8, GB18030 = "utf-8-sig", "gb18030"
+DECLARED = {"utf-8": UTF8, "utf8": UTF8, "gb18030": GB18030, "gbk": GB18030, "gb2312": GB18030}
+LINES_NAMED = 20
+NEITHER = gettext_lazy("The file is neither UTF-8 nor GB18030 text.")
+
+
+def declared(charset: str) -> str | None:
+    """The encoding a `charset` parameter names, None when none is given; an unknown one is refused."""
+    charset = charset.strip().strip('"').lower()
+    if not charset:
+        return None
+    if charset not in DECLARED:
+        raise ValidationError(_("Send the file as UTF-8 or GB18030 text (charset=%(charset)s).") % {"charset": charset})
+    return DECLARED[charset]
+
+
+def _choose(lines: Iterable[bytes]) -> str:
+    """GB18030 when most non-ASCII lines are not UTF-8; otherwise the lines that are not, refused."""
+    utf8, other = 0, []
+    for number, line in enumerate(lines, 1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other.append(number)
+        else:
+            utf8 += 1
+    if utf8 < len(other):
+        return GB18030
+    shown = "、".join(str(n) for n in other[:LINES_NAMED]) + ("…" if len(other) > LINES_NAMED else "")
+    raise ValidationError(
+        ngettext(
+            "Line %(lines)s is not UTF-8 text, though the rest of the file is: save the whole file as "
+            "UTF-8 and send it again. Nothing was applied.",
+            "Lines %(lines)s are not UTF-8 text, though the rest of the file is: save the whole file as "
+            "UTF-8 and send it again. Nothing was applied.",
+            len(other),
+        )
+        % {"lines": shown}
+    )
+
+
+def decode(data: bytes, encoding: str | None = None) -> str:
+    """The file's text, in `encoding` when declared, else detected."""
+    if encoding is None:
+        try:
+            return data.decode(UTF8)
+        except UnicodeDecodeError:
+            encoding = _choose(data.split(b"\n"))
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        if encoding == UTF8:
+            raise ValidationError(_("Line %(line)s is not UTF-8 text.") % {"line": line}) from None
+        raise ValidationError(str(NEITHER)) from None
+
+
+def stream_encoding(stream) -> str:
+    """The encoding of a binary stream, read through in chunks (a file of millions of rows);
+    the stream is rewound."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        return UTF8
+    except UnicodeDecodeError:
+        stream.seek(0)
+        return _choose(stream)
+    finally:
+        stream.seek(0)
