@@ -273,6 +273,9 @@ if FROZEN_TODAY:
         raise ImproperlyConfigured(f"FROZEN_TODAY must lie between 1949-01-01 and 2100-12-31, not {FROZEN_TODAY}.")
 
 LIMIT_SIGNUPS_PER_ADDRESS_HOUR = env.int("LIMIT_SIGNUPS_PER_ADDRESS_HOUR", default=20)
+# How long a department's push waits while an import of the same kind is applied, before 409 with
+# Retry-After: a 100,000-row import held its pushes until gunicorn killed the workers (30 s).
+IMPORT_WAIT_SECONDS = env.float("IMPORT_WAIT_SECONDS", default=10.0)
 LIMIT_SMS_PER_ADDRESS_HOUR = env.int("LIMIT_SMS_PER_ADDRESS_HOUR", default=30)
 LIMIT_SMS_PER_PHONE_DAY = env.int("LIMIT_SMS_PER_PHONE_DAY", default=10)
 # Password-reset codes per number and day, within the 10: anyone who knows a username can ask

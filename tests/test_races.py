@@ -221,6 +221,48 @@ def test_parallel_exchange_pushes_of_one_new_identity_store_it_once():
     assert Identity.objects.filter(id_number=ZHANG_WEI).count() == 1
 
 
+def test_a_push_during_a_long_import_of_its_kind_gets_409_in_time_and_changes_nothing(settings):
+    """An outsider's pushes during a 100,000-row import waited 30 s for its lock, until gunicorn
+    killed the workers (HTML 500s), and the whole site waited with them."""
+    from django.db import transaction
+
+    from residence.core import locks
+
+    settings.IMPORT_WAIT_SECONDS = 0.5
+    key = key_for("police")
+    importing, done = threading.Event(), threading.Event()
+
+    def long_import():
+        try:
+            with transaction.atomic():
+                locks.for_transaction("records:identities")  # as an import holds it while it applies
+                importing.set()
+                done.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=long_import)
+    holder.start()
+    assert importing.wait(10)
+    push = Api().client.post(
+        "/api/v1/exchange/identities",
+        data=json.dumps([IDENTITY_ROW]),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Api-Key {key}",
+    )
+    done.set()
+    holder.join()
+    assert push.status_code == 409 and error_code(push) == "conflict" and push["Retry-After"] == "60"
+    assert not Identity.objects.exists()
+    again = Api().client.post(
+        "/api/v1/exchange/identities",
+        data=json.dumps([IDENTITY_ROW]),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Api-Key {key}",
+    )
+    assert again.status_code == 200 and Identity.objects.count() == 1
+
+
 def test_two_clerks_activating_one_organisation_one_wins():
     org = make_user(
         "org_race", "13811121111", kind="organisation", name="深圳市竞速公司", credit_code="91440300MA5D4X7K8N"

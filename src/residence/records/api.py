@@ -1,5 +1,6 @@
 import io
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.http import parse_header_parameters
 from django.utils.translation import gettext as _
@@ -112,13 +113,20 @@ class ExchangeView(APIView):
                 rows = parsers.loads(body)
                 if not isinstance(rows, list):
                     raise Invalid(_("Send a JSON array of objects."))
-                result = records_import_rows(kind, rows, actor_key=request.user.key, source=source)
+                result = records_import_rows(
+                    kind, rows, actor_key=request.user.key, source=source, wait=settings.IMPORT_WAIT_SECONDS
+                )
             else:
                 # A charset the sender declares is the file's: a UTF-8 file with one bad spot was
                 # detected as GB18030 and stored garbled.
                 encoding = declared(parameters.get("charset", ""))
                 result = records_import_csv(
-                    kind, io.BytesIO(body), actor_key=request.user.key, source=source, encoding=encoding
+                    kind,
+                    io.BytesIO(body),
+                    actor_key=request.user.key,
+                    source=source,
+                    encoding=encoding,
+                    wait=settings.IMPORT_WAIT_SECONDS,
                 )
         except ValidationError as e:
             raise Invalid("; ".join(e.messages)) from None

@@ -548,15 +548,18 @@ def registrations_one_open(records: list[dict]) -> None:
 AFTER_IMPORT["registrations"] = [registrations_one_open]
 
 
-def import_rows(kind: str, numbered_rows, *, actor=None, actor_key=None, source: str = "") -> ImportResult:
-    """Import the (line, row) pairs of a versioned kind, all or nothing."""
+def import_rows(
+    kind: str, numbered_rows, *, actor=None, actor_key=None, source: str = "", wait: float | None = None
+) -> ImportResult:
+    """Import the (line, row) pairs of a versioned kind, all or nothing; while another import of
+    the kind is applied, waiting for it as long as it takes, or `wait` seconds (core.locks)."""
     result = ImportResult(kind=kind)
     records, result.errors, lines = parse_rows(kind, numbered_rows)
     result.rows = len(records) + len(result.errors)
     if result.errors:
         return result
     with transaction.atomic():
-        locks.for_transaction(f"records:{kind}")
+        locks.for_transaction(f"records:{kind}", wait=wait)
         result.errors = sorted(error for check in BEFORE_IMPORT.get(kind, ()) for error in check(records, lines))
         if result.errors:
             return result

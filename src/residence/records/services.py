@@ -33,11 +33,20 @@ def _known(kind: str) -> None:
 
 
 def records_import_csv(
-    kind: str, stream, *, actor=None, actor_key=None, source: str = "", progress=None, encoding: str | None = None
+    kind: str,
+    stream,
+    *,
+    actor=None,
+    actor_key=None,
+    source: str = "",
+    progress=None,
+    encoding: str | None = None,
+    wait: float | None = None,
 ):
     """Import a CSV file from a binary stream, all or nothing. `progress`, when given, wraps
     the row iterator (the command's terminal progress bar); `encoding`, the one its sender
-    declared, else detected (core.encodings)."""
+    declared, else detected (core.encodings); `wait`, how long to wait for another import of
+    the kind to be applied (import_rows)."""
     _known(kind)
     if kind == "social_insurance":
         return import_insurance_csv(
@@ -50,15 +59,18 @@ def records_import_csv(
             encoding=encoding,
         )
     rows = csv_dict_rows(kind, io.StringIO(decode(stream.read(), encoding), newline=""))
-    return import_rows(kind, progress(rows) if progress else rows, actor=actor, actor_key=actor_key, source=source)
+    rows = progress(rows) if progress else rows
+    return import_rows(kind, rows, actor=actor, actor_key=actor_key, source=source, wait=wait)
 
 
-def records_import_rows(kind: str, rows: list, *, actor=None, actor_key=None, source: str = "") -> ImportResult:
+def records_import_rows(
+    kind: str, rows: list, *, actor=None, actor_key=None, source: str = "", wait: float | None = None
+) -> ImportResult:
     """Import rows given as objects (the exchange API's JSON, the demo data), all or nothing."""
     _known(kind)
     if kind == "social_insurance":
         return import_insurance_rows(rows, now=clock.now(), actor=actor, actor_key=actor_key, source=source)
-    return import_rows(kind, json_lines(rows), actor=actor, actor_key=actor_key, source=source)
+    return import_rows(kind, json_lines(rows), actor=actor, actor_key=actor_key, source=source, wait=wait)
 
 
 def registrations_write(records: list[dict]) -> ImportResult:
