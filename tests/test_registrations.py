@@ -270,11 +270,16 @@ def test_reimporting_a_registration_a_move_in_ended_leaves_one_open(landlord):
     row = {"id_number": LI_NA, "street_code": "440303001", "address": "桂园路 1 号", "registered_on": "2025-03-01"}
     assert records_import_rows("registrations", [row]).applied
     assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-20")).status_code == 201
-    assert records_import_rows("registrations", [row]).applied  # the police file again: the row is open there
+    old = Registration.objects.get(id_number=LI_NA, registered_on=dt.date(2025, 3, 1))
+    for _ in range(3):  # the police file again: the row is open there
+        again = records_import_rows("registrations", [row])
+        # Read as the move-in ended it: unchanged, no new version (an outsider's four runs made eight).
+        assert again.applied and (again.updated, again.unchanged) == (0, 1)
     assert [(r.registered_on, r.ended_on) for r in Registration.objects.filter(id_number=LI_NA).order_by("id")] == [
         (dt.date(2025, 3, 1), dt.date(2026, 2, 19)),
         (dt.date(2026, 2, 20), None),
     ]
+    assert Registration.objects.get(pk=old.pk).version == old.version
 
 
 @pytest.mark.parametrize("value", [True, 1.5, -1, 2**70, 440304199001011234, ["x"], {"a": 1}])

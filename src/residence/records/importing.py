@@ -512,6 +512,10 @@ def upsert(kind: str, records: list[dict], result: ImportResult) -> None:
 # refuses); they run under the import's lock, before anything is written.
 BEFORE_IMPORT: dict[str, list] = {}
 
+# Functions of a kind's records that complete them from the stored state before they are compared
+# and written (under the import's lock).
+BEFORE_UPSERT: dict[str, list] = {}
+
 # Later apps that keep their own rows of an imported kind register here (kind → functions of
 # the imported records), and run in the import's transaction: the imported permits become the
 # platform's permits (permits.apps). A function may return (index of a record, note) pairs for
@@ -545,6 +549,27 @@ def registrations_one_open(records: list[dict]) -> None:
         upsert("registrations", ended, ImportResult(kind="registrations"))
 
 
+def registrations_ended_by_later(records: list[dict]) -> None:
+    """An open registration of the file that a later one of the person (stored, or in the file)
+    follows is read as ended the day before it, as registrations_one_open would end it after
+    writing: an outsider's same file, sent again after a move-in elsewhere had ended the row,
+    reopened it and had it ended again, two versions a run where "unchanged" was due."""
+    later: dict[str, list[dt.date]] = {}
+    people = sorted({r["id_number"] for r in records if r["ended_on"] is None})
+    for start in range(0, len(people), 10_000):
+        rows = Registration.objects.filter(id_number__in=people[start : start + 10_000])
+        for id_number, registered_on in rows.values_list("id_number", "registered_on"):
+            later.setdefault(id_number, []).append(registered_on)
+    for record in records:
+        later.setdefault(record["id_number"], []).append(record["registered_on"])
+    for record in records:
+        if record["ended_on"] is None:
+            following = [day for day in later[record["id_number"]] if day > record["registered_on"]]
+            if following:
+                record["ended_on"] = min(following) - dt.timedelta(days=1)
+
+
+BEFORE_UPSERT["registrations"] = [registrations_ended_by_later]
 AFTER_IMPORT["registrations"] = [registrations_one_open]
 
 
@@ -563,6 +588,8 @@ def import_rows(
         result.errors = sorted(error for check in BEFORE_IMPORT.get(kind, ()) for error in check(records, lines))
         if result.errors:
             return result
+        for complete in BEFORE_UPSERT.get(kind, ()):
+            complete(records)
         upsert(kind, records, result)
         for after in AFTER_IMPORT.get(kind, ()):
             result.notes += [(lines[index], note) for index, note in after(records) or ()]
