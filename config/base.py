@@ -13,9 +13,22 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
+BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+def boolean(name: str, *, default: bool) -> bool:
+    """A switch from the environment: 1/0/true/false (API.md; yes/no/on/off too). Anything else is
+    refused: `DEBUG=maybe` was read as off, and the start failed on SECRET_KEY instead."""
+    raw = env.str(name, default="").strip().lower()
+    if not raw:
+        return default
+    if raw not in BOOLEANS:
+        raise ImproperlyConfigured(f"{name} must be 1/0/true/false, not {raw!r}.")
+    return BOOLEANS[raw]
+
 
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = boolean("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default=DEFAULT_SECRET_KEY)
 if not DEBUG and SECRET_KEY in ("", DEFAULT_SECRET_KEY):
     raise ImproperlyConfigured("SECRET_KEY must be set to a unique secret value when DEBUG is off.")
@@ -116,8 +129,8 @@ else:
     # A health check is one more round trip before each request's first query (it halves the
     # throughput of light API calls, docs/performance.md); without it a worker whose connection
     # died fails one request and reconnects on the next.
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=False)
-    if env.bool("DB_PREPARED_STATEMENTS", default=True):
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = boolean("DB_CONN_HEALTH_CHECKS", default=False)
+    if boolean("DB_PREPARED_STATEMENTS", default=True):
         # Django turns psycopg's prepared statements off. Its own client-side cursors never
         # prepare anyway; the one server-binding cursor, the token lookup of every API request
         # (accounts.selectors), is prepared after 5 uses. Turn it off behind a
@@ -259,7 +272,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # FROZEN_TODAY fixes the date (not the time) for demos and acceptance tests.
 FROZEN_TODAY = env.str("FROZEN_TODAY", default="")
-ALLOW_FROZEN_TODAY = env.bool("ALLOW_FROZEN_TODAY", default=False)
+ALLOW_FROZEN_TODAY = boolean("ALLOW_FROZEN_TODAY", default=False)
 if FROZEN_TODAY and not DEBUG and not ALLOW_FROZEN_TODAY:
     raise ImproperlyConfigured("FROZEN_TODAY is refused when DEBUG is off unless ALLOW_FROZEN_TODAY is set.")
 if FROZEN_TODAY:
@@ -299,7 +312,7 @@ PRIVACY_NOTICE_VERSION = "2026-11"
 # The platform's public address, for receipts' QR codes (empty: the address a request came to).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 # RULES §6: the newer guidance lets every channel's card go by courier (postage paid by the applicant).
-COURIER_DELIVERY_ALLOWED = env.bool("COURIER_DELIVERY_ALLOWED", default=True)
+COURIER_DELIVERY_ALLOWED = boolean("COURIER_DELIVERY_ALLOWED", default=True)
 # Opening hours of the acceptance points, as told to applicants whose card is ready; empty: the
 # standard hours, in the reader's language (notifications.catalogue.opening_hours).
 ACCEPTANCE_POINT_HOURS = env.str("ACCEPTANCE_POINT_HOURS", default="")
@@ -307,7 +320,7 @@ ACCEPTANCE_POINT_HOURS = env.str("ACCEPTANCE_POINT_HOURS", default="")
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = boolean("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -63,6 +63,15 @@ def test_a_frozen_today_outside_the_platforms_years_is_refused_at_start(day):
     assert run_settings({"DEBUG": "1", "FROZEN_TODAY": "2100-12-31"}).returncode == 0
 
 
+@pytest.mark.parametrize(("raw", "shown"), [("maybe", "'maybe'"), ("2", "'2'")])
+def test_a_switch_that_is_no_boolean_is_refused_at_start(raw, shown):
+    # DEBUG=maybe was read as off, and the start then failed on SECRET_KEY.
+    out = run_settings({"DEBUG": raw})
+    assert out.returncode != 0 and f"DEBUG must be 1/0/true/false, not {shown}." in out.stderr
+    code = "from django.conf import settings as s; print(s.DEBUG, s.COURIER_DELIVERY_ALLOWED)"
+    assert run_settings({"DEBUG": "TRUE", "COURIER_DELIVERY_ALLOWED": "0"}, code).stdout.strip() == "True False"
+
+
 def test_database_url_scheme_picks_the_engine():
     code = "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'])"
     assert run_settings({"DATABASE_URL": "postgres://u@127.0.0.1:5432/x"}, code).stdout.strip().endswith("postgresql")
