@@ -303,7 +303,7 @@ def test_reminders_of_days_the_job_did_not_run_are_sent_by_the_next_run_once():
     run(D(2027, 2, 14))  # 2027-01-16 … 2027-02-13 skipped: the 30-day reminder, 28 days left now
     [closing] = Message.objects.filter(user=user, key="permit_window_closing")
     assert (closing.params["closes"], closing.params["days"]) == ("2027-03-14", 28)
-    assert "2027-03-14" in sms.outbox[-1]["text"]
+    assert "2027-03-14" in sms.outbox[-1]["text"], sms.outbox
     assert len(sms.outbox) == 2
 
 
@@ -316,6 +316,25 @@ def test_a_caught_up_run_sends_only_the_most_urgent_reminder():
     run(D(2027, 4, 3))  # 2027-03-09 … 2027-04-02 skipped: both fell in the gap
     [closing] = Message.objects.filter(user=user, key="permit_window_closing")
     assert closing.params["days"] == 6 and len(sms.outbox) == 1
+
+
+def test_a_reminder_on_the_windows_last_day_but_one_says_one_day():
+    # An outsider's reminder read "1 days left to endorse…".
+    from django.utils import translation
+
+    from residence.notifications.catalogue import render_message
+    from residence.notifications.services import sms_text
+
+    user = holder(1, "13800000001")
+    permit(1, D(2027, 4, 10))  # the window closes 2027-04-09
+    run(D(2027, 3, 8))
+    run(D(2027, 4, 8))  # the 7-day reminder, caught up a day before the window closes
+    [closing] = Message.objects.filter(user=user, key="permit_window_closing")
+    with translation.override("en"):
+        assert render_message(closing.key, closing.params)[1].startswith("1 day is left to endorse")
+        assert render_message(closing.key, {**closing.params, "days": 7})[1].startswith("7 days are left")
+    assert "1 day left to endorse" in sms_text(closing.key, language="en", **closing.params)
+    assert "还剩 1 天" in sms_text(closing.key, language="zh-hans", **closing.params)
 
 
 def test_a_permit_cancelled_in_the_run_that_suspends_it_is_told_of_the_cancellation_only():

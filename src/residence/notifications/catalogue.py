@@ -8,8 +8,10 @@ starts with the signature registered with the gateway, which is Chinese whatever
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
-# key: (title, body); both take the message's params with %(name)s.
+# key: (title, body); both take the message's params with %(name)s (a text whose words follow a
+# number is an ngettext_lazy keyed by that param: "1 day left", "7 days left").
 MESSAGES = {
     # A text written by a person (and messages kept from before the catalogue): shown as written.
     "text": ("%(title)s", "%(body)s"),
@@ -171,7 +173,11 @@ MESSAGES = {
     ),
     "permit_window_closing": (
         _("Endorse permit %(number)s by %(closes)s"),
-        _("%(days)d days are left to endorse your residence permit %(number)s (until %(closes)s)."),
+        ngettext_lazy(
+            "%(days)d day is left to endorse your residence permit %(number)s (until %(closes)s).",
+            "%(days)d days are left to endorse your residence permit %(number)s (until %(closes)s).",
+            "days",
+        ),
     ),
     "endorsement_refused": (
         _("Endorsement of permit %(number)s refused"),
@@ -267,7 +273,11 @@ SMS = {
     "permit_suspended": _("Your residence permit %(number)s is suspended: endorse it by %(closes)s."),
     "permit_cancelled": _("Your residence permit %(number)s has been cancelled."),
     "permit_window_open": _("Endorse your residence permit %(number)s between %(opens)s and %(closes)s."),
-    "permit_window_closing": _("%(days)d days left to endorse your residence permit %(number)s (until %(closes)s)."),
+    "permit_window_closing": ngettext_lazy(
+        "%(days)d day left to endorse your residence permit %(number)s (until %(closes)s).",
+        "%(days)d days left to endorse your residence permit %(number)s (until %(closes)s).",
+        "days",
+    ),
     "registration_moved": _(
         "A move-in to %(address)s from %(date)s was declared for you; your registration at %(previous)s ended on "
         "%(ended_on)s. If you did not move, contact a registration point."
@@ -297,4 +307,4 @@ def render_message(key: str, params: dict) -> tuple[str, str]:
     """(title, body) in the active language."""
     title, body = MESSAGES[key]
     params = with_hours(params)
-    return str(title) % params, str(body) % params
+    return title % params, body % params

@@ -58,7 +58,7 @@ def sms_text(key: str, *, language: str = "", **params) -> str:
     text is cut, and says where the rest is: the in-app message has it all."""
     limit = SmsMessage._meta.get_field("text").max_length
     with translation.override(sms_language(language)):
-        text = SMS_SIGNATURE + str(SMS[key]) % with_hours(params)
+        text = SMS_SIGNATURE + SMS[key] % with_hours(params)
         if len(text) > limit:
             rest = str(_("… (the rest is in your account's messages)"))
             text = text[: limit - len(rest)] + rest

@@ -32,14 +32,13 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import translation
 
 from residence.accounts.models import User
 from residence.audit.models import AuditEvent, AuditEventType
 from residence.core import clock
-from residence.notifications.catalogue import SMS, SMS_SIGNATURE
+from residence.notifications.catalogue import SMS
 from residence.notifications.models import Message, SmsMessage
-from residence.notifications.services import sms_language
+from residence.notifications.services import sms_text
 from residence.records.models import Identity
 
 from . import rules
@@ -207,11 +206,6 @@ def _holders(id_numbers: list[str]) -> dict[str, tuple[int, str, str]]:
         return {row[0]: (row[1], row[2] or "", row[3]) for row in cursor.fetchall()}
 
 
-def _sms_template(key: str, language: str) -> str:
-    with translation.override(sms_language(language)):
-        return SMS_SIGNATURE + str(SMS[key]) if key in SMS else ""
-
-
 def _tell(notices: list[tuple[str, dict]], *, key: str, at: dt.datetime) -> int:
     """The holders' notices of a chunk, as notifications.services.notice_send writes them: an in-app
     message to the holder's account and an SMS to its number, queued; `notices` are
@@ -219,15 +213,14 @@ def _tell(notices: list[tuple[str, dict]], *, key: str, at: dt.datetime) -> int:
     Returns how many holders were told."""
     holders = _holders([n[0] for n in notices])
     messages, texts = [], []
-    templates = {language: _sms_template(key, language) for language in {h[2] for h in holders.values()}}
     for id_number, params in notices:
         holder = holders.get(id_number)
         if holder is None:
             continue
         user_id, phone, language = holder
         messages.append((user_id, json.dumps(params, ensure_ascii=False)))
-        if phone and templates[language]:
-            texts.append((phone, templates[language] % params))
+        if phone and key in SMS:
+            texts.append((phone, sms_text(key, language=language, **params)))
     params_expr = "s.params::jsonb" if _pg() else "s.params"
     _insert_select(
         Message,
