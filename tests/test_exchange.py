@@ -173,3 +173,20 @@ def test_a_declared_charset_is_the_files_and_a_mixed_file_is_refused(client, set
     assert as_gb.status_code == 200 and Identity.objects.get().name == "郑伟"
     unknown = push(client, key, "identities", f"{header}\n", "text/csv; charset=latin-1")
     assert unknown.status_code == 400 and "charset=latin-1" in unknown.json()["error"]["message"]
+
+
+def test_a_json_row_with_a_control_character_is_refused_at_its_line_as_in_a_csv_file(client, settings):
+    # The CSV file's row was named by its line; the same row as JSON got a generic field error.
+    settings.FROZEN_TODAY = "2026-03-02"
+    key = key_for("police")
+    rows = [IDENTITY_ROW, {**IDENTITY_ROW, "id_number": with_check("44010219990707001"), "name": "郑\x00伟"}]
+    as_json = push(client, key, "identities", json.dumps(rows), "application/json")
+    header = ",".join(IDENTITY_ROW)
+    text = header + "\n" + "\n".join(",".join(row.values()) for row in rows) + "\n"
+    as_csv = push(client, key, "identities", text, "text/csv")
+    assert as_json.status_code == as_csv.status_code == 400
+    assert as_json.json()["error"]["rows"] == as_csv.json()["error"]["rows"]
+    assert [row["line"] for row in as_json.json()["error"]["rows"]] == [3]
+    from residence.records.models import Identity
+
+    assert not Identity.objects.exists()

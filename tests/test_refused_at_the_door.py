@@ -173,8 +173,9 @@ def test_nul_in_an_exchange_row_rejects_the_file_naming_the_line(client, field):
     key = key_for("police")
     rows = [IDENTITY_ROW, {**IDENTITY_ROW, "id_number": "11010519491231002X", field: "a\u0000b"}]
     response = push(client, key, "identities", json.dumps(rows), "application/json")
-    # JSON is refused by the parser, naming the field by its path (the second object).
-    assert response.status_code == 400 and f"1.{field}" in response.json()["error"]["fields"]
+    # JSON rows are refused as CSV rows are: by line (the second object is line 3), naming the field.
+    [refused] = response.json()["error"]["rows"]
+    assert response.status_code == 400 and refused["line"] == 3 and field in refused["reason"]
     csv = "id_number,name,sex,ethnicity,birth_date,hukou_address,shenzhen_hukou\n"
     csv += f"{ZHANG_WEI},张\x00伟,M,汉,1990-03-07,,0\n"
     response = push(client, key, "identities", csv, "text/csv")

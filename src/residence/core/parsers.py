@@ -55,15 +55,17 @@ def _bad_string_path(value, path=""):
     return None
 
 
-def loads(raw: bytes):
-    """Parse a JSON body or raise ParseError (malformed) / Invalid (a forbidden character)."""
+def loads(raw: bytes, *, check_strings: bool = True):
+    """Parse a JSON body or raise ParseError (malformed) / Invalid (a forbidden character).
+    `check_strings=False` leaves the texts to a caller that checks each (the exchange API, whose
+    rows are refused one by one with their lines, as a CSV file's are)."""
     if _too_deep(raw):
         raise ParseError(_("The JSON body is nested more than %(n)d levels deep.") % {"n": MAX_DEPTH})
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
         raise ParseError() from None
-    path = _bad_string_path(data)
+    path = _bad_string_path(data) if check_strings else None
     if path:
         raise Invalid(
             _("Some fields are not valid."),

@@ -110,7 +110,7 @@ class ExchangeView(APIView):
         media_type, parameters = parse_header_parameters(request.content_type or "")
         try:
             if media_type == "application/json":
-                rows = parsers.loads(body)
+                rows = parsers.loads(body, check_strings=False)
                 if not isinstance(rows, list):
                     raise Invalid(_("Send a JSON array of objects."))
                 result = records_import_rows(
