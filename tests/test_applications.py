@@ -206,7 +206,7 @@ def test_a_card_the_courier_could_not_deliver_is_collected_at_the_point(world, s
     confirm_all(staff, app)
     act(staff.reviewer, app, "approve")
     produced = act(staff.production, app, "produce")
-    assert not {"verifications", "history", "self_check", "family_members"} & set(produced)
+    assert not {"self_check", "family_members"} & set(produced) and {h["note"] for h in produced["history"]} == {""}
     assert produced["photo_receipt"] and produced["permit_number"]
     act(staff.production, app, "dispatch")
     url = f"/api/v1/staff/applications/{app['id']}/return"
@@ -221,7 +221,7 @@ def test_a_card_the_courier_could_not_deliver_is_collected_at_the_point(world, s
     returned = act(staff.courier, app, "return", {"reason": "三次投递无人签收。"})
     assert returned["status"] == "dispatched"
     # The courier is answered what the delivery needed, not the case (as on reading it).
-    assert not {"verifications", "history", "self_check", "family_members", "decision"} & set(returned)
+    assert not {"self_check", "family_members"} & set(returned) and {h["note"] for h in returned["history"]} == {""}
     assert returned["delivery"] == {"method": "pickup", "address": ""}
     seen = api.get(f"{URL}/{app['id']}").json()
     assert seen["history"][-1]["status"] == "dispatched" and seen["history"][-1]["note"] == "三次投递无人签收。"
@@ -841,6 +841,12 @@ def test_a_courier_receipt_shows_the_address_to_check_before_signing(world):
     assert "送达地址" in text and address in "".join(text.split())  # on lines that fit the page
 
 
+CONTRACT = [  # API.md § Applications: the application object
+    *("id", "reference", "kind", "route", "status", "acceptance_point", "delivery", "fee", "payment_status"),
+    *("accepted_on", "due_date", "due_date_provisional", "verifications", "history", "decision", "permit_number"),
+]
+
+
 def test_production_and_the_courier_get_what_the_card_and_the_delivery_need_not_the_case(world, staff):
     """An outsider's courier read the self-check, the family and the departments' notes by API."""
     api, _user = world
@@ -859,9 +865,17 @@ def test_production_and_the_courier_get_what_the_card_and_the_delivery_need_not_
         carried["delivery"]["address"] == "深圳市福田区福华路 8 号" and carried["applicant"]["phone"] == "13812345678"
     )
     for seen in (made, carried):
-        assert not {"self_check", "family_members", "history", "verifications", "decision", "route"} & set(seen)
+        # API.md's application object, every field of it (its staff actions "answer the application
+        # object": an outsider's client missed route, fee, verifications, history, decision) …
+        assert set(CONTRACT) <= set(seen) and seen["route"] == "residence_employment"
+        assert seen["fee"] == {"amount": "0.00", "currency": "CNY"} and seen["decision"]["outcome"] == "approved"
+        assert {v["status"] for v in seen["verifications"]} == {"confirmed"}
+        # … without the case behind it: no notes, no self-check, no family.
+        assert not {"self_check", "family_members", "deadlines", "written_reply"} & set(seen)
+        assert {entry["note"] for entry in seen["history"]} == {""}
         assert "户籍核查一致" not in json.dumps(seen, ensure_ascii=False)
-    act(staff.courier, app, "deliver", {"identity_checked": True})
+    delivered = act(staff.courier, app, "deliver", {"identity_checked": True})
+    assert set(CONTRACT) <= set(delivered) and delivered["status"] == "completed"
     done = staff.courier.get(url).json()
     assert done["delivery"]["address"] == "" and "phone" not in done["applicant"]
     assert "self_check" in staff.reviewer.get(url).json()  # the case, for those who decide on it

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import TruncDate
@@ -401,30 +402,42 @@ def draft_of(user) -> dict | None:
     return Draft.objects.filter(user=user).values_list("data", flat=True).first()
 
 
+# The application object of API.md: what every staff action answers, production's and the courier's too.
+CONTRACT_FIELDS = (
+    "id",
+    "reference",
+    "kind",
+    "route",
+    "status",
+    "acceptance_point",
+    "delivery",
+    "fee",
+    "payment_status",
+    "accepted_on",
+    "due_date",
+    "due_date_provisional",
+    "verifications",
+    "history",
+    "decision",
+    "permit_number",
+    "applicant",
+)
+
+
 def handling_view(application: Application, *, role: str) -> dict:
     """What production (the card: name, ID number as printed, photo) and the courier (the delivery,
-    and the number to call while it is under way) see of an application: not the case itself (an
-    outsider's courier read the self-check, the family and the departments' notes)."""
-    out_for_delivery = application.status == Status.OUT_FOR_DELIVERY
-    view = {
-        "id": application.pk,
-        "reference": application.reference,
-        "kind": application.kind,
-        "status": application.status,
-        "acceptance_point": {"code": application.acceptance_point.code, "name": application.acceptance_point.name},
-        "delivery": {"method": application.delivery_method, "address": application.delivery_address},
-        "permit_number": application.permit_number,
-        "applicant": {
-            "name": application.person.name,
-            "id_number_masked": mask_id_number(application.person.id_number),
-        },
-    }
+    and the number to call while it is under way) see of an application: API.md's application
+    object, without the case behind it (an outsider's courier read the self-check, the family and
+    the departments' notes): no notes in the history, none of the fields added to the object."""
+    document = json.loads(application.document)
+    view = {name: document[name] for name in CONTRACT_FIELDS}
+    view["history"] = [{**entry, "note": ""} for entry in document["history"]]
     if role == Role.PRODUCTION:
         view["photo_receipt"] = application.photo_receipt
-    elif out_for_delivery:
-        view["applicant"]["phone"] = application.person.phone
+    elif application.status == Status.OUT_FOR_DELIVERY:
+        view["applicant"] = {**view["applicant"], "phone": application.person.phone}
     else:  # delivered, or not yet handed over: the address is no business of the courier's
-        view["delivery"]["address"] = ""
+        view["delivery"] = {**view["delivery"], "address": ""}
     return view
 
 
