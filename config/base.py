@@ -217,6 +217,16 @@ SPECTACULAR_SETTINGS = {
     # is sent (minLength 1) and not where it is answered (a note may be empty).
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "residence.core.schema.error_responses"],
+    # API.md's slugs as named enums (several answers have a `status`, each with its own slugs).
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationKindEnum": "residence.applications.models.Kind",
+        "ApplicationStatusEnum": "residence.applications.models.Status",
+        "PaymentStatusEnum": "residence.applications.models.PaymentStatus",
+        "VerificationStatusEnum": "residence.applications.models.Verification.Outcome",
+        "PermitStatusEnum": "residence.permits.models.Permit.Status",
+        "DeliveryMethodEnum": "residence.applications.models.Delivery",
+        "RelationEnum": "residence.applications.models.FamilyMember.Relation",
+    },
 }
 
 # SMS: "file" appends to SMS_FILE and echoes to the console; "console" only echoes.

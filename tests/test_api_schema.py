@@ -95,3 +95,25 @@ def test_an_error_answer_matches_the_schemas_envelope(schema):
     answer = Client().get("/api/v1/me").json()
     envelope = schema["components"]["schemas"]["Error"]["properties"]["error"]
     assert set(answer) == {"error"} and set(envelope["required"]) <= set(answer["error"])
+
+
+def test_api_mds_slugs_are_enums(schema):
+    # An outsider's generated client had every status as a free string: "awaiting_payment" was
+    # nowhere in the schema.
+    components = schema["components"]["schemas"]
+    application = components["Application"]["properties"]
+
+    def enum(prop):
+        return components[prop["$ref"].rsplit("/", 1)[1]]["enum"]
+
+    assert enum(application["status"]) == [
+        *("accepted", "verifying", "reviewing", "awaiting_payment", "approved", "in_production", "dispatched"),
+        *("ready_for_pickup", "out_for_delivery", "completed", "rejected", "withdrawn", "terminated"),
+    ]
+    assert enum(application["payment_status"]) == ["not_required", "awaiting", "paid", "expired"]
+    assert enum(application["kind"]) == ["first", "conversion", "exchange", "replacement", "reapply"]
+    verification = _component(schema, application["verifications"]["items"])["properties"]
+    assert enum(verification["status"]) == ["pending", "confirmed", "not_confirmed"]
+    assert enum(verification["department"]) == ["police", "social_insurance", "education", "talent"]
+    permit = _component(schema, _response(schema, "/api/v1/permits", "get")["items"])["properties"]
+    assert enum(permit["status"]) == ["active", "suspended", "cancelled"]

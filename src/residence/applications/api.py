@@ -28,7 +28,7 @@ from residence.eligibility.services import answer_shown
 from residence.permits.api import endorsement_check_items
 
 from . import selectors, services, workflow
-from .models import Application, Verification
+from .models import Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status, Verification
 from .payments import application_pay
 from .receipts import application_form_pdf, receipt_pdf
 
@@ -73,36 +73,44 @@ def _objects(component: str, **fields):
     return inline_serializer(component, fields, many=True)
 
 
+DECISION_OUTCOMES = [("approved", "approved"), ("rejected", "rejected")]
+
+
 class ApplicationSerializer(serializers.Serializer):
     """The application object of API.md, plus what a client needs to show it (added fields).
     The schema only: answers are the stored documents (`documents.py`)."""
 
     id = serializers.IntegerField()
     reference = serializers.CharField()
-    kind = serializers.CharField()
-    route = serializers.CharField()
-    status = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    route = serializers.ChoiceField(choices=Route.values)  # as the self-check's route: one RouteEnum
+    status = serializers.ChoiceField(choices=Status.choices)
     acceptance_point = _object("AcceptancePointRef", code=serializers.CharField(), name=serializers.CharField())
-    delivery = _object("DeliveryChosen", method=serializers.CharField(), address=serializers.CharField())
+    delivery = _object(
+        "DeliveryChosen", method=serializers.ChoiceField(choices=Delivery.choices), address=serializers.CharField()
+    )
     fee = _object("Money", amount=serializers.CharField(), currency=serializers.CharField())
-    payment_status = serializers.CharField()
+    payment_status = serializers.ChoiceField(choices=PaymentStatus.choices)
     payment_due_on = serializers.DateField(allow_null=True)
     accepted_on = serializers.DateField()
     due_date = serializers.DateField(allow_null=True)
     due_date_provisional = serializers.BooleanField()
     verifications = _objects(
         "VerificationState",
-        department=serializers.CharField(),
-        status=serializers.CharField(),
+        department=serializers.ChoiceField(choices=Verification._meta.get_field("department").choices),
+        status=serializers.ChoiceField(choices=Verification.Outcome.choices),
         due_date=serializers.DateField(),
     )
     history = _objects(
-        "HistoryEntry", status=serializers.CharField(), at=serializers.DateTimeField(), note=serializers.CharField()
+        "HistoryEntry",
+        status=serializers.ChoiceField(choices=Status.choices),
+        at=serializers.DateTimeField(),
+        note=serializers.CharField(),
     )
     decision = _object(
         "Decision",
         allow_null=True,
-        outcome=serializers.CharField(),
+        outcome=serializers.ChoiceField(choices=DECISION_OUTCOMES),
         reasons=serializers.ListField(child=serializers.CharField()),
         decided_on=serializers.DateField(),
     )
@@ -113,7 +121,7 @@ class ApplicationSerializer(serializers.Serializer):
         "FamilyMemberRef",
         name=serializers.CharField(),
         id_number_masked=serializers.CharField(),
-        relation=serializers.CharField(),
+        relation=serializers.ChoiceField(choices=FamilyMember.Relation.choices),
     )
     self_check = serializers.JSONField()
     deadlines = _objects(
@@ -290,16 +298,15 @@ class StaffIntakeView(APIView):
 
 class StaffApplicationSerializer(ApplicationSerializer):
     """The schema of the staff's view of an application: the whole object for those who decide or
-    answer for it; production and the courier get only what the card and the delivery need (the
-    fields required here), production the photo receipt too (`selectors.handling_view`)."""
+    answer for it; production and the courier get API.md's application object (the fields required
+    here) without the case behind it, production the photo receipt too (`selectors.handling_view`)."""
 
-    HANDLING = ("id", "reference", "kind", "status", "acceptance_point", "delivery", "permit_number", "applicant")
     photo_receipt = serializers.CharField(required=False, help_text="production only")
 
     def get_fields(self):
         fields = super().get_fields()
         for name, field in fields.items():
-            field.required = name in self.HANDLING
+            field.required = name in selectors.CONTRACT_FIELDS
         return fields
 
 

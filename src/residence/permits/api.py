@@ -22,7 +22,7 @@ PermitSerializer = inline_serializer(
     "Permit",
     {
         "number": serializers.CharField(),
-        "status": serializers.CharField(),
+        "status": serializers.ChoiceField(choices=Permit.Status.choices),
         "issued_on": serializers.DateField(),
         "endorsed_until": serializers.DateField(),
         "endorsement_window": inline_serializer(
