@@ -304,6 +304,9 @@ LIMIT_SMS_PER_PHONE_DAY = env.int("LIMIT_SMS_PER_PHONE_DAY", default=10)
 # Password-reset codes per number and day, within the 10: anyone who knows a username can ask
 # for one, and an outsider's ten resets used up the number's day, so its owner could not sign in.
 LIMIT_RESET_SMS_PER_PHONE_DAY = env.int("LIMIT_RESET_SMS_PER_PHONE_DAY", default=3)
+# Codes to a new number for a change of mobile, per number and day, within the 10: any account can
+# name any number not yet bound.
+LIMIT_CHANGE_SMS_PER_PHONE_DAY = env.int("LIMIT_CHANGE_SMS_PER_PHONE_DAY", default=3)
 LIMIT_LOGIN_FAILURES_PER_ADDRESS = env.int("LIMIT_LOGIN_FAILURES_PER_ADDRESS", default=50)
 LIMIT_LOGIN_FAILURES_PER_USERNAME = env.int("LIMIT_LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=15 * 60)

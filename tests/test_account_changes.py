@@ -125,6 +125,35 @@ def test_change_mobile_wrong_password_or_taken_number(signed_in, citizen):
     assert citizen.phone == "13812345678"
 
 
+def test_changes_to_a_strangers_number_leave_its_owner_codes_to_sign_in(signed_in, citizen):
+    # An outsider's account asked twelve times to change to a number bound to nobody yet: ten codes
+    # went to it, and the number's owner, signing up that day, got 429 at the first sign-in.
+    from residence.notifications import sms
+
+    answers = [
+        signed_in.call("PUT", "/api/v1/me/phone", {"phone": "13712345678", "password": PASSWORD}).status_code
+        for _ in range(5)
+    ]
+    assert answers == [202, 202, 202, 429, 429]
+    assert sum(1 for m in sms.outbox if m["to"] == "13712345678") == 3  # LIMIT_CHANGE_SMS_PER_PHONE_DAY
+    owner = Api()
+    assert (
+        owner.post(
+            "/api/v1/accounts",
+            {
+                "kind": "individual",
+                "username": "owner01",
+                "password": PASSWORD,
+                "phone": "13712345678",
+                "consent": True,
+            },
+        ).status_code
+        == 201
+    )
+    assert owner.post("/api/v1/auth/login", {"username": "owner01", "password": PASSWORD}).status_code == 202
+    assert sum(1 for m in sms.outbox if m["to"] == "13712345678") == 4
+
+
 def test_clerk_changes_a_lost_mobile_at_the_counter(citizen):
     from residence.accounts.services import phone_change_at_counter, staff_create
     from residence.places.models import AcceptancePoint

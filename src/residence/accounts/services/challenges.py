@@ -43,13 +43,23 @@ def dummy_phone_mask(username_key: str) -> str:
     return mask_phone("13" + digits[:9])
 
 
+def _own_day(purpose: str) -> tuple[str, int] | None:
+    """The smaller day per number of the codes someone other than the number's owner can have sent
+    to it: a reset (anyone who knows a username) and a change to a new number (any account, to
+    any number not yet bound). Ten of either used up the number's day, and its owner could not
+    sign in."""
+    if purpose == SmsChallenge.Purpose.PASSWORD_RESET:
+        return ("sms_reset_phone", settings.LIMIT_RESET_SMS_PER_PHONE_DAY)
+    if purpose == SmsChallenge.Purpose.PHONE_CHANGE:
+        return ("sms_change_phone", settings.LIMIT_CHANGE_SMS_PER_PHONE_DAY)
+    return None
+
+
 def _send_code(challenge: SmsChallenge, *, address: str, limit_key: str = "") -> None:
     """A new code for the challenge, sent once the transaction commits.
 
     A password-reset code is sent silently: over a limit, or for an unknown username,
-    nothing is sent and nothing is said, so the answer is the same for every username. Resets
-    have their own smaller day per number: anyone may ask for them, and they must leave the
-    owner's sign-in codes to come."""
+    nothing is sent and nothing is said, so the answer is the same for every username."""
     code = f"{secrets.randbelow(1_000_000):06d}"
     challenge.code_hash = _code_hash(challenge.public_id, code) if challenge.user_id else ""
     reset = challenge.purpose == SmsChallenge.Purpose.PASSWORD_RESET
@@ -62,7 +72,7 @@ def _send_code(challenge: SmsChallenge, *, address: str, limit_key: str = "") ->
         subject=challenge.user,
         silent=reset,
         limit_key=limit_key,
-        own_day=("sms_reset_phone", settings.LIMIT_RESET_SMS_PER_PHONE_DAY) if reset else None,
+        own_day=_own_day(challenge.purpose),
         language=translation.get_language() or "",  # the page (or Accept-Language) that asked for it
         code=code,
         minutes=settings.SMS_CODE_TTL_SECONDS // 60,
