@@ -183,6 +183,20 @@ def test_nul_in_an_exchange_row_rejects_the_file_naming_the_line(client, field):
     assert not Identity.objects.exists()
 
 
+@pytest.mark.parametrize("hidden", ["\u0007", "\u202e", "\u200b"])
+def test_hidden_characters_in_any_text_of_a_record_are_refused_with_its_line(client, hidden):
+    # An outsider's ethnicity "汉\x07族" (a bell), with a bidi override or a zero-width space, was stored.
+    key = key_for("police")
+    row = {**IDENTITY_ROW, "ethnicity": f"汉{hidden}族"}
+    response = push(client, key, "identities", json.dumps([row]), "application/json")
+    [refused] = response.json()["error"]["rows"]
+    assert response.status_code == 400 and refused["line"] == 2 and refused["reason"].startswith("ethnicity")
+    csv = "id_number,name,sex,ethnicity,birth_date,hukou_address,shenzhen_hukou\n"
+    csv += f"{ZHANG_WEI},张伟,M,汉{hidden}族,1990-03-07,,0\n"
+    assert push(client, key, "identities", csv, "text/csv").json()["error"]["rows"][0]["line"] == 2
+    assert not Identity.objects.exists()
+
+
 def test_a_csv_field_over_the_csv_modules_limit_is_refused_with_its_line(client):
     key = key_for("police")
     big = "x" * 200_000

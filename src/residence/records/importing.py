@@ -30,6 +30,7 @@ from residence.core import clock, locks
 from residence.core.validators import (
     RECORD_DATES,
     has_forbidden_characters,
+    hidden_text_problem,
     normalize_credit_code,
     normalize_id_number,
     normalize_permit_number,
@@ -84,19 +85,25 @@ def _value(row, name):
     return value.strip()
 
 
-def text(row, name, max_length, required=True):
+def text(row, name, max_length, required=True, hidden_checked=True):
+    """A text field: no control, format or invisible characters in any of them (an outsider's
+    ethnicity "汉\x07族", a school or a certificate number with a bidi override, were stored);
+    `hidden_checked=False` for a caller that says more precisely what is wrong (a name)."""
     value = _value(row, name)
     if required and not value:
         raise ValidationError(_("%(field)s is empty.") % {"field": name})
     if len(value) > max_length:
         raise ValidationError(_("%(field)s is longer than %(n)d characters.") % {"field": name, "n": max_length})
+    problem = hidden_checked and hidden_text_problem(value)
+    if problem:
+        raise ValidationError(f"{name}: {problem}")
     return value
 
 
 def person_name(row, name):
     """A person's name as `core.validators.person_name_problem` allows it: department records are
     what declared names are checked against and what staff read (an outsider's feed sent `=1+1`)."""
-    value = text(row, name, 100)
+    value = text(row, name, 100, hidden_checked=False)
     problem = person_name_problem(value)
     if problem:
         raise ValidationError(f"{name}: {problem}")
