@@ -525,15 +525,16 @@ def test_a_verifiers_note_is_shown_with_its_department_not_under_the_next_status
     desk_page = page(staff["reviewer"], f"/staff/applications/{pk}/")
     table = desk_page[desk_page.index("<table") : desk_page.index("</table>")]
     assert "户籍核查一致" in table and "社保连续" in table
-    assert "Police: 户籍核查一致" in desk_page and "Human resources and social insurance: 社保连续" in desk_page
+    assert 'Police: <span lang="zh-CN">户籍核查一致</span>' in desk_page
+    assert 'Human resources and social insurance: <span lang="zh-CN">社保连续</span>' in desk_page
     citizen = CommittingClient()
     citizen.cookies["django_language"] = "en"
     assert web_login(citizen, "citizen1", phone="13812345678").status_code == 302
     progress = citizen.get(f"/applications/{pk}/").content.decode()
     # The status the answer moved it to, then who answered: not a note read as the next status's.
-    assert "Police answered: 户籍核查一致" in progress
-    assert "Human resources and social insurance answered: 社保连续" in progress
-    assert "Reviewing: 社保连续" not in progress
+    assert 'Police answered: <span lang="zh-CN">户籍核查一致</span>' in progress
+    assert 'Human resources and social insurance answered: <span lang="zh-CN">社保连续</span>' in progress
+    assert "Reviewing: " not in progress
 
 
 def test_each_message_links_to_where_its_matter_is_seen_to(world):
@@ -572,3 +573,20 @@ def test_the_deadlines_table_follows_the_steps_and_marks_late_and_unneeded_ones(
         "Card data sent and card made 2026-03-25 —",
         "Whole application 2026-03-23 —",
     ]
+
+
+def test_chinese_data_on_an_english_page_is_marked_chinese_and_still_escaped(world, staff):
+    # An outsider's screen reader read names, addresses and notes in Chinese with an English voice.
+    from django.utils import translation
+
+    from residence.web.templatetags.lang import zh
+
+    pk = submit(world)
+    post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "not_confirmed", "note": "住址不符"})
+    detail = page(staff["reviewer"], f"/staff/applications/{pk}/")
+    assert '<dd><span lang="zh-CN">张伟</span></dd>' in detail and '<span lang="zh-CN">住址不符</span>' in detail
+    assert '<span lang="zh-CN">张伟</span><br>' in page(staff["reviewer"], "/staff/applications/")
+    with translation.override("en"):
+        assert zh("<b>张</b>") == '<span lang="zh-CN">&lt;b&gt;张&lt;/b&gt;</span>' and zh("Zhang") == "Zhang"
+    with translation.override("zh-hans"):
+        assert zh("张伟") == "张伟"
