@@ -171,6 +171,9 @@ def test_a_declared_charset_is_the_files_and_a_mixed_file_is_refused(client, set
     # (The test client encodes a text body in the charset its content type names.)
     as_gb = push(client, key, "identities", f"{header}\n{gbk_row}\n", "text/csv; charset=GBK")
     assert as_gb.status_code == 200 and Identity.objects.get().name == "郑伟"
+    # Declared GBK, and not: the line is named, in the declared encoding's words.
+    not_gb = push(client, key, "identities", f"{header}\n".encode() + b"\xff\xff\n", "text/csv")
+    assert "Line 2 is not" in not_gb.json()["error"]["message"]
     unknown = push(client, key, "identities", f"{header}\n", "text/csv; charset=latin-1")
     assert unknown.status_code == 400 and "charset=latin-1" in unknown.json()["error"]["message"]
 

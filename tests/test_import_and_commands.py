@@ -1,11 +1,13 @@
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import translation
 
 from residence.accounts.models import User
 from residence.records.models import Identity
+from residence.records.services import records_import_csv
 
 from .idnumbers import with_check
 
@@ -267,6 +269,16 @@ def test_a_utf8_file_with_one_gbk_row_is_refused_at_that_line_not_read_as_gb1803
     lost.write_bytes(text.replace("陈静".encode(), "陈静".encode()[:-1]))
     code, _out, err = run(lost)
     assert code == 1 and "Line 3 is not UTF-8 text" in err and Identity.objects.count() == 1
+    # Several lines, listed as the reader's language lists them.
+    gbk = [f"{number(f'4401021999020200{n}')},吴芳,F,汉,1999-02-02,广东广州,0".encode("gbk") for n in (2, 4)]
+    utf8 = [row.encode() for row in (*GOOD, f"{number('44030419880101001')},陈一静,F,汉,1988-01-01,深圳市,0")]
+    both = tmp_path / "both.csv"
+    both.write_bytes(b"\n".join([HEADER.encode(), utf8[0], *gbk, utf8[1], utf8[2]]) + b"\n")
+    assert "Lines 3, 4 are not UTF-8 text" in run(both)[2]
+    assert "第 3、4 行不是 UTF-8 文本" in run(both, language="zh-hans")[2]
+    declared_gb = io.BytesIO(f"{HEADER}\n".encode() + b"\xff\xff\n")
+    with translation.override("en"), pytest.raises(ValidationError, match="Line 2 is not GB18030 text"):
+        records_import_csv("identities", declared_gb, encoding="gb18030")
 
 
 def test_a_gb18030_file_is_still_detected_and_an_encoding_can_be_declared(tmp_path):

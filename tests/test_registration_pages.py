@@ -546,7 +546,7 @@ def test_sub_accounts_are_created_and_see_only_their_houses(org):
     assert web_login(desk_client, "org_desk1", password="Testing2026pass", phone="13812340003").status_code == 302
     assert desk_client.get("/account/")["Location"] == "/registration/"
     home = desk_client.get("/registration/").content.decode()
-    assert "sub-account of 示范物业" in home and '福田花园</span> 101' in home and '福田花园</span> 102' not in home
+    assert "sub-account of 示范物业" in home and "福田花园</span> 101" in home and "福田花园</span> 102" not in home
     # The organisation's house not given to the sub-account: 403, as the API answers.
     assert desk_client.get(f"/registration/houses/{houses[1].pk}/").status_code == 403
     assert desk_client.get(f"/registration/houses/{houses[1].pk}/move_in/").status_code == 403

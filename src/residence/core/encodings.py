@@ -11,6 +11,7 @@ import codecs
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -44,7 +45,8 @@ def _choose(lines: Iterable[bytes]) -> str:
             utf8 += 1
     if utf8 < len(other):
         return GB18030
-    shown = "、".join(str(n) for n in other[:LINES_NAMED]) + ("…" if len(other) > LINES_NAMED else "")
+    comma = "、" if (translation.get_language() or "").startswith("zh") else ", "
+    shown = comma.join(str(n) for n in other[:LINES_NAMED]) + ("…" if len(other) > LINES_NAMED else "")
     raise ValidationError(
         ngettext(
             "Line %(lines)s is not UTF-8 text, though the rest of the file is: save the whole file as "
@@ -68,9 +70,8 @@ def decode(data: bytes, encoding: str | None = None) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        if encoding == UTF8:
-            raise ValidationError(_("Line %(line)s is not UTF-8 text.") % {"line": line}) from None
-        raise ValidationError(str(NEITHER)) from None
+        name = "UTF-8" if encoding == UTF8 else "GB18030"
+        raise ValidationError(_("Line %(line)s is not %(encoding)s text.") % {"line": line, "encoding": name}) from None
 
 
 def stream_encoding(stream) -> str:
