@@ -2,6 +2,7 @@
 
 import datetime
 import hmac
+import math
 from pathlib import Path
 
 import environ
@@ -25,6 +26,24 @@ def boolean(name: str, *, default: bool) -> bool:
     if raw not in BOOLEANS:
         raise ImproperlyConfigured(f"{name} must be 1/0/true/false, not {raw!r}.")
     return BOOLEANS[raw]
+
+
+def number(name: str, *, default: int | float) -> int | float:
+    """A count, a limit or a duration from the environment: a whole number (or, where the default
+    is a fraction, any number) from 0. Anything else is refused, naming it (`abc` ended the start
+    in a traceback that named nothing; -1 passed)."""
+    raw = env.str(name, default="").strip()
+    if not raw:
+        return default
+    kind = type(default)
+    try:
+        value = kind(raw) if raw.isascii() else None
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or value < 0:
+        whole = "a whole number" if kind is int else "a number"
+        raise ImproperlyConfigured(f"{name} must be {whole} from 0, not {raw!r}.")
+    return value
 
 
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
@@ -125,7 +144,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_MAX_AGE", number("DB_CONN_MAX_AGE", default=60))
     # A health check is one more round trip before each request's first query (it halves the
     # throughput of light API calls, docs/performance.md); without it a worker whose connection
     # died fails one request and reconnects on the next.
@@ -165,12 +184,12 @@ LOGIN_REDIRECT_URL = "web:account"
 # whether a login is live: "remember me" keeps it 14 days, otherwise 30 idle minutes (and the
 # cookie ends with the browser). The cookie age is only the outer bound.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = env.int("REMEMBER_SECONDS", default=14 * 24 * 3600)
+SESSION_COOKIE_AGE = number("REMEMBER_SECONDS", default=14 * 24 * 3600)
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-IDLE_TIMEOUT_SECONDS = env.int("IDLE_TIMEOUT_SECONDS", default=30 * 60)
-REMEMBER_SECONDS = env.int("REMEMBER_SECONDS", default=14 * 24 * 3600)
+IDLE_TIMEOUT_SECONDS = number("IDLE_TIMEOUT_SECONDS", default=30 * 60)
+REMEMBER_SECONDS = number("REMEMBER_SECONDS", default=14 * 24 * 3600)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -238,18 +257,18 @@ SMS_LANGUAGE = "zh-hans"
 
 # Rows per transaction of the permits' daily sweeps (permits.sweeps): each chunk commits with its
 # history, audit events, messages and progress, so a crash loses at most the chunk in flight.
-PERMIT_SWEEP_CHUNK = env.int("PERMIT_SWEEP_CHUNK", default=5000)
+PERMIT_SWEEP_CHUNK = number("PERMIT_SWEEP_CHUNK", default=5000)
 if not DEBUG and not SMS_BACKEND:
     raise ImproperlyConfigured("SMS_BACKEND must be set when DEBUG is off.")
 
 # SMS the gateway refuses are retried by the sms_deliver task: after 5 s, 10 s, 20 s … (doubling,
 # at most SMS_RETRY_BACKOFF_MAX_SECONDS apart), up to SMS_MAX_RETRIES times; then the row is "failed".
-SMS_MAX_RETRIES = env.int("SMS_MAX_RETRIES", default=5)
-SMS_RETRY_BACKOFF_SECONDS = env.int("SMS_RETRY_BACKOFF_SECONDS", default=5)
-SMS_RETRY_BACKOFF_MAX_SECONDS = env.int("SMS_RETRY_BACKOFF_MAX_SECONDS", default=600)
+SMS_MAX_RETRIES = number("SMS_MAX_RETRIES", default=5)
+SMS_RETRY_BACKOFF_SECONDS = number("SMS_RETRY_BACKOFF_SECONDS", default=5)
+SMS_RETRY_BACKOFF_MAX_SECONDS = number("SMS_RETRY_BACKOFF_MAX_SECONDS", default=600)
 # The "flaky" SMS backend (tests, drills): refuses this many sends per process (-1: every one),
 # then delivers like "locmem".
-SMS_FLAKY_FAILURES = env.int("SMS_FLAKY_FAILURES", default=1)
+SMS_FLAKY_FAILURES = number("SMS_FLAKY_FAILURES", default=1)
 
 # Background work (config/celery.py). No broker: every task runs inline, when it is queued
 # (after the commit that queues it). With a broker (redis://… or amqp://…) workers run them,
@@ -267,8 +286,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
-DAILY_JOBS_HOUR = env.int("DAILY_JOBS_HOUR", default=0)
-DAILY_JOBS_MINUTE = env.int("DAILY_JOBS_MINUTE", default=15)
+DAILY_JOBS_HOUR = number("DAILY_JOBS_HOUR", default=0)
+DAILY_JOBS_MINUTE = number("DAILY_JOBS_MINUTE", default=15)
 CELERY_BEAT_SCHEDULE = {
     "run-daily-jobs": {
         "task": "residence.core.tasks.run_daily_jobs",
@@ -295,32 +314,32 @@ if FROZEN_TODAY:
     if not datetime.date(1949, 1, 1) <= frozen <= datetime.date(2100, 12, 31):
         raise ImproperlyConfigured(f"FROZEN_TODAY must lie between 1949-01-01 and 2100-12-31, not {FROZEN_TODAY}.")
 
-LIMIT_SIGNUPS_PER_ADDRESS_HOUR = env.int("LIMIT_SIGNUPS_PER_ADDRESS_HOUR", default=20)
+LIMIT_SIGNUPS_PER_ADDRESS_HOUR = number("LIMIT_SIGNUPS_PER_ADDRESS_HOUR", default=20)
 # How long a department's push waits while an import of the same kind is applied, before 409 with
 # Retry-After: a 100,000-row import held its pushes until gunicorn killed the workers (30 s), and
 # with 10 s three waiting pushes still held every worker (the site stalled 6 s). Two small pushes
 # of one kind overlap for well under a second.
-IMPORT_WAIT_SECONDS = env.float("IMPORT_WAIT_SECONDS", default=2.0)
-LIMIT_SMS_PER_ADDRESS_HOUR = env.int("LIMIT_SMS_PER_ADDRESS_HOUR", default=30)
-LIMIT_SMS_PER_PHONE_DAY = env.int("LIMIT_SMS_PER_PHONE_DAY", default=10)
+IMPORT_WAIT_SECONDS = number("IMPORT_WAIT_SECONDS", default=2.0)
+LIMIT_SMS_PER_ADDRESS_HOUR = number("LIMIT_SMS_PER_ADDRESS_HOUR", default=30)
+LIMIT_SMS_PER_PHONE_DAY = number("LIMIT_SMS_PER_PHONE_DAY", default=10)
 # Password-reset codes per number and day, within the 10: anyone who knows a username can ask
 # for one, and an outsider's ten resets used up the number's day, so its owner could not sign in.
-LIMIT_RESET_SMS_PER_PHONE_DAY = env.int("LIMIT_RESET_SMS_PER_PHONE_DAY", default=3)
+LIMIT_RESET_SMS_PER_PHONE_DAY = number("LIMIT_RESET_SMS_PER_PHONE_DAY", default=3)
 # Codes to a new number for a change of mobile, per number and day, within the 10: any account can
 # name any number not yet bound.
-LIMIT_CHANGE_SMS_PER_PHONE_DAY = env.int("LIMIT_CHANGE_SMS_PER_PHONE_DAY", default=3)
-LIMIT_LOGIN_FAILURES_PER_ADDRESS = env.int("LIMIT_LOGIN_FAILURES_PER_ADDRESS", default=50)
-LIMIT_LOGIN_FAILURES_PER_USERNAME = env.int("LIMIT_LOGIN_FAILURES_PER_USERNAME", default=5)
-LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=15 * 60)
-LIMIT_REAL_NAME_FAILURES_PER_DAY = env.int("LIMIT_REAL_NAME_FAILURES_PER_DAY", default=5)
+LIMIT_CHANGE_SMS_PER_PHONE_DAY = number("LIMIT_CHANGE_SMS_PER_PHONE_DAY", default=3)
+LIMIT_LOGIN_FAILURES_PER_ADDRESS = number("LIMIT_LOGIN_FAILURES_PER_ADDRESS", default=50)
+LIMIT_LOGIN_FAILURES_PER_USERNAME = number("LIMIT_LOGIN_FAILURES_PER_USERNAME", default=5)
+LOGIN_LOCK_SECONDS = number("LOGIN_LOCK_SECONDS", default=15 * 60)
+LIMIT_REAL_NAME_FAILURES_PER_DAY = number("LIMIT_REAL_NAME_FAILURES_PER_DAY", default=5)
 # Names compared with the population records on move-in declarations, per declarant and day.
-LIMIT_DECLARATION_NAME_FAILURES_PER_DAY = env.int("LIMIT_DECLARATION_NAME_FAILURES_PER_DAY", default=20)
-LIMIT_LIMITED_CHECKS_PER_DAY = env.int("LIMIT_LIMITED_CHECKS_PER_DAY", default=5)
+LIMIT_DECLARATION_NAME_FAILURES_PER_DAY = number("LIMIT_DECLARATION_NAME_FAILURES_PER_DAY", default=20)
+LIMIT_LIMITED_CHECKS_PER_DAY = number("LIMIT_LIMITED_CHECKS_PER_DAY", default=5)
 # The public permit check (number + name) from one address; it must not serve to harvest names.
-LIMIT_PERMIT_CHECKS_PER_HOUR = env.int("LIMIT_PERMIT_CHECKS_PER_HOUR", default=30)
-SMS_CODE_TTL_SECONDS = env.int("SMS_CODE_TTL_SECONDS", default=5 * 60)
-SMS_CODE_MAX_TRIES = env.int("SMS_CODE_MAX_TRIES", default=5)
-SMS_RESEND_SECONDS = env.int("SMS_RESEND_SECONDS", default=60)
+LIMIT_PERMIT_CHECKS_PER_HOUR = number("LIMIT_PERMIT_CHECKS_PER_HOUR", default=30)
+SMS_CODE_TTL_SECONDS = number("SMS_CODE_TTL_SECONDS", default=5 * 60)
+SMS_CODE_MAX_TRIES = number("SMS_CODE_MAX_TRIES", default=5)
+SMS_RESEND_SECONDS = number("SMS_RESEND_SECONDS", default=60)
 
 PRIVACY_NOTICE_VERSION = "2026-11"
 
@@ -336,7 +355,7 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = boolean("SECURE_SSL_REDIRECT", default=True)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_SECONDS = number("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

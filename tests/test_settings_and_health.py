@@ -72,6 +72,23 @@ def test_a_switch_that_is_no_boolean_is_refused_at_start(raw, shown):
     assert run_settings({"DEBUG": "TRUE", "COURIER_DELIVERY_ALLOWED": "0"}, code).stdout.strip() == "True False"
 
 
+@pytest.mark.parametrize(
+    ("name", "raw", "said"),
+    [
+        ("LIMIT_SMS_PER_PHONE_DAY", "abc", "LIMIT_SMS_PER_PHONE_DAY must be a whole number from 0, not 'abc'."),
+        ("LIMIT_RESET_SMS_PER_PHONE_DAY", "-1", "must be a whole number from 0, not '-1'."),
+        ("IMPORT_WAIT_SECONDS", "x", "IMPORT_WAIT_SECONDS must be a number from 0, not 'x'."),
+        ("IMPORT_WAIT_SECONDS", "nan", "not 'nan'."),
+        ("SMS_RESEND_SECONDS", "６０", "not '６０'."),
+    ],
+)
+def test_a_number_setting_that_is_no_number_is_refused_at_start_naming_it(name, raw, said):
+    out = run_settings({"DEBUG": "1", name: raw})
+    assert out.returncode != 0 and said in out.stderr
+    code = f"from django.conf import settings as s; print(s.{name})"
+    assert run_settings({"DEBUG": "1", name: "7"}, code).stdout.strip() in ("7", "7.0")
+
+
 def test_database_url_scheme_picks_the_engine():
     code = "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'])"
     assert run_settings({"DATABASE_URL": "postgres://u@127.0.0.1:5432/x"}, code).stdout.strip().endswith("postgresql")
