@@ -359,7 +359,7 @@ def test_a_tenant_reports_himself_and_the_landlord_confirms_it(landlord):
     nowhere = tenant.post("/registration/self-report/", {**report, "room": "999"})
     assert nowhere.status_code == 200
     html = nowhere.content.decode()
-    assert "No registered house" in html and 'value="999"' in html and 'href="#id_room"' in html
+    assert "No confirmed house" in html and 'value="999"' in html and 'href="#id_room"' in html
     # The landlord sees it waiting, with a banner on the registration home, and confirms it.
     assert "self-report waits" in client.get("/registration/").content.decode()
     pending = client.get("/registration/pending/").content.decode()

@@ -332,7 +332,17 @@ def test_a_tenant_reports_himself_and_the_holder_confirms(landlord):
     assert error_code(tenant.post(DECLARATIONS, report)) == "conflict"  # one report waits at a time
     assert Declaration.objects.count() == 1
     nowhere = {**report, "house": {"street": "440304004", "building_code": "4403040040012", "room": "999"}}
-    assert tenant.post(DECLARATIONS, nowhere).status_code == 400
+    unknown = tenant.post(DECLARATIONS, nowhere, HTTP_ACCEPT_LANGUAGE="en")
+    assert unknown.status_code == 400
+    # A house its holder has registered and no clerk has confirmed yet: answered as an unknown one
+    # (a stranger learns nothing), in words that say what to do (an outsider's tenant read "no
+    # registered house" of the house just registered).
+    assert api.post(HOUSES, house_body(room="102")).status_code == 201
+    waiting = tenant.post(
+        DECLARATIONS, {**nowhere, "house": {**nowhere["house"], "room": "102"}}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert waiting.status_code == 400 and waiting.json()["error"]["fields"] == unknown.json()["error"]["fields"]
+    assert "once a clerk has confirmed it" in waiting.json()["error"]["fields"]["house"][0]
     full_width = {
         **report,
         "house": {"street": "440304004", "building_code": "４４０３０４００４００１２", "room": "101"},

@@ -594,7 +594,13 @@ def declaration_create(*, actor, data: dict, declarant: dict | None = None) -> D
         )
 
 
-NO_SUCH_HOUSE = gettext_lazy("No registered house has this street, building code and room.")
+# Said alike of a house nobody registered and of one a clerk has not confirmed yet (so the answer
+# tells a stranger nothing), and what to do in either case (an outsider's tenant read "no such
+# house" of the house their landlord had just registered).
+NO_SUCH_HOUSE = gettext_lazy(
+    "No confirmed house has this street, building code and room. Check them against the door plate; "
+    "a house newly registered can be reported into once a clerk has confirmed it."
+)
 
 
 def _tenant_report(*, actor, data: dict, cleaned: dict) -> Declaration:
