@@ -10,6 +10,7 @@ from django.core.management import call_command
 from residence.accounts.services import staff_create
 from residence.audit.models import AuditEvent
 from residence.audit.selectors import audit_events_about_person
+from residence.audit.services import person_index
 from residence.places.models import AcceptancePoint
 from residence.records.models import Identity
 
@@ -89,7 +90,37 @@ def test_the_audit_admin_finds_a_person_by_id_number(admin_client, clerk, settin
         "/api/v1/eligibility-checks", {"name": "张伟", "id_number": NOT_IN_RECORDS, "route": "talent"}
     )
     page = admin_client.get(f"/admin/audit/auditevent/?q={NOT_IN_RECORDS}").content.decode()
-    assert "audit_clerk" in page and "1 条结果" in page
+    # The clerk's check, and this search itself, on record (an outsider's admin searches left none).
+    assert "audit_clerk" in page and "2 条结果" in page
+    [search] = AuditEvent.objects.filter(type="personal_data_viewed", data__what="audit_trail")
+    assert search.actor.is_superuser and search.person_index == person_index(NOT_IN_RECORDS)
+
+
+def test_staff_actions_say_where_from_and_every_read_by_production_or_the_courier_is_on_record(settings):
+    """An outsider found every staff action recorded with no address, a permit issued by nobody,
+    and production's and the courier's API reads of a case not recorded at all."""
+    from .applications import application_body, citizen_api, confirm_all, eligible_records, staff_apis
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    eligible_records()
+    app = api.post(
+        "/api/v1/applications", application_body(delivery={"method": "courier", "address": "深圳市福田区福华路 8 号"})
+    ).json()
+    staff = staff_apis(["police", "insurance", "reviewer", "production", "courier"])
+    confirm_all(staff, app)
+    url = f"/api/v1/staff/applications/{app['id']}"
+    assert staff.reviewer.post(f"{url}/approve", {}).status_code == 200
+    for action in ("produce", "dispatch"):
+        assert staff.production.post(f"{url}/{action}", {}).status_code == 200
+    assert staff.courier.get(url).status_code == 200 and staff.production.get(url).status_code == 200
+    assert staff.courier.post(f"{url}/deliver", {"identity_checked": True}).status_code == 200
+    changes = AuditEvent.objects.filter(type="application_changed").exclude(data__action="submit")
+    assert changes.count() == 6 and all(e.address.startswith("10.3.") for e in changes)  # staff_apis' addresses
+    issued = AuditEvent.objects.get(type="permit_issued")
+    assert issued.actor.username == "staff_courier" and issued.address.startswith("10.3.")
+    reads = AuditEvent.objects.filter(type="personal_data_viewed", data__what="application")
+    assert {e.actor.username for e in reads} >= {"staff_courier", "staff_production"}
 
 
 def test_the_admin_offers_no_django_groups_and_no_english_model_names(admin_client):

@@ -463,3 +463,20 @@ def test_payment_receipt_downloads_once_paid(settings):
     other, _other_user = signed_in("other1", "13812340002", "44030419850101002", "李娜")
     assert other.get(url).status_code == 404
     assert Application.objects.get().payment_status == "paid"
+
+
+def test_a_counter_search_by_id_number_is_on_record_found_or_not(citizen_web):
+    # An outsider's search for a person without a permit left no trace: "no permit" tells the
+    # clerk something of that person too.
+    from residence.audit.models import AuditEvent
+    from residence.audit.services import person_index
+
+    from .idnumbers import WANG_FANG
+
+    clerk = desk("clerk")
+    assert 'data-testid="no-permit"' in html(clerk.post("/staff/permits/", {"q": WANG_FANG.lower()}))
+    [event] = AuditEvent.objects.filter(type="personal_data_viewed", data__what="permit_search")
+    assert event.person_index == person_index(WANG_FANG) and event.actor.username == "desk_clerk"
+    assert event.address == "127.0.0.1"
+    html(clerk.post("/staff/permits/", {"q": "NOSUCH"}))  # a permit number: nobody's ID asked about
+    assert AuditEvent.objects.filter(data__what="permit_search").count() == 1

@@ -332,8 +332,7 @@ class StaffApplicationView(APIView):
     def get(self, request, pk: int):
         user = request.user
         application = selectors.application_for_staff(user=user, application_id=pk)
-        if user.role in HANDLING_ROLES:
-            return Response(selectors.handling_view(application, role=user.role))
+        # Production's and the courier's reads too (name, ID, phone, address): on record as on the desk.
         audit_record(
             type=AuditEventType.PERSONAL_DATA_VIEWED,
             actor=user,
@@ -342,6 +341,8 @@ class StaffApplicationView(APIView):
             what="application",
             application=application.reference,
         )
+        if user.role in HANDLING_ROLES:
+            return Response(selectors.handling_view(application, role=user.role))
         return application_response(application)
 
 

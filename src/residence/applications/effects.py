@@ -127,7 +127,7 @@ def _issue(application, *, actor, today, old_card_collected: bool | None = None,
     if application.kind in CARD_KINDS:
         card_renew(application=application, actor=actor, today=today, old_card_collected=old_card_collected)
     else:
-        permit_issue(application=application, today=today)
+        permit_issue(application=application, actor=actor, today=today)
 
 
 def _return(application, **_data):

@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from residence.core.admin import ReadOnlyAdmin
 from residence.core.validators import normalize_id_number
 
-from .models import AuditEvent
-from .services import person_index
+from .models import AuditEvent, AuditEventType
+from .services import audit_record, person_index
 
 
 @admin.register(AuditEvent)
@@ -23,4 +23,12 @@ class AuditEventAdmin(ReadOnlyAdmin):
             id_number = normalize_id_number(search_term)
         except ValidationError:
             return super().get_search_results(request, queryset, search_term)
+        # Who looked a person up is itself a look at that person, here as on the supervisor's page.
+        audit_record(
+            type=AuditEventType.PERSONAL_DATA_VIEWED,
+            actor=request.user,
+            person=id_number,
+            address=getattr(request, "client_address", ""),
+            what="audit_trail",
+        )
         return queryset.filter(person_index=person_index(id_number)), False

@@ -3,7 +3,7 @@ import hmac
 
 from django.conf import settings
 
-from residence.core import clock
+from residence.core import clock, context
 
 from .models import AuditEvent, AuditEventType
 
@@ -27,6 +27,7 @@ def audit_record(
     """Write one audit event; call it inside the transaction that makes the change.
 
     `person` is the ID number of the person the event concerns; only its blind index is kept.
+    `address`, when not given, is the current request's client address (none in a job).
     """
     return AuditEvent.objects.create(
         type=type,
@@ -35,7 +36,7 @@ def audit_record(
         actor_key=actor_key,
         subject=subject,
         person_index=person_index(person) if person else "",
-        address=address or "",
+        address=address or context.client_address.get(),
         data=data,
     )
 
@@ -45,7 +46,14 @@ def audit_records(*, type: AuditEventType, actor=None, events: list[tuple[str, d
     at = clock.now()
     AuditEvent.objects.bulk_create(
         [
-            AuditEvent(type=type, at=at, actor=actor, person_index=person_index(number) if number else "", data=data)
+            AuditEvent(
+                type=type,
+                at=at,
+                actor=actor,
+                person_index=person_index(number) if number else "",
+                address=context.client_address.get(),
+                data=data,
+            )
             for number, data in events
         ],
         batch_size=2000,

@@ -11,6 +11,7 @@ from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from . import context
 from .errors import DomainError
 from .views import bad_request, domain_error_page, method_not_allowed_page, payload_too_large
 
@@ -138,6 +139,13 @@ class ClientAddressMiddleware:
         # Also in the WSGI environ (request.META is it), where gunicorn's access line reads it:
         # behind the proxy its own %(h)s is always the proxy.
         request.client_address = request.META[CLIENT_ADDRESS_KEY] = self.client_address(request)
+        token = context.client_address.set(request.client_address)
+        try:
+            return self._answer(request)
+        finally:
+            context.client_address.reset(token)
+
+    def _answer(self, request):
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -130,13 +130,23 @@ def permit_check(*, number: str, name: str, address: str) -> str:
     return CHECK_STATUS[as_of_today(permit).status]
 
 
+def _searched(text: str) -> str:
+    return "".join((text or "").split()).upper()[:40]
+
+
+def searched_id_number(text: str) -> str:
+    """The ID number a clerk's look-up asks about, or ""."""
+    text = _searched(text)
+    return text if ID_NUMBER_RE.fullmatch(text) else ""
+
+
 def permit_find(*, text: str) -> list[Permit]:
     """A clerk's look-up by permit number or ID number."""
-    text = "".join((text or "").split()).upper()[:40]
+    text = _searched(text)
     if not text:
         return []
     query = Q(number=text)
-    if ID_NUMBER_RE.fullmatch(text):
+    if searched_id_number(text):
         query |= Q(id_number=text)
     return list(Permit.objects.filter(query).order_by("-issued_on", "-id")[:20])
 

@@ -35,7 +35,7 @@ ISSUING_KINDS = [kind for kind in ApplicationKind.values if kind not in CARD_KIN
 CHECK_DAYS = 3
 
 
-def permit_issue(*, application, today: dt.date) -> Permit:
+def permit_issue(*, application, actor, today: dt.date) -> Permit:
     """The permit of a completed application, active from the day it is handed over (RULES §6);
     the anniversary of that day is the endorsement date (RULES §9). Runs in the workflow's
     transaction."""
@@ -65,6 +65,7 @@ def permit_issue(*, application, today: dt.date) -> Permit:
     PermitEvent.objects.create(permit=permit, kind=PermitEvent.Kind.ISSUED, on=today, at=now)
     audit_record(
         type=AuditEventType.PERMIT_ISSUED,
+        actor=actor,  # the clerk or courier whose hand-over issued it
         person=permit.id_number,
         permit=permit.number,
         application=application.reference,

@@ -41,6 +41,16 @@ def counter(request):
     form = PermitFindForm(data)
     cards = []
     if form.is_bound and form.is_valid():
+        searched = selectors.searched_id_number(form.cleaned_data["q"])
+        if searched:
+            # Recorded found or not: "no permit" also tells the clerk something of that person.
+            audit_record(
+                type=AuditEventType.PERSONAL_DATA_VIEWED,
+                actor=user,
+                person=searched,
+                address=request.client_address,
+                what="permit_search",
+            )
         for permit in selectors.permit_find(text=form.cleaned_data["q"]):
             audit_record(
                 type=AuditEventType.PERSONAL_DATA_VIEWED,
