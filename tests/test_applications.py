@@ -881,6 +881,20 @@ def test_production_and_the_courier_get_what_the_card_and_the_delivery_need_not_
     assert "self_check" in staff.reviewer.get(url).json()  # the case, for those who decide on it
 
 
+def test_a_verifier_is_answered_only_its_own_departments_notes(world, staff):
+    api, _user = world
+    app = submit(api)
+    act(staff.police, app, "verify", {"department": "police", "outcome": "confirmed", "note": "治安记录（内部）"})
+    url = f"/api/v1/staff/applications/{app['id']}"
+    notes = [entry["note"] for entry in staff.insurance.get(url).json()["history"]]
+    assert "治安记录（内部）" not in notes
+    answered = act(
+        staff.insurance, app, "verify", {"department": "social_insurance", "outcome": "confirmed", "note": "社保连续"}
+    )
+    assert [e["note"] for e in answered["history"] if e["note"]] == ["社保连续"]
+    assert "治安记录（内部）" in [e["note"] for e in staff.reviewer.get(url).json()["history"]]
+
+
 def test_twenty_reasons_are_counted_after_repeated_ones_are_merged(world, staff):
     """An outsider's 19 reasons and four spellings of one more were refused as 23 by the API."""
     api, _user = world

@@ -590,3 +590,14 @@ def test_chinese_data_on_an_english_page_is_marked_chinese_and_still_escaped(wor
         assert zh("<b>张</b>") == '<span lang="zh-CN">&lt;b&gt;张&lt;/b&gt;</span>' and zh("Zhang") == "Zhang"
     with translation.override("zh-hans"):
         assert zh("张伟") == "张伟"
+
+
+def test_a_verifier_reads_only_its_own_departments_notes(world, staff):
+    # An outsider's social insurance verifier read the police's note "有治安处罚记录（内部）".
+    pk = submit(world)
+    post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed", "note": "治安记录（内部）"})
+    insurance = page(staff["insurance"], f"/staff/applications/{pk}/")
+    assert "治安记录" not in insurance
+    post(staff["insurance"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed", "note": "社保连续"})
+    reviewer = page(staff["reviewer"], f"/staff/applications/{pk}/")
+    assert "治安记录" in reviewer and "社保连续" in reviewer  # the reviewer decides on both

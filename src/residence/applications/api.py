@@ -149,8 +149,8 @@ def shown(document: str, self_check: str | dict) -> str:
     return f'{document.rstrip()[:-1]},"self_check":{rendered}}}'
 
 
-def application_response(application: Application, status: int = 200) -> HttpResponse:
-    body = shown(application.document, application.self_check)
+def application_response(application: Application, status: int = 200, document: str = "") -> HttpResponse:
+    body = shown(document or application.document, application.self_check)
     return HttpResponse(body.encode(), status=status, content_type="application/json")
 
 
@@ -316,9 +316,13 @@ HANDLING_ROLES = (Role.PRODUCTION, Role.COURIER)
 def staff_application_response(user, application: Application) -> HttpResponse:
     """An application as a staff member may see it: production and the courier only what the card
     and the delivery need, after their own steps too (an outsider's courier was answered the
-    whole case on delivering)."""
+    whole case on delivering); a department's verifier the case with only its own department's
+    notes (an outsider's social insurance verifier read the police's)."""
     if user.role in HANDLING_ROLES:
         return Response(selectors.handling_view(application, role=user.role))
+    if user.role == Role.VERIFIER:
+        document = selectors.with_notes_of(application, department=user.department)
+        return application_response(application, document=json.dumps(document, ensure_ascii=False))
     return application_response(application)
 
 
@@ -341,9 +345,7 @@ class StaffApplicationView(APIView):
             what="application",
             application=application.reference,
         )
-        if user.role in HANDLING_ROLES:
-            return Response(selectors.handling_view(application, role=user.role))
-        return application_response(application)
+        return staff_application_response(user, application)
 
 
 class StaffApplicationFormView(APIView):

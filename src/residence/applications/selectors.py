@@ -441,6 +441,20 @@ def handling_view(application: Application, *, role: str) -> dict:
     return view
 
 
+def with_notes_of(application: Application, *, department: str) -> dict:
+    """The application object with only `department`'s notes in its history: a verifier answers for
+    one department and needs no other's findings (DESIGN: staff see only what their role needs)."""
+    document = json.loads(application.document)
+    own = [
+        bool(actor_department == department)
+        for actor_department in application.history.order_by("at", "id").values_list("actor__department", flat=True)
+    ]
+    document["history"] = [
+        entry if mine else {**entry, "note": ""} for entry, mine in zip(document["history"], own, strict=False)
+    ]
+    return document
+
+
 def suspended_permit_to_renew(application: Application, today: dt.date) -> Permit | None:
     """For an exchange or a replacement, the person's permit if it is suspended today, whether or
     not the day's sweep has run: it must be endorsed before its card is renewed (RULES §9)."""
