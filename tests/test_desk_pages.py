@@ -287,6 +287,9 @@ def test_counter_intake_then_the_acceptance_receipt(world, staff):
     assert application.family_members.count() == 1
     accepted = page(clerk, done["Location"])
     assert application.reference in accepted and f"/staff/applications/{application.pk}/receipt/" in accepted
+    page(clerk, done["Location"])  # a later look at the confirmation: on record like the first
+    looks = AuditEvent.objects.filter(type="personal_data_viewed", data__application=application.reference)
+    assert looks.filter(data__what="application").count() == 2
     receipt = clerk.get(f"/staff/applications/{application.pk}/receipt/")
     assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
 

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from residence.accounts.models import Kind, User
 from residence.accounts.services import organisation_activate, real_name_verify
+from residence.audit.models import AuditEvent
 from residence.notifications.models import Message
 from residence.records.models import Registration
 from residence.registrations import services
@@ -695,6 +696,9 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     ask = clerk.get(f"/staff/registrations/houses/{house.pk}/confirm/").content.decode()
     assert 'data-testid="holder"' in ask and "citizen1" in ask and 'name="papers_checked"' in ask
     assert 'data-testid="other-holders"' not in ask
+    # The holder's name and home shown to the clerk: on record (an outsider found no trace).
+    seen = AuditEvent.objects.filter(type="personal_data_viewed", data__what="house", data__house=house.pk)
+    assert seen.count() == 1 and seen.get().subject.username == "citizen1"
     unchecked = clerk.post(f"/staff/registrations/houses/{house.pk}/confirm/")
     assert unchecked.status_code == 200 and "Check the papers before confirming" in unchecked.content.decode()
     house.refresh_from_db()

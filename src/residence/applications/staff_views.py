@@ -526,6 +526,14 @@ def accepted(request, pk: int):
         application = selectors.application_for_clerk(user=request.user, application_id=pk)
     except DomainError as exc:
         return _error_page(request, exc.message, exc.status)
+    audit_record(
+        type=AuditEventType.PERSONAL_DATA_VIEWED,
+        actor=request.user,
+        person=application.person.id_number,
+        address=request.client_address,
+        what="application",
+        application=application.reference,
+    )
     return render(request, "desk/accepted.html", {"application": application})
 
 

@@ -101,6 +101,16 @@ def house_confirm(request, pk: int):
     except DomainError as exc:
         return render(request, "web/error.html", {"message": exc.message}, status=exc.status)
     others = selectors.other_holders(house)
+    # The holders' names and the home's address, shown to the clerk: on record as any other look.
+    for holder in (house.owner, *(other.owner for other in others)):
+        audit_record(
+            type=AuditEventType.PERSONAL_DATA_VIEWED,
+            actor=request.user,
+            subject=holder,
+            address=request.client_address,
+            what="house",
+            house=house.pk,
+        )
     return render(request, "registrations_desk/house_confirm.html", {"house": house, "others": others, "form": form})
 
 
