@@ -571,6 +571,10 @@ def test_a_bulk_file_applies_move_outs_and_nothing_when_a_row_went_stale(organis
     assert api.post(f"/api/v1/registrations/declarations/bulk/{upload['upload']}/confirm").json() == {"applied": 2}
     assert Registration.objects.get(id_number=LI_NA).ended_on == dt.date(2026, 2, 20)
     assert Registration.objects.get(id_number=WANG_FANG).registered_on == dt.date(2026, 2, 28)
+    # Each declaration names the registration it started or ended.
+    out = Declaration.objects.get(kind="move_out", id_number=LI_NA)
+    assert out.registration == Registration.objects.get(id_number=LI_NA)
+    assert Declaration.objects.get(id_number=WANG_FANG).registration.registered_on == dt.date(2026, 2, 28)
     # Checked, then someone declares one of its people before the confirmation: nothing applies.
     stale = bulk(api, header + f"{houses[0]},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-25\n").json()
     assert api.post(DECLARATIONS, move_in(houses[0], date="2026-02-25")).status_code == 201

@@ -12,7 +12,7 @@ from residence.core.models import LimitCounter
 from residence.notifications import services, sms
 from residence.notifications.models import SmsMessage
 from residence.notifications.services import notice_send, sms_send
-from residence.notifications.tasks import retry_countdown, sms_deliver, sms_requeue_stale
+from residence.notifications.tasks import retry_countdown, sms_deliver, sms_deliver_many, sms_requeue_stale
 
 from .test_settings_and_health import run_settings
 
@@ -66,6 +66,31 @@ def test_a_gateway_that_always_refuses_leaves_a_visible_failed_row(flaky, django
     assert len(sms.refused) == 4 and SmsMessage.objects.get().attempts == 4
 
 
+def test_many_notices_go_out_in_batches_each_sms_once_a_refused_one_retried_alone(
+    flaky, django_capture_on_commit_callbacks, django_assert_max_num_queries, monkeypatch
+):
+    """An outsider's 10,000 move-out notices, each delivered with three commits of its own, held
+    the request 37 s without a broker: a batch is claimed and marked sent in a few statements."""
+    from residence.notifications.services import Notice, notices_send
+
+    monkeypatch.setattr(services, "DELIVERY_BATCH", 20)
+    flaky.SMS_FLAKY_FAILURES = 1  # the gateway refuses the first SMS it is given, once
+    notices = [
+        Notice(users=(), phone=f"1381234{n:04d}", key="application_accepted", params={"reference": f"SZ{n}"})
+        for n in range(50)
+    ]
+    with django_capture_on_commit_callbacks(execute=False) as queued, transaction.atomic():
+        notices_send(notices, purpose="application")
+    [deliver] = queued  # one hook queues the batches
+    with django_assert_max_num_queries(3 * 12):  # 3 batches: a claim of 4 statements, one UPDATE, the retry's few
+        deliver()
+    rows = SmsMessage.objects.order_by("pk")
+    assert {row.status for row in rows} == {Status.SENT} and len(sms.outbox) == 50 and len(sms.refused) == 1
+    assert sorted(row.attempts for row in rows) == [1] * 49 + [2]
+    assert sorted(m["to"] for m in sms.outbox) == sorted(n.phone for n in notices)  # each once
+    assert sms_deliver_many.delay([row.pk for row in rows]).result == 0  # a duplicate finds nothing to do
+
+
 def test_the_same_id_twice_is_sent_once(django_capture_on_commit_callbacks):
     row = notice(django_capture_on_commit_callbacks)
     assert sms_deliver.delay(row.pk).result == "nothing to do"
@@ -113,6 +138,7 @@ def test_a_broker_that_cannot_be_reached_fails_no_request_and_the_sweep_sends_la
         raise ConnectionError("broker down")
 
     monkeypatch.setattr(sms_deliver, "delay", down)
+    monkeypatch.setattr(sms_deliver_many, "delay", down)  # a notice's delivery goes in a batch
     row = notice(django_capture_on_commit_callbacks)  # no exception: the on_commit hook is robust
     assert (row.status, sms.outbox) == (Status.QUEUED, [])
     monkeypatch.undo()

@@ -205,8 +205,25 @@ def notices_send(notices: list[Notice], *, purpose: str) -> None:
         ],
         batch_size=2000,
     )
-    for row in rows:
-        _deliver_on_commit(row)
+    deliver_many_on_commit([row.pk for row in rows])
+
+
+# Ids per task of a batch: a broker message stays small, and a worker's batch short.
+DELIVERY_BATCH = 1000
+
+
+def deliver_many_on_commit(sms_ids: list[int]) -> None:
+    """Queue the delivery of many logged SMS once the caller commits, in batches (one task each)."""
+    if not sms_ids:
+        return
+
+    def deliver() -> None:
+        from .tasks import sms_deliver_many  # the tasks call these services
+
+        for start in range(0, len(sms_ids), DELIVERY_BATCH):
+            sms_deliver_many.delay(sms_ids[start : start + DELIVERY_BATCH])
+
+    transaction.on_commit(deliver, robust=True)
 
 
 def _enqueue(sms_id: int) -> None:
@@ -249,6 +266,34 @@ def sms_claim(*, sms_id: int) -> SmsMessage | None:
         status=SmsMessage.Status.SENDING, attempts=F("attempts") + 1, last_attempt_at=now
     )
     return SmsMessage.objects.get(pk=sms_id) if claimed else None
+
+
+def sms_claim_many(*, sms_ids: list[int]) -> list[SmsMessage]:
+    """sms_claim for many rows at once (a bulk file's or a sweep's notices): the rows taken, in
+    one transaction of three statements where one row at a time took three commits (an outsider's
+    10,000 notices, delivered inline without a broker, held a request 37 s). Rows another worker
+    holds are skipped, as sms_claim's conditional UPDATE skips them."""
+    now = clock.now()
+    with transaction.atomic():
+        SmsMessage.objects.filter(_code_expired(now=now), pk__in=sms_ids, status__in=WAITING).update(
+            status=SmsMessage.Status.FAILED, last_error="the code expired before the gateway took it", secret=""
+        )
+        rows = list(
+            SmsMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=sms_ids, status__in=WAITING)
+            .order_by("pk")
+        )
+        SmsMessage.objects.filter(pk__in=[row.pk for row in rows]).update(
+            status=SmsMessage.Status.SENDING, attempts=F("attempts") + 1, last_attempt_at=now
+        )
+    return rows
+
+
+def sms_delivered_many(*, sms_ids: list[int]) -> None:
+    """sms_delivered for many rows in one UPDATE."""
+    SmsMessage.objects.filter(pk__in=sms_ids, status=SmsMessage.Status.SENDING).update(
+        status=SmsMessage.Status.SENT, delivered_at=clock.now(), secret="", last_error=""
+    )
 
 
 def sms_outgoing_text(row: SmsMessage) -> str:

@@ -54,6 +54,29 @@ def sms_deliver(self, sms_id: int) -> str:
 
 
 @shared_task(ignore_result=True)
+def sms_deliver_many(sms_ids: list[int]) -> int:
+    """Send many logged SMS (a bulk file's or a sweep's notices), each once: claimed together,
+    marked sent together. One the gateway refuses goes back to `retrying` and on to sms_deliver's
+    retries, alone. Returns how many were sent."""
+    sent = []
+    for row in services.sms_claim_many(sms_ids=sms_ids):
+        if not row.to:
+            services.sms_not_sent(sms_id=row.pk)
+            continue
+        try:
+            sms.send(row.to, services.sms_outgoing_text(row), row.sent_at.isoformat())
+        except Exception as exc:  # whatever the gateway raises is a refusal, retried alone
+            final = settings.SMS_MAX_RETRIES <= 0
+            services.sms_refused(sms_id=row.pk, error=f"{type(exc).__name__}: {exc}", final=final)
+            if not final:  # this was the first attempt: sms_deliver makes the retries, counted on
+                sms_deliver.apply_async((row.pk,), countdown=retry_countdown(0), retries=1)
+            continue
+        sent.append(row.pk)
+    services.sms_delivered_many(sms_ids=sent)
+    return len(sent)
+
+
+@shared_task(ignore_result=True)
 def sms_requeue_stale(minutes: int = 15) -> int:
     """Queue again the SMS that have waited over `minutes` (beat runs this every 10 minutes).
     Safe to overlap with a delivery in flight: sms_deliver claims before it sends."""

@@ -38,7 +38,7 @@ from residence.audit.models import AuditEvent, AuditEventType
 from residence.core import clock
 from residence.notifications.catalogue import SMS
 from residence.notifications.models import Message, SmsMessage
-from residence.notifications.services import sms_text
+from residence.notifications.services import deliver_many_on_commit, sms_text
 from residence.records.models import Identity
 
 from . import rules
@@ -253,16 +253,8 @@ def _tell(notices: list[tuple[str, dict]], *, key: str, at: dt.datetime) -> int:
         returning="id",
     )
     if queued:
-        ids = [row[0] for row in queued]
-
-        def deliver() -> None:
-            # A broker that cannot be reached leaves the rest `queued`: sms_requeue_stale sends them.
-            from residence.notifications.tasks import sms_deliver
-
-            for sms_id in ids:
-                sms_deliver.delay(sms_id)
-
-        transaction.on_commit(deliver, robust=True)
+        # A broker that cannot be reached leaves them `queued`: sms_requeue_stale sends them.
+        deliver_many_on_commit([row[0] for row in queued])
     return len(messages)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
@@ -49,6 +49,7 @@ from .models import (
     TalentCertificate,
 )
 
+UPDATE_BATCH = 200
 CHUNK = 2000
 MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
 
@@ -481,6 +482,39 @@ def _keep_version(kind: str, obj, now) -> RecordVersion:
     )
 
 
+def update_rows(model, rows: list, fields: list[str]) -> None:
+    """Write `fields` of `rows`: on PostgreSQL one `UPDATE … FROM (VALUES …)` per CHUNK rows.
+    Django's bulk_update builds a CASE over every row of its statement for every field, in Python
+    and again in the database: an outsider's 10,000 move-outs, each ending a registration, spent
+    15 s there. Elsewhere (SQLite) bulk_update, in small statements."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(rows, fields, batch_size=UPDATE_BATCH)
+        return
+    columns = [model._meta.get_field(name) for name in fields]
+    pk = model._meta.pk
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(c.column)} = v.{quote(c.column)}::{c.db_type(connection)}" for c in columns)
+    names = ", ".join(quote(c.column) for c in (pk, *columns))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            batch = rows[start : start + CHUNK]
+            row_values = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+            params = [
+                value
+                for row in batch
+                for value in (
+                    row.pk,
+                    *(c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns),
+                )
+            ]
+            cursor.execute(
+                f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "  # noqa: S608 -- names from the model
+                f"FROM (VALUES {', '.join([row_values] * len(batch))}) AS v({names}) "
+                f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}::{pk.db_type(connection) or 'bigint'}",
+                params,
+            )
+
+
 def upsert(kind: str, records: list[dict], result: ImportResult) -> None:
     spec = KINDS[kind]
     model = spec.model
@@ -507,7 +541,7 @@ def upsert(kind: str, records: list[dict], result: ImportResult) -> None:
                 changed.append(current)
         model.objects.bulk_create(new)
         if changed:
-            model.objects.bulk_update(changed, [*data_fields, "version", "updated_at"])
+            update_rows(model, changed, [*data_fields, "version", "updated_at"])
             RecordVersion.objects.bulk_create(versions)
         result.created += len(new)
         result.updated += len(changed)

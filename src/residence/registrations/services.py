@@ -1000,10 +1000,13 @@ def _bulk_apply(*, actor, rows, houses: dict, today: dt.date, now) -> None:
     Declaration.objects.filter(pk__in=[d.pk for d in declarations], kind=Declaration.Kind.MOVE_IN).update(
         registration=Subquery(started.values("pk")[:1])
     )
-    for _line, c, _house in outs:
-        since = standings[c["id_number"]].occupancy.since
-        ended = Registration.objects.filter(id_number=c["id_number"], registered_on=since).values("pk")[:1]
-        Declaration.objects.filter(pk=by_person[c["id_number"]].pk).update(registration=Subquery(ended))
+    # Each move-out's registration is the one it ended that day (a person has one open at a time, so
+    # the latest registered of those ended on the date): one UPDATE, where one per row took 23 s
+    # for an outsider's 5,000 move-outs.
+    ended_then = Registration.objects.filter(id_number=OuterRef("id_number"), ended_on=OuterRef("date"))
+    Declaration.objects.filter(pk__in=[d.pk for d in declarations], kind=Declaration.Kind.MOVE_OUT).update(
+        registration=Subquery(ended_then.order_by("-registered_on").values("pk")[:1])
+    )
     audit_records(
         type=AuditEventType.DECLARATION_RECORDED,
         actor=actor,
