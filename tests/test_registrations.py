@@ -1064,3 +1064,22 @@ def test_a_sub_account_answers_self_reports_only_for_the_houses_it_was_given(org
         assert desk.post(f"{DECLARATIONS}/{pk}/{action}").status_code == 403
     assert Declaration.objects.get(pk=pk).status == "pending"
     assert api.post(f"{DECLARATIONS}/{pk}/confirm").status_code == 200  # the organisation itself may
+
+
+def test_a_bulk_file_whose_references_meet_earlier_ones_gets_new_ones_not_a_500(organisation, monkeypatch):
+    # An outsider's second 10,000-row file of a day met a reference of the first (a 500).
+    from residence.registrations import services
+
+    api, houses = organisation
+    assert api.post(DECLARATIONS, move_in(houses[0], date="2026-02-01")).status_code == 201
+    taken = Declaration.objects.get().reference
+    drawn = iter([taken, taken, "DJ260302AAAAAA", "DJ260302AAAAAA", "DJ260302BBBBBB"])
+    monkeypatch.setattr(services, "_reference", lambda today: next(drawn))
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    rows = f"{houses[1]},move_in,王芳,{WANG_FANG},13700000022,landlord,3,1,2026-02-28\n"
+    rows += f"{houses[1]},move_in,张伟,{ZHANG_WEI},13700000023,landlord,3,1,2026-02-28\n"
+    upload = bulk(api, header + rows).json()
+    confirmed = api.post(f"/api/v1/registrations/declarations/bulk/{upload['upload']}/confirm")
+    assert confirmed.status_code == 200 and confirmed.json() == {"applied": 2}
+    references = sorted(Declaration.objects.values_list("reference", flat=True))
+    assert len(set(references)) == 3 and {"DJ260302AAAAAA", "DJ260302BBBBBB"} <= set(references)
