@@ -906,3 +906,31 @@ def test_twenty_reasons_are_counted_after_repeated_ones_are_merged(world, staff)
     repeated = ["材料不全。", "材料不全；", " 材料不全 ", "材料不全！"]  # one reason, four spellings
     merged = staff.reviewer.post(url, {"reasons": [f"理由{i}" for i in range(19)] + repeated})
     assert merged.status_code == 200 and len(merged.json()["decision"]["reasons"]) == 20
+
+
+def test_a_long_history_of_applications_comes_a_page_at_a_time(world, monkeypatch):
+    # An outsider's 253 applications: all in one 387 KB API answer, and 20 of them on the page.
+    from residence.applications import api as applications_api
+    from residence.applications import views
+
+    from .conftest import CommittingClient
+    from .test_web import web_login
+
+    api, _user = world
+    monkeypatch.setattr(applications_api, "LIST_PAGE", 2)
+    monkeypatch.setattr(views, "MINE_PAGE", 2)
+    references = []
+    for n in range(3):
+        app = submit(api, photo_receipt=f"PZPAGE000{n}")
+        references.append(app["reference"])
+        assert api.post(f"{URL}/{app['id']}/withdraw").status_code == 200
+    first = api.get(URL)
+    assert [a["reference"] for a in first.json()] == references[:0:-1] and 'rel="next"' in first["Link"]
+    second = api.get(URL + "?page=2")
+    assert [a["reference"] for a in second.json()] == references[:1] and not second.has_header("Link")
+    client = CommittingClient()
+    client.cookies["django_language"] = "en"
+    web_login(client, "citizen1", phone="13812345678")
+    page = client.get("/applications/mine/").content.decode()
+    assert references[2] in page and references[0] not in page and 'rel="next"' in page
+    assert references[0] in client.get("/applications/mine/?page=2").content.decode()

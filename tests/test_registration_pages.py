@@ -515,6 +515,29 @@ def test_the_organisation_dashboard_counts_houses_occupants_and_late_declaration
     assert "Late: 13 days" in html  # 20 days after the move, 7 allowed
 
 
+def test_long_lists_come_a_page_at_a_time_and_the_dashboard_counts_every_occupant(org, monkeypatch):
+    """An outsider's organisation saw 500 of its 3,000 houses and 45,000 declarations with no way to
+    the rest, and a dashboard counting only the first 200 houses' occupants."""
+    from residence.registrations import views
+
+    client, _user, houses = org
+    monkeypatch.setattr(views, "LIST_PAGE", 1)
+    monkeypatch.setattr(views, "DASHBOARD_HOUSES", 1)
+    declare(client, houses[0].pk)
+    declare(client, houses[1].pk, id_number=WANG_FANG, name="王芳", date="2026-02-27", declarant_type="employer")
+    html = client.get("/account/").content.decode()
+    assert 'data-testid="occupant-count">2<' in html and 'data-testid="all-houses"' in html
+    first = client.get("/registration/houses/").content.decode()
+    assert first.count('href="/registration/houses/') >= 1 and 'rel="next"' in first and 'rel="prev"' not in first
+    second = client.get("/registration/houses/?page=2").content.decode()
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    shown = {h.pk for h in houses if f'href="/registration/houses/{h.pk}/"' in first + second}
+    assert shown == {h.pk for h in houses}
+    declared = client.get("/registration/declarations/?current=1&page=2").content.decode()
+    assert 'href="/registration/declarations/?current=1&amp;page=1" rel="prev"' in declared  # the filter kept
+    assert client.get("/registration/declarations/?page=abc").status_code == 200  # read as page 1
+
+
 def test_sub_accounts_are_created_and_see_only_their_houses(org):
     client, _user, houses = org
     page = client.get("/registration/sub-accounts/").content.decode()

@@ -6,7 +6,7 @@ from django.conf import settings
 from residence.accounts.models import User
 from residence.audit.models import AuditEvent
 
-from .conftest import PASSWORD, CommittingClient, last_code, make_user
+from .conftest import PASSWORD, Api, CommittingClient, last_code, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +131,28 @@ def test_change_password_on_the_web_keeps_the_session(client, citizen):
     assert client.get("/account/").status_code == 200
     citizen.refresh_from_db()
     assert citizen.check_password("Fresh2026pass")
+
+
+def test_messages_come_a_page_at_a_time_on_the_page_and_in_the_api(client, citizen, monkeypatch):
+    # An outsider's 507 messages stopped at 200, on the page and in the API, with no way further.
+    from residence.accounts import api as accounts_api
+    from residence.notifications.services import message_send
+    from residence.web import views
+
+    monkeypatch.setattr(views, "MESSAGES_PAGE", 2)
+    monkeypatch.setattr(accounts_api, "MESSAGES_PAGE", 2)
+    for n in range(3):
+        message_send(user=citizen, key="application_withdrawn", reference=f"SZ00000{n}")
+    web_login(client)
+    first = client.get("/account/messages/").content.decode()
+    assert "SZ000002" in first and "SZ000000" not in first and 'rel="next"' in first  # newest first
+    assert "SZ000000" in client.get("/account/messages/?page=2").content.decode()
+    api = Api().login("citizen1", phone="13812345678")
+    page = api.get("/api/v1/me/messages")
+    assert len(page.json()["results"]) == 2 and page.json()["unread"] >= 3 and 'rel="next"' in page["Link"]
+    last = api.get("/api/v1/me/messages?page=2")
+    assert [m["body"] for m in last.json()["results"] if "SZ000000" in m["body"]] and not last.has_header("Link")
+    assert api.get("/api/v1/me/messages?page=0").status_code == 400
 
 
 def test_messages_page_shows_unread_count(client, citizen):

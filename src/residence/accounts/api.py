@@ -5,6 +5,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from residence.core.api import PAGE_PARAMETER, page_rows
 from residence.core.serializers import SmsCodeField, StrictBooleanField, StrictCharField, validated
 from residence.core.validators import mask_id_number, mask_phone
 from residence.notifications.selectors import message_list, message_unread_count
@@ -283,17 +284,26 @@ class MessageSerializer(serializers.Serializer):
         return message.read_at is not None
 
 
+MESSAGES_PAGE = 100
+
+
 class MessageListView(APIView):
     @extend_schema(
+        parameters=[PAGE_PARAMETER],
         responses=inline_serializer(
             "Messages", {"unread": serializers.IntegerField(), "results": MessageSerializer(many=True)}
-        )
+        ),
     )
     def get(self, request):
-        messages = message_list(user=request.user)[:200]
-        return Response(
+        # A page at a time, newest first (`?page=N`, a Link header to the next): an outsider's 507
+        # messages stopped at 200 with no way to the rest.
+        messages, link = page_rows(request, message_list(user=request.user), MESSAGES_PAGE)
+        response = Response(
             {"unread": message_unread_count(user=request.user), "results": MessageSerializer(messages, many=True).data}
         )
+        if link:
+            response["Link"] = link
+        return response
 
 
 class MessageReadView(APIView):

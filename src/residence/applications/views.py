@@ -22,6 +22,7 @@ from residence.core.validators import mask_id_number
 from residence.eligibility.views import CONDITION_LABELS
 from residence.places.models import AcceptancePoint
 from residence.places.selectors import acceptance_point_list
+from residence.web.pages import page_of
 
 from . import rules, selectors, services
 from .forms import DeliveryForm, FamilyMemberForm, KindRouteForm, PaymentForm, PhotoReceiptForm, PointForm
@@ -659,8 +660,16 @@ def progress(request, pk: int):
 def mine(request):
     """The person's applications, newest first, each with where it stands."""
     user = request.user
-    items = application_summaries(user)
-    return render(request, "applications/mine.html", {"items": items})
+    if user.person_id is None:
+        return render(request, "applications/mine.html", {"items": []})
+    pager = page_of(request, selectors.application_list_for_person(id_number=user.person.id_number), MINE_PAGE)
+    items = [{"application": a, "next_step": next_step(a)} for a in pager.rows]
+    return render(request, "applications/mine.html", {"items": items, "pager": pager})
+
+
+# The account page shows the latest applications; "My applications" all of them, a page at a time.
+ACCOUNT_APPLICATIONS = 5
+MINE_PAGE = 20
 
 
 def application_summaries(user) -> list[dict]:
@@ -668,7 +677,7 @@ def application_summaries(user) -> list[dict]:
         return []
     return [
         {"application": a, "next_step": next_step(a)}
-        for a in selectors.application_list_for_person(id_number=user.person.id_number)[:20]
+        for a in selectors.application_list_for_person(id_number=user.person.id_number)[:ACCOUNT_APPLICATIONS]
     ]
 
 

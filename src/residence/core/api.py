@@ -76,17 +76,26 @@ PAGE_PARAMETER = OpenApiParameter(
 )
 
 
-def paged(request, queryset, payload) -> Response:
-    """One page of a list (API.md's lists are plain arrays): `?page=N`, PAGE_SIZE items, and a
-    `Link` header to the next page when there may be one. A bad page number is a 400."""
+def page_rows(request, queryset, size: int = PAGE_SIZE) -> tuple[list, str]:
+    """The rows of `?page=N` (from 1; a bad number is a 400) and the `Link` header to the next
+    page, "" when there is none: `size + 1` rows are read, the list is never counted."""
     raw = request.query_params.get("page", "1")
     if not COUNT_RE.fullmatch(raw) or int(raw) < 1:
         raise Invalid(fields={"page": [_("Give a page number from 1 to 9999.")]})
     page = int(raw)
-    rows = list(queryset[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
-    response = Response([payload(row) for row in rows[:PAGE_SIZE]])
-    if len(rows) > PAGE_SIZE:
-        query = request.GET.copy()
-        query["page"] = str(page + 1)
-        response["Link"] = f'<{request.build_absolute_uri(request.path)}?{query.urlencode()}>; rel="next"'
+    rows = list(queryset[(page - 1) * size : page * size + 1])
+    if len(rows) <= size:
+        return rows, ""
+    query = request.GET.copy()
+    query["page"] = str(page + 1)
+    return rows[:size], f'<{request.build_absolute_uri(request.path)}?{query.urlencode()}>; rel="next"'
+
+
+def paged(request, queryset, payload) -> Response:
+    """One page of a list (API.md's lists are plain arrays): `?page=N`, PAGE_SIZE items, and a
+    `Link` header to the next page when there may be one. A bad page number is a 400."""
+    rows, link = page_rows(request, queryset)
+    response = Response([payload(row) for row in rows])
+    if link:
+        response["Link"] = link
     return response

@@ -70,6 +70,11 @@ def houses_with_occupants(*, actor):
     return houses_for(actor=actor).annotate(occupants=Count("occupancies"))
 
 
+def occupants_of(*, actor):
+    """The people living now in the caller's houses (one occupancy each)."""
+    return Occupancy.objects.filter(house__in=houses_for(actor=actor))
+
+
 def declaration_for(*, actor, pk: int):
     """One declaration the caller may see (as declarant or as the house's holder), or None."""
     return declarations_for(actor=actor).filter(pk=pk).first()

@@ -28,6 +28,7 @@ from residence.core.encodings import decode
 from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from residence.core.validators import mask_id_number
 from residence.places.models import Street
+from residence.web.pages import page_of
 
 from . import rules, selectors, services
 from .codes import OCCUPATIONS, REASONS
@@ -130,6 +131,11 @@ def _declaration_rows(d: Declaration) -> dict:
 # Home and houses ----------------------------------------------------------------------------
 
 
+# Rows a page of a long list shows (web.pages), and the houses on the organisation's dashboard.
+LIST_PAGE = 100
+DASHBOARD_HOUSES = 20
+
+
 @login_required
 def home(request):
     gate = _gate(request)
@@ -162,10 +168,12 @@ def houses(request):
             found = found.filter(pk__in=selectors.houses_for(actor=request.user, street=data["street"], q=data["q"]))
         if data["district"]:
             found = found.filter(street__district_id=data["district"])
+    pager = page_of(request, found, LIST_PAGE)
+    filtered = any(request.GET.get(name) for name in ("street", "q", "district"))
     return render(
         request,
         "registrations/houses.html",
-        {"form": form, "houses": found[:500], "filtered": bool(request.GET)},
+        {"form": form, "houses": pager.rows, "pager": pager, "filtered": filtered},
     )
 
 
@@ -515,12 +523,13 @@ def declarations(request):
     raw = request.GET.get("house", "")
     house = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
     current = request.GET.get("current") == "1"
-    rows = selectors.declarations_for(actor=request.user, house=house, current=current)[:500]
+    pager = page_of(request, selectors.declarations_for(actor=request.user, house=house, current=current), LIST_PAGE)
     return render(
         request,
         "registrations/declarations.html",
         {
-            "rows": [_declaration_rows(d) for d in rows],
+            "pager": pager,
+            "rows": [_declaration_rows(d) for d in pager.rows],
             "current": current,
             "house": selectors.house_for(actor=request.user, pk=house) if house else None,
         },
@@ -719,11 +728,12 @@ def declaration_withdraw(request, pk: int):
 
 def organisation_dashboard(user) -> dict:
     """What the organisation's account page shows once the organisation is active."""
-    houses = list(selectors.houses_with_occupants(actor=user)[:200])
     return {
-        "houses": houses,
+        # The first houses; the houses page has them all, a page at a time.
+        "houses": list(selectors.houses_with_occupants(actor=user)[:DASHBOARD_HOUSES]),
         "house_count": selectors.houses_for(actor=user).count(),
-        "occupant_count": sum(h.occupants for h in houses),
+        "occupant_count": selectors.occupants_of(actor=user).count(),  # all of them, not the first houses'
+        "houses_shown": DASHBOARD_HOUSES,
         "pending": [_declaration_rows(d) for d in selectors.pending_reports_for(actor=user)[:50]],
         "late": [_declaration_rows(d) for d in selectors.late_declarations_for(actor=user)[:50]],
         "sub_account_count": selectors.sub_accounts_of(organisation=user).count(),

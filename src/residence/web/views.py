@@ -18,6 +18,10 @@ from residence.notifications.selectors import message_list
 from residence.notifications.services import message_mark_read
 from residence.registrations.views import organisation_dashboard
 
+from .pages import page_of
+
+MESSAGES_PAGE = 50
+
 
 def language(request, code: str):
     """The language switch: a plain link per language (no form, no script), remembered in
@@ -94,8 +98,8 @@ def details(request):
 
 @login_required
 def messages_page(request):
-    messages = list(message_list(user=request.user)[:200])
-    return render(request, "web/messages.html", {"message_list": _with_links(request.user, messages)})
+    pager = page_of(request, message_list(user=request.user), MESSAGES_PAGE)
+    return render(request, "web/messages.html", {"message_list": _with_links(request.user, pager.rows), "pager": pager})
 
 
 # The page where a message's matter is seen to, by the message's kind (its key's start); an

@@ -1,0 +1,35 @@
+"""Long lists on pages, a page at a time (`?page=N`, newest or first items on page 1): an outsider's
+organisation saw 500 of its 3,000 houses and 45,000 declarations, and a citizen 200 of 507
+messages, with no way to the rest and nothing to say they were cut."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    number: int
+    first_shown: int  # the position of the first row, from 1
+    previous_url: str
+    next_url: str
+
+
+def page_of(request, queryset, size: int) -> Page:
+    """Rows of page `?page=N` (a page past the last is empty; anything else is page 1), read as
+    `size + 1` rows to learn whether another page follows: no count of the whole list."""
+    raw = request.GET.get("page", "1")
+    number = int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 6 and int(raw) > 0 else 1
+    rows = list(queryset[(number - 1) * size : number * size + 1])
+
+    def url(n: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(n)
+        return f"{request.path}?{query.urlencode()}"
+
+    return Page(
+        rows=rows[:size],
+        number=number,
+        first_shown=(number - 1) * size + 1,
+        previous_url=url(number - 1) if number > 1 else "",
+        next_url=url(number + 1) if len(rows) > size else "",
+    )
