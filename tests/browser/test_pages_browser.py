@@ -229,3 +229,27 @@ def test_a_long_unbroken_value_wraps_instead_of_widening_the_page(web, chromium,
     assert page.evaluate("document.documentElement.scrollWidth") <= OLD_PHONE["width"]
     assert page.evaluate(SMALL_TARGETS) == []  # the section's page list too
     page.context.close()
+
+
+def test_a_long_list_of_messages_is_paged_with_links_a_thumb_can_hit(web, chromium, shot, monkeypatch):
+    """An outsider's 507 messages stopped at 200 with no way to the rest."""
+    from residence.notifications.services import message_send
+    from residence.web import views
+
+    from ..conftest import PASSWORD, make_user
+
+    monkeypatch.setattr(views, "MESSAGES_PAGE", 2)
+    user = make_user("paged_user", "13812349999")
+    for n in range(3):
+        message_send(user=user, key="application_withdrawn", reference=f"SZ00000{n}")
+    page = old_phone(chromium, "zh-CN")
+    sign_in(page, web.url, "paged_user", PASSWORD, "13812349999")
+    page.goto(web.url + "/account/messages/")
+    assert "SZ000002" in page.inner_text("main") and "SZ000000" not in page.inner_text("main")
+    assert page.evaluate(SMALL_TARGETS) == [] and page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert page.get_by_test_id("next-page").bounding_box()["height"] >= 44
+    shot(page, "23-messages-paged-320")
+    page.get_by_test_id("next-page").click()
+    assert "SZ000000" in page.inner_text("main") and page.get_by_test_id("previous-page").is_visible()
+    assert_accessible(page)
+    page.context.close()
