@@ -46,7 +46,8 @@ def test_a_real_worker_sends_a_committed_notice_once(worker):
     ran_in = []
 
     def finished(sender=None, **kwargs):
-        if sender is not None and sender.name == "residence.notifications.tasks.sms_deliver":
+        # A notice's SMS goes in a batch (notices_send): sms_deliver_many.
+        if sender is not None and sender.name == "residence.notifications.tasks.sms_deliver_many":
             ran_in.append(threading.current_thread())
             done.set()
 
@@ -59,7 +60,7 @@ def test_a_real_worker_sends_a_committed_notice_once(worker):
             assert not done.is_set()
         # Nothing read here until the worker is done: SQLite's shared in-memory test database
         # answers a write beside another thread's read with "table is locked", at once.
-        assert done.wait(WAIT_SECONDS), f"no worker ran sms_deliver within {WAIT_SECONDS} s"
+        assert done.wait(WAIT_SECONDS), f"no worker ran sms_deliver_many within {WAIT_SECONDS} s"
     finally:
         task_postrun.disconnect(finished)
     # Run once, by the worker's thread, not inline in this one.
