@@ -245,6 +245,10 @@ SPECTACULAR_SETTINGS = {
         "PermitStatusEnum": "residence.permits.models.Permit.Status",
         "DeliveryMethodEnum": "residence.applications.models.Delivery",
         "RelationEnum": "residence.applications.models.FamilyMember.Relation",
+        "DeclarationKindEnum": "residence.registrations.models.Declaration.Kind",
+        "DeclarationStatusEnum": "residence.registrations.models.Declaration.Status",
+        "DeclarantTypeEnum": "residence.registrations.models.DeclarantType",
+        "HousingTypeEnum": "residence.registrations.models.HousingType",
     },
 }
 

@@ -104,7 +104,8 @@ def test_api_mds_slugs_are_enums(schema):
     application = components["Application"]["properties"]
 
     def enum(prop):
-        return components[prop["$ref"].rsplit("/", 1)[1]]["enum"]
+        ref = prop["$ref"] if "$ref" in prop else prop["oneOf"][0]["$ref"]  # a nullable one: or null
+        return components[ref.rsplit("/", 1)[1]]["enum"]
 
     assert enum(application["status"]) == [
         *("accepted", "verifying", "reviewing", "awaiting_payment", "approved", "in_production", "dispatched"),
@@ -117,3 +118,23 @@ def test_api_mds_slugs_are_enums(schema):
     assert enum(verification["department"]) == ["police", "social_insurance", "education", "talent"]
     permit = _component(schema, _response(schema, "/api/v1/permits", "get")["items"])["properties"]
     assert enum(permit["status"]) == ["active", "suspended", "cancelled"]
+    declaration = components["Declaration"]["properties"]
+    assert enum(declaration["kind"]) == ["move_in", "move_out"]
+    assert {"recorded", "pending"} <= set(enum(declaration["status"]))
+    assert "tenant" in enum(declaration["declarant_type"]) and "rented" in enum(
+        components["House"]["properties"]["housing_type"]
+    )
+
+
+def test_each_list_says_its_own_page_size(schema):
+    # The schema said 500 items a page for the applications (50) and the messages (100).
+    from residence.accounts.api import MESSAGES_PAGE
+    from residence.applications.api import LIST_PAGE
+
+    def page_of(path):
+        [page] = [p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == "page"]
+        return page["description"]
+
+    assert f"{LIST_PAGE} items a page" in page_of("/api/v1/applications")
+    assert f"{MESSAGES_PAGE} items a page" in page_of("/api/v1/me/messages")
+    assert "500 items a page" in page_of("/api/v1/registrations/declarations")

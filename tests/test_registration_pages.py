@@ -536,6 +536,8 @@ def test_long_lists_come_a_page_at_a_time_and_the_dashboard_counts_every_occupan
     declared = client.get("/registration/declarations/?current=1&page=2").content.decode()
     assert 'href="/registration/declarations/?current=1&amp;page=1" rel="prev"' in declared  # the filter kept
     assert client.get("/registration/declarations/?page=abc").status_code == 200  # read as page 1
+    past = client.get("/registration/houses/?page=99").content.decode()
+    assert 'data-testid="past-the-end"' in past and 'href="/registration/houses/?page=1"' in past
 
 
 def test_sub_accounts_are_created_and_see_only_their_houses(org):

@@ -5,7 +5,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from residence.core.api import PAGE_PARAMETER, page_rows
+from residence.core.api import page_parameter, page_rows
 from residence.core.serializers import SmsCodeField, StrictBooleanField, StrictCharField, validated
 from residence.core.validators import mask_id_number, mask_phone
 from residence.notifications.selectors import message_list, message_unread_count
@@ -289,7 +289,7 @@ MESSAGES_PAGE = 100
 
 class MessageListView(APIView):
     @extend_schema(
-        parameters=[PAGE_PARAMETER],
+        parameters=[page_parameter(MESSAGES_PAGE)],
         responses=inline_serializer(
             "Messages", {"unread": serializers.IntegerField(), "results": MessageSerializer(many=True)}
         ),

@@ -20,7 +20,7 @@ from residence.accounts.permissions import staff_roles
 from residence.accounts.selectors import session_by_token_hash
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
-from residence.core.api import PAGE_PARAMETER, BodilessPostMixin, page_rows
+from residence.core.api import BodilessPostMixin, page_parameter, page_rows
 from residence.core.errors import Invalid, NotFound
 from residence.core.serializers import StrictBooleanField, StrictCharField, validated
 from residence.core.validators import parse_date
@@ -163,7 +163,7 @@ def _own(request, pk: int) -> Application:
 
 
 class ApplicationListView(APIView):
-    @extend_schema(parameters=[PAGE_PARAMETER], responses=ApplicationSerializer(many=True))
+    @extend_schema(parameters=[page_parameter(LIST_PAGE)], responses=ApplicationSerializer(many=True))
     def get(self, request):
         if request.user.person_id is None:
             return Response([])

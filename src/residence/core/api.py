@@ -68,12 +68,19 @@ class BodilessPostMixin:
 
 
 PAGE_SIZE = 500
-PAGE_PARAMETER = OpenApiParameter(
-    "page",
-    {"type": "integer", "minimum": 1},
-    description=f"page number, from 1; {PAGE_SIZE} items a page; a page with more after it links to the next "
-    'in a `Link: <…>; rel="next"` header',
-)
+
+
+def page_parameter(size: int = PAGE_SIZE) -> OpenApiParameter:
+    """The `page` parameter of a list of `size` items a page, as the schema says it."""
+    return OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1},
+        description=f"page number, from 1; {size} items a page; a page with more after it links to the next "
+        'in a `Link: <…>; rel="next"` header',
+    )
+
+
+PAGE_PARAMETER = page_parameter()
 
 
 def page_rows(request, queryset, size: int = PAGE_SIZE) -> tuple[list, str]:

@@ -25,7 +25,7 @@ from residence.core.serializers import (
 from residence.core.validators import mask_id_number
 
 from . import selectors, services
-from .models import Declaration, House
+from .models import DeclarantType, Declaration, House, HousingType
 
 
 class HouseSerializer(serializers.Serializer):
@@ -38,7 +38,7 @@ class HouseSerializer(serializers.Serializer):
     building_name = serializers.CharField()
     room = serializers.CharField()
     address = serializers.CharField()
-    housing_type = serializers.CharField()
+    housing_type = serializers.ChoiceField(choices=HousingType.choices)
     confirmed = serializers.BooleanField()
 
 
@@ -81,13 +81,13 @@ class DeclarationSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     reference = serializers.CharField()
-    kind = serializers.CharField()
-    status = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Declaration.Kind.choices)
+    status = serializers.ChoiceField(choices=Declaration.Status.choices)
     house = serializers.IntegerField()
     person = inline_serializer(
         "DeclaredPerson", {"name": serializers.CharField(), "id_number_masked": serializers.CharField()}
     )
-    declarant_type = serializers.CharField(allow_null=True)
+    declarant_type = serializers.ChoiceField(choices=DeclarantType.choices, allow_null=True)
     date = serializers.DateField()
     declared_on = serializers.DateField()
     late = serializers.BooleanField()

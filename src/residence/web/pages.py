@@ -12,6 +12,7 @@ class Page:
     first_shown: int  # the position of the first row, from 1
     previous_url: str
     next_url: str
+    first_url: str
 
 
 def page_of(request, queryset, size: int) -> Page:
@@ -32,4 +33,5 @@ def page_of(request, queryset, size: int) -> Page:
         first_shown=(number - 1) * size + 1,
         previous_url=url(number - 1) if number > 1 else "",
         next_url=url(number + 1) if len(rows) > size else "",
+        first_url=url(1),
     )
