@@ -18,8 +18,6 @@ from residence.accounts.authentication import BearerTokenAuthentication
 from residence.accounts.models import Role
 from residence.accounts.permissions import staff_roles
 from residence.accounts.selectors import session_by_token_hash
-from residence.audit.models import AuditEventType
-from residence.audit.services import audit_record
 from residence.core.api import BodilessPostMixin, page_parameter, page_rows
 from residence.core.errors import Invalid, NotFound
 from residence.core.serializers import StrictBooleanField, StrictCharField, validated
@@ -343,14 +341,7 @@ class StaffApplicationView(APIView):
         user = request.user
         application = selectors.application_for_staff(user=user, application_id=pk)
         # Production's and the courier's reads too (name, ID, phone, address): on record as on the desk.
-        audit_record(
-            type=AuditEventType.PERSONAL_DATA_VIEWED,
-            actor=user,
-            person=application.person.id_number,
-            address=request.client_address,
-            what="application",
-            application=application.reference,
-        )
+        services.application_viewed(actor=user, application=application, address=request.client_address)
         return staff_application_response(user, application)
 
 
@@ -362,13 +353,8 @@ class StaffApplicationFormView(APIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF form")})
     def get(self, request, pk: int):
         application = selectors.application_for_clerk(user=request.user, application_id=pk)
-        audit_record(
-            type=AuditEventType.PERSONAL_DATA_VIEWED,
-            actor=request.user,
-            person=application.person.id_number,
-            address=request.client_address,
-            what="application_form",
-            application=application.reference,
+        services.application_viewed(
+            actor=request.user, application=application, what="application_form", address=request.client_address
         )
         response = HttpResponse(application_form_pdf(application), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="form-{application.reference}.pdf"'

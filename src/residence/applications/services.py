@@ -293,6 +293,18 @@ def _create(*, actor, applicant: Applicant, cleaned: dict, channel: str, **count
         raise Conflict(_("The application could not be stored. Please submit it again.")) from None
 
 
+def application_viewed(*, actor, application: Application, what: str = "application", address: str = "") -> None:
+    """A staff member's look at an application's personal data, on record (DESIGN §How 3)."""
+    audit_record(
+        type=AuditEventType.PERSONAL_DATA_VIEWED,
+        actor=actor,
+        person=application.person.id_number,
+        address=address,
+        what=what,
+        application=application.reference,
+    )
+
+
 def applicant_required(actor) -> None:
     """Who may apply online (API.md: not real-name verified, 403), said before any problem of the
     body: an outsider's unverified account was told to fix its fields first."""

@@ -60,14 +60,7 @@ def _staff(request):
 
 
 def _audit_view(request, application: Application, what: str) -> None:
-    audit_record(
-        type=AuditEventType.PERSONAL_DATA_VIEWED,
-        actor=request.user,
-        person=application.person.id_number,
-        address=request.client_address,
-        what=what,
-        application=application.reference,
-    )
+    services.application_viewed(actor=request.user, application=application, what=what, address=request.client_address)
 
 
 # Queue --------------------------------------------------------------------------------------
@@ -526,14 +519,7 @@ def accepted(request, pk: int):
         application = selectors.application_for_clerk(user=request.user, application_id=pk)
     except DomainError as exc:
         return _error_page(request, exc.message, exc.status)
-    audit_record(
-        type=AuditEventType.PERSONAL_DATA_VIEWED,
-        actor=request.user,
-        person=application.person.id_number,
-        address=request.client_address,
-        what="application",
-        application=application.reference,
-    )
+    _audit_view(request, application, "application")
     return render(request, "desk/accepted.html", {"application": application})
 
 
