@@ -120,6 +120,9 @@ def test_a_house_is_registered_once_per_account(landlord):
         "housing_type",
     }
     assert [h["id"] for h in api.get(HOUSES + "?q=福田").json() if h["room"] == "101"] == [house["id"]]
+    # Part of the plate's code, as the search box says, not only its start (an outsider's was found by neither).
+    assert {h["building_code"] for h in api.get(HOUSES + "?q=0040012").json()} == {"4403040040012"}
+    assert api.get(HOUSES + "?q=0040013").json() == []
     assert api.get(HOUSES + "?street=440304001").json() == []
 
 
@@ -257,12 +260,41 @@ def test_a_move_in_cannot_overlap_a_registration_that_has_ended(landlord):
     assert api.post(DECLARATIONS, out).status_code == 201
     for date in ("2026-02-10", "2026-02-25"):
         refused = api.post(DECLARATIONS, move_in(other["id"], date=date))
-        assert error_code(refused) == "conflict" and "2026-02-25" in refused.json()["error"]["message"]
+        assert error_code(refused) == "conflict" and "ended on or after this date" in refused.json()["error"]["message"]
     assert api.post(DECLARATIONS, move_in(other["id"], date="2026-02-26")).status_code == 201
     assert [(r.registered_on, r.ended_on) for r in Registration.objects.filter(id_number=LI_NA).order_by("id")] == [
         (dt.date(2026, 2, 1), dt.date(2026, 2, 25)),
         (dt.date(2026, 2, 26), None),
     ]
+
+
+def test_another_holder_is_not_told_the_dates_of_a_persons_registration(landlord, organisation):
+    """An outsider's new organisation, given only an ID number, read when a person had moved in
+    elsewhere and until when they had lived somewhere else, off the 409 of its move-ins. The
+    holder of the house the person lives in is still told (it declared that date); another
+    holder, in a declaration or a bulk file, is not: the person sees their own registrations."""
+    api, _user, house = landlord
+    org, houses = organisation
+    assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-20")).status_code == 201
+    since = "2026-02-20"
+    refused = org.post(DECLARATIONS, move_in(houses[0], date="2026-02-10"))
+    assert error_code(refused) == "conflict"
+    assert since not in refused.json()["error"]["message"] and "began on or after" in refused.json()["error"]["message"]
+    own = confirmed(api.post(HOUSES, house_body(room="202")).json())
+    assert since in api.post(DECLARATIONS, move_in(own["id"], date="2026-02-10")).json()["error"]["message"]
+    checked = bulk(
+        org,
+        f"house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+        f"{houses[0]},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-10\n",
+    )
+    assert checked.status_code == 200, checked.content
+    (problem,) = checked.json()["invalid"]
+    assert since not in problem["reason"] and "began on or after" in problem["reason"]
+    out = {"house": house["id"], "kind": "move_out", "person": {"id_number": LI_NA}, "date": "2026-02-25"}
+    assert api.post(DECLARATIONS, out).status_code == 201
+    ended = org.post(DECLARATIONS, move_in(houses[0], date="2026-02-24"))
+    assert error_code(ended) == "conflict" and "2026-02-25" not in ended.json()["error"]["message"]
+    assert Registration.objects.filter(id_number=LI_NA).count() == 1
 
 
 def test_reimporting_a_registration_a_move_in_ended_leaves_one_open(landlord):
@@ -537,6 +569,10 @@ def test_a_clerks_system_saying_the_papers_were_not_checked_confirms_nothing(lan
 def test_the_counter_declares_for_a_walk_in_and_confirms_houses(landlord):
     _api, _user, house = landlord
     clerk = staff_apis(["clerk"]).clerk
+    # Not through the holders' endpoint, which names no declarant (an outsider's clerk did).
+    sideways = clerk.post(DECLARATIONS, move_in(house["id"]))
+    assert sideways.status_code == 403 and "counter" in sideways.json()["error"]["message"]
+    assert not Declaration.objects.exists()
     body = {**move_in(house["id"]), "declarant": {"name": "张伟", "id_number": ZHANG_WEI, "phone": "13812345678"}}
     created = clerk.post("/api/v1/staff/registrations/declarations", body)
     assert created.status_code == 201 and Declaration.objects.get().declarant["name"] == "张伟"

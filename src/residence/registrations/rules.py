@@ -38,22 +38,39 @@ def move_problem(
     lives_in: tuple[int, dt.date] | None,
     since: dt.date | None,
     until: dt.date | None = None,
+    dates_shown: bool = True,
 ) -> DomainError | None:
     """Why a move cannot be recorded against where the person stands now (API.md), or None: a
     DomainError to raise or report. `lives_in`: (house id, move-in date) of the house the person
     lives in by a declaration; `since`: the start of the person's open registration, declared or
     imported; `until`: the last day of their latest ended registration. A person lives in one
     place at a time: a move-in elsewhere ends the current registration, so it must come after
-    that one began, and after the last day of one that has ended."""
+    that one began, and after the last day of one that has ended. Without `dates_shown` the
+    answer does not say those dates: they are another declarant's or the police's record of the
+    person (an outsider's new organisation read them off these answers with an ID number)."""
     if kind == "move_in":
         if lives_in is not None and lives_in[0] == house_id:
             return Conflict(_("This person already lives in this house."))
         if since is not None and date <= since:
+            if not dates_shown:
+                return Conflict(
+                    _(
+                        "This person has a registration that began on or after this date: a move-in elsewhere "
+                        "must be dated after it. The person can see their registrations in their account."
+                    )
+                )
             return Conflict(
                 _("This person's current registration began on %(since)s: a move-in elsewhere must be dated after it.")
                 % {"since": since.isoformat()}
             )
         if until is not None and date <= until:
+            if not dates_shown:
+                return Conflict(
+                    _(
+                        "This person has a registration that ended on or after this date: a move-in must be "
+                        "dated after it ended. The person can see their registrations in their account."
+                    )
+                )
             return Conflict(
                 _("This person was registered until %(until)s: a move-in must be dated after that day.")
                 % {"until": until.isoformat()}

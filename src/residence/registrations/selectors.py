@@ -27,7 +27,7 @@ def houses_for(*, actor, street: str = "", q: str = ""):
     if street:
         houses = houses.filter(street_id=street)
     if q:
-        houses = houses.filter(Q(building_name__icontains=q) | Q(building_code__startswith=q))
+        houses = houses.filter(Q(building_name__icontains=q) | Q(building_code__contains=q))
     return houses.select_related("street__district").order_by("street_id", "building_code", "room", "id")
 
 

@@ -416,10 +416,20 @@ class Standing:
     def __init__(self):
         self.occupancy, self.since, self.until = None, None, None
 
-    def problem(self, *, kind: str, house_id: int, date: dt.date):
-        lives_in = None if self.occupancy is None else (self.occupancy.house_id, self.occupancy.since)
+    def problem(self, *, kind: str, house_id: int, holder_id: int, date: dt.date):
+        """`holder_id`: the account holding the house declared for. The dates a move-in must follow
+        are told only to the holder of the house the person lives in now, who declared them."""
+        occupancy = self.occupancy
+        lives_in = None if occupancy is None else (occupancy.house_id, occupancy.since)
+        own = occupancy is not None and occupancy.house.owner_id == holder_id and occupancy.since == self.since
         return rules.move_problem(
-            kind=kind, house_id=house_id, date=date, lives_in=lives_in, since=self.since, until=self.until
+            kind=kind,
+            house_id=house_id,
+            date=date,
+            lives_in=lives_in,
+            since=self.since,
+            until=self.until,
+            dates_shown=own,
         )
 
 
@@ -427,7 +437,7 @@ def _standings(id_numbers, *, lock: bool) -> dict[str, Standing]:
     """Each person's Standing; with `lock`, their occupancies are locked (in one order, so that
     two files moving the same people wait for each other instead of deadlocking)."""
     standings = {number: Standing() for number in id_numbers}
-    occupancies = Occupancy.objects.filter(id_number__in=list(standings)).order_by("id")
+    occupancies = Occupancy.objects.filter(id_number__in=list(standings)).select_related("house").order_by("id")
     if lock:
         occupancies = occupancies.select_for_update()
     for occupancy in occupancies:
@@ -447,7 +457,9 @@ def _move_in(declaration: Declaration) -> None:
     one place at a time: moving in here ends the occupancy of the house they lived in."""
     house = declaration.house
     standing = _standings([declaration.id_number], lock=True)[declaration.id_number]
-    problem = standing.problem(kind=Declaration.Kind.MOVE_IN, house_id=house.pk, date=declaration.date)
+    problem = standing.problem(
+        kind=Declaration.Kind.MOVE_IN, house_id=house.pk, holder_id=house.owner_id, date=declaration.date
+    )
     if problem is not None:
         raise problem
     previous = standing.occupancy.declaration_id if standing.occupancy is not None else None
@@ -492,7 +504,12 @@ def _move_in(declaration: Declaration) -> None:
 
 def _move_out(declaration: Declaration) -> None:
     standing = _standings([declaration.id_number], lock=True)[declaration.id_number]
-    problem = standing.problem(kind=Declaration.Kind.MOVE_OUT, house_id=declaration.house_id, date=declaration.date)
+    problem = standing.problem(
+        kind=Declaration.Kind.MOVE_OUT,
+        house_id=declaration.house_id,
+        holder_id=declaration.house.owner_id,
+        date=declaration.date,
+    )
     if problem is not None:
         raise problem
     occupancy = standing.occupancy
@@ -578,6 +595,10 @@ def declaration_create(*, actor, data: dict, declarant: dict | None = None) -> D
     the house's holder confirms it). The checks read; the name check's count commits on its own
     (`_name_as_recorded`); the writes are one transaction."""
     declarant_required(actor)
+    if actor.kind == Kind.STAFF and declarant is None:
+        # A clerk declares for a walk-in, who is named on the declaration (an outsider's clerk
+        # declared through the holders' endpoint and left the declarant out).
+        raise Forbidden(_("A clerk declares at the counter, naming the walk-in declarant (the staff endpoint)."))
     today = clock.today()
     errors = {}  # the walk-in declarant's, the declaration's and the house's, all at once
     if declarant is not None:
@@ -647,7 +668,9 @@ def _tenant_report(*, actor, data: dict, cleaned: dict) -> Declaration:
     ).exists():
         raise Conflict(_("You have already reported this move-in: it waits for the house's holder to confirm it."))
     standing = _standings([cleaned["id_number"]], lock=False)[cleaned["id_number"]]
-    problem = standing.problem(kind=Declaration.Kind.MOVE_IN, house_id=house.pk, date=cleaned["date"])
+    problem = standing.problem(
+        kind=Declaration.Kind.MOVE_IN, house_id=house.pk, holder_id=house.owner_id, date=cleaned["date"]
+    )
     if problem is not None:
         raise problem
     declaration = _record(actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.PENDING)
@@ -857,8 +880,11 @@ def _row_body(row: list[str]) -> dict:
 
 def _row_problem(exc: DomainError) -> str:
     """The problems of a row, each named by its column in the file (`person.id_number` → `id_number`)."""
-    parts = [f"{field.removeprefix('person.')}: {' '.join(messages)}" for field, messages in exc.fields.items()]
-    return "; ".join(parts) or exc.message
+    parts = [
+        _("%(column)s: %(problem)s") % {"column": field.removeprefix("person."), "problem": " ".join(messages)}
+        for field, messages in exc.fields.items()
+    ]
+    return " ".join(parts) or exc.message
 
 
 def bulk_check(*, actor, text: str) -> BulkUpload:
@@ -914,9 +940,10 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
     invalid += [{"line": line, "reason": _row_problem(exc)} for line, exc in refused.items()]
     checked = [row for row in checked if row[0] not in refused]
     standings = _standings([cleaned["id_number"] for _line, _body, cleaned in checked], lock=False)
+    holder_id = (organisation_of(actor) or actor).pk  # every house of the file is the caller's
     for line, body, cleaned in checked:
         problem = standings[cleaned["id_number"]].problem(
-            kind=cleaned["kind"], house_id=body["house"], date=cleaned["date"]
+            kind=cleaned["kind"], house_id=body["house"], holder_id=holder_id, date=cleaned["date"]
         )
         if problem is not None:
             invalid.append({"line": line, "reason": _row_problem(problem)})
@@ -975,7 +1002,9 @@ def _bulk_apply(*, actor, rows, houses: dict, today: dt.date, now) -> None:
     outs = [(line, c, houses[h]) for line, c, h in rows if c["kind"] == Declaration.Kind.MOVE_OUT]
     standings = _standings([c["id_number"] for _line, c, _house_id in rows], lock=True)
     for line, cleaned, house_id in rows:
-        problem = standings[cleaned["id_number"]].problem(kind=cleaned["kind"], house_id=house_id, date=cleaned["date"])
+        problem = standings[cleaned["id_number"]].problem(
+            kind=cleaned["kind"], house_id=house_id, holder_id=houses[house_id].owner_id, date=cleaned["date"]
+        )
         if problem is not None:
             raise _stale(line, _row_problem(problem))
     moved_in_as = _moved_in_as(c["id_number"] for _line, c, _house in outs) if outs else {}
