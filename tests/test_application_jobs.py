@@ -191,17 +191,30 @@ def test_a_fee_bearing_application_closed_unpaid_owes_nothing(world):
     assert error_code(api.post(f"{URL}/{again['id']}/payment", {"provider": "sandbox"})) == "conflict"
 
 
-def test_paying_after_the_15th_day_is_409_even_before_the_daily_job(world, settings):
+def test_paying_on_the_15th_day_is_allowed(world, settings):
+    api, _user, _staff = world
+    app = fee_application(world)  # pay by 2026-03-17: approved on 2 March, + 15 days
+    settings.FROZEN_TODAY = "2026-03-17"
+    api.login("citizen1", phone="13812345678", remember=True)
+    assert api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
+
+
+def test_paying_after_the_15th_day_is_409_and_terminates_it_even_before_the_daily_job(world, settings):
+    """An outsider was told "terminated" by the payment and still read "awaiting payment" in the
+    application until the daily job ran: the refused payment terminates it there and then."""
     api, _user, _staff = world
     app = fee_application(world)  # pay by 2026-03-17
     settings.FROZEN_TODAY = "2026-03-18"
     api.login("citizen1", phone="13812345678", remember=True)
     late = api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}, HTTP_ACCEPT_LANGUAGE="en")
     assert late.status_code == 409 and "ended on 2026-03-17" in late.json()["error"]["message"]
-    assert Payment.objects.count() == 0 and Application.objects.get(pk=app["id"]).payment_status == "awaiting"
-    settings.FROZEN_TODAY = "2026-03-17"
-    api.login("citizen1", phone="13812345678", remember=True)
-    assert api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
+    shown = api.get(f"{URL}/{app['id']}").json()
+    assert (shown["status"], shown["payment_status"]) == ("terminated", "expired")
+    assert Payment.objects.count() == 0
+    assert api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}).status_code == 409
+    daily("2026-03-18")  # the job finds nothing left to do
+    history = [h["status"] for h in api.get(f"{URL}/{app['id']}").json()["history"]]
+    assert history.count("terminated") == 1
 
 
 def test_paying_a_terminated_application_is_409(world):

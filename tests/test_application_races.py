@@ -137,5 +137,7 @@ def test_two_payments_racing_charge_once(settings, same_key):
     # One press repeated (the same key) is answered with its one payment every time; four
     # different presses: one pays, the others are told it is paid.
     assert statuses(responses) == ({200: 4} if same_key else {200: 1, 409: 3})
+    # Told it is paid, not only the application's status (an outsider's retries could not tell).
+    assert all("already been paid" in r.json()["error"]["message"] for r in responses if r.status_code == 409)
     assert Payment.objects.count() == 1
     assert Application.objects.get(pk=app["id"]).status == "approved"

@@ -78,10 +78,14 @@ def _no_payment_due(application, **_data):
         application.payment_status = PaymentStatus.NOT_REQUIRED
 
 
+class PaymentTimeOver(Conflict):
+    """A payment after the application's last day to pay: it is terminated (RULES §5)."""
+
+
 def _pay(application, *, today, **_data):
     # Past its day the application is terminated (RULES §5), even before the daily job has run.
     if rules.payment_time_over(application.payment_due_on, today):
-        raise Conflict(
+        raise PaymentTimeOver(
             _("The time to pay ended on %(day)s: the application is terminated.")
             % {"day": application.payment_due_on.isoformat()}
         )

@@ -1,6 +1,7 @@
 """Fees through a payment provider (RULES §5). The sandbox provider pays at once and returns a
 transaction id; a city's real provider is another entry in PROVIDERS."""
 
+import contextlib
 import secrets
 
 from django.db import IntegrityError, transaction
@@ -12,6 +13,7 @@ from residence.core import clock
 from residence.core.errors import Conflict, Invalid
 
 from . import workflow
+from .effects import PaymentTimeOver
 from .models import Payment
 
 
@@ -53,15 +55,27 @@ def application_pay(*, actor, application_id: int, provider: str, idempotency_ke
                 transaction=payment.transaction_id,
             )
             return payment
+    except PaymentTimeOver:
+        # Terminated now rather than at the daily job's next run, so that the application says
+        # what this answer says (an outsider's still read "awaiting payment" after being told).
+        _terminate_now(application_id)
+        raise
     except (IntegrityError, Conflict) as exc:
         # A parallel request with the same key paid first (it held the row): its payment is the
         # answer to this one too.
         done = _paid_with(actor, application_id, key)
         if done is not None:
             return done
-        if isinstance(exc, Conflict):
-            raise
-        raise Conflict(_("This application has already been paid.")) from None
+        # Said so, for a client retrying after a lost answer (an outsider's 19 parallel presses
+        # were told only the application's status).
+        if not isinstance(exc, Conflict) or Payment.objects.filter(application_id=application_id).exists():
+            raise Conflict(_("This application has already been paid.")) from None
+        raise
+
+
+def _terminate_now(application_id: int) -> None:
+    with contextlib.suppress(Conflict):  # the daily job, or a parallel payment, terminated it first
+        workflow.application_transition(application_id=application_id, action="terminate", actor=None)
 
 
 def _paid_with(actor, application_id: int, key: str) -> Payment | None:
