@@ -337,6 +337,23 @@ def test_a_reminder_on_the_windows_last_day_but_one_says_one_day():
     assert "还剩 1 天" in sms_text(closing.key, language="zh-hans", **closing.params)
 
 
+def test_a_reminder_on_the_windows_last_day_says_today_is_the_last_day():
+    """An outsider's caught-up reminder on the window's last day read "0 days left", though that
+    day still counts. By hand: endorsed until 2027-04-10, the window closes 2027-04-09."""
+    from residence.notifications.services import sms_text
+
+    user = holder(1, "13800000001")
+    permit(1, D(2027, 4, 10))
+    run(D(2027, 3, 8))
+    run(D(2027, 4, 9))
+    assert not Message.objects.filter(user=user, key="permit_window_closing").exists()
+    [last] = Message.objects.filter(user=user, key="permit_window_last_day")
+    assert last.params["closes"] == "2027-04-09"
+    assert sms.outbox[-1]["text"] == sms_text(last.key, language="zh-hans", **last.params)
+    assert "今天（2027-04-09）是" in sms.outbox[-1]["text"] and "最后一天" in sms.outbox[-1]["text"]
+    assert "Today, 2027-04-09, is the last day" in sms_text(last.key, language="en", **last.params)
+
+
 def test_a_permit_cancelled_in_the_run_that_suspends_it_is_told_of_the_cancellation_only():
     user = holder(1, "13800000001")
     p = permit(1, D(2024, 3, 1))  # an import: lapsed 2024-03-01, so cancelled on 2026-03-01

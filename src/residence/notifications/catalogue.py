@@ -179,6 +179,10 @@ MESSAGES = {
             "days",
         ),
     ),
+    "permit_window_last_day": (
+        _("Endorse permit %(number)s today"),
+        _("Today, %(closes)s, is the last day to endorse your residence permit %(number)s."),
+    ),
     "endorsement_refused": (
         _("Endorsement of permit %(number)s refused"),
         _("The endorsement of your residence permit %(number)s was refused: %(reasons)s"),
@@ -278,6 +282,7 @@ SMS = {
         "%(days)d days left to endorse your residence permit %(number)s (until %(closes)s).",
         "days",
     ),
+    "permit_window_last_day": _("Today, %(closes)s, is the last day to endorse your residence permit %(number)s."),
     "registration_moved": _(
         "A move-in to %(address)s from %(date)s was declared for you; your registration at %(previous)s ended on "
         "%(ended_on)s. If you did not move, contact a registration point."

@@ -435,12 +435,18 @@ def _reminder_step(days_before: int, days: tuple[dt.date, dt.date] | None) -> St
             rows = [(pk, id_number, number, _as_date(until)) for pk, id_number, number, until in cursor.fetchall()]
         if not rows:
             return 0, None, 0
-        notices = []
+        notices = {"permit_window_open": [], "permit_window_closing": [], "permit_window_last_day": []}
         for _pk, id_number, number, until in rows:
             window = rules.endorsement_window(until)
-            notices.append((id_number, {**_window_params(number, until, window), "days": (window[1] - day).days}))
-        key = "permit_window_open" if days_before == rules.WINDOW_DAYS else "permit_window_closing"
-        told = _tell(notices, key=key, at=clock.now())
+            left = (window[1] - day).days
+            # A caught-up reminder on the window's last day says so (an outsider's said "0 days left").
+            key = (
+                "permit_window_open"
+                if days_before == rules.WINDOW_DAYS
+                else ("permit_window_closing" if left else "permit_window_last_day")
+            )
+            notices[key].append((id_number, {**_window_params(number, until, window), "days": left}))
+        told = sum(_tell(group, key=key, at=clock.now()) for key, group in notices.items() if group)
         return len(rows), max((r[3], r[0]) for r in rows), told
 
     return step
