@@ -70,6 +70,11 @@ api_v1 = [
         applications_api.StaffApplicationFormView.as_view(),
         name="staff-application-form",
     ),
+    path(
+        "staff/applications/<int:pk>/receipt",
+        applications_api.StaffApplicationReceiptView.as_view(),
+        name="staff-application-receipt",
+    ),
     *[
         path(f"staff/applications/<int:pk>/{slug}", view.as_view(), name=f"staff-application-{slug}")
         for slug, view in [

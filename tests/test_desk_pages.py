@@ -294,6 +294,35 @@ def test_counter_intake_then_the_acceptance_receipt(world, staff):
     assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
 
 
+def test_counter_intake_lists_every_problem_at_once(world, staff):
+    """RULES §4: every problem at once. An outsider's clerk was shown only the form's own three
+    (a name too long, the two boxes) and saw the bad ID number, phone, photo receipt and family
+    row only after fixing those; a family row after a blank one got its error on the blank row."""
+    clerk = staff["clerk"]
+    data = {
+        "name": "李" * 5000,
+        "id_number": "510102199205152228",  # check character by hand: 7, not 8
+        "phone": "１３７００００１１１１",
+        "kind": "first",
+        "route": "residence_employment",
+        "photo_receipt": "PH-1",
+        "acceptance_point": HOME_POINT,
+        "delivery_method": "pickup",
+        "family-TOTAL_FORMS": "3",
+        "family-INITIAL_FORMS": "0",
+        "family-2-name": "李小四",
+        "family-2-id_number": "12345",
+        "family-2-relation": "child",
+    }
+    html = post(clerk, "/staff/applications/new/", data, status=400).content.decode()
+    for field in ("name", "id_number", "phone", "photo_receipt", "materials_checked", "portrait_captured"):
+        assert f'id="id_{field}_error"' in html, field
+    assert 'id="id_family-2-id_number_error"' in html and 'id="id_family-0-id_number_error"' not in html
+    assert "Family member 3" in html
+    assert html.count("at most 100 characters") == 2  # the form's own word on the name: in the summary and by the field
+    assert not Application.objects.exists()
+
+
 def test_the_queue_pages_with_next_and_marks_due_today_and_overdue(world, staff, settings, monkeypatch):
     from residence.applications import selectors
 

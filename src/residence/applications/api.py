@@ -20,7 +20,7 @@ from residence.accounts.permissions import staff_roles
 from residence.accounts.selectors import session_by_token_hash
 from residence.core.api import BodilessPostMixin, page_parameter, page_rows
 from residence.core.errors import Invalid, NotFound
-from residence.core.serializers import StrictBooleanField, StrictCharField, validated
+from residence.core.serializers import ObjectSerializer, StrictBooleanField, StrictCharField, validated
 from residence.core.validators import parse_date
 from residence.eligibility.services import answer_shown
 from residence.permits.api import endorsement_check_items
@@ -28,15 +28,15 @@ from residence.permits.api import endorsement_check_items
 from . import selectors, services, workflow
 from .models import Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status, Verification
 from .payments import application_pay
-from .receipts import application_form_pdf, receipt_pdf
+from .receipts import clerk_printout, receipt_pdf
 
 
-class DeliverySerializer(serializers.Serializer):
+class DeliverySerializer(ObjectSerializer):
     method = StrictCharField(max_length=10)
     address = StrictCharField(max_length=200, required=False, default="", allow_blank=True)
 
 
-class FamilyMemberSerializer(serializers.Serializer):
+class FamilyMemberSerializer(ObjectSerializer):
     name = StrictCharField(max_length=100, allow_blank=True)
     id_number = StrictCharField(max_length=18, allow_blank=True)
     relation = StrictCharField(max_length=10, allow_blank=True)
@@ -52,7 +52,7 @@ class ApplicationBodySerializer(serializers.Serializer):
     reason = StrictCharField(max_length=500, required=False, default="", allow_blank=True)
 
 
-class ApplicantSerializer(serializers.Serializer):
+class ApplicantSerializer(ObjectSerializer):
     name = StrictCharField(max_length=100)
     id_number = StrictCharField(max_length=18)
     phone = StrictCharField(max_length=20)
@@ -345,26 +345,43 @@ class StaffApplicationView(APIView):
         return staff_application_response(user, application)
 
 
-class StaffApplicationFormView(APIView):
-    """The application form printed at pickup (RULES §6), for the clerk of the chosen point."""
+class StaffPrintoutView(APIView):
+    """What the clerk of the chosen point prints: the acceptance receipt (受理回执, RULES §3) for
+    the applicant's signature at intake, or the application form signed at pickup (RULES §6)."""
 
     permission_classes = [staff_roles(Role.CLERK)]
+    what = ""
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF form")})
+    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF")})
     def get(self, request, pk: int):
         application = selectors.application_for_clerk(user=request.user, application_id=pk)
         services.application_viewed(
-            actor=request.user, application=application, what="application_form", address=request.client_address
+            actor=request.user, application=application, what=self.what, address=request.client_address
         )
-        response = HttpResponse(application_form_pdf(application), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="form-{application.reference}.pdf"'
+        pdf, name = clerk_printout(application, self.what, base_url=request.build_absolute_uri("/"))
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{name}"'
         return response
+
+
+class StaffApplicationFormView(StaffPrintoutView):
+    what = "application_form"
+
+
+class StaffApplicationReceiptView(StaffPrintoutView):
+    what = "receipt"
 
 
 class VerifySerializer(serializers.Serializer):
     department = serializers.ChoiceField(choices=Verification._meta.get_field("department").choices)
     outcome = serializers.ChoiceField(choices=["confirmed", "not_confirmed"])
-    note = StrictCharField(max_length=1000, required=False, default="", allow_blank=True)
+    note = StrictCharField(
+        max_length=1000,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Shown to the applicant in the application's history, and to the reviewer.",
+    )
 
 
 class RejectSerializer(serializers.Serializer):
@@ -457,7 +474,10 @@ QueueItemSerializer = inline_serializer(
         "step": serializers.CharField(),
         "due_on": serializers.DateField(),
         "provisional": serializers.BooleanField(),
-        "due": serializers.CharField(),
+        "due": serializers.ChoiceField(
+            choices=["overdue", "today", ""],
+            help_text="`overdue` when due_on has passed, `today` when it is today, else empty.",
+        ),
         "name": serializers.CharField(),
         "id_number_masked": serializers.CharField(),
     },

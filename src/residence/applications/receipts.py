@@ -173,6 +173,14 @@ def application_form_pdf(application: Application) -> bytes:
     return buffer.getvalue()
 
 
+def clerk_printout(application: Application, what: str, *, base_url: str) -> tuple[bytes, str]:
+    """A printout of the clerk's and its file name: the acceptance receipt (`receipt`) or the
+    application form signed at pickup (`application_form`)."""
+    if what == "receipt":
+        return receipt_pdf(application, base_url=base_url), f"receipt-{application.reference}.pdf"
+    return application_form_pdf(application), f"form-{application.reference}.pdf"
+
+
 def payment_receipt_pdf(payment: Payment) -> bytes:
     """The receipt of a fee paid (缴费凭证): amount, currency, the application's reference, the
     provider's transaction id and when it was paid; in Chinese whatever the reader's language."""

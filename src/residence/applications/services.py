@@ -98,7 +98,7 @@ def default_point(id_number: str) -> AcceptancePoint | None:
 
 
 def _clean_family(members, applicant_id: str, errors: dict) -> list[dict]:
-    cleaned, seen, spouses = [], {applicant_id}, 0
+    cleaned, seen, spouses = [], set(), 0
     if len(members) > MAX_FAMILY_MEMBERS:
         errors["family_members"] = [_("List at most %(n)d family members.") % {"n": MAX_FAMILY_MEMBERS}]
         return []
@@ -118,7 +118,9 @@ def _clean_family(members, applicant_id: str, errors: dict) -> list[dict]:
         except ValidationError as e:
             errors[f"{prefix}.id_number"] = e.messages
             continue
-        if id_number in seen:
+        if id_number == applicant_id:  # the web form's words (an outsider's API client was told "already listed")
+            errors[f"{prefix}.id_number"] = [_("Enter the family member's ID number, not your own.")]
+        elif id_number in seen:
             errors[f"{prefix}.id_number"] = [_("This person is already listed.")]
         seen.add(id_number)
         if member.get("relation") == FamilyMember.Relation.SPOUSE:
@@ -339,8 +341,10 @@ def counter_clerk_required(actor) -> None:
         raise Forbidden(_("Only a counter clerk can take an application at the counter."))
 
 
-def application_counter_intake(*, actor, data: dict, applicant: dict, portrait_captured: bool) -> Application:
-    """A clerk records an application for a person at the counter (RULES §3)."""
+def counter_intake_check(*, actor, data: dict, applicant: dict, portrait_captured: bool) -> tuple[Applicant, dict]:
+    """Every problem of a counter intake at once (RULES §4), read-only: the applicant and the
+    application's cleaned values, or Invalid naming each bad field. The desk also asks it when
+    its own form has problems, so that the clerk sees them all in one go."""
     counter_clerk_required(actor)
     errors = {}
     try:
@@ -358,6 +362,7 @@ def application_counter_intake(*, actor, data: dict, applicant: dict, portrait_c
         errors["applicant.name"] = [_("Enter the applicant's name as on the ID card.")]
     elif person_name_problem(name):
         errors["applicant.name"] = [str(person_name_problem(name))]
+    phone = ""
     try:
         phone = normalize_phone(applicant.get("phone") or "")
     except ValidationError as e:
@@ -371,12 +376,20 @@ def application_counter_intake(*, actor, data: dict, applicant: dict, portrait_c
         errors = {**e.fields, **errors}
     if errors:
         raise Invalid(_("Some fields are not valid."), fields=errors)
-    identity = Identity.objects.filter(id_number=id_number).first()
-    if identity is not None and normalize_name(identity.name) != normalize_name(name):
+    return Applicant(id_number=id_number, name=name, phone=phone), cleaned
+
+
+def application_counter_intake(*, actor, data: dict, applicant: dict, portrait_captured: bool) -> Application:
+    """A clerk records an application for a person at the counter (RULES §3)."""
+    person, cleaned = counter_intake_check(
+        actor=actor, data=data, applicant=applicant, portrait_captured=portrait_captured
+    )
+    identity = Identity.objects.filter(id_number=person.id_number).first()
+    if identity is not None and normalize_name(identity.name) != normalize_name(person.name):
         raise NameMismatch(fields={"applicant.name": [_("The name differs from the population records.")]})
     return _create(
         actor=actor,
-        applicant=Applicant(id_number=id_number, name=name, phone=phone),
+        applicant=person,
         cleaned=cleaned,
         channel="counter",
         portrait_captured=True,

@@ -31,7 +31,10 @@ class VerifyForm(Form):
         label=_("Note"),
         required=False,
         max_length=1000,
-        help_text=_("Required when not confirmed: say what the records do not show."),
+        help_text=_(
+            "Required when not confirmed: say what the records do not show. The applicant reads this "
+            "note in the application's history."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

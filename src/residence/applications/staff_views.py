@@ -30,7 +30,7 @@ from residence.records.models import Enrolment, Identity, InsuranceMonth, Regist
 from . import effects, selectors, services
 from .models import CLOSED_STATUSES, STEP_ORDER, Application, Status, Step
 from .models import Kind as ApplicationKind
-from .receipts import application_form_pdf, receipt_pdf
+from .receipts import clerk_printout
 from .staff_forms import (
     DeliverForm,
     FamilyFormSet,
@@ -403,13 +403,7 @@ def _printout(request, pk: int, what: str):
     except DomainError as exc:
         return _error_page(request, exc.message, exc.status)
     _audit_view(request, application, what)
-    if what == "receipt":
-        pdf, name = (
-            receipt_pdf(application, base_url=request.build_absolute_uri("/")),
-            f"receipt-{application.reference}.pdf",
-        )
-    else:
-        pdf, name = application_form_pdf(application), f"form-{application.reference}.pdf"
+    pdf, name = clerk_printout(application, what, base_url=request.build_absolute_uri("/"))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
@@ -436,24 +430,54 @@ INTAKE_FIELDS = {
 }
 
 
-def _place_intake_errors(form, family, exc: DomainError) -> None:
+def _intake_request(form, family) -> tuple[dict, dict, list[int]]:
+    """The counter intake as the service takes it: each field as the form cleaned it, or as sent
+    where the form found a problem with it; and which of the page's family rows each member is
+    (blank rows are left out, so the service's member 2 may be the page's row 3)."""
+
+    def value(f, name: str) -> str:
+        cleaned = getattr(f, "cleaned_data", {})
+        return str(cleaned[name] if name in cleaned else f.data.get(f.add_prefix(name)) or "")
+
+    members, rows = [], []
+    for index, row in enumerate(family.forms):
+        member = {k: value(row, k).strip() for k in ("name", "id_number", "relation")}
+        if any(member.values()):
+            members.append(member)
+            rows.append(index)
+    data = {
+        "kind": value(form, "kind"),
+        "route": value(form, "route"),
+        "photo_receipt": value(form, "photo_receipt"),
+        "acceptance_point": value(form, "acceptance_point"),
+        "delivery": {"method": value(form, "delivery_method"), "address": value(form, "delivery_address")},
+        "family_members": members,
+    }
+    applicant = {"name": value(form, "name"), "id_number": value(form, "id_number"), "phone": value(form, "phone")}
+    return data, applicant, rows
+
+
+def _place_intake_errors(form, family, exc: DomainError, rows: list[int]) -> None:
+    """The service's problems on the page's fields; a field the form has found wrong already keeps its own."""
     placed = False
     for key, problems in exc.fields.items():
         match = re.fullmatch(r"family_members\.(\d+)\.(\w+)", key)
-        if match and int(match.group(1)) < len(family.forms):
-            target, field = family.forms[int(match.group(1))], match.group(2)
+        if match and int(match.group(1)) < len(rows):
+            row = rows[int(match.group(1))]
+            target, field = family.forms[row], match.group(2)
             if field in target.fields:
+                if target.has_error(field):
+                    continue
                 for problem in problems:
                     target.add_error(field, problem)
-                    form.add_error(
-                        None, _("Family member %(n)s: %(problem)s") % {"n": int(match.group(1)) + 1, "problem": problem}
-                    )
+                    form.add_error(None, _("Family member %(n)s: %(problem)s") % {"n": row + 1, "problem": problem})
                 placed = True
                 continue
         field = INTAKE_FIELDS.get(key, key)
         if field in form.fields:
-            for problem in problems:
-                form.add_error(field, problem)
+            if not form.has_error(field):
+                for problem in problems:
+                    form.add_error(field, problem)
             placed = True
         else:
             for problem in problems:
@@ -482,33 +506,24 @@ def intake(request):
                 )
                 % {"n": FamilyFormSet.max_num},
             )
-        if valid:
-            members = [
-                {k: (f.cleaned_data.get(k) or "").strip() for k in ("name", "id_number", "relation")}
-                for f in family.forms
-                if not f.is_blank()
-            ]
-            data = form.cleaned_data
-            try:
+        data, applicant, rows = _intake_request(form, family)
+        try:
+            if not valid:
+                # The service's checks too, on what was sent: every problem at once (RULES §4; an
+                # outsider's clerk saw the wrong ID number only after fixing the name).
+                services.counter_intake_check(actor=user, data=data, applicant=applicant, portrait_captured=True)
+            else:
                 application = services.application_counter_intake(
                     actor=user,
-                    data={
-                        "kind": data["kind"],
-                        "route": data["route"],
-                        "photo_receipt": data["photo_receipt"],
-                        "acceptance_point": data["acceptance_point"],
-                        "delivery": {"method": data["delivery_method"], "address": data["delivery_address"]},
-                        "family_members": members,
-                    },
-                    applicant={"name": data["name"], "id_number": data["id_number"], "phone": data["phone"]},
-                    portrait_captured=data["portrait_captured"],
+                    data=data,
+                    applicant=applicant,
+                    portrait_captured=form.cleaned_data["portrait_captured"],
                 )
-            except DomainError as exc:
-                if isinstance(exc, Forbidden):
-                    return _error_page(request, exc.message)
-                _place_intake_errors(form, family, exc)
-            else:
                 return redirect("desk:accepted", application.pk)
+        except DomainError as exc:
+            if isinstance(exc, Forbidden):
+                return _error_page(request, exc.message)
+            _place_intake_errors(form, family, exc, rows)
     status = 400 if form.errors or any(f.errors for f in family.forms) else 200
     return render(request, "desk/intake.html", {"form": form, "family": family}, status=status)
 
