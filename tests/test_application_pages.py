@@ -140,12 +140,18 @@ def test_draft_outlives_a_login_that_ends_with_the_browser(citizen_web):
     assert web_login(fresh, remember=False).status_code == 302  # ends the first login, too
     assert 'value="ABCD1234"' in fresh.get("/applications/apply/photo/").content.decode()
     assert fresh.get("/applications/apply/")["Location"] == "/applications/apply/point/"
+    # Back after closing the browser, the person's pages say it is kept and lead back to it (an
+    # outsider found no word of it on them).
+    for page in ("/account/", "/applications/mine/"):
+        html = fresh.get(page).content.decode()
+        assert 'data-testid="draft-kept"' in html and 'href="/applications/apply/"' in html, page
     # Another account never sees it.
     other = make_user("citizen2", "13812345679")
     real_name_verify(user=other, name="王芳", id_number=identity("44030419900101555", "王芳"))
     stranger = CommittingClient()
     assert web_login(stranger, "citizen2", phone="13812345679").status_code == 302
     assert 'value="ABCD1234"' not in stranger.get("/applications/apply/photo/").content.decode()
+    assert 'data-testid="draft-kept"' not in stranger.get("/account/").content.decode()
 
 
 def test_bad_input_on_a_step_shows_the_error_summary_and_stores_nothing(citizen_web):
@@ -157,6 +163,10 @@ def test_bad_input_on_a_step_shows_the_error_summary_and_stores_nothing(citizen_
     assert "photo_receipt" not in (selectors.draft_of(_user) or {})
     response = client.post("/applications/apply/delivery/", {"method": "courier", "address": ""})
     assert "Enter the address the courier should deliver to." in response.content.decode()
+    # An address too long is told so, not also to enter one (an outsider's page said both).
+    long = client.post("/applications/apply/delivery/", {"method": "courier", "address": "深圳" * 2500})
+    long = long.content.decode()
+    assert "at most 200 characters" in long and "Enter the address the courier" not in long
     response = client.post("/applications/apply/delivery/", {"method": "courier", "address": "北京市朝阳区建国路 1 号"})
     assert "The courier delivers in Shenzhen only" in response.content.decode()
     # Hidden characters are refused at their own step, not at the final submission (an outsider).

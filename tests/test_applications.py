@@ -510,6 +510,24 @@ def test_bad_bodies_name_the_field_and_store_nothing(world, change, field):
     assert Application.objects.count() == 0
 
 
+def test_an_object_sent_as_text_and_the_applicant_listed_as_family_are_said_plainly(world):
+    """An outsider's `"delivery": "pickup"` was told DRF's "Expected a dictionary, but got str",
+    and the applicant listed among the family members "This person is already listed"."""
+    api, _user = world
+    response = api.post(URL, application_body(delivery="pickup"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json()["error"]["fields"]["delivery"] == [
+        "Must be an object with named fields, not a single value or a list."
+    ]
+    chinese = api.post(URL, application_body(family_members=["张伟"]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "字典" not in json.dumps(chinese.json(), ensure_ascii=False)
+    myself = [{"name": "张伟", "id_number": ZHANG_WEI, "relation": "sibling"}]
+    response = api.post(URL, application_body(family_members=myself), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json()["error"]["fields"]["family_members.0.id_number"] == [
+        "Enter the family member's ID number, not your own."
+    ]
+    assert Application.objects.count() == 0
+
+
 def test_every_problem_is_listed_at_once(world):
     api, _user = world
     response = api.post(URL, application_body(kind="x", route="y", photo_receipt="!", delivery={"method": "z"}))
@@ -737,6 +755,13 @@ def test_a_clerk_prints_the_receipt_of_an_application_taken_in_for_another_point
     for client in (staff.clerk, staff.other_clerk):
         assert client.get(f"/api/v1/staff/applications/{app['id']}").status_code == 200
         assert client.get(f"/api/v1/staff/applications/{app['id']}/form").status_code == 200
+    # Through the API as on the desk (an outsider's counter clerk found no receipt route): the
+    # receipt the applicant signs, with the reference and the masked ID number, on record.
+    receipt = staff.clerk.get(f"/api/v1/staff/applications/{app['id']}/receipt")
+    assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(receipt.content)).pages)
+    assert app["reference"] in text and "李娜" in text and "受理回执" in text
+    assert AuditEvent.objects.filter(type="personal_data_viewed", data__what="receipt").exists()
     # A clerk of a third point sees nothing of it.
     from residence.accounts.services import staff_create
     from residence.places.models import AcceptancePoint
@@ -753,6 +778,8 @@ def test_a_clerk_prints_the_receipt_of_an_application_taken_in_for_another_point
     outsider = Api("10.3.99.1").login("staff_third", phone="13900001099", remember=True)
     assert outsider.get(f"/api/v1/staff/applications/{app['id']}").status_code == 403
     assert outsider.get(f"/api/v1/staff/applications/{app['id']}/form").status_code == 403
+    assert outsider.get(f"/api/v1/staff/applications/{app['id']}/receipt").status_code == 403
+    assert staff.reviewer.get(f"/api/v1/staff/applications/{app['id']}/receipt").status_code == 403
 
 
 def test_a_provisional_due_date_is_marked_in_the_staff_queue_and_pages(settings):

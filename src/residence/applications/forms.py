@@ -146,7 +146,9 @@ class DeliveryForm(Form):
     def clean(self):
         data = super().clean()
         address = data["address"] = one_line(data.get("address") or "")
-        if data.get("method") == Delivery.COURIER and plain_text_problem(address):
+        if self.has_error("address"):  # too long: said once (an outsider's was also told to enter one)
+            pass
+        elif data.get("method") == Delivery.COURIER and plain_text_problem(address):
             self.add_error("address", plain_text_problem(address))
         elif data.get("method") == Delivery.COURIER and not address:
             self.add_error("address", _("Enter the address the courier should deliver to."))

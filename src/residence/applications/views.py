@@ -664,7 +664,15 @@ def mine(request):
         return render(request, "applications/mine.html", {"items": []})
     pager = page_of(request, selectors.application_list_for_person(id_number=user.person.id_number), MINE_PAGE)
     items = [{"application": a, "next_step": next_step(a)} for a in pager.rows]
-    return render(request, "applications/mine.html", {"items": items, "pager": pager})
+    return render(
+        request, "applications/mine.html", {"items": items, "pager": pager, "draft_started": draft_started(user)}
+    )
+
+
+def draft_started(user) -> bool:
+    """Whether the person has a form started and not sent (an outsider back after closing the
+    browser found no word of it on their pages)."""
+    return user.person_id is not None and selectors.draft_of(user) is not None
 
 
 # The account page shows the latest applications; "My applications" all of them, a page at a time.

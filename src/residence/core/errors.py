@@ -138,7 +138,8 @@ def flatten_fields(detail, prefix=""):
     out = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            # A nested object's own error (it is no object) belongs to its field: "delivery".
+            name = (prefix if key == "non_field_errors" else f"{prefix}.{key}") if prefix else str(key)
             out.update(flatten_fields(value, name))
     elif isinstance(detail, list) and detail and all(isinstance(d, (dict, list)) for d in detail):
         for index, value in enumerate(detail):

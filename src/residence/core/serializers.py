@@ -72,6 +72,13 @@ class TypedDateField(NormalizedField):
     normalize = validators.parse_date
 
 
+class ObjectSerializer(serializers.Serializer):
+    """A nested object of a request body, refused in the platform's words when it is not an object
+    (an outsider's `"delivery": "pickup"` got DRF's "Expected a dictionary, but got str")."""
+
+    default_error_messages = {"invalid": _("Must be an object with named fields, not a single value or a list.")}
+
+
 class StrictBooleanField(serializers.BooleanField):
     """true or false as JSON booleans only."""
 

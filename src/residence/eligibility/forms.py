@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from residence.core.forms import Form, IdNumberFormField, TypedDateFormField
 
 ROUTE_CHOICES = [
-    ("residence_employment", _("Stable residence and stable employment")),
+    ("residence_employment", _("Stable residence and employment")),
     ("talent", _("Talent introduction")),
     ("education", _("Full-time education")),
 ]
