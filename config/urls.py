@@ -62,6 +62,11 @@ api_v1 = [
         name="application-written-reply",
     ),
     path("applications/<int:pk>/payment", applications_api.PaymentView.as_view(), name="application-payment"),
+    path(
+        "applications/<int:pk>/payment-receipt",
+        applications_api.PaymentReceiptView.as_view(),
+        name="application-payment-receipt",
+    ),
     path("receipts/<str:reference>/verify", applications_api.ReceiptVerifyView.as_view(), name="receipt-verify"),
     path("staff/applications", applications_api.StaffIntakeView.as_view(), name="staff-applications"),
     path("staff/applications/<int:pk>", applications_api.StaffApplicationView.as_view(), name="staff-application"),

@@ -2,8 +2,10 @@
 changes, payment time-outs on both sides of the 15th day, reminders and escalation, reruns."""
 
 import datetime as dt
+import io
 from io import StringIO
 
+import pypdf
 import pytest
 from django.core.management import call_command
 from django.test import TestCase, override_settings
@@ -142,8 +144,15 @@ def test_unpaid_for_15_days_is_terminated_the_day_after(world):
 def test_paying_starts_the_ten_working_days_and_a_repeated_key_charges_once(world):
     api, user, _staff = world
     app = fee_application(world)
+    receipt_url = f"{URL}/{app['id']}/payment-receipt"
+    assert api.get(receipt_url).status_code == 404  # nothing paid yet
     paid = api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}, HTTP_IDEMPOTENCY_KEY="press-1")
     assert paid.status_code == 200 and paid.json() == {"status": "paid", "amount": "20.00", "currency": "CNY"}
+    # The receipt of the payment through the API too (an outsider's client found only the application's).
+    receipt = api.get(receipt_url)
+    assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(receipt.content)).pages)
+    assert Payment.objects.get().transaction_id in text and "20.00" in text and app["reference"] in text
     again = api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}, HTTP_IDEMPOTENCY_KEY="press-1")
     assert again.status_code == 200 and Payment.objects.count() == 1
     other_press = api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}, HTTP_IDEMPOTENCY_KEY="press-2")

@@ -28,7 +28,7 @@ from residence.permits.api import endorsement_check_items
 from . import selectors, services, workflow
 from .models import Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status, Verification
 from .payments import application_pay
-from .receipts import clerk_printout, receipt_pdf
+from .receipts import clerk_printout, payment_receipt_pdf, receipt_pdf
 
 
 class DeliverySerializer(ObjectSerializer):
@@ -216,6 +216,21 @@ class ApplicationReceiptView(APIView):
             receipt_pdf(application, base_url=request.build_absolute_uri("/")), content_type="application/pdf"
         )
         response["Content-Disposition"] = f'inline; filename="receipt-{application.reference}.pdf"'
+        return response
+
+
+class PaymentReceiptView(APIView):
+    """The receipt of the fee paid (RULES §5), as the web page offers it: 404 until it is paid."""
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF receipt of payment")}
+    )
+    def get(self, request, pk: int):
+        payment = _own(request, pk).payments.first()
+        if payment is None:
+            raise NotFound(_("This application has no payment."))
+        response = HttpResponse(payment_receipt_pdf(payment), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="payment-{payment.application.reference}.pdf"'
         return response
 
 
