@@ -249,6 +249,10 @@ def test_counter_intake_then_the_acceptance_receipt(world, staff):
     clerk = staff["clerk"]
     form = page(clerk, "/staff/applications/new/")
     assert f'value="{HOME_POINT}" selected' in form
+    # A shared counter computer offers no citizen's data to the next (an outsider found every field remembered).
+    for field in ("name", "id_number", "phone", "delivery_address", "family-0-name", "family-0-id_number"):
+        tag = re.search(rf'<(?:input|textarea)[^>]*name="{field}"[^>]*>', form).group(0)
+        assert 'autocomplete="off"' in tag, tag
     data = {
         "name": "李四",
         "id_number": "11010519491231002X",

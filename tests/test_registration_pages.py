@@ -177,6 +177,10 @@ def test_a_move_in_is_checked_sent_and_confirmed_with_its_reference(landlord):
     house = House.objects.get()
     form = client.get(f"/registration/houses/{house.pk}/move_in/").content.decode()
     assert "Head of a state organ" in form and "14 Other" in form and "Study or training" in form
+    # The tenant's data is not the landlord's browser's to offer again, nor the landlord's own phone.
+    for field in ("name", "id_number", "phone"):
+        tag = re.search(rf'<input[^>]*name="{field}"[^>]*>', form).group(0)
+        assert 'autocomplete="off"' in tag, tag
     response = client.post(f"/registration/houses/{house.pk}/move_in/", move_in_data())
     assert response["Location"] == f"/registration/houses/{house.pk}/move_in/check/"
     check = client.get(response["Location"]).content.decode()

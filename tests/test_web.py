@@ -91,6 +91,7 @@ def test_api_login_also_ends_the_web_session(citizen):
 def test_remember_me_remembers_the_username_and_keeps_the_session(client, citizen):
     response = web_login(client, remember=True)
     assert response.cookies["remembered_username"].value == "citizen1"
+    assert response.cookies["remembered_username"]["max-age"] == 14 * 24 * 3600  # RULES §7, not a year
     assert client.session.get_expiry_age() >= 13 * 24 * 3600
     page = client.get("/accounts/login/").content.decode()
     client.post("/accounts/logout/")

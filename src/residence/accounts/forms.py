@@ -65,7 +65,10 @@ class RegisterForm(Form):
         error_messages={"required": _("Choose whether the account is for yourself or an organisation.")},
     )
     username = UsernameFormField(
-        label=_("Username"), max_length=30, help_text=_("4–30 letters, digits or underscores.")
+        label=_("Username"),
+        max_length=30,
+        help_text=_("4–30 letters, digits or underscores."),
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
     )
     password = _password_field(_("Password"), NEW_PASSWORD_HELP)
     phone = PhoneFormField(
@@ -125,7 +128,10 @@ class CodeForm(Form):
 
 class PasswordResetForm(Form):
     username = forms.CharField(
-        label=_("Username"), max_length=150, error_messages={"required": _("Enter your username.")}
+        label=_("Username"),
+        max_length=150,
+        error_messages={"required": _("Enter your username.")},
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
     )
 
 
@@ -210,6 +216,8 @@ class ActivateOrganisationForm(Form):
 
 
 class CounterPhoneForm(Form):
+    about_others = True
+
     username = forms.CharField(label=_("Username of the account"), max_length=150)
     phone = PhoneFormField(label=_("New mobile number"))
     identity_checked = forms.BooleanField(

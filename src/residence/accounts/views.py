@@ -98,7 +98,7 @@ def _complete_login(request, user, token: str, remember: bool) -> HttpResponseRe
         response.set_cookie(
             REMEMBER_COOKIE,
             user.username,
-            max_age=365 * 24 * 3600,
+            max_age=settings.REMEMBER_SECONDS,  # RULES §7: 14 days (an outsider's lasted a year)
             httponly=True,
             samesite="Lax",
             secure=not settings.DEBUG,

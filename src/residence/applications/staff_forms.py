@@ -93,6 +93,8 @@ class ReturnForm(Form):
 
 
 class FindForm(Form):
+    about_others = True
+
     q = forms.CharField(
         label=_("Reference, ID number or receipt QR code"),
         max_length=300,
@@ -108,6 +110,8 @@ def _point_choices(*, active_only: bool = True):
 
 
 class IntakeForm(Form):
+    about_others = True
+
     name = PersonNameFormField(label=_("Applicant's name"), max_length=100, help_text=_("As on the ID card."))
     id_number = forms.CharField(
         label=_("ID number"), max_length=18, widget=forms.TextInput(attrs={"spellcheck": "false"})
@@ -143,6 +147,8 @@ class IntakeForm(Form):
 
 
 class FamilyMemberForm(Form):
+    about_others = True
+
     name = PersonNameFormField(label=_("Name"), max_length=100, required=False)
     id_number = forms.CharField(label=_("ID number"), max_length=18, required=False)
     relation = forms.ChoiceField(

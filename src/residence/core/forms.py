@@ -13,10 +13,20 @@ DJANGOS_REQUIRED = forms.Field.default_error_messages["required"]
 
 class Form(forms.Form):
     """A form whose empty required fields say what to enter, naming the field, wherever no better
-    message was written for it (an outsider read "This field is required." on nearly every form)."""
+    message was written for it (an outsider read "This field is required." on nearly every form).
+
+    `about_others`: a form where someone types another person's data (a clerk at the counter, a
+    landlord declaring a tenant): the browser is asked to remember none of it, so that a shared
+    counter computer does not offer one citizen's ID number to the next (an outsider)."""
+
+    about_others = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.about_others:
+            for field in self.fields.values():
+                if isinstance(field.widget, forms.TextInput | forms.Textarea):
+                    field.widget.attrs["autocomplete"] = "off"
         for field in self.fields.values():
             if str(field.error_messages.get("required")) != str(DJANGOS_REQUIRED) or not field.label:
                 continue

@@ -22,6 +22,8 @@ class PermitCheckForm(Form):
 
 
 class PermitFindForm(Form):
+    about_others = True
+
     q = forms.CharField(
         label=_("Permit number or ID number"),
         help_text=_("Type the number printed on the card, or the holder's 18-character ID number."),

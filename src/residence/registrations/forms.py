@@ -85,6 +85,8 @@ class HouseRoomForm(Form):
 
 
 class MoveInForm(Form):
+    about_others = True
+
     name = PersonNameFormField(label=_("Name as on the ID card"), max_length=100)
     id_number = IdNumberFormField(label=_("ID number"))
     phone = PhoneFormField(label=_("Mobile number"))
@@ -116,6 +118,8 @@ class MoveOutForm(Form):
     """Who moves out: one of the people living in the house, chosen from the list (the house page
     shows them with masked ID numbers, so a landlord could not type the number it asked for), or
     someone else by ID number."""
+
+    about_others = True
 
     occupant = forms.ChoiceField(
         label=_("Who is moving out?"),
@@ -228,6 +232,8 @@ class HouseConfirmForm(Form):
 
 
 class CounterFindForm(Form):
+    about_others = True
+
     house = forms.IntegerField(label=_("House number (id)"), required=False, min_value=1)
     street = StreetField(required=False)
     building_code = BuildingCodeFormField(label=_("Building code"), required=False)
@@ -240,6 +246,8 @@ class CounterFindForm(Form):
 
 class CounterDeclarationForm(Form):
     """A walk-in declarant at the counter: who declares, then the declaration."""
+
+    about_others = True
 
     declarant_name = PersonNameFormField(label=_("Declarant's name"), max_length=100)
     declarant_id_number = IdNumberFormField(label=_("Declarant's ID number"))
