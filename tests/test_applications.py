@@ -910,16 +910,21 @@ def test_production_and_the_courier_get_what_the_card_and_the_delivery_need_not_
 
 def test_a_verifier_is_answered_only_its_own_departments_notes(world, staff):
     api, _user = world
-    app = submit(api)
+    address = "深圳市福田区福华路 8 号"
+    app = submit(api, delivery={"method": "courier", "address": address})
     act(staff.police, app, "verify", {"department": "police", "outcome": "confirmed", "note": "治安记录（内部）"})
     url = f"/api/v1/staff/applications/{app['id']}"
-    notes = [entry["note"] for entry in staff.insurance.get(url).json()["history"]]
+    seen = staff.insurance.get(url).json()
+    notes = [entry["note"] for entry in seen["history"]]
     assert "治安记录（内部）" not in notes
+    # Nor where the card goes: no verifier's business (an outsider's insurance verifier read it).
+    assert seen["delivery"] == {"method": "courier", "address": ""} and address not in json.dumps(seen)
     answered = act(
         staff.insurance, app, "verify", {"department": "social_insurance", "outcome": "confirmed", "note": "社保连续"}
     )
     assert [e["note"] for e in answered["history"] if e["note"]] == ["社保连续"]
     assert "治安记录（内部）" in [e["note"] for e in staff.reviewer.get(url).json()["history"]]
+    assert staff.reviewer.get(url).json()["delivery"]["address"] == address
 
 
 def test_twenty_reasons_are_counted_after_repeated_ones_are_merged(world, staff):

@@ -631,9 +631,12 @@ def test_chinese_data_on_an_english_page_is_marked_chinese_and_still_escaped(wor
 def test_a_verifier_reads_only_its_own_departments_notes(world, staff):
     # An outsider's social insurance verifier read the police's note "有治安处罚记录（内部）".
     pk = submit(world)
+    Application.objects.filter(pk=pk).update(delivery_method="courier", delivery_address="福华路 8 号国际商会大厦")
     post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed", "note": "治安记录（内部）"})
     insurance = page(staff["insurance"], f"/staff/applications/{pk}/")
     assert "治安记录" not in insurance
+    assert "国际商会大厦" not in insurance  # nor where the card goes (an outsider's verifier read it)
     post(staff["insurance"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed", "note": "社保连续"})
     reviewer = page(staff["reviewer"], f"/staff/applications/{pk}/")
     assert "治安记录" in reviewer and "社保连续" in reviewer  # the reviewer decides on both
+    assert "国际商会大厦" in reviewer

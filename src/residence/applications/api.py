@@ -336,11 +336,11 @@ def staff_application_response(user, application: Application) -> HttpResponse:
     """An application as a staff member may see it: production and the courier only what the card
     and the delivery need, after their own steps too (an outsider's courier was answered the
     whole case on delivering); a department's verifier the case with only its own department's
-    notes (an outsider's social insurance verifier read the police's)."""
+    notes (an outsider's social insurance verifier read the police's) and no delivery address."""
     if user.role in HANDLING_ROLES:
         return Response(selectors.handling_view(application, role=user.role))
     if user.role == Role.VERIFIER:
-        document = selectors.with_notes_of(application, department=user.department)
+        document = selectors.verifier_view(application, department=user.department)
         return application_response(application, document=json.dumps(document, ensure_ascii=False))
     return application_response(application)
 

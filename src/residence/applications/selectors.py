@@ -441,10 +441,13 @@ def handling_view(application: Application, *, role: str) -> dict:
     return view
 
 
-def with_notes_of(application: Application, *, department: str) -> dict:
-    """The application object with only `department`'s notes in its history: a verifier answers for
-    one department and needs no other's findings (DESIGN: staff see only what their role needs)."""
+def verifier_view(application: Application, *, department: str) -> dict:
+    """The application object as `department`'s verifier reads it: only its own department's notes
+    in the history, and no delivery address (a verifier answers for one department's records and
+    needs neither another's findings nor where the card goes; DESIGN: staff see only what their
+    role needs)."""
     document = json.loads(application.document)
+    document["delivery"] = {**document["delivery"], "address": ""}
     own = [
         bool(actor_department == department)
         for actor_department in application.history.order_by("at", "id").values_list("actor__department", flat=True)

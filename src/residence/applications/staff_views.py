@@ -204,7 +204,7 @@ def _context(user, application: Application, forms: dict) -> dict:
         # for those who decide or answer for it; production and the courier see what the card and
         # the delivery need (an outsider's courier saw the eligibility details, not the phone).
         "sees_case": user.role in (Role.CLERK, Role.VERIFIER, Role.REVIEWER, Role.SUPERVISOR),
-        # A verifier reads only its own department's notes (selectors.with_notes_of).
+        # A verifier reads only its own department's notes, and no delivery address (selectors.verifier_view).
         "notes_of": user.department if user.role == Role.VERIFIER else "",
         "sees_photo_receipt": user.role != Role.COURIER,
         "recipient_phone": (
