@@ -4,6 +4,7 @@ move-in, and the tenant's eligibility self-check then counts the residence from 
 and sees how many were applied. Screenshots at 375 and 1280 px."""
 
 import pytest
+from playwright.sync_api import expect
 
 from residence.accounts.models import Kind
 from residence.accounts.services import organisation_activate, real_name_verify, staff_create
@@ -268,8 +269,9 @@ def test_a_clerk_declares_for_a_walk_in_and_confirms_the_house(web, chromium, sh
     page.locator("#id_building_code").fill("4403040040012")
     page.locator("#id_room").fill("101")
     page.get_by_test_id("find").click()
-    # Not confirmed yet: the house offers its confirmation, not a declaration.
-    assert page.get_by_test_id(f"confirm-house-{house.pk}").first.is_visible()
+    # Not confirmed yet: the house offers its confirmation, not a declaration. Waited for: the
+    # search is a page load (an outsider's run looked before it had come).
+    expect(page.get_by_test_id(f"confirm-house-{house.pk}").first).to_be_visible()
     assert page.get_by_test_id(f"declare-{house.pk}").count() == 0
     assert_accessible(page)
     both(page, shot, "reg-13-counter-find")
