@@ -27,6 +27,15 @@ def admin(client):
     return client
 
 
+def test_the_system_administrator_lands_in_the_admin_not_on_an_empty_desk(client):
+    """An outsider's demo_admin landed on the staff desk with an empty role and no way to the admin."""
+    User.objects.create_superuser(username="sys_admin", password="Admin2026pass", phone="13900008886", kind="staff")
+    client.post("/accounts/login/", {"platform": "permit", "username": "sys_admin", "password": "Admin2026pass"})
+    done = client.post("/accounts/login/verify/", {"code": last_code("13900008886")})
+    assert done.status_code == 302 and done["Location"] == "/admin/"
+    assert client.get(done["Location"]).status_code == 200
+
+
 def day_form(date, working, name):
     return {"date": date, "working": "on" if working else "", "name": name, "notice": ""}
 

@@ -479,6 +479,8 @@ def test_a_pending_organisation_may_not_declare(settings):
     ):
         response = client.get(url)
         assert response.status_code == 403 and "not active yet" in response.content.decode(), url
+        # Headed as a refusal, not as a mistake in what was typed (an outsider read "There is a problem").
+        assert "You cannot do this here</h1>" in response.content.decode(), url
 
 
 def test_another_accounts_house_is_not_found(landlord):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from residence.core.errors import ChallengeExpired, DomainError, page_message
 from residence.core.validators import mask_phone
+from residence.web.pages import error_page
 
 from . import selectors, services
 from .forms import (
@@ -40,6 +41,9 @@ RESET_CHALLENGE = "reset_challenge"
 
 
 def _home_for(user) -> str:
+    if user.kind == Kind.STAFF and not user.role and user.is_staff:
+        # The system administrator has no desk of its own (an outsider's landed on an empty one).
+        return reverse("admin:index")
     return reverse("web:staff") if user.kind == Kind.STAFF else reverse("web:account")
 
 
@@ -384,7 +388,7 @@ def _clerk_only(request):
 @login_required
 def organisation_activate(request, pk: int):
     if not _clerk_only(request):
-        return render(request, "web/error.html", {"message": _("Only counter clerks may do this.")}, status=403)
+        return error_page(request, _("Only counter clerks may do this."))
     organisation = selectors.organisation_get(account_id=pk)
     form = ActivateOrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -401,7 +405,7 @@ def organisation_activate(request, pk: int):
 @login_required
 def counter_phone(request):
     if not _clerk_only(request):
-        return render(request, "web/error.html", {"message": _("Only counter clerks may do this.")}, status=403)
+        return error_page(request, _("Only counter clerks may do this."))
     form = CounterPhoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -442,7 +446,5 @@ def admin_login(request, extra_context=None):
     if request.user.is_authenticated:
         if admin.site.has_permission(request):
             return redirect(_safe_next(request, reverse("admin:index")))
-        return render(
-            request, "web/error.html", {"message": _("This account cannot use the administration.")}, status=403
-        )
+        return error_page(request, _("This account cannot use the administration."))
     return redirect_to_login(_safe_next(request, reverse("admin:index")), reverse("accounts:login"))

@@ -26,6 +26,7 @@ from residence.core.errors import DomainError, Forbidden, Invalid
 from residence.core.validators import mask_id_number, parse_date
 from residence.places.models import AcceptancePoint
 from residence.records.models import Enrolment, Identity, InsuranceMonth, Registration, TalentCertificate
+from residence.web.pages import error_page
 
 from . import effects, selectors, services
 from .models import CLOSED_STATUSES, STEP_ORDER, Application, Status, Step
@@ -47,11 +48,6 @@ from .staff_forms import (
 STEP_LABELS = {**dict(Step.choices), "verification": Step.VERIFICATION.label}
 RECEIPT_URL_RE = re.compile(r"/receipts/([A-Za-z0-9]{1,20})/verify")
 ID_NUMBER_RE = re.compile(r"\d{17}[\dXx]")
-
-
-def _error_page(request, message, status=403, *, back=None, back_label=None):
-    context = {"message": message, "status": status, "back": back, "back_label": back_label}
-    return render(request, "web/error.html", context, status=status)
 
 
 def _staff(request):
@@ -81,7 +77,7 @@ def _after(raw: str):
 def queue(request):
     user = _staff(request)
     if user is None:
-        return _error_page(request, _("Only staff can use the staff desk."))
+        return error_page(request, _("Only staff can use the staff desk."))
     if user.role == Role.SUPERVISOR:
         return redirect("desk:dashboard")
     after = _after(request.GET.get("after", ""))
@@ -141,7 +137,7 @@ def _find(request, user, text: str) -> Application | None:
 def find(request):
     user = _staff(request)
     if user is None or user.role not in (Role.CLERK, Role.SUPERVISOR):
-        return _error_page(request, _("Only counter clerks and supervisors may do this."))
+        return error_page(request, _("Only counter clerks and supervisors may do this."))
     # Searched by POST: an ID number in a URL would stay in the browser's history and the logs.
     form = FindForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
@@ -276,12 +272,12 @@ def _render_application(request, application_id: int, *, forms=None, error=None,
     user = request.user
     application = selectors.application_detail(application_id=application_id)
     if application is None:
-        return _error_page(request, _("Not found."), 404)
+        return error_page(request, _("Not found."), 404)
     if not selectors.staff_may_view(user, application):
         # An action's refusal keeps its own words and status; the application itself stays unseen.
         if error:
-            return _error_page(request, error, status, back=reverse("desk:queue"), back_label=_("Back to your queue"))
-        return _error_page(request, _("This application is not in your point's or department's work."))
+            return error_page(request, error, status, back=reverse("desk:queue"), back_label=_("Back to your queue"))
+        return error_page(request, _("This application is not in your point's or department's work."))
     _audit_view(request, application, "application")
     context = _context(user, application, forms or {})
     context["error"] = error
@@ -291,7 +287,7 @@ def _render_application(request, application_id: int, *, forms=None, error=None,
 @login_required
 def application(request, pk: int):
     if _staff(request) is None:
-        return _error_page(request, _("Only staff can use the staff desk."))
+        return error_page(request, _("Only staff can use the staff desk."))
     return _render_application(request, pk)
 
 
@@ -359,9 +355,9 @@ ACTIONS = {
 def act(request, pk: int, action: str):
     user = _staff(request)
     if user is None:
-        return _error_page(request, _("Only staff can use the staff desk."))
+        return error_page(request, _("Only staff can use the staff desk."))
     if action not in ACTIONS:
-        return _error_page(request, _("Not found."), 404)
+        return error_page(request, _("Not found."), 404)
     form_class, call, done = ACTIONS[action]
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
@@ -378,7 +374,7 @@ def act(request, pk: int, action: str):
         return _render_application(request, pk, forms={action: form}, status=400)
     except DomainError as exc:
         if exc.status == 404:
-            return _error_page(request, _("Not found."), 404)
+            return error_page(request, _("Not found."), 404)
         message = exc.message
         if exc.status == 409 and "status" in exc.extra:  # the step no longer fits the application's state
             message = _("%(reason)s Someone may have acted on it first.") % {"reason": exc.message}
@@ -401,7 +397,7 @@ def _printout(request, pk: int, what: str):
     try:
         application = selectors.application_for_clerk(user=request.user, application_id=pk)
     except DomainError as exc:
-        return _error_page(request, exc.message, exc.status)
+        return error_page(request, exc.message, exc.status)
     _audit_view(request, application, what)
     pdf, name = clerk_printout(application, what, base_url=request.build_absolute_uri("/"))
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -491,7 +487,7 @@ def _place_intake_errors(form, family, exc: DomainError, rows: list[int]) -> Non
 def intake(request):
     user = _staff(request)
     if user is None or user.role != Role.CLERK:
-        return _error_page(request, _("Only counter clerks may do this."))
+        return error_page(request, _("Only counter clerks may do this."))
     point = AcceptancePoint.objects.filter(pk=user.point_id).first()
     form = IntakeForm(request.POST or None, point=point)
     family = FamilyFormSet(request.POST or None, prefix="family")
@@ -522,7 +518,7 @@ def intake(request):
                 return redirect("desk:accepted", application.pk)
         except DomainError as exc:
             if isinstance(exc, Forbidden):
-                return _error_page(request, exc.message)
+                return error_page(request, exc.message)
             _place_intake_errors(form, family, exc, rows)
     status = 400 if form.errors or any(f.errors for f in family.forms) else 200
     return render(request, "desk/intake.html", {"form": form, "family": family}, status=status)
@@ -533,7 +529,7 @@ def accepted(request, pk: int):
     try:
         application = selectors.application_for_clerk(user=request.user, application_id=pk)
     except DomainError as exc:
-        return _error_page(request, exc.message, exc.status)
+        return error_page(request, exc.message, exc.status)
     _audit_view(request, application, "application")
     return render(request, "desk/accepted.html", {"application": application})
 
@@ -545,7 +541,7 @@ def accepted(request, pk: int):
 def dashboard(request):
     user = _staff(request)
     if user is None or user.role != Role.SUPERVISOR:
-        return _error_page(request, _("Only supervisors may see the dashboard."))
+        return error_page(request, _("Only supervisors may see the dashboard."))
     data = selectors.supervisor_dashboard()
     data["sections"] = [
         (_("Department verification"), data["departments"], "departments"),
@@ -561,7 +557,7 @@ def move(request):
     point, with the reason the applicants are told. Asks first, with how many will move."""
     user = _staff(request)
     if user is None or user.role != Role.SUPERVISOR:
-        return _error_page(request, _("Only a supervisor moves applications to another acceptance point."))
+        return error_page(request, _("Only a supervisor moves applications to another acceptance point."))
     data = request.POST if request.method == "POST" else None
     form = MoveForm(data, initial={"from_point": request.GET.get("from", "")[:16]})
     if data is None or not form.is_valid():

@@ -22,7 +22,7 @@ from residence.core.validators import mask_id_number
 from residence.eligibility.views import CONDITION_LABELS
 from residence.places.models import AcceptancePoint
 from residence.places.selectors import acceptance_point_list
-from residence.web.pages import page_of
+from residence.web.pages import error_page, page_of
 
 from . import rules, selectors, services
 from .forms import DeliveryForm, FamilyMemberForm, KindRouteForm, PaymentForm, PhotoReceiptForm, PointForm
@@ -116,7 +116,7 @@ def _citizen_gate(request):
     try:
         services.applicant_required(user)  # a personal account, and a person who may apply at all
     except Forbidden as exc:
-        return render(request, "web/error.html", {"message": exc.message, "status": 403}, status=403)
+        return error_page(request, exc.message)
     # Said before the form is filled in, not only when it is sent (one open application per person).
     open_application = selectors.open_application_for_person(id_number=user.person.id_number)
     if open_application is not None:

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import Kind, Role
+from residence.web.pages import error_page
 
 from . import selectors
 from .forms import AuditSearchForm
@@ -17,7 +18,7 @@ def trail(request):
     user = request.user
     if user.kind != Kind.STAFF or user.role != Role.SUPERVISOR:
         message = _("Only supervisors may read the audit trail.")
-        return render(request, "web/error.html", {"message": message, "status": 403}, status=403)
+        return error_page(request, message)
     form = AuditSearchForm(request.POST or None)
     events = selectors.audit_events()
     if request.method == "POST" and form.is_valid():

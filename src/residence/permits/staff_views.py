@@ -14,14 +14,11 @@ from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core.errors import DomainError
 from residence.notifications.services import reasons_text
+from residence.web.pages import error_page
 
 from . import selectors, services
 from .forms import EndorsementAnswerForm, PermitFindForm
 from .views import endorsement_context
-
-
-def _error_page(request, message, status=403):
-    return render(request, "web/error.html", {"message": message, "status": status}, status=status)
 
 
 def _role(request, role: str):
@@ -34,7 +31,7 @@ def counter(request):
     """Find a permit and endorse it at the counter (clerks)."""
     user = _role(request, Role.CLERK)
     if user is None:
-        return _error_page(request, _("Only a counter clerk can endorse a permit at the counter."))
+        return error_page(request, _("Only a counter clerk can endorse a permit at the counter."))
     # The clerk's search (an ID number, a name) comes by POST, kept out of URLs, the browser's
     # history and the logs; a permit's number comes back in the URL after an endorsement.
     data = request.POST if request.method == "POST" else request.GET if "q" in request.GET else None
@@ -73,7 +70,7 @@ def counter(request):
 def counter_endorse(request, number: str):
     user = _role(request, Role.CLERK)
     if user is None:
-        return _error_page(request, _("Only a counter clerk can endorse a permit at the counter."))
+        return error_page(request, _("Only a counter clerk can endorse a permit at the counter."))
     back = reverse("desk_permits:counter") + "?q=" + number[:40]
     try:
         endorsement = services.endorsement_request(actor=user, number=number[:40], channel="counter")
@@ -108,7 +105,7 @@ def checks(request):
     """The endorsements waiting for the verifier's department, soonest due first."""
     user = _role(request, Role.VERIFIER)
     if user is None:
-        return _error_page(request, _("Only a department verifier answers endorsement checks."))
+        return error_page(request, _("Only a department verifier answers endorsement checks."))
     items = [
         {
             **endorsement_context(e),
@@ -125,7 +122,7 @@ def checks(request):
 def answer(request, pk: int):
     user = _role(request, Role.VERIFIER)
     if user is None:
-        return _error_page(request, _("Only a department verifier answers endorsement checks."))
+        return error_page(request, _("Only a department verifier answers endorsement checks."))
     form = EndorsementAnswerForm(request.POST, prefix=f"e{pk}")
     if not form.is_valid():
         messages.error(request, _("Choose confirmed or not confirmed."))

@@ -13,6 +13,7 @@ from residence.accounts.models import Department
 from residence.accounts.models import Kind as AccountKind
 from residence.applications.selectors import open_application_for_person
 from residence.core.errors import Conflict, DomainError, NotFound
+from residence.web.pages import error_page
 
 from . import selectors, services
 from .forms import PermitCheckForm
@@ -23,12 +24,7 @@ def _holder_gate(request):
     """None when the user may see and endorse their own permits; else the page saying why not."""
     user = request.user
     if user.kind != AccountKind.INDIVIDUAL:
-        return render(
-            request,
-            "web/error.html",
-            {"message": _("Only a personal account holds a residence permit.")},
-            status=403,
-        )
+        return error_page(request, _("Only a personal account holds a residence permit."))
     if user.person_id is None:
         return render(request, "permits/verify_first.html", status=403)
     return None

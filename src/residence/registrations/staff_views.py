@@ -14,6 +14,7 @@ from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core.errors import DomainError
 from residence.core.validators import mask_id_number
+from residence.web.pages import error_page
 
 from . import rules, selectors, services
 from .codes import OCCUPATIONS, REASONS
@@ -29,12 +30,7 @@ def _clerk(request):
     if user.kind != Kind.STAFF:
         return redirect("web:account")
     if user.role != Role.CLERK:
-        return render(
-            request,
-            "web/error.html",
-            {"message": _("Only a clerk at a registration point takes declarations."), "status": 403},
-            status=403,
-        )
+        return error_page(request, _("Only a clerk at a registration point takes declarations."))
     return None
 
 
@@ -99,7 +95,7 @@ def house_confirm(request, pk: int):
             return redirect(f"{reverse('registrations_desk:home')}?house={house.pk}")
         services.in_clerks_district(request.user, house)
     except DomainError as exc:
-        return render(request, "web/error.html", {"message": exc.message}, status=exc.status)
+        return error_page(request, exc.message, exc.status)
     others = selectors.other_holders(house)
     # The holders' names and the home's address, shown to the clerk: on record as any other look.
     for holder in (house.owner, *(other.owner for other in others)):

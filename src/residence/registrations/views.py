@@ -28,7 +28,7 @@ from residence.core.encodings import decode
 from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from residence.core.validators import mask_id_number
 from residence.places.models import Street
-from residence.web.pages import page_of
+from residence.web.pages import error_page, page_of
 
 from . import rules, selectors, services
 from .codes import OCCUPATIONS, REASONS
@@ -81,18 +81,13 @@ def _gate(request):
     except DomainError as exc:
         if user.kind == Kind.INDIVIDUAL:
             return render(request, "registrations/verify_first.html", status=403)
-        return render(request, "web/error.html", {"message": exc.message}, status=403)
+        return error_page(request, exc.message)
     return None
 
 
 def _verified_individual(request):
     if request.user.kind != Kind.INDIVIDUAL:
-        return render(
-            request,
-            "web/error.html",
-            {"message": _("Only a personal account can report its own move-in.")},
-            status=403,
-        )
+        return error_page(request, _("Only a personal account can report its own move-in."))
     return None
 
 
@@ -188,12 +183,7 @@ def house_new(request, step: str = "street"):
     if gate:
         return gate
     if request.user.kind == Kind.SUB_ACCOUNT:
-        return render(
-            request,
-            "web/error.html",
-            {"message": _("Houses are registered by the account that holds them.")},
-            status=403,
-        )
+        return error_page(request, _("Houses are registered by the account that holds them."))
     if step not in HOUSE_STEPS:
         raise Http404
     form_class, title = HOUSE_STEPS[step]
@@ -946,7 +936,7 @@ def bulk_confirm(request, pk: int):
         services.bulk_confirm(actor=request.user, upload_id=upload.pk)
     except DomainError as exc:
         if isinstance(exc, Forbidden):
-            return render(request, "web/error.html", {"message": exc.message}, status=403)
+            return error_page(request, exc.message)
         upload.refresh_from_db()
         return render(
             request,

@@ -4,6 +4,8 @@ messages, with no way to the rest and nothing to say they were cut."""
 
 from dataclasses import dataclass
 
+from django.shortcuts import render
+
 
 @dataclass(frozen=True)
 class Page:
@@ -35,3 +37,10 @@ def page_of(request, queryset, size: int) -> Page:
         next_url=url(number + 1) if len(rows) > size else "",
         first_url=url(1),
     )
+
+
+def error_page(request, message, status: int = 403, *, back=None, back_label=None):
+    """A page that says why the request was not done, titled by its status (an outsider's pending
+    organisation was refused under the heading "There is a problem", as if it had typed wrong)."""
+    context = {"message": message, "status": status, "back": back, "back_label": back_label}
+    return render(request, "web/error.html", context, status=status)
