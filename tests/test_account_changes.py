@@ -113,6 +113,22 @@ def test_change_mobile_needs_password_and_a_code_to_the_new_number(signed_in, ci
     assert AuditEvent.objects.filter(type="phone_changed").count() == 1
 
 
+def test_a_newer_change_of_mobile_voids_the_older_ones_code(signed_in, citizen):
+    """An outsider asked for two new numbers and confirmed both codes, both told 200; the account
+    kept one. The newest asked for is the one a code confirms."""
+    first = signed_in.call("PUT", "/api/v1/me/phone", {"phone": "15900001234", "password": PASSWORD}).json()
+    first_code = last_code("15900001234")
+    second = signed_in.call("PUT", "/api/v1/me/phone", {"phone": "15900005678", "password": PASSWORD}).json()
+    older = signed_in.post("/api/v1/auth/sms-verify", {"challenge": first["challenge"], "code": first_code})
+    assert older.status_code == 400 and error_code(older) == "challenge_expired"
+    answer = {"challenge": second["challenge"], "code": last_code("15900005678")}
+    newer = signed_in.post("/api/v1/auth/sms-verify", answer)
+    assert newer.status_code == 200
+    citizen.refresh_from_db()
+    assert citizen.phone == "15900005678"
+    assert AuditEvent.objects.filter(type="phone_changed").count() == 1
+
+
 def test_change_mobile_wrong_password_or_taken_number(signed_in, citizen):
     make_user("other_user", "15900009999")
     wrong = signed_in.call("PUT", "/api/v1/me/phone", {"phone": "15900001234", "password": "Wrong2026pass"})

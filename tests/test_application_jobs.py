@@ -226,6 +226,26 @@ def test_paying_after_the_15th_day_is_409_and_terminates_it_even_before_the_dail
     assert history.count("terminated") == 1
 
 
+def test_a_second_run_of_the_jobs_finding_an_application_terminated_meanwhile_goes_on(world, monkeypatch):
+    """An outsider ran the daily jobs twice at once: the run that came second to an unpaid
+    application crashed there, and its suspensions, cancellations and reminders never ran. Here
+    the other run terminates it between this run's listing and its move."""
+    from residence.applications import jobs
+
+    app = fee_application(world)  # pay by 2026-03-17
+    real = jobs.workflow.application_transition
+
+    def the_other_run_first(**kwargs):
+        real(**kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(jobs.workflow, "application_transition", the_other_run_first)
+    assert jobs.payments_expire(dt.date(2026, 3, 18)) == 0  # none terminated by this run, and no crash
+    monkeypatch.undo()
+    assert "Traceback" not in daily("2026-03-18")
+    assert Application.objects.get(pk=app["id"]).status == "terminated"
+
+
 def test_paying_a_terminated_application_is_409(world):
     api, _user, _staff = world
     app = fee_application(world)

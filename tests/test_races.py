@@ -19,7 +19,7 @@ from residence.notifications import sms
 from residence.places.models import AcceptancePoint
 from residence.records.models import Identity
 
-from .conftest import PASSWORD, Api, error_code, make_user
+from .conftest import PASSWORD, Api, error_code, last_code, make_user
 from .idnumbers import ZHANG_WEI
 from .test_account_changes import identity
 from .test_eligibility_api import load_records
@@ -117,6 +117,35 @@ def test_parallel_wrong_passwords_on_change_password_lock_like_logins(signed_in_
     assert AuditEvent.objects.filter(type="login_failed", data__where="password_change").count() <= 5
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+def test_two_parallel_password_changes_one_wins_the_other_is_409(signed_in_pg):
+    """An outsider's two changes with the same old password were both told 204; one of the two
+    new passwords then did not work."""
+    api, user = signed_in_pg
+    new = ["NewPassA2026x", "NewPassB2026y"]
+    responses = race(2, lambda i: api.post("/api/v1/me/password", {"old_password": PASSWORD, "new_password": new[i]}))
+    assert statuses(responses) == {204: 1, 409: 1}
+    won = new[[r.status_code for r in responses].index(204)]
+    user.refresh_from_db()
+    assert user.check_password(won) and AuditEvent.objects.filter(type="password_changed").count() == 1
+
+
+def test_two_parallel_changes_of_mobile_leave_one_code_that_works(signed_in_pg):
+    api, user = signed_in_pg
+    phones = ["15900001111", "15900002222"]
+    started = race(2, lambda i: api.call("PUT", "/api/v1/me/phone", {"phone": phones[i], "password": PASSWORD}))
+    assert statuses(started) == {202: 2}
+    verified = race(
+        2,
+        lambda i: api.post(
+            "/api/v1/auth/sms-verify", {"challenge": started[i].json()["challenge"], "code": last_code(phones[i])}
+        ),
+    )
+    assert statuses(verified) == {200: 1, 400: 1}
+    bound = phones[[r.status_code for r in verified].index(200)]
+    user.refresh_from_db()
+    assert user.phone == bound and AuditEvent.objects.filter(type="phone_changed").count() == 1
 
 
 @pytest.fixture

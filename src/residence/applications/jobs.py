@@ -10,6 +10,7 @@ from django.db import transaction
 from residence.accounts.models import Kind, Role, Status
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
+from residence.core.errors import Conflict
 from residence.notifications.services import listed, message_send
 
 from . import workflow
@@ -26,7 +27,10 @@ def payments_expire(today: dt.date) -> int:
     ).values_list("pk", flat=True)
     count = 0
     for pk in list(expired):
-        workflow.application_transition(application_id=pk, action="terminate", actor=None)
+        try:
+            workflow.application_transition(application_id=pk, action="terminate", actor=None)
+        except Conflict:
+            continue  # paid or terminated meanwhile (a second run of the jobs, or a late payment's own)
         count += 1
     return count
 

@@ -21,11 +21,12 @@ from django.utils.translation import gettext as _
 
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
-from residence.core import limits
+from residence.core import clock, limits
 from residence.core.errors import (
     STAFF_ACCOUNT_DISABLED,
     AccountDisabled,
     AccountLocked,
+    Conflict,
     DuplicatePhone,
     Forbidden,
     Invalid,
@@ -251,8 +252,13 @@ def password_change(*, user: User, old_password: str, new_password: str, address
         where="password_change",
         problems=problems,
     )
+    verified = user.password  # the hash the old password was compared with
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
+        if user.password != verified:
+            # Changed meanwhile by a parallel request (an outsider's two changes were both told 204,
+            # and one of the two new passwords did not work).
+            raise Conflict(_("Your password has just been changed: sign in with the new one."))
         user.set_password(new_password)
         user.save(update_fields=["password"])
         audit_record(type=AuditEventType.PASSWORD_CHANGED, actor=user, subject=user, address=address)
@@ -276,7 +282,14 @@ def phone_change_start(*, user: User, phone: str, password: str, address: str = 
     )
     if User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
         raise DuplicatePhone()
-    return challenge_create(user=user, purpose=SmsChallenge.Purpose.PHONE_CHANGE, phone=phone, address=address)
+    with transaction.atomic():
+        # One change of mobile at a time: the newest asked for is the one a code can confirm (an
+        # outsider confirmed two, both told 200, and the account kept one of them).
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        SmsChallenge.objects.filter(
+            user=user, purpose=SmsChallenge.Purpose.PHONE_CHANGE, consumed_at__isnull=True
+        ).update(consumed_at=clock.now())
+        return challenge_create(user=user, purpose=SmsChallenge.Purpose.PHONE_CHANGE, phone=phone, address=address)
 
 
 @transaction.atomic
