@@ -79,6 +79,27 @@ def test_a_one_month_insurance_gap_breaks_the_twelve_consecutive():
     assert met(answer)["employment"] is False
 
 
+@pytest.mark.parametrize(
+    ("paid", "day", "current", "total", "earliest"),
+    [
+        # By hand (outsider AS's case): runs 2024-05…2025-03 (11) and 2025-05…2025-09 (5) have ended;
+        # asked 2026-06-15, a run must start with June 2026: 12 more needed, June 2026 … May 2027.
+        # The 24 months 2024-07 … 2026-06 hold 9 + 5 = 14.
+        (months("2024-05-01", "2025-03-01") | months("2025-05-01", "2025-09-01"), "2026-06-15", 0, 14, "2027-05-01"),
+        # A run going on up to last month: the month asked in may still be recorded; 9 so far, 3 more
+        # (March, April, May 2026): met from 2026-05-01 by the 12 consecutive.
+        (months("2025-06-01", "2026-02-01"), "2026-03-02", 9, 9, "2026-05-01"),
+    ],
+)
+def test_months_still_needed_count_from_the_run_that_can_still_grow(paid, day, current, total, earliest):
+    person = Person(ID, registrations=(Registration(D("2023-01-01")),), insurance_months=paid)
+    answer = route1(person, day)
+    employment = next(c for c in answer.conditions if c.name == "employment")
+    assert not employment.met and employment.reason.key == "employment_short"
+    assert employment.reason.params == {"consecutive": current, "total": total, "missing": 12 - current}
+    assert answer.earliest_eligible_date == D(earliest)
+
+
 def test_eighteen_within_twenty_four_and_one_outside():
     reg = (Registration(D("2022-01-01")),)
     # Months 2023-05 … 2025-04 are the 24 ending with 2025-04; every other month paid → no run of 12.

@@ -157,32 +157,37 @@ def residence_condition(person: Person, day: dt.date, months_needed: int) -> Con
     )
 
 
-def employment_counts(months: frozenset[int], since: dt.date | None, day: dt.date) -> tuple[int, int]:
-    """(longest run of consecutive counted months since registration, counted months in the 24)."""
+def employment_counts(months: frozenset[int], since: dt.date | None, day: dt.date) -> tuple[int, int, int]:
+    """(longest run of consecutive counted months since registration, the run that can still grow,
+    counted months in the 24). The run that can still grow ends with the month of `day`, or with
+    the month before when the month of `day` is not recorded yet (a contribution for it may come)."""
     last = month_number(day)
     streak = best = 0
     if since is not None:
         for number in range(month_number(since), last + 1):
             streak = streak + 1 if number in months else 0
             best = max(best, streak)
+    current = streak
+    if since is not None and last not in months:
+        current = 0
+        number = last - 1
+        while number >= month_number(since) and number in months:
+            current, number = current + 1, number - 1
     in_window = sum(1 for number in range(last - WINDOW + 1, last + 1) if number in months)
-    return best, in_window
+    return best, current, in_window
 
 
 def employment_condition(person: Person, day: dt.date, months=None) -> Condition:
     months = person.insurance_months if months is None else months
     since = continuous_since(person.registrations, day)
-    consecutive, total = employment_counts(months, since, day)
-    params = {
-        "consecutive": consecutive,
-        "total": total,
-        "missing": MONTHS_CONSECUTIVE - consecutive,
-        "missing_total": MONTHS_TOTAL - total,
-    }
+    consecutive, current, total = employment_counts(months, since, day)
     if consecutive >= MONTHS_CONSECUTIVE:
-        return Condition("employment", True, Reason("employment_consecutive", params))
+        return Condition("employment", True, Reason("employment_consecutive", {"consecutive": consecutive}))
     if total >= MONTHS_TOTAL:
-        return Condition("employment", True, Reason("employment_total", params))
+        return Condition("employment", True, Reason("employment_total", {"total": total}))
+    # What is still needed counts from the run that can still grow, not from one that has ended
+    # (an outsider's 11 months ending a year ago were said to need "1 more").
+    params = {"consecutive": current, "total": total, "missing": MONTHS_CONSECUTIVE - current}
     return Condition("employment", False, Reason("employment_short", params))
 
 
