@@ -371,6 +371,10 @@ def test_payment_while_awaiting_payment_charges_once(citizen_web):
     application.refresh_from_db()
     assert application.status == "approved" and application.payments.count() == 1
     assert 'data-testid="pay"' not in client.get(url).content.decode()
+    # Back to the pay page after paying: the confirmation, not "nothing to pay" (an outsider).
+    back = client.get(url + "pay/")
+    assert back["Location"] == url + "paid/"
+    assert "nothing to pay" not in client.get(back["Location"]).content.decode()
 
 
 def test_past_the_15th_day_the_page_offers_no_payment(citizen_web):

@@ -96,8 +96,9 @@ def test_permit_page_shows_the_card_status_window_and_history(citizen_web):
         "Shenzhen Municipal Public Security Bureau",
         "2025-04-15",
         NUMBER,
-        "endorsed until 2026-04-15",
+        "Endorsement valid through 2026-04-14",  # suspended from the anniversary, 2026-04-15
         "from 2026-02-14 to 2026-04-14",
+        "the platform keeps no copy of your photo",  # RULES §11 lists the photo: where it is
         "Open now",
         "Issued",
     ):
@@ -309,7 +310,7 @@ def test_clerk_finds_a_permit_by_id_number_and_endorses_at_the_counter(citizen_w
     response = clerk.post(f"/staff/permits/{NUMBER}/endorse/")
     assert response.status_code == 302
     page = html(clerk.get(response["Location"]))
-    assert "endorsed until 2027-04-15" in page
+    assert "Endorsement valid through 2027-04-14" in page
     endorsement = Endorsement.objects.get()
     assert endorsement.channel == "counter" and endorsement.outcome == "granted"
 
@@ -414,14 +415,20 @@ def test_after_a_cancellation_the_pages_lead_to_a_re_application(citizen_web):
     Permit.objects.update(status="cancelled", suspended_on="2024-04-15", cancelled_on="2026-04-15")
     page = html(client.get("/permits/"))
     assert "/applications/apply/?kind=reapply" in page and "first applicant" not in page
-    assert "cancelled on 2026-04-15" in page
+    assert "On 2026-04-15" in page
+    # The cancelled card offers it only while no other permit is live (an outsider's old card did after the new one).
+    assert 'data-testid="reapply"' in page
     Permit.objects.update(cancelled_on=None)  # an imported cancellation: the day is not known
-    assert "cancelled on" not in html(client.get("/permits/"))
+    assert "On 2026-04-15" not in html(client.get("/permits/"))
     # The kind step refuses a first application at once, saying why, before any other step.
     refused = html(client.post("/applications/apply/kind/", {"kind": "first", "route": "residence_employment"}))
     assert "re-application (20 yuan)" in refused and "field-error" in refused
     moved = client.post("/applications/apply/kind/", {"kind": "reapply", "route": "residence_employment"})
     assert moved.status_code == 302 and moved["Location"].endswith("/applications/apply/photo/")
+    # Re-applied and holding the new permit: the old card no longer offers a re-application.
+    live_permit(user, number="4403202600000099")
+    page = html(client.get("/permits/"))
+    assert 'data-testid="reapply"' not in page and "your permit above replaces it" in page
 
 
 def test_payment_receipt_downloads_once_paid(settings):

@@ -731,6 +731,9 @@ def pay(request, pk: int):
         else:  # the page's hidden key altered: nothing charged, and said so
             messages.error(request, _("The payment page was changed or is out of date: open it again to pay."))
         return redirect("applications:progress", application.pk)
+    if application.payment_status == PaymentStatus.PAID:
+        # Back to the page after paying (an outsider was told there was nothing to pay).
+        return redirect("applications:paid", application.pk)
     if application.status != Status.AWAITING_PAYMENT or rules.payment_time_over(
         application.payment_due_on, clock.today()
     ):

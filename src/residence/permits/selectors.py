@@ -82,6 +82,9 @@ def permit_card(permit: Permit) -> dict:
         "residence_address": registration.address if registration else "",
         "authority": getattr(settings, "PERMIT_AUTHORITY", "") or ISSUING_AUTHORITY,
         "window": {"opens": window[0], "closes": window[1]} if window else None,
+        # The last day it is valid unendorsed: suspended from endorsed_until on (an outsider read
+        # "valid until" the anniversary as one day more).
+        "valid_through": permit.endorsed_until - dt.timedelta(days=1),
         "events": list(permit.events.order_by("at", "id")),
         "endorsable_today": bool(
             rules.endorsement_kind(

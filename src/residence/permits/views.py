@@ -47,10 +47,17 @@ def mine(request):
     # The application on its way, for one who holds no permit yet (an outsider was offered to
     # apply again, with no word of the one submitted).
     open_application = None if permits else open_application_for_person(id_number=id_number)
+    cards = [selectors.permit_card(p) for p in permits]
     return render(
         request,
         "permits/mine.html",
-        {"cards": [selectors.permit_card(p) for p in permits], "open_application": open_application},
+        {
+            "cards": cards,
+            "open_application": open_application,
+            # A cancelled card offers a re-application only while the person holds no live permit
+            # (an outsider's old card still offered one after the new permit came).
+            "holds_live": any(card["permit"].status != "cancelled" for card in cards),
+        },
     )
 
 
