@@ -183,6 +183,8 @@ def test_bad_input_on_a_step_shows_the_error_summary_and_stores_nothing(citizen_
     response = client.post("/applications/apply/kind/", {"kind": "first"})
     html = response.content.decode()
     assert "error-summary" in html
+    # "label: problem", not "label?: problem" (an outsider read "您申请哪一项？：…").
+    assert "?: " not in html and "？：" not in html
     # The question's error belongs to its fieldset (an outsider's screen reader heard "invalid" on
     # each choice, never why).
     fieldset = re.search(r'<fieldset aria-describedby="([^"]+)"><legend>[^<]*</legend>(.*?)</fieldset>', html, re.S)

@@ -632,11 +632,28 @@ def test_a_verifier_reads_only_its_own_departments_notes(world, staff):
     # An outsider's social insurance verifier read the police's note "有治安处罚记录（内部）".
     pk = submit(world)
     Application.objects.filter(pk=pk).update(delivery_method="courier", delivery_address="福华路 8 号国际商会大厦")
-    post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed", "note": "治安记录（内部）"})
+    first = post(
+        staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed", "note": "治安记录（内部）"}
+    )
+    # Where the case went, said with the confirmation (an outsider's verifier could not tell).
+    assert "It waits for the other departments" in page(staff["police"], first["Location"])
     insurance = page(staff["insurance"], f"/staff/applications/{pk}/")
     assert "治安记录" not in insurance
     assert "国际商会大厦" not in insurance  # nor where the card goes (an outsider's verifier read it)
-    post(staff["insurance"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed", "note": "社保连续"})
+    # The same department again, from a page left open: told what was answered, and that this was not sent
+    # (an outsider's second police verifier read only that the department had answered).
+    stale = post(
+        staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "not_confirmed", "note": "无记录"}, status=409
+    ).content.decode()
+    assert "already answered for this application (Confirmed, on 2026-03-02)" in stale
+    assert "your answer and note were not sent" in stale and 'href="/staff/applications/"' in stale
+    last = post(staff["insurance"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed", "note": "社保连续"})
+    assert "It goes to the police reviewer." in page(staff["insurance"], last["Location"])
     reviewer = page(staff["reviewer"], f"/staff/applications/{pk}/")
     assert "治安记录" in reviewer and "社保连续" in reviewer  # the reviewer decides on both
     assert "国际商会大厦" in reviewer
+    approved = post(staff["reviewer"], f"/staff/applications/{pk}/approve/")
+    assert "It goes to the card production centre." in page(staff["reviewer"], approved["Location"])
+    post(staff["production"], f"/staff/applications/{pk}/produce/")
+    dispatched = post(staff["production"], f"/staff/applications/{pk}/dispatch/")
+    assert "It is with the courier." in page(staff["production"], dispatched["Location"])

@@ -678,6 +678,14 @@ def test_an_exchange_renews_the_card_of_the_same_permit_and_takes_the_old_one_ba
     assert produced["permit_number"] == "4403202600000777"  # the same permit, a new card
     staff.production.post(f"{base}/dispatch", {})
     staff.clerk.post(f"{base}/receive", {})
+    # Told before the trip to bring the old card (RULES §6: an outsider's was told only at the counter).
+    ready = Message.objects.get(user=user, key="application_ready_for_pickup_exchange")
+    with translation.override("en"):
+        assert "your old card" in render_message(ready.key, ready.params)[1]
+    from residence.applications.views import next_step
+
+    with translation.override("en"):
+        assert "your old card" in next_step(Application.objects.get(pk=app["id"]))
     body = {"identity_checked": True, "signed": True, "old_card_collected": False}
     refused = staff.clerk.post(f"{base}/hand-over", body)
     assert refused.status_code == 400 and "old_card_collected" in refused.json()["error"]["fields"]
@@ -785,6 +793,7 @@ def test_a_courier_exchange_completes_on_api_mds_body_and_records_the_old_card_a
     assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
     staff.production.post(f"{base}/produce", {})
     assert staff.production.post(f"{base}/dispatch", {}).json()["status"] == "out_for_delivery"
+    assert Message.objects.filter(user=user, key="application_out_for_delivery_exchange").count() == 1
     refused = staff.courier.post(f"{base}/deliver", {"identity_checked": True, "old_card_collected": False})
     assert refused.status_code == 400 and "old_card_collected" in refused.json()["error"]["fields"]
     done = staff.courier.post(f"{base}/deliver", {"identity_checked": True})  # API.md's body

@@ -123,6 +123,9 @@ def test_a_house_is_registered_once_per_account(landlord):
     # Part of the plate's code, as the search box says, not only its start (an outsider's was found by neither).
     assert {h["building_code"] for h in api.get(HOUSES + "?q=0040012").json()} == {"4403040040012"}
     assert api.get(HOUSES + "?q=0040013").json() == []
+    # As typed into a box: spaces around it, full-width digits.
+    assert {h["building_code"] for h in api.get(HOUSES + "?q=%200040012%20").json()} == {"4403040040012"}
+    assert {h["building_code"] for h in api.get(HOUSES + "?q=００４００１２").json()} == {"4403040040012"}
     assert api.get(HOUSES + "?street=440304001").json() == []
 
 
@@ -388,6 +391,11 @@ def test_a_tenant_reports_himself_and_the_holder_confirms(landlord):
     assert tenant.post(DECLARATIONS, someone_else).status_code == 403
     declaration = response.json()["id"]
     assert tenant.post(f"{DECLARATIONS}/{declaration}/confirm").status_code == 404  # not the holder
+    # Nor a clerk of the house's district, who holds no house (an outsider's clerk confirmed one).
+    clerk = staff_apis(["clerk"]).clerk
+    for answer in ("confirm", "decline"):
+        assert clerk.post(f"{DECLARATIONS}/{declaration}/{answer}").status_code == 403
+    assert Declaration.objects.get(pk=declaration).status == "pending"
     confirmed = api.post(f"{DECLARATIONS}/{declaration}/confirm")
     assert confirmed.status_code == 200 and confirmed.json()["status"] == "recorded"
     assert confirmed.json()["registration"]["registered_on"] == "2026-02-27"
@@ -498,6 +506,10 @@ def test_a_bulk_file_is_checked_row_by_row_and_applied_only_when_confirmed(organ
     assert api.post(confirm).json() == {"applied": 2}
     assert Declaration.objects.count() == 2 and Registration.objects.count() == 2
     assert api.post(confirm).status_code == 409
+    # A problem of the whole row names no column (an outsider read "row: The same person twice…").
+    twice = bulk(api, header + "\n".join([rows[0].replace("2026-02-27", "2026-02-28")] * 2) + "\n").json()
+    (problem,) = [p for p in twice["invalid"] if "twice" in p["reason"]]
+    assert problem["reason"].startswith("The same person twice")
 
 
 def test_a_bulk_file_reports_rows_the_present_state_refuses_and_applies_the_others(organisation):
@@ -934,6 +946,7 @@ def test_a_name_is_letters_and_a_house_has_no_formula_or_hidden_characters(landl
         "葛\U000e0100",
         "Nguyễn",
         "测试\u3000一",  # a Chinese input method's space (outsider AS got 400 for it, and 200 for an ASCII one)
+        "测试\u00a0一",  # a no-break space pasted from a page
     ],
 )
 def test_names_of_every_script_with_their_joiners_are_taken(landlord, name):

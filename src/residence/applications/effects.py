@@ -3,6 +3,7 @@ under the application's row lock before the new status is decided."""
 
 import datetime as dt
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,7 +32,17 @@ def status_after_verification(application: Application) -> str:
 def _verify(application, *, actor, today, department: str, outcome: str, note: str = "", **_data):
     check = application.verifications.select_for_update().get(department=department)
     if check.status != Verification.Outcome.PENDING:
-        raise Conflict(_("Your department has already answered for this application."))
+        # Said with the answer given and that this one was not sent (an outsider's verifier, on a
+        # stale page, was told only that the department had answered).
+        raise Conflict(
+            _(
+                "Your department has already answered for this application (%(answer)s, on %(day)s): "
+                "your answer and note were not sent."
+            )
+            % {"answer": check.get_status_display(), "day": timezone.localdate(check.answered_at).isoformat()}
+            if check.answered_at
+            else _("Your department has already answered for this application.")
+        )
     check.status, check.note, check.answered_by = outcome, note, actor
     check.answered_at = clock.now()
     check.save()

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 
 from residence.notifications.services import CLOSING_PUNCTUATION, notice_send, reasons_text
 
-from .models import CARD_KINDS, Application, Status
+from .models import CARD_KINDS, Application, Kind, Status
 
 
 def _key(application: Application, action: str) -> str | None:
@@ -65,6 +65,8 @@ def on_transition(application: Application, *, action: str, before: str, note: s
         key = "application_paid"
     if key == "application_completed" and application.kind in CARD_KINDS:
         key = "application_card_renewed"
+    if key in ("application_ready_for_pickup", "application_out_for_delivery") and application.kind == Kind.EXCHANGE:
+        key += "_exchange"  # the old card is collected at hand-over (RULES §6): said before the trip
     if key == "application_delivery_failed":
         send(application, key, reason=note.rstrip(CLOSING_PUNCTUATION))
     elif key is not None:

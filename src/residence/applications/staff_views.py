@@ -312,6 +312,17 @@ def _reject(request, pk, form):
 
 
 # action slug: (form class or None, call, message on success)
+WHERE_NEXT = {
+    ("verify", Status.VERIFYING): gettext_noop("It waits for the other departments' answers."),
+    ("verify", Status.REVIEWING): gettext_noop("It goes to the police reviewer."),
+    ("approve", Status.APPROVED): gettext_noop("It goes to the card production centre."),
+    ("approve", Status.AWAITING_PAYMENT): gettext_noop(
+        "The applicant is asked to pay the fee; the card is made after payment."
+    ),
+    ("dispatch", Status.DISPATCHED): gettext_noop("It is on its way to %(point)s."),
+    ("dispatch", Status.OUT_FOR_DELIVERY): gettext_noop("It is with the courier."),
+}
+
 ACTIONS = {
     "verify": (VerifyForm, _verify, gettext_noop("The answer of your department is recorded.")),
     "approve": (None, "approve", gettext_noop("The application is approved.")),
@@ -379,12 +390,12 @@ def act(request, pk: int, action: str):
         if exc.status == 409 and "status" in exc.extra:  # the step no longer fits the application's state
             message = _("%(reason)s Someone may have acted on it first.") % {"reason": exc.message}
         return _render_application(request, pk, error=message, status=exc.status)
-    # Named, for a clerk working through a queue (an outsider could not tell which one was done).
-    messages.success(
-        request,
-        _("%(reference)s: %(done)s")
-        % {"reference": application.reference, "done": _(done) % {"permit": application.permit_number or ""}},
-    )
+    # Named, for a clerk working through a queue (an outsider could not tell which one was done),
+    # and where the case went (an outsider's verifier and reviewer could not tell).
+    said = _(done) % {"permit": application.permit_number or ""}
+    if (action, application.status) in WHERE_NEXT:
+        said += " " + _(WHERE_NEXT[action, application.status]) % {"point": application.acceptance_point.name}
+    messages.success(request, _("%(reference)s: %(done)s") % {"reference": application.reference, "done": said})
     if not selectors.staff_may_view(user, application):
         return redirect("desk:queue")  # a verifier's answer ends their sight of the case
     return redirect("desk:application", pk)

@@ -618,10 +618,18 @@ def next_step(application: Application) -> str:
         return _("Approved: your card is being made. Expected by %(date)s.") % {"date": due}
     if s == Status.DISPATCHED:
         return _("Your card is on its way to the acceptance point. We will send a message when it arrives.")
+    if s == Status.READY_FOR_PICKUP and application.kind == Kind.EXCHANGE:
+        return _("Collect your card at %(point)s. Bring your ID card, your receipt and your old card.") % {
+            "point": application.acceptance_point.name
+        }
     if s == Status.READY_FOR_PICKUP:
         return _("Collect your card at %(point)s. Bring your ID card and your receipt.") % {
             "point": application.acceptance_point.name
         }
+    if s == Status.OUT_FOR_DELIVERY and application.kind == Kind.EXCHANGE:
+        return _(
+            "A courier is bringing your card. Have your ID card and your old card ready; postage is paid on delivery."
+        )
     if s == Status.OUT_FOR_DELIVERY:
         return _("A courier is bringing your card. Have your ID card ready; postage is paid on delivery.")
     if s == Status.COMPLETED:

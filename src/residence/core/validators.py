@@ -241,7 +241,8 @@ def check_date_bounds(day: dt.date, bounds: tuple[dt.date, dt.date] = TYPED_DATE
     return day
 
 
-NAME_JOINERS = set(MIDDLE_DOTS) | set(" \u3000'’-")  # U+3000: the space a Chinese input method types
+# U+3000: the space a Chinese input method types; U+00A0: a no-break space pasted from a page.
+NAME_JOINERS = set(MIDDLE_DOTS) | set(" \u3000\u00a0'’-")
 SPREADSHEET_FORMULA_START = ("=", "+", "-", "@")
 NAME_LETTERS_ONLY = _(
     "A name has letters only (of any script), with spaces, middle dots, apostrophes or hyphens between them."

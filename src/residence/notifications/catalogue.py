@@ -103,6 +103,20 @@ MESSAGES = {
             "collect your card if you pick it up. Why: %(reason)s"
         ),
     ),
+    "application_ready_for_pickup_exchange": (
+        _("Your residence permit is ready for pickup"),
+        _(
+            "The card of application %(reference)s has arrived at %(point)s (%(address)s, open %(hours)s). "
+            "Bring your ID card, the acceptance receipt and your old card: it is collected when you get the new one."
+        ),
+    ),
+    "application_out_for_delivery_exchange": (
+        _("Your residence permit is out for delivery"),
+        _(
+            "The card of application %(reference)s is with the courier. Have your ID card and your old card "
+            "ready: the courier collects the old card."
+        ),
+    ),
     "application_out_for_delivery": (
         _("Your residence permit is out for delivery"),
         _("The card of application %(reference)s is with the courier. Have your ID card ready at delivery."),
@@ -264,6 +278,12 @@ SMS = {
     ),
     "application_moved": _("Application %(reference)s is now handled at %(point)s, %(address)s. Why: %(reason)s"),
     "application_out_for_delivery": _("Your residence permit (%(reference)s) is out for delivery."),
+    "application_ready_for_pickup_exchange": _(
+        "Your residence permit (%(reference)s) is ready at %(point)s, %(address)s, open %(hours)s. Bring your old card."
+    ),
+    "application_out_for_delivery_exchange": _(
+        "Your residence permit (%(reference)s) is out for delivery. Have your old card ready for the courier."
+    ),
     "application_delivery_failed": _(
         "The courier could not deliver your card (%(reference)s): %(reason)s. Collect it at %(point)s when told."
     ),

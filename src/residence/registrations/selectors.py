@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
 from residence.accounts.models import Kind, User
@@ -26,6 +28,8 @@ def houses_for(*, actor, street: str = "", q: str = ""):
         houses = House.objects.filter(owner=actor)
     if street:
         houses = houses.filter(street_id=street)
+    # As typed into a search box: trimmed, full-width digits as ASCII (NFKC), like the codes stored.
+    q = unicodedata.normalize("NFKC", q).strip()
     if q:
         houses = houses.filter(Q(building_name__icontains=q) | Q(building_code__contains=q))
     return houses.select_related("street__district").order_by("street_id", "building_code", "room", "id")

@@ -699,6 +699,10 @@ def _audit(actor, declaration: Declaration, status: str = "") -> None:
 def _report_for_holder(actor, declaration_id: int) -> Declaration:
     """A tenant's self-report for one of the actor's houses, locked, still waiting: 404 for
     another's, 409 once it has been answered."""
+    if actor.kind == Kind.STAFF:
+        # The account holding the house answers its tenant (API.md); a clerk, who holds none, does
+        # not (an outsider's clerk confirmed and declined reports for a district's houses).
+        raise Forbidden(_("The account that holds the house answers its tenant's report."))
     declaration = Declaration.objects.select_for_update().select_related("house").filter(pk=declaration_id).first()
     if declaration is None:
         raise NotFound()
@@ -881,7 +885,10 @@ def _row_body(row: list[str]) -> dict:
 def _row_problem(exc: DomainError) -> str:
     """The problems of a row, each named by its column in the file (`person.id_number` → `id_number`)."""
     parts = [
-        _("%(column)s: %(problem)s") % {"column": field.removeprefix("person."), "problem": " ".join(messages)}
+        # A problem of the whole row ("row") names no column (an outsider read "row 列：…").
+        " ".join(messages)
+        if field == "row"
+        else _("%(column)s: %(problem)s") % {"column": field.removeprefix("person."), "problem": " ".join(messages)}
         for field, messages in exc.fields.items()
     ]
     return " ".join(parts) or exc.message
