@@ -17,6 +17,7 @@ from residence.notifications import sms
 from residence.notifications.catalogue import render_message
 from residence.notifications.models import Message, SmsMessage
 from residence.permits.models import Permit
+from residence.records.models import Identity
 
 from .applications import HOME_POINT, application_body, citizen_api, confirm_all, eligible_records, staff_apis
 from .conftest import error_code
@@ -205,10 +206,20 @@ def test_a_card_the_courier_could_not_deliver_is_collected_at_the_point(world, s
     app = submit(api, delivery={"method": "courier", "address": "深圳市福田区福田路 1 号 101"})
     confirm_all(staff, app)
     act(staff.reviewer, app, "approve")
+    # What the card prints, from the records, for production while it is to be made (an outsider's
+    # production desk had only a masked ID number).
+    url = f"/api/v1/staff/applications/{app['id']}"
+    card = staff.production.get(url).json()["card"]
+    identity = Identity.objects.get(id_number=_user.person.id_number)
+    assert card["id_number"] == identity.id_number and card["name"] == identity.name
+    assert card["birth_date"] == identity.birth_date.isoformat() and card["sex"] == identity.get_sex_display()
+    assert card["residence_address"] == "福田路 1 号"  # eligible_records' registration
+    assert card["photo_receipt"] == Application.objects.get(pk=app["id"]).photo_receipt
     produced = act(staff.production, app, "produce")
     assert not {"self_check", "family_members"} & set(produced) and {h["note"] for h in produced["history"]} == {""}
     assert produced["photo_receipt"] and produced["permit_number"]
     act(staff.production, app, "dispatch")
+    assert "card" not in staff.production.get(url).json()  # made and sent: no longer production's to read
     url = f"/api/v1/staff/applications/{app['id']}/return"
     # Only the courier, and only with a reason the applicant can be told; nothing changes before.
     assert staff.clerk.post(url, {"reason": "无人签收"}).status_code == 403

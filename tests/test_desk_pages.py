@@ -116,11 +116,16 @@ def test_the_whole_journey_through_the_desk_pages(world, staff):
     response = post(staff["reviewer"], f"/staff/applications/{pk}/approve/")
     assert "The application is approved." in staff["reviewer"].get(response["Location"]).content.decode()
 
+    # What the card prints, with the ID number in full (an outsider's production desk had only a masked one).
+    to_make = page(staff["production"], f"/staff/applications/{pk}/")
+    id_number = Application.objects.get(pk=pk).person.id_number
+    assert 'data-testid="card-data"' in to_make and id_number in to_make and "福田路 1 号" in to_make
     post(staff["production"], f"/staff/applications/{pk}/produce/")
     number = Application.objects.get(pk=pk).permit_number
     assert number and number in page(staff["production"], f"/staff/applications/{pk}/")
     post(staff["production"], f"/staff/applications/{pk}/dispatch/")
     assert status_of(pk) == "dispatched"
+    assert 'data-testid="card-data"' not in page(staff["production"], f"/staff/applications/{pk}/")
 
     clerk = staff["clerk"]
     assert reference in page(clerk, "/staff/applications/")

@@ -321,6 +321,25 @@ class StaffApplicationSerializer(ApplicationSerializer):
     here) without the case behind it, production the photo receipt too (`selectors.handling_view`)."""
 
     photo_receipt = serializers.CharField(required=False, help_text="production only")
+    card = inline_serializer(
+        "CardToPrint",
+        {
+            name: serializers.CharField()
+            for name in (
+                "name",
+                "sex",
+                "ethnicity",
+                "birth_date",
+                "id_number",
+                "hukou_address",
+                "residence_address",
+                "issuing_authority",
+                "photo_receipt",
+            )
+        },
+        required=False,
+        help_text="production only, while the card is to be made (approved, in_production): what it prints",
+    )
 
     def get_fields(self):
         fields = super().get_fields()

@@ -11,9 +11,9 @@ from residence.core import clock
 from residence.core.errors import Forbidden, NotFound
 from residence.core.validators import mask_id_number
 from residence.permits.models import Permit
-from residence.permits.selectors import as_of_today
+from residence.permits.selectors import as_of_today, current_registration, issuing_authority
 from residence.places.models import AcceptancePoint
-from residence.records.models import Registration
+from residence.records.models import Identity, Registration
 
 from .models import (
     CARD_KINDS,
@@ -424,6 +424,29 @@ CONTRACT_FIELDS = (
 )
 
 
+CARD_TO_MAKE = (Status.APPROVED, Status.IN_PRODUCTION)
+
+
+def card_data(application: Application) -> dict:
+    """What the production centre prints on the card (RULES §11), from the records, while the card
+    is to be made (an outsider's production desk had a masked ID number and nothing else to print).
+    The photo is the studio's, by its receipt number."""
+    id_number = application.person.id_number
+    identity = Identity.objects.filter(id_number=id_number).first()
+    registration = current_registration(id_number)
+    return {
+        "name": identity.name if identity else application.person.name,
+        "sex": identity.get_sex_display() if identity else "",
+        "ethnicity": identity.ethnicity if identity else "",
+        "birth_date": identity.birth_date.isoformat() if identity else "",
+        "id_number": id_number,
+        "hukou_address": identity.hukou_address if identity else "",
+        "residence_address": registration.address if registration else "",
+        "issuing_authority": issuing_authority(),
+        "photo_receipt": application.photo_receipt,
+    }
+
+
 def handling_view(application: Application, *, role: str) -> dict:
     """What production (the card: name, ID number as printed, photo) and the courier (the delivery,
     and the number to call while it is under way) see of an application: API.md's application
@@ -434,6 +457,8 @@ def handling_view(application: Application, *, role: str) -> dict:
     view["history"] = [{**entry, "note": ""} for entry in document["history"]]
     if role == Role.PRODUCTION:
         view["photo_receipt"] = application.photo_receipt
+        if application.status in CARD_TO_MAKE:
+            view["card"] = card_data(application)
     elif application.status == Status.OUT_FOR_DELIVERY:
         view["applicant"] = {**view["applicant"], "phone": application.person.phone}
     else:  # delivered, or not yet handed over: the address is no business of the courier's

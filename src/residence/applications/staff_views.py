@@ -245,6 +245,8 @@ def _context(user, application: Application, forms: dict) -> dict:
         if status == Status.REJECTED and application.reply_requested_on and not application.reply_text:
             context["reply_form"] = forms.get("written-reply") or ReplyForm()
     elif role == Role.PRODUCTION:
+        if status in selectors.CARD_TO_MAKE:
+            context["card_data"] = selectors.card_data(application)
         if status == Status.APPROVED:
             context["actions"].append(("produce", _("Card made: assign the permit number"), ""))
         elif status == Status.IN_PRODUCTION:

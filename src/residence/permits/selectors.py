@@ -55,6 +55,11 @@ def permit_window(permit: Permit) -> tuple | None:
     )
 
 
+def issuing_authority() -> str:
+    """The authority printed on the card (RULES §11)."""
+    return str(getattr(settings, "PERMIT_AUTHORITY", "") or ISSUING_AUTHORITY)
+
+
 def current_registration(id_number: str) -> Registration | None:
     """The registration in force: not ended, the latest; else the latest one."""
     registrations = Registration.objects.filter(id_number=id_number).select_related("street__district")
@@ -80,7 +85,7 @@ def permit_card(permit: Permit) -> dict:
         "id_number_masked": mask_id_number(permit.id_number),
         "hukou_address": identity.hukou_address if identity else "",
         "residence_address": registration.address if registration else "",
-        "authority": getattr(settings, "PERMIT_AUTHORITY", "") or ISSUING_AUTHORITY,
+        "authority": issuing_authority(),
         "window": {"opens": window[0], "closes": window[1]} if window else None,
         # The last day it is valid unendorsed: suspended from endorsed_until on (an outsider read
         # "valid until" the anniversary as one day more).
