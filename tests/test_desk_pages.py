@@ -376,6 +376,9 @@ def test_the_courier_delivers_with_the_identity_checked(world, staff):
     post(staff["production"], f"/staff/applications/{pk}/dispatch/")
     assert status_of(pk) == "out_for_delivery"
     courier = staff["courier"]
+    # The round is planned from the list: each card's address on it (an outsider's courier opened every case).
+    listed = page(courier, "/staff/applications/")
+    assert 'data-testid="queue-address"' in listed and "福华路" in listed
     seen = page(courier, f"/staff/applications/{pk}/")
     # What the delivery needs, with the number to call; not the case (an outsider's courier saw
     # the eligibility details, the family and the departments' answers, but no phone).

@@ -87,6 +87,14 @@ def queue(request):
         item["status_label"] = statuses.get(item["status"], item["status"])
         item["kind_label"] = kinds.get(item["kind"], item["kind"])
         item["step_label"] = STEP_LABELS.get(item["step"], item["step"])
+    if user.role == Role.COURIER:
+        # Where each card goes, on the list a courier plans the round from (an outsider's courier
+        # had to open every case); only deliveries under way are the courier's queue.
+        addresses = dict(
+            Application.objects.filter(pk__in=[i["application"] for i in items]).values_list("pk", "delivery_address")
+        )
+        for item in items:
+            item["address"] = addresses.get(item["application"], "")
     following = None
     if len(items) == selectors.QUEUE_PAGE:
         following = f"{items[-1]['due_on'].isoformat()},{items[-1]['application']}"
