@@ -3,6 +3,7 @@ import json
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import TruncDate
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import Department, Role
@@ -434,15 +435,18 @@ def card_data(application: Application) -> dict:
     id_number = application.person.id_number
     identity = Identity.objects.filter(id_number=id_number).first()
     registration = current_registration(id_number)
+    with translation.override("zh-hans"):  # as printed, whatever the reader's language (an outsider's read "Female")
+        sex = identity.get_sex_display() if identity else ""
+        authority = issuing_authority()
     return {
         "name": identity.name if identity else application.person.name,
-        "sex": identity.get_sex_display() if identity else "",
+        "sex": sex,
         "ethnicity": identity.ethnicity if identity else "",
         "birth_date": identity.birth_date.isoformat() if identity else "",
         "id_number": id_number,
         "hukou_address": identity.hukou_address if identity else "",
         "residence_address": registration.address if registration else "",
-        "issuing_authority": issuing_authority(),
+        "issuing_authority": authority,
         "photo_receipt": application.photo_receipt,
     }
 
