@@ -164,7 +164,7 @@ def test_endorse_in_the_window_confirms_then_grants(citizen_web):
     response = client.post(f"/permits/{NUMBER}/endorse/")
     assert response.status_code == 302
     result = html(client.get(response["Location"]))
-    assert 'data-testid="result-granted"' in result and "2027-04-15" in result
+    assert 'data-testid="result-granted"' in result and "2027-04-14" in result  # the last valid day
     permit = Permit.objects.get()
     assert permit.endorsed_until.isoformat() == "2027-04-15"
     assert Endorsement.objects.get().channel == "online"
@@ -186,8 +186,10 @@ def test_late_endorsement_restores_a_suspended_permit(citizen_web):
     suspended_permit(user)
     response = client.post(f"/permits/{NUMBER}/endorse/")
     result = html(client.get(response["Location"]))
-    assert "2027-03-02" in result and "restored from today" in result
+    # Endorsed until the anniversary 2027-03-02: valid through the day before, as the permit page says.
+    assert "Endorsement valid through <strong" in result and "2027-03-01" in result and "restored from today" in result
     permit = Permit.objects.get()
+    assert permit.endorsed_until.isoformat() == "2027-03-02"
     assert permit.status == "active" and permit.continuous_since.isoformat() == "2026-03-02"
     assert "Restored by a late endorsement" in html(client.get("/permits/"))
 

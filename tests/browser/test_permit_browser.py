@@ -71,12 +71,12 @@ def test_citizen_endorses_in_the_window_and_sees_the_new_date(web, chromium, sho
     both(page, shot, "permit-02-confirm")
     page.get_by_test_id("endorse-now").click()
     page.wait_for_url(f"**/permits/{NUMBER}/endorsements/*/")
-    assert page.get_by_test_id("endorsed-until").inner_text() == "2027-04-15"
+    assert page.get_by_test_id("endorsed-until").inner_text() == "2027-04-14"  # the last valid day
     assert_accessible(page)
     both(page, shot, "permit-03-granted")
 
     page.goto(web.url + "/permits/")
-    assert "2027-04-15" in page.get_by_test_id("endorsement-status").inner_text()
+    assert "2027-04-14" in page.get_by_test_id("endorsement-status").inner_text()  # suspended from 04-15 unendorsed
     assert len(page.get_by_test_id("history").locator("li").all()) == 1  # the endorsement
     context.close()
 
@@ -109,7 +109,7 @@ def test_a_suspended_permit_is_restored_by_a_late_endorsement(web, chromium, sho
     page.get_by_test_id("endorse-link").click()
     page.get_by_test_id("endorse-now").click()
     page.wait_for_url(f"**/permits/{NUMBER}/endorsements/*/")
-    assert page.get_by_test_id("endorsed-until").inner_text() == "2027-03-02"
+    assert page.get_by_test_id("endorsed-until").inner_text() == "2027-03-01"  # restored 2026-03-02: last valid day
     assert_accessible(page)
     both(page, shot, "permit-05-restored")
 

@@ -2,6 +2,8 @@
 history), online endorsement with a confirmation step and its result, and the public validity
 check. Writes only through `services`; reads through `selectors`."""
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -88,6 +90,8 @@ def endorse(request, number: str):
 def endorsement_context(endorsement: Endorsement) -> dict:
     return {
         "endorsement": endorsement,
+        # The last day valid, as the permit page says it (suspended from endorsed_until on).
+        "valid_through": endorsement.endorsed_until - dt.timedelta(days=1) if endorsement.endorsed_until else None,
         "reasons": services.shown_reasons(endorsement.reasons),
         "department": Department(endorsement.department).label if endorsement.department in Department.values else "",
     }
