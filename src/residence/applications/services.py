@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from residence.accounts.models import Kind as AccountKind
 from residence.accounts.models import Role
 from residence.audit.models import AuditEventType
-from residence.audit.services import audit_record
+from residence.audit.services import audit_record, personal_data_viewed
 from residence.core import clock
 from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NameMismatch, NotFound
 from residence.core.validators import (
@@ -297,8 +297,7 @@ def _create(*, actor, applicant: Applicant, cleaned: dict, channel: str, **count
 
 def application_viewed(*, actor, application: Application, what: str = "application", address: str = "") -> None:
     """A staff member's look at an application's personal data, on record (DESIGN §How 3)."""
-    audit_record(
-        type=AuditEventType.PERSONAL_DATA_VIEWED,
+    personal_data_viewed(
         actor=actor,
         person=application.person.id_number,
         address=address,

@@ -19,8 +19,7 @@ from django.views.decorators.http import require_POST
 
 from residence.accounts.forms import add_domain_error
 from residence.accounts.models import Department, Kind, Role
-from residence.audit.models import AuditEventType
-from residence.audit.services import audit_record
+from residence.audit.services import personal_data_viewed
 from residence.core import clock
 from residence.core.errors import DomainError, Forbidden, Invalid
 from residence.core.validators import mask_id_number, parse_date
@@ -124,8 +123,7 @@ def _find(request, user, text: str) -> Application | None:
         text = found.group(1)
     text = text.upper()
     if ID_NUMBER_RE.fullmatch(text):
-        audit_record(
-            type=AuditEventType.PERSONAL_DATA_VIEWED,
+        personal_data_viewed(
             actor=user,
             person=text,
             address=request.client_address,

@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from residence.core.admin import ReadOnlyAdmin
 from residence.core.validators import normalize_id_number
 
-from .models import AuditEvent, AuditEventType
-from .services import audit_record, person_index
+from .models import AuditEvent
+from .services import person_index, personal_data_viewed
 
 
 @admin.register(AuditEvent)
@@ -24,8 +24,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
         except ValidationError:
             return super().get_search_results(request, queryset, search_term)
         # Who looked a person up is itself a look at that person, here as on the supervisor's page.
-        audit_record(
-            type=AuditEventType.PERSONAL_DATA_VIEWED,
+        personal_data_viewed(
             actor=request.user,
             person=id_number,
             address=getattr(request, "client_address", ""),

@@ -41,6 +41,20 @@ def audit_record(
     )
 
 
+def personal_data_viewed(*, actor, what: str, person: str = "", subject=None, address: str = "", **data) -> None:
+    """A staff member's look at a person's data (or a search for it, found or not), on record
+    (DESIGN §How 3): `what` names the page or answer, `person` the ID number looked at."""
+    audit_record(
+        type=AuditEventType.PERSONAL_DATA_VIEWED,
+        actor=actor,
+        subject=subject,
+        person=person,
+        address=address,
+        what=what,
+        **data,
+    )
+
+
 def audit_records(*, type: AuditEventType, actor=None, events: list[tuple[str, dict]]) -> None:
     """Many events of one kind by one actor in one INSERT (a bulk file): (ID number, details) each."""
     at = clock.now()

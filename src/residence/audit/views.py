@@ -9,8 +9,7 @@ from residence.web.pages import error_page
 
 from . import selectors
 from .forms import AuditSearchForm
-from .models import AuditEventType
-from .services import audit_record
+from .services import personal_data_viewed
 
 
 @login_required
@@ -26,8 +25,7 @@ def trail(request):
         events = list(selectors.audit_events(**data))  # read before this search is itself recorded
         if data["id_number"]:
             # Who looked at a person is itself a look at that person.
-            audit_record(
-                type=AuditEventType.PERSONAL_DATA_VIEWED,
+            personal_data_viewed(
                 actor=user,
                 person=data["id_number"],
                 address=request.client_address,

@@ -6,8 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import Kind, Role
-from residence.audit.models import AuditEventType
-from residence.audit.services import audit_record
+from residence.audit.services import personal_data_viewed
 from residence.core import clock, limits
 from residence.core.errors import Forbidden, Invalid
 from residence.core.validators import check_date_bounds, normalize_id_number, person_name_problem
@@ -143,8 +142,7 @@ def eligibility_check(
             at=clock.now(),
         )
         if user.kind == Kind.STAFF:
-            audit_record(
-                type=AuditEventType.PERSONAL_DATA_VIEWED,
+            personal_data_viewed(
                 actor=user,
                 person=id_number,
                 address=address,

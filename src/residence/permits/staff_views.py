@@ -10,8 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from residence.accounts.models import Kind, Role
-from residence.audit.models import AuditEventType
-from residence.audit.services import audit_record
+from residence.audit.services import personal_data_viewed
 from residence.core.errors import DomainError
 from residence.notifications.services import reasons_text
 from residence.web.pages import error_page
@@ -41,16 +40,14 @@ def counter(request):
         searched = selectors.searched_id_number(form.cleaned_data["q"])
         if searched:
             # Recorded found or not: "no permit" also tells the clerk something of that person.
-            audit_record(
-                type=AuditEventType.PERSONAL_DATA_VIEWED,
+            personal_data_viewed(
                 actor=user,
                 person=searched,
                 address=request.client_address,
                 what="permit_search",
             )
         for permit in selectors.permit_find(text=form.cleaned_data["q"]):
-            audit_record(
-                type=AuditEventType.PERSONAL_DATA_VIEWED,
+            personal_data_viewed(
                 actor=user,
                 person=permit.id_number,
                 address=request.client_address,

@@ -10,8 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import Kind, Role
-from residence.audit.models import AuditEventType
-from residence.audit.services import audit_record
+from residence.audit.services import personal_data_viewed
 from residence.core.errors import DomainError
 from residence.core.validators import mask_id_number
 from residence.web.pages import error_page
@@ -99,8 +98,7 @@ def house_confirm(request, pk: int):
     others = selectors.other_holders(house)
     # The holders' names and the home's address, shown to the clerk: on record as any other look.
     for holder in (house.owner, *(other.owner for other in others)):
-        audit_record(
-            type=AuditEventType.PERSONAL_DATA_VIEWED,
+        personal_data_viewed(
             actor=request.user,
             subject=holder,
             address=request.client_address,
@@ -212,8 +210,7 @@ def _declaration(request, pk: int):
     declaration = selectors.declaration_at_counter(pk=pk)
     if declaration is None:
         raise Http404
-    audit_record(
-        type=AuditEventType.PERSONAL_DATA_VIEWED,
+    personal_data_viewed(
         actor=request.user,
         person=declaration.id_number,
         address=request.client_address,
