@@ -599,6 +599,8 @@ def test_sub_accounts_are_created_and_see_only_their_houses(org):
     assert client.post(f"/registration/sub-accounts/{desk.pk}/deactivate/").status_code == 302
     listing = client.get("/registration/sub-accounts/").content.decode()
     assert "Deactivated" in listing and f"/sub-accounts/{desk.pk}/deactivate/" not in listing
+    # The dashboard counts the sub-accounts that can still sign in (an outsider's 5 had one ended).
+    assert 'data-testid="sub-accounts-link">Sub-accounts (0)</a>' in client.get("/account/").content.decode()
     assert desk_client.get("/registration/").status_code == 302  # signed out at its next page
     assert client.get(f"/registration/sub-accounts/{desk.pk}/deactivate/").status_code == 404
 
@@ -644,7 +646,17 @@ def test_a_bulk_file_is_checked_reported_fixed_and_applied_once(org):
     assert Declaration.objects.count() == 3
     again = client.post(f"/registration/bulk/{upload_id}/confirm/")
     assert again.status_code == 409 and "already been applied" in again.content.decode()
+    # A second click, or another tab: nothing was typed wrong, so no error heading (an outsider).
+    shown = again.content.decode()
+    assert "There is a problem" not in shown and "<title>Error:" not in shown and "See what was applied" in shown
     assert Declaration.objects.count() == 3
+    # A file with no valid row offers no "apply the valid rows now".
+    nothing = upload(
+        client, HEADER + f"{houses[0].pk},move_in,李娜,{wrong_check(LI_NA)},13700000021,landlord,3,1,2026-02-27\n"
+    )
+    report = client.get(nothing["Location"]).content.decode()
+    assert 'data-testid="valid">0<' in report and "confirm-bulk" not in report
+    assert "check it again." in report and "apply the valid rows now" not in report
 
 
 def test_bad_bulk_files_are_refused_with_a_clear_message(org):
@@ -889,6 +901,30 @@ def test_an_xlsx_workbook_is_read_like_its_csv(org):
     assert 'data-testid="valid">3<' in report
     broken = client.post("/registration/bulk/", {"file": SimpleUploadedFile("x.xlsx", b"PK\x03\x04broken", xlsx)})
     assert broken.status_code == 400 and "not a readable XLSX workbook" in broken.content.decode()
+    # An ID column typed as numbers has lost its last digits already (Excel keeps 15): said so.
+    sheet.cell(row=3, column=4, value=445221198501026029)
+    content = io.BytesIO()
+    workbook.save(content)
+    numbers = client.post("/registration/bulk/", {"file": SimpleUploadedFile("r.xlsx", content.getvalue(), xlsx)})
+    assert numbers.status_code == 400
+    assert "Line 3: the id_number column holds numbers" in numbers.content.decode()
+
+
+def test_the_bulk_page_offers_the_file_to_fill_in(org):
+    client, _user, houses = org
+    page = client.get("/registration/bulk/").content.decode()
+    assert 'href="/registration/bulk/template.csv"' in page and "CSV or XLSX file" in page
+    template = client.get("/registration/bulk/template.csv")
+    assert template["Content-Disposition"] == 'attachment; filename="bulk-declarations.csv"'
+    assert template.content.decode("utf-8") == "\ufeff" + HEADER.replace("\n", "\r\n")
+    # The template as Excel saves it back, filled in, is read.
+    filled = (
+        template.content.decode("utf-8")
+        + f"{houses[0].pk},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27\r\n"
+    )
+    checked = upload(client, filled)
+    assert checked.status_code == 302
+    assert 'data-testid="valid">1<' in client.get(checked["Location"]).content.decode()
 
 
 def test_an_individual_switches_back_to_permit_services_from_the_registration_area(landlord):

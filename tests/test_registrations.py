@@ -1133,3 +1133,59 @@ def test_a_bulk_file_whose_references_meet_earlier_ones_gets_new_ones_not_a_500(
     assert confirmed.status_code == 200 and confirmed.json() == {"applied": 2}
     references = sorted(Declaration.objects.values_list("reference", flat=True))
     assert len(set(references)) == 3 and {"DJ260302AAAAAA", "DJ260302BBBBBB"} <= set(references)
+
+
+def test_a_too_long_house_field_says_its_limit_not_to_enter_it(organisation):
+    """An outsider typed a 60-letter room, a 600-character address and a 300-character building
+    name and was told to "enter" each; a blank one is still asked for."""
+    api, _houses = organisation
+    too_long = api.post(HOUSES, house_body(room="A" * 60, address="地" * 600, building_name="楼" * 300))
+    assert too_long.status_code == 400
+    fields = too_long.json()["error"]["fields"]
+    assert fields["room"] == ["Ensure this value has at most 30 characters (it has 60)."]
+    assert fields["address"] == ["Ensure this value has at most 200 characters (it has 600)."]
+    assert fields["building_name"] == ["Ensure this value has at most 100 characters (it has 300)."]
+    blank = api.post(HOUSES, house_body(room=" ", address="")).json()["error"]["fields"]
+    assert (blank["room"], blank["address"]) == (["Enter the room."], ["Enter the address."])
+    assert House.objects.count() == 2  # the fixture's two
+
+
+def test_a_bulk_row_of_the_wrong_width_says_how_many_fields_it_has(organisation):
+    api, houses = organisation
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date"
+    row = f"{houses[0]},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27"
+    body = bulk(api, "\n".join([header, row + ",extra", row.rsplit(",", 1)[0], "地" * 150 + row[1:]]) + "\n").json()
+    reasons = {p["line"]: p["reason"] for p in body["invalid"]}
+    expected = "This row has %d fields, not 9 (" + header + ")."
+    assert reasons[2] == expected % 10 and reasons[3] == expected % 8
+    # Excel ends rows (and the header) with commas when a cell beyond the table was touched.
+    trailing = bulk(api, header + ",,\n" + row.replace(LI_NA, WANG_FANG) + ",, \n").json()
+    assert (trailing["rows"], trailing["valid"], trailing["invalid"]) == (1, 1, [])
+    long_name = bulk(api, header + "\n" + row.replace("李娜", "张" * 150) + "\n").json()
+    assert long_name["invalid"][0]["reason"] == "name: Ensure this value has at most 100 characters (it has 150)."
+
+
+def test_late_declarations_are_listed_all_and_counted_on_the_dashboard(organisation):
+    """The dashboard shows the newest 50 late declarations; an outsider with 10,006 read "50 are
+    late". It now says how many, and the list (page and API) filters them."""
+    api, houses = organisation
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    people = [with_check(f"44030419900101{n:03d}") for n in range(52)]
+    rows = [
+        f"{houses[n % 2]},move_in,某{chr(0x4E00 + n)},{p},13700000021,employer,3,1,2026-02-01"
+        for n, p in enumerate(people)
+    ]
+    rows.append(f"{houses[0]},move_in,李娜,{LI_NA},13700000021,employer,3,1,2026-03-02")  # in time
+    upload = bulk(api, header + "\n".join(rows) + "\n").json()
+    assert api.post(f"/api/v1/registrations/declarations/bulk/{upload['upload']}/confirm").json() == {"applied": 53}
+    late = api.get(f"{DECLARATIONS}?late=1").json()
+    assert len(late) == 52 and all(d["late"] for d in late)
+    assert len(api.get(DECLARATIONS).json()) == 53
+    from .test_registration_pages import signed_in
+
+    client = signed_in("org_admin", "13812340002")
+    page = client.get("/account/").content.decode()
+    assert "Late declarations (52)" in page and "The newest 50 of 52 late declarations." in page
+    assert page.count('class="row-overdue"') == 50
+    listed = client.get("/registration/declarations/?late=1").content.decode()
+    assert listed.count('class="row-overdue"') == 52 and "李娜" not in listed

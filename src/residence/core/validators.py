@@ -13,6 +13,7 @@ import unicodedata
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -45,6 +46,23 @@ def refuse_forbidden_characters(value: str) -> str:
     if has_forbidden_characters(value):
         raise ValidationError(_("Remove the control or invalid characters from this text."), code="characters")
     return value
+
+
+def text_problem(value: str, limit: int, missing):
+    """What is wrong with one trimmed text field of at most `limit` characters, or None:
+    `missing` when empty; too long says the limit (an outsider was told to "enter" a room
+    of 60 letters)."""
+    if not value:
+        return missing
+    if has_forbidden_characters(value):
+        return _("Remove the control or invalid characters from this text.")
+    if len(value) > limit:
+        return ngettext(
+            "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+            "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+            limit,
+        ) % {"limit_value": limit, "show_value": len(value)}
+    return None
 
 
 def _trimmed(value) -> str:

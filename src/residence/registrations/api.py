@@ -146,7 +146,12 @@ class CounterDeclarationSerializer(DeclarationBodySerializer):
 
 class DeclarationListView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("house", int), OpenApiParameter("current", int), PAGE_PARAMETER],
+        parameters=[
+            OpenApiParameter("house", int),
+            OpenApiParameter("current", int),
+            OpenApiParameter("late", int, description="1: only declarations made after their deadline"),
+            PAGE_PARAMETER,
+        ],
         responses=DeclarationSerializer(many=True),
     )
     def get(self, request):
@@ -155,7 +160,8 @@ class DeclarationListView(APIView):
         if raw_house and house is None:
             raise Invalid(fields={"house": [_("Give a house id.")]})
         current = request.query_params.get("current") == "1"
-        declarations = selectors.declarations_for(actor=request.user, house=house, current=current)
+        late = request.query_params.get("late") == "1"
+        declarations = selectors.declarations_for(actor=request.user, house=house, current=current, late=late)
         return paged(request, declarations, declaration_payload)
 
     @extend_schema(request=DeclarationBodySerializer, responses={201: DeclarationSerializer})

@@ -35,8 +35,9 @@ def houses_for(*, actor, street: str = "", q: str = ""):
     return houses.select_related("street__district").order_by("street_id", "building_code", "room", "id")
 
 
-def declarations_for(*, actor, house: int | None = None, current: bool = False):
-    """The caller's declarations, newest first; an organisation sees its sub-accounts' too."""
+def declarations_for(*, actor, house: int | None = None, current: bool = False, late: bool = False):
+    """The caller's declarations, newest first; an organisation sees its sub-accounts' too.
+    `late`: only those declared after their deadline (RULES §1)."""
     if actor.kind == Kind.ORGANISATION:
         declarations = Declaration.objects.filter(house__owner=actor)
     elif actor.kind == Kind.SUB_ACCOUNT:
@@ -49,6 +50,8 @@ def declarations_for(*, actor, house: int | None = None, current: bool = False):
         # The move-ins whose occupancy stands: a semi-join on the occupancy's declaration (joining
         # through the house paired every declaration with every occupant of its house).
         declarations = declarations.filter(pk__in=Occupancy.objects.values("declaration_id"))
+    if late:
+        declarations = declarations.filter(days_late__gt=0)
     return declarations.select_related("house__street__district", "registration").order_by("-created_at", "-id")
 
 
@@ -90,10 +93,6 @@ def pending_reports_for(*, actor):
     if actor.kind == Kind.SUB_ACCOUNT:
         reports = reports.filter(house__sub_accounts=actor)
     return reports.select_related("house__street").order_by("created_at", "id")
-
-
-def late_declarations_for(*, actor):
-    return declarations_for(actor=actor).filter(days_late__gt=0)
 
 
 def sub_accounts_of(*, organisation):

@@ -32,6 +32,7 @@ from residence.core.validators import (
     parse_date,
     person_name_problem,
     plain_text_problem,
+    text_problem,
     validate_username,
 )
 from residence.notifications.services import message_send
@@ -186,8 +187,8 @@ def _names_refused(actor, rows: list[tuple], field: str | None = None) -> dict:
 def _text(data: dict, field: str, errors: dict, length: int, message) -> str:
     value = data.get(field)
     value = value.strip() if isinstance(value, str) else ""
-    if not value or len(value) > length or FORBIDDEN_CHARACTERS_RE.search(value):
-        errors[field] = [message]
+    if problem := text_problem(value, length, message):
+        errors[field] = [str(problem)]
     elif field != "room" and plain_text_problem(value):  # a room is checked once normalised
         errors[field] = [str(plain_text_problem(value))]
     return value
@@ -210,8 +211,8 @@ def house_create(*, actor, data: dict) -> House:
     if "room" not in errors:
         room = normalize_room(room)
         # NFKC may lengthen it (㍿ → 株式会社); invisible characters alone leave nothing.
-        if not room or len(room) > 30:
-            errors["room"] = [_("Enter the room.")]
+        if problem := text_problem(room, 30, _("Enter the room.")):
+            errors["room"] = [str(problem)]
         elif plain_text_problem(room):  # after NFKC: ＝1+1 is =1+1 (an outsider stored it)
             errors["room"] = [str(plain_text_problem(room))]
     address = _text(data, "address", errors, 200, _("Enter the address."))
@@ -309,8 +310,8 @@ def _name(value, field: str, errors: dict, message) -> str:
     """A name as on the ID card, trimmed: 1 to 100 characters of a person's name
     (`core.validators.person_name_problem`); the problem goes into `errors`."""
     name = value.strip() if isinstance(value, str) else ""
-    if not name or len(name) > 100 or FORBIDDEN_CHARACTERS_RE.search(name):
-        errors[field] = [message]
+    if problem := text_problem(name, 100, message):
+        errors[field] = [str(problem)]
     elif person_name_problem(name):
         errors[field] = [str(person_name_problem(name))]
     return name
@@ -839,7 +840,7 @@ def sub_account_deactivate(*, actor, account_id: int) -> User:
 def _bulk_rows(text: str):
     reader = csv.reader(io.StringIO(text, newline=""))  # any line ending: \r\n, \n or a lone \r
     try:
-        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
+        header = _without_trailing_blanks([h.strip().lstrip("\ufeff") for h in next(reader)])
     except (StopIteration, csv.Error):
         raise Invalid(fields={"file": [_("The file is empty.")]}) from None
     if header != BULK_HEADER:
@@ -862,6 +863,14 @@ def _bulk_rows(text: str):
             raise Invalid(fields={"file": [message]}) from None
         if any(cell.strip() for cell in row):  # a blank line (or one of commas only) is no row
             yield line, row
+
+
+def _without_trailing_blanks(row: list[str]) -> list[str]:
+    """A row less the empty cells after the last column: Excel and WPS end a row with a comma
+    when a cell beyond the table was ever touched."""
+    while len(row) > len(BULK_HEADER) and not row[-1].strip():
+        row.pop()
+    return row
 
 
 def _row_body(row: list[str]) -> dict:
@@ -914,10 +923,18 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
         count += 1
         if count > BULK_MAX_ROWS:
             raise TooManyRows()
+        row = _without_trailing_blanks(row)
         body = _row_body(row)
         try:
             if len(row) != len(BULK_HEADER):
-                raise Invalid(fields={"row": [_("A row has 9 fields.")]})
+                raise Invalid(
+                    fields={
+                        "row": [
+                            _("This row has %(found)d fields, not %(expected)d (%(header)s).")
+                            % {"found": len(row), "expected": len(BULK_HEADER), "header": ",".join(BULK_HEADER)}
+                        ]
+                    }
+                )
             cleaned = clean_declaration(body, today=today, account_kind=actor.kind)
             if cleaned.get("declarant_type") == DeclarantType.TENANT:
                 raise Invalid(fields={"declarant_type": [_("Tenants report themselves, not in a bulk file.")]})

@@ -23,6 +23,7 @@ urlpatterns = [
     path("sub-accounts/", views.sub_accounts, name="sub_accounts"),
     path("sub-accounts/<int:pk>/deactivate/", views.sub_account_deactivate, name="sub_account_deactivate"),
     path("bulk/", views.bulk, name="bulk"),
+    path("bulk/template.csv", views.bulk_template, name="bulk_template"),
     path("bulk/<int:pk>/", views.bulk_report, name="bulk_report"),
     path("bulk/<int:pk>/report.csv", views.bulk_report_csv, name="bulk_report_csv"),
     path("bulk/<int:pk>/confirm/", views.bulk_confirm, name="bulk_confirm"),

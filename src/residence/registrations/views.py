@@ -129,6 +129,7 @@ def _declaration_rows(d: Declaration) -> dict:
 # Rows a page of a long list shows (web.pages), and the houses on the organisation's dashboard.
 LIST_PAGE = 100
 DASHBOARD_HOUSES = 20
+DASHBOARD_LATE = 50
 
 
 @login_required
@@ -513,7 +514,10 @@ def declarations(request):
     raw = request.GET.get("house", "")
     house = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
     current = request.GET.get("current") == "1"
-    pager = page_of(request, selectors.declarations_for(actor=request.user, house=house, current=current), LIST_PAGE)
+    late = request.GET.get("late") == "1"
+    pager = page_of(
+        request, selectors.declarations_for(actor=request.user, house=house, current=current, late=late), LIST_PAGE
+    )
     return render(
         request,
         "registrations/declarations.html",
@@ -521,6 +525,7 @@ def declarations(request):
             "pager": pager,
             "rows": [_declaration_rows(d) for d in pager.rows],
             "current": current,
+            "late": late,
             "house": selectors.house_for(actor=request.user, pk=house) if house else None,
         },
     )
@@ -718,6 +723,7 @@ def declaration_withdraw(request, pk: int):
 
 def organisation_dashboard(user) -> dict:
     """What the organisation's account page shows once the organisation is active."""
+    late = selectors.declarations_for(actor=user, late=True)
     return {
         # The first houses; the houses page has them all, a page at a time.
         "houses": list(selectors.houses_with_occupants(actor=user)[:DASHBOARD_HOUSES]),
@@ -725,8 +731,11 @@ def organisation_dashboard(user) -> dict:
         "occupant_count": selectors.occupants_of(actor=user).count(),  # all of them, not the first houses'
         "houses_shown": DASHBOARD_HOUSES,
         "pending": [_declaration_rows(d) for d in selectors.pending_reports_for(actor=user)[:50]],
-        "late": [_declaration_rows(d) for d in selectors.late_declarations_for(actor=user)[:50]],
-        "sub_account_count": selectors.sub_accounts_of(organisation=user).count(),
+        "late": [_declaration_rows(d) for d in late[:DASHBOARD_LATE]],
+        # All of them: the table shows the newest few (an outsider read 50 rows as "50 are late").
+        "late_count": late.count(),
+        "late_shown": DASHBOARD_LATE,
+        "sub_account_count": selectors.sub_accounts_of(organisation=user).filter(is_active=True).count(),
     }
 
 
@@ -835,10 +844,25 @@ def _xlsx_as_csv(raw: bytes) -> str:
         max_row=services.BULK_MAX_ROWS + 2, max_col=len(services.BULK_HEADER) + 1, values_only=True
     )
     width = len(services.BULK_HEADER)
+    id_column = services.BULK_HEADER.index("id_number")
     for count, row in enumerate(rows):
         if count > services.BULK_MAX_ROWS:
             raise services.TooManyRows()
         cells = list(row)
+        value = cells[id_column] if len(cells) > id_column else None
+        if count and isinstance(value, int | float) and not isinstance(value, bool):
+            # Excel keeps 15 significant digits of a number: the ID's last digits are gone already.
+            raise Invalid(
+                fields={
+                    "file": [
+                        _(
+                            "Line %(line)d: the id_number column holds numbers, and Excel keeps only 15 digits "
+                            "of a number. Format the column as text, type the ID numbers again, and send the file."
+                        )
+                        % {"line": count + 1}
+                    ]
+                }
+            )
         while len(cells) > width and cells[-1] is None:  # the one column read past the header's, if empty
             cells.pop()
         writer.writerow([_cell(value) for value in cells])
@@ -905,6 +929,20 @@ def bulk_report(request, pk: int):
         return gate
     upload = _upload_or_404(request, pk)
     return render(request, "registrations/bulk_report.html", {"upload": upload, "valid": len(upload.valid)})
+
+
+@login_required
+def bulk_template(request):
+    """The header line as a file to fill in (an outsider found only a description of it); with
+    a BOM, so that Excel opens it as UTF-8."""
+    gate = _bulk_gate(request)
+    if gate:
+        return gate
+    response = HttpResponse(
+        ("\ufeff" + ",".join(services.BULK_HEADER) + "\r\n").encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="bulk-declarations.csv"'
+    return response
 
 
 @login_required
