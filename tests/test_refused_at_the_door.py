@@ -102,6 +102,34 @@ def test_json_outside_the_standard_is_a_parse_error(api, raw):
     assert response.status_code == 400 and error_code(response) == "parse_error"
 
 
+def test_a_key_twice_in_one_object_is_a_parse_error_naming_it(api, clerk_api):
+    """json keeps the last of two values: a department's answer that said not_confirmed first
+    was recorded as confirmed (an outsider). Refused, at any depth, and nothing is created."""
+    body = (
+        b'{"kind": "individual", "username": "door_user", "password": "%s", "phone": "15897360001",'
+        b' "consent": true, "kind": "organisation"}' % PASSWORD.encode()
+    )
+    response = api.post("/api/v1/accounts", raw=body)
+    assert response.status_code == 400 and error_code(response) == "parse_error"
+    assert (
+        response.json()["error"]["message"] == 'The key "kind" appears twice in one JSON object: send each field once.'
+    )
+    nested = api.post("/api/v1/auth/login", raw=b'{"username": "a", "password": "b", "x": [{"k": 1, "k": 2}]}')
+    assert error_code(nested) == "parse_error" and '"k"' in nested.json()["error"]["message"]
+    assert not User.objects.filter(username="door_user").exists()
+    # Two keys alike only after the parser's unescaping are one key twice as well.
+    escaped = clerk_api.post("/api/v1/eligibility-checks", raw=b'{"route": "talent", "\\u0072oute": "education"}')
+    assert error_code(escaped) == "parse_error" and '"route"' in escaped.json()["error"]["message"]
+    # Deep JSON keeps its own message, not the generic one.
+    deep = api.post("/api/v1/auth/login", raw=DEEP)
+    assert deep.json()["error"]["message"] == "The JSON body is nested more than 32 levels deep."
+
+
+def test_a_choice_given_as_a_number_says_it_must_be_text(api):
+    response = api.post("/api/v1/accounts", {"kind": 1, "username": "door_user", "password": PASSWORD})
+    assert response.status_code == 400 and response.json()["error"]["fields"]["kind"] == ["Must be text."]
+
+
 @pytest.mark.parametrize("date", ["9999-06-01", "0001-01-01", "1948-12-31", "2101-01-01", "２０２６-０３-０２"])
 def test_eligibility_dates_outside_1949_2100_or_in_other_digits_are_400(clerk_api, date, settings):
     settings.FROZEN_TODAY = "2026-03-02"
@@ -232,6 +260,16 @@ def test_insurance_json_rows_go_through_the_one_insurance_parser(client, setting
     assert response.status_code == 400
     assert [r["line"] for r in response.json()["error"]["rows"]] == [3, 4, 5]
     assert push(client, key, "social_insurance", json.dumps([good, good]), "application/json").status_code == 400
+    # A row without a field is told the field is empty, not that an empty code is invalid (an outsider).
+    missing = [
+        {"id_number": ZHANG_WEI, "month": "2025-01"},
+        {"id_number": ZHANG_WEI, "employer_credit_code": good["employer_credit_code"]},
+    ]
+    reasons = [
+        r["reason"]
+        for r in push(client, key, "social_insurance", json.dumps(missing), "application/json").json()["error"]["rows"]
+    ]
+    assert reasons == ["employer_credit_code is empty.", "month is empty."]
     assert push(client, key, "social_insurance", json.dumps([good]), "application/json").json()["created"] == 1
     assert InsuranceMonth.objects.count() == 1
 

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from residence.core.api import page_parameter, page_rows
-from residence.core.serializers import SmsCodeField, StrictBooleanField, StrictCharField, validated
+from residence.core.serializers import SmsCodeField, StrictBooleanField, StrictCharField, StrictChoiceField, validated
 from residence.core.validators import mask_id_number, mask_phone
 from residence.notifications.selectors import message_list, message_unread_count
 from residence.notifications.services import message_mark_read
@@ -28,7 +28,7 @@ def _user_agent(request) -> str:
 
 
 class AccountCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[Kind.INDIVIDUAL, Kind.ORGANISATION])
+    kind = StrictChoiceField(choices=[Kind.INDIVIDUAL, Kind.ORGANISATION])
     username = StrictCharField(max_length=30)
     password = StrictCharField(max_length=128, trim_whitespace=False)
     phone = StrictCharField(max_length=20)

@@ -20,7 +20,13 @@ from residence.accounts.permissions import staff_roles
 from residence.accounts.selectors import session_by_token_hash
 from residence.core.api import BodilessPostMixin, page_parameter, page_rows
 from residence.core.errors import Invalid, NotFound
-from residence.core.serializers import ObjectSerializer, StrictBooleanField, StrictCharField, validated
+from residence.core.serializers import (
+    ObjectSerializer,
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    validated,
+)
 from residence.core.validators import parse_date
 from residence.eligibility.services import answer_shown
 from residence.permits.api import endorsement_check_items
@@ -409,8 +415,8 @@ class StaffApplicationReceiptView(StaffPrintoutView):
 
 
 class VerifySerializer(serializers.Serializer):
-    department = serializers.ChoiceField(choices=Verification._meta.get_field("department").choices)
-    outcome = serializers.ChoiceField(choices=["confirmed", "not_confirmed"])
+    department = StrictChoiceField(choices=Verification._meta.get_field("department").choices)
+    outcome = StrictChoiceField(choices=["confirmed", "not_confirmed"])
     note = StrictCharField(
         max_length=1000,
         required=False,

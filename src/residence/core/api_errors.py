@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError, Forbidden, NotFound, error_body, flatten_fields
+from .parsers import DESCRIBED
 
 
 def domain_response(exc: DomainError) -> Response:
@@ -33,7 +34,8 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, drf.ParseError):
-        body = error_body("parse_error", _("The request body is not valid JSON."))
+        described = exc.get_codes() == DESCRIBED
+        body = error_body("parse_error", str(exc.detail) if described else _("The request body is not valid JSON."))
     elif isinstance(exc, drf.ValidationError):
         body = error_body("invalid", _("Some fields are not valid."), flatten_fields(exc.detail))
     elif isinstance(exc, drf.NotAuthenticated):

@@ -1,8 +1,12 @@
-"""JSON bodies read safely: bounded nesting, no NaN, no NUL or lone surrogates in any string.
+"""JSON bodies read safely: bounded nesting, no NaN, no NUL or lone surrogates in any string,
+no key twice in one object.
 
 Python's json module recurses once per level and dies with RecursionError on `[` × 100,000;
 it also accepts `"\\u0000"` and `"\\ud800"`, which PostgreSQL or the UTF-8 encoder refuse
-later with a 500. Both are refused here, before any view sees the data.
+later with a 500. Both are refused here, before any view sees the data. A repeated key is
+refused too: json keeps the last value, so `{"outcome": "not_confirmed", …, "outcome":
+"confirmed"}` recorded a confirmation for a department's answer that began with a refusal
+(an outsider).
 """
 
 import json
@@ -18,6 +22,8 @@ from .errors import Invalid
 from .validators import FORBIDDEN_CHARACTERS_RE, has_forbidden_characters
 
 MAX_DEPTH = 32
+# A ParseError whose message says what is wrong (the error body shows it, not the generic one).
+DESCRIBED = "described"
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
@@ -30,6 +36,18 @@ def _too_deep(raw: bytes) -> bool:
 
 def _refuse_constant(name):
     raise ValueError(name)
+
+
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _object(pairs):
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen = set()
+        raise _RepeatedKey(next(key for key, _item in pairs if key in seen or seen.add(key)))
+    return value
 
 
 def _printable(path: str) -> str:
@@ -60,9 +78,15 @@ def loads(raw: bytes, *, check_strings: bool = True):
     `check_strings=False` leaves the texts to a caller that checks each (the exchange API, whose
     rows are refused one by one with their lines, as a CSV file's are)."""
     if _too_deep(raw):
-        raise ParseError(_("The JSON body is nested more than %(n)d levels deep.") % {"n": MAX_DEPTH})
+        raise ParseError(_("The JSON body is nested more than %(n)d levels deep.") % {"n": MAX_DEPTH}, code=DESCRIBED)
     try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant, object_pairs_hook=_object)
+    except _RepeatedKey as repeated:
+        raise ParseError(
+            _('The key "%(key)s" appears twice in one JSON object: send each field once.')
+            % {"key": _printable(str(repeated))[:100]},
+            code=DESCRIBED,
+        ) from None
     except (ValueError, RecursionError):
         raise ParseError() from None
     path = _bad_string_path(data) if check_strings else None

@@ -79,6 +79,18 @@ class ObjectSerializer(serializers.Serializer):
     default_error_messages = {"invalid": _("Must be an object with named fields, not a single value or a list.")}
 
 
+class StrictChoiceField(serializers.ChoiceField):
+    """One of the choices, given as text: DRF's ChoiceField reads 1 as "1" and answers that it is
+    no valid choice, where every other field says what the value must be (an outsider)."""
+
+    default_error_messages = {"not_text": _("Must be text.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
+        return super().to_internal_value(data)
+
+
 class StrictBooleanField(serializers.BooleanField):
     """true or false as JSON booleans only."""
 

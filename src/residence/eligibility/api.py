@@ -4,7 +4,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from residence.core.serializers import IdNumberField, StrictCharField, TypedDateField, validated
+from residence.core.serializers import IdNumberField, StrictCharField, StrictChoiceField, TypedDateField, validated
 
 from .rules import ROUTES
 from .services import eligibility_check
@@ -14,7 +14,7 @@ class CheckSerializer(serializers.Serializer):
     name = StrictCharField(max_length=100)
     # Typed at the door, so that a bad date, ID number and route are all reported in one answer.
     id_number = IdNumberField(max_length=40)
-    route = serializers.ChoiceField(
+    route = StrictChoiceField(
         choices=list(ROUTES), error_messages={"invalid_choice": _("Choose residence_employment, talent or education.")}
     )
     date = TypedDateField(required=False, default=None, allow_null=True)

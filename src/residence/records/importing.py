@@ -151,6 +151,12 @@ def current_month() -> str:
     return clock.today().replace(day=1).isoformat()
 
 
+def _empty(name: str, raw: str) -> str:
+    """ "name is empty." for a value left empty or out (a JSON row without the field): told as such,
+    not as an invalid code (an outsider)."""
+    return "" if raw.strip() else _("%(field)s is empty.") % {"field": name}
+
+
 def insurance_fields(raw_id: str, raw_month: str, raw_code: str, this_month: str) -> tuple[str, str, str]:
     """One social insurance row, checked: (ID number, first day of the month, credit code).
 
@@ -161,15 +167,15 @@ def insurance_fields(raw_id: str, raw_month: str, raw_code: str, this_month: str
     try:
         id_number = checked_id_number(raw_id)
     except ValidationError as e:
-        problems.append(f"id_number: {e.messages[0]}")
+        problems.append(_empty("id_number", raw_id) or f"id_number: {e.messages[0]}")
     try:
         month = checked_month(raw_month, this_month)  # its messages name the month already
     except ValidationError as e:
-        problems.append(e.messages[0])
+        problems.append(_empty("month", raw_month) or e.messages[0])
     try:
         code = checked_credit_code(raw_code)
     except ValidationError as e:
-        problems.append(f"employer_credit_code: {e.messages[0]}")
+        problems.append(_empty("employer_credit_code", raw_code) or f"employer_credit_code: {e.messages[0]}")
     if problems:
         raise ValidationError(problems)
     return id_number, month, code
