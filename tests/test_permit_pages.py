@@ -161,6 +161,8 @@ def test_endorse_in_the_window_confirms_then_grants(citizen_web):
     in_window_permit(user)
     confirm = html(client.get(f"/permits/{NUMBER}/endorse/"))
     assert 'data-testid="endorse-now"' in confirm and "csrfmiddlewaretoken" in confirm
+    # Endorsed until 2026-04-15: suspended from that day, so valid through 04-14 (an outsider saw 04-15).
+    assert 'data-testid="valid-through">2026-04-14<' in confirm
     response = client.post(f"/permits/{NUMBER}/endorse/")
     assert response.status_code == 302
     result = html(client.get(response["Location"]))
@@ -169,7 +171,8 @@ def test_endorse_in_the_window_confirms_then_grants(citizen_web):
     assert permit.endorsed_until.isoformat() == "2027-04-15"
     assert Endorsement.objects.get().channel == "online"
     history = html(client.get("/permits/"))
-    assert "Endorsed" in history and "endorsed until 2027-04-15" in history
+    # The history names the last valid day as the card above it does (an outsider saw 04-15 there).
+    assert "Endorsed" in history and "valid through 2027-04-14" in history and "2027-04-15" not in history
 
 
 def test_endorse_needs_csrf(citizen_web):

@@ -173,7 +173,12 @@ def test_endorsing_in_the_window_grants_another_year_and_a_second_time_is_409(ho
     assert permit.status == "active" and permit.anniversary_base == D(2026, 3, 2)
     assert list(permit.events.values_list("kind", flat=True)) == ["endorsed"]
     assert AuditEvent.objects.filter(type="permit_changed").count() == 1
-    assert Message.objects.filter(user=user, key="permit_endorsed").exists()
+    # Endorsed until the anniversary 2028-03-02, so valid through the day before, as the pages say.
+    message = Message.objects.get(user=user, key="permit_endorsed")
+    with translation.override("zh-hans"):
+        assert message.body == f"您的居住证 {permit.number} 已签注，有效期至 2028-03-01。"
+    with translation.override("en"):
+        assert message.body == f"Your residence permit {permit.number} is endorsed: valid through 2028-03-01."
     again = endorse(api)
     assert again.status_code == 409 and again.json()["error"]["window"] == {
         "opens": "2028-01-02",

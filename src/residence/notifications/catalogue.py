@@ -6,9 +6,13 @@ in; a code, in the language of the page that asked for it), else in SMS_LANGUAGE
 starts with the signature registered with the gateway, which is Chinese whatever the language.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
+
+from residence.permits.rules import last_valid_day
 
 # key: (title, body); both take the message's params with %(name)s (a text whose words follow a
 # number is an ngettext_lazy keyed by that param: "1 day left", "7 days left").
@@ -150,12 +154,12 @@ MESSAGES = {
     ),
     "permit_endorsed": (
         _("Permit %(number)s endorsed"),
-        _("Your residence permit %(number)s is endorsed until %(endorsed_until)s."),
+        _("Your residence permit %(number)s is endorsed: valid through %(valid_through)s."),
     ),
     "permit_restored": (
         _("Permit %(number)s restored"),
         _(
-            "Your residence permit %(number)s is valid again from today and endorsed until %(endorsed_until)s; "
+            "Your residence permit %(number)s is valid again from today, through %(valid_through)s; "
             "your continuous residence counts from today."
         ),
     ),
@@ -163,7 +167,7 @@ MESSAGES = {
         _("Permit %(number)s endorsed and valid again"),
         _(
             "The endorsement of your residence permit %(number)s you asked for in time has been granted after "
-            "the department's check: the permit is valid again, endorsed until %(endorsed_until)s. Your "
+            "the department's check: the permit is valid again, through %(valid_through)s. Your "
             "anniversary and continuous residence are unchanged."
         ),
     ),
@@ -289,10 +293,10 @@ SMS = {
     ),
     "application_completed": _("Your residence permit %(permit_number)s is active from today."),
     "application_card_renewed": _("You have the new card of residence permit %(permit_number)s."),
-    "permit_endorsed": _("Your residence permit %(number)s is endorsed until %(endorsed_until)s."),
-    "permit_restored": _("Your residence permit %(number)s is restored, endorsed until %(endorsed_until)s."),
+    "permit_endorsed": _("Your residence permit %(number)s is endorsed: valid through %(valid_through)s."),
+    "permit_restored": _("Your residence permit %(number)s is restored: valid through %(valid_through)s."),
     "permit_restored_in_time": _(
-        "Your residence permit %(number)s is endorsed until %(endorsed_until)s and valid again."
+        "Your residence permit %(number)s is endorsed and valid again, through %(valid_through)s."
     ),
     "permit_suspended": _("Your residence permit %(number)s is suspended: endorse it by %(closes)s."),
     "permit_cancelled": _("Your residence permit %(number)s has been cancelled."),
@@ -323,9 +327,15 @@ def opening_hours() -> str:
 
 
 def with_hours(params: dict) -> dict:
-    """The params with the opening hours of now, in the reader's language: a message keeps only the
-    fact that it names them (an outsider's English page showed them in Chinese)."""
-    return {**params, "hours": opening_hours()} if "hours" in params else params
+    """The params as a text shows them. The opening hours of now, in the reader's language: a
+    message keeps only the fact that it names them (an outsider's English page showed them in
+    Chinese). A permit's last valid day, the day before the `endorsed_until` stored: the permit
+    page says "valid through" that day, and the messages said "until" the anniversary, one day
+    more (an outsider); worked out here, so that messages stored before read the same."""
+    shown = {**params, "hours": opening_hours()} if "hours" in params else dict(params)
+    if params.get("endorsed_until"):
+        shown["valid_through"] = last_valid_day(dt.date.fromisoformat(params["endorsed_until"])).isoformat()
+    return shown
 
 
 def render_message(key: str, params: dict) -> tuple[str, str]:

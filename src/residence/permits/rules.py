@@ -19,6 +19,13 @@ def first_anniversary(issued_on: dt.date) -> dt.date:
     return add_years(issued_on, 1)
 
 
+def last_valid_day(endorsed_until: dt.date) -> dt.date:
+    """The last day a permit is valid unendorsed: it is suspended from `endorsed_until` on (API.md),
+    so pages and messages say "valid through" the day before (an outsider read "valid until" the
+    anniversary as one day more)."""
+    return endorsed_until - dt.timedelta(days=1)
+
+
 def imported_anniversary_base(issued_on: dt.date, endorsed_until: dt.date) -> dt.date:
     """The anniversary base of a permit imported with its dates: the day of issue when the
     endorsement date is one of its anniversaries (so 29 February comes back in leap years: issued

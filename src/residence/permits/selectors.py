@@ -69,6 +69,14 @@ def current_registration(id_number: str) -> Registration | None:
     )
 
 
+def _with_valid_through(event):
+    """A permit event, with the last valid day of the endorsement it records, if it records one
+    (the history said "endorsed until" the anniversary where the page above says the day before)."""
+    endorsed_until = (event.data or {}).get("endorsed_until")
+    event.valid_through = rules.last_valid_day(dt.date.fromisoformat(endorsed_until)) if endorsed_until else None
+    return event
+
+
 def permit_card(permit: Permit) -> dict:
     """What the permit shows (RULES §11; the photo is on the card only), with its status, the
     next endorsement window and its history, oldest first."""
@@ -89,8 +97,8 @@ def permit_card(permit: Permit) -> dict:
         "window": {"opens": window[0], "closes": window[1]} if window else None,
         # The last day it is valid unendorsed: suspended from endorsed_until on (an outsider read
         # "valid until" the anniversary as one day more).
-        "valid_through": permit.endorsed_until - dt.timedelta(days=1),
-        "events": list(permit.events.order_by("at", "id")),
+        "valid_through": rules.last_valid_day(permit.endorsed_until),
+        "events": [_with_valid_through(event) for event in permit.events.order_by("at", "id")],
         "endorsable_today": bool(
             rules.endorsement_kind(
                 status=permit.status,

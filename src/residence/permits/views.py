@@ -2,8 +2,6 @@
 history), online endorsement with a confirmation step and its result, and the public validity
 check. Writes only through `services`; reads through `selectors`."""
 
-import datetime as dt
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,7 +15,7 @@ from residence.applications.selectors import open_application_for_person
 from residence.core.errors import Conflict, DomainError, NotFound
 from residence.web.pages import error_page
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import PermitCheckForm
 from .models import Endorsement, Permit
 
@@ -91,7 +89,7 @@ def endorsement_context(endorsement: Endorsement) -> dict:
     return {
         "endorsement": endorsement,
         # The last day valid, as the permit page says it (suspended from endorsed_until on).
-        "valid_through": endorsement.endorsed_until - dt.timedelta(days=1) if endorsement.endorsed_until else None,
+        "valid_through": rules.last_valid_day(endorsement.endorsed_until) if endorsement.endorsed_until else None,
         "reasons": services.shown_reasons(endorsement.reasons),
         "department": Department(endorsement.department).label if endorsement.department in Department.values else "",
     }
