@@ -283,6 +283,8 @@ def test_a_form_without_its_csrf_token_gets_the_platforms_own_page():
     html = response.content.decode()
     assert response.status_code == 403 and '<html lang="zh-CN">' in html
     assert "此表单已过期" in html and "DEBUG" not in html
+    # Its heading says so too, not "you cannot do this here" (an outsider).
+    assert "<h1>此表单已过期</h1>" in html and "您无权在此办理" not in html
 
 
 def test_hints_and_errors_are_described_by_the_ids_the_inputs_name(client):
@@ -401,3 +403,19 @@ def test_a_self_check_of_an_unknown_number_asks_to_check_it_not_says_never(clien
     html = client.post("/account/eligibility/", body).content.decode()
     assert 'data-testid="identity-not-met"' in html and "Check the name and ID number" in html
     assert "Time alone will not make you qualify" not in html
+
+
+def test_dates_in_messages_stay_on_one_line_and_the_rest_stays_escaped(client):
+    """A phone broke "2026-12-21" after its first hyphen (an outsider at 320 px)."""
+    from residence.notifications.models import Message
+
+    user = make_user()
+    Message.objects.create(
+        user=user,
+        key="text",
+        params={"title": "t", "body": "<b>办结期限为 2026-12-21。</b>"},
+        created_at="2026-03-02T10:00:00+08:00",
+    )
+    web_login(client)
+    html = client.get("/account/messages/").content.decode()
+    assert '&lt;b&gt;办结期限为 <span class="nowrap">2026-12-21</span>。&lt;/b&gt;' in html

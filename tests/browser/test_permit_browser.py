@@ -78,6 +78,12 @@ def test_citizen_endorses_in_the_window_and_sees_the_new_date(web, chromium, sho
     page.goto(web.url + "/permits/")
     assert "2027-04-14" in page.get_by_test_id("endorsement-status").inner_text()  # suspended from 04-15 unendorsed
     assert len(page.get_by_test_id("history").locator("li").all()) == 1  # the endorsement
+    assert "2027-04-14" in page.get_by_test_id("history").inner_text()  # the same day as the card's
+    # 320 px with the text at 200 %: the ID number wraps rather than running off the card (an outsider).
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.evaluate("document.documentElement.style.setProperty('font-size', '200%', 'important')")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    shot(page, "permit-04-320px-200pct")
     context.close()
 
     # Anyone can check the permit's validity, signed out: only the status is answered.

@@ -28,11 +28,11 @@ def readyz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-def _error(request, status, code, message, retry_after=None, back=""):
+def _error(request, status, code, message, retry_after=None, back="", heading=""):
     if request.path.startswith("/api/"):
         response = JsonResponse(error_body(code, message), status=status, json_dumps_params={"ensure_ascii": False})
     else:
-        context = {"status": status, "message": message, "back": back}
+        context = {"status": status, "message": message, "back": back, "heading": heading}
         response = render(request, "web/error.html", context, status=status)
     if retry_after is not None:
         response["Retry-After"] = str(max(1, math.ceil(retry_after)))
@@ -80,6 +80,8 @@ def csrf_failure(request, reason=""):
         403,
         "permission_denied",
         _("This form has expired or was sent from another site. Go back, reload the page and send it again."),
+        # A phone that dropped its cookie, or the Back button: not a matter of permission (an outsider).
+        heading=_("This form has expired"),
     )
 
 
