@@ -102,6 +102,12 @@ def signed_in(db, citizen):
     return Api().login("citizen1", phone=citizen.phone)
 
 
+def words(html: str) -> str:
+    """A page's HTML with the dates' no-wrap spans taken off, for tests of its words: the spans
+    keep "2026-12-03" on one line on a phone and say nothing."""
+    return re.sub(r'<span class="nowrap">([^<]*)</span>', r"\1", html)
+
+
 def error_code(response):
     body = response.json()
     assert set(body) == {"error"} and {"code", "message", "fields"} <= set(body["error"]), body

@@ -11,7 +11,7 @@ from residence.applications import selectors
 from residence.applications.models import Application, Draft
 
 from .applications import HOME_POINT, OTHER_POINT, application_body, citizen_api, eligible_records, staff_apis
-from .conftest import CommittingClient, make_user
+from .conftest import CommittingClient, make_user, words
 from .idnumbers import WANG_FANG, ZHANG_WEI, with_check, wrong_check
 from .test_account_changes import identity
 from .test_web import web_login
@@ -301,8 +301,10 @@ def test_progress_page_timeline_departments_withdraw(citizen_web):
     client.post("/applications/apply/check/")
     application = Application.objects.get()
     url = f"/applications/{application.pk}/"
-    html = client.get(url).content.decode()
+    raw = client.get(url).content.decode()
+    html = words(raw)
     assert "Departments check your records" in html and "due by 2026-03-05" in html
+    assert 'due by <span class="nowrap">2026-03-05</span>' in raw  # one line on a phone (an outsider)
     assert "Police" in html and "Pending" in html and "2026-03-23" in html
     account = client.get("/account/").content.decode()
     assert application.reference in account and "Nothing to do for now" in account

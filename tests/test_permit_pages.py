@@ -12,7 +12,7 @@ from residence.applications.models import Application
 from residence.permits.models import Endorsement, Permit, PermitEvent
 
 from .applications import application_body, citizen_api, confirm_all, eligible_records, live_permit, staff_apis
-from .conftest import CommittingClient, make_user
+from .conftest import CommittingClient, make_user, words
 from .test_account_changes import identity
 from .test_desk_pages import desk
 from .test_web import web_login
@@ -75,7 +75,7 @@ def citizen_web(settings):
 
 def html(response, status=200):
     assert response.status_code == status, response.content.decode()[:3000]
-    return response.content.decode()
+    return words(response.content.decode())
 
 
 # My residence permit --------------------------------------------------------------------------
