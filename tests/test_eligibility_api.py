@@ -54,9 +54,9 @@ def test_verified_account_gets_the_full_answer_for_itself(signed_in, citizen, re
     assert response.status_code == 200 and answer["eligible"] is False and answer["date"] == "2026-03-02"
     assert [c["name"] for c in answer["conditions"]] == ["identity", "residence", "employment"]
     employment = answer["conditions"][2]
-    # "截至目前社保连续缴纳 9 个月，还需 3 个月" in Chinese; the test client asks for English.
+    # "截至查询日社保连续缴纳 9 个月，还需 3 个月" in Chinese; the test client asks for English.
     assert employment["met"] is False and employment["detail"].startswith(
-        "Social insurance paid for 9 consecutive months up to now, 3 more"
+        "Social insurance paid for 9 consecutive months up to the day checked, 3 more"
     )
     assert answer["earliest_eligible_date"] == "2026-06-10"
     check = EligibilityCheck.objects.get()
@@ -193,7 +193,7 @@ def test_without_an_identity_record_the_other_conditions_are_still_answered(db, 
     assert residence["met"] and residence["detail"].startswith("Registered continuously since 2025-06-10")
     # The nine months ended in February: a run must start again (12 more), and the nine count in the 24.
     assert not employment["met"] and employment["detail"].startswith(
-        "Social insurance paid for 0 consecutive months up to now, 12 more needed"
+        "Social insurance paid for 0 consecutive months up to the day checked, 12 more needed"
     )
     assert "9 so far" in employment["detail"]
 

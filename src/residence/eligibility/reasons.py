@@ -23,7 +23,8 @@ TEXTS = {
     "employment_consecutive": _("Social insurance paid for %(consecutive)d consecutive months."),
     "employment_total": _("Social insurance paid for %(total)d months within the last 24."),
     "employment_short": _(
-        "Social insurance paid for %(consecutive)d consecutive months up to now, %(missing)d more needed "
+        # As of the day the check is for, which may be past (an outsider's 2024 check said "up to now").
+        "Social insurance paid for %(consecutive)d consecutive months up to the day checked, %(missing)d more needed "
         "(or 18 within the last 24 months: %(total)d so far)."
     ),
     "talent_ok": _("Valid talent certificate (%(category)s)."),
