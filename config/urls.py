@@ -49,6 +49,11 @@ api_v1 = [
         name="organisation-activate",
     ),
     path(
+        "staff/organisations/<int:pk>/decline",
+        accounts_api.OrganisationDeclineView.as_view(),
+        name="organisation-decline",
+    ),
+    path(
         "applications/<int:pk>/receipt", applications_api.ApplicationReceiptView.as_view(), name="application-receipt"
     ),
     path(

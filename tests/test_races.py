@@ -328,3 +328,55 @@ def test_parallel_codes_from_one_address_stop_at_the_addresss_hourly_sms_limit(s
     )
     assert statuses(responses) == {202: 4, 429: 4}
     assert len(sms.outbox) == 4
+
+
+def test_an_activation_and_a_decline_of_one_organisation_at_once_one_wins():
+    org = make_user(
+        "org_race", "13811121111", kind="organisation", name="深圳市竞速公司", credit_code="91440300MA5D4X7K8N"
+    )
+    point = AcceptancePoint.objects.get(code="44030400401")
+    apis = []
+    for i in range(2):
+        staff_create(username=f"clerk_race{i}", password=PASSWORD, phone=f"1390000300{i}", role="clerk", point=point)
+        apis.append(Api().login(f"clerk_race{i}", phone=f"1390000300{i}"))
+    activate = {"credit_code_checked": True, "letter_checked": True, "housing_checked": True}
+    responses = race(
+        2,
+        lambda i: (
+            apis[i].post(f"/api/v1/staff/organisations/{org.pk}/activate", activate)
+            if i == 0
+            else apis[i].post(f"/api/v1/staff/organisations/{org.pk}/decline", {"reason": "代码不符"})
+        ),
+    )
+    assert statuses(responses) == {200: 1, 409: 1}
+    org.refresh_from_db()
+    events = AuditEvent.objects.filter(subject=org, type__in=("account_activated", "account_disabled"))
+    assert (
+        events.count() == 1
+        and org.status == {"account_activated": "active", "account_disabled": "disabled"}[events.get().type]
+    )
+
+
+def test_parallel_sign_ups_with_a_declined_organisations_code_make_one_account():
+    from residence.accounts.services import organisation_decline
+
+    code = "91440300MA5D4X7K8N"
+    org = make_user("org_gone", "13811121111", kind="organisation", name="深圳市竞速公司", credit_code=code)
+    point = AcceptancePoint.objects.get(code="44030400401")
+    clerk = staff_create(username="clerk_race", password=PASSWORD, phone="13900003000", role="clerk", point=point)
+    organisation_decline(actor=clerk, account_id=org.pk, reason="代码不符")
+    body = {
+        "kind": "organisation",
+        "password": PASSWORD,
+        "name": "深圳市竞速公司",
+        "credit_code": code,
+        "consent": True,
+    }
+    responses = race(
+        8,
+        lambda i: Api(address=f"10.13.0.{i}").post(
+            "/api/v1/accounts", {**body, "username": f"org_new{i}", "phone": f"1381114{i:04d}"}
+        ),
+    )
+    assert statuses(responses) == {201: 1, 409: 7}
+    assert Organisation.objects.filter(credit_code=code, declined_at__isnull=True).count() == 1

@@ -419,3 +419,74 @@ def test_dates_in_messages_stay_on_one_line_and_the_rest_stays_escaped(client):
     web_login(client)
     html = client.get("/account/messages/").content.decode()
     assert '&lt;b&gt;办结期限为 <span class="nowrap">2026-12-21</span>。&lt;/b&gt;' in html
+
+
+def test_a_clerk_declines_a_sign_up_made_with_another_organisations_code(client):
+    """Anyone could sign up with a published credit code and hold it: the real organisation was
+    told "an account for this organisation already exists" for good (an outsider). At the
+    registration point the clerk declines that account, and the code is free again."""
+    from residence.accounts.models import Organisation
+    from residence.accounts.services import staff_create
+    from residence.places.models import AcceptancePoint
+
+    code = "914403001922038216"  # a real organisation's published code
+    squatter = make_user("org_squat", "15811113333", kind="organisation", name="华为", credit_code=code)
+    body = {
+        "kind": "organisation",
+        "username": "org_real",
+        "password": PASSWORD,
+        "phone": "15811114444",
+        "name": "华为技术有限公司",
+        "credit_code": code,
+        "consent": True,
+    }
+    refused = Api("10.3.3.3").post("/api/v1/accounts", body)
+    assert refused.status_code == 409
+    assert "bring the business licence" in refused.json()["error"]["fields"]["credit_code"][0]
+    staff_create(
+        username="clerk_web",
+        password=PASSWORD,
+        phone="13900005555",
+        role="clerk",
+        point=AcceptancePoint.objects.get(code="44030400401"),
+    )
+    clerk = Api("10.3.3.4").login("clerk_web", phone="13900005555")
+    squatter_api = Api("10.3.3.5").login("org_squat", phone="15811113333")
+    assert clerk.post(f"/api/v1/staff/organisations/{squatter.pk}/decline", {"reason": " "}).status_code == 400
+    # On the desk: a way from the activation page, a page that says what declining does.
+    web_login(client, "clerk_web", phone="13900005555")
+    activation = client.get(f"/staff/organisations/{squatter.pk}/activate/").content.decode()
+    assert f'href="/staff/organisations/{squatter.pk}/decline/"' in activation
+    ask = client.get(f"/staff/organisations/{squatter.pk}/decline/").content.decode()
+    assert "此操作不可撤销" in ask and code in ask
+    blank = client.post(f"/staff/organisations/{squatter.pk}/decline/", {"reason": ""})
+    assert blank.status_code == 200 and "error-summary" in blank.content.decode()
+    squatter.refresh_from_db()
+    assert squatter.status == "pending"
+    done = client.post(f"/staff/organisations/{squatter.pk}/decline/", {"reason": "信用代码属于到场的华为公司代表"})
+    assert done.status_code == 302
+    squatter.refresh_from_db()
+    assert (squatter.status, squatter.is_active, squatter.phone) == ("disabled", False, None)
+    assert squatter_api.get("/api/v1/me").status_code == 401  # signed out at once
+    event = AuditEvent.objects.get(type="account_disabled", subject=squatter)
+    assert event.data["reason"] == "信用代码属于到场的华为公司代表" and event.data["credit_code"] == code
+    # Declined once is declined: a second answer is 409, an activation too (one login at a time:
+    # the clerk's web sign-in ended the API one).
+    clerk = Api("10.3.3.4").login("clerk_web", phone="13900005555")
+    again = clerk.post(f"/api/v1/staff/organisations/{squatter.pk}/decline", {"reason": "again"})
+    assert again.status_code == 409
+    activate = {"credit_code_checked": True, "letter_checked": True, "housing_checked": True}
+    assert clerk.post(f"/api/v1/staff/organisations/{squatter.pk}/activate", activate).status_code == 409
+    # The real organisation signs up with its code, and only one account holds it.
+    created = Api("10.3.3.3").post("/api/v1/accounts", body)
+    assert created.status_code == 201 and created.json()["status"] == "pending"
+    assert Organisation.objects.filter(credit_code=code, declined_at__isnull=True).count() == 1
+    assert (
+        Api("10.3.3.6").post("/api/v1/accounts", {**body, "username": "org_third", "phone": "15811115555"}).status_code
+        == 409
+    )
+    # A citizen may not decline.
+    make_user("citizen9", "13812349999")
+    citizen = Api("10.3.3.7").login("citizen9", phone="13812349999")
+    real = Organisation.objects.get(credit_code=code, declined_at__isnull=True).user_id
+    assert citizen.post(f"/api/v1/staff/organisations/{real}/decline", {"reason": "x"}).status_code == 403

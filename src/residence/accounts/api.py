@@ -273,6 +273,24 @@ class OrganisationActivateView(APIView):
         return Response(AccountSerializer(organisation.user).data)
 
 
+class OrganisationDeclineSerializer(serializers.Serializer):
+    reason = StrictCharField(max_length=1000)
+
+
+class OrganisationDeclineView(APIView):
+    """A clerk declines a pending organisation account (`{id}` is the account's id): its materials
+    do not check out, or it was opened with another organisation's credit code. The code is free
+    again; the account is disabled."""
+
+    permission_classes = [staff_roles(Role.CLERK)]
+
+    @extend_schema(request=OrganisationDeclineSerializer, responses=AccountSerializer)
+    def post(self, request, pk: int):
+        data = validated(OrganisationDeclineSerializer, request.data)
+        organisation = services.organisation_decline(actor=request.user, account_id=pk, **data)
+        return Response(AccountSerializer(organisation.user).data)
+
+
 class MessageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()

@@ -215,6 +215,15 @@ class ActivateOrganisationForm(Form):
     note = forms.CharField(label=_("Note"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class DeclineOrganisationForm(Form):
+    reason = forms.CharField(
+        label=_("Why is it declined?"),
+        max_length=200,
+        help_text=_("For example: the credit code belongs to another organisation, whose representative is here."),
+        error_messages={"required": _("Say why the account is declined, in one line of at most 200 characters.")},
+    )
+
+
 class CounterPhoneForm(Form):
     about_others = True
 

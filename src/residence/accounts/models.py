@@ -78,14 +78,28 @@ class User(AbstractUser):
 
 
 class Organisation(models.Model):
-    """The organisation behind an organisation account, and how a clerk activated it."""
+    """The organisation behind an organisation account, and how a clerk activated it, or declined
+    it. A declined sign-up no longer holds its credit code: anyone could sign up online with a
+    published code, and the organisation itself was then refused its own (an outsider)."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="organisation")
     name = models.CharField(max_length=200)
-    credit_code = models.CharField(max_length=18, unique=True)
+    credit_code = models.CharField(max_length=18)
     activated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     activated_at = models.DateTimeField(null=True, blank=True)
     activation_note = models.TextField(blank=True)
+    declined_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    declined_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=models.Q(declined_at__isnull=True),
+                name="organisation_credit_code_held_once",
+            )
+        ]
 
     def __str__(self):
         return self.name

@@ -21,6 +21,7 @@ from .forms import (
     ActivateOrganisationForm,
     CodeForm,
     CounterPhoneForm,
+    DeclineOrganisationForm,
     LoginForm,
     PasswordChangeForm,
     PasswordResetConfirmForm,
@@ -400,6 +401,31 @@ def organisation_activate(request, pk: int):
             messages.success(request, _("%(name)s is now active.") % {"name": organisation.name})
             return redirect("web:staff")
     return render(request, "accounts/organisation_activate.html", {"form": form, "organisation": organisation})
+
+
+@login_required
+def organisation_decline(request, pk: int):
+    if not _clerk_only(request):
+        return error_page(request, _("Only counter clerks may do this."))
+    organisation = selectors.organisation_get(account_id=pk)
+    form = DeclineOrganisationForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_decline(actor=request.user, account_id=pk, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            add_domain_error(form, exc)
+            status = exc.status
+        else:
+            messages.success(
+                request,
+                _("The account of %(name)s is declined: its credit code %(code)s can be used to sign up again.")
+                % {"name": organisation.name, "code": organisation.credit_code},
+            )
+            return redirect("web:staff")
+    return render(
+        request, "accounts/organisation_decline.html", {"form": form, "organisation": organisation}, status=status
+    )
 
 
 @login_required

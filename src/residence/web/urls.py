@@ -20,5 +20,6 @@ urlpatterns = [
     path("account/messages/<int:pk>/read/", views.message_read, name="message_read"),
     path("staff/", views.staff_desk, name="staff"),
     path("staff/organisations/<int:pk>/activate/", accounts.organisation_activate, name="organisation_activate"),
+    path("staff/organisations/<int:pk>/decline/", accounts.organisation_decline, name="organisation_decline"),
     path("staff/phone/", accounts.counter_phone, name="counter_phone"),
 ]

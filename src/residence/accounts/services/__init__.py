@@ -25,7 +25,7 @@ from .credentials import (
     phone_change_at_counter,
     phone_change_start,
 )
-from .organisations import organisation_activate
+from .organisations import organisation_activate, organisation_decline
 from .sessions import hash_token, session_end, session_expiry, session_start, session_touch, sessions_end_all
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "dummy_phone_mask",
     "hash_token",
     "organisation_activate",
+    "organisation_decline",
     "password_change",
     "password_reset_confirm",
     "password_reset_start",

@@ -47,8 +47,14 @@ def taken(*, username: str = "", phone: str = "", credit_code: str = "") -> dict
         found["username"] = [str(DuplicateUsername.default_message)]
     if phone and User.objects.filter(phone=phone).exists():
         found["phone"] = [str(DuplicatePhone.default_message)]
-    if credit_code and Organisation.objects.filter(credit_code=credit_code).exists():
-        found["credit_code"] = [_("An account for this organisation already exists.")]
+    if credit_code and Organisation.objects.filter(credit_code=credit_code, declined_at__isnull=True).exists():
+        # What the real organisation does when someone else signed up with its code (an outsider).
+        found["credit_code"] = [
+            _(
+                "An account for this organisation already exists. If your organisation did not open it, bring the "
+                "business licence and an authorisation letter to a registration point: the clerk can decline it."
+            )
+        ]
     return found
 
 

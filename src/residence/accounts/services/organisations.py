@@ -1,4 +1,4 @@
-"""Organisation accounts: activation by a clerk at a registration point."""
+"""Organisation accounts: activated, or declined, by a clerk at a registration point."""
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -7,11 +7,12 @@ from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock
 from residence.core.errors import Conflict, Forbidden, Invalid
-from residence.core.validators import hidden_text_problem
+from residence.core.validators import hidden_text_problem, plain_text_problem
 from residence.notifications.services import message_send
 
-from ..models import Kind, Organisation, Role, Status, User
+from ..models import Kind, LoginSession, Organisation, Role, Status, User
 from ..selectors import organisation_get
+from .sessions import sessions_end_all
 
 
 @transaction.atomic
@@ -67,4 +68,44 @@ def organisation_activate(
         note=note,
     )
     message_send(user=user, key="organisation_activated", point=actor.point.name if actor.point else "")
+    return organisation
+
+
+@transaction.atomic
+def organisation_decline(*, actor: User, account_id: int, reason: str) -> Organisation:
+    """A clerk declines a pending organisation account whose materials do not check out: most of
+    all a sign-up with another organisation's credit code, which would otherwise hold the code
+    for good (RULES §1: the code is checked at the registration point). The account is disabled
+    and signed out, and its credit code and mobile number are free for the real organisation.
+
+    403 for anyone but a clerk, 404 for no such organisation account, 409 for one that is not
+    pending (an activation and a decline at once: one wins)."""
+    if not (actor.kind == Kind.STAFF and actor.role == Role.CLERK):
+        raise Forbidden(_("Only counter clerks may decline organisation accounts."))
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 200 or plain_text_problem(reason):
+        raise Invalid(fields={"reason": [_("Say why the account is declined, in one line of at most 200 characters.")]})
+    organisation = organisation_get(account_id=account_id)
+    user = User.objects.select_for_update().get(pk=organisation.user_id)
+    if user.status != Status.PENDING:
+        raise Conflict(_("This organisation account is not waiting for activation."))
+    user.status, user.is_active, user.phone = Status.DISABLED, False, None
+    user.save(update_fields=["status", "is_active", "phone"])
+    sessions_end_all(user=user, reason=LoginSession.EndReason.DISABLED)
+    organisation.user = user
+    organisation.declined_by = actor
+    organisation.declined_at = clock.now()
+    organisation.decline_reason = reason
+    organisation.save(update_fields=["declined_by", "declined_at", "decline_reason"])
+    audit_record(
+        type=AuditEventType.ACCOUNT_DISABLED,
+        actor=actor,
+        subject=user,
+        point=getattr(actor.point, "code", ""),
+        kind=Kind.ORGANISATION,
+        credit_code=organisation.credit_code,
+        reason=reason,
+    )
+    # No message: the account can no longer sign in to read one. The clerk tells whoever is at the
+    # counter; the reason is on record.
     return organisation
