@@ -5,6 +5,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from .models import LoginSession
 from .selectors import session_by_token_hash
 from .services import account_language_remember, hash_token, session_touch, stated_language
+from .services.credentials import disabled_refusal
 
 REASON_ERRORS = {
     LoginSession.EndReason.REPLACED: (
@@ -12,10 +13,6 @@ REASON_ERRORS = {
         "session_replaced",
     ),
     LoginSession.EndReason.EXPIRED: (_("Your login has expired. Please sign in again."), "session_expired"),
-    LoginSession.EndReason.DISABLED: (
-        _("This account has been disabled. Please contact a counter."),
-        "not_authenticated",
-    ),
 }
 
 
@@ -35,6 +32,8 @@ class BearerTokenAuthentication(BaseAuthentication):
         if session is None:
             raise AuthenticationFailed(_("The token is not valid. Please sign in again."), "not_authenticated")
         reason = session_touch(session)
+        if reason == LoginSession.EndReason.DISABLED:
+            raise AuthenticationFailed(disabled_refusal(session.user).message, "not_authenticated")
         if reason:
             message, code = REASON_ERRORS.get(
                 reason, (_("You have signed out. Please sign in again."), "not_authenticated")

@@ -63,6 +63,9 @@ class AccountDisabled(Forbidden):
     )
 
 
+ACCOUNT_DISABLED = gettext_lazy("This account has been disabled. Please contact a counter.")
+
+
 STAFF_ACCOUNT_DISABLED = gettext_lazy("This staff account has been disabled. Ask your supervisor if this is wrong.")
 
 

@@ -23,6 +23,7 @@ from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock, limits
 from residence.core.errors import (
+    ACCOUNT_DISABLED,
     STAFF_ACCOUNT_DISABLED,
     AccountDisabled,
     AccountLocked,
@@ -124,7 +125,7 @@ def auth_login(
     if not _password_attempt(key=key, user=user, password=password, address=address, where="login"):
         raise InvalidCredentials()
     if not usable(user):
-        raise _disabled(user)
+        raise disabled_refusal(user)
     if user.sms_required or user.kind == Kind.STAFF:
         challenge = challenge_create(
             user=user,
@@ -155,7 +156,7 @@ def auth_sms_verify(*, challenge: str, code: str, address: str = "", user_agent:
     def complete(found: SmsChallenge) -> VerifyResult:
         user = found.user
         if not usable(user):  # disabled after the password was right (a sub-account's organisation ended it)
-            raise _disabled(user)
+            raise disabled_refusal(user)
         if found.purpose == SmsChallenge.Purpose.PHONE_CHANGE:
             changed = phone_apply(user=user, phone=found.phone, actor=user, address=address)
             return VerifyResult(purpose=found.purpose, user=changed)
@@ -330,7 +331,12 @@ def phone_change_at_counter(
     )
 
 
-def _disabled(user) -> AccountDisabled:
-    """The refusal of a disabled account, in words for its kind (a staff member was told that
-    sub-accounts are ended by their organisation)."""
-    return AccountDisabled(STAFF_ACCOUNT_DISABLED) if user.kind == Kind.STAFF else AccountDisabled()
+def disabled_refusal(user) -> AccountDisabled:
+    """The refusal of a disabled account, in words for its kind, at sign-in and to a token it held
+    (a staff member was told that sub-accounts are ended by their organisation; a sub-account's
+    token was told to go to a counter, its sign-in to ask its organisation: an outsider)."""
+    if user.kind == Kind.STAFF:
+        return AccountDisabled(STAFF_ACCOUNT_DISABLED)
+    if user.kind == Kind.SUB_ACCOUNT:
+        return AccountDisabled()
+    return AccountDisabled(ACCOUNT_DISABLED)
