@@ -181,6 +181,9 @@ def test_a_move_in_is_checked_sent_and_confirmed_with_its_reference(landlord):
     for field in ("name", "id_number", "phone"):
         tag = re.search(rf'<input[^>]*name="{field}"[^>]*>', form).group(0)
         assert 'autocomplete="off"' in tag, tag
+    # The date picker offers no day after today (2026-03-02 here), as the page refuses one.
+    date = re.search(r'<input[^>]*name="date"[^>]*>', form).group(0)
+    assert 'type="date"' in date and 'max="2026-03-02"' in date and 'min="1949-01-01"' in date
     response = client.post(f"/registration/houses/{house.pk}/move_in/", move_in_data())
     assert response["Location"] == f"/registration/houses/{house.pk}/move_in/check/"
     check = client.get(response["Location"]).content.decode()

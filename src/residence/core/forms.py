@@ -134,9 +134,24 @@ class TypedDateFormField(NormalizedFormField):
         super().__init__(**kwargs)
 
 
+class PastDateInput(forms.DateInput):
+    """A date picker that offers no day after today (an outsider's offered days up to 2100)."""
+
+    input_type = "date"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["max"] = clock.today().isoformat()
+        return context
+
+
 class PastDateFormField(TypedDateFormField):
     """A date that has happened (a move): a day after today is refused on its own page, as the
     service would refuse it at the end."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", PastDateInput(attrs={"min": "1949-01-01"}))
+        super().__init__(**kwargs)
 
     def to_python(self, value):
         day = super().to_python(value)
