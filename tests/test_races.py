@@ -292,15 +292,20 @@ def test_a_push_during_a_long_import_of_its_kind_gets_409_in_time_and_changes_no
     assert again.status_code == 200 and Identity.objects.count() == 1
 
 
-def test_two_clerks_activating_one_organisation_one_wins():
-    org = make_user(
-        "org_race", "13811121111", kind="organisation", name="深圳市竞速公司", credit_code="91440300MA5D4X7K8N"
-    )
+def two_clerks() -> list[Api]:
     point = AcceptancePoint.objects.get(code="44030400401")
     apis = []
     for i in range(2):
         staff_create(username=f"clerk_race{i}", password=PASSWORD, phone=f"1390000300{i}", role="clerk", point=point)
         apis.append(Api().login(f"clerk_race{i}", phone=f"1390000300{i}"))
+    return apis
+
+
+def test_two_clerks_activating_one_organisation_one_wins():
+    org = make_user(
+        "org_race", "13811121111", kind="organisation", name="深圳市竞速公司", credit_code="91440300MA5D4X7K8N"
+    )
+    apis = two_clerks()
     body = {"credit_code_checked": True, "letter_checked": True, "housing_checked": True}
     responses = race(2, lambda i: apis[i].post(f"/api/v1/staff/organisations/{org.pk}/activate", body))
     assert statuses(responses) == {200: 1, 409: 1}
@@ -334,11 +339,7 @@ def test_an_activation_and_a_decline_of_one_organisation_at_once_one_wins():
     org = make_user(
         "org_race", "13811121111", kind="organisation", name="深圳市竞速公司", credit_code="91440300MA5D4X7K8N"
     )
-    point = AcceptancePoint.objects.get(code="44030400401")
-    apis = []
-    for i in range(2):
-        staff_create(username=f"clerk_race{i}", password=PASSWORD, phone=f"1390000300{i}", role="clerk", point=point)
-        apis.append(Api().login(f"clerk_race{i}", phone=f"1390000300{i}"))
+    apis = two_clerks()
     activate = {"credit_code_checked": True, "letter_checked": True, "housing_checked": True}
     responses = race(
         2,

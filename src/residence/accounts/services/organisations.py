@@ -15,6 +15,17 @@ from ..selectors import organisation_get
 from .sessions import sessions_end_all
 
 
+def _pending(account_id: int) -> tuple[Organisation, User]:
+    """The organisation and its account, locked, if it waits for activation (else 409): of an
+    activation and a decline at once, the second finds it no longer pending."""
+    organisation = organisation_get(account_id=account_id)
+    user = User.objects.select_for_update().get(pk=organisation.user_id)
+    if user.status != Status.PENDING:
+        raise Conflict(_("This organisation account is not waiting for activation."))
+    organisation.user = user
+    return organisation, user
+
+
 @transaction.atomic
 def organisation_activate(
     *,
@@ -46,13 +57,9 @@ def organisation_activate(
         )
     if hidden_text_problem(note, lines=True):
         raise Invalid(fields={"note": [str(hidden_text_problem(note, lines=True))]})
-    organisation = organisation_get(account_id=account_id)
-    user = User.objects.select_for_update().get(pk=organisation.user_id)
-    if user.status != Status.PENDING:
-        raise Conflict(_("This organisation account is not waiting for activation."))
+    organisation, user = _pending(account_id)
     user.status = Status.ACTIVE
     user.save(update_fields=["status"])
-    organisation.user = user
     organisation.activated_by = actor
     organisation.activated_at = clock.now()
     organisation.activation_note = note
@@ -85,14 +92,10 @@ def organisation_decline(*, actor: User, account_id: int, reason: str) -> Organi
     reason = (reason or "").strip()
     if not reason or len(reason) > 200 or plain_text_problem(reason):
         raise Invalid(fields={"reason": [_("Say why the account is declined, in one line of at most 200 characters.")]})
-    organisation = organisation_get(account_id=account_id)
-    user = User.objects.select_for_update().get(pk=organisation.user_id)
-    if user.status != Status.PENDING:
-        raise Conflict(_("This organisation account is not waiting for activation."))
+    organisation, user = _pending(account_id)
     user.status, user.is_active, user.phone = Status.DISABLED, False, None
     user.save(update_fields=["status", "is_active", "phone"])
     sessions_end_all(user=user, reason=LoginSession.EndReason.DISABLED)
-    organisation.user = user
     organisation.declined_by = actor
     organisation.declined_at = clock.now()
     organisation.decline_reason = reason
