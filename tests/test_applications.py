@@ -19,7 +19,15 @@ from residence.notifications.models import Message, SmsMessage
 from residence.permits.models import Permit
 from residence.records.models import Identity
 
-from .applications import HOME_POINT, application_body, citizen_api, confirm_all, eligible_records, staff_apis
+from .applications import (
+    HOME_POINT,
+    OTHER_POINT,
+    application_body,
+    citizen_api,
+    confirm_all,
+    eligible_records,
+    staff_apis,
+)
 from .conftest import error_code
 from .idnumbers import FOREIGNER, HONG_KONG, ZHANG_WEI, with_check, wrong_check
 
@@ -50,6 +58,20 @@ def act(client, application, action, body=None, expect=200):
     response = client.post(f"/api/v1/staff/applications/{application['id']}/{action}", body or {})
     assert response.status_code == expect, response.content
     return response.json()
+
+
+def test_with_the_streets_point_closed_the_applicant_is_asked_to_choose_another(world):
+    """An outsider registered in a street whose point was closed was told "You have no current
+    residence registration"."""
+    from residence.places.models import AcceptancePoint
+
+    api, _user = world
+    AcceptancePoint.objects.filter(street_id="440304004").update(active=False)
+    refused = api.post(URL, application_body())
+    assert refused.status_code == 400 and refused.json()["error"]["fields"]["acceptance_point"] == [
+        "No acceptance point of the street where you are registered is open now: choose another one."
+    ]
+    assert api.post(URL, application_body(acceptance_point=OTHER_POINT)).status_code == 201
 
 
 def test_submission_answers_the_application_object_of_api_md(world):

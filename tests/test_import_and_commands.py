@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -124,6 +125,16 @@ def test_create_staff_command():
     )
     clerk = User.objects.get(username="clerk_cmd")
     assert clerk.kind == "staff" and clerk.role == "clerk" and clerk.point_id == "44030400401"
+    # A taken username is said once, with its field (an outsider read the sentence twice).
+    from django.core.management.base import CommandError
+
+    with translation.override("en"), pytest.raises(CommandError) as taken:
+        call_command(
+            "create_staff",
+            *("--username", "CLERK_CMD", "--password", "Clerk2026pass", "--phone", "13900007778"),
+            *("--role", "clerk", "--point", "44030400401"),
+        )
+    assert str(taken.value) == "username: This username is already taken."
 
 
 @pytest.mark.parametrize(
@@ -159,6 +170,11 @@ def test_load_demo_is_idempotent():
     roles = set(User.objects.exclude(role="").values_list("role", flat=True))
     assert roles == {"clerk", "verifier", "reviewer", "production", "courier", "supervisor"}
     assert "demo_citizen" in out.getvalue() and "demo_clerk" in out.getvalue()
+    # A demo account the operator disabled (its number freed) is listed as such, not a traceback.
+    call_command("disable_staff", "--username", "demo_courier", "--reason", "test", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert re.search(r"demo_courier +— +\S+ \(disabled\)", out.getvalue()), out.getvalue()
 
 
 def test_a_progress_bar_for_files_over_ten_thousand_rows(tmp_path, capsys, settings):

@@ -1,4 +1,5 @@
 import datetime as dt
+import io
 
 import pytest
 import time_machine
@@ -442,6 +443,25 @@ def test_an_operator_disables_a_staff_account_at_once_and_on_record(db):
     refused = login(Api("10.9.9.9"), username="leaving_clerk")
     assert refused.status_code == 403 and "staff account has been disabled" in refused.json()["error"]["message"]
     assert User.objects.get(username="leaving_clerk").phone is None  # the number is free again
+    again = io.StringIO()
+    call_command("disable_staff", "--username", "leaving_clerk", "--reason", "again", stdout=again)
+    assert "was already disabled: nothing changed" in again.getvalue()
+    assert AuditEvent.objects.filter(type="account_disabled").count() == 1
+
+
+def test_the_last_system_administrator_is_not_disabled(db):
+    """An outsider disabled demo_admin, the only superuser: the admin was locked out for good."""
+    from django.core.management import CommandError, call_command
+
+    from residence.accounts.models import Kind
+
+    first = User.objects.create_superuser(username="admin_one", password=PASSWORD, kind=Kind.STAFF, phone="13900007771")
+    with pytest.raises(CommandError, match="last system administrator"):
+        call_command("disable_staff", "--username", "admin_one", "--reason", "left")
+    assert User.objects.get(pk=first.pk).is_active
+    User.objects.create_superuser(username="admin_two", password=PASSWORD, kind=Kind.STAFF, phone="13900007772")
+    call_command("disable_staff", "--username", "admin_one", "--reason", "left", stdout=io.StringIO())
+    assert not User.objects.get(pk=first.pk).is_active
 
 
 def test_a_staff_login_always_ends_when_idle(db):

@@ -87,7 +87,7 @@ def _records_of_the_demo_citizen():
 
 
 @transaction.atomic
-def load_demo() -> list[tuple[str, str, str]]:
+def load_demo() -> list[tuple[str, str, str | None, bool]]:
     """Idempotent: creates what is missing and nothing twice. Returns (username, role, phone) rows."""
     seed_calendar(CalendarYear, CalendarDay)
     for code, name, street, address in POLICE_POINTS:
@@ -106,7 +106,7 @@ def load_demo() -> list[tuple[str, str, str]]:
 
     def ensure(username, create):
         user = User.objects.filter(username__iexact=username).first() or create()
-        accounts.append((user.username, user.get_role_display() or user.get_kind_display(), user.phone))
+        accounts.append((user.username, user.get_role_display() or user.get_kind_display(), user.phone, user.is_active))
         return user
 
     citizen = ensure(
@@ -174,5 +174,5 @@ def load_demo() -> list[tuple[str, str, str]]:
         admin = User.objects.create_superuser(
             username="demo_admin", password=DEMO_PASSWORD, phone="13900000009", kind=Kind.STAFF, consent_at=clock.now()
         )
-    accounts.append((admin.username, str(_("System administrator")), admin.phone))
+    accounts.append((admin.username, str(_("System administrator")), admin.phone, admin.is_active))
     return accounts

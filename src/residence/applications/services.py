@@ -152,7 +152,12 @@ def clean_application(*, applicant_id: str, data: dict) -> dict:
             errors["acceptance_point"] = [_("Unknown acceptance point.")]
     else:
         point = default_point(applicant_id)
-        if point is None:
+        if point is None and Registration.objects.filter(id_number=applicant_id, ended_on__isnull=True).exists():
+            # Registered, but the street's points are closed (an outsider was told "no registration").
+            errors["acceptance_point"] = [
+                _("No acceptance point of the street where you are registered is open now: choose another one.")
+            ]
+        elif point is None:
             errors["acceptance_point"] = [_("You have no current residence registration: choose an acceptance point.")]
     delivery = data.get("delivery") or {}
     method = delivery.get("method")

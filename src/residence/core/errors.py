@@ -20,6 +20,8 @@ class DomainError(Exception):
     def in_one_line(self) -> str:
         """The message and every field's problem on one line, as an operator's command says it."""
         details = "; ".join(f"{name}: {' '.join(problems)}" for name, problems in self.fields.items())
+        if len(self.fields) == 1 and [str(self.message)] == [str(p) for p in next(iter(self.fields.values()))]:
+            return details  # "该用户名已被使用。 username: 该用户名已被使用。" said it twice (an outsider)
         return f"{self.message} {details}".strip()
 
 

@@ -320,6 +320,11 @@ def staff_disable(*, username: str, reason: str) -> User:
         raise field_error("username", _("No staff account has this username."))
     if user.status == Status.DISABLED:
         return user
+    if user.is_superuser and not User.objects.filter(is_superuser=True, is_active=True).exclude(pk=user.pk).exists():
+        # The admin would be locked out for good: no command enables an account again (an outsider).
+        raise field_error(
+            "username", _("This is the last system administrator: create another one before disabling it.")
+        )
     user.status, user.is_active, user.phone = Status.DISABLED, False, None
     user.save(update_fields=["status", "is_active", "phone"])
     sessions_end_all(user=user, reason=LoginSession.EndReason.DISABLED)

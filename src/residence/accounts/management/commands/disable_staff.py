@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from residence.accounts.models import User
 from residence.accounts.services import staff_disable
 from residence.core.errors import DomainError
 
@@ -13,7 +14,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, username, reason, **options):
         try:
+            was_active = User.objects.filter(username__iexact=username, is_active=True).exists()
             user = staff_disable(username=username, reason=reason)
         except DomainError as e:
             raise CommandError(e.in_one_line()) from None
-        self.stdout.write(f"Disabled staff account {user.username}")
+        if was_active:
+            self.stdout.write(f"Disabled staff account {user.username}")
+        else:
+            self.stdout.write(f"Staff account {user.username} was already disabled: nothing changed")

@@ -9,6 +9,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         accounts = load_demo()
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
-        for username, role, phone in accounts:
-            self.stdout.write(f"  {username:<18} {phone:<13} {role}")
+        for username, role, phone, active in accounts:
+            # A disabled account has no mobile number any more (disable_staff frees it).
+            shown = f"{phone:<13} {role}" if active else f"{'—':<13} {role} (disabled)"
+            self.stdout.write(f"  {username:<18} {shown}")
         self.stdout.write("SMS codes are written to the SMS outbox file and echoed on the console.")
