@@ -533,6 +533,16 @@ def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded
     trail = page(supervisor, "/staff/audit/")
     assert "Application status changed" in trail and "desk_police" in trail
     assert 'data-testid="audit-cut"' not in trail
+    # The details in words: labels for their keys, nested values as text (an outsider read
+    # "action: submit" and Python's "{'source': …}").
+    assert '<span class="hint">Status after:</span> verifying' in trail
+    assert '<span class="hint">status_to:</span>' not in trail
+    AuditEvent.objects.create(
+        type="calendar_changed",
+        at=AuditEvent.objects.latest("at").at,
+        data={"before": {"published": False, "source": "holidays"}, "year": 2027},
+    )
+    assert '<span class="hint">Before:</span> published: no; source: holidays' in page(supervisor, "/staff/audit/")
     from residence.audit import selectors as audit_selectors
 
     monkeypatch.setattr(audit_selectors, "AUDIT_PAGE", 3)  # fewer than there are: the page says so
