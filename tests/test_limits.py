@@ -131,3 +131,16 @@ def test_run_daily_jobs_refuses_a_day_to_come_and_spares_live_counters(settings)
     limits.hit("login_user", "demo", limit=5, window=900)  # the fifth
     with pytest.raises(limits.RateLimited):
         limits.hit("login_user", "demo", limit=5, window=900)
+    # Jobs run ahead with FROZEN_TODAY in the future, beside a server on the real date: the
+    # server's live counters and locks stay (an outsider's lock went with "28 pruned").
+    LimitCounter.objects.all().delete()
+    settings.FROZEN_TODAY = ""
+    for _ in range(5):
+        limits.hit("login_user", "live", limit=5, window=900)
+    settings.FROZEN_TODAY = "2028-12-06"
+    out = io.StringIO()
+    call_command("run_daily_jobs", "--date", "2028-12-06", stdout=out)
+    assert "0 idle limit counter(s) pruned" in out.getvalue()
+    settings.FROZEN_TODAY = ""
+    with pytest.raises(limits.RateLimited):
+        limits.hit("login_user", "live", limit=5, window=900)

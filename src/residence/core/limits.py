@@ -113,4 +113,4 @@ def reset(scope: str, key: str) -> None:
 
 def prune(*, before: dt.datetime) -> int:
     """Delete counters untouched since `before` that hold no block (housekeeping)."""
-    return LimitCounter.objects.filter(updated_at__lt=before).exclude(blocked_until__gt=clock.now()).delete()[0]
+    return LimitCounter.objects.filter(updated_at__lt=before).exclude(blocked_until__gt=before).delete()[0]
