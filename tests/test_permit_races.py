@@ -12,7 +12,7 @@ from residence.records.services import records_import_rows
 
 from .applications import application_body, citizen_api, eligible_records, staff_apis
 from .idnumbers import WANG_FANG, ZHANG_WEI
-from .test_permits import permit_for
+from .test_permits import permit_for, short_of_insurance
 from .test_races import race, statuses
 
 pytestmark = [
@@ -31,6 +31,21 @@ def test_five_parallel_endorsements_in_one_window_grant_one(settings):
     assert statuses(responses) == {201: 1, 409: 4}
     assert Endorsement.objects.count() == 1 and PermitEvent.objects.filter(kind="endorsed").count() == 1
     assert Permit.objects.get().endorsed_until.isoformat() == "2028-03-02"
+
+
+def test_parallel_retries_of_a_refused_endorsement_make_one_refusal(settings):
+    """An outsider's twelve parallel retries got twelve refusals on record and twelve messages."""
+    from residence.notifications.models import Message
+
+    settings.FROZEN_TODAY = "2027-01-15"
+    api, user = citizen_api()
+    short_of_insurance()
+    permit_for(user)
+    responses = race(8, lambda i: api.post("/api/v1/permits/4403202600000777/endorsements"))
+    assert statuses(responses) == {201: 8}
+    assert {r.json()["outcome"] for r in responses} == {"refused"} and len({r.json()["id"] for r in responses}) == 1
+    assert Endorsement.objects.count() == 1
+    assert Message.objects.filter(user=user, key="endorsement_refused").count() == 1
 
 
 def slow_permit_imports(monkeypatch):

@@ -261,11 +261,8 @@ def test_after_a_cancellation_the_person_applies_again_as_a_re_application_for_2
     assert again.status_code == 201 and again.json()["fee"] == {"amount": "20.00", "currency": "CNY"}
 
 
-@pytest.mark.django_db
-def test_conditions_not_met_are_refused_at_once_with_reasons(settings):
-    settings.FROZEN_TODAY = "2027-01-15"
-    api, user = citizen_api()
-    # Registered, but only 3 months of social insurance: not met, and not for want of any record.
+def short_of_insurance():
+    """Registered, but only 3 months of social insurance: not met, and not for want of any record."""
     assert records_import_rows(
         "registrations",
         [
@@ -285,6 +282,13 @@ def test_conditions_not_met_are_refused_at_once_with_reasons(settings):
             for m in ("2026-10", "2026-11", "2026-12")
         ],
     ).applied
+
+
+@pytest.mark.django_db
+def test_conditions_not_met_are_refused_at_once_with_reasons(settings):
+    settings.FROZEN_TODAY = "2027-01-15"
+    api, user = citizen_api()
+    short_of_insurance()
     permit_for(user)
     response = endorse(api)
     body = response.json()
@@ -292,6 +296,17 @@ def test_conditions_not_met_are_refused_at_once_with_reasons(settings):
     assert any("Social insurance" in reason for reason in body["reasons"])
     assert Permit.objects.get().endorsed_until == D(2027, 3, 2)
     assert Message.objects.filter(user=user, key="endorsement_refused").exists()
+    # Asked again the same day with the same records (a retry after a time-out): the same answer,
+    # not a second refusal and message (an outsider's twelve retries made twelve).
+    again = endorse(api)
+    assert again.status_code == 201 and again.json() == body
+    assert Endorsement.objects.count() == 1
+    assert Message.objects.filter(user=user, key="endorsement_refused").count() == 1
+    # A record that changed the answer's reasons is a new answer.
+    assert records_import_rows(
+        "social_insurance", [{"id_number": ZHANG_WEI, "month": "2026-09", "employer_credit_code": "91440300MA5D4X7K8N"}]
+    ).applied
+    assert endorse(api).json()["id"] != body["id"] and Endorsement.objects.count() == 2
 
 
 def registered_without_insurance():

@@ -323,6 +323,14 @@ def endorsement_request(*, actor, number: str, channel: str = "online") -> Endor
     if Endorsement.objects.filter(permit=permit, outcome=Endorsement.Outcome.PENDING).exists():
         raise Conflict(_("An endorsement of this permit is already being checked by a department."))
     outcome, reasons, departments = _answer(permit, today)
+    if outcome == Endorsement.Outcome.REFUSED:
+        # The same refusal today, asked again (a retry after a time-out, a double tap): answered
+        # with the one on record, not a new record and message each time (an outsider had 12).
+        same = Endorsement.objects.filter(
+            permit=permit, outcome=Endorsement.Outcome.REFUSED, decided_on=today, reasons=reasons
+        ).first()
+        if same is not None:
+            return same
     endorsement = Endorsement(
         permit=permit,
         requested_on=today,
