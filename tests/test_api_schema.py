@@ -97,6 +97,22 @@ def test_an_error_answer_matches_the_schemas_envelope(schema):
     assert set(answer) == {"error"} and set(envelope["required"]) <= set(answer["error"])
 
 
+@pytest.mark.django_db
+def test_what_an_error_adds_is_in_the_schema(schema):
+    """A client generated from the schema dropped `tries_left`, the open application's `reference`
+    and the next `window` (an outsider): every key an error may add is described."""
+    from .conftest import PASSWORD, Api, make_user
+
+    make_user()
+    started = Api().post("/api/v1/auth/login", {"username": "citizen1", "password": PASSWORD}).json()
+    wrong = Api().post("/api/v1/auth/sms-verify", {"challenge": started["challenge"], "code": "000000"}).json()["error"]
+    envelope = schema["components"]["schemas"]["Error"]["properties"]["error"]["properties"]
+    assert wrong["tries_left"] == 4 and envelope["tries_left"]["type"] == "integer"
+    assert set(wrong) <= set(envelope)
+    # And the keys the services add to their errors, as they name them.
+    assert {"tries_left", "reference", "status", "window", "permit", "line"} <= set(envelope)
+
+
 def test_api_mds_slugs_are_enums(schema):
     # An outsider's generated client had every status as a free string: "awaiting_payment" was
     # nowhere in the schema.

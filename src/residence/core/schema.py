@@ -65,6 +65,25 @@ ERROR_SCHEMA = {
                     "additionalProperties": {"type": "array", "items": {"type": "string"}},
                     "description": "field path (dotted for nested ones) → its problems",
                 },
+                # What some errors add, for a client to act on (a generated client dropped them:
+                # an outsider). Each appears only with the errors named.
+                "tries_left": {
+                    "type": "integer",
+                    "description": "invalid_code, name_mismatch: the tries the code or the day still allows",
+                },
+                "reference": {"type": "string", "description": "open_application: the open application's reference"},
+                "status": {"type": "string", "description": "conflict of a workflow move: the object's status now"},
+                "window": {
+                    "type": "object",
+                    "nullable": True,
+                    "properties": {
+                        "opens": {"type": "string", "format": "date"},
+                        "closes": {"type": "string", "format": "date"},
+                    },
+                    "description": "conflict of an endorsement outside its window: the next window, null if none",
+                },
+                "permit": {"type": "string", "description": "conflict of a suspended permit's card: its number"},
+                "line": {"type": "integer", "description": "conflict of a bulk file: the line that went stale"},
             },
             "required": ["code", "message", "fields"],
         }
