@@ -135,6 +135,8 @@ def test_change_mobile_wrong_password_or_taken_number(signed_in, citizen):
     assert wrong.status_code == 400 and "password" in wrong.json()["error"]["fields"]
     taken = signed_in.call("PUT", "/api/v1/me/phone", {"phone": "15900009999", "password": PASSWORD})
     assert taken.status_code == 409 and error_code(taken) == "duplicate_phone"
+    # Named at its field, as a sign-up's duplicate_phone is (an outsider's client found no field).
+    assert taken.json()["error"]["fields"] == {"phone": [taken.json()["error"]["message"]]}
     bad = signed_in.call("PUT", "/api/v1/me/phone", {"phone": "12345", "password": PASSWORD})
     assert bad.status_code == 400 and "phone" in bad.json()["error"]["fields"]
     citizen.refresh_from_db()

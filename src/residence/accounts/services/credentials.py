@@ -282,7 +282,7 @@ def phone_change_start(*, user: User, phone: str, password: str, address: str = 
         user=user, password=password, field="password", address=address, where="phone_change", problems=problems
     )
     if User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
-        raise DuplicatePhone()
+        raise DuplicatePhone(fields={"phone": [str(DuplicatePhone.default_message)]})
     with transaction.atomic():
         # One change of mobile at a time: the newest asked for is the one a code can confirm (an
         # outsider confirmed two, both told 200, and the account kept one of them).
@@ -298,7 +298,7 @@ def phone_apply(*, user: User, phone: str, actor: User, address: str = "", note:
     """Bind a new mobile; the next login needs an SMS code to it."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
-        raise DuplicatePhone()
+        raise DuplicatePhone(fields={"phone": [str(DuplicatePhone.default_message)]})
     old = user.phone or ""
     user.phone = phone
     user.sms_required = True
