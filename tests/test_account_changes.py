@@ -79,6 +79,12 @@ def test_change_password(signed_in, citizen):
     citizen.refresh_from_db()
     assert citizen.check_password("Other2026pass")
     assert AuditEvent.objects.filter(type="password_changed").count() == 1
+    # The same change sent again (a double tap, a retry): done already, not "the password is wrong".
+    again = signed_in.post("/api/v1/me/password", {"old_password": PASSWORD, "new_password": "Other2026pass"})
+    assert again.status_code == 409 and "just been changed" in again.json()["error"]["message"]
+    # Another new password with the stale old one is a wrong password, as ever.
+    other = signed_in.post("/api/v1/me/password", {"old_password": PASSWORD, "new_password": "Third2026pass"})
+    assert other.status_code == 400 and "old_password" in other.json()["error"]["fields"]
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ address's limit is a reservation made and committed before the comparison (so th
 logins of one address never wait for each other), taken back when the password is right.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from residence.audit.models import AuditEventType
+from residence.audit.models import AuditEvent, AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock, limits
 from residence.core.errors import (
@@ -241,18 +242,33 @@ def _require_password(*, user: User, password: str, field: str, address: str, wh
         raise Invalid(_("Some fields are not valid."), fields=problems)
 
 
+def _just_changed_to(user: User, password: str) -> bool:
+    """Whether the account's password was changed to `password` in the last few minutes."""
+    recent = AuditEvent.objects.filter(
+        type=AuditEventType.PASSWORD_CHANGED, subject=user, at__gte=clock.now() - dt.timedelta(minutes=5)
+    )
+    return recent.exists() and User.objects.get(pk=user.pk).check_password(password)
+
+
 def password_change(*, user: User, old_password: str, new_password: str, address: str = "") -> None:
     problems = {}
     if weak := password_problems(new_password, user):
         problems["new_password"] = weak
-    _require_password(
-        user=user,
-        password=old_password,
-        field="old_password",
-        address=address,
-        where="password_change",
-        problems=problems,
-    )
+    try:
+        _require_password(
+            user=user,
+            password=old_password,
+            field="old_password",
+            address=address,
+            where="password_change",
+            problems=problems,
+        )
+    except Invalid:
+        if "old_password" in problems and _just_changed_to(user, new_password):
+            # The same change sent again (a double tap, a retry after a time-out): it is done,
+            # not a wrong password (an outsider's retry was told its old password was wrong).
+            raise Conflict(_("Your password has just been changed: sign in with the new one.")) from None
+        raise
     verified = user.password  # the hash the old password was compared with
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
