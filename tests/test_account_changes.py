@@ -241,6 +241,9 @@ def test_real_name_at_most_five_failures_a_day(signed_in, citizen):
         assert (f"{left} tr" in said) if left else ("No tries are left today" in said)
     response = signed_in.post("/api/v1/me/real-name", {"name": "张伟", "id_number": number})
     assert response.status_code == 429 and error_code(response) == "rate_limited"
+    # Said as the day's attempts used up, not "too many requests" (an outsider).
+    said = response.json()["error"]["message"]
+    assert said == "Today's real-name verification attempts are used up: try again tomorrow."
     citizen.refresh_from_db()
     assert citizen.person_id is None
 

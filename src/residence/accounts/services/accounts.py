@@ -5,7 +5,7 @@ import hashlib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import get_supported_language_variant, ngettext
+from django.utils.translation import get_supported_language_variant, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
@@ -277,6 +277,12 @@ def real_name_allowed(user: User) -> None:
         raise Forbidden(_("Only an individual's own account can pass real-name verification."))
 
 
+class RealNameTriesUsed(RateLimited):
+    """The day's failed attempts used up: said as such, not "too many requests" (an outsider)."""
+
+    default_message = gettext_lazy("Today's real-name verification attempts are used up: try again tomorrow.")
+
+
 def real_name_verify(*, user: User, name: str, id_number: str, address: str = "") -> User:
     """Bind the account to an identity in the population records (API.md's order of checks).
 
@@ -293,7 +299,11 @@ def real_name_verify(*, user: User, name: str, id_number: str, address: str = ""
     if not (name or "").strip():
         raise field_error("name", _("Enter your name as on your ID card."))
     attempt = limits.hit(
-        "real_name_failures", str(user.pk), limit=settings.LIMIT_REAL_NAME_FAILURES_PER_DAY, window=limits.DAILY
+        "real_name_failures",
+        str(user.pk),
+        limit=settings.LIMIT_REAL_NAME_FAILURES_PER_DAY,
+        window=limits.DAILY,
+        error=RealNameTriesUsed,
     )
     with transaction.atomic():
         error = _bind_identity(user=user, name=name, id_number=id_number, address=address)
