@@ -25,6 +25,7 @@ from residence.core.serializers import (
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,
+    checked_text,
     validated,
 )
 from residence.core.validators import parse_date
@@ -51,8 +52,8 @@ class FamilyMemberSerializer(ObjectSerializer):
 
 
 class ApplicationBodySerializer(serializers.Serializer):
-    kind = StrictCharField(max_length=20, allow_blank=True)
-    route = StrictCharField(max_length=30, allow_blank=True)
+    kind = checked_text(20, Kind.choices, required=True, default=serializers.empty)
+    route = checked_text(30, Route.values, required=True, default=serializers.empty)
     photo_receipt = StrictCharField(max_length=40, allow_blank=True)
     acceptance_point = StrictCharField(max_length=16, required=False, default="", allow_blank=True)
     delivery = DeliverySerializer()

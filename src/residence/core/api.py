@@ -74,7 +74,7 @@ def page_parameter(size: int = PAGE_SIZE) -> OpenApiParameter:
     """The `page` parameter of a list of `size` items a page, as the schema says it."""
     return OpenApiParameter(
         "page",
-        {"type": "integer", "minimum": 1},
+        {"type": "integer", "minimum": 1, "maximum": 9999},
         description=f"page number, from 1; {size} items a page; a page with more after it links to the next "
         'in a `Link: <…>; rel="next"` header',
     )

@@ -111,9 +111,16 @@ class ServiceChecked(serializers.Serializer):
     schema_required: tuple[str, ...] = ()
 
 
-def checked_text(max_length: int):
-    """A text field of a `ServiceChecked` body: its blank, length and content the service's."""
-    return StrictCharField(max_length=max_length, required=False, default="", allow_blank=True)
+def checked_text(max_length: int, choices=None, **kwargs):
+    """A text field of a `ServiceChecked` body: its blank, length and content the service's. With
+    `choices`, the schema lists them as the field's enum (a client generated from the schema had a
+    bare string: an outsider), while the service still reports a wrong one with every other problem."""
+    kwargs = {"required": False, "default": "", "allow_blank": True, **kwargs}
+    if choices is None:
+        return StrictCharField(max_length=max_length, **kwargs)
+    shown = serializers.ChoiceField(choices=choices)  # as the answers show the same set: one enum component
+    field_class = extend_schema_field(shown)(type("Choice", (StrictCharField,), {}))
+    return field_class(max_length=max_length, **kwargs)
 
 
 def validated(serializer_class, data) -> dict:

@@ -130,9 +130,9 @@ class DeclarationBodySerializer(ServiceChecked):
     schema_required = ("house", "kind", "person", "date")
 
     house = serializers.JSONField(required=False, default=None)
-    kind = checked_text(100)
+    kind = checked_text(100, Declaration.Kind.choices)
     person = serializers.JSONField(required=False, default=None)
-    declarant_type = checked_text(100)
+    declarant_type = checked_text(100, DeclarantType.choices)
     occupation = serializers.JSONField(required=False, default=None)
     reason = serializers.JSONField(required=False, default=None)
     date = checked_text(100)
