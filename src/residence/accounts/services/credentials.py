@@ -242,12 +242,10 @@ def _require_password(*, user: User, password: str, field: str, address: str, wh
         raise Invalid(_("Some fields are not valid."), fields=problems)
 
 
-def _just_changed_to(user: User, password: str) -> bool:
-    """Whether the account's password was changed to `password` in the last few minutes."""
-    recent = AuditEvent.objects.filter(
-        type=AuditEventType.PASSWORD_CHANGED, subject=user, at__gte=clock.now() - dt.timedelta(minutes=5)
-    )
-    return recent.exists() and User.objects.get(pk=user.pk).check_password(password)
+def _just_changed(user: User) -> bool:
+    """Whether the account's password was changed in the last few minutes."""
+    since = clock.now() - dt.timedelta(minutes=5)
+    return AuditEvent.objects.filter(type=AuditEventType.PASSWORD_CHANGED, subject=user, at__gte=since).exists()
 
 
 def password_change(*, user: User, old_password: str, new_password: str, address: str = "") -> None:
@@ -264,9 +262,11 @@ def password_change(*, user: User, old_password: str, new_password: str, address
             problems=problems,
         )
     except Invalid:
-        if "old_password" in problems and _just_changed_to(user, new_password):
-            # The same change sent again (a double tap, a retry after a time-out): it is done,
-            # not a wrong password (an outsider's retry was told its old password was wrong).
+        if "old_password" in problems and _just_changed(user):
+            # The password the request knew was changed a moment ago: by this change sent again (a
+            # double tap, a retry after a time-out) or by another one racing it. Said so, not "the
+            # password is wrong" (an outsider's retry; a race whose loser compared after the
+            # winner's commit).
             raise Conflict(_("Your password has just been changed: sign in with the new one.")) from None
         raise
     verified = user.password  # the hash the old password was compared with
