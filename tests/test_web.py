@@ -453,6 +453,8 @@ def test_a_clerk_declines_a_sign_up_made_with_another_organisations_code(client)
     clerk = Api("10.3.3.4").login("clerk_web", phone="13900005555")
     squatter_api = Api("10.3.3.5").login("org_squat", phone="15811113333")
     assert clerk.post(f"/api/v1/staff/organisations/{squatter.pk}/decline", {"reason": " "}).status_code == 400
+    long = clerk.post(f"/api/v1/staff/organisations/{squatter.pk}/decline", {"reason": "x" * 500})
+    assert long.status_code == 400 and "reason" in long.json()["error"]["fields"]
     # On the desk: a way from the activation page, a page that says what declining does.
     web_login(client, "clerk_web", phone="13900005555")
     activation = client.get(f"/staff/organisations/{squatter.pk}/activate/").content.decode()
@@ -468,6 +470,21 @@ def test_a_clerk_declines_a_sign_up_made_with_another_organisations_code(client)
     squatter.refresh_from_db()
     assert (squatter.status, squatter.is_active, squatter.phone) == ("disabled", False, None)
     assert squatter_api.get("/api/v1/me").status_code == 401  # signed out at once
+    # Told why, by SMS to the number it gave (it can no longer sign in to read a message), and
+    # at a sign-in (an outsider's declined account heard nothing).
+    from residence.notifications.models import SmsMessage
+
+    told = SmsMessage.objects.filter(to="15811113333").latest("id").text
+    assert "org_squat" in told and "信用代码属于到场的华为公司代表" in told
+    refused = Api("10.3.3.8").post("/api/v1/auth/login", {"username": "org_squat", "password": PASSWORD})
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"] == (
+        "This organisation account was declined at a registration point: 信用代码属于到场的华为公司代表"
+    )
+    # A stale tab of either page says what became of it, without the form.
+    stale = client.get(f"/staff/organisations/{squatter.pk}/activate/")
+    assert stale.status_code == 409 and "credit_code_checked" not in stale.content.decode()
+    assert client.get(f"/staff/organisations/{squatter.pk}/decline/").status_code == 409
     event = AuditEvent.objects.get(type="account_disabled", subject=squatter)
     assert event.data["reason"] == "信用代码属于到场的华为公司代表" and event.data["credit_code"] == code
     # Declined once is declined: a second answer is 409, an activation too (one login at a time:
@@ -490,3 +507,46 @@ def test_a_clerk_declines_a_sign_up_made_with_another_organisations_code(client)
     citizen = Api("10.3.3.7").login("citizen9", phone="13812349999")
     real = Organisation.objects.get(credit_code=code, declined_at__isnull=True).user_id
     assert citizen.post(f"/api/v1/staff/organisations/{real}/decline", {"reason": "x"}).status_code == 403
+
+
+def test_a_too_long_organisation_name_is_told_its_limit_once(client):
+    """An outsider's 300-character name was told it was too long and to enter the name."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.post(
+        "/accounts/register/",
+        {
+            "kind": "organisation",
+            "username": "org_long",
+            "password": PASSWORD,
+            "phone": "15811117777",
+            "name": "公" * 300,
+            "credit_code": "91440300MA5D4X7K8N",
+            "consent": "on",
+        },
+    ).content.decode()
+    assert "Ensure this value has at most 200 characters (it has 300)." in html
+    assert "Enter the organisation&#x27;s name." not in html and "Enter the organisation's name." not in html
+    assert not User.objects.filter(username="org_long").exists()
+
+
+def test_a_self_check_for_a_day_gone_by_is_told_in_the_past(client, citizen, settings):
+    """An outsider's check for 2025-03-01 said "you do not qualify yet … you qualify on" a day long
+    past. Registered 2025-06-10, insurance 2025-06 … 2026-02, today 2026-03-02."""
+    from residence.accounts.services import real_name_verify
+
+    from .test_account_changes import identity
+    from .test_eligibility_api import load_records
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    number = identity()
+    load_records(number)
+    real_name_verify(user=citizen, name="张伟", id_number=number)
+    web_login(client)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = {"name": "张伟", "id_number": number, "route": "residence_employment"}
+    past = client.post("/account/eligibility/", {**body, "date": "2025-12-01"}).content.decode()
+    assert "You did not qualify on that day" in past and "You do not qualify yet" not in past
+    assert "you would qualify on <strong>2026-06-10</strong>" in past and 'data-testid="check-today"' in past
+    today = client.post("/account/eligibility/", body).content.decode()
+    assert "You do not qualify yet" in today and "you qualify on <strong>2026-06-10</strong>" in today
+    assert 'data-testid="check-today"' not in today

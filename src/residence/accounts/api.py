@@ -274,7 +274,7 @@ class OrganisationActivateView(APIView):
 
 
 class OrganisationDeclineSerializer(serializers.Serializer):
-    reason = StrictCharField(max_length=1000)
+    reason = StrictCharField(max_length=200)  # as the desk's form
 
 
 class OrganisationDeclineView(APIView):

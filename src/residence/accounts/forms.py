@@ -91,7 +91,7 @@ class RegisterForm(Form):
     def clean(self):
         data = super().clean()
         if data.get("kind") == Kind.ORGANISATION:
-            if not data.get("name"):
+            if not data.get("name") and "name" not in self.errors:  # too long is said already
                 self.add_error("name", _("Enter the organisation's name."))
             if not data.get("credit_code") and "credit_code" not in self.errors:
                 self.add_error("credit_code", _("Enter the unified social credit code."))

@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -33,7 +34,7 @@ from .forms import (
     add_field_errors,
 )
 from .middleware import SESSION_KEY
-from .models import Channel, Kind, Role, SmsChallenge
+from .models import Channel, Kind, Role, SmsChallenge, Status
 
 REMEMBER_COOKIE = "remembered_username"
 PENDING_CHALLENGE = "pending_challenge"
@@ -386,11 +387,27 @@ def _clerk_only(request):
     return user.is_authenticated and user.kind == Kind.STAFF and user.role == Role.CLERK
 
 
+def _not_pending(request, organisation):
+    """The page of an organisation account no longer waiting (activated or declined in another
+    tab or by another clerk): said so, without the form (an outsider's stale tab offered it)."""
+    if organisation.user.status == Status.PENDING:
+        return None
+    if organisation.declined_at:
+        message = _("This organisation account was declined on %(day)s.") % {
+            "day": timezone.localdate(organisation.declined_at).isoformat()
+        }
+    else:
+        message = _("This organisation account is active: it is not waiting for activation.")
+    return error_page(request, message, 409, back=reverse("web:staff"), back_label=_("Back to the staff desk"))
+
+
 @login_required
 def organisation_activate(request, pk: int):
     if not _clerk_only(request):
         return error_page(request, _("Only counter clerks may do this."))
     organisation = selectors.organisation_get(account_id=pk)
+    if gone := _not_pending(request, organisation):
+        return gone
     form = ActivateOrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -408,6 +425,8 @@ def organisation_decline(request, pk: int):
     if not _clerk_only(request):
         return error_page(request, _("Only counter clerks may do this."))
     organisation = selectors.organisation_get(account_id=pk)
+    if gone := _not_pending(request, organisation):
+        return gone
     form = DeclineOrganisationForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():

@@ -30,6 +30,10 @@ MESSAGES = {
             "registration point after checking the credit code, the authorisation letter and the proof of housing."
         ),
     ),
+    "organisation_declined": (
+        _("Organisation account declined"),
+        _("The organisation account %(username)s was declined at a registration point: %(reason)s"),
+    ),
     "organisation_activated": (
         _("Organisation account activated"),
         _("Your organisation account has been activated at %(point)s."),
@@ -267,6 +271,9 @@ MESSAGES = {
 
 SMS_SIGNATURE = "【居住证服务平台】"
 SMS = {
+    "organisation_declined": _(
+        "The organisation account %(username)s was declined at a registration point: %(reason)s"
+    ),
     "login": _("Your sign-in code is %(code)s, valid for %(minutes)d minutes. Never share it."),
     "password_reset": _("Your password reset code is %(code)s, valid for %(minutes)d minutes."),
     "phone_change": _("Your code to bind this mobile is %(code)s, valid for %(minutes)d minutes."),

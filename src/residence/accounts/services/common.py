@@ -52,7 +52,7 @@ def taken(*, username: str = "", phone: str = "", credit_code: str = "") -> dict
         found["credit_code"] = [
             _(
                 "An account for this organisation already exists. If your organisation did not open it, bring the "
-                "business licence and an authorisation letter to a registration point: the clerk can decline it."
+                "business licence and an authorisation letter to a registration point."
             )
         ]
     return found

@@ -37,7 +37,7 @@ from residence.core.errors import (
 from residence.core.validators import mask_phone, normalize_phone, username_key
 from residence.notifications.services import message_send
 
-from ..models import Channel, Kind, LoginSession, Role, SmsChallenge, User
+from ..models import Channel, Kind, LoginSession, Organisation, Role, SmsChallenge, User
 from ..selectors import user_by_username
 from .challenges import challenge_answer, challenge_create, challenge_resend, dummy_phone_mask, unknown_key
 from .common import check_password_policy, clean, field_error, password_problems, save_unique
@@ -355,4 +355,10 @@ def disabled_refusal(user) -> AccountDisabled:
         return AccountDisabled(STAFF_ACCOUNT_DISABLED)
     if user.kind == Kind.SUB_ACCOUNT:
         return AccountDisabled()
+    if user.kind == Kind.ORGANISATION:
+        declined = Organisation.objects.filter(user=user, declined_at__isnull=False)
+        reason = declined.values_list("decline_reason", flat=True).first()
+        if reason is not None:
+            message = _("This organisation account was declined at a registration point: %(reason)s")
+            return AccountDisabled(message % {"reason": reason})
     return AccountDisabled(ACCOUNT_DISABLED)

@@ -8,7 +8,7 @@ from residence.audit.services import audit_record
 from residence.core import clock
 from residence.core.errors import Conflict, Forbidden, Invalid
 from residence.core.validators import hidden_text_problem, plain_text_problem
-from residence.notifications.services import message_send
+from residence.notifications.services import message_send, notice_send
 
 from ..models import Kind, LoginSession, Organisation, Role, Status, User
 from ..selectors import organisation_get
@@ -93,6 +93,16 @@ def organisation_decline(*, actor: User, account_id: int, reason: str) -> Organi
     if not reason or len(reason) > 200 or plain_text_problem(reason):
         raise Invalid(fields={"reason": [_("Say why the account is declined, in one line of at most 200 characters.")]})
     organisation, user = _pending(account_id)
+    # Told by SMS, to the number it gave, before the number is freed: it can no longer sign in
+    # to read a message (an outsider's declined account was never told, nor why).
+    notice_send(
+        users=(),
+        phone=user.phone or "",
+        key="organisation_declined",
+        purpose="account",
+        username=user.username,
+        reason=reason,
+    )
     user.status, user.is_active, user.phone = Status.DISABLED, False, None
     user.save(update_fields=["status", "is_active", "phone"])
     sessions_end_all(user=user, reason=LoginSession.EndReason.DISABLED)
@@ -109,6 +119,4 @@ def organisation_decline(*, actor: User, account_id: int, reason: str) -> Organi
         credit_code=organisation.credit_code,
         reason=reason,
     )
-    # No message: the account can no longer sign in to read one. The clerk tells whoever is at the
-    # counter; the reason is on record.
     return organisation
