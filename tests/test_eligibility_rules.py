@@ -51,6 +51,21 @@ def test_leap_day_registration():
     assert route1(person, "2025-02-28").eligible
 
 
+def test_a_registration_that_ends_before_twelve_months_names_no_day_it_never_reaches():
+    """Registered 2024-01-01 to 2024-12-31: the 12 months would be reached on 2025-01-01, a day
+    after the registration ends (an outsider read "reached on 2025-01-01" beside no earliest date)."""
+    person = Person(ID, registrations=(Registration(D("2024-01-01"), D("2024-12-31")),), insurance_months=frozenset())
+    answer = route1(person, "2024-12-31")
+    residence = next(c for c in answer.conditions if c.name == "residence")
+    assert not residence.met and residence.reason.key == "residence_ends"
+    assert residence.reason.params == {"since": "2024-01-01", "until": "2024-12-31"}
+    assert answer.earliest_eligible_date is None
+    # Still registered, the day is named as before.
+    lasting = Person(ID, registrations=(Registration(D("2024-01-01")),), insurance_months=frozenset())
+    short = next(c for c in route1(lasting, "2024-12-31").conditions if c.name == "residence")
+    assert short.reason.key == "residence_short" and short.reason.params["on"] == "2025-01-01"
+
+
 def test_a_gap_restarts_the_clock_a_move_without_gap_does_not():
     ins = months("2024-01-01", "2025-06-01")
     no_gap = Person(

@@ -20,6 +20,9 @@ TEXTS = {
     "residence_registered": _("Registered continuously since %(since)s."),
     "residence_ok": _("Registered continuously since %(since)s: 12 months reached."),
     "residence_short": _("Registered continuously since %(since)s; 12 months are reached on %(on)s."),
+    "residence_ends": _(
+        "Registered continuously since %(since)s, until %(until)s: the registration ends before 12 months are reached."
+    ),
     "employment_consecutive": _("Social insurance paid for %(consecutive)d consecutive months."),
     "employment_total": _("Social insurance paid for %(total)d months within the last 24."),
     "employment_short": _(

@@ -106,6 +106,13 @@ def first_of_month(number: int) -> dt.date:
 
 def continuous_since(registrations, day: dt.date) -> dt.date | None:
     """Start of the unbroken run of registrations that covers `day`, or None if unregistered."""
+    run = continuous_run(registrations, day)
+    return run[0] if run else None
+
+
+def continuous_run(registrations, day: dt.date) -> tuple[dt.date, dt.date | None] | None:
+    """(start, last day or None while it lasts) of the unbroken run of registrations that covers
+    `day`, or None if unregistered."""
     run_start, run_end = None, None  # run_end None: still registered
     for reg in sorted(registrations, key=lambda r: r.registered_on):
         if reg.registered_on > day:
@@ -117,7 +124,7 @@ def continuous_since(registrations, day: dt.date) -> dt.date | None:
             run_start, run_end = reg.registered_on, reg.ended_on
     if run_start is None or (run_end is not None and run_end < day):
         return None
-    return run_start
+    return run_start, run_end
 
 
 def excluded_by_id_number(id_number: str) -> Reason | None:
@@ -144,14 +151,20 @@ def identity_condition(person: Person) -> Condition:
 
 
 def residence_condition(person: Person, day: dt.date, months_needed: int) -> Condition:
-    since = continuous_since(person.registrations, day)
-    if since is None:
+    run = continuous_run(person.registrations, day)
+    if run is None:
         return Condition("residence", False, Reason("residence_none"))
+    since, until = run
     if months_needed == 0:
         return Condition("residence", True, Reason("residence_registered", {"since": since.isoformat()}))
     qualifies_on = add_months(since, months_needed)
     if day >= qualifies_on:
         return Condition("residence", True, Reason("residence_ok", {"since": since.isoformat()}))
+    if until is not None and until < qualifies_on:
+        # Ended before the 12 months: no day to name (an outsider read a date never reached).
+        return Condition(
+            "residence", False, Reason("residence_ends", {"since": since.isoformat(), "until": until.isoformat()})
+        )
     return Condition(
         "residence", False, Reason("residence_short", {"since": since.isoformat(), "on": qualifies_on.isoformat()})
     )

@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from residence.accounts.forms import add_domain_error
+from residence.core import clock
 from residence.core.errors import DomainError
 
 from .forms import ROUTE_CHOICES, SelfCheckForm
@@ -23,6 +24,9 @@ def _for_display(answer: dict) -> dict:
         "route_label": dict(ROUTE_CHOICES)[answer["route"]],
         "conditions": [{**c, "label": CONDITION_LABELS[c["name"]]} for c in answer["conditions"]],
         "identity_met": all(c["met"] for c in answer["conditions"] if c["name"] == "identity"),
+        # A check for a day gone by is told in the past (an outsider's 2025 check said "you qualify
+        # on" a day long past, and offered to apply).
+        "past": answer["date"] < clock.today().isoformat(),
     }
 
 
