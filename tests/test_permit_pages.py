@@ -316,6 +316,8 @@ def test_clerk_finds_a_permit_by_id_number_and_endorses_at_the_counter(citizen_w
     assert response.status_code == 302
     page = html(clerk.get(response["Location"]))
     assert "Endorsement valid through 2027-04-14" in page
+    # The banner the clerk reads out names the same last valid day (it said the anniversary).
+    assert f"Endorsed at the counter: {NUMBER} is valid through 2027-04-14." in page
     endorsement = Endorsement.objects.get()
     assert endorsement.channel == "counter" and endorsement.outcome == "granted"
 
@@ -380,7 +382,8 @@ def test_verifier_answers_the_departments_pending_endorsements(settings):
     assert "Social insurance paid" in page and "No current residence registration" not in page
     response = insurance.post(url, {f"e{endorsement.pk}-confirmed": "yes", f"e{endorsement.pk}-note": ""})
     page = html(insurance.get(response["Location"]))
-    assert "2027-04-15" in page and 'data-testid="no-checks"' in page
+    # Endorsed until 2027-04-15: the banner names the last valid day, as the holder's pages do.
+    assert f"Confirmed: {NUMBER} is valid through 2027-04-14." in page and 'data-testid="no-checks"' in page
     endorsement.refresh_from_db()
     assert endorsement.outcome == "granted" and endorsement.reasons == []
     assert Permit.objects.get().endorsed_until.isoformat() == "2027-04-15"

@@ -185,7 +185,9 @@ def test_endorsing_in_the_window_grants_another_year_and_a_second_time_is_409(ho
         "closes": "2028-03-01",
     }
     # Said as what happened (another tab, the counter), not only as a window not yet open.
-    assert again.json()["error"]["message"].startswith("This permit was endorsed on 2027-01-15")
+    assert again.json()["error"]["message"].startswith(
+        "This permit was endorsed on 2027-01-15 and is valid through 2028-03-01."  # endorsed until 2028-03-02
+    )
     listed = api.get("/api/v1/permits").json()[0]
     assert listed["endorsed_until"] == "2028-03-02" and listed["endorsement_window"]["opens"] == "2028-01-02"
 

@@ -304,11 +304,12 @@ def endorsement_request(*, actor, number: str, channel: str = "online") -> Endor
         if window and recent is not None:
             # Endorsed a moment ago (another tab, the counter): say so, not only "not now".
             message = _(
-                "This permit was endorsed on %(day)s and is endorsed until %(until)s. The next endorsement "
+                "This permit was endorsed on %(day)s and is valid through %(until)s. The next endorsement "
                 "can be made from %(opens)s to %(closes)s."
             ) % {
                 "day": recent.decided_on.isoformat(),
-                "until": permit.endorsed_until.isoformat(),
+                # The last valid day, as the pages and messages say (an outsider read the anniversary here).
+                "until": rules.last_valid_day(permit.endorsed_until).isoformat(),
                 "opens": window[0].isoformat(),
                 "closes": window[1].isoformat(),
             }

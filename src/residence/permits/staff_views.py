@@ -15,7 +15,7 @@ from residence.core.errors import DomainError
 from residence.notifications.services import reasons_text
 from residence.web.pages import error_page
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import EndorsementAnswerForm, PermitFindForm
 from .views import endorsement_context
 
@@ -81,9 +81,9 @@ def counter_endorse(request, number: str):
         }
         messages.success(request, text)
     elif endorsement.outcome == "granted":
-        text = _("Endorsed at the counter: %(number)s is endorsed until %(date)s.") % {
+        text = _("Endorsed at the counter: %(number)s is valid through %(date)s.") % {
             "number": endorsement.permit.number,
-            "date": endorsement.endorsed_until.isoformat(),
+            "date": rules.last_valid_day(endorsement.endorsed_until).isoformat(),
         }
         messages.success(request, text)
     elif endorsement.outcome == "refused":
@@ -138,9 +138,9 @@ def answer(request, pk: int):
         }
         messages.success(request, text)
     elif endorsement.outcome == "granted":
-        text = _("Confirmed: %(number)s is endorsed until %(date)s.") % {
+        text = _("Confirmed: %(number)s is valid through %(date)s.") % {
             "number": endorsement.permit.number,
-            "date": endorsement.endorsed_until.isoformat(),
+            "date": rules.last_valid_day(endorsement.endorsed_until).isoformat(),
         }
         messages.success(request, text)
     else:
