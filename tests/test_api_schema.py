@@ -166,3 +166,14 @@ def test_each_list_says_its_own_page_size(schema):
     assert f"{LIST_PAGE} items a page" in page_of("/api/v1/applications")
     assert f"{MESSAGES_PAGE} items a page" in page_of("/api/v1/me/messages")
     assert "500 items a page" in page_of("/api/v1/registrations/declarations")
+
+
+@pytest.mark.django_db
+def test_an_exchange_body_refused_whole_matches_its_schema(schema):
+    """A body that is no array is refused whole, with no `rows`: the schema required them (an outsider)."""
+    from .test_exchange import key_for, push
+
+    answer = push(Client(), key_for("social_insurance"), "social_insurance", json.dumps({"a": 1}), "application/json")
+    rejection = schema["components"]["schemas"]["ExchangeRejection"]
+    assert answer.status_code == 400 and "rows" not in answer.json()["error"]
+    assert set(rejection["required"]) <= set(answer.json()["error"])

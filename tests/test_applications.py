@@ -71,6 +71,9 @@ def test_with_the_streets_point_closed_the_applicant_is_asked_to_choose_another(
     assert refused.status_code == 400 and refused.json()["error"]["fields"]["acceptance_point"] == [
         "No acceptance point of the street where you are registered is open now: choose another one."
     ]
+    # Named, a closed point is said to be closed, not unknown.
+    named = api.post(URL, application_body(acceptance_point=HOME_POINT)).json()["error"]["fields"]
+    assert named["acceptance_point"] == ["This acceptance point is closed now: choose another one."]
     assert api.post(URL, application_body(acceptance_point=OTHER_POINT)).status_code == 201
 
 

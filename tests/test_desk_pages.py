@@ -543,7 +543,7 @@ def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded
         data={"before": {"published": False, "source": "holidays"}, "year": 2027},
     )
     shown = re.search(r'<span class="hint">Before:</span> ([^<]*)<', page(supervisor, "/staff/audit/")).group(1)
-    assert sorted(shown.split("; ")) == ["published: no", "source: holidays"]  # PostgreSQL orders the keys
+    assert sorted(shown.split("; ")) == ["Published: no", "Source: holidays"]  # PostgreSQL orders the keys
     from residence.audit import selectors as audit_selectors
 
     monkeypatch.setattr(audit_selectors, "AUDIT_PAGE", 3)  # fewer than there are: the page says so

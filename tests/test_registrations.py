@@ -1191,5 +1191,8 @@ def test_late_declarations_are_listed_all_and_counted_on_the_dashboard(organisat
     page = client.get("/account/").content.decode()
     assert "Late declarations (52)" in page and "The newest 50 of 52 late declarations." in page
     assert page.count('class="row-overdue"') == 50
+    # Chinese names on the English page are marked so (an outsider's screen reader read them in English).
+    assert '<h1><span lang="zh-CN">示范物业</span></h1>' in page
+    assert page.count('<td data-label="Person"><span lang="zh-CN">某') == 50
     listed = client.get("/registration/declarations/?late=1").content.decode()
     assert listed.count('class="row-overdue"') == 52 and "李娜" not in listed

@@ -147,8 +147,11 @@ def clean_application(*, applicant_id: str, data: dict) -> dict:
     point_code = data.get("acceptance_point") or ""
     point = None
     if point_code:
-        point = AcceptancePoint.objects.filter(code=point_code, active=True).first()
-        if point is None:
+        point = AcceptancePoint.objects.filter(code=point_code).first()
+        if point is not None and not point.active:
+            point = None
+            errors["acceptance_point"] = [_("This acceptance point is closed now: choose another one.")]
+        elif point is None:
             errors["acceptance_point"] = [_("Unknown acceptance point.")]
     else:
         point = default_point(applicant_id)

@@ -54,6 +54,10 @@ class PlainTextFormField(NormalizedFormField):
     normalize = validators.validate_plain_text
 
 
+class RoomFormField(NormalizedFormField):
+    normalize = validators.validate_room
+
+
 class FreeTextFormField(NormalizedFormField):
     """Several lines of free text (a reason, a note): no hidden or control characters."""
 

@@ -343,6 +343,15 @@ def validate_person_name(value) -> str:
     return _checked(value, person_name_problem, "name")
 
 
+def validate_room(value) -> str:
+    """A room as it will be stored (`normalize_room`), refused here as the house's service would
+    refuse it: a page let `=1+1` through and the service refused it a page later (an outsider)."""
+    room = normalize_room(value)
+    if problem := text_problem(room, 30, _("Enter the room.")) or plain_text_problem(room):
+        raise ValidationError(problem, code="room")
+    return room
+
+
 def validate_plain_text(value) -> str:
     return _checked(value, plain_text_problem, "text")
 

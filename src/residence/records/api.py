@@ -87,10 +87,12 @@ class ExchangeView(APIView):
                                 "code": serializers.CharField(),
                                 "message": serializers.CharField(),
                                 "fields": serializers.DictField(),
+                                # Only when rows were refused: a body refused whole has none (an outsider).
                                 "rows": inline_serializer(
                                     "ExchangeBadRow",
                                     {"line": serializers.IntegerField(), "reason": serializers.CharField()},
                                     many=True,
+                                    required=False,
                                 ),
                             },
                         )

@@ -14,6 +14,7 @@ from residence.core.forms import (
     PersonNameFormField,
     PhoneFormField,
     PlainTextFormField,
+    RoomFormField,
     UsernameFormField,
 )
 from residence.core.validators import mask_id_number
@@ -74,7 +75,7 @@ class HouseBuildingForm(Form):
 
 
 class HouseRoomForm(Form):
-    room = forms.CharField(label=_("Room"), max_length=30)
+    room = RoomFormField(label=_("Room"), max_length=30)
     address = PlainTextFormField(
         label=_("Address"),
         help_text=_("The address as on the house's papers, without the room."),
@@ -171,7 +172,7 @@ class SelfReportForm(Form):
     building_code = BuildingCodeFormField(
         label=_("Building code"), help_text=_("The 10 to 19 digits on the building's plate (楼栋编码).")
     )
-    room = forms.CharField(label=_("Room"), max_length=30)
+    room = RoomFormField(label=_("Room"), max_length=30)
     phone = PhoneFormField(label=_("Mobile number"))
     # Empty first choices: a code must be chosen, never taken by default.
     occupation = forms.TypedChoiceField(

@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from residence.accounts.forms import add_domain_error
@@ -903,7 +903,11 @@ def bulk(request):
         else:
             messages.info(
                 request,
-                _("Checked %(rows)d rows in %(seconds).1f seconds. Nothing has been applied yet.")
+                ngettext(
+                    "Checked %(rows)d row in %(seconds).1f seconds. Nothing has been applied yet.",
+                    "Checked %(rows)d rows in %(seconds).1f seconds. Nothing has been applied yet.",
+                    upload.rows,
+                )
                 % {"rows": upload.rows, "seconds": time.monotonic() - started},
             )
             return redirect("registrations:bulk_report", upload.pk)
