@@ -66,6 +66,18 @@ def test_a_registration_that_ends_before_twelve_months_names_no_day_it_never_rea
     assert short.reason.key == "residence_short" and short.reason.params["on"] == "2025-01-01"
 
 
+def test_no_earliest_date_past_the_last_date_a_check_may_ask_for():
+    """Registered 2100-06-01: twelve months are reached on 2101-06-01, after 2100-12-31, the last
+    date API.md lets a check ask for (an outsider was named 2101-11-01)."""
+    person = Person(ID, registrations=(Registration(D("2100-06-01")),), insurance_months=frozenset())
+    assert route1(person, "2100-12-31").earliest_eligible_date is None
+    assert route1(person, "2099-01-01").earliest_eligible_date is None
+    # Residence reached 2100-06-01; insurance assumed from the check's month, 2100-01 … 2100-12 is
+    # twelve months, counted from 2100-12-01: within the range, so named.
+    earlier = Person(ID, registrations=(Registration(D("2099-06-01")),), insurance_months=frozenset())
+    assert route1(earlier, "2100-01-01").earliest_eligible_date == D("2100-12-01")
+
+
 def test_a_gap_restarts_the_clock_a_move_without_gap_does_not():
     ins = months("2024-01-01", "2025-06-01")
     no_gap = Person(

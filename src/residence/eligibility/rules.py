@@ -18,7 +18,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 
-from residence.core.validators import is_foreigner, is_hong_kong_macao_taiwan
+from residence.core.validators import TYPED_DATES, is_foreigner, is_hong_kong_macao_taiwan
 
 ROUTES = ("residence_employment", "talent", "education")
 CONDITIONS = {
@@ -256,6 +256,9 @@ def earliest_eligible_date(person: Person, route: str, day: dt.date) -> dt.date 
     horizon = add_months(max(candidates), HORIZON_MONTHS)
     assumed = person.insurance_months | frozenset(range(month_number(day), month_number(horizon) + 1))
     candidates.update(first_of_month(n) for n in range(month_number(day) + 1, month_number(horizon) + 1))
+    # No later than the last date the platform checks (API.md's range): an outsider was named
+    # 2101-11-01, a day a check could not be asked for.
+    horizon = min(horizon, TYPED_DATES[1])
     for candidate in sorted(c for c in candidates if day < c <= horizon):
         if _eligible(conditions_on(person, route, candidate, assumed)):
             return candidate
