@@ -89,7 +89,15 @@ def test_change_password(signed_in, citizen):
     # Long after the change, the old one is a wrong password, as ever.
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=6)):
         other = signed_in.post("/api/v1/me/password", {"old_password": PASSWORD, "new_password": "Third2026pass"})
-    assert other.status_code == 400 and "old_password" in other.json()["error"]["fields"]
+        assert other.status_code == 400 and "old_password" in other.json()["error"]["fields"]
+        # The replaced hash is kept no longer than it serves: the daily jobs forget it.
+        from residence.accounts.services.credentials import previous_passwords_forget
+
+        citizen.refresh_from_db()
+        assert citizen.previous_password
+        assert previous_passwords_forget() == 1
+    citizen.refresh_from_db()
+    assert citizen.previous_password == ""
 
 
 @pytest.mark.parametrize(

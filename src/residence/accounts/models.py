@@ -59,6 +59,11 @@ class User(AbstractUser):
     real_name_verified_at = models.DateTimeField(null=True, blank=True)
     # The interface language the account last sent a form in: its SMS are written in it.
     language = models.CharField(max_length=10, blank=True)
+    # The password hash replaced by the last change, for a few minutes (then cleared by the daily
+    # jobs): a change sent again or racing it, with the old password that was right when it was
+    # sent, is told the password was just changed, and is no wrong password towards the lockout.
+    previous_password = models.CharField(max_length=128, blank=True)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
     # A sub-account's organisation account (RULES §1: sub-accounts file declarations).
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="sub_accounts")
 

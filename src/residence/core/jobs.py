@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
+from residence.accounts.services.credentials import previous_passwords_forget
 from residence.applications import jobs as application_jobs
 from residence.core import clock, limits, workdays
 from residence.permits import sweeps as permit_sweeps
@@ -21,6 +22,8 @@ def daily_jobs_run(day: dt.date, *, report: Callable[[str], object] = lambda lin
     # future (the way to run the jobs ahead) pruned the live server's locks (an outsider).
     pruned = limits.prune(before=min(clock.now(), timezone.now()) - dt.timedelta(days=1))
     report(f"{day}: {pruned} idle limit counter(s) pruned")
+    forgotten = previous_passwords_forget()
+    report(f"{day}: {forgotten} replaced password hash(es) forgotten")
     terminated = application_jobs.payments_expire(day)
     report(f"{day}: {terminated} unpaid application(s) terminated")
     batched = application_jobs.production_batch(day)

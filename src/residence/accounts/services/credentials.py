@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from residence.audit.models import AuditEvent, AuditEventType
+from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock, limits
 from residence.core.errors import (
@@ -47,11 +47,14 @@ LOGIN_WINDOW = 15 * 60
 _DUMMY_PASSWORD_HASH = make_password("timing-equaliser-not-a-password")
 
 
-def _password_attempt(*, key: str, user: User | None, password: str, address: str, where: str) -> bool:
+def _password_attempt(*, key: str, user: User | None, password: str, address: str, where: str, previous=None) -> bool:
     """Compare a password under the lockout rules; True when it is right.
 
     Raises RateLimited (the address) or AccountLocked (the username) without comparing when a
-    limit is reached, and AccountLocked when this wrong password is the one that locks it.
+    limit is reached, and AccountLocked when this wrong password is the one that locks it. With
+    `previous` (a function giving the hash a change replaced a moment ago, read once this password
+    is found wrong, so that a change committed meanwhile is seen), that password is no wrong one:
+    Conflict, uncounted (an outsider's ten raced changes locked the account they had just changed).
     """
     address_hit = (
         limits.hit("login_address", address, limit=settings.LIMIT_LOGIN_FAILURES_PER_ADDRESS, window=LOGIN_WINDOW)
@@ -72,6 +75,11 @@ def _password_attempt(*, key: str, user: User | None, password: str, address: st
                 right = False
             else:
                 right = user.check_password(password)
+            if not right and previous is not None and (stale := previous()) and check_password(password, stale):
+                limits.release(username_hit)
+                if address_hit is not None:
+                    limits.release(address_hit)
+                raise Conflict(_("Your password has just been changed: sign in with the new one."))
             if right:
                 limits.release(username_hit)
                 if address_hit is not None:
@@ -231,44 +239,53 @@ def password_reset_confirm(*, challenge: str, code: str, new_password: str, addr
     )
 
 
-def _require_password(*, user: User, password: str, field: str, address: str, where: str, problems: dict) -> None:
+def _require_password(
+    *, user: User, password: str, field: str, address: str, where: str, problems: dict, previous=None
+) -> None:
     """Compare the account's password (counted like a sign-in); every problem found so far
     and a wrong password are raised together."""
     if not _password_attempt(
-        key=username_key(user.username), user=user, password=password, address=address, where=where
+        key=username_key(user.username), user=user, password=password, address=address, where=where, previous=previous
     ):
         problems[field] = [_("The password is wrong.")]
     if problems:
         raise Invalid(_("Some fields are not valid."), fields=problems)
 
 
-def _just_changed(user: User) -> bool:
-    """Whether the account's password was changed in the last few minutes."""
-    since = clock.now() - dt.timedelta(minutes=5)
-    return AuditEvent.objects.filter(type=AuditEventType.PASSWORD_CHANGED, subject=user, at__gte=since).exists()
+PREVIOUS_PASSWORD_KEPT = dt.timedelta(minutes=5)
+
+
+def _previous_password(user_id: int) -> str:
+    """The hash the account's last password change replaced, if that was a moment ago."""
+    user = User.objects.only("previous_password", "password_changed_at").get(pk=user_id)
+    changed = user.password_changed_at
+    return user.previous_password if changed and clock.now() - changed < PREVIOUS_PASSWORD_KEPT else ""
+
+
+def previous_passwords_forget() -> int:
+    """Clear the replaced hashes kept longer than they serve (a daily job)."""
+    stale = User.objects.filter(password_changed_at__lt=clock.now() - PREVIOUS_PASSWORD_KEPT).exclude(
+        previous_password=""
+    )
+    return stale.update(previous_password="")
 
 
 def password_change(*, user: User, old_password: str, new_password: str, address: str = "") -> None:
     problems = {}
     if weak := password_problems(new_password, user):
         problems["new_password"] = weak
-    try:
-        _require_password(
-            user=user,
-            password=old_password,
-            field="old_password",
-            address=address,
-            where="password_change",
-            problems=problems,
-        )
-    except Invalid:
-        if "old_password" in problems and _just_changed(user):
-            # The password the request knew was changed a moment ago: by this change sent again (a
-            # double tap, a retry after a time-out) or by another one racing it. Said so, not "the
-            # password is wrong" (an outsider's retry; a race whose loser compared after the
-            # winner's commit).
-            raise Conflict(_("Your password has just been changed: sign in with the new one.")) from None
-        raise
+    # The password the request knew may have been changed a moment ago: by this change sent again
+    # (a double tap, a retry after a time-out) or by another racing it. Then it is said so, not
+    # "the password is wrong", and not counted (an outsider's retry; a race's losers).
+    _require_password(
+        user=user,
+        password=old_password,
+        field="old_password",
+        address=address,
+        where="password_change",
+        problems=problems,
+        previous=lambda: _previous_password(user.pk),
+    )
     verified = user.password  # the hash the old password was compared with
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
@@ -276,8 +293,9 @@ def password_change(*, user: User, old_password: str, new_password: str, address
             # Changed meanwhile by a parallel request (an outsider's two changes were both told 204,
             # and one of the two new passwords did not work).
             raise Conflict(_("Your password has just been changed: sign in with the new one."))
+        user.previous_password, user.password_changed_at = user.password, clock.now()
         user.set_password(new_password)
-        user.save(update_fields=["password"])
+        user.save(update_fields=["password", "previous_password", "password_changed_at"])
         audit_record(type=AuditEventType.PASSWORD_CHANGED, actor=user, subject=user, address=address)
         message_send(user=user, key="password_changed")
 
