@@ -86,3 +86,15 @@ def test_a_list_of_references_says_when_it_was_cut():
     text = listed(references + references[:3])
     assert text.count("SZ") == 20 and text.endswith("、…") and text.startswith("SZ261100AAAAAA、")
     assert listed(references[:20]).count("…") == 0
+
+
+def test_reasons_are_joined_in_the_texts_own_punctuation():
+    """An English refusal read "…reached on 2027-03-15；Social insurance…" (an outsider)."""
+    from django.utils import translation
+
+    from residence.notifications.services import reasons_text
+
+    with translation.override("en"):
+        assert reasons_text(["Not registered.", "No insurance.", "Not registered"]) == "Not registered; No insurance"
+    with translation.override("zh-hans"):
+        assert reasons_text(["未登记。", "无社保"]) == "未登记；无社保"

@@ -83,7 +83,8 @@ def reasons_text(reasons) -> str:
         reason = str(reason).strip().rstrip(CLOSING_PUNCTUATION)
         if reason and reason not in shown:
             shown.append(reason)
-    return "；".join(shown)
+    # Chinese text takes the full-width semicolon, other text its own (an outsider read "…；Social").
+    return ("；" if (translation.get_language() or "").startswith("zh") else "; ").join(shown)
 
 
 def _within_limits(*, to_key: str, address: str, own_day: tuple[str, int] | None) -> RateLimited | None:
