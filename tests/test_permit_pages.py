@@ -311,6 +311,9 @@ def test_clerk_finds_a_permit_by_id_number_and_endorses_at_the_counter(citizen_w
     card = page[page.find('data-testid="permit"') :]
     assert NUMBER in card and "430102********1234"[:14] in card and user.person.id_number not in card
     assert html(clerk.get("/staff/permits/", {"q": NUMBER})).count('data-testid="permit"') == 1
+    # As a Chinese input method types it: full-width digits (an outsider was told "no permit").
+    wide = NUMBER.translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"})
+    assert html(clerk.get("/staff/permits/", {"q": wide})).count('data-testid="permit"') == 1
     assert 'data-testid="no-permit"' in html(clerk.post("/staff/permits/", {"q": "NOSUCH"}))
     response = clerk.post(f"/staff/permits/{NUMBER}/endorse/")
     assert response.status_code == 302
