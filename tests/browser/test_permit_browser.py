@@ -255,7 +255,8 @@ def test_a_clerk_endorses_at_the_counter_and_the_departments_confirm_the_check_i
     both(page, shot, "permit-12-checks-insurance")
     page.locator("input[value='yes']").check()
     page.get_by_test_id("answer").click()
-    assert "2027-04-15" in page.inner_text("main")
+    # Endorsed until 2027-04-15: the banner names the last valid day, as the holder's pages do.
+    assert "有效期至 2027-04-14" in page.inner_text("main")
     assert page.get_by_test_id("no-checks").is_visible()
     assert Permit.objects.get().endorsed_until.isoformat() == "2027-04-15"
     context.close()
