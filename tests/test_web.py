@@ -546,6 +546,7 @@ def test_a_self_check_for_a_day_gone_by_is_told_in_the_past(client, citizen, set
     body = {"name": "张伟", "id_number": number, "route": "residence_employment"}
     past = client.post("/account/eligibility/", {**body, "date": "2025-12-01"}).content.decode()
     assert "You did not qualify on that day" in past and "You do not qualify yet" not in past
+    assert '<span class="nowrap">2025-12-01</span>' in past  # the day checked, on one line on a phone
     assert "you would qualify on <strong>2026-06-10</strong>" in past and 'data-testid="check-today"' in past
     today = client.post("/account/eligibility/", body).content.decode()
     assert "You do not qualify yet" in today and "you qualify on <strong>2026-06-10</strong>" in today
