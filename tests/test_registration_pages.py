@@ -22,7 +22,7 @@ from residence.records.models import Registration
 from residence.registrations import services
 from residence.registrations.models import BulkUpload, Declaration, House
 
-from .conftest import PASSWORD, CommittingClient, make_user
+from .conftest import PASSWORD, CommittingClient, make_user, words
 from .idnumbers import WANG_FANG, ZHANG_WEI, with_check, wrong_check
 from .test_account_changes import identity
 from .test_desk_pages import desk
@@ -278,6 +278,43 @@ def test_a_move_out_ends_the_registration_and_the_current_filter(landlord):
     assert "王芳" in client.get(f"/registration/houses/{second.pk}/").content.decode()
     nobody = declare(client, first.pk, kind="move_out")
     assert nobody.status_code == 409 and "does not live in this house" in nobody.content.decode()
+
+
+def test_a_person_sees_where_and_since_when_they_are_registered(landlord):
+    client, _user = landlord
+    register_house(client)
+    register_house(client, room="102")
+    first, second = House.objects.order_by("room")
+    declare(client, first.pk)
+    declare(client, first.pk, kind="move_out")
+    declare(client, second.pk, date="2026-03-02")
+    declare(client, second.pk, id_number=WANG_FANG, name="王芳")
+    tenant = make_user("lina", "13700000021")
+    real_name_verify(user=tenant, name="李娜", id_number=identity(LI_NA[:17], "李娜"))
+    mine = signed_in("lina", "13700000021")
+    account = mine.get("/account/").content.decode()
+    assert 'href="/registration/mine/"' in account
+    page = words(mine.get("/registration/mine/").content.decode())
+    rows = re.findall(r"<tr>(.*?)</tr>", page.split("<tbody>")[1], re.S)
+    assert len(rows) == 2
+    assert "2026-03-02" in rows[0] and "Registered now" in rows[0] and "102" in rows[0]
+    assert "2026-02-27" in rows[1] and "2026-03-01" in rows[1] and "101" in rows[1]
+    # Someone else's registration in the same house is not theirs to see.
+    assert WANG_FANG not in page and "王芳" not in page
+
+
+def test_my_registrations_need_a_verified_personal_account(landlord):
+    make_user("newcomer", "13812340000")
+    unverified = signed_in("newcomer", "13812340000")
+    response = unverified.get("/registration/mine/")
+    assert response.status_code == 403
+    assert "registrations are shown once the platform knows who you are" in response.content.decode()
+    organisation()
+    response = signed_in("org_admin", "13812340002").get("/registration/mine/")
+    assert response.status_code == 403
+    assert "Only a personal account has residence registrations" in response.content.decode()
+    client, _user = landlord
+    assert "You have no residence registration yet" in client.get("/registration/mine/").content.decode()
 
 
 def test_a_landlord_moves_out_a_resident_chosen_from_the_houses_list(landlord):

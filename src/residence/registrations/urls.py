@@ -14,6 +14,7 @@ urlpatterns = [
     path("houses/<int:pk>/<slug:kind>/check/", views.declare_check, name="declare_check"),
     path("declarations/", views.declarations, name="declarations"),
     path("declarations/<int:pk>/", views.declaration_detail, name="declaration"),
+    path("mine/", views.my_registrations, name="mine"),
     path("self-report/", views.self_report, name="self_report"),
     path("self-report/check/", views.self_report_check, name="self_report_check"),
     path("pending/", views.pending_reports, name="pending"),

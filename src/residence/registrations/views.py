@@ -531,6 +531,17 @@ def declarations(request):
     )
 
 
+@login_required
+def my_registrations(request):
+    """Where and since when the signed-in person is registered: the dates their 12 months count from."""
+    if request.user.kind != Kind.INDIVIDUAL:
+        return error_page(request, _("Only a personal account has residence registrations of its own."))
+    if request.user.person_id is None:
+        return render(request, "registrations/verify_first.html", {"to_see_registrations": True}, status=403)
+    rows = selectors.registrations_of(id_number=request.user.person.id_number)
+    return render(request, "registrations/mine.html", {"registrations": rows})
+
+
 # A tenant's self-report, and its confirmation by the house's holder ---------------------------
 
 
