@@ -956,6 +956,16 @@ def test_names_of_every_script_with_their_joiners_are_taken(landlord, name):
     assert api.post(DECLARATIONS, body).status_code == 201
 
 
+def test_a_name_is_stored_in_the_form_names_compare_in(landlord):
+    """An outsider's full-width "测试Ｋ" was accepted as the records' "测试K" but kept as typed."""
+    api, _user, house = landlord
+    body = move_in(house["id"])
+    body["person"]["name"] = " 李Ｋ　娜 "
+    created = api.post(DECLARATIONS, body)
+    assert created.status_code == 201 and created.json()["person"]["name"] == "李K 娜"
+    assert Declaration.objects.get().name == "李K 娜"
+
+
 def test_a_bulk_file_skips_blank_lines_and_names_the_line_of_a_forbidden_character(organisation):
     api, houses = organisation
     header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"

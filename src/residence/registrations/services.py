@@ -307,14 +307,15 @@ def _date(value, errors: dict, today: dt.date):
 
 
 def _name(value, field: str, errors: dict, message) -> str:
-    """A name as on the ID card, trimmed: 1 to 100 characters of a person's name
-    (`core.validators.person_name_problem`); the problem goes into `errors`."""
+    """A name as on the ID card: 1 to 100 characters of a person's name
+    (`core.validators.person_name_problem`), the problem into `errors`; kept in the form names
+    compare in (an outsider's full-width "测试Ｋ" matched the records' "测试K" but was stored as typed)."""
     name = value.strip() if isinstance(value, str) else ""
     if problem := text_problem(name, 100, message):
         errors[field] = [str(problem)]
     elif person_name_problem(name):
         errors[field] = [str(person_name_problem(name))]
-    return name
+    return normalize_name(name)
 
 
 def clean_declaration(data: dict, *, today: dt.date, account_kind: str) -> dict:
