@@ -900,12 +900,12 @@ def test_a_sparse_workbook_is_read_to_the_files_own_width_not_the_sheets_claim()
 def test_a_file_over_the_limit_gets_a_page_in_the_visitors_language_not_json(org):
     """An outsider's browser showed a JSON body where the bulk page was, for a 1.6 MB file."""
     client, _user, _houses = org
-    for language, words in (("en", "larger than 5 MB"), ("zh-hans", "请求内容超过 5 MB")):
+    for language, said in (("en", "larger than 5 MB"), ("zh-hans", "请求内容超过 5 MB")):
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         big = SimpleUploadedFile("big.csv", b"x" * (5 * 1024 * 1024 + 100 * 1024), "text/csv")
         response = client.post("/registration/bulk/", {"file": big})
         assert response.status_code == 413 and response["Content-Type"].startswith("text/html")
-        assert words in response.content.decode()
+        assert said in response.content.decode()
         assert 'href="/registration/bulk/" data-testid="back-to-form"' in response.content.decode()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     # Between the API's 1 MB and the page's 5 MB: the page takes the file and checks it.
