@@ -203,6 +203,24 @@ def test_a_note_is_required_when_not_confirmed_and_the_reviewer_refuses_with_rea
     assert Application.objects.get(pk=pk).reply_text == "书面答复内容"
 
 
+def test_a_common_reason_is_shown_in_the_readers_language_and_a_written_one_as_written(world, staff):
+    """An outsider's English pages showed a ticked reason as the Chinese reviewer's page said it."""
+    pk = submit(world)
+    through_verification(staff, pk)
+    reviewer = staff["reviewer"]
+    reviewer.cookies["django_language"] = "zh-hans"
+    post(reviewer, f"/staff/applications/{pk}/reject/", {"reasons": ["1"], "other": "照片模糊"})
+    assert Application.objects.get(pk=pk).decision_reasons == ["社会保险缴纳月数未达到规定要求。", "照片模糊"]
+    chinese = page(reviewer, f"/staff/applications/{pk}/")
+    assert "<li>社会保险缴纳月数未达到规定要求。</li><li>照片模糊</li>" in chinese
+    reviewer.cookies["django_language"] = "en"
+    english = page(reviewer, f"/staff/applications/{pk}/")
+    assert (
+        "<li>The social insurance contributions do not cover the required months.</li>"
+        '<li><span lang="zh-CN">照片模糊</span></li>'
+    ) in english
+
+
 def test_two_acting_on_the_same_item_the_second_sees_a_409_message(world, staff):
     pk = submit(world)
     through_verification(staff, pk)

@@ -1,8 +1,11 @@
 """Forms of the staff desk's application pages. They only shape input; the services check it."""
 
+import functools
 import re
 
 from django import forms
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from residence.core.forms import Form, PersonNameFormField, PlainTextFormField
@@ -19,6 +22,24 @@ COMMON_REASONS = [
     _("The name or ID number does not match the population records."),
     _("The photo receipt number is not valid."),
 ]
+
+
+@functools.cache
+def _common_reason_numbers() -> dict[str, int]:
+    """Each common reason's text in every language of the platform, to its place in the list."""
+    numbers = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            numbers.update({str(text): i for i, text in enumerate(COMMON_REASONS)})
+    return numbers
+
+
+def reason_shown(reason: str) -> str:
+    """A refusal's reason in the reader's language when it is one of the common reasons (stored
+    as the reviewer's page said it: an outsider's English pages showed a ticked reason in Chinese);
+    a reason written in is shown as written."""
+    number = _common_reason_numbers().get(reason)
+    return reason if number is None else str(COMMON_REASONS[number])
 
 
 class VerifyForm(Form):
