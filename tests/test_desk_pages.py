@@ -314,9 +314,15 @@ def test_counter_intake_then_the_acceptance_receipt(world, staff):
     assert application.family_members.count() == 1
     accepted = page(clerk, done["Location"])
     assert application.reference in accepted and f"/staff/applications/{application.pk}/receipt/" in accepted
+    # The clerk is told at once what the records say (an outsider's clerk accepted a person who
+    # met no condition, and learnt it only by opening the application).
+    check = re.search(r'data-testid="intake-check">(.*?)</div>', accepted, re.S).group(1)
+    assert "does not meet the conditions of the route claimed" in check
+    assert "not in the population records" in check and "Tell the applicant now" in check
     page(clerk, done["Location"])  # a later look at the confirmation: on record like the first
     looks = AuditEvent.objects.filter(type="personal_data_viewed", data__application=application.reference)
     assert looks.filter(data__what="application").count() == 2
+    assert "Records check at intake" in page(clerk, f"/staff/applications/{application.pk}/")
     receipt = clerk.get(f"/staff/applications/{application.pk}/receipt/")
     assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
 
