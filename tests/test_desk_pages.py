@@ -213,6 +213,8 @@ def test_a_common_reason_is_shown_in_the_readers_language_and_a_written_one_as_w
     assert Application.objects.get(pk=pk).decision_reasons == ["社会保险缴纳月数未达到规定要求。", "照片模糊"]
     chinese = page(reviewer, f"/staff/applications/{pk}/")
     assert "<li>社会保险缴纳月数未达到规定要求。</li><li>照片模糊</li>" in chinese
+    # One word for the decision on the page: status, outcome and message alike.
+    assert "不予批准" in chinese and "不予办理" not in chinese
     reviewer.cookies["django_language"] = "en"
     english = page(reviewer, f"/staff/applications/{pk}/")
     assert (
