@@ -162,6 +162,24 @@ def test_change_mobile_wrong_password_or_taken_number(signed_in, citizen):
     assert citizen.phone == "13812345678"
 
 
+def test_a_change_of_mobile_cannot_ask_numbers_one_by_one_whether_they_have_an_account(signed_in, citizen):
+    """An outsider's account sent 201 numbers and learnt from each 409 which had an account."""
+    for n in range(6):
+        make_user(f"bound_user{n}", f"1590000900{n}")
+    # A number bound to nobody does not count toward the day's taken numbers.
+    assert signed_in.call("PUT", "/api/v1/me/phone", {"phone": "15900005678", "password": PASSWORD}).status_code == 202
+    answers = [
+        signed_in.call("PUT", "/api/v1/me/phone", {"phone": f"1590000900{n}", "password": PASSWORD}) for n in range(6)
+    ]
+    assert [a.status_code for a in answers] == [409] * 5 + [429]
+    assert error_code(answers[5]) == "rate_limited" and answers[5]["Retry-After"]
+    # The day used up, a number bound to nobody gets the same answer: the answer tells nothing.
+    free = signed_in.call("PUT", "/api/v1/me/phone", {"phone": "15900001234", "password": PASSWORD})
+    assert free.status_code == 429 and free.json() == answers[5].json()
+    citizen.refresh_from_db()
+    assert citizen.phone == "13812345678"
+
+
 def test_changes_to_a_strangers_number_leave_its_owner_codes_to_sign_in(signed_in, citizen):
     # An outsider's account asked twelve times to change to a number bound to nobody yet: ten codes
     # went to it, and the number's owner, signing up that day, got 429 at the first sign-in.

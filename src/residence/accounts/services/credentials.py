@@ -19,6 +19,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
@@ -33,6 +34,7 @@ from residence.core.errors import (
     Forbidden,
     Invalid,
     InvalidCredentials,
+    RateLimited,
 )
 from residence.core.validators import mask_phone, normalize_phone, username_key
 from residence.notifications.services import message_send
@@ -303,6 +305,25 @@ def password_change(*, user: User, old_password: str, new_password: str, address
 # --- mobile ----------------------------------------------------------------------------
 
 
+class TooManyTakenNumbers(RateLimited):
+    default_message = gettext_lazy(
+        "Too many of the numbers given today are bound to other accounts: try again tomorrow, or change "
+        "your mobile number at a counter."
+    )
+
+
+def _taken_numbers_count(user: User) -> limits.Hit:
+    """One number found bound to another account, counted for the day (an outsider asked 201
+    numbers whether they had an account, one 409 after another)."""
+    return limits.hit(
+        "phone_taken",
+        str(user.pk),
+        limit=settings.LIMIT_TAKEN_NUMBERS_PER_DAY,
+        window=limits.DAILY,
+        error=TooManyTakenNumbers,
+    )
+
+
 def phone_change_start(*, user: User, phone: str, password: str, address: str = "") -> SmsChallenge:
     problems = {}
     try:
@@ -315,7 +336,11 @@ def phone_change_start(*, user: User, phone: str, password: str, address: str = 
     _require_password(
         user=user, password=password, field="password", address=address, where="phone_change", problems=problems
     )
+    # Once the day's taken numbers are used up every number is refused alike, bound or not, so
+    # that the answer no longer tells.
+    limits.release(_taken_numbers_count(user))
     if User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
+        _taken_numbers_count(user)
         raise DuplicatePhone(fields={"phone": [str(DuplicatePhone.default_message)]})
     with transaction.atomic():
         # One change of mobile at a time: the newest asked for is the one a code can confirm (an
