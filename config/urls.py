@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from residence.accounts import api as accounts_api
-from residence.accounts.views import admin_login
+from residence.accounts.views import admin_login, admin_password_change
 from residence.applications import api as applications_api
 from residence.core import api as core_api
 from residence.core import views as core_views
@@ -167,6 +167,7 @@ api_v1 = [
 # System administrators sign in through the platform's login (lockout, SMS code at every staff
 # login); the admin's own form, which checks passwords without either, is never served.
 admin.site.login = admin_login
+admin.site.password_change = admin_password_change
 admin.site.site_header = admin.site.site_title = settings.PLATFORM_NAME
 admin.site.index_title = _("Administration")
 # Roles are the platform's own (accounts.Role); Django's groups and permissions are not used.

@@ -212,3 +212,12 @@ def test_the_calendars_actions_and_days_read_in_chinese(admin):
     assert "标记为官方安排已公布" in years and "Mark the official" not in years
     saved = admin.post("/admin/core/calendarday/2026-12-16/change/", day_form("2026-12-16", False, "停电"), follow=True)
     assert "2026-12-16 休息日" in saved.content.decode()
+
+
+def test_the_admins_change_password_form_is_the_platforms_where_wrong_passwords_count(admin):
+    """An outsider tried seven wrong old passwords on the admin's own form: none counted."""
+    moved = admin.get("/admin/password_change/")
+    assert moved.status_code == 302 and moved["Location"] == "/account/password/"
+    posted = admin.post("/admin/password_change/", {"old_password": "Wrong2026pass", "new_password1": "x"})
+    assert posted.status_code == 302 and posted["Location"] == "/account/password/"
+    assert User.objects.get(username="sys_admin").check_password("Admin2026pass")

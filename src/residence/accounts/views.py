@@ -484,6 +484,12 @@ def counter_phone(request):
     )
 
 
+def admin_password_change(request, extra_context=None):
+    """The admin's own change-password form, replaced by the platform's page, where a wrong old
+    password counts like a sign-in's (an outsider tried seven on the admin's, none counted)."""
+    return redirect("web:password")
+
+
 def admin_login(request, extra_context=None):
     """The admin's own login form, replaced: system administrators sign in through the
     platform's login (its lockout and the SMS code of every staff login), and the admin
