@@ -45,6 +45,29 @@ def test_password_reset_with_a_code_to_the_bound_mobile(citizen, api):
     assert AuditEvent.objects.filter(type="password_reset", subject=citizen).exists()
 
 
+def test_a_login_ended_by_a_reset_is_told_so_not_that_it_signed_out(citizen, signed_in, api):
+    """An outsider's token, ended by someone else's reset, was told "You have signed out"."""
+    from django.test import Client
+
+    from .test_web import web_login
+
+    assert signed_in.get("/api/v1/me").status_code == 200
+    start = api.post("/api/v1/auth/password-reset", {"username": "citizen1"}).json()
+    body = {"challenge": start["challenge"], "code": last_code(citizen.phone), "new_password": "Brand2026new"}
+    assert api.post("/api/v1/auth/password-reset/confirm", body).status_code == 204
+    ended = signed_in.get("/api/v1/me")
+    assert ended.status_code == 401 and "password was reset" in ended.json()["error"]["message"]
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    browser.cookies["django_language"] = "en"
+    assert web_login(browser, "citizen1", password="Brand2026new", phone=citizen.phone).status_code == 302
+    start = api.post("/api/v1/auth/password-reset", {"username": "citizen1"}).json()
+    body = {"challenge": start["challenge"], "code": last_code(citizen.phone), "new_password": "Other2026new"}
+    assert api.post("/api/v1/auth/password-reset/confirm", body).status_code == 204
+    page = browser.get("/account/", follow=True)
+    assert page.redirect_chain[-1][0] == "/accounts/signed-out/?reason=password"
+    assert "password of this account was reset" in page.content.decode()
+
+
 def test_password_reset_does_not_tell_whether_the_username_exists(citizen, api):
     known = api.post("/api/v1/auth/password-reset", {"username": "citizen1"})
     unknown = api.post("/api/v1/auth/password-reset", {"username": "nobody_at_all"})

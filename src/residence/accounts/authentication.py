@@ -13,6 +13,11 @@ REASON_ERRORS = {
         "session_replaced",
     ),
     LoginSession.EndReason.EXPIRED: (_("Your login has expired. Please sign in again."), "session_expired"),
+    # Not "you have signed out": the holder did not, and may not know of the reset (an outsider).
+    LoginSession.EndReason.PASSWORD: (
+        _("The account's password was reset, so this login ended. Sign in with the new password."),
+        "not_authenticated",
+    ),
 }
 
 

@@ -12,6 +12,7 @@ SIGNED_OUT_PAGES = {
     LoginSession.EndReason.REPLACED: "replaced",
     LoginSession.EndReason.EXPIRED: "expired",
     LoginSession.EndReason.DISABLED: "disabled",
+    LoginSession.EndReason.PASSWORD: "password",
 }
 
 SESSION_KEY = "login_key"
@@ -29,8 +30,10 @@ class LoginSessionMiddleware:
 
     def __call__(self, request):
         request.login_session = None
-        if request.user.is_authenticated:
-            key = request.session.get(SESSION_KEY)
+        # The login's key is read before request.user: a reset password makes Django drop the
+        # session as it loads the user, and the page could no longer say why (an outsider).
+        key = request.session.get(SESSION_KEY)
+        if key or request.user.is_authenticated:
             session = (
                 LoginSession.objects.select_related("user").filter(token_hash=hash_token(key)).first() if key else None
             )
@@ -39,7 +42,7 @@ class LoginSessionMiddleware:
                 logout(request)
                 if reason in SIGNED_OUT_PAGES:
                     return redirect(reverse("accounts:signed_out") + "?reason=" + SIGNED_OUT_PAGES[reason])
-            else:
+            elif request.user.is_authenticated:  # Django drops a user whose password hash changed
                 request.login_session = session
         return self.get_response(request)
 
