@@ -200,6 +200,17 @@ def test_a_fee_bearing_application_closed_unpaid_owes_nothing(world):
     assert error_code(api.post(f"{URL}/{again['id']}/payment", {"provider": "sandbox"})) == "conflict"
 
 
+def test_paying_a_free_application_is_told_there_is_nothing_to_pay(world):
+    """An outsider paying an approved first application was told only its status."""
+    api, _user, staff = world
+    app = verified(world)
+    assert staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/approve", {}).json()["status"] == "approved"
+    answer = api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 409 and error_code(answer) == "conflict"
+    assert answer.json()["error"]["message"] == "This application is free of charge: there is nothing to pay."
+    assert not Payment.objects.exists()
+
+
 def test_paying_on_the_15th_day_is_allowed(world, settings):
     api, _user, _staff = world
     app = fee_application(world)  # pay by 2026-03-17: approved on 2 March, + 15 days

@@ -434,6 +434,10 @@ def test_after_a_cancellation_the_pages_lead_to_a_re_application(citizen_web):
     # The kind step refuses a first application at once, saying why, before any other step.
     refused = html(client.post("/applications/apply/kind/", {"kind": "first", "route": "residence_employment"}))
     assert "re-application (20 yuan)" in refused and "field-error" in refused
+    # So is an exchange or a replacement of the cancelled card (an outsider was told only that he held none).
+    for kind in ("exchange", "replacement"):
+        refused = html(client.post("/applications/apply/kind/", {"kind": kind, "route": "residence_employment"}))
+        assert "Your permit was cancelled: apply for a re-application (20 yuan) instead." in refused, kind
     moved = client.post("/applications/apply/kind/", {"kind": "reapply", "route": "residence_employment"})
     assert moved.status_code == 302 and moved["Location"].endswith("/applications/apply/photo/")
     # Re-applied and holding the new permit: the old card no longer offers a re-application.

@@ -14,7 +14,7 @@ from residence.core.errors import Conflict, Invalid
 
 from . import workflow
 from .effects import PaymentTimeOver
-from .models import Payment
+from .models import Application, Payment
 
 
 def _sandbox(*, amount, reference: str) -> str:
@@ -70,6 +70,9 @@ def application_pay(*, actor, application_id: int, provider: str, idempotency_ke
         # were told only the application's status).
         if not isinstance(exc, Conflict) or Payment.objects.filter(application_id=application_id).exists():
             raise Conflict(_("This application has already been paid.")) from None
+        # Its owner's (the workflow checked the scope before the status): a free one was told its status.
+        if Application.objects.filter(pk=application_id, fee_amount=0).exists():
+            raise Conflict(_("This application is free of charge: there is nothing to pay.")) from None
         raise
 
 

@@ -203,6 +203,8 @@ def check_kind(kind: str, id_number: str) -> None:
     if kind in (Kind.EXCHANGE, Kind.REPLACEMENT):
         if Permit.Status.SUSPENDED in live:
             raise Conflict(_("Your permit is suspended: endorse it first."))
+        if not live and Permit.Status.CANCELLED in statuses:
+            raise Conflict(_("Your permit was cancelled: apply for a re-application (20 yuan) instead."))
         if not live:
             raise Conflict(_("You hold no residence permit to exchange or replace."))
     if kind in (Kind.FIRST, Kind.CONVERSION) and not live and Permit.Status.CANCELLED in statuses:
