@@ -162,9 +162,10 @@ def test_the_whole_journey_to_an_active_permit(world, staff):
     # The applicant is told to come, with the point's address and its hours, in the reader's
     # language (an outsider read the hours in Chinese on an English page): this applicant's app
     # states English (Accept-Language), so the SMS is English.
-    assert any(
-        "福田" in m["text"] and "Monday to Friday, 9:00" in m["text"] and m["to"] == user.phone for m in sms.outbox
-    )
+    (ready_sms,) = [m["text"] for m in sms.outbox if m["to"] == user.phone]
+    assert "福田" in ready_sms and "Monday to Friday, 9:00" in ready_sms
+    # The reference is the application's, not the permit's number (an outsider read it as that).
+    assert f"The card of application {app['reference']} is ready at" in ready_sms
     ready = Message.objects.get(user=user, key="application_ready_for_pickup")
     with translation.override("en"):
         assert "open Monday to Friday, 9:00–12:00 and 14:00–18:00" in render_message(ready.key, ready.params)[1]

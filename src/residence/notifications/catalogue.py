@@ -285,18 +285,19 @@ SMS = {
     "application_rejected": _("Application %(reference)s was refused. Reasons: %(reasons)s."),
     "application_written_reply": _("The written reply to application %(reference)s is in your account's messages."),
     "application_ready_for_pickup": _(
-        "Your residence permit (%(reference)s) is ready at %(point)s, %(address)s, open %(hours)s."
+        "The card of application %(reference)s is ready at %(point)s, %(address)s, open %(hours)s."
     ),
     "application_moved": _("Application %(reference)s is now handled at %(point)s, %(address)s. Why: %(reason)s"),
-    "application_out_for_delivery": _("Your residence permit (%(reference)s) is out for delivery."),
+    "application_out_for_delivery": _("The card of application %(reference)s is out for delivery."),
     "application_ready_for_pickup_exchange": _(
-        "Your residence permit (%(reference)s) is ready at %(point)s, %(address)s, open %(hours)s. Bring your old card."
+        "The card of application %(reference)s is ready at %(point)s, %(address)s, open %(hours)s. Bring your old card."
     ),
     "application_out_for_delivery_exchange": _(
-        "Your residence permit (%(reference)s) is out for delivery. Have your old card ready for the courier."
+        "The card of application %(reference)s is out for delivery. Have your old card ready for the courier."
     ),
     "application_delivery_failed": _(
-        "The courier could not deliver your card (%(reference)s): %(reason)s. Collect it at %(point)s when told."
+        "The courier could not deliver the card of application %(reference)s: %(reason)s. "
+        "Collect it at %(point)s when told."
     ),
     "application_completed": _("Your residence permit %(permit_number)s is active from today."),
     "application_card_renewed": _("You have the new card of residence permit %(permit_number)s."),
