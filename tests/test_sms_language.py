@@ -80,7 +80,7 @@ def test_the_suspension_sweep_writes_each_holders_sms_in_the_holders_language(se
     (chinese_text,) = [t for t in texts_to(chinese.phone) if "4403202600000778" in t]
     assert english_text.startswith(SIGNATURE + "Your residence permit 4403202600000777 is suspended: endorse it by ")
     # "最迟于" (at the latest on) the last day allowed: an outsider read "请于 X 前" as "before X".
-    assert chinese_text.startswith(SIGNATURE + "您的居住证 4403202600000778 已暂停使用，请最迟于 ")
+    assert chinese_text.startswith(SIGNATURE + "您的居住证 4403202600000778 已中止使用，请最迟于 ")
 
 
 def test_an_app_stating_its_language_on_a_post_makes_the_accounts_notices_follow():
