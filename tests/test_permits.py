@@ -4,6 +4,7 @@ from the rule's own example), and endorsement, revocation and the public check t
 import datetime as dt
 import io
 
+import pypdf
 import pytest
 import time_machine
 from django.utils import translation
@@ -808,6 +809,10 @@ def test_a_courier_exchange_completes_on_api_mds_body_and_records_the_old_card_a
     staff = staff_apis(["police", "insurance", "reviewer", "production", "courier"])
     body = application_body(kind="exchange", delivery={"method": "courier", "address": "深圳市福田区福田路 1 号"})
     app = api.post("/api/v1/applications", body).json()
+    # The receipt says so from the start (an outsider's said only to show the ID card).
+    receipt = api.get(f"/api/v1/applications/{app['id']}/receipt")
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(receipt.content)).pages)
+    assert "快递送达时请本人出示身份证签收，并交回旧证。" in text
     base = f"/api/v1/staff/applications/{app['id']}"
     for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
         client.post(f"{base}/verify", {"department": department, "outcome": "confirmed"})

@@ -16,7 +16,7 @@ from reportlab.pdfgen import canvas
 from residence.core.validators import mask_id_number
 from residence.records.models import Identity, Registration
 
-from .models import Application, Payment
+from .models import Application, Kind, Payment
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -122,10 +122,12 @@ def receipt_pdf(application: Application, *, base_url: str) -> bytes:
     pdf.drawString(width - 65 * mm, height - 105 * mm, "扫码核验回执真伪")
     y -= 6 * mm
     # A courier's recipient shows the identity card at the door; a pickup also shows this receipt.
+    # An exchange hands in the old card (RULES §6): said here too, not only when the card is ready.
+    old_card = application.kind == Kind.EXCHANGE
     collect = (
-        "快递送达时请本人出示身份证签收。"
+        ("快递送达时请本人出示身份证签收，并交回旧证。" if old_card else "快递送达时请本人出示身份证签收。")
         if application.delivery_method == "courier"
-        else "领取居住证时请携带本人身份证和本回执。"
+        else ("领取居住证时请携带本人身份证、本回执和旧证。" if old_card else "领取居住证时请携带本人身份证和本回执。")
     )
     notes = [collect, "可登录平台或扫描二维码查询办理进度。"]
     if application.channel == "counter":
