@@ -14,7 +14,7 @@ from residence.applications import effects
 from residence.applications.models import Application, Deadline, Payment
 from residence.audit.models import AuditEvent
 from residence.core.services import calendar_day_set, calendar_year_publish
-from residence.notifications.models import Message
+from residence.notifications.models import Message, SmsMessage
 
 from .applications import (
     application_body,
@@ -138,6 +138,11 @@ def test_unpaid_for_15_days_is_terminated_the_day_after(world):
     assert "1 unpaid application(s) terminated" in daily("2026-03-18")
     stored = Application.objects.get(pk=app["id"])
     assert stored.status == "terminated" and stored.payment_status == "expired"
+    # Told by SMS, as the payment request was (an outsider's citizen learnt of it only in the app).
+    (text,) = SmsMessage.objects.filter(purpose="application", text__contains="terminated").values_list(
+        "text", flat=True
+    )
+    assert app["reference"] in text and "2026-03-17" in text
     assert "0 unpaid" in daily("2026-03-18")  # a rerun changes nothing
 
 

@@ -283,6 +283,8 @@ SMS = {
     "application_payment_requested": _("Application %(reference)s: please pay %(amount)s yuan by %(pay_by)s."),
     "application_approved": _("Application %(reference)s was approved; your card will now be made."),
     "application_rejected": _("Application %(reference)s was refused. Reasons: %(reasons)s."),
+    # Told by SMS as the payment request was: a citizen who missed that one learnt of the end nowhere else.
+    "application_terminated": _("Application %(reference)s was terminated: the fee was not paid by %(pay_by)s."),
     "application_written_reply": _("The written reply to application %(reference)s is in your account's messages."),
     "application_ready_for_pickup": _(
         "The card of application %(reference)s is ready at %(point)s, %(address)s, open %(hours)s."
