@@ -3,6 +3,7 @@ changes, payment time-outs on both sides of the 15th day, reminders and escalati
 
 import datetime as dt
 import io
+import re
 from io import StringIO
 
 import pypdf
@@ -25,8 +26,9 @@ from .applications import (
     signed_in_again,
     staff_apis,
 )
-from .conftest import error_code
+from .conftest import Api, CommittingClient, error_code
 from .idnumbers import WANG_FANG
+from .test_web import web_login
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/applications"
@@ -135,6 +137,22 @@ def test_unpaid_for_15_days_is_terminated_the_day_after(world):
     assert Application.objects.get(pk=app["id"]).payment_due_on == dt.date(2026, 3, 17)
     daily("2026-03-17")  # the 15th day: still time to pay
     assert Application.objects.get(pk=app["id"]).status == "awaiting_payment"
+    # The next morning, before the daily job has run, every reading already says it ended (an
+    # outsider's read "awaiting payment" under a page saying the time to pay was over).
+    assert world[0].get(f"{URL}/{app['id']}").json()["status"] == "awaiting_payment"  # before its day
+    with override_settings(FROZEN_TODAY="2026-03-18"):
+        api = Api(address="10.2.78.1").login("citizen1", phone=world[1].phone)
+        for shown in (api.get(f"{URL}/{app['id']}").json(), api.get(URL).json()[0]):
+            assert (shown["status"], shown["payment_status"]) == ("terminated", "expired")
+            assert shown["history"][-1]["status"] == "awaiting_payment"  # the job records the move
+        browser = CommittingClient(HTTP_ACCEPT_LANGUAGE="en")
+        browser.cookies["django_language"] = "en"
+        assert web_login(browser, "citizen1", phone=world[1].phone).status_code == 302
+        page = browser.get(f"/applications/{app['id']}/").content.decode()
+        status = re.search(r'data-testid="status">\s*<strong>(.*?)</strong><br>(.*?)\s*</div>', page, re.S)
+        assert status.group(1) == "Terminated (not paid in time)"
+        assert "The time to pay ended on 2026-03-17" in status.group(2)
+        assert f'href="/applications/{app["id"]}/pay/"' not in page
     assert "1 unpaid application(s) terminated" in daily("2026-03-18")
     stored = Application.objects.get(pk=app["id"])
     assert stored.status == "terminated" and stored.payment_status == "expired"

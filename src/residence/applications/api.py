@@ -18,6 +18,7 @@ from residence.accounts.authentication import BearerTokenAuthentication
 from residence.accounts.models import Role
 from residence.accounts.permissions import staff_roles
 from residence.accounts.selectors import session_by_token_hash
+from residence.core import clock
 from residence.core.api import BodilessPostMixin, page_parameter, page_rows
 from residence.core.errors import Invalid, NotFound
 from residence.core.serializers import (
@@ -32,7 +33,7 @@ from residence.core.validators import parse_date
 from residence.eligibility.services import answer_shown
 from residence.permits.api import endorsement_check_items
 
-from . import selectors, services, workflow
+from . import documents, rules, selectors, services, workflow
 from .models import Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status, Verification
 from .payments import application_pay
 from .receipts import clerk_printout, payment_receipt_pdf, receipt_pdf
@@ -148,13 +149,28 @@ class ApplicationSerializer(serializers.Serializer):
     )
 
 
+AWAITING_PAYMENT = '"status":"awaiting_payment"'  # as documents.dumps writes it
+
+
 def shown(document: str, self_check: str | dict) -> str:
     """A stored document answered as its text, with the self-check rendered in the reader's
-    language and spliced in: nothing decoded and encoded again (docs/performance.md)."""
+    language and spliced in: nothing decoded and encoded again (docs/performance.md), but for
+    an application awaiting payment, whose status depends on the day it is read."""
+    if AWAITING_PAYMENT in document:
+        document = _as_of_today(document)
     if isinstance(self_check, str):
         self_check = json.loads(self_check)
     rendered = json.dumps(answer_shown(self_check), ensure_ascii=False, separators=(",", ":"))
     return f'{document.rstrip()[:-1]},"self_check":{rendered}}}'
+
+
+def _as_of_today(document: str) -> str:
+    data = json.loads(document)
+    due = dt.date.fromisoformat(data["payment_due_on"]) if data["payment_due_on"] else None
+    status, payment_status = rules.status_as_of(data["status"], data["payment_status"], due, clock.today())
+    if status == data["status"]:
+        return document
+    return documents.dumps({**data, "status": status, "payment_status": payment_status})
 
 
 def application_response(application: Application, status: int = 200, document: str = "") -> HttpResponse:

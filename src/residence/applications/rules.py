@@ -66,6 +66,15 @@ def payment_time_over(payment_due_on: dt.date | None, today: dt.date) -> bool:
     return payment_due_on is not None and today > payment_due_on
 
 
+def status_as_of(status: str, payment_status: str, payment_due_on: dt.date | None, today: dt.date) -> tuple[str, str]:
+    """An application's status and payment status as they stand on `today`: one whose time to pay
+    has ended is terminated (RULES §5) before the daily job records it (an outsider's read
+    "awaiting payment" on the morning after, under a page saying it had ended)."""
+    if status == "awaiting_payment" and payment_time_over(payment_due_on, today):
+        return "terminated", "expired"
+    return status, payment_status
+
+
 # The lower of the Civil Code's marriage ages (art. 1047: 22 for men, 20 for women).
 MIN_SPOUSE_AGE = 20
 

@@ -513,7 +513,7 @@ def _labelled(answer: dict | None) -> dict | None:
 
 @login_required
 def done(request, pk: int):
-    application = _own(request, pk)
+    application = as_of_today(_own(request, pk))
     return render(
         request,
         "applications/done.html",
@@ -593,6 +593,15 @@ WAITS_FOR_A_LIVE_PERMIT = (
 )
 
 
+def as_of_today(application: Application) -> Application:
+    """The application as it stands today, for a page to show (never saved: the daily job and the
+    workflow write the status)."""
+    application.status, application.payment_status = rules.status_as_of(
+        application.status, application.payment_status, application.payment_due_on, clock.today()
+    )
+    return application
+
+
 def next_step(application: Application) -> str:
     """The next thing the applicant does (or waits for), in one sentence."""
     s = application.status
@@ -605,7 +614,7 @@ def next_step(application: Application) -> str:
         ) % {"day": suspended.suspended_on.isoformat()}
     if s in (Status.ACCEPTED, Status.VERIFYING, Status.REVIEWING):
         return _("Nothing to do for now: the departments are checking your application.")
-    if s == Status.AWAITING_PAYMENT and rules.payment_time_over(application.payment_due_on, clock.today()):
+    if s == Status.TERMINATED and application.payment_status == PaymentStatus.EXPIRED:
         return _("The time to pay ended on %(day)s: the application is terminated.") % {
             "day": application.payment_due_on.isoformat()
         }
@@ -641,7 +650,7 @@ def next_step(application: Application) -> str:
 
 @login_required
 def progress(request, pk: int):
-    application = _own(request, pk)
+    application = as_of_today(_own(request, pk))
     reply_due = next((d.due_on for d in application.deadlines.all() if d.step == "written_reply"), None)
     return render(
         request,
@@ -651,8 +660,7 @@ def progress(request, pk: int):
             "timeline": timeline(application),
             "next_step": next_step(application),
             "can_withdraw": application.status in WITHDRAWABLE,
-            "can_pay": application.status == Status.AWAITING_PAYMENT
-            and not rules.payment_time_over(application.payment_due_on, clock.today()),
+            "can_pay": application.status == Status.AWAITING_PAYMENT,
             "payment": application.payments.first(),
             "can_ask_reply": application.status == Status.REJECTED and not application.reply_requested_on,
             "reply_due": reply_due,
@@ -671,7 +679,7 @@ def mine(request):
     if user.person_id is None:
         return render(request, "applications/mine.html", {"items": []})
     pager = page_of(request, selectors.application_list_for_person(id_number=user.person.id_number), MINE_PAGE)
-    items = [{"application": a, "next_step": next_step(a)} for a in pager.rows]
+    items = [{"application": a, "next_step": next_step(as_of_today(a))} for a in pager.rows]
     return render(
         request, "applications/mine.html", {"items": items, "pager": pager, "draft_started": draft_started(user)}
     )
@@ -692,7 +700,7 @@ def application_summaries(user) -> list[dict]:
     if user.person_id is None:
         return []
     return [
-        {"application": a, "next_step": next_step(a)}
+        {"application": a, "next_step": next_step(as_of_today(a))}
         for a in selectors.application_list_for_person(id_number=user.person.id_number)[:ACCOUNT_APPLICATIONS]
     ]
 
