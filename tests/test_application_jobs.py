@@ -152,7 +152,7 @@ def test_unpaid_for_15_days_is_terminated_the_day_after(world):
         status = re.search(r'data-testid="status">\s*<strong>(.*?)</strong><br>(.*?)\s*</div>', page, re.S)
         assert status.group(1) == "Terminated (not paid in time)"
         assert "The time to pay ended on 2026-03-17" in status.group(2)
-        assert f'href="/applications/{app["id"]}/pay/"' not in page
+        assert 'data-testid="pay"' not in page
     assert "1 unpaid application(s) terminated" in daily("2026-03-18")
     stored = Application.objects.get(pk=app["id"])
     assert stored.status == "terminated" and stored.payment_status == "expired"
