@@ -715,10 +715,19 @@ def test_bad_bulk_files_are_refused_with_a_clear_message(org):
     header = upload(client, "a,b,c\n" + row)
     assert header.status_code == 400 and "The header must be" in header.content.decode()
     binary = client.post(
-        "/registration/bulk/", {"file": SimpleUploadedFile("x.csv", b"\xff\xfe\x00\x81\x30", "text/csv")}
+        "/registration/bulk/", {"file": SimpleUploadedFile("x.csv", b"\x00\xff\x00\x81\x30", "text/csv")}
     )
     assert binary.status_code == 400 and "UTF-8 or GB18030" in binary.content.decode()
+    # Excel's "Unicode text" (an outsider's was told its line 1 was not GB18030 text).
+    utf16 = client.post(
+        "/registration/bulk/", {"file": SimpleUploadedFile("x.txt", (HEADER + row).encode("utf-16"), "text/plain")}
+    )
+    assert utf16.status_code == 400 and "save it as &quot;CSV UTF-8" in utf16.content.decode()
     assert not services.BulkUpload.objects.exists() and not Declaration.objects.exists()
+    # Excel's shortened ID numbers are named as such in the report.
+    shortened = upload(client, HEADER + row.replace(LI_NA, "3.60102E+17"))
+    report = client.get(shortened["Location"]).content.decode()
+    assert "keeps only 15 digits" in report
     # Someone else's upload is not found.
     other = services.bulk_check(actor=User.objects.get(username="org_admin"), text=HEADER + row)
     stranger_user = make_user("citizen2", "13812345679")

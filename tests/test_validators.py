@@ -97,6 +97,13 @@ def test_full_width_or_other_scripts_digits_are_refused_saying_why(typed):
     assert "half-width" not in _refusal(normalize_id_number, "12345")
 
 
+@pytest.mark.parametrize("typed", ["4.40301E+17", "1.10105E+17", "4E+17", "1.10105e+17"])
+def test_an_id_number_a_spreadsheet_shortened_is_refused_saying_why(typed):
+    """An outsider's CSV from Excel held 4.40301E+17 and was told only the number's format."""
+    assert "keeps only 15 digits" in _refusal(normalize_id_number, typed)
+    assert "keeps only 15 digits" not in _refusal(normalize_id_number, "4403011990")
+
+
 def test_wrong_check_helper_really_differs():
     assert wrong_check(GB11643_EXAMPLES[0]) != GB11643_EXAMPLES[0]
 

@@ -61,6 +61,14 @@ def _choose(lines: Iterable[bytes]) -> str:
 
 def decode(data: bytes, encoding: str | None = None) -> str:
     """The file's text, in `encoding` when declared, else detected."""
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        # Excel's "Unicode text": an outsider's was told its line 1 was not GB18030 text.
+        raise ValidationError(
+            _(
+                'The file is UTF-16 text (Excel\'s "Unicode text"): save it as "CSV UTF-8 (comma delimited)" '
+                "and send it again."
+            )
+        )
     if encoding is None:
         try:
             return data.decode(UTF8)

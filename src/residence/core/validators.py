@@ -100,6 +100,14 @@ def id_check_character(body17: str) -> str:
     return ric.calc_check_digit(body17 + "?")
 
 
+# How Excel writes an 18-digit number it has shortened to 15 digits (4.40301E+17) in a CSV file.
+SPREADSHEET_NUMBER_RE = re.compile(r"\d(\.\d+)?E\+\d+")
+SPREADSHEET_NUMBER = _(
+    "This ID number was turned into a number by a spreadsheet, which keeps only 15 digits: format the "
+    "column as text, type the ID numbers again, and send the file again."
+)
+
+
 def normalize_id_number(value: str) -> str:
     """Return the ID number upper-cased, or raise ValidationError.
 
@@ -110,6 +118,8 @@ def normalize_id_number(value: str) -> str:
     if not ID_NUMBER_RE.fullmatch(value):
         if full_width(value):
             raise ValidationError(HALF_WIDTH_ONLY, code="format")
+        if SPREADSHEET_NUMBER_RE.fullmatch(value):
+            raise ValidationError(SPREADSHEET_NUMBER, code="format")
         raise ValidationError(_("An ID number has 17 digits and a check character (a digit or X)."), code="format")
     if id_check_character(value[:17]) != value[17]:
         raise ValidationError(_("The check character of this ID number is wrong."), code="checksum")
