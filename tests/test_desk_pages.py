@@ -206,7 +206,8 @@ def test_a_note_is_required_when_not_confirmed_and_the_reviewer_refuses_with_rea
 def test_a_common_reason_is_shown_in_the_readers_language_and_a_written_one_as_written(world, staff):
     """An outsider's English pages showed a ticked reason as the Chinese reviewer's page said it."""
     pk = submit(world)
-    through_verification(staff, pk)
+    post(staff["insurance"], f"/staff/applications/{pk}/verify/", {"outcome": "not_confirmed", "note": "断缴"})
+    assert status_of(pk) == "reviewing"  # the police check still pending
     reviewer = staff["reviewer"]
     reviewer.cookies["django_language"] = "zh-hans"
     post(reviewer, f"/staff/applications/{pk}/reject/", {"reasons": ["1"], "other": "照片模糊"})
@@ -217,6 +218,8 @@ def test_a_common_reason_is_shown_in_the_readers_language_and_a_written_one_as_w
     assert "不予批准" in chinese and "不予办理" not in chinese
     reviewer.cookies["django_language"] = "en"
     english = page(reviewer, f"/staff/applications/{pk}/")
+    # The police check nobody answered once the case was refused (an outsider read it as still to do).
+    assert re.search(r'data-label="Answer">Pending \(no longer needed\)</td>', english)
     assert (
         "<li>The social insurance contributions do not cover the required months.</li>"
         '<li><span lang="zh-CN">照片模糊</span></li>'
