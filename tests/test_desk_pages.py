@@ -348,15 +348,19 @@ def test_counter_intake_lists_every_problem_at_once(world, staff):
         "delivery_method": "pickup",
         "family-TOTAL_FORMS": "3",
         "family-INITIAL_FORMS": "0",
+        "family-1-name": "李小三",
+        "family-1-relation": "child",
         "family-2-name": "李小四",
         "family-2-id_number": "12345",
         "family-2-relation": "child",
     }
     html = post(clerk, "/staff/applications/new/", data, status=400).content.decode()
+    # A row with a name and no number is asked for one, not told its format (an outsider).
+    assert re.search(r'id="id_family-1-id_number_error">.*?Enter the ID number\.', html, re.S)
     for field in ("name", "id_number", "phone", "photo_receipt", "materials_checked", "portrait_captured"):
         assert f'id="id_{field}_error"' in html, field
     assert 'id="id_family-2-id_number_error"' in html and 'id="id_family-0-id_number_error"' not in html
-    assert "Family member 3" in html
+    assert "Family member 3" in html and "Family member 2" in html
     assert html.count("at most 100 characters") == 2  # the form's own word on the name: in the summary and by the field
     assert not Application.objects.exists()
 

@@ -115,6 +115,8 @@ def normalize_id_number(value: str) -> str:
     codes that changed).
     """
     value = _trimmed(value).upper()
+    if not value:  # not its format: an outsider's clerk left a family member's number out
+        raise ValidationError(_("Enter the ID number."), code="required")
     if not ID_NUMBER_RE.fullmatch(value):
         if full_width(value):
             raise ValidationError(HALF_WIDTH_ONLY, code="format")
