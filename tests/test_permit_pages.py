@@ -410,6 +410,17 @@ def test_verifier_refuses_with_a_note_the_holder_reads(settings):
 # Replacement and the payment receipt ---------------------------------------------------------
 
 
+def test_the_form_offers_first_the_kind_that_fits_the_persons_permits(citizen_web):
+    """An outsider's form offered a permit holder a first application, then refused it."""
+    client, user = citizen_web
+    checked = re.compile(r'<input[^>]*value="(\w+)"[^>]*checked')
+    assert checked.findall(html(client.get("/applications/apply/kind/"))) == ["first"]
+    live_permit(user)
+    assert checked.findall(html(client.get("/applications/apply/kind/"))) == []
+    Permit.objects.update(status="cancelled", suspended_on="2024-04-15", cancelled_on="2026-04-15")
+    assert checked.findall(html(client.get("/applications/apply/kind/"))) == ["reapply"]
+
+
 def test_the_replacement_link_preselects_the_kind(citizen_web):
     client, user = citizen_web
     live_permit(user)

@@ -194,6 +194,16 @@ def clean_application(*, applicant_id: str, data: dict) -> dict:
     }
 
 
+def fitting_kind(id_number: str) -> str:
+    """The kind the application form offers first: a first application, a re-application after a
+    cancellation, or none for a holder, who chooses an exchange or a replacement (an outsider's
+    form offered a holder a first application)."""
+    statuses = {permit_as_of_today(p).status for p in Permit.objects.filter(id_number=id_number)}
+    if statuses & {Permit.Status.ACTIVE, Permit.Status.SUSPENDED}:
+        return ""
+    return Kind.REAPPLY if Permit.Status.CANCELLED in statuses else Kind.FIRST
+
+
 def check_kind(kind: str, id_number: str) -> None:
     """The kind must fit the person's permits (RULES §9, §10)."""
     statuses = {permit_as_of_today(p).status for p in Permit.objects.filter(id_number=id_number)}

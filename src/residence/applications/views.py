@@ -202,7 +202,8 @@ def apply(request):
 
 def _initial(draft: dict, step: str, user) -> dict:
     if step == "kind":
-        return {"kind": draft.get("kind", Kind.FIRST), "route": draft.get("route"), "reason": draft.get("reason", "")}
+        kind = draft.get("kind") or services.fitting_kind(user.person.id_number)
+        return {"kind": kind, "route": draft.get("route"), "reason": draft.get("reason", "")}
     if step == "photo":
         return {"photo_receipt": draft.get("photo_receipt", "")}
     if step == "point":
