@@ -10,6 +10,7 @@ import re
 import zipfile
 
 import openpyxl
+import pypdf
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -852,6 +853,13 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     assert declaration.reference in page and "3 days late" in page
     pdf = clerk.get(f"/staff/registrations/declarations/{declaration.pk}/receipt/")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    # The reference a citizen quotes is set in a standard font, not the viewer's stand-in for the
+    # Chinese font (an outsider's viewer overlapped its letters).
+    fonts = {}
+    pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text(
+        visitor_text=lambda text, _cm, _tm, font, _size: fonts.setdefault(text.strip(), (font or {}).get("/BaseFont"))
+    )
+    assert fonts[declaration.reference] == "/Helvetica"
     # Not a clerk, not staff: refused.
     assert client.get("/staff/registrations/").status_code == 302
     reviewer = desk("reviewer")

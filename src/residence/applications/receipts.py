@@ -57,11 +57,17 @@ def new_document(buffer, title: str, reference: str) -> canvas.Canvas:
 VALUE_WIDTH = 120 * mm  # from the values' column to the right margin
 
 
-def _wrapped(text: str, size: float) -> list[str]:
+# Values of letters and digits alone (references, numbers, dates) in a standard font: the Chinese
+# font is a viewer's own (not embedded), and one viewer's stand-in for its Latin letters overlapped
+# them in a reference that a citizen has to quote (an outsider read "D J2611305G 8SC M").
+LATIN_FONT = "Helvetica"
+
+
+def _wrapped(text: str, size: float, font: str) -> list[str]:
     """`text` in lines that fit the values' column (Chinese breaks between any two characters)."""
     lines, line = [], ""
     for char in text:
-        if line and pdfmetrics.stringWidth(line + char, FONT, size) > VALUE_WIDTH:
+        if line and pdfmetrics.stringWidth(line + char, font, size) > VALUE_WIDTH:
             lines.append(line)
             line = ""
         line += char
@@ -73,10 +79,13 @@ def _rows(pdf: canvas.Canvas, rows, top: float) -> float:
     for label, value in rows:
         pdf.setFont(FONT, 10)
         pdf.drawString(25 * mm, y, label)
-        pdf.setFont(FONT, 11)
-        for n, line in enumerate(_wrapped(str(value), 11)):
+        text = str(value)
+        font = LATIN_FONT if text.isascii() else FONT
+        pdf.setFont(font, 11)
+        lines = _wrapped(text, 11, font)
+        for n, line in enumerate(lines):
             pdf.drawString(70 * mm, y - n * 5.5 * mm, line)
-        y -= 8 * mm + (len(_wrapped(str(value), 11)) - 1) * 5.5 * mm
+        y -= 8 * mm + (len(lines) - 1) * 5.5 * mm
     return y
 
 
