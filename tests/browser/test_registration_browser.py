@@ -135,6 +135,13 @@ def test_a_landlord_declares_a_tenant_who_then_counts_residence_from_that_date(w
     # The tenant's self-check counts the residence from the move-in date.
     sign_in(page, web.url, "tenant1", "13812345600")
     page.wait_for_url("**/account/")
+    # The tenant sees the registration the declaration made, from the account.
+    page.get_by_test_id("my-registrations-link").click()
+    page.wait_for_url("**/registration/mine/")
+    mine = page.get_by_test_id("my-registrations").inner_text()
+    assert "2026-02-27" in mine and "至今有效" in mine and "福田街道" in mine
+    assert_accessible(page)
+    both(page, shot, "reg-06d-tenant-registrations")
     page.goto(web.url + "/account/eligibility/")
     page.locator("main form button[type=submit]").click()
     result = page.get_by_test_id("eligibility-result").inner_text()
