@@ -248,3 +248,35 @@ def test_a_courier_on_a_phone_returns_a_card_that_could_not_be_delivered(web, ch
     no_sideways_scroll(stale, phone["width"])
     shot(stale, "desk-18-stale-deliver-360")
     context.close()
+
+
+def test_a_clerk_takes_an_application_at_the_counter_and_is_told_what_the_records_say(web, chromium, shot, settings):
+    """An outsider's clerk accepted a person who met no condition and was told nothing."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    role, phone, point, _department = STAFF["clerk"]
+    staff_create(
+        username="web_clerk", password=PASSWORD, phone=phone, role=role, point=AcceptancePoint.objects.get(code=point)
+    )
+    context = chromium.new_context(locale="zh-CN", viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, web.url, "web_clerk", PASSWORD, phone)
+    page.wait_for_url("**/staff/")
+    page.get_by_role("link", name="窗口受理申请").click()
+    page.wait_for_url("**/staff/applications/new/")
+    page.locator("#id_name").fill("王秀英")
+    page.locator("#id_id_number").fill("11010519491231002X")  # GB 11643's own example, in no records here
+    page.locator("#id_phone").fill("13700001111")
+    page.locator("#id_route").select_option("residence_employment")
+    page.locator("#id_photo_receipt").fill("NR20260302A1")
+    page.locator("input[name=delivery_method][value=pickup]").check()
+    page.locator("#id_materials_checked").check()
+    page.locator("#id_portrait_captured").check()
+    page.get_by_role("button", name="受理申请").click()
+    page.wait_for_url("**/staff/applications/*/accepted/")
+    check = page.get_by_test_id("intake-check")
+    assert "申请人不符合所选申领条件" in check.inner_text() and "请当场告知申请人" in check.inner_text()
+    assert page.get_by_test_id("reference").inner_text() == Application.objects.get().reference
+    no_sideways_scroll(page, PHONE["width"])
+    assert_accessible(page)
+    shot(page, "desk-intake-accepted-375")
+    context.close()
