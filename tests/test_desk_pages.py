@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.utils import translation
 
 from residence.accounts.models import User
 from residence.accounts.services import staff_create
@@ -12,6 +13,8 @@ from residence.applications.models import Application, Deadline
 from residence.applications.payments import application_pay
 from residence.applications.services import application_act, application_verify
 from residence.audit.models import AuditEvent
+from residence.notifications.catalogue import render_message
+from residence.notifications.models import Message
 from residence.places.models import AcceptancePoint
 
 from .applications import HOME_POINT, STAFF, application_body, citizen_api, eligible_records, live_permit
@@ -208,10 +211,22 @@ def test_a_common_reason_is_shown_in_the_readers_language_and_a_written_one_as_w
     pk = submit(world)
     post(staff["insurance"], f"/staff/applications/{pk}/verify/", {"outcome": "not_confirmed", "note": "断缴"})
     assert status_of(pk) == "reviewing"  # the police check still pending
-    reviewer = staff["reviewer"]
-    reviewer.cookies["django_language"] = "zh-hans"
+    reviewer = staff["reviewer"]  # on the English desk: a ticked reason is recorded in the platform's language
     post(reviewer, f"/staff/applications/{pk}/reject/", {"reasons": ["1"], "other": "照片模糊"})
-    assert Application.objects.get(pk=pk).decision_reasons == ["社会保险缴纳月数未达到规定要求。", "照片模糊"]
+    application = Application.objects.get(pk=pk)
+    assert application.decision_reasons == ["社会保险缴纳月数未达到规定要求。", "照片模糊"]
+    assert application.history.last().note == "社会保险缴纳月数未达到规定要求；照片模糊"
+    assert world.get(f"/api/v1/applications/{pk}").json()["decision"]["reasons"] == application.decision_reasons
+    # The applicant's message shows the common reason in its reader's language, when it is read.
+    message = Message.objects.get(key="application_rejected")
+    with translation.override("en"):
+        assert (
+            "Reasons: The social insurance contributions do not cover the required months; 照片模糊."
+            in (render_message(message.key, message.params)[1])
+        )
+    with translation.override("zh-hans"):
+        assert "理由：社会保险缴纳月数未达到规定要求；照片模糊。" in render_message(message.key, message.params)[1]
+    reviewer.cookies["django_language"] = "zh-hans"
     chinese = page(reviewer, f"/staff/applications/{pk}/")
     assert "<li>社会保险缴纳月数未达到规定要求。</li><li>照片模糊</li>" in chinese
     # One word for the decision on the page: status, outcome and message alike.

@@ -92,7 +92,7 @@ def test_reasons_are_joined_in_the_texts_own_punctuation():
     """An English refusal read "…reached on 2027-03-15；Social insurance…" (an outsider)."""
     from django.utils import translation
 
-    from residence.notifications.services import reasons_text
+    from residence.notifications.catalogue import reasons_text
 
     with translation.override("en"):
         assert reasons_text(["Not registered.", "No insurance.", "Not registered"]) == "Not registered; No insurance"

@@ -2,7 +2,8 @@
 
 from django.contrib.auth import get_user_model
 
-from residence.notifications.services import CLOSING_PUNCTUATION, notice_send, reasons_text
+from residence.notifications.catalogue import CLOSING_PUNCTUATION, reasons_text
+from residence.notifications.services import notice_send
 
 from .models import CARD_KINDS, Application, Kind, Status
 
@@ -37,6 +38,7 @@ def _params(application: Application) -> dict:
         "address": point.address,
         "hours": "",  # filled in when read or sent, in the reader's language (catalogue.with_hours)
         "reasons": reasons_text(application.decision_reasons),
+        "reason_list": list(application.decision_reasons),  # shown in the reader's language
         "amount": str(application.fee_amount),
         "pay_by": application.payment_due_on.isoformat() if application.payment_due_on else "",
         "permit_number": application.permit_number or "",

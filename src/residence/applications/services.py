@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Subquery
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,7 +36,7 @@ from residence.eligibility import rules as eligibility_rules
 from residence.eligibility.reasons import render as reason_text
 from residence.eligibility.selectors import person_records
 from residence.eligibility.services import answer_record, answer_shown
-from residence.notifications.services import CLOSING_PUNCTUATION, reasons_text
+from residence.notifications.catalogue import CLOSING_PUNCTUATION, reasons_text
 from residence.permits.models import Permit
 from residence.permits.selectors import as_of_today as permit_as_of_today
 from residence.places.models import AcceptancePoint
@@ -464,9 +465,9 @@ def clean_reasons(reasons: list[str]) -> list[str]:
 
 def application_reject(*, actor, application_id: int, reasons: list[str]) -> Application:
     reasons = clean_reasons(reasons)
-    return application_act(
-        actor=actor, application_id=application_id, action="reject", note=reasons_text(reasons), reasons=reasons
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # the history's note, in the record's language
+        note = reasons_text(reasons)
+    return application_act(actor=actor, application_id=application_id, action="reject", note=note, reasons=reasons)
 
 
 def _old_card_problem(application_id: int, old_card_collected: bool | None) -> dict:

@@ -1,45 +1,15 @@
 """Forms of the staff desk's application pages. They only shape input; the services check it."""
 
-import functools
 import re
 
 from django import forms
-from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from residence.core.forms import Form, PersonNameFormField, PlainTextFormField
 from residence.places.models import AcceptancePoint
 
+from . import reasons
 from .models import Delivery, FamilyMember, Kind, Route
-
-# Reasons a reviewer gives most often; any other reason is written in, one per line.
-COMMON_REASONS = [
-    _("The residence registration does not cover the required period."),
-    _("The social insurance contributions do not cover the required months."),
-    _("The full-time enrolment could not be confirmed."),
-    _("The talent certificate could not be confirmed."),
-    _("The name or ID number does not match the population records."),
-    _("The photo receipt number is not valid."),
-]
-
-
-@functools.cache
-def _common_reason_numbers() -> dict[str, int]:
-    """Each common reason's text in every language of the platform, to its place in the list."""
-    numbers = {}
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            numbers.update({str(text): i for i, text in enumerate(COMMON_REASONS)})
-    return numbers
-
-
-def reason_shown(reason: str) -> str:
-    """A refusal's reason in the reader's language when it is one of the common reasons (stored
-    as the reviewer's page said it: an outsider's English pages showed a ticked reason in Chinese);
-    a reason written in is shown as written."""
-    number = _common_reason_numbers().get(reason)
-    return reason if number is None else str(COMMON_REASONS[number])
 
 
 class VerifyForm(Form):
@@ -64,7 +34,7 @@ class RejectForm(Form):
     reasons = forms.MultipleChoiceField(
         label=_("Reasons for the refusal"),
         required=False,
-        choices=[(str(i), text) for i, text in enumerate(COMMON_REASONS)],
+        choices=[(str(i), text) for i, text in enumerate(reasons.COMMON_REASONS)],
         widget=forms.CheckboxSelectMultiple,
     )
     other = forms.CharField(
@@ -76,7 +46,7 @@ class RejectForm(Form):
     )
 
     def reason_list(self) -> list[str]:
-        chosen = [str(COMMON_REASONS[int(i)]) for i in self.cleaned_data["reasons"]]
+        chosen = [reasons.recorded(int(i)) for i in self.cleaned_data["reasons"]]
         # Lines end at a line break only: str.splitlines() also splits at \x1c, \x85 and U+2028,
         # which turned one reason with a hidden character into several clean ones (an outsider).
         lines = re.split(r"\r\n|\r|\n", self.cleaned_data["other"])

@@ -9,9 +9,11 @@ starts with the signature registered with the gateway, which is Chinese whatever
 import datetime as dt
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from residence.applications.reasons import shown as refusal_reason_shown
 from residence.permits.rules import last_valid_day
 
 # key: (title, body); both take the message's params with %(name)s (a text whose words follow a
@@ -336,13 +338,30 @@ def opening_hours() -> str:
     return settings.ACCEPTANCE_POINT_HOURS or str(STANDARD_HOURS)
 
 
+CLOSING_PUNCTUATION = "。.;；!！?？,，、:："
+
+
+def reasons_text(reasons) -> str:
+    """Reasons as one line for a message: each once, without its own closing stop, since the
+    sentence around them ends with one (an outsider read "要求。；…重新申请。。")."""
+    shown = []
+    for reason in reasons:
+        reason = str(reason).strip().rstrip(CLOSING_PUNCTUATION)
+        if reason and reason not in shown:
+            shown.append(reason)
+    # Chinese text takes the full-width semicolon, other text its own (an outsider read "…；Social").
+    return ("；" if (translation.get_language() or "").startswith("zh") else "; ").join(shown)
+
+
 def with_hours(params: dict) -> dict:
-    """The params as a text shows them. The opening hours of now, in the reader's language: a
-    message keeps only the fact that it names them (an outsider's English page showed them in
-    Chinese). A permit's last valid day, the day before the `endorsed_until` stored: the permit
+    """The params as a text shows them. A refusal's reasons, and the opening hours of now, in the
+    reader's language: a message keeps only the fact that it names them (an outsider's English
+    page showed them in Chinese). A permit's last valid day, the day before the `endorsed_until` stored: the permit
     page says "valid through" that day, and the messages said "until" the anniversary, one day
     more (an outsider); worked out here, so that messages stored before read the same."""
     shown = {**params, "hours": opening_hours()} if "hours" in params else dict(params)
+    if "reason_list" in params:  # a refusal's: its common reasons in the reader's language
+        shown["reasons"] = reasons_text(refusal_reason_shown(r) for r in params["reason_list"])
     if params.get("endorsed_until"):
         shown["valid_through"] = last_valid_day(dt.date.fromisoformat(params["endorsed_until"])).isoformat()
     return shown

@@ -72,21 +72,6 @@ def listed(references, most: int = 20) -> str:
     return "、".join(references[:most]) + ("、…" if len(references) > most else "")
 
 
-CLOSING_PUNCTUATION = "。.;；!！?？,，、:："
-
-
-def reasons_text(reasons) -> str:
-    """Reasons as one line for a message: each once, without its own closing stop, since the
-    sentence around them ends with one (an outsider read "要求。；…重新申请。。")."""
-    shown = []
-    for reason in reasons:
-        reason = str(reason).strip().rstrip(CLOSING_PUNCTUATION)
-        if reason and reason not in shown:
-            shown.append(reason)
-    # Chinese text takes the full-width semicolon, other text its own (an outsider read "…；Social").
-    return ("；" if (translation.get_language() or "").startswith("zh") else "; ").join(shown)
-
-
 def _within_limits(*, to_key: str, address: str, own_day: tuple[str, int] | None) -> RateLimited | None:
     """Count one SMS against the number's day and the address's hour, and first against its
     kind's own day per number (`own_day`: scope and limit), if any; the refusal, if any."""

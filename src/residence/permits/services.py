@@ -20,7 +20,8 @@ from residence.core.validators import hidden_text_problem
 from residence.eligibility import rules as eligibility_rules
 from residence.eligibility.reasons import render
 from residence.eligibility.selectors import person_records
-from residence.notifications.services import listed, reasons_text
+from residence.notifications.catalogue import reasons_text
+from residence.notifications.services import listed
 from residence.records.models import Identity
 
 from . import notices, rules, selectors, workflow

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from residence.accounts.models import Kind, Role
 from residence.audit.services import personal_data_viewed
 from residence.core.errors import DomainError
-from residence.notifications.services import reasons_text
+from residence.notifications.catalogue import reasons_text
 from residence.web.pages import error_page
 
 from . import rules, selectors, services

@@ -2,7 +2,7 @@
 
 from django import template
 
-from residence.applications.staff_forms import reason_shown
+from residence.applications import reasons
 
 register = template.Library()
-register.filter("reason_shown", reason_shown)
+register.filter("reason_shown", reasons.shown)
