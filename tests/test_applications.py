@@ -10,7 +10,7 @@ from django.test import TestCase
 from django.utils import translation
 
 from residence.applications import documents
-from residence.applications.models import Application, Deadline, StatusChange
+from residence.applications.models import Application, Deadline, FamilyMember, StatusChange
 from residence.audit.models import AuditEvent
 from residence.audit.services import person_index
 from residence.notifications import sms
@@ -549,6 +549,19 @@ def test_bad_bodies_name_the_field_and_store_nothing(world, change, field):
     assert response.status_code == 400, response.content
     assert field in response.json()["error"]["fields"]
     assert Application.objects.count() == 0
+
+
+def test_family_members_names_are_kept_in_the_form_names_compare_in(world):
+    """An outsider's full-width "ＬＩ　ＸＩＡＯ" was stored and shown as typed."""
+    api, _user = world
+    family = [
+        {"name": "ＬＩ\u3000ＸＩＡＯ", "id_number": "11010519491231002X", "relation": "child"},
+        {"name": "阿卜杜 • 热合曼", "id_number": with_check("44030419900101555"), "relation": "other"},
+    ]
+    response = api.post(URL, application_body(family_members=family))
+    assert response.status_code == 201, response.content
+    assert [m["name"] for m in response.json()["family_members"]] == ["LI XIAO", "阿卜杜·热合曼"]
+    assert sorted(FamilyMember.objects.values_list("name", flat=True)) == ["LI XIAO", "阿卜杜·热合曼"]
 
 
 def test_an_object_sent_as_text_and_the_applicant_listed_as_family_are_said_plainly(world):

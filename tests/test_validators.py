@@ -17,6 +17,7 @@ from residence.core.validators import (
     normalize_name,
     normalize_phone,
     parse_date,
+    person_name_problem,
     username_key,
     validate_username,
 )
@@ -164,6 +165,17 @@ def test_typed_dates_are_iso_ascii_and_bounded():
 def test_names_compare_after_nfkc_trim_and_middle_dots():
     assert normalize_name(" 买买提•艾力 ") == normalize_name("买买提·艾力") == normalize_name("买买提・艾力")
     assert normalize_name("ＡＢＣ") == "ABC"
+    assert normalize_name("阿卜杜 · 热合曼") == normalize_name("阿卜杜\u3000・ 热合曼") == "阿卜杜·热合曼"
+    assert normalize_name("ALI\u2003KHAN") == normalize_name("ALI\u202fKHAN") == "ALI KHAN"
+
+
+@pytest.mark.parametrize("name", ["ALI\u2003KHAN", "ALI\u202fKHAN", "ＭＡＲＹ\u2003ＳＭＩＴＨ", "阿卜杜 · 热合曼"])
+def test_a_name_is_judged_in_the_form_it_is_kept_in(name):
+    """An outsider's em space between two names was refused in a declaration, though real-name
+    verification took the same name."""
+    assert person_name_problem(name) is None
+    assert person_name_problem("ALI\u200bKHAN") is not None  # a zero-width space still hides
+    assert person_name_problem("张\n伟") is not None  # and a line break is no space
 
 
 def test_masks():

@@ -129,7 +129,7 @@ def _clean_family(members, applicant_id: str, errors: dict) -> list[dict]:
             if problem:
                 errors[f"{prefix}.relation"] = [problem]
             spouses += 1
-        cleaned.append({"name": name, "id_number": id_number, "relation": member.get("relation")})
+        cleaned.append({"name": normalize_name(name), "id_number": id_number, "relation": member.get("relation")})
     return cleaned
 
 
@@ -396,7 +396,7 @@ def counter_intake_check(*, actor, data: dict, applicant: dict, portrait_capture
         errors = {**e.fields, **errors}
     if errors:
         raise Invalid(_("Some fields are not valid."), fields=errors)
-    return Applicant(id_number=id_number, name=name, phone=phone), cleaned
+    return Applicant(id_number=id_number, name=normalize_name(name), phone=phone), cleaned
 
 
 def application_counter_intake(*, actor, data: dict, applicant: dict, portrait_captured: bool) -> Application:

@@ -298,8 +298,11 @@ def person_name_problem(name: str):
     use too: rare characters of the population records) with their marks, and spaces, middle dots,
     apostrophes and hyphens between them (买买提·艾力, O'Brien, Jean-Luc). An outsider stored
     `=HYPERLINK(…)`, which a spreadsheet opening an export would run, hidden bidi controls, and
-    names that show nothing."""
-    if not _letter(name[0]) or name[-1] in NAME_JOINERS:  # a name may end with a mark (राजू, 葛󠄀)
+    names that show nothing. Judged after NFKC, as names compare and are kept (`normalize_name`):
+    an outsider's em space between two names was refused, though real-name verification took it;
+    a line break is still refused, not made a space."""
+    name = unicodedata.normalize("NFKC", name).strip()
+    if not name or not _letter(name[0]) or name[-1] in NAME_JOINERS:  # a name may end with a mark (राजू, 葛󠄀)
         return NAME_LETTERS_ONLY
     marks = 0
     for c in name:
@@ -379,11 +382,12 @@ def one_line(text: str) -> str:
 
 
 def normalize_name(value: str) -> str:
-    """Names compare after NFKC, trimming and one kind of middle dot."""
+    """Names compare after NFKC, trimming and one kind of middle dot, with no space around it (an
+    outsider's "阿卜杜 · 热合曼" was kept so, the records holding "阿卜杜·热合曼")."""
     value = unicodedata.normalize("NFKC", value if isinstance(value, str) else "").strip()
     for dot in MIDDLE_DOTS:
         value = value.replace(dot, "·")
-    return re.sub(r"\s+", " ", value)
+    return re.sub(r"\s*·\s*", "·", re.sub(r"\s+", " ", value))
 
 
 def mask_phone(phone: str) -> str:
