@@ -332,8 +332,8 @@ LIMIT_RESET_SMS_PER_PHONE_DAY = number("LIMIT_RESET_SMS_PER_PHONE_DAY", default=
 # Codes to a new number for a change of mobile, per number and day, within the 10: any account can
 # name any number not yet bound.
 LIMIT_CHANGE_SMS_PER_PHONE_DAY = number("LIMIT_CHANGE_SMS_PER_PHONE_DAY", default=3)
-# Numbers a signed-in account may find bound to other accounts, per day, when changing its mobile:
-# each 409 tells that a number has an account.
+# Usernames and mobile numbers a signed-in account may find held by other accounts, per day, when
+# changing its mobile or creating sub-accounts: each 409 tells that one has an account.
 LIMIT_TAKEN_NUMBERS_PER_DAY = number("LIMIT_TAKEN_NUMBERS_PER_DAY", default=5)
 LIMIT_LOGIN_FAILURES_PER_ADDRESS = number("LIMIT_LOGIN_FAILURES_PER_ADDRESS", default=50)
 LIMIT_LOGIN_FAILURES_PER_USERNAME = number("LIMIT_LOGIN_FAILURES_PER_USERNAME", default=5)

@@ -981,6 +981,27 @@ def test_a_bulk_file_skips_blank_lines_and_names_the_line_of_a_forbidden_charact
     assert not Declaration.objects.exists()
 
 
+def test_new_sub_accounts_cannot_ask_numbers_and_usernames_one_by_one_whether_they_are_taken(organisation):
+    """An outsider's organisation asked 44 mobile numbers through new sub-accounts, each 409 telling
+    which had an account."""
+    api, houses = organisation
+    for n in range(5):
+        make_user(f"bound_user{n}", f"1590000900{n}")
+
+    def create(username, phone):
+        body = {"username": username, "password": "Testing2026pass", "phone": phone, "houses": [houses[0]]}
+        return api.post("/api/v1/organisations/sub-accounts", body)
+
+    assert create("org_free1", "13812340031").status_code == 201  # nothing taken: not counted
+    answers = [create(f"org_try{n}", f"1590000900{n}") for n in range(4)] + [create("bound_user4", "13812340032")]
+    assert [a.status_code for a in answers] == [409] * 5
+    assert error_code(answers[-1]) == "duplicate_username"
+    refused = [create("bound_user0", "13812340033"), create("org_free2", "13812340034")]
+    assert [r.status_code for r in refused] == [429, 429]  # taken or free alike, the answer tells nothing
+    assert refused[0].json() == refused[1].json() and error_code(refused[1]) == "rate_limited"
+    assert not User.objects.filter(username="org_free2").exists()
+
+
 def test_an_organisation_lists_and_deactivates_its_sub_accounts(organisation):
     """An outsider found no way to end a sub-account: someone who left kept declaring."""
     from residence.accounts.models import LoginSession

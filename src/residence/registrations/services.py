@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from residence.accounts.models import Kind, LoginSession, Role, Status, User
-from residence.accounts.services.common import password_problems, raise_duplicate, save_unique, taken
+from residence.accounts.services.common import password_problems, refuse_taken, save_unique, taken
 from residence.accounts.services.sessions import sessions_end_all
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record, audit_records
@@ -780,7 +780,6 @@ def administrator_required(actor) -> None:
         raise Forbidden(_("Only an organisation's administrator manages sub-accounts."))
 
 
-@transaction.atomic
 def sub_account_create(*, actor, username: str, password: str, phone: str, houses: list) -> User:
     administrator_required(actor)
     declarant_required(actor)
@@ -803,11 +802,13 @@ def sub_account_create(*, actor, username: str, password: str, phone: str, house
         errors["password"] = weak
     if errors:
         raise Invalid(fields=errors)
-    raise_duplicate(taken(username=username.lower(), phone=phone))
+    # Counted outside the transaction of the writes: a 409 must not take its own count back.
+    refuse_taken(actor, taken(username=username.lower(), phone=phone))
     user.set_password(password)
-    save_unique(user.save, username=username.lower(), phone=phone)
-    user.assigned_houses.set(given)
-    audit_record(type=AuditEventType.ACCOUNT_CREATED, actor=actor, subject=user, kind=Kind.SUB_ACCOUNT)
+    with transaction.atomic():
+        save_unique(user.save, username=username.lower(), phone=phone)
+        user.assigned_houses.set(given)
+        audit_record(type=AuditEventType.ACCOUNT_CREATED, actor=actor, subject=user, kind=Kind.SUB_ACCOUNT)
     return user
 
 

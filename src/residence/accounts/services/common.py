@@ -1,11 +1,14 @@
 """Helpers shared by the account services."""
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from residence.core.errors import Conflict, DuplicatePhone, DuplicateUsername, Invalid
+from residence.core import limits
+from residence.core.errors import Conflict, DuplicatePhone, DuplicateUsername, Invalid, RateLimited
 
 from ..models import Organisation, User
 from ..selectors import user_by_username
@@ -66,6 +69,30 @@ def raise_duplicate(found: dict[str, list[str]]) -> None:
         raise DuplicatePhone(fields=found)
     if found:
         raise Conflict(found["credit_code"][0], fields=found)
+
+
+class TooManyTaken(RateLimited):
+    default_message = gettext_lazy(
+        "Too many of the usernames or mobile numbers given today belong to other accounts: try again tomorrow."
+    )
+
+
+def refuse_taken(account: User, found: dict[str, list[str]], error: type[RateLimited] = TooManyTaken) -> None:
+    """Raise the 409 of a username or mobile another account holds (`taken`), counted against the
+    account asking: LIMIT_TAKEN_NUMBERS_PER_DAY a day, then `error` (429) for anything asked, held
+    or not, so that the answers no longer tell which are (an outsider asked 201 numbers through a
+    change of mobile, and 44 through new sub-accounts, whether they had an account). Called
+    outside the transaction of the writes, whose rollback on the 409 would take the count back."""
+
+    def count():
+        return limits.hit(
+            "phone_taken", str(account.pk), limit=settings.LIMIT_TAKEN_NUMBERS_PER_DAY, window=limits.DAILY, error=error
+        )
+
+    limits.release(count())
+    if found:
+        count()
+        raise_duplicate(found)
 
 
 def save_unique(save, **identifiers) -> None:

@@ -42,7 +42,7 @@ from residence.notifications.services import message_send
 from ..models import Channel, Kind, LoginSession, Organisation, Role, SmsChallenge, User
 from ..selectors import user_by_username
 from .challenges import challenge_answer, challenge_create, challenge_resend, dummy_phone_mask, unknown_key
-from .common import check_password_policy, clean, field_error, password_problems, save_unique
+from .common import check_password_policy, clean, field_error, password_problems, refuse_taken, save_unique
 from .sessions import session_start, sessions_end_all, usable
 
 LOGIN_WINDOW = 15 * 60
@@ -312,18 +312,6 @@ class TooManyTakenNumbers(RateLimited):
     )
 
 
-def _taken_numbers_count(user: User) -> limits.Hit:
-    """One number found bound to another account, counted for the day (an outsider asked 201
-    numbers whether they had an account, one 409 after another)."""
-    return limits.hit(
-        "phone_taken",
-        str(user.pk),
-        limit=settings.LIMIT_TAKEN_NUMBERS_PER_DAY,
-        window=limits.DAILY,
-        error=TooManyTakenNumbers,
-    )
-
-
 def phone_change_start(*, user: User, phone: str, password: str, address: str = "") -> SmsChallenge:
     problems = {}
     try:
@@ -336,12 +324,8 @@ def phone_change_start(*, user: User, phone: str, password: str, address: str = 
     _require_password(
         user=user, password=password, field="password", address=address, where="phone_change", problems=problems
     )
-    # Once the day's taken numbers are used up every number is refused alike, bound or not, so
-    # that the answer no longer tells.
-    limits.release(_taken_numbers_count(user))
-    if User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
-        _taken_numbers_count(user)
-        raise DuplicatePhone(fields={"phone": [str(DuplicatePhone.default_message)]})
+    bound = User.objects.filter(phone=phone).exclude(pk=user.pk).exists()
+    refuse_taken(user, {"phone": [str(DuplicatePhone.default_message)]} if bound else {}, TooManyTakenNumbers)
     with transaction.atomic():
         # One change of mobile at a time: the newest asked for is the one a code can confirm (an
         # outsider confirmed two, both told 200, and the account kept one of them).
