@@ -232,18 +232,64 @@ def test_changes_to_a_strangers_number_leave_its_owner_codes_to_sign_in(signed_i
     assert sum(1 for m in sms.outbox if m["to"] == "13712345678") == 4
 
 
-def test_clerk_changes_a_lost_mobile_at_the_counter(citizen):
-    from residence.accounts.services import phone_change_at_counter, staff_create
+def test_clerk_changes_a_lost_mobile_at_the_counter_against_the_verified_identity(citizen, signed_in):
+    """An outsider's clerk moved any account to any number with a tick in a box (no document number
+    asked), took it over by a password reset, and the lost phone stayed signed in."""
+    from residence.accounts.services import phone_change_at_counter, real_name_verify, staff_create
+    from residence.core.errors import Invalid
+    from residence.notifications.models import SmsMessage
     from residence.places.models import AcceptancePoint
 
     clerk = staff_create(
         username="clerk_x", password=PASSWORD, phone="13900003333", role="clerk", point=AcceptancePoint.objects.first()
     )
-    phone_change_at_counter(actor=clerk, user=citizen, phone="15900004444", identity_checked=True, note="ID card")
+
+    def change(number, phone="15900004444"):
+        return phone_change_at_counter(
+            actor=clerk, user=citizen, phone=phone, identity_checked=True, document_number=number, note="ID card"
+        )
+
+    with pytest.raises(Invalid) as unverified:
+        change("11010519491231002X")
+    assert "not passed real-name verification" in str(unverified.value.fields["document_number"])
+    number = identity()
+    real_name_verify(user=citizen, name="张伟", id_number=number)
+    for wrong in ("11010519491231002X", "", "not a number"):
+        with pytest.raises(Invalid) as refused:
+            change(wrong)
+        assert "does not match" in str(refused.value.fields["document_number"])
+    citizen.refresh_from_db()
+    assert citizen.phone == "13812345678" and signed_in.get("/api/v1/me").status_code == 200
+    change(number.lower())
     citizen.refresh_from_db()
     assert citizen.phone == "15900004444" and citizen.sms_required
     event = AuditEvent.objects.get(type="phone_changed")
     assert event.actor == clerk and event.data["at_counter"] is True and event.data["note"] == "ID card"
+    # The lost phone's login ends, saying why; the old number is told, in case it was not the holder.
+    ended = signed_in.get("/api/v1/me")
+    assert ended.status_code == 401 and "changed at a counter" in ended.json()["error"]["message"]
+    (warning,) = SmsMessage.objects.filter(to="13812345678", purpose="account").values_list("text", flat=True)
+    assert "159****4444" in warning
+
+
+def test_an_organisations_mobile_is_changed_at_the_counter_against_its_credit_code(db):
+    from residence.accounts.services import phone_change_at_counter, staff_create
+    from residence.core.errors import Invalid
+    from residence.places.models import AcceptancePoint
+
+    org = make_user("org_y", "15811118888", kind="organisation", name="单位", credit_code="91440300MA5D4X7K8N")
+    clerk = staff_create(
+        username="clerk_y", password=PASSWORD, phone="13900003334", role="clerk", point=AcceptancePoint.objects.first()
+    )
+    with pytest.raises(Invalid):
+        phone_change_at_counter(
+            actor=clerk, user=org, phone="15900004445", identity_checked=True, document_number="91440300MA5D4X7K9N"
+        )
+    phone_change_at_counter(
+        actor=clerk, user=org, phone="15900004445", identity_checked=True, document_number="91440300ma5d4x7k8n"
+    )
+    org.refresh_from_db()
+    assert org.phone == "15900004445"
 
 
 # --- real name --------------------------------------------------------------------------

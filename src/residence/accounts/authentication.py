@@ -18,6 +18,10 @@ REASON_ERRORS = {
         _("The account's password was reset, so this login ended. Sign in with the new password."),
         "not_authenticated",
     ),
+    LoginSession.EndReason.PHONE: (
+        _("The account's mobile number was changed at a counter, so this login ended. Please sign in again."),
+        "not_authenticated",
+    ),
 }
 
 

@@ -228,6 +228,15 @@ class CounterPhoneForm(Form):
     about_others = True
 
     username = forms.CharField(label=_("Username of the account"), max_length=150)
+    document_number = forms.CharField(
+        label=_("Number on the document shown"),
+        max_length=40,
+        help_text=_(
+            "The ID number on the holder's ID card; for an organisation, the unified social credit code on its "
+            "business licence. It must match the account's."
+        ),
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
     phone = PhoneFormField(label=_("New mobile number"))
     identity_checked = forms.BooleanField(
         label=_("I checked the applicant's identity document in person"),

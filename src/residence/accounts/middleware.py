@@ -13,6 +13,7 @@ SIGNED_OUT_PAGES = {
     LoginSession.EndReason.EXPIRED: "expired",
     LoginSession.EndReason.DISABLED: "disabled",
     LoginSession.EndReason.PASSWORD: "password",
+    LoginSession.EndReason.PHONE: "phone",
 }
 
 SESSION_KEY = "login_key"

@@ -124,6 +124,7 @@ class LoginSession(models.Model):
         EXPIRED = "expired", _("Expired")
         PASSWORD = "password", _("Password reset")
         DISABLED = "disabled", _("Account disabled")
+        PHONE = "phone", _("Mobile number changed at a counter")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
     channel = models.CharField(max_length=10, choices=Channel.choices)

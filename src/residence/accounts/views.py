@@ -464,6 +464,7 @@ def counter_phone(request):
                     user=target,
                     phone=data["phone"],
                     identity_checked=data["identity_checked"],
+                    document_number=data["document_number"],
                     note=data["note"],
                     address=request.client_address,
                 )
@@ -479,7 +480,10 @@ def counter_phone(request):
             "form": form,
             "title": _("Change a mobile number at the counter"),
             "submit": _("Change mobile number"),
-            "intro": _("For a citizen who lost the old number. Check the identity document in person first."),
+            "intro": _(
+                "For a holder who lost the old number. Check the identity document in person, and type its number: "
+                "it must match the account's. Every login of the account ends, and the old number is told."
+            ),
         },
     )
 

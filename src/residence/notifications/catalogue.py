@@ -52,6 +52,13 @@ MESSAGES = {
         _("Mobile number changed"),
         _("Your bound mobile number is now %(phone)s."),
     ),
+    "phone_changed_at_counter": (
+        _("Mobile number changed at a counter"),
+        _(
+            "The account bound to this number was moved to %(new_phone)s at a counter. If you did not ask for it, "
+            "bring your ID card to an acceptance point at once."
+        ),
+    ),
     "real_name_verified": (
         _("Real-name verification passed"),
         _("Your account is now verified as %(name)s."),
@@ -278,6 +285,10 @@ SMS = {
     ),
     "login": _("Your sign-in code is %(code)s, valid for %(minutes)d minutes. Never share it."),
     "password_reset": _("Your password reset code is %(code)s, valid for %(minutes)d minutes."),
+    "phone_changed_at_counter": _(
+        "Your platform account was moved to the number %(new_phone)s at a counter. Not you? Bring your ID card to "
+        "an acceptance point at once."
+    ),
     "phone_change": _("Your code to bind this mobile is %(code)s, valid for %(minutes)d minutes."),
     "application_accepted": _("Your residence permit application %(reference)s has been accepted."),
     "application_accepted_fee": _("Your residence permit application %(reference)s has been accepted."),

@@ -36,13 +36,19 @@ from residence.core.errors import (
     InvalidCredentials,
     RateLimited,
 )
-from residence.core.validators import mask_phone, normalize_phone, username_key
-from residence.notifications.services import message_send
+from residence.core.validators import (
+    mask_phone,
+    normalize_credit_code,
+    normalize_id_number,
+    normalize_phone,
+    username_key,
+)
+from residence.notifications.services import Notice, message_send, notices_send
 
 from ..models import Channel, Kind, LoginSession, Organisation, Role, SmsChallenge, User
 from ..selectors import user_by_username
 from .challenges import challenge_answer, challenge_create, challenge_resend, dummy_phone_mask, unknown_key
-from .common import check_password_policy, clean, field_error, password_problems, refuse_taken, save_unique
+from .common import check_password_policy, clean, password_problems, refuse_taken, save_unique
 from .sessions import session_start, sessions_end_all, usable
 
 LOGIN_WINDOW = 15 * 60
@@ -360,18 +366,80 @@ def phone_apply(*, user: User, phone: str, actor: User, address: str = "", note:
     return user
 
 
+def _document_problem(user: User, document_number: str) -> str | None:
+    """Why the number on the document shown at the counter does not prove the account is the
+    holder's: an individual's verified ID number, an organisation's credit code. An outsider's
+    clerk moved any account to any number with a tick in a box, and took it over by a reset."""
+    if user.kind == Kind.INDIVIDUAL:
+        if user.person_id is None:
+            return _(
+                "This account has not passed real-name verification: there is no identity to check the ID card "
+                "against. The holder can sign up again with the new number."
+            )
+        try:
+            matches = normalize_id_number(document_number) == user.person.id_number
+        except ValidationError:
+            matches = False
+        return None if matches else _("The ID number does not match the identity this account verified.")
+    if user.kind == Kind.ORGANISATION:
+        try:
+            matches = normalize_credit_code(document_number) == user.organisation.credit_code
+        except (ValidationError, Organisation.DoesNotExist):
+            matches = False
+        return None if matches else _("The credit code does not match this organisation's.")
+    return _("A sub-account's mobile is changed by its organisation's administrator.")
+
+
 def phone_change_at_counter(
-    *, actor: User, user: User, phone: str, identity_checked: bool, note: str = "", address: str = ""
+    *,
+    actor: User,
+    user: User,
+    phone: str,
+    identity_checked: bool,
+    document_number: str = "",
+    note: str = "",
+    address: str = "",
 ) -> User:
-    """A clerk binds a new mobile for a citizen who lost the old one, after checking identity."""
+    """A clerk binds a new mobile for a holder who lost the old one, after checking the identity
+    document against the account. Every login of the account ends (the lost phone's too), and the
+    old number is told, in case the holder did not ask."""
     if not (actor.kind == Kind.STAFF and actor.role == Role.CLERK):
         raise Forbidden()
+    problems = {}
     if not identity_checked:
-        raise field_error("identity_checked", _("Check the applicant's identity document first."))
-    phone = clean("phone", normalize_phone, phone)
-    return phone_apply(
-        user=user, phone=phone, actor=actor, address=address, note=note or f"counter {getattr(actor.point, 'code', '')}"
-    )
+        problems["identity_checked"] = [_("Check the applicant's identity document first.")]
+    if problem := _document_problem(user, document_number):
+        problems["document_number"] = [str(problem)]
+    try:
+        phone = normalize_phone(phone)
+    except ValidationError as e:
+        problems["phone"] = e.messages
+    else:
+        if phone == user.phone:
+            problems["phone"] = [_("This is already the account's bound mobile number.")]
+    if problems:
+        raise Invalid(_("Some fields are not valid."), fields=problems)
+    old = user.phone or ""
+    with transaction.atomic():
+        user = phone_apply(
+            user=user,
+            phone=phone,
+            actor=actor,
+            address=address,
+            note=note or f"counter {getattr(actor.point, 'code', '')}",
+        )
+        sessions_end_all(user=user, reason=LoginSession.EndReason.PHONE)
+        if old:
+            # To the old number only, in the account's language: the account's own message says it already.
+            notice = Notice(
+                users=(),
+                phone=old,
+                key="phone_changed_at_counter",
+                params={"new_phone": mask_phone(phone)},
+                language=user.language,
+            )
+            notices_send([notice], purpose="account")
+    return user
 
 
 def disabled_refusal(user) -> AccountDisabled:
