@@ -65,6 +65,8 @@ def test_a_wrong_sms_code_on_the_web_says_how_many_tries_are_left(client, citize
     wrong = "000000" if last_code("13812345678") != "000000" else "111111"
     html = client.post("/accounts/login/verify/", {"code": wrong}).content.decode()
     assert "验证码错误，还可尝试 4 次。" in html and "field-error" in html
+    # Someone who lost the phone is told where to go (an outsider found only "send a new code").
+    assert 'data-testid="lost-phone"' in html and "请携带身份证到受理点" in html
 
 
 def test_newer_login_signs_the_older_browser_out_with_a_page_saying_why(citizen):

@@ -177,6 +177,8 @@ def _code_page(request, *, session_key: str, form, restart: str, title: str, pho
             "resend_url": reverse("accounts:sms_resend") + "?for=" + resend_for,
             "title": title,
             "back": reverse(restart),
+            # A code to the bound number (sign-in, reset): its holder may no longer have that phone.
+            "lost_phone_help": resend_for != "phone",
         },
     )
 
