@@ -322,6 +322,7 @@ def test_real_name_order_of_checks(signed_in, citizen):
     assert other.post("/api/v1/me/real-name", {"name": "张伟", "id_number": number}).status_code == 200
     taken = signed_in.post("/api/v1/me/real-name", {"name": "张伟", "id_number": number})
     assert taken.status_code == 409 and error_code(taken) == "identity_taken"
+    assert "acceptance point" in taken.json()["error"]["message"]  # a way forward, not only the refusal
     assert signed_in.post("/api/v1/me/real-name", {"name": "王芳", "id_number": mine_other}).status_code == 200
     again = signed_in.post("/api/v1/me/real-name", {"name": "王芳", "id_number": mine_other})
     assert again.status_code == 409 and error_code(again) == "already_verified"

@@ -95,7 +95,12 @@ class DuplicatePhone(Conflict):
 
 class IdentityTaken(Conflict):
     code = "identity_taken"
-    default_message = gettext_lazy("This identity is already verified by another account.")
+    # With a way forward (an outsider was told only this much): it may be the person's own older
+    # account, or someone using their ID card, which a counter puts right.
+    default_message = gettext_lazy(
+        "This identity is already verified by another account. If you opened an account before, sign in with "
+        "it (forgot the password? reset it). If not, bring your ID card to an acceptance point."
+    )
 
 
 class AlreadyVerified(Conflict):
