@@ -38,6 +38,7 @@ api_v1 = [
     path("auth/logout", accounts_api.LogoutView.as_view(), name="logout"),
     path("auth/password-reset", accounts_api.PasswordResetView.as_view(), name="password-reset"),
     path("auth/password-reset/confirm", accounts_api.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
+    path("auth/username-reminder", accounts_api.UsernameReminderView.as_view(), name="username-reminder"),
     path("me/real-name", accounts_api.RealNameView.as_view(), name="real-name"),
     path("me/password", accounts_api.PasswordChangeView.as_view(), name="password"),
     path("me/phone", accounts_api.PhoneChangeView.as_view(), name="phone"),

@@ -68,6 +68,28 @@ def test_a_login_ended_by_a_reset_is_told_so_not_that_it_signed_out(citizen, sig
     assert "password of this account was reset" in page.content.decode()
 
 
+def test_a_forgotten_username_is_sent_to_the_bound_number_and_the_answer_tells_nothing(citizen, api):
+    """An outsider who forgot the username found no way back."""
+    from django.test import Client
+
+    from residence.notifications import sms
+
+    known = api.post("/api/v1/auth/username-reminder", {"phone": "138 1234 5678"})
+    unknown = api.post("/api/v1/auth/username-reminder", {"phone": "13712340000"})
+    assert (known.status_code, known.content) == (unknown.status_code, unknown.content) == (202, b"")
+    assert [m["to"] for m in sms.outbox] == ["13812345678"] and "citizen1" in sms.outbox[0]["text"]
+    # Anyone may ask: a few a day per number, within its ten, then silently nothing.
+    answers = [api.post("/api/v1/auth/username-reminder", {"phone": "13812345678"}).status_code for _ in range(4)]
+    assert answers == [202] * 4 and len([m for m in sms.outbox if m["to"] == "13812345678"]) == 3
+    assert error_code(api.post("/api/v1/auth/username-reminder", {"phone": "12345"})) == "invalid"
+    # On the web, from the sign-in page.
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    browser.cookies["django_language"] = "en"
+    assert 'href="/accounts/forgot-username/"' in browser.get("/accounts/login/").content.decode()
+    page = browser.post("/accounts/forgot-username/", {"phone": "13712340001"}).content.decode()
+    assert 'data-testid="reminder-sent"' in page and "137****0001" in page
+
+
 def test_password_reset_does_not_tell_whether_the_username_exists(citizen, api):
     known = api.post("/api/v1/auth/password-reset", {"username": "citizen1"})
     unknown = api.post("/api/v1/auth/password-reset", {"username": "nobody_at_all"})

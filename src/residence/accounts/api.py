@@ -145,6 +145,21 @@ class PasswordResetView(PublicAPIView):
         return Response({"challenge": challenge.public_id, "phone_masked": masked}, status=202)
 
 
+class UsernameReminderSerializer(serializers.Serializer):
+    phone = StrictCharField(max_length=20)
+
+
+class UsernameReminderView(PublicAPIView):
+    """The username of the account bound to a mobile number, sent by SMS to that number. 202 with
+    nothing in the answer, whether or not the number is bound."""
+
+    @extend_schema(request=UsernameReminderSerializer, responses={202: None})
+    def post(self, request):
+        data = validated(UsernameReminderSerializer, request.data)
+        services.username_reminder(address=request.client_address, **data)
+        return Response(status=202)
+
+
 class PasswordResetConfirmSerializer(SmsVerifySerializer):
     new_password = StrictCharField(max_length=128, trim_whitespace=False)
 

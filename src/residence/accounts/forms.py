@@ -126,6 +126,10 @@ class CodeForm(Form):
     code = SmsCodeFormField(label=_("SMS verification code"))
 
 
+class UsernameReminderForm(Form):
+    phone = PhoneFormField(label=_("Bound mobile number"))
+
+
 class PasswordResetForm(Form):
     username = forms.CharField(
         label=_("Username"),

@@ -14,5 +14,6 @@ urlpatterns = [
     path("accounts/logout/", views.logout_view, name="logout"),
     path("accounts/signed-out/", views.signed_out, name="signed_out"),
     path("accounts/password-reset/", views.password_reset, name="password_reset"),
+    path("accounts/forgot-username/", views.username_reminder, name="username_reminder"),
     path("accounts/password-reset/confirm/", views.password_reset_confirm, name="password_reset_confirm"),
 ]

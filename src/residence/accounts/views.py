@@ -30,6 +30,7 @@ from .forms import (
     PhoneChangeForm,
     RealNameForm,
     RegisterForm,
+    UsernameReminderForm,
     add_domain_error,
     add_field_errors,
 )
@@ -258,6 +259,20 @@ def password_reset(request):
             request.session["reset_phone"] = masked
             return redirect("accounts:password_reset_confirm")
     return render(request, "accounts/password_reset.html", {"form": form})
+
+
+def username_reminder(request):
+    form = UsernameReminderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.username_reminder(phone=form.cleaned_data["phone"], address=request.client_address)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            return render(
+                request, "accounts/username_reminder.html", {"sent_to": mask_phone(form.cleaned_data["phone"])}
+            )
+    return render(request, "accounts/username_reminder.html", {"form": form})
 
 
 def password_reset_confirm(request):

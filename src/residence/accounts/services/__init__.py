@@ -24,6 +24,7 @@ from .credentials import (
     phone_apply,
     phone_change_at_counter,
     phone_change_start,
+    username_reminder,
 )
 from .organisations import organisation_activate, organisation_decline
 from .sessions import hash_token, session_end, session_expiry, session_start, session_touch, sessions_end_all
@@ -59,4 +60,5 @@ __all__ = [
     "staff_disable",
     "staff_point_set",
     "stated_language",
+    "username_reminder",
 ]

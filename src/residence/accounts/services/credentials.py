@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -43,7 +44,7 @@ from residence.core.validators import (
     normalize_phone,
     username_key,
 )
-from residence.notifications.services import Notice, message_send, notices_send
+from residence.notifications.services import Notice, message_send, notices_send, sms_send
 
 from ..models import Channel, Kind, LoginSession, Organisation, Role, SmsChallenge, User
 from ..selectors import user_by_username
@@ -194,6 +195,32 @@ def auth_sms_verify(*, challenge: str, code: str, address: str = "", user_agent:
 
 def auth_sms_resend(*, challenge: str, address: str = "") -> SmsChallenge:
     return challenge_resend(challenge=challenge, address=address)
+
+
+# --- username ---------------------------------------------------------------------------
+
+
+def username_reminder(*, phone: str, address: str = "") -> None:
+    """Send the username of the account bound to a mobile number to that number (an outsider who
+    forgot it found no way back). The same answer and the same work whether or not the number is
+    bound, as a password reset's: limits counted for the number, the SMS logged and not sent."""
+    phone = clean("phone", normalize_phone, phone)
+    user = User.objects.filter(phone=phone).exclude(kind=Kind.STAFF).first()
+    if user is not None and not usable(user):
+        user = None
+    with transaction.atomic():
+        sms_send(
+            to=phone if user else "",
+            key="username_reminder",
+            purpose="username_reminder",
+            address=address,
+            subject=user,
+            silent=True,
+            limit_key=phone,
+            own_day=("sms_reset_phone", settings.LIMIT_RESET_SMS_PER_PHONE_DAY),
+            language=translation.get_language() or "",
+            username=user.username if user else "",
+        )
 
 
 # --- password --------------------------------------------------------------------------
