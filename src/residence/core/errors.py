@@ -90,7 +90,11 @@ class DuplicateUsername(Conflict):
 
 class DuplicatePhone(Conflict):
     code = "duplicate_phone"
-    default_message = gettext_lazy("This mobile number is already bound to another account.")
+    # With a way on for the number's owner (an outsider was told only this much).
+    default_message = gettext_lazy(
+        "This mobile number is already bound to another account. If that account is yours, sign in with it; "
+        "a forgotten username can be sent to the number from the sign-in page."
+    )
 
 
 class IdentityTaken(Conflict):
