@@ -64,7 +64,7 @@ def test_a_login_ended_by_a_reset_is_told_so_not_that_it_signed_out(citizen, sig
     body = {"challenge": start["challenge"], "code": last_code(citizen.phone), "new_password": "Other2026new"}
     assert api.post("/api/v1/auth/password-reset/confirm", body).status_code == 204
     page = browser.get("/account/", follow=True)
-    assert page.redirect_chain[-1][0] == "/accounts/signed-out/?reason=password"
+    assert page.redirect_chain[-1][0] == "/accounts/signed-out/?reason=password&next=%2Faccount%2F"
     assert "password of this account was reset" in page.content.decode()
 
 

@@ -74,11 +74,19 @@ def test_newer_login_signs_the_older_browser_out_with_a_page_saying_why(citizen)
     web_login(first)
     assert first.get("/account/").status_code == 200
     web_login(second)
-    response = first.get("/account/")
+    response = first.get("/account/details/")
     assert response.status_code == 302 and "reason=replaced" in response["Location"]
     page = first.get(response["Location"]).content.decode()
     assert 'data-testid="signed-out-replaced"' in page
     assert second.get("/account/").status_code == 200
+    # Signing in again leads back to the page it was on (an outsider's form step was lost).
+    again = re.search(r'href="([^"]*)" data-testid="sign-in-again"', page).group(1)
+    assert again == "/accounts/login/?next=/account/details/"
+    form = {"platform": "permit", "username": "citizen1", "password": PASSWORD, "next": "/account/details/"}
+    signed_in = first.post(again, form)
+    if signed_in["Location"].endswith("/verify/"):
+        signed_in = first.post("/accounts/login/verify/", {"code": last_code("13812345678")})
+    assert signed_in["Location"] == "/account/details/"
 
 
 def test_api_login_also_ends_the_web_session(citizen):

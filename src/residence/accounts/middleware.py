@@ -1,6 +1,7 @@
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from residence.core.middleware import pages_only
 
@@ -42,7 +43,11 @@ class LoginSessionMiddleware:
             if reason:
                 logout(request)
                 if reason in SIGNED_OUT_PAGES:
-                    return redirect(reverse("accounts:signed_out") + "?reason=" + SIGNED_OUT_PAGES[reason])
+                    query = {"reason": SIGNED_OUT_PAGES[reason]}
+                    # Signed in again, back to the page (an outsider's form step); a disabled account cannot.
+                    if request.method == "GET" and reason != LoginSession.EndReason.DISABLED:
+                        query["next"] = request.get_full_path()
+                    return redirect(reverse("accounts:signed_out") + "?" + urlencode(query))
             elif request.user.is_authenticated:  # Django drops a user whose password hash changed
                 request.login_session = session
         return self.get_response(request)

@@ -242,7 +242,7 @@ def logout_view(request):
 
 def signed_out(request):
     reason = request.GET.get("reason", "")
-    return render(request, "accounts/signed_out.html", {"reason": reason})
+    return render(request, "accounts/signed_out.html", {"reason": reason, "next": _safe_next(request, "")})
 
 
 def password_reset(request):
