@@ -322,6 +322,18 @@ def test_a_wait_under_a_minute_is_said_in_seconds_once():
     assert shown == "A new code can be sent once every 60 seconds. Try again in 57 seconds."
 
 
+def test_a_daily_limit_that_says_tomorrow_is_not_given_hours_too():
+    """An outsider read "请明天再试。 请 17 小时后再试。" on the real-name page."""
+    from django.utils import translation
+
+    from residence.accounts.services.accounts import RealNameTriesUsed
+    from residence.core.errors import page_message
+
+    with translation.override("en"):
+        shown = page_message(RealNameTriesUsed(retry_after=17 * 3600))
+    assert shown == "Today's real-name verification attempts are used up: try again tomorrow."
+
+
 def test_a_limit_on_a_page_says_how_long_to_wait(client, settings):
     """An outsider was told only "try again later" (the API's Retry-After is no help to a reader)."""
     settings.LOGIN_LOCK_SECONDS = 15 * 60

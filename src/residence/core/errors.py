@@ -116,6 +116,8 @@ class RateLimited(DomainError):
     status = 429
     code = "rate_limited"
     default_message = gettext_lazy("Too many requests. Please try again later.")
+    # A daily limit's message says "tomorrow" itself: a page adds no "try again in 17 hours" to it.
+    says_when = False
 
 
 class AccountLocked(RateLimited):
@@ -126,7 +128,7 @@ class AccountLocked(RateLimited):
 def page_message(exc: DomainError) -> str:
     """The message as a page shows it: a limit also says how long to wait (an outsider was told
     only "try again later"; the API's answer carries Retry-After, a page reader has no headers)."""
-    if not exc.retry_after or exc.retry_after <= 0:
+    if not exc.retry_after or exc.retry_after <= 0 or getattr(exc, "says_when", False):
         return exc.message
     if exc.retry_after < 60:
         seconds = math.ceil(exc.retry_after)

@@ -123,6 +123,7 @@ class TooManyNames(RateLimited):
         "Too many names that differ from the population records today: declarations of people in the "
         "records are refused until tomorrow. Check the names against the ID cards."
     )
+    says_when = True
 
 
 class UnconfirmedHouse(Conflict):

@@ -281,6 +281,7 @@ class RealNameTriesUsed(RateLimited):
     """The day's failed attempts used up: said as such, not "too many requests" (an outsider)."""
 
     default_message = gettext_lazy("Today's real-name verification attempts are used up: try again tomorrow.")
+    says_when = True
 
 
 def real_name_verify(*, user: User, name: str, id_number: str, address: str = "") -> User:

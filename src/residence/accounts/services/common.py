@@ -75,6 +75,7 @@ class TooManyTaken(RateLimited):
     default_message = gettext_lazy(
         "Too many of the usernames or mobile numbers given today belong to other accounts: try again tomorrow."
     )
+    says_when = True
 
 
 def refuse_taken(account: User, found: dict[str, list[str]], error: type[RateLimited] = TooManyTaken) -> None:

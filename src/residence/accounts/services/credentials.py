@@ -343,6 +343,7 @@ class TooManyTakenNumbers(RateLimited):
         "Too many of the numbers given today are bound to other accounts: try again tomorrow, or change "
         "your mobile number at a counter."
     )
+    says_when = True
 
 
 def phone_change_start(*, user: User, phone: str, password: str, address: str = "") -> SmsChallenge:
