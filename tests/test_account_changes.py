@@ -292,6 +292,10 @@ def test_clerk_changes_a_lost_mobile_at_the_counter_against_the_verified_identit
     assert ended.status_code == 401 and "changed at a counter" in ended.json()["error"]["message"]
     (warning,) = SmsMessage.objects.filter(to="13812345678", purpose="account").values_list("text", flat=True)
     assert "159****4444" in warning
+    with pytest.raises(Invalid) as same:  # no change to the number it has (an outsider's was "changed")
+        change(number, phone="15900004444")
+    assert "already the account's bound mobile number" in str(same.value.fields["phone"])
+    assert AuditEvent.objects.filter(type="phone_changed").count() == 1
 
 
 def test_an_organisations_mobile_is_changed_at_the_counter_against_its_credit_code(db):
