@@ -406,6 +406,10 @@ def test_a_tenant_reports_himself_and_the_landlord_confirms_it(landlord):
     page = tenant.get(sent["Location"]).content.decode()
     assert "Report sent" in page and "Not yet: waiting for confirmation" in page
     assert not Registration.objects.filter(id_number=WANG_FANG).exists()
+    # The tenant's registrations page shows it waiting (an outsider thought the report lost).
+    mine = tenant.get("/registration/mine/").content.decode()
+    waiting = re.search(r'data-testid="waiting-reports">(.*?)</div>', mine, re.S).group(1)
+    assert declaration.reference in waiting and "moved in 2026-03-01" in waiting
     # No such room: said at the first step, on the room, with what was typed kept (an outsider
     # learnt it only after the check page had said all was well).
     nowhere = tenant.post("/registration/self-report/", {**report, "room": "999"})
@@ -422,6 +426,7 @@ def test_a_tenant_reports_himself_and_the_landlord_confirms_it(landlord):
     declaration.refresh_from_db()
     assert declaration.status == "recorded"
     assert Registration.objects.get(id_number=WANG_FANG).registered_on.isoformat() == "2026-03-01"
+    assert 'data-testid="waiting-reports"' not in tenant.get("/registration/mine/").content.decode()
     assert "No self-report is waiting." in client.get("/registration/pending/").content.decode()
     # Pressed again (another tab): it says the report was answered, not "page not found".
     again = client.post(f"/registration/pending/{declaration.pk}/confirm/")

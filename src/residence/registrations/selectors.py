@@ -6,7 +6,7 @@ from residence.accounts.models import Kind, User
 from residence.core.validators import normalize_room
 from residence.records.models import Registration
 
-from .models import BulkUpload, Declaration, House, Occupancy
+from .models import BulkUpload, DeclarantType, Declaration, House, Occupancy
 
 
 def confirmed_house_by_plate(*, street: str, building_code: str, room: str) -> House | None:
@@ -53,6 +53,17 @@ def declarations_for(*, actor, house: int | None = None, current: bool = False, 
     if late:
         declarations = declarations.filter(days_late__gt=0)
     return declarations.select_related("house__street__district", "registration").order_by("-created_at", "-id")
+
+
+def waiting_self_reports_of(*, user):
+    """The person's own move-in reports that wait for the house's holder to confirm them."""
+    return (
+        Declaration.objects.filter(
+            declared_by=user, declarant_type=DeclarantType.TENANT, status=Declaration.Status.PENDING
+        )
+        .select_related("house__street")
+        .order_by("-created_at")
+    )
 
 
 def registrations_of(*, id_number: str):

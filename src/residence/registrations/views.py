@@ -539,7 +539,9 @@ def my_registrations(request):
     if request.user.person_id is None:
         return render(request, "registrations/verify_first.html", {"to_see_registrations": True}, status=403)
     rows = selectors.registrations_of(id_number=request.user.person.id_number)
-    return render(request, "registrations/mine.html", {"registrations": rows})
+    # A report waiting for the landlord is no registration yet, but shown, so it is not thought lost.
+    waiting = selectors.waiting_self_reports_of(user=request.user)
+    return render(request, "registrations/mine.html", {"registrations": rows, "waiting": waiting})
 
 
 # A tenant's self-report, and its confirmation by the house's holder ---------------------------
