@@ -981,6 +981,13 @@ def test_a_bulk_file_skips_blank_lines_and_names_the_line_of_a_forbidden_charact
     assert not Declaration.objects.exists()
 
 
+def test_an_organisation_is_told_it_has_no_registrations_of_its_own_not_to_verify(organisation):
+    api, _houses = organisation
+    refused = api.get("/api/v1/me/registrations", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"] == "Only a personal account has residence registrations of its own."
+
+
 def test_new_sub_accounts_cannot_ask_numbers_and_usernames_one_by_one_whether_they_are_taken(organisation):
     """An outsider's organisation asked 44 mobile numbers through new sub-accounts, each 409 telling
     which had an account."""

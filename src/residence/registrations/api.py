@@ -10,7 +10,7 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from residence.accounts.models import Role
+from residence.accounts.models import Kind, Role
 from residence.accounts.permissions import staff_roles
 from residence.core.api import PAGE_PARAMETER, BodilessPostMixin, paged
 from residence.core.encodings import declared, decode
@@ -300,6 +300,8 @@ class MyRegistrationsView(APIView):
         )
     )
     def get(self, request):
+        if request.user.kind != Kind.INDIVIDUAL:  # an organisation cannot verify (an outsider was told to)
+            raise Forbidden(_("Only a personal account has residence registrations of its own."))
         if request.user.person_id is None:
             raise Forbidden(_("Pass real-name verification to see your registrations."))
         rows = selectors.registrations_of(id_number=request.user.person.id_number)
