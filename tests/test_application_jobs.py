@@ -223,6 +223,15 @@ def test_a_fee_bearing_application_closed_unpaid_owes_nothing(world):
     assert error_code(api.post(f"{URL}/{again['id']}/payment", {"provider": "sandbox"})) == "conflict"
 
 
+def test_paying_before_the_review_is_told_when_the_fee_is_asked_for(world):
+    api, user, _staff = world
+    live_permit(user, "4403202500000009")
+    app = api.post(URL, application_body(kind="replacement")).json()
+    early = api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert early.status_code == 409 and "once the application passes review" in early.json()["error"]["message"]
+    assert not Payment.objects.exists()
+
+
 def test_paying_a_free_application_is_told_there_is_nothing_to_pay(world):
     """An outsider paying an approved first application was told only its status."""
     api, _user, staff = world

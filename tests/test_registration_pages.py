@@ -729,6 +729,10 @@ def test_bad_bulk_files_are_refused_with_a_clear_message(org):
         "/registration/bulk/", {"file": SimpleUploadedFile("x.txt", (HEADER + row).encode("utf-16"), "text/plain")}
     )
     assert utf16.status_code == 400 and "save it as &quot;CSV UTF-8" in utf16.content.decode()
+    unmarked = client.post(
+        "/registration/bulk/", {"file": SimpleUploadedFile("x.txt", (HEADER + row).encode("utf-16-le"), "text/plain")}
+    )
+    assert unmarked.status_code == 400 and "save it as &quot;CSV UTF-8" in unmarked.content.decode()
     assert not services.BulkUpload.objects.exists() and not Declaration.objects.exists()
     # Excel's shortened ID numbers are named as such in the report.
     shortened = upload(client, HEADER + row.replace(LI_NA, "3.60102E+17"))

@@ -73,7 +73,15 @@ def application_pay(*, actor, application_id: int, provider: str, idempotency_ke
         # Its owner's (the workflow checked the scope before the status): a free one was told its status.
         if Application.objects.filter(pk=application_id, fee_amount=0).exists():
             raise Conflict(_("This application is free of charge: there is nothing to pay.")) from None
+        if Application.objects.filter(pk=application_id, status__in=UNDER_REVIEW).exists():
+            raise Conflict(
+                _("The fee is asked for once the application passes review: you are told by SMS when to pay.")
+            ) from None
         raise
+
+
+# Before the payment request (RULES §5: review, then the request): an outsider paying then was told the status.
+UNDER_REVIEW = ("accepted", "verifying", "reviewing")
 
 
 def _terminate_now(application_id: int) -> None:

@@ -59,9 +59,16 @@ def _choose(lines: Iterable[bytes]) -> str:
     )
 
 
+def _utf16_without_mark(data: bytes) -> bool:
+    """UTF-16 text of a header's letters and digits: every other byte NUL (an outsider's file had
+    no byte-order mark and was told its line 1 held characters that are not allowed)."""
+    head = data[:64]
+    return len(head) >= 16 and (head[1::2].count(0) == len(head[1::2]) or head[0::2].count(0) == len(head[0::2]))
+
+
 def decode(data: bytes, encoding: str | None = None) -> str:
     """The file's text, in `encoding` when declared, else detected."""
-    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or _utf16_without_mark(data):
         # Excel's "Unicode text": an outsider's was told its line 1 was not GB18030 text.
         raise ValidationError(
             _(
