@@ -513,3 +513,48 @@ def test_a_counter_search_by_id_number_is_on_record_found_or_not(citizen_web):
     assert event.address == "127.0.0.1"
     html(clerk.post("/staff/permits/", {"q": "NOSUCH"}))  # a permit number: nobody's ID asked about
     assert AuditEvent.objects.filter(data__what="permit_search").count() == 1
+
+
+# The reviewer's cancellations (RULES §10) ------------------------------------------------------
+
+
+def test_a_reviewer_sees_holders_who_took_shenzhen_hukou_and_cancels_their_permits(citizen_web):
+    """An outsider's holder took Shenzhen hukou; the permit stayed "valid" and nobody was shown it."""
+    from residence.audit.models import AuditEvent
+    from residence.notifications.models import Message
+
+    _client, user = citizen_web
+    live_permit(user)
+    reviewer = desk("reviewer")
+    assert 'data-testid="no-hukou-holders"' in html(reviewer.get("/staff/permits/revocations/"))
+    identity("43010219900307123", "张伟", shenzhen_hukou="1")  # the records change
+    assert "1 holder took Shenzhen hukou" in html(reviewer.get("/staff/"))
+    listed = html(reviewer.get("/staff/permits/revocations/"))
+    assert 'data-testid="revoke-4403202500000001"' in listed and "430102********1234"[:6] in listed
+    check = html(reviewer.get("/staff/permits/4403202500000001/revoke/?reason=shenzhen_hukou"))
+    assert "The holder took Shenzhen hukou" in check and Permit.objects.get().status == "active"
+    done = reviewer.post("/staff/permits/4403202500000001/revoke/", {"reason": "shenzhen_hukou"})
+    assert done.status_code == 302 and done["Location"] == "/staff/permits/revocations/"
+    permit = Permit.objects.get()
+    assert permit.status == "cancelled" and permit.cancel_reason == "shenzhen_hukou"
+    assert permit.cancelled_on.isoformat() == "2026-03-02"
+    assert Message.objects.filter(user=user, key="permit_cancelled").exists()
+    assert AuditEvent.objects.filter(type="permit_changed", actor__username="desk_reviewer").exists()
+    assert 'data-testid="no-hukou-holders"' in html(reviewer.get("/staff/permits/revocations/"))
+    # Twice: a clear 409 page, nothing changed.
+    again = reviewer.post("/staff/permits/4403202500000001/revoke/", {"reason": "shenzhen_hukou"})
+    assert again.status_code == 409 and PermitEvent.objects.filter(kind="cancelled").count() == 1
+
+
+def test_another_permit_is_found_by_number_and_only_a_reviewer_cancels(citizen_web):
+    _client, user = citizen_web
+    live_permit(user)
+    reviewer = desk("reviewer")
+    found = reviewer.get("/staff/permits/revocations/?number=4403202500000001&reason=fraud")
+    assert found.status_code == 302 and found["Location"] == "/staff/permits/4403202500000001/revoke/?reason=fraud"
+    assert reviewer.get("/staff/permits/NOSUCH1/revoke/?reason=fraud").status_code == 404
+    assert reviewer.get("/staff/permits/4403202500000001/revoke/?reason=whim").status_code == 400
+    clerk = desk("clerk")
+    assert clerk.get("/staff/permits/revocations/").status_code == 403
+    assert clerk.post("/staff/permits/4403202500000001/revoke/", {"reason": "fraud"}).status_code == 403
+    assert Permit.objects.get().status == "active"

@@ -46,3 +46,20 @@ class EndorsementAnswerForm(Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+# The grounds of RULES §10 a police reviewer decides (the 2 years suspended are the daily job's).
+REVOKE_LABELS = {
+    "shenzhen_hukou": _("The holder took Shenzhen hukou"),
+    "fraud": _("Obtained by fraud"),
+    "other_law": _("Required by another law"),
+}
+
+
+class RevokeFindForm(Form):
+    number = PermitNumberFormField(
+        label=_("Permit number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    reason = forms.ChoiceField(label=_("Ground of the cancellation"), choices=list(REVOKE_LABELS.items()))

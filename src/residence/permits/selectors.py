@@ -78,6 +78,15 @@ def _with_valid_through(event):
     return event
 
 
+def permits_of_hukou_holders():
+    """Live permits whose holder the population records now show with Shenzhen hukou: a ground to
+    cancel (RULES §10) that only a police reviewer decides. An outsider's stayed "valid" for good."""
+    holders = Identity.objects.filter(shenzhen_hukou=True).values("id_number")
+    return Permit.objects.filter(
+        status__in=[Permit.Status.ACTIVE, Permit.Status.SUSPENDED], id_number__in=holders
+    ).order_by("number")
+
+
 def permit_card(permit: Permit) -> dict:
     """What the permit shows (RULES §11; the photo is on the card only), with its status, the
     next endorsement window and its history, oldest first."""
@@ -158,6 +167,13 @@ def searched_id_number(text: str) -> str:
     """The ID number a clerk's look-up asks about, or ""."""
     text = _searched(text)
     return text if ID_NUMBER_RE.fullmatch(text) else ""
+
+
+def permit_find_by_number(number: str) -> Permit | None:
+    try:
+        return Permit.objects.filter(number=normalize_permit_number(number)).first()
+    except ValidationError:
+        return None
 
 
 def permit_find(*, text: str) -> list[Permit]:

@@ -9,5 +9,7 @@ urlpatterns = [
     path("", views.counter, name="counter"),
     path("<str:number>/endorse/", views.counter_endorse, name="counter_endorse"),
     path("checks/", views.checks, name="checks"),
+    path("revocations/", views.revocations, name="revocations"),
+    path("<str:number>/revoke/", views.revoke, name="revoke"),
     path("checks/<int:pk>/answer/", views.answer, name="answer"),
 ]

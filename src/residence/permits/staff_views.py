@@ -6,18 +6,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from residence.accounts.models import Kind, Role
 from residence.audit.services import personal_data_viewed
 from residence.core.errors import DomainError
+from residence.core.validators import mask_id_number
 from residence.notifications.catalogue import reasons_text
 from residence.web.pages import error_page
 
 from . import rules, selectors, services
-from .forms import EndorsementAnswerForm, PermitFindForm
+from .forms import REVOKE_LABELS, EndorsementAnswerForm, PermitFindForm, RevokeFindForm
 from .views import endorsement_context
+
+REVOCATIONS_SHOWN = 200
 
 
 def _role(request, role: str):
@@ -146,3 +150,49 @@ def answer(request, pk: int):
     else:
         messages.success(request, _("Not confirmed: the holder is told why."))
     return redirect("desk_permits:checks")
+
+
+@login_required
+def revocations(request):
+    """The police reviewer's cancellations for the other grounds of RULES §10: the permits whose
+    holders took Shenzhen hukou, listed, and any permit by its number (fraud, another law)."""
+    user = _role(request, Role.REVIEWER)
+    if user is None:
+        return error_page(request, _("Only a police reviewer can cancel a permit."))
+    form = RevokeFindForm(request.GET if "number" in request.GET else None)
+    if form.is_bound and form.is_valid():
+        query = urlencode({"reason": form.cleaned_data["reason"]})
+        return redirect(reverse("desk_permits:revoke", args=[form.cleaned_data["number"]]) + "?" + query)
+    hukou = [
+        {"permit": selectors.as_of_today(p), "id_number_masked": mask_id_number(p.id_number)}
+        for p in selectors.permits_of_hukou_holders()[:REVOCATIONS_SHOWN]
+    ]
+    return render(request, "permits/desk_revocations.html", {"form": form, "hukou": hukou})
+
+
+@login_required
+def revoke(request, number: str):
+    """Check, then cancel one permit for a ground of RULES §10 (asks first: it cannot be undone)."""
+    user = _role(request, Role.REVIEWER)
+    if user is None:
+        return error_page(request, _("Only a police reviewer can cancel a permit."))
+    reason = request.POST.get("reason") or request.GET.get("reason") or ""
+    if reason not in REVOKE_LABELS:
+        return error_page(
+            request, _("Choose the ground of the cancellation."), 400, back=reverse("desk_permits:revocations")
+        )
+    permit = selectors.permit_find_by_number(number)
+    if permit is None:
+        return error_page(request, _("No permit has this number."), 404, back=reverse("desk_permits:revocations"))
+    if request.method == "POST":
+        try:
+            services.permit_revoke(actor=user, number=permit.number, reason=reason)
+        except DomainError as exc:
+            return error_page(request, exc.message, exc.status, back=reverse("desk_permits:revocations"))
+        messages.success(request, _("Permit %(number)s is cancelled.") % {"number": permit.number})
+        return redirect("desk_permits:revocations")
+    personal_data_viewed(
+        actor=user, person=permit.id_number, address=request.client_address, what="permit", permit=permit.number
+    )
+    context = {"card": selectors.permit_card(permit), "reason": reason, "reason_label": REVOKE_LABELS[reason]}
+    return render(request, "permits/desk_revoke.html", context)

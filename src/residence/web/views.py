@@ -16,6 +16,7 @@ from residence.core.errors import NotFound
 from residence.core.validators import mask_id_number, mask_phone
 from residence.notifications.selectors import message_list
 from residence.notifications.services import message_mark_read
+from residence.permits.selectors import permits_of_hukou_holders
 from residence.registrations.views import organisation_dashboard
 
 from .pages import page_of
@@ -160,6 +161,8 @@ def staff_desk(request):
         {
             "is_clerk": is_clerk,
             "is_verifier": user.role == Role.VERIFIER,
+            "is_reviewer": user.role == Role.REVIEWER,
+            "hukou_holders": permits_of_hukou_holders().count() if user.role == Role.REVIEWER else 0,
             "pending_organisations": organisation_pending_list() if is_clerk else [],
             "queue_url": queue_url_for(user),
         },
