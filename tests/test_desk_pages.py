@@ -241,6 +241,18 @@ def test_a_common_reason_is_shown_in_the_readers_language_and_a_written_one_as_w
     ) in english
 
 
+def test_the_desk_flags_an_applicant_the_records_now_show_with_shenzhen_hukou(world, staff):
+    """An outsider's applicant took Shenzhen hukou after applying; the desk showed only the
+    self-check made at submission, and the case went on to approval unflagged."""
+    from .test_account_changes import identity
+
+    pk = submit(world)
+    assert "needs no residence permit" not in page(staff["police"], f"/staff/applications/{pk}/")
+    identity("43010219900307123", "张伟", shenzhen_hukou="1")
+    hukou = re.search(r'data-testid="records-hukou">(.*?)</dd>', page(staff["police"], f"/staff/applications/{pk}/"))
+    assert "Yes" in hukou.group(1) and "A Shenzhen hukou holder needs no residence permit" in hukou.group(1)
+
+
 def test_two_acting_on_the_same_item_the_second_sees_a_409_message(world, staff):
     pk = submit(world)
     through_verification(staff, pk)
