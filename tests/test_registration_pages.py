@@ -799,6 +799,9 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     assert html.count("A move-in needs this.") == 5 * 2  # in the summary and at each field
     # Not yet confirmed: the declaration is refused on the check page, and nothing is recorded.
     response = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", walk_in)
+    # The check page shows all that will be recorded, the phones and the capacity too (an outsider).
+    answers = clerk.get(response["Location"]).content.decode()
+    assert "13812345678" in answers and "13700000021" in answers and "Landlord" in answers
     refused = clerk.post(response["Location"])
     assert refused.status_code == 409 and "waiting for a clerk" in refused.content.decode()
     assert not Declaration.objects.exists()

@@ -18,6 +18,7 @@ from residence.web.pages import error_page
 from . import rules, selectors, services
 from .codes import OCCUPATIONS, REASONS
 from .forms import CounterDeclarationForm, CounterFindForm, HouseConfirmForm
+from .models import DeclarantType
 from .receipts import declaration_receipt_pdf
 from .views import _bound
 
@@ -171,14 +172,19 @@ def declare_check(request, pk: int):
     if not data:
         return redirect("registrations_desk:declare", pk)
     change = reverse("registrations_desk:declare", args=[pk])
+    # Everything that will be recorded, the phones and the declarant's capacity too (an outsider's
+    # clerk could not check them before recording).
     rows = [
         (_("Declarant"), f"{data['declarant_name']} · {mask_id_number(data['declarant_id_number'])}"),
+        (_("Declarant's mobile number"), data.get("declarant_phone") or ""),
         (_("Declaration"), _("Move-in") if data["kind"] == "move_in" else _("Move-out")),
         (_("Resident"), f"{data.get('name') or ''} {mask_id_number(data['id_number'])}".strip()),
         (_("Date of the move"), data["date"]),
     ]
     if data["kind"] == "move_in":
         rows += [
+            (_("Resident's mobile number"), data.get("phone") or ""),
+            (_("Declared as"), dict(DeclarantType.choices).get(data.get("declarant_type"), "")),
             (_("Occupation"), OCCUPATIONS.get(data.get("occupation"), "")),
             (_("Reason for coming"), REASONS.get(data.get("reason"), "")),
         ]
