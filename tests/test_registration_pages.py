@@ -713,6 +713,23 @@ def test_a_bulk_file_is_checked_reported_fixed_and_applied_once(org):
     assert "check it again." in report and "apply the valid rows now" not in report
 
 
+def test_a_bulk_report_reads_in_the_readers_language_whatever_it_was_checked_in(org):
+    """An outsider checked a file in Chinese, switched to English, and read the reasons in Chinese."""
+    client, _user, houses = org
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    checked = upload(client, bulk_file(houses))
+    chinese = client.get(checked["Location"]).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(checked["Location"]).content.decode()
+    problems = services.BulkUpload.objects.get().invalid
+    assert len(problems) == 2 and all(set(row["reasons"]) == {"zh-hans", "en"} for row in problems)
+    for row in problems:
+        assert row["reasons"]["zh-hans"] in chinese and row["reasons"]["en"] in english
+        assert row["reasons"]["zh-hans"] != row["reasons"]["en"] and row["reasons"]["zh-hans"] not in english
+    csv_report = client.get(f"/registration/bulk/{services.BulkUpload.objects.get().pk}/report.csv")
+    assert problems[0]["reasons"]["en"] in csv_report.content.decode("utf-8-sig")
+
+
 def test_bad_bulk_files_are_refused_with_a_clear_message(org):
     client, _user, houses = org
     row = f"{houses[0].pk},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27\n"

@@ -227,7 +227,7 @@ class BulkView(APIView):
     def post(self, request):
         upload = services.bulk_check(actor=request.user, text=request.data if isinstance(request.data, str) else "")
         return Response(
-            {"upload": upload.pk, "rows": upload.rows, "valid": len(upload.valid), "invalid": upload.invalid}
+            {"upload": upload.pk, "rows": upload.rows, "valid": len(upload.valid), "invalid": upload.problems()}
         )
 
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -128,3 +129,11 @@ class BulkUpload(models.Model):
     class Meta:
         verbose_name = _("bulk declaration upload")
         verbose_name_plural = _("bulk declaration uploads")
+
+    def problems(self) -> list[dict]:
+        """The invalid rows `{line, reason}`, each reason in the active language when the check
+        kept it in that one (uploads checked before it kept them all are in their own)."""
+        language = translation.get_language() or ""
+        return [
+            {"line": row["line"], "reason": row.get("reasons", {}).get(language, row["reason"])} for row in self.invalid
+        ]

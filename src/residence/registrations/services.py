@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, OuterRef, Q, Subquery
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -143,7 +144,7 @@ def _declarable(house: House) -> House:
     return house
 
 
-def _names_refused(actor, rows: list[tuple], field: str | None = None) -> dict:
+def _names_refused(actor, rows: list[tuple], field: str | None = None, *, counted: bool = True) -> dict:
     """Move-ins `(key, id_number, name)` whose person is in the population records under another
     name: their refusals by key, each naming `field` (or, without it, the key as the field). A
     person of the records is declared under the recorded name.
@@ -152,7 +153,8 @@ def _names_refused(actor, rows: list[tuple], field: str | None = None) -> dict:
     organisation's with its sub-accounts'): a declarant cannot try names on a stranger's number.
     Once the day is used up, every row of a recorded person is refused alike, right name or
     not, so nothing is learnt. One query for the names; the count is touched once to see the day
-    is not used up (taken back at once) and once per wrong name."""
+    is not used up (taken back at once) and once per wrong name. Not `counted`: the names compared
+    again, for a report in another language, counting nothing."""
     recorded = dict(
         Identity.objects.filter(id_number__in={number for _k, number, _n in rows}).values_list("id_number", "name")
     )
@@ -162,6 +164,8 @@ def _names_refused(actor, rows: list[tuple], field: str | None = None) -> dict:
     declarant = organisation_of(actor) or actor
 
     def count():
+        if not counted:
+            return None
         return limits.hit(
             "declaration_names",
             str(declarant.pk),
@@ -172,7 +176,8 @@ def _names_refused(actor, rows: list[tuple], field: str | None = None) -> dict:
 
     refused = {}
     try:
-        limits.release(count())
+        if counted:
+            limits.release(count())
         for key, recorded_name, name in ours:
             if normalize_name(recorded_name) != normalize_name(name):
                 count()
@@ -908,7 +913,8 @@ def _row_problem(exc: DomainError) -> str:
 
 def bulk_check(*, actor, text: str) -> BulkUpload:
     """Check every row of a bulk file (API.md): nothing is applied until the uploader confirms.
-    Checked as a declaration would be, the house included; the report names each bad row."""
+    Checked as a declaration would be, the house included; the report names each bad row, in
+    every language of the platform (`BulkUpload.problems`)."""
     declarant_required(actor)
     if actor.kind not in (Kind.ORGANISATION, Kind.SUB_ACCOUNT, Kind.INDIVIDUAL):
         raise Forbidden()
@@ -918,14 +924,48 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
         if text[: forbidden.start()].endswith(("\n", "\r")):
             line += 1
         raise Invalid(fields={"file": [_("Line %(line)d contains characters that are not allowed.") % {"line": line}]})
+    rows = []
+    for numbered in _bulk_rows(text):
+        if len(rows) >= BULK_MAX_ROWS:
+            raise TooManyRows()
+        rows.append(numbered)
+    if not rows:  # a header alone: an outsider's empty export was taken as an upload of nothing
+        raise Invalid(fields={"file": [_("The file has no rows under its header.")]})
     today = clock.today()
-    valid, invalid, checked, count = [], [], [], 0
+    valid, invalid = _rows_checked(actor, rows, today=today)
+    if invalid:
+        invalid = _in_every_language(actor, rows, invalid, today=today)
+    return BulkUpload.objects.create(
+        uploader=actor, rows=len(rows), valid=valid, invalid=invalid, created_at=clock.now()
+    )
+
+
+def _in_every_language(actor, rows: list, invalid: list[dict], *, today) -> list[dict]:
+    """The invalid rows with their reasons in each language of the platform: those rows checked
+    again in the others, counting nothing (an outsider's English page listed them in the Chinese
+    they were checked in). A row whose problem needs the rest of the file (the same person twice)
+    keeps its reason in the language it was checked in."""
+    lines = {row["line"] for row in invalid}
+    again = [(line, row) for line, row in rows if line in lines]
+    checked_in = translation.get_language() or settings.LANGUAGE_CODE
+    reasons = {row["line"]: {checked_in: row["reason"]} for row in invalid}
+    for language, _name in settings.LANGUAGES:
+        if language == checked_in:
+            continue
+        with translation.override(language):
+            _valid, twin = _rows_checked(actor, again, today=today, counted=False)
+        for row in twin:
+            reasons[row["line"]][language] = row["reason"]
+    return [{**row, "reasons": reasons[row["line"]]} for row in invalid]
+
+
+def _rows_checked(actor, rows: list, *, today, counted: bool = True) -> tuple[list[dict], list[dict]]:
+    """(valid, invalid) of numbered rows, the reasons in the active language; `counted`: wrong
+    names count toward the declarant's day (`_names_refused`)."""
+    valid, invalid, checked = [], [], []
     houses: dict[int, DomainError | None] = {}
     seen = set()
-    for line, row in _bulk_rows(text):
-        count += 1
-        if count > BULK_MAX_ROWS:
-            raise TooManyRows()
+    for line, row in rows:
         row = _without_trailing_blanks(row)
         body = _row_body(row)
         try:
@@ -958,12 +998,10 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
             invalid.append({"line": line, "reason": _row_problem(exc)})
             continue
         checked.append((line, body, cleaned))
-    if count == 0:  # a header alone: an outsider's empty export was taken as an upload of nothing
-        raise Invalid(fields={"file": [_("The file has no rows under its header.")]})
     move_ins = [
         (line, c["id_number"], c["name"]) for line, _body, c in checked if c["kind"] == Declaration.Kind.MOVE_IN
     ]
-    refused = _names_refused(actor, move_ins, "name")
+    refused = _names_refused(actor, move_ins, "name", counted=counted)
     invalid += [{"line": line, "reason": _row_problem(exc)} for line, exc in refused.items()]
     checked = [row for row in checked if row[0] not in refused]
     standings = _standings([cleaned["id_number"] for _line, _body, cleaned in checked], lock=False)
@@ -977,7 +1015,7 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
         else:
             valid.append({"line": line, "body": {**body, "date": cleaned["date"].isoformat()}})
     invalid.sort(key=lambda row: row["line"])
-    return BulkUpload.objects.create(uploader=actor, rows=count, valid=valid, invalid=invalid, created_at=clock.now())
+    return valid, invalid
 
 
 def _stale(line: int, problem: str) -> Conflict:

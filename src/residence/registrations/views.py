@@ -945,7 +945,11 @@ def bulk_report(request, pk: int):
     if gate:
         return gate
     upload = _upload_or_404(request, pk)
-    return render(request, "registrations/bulk_report.html", {"upload": upload, "valid": len(upload.valid)})
+    return render(
+        request,
+        "registrations/bulk_report.html",
+        {"upload": upload, "valid": len(upload.valid), "problems": upload.problems()},
+    )
 
 
 @login_required
@@ -972,7 +976,7 @@ def bulk_report_csv(request, pk: int):
     writer = csv.writer(out)
     writer.writerow(["line", "result", "reason"])
     rows = [(row["line"], "valid", "") for row in upload.valid]
-    rows += [(row["line"], "invalid", row["reason"]) for row in upload.invalid]
+    rows += [(row["line"], "invalid", row["reason"]) for row in upload.problems()]
     for row in sorted(rows):
         writer.writerow(row)
     response = HttpResponse(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
