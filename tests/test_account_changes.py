@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from residence.accounts.models import LoginSession, User
 from residence.audit.models import AuditEvent
+from residence.core.errors import Forbidden, Invalid
 from residence.records.services import records_import_rows
 
 from .conftest import PASSWORD, Api, error_code, last_code, make_user
@@ -256,33 +257,56 @@ def test_changes_to_a_strangers_number_leave_its_owner_codes_to_sign_in(signed_i
 
 def test_clerk_changes_a_lost_mobile_at_the_counter_against_the_verified_identity(citizen, signed_in):
     """An outsider's clerk moved any account to any number with a tick in a box (no document number
-    asked), took it over by a password reset, and the lost phone stayed signed in."""
-    from residence.accounts.services import phone_change_at_counter, real_name_verify, staff_create
-    from residence.core.errors import Invalid
+    asked, no code to the new number), took it over by a password reset, and the lost phone stayed
+    signed in."""
+    from residence.accounts.services import (
+        phone_change_at_counter,
+        phone_change_at_counter_confirm,
+        real_name_verify,
+        staff_create,
+    )
+    from residence.core.errors import InvalidCode
     from residence.notifications.models import SmsMessage
     from residence.places.models import AcceptancePoint
+
+    from .conftest import committed
 
     clerk = staff_create(
         username="clerk_x", password=PASSWORD, phone="13900003333", role="clerk", point=AcceptancePoint.objects.first()
     )
 
-    def change(number, phone="15900004444"):
-        return phone_change_at_counter(
-            actor=clerk, user=citizen, phone=phone, identity_checked=True, document_number=number, note="ID card"
+    def start(number, phone="15900004444"):
+        return committed(
+            lambda: phone_change_at_counter(
+                actor=clerk, user=citizen, phone=phone, identity_checked=True, document_number=number
+            )
         )
 
     with pytest.raises(Invalid) as unverified:
-        change("11010519491231002X")
+        start("11010519491231002X")
     assert "not passed real-name verification" in str(unverified.value.fields["document_number"])
     number = identity()
     real_name_verify(user=citizen, name="张伟", id_number=number)
     for wrong in ("11010519491231002X", "", "not a number"):
         with pytest.raises(Invalid) as refused:
-            change(wrong)
+            start(wrong)
         assert "does not match" in str(refused.value.fields["document_number"])
+    with pytest.raises(Invalid) as same:  # no change to the number it has (an outsider's was "changed")
+        start(number, phone="13812345678")
+    assert "already the account's bound mobile number" in str(same.value.fields["phone"])
+    challenge = start(number.lower())
+    # Nothing is bound until the holder tells the clerk the code the new phone received.
     citizen.refresh_from_db()
     assert citizen.phone == "13812345678" and signed_in.get("/api/v1/me").status_code == 200
-    change(number.lower())
+    code = last_code("15900004444")
+    wrong_code = "000000" if code != "000000" else "111111"
+    with pytest.raises(InvalidCode):
+        phone_change_at_counter_confirm(actor=clerk, challenge=challenge.public_id, code=wrong_code)
+    with pytest.raises(Forbidden):
+        phone_change_at_counter_confirm(actor=citizen, challenge=challenge.public_id, code=code)
+    committed(
+        lambda: phone_change_at_counter_confirm(actor=clerk, challenge=challenge.public_id, code=code, note="ID card")
+    )
     citizen.refresh_from_db()
     assert citizen.phone == "15900004444" and citizen.sms_required
     event = AuditEvent.objects.get(type="phone_changed")
@@ -292,16 +316,13 @@ def test_clerk_changes_a_lost_mobile_at_the_counter_against_the_verified_identit
     assert ended.status_code == 401 and "changed at a counter" in ended.json()["error"]["message"]
     (warning,) = SmsMessage.objects.filter(to="13812345678", purpose="account").values_list("text", flat=True)
     assert "159****4444" in warning
-    with pytest.raises(Invalid) as same:  # no change to the number it has (an outsider's was "changed")
-        change(number, phone="15900004444")
-    assert "already the account's bound mobile number" in str(same.value.fields["phone"])
-    assert AuditEvent.objects.filter(type="phone_changed").count() == 1
 
 
 def test_an_organisations_mobile_is_changed_at_the_counter_against_its_credit_code(db):
-    from residence.accounts.services import phone_change_at_counter, staff_create
-    from residence.core.errors import Invalid
+    from residence.accounts.services import phone_change_at_counter, phone_change_at_counter_confirm, staff_create
     from residence.places.models import AcceptancePoint
+
+    from .conftest import committed
 
     org = make_user("org_y", "15811118888", kind="organisation", name="单位", credit_code="91440300MA5D4X7K8N")
     clerk = staff_create(
@@ -311,9 +332,12 @@ def test_an_organisations_mobile_is_changed_at_the_counter_against_its_credit_co
         phone_change_at_counter(
             actor=clerk, user=org, phone="15900004445", identity_checked=True, document_number="91440300MA5D4X7K9N"
         )
-    phone_change_at_counter(
-        actor=clerk, user=org, phone="15900004445", identity_checked=True, document_number="91440300ma5d4x7k8n"
+    challenge = committed(
+        lambda: phone_change_at_counter(
+            actor=clerk, user=org, phone="15900004445", identity_checked=True, document_number="91440300ma5d4x7k8n"
+        )
     )
+    phone_change_at_counter_confirm(actor=clerk, challenge=challenge.public_id, code=last_code("15900004445"))
     org.refresh_from_db()
     assert org.phone == "15900004445"
 
@@ -444,3 +468,27 @@ def test_the_mobile_change_answer_shows_the_new_number(signed_in, citizen):
         "/api/v1/auth/sms-verify", {"challenge": start.json()["challenge"], "code": last_code("15900001234")}
     )
     assert verified.status_code == 200 and verified.json() == {"phone_masked": "159****1234"}
+
+
+def test_the_counter_change_of_mobile_on_the_desk_asks_for_the_document_then_the_code(citizen):
+    from residence.accounts.services import real_name_verify
+
+    from .test_desk_pages import desk
+
+    number = identity()
+    real_name_verify(user=citizen, name="张伟", id_number=number)
+    clerk = desk("clerk")
+    form = {"username": "Citizen1", "document_number": number, "phone": "15900004446", "identity_checked": "on"}
+    wrong = clerk.post("/staff/phone/", {**form, "document_number": "11010519491231002X"})
+    assert wrong.status_code == 200 and "does not match the identity this account verified" in wrong.content.decode()
+    started = clerk.post("/staff/phone/", {**form, "note": "lost phone"})
+    assert started.status_code == 302 and started["Location"] == "/staff/phone/verify/"
+    page = clerk.get("/staff/phone/verify/").content.decode()
+    assert "159****4446" in page and 'data-testid="lost-phone"' not in page
+    citizen.refresh_from_db()
+    assert citizen.phone == "13812345678"
+    done = clerk.post("/staff/phone/verify/", {"code": last_code("15900004446")})
+    assert done.status_code == 302 and done["Location"] == "/staff/"
+    citizen.refresh_from_db()
+    assert citizen.phone == "15900004446"
+    assert AuditEvent.objects.get(type="phone_changed").data["note"] == "lost phone"

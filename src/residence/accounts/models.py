@@ -149,6 +149,7 @@ class SmsChallenge(models.Model):
         LOGIN = "login", _("Sign-in")
         PASSWORD_RESET = "password_reset", _("Password reset")
         PHONE_CHANGE = "phone_change", _("Mobile number change")
+        COUNTER_PHONE = "counter_phone", _("Mobile number change at a counter")
 
     public_id = models.CharField(max_length=64, unique=True)
     purpose = models.CharField(max_length=20, choices=Purpose.choices)

@@ -41,6 +41,7 @@ REMEMBER_COOKIE = "remembered_username"
 PENDING_CHALLENGE = "pending_challenge"
 PHONE_CHALLENGE = "phone_challenge"
 RESET_CHALLENGE = "reset_challenge"
+COUNTER_CHALLENGE = "counter_phone_challenge"
 
 
 def _home_for(user) -> str:
@@ -179,7 +180,7 @@ def _code_page(request, *, session_key: str, form, restart: str, title: str, pho
             "title": title,
             "back": reverse(restart),
             # A code to the bound number (sign-in, reset): its holder may no longer have that phone.
-            "lost_phone_help": resend_for != "phone",
+            "lost_phone_help": resend_for in ("login", "reset"),
         },
     )
 
@@ -213,11 +214,17 @@ def login_verify(request):
 @require_POST
 def sms_resend(request):
     which = request.GET.get("for", "login")
-    key = {"login": PENDING_CHALLENGE, "phone": PHONE_CHALLENGE, "reset": RESET_CHALLENGE}.get(which, PENDING_CHALLENGE)
+    key = {
+        "login": PENDING_CHALLENGE,
+        "phone": PHONE_CHALLENGE,
+        "reset": RESET_CHALLENGE,
+        "counter": COUNTER_CHALLENGE,
+    }.get(which, PENDING_CHALLENGE)
     back = {
         "login": "accounts:login_verify",
         "phone": "web:phone_verify",
         "reset": "accounts:password_reset_confirm",
+        "counter": "web:counter_phone_verify",
     }.get(which, "accounts:login_verify")
     challenge = request.session.get(key)
     if not challenge:
@@ -476,32 +483,67 @@ def counter_phone(request):
             form.add_error("username", _("No citizen or organisation account has this username."))
         else:
             try:
-                services.phone_change_at_counter(
+                challenge = services.phone_change_at_counter(
                     actor=request.user,
                     user=target,
                     phone=data["phone"],
                     identity_checked=data["identity_checked"],
                     document_number=data["document_number"],
-                    note=data["note"],
                     address=request.client_address,
                 )
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(request, _("The mobile number of %(u)s has been changed.") % {"u": target.username})
-                return redirect("web:staff")
+                request.session[COUNTER_CHALLENGE] = challenge.public_id
+                request.session["counter_phone"] = {
+                    "masked": mask_phone(challenge.phone),
+                    "username": target.username,
+                    "note": data["note"],
+                }
+                return redirect("web:counter_phone_verify")
     return render(
         request,
         "accounts/form_page.html",
         {
             "form": form,
             "title": _("Change a mobile number at the counter"),
-            "submit": _("Change mobile number"),
+            "submit": _("Send a code to the new number"),
             "intro": _(
                 "For a holder who lost the old number. Check the identity document in person, and type its number: "
-                "it must match the account's. Every login of the account ends, and the old number is told."
+                "it must match the account's. A code goes to the new number for the holder to tell you; then every "
+                "login of the account ends, and the old number is told."
             ),
         },
+    )
+
+
+@login_required
+def counter_phone_verify(request):
+    if not _clerk_only(request):
+        return error_page(request, _("Only counter clerks may do this."))
+    pending = request.session.get("counter_phone") or {}
+
+    def done(user):
+        request.session.pop("counter_phone", None)
+        messages.success(request, _("The mobile number of %(u)s has been changed.") % {"u": user.username})
+        return redirect("web:staff")
+
+    return _code_page(
+        request,
+        session_key=COUNTER_CHALLENGE,
+        form=CodeForm(request.POST or None),
+        restart="web:counter_phone",
+        title=_("The code sent to the new number"),
+        phone=pending.get("masked", ""),
+        resend_for="counter",
+        answer=lambda challenge, data: services.phone_change_at_counter_confirm(
+            actor=request.user,
+            challenge=challenge,
+            code=data["code"],
+            note=pending.get("note", ""),
+            address=request.client_address,
+        ),
+        done=done,
     )
 
 

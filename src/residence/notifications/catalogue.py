@@ -291,6 +291,10 @@ SMS = {
         "an acceptance point at once."
     ),
     "phone_change": _("Your code to bind this mobile is %(code)s, valid for %(minutes)d minutes."),
+    "counter_phone": _(
+        "The code to bind this mobile at the counter is %(code)s, valid for %(minutes)d minutes. Tell it only "
+        "to the clerk in front of you."
+    ),
     "application_accepted": _("Your residence permit application %(reference)s has been accepted."),
     "application_accepted_fee": _("Your residence permit application %(reference)s has been accepted."),
     "application_verification_problem": _("A department could not confirm part of application %(reference)s."),

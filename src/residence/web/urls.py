@@ -22,4 +22,5 @@ urlpatterns = [
     path("staff/organisations/<int:pk>/activate/", accounts.organisation_activate, name="organisation_activate"),
     path("staff/organisations/<int:pk>/decline/", accounts.organisation_decline, name="organisation_decline"),
     path("staff/phone/", accounts.counter_phone, name="counter_phone"),
+    path("staff/phone/verify/", accounts.counter_phone_verify, name="counter_phone_verify"),
 ]

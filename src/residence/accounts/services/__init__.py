@@ -23,6 +23,7 @@ from .credentials import (
     password_reset_start,
     phone_apply,
     phone_change_at_counter,
+    phone_change_at_counter_confirm,
     phone_change_start,
     username_reminder,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "password_reset_start",
     "phone_apply",
     "phone_change_at_counter",
+    "phone_change_at_counter_confirm",
     "phone_change_start",
     "real_name_allowed",
     "real_name_verify",

@@ -50,7 +50,7 @@ def _own_day(purpose: str) -> tuple[str, int] | None:
     sign in."""
     if purpose == SmsChallenge.Purpose.PASSWORD_RESET:
         return ("sms_reset_phone", settings.LIMIT_RESET_SMS_PER_PHONE_DAY)
-    if purpose == SmsChallenge.Purpose.PHONE_CHANGE:
+    if purpose in (SmsChallenge.Purpose.PHONE_CHANGE, SmsChallenge.Purpose.COUNTER_PHONE):
         return ("sms_change_phone", settings.LIMIT_CHANGE_SMS_PER_PHONE_DAY)
     return None
 

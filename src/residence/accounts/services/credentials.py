@@ -425,14 +425,13 @@ def phone_change_at_counter(
     phone: str,
     identity_checked: bool,
     document_number: str = "",
-    note: str = "",
     address: str = "",
-) -> User:
-    """A clerk binds a new mobile for a holder who lost the old one, after checking the identity
-    document against the account. Every login of the account ends (the lost phone's too), and the
-    old number is told, in case the holder did not ask."""
-    if not (actor.kind == Kind.STAFF and actor.role == Role.CLERK):
-        raise Forbidden()
+) -> SmsChallenge:
+    """A clerk starts binding a new mobile for a holder who lost the old one, after checking the
+    identity document against the account: a code goes to the new number, which the holder tells
+    the clerk (`phone_change_at_counter_confirm`), so that a number typed wrong binds nobody's
+    account to a stranger's phone (an outsider's clerk bound one at once)."""
+    _clerk_required(actor)
     problems = {}
     if not identity_checked:
         problems["identity_checked"] = [_("Check the applicant's identity document first.")]
@@ -445,13 +444,28 @@ def phone_change_at_counter(
     else:
         if phone == user.phone:
             problems["phone"] = [_("This is already the account's bound mobile number.")]
+        elif User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
+            problems["phone"] = [str(DuplicatePhone.default_message)]
     if problems:
         raise Invalid(_("Some fields are not valid."), fields=problems)
-    old = user.phone or ""
-    with transaction.atomic():
+    return challenge_create(user=user, purpose=SmsChallenge.Purpose.COUNTER_PHONE, phone=phone, address=address)
+
+
+def phone_change_at_counter_confirm(
+    *, actor: User, challenge: str, code: str, note: str = "", address: str = ""
+) -> User:
+    """The code the holder read from the new phone: the number is bound. Every login of the
+    account ends (the lost phone's too), and the old number is told, in case the holder did not ask."""
+    _clerk_required(actor)
+
+    def complete(found: SmsChallenge) -> User:
+        user = found.user
+        if not usable(user):
+            raise disabled_refusal(user)
+        old = user.phone or ""
         user = phone_apply(
             user=user,
-            phone=phone,
+            phone=found.phone,
             actor=actor,
             address=address,
             note=note or f"counter {getattr(actor.point, 'code', '')}",
@@ -463,11 +477,24 @@ def phone_change_at_counter(
                 users=(),
                 phone=old,
                 key="phone_changed_at_counter",
-                params={"new_phone": mask_phone(phone)},
+                params={"new_phone": mask_phone(found.phone)},
                 language=user.language,
             )
             notices_send([notice], purpose="account")
-    return user
+        return user
+
+    return challenge_answer(
+        challenge=challenge,
+        code=code,
+        purposes=(SmsChallenge.Purpose.COUNTER_PHONE,),
+        address=address,
+        on_right=complete,
+    )
+
+
+def _clerk_required(actor: User) -> None:
+    if not (actor.kind == Kind.STAFF and actor.role == Role.CLERK):
+        raise Forbidden()
 
 
 def disabled_refusal(user) -> AccountDisabled:
