@@ -287,14 +287,23 @@ def test_clerk_changes_a_lost_mobile_at_the_counter_against_the_verified_identit
     assert "not passed real-name verification" in str(unverified.value.fields["document_number"])
     number = identity()
     real_name_verify(user=citizen, name="张伟", id_number=number)
-    for wrong in ("11010519491231002X", "", "not a number"):
+    for wrong, said in (("11010519491231002X", "does not match"), ("", "Enter the ID number"), ("12345", "17 digits")):
         with pytest.raises(Invalid) as refused:
             start(wrong)
-        assert "does not match" in str(refused.value.fields["document_number"])
+        assert said in str(refused.value.fields["document_number"])
     with pytest.raises(Invalid) as same:  # no change to the number it has (an outsider's was "changed")
         start(number, phone="13812345678")
     assert "already the account's bound mobile number" in str(same.value.fields["phone"])
-    challenge = start(number.lower())
+    # Codes asked from the lost phone before the visit: a reset, a change of mobile.
+    lost_phone = signed_in
+    asked_change = lost_phone.call("PUT", "/api/v1/me/phone", {"phone": "15900007777", "password": PASSWORD}).json()
+    asked_reset = Api().post("/api/v1/auth/password-reset", {"username": "citizen1"}).json()
+    reset_code = last_code("13812345678")
+    # A number typed in another form is said so, not "does not match" (an outsider).
+    with pytest.raises(Invalid) as full_width:
+        start(number.translate(str.maketrans("0123456789", "０１２３４５６７８９")))
+    assert "half-width" in str(full_width.value.fields["document_number"])
+    challenge = start(f"{number[:6]} {number[6:14]} {number[14:].lower()}")  # in groups, as on the card
     # Nothing is bound until the holder tells the clerk the code the new phone received.
     citizen.refresh_from_db()
     assert citizen.phone == "13812345678" and signed_in.get("/api/v1/me").status_code == 200
@@ -316,6 +325,14 @@ def test_clerk_changes_a_lost_mobile_at_the_counter_against_the_verified_identit
     assert ended.status_code == 401 and "changed at a counter" in ended.json()["error"]["message"]
     (warning,) = SmsMessage.objects.filter(to="13812345678", purpose="account").values_list("text", flat=True)
     assert "159****4444" in warning
+    # The codes sent to the old number before the visit no longer work (an outsider's thief took
+    # the account back with them).
+    answer = {"challenge": asked_change["challenge"], "code": last_code("15900007777")}
+    assert error_code(lost_phone.post("/api/v1/auth/sms-verify", answer)) == "challenge_expired"
+    reset = {"challenge": asked_reset["challenge"], "code": reset_code, "new_password": "Thief2026pass"}
+    assert error_code(Api().post("/api/v1/auth/password-reset/confirm", reset)) == "challenge_expired"
+    citizen.refresh_from_db()
+    assert citizen.phone == "15900004444" and citizen.check_password(PASSWORD)
 
 
 def test_an_organisations_mobile_is_changed_at_the_counter_against_its_credit_code(db):

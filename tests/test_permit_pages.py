@@ -6,9 +6,11 @@ replacement, and the payment receipt."""
 import re
 
 import pytest
+from django.utils import translation
 
 from residence.accounts.services import real_name_verify
 from residence.applications.models import Application
+from residence.notifications.catalogue import render_message
 from residence.permits.models import Endorsement, Permit, PermitEvent
 
 from .applications import application_body, citizen_api, confirm_all, eligible_records, live_permit, staff_apis
@@ -98,7 +100,7 @@ def test_permit_page_shows_the_card_status_window_and_history(citizen_web):
         NUMBER,
         "Endorsement valid through 2026-04-14",  # suspended from the anniversary, 2026-04-15
         "from 2026-02-14 to 2026-04-14",
-        "the platform keeps no copy of your photo",  # RULES §11 lists the photo: where it is
+        "the platform keeps no copy of the photo",  # RULES §11 lists the photo: where it is
         "Open now",
         "Issued",
     ):
@@ -527,6 +529,13 @@ def test_a_reviewer_sees_holders_who_took_shenzhen_hukou_and_cancels_their_permi
     live_permit(user)
     reviewer = desk("reviewer")
     assert 'data-testid="no-hukou-holders"' in html(reviewer.get("/staff/permits/revocations/"))
+    # Not on this ground while the records do not show it (an outsider cancelled such a permit).
+    for refused in (
+        reviewer.get("/staff/permits/4403202500000001/revoke/?reason=shenzhen_hukou"),
+        reviewer.post("/staff/permits/4403202500000001/revoke/", {"reason": "shenzhen_hukou"}),
+    ):
+        assert refused.status_code == 409 and "do not show this holder with Shenzhen hukou" in refused.content.decode()
+    assert Permit.objects.get().status == "active"
     identity("43010219900307123", "张伟", shenzhen_hukou="1")  # the records change
     assert "1 holder took Shenzhen hukou" in html(reviewer.get("/staff/"))
     listed = html(reviewer.get("/staff/permits/revocations/"))
@@ -538,7 +547,11 @@ def test_a_reviewer_sees_holders_who_took_shenzhen_hukou_and_cancels_their_permi
     permit = Permit.objects.get()
     assert permit.status == "cancelled" and permit.cancel_reason == "shenzhen_hukou"
     assert permit.cancelled_on.isoformat() == "2026-03-02"
-    assert Message.objects.filter(user=user, key="permit_cancelled").exists()
+    # Told why, and not to apply again (a Shenzhen hukou holder needs no permit).
+    message = Message.objects.get(user=user, key="permit_cancelled_hukou")
+    with translation.override("en"):
+        body = render_message(message.key, message.params)[1]
+    assert "Shenzhen hukou" in body and "apply" not in body
     assert AuditEvent.objects.filter(type="permit_changed", actor__username="desk_reviewer").exists()
     assert 'data-testid="no-hukou-holders"' in html(reviewer.get("/staff/permits/revocations/"))
     # Twice: a clear 409 page, nothing changed.

@@ -459,7 +459,10 @@ def test_revocation_by_the_reviewer_and_the_public_check(holder, settings):
     staff = staff_apis(["reviewer", "clerk"])
     assert staff.clerk.post("/api/v1/staff/permits/4403202600000777/revoke", {"reason": "fraud"}).status_code == 403
     assert staff.reviewer.post("/api/v1/staff/permits/4403202600000777/revoke", {"reason": "moon"}).status_code == 400
-    revoked = staff.reviewer.post("/api/v1/staff/permits/4403202600000777/revoke", {"reason": "shenzhen_hukou"})
+    # Shenzhen hukou only on the records' word (an outsider cancelled a permit the records contradicted).
+    refused = staff.reviewer.post("/api/v1/staff/permits/4403202600000777/revoke", {"reason": "shenzhen_hukou"})
+    assert refused.status_code == 409 and error_code(refused) == "conflict"
+    revoked = staff.reviewer.post("/api/v1/staff/permits/4403202600000777/revoke", {"reason": "fraud"})
     assert revoked.status_code == 200 and revoked.json()["status"] == "cancelled"
     assert check("张伟").json() == {"status": "cancelled"}
     settings.LIMIT_PERMIT_CHECKS_PER_HOUR = 3

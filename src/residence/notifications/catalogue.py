@@ -56,7 +56,7 @@ MESSAGES = {
         _("Mobile number changed at a counter"),
         _(
             "The account bound to this number was moved to %(new_phone)s at a counter. If you did not ask for it, "
-            "bring your ID card to an acceptance point at once."
+            "bring your identity document (an organisation: its business licence) to an acceptance point at once."
         ),
     ),
     "real_name_verified": (
@@ -198,6 +198,27 @@ MESSAGES = {
             "checked like a first application (20 yuan)."
         ),
     ),
+    "permit_cancelled_hukou": (
+        _("Permit %(number)s cancelled"),
+        _(
+            "Your residence permit %(number)s has been cancelled: the population records show you with Shenzhen "
+            "hukou, and a Shenzhen hukou holder needs no residence permit."
+        ),
+    ),
+    "permit_cancelled_fraud": (
+        _("Permit %(number)s cancelled"),
+        _(
+            "Your residence permit %(number)s has been cancelled by the police: it was obtained by fraud. To ask "
+            "about it, bring your ID card to an acceptance point."
+        ),
+    ),
+    "permit_cancelled_other_law": (
+        _("Permit %(number)s cancelled"),
+        _(
+            "Your residence permit %(number)s has been cancelled by the police, as another law requires. To ask "
+            "about it, bring your ID card to an acceptance point."
+        ),
+    ),
     "permit_window_open": (
         _("Time to endorse permit %(number)s"),
         _("You can endorse your residence permit %(number)s from %(opens)s to %(closes)s."),
@@ -287,8 +308,8 @@ SMS = {
     "password_reset": _("Your password reset code is %(code)s, valid for %(minutes)d minutes."),
     "username_reminder": _("The username of the platform account bound to this number is %(username)s."),
     "phone_changed_at_counter": _(
-        "Your platform account was moved to the number %(new_phone)s at a counter. Not you? Bring your ID card to "
-        "an acceptance point at once."
+        "Your platform account was moved to the number %(new_phone)s at a counter. Not you? Bring your identity "
+        "document to an acceptance point at once."
     ),
     "phone_change": _("Your code to bind this mobile is %(code)s, valid for %(minutes)d minutes."),
     "counter_phone": _(
@@ -328,6 +349,15 @@ SMS = {
     ),
     "permit_suspended": _("Your residence permit %(number)s is suspended: endorse it by %(closes)s."),
     "permit_cancelled": _("Your residence permit %(number)s has been cancelled."),
+    "permit_cancelled_hukou": _(
+        "Your residence permit %(number)s has been cancelled: you hold Shenzhen hukou, and need no residence permit."
+    ),
+    "permit_cancelled_fraud": _(
+        "Your residence permit %(number)s has been cancelled by the police: it was obtained by fraud."
+    ),
+    "permit_cancelled_other_law": _(
+        "Your residence permit %(number)s has been cancelled by the police, as another law requires."
+    ),
     "permit_window_open": _("Endorse your residence permit %(number)s between %(opens)s and %(closes)s."),
     "permit_window_closing": ngettext_lazy(
         "%(days)d day left to endorse your residence permit %(number)s (until %(closes)s).",

@@ -15,6 +15,13 @@ EVENT_KEYS = {
 }
 
 
+REVOKED_KEYS = {
+    "shenzhen_hukou": "permit_cancelled_hukou",
+    "fraud": "permit_cancelled_fraud",
+    "other_law": "permit_cancelled_other_law",
+}
+
+
 def holder_accounts(id_number: str):
     return get_user_model().objects.filter(person__id_number=id_number, is_active=True)
 
@@ -43,5 +50,9 @@ def on_event(permit: Permit, event: str, *, in_time: bool = False) -> None:
         # Suspended while an endorsement asked for in time waited for an overdue department check,
         # then granted: the anniversary and the continuous residence stay.
         key = "permit_restored_in_time"
+    if event == "cancelled" and permit.cancel_reason in REVOKED_KEYS:
+        # The police reviewer's ground, said (an outsider's holder was told only "cancelled", and a
+        # Shenzhen hukou holder to apply again).
+        key = REVOKED_KEYS[permit.cancel_reason]
     if key is not None:
         send(permit, key)

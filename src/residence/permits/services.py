@@ -446,9 +446,22 @@ def endorsement_answer(*, actor, endorsement_id: int, confirmed: bool, note: str
 
 def permit_revoke(*, actor, number: str, reason: str) -> Permit:
     """Cancel a permit for another reason of RULES §10 (police reviewer)."""
+    revoke_ground_check(number=number, reason=reason)
+    return workflow.permit_transition(number=number, action="revoke", actor=actor, reason=reason)
+
+
+def revoke_ground_check(*, number: str, reason: str) -> None:
+    """The ground must be one of RULES §10's, and Shenzhen hukou only when the records show it."""
     if reason not in workflow.REVOKE_REASONS:
         raise Invalid(fields={"reason": [_("Choose shenzhen_hukou, fraud or other_law.")]})
-    return workflow.permit_transition(number=number, action="revoke", actor=actor, reason=reason)
+    if reason == "shenzhen_hukou":
+        # On the record's word only (an outsider cancelled a permit whose holder the records show
+        # with a hukou elsewhere, for having taken Shenzhen hukou).
+        holder = Permit.objects.filter(number=number).values("id_number")
+        if not Identity.objects.filter(id_number__in=holder, shenzhen_hukou=True).exists():
+            raise Conflict(
+                _("The population records do not show this holder with Shenzhen hukou: choose another ground.")
+            )
 
 
 @transaction.atomic

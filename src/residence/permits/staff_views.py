@@ -184,11 +184,14 @@ def revoke(request, number: str):
     permit = selectors.permit_find_by_number(number)
     if permit is None:
         return error_page(request, _("No permit has this number."), 404, back=reverse("desk_permits:revocations"))
-    if request.method == "POST":
-        try:
+    try:
+        if request.method == "POST":
             services.permit_revoke(actor=user, number=permit.number, reason=reason)
-        except DomainError as exc:
-            return error_page(request, exc.message, exc.status, back=reverse("desk_permits:revocations"))
+        else:
+            services.revoke_ground_check(number=permit.number, reason=reason)
+    except DomainError as exc:
+        return error_page(request, exc.message, exc.status, back=reverse("desk_permits:revocations"))
+    if request.method == "POST":
         messages.success(request, _("Permit %(number)s is cancelled.") % {"number": permit.number})
         return redirect("desk_permits:revocations")
     personal_data_viewed(

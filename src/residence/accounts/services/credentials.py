@@ -380,6 +380,9 @@ def phone_apply(*, user: User, phone: str, actor: User, address: str = "", note:
     user.phone = phone
     user.sms_required = True
     save_unique(lambda: user.save(update_fields=["phone", "sms_required"]), phone=phone)
+    # Every code still open was sent to a number the account no longer has: a reset or a change of
+    # mobile asked from a lost phone took the account back after the counter had moved it (an outsider).
+    SmsChallenge.objects.filter(user=user, consumed_at__isnull=True).update(consumed_at=clock.now())
     audit_record(
         type=AuditEventType.PHONE_CHANGED,
         actor=actor,
@@ -398,6 +401,9 @@ def _document_problem(user: User, document_number: str) -> str | None:
     """Why the number on the document shown at the counter does not prove the account is the
     holder's: an individual's verified ID number, an organisation's credit code. An outsider's
     clerk moved any account to any number with a tick in a box, and took it over by a reset."""
+    # Typed as on the document, in groups or not; a number in another form is said so, not "does
+    # not match" (an outsider's full-width digits were told they were another person's).
+    typed = "".join(str(document_number or "").split())
     if user.kind == Kind.INDIVIDUAL:
         if user.person_id is None:
             return _(
@@ -405,14 +411,16 @@ def _document_problem(user: User, document_number: str) -> str | None:
                 "against. The holder can sign up again with the new number."
             )
         try:
-            matches = normalize_id_number(document_number) == user.person.id_number
-        except ValidationError:
-            matches = False
+            matches = normalize_id_number(typed) == user.person.id_number
+        except ValidationError as e:
+            return e.messages[0]
         return None if matches else _("The ID number does not match the identity this account verified.")
     if user.kind == Kind.ORGANISATION:
         try:
-            matches = normalize_credit_code(document_number) == user.organisation.credit_code
-        except (ValidationError, Organisation.DoesNotExist):
+            matches = normalize_credit_code(typed) == user.organisation.credit_code
+        except ValidationError as e:
+            return e.messages[0]
+        except Organisation.DoesNotExist:
             matches = False
         return None if matches else _("The credit code does not match this organisation's.")
     return _("A sub-account's mobile is changed by its organisation's administrator.")
@@ -445,7 +453,7 @@ def phone_change_at_counter(
         if phone == user.phone:
             problems["phone"] = [_("This is already the account's bound mobile number.")]
         elif User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
-            problems["phone"] = [str(DuplicatePhone.default_message)]
+            problems["phone"] = [_("This number is bound to another account: the holder gives a number of their own.")]
     if problems:
         raise Invalid(_("Some fields are not valid."), fields=problems)
     return challenge_create(user=user, purpose=SmsChallenge.Purpose.COUNTER_PHONE, phone=phone, address=address)
