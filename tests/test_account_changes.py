@@ -91,6 +91,20 @@ def test_a_forgotten_username_is_sent_to_the_bound_number_and_the_answer_tells_n
     assert 'data-testid="reminder-sent"' in page and "137****0001" in page
 
 
+def test_a_reset_ends_a_change_of_mobile_asked_before_it(citizen, signed_in, api):
+    """Whoever held the account asked for a change to their own number; the holder's reset must
+    leave them no code to finish it with."""
+    asked = signed_in.call("PUT", "/api/v1/me/phone", {"phone": "15900007778", "password": PASSWORD}).json()
+    change_code = last_code("15900007778")
+    start = api.post("/api/v1/auth/password-reset", {"username": "citizen1"}).json()
+    body = {"challenge": start["challenge"], "code": last_code(citizen.phone), "new_password": "Brand2026new"}
+    assert api.post("/api/v1/auth/password-reset/confirm", body).status_code == 204
+    late = Api().post("/api/v1/auth/sms-verify", {"challenge": asked["challenge"], "code": change_code})
+    assert error_code(late) == "challenge_expired"
+    citizen.refresh_from_db()
+    assert citizen.phone == "13812345678"
+
+
 def test_password_reset_does_not_tell_whether_the_username_exists(citizen, api):
     known = api.post("/api/v1/auth/password-reset", {"username": "citizen1"})
     unknown = api.post("/api/v1/auth/password-reset", {"username": "nobody_at_all"})

@@ -79,6 +79,13 @@ def _send_code(challenge: SmsChallenge, *, address: str, limit_key: str = "") ->
     )
 
 
+def challenges_void(user: User) -> None:
+    """End every code of the account still open: after its mobile or its password changes, a code
+    asked before (from a lost phone, by whoever held the account) must not finish the job (an
+    outsider's thief took an account back with one)."""
+    SmsChallenge.objects.filter(user=user, consumed_at__isnull=True).update(consumed_at=clock.now())
+
+
 @transaction.atomic
 def challenge_create(
     *,

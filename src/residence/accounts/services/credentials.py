@@ -48,7 +48,14 @@ from residence.notifications.services import Notice, message_send, notices_send,
 
 from ..models import Channel, Kind, LoginSession, Organisation, Role, SmsChallenge, User
 from ..selectors import user_by_username
-from .challenges import challenge_answer, challenge_create, challenge_resend, dummy_phone_mask, unknown_key
+from .challenges import (
+    challenge_answer,
+    challenge_create,
+    challenge_resend,
+    challenges_void,
+    dummy_phone_mask,
+    unknown_key,
+)
 from .common import check_password_policy, clean, password_problems, refuse_taken, save_unique
 from .sessions import session_start, sessions_end_all, usable
 
@@ -261,6 +268,7 @@ def password_reset_confirm(*, challenge: str, code: str, new_password: str, addr
         user.set_password(new_password)
         user.save(update_fields=["password"])
         sessions_end_all(user=user, reason=LoginSession.EndReason.PASSWORD)
+        challenges_void(user)  # a change of mobile asked by whoever held the account ends too
         limits.reset("login_username", username_key(user.username))
         audit_record(type=AuditEventType.PASSWORD_RESET, actor=user, subject=user, address=address)
         message_send(user=user, key="password_reset")
@@ -380,9 +388,7 @@ def phone_apply(*, user: User, phone: str, actor: User, address: str = "", note:
     user.phone = phone
     user.sms_required = True
     save_unique(lambda: user.save(update_fields=["phone", "sms_required"]), phone=phone)
-    # Every code still open was sent to a number the account no longer has: a reset or a change of
-    # mobile asked from a lost phone took the account back after the counter had moved it (an outsider).
-    SmsChallenge.objects.filter(user=user, consumed_at__isnull=True).update(consumed_at=clock.now())
+    challenges_void(user)  # every code still open went to a number the account no longer has
     audit_record(
         type=AuditEventType.PHONE_CHANGED,
         actor=actor,
