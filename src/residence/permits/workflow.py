@@ -124,6 +124,8 @@ def permit_transition(*, number: str, action: str, actor, today: dt.date | None 
     move = TRANSITIONS.get((permit.status, action))
     if move is not None and role not in move.roles:
         raise Forbidden()
+    if move is None and action == "revoke":  # a second cancellation (an outsider read a stiff generic line)
+        raise Conflict(_("This permit is already cancelled."), extra={"status": permit.status})
     if move is None:
         raise Conflict(
             _("This permit is %(status)s: it cannot be changed that way now.")
