@@ -141,6 +141,12 @@ def challenge_answer(*, challenge: str, code: str, purposes, address: str, on_ri
     (a DomainError) the code stays usable for another try. A wrong code uses up a try,
     committed before InvalidCode is raised with the tries left."""
     with transaction.atomic():
+        # The account's row first, then the challenge's: what a right code does (bind a mobile,
+        # set a password) locks the account and ends its other codes, and two codes of one account
+        # answered at once, each holding its own challenge, deadlocked (an outsider's 500s).
+        user_id = SmsChallenge.objects.filter(public_id=str(challenge or "")).values_list("user_id", flat=True).first()
+        if user_id is not None:
+            User.objects.select_for_update().filter(pk=user_id).first()
         found = _live_challenge(challenge)
         if found.purpose not in purposes:
             raise ChallengeExpired()
