@@ -335,6 +335,9 @@ LIMIT_CHANGE_SMS_PER_PHONE_DAY = number("LIMIT_CHANGE_SMS_PER_PHONE_DAY", defaul
 # Usernames and mobile numbers a signed-in account may find held by other accounts, per day, when
 # changing its mobile or creating sub-accounts: each 409 tells that one has an account.
 LIMIT_TAKEN_NUMBERS_PER_DAY = number("LIMIT_TAKEN_NUMBERS_PER_DAY", default=5)
+# Usernames, document numbers and mobile numbers that did not fit at a clerk's counter change of
+# mobile, per clerk and day: the desk must be no way to try ID numbers on an account.
+LIMIT_COUNTER_MISMATCHES_PER_DAY = number("LIMIT_COUNTER_MISMATCHES_PER_DAY", default=10)
 LIMIT_LOGIN_FAILURES_PER_ADDRESS = number("LIMIT_LOGIN_FAILURES_PER_ADDRESS", default=50)
 LIMIT_LOGIN_FAILURES_PER_USERNAME = number("LIMIT_LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_LOCK_SECONDS = number("LOGIN_LOCK_SECONDS", default=15 * 60)

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from residence.accounts.models import LoginSession, User
 from residence.audit.models import AuditEvent
-from residence.core.errors import Forbidden, Invalid
+from residence.core.errors import Forbidden, Invalid, RateLimited
 from residence.records.services import records_import_rows
 
 from .conftest import PASSWORD, Api, error_code, last_code, make_user
@@ -292,7 +292,7 @@ def test_clerk_changes_a_lost_mobile_at_the_counter_against_the_verified_identit
     def start(number, phone="15900004444"):
         return committed(
             lambda: phone_change_at_counter(
-                actor=clerk, user=citizen, phone=phone, identity_checked=True, document_number=number
+                actor=clerk, username="citizen1", phone=phone, identity_checked=True, document_number=number
             )
         )
 
@@ -361,11 +361,19 @@ def test_an_organisations_mobile_is_changed_at_the_counter_against_its_credit_co
     )
     with pytest.raises(Invalid):
         phone_change_at_counter(
-            actor=clerk, user=org, phone="15900004445", identity_checked=True, document_number="91440300MA5D4X7K9N"
+            actor=clerk,
+            username="org_y",
+            phone="15900004445",
+            identity_checked=True,
+            document_number="91440300MA5D4X7K9N",
         )
     challenge = committed(
         lambda: phone_change_at_counter(
-            actor=clerk, user=org, phone="15900004445", identity_checked=True, document_number="91440300ma5d4x7k8n"
+            actor=clerk,
+            username="org_y",
+            phone="15900004445",
+            identity_checked=True,
+            document_number="91440300ma5d4x7k8n",
         )
     )
     phone_change_at_counter_confirm(actor=clerk, challenge=challenge.public_id, code=last_code("15900004445"))
@@ -523,3 +531,34 @@ def test_the_counter_change_of_mobile_on_the_desk_asks_for_the_document_then_the
     citizen.refresh_from_db()
     assert citizen.phone == "15900004446"
     assert AuditEvent.objects.get(type="phone_changed").data["note"] == "lost phone"
+
+
+def test_the_counter_desk_is_no_way_to_try_id_numbers_or_numbers_on_accounts(citizen, settings):
+    """An outsider's clerk tried 50 ID numbers on one account and 50 mobile numbers, none limited
+    or on record."""
+    from residence.accounts.services import phone_change_at_counter, real_name_verify
+
+    from .test_desk_pages import desk
+
+    number = identity()
+    real_name_verify(user=citizen, name="张伟", id_number=number)
+    desk("clerk")
+    clerk = User.objects.get(username="desk_clerk")
+    settings.LIMIT_COUNTER_MISMATCHES_PER_DAY = 3
+
+    def attempt(document, phone="15900004447", username="citizen1"):
+        try:
+            phone_change_at_counter(
+                actor=clerk, username=username, phone=phone, identity_checked=True, document_number=document
+            )
+        except (Invalid, RateLimited) as exc:
+            return exc
+        return None
+
+    tries = [attempt(with_check(f"43010219900301{n}12")) for n in range(3)]
+    assert [type(t).__name__ for t in tries] == ["Invalid"] * 3
+    used_up = [attempt(number), attempt(number, username="nobody_here")]  # the right number too, now
+    assert all(isinstance(t, RateLimited) and t.status == 429 for t in used_up)
+    assert used_up[0].message == used_up[1].message
+    looks = AuditEvent.objects.filter(type="personal_data_viewed", actor=clerk, data__what="counter_phone")
+    assert looks.count() == 3 and all(e.data["refused"] == ["document_number"] for e in looks)

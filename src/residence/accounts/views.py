@@ -478,29 +478,25 @@ def counter_phone(request):
     form = CounterPhoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        target = selectors.user_by_username(data["username"].lower())
-        if target is None or target.kind == Kind.STAFF:
-            form.add_error("username", _("No citizen or organisation account has this username."))
+        try:
+            challenge = services.phone_change_at_counter(
+                actor=request.user,
+                username=data["username"],
+                phone=data["phone"],
+                identity_checked=data["identity_checked"],
+                document_number=data["document_number"],
+                address=request.client_address,
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
         else:
-            try:
-                challenge = services.phone_change_at_counter(
-                    actor=request.user,
-                    user=target,
-                    phone=data["phone"],
-                    identity_checked=data["identity_checked"],
-                    document_number=data["document_number"],
-                    address=request.client_address,
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                request.session[COUNTER_CHALLENGE] = challenge.public_id
-                request.session["counter_phone"] = {
-                    "masked": mask_phone(challenge.phone),
-                    "username": target.username,
-                    "note": data["note"],
-                }
-                return redirect("web:counter_phone_verify")
+            request.session[COUNTER_CHALLENGE] = challenge.public_id
+            request.session["counter_phone"] = {
+                "masked": mask_phone(challenge.phone),
+                "username": challenge.user.username,
+                "note": data["note"],
+            }
+            return redirect("web:counter_phone_verify")
     return render(
         request,
         "accounts/form_page.html",
@@ -533,7 +529,7 @@ def counter_phone_verify(request):
         session_key=COUNTER_CHALLENGE,
         form=CodeForm(request.POST or None),
         restart="web:counter_phone",
-        title=_("The code sent to the new number"),
+        title=_("The code sent to the new number of %(username)s") % {"username": pending.get("username", "")},
         phone=pending.get("masked", ""),
         resend_for="counter",
         answer=lambda challenge, data: services.phone_change_at_counter_confirm(

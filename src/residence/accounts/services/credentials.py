@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from residence.audit.models import AuditEventType
-from residence.audit.services import audit_record
+from residence.audit.services import audit_record, personal_data_viewed
 from residence.core import clock, limits
 from residence.core.errors import (
     ACCOUNT_DISABLED,
@@ -432,10 +432,18 @@ def _document_problem(user: User, document_number: str) -> str | None:
     return _("A sub-account's mobile is changed by its organisation's administrator.")
 
 
+class TooManyCounterMismatches(RateLimited):
+    default_message = gettext_lazy(
+        "Too many usernames, document numbers or mobile numbers that did not fit today at this desk: "
+        "changes of mobile are refused here until tomorrow. Ask a supervisor."
+    )
+    says_when = True
+
+
 def phone_change_at_counter(
     *,
     actor: User,
-    user: User,
+    username: str,
     phone: str,
     identity_checked: bool,
     document_number: str = "",
@@ -444,23 +452,53 @@ def phone_change_at_counter(
     """A clerk starts binding a new mobile for a holder who lost the old one, after checking the
     identity document against the account: a code goes to the new number, which the holder tells
     the clerk (`phone_change_at_counter_confirm`), so that a number typed wrong binds nobody's
-    account to a stranger's phone (an outsider's clerk bound one at once)."""
+    account to a stranger's phone (an outsider's clerk bound one at once).
+
+    Each attempt is on record, and the attempts that did not fit (no such account, a document of
+    another, a number taken) count toward the clerk's day: the desk is no way to try ID numbers on
+    an account or numbers for accounts (an outsider's clerk tried 50 of each, unrecorded)."""
     _clerk_required(actor)
+
+    def count():
+        return limits.hit(
+            "counter_mismatches",
+            str(actor.pk),
+            limit=settings.LIMIT_COUNTER_MISMATCHES_PER_DAY,
+            window=limits.DAILY,
+            error=TooManyCounterMismatches,
+        )
+
+    limits.release(count())
+    user = user_by_username(username_key(username)) if isinstance(username, str) and username.strip() else None
+    if user is not None and user.kind == Kind.STAFF:
+        user = None
     problems = {}
     if not identity_checked:
         problems["identity_checked"] = [_("Check the applicant's identity document first.")]
-    if problem := _document_problem(user, document_number):
+    if user is None:
+        problems["username"] = [_("No citizen or organisation account has this username.")]
+    elif problem := _document_problem(user, document_number):
         problems["document_number"] = [str(problem)]
     try:
         phone = normalize_phone(phone)
     except ValidationError as e:
         problems["phone"] = e.messages
     else:
-        if phone == user.phone:
+        if user is not None and phone == user.phone:
             problems["phone"] = [_("This is already the account's bound mobile number.")]
-        elif User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
+        elif User.objects.filter(phone=phone).exclude(pk=getattr(user, "pk", None)).exists():
             problems["phone"] = [_("This number is bound to another account: the holder gives a number of their own.")]
+    personal_data_viewed(
+        actor=actor,
+        what="counter_phone",
+        subject=user,
+        person=user.person.id_number if user is not None and user.person_id else "",
+        address=address,
+        refused=sorted(problems),
+    )
     if problems:
+        if {"username", "document_number", "phone"} & problems.keys():
+            count()
         raise Invalid(_("Some fields are not valid."), fields=problems)
     return challenge_create(user=user, purpose=SmsChallenge.Purpose.COUNTER_PHONE, phone=phone, address=address)
 
