@@ -521,7 +521,15 @@ def counter_phone_verify(request):
 
     def done(user):
         request.session.pop("counter_phone", None)
-        messages.success(request, _("The mobile number of %(u)s has been changed.") % {"u": user.username})
+        # The password is the holder's to change: whoever had the lost phone may know it (an outsider).
+        messages.success(
+            request,
+            _(
+                "The mobile number of %(u)s has been changed. Ask the holder to change the password at the first "
+                "sign-in if anyone else may know it."
+            )
+            % {"u": user.username},
+        )
         return redirect("web:staff")
 
     return _code_page(
