@@ -347,6 +347,24 @@ def test_clerk_changes_a_lost_mobile_at_the_counter_against_the_verified_identit
     assert error_code(Api().post("/api/v1/auth/password-reset/confirm", reset)) == "challenge_expired"
     citizen.refresh_from_db()
     assert citizen.phone == "15900004444" and citizen.check_password(PASSWORD)
+    # Whoever had the lost phone may know the password: every login needs a code to the new number
+    # until the holder changes it (an outsider signed in with it once the holder had signed in once).
+    login = {"username": "citizen1", "password": PASSWORD}
+    Api().login("citizen1", phone="15900004444")  # the first sign-in, with its code
+    for _ in range(2):
+        answer = Api().post("/api/v1/auth/login", login)
+        assert answer.status_code == 202 and answer.json()["phone_masked"] == "159****4444"
+    from .conftest import CommittingClient
+    from .test_web import web_login
+
+    browser = CommittingClient(HTTP_ACCEPT_LANGUAGE="en")
+    browser.cookies["django_language"] = "en"
+    assert web_login(browser, "citizen1", phone="15900004444").status_code == 302
+    assert 'data-testid="password-change-due"' in browser.get("/account/").content.decode()
+    holder = Api().login("citizen1", phone="15900004444")
+    changed = holder.post("/api/v1/me/password", {"old_password": PASSWORD, "new_password": "Holder2026new"})
+    assert changed.status_code == 204
+    assert Api().post("/api/v1/auth/login", {**login, "password": "Holder2026new"}).status_code == 200
 
 
 def test_an_organisations_mobile_is_changed_at_the_counter_against_its_credit_code(db):

@@ -46,6 +46,9 @@ class User(AbstractUser):
     phone = models.CharField(max_length=20, unique=True, null=True, blank=True)
     # True until the first SMS-confirmed login, and again after the bound mobile changes.
     sms_required = models.BooleanField(default=True)
+    # Set by a change of mobile at a counter, cleared by a change or reset of the password: until
+    # then every login needs a code, since whoever had the lost phone may know the password.
+    password_change_due = models.BooleanField(default=False)
     consent_version = models.CharField(max_length=20, blank=True)
     consent_at = models.DateTimeField(null=True, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)

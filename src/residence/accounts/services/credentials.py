@@ -151,7 +151,7 @@ def auth_login(
         raise InvalidCredentials()
     if not usable(user):
         raise disabled_refusal(user)
-    if user.sms_required or user.kind == Kind.STAFF:
+    if user.sms_required or user.password_change_due or user.kind == Kind.STAFF:
         challenge = challenge_create(
             user=user,
             purpose=SmsChallenge.Purpose.LOGIN,
@@ -266,7 +266,8 @@ def password_reset_confirm(*, challenge: str, code: str, new_password: str, addr
         user = User.objects.select_for_update().get(pk=found.user_id)
         check_password_policy(new_password, user, "new_password")
         user.set_password(new_password)
-        user.save(update_fields=["password"])
+        user.password_change_due = False
+        user.save(update_fields=["password", "password_change_due"])
         sessions_end_all(user=user, reason=LoginSession.EndReason.PASSWORD)
         challenges_void(user)  # a change of mobile asked by whoever held the account ends too
         limits.reset("login_username", username_key(user.username))
@@ -338,7 +339,8 @@ def password_change(*, user: User, old_password: str, new_password: str, address
             raise Conflict(_("Your password has just been changed: sign in with the new one."))
         user.previous_password, user.password_changed_at = user.password, clock.now()
         user.set_password(new_password)
-        user.save(update_fields=["password", "previous_password", "password_changed_at"])
+        user.password_change_due = False
+        user.save(update_fields=["password", "previous_password", "password_changed_at", "password_change_due"])
         audit_record(type=AuditEventType.PASSWORD_CHANGED, actor=user, subject=user, address=address)
         message_send(user=user, key="password_changed")
 
@@ -522,6 +524,7 @@ def phone_change_at_counter_confirm(
             address=address,
             note=note or f"counter {getattr(actor.point, 'code', '')}",
         )
+        User.objects.filter(pk=user.pk).update(password_change_due=True)
         sessions_end_all(user=user, reason=LoginSession.EndReason.PHONE)
         if old:
             # To the old number only, in the account's language: the account's own message says it already.
