@@ -91,6 +91,26 @@ def release(hit_: Hit) -> None:
         _save(counter, events=events, blocked_until=counter.blocked_until)
 
 
+@dataclass(frozen=True)
+class Quota:
+    """A limit on answers that tell something (a name wrong, a number taken): `probe()` first, so
+    that once the quota is used up every attempt is refused alike, then `count()` each answer that
+    tells. Outside a transaction that the refusal rolls back, or the count goes with it."""
+
+    scope: str
+    key: str
+    limit: int
+    window: int | None = DAILY
+    error: type[RateLimited] = RateLimited
+
+    def count(self) -> Hit:
+        return hit(self.scope, self.key, limit=self.limit, window=self.window, error=self.error)
+
+    def probe(self) -> None:
+        """Raise `error` when the quota is used up; count nothing."""
+        release(self.count())
+
+
 def block_when_full(scope: str, key: str, *, limit: int, window: int | None, seconds: int) -> tuple[bool, bool]:
     """(blocked, newly): block the key for `seconds` once `limit` events fall in its window.
 

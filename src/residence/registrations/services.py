@@ -163,24 +163,17 @@ def _names_refused(actor, rows: list[tuple], field: str | None = None, *, counte
         return {}
     declarant = organisation_of(actor) or actor
 
-    def count():
-        if not counted:
-            return None
-        return limits.hit(
-            "declaration_names",
-            str(declarant.pk),
-            limit=settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY,
-            window=limits.DAILY,
-            error=TooManyNames,
-        )
-
+    quota = limits.Quota(
+        "declaration_names", str(declarant.pk), settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY, error=TooManyNames
+    )
     refused = {}
     try:
         if counted:
-            limits.release(count())
+            quota.probe()
         for key, recorded_name, name in ours:
             if normalize_name(recorded_name) != normalize_name(name):
-                count()
+                if counted:
+                    quota.count()
                 refused[key] = NameMismatch(fields={field or key: [_("The name differs from the population records.")]})
     except TooManyNames as exc:
         return {key: exc for key, _recorded, _name in ours}

@@ -85,14 +85,10 @@ def refuse_taken(account: User, found: dict[str, list[str]], error: type[RateLim
     change of mobile, and 44 through new sub-accounts, whether they had an account). Called
     outside the transaction of the writes, whose rollback on the 409 would take the count back."""
 
-    def count():
-        return limits.hit(
-            "phone_taken", str(account.pk), limit=settings.LIMIT_TAKEN_NUMBERS_PER_DAY, window=limits.DAILY, error=error
-        )
-
-    limits.release(count())
+    quota = limits.Quota("phone_taken", str(account.pk), settings.LIMIT_TAKEN_NUMBERS_PER_DAY, error=error)
+    quota.probe()
     if found:
-        count()
+        quota.count()
         raise_duplicate(found)
 
 

@@ -461,16 +461,10 @@ def phone_change_at_counter(
     an account or numbers for accounts (an outsider's clerk tried 50 of each, unrecorded)."""
     _clerk_required(actor)
 
-    def count():
-        return limits.hit(
-            "counter_mismatches",
-            str(actor.pk),
-            limit=settings.LIMIT_COUNTER_MISMATCHES_PER_DAY,
-            window=limits.DAILY,
-            error=TooManyCounterMismatches,
-        )
-
-    limits.release(count())
+    quota = limits.Quota(
+        "counter_mismatches", str(actor.pk), settings.LIMIT_COUNTER_MISMATCHES_PER_DAY, error=TooManyCounterMismatches
+    )
+    quota.probe()
     user = user_by_username(username_key(username)) if isinstance(username, str) and username.strip() else None
     if user is not None and user.kind == Kind.STAFF:
         user = None
@@ -500,7 +494,7 @@ def phone_change_at_counter(
     )
     if problems:
         if {"username", "document_number", "phone"} & problems.keys():
-            count()
+            quota.count()
         raise Invalid(_("Some fields are not valid."), fields=problems)
     return challenge_create(user=user, purpose=SmsChallenge.Purpose.COUNTER_PHONE, phone=phone, address=address)
 
