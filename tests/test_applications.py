@@ -10,6 +10,7 @@ from django.test import TestCase
 from django.utils import translation
 
 from residence.applications import documents
+from residence.applications.selectors import supervisor_dashboard
 from residence.applications.models import Application, Deadline, FamilyMember, StatusChange
 from residence.audit.models import AuditEvent
 from residence.audit.services import person_index
@@ -342,7 +343,12 @@ def test_a_not_confirmed_check_goes_to_review_and_a_rejection_carries_its_reason
     assert error_code(api.post(f"{URL}/{app['id']}/written-reply")) == "conflict"
     queue = staff.reviewer.get("/api/v1/staff/queue").json()["results"]
     assert [(i["reference"], i["step"]) for i in queue] == [(app["reference"], "written_reply")]
+    # The supervisor sees the reply owed, though the application itself is closed.
+    owed = {step["code"]: step for step in supervisor_dashboard()["steps"]}["written_reply"]
+    assert (owed["open"], owed["done"]) == (1, 0)
     act(staff.reviewer, app, "written-reply", {"text": "经核查，您的社保记录自 2026 年 1 月中断。"})
+    given = {step["code"]: step for step in supervisor_dashboard()["steps"]}["written_reply"]
+    assert (given["open"], given["done"], given["on_time"]) == (0, 1, 1)
     reply = Message.objects.get(user=user, key="application_written_reply")
     assert "2026 年 1 月中断" in reply.body
     shown = api.get(f"{URL}/{app['id']}").json()["written_reply"]

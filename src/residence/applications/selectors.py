@@ -309,10 +309,10 @@ def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
         )
 
     # The steps after the departments' (an outsider found overdue reviews, cards and deliveries
-    # only inside the points' totals, and nothing due today anywhere).
+    # only inside the points' totals, and nothing due today anywhere). Closing an application
+    # closes its steps, all but a written reply, which is owed after the refusal that closed it.
     open_steps = (
         Deadline.objects.filter(done_on__isnull=True, moot=False, step__in=LATER_STEPS)
-        .exclude(application__status__in=CLOSED_STATUSES)
         .values("step")
         .annotate(
             open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)), today=Count("id", filter=Q(due_on=today))
