@@ -332,11 +332,38 @@ def test_refusal_shows_reasons_and_a_written_reply_can_be_asked(citizen_web):
     url = f"/applications/{application.pk}/"
     html = client.get(url).content.decode()
     assert "社保不连续" in html and 'data-testid="ask-reply"' in html and "Not confirmed" in html
+    assert "you can ask for a written reply" in words(html)
     client.post(url + "written-reply/")
-    html = client.get(url).content.decode()
+    html = words(client.get(url).content.decode())
     assert "You asked for a written reply" in html and 'data-testid="ask-reply"' not in html
+    assert "the written reply you asked for is on its way" in html
+    assert "you can ask for a written reply" not in html
     staff.reviewer.post(f"{base}/written-reply", {"text": "您的社保记录在 2025 年 6 月中断。"})
-    assert "2025 年 6 月中断" in client.get(url).content.decode()
+    html = words(client.get(url).content.decode())
+    assert "2025 年 6 月中断" in html and "Read the reasons and the written reply below" in html
+    assert "you can ask" not in html and "on its way" not in html
+
+
+def test_steps_past_their_due_date_are_marked_and_the_card_said_late(citizen_web, settings):
+    client, _user = citizen_web
+    fill_all(client)
+    client.post("/applications/apply/check/")
+    url = f"/applications/{Application.objects.get().pk}/"
+    on_time = words(client.get(url).content.decode())
+    assert 'data-testid="overdue"' not in on_time and "Your card is due by 2026-03-23." in on_time
+    # The departments' checks were due 2026-03-05 and the card 2026-03-23 (RULES §4, by hand).
+    settings.FROZEN_TODAY = "2026-03-06"
+    late = words(client.get(url).content.decode())
+    step = late.split("Departments check your records", 1)[1].split("</li>", 1)[0]
+    assert "due by 2026-03-05" in step and 'data-testid="overdue"' in step
+    assert "Your card is due by 2026-03-23." in late
+    settings.FROZEN_TODAY = "2026-03-24"
+    client.cookies.clear()  # the remembered login of 2026-03-02 has ended: sign in again
+    client.cookies["django_language"] = "en"
+    assert web_login(client).status_code == 302
+    later = words(client.get(url).content.decode())
+    assert "Your card was due by 2026-03-23: the time limit has passed." in later
+    assert "Your card is due by" not in later
 
 
 def awaiting_payment(client) -> tuple[Application, str]:

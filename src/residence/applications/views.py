@@ -3,6 +3,7 @@ the session, check your answers, the confirmation, the progress page and its act
 
 Every write goes through `services`, `payments` or `receipts`; the pages only keep the draft."""
 
+import datetime as dt
 import secrets
 
 from django.contrib import messages
@@ -530,9 +531,10 @@ def _reached(application: Application) -> dict:
     return reached
 
 
-def timeline(application: Application) -> list[dict]:
+def timeline(application: Application, today: dt.date) -> list[dict]:
     """The steps of the application in order, each done (with the date), current (with its due
-    date, perhaps provisional), to come or not reached (closed before it)."""
+    date, perhaps provisional, and whether it has passed by `today`), to come or not reached
+    (closed before it)."""
     deadlines = {d.step: d for d in application.deadlines.all()}
     reached = _reached(application)
     closed = application.status in (Status.REJECTED, Status.WITHDRAWN, Status.TERMINATED)
@@ -577,6 +579,7 @@ def timeline(application: Application) -> list[dict]:
             elif deadline and not deadline.done_on:
                 item["due_on"], item["provisional"] = deadline.due_on, deadline.provisional
             item["state"] = "to_come" if current_found else "current"
+            item["overdue"] = item["due_on"] is not None and item["due_on"] < today
             current_found = True
         if key == "verification":
             item["verifications"] = list(application.verifications.all())
@@ -644,6 +647,10 @@ def next_step(application: Application) -> str:
         return _("A courier is bringing your card. Have your ID card ready; postage is paid on delivery.")
     if s == Status.COMPLETED:
         return _("Done: your residence permit %(number)s is active.") % {"number": application.permit_number or ""}
+    if s == Status.REJECTED and application.reply_text:
+        return _("Your application was refused. Read the reasons and the written reply below.")
+    if s == Status.REJECTED and application.reply_requested_on:
+        return _("Your application was refused. Read the reasons; the written reply you asked for is on its way.")
     if s == Status.REJECTED:
         return _("Your application was refused. Read the reasons; you can ask for a written reply.")
     return _("This application is closed. You can apply again.")
@@ -653,12 +660,14 @@ def next_step(application: Application) -> str:
 def progress(request, pk: int):
     application = as_of_today(_own(request, pk))
     reply_due = next((d.due_on for d in application.deadlines.all() if d.step == "written_reply"), None)
+    today = clock.today()
     return render(
         request,
         "applications/progress.html",
         {
             "application": application,
-            "timeline": timeline(application),
+            "today": today,
+            "timeline": timeline(application, today),
             "next_step": next_step(application),
             "can_withdraw": application.status in WITHDRAWABLE,
             "can_pay": application.status == Status.AWAITING_PAYMENT,
