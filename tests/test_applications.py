@@ -10,8 +10,8 @@ from django.test import TestCase
 from django.utils import translation
 
 from residence.applications import documents
-from residence.applications.selectors import supervisor_dashboard
 from residence.applications.models import Application, Deadline, FamilyMember, StatusChange
+from residence.applications.selectors import supervisor_dashboard
 from residence.audit.models import AuditEvent
 from residence.audit.services import person_index
 from residence.notifications import sms
