@@ -1057,6 +1057,19 @@ def test_a_file_sent_as_a_plain_field_over_a_megabyte_is_told_it_is_too_large(or
     assert not BulkUpload.objects.exists()
 
 
+def test_a_file_over_the_limit_is_refused_without_telling_a_signed_in_user_to_sign_in(org):
+    """Refused before the session is read, the page said "Sign in" to a signed-in user (an outsider)."""
+    client, _user, _houses = org
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    upload = SimpleUploadedFile("big.csv", b"x" * (6 * 1024 * 1024), content_type="text/csv")
+    response = client.post("/registration/bulk/", {"file": upload})
+    page = response.content.decode()
+    assert response.status_code == 413 and "larger than 5 MB" in page
+    assert 'href="/account/">My account</a>' in page and "Sign in" not in page
+    assert client.get("/account/").status_code == 200  # still signed in
+    assert not BulkUpload.objects.exists()
+
+
 def test_the_bulk_page_gives_its_hint_in_the_visitors_language(org):
     """An outsider's English bulk page showed the file hint in Chinese: translated once, at import."""
     client, _user, _houses = org
