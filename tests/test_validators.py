@@ -66,6 +66,18 @@ def test_the_birth_date_must_exist_and_not_lie_in_the_future(body):
     assert caught.value.code == "birth_date"
 
 
+@pytest.mark.parametrize("body", ["11010100010101001", "11010117991231001"])
+def test_a_birth_date_before_any_record_is_refused(body):
+    with pytest.raises(ValidationError) as caught:
+        normalize_id_number(with_check(body))
+    assert caught.value.code == "birth_date"
+    assert "1800-01-01" in caught.value.messages[0]
+
+
+def test_the_earliest_birth_date_a_record_holds_is_accepted():
+    assert normalize_id_number(with_check("11010118000101001")).startswith("11010118000101")
+
+
 @pytest.mark.parametrize(
     "bad",
     [

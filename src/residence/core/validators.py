@@ -131,6 +131,11 @@ def normalize_id_number(value: str) -> str:
         raise ValidationError(_("The birth date in this ID number does not exist."), code="birth_date") from None
     if birth > clock.today():
         raise ValidationError(_("The birth date in this ID number lies in the future."), code="birth_date")
+    if birth < RECORD_DATES[0]:  # the earliest date any record holds (an outsider's 0001-01-01 was kept)
+        raise ValidationError(
+            _("The birth date in this ID number lies before %(earliest)s.") % {"earliest": RECORD_DATES[0].isoformat()},
+            code="birth_date",
+        )
     return value
 
 
