@@ -175,6 +175,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "residence.accounts.validators.LettersAndDigitsValidator"},
+    {"NAME": "residence.accounts.validators.PlainCharactersValidator"},
 ]
 CSRF_FAILURE_VIEW = "residence.core.views.csrf_failure"
 LOGIN_URL = "accounts:login"

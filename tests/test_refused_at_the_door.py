@@ -6,9 +6,12 @@ and cookies, oversized CSV fields, domain errors in plain pages."""
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from residence.accounts.models import User
+from residence.accounts.services import real_name_verify
 from residence.audit.models import AuditEvent
+from residence.core import validators
 from residence.eligibility.models import EligibilityCheck
 from residence.records.models import Identity, InsuranceMonth
 
@@ -17,6 +20,7 @@ from .idnumbers import ZHANG_WEI
 from .test_account_changes import identity
 from .test_bad_input import PUBLIC
 from .test_exchange import IDENTITY_ROW, key_for, push
+from .test_registration_pages import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -283,3 +287,36 @@ def test_gb11643s_own_example_imports_with_its_real_birth_date(client):
     row = {**IDENTITY_ROW, "id_number": "440524188001010014", "name": "样例", "birth_date": "1880-01-01"}
     response = push(client, key_for("police"), "identities", json.dumps([row]), "application/json")
     assert response.status_code == 200 and response.json()["created"] == 1
+
+
+# A lone surrogate's UTF-8 bytes, as a crafted form body carries them: Django decodes a form
+# with replacement, so they reach the page's form as U+FFFD.
+BAD_BYTES = "%ED%A0%80"
+
+
+def test_bad_bytes_in_a_sign_up_form_are_refused_and_nothing_stored(client):
+    body = f"kind=individual&username=door_web&password=Xy{BAD_BYTES}345678pass&phone=15897360002&consent=on"
+    response = client.post(
+        "/accounts/register/", body, content_type="application/x-www-form-urlencoded", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "cannot contain control or invalid characters" in page
+    assert 'value="door_web"' in page  # the rest of the input kept
+    assert not User.objects.exists()
+
+
+def test_bad_bytes_in_a_page_text_field_are_refused_as_the_api_refuses_them(citizen):
+    real_name_verify(user=citizen, name="张伟", id_number=identity("43010219900307123", "张伟"))
+    client = signed_in("citizen1", "13812345678")
+    client.post("/registration/houses/new/street/", {"street": "440304004"})
+    body = f"building_code=4403041234&building_name=%E5%A4%A7{BAD_BYTES}"
+    response = client.post("/registration/houses/new/building/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    assert "Remove the control or invalid characters from this text." in response.content.decode()
+
+
+@pytest.mark.parametrize("check", [validators.validate_plain_text, validators.validate_free_text])
+def test_the_replacement_character_is_refused_in_free_and_plain_text(check):
+    with pytest.raises(ValidationError):
+        check("不\ufffd")
+    assert check("不对") == "不对"

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from residence.core.validators import has_forbidden_characters
+
 
 class LettersAndDigitsValidator:
     """A password must hold at least one letter and one digit."""
@@ -15,6 +17,18 @@ class LettersAndDigitsValidator:
 
     def get_help_text(self):
         return _("Your password must contain both letters and digits.")
+
+
+class PlainCharactersValidator:
+    """No control or invalid characters: the API refuses them in any string, and a page's form
+    must not store as "�" what the API refuses."""
+
+    def validate(self, password, user=None):
+        if has_forbidden_characters(password):
+            raise ValidationError(_("The password cannot contain control or invalid characters."), code="characters")
+
+    def get_help_text(self):
+        return ""
 
 
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):

@@ -28,8 +28,10 @@ BUILDING_CODE_RE = re.compile(r"[0-9]{10,19}")
 ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MIDDLE_DOTS = "·•‧∙⋅・･.．"
 # Characters no text field may hold: PostgreSQL refuses NUL in text, and a lone surrogate
-# cannot be encoded as UTF-8 at all.
-FORBIDDEN_CHARACTERS_RE = re.compile("[\x00\ud800-\udfff]")
+# cannot be encoded as UTF-8 at all. A page's form arrives as bytes that Django decodes with
+# replacement, so there the same bad bytes are U+FFFD: stored, they were shown to the next
+# reader as "�" (an outsider's verification note).
+FORBIDDEN_CHARACTERS_RE = re.compile("[\x00\ud800-\udfff\ufffd]")
 
 # Dates a person can type (a check date, a working-day start): API.md's range.
 TYPED_DATES = (dt.date(1949, 1, 1), dt.date(2100, 12, 31))
