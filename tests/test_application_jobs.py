@@ -269,6 +269,24 @@ def test_paying_after_the_15th_day_is_409_and_terminates_it_even_before_the_dail
     assert history.count("terminated") == 1
 
 
+def test_an_application_unpaid_past_the_15th_day_does_not_block_a_new_one_before_the_daily_job(world, settings):
+    """An outsider's pages said "terminated" and a new application was refused as a second open one
+    until the daily job ran: the lapsed one is terminated then and the new one accepted."""
+    api, _user, _staff = world
+    app = fee_application(world)  # pay by 2026-03-17
+    settings.FROZEN_TODAY = "2026-03-17"  # the 15th day: it is still open
+    api.login("citizen1", phone="13812345678", remember=True)
+    body = application_body(kind="replacement", photo_receipt="pz20260318b2", reason="遗失")
+    assert error_code(api.post(URL, body)) == "open_application"
+    settings.FROZEN_TODAY = "2026-03-18"
+    api.login("citizen1", phone="13812345678", remember=True)
+    again = api.post(URL, body)
+    assert again.status_code == 201, again.json()
+    assert Application.objects.get(pk=app["id"]).status == "terminated"
+    assert [a.status for a in Application.objects.order_by("pk")] == ["terminated", "accepted"]
+    assert "2026-03-18: 0 unpaid application(s) terminated" in daily("2026-03-18")  # nothing left for the job
+
+
 def test_a_second_run_of_the_jobs_finding_an_application_terminated_meanwhile_goes_on(world, monkeypatch):
     """An outsider ran the daily jobs twice at once: the run that came second to an unpaid
     application crashed there, and its suspensions, cancellations and reminders never ran. Here

@@ -1,7 +1,6 @@
 """Fees through a payment provider (RULES §5). The sandbox provider pays at once and returns a
 transaction id; a city's real provider is another entry in PROVIDERS."""
 
-import contextlib
 import secrets
 
 from django.db import IntegrityError, transaction
@@ -58,7 +57,7 @@ def application_pay(*, actor, application_id: int, provider: str, idempotency_ke
     except PaymentTimeOver:
         # Terminated now rather than at the daily job's next run, so that the application says
         # what this answer says (an outsider's still read "awaiting payment" after being told).
-        _terminate_now(application_id)
+        workflow.terminate_unpaid(application_id)
         raise
     except (IntegrityError, Conflict) as exc:
         # A parallel request with the same key paid first (it held the row): its payment is the
@@ -82,11 +81,6 @@ def application_pay(*, actor, application_id: int, provider: str, idempotency_ke
 
 # Before the payment request (RULES §5: review, then the request): an outsider paying then was told the status.
 UNDER_REVIEW = ("accepted", "verifying", "reviewing")
-
-
-def _terminate_now(application_id: int) -> None:
-    with contextlib.suppress(Conflict):  # the daily job, or a parallel payment, terminated it first
-        workflow.application_transition(application_id=application_id, action="terminate", actor=None)
 
 
 def _paid_with(actor, application_id: int, key: str) -> Payment | None:

@@ -283,37 +283,51 @@ def _receipt_used() -> Conflict:
 def _create(*, actor, applicant: Applicant, cleaned: dict, channel: str, **counter) -> Application:
     """Store a new application. The database's constraints decide whether the person already has
     an open application or the photo receipt was used (also between parallel requests); the
-    answer then says which."""
+    answer then says which. An open application whose time to pay has ended is terminated then,
+    and the new one stored: it no longer stands in the way (an outsider was refused for one that
+    his pages said was terminated, on the days before the daily job ran)."""
     today = clock.today()
     check_kind(cleaned["kind"], applicant.id_number)
     family = cleaned.pop("family_members")
-    try:
-        with transaction.atomic():
-            person = _person(applicant)
-            # One application per receipt (API.md), the applicant's own earlier ones included: a
-            # completed application's photo is on a card already. Parallel claims meet at the
-            # unique number; the loser is answered below.
-            PhotoReceipt.objects.create(number=cleaned["photo_receipt"], person=person, first_used_at=clock.now())
-            fee = rules.fee_for(cleaned["kind"])
-            application = Application(
-                reference=_new_reference(today),
-                person=person,
-                submitted_by=actor,
-                channel=channel,
-                fee_amount=fee,
-                payment_status=PaymentStatus.AWAITING if fee else PaymentStatus.NOT_REQUIRED,
-                self_check=_self_check(applicant.id_number, applicant.name, cleaned["route"], today),
-                **cleaned,
-                **counter,
-            )
-            return workflow.application_start(application, actor=actor, family_members=family)
-    except IntegrityError:
-        person = Person.objects.filter(id_number=applicant.id_number).first()
-        if person and Application.objects.filter(person=person).exclude(status__in=CLOSED_STATUSES).exists():
-            raise _open_conflict(person.pk) from None
-        if selectors.photo_receipt_taken(cleaned["photo_receipt"]):
-            raise _receipt_used() from None
-        raise Conflict(_("The application could not be stored. Please submit it again.")) from None
+    for last_try in (False, True):
+        try:
+            with transaction.atomic():
+                person = _person(applicant)
+                # One application per receipt (API.md), the applicant's own earlier ones included: a
+                # completed application's photo is on a card already. Parallel claims meet at the
+                # unique number; the loser is answered below.
+                PhotoReceipt.objects.create(number=cleaned["photo_receipt"], person=person, first_used_at=clock.now())
+                fee = rules.fee_for(cleaned["kind"])
+                application = Application(
+                    reference=_new_reference(today),
+                    person=person,
+                    submitted_by=actor,
+                    channel=channel,
+                    fee_amount=fee,
+                    payment_status=PaymentStatus.AWAITING if fee else PaymentStatus.NOT_REQUIRED,
+                    self_check=_self_check(applicant.id_number, applicant.name, cleaned["route"], today),
+                    **cleaned,
+                    **counter,
+                )
+                return workflow.application_start(application, actor=actor, family_members=family)
+        except IntegrityError:
+            person = Person.objects.filter(id_number=applicant.id_number).first()
+            if person and not last_try and _unpaid_terminated(person.pk, today):
+                continue
+            if person and Application.objects.filter(person=person).exclude(status__in=CLOSED_STATUSES).exists():
+                raise _open_conflict(person.pk) from None
+            if selectors.photo_receipt_taken(cleaned["photo_receipt"]):
+                raise _receipt_used() from None
+            raise Conflict(_("The application could not be stored. Please submit it again.")) from None
+
+
+def _unpaid_terminated(person_id: int, today) -> bool:
+    """Terminate the person's applications whose time to pay has ended (RULES §5); whether any were."""
+    waiting = Application.objects.filter(person_id=person_id, status=Status.AWAITING_PAYMENT)
+    lapsed = [pk for pk, due in waiting.values_list("pk", "payment_due_on") if rules.payment_time_over(due, today)]
+    for pk in lapsed:
+        workflow.terminate_unpaid(pk)
+    return bool(lapsed)
 
 
 def application_viewed(*, actor, application: Application, what: str = "application", address: str = "") -> None:

@@ -8,6 +8,7 @@ event in one transaction, keeps the deadlines, and queues the applicant's notice
 the commit.
 """
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -156,6 +157,14 @@ def application_transition(*, application_id: int, action: str, actor, note: str
     documents.refresh(application)
     notices.on_transition(application, action=action, before=before, note=note)
     return application
+
+
+def terminate_unpaid(application_id: int) -> None:
+    """Terminate an application whose time to pay has ended (the caller has seen it has), now
+    rather than at the daily job's next run; nothing if the job or a parallel request did first
+    (or the fee was paid in between)."""
+    with contextlib.suppress(Conflict):
+        application_transition(application_id=application_id, action="terminate", actor=None)
 
 
 def application_start(application: Application, *, actor, family_members: list[dict]) -> Application:
