@@ -417,6 +417,10 @@ def test_past_the_15th_day_the_page_offers_no_payment(citizen_web):
     page = client.get(url).content.decode()
     assert 'data-testid="pay"' not in page and f"The time to pay ended on {due.isoformat()}" in page
     assert client.get(url + "pay/")["Location"] == url
+    # The pay page, opened from the SMS, says why (an outsider was told there was nothing to pay).
+    told = words(client.get(url + "pay/", follow=True).content.decode())
+    assert "The time to pay ended on 2026-03-01: the application is terminated." in told
+    assert "There is nothing to pay" not in told
 
 
 def test_another_persons_application_is_not_found(citizen_web):

@@ -760,9 +760,15 @@ def pay(request, pk: int):
     if application.payment_status == PaymentStatus.PAID:
         # Back to the page after paying (an outsider was told there was nothing to pay).
         return redirect("applications:paid", application.pk)
-    if application.status != Status.AWAITING_PAYMENT or rules.payment_time_over(
-        application.payment_due_on, clock.today()
-    ):
+    if as_of_today(application).payment_status == PaymentStatus.EXPIRED:
+        # Said as the payment itself would say it (an outsider was told there was nothing to pay).
+        messages.error(
+            request,
+            _("The time to pay ended on %(day)s: the application is terminated.")
+            % {"day": application.payment_due_on.isoformat()},
+        )
+        return redirect("applications:progress", application.pk)
+    if application.status != Status.AWAITING_PAYMENT:
         messages.error(request, _("There is nothing to pay for this application."))
         return redirect("applications:progress", application.pk)
     form = PaymentForm(initial={"idempotency_key": secrets.token_urlsafe(24)})
