@@ -10,11 +10,13 @@ import pypdf
 import pytest
 from django.core.management import call_command
 from django.test import TestCase, override_settings
+from django.utils import translation
 
 from residence.applications import effects
 from residence.applications.models import Application, Deadline, Payment
 from residence.audit.models import AuditEvent
 from residence.core.services import calendar_day_set, calendar_year_publish
+from residence.notifications.catalogue import SMS
 from residence.notifications.models import Message, SmsMessage
 
 from .applications import (
@@ -162,6 +164,17 @@ def test_unpaid_for_15_days_is_terminated_the_day_after(world):
     )
     assert app["reference"] in text and "2026-03-17" in text
     assert "0 unpaid" in daily("2026-03-18")  # a rerun changes nothing
+
+
+def test_the_termination_sms_says_the_last_day_to_pay_as_the_payment_request_did():
+    """"因未在 3 月 17 日前缴费" read as "before the 17th" while paying on the 17th was accepted (an
+    outsider): the last day is said inclusively, "截至", as the request's "最迟于" says it."""
+    params = {"reference": "SZ260302ABCDEF", "pay_by": "2026-03-17", "amount": "20.00"}
+    with translation.override("zh-hans"):
+        asked = str(SMS["application_payment_requested"]) % params
+        ended = str(SMS["application_terminated"]) % params
+    assert "最迟于 2026-03-17" in asked
+    assert ended == "申请 SZ260302ABCDEF 因截至 2026-03-17 仍未缴费已终止办理。"
 
 
 def test_paying_starts_the_ten_working_days_and_a_repeated_key_charges_once(world):
