@@ -348,6 +348,8 @@ LIMIT_DECLARATION_NAME_FAILURES_PER_DAY = number("LIMIT_DECLARATION_NAME_FAILURE
 LIMIT_LIMITED_CHECKS_PER_DAY = number("LIMIT_LIMITED_CHECKS_PER_DAY", default=5)
 # The public permit check (number + name) from one address; it must not serve to harvest names.
 LIMIT_PERMIT_CHECKS_PER_HOUR = number("LIMIT_PERMIT_CHECKS_PER_HOUR", default=30)
+# The receipt QR code's check from one address: it must not serve to read applications' statuses.
+LIMIT_RECEIPT_CHECKS_PER_HOUR = number("LIMIT_RECEIPT_CHECKS_PER_HOUR", default=60)
 SMS_CODE_TTL_SECONDS = number("SMS_CODE_TTL_SECONDS", default=5 * 60)
 SMS_CODE_MAX_TRIES = number("SMS_CODE_MAX_TRIES", default=5)
 SMS_RESEND_SECONDS = number("SMS_RESEND_SECONDS", default=60)

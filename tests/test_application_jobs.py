@@ -147,6 +147,7 @@ def test_unpaid_for_15_days_is_terminated_the_day_after(world):
         for shown in (api.get(f"{URL}/{app['id']}").json(), api.get(URL).json()[0]):
             assert (shown["status"], shown["payment_status"]) == ("terminated", "expired")
             assert shown["history"][-1]["status"] == "awaiting_payment"  # the job records the move
+        assert api.get(f"/api/v1/receipts/{app['reference']}/verify").json()["status"] == "terminated"
         browser = CommittingClient(HTTP_ACCEPT_LANGUAGE="en")
         browser.cookies["django_language"] = "en"
         assert web_login(browser, "citizen1", phone=world[1].phone).status_code == 302
@@ -167,7 +168,7 @@ def test_unpaid_for_15_days_is_terminated_the_day_after(world):
 
 
 def test_the_termination_sms_says_the_last_day_to_pay_as_the_payment_request_did():
-    """"因未在 3 月 17 日前缴费" read as "before the 17th" while paying on the 17th was accepted (an
+    """ "因未在 3 月 17 日前缴费" read as "before the 17th" while paying on the 17th was accepted (an
     outsider): the last day is said inclusively, "截至", as the request's "最迟于" says it."""
     params = {"reference": "SZ260302ABCDEF", "pay_by": "2026-03-17", "amount": "20.00"}
     with translation.override("zh-hans"):

@@ -29,7 +29,7 @@ from .applications import (
     eligible_records,
     staff_apis,
 )
-from .conftest import error_code
+from .conftest import Api, error_code
 from .idnumbers import FOREIGNER, HONG_KONG, ZHANG_WEI, with_check, wrong_check
 
 pytestmark = pytest.mark.django_db
@@ -680,6 +680,19 @@ def test_the_receipt_is_a_pdf_and_its_qr_target_shows_no_personal_data(world):
     assert b"/Lang (zh-CN)" in pdf.content and b"/Author" in pdf.content
     check = api.get(f"/api/v1/receipts/{app['reference']}/verify")
     assert check.json() == {"valid": True, "kind": "first", "status": "accepted"}
+
+
+def test_the_receipt_check_is_limited_per_address_found_or_not(world, settings):
+    """An outsider read 70 applications' statuses in a row from one address."""
+    api, _user = world
+    app = submit(api)
+    settings.LIMIT_RECEIPT_CHECKS_PER_HOUR = 3
+    visitor = Api(address="10.7.7.7")
+    for reference in (app["reference"], "SZ000000XXXXXX", app["reference"].lower()):
+        assert visitor.get(f"/api/v1/receipts/{reference}/verify").json()["valid"] is (reference != "SZ000000XXXXXX")
+    refused = visitor.get(f"/api/v1/receipts/{app['reference']}/verify")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert Api(address="10.7.7.8").get(f"/api/v1/receipts/{app['reference']}/verify").status_code == 200
 
 
 def test_the_receipts_qr_code_opens_the_platform_where_it_is_reached(world, settings, monkeypatch):

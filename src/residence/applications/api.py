@@ -318,10 +318,7 @@ class ReceiptVerifyView(APIView):
         )
     )
     def get(self, request, reference: str):
-        application = selectors.application_by_reference(reference=reference[:20].upper())
-        if application is None:
-            return Response({"valid": False, "kind": None, "status": None})
-        return Response({"valid": True, "kind": application.kind, "status": application.status})
+        return Response(selectors.receipt_check(reference=reference, address=request.client_address))
 
 
 # Staff -------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import datetime as dt
 import json
 
+from django.conf import settings
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import translation
@@ -8,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from residence.accounts.models import Department, Role
 from residence.accounts.selectors import Also
-from residence.core import clock
+from residence.core import clock, limits
 from residence.core.errors import Forbidden, NotFound
 from residence.core.validators import mask_id_number
 from residence.permits.models import Permit
@@ -16,6 +17,7 @@ from residence.permits.selectors import as_of_today, current_registration, issui
 from residence.places.models import AcceptancePoint
 from residence.records.models import Identity, Registration
 
+from . import rules
 from .models import (
     CARD_KINDS,
     CLOSED_STATUSES,
@@ -151,8 +153,22 @@ def photo_receipt_taken(receipt: str) -> bool:
     return PhotoReceipt.objects.filter(number=receipt).exists()
 
 
-def application_by_reference(*, reference: str) -> Application | None:
-    return Application.objects.filter(reference=reference).only("kind", "status", "reference").first()
+def receipt_check(*, reference: str, address: str) -> dict:
+    """The receipt QR code's public check (API.md): whether the reference is an application's, its
+    kind and its status as it stands today; no personal data. Rate-limited per client address, as
+    the public permit check is (an outsider read 70 statuses in a row)."""
+    limits.hit("receipt_check", address, limit=settings.LIMIT_RECEIPT_CHECKS_PER_HOUR, window=3600)
+    application = (
+        Application.objects.filter(reference=reference[:20].upper())
+        .only("kind", "status", "payment_status", "payment_due_on")
+        .first()
+    )
+    if application is None:
+        return {"valid": False, "kind": None, "status": None}
+    status, _paid = rules.status_as_of(
+        application.status, application.payment_status, application.payment_due_on, clock.today()
+    )
+    return {"valid": True, "kind": application.kind, "status": status}
 
 
 def open_applications_for_person(*, id_number: str):
