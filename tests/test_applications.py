@@ -9,6 +9,7 @@ import pytest
 from django.test import TestCase
 from django.utils import translation
 
+from residence.accounts.services import staff_create
 from residence.applications import documents
 from residence.applications.models import Application, Deadline, FamilyMember, StatusChange
 from residence.applications.selectors import supervisor_dashboard
@@ -29,7 +30,7 @@ from .applications import (
     eligible_records,
     staff_apis,
 )
-from .conftest import Api, error_code
+from .conftest import PASSWORD, Api, error_code
 from .idnumbers import FOREIGNER, HONG_KONG, ZHANG_WEI, with_check, wrong_check
 
 pytestmark = pytest.mark.django_db
@@ -1006,6 +1007,10 @@ def test_production_and_the_courier_get_what_the_card_and_the_delivery_need_not_
     done = staff.courier.get(url).json()
     assert done["delivery"]["address"] == "" and "phone" not in done["applicant"]
     assert "self_check" in staff.reviewer.get(url).json()  # the case, for those who decide on it
+    # Another courier, who carried it nowhere, reads it no more once it is delivered.
+    staff_create(username="staff_courier2", password=PASSWORD, phone="13900007777", role="courier")
+    other = Api(address="10.3.77.1").login("staff_courier2", phone="13900007777")
+    assert other.get(url).status_code == 403
 
 
 def test_a_verifier_is_answered_only_its_own_departments_notes(world, staff):

@@ -108,8 +108,9 @@ def staff_may_view(user, application: Application) -> bool:
     (DESIGN §Roles): a clerk the applications of the point, a verifier those whose check by the
     department is still to be answered (once answered, or once the application is withdrawn,
     the verifier needs the person's data no more), the production centre those that reached it,
-    a courier the courier deliveries on their way or done; the police reviewer and the
-    supervisors every application."""
+    a courier the courier deliveries on their way, and those done by that courier (not every
+    courier's: an outsider's read another's); the police reviewer and the supervisors every
+    application."""
     role = user.role
     if role == "clerk":
         return _clerks(user, application)
@@ -120,7 +121,11 @@ def staff_may_view(user, application: Application) -> bool:
     if role == "production":
         return application.status in PRODUCED_STATUSES
     if role == "courier":
-        return application.delivery_method == "courier" and application.status in ("out_for_delivery", "completed")
+        if application.delivery_method != "courier":
+            return False
+        if application.status == "completed":
+            return any(h.action == "deliver" and h.actor_id == user.pk for h in application.history.all())
+        return application.status == "out_for_delivery"
     return role in ("reviewer", "supervisor")
 
 
