@@ -670,6 +670,15 @@ def test_counter_intake_refuses_a_name_that_differs_from_the_records(world, staf
         "portrait_captured": True,
     }
     assert error_code(staff.clerk.post("/api/v1/staff/applications", body)) == "name_mismatch"
+    # With other problems, all are said at once (RULES §4): an outsider's clerk learnt of the name last.
+    body["delivery"] = {"method": "courier", "address": ""}
+    body["family_members"] = [
+        {"name": "张小", "id_number": wrong_check(with_check("43010220180101125")), "relation": "child"}
+    ]
+    fields = staff.clerk.post("/api/v1/staff/applications", body).json()["error"]["fields"]
+    assert {"applicant.name", "delivery.address", "family_members.0.id_number"} <= set(fields)
+    assert fields["applicant.name"] == ["The name differs from the population records."]
+    assert not Application.objects.exists()
 
 
 def test_the_receipt_is_a_pdf_and_its_qr_target_shows_no_personal_data(world):

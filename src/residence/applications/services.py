@@ -403,13 +403,24 @@ def counter_intake_check(*, actor, data: dict, applicant: dict, portrait_capture
         errors["applicant.phone"] = e.messages
     if portrait_captured is not True:
         errors["portrait_captured"] = [_("Capture the applicant's portrait before accepting.")]
+    mismatch = None
+    if id_number and "applicant.name" not in errors:
+        # With the other problems, not after them (an outsider's clerk fixed two fields and was
+        # then told the third).
+        identity = Identity.objects.filter(id_number=id_number).only("name").first()
+        if identity is not None and normalize_name(identity.name) != normalize_name(name):
+            mismatch = [_("The name differs from the population records.")]
     data = {**data, "acceptance_point": data.get("acceptance_point") or actor.point_id}
     try:
         cleaned = clean_application(applicant_id=id_number, data=data)
     except Invalid as e:
         errors = {**e.fields, **errors}
+    if errors and mismatch:
+        errors["applicant.name"] = mismatch
     if errors:
         raise Invalid(_("Some fields are not valid."), fields=errors)
+    if mismatch:
+        raise NameMismatch(fields={"applicant.name": mismatch})
     return Applicant(id_number=id_number, name=normalize_name(name), phone=phone), cleaned
 
 
@@ -418,9 +429,6 @@ def application_counter_intake(*, actor, data: dict, applicant: dict, portrait_c
     person, cleaned = counter_intake_check(
         actor=actor, data=data, applicant=applicant, portrait_captured=portrait_captured
     )
-    identity = Identity.objects.filter(id_number=person.id_number).first()
-    if identity is not None and normalize_name(identity.name) != normalize_name(person.name):
-        raise NameMismatch(fields={"applicant.name": [_("The name differs from the population records.")]})
     return _create(
         actor=actor,
         applicant=person,
