@@ -629,6 +629,21 @@ def test_counter_intake_lists_every_problem_even_with_blank_fields(world, staff)
     assert Application.objects.count() == 0
 
 
+def test_a_minority_name_prints_its_middle_dot_on_the_counter_receipt(world, staff):
+    """The CID font has no glyph for U+00B7: an outsider's 欧阳·娜仁 printed as 欧阳□娜仁. It is drawn
+    as U+30FB, the font's middle dot, which a PDF reader copies out as U+00B7 again."""
+    body = {
+        **application_body(photo_receipt="CT20260302D1"),
+        "applicant": {"name": "欧阳•娜仁", "id_number": with_check("36010219881111456"), "phone": "13700000013"},
+        "portrait_captured": True,
+    }
+    created = staff.clerk.post("/api/v1/staff/applications", body).json()
+    assert created["applicant"]["name"] == "欧阳·娜仁"  # unified at the door, as API.md says
+    pdf = staff.clerk.get(f"/api/v1/staff/applications/{created['id']}/receipt")
+    text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "欧阳\u30fb娜仁" in text and "\u00b7" not in text
+
+
 def test_counter_intake_by_the_clerk(world, staff):
     number = with_check("36010219950812234")
     body = {

@@ -63,6 +63,12 @@ VALUE_WIDTH = 120 * mm  # from the values' column to the right margin
 LATIN_FONT = "Helvetica"
 
 
+# The CID font's encoding has no glyph for U+00B7, the middle dot of minority names (欧阳·娜仁
+# printed as 欧阳□娜仁 on the form an outsider's applicant was to sign); U+30FB is drawn with the
+# same dot, and a PDF reader copies it back out as U+00B7.
+CID_STAND_INS = str.maketrans({"\u00b7": "\u30fb"})
+
+
 def _wrapped(text: str, size: float, font: str) -> list[str]:
     """`text` in lines that fit the values' column (Chinese breaks between any two characters)."""
     lines, line = [], ""
@@ -81,6 +87,7 @@ def _rows(pdf: canvas.Canvas, rows, top: float) -> float:
         pdf.drawString(25 * mm, y, label)
         text = str(value)
         font = LATIN_FONT if text.isascii() else FONT
+        text = text.translate(CID_STAND_INS)
         pdf.setFont(font, 11)
         lines = _wrapped(text, 11, font)
         for n, line in enumerate(lines):
