@@ -388,6 +388,10 @@ def test_counter_intake_lists_every_problem_at_once(world, staff):
         assert f'id="id_{field}_error"' in html, field
     assert 'id="id_family-2-id_number_error"' in html and 'id="id_family-0-id_number_error"' not in html
     assert "Family member 3" in html and "Family member 2" in html
+    # In the summary, each a link to its field, as every other field's problem is (an outsider).
+    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert re.search(r'<a href="#id_family-1-id_number">Family member 2: Enter the ID number\.</a>', summary)
+    assert '<a href="#id_family-2-id_number">Family member 3: ' in summary
     assert html.count("at most 100 characters") == 2  # the form's own word on the name: in the summary and by the field
     assert not Application.objects.exists()
 

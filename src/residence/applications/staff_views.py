@@ -485,7 +485,6 @@ def _place_intake_errors(form, family, exc: DomainError, rows: list[int]) -> Non
                     continue
                 for problem in problems:
                     target.add_error(field, problem)
-                    form.add_error(None, _("Family member %(n)s: %(problem)s") % {"n": row + 1, "problem": problem})
                 placed = True
                 continue
         field = INTAKE_FIELDS.get(key, key)
@@ -539,8 +538,20 @@ def intake(request):
             if isinstance(exc, Forbidden):
                 return error_page(request, exc.message)
             _place_intake_errors(form, family, exc, rows)
-    status = 400 if form.errors or any(f.errors for f in family.forms) else 200
-    return render(request, "desk/intake.html", {"form": form, "family": family}, status=status)
+    # The family rows' problems in the page's summary, each a link to its field as every other
+    # field's is (an outsider's clerk read them as plain text, the table far down the page).
+    family_problems = [
+        {
+            "id": member[name if name in member.fields else next(iter(member.fields))].id_for_label,
+            "text": _("Family member %(n)s: %(problem)s") % {"n": n, "problem": problem},
+        }
+        for n, member in enumerate(family.forms, start=1)
+        for name, problems in member.errors.items()
+        for problem in problems
+    ]
+    status = 400 if form.errors or family_problems else 200
+    context = {"form": form, "family": family, "summary_links": family_problems}
+    return render(request, "desk/intake.html", context, status=status)
 
 
 @login_required
