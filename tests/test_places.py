@@ -85,3 +85,24 @@ def test_every_street_has_its_english_name_read_as_shenzhen_writes_it():
     assert names["葵涌街道"] == "Kuichong Subdistrict"
     assert names["南澳街道"] == "Nan'ao Subdistrict" and names["新安街道"] == "Xin'an Subdistrict"
     assert names["沙头角街道"] == "Shatoujiao Subdistrict" and names["华强北街道"] == "Huaqiangbei Subdistrict"
+
+
+def test_dapengs_streets_and_points_are_grouped_under_the_new_district():
+    """RULES §13: 葵涌, 大鹏 and 南澳 are 大鹏新区's, coded under Longgang (an outsider in 大鹏 looked
+    for 大鹏新区 and found its streets under 龙岗区)."""
+    from django.utils import translation
+
+    from residence.applications.forms import point_choices
+    from residence.registrations.forms import street_choices
+
+    dapeng = {"440307009", "440307010", "440307011"}
+    for language, area, longgang in (("zh-hans", "大鹏新区", "龙岗区"), ("en", "Dapeng New District", "Longgang")):
+        with translation.override(language):
+            streets = dict(street_choices())
+            points = dict(point_choices())
+        assert {code for code, _name in streets[area]} == dapeng
+        assert not dapeng & {code for code, _name in streets[longgang]} and len(streets[longgang]) == 11
+        assert {code[:9] for code, _label in points[area]} == dapeng
+        assert list(streets).index(area) == list(streets).index(longgang) + 1
+    # The district's code stays Longgang's, as the codes write it: filtering by it finds both groups.
+    assert list(dict(street_choices("440307"))) == ["龙岗区", "大鹏新区"]

@@ -70,7 +70,7 @@ def point_choices():
         # language, so an English reader can tell the points apart (an outsider could not).
         street = point.street.shown_name
         label = f"{point.name} · {point.address}" if street == point.street.name else f"{street} · {point.name}"
-        groups.setdefault(point.street.district.shown_name, []).append((point.code, label))
+        groups.setdefault(point.street.area_shown_name, []).append((point.code, label))
     return list(groups.items())
 
 

@@ -38,6 +38,10 @@ class District(ShownName, models.Model):
             raise ValidationError({"code": _("A Shenzhen district's code is 6 digits 0-9 starting 4403.")})
 
 
+# The new districts' English names (RULES §13 names them; the streets' file gives only Chinese).
+NEW_DISTRICTS_EN = {"大鹏新区": "Dapeng New District"}
+
+
 class Street(ShownName, models.Model):
     code = models.CharField(_("code"), max_length=9, primary_key=True)
     name = models.CharField(_("name"), max_length=40)
@@ -53,6 +57,17 @@ class Street(ShownName, models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def area_shown_name(self) -> str:
+        """The district its residents know the street by, for grouping streets and points: the new
+        district that administers it, else its district (an outsider in 大鹏 looked for 大鹏新区
+        and found its streets under 龙岗区)."""
+        if not self.new_district:
+            return self.district.shown_name
+        if (get_language() or "").startswith("en"):
+            return NEW_DISTRICTS_EN.get(self.new_district, self.new_district)
+        return self.new_district
 
     def clean(self):
         if not STREET_CODE.fullmatch(self.code or ""):

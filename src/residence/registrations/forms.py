@@ -27,11 +27,17 @@ from .services import BULK_MAX_ROWS
 
 
 def street_choices(district: str = "") -> list:
-    """Shenzhen's streets grouped by district, for a <select> with <optgroup>s."""
+    """Shenzhen's streets grouped by district (a new district's apart, `Street.area_shown_name`),
+    for a <select> with <optgroup>s."""
     districts = District.objects.prefetch_related("streets").order_by("code")
     if district:
         districts = districts.filter(code=district)
-    return [(d.shown_name, [(s.code, s.shown_name) for s in d.streets.all()]) for d in districts]
+    groups: dict[str, list] = {}
+    for d in districts:
+        for street in d.streets.all():
+            street.district = d
+            groups.setdefault(street.area_shown_name, []).append((street.code, street.shown_name))
+    return list(groups.items())
 
 
 def district_choices() -> list:
