@@ -162,6 +162,10 @@ def test_the_whole_journey_through_the_desk_pages(world, staff):
     # Without the checks: the page says what is missing, nothing changes.
     missing = post(clerk, f"/staff/applications/{pk}/hand-over/", {"identity_checked": "on"}, status=400)
     assert "signs the printed application form" in missing.content.decode()
+    # Said where the page opens too, with a link down to the form (an outsider, without JavaScript).
+    top = missing.content.decode().split('data-testid="form-errors">', 1)[1].split("</div>", 1)[0]
+    assert '<a href="#actions-title">' in top and 'id="actions-title"' in missing.content.decode()
+    assert 'data-testid="form-errors"' not in hand_over
     assert status_of(pk) == "ready_for_pickup"
     post(clerk, f"/staff/applications/{pk}/hand-over/", {"identity_checked": "on", "signed": "on"})
     assert status_of(pk) == "completed"

@@ -289,6 +289,9 @@ def _render_application(request, application_id: int, *, forms=None, error=None,
     _audit_view(request, application, "application")
     context = _context(user, application, forms or {})
     context["error"] = error
+    # Said at the top, where the page opens, with a link down to the form (an outsider's clerk,
+    # without JavaScript, saw the page reload with no word of what was wrong).
+    context["form_errors"] = any(form.errors for form in (forms or {}).values())
     return render(request, "desk/application.html", context, status=status)
 
 
