@@ -205,6 +205,23 @@ def test_chinese_messages_by_default(citizen_web):
     assert "Choose the route on which you qualify." in html and "This field is required" not in html
 
 
+def test_chinese_pages_use_chinese_punctuation_between_labels_values_and_asides(citizen_web):
+    """An outsider read "公安: 待核查" and "王芳 (配偶, 4201…)" on Chinese pages; English keeps its own."""
+    client, _user = citizen_web
+    fill_all(client, family={})
+    client.post("/applications/apply/family/add/", {"relation": "spouse", "name": "王芳", "id_number": WANG_FANG})
+    for language, family in (("zh-hans", "王芳（配偶，"), ("en", "王芳 (Spouse, ")):
+        client.cookies["django_language"] = language
+        check = client.get("/applications/apply/check/").content.decode()
+        assert family in check, language
+    client.post("/applications/apply/check/")
+    shown = (("zh-hans", "王芳（配偶，", "公安："), ("en", "王芳</span> (Spouse, ", "Police: "))
+    for language, family, department in shown:
+        client.cookies["django_language"] = language
+        progress = client.get(f"/applications/{Application.objects.get().pk}/").content.decode()
+        assert family in progress and department in progress, language
+
+
 def test_family_members_add_change_remove_with_id_numbers_checked(citizen_web):
     client, _user = citizen_web
     fill_all(client)

@@ -1,7 +1,10 @@
 """`{{ field.label|bare }}`: a field's label without its closing question mark or colon, for
-"label: problem" in an error summary (an outsider read "您申请哪一项？：…")."""
+"label: problem" in an error summary (an outsider read "您申请哪一项？：…"). `{% colon %}`,
+`{% open %}`, `{% comma %}`, `{% close %}`: the punctuation between a label and its value, and
+around an aside, in the page's language (an outsider read "公安: 待核查" and "王芳 (配偶, …)")."""
 
 from django import template
+from django.utils import translation
 
 register = template.Library()
 
@@ -9,3 +12,27 @@ register = template.Library()
 @register.filter
 def bare(label) -> str:
     return str(label).rstrip("?？:： ")
+
+
+def _chinese() -> bool:
+    return (translation.get_language() or "").startswith("zh")
+
+
+@register.simple_tag
+def colon() -> str:
+    return "：" if _chinese() else ": "
+
+
+@register.simple_tag(name="open")
+def open_paren() -> str:
+    return "（" if _chinese() else " ("
+
+
+@register.simple_tag
+def comma() -> str:
+    return "，" if _chinese() else ", "
+
+
+@register.simple_tag(name="close")
+def close_paren() -> str:
+    return "）" if _chinese() else ")"
