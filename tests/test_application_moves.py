@@ -49,10 +49,15 @@ def test_a_supervisor_moves_an_application_and_the_applicant_is_told_where_and_w
     event = AuditEvent.objects.get(type="application_changed", data__action="move")
     assert (event.data["point_from"], event.data["point_to"]) == (HOME_POINT, OTHER_POINT)
     assert event.address == "10.3.09.1"  # the supervisor's, as every other step records it
+    # In the application's history too, which its applicant reads (an outsider found it only in the audit).
+    home = AcceptancePoint.objects.get(code=HOME_POINT)
+    last = api.get(f"{URL}/{app['id']}").json()["history"][-1]
+    assert last == {"status": "accepted", "at": last["at"], "note": f"{home.name} → {point.name}：受理点装修暂停办理"}
     # The clerk of the old point no longer handles it; a move to where it is changes nothing.
     assert staff.clerk.get(f"/api/v1/staff/applications/{app['id']}").status_code == 403
     assert move(staff.supervisor, app).status_code == 200
     assert AuditEvent.objects.filter(type="application_changed", data__action="move").count() == 1
+    assert len(api.get(f"{URL}/{app['id']}").json()["history"]) == 2
     # Only a supervisor; an open point; a reason in one line.
     assert move(staff.police, app, HOME_POINT).status_code == 403
     AcceptancePoint.objects.filter(code=HOME_POINT).update(active=False)

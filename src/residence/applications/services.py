@@ -641,6 +641,15 @@ def _move(application: Application, *, point: AcceptancePoint, reason: str, acto
     application.acceptance_point = point
     application.updated_at = clock.now()
     application.save(update_fields=["acceptance_point", "updated_at"])
+    # In the application's own history too, where its applicant and its new point's clerk look
+    # (an outsider found it only in the audit trail). The status stays what it was.
+    application.history.create(
+        status=application.status,
+        action="move",
+        at=application.updated_at,
+        actor=actor,
+        note=f"{before.name} → {point.name}：{reason}",
+    )
     audit_record(
         type=AuditEventType.APPLICATION_CHANGED,
         actor=actor,
