@@ -317,7 +317,11 @@ def test_clerk_finds_a_permit_by_id_number_and_endorses_at_the_counter(citizen_w
     wide = NUMBER.translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"})
     assert html(clerk.get("/staff/permits/", {"q": wide})).count('data-testid="permit"') == 1
     assert 'data-testid="no-permit"' in html(clerk.post("/staff/permits/", {"q": "NOSUCH"}))
-    response = clerk.post(f"/staff/permits/{NUMBER}/endorse/")
+    # The holder's identity checked first, as at a hand-over (an outsider's clerk endorsed with one click).
+    unchecked = clerk.post(f"/staff/permits/{NUMBER}/endorse/")
+    assert "identity document in person, then tick the box." in html(clerk.get(unchecked["Location"]))
+    assert not Endorsement.objects.exists()
+    response = clerk.post(f"/staff/permits/{NUMBER}/endorse/", {"identity_checked": "on"})
     assert response.status_code == 302
     page = html(clerk.get(response["Location"]))
     assert "Endorsement valid through 2027-04-14" in page
@@ -331,7 +335,7 @@ def test_counter_endorsement_outside_the_window_shows_the_dates(citizen_web):
     _client, user = citizen_web
     live_permit(user)
     clerk = desk("clerk")
-    response = clerk.post(f"/staff/permits/{NUMBER}/endorse/")
+    response = clerk.post(f"/staff/permits/{NUMBER}/endorse/", {"identity_checked": "on"})
     assert "from 2027-01-01 to 2027-03-01." in html(clerk.get(response["Location"]))
     assert not Endorsement.objects.exists()
 

@@ -434,7 +434,12 @@ def test_who_may_endorse(holder):
     assert endorse(other).status_code == 404
     staff = staff_apis(["clerk", "reviewer"])
     assert staff.reviewer.post("/api/v1/staff/permits/4403202600000777/endorsements").status_code == 403
-    counter = staff.clerk.post("/api/v1/staff/permits/4403202600000777/endorsements")
+    # At the counter, the holder's identity document checked first (an outsider's clerk endorsed with one click).
+    for body in ({}, {"identity_checked": False}):
+        unchecked = staff.clerk.post("/api/v1/staff/permits/4403202600000777/endorsements", body)
+        assert unchecked.status_code == 400 and "identity_checked" in unchecked.json()["error"]["fields"]
+    assert not Endorsement.objects.exists()
+    counter = staff.clerk.post("/api/v1/staff/permits/4403202600000777/endorsements", {"identity_checked": True})
     assert counter.status_code == 201 and Endorsement.objects.get().channel == "counter"
 
 

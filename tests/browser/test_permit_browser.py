@@ -230,6 +230,7 @@ def test_a_clerk_endorses_at_the_counter_and_the_departments_confirm_the_check_i
     page.locator("#id_q").fill(user.person.id_number)
     page.get_by_test_id("find-permit").click()
     assert NUMBER in page.get_by_test_id("permit").inner_text()
+    page.get_by_test_id("identity-checked").check()
     page.get_by_test_id("counter-endorse").click()
     # No registration or insurance in the records: the police check the residence by hand, then
     # social insurance its records.

@@ -147,14 +147,22 @@ class EndorsementView(BodilessPostMixin, APIView):
         return endorsement_response(services.endorsement_request(actor=request.user, number=number[:40]))
 
 
-class StaffEndorsementView(BodilessPostMixin, APIView):
-    """A clerk endorses a permit at the counter (RULES §9: online and at the counter)."""
+class CounterEndorsementSerializer(serializers.Serializer):
+    identity_checked = StrictBooleanField()
+
+
+class StaffEndorsementView(APIView):
+    """A clerk endorses a permit at the counter (RULES §9: online and at the counter), the
+    holder's identity document checked first: `{identity_checked: true}`, as at a hand-over."""
 
     permission_classes = [staff_roles(Role.CLERK)]
 
-    @extend_schema(request=None, responses={201: EndorsementSerializer})
+    @extend_schema(request=CounterEndorsementSerializer, responses={201: EndorsementSerializer})
     def post(self, request, number: str):
-        endorsement = services.endorsement_request(actor=request.user, number=number[:40], channel="counter")
+        data = validated(CounterEndorsementSerializer, request.data)
+        endorsement = services.endorsement_request(
+            actor=request.user, number=number[:40], channel="counter", identity_checked=data["identity_checked"]
+        )
         return endorsement_response(endorsement)
 
 

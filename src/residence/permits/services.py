@@ -279,11 +279,18 @@ def reasons_to_check(endorsement: Endorsement) -> list[str]:
 
 
 @transaction.atomic
-def endorsement_request(*, actor, number: str, channel: str = "online") -> Endorsement:
+def endorsement_request(*, actor, number: str, channel: str = "online", identity_checked: bool = False) -> Endorsement:
     """An endorsement asked for by the holder online or by a clerk at the counter (RULES §9):
     allowed in the 60-day window or while suspended for less than 2 years (409 with the dates
     otherwise); the conditions are checked at once and the answer given at once, or a
-    department's check is created when a record is missing."""
+    department's check is created when a record is missing. At the counter the clerk has checked
+    the holder's identity document first, as at a hand-over (an outsider's clerk endorsed with
+    one click)."""
+    if channel == "counter" and identity_checked is not True:
+        raise Invalid(
+            _("Some fields are not valid."),
+            fields={"identity_checked": [_("Check the holder's identity document in person, then tick the box.")]},
+        )
     permit = _holder_permit(actor, number)
     permit = Permit.objects.select_for_update().get(pk=permit.pk)
     today = clock.today()

@@ -74,9 +74,14 @@ def counter_endorse(request, number: str):
         return error_page(request, _("Only a counter clerk can endorse a permit at the counter."))
     back = reverse("desk_permits:counter") + "?q=" + number[:40]
     try:
-        endorsement = services.endorsement_request(actor=user, number=number[:40], channel="counter")
+        endorsement = services.endorsement_request(
+            actor=user,
+            number=number[:40],
+            channel="counter",
+            identity_checked=request.POST.get("identity_checked") == "on",
+        )
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, next(iter(exc.fields.values()), [exc.message])[0])
         return redirect(back)
     context = endorsement_context(endorsement)
     if endorsement.outcome == "pending":
