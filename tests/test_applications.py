@@ -175,6 +175,18 @@ def test_the_whole_journey_to_an_active_permit(world, staff):
         assert "周一至周五" in render_message(ready.key, ready.params)[1]
     form = staff.clerk.get(f"/api/v1/staff/applications/{app['id']}/form")
     assert form.status_code == 200 and form["Content-Type"] == "application/pdf"
+    # Everything the applicant asked for, to check before signing (an outsider's form left out
+    # the phone, the kind, the route, the point and how the card is received).
+    printed = pypdf.PdfReader(io.BytesIO(form.content)).pages[0].extract_text()
+    for label, value in (
+        ("联系电话", user.phone),
+        ("申请类型", "首次申领"),
+        ("申请条件", "合法稳定居所和合法稳定职业"),
+        ("受理点", "福田"),
+        ("领证方式", "到受理点领取"),
+        ("居住证号码", produced["permit_number"]),
+    ):
+        assert label in printed and value in printed, label
     done = act(staff.clerk, app, "hand-over", {"identity_checked": True, "signed": True})
     assert done["status"] == "completed"
     assert [h["status"] for h in done["history"]] == [

@@ -2,8 +2,10 @@
 action, counter intake, the refusals of role and scope, a 409 when two act, the dashboard."""
 
 import datetime as dt
+import io
 import re
 
+import pypdf
 import pytest
 from django.utils import translation
 
@@ -361,6 +363,10 @@ def test_counter_intake_then_the_acceptance_receipt(world, staff):
     assert "Records check at intake" in page(clerk, f"/staff/applications/{application.pk}/")
     receipt = clerk.get(f"/staff/applications/{application.pk}/receipt/")
     assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
+    # The form signed at pickup lists each family member with the ID number the clerk typed.
+    form = clerk.get(f"/staff/applications/{application.pk}/form/")
+    printed = pypdf.PdfReader(io.BytesIO(form.content)).pages[0].extract_text()
+    assert "李小四（子女，110105201001010010）" in printed
 
 
 def test_counter_intake_lists_every_problem_at_once(world, staff):

@@ -115,11 +115,18 @@ def _labels(application: Application) -> list[tuple[str, str]]:
                     else "缴费后 10 个工作日"
                 ),
             ),
-            ("领证方式", str(application.get_delivery_method_display())),
             ("费用", f"{application.fee_amount} 元"),
-            # For the applicant to check before signing: where the card will be brought.
-            *([("送达地址", application.delivery_address)] if application.delivery_method == "courier" else []),
+            *_delivery_rows(application),
         ]
+
+
+def _delivery_rows(application: Application) -> list[tuple[str, str]]:
+    """How the card reaches the applicant and, by courier, where: for the applicant to check
+    before signing."""
+    rows = [("领证方式", str(application.get_delivery_method_display()))]
+    if application.delivery_method == "courier":
+        rows.append(("送达地址", application.delivery_address))
+    return rows
 
 
 def receipt_pdf(application: Application, *, base_url: str) -> bytes:
@@ -157,6 +164,15 @@ def receipt_pdf(application: Application, *, base_url: str) -> bytes:
     return buffer.getvalue()
 
 
+# Room kept at the foot of a page for the rows' last line and the signature lines below them.
+FOOT = 50 * mm
+
+
+def _next_page(pdf: canvas.Canvas) -> float:
+    pdf.showPage()
+    return A4[1] - 30 * mm
+
+
 def application_form_pdf(application: Application) -> bytes:
     """The application form printed at pickup for the applicant to check and sign (RULES §6)."""
     identity = Identity.objects.filter(id_number=application.person.id_number).first()
@@ -177,12 +193,23 @@ def application_form_pdf(application: Application) -> bytes:
             ("公民身份号码", application.person.id_number),
             ("户籍地址", identity.hukou_address if identity else ""),
             ("居住地址", registration.address if registration else ""),
+            # What the applicant asked for, to check as the rest (an outsider's form left it out).
+            ("联系电话", application.person.phone or ""),
+            ("申请类型", str(application.get_kind_display())),
+            ("申请条件", str(application.get_route_display())),
+            ("受理点", application.acceptance_point.name),
+            *_delivery_rows(application),
             ("居住证号码", application.permit_number or ""),
             ("卡号", application.card_serial or ""),
         ]
         y = _rows(pdf, rows, height - 50 * mm)
         for member in application.family_members.all():
-            y = _rows(pdf, [("同住亲属", f"{member.name}（{member.get_relation_display()}）")], y)
+            if y < FOOT:
+                y = _next_page(pdf)
+            text = f"{member.name}（{member.get_relation_display()}，{member.id_number}）"
+            y = _rows(pdf, [("同住亲属", text)], y)
+    if y < FOOT:
+        y = _next_page(pdf)
     pdf.setFont(FONT, 11)
     pdf.drawString(25 * mm, y - 10 * mm, "本人确认以上信息准确无误。")
     pdf.drawString(25 * mm, y - 25 * mm, "申请人签名：______________        日期：______________")
