@@ -596,7 +596,7 @@ def test_an_object_sent_as_text_and_the_applicant_listed_as_family_are_said_plai
     myself = [{"name": "张伟", "id_number": ZHANG_WEI, "relation": "sibling"}]
     response = api.post(URL, application_body(family_members=myself), HTTP_ACCEPT_LANGUAGE="en")
     assert response.json()["error"]["fields"]["family_members.0.id_number"] == [
-        "Enter the family member's ID number, not your own."
+        "A family member's ID number cannot be the applicant's own."
     ]
     assert Application.objects.count() == 0
 

@@ -820,7 +820,8 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     answers = clerk.get(response["Location"]).content.decode()
     assert "13812345678" in answers and "13700000021" in answers and "Landlord" in answers
     refused = clerk.post(response["Location"])
-    assert refused.status_code == 409 and "waiting for a clerk" in refused.content.decode()
+    # The clerk is told to confirm it, not to go to a registration point (an outsider's clerk was).
+    assert refused.status_code == 409 and "check its proof of housing and confirm it first" in refused.content.decode()
     assert not Declaration.objects.exists()
     # The confirmation asks for the papers seen, and shows who holds the house.
     ask = clerk.get(f"/staff/registrations/houses/{house.pk}/confirm/").content.decode()

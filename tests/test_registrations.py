@@ -586,6 +586,13 @@ def test_the_counter_declares_for_a_walk_in_and_confirms_houses(landlord):
     assert sideways.status_code == 403 and "counter" in sideways.json()["error"]["message"]
     assert not Declaration.objects.exists()
     body = {**move_in(house["id"]), "declarant": {"name": "张伟", "id_number": ZHANG_WEI, "phone": "13812345678"}}
+    # A house not yet confirmed: the clerk, at the counter already, is told to confirm it (an
+    # outsider's clerk was told to bring the proof of housing to a registration point).
+    House.objects.filter(pk=house["id"]).update(confirmed=False)
+    waiting = clerk.post("/api/v1/staff/registrations/declarations", body)
+    assert waiting.status_code == 409 and "confirm it first" in waiting.json()["error"]["message"]
+    assert "registration point" not in waiting.json()["error"]["message"]
+    House.objects.filter(pk=house["id"]).update(confirmed=True)
     created = clerk.post("/api/v1/staff/registrations/declarations", body)
     assert created.status_code == 201 and Declaration.objects.get().declarant["name"] == "张伟"
     confirmed = clerk.post(f"/api/v1/staff/registrations/houses/{house['id']}/confirm")

@@ -107,7 +107,7 @@ class FamilyMemberForm(Form):
     def clean_id_number(self):
         value = self.cleaned_data["id_number"]
         if value == self.applicant_id:
-            raise forms.ValidationError(_("Enter the family member's ID number, not your own."))
+            raise forms.ValidationError(_("A family member's ID number cannot be the applicant's own."))
         if value in self.others:
             raise forms.ValidationError(_("This person is already listed."))
         return value

@@ -120,7 +120,7 @@ def _clean_family(members, applicant_id: str, errors: dict) -> list[dict]:
             errors[f"{prefix}.id_number"] = e.messages
             continue
         if id_number == applicant_id:  # the web form's words (an outsider's API client was told "already listed")
-            errors[f"{prefix}.id_number"] = [_("Enter the family member's ID number, not your own.")]
+            errors[f"{prefix}.id_number"] = [_("A family member's ID number cannot be the applicant's own.")]
         elif id_number in seen:
             errors[f"{prefix}.id_number"] = [_("This person is already listed.")]
         seen.add(id_number)

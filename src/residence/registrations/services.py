@@ -135,11 +135,16 @@ class UnconfirmedHouse(Conflict):
     )
 
 
-def _declarable(house: House) -> House:
+def _declarable(house: House, actor=None) -> House:
     """Declarations change where people are registered, which eligibility reads: only for a house
     a clerk has confirmed (its proof of housing seen), so an account cannot move a stranger's
-    registration by registering a house it does not hold."""
+    registration by registering a house it does not hold. A clerk is told to confirm it, not to
+    bring the proof to a registration point (an outsider's clerk, at one, was)."""
     if not house.confirmed:
+        if actor is not None and actor.kind == Kind.STAFF:
+            raise UnconfirmedHouse(
+                _("This house is waiting for confirmation: check its proof of housing and confirm it first.")
+            )
         raise UnconfirmedHouse()
     return house
 
@@ -620,7 +625,7 @@ def declaration_create(*, actor, data: dict, declarant: dict | None = None) -> D
     if tenant:
         with transaction.atomic():
             return _tenant_report(actor=actor, data=data, cleaned=cleaned)
-    house = _declarable(_house_for(actor, house_id))
+    house = _declarable(_house_for(actor, house_id), actor)
     # The person of a move-in and a walk-in declarant at the counter are both checked against the
     # records (an outsider declared at the counter under a wrong declarant name). Outside the
     # write's transaction: a wrong name's count commits before it is refused.
