@@ -14,25 +14,12 @@ def bare(label) -> str:
     return str(label).rstrip("?？:： ")
 
 
-def _chinese() -> bool:
-    return (translation.get_language() or "").startswith("zh")
+def _punctuation(chinese: str, other: str):
+    def tag() -> str:
+        return chinese if (translation.get_language() or "").startswith("zh") else other
+
+    return tag
 
 
-@register.simple_tag
-def colon() -> str:
-    return "：" if _chinese() else ": "
-
-
-@register.simple_tag(name="open")
-def open_paren() -> str:
-    return "（" if _chinese() else " ("
-
-
-@register.simple_tag
-def comma() -> str:
-    return "，" if _chinese() else ", "
-
-
-@register.simple_tag(name="close")
-def close_paren() -> str:
-    return "）" if _chinese() else ")"
+for name, chinese, other in (("colon", "：", ": "), ("open", "（", " ("), ("comma", "，", ", "), ("close", "）", ")")):
+    register.simple_tag(_punctuation(chinese, other), name=name)
