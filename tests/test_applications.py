@@ -719,6 +719,28 @@ def test_the_receipt_is_a_pdf_and_its_qr_target_shows_no_personal_data(world):
     assert check.json() == {"valid": True, "kind": "first", "status": "accepted"}
 
 
+def test_the_receipts_qr_code_opened_in_a_phones_browser_is_a_page(world):
+    """Outsiders scanning the QR code read raw JSON: a browser asking for HTML gets a page, in its
+    language; a client asking for JSON, or for anything, gets API.md's JSON."""
+    api, _user = world
+    app = submit(api)
+    url = f"/api/v1/receipts/{app['reference']}/verify"
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    page = Api(address="10.7.7.9").client.get(url, HTTP_ACCEPT=browser, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    shown = page.content.decode()
+    assert f"受理回执 {app['reference']} 真实有效" in shown and "首次申领" in shown and "已受理" in shown
+    unknown = Api(address="10.7.7.9").client.get(
+        "/api/v1/receipts/SZ000000XXXXXX/verify", HTTP_ACCEPT=browser, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "No application has the reference SZ000000XXXXXX" in unknown.content.decode()
+    for accept in ("application/json", "*/*", None):
+        extra = {"HTTP_ACCEPT": accept} if accept else {}
+        answer = Api(address="10.7.7.9").client.get(url, **extra)
+        assert answer["Content-Type"] == "application/json", accept
+        assert answer.json() == {"valid": True, "kind": "first", "status": "accepted"}
+
+
 def test_the_receipt_check_is_limited_per_address_found_or_not(world, settings):
     """An outsider read 70 applications' statuses in a row from one address."""
     api, _user = world

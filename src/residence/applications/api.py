@@ -6,10 +6,11 @@ import json
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import renderers, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +22,7 @@ from residence.accounts.selectors import session_by_token_hash
 from residence.core import clock
 from residence.core.api import BodilessPostMixin, page_parameter, page_rows
 from residence.core.errors import Invalid, NotFound
+from residence.core.negotiation import PageForBrowsersNegotiation
 from residence.core.serializers import (
     ObjectSerializer,
     StrictBooleanField,
@@ -303,9 +305,31 @@ class PaymentView(APIView):
         return Response({"status": "paid", "amount": str(payment.amount), "currency": "CNY"})
 
 
+class ReceiptPageRenderer(renderers.BaseRenderer):
+    """The receipt check as a page, for the phone's browser that opened the receipt's QR code
+    (outsiders scanning it read raw JSON); clients asking for JSON, or for anything, get JSON."""
+
+    media_type = "text/html"
+    format = "html"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        request = renderer_context["request"]
+        statuses, kinds = dict(Status.choices), dict(Kind.choices)
+        context = {
+            "check": data,
+            "reference": renderer_context["kwargs"].get("reference", "")[:20].upper(),
+            "kind_label": kinds.get(data.get("kind"), ""),
+            "status_label": statuses.get(data.get("status"), ""),
+        }
+        return render_to_string("applications/receipt_check.html", context, request=request._request)
+
+
 class ReceiptVerifyView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    renderer_classes = [renderers.JSONRenderer, ReceiptPageRenderer]
+    content_negotiation_class = PageForBrowsersNegotiation
 
     @extend_schema(
         responses=inline_serializer(

@@ -16,3 +16,15 @@ class JSONOnlyNegotiation(BaseContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
+
+
+class PageForBrowsersNegotiation(JSONOnlyNegotiation):
+    """JSON, but a page for a browser: the view's other renderer when its media type is named in
+    Accept (a phone's browser opening a QR code sends text/html; API clients send JSON or */*)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        accept = request.META.get("HTTP_ACCEPT", "")
+        for renderer in renderers[1:]:
+            if renderer.media_type in accept:
+                return renderer, renderer.media_type
+        return super().select_renderer(request, renderers, format_suffix)
