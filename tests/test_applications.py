@@ -501,6 +501,29 @@ def test_a_verified_foreigner_or_hong_kong_resident_may_not_apply_online(world):
     assert Application.objects.count() == 0
 
 
+def test_a_shenzhen_hukou_holder_may_apply_neither_online_nor_at_the_counter(world, staff):
+    """RULES §2 names hukou holders with the two above as not eligible; an outsider's hukou holder
+    was taken in online and at the counter, and approved."""
+    from .test_account_changes import identity
+
+    api, _user = citizen_api("hukou1", "13812340079", "44030419901022205", "刘深")
+    number = identity("44030419901022205", "刘深", shenzhen_hukou="1")  # the records' word
+    refused = api.post(URL, application_body(photo_receipt="PZ13812340079"))
+    assert error_code(refused) == "permission_denied"
+    assert refused.json()["error"]["message"] == "Holders of Shenzhen hukou do not need a residence permit."
+    body = {
+        **application_body(photo_receipt="CT20260302H1"),
+        "applicant": {"name": "刘深", "id_number": number, "phone": "13812340079"},
+        "portrait_captured": True,
+    }
+    counter = staff.clerk.post("/api/v1/staff/applications", body)
+    assert counter.status_code == 400
+    assert counter.json()["error"]["fields"]["applicant.id_number"] == [
+        "Holders of Shenzhen hukou do not need a residence permit."
+    ]
+    assert Application.objects.count() == 0
+
+
 def test_an_unverified_or_organisation_account_may_not_apply(world):
     from .conftest import Api, make_user
 

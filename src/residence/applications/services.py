@@ -348,7 +348,8 @@ def applicant_required(actor) -> None:
         raise Forbidden(_("Only a personal account can apply for a residence permit."))
     if actor.person_id is None:
         raise Forbidden(_("Pass real-name verification before applying."))
-    if excluded := eligibility_rules.excluded_by_id_number(actor.person.id_number):
+    identity = actor.person
+    if excluded := eligibility_rules.excluded(identity.id_number, shenzhen_hukou=identity.shenzhen_hukou):
         raise Forbidden(reason_text(excluded))
 
 
@@ -386,10 +387,13 @@ def counter_intake_check(*, actor, data: dict, applicant: dict, portrait_capture
     except ValidationError as e:
         errors["applicant.id_number"] = e.messages
         id_number = ""
-    else:
-        # Decided by the number itself, not by the departments (an outsider's Hong Kong resident
-        # and foreigner were taken in and approved).
-        if excluded := eligibility_rules.excluded_by_id_number(id_number):
+    identity = None
+    if id_number:
+        identity = Identity.objects.filter(id_number=id_number).only("name", "shenzhen_hukou").first()
+        # Decided by the number and the population records, not by the departments (an outsider's
+        # Hong Kong resident, foreigner and hukou holder were taken in and approved).
+        hukou = identity is not None and identity.shenzhen_hukou
+        if excluded := eligibility_rules.excluded(id_number, shenzhen_hukou=hukou):
             errors["applicant.id_number"] = [reason_text(excluded)]
     name = (applicant.get("name") or "").strip()
     if not name:
@@ -404,12 +408,11 @@ def counter_intake_check(*, actor, data: dict, applicant: dict, portrait_capture
     if portrait_captured is not True:
         errors["portrait_captured"] = [_("Capture the applicant's portrait before accepting.")]
     mismatch = None
-    if id_number and "applicant.name" not in errors:
-        # With the other problems, not after them (an outsider's clerk fixed two fields and was
-        # then told the third).
-        identity = Identity.objects.filter(id_number=id_number).only("name").first()
-        if identity is not None and normalize_name(identity.name) != normalize_name(name):
-            mismatch = [_("The name differs from the population records.")]
+    # With the other problems, not after them (an outsider's clerk fixed two fields and was then
+    # told the third).
+    named = identity is not None and "applicant.name" not in errors
+    if named and normalize_name(identity.name) != normalize_name(name):
+        mismatch = [_("The name differs from the population records.")]
     data = {**data, "acceptance_point": data.get("acceptance_point") or actor.point_id}
     try:
         cleaned = clean_application(applicant_id=id_number, data=data)

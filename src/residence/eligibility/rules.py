@@ -137,6 +137,15 @@ def excluded_by_id_number(id_number: str) -> Reason | None:
     return None
 
 
+def excluded(id_number: str, *, shenzhen_hukou: bool) -> Reason | None:
+    """Who cannot apply for this permit at all (RULES §2: "Not eligible"): those the number shows,
+    and holders of Shenzhen hukou by the population records (an outsider's hukou holder was
+    taken in and approved)."""
+    if reason := excluded_by_id_number(id_number):
+        return reason
+    return Reason("identity_hukou") if shenzhen_hukou else None
+
+
 def identity_condition(person: Person) -> Condition:
     # The number itself says it first: a reason to give even when no record holds it (an outsider).
     if excluded := excluded_by_id_number(person.id_number):
