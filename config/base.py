@@ -271,9 +271,11 @@ if not DEBUG and not SMS_BACKEND:
 SMS_MAX_RETRIES = number("SMS_MAX_RETRIES", default=5)
 SMS_RETRY_BACKOFF_SECONDS = number("SMS_RETRY_BACKOFF_SECONDS", default=5)
 SMS_RETRY_BACKOFF_MAX_SECONDS = number("SMS_RETRY_BACKOFF_MAX_SECONDS", default=600)
-# The "flaky" SMS backend (tests, drills): refuses this many sends per process (-1: every one),
-# then delivers like "locmem".
-SMS_FLAKY_FAILURES = number("SMS_FLAKY_FAILURES", default=1)
+# The "flaky" SMS backend (tests, drills): refuses this many sends per process (-1: every one,
+# the gateway down; the one negative number taken), then delivers like "locmem".
+SMS_FLAKY_FAILURES = (
+    -1 if env.str("SMS_FLAKY_FAILURES", default="").strip() == "-1" else number("SMS_FLAKY_FAILURES", default=1)
+)
 
 # Background work (config/celery.py). No broker: every task runs inline, when it is queued
 # (after the commit that queues it). With a broker (redis://… or amqp://…) workers run them,

@@ -89,6 +89,14 @@ def test_a_number_setting_that_is_no_number_is_refused_at_start_naming_it(name, 
     assert run_settings({"DEBUG": "1", name: "7"}, code).stdout.strip() in ("7", "7.0")
 
 
+def test_the_flaky_gateway_can_be_down_for_every_send_as_the_readme_says():
+    """README: SMS_FLAKY_FAILURES "-1: all"; an outsider's drill failed to start with it."""
+    code = "from django.conf import settings as s; print(s.SMS_FLAKY_FAILURES)"
+    out = run_settings({"DEBUG": "1", "SMS_BACKEND": "flaky", "SMS_FLAKY_FAILURES": "-1"}, code)
+    assert out.stdout.strip() == "-1", out.stderr
+    assert run_settings({"DEBUG": "1", "SMS_FLAKY_FAILURES": "-2"}).returncode != 0
+
+
 def test_database_url_scheme_picks_the_engine():
     code = "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'])"
     assert run_settings({"DATABASE_URL": "postgres://u@127.0.0.1:5432/x"}, code).stdout.strip().endswith("postgresql")
