@@ -12,7 +12,13 @@ from residence.core.models import LimitCounter
 from residence.notifications import services, sms
 from residence.notifications.models import SmsMessage
 from residence.notifications.services import notice_send, sms_send
-from residence.notifications.tasks import retry_countdown, sms_deliver, sms_deliver_many, sms_requeue_stale
+from residence.notifications.tasks import (
+    retry_countdown,
+    sms_deliver,
+    sms_deliver_many,
+    sms_requeue_stale,
+    sms_send_due,
+)
 
 from .test_settings_and_health import run_settings
 
@@ -47,18 +53,34 @@ def test_an_sms_is_queued_in_the_transaction_and_sent_by_the_task_after_commit(d
     assert row.delivered_at is not None and len(sms.outbox) == 1 and "SZ0001" in sms.outbox[0]["text"]
 
 
-def test_a_refusal_is_retried_and_the_sms_sent_exactly_once(flaky, django_capture_on_commit_callbacks):
-    flaky.SMS_FLAKY_FAILURES = 1
+def later(seconds: float):
+    """The clock moved on: a retry's wait passes."""
+    return time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds))
+
+
+def test_a_refusal_waits_its_back_off_then_is_sent_exactly_once(flaky, django_capture_on_commit_callbacks):
+    """Without a broker a retry came at once, and the last one failed the SMS for good within the
+    second (an outsider): the refused SMS waits, `retrying`, until its back-off is over."""
+    flaky.SMS_FLAKY_FAILURES, flaky.SMS_RETRY_BACKOFF_SECONDS = 1, 5
     row = notice(django_capture_on_commit_callbacks)
-    assert len(sms.refused) == 1 and len(sms.outbox) == 1
-    assert (row.status, row.attempts) == (Status.SENT, 2)
+    assert (row.status, row.attempts, len(sms.refused), sms.outbox) == (Status.RETRYING, 1, 1, [])
+    assert sms_send_due() == 0  # SMS_RETRY_BACKOFF_SECONDS (5) not yet over
+    with later(6):
+        assert sms_send_due() == 1
+        assert sms_send_due() == 0
+    row.refresh_from_db()
+    assert (row.status, row.attempts, len(sms.outbox)) == (Status.SENT, 2, 1)
     assert "GatewayRefused" not in row.last_error  # the row shows its final state
 
 
 def test_a_gateway_that_always_refuses_leaves_a_visible_failed_row(flaky, django_capture_on_commit_callbacks):
     flaky.SMS_FLAKY_FAILURES = -1
     flaky.SMS_MAX_RETRIES = 3
-    row = notice(django_capture_on_commit_callbacks)
+    notice(django_capture_on_commit_callbacks)
+    for minutes in (10, 20, 30, 40):  # each wait (5, 10, 20 s) over; the fourth finds nothing
+        with later(minutes * 60):
+            sms_send_due()
+    row = SmsMessage.objects.get()
     assert (row.status, row.attempts) == (Status.FAILED, 4)  # the first try and three retries
     assert row.last_error.startswith("GatewayRefused: flaky gateway refused send 4")
     assert row.delivered_at is None and len(sms.refused) == 4 and sms.outbox == []
@@ -82,8 +104,11 @@ def test_many_notices_go_out_in_batches_each_sms_once_a_refused_one_retried_alon
     with django_capture_on_commit_callbacks(execute=False) as queued, transaction.atomic():
         notices_send(notices, purpose="application")
     [deliver] = queued  # one hook queues the batches
-    with django_assert_max_num_queries(3 * 12):  # 3 batches: a claim of 4 statements, one UPDATE, the retry's few
+    with django_assert_max_num_queries(3 * 12):  # 3 batches: a claim of 4 statements, one UPDATE, the refusal's few
         deliver()
+    assert SmsMessage.objects.filter(status=Status.RETRYING).count() == 1
+    with later(6):
+        assert sms_send_due() == 1
     rows = SmsMessage.objects.order_by("pk")
     assert {row.status for row in rows} == {Status.SENT} and len(sms.outbox) == 50 and len(sms.refused) == 1
     assert sorted(row.attempts for row in rows) == [1] * 49 + [2]
@@ -110,6 +135,8 @@ def test_a_code_is_sent_whole_but_never_kept_once_sent(flaky, django_capture_on_
     flaky.SMS_FLAKY_FAILURES = 1
     with django_capture_on_commit_callbacks(execute=True):
         sms_send(to=PHONE, key="login", purpose="login", secret="654321", code="654321", minutes=5)
+    with later(6):
+        sms_send_due()
     row = SmsMessage.objects.get()
     assert "654321" in sms.outbox[0]["text"] and "654321" not in row.text
     assert (row.status, row.attempts, row.secret) == (Status.SENT, 2, "")
@@ -119,6 +146,9 @@ def test_a_code_that_can_never_be_sent_is_not_kept_either(flaky, django_capture_
     flaky.SMS_FLAKY_FAILURES = -1
     with django_capture_on_commit_callbacks(execute=True):
         sms_send(to=PHONE, key="login", purpose="login", secret="654321", code="654321", minutes=5)
+    assert SmsMessage.objects.get().status == Status.RETRYING  # kept while it may still be sent
+    with later(6 * 60):  # past the code's five minutes
+        assert sms_send_due() == 0
     row = SmsMessage.objects.get()
     assert (row.status, row.secret) == (Status.FAILED, "")
 
@@ -182,6 +212,7 @@ def test_the_daily_jobs_run_as_a_task_like_the_command(settings):
         "suspended": 0,
         "cancelled": 0,
         "permits_reminded": 0,
+        "sms_resent": 0,
     }
     assert run_daily_jobs.delay("2026-03-05").result["pruned"] == 0
     assert LimitCounter.objects.count() == 0
@@ -205,3 +236,31 @@ def test_without_a_broker_tasks_run_inline_and_with_one_they_do_not():
     assert json.loads(out.stdout)[0] is True, out.stderr
     out = run_settings({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/9"}, code)
     assert json.loads(out.stdout) == [False, "redis://127.0.0.1:6379/9"], out.stderr
+
+
+def test_the_daily_jobs_and_the_command_send_a_refused_notice_again(flaky, django_capture_on_commit_callbacks):
+    """An outsider's suspension notices, refused by the gateway without a broker, were never sent:
+    rerunning the daily jobs did nothing, and no command could send them."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    flaky.SMS_FLAKY_FAILURES, flaky.SMS_RETRY_BACKOFF_SECONDS = 2, 5
+    notice(django_capture_on_commit_callbacks)
+    out = StringIO()
+    with later(6):
+        call_command("run_daily_jobs", "--date", dt.date.today().isoformat(), stdout=out)
+    assert "1 waiting SMS tried again" in out.getvalue()
+    assert SmsMessage.objects.get().status == Status.RETRYING  # the second refusal: wait again (10 s)
+    with later(6 + 11):
+        call_command("send_waiting_sms", stdout=out)
+    assert "1 waiting SMS tried again" in out.getvalue()
+    row = SmsMessage.objects.get()
+    assert (row.status, row.attempts, len(sms.outbox)) == (Status.SENT, 3, 1)
+
+
+def test_a_retry_waits_the_back_off_of_its_attempt(settings):
+    from residence.notifications.services import retry_wait
+
+    settings.SMS_RETRY_BACKOFF_SECONDS, settings.SMS_RETRY_BACKOFF_MAX_SECONDS = 5, 30
+    assert [retry_wait(n).total_seconds() for n in (1, 2, 3, 4, 9)] == [5, 10, 20, 30, 30]

@@ -5,11 +5,13 @@ nothing the second time."""
 import datetime as dt
 from collections.abc import Callable
 
+from django.conf import settings
 from django.utils import timezone
 
 from residence.accounts.services.credentials import previous_passwords_forget
 from residence.applications import jobs as application_jobs
 from residence.core import clock, limits, workdays
+from residence.notifications.tasks import sms_send_due
 from residence.permits import sweeps as permit_sweeps
 from residence.permits.services import endorsement_checks_escalate
 
@@ -53,6 +55,10 @@ def daily_jobs_run(day: dt.date, *, report: Callable[[str], object] = lambda lin
         f"closes in 30 days {reminders['permits_window_closing_30']}, "
         f"in 7 days {reminders['permits_window_closing_7']} holder(s)"
     )
+    # Without a broker nothing else sends a refused SMS again (an outsider's five suspension
+    # notices were lost for good): each run tries those whose wait is over.
+    resent = sms_send_due() if settings.CELERY_TASK_ALWAYS_EAGER else 0
+    report(f"{day}: {resent} waiting SMS tried again")
     return {
         "pruned": pruned,
         "terminated": terminated,
@@ -62,4 +68,5 @@ def daily_jobs_run(day: dt.date, *, report: Callable[[str], object] = lambda lin
         "suspended": suspended,
         "cancelled": cancelled,
         "permits_reminded": sum(reminders.values()),
+        "sms_resent": resent,
     }

@@ -310,22 +310,61 @@ def sms_refused(*, sms_id: int, error: str, final: bool) -> None:
     SmsMessage.objects.filter(pk=sms_id, status=SmsMessage.Status.SENDING).update(**changes)
 
 
-def sms_stale(*, older_than: dt.timedelta, limit: int = 1000) -> list[int]:
-    """Rows that waited longer than `older_than` with nothing to show for it (a broker that was
-    down when they were queued, a message lost with its worker): their ids, to queue again.
-    Codes among them that expired meanwhile fail instead."""
-    now = clock.now()
+def _expired_codes_fail(now: dt.datetime) -> None:
     expired = SmsMessage.objects.filter(_code_expired(now=now), status__in=WAITING).update(
         status=SmsMessage.Status.FAILED, last_error="the code expired before the gateway took it", secret=""
     )
     if expired:
         logger.warning("%s SMS code(s) expired before delivery", expired)
+
+
+def sms_stale(*, older_than: dt.timedelta, limit: int = 1000) -> list[int]:
+    """Rows that waited longer than `older_than` with nothing to show for it (a broker that was
+    down when they were queued, a message lost with its worker): their ids, to queue again.
+    Codes among them that expired meanwhile fail instead."""
+    now = clock.now()
+    _expired_codes_fail(now)
     cutoff = now - older_than
     stale = SmsMessage.objects.filter(
         Q(status=SmsMessage.Status.QUEUED, sent_at__lt=cutoff)
         | Q(status=SmsMessage.Status.RETRYING, last_attempt_at__lt=cutoff)
     )
     return list(stale.order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+def retry_wait(attempts: int) -> dt.timedelta:
+    """How long a refused SMS waits after its `attempts`-th attempt: SMS_RETRY_BACKOFF_SECONDS,
+    doubled for each attempt after the first, at most SMS_RETRY_BACKOFF_MAX_SECONDS (the ceiling
+    of the broker's jittered countdown, `tasks.retry_countdown`)."""
+    seconds = settings.SMS_RETRY_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0)
+    return dt.timedelta(seconds=min(seconds, settings.SMS_RETRY_BACKOFF_MAX_SECONDS))
+
+
+# A row still `queued` this long after it was logged lost its delivery (the process ended first).
+QUEUED_LOST_AFTER = dt.timedelta(minutes=1)
+
+
+def sms_due(*, limit: int = 1000) -> list[int]:
+    """Without a broker nothing holds a retry's countdown: the rows whose wait is over, for
+    `send_waiting_sms` (a cron job) and the daily jobs to send again: `retrying` ones past their
+    back-off (`retry_wait`), `queued` ones logged over a minute ago. Codes that expired
+    meanwhile fail instead."""
+    now = clock.now()
+    _expired_codes_fail(now)
+    waiting = SmsMessage.objects.filter(status__in=WAITING).order_by("pk")
+    due = []
+    for pk, status, attempts, last_attempt_at, sent_at in waiting.values_list(
+        "pk", "status", "attempts", "last_attempt_at", "sent_at"
+    ):
+        if status == SmsMessage.Status.RETRYING:
+            ready = last_attempt_at is None or last_attempt_at + retry_wait(attempts) <= now
+        else:
+            ready = sent_at + QUEUED_LOST_AFTER <= now
+        if ready:
+            due.append(pk)
+            if len(due) >= limit:
+                break
+    return due
 
 
 def message_mark_read(*, user, message_id: int) -> None:

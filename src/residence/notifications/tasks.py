@@ -41,12 +41,17 @@ def sms_deliver(self, sms_id: int) -> str:
     try:
         sms.send(row.to, services.sms_outgoing_text(row), row.sent_at.isoformat())
     except Exception as exc:  # whatever the gateway raises is a refusal, retried
-        final = self.request.retries >= settings.SMS_MAX_RETRIES
+        # Counted on the row (its attempts, whoever made them), not by Celery's
+        # MaxRetriesExceededError, so that the last refusal marks it `failed` in this same run.
+        final = row.attempts > settings.SMS_MAX_RETRIES
         services.sms_refused(sms_id=sms_id, error=f"{type(exc).__name__}: {exc}", final=final)
         if final:
             return "failed"
-        # The count is checked above (not by Celery's MaxRetriesExceededError), so that the last
-        # refusal marks the row `failed` in this same run.
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            # No broker to hold the countdown: a retry now would come at once, and the last one
+            # failed the SMS for good within the second (an outsider). It waits, `retrying`, for
+            # sms_send_due (send_waiting_sms, the daily jobs) once its back-off is over.
+            return "retrying"
         countdown = retry_countdown(self.request.retries)
         raise self.retry(exc=exc, countdown=countdown, max_retries=settings.SMS_MAX_RETRIES) from exc
     services.sms_delivered(sms_id=sms_id)
@@ -68,7 +73,7 @@ def sms_deliver_many(sms_ids: list[int]) -> int:
         except Exception as exc:  # whatever the gateway raises is a refusal, retried alone
             final = settings.SMS_MAX_RETRIES <= 0
             services.sms_refused(sms_id=row.pk, error=f"{type(exc).__name__}: {exc}", final=final)
-            if not final:  # this was the first attempt: sms_deliver makes the retries, counted on
+            if not final and not settings.CELERY_TASK_ALWAYS_EAGER:  # sms_deliver makes the retries
                 sms_deliver.apply_async((row.pk,), countdown=retry_countdown(0), retries=1)
             continue
         sent.append(row.pk)
@@ -85,4 +90,14 @@ def sms_requeue_stale(minutes: int = 15) -> int:
         sms_deliver.delay(sms_id)
     if ids:
         logger.warning("%s waiting SMS queued again", len(ids))
+    return len(ids)
+
+
+@shared_task(ignore_result=True)
+def sms_send_due() -> int:
+    """Send again the SMS whose wait is over (`services.sms_due`): without a broker, what a
+    retry's countdown does with one. Returns how many were tried."""
+    ids = services.sms_due()
+    for sms_id in ids:
+        sms_deliver.delay(sms_id)
     return len(ids)
