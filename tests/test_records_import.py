@@ -104,6 +104,20 @@ def test_a_changed_record_keeps_its_earlier_version(settings):
     assert old.version == 1 and old.data["ended_on"] is None and old.data["registered_on"] == "2024-02-29"
 
 
+def test_a_talent_certificate_keeps_its_holder(settings):
+    """An outsider's second file gave DEG-001 to another person, and the talent route with it."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    records_import_rows("talents", GOOD["talents"])
+    moved = [{**GOOD["talents"][0], "id_number": ID2}]
+    with translation.override("en"):
+        result = records_import_rows("talents", moved)
+    assert not result.applied
+    assert result.errors == [(2, "Certificate DEG-001 belongs to another person: an import cannot change its holder.")]
+    assert TalentCertificate.objects.get().id_number == ID
+    renewed = [{**GOOD["talents"][0], "valid_until": "2030-07-01"}]  # its own holder may change it
+    assert records_import_rows("talents", renewed).updated == 1
+
+
 BAD = [
     ("registrations", {"registered_on": "2026-02-30"}, "registered_on"),
     ("registrations", {"registered_on": "2026-03-03"}, "future"),

@@ -616,6 +616,25 @@ def registrations_ended_by_later(records: list[dict]) -> None:
                 record["ended_on"] = min(following) - dt.timedelta(days=1)
 
 
+def talents_keep_their_holder(records: list[dict], lines: list[int]) -> list[tuple[int, str]]:
+    """A certificate keeps the person it was issued to: a row naming another moved it, and with
+    it the talent route, silently (an outsider); as a permit keeps its holder."""
+    held = dict(
+        TalentCertificate.objects.filter(certificate_no__in=[r["certificate_no"] for r in records]).values_list(
+            "certificate_no", "id_number"
+        )
+    )
+    return [
+        (
+            line,
+            _("Certificate %(certificate_no)s belongs to another person: an import cannot change its holder.") % record,
+        )
+        for record, line in zip(records, lines, strict=True)
+        if held.get(record["certificate_no"], record["id_number"]) != record["id_number"]
+    ]
+
+
+BEFORE_IMPORT["talents"] = [talents_keep_their_holder]
 BEFORE_UPSERT["registrations"] = [registrations_ended_by_later]
 AFTER_IMPORT["registrations"] = [registrations_one_open]
 
