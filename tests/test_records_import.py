@@ -118,6 +118,17 @@ def test_a_talent_certificate_keeps_its_holder(settings):
     assert records_import_rows("talents", renewed).updated == 1
 
 
+def test_an_insurance_month_before_the_persons_birth_is_refused(settings):
+    """An outsider's 1900-01 for a person born in 1990 (by the ID number) was kept."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    rows = [{"id_number": ID, "month": month, "employer_credit_code": CODE} for month in ("1990-02", "1990-03")]
+    with translation.override("en"):
+        result = records_import_rows("social_insurance", rows)
+    assert result.errors == [(2, "month 1990-02 is before the birth of the person (1990-03, by the ID number).")]
+    assert not InsuranceMonth.objects.exists()
+    assert records_import_rows("social_insurance", rows[1:]).applied  # the month of the birth itself
+
+
 BAD = [
     ("registrations", {"registered_on": "2026-02-30"}, "registered_on"),
     ("registrations", {"registered_on": "2026-03-03"}, "future"),

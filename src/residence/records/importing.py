@@ -176,6 +176,13 @@ def insurance_fields(raw_id: str, raw_month: str, raw_code: str, this_month: str
         code = checked_credit_code(raw_code)
     except ValidationError as e:
         problems.append(_empty("employer_credit_code", raw_code) or f"employer_credit_code: {e.messages[0]}")
+    if not problems and month < f"{id_number[6:10]}-{id_number[10:12]}-01":
+        # A month before the person was born (by the number) is a wrong month or a wrong number
+        # (an outsider's 1900-01 for a person born in 1990 was kept).
+        problems.append(
+            _("%(field)s %(month)s is before the birth of the person (%(born)s, by the ID number).")
+            % {"field": "month", "month": month[:7], "born": f"{id_number[6:10]}-{id_number[10:12]}"}
+        )
     if problems:
         raise ValidationError(problems)
     return id_number, month, code
