@@ -133,6 +133,7 @@ BAD = [
     ("registrations", {"registered_on": "2026-02-30"}, "registered_on"),
     ("registrations", {"registered_on": "2026-03-03"}, "future"),
     ("registrations", {"street_code": "440304999"}, "street_code"),
+    ("registrations", {"street_code": "４４０３０４００４"}, "half-width digits"),
     ("registrations", {"ended_on": "2023-01-01"}, "ended_on"),
     ("registrations", {"id_number": ID[:17] + ("0" if ID[17] != "0" else "1")}, "id_number"),
     ("social_insurance", {"month": "2025-13"}, "month"),

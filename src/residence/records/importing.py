@@ -28,7 +28,9 @@ from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock, locks
 from residence.core.validators import (
+    DIGITS_ONLY,
     RECORD_DATES,
+    full_width,
     has_forbidden_characters,
     hidden_text_problem,
     normalize_credit_code,
@@ -262,6 +264,8 @@ def parse_identity(row):
 
 def street_code(row, streets) -> str:
     code = _value(row, "street_code")
+    if full_width(code):  # said why, as for ID numbers (an outsider was told it is not a street)
+        raise ValidationError(f"street_code: {DIGITS_ONLY}")
     if code not in streets:
         raise ValidationError(_("street_code %(code)s is not a Shenzhen street.") % {"code": code[:20]})
     return code
