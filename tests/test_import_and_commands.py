@@ -137,6 +137,19 @@ def test_create_staff_command():
     assert str(taken.value) == "username: This username is already taken."
 
 
+def test_create_staff_reads_the_password_from_standard_input_with_a_dash(monkeypatch):
+    """An outsider's operator could give the password only on the command line, where the process
+    list and the shell's history keep it."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("Piped2026pass\n"))
+    call_command(
+        "create_staff",
+        *("--username", "clerk_pipe", "--password", "-", "--phone", "13900007779"),
+        *("--role", "clerk", "--point", "44030400401"),
+        stdout=io.StringIO(),
+    )
+    assert User.objects.get(username="clerk_pipe").check_password("Piped2026pass")
+
+
 @pytest.mark.parametrize(
     "args",
     [

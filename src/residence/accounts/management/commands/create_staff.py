@@ -1,3 +1,6 @@
+import getpass
+import sys
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -13,13 +16,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", required=True)
-        parser.add_argument("--password", required=True)
+        parser.add_argument(
+            "--password",
+            required=True,
+            help="the password, or - to read it from standard input (kept out of the process list and the "
+            "shell's history)",
+        )
         parser.add_argument("--phone", required=True)
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument("--point", default="", help="acceptance point code")
         parser.add_argument("--department", default="", choices=["", *Department.values])
 
     def handle(self, *args, username, password, phone, role, point, department, **options):
+        if password == "-":
+            password = (getpass.getpass() if sys.stdin.isatty() else sys.stdin.readline()).rstrip("\r\n")
         point_obj = None
         if point:
             point_obj = AcceptancePoint.objects.filter(code=point, active=True).first()
