@@ -159,6 +159,33 @@ def test_education_current_and_ended():
     assert not rules.check(part_time, "education", D("2025-06-01")).eligible
 
 
+def test_a_record_that_starts_later_is_named_with_its_day():
+    """An outsider's answers said "no enrolment", "no certificate", "not registered" for records
+    that began the next day or later, and the earliest date alone hinted at them."""
+    day = D("2026-06-15")
+    reg = (Registration(D("2025-01-01")),)
+    cases = [
+        ("education", Person(ID, registrations=reg, enrolments=(Enrolment("higher", True, D("2026-06-16")),))),
+        ("talent", Person(ID, registrations=reg, talents=(Talent("degree", D("2026-06-16")),))),
+        (
+            "talent",
+            Person(
+                ID,
+                registrations=reg,
+                talents=(Talent("degree", D("2020-01-01"), D("2026-06-01")), Talent("senior_worker", D("2026-06-16"))),
+            ),
+        ),
+        ("education", Person(ID, registrations=(Registration(D("2026-06-16")),), enrolments=())),
+    ]
+    for route, person in cases:
+        answer = rules.check(person, route, day)
+        shown = {c.reason.key: c.reason.params for c in answer.conditions if not c.met}
+        assert not answer.eligible
+        assert {"on": "2026-06-16"} in shown.values(), (route, shown)
+    part_time_later = Person(ID, registrations=reg, enrolments=(Enrolment("higher", False, D("2026-06-16")),))
+    assert rules.check(part_time_later, "education", day).conditions[2].reason.key == "education_none"
+
+
 @pytest.mark.parametrize(
     ("person", "key"),
     [

@@ -17,6 +17,7 @@ TEXTS = {
     "identity_hukou": _("Holders of Shenzhen hukou do not need a residence permit."),
     "identity_foreign": _("Foreigners cannot apply for this permit (Ordinance art. 51)."),
     "residence_none": _("No current residence registration in Shenzhen."),
+    "residence_from": _("No current residence registration in Shenzhen: the one in the records starts on %(on)s."),
     "residence_registered": _("Registered continuously since %(since)s."),
     "residence_ok": _("Registered continuously since %(since)s: 12 months reached."),
     "residence_short": _("Registered continuously since %(since)s; 12 months are reached on %(on)s."),
@@ -32,9 +33,11 @@ TEXTS = {
     ),
     "talent_ok": _("Valid talent certificate (%(category)s)."),
     "talent_expired": _("The talent certificate has expired."),
+    "talent_from": _("No talent certificate in force yet: the one in the records takes effect on %(on)s."),
     "talent_none": _("No valid talent certificate in the records."),
     "education_ok": _("Enrolled full time (%(level)s)."),
     "education_ended": _("The enrolment has ended."),
+    "education_from": _("No current full-time enrolment: the one in the records starts on %(on)s."),
     "education_none": _("No current full-time enrolment in the records."),
 }
 

@@ -162,6 +162,9 @@ def identity_condition(person: Person) -> Condition:
 def residence_condition(person: Person, day: dt.date, months_needed: int) -> Condition:
     run = continuous_run(person.registrations, day)
     if run is None:
+        # A record that starts later is named, so that the answer says why (an outsider's read "none").
+        if upcoming := _first_after(day, (r.registered_on for r in person.registrations)):
+            return Condition("residence", False, Reason("residence_from", {"on": upcoming.isoformat()}))
         return Condition("residence", False, Reason("residence_none"))
     since, until = run
     if months_needed == 0:
@@ -213,10 +216,17 @@ def employment_condition(person: Person, day: dt.date, months=None) -> Condition
     return Condition("employment", False, Reason("employment_short", params))
 
 
+def _first_after(day: dt.date, dates) -> dt.date | None:
+    """The first of `dates` after `day`: a record that starts later."""
+    return min((d for d in dates if d > day), default=None)
+
+
 def talent_condition(person: Person, day: dt.date) -> Condition:
     for talent in person.talents:
         if talent.issued_on <= day and (talent.valid_until is None or day <= talent.valid_until):
             return Condition("talent", True, Reason("talent_ok", {"category": talent.category}))
+    if upcoming := _first_after(day, (t.issued_on for t in person.talents)):
+        return Condition("talent", False, Reason("talent_from", {"on": upcoming.isoformat()}))
     if any(t.valid_until is not None and t.valid_until < day for t in person.talents):
         return Condition("talent", False, Reason("talent_expired"))
     return Condition("talent", False, Reason("talent_none"))
@@ -227,6 +237,8 @@ def education_condition(person: Person, day: dt.date) -> Condition:
         current = enrolment.start_date <= day and (enrolment.end_date is None or day <= enrolment.end_date)
         if current and enrolment.full_time:
             return Condition("education", True, Reason("education_ok", {"level": enrolment.level}))
+    if upcoming := _first_after(day, (e.start_date for e in person.enrolments if e.full_time)):
+        return Condition("education", False, Reason("education_from", {"on": upcoming.isoformat()}))
     if any(e.end_date is not None and e.end_date < day for e in person.enrolments):
         return Condition("education", False, Reason("education_ended"))
     return Condition("education", False, Reason("education_none"))
