@@ -60,7 +60,8 @@ def test_a_landlord_declares_a_tenant_who_then_counts_residence_from_that_date(w
 
     page.get_by_test_id("register-house").first.click()
     page.wait_for_url("**/houses/new/")
-    assert page.locator("#id_street optgroup").count() == 9  # 74 streets grouped by 9 districts
+    # 74 streets grouped by 9 districts and the new district 大鹏新区 (RULES §13)
+    assert page.locator("#id_street optgroup").count() == 10
     page.locator("#id_street").select_option("440304004")
     page.get_by_test_id("continue").click()
     page.wait_for_url("**/houses/new/building/")
