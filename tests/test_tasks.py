@@ -264,3 +264,17 @@ def test_a_retry_waits_the_back_off_of_its_attempt(settings):
 
     settings.SMS_RETRY_BACKOFF_SECONDS, settings.SMS_RETRY_BACKOFF_MAX_SECONDS = 5, 30
     assert [retry_wait(n).total_seconds() for n in (1, 2, 3, 4, 9)] == [5, 10, 20, 30, 30]
+
+
+def test_overlapping_sweeps_send_a_waiting_sms_once_per_wait(flaky, django_capture_on_commit_callbacks):
+    """An outsider's ten parallel send_waiting_sms each retried what another had just put back to
+    wait, and spent the retries in seconds: a sweep sends only a row that has made the attempts
+    it saw when it found the wait over."""
+    flaky.SMS_FLAKY_FAILURES, flaky.SMS_RETRY_BACKOFF_SECONDS = -1, 5
+    notice(django_capture_on_commit_callbacks)
+    with later(6):
+        first, second = services.sms_due(), services.sms_due()  # two sweeps find the same row due
+        assert first == second == [(SmsMessage.objects.get().pk, 1)]
+        assert [sms_deliver.delay(*row).result for row in first + second] == ["retrying", "nothing to do"]
+        assert services.sms_due() == []  # its next wait (10 s) has begun
+    assert SmsMessage.objects.get().attempts == 2

@@ -239,18 +239,22 @@ def _code_expired(*, now: dt.datetime) -> Q:
     return ~Q(secret="") & Q(sent_at__lt=now - dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS))
 
 
-def sms_claim(*, sms_id: int) -> SmsMessage | None:
+def sms_claim(*, sms_id: int, attempts: int | None = None) -> SmsMessage | None:
     """Take a waiting row for one attempt (`sending`, one more attempt): the row to send, or
     None when there is nothing to send (sent, failed, not to be sent, being sent by another
     worker, or gone). One conditional UPDATE: of two workers given the same id, one wins.
+    With `attempts`, only while the row has made that many (what `sms_due` saw when it found
+    its wait over): of overlapping sweeps one sends, and the others do not retry at once what
+    it just put back to wait (an outsider's ten parallel sweeps spent the retries in seconds).
     A code that expired while it waited is not sent: the row fails."""
     now = clock.now()
     SmsMessage.objects.filter(_code_expired(now=now), pk=sms_id, status__in=WAITING).update(
         status=SmsMessage.Status.FAILED, last_error="the code expired before the gateway took it", secret=""
     )
-    claimed = SmsMessage.objects.filter(pk=sms_id, status__in=WAITING).update(
-        status=SmsMessage.Status.SENDING, attempts=F("attempts") + 1, last_attempt_at=now
-    )
+    waiting = SmsMessage.objects.filter(pk=sms_id, status__in=WAITING)
+    if attempts is not None:
+        waiting = waiting.filter(attempts=attempts)
+    claimed = waiting.update(status=SmsMessage.Status.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
     return SmsMessage.objects.get(pk=sms_id) if claimed else None
 
 
@@ -344,11 +348,11 @@ def retry_wait(attempts: int) -> dt.timedelta:
 QUEUED_LOST_AFTER = dt.timedelta(minutes=1)
 
 
-def sms_due(*, limit: int = 1000) -> list[int]:
+def sms_due(*, limit: int = 1000) -> list[tuple[int, int]]:
     """Without a broker nothing holds a retry's countdown: the rows whose wait is over, for
     `send_waiting_sms` (a cron job) and the daily jobs to send again: `retrying` ones past their
-    back-off (`retry_wait`), `queued` ones logged over a minute ago. Codes that expired
-    meanwhile fail instead."""
+    back-off (`retry_wait`), `queued` ones logged over a minute ago; each with the attempts it
+    has made, for `sms_claim`. Codes that expired meanwhile fail instead."""
     now = clock.now()
     _expired_codes_fail(now)
     waiting = SmsMessage.objects.filter(status__in=WAITING).order_by("pk")
@@ -361,7 +365,7 @@ def sms_due(*, limit: int = 1000) -> list[int]:
         else:
             ready = sent_at + QUEUED_LOST_AFTER <= now
         if ready:
-            due.append(pk)
+            due.append((pk, attempts))
             if len(due) >= limit:
                 break
     return due

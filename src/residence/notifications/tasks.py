@@ -25,14 +25,14 @@ def retry_countdown(retries: int) -> int:
 
 
 @shared_task(bind=True, ignore_result=True)
-def sms_deliver(self, sms_id: int) -> str:
+def sms_deliver(self, sms_id: int, attempts: int | None = None) -> str:
     """Send one logged SMS through the gateway, once.
 
     The row is claimed first (one conditional UPDATE), so a second message for the same id,
     on this worker or another, finds nothing to do. A refusal is recorded on the row and
     retried with exponential back-off up to SMS_MAX_RETRIES times; after the last the row is
     `failed`, with its attempts and the last error. Returns what happened (for the logs)."""
-    row = services.sms_claim(sms_id=sms_id)
+    row = services.sms_claim(sms_id=sms_id, attempts=attempts)
     if row is None:
         return "nothing to do"
     if not row.to:  # an unknown username's stand-in (services.sms_send): no gateway
@@ -53,7 +53,10 @@ def sms_deliver(self, sms_id: int) -> str:
             # sms_send_due (send_waiting_sms, the daily jobs) once its back-off is over.
             return "retrying"
         countdown = retry_countdown(self.request.retries)
-        raise self.retry(exc=exc, countdown=countdown, max_retries=settings.SMS_MAX_RETRIES) from exc
+        # Without `attempts`: the retry is this row's own, whatever a sweep saw.
+        raise self.retry(
+            args=(sms_id,), kwargs={}, exc=exc, countdown=countdown, max_retries=settings.SMS_MAX_RETRIES
+        ) from exc
     services.sms_delivered(sms_id=sms_id)
     return "sent"
 
@@ -97,7 +100,7 @@ def sms_requeue_stale(minutes: int = 15) -> int:
 def sms_send_due() -> int:
     """Send again the SMS whose wait is over (`services.sms_due`): without a broker, what a
     retry's countdown does with one. Returns how many were tried."""
-    ids = services.sms_due()
-    for sms_id in ids:
-        sms_deliver.delay(sms_id)
-    return len(ids)
+    due = services.sms_due()
+    for sms_id, attempts in due:
+        sms_deliver.delay(sms_id, attempts)
+    return len(due)
