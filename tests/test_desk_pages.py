@@ -257,6 +257,11 @@ def test_the_desk_flags_an_applicant_the_records_now_show_with_shenzhen_hukou(wo
     identity("43010219900307123", "张伟", shenzhen_hukou="1")
     hukou = re.search(r'data-testid="records-hukou">(.*?)</dd>', page(staff["police"], f"/staff/applications/{pk}/"))
     assert "Yes" in hukou.group(1) and "A Shenzhen hukou holder needs no residence permit" in hukou.group(1)
+    # Nor can it be approved (RULES §2): an outsider's went through approval to an active card.
+    through_verification(staff, pk)
+    approve = staff["reviewer"].post(f"/staff/applications/{pk}/approve/")
+    assert approve.status_code == 409 and "now show Shenzhen hukou" in approve.content.decode()
+    assert Application.objects.get(pk=pk).status == "reviewing"
 
 
 def test_two_acting_on_the_same_item_the_second_sees_a_409_message(world, staff):

@@ -11,6 +11,7 @@ from residence.core import clock, locks, sequences
 from residence.core.errors import Conflict
 from residence.permits.models import Permit
 from residence.permits.services import PERMITS_LOCK, card_renew, live_permit_number, permit_issue
+from residence.records.models import Identity
 
 from . import rules, selectors
 from .models import CARD_KINDS, Application, Delivery, PaymentStatus, Verification
@@ -68,6 +69,15 @@ SUSPENDED_BEFORE_APPROVAL = gettext_lazy(
 
 def _approve(application, *, today, **_data):
     _renewed_permit_suspended(application, today, str(SUSPENDED_BEFORE_APPROVAL))
+    # Submission refuses hukou holders (RULES §2); one who took hukou after applying went through
+    # approval to an active card (an outsider). The records decide, as they did at the door.
+    if Identity.objects.filter(id_number=application.person.id_number, shenzhen_hukou=True).exists():
+        raise Conflict(
+            _(
+                "The population records now show Shenzhen hukou for the applicant, who needs no residence "
+                "permit: refuse the application with that reason."
+            )
+        )
     unconfirmed = application.verifications.exclude(status=Verification.Outcome.CONFIRMED).exists()
     if unconfirmed:
         raise Conflict(_("Every department must confirm before approval; reject with the reasons instead."))
