@@ -757,7 +757,16 @@ def test_the_receipts_qr_code_opened_in_a_phones_browser_is_a_page(world):
         "/api/v1/receipts/SZ000000XXXXXX/verify", HTTP_ACCEPT=browser, HTTP_ACCEPT_LANGUAGE="en"
     )
     assert "No application has the reference SZ000000XXXXXX" in unknown.content.decode()
-    for accept in ("application/json", "*/*", None):
+    for accept in (
+        "application/json",
+        "*/*",
+        None,
+        # An API client listing text/html as well, lower or as high (an outsider's got a page).
+        "application/json;q=1.0, text/html;q=0.1",
+        "application/json, text/html",
+        "application/vnd.api+json, text/html;q=0.1",
+        "text/html;q=nonsense, application/json;q=0.5",
+    ):
         extra = {"HTTP_ACCEPT": accept} if accept else {}
         answer = Api(address="10.7.7.9").client.get(url, **extra)
         assert answer["Content-Type"] == "application/json", accept
