@@ -278,3 +278,17 @@ def test_overlapping_sweeps_send_a_waiting_sms_once_per_wait(flaky, django_captu
         assert [sms_deliver.delay(*row).result for row in first + second] == ["retrying", "nothing to do"]
         assert services.sms_due() == []  # its next wait (10 s) has begun
     assert SmsMessage.objects.get().attempts == 2
+
+
+def test_a_newer_code_replaces_the_ones_still_waiting(flaky, django_capture_on_commit_callbacks):
+    """An outsider's gateway came back and delivered three codes at once, two of them dead, and
+    typing those used up the tries."""
+    flaky.SMS_FLAKY_FAILURES = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        sms_send(to=PHONE, key="login", purpose="login", secret="111111", code="111111", minutes=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        sms_send(to=PHONE, key="login", purpose="login", secret="222222", code="222222", minutes=5)
+    old, new = SmsMessage.objects.order_by("pk")
+    assert (old.status, old.secret) == (Status.FAILED, "") and "replaced" in old.last_error
+    assert new.status == Status.SENT and [m["text"] for m in sms.outbox if "111111" in m["text"]] == []
+    assert "222222" in sms.outbox[0]["text"]
