@@ -215,6 +215,8 @@ def test_chinese_pages_use_chinese_punctuation_between_labels_values_and_asides(
         check = client.get("/applications/apply/check/").content.decode()
         assert family in check, language
     client.post("/applications/apply/check/")
+    client.cookies["django_language"] = "zh-hans"
+    assert "</strong>：" in client.get("/applications/").content.decode()  # the start page's routes
     shown = (("zh-hans", "王芳（配偶，", "公安："), ("en", "王芳</span> (Spouse, ", "Police: "))
     for language, family, department in shown:
         client.cookies["django_language"] = language
