@@ -72,6 +72,13 @@ def test_the_acceptance_points_page_names_districts_and_streets_in_the_readers_l
     english = client.get("/applications/acceptance-points/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     chinese = client.get("/applications/acceptance-points/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert '<h2 id="d440304">Futian</h2>' in english and '<h2 id="d440304">福田区</h2>' in chinese
+    # 大鹏新区 apart from 龙岗区 (RULES §13), as in the forms' lists.
+    dapeng = chinese.split('<h2 id="d440307-new">大鹏新区</h2>', 1)[1].split("</section>", 1)[0]
+    assert (
+        "葵涌街道" in dapeng
+        and "南澳街道" in dapeng
+        and "葵涌" not in chinese.split('id="d440307">', 1)[1].split("</section>")[0]
+    )
     assert "Bao&#x27;an" in english and "福田街道办事处" in english
     assert 'data-label="Street">Futian Subdistrict</td>' in english
     assert "Futian Subdistrict" not in chinese and ">福田街道</td>" in chinese

@@ -171,12 +171,15 @@ def start(request):
 
 
 def points(request):
-    """Acceptance points, listed by district."""
-    districts: dict = {}
+    """Acceptance points, listed by district (大鹏新区's apart, `Street.area_shown_name`)."""
+    areas: dict = {}
     for point in acceptance_point_list():
-        district = point.street.district
-        districts.setdefault(district.code, {"district": district, "points": []})["points"].append(point)
-    return render(request, "applications/points.html", {"districts": list(districts.values())})
+        street = point.street
+        anchor = f"d{street.district_id}{'-new' if street.new_district else ''}"
+        areas.setdefault(anchor, {"name": street.area_shown_name, "anchor": anchor, "points": []})["points"].append(
+            point
+        )
+    return render(request, "applications/points.html", {"areas": list(areas.values())})
 
 
 # The form -------------------------------------------------------------------------------------
