@@ -608,6 +608,7 @@ def move(request):
             "to_point": AcceptancePoint.objects.get(code=to_code),
         }
         return render(request, "desk/move.html", context)
+    listed = [int(pk) for pk in data.get("ids", "").split(",") if pk.isascii() and pk.isdigit()][:100_000]
     try:
         moved = services.applications_move_from(
             actor=user,
@@ -615,21 +616,25 @@ def move(request):
             point_code=to_code,
             reason=form.cleaned_data["reason"],
             address=request.client_address,
-            only=[int(pk) for pk in data.get("ids", "").split(",") if pk.isascii() and pk.isdigit()][:100_000],
+            only=listed,
         )
     except DomainError as exc:
         add_domain_error(form, exc)
         return render(request, "desk/move.html", {"form": form}, status=exc.status)
-    messages.success(
-        request,
-        _(
-            "%(n)d application(s) moved from %(from)s to %(to)s; each applicant is told why. Those that "
+    said = _("%(n)d application(s) moved from %(from)s to %(to)s; each applicant is told why.")
+    if moved < len(listed):  # only then: an outsider read of some left behind when all had moved
+        said = _(
+            "%(n)d application(s) moved from %(from)s to %(to)s; each applicant is told why. %(left)d that "
             "changed meanwhile (a card dispatched) stayed."
         )
+    messages.success(
+        request,
+        said
         % {
             "n": moved,
             "from": AcceptancePoint.objects.get(code=from_code),
             "to": AcceptancePoint.objects.get(code=to_code),
+            "left": len(listed) - moved,
         },
     )
     return redirect("desk:dashboard")
