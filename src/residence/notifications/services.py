@@ -122,9 +122,10 @@ def sms_send(
     # one does, all but the gateway (sms_deliver marks it not sent): the same writes before and
     # after the answer, so a reset takes as long either way (docs/security.md).
     stand_in = refused is None and not to
-    if sent and secret:
+    if secret and (sent or stand_in):
         # A newer code replaces those of its kind still waiting for the gateway: delivered later,
-        # all at once, they were dead codes that used up the tries (an outsider).
+        # all at once, they were dead codes that used up the tries (an outsider). A stand-in runs
+        # the same statement (it matches nothing), so a reset answers alike for both.
         SmsMessage.objects.filter(to=to, purpose=purpose, status__in=WAITING).exclude(secret="").update(
             status=SmsMessage.Status.FAILED, last_error="replaced by a newer code before the gateway took it", secret=""
         )
