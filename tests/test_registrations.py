@@ -1214,6 +1214,25 @@ def test_a_bulk_row_of_the_wrong_width_says_how_many_fields_it_has(organisation)
     assert long_name["invalid"][0]["reason"] == "name: Ensure this value has at most 100 characters (it has 150)."
 
 
+def test_a_bulk_rows_house_that_is_no_id_is_said_so_with_the_rows_other_problems(organisation):
+    """An outsider's "abc", empty and 999 were all "not a house you may declare for", and the
+    house's problem was left out when the row had others."""
+    api, houses = organisation
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date"
+    row = f"{houses[0]},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27"
+    lines = [
+        row.replace(str(houses[0]), "abc", 1),
+        row.replace(str(houses[0]), "", 1),
+        row.replace(str(houses[0]), "999999", 1),
+    ]
+    lines.append(row.replace(str(houses[0]), "abc", 1).replace(",3,1,", ",0,15,"))
+    reasons = {p["line"]: p["reason"] for p in bulk(api, "\n".join([header, *lines]) + "\n").json()["invalid"]}
+    number = "house: Give the house's id, a number, as your list of houses shows it."
+    assert reasons[2] == reasons[3] == number
+    assert reasons[4] == "house: Not a house you may declare for."
+    assert reasons[5].startswith(number) and "occupation" in reasons[5] and "reason" in reasons[5]
+
+
 def test_late_declarations_are_listed_all_and_counted_on_the_dashboard(organisation):
     """The dashboard shows the newest 50 late declarations; an outsider with 10,006 read "50 are
     late". It now says how many, and the list (page and API) filters them."""

@@ -957,6 +957,20 @@ def _in_every_language(actor, rows: list, invalid: list[dict], *, today) -> list
     return [{**row, "reasons": reasons[row["line"]]} for row in invalid]
 
 
+def _house_problem(actor, house_id: int | None) -> DomainError | None:
+    """Why a bulk row's house cannot be declared for, or None: not a house id at all (an outsider's
+    "abc" was told it was not his), not one the caller may declare for, or not yet confirmed."""
+    if house_id is None:
+        return Invalid(fields={"house": [_("Give the house's id, a number, as your list of houses shows it.")]})
+    try:
+        _declarable(_house_for(actor, house_id))
+    except Conflict as exc:  # the caller's own house, not yet confirmed
+        return exc
+    except DomainError:
+        return Invalid(fields={"house": [_("Not a house you may declare for.")]})
+    return None
+
+
 def _rows_checked(actor, rows: list, *, today, counted: bool = True) -> tuple[list[dict], list[dict]]:
     """(valid, invalid) of numbered rows, the reasons in the active language; `counted`: wrong
     names count toward the declarant's day (`_names_refused`)."""
@@ -976,19 +990,20 @@ def _rows_checked(actor, rows: list, *, today, counted: bool = True) -> tuple[li
                         ]
                     }
                 )
-            cleaned = clean_declaration(body, today=today, account_kind=actor.kind)
+            if body["house"] not in houses:
+                houses[body["house"]] = _house_problem(actor, body["house"])
+            house_problem = houses[body["house"]]
+            try:
+                cleaned = clean_declaration(body, today=today, account_kind=actor.kind)
+            except Invalid as exc:
+                # The house's problem with the others of the row (an outsider's was left out).
+                if isinstance(house_problem, Invalid):
+                    raise Invalid(fields={**house_problem.fields, **exc.fields}) from None
+                raise
             if cleaned.get("declarant_type") == DeclarantType.TENANT:
                 raise Invalid(fields={"declarant_type": [_("Tenants report themselves, not in a bulk file.")]})
-            if body["house"] not in houses:
-                try:
-                    _declarable(_house_for(actor, body["house"]))
-                    houses[body["house"]] = None
-                except Conflict as exc:  # the caller's own house, not yet confirmed
-                    houses[body["house"]] = exc
-                except DomainError:
-                    houses[body["house"]] = Invalid(fields={"house": [_("Not a house you may declare for.")]})
-            if houses[body["house"]] is not None:
-                raise houses[body["house"]]
+            if house_problem is not None:
+                raise house_problem
             if cleaned["id_number"] in seen:
                 raise Invalid(fields={"row": [_("The same person twice in one file: declare one move at a time.")]})
             seen.add(cleaned["id_number"])
