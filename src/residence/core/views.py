@@ -32,11 +32,15 @@ def _error(request, status, code, message, retry_after=None, back="", heading=""
     if request.path.startswith("/api/"):
         response = JsonResponse(error_body(code, message), status=status, json_dumps_params={"ensure_ascii": False})
     else:
-        # A request refused at the door (too large, a NUL) is answered before the session is read:
-        # the header must not say "Sign in" to someone signed in (an outsider's 20 MB upload).
-        refused_early = not hasattr(request, "user")
-        context = {"status": status, "message": message, "back": back, "heading": heading}
-        context["refused_early"] = refused_early
+        context = {
+            "status": status,
+            "message": message,
+            "back": back,
+            "heading": heading,
+            # A request refused at the door (too large, a NUL) is answered before the session is
+            # read: the header must not say "Sign in" to someone signed in (an outsider's 20 MB upload).
+            "refused_early": not hasattr(request, "user"),
+        }
         response = render(request, "web/error.html", context, status=status)
     if retry_after is not None:
         response["Retry-After"] = str(max(1, math.ceil(retry_after)))
