@@ -171,6 +171,16 @@ def signed_in_pg(db):
     return Api().login("pg_citizen"), user
 
 
+def test_parallel_logouts_of_one_token_end_it_once_and_the_rest_are_told_401(signed_in_pg):
+    """An outsider's fifteen logouts of one token at once got three 204s; one logout ends a
+    login once, like the sequential second logout, which is 401."""
+    api, _user = signed_in_pg
+    responses = race(15, lambda i: api.post("/api/v1/auth/logout"))
+    assert statuses(responses) == {204: 1, 401: 14}
+    assert {error_code(r) for r in responses if r.status_code == 401} == {"not_authenticated"}
+    assert AuditEvent.objects.filter(type="logout").count() == 1
+
+
 def test_twenty_five_parallel_resets_send_the_resets_three_sms_and_all_answer_alike():
     make_user("reset_one", "13811115555")
     responses = race(

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,6 +13,7 @@ from residence.notifications.selectors import message_list, message_unread_count
 from residence.notifications.services import message_mark_read
 
 from . import services
+from .authentication import SIGNED_OUT
 from .models import Channel, Kind, Role
 from .permissions import staff_roles
 
@@ -129,7 +131,8 @@ class SmsResendView(PublicAPIView):
 class LogoutView(APIView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request):
-        services.session_end(session=request.auth, address=request.client_address)
+        if not services.session_end(session=request.auth, address=request.client_address):
+            raise AuthenticationFailed(*SIGNED_OUT)
         return Response(status=204)
 
 

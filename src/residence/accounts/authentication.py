@@ -25,6 +25,9 @@ REASON_ERRORS = {
 }
 
 
+SIGNED_OUT = (_("You have signed out. Please sign in again."), "not_authenticated")
+
+
 class BearerTokenAuthentication(BaseAuthentication):
     """`Authorization: Bearer <token>`, checked against the live LoginSession."""
 
@@ -44,9 +47,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         if reason == LoginSession.EndReason.DISABLED:
             raise AuthenticationFailed(disabled_refusal(session.user).message, "not_authenticated")
         if reason:
-            message, code = REASON_ERRORS.get(
-                reason, (_("You have signed out. Please sign in again."), "not_authenticated")
-            )
+            message, code = REASON_ERRORS.get(reason, SIGNED_OUT)
             raise AuthenticationFailed(message, code)
         request.login_session = session
         if request.method == "POST" and (language := stated_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))):

@@ -88,7 +88,8 @@ def session_touch(session: LoginSession) -> str:
 
 
 @transaction.atomic
-def session_end(*, session: LoginSession, address: str = "") -> None:
+def session_end(*, session: LoginSession, address: str = "") -> bool:
+    """End a login; False when it had ended already (a racing logout or login got there first)."""
     ended = LoginSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
         ended_at=clock.now(), end_reason=LoginSession.EndReason.LOGOUT
     )
@@ -96,6 +97,7 @@ def session_end(*, session: LoginSession, address: str = "") -> None:
         audit_record(
             type=AuditEventType.LOGOUT, actor=session.user, subject=session.user, address=address, session=session.pk
         )
+    return bool(ended)
 
 
 def sessions_end_all(*, user: User, reason: str) -> None:
