@@ -150,6 +150,30 @@ def test_every_field_problem_is_named_in_one_answer(api):
     assert not User.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        # An outsider's sign-ups: the password's problems waited for a valid username, and an
+        # organisation without a name was told only that.
+        (
+            {"kind": "individual", "username": "a", "password": "x", "phone": "1", "consent": False},
+            {"username", "password", "phone", "consent"},
+        ),
+        (
+            {"kind": "organisation", "username": "a", "password": "x", "phone": "1", "consent": True}
+            | {"credit_code": "1"},
+            {"username", "password", "phone", "name", "credit_code"},
+        ),
+    ],
+)
+def test_a_bad_username_or_a_missing_name_hides_no_other_problem(api, body, fields):
+    response = api.post("/api/v1/accounts", body, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and set(response.json()["error"]["fields"]) == fields
+    if "name" in fields:
+        assert response.json()["error"]["fields"]["name"] == ["Enter the organisation's name."]
+    assert not User.objects.exists()
+
+
 def test_every_taken_identifier_is_named_at_once(api):
     api.post("/api/v1/accounts", ORGANISATION)
     again = {**ORGANISATION, "username": "SHENZHEN_DEMO"}

@@ -1,4 +1,3 @@
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
@@ -36,14 +35,9 @@ class AccountCreateSerializer(serializers.Serializer):
     phone = StrictCharField(max_length=20)
     consent = StrictBooleanField()
     name = StrictCharField(max_length=200, required=False, default="")
+    # An organisation's name and credit code are checked with the other fields (account_problems),
+    # so that a missing name does not hide the rest.
     credit_code = StrictCharField(max_length=18, required=False, default="")
-
-    def validate(self, attrs):
-        if attrs["kind"] == Kind.ORGANISATION:
-            missing = {f: [_("This field is required.")] for f in ("name", "credit_code") if not attrs.get(f)}
-            if missing:
-                raise serializers.ValidationError(missing)
-        return attrs
 
 
 class AccountSerializer(serializers.Serializer):

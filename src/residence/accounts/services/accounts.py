@@ -88,10 +88,10 @@ def account_problems(
         problems["name"] = [_("At most 200 characters.")]
     if consent is not True:
         problems["consent"] = [_("You must agree to the privacy notice to open an account.")]
-    if "username" not in problems:
-        weak = password_problems(password, User(username=username, phone=phone))
-        if weak:
-            problems["password"] = weak
+    # Compared with the username only when it is one, so that a bad username hides nothing else.
+    weak = password_problems(password, User(username="" if "username" in problems else username, phone=phone))
+    if weak:
+        problems["password"] = weak
     if identifiers and address:
         _count_signup(address, identifiers)
     return problems, taken(**identifiers), identifiers
