@@ -189,6 +189,9 @@ def test_a_note_is_required_when_not_confirmed_and_the_reviewer_refuses_with_rea
     assert "Give at most 20 reasons." in too_many.content.decode()
     nul = post(staff["reviewer"], f"/staff/applications/{pk}/reject/", {"other": "a\x00b"}, status=400)
     assert 'class="field field-error"' in nul.content.decode() and "error-message" in nul.content.decode()
+    # The box's hint and error are announced: every id its aria-describedby names is on the page.
+    described = re.search(r'<textarea[^>]*aria-describedby="([^"]+)"', nul.content.decode()).group(1).split()
+    assert described and all(f'id="{target}"' in nul.content.decode() for target in described)
     # A hidden separator is no line break: one reason refused at the box, not four clean ones.
     for hidden in ("材料\x1c不全\x85照片\x0b模糊", "材料\u2028不全"):
         refused = post(staff["reviewer"], f"/staff/applications/{pk}/reject/", {"other": hidden}, status=400)
