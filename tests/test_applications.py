@@ -973,6 +973,56 @@ def test_a_clerk_prints_the_receipt_of_an_application_taken_in_for_another_point
     assert staff.reviewer.get(f"/api/v1/staff/applications/{app['id']}/receipt").status_code == 403
 
 
+def _taken_in_for_another_point(staff, receipt, applicant=("李娜", "36010219950812234")):
+    from .applications import OTHER_POINT
+
+    body = {
+        **application_body(photo_receipt=receipt, acceptance_point=OTHER_POINT),
+        "applicant": {"name": applicant[0], "id_number": with_check(applicant[1]), "phone": "13700000011"},
+        "portrait_captured": True,
+    }
+    response = staff.clerk.post("/api/v1/staff/applications", body)
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def _clerk_reads(client, pk) -> list[int]:
+    paths = ("", "/form", "/receipt")
+    return [client.get(f"/api/v1/staff/applications/{pk}{path}").status_code for path in paths]
+
+
+def test_the_intake_clerk_reads_another_points_case_on_the_intake_day_only(world, staff, settings):
+    """An outsider's intake clerk still read such a case, full ID number and hukou address on its
+    form, long after the counter had handed it to its point."""
+    pk = _taken_in_for_another_point(staff, "CT20260302Y1")
+    assert _clerk_reads(staff.clerk, pk) == [200, 200, 200]
+    settings.FROZEN_TODAY = "2026-03-03"  # a staff login ends when idle: both sign in again
+    clerk = Api("10.3.1.1").login("staff_clerk", phone="13900001001")
+    other_clerk = Api("10.3.2.1").login("staff_other_clerk", phone="13900001002")
+    assert _clerk_reads(clerk, pk) == [403, 403, 403]
+    assert _clerk_reads(other_clerk, pk) == [200, 200, 200]
+
+
+def test_the_intake_clerk_loses_the_case_once_it_or_the_clerk_moves(world, staff):
+    from residence.accounts.models import User
+    from residence.places.models import AcceptancePoint
+
+    from .applications import HOME_POINT, OTHER_POINT
+
+    third = AcceptancePoint.objects.exclude(code__in=[HOME_POINT, OTHER_POINT]).first()
+    moved = _taken_in_for_another_point(staff, "CT20260302Y2")
+    answer = staff.supervisor.post(
+        f"/api/v1/staff/applications/{moved}/move", {"acceptance_point": third.code, "reason": "窗口业务量过大"}
+    )
+    assert answer.status_code == 200, answer.content
+    assert _clerk_reads(staff.clerk, moved) == [403, 403, 403]
+
+    kept = _taken_in_for_another_point(staff, "CT20260302Y3", applicant=("陈静", "44010619980101004"))
+    assert _clerk_reads(staff.clerk, kept) == [200, 200, 200]
+    User.objects.filter(username="staff_clerk").update(point=third)
+    assert _clerk_reads(staff.clerk, kept) == [403, 403, 403]
+
+
 def test_a_provisional_due_date_is_marked_in_the_staff_queue_and_pages(settings):
     """RULES §8: a date computed with next year's calendar unpublished is shown as provisional,
     to staff as to the applicant."""

@@ -125,6 +125,15 @@ class Application(models.Model):
     payment_due_on = models.DateField(_("pay by"), null=True, blank=True)
     portrait_captured = models.BooleanField(_("portrait captured at the counter"), default=False)
     materials_checked = models.BooleanField(_("materials checked and returned"), default=False)
+    # The counter that took it in, when a clerk did: that clerk prints its receipt there that day.
+    intake_point = models.ForeignKey(
+        "places.AcceptancePoint",
+        verbose_name=_("taken in at"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     self_check = models.JSONField(_("self-check at submission"), default=dict, blank=True)
     accepted_on = models.DateField(_("accepted on"))
     due_date = models.DateField(_("due date"), null=True, blank=True)

@@ -97,10 +97,19 @@ PRODUCED_STATUSES = ("approved", "in_production", "dispatched", "ready_for_picku
 
 
 def _clerks(user, application: Application) -> bool:
-    """A clerk's application: at the clerk's point, or taken in at the clerk's counter for
-    another point (the applicant chose to collect the card elsewhere): its receipt is printed
-    where it was taken in."""
-    return application.acceptance_point_id == user.point_id or application.submitted_by_id == user.pk
+    """A clerk's application: at the clerk's point; or, on the day it was taken in, the one the
+    clerk took in at this counter for another point (the applicant collects the card elsewhere),
+    so that its receipt is printed where it was signed. Not once the clerk works at another
+    point, nor once a supervisor has moved it (an outsider's intake clerk kept reading such a
+    case, full ID number and hukou address included, after both)."""
+    if application.acceptance_point_id == user.point_id:
+        return True
+    return (
+        application.submitted_by_id == user.pk
+        and application.intake_point_id == user.point_id
+        and application.created_at >= clock.start_of_today()
+        and not any(h.action == "move" for h in application.history.all())
+    )
 
 
 def staff_may_view(user, application: Application) -> bool:

@@ -439,6 +439,7 @@ def application_counter_intake(*, actor, data: dict, applicant: dict, portrait_c
         channel="counter",
         portrait_captured=True,
         materials_checked=True,
+        intake_point_id=actor.point_id,
     )
 
 
