@@ -871,6 +871,12 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     )
     found = clerk.get(f"/staff/registrations/?house={elsewhere.pk}").content.decode()
     assert f"elsewhere-{elsewhere.pk}" in found and f"confirm-house-{elsewhere.pk}" not in found
+    # ... and nothing of the home or its holder: an outsider's clerk read every house of the city
+    # by its number, address and holder's username.
+    assert f"withheld-{elsewhere.pk}" in found
+    row = found[found.rindex("<tr>", 0, found.index(f"withheld-{elsewhere.pk}")) :]
+    row = row[: row.index("</tr>")]
+    assert "深圳市南山区" not in row and "4403050010001" not in row and other.owner.username not in row
     far = clerk.get(f"/staff/registrations/houses/{elsewhere.pk}/confirm/")
     assert far.status_code == 403 and "another district" in far.content.decode()
     response = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", walk_in)
