@@ -241,8 +241,11 @@ def test_every_field_error_shows_in_the_first_round_with_an_error_title(client):
     html = response.content.decode()
     for field in ("username", "password", "phone", "consent"):
         assert f'href="#id_{field}"' in html, field
-    assert re.search(r"<title>错误： ", html)
+    # No space after the full-width colon (an outsider read "错误： 登录"); one after the English.
+    assert re.search(r"<title>错误：[^ ]", html)
     assert "密码太短，至少需要 8 个字符。" in html and "This password" not in html
+    english = client.post("/accounts/register/", {"kind": "individual"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(r"<title>Error: [^ ]", english)
 
 
 def test_password_likeness_and_phone_and_id_problems_are_first_round_too(client, citizen):
