@@ -1146,6 +1146,20 @@ def test_production_and_the_courier_get_what_the_card_and_the_delivery_need_not_
     assert set(CONTRACT) <= set(delivered) and delivered["status"] == "completed"
     done = staff.courier.get(url).json()
     assert done["delivery"]["address"] == "" and "phone" not in done["applicant"]
+    # Production, once the card has left it, reads neither where it went nor the photo receipt,
+    # and the desk pages show what the API answers (an outsider read both there).
+    finished = staff.production.get(url).json()
+    assert finished["delivery"]["address"] == "" and "photo_receipt" not in finished
+    assert made["delivery"]["address"] == "深圳市福田区福华路 8 号"
+    from .applications import STAFF
+    from .conftest import CommittingClient
+    from .test_web import web_login
+
+    for role in ("courier", "production"):
+        browser = CommittingClient()
+        assert web_login(browser, f"staff_{role}", phone=STAFF[role][1]).status_code == 302
+        page = browser.get(f"/staff/applications/{app['id']}/").content.decode()
+        assert app["reference"] in page and "福华路" not in page and "PZ20260302A1" not in page, role
     assert "self_check" in staff.reviewer.get(url).json()  # the case, for those who decide on it
     # Another courier, who carried it nowhere, reads it no more once it is delivered.
     staff_create(username="staff_courier2", password=PASSWORD, phone="13900007777", role="courier")

@@ -454,6 +454,8 @@ def test_the_courier_delivers_with_the_identity_checked(world, staff):
     pk = submit(world, delivery={"method": "courier", "address": "福田区福华路 8 号"})
     through_verification(staff, pk)
     post(staff["reviewer"], f"/staff/applications/{pk}/approve/")
+    made = page(staff["production"], f"/staff/applications/{pk}/")
+    assert "Photo receipt number" in made and "Department verifications" not in made and "tel:" not in made
     post(staff["production"], f"/staff/applications/{pk}/produce/")
     post(staff["production"], f"/staff/applications/{pk}/dispatch/")
     assert status_of(pk) == "out_for_delivery"
@@ -467,8 +469,8 @@ def test_the_courier_delivers_with_the_identity_checked(world, staff):
     assert "福华路" in seen and 'href="tel:13812345678"' in seen
     for case in ("Self-check at submission", "Cohabiting family members", "Department verifications", "Route claimed"):
         assert case not in seen, case
-    made = page(staff["production"], f"/staff/applications/{pk}/")
-    assert "Photo receipt number" in made and "Department verifications" not in made and "tel:" not in made
+    sent = page(staff["production"], f"/staff/applications/{pk}/")
+    assert "Photo receipt number" not in sent and "福华路" not in sent  # the card has left production
     assert "Department verifications" in page(staff["reviewer"], f"/staff/applications/{pk}/")
     missing = post(courier, f"/staff/applications/{pk}/deliver/", {}, status=400)
     assert "Check the recipient" in missing.content.decode() and status_of(pk) == "out_for_delivery"

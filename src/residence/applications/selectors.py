@@ -458,6 +458,24 @@ CONTRACT_FIELDS = (
 CARD_TO_MAKE = (Status.APPROVED, Status.IN_PRODUCTION)
 
 
+def shows_delivery_address(role: str, status: str) -> bool:
+    """Whether this role sees where the card goes, on the desk and through the API alike: the
+    courier while delivering it, production while making it, a verifier never (an outsider's
+    courier and production centre still read the address of a card long delivered)."""
+    if role == Role.COURIER:
+        return status == Status.OUT_FOR_DELIVERY
+    if role == Role.PRODUCTION:
+        return status in CARD_TO_MAKE
+    return role != Role.VERIFIER
+
+
+def shows_photo_receipt(role: str, status: str) -> bool:
+    """Whether this role sees the photo receipt number: production only while making the card."""
+    if role == Role.COURIER:
+        return False
+    return role != Role.PRODUCTION or status in CARD_TO_MAKE
+
+
 def card_data(application: Application) -> dict:
     """What the production centre prints on the card (RULES §11), from the records, while the card
     is to be made (an outsider's production desk had a masked ID number and nothing else to print).
@@ -489,13 +507,13 @@ def handling_view(application: Application, *, role: str) -> dict:
     document = json.loads(application.document)
     view = {name: document[name] for name in CONTRACT_FIELDS}
     view["history"] = [{**entry, "note": ""} for entry in document["history"]]
-    if role == Role.PRODUCTION:
+    if shows_photo_receipt(role, application.status):
         view["photo_receipt"] = application.photo_receipt
-        if application.status in CARD_TO_MAKE:
-            view["card"] = card_data(application)
-    elif application.status == Status.OUT_FOR_DELIVERY:
+    if role == Role.PRODUCTION and application.status in CARD_TO_MAKE:
+        view["card"] = card_data(application)
+    if role == Role.COURIER and application.status == Status.OUT_FOR_DELIVERY:
         view["applicant"] = {**view["applicant"], "phone": application.person.phone}
-    else:  # delivered, or not yet handed over: the address is no business of the courier's
+    if not shows_delivery_address(role, application.status):
         view["delivery"] = {**view["delivery"], "address": ""}
     return view
 

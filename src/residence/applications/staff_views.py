@@ -208,7 +208,8 @@ def _context(user, application: Application, forms: dict) -> dict:
         "sees_case": user.role in (Role.CLERK, Role.VERIFIER, Role.REVIEWER, Role.SUPERVISOR),
         # A verifier reads only its own department's notes, and no delivery address (selectors.verifier_view).
         "notes_of": user.department if user.role == Role.VERIFIER else "",
-        "sees_photo_receipt": user.role != Role.COURIER,
+        "sees_photo_receipt": selectors.shows_photo_receipt(user.role, status),
+        "sees_address": selectors.shows_delivery_address(user.role, status),
         "recipient_phone": (
             application.person.phone if user.role == Role.COURIER and status == Status.OUT_FOR_DELIVERY else ""
         ),
