@@ -1260,3 +1260,48 @@ def test_late_declarations_are_listed_all_and_counted_on_the_dashboard(organisat
     assert page.count('<td data-label="Person"><span lang="zh-CN">某') == 50
     listed = client.get("/registration/declarations/?late=1").content.decode()
     assert listed.count('class="row-overdue"') == 52 and "李娜" not in listed
+
+
+def test_the_days_a_house_waits_for_its_confirmation_do_not_make_a_declaration_late(landlord, settings):
+    """An outsider's employer, refused (409) until a clerk confirmed the house, was then marked
+    late for the wait. Worked by hand: the house is registered on 2026-03-02 and confirmed on
+    2026-03-12 (ten days waited); the landlord's allowance is 7 days."""
+    api, _user, _house = landlord
+    house = api.post(HOUSES, house_body(room="909")).json()
+    assert api.post(DECLARATIONS, move_in(house["id"], date="2026-03-02")).status_code == 409
+    settings.FROZEN_TODAY = "2026-03-12"
+    clerk = staff_apis(["clerk"]).clerk
+    assert clerk.post(f"/api/v1/staff/registrations/houses/{house['id']}/confirm").status_code == 200
+    api = Api().login("citizen1", phone="13812345678", remember=True)  # the login of 03-02 has ended
+    settings.FROZEN_TODAY = "2026-03-13"
+    cases = [
+        # (move, ID number): elapsed days − 7 − days the house waited after the move
+        ("2026-03-02", LI_NA, 0),  # 11 − 7 − 10: in time
+        ("2026-02-23", WANG_FANG, 1),  # 18 − 7 − 10 (the wait counts from the house's registration)
+        ("2026-03-05", ZHANG_WEI, 0),  # 8 − 7 − 7
+    ]
+    for date, id_number, late in cases:
+        name = {LI_NA: "李娜", WANG_FANG: "王芳", ZHANG_WEI: "张伟"}[id_number]
+        body = move_in(house["id"], date=date, id_number=id_number)
+        body["person"]["name"] = name
+        answer = api.post(DECLARATIONS, body)
+        assert answer.status_code == 201, answer.content
+        assert (answer.json()["days_late"], answer.json()["late"]) == (late, late > 0), date
+    # A house confirmed before the move: nothing is waived.
+    settings.FROZEN_TODAY = "2026-03-30"
+    api = Api().login("citizen1", phone="13812345678", remember=True)
+    out = api.post(
+        DECLARATIONS, {"house": house["id"], "kind": "move_out", "person": {"id_number": LI_NA}, "date": "2026-03-20"}
+    )
+    assert out.status_code == 201 and out.json()["days_late"] == 3  # 10 − 7
+
+
+def test_house_wait_by_hand():
+    from residence.registrations.rules import house_wait
+
+    day = dt.date.fromisoformat
+    assert house_wait(date=day("2026-03-02"), registered_on=day("2026-03-02"), confirmed_on=day("2026-03-12")) == 10
+    assert house_wait(date=day("2026-02-23"), registered_on=day("2026-03-02"), confirmed_on=day("2026-03-12")) == 10
+    assert house_wait(date=day("2026-03-05"), registered_on=day("2026-03-02"), confirmed_on=day("2026-03-12")) == 7
+    assert house_wait(date=day("2026-03-20"), registered_on=day("2026-03-02"), confirmed_on=day("2026-03-12")) == 0
+    assert house_wait(date=day("2026-03-02"), registered_on=day("2026-03-02"), confirmed_on=None) == 0

@@ -37,6 +37,8 @@ class House(models.Model):
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Until then the house takes no declaration: that wait does not make a declaration late.
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     sub_accounts = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="assigned_houses", verbose_name=_("sub-accounts")
     )

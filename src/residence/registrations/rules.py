@@ -15,11 +15,20 @@ OCCUPATIONS = range(1, 14)  # the paper form's codes 1–13
 REASONS = range(1, 15)  # 1–14
 
 
-def days_late(*, declarant_type: str, date: dt.date, declared_on: dt.date) -> int:
+def days_late(*, declarant_type: str, date: dt.date, declared_on: dt.date, house_waited: int = 0) -> int:
     """Days between the move and the declaration beyond the declarant's allowance; 0 when in time.
-    A move-out counts with its move-in's declarant type; without one, like a landlord's."""
+    A move-out counts with its move-in's declarant type; without one, like a landlord's.
+    `house_waited` (house_wait) days are not counted: the house could take no declaration then."""
     allowance = ALLOWANCE_DAYS.get(declarant_type or "landlord", 7)
-    return max(0, (declared_on - date).days - allowance)
+    return max(0, (declared_on - date).days - allowance - house_waited)
+
+
+def house_wait(*, date: dt.date, registered_on: dt.date, confirmed_on: dt.date | None) -> int:
+    """Days after the move on `date` that the house, registered, waited for a clerk's confirmation
+    (an outsider's employer, told to wait for the clerk, was then marked late for the wait)."""
+    if confirmed_on is None:
+        return 0
+    return max(0, (confirmed_on - max(date, registered_on)).days)
 
 
 def declarant_type_problem(*, account_kind: str, declarant_type: str | None) -> str | None:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, OuterRef, Q, Subquery
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -267,8 +267,8 @@ def house_confirm(*, actor, house_id: int) -> House:
     in_clerks_district(actor, house)
     if house.confirmed:
         return house
-    house.confirmed, house.confirmed_by = True, actor
-    house.save(update_fields=["confirmed", "confirmed_by"])
+    house.confirmed, house.confirmed_by, house.confirmed_at = True, actor, clock.now()
+    house.save(update_fields=["confirmed", "confirmed_by", "confirmed_at"])
     # The confirmation is what lets an account declare people in and out: who vouched, where.
     audit_record(
         type=AuditEventType.HOUSE_CONFIRMED,
@@ -550,6 +550,15 @@ def _moved_in_as(id_numbers) -> dict[str, str]:
     return {number: "" if kind == DeclarantType.TENANT else kind for number, kind in types}
 
 
+def house_waited(house: House, date: dt.date) -> int:
+    """The days after a move on `date` that `house` waited for its confirmation (rules.house_wait)."""
+    return rules.house_wait(
+        date=date,
+        registered_on=timezone.localdate(house.created_at),
+        confirmed_on=timezone.localdate(house.confirmed_at) if house.confirmed_at else None,
+    )
+
+
 def _new_declaration(*, actor, house, cleaned, status, today, now, moved_in_as, declarant=None) -> Declaration:
     declarant_type = cleaned.get("declarant_type") or moved_in_as.get(cleaned["id_number"], "")
     return Declaration(
@@ -565,7 +574,12 @@ def _new_declaration(*, actor, house, cleaned, status, today, now, moved_in_as, 
         reason=cleaned.get("reason"),
         date=cleaned["date"],
         declared_on=today,
-        days_late=rules.days_late(declarant_type=declarant_type, date=cleaned["date"], declared_on=today),
+        days_late=rules.days_late(
+            declarant_type=declarant_type,
+            date=cleaned["date"],
+            declared_on=today,
+            house_waited=house_waited(house, cleaned["date"]),
+        ),
         declared_by=actor,
         declarant=declarant or {},
         created_at=now,

@@ -341,7 +341,7 @@ def _move_out_person(request, house, data: dict) -> dict:
     }
 
 
-def _lateness(kind: str, data: dict) -> tuple[int, int]:
+def _lateness(kind: str, data: dict, house) -> tuple[int, int]:
     """(days late, allowance) if the declaration were sent today, as the service will mark it, so
     the check page warns before sending (an outsider learnt of it only after). A move-out of
     someone not in the list: unknown here (its move-in's declarant decides), (0, 0)."""
@@ -352,7 +352,12 @@ def _lateness(kind: str, data: dict) -> tuple[int, int]:
         date = dt.date.fromisoformat(str(data.get("date")))
     except ValueError:
         return 0, 0
-    days = rules.days_late(declarant_type=declarant_type, date=date, declared_on=clock.today())
+    days = rules.days_late(
+        declarant_type=declarant_type,
+        date=date,
+        declared_on=clock.today(),
+        house_waited=services.house_waited(house, date),
+    )
     return days, rules.ALLOWANCE_DAYS.get(declarant_type, 7)
 
 
@@ -451,7 +456,7 @@ def declare_check(request, pk: int, kind: str):
         return redirect("registrations:declare", house.pk, kind)
     change = reverse("registrations:declare", args=[house.pk, kind])
     data = _move_out_person(request, house, draft["data"]) if kind == "move_out" else draft["data"]
-    late, allowance = _lateness(kind, data)
+    late, allowance = _lateness(kind, data, house)
     context = {
         "title": _("Check the declaration before sending it"),
         "house": house,
