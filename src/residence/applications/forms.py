@@ -62,15 +62,20 @@ class PhotoReceiptForm(Form):
         return value
 
 
+def point_label(point, *, with_address: bool = True) -> str:
+    """A point as a choice: its name and address are data, in Chinese; its street is named in the
+    reader's language, so an English reader can tell the points apart (an outsider could not)."""
+    street = point.street.shown_name
+    if street != point.street.name:
+        return f"{street} · {point.name}"
+    return f"{point.name} · {point.address}" if with_address else point.name
+
+
 def point_choices():
     """Active acceptance points grouped by district, for a <select> with <optgroup>s."""
     groups: dict[str, list] = {}
     for point in acceptance_point_list():
-        # The point's name and address are data, in Chinese; its street is named in the reader's
-        # language, so an English reader can tell the points apart (an outsider could not).
-        street = point.street.shown_name
-        label = f"{point.name} · {point.address}" if street == point.street.name else f"{street} · {point.name}"
-        groups.setdefault(point.street.area_shown_name, []).append((point.code, label))
+        groups.setdefault(point.street.area_shown_name, []).append((point.code, point_label(point)))
     return list(groups.items())
 
 

@@ -9,6 +9,7 @@ from residence.core.forms import Form, PersonNameFormField, PlainTextFormField
 from residence.places.models import AcceptancePoint
 
 from . import reasons
+from .forms import point_label
 from .models import Delivery, FamilyMember, Kind, Route
 
 
@@ -94,10 +95,10 @@ class FindForm(Form):
 
 
 def _point_choices(*, active_only: bool = True):
-    points = AcceptancePoint.objects.order_by("code")
+    points = AcceptancePoint.objects.select_related("street").order_by("code")
     if active_only:
         points = points.filter(active=True)
-    return [(p.code, f"{p.name} ({p.code})") for p in points]
+    return [(p.code, f"{point_label(p, with_address=False)} ({p.code})") for p in points]
 
 
 class IntakeForm(Form):
