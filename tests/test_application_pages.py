@@ -97,6 +97,9 @@ def test_every_step_then_check_then_submission_and_confirmation(citizen_web):
     assert "张伟" in check and ZHANG_WEI not in check and ZHANG_WEI[:6] + "********" in check
     assert "福田路 1 号" in check and "PZ20260302A1" in check
     assert "/applications/apply/photo/?return=check" in check
+    # In English the street is named in English and the records' Chinese is marked as such.
+    english = client.get("/applications/apply/check/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Futian Subdistrict · <span lang=\"zh-CN\">" in english and "福田街道 " not in english
     response = client.post("/applications/apply/check/")
     application = Application.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/applications/{application.pk}/submitted/"
@@ -210,7 +213,7 @@ def test_chinese_pages_use_chinese_punctuation_between_labels_values_and_asides(
     client, _user = citizen_web
     fill_all(client, family={})
     client.post("/applications/apply/family/add/", {"relation": "spouse", "name": "王芳", "id_number": WANG_FANG})
-    for language, family in (("zh-hans", "王芳（配偶，"), ("en", "王芳 (Spouse, ")):
+    for language, family in (("zh-hans", "王芳（配偶，"), ("en", "王芳</span> (Spouse, ")):
         client.cookies["django_language"] = language
         check = client.get("/applications/apply/check/").content.decode()
         assert family in check, language

@@ -419,7 +419,9 @@ def applicant_details(*, identity) -> dict:
         "name": identity.name,
         "id_number_masked": mask_id_number(identity.id_number),
         "hukou_address": identity.hukou_address,
-        "residence_address": f"{registration.street.name} {registration.address}" if registration else "",
+        # The street in the reader's language (an outsider's English page read "福田街道").
+        "residence_street": registration.street.shown_name if registration else "",
+        "residence_address": registration.address if registration else "",
         "registered_on": registration.registered_on if registration else None,
     }
 
