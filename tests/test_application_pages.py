@@ -99,7 +99,7 @@ def test_every_step_then_check_then_submission_and_confirmation(citizen_web):
     assert "/applications/apply/photo/?return=check" in check
     # In English the street is named in English and the records' Chinese is marked as such.
     english = client.get("/applications/apply/check/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Futian Subdistrict · <span lang=\"zh-CN\">" in english and "福田街道 " not in english
+    assert 'Futian Subdistrict · <span lang="zh-CN">' in english and "福田街道 " not in english
     response = client.post("/applications/apply/check/")
     application = Application.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/applications/{application.pk}/submitted/"

@@ -48,6 +48,38 @@ def test_parallel_confirmations_of_one_bulk_file_apply_it_once(settings):
     assert Declaration.objects.count() == 1 and BulkUpload.objects.get().applied == 1
 
 
+def test_two_files_confirmed_at_once_that_drew_the_same_references_are_both_applied(settings, monkeypatch):
+    """An outsider's two 10,000-row files, confirmed at once, drew a reference in common (about a
+    billion a day): one confirmation got a 500. Here every thread draws the same references, in
+    the same order, so the two files always meet at their first."""
+    import threading
+
+    from residence.registrations import services
+
+    drawn = threading.local()
+
+    def same_in_every_thread(today):
+        drawn.n = getattr(drawn, "n", -1) + 1
+        return "DJ" + today.strftime("%y%m%d") + f"{drawn.n:06d}"
+
+    monkeypatch.setattr(services, "_reference", same_in_every_thread)
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    houses = [confirmed(api.post(HOUSES, house_body(room=str(100 + i))).json())["id"] for i in range(2)]
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    people = [("李娜", LI_NA), ("王芳", WANG_FANG)]
+    uploads = [
+        bulk(api, header + f"{houses[i]},move_in,{name},{number},1370000002{i},landlord,3,1,2026-02-27\n").json()[
+            "upload"
+        ]
+        for i, (name, number) in enumerate(people)
+    ]
+    responses = race(2, lambda i: api.post(f"/api/v1/registrations/declarations/bulk/{uploads[i]}/confirm"))
+    assert statuses(responses) == {200: 2}
+    references = list(Declaration.objects.values_list("reference", flat=True))
+    assert len(references) == len(set(references)) == 2 and Occupancy.objects.count() == 2
+
+
 def test_parallel_move_ins_of_one_person_into_different_houses_record_one(settings):
     settings.FROZEN_TODAY = "2026-03-02"
     api, _user = citizen_api()
