@@ -164,12 +164,31 @@ def test_every_field_problem_is_named_in_one_answer(api):
             | {"credit_code": "1"},
             {"username", "password", "phone", "name", "credit_code"},
         ),
+        # A field missing, null or of the wrong type hides nothing either (a second outsider).
+        (
+            {"kind": "individual", "username": "a!", "password": "123", "phone": "123"},
+            {"username", "password", "phone", "consent"},
+        ),
+        (
+            {"kind": "organisation", "username": "a!", "password": "123", "phone": "123", "consent": True}
+            | {"name": "  ", "credit_code": "123"},
+            {"username", "password", "phone", "name", "credit_code"},
+        ),
+        (
+            {"kind": "organisation", "username": "a", "password": "password", "phone": 1, "consent": "yes"}
+            | {"name": None, "credit_code": None},
+            {"username", "password", "phone", "consent", "name", "credit_code"},
+        ),
+        (
+            {"kind": 7, "username": "a", "password": "password", "consent": False},
+            {"kind", "username", "password", "phone", "consent"},
+        ),
     ],
 )
 def test_a_bad_username_or_a_missing_name_hides_no_other_problem(api, body, fields):
     response = api.post("/api/v1/accounts", body, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400 and set(response.json()["error"]["fields"]) == fields
-    if "name" in fields:
+    if "name" in fields and isinstance(body.get("name", ""), str):  # missing or blank: the form's words
         assert response.json()["error"]["fields"]["name"] == ["Enter the organisation's name."]
     assert not User.objects.exists()
 

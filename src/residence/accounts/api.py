@@ -34,10 +34,32 @@ class AccountCreateSerializer(serializers.Serializer):
     password = StrictCharField(max_length=128, trim_whitespace=False)
     phone = StrictCharField(max_length=20)
     consent = StrictBooleanField()
-    name = StrictCharField(max_length=200, required=False, default="")
     # An organisation's name and credit code are checked with the other fields (account_problems),
-    # so that a missing name does not hide the rest.
-    credit_code = StrictCharField(max_length=18, required=False, default="")
+    # so that a missing or blank name does not hide the rest.
+    name = StrictCharField(max_length=200, required=False, default="", allow_blank=True)
+    credit_code = StrictCharField(max_length=18, required=False, default="", allow_blank=True)
+
+
+TEXT_FIELDS = ("username", "password", "phone", "name", "credit_code")
+
+
+def sign_up_problems(data, refused: dict) -> dict:
+    """Every field's problem of a sign-up whose body the serializer refused (a field missing, null
+    or of the wrong type): the fields it did not refuse are checked as the service checks them, so
+    that one wrong type hides nothing else (an outsider's missing consent hid a bad username,
+    password and phone). Nothing is looked up or counted: the answer is 400 whatever is taken."""
+    text = {name: data[name] for name in TEXT_FIELDS if name not in refused and isinstance(data.get(name), str)}
+    kind = data.get("kind") if "kind" not in refused else Kind.INDIVIDUAL
+    problems = services.account_problems(
+        kind=kind,
+        username=text.get("username", ""),
+        password=text.get("password", ""),
+        phone=text.get("phone", ""),
+        consent=data.get("consent") is True,
+        name=text.get("name", ""),
+        credit_code=text.get("credit_code", ""),
+    )[0]
+    return {**{name: problem for name, problem in problems.items() if name not in refused}, **refused}
 
 
 class AccountSerializer(serializers.Serializer):
@@ -50,7 +72,12 @@ class AccountSerializer(serializers.Serializer):
 class AccountCreateView(PublicAPIView):
     @extend_schema(request=AccountCreateSerializer, responses={201: AccountSerializer})
     def post(self, request):
-        data = validated(AccountCreateSerializer, request.data)
+        try:
+            data = validated(AccountCreateSerializer, request.data)
+        except serializers.ValidationError as refused:
+            if not isinstance(refused.detail, dict):
+                raise
+            raise serializers.ValidationError(sign_up_problems(request.data, refused.detail)) from None
         user = services.account_create(address=request.client_address, **data)
         return Response(AccountSerializer(user).data, status=201)
 
