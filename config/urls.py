@@ -146,6 +146,11 @@ api_v1 = [
         registrations_api.SubAccountDeactivateView.as_view(),
         name="sub-account-deactivate",
     ),
+    path(
+        "organisations/sub-accounts/<int:pk>/houses",
+        registrations_api.SubAccountHousesView.as_view(),
+        name="sub-account-houses",
+    ),
     path("me/registrations", registrations_api.MyRegistrationsView.as_view(), name="my-registrations"),
     path(
         "staff/registrations/declarations",

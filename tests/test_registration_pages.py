@@ -641,8 +641,19 @@ def test_sub_accounts_are_created_and_see_only_their_houses(org):
     # The administrator sees the sub-account's declaration.
     assert "李娜" in client.get("/registration/declarations/").content.decode()
 
-    # … and ends the sub-account: a page that says what that does, then the button.
+    # The administrator gives it the second house too, on its own page, the first ticked already.
     desk = User.objects.get(username="org_desk1")
+    listing = client.get("/registration/sub-accounts/").content.decode()
+    assert f'href="/registration/sub-accounts/{desk.pk}/houses/"' in listing
+    change = client.get(f"/registration/sub-accounts/{desk.pk}/houses/").content.decode()
+    assert re.search(rf'<input[^>]*value="{houses[0].pk}"[^>]*checked', change)
+    assert not re.search(rf'<input[^>]*value="{houses[1].pk}"[^>]*checked', change)
+    saved = client.post(f"/registration/sub-accounts/{desk.pk}/houses/", {"houses": [houses[0].pk, houses[1].pk]})
+    assert saved.status_code == 302 and desk_client.get(f"/registration/houses/{houses[1].pk}/").status_code == 200
+    wrong = client.post(f"/registration/sub-accounts/{desk.pk}/houses/", {"houses": ["999999"]})
+    assert wrong.status_code == 400 and "error-summary" in wrong.content.decode()
+    assert sorted(desk.assigned_houses.values_list("pk", flat=True)) == [houses[0].pk, houses[1].pk]
+    # … and ends the sub-account: a page that says what that does, then the button.
     listing = client.get("/registration/sub-accounts/").content.decode()
     assert f'href="/registration/sub-accounts/{desk.pk}/deactivate/"' in listing
     ask = client.get(f"/registration/sub-accounts/{desk.pk}/deactivate/").content.decode()

@@ -1305,3 +1305,37 @@ def test_house_wait_by_hand():
     assert house_wait(date=day("2026-03-05"), registered_on=day("2026-03-02"), confirmed_on=day("2026-03-12")) == 7
     assert house_wait(date=day("2026-03-20"), registered_on=day("2026-03-02"), confirmed_on=day("2026-03-12")) == 0
     assert house_wait(date=day("2026-03-02"), registered_on=day("2026-03-02"), confirmed_on=None) == 0
+
+
+def test_an_organisation_changes_the_houses_a_sub_account_declares_for(organisation):
+    """An outsider's HR office registered a new dormitory and could give it to its clerk only by
+    ending the clerk's sub-account and opening another."""
+    from residence.audit.models import AuditEvent
+
+    api, houses = organisation
+    body = {"username": "org_desk7", "password": "Testing2026pass", "phone": "13812340007", "houses": []}
+    created = api.post("/api/v1/organisations/sub-accounts", body).json()
+    desk = Api("10.7.7.17").login("org_desk7", phone="13812340007")
+    assert desk.post(DECLARATIONS, move_in(houses[1])).status_code == 403
+    url = f"/api/v1/organisations/sub-accounts/{created['id']}/houses"
+    given = api.call("PUT", url, {"houses": [houses[1]]})
+    assert given.status_code == 200 and given.json() == {**created, "houses": [houses[1]]}
+    assert [h["id"] for h in desk.get(HOUSES).json()] == [houses[1]]
+    assert desk.post(DECLARATIONS, move_in(houses[1])).status_code == 201
+    [event] = AuditEvent.objects.filter(type="sub_account_houses")
+    assert event.subject_id == created["id"] and event.data == {"before": [], "after": [houses[1]]}
+    # Refused, changing nothing: another's houses, not ids, a sub-account itself, another organisation.
+    for bad in ([999999], ["1"], [True], "x"):
+        answer = api.call("PUT", url, {"houses": bad})
+        assert answer.status_code == 400 and "houses" in answer.json()["error"]["fields"], bad
+    assert desk.call("PUT", url, {"houses": houses}).status_code == 403
+    assert api.call("PUT", "/api/v1/organisations/sub-accounts/999999/houses", {"houses": []}).status_code == 404
+    assert api.get("/api/v1/organisations/sub-accounts").json()[0]["houses"] == [houses[1]]
+    # Taken away, the house is no longer the sub-account's; the same list again writes nothing.
+    assert api.call("PUT", url, {"houses": [houses[0]]}).json()["houses"] == [houses[0]]
+    assert desk.post(DECLARATIONS, move_in(houses[1], id_number=WANG_FANG)).status_code == 403
+    assert api.call("PUT", url, {"houses": [houses[0]]}).status_code == 200
+    assert AuditEvent.objects.filter(type="sub_account_houses").count() == 2
+    # A deactivated sub-account declares for no house.
+    assert api.post(f"/api/v1/organisations/sub-accounts/{created['id']}/deactivate").status_code == 200
+    assert api.call("PUT", url, {"houses": houses}).status_code == 409

@@ -39,6 +39,7 @@ class AuditEventType(models.TextChoices):
     DECLARATION_RECORDED = "declaration_recorded", _("Residence declaration recorded")
     HOUSE_CONFIRMED = "house_confirmed", _("House confirmed by a clerk")
     HOUSE_REGISTERED = "house_registered", _("House registered by its holder")
+    SUB_ACCOUNT_HOUSES = "sub_account_houses", _("Houses given to a sub-account changed")
     PAYMENT_RECEIVED = "payment_received", _("Fee paid")
     DEADLINE_ESCALATED = "deadline_escalated", _("Overdue step escalated")
 

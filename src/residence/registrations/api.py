@@ -278,6 +278,19 @@ class SubAccountView(APIView):
         return Response(sub_account_payload(user), status=201)
 
 
+class SubAccountHousesSerializer(serializers.Serializer):
+    houses = serializers.ListField(child=serializers.JSONField(), max_length=10_000)
+
+
+class SubAccountHousesView(APIView):
+    @extend_schema(request=SubAccountHousesSerializer, responses=SubAccountSerializer)
+    def put(self, request, pk: int):
+        """Give a sub-account these houses, in place of those it had."""
+        data = validated(SubAccountHousesSerializer, request.data)
+        user = services.sub_account_houses_set(actor=request.user, account_id=pk, houses=data["houses"])
+        return Response(sub_account_payload(user))
+
+
 class SubAccountDeactivateView(BodilessPostMixin, APIView):
     @extend_schema(request=None, responses=SubAccountSerializer)
     def post(self, request, pk: int):

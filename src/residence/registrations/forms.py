@@ -194,6 +194,20 @@ class SelfReportForm(Form):
         self.fields["street"].choices = [("", _("Choose a street")), *street_choices()]
 
 
+def house_choices(houses) -> list[tuple[str, str]]:
+    return [(str(h.pk), f"{h.street.shown_name} · {h.building_name} {h.room}") for h in houses]
+
+
+class SubAccountHousesForm(Form):
+    houses = forms.MultipleChoiceField(
+        label=_("Houses the sub-account may declare for"), widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    def __init__(self, *args, houses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["houses"].choices = house_choices(houses)
+
+
 class SubAccountForm(Form):
     username = UsernameFormField(label=_("Username"), max_length=30)
     password = forms.CharField(
@@ -209,9 +223,7 @@ class SubAccountForm(Form):
 
     def __init__(self, *args, houses=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["houses"].choices = [
-            (str(h.pk), f"{h.street.shown_name} · {h.building_name} {h.room}") for h in houses
-        ]
+        self.fields["houses"].choices = house_choices(houses)
 
 
 class BulkForm(Form):

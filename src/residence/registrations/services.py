@@ -813,6 +813,15 @@ def administrator_required(actor) -> None:
         raise Forbidden(_("Only an organisation's administrator manages sub-accounts."))
 
 
+def _own_houses(actor, houses: list) -> list[House] | None:
+    """The organisation's houses of these ids, or None when one is not an id of its houses."""
+    ids = [h for h in houses if isinstance(h, int) and not isinstance(h, bool)]
+    given = list(House.objects.filter(owner=actor, pk__in=ids))
+    if len(ids) != len(houses) or len(given) != len(set(ids)):
+        return None
+    return given
+
+
 def sub_account_create(*, actor, username: str, password: str, phone: str, houses: list) -> User:
     administrator_required(actor)
     declarant_required(actor)
@@ -825,9 +834,8 @@ def sub_account_create(*, actor, username: str, password: str, phone: str, house
         phone = normalize_phone(phone)
     except ValidationError as e:
         errors["phone"] = e.messages
-    ids = [h for h in houses if isinstance(h, int) and not isinstance(h, bool)]
-    given = list(House.objects.filter(owner=actor, pk__in=ids))
-    if len(ids) != len(houses) or len(given) != len(set(ids)):
+    given = _own_houses(actor, houses)
+    if given is None:
         errors["houses"] = [_("Give the ids of houses your organisation holds.")]
     user = User(username=username, phone=phone, kind=Kind.SUB_ACCOUNT, parent=actor, status=Status.ACTIVE)
     weak = password_problems(password, user)
@@ -842,6 +850,32 @@ def sub_account_create(*, actor, username: str, password: str, phone: str, house
         save_unique(user.save, username=username.lower(), phone=phone)
         user.assigned_houses.set(given)
         audit_record(type=AuditEventType.ACCOUNT_CREATED, actor=actor, subject=user, kind=Kind.SUB_ACCOUNT)
+    return user
+
+
+@transaction.atomic
+def sub_account_houses_set(*, actor, account_id: int, houses: list) -> User:
+    """The organisation changes the houses a sub-account declares for (a new dormitory for the
+    clerk who has the others: an outsider's HR office could only end the account and open
+    another). Another organisation's: 404; a deactivated one: 409."""
+    administrator_required(actor)
+    user = (
+        User.objects.select_for_update()
+        .filter(pk=account_id if isinstance(account_id, int) else None, parent=actor, kind=Kind.SUB_ACCOUNT)
+        .first()
+    )
+    if user is None:
+        raise NotFound()
+    if user.status == Status.DISABLED:
+        raise Conflict(_("This sub-account is deactivated: it declares for no house."))
+    given = _own_houses(actor, houses)
+    if given is None:
+        raise Invalid(fields={"houses": [_("Give the ids of houses your organisation holds.")]})
+    before = sorted(user.assigned_houses.values_list("pk", flat=True))
+    after = sorted(house.pk for house in given)
+    if before != after:
+        user.assigned_houses.set(given)
+        audit_record(type=AuditEventType.SUB_ACCOUNT_HOUSES, actor=actor, subject=user, before=before, after=after)
     return user
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("declarations/<int:pk>/withdraw/", views.declaration_withdraw, name="declaration_withdraw"),
     path("sub-accounts/", views.sub_accounts, name="sub_accounts"),
     path("sub-accounts/<int:pk>/deactivate/", views.sub_account_deactivate, name="sub_account_deactivate"),
+    path("sub-accounts/<int:pk>/houses/", views.sub_account_houses, name="sub_account_houses"),
     path("bulk/", views.bulk, name="bulk"),
     path("bulk/template.csv", views.bulk_template, name="bulk_template"),
     path("bulk/<int:pk>/", views.bulk_report, name="bulk_report"),

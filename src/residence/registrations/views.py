@@ -43,6 +43,7 @@ from .forms import (
     MoveOutForm,
     SelfReportForm,
     SubAccountForm,
+    SubAccountHousesForm,
 )
 from .models import DeclarantType, Declaration, HousingType
 
@@ -788,6 +789,37 @@ def sub_accounts(request):
         "registrations/sub_accounts.html",
         {"form": form, "accounts": selectors.sub_accounts_of(organisation=user)},
         status=status if form.errors else 200,
+    )
+
+
+@login_required
+def sub_account_houses(request, pk: int):
+    """The houses a sub-account declares for, ticked, to change."""
+    gate = _gate(request)
+    if gate:
+        return gate
+    services.administrator_required(request.user)
+    account = selectors.sub_accounts_of(organisation=request.user).filter(pk=pk, is_active=True).first()
+    if account is None:
+        raise Http404
+    given = [str(house.pk) for house in account.assigned_houses.all()]
+    own_houses = list(selectors.houses_for(actor=request.user)[:2000])
+    form = SubAccountHousesForm(request.POST or None, houses=own_houses, initial={"houses": given})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sub_account_houses_set(
+                actor=request.user, account_id=pk, houses=[int(h) for h in form.cleaned_data["houses"]]
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The houses of %(name)s are saved.") % {"name": account.username})
+            return redirect("registrations:sub_accounts")
+    return render(
+        request,
+        "registrations/sub_account_houses.html",
+        {"form": form, "account": account},
+        status=400 if form.errors else 200,
     )
 
 
