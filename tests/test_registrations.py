@@ -629,6 +629,10 @@ def test_a_bulk_file_applies_move_outs_and_nothing_when_a_row_went_stale(organis
     # Each declaration names the registration it started or ended.
     out = Declaration.objects.get(kind="move_out", id_number=LI_NA)
     assert out.registration == Registration.objects.get(id_number=LI_NA)
+    # Named as the move-in named the person, as a move-out declared alone is (an outsider's were blank).
+    assert out.name == "李娜"
+    listed = {d["reference"]: d for d in api.get(DECLARATIONS).json()}
+    assert listed[out.reference]["person"]["name"] == "李娜"
     assert Declaration.objects.get(id_number=WANG_FANG).registration.registered_on == dt.date(2026, 2, 28)
     # Checked, then someone declares one of its people before the confirmation: nothing applies.
     stale = bulk(api, header + f"{houses[0]},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-25\n").json()

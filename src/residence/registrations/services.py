@@ -1161,6 +1161,17 @@ def _bulk_apply(*, actor, rows, houses: dict, today: dt.date, now) -> None:
         )
         for _line, cleaned, house in ins + outs
     ]
+    if outs:
+        # A move-out row names nobody: the person's name is their move-in's, as for one declared
+        # alone (an outsider's bulk move-outs were listed nameless).
+        names = dict(
+            Occupancy.objects.filter(id_number__in=[c["id_number"] for _line, c, _house in outs]).values_list(
+                "id_number", "declaration__name"
+            )
+        )
+        for declaration in declarations:
+            if declaration.kind == Declaration.Kind.MOVE_OUT and not declaration.name:
+                declaration.name = names.get(declaration.id_number, "")
     declarations = _store_with_unique_references(declarations, today)
     by_person = {d.id_number: d for d in declarations}
     # Movers leave the house they lived in; those moving out leave theirs.
