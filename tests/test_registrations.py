@@ -529,6 +529,27 @@ def test_a_bulk_file_reports_rows_the_present_state_refuses_and_applies_the_othe
     assert Registration.objects.get(id_number=ZHANG_WEI).ended_on is None
 
 
+def test_a_bulk_file_takes_dates_and_code_words_as_a_chinese_spreadsheet_saves_them(organisation):
+    """An outsider's HR office had rows refused for `Employer` and for `2026/11/27`, the form a
+    spreadsheet in Chinese settings re-saves a date in. A day-first date stays refused: 5/1 is
+    the 5th of January to some and the 1st of May to others."""
+    api, houses = organisation
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    rows = [
+        f"{houses[0]},Move_In,李娜,{LI_NA},13700000021,LANDLORD,3,1,2026/2/27",
+        f"{houses[1]},move_in,王芳,{WANG_FANG},13700000022,Landlord,3,1,2026.02.26",
+        f"{houses[1]},move_in,张伟,{ZHANG_WEI},13700000023,landlord,3,1,26/02/2026",
+        f"{houses[1]},move_in,张伟,{ZHANG_WEI},13700000023,landlord,3,1,２０２６/02/26",
+    ]
+    body = bulk(api, header + "\n".join(rows) + "\n").json()
+    assert (body["rows"], body["valid"]) == (4, 2), body
+    assert [p["line"] for p in body["invalid"]] == [4, 5] and all("date" in p["reason"] for p in body["invalid"])
+    assert api.post(f"/api/v1/registrations/declarations/bulk/{body['upload']}/confirm").json() == {"applied": 2}
+    dates = dict(Declaration.objects.values_list("id_number", "date"))
+    assert dates == {LI_NA: dt.date(2026, 2, 27), WANG_FANG: dt.date(2026, 2, 26)}
+    assert set(Declaration.objects.values_list("declarant_type", flat=True)) == {"landlord"}
+
+
 def test_the_declarations_list_pages_by_500_with_a_link_to_the_next(organisation, settings):
     api, houses = organisation
     header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"

@@ -5,6 +5,7 @@ registration eligibility reads (records.Registration, as an import does)."""
 import csv
 import datetime as dt
 import io
+import re
 import secrets
 
 from django.conf import settings
@@ -942,21 +943,41 @@ def _without_trailing_blanks(row: list[str]) -> list[str]:
     return row
 
 
+# How a spreadsheet saved in Chinese settings writes a date: 2026/11/27, 2026/1/5 (year first only:
+# 5/1/2026 could be either day first or month first).
+SPREADSHEET_DATE_RE = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", re.ASCII)
+
+
+def _spreadsheet_date(text: str) -> str:
+    """A year-first date with slashes or dots as ISO 8601; anything else as it is, for the check."""
+    found = SPREADSHEET_DATE_RE.fullmatch(text)
+    return f"{found[1]}-{int(found[2]):02d}-{int(found[3]):02d}" if found else text
+
+
+def _code_word(text: str) -> str:
+    """A code word in lower case; only an ASCII one (the Kelvin sign's lower case is a plain k)."""
+    text = text.strip()
+    return text.lower() if text.isascii() else text
+
+
 def _row_body(row: list[str]) -> dict:
+    """A file's row as the API's body. The words of a code column in any case, and dates as a
+    spreadsheet re-saves them (an outsider's HR office had every row refused for `Employer` and
+    `2026/11/27`)."""
     values = dict(zip(BULK_HEADER, row, strict=False))
     house = values.get("house", "").strip()
     return {
         "house": int(house) if house.isascii() and house.isdigit() and len(house) < 12 else None,
-        "kind": values.get("kind", "").strip(),
+        "kind": _code_word(values.get("kind", "")),
         "person": {
             "name": values.get("name", ""),
             "id_number": values.get("id_number", ""),
             "phone": values.get("phone", ""),
         },
-        "declarant_type": values.get("declarant_type", "").strip(),
+        "declarant_type": _code_word(values.get("declarant_type", "")),
         "occupation": values.get("occupation", "").strip(),
         "reason": values.get("reason", "").strip(),
-        "date": values.get("date", "").strip(),
+        "date": _spreadsheet_date(values.get("date", "").strip()),
     }
 
 
