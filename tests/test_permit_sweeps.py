@@ -117,6 +117,23 @@ def test_the_anniversary_itself_suspends_and_the_day_before_does_not():
     }
 
 
+def test_a_day_run_again_suspends_and_cancels_what_became_due_since_and_nothing_twice():
+    """An outsider imported a lapsed permit after the day's run: the day run again left it active,
+    and only a date never run before suspended it. The reminders of a day are not sent again."""
+    first = permit(1, D(2026, 3, 1))
+    assert run(D(2026, 3, 10))["suspended"] == 1
+    late = permit(2, D(2026, 3, 5))  # imported, or corrected, after the run
+    gone = permit(3, D(2024, 3, 1), status="suspended", suspended_on=D(2024, 3, 1))
+    again = run(D(2026, 3, 10))
+    assert (again["suspended"], again["cancelled"]) == (1, 1)
+    late.refresh_from_db()
+    gone.refresh_from_db()
+    assert (late.status, late.suspended_on, gone.status) == ("suspended", D(2026, 3, 5), "cancelled")
+    assert run(D(2026, 3, 10))["suspended"] == 0  # and a third time, nothing
+    for p in (first, late):
+        assert len(events(p, "suspended")) == 1 and len(audits(p)) == 1
+
+
 def test_a_lapse_found_late_suspends_from_the_anniversary_not_from_the_day_of_the_sweep():
     p = permit(1, D(2026, 3, 10))
     run(D(2026, 4, 1))

@@ -15,7 +15,10 @@ Each sweep is set-based, chunk by chunk in the order of a partial index (`permit
 The SMS deliveries are queued once the chunk commits. A worker killed mid-way loses only the
 chunk in flight (rolled back whole); a rerun resumes after the last committed chunk, and the
 conditions of the UPDATE exclude rows already done, so nothing is suspended, cancelled,
-recorded or told twice. A finished sweep (finished_at) does nothing when run again.
+recorded or told twice. A finished suspension or cancellation sweep run again makes a new pass
+from the start, which finds only what became due since (a permit imported or corrected after the
+day's run: an outsider's stayed active until a date never run before); a finished reminder sweep
+does nothing when run again (its holders were told).
 
 The only per-row Python work is per chunk, on its returned rows: the blind index of the ID
 number (HMAC, `audit.services.person_index`, kept in Python so the key never travels in SQL)
@@ -263,17 +266,23 @@ def _tell(notices: list[tuple[str, dict]], *, key: str, at: dt.datetime) -> int:
 Step = Callable[[dt.date, dt.date | None, int, int], tuple[int, tuple | None, int]]
 
 
-def _sweep(name: str, day: dt.date, step: Step) -> int:
+def _sweep(name: str, day: dt.date, step: Step, *, again: bool = False) -> int:
     """Run `step` chunk by chunk for (name, day), each chunk in one transaction with the
     SweepRun's progress. `step(day, position_on, position_id, limit)` does one chunk and answers
     (rows taken, the last (date, id) taken or None, count to report). Returns the count of
-    this run (0 when the sweep had already finished)."""
+    this run. A finished sweep does nothing (0), or, `again`, a new pass from the start: a sweep
+    whose conditions exclude the rows done already."""
     try:
         run, _created = SweepRun.objects.get_or_create(name=name, date=day, defaults={"started_at": clock.now()})
     except IntegrityError:  # another worker created it between our read and our write
         run = SweepRun.objects.get(name=name, date=day)
     if run.finished_at is not None:
-        return 0
+        if not again:
+            return 0
+        # Only the run that finds it finished starts the new pass; a second one at once takes turns.
+        SweepRun.objects.filter(pk=run.pk, finished_at=run.finished_at).update(
+            finished_at=None, position_on=None, position_id=0
+        )
     limit, total = chunk_size(), 0
     while True:
         with transaction.atomic():
@@ -455,7 +464,7 @@ def _reminder_step(days_before: int, days: tuple[dt.date, dt.date] | None) -> St
 def permits_suspend(day: dt.date) -> int:
     """Suspend every active permit whose anniversary (endorsed_until) is on or before `day`, from
     that anniversary (RULES §9). Returns how many this run suspended."""
-    return _sweep(SUSPEND, day, _suspend_chunk)
+    return _sweep(SUSPEND, day, _suspend_chunk, again=True)
 
 
 def day_total(name: str, day: dt.date) -> int:
@@ -466,7 +475,7 @@ def day_total(name: str, day: dt.date) -> int:
 
 def permits_cancel(day: dt.date) -> int:
     """Cancel every permit suspended for two years on `day` (rules.cancellation_day)."""
-    return _sweep(CANCEL, day, _cancel_chunk)
+    return _sweep(CANCEL, day, _cancel_chunk, again=True)
 
 
 def permits_remind(day: dt.date) -> dict[str, int]:
