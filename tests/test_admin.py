@@ -104,7 +104,7 @@ def test_a_new_point_is_audited_and_its_code_never_changes(admin):
     form = {
         "code": "44030400495",
         "name": "新点",
-        "kind": "street_office",
+        "kind": "police_station",
         "street": "440304004",
         "address": "某路 1 号",
         "active": "on",
@@ -118,6 +118,43 @@ def test_a_new_point_is_audited_and_its_code_never_changes(admin):
     assert not AcceptancePoint.objects.filter(code="44030400496").exists()
     change = AuditEvent.objects.filter(type="place_changed").latest("id")
     assert change.data["changes"] == {"name": ["新点", "改名点"]} and change.data["created"] is False
+
+
+def test_a_point_needs_a_name_of_its_own_and_a_street_one_office(admin):
+    """An outsider added a point named as another, and a second street office for one street: an
+    applicant choosing by name could not tell them apart."""
+    home = AcceptancePoint.objects.get(code=HOME_POINT)
+    form = {"code": "44030400497", "kind": "police_station", "street": "440304004", "address": "某路 1 号"}
+    same_name = admin.post("/admin/places/acceptancepoint/add/", {**form, "name": home.name})
+    assert same_name.status_code == 200 and "Another acceptance point has this name" in same_name.content.decode()
+    second_office = admin.post("/admin/places/acceptancepoint/add/", {**form, "name": "新办", "kind": "street_office"})
+    assert "runs an acceptance point already" in second_office.content.decode()
+    assert not AcceptancePoint.objects.filter(code="44030400497").exists()
+    # The office's own point keeps its kind and name when saved again.
+    again = {"code": home.code, "name": home.name, "kind": home.kind, "street": home.street_id, "address": "新地址"}
+    assert (
+        admin.post(f"/admin/places/acceptancepoint/{home.code}/change/", {**again, "active": "on"}).status_code == 302
+    )
+
+
+def test_a_renamed_point_is_named_anew_in_its_applications(admin, settings):
+    """An outsider renamed a point in the admin; its applications' API answers kept the old name."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    eligible_records()
+    created = api.post("/api/v1/applications", application_body()).json()
+    assert created["acceptance_point"]["name"] == "福田街道办事处居住证受理点"
+    point = AcceptancePoint.objects.get(code=HOME_POINT)
+    form = {"code": point.code, "kind": point.kind, "street": point.street_id, "address": point.address}
+    saved = admin.post(
+        f"/admin/places/acceptancepoint/{point.code}/change/", {**form, "name": "福田新址受理点", "active": "on"}
+    )
+    assert saved.status_code == 302
+    read = api.get(f"/api/v1/applications/{created['id']}").json()
+    assert read["acceptance_point"] == {"code": HOME_POINT, "name": "福田新址受理点"}
+    assert {k: v for k, v in read.items() if k != "acceptance_point"} == {
+        k: v for k, v in created.items() if k != "acceptance_point"
+    }
 
 
 def test_a_point_with_open_applications_or_clerks_cannot_be_closed(admin, settings):

@@ -1,13 +1,15 @@
 """The application object of API.md, kept as a document on the row.
 
 Every change to an application rebuilds its document in the transaction that makes the
-change (the workflow, written replies, deadline recomputation), so reading an application is
+change (the workflow, written replies, deadline recomputation, a point renamed), so reading an application is
 one indexed query and no serializer work (docs/performance.md). The self-check is the one part
 rendered when read, in the reader's language; everything else in the document is data
 (slugs, dates, numbers, names as recorded)."""
 
 import json
 
+from django.db.models import Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 
 from residence.core.validators import mask_id_number
@@ -76,6 +78,19 @@ def _day(value):
 def dumps(document: dict) -> str:
     """The stored form: compact UTF-8 JSON, as the API's other answers are written."""
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def _point_fragment(code: str, name: str) -> str:
+    return '"acceptance_point":' + dumps({"code": code, "name": name})
+
+
+def point_renamed(*, code: str, before: str, after: str) -> int:
+    """Every application of a point renamed takes its new name (an outsider's API answers kept the
+    old one). One UPDATE: a document is dumps()'s compact JSON, in which the point's object is this
+    exact text; returns the documents changed."""
+    return Application.objects.filter(acceptance_point_id=code).update(
+        document=Replace("document", Value(_point_fragment(code, before)), Value(_point_fragment(code, after)))
+    )
 
 
 def refresh(application: Application) -> dict:

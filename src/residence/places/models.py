@@ -106,3 +106,13 @@ class AcceptancePoint(models.Model):
             )
         if self.street_id and not self.code.startswith(self.street_id):
             raise ValidationError({"street": _("An acceptance point belongs to the street its code starts with.")})
+        # An applicant chooses a point by its name; a street office runs one (an outsider added a
+        # second point of the same name, and a second office for one street).
+        others = AcceptancePoint.objects.exclude(pk=self.pk)
+        problems = {}
+        if others.filter(name=self.name).exists():
+            problems["name"] = _("Another acceptance point has this name: give each its own.")
+        if self.kind == self.Kind.STREET_OFFICE and others.filter(street_id=self.street_id, kind=self.kind).exists():
+            problems["kind"] = _("This street's office runs an acceptance point already.")
+        if problems:
+            raise ValidationError(problems)

@@ -6,6 +6,8 @@ from django.db import transaction
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 
+from .models import AcceptancePoint
+
 
 def _shown(value) -> str:
     return "" if value is None else str(getattr(value, "pk", value))
@@ -28,6 +30,11 @@ def place_save(*, place, changes: dict, created: bool, actor, address: str = "")
     after)). An outsider found place changes only in Django's own history, which no audit page
     shows."""
     place.save()
+    if isinstance(place, AcceptancePoint) and not created and "name" in changes:
+        # Applications read the name they were written with; this one module knows their form.
+        from residence.applications.documents import point_renamed
+
+        point_renamed(code=place.pk, before=changes["name"][0], after=changes["name"][1])
     changes = {field: [_shown(before), _shown(after)] for field, (before, after) in changes.items()}
     _audit(place, actor=actor, address=address, created=created, changes=changes)
 
