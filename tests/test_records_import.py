@@ -118,6 +118,23 @@ def test_a_talent_certificate_keeps_its_holder(settings):
     assert records_import_rows("talents", renewed).updated == 1
 
 
+@pytest.mark.parametrize(("kind", "field"), [("registrations", "registered_on"), ("enrolments", "start_date")])
+def test_a_registration_or_enrolment_before_the_persons_birth_is_refused(settings, kind, field):
+    """An outsider's registration of 1800-01-01 for a person born on 1990-03-07 (by the ID number)
+    was kept, and a check then read a residence since 1800."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    rows = [{**GOOD[kind][0], field: day} for day in ("1800-01-01", "1990-03-06")]
+    with translation.override("en"):
+        result = records_import_rows(kind, rows[:1])
+        assert result.errors == [
+            (2, f"{field} 1800-01-01 is before the birth of the person (1990-03-07, by the ID number).")
+        ]
+        assert records_import_rows(kind, rows[1:]).errors[0][1].startswith(f"{field} 1990-03-06 is before")
+    assert not MODELS[kind].objects.exists()
+    born = {**GOOD[kind][0], field: "1990-03-07"}  # the day of the birth itself
+    assert records_import_rows(kind, [born]).applied
+
+
 def test_an_insurance_month_before_the_persons_birth_is_refused(settings):
     """An outsider's 1900-01 for a person born in 1990 (by the ID number) was kept."""
     settings.FROZEN_TODAY = "2026-03-02"

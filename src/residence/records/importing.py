@@ -30,6 +30,7 @@ from residence.core import clock, locks
 from residence.core.validators import (
     DIGITS_ONLY,
     RECORD_DATES,
+    birth_date_of,
     full_width,
     has_forbidden_characters,
     hidden_text_problem,
@@ -227,6 +228,22 @@ def ordered(first, second, first_name, second_name):
         raise ValidationError(_("%(b)s is before %(a)s.") % {"a": first_name, "b": second_name})
 
 
+def after_birth(field: str):
+    """A check that the record's date `field` is not before the person's birth, by the ID number
+    (an outsider's registration of 1800-01-01 for a person born in 1990 was kept, and an
+    eligibility check then read a residence since 1800)."""
+
+    def check(record):
+        born = birth_date_of(record["id_number"])
+        if record[field] < born:
+            raise ValidationError(
+                _("%(field)s %(date)s is before the birth of the person (%(born)s, by the ID number).")
+                % {"field": field, "date": record[field].isoformat(), "born": born.isoformat()}
+            )
+
+    return check
+
+
 def fields_of(row, parsers: dict, *checks) -> dict:
     """A record from `parsers` (name → function of the row), every field's problem collected so a
     row is refused once with all of them (an outsider's row without five fields was told of one);
@@ -282,6 +299,7 @@ def parse_registration(row, streets):
             "ended_on": lambda r: date(r, "ended_on", required=False, not_future=True),
         },
         lambda record: ordered(record["registered_on"], record["ended_on"], "registered_on", "ended_on"),
+        after_birth("registered_on"),
     )
 
 
@@ -297,6 +315,7 @@ def parse_enrolment(row):
             "end_date": lambda r: date(r, "end_date", required=False),
         },
         lambda record: ordered(record["start_date"], record["end_date"], "start_date", "end_date"),
+        after_birth("start_date"),
     )
 
 
