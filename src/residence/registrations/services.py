@@ -854,11 +854,8 @@ def sub_account_create(*, actor, username: str, password: str, phone: str, house
     return user
 
 
-@transaction.atomic
-def sub_account_houses_set(*, actor, account_id: int, houses: list) -> User:
-    """The organisation changes the houses a sub-account declares for (a new dormitory for the
-    clerk who has the others: an outsider's HR office could only end the account and open
-    another). Another organisation's: 404; a deactivated one: 409."""
+def _sub_account_locked(actor, account_id) -> User:
+    """One of the administrator's sub-accounts, locked; another organisation's: 404."""
     administrator_required(actor)
     user = (
         User.objects.select_for_update()
@@ -867,6 +864,15 @@ def sub_account_houses_set(*, actor, account_id: int, houses: list) -> User:
     )
     if user is None:
         raise NotFound()
+    return user
+
+
+@transaction.atomic
+def sub_account_houses_set(*, actor, account_id: int, houses: list) -> User:
+    """The organisation changes the houses a sub-account declares for (a new dormitory for the
+    clerk who has the others: an outsider's HR office could only end the account and open
+    another). Another organisation's: 404; a deactivated one: 409."""
+    user = _sub_account_locked(actor, account_id)
     if user.status == Status.DISABLED:
         raise Conflict(_("This sub-account is deactivated: it declares for no house."))
     given = _own_houses(actor, houses)
@@ -885,14 +891,7 @@ def sub_account_deactivate(*, actor, account_id: int) -> User:
     """The organisation ends a sub-account (someone who left): it can no longer sign in, its live
     logins end now, its mobile number is freed, and its declarations stay as they are. Another
     organisation's: 404."""
-    administrator_required(actor)
-    user = (
-        User.objects.select_for_update()
-        .filter(pk=account_id if isinstance(account_id, int) else None, parent=actor, kind=Kind.SUB_ACCOUNT)
-        .first()
-    )
-    if user is None:
-        raise NotFound()
+    user = _sub_account_locked(actor, account_id)
     if user.status == Status.DISABLED:
         return user
     # The number is freed: a mobile binds one account, and the same person may get a new

@@ -792,9 +792,8 @@ def sub_accounts(request):
     )
 
 
-@login_required
-def sub_account_houses(request, pk: int):
-    """The houses a sub-account declares for, ticked, to change."""
+def _active_sub_account(request, pk: int):
+    """The administrator's active sub-account `pk`, or the page that says why not (404 if none)."""
     gate = _gate(request)
     if gate:
         return gate
@@ -802,6 +801,15 @@ def sub_account_houses(request, pk: int):
     account = selectors.sub_accounts_of(organisation=request.user).filter(pk=pk, is_active=True).first()
     if account is None:
         raise Http404
+    return account
+
+
+@login_required
+def sub_account_houses(request, pk: int):
+    """The houses a sub-account declares for, ticked, to change."""
+    account = _active_sub_account(request, pk)
+    if isinstance(account, HttpResponse):
+        return account
     given = [str(house.pk) for house in account.assigned_houses.all()]
     own_houses = list(selectors.houses_for(actor=request.user)[:2000])
     form = SubAccountHousesForm(request.POST or None, houses=own_houses, initial={"houses": given})
@@ -826,13 +834,9 @@ def sub_account_houses(request, pk: int):
 @login_required
 def sub_account_deactivate(request, pk: int):
     """Asks first (what ending the sub-account does), then ends it."""
-    gate = _gate(request)
-    if gate:
-        return gate
-    services.administrator_required(request.user)
-    account = selectors.sub_accounts_of(organisation=request.user).filter(pk=pk, is_active=True).first()
-    if account is None:
-        raise Http404
+    account = _active_sub_account(request, pk)
+    if isinstance(account, HttpResponse):
+        return account
     if request.method == "POST":
         services.sub_account_deactivate(actor=request.user, account_id=pk)
         messages.success(request, _("Sub-account %(name)s is deactivated.") % {"name": account.username})
