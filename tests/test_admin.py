@@ -8,12 +8,13 @@ import pytest
 
 from residence.accounts.models import User
 from residence.accounts.services import staff_create
+from residence.applications.models import Application
 from residence.audit.models import AuditEvent
 from residence.core.models import CalendarDay
 from residence.places.models import AcceptancePoint, Street
 
-from .applications import HOME_POINT, application_body, citizen_api, eligible_records
-from .conftest import PASSWORD, last_code
+from .applications import HOME_POINT, application_body, citizen_api, eligible_records, staff_apis
+from .conftest import PASSWORD, Api, last_code
 
 pytestmark = pytest.mark.django_db
 
@@ -157,36 +158,38 @@ def test_a_renamed_point_is_named_anew_in_its_applications(admin, settings):
     }
 
 
-def test_a_point_with_open_applications_or_clerks_cannot_be_closed(admin, settings):
+def test_a_busy_point_closes_to_new_work_and_finishes_its_open_applications(admin, settings):
+    """An outsider could never close a busy point: it had to be empty of applications and clerks
+    first, applicants kept choosing it meanwhile, and a card on its way there cannot be moved."""
     settings.FROZEN_TODAY = "2026-03-02"
     api, _user = citizen_api()
     eligible_records()
-    assert api.post("/api/v1/applications", application_body()).status_code == 201
-    staff_create(
-        username="point_clerk",
-        password=PASSWORD,
-        phone="13900001234",
-        role="clerk",
-        point=AcceptancePoint.objects.get(code=HOME_POINT),
-    )
+    open_one = api.post("/api/v1/applications", application_body()).json()
+    clerk = staff_apis(["clerk"]).clerk  # works at the point
     point = AcceptancePoint.objects.get(code=HOME_POINT)
-    form = {
-        "code": point.code,
-        "name": point.name,
-        "kind": point.kind,
-        "street": point.street_id,
-        "address": point.address,
-        "active": "",
-    }
-    response = admin.post(f"/admin/places/acceptancepoint/{point.code}/change/", form)
-    html = response.content.decode()
-    assert response.status_code == 200 and "1 open application(s) are handled here and 1 clerk(s)" in html
-    assert AcceptancePoint.objects.get(code=HOME_POINT).active
-    assert not AcceptancePoint.objects.filter(code="44030300101", active=False).exists()
-    quiet = AcceptancePoint.objects.get(code="44030300101")
-    form = {**form, "code": quiet.code, "name": quiet.name, "street": quiet.street_id, "address": quiet.address}
-    assert admin.post(f"/admin/places/acceptancepoint/{quiet.code}/change/", form).status_code == 302
-    assert not AcceptancePoint.objects.get(code="44030300101").active
+    form = {"code": point.code, "name": point.name, "kind": point.kind, "street": point.street_id}
+    closed = admin.post(f"/admin/places/acceptancepoint/{point.code}/change/", {**form, "address": point.address})
+    assert closed.status_code == 302 and not AcceptancePoint.objects.get(code=HOME_POINT).active
+    # No new work: not offered, not chosen, not taken in at its counter ...
+    offered = {p["code"] for p in Api().get("/api/v1/acceptance-points?district=440304").json()}
+    assert HOME_POINT not in offered and offered
+    other, _other = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    chosen = other.post(
+        "/api/v1/applications", application_body(photo_receipt="PZ20260302B2", acceptance_point=HOME_POINT)
+    )
+    assert chosen.status_code == 400 and "closed" in chosen.json()["error"]["fields"]["acceptance_point"][0]
+    # ... while its clerk still reads and handles its open application.
+    assert clerk.get(f"/api/v1/staff/applications/{open_one['id']}").status_code == 200
+    assert api.get(f"/api/v1/applications/{open_one['id']}").json()["acceptance_point"]["code"] == HOME_POINT
+    # A point whose open applications have no clerk to finish them cannot close.
+    orphan = AcceptancePoint.objects.get(code="44030300101")
+    Application.objects.filter(pk=open_one["id"]).update(acceptance_point=orphan)
+    form = {"code": orphan.code, "name": orphan.name, "kind": orphan.kind, "street": orphan.street_id}
+    refused = admin.post(f"/admin/places/acceptancepoint/{orphan.code}/change/", {**form, "address": orphan.address})
+    assert (
+        refused.status_code == 200 and "1 open application(s) are handled here and no clerk" in refused.content.decode()
+    )
+    assert AcceptancePoint.objects.get(code=orphan.code).active
 
 
 def test_a_places_parent_that_does_not_match_its_code_is_refused_at_that_field(admin):

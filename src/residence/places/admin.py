@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from residence.core.admin import client_address
 
@@ -41,8 +42,8 @@ class StreetAdmin(PlaceAdmin):
 
 
 def point_closing_problem(point: AcceptancePoint) -> str:
-    """Why a point cannot close now ("" if it can): its open applications would have nobody to
-    receive and hand over their cards, and its clerks nowhere to work."""
+    """Why a point cannot close now ("" if it can): open applications and no clerk to receive and
+    hand over their cards. A closed point takes no new work and finishes its open applications."""
     from residence.accounts.models import Role, User
     from residence.applications.selectors import open_applications_at
 
@@ -50,19 +51,28 @@ def point_closing_problem(point: AcceptancePoint) -> str:
     # _move_target locks it too), so no work lands on a point as it closes (an outsider's race).
     AcceptancePoint.objects.select_for_update(no_key=True).filter(pk=point.pk).first()
     applications = open_applications_at(point=point).count()
-    clerks = User.objects.filter(point=point, role=Role.CLERK, is_active=True).count()
-    if not applications and not clerks:
+    if not applications or User.objects.filter(point=point, role=Role.CLERK, is_active=True).exists():
         return ""
-    return _(
-        "%(applications)d open application(s) are handled here and %(clerks)d clerk(s) work here: a supervisor "
-        "moves the applications to another point, and the clerks are given another point, before it closes."
-    ) % {"applications": applications, "clerks": clerks}
+    return gettext(
+        "%(applications)d open application(s) are handled here and no clerk works here to finish them: give "
+        "the point a clerk, or have a supervisor move them to another point, before it closes."
+    ) % {"applications": applications}
 
 
 class AcceptancePointForm(forms.ModelForm):
     class Meta:
         model = AcceptancePoint
         fields = ["code", "name", "kind", "street", "address", "active"]
+        help_texts = {
+            # An outsider could never close a busy point: it had to be empty first, and applicants
+            # kept choosing it meanwhile (a card on its way there cannot be moved).
+            "active": _(
+                "Untick to close the point to new work: it is offered to no applicant and takes no "
+                "intake or moved application. Its open applications stay with its clerks, who receive "
+                "and hand over their cards, unless a supervisor moves them to another point. A point whose "
+                "open applications have no clerk cannot close."
+            ),
+        }
 
     def clean(self):
         data = super().clean()
