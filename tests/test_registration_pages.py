@@ -665,7 +665,11 @@ def test_sub_accounts_are_created_and_see_only_their_houses(org):
     # The dashboard counts the sub-accounts that can still sign in (an outsider's 5 had one ended).
     assert 'data-testid="sub-accounts-link">Sub-accounts (0)</a>' in client.get("/account/").content.decode()
     assert desk_client.get("/registration/").status_code == 302  # signed out at its next page
-    assert client.get(f"/registration/sub-accounts/{desk.pk}/deactivate/").status_code == 404
+    # Its pages, opened in another tab before, say it was deactivated (an outsider's met a bare 404).
+    for url in (f"/registration/sub-accounts/{desk.pk}/deactivate/", f"/registration/sub-accounts/{desk.pk}/houses/"):
+        ended = client.post(url, {"houses": [houses[0].pk]}) if url.endswith("houses/") else client.get(url)
+        assert ended.status_code == 409 and "org_desk1 is deactivated" in ended.content.decode(), url
+    assert client.get("/registration/sub-accounts/999999/houses/").status_code == 404
 
 
 def bulk_file(houses, *, fixed=False):

@@ -537,7 +537,7 @@ def test_a_bulk_file_takes_dates_and_code_words_as_a_chinese_spreadsheet_saves_t
     header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
     rows = [
         f"{houses[0]},Move_In,李娜,{LI_NA},13700000021,LANDLORD,3,1,2026/2/27",
-        f"{houses[1]},move_in,王芳,{WANG_FANG},13700000022,Landlord,3,1,2026.02.26",
+        f"{houses[1]},move_in,王芳,{WANG_FANG},13700000022,Landlord,3,1,2026-2-26",
         f"{houses[1]},move_in,张伟,{ZHANG_WEI},13700000023,landlord,3,1,26/02/2026",
         f"{houses[1]},move_in,张伟,{ZHANG_WEI},13700000023,landlord,3,1,２０２６/02/26",
     ]
@@ -1364,3 +1364,22 @@ def test_an_organisation_changes_the_houses_a_sub_account_declares_for(organisat
     # A deactivated sub-account declares for no house.
     assert api.post(f"/api/v1/organisations/sub-accounts/{created['id']}/deactivate").status_code == 200
     assert api.call("PUT", url, {"houses": houses}).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("cell", "read"),
+    [
+        ("2026/11/27", "2026-11-27"),
+        ("2026/1/5", "2026-01-05"),
+        ("2026.1.5", "2026-01-05"),
+        ("2026-1-5", "2026-01-05"),
+        ("2026-01-05", "2026-01-05"),
+        ("2026/1-5", "2026/1-5"),  # two separators: left for the check to refuse
+        ("5/1/2026", "5/1/2026"),  # day or month first: left as it is
+        ("２０２６/1/5", "２０２６/1/5"),
+    ],
+)
+def test_a_spreadsheets_year_first_dates_are_read_as_iso(cell, read):
+    from residence.registrations.services import _spreadsheet_date
+
+    assert _spreadsheet_date(cell) == read

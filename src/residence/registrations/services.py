@@ -942,15 +942,15 @@ def _without_trailing_blanks(row: list[str]) -> list[str]:
     return row
 
 
-# How a spreadsheet saved in Chinese settings writes a date: 2026/11/27, 2026/1/5 (year first only:
-# 5/1/2026 could be either day first or month first).
-SPREADSHEET_DATE_RE = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", re.ASCII)
+# How a spreadsheet saved in Chinese settings writes a date: 2026/11/27, 2026/1/5, 2026-1-5 (year
+# first only: 5/1/2026 could be either day first or month first).
+SPREADSHEET_DATE_RE = re.compile(r"(\d{4})([/.-])(\d{1,2})\2(\d{1,2})", re.ASCII)
 
 
 def _spreadsheet_date(text: str) -> str:
     """A year-first date with slashes or dots as ISO 8601; anything else as it is, for the check."""
     found = SPREADSHEET_DATE_RE.fullmatch(text)
-    return f"{found[1]}-{int(found[2]):02d}-{int(found[3]):02d}" if found else text
+    return f"{found[1]}-{int(found[3]):02d}-{int(found[4]):02d}" if found else text
 
 
 def _code_word(text: str) -> str:

@@ -798,9 +798,18 @@ def _active_sub_account(request, pk: int):
     if gate:
         return gate
     services.administrator_required(request.user)
-    account = selectors.sub_accounts_of(organisation=request.user).filter(pk=pk, is_active=True).first()
+    account = selectors.sub_accounts_of(organisation=request.user).filter(pk=pk).first()
     if account is None:
         raise Http404
+    if not account.is_active:
+        # Said, not a bare 404: another tab may have ended it (an outsider's save met a 404).
+        return error_page(
+            request,
+            _("Sub-account %(name)s is deactivated: it declares for no house.") % {"name": account.username},
+            409,
+            back=reverse("registrations:sub_accounts"),
+            back_label=_("Back to the sub-accounts"),
+        )
     return account
 
 
