@@ -1017,6 +1017,30 @@ def test_an_xlsx_workbook_is_read_like_its_csv(org):
     assert 'data-testid="valid">3<' in report
     broken = client.post("/registration/bulk/", {"file": SimpleUploadedFile("x.xlsx", b"PK\x03\x04broken", xlsx)})
     assert broken.status_code == 400 and "not a readable XLSX workbook" in broken.content.decode()
+    # A workbook whose sheet is damaged, read only as it is parsed, is as unreadable (an outsider's
+    # truncated download, a cell of the wrong type and a sheet part missing were 500s).
+    def damaged(change):
+        parts = {}
+        with zipfile.ZipFile(io.BytesIO(content.getvalue())) as archive:
+            for name in archive.namelist():
+                parts[name] = archive.read(name)
+        change(parts)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            for name, data in parts.items():
+                archive.writestr(name, data)
+        return out.getvalue()
+
+    sheet_part = "xl/worksheets/sheet1.xml"
+    for change in (
+        lambda parts: parts.update({sheet_part: parts[sheet_part][: len(parts[sheet_part]) // 2]}),
+        lambda parts: parts.pop(sheet_part),
+        lambda parts: parts.update({sheet_part: parts[sheet_part].replace(b'r="A2"', b'r="ZZZZZZ99999999999"')}),
+        lambda parts: parts.update({sheet_part: parts[sheet_part].replace(b"<v>3</v>", b"<v>abc</v>", 1)}),
+    ):
+        upload_of = SimpleUploadedFile("d.xlsx", damaged(change), xlsx)
+        refused = client.post("/registration/bulk/", {"file": upload_of})
+        assert refused.status_code == 400 and "not a readable XLSX workbook" in refused.content.decode()
     # An ID column typed as numbers has lost its last digits already (Excel keeps 15): said so.
     sheet.cell(row=3, column=4, value=445221198501026029)
     content = io.BytesIO()

@@ -884,11 +884,12 @@ def _xlsx_as_csv(raw: bytes) -> str:
     """The first sheet as CSV text. A workbook is a ZIP: its parts' unpacked sizes are checked
     first (an outsider's 880 KB file held a cell of 900 million characters, which took a worker
     to 1 GB); a ZIP's reader stops at the size a part declares, so the declaration holds."""
+    unreadable = Invalid(fields={"file": [_("The file is not a readable XLSX workbook.")]})
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             unpacked = sum(part.file_size for part in archive.infolist())
     except (zipfile.BadZipFile, ValueError):
-        raise Invalid(fields={"file": [_("The file is not a readable XLSX workbook.")]}) from None
+        raise unreadable from None
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
         raise Invalid(
             fields={
@@ -898,7 +899,18 @@ def _xlsx_as_csv(raw: bytes) -> str:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise Invalid(fields={"file": [_("The file is not a readable XLSX workbook.")]}) from None
+        raise unreadable from None
+    try:
+        return _sheet_as_csv(workbook)
+    except DomainError:
+        raise
+    except Exception:  # a read-only workbook is parsed as it is read: a damaged sheet fails here
+        raise unreadable from None
+    finally:
+        workbook.close()
+
+
+def _sheet_as_csv(workbook) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     # Bounded by the file's shape, not by what the sheet declares: a 1.6 KB workbook claiming
@@ -929,7 +941,6 @@ def _xlsx_as_csv(raw: bytes) -> str:
         while len(cells) > width and cells[-1] is None:  # the one column read past the header's, if empty
             cells.pop()
         writer.writerow([_cell(value) for value in cells])
-    workbook.close()
     return out.getvalue()
 
 
