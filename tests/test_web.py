@@ -368,6 +368,22 @@ def test_a_forms_address_opened_as_a_page_says_so_not_a_blank_405():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("method", ["options", "trace", "put", "patch", "delete"])
+def test_pages_answer_only_get_head_and_post(method):
+    """An outsider's OPTIONS, TRACE and PUT (with a valid CSRF token) on pages and forms got the
+    page itself, as if a GET."""
+    make_user("citizen1", "13812345678")
+    client = CommittingClient()
+    client.cookies["django_language"] = "en"
+    assert web_login(client, remember=True).status_code == 302
+    for url in ("/accounts/login/", "/account/password/"):
+        response = client.generic(method.upper(), url, HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+        assert response.status_code == 405 and response["Allow"] == "GET, HEAD, POST", (method, url)
+        assert "opened as a page or sent as a form only" in response.content.decode()
+    assert client.get("/account/password/").status_code == 200 and client.head("/accounts/login/").status_code == 200
+
+
+@pytest.mark.django_db
 def test_django_s_own_messages_say_in_chinese_what_they_mean(client):
     """Django's Chinese for a NUL byte read "empty strings are not allowed", with a typo."""
     html = client.post("/accounts/login/", {"platform": "permit", "username": "a\x00b", "password": "x"}).content

@@ -253,6 +253,9 @@ def _release_drf_cycles(response):
     response.renderer_context = None
 
 
+PAGE_METHODS = ("GET", "HEAD", "POST")
+
+
 @pages_only
 class DomainErrorMiddleware:
     """A service's domain error raised in a page becomes that error's status and message,
@@ -265,6 +268,12 @@ class DomainErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.method not in PAGE_METHODS:
+            # Pages are read and forms sent: OPTIONS, TRACE, PUT and the rest got the page itself
+            # (an outsider), as if they were a GET.
+            page = method_not_allowed_page(request, form=False)
+            page["Allow"] = ", ".join(PAGE_METHODS)
+            return page
         response = self.get_response(request)
         if response.status_code == 405 and request.method in ("GET", "HEAD") and not response.content:
             page = method_not_allowed_page(request)

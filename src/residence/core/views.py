@@ -66,7 +66,10 @@ def payload_too_large(request, *, limit: int):
     return _error(request, 413, "payload_too_large", message, back=request.path)
 
 
-def method_not_allowed_page(request):
+def method_not_allowed_page(request, *, form: bool = True):
+    """A 405 page: for a form's address opened as a page (`form`), or a method no page answers."""
+    if not form:
+        return _error(request, 405, "method_not_allowed", _("This address is opened as a page or sent as a form only."))
     return _error(
         request,
         405,
