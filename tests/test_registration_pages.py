@@ -1017,6 +1017,7 @@ def test_an_xlsx_workbook_is_read_like_its_csv(org):
     assert 'data-testid="valid">3<' in report
     broken = client.post("/registration/bulk/", {"file": SimpleUploadedFile("x.xlsx", b"PK\x03\x04broken", xlsx)})
     assert broken.status_code == 400 and "not a readable XLSX workbook" in broken.content.decode()
+
     # A workbook whose sheet is damaged, read only as it is parsed, is as unreadable (an outsider's
     # truncated download, a cell of the wrong type and a sheet part missing were 500s).
     def damaged(change):
