@@ -1018,6 +1018,11 @@ def test_an_xlsx_workbook_is_read_like_its_csv(org):
     broken = client.post("/registration/bulk/", {"file": SimpleUploadedFile("x.xlsx", b"PK\x03\x04broken", xlsx)})
     assert broken.status_code == 400 and "not a readable XLSX workbook" in broken.content.decode()
 
+    # An old .xls (or a workbook saved with a password) is an OLE file: said so.
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    old = client.post("/registration/bulk/", {"file": SimpleUploadedFile("old.xls", ole, "application/vnd.ms-excel")})
+    assert old.status_code == 400 and "old .xls workbook" in old.content.decode()
+
     # A workbook whose sheet is damaged, read only as it is parsed, is as unreadable (an outsider's
     # truncated download, a cell of the wrong type and a sheet part missing were 500s).
     def damaged(change):

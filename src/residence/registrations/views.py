@@ -856,6 +856,9 @@ def sub_account_deactivate(request, pk: int):
 # Bulk declarations --------------------------------------------------------------------------
 
 
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def _read_file(upload) -> str:
     """The uploaded file as CSV text: a CSV in UTF-8 or GB18030, or the first sheet of an XLSX
     workbook (the issue: "a CSV (or XLSX)"), each cell as its text, dates as YYYY-MM-DD."""
@@ -864,6 +867,19 @@ def _read_file(upload) -> str:
         raise services.TooManyRows(_("The file is larger than 5 MB: send at most 10,000 rows per file."))
     if raw[:4] == b"PK\x03\x04":
         return _xlsx_as_csv(raw)
+    if raw[:8] == OLE_SIGNATURE:
+        # An old .xls workbook, or an .xlsx saved with a password: both are OLE files (an outsider
+        # was told "line 1 is not GB18030 text").
+        raise Invalid(
+            fields={
+                "file": [
+                    _(
+                        "This is an old .xls workbook, or one saved with a password: save it as .xlsx without "
+                        "a password, or as CSV, and send it again."
+                    )
+                ]
+            }
+        )
     try:
         return decode(raw)
     except ValidationError as e:
