@@ -5,6 +5,7 @@ SQLite serialises whole write transactions (IMMEDIATE), so these races cannot ha
 the same code runs on both (DESIGN §How 10)."""
 
 import json
+import random
 import threading
 from collections import Counter
 
@@ -274,6 +275,40 @@ def test_parallel_exchange_pushes_of_one_new_identity_store_it_once():
     assert statuses(responses) == {200: 6}
     assert sorted(r.json()["created"] for r in responses) == [0, 0, 0, 0, 0, 1]
     assert Identity.objects.filter(id_number=ZHANG_WEI).count() == 1
+
+
+def test_parallel_insurance_pushes_with_rows_in_common_store_each_row_once(settings):
+    """An outsider's social insurance pushes with rows in common, each in its own order, deadlocked
+    on the table's unique key: 500s. They now take turns, as the other kinds' imports do."""
+    from residence.records.models import InsuranceMonth
+
+    from .idnumbers import with_check
+
+    settings.IMPORT_WAIT_SECONDS = 30
+    keys = [key_for("social_insurance") for _ in range(2)]
+    people = [with_check(f"44030419900101{n:03d}") for n in range(250)]
+    rows = [f"{p},2025-{m:02d},91440300MA5D4X7K8N" for p in people for m in range(1, 13)]
+    header = "id_number,month,employer_credit_code\n"
+    # Four files of 1,500 rows at offsets 0, 500, 1000 and 1500, each in its own order (the outsider's).
+    files = []
+    for n, offset in enumerate((0, 500, 1000, 1500)):
+        part = rows[offset : offset + 1500]
+        random.Random(n).shuffle(part)
+        files.append(header + "\n".join(part) + "\n")
+
+    def push(i):
+        return Api().client.post(
+            "/api/v1/exchange/social_insurance",
+            data=files[i],
+            content_type="text/csv",
+            HTTP_AUTHORIZATION=f"Api-Key {keys[i % 2]}",
+        )
+
+    for _round in range(4):
+        InsuranceMonth.objects.all().delete()
+        responses = race(4, push)
+        assert statuses(responses) == {200: 4}, [r.content[:300] for r in responses]
+        assert InsuranceMonth.objects.count() == len(rows)
 
 
 def test_a_push_during_a_long_import_of_its_kind_gets_409_in_time_and_changes_nothing(settings):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
+from residence.core import locks
 from residence.core.encodings import NEITHER, stream_encoding
 
 from .importing import (
@@ -233,9 +234,12 @@ def _staged(source, result: ImportResult, now) -> None:
         pass
 
 
-def _import(source, *, actor, actor_key, source_name: str, now, copy_first: bool) -> ImportResult:
+def _import(source, *, actor, actor_key, source_name: str, now, copy_first: bool, wait: float | None) -> ImportResult:
     result = ImportResult(kind="social_insurance")
     with transaction.atomic():
+        # One import of the kind at a time, as for the other kinds (core.locks): two pushes with
+        # rows in common, each inserting in its own order, deadlocked on the unique key (a 500).
+        locks.for_transaction("records:social_insurance", wait=wait)
         done = copy_first and connection.vendor == "postgresql" and _copy_direct(source, result, now)
         if not done:
             result = ImportResult(kind="social_insurance")
@@ -255,9 +259,18 @@ def _import(source, *, actor, actor_key, source_name: str, now, copy_first: bool
 
 
 def import_insurance_csv(
-    stream, *, now, actor=None, actor_key=None, source: str = "", progress=None, encoding: str | None = None
+    stream,
+    *,
+    now,
+    actor=None,
+    actor_key=None,
+    source: str = "",
+    progress=None,
+    encoding: str | None = None,
+    wait: float | None = None,
 ):
-    """A social insurance CSV from a binary stream (file or BytesIO), in `encoding` or detected."""
+    """A social insurance CSV from a binary stream (file or BytesIO), in `encoding` or detected;
+    `wait`, how long to wait for another import of the kind (core.locks)."""
     return _import(
         _CsvSource(stream, progress, encoding),
         actor=actor,
@@ -265,11 +278,18 @@ def import_insurance_csv(
         source_name=source,
         now=now,
         copy_first=True,
+        wait=wait,
     )
 
 
-def import_insurance_rows(rows: list, *, now, actor=None, actor_key=None, source: str = ""):
+def import_insurance_rows(rows: list, *, now, actor=None, actor_key=None, source: str = "", wait: float | None = None):
     """Social insurance rows as JSON objects (the exchange API)."""
     return _import(
-        list(_json_fields(rows)), actor=actor, actor_key=actor_key, source_name=source, now=now, copy_first=False
+        list(_json_fields(rows)),
+        actor=actor,
+        actor_key=actor_key,
+        source_name=source,
+        now=now,
+        copy_first=False,
+        wait=wait,
     )

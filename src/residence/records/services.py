@@ -57,6 +57,7 @@ def records_import_csv(
             source=source,
             progress=progress,
             encoding=encoding,
+            wait=wait,
         )
     rows = csv_dict_rows(kind, io.StringIO(decode(stream.read(), encoding), newline=""))
     rows = progress(rows) if progress else rows
@@ -69,7 +70,7 @@ def records_import_rows(
     """Import rows given as objects (the exchange API's JSON, the demo data), all or nothing."""
     _known(kind)
     if kind == "social_insurance":
-        return import_insurance_rows(rows, now=clock.now(), actor=actor, actor_key=actor_key, source=source)
+        return import_insurance_rows(rows, now=clock.now(), actor=actor, actor_key=actor_key, source=source, wait=wait)
     return import_rows(kind, json_lines(rows), actor=actor, actor_key=actor_key, source=source, wait=wait)
 
 
