@@ -174,6 +174,29 @@ def test_a_permit_whose_endorsement_waits_for_a_department_is_not_suspended_mean
     assert (waiting.status, waiting.suspended_on) == ("suspended", D(2026, 3, 10))
 
 
+def test_an_endorsement_asked_for_late_does_not_hold_off_the_suspension():
+    """An outsider's imported permit, lapsed on 2025-08-01, read valid (and escaped the sweep)
+    while an endorsement asked for after its anniversary waited for the police."""
+    from residence.permits.selectors import as_of_today
+
+    late = permit(1, D(2026, 3, 10))
+    Endorsement.objects.create(
+        permit=late,
+        requested_on=D(2026, 3, 10),  # the anniversary itself is a day too late
+        channel="online",
+        kind="late",
+        outcome="pending",
+        department="police",
+        due_on=D(2026, 3, 13),
+        created_at=dt.datetime(2026, 3, 10, tzinfo=dt.UTC),
+    )
+    shown = as_of_today(late, D(2026, 3, 11))
+    assert (shown.status, shown.suspended_on) == ("suspended", D(2026, 3, 10))
+    assert sweeps.permits_suspend(D(2026, 3, 11)) == 1
+    late.refresh_from_db()
+    assert (late.status, late.suspended_on) == ("suspended", D(2026, 3, 10))
+
+
 def test_the_sweep_writes_what_the_workflow_writes_for_one_permit():
     by_hand, swept = permit(1, D(2026, 3, 10)), permit(2, D(2026, 3, 10))
     workflow.permit_transition(number=by_hand.number, action="suspend", actor=None, today=D(2026, 3, 10))

@@ -33,14 +33,17 @@ def as_of_today(permit: Permit, today: dt.date | None = None) -> Permit:
     lapsed permit listed active and replaced, and on its cancellation day every way out refused).
     A copy for reading, never saved: the sweep writes the change with its history and notice. A
     permit whose endorsement, asked for in time, waits for a department is left as it is, as the
-    sweep leaves it."""
+    sweep leaves it; one asked for late does not hold off the suspension (an outsider's lapsed
+    permit read valid while its late request waited for the police)."""
     today = today or clock.today()
     status = rules.status_on(
         status=permit.status, endorsed_until=permit.endorsed_until, suspended_on=permit.suspended_on, today=today
     )
     if status == permit.status or (
         permit.status == Permit.Status.ACTIVE
-        and permit.endorsements.filter(outcome=Endorsement.Outcome.PENDING, due_on__gte=today).exists()
+        and permit.endorsements.filter(
+            outcome=Endorsement.Outcome.PENDING, due_on__gte=today, requested_on__lt=permit.endorsed_until
+        ).exists()
     ):
         return permit
     shown = copy.copy(permit)

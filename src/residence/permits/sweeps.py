@@ -325,15 +325,17 @@ def _suspend_chunk(day, position_on, position_id, limit):
     now = clock.now()
     after, after_params = _after("endorsed_until", position_on, position_id)
     # The outer status condition is checked again on a row another transaction changed meanwhile.
-    # A permit whose endorsement, asked for in time, waits for a department's check that is not
-    # yet overdue is not suspended (RULES §9: it was not left unendorsed); the next day's sweep
-    # sees it again. Once the check is overdue it is (an outsider found a check nobody answered
-    # kept a permit valid for ever); a confirmation then restores it as in time.
+    # A permit whose endorsement, asked for in time (before the anniversary: one asked late holds
+    # nothing off), waits for a department's check that is not yet overdue is not suspended
+    # (RULES §9: it was not left unendorsed); the next day's sweep sees it again. Once the check
+    # is overdue it is (an outsider found a check nobody answered kept a permit valid for ever); a
+    # confirmation then restores it as in time.
     sql = (
         f"UPDATE {_table(Permit)} SET status = %s, suspended_on = endorsed_until, updated_at = %s "  # noqa: S608
         f"WHERE status = %s AND id IN (SELECT id FROM {_table(Permit)} p "
         f"WHERE status = %s AND endorsed_until <= %s{after} AND NOT EXISTS (SELECT 1 FROM {_table(Endorsement)} e "
-        f"WHERE e.{_q('permit_id')} = p.{_q('id')} AND e.{_q('outcome')} = %s AND e.{_q('due_on')} >= %s) "
+        f"WHERE e.{_q('permit_id')} = p.{_q('id')} AND e.{_q('outcome')} = %s AND e.{_q('due_on')} >= %s "
+        f"AND e.{_q('requested_on')} < p.endorsed_until) "
         "ORDER BY endorsed_until, id LIMIT %s) "
         "RETURNING id, id_number, number, endorsed_until"
     )
