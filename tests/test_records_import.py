@@ -116,6 +116,12 @@ def test_a_talent_certificate_keeps_its_holder(settings):
     assert TalentCertificate.objects.get().id_number == ID
     renewed = [{**GOOD["talents"][0], "valid_until": "2030-07-01"}]  # its own holder may change it
     assert records_import_rows("talents", renewed).updated == 1
+    # The same number spelt in lower case or in full-width forms is the same certificate (a second
+    # outsider attached tc001 and ＴＣ001 to another person).
+    for spelling in ("deg-001", "ＤＥＧ－００１", " Deg-001 "):
+        respelt = [{**GOOD["talents"][0], "id_number": ID2, "certificate_no": spelling}]
+        assert not records_import_rows("talents", respelt).applied, spelling
+    assert list(TalentCertificate.objects.values_list("certificate_no", "id_number")) == [("DEG-001", ID)]
 
 
 @pytest.mark.parametrize(("kind", "field"), [("registrations", "registered_on"), ("enrolments", "start_date")])

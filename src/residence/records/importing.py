@@ -16,6 +16,7 @@ numbered as CSV lines would be: the first object is line 2.
 import csv
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -319,13 +320,19 @@ def parse_enrolment(row):
     )
 
 
+def certificate_number(row) -> str:
+    """A certificate number in one spelling: full-width forms as their ASCII (NFKC), letters in
+    upper case (an outsider attached TC001 to one person, then tc001 and ＴＣ001 to another)."""
+    return unicodedata.normalize("NFKC", text(row, "certificate_no", 100)).upper()
+
+
 def parse_talent(row):
     return fields_of(
         row,
         {
             "id_number": id_number,
             "category": lambda r: choice(r, "category", TalentCertificate.Category.values),
-            "certificate_no": lambda r: text(r, "certificate_no", 100),
+            "certificate_no": certificate_number,
             "issued_on": lambda r: date(r, "issued_on", not_future=True),
             "valid_until": lambda r: date(r, "valid_until", required=False),
         },
