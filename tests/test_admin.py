@@ -15,6 +15,7 @@ from residence.places.models import AcceptancePoint, Street
 
 from .applications import HOME_POINT, application_body, citizen_api, eligible_records, staff_apis
 from .conftest import PASSWORD, Api, last_code
+from .idnumbers import with_check
 
 pytestmark = pytest.mark.django_db
 
@@ -181,6 +182,14 @@ def test_a_busy_point_closes_to_new_work_and_finishes_its_open_applications(admi
     # ... while its clerk still reads and handles its open application.
     assert clerk.get(f"/api/v1/staff/applications/{open_one['id']}").status_code == 200
     assert api.get(f"/api/v1/applications/{open_one['id']}").json()["acceptance_point"]["code"] == HOME_POINT
+    # Its counter takes in nothing, for another point either (an outsider's closed counter did).
+    walk_in = {
+        **application_body(photo_receipt="PZ20260302C3", acceptance_point="44030300101"),
+        "applicant": {"name": "李娜", "id_number": with_check("36010219950812234"), "phone": "13700000011"},
+        "portrait_captured": True,
+    }
+    counter = clerk.post("/api/v1/staff/applications", walk_in)
+    assert counter.status_code == 409 and "closed to new applications" in counter.json()["error"]["message"]
     # A point whose open applications have no clerk to finish them cannot close.
     orphan = AcceptancePoint.objects.get(code="44030300101")
     Application.objects.filter(pk=open_one["id"]).update(acceptance_point=orphan)
@@ -242,6 +251,40 @@ def test_a_clerk_is_given_another_point_by_the_operator_and_the_old_point_can_th
     form = {"name": point.name, "kind": point.kind, "street": point.street_id, "address": point.address, "active": ""}
     assert admin.post(f"/admin/places/acceptancepoint/{point.code}/change/", form).status_code == 302
     assert not AcceptancePoint.objects.get(code="44030300101").active
+
+
+def test_a_closed_points_last_clerk_stays_while_it_has_open_work_and_clerks_may_join_it(admin, settings):
+    """An outsider moved a closed point's last clerk away: its ready cards had nobody to hand them
+    over, and no command could give it a clerk again."""
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    eligible_records()
+    assert api.post("/api/v1/applications", application_body()).status_code == 201  # at HOME_POINT
+    staff_create(
+        username="last_clerk",
+        password=PASSWORD,
+        phone="13900001234",
+        role="clerk",
+        point=AcceptancePoint.objects.get(code=HOME_POINT),
+    )
+    AcceptancePoint.objects.filter(code=HOME_POINT).update(active=False)  # closed, its work open
+    with pytest.raises(CommandError, match="last clerk of closed point"):
+        call_command("set_staff_point", "--username", "last_clerk", "--point", "44030300101")
+    assert User.objects.get(username="last_clerk").point_id == HOME_POINT
+    # A clerk may be given to the closed point (a new one, or one moved there) to finish its work ...
+    out = io.StringIO()
+    call_command(
+        "create_staff", "--username", "helper_clerk", "--password", "Helper2026pass", "--phone", "13900001235",
+        "--role", "clerk", "--point", HOME_POINT, stdout=out,
+    )  # fmt: skip
+    assert User.objects.get(username="helper_clerk").point_id == HOME_POINT
+    # ... and then the first may leave.
+    call_command("set_staff_point", "--username", "last_clerk", "--point", "44030300101", stdout=out)
+    assert User.objects.get(username="last_clerk").point_id == "44030300101"
 
 
 def test_the_calendars_actions_and_days_read_in_chinese(admin):

@@ -763,3 +763,22 @@ def test_a_verifier_reads_only_its_own_departments_notes(world, staff):
     post(staff["production"], f"/staff/applications/{pk}/produce/")
     dispatched = post(staff["production"], f"/staff/applications/{pk}/dispatch/")
     assert "It is with the courier." in page(staff["production"], dispatched["Location"])
+
+
+def test_a_closed_points_counter_and_a_point_closed_under_an_open_form_are_said_plainly(world, staff):
+    """An outsider's clerk at a closed point still took applications in, and a point closed while
+    a form was open read "not one of the available choices" with its bare code."""
+    clerk, supervisor = staff["clerk"], staff["supervisor"]
+    AcceptancePoint.objects.filter(code="44030500701").update(active=False)  # another point closes
+    form = page(clerk, "/staff/applications/new/")
+    assert "44030500701" not in form
+    data = {"name": "李娜", "acceptance_point": "44030500701"}
+    refused = post(clerk, "/staff/applications/new/", data, status=400).content.decode()
+    assert "This acceptance point is closed now: choose another one." in refused
+    moved = supervisor.post(
+        "/staff/applications/move/", {"from_point": HOME_POINT, "to_point": "44030500701", "reason": "装修"}
+    ).content.decode()
+    assert "This acceptance point is closed now: choose another one." in moved
+    AcceptancePoint.objects.filter(code=HOME_POINT).update(active=False)  # the clerk's own point closes
+    closed = clerk.get("/staff/applications/new/")
+    assert closed.status_code == 409 and "closed to new applications" in closed.content.decode()

@@ -376,11 +376,19 @@ def counter_clerk_required(actor) -> None:
         raise Forbidden(_("Only a counter clerk can take an application at the counter."))
 
 
+def counter_open_required(actor) -> None:
+    """A closed point's counter takes no new application, for any point: its clerks finish its open
+    ones (an outsider's closed counter took in applications for other points)."""
+    if actor.point is not None and not actor.point.active:
+        raise Conflict(_("Your acceptance point is closed to new applications: its clerks finish the open ones only."))
+
+
 def counter_intake_check(*, actor, data: dict, applicant: dict, portrait_captured: bool) -> tuple[Applicant, dict]:
     """Every problem of a counter intake at once (RULES §4), read-only: the applicant and the
     application's cleaned values, or Invalid naming each bad field. The desk also asks it when
     its own form has problems, so that the clerk sees them all in one go."""
     counter_clerk_required(actor)
+    counter_open_required(actor)
     errors = {}
     try:
         id_number = normalize_id_number(applicant.get("id_number") or "")

@@ -94,6 +94,9 @@ class FindForm(Form):
     )
 
 
+CLOSED_POINT = _("This acceptance point is closed now: choose another one.")
+
+
 def _point_choices(*, active_only: bool = True):
     points = AcceptancePoint.objects.select_related("street").order_by("code")
     if active_only:
@@ -114,7 +117,11 @@ class IntakeForm(Form):
     photo_receipt = forms.CharField(
         label=_("Photo receipt number"), max_length=40, help_text=_("8 to 20 letters and digits, as printed.")
     )
-    acceptance_point = forms.ChoiceField(label=_("Acceptance point where the card is collected"))
+    acceptance_point = forms.ChoiceField(
+        label=_("Acceptance point where the card is collected"),
+        # Offered open, closed before the form was sent (an outsider read Django's "not one of the choices").
+        error_messages={"invalid_choice": CLOSED_POINT},
+    )
     delivery_method = forms.ChoiceField(
         label=_("How the card is collected"), choices=Delivery.choices, widget=forms.RadioSelect
     )
@@ -164,9 +171,10 @@ class MoveForm(Form):
         error_messages={"required": _("Choose the point the applications leave.")},
     )
     to_point = forms.ChoiceField(
+        # Offered open, closed before the move was confirmed.
         label=_("To"),
         help_text=_("An open point: the applicants collect their cards there."),
-        error_messages={"required": _("Choose the point that takes them over.")},
+        error_messages={"required": _("Choose the point that takes them over."), "invalid_choice": CLOSED_POINT},
     )
     reason = PlainTextFormField(
         label=_("Why they move"),

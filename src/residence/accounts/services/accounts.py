@@ -346,8 +346,9 @@ def staff_disable(*, username: str, reason: str) -> User:
 @transaction.atomic
 def staff_point_set(*, username: str, point_code: str) -> User:
     """An operator gives a clerk another acceptance point (the old one closes, or needs hands):
-    the clerk's desk shows the new point's work at once. Audited with both points. The admin
-    refuses to close a point while a clerk works there; this is how the clerk leaves it."""
+    the clerk's desk shows the new point's work at once. Audited with both points. A closed point
+    may be given a clerk, to finish its open applications; its last clerk does not leave while it
+    has some (an outsider moved the last one away and the cards there had nobody to hand them over)."""
     user = (
         User.objects.select_for_update()
         .filter(username__iexact=username, kind=Kind.STAFF, role=Role.CLERK, is_active=True)
@@ -355,14 +356,24 @@ def staff_point_set(*, username: str, point_code: str) -> User:
     )
     if user is None:
         raise field_error("username", _("No active clerk has this username."))
-    point = (
-        AcceptancePoint.objects.select_for_update(no_key=True)
-        .filter(code=(point_code or "").strip(), active=True)
-        .first()
-    )
+    point = AcceptancePoint.objects.select_for_update(no_key=True).filter(code=(point_code or "").strip()).first()
     if point is None:
-        raise field_error("point", _("No open acceptance point has the code %(code)s.") % {"code": point_code})
+        raise field_error("point", _("No acceptance point has the code %(code)s.") % {"code": point_code})
     before = user.point_id
+    if before != point.code and user.point is not None and not user.point.active:
+        from residence.applications.selectors import open_applications_at
+
+        others = User.objects.filter(point=user.point, role=Role.CLERK, is_active=True).exclude(pk=user.pk)
+        waiting = open_applications_at(point=user.point).count()
+        if waiting and not others.exists():
+            raise field_error(
+                "username",
+                _(
+                    "The last clerk of closed point %(point)s, which has %(count)d open application(s): give "
+                    "it another clerk, or have a supervisor move them, first."
+                )
+                % {"point": user.point_id, "count": waiting},
+            )
     if before != point.code:
         user.point = point
         user.save(update_fields=["point"])

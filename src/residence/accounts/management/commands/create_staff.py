@@ -32,9 +32,10 @@ class Command(BaseCommand):
             password = (getpass.getpass() if sys.stdin.isatty() else sys.stdin.readline()).rstrip("\r\n")
         point_obj = None
         if point:
-            point_obj = AcceptancePoint.objects.filter(code=point, active=True).first()
+            # A closed point too: its clerks finish its open applications.
+            point_obj = AcceptancePoint.objects.filter(code=point).first()
             if point_obj is None:
-                raise CommandError(_("No open acceptance point has the code %(code)s.") % {"code": point})
+                raise CommandError(_("No acceptance point has the code %(code)s.") % {"code": point})
         try:
             user = staff_create(
                 username=username, password=password, phone=phone, role=role, point=point_obj, department=department

@@ -9,7 +9,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", required=True)
-        parser.add_argument("--point", required=True, help="the code of an open acceptance point")
+        parser.add_argument(
+            "--point", required=True, help="an acceptance point's code (a closed one too: its clerks finish its work)"
+        )
 
     def handle(self, *args, username, point, **options):
         try:
