@@ -15,6 +15,7 @@ from django.db import connection
 from residence.accounts.models import User
 from residence.audit.models import AuditEvent
 from residence.audit.services import person_index
+from residence.core import clock
 from residence.core.jobs import daily_jobs_run
 from residence.notifications import sms
 from residence.notifications.models import Message, SmsMessage
@@ -320,6 +321,24 @@ def test_reminders_when_the_window_opens_and_30_and_7_days_before_it_closes():
     before = state()
     again = run(day)
     assert again["permits_reminded"] == 0 and state() == before and len(sms.outbox) == 3
+
+
+def test_a_day_run_again_reminds_the_holders_of_permits_imported_since_and_no_one_twice():
+    """An outsider imported a permit whose window closed in 7 days after the day's run: the day
+    run again told nobody, and the next day is 6 days."""
+    day = D(2026, 3, 1)
+    first, late = holder(8, "13800000108"), holder(9, "13800000109")
+    permit(8, day + dt.timedelta(days=8))
+    assert run(day)["permits_reminded"] == 1
+    imported = permit(9, day + dt.timedelta(days=8))
+    Permit.objects.filter(pk=imported.pk).update(updated_at=clock.now())  # as an import stamps it
+    assert run(day)["permits_reminded"] == 1
+    for user in (first, late):
+        [told] = Message.objects.filter(user=user, key="permit_window_closing")
+        assert told.params["days"] == 7
+    assert sorted(m["to"] for m in sms.outbox) == ["13800000108", "13800000109"]
+    before = state()
+    assert run(day)["permits_reminded"] == 0 and state() == before
 
 
 def test_reminders_of_days_the_job_did_not_run_are_sent_by_the_next_run_once():

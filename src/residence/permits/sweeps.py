@@ -18,7 +18,7 @@ conditions of the UPDATE exclude rows already done, so nothing is suspended, can
 recorded or told twice. A finished suspension or cancellation sweep run again makes a new pass
 from the start, which finds only what became due since (a permit imported or corrected after the
 day's run: an outsider's stayed active until a date never run before); a finished reminder sweep
-does nothing when run again (its holders were told).
+run again tells only the holders of permits imported or changed since (`updated_at`).
 
 The only per-row Python work is per chunk, on its returned rows: the blind index of the ID
 number (HMAC, `audit.services.person_index`, kept in Python so the key never travels in SQL)
@@ -423,7 +423,7 @@ def _reminder_days(name: str, day: dt.date) -> tuple[dt.date, dt.date] | None:
     return since, day
 
 
-def _reminder_step(days_before: int, days: tuple[dt.date, dt.date] | None) -> Step:
+def _reminder_step(days_before: int, days: tuple[dt.date, dt.date] | None, changed_since=None) -> Step:
     # Of the reminders a caught-up run owes one holder, only the most urgent is sent (an outsider
     # got the 30-day and the 7-day reminder together, twice the same words).
     urgent = [d for d in REMINDERS.values() if d < days_before]
@@ -435,14 +435,16 @@ def _reminder_step(days_before: int, days: tuple[dt.date, dt.date] | None) -> St
         after, after_params = _after("endorsed_until", position_on, position_id)
         first, last = (d + dt.timedelta(days=days_before) for d in days)
         first = max(first, day + dt.timedelta(days=sooner + 1))
-        # A window that has closed meanwhile is past reminding: the suspension says the rest.
+        # A window that has closed meanwhile is past reminding: the suspension says the rest. A day
+        # run again tells only the permits imported or changed since its first run (`changed_since`).
+        changed, changed_params = (" AND updated_at > %s", [_time(changed_since)]) if changed_since else ("", [])
         sql = (
             f"SELECT id, id_number, number, endorsed_until FROM {_table(Permit)} "  # noqa: S608
-            f"WHERE status = %s AND endorsed_until >= %s AND endorsed_until <= %s AND endorsed_until > %s{after} "
-            "ORDER BY endorsed_until, id LIMIT %s"
+            f"WHERE status = %s AND endorsed_until >= %s AND endorsed_until <= %s AND endorsed_until > %s{after}"
+            f"{changed} ORDER BY endorsed_until, id LIMIT %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [A, _day(first), _day(last), _day(day), *after_params, limit])
+            cursor.execute(sql, [A, _day(first), _day(last), _day(day), *after_params, *changed_params, limit])
             rows = [(pk, id_number, number, _as_date(until)) for pk, id_number, number, until in cursor.fetchall()]
         if not rows:
             return 0, None, 0
@@ -482,8 +484,12 @@ def permits_cancel(day: dt.date) -> int:
 
 def permits_remind(day: dt.date) -> dict[str, int]:
     """Remind the holders whose window opens on `day`, or closes in 30 or 7 days. Returns the
-    holders told per reminder."""
-    return {
-        name: _sweep(name, day, _reminder_step(days_before, _reminder_days(name, day)))
-        for name, days_before in REMINDERS.items()
-    }
+    holders told per reminder. A day run again tells the holders of permits imported or changed
+    since its first run, and no one twice (an outsider's permit imported after the day's run never
+    had its 7-day reminder)."""
+    told = {}
+    for name, days_before in REMINDERS.items():
+        done = SweepRun.objects.filter(name=name, date=day).values_list("finished_at", flat=True).first()
+        step = _reminder_step(days_before, _reminder_days(name, day), changed_since=done)
+        told[name] = _sweep(name, day, step, again=True)
+    return told
