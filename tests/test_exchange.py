@@ -113,6 +113,28 @@ def test_keys_are_scoped_revocable_and_not_logins(client):
     assert push(client, "made.up", "enrolments", "x", "text/csv").status_code == 401
 
 
+def test_a_key_in_another_case_is_read_and_one_in_another_header_is_told_the_form(client, settings):
+    """An outsider's department system sent `api-key`, `Bearer` and `X-Api-Key`, and was told to
+    sign in, as a citizen would be."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    key = key_for("social_insurance")
+    body = f"id_number,month,employer_credit_code\n{ID},2025-01,91440300MA5D4X7K8N\n"
+    lower = client.post(
+        "/api/v1/exchange/social_insurance", data=body, content_type="text/csv", HTTP_AUTHORIZATION=f"api-key {key}"
+    )
+    assert lower.status_code == 200 and lower.json()["created"] == 1
+    for headers in ({"HTTP_AUTHORIZATION": f"Bearer {key}"}, {"HTTP_X_API_KEY": key}, {}):
+        refused = client.post(
+            "/api/v1/exchange/social_insurance",
+            data=body,
+            content_type="text/csv",
+            HTTP_ACCEPT_LANGUAGE="en",
+            **headers,
+        )
+        assert refused.status_code == 401 and "Authorization: Api-Key <key>" in refused.json()["error"]["message"]
+        assert refused["WWW-Authenticate"] == "Api-Key"
+
+
 def test_malformed_json_and_wrong_header(client):
     key = key_for("police")
     assert error_code(push(client, key, "identities", "{oops", "application/json")) == "parse_error"

@@ -37,7 +37,7 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate(self, request):
         scheme, _sep, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if scheme != "Api-Key":
+        if scheme.lower() != "api-key":  # an authentication scheme is case-insensitive (RFC 9110)
             return None
         found = ApiKey.objects.filter(key_hash=hash_key(key.strip()), revoked_at__isnull=True).first()
         if found is None:
@@ -52,6 +52,14 @@ class ExchangeView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [IsAuthenticated]
     parser_classes = []  # the body is read as CSV or JSON below
+
+    def permission_denied(self, request, message=None, code=None):
+        if request.authenticators and not request.successful_authenticator:
+            # Said to a department's system, not "please sign in" (an outsider's Bearer and X-Api-Key).
+            raise AuthenticationFailed(
+                _("Send the department's API key: Authorization: Api-Key <key>."), "not_authenticated"
+            )
+        super().permission_denied(request, message=message, code=code)
 
     @extend_schema(
         request={
