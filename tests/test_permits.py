@@ -889,3 +889,32 @@ def test_an_overdue_department_check_no_longer_holds_off_the_suspension_and_its_
     assert [e.kind for e in PermitEvent.objects.filter(permit=permit).order_by("at", "id")] == ["suspended", "restored"]
     assert Message.objects.filter(user=user, key="permit_restored_in_time").count() == 1
     assert not Message.objects.filter(user=user, key="permit_restored").exists()
+
+
+@pytest.mark.django_db
+def test_a_permit_from_before_the_platform_is_judged_on_the_route_its_holders_records_show(settings):
+    """An outsider's imported permits (no application, no route) were judged as residence and
+    employment: a full-time student was sent to the social insurance department, and a talent
+    card holder whose card had lapsed was refused for social insurance, not told of the card."""
+    settings.FROZEN_TODAY = "2027-01-15"
+    api, user = citizen_api()  # no registration and no insurance on record
+    permit_for(user)
+    enrolment = {"id_number": ZHANG_WEI, "school": "深圳大学", "level": "higher", "full_time": "1"}
+    assert records_import_rows("enrolments", [{**enrolment, "start_date": "2025-09-01", "end_date": ""}]).applied
+    check = endorse(api).json()
+    assert check["check"]["department"] == "police", check  # waiting (API.md's outcome: "refused" until then)
+    staff = staff_apis(["police"])
+    answered = staff.police.post(
+        f"/api/v1/staff/endorsements/{Endorsement.objects.get().pk}/answer", {"confirmed": True}
+    )
+    assert answered.json()["outcome"] == "granted"  # the registration was all the student lacked
+
+    other, talented = citizen_api("citizen2", "13812345679", "36010219950812234", "李娜")
+    permit_for(talented, number="4403202600000778")
+    registration = {"street_code": "440304004", "address": "福田路 1 号", "registered_on": "2025-01-10", "ended_on": ""}
+    assert records_import_rows("registrations", [{"id_number": talented.person.id_number, **registration}]).applied
+    talent = {"id_number": talented.person.id_number, "category": "talent_card", "certificate_no": "PCYC-9"}
+    assert records_import_rows("talents", [{**talent, "issued_on": "2025-01-01", "valid_until": "2027-01-10"}]).applied
+    refused = endorse(other, number="4403202600000778").json()
+    keys = [r["key"] for r in Endorsement.objects.get(permit__number="4403202600000778").reasons]
+    assert refused["outcome"] == "refused" and keys == ["talent_expired"], keys

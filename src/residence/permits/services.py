@@ -243,19 +243,31 @@ def _reasons(conditions) -> list[dict]:
     return [{"key": c.reason.key, "params": c.reason.params} for c in conditions if not c.met]
 
 
+# The records that show a person holds to a route: judged on it when a permit has no route.
+OWN_RECORDS = {
+    "residence_employment": lambda person: bool(person.insurance_months),
+    "talent": lambda person: bool(person.talents),
+    "education": lambda person: bool(person.enrolments),
+}
+
+
 def _answer(permit: Permit, today: dt.date) -> tuple[str, list, list[str]]:
     """('granted', [], []) when the conditions of some route are met today. Otherwise judged on
-    the permit's own route (its application's; residence and employment for a permit from before
-    the platform): ('pending', reasons, departments) when the only gaps are records missing, the
-    departments that hold them in the order of the conditions, else ('refused', reasons, [])."""
-    primary = permit.application.route if permit.application_id else ROUTES[0]
-    first = None
-    for route in (primary, *(r for r in ROUTES if r != primary)):
+    the permit's own route: its application's; for a permit from before the platform, the route
+    whose records the holder has, with the fewest conditions unmet (an outsider's student was
+    refused for social insurance, and sent to that department, as if employed). Then
+    ('pending', reasons, departments) when the only gaps are records missing, the departments
+    that hold them in the order of the conditions, else ('refused', reasons, [])."""
+    primary = permit.application.route if permit.application_id else None
+    judged = []
+    for route in sorted(ROUTES, key=lambda r: r != primary):
         person, _inputs = person_records(id_number=permit.id_number, name=permit.name, route=route)
         answer = eligibility_rules.check(person, route, today)
         if answer.eligible:
             return "granted", [], []
-        first = first or answer
+        unmet = sum(not condition.met for condition in answer.conditions)
+        judged.append(((route != primary, not OWN_RECORDS[route](person), unmet, ROUTES.index(route)), answer))
+    first = min(judged, key=lambda pair: pair[0])[1]
     reasons = _reasons(first.conditions)
     departments = [rules.department_of(r) for r in reasons]
     if all(departments):
