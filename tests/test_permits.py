@@ -421,6 +421,11 @@ def test_a_refusal_after_another_department_confirmed_gives_only_what_is_still_m
     assert any(reason == "2026 年无缴费记录" for reason in refused["reasons"])
     told = Message.objects.get(user=user, key="endorsement_refused").body
     assert "2026 年无缴费记录" in told and "social insurance" in told.lower() and "residence registration" not in told
+    # By SMS too: the answer comes days after the request.
+    from residence.notifications import sms
+
+    texts = [m["text"] for m in sms.outbox if m["to"] == user.phone]
+    assert any("was refused" in t and "2026 年无缴费记录" in t for t in texts), texts
 
 
 @pytest.mark.django_db

@@ -343,6 +343,9 @@ SMS = {
     "application_completed": _("Your residence permit %(permit_number)s is active from today."),
     "application_card_renewed": _("You have the new card of residence permit %(permit_number)s."),
     "permit_endorsed": _("Your residence permit %(number)s is endorsed: valid through %(valid_through)s."),
+    # By SMS too: a department's answer comes days after the request (an outsider's holder learnt
+    # of the refusal only by opening the account, the anniversary drawing near).
+    "endorsement_refused": _("The endorsement of your residence permit %(number)s was refused: %(reasons)s"),
     "permit_restored": _("Your residence permit %(number)s is restored: valid through %(valid_through)s."),
     "permit_restored_in_time": _(
         "Your residence permit %(number)s is endorsed and valid again, through %(valid_through)s."
