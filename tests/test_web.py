@@ -446,6 +446,31 @@ def test_a_self_check_of_an_unknown_number_asks_to_check_it_not_says_never(clien
     assert "Time alone will not make you qualify" not in html
 
 
+def test_the_earliest_date_names_social_insurance_on_its_route_only(client, citizen, settings):
+    """An outsider's student was told that paying social insurance every month would make them
+    qualify on the day their enrolment starts: that route needs no insurance (RULES §2)."""
+    from residence.records.services import records_import_rows
+
+    from .idnumbers import ZHANG_WEI
+    from .test_account_changes import identity
+
+    settings.FROZEN_TODAY = "2026-11-30"
+    identity()
+    registration = {"street_code": "440304004", "address": "福田路 1 号", "registered_on": "2026-01-10", "ended_on": ""}
+    enrolment = {"school": "深圳大学", "level": "higher", "full_time": "1", "start_date": "2026-12-01", "end_date": ""}
+    assert records_import_rows("registrations", [{"id_number": ZHANG_WEI, **registration}]).applied
+    assert records_import_rows("enrolments", [{"id_number": ZHANG_WEI, **enrolment}]).applied
+    web_login(client)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    said = {}
+    for route in ("education", "residence_employment"):
+        body = {"name": "张伟", "id_number": ZHANG_WEI, "route": route}
+        html = client.post("/account/eligibility/", body).content.decode()
+        said[route] = re.search(r'<p data-testid="earliest">(.*?)</p>', html, re.S).group(1)
+    assert "2026-12-01" in said["education"] and "social insurance" not in said["education"]
+    assert "social insurance is paid every month" in said["residence_employment"]
+
+
 def test_dates_in_messages_stay_on_one_line_and_the_rest_stays_escaped(client):
     """A phone broke "2026-12-21" after its first hyphen (an outsider at 320 px)."""
     from residence.notifications.models import Message
