@@ -274,7 +274,10 @@ def test_a_closed_points_last_clerk_stays_while_it_has_open_work_and_clerks_may_
     AcceptancePoint.objects.filter(code=HOME_POINT).update(active=False)  # closed, its work open
     with pytest.raises(CommandError, match="last clerk of closed point"):
         call_command("set_staff_point", "--username", "last_clerk", "--point", "44030300101")
+    with pytest.raises(CommandError, match="last clerk of closed point"):  # nor disabled (a second outsider)
+        call_command("disable_staff", "--username", "last_clerk", "--reason", "离职")
     assert User.objects.get(username="last_clerk").point_id == HOME_POINT
+    assert User.objects.get(username="last_clerk").is_active
     # A clerk may be given to the closed point (a new one, or one moved there) to finish its work ...
     out = io.StringIO()
     call_command(

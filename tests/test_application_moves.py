@@ -190,3 +190,52 @@ def test_a_point_closing_while_an_application_moves_in_never_keeps_it(settings):
         point_open = AcceptancePoint.objects.get(code=target.code).active
         moved_in = Application.objects.get(pk=app["id"]).acceptance_point_id == target.code
         assert point_open or not moved_in
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races run on PostgreSQL (DESIGN §How 10)")
+def test_a_point_closing_while_its_only_clerk_leaves_never_keeps_work_with_nobody(settings):
+    """An outsider closed a point in the admin while `set_staff_point` moved its only clerk away:
+    both went through in 11 of 12 rounds, and the point kept an open application and no clerk."""
+    from django.core.management import call_command
+
+    from residence.accounts.models import User
+    from residence.accounts.services import staff_create
+
+    from .conftest import PASSWORD, CommittingClient, last_code
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    eligible_records()
+    app = api.post(URL, application_body()).json()  # at HOME_POINT
+    staff_create(
+        username="only_clerk",
+        password=PASSWORD,
+        phone="13900008886",
+        role="clerk",
+        point=AcceptancePoint.objects.get(code=HOME_POINT),
+    )
+    User.objects.create_superuser(username="race_admin", password="Admin2026pass", phone="13900008885", kind="staff")
+    admin = CommittingClient()
+    admin.post("/accounts/login/", {"platform": "permit", "username": "race_admin", "password": "Admin2026pass"})
+    admin.post("/accounts/login/verify/", {"code": last_code("13900008885")})
+    point = AcceptancePoint.objects.get(code=HOME_POINT)
+    closing = {"name": point.name, "kind": point.kind, "street": point.street_id, "address": point.address}
+    for _round in range(4):
+        AcceptancePoint.objects.filter(code=HOME_POINT).update(active=True)
+        User.objects.filter(username="only_clerk").update(point_id=HOME_POINT)
+
+        def act(i):
+            if i == 0:
+                return admin.post(f"/admin/places/acceptancepoint/{HOME_POINT}/change/", {**closing, "active": ""})
+            try:
+                call_command("set_staff_point", "--username", "only_clerk", "--point", "44030300101")
+            except Exception as error:  # the refusal, as the operator reads it
+                return error
+
+        race(2, act)
+        closed = not AcceptancePoint.objects.get(code=HOME_POINT).active
+        clerks = User.objects.filter(point_id=HOME_POINT, role="clerk", is_active=True).count()
+        open_work = Application.objects.filter(pk=app["id"], acceptance_point_id=HOME_POINT).exists()
+        assert not (closed and open_work and clerks == 0)

@@ -331,6 +331,7 @@ def staff_disable(*, username: str, reason: str) -> User:
         raise field_error("username", _("No staff account has this username."))
     if user.status == Status.DISABLED:
         return user
+    _closed_point_keeps_a_clerk(user)
     if user.is_superuser and not User.objects.filter(is_superuser=True, is_active=True).exclude(pk=user.pk).exists():
         # The admin would be locked out for good: no command enables an account again (an outsider).
         raise field_error(
@@ -341,6 +342,31 @@ def staff_disable(*, username: str, reason: str) -> User:
     sessions_end_all(user=user, reason=LoginSession.EndReason.DISABLED)
     audit_record(type=AuditEventType.ACCOUNT_DISABLED, actor=None, subject=user, kind=Kind.STAFF, reason=reason)
     return user
+
+
+def _closed_point_keeps_a_clerk(clerk: User) -> None:
+    """Refused when `clerk` is the last of a closed point that has open applications: its cards
+    would have nobody to receive and hand them over (an outsider moved, then disabled, the last
+    one). The point's row is locked first, as the admin's closing locks it, so that a closing and
+    a clerk leaving at once do not both go through (an outsider's race)."""
+    if clerk.role != Role.CLERK or clerk.point_id is None:
+        return
+    from residence.applications.selectors import open_applications_at
+
+    point = AcceptancePoint.objects.select_for_update(no_key=True).get(pk=clerk.point_id)
+    if point.active:
+        return
+    others = User.objects.filter(point=point, role=Role.CLERK, is_active=True).exclude(pk=clerk.pk)
+    waiting = open_applications_at(point=point).count()
+    if waiting and not others.exists():
+        raise field_error(
+            "username",
+            _(
+                "The last clerk of closed point %(point)s, which has %(count)d open application(s): give "
+                "it another clerk, or have a supervisor move them, first."
+            )
+            % {"point": point.pk, "count": waiting},
+        )
 
 
 @transaction.atomic
@@ -356,24 +382,16 @@ def staff_point_set(*, username: str, point_code: str) -> User:
     )
     if user is None:
         raise field_error("username", _("No active clerk has this username."))
-    point = AcceptancePoint.objects.select_for_update(no_key=True).filter(code=(point_code or "").strip()).first()
+    code = (point_code or "").strip()
+    # Both points locked at once, in the order of their codes: two clerks swapping points at the
+    # same moment would otherwise each hold one and wait for the other.
+    locked = AcceptancePoint.objects.select_for_update(no_key=True).filter(code__in=[code, user.point_id or code])
+    point = next((p for p in locked.order_by("code") if p.code == code), None)
     if point is None:
         raise field_error("point", _("No acceptance point has the code %(code)s.") % {"code": point_code})
     before = user.point_id
-    if before != point.code and user.point is not None and not user.point.active:
-        from residence.applications.selectors import open_applications_at
-
-        others = User.objects.filter(point=user.point, role=Role.CLERK, is_active=True).exclude(pk=user.pk)
-        waiting = open_applications_at(point=user.point).count()
-        if waiting and not others.exists():
-            raise field_error(
-                "username",
-                _(
-                    "The last clerk of closed point %(point)s, which has %(count)d open application(s): give "
-                    "it another clerk, or have a supervisor move them, first."
-                )
-                % {"point": user.point_id, "count": waiting},
-            )
+    if before != point.code:
+        _closed_point_keeps_a_clerk(user)
     if before != point.code:
         user.point = point
         user.save(update_fields=["point"])
