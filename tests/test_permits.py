@@ -923,3 +923,17 @@ def test_a_permit_from_before_the_platform_is_judged_on_the_route_its_holders_re
     refused = endorse(other, number="4403202600000778").json()
     keys = [r["key"] for r in Endorsement.objects.get(permit__number="4403202600000778").reasons]
     assert refused["outcome"] == "refused" and keys == ["talent_expired"], keys
+
+
+@pytest.mark.django_db
+def test_a_permit_imported_before_its_holders_identity_is_endorsed_under_the_records_name(settings):
+    """An outsider's permits, imported before their holders' identity records, had no name, and
+    every endorsement was refused: "the name does not match the population records"."""
+    settings.FROZEN_TODAY = "2027-01-15"
+    row = permit_row(ZHANG_WEI, "SZ2026000321", issued_on="2026-03-02", endorsed_until="2027-03-02")
+    assert records_import_rows("permits", [row]).applied  # before the identity
+    assert Permit.objects.get(number="SZ2026000321").name == ""
+    api, _user = citizen_api()  # imports the identity and verifies the holder
+    eligible_records()
+    answer = endorse(api, number="SZ2026000321").json()
+    assert answer["outcome"] == "granted" and answer["endorsed_until"] == "2028-03-02", answer
