@@ -935,5 +935,7 @@ def test_a_permit_imported_before_its_holders_identity_is_endorsed_under_the_rec
     assert Permit.objects.get(number="SZ2026000321").name == ""
     api, _user = citizen_api()  # imports the identity and verifies the holder
     eligible_records()
+    assert Permit.objects.get(number="SZ2026000321").name == "张伟"  # named by the identity's import
+    Permit.objects.filter(number="SZ2026000321").update(name="")  # as imported before the fix
     answer = endorse(api, number="SZ2026000321").json()
     assert answer["outcome"] == "granted" and answer["endorsed_until"] == "2028-03-02", answer

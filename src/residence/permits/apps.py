@@ -9,7 +9,8 @@ class PermitsConfig(AppConfig):
     def ready(self):
         from residence.records.importing import AFTER_IMPORT, BEFORE_IMPORT
 
-        from .services import permits_from_records, permits_import_problems
+        from .services import permits_from_records, permits_import_problems, permits_named
 
         BEFORE_IMPORT.setdefault("permits", []).append(permits_import_problems)
         AFTER_IMPORT.setdefault("permits", []).append(permits_from_records)
+        AFTER_IMPORT.setdefault("identities", []).append(permits_named)
