@@ -414,7 +414,10 @@ def test_a_refusal_after_another_department_confirmed_gives_only_what_is_still_m
     assert staff.police.post(url, {"confirmed": True}).status_code == 200
     missing_before = {r["key"] for r in Endorsement.objects.get(pk=check.pk).reasons}
     assert "residence_none" in missing_before
-    refused = staff.insurance.post(url, {"confirmed": False, "note": "2026 年无缴费记录"}).json()
+    # The verifier works in Chinese; the holder, whose app asked in English, is told in English.
+    refused = staff.insurance.post(
+        url, {"confirmed": False, "note": "2026 年无缴费记录"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).json()
     assert refused["outcome"] == "refused"
     keys = [r["key"] for r in Endorsement.objects.get(pk=check.pk).reasons]
     assert "residence_none" not in keys and keys[-1] == "department_note"
@@ -425,7 +428,9 @@ def test_a_refusal_after_another_department_confirmed_gives_only_what_is_still_m
     from residence.notifications import sms
 
     texts = [m["text"] for m in sms.outbox if m["to"] == user.phone]
-    assert any("was refused" in t and "2026 年无缴费记录" in t for t in texts), texts
+    assert any("was refused" in t and "2026 年无缴费记录" in t and "social insurance" in t.lower() for t in texts), (
+        texts
+    )
 
 
 @pytest.mark.django_db

@@ -1,8 +1,9 @@
 """What the holder is told about their permit (in-app message and SMS, after the commit)."""
 
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
-from residence.notifications.services import notice_send
+from residence.notifications.services import account_language, notice_send, sms_language
 
 from . import rules
 from .models import Permit
@@ -24,6 +25,13 @@ REVOKED_KEYS = {
 
 def holder_accounts(id_number: str):
     return get_user_model().objects.filter(person__id_number=id_number, is_active=True)
+
+
+def in_holders_language(permit: Permit, render):
+    """`render()` in the language the holder's notices are written in, not the one of the staff
+    member whose answer sends them (an outsider's English holder read a Chinese verifier's)."""
+    with translation.override(sms_language(account_language(holder_accounts(permit.id_number)))):
+        return render()
 
 
 def params(permit: Permit) -> dict:

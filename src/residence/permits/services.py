@@ -471,7 +471,8 @@ def endorsement_answer(*, actor, endorsement_id: int, confirmed: bool, note: str
             *(r for r in endorsement.reasons if rules.department_of(r) not in confirmed_before),
             {"key": "department_note", "params": {"note": note.strip()}},
         ]
-        notices.send(permit, "endorsement_refused", reasons=reasons_text(shown_reasons(endorsement.reasons)))
+        reasons = notices.in_holders_language(permit, lambda: reasons_text(shown_reasons(endorsement.reasons)))
+        notices.send(permit, "endorsement_refused", reasons=reasons)
     endorsement.save()
     return endorsement
 
