@@ -339,6 +339,14 @@ def test_a_day_run_again_reminds_the_holders_of_permits_imported_since_and_no_on
     assert sorted(m["to"] for m in sms.outbox) == ["13800000108", "13800000109"]
     before = state()
     assert run(day)["permits_reminded"] == 0 and state() == before
+    # A department correcting another field of a permit told already does not have it told again
+    # (a second outsider's corrected issue date did).
+    Permit.objects.filter(id_number=id_for(8)).update(source=Permit.Source.IMPORT)
+    told = Permit.objects.get(id_number=id_for(8))
+    row = {"id_number": told.id_number, "number": told.number, "issued_on": "2024-03-09", "status": "active"}
+    assert records_import_rows("permits", [{**row, "endorsed_until": told.endorsed_until.isoformat()}]).applied
+    assert Permit.objects.get(pk=told.pk).issued_on == D(2024, 3, 9)
+    assert run(day)["permits_reminded"] == 0 and len(sms.outbox) == 2
 
 
 def test_reminders_of_days_the_job_did_not_run_are_sent_by_the_next_run_once():

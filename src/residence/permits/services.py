@@ -208,8 +208,12 @@ def permits_from_records(records: list[dict]) -> list[tuple[int, str]]:
             "endorsed_until": endorsed_until,
             "status": record["status"],
             "suspended_on": endorsed_until if record["status"] != Permit.Status.ACTIVE else None,
-            "updated_at": now,
         }
+        # Stamped when what its holder is told of changes (anniversary, status): a day's reminders
+        # run again tell the permits stamped since (sweeps.permits_remind); a corrected issue date
+        # made an outsider's holders be told twice.
+        if permit is None or (permit.endorsed_until, permit.status) != (endorsed_until, record["status"]):
+            values["updated_at"] = now
         if permit is None:
             permit = Permit.objects.create(
                 number=record["number"],
