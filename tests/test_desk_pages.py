@@ -782,3 +782,7 @@ def test_a_closed_points_counter_and_a_point_closed_under_an_open_form_are_said_
     AcceptancePoint.objects.filter(code=HOME_POINT).update(active=False)  # the clerk's own point closes
     closed = clerk.get("/staff/applications/new/")
     assert closed.status_code == 409 and "closed to new applications" in closed.content.decode()
+    # The desk says so where it offered intake, and offers it no more.
+    for url in ("/staff/", "/staff/applications/"):
+        desk_page = page(clerk, url)
+        assert 'data-testid="point-closed"' in desk_page and 'href="/staff/applications/new/"' not in desk_page, url
