@@ -944,3 +944,14 @@ def test_a_permit_imported_before_its_holders_identity_is_endorsed_under_the_rec
     Permit.objects.filter(number="SZ2026000321").update(name="")  # as imported before the fix
     answer = endorse(api, number="SZ2026000321").json()
     assert answer["outcome"] == "granted" and answer["endorsed_until"] == "2028-03-02", answer
+
+
+@pytest.mark.django_db
+def test_a_corrected_issue_date_moves_the_continuous_residence_of_a_permit_not_acted_on(holder):
+    """An outsider corrected an imported permit's issue date; its continuous residence kept the
+    first import's date, a year the corrected record does not support."""
+    assert records_import_rows("permits", [permit_row(WANG_FANG, "SZ2023000999", issued_on="2023-12-31")]).applied
+    corrected = permit_row(WANG_FANG, "SZ2023000999", issued_on="2024-12-31")
+    assert records_import_rows("permits", [corrected]).applied
+    permit = Permit.objects.get(number="SZ2023000999")
+    assert (permit.issued_on, permit.continuous_since) == (D(2024, 12, 31), D(2024, 12, 31))

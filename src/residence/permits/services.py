@@ -208,6 +208,9 @@ def permits_from_records(records: list[dict]) -> list[tuple[int, str]]:
             "endorsed_until": endorsed_until,
             "status": record["status"],
             "suspended_on": endorsed_until if record["status"] != Permit.Status.ACTIVE else None,
+            # Not acted on here since its import: its continuous residence is its (corrected) issue
+            # date's (an outsider's correction left the first import's date).
+            "continuous_since": record["issued_on"],
         }
         # Stamped when what its holder is told of changes (anniversary, status): a day's reminders
         # run again tell the permits stamped since (sweeps.permits_remind); a corrected issue date
@@ -218,7 +221,6 @@ def permits_from_records(records: list[dict]) -> list[tuple[int, str]]:
             permit = Permit.objects.create(
                 number=record["number"],
                 source=Permit.Source.IMPORT,
-                continuous_since=record["issued_on"],
                 created_at=now,
                 **values,
             )
