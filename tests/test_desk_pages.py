@@ -782,6 +782,10 @@ def test_a_closed_points_counter_and_a_point_closed_under_an_open_form_are_said_
     AcceptancePoint.objects.filter(code=HOME_POINT).update(active=False)  # the clerk's own point closes
     closed = clerk.get("/staff/applications/new/")
     assert closed.status_code == 409 and "closed to new applications" in closed.content.decode()
+    # A form filled in before the point closed is answered on the form, nothing typed lost.
+    sent = clerk.post("/staff/applications/new/", {"name": "李娜", "phone": "13700000011"})
+    assert "closed to new applications" in sent.content.decode() and 'value="13700000011"' in sent.content.decode()
+    assert not Application.objects.filter(person__name="李娜").exists()
     # The desk says so where it offered intake, and offers it no more.
     for url in ("/staff/", "/staff/applications/"):
         desk_page = page(clerk, url)

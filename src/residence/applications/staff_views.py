@@ -510,10 +510,13 @@ def intake(request):
     user = _staff(request)
     if user is None or user.role != Role.CLERK:
         return error_page(request, _("Only counter clerks may do this."))
-    try:
-        services.counter_open_required(user)
-    except DomainError as exc:
-        return error_page(request, exc.message, exc.status)
+    if request.method != "POST":
+        # A form sent after the point closed is answered on the form, what was typed kept (the
+        # service refuses it); the form itself is not offered.
+        try:
+            services.counter_open_required(user)
+        except DomainError as exc:
+            return error_page(request, exc.message, exc.status)
     point = AcceptancePoint.objects.filter(pk=user.point_id).first()
     form = IntakeForm(request.POST or None, point=point)
     family = FamilyFormSet(request.POST or None, prefix="family")
