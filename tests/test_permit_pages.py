@@ -367,9 +367,14 @@ def test_verifier_answers_the_departments_pending_endorsements(settings):
     assert "No current residence registration" in page and "Social insurance paid" not in page
     # Not confirmed needs a note.
     url = f"/staff/permits/checks/{endorsement.pk}/answer/"
-    page = html(police.get(police.post(url, {f"e{endorsement.pk}-confirmed": "no"})["Location"]))
-    assert "Say what could not be confirmed" in page
+    refused = police.post(url, {f"e{endorsement.pk}-confirmed": "no"})
+    assert "Say what could not be confirmed" in html(refused, 400)
     assert Endorsement.objects.get().outcome == "pending"
+    # A note typed without an answer is kept, the problem said at its permit's card (an outsider's
+    # long note was lost, the problem said only at the top of the page).
+    typed = police.post(url, {f"e{endorsement.pk}-note": "住址待核实：租赁合同已过期"})
+    assert "住址待核实：租赁合同已过期</textarea>" in html(typed, 400)
+    assert "Choose confirmed or not confirmed." in html(typed, 400)
     # Another department's verifier may not answer.
     page = html(insurance.get(insurance.post(url, {f"e{endorsement.pk}-confirmed": "yes"})["Location"]))
     assert Endorsement.objects.get().outcome == "pending"

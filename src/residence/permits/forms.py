@@ -38,6 +38,7 @@ class EndorsementAnswerForm(Form):
         choices=[("yes", _("Confirmed: the records support the endorsement")), ("no", _("Not confirmed"))],
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
+        error_messages={"required": _("Choose confirmed or not confirmed.")},
     )
     note = forms.CharField(
         label=_("Note"),

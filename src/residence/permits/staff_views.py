@@ -106,21 +106,29 @@ def counter_endorse(request, number: str):
     return redirect(back)
 
 
+def _checks_page(request, user, sent=None, status: int = 200):
+    """The checks page; `sent`, a check's form sent with problems, shown at its own permit's card
+    with what was typed (an outsider's note was lost, the problem said only at the top)."""
+    items = [
+        {
+            **endorsement_context(e),
+            "reasons": services.reasons_to_check(e),
+            "form": sent
+            if sent is not None and sent.prefix == f"e{e.pk}"
+            else EndorsementAnswerForm(prefix=f"e{e.pk}"),
+        }
+        for e in selectors.endorsement_checks_for_department(department=user.department)[:100]
+    ]
+    return render(request, "permits/desk_checks.html", {"items": items}, status=status)
+
+
 @login_required
 def checks(request):
     """The endorsements waiting for the verifier's department, soonest due first."""
     user = _role(request, Role.VERIFIER)
     if user is None:
         return error_page(request, _("Only a department verifier answers endorsement checks."))
-    items = [
-        {
-            **endorsement_context(e),
-            "reasons": services.reasons_to_check(e),
-            "form": EndorsementAnswerForm(prefix=f"e{e.pk}"),
-        }
-        for e in selectors.endorsement_checks_for_department(department=user.department)[:100]
-    ]
-    return render(request, "permits/desk_checks.html", {"items": items})
+    return _checks_page(request, user)
 
 
 @login_required
@@ -131,16 +139,20 @@ def answer(request, pk: int):
         return error_page(request, _("Only a department verifier answers endorsement checks."))
     form = EndorsementAnswerForm(request.POST, prefix=f"e{pk}")
     if not form.is_valid():
-        messages.error(request, _("Choose confirmed or not confirmed."))
-        return redirect("desk_permits:checks")
+        return _checks_page(request, user, sent=form, status=400)
     try:
         endorsement = services.endorsement_answer(
             actor=user, endorsement_id=pk, confirmed=form.cleaned_data["confirmed"], note=form.cleaned_data["note"]
         )
     except DomainError as exc:
-        texts = [str(t) for ts in exc.fields.values() for t in ts] or [exc.message]
-        messages.error(request, " ".join(texts))
-        return redirect("desk_permits:checks")
+        if exc.status != 400:  # answered meanwhile, or not this department's: said at the top
+            texts = [str(t) for ts in exc.fields.values() for t in ts] or [exc.message]
+            messages.error(request, " ".join(texts))
+            return redirect("desk_permits:checks")
+        for field, problems in exc.fields.items() or [(None, [exc.message])]:
+            for problem in problems:
+                form.add_error(field if field in form.fields else None, problem)
+        return _checks_page(request, user, sent=form, status=400)
     if endorsement.outcome == "pending":
         text = _("Confirmed: the check of %(number)s passes to the next department.") % {
             "number": endorsement.permit.number
