@@ -955,3 +955,20 @@ def test_a_corrected_issue_date_moves_the_continuous_residence_of_a_permit_not_a
     assert records_import_rows("permits", [corrected]).applied
     permit = Permit.objects.get(number="SZ2023000999")
     assert (permit.issued_on, permit.continuous_since) == (D(2024, 12, 31), D(2024, 12, 31))
+
+
+@pytest.mark.django_db
+def test_a_permit_whose_endorsement_waits_for_a_check_is_not_redated_by_an_import(settings):
+    """An outsider corrected an imported permit's dates while its endorsement waited for the
+    police: the waiting request, made before the new window, was then granted two anniversaries
+    on."""
+    settings.FROZEN_TODAY = "2027-01-15"
+    api, _user = citizen_api()  # no registration: the endorsement waits for the police
+    row = permit_row(ZHANG_WEI, "SZ2026000654", issued_on="2026-03-02", endorsed_until="2027-03-02")
+    assert records_import_rows("permits", [row]).applied
+    assert endorse(api, number="SZ2026000654").json()["check"]["department"] == "police"
+    moved = {**row, "issued_on": "2026-06-01", "endorsed_until": "2027-06-01"}
+    result = records_import_rows("permits", [moved])
+    assert result.applied and "kept as your record only" in result.notes[0][1]
+    permit = Permit.objects.get(number="SZ2026000654")
+    assert (permit.issued_on, permit.endorsed_until) == (D(2026, 3, 2), D(2027, 3, 2))

@@ -174,6 +174,9 @@ def permits_from_records(records: list[dict]) -> list[tuple[int, str]]:
         .exclude(kind=PermitEvent.Kind.IMPORTED)
         .values_list("permit__number", flat=True)
     )
+    # An endorsement asked for is the platform acting too, answered or still waiting for a check
+    # (an outsider's corrected dates let a waiting request, made before its window, be granted).
+    acted |= set(Endorsement.objects.filter(permit__number__in=numbers).values_list("permit__number", flat=True))
     events, notes = [], []
     for index, record in enumerate(records):
         permit = existing.get(record["number"])
