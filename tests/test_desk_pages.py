@@ -775,6 +775,10 @@ def test_a_closed_points_counter_and_a_point_closed_under_an_open_form_are_said_
     data = {"name": "李娜", "acceptance_point": "44030500701"}
     refused = post(clerk, "/staff/applications/new/", data, status=400).content.decode()
     assert "This acceptance point is closed now: choose another one." in refused
+    # Nothing chosen in its place: the list starts empty, no other point selected (an outsider's
+    # form came back showing the list's first point).
+    select = re.search(r'<select name="acceptance_point"[^>]*>(.*?)</select>', refused, re.S).group(1)
+    assert select.lstrip().startswith('<option value=""') and "selected" not in select
     moved = supervisor.post(
         "/staff/applications/move/", {"from_point": HOME_POINT, "to_point": "44030500701", "reason": "装修"}
     ).content.decode()

@@ -120,7 +120,7 @@ class IntakeForm(Form):
     acceptance_point = forms.ChoiceField(
         label=_("Acceptance point where the card is collected"),
         # Offered open, closed before the form was sent (an outsider read Django's "not one of the choices").
-        error_messages={"invalid_choice": CLOSED_POINT},
+        error_messages={"invalid_choice": CLOSED_POINT, "required": _("Choose the acceptance point.")},
     )
     delivery_method = forms.ChoiceField(
         label=_("How the card is collected"), choices=Delivery.choices, widget=forms.RadioSelect
@@ -139,7 +139,9 @@ class IntakeForm(Form):
 
     def __init__(self, *args, point=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["acceptance_point"].choices = _point_choices()
+        # An empty first choice: a point closed under a sent form is chosen again, not replaced by
+        # the list's first (an outsider's form came back showing another point).
+        self.fields["acceptance_point"].choices = [("", _("Choose a point")), *_point_choices()]
         if point is not None and not self.is_bound:
             self.initial.setdefault("acceptance_point", point.code)
         self.initial.setdefault("delivery_method", Delivery.PICKUP)
