@@ -170,7 +170,7 @@ def test_unpaid_for_15_days_is_terminated_the_day_after(world):
 def test_the_termination_sms_says_the_last_day_to_pay_as_the_payment_request_did():
     """ "因未在 3 月 17 日前缴费" read as "before the 17th" while paying on the 17th was accepted (an
     outsider): the last day is said inclusively, "截至", as the request's "最迟于" says it."""
-    params = {"reference": "SZ260302ABCDEF", "pay_by": "2026-03-17", "amount": "20.00"}
+    params = {"reference": "SZ260302ABCDEF", "pay_by": "2026-03-17", "amount": "20.00", "point": "福田街道受理点"}
     with translation.override("zh-hans"):
         asked = str(SMS["application_payment_requested"]) % params
         ended = str(SMS["application_terminated"]) % params

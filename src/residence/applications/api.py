@@ -21,7 +21,7 @@ from residence.accounts.permissions import staff_roles
 from residence.accounts.selectors import session_by_token_hash
 from residence.core import clock
 from residence.core.api import BodilessPostMixin, page_parameter, page_rows
-from residence.core.errors import Invalid, NotFound
+from residence.core.errors import Forbidden, Invalid, NotFound
 from residence.core.negotiation import PageForBrowsersNegotiation
 from residence.core.serializers import (
     ObjectSerializer,
@@ -37,7 +37,7 @@ from residence.permits.api import endorsement_check_items
 
 from . import documents, rules, selectors, services, workflow
 from .models import Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status, Verification
-from .payments import application_pay
+from .payments import application_counter_pay, application_pay
 from .receipts import clerk_printout, payment_receipt_pdf, receipt_pdf
 
 
@@ -294,7 +294,9 @@ class PaymentView(APIView):
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
     )
     def post(self, request, pk: int):
-        workflow.role_may(request.user, "pay")  # the applicant's role before the body
+        # The applicant's role before the body; a clerk takes the fee at the staff endpoint.
+        if workflow.role_may(request.user, "pay") != workflow.CITIZEN:
+            raise Forbidden()
         data = validated(PaymentSerializer, request.data)
         payment = application_pay(
             actor=request.user,
@@ -452,6 +454,10 @@ class StaffApplicationReceiptView(StaffPrintoutView):
     what = "receipt"
 
 
+class StaffPaymentReceiptView(StaffPrintoutView):
+    what = "payment_receipt"
+
+
 class VerifySerializer(serializers.Serializer):
     department = StrictChoiceField(choices=Verification._meta.get_field("department").choices)
     outcome = StrictChoiceField(choices=["confirmed", "not_confirmed"])
@@ -530,6 +536,7 @@ StaffReceiveView = _staff_action("receive")
 StaffHandOverView = _staff_action("hand_over", HandOverSerializer, services.application_hand_over)
 StaffDeliverView = _staff_action("deliver", DeliverSerializer, services.application_deliver)
 StaffReturnView = _staff_action("return", ReturnSerializer, services.application_return)
+StaffPaymentView = _staff_action("pay", call=application_counter_pay)
 StaffWrittenReplyView = _staff_action("written_reply", ReplySerializer, services.written_reply_record, [Role.REVIEWER])
 
 

@@ -1,11 +1,13 @@
 """Fees through a payment provider (RULES §5). The sandbox provider pays at once and returns a
-transaction id; a city's real provider is another entry in PROVIDERS."""
+transaction id; a city's real provider is another entry in ONLINE. The clerk of the chosen
+point takes the fee on the point's card terminal (`counter`, in this build a sandbox too)."""
 
 import secrets
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from residence.accounts.models import Role
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock
@@ -20,20 +22,37 @@ def _sandbox(*, amount, reference: str) -> str:
     return f"SANDBOX-{reference}-{secrets.token_hex(6).upper()}"
 
 
-PROVIDERS = {"sandbox": _sandbox}
+def _counter(*, amount, reference: str) -> str:
+    return f"COUNTER-{reference}-{secrets.token_hex(6).upper()}"
+
+
+ONLINE = {"sandbox": _sandbox}
+AT_COUNTER = {"counter": _counter}
+KEY_LENGTH = 80
 
 
 def application_pay(*, actor, application_id: int, provider: str, idempotency_key: str = "") -> Payment:
     """Pay the fee of an application awaiting payment. The same idempotency key again answers
     the payment it made; any second payment of one application is refused by the database
     (one payment per application), so a double press or a repeated confirmation charges once."""
-    workflow.role_may(actor, "pay")
-    if provider not in PROVIDERS:
+    providers = AT_COUNTER if workflow.role_may(actor, "pay") == Role.CLERK else ONLINE
+    if provider not in providers:
         raise Invalid(fields={"provider": [_("Unknown payment provider.")]})
-    key = (idempotency_key or "").strip()[:80]
+    key = (idempotency_key or "").strip()
+    if len(key) > KEY_LENGTH:
+        # Refused, not cut short: two long keys alike in their first 80 characters were one.
+        raise Invalid(
+            fields={
+                "Idempotency-Key": [_("An Idempotency-Key has at most %(count)d characters.") % {"count": KEY_LENGTH}]
+            }
+        )
     done = _paid_with(actor, application_id, key)
     if done is not None:
         return done
+    if _key_used_elsewhere(actor, application_id, key):
+        raise Conflict(
+            _("This Idempotency-Key was used for the payment of another application: use a new key for each payment.")
+        )
     try:
         with transaction.atomic():
             application = workflow.application_transition(application_id=application_id, action="pay", actor=actor)
@@ -42,7 +61,7 @@ def application_pay(*, actor, application_id: int, provider: str, idempotency_ke
                 provider=provider,
                 amount=application.fee_amount,
                 idempotency_key=key or secrets.token_hex(20),
-                transaction_id=PROVIDERS[provider](amount=application.fee_amount, reference=application.reference),
+                transaction_id=providers[provider](amount=application.fee_amount, reference=application.reference),
                 paid_at=clock.now(),
             )
             audit_record(
@@ -79,6 +98,11 @@ def application_pay(*, actor, application_id: int, provider: str, idempotency_ke
         raise
 
 
+def application_counter_pay(*, actor, application_id: int) -> Application:
+    """The fee taken at the counter of the chosen point by its clerk, for the applicant."""
+    return application_pay(actor=actor, application_id=application_id, provider="counter").application
+
+
 # Before the payment request (RULES §5: review, then the request): an outsider paying then was told the status.
 UNDER_REVIEW = ("accepted", "verifying", "reviewing")
 
@@ -91,3 +115,15 @@ def _paid_with(actor, application_id: int, key: str) -> Payment | None:
     return Payment.objects.filter(
         idempotency_key=key, application_id=application_id, application__person__id_number=actor.person.id_number
     ).first()
+
+
+def _key_used_elsewhere(actor, application_id: int, key: str) -> bool:
+    """Whether the actor's key already paid another of their applications: a client's retry sent
+    to the wrong application would otherwise be a second charge under one key (an outsider)."""
+    if not key or actor.person_id is None:
+        return False
+    return (
+        Payment.objects.filter(idempotency_key=key, application__person__id_number=actor.person.id_number)
+        .exclude(application_id=application_id)
+        .exists()
+    )

@@ -7,12 +7,14 @@ import segno
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from residence.core.errors import NotFound
 from residence.core.validators import mask_id_number
 from residence.records.models import Identity, Registration
 
@@ -219,11 +221,20 @@ def application_form_pdf(application: Application) -> bytes:
 
 
 def clerk_printout(application: Application, what: str, *, base_url: str) -> tuple[bytes, str]:
-    """A printout of the clerk's and its file name: the acceptance receipt (`receipt`) or the
-    application form signed at pickup (`application_form`)."""
+    """A printout of the clerk's and its file name: the acceptance receipt (`receipt`), the
+    receipt of the fee (`payment_receipt`, 404 before it is paid) or the application form signed
+    at pickup (`application_form`)."""
     if what == "receipt":
         return receipt_pdf(application, base_url=base_url), f"receipt-{application.reference}.pdf"
+    if what == "payment_receipt":
+        payment = application.payments.first()
+        if payment is None:
+            raise NotFound(_("This application has no payment."))
+        return payment_receipt_pdf(payment), f"payment-{application.reference}.pdf"
     return application_form_pdf(application), f"form-{application.reference}.pdf"
+
+
+CHANNELS = {"sandbox": "沙箱", "counter": "受理点窗口"}
 
 
 def payment_receipt_pdf(payment: Payment) -> bytes:
@@ -244,7 +255,7 @@ def payment_receipt_pdf(payment: Payment) -> bytes:
             ("币种", "人民币 (CNY)"),
             ("交易流水号", payment.transaction_id),
             ("支付时间", timezone.localtime(payment.paid_at).strftime("%Y-%m-%d %H:%M:%S")),
-            ("支付渠道", "沙箱" if payment.provider == "sandbox" else payment.provider),
+            ("支付渠道", CHANNELS.get(payment.provider, payment.provider)),
         ]
     y = _rows(pdf, rows, height - 55 * mm)
     pdf.setFont(FONT, 9)

@@ -15,5 +15,6 @@ urlpatterns = [
     path("<int:pk>/accepted/", views.accepted, name="accepted"),
     path("<int:pk>/receipt/", views.receipt, name="receipt"),
     path("<int:pk>/form/", views.form_pdf, name="form"),
+    path("<int:pk>/payment-receipt/", views.payment_receipt, name="payment_receipt"),
     path("<int:pk>/<slug:action>/", views.act, name="act"),
 ]

@@ -27,9 +27,10 @@ from residence.places.models import AcceptancePoint
 from residence.records.models import Enrolment, Identity, InsuranceMonth, Registration, TalentCertificate
 from residence.web.pages import error_page
 
-from . import effects, selectors, services
-from .models import CLOSED_STATUSES, STEP_ORDER, Application, Status, Step
+from . import effects, rules, selectors, services
+from .models import CLOSED_STATUSES, STEP_ORDER, Application, PaymentStatus, Status, Step
 from .models import Kind as ApplicationKind
+from .payments import application_counter_pay
 from .receipts import clerk_printout
 from .staff_forms import (
     DeliverForm,
@@ -264,11 +265,16 @@ def _context(user, application: Application, forms: dict) -> dict:
             )
             context["actions"].append(("dispatch", target, ""))
     elif role == Role.CLERK:
+        if status == Status.AWAITING_PAYMENT and not rules.payment_time_over(application.payment_due_on, clock.today()):
+            context["actions"].append(
+                ("payment", _("Fee of %(amount)s yuan taken at the counter") % {"amount": application.fee_amount}, "")
+            )
         if status == Status.DISPATCHED:
             context["actions"].append(("receive", _("The card has arrived at this point"), ""))
         elif status == Status.READY_FOR_PICKUP:
             context["hand_over_form"] = _for_kind(forms.get("hand-over") or HandOverForm(), application)
         context["show_receipt"] = True
+        context["show_payment_receipt"] = application.payment_status == PaymentStatus.PAID
     elif role == Role.COURIER and status == Status.OUT_FOR_DELIVERY:
         context["deliver_form"] = _for_kind(forms.get("deliver") or DeliverForm(), application)
         context["return_form"] = forms.get("return") or ReturnForm()
@@ -348,6 +354,11 @@ ACTIONS = {
     ),
     "produce": (None, "produce", gettext_noop("The card is made. Permit number: %(permit)s.")),
     "dispatch": (None, "dispatch", gettext_noop("The card is dispatched.")),
+    "payment": (
+        None,
+        lambda request, pk, form: application_counter_pay(actor=request.user, application_id=pk),
+        gettext_noop("The fee is paid. The card is due 10 working days from today."),
+    ),
     "receive": (None, "receive", gettext_noop("The card is received; the applicant is told to collect it.")),
     "hand-over": (
         HandOverForm,
@@ -419,10 +430,10 @@ def act(request, pk: int, action: str):
 def _printout(request, pk: int, what: str):
     try:
         application = selectors.application_for_clerk(user=request.user, application_id=pk)
+        pdf, name = clerk_printout(application, what, base_url=request.build_absolute_uri("/"))
     except DomainError as exc:
         return error_page(request, exc.message, exc.status)
     _audit_view(request, application, what)
-    pdf, name = clerk_printout(application, what, base_url=request.build_absolute_uri("/"))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
@@ -436,6 +447,11 @@ def receipt(request, pk: int):
 @login_required
 def form_pdf(request, pk: int):
     return _printout(request, pk, "application_form")
+
+
+@login_required
+def payment_receipt(request, pk: int):
+    return _printout(request, pk, "payment_receipt")
 
 
 # Counter intake ----------------------------------------------------------------------------

@@ -56,7 +56,9 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
     **_moves([S.ACCEPTED, S.VERIFYING], "verify", _after_verification, Role.VERIFIER),
     **_moves([S.REVIEWING], "approve", _after_approval, Role.REVIEWER),
     **_moves([S.REVIEWING], "reject", S.REJECTED, Role.REVIEWER),
-    **_moves([S.AWAITING_PAYMENT], "pay", S.APPROVED, CITIZEN),
+    # Online by the applicant, or at the counter of the chosen point (a counter applicant may
+    # have no account to pay with: an outsider's was asked to pay and had no way to).
+    **_moves([S.AWAITING_PAYMENT], "pay", S.APPROVED, CITIZEN, Role.CLERK),
     **_moves([S.AWAITING_PAYMENT], "terminate", S.TERMINATED, SYSTEM),
     **_moves([S.APPROVED], "produce", S.IN_PRODUCTION, Role.PRODUCTION),
     **_moves([S.IN_PRODUCTION], "dispatch", _after_dispatch, Role.PRODUCTION),

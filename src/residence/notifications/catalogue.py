@@ -85,7 +85,10 @@ MESSAGES = {
     ),
     "application_payment_requested": (
         _("Application %(reference)s: please pay the fee"),
-        _("Application %(reference)s passed review. Please pay the fee of %(amount)s yuan by %(pay_by)s."),
+        _(
+            "Application %(reference)s passed review. Please pay the fee of %(amount)s yuan by %(pay_by)s: online "
+            "under My applications, or at the counter of %(point)s."
+        ),
     ),
     "application_paid": (
         _("Application %(reference)s: fee received"),
@@ -319,7 +322,10 @@ SMS = {
     "application_accepted": _("Your residence permit application %(reference)s has been accepted."),
     "application_accepted_fee": _("Your residence permit application %(reference)s has been accepted."),
     "application_verification_problem": _("A department could not confirm part of application %(reference)s."),
-    "application_payment_requested": _("Application %(reference)s: please pay %(amount)s yuan by %(pay_by)s."),
+    "application_payment_requested": _(
+        "Application %(reference)s: please pay %(amount)s yuan by %(pay_by)s, online under My applications or at "
+        "the counter of %(point)s."
+    ),
     "application_approved": _("Application %(reference)s was approved; your card will now be made."),
     "application_rejected": _("Application %(reference)s was refused. Reasons: %(reasons)s."),
     # Told by SMS as the payment request was: a citizen who missed that one learnt of the end nowhere else.
