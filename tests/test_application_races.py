@@ -141,3 +141,25 @@ def test_two_payments_racing_charge_once(settings, same_key):
     assert all("already been paid" in r.json()["error"]["message"] for r in responses if r.status_code == 409)
     assert Payment.objects.count() == 1
     assert Application.objects.get(pk=app["id"]).status == "approved"
+
+
+def test_the_applicant_online_and_the_clerk_at_the_counter_paying_at_once_charge_once(settings):
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, user = citizen_api()
+    eligible_records()
+    staff = staff_apis(["clerk", "police", "insurance", "reviewer"])
+    live_permit(user, "4403202500000001")
+    app = api.post(URL, application_body(kind="replacement")).json()
+    confirm_all(staff, app)
+    staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/approve", {})
+    responses = race(
+        8,
+        lambda i: (
+            api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}, HTTP_IDEMPOTENCY_KEY=f"press-{i}")
+            if i % 2
+            else staff.clerk.post(f"/api/v1/staff/applications/{app['id']}/payment", {})
+        ),
+    )
+    assert statuses(responses) == {200: 1, 409: 7}
+    assert Payment.objects.count() == 1
+    assert StatusChange.objects.filter(application_id=app["id"], action="pay").count() == 1
