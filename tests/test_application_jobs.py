@@ -16,7 +16,7 @@ from residence.applications import effects
 from residence.applications.models import Application, Deadline, Payment
 from residence.audit.models import AuditEvent
 from residence.core.services import calendar_day_set, calendar_year_publish
-from residence.notifications.catalogue import SMS
+from residence.notifications.catalogue import SMS, render_message
 from residence.notifications.models import Message, SmsMessage
 
 from .applications import (
@@ -86,6 +86,25 @@ def test_a_calendar_change_leaves_deadlines_already_passed_alone(settings, world
     refreshed = api.get(f"{URL}/{app['id']}").json()
     assert refreshed["due_date"] == "2026-03-24"
     assert {v["due_date"] for v in refreshed["verifications"]} == {"2026-03-05"}
+
+
+def test_a_calendar_correction_that_puts_a_passed_deadline_back_in_time_re_dates_it(settings, world):
+    # An outsider declared Mon 2026-03-04 a day off on Fri 03-06, when the verification due Thu
+    # 03-05 (accepted Mon 03-02: 03-03, 03-04, 03-05) was a day late. Without 03-04 it is due
+    # 03-06, today: on time, not "overdue" to the applicant and the supervisors.
+    api, _user, _staff = world
+    app = api.post(URL, application_body()).json()
+    assert "1 overdue step(s) escalated" in daily("2026-03-06")
+    settings.FROZEN_TODAY = "2026-03-06"
+    api.login("citizen1", phone="13812345678", remember=True)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        calendar_day_set(date=dt.date(2026, 3, 4), working=False, name="typhoon")
+    verification = Deadline.objects.get(application_id=app["id"], step="verification")
+    assert verification.due_on == dt.date(2026, 3, 6) and verification.escalated_on is None
+    refreshed = api.get(f"{URL}/{app['id']}").json()
+    assert {v["due_date"] for v in refreshed["verifications"]} == {"2026-03-06"}
+    # Overdue again after it, and escalated again (the escalation was for the old day).
+    assert "1 overdue step(s) escalated" in daily("2026-03-09")
 
 
 def test_a_review_begun_after_the_refusal_deadline_is_overdue_at_the_top_of_the_queue(settings, world):
@@ -335,16 +354,34 @@ def test_reminders_for_the_next_working_day_and_escalation_of_overdue_steps(worl
     # Verification is due Thursday 5 March: the Wednesday run reminds both departments' verifiers.
     daily("2026-03-04")
     for key in ("police", "insurance"):
-        assert Message.objects.filter(user=staff.users[key], key="deadline_due_tomorrow").count() == 1
-    assert not Message.objects.filter(user=staff.users["reviewer"], key="deadline_due_tomorrow").exists()
+        assert Message.objects.filter(user=staff.users[key], key="deadline_due_next").count() == 1
+    assert not Message.objects.filter(user=staff.users["reviewer"], key="deadline_due_next").exists()
     daily("2026-03-04")  # rerun: no second reminder
-    assert Message.objects.filter(user=staff.users["police"], key="deadline_due_tomorrow").count() == 1
+    assert Message.objects.filter(user=staff.users["police"], key="deadline_due_next").count() == 1
     # Friday: verification is overdue; the supervisor hears of it once.
     assert "1 overdue step(s) escalated" in daily("2026-03-06")
     message = Message.objects.get(user=staff.users["supervisor"], key="deadline_overdue")
     assert app["reference"] in message.body
     assert "0 overdue" in daily("2026-03-06")
     assert AuditEvent.objects.filter(type="deadline_escalated").count() == 1
+
+
+def test_the_reminder_on_the_eve_of_a_holiday_names_the_day_it_is_for(settings, world):
+    # Worked by hand from RULES §8: accepted Mon 2026-09-28, the working days after it are Tue
+    # 09-29, Wed 09-30 and (1–7 October off) Thu 10-08: verification is due 10-08, and the run
+    # of Wed 09-30 reminds of it. An outsider's verifier read "due tomorrow" a week early.
+    api, _user, staff = world
+    settings.FROZEN_TODAY = "2026-09-28"
+    api.login("citizen1", phone="13812345678", remember=True)
+    app = api.post(URL, application_body()).json()
+    assert {v["due_date"] for v in app["verifications"]} == {"2026-10-08"}
+    assert "1 step(s) due 2026-10-08 reminded" in daily("2026-09-30")
+    message = Message.objects.get(user=staff.users["police"], key="deadline_due_next")
+    for language, said in (("en", "Due 2026-10-08: 1 item(s)"), ("zh-hans", "2026-10-08")):
+        with translation.override(language):
+            title, body = render_message(message.key, message.params)
+        assert said in title and app["reference"] in body, (title, body)
+        assert "tomorrow" not in title.lower() and "明日" not in title
 
 
 def test_the_supervisors_message_counts_the_overdue_steps_as_the_report_does(world):

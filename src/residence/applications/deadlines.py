@@ -124,24 +124,34 @@ def written_reply_recorded(application: Application, today: dt.date) -> None:
 
 
 def recompute(today: dt.date, chunk_size: int = 2000) -> int:
-    """Every open deadline not yet passed on `today` computed with another calendar version,
-    again with this one; then the dates copied from them (verification due dates, applications'
-    due dates) in one UPDATE each, and the documents of the applications concerned rebuilt.
-    Returns how many deadlines were recomputed.
+    """Every open deadline computed with another calendar version, again with this one; then the
+    dates copied from them (verification due dates, applications' due dates) in one UPDATE each,
+    and the documents of the applications concerned rebuilt. Returns how many deadlines were
+    recomputed.
 
-    A deadline already passed keeps its date: a correction of the calendar does not make a late
-    step on time, nor move what the dashboard and the escalations have counted as overdue."""
+    A deadline already passed that stays passed keeps its date: a correction of a day months
+    ago moved long-closed counts by a day (an outsider). One the correction puts back in time
+    (today or later) takes its new date: a day declared off two days ago made a department that
+    was on time read late to the applicant and the supervisors (another outsider)."""
     version, calendar = workdays.get_versioned_calendar()
-    stale = Deadline.objects.filter(done_on__isnull=True, due_on__gte=today).exclude(calendar_version=version)
+    stale = Deadline.objects.filter(done_on__isnull=True).exclude(calendar_version=version)
     changed, applications = 0, set()
     while True:
         chunk = list(stale.order_by("pk")[:chunk_size])
         if not chunk:
             break
         for deadline in chunk:
+            deadline.calendar_version = version
             due = rules.due(calendar, deadline.start_on, deadline.working_days)
-            deadline.due_on, deadline.provisional, deadline.calendar_version = due.date, due.provisional, version
-        Deadline.objects.bulk_update(chunk, ["due_on", "provisional", "calendar_version"])
+            if deadline.due_on < today and due.date < today:
+                continue
+            if due.date != deadline.due_on:
+                # Reminded of and escalated for another day: told again of the new one.
+                deadline.reminded_on = deadline.escalated_on = None
+            deadline.due_on, deadline.provisional = due.date, due.provisional
+        Deadline.objects.bulk_update(
+            chunk, ["due_on", "provisional", "calendar_version", "reminded_on", "escalated_on"]
+        )
         changed += len(chunk)
         applications.update(deadline.application_id for deadline in chunk)
     verification_due = Deadline.objects.filter(application=OuterRef("application"), step=Step.VERIFICATION)

@@ -60,9 +60,9 @@ def _recipients(deadline: Deadline):
     return _staff(Role.SUPERVISOR).none()
 
 
-def _tell(per_user: dict, key: str) -> None:
+def _tell(per_user: dict, key: str, **params) -> None:
     for user, references in per_user.items():
-        message_send(user=user, key=key, count=len(references), references=listed(references))
+        message_send(user=user, key=key, count=len(references), references=listed(references), **params)
 
 
 @transaction.atomic
@@ -76,7 +76,7 @@ def deadlines_remind(today: dt.date, tomorrow: dt.date) -> int:
     for deadline in due:
         for user in _recipients(deadline):
             per_user[user].add(deadline.application.reference)
-    _tell(per_user, "deadline_due_tomorrow")
+    _tell(per_user, "deadline_due_next", day=tomorrow.isoformat())
     Deadline.objects.filter(pk__in=[d.pk for d in due]).update(reminded_on=today)
     return len(due)
 

@@ -292,9 +292,15 @@ MESSAGES = {
             "If this is wrong, tell a registration point."
         ),
     ),
+    # Messages stored before the day was named are still read under this key.
     "deadline_due_tomorrow": (
         _("Due tomorrow: %(count)d item(s)"),
         _("%(count)d item(s) in your queue are due tomorrow: %(references)s."),
+    ),
+    # The next working day, named: "tomorrow" on the eve of a week's holiday was a week early (an outsider).
+    "deadline_due_next": (
+        _("Due %(day)s: %(count)d item(s)"),
+        _("%(count)d item(s) in your queue are due on %(day)s, the next working day: %(references)s."),
     ),
     "deadline_overdue": (
         _("Overdue: %(count)d step(s)"),
