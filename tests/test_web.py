@@ -34,6 +34,15 @@ def test_register_page_shows_privacy_notice_and_creates_account(client):
     assert User.objects.get(username="web_user").consent_at is not None
 
 
+def test_the_register_page_tells_a_signed_in_visitor_where_their_account_is(client):
+    assert 'data-testid="signed-in-note"' not in client.get("/accounts/register/").content.decode()
+    make_user("citizen1", "13812345678")
+    assert web_login(client).status_code == 302
+    page = client.get("/accounts/register/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="signed-in-note"' in page and "You are signed in as citizen1" in page
+    assert 'href="/account/"' in page
+
+
 def test_register_errors_are_shown_and_nothing_is_created(client):
     response = client.post(
         "/accounts/register/", {"kind": "individual", "username": "ab", "password": "short", "phone": "123"}

@@ -85,7 +85,9 @@ def register(request):
             add_domain_error(form, exc)
         else:
             add_field_errors(form, found)
-    return render(request, "accounts/register.html", {"form": form})
+    # Said to a signed-in visitor, who may have meant their own account (an outsider).
+    account_url = _home_for(request.user) if request.user.is_authenticated else ""
+    return render(request, "accounts/register.html", {"form": form, "account_url": account_url})
 
 
 def register_done(request):
