@@ -100,12 +100,16 @@ def test_every_step_then_check_then_submission_and_confirmation(citizen_web):
     # In English the street is named in English and the records' Chinese is marked as such.
     english = client.get("/applications/apply/check/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'Futian Subdistrict · <span lang="zh-CN">' in english and "福田街道 " not in english
+    # The point too, as its choice said it (an outsider's English check page named it in Chinese only).
+    assert 'Futian Subdistrict · <span lang="zh-CN">福田街道办事处居住证受理点</span>' in english
     response = client.post("/applications/apply/check/")
     application = Application.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/applications/{application.pk}/submitted/"
     assert application.photo_receipt == "PZ20260302A1" and application.acceptance_point_id == HOME_POINT
     done = client.get(response["Location"]).content.decode()
     assert application.reference in done and "What happens next" in done and 'data-testid="self-check"' in done
+    progress = client.get(f"/applications/{application.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'Futian Subdistrict · <span lang="zh-CN">福田街道办事处居住证受理点</span>' in progress
     # While it is open, a new start says so at once, with a link to it, before any step.
     for start in ("/applications/apply/", "/applications/apply/kind/"):
         again = client.get(start)

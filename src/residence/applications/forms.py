@@ -62,11 +62,17 @@ class PhotoReceiptForm(Form):
         return value
 
 
+def street_shown(point) -> str:
+    """The point's street in the reader's language, when that is not Chinese (which the point's
+    own name, data in Chinese, already says); else empty."""
+    street = point.street.shown_name
+    return street if street != point.street.name else ""
+
+
 def point_label(point, *, with_address: bool = True) -> str:
     """A point as a choice: its name and address are data, in Chinese; its street is named in the
     reader's language, so an English reader can tell the points apart (an outsider could not)."""
-    street = point.street.shown_name
-    if street != point.street.name:
+    if street := street_shown(point):
         return f"{street} · {point.name}"
     return f"{point.name} · {point.address}" if with_address else point.name
 
