@@ -3,6 +3,7 @@ confirm) and sign-up answer alike for a real and an unknown username, past every
 
 import datetime as dt
 
+import phonenumbers
 import pytest
 import time_machine
 
@@ -49,11 +50,22 @@ def test_reset_answers_alike_past_the_addresss_hourly_limit(real, settings):
     assert not sms.outbox  # the unknown usernames used up the address's hour too
 
 
-def test_the_unknown_mask_is_stable_and_plausible(db):
+def test_the_unknown_mask_is_stable_and_plausible(db, settings):
+    settings.LIMIT_SMS_PER_ADDRESS_HOUR = 1000
     api = Api()
     first = api.post(RESET, {"username": "ghost_person"}).json()["phone_masked"]
     assert first == api.post(RESET, {"username": "GHOST_PERSON"}).json()["phone_masked"]
-    assert len(first) == 11 and first[3:7] == "****" and first[:2] == "13"
+    # As varied as real numbers' (an outsider told real accounts by masks that all began 13):
+    # every network's prefixes, each one a real mobile prefix (checked here by phonenumbers).
+    masks = [api.post(RESET, {"username": f"ghost_{i}"}).json()["phone_masked"] for i in range(200)]
+    assert all(len(m) == 11 and m[3:7] == "****" and m[7:].isdigit() for m in masks)
+    assert {m[:2] for m in masks} >= {"13", "15", "17", "18", "19"}
+    assert len({m[:3] for m in masks}) > 30 and len({m[7:] for m in masks}) > 150
+    for prefix in {m[:3] for m in masks}:
+        assert any(
+            phonenumbers.number_type(phonenumbers.parse(prefix + rest, "CN")) == phonenumbers.PhoneNumberType.MOBILE
+            for rest in ("00000000", "12345678", "56781234", "99999999")
+        ), prefix
 
 
 def test_second_resend_answers_alike(real):
@@ -79,6 +91,21 @@ def test_resends_past_the_daily_limit_are_silent_for_a_reset(real):
             answers.append(api.post("/api/v1/auth/sms-resend", {"challenge": challenge}).status_code)
     assert answers == [202] * 11
     assert sum(1 for m in sms.outbox if m["to"] == "13812340000") == 3
+
+
+def test_an_unknown_usernames_resends_meet_the_limits_a_real_numbers_do(real):
+    # Counted by the challenge, an unknown username's resends never met a limit and took the
+    # longer way of an SMS within it, while a real number past its day took the short one (an
+    # outsider timed the difference): counted by the username's stand-in, both meet the day alike.
+    api = Api()
+    with time_machine.travel(midday(), tick=False) as traveller:
+        challenges = [api.post(RESET, {"username": name}).json()["challenge"] for name in ("real_person", "ghost")]
+        for _ in range(5):
+            traveller.shift(dt.timedelta(seconds=61))
+            for challenge in challenges:
+                assert api.post("/api/v1/auth/sms-resend", {"challenge": challenge}).status_code == 202
+    refused = SmsMessage.objects.filter(reason="limit")
+    assert refused.filter(to="13812340000").count() == refused.filter(to="").count() == 3
 
 
 def test_confirm_answers_alike_until_the_code_is_right(real):

@@ -158,6 +158,9 @@ class SmsChallenge(models.Model):
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     phone = models.CharField(max_length=20, blank=True)
+    # An unknown username's challenge: the stand-in its limits count by (its resends too; counted
+    # by the challenge, resends never met a limit and took longer than a real number's: an outsider).
+    stand_in = models.CharField(max_length=24, blank=True, default="")
     code_hash = models.CharField(max_length=64, blank=True)
     tries = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField()

@@ -13,6 +13,7 @@ import math
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock
 from residence.core.errors import ChallengeExpired, Conflict, InvalidCode, RateLimited
-from residence.core.validators import mask_phone
+from residence.core.validators import mask_phone, normalize_phone
 from residence.notifications.services import sms_send
 
 from ..models import Channel, SmsChallenge, User
@@ -37,10 +38,33 @@ def unknown_key(username_key: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), username_key.encode(), hashlib.sha256).hexdigest()[:24]
 
 
+def _mobile_prefixes() -> tuple[str, ...]:
+    """The three-digit prefixes of mainland mobile numbers, as the phone check knows them."""
+    return tuple(
+        prefix
+        for prefix in map(str, range(130, 200))
+        if any(_is_mobile(f"{prefix}{block}") for block in ("00000000", "12345678", "56781234", "99999999"))
+    )
+
+
+def _is_mobile(number: str) -> bool:
+    try:
+        normalize_phone(number)
+    except ValidationError:
+        return False
+    return True
+
+
+MOBILE_PREFIXES = _mobile_prefixes()
+
+
 def dummy_phone_mask(username_key: str) -> str:
-    """A stable, plausible mask for an unknown username, so the answer does not tell."""
-    digits = str(int(unknown_key(username_key)[:12], 16))
-    return mask_phone("13" + digits[:9])
+    """A stable, plausible mask for an unknown username, so the answer does not tell: a prefix
+    any mobile may have and four even digits (an outsider told real accounts from unknown ones by
+    masks that all began 13, mostly 131 and 132)."""
+    value = int(unknown_key(username_key), 16)
+    prefix = MOBILE_PREFIXES[value % len(MOBILE_PREFIXES)]
+    return mask_phone(f"{prefix}0000{value // len(MOBILE_PREFIXES) % 10_000:04d}")
 
 
 def _own_day(purpose: str) -> tuple[str, int] | None:
@@ -111,6 +135,7 @@ def challenge_create(
         expires_at=now + dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
         channel=channel,
         remember=remember,
+        stand_in=limit_key if user is None else "",
     )
     _send_code(challenge, address=address, limit_key=limit_key)
     challenge.save()
@@ -185,7 +210,7 @@ def challenge_answer(*, challenge: str, code: str, purposes, address: str, on_ri
 
 
 @transaction.atomic
-def challenge_resend(*, challenge: str, address: str = "", limit_key: str = "") -> SmsChallenge:
+def challenge_resend(*, challenge: str, address: str = "") -> SmsChallenge:
     """A new code for a live challenge, at most once every SMS_RESEND_SECONDS; the tries
     already used stay used."""
     found = _live_challenge(challenge)
@@ -205,6 +230,6 @@ def challenge_resend(*, challenge: str, address: str = "", limit_key: str = "") 
     now = clock.now()
     found.sent_at = now
     found.expires_at = now + dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS)
-    _send_code(found, address=address, limit_key=limit_key or found.public_id)
+    _send_code(found, address=address, limit_key=found.stand_in)
     found.save(update_fields=["code_hash", "sent_at", "expires_at"])
     return found
