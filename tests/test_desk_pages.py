@@ -794,3 +794,30 @@ def test_a_closed_points_counter_and_a_point_closed_under_an_open_form_are_said_
     for url in ("/staff/", "/staff/applications/"):
         desk_page = page(clerk, url)
         assert 'data-testid="point-closed"' in desk_page and 'href="/staff/applications/new/"' not in desk_page, url
+
+
+def test_the_police_and_the_reviewer_see_each_relative_against_the_records(world, staff):
+    # An outsider listed a relative under another name with a valid ID number: nobody could tell.
+    from .test_account_changes import identity
+
+    recorded = identity("36010219950812234", "李小明")
+    unknown = with_check("36010220150101002")
+    family = [
+        {"name": "王五", "id_number": recorded, "relation": "child"},
+        {"name": "张小华", "id_number": unknown, "relation": "child"},
+    ]
+    pk = submit(world, family_members=family)
+    police = page(staff["police"], f"/staff/applications/{pk}/")
+    assert recorded in police and unknown in police
+    assert "the records give this number to 李小明" in police and "not in the identity records" in police
+    # Social insurance checks contributions, not relatives: masked, and no records beside them.
+    insurance = page(staff["insurance"], f"/staff/applications/{pk}/")
+    assert recorded not in insurance and recorded[:6] + "********" + recorded[-4:] in insurance
+    assert 'data-testid="family-record"' not in insurance
+    through_verification(staff, pk)
+    reviewer = page(staff["reviewer"], f"/staff/applications/{pk}/")
+    assert "the records give this number to 李小明" in reviewer
+    # A relative listed under the records' name is said to match.
+    Application.objects.filter(pk=pk).update(status="withdrawn")
+    pk = submit(world, photo_receipt="PZ20260302B2", family_members=[{**family[0], "name": "李小明"}])
+    assert "name as in the records" in page(staff["police"], f"/staff/applications/{pk}/")

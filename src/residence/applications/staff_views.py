@@ -22,7 +22,7 @@ from residence.accounts.models import Department, Kind, Role
 from residence.audit.services import personal_data_viewed
 from residence.core import clock
 from residence.core.errors import DomainError, Forbidden, Invalid
-from residence.core.validators import mask_id_number, parse_date
+from residence.core.validators import mask_id_number, normalize_name, parse_date
 from residence.places.models import AcceptancePoint
 from residence.records.models import Enrolment, Identity, InsuranceMonth, Registration, TalentCertificate
 from residence.web.pages import error_page
@@ -190,6 +190,32 @@ def _records(application: Application, department: str) -> dict:
     return records
 
 
+def _family(user, application: Application) -> list[dict]:
+    """The cohabiting family members as the page shows them. The police, who check the claim, and
+    the reviewer see each ID number in full beside the name the records give it (an outsider's
+    invented relative, a valid check digit under another's name, passed every step unseen). The
+    applicant is not told: a page that said whether a name fits a number would answer that for
+    anyone's number."""
+    members = list(application.family_members.all())
+    checks = user.role == Role.REVIEWER or (user.role == Role.VERIFIER and user.department == Department.POLICE)
+    on_record = (
+        dict(Identity.objects.filter(id_number__in=[m.id_number for m in members]).values_list("id_number", "name"))
+        if checks
+        else {}
+    )
+    return [
+        {
+            "name": m.name,
+            "relation": m.get_relation_display(),
+            "id_number_shown": m.id_number if checks else mask_id_number(m.id_number),
+            "checked": checks,
+            "records_name": on_record.get(m.id_number, ""),
+            "matches": normalize_name(on_record.get(m.id_number, "")) == normalize_name(m.name),
+        }
+        for m in members
+    ]
+
+
 def _for_kind(form, application: Application):
     """The old card is taken back at an exchange only (RULES §6): its box is not on other kinds' forms."""
     if application.kind != "exchange":
@@ -215,10 +241,7 @@ def _context(user, application: Application, forms: dict) -> dict:
             application.person.phone if user.role == Role.COURIER and status == Status.OUT_FOR_DELIVERY else ""
         ),
         "id_number_masked": mask_id_number(application.person.id_number),
-        "family": [
-            {"name": m.name, "relation": m.get_relation_display(), "id_number_masked": mask_id_number(m.id_number)}
-            for m in application.family_members.all()
-        ],
+        "family": _family(user, application),
         "deadlines": [
             {
                 "step": d.get_step_display(),
