@@ -231,6 +231,20 @@ def test_chinese_pages_use_chinese_punctuation_between_labels_values_and_asides(
         assert family in progress and department in progress, language
 
 
+def member_key(client, index: int) -> str:
+    """The key the family page names the member at `index` by (what a change or removal sends)."""
+    page = client.get(f"/applications/apply/family/{index}/").content.decode()
+    return re.search(r'name="member" value="([0-9a-f]+)"', page).group(1)
+
+
+def remove_member(client, index: int, suffix: str = ""):
+    return client.post(f"/applications/apply/family/{index}/remove/{suffix}", {"member": member_key(client, index)})
+
+
+def change_member(client, index: int, data: dict):
+    return client.post(f"/applications/apply/family/{index}/", {**data, "member": member_key(client, index)})
+
+
 def test_family_members_add_change_remove_with_id_numbers_checked(citizen_web):
     client, _user = citizen_web
     fill_all(client)
@@ -250,7 +264,7 @@ def test_family_members_add_change_remove_with_id_numbers_checked(citizen_web):
     # A second spouse, or a spouse under 20 (born 2015), is refused at this step, not at the end.
     second = client.post(add, {"relation": "spouse", "name": "李梅", "id_number": with_check("44030419900101123")})
     assert second.status_code == 200 and "List one spouse." in second.content.decode()
-    client.post("/applications/apply/family/0/remove/")
+    remove_member(client, 0)
     young = client.post(add, {"relation": "spouse", "name": "李梅", "id_number": with_check("44030420150101124")})
     assert young.status_code == 200 and "at least 20 years old" in young.content.decode()
     assert client.post(add, {"relation": "spouse", "name": "王芳", "id_number": WANG_FANG}).status_code == 302
@@ -260,13 +274,36 @@ def test_family_members_add_change_remove_with_id_numbers_checked(citizen_web):
     assert "already listed" in response.content.decode()
     family = client.get("/applications/apply/family/").content.decode()
     assert "王芳" in family and "张小明" in family and WANG_FANG not in family
-    client.post("/applications/apply/family/0/", {"relation": "spouse", "name": "王芳芳", "id_number": WANG_FANG})
-    client.post("/applications/apply/family/1/remove/")
+    change_member(client, 0, {"relation": "spouse", "name": "王芳芳", "id_number": WANG_FANG})
+    remove_member(client, 1)
     assert client.get("/applications/apply/family/1/").status_code == 404
     check = client.get("/applications/apply/check/").content.decode()
     assert "王芳芳" in check and "张小明" not in check
     client.post("/applications/apply/check/")
     assert [m.name for m in Application.objects.get().family_members.all()] == ["王芳芳"]
+
+
+def test_a_change_or_removal_from_a_page_the_list_has_outgrown_changes_nothing(citizen_web):
+    # An outsider removed a relative in one tab; the other tab's "remove 李小明" then removed the
+    # next one, and its change overwrote another relative.
+    client, user = citizen_web
+    fill_all(client)
+    child, sibling = with_check("44030420150101123"), with_check("44030419950101133")
+    for relation, name, number in (("child", "张小明", child), ("sibling", "张华", sibling)):
+        client.post("/applications/apply/family/add/", {"relation": relation, "name": name, "id_number": number})
+    first_key, second_key = member_key(client, 0), member_key(client, 1)
+    assert remove_member(client, 0).status_code == 302  # the other tab
+    stale_removal = client.post("/applications/apply/family/0/remove/", {"member": first_key}, follow=True)
+    assert "changed in another window" in stale_removal.content.decode()
+    stale_change = client.post(
+        "/applications/apply/family/0/", {"relation": "child", "name": "王六", "id_number": child, "member": first_key}
+    )
+    assert stale_change.status_code == 302
+    assert Draft.objects.get(user=user).data["family_members"] == [
+        {"relation": "sibling", "name": "张华", "id_number": sibling}
+    ]
+    assert client.post("/applications/apply/family/1/remove/", {"member": second_key}).status_code == 302
+    assert len(Draft.objects.get(user=user).data["family_members"]) == 1
 
 
 def test_service_errors_go_back_to_their_page_and_field(citizen_web, settings):
@@ -289,7 +326,7 @@ def test_service_errors_go_back_to_their_page_and_field(citizen_web, settings):
     assert "王芳" in family and "error-summary" in family
     assert "error-message" in client.get("/applications/apply/family/0/").content.decode()
     client.post("/applications/apply/point/?return=check", {"acceptance_point": OTHER_POINT})
-    client.post("/applications/apply/family/0/remove/")
+    remove_member(client, 0)
     assert client.post("/applications/apply/check/").status_code == 302
     assert Application.objects.get().acceptance_point_id == OTHER_POINT
 

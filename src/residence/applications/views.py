@@ -4,6 +4,8 @@ the session, check your answers, the confirmation, the progress page and its act
 Every write goes through `services`, `payments` or `receipts`; the pages only keep the draft."""
 
 import datetime as dt
+import hashlib
+import json
 import secrets
 
 from django.contrib import messages
@@ -297,6 +299,7 @@ def _family(request):
             "id_number_masked": mask_id_number(member["id_number"]),
             "relation_label": FamilyMember.Relation(member["relation"]).label,
             "errors": [text for texts in errors.get(index, {}).values() for text in texts],
+            "key": _member_key(member),
         }
         for index, member in enumerate(draft.get("family_members", []))
     ]
@@ -325,6 +328,22 @@ def _family(request):
     )
 
 
+def _member_key(member: dict) -> str:
+    """What a change or removal names the member by, beside its place in the list: a list changed
+    in another tab meanwhile made a removal take another relative, and a change overwrite one
+    (an outsider)."""
+    return hashlib.sha256(json.dumps(member, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def _list_changed(request, members: list, index: int):
+    """None when the member at `index` is still the one the page showed; else back to the list, saying why."""
+    if index < len(members) and request.POST.get("member") == _member_key(members[index]):
+        return None
+    messages.error(request, _("The list of family members was changed in another window. Check it and try again."))
+    suffix = "?return=check" if request.GET.get("return") == "check" else ""
+    return redirect(reverse("applications:step", args=["family"]) + suffix)
+
+
 @login_required
 def family_member(request, index: int | None = None):
     """Add a family member (index None) or change the one at `index`."""
@@ -341,6 +360,8 @@ def family_member(request, index: int | None = None):
     others = [m for i, m in enumerate(members) if i != index]
     kwargs = {"applicant_id": request.user.person.id_number, "others": others}
     suffix = "?return=check" if request.GET.get("return") == "check" else ""
+    if request.method == "POST" and index is not None and (changed := _list_changed(request, members, index)):
+        return changed
     if request.method == "POST":
         form = FamilyMemberForm(request.POST, **kwargs)
         if form.is_valid():
@@ -363,6 +384,7 @@ def family_member(request, index: int | None = None):
         {
             "form": form,
             "index": index,
+            "member_key": _member_key(members[index]) if index is not None else "",
             "back": reverse("applications:step", args=["family"]) + suffix,
             "title": _("Add a family member") if index is None else _("Change a family member"),
         },
@@ -377,8 +399,8 @@ def family_remove(request, index: int):
         return gate
     draft = _draft(request)
     members = draft.get("family_members", [])
-    if index >= len(members):
-        raise Http404
+    if changed := _list_changed(request, members, index):
+        return changed
     removed = members.pop(index)
     _save(request, draft)
     # Errors of members after the removed one move up by one place; the removed one's go.
