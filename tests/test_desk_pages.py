@@ -380,6 +380,39 @@ def test_counter_intake_then_the_acceptance_receipt(world, staff):
     assert "李小四（子女，110105201001010010）" in printed
 
 
+def test_a_household_of_more_than_three_is_taken_in_on_the_desk_page(world, staff):
+    # An outsider's clerk had three rows for family members and no way to add a fourth.
+    clerk = staff["clerk"]
+    form = page(clerk, "/staff/applications/new/")
+    assert 'name="family-TOTAL_FORMS" value="10"' in form and 'name="family-9-name"' in form
+    assert re.search(r'<details class="more-rows" data-testid="more-family">', form)  # folded away
+    children = [with_check(f"110105201001010{i}1") for i in range(1, 6)]
+    data = {
+        "name": "李四",
+        "id_number": "11010519491231002X",
+        "phone": "13700001111",
+        "kind": "first",
+        "route": "residence_employment",
+        "photo_receipt": "ab12345679",
+        "acceptance_point": HOME_POINT,
+        "delivery_method": "pickup",
+        "delivery_address": "",
+        "family-TOTAL_FORMS": "10",
+        "family-INITIAL_FORMS": "0",
+        "materials_checked": "on",
+        "portrait_captured": "on",
+        **{f"family-{i}-name": f"李{'一二三四五'[i]}" for i in range(5)},
+        **{f"family-{i}-id_number": number for i, number in enumerate(children)},
+        **{f"family-{i}-relation": "child" for i in range(5)},
+    }
+    # A problem in the fifth row opens the folded rows, what was typed kept.
+    refused = post(clerk, "/staff/applications/new/", {**data, "family-4-id_number": "1101"}, status=400)
+    assert '<details class="more-rows" open data-testid="more-family">' in refused.content.decode()
+    post(clerk, "/staff/applications/new/", data)
+    application = Application.objects.get(photo_receipt="AB12345679")
+    assert sorted(application.family_members.values_list("id_number", flat=True)) == sorted(children)
+
+
 def test_counter_intake_lists_every_problem_at_once(world, staff):
     """RULES §4: every problem at once. An outsider's clerk was shown only the form's own three
     (a name too long, the two boxes) and saw the bad ID number, phone, photo receipt and family

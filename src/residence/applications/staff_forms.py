@@ -11,6 +11,7 @@ from residence.places.models import AcceptancePoint
 from . import reasons
 from .forms import point_label
 from .models import Delivery, FamilyMember, Kind, Route
+from .services import MAX_FAMILY_MEMBERS
 
 
 class VerifyForm(Form):
@@ -162,7 +163,13 @@ class FamilyMemberForm(Form):
 
 
 # absolute_max too: a page posting TOTAL_FORMS=100000 had a thousand rows built and shown back.
-FamilyFormSet = forms.formset_factory(FamilyMemberForm, extra=3, max_num=10, absolute_max=10, validate_max=True)
+FamilyFormSet = forms.formset_factory(
+    FamilyMemberForm,
+    extra=MAX_FAMILY_MEMBERS,
+    max_num=MAX_FAMILY_MEMBERS,
+    absolute_max=MAX_FAMILY_MEMBERS,
+    validate_max=True,
+)
 
 
 class MoveForm(Form):

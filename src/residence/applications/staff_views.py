@@ -600,8 +600,21 @@ def intake(request):
         for problem in problems
     ]
     status = 400 if form.errors or family_problems else 200
-    context = {"form": form, "family": family, "summary_links": family_problems}
+    # Every row the service takes (an outsider's household of four could not be recorded on three
+    # rows); those past the usual few folded away, open when one holds something.
+    rows = list(enumerate(family.forms, start=1))
+    context = {
+        "form": form,
+        "family": family,
+        "family_first": rows[:SHOWN_FAMILY_ROWS],
+        "family_more": rows[SHOWN_FAMILY_ROWS:],
+        "more_open": any(member.has_changed() or member.errors for _n, member in rows[SHOWN_FAMILY_ROWS:]),
+        "summary_links": family_problems,
+    }
     return render(request, "desk/intake.html", context, status=status)
+
+
+SHOWN_FAMILY_ROWS = 3
 
 
 @login_required
