@@ -246,7 +246,7 @@ class MeView(APIView):
 
 class RealNameSerializer(serializers.Serializer):
     name = StrictCharField(max_length=100)
-    id_number = StrictCharField(max_length=18)
+    id_number = StrictCharField(max_length=24)  # the ID check says what is wrong
 
 
 class RealNameView(APIView):

@@ -50,7 +50,7 @@ class DeliverySerializer(ObjectSerializer):
 
 class FamilyMemberSerializer(ObjectSerializer):
     name = StrictCharField(max_length=100, allow_blank=True)
-    id_number = StrictCharField(max_length=18, allow_blank=True)
+    id_number = StrictCharField(max_length=24, allow_blank=True)  # the ID check says what is wrong
     relation = StrictCharField(max_length=10, allow_blank=True)
 
 
@@ -66,7 +66,7 @@ class ApplicationBodySerializer(serializers.Serializer):
 
 class ApplicantSerializer(ObjectSerializer):
     name = StrictCharField(max_length=100, allow_blank=True)
-    id_number = StrictCharField(max_length=18, allow_blank=True)
+    id_number = StrictCharField(max_length=24, allow_blank=True)
     phone = StrictCharField(max_length=20, allow_blank=True)
 
 

@@ -142,7 +142,9 @@ def clean_application(*, applicant_id: str, data: dict) -> dict:
         errors["kind"] = [_("Choose first, conversion, exchange, replacement or reapply.")]
     if route not in Route.values:
         errors["route"] = [_("Choose residence_employment, talent or education.")]
-    receipt = (data.get("photo_receipt") or "").strip().upper()
+    # Spaces dropped as the web step drops them (a number copied in groups: an outsider's was
+    # accepted on the page and refused by the API and at the counter).
+    receipt = "".join((data.get("photo_receipt") or "").split()).upper()
     if not PHOTO_RECEIPT_RE.fullmatch(receipt):
         errors["photo_receipt"] = [str(photo_receipt_problem(receipt))]
     point_code = data.get("acceptance_point") or ""
