@@ -1247,3 +1247,33 @@ def test_a_photo_receipt_in_groups_and_a_too_long_id_number_are_read_as_the_web_
     }
     assert staff.clerk.post(URL.replace("applications", "staff/applications"), counter).status_code == 201
     assert Application.objects.filter(photo_receipt="CT20260302H1").exists()
+
+
+def test_a_long_name_on_the_receipt_wraps_short_of_the_qr_code(world, staff):
+    # An outsider's applicant with a 41-character name had it printed across the QR code. The code
+    # stands from 145 mm (411 pt) on an A4 page; the values start at 70 mm (198 pt): at 11 pt a
+    # Chinese character is 11 pt wide, so a line beside the code holds at most 19 of them.
+    name = "迪丽热巴·迪力木拉提·阿不都热合曼·买买提·吐尔逊·艾则孜·阿布都克里木"
+    from .test_account_changes import identity
+
+    number = identity("65010219950812234", name)
+    body = {
+        **application_body(photo_receipt="CT20260302L1"),
+        "applicant": {"name": name, "id_number": number, "phone": "13700000019"},
+        "portrait_captured": True,
+    }
+    created = staff.clerk.post("/api/v1/staff/applications", body)
+    assert created.status_code == 201, created.content
+    pdf = staff.clerk.get(f"/api/v1/staff/applications/{created.json()['id']}/receipt")
+    lines = []
+
+    def visit(text, _cm, tm, _font, _size):
+        if text.strip() and abs(tm[4] - 198.4) < 1 and tm[5] > 842 - 105 * 72 / 25.4:
+            lines.append(text)
+
+    pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text(visitor_text=visit)
+    printed = "".join(lines).replace("\n", "")
+    for dot in "·・":
+        printed, name = printed.replace(dot, ""), name.replace(dot, "")
+    assert name in printed  # the whole name, over several lines
+    assert all(len(line.strip()) <= 19 for line in lines), lines

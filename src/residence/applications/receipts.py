@@ -57,6 +57,7 @@ def new_document(buffer, title: str, reference: str) -> canvas.Canvas:
 
 
 VALUE_WIDTH = 120 * mm  # from the values' column to the right margin
+BESIDE_QR_WIDTH = 70 * mm  # from the values' column to the QR code, with a gap
 
 
 # Values of letters and digits alone (references, numbers, dates) in a standard font: the Chinese
@@ -71,27 +72,30 @@ LATIN_FONT = "Helvetica"
 CID_STAND_INS = str.maketrans({"\u00b7": "\u30fb"})
 
 
-def _wrapped(text: str, size: float, font: str) -> list[str]:
+def _wrapped(text: str, size: float, font: str, width: float = VALUE_WIDTH) -> list[str]:
     """`text` in lines that fit the values' column (Chinese breaks between any two characters)."""
     lines, line = [], ""
     for char in text:
-        if line and pdfmetrics.stringWidth(line + char, font, size) > VALUE_WIDTH:
+        if line and pdfmetrics.stringWidth(line + char, font, size) > width:
             lines.append(line)
             line = ""
         line += char
     return [*lines, line]
 
 
-def _rows(pdf: canvas.Canvas, rows, top: float) -> float:
+def _rows(pdf: canvas.Canvas, rows, top: float, *, beside: float = 0) -> float:
+    """The rows from `top` down; those whose top lies less than `beside` below `top` end short
+    of the receipt's QR code at the right (an outsider's long name ran into it)."""
     y = top
     for label, value in rows:
+        width = BESIDE_QR_WIDTH if top - y < beside else VALUE_WIDTH
         pdf.setFont(FONT, 10)
         pdf.drawString(25 * mm, y, label)
         text = str(value)
         font = LATIN_FONT if text.isascii() else FONT
         text = text.translate(CID_STAND_INS)
         pdf.setFont(font, 11)
-        lines = _wrapped(text, 11, font)
+        lines = _wrapped(text, 11, font, width)
         for n, line in enumerate(lines):
             pdf.drawString(70 * mm, y - n * 5.5 * mm, line)
         y -= 8 * mm + (len(lines) - 1) * 5.5 * mm
@@ -141,7 +145,7 @@ def receipt_pdf(application: Application, *, base_url: str) -> bytes:
     pdf.setFont(FONT, 10)
     with translation.override("zh-hans"):
         pdf.drawCentredString(width / 2, height - 38 * mm, str(settings.PLATFORM_NAME))
-    y = _rows(pdf, _labels(application), height - 55 * mm)
+    y = _rows(pdf, _labels(application), height - 55 * mm, beside=50 * mm)
     _qr(pdf, verify_url(application.reference, base_url), width - 65 * mm, height - 100 * mm, 40 * mm)
     pdf.setFont(FONT, 9)
     pdf.drawString(width - 65 * mm, height - 105 * mm, "扫码核验回执真伪")
