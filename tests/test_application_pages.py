@@ -283,6 +283,16 @@ def test_family_members_add_change_remove_with_id_numbers_checked(citizen_web):
     assert [m.name for m in Application.objects.get().family_members.all()] == ["王芳芳"]
 
 
+def test_a_family_members_name_is_kept_in_the_draft_as_it_will_be_stored(citizen_web):
+    client, user = citizen_web
+    fill_all(client)
+    number = with_check("44030420150101123")
+    typed = {"relation": "child", "name": " 阿卜杜拉 • 买买提 ", "id_number": number}
+    client.post("/applications/apply/family/add/", typed)
+    assert Draft.objects.get(user=user).data["family_members"][0]["name"] == "阿卜杜拉·买买提"
+    assert "阿卜杜拉·买买提" in client.get("/applications/apply/family/").content.decode()
+
+
 def test_a_change_or_removal_from_a_page_the_list_has_outgrown_changes_nothing(citizen_web):
     # An outsider removed a relative in one tab; the other tab's "remove 李小明" then removed the
     # next one, and its change overwrote another relative.

@@ -362,7 +362,10 @@ def _checked(value, problem_of, code: str) -> str:
 
 
 def validate_person_name(value) -> str:
-    return _checked(value, person_name_problem, "name")
+    """A name as it will be stored and compared: a draft listed "阿卜杜拉•买买提" as typed, the
+    application "阿卜杜拉·买买提" (an outsider)."""
+    text = _checked(value, person_name_problem, "name")
+    return normalize_name(text) if text else text
 
 
 def validate_room(value) -> str:
