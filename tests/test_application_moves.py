@@ -239,3 +239,55 @@ def test_a_point_closing_while_its_only_clerk_leaves_never_keeps_work_with_nobod
         clerks = User.objects.filter(point_id=HOME_POINT, role="clerk", is_active=True).count()
         open_work = Application.objects.filter(pk=app["id"], acceptance_point_id=HOME_POINT).exists()
         assert not (closed and open_work and clerks == 0)
+
+
+def counter_applications(clerk, count: int, start: int = 0) -> list[int]:
+    """`count` applications taken in at HOME_POINT's counter for as many people (records imported)."""
+    from .test_account_changes import identity
+
+    ids = []
+    for i in range(start, start + count):
+        number = identity(f"36010219950812{i:02d}3", "李娜")
+        body = {
+            **application_body(photo_receipt=f"CTMOVE{i:04d}", acceptance_point=HOME_POINT),
+            "applicant": {"name": "李娜", "id_number": number, "phone": f"137000{i:05d}"},
+            "portrait_captured": True,
+        }
+        created = clerk.post("/api/v1/staff/applications", body)
+        assert created.status_code == 201, created.content
+        ids.append(created.json()["id"])
+    return ids
+
+
+def test_a_busy_points_move_is_written_set_based_each_application_whole(world, django_assert_max_num_queries):
+    # An outsider's supervisor moved a point's 1,318 applications one by one, four queries and a
+    # notice each: the request timed out. The queries of a move no longer grow with its size.
+    from residence.applications import services
+
+    staff = staff_apis(["clerk", "supervisor"])
+    supervisor = staff.users["supervisor"]
+    few = counter_applications(staff.clerk, 3)
+
+    def moved(ids):
+        return services.applications_move_from(
+            actor=supervisor, from_code=HOME_POINT, point_code=OTHER_POINT, reason="受理点装修暂停办理", only=ids
+        )
+
+    # The log of queries is bounded: what the set-up filled it with would leave no room to count.
+    connection.queries_log.clear()
+    with django_assert_max_num_queries(40) as small:
+        assert moved(few) == 3
+    queries_for_three = len(small)
+    many = counter_applications(staff.clerk, 12, start=3)
+    connection.queries_log.clear()
+    with django_assert_max_num_queries(queries_for_three):
+        assert moved(many) == 12
+    for application in Application.objects.filter(pk__in=few + many).select_related("person"):
+        assert application.acceptance_point_id == OTHER_POINT
+        assert application.history.filter(action="move", note__endswith="受理点装修暂停办理").count() == 1
+        document = application.document
+        assert f'"code":"{OTHER_POINT}"' in document and "受理点装修暂停办理" in document
+        assert AuditEvent.objects.filter(
+            type="application_changed", data__application=application.reference, data__action="move"
+        ).exists()
+        assert any(application.reference in m["text"] for m in sms.outbox if m["to"] == application.person.phone)

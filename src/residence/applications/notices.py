@@ -1,9 +1,11 @@
 """What the applicant is told at each step (in-app message and SMS, after the commit)."""
 
+from collections import defaultdict
+
 from django.contrib.auth import get_user_model
 
 from residence.notifications.catalogue import CLOSING_PUNCTUATION, reasons_text
-from residence.notifications.services import notice_send
+from residence.notifications.services import Notice, account_language, notice_send, notices_send
 
 from .models import CARD_KINDS, Application, Kind, Status
 
@@ -48,6 +50,28 @@ def _params(application: Application) -> dict:
 
 def applicant_accounts(application: Application):
     return get_user_model().objects.filter(person__id_number=application.person.id_number, is_active=True)
+
+
+def send_many(applications: list[Application], key: str, **extra) -> None:
+    """One notice to each applicant of many applications: one query for their accounts, one
+    INSERT for the messages and one for the SMS."""
+    numbers = {a.person.id_number for a in applications}
+    accounts = defaultdict(list)
+    for user in get_user_model().objects.filter(person__id_number__in=numbers, is_active=True).select_related("person"):
+        accounts[user.person.id_number].append(user)
+    notices_send(
+        [
+            Notice(
+                users=tuple(accounts[a.person.id_number]),
+                phone=a.person.phone,
+                key=key,
+                params={**_params(a), **extra},
+                language=account_language(accounts[a.person.id_number]),
+            )
+            for a in applications
+        ],
+        purpose="application",
+    )
 
 
 def send(application: Application, key: str, **extra) -> None:

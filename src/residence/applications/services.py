@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from residence.accounts.models import Kind as AccountKind
 from residence.accounts.models import Role
 from residence.audit.models import AuditEventType
-from residence.audit.services import audit_record, personal_data_viewed
+from residence.audit.services import audit_record, audit_records, personal_data_viewed
 from residence.core import clock
 from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NameMismatch, NotFound
 from residence.core.validators import (
@@ -58,6 +58,7 @@ from .models import (
     PhotoReceipt,
     Route,
     Status,
+    StatusChange,
 )
 
 PHOTO_RECEIPT_RE = re.compile(r"[A-Z0-9]{8,20}")
@@ -650,35 +651,6 @@ def _move_target(*, actor, point_code: str, reason: str) -> tuple[AcceptancePoin
     return point, reason
 
 
-def _move(application: Application, *, point: AcceptancePoint, reason: str, actor, address: str) -> None:
-    before = application.acceptance_point
-    application.acceptance_point = point
-    application.updated_at = clock.now()
-    application.save(update_fields=["acceptance_point", "updated_at"])
-    # In the application's own history too, where its applicant and its new point's clerk look
-    # (an outsider found it only in the audit trail). The status stays what it was.
-    application.history.create(
-        status=application.status,
-        action="move",
-        at=application.updated_at,
-        actor=actor,
-        note=f"{before.name} → {point.name}：{reason}",
-    )
-    audit_record(
-        type=AuditEventType.APPLICATION_CHANGED,
-        actor=actor,
-        address=address,
-        person=application.person.id_number,
-        application=application.reference,
-        action="move",
-        point_from=before.code,
-        point_to=point.code,
-        reason=reason,
-    )
-    documents.refresh(application)
-    notices.send(application, "application_moved", reason=reason)
-
-
 @transaction.atomic
 def application_move(*, actor, application_id: int, point_code: str, reason: str, address: str = "") -> Application:
     """A supervisor moves one open application to another acceptance point (a point closing, a
@@ -694,31 +666,87 @@ def application_move(*, actor, application_id: int, point_code: str, reason: str
             % {"status": application.get_status_display()},
             extra={"status": application.status},
         )
-    _move(application, point=point, reason=reason, actor=actor, address=address)
+    before = application.acceptance_point
+    _move_chunk([application.pk], before=before, point=point, reason=reason, actor=actor, address=address)
+    application.refresh_from_db()
     return application
 
 
-@transaction.atomic
 def applications_move_from(
     *, actor, from_code: str, point_code: str, reason: str, address: str = "", only: list[int] | None = None
 ) -> int:
     """Every application of a point that can still move, to another point (a point closing for
     good, or for a while); with `only`, those of them the supervisor was shown, no other (one
-    moved in meanwhile was moved unseen, an outsider found). Each is locked as it moves, so a
-    step taken on one at the same time either happens first or waits. Returns how many moved."""
+    moved in meanwhile was moved unseen, an outsider found). Returns how many moved.
+
+    In chunks, each its own transaction with its rows locked, written set-based: a busy point's
+    1,318 moved one by one in one transaction outlasted the request and every step taken on them
+    meanwhile waited for all (an outsider). A step taken on one at the same time happens before
+    its chunk or waits for that chunk only; a chunk's moves are whole, and a move asked again
+    moves what is left."""
     point, reason = _move_target(actor=actor, point_code=point_code, reason=reason)
     if from_code == point.code:
         raise Invalid(fields={"acceptance_point": [_("Choose another point than the one they leave.")]})
-    movable = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("person")
-        .filter(acceptance_point_id=from_code, status__in=MOVABLE_STATUSES)
-        .order_by("id")
-    )
+    before = AcceptancePoint.objects.filter(code=from_code).first()
+    if before is None:
+        return 0
+    movable = Application.objects.filter(acceptance_point_id=from_code, status__in=MOVABLE_STATUSES)
     if only is not None:
         movable = movable.filter(pk__in=only)
+    ids = list(movable.order_by("id").values_list("pk", flat=True))
     moved = 0
-    for application in movable:
-        _move(application, point=point, reason=reason, actor=actor, address=address)
-        moved += 1
+    for start in range(0, len(ids), MOVE_CHUNK):
+        moved += _move_chunk(
+            ids[start : start + MOVE_CHUNK], before=before, point=point, reason=reason, actor=actor, address=address
+        )
     return moved
+
+
+MOVE_CHUNK = 200
+
+
+@transaction.atomic
+def _move_chunk(ids: list[int], *, before: AcceptancePoint, point: AcceptancePoint, reason: str, actor, address) -> int:
+    """One chunk of a point's move, as _move does it for one application: the point, a history
+    row, an audit event, the document and the applicant's notice for each."""
+    applications = list(
+        Application.objects.select_for_update(of=("self",))
+        .select_related("person")
+        # Re-checked under the lock: one moved, dispatched or closed meanwhile stays as it is.
+        .filter(pk__in=ids, acceptance_point_id=before.code, status__in=MOVABLE_STATUSES)
+        .order_by("id")
+    )
+    if not applications:
+        return 0
+    now = clock.now()
+    Application.objects.filter(pk__in=[a.pk for a in applications]).update(acceptance_point=point, updated_at=now)
+    note = f"{before.name} → {point.name}：{reason}"
+    StatusChange.objects.bulk_create(
+        [
+            StatusChange(application=a, status=a.status, action="move", at=now, actor=actor, note=note)
+            for a in applications
+        ]
+    )
+    audit_records(
+        type=AuditEventType.APPLICATION_CHANGED,
+        actor=actor,
+        address=address,
+        events=[
+            (
+                a.person.id_number,
+                {
+                    "application": a.reference,
+                    "action": "move",
+                    "point_from": before.code,
+                    "point_to": point.code,
+                    "reason": reason,
+                },
+            )
+            for a in applications
+        ],
+    )
+    documents.refresh_many([a.pk for a in applications])
+    for application in applications:
+        application.acceptance_point = point
+    notices.send_many(applications, "application_moved", reason=reason)
+    return len(applications)

@@ -55,9 +55,10 @@ def personal_data_viewed(*, actor, what: str, person: str = "", subject=None, ad
     )
 
 
-def audit_records(*, type: AuditEventType, actor=None, events: list[tuple[str, dict]]) -> None:
+def audit_records(*, type: AuditEventType, actor=None, events: list[tuple[str, dict]], address: str = "") -> None:
     """Many events of one kind by one actor in one INSERT (a bulk file): (ID number, details) each."""
     at = clock.now()
+    address = address or context.client_address.get()
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
@@ -65,7 +66,7 @@ def audit_records(*, type: AuditEventType, actor=None, events: list[tuple[str, d
                 at=at,
                 actor=actor,
                 person_index=person_index(number) if number else "",
-                address=context.client_address.get(),
+                address=address,
                 data=data,
             )
             for number, data in events
