@@ -291,3 +291,34 @@ def test_a_busy_points_move_is_written_set_based_each_application_whole(world, d
             type="application_changed", data__application=application.reference, data__action="move"
         ).exists()
         assert any(application.reference in m["text"] for m in sms.outbox if m["to"] == application.person.phone)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks outside a test's transaction: PostgreSQL")
+def test_a_points_move_on_the_desk_commits_chunk_by_chunk_and_stops_at_a_point_closed_meanwhile(settings, monkeypatch):
+    # Each chunk is its own transaction, as on the live server (a test's own transaction hid that
+    # the chunks' row locks need one each); the point it moves to closed after the first chunk.
+    from residence.applications import services
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    staff = staff_apis(["clerk"])
+    ids = counter_applications(staff.clerk, 5)
+    monkeypatch.setattr(services, "MOVE_CHUNK", 2)
+    chunks = []
+    original = services._move_chunk
+
+    def chunk_then_close(*args, **kwargs):
+        chunks.append(original(*args, **kwargs))
+        AcceptancePoint.objects.filter(code=OTHER_POINT).update(active=False)
+        return chunks[-1]
+
+    monkeypatch.setattr(services, "_move_chunk", chunk_then_close)
+    supervisor = desk("supervisor")
+    body = {"from_point": HOME_POINT, "to_point": OTHER_POINT, "reason": "窗口人员不足", "confirmed": "1"}
+    answer = supervisor.post("/staff/applications/move/", {**body, "ids": ",".join(map(str, ids))})
+    assert answer.status_code == 409
+    assert "was closed while the applications moved: 2 moved there" in answer.content.decode()
+    assert chunks == [2, None]
+    at = dict(Application.objects.filter(pk__in=ids).values_list("pk", "acceptance_point_id"))
+    assert [at[pk] for pk in sorted(ids)] == [OTHER_POINT] * 2 + [HOME_POINT] * 3

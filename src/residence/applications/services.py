@@ -666,8 +666,9 @@ def application_move(*, actor, application_id: int, point_code: str, reason: str
             % {"status": application.get_status_display()},
             extra={"status": application.status},
         )
-    before = application.acceptance_point
-    _move_chunk([application.pk], before=before, point=point, reason=reason, actor=actor, address=address)
+    _move_chunk(
+        [application.pk], before=application.acceptance_point, point=point, reason=reason, actor=actor, address=address
+    )
     application.refresh_from_db()
     return application
 
@@ -684,7 +685,8 @@ def applications_move_from(
     meanwhile waited for all (an outsider). A step taken on one at the same time happens before
     its chunk or waits for that chunk only; a chunk's moves are whole, and a move asked again
     moves what is left."""
-    point, reason = _move_target(actor=actor, point_code=point_code, reason=reason)
+    with transaction.atomic():  # the checks; each chunk takes the point's lock again
+        point, reason = _move_target(actor=actor, point_code=point_code, reason=reason)
     if from_code == point.code:
         raise Invalid(fields={"acceptance_point": [_("Choose another point than the one they leave.")]})
     before = AcceptancePoint.objects.filter(code=from_code).first()
@@ -696,9 +698,18 @@ def applications_move_from(
     ids = list(movable.order_by("id").values_list("pk", flat=True))
     moved = 0
     for start in range(0, len(ids), MOVE_CHUNK):
-        moved += _move_chunk(
+        chunk = _move_chunk(
             ids[start : start + MOVE_CHUNK], before=before, point=point, reason=reason, actor=actor, address=address
         )
+        if chunk is None:
+            raise Conflict(
+                _(
+                    "%(point)s was closed while the applications moved: %(n)d moved there, the others stayed "
+                    "where they were."
+                )
+                % {"point": point.name, "n": moved}
+            )
+        moved += chunk
     return moved
 
 
@@ -706,9 +717,14 @@ MOVE_CHUNK = 200
 
 
 @transaction.atomic
-def _move_chunk(ids: list[int], *, before: AcceptancePoint, point: AcceptancePoint, reason: str, actor, address) -> int:
-    """One chunk of a point's move, as _move does it for one application: the point, a history
-    row, an audit event, the document and the applicant's notice for each."""
+def _move_chunk(
+    ids: list[int], *, before: AcceptancePoint, point: AcceptancePoint, reason: str, actor, address
+) -> int | None:
+    """One chunk of a move: the point, a history row, an audit event, the document and the
+    applicant's notice for each; None, and nothing moved, if the point it moves to has closed.
+    The point is locked as _move_target locks it: an administrator closing it waits for the chunk."""
+    if not AcceptancePoint.objects.select_for_update(no_key=True).filter(code=point.code, active=True).exists():
+        return None
     applications = list(
         Application.objects.select_for_update(of=("self",))
         .select_related("person")
