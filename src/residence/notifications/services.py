@@ -74,16 +74,27 @@ def listed(references, most: int = 20) -> str:
 
 def _within_limits(*, to_key: str, address: str, own_day: tuple[str, int] | None) -> RateLimited | None:
     """Count one SMS against the number's day and the address's hour, and first against its
-    kind's own day per number (`own_day`: scope and limit), if any; the refusal, if any."""
+    kind's own day per number (`own_day`: scope and limit), if any; the refusal, if any.
+
+    Every limit is tried, a refusal by one included, and all the counts are then undone: an SMS
+    refused by the first took fewer statements than one let through, and a real number past its
+    day answered a reset faster than an unknown username (an outsider timed it)."""
+    checks = [("sms_phone", to_key, settings.LIMIT_SMS_PER_PHONE_DAY, limits.DAILY)]
+    if own_day is not None:
+        checks.insert(0, (own_day[0], to_key, own_day[1], limits.DAILY))
+    if address:
+        checks.append(("sms_address", address, settings.LIMIT_SMS_PER_ADDRESS_HOUR, HOUR))
+    refused = None
     try:
         with transaction.atomic():
-            if own_day is not None:
-                scope, limit = own_day
-                limits.hit(scope, to_key, limit=limit, window=limits.DAILY)
-            limits.hit("sms_phone", to_key, limit=settings.LIMIT_SMS_PER_PHONE_DAY, window=limits.DAILY)
-            if address:
-                limits.hit("sms_address", address, limit=settings.LIMIT_SMS_PER_ADDRESS_HOUR, window=HOUR)
-    except RateLimited as refused:
+            for scope, key, limit, window in checks:
+                try:
+                    limits.hit(scope, key, limit=limit, window=window)
+                except RateLimited as exc:
+                    refused = refused or exc
+            if refused is not None:
+                raise refused
+    except RateLimited:
         return refused
     return None
 
@@ -118,15 +129,16 @@ def sms_send(
         raise refused
     text = sms_text(key, language=language, **params)
     sent = refused is None and bool(to)
-    # An unknown username's SMS, within the limits, goes through the delivery steps as a real
-    # one does, all but the gateway (sms_deliver marks it not sent): the same writes before and
-    # after the answer, so a reset takes as long either way (docs/security.md).
-    stand_in = refused is None and not to
+    # An unknown username's SMS, and a silent one over a limit, go through the delivery steps as a
+    # real one does, all but the gateway (sms_deliver marks them not sent): the same writes before
+    # and after the answer, so a reset takes as long for a real number past its day as for an
+    # unknown username (an outsider timed the shorter way of the first; docs/security.md).
+    stand_in = not sent and (silent or not to)
     if secret and (sent or stand_in):
         # A newer code replaces those of its kind still waiting for the gateway: delivered later,
         # all at once, they were dead codes that used up the tries (an outsider). A stand-in runs
-        # the same statement (it matches nothing), so a reset answers alike for both.
-        SmsMessage.objects.filter(to=to, purpose=purpose, status__in=WAITING).exclude(secret="").update(
+        # the same statement on no number (it matches nothing: a code not sent replaces none).
+        SmsMessage.objects.filter(to=to if sent else "", purpose=purpose, status__in=WAITING).exclude(secret="").update(
             status=SmsMessage.Status.FAILED, last_error="replaced by a newer code before the gateway took it", secret=""
         )
     row = SmsMessage.objects.create(
@@ -299,7 +311,8 @@ def sms_outgoing_text(row: SmsMessage) -> str:
 
 
 def sms_not_sent(*, sms_id: int) -> None:
-    """A stand-in for an unknown username's SMS has been through the steps: `not_sent`."""
+    """A stand-in (an unknown username's SMS, or a silent one over a limit) has been through the
+    steps: `not_sent`."""
     SmsMessage.objects.filter(pk=sms_id, status=SmsMessage.Status.SENDING).update(status=SmsMessage.Status.NOT_SENT)
 
 

@@ -35,7 +35,7 @@ def sms_deliver(self, sms_id: int, attempts: int | None = None) -> str:
     row = services.sms_claim(sms_id=sms_id, attempts=attempts)
     if row is None:
         return "nothing to do"
-    if not row.to:  # an unknown username's stand-in (services.sms_send): no gateway
+    if not row.to or row.reason:  # a stand-in (services.sms_send): no gateway
         services.sms_not_sent(sms_id=sms_id)
         return "not sent"
     try:
