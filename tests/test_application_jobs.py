@@ -384,6 +384,15 @@ def test_the_reminder_on_the_eve_of_a_holiday_names_the_day_it_is_for(settings, 
         assert "tomorrow" not in title.lower() and "明日" not in title
 
 
+def test_a_staff_messages_references_read_as_a_list_of_the_readers_language():
+    # Listed with "、" when sent; an outsider's English message read "SZ1、SZ2".
+    params = {"count": 2, "day": "2026-10-08", "references": "SZ260928CYACB8、SZ260928T4WSUX"}
+    with translation.override("en"):
+        assert render_message("deadline_due_next", params)[1].endswith("SZ260928CYACB8, SZ260928T4WSUX.")
+    with translation.override("zh-hans"):
+        assert "SZ260928CYACB8、SZ260928T4WSUX" in render_message("deadline_due_next", params)[1]
+
+
 def test_the_supervisors_message_counts_the_overdue_steps_as_the_report_does(world):
     api, _user, staff = world
     app = api.post(URL, application_body()).json()

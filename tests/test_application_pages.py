@@ -110,6 +110,7 @@ def test_every_step_then_check_then_submission_and_confirmation(citizen_web):
     assert application.reference in done and "What happens next" in done and 'data-testid="self-check"' in done
     progress = client.get(f"/applications/{application.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'Futian Subdistrict · <span lang="zh-CN">福田街道办事处居住证受理点</span>' in progress
+    assert "sent to Futian Subdistrict · 福田街道办事处居住证受理点" in done
     # While it is open, a new start says so at once, with a link to it, before any step.
     for start in ("/applications/apply/", "/applications/apply/kind/"):
         again = client.get(start)

@@ -141,8 +141,9 @@ def test_a_too_long_idempotency_key_is_refused_not_cut(two_to_pay):
     api, approved = two_to_pay
     app = approved("PZ20270115A1")
     url = f"/api/v1/applications/{app}/payment"
-    refused = api.post(url, {"provider": "sandbox"}, HTTP_IDEMPOTENCY_KEY="k" * 81)
-    assert error_code(refused) == "invalid" and "Idempotency-Key" in refused.json()["error"]["fields"]
+    for key in ("k" * 81, "键键".encode().decode("latin-1"), "k\x01"):  # as a server receives a UTF-8 header
+        refused = api.post(url, {"provider": "sandbox"}, HTTP_IDEMPOTENCY_KEY=key)
+        assert error_code(refused) == "invalid" and "Idempotency-Key" in refused.json()["error"]["fields"]
     assert not Payment.objects.exists()
     # Nor through the counter's terminal, which is the clerk's.
     assert error_code(api.post(url, {"provider": "counter"})) == "invalid" and not Payment.objects.exists()

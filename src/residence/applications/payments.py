@@ -39,11 +39,14 @@ def application_pay(*, actor, application_id: int, provider: str, idempotency_ke
     if provider not in providers:
         raise Invalid(fields={"provider": [_("Unknown payment provider.")]})
     key = (idempotency_key or "").strip()
-    if len(key) > KEY_LENGTH:
-        # Refused, not cut short: two long keys alike in their first 80 characters were one.
+    if len(key) > KEY_LENGTH or not (key.isascii() and key.isprintable()):
+        # Refused, not cut short: two long keys alike in their first 80 characters were one. A
+        # header is ASCII: a Chinese key arrived as its UTF-8 bytes, three "characters" each.
         raise Invalid(
             fields={
-                "Idempotency-Key": [_("An Idempotency-Key has at most %(count)d characters.") % {"count": KEY_LENGTH}]
+                "Idempotency-Key": [
+                    _("An Idempotency-Key is at most %(count)d visible ASCII characters.") % {"count": KEY_LENGTH}
+                ]
             }
         )
     done = _paid_with(actor, application_id, key)

@@ -425,6 +425,9 @@ def with_hours(params: dict) -> dict:
         shown["reasons"] = reasons_text(refusal_reason_shown(r) for r in params["reason_list"])
     if params.get("endorsed_until"):
         shown["valid_through"] = last_valid_day(dt.date.fromisoformat(params["endorsed_until"])).isoformat()
+    if "references" in params and not (translation.get_language() or "").startswith("zh"):
+        # Listed with the Chinese enumeration comma when sent: an English reader's list reads "A, B".
+        shown["references"] = params["references"].replace("、", ", ")
     return shown
 
 
