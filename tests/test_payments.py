@@ -99,6 +99,14 @@ def test_the_counter_payment_on_the_desk_page(counter_exchange):
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
 
 
+def test_the_clerk_is_told_of_the_applicant_when_the_fee_is_not_yet_asked(counter_exchange):
+    staff, base, application = counter_exchange
+    Application.objects.filter(pk=application.pk).update(status="reviewing")
+    early = staff.clerk.post(f"{base}/payment", {})
+    assert error_code(early) == "conflict" and "the applicant is told by SMS" in early.json()["error"]["message"]
+    assert not Payment.objects.exists()
+
+
 def test_an_unpaid_applications_fee_receipt_is_404(counter_exchange):
     staff, base, _application = counter_exchange
     assert staff.clerk.get(f"{base}/payment-receipt").status_code == 404

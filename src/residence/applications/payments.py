@@ -96,7 +96,10 @@ def application_pay(*, actor, application_id: int, provider: str, idempotency_ke
             raise Conflict(_("This application is free of charge: there is nothing to pay.")) from None
         if Application.objects.filter(pk=application_id, status__in=UNDER_REVIEW).exists():
             raise Conflict(
-                _("The fee is asked for once the application passes review: you are told by SMS when to pay.")
+                # To the clerk at the counter, of the applicant (an outsider's clerk read "you are told").
+                _("The fee is asked for once the application passes review: the applicant is told by SMS when to pay.")
+                if providers is AT_COUNTER
+                else _("The fee is asked for once the application passes review: you are told by SMS when to pay.")
             ) from None
         raise
 
