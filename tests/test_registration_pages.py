@@ -219,7 +219,8 @@ def test_an_individual_is_offered_landlord_or_owner_and_an_organisation_every_ty
     assert hotel.status_code == 200 and "Select a valid choice" in hotel.content.decode()
     org_client, _org_user, houses = org
     form = org_client.get(f"/registration/houses/{houses[0].pk}/move_in/").content.decode()
-    assert all(f'value="{kind}"' in form for kind in ("landlord", "owner", "manager", "employer", "school", "hotel"))
+    assert all(f'value="{kind}"' in form for kind in ("landlord", "manager", "employer", "school", "hotel"))
+    assert 'value="owner"' not in form  # an organisation is not a resident
     assert not Declaration.objects.exists()
 
 
@@ -367,6 +368,7 @@ def test_the_check_page_warns_before_sending_that_a_declaration_is_late(landlord
     assert client.post(f"/registration/houses/{house.pk}/move_in/", late).status_code == 302
     page = client.get(f"/registration/houses/{house.pk}/move_in/check/").content.decode()
     assert 'data-testid="late-warning"' in page and "22 days after the allowance" in page and "of 7 days" in page
+    House.objects.filter(pk=house.pk).update(housing_type="owned")  # an owner declares in owned housing
     as_owner = {**late, "declarant_type": "owner"}  # 29 days: 14 beyond an owner's 15
     assert client.post(f"/registration/houses/{house.pk}/move_in/", as_owner).status_code == 302
     page = client.get(f"/registration/houses/{house.pk}/move_in/check/").content.decode()

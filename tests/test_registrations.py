@@ -169,8 +169,35 @@ def test_a_move_in_makes_the_registration_eligibility_reads(landlord):
 def test_late_declarations_are_accepted_and_flagged(request, declarant, declarant_type, date, days_late):
     api, *rest = request.getfixturevalue(declarant)
     house_id = rest[-1]["id"] if declarant == "landlord" else rest[0][0]
+    if declarant_type == "owner":
+        owned(house_id)
     body = api.post(DECLARATIONS, move_in(house_id, date=date, declarant_type=declarant_type)).json()
     assert (body["days_late"], body["late"]) == (days_late, days_late > 0)
+
+
+def owned(house_id: int) -> None:
+    """The house confirmed as housing its holder owns and lives in (an owner declares there)."""
+    House.objects.filter(pk=house_id).update(housing_type="owned")
+
+
+def test_owner_living_there_is_for_owned_housing_and_never_an_organisation(landlord, organisation):
+    # An outsider's landlord declared his tenants as "owner" and had 15 days instead of 7; an
+    # organisation did the same (RULES §1: owner is the resident of self-owned housing).
+    api, _user, house = landlord
+    refused = api.post(DECLARATIONS, move_in(house["id"], declarant_type="owner"))
+    assert (
+        refused.status_code == 400 and "registered as owned" in refused.json()["error"]["fields"]["declarant_type"][0]
+    )
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    report = bulk(api, f"{header}{house['id']},move_in,李娜,{LI_NA},13912345678,owner,1,1,2026-03-01\n")
+    assert report.json()["valid"] == 0 and "registered as owned" in report.json()["invalid"][0]["reason"]
+    org_api, houses = organisation
+    owned(houses[0])
+    refused = org_api.post(DECLARATIONS, move_in(houses[0], declarant_type="owner"))
+    assert refused.status_code == 400 and "not a resident" in refused.json()["error"]["fields"]["declarant_type"][0]
+    assert not Declaration.objects.exists() and not Registration.objects.exists()
+    owned(house["id"])
+    assert api.post(DECLARATIONS, move_in(house["id"], declarant_type="owner")).status_code == 201
 
 
 @pytest.mark.parametrize("declarant_type", ["hotel", "manager", "employer", "school"])
@@ -219,6 +246,7 @@ def test_moving_in_twice_and_moving_out(landlord):
 def test_a_move_in_elsewhere_ends_the_current_registration_the_day_before(landlord):
     api, _user, house = landlord
     other = confirmed(api.post(HOUSES, house_body(room="202")).json())
+    owned(house["id"])
     api.post(DECLARATIONS, move_in(house["id"], date="2026-02-01", declarant_type="owner"))
     api.post(DECLARATIONS, move_in(other["id"], date="2026-02-20"))
     registrations = list(Registration.objects.filter(id_number=LI_NA).order_by("registered_on"))
@@ -1167,6 +1195,8 @@ def test_a_move_out_has_the_allowance_of_its_move_ins_declarant(
     a landlord's 7 days."""
     api, *rest = request.getfixturevalue(declarant)
     house_id = rest[-1]["id"] if declarant == "landlord" else rest[0][0]
+    if declarant_type == "owner":
+        owned(house_id)
     assert api.post(DECLARATIONS, move_in(house_id, date=moved_in, declarant_type=declarant_type)).status_code == 201
     out = api.post(
         DECLARATIONS, {"house": house_id, "kind": "move_out", "person": {"id_number": LI_NA}, "date": moved_out}

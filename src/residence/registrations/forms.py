@@ -113,9 +113,11 @@ class MoveInForm(Form):
 
     def __init__(self, *args, account_kind: str, **kwargs):
         super().__init__(*args, **kwargs)
+        field = self.fields["declarant_type"]
         if account_kind == Kind.INDIVIDUAL:
-            field = self.fields["declarant_type"]
             field.choices = [c for c in field.choices if c[0] in rules.INDIVIDUAL_DECLARANT_TYPES]
+        elif account_kind == Kind.ORGANISATION:  # not a resident: never "owner living there"
+            field.choices = [c for c in field.choices if c[0] != "owner"]
 
 
 OTHER_PERSON = "other"

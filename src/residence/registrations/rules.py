@@ -31,6 +31,19 @@ def house_wait(*, date: dt.date, registered_on: dt.date, confirmed_on: dt.date |
     return max(0, (confirmed_on - max(date, registered_on)).days)
 
 
+# "Owner living there" is the resident of self-owned housing (RULES §1, Ordinance art. 7): 15 days
+# to declare against a landlord's 7, so only for housing a clerk confirmed as owned, and never an
+# organisation's (a landlord declared his tenants as owners, an outsider found).
+OWNER_HOUSING = "owned"
+
+
+def declarant_fits(*, declarant_type: str, housing_type: str, account_kind: str) -> bool:
+    """Whether a declarant of this type may declare a move into housing of this type."""
+    if declarant_type != "owner":
+        return True
+    return housing_type == OWNER_HOUSING and account_kind != "organisation"
+
+
 def declarant_type_problem(*, account_kind: str, declarant_type: str | None) -> str | None:
     """Why this account may not declare as this type, or None. Checked because the type sets the
     allowance before a declaration is late (an individual calling himself an owner gets 15 days)."""

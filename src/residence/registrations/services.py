@@ -656,6 +656,8 @@ def declaration_create(*, actor, data: dict, declarant: dict | None = None) -> D
         with transaction.atomic():
             return _tenant_report(actor=actor, data=data, cleaned=cleaned)
     house = _declarable(_house_for(actor, house_id), actor)
+    if problem := _declarant_misfit(cleaned, housing_type=house.housing_type, account_kind=actor.kind):
+        raise problem
     # The person of a move-in and a walk-in declarant at the counter are both checked against the
     # records (an outsider declared at the counter under a wrong declarant name). Outside the
     # write's transaction: a wrong name's count commits before it is refused.
@@ -1040,6 +1042,23 @@ def _in_every_language(actor, rows: list, invalid: list[dict], *, today) -> list
     return [{**row, "reasons": reasons[row["line"]]} for row in invalid]
 
 
+def _declarant_misfit(cleaned: dict, *, housing_type: str, account_kind: str) -> Invalid | None:
+    """A move-in whose declarant type does not fit the house (rules.declarant_fits), said; None otherwise."""
+    declarant_type = cleaned.get("declarant_type")
+    if cleaned.get("kind") != Declaration.Kind.MOVE_IN or rules.declarant_fits(
+        declarant_type=declarant_type, housing_type=housing_type, account_kind=account_kind
+    ):
+        return None
+    if account_kind == "organisation":
+        problem = _("An organisation is not a resident: declare as landlord, manager, employer, school or hotel.")
+    else:
+        problem = _(
+            "Owner living there is for a house registered as owned; this one is registered as %(housing)s: "
+            "declare as its landlord or manager."
+        ) % {"housing": HousingType(housing_type).label}
+    return Invalid(fields={"declarant_type": [problem]})
+
+
 def _house_problem(actor, house_id: int | None) -> DomainError | None:
     """Why a bulk row's house cannot be declared for, or None: not a house id at all (an outsider's
     "abc" was told it was not his), not one the caller may declare for, or not yet confirmed."""
@@ -1059,6 +1078,7 @@ def _rows_checked(actor, rows: list, *, today, counted: bool = True) -> tuple[li
     names count toward the declarant's day (`_names_refused`)."""
     valid, invalid, checked = [], [], []
     houses: dict[int, DomainError | None] = {}
+    housing: dict[int, str] = {}  # each house's housing type, read once
     seen = set()
     for line, row in rows:
         row = _without_trailing_blanks(row)
@@ -1087,6 +1107,12 @@ def _rows_checked(actor, rows: list, *, today, counted: bool = True) -> tuple[li
                 raise Invalid(fields={"declarant_type": [_("Tenants report themselves, not in a bulk file.")]})
             if house_problem is not None:
                 raise house_problem
+            if body["house"] not in housing:
+                housing[body["house"]] = House.objects.filter(pk=body["house"]).values_list("housing_type", flat=True)[
+                    0
+                ]
+            if misfit := _declarant_misfit(cleaned, housing_type=housing[body["house"]], account_kind=actor.kind):
+                raise misfit
             if cleaned["id_number"] in seen:
                 raise Invalid(fields={"row": [_("The same person twice in one file: declare one move at a time.")]})
             seen.add(cleaned["id_number"])
