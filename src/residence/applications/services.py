@@ -4,6 +4,7 @@ it to `workflow.application_start`; every other change is one call of
 
 import re
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass
 
@@ -674,7 +675,14 @@ def application_move(*, actor, application_id: int, point_code: str, reason: str
 
 
 def applications_move_from(
-    *, actor, from_code: str, point_code: str, reason: str, address: str = "", only: list[int] | None = None
+    *,
+    actor,
+    from_code: str,
+    point_code: str,
+    reason: str,
+    address: str = "",
+    only: list[int] | None = None,
+    until: float | None = None,
 ) -> int:
     """Every application of a point that can still move, to another point (a point closing for
     good, or for a while); with `only`, those of them the supervisor was shown, no other (one
@@ -684,7 +692,8 @@ def applications_move_from(
     1,318 moved one by one in one transaction outlasted the request and every step taken on them
     meanwhile waited for all (an outsider). A step taken on one at the same time happens before
     its chunk or waits for that chunk only; a chunk's moves are whole, and a move asked again
-    moves what is left."""
+    moves what is left. With `until` (a time.monotonic() value), no chunk starts after it: a page
+    moves the rest in its next request rather than outlast the server's timeout."""
     with transaction.atomic():  # the checks; each chunk takes the point's lock again
         point, reason = _move_target(actor=actor, point_code=point_code, reason=reason)
     if from_code == point.code:
@@ -710,6 +719,8 @@ def applications_move_from(
                 % {"point": point.name, "n": moved}
             )
         moved += chunk
+        if until is not None and time.monotonic() > until:
+            break
     return moved
 
 

@@ -20,6 +20,10 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 
+  // Long work done a part per request (a point's move): the next part is asked for at once.
+  var next = document.querySelector("form[data-auto-submit]");
+  if (next) next.submit();
+
   // A long check (a bulk file): say that the server is working, once the form is sent.
   document.querySelectorAll("form[data-progress]").forEach(function (form) {
     form.addEventListener("submit", function () {
