@@ -22,7 +22,7 @@ def no_sideways_scroll(page, width):
     assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
 
 
-def test_staff_take_an_application_to_completed_on_the_desk(web, chromium, shot, settings):
+def test_staff_take_an_application_to_completed_on_the_desk(web, chromium, shot, settings, monkeypatch):
     settings.FROZEN_TODAY = "2026-03-02"
     settings.SMS_BACKEND = "locmem"  # the API helpers read codes from memory
     api, _user = citizen_api()
@@ -175,7 +175,15 @@ def test_staff_take_an_application_to_completed_on_the_desk(web, chromium, shot,
     other_api, _other = citizen_api("citizen2", "13812345679", "36010219950812234", "李娜")
     eligible_records(_other.person.id_number)
     moving = other_api.post("/api/v1/applications", application_body(photo_receipt="PZMOVE0001")).json()
+    third_api, _third = citizen_api("citizen3", "13812345677", "44030419900101555", "王芳")
+    eligible_records(_third.person.id_number)
+    also = third_api.post("/api/v1/applications", application_body(photo_receipt="PZMOVE0002")).json()
     settings.SMS_BACKEND = "file"
+    # One application a request: the page goes on to the next by itself (site.js) until all moved.
+    from residence.applications import services, staff_views
+
+    monkeypatch.setattr(services, "MOVE_CHUNK", 1)
+    monkeypatch.setattr(staff_views, "MOVE_SECONDS", -1)
     page.goto(web.url + "/staff/applications/dashboard/")
     page.get_by_test_id(f"move-from-{HOME_POINT}").click()
     page.set_viewport_size(PHONE)
@@ -183,14 +191,15 @@ def test_staff_take_an_application_to_completed_on_the_desk(web, chromium, shot,
     page.locator("#id_reason").fill("窗口人员不足")
     page.get_by_test_id("move-continue").click()
     confirm = page.get_by_test_id("move-confirm")
-    assert "1 件申请" in confirm.inner_text() and moving["reference"] in confirm.inner_text()
+    assert "2 件申请" in confirm.inner_text() and moving["reference"] in confirm.inner_text()
     assert_accessible(page)
     no_sideways_scroll(page, PHONE["width"])
     shot(page, "desk-14-move-confirm-375")
     page.get_by_test_id("move-confirmed").click()
     page.wait_for_url("**/dashboard/")
     assert page.locator(".banner-success").is_visible()
-    assert Application.objects.get(pk=moving["id"]).acceptance_point_id == OTHER_POINT
+    assert "已将 2 件申请" in page.locator(".banner-success").inner_text()
+    assert {Application.objects.get(pk=a["id"]).acceptance_point_id for a in (moving, also)} == {OTHER_POINT}
     shot(page, "desk-15-moved-375")
     context.close()
 
