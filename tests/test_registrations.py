@@ -1171,6 +1171,26 @@ def test_a_move_out_at_the_counter_tells_the_house_holder(landlord):
     assert len(_told(holder, "registration_moved_out")) == 1
 
 
+def test_a_move_in_at_the_counter_tells_the_house_holder(landlord):
+    # An outsider's walk-in declarant moved a stranger into a landlord's room at the counter; the
+    # landlord heard nothing.
+    _api, holder, house = landlord
+    clerk = staff_apis(["clerk"]).clerk
+    body = {
+        **move_in(house["id"], date="2026-02-25"),
+        "declarant": {"name": "李娜", "id_number": LI_NA, "phone": "13700000021"},
+    }
+    assert clerk.post("/api/v1/staff/registrations/declarations", body).status_code == 201
+    [told] = _told(holder, "registration_counter_move_in")
+    assert told == {
+        "house": "深圳市福田区福田路 88 号福田花园 1 栋 101",
+        "name": "李娜",
+        "id_number": LI_NA[:6] + "********" + LI_NA[-4:],
+        "date": "2026-02-25",
+        "declarant": "李娜",
+    }
+
+
 @pytest.mark.parametrize("room", ["=1+1", "+1", "-1", "@SUM(1)", " =1+1", "\t=1+1", "＝1+1", "福田\x07路", "\u3164"])
 def test_a_room_has_no_formula_start_or_hidden_characters(landlord, room):
     api, _user, _house = landlord

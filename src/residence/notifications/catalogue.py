@@ -285,6 +285,15 @@ MESSAGES = {
             "recorded. If you do live there, ask the holder, or declare at a registration point with your ID card."
         ),
     ),
+    # A walk-in declarant at the counter may be anyone: the house's holder hears of every move-in
+    # declared into the house there (an outsider's walk-in moved a stranger into a landlord's room).
+    "registration_counter_move_in": (
+        _("A move-in to %(house)s was declared at a registration point"),
+        _(
+            "%(name)s (%(id_number)s) was declared at a registration point as living in %(house)s from %(date)s, "
+            "declared by %(declarant)s. If this is wrong, tell a registration point."
+        ),
+    ),
     "registration_moved_out": (
         _("A resident of %(previous)s moved out"),
         _(

@@ -26,6 +26,7 @@ from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, Nam
 from residence.core.validators import (
     FORBIDDEN_CHARACTERS_RE,
     birth_date_of,
+    mask_id_number,
     normalize_building_code,
     normalize_id_number,
     normalize_name,
@@ -670,9 +671,20 @@ def declaration_create(*, actor, data: dict, declarant: dict | None = None) -> D
     if refused:
         raise NameMismatch(fields={f: m for exc in refused for f, m in exc.fields.items()})
     with transaction.atomic():
-        return _record(
+        declaration = _record(
             actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.RECORDED, declarant=declarant
         )
+        if declarant is not None and cleaned["kind"] == Declaration.Kind.MOVE_IN:
+            message_send(
+                user=house.owner,
+                key="registration_counter_move_in",
+                house=house.full_address,
+                name=declaration.name,
+                id_number=mask_id_number(declaration.id_number),
+                date=cleaned["date"].isoformat(),
+                declarant=declarant["name"],
+            )
+        return declaration
 
 
 # Said alike of a house nobody registered and of one a clerk has not confirmed yet (so the answer
