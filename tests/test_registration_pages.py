@@ -233,6 +233,35 @@ def test_a_late_move_in_is_accepted_and_flagged_with_the_days(landlord):
     assert "Declared late" in page and "3 days late" in page and "Late: 3 days" in page
 
 
+def test_the_districts_clerk_sees_its_late_declarations_and_another_districts_does_not(landlord):
+    # RULES §1: a late declaration is flagged; an outsider found the flag reached nobody who
+    # enforces the deadline, and any clerk could open any district's declaration by its number.
+    from residence.accounts.services import staff_create
+    from residence.places.models import AcceptancePoint
+
+    client, _user = landlord
+    register_house(client)
+    house = House.objects.get()
+    declare(client, house.pk, date="2026-02-20")  # 10 days: 3 beyond a landlord's 7
+    declare(client, house.pk, kind="move_out", date="2026-03-01")  # in time
+    late = Declaration.objects.get(days_late__gt=0)
+    clerk = desk("clerk")  # of 福田 (440304), the house's district
+    home = clerk.get("/staff/registrations/").content.decode()
+    assert 'data-testid="late-declarations"' in home and late.reference in home
+    assert home.count("/staff/registrations/declarations/") == 1  # the declaration in time is not listed
+    assert clerk.get(f"/staff/registrations/declarations/{late.pk}/").status_code == 200
+    staff_create(
+        username="desk_nanshan",
+        password=PASSWORD,
+        phone="13900001099",
+        role="clerk",
+        point=AcceptancePoint.objects.get(code="44030500701"),  # 南山
+    )
+    nanshan = signed_in("desk_nanshan", "13900001099")
+    assert late.reference not in nanshan.get("/staff/registrations/").content.decode()
+    assert nanshan.get(f"/staff/registrations/declarations/{late.pk}/").status_code == 404
+
+
 def test_declaration_errors_come_back_to_the_form_and_conflicts_to_the_check_page(landlord):
     client, _user = landlord
     register_house(client)

@@ -101,7 +101,11 @@ class Declaration(models.Model):
         verbose_name = _("declaration")
         verbose_name_plural = _("declarations")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["house", "id_number"], name="declaration_house_person")]
+        indexes = [
+            models.Index(fields=["house", "id_number"], name="declaration_house_person"),
+            # The clerk's list of late declarations, newest first (a few among many).
+            models.Index(fields=["-declared_on", "-id"], name="declaration_late", condition=models.Q(days_late__gt=0)),
+        ]
 
 
 class Occupancy(models.Model):

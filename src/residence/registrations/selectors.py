@@ -163,5 +163,15 @@ def houses_awaiting_confirmation(*, district: str | None):
     ).order_by("created_at")
 
 
+def late_declarations(*, district: str | None, since):
+    """Declarations made late (RULES §1) for houses of a clerk's district since a day, newest first:
+    the flag reached nobody who enforces the deadline (an outsider)."""
+    return (
+        Declaration.objects.filter(days_late__gt=0, declared_on__gte=since, house__street__district_id=district)
+        .select_related("house__street")
+        .order_by("-declared_on", "-id")
+    )
+
+
 def declaration_at_counter(*, pk: int):
     return Declaration.objects.select_related("house__street__district", "registration").filter(pk=pk).first()

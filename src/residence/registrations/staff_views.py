@@ -2,6 +2,8 @@
 declare for a walk-in declarant, confirm a house flagged for confirmation, print the receipt.
 Every change goes through `services`; a domain error is shown on the page with its status."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -11,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from residence.accounts.models import Kind, Role
 from residence.audit.services import personal_data_viewed
+from residence.core import clock
 from residence.core.errors import DomainError
 from residence.core.validators import mask_id_number
 from residence.web.pages import error_page
@@ -69,8 +72,14 @@ def home(request):
             "found": found,
             "district": district,
             "waiting": selectors.houses_awaiting_confirmation(district=district)[:100],
+            "late": selectors.late_declarations(district=district, since=clock.today() - LATE_SHOWN)[:100],
+            "late_days": LATE_SHOWN.days,
         },
     )
+
+
+# How far back the desk lists late declarations.
+LATE_SHOWN = dt.timedelta(days=30)
 
 
 @login_required
@@ -214,7 +223,8 @@ def declare_check(request, pk: int):
 
 def _declaration(request, pk: int):
     declaration = selectors.declaration_at_counter(pk=pk)
-    if declaration is None:
+    # A clerk reads the declarations of their own district's houses, as they act for those only.
+    if declaration is None or declaration.house.street.district_id != services.clerks_district(request.user):
         raise Http404
     personal_data_viewed(
         actor=request.user,
