@@ -30,6 +30,19 @@ def world(settings, db):
     return api, user
 
 
+def signed_in_admin():
+    """A system administrator signed in on the web (the admin closes points), as the server would."""
+    from residence.accounts.models import User
+
+    from .conftest import CommittingClient, last_code
+
+    User.objects.create_superuser(username="race_admin", password="Admin2026pass", phone="13900008885", kind="staff")
+    admin = CommittingClient()
+    admin.post("/accounts/login/", {"platform": "permit", "username": "race_admin", "password": "Admin2026pass"})
+    admin.post("/accounts/login/verify/", {"code": last_code("13900008885")})
+    return admin
+
+
 def move(client, app, point=OTHER_POINT, reason="受理点装修暂停办理"):
     return client.post(f"/api/v1/staff/applications/{app['id']}/move", {"acceptance_point": point, "reason": reason})
 
@@ -163,19 +176,13 @@ def test_a_step_taken_while_the_application_moves_is_not_lost_as_not_found(setti
 def test_a_point_closing_while_an_application_moves_in_never_keeps_it(settings):
     """An outsider closed a point in the admin while a supervisor moved an application into it:
     both succeeded, and the application waited at a closed point."""
-    from residence.accounts.models import User
-
-    from .conftest import CommittingClient, last_code
 
     settings.FROZEN_TODAY = "2026-03-02"
     api, _user = citizen_api()
     eligible_records()
     app = api.post(URL, application_body()).json()
     staff = staff_apis(["supervisor"])
-    User.objects.create_superuser(username="race_admin", password="Admin2026pass", phone="13900008885", kind="staff")
-    admin = CommittingClient()
-    admin.post("/accounts/login/", {"platform": "permit", "username": "race_admin", "password": "Admin2026pass"})
-    admin.post("/accounts/login/verify/", {"code": last_code("13900008885")})
+    admin = signed_in_admin()
     target = AcceptancePoint.objects.get(code="44030300101")
     closing = {"name": target.name, "kind": target.kind, "street": target.street_id, "address": target.address}
     for _round in range(3):
@@ -204,7 +211,7 @@ def test_a_point_closing_while_its_only_clerk_leaves_never_keeps_work_with_nobod
     from residence.accounts.models import User
     from residence.accounts.services import staff_create
 
-    from .conftest import PASSWORD, CommittingClient, last_code
+    from .conftest import PASSWORD
 
     settings.FROZEN_TODAY = "2026-03-02"
     api, _user = citizen_api()
@@ -217,10 +224,7 @@ def test_a_point_closing_while_its_only_clerk_leaves_never_keeps_work_with_nobod
         role="clerk",
         point=AcceptancePoint.objects.get(code=HOME_POINT),
     )
-    User.objects.create_superuser(username="race_admin", password="Admin2026pass", phone="13900008885", kind="staff")
-    admin = CommittingClient()
-    admin.post("/accounts/login/", {"platform": "permit", "username": "race_admin", "password": "Admin2026pass"})
-    admin.post("/accounts/login/verify/", {"code": last_code("13900008885")})
+    admin = signed_in_admin()
     point = AcceptancePoint.objects.get(code=HOME_POINT)
     closing = {"name": point.name, "kind": point.kind, "street": point.street_id, "address": point.address}
     for _round in range(4):
