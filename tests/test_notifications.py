@@ -98,3 +98,22 @@ def test_reasons_are_joined_in_the_texts_own_punctuation():
         assert reasons_text(["Not registered.", "No insurance.", "Not registered"]) == "Not registered; No insurance"
     with translation.override("zh-hans"):
         assert reasons_text(["未登记。", "无社保"]) == "未登记；无社保"
+
+
+def test_a_cut_list_of_references_ends_in_words_in_either_language(db):
+    """An English reminder of 25 items ended "…: SZ…, SZ…, …." (an outsider)."""
+    from django.utils import translation
+
+    from residence.notifications.catalogue import render_message
+    from residence.notifications.services import listed
+
+    references = listed(f"SZ2611{i:02d}AAAAAA" for i in range(25))
+    params = {"count": 25, "references": references, "day": "2026-12-01"}
+    with translation.override("en"):
+        _, body = render_message("deadline_due_next", params)
+        assert body.endswith("SZ261118AAAAAA, SZ261119AAAAAA, etc.") and "…" not in body
+        _, short = render_message("deadline_overdue", {"count": 2, "references": listed(["SZ1", "SZ2"])})
+        assert short.endswith(": SZ1, SZ2.")
+    with translation.override("zh-hans"):
+        _, body = render_message("deadline_due_next", params)
+        assert body.endswith("SZ261118AAAAAA、SZ261119AAAAAA等。") and "…" not in body

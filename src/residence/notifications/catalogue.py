@@ -434,10 +434,21 @@ def with_hours(params: dict) -> dict:
         shown["reasons"] = reasons_text(refusal_reason_shown(r) for r in params["reason_list"])
     if params.get("endorsed_until"):
         shown["valid_through"] = last_valid_day(dt.date.fromisoformat(params["endorsed_until"])).isoformat()
-    if "references" in params and not (translation.get_language() or "").startswith("zh"):
-        # Listed with the Chinese enumeration comma when sent: an English reader's list reads "A, B".
-        shown["references"] = params["references"].replace("、", ", ")
+    if "references" in params:
+        shown["references"] = references_text(params["references"])
     return shown
+
+
+def references_text(references: str) -> str:
+    """A list as `listed` stored it (Chinese enumeration commas, "、…" when cut), in the reader's
+    language: an English reader's list reads "A, B", and a cut one ends "etc." or "等", not in
+    "…" before the sentence's own stop (an English reminder ended "….")."""
+    cut = references.endswith("、…")
+    if cut:
+        references = references.removesuffix("、…")
+    if (translation.get_language() or "").startswith("zh"):
+        return references + ("等" if cut else "")
+    return references.replace("、", ", ") + (", etc" if cut else "")
 
 
 def render_message(key: str, params: dict) -> tuple[str, str]:
