@@ -589,7 +589,7 @@ def test_a_row_for_a_permit_the_platform_has_acted_on_is_kept_as_a_record_and_sa
     # The operator's command prints it with the line.
     path = settings.BASE_DIR / "var" / "test-permits-kept.csv"
     path.write_text(
-        f"id_number,number,issued_on,endorsed_until,status\n{ZHANG_WEI},SZ2019000123,2019-03-02,2029-03-02,active\n",
+        f"id_number,number,issued_on,endorsed_until,status\n{ZHANG_WEI},SZ2019000123,2019-03-02,2028-03-01,active\n",
         encoding="utf-8",
     )
     out = io.StringIO()
@@ -607,6 +607,26 @@ def permit_row(id_number, number, status="active", issued_on="2019-03-02", endor
         "endorsed_until": endorsed_until,
         "status": status,
     }
+
+
+@pytest.mark.django_db
+def test_a_permits_import_refuses_an_anniversary_further_ahead_than_an_endorsement_gives(settings):
+    """An outsider's row endorsed until 2031 kept a permit from being suspended for years. On
+    2026-11-30 the furthest is an anniversary 60 days away (2027-01-29) endorsed in its window:
+    2028-01-29, worked out by hand."""
+    settings.FROZEN_TODAY = "2026-11-30"
+    result = records_import_rows(
+        "permits",
+        [
+            permit_row(WANG_FANG, "SZ2025000301", issued_on="2025-03-01", endorsed_until="2031-03-01"),
+            permit_row(ZHANG_WEI, "SZ2025000302", issued_on="2025-01-30", endorsed_until="2028-01-30"),
+        ],
+    )
+    assert not result.applied and [line for line, _reason in result.errors] == [2, 3]
+    assert "2028-01-29" in result.errors[0][1] and not Permit.objects.exists()
+    furthest = permit_row(ZHANG_WEI, "SZ2025000302", issued_on="2025-01-29", endorsed_until="2028-01-29")
+    assert records_import_rows("permits", [furthest]).applied
+    assert Permit.objects.get().endorsed_until == D(2028, 1, 29)
 
 
 @pytest.mark.django_db

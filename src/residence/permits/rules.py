@@ -41,6 +41,12 @@ def endorsement_window(endorsed_until: dt.date) -> tuple[dt.date, dt.date]:
     return endorsed_until - dt.timedelta(days=WINDOW_DAYS), endorsed_until - dt.timedelta(days=1)
 
 
+def latest_endorsed_until(today: dt.date) -> dt.date:
+    """The furthest next anniversary a permit can have on `today`: endorsed today on the first day
+    of the window of an anniversary 60 days away, it runs to the year after that one."""
+    return add_years(today + dt.timedelta(days=WINDOW_DAYS), 1)
+
+
 def cancellation_day(suspended_on: dt.date) -> dt.date:
     """Suspended for 2 consecutive years → cancelled on the same date two years later (API.md)."""
     return add_years(suspended_on, CANCEL_AFTER_YEARS)

@@ -130,10 +130,24 @@ def permits_import_problems(records: list[dict], lines: list[int]) -> list[tuple
         .exclude(status__in=CLOSED_STATUSES)
         .values_list("person__id_number", flat=True)
     )
+    # An endorsement gives a year from the next anniversary, in its window at the earliest: a row
+    # endorsed years ahead kept a permit from being suspended for years (an outsider's 2031).
+    latest = rules.latest_endorsed_until(clock.today())
     problems = []
     for record, line in zip(records, lines, strict=True):
         permit = known.get(record["number"])
-        if record["number"] in reserved:
+        if record["endorsed_until"] > latest:
+            problems.append(
+                (
+                    line,
+                    _(
+                        "endorsed_until %(day)s is too far ahead: the next anniversary of a permit is at the latest "
+                        "%(latest)s (a year after an endorsement, made at most 60 days before an anniversary)."
+                    )
+                    % {"day": record["endorsed_until"].isoformat(), "latest": latest.isoformat()},
+                )
+            )
+        elif record["number"] in reserved:
             problems.append((line, _("Permit number %(number)s is on a card the platform has made.") % record))
         elif record["status"] in live and record["id_number"] in issuing:
             problems.append((line, _("This person has an application in progress that will issue a permit.")))
