@@ -431,6 +431,12 @@ def test_a_tenant_reports_himself_and_the_landlord_confirms_it(landlord):
     assert tenant.post("/registration/self-report/", report)["Location"] == "/registration/self-report/check/"
     check = tenant.get("/registration/self-report/check/").content.decode()
     assert "王芳" in check and "440304********5554"[:6] in check
+    # Name and ID come from the real-name verification: shown apart, with no "Change" link to a
+    # form that has no such field (an outsider's).
+    verified = check.split('data-testid="verified"')[1].split("</dl>")[0]
+    answers = check.split('data-testid="answers"')[1].split("</dl>")[0]
+    assert "王芳" in verified and "href" not in verified
+    assert "王芳" not in answers and "13812345679" in answers and "href" in answers
     sent = tenant.post("/registration/self-report/check/")
     declaration = Declaration.objects.get()
     assert declaration.status == "pending" and declaration.declarant_type == "tenant"

@@ -611,13 +611,14 @@ def self_report_check(request):
             (_("Street"), street.shown_name if street else ""),
             (_("Building code"), data.get("building_code")),
             (_("Room"), data.get("room")),
-            (_("Name"), person.name),
-            (_("ID number"), mask_id_number(person.id_number)),
             (_("Mobile number"), data.get("phone")),
             (_("Occupation"), OCCUPATIONS.get(data.get("occupation"), "")),
             (_("Reason for coming"), REASONS.get(data.get("reason"), "")),
             (_("Move-in date"), data.get("date")),
         ],
+        # From the real-name verification: the form has nothing to change them with (an outsider
+        # followed "Change name" to a form without a name).
+        "verified": [(_("Name"), person.name), (_("ID number"), mask_id_number(person.id_number))],
         "change": change,
         "back": change,
         "submit": _("Send the report"),
