@@ -119,3 +119,49 @@ def test_an_import_of_the_next_number_while_a_card_is_made_is_passed_over(settin
     staff.production.post(f"{base}/dispatch", {})
     staff.clerk.post(f"{base}/receive", {})
     assert staff.clerk.post(f"{base}/hand-over", {"identity_checked": True, "signed": True}).status_code == 200
+
+
+def test_a_late_endorsement_committed_while_the_sweep_waits_keeps_the_permit_active(settings):
+    """An outsider's day's sweep, run while late endorsements were granted, suspended 27 permits
+    just restored, from their new anniversary a year on: the sweep's UPDATE had waited for the
+    row and re-checked only its status."""
+    import datetime as dt
+    import threading
+
+    from django.db import connections, transaction
+
+    from residence.permits import sweeps
+    from residence.permits.services import endorsement_request
+
+    settings.FROZEN_TODAY = "2027-03-10"  # issued 2026-03-02: lapsed on 2027-03-02, not yet swept
+    api, user = citizen_api()
+    eligible_records()
+    permit_for(user)
+    endorsed, swept = threading.Event(), []
+
+    def endorse_and_hold():
+        try:
+            with transaction.atomic():
+                endorsement_request(actor=user, number="4403202600000777")
+                endorsed.set()
+                time.sleep(1.0)  # the sweep's UPDATE is waiting for the row meanwhile
+        finally:
+            connections.close_all()
+
+    def sweep():
+        try:
+            endorsed.wait(5)
+            swept.append(sweeps.permits_suspend(dt.date(2027, 3, 10)))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=endorse_and_hold), threading.Thread(target=sweep)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    permit = Permit.objects.get()
+    assert swept == [0]
+    assert (permit.status, permit.endorsed_until.isoformat(), permit.suspended_on) == ("active", "2028-03-10", None)
+    assert not PermitEvent.objects.filter(kind="suspended", on__gt="2027-03-10").exists()
+    assert api.get("/api/v1/permits").json()[0]["status"] == "active"

@@ -324,7 +324,9 @@ def _window_params(number: str, until: dt.date, window: tuple[dt.date, dt.date])
 def _suspend_chunk(day, position_on, position_id, limit):
     now = clock.now()
     after, after_params = _after("endorsed_until", position_on, position_id)
-    # The outer status condition is checked again on a row another transaction changed meanwhile.
+    # The outer conditions are checked again on a row another transaction changed meanwhile, the
+    # subquery's are not: a late endorsement committed while the sweep waited for its row moved
+    # `endorsed_until` a year on, and the permit was suspended from that new day (an outsider).
     # A permit whose endorsement, asked for in time (before the anniversary: one asked late holds
     # nothing off), waits for a department's check that is not yet overdue is not suspended
     # (RULES §9: it was not left unendorsed); the next day's sweep sees it again. Once the check
@@ -332,14 +334,25 @@ def _suspend_chunk(day, position_on, position_id, limit):
     # confirmation then restores it as in time.
     sql = (
         f"UPDATE {_table(Permit)} SET status = %s, suspended_on = endorsed_until, updated_at = %s "  # noqa: S608
-        f"WHERE status = %s AND id IN (SELECT id FROM {_table(Permit)} p "
+        f"WHERE status = %s AND endorsed_until <= %s AND id IN (SELECT id FROM {_table(Permit)} p "
         f"WHERE status = %s AND endorsed_until <= %s{after} AND NOT EXISTS (SELECT 1 FROM {_table(Endorsement)} e "
         f"WHERE e.{_q('permit_id')} = p.{_q('id')} AND e.{_q('outcome')} = %s AND e.{_q('due_on')} >= %s "
         f"AND e.{_q('requested_on')} < p.endorsed_until) "
         "ORDER BY endorsed_until, id LIMIT %s) "
         "RETURNING id, id_number, number, endorsed_until"
     )
-    params = [S, _time(now), A, A, _day(day), *after_params, Endorsement.Outcome.PENDING.value, _day(day), limit]
+    params = [
+        S,
+        _time(now),
+        A,
+        _day(day),
+        A,
+        _day(day),
+        *after_params,
+        Endorsement.Outcome.PENDING.value,
+        _day(day),
+        limit,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = [(pk, id_number, number, _as_date(until)) for pk, id_number, number, until in cursor.fetchall()]
