@@ -583,3 +583,25 @@ def test_a_worker_killed_mid_sweep_and_rerun_suspends_each_permit_once():
     assert SmsMessage.objects.filter(purpose="permit").count() == len(users)
     run = SweepRun.objects.get(name=sweeps.SUSPEND, date=day)
     assert run.processed == n and run.finished_at is not None
+
+
+def test_a_holder_whose_endorsement_waits_for_a_department_is_not_reminded_to_endorse():
+    """An outsider endorsed on 2028-05-10, the police to check by 2028-05-15, and was told on
+    2028-05-31 "today is the last day to endorse"."""
+    waiting, other = holder(1, "13800000001"), holder(2, "13800000002")
+    asked = permit(1, D(2028, 6, 1))
+    permit(2, D(2028, 6, 1))
+    Endorsement.objects.create(
+        permit=asked,
+        requested_on=D(2028, 5, 10),
+        channel="online",
+        kind="in_window",
+        outcome="pending",
+        department="police",
+        due_on=D(2028, 5, 15),
+        created_at=dt.datetime(2028, 5, 10, tzinfo=dt.UTC),
+    )
+    run(D(2028, 5, 8))
+    assert run(D(2028, 5, 31))["permits_reminded"] == 1  # the 7-day reminder, caught up on the last day
+    assert Message.objects.filter(user=other, key="permit_window_last_day").exists()
+    assert not Message.objects.filter(user=waiting, key__startswith="permit_window").exists()

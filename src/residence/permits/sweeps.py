@@ -450,14 +450,19 @@ def _reminder_step(days_before: int, days: tuple[dt.date, dt.date] | None, chang
         first = max(first, day + dt.timedelta(days=sooner + 1))
         # A window that has closed meanwhile is past reminding: the suspension says the rest. A day
         # run again tells only the permits imported or changed since its first run (`changed_since`).
+        # A holder whose endorsement waits for a department's check has endorsed: not reminded (an
+        # outsider's was told "today is the last day to endorse" while the police checked).
         changed, changed_params = (" AND updated_at > %s", [_time(changed_since)]) if changed_since else ("", [])
         sql = (
-            f"SELECT id, id_number, number, endorsed_until FROM {_table(Permit)} "  # noqa: S608
+            f"SELECT id, id_number, number, endorsed_until FROM {_table(Permit)} p "  # noqa: S608
             f"WHERE status = %s AND endorsed_until >= %s AND endorsed_until <= %s AND endorsed_until > %s{after}"
-            f"{changed} ORDER BY endorsed_until, id LIMIT %s"
+            f"{changed} AND NOT EXISTS (SELECT 1 FROM {_table(Endorsement)} e "
+            f"WHERE e.{_q('permit_id')} = p.{_q('id')} AND e.{_q('outcome')} = %s) "
+            "ORDER BY endorsed_until, id LIMIT %s"
         )
+        pending = Endorsement.Outcome.PENDING.value
         with connection.cursor() as cursor:
-            cursor.execute(sql, [A, _day(first), _day(last), _day(day), *after_params, *changed_params, limit])
+            cursor.execute(sql, [A, _day(first), _day(last), _day(day), *after_params, *changed_params, pending, limit])
             rows = [(pk, id_number, number, _as_date(until)) for pk, id_number, number, until in cursor.fetchall()]
         if not rows:
             return 0, None, 0
