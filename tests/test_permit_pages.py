@@ -561,6 +561,13 @@ def test_a_reviewer_sees_holders_who_took_shenzhen_hukou_and_cancels_their_permi
     with translation.override("en"):
         body = render_message(message.key, message.params)[1]
     assert "Shenzhen hukou" in body and "apply" not in body
+    # Endorsing it says the same, not "apply again (a re-application, 20 yuan)" (an outsider).
+    from residence.core.errors import Conflict
+    from residence.permits.services import endorsement_request
+
+    with translation.override("en"), pytest.raises(Conflict) as refused:
+        endorsement_request(actor=user, number="4403202500000001")
+    assert "you hold Shenzhen hukou" in refused.value.message and "apply" not in refused.value.message
     assert AuditEvent.objects.filter(type="permit_changed", actor__username="desk_reviewer").exists()
     assert 'data-testid="no-hukou-holders"' in html(reviewer.get("/staff/permits/revocations/"))
     # Twice: a clear 409 page, nothing changed.

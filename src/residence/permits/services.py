@@ -374,6 +374,9 @@ def endorsement_request(*, actor, number: str, channel: str = "online", identity
                 "opens": window[0].isoformat(),
                 "closes": window[1].isoformat(),
             }
+        elif permit.cancel_reason == "shenzhen_hukou":
+            # Not "apply again": a Shenzhen hukou holder needs no residence permit (an outsider).
+            message = _("This permit was cancelled because you hold Shenzhen hukou: you need no residence permit.")
         else:
             message = _("A cancelled permit cannot be endorsed; apply again (a re-application, 20 yuan).")
         raise Conflict(message, extra=extra)
