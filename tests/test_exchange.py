@@ -215,3 +215,37 @@ def test_a_json_row_with_a_control_character_is_refused_at_its_line_as_in_a_csv_
     from residence.records.models import Identity
 
     assert not Identity.objects.exists()
+
+
+def chunked(client, key, kind, body: bytes):
+    """A push as a streaming client sends it and gunicorn hands it over: de-chunked, with
+    Transfer-Encoding: chunked and no Content-Length."""
+    return client.generic(
+        "POST",
+        f"/api/v1/exchange/{kind}",
+        b"",
+        "text/csv",
+        CONTENT_LENGTH="",
+        HTTP_TRANSFER_ENCODING="chunked",
+        HTTP_AUTHORIZATION=f"Api-Key {key}",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **{"wsgi.input": io.BytesIO(body)},
+    )
+
+
+def test_a_chunked_push_is_read_whole_and_one_past_the_limit_is_413(client, settings):
+    """An outsider's streamed CSV (chunked, no Content-Length) was read as empty: 400 for its
+    header, and a 2.8 MB one got the same 400, not 413."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    key = key_for("social_insurance")
+    csv = f"id_number,month,employer_credit_code\n{ID},2025-01,91440300MA5D4X7K8N\n{ID},2025-02,91440300MA5D4X7K8N\n"
+    applied = chunked(client, key, "social_insurance", csv.encode())
+    assert applied.status_code == 200 and applied.json()["created"] == 2
+    assert InsuranceMonth.objects.count() == 2
+    row = f"{ID},2025-03,91440300MA5D4X7K8N\n"
+    big = (
+        "id_number,month,employer_credit_code\n" + row * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE // len(row) + 1)
+    ).encode()
+    refused = chunked(client, key, "social_insurance", big)
+    assert refused.status_code == 413 and error_code(refused) == "payload_too_large"
+    assert InsuranceMonth.objects.count() == 2
