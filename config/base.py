@@ -327,6 +327,8 @@ LIMIT_SIGNUPS_PER_ADDRESS_HOUR = number("LIMIT_SIGNUPS_PER_ADDRESS_HOUR", defaul
 # with 10 s three waiting pushes still held every worker (the site stalled 6 s). Two small pushes
 # of one kind overlap for well under a second.
 IMPORT_WAIT_SECONDS = number("IMPORT_WAIT_SECONDS", default=2.0)
+# Rows of one department push: more than any body of real rows under DATA_UPLOAD_MAX_MEMORY_SIZE holds.
+EXCHANGE_MAX_ROWS = 30_000
 LIMIT_SMS_PER_ADDRESS_HOUR = number("LIMIT_SMS_PER_ADDRESS_HOUR", default=30)
 LIMIT_SMS_PER_PHONE_DAY = number("LIMIT_SMS_PER_PHONE_DAY", default=10)
 # Password-reset codes per number and day, within the 10: anyone who knows a username can ask

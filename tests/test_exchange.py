@@ -249,3 +249,23 @@ def test_a_chunked_push_is_read_whole_and_one_past_the_limit_is_413(client, sett
     refused = chunked(client, key, "social_insurance", big)
     assert refused.status_code == 413 and error_code(refused) == "payload_too_large"
     assert InsuranceMonth.objects.count() == 2
+
+
+def test_a_push_of_more_rows_than_real_rows_fit_in_the_size_limit_is_413(client, settings):
+    """An outsider's 200,000 empty JSON objects (600 KB) had a worker write a 39 MB answer for 9 s."""
+    # Every real push within the size limit fits: the shortest row of any kind is 40 bytes and more.
+    assert settings.EXCHANGE_MAX_ROWS * 40 > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    settings.FROZEN_TODAY = "2026-03-02"
+    settings.EXCHANGE_MAX_ROWS = 3
+    key = key_for("social_insurance")
+    empties = push(client, key, "social_insurance", json.dumps([{}] * 4), "application/json")
+    assert empties.status_code == 413 and error_code(empties) == "payload_too_large"
+    assert "at most 3 rows" in empties.json()["error"]["message"]
+    row = f"{ID},2025-01,91440300MA5D4X7K8N\n"
+    header = "id_number,month,employer_credit_code\n"
+    refused = push(client, key, "social_insurance", header + row + ",,\n" * 3, "text/csv")
+    assert refused.status_code == 413 and not InsuranceMonth.objects.exists()
+    # As many rows as allowed, the last without its newline: applied.
+    rows = [f"{ID},2025-0{m},91440300MA5D4X7K8N" for m in (1, 2, 3)]
+    applied = push(client, key, "social_insurance", header + "\n".join(rows), "text/csv")
+    assert applied.status_code == 200 and applied.json()["created"] == 3

@@ -77,6 +77,12 @@ class NotFound(DomainError):
     default_message = gettext_lazy("Not found.")
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"
+    default_message = gettext_lazy("The request body is too large.")
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

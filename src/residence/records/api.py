@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from residence.core import parsers
 from residence.core.encodings import declared
-from residence.core.errors import Forbidden, Invalid, NotFound, error_body
+from residence.core.errors import Forbidden, Invalid, NotFound, PayloadTooLarge, error_body
 
 from .importing import KINDS
 from .models import ApiKey
@@ -46,6 +46,15 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return "Api-Key"
+
+
+def too_many(rows: int) -> None:
+    """A push of more rows than a body within the size limit holds when its rows are real ones
+    (every kind's is 40 bytes or more): each bad row is answered with its reasons, and 200,000
+    empty objects in 600 KB had a worker write a 39 MB answer for 9 s (an outsider)."""
+    if rows > settings.EXCHANGE_MAX_ROWS:
+        most = f"{settings.EXCHANGE_MAX_ROWS:,}"
+        raise PayloadTooLarge(_("A push has at most %(most)s rows: send the rest in another.") % {"most": most})
 
 
 class ExchangeView(APIView):
@@ -123,6 +132,7 @@ class ExchangeView(APIView):
                 rows = parsers.loads(body, check_strings=False)
                 if not isinstance(rows, list):
                     raise Invalid(_("Send a JSON array of objects."))
+                too_many(len(rows))
                 result = records_import_rows(
                     kind, rows, actor_key=request.user.key, source=source, wait=settings.IMPORT_WAIT_SECONDS
                 )
@@ -130,6 +140,7 @@ class ExchangeView(APIView):
                 # A charset the sender declares is the file's: a UTF-8 file with one bad spot was
                 # detected as GB18030 and stored garbled.
                 encoding = declared(parameters.get("charset", ""))
+                too_many(body.count(b"\n") + (not body.endswith(b"\n")) - 1)
                 result = records_import_csv(
                     kind,
                     io.BytesIO(body),

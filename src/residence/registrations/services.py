@@ -22,7 +22,16 @@ from residence.accounts.services.sessions import sessions_end_all
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record, audit_records
 from residence.core import clock, limits
-from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NameMismatch, NotFound, RateLimited
+from residence.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NameMismatch,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+)
 from residence.core.validators import (
     FORBIDDEN_CHARACTERS_RE,
     birth_date_of,
@@ -51,9 +60,7 @@ BULK_MAX_ROWS = 10_000
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-class TooManyRows(DomainError):
-    status = 413
-    code = "payload_too_large"
+class TooManyRows(PayloadTooLarge):
     default_message = gettext_lazy("A bulk file has at most 10,000 rows.")
 
 
