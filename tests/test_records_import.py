@@ -203,3 +203,22 @@ def test_duplicate_natural_keys_in_one_file(settings):
     settings.FROZEN_TODAY = "2026-03-02"
     result = records_import_rows("social_insurance", GOOD["social_insurance"][:2] + GOOD["social_insurance"][:1])
     assert result.errors and result.errors[0][0] == 4 and InsuranceMonth.objects.count() == 0
+
+
+def test_a_registration_that_ends_an_open_one_says_so_at_its_line(settings):
+    """An outsider's open registration from 2025-04-03 ended the one from 2025-04-02 and the answer
+    said "0 updated" with no note."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    first = {"id_number": ID, "street_code": "440304004", "address": "福田路 1 号", "registered_on": "2025-04-02"}
+    assert records_import_rows("registrations", [first]).notes == []
+    other = {**first, "id_number": ID2, "registered_on": "2025-01-01"}
+    later = {**first, "address": "福田路 2 号", "registered_on": "2025-04-03"}
+    with translation.override("en"):
+        result = records_import_rows("registrations", [other, later])
+    assert result.applied and [line for line, _note in result.notes] == [3]
+    assert result.notes[0][1] == (
+        "The registration from 2025-04-02 at 福田路 1 号 was still open: it now ends on 2025-04-02, "
+        "the day before the one from 2025-04-03."
+    )
+    ended = Registration.objects.get(id_number=ID, registered_on="2025-04-02")
+    assert ended.ended_on.isoformat() == "2025-04-02"

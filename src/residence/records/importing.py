@@ -607,10 +607,12 @@ BEFORE_UPSERT: dict[str, list] = {}
 AFTER_IMPORT: dict[str, list] = {}
 
 
-def registrations_one_open(records: list[dict]) -> None:
+def registrations_one_open(records: list[dict]) -> list[tuple[int, str]]:
     """A person has one open registration: where an import leaves a person of the file with
     several (a row reopening one that a move-in elsewhere had ended), each but the latest
-    started ends the day before it, as a move-in elsewhere ends the current one (API.md)."""
+    started ends the day before it, as a move-in elsewhere ends the current one (API.md). The
+    answer says so at the row that ended it (an outsider's import ended an earlier registration
+    and answered "0 updated" with no note)."""
     open_rows: dict[str, list[Registration]] = {}
     people = sorted({r["id_number"] for r in records})
     for start in range(0, len(people), 10_000):
@@ -629,8 +631,34 @@ def registrations_one_open(records: list[dict]) -> None:
         for rows in open_rows.values()
         for older in rows[:-1]
     ]
-    if ended:
-        upsert("registrations", ended, ImportResult(kind="registrations"))
+    if not ended:
+        return []
+    upsert("registrations", ended, ImportResult(kind="registrations"))
+    index = {(r["id_number"], r["registered_on"]): i for i, r in enumerate(records)}
+    first = {}
+    for i, record in enumerate(records):
+        first.setdefault(record["id_number"], i)
+    notes = []
+    for rows in open_rows.values():
+        latest = rows[-1]
+        at = index.get((latest.id_number, latest.registered_on), first[latest.id_number])
+        notes += [
+            (
+                at,
+                _(
+                    "The registration from %(registered_on)s at %(address)s was still open: it now ends on "
+                    "%(ended_on)s, the day before the one from %(latest)s."
+                )
+                % {
+                    "registered_on": older.registered_on.isoformat(),
+                    "address": older.address,
+                    "ended_on": (latest.registered_on - dt.timedelta(days=1)).isoformat(),
+                    "latest": latest.registered_on.isoformat(),
+                },
+            )
+            for older in rows[:-1]
+        ]
+    return notes
 
 
 def registrations_ended_by_later(records: list[dict]) -> None:
