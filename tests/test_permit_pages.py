@@ -494,6 +494,10 @@ def test_payment_receipt_downloads_once_paid(settings):
     confirmation = html(client.get(paying["Location"]))
     payment = Application.objects.get().payments.get()
     assert "Fee paid" in confirmation and payment.transaction_id in confirmation and url in confirmation
+    # The receipts are printed in Chinese, the official record: an English reader is told before
+    # opening one (an outsider's English pages linked to Chinese-only PDFs unsaid).
+    assert "payment receipt (PDF, in Chinese)" in confirmation
+    assert "receipt (PDF, in Chinese)" in html(client.get(f"/applications/{app['id']}/"))
     # Pressed again (another tab): no second charge, the same confirmation, saying so.
     again = client.post(f"/applications/{app['id']}/pay/", {"idempotency_key": "press-two-5678"})
     assert again["Location"] == f"/applications/{app['id']}/paid/"
