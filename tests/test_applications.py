@@ -408,6 +408,27 @@ def test_roles_and_scopes_that_may_not_act_get_403(world, staff):
     assert Application.objects.get(pk=app["id"]).status == "dispatched"
 
 
+def test_staff_who_may_not_read_an_application_do_not_learn_its_status_from_an_action(world, staff):
+    """An outsider's courier and production centre, refused the application itself, polled its
+    progress by the 409 of an action: "its status is 'accepted'", later "checking"."""
+    api, _user = world
+    app = submit(api)  # collected at the point
+    url = f"/api/v1/staff/applications/{app['id']}"
+    # A 409 that does not name the status, to staff who may not read the application.
+    for client, action, body in (
+        (staff.courier, "deliver", {"identity_checked": True}),
+        (staff.production, "dispatch", {}),
+    ):
+        refused = client.post(f"{url}/{action}", body, HTTP_ACCEPT_LANGUAGE="en")
+        assert refused.status_code == 409 and error_code(refused) == "conflict"
+        assert "status" not in refused.json()["error"] and "Accepted" not in refused.json()["error"]["message"]
+        assert client.get(url).status_code == 403
+    # Staff who may read it are told the status, as before.
+    told = staff.reviewer.post(f"{url}/approve", {})
+    assert told.status_code == 409 and told.json()["error"]["status"] == Application.objects.get().status
+    assert Application.objects.get(pk=app["id"]).history.count() == 1
+
+
 def test_staff_read_an_application_only_within_their_work(world, staff):
     api, _user = world
     app = submit(api)

@@ -22,7 +22,7 @@ from residence.audit.services import audit_record
 from residence.core import clock
 from residence.core.errors import Conflict, Forbidden, NotFound
 
-from . import deadlines, documents, effects, notices
+from . import deadlines, documents, effects, notices, selectors
 from .models import Application, Deadline, FamilyMember, Status
 
 CITIZEN = "citizen"
@@ -128,6 +128,12 @@ def application_transition(*, application_id: int, action: str, actor, note: str
     check_scope(application, actor, role, data)
     move = TRANSITIONS.get((application.status, action))
     if move is None:
+        if role != CITIZEN and not selectors.staff_may_view(actor, application):
+            # Its status is not told to staff who may not read the application: a courier or the
+            # production centre polled any application's progress by its 409 (an outsider). Still a
+            # 409, not a 403: the loser of a race (a courier's delivery against his own return of
+            # the card, which makes it the point's) is answered as every loser is.
+            raise Conflict(_("This application cannot be changed that way now. Someone may have acted on it first."))
         raise Conflict(
             _('This application\'s status is "%(status)s": it cannot be changed that way now.')
             % {"status": application.get_status_display()},
