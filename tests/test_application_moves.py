@@ -8,7 +8,7 @@ import re
 import pytest
 from django.db import connection
 
-from residence.applications.models import Application
+from residence.applications.models import Application, StatusChange
 from residence.audit.models import AuditEvent
 from residence.notifications import sms
 from residence.notifications.models import Message
@@ -122,6 +122,11 @@ def test_the_supervisor_moves_a_points_applications_on_the_desk_after_seeing_how
     assert "1 application(s) moved" in moved and "stayed" not in moved
     assert Application.objects.get(pk=first["id"]).acceptance_point_id == OTHER_POINT
     assert Application.objects.get(pk=late["id"]).acceptance_point_id == HOME_POINT
+    # Confirmed again (the back button): nothing moves twice, and it is not blamed on a card dispatched.
+    again = post(supervisor, "/staff/applications/move/", {**body, "ids": shown, "confirmed": "1"})
+    said = page(supervisor, again["Location"])
+    assert "0 application(s) moved" in said and "1 did not move: they had been moved already" in said
+    assert StatusChange.objects.filter(application_id=first["id"], action="move").count() == 1
     same = supervisor.post("/staff/applications/move/", {**body, "to_point": HOME_POINT}).content.decode()
     assert "Choose another point than the one they leave." in same
     assert "Only a supervisor" in page(desk("clerk"), "/staff/applications/move/", status=403)

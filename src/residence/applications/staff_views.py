@@ -708,9 +708,11 @@ def move(request):
     listed_count = total
     said = _("%(n)d application(s) moved from %(from)s to %(to)s; each applicant is told why.")
     if moved < listed_count:  # only then: an outsider read of some left behind when all had moved
+        # Not only a card dispatched: another supervisor's move, or this one confirmed twice, took
+        # them first (an outsider's two supervisors each read the other's moves as cards dispatched).
         said = _(
-            "%(n)d application(s) moved from %(from)s to %(to)s; each applicant is told why. %(left)d that "
-            "changed meanwhile (a card dispatched) stayed."
+            "%(n)d application(s) moved from %(from)s to %(to)s; each applicant is told why. %(left)d did not "
+            "move: they had been moved already, or had changed meanwhile (a card dispatched)."
         )
     messages.success(
         request,
