@@ -67,6 +67,9 @@ def test_a_supervisor_moves_an_application_and_the_applicant_is_told_where_and_w
     home = AcceptancePoint.objects.get(code=HOME_POINT)
     last = api.get(f"{URL}/{app['id']}").json()["history"][-1]
     assert last == {"status": "accepted", "at": last["at"], "note": f"{home.name} → {point.name}：受理点装修暂停办理"}
+    # A verifier, who is not shown the reason, reads a move as one, not "Accepted" a second time (an outsider).
+    history = page(desk("insurance"), f"/staff/applications/{app['id']}/").split('class="timeline"')[1]
+    assert history.count("Accepted") == 1 and history.count("Moved to another acceptance point") == 1
     # The clerk of the old point no longer handles it; a move to where it is changes nothing.
     assert staff.clerk.get(f"/api/v1/staff/applications/{app['id']}").status_code == 403
     assert move(staff.supervisor, app).status_code == 200
