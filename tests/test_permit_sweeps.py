@@ -65,6 +65,20 @@ def holder(i: int, phone: str) -> User:
     return user
 
 
+def pending_check(p: Permit, requested_on: dt.date, due_on: dt.date, kind: str = "in_window") -> Endorsement:
+    """An endorsement of permit p asked for on `requested_on`, waiting for the police until `due_on`."""
+    return Endorsement.objects.create(
+        permit=p,
+        requested_on=requested_on,
+        channel="online",
+        kind=kind,
+        outcome="pending",
+        department="police",
+        due_on=due_on,
+        created_at=dt.datetime.combine(requested_on, dt.time(), tzinfo=dt.UTC),
+    )
+
+
 def run(day: dt.date) -> dict:
     """The daily jobs as the command runs them: what they queue for after a commit (the SMS) happens."""
     return committed(lambda: daily_jobs_run(day))
@@ -155,16 +169,7 @@ def test_a_29_february_anniversary_suspends_on_that_day():
 
 def test_a_permit_whose_endorsement_waits_for_a_department_is_not_suspended_meanwhile():
     waiting, lapsed = permit(1, D(2026, 3, 10)), permit(2, D(2026, 3, 10))
-    check = Endorsement.objects.create(
-        permit=waiting,
-        requested_on=D(2026, 3, 9),
-        channel="online",
-        kind="in_window",
-        outcome="pending",
-        department="police",
-        due_on=D(2026, 3, 12),
-        created_at=dt.datetime(2026, 3, 9, tzinfo=dt.UTC),
-    )
+    check = pending_check(waiting, D(2026, 3, 9), due_on=D(2026, 3, 12))
     assert sweeps.permits_suspend(D(2026, 3, 10)) == 1
     waiting.refresh_from_db()
     assert waiting.status == "active" and Permit.objects.get(pk=lapsed.pk).status == "suspended"
@@ -181,16 +186,7 @@ def test_an_endorsement_asked_for_late_does_not_hold_off_the_suspension():
     from residence.permits.selectors import as_of_today
 
     late = permit(1, D(2026, 3, 10))
-    Endorsement.objects.create(
-        permit=late,
-        requested_on=D(2026, 3, 10),  # the anniversary itself is a day too late
-        channel="online",
-        kind="late",
-        outcome="pending",
-        department="police",
-        due_on=D(2026, 3, 13),
-        created_at=dt.datetime(2026, 3, 10, tzinfo=dt.UTC),
-    )
+    pending_check(late, D(2026, 3, 10), due_on=D(2026, 3, 13), kind="late")  # the anniversary itself is too late
     shown = as_of_today(late, D(2026, 3, 11))
     assert (shown.status, shown.suspended_on) == ("suspended", D(2026, 3, 10))
     assert sweeps.permits_suspend(D(2026, 3, 11)) == 1
@@ -591,16 +587,7 @@ def test_a_holder_whose_endorsement_waits_for_a_department_is_not_reminded_to_en
     waiting, other = holder(1, "13800000001"), holder(2, "13800000002")
     asked = permit(1, D(2028, 6, 1))
     permit(2, D(2028, 6, 1))
-    Endorsement.objects.create(
-        permit=asked,
-        requested_on=D(2028, 5, 10),
-        channel="online",
-        kind="in_window",
-        outcome="pending",
-        department="police",
-        due_on=D(2028, 5, 15),
-        created_at=dt.datetime(2028, 5, 10, tzinfo=dt.UTC),
-    )
+    pending_check(asked, D(2028, 5, 10), due_on=D(2028, 5, 15))
     run(D(2028, 5, 8))
     assert run(D(2028, 5, 31))["permits_reminded"] == 1  # the 7-day reminder, caught up on the last day
     assert Message.objects.filter(user=other, key="permit_window_last_day").exists()
