@@ -128,7 +128,7 @@ def application_transition(*, application_id: int, action: str, actor, note: str
     check_scope(application, actor, role, data)
     move = TRANSITIONS.get((application.status, action))
     if move is None:
-        if role != CITIZEN and not selectors.staff_may_view(actor, application):
+        if role not in (CITIZEN, SYSTEM) and not selectors.staff_may_view(actor, application):
             # Its status is not told to staff who may not read the application: a courier or the
             # production centre polled any application's progress by its 409 (an outsider). Still a
             # 409, not a 403: the loser of a race (a courier's delivery against his own return of
