@@ -92,6 +92,8 @@ def test_every_step_then_check_then_submission_and_confirmation(citizen_web):
     # 74 Chinese names apart); the Chinese page keeps name and address.
     english = client.get("/applications/apply/point/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Futian Subdistrict · 福田街道办事处居住证受理点" in english
+    # The suggestion above the list too (an outsider read "We suggest 福田街道办事处居住证受理点").
+    assert "We suggest Futian Subdistrict · 福田街道办事处居住证受理点, the acceptance point" in english
     fill_all(client)
     check = client.get("/applications/apply/check/").content.decode()
     assert "张伟" in check and ZHANG_WEI not in check and ZHANG_WEI[:6] + "********" in check
