@@ -262,6 +262,33 @@ def test_the_districts_clerk_sees_its_late_declarations_and_another_districts_do
     assert nanshan.get(f"/staff/registrations/declarations/{late.pk}/").status_code == 404
 
 
+def test_the_clerk_sees_a_tenants_report_not_yet_confirmed_as_such_with_no_receipt(landlord):
+    """An outsider's clerk read "Declaration recorded" and printed a registration receipt for a
+    tenant's report still waiting, and for one withdrawn, which the late list also showed."""
+    client, _user = landlord
+    register_house(client)
+    tenant_user = make_user("citizen2", "13812345679")
+    real_name_verify(user=tenant_user, name="王芳", id_number=identity("44030419900101555", "王芳"))
+    tenant = signed_in("citizen2", "13812345679")
+    report = {"street": "440304004", "building_code": "4403040040012", "room": "101", "phone": "13812345679",
+              "occupation": "2", "reason": "1", "date": "2026-02-20"}  # fmt: skip
+    tenant.post("/registration/self-report/", report)
+    tenant.post("/registration/self-report/check/")
+    pending = Declaration.objects.get()
+    assert pending.status == "pending" and pending.days_late > 0
+    clerk = desk("clerk")
+    page = clerk.get(f"/staff/registrations/declarations/{pending.pk}/").content.decode()
+    assert 'data-testid="not-recorded"' in page and "Waiting for the house&#x27;s holder to confirm" in page
+    assert "Declaration recorded" not in page and 'data-testid="receipt"' not in page
+    refused = clerk.get(f"/staff/registrations/declarations/{pending.pk}/receipt/")
+    assert refused.status_code == 409 and "has no receipt" in refused.content.decode()
+    assert pending.reference in clerk.get("/staff/registrations/").content.decode()  # late, and still to come
+    tenant.post(f"/registration/declarations/{pending.pk}/withdraw/")
+    assert Declaration.objects.get().status == "withdrawn"
+    assert pending.reference not in clerk.get("/staff/registrations/").content.decode()
+    assert clerk.get(f"/staff/registrations/declarations/{pending.pk}/receipt/").status_code == 409
+
+
 def test_declaration_errors_come_back_to_the_form_and_conflicts_to_the_check_page(landlord):
     client, _user = landlord
     register_house(client)

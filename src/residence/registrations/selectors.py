@@ -168,6 +168,8 @@ def late_declarations(*, district: str | None, since):
     the flag reached nobody who enforces the deadline (an outsider)."""
     return (
         Declaration.objects.filter(days_late__gt=0, declared_on__gte=since, house__street__district_id=district)
+        # A tenant's report declined or withdrawn was no move (an outsider found one listed).
+        .exclude(status__in=[Declaration.Status.DECLINED, Declaration.Status.WITHDRAWN])
         .select_related("house__street")
         .order_by("-declared_on", "-id")
     )

@@ -21,7 +21,7 @@ from residence.web.pages import error_page
 from . import rules, selectors, services
 from .codes import OCCUPATIONS, REASONS
 from .forms import CounterDeclarationForm, CounterFindForm, HouseConfirmForm
-from .models import DeclarantType
+from .models import DeclarantType, Declaration
 from .receipts import declaration_receipt_pdf
 from .views import _bound
 
@@ -261,6 +261,16 @@ def receipt(request, pk: int):
     if gate:
         return gate
     found = _declaration(request, pk)
+    if found.status != Declaration.Status.RECORDED:
+        # A tenant's report waiting, declined or withdrawn registered nobody (an outsider printed
+        # a "居住登记回执" for a withdrawn one).
+        return error_page(
+            request,
+            _("Declaration %(reference)s is not recorded (%(status)s): it has no receipt.")
+            % {"reference": found.reference, "status": found.get_status_display()},
+            409,
+            back=reverse("registrations_desk:declaration", args=[found.pk]),
+        )
     response = HttpResponse(declaration_receipt_pdf(found), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="registration-{found.reference}.pdf"'
     return response
