@@ -369,6 +369,30 @@ def test_a_move_in_must_follow_an_imported_registration_too(landlord):
     ]
 
 
+def test_a_registration_the_police_import_elsewhere_ends_the_persons_stay_in_the_house(landlord):
+    """An outsider's person, declared into a house and then registered elsewhere by the police, was
+    still listed as living there: a move-in back was "already lives in this house", a move-out
+    ended nothing."""
+    api, _user, house = landlord
+    assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-10")).status_code == 201
+    current = api.get(f"{DECLARATIONS}?house={house['id']}&current=1").json()
+    assert [d["person"]["id_number_masked"][:6] for d in current] == [LI_NA[:6]]
+    elsewhere = {
+        "id_number": LI_NA,
+        "street_code": "440305001",
+        "address": "南山路 2 号",
+        "registered_on": "2026-02-20",
+    }
+    assert records_import_rows("registrations", [elsewhere]).applied
+    assert Registration.objects.get(id_number=LI_NA, registered_on="2026-02-10").ended_on == dt.date(2026, 2, 19)
+    assert api.get(f"{DECLARATIONS}?house={house['id']}&current=1").json() == []
+    out = {"house": house["id"], "kind": "move_out", "person": {"id_number": LI_NA}, "date": "2026-02-25"}
+    assert error_code(api.post(DECLARATIONS, out)) == "conflict"  # not living there
+    back = api.post(DECLARATIONS, move_in(house["id"], date="2026-02-26"))
+    assert back.status_code == 201, back.content
+    assert Registration.objects.get(id_number=LI_NA, registered_on="2026-02-20").ended_on == dt.date(2026, 2, 25)
+
+
 def test_who_may_declare(landlord):
     _api, _user, house = landlord
     make_user("newcomer", "13812340000")

@@ -11,7 +11,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -561,6 +561,19 @@ def _move_out(declaration: Declaration) -> None:
             ],
             declarant=declaration.declared_by,
         )
+
+
+def occupancies_ended_by_import(records: list[dict]) -> None:
+    """An imported registration that ends a declared one (the police's record of a move-in
+    elsewhere, or of its end) ends the occupancy it stood for, in the import's transaction: an
+    outsider's person, registered elsewhere by the police, was still listed as living in the
+    house, a move-in back there was "already lives here", and a move-out ended nothing."""
+    people = sorted({record["id_number"] for record in records})
+    ended = Registration.objects.filter(
+        id_number=OuterRef("id_number"), registered_on=OuterRef("since"), ended_on__isnull=False
+    )
+    for start in range(0, len(people), 10_000):
+        Occupancy.objects.filter(id_number__in=people[start : start + 10_000]).filter(Exists(ended)).delete()
 
 
 def _moved_in_as(id_numbers) -> dict[str, str]:
