@@ -210,11 +210,16 @@ def test_a_move_in_is_checked_sent_and_confirmed_with_its_reference(landlord):
 
 def test_an_individual_is_offered_landlord_or_owner_and_an_organisation_every_type(landlord, org):
     client, _user = landlord
-    register_house(client)
+    register_house(client)  # rented
     house = House.objects.get(owner=_user)
     form = client.get(f"/registration/houses/{house.pk}/move_in/").content.decode()
-    assert 'value="landlord"' in form and 'value="owner"' in form
+    # Owner only for owned housing: an outsider was offered it for a rented room, and refused
+    # only after the check page.
+    assert 'value="landlord"' in form and 'value="owner"' not in form
     assert 'value="hotel"' not in form and 'value="employer"' not in form
+    House.objects.filter(pk=house.pk).update(housing_type="owned")
+    form = client.get(f"/registration/houses/{house.pk}/move_in/").content.decode()
+    assert 'value="landlord"' in form and 'value="owner"' in form
     hotel = client.post(f"/registration/houses/{house.pk}/move_in/", move_in_data(declarant_type="hotel"))
     assert hotel.status_code == 200 and "Select a valid choice" in hotel.content.decode()
     org_client, _org_user, houses = org

@@ -111,13 +111,18 @@ class MoveInForm(Form):
     )
     date = PastDateFormField(label=_("Move-in date"), help_text=_("For example 2026-03-01."))
 
-    def __init__(self, *args, account_kind: str, **kwargs):
+    def __init__(self, *args, account_kind: str, housing_type: str, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["declarant_type"]
         if account_kind == Kind.INDIVIDUAL:
             field.choices = [c for c in field.choices if c[0] in rules.INDIVIDUAL_DECLARANT_TYPES]
-        elif account_kind == Kind.ORGANISATION:  # not a resident: never "owner living there"
-            field.choices = [c for c in field.choices if c[0] != "owner"]
+        # Only the types the declaration may have for this house (an outsider was offered "owner"
+        # for a rented room, and refused only after the check page).
+        field.choices = [
+            c
+            for c in field.choices
+            if rules.declarant_fits(declarant_type=c[0], housing_type=housing_type, account_kind=account_kind)
+        ]
 
 
 OTHER_PERSON = "other"

@@ -403,7 +403,7 @@ def declare(request, pk: int, kind: str):
     house, draft = _declaration_start(request, pk, kind)
     form_class = DECLARATION_FORMS[kind]
     if kind == "move_in":
-        extra = {"account_kind": request.user.kind}
+        extra = {"account_kind": request.user.kind, "housing_type": house.housing_type}
     else:
         extra = {"occupants": _occupants(request, house)}
         if request.method == "GET" and request.GET.get("occupant"):
