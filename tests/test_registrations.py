@@ -454,6 +454,11 @@ def test_a_tenant_reports_himself_and_the_holder_confirms(landlord):
     assert api.post(f"{DECLARATIONS}/{declaration}/confirm").status_code == 409
     assert [d["id"] for d in api.get(DECLARATIONS + "?current=1").json()] == [declaration]
     assert api.post(f"{DECLARATIONS}/{declaration}/decline").status_code == 409  # answered already
+    # The holder moves the tenant out as the house's landlord: a type, not null (an outsider's
+    # move-out answered "declarant_type": null), with a landlord's 7 days.
+    out = {"house": _house["id"], "kind": "move_out", "person": {"id_number": WANG_FANG}, "date": "2026-02-28"}
+    moved_out = api.post(DECLARATIONS, out).json()
+    assert (moved_out["declarant_type"], moved_out["days_late"]) == ("landlord", 0)
 
 
 def test_a_self_report_can_be_declined_by_the_holder_or_withdrawn_by_the_tenant(landlord):

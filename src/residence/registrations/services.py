@@ -583,8 +583,9 @@ def _moved_in_as(id_numbers) -> dict[str, str]:
     types = Occupancy.objects.filter(id_number__in=list(id_numbers)).values_list(
         "id_number", "declaration__declarant_type"
     )
-    # A tenant's own report is not the house's declarant: the holder moves them out as a landlord.
-    return {number: "" if kind == DeclarantType.TENANT else kind for number, kind in types}
+    # A tenant's own report is not the house's declarant: the holder moves them out as its landlord,
+    # said so (an outsider's move-out answered a null type).
+    return {number: DeclarantType.LANDLORD if kind == DeclarantType.TENANT else kind for number, kind in types}
 
 
 def house_waited(house: House, date: dt.date) -> int:
