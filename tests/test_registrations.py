@@ -289,14 +289,47 @@ def test_a_move_in_cannot_overlap_a_registration_that_has_ended(landlord):
     assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-01")).status_code == 201
     out = {"house": house["id"], "kind": "move_out", "person": {"id_number": LI_NA}, "date": "2026-02-25"}
     assert api.post(DECLARATIONS, out).status_code == 201
-    for date in ("2026-02-10", "2026-02-25"):
-        refused = api.post(DECLARATIONS, move_in(other["id"], date=date))
-        assert error_code(refused) == "conflict" and "ended on or after this date" in refused.json()["error"]["message"]
-    assert api.post(DECLARATIONS, move_in(other["id"], date="2026-02-26")).status_code == 201
+    refused = api.post(DECLARATIONS, move_in(other["id"], date="2026-02-24"))
+    assert error_code(refused) == "conflict" and "ended on or after this date" in refused.json()["error"]["message"]
+    # A move on the day of the move-out is the commonest move: taken, and the ended registration
+    # ends the day before, as a move-in declared first would have ended it (an outsider's was
+    # refused or taken by which declarant filed first).
+    assert api.post(DECLARATIONS, move_in(other["id"], date="2026-02-25")).status_code == 201
     assert [(r.registered_on, r.ended_on) for r in Registration.objects.filter(id_number=LI_NA).order_by("id")] == [
-        (dt.date(2026, 2, 1), dt.date(2026, 2, 25)),
-        (dt.date(2026, 2, 26), None),
+        (dt.date(2026, 2, 1), dt.date(2026, 2, 24)),
+        (dt.date(2026, 2, 25), None),
     ]
+    # A registration that began and ended on one day cannot end the day before: refused.
+    out = {"house": other["id"], "kind": "move_out", "person": {"id_number": LI_NA}, "date": "2026-02-25"}
+    assert api.post(DECLARATIONS, out).status_code == 201
+    assert error_code(api.post(DECLARATIONS, move_in(house["id"], date="2026-02-25"))) == "conflict"
+
+
+def test_a_move_on_the_day_of_a_move_out_ends_the_same_whichever_is_declared_first(landlord, organisation):
+    """The same facts for two people, filed in either order, by one declaration or in a bulk file."""
+    api, _user, house = landlord
+    org, houses = organisation
+    room = confirmed(api.post(HOUSES, house_body(room="303")).json())
+    for person in (LI_NA, WANG_FANG):
+        assert api.post(DECLARATIONS, move_in(house["id"], id_number=person, date="2026-02-01")).status_code == 201
+    # 李娜: the move-out first, then the move-in elsewhere the same day (from a bulk file).
+    out = {"house": house["id"], "kind": "move_out", "person": {"id_number": LI_NA}, "date": "2026-02-25"}
+    assert api.post(DECLARATIONS, out).status_code == 201
+    checked = bulk(
+        org,
+        f"house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+        f"{houses[0]},move_in,李娜,{LI_NA},13700000021,employer,3,1,2026-02-25\n",
+    )
+    assert checked.json()["invalid"] == [], checked.content
+    assert committed(lambda: org.post(f"{DECLARATIONS}/bulk/{checked.json()['upload']}/confirm")).status_code == 200
+    # 王芳: the move-in elsewhere first.
+    assert api.post(DECLARATIONS, move_in(room["id"], id_number=WANG_FANG, date="2026-02-25")).status_code == 201
+    for person in (LI_NA, WANG_FANG):
+        stays = Registration.objects.filter(id_number=person).order_by("registered_on")
+        assert [(r.registered_on, r.ended_on) for r in stays] == [
+            (dt.date(2026, 2, 1), dt.date(2026, 2, 24)),
+            (dt.date(2026, 2, 25), None),
+        ], person
 
 
 def test_another_holder_is_not_told_the_dates_of_a_persons_registration(landlord, organisation):

@@ -60,14 +60,17 @@ def move_problem(
     lives_in: tuple[int, dt.date] | None,
     since: dt.date | None,
     until: dt.date | None = None,
+    until_since: dt.date | None = None,
     dates_shown: bool = True,
 ) -> DomainError | None:
     """Why a move cannot be recorded against where the person stands now (API.md), or None: a
     DomainError to raise or report. `lives_in`: (house id, move-in date) of the house the person
     lives in by a declaration; `since`: the start of the person's open registration, declared or
-    imported; `until`: the last day of their latest ended registration. A person lives in one
-    place at a time: a move-in elsewhere ends the current registration, so it must come after
-    that one began, and after the last day of one that has ended. Without `dates_shown` the
+    imported; `until`: the last day of their latest ended registration, `until_since` its first.
+    A person lives in one place at a time: a move-in elsewhere ends the current registration, so
+    it must come after that one began, and not before the last day of one that has ended: on that
+    day it ends the ended one the day before, as it would have ended it still open (an outsider's
+    move on the day of a move-out was refused or taken by which declarant filed first). Without `dates_shown` the
     answer does not say those dates: they are another declarant's or the police's record of the
     person (an outsider's new organisation read them off these answers with an ID number)."""
     if kind == "move_in":
@@ -85,7 +88,8 @@ def move_problem(
                 _("This person's current registration began on %(since)s: a move-in elsewhere must be dated after it.")
                 % {"since": since.isoformat()}
             )
-        if until is not None and date <= until:
+        overlaps = until is not None and (date < until or (date == until and (until_since or date) >= date))
+        if overlaps:
             if not dates_shown:
                 return Conflict(
                     _(

@@ -441,10 +441,10 @@ class Standing:
     start of their open registration and the last day of their latest ended one (declared or
     imported alike)."""
 
-    __slots__ = ("occupancy", "since", "until")
+    __slots__ = ("occupancy", "since", "until", "until_since")
 
     def __init__(self):
-        self.occupancy, self.since, self.until = None, None, None
+        self.occupancy, self.since, self.until, self.until_since = None, None, None, None
 
     def problem(self, *, kind: str, house_id: int, holder_id: int, date: dt.date):
         """`holder_id`: the account holding the house declared for. The dates a move-in must follow
@@ -459,6 +459,7 @@ class Standing:
             lives_in=lives_in,
             since=self.since,
             until=self.until,
+            until_since=self.until_since,
             dates_shown=own,
         )
 
@@ -472,12 +473,18 @@ def _standings(id_numbers, *, lock: bool) -> dict[str, Standing]:
         occupancies = occupancies.select_for_update()
     for occupancy in occupancies:
         standings[occupancy.id_number].occupancy = occupancy
-    for number, since, until in (
+    # A person's registrations do not overlap: the latest ended one also started last of those ended.
+    for number, since, until, until_since in (
         Registration.objects.filter(id_number__in=list(standings))
         .values_list("id_number")
-        .annotate(since=Max("registered_on", filter=Q(ended_on__isnull=True)), until=Max("ended_on"))
+        .annotate(
+            since=Max("registered_on", filter=Q(ended_on__isnull=True)),
+            until=Max("ended_on"),
+            until_since=Max("registered_on", filter=Q(ended_on__isnull=False)),
+        )
     ):
-        standings[number].since, standings[number].until = since, until
+        standing = standings[number]
+        standing.since, standing.until, standing.until_since = since, until, until_since
     return standings
 
 
@@ -506,6 +513,7 @@ def _move_in(declaration: Declaration) -> None:
         _registration(current, ended_on=declaration.date - dt.timedelta(days=1))
         for current in Registration.objects.filter(id_number=declaration.id_number, ended_on__isnull=True)
     ]
+    records += _ended_on_the_day([declaration.id_number], declaration.date)
     address = house.full_address
     new = {
         "id_number": declaration.id_number,
@@ -530,6 +538,15 @@ def _move_in(declaration: Declaration) -> None:
         ],
         declarant=declaration.declared_by,
     )
+
+
+def _ended_on_the_day(id_numbers, date: dt.date) -> list[dict]:
+    """The registrations of these people that ended on `date`, a move-in's: ended the day before
+    instead, as the move-in would end one still open (move_problem has refused one begun that day)."""
+    return [
+        _registration(ended, ended_on=date - dt.timedelta(days=1))
+        for ended in Registration.objects.filter(id_number__in=list(id_numbers), ended_on=date, registered_on__lt=date)
+    ]
 
 
 def _move_out(declaration: Declaration) -> None:
@@ -1323,6 +1340,8 @@ def _registration_changes(*, ins, outs, standings: dict[str, Standing]) -> tuple
                 date=c["date"],
             )
         )
+    for _line, c, _house in ins:
+        records += _ended_on_the_day([c["id_number"]], c["date"])
     for _line, c, house in ins:
         records.append(
             {
