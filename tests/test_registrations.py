@@ -5,6 +5,8 @@ and sub-accounts, bulk files and the counter."""
 import datetime as dt
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from residence.accounts.models import Kind, User
 from residence.accounts.services import organisation_activate
@@ -600,6 +602,16 @@ def test_a_bulk_file_is_checked_row_by_row_and_applied_only_when_confirmed(organ
     twice = bulk(api, header + "\n".join([rows[0].replace("2026-02-27", "2026-02-28")] * 2) + "\n").json()
     (problem,) = [p for p in twice["invalid"] if "twice" in p["reason"]]
     assert problem["reason"].startswith("The same person twice")
+    # Its first line valid, in Chinese the same reason, not left in English nor another one (an outsider's).
+    zhang = rows[2].replace(",99,", ",1,")
+    twice = bulk(api, header + "\n".join([zhang] * 2) + "\n").json()
+    assert [p["line"] for p in twice["invalid"]] == [3] and twice["valid"] == 1
+    (problem,) = twice["invalid"]
+    upload = BulkUpload.objects.get(pk=twice["upload"])
+    with translation.override("zh-hans"):
+        (chinese,) = [p for p in upload.problems() if p["line"] == problem["line"]]
+        assert chinese["reason"] == gettext("The same person twice in one file: declare one move at a time.")
+    assert chinese["reason"] == "同一人在文件中出现两次：请逐次申报。"
 
 
 def test_a_bulk_file_reports_rows_the_present_state_refuses_and_applies_the_others(organisation):

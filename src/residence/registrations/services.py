@@ -1076,10 +1076,16 @@ def bulk_check(*, actor, text: str) -> BulkUpload:
 def _in_every_language(actor, rows: list, invalid: list[dict], *, today) -> list[dict]:
     """The invalid rows with their reasons in each language of the platform: those rows checked
     again in the others, counting nothing (an outsider's English page listed them in the Chinese
-    they were checked in). A row whose problem needs the rest of the file (the same person twice)
-    keeps its reason in the language it was checked in."""
+    they were checked in). The rows of the same ID numbers are checked with them: "the same person
+    twice" needs the first (an outsider's second line read another reason in Chinese than in
+    English)."""
     lines = {row["line"] for row in invalid}
-    again = [(line, row) for line, row in rows if line in lines]
+
+    def person(row) -> str:
+        return str(_row_body(row)["person"]["id_number"]).strip().upper()
+
+    people = {person(row) for line, row in rows if line in lines} - {""}
+    again = [(line, row) for line, row in rows if line in lines or person(row) in people]
     checked_in = translation.get_language() or settings.LANGUAGE_CODE
     reasons = {row["line"]: {checked_in: row["reason"]} for row in invalid}
     for language, _name in settings.LANGUAGES:
@@ -1088,7 +1094,8 @@ def _in_every_language(actor, rows: list, invalid: list[dict], *, today) -> list
         with translation.override(language):
             _valid, twin = _rows_checked(actor, again, today=today, counted=False)
         for row in twin:
-            reasons[row["line"]][language] = row["reason"]
+            if row["line"] in reasons:
+                reasons[row["line"]][language] = row["reason"]
     return [{**row, "reasons": reasons[row["line"]]} for row in invalid]
 
 
