@@ -265,6 +265,12 @@ def test_the_districts_clerk_sees_its_late_declarations_and_another_districts_do
     nanshan = signed_in("desk_nanshan", "13900001099")
     assert late.reference not in nanshan.get("/staff/registrations/").content.decode()
     assert nanshan.get(f"/staff/registrations/declarations/{late.pk}/").status_code == 404
+    # Nor a house of another district by its id on the counter's form (an outsider's clerk read
+    # other districts' homes by counting ids): refused before the building and room are shown.
+    for path in ("declare/", "declare/check/"):
+        refused = nanshan.get(f"/staff/registrations/houses/{house.pk}/{path}")
+        assert refused.status_code == 403 and house.building_name not in refused.content.decode()
+    assert clerk.get(f"/staff/registrations/houses/{house.pk}/declare/").status_code == 200
 
 
 def test_the_clerk_sees_a_tenants_report_not_yet_confirmed_as_such_with_no_receipt(landlord):
@@ -892,20 +898,16 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
         "kind": "move_in",
         **move_in_data(date="2026-02-20"),
     }
-    bad = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", {**walk_in, "declarant_id_number": "1"})
-    assert bad.status_code == 200 and "error-summary" in bad.content.decode()
-    # A move-in without the resident's name, phone, type or codes stops at this step, each named.
-    blank = {**walk_in, "name": "", "phone": "", "declarant_type": "", "occupation": "", "reason": ""}
-    html = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", blank).content.decode()
-    assert html.count("A move-in needs this.") == 5 * 2  # in the summary and at each field
-    # Not yet confirmed: the declaration is refused on the check page, and nothing is recorded.
-    response = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", walk_in)
-    # The check page shows all that will be recorded, the phones and the capacity too (an outsider).
-    answers = clerk.get(response["Location"]).content.decode()
-    assert "13812345678" in answers and "13700000021" in answers and "Landlord" in answers
-    refused = clerk.post(response["Location"])
-    # The clerk is told to confirm it, not to go to a registration point (an outsider's clerk was).
-    assert refused.status_code == 409 and "check its proof of housing and confirm it first" in refused.content.decode()
+    # Not yet confirmed: the counter's form is refused before it is filled in (an outsider's clerk
+    # typed a whole walk-in declaration to be refused at the end), and nothing is recorded. The
+    # clerk is told to confirm it, not to go to a registration point (an outsider's clerk was).
+    for path in ("declare/", "declare/check/"):
+        for refused in (
+            clerk.get(f"/staff/registrations/houses/{house.pk}/{path}"),
+            clerk.post(f"/staff/registrations/houses/{house.pk}/{path}", walk_in),
+        ):
+            assert refused.status_code == 409
+            assert "check its proof of housing and confirm it first" in refused.content.decode()
     assert not Declaration.objects.exists()
     # The confirmation asks for the papers seen, and shows who holds the house.
     ask = clerk.get(f"/staff/registrations/houses/{house.pk}/confirm/").content.decode()
@@ -963,7 +965,16 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     assert "深圳市南山区" not in row and "4403050010001" not in row and other.owner.username not in row
     far = clerk.get(f"/staff/registrations/houses/{elsewhere.pk}/confirm/")
     assert far.status_code == 403 and "another district" in far.content.decode()
+    bad = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", {**walk_in, "declarant_id_number": "1"})
+    assert bad.status_code == 200 and "error-summary" in bad.content.decode()
+    # A move-in without the resident's name, phone, type or codes stops at this step, each named.
+    blank = {**walk_in, "name": "", "phone": "", "declarant_type": "", "occupation": "", "reason": ""}
+    html = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", blank).content.decode()
+    assert html.count("A move-in needs this.") == 5 * 2  # in the summary and at each field
     response = clerk.post(f"/staff/registrations/houses/{house.pk}/declare/", walk_in)
+    # The check page shows all that will be recorded, the phones and the capacity too (an outsider).
+    answers = clerk.get(response["Location"]).content.decode()
+    assert "13812345678" in answers and "13700000021" in answers and "Landlord" in answers
     assert response["Location"] == f"/staff/registrations/houses/{house.pk}/declare/check/"
     assert "张伟" in clerk.get(response["Location"]).content.decode()
     done = clerk.post(response["Location"])

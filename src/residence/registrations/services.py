@@ -144,6 +144,11 @@ class UnconfirmedHouse(Conflict):
     )
 
 
+def declarable_at_counter(house: House, clerk) -> House:
+    """The house, if a clerk may take a declaration for it now (confirmed); else the refusal."""
+    return _declarable(house, clerk)
+
+
 def _declarable(house: House, actor=None) -> House:
     """Declarations change where people are registered, which eligibility reads: only for a house
     a clerk has confirmed (its proof of housing seen), so an account cannot move a stranger's

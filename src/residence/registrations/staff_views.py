@@ -44,6 +44,19 @@ def _house(pk: int):
     return house
 
 
+def _districts_house(request, pk: int):
+    """(house, None), or (None, the refusal page) for a house of another district, or one not yet
+    confirmed: refused before the form, not after it is filled in (an outsider's clerk typed a
+    whole walk-in declaration to be refused at the end), and another district's building, room
+    and address are not shown (an outsider's clerk read other districts' homes by counting ids)."""
+    house = _house(pk)
+    try:
+        services.in_clerks_district(request.user, house)
+        return services.declarable_at_counter(house, request.user), None
+    except DomainError as exc:
+        return None, error_page(request, exc.message, exc.status)
+
+
 @login_required
 def home(request):
     """Find a house by its id, or by street, building code and room; the houses waiting for a
@@ -151,7 +164,9 @@ def declare(request, pk: int):
     gate = _clerk(request)
     if gate:
         return gate
-    house = _house(pk)
+    house, refused = _districts_house(request, pk)
+    if refused:
+        return refused
     draft = _draft(request, pk)
     if request.method == "POST":
         form = CounterDeclarationForm(request.POST)
@@ -175,7 +190,9 @@ def declare_check(request, pk: int):
     gate = _clerk(request)
     if gate:
         return gate
-    house = _house(pk)
+    house, refused = _districts_house(request, pk)
+    if refused:
+        return refused
     draft = _draft(request, pk)
     data = draft["data"]
     if not data:
