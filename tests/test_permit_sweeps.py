@@ -592,3 +592,24 @@ def test_a_holder_whose_endorsement_waits_for_a_department_is_not_reminded_to_en
     assert run(D(2028, 5, 31))["permits_reminded"] == 1  # the 7-day reminder, caught up on the last day
     assert Message.objects.filter(user=other, key="permit_window_last_day").exists()
     assert not Message.objects.filter(user=waiting, key__startswith="permit_window").exists()
+
+
+def test_a_second_run_of_the_day_started_at_once_reminds_no_one_twice(monkeypatch):
+    """An outsider's two runs of one day, started together, each made a whole pass of a reminder:
+    six holders got each SMS twice. Here the other run finishes the day's reminders after this
+    one has started and before it reaches them."""
+    day = D(2026, 3, 1)
+    user = holder(1, "13800000001")
+    permit(1, day + dt.timedelta(days=60))  # its window opens on the day
+    original, started = sweeps._reminder_days, []
+
+    def the_other_run_finishes_first(name, on):
+        if not started:
+            started.append(name)
+            run(on)
+        return original(name, on)
+
+    monkeypatch.setattr(sweeps, "_reminder_days", the_other_run_finishes_first)
+    run(day)
+    assert Message.objects.filter(user=user, key="permit_window_open").count() == 1
+    assert [m["to"] for m in sms.outbox] == ["13800000001"]

@@ -141,6 +141,9 @@ class SweepRun(models.Model):
     position_id = models.BigIntegerField(default=0)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A new pass over a finished sweep (the day run again) looks only at rows changed since the
+    # previous pass finished: set when the pass starts, read by every worker that takes part in it.
+    changed_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("daily sweep run")

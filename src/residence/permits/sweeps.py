@@ -263,15 +263,15 @@ def _tell(notices: list[tuple[str, dict]], *, key: str, at: dt.datetime) -> int:
 
 # The sweeps.
 
-Step = Callable[[dt.date, dt.date | None, int, int], tuple[int, tuple | None, int]]
+Step = Callable[[dt.date, SweepRun, int], tuple[int, tuple | None, int]]
 
 
 def _sweep(name: str, day: dt.date, step: Step, *, again: bool = False) -> int:
     """Run `step` chunk by chunk for (name, day), each chunk in one transaction with the
-    SweepRun's progress. `step(day, position_on, position_id, limit)` does one chunk and answers
-    (rows taken, the last (date, id) taken or None, count to report). Returns the count of
-    this run. A finished sweep does nothing (0), or, `again`, a new pass from the start: a sweep
-    whose conditions exclude the rows done already."""
+    SweepRun's progress. `step(day, run, limit)` does one chunk after the run's position and
+    answers (rows taken, the last (date, id) taken or None, count to report). Returns the count
+    of this run. A finished sweep does nothing (0), or, `again`, a new pass from the start: a
+    sweep whose conditions exclude the rows done already, or that reads `run.changed_since`."""
     try:
         run, _created = SweepRun.objects.get_or_create(name=name, date=day, defaults={"started_at": clock.now()})
     except IntegrityError:  # another worker created it between our read and our write
@@ -281,7 +281,7 @@ def _sweep(name: str, day: dt.date, step: Step, *, again: bool = False) -> int:
             return 0
         # Only the run that finds it finished starts the new pass; a second one at once takes turns.
         SweepRun.objects.filter(pk=run.pk, finished_at=run.finished_at).update(
-            finished_at=None, position_on=None, position_id=0
+            finished_at=None, position_on=None, position_id=0, changed_since=run.finished_at
         )
     limit, total = chunk_size(), 0
     while True:
@@ -290,7 +290,7 @@ def _sweep(name: str, day: dt.date, step: Step, *, again: bool = False) -> int:
             run = SweepRun.objects.select_for_update().get(pk=run.pk)
             if run.finished_at is not None:
                 break
-            taken, last, count = step(day, run.position_on, run.position_id, limit)
+            taken, last, count = step(day, run, limit)
             changes = {"processed": F("processed") + taken}
             if last is not None:
                 changes.update(position_on=last[0], position_id=last[1])
@@ -321,9 +321,9 @@ def _window_params(number: str, until: dt.date, window: tuple[dt.date, dt.date])
     }
 
 
-def _suspend_chunk(day, position_on, position_id, limit):
+def _suspend_chunk(day, run, limit):
     now = clock.now()
-    after, after_params = _after("endorsed_until", position_on, position_id)
+    after, after_params = _after("endorsed_until", run.position_on, run.position_id)
     # The outer conditions are checked again on a row another transaction changed meanwhile, the
     # subquery's are not: a late endorsement committed while the sweep waited for its row moved
     # `endorsed_until` a year on, and the permit was suspended from that new day (an outsider).
@@ -386,9 +386,9 @@ def _suspend_chunk(day, position_on, position_id, limit):
     return len(rows), last, len(rows)
 
 
-def _cancel_chunk(day, position_on, position_id, limit):
+def _cancel_chunk(day, run, limit):
     now = clock.now()
-    after, after_params = _after("suspended_on", position_on, position_id)
+    after, after_params = _after("suspended_on", run.position_on, run.position_id)
     sql = (
         f"UPDATE {_table(Permit)} SET status = %s, cancelled_on = {_cancellation_day('suspended_on')}, "  # noqa: S608
         "cancel_reason = %s, updated_at = %s "
@@ -436,20 +436,21 @@ def _reminder_days(name: str, day: dt.date) -> tuple[dt.date, dt.date] | None:
     return since, day
 
 
-def _reminder_step(days_before: int, days: tuple[dt.date, dt.date] | None, changed_since=None) -> Step:
+def _reminder_step(days_before: int, days: tuple[dt.date, dt.date] | None) -> Step:
     # Of the reminders a caught-up run owes one holder, only the most urgent is sent (an outsider
     # got the 30-day and the 7-day reminder together, twice the same words).
     urgent = [d for d in REMINDERS.values() if d < days_before]
     sooner = max(urgent) if urgent else 0
 
-    def step(day, position_on, position_id, limit):
+    def step(day, run, limit):
         if days is None:
             return 0, None, 0
-        after, after_params = _after("endorsed_until", position_on, position_id)
+        after, after_params = _after("endorsed_until", run.position_on, run.position_id)
+        changed_since = run.changed_since
         first, last = (d + dt.timedelta(days=days_before) for d in days)
         first = max(first, day + dt.timedelta(days=sooner + 1))
         # A window that has closed meanwhile is past reminding: the suspension says the rest. A day
-        # run again tells only the permits imported or changed since its first run (`changed_since`).
+        # run again tells only the permits imported or changed since its previous pass (`changed_since`).
         # A holder whose endorsement waits for a department's check has endorsed: not reminded (an
         # outsider's was told "today is the last day to endorse" while the police checked).
         changed, changed_params = (" AND updated_at > %s", [_time(changed_since)]) if changed_since else ("", [])
@@ -503,11 +504,10 @@ def permits_cancel(day: dt.date) -> int:
 def permits_remind(day: dt.date) -> dict[str, int]:
     """Remind the holders whose window opens on `day`, or closes in 30 or 7 days. Returns the
     holders told per reminder. A day run again tells the holders of permits imported or changed
-    since its first run, and no one twice (an outsider's permit imported after the day's run never
-    had its 7-day reminder)."""
+    since its previous pass, and no one twice (an outsider's permit imported after the day's run
+    never had its 7-day reminder); so does a second run started at once, which takes part in the
+    first's pass or makes one after it (an outsider's two runs each made a whole pass)."""
     told = {}
     for name, days_before in REMINDERS.items():
-        done = SweepRun.objects.filter(name=name, date=day).values_list("finished_at", flat=True).first()
-        step = _reminder_step(days_before, _reminder_days(name, day), changed_since=done)
-        told[name] = _sweep(name, day, step, again=True)
+        told[name] = _sweep(name, day, _reminder_step(days_before, _reminder_days(name, day)), again=True)
     return told
