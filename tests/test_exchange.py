@@ -3,6 +3,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from gunicorn.http.errors import ChunkMissingTerminator, InvalidChunkSize, NoMoreData
 
 from residence.records.models import InsuranceMonth, Registration
 
@@ -217,9 +218,9 @@ def test_a_json_row_with_a_control_character_is_refused_at_its_line_as_in_a_csv_
     assert not Identity.objects.exists()
 
 
-def chunked(client, key, kind, body: bytes):
+def chunked(client, key, kind, body):
     """A push as a streaming client sends it and gunicorn hands it over: de-chunked, with
-    Transfer-Encoding: chunked and no Content-Length."""
+    Transfer-Encoding: chunked and no Content-Length. `body`: bytes, or the stream itself."""
     return client.generic(
         "POST",
         f"/api/v1/exchange/{kind}",
@@ -229,7 +230,7 @@ def chunked(client, key, kind, body: bytes):
         HTTP_TRANSFER_ENCODING="chunked",
         HTTP_AUTHORIZATION=f"Api-Key {key}",
         HTTP_ACCEPT_LANGUAGE="en",
-        **{"wsgi.input": io.BytesIO(body)},
+        **{"wsgi.input": io.BytesIO(body) if isinstance(body, bytes) else body},
     )
 
 
@@ -249,6 +250,25 @@ def test_a_chunked_push_is_read_whole_and_one_past_the_limit_is_413(client, sett
     refused = chunked(client, key, "social_insurance", big)
     assert refused.status_code == 413 and error_code(refused) == "payload_too_large"
     assert InsuranceMonth.objects.count() == 2
+
+
+class BrokenChunks(io.BytesIO):
+    """What gunicorn's de-chunking stream does with a bad chunk size, or a sender gone half-way."""
+
+    def __init__(self, error):
+        super().__init__()
+        self.error = error
+
+    def read(self, size=-1):
+        raise self.error
+
+
+@pytest.mark.parametrize("error", [InvalidChunkSize(b"ZZ"), ChunkMissingTerminator(b"XX"), NoMoreData(b"")])
+def test_a_malformed_chunked_body_is_400_not_500(client, error):
+    """An outsider's chunk size "ZZ", "-3", a missing terminator, or a sender gone, were 500s."""
+    refused = chunked(client, key_for("social_insurance"), "social_insurance", BrokenChunks(error))
+    assert refused.status_code == 400 and error_code(refused) == "invalid"
+    assert not InsuranceMonth.objects.exists()
 
 
 def test_a_push_of_more_rows_than_real_rows_fit_in_the_size_limit_is_413(client, settings):

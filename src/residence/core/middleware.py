@@ -12,6 +12,7 @@ from django.middleware.csrf import CsrfViewMiddleware as DjangoCsrfViewMiddlewar
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from gunicorn.http.errors import ParseException
 
 from . import context
 from .errors import DomainError
@@ -106,14 +107,18 @@ def _drop_body(request, length: int) -> None:
             pass
 
 
-def _read_chunked(request, limit: int) -> int:
+def _read_chunked(request, limit: int) -> int | None:
     """The length of a chunked body (gunicorn hands it over de-chunked, with no Content-Length),
     read up to one byte past `limit` and given to the request as if it had said its length: Django
     reads a body without a Content-Length as empty, and a department's streamed CSV was refused
-    for its header (an outsider). A body past the limit is answered 413 like a declared one."""
+    for its header (an outsider). A body past the limit is answered 413 like a declared one; None
+    for a malformed or broken-off one, answered 400 (an outsider's bad chunk sizes were 500s)."""
     stream, parts, size = request.META["wsgi.input"], [], 0
     while size <= limit:
-        part = stream.read(min(64 * 1024, limit + 1 - size))
+        try:
+            part = stream.read(min(64 * 1024, limit + 1 - size))
+        except (OSError, ParseException):
+            return None
         if not part:
             break
         parts.append(part)
@@ -175,7 +180,9 @@ class ClientAddressMiddleware:
         meta = request.META
         if not meta.get("CONTENT_LENGTH") and "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower():
             length = _read_chunked(request, limit)
-        if length > limit:
+        if length is None:
+            refusal = bad_request
+        elif length > limit:
             _drop_body(request, length)
             refusal = functools.partial(payload_too_large, limit=limit)
         elif (
