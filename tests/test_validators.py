@@ -145,6 +145,31 @@ def test_credit_code_check_character_and_ascii_only():
             normalize_credit_code(bad)
 
 
+def gb32100_check(first17: str) -> str:
+    """GB 32100-2015's check character, worked out here from the standard's weights, apart from
+    the library the platform uses."""
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    total = sum(alphabet.index(c) * w for c, w in zip(first17, weights, strict=True))
+    return alphabet[(31 - total % 31) % 31]
+
+
+def test_credit_codes_of_authorities_with_a_letter_are_valid():
+    """An outsider's Y1… ("other" authority) and N2… (agricultural collective) codes were refused:
+    the first two characters of a code may be letters (GB 32100-2015 and its amendments)."""
+    assert gb32100_check("91440300MA5D4X7K8") == "N"  # the published licence's, as above
+    for first17 in ("Y1440300B97R5NQ73", "N24403002J9GFWAP2", "A1440300MA5D4X7K8", "93440300MA5D4X7K8"):
+        code = first17 + gb32100_check(first17)
+        assert normalize_credit_code(code.lower()) == code
+    assert gb32100_check("Y1440300B97R5NQ73") == "J" and gb32100_check("N24403002J9GFWAP2") == "0"
+    # Never I, O, S, V or Z; the area code is digits; the check character right; full-width told as such.
+    for bad in ("I1440300B97R5NQ73J", "Y14403O0B97R5NQ73J", "Y1440300B97R5NQ7SJ", "Y1440300B97R5NQ73K"):
+        with pytest.raises(ValidationError):
+            normalize_credit_code(bad)
+    with pytest.raises(ValidationError, match="half-width"):
+        normalize_credit_code("９1440300MA5D4X7K8N")
+
+
 def test_usernames_are_ascii_and_fold_to_one_key():
     assert username_key(" Demo_Supervisor ") == "demo_supervisor"
     for bad in ("demo_ſupervisor", "ab", "bad name", "de\nmo", "ｄｅｍｏ_user"):

@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from stdnum.cn import ric, uscc
-from stdnum.exceptions import ValidationError as StdnumError
 
 from . import clock
 
@@ -23,7 +22,9 @@ ID_NUMBER_RE = re.compile(r"[0-9]{17}[0-9X]")
 HONG_KONG_MACAO_TAIWAN = ("810000", "820000", "830000")
 USERNAME_RE = re.compile(r"[A-Za-z0-9_]{4,30}")
 MOBILE_RE = re.compile(r"(?:\+?86)?(1[0-9]{10})")
-CREDIT_CODE_RE = re.compile(r"[0-9A-Z]{18}")
+# GB 32100-2015: the registering authority and the kind (letters too: Y "other", N agriculture,
+# A), the 6-digit area code, the 9-character organisation code, the check character; never I, O, S, V, Z.
+CREDIT_CODE_RE = re.compile(r"[0-9A-HJ-NP-RT-UW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RT-UW-Y]{10}")
 BUILDING_CODE_RE = re.compile(r"[0-9]{10,19}")
 ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MIDDLE_DOTS = "·•‧∙⋅・･.．"
@@ -225,16 +226,20 @@ def room_key(value: str) -> str:
 
 
 def normalize_credit_code(value: str) -> str:
+    """The code upper-cased, if its form and check character are right. python-stdnum's check
+    character, not its validate(), which wants 8 leading digits and refused real codes of
+    authorities with a letter (an outsider's Y1…, N2…)."""
     value = _trimmed(value).upper()
-    try:
-        if not CREDIT_CODE_RE.fullmatch(value):
-            raise StdnumError
-        return uscc.validate(value)
-    except StdnumError:
+    if CREDIT_CODE_RE.fullmatch(value) and uscc.calc_check_digit(value[:17]) == value[17]:
+        return value
+    if unicodedata.normalize("NFKC", value) != value:
         raise ValidationError(
-            _("This is not a valid unified social credit code (18 characters with a check character)."),
-            code="credit_code",
-        ) from None
+            _("Type the unified social credit code in half-width letters and digits."), code="credit_code"
+        )
+    raise ValidationError(
+        _("This is not a valid unified social credit code (18 characters with a check character)."),
+        code="credit_code",
+    )
 
 
 def validate_username(value: str) -> str:
