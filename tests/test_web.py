@@ -205,6 +205,25 @@ def test_clerk_activates_an_organisation_with_the_checks_recorded(client):
     web_login(client, "clerk_web", phone="13900005555")
     desk = client.get("/staff/").content.decode()
     assert "深圳示例公司" in desk
+    # Anyone can sign one up: the desk shows the longest waiting and finds the one at the counter
+    # by its code, username or name (an outsider's desk listed 3,000 on one page).
+    from stdnum.cn import uscc
+
+    from residence.accounts.services import account_create
+    from residence.web import views
+
+    for i in range(views.PENDING_SHOWN):
+        code = f"914403000{i:08d}"
+        account_create(
+            kind="organisation", username=f"squatter{i:02d}", password=PASSWORD, phone=f"1581111{i:04d}",
+            consent=True, address=f"10.8.0.{i}", name=f"占位公司{i}", credit_code=code + uscc.calc_check_digit(code),
+        )  # fmt: skip
+    desk = client.get("/staff/").content.decode()
+    assert "深圳示例公司" in desk and "占位公司19" not in desk and 'data-testid="org-count"' in desk
+    for q in ("91440300ma5d4x7k8n", "ORG_USER", "示例"):
+        found = client.get("/staff/", {"org": q}).content.decode()
+        assert "深圳示例公司" in found and "占位公司0" not in found, q
+    assert 'data-testid="org-none"' in client.get("/staff/", {"org": "没有这家"}).content.decode()
     incomplete = client.post(f"/staff/organisations/{org.pk}/activate/", {"credit_code_checked": "on"})
     assert incomplete.status_code == 200
     org.refresh_from_db()

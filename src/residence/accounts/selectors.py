@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import DEFERRED
+from django.db.models import DEFERRED, Q
 from django.db.models.functions import Lower
 
 from residence.core.db import one_row
@@ -11,8 +11,15 @@ from residence.records.models import Identity
 from .models import LoginSession, Organisation, Status, User
 
 
-def organisation_pending_list():
-    return Organisation.objects.select_related("user").filter(user__status=Status.PENDING).order_by("user__date_joined")
+def organisation_pending_list(*, q: str = ""):
+    """Organisations waiting for activation, the longest waiting first; `q`: the one with this
+    credit code or username, or those whose name contains it (the clerk finds the one at the
+    counter among many: anyone can sign one up)."""
+    pending = Organisation.objects.select_related("user").filter(user__status=Status.PENDING)
+    q = q.strip()
+    if q:
+        pending = pending.filter(Q(credit_code=q.upper()) | Q(user__username__iexact=q) | Q(name__contains=q))
+    return pending.order_by("user__date_joined", "user_id")
 
 
 def organisation_get(*, account_id) -> Organisation:

@@ -148,13 +148,18 @@ def message_read(request, pk: int):
     return redirect("web:messages")
 
 
-@login_required
+# Organisations waiting shown on the clerk's desk at once; the rest are found by the search.
+PENDING_SHOWN = 20
+
+
 @login_required
 def staff_desk(request):
     user = request.user
     if user.kind != Kind.STAFF:
         return redirect("web:account")
     is_clerk = user.role == Role.CLERK
+    q = request.GET.get("org", "")[:200]
+    pending = organisation_pending_list(q=q) if is_clerk else None
     return render(
         request,
         "web/staff.html",
@@ -163,7 +168,10 @@ def staff_desk(request):
             "is_verifier": user.role == Role.VERIFIER,
             "is_reviewer": user.role == Role.REVIEWER,
             "hukou_holders": permits_of_hukou_holders().count() if user.role == Role.REVIEWER else 0,
-            "pending_organisations": organisation_pending_list() if is_clerk else [],
+            "pending_organisations": pending[:PENDING_SHOWN] if is_clerk else [],
+            "pending_count": pending.count() if is_clerk else 0,
+            "pending_shown": PENDING_SHOWN,
+            "org_q": q,
             "queue_url": queue_url_for(user),
         },
     )
