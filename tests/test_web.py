@@ -559,6 +559,7 @@ def test_a_clerk_declines_a_sign_up_made_with_another_organisations_code(client)
     assert blank.status_code == 200 and "error-summary" in blank.content.decode()
     squatter.refresh_from_db()
     assert squatter.status == "pending"
+    type(squatter).objects.filter(pk=squatter.pk).update(language="en")  # its holder reads English
     done = client.post(f"/staff/organisations/{squatter.pk}/decline/", {"reason": "信用代码属于到场的华为公司代表"})
     assert done.status_code == 302
     squatter.refresh_from_db()
@@ -570,6 +571,8 @@ def test_a_clerk_declines_a_sign_up_made_with_another_organisations_code(client)
 
     told = SmsMessage.objects.filter(to="15811113333").latest("id").text
     assert "org_squat" in told and "信用代码属于到场的华为公司代表" in told
+    # In the account's language, as its other texts (an outsider's English account read Chinese).
+    assert "The organisation account org_squat was declined at a registration point" in told
     refused = Api("10.3.3.8").post("/api/v1/auth/login", {"username": "org_squat", "password": PASSWORD})
     assert refused.status_code == 403
     assert refused.json()["error"]["message"] == (

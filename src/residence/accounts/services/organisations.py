@@ -8,7 +8,7 @@ from residence.audit.services import audit_record
 from residence.core import clock
 from residence.core.errors import Conflict, Forbidden, Invalid
 from residence.core.validators import hidden_text_problem, plain_text_problem
-from residence.notifications.services import message_send, notice_send
+from residence.notifications.services import Notice, message_send, notices_send
 
 from ..models import Kind, LoginSession, Organisation, Role, Status, User
 from ..selectors import organisation_get
@@ -95,13 +95,19 @@ def organisation_decline(*, actor: User, account_id: int, reason: str) -> Organi
     organisation, user = _pending(account_id)
     # Told by SMS, to the number it gave, before the number is freed: it can no longer sign in
     # to read a message (an outsider's declined account was never told, nor why).
-    notice_send(
-        users=(),
-        phone=user.phone or "",
-        key="organisation_declined",
+    # In the account's language: it has no in-app message to set it (an outsider's English
+    # account was told in Chinese).
+    notices_send(
+        [
+            Notice(
+                users=(),
+                phone=user.phone or "",
+                key="organisation_declined",
+                params={"username": user.username, "reason": reason},
+                language=user.language,
+            )
+        ],
         purpose="account",
-        username=user.username,
-        reason=reason,
     )
     user.status, user.is_active, user.phone = Status.DISABLED, False, None
     user.save(update_fields=["status", "is_active", "phone"])
