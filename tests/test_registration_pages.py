@@ -273,18 +273,24 @@ def test_the_districts_clerk_sees_its_late_declarations_and_another_districts_do
     assert clerk.get(f"/staff/registrations/houses/{house.pk}/declare/").status_code == 200
 
 
-def test_the_clerk_sees_a_tenants_report_not_yet_confirmed_as_such_with_no_receipt(landlord):
-    """An outsider's clerk read "Declaration recorded" and printed a registration receipt for a
-    tenant's report still waiting, and for one withdrawn, which the late list also showed."""
-    client, _user = landlord
+def tenant_reporting(client, date: str):
+    """A house of the landlord's, and 王芳's report of her move-in there on `date`, sent: (her
+    account, her signed-in client, the report, the answer to sending it)."""
     register_house(client)
     tenant_user = make_user("citizen2", "13812345679")
     real_name_verify(user=tenant_user, name="王芳", id_number=identity("44030419900101555", "王芳"))
     tenant = signed_in("citizen2", "13812345679")
     report = {"street": "440304004", "building_code": "4403040040012", "room": "101", "phone": "13812345679",
-              "occupation": "2", "reason": "1", "date": "2026-02-20"}  # fmt: skip
+              "occupation": "2", "reason": "1", "date": date}  # fmt: skip
     tenant.post("/registration/self-report/", report)
-    tenant.post("/registration/self-report/check/")
+    return tenant_user, tenant, report, tenant.post("/registration/self-report/check/")
+
+
+def test_the_clerk_sees_a_tenants_report_not_yet_confirmed_as_such_with_no_receipt(landlord):
+    """An outsider's clerk read "Declaration recorded" and printed a registration receipt for a
+    tenant's report still waiting, and for one withdrawn, which the late list also showed."""
+    client, _user = landlord
+    _tenant_user, tenant, _report, _sent = tenant_reporting(client, "2026-02-20")
     pending = Declaration.objects.get()
     assert pending.status == "pending" and pending.days_late > 0
     clerk = desk("clerk")
@@ -513,14 +519,7 @@ def test_a_tenant_reports_himself_and_the_landlord_confirms_it(landlord):
 
 def test_the_tenant_withdraws_a_report_and_the_landlord_declines_the_next(landlord):
     client, _user = landlord
-    register_house(client)
-    tenant_user = make_user("citizen2", "13812345679")
-    real_name_verify(user=tenant_user, name="王芳", id_number=identity("44030419900101555", "王芳"))
-    tenant = signed_in("citizen2", "13812345679")
-    report = {"street": "440304004", "building_code": "4403040040012", "room": "101", "phone": "13812345679",
-              "occupation": "2", "reason": "1", "date": "2026-03-01"}  # fmt: skip
-    tenant.post("/registration/self-report/", report)
-    sent = tenant.post("/registration/self-report/check/")
+    _tenant_user, tenant, report, sent = tenant_reporting(client, "2026-03-01")
     page = tenant.get(sent["Location"]).content.decode()
     first = Declaration.objects.get()
     assert 'data-testid="withdraw"' in page
