@@ -624,6 +624,11 @@ def test_a_permits_import_refuses_an_anniversary_further_ahead_than_an_endorseme
     )
     assert not result.applied and [line for line, _reason in result.errors] == [2, 3]
     assert "2028-01-29" in result.errors[0][1] and not Permit.objects.exists()
+    # Reported with the file's other bad rows, not only once they are mended (an outsider's).
+    broken = permit_row(ZHANG_WEI, "SZ2025000303", issued_on="2025-01-30", endorsed_until="2019-01-30")
+    far = permit_row(WANG_FANG, "SZ2025000301", issued_on="2025-03-01", endorsed_until="2031-03-01")
+    result = records_import_rows("permits", [broken, far])
+    assert [line for line, _reason in result.errors] == [2, 3] and "2028-01-29" in result.errors[1][1]
     furthest = permit_row(ZHANG_WEI, "SZ2025000302", issued_on="2025-01-29", endorsed_until="2028-01-29")
     assert records_import_rows("permits", [furthest]).applied
     assert Permit.objects.get().endorsed_until == D(2028, 1, 29)

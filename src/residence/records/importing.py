@@ -710,13 +710,15 @@ def import_rows(
     """Import the (line, row) pairs of a versioned kind, all or nothing; while another import of
     the kind is applied, waiting for it as long as it takes, or `wait` seconds (core.locks)."""
     result = ImportResult(kind=kind)
-    records, result.errors, lines = parse_rows(kind, numbered_rows)
-    result.rows = len(records) + len(result.errors)
-    if result.errors:
-        return result
+    records, errors, lines = parse_rows(kind, numbered_rows)
+    result.rows = len(records) + len(errors)
     with transaction.atomic():
         locks.for_transaction(f"records:{kind}", wait=wait)
-        result.errors = sorted(error for check in BEFORE_IMPORT.get(kind, ()) for error in check(records, lines))
+        # The checks against what is stored run on the rows that parsed, a file with bad rows
+        # too: every bad row is reported at once (an outsider's permit dated 2099 was reported
+        # only once the file's other errors were mended).
+        errors += [error for check in BEFORE_IMPORT.get(kind, ()) for error in check(records, lines)]
+        result.errors = sorted(errors)
         if result.errors:
             return result
         for complete in BEFORE_UPSERT.get(kind, ()):
