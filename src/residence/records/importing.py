@@ -712,13 +712,19 @@ def import_rows(
     result = ImportResult(kind=kind)
     records, errors, lines = parse_rows(kind, numbered_rows)
     result.rows = len(records) + len(errors)
+
+    def stored_problems() -> list[tuple[int, str]]:
+        return [error for check in BEFORE_IMPORT.get(kind, ()) for error in check(records, lines)]
+
+    if errors:
+        # Refused already: the rows that parsed are checked against what is stored too, without
+        # the import's lock, so that every bad row is reported at once (an outsider's permit dated
+        # 2099 was reported only once the file's other errors were mended).
+        result.errors = sorted(errors + stored_problems())
+        return result
     with transaction.atomic():
         locks.for_transaction(f"records:{kind}", wait=wait)
-        # The checks against what is stored run on the rows that parsed, a file with bad rows
-        # too: every bad row is reported at once (an outsider's permit dated 2099 was reported
-        # only once the file's other errors were mended).
-        errors += [error for check in BEFORE_IMPORT.get(kind, ()) for error in check(records, lines)]
-        result.errors = sorted(errors)
+        result.errors = sorted(stored_problems())
         if result.errors:
             return result
         for complete in BEFORE_UPSERT.get(kind, ()):
