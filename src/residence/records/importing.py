@@ -608,56 +608,53 @@ AFTER_IMPORT: dict[str, list] = {}
 
 
 def registrations_one_open(records: list[dict]) -> list[tuple[int, str]]:
-    """A person has one open registration: where an import leaves a person of the file with
-    several (a row reopening one that a move-in elsewhere had ended), each but the latest
-    started ends the day before it, as a move-in elsewhere ends the current one (API.md). The
-    answer says so at the row that ended it (an outsider's import ended an earlier registration
-    and answered "0 updated" with no note)."""
-    open_rows: dict[str, list[Registration]] = {}
+    """A person has one registration open at a time, and none open behind a later one: where an
+    import leaves a person of the file with an open registration that another begins after,
+    open or ended (a row reopening one that a move-in elsewhere had ended; the police's record
+    of a stay elsewhere, over already: an outsider's person stood registered in two places), it
+    ends the day before the earliest of those, as a move-in elsewhere ends the current one
+    (API.md). The answer says so at the row that ended it (an outsider's import ended an earlier
+    registration and answered "0 updated" with no note)."""
+    starts: dict[str, list[dt.date]] = {}
+    open_rows: list[Registration] = []
     people = sorted({r["id_number"] for r in records})
     for start in range(0, len(people), 10_000):
-        for registration in Registration.objects.filter(
-            id_number__in=people[start : start + 10_000], ended_on__isnull=True
-        ).order_by("registered_on"):
-            open_rows.setdefault(registration.id_number, []).append(registration)
-    ended = [
-        {
-            "id_number": older.id_number,
-            "street_id": older.street_id,
-            "address": older.address,
-            "registered_on": older.registered_on,
-            "ended_on": rows[-1].registered_on - dt.timedelta(days=1),
-        }
-        for rows in open_rows.values()
-        for older in rows[:-1]
-    ]
-    if not ended:
-        return []
-    upsert("registrations", ended, ImportResult(kind="registrations"))
+        for registration in Registration.objects.filter(id_number__in=people[start : start + 10_000]):
+            starts.setdefault(registration.id_number, []).append(registration.registered_on)
+            if registration.ended_on is None:
+                open_rows.append(registration)
     index = {(r["id_number"], r["registered_on"]): i for i, r in enumerate(records)}
     first = {}
     for i, record in enumerate(records):
         first.setdefault(record["id_number"], i)
-    notes = []
-    for rows in open_rows.values():
-        latest = rows[-1]
-        at = index.get((latest.id_number, latest.registered_on), first[latest.id_number])
-        notes += [
-            (
-                at,
-                _(
-                    "The registration from %(registered_on)s at %(address)s was still open: it now ends on "
-                    "%(ended_on)s, the day before the one from %(latest)s."
-                )
-                % {
-                    "registered_on": older.registered_on.isoformat(),
-                    "address": older.address,
-                    "ended_on": (latest.registered_on - dt.timedelta(days=1)).isoformat(),
-                    "latest": latest.registered_on.isoformat(),
-                },
-            )
-            for older in rows[:-1]
-        ]
+    ended, notes = [], []
+    for older in open_rows:
+        later = [day for day in starts[older.id_number] if day > older.registered_on]
+        if not later:
+            continue
+        follows = min(later)
+        ended_on = follows - dt.timedelta(days=1)
+        ended.append(
+            {
+                "id_number": older.id_number,
+                "street_id": older.street_id,
+                "address": older.address,
+                "registered_on": older.registered_on,
+                "ended_on": ended_on,
+            }
+        )
+        note = _(
+            "The registration from %(registered_on)s at %(address)s was still open: it now ends on "
+            "%(ended_on)s, the day before the one from %(latest)s."
+        ) % {
+            "registered_on": older.registered_on.isoformat(),
+            "address": older.address,
+            "ended_on": ended_on.isoformat(),
+            "latest": follows.isoformat(),
+        }
+        notes.append((index.get((older.id_number, follows), first[older.id_number]), note))
+    if ended:
+        upsert("registrations", ended, ImportResult(kind="registrations"))
     return notes
 
 

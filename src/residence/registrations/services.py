@@ -591,11 +591,15 @@ def occupancies_ended_by_import(records: list[dict]) -> None:
     outsider's person, registered elsewhere by the police, was still listed as living in the
     house, a move-in back there was "already lives here", and a move-out ended nothing."""
     people = sorted({record["id_number"] for record in records})
-    ended = Registration.objects.filter(
-        id_number=OuterRef("id_number"), registered_on=OuterRef("since"), ended_on__isnull=False
-    )
+    its_registration = Registration.objects.filter(id_number=OuterRef("id_number"), registered_on=OuterRef("since"))
+    ended = its_registration.filter(ended_on__isnull=False)
+    # A row of the same day in another street rewrote it: the police's record of where the person
+    # lives is not this house (an outsider's stayed listed in the house, registered elsewhere).
+    elsewhere = its_registration.exclude(street_id=OuterRef("house__street_id"))
     for start in range(0, len(people), 10_000):
-        Occupancy.objects.filter(id_number__in=people[start : start + 10_000]).filter(Exists(ended)).delete()
+        Occupancy.objects.filter(id_number__in=people[start : start + 10_000]).filter(
+            Q(Exists(ended)) | Q(Exists(elsewhere))
+        ).delete()
 
 
 def _moved_in_as(id_numbers) -> dict[str, str]:
