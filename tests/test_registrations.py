@@ -501,6 +501,9 @@ def test_a_tenant_reports_himself_and_the_holder_confirms(landlord):
     )
     someone_else = {**report, "person": {"name": "张伟", "id_number": ZHANG_WEI, "phone": "13812345678"}}
     assert tenant.post(DECLARATIONS, someone_else).status_code == 403
+    # The tenant's own name as verified (an outsider's report kept "x", shown so to the holder).
+    typed = tenant.post(DECLARATIONS, {**report, "person": {**report["person"], "name": "x"}})
+    assert error_code(typed) == "name_mismatch" and "王芳" in typed.json()["error"]["fields"]["person.name"][0]
     declaration = response.json()["id"]
     assert tenant.post(f"{DECLARATIONS}/{declaration}/confirm").status_code == 404  # not the holder
     # Nor a clerk of the house's district, who holds no house (an outsider's clerk confirmed one).

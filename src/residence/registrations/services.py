@@ -748,6 +748,11 @@ def _tenant_report(*, actor, data: dict, cleaned: dict) -> Declaration:
         raise Forbidden(_("A tenant reports only their own move-in."))
     if cleaned["kind"] != Declaration.Kind.MOVE_IN:
         raise Invalid(fields={"kind": [_("A tenant reports a move-in.")]})
+    # The tenant's own name, as verified: an outsider's report kept "x", shown so to the holder.
+    if normalize_name(cleaned["name"]) != normalize_name(actor.person.name):
+        raise NameMismatch(
+            fields={"person.name": [_("Give your name as verified: %(name)s.") % {"name": actor.person.name}]}
+        )
     plate = data.get("house") if isinstance(data.get("house"), dict) else {}
     try:
         code = normalize_building_code(plate.get("building_code"))
