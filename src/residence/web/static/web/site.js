@@ -24,6 +24,26 @@ document.addEventListener("DOMContentLoaded", function () {
   var next = document.querySelector("form[data-auto-submit]");
   if (next) next.submit();
 
+  // A form is sent once: a step pressed twice fast was sent twice, and the second answer, "not
+  // done: its status has changed", hid the first's success (an outsider). Sent forms are open
+  // again when the page comes back from the browser's history.
+  document.querySelectorAll("form").forEach(function (form) {
+    if (form.method !== "post") return;
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.sent) {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.sent = "1";
+    });
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-sent]").forEach(function (form) {
+      delete form.dataset.sent;
+    });
+  });
+
   // A long check (a bulk file): say that the server is working, once the form is sent.
   document.querySelectorAll("form[data-progress]").forEach(function (form) {
     form.addEventListener("submit", function () {
