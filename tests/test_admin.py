@@ -36,6 +36,10 @@ def test_the_system_administrator_lands_in_the_admin_not_on_an_empty_desk(client
     done = client.post("/accounts/login/verify/", {"code": last_code("13900008886")})
     assert done.status_code == 302 and done["Location"] == "/admin/"
     assert client.get(done["Location"]).status_code == 200
+    # The home page still leads to the staff desk: it names the role and the way to the admin.
+    client.cookies["django_language"] = "en"
+    desk = client.get("/staff/").content.decode()
+    assert "System administrator" in desk and 'href="/admin/" data-testid="administration"' in desk
 
 
 def day_form(date, working, name):

@@ -907,6 +907,7 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
         ):
             assert refused.status_code == 409
             assert "check its proof of housing and confirm it first" in refused.content.decode()
+            assert f'href="/staff/registrations/houses/{house.pk}/confirm/"' in refused.content.decode()
     assert not Declaration.objects.exists()
     # The confirmation asks for the papers seen, and shows who holds the house.
     ask = clerk.get(f"/staff/registrations/houses/{house.pk}/confirm/").content.decode()

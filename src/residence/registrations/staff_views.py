@@ -52,9 +52,14 @@ def _districts_house(request, pk: int):
     house = _house(pk)
     try:
         services.in_clerks_district(request.user, house)
+    except DomainError as exc:
+        return None, error_page(request, exc.message, exc.status, back=reverse("registrations_desk:home"))
+    try:
         return services.declarable_at_counter(house, request.user), None
     except DomainError as exc:
-        return None, error_page(request, exc.message, exc.status)
+        # The way on is to confirm it (an outsider's clerk was offered only the home page).
+        back = reverse("registrations_desk:house_confirm", args=[house.pk])
+        return None, error_page(request, exc.message, exc.status, back=back, back_label=_("Confirm the house"))
 
 
 @login_required
