@@ -220,7 +220,7 @@ def test_clerk_activates_an_organisation_with_the_checks_recorded(client):
         )  # fmt: skip
     desk = client.get("/staff/").content.decode()
     assert "深圳示例公司" in desk and "占位公司19" not in desk and 'data-testid="org-count"' in desk
-    for q in ("91440300ma5d4x7k8n", "ORG_USER", "示例"):
+    for q in ("91440300ma5d4x7k8n", "ORG_USER", "示例", "９１４４０３００ＭＡ５Ｄ４Ｘ７Ｋ８Ｎ", "91440300MA5D4"):
         found = client.get("/staff/", {"org": q}).content.decode()
         assert "深圳示例公司" in found and "占位公司0" not in found, q
     assert 'data-testid="org-none"' in client.get("/staff/", {"org": "没有这家"}).content.decode()

@@ -1,3 +1,4 @@
+import unicodedata
 from dataclasses import dataclass
 
 from django.db import connections
@@ -16,9 +17,10 @@ def organisation_pending_list(*, q: str = ""):
     credit code or username, or those whose name contains it (the clerk finds the one at the
     counter among many: anyone can sign one up)."""
     pending = Organisation.objects.select_related("user").filter(user__status=Status.PENDING)
-    q = q.strip()
+    q = unicodedata.normalize("NFKC", q).strip()  # a code typed in full width is the same code
     if q:
-        pending = pending.filter(Q(credit_code=q.upper()) | Q(user__username__iexact=q) | Q(name__contains=q))
+        code = Q(credit_code__startswith=q.upper()) if len(q) >= 6 else Q(credit_code=q.upper())
+        pending = pending.filter(code | Q(user__username__iexact=q) | Q(name__contains=q))
     return pending.order_by("user__date_joined", "user_id")
 
 
