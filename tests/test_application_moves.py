@@ -128,7 +128,8 @@ def test_the_supervisor_moves_a_points_applications_on_the_desk_after_seeing_how
     # Confirmed again (the back button): nothing moves twice, and it is not blamed on a card dispatched.
     again = post(supervisor, "/staff/applications/move/", {**body, "ids": shown, "confirmed": "1"})
     said = page(supervisor, again["Location"])
-    assert "0 application(s) moved" in said and "1 did not move: they had been moved already" in said
+    assert "No application moved" in said and "the 1 listed had been moved already" in said
+    assert "each applicant is told" not in said
     assert StatusChange.objects.filter(application_id=first["id"], action="move").count() == 1
     same = supervisor.post("/staff/applications/move/", {**body, "to_point": HOME_POINT}).content.decode()
     assert "Choose another point than the one they leave." in same

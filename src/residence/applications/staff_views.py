@@ -707,7 +707,12 @@ def move(request):
         return render(request, "desk/move.html", context)
     listed_count = total
     said = _("%(n)d application(s) moved from %(from)s to %(to)s; each applicant is told why.")
-    if moved < listed_count:  # only then: an outsider read of some left behind when all had moved
+    if moved == 0:  # "0 moved; each applicant is told why" told of applicants never told (an outsider)
+        said = _(
+            "No application moved from %(from)s to %(to)s: the %(left)d listed had been moved already, or had "
+            "changed meanwhile (a card dispatched)."
+        )
+    elif moved < listed_count:  # only then: an outsider read of some left behind when all had moved
         # Not only a card dispatched: another supervisor's move, or this one confirmed twice, took
         # them first (an outsider's two supervisors each read the other's moves as cards dispatched).
         said = _(
