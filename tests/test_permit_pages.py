@@ -587,6 +587,10 @@ def test_another_permit_is_found_by_number_and_only_a_reviewer_cancels(citizen_w
     found = reviewer.get("/staff/permits/revocations/?number=4403202500000001&reason=fraud")
     assert found.status_code == 302 and found["Location"] == "/staff/permits/4403202500000001/revoke/?reason=fraud"
     assert reviewer.get("/staff/permits/NOSUCH1/revoke/?reason=fraud").status_code == 404
+    # A mistyped number is said on the form, with what was typed (an outsider's form was lost).
+    typo = html(reviewer.get("/staff/permits/revocations/?number=4403209999999999&reason=fraud"), status=404)
+    assert "No permit has this number." in typo and 'value="4403209999999999"' in typo
+    assert 'value="fraud" checked' in typo or 'value="fraud" selected' in typo
     assert reviewer.get("/staff/permits/4403202500000001/revoke/?reason=whim").status_code == 400
     clerk = desk("clerk")
     assert clerk.get("/staff/permits/revocations/").status_code == 403

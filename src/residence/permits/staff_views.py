@@ -177,14 +177,19 @@ def revocations(request):
     if user is None:
         return error_page(request, _("Only a police reviewer can cancel a permit."))
     form = RevokeFindForm(request.GET if "number" in request.GET else None)
+    status = 200
     if form.is_bound and form.is_valid():
-        query = urlencode({"reason": form.cleaned_data["reason"]})
-        return redirect(reverse("desk_permits:revoke", args=[form.cleaned_data["number"]]) + "?" + query)
+        if selectors.permit_find_by_number(form.cleaned_data["number"]) is not None:
+            query = urlencode({"reason": form.cleaned_data["reason"]})
+            return redirect(reverse("desk_permits:revoke", args=[form.cleaned_data["number"]]) + "?" + query)
+        # Said on the form, with what was typed (an outsider's mistyped number lost the form).
+        form.add_error("number", _("No permit has this number."))
+        status = 404
     hukou = [
         {"permit": selectors.as_of_today(p), "id_number_masked": mask_id_number(p.id_number)}
         for p in selectors.permits_of_hukou_holders()[:REVOCATIONS_SHOWN]
     ]
-    return render(request, "permits/desk_revocations.html", {"form": form, "hukou": hukou})
+    return render(request, "permits/desk_revocations.html", {"form": form, "hukou": hukou}, status=status)
 
 
 @login_required
