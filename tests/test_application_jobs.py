@@ -362,6 +362,11 @@ def test_reminders_for_the_next_working_day_and_escalation_of_overdue_steps(worl
     assert "1 overdue step(s) escalated" in daily("2026-03-06")
     message = Message.objects.get(user=staff.users["supervisor"], key="deadline_overdue")
     assert app["reference"] in message.body
+    # And those whose step it is, of theirs (after skipped days they had no reminder; an outsider's).
+    for key in ("police", "insurance"):
+        (own,) = Message.objects.filter(user=staff.users[key], key="deadline_overdue")
+        assert own.params == {"count": 1, "references": app["reference"]}
+    assert not Message.objects.filter(user=staff.users["reviewer"], key="deadline_overdue").exists()
     assert "0 overdue" in daily("2026-03-06")
     assert AuditEvent.objects.filter(type="deadline_escalated").count() == 1
 

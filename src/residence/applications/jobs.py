@@ -94,6 +94,15 @@ def deadlines_escalate(today: dt.date) -> int:
     references = listed(d.application.reference for d in overdue)
     for supervisor in _staff(Role.SUPERVISOR):
         message_send(user=supervisor, key="deadline_overdue", count=len(overdue), references=references)
+    # And those whose step it is, of theirs: after days the job did not run they had no reminder,
+    # and only the supervisor heard (an outsider's verifiers were never told).
+    own = defaultdict(list)
+    for deadline in overdue:
+        for user in _recipients(deadline):
+            if user.role != Role.SUPERVISOR:
+                own[user].append(deadline.application.reference)
+    for user, theirs in own.items():
+        message_send(user=user, key="deadline_overdue", count=len(theirs), references=listed(theirs))
     Deadline.objects.filter(pk__in=[d.pk for d in overdue]).update(escalated_on=today)
     audit_record(
         type=AuditEventType.DEADLINE_ESCALATED,
