@@ -1171,6 +1171,23 @@ def test_new_sub_accounts_cannot_ask_numbers_and_usernames_one_by_one_whether_th
     assert not User.objects.filter(username="org_free2").exists()
 
 
+def test_an_organisation_sending_a_sub_account_again_is_told_it_exists_and_not_counted(organisation):
+    """An outsider's twenty identical creates (a double tap, a retry) made one sub-account and used up
+    the day's quota of taken identifiers: the organisation could create none until midnight."""
+    api, houses = organisation
+    body = {"username": "sub_one", "password": "Testing2026pass", "phone": "13812340041", "houses": [houses[0]]}
+    assert api.post("/api/v1/organisations/sub-accounts", body).status_code == 201
+    again = [api.post("/api/v1/organisations/sub-accounts", body) for _ in range(7)]
+    assert {error_code(answer) for answer in again} == {"duplicate_username"}
+    fresh = {**body, "username": "sub_two", "phone": "13812340042"}
+    assert api.post("/api/v1/organisations/sub-accounts", fresh).status_code == 201
+    # Another account's name is answered as before (and counted: the test above).
+    make_user("bound_other", "15900009100")
+    assert error_code(api.post("/api/v1/organisations/sub-accounts", {**body, "username": "bound_other"})) == (
+        "duplicate_username"
+    )
+
+
 def test_an_organisation_lists_and_deactivates_its_sub_accounts(organisation):
     """An outsider found no way to end a sub-account: someone who left kept declaring."""
     from residence.accounts.models import LoginSession

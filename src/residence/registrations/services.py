@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from residence.accounts.models import Kind, LoginSession, Role, Status, User
-from residence.accounts.services.common import password_problems, refuse_taken, save_unique, taken
+from residence.accounts.selectors import user_by_username
+from residence.accounts.services.common import password_problems, raise_duplicate, refuse_taken, save_unique, taken
 from residence.accounts.services.sessions import sessions_end_all
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record, audit_records
@@ -910,14 +911,31 @@ def sub_account_create(*, actor, username: str, password: str, phone: str, house
         errors["password"] = weak
     if errors:
         raise Invalid(fields=errors)
+    found = taken(username=username.lower(), phone=phone)
+    if found and _held_by_own_sub_accounts(actor, username=username.lower(), phone=phone, found=found):
+        # Its own sub-account's: a retry or a double tap tells nothing of anyone else, and is not
+        # counted (an outsider's twenty at once locked the organisation out until midnight).
+        raise_duplicate(found)
     # Counted outside the transaction of the writes: a 409 must not take its own count back.
-    refuse_taken(actor, taken(username=username.lower(), phone=phone))
+    refuse_taken(actor, found)
     user.set_password(password)
     with transaction.atomic():
         save_unique(user.save, username=username.lower(), phone=phone)
         user.assigned_houses.set(given)
         audit_record(type=AuditEventType.ACCOUNT_CREATED, actor=actor, subject=user, kind=Kind.SUB_ACCOUNT)
     return user
+
+
+def _held_by_own_sub_accounts(actor, *, username: str, phone: str, found: dict) -> bool:
+    """Whether each identifier in `found` is held by one of the organisation's own sub-accounts."""
+    holders = []
+    if "username" in found:
+        holders.append(user_by_username(username))
+    if "phone" in found:
+        holders.append(User.objects.filter(phone=phone).first())
+    return bool(holders) and all(
+        holder is not None and holder.kind == Kind.SUB_ACCOUNT and holder.parent_id == actor.pk for holder in holders
+    )
 
 
 def _sub_account_locked(actor, account_id) -> User:
