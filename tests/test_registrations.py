@@ -412,6 +412,9 @@ def test_a_registration_the_police_import_elsewhere_ends_the_persons_stay_in_the
     assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-10")).status_code == 201
     current = api.get(f"{DECLARATIONS}?house={house['id']}&current=1").json()
     assert [d["person"]["id_number_masked"][:6] for d in current] == [LI_NA[:6]]
+    for wrong in ("current=abc", "late=yes"):  # said, not dropped for the whole list (an outsider)
+        refused = api.get(f"{DECLARATIONS}?house={house['id']}&{wrong}")
+        assert refused.status_code == 400 and wrong.split("=")[0] in refused.json()["error"]["fields"]
     elsewhere = {
         "id_number": LI_NA,
         "street_code": "440305001",

@@ -159,8 +159,14 @@ class DeclarationListView(APIView):
         house = int(raw_house) if raw_house.isascii() and raw_house.isdigit() and len(raw_house) < 12 else None
         if raw_house and house is None:
             raise Invalid(fields={"house": [_("Give a house id.")]})
-        current = request.query_params.get("current") == "1"
-        late = request.query_params.get("late") == "1"
+        # A filter typed wrong is said, not dropped for the whole list (an outsider's current=abc).
+        flags = {}
+        for name in ("current", "late"):
+            value = request.query_params.get(name, "")
+            if value not in ("", "0", "1"):
+                raise Invalid(fields={name: [_("Give 1 or 0.")]})
+            flags[name] = value == "1"
+        current, late = flags["current"], flags["late"]
         declarations = selectors.declarations_for(actor=request.user, house=house, current=current, late=late)
         return paged(request, declarations, declaration_payload)
 
