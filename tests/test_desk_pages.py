@@ -225,7 +225,14 @@ def test_a_common_reason_is_shown_in_the_readers_language_and_a_written_one_as_w
     application = Application.objects.get(pk=pk)
     assert application.decision_reasons == ["社会保险缴纳月数未达到规定要求。", "照片模糊"]
     assert application.history.last().note == "社会保险缴纳月数未达到规定要求；照片模糊"
-    assert world.get(f"/api/v1/applications/{pk}").json()["decision"]["reasons"] == application.decision_reasons
+    chinese_api = world.get(f"/api/v1/applications/{pk}", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert chinese_api["decision"]["reasons"] == application.decision_reasons
+    # An English client reads the common reason in English, in the history's note too (an outsider's
+    # read them in Chinese); the written one as written.
+    english_api = world.get(f"/api/v1/applications/{pk}", HTTP_ACCEPT_LANGUAGE="en").json()
+    common = "The social insurance contributions do not cover the required months."
+    assert english_api["decision"]["reasons"] == [common, "照片模糊"]
+    assert english_api["history"][-1]["note"] == common.rstrip(".") + "; 照片模糊"
     # The applicant's message shows the common reason in its reader's language, when it is read.
     message = Message.objects.get(key="application_rejected")
     with translation.override("en"):
@@ -248,6 +255,10 @@ def test_a_common_reason_is_shown_in_the_readers_language_and_a_written_one_as_w
         "<li>The social insurance contributions do not cover the required months.</li>"
         '<li><span lang="zh-CN">照片模糊</span></li>'
     ) in english
+    # The history's note of the refusal too, on the staff page and the applicant's.
+    history = english.split('class="timeline"')[1]
+    assert "The social insurance contributions do not cover the required months; " in history
+    assert "社会保险缴纳月数未达到规定要求" not in history
 
 
 def test_the_desk_flags_an_applicant_the_records_now_show_with_shenzhen_hukou(world, staff):

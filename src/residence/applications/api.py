@@ -3,10 +3,12 @@
 import datetime as dt
 import json
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -33,11 +35,13 @@ from residence.core.serializers import (
 )
 from residence.core.validators import parse_date
 from residence.eligibility.services import answer_shown
+from residence.notifications.catalogue import reasons_text
 from residence.permits.api import endorsement_check_items
 
 from . import documents, rules, selectors, services, workflow
 from .models import Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status, Verification
 from .payments import application_counter_pay, application_pay
+from .reasons import shown as refusal_reason_shown
 from .receipts import clerk_printout, payment_receipt_pdf, receipt_pdf
 
 
@@ -152,14 +156,18 @@ class ApplicationSerializer(serializers.Serializer):
 
 
 AWAITING_PAYMENT = '"status":"awaiting_payment"'  # as documents.dumps writes it
+REJECTED = '"outcome":"rejected"'
 
 
 def shown(document: str, self_check: str | dict) -> str:
     """A stored document answered as its text, with the self-check rendered in the reader's
     language and spliced in: nothing decoded and encoded again (docs/performance.md), but for
-    an application awaiting payment, whose status depends on the day it is read."""
+    an application awaiting payment, whose status depends on the day it is read, and a refused
+    one read in another language than the record's."""
     if AWAITING_PAYMENT in document:
         document = _as_of_today(document)
+    if REJECTED in document and translation.get_language() != settings.LANGUAGE_CODE:
+        document = _refusal_in_reader_language(document)
     if isinstance(self_check, str):
         self_check = json.loads(self_check)
     rendered = json.dumps(answer_shown(self_check), ensure_ascii=False, separators=(",", ":"))
@@ -173,6 +181,22 @@ def _as_of_today(document: str) -> str:
     if status == data["status"]:
         return document
     return documents.dumps({**data, "status": status, "payment_status": payment_status})
+
+
+def _refusal_in_reader_language(document: str) -> str:
+    """The common reasons of a refusal, and the history's note made of them, in the reader's
+    language (API.md: Accept-Language chooses the language of messages; an outsider's English
+    client read them in Chinese); a reason written in stays as written."""
+    data = json.loads(document)
+    recorded = data["decision"]["reasons"]
+    with translation.override(settings.LANGUAGE_CODE):
+        recorded_note = reasons_text(recorded)
+    reasons = [refusal_reason_shown(reason) for reason in recorded]
+    history = [
+        {**h, "note": reasons_text(reasons)} if h["status"] == "rejected" and h["note"] == recorded_note else h
+        for h in data["history"]
+    ]
+    return documents.dumps({**data, "decision": {**data["decision"], "reasons": reasons}, "history": history})
 
 
 def application_response(application: Application, status: int = 200, document: str = "") -> HttpResponse:
