@@ -113,6 +113,13 @@ def test_every_step_then_check_then_submission_and_confirmation(citizen_web):
     progress = client.get(f"/applications/{application.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'Futian Subdistrict · <span lang="zh-CN">福田街道办事处居住证受理点</span>' in progress
     assert "sent to Futian Subdistrict · 福田街道办事处居住证受理点" in done
+    assert "you show it when you collect your card" in done
+    # Brought by a courier, the card is not collected: the page says what the courier asks for
+    # (an outsider's courier application was told to keep the receipt for the pickup).
+    Application.objects.filter(pk=application.pk).update(delivery_method="courier", delivery_address="福田路 2 号")
+    by_courier = client.get(response["Location"]).content.decode()
+    assert "you show it when you collect your card" not in by_courier
+    assert "The courier asks for your identity card" in by_courier
     # While it is open, a new start says so at once, with a link to it, before any step.
     for start in ("/applications/apply/", "/applications/apply/kind/"):
         again = client.get(start)
