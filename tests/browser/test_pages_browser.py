@@ -64,6 +64,27 @@ def test_the_sign_up_form_starts_on_a_phones_first_screen(web, chromium, shot):
     context.close()
 
 
+def test_switching_language_keeps_what_was_typed_but_not_a_password(web, chromium, shot):
+    """An outsider typed half the sign-up form, switched to English, and found it empty."""
+    context = chromium.new_context(locale="zh-CN", viewport=PHONE_SIZES["phone"])
+    page = context.new_page()
+    page.goto(web.url + "/accounts/register/")
+    page.fill("#id_username", "switch_user")
+    page.fill("#id_phone", "13700000099")
+    page.fill("#id_password", "Secret2026pass")
+    page.check("#id_consent")
+    page.locator("a[data-language-switch]").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.input_value("#id_username") == "switch_user" and page.input_value("#id_phone") == "13700000099"
+    assert page.is_checked("#id_consent") and page.input_value("#id_password") == ""
+    shot(page, "21b-register-kept-after-switch-phone")
+    # Forgotten once filled in: the page loaded again is empty.
+    page.reload()
+    assert page.input_value("#id_username") == ""
+    context.close()
+
+
 @pytest.mark.parametrize("size", PHONE_SIZES)
 def test_language_links_and_no_other_language_on_the_page(web, chromium, shot, size):
     context = chromium.new_context(locale="zh-CN", viewport=PHONE_SIZES[size])

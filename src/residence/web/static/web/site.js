@@ -24,6 +24,45 @@ document.addEventListener("DOMContentLoaded", function () {
   var next = document.querySelector("form[data-auto-submit]");
   if (next) next.submit();
 
+  // The language switch is a link, and what was typed on the page was lost on the way (an
+  // outsider's). It is kept in this tab for the same page in the other language, filled in
+  // there and forgotten at once; passwords are not kept.
+  var kept = "typed-before-language-switch:" + location.pathname;
+  var fields = function () {
+    return document.querySelectorAll("main form input[name], main form select[name], main form textarea[name]");
+  };
+  document.querySelectorAll("a[data-language-switch]").forEach(function (link) {
+    link.addEventListener("click", function () {
+      var typed = [];
+      fields().forEach(function (field) {
+        if (["password", "hidden", "file", "submit"].indexOf(field.type) >= 0) return;
+        var box = field.type === "checkbox" || field.type === "radio";
+        typed.push({ name: field.name, value: field.value, checked: box ? field.checked : null });
+      });
+      try {
+        sessionStorage.setItem(kept, JSON.stringify(typed));
+      } catch (error) {
+        // Storage refused (a private window): the switch goes on without it.
+      }
+    });
+  });
+  var typedBefore = null;
+  try {
+    typedBefore = sessionStorage.getItem(kept);
+    sessionStorage.removeItem(kept);
+  } catch (error) {
+    typedBefore = null;
+  }
+  if (typedBefore) {
+    JSON.parse(typedBefore).forEach(function (entry) {
+      fields().forEach(function (field) {
+        if (field.name !== entry.name) return;
+        if (entry.checked === null) field.value = entry.value;
+        else if (field.value === entry.value) field.checked = entry.checked;
+      });
+    });
+  }
+
   // A form is sent once: a step pressed twice fast was sent twice, and the second answer, "not
   // done: its status has changed", hid the first's success (an outsider). Sent forms are open
   // again when the page comes back from the browser's history.
