@@ -251,3 +251,16 @@ def test_free_text_keeps_lines_tabs_and_every_scripts_letters():
     for text in ("第一行\n第二行", "a\tb\r\nc", "- 照片不合格", "Ünïcødé ½ ، ١٢٣"):
         assert hidden_text_problem(text, lines=True) is None
     assert hidden_text_problem("a\nb") is not None  # one line only
+
+
+@pytest.mark.parametrize(
+    "text", ["👨\u200d💻", "🏳\ufe0f\u200d🌈", "می\u200cخواهم", "家庭 👨\u200d👩\u200d👧", "1\ufe0f\u20e3"]
+)
+def test_free_text_keeps_joiners_and_presentation_selectors_where_they_join(text):
+    """An outsider's emoji sequences and a Persian word, refused as hidden formatting."""
+    assert hidden_text_problem(text) is None
+
+
+@pytest.mark.parametrize("text", ["a\u200d", "\u200da", "a\u200d\u200db", "a \u200d b", "\ufe0f", "a\ufe0f\ufe0f"])
+def test_free_text_refuses_joiners_and_selectors_that_join_nothing(text):
+    assert hidden_text_problem(text) is not None

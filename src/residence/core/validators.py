@@ -342,6 +342,27 @@ HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cn"})
 BLANK_SYMBOLS = frozenset("\u2800\ufffc")
 
 
+# Format characters that ordinary text needs, each only where it does its work: the zero-width
+# joiner and non-joiner between two visible characters (👨‍💻, Persian می‌خواهم), and the emoji and
+# text presentation selectors right after one (🏳️‍🌈). An outsider's notes with them were refused.
+JOINERS = frozenset("\u200c\u200d")
+PRESENTATION_SELECTORS = frozenset("\ufe0e\ufe0f")
+
+
+def _shows(c: str) -> bool:
+    return not (c.isspace() or c in INVISIBLE or c in BLANK_SYMBOLS or unicodedata.category(c) in HIDDEN_CATEGORIES)
+
+
+def _in_its_place(text: str, i: int) -> bool:
+    c, before = text[i], text[i - 1] if i else ""
+    if c in PRESENTATION_SELECTORS:
+        return bool(before) and _shows(before)
+    if c in JOINERS:
+        after = text[i + 1] if i + 1 < len(text) else ""
+        return bool(before and after) and (_shows(before) or before in PRESENTATION_SELECTORS) and _shows(after)
+    return False
+
+
 def hidden_text_problem(text: str, *, lines: bool = False):
     """Why free text (a note, a reason, a written reply; with `lines`, several lines of it) cannot
     be stored, or None: a control, format, separator, unassigned or invisible character, or a mark
@@ -349,10 +370,10 @@ def hidden_text_problem(text: str, *, lines: bool = False):
     reached staff screens and the citizen's page through notes and reasons."""
     if text and unicodedata.category(text[0]).startswith("M"):
         return HIDDEN
-    for c in text:
-        if c in INVISIBLE or c in BLANK_SYMBOLS:
-            return HIDDEN
-        if unicodedata.category(c) in HIDDEN_CATEGORIES and not (lines and c in LINE_BREAKS):
+    for i, c in enumerate(text):
+        if (lines and c in LINE_BREAKS) or _shows(c) or _in_its_place(text, i):
+            continue
+        if not c.isspace() or unicodedata.category(c) in HIDDEN_CATEGORIES:
             return HIDDEN
     return None
 
