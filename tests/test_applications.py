@@ -329,6 +329,14 @@ def test_a_not_confirmed_check_goes_to_review_and_a_rejection_carries_its_reason
         {"department": "social_insurance", "outcome": "not_confirmed", "note": "no contributions since 2026-01"},
     )
     assert moved["status"] == "reviewing"  # at once, although police is still pending
+    # The reviewer reads the reason beside the department that gave it (an outsider found it only in
+    # the history, with no department named); the citizen's object is API.md's, without notes.
+    checks = staff.reviewer.get(f"/api/v1/staff/applications/{app['id']}").json()["verifications"]
+    assert {c["department"]: (c["status"], c["note"]) for c in checks} == {
+        "police": ("pending", ""),
+        "social_insurance": ("not_confirmed", "no contributions since 2026-01"),
+    }
+    assert all("note" not in c for c in api.get(f"{URL}/{app['id']}").json()["verifications"])
     # The audit trail says who answered what (a supervisor could not tell a "not confirmed").
     [said] = AuditEvent.objects.filter(type="application_changed", data__action="verify")
     assert (said.data["department"], said.data["outcome"]) == ("social_insurance", "not_confirmed")
@@ -1203,6 +1211,11 @@ def test_a_verifier_is_answered_only_its_own_departments_notes(world, staff):
         staff.insurance, app, "verify", {"department": "social_insurance", "outcome": "confirmed", "note": "社保连续"}
     )
     assert [e["note"] for e in answered["history"] if e["note"]] == ["社保连续"]
+    assert [c["note"] for c in seen["verifications"]] == ["", ""]
+    assert {c["department"]: c["note"] for c in answered["verifications"]} == {
+        "police": "",
+        "social_insurance": "社保连续",
+    }
     assert "治安记录（内部）" in [e["note"] for e in staff.reviewer.get(url).json()["history"]]
     assert staff.reviewer.get(url).json()["delivery"]["address"] == address
 

@@ -392,6 +392,15 @@ class StaffApplicationSerializer(ApplicationSerializer):
     answer for it; production and the courier get API.md's application object (the fields required
     here) without the case behind it, production the photo receipt too (`selectors.handling_view`)."""
 
+    verifications = _objects(
+        "StaffVerificationState",
+        department=serializers.ChoiceField(choices=Verification._meta.get_field("department").choices),
+        status=serializers.ChoiceField(choices=Verification.Outcome.choices),
+        due_date=serializers.DateField(),
+        note=serializers.CharField(
+            required=False, help_text="the department's note with its answer; a verifier sees its own only"
+        ),
+    )
     photo_receipt = serializers.CharField(required=False, help_text="production only")
     card = inline_serializer(
         "CardToPrint",
@@ -432,8 +441,10 @@ def staff_application_response(user, application: Application) -> HttpResponse:
         return Response(selectors.handling_view(application, role=user.role))
     if user.role == Role.VERIFIER:
         document = selectors.verifier_view(application, department=user.department)
-        return application_response(application, document=json.dumps(document, ensure_ascii=False))
-    return application_response(application)
+        document = selectors.with_check_notes(document, application, department=user.department)
+    else:
+        document = selectors.with_check_notes(json.loads(application.document), application)
+    return application_response(application, document=json.dumps(document, ensure_ascii=False))
 
 
 class StaffApplicationView(APIView):

@@ -537,6 +537,18 @@ def verifier_view(application: Application, *, department: str) -> dict:
     return document
 
 
+def with_check_notes(document: dict, application: Application, *, department: str = "") -> dict:
+    """The document with each department's note beside its check, for staff (an outsider's reviewer
+    read a not-confirmed reason in the history with no department named); a verifier's `department`
+    sees its own note only, as in verifier_view."""
+    notes = dict(application.verifications.values_list("department", "note"))
+    document["verifications"] = [
+        {**check, "note": notes.get(check["department"], "") if department in ("", check["department"]) else ""}
+        for check in document["verifications"]
+    ]
+    return document
+
+
 def suspended_permit_to_renew(application: Application, today: dt.date) -> Permit | None:
     """For an exchange or a replacement, the person's permit if it is suspended today, whether or
     not the day's sweep has run: it must be endorsed before its card is renewed (RULES §9)."""
