@@ -16,7 +16,7 @@ from residence.registrations.models import BulkUpload, Declaration, House, Occup
 
 from .applications import citizen_api, staff_apis
 from .conftest import Api, committed, error_code, make_user
-from .idnumbers import WANG_FANG, ZHANG_WEI, with_check, wrong_check
+from .idnumbers import NOT_IN_RECORDS, WANG_FANG, ZHANG_WEI, with_check, wrong_check
 
 pytestmark = pytest.mark.django_db
 HOUSES, DECLARATIONS = "/api/v1/registrations/houses", "/api/v1/registrations/declarations"
@@ -906,9 +906,18 @@ def test_names_tried_on_a_stranger_are_counted_and_past_the_limit_nothing_is_lea
         assert error_code(api.post(DECLARATIONS, {**move_in(house["id"]), "person": person})) == "name_mismatch"
     over = api.post(DECLARATIONS, {**move_in(house["id"]), "person": {**person, "name": "王芳"}})
     assert over.status_code == 429 and error_code(over) == "rate_limited"
+    # A number the records do not hold is refused alike: an outsider's file, refused only for the
+    # recorded people, told which numbers the records hold.
+    unknown = {"name": "李四", "id_number": NOT_IN_RECORDS, "phone": "13600000003"}
+    assert api.post(DECLARATIONS, {**move_in(house["id"]), "person": unknown}).status_code == 429
     header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
-    checked = bulk(api, header + f"{house['id']},move_in,王芳,{stranger},13600000002,landlord,3,1,2026-02-27\n").json()
+    rows = [
+        f"{house['id']},move_in,{name},{number},13600000002,landlord,3,1,2026-02-27\n"
+        for name, number in (("王芳", stranger), ("李四", NOT_IN_RECORDS))
+    ]
+    checked = bulk(api, header + "".join(rows)).json()
     assert checked["valid"] == 0  # the right name too: no row tells a right name from a wrong one
+    assert [row["reason"] for row in checked["invalid"]] == [checked["invalid"][0]["reason"]] * 2
     assert not Declaration.objects.exists()
 
 

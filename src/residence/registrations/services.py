@@ -131,8 +131,8 @@ def _house_for(actor, house_id) -> House:
 
 class TooManyNames(RateLimited):
     default_message = gettext_lazy(
-        "Too many names that differ from the population records today: declarations of people in the "
-        "records are refused until tomorrow. Check the names against the ID cards."
+        "Too many names that differ from the population records today: move-in declarations are refused "
+        "until tomorrow. Check the names against the ID cards."
     )
     says_when = True
 
@@ -171,18 +171,14 @@ def _names_refused(actor, rows: list[tuple], field: str | None = None, *, counte
 
     The declarant's day counts wrong names (LIMIT_DECLARATION_NAME_FAILURES_PER_DAY; an
     organisation's with its sub-accounts'): a declarant cannot try names on a stranger's number.
-    Once the day is used up, every row of a recorded person is refused alike, right name or
-    not, so nothing is learnt. One query for the names; the count is touched once to see the day
-    is not used up (taken back at once) and once per wrong name. Not `counted`: the names compared
-    again, for a report in another language, counting nothing."""
-    recorded = dict(
-        Identity.objects.filter(id_number__in={number for _k, number, _n in rows}).values_list("id_number", "name")
-    )
-    ours = [(key, recorded[number], name) for key, number, name in rows if number in recorded]
-    if not ours:
+    Once the day is used up, every row is refused alike, a recorded person's or not, right name or
+    not, so nothing is learnt (an outsider's file, refused only for the recorded people, told
+    which numbers the records hold). One query for the names; the count is touched once to see
+    the day is not used up (taken back at once) and once per wrong name. Not `counted`: the
+    names compared again, for a report in another language, counting nothing."""
+    if not rows:
         return {}
     declarant = organisation_of(actor) or actor
-
     quota = limits.Quota(
         "declaration_names", str(declarant.pk), settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY, error=TooManyNames
     )
@@ -190,13 +186,16 @@ def _names_refused(actor, rows: list[tuple], field: str | None = None, *, counte
     try:
         if counted:
             quota.probe()
-        for key, recorded_name, name in ours:
-            if normalize_name(recorded_name) != normalize_name(name):
+        recorded = dict(
+            Identity.objects.filter(id_number__in={number for _k, number, _n in rows}).values_list("id_number", "name")
+        )
+        for key, number, name in rows:
+            if number in recorded and normalize_name(recorded[number]) != normalize_name(name):
                 if counted:
                     quota.count()
                 refused[key] = NameMismatch(fields={field or key: [_("The name differs from the population records.")]})
     except TooManyNames as exc:
-        return {key: exc for key, _recorded, _name in ours}
+        return {key: exc for key, _number, _name in rows}
     return refused
 
 
