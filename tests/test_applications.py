@@ -423,13 +423,15 @@ def test_staff_who_may_not_read_an_application_do_not_learn_its_status_from_an_a
     app = submit(api)  # collected at the point
     url = f"/api/v1/staff/applications/{app['id']}"
     # A 409 that does not name the status, to staff who may not read the application.
-    for client, action, body in (
-        (staff.courier, "deliver", {"identity_checked": True}),
-        (staff.production, "dispatch", {}),
+    # Each is told, in words that fit every state, that the application is not at its own step
+    # (an outsider's courier, sent a card still in production, read that someone had acted first).
+    for client, action, body, said in (
+        (staff.courier, "deliver", {"identity_checked": True}, "This card is not out for delivery with you"),
+        (staff.production, "dispatch", {}, "This application has not reached the card production centre."),
     ):
         refused = client.post(f"{url}/{action}", body, HTTP_ACCEPT_LANGUAGE="en")
         assert refused.status_code == 409 and error_code(refused) == "conflict"
-        assert "status" not in refused.json()["error"] and "Accepted" not in refused.json()["error"]["message"]
+        assert "status" not in refused.json()["error"] and refused.json()["error"]["message"].startswith(said)
         assert client.get(url).status_code == 403
     # Staff who may read it are told the status, as before.
     told = staff.reviewer.post(f"{url}/approve", {})
@@ -465,6 +467,13 @@ def test_a_verifier_reads_nothing_of_an_application_withdrawn_before_the_check(w
     assert api.post(f"/api/v1/applications/{app['id']}/withdraw", {}).status_code == 200
     assert staff.police.get(path).status_code == 403
     assert staff.reviewer.get(path).status_code == 200
+    # Its answer, from a page left open, is told why it went nowhere (an outsider's was told
+    # someone may have acted first), and not the status.
+    late = staff.police.post(
+        f"{path}/verify", {"department": "police", "outcome": "confirmed"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert late.status_code == 409 and "status" not in late.json()["error"]
+    assert late.json()["error"]["message"].startswith("This application is not waiting for your department's check")
 
 
 def test_reading_an_application_is_one_query_with_the_token_lookup(world, django_assert_num_queries):

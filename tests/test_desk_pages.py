@@ -547,7 +547,7 @@ def test_the_courier_returns_a_card_that_could_not_be_delivered(world, staff):
     # the queue (an outsider's phone showed the whole reason as the heading, and only "home").
     stale = post(courier, f"/staff/applications/{pk}/deliver/", {"identity_checked": "on"}, status=409).content.decode()
     assert "<h1>Not done</h1>" in stale and 'href="/staff/applications/"' in stale
-    assert "Someone may have acted on it first." in stale and "shows its current state" not in stale
+    assert "This card is not out for delivery with you" in stale and "shows its current state" not in stale
     # The point's clerk now has it to receive; the applicant reads why.
     assert "The card has arrived at this point" in page(staff["clerk"], f"/staff/applications/{pk}/")
     assert world.get(f"/api/v1/applications/{pk}").json()["history"][-1]["note"] == "Nobody home after three attempts"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from residence.accounts.models import Kind as AccountKind
 from residence.accounts.models import Role
@@ -112,6 +113,22 @@ def check_scope(application: Application, actor, role: str, data: dict) -> None:
             raise Forbidden(_("This application needs no check by your department."))
 
 
+# What is said instead, one sentence per role for whatever the state: each names the role's own
+# step (an outsider's courier, sent a card still in production, read that someone had acted first).
+NOT_YOURS_NOW = {
+    Role.COURIER: gettext_lazy(
+        "This card is not out for delivery with you: it may not have been sent out yet, or it was delivered "
+        "or returned already."
+    ),
+    Role.VERIFIER: gettext_lazy(
+        "This application is not waiting for your department's check: it may have been answered already, "
+        "or withdrawn by the applicant."
+    ),
+    Role.PRODUCTION: gettext_lazy("This application has not reached the card production centre."),
+    "": gettext_lazy("This application cannot be changed that way now. Someone may have acted on it first."),
+}
+
+
 @transaction.atomic
 def application_transition(*, application_id: int, action: str, actor, note: str = "", **data) -> Application:
     role = role_may(actor, action)
@@ -133,7 +150,7 @@ def application_transition(*, application_id: int, action: str, actor, note: str
             # production centre polled any application's progress by its 409 (an outsider). Still a
             # 409, not a 403: the loser of a race (a courier's delivery against his own return of
             # the card, which makes it the point's) is answered as every loser is.
-            raise Conflict(_("This application cannot be changed that way now. Someone may have acted on it first."))
+            raise Conflict(NOT_YOURS_NOW.get(role, NOT_YOURS_NOW[""]))
         raise Conflict(
             _('This application\'s status is "%(status)s": it cannot be changed that way now.')
             % {"status": application.get_status_display()},
