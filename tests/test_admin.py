@@ -10,7 +10,7 @@ from residence.accounts.models import User
 from residence.accounts.services import staff_create
 from residence.applications.models import Application
 from residence.audit.models import AuditEvent
-from residence.core.models import CalendarDay
+from residence.core.models import CalendarDay, CalendarYear
 from residence.places.models import AcceptancePoint, Street
 
 from .applications import HOME_POINT, application_body, citizen_api, eligible_records, staff_apis
@@ -43,7 +43,7 @@ def test_the_system_administrator_lands_in_the_admin_not_on_an_empty_desk(client
 
 
 def day_form(date, working, name):
-    return {"date": date, "working": "on" if working else "", "name": name, "notice": ""}
+    return {"date": date, "working": "on" if working else "", "name": name, "notice": "深圳市政府通知"}
 
 
 @pytest.mark.parametrize("typed", ["9999-12-31", "1900-01-01", "2026-12-17"])
@@ -62,6 +62,7 @@ def test_a_calendar_days_date_is_not_edited_and_its_change_is_audited_with_befor
 
 
 def test_a_calendar_years_year_is_not_edited(admin):
+    CalendarDay.objects.filter(date=dt.date(2027, 1, 1)).update(name="元旦", notice="国办发明电〔2026〕1号")
     response = admin.post("/admin/core/calendaryear/2027/change/", {"year": "9999", "published": "on", "source": "x"})
     assert response.status_code == 302
     event = AuditEvent.objects.get(type="calendar_changed")
@@ -311,3 +312,40 @@ def test_the_admins_change_password_form_is_the_platforms_where_wrong_passwords_
     posted = admin.post("/admin/password_change/", {"old_password": "Wrong2026pass", "new_password1": "x"})
     assert posted.status_code == 302 and posted["Location"] == "/account/password/"
     assert User.objects.get(username="sys_admin").check_password("Admin2026pass")
+
+
+D = dt.date.fromisoformat
+
+
+def test_the_admin_publishes_no_year_with_nothing_official_in_it(admin):
+    listed = admin.post(
+        "/admin/core/calendaryear/", {"action": "publish", "_selected_action": ["2027", "2028"]}, follow=True
+    ).content.decode()
+    assert "2027: nothing official is entered for this year" in listed and "load_calendar" in listed
+    changed = admin.post("/admin/core/calendaryear/2029/change/", {"published": "on", "source": "x"})
+    assert changed.status_code == 200 and "2029: nothing official is entered" in changed.content.decode()
+    assert not CalendarYear.objects.filter(year__in=(2027, 2028, 2029), published=True).exists()
+    # Once a day of it is entered with its notice, the year can be published.
+    admin.post("/admin/core/calendarday/2027-01-01/change/", {"name": "元旦", "notice": "国办发明电〔2026〕1号"})
+    published = admin.post("/admin/core/calendaryear/", {"action": "publish", "_selected_action": ["2027"]})
+    assert published.status_code == 302 and CalendarYear.objects.get(year=2027).published
+
+
+@pytest.mark.parametrize(
+    ("date", "working", "name", "notice", "said"),
+    [
+        ("2029-01-06", True, "", "", "Name the holiday"),  # a Saturday made a working day
+        ("2027-01-04", False, "", "", "Name the holiday"),  # a Monday made a day off
+        ("2027-01-05", False, "停电", "", "Give the notice"),
+        ("2029-01-08", True, "春节", "通知", "is a weekday"),  # a weekday "made" a working day
+    ],
+)
+def test_the_admin_takes_no_day_off_the_weeks_rule_without_its_name_and_notice(
+    admin, date, working, name, notice, said
+):
+    before = CalendarDay.objects.get(date=D(date))
+    form = {"working": "on" if working else "", "name": name, "notice": notice}
+    response = admin.post(f"/admin/core/calendarday/{date}/change/", form)
+    assert response.status_code == 200 and said in response.content.decode()
+    after = CalendarDay.objects.get(date=D(date))
+    assert (after.working, after.name, after.notice) == (before.working, before.name, before.notice)

@@ -143,6 +143,42 @@ def test_publishing_a_year_makes_its_deadlines_final(settings, world):
     assert api.get(f"{URL}/{app['id']}").json()["due_date_provisional"] is False
 
 
+# A made-up 2027 schedule (the official one was not out when this was written): Fri 01-01 and
+# Mon 01-04 off for New Year, Sat 01-09 a make-up working day.
+SCHEDULE_2027 = (
+    "date,working_day,name,notice\n"
+    "2027-01-01,0,元旦,国务院办公厅关于2027年部分节假日安排的通知\n"
+    "2027-01-04,0,元旦,国务院办公厅关于2027年部分节假日安排的通知\n"
+    "2027-01-09,1,元旦,国务院办公厅关于2027年部分节假日安排的通知\n"
+)
+
+
+def test_loading_a_years_schedule_publishes_it_and_recomputes_its_deadlines(settings, world, tmp_path):
+    """An outsider could enter a year only day by day in the admin. Counted by hand from Wed
+    2026-12-30: 3 working days are Thu 12-31, Tue 01-05, Wed 01-06; 15 are 12-31, 01-05 to 01-08,
+    Sat 01-09, 01-11 to 01-15 and 01-18 to 01-21."""
+    api, _user, _staff = world
+    settings.FROZEN_TODAY = "2026-12-30"
+    api.login("citizen1", phone="13812345678", remember=True)
+    app = api.post(URL, application_body()).json()
+    assert app["due_date_provisional"] is True and app["verifications"][0]["due_date"] != "2027-01-06"
+    schedule = tmp_path / "2027.csv"
+    schedule.write_text(SCHEDULE_2027, encoding="utf-8")
+    out = StringIO()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("load_calendar", str(schedule), stdout=out)
+    assert "2027: 2 days off and 1 make-up working days listed; published" in out.getvalue()
+    shown = api.get(f"{URL}/{app['id']}").json()
+    assert (shown["due_date"], shown["due_date_provisional"]) == ("2027-01-21", False)
+    assert {v["due_date"] for v in shown["verifications"]} == {"2027-01-06"}
+    event = AuditEvent.objects.get(type="calendar_changed")
+    assert event.data["year"] == 2027 and event.data["before"]["published"] is False
+    # Entered again, nothing changes and nothing is recorded twice.
+    call_command("load_calendar", str(schedule), stdout=out)
+    assert "2027: 2 days off and 1 make-up working days listed; unchanged" in out.getvalue()
+    assert AuditEvent.objects.filter(type="calendar_changed").count() == 1
+
+
 def fee_application(world):
     _api, user, staff = world
     live_permit(user, "4403202500000009")

@@ -140,6 +140,7 @@ def test_an_administrator_publishes_a_year_in_the_admin(client):
     client.post("/accounts/login/", {"platform": "permit", "username": "cal_admin", "password": "Admin2026pass"})
     client.post("/accounts/login/verify/", {"code": last_code("13900008888")})
     assert client.get("/admin/core/calendaryear/").status_code == 200
+    calendar_day_set(date=D("2027-01-01"), working=False, name="元旦", notice="国办发明电〔2026〕1号")
     response = client.post("/admin/core/calendaryear/", {"action": "publish", "_selected_action": ["2027"]})
     assert response.status_code == 302
     assert CalendarYear.objects.get(year=2027).published

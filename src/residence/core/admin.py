@@ -1,8 +1,21 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from .models import CalendarDay, CalendarYear
+from .schedule import by_default_working, day_problem
 from .services import calendar_day_set, calendar_year_publish
+
+NOTHING_OFFICIAL = _(
+    "%(year)s: nothing official is entered for this year. Enter its schedule first: "
+    "python manage.py load_calendar FILE.csv (or each holiday and make-up day here, with its notice)."
+)
+
+
+def official_entries(year: int) -> bool:
+    """Whether any day of the year carries the notice that declares it: a year of the holiday
+    package's guesses only was published with one click (an outsider)."""
+    return CalendarDay.objects.filter(date__year=year).exclude(notice="").exists()
 
 
 def client_address(request) -> str:
@@ -38,6 +51,13 @@ class CalendarYearAdmin(admin.ModelAdmin):
         # The year is the row: edited, it named another year's row (a 500 for a year not stored).
         return ["year"] if obj else []
 
+    class form(forms.ModelForm):
+        def clean(self):
+            data = super().clean()
+            if data.get("published") and not official_entries(self.instance.year):
+                raise forms.ValidationError(NOTHING_OFFICIAL % {"year": self.instance.year})
+            return data
+
     def save_model(self, request, obj, form, change):
         calendar_year_publish(
             year=obj.year,
@@ -49,14 +69,21 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark the official schedule as published"))
     def publish(self, request, queryset):
-        for entry in queryset:
-            calendar_year_publish(year=entry.year, actor=request.user, address=client_address(request))
+        years = [entry.year for entry in queryset]
+        bare = [year for year in years if not official_entries(year)]
+        if bare:  # none published: the operator chose them together
+            for year in bare:
+                messages.error(request, NOTHING_OFFICIAL % {"year": year})
+            return
+        for year in years:
+            calendar_year_publish(year=year, actor=request.user, address=client_address(request))
         messages.success(request, _("Published; stored deadlines in these years are recomputed."))
 
     @admin.action(description=_("Mark as not published (provisional)"))
     def unpublish(self, request, queryset):
         for entry in queryset:
             calendar_year_publish(year=entry.year, published=False, actor=request.user, address=client_address(request))
+        messages.success(request, _("Marked provisional; stored deadlines in these years are recomputed."))
 
 
 @admin.register(CalendarDay)
@@ -75,6 +102,18 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # The date is the row: edited, it overwrote another day (or was a 500 for a day not stored).
         return ["date"] if obj else []
+
+    class form(forms.ModelForm):
+        def clean(self):
+            """A day that departs from the week's rule is named, with its notice (an outsider's
+            Saturday made a working day with neither was taken)."""
+            data = super().clean()
+            day = self.instance.date
+            working, name, notice = data.get("working"), data.get("name", ""), data.get("notice", "")
+            departs = (working, name, notice) != (by_default_working(day), "", "")
+            if departs and (problem := day_problem(day, bool(working), name, notice)):
+                raise forms.ValidationError(problem)
+            return data
 
     def save_model(self, request, obj, form, change):
         calendar_day_set(

@@ -4,6 +4,7 @@ registered recompute hook to recompute the stored deadlines of the changed year.
 
 import datetime as dt
 import secrets
+from collections import Counter
 from collections.abc import Callable
 
 from django.db import transaction
@@ -13,6 +14,7 @@ from residence.audit.services import audit_record
 
 from . import clock
 from .models import CalendarDay, CalendarState, CalendarYear
+from .schedule import by_default_working
 
 # Later apps that store deadlines register a function of the year here.
 DEADLINE_RECOMPUTERS: list[Callable[[int], None]] = []
@@ -76,3 +78,41 @@ def calendar_year_publish(
     )
     _changed(year)
     return entry
+
+
+@transaction.atomic
+def calendar_year_load(*, year: int, days: dict, actor=None, address: str = "") -> bool:
+    """Enter a year's official schedule (`schedule.Day`s by date, each a departure from the week's
+    rule) and publish the year: every other day of it goes back to the week's rule, so a guess
+    the package made and the notice dropped does not linger. Returns whether anything changed
+    (a schedule entered twice changes nothing the second time)."""
+    entry = CalendarYear.objects.select_for_update().get(year=year)
+    stored = {d.date: d for d in CalendarDay.objects.filter(date__year=year)}
+    source = Counter(day.notice for day in days.values()).most_common(1)[0][0][:200]
+    changed = []
+    for date, row in stored.items():
+        wanted = days.get(date)
+        working, name, notice = (
+            (wanted.working, wanted.name, wanted.notice) if wanted else (by_default_working(date), "", "")
+        )
+        if (row.working, row.name, row.notice) != (working, name, notice):
+            row.working, row.name, row.notice = working, name, notice
+            changed.append(row)
+    if not changed and entry.published and entry.source == source:
+        return False
+    CalendarDay.objects.bulk_update(changed, ["working", "name", "notice"], batch_size=500)
+    before = {"published": entry.published, "source": entry.source}
+    entry.published, entry.source = True, source
+    entry.save()
+    audit_record(
+        type=AuditEventType.CALENDAR_CHANGED,
+        actor=actor,
+        address=address,
+        year=year,
+        published=True,
+        source=source,
+        days_changed=len(changed),
+        before=before,
+    )
+    _changed(year)
+    return True
