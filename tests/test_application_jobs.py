@@ -318,6 +318,12 @@ def test_paying_on_the_15th_day_is_allowed(world, settings):
     settings.FROZEN_TODAY = "2026-03-17"
     api.login("citizen1", phone="13812345678", remember=True)
     assert api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
+    # The applicant's timeline dates the decision on its day, not on the payment's (an outsider's
+    # page said the police took 16 days): approved again at payment, it was the first date found.
+    from residence.applications.views import timeline
+
+    done = {i["key"]: i["done_on"] for i in timeline(Application.objects.get(pk=app["id"]), dt.date(2026, 3, 17))}
+    assert (done["review"], done["payment"]) == (dt.date(2026, 3, 2), dt.date(2026, 3, 17))
 
 
 def test_paying_after_the_15th_day_is_409_and_terminates_it_even_before_the_daily_job(world, settings):

@@ -401,7 +401,7 @@ def test_progress_page_timeline_departments_withdraw(citizen_web):
     assert client.get(url + "withdraw/").status_code == 302
 
 
-def test_refusal_shows_reasons_and_a_written_reply_can_be_asked(citizen_web):
+def test_refusal_shows_reasons_and_a_written_reply_can_be_asked(citizen_web, settings):
     client, _user = citizen_web
     staff = staff_apis(["police", "insurance", "reviewer"])
     fill_all(client)
@@ -421,6 +421,13 @@ def test_refusal_shows_reasons_and_a_written_reply_can_be_asked(citizen_web):
     assert "You asked for a written reply" in html and 'data-testid="ask-reply"' not in html
     assert "the written reply you asked for is on its way" in html
     assert "you can ask for a written reply" not in html
+    assert 'data-testid="reply-overdue"' not in html
+    # Asked on Mon 03-02, due Thu 03-05 (3 working days): flagged the day after, as every late
+    # step is (an outsider's page said only that it was being dealt with, a month on).
+    settings.FROZEN_TODAY = "2026-03-06"
+    late = words(client.get(url).content.decode())
+    assert "It is due by 2026-03-05." in late and 'data-testid="reply-overdue"' in late
+    settings.FROZEN_TODAY = "2026-03-02"
     staff.reviewer.post(f"{base}/written-reply", {"text": "您的社保记录在 2025 年 6 月中断。"})
     html = words(client.get(url).content.decode())
     assert "2025 年 6 月中断" in html and "Read the reasons and the written reply below" in html

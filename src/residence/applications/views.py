@@ -591,7 +591,8 @@ def timeline(application: Application, today: dt.date) -> list[dict]:
         reached["paid"] = timezone.localdate(application.payments.first().paid_at)
     items, current_found = [], False
     for key, label, statuses, deadline_step in steps:
-        done_on = next((reached[s] for s in statuses if s in reached), None)
+        # The earliest: a fee-bearing application is approved again at payment, after its decision.
+        done_on = min((reached[s] for s in statuses if s in reached), default=None)
         item = {"key": key, "label": label, "done_on": done_on, "due_on": None, "provisional": False, "state": ""}
         if done_on:
             item["state"] = "done"
