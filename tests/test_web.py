@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 
 import pytest
@@ -648,3 +649,49 @@ def test_a_self_check_for_a_day_gone_by_is_told_in_the_past(client, citizen, set
     today = client.post("/account/eligibility/", body).content.decode()
     assert "You do not qualify yet" in today and "you qualify on <strong>2026-06-10</strong>" in today
     assert 'data-testid="check-today"' not in today
+
+
+def test_a_page_of_a_session_not_remembered_carries_the_warning_before_the_idle_sign_out(citizen):
+    """An outsider was signed out of a half-filled form without warning (WCAG 2.2.1)."""
+    client = CommittingClient()
+    web_login(client)
+    html = client.get("/account/").content.decode()
+    seconds = int(re.search(r'data-idle-seconds="(\d+)"', html).group(1))
+    assert settings.IDLE_TIMEOUT_SECONDS - 5 <= seconds <= settings.IDLE_TIMEOUT_SECONDS
+    assert 'data-testid="idle-warning"' in html and 'action="/accounts/keep-alive/"' in html
+    remembered = CommittingClient()
+    web_login(remembered, remember=True)
+    assert 'data-testid="idle-warning"' not in remembered.get("/account/").content.decode()
+
+
+def test_staying_signed_in_counts_as_activity_to_the_second(citizen):
+    from residence.accounts.models import LoginSession
+
+    client = CommittingClient()
+    web_login(client)
+    session = LoginSession.objects.get(ended_at__isnull=True)
+    LoginSession.objects.filter(pk=session.pk).update(last_seen_at=session.last_seen_at - dt.timedelta(seconds=50))
+    assert client.get("/accounts/keep-alive/").status_code == 405
+    assert client.post("/accounts/keep-alive/").status_code == 204
+    assert LoginSession.objects.get(pk=session.pk).last_seen_at > session.last_seen_at - dt.timedelta(seconds=1)
+    assert CommittingClient().post("/accounts/keep-alive/").status_code == 401
+
+
+def test_a_form_sent_after_the_idle_sign_out_leads_back_to_its_page(citizen):
+    """An outsider's self-check, sent after the sign-out, landed on the account page once signed in."""
+    from residence.accounts.models import LoginSession
+
+    client = CommittingClient()
+    web_login(client)
+    idle = dt.timedelta(seconds=settings.IDLE_TIMEOUT_SECONDS + 60)
+    LoginSession.objects.update(last_seen_at=LoginSession.objects.get().last_seen_at - idle)
+    sent = client.post("/account/eligibility/", {"name": "张伟"}, HTTP_REFERER="http://testserver/account/eligibility/")
+    assert sent.status_code == 302 and "reason=expired" in sent["Location"]
+    assert "next=%2Faccount%2Feligibility%2F" in sent["Location"]
+    assert 'href="/accounts/login/?next=/account/eligibility/"' in client.get(sent["Location"]).content.decode()
+    web_login(client)
+    LoginSession.objects.filter(ended_at__isnull=True).update(
+        last_seen_at=LoginSession.objects.get(ended_at__isnull=True).last_seen_at - idle
+    )
+    elsewhere = client.post("/account/eligibility/", {}, HTTP_REFERER="https://evil.example/account/")
+    assert "reason=expired" in elsewhere["Location"] and "next=" not in elsewhere["Location"]

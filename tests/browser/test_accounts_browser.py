@@ -107,3 +107,43 @@ def test_login_page_at_320px_and_in_english(web, chromium, shot):
     assert page.locator(".error-summary").is_visible()
     shot(page, "10-login-errors")
     context.close()
+
+
+def test_warned_before_the_idle_sign_out_and_back_to_the_typed_page_after_it(web, chromium, shot, settings):
+    """An outsider was signed out of a half-filled form without a warning, lost what was typed and
+    landed on the account page after signing in again (WCAG 2.2.1)."""
+    from tests.conftest import make_user
+
+    settings.IDLE_TIMEOUT_SECONDS = 8  # warned at 4 s, signed out at 8 s
+    make_user("idle_user", PHONE)
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(web.url + "/accounts/login/")
+    page.get_by_label("用户名").fill("idle_user")
+    page.get_by_label("密码").fill("Testing2026pass")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_label("短信验证码").fill(code_from_outbox(PHONE))
+    page.get_by_role("button", name="继续").click()
+    page.wait_for_url("**/account/")
+    page.goto(web.url + "/account/real-name/")
+    page.get_by_label("姓名（与身份证一致）").fill("李娜")
+    warning = page.get_by_test_id("idle-warning")
+    warning.wait_for(state="visible", timeout=7000)
+    assert_accessible(page)
+    shot(page, "08-idle-warning")
+    page.get_by_role("button", name="保持登录").click()
+    warning.wait_for(state="hidden", timeout=3000)
+    page.wait_for_timeout(2500)  # past the first signing-out time: stayed, still as typed
+    assert (
+        page.url.endswith("/account/real-name/") and page.get_by_label("姓名（与身份证一致）").input_value() == "李娜"
+    )
+    page.wait_for_url("**/signed-out/**", timeout=12000)
+    assert "重新登录后将回到您之前所在的页面" in page.content()
+    shot(page, "09-idle-signed-out")
+    page.get_by_test_id("sign-in-again").click()
+    page.get_by_label("用户名").fill("idle_user")
+    page.get_by_label("密码").fill("Testing2026pass")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/account/real-name/")
+    assert page.get_by_label("姓名（与身份证一致）").input_value() == "李娜"
+    context.close()

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -18,6 +20,18 @@ SIGNED_OUT_PAGES = {
 }
 
 SESSION_KEY = "login_key"
+
+
+def _page_of(request) -> str:
+    """The page to come back to after signing in again: the one asked for, or, for a form sent
+    after the sign-out, the page that sent it (an outsider's self-check landed on the account
+    page); the signed-out page checks it is this site's."""
+    if request.method == "GET":
+        return request.get_full_path()
+    referer = urlsplit(request.headers.get("Referer", ""))
+    if referer.netloc != request.get_host() or not referer.path.startswith("/"):
+        return ""
+    return referer.path + (f"?{referer.query}" if referer.query else "")
 
 
 @pages_only
@@ -45,8 +59,8 @@ class LoginSessionMiddleware:
                 if reason in SIGNED_OUT_PAGES:
                     query = {"reason": SIGNED_OUT_PAGES[reason]}
                     # Signed in again, back to the page (an outsider's form step); a disabled account cannot.
-                    if request.method == "GET" and reason != LoginSession.EndReason.DISABLED:
-                        query["next"] = request.get_full_path()
+                    if reason != LoginSession.EndReason.DISABLED and (back := _page_of(request)):
+                        query["next"] = back
                     return redirect(reverse("accounts:signed_out") + "?" + urlencode(query))
             elif request.user.is_authenticated:  # Django drops a user whose password hash changed
                 request.login_session = session

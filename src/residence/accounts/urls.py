@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/sms/resend/", views.sms_resend, name="sms_resend"),
     path("accounts/logout/", views.logout_view, name="logout"),
     path("accounts/signed-out/", views.signed_out, name="signed_out"),
+    path("accounts/keep-alive/", views.keep_alive, name="keep_alive"),
     path("accounts/password-reset/", views.password_reset, name="password_reset"),
     path("accounts/forgot-username/", views.username_reminder, name="username_reminder"),
     path("accounts/password-reset/confirm/", views.password_reset_confirm, name="password_reset_confirm"),

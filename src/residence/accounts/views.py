@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -247,6 +247,15 @@ def logout_view(request):
     logout(request)
     messages.info(request, _("You have signed out."))
     return redirect("accounts:login")
+
+
+@require_POST
+def keep_alive(request):
+    """The page's "stay signed in" (base.html's warning before the idle sign-out; WCAG 2.2.1)."""
+    if request.login_session is None:
+        return HttpResponse(status=401)
+    services.session_keep_alive(request.login_session)
+    return HttpResponse(status=204)
 
 
 def signed_out(request):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.utils.translation import get_language
 
+from residence.accounts.services import idle_seconds_left
 from residence.notifications.selectors import message_unread_count
 
 # The BCP 47 tag of each interface language, for lang= and hreflang=.
@@ -11,9 +12,13 @@ def platform(request):
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
     current = get_language()
+    session = getattr(request, "login_session", None)
     return {
         "platform_name": settings.PLATFORM_NAME,
         "unread_messages": message_unread_count(user=user) if signed_in else 0,
+        "idle_seconds_left": idle_seconds_left(session)
+        if (session := getattr(request, "login_session", None))
+        else None,
         "html_lang": LANGUAGE_TAGS.get(current, current),
         # Each language in its own name, so a reader who cannot read this page still finds theirs.
         "languages": [

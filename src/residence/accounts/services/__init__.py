@@ -28,7 +28,16 @@ from .credentials import (
     username_reminder,
 )
 from .organisations import organisation_activate, organisation_decline
-from .sessions import hash_token, session_end, session_expiry, session_start, session_touch, sessions_end_all
+from .sessions import (
+    hash_token,
+    idle_seconds_left,
+    session_end,
+    session_expiry,
+    session_keep_alive,
+    session_start,
+    session_touch,
+    sessions_end_all,
+)
 
 __all__ = [
     "LoginResult",
@@ -42,6 +51,7 @@ __all__ = [
     "challenge_create",
     "dummy_phone_mask",
     "hash_token",
+    "idle_seconds_left",
     "organisation_activate",
     "organisation_decline",
     "password_change",
@@ -55,6 +65,7 @@ __all__ = [
     "real_name_verify",
     "session_end",
     "session_expiry",
+    "session_keep_alive",
     "session_start",
     "session_touch",
     "sessions_end_all",

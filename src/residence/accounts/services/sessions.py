@@ -84,7 +84,23 @@ def session_touch(session: LoginSession) -> str:
         return reason
     if (now - session.last_seen_at).total_seconds() > 60:
         LoginSession.objects.filter(pk=session.pk).update(last_seen_at=now)
+        session.last_seen_at = now
     return ""
+
+
+def session_keep_alive(session: LoginSession) -> None:
+    """Count now as activity, to the second (the page's warning before the idle sign-out: its
+    "stay signed in" must give the whole idle time again, not less a minute)."""
+    now = clock.now()
+    LoginSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(last_seen_at=now)
+    session.last_seen_at = now
+
+
+def idle_seconds_left(session: LoginSession) -> int | None:
+    """Seconds until a session not remembered is signed out for idleness; None for one that is."""
+    if session.remember:
+        return None
+    return max(0, int((session_expiry(session) - clock.now()).total_seconds()))
 
 
 @transaction.atomic
