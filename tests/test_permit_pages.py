@@ -169,6 +169,7 @@ def test_endorse_in_the_window_confirms_then_grants(citizen_web):
     assert response.status_code == 302
     result = html(client.get(response["Location"]))
     assert 'data-testid="result-granted"' in result and "2027-04-14" in result  # the last valid day
+    assert "<title>Your permit is endorsed – " in result  # not the form's title (an outsider's audit)
     permit = Permit.objects.get()
     assert permit.endorsed_until.isoformat() == "2027-04-15"
     assert Endorsement.objects.get().channel == "online"
@@ -229,7 +230,7 @@ def test_refused_shows_the_reasons(settings):
     in_window_permit(user)
     response = client.post(f"/permits/{NUMBER}/endorse/")
     result = html(client.get(response["Location"]))
-    assert 'data-testid="result-refused"' in result
+    assert 'data-testid="result-refused"' in result and "<title>Your permit could not be endorsed – " in result
     assert "Holders of Shenzhen hukou do not need a residence permit." in result
     assert Endorsement.objects.get().outcome == "refused"
 
@@ -240,7 +241,7 @@ def test_pending_says_which_department_and_when(settings):
     in_window_permit(user)
     response = client.post(f"/permits/{NUMBER}/endorse/")
     result = html(client.get(response["Location"]))
-    assert 'data-testid="result-pending"' in result
+    assert 'data-testid="result-pending"' in result and "<title>A department checks your records – " in result
     assert "Police" in result and "2026-03-05" in result
     # The permit page says it is being checked; a second press is refused.
     assert "2026-03-05" in html(client.get("/permits/"))

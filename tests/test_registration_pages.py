@@ -191,6 +191,9 @@ def test_a_move_in_is_checked_sent_and_confirmed_with_its_reference(landlord):
     # The date picker offers no day after today (2026-03-02 here), as the page refuses one.
     date = re.search(r'<input[^>]*name="date"[^>]*>', form).group(0)
     assert 'type="date"' in date and 'max="2026-03-02"' in date and 'min="1949-01-01"' in date
+    # A rented house's declarant can only be its landlord: chosen already (an outsider was asked to).
+    declarant = re.findall(r'<input[^>]*name="declarant_type"[^>]*>', form)
+    assert len(declarant) == 1 and 'value="landlord"' in declarant[0] and "checked" in declarant[0]
     response = client.post(f"/registration/houses/{house.pk}/move_in/", move_in_data())
     assert response["Location"] == f"/registration/houses/{house.pk}/move_in/check/"
     check = client.get(response["Location"]).content.decode()

@@ -392,7 +392,9 @@ def test_a_forms_address_opened_as_a_page_says_so_not_a_blank_405():
     response = client.get("/account/messages/1/read/")
     html = response.content.decode()
     assert response.status_code == 405 and response["Allow"] == "POST"
-    assert "cannot be opened as a page" in html and "<h1>" in html
+    assert "cannot be opened as a page" in html and "<h1>This address is not a page</h1>" in html
+    # A short title, not the whole reason (an outsider's audit, WCAG 2.4.2).
+    assert "<title>This address is not a page – " in html
     assert client.post("/account/messages/999/read/").status_code != 405
 
 
@@ -695,3 +697,14 @@ def test_a_form_sent_after_the_idle_sign_out_leads_back_to_its_page(citizen):
     )
     elsewhere = client.post("/account/eligibility/", {}, HTTP_REFERER="https://evil.example/account/")
     assert "reason=expired" in elsewhere["Location"] and "next=" not in elsewhere["Location"]
+
+
+def test_the_own_name_is_filled_in_by_the_browser_and_every_id_number_field_says_its_length(citizen):
+    """An outsider's audit: the real-name form's name had no autocomplete (WCAG 1.3.5), and the
+    self-check's ID number had no hint where every other one says "18 characters"."""
+    client = CommittingClient()
+    web_login(client)
+    real_name = client.get("/account/real-name/").content.decode()
+    assert re.search(r'<input type="text" name="name"[^>]*autocomplete="name"', real_name)
+    for html in (real_name, client.get("/account/eligibility/").content.decode()):
+        assert re.search(r'id="id_id_number_helptext"[^>]*>\s*(18 characters|18 位)', html), html[:200]

@@ -201,6 +201,7 @@ class RealNameForm(Form):
         help_text=_("In Chinese characters, exactly as printed on the card (for example 张伟), not in pinyin."),
         max_length=100,
         error_messages={"required": _("Enter your name as on your ID card.")},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),  # the reader's own (WCAG 1.3.5)
     )
     id_number = IdNumberFormField(label=_("ID number"))
 

@@ -16,7 +16,7 @@ class SelfCheckForm(Form):
         help_text=_("In Chinese characters, exactly as printed on the card (for example 张伟), not in pinyin."),
         max_length=100,
     )
-    id_number = IdNumberFormField(label=_("ID number"), help_text="")
+    id_number = IdNumberFormField(label=_("ID number"))
     route = forms.ChoiceField(
         label=_("Route"), choices=ROUTE_CHOICES, widget=forms.RadioSelect, initial="residence_employment"
     )

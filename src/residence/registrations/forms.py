@@ -123,6 +123,8 @@ class MoveInForm(Form):
             for c in field.choices
             if rules.declarant_fits(declarant_type=c[0], housing_type=housing_type, account_kind=account_kind)
         ]
+        if len(field.choices) == 1:  # the one answer there is, chosen (an outsider was asked to choose it)
+            field.initial = field.choices[0][0]
 
 
 OTHER_PERSON = "other"
