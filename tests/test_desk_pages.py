@@ -863,3 +863,20 @@ def test_the_police_and_the_reviewer_see_each_relative_against_the_records(world
     Application.objects.filter(pk=pk).update(status="withdrawn")
     pk = submit(world, photo_receipt="PZ20260302B2", family_members=[{**family[0], "name": "李小明"}])
     assert "name as in the records" in page(staff["police"], f"/staff/applications/{pk}/")
+
+
+def test_a_family_members_number_shown_on_a_desk_page_or_the_form_is_on_record_under_them(world, staff):
+    """An outsider's supervisor searched the trail by a family member's number and found nothing,
+    though the police page and the counter form showed it in full."""
+    from residence.audit.services import person_index
+
+    member = "11010519491231002X"  # GB 11643's own example
+    pk = submit(world, family_members=[{"name": "李娜", "id_number": member, "relation": "spouse"}])
+    shown = page(staff["police"], f"/staff/applications/{pk}/")
+    assert member in shown
+    assert staff["clerk"].get(f"/staff/applications/{pk}/form/")["Content-Type"] == "application/pdf"
+    looks = AuditEvent.objects.filter(type="personal_data_viewed", person_index=person_index(member))
+    assert sorted((e.actor.role, e.data["what"], e.data["as"]) for e in looks) == [
+        ("clerk", "application_form", "family member"),
+        ("verifier", "application", "family member"),
+    ]

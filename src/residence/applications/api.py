@@ -473,7 +473,7 @@ class StaffPrintoutView(APIView):
     def get(self, request, pk: int):
         application = selectors.application_for_clerk(user=request.user, application_id=pk)
         services.application_viewed(
-            actor=request.user, application=application, what=self.what, address=request.client_address
+            actor=request.user, application=application, what=self.what, address=request.client_address, family=True
         )
         pdf, name = clerk_printout(application, self.what, base_url=request.build_absolute_uri("/"))
         response = HttpResponse(pdf, content_type="application/pdf")

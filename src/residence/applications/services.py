@@ -334,8 +334,13 @@ def _unpaid_terminated(person_id: int, today) -> bool:
     return bool(lapsed)
 
 
-def application_viewed(*, actor, application: Application, what: str = "application", address: str = "") -> None:
-    """A staff member's look at an application's personal data, on record (DESIGN §How 3)."""
+def application_viewed(
+    *, actor, application: Application, what: str = "application", address: str = "", family: bool = False
+) -> None:
+    """A staff member's look at an application's personal data, on record (DESIGN §How 3); with
+    `family`, where the family members' full ID numbers are shown too, under each of them, so
+    that "who looked at person X" finds it (an outsider's search by a family member's number
+    found nothing)."""
     personal_data_viewed(
         actor=actor,
         person=application.person.id_number,
@@ -343,6 +348,16 @@ def application_viewed(*, actor, application: Application, what: str = "applicat
         what=what,
         application=application.reference,
     )
+    if family:
+        audit_records(
+            type=AuditEventType.PERSONAL_DATA_VIEWED,
+            actor=actor,
+            events=[
+                (number, {"what": what, "application": application.reference, "as": "family member"})
+                for number in application.family_members.values_list("id_number", flat=True)
+            ],
+            address=address,
+        )
 
 
 def applicant_required(actor) -> None:

@@ -57,7 +57,13 @@ def _staff(request):
 
 
 def _audit_view(request, application: Application, what: str) -> None:
-    services.application_viewed(actor=request.user, application=application, what=what, address=request.client_address)
+    services.application_viewed(
+        actor=request.user,
+        application=application,
+        what=what,
+        address=request.client_address,
+        family=request.user.role not in (Role.PRODUCTION, Role.COURIER),  # their pages show no family
+    )
 
 
 # Queue --------------------------------------------------------------------------------------
