@@ -62,21 +62,25 @@ def calendar_year_publish(
     *, year: int, published: bool = True, source: str = "", actor=None, address: str = ""
 ) -> CalendarYear:
     entry = CalendarYear.objects.select_for_update().get(year=year)
+    return _year_set(entry, published=published, source=source or entry.source, actor=actor, address=address)
+
+
+def _year_set(entry: CalendarYear, *, published: bool, source: str, actor, address: str, **details) -> CalendarYear:
+    """Mark a locked year published or not, with its source, on record; its deadlines recomputed."""
     before = {"published": entry.published, "source": entry.source}
-    entry.published = published
-    if source:
-        entry.source = source
+    entry.published, entry.source = published, source
     entry.save()
     audit_record(
         type=AuditEventType.CALENDAR_CHANGED,
         actor=actor,
         address=address,
-        year=year,
+        year=entry.year,
         published=published,
-        source=entry.source,
+        source=source,
         before=before,
+        **details,
     )
-    _changed(year)
+    _changed(entry.year)
     return entry
 
 
@@ -101,18 +105,5 @@ def calendar_year_load(*, year: int, days: dict, actor=None, address: str = "") 
     if not changed and entry.published and entry.source == source:
         return False
     CalendarDay.objects.bulk_update(changed, ["working", "name", "notice"], batch_size=500)
-    before = {"published": entry.published, "source": entry.source}
-    entry.published, entry.source = True, source
-    entry.save()
-    audit_record(
-        type=AuditEventType.CALENDAR_CHANGED,
-        actor=actor,
-        address=address,
-        year=year,
-        published=True,
-        source=source,
-        days_changed=len(changed),
-        before=before,
-    )
-    _changed(year)
+    _year_set(entry, published=True, source=source, actor=actor, address=address, days_changed=len(changed))
     return True
