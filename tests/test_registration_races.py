@@ -130,3 +130,88 @@ def test_parallel_confirmations_declines_and_a_withdrawal_of_one_report_answer_i
     declaration = Declaration.objects.get(pk=pk)
     assert declaration.status in ("recorded", "declined", "withdrawn")
     assert Registration.objects.filter(id_number=WANG_FANG).count() == (declaration.status == "recorded")
+
+
+def test_a_move_in_during_a_registrations_import_waits_for_it_and_ends_what_it_brought(settings, monkeypatch):
+    """An outsider's import and declarations, each blind to the other's uncommitted rows, left
+    people with two open registrations (and rewrote an accepted move-out's date). The declaration
+    now waits for the import and reads what it brought: the imported registration ends the day
+    before the move-in, as in either order one after the other."""
+    import threading
+
+    from django.db import connections
+
+    from residence.records import importing
+    from residence.records.services import records_import_rows
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    api, _user = citizen_api()
+    house = confirmed(api.post(HOUSES, house_body()).json())["id"]
+    writing = threading.Event()
+
+    def slow_to_commit(records):  # the import has written its rows and holds its lock a while
+        writing.set()
+        threading.Event().wait(1.0)
+
+    monkeypatch.setitem(
+        importing.AFTER_IMPORT, "registrations", [*importing.AFTER_IMPORT["registrations"], slow_to_commit]
+    )
+    row = {
+        "id_number": LI_NA,
+        "street_code": "440305001",
+        "address": "南山区某路 1 号",
+        "registered_on": "2026-01-10",
+        "ended_on": "",
+    }
+
+    def police_import():
+        try:
+            assert records_import_rows("registrations", [row]).applied
+        finally:
+            connections.close_all()
+
+    importer = threading.Thread(target=police_import)
+    importer.start()
+    assert writing.wait(10)
+    declared = api.post(DECLARATIONS, move_in(house, date="2026-02-27"))
+    importer.join()
+    assert declared.status_code == 201, declared.content
+    rows = list(
+        Registration.objects.filter(id_number=LI_NA).order_by("registered_on").values_list("registered_on", "ended_on")
+    )
+    assert [(str(a), str(b) if b else None) for a, b in rows] == [("2026-01-10", "2026-02-26"), ("2026-02-27", None)]
+
+
+def test_a_move_in_waits_a_while_for_a_long_import_then_is_told_to_send_again(settings):
+    import threading
+
+    from django.db import connections, transaction
+
+    from residence.core import locks
+    from residence.records.importing import REGISTRATIONS_LOCK
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    settings.DECLARATION_WAIT_SECONDS = 0.5
+    api, _user = citizen_api()
+    house = confirmed(api.post(HOUSES, house_body()).json())["id"]
+    importing, done = threading.Event(), threading.Event()
+
+    def long_import():
+        try:
+            with transaction.atomic():
+                locks.for_transaction(REGISTRATIONS_LOCK)
+                importing.set()
+                done.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=long_import)
+    holder.start()
+    assert importing.wait(10)
+    refused = api.post(DECLARATIONS, move_in(house), HTTP_ACCEPT_LANGUAGE="en")
+    done.set()
+    holder.join()
+    assert refused.status_code == 409 and refused["Retry-After"] == "60"
+    assert "being updated by the police just now" in refused.json()["error"]["message"]
+    assert not Declaration.objects.exists() and not Registration.objects.exists()
+    assert api.post(DECLARATIONS, move_in(house)).status_code == 201

@@ -1,37 +1,36 @@
 """Named locks that last until the end of the current transaction."""
 
-import time
-
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils.translation import gettext as _
 
 from .errors import Conflict
 
-POLL_SECONDS = 0.2
 
-
-def for_transaction(name: str, *, wait: float | None = None) -> None:
+def for_transaction(name: str, *, wait: float | None = None, shared: bool = False, busy: str = "") -> None:
     """Take the lock `name` until this transaction ends (inside `atomic`): waiting for it as long
-    as it takes, or at most `wait` seconds, then 409 with when to try again (a web request must
-    not wait for a long import until its worker is killed).
+    as it takes, or at most `wait` seconds, then 409 `busy` with when to try again (a web request
+    must not wait for a long import until its worker is killed). `shared` holders do not wait for
+    each other, only for the one exclusive holder (declarations beside a registrations import).
 
-    PostgreSQL: an advisory transaction lock. SQLite needs none: its IMMEDIATE transactions
-    already let one writer in at a time.
+    PostgreSQL: an advisory transaction lock, asked for in the lock manager's queue, so that a
+    stream of shared holders cannot keep an exclusive one waiting for ever. SQLite needs none:
+    its IMMEDIATE transactions already let one writer in at a time.
     """
     if connection.vendor != "postgresql":
         return
+    take = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     with connection.cursor() as cursor:
         if wait is None:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
+            cursor.execute(f"SELECT {take}(hashtextextended(%s, 0))", [name])
             return
-        deadline = time.monotonic() + wait
-        while True:
-            cursor.execute("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [name])
-            if cursor.fetchone()[0]:
-                return
-            if time.monotonic() >= deadline:
-                raise Conflict(
-                    _("Another import of these records is being applied. Send the file again in a minute."),
-                    retry_after=60,
-                )
-            time.sleep(POLL_SECONDS)
+        cursor.execute("SELECT current_setting('lock_timeout')")
+        before = cursor.fetchone()[0]
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{max(1, round(wait * 1000))}ms"])
+        try:
+            cursor.execute(f"SELECT {take}(hashtextextended(%s, 0))", [name])
+        except OperationalError:  # lock_timeout: the transaction is over, the request answered 409
+            raise Conflict(
+                busy or _("Another import of these records is being applied. Send the file again in a minute."),
+                retry_after=60,
+            ) from None
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])

@@ -701,6 +701,10 @@ BEFORE_UPSERT["registrations"] = [registrations_ended_by_later]
 AFTER_IMPORT["registrations"] = [registrations_one_open]
 
 
+# Held by an import of registrations while it applies; declarations share it (registrations.services).
+REGISTRATIONS_LOCK = "records:registrations"
+
+
 def import_rows(
     kind: str, numbered_rows, *, actor=None, actor_key=None, source: str = "", wait: float | None = None
 ) -> ImportResult:

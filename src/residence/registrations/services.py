@@ -22,7 +22,7 @@ from residence.accounts.services.common import password_problems, raise_duplicat
 from residence.accounts.services.sessions import sessions_end_all
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record, audit_records
-from residence.core import clock, limits
+from residence.core import clock, limits, locks
 from residence.core.errors import (
     Conflict,
     DomainError,
@@ -50,6 +50,7 @@ from residence.core.validators import (
 )
 from residence.notifications.services import message_send
 from residence.places.models import Street
+from residence.records.importing import REGISTRATIONS_LOCK
 from residence.records.models import Identity, Registration
 from residence.records.services import registrations_write
 
@@ -471,7 +472,17 @@ class Standing:
 
 def _standings(id_numbers, *, lock: bool) -> dict[str, Standing]:
     """Each person's Standing; with `lock`, their occupancies are locked (in one order, so that
-    two files moving the same people wait for each other instead of deadlocking)."""
+    two files moving the same people wait for each other instead of deadlocking), and the
+    registrations too against an import of them, before they are read (an outsider's import
+    and declarations, each blind to the other's rows, left people with two open registrations
+    and rewrote an accepted move-out's date). Declarations share that lock among themselves."""
+    if lock:
+        locks.for_transaction(
+            REGISTRATIONS_LOCK,
+            shared=True,
+            wait=settings.DECLARATION_WAIT_SECONDS,
+            busy=_("The registration records are being updated by the police just now. Send this again in a minute."),
+        )
     standings = {number: Standing() for number in id_numbers}
     occupancies = Occupancy.objects.filter(id_number__in=list(standings)).select_related("house").order_by("id")
     if lock:
