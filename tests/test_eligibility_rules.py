@@ -157,6 +157,13 @@ def test_education_current_and_ended():
     assert not rules.check(ended, "education", D("2025-06-01")).eligible
     part_time = Person(ID, registrations=reg, enrolments=(Enrolment("higher", False, D("2024-09-01")),))
     assert not rules.check(part_time, "education", D("2025-06-01")).eligible
+    # A full-time enrolment over and a part-time one now: told there is no full-time one, not that
+    # the enrolment has ended (an outsider's student was).
+    both = (Enrolment("higher", True, D("2018-09-01"), D("2022-06-30")), Enrolment("higher", False, D("2022-09-01")))
+    answer = rules.check(Person(ID, registrations=reg, enrolments=both), "education", D("2025-06-01"))
+    assert [c.reason.key for c in answer.conditions if c.name == "education"] == ["education_none"]
+    gone = rules.check(ended, "education", D("2025-06-01"))
+    assert [c.reason.key for c in gone.conditions if c.name == "education"] == ["education_ended"]
 
 
 def test_a_record_that_starts_later_is_named_with_its_day():

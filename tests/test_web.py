@@ -651,6 +651,23 @@ def test_a_self_check_for_a_day_gone_by_is_told_in_the_past(client, citizen, set
     today = client.post("/account/eligibility/", body).content.decode()
     assert "You do not qualify yet" in today and "you qualify on <strong>2026-06-10</strong>" in today
     assert 'data-testid="check-today"' not in today
+    # A day to come is told in the conditional, with no "apply" before it (an outsider's was sent
+    # to apply); a route that time alone will not open is not "yet".
+    from residence.records.services import records_import_rows
+
+    degree = {"id_number": number, "category": "degree", "certificate_no": "XL2020001", "issued_on": "2020-07-01"}
+    assert records_import_rows("talents", [{**degree, "valid_until": ""}]).applied
+    ahead = client.post("/account/eligibility/", {**body, "route": "talent", "date": "2026-06-10"}).content.decode()
+    assert "You would qualify on this route on that day" in ahead and 'data-testid="apply-now"' not in ahead
+    assert 'data-testid="apply-from"' in ahead and "you can apply from" in ahead
+    assert (
+        'data-testid="apply-now"' in client.post("/account/eligibility/", {**body, "route": "talent"}).content.decode()
+    )
+    never = client.post("/account/eligibility/", {**body, "route": "education"}).content.decode()
+    assert "You do not qualify on this route" in never and "You do not qualify yet" not in never
+    # One month is one month (an outsider read "1 consecutive months").
+    early = client.post("/account/eligibility/", {**body, "date": "2025-06-15"}).content.decode()
+    assert "Social insurance paid for 1 consecutive month up to the day checked" in early
 
 
 def test_a_page_of_a_session_not_remembered_carries_the_warning_before_the_idle_sign_out(citizen):

@@ -1,6 +1,7 @@
 """The human text of each reason key of `rules`, in the active language."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from residence.records.models import Enrolment, TalentCertificate
 
@@ -24,12 +25,24 @@ TEXTS = {
     "residence_ends": _(
         "Registered continuously since %(since)s, until %(until)s: the registration ends before 12 months are reached."
     ),
-    "employment_consecutive": _("Social insurance paid for %(consecutive)d consecutive months."),
-    "employment_total": _("Social insurance paid for %(total)d months within the last 24."),
-    "employment_short": _(
+    # Plural by the count the sentence turns on (an outsider read "1 consecutive months").
+    "employment_consecutive": ngettext_lazy(
+        "Social insurance paid for %(consecutive)d consecutive month.",
+        "Social insurance paid for %(consecutive)d consecutive months.",
+        "consecutive",
+    ),
+    "employment_total": ngettext_lazy(
+        "Social insurance paid for %(total)d month within the last 24.",
+        "Social insurance paid for %(total)d months within the last 24.",
+        "total",
+    ),
+    "employment_short": ngettext_lazy(
         # As of the day the check is for, which may be past (an outsider's 2024 check said "up to now").
+        "Social insurance paid for %(consecutive)d consecutive month up to the day checked, %(missing)d more needed "
+        "(or 18 within the last 24 months: %(total)d so far).",
         "Social insurance paid for %(consecutive)d consecutive months up to the day checked, %(missing)d more needed "
-        "(or 18 within the last 24 months: %(total)d so far)."
+        "(or 18 within the last 24 months: %(total)d so far).",
+        "consecutive",
     ),
     "talent_ok": _("Valid talent certificate (%(category)s)."),
     "talent_expired": _("The talent certificate has expired."),
@@ -54,4 +67,5 @@ def _shown(name: str, value):
 def render(reason: Reason) -> str:
     if not reason.params:
         return str(TEXTS[reason.key])
-    return str(TEXTS[reason.key]) % {name: _shown(name, value) for name, value in reason.params.items()}
+    # The lazy text itself takes the parameters: a plural one picks its form by them.
+    return TEXTS[reason.key] % {name: _shown(name, value) for name, value in reason.params.items()}

@@ -233,13 +233,15 @@ def talent_condition(person: Person, day: dt.date) -> Condition:
 
 
 def education_condition(person: Person, day: dt.date) -> Condition:
-    for enrolment in person.enrolments:
-        current = enrolment.start_date <= day and (enrolment.end_date is None or day <= enrolment.end_date)
-        if current and enrolment.full_time:
+    current = [e for e in person.enrolments if e.start_date <= day and (e.end_date is None or day <= e.end_date)]
+    for enrolment in current:
+        if enrolment.full_time:
             return Condition("education", True, Reason("education_ok", {"level": enrolment.level}))
     if upcoming := _first_after(day, (e.start_date for e in person.enrolments if e.full_time)):
         return Condition("education", False, Reason("education_from", {"on": upcoming.isoformat()}))
-    if any(e.end_date is not None and e.end_date < day for e in person.enrolments):
+    # "Ended" only of one who is enrolled no more: a part-time student now is told there is no
+    # full-time enrolment (an outsider's was told his enrolment had ended).
+    if not current and any(e.end_date is not None and e.end_date < day for e in person.enrolments if e.full_time):
         return Condition("education", False, Reason("education_ended"))
     return Condition("education", False, Reason("education_none"))
 

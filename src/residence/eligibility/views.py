@@ -27,6 +27,8 @@ def _for_display(answer: dict) -> dict:
         # A check for a day gone by is told in the past (an outsider's 2025 check said "you qualify
         # on" a day long past, and offered to apply).
         "past": answer["date"] < clock.today().isoformat(),
+        # And one for a day to come in the future: no "apply" before it (an outsider's was offered one).
+        "future": answer["date"] > clock.today().isoformat(),
     }
 
 
