@@ -26,11 +26,23 @@ document.addEventListener("DOMContentLoaded", function () {
 
   // The language switch is a link, and what was typed on the page was lost on the way (an
   // outsider's); so it was at the idle sign-out below. It is kept in this tab for the same page
-  // (in the other language, or after signing in again), filled in there and forgotten at once;
-  // passwords are not kept.
-  var kept = "typed-kept:" + location.pathname;
+  // (in the other language, or after signing in again), for the account that typed it only and
+  // a quarter of an hour at most, filled in there and forgotten at once; passwords are not kept.
+  // Another account's page, or signing out, forgets it (an outsider's next user of a shared
+  // computer was shown the name and ID number the one before had typed).
+  var owner = document.body.dataset.typedOwner || "";
+  var KEPT = "typed-kept:";
+  var KEPT_FOR_MS = 15 * 60 * 1000;
+  var kept = KEPT + location.pathname;
   var fields = function () {
     return document.querySelectorAll("main form input[name], main form select[name], main form textarea[name]");
+  };
+  var storage = function (work) {
+    try {
+      return work(window.sessionStorage);
+    } catch (error) {
+      return null; // storage refused (a private window): the page goes on without it
+    }
   };
   var keepTyped = function () {
     var typed = [];
@@ -39,24 +51,42 @@ document.addEventListener("DOMContentLoaded", function () {
       var box = field.type === "checkbox" || field.type === "radio";
       typed.push({ name: field.name, value: field.value, checked: box ? field.checked : null });
     });
-    try {
-      sessionStorage.setItem(kept, JSON.stringify(typed));
-    } catch (error) {
-      // Storage refused (a private window): the page goes on without it.
-    }
+    storage(function (store) {
+      store.setItem(kept, JSON.stringify({ owner: owner, saved: Date.now(), fields: typed }));
+    });
   };
+  var forgetTyped = function (keep) {
+    storage(function (store) {
+      Object.keys(store).forEach(function (key) {
+        if (key.indexOf(KEPT) === 0 && !keep(key)) store.removeItem(key);
+      });
+    });
+  };
+  var typedBefore = null;
+  forgetTyped(function (key) {
+    var entry = null;
+    try {
+      entry = JSON.parse(sessionStorage.getItem(key));
+    } catch (error) {
+      return false;
+    }
+    if (!entry || !entry.fields || Date.now() - entry.saved > KEPT_FOR_MS) return false;
+    if (entry.owner !== owner) return !owner; // a signed-out page keeps it for the sign-in to come
+    if (key === kept) typedBefore = entry.fields;
+    return false; // filled in below, or the same account's other page: forgotten either way
+  });
   document.querySelectorAll("a[data-language-switch]").forEach(function (link) {
     link.addEventListener("click", keepTyped);
   });
-  var typedBefore = null;
-  try {
-    typedBefore = sessionStorage.getItem(kept);
-    sessionStorage.removeItem(kept);
-  } catch (error) {
-    typedBefore = null;
-  }
+  document.querySelectorAll("form.logout-form").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      forgetTyped(function () {
+        return false;
+      });
+    });
+  });
   if (typedBefore) {
-    JSON.parse(typedBefore).forEach(function (entry) {
+    typedBefore.forEach(function (entry) {
       fields().forEach(function (field) {
         if (field.name !== entry.name) return;
         if (entry.checked === null) field.value = entry.value;
@@ -112,7 +142,15 @@ document.addEventListener("DOMContentLoaded", function () {
     stay.addEventListener("submit", function (event) {
       event.preventDefault();
       fetch(stay.action, { method: "POST", body: new FormData(stay), credentials: "same-origin" }).then(function (answer) {
-        if (answer.status === 204) startIdleTimers(Number(warning.dataset.idleTimeout));
+        if (answer.status === 204) {
+          startIdleTimers(Number(warning.dataset.idleTimeout));
+          return;
+        }
+        // Signed out meanwhile (another computer signed in, or the time ran out): the page that
+        // says why, not this one (an outsider's warning stayed up and the reason was lost).
+        keepTyped();
+        if (answer.redirected) location.href = answer.url;
+        else location.reload();
       });
     });
   }
