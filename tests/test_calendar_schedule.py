@@ -83,3 +83,23 @@ def test_a_file_that_is_no_schedule_is_refused(tmp_path, settings, content, said
     path.write_bytes(content)
     code, _out, err = load(path)
     assert code == 1 and said in err
+
+
+def test_a_file_that_leaves_out_entered_days_drops_them_only_when_told(tmp_path, settings):
+    """An outsider's one-day amendment, loaded alone, wiped National Day and the Spring Festival
+    from the official 2026 and left the year marked official."""
+    settings.LANGUAGE_CODE = "en"
+    amendment = tmp_path / "fix2026.csv"
+    amendment.write_text("date,working_day,name,notice\n2026-10-08,0,国庆节,通知\n", encoding="utf-8")
+    before = days_of(2026)
+    code, _out, err = load(amendment)
+    assert code == 1 and "2026: the file leaves out 39 day(s) already entered from an official notice" in err
+    assert "such as 2026-01-01 (元旦)" in err and "--replace" in err
+    assert days_of(2026) == before
+    out = StringIO()
+    call_command("load_calendar", str(amendment), "--replace", stdout=out)
+    assert "2026: 1 days off and 0 make-up working days listed; published" in out.getvalue()
+    assert (
+        not CalendarDay.objects.get(date=D("2026-10-01")).notice
+        and CalendarDay.objects.get(date=D("2026-10-01")).working
+    )

@@ -707,7 +707,8 @@ def test_a_form_sent_after_the_idle_sign_out_leads_back_to_its_page(citizen):
     sent = client.post("/account/eligibility/", {"name": "张伟"}, HTTP_REFERER="http://testserver/account/eligibility/")
     assert sent.status_code == 302 and "reason=expired" in sent["Location"]
     assert "next=%2Faccount%2Feligibility%2F" in sent["Location"]
-    assert 'href="/accounts/login/?next=/account/eligibility/"' in client.get(sent["Location"]).content.decode()
+    told = client.get(sent["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    assert 'href="/accounts/login/?next=/account/eligibility/"' in told.content.decode()
     web_login(client)
     LoginSession.objects.filter(ended_at__isnull=True).update(
         last_seen_at=LoginSession.objects.get(ended_at__isnull=True).last_seen_at - idle
@@ -725,3 +726,13 @@ def test_the_own_name_is_filled_in_by_the_browser_and_every_id_number_field_says
     assert re.search(r'<input type="text" name="name"[^>]*autocomplete="name"', real_name)
     for html in (real_name, client.get("/account/eligibility/").content.decode()):
         assert re.search(r'id="id_id_number_helptext"[^>]*>\s*(18 characters|18 位)', html), html[:200]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"), [(1800, "after 30 minutes"), (60, "after 1 minute "), (5400, "after 90 minutes")]
+)
+def test_the_signed_out_page_says_the_idle_time_as_set(client, settings, seconds, said):
+    """An outsider's 40 seconds were said to be 30 minutes."""
+    settings.IDLE_TIMEOUT_SECONDS = seconds
+    client.cookies["django_language"] = "en"
+    assert said in client.get("/accounts/signed-out/?reason=expired").content.decode()

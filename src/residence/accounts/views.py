@@ -260,7 +260,10 @@ def keep_alive(request):
 
 def signed_out(request):
     reason = request.GET.get("reason", "")
-    return render(request, "accounts/signed_out.html", {"reason": reason, "next": _safe_next(request, "")})
+    # The idle time as set (an outsider's 40 seconds were said to be 30 minutes).
+    minutes = max(1, round(settings.IDLE_TIMEOUT_SECONDS / 60))
+    context = {"reason": reason, "next": _safe_next(request, ""), "idle_minutes": minutes}
+    return render(request, "accounts/signed_out.html", context)
 
 
 def password_reset(request):

@@ -84,6 +84,13 @@ def _year_set(entry: CalendarYear, *, published: bool, source: str, actor, addre
     return entry
 
 
+def calendar_year_dropped(*, year: int, days: dict) -> list[CalendarDay]:
+    """The year's days entered from a notice that `days` leaves out: entering them drops them."""
+    return list(
+        CalendarDay.objects.filter(date__year=year).exclude(notice="").exclude(date__in=list(days)).order_by("date")
+    )
+
+
 @transaction.atomic
 def calendar_year_load(*, year: int, days: dict, actor=None, address: str = "") -> bool:
     """Enter a year's official schedule (`schedule.Day`s by date, each a departure from the week's

@@ -7,9 +7,18 @@ from django.utils.translation import gettext as _
 
 from residence.core.encodings import decode
 from residence.core.schedule import MAX_ROWS, read_schedule
-from residence.core.services import calendar_year_load
+from residence.core.services import calendar_year_dropped, calendar_year_load
 
 MAX_BYTES = 200 * MAX_ROWS
+
+
+def dropped_problem(year: int, gone: list) -> str:
+    """A file that leaves out entered days of its year would drop them: a one-day amendment
+    loaded alone wiped an official year's holidays (an outsider's)."""
+    return _(
+        "%(year)s: the file leaves out %(count)d day(s) already entered from an official notice, such as "
+        "%(date)s (%(name)s). A file gives a year's whole schedule: add them, or give --replace to drop them."
+    ) % {"year": year, "count": len(gone), "date": gone[0].date.isoformat(), "name": gone[0].name}
 
 
 class Command(BaseCommand):
@@ -22,12 +31,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="drop the year's entered holidays and make-up days that the file leaves out",
+        )
 
-    def handle(self, *args, file, **options):
+    def handle(self, *args, file, replace=False, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
-        data = path.read_bytes()[: MAX_BYTES + 1]
+        with path.open("rb") as f:  # no more than a schedule can be (an outsider's 3 GB file was read whole)
+            data = f.read(MAX_BYTES + 1)
         try:
             if len(data) > MAX_BYTES:
                 raise ValidationError(_("The file is too large for a schedule."))
@@ -36,6 +51,9 @@ class Command(BaseCommand):
             self.stderr.write("; ".join(e.messages))
             self.stderr.write(_("rejected: nothing was applied"))
             raise SystemExit(1) from None
+        for year, days in sorted(schedule.years.items()) if not replace else ():
+            if gone := calendar_year_dropped(year=year, days=days):
+                schedule.problems.append((1, dropped_problem(year, gone)))
         if schedule.problems:
             for line, reason in schedule.problems:
                 self.stderr.write(_("line %(line)d: %(reason)s") % {"line": line, "reason": reason})
