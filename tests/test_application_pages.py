@@ -573,3 +573,18 @@ def test_a_reason_typed_for_another_kind_is_not_kept(citizen_web):
     assert refused.status_code == 200
     client.post("/applications/apply/kind/", {"kind": "first", "route": "talent", "reason": "证件损坏"})
     assert "证件损坏" not in client.get("/applications/apply/kind/").content.decode()
+
+
+def test_a_departments_provisional_due_date_is_marked_so(citizen_web, settings):
+    """An outsider's page marked the step's date provisional, not the departments' own (2027's
+    schedule unpublished: 3 working days from 2026-12-30 end in it)."""
+    client, _user = citizen_web
+    settings.FROZEN_TODAY = "2026-12-30"
+    client.cookies.clear()  # the remembered login of 2026-03-02 has ended: sign in again
+    client.cookies["django_language"] = "en"
+    assert web_login(client).status_code == 302
+    fill_all(client)
+    client.post("/applications/apply/check/")
+    html = client.get(f"/applications/{Application.objects.get().pk}/").content.decode()
+    checks = html.split('data-testid="verifications"', 1)[1].split("</ul>", 1)[0]
+    assert checks.count("provisional") == checks.count("<li>") == 2
