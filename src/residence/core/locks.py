@@ -18,10 +18,15 @@ def for_transaction(name: str, *, wait: float | None = None, shared: bool = Fals
     """
     if connection.vendor != "postgresql":
         return
-    take = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    kind = "_shared" if shared else ""
+    take, attempt = f"pg_advisory_xact_lock{kind}", f"pg_try_advisory_xact_lock{kind}"
     with connection.cursor() as cursor:
         if wait is None:
             cursor.execute(f"SELECT {take}(hashtextextended(%s, 0))", [name])
+            return
+        # Free, as it nearly always is: one statement (a try defers to those queued for it too).
+        cursor.execute(f"SELECT {attempt}(hashtextextended(%s, 0))", [name])
+        if cursor.fetchone()[0]:
             return
         cursor.execute("SELECT current_setting('lock_timeout')")
         before = cursor.fetchone()[0]
