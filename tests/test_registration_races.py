@@ -212,6 +212,6 @@ def test_a_move_in_waits_a_while_for_a_long_import_then_is_told_to_send_again(se
     done.set()
     holder.join()
     assert refused.status_code == 409 and refused["Retry-After"] == "60"
-    assert "being updated by the police just now" in refused.json()["error"]["message"]
+    assert "records are being updated just now" in refused.json()["error"]["message"]
     assert not Declaration.objects.exists() and not Registration.objects.exists()
     assert api.post(DECLARATIONS, move_in(house)).status_code == 201

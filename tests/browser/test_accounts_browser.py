@@ -196,3 +196,37 @@ def test_staying_signed_in_after_another_computer_signed_in_says_so(web, chromiu
     assert page.get_by_test_id("signed-out-replaced").is_visible()
     first.close()
     second.close()
+
+
+def test_work_in_another_tab_keeps_an_answer_page_as_it_is(web, chromium, settings):
+    """An outsider's self-check answer page, left while the reader worked in another tab, was
+    reloaded at its own idle time and sent the check again (one of the day's five)."""
+    from residence.eligibility.models import EligibilityCheck
+    from tests.conftest import make_user
+
+    settings.IDLE_TIMEOUT_SECONDS = 8
+    make_user("tabs_user", PHONE)
+    context = chromium.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.goto(web.url + "/accounts/login/")
+    page.get_by_label("用户名").fill("tabs_user")
+    page.get_by_label("密码").fill("Testing2026pass")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_label("短信验证码").fill(code_from_outbox(PHONE))
+    page.get_by_role("button", name="继续").click()
+    page.wait_for_url("**/account/")
+    page.goto(web.url + "/account/eligibility/")
+    page.get_by_label("姓名（与身份证一致）").fill("张伟")
+    page.get_by_label("公民身份号码").fill("11010519491231002X")
+    page.locator("main form button[type=submit]").click()
+    page.get_by_test_id("eligibility-result").wait_for()
+    page.evaluate("window.stillThisPage = true")
+    other = context.new_page()
+    for _ in range(7):  # 14 s of work in the other tab, past this page's own idle time
+        other.goto(web.url + "/account/")
+        other.wait_for_timeout(2000)
+    assert page.evaluate("window.stillThisPage === true") and EligibilityCheck.objects.count() == 1
+    other.close()
+    page.wait_for_url("**/signed-out/**", timeout=15000)  # then idle everywhere: signed out
+    assert EligibilityCheck.objects.count() == 1  # by asking for the page, not by sending its form again
+    context.close()

@@ -481,7 +481,7 @@ def _standings(id_numbers, *, lock: bool) -> dict[str, Standing]:
             REGISTRATIONS_LOCK,
             shared=True,
             wait=settings.DECLARATION_WAIT_SECONDS,
-            busy=_("The registration records are being updated by the police just now. Send this again in a minute."),
+            busy=_("The residence registration records are being updated just now. Send this again in a minute."),
         )
     standings = {number: Standing() for number in id_numbers}
     occupancies = Occupancy.objects.filter(id_number__in=list(standings)).select_related("house").order_by("id")

@@ -51,13 +51,21 @@ class Command(BaseCommand):
             self.stderr.write("; ".join(e.messages))
             self.stderr.write(_("rejected: nothing was applied"))
             raise SystemExit(1) from None
-        for year, days in sorted(schedule.years.items()) if not replace else ():
-            if gone := calendar_year_dropped(year=year, days=days):
-                schedule.problems.append((1, dropped_problem(year, gone)))
         if schedule.problems:
             for line, reason in schedule.problems:
                 self.stderr.write(_("line %(line)d: %(reason)s") % {"line": line, "reason": reason})
             self.stderr.write(_("rejected: %(n)d bad row(s); nothing was applied") % {"n": len(schedule.problems)})
+            raise SystemExit(1)
+        # Of the file as a whole, not of a line (an outsider's was said to be on the header's).
+        dropping = [
+            (year, gone)
+            for year, days in sorted(schedule.years.items())
+            if (gone := calendar_year_dropped(year=year, days=days))
+        ]
+        if dropping and not replace:
+            for year, gone in dropping:
+                self.stderr.write(dropped_problem(year, gone))
+            self.stderr.write(_("rejected: nothing was applied"))
             raise SystemExit(1)
         with transaction.atomic():  # every year of the file, or none
             said = [self._load(year, days) for year, days in sorted(schedule.years.items())]

@@ -71,7 +71,17 @@ document.addEventListener("DOMContentLoaded", function () {
       return false;
     }
     if (!entry || !entry.fields || Date.now() - entry.saved > KEPT_FOR_MS) return false;
-    if (entry.owner !== owner) return !owner; // a signed-out page keeps it for the sign-in to come
+    if (entry.owner !== owner) {
+      if (owner) return false;
+      // A signed-out page keeps it for the sign-in to come, not past its time even if left open
+      // (an outsider's signed-out tab held a name and ID number for as long as it stood).
+      setTimeout(function () {
+        storage(function (store) {
+          store.removeItem(key);
+        });
+      }, entry.saved + KEPT_FOR_MS - Date.now());
+      return true;
+    }
     if (key === kept) typedBefore = entry.fields;
     return false; // filled in below, or the same account's other page: forgotten either way
   });
@@ -117,40 +127,72 @@ document.addEventListener("DOMContentLoaded", function () {
 
   // The idle sign-out (WCAG 2.2.1): warned before it, with a way to stay signed in that keeps the
   // page as it is; when it comes, what was typed is kept for this page, and the page asked for
-  // again leads to the signed-out page and, signed in again, back here (an outsider's self-check
-  // answers were lost without a word).
+  // again (never sent again: an outsider's real-name answer page tried the name once more) leads
+  // to the signed-out page and, signed in again, back here. The time left is shared by the tabs
+  // of the site, as the session is: one tab's work keeps another from being signed out.
   var warning = document.getElementById("idle-warning");
   if (warning) {
+    var DEADLINE = "idle-deadline";
     var warnTimer = null;
     var endTimer = null;
-    var startIdleTimers = function (secondsLeft) {
+    var ownDeadline = 0; // this tab's, should the browser keep no storage
+    var shared = function (work) {
+      try {
+        return work(window.localStorage);
+      } catch (error) {
+        return null;
+      }
+    };
+    var sharedDeadline = function () {
+      var stored = Number(shared(function (store) {
+        return store.getItem(DEADLINE);
+      }) || 0);
+      return Math.max(ownDeadline, stored);
+    };
+    var extend = function (until) {
+      if (until <= sharedDeadline()) return;
+      ownDeadline = until;
+      shared(function (store) {
+        store.setItem(DEADLINE, String(until));
+      });
+    };
+    var startIdleTimers = function () {
       clearTimeout(warnTimer);
       clearTimeout(endTimer);
       warning.hidden = true;
+      var secondsLeft = Math.max(0, (sharedDeadline() - Date.now()) / 1000);
       var warnAt = Math.max(0, secondsLeft - Math.min(120, secondsLeft / 2));
       warnTimer = setTimeout(function () {
         warning.hidden = false;
       }, warnAt * 1000);
       endTimer = setTimeout(function () {
+        if (sharedDeadline() > Date.now() + 1000) {
+          startIdleTimers(); // another tab's work: the session goes on
+          return;
+        }
         keepTyped();
-        location.reload();
+        location.assign(location.pathname + location.search);
       }, (secondsLeft + 1) * 1000);
     };
-    var idleSeconds = Number(warning.dataset.idleSeconds);
-    startIdleTimers(idleSeconds);
+    extend(Date.now() + Number(warning.dataset.idleSeconds) * 1000);
+    startIdleTimers();
+    window.addEventListener("storage", function (event) {
+      if (event.key === DEADLINE) startIdleTimers();
+    });
     var stay = warning.querySelector("form[data-keep-alive]");
     stay.addEventListener("submit", function (event) {
       event.preventDefault();
       fetch(stay.action, { method: "POST", body: new FormData(stay), credentials: "same-origin" }).then(function (answer) {
         if (answer.status === 204) {
-          startIdleTimers(Number(warning.dataset.idleTimeout));
+          extend(Date.now() + Number(warning.dataset.idleTimeout) * 1000);
+          startIdleTimers();
           return;
         }
         // Signed out meanwhile (another computer signed in, or the time ran out): the page that
         // says why, not this one (an outsider's warning stayed up and the reason was lost).
         keepTyped();
         if (answer.redirected) location.href = answer.url;
-        else location.reload();
+        else location.assign(location.pathname + location.search);
       });
     });
   }
