@@ -4,6 +4,7 @@ client with its own database connection, all released at once by a barrier.
 SQLite serialises whole write transactions (IMMEDIATE), so these races cannot happen there;
 the same code runs on both (DESIGN §How 10)."""
 
+import contextlib
 import json
 import random
 import threading
@@ -320,37 +321,47 @@ def test_parallel_insurance_pushes_with_rows_in_common_store_each_row_once(setti
         assert InsuranceMonth.objects.count() == len(rows)
 
 
-def test_a_push_during_a_long_import_of_its_kind_gets_409_in_time_and_changes_nothing(settings):
-    """An outsider's pushes during a 100,000-row import waited 30 s for its lock, until gunicorn
-    killed the workers (HTML 500s), and the whole site waited with them."""
+@contextlib.contextmanager
+def lock_held_elsewhere(name: str):
+    """The named lock held by another connection, as an import holds it while it applies, until
+    the block ends."""
     from django.db import transaction
 
     from residence.core import locks
 
-    settings.IMPORT_WAIT_SECONDS = 0.5
-    key = key_for("police")
-    importing, done = threading.Event(), threading.Event()
+    held, done = threading.Event(), threading.Event()
 
-    def long_import():
+    def hold():
         try:
             with transaction.atomic():
-                locks.for_transaction("records:identities")  # as an import holds it while it applies
-                importing.set()
+                locks.for_transaction(name)
+                held.set()
                 done.wait(10)
         finally:
             connections.close_all()
 
-    holder = threading.Thread(target=long_import)
+    holder = threading.Thread(target=hold)
     holder.start()
-    assert importing.wait(10)
-    push = Api().client.post(
-        "/api/v1/exchange/identities",
-        data=json.dumps([IDENTITY_ROW]),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Api-Key {key}",
-    )
-    done.set()
-    holder.join()
+    assert held.wait(10)
+    try:
+        yield
+    finally:
+        done.set()
+        holder.join()
+
+
+def test_a_push_during_a_long_import_of_its_kind_gets_409_in_time_and_changes_nothing(settings):
+    """An outsider's pushes during a 100,000-row import waited 30 s for its lock, until gunicorn
+    killed the workers (HTML 500s), and the whole site waited with them."""
+    settings.IMPORT_WAIT_SECONDS = 0.5
+    key = key_for("police")
+    with lock_held_elsewhere("records:identities"):
+        push = Api().client.post(
+            "/api/v1/exchange/identities",
+            data=json.dumps([IDENTITY_ROW]),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Api-Key {key}",
+        )
     assert push.status_code == 409 and error_code(push) == "conflict" and push["Retry-After"] == "60"
     assert not Identity.objects.exists()
     again = Api().client.post(

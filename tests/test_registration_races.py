@@ -9,7 +9,7 @@ from residence.registrations.models import BulkUpload, Declaration, House, Occup
 
 from .applications import citizen_api
 from .idnumbers import WANG_FANG
-from .test_races import race, statuses
+from .test_races import lock_held_elsewhere, race, statuses
 from .test_registrations import DECLARATIONS, HOUSES, LI_NA, bulk, confirmed, house_body, move_in, tenant_report
 
 pytestmark = [
@@ -183,34 +183,14 @@ def test_a_move_in_during_a_registrations_import_waits_for_it_and_ends_what_it_b
 
 
 def test_a_move_in_waits_a_while_for_a_long_import_then_is_told_to_send_again(settings):
-    import threading
-
-    from django.db import connections, transaction
-
-    from residence.core import locks
     from residence.records.importing import REGISTRATIONS_LOCK
 
     settings.FROZEN_TODAY = "2026-03-02"
     settings.DECLARATION_WAIT_SECONDS = 0.5
     api, _user = citizen_api()
     house = confirmed(api.post(HOUSES, house_body()).json())["id"]
-    importing, done = threading.Event(), threading.Event()
-
-    def long_import():
-        try:
-            with transaction.atomic():
-                locks.for_transaction(REGISTRATIONS_LOCK)
-                importing.set()
-                done.wait(10)
-        finally:
-            connections.close_all()
-
-    holder = threading.Thread(target=long_import)
-    holder.start()
-    assert importing.wait(10)
-    refused = api.post(DECLARATIONS, move_in(house), HTTP_ACCEPT_LANGUAGE="en")
-    done.set()
-    holder.join()
+    with lock_held_elsewhere(REGISTRATIONS_LOCK):
+        refused = api.post(DECLARATIONS, move_in(house), HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 409 and refused["Retry-After"] == "60"
     assert "records are being updated just now" in refused.json()["error"]["message"]
     assert not Declaration.objects.exists() and not Registration.objects.exists()

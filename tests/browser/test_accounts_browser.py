@@ -34,6 +34,22 @@ def sign_in(page, base, password):
     page.get_by_role("button", name="登录").click()
 
 
+def signed_in_by_form(page, username, phone, password="Testing2026pass", *, base=""):
+    """The login form filled in, with the SMS code when one is asked for: on the page shown, or,
+    with `base`, on the login page, then on to the account area."""
+    if base:
+        page.goto(base + "/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/verify/" in url or "/accounts/login/" not in url)
+    if "/verify/" in page.url:
+        page.get_by_label("短信验证码").fill(code_from_outbox(phone))
+        page.get_by_role("button", name="继续").click()
+    if base:
+        page.wait_for_url("**/account/")
+
+
 def test_register_login_with_sms_change_password_logout_and_replaced(web, chromium, shot):
     base = web.url
     first = chromium.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
@@ -120,17 +136,7 @@ def test_warned_before_the_idle_sign_out_and_back_to_the_typed_page_after_it(web
     context = chromium.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
     page = context.new_page()
 
-    def sign_in_as(username, phone):
-        page.get_by_label("用户名").fill(username)
-        page.get_by_label("密码").fill("Testing2026pass")
-        page.get_by_role("button", name="登录").click()
-        if "/verify/" in page.url:
-            page.get_by_label("短信验证码").fill(code_from_outbox(phone))
-            page.get_by_role("button", name="继续").click()
-
-    page.goto(web.url + "/accounts/login/")
-    sign_in_as("idle_user", PHONE)
-    page.wait_for_url("**/account/")
+    signed_in_by_form(page, "idle_user", PHONE, base=web.url)
     page.goto(web.url + "/account/password/")
     page.get_by_label("当前密码").fill("Testing2026pass")
     warning = page.get_by_test_id("idle-warning")
@@ -151,7 +157,7 @@ def test_warned_before_the_idle_sign_out_and_back_to_the_typed_page_after_it(web
     assert "重新登录后将回到您之前所在的页面" in page.content()
     shot(page, "09-idle-signed-out")
     page.get_by_test_id("sign-in-again").click()
-    sign_in_as("idle_user", PHONE)
+    signed_in_by_form(page, "idle_user", PHONE)
     page.wait_for_url("**/account/real-name/")
     assert page.get_by_label("姓名（与身份证一致）").input_value() == "李娜"
 
@@ -160,7 +166,7 @@ def test_warned_before_the_idle_sign_out_and_back_to_the_typed_page_after_it(web
     page.get_by_label("姓名（与身份证一致）").fill("王芳")
     page.wait_for_url("**/signed-out/**", timeout=12000)
     page.get_by_test_id("sign-in-again").click()
-    sign_in_as("next_user", "15912340009")
+    signed_in_by_form(page, "next_user", "15912340009")
     page.wait_for_url("**/account/real-name/")
     assert page.get_by_label("姓名（与身份证一致）").input_value() == ""
     assert page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('typed-kept:')).length") == 0
@@ -176,21 +182,11 @@ def test_staying_signed_in_after_another_computer_signed_in_says_so(web, chromiu
     make_user("twice_user", PHONE)
     first = chromium.new_context(locale="zh-CN")
     page = first.new_page()
-    page.goto(web.url + "/accounts/login/")
-    page.get_by_label("用户名").fill("twice_user")
-    page.get_by_label("密码").fill("Testing2026pass")
-    page.get_by_role("button", name="登录").click()
-    page.get_by_label("短信验证码").fill(code_from_outbox(PHONE))
-    page.get_by_role("button", name="继续").click()
-    page.wait_for_url("**/account/")
+    signed_in_by_form(page, "twice_user", PHONE, base=web.url)
     page.get_by_test_id("idle-warning").wait_for(state="visible", timeout=7000)
     second = chromium.new_context(locale="zh-CN")
     other = second.new_page()
-    other.goto(web.url + "/accounts/login/")
-    other.get_by_label("用户名").fill("twice_user")
-    other.get_by_label("密码").fill("Testing2026pass")
-    other.get_by_role("button", name="登录").click()
-    other.wait_for_url("**/account/")
+    signed_in_by_form(other, "twice_user", PHONE, base=web.url)
     page.get_by_role("button", name="保持登录").click()
     page.wait_for_url("**/signed-out/?reason=replaced**", timeout=3000)
     assert page.get_by_test_id("signed-out-replaced").is_visible()
@@ -208,13 +204,7 @@ def test_work_in_another_tab_keeps_an_answer_page_as_it_is(web, chromium, settin
     make_user("tabs_user", PHONE)
     context = chromium.new_context(locale="zh-CN")
     page = context.new_page()
-    page.goto(web.url + "/accounts/login/")
-    page.get_by_label("用户名").fill("tabs_user")
-    page.get_by_label("密码").fill("Testing2026pass")
-    page.get_by_role("button", name="登录").click()
-    page.get_by_label("短信验证码").fill(code_from_outbox(PHONE))
-    page.get_by_role("button", name="继续").click()
-    page.wait_for_url("**/account/")
+    signed_in_by_form(page, "tabs_user", PHONE, base=web.url)
     page.goto(web.url + "/account/eligibility/")
     page.get_by_label("姓名（与身份证一致）").fill("张伟")
     page.get_by_label("公民身份号码").fill("11010519491231002X")
