@@ -527,6 +527,37 @@ def test_a_tenant_reports_himself_and_the_holder_confirms(landlord):
     assert (moved_out["declarant_type"], moved_out["days_late"]) == ("landlord", 0)
 
 
+def test_a_report_a_recorded_move_in_leaves_unconfirmable_is_closed_and_its_tenant_told(landlord):
+    """An outsider's report and the landlord's own declaration of the same move, sent together:
+    the report stayed pending for good, every confirmation refused; so did one tenant's reports
+    into other houses once one was confirmed."""
+    api, _user, _house = landlord
+    tenant, tenant_user = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    report = tenant.post(DECLARATIONS, tenant_report()).json()
+    other_house = confirmed(api.post(HOUSES, house_body(room="102")).json())
+    later = {**move_in(other_house["id"], id_number=WANG_FANG, date="2026-02-28"), "person": tenant_report()["person"]}
+    assert api.post(DECLARATIONS, later).status_code == 201  # recorded on or after the report's date
+    closed = Declaration.objects.get(pk=report["id"])
+    assert closed.status == "superseded"
+    [told] = _told(tenant_user, "registration_report_superseded")
+    assert told["reference"] == report["reference"] and "101" in told["house"]
+    assert [d["status"] for d in tenant.get(DECLARATIONS).json() if d["id"] == report["id"]] == ["superseded"]
+    assert api.post(f"{DECLARATIONS}/{report['id']}/confirm").status_code == 409
+    from residence.registrations.selectors import CLOSED_REPORTS
+
+    assert closed.status in CLOSED_REPORTS  # left out of the late list as declined ones are
+    # A report dated after the person's current registration began still waits for its answer.
+    moving_on = tenant.post(DECLARATIONS, {**tenant_report(), "date": "2026-03-01"}).json()
+    assert Declaration.objects.get(pk=moving_on["id"]).status == "pending"
+    # A bulk file's move-in closes them alike.
+    third = confirmed(api.post(HOUSES, house_body(room="103")).json())
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    upload = bulk(api, header + f"{third['id']},move_in,王芳,{WANG_FANG},13812345679,landlord,3,1,2026-03-02\n").json()
+    assert api.post(f"{DECLARATIONS}/bulk/{upload['upload']}/confirm").status_code == 200
+    assert Declaration.objects.get(pk=moving_on["id"]).status == "superseded"
+    assert len(_told(tenant_user, "registration_report_superseded")) == 2
+
+
 def test_a_self_report_can_be_declined_by_the_holder_or_withdrawn_by_the_tenant(landlord):
     """An outsider found a wrong report waited for ever and blocked the person's next one."""
     api, _user, _house = landlord

@@ -278,6 +278,14 @@ MESSAGES = {
         _("Your move-in report %(reference)s was confirmed"),
         _("Your residence registration at %(house)s is recorded from %(date)s (report %(reference)s)."),
     ),
+    "registration_report_superseded": (
+        _("Your move-in report %(reference)s no longer applies"),
+        _(
+            "A move-in of yours dated on or after that of your report %(reference)s was recorded before the "
+            "holder of %(house)s answered it: the report is closed. If you live at %(house)s and are not "
+            "registered there, report your move-in again."
+        ),
+    ),
     "registration_report_declined": (
         _("Your move-in report %(reference)s was declined"),
         _(

@@ -75,6 +75,7 @@ class Declaration(models.Model):
         PENDING = "pending", _("Waiting for the house's holder to confirm")
         DECLINED = "declined", _("Declined by the house's holder")
         WITHDRAWN = "withdrawn", _("Withdrawn by the tenant")
+        SUPERSEDED = "superseded", _("No longer applies: a move-in of the same date or later was recorded first")
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     house = models.ForeignKey(House, on_delete=models.PROTECT, related_name="declarations")

@@ -163,13 +163,17 @@ def houses_awaiting_confirmation(*, district: str | None):
     ).order_by("created_at")
 
 
+# A tenant's report that ended without being recorded.
+CLOSED_REPORTS = (Declaration.Status.DECLINED, Declaration.Status.WITHDRAWN, Declaration.Status.SUPERSEDED)
+
+
 def late_declarations(*, district: str | None, since):
     """Declarations made late (RULES §1) for houses of a clerk's district since a day, newest first:
     the flag reached nobody who enforces the deadline (an outsider)."""
     return (
         Declaration.objects.filter(days_late__gt=0, declared_on__gte=since, house__street__district_id=district)
-        # A tenant's report declined or withdrawn was no move (an outsider found one listed).
-        .exclude(status__in=[Declaration.Status.DECLINED, Declaration.Status.WITHDRAWN])
+        # A tenant's report declined, withdrawn or superseded was no move (an outsider found one listed).
+        .exclude(status__in=CLOSED_REPORTS)
         .select_related("house__street")
         .order_by("-declared_on", "-id")
     )

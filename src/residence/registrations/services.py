@@ -554,6 +554,39 @@ def _move_in(declaration: Declaration) -> None:
         ],
         declarant=declaration.declared_by,
     )
+    _reports_superseded([declaration])
+
+
+def _reports_superseded(moved_in: list[Declaration]) -> None:
+    """Tenants' waiting reports that these recorded move-ins leave impossible to confirm (of the
+    same person, dated on or before the move-in, or into the same house): closed, their tenants
+    told. An outsider's stayed pending for good, each confirmation refused. One a holder is
+    confirming just now is left to that confirmation."""
+    if not moved_in:
+        return
+    same_person = Q()
+    for declaration in moved_in:
+        same_person |= Q(id_number=declaration.id_number) & (
+            Q(date__lte=declaration.date) | Q(house_id=declaration.house_id)
+        )
+    stale = list(
+        Declaration.objects.select_for_update(of=("self",), skip_locked=True)
+        .filter(same_person, status=Declaration.Status.PENDING, kind=Declaration.Kind.MOVE_IN)
+        .exclude(pk__in=[d.pk for d in moved_in])
+        .select_related("house", "declared_by")
+    )
+    if not stale:
+        return
+    Declaration.objects.filter(pk__in=[r.pk for r in stale]).update(status=Declaration.Status.SUPERSEDED)
+    for report in stale:
+        report.status = Declaration.Status.SUPERSEDED
+        _audit(None, report)
+        message_send(
+            user=report.declared_by,
+            key="registration_report_superseded",
+            reference=report.reference,
+            house=report.house.full_address,
+        )
 
 
 def _ended_on_the_day(id_numbers, date: dt.date) -> list[dict]:
@@ -1364,6 +1397,7 @@ def _bulk_apply(*, actor, rows, houses: dict, today: dt.date, now) -> None:
             for d in declarations
         ],
     )
+    _reports_superseded([d for d in declarations if d.kind == Declaration.Kind.MOVE_IN])
 
 
 def _registration_changes(*, ins, outs, standings: dict[str, Standing]) -> tuple[list[dict], list[notices.Ended]]:
