@@ -48,7 +48,7 @@ from residence.core.validators import (
     text_problem,
     validate_username,
 )
-from residence.notifications.services import message_send
+from residence.notifications.services import Notice, message_send, notices_send
 from residence.places.models import Street
 from residence.records.importing import REGISTRATIONS_LOCK
 from residence.records.models import Identity, Registration
@@ -577,16 +577,27 @@ def _reports_superseded(moved_in: list[Declaration]) -> None:
     )
     if not stale:
         return
-    Declaration.objects.filter(pk__in=[r.pk for r in stale]).update(status=Declaration.Status.SUPERSEDED)
-    for report in stale:
-        report.status = Declaration.Status.SUPERSEDED
-        _audit(None, report)
-        message_send(
-            user=report.declared_by,
-            key="registration_report_superseded",
-            reference=report.reference,
-            house=report.house.full_address,
-        )
+    superseded = Declaration.Status.SUPERSEDED
+    Declaration.objects.filter(pk__in=[r.pk for r in stale]).update(status=superseded)
+    audit_records(
+        type=AuditEventType.DECLARATION_RECORDED,
+        events=[
+            (r.id_number, {"declaration": r.reference, "kind": r.kind, "status": superseded, "house": r.house_id})
+            for r in stale
+        ],
+    )
+    notices_send(
+        [
+            Notice(
+                users=(r.declared_by,),
+                phone="",
+                key="registration_report_superseded",
+                params={"reference": r.reference, "house": r.house.full_address},
+            )
+            for r in stale
+        ],
+        purpose="registration_report_superseded",
+    )
 
 
 def _ended_on_the_day(id_numbers, date: dt.date) -> list[dict]:
