@@ -511,6 +511,7 @@ def test_the_holder_sees_and_applies_by_the_status_of_today_before_the_days_swee
     assert listed["endorsement_window"] == {"opens": "2027-03-02", "closes": "2029-03-01"}
     replacement = api.post("/api/v1/applications", application_body(kind="replacement"), HTTP_ACCEPT_LANGUAGE="en")
     assert replacement.status_code == 409 and "endorse it first" in replacement.json()["error"]["message"]
+    assert replacement.json()["error"]["permit"] == listed["number"]  # as the served Error schema says
     assert Permit.objects.get().status == "active"  # nothing written: the sweep does that
 
     Permit.objects.update(status="suspended", suspended_on=D(2027, 3, 2))  # the sweep of that day

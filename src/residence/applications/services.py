@@ -211,13 +211,16 @@ def fitting_kind(id_number: str) -> str:
 
 def check_kind(kind: str, id_number: str) -> None:
     """The kind must fit the person's permits (RULES §9, §10)."""
-    statuses = {permit_as_of_today(p).status for p in Permit.objects.filter(id_number=id_number)}
+    permits = {p.status: p.number for p in map(permit_as_of_today, Permit.objects.filter(id_number=id_number))}
+    statuses = set(permits)
     live = statuses & {Permit.Status.ACTIVE, Permit.Status.SUSPENDED}
     if kind in (Kind.FIRST, Kind.CONVERSION) and live:
         raise Conflict(_("You already hold a residence permit: apply for an exchange or a replacement instead."))
     if kind in (Kind.EXCHANGE, Kind.REPLACEMENT):
         if Permit.Status.SUSPENDED in live:
-            raise Conflict(_("Your permit is suspended: endorse it first."))
+            raise Conflict(
+                _("Your permit is suspended: endorse it first."), extra={"permit": permits[Permit.Status.SUSPENDED]}
+            )
         if not live and Permit.Status.CANCELLED in statuses:
             raise Conflict(_("Your permit was cancelled: apply for a re-application (20 yuan) instead."))
         if not live:
