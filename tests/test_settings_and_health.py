@@ -158,6 +158,20 @@ def test_openapi_schema_and_docs_are_public_and_local(client):
 
 
 @pytest.mark.django_db
+def test_pages_lead_developers_to_a_light_page_not_to_the_large_api_reference(client):
+    """An outsider on an old phone tapped the footer's link and waited 43 s for the 2 MB API
+    reference: every page's footer leads to a small page that says how large the reference is."""
+    home = client.get("/").content.decode()
+    assert 'href="/developers/"' in home and 'href="/api/v1/docs/"' not in home
+    for language, heading, warning in (("zh-hans", "开发者", "500 KB"), ("en", "For developers", "500 KB")):
+        page = client.get("/developers/", HTTP_ACCEPT_LANGUAGE=language)
+        body = page.content.decode()
+        assert page.status_code == 200 and len(page.content) < 20_000
+        assert f"<h1>{heading}</h1>" in body and warning in body
+        assert 'href="/api/v1/docs/"' in body and 'href="/api/v1/schema/?format=json"' in body
+
+
+@pytest.mark.django_db
 def test_api_answers_json_whatever_the_accept_header(client):
     response = client.get("/api/v1/acceptance-points", HTTP_ACCEPT="text/html")
     assert response.status_code == 200 and response["Content-Type"] == "application/json"

@@ -9,6 +9,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("language/<str:code>/", views.language, name="language"),
+    path("developers/", views.developers, name="developers"),
     path("account/", views.account, name="account"),
     path("account/details/", views.details, name="details"),
     path("account/password/", accounts.password_change, name="password"),

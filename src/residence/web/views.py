@@ -50,6 +50,10 @@ def home(request):
     return render(request, "web/home.html")
 
 
+def developers(request):
+    return render(request, "web/developers.html")
+
+
 @login_required
 def account(request):
     user = request.user
