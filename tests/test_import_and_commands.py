@@ -327,3 +327,51 @@ def test_a_folder_is_said_to_be_one(tmp_path):
 
     with pytest.raises(CommandError, match="Not a file but a folder"):
         call_command("import_records", "identities", str(tmp_path))
+
+
+def test_a_file_of_very_many_bad_rows_names_the_first_and_counts_the_rest(tmp_path, settings, monkeypatch):
+    """An outsider's 150,000,000 one-letter rows took the command past 13 GB, one error kept per
+    row: the refusal names the first rows (more than an exchange push can hold) and counts the rest."""
+    from residence.records import importing
+
+    monkeypatch.setattr(importing, "LISTED_ERRORS", 5)
+    settings.EXCHANGE_MAX_ROWS = 3
+    settings.FROZEN_TODAY = "2026-03-02"
+    code, _, err = run(write(tmp_path, [GOOD[0], *["a"] * 12]))
+    assert code == 1 and Identity.objects.count() == 0
+    named = [line.split(":")[0] for line in err.splitlines() if line.startswith("line ")]
+    assert named == ["line 3", "line 4", "line 5", "line 6", "line 7"]
+    assert "… and 7 more bad row(s), not listed" in err and "rejected: 12 bad row(s)" in err
+    # The social insurance path (COPY, then staging) alike, its repeated rows counted in with the bad.
+    ok = f"{number('43010219900307123')},2025-01,91440300MA5D4X7K8N"
+    insurance = tmp_path / "insurance.csv"
+    insurance.write_text("\n".join(["id_number,month,employer_credit_code", *["x"] * 4, *[ok] * 4]) + "\n")
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit), translation.override("en"):
+        call_command("import_records", "social_insurance", str(insurance), stdout=out, stderr=err)
+    named = [line.split(":")[0] for line in err.getvalue().splitlines() if line.startswith("line ")]
+    assert named == ["line 2", "line 3", "line 4", "line 5", "line 7"]
+    assert "… and 2 more bad row(s)" in err.getvalue() and "rejected: 7 bad row(s)" in err.getvalue()
+
+
+@pytest.mark.parametrize("encoding", [None, "gb18030"])
+def test_a_line_of_thirty_megabytes_is_refused_without_reading_the_file_into_memory(tmp_path, encoding):
+    """An outsider's file of one 1 GB line took 5.3 GB to refuse: the file was read whole, then
+    decoded whole, then copied."""
+    import tracemalloc
+
+    path = tmp_path / "identities.csv"
+    with path.open("wb") as f:
+        f.write(f"{HEADER}\n{GOOD[0]}\n".encode(encoding or "utf-8"))
+        for _ in range(30):
+            f.write(b"a" * (1 << 20))
+        f.write(b"\n")
+    tracemalloc.start()
+    try:
+        with path.open("rb") as stream, pytest.raises(ValidationError) as refused, translation.override("en"):
+            records_import_csv("identities", stream, encoding=encoding)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert refused.value.messages == ["Line 3 is longer than 1048576 characters: this is not a file of records."]
+    assert peak < 12 * (1 << 20) and Identity.objects.count() == 0

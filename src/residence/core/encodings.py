@@ -8,7 +8,8 @@ when most are, the lines that are not are named and the file is refused.
 """
 
 import codecs
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Iterator
 
 from django.core.exceptions import ValidationError
 from django.utils import translation
@@ -18,6 +19,9 @@ from django.utils.translation import gettext_lazy, ngettext
 UTF8, GB18030 = "utf-8-sig", "gb18030"
 DECLARED = {"utf-8": UTF8, "utf8": UTF8, "gb18030": GB18030, "gbk": GB18030, "gb2312": GB18030}
 LINES_NAMED = 20
+# Far longer than any row of records: a line is read no further, so that one line of a file that
+# is not records (an outsider's 1 GB line took 5.3 GB) cannot fill the memory.
+LINE_LENGTH = 1 << 20
 NEITHER = gettext_lazy("The file is neither UTF-8 nor GB18030 text.")
 
 
@@ -66,9 +70,8 @@ def _utf16_without_mark(data: bytes) -> bool:
     return len(head) >= 16 and (head[1::2].count(0) == len(head[1::2]) or head[0::2].count(0) == len(head[0::2]))
 
 
-def decode(data: bytes, encoding: str | None = None) -> str:
-    """The file's text, in `encoding` when declared, else detected."""
-    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or _utf16_without_mark(data):
+def _refuse_utf16(head: bytes) -> None:
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or _utf16_without_mark(head):
         # Excel's "Unicode text": an outsider's was told its line 1 was not GB18030 text.
         raise ValidationError(
             _(
@@ -76,6 +79,16 @@ def decode(data: bytes, encoding: str | None = None) -> str:
                 "and send it again."
             )
         )
+
+
+def _not_in(encoding: str, line: int) -> ValidationError:
+    name = "UTF-8" if encoding == UTF8 else "GB18030"
+    return ValidationError(_("Line %(line)s is not %(encoding)s text.") % {"line": line, "encoding": name})
+
+
+def decode(data: bytes, encoding: str | None = None) -> str:
+    """The file's text, in `encoding` when declared, else detected."""
+    _refuse_utf16(data)
     if encoding is None:
         try:
             return data.decode(UTF8)
@@ -84,9 +97,22 @@ def decode(data: bytes, encoding: str | None = None) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        name = "UTF-8" if encoding == UTF8 else "GB18030"
-        raise ValidationError(_("Line %(line)s is not %(encoding)s text.") % {"line": line, "encoding": name}) from None
+        raise _not_in(encoding, data[: e.start].count(b"\n") + 1) from None
+
+
+def _too_long(number: int) -> ValidationError:
+    return ValidationError(
+        _("Line %(line)d is longer than %(n)d characters: this is not a file of records.")
+        % {"line": number, "n": LINE_LENGTH}
+    )
+
+
+def _bounded(readline, empty) -> Iterator:
+    """The lines `readline` gives, each read no further than LINE_LENGTH."""
+    for number, line in enumerate(iter(lambda: readline(LINE_LENGTH + 1), empty), 1):
+        if len(line) > LINE_LENGTH:
+            raise _too_long(number)
+        yield line
 
 
 def stream_encoding(stream) -> str:
@@ -100,6 +126,36 @@ def stream_encoding(stream) -> str:
         return UTF8
     except UnicodeDecodeError:
         stream.seek(0)
-        return _choose(stream)
+        return _choose(_bounded(stream.readline, b""))
     finally:
         stream.seek(0)
+
+
+def text_lines(stream, encoding: str | None = None) -> Iterator[str]:
+    """The lines of a binary stream of records (a file, seekable) as text, in `encoding` when
+    declared, else detected; read as they are used, never the whole file at once (decode()
+    held a file four times over: bytes, text and a copy)."""
+    _refuse_utf16(stream.read(64))
+    stream.seek(0)
+    # stream_encoding has decoded the whole file when it says UTF-8; any other encoding is
+    # checked line by line, so that a line it cannot read is named.
+    detected = encoding is None
+    encoding = encoding or stream_encoding(stream)
+    if not (detected and encoding == UTF8):
+        for number, line in enumerate(_bounded(stream.readline, b""), 1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError:
+                raise _not_in(encoding, number) from None
+        stream.seek(0)
+    yield from decoded_lines(stream, encoding)
+
+
+def decoded_lines(stream, encoding: str) -> Iterator[str]:
+    """The lines of a binary stream in a known encoding, as text, each read no further than
+    LINE_LENGTH; the caller's stream is left open."""
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    try:
+        yield from _bounded(text.readline, "")
+    finally:
+        text.detach()

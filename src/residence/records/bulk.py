@@ -10,7 +10,6 @@ the exchange API's JSON arrays take the same path.
 """
 
 import contextlib
-import io
 import itertools
 
 from django.core.exceptions import ValidationError
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import locks
-from residence.core.encodings import NEITHER, stream_encoding
+from residence.core.encodings import NEITHER, decoded_lines, stream_encoding
 
 from .importing import (
     KINDS,
@@ -82,7 +81,7 @@ class _Staging:
             ") f ON f.id_number = s.id_number AND f.month = s.month AND f.employer = s.employer"
             " WHERE s.line > f.first ORDER BY s.line"
         )
-        return self.cursor.fetchall()
+        return iter(self.cursor)
 
     def apply(self, now) -> int:
         table = InsuranceMonth._meta.db_table
@@ -116,7 +115,7 @@ def _batches(numbered_fields, result: ImportResult, *, after_errors: bool = Fals
                 raise ValidationError(_("The row does not have as many values as the header."))
             append((line, *insurance_fields(*fields, this_month)))
         except ValidationError as e:
-            result.errors.append((line, "; ".join(e.messages)))
+            result.refuse(line, "; ".join(e.messages))
         if len(batch) >= BATCH:
             if after_errors or not result.errors:
                 yield batch
@@ -155,9 +154,8 @@ class _CsvSource:
 
     def __iter__(self):
         self.stream.seek(0)
-        text = io.TextIOWrapper(self.stream, encoding=self.encoding, newline="")
         try:
-            records = csv_records(text)
+            records = csv_records(decoded_lines(self.stream, self.encoding))
             first = next(records, None)
             check_header("social_insurance", first[1] if first else None)
             yield from self.progress(records) if self.progress else records
@@ -165,8 +163,6 @@ class _CsvSource:
             # Not the encoding declared or detected: the file is refused whole, as a header it
             # cannot read would be.
             raise ValidationError(str(NEITHER)) from None
-        finally:
-            text.detach()  # leave the caller's stream open
 
 
 def _any_stored(cursor, batch) -> bool:
@@ -222,10 +218,10 @@ def _staged(source, result: ImportResult, now) -> None:
             with staging.writing() as write:
                 for batch in _batches(source, result, after_errors=True):
                     write(batch)
-            for line, first in staging.duplicates():
-                result.errors.append((line, _("Same record as line %(line)d.") % {"line": first}))
+            result.refused(
+                (line, _("Same record as line %(line)d.") % {"line": first}) for line, first in staging.duplicates()
+            )
             if result.errors:
-                result.errors.sort()
                 raise _Rejected
             result.created = staging.apply(now)
             result.unchanged = result.rows - result.created

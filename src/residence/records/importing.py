@@ -15,11 +15,15 @@ numbered as CSV lines would be: the first object is line 2.
 
 import csv
 import datetime as dt
+import heapq
+import itertools
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.forms.models import model_to_dict
@@ -58,6 +62,12 @@ CHUNK = 2000
 MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
+# The bad rows a refusal names at most: more than an exchange push can hold (EXCHANGE_MAX_ROWS),
+# so that the API names every one, while a file of millions of bad rows is refused in bounded
+# memory (an outsider's 150,000,000 one-letter rows took 13.8 GB before they were killed).
+LISTED_ERRORS = 50_000
+
+
 @dataclass
 class ImportResult:
     kind: str
@@ -66,12 +76,47 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    # Bad rows beyond the LISTED_ERRORS named ones: counted, not named.
+    unlisted: int = 0
     # Rows applied to the records but not beyond them, each with why (line, note).
     notes: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def applied(self) -> bool:
         return not self.errors
+
+    @property
+    def bad_rows(self) -> int:
+        return len(self.errors) + self.unlisted
+
+    def refuse(self, line: int, reason: str) -> None:
+        if len(self.errors) < _listed():
+            self.errors.append((line, reason))
+        else:
+            self.unlisted += 1
+
+    def refused(self, errors: Iterable[tuple[int, str]]) -> None:
+        """These errors with the ones named already, in line order, the first LISTED_ERRORS named."""
+        counted = _Counted(errors)
+        named = heapq.nsmallest(_listed(), itertools.chain(self.errors, counted))
+        self.unlisted += len(self.errors) + counted.n - len(named)
+        self.errors = named
+
+
+def _listed() -> int:
+    return max(LISTED_ERRORS, settings.EXCHANGE_MAX_ROWS)
+
+
+class _Counted:
+    """An iterable that counts what it gives."""
+
+    def __init__(self, items: Iterable):
+        self.items, self.n = items, 0
+
+    def __iter__(self):
+        for item in self.items:
+            self.n += 1
+            yield item
 
 
 # --- field parsers: each names its column in the error --------------------------------
@@ -430,21 +475,21 @@ def _parser(spec: Kind):
     return spec.parse
 
 
-def parse_rows(kind: str, numbered_rows):
-    """Validate every (line, row) pair; returns (records, errors, lines): the records with the
-    line of each, and the errors as (line, reason).
+def parse_rows(kind: str, numbered_rows, result: ImportResult):
+    """Validate every (line, row) pair; returns (records, lines): the records with the line of
+    each; the errors, as (line, reason), go to `result`.
 
     A row is a dict of the header's fields; None stands for a CSV line with another number
     of values than the header."""
     spec = KINDS[kind]
     parse = _parser(spec)
-    records, errors, lines, seen = [], [], [], {}
+    records, lines, seen = [], [], {}
     for line, row in numbered_rows:
         if row is None:
-            errors.append((line, _("The row does not have as many values as the header.")))
+            result.refuse(line, _("The row does not have as many values as the header."))
             continue
         if not isinstance(row, dict):
-            errors.append((line, _("A row must be an object with the header's fields.")))
+            result.refuse(line, _("A row must be an object with the header's fields."))
             continue
         # Every problem of the row at once: its fields beyond the header and those of its fields.
         problems = [shape] if (shape := row_shape_problem(row, spec.header)) else []
@@ -453,16 +498,16 @@ def parse_rows(kind: str, numbered_rows):
         except ValidationError as e:
             problems += e.messages
         if problems:
-            errors.append((line, "; ".join(problems)))
+            result.refuse(line, "; ".join(problems))
             continue
         key = tuple(record[f] for f in spec.key)
         if key in seen:
-            errors.append((line, _("Same record as line %(line)d.") % {"line": seen[key]}))
+            result.refuse(line, _("Same record as line %(line)d.") % {"line": seen[key]})
             continue
         seen[key] = line
         records.append(record)
         lines.append(line)
-    return records, errors, lines
+    return records, lines
 
 
 def json_lines(rows):
@@ -711,21 +756,21 @@ def import_rows(
     """Import the (line, row) pairs of a versioned kind, all or nothing; while another import of
     the kind is applied, waiting for it as long as it takes, or `wait` seconds (core.locks)."""
     result = ImportResult(kind=kind)
-    records, errors, lines = parse_rows(kind, numbered_rows)
-    result.rows = len(records) + len(errors)
+    records, lines = parse_rows(kind, numbered_rows, result)
+    result.rows = len(records) + result.bad_rows
 
     def stored_problems() -> list[tuple[int, str]]:
         return [error for check in BEFORE_IMPORT.get(kind, ()) for error in check(records, lines)]
 
-    if errors:
+    if result.errors:
         # Refused already: the rows that parsed are checked against what is stored too, without
         # the import's lock, so that every bad row is reported at once (an outsider's permit dated
         # 2099 was reported only once the file's other errors were mended).
-        result.errors = sorted(errors + stored_problems())
+        result.refused(stored_problems())
         return result
     with transaction.atomic():
         locks.for_transaction(f"records:{kind}", wait=wait)
-        result.errors = sorted(stored_problems())
+        result.refused(stored_problems())
         if result.errors:
             return result
         for complete in BEFORE_UPSERT.get(kind, ()):

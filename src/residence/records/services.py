@@ -1,8 +1,8 @@
 """Writes to the department records: imports (one entry point for the command and the
 exchange API) and the department systems' API keys."""
 
+import contextlib
 import hashlib
-import io
 import secrets
 
 from django.core.exceptions import ValidationError
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock
-from residence.core.encodings import decode
+from residence.core.encodings import text_lines
 
 from .bulk import import_insurance_csv, import_insurance_rows
 from .importing import KINDS, ImportResult, csv_dict_rows, import_rows, json_lines, upsert
@@ -59,9 +59,11 @@ def records_import_csv(
             encoding=encoding,
             wait=wait,
         )
-    rows = csv_dict_rows(kind, io.StringIO(decode(stream.read(), encoding), newline=""))
-    rows = progress(rows) if progress else rows
-    return import_rows(kind, rows, actor=actor, actor_key=actor_key, source=source, wait=wait)
+    # Closed here, while the caller's stream is open, however far the rows were read.
+    with contextlib.closing(text_lines(stream, encoding)) as lines:
+        rows = csv_dict_rows(kind, lines)
+        rows = progress(rows) if progress else rows
+        return import_rows(kind, rows, actor=actor, actor_key=actor_key, source=source, wait=wait)
 
 
 def records_import_rows(

@@ -53,7 +53,9 @@ class Command(BaseCommand):
         if not result.applied:
             for line, reason in result.errors:
                 self.stderr.write(_("line %(line)d: %(reason)s") % {"line": line, "reason": reason})
-            self.stderr.write(_("rejected: %(n)d bad row(s); nothing was applied") % {"n": len(result.errors)})
+            if result.unlisted:
+                self.stderr.write(_("… and %(n)d more bad row(s), not listed") % {"n": result.unlisted})
+            self.stderr.write(_("rejected: %(n)d bad row(s); nothing was applied") % {"n": result.bad_rows})
             raise SystemExit(1)
         self.stdout.write(
             f"{kind}: {result.rows} rows, {result.created} created, {result.updated} updated, "
