@@ -67,6 +67,17 @@ def test_json_push_and_rejection_lists_every_bad_row(client, settings):
     assert push(client, key, "registrations", json.dumps([good]), "application/json").json()["created"] == 1
 
 
+def test_a_json_push_with_a_byte_order_mark_is_read_as_a_csv_file_with_one_is(client, settings):
+    """An outsider's JSON from a Windows tool began with a BOM and was a parse_error, while the same
+    rows as CSV with a BOM were taken (RFC 8259 §8.1 lets a reader skip it)."""
+    key = key_for("police")
+    body = "\ufeff".encode() + json.dumps([IDENTITY_ROW], ensure_ascii=False).encode()
+    response = push(client, key, "identities", body, "application/json")
+    assert response.status_code == 200 and response.json()["created"] == 1
+    twice = "\ufeff\ufeff".encode() + json.dumps([IDENTITY_ROW]).encode()  # one mark, not any number
+    assert error_code(push(client, key, "identities", twice, "application/json")) == "parse_error"
+
+
 def test_a_json_row_is_refused_once_with_every_problem_and_no_field_beyond_the_header(client, settings):
     """An outsider's identity row without five fields was told only of the first, its extra field
     was dropped unsaid, and a number was refused as "must be text"."""

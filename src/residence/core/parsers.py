@@ -80,7 +80,9 @@ def loads(raw: bytes, *, check_strings: bool = True):
     if _too_deep(raw):
         raise ParseError(_("The JSON body is nested more than %(n)d levels deep.") % {"n": MAX_DEPTH}, code=DESCRIBED)
     try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant, object_pairs_hook=_object)
+        # A leading byte-order mark is skipped, as RFC 8259 §8.1 allows: a department's Windows
+        # tools write one, and the same rows as a CSV file with one were taken (an outsider).
+        data = json.loads(raw.decode("utf-8-sig"), parse_constant=_refuse_constant, object_pairs_hook=_object)
     except _RepeatedKey as repeated:
         raise ParseError(
             _('The key "%(key)s" appears twice in one JSON object: send each field once.')
