@@ -717,6 +717,36 @@ def test_a_minority_name_prints_its_middle_dot_on_the_counter_receipt(world, sta
     assert "欧阳\u30fb娜仁" in text and "\u00b7" not in text
 
 
+def test_a_rare_character_of_a_name_prints_as_its_code_point_never_as_another_character(world, staff):
+    """The CID font's encoding stops at U+FFFF: an outsider's 王𡒄 (CJK Extension B) printed as
+    王□蟕□ on the receipt and on the form the applicant signs."""
+    body = {
+        **application_body(photo_receipt="CT20260302E2"),
+        "applicant": {"name": "王\U00021484", "id_number": with_check("36010219881111457"), "phone": "13700000014"},
+        "portrait_captured": True,
+    }
+    created = staff.clerk.post("/api/v1/staff/applications", body).json()
+    assert created["applicant"]["name"] == "王\U00021484"
+    for paper in ("receipt", "form"):
+        pdf = staff.clerk.get(f"/api/v1/staff/applications/{created['id']}/{paper}")
+        text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+        assert "王〔U+21484〕" in text and "蟕" not in text, paper
+
+
+def test_counter_intake_of_materials_not_checked_is_refused_as_at_the_desk(world, staff):
+    """An outsider's intake said materials_checked false and was taken, its receipt saying they
+    were checked and returned. Left out (API.md's body has no such field), they were."""
+    body = {
+        **application_body(photo_receipt="CT20260302M1"),
+        "applicant": {"name": "李娜", "id_number": with_check("36010219950812234"), "phone": "13700000011"},
+        "portrait_captured": True,
+    }
+    refused = staff.clerk.post("/api/v1/staff/applications", {**body, "materials_checked": False})
+    assert refused.status_code == 400 and set(refused.json()["error"]["fields"]) == {"materials_checked"}
+    assert Application.objects.count() == 0
+    assert staff.clerk.post("/api/v1/staff/applications", body).status_code == 201
+
+
 def test_counter_intake_by_the_clerk(world, staff):
     number = with_check("36010219950812234")
     body = {

@@ -174,6 +174,16 @@ def test_the_whole_journey_through_the_desk_pages(world, staff):
     assert status_of(pk) == "completed"
 
 
+def test_a_stale_answer_with_a_form_error_is_told_the_check_was_answered_not_that_it_is_not_theirs(world, staff):
+    """An outsider's verifier sent "not confirmed" with no note from a page left open after the
+    colleague's answer had moved the case on, and read a 403: none of the department's work."""
+    pk = submit(world)
+    post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "not_confirmed", "note": "住址不符"})
+    stale = post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "not_confirmed"}, status=409)
+    assert "This application is not waiting for your department&#x27;s check" in stale.content.decode()
+    assert status_of(pk) == "reviewing"
+
+
 def test_a_note_is_required_when_not_confirmed_and_the_reviewer_refuses_with_reasons(world, staff):
     pk = submit(world)
     response = post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "not_confirmed"}, status=400)

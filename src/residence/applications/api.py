@@ -77,6 +77,9 @@ class ApplicantSerializer(ObjectSerializer):
 class CounterBodySerializer(ApplicationBodySerializer):
     applicant = ApplicantSerializer()
     portrait_captured = StrictBooleanField()
+    # Not in API.md's body, so optional; false is refused, as at the desk: the receipt the applicant
+    # signs says the materials were checked and returned (an outsider's false was printed so).
+    materials_checked = StrictBooleanField(required=False, default=True)
 
 
 def _object(component: str, allow_null: bool = False, **fields):
@@ -382,7 +385,11 @@ class StaffIntakeView(APIView):
         data = validated(CounterBodySerializer, request.data)
         applicant, portrait = data.pop("applicant"), data.pop("portrait_captured")
         application = services.application_counter_intake(
-            actor=request.user, data=data, applicant=applicant, portrait_captured=portrait
+            actor=request.user,
+            data=data,
+            applicant=applicant,
+            portrait_captured=portrait,
+            materials_checked=data.pop("materials_checked"),
         )
         return application_response(application, 201)
 

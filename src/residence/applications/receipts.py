@@ -72,6 +72,17 @@ LATIN_FONT = "Helvetica"
 CID_STAND_INS = str.maketrans({"\u00b7": "\u30fb"})
 
 
+def _printable(text: str) -> str:
+    """`text` as the CID font can print it. Its encoding (UCS-2) holds no character beyond the
+    Basic Multilingual Plane: a rare character of a name (CJK Extension B, 王𡒄) printed as another
+    character between two boxes on the form an outsider's applicant was to sign. Such a character
+    is written as its code point instead, so that the paper shows where it differs, never a wrong name."""
+    text = text.translate(CID_STAND_INS)
+    if all(ord(char) <= 0xFFFF for char in text):
+        return text
+    return "".join(char if ord(char) <= 0xFFFF else f"〔U+{ord(char):X}〕" for char in text)
+
+
 def _wrapped(text: str, size: float, font: str, width: float = VALUE_WIDTH) -> list[str]:
     """`text` in lines that fit the values' column (Chinese breaks between any two characters)."""
     lines, line = [], ""
@@ -93,7 +104,7 @@ def _rows(pdf: canvas.Canvas, rows, top: float, *, beside: float = 0) -> float:
         pdf.drawString(25 * mm, y, label)
         text = str(value)
         font = LATIN_FONT if text.isascii() else FONT
-        text = text.translate(CID_STAND_INS)
+        text = _printable(text)
         pdf.setFont(font, 11)
         lines = _wrapped(text, 11, font, width)
         for n, line in enumerate(lines):

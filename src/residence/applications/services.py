@@ -405,7 +405,9 @@ def counter_open_required(actor) -> None:
         raise Conflict(_("Your acceptance point is closed to new applications: its clerks finish the open ones only."))
 
 
-def counter_intake_check(*, actor, data: dict, applicant: dict, portrait_captured: bool) -> tuple[Applicant, dict]:
+def counter_intake_check(
+    *, actor, data: dict, applicant: dict, portrait_captured: bool, materials_checked: bool = True
+) -> tuple[Applicant, dict]:
     """Every problem of a counter intake at once (RULES §4), read-only: the applicant and the
     application's cleaned values, or Invalid naming each bad field. The desk also asks it when
     its own form has problems, so that the clerk sees them all in one go."""
@@ -435,6 +437,8 @@ def counter_intake_check(*, actor, data: dict, applicant: dict, portrait_capture
         phone = normalize_phone(applicant.get("phone") or "")
     except ValidationError as e:
         errors["applicant.phone"] = e.messages
+    if materials_checked is not True:
+        errors["materials_checked"] = [_("Check the materials and return them before accepting.")]
     if portrait_captured is not True:
         errors["portrait_captured"] = [_("Capture the applicant's portrait before accepting.")]
     mismatch = None
@@ -457,10 +461,16 @@ def counter_intake_check(*, actor, data: dict, applicant: dict, portrait_capture
     return Applicant(id_number=id_number, name=normalize_name(name), phone=phone), cleaned
 
 
-def application_counter_intake(*, actor, data: dict, applicant: dict, portrait_captured: bool) -> Application:
+def application_counter_intake(
+    *, actor, data: dict, applicant: dict, portrait_captured: bool, materials_checked: bool = True
+) -> Application:
     """A clerk records an application for a person at the counter (RULES §3)."""
     person, cleaned = counter_intake_check(
-        actor=actor, data=data, applicant=applicant, portrait_captured=portrait_captured
+        actor=actor,
+        data=data,
+        applicant=applicant,
+        portrait_captured=portrait_captured,
+        materials_checked=materials_checked,
     )
     return _create(
         actor=actor,

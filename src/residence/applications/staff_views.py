@@ -45,6 +45,7 @@ from .staff_forms import (
     ReturnForm,
     VerifyForm,
 )
+from .workflow import NOT_YOURS_NOW
 
 STEP_LABELS = {**dict(Step.choices), "verification": Step.VERIFICATION.label}
 RECEIPT_URL_RE = re.compile(r"/receipts/([A-Za-z0-9]{1,20})/verify")
@@ -414,6 +415,22 @@ ACTIONS = {
 }
 
 
+def _form_refused(request, pk: int, action: str, form):
+    """The page again with the form's errors; for a verifier whose department's check was answered
+    meanwhile, which ends their sight of the case, what an answer sent too late is told (an
+    outsider's stale page, sent with an empty note, read that the case was none of their work)."""
+    user = request.user
+    if user.role == Role.VERIFIER:
+        found = selectors.application_detail(application_id=pk)
+        if (
+            found is not None
+            and found.verifications.filter(department=user.department).exists()
+            and not selectors.staff_may_view(user, found)
+        ):
+            return _render_application(request, pk, error=NOT_YOURS_NOW[Role.VERIFIER], status=409)
+    return _render_application(request, pk, forms={action: form}, status=400)
+
+
 @login_required
 @require_POST
 def act(request, pk: int, action: str):
@@ -425,7 +442,7 @@ def act(request, pk: int, action: str):
     form_class, call, done = ACTIONS[action]
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
-        return _render_application(request, pk, forms={action: form}, status=400)
+        return _form_refused(request, pk, action, form)
     try:
         if isinstance(call, str):
             application = services.application_act(actor=user, application_id=pk, action=call)
@@ -435,7 +452,7 @@ def act(request, pk: int, action: str):
         if form is None:
             return _render_application(request, pk, error=exc.message, status=400)
         add_domain_error(form, exc)
-        return _render_application(request, pk, forms={action: form}, status=400)
+        return _form_refused(request, pk, action, form)
     except DomainError as exc:
         if exc.status == 404:
             return error_page(request, _("Not found."), 404)
@@ -589,6 +606,7 @@ def intake(request):
                     data=data,
                     applicant=applicant,
                     portrait_captured=form.cleaned_data["portrait_captured"],
+                    materials_checked=form.cleaned_data["materials_checked"],
                 )
                 return redirect("desk:accepted", application.pk)
         except DomainError as exc:
