@@ -158,4 +158,6 @@ def decoded_lines(stream, encoding: str) -> Iterator[str]:
     try:
         yield from _bounded(text.readline, "")
     finally:
-        text.detach()
+        # A generator left unfinished is closed when it is collected, maybe after its stream.
+        if not stream.closed:
+            text.detach()
