@@ -365,6 +365,10 @@ PRIVACY_NOTICE_VERSION = "2026-11"
 
 # The platform's public address, for receipts' QR codes (empty: the address a request came to).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
+# A TrueType font (.ttf, or .ttc: its first face) embedded in the PDFs, so that a receipt prints the
+# same in any viewer; default: WenQuanYi Zen Hei where Debian's fonts-wqy-zenhei put it. Empty or
+# missing: ReportLab's built-in Chinese font, which is the viewer's own (not embedded).
+PDF_FONT = env.str("PDF_FONT", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 # RULES §6: the newer guidance lets every channel's card go by courier (postage paid by the applicant).
 COURIER_DELIVERY_ALLOWED = boolean("COURIER_DELIVERY_ALLOWED", default=True)
 # Opening hours of the acceptance points, as told to applicants whose card is ready; empty: the

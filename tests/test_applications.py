@@ -3,14 +3,18 @@
 import datetime as dt
 import io
 import json
+import os
+from pathlib import Path
 
 import pypdf
 import pytest
+from django.conf import settings
 from django.test import TestCase
 from django.utils import translation
+from reportlab.pdfbase import pdfmetrics
 
 from residence.accounts.services import staff_create
-from residence.applications import documents
+from residence.applications import documents, receipts
 from residence.applications.models import Application, Deadline, FamilyMember, StatusChange
 from residence.applications.selectors import supervisor_dashboard
 from residence.audit.models import AuditEvent
@@ -703,8 +707,8 @@ def test_counter_intake_lists_every_problem_even_with_blank_fields(world, staff)
 
 
 def test_a_minority_name_prints_its_middle_dot_on_the_counter_receipt(world, staff):
-    """The CID font has no glyph for U+00B7: an outsider's 欧阳·娜仁 printed as 欧阳□娜仁. It is drawn
-    as U+30FB, the font's middle dot, which a PDF reader copies out as U+00B7 again."""
+    """An outsider's 欧阳·娜仁 printed as 欧阳□娜仁 in ReportLab's CID font, which has no U+00B7; the
+    embedded font prints it, and the CID font draws U+30FB, its own middle dot, in its place."""
     body = {
         **application_body(photo_receipt="CT20260302D1"),
         "applicant": {"name": "欧阳•娜仁", "id_number": with_check("36010219881111456"), "phone": "13700000013"},
@@ -714,7 +718,31 @@ def test_a_minority_name_prints_its_middle_dot_on_the_counter_receipt(world, sta
     assert created["applicant"]["name"] == "欧阳·娜仁"  # unified at the door, as API.md says
     pdf = staff.clerk.get(f"/api/v1/staff/applications/{created['id']}/receipt")
     text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
-    assert "欧阳\u30fb娜仁" in text and "\u00b7" not in text
+    assert "欧阳\u00b7娜仁" in text
+    assert receipts._printable("欧阳\u00b7娜仁", None) == "欧阳\u30fb娜仁"
+
+
+@pytest.mark.skipif(
+    not Path(settings.PDF_FONT).is_file() and not os.environ.get("CI"),
+    reason="fonts-wqy-zenhei is not installed; CI installs it",
+)
+def test_receipts_embed_their_font_so_that_any_viewer_shows_them(world, staff):
+    """An outsider's receipts, in a viewer without a Chinese font, were blank but for the digits and
+    the QR code: ReportLab's CID font is the viewer's own."""
+    body = {
+        **application_body(photo_receipt="CT20260302F3"),
+        "applicant": {"name": "李娜", "id_number": with_check("36010219881111458"), "phone": "13700000015"},
+        "portrait_captured": True,
+    }
+    created = staff.clerk.post("/api/v1/staff/applications", body).json()
+    for paper in ("receipt", "form"):
+        page = pypdf.PdfReader(
+            io.BytesIO(staff.clerk.get(f"/api/v1/staff/applications/{created['id']}/{paper}").content)
+        )
+        fonts = [font.get_object() for font in page.pages[0]["/Resources"]["/Font"].values()]
+        chinese = [font for font in fonts if font["/Subtype"] != "/Type1"]  # Helvetica: every viewer's own
+        assert chinese and all("/FontFile2" in font["/FontDescriptor"] for font in chinese), paper
+        assert "李娜" in page.pages[0].extract_text()
 
 
 def test_a_rare_character_of_a_name_prints_as_its_code_point_never_as_another_character(world, staff):
@@ -1349,4 +1377,4 @@ def test_a_long_name_on_the_receipt_wraps_short_of_the_qr_code(world, staff):
     for dot in "·・":
         printed, name = printed.replace(dot, ""), name.replace(dot, "")
     assert name in printed  # the whole name, over several lines
-    assert all(len(line.strip()) <= 19 for line in lines), lines
+    assert all(pdfmetrics.stringWidth(line.strip(), receipts.FONT, 11) <= 70 * 72 / 25.4 for line in lines), lines

@@ -1,7 +1,9 @@
-"""Receipts and the printed application form as PDF (ReportLab, its built-in CJK font; the QR
-code drawn as vector squares from segno's matrix, so no image library is involved)."""
+"""Receipts and the printed application form as PDF (ReportLab, with the TrueType font of the
+PDF_FONT setting embedded, else ReportLab's built-in CJK font; the QR code drawn as vector squares
+from segno's matrix, so no image library is involved)."""
 
 import io
+from pathlib import Path
 
 import segno
 from django.conf import settings
@@ -12,6 +14,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from residence.core.errors import NotFound
@@ -20,8 +23,20 @@ from residence.records.models import Identity, Registration
 
 from .models import Application, Kind, Payment
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+def _font() -> tuple[str, frozenset | None]:
+    """The font of the Chinese text and the characters it has: the PDF_FONT file, embedded (an
+    outsider's receipts, in a viewer without a Chinese font, were blank but for the digits and
+    the QR code); else ReportLab's CID font, which the viewer supplies (None: not known)."""
+    if settings.PDF_FONT and Path(settings.PDF_FONT).is_file():
+        font = TTFont("PlatformCJK", settings.PDF_FONT, subfontIndex=0)
+        pdfmetrics.registerFont(font)
+        return font.fontName, frozenset(font.face.charToGlyph)
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return "STSong-Light", None
+
+
+FONT, FONT_CHARACTERS = _font()
 
 
 def verify_url(reference: str, base_url: str) -> str:
@@ -72,15 +87,23 @@ LATIN_FONT = "Helvetica"
 CID_STAND_INS = str.maketrans({"\u00b7": "\u30fb"})
 
 
-def _printable(text: str) -> str:
-    """`text` as the CID font can print it. Its encoding (UCS-2) holds no character beyond the
-    Basic Multilingual Plane: a rare character of a name (CJK Extension B, 王𡒄) printed as another
-    character between two boxes on the form an outsider's applicant was to sign. Such a character
-    is written as its code point instead, so that the paper shows where it differs, never a wrong name."""
-    text = text.translate(CID_STAND_INS)
-    if all(ord(char) <= 0xFFFF for char in text):
+def _printable(text: str, characters: frozenset | None = None) -> str:
+    """`text` as the font can print it: a character it does not have is written as its code point,
+    so that the paper shows where it differs, never a wrong name or a box (a rare character of a
+    name, CJK Extension B, 王𡒄, printed as another character between two boxes on the form an
+    outsider's applicant was to sign). The CID font's characters are not known, but its encoding
+    (UCS-2) holds none beyond the Basic Multilingual Plane."""
+    if characters is None:
+        text = text.translate(CID_STAND_INS)
+    if all(_has(char, characters) for char in text):
         return text
-    return "".join(char if ord(char) <= 0xFFFF else f"〔U+{ord(char):X}〕" for char in text)
+    return "".join(char if _has(char, characters) else f"〔U+{ord(char):X}〕" for char in text)
+
+
+def _has(char: str, characters: frozenset | None) -> bool:
+    if characters is None:
+        return ord(char) <= 0xFFFF
+    return char.isspace() or ord(char) in characters
 
 
 def _wrapped(text: str, size: float, font: str, width: float = VALUE_WIDTH) -> list[str]:
@@ -104,7 +127,7 @@ def _rows(pdf: canvas.Canvas, rows, top: float, *, beside: float = 0) -> float:
         pdf.drawString(25 * mm, y, label)
         text = str(value)
         font = LATIN_FONT if text.isascii() else FONT
-        text = _printable(text)
+        text = _printable(text, None if font == LATIN_FONT else FONT_CHARACTERS)
         pdf.setFont(font, 11)
         lines = _wrapped(text, 11, font, width)
         for n, line in enumerate(lines):
