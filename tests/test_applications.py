@@ -761,6 +761,32 @@ def test_a_rare_character_of_a_name_prints_as_its_code_point_never_as_another_ch
         assert "王〔U+21484〕" in text and "蟕" not in text, paper
 
 
+def test_a_refusals_sms_points_an_account_to_its_messages_and_tells_one_without_the_reasons(world, staff):
+    """An outsider's refusal SMS carried the reviewer's reasons word for word, 216 to 500 characters
+    with a home address in them; the account's messages have them. A counter applicant with no
+    account has no messages to read: theirs keeps them."""
+    api, user = world
+    reason = "申报住址深圳市南山区粤海街道科技园路4号与登记不符"
+    app = submit(api)
+    counter = staff.clerk.post(
+        URL.replace("/applications", "/staff/applications"),
+        {
+            **application_body(photo_receipt="CT20260302R7"),
+            "applicant": {"name": "李娜", "id_number": with_check("36010219950812234"), "phone": "13700000011"},
+            "portrait_captured": True,
+        },
+    ).json()
+    sms.outbox.clear()
+    for application in (app, counter):
+        act(staff.police, application, "verify", {"department": "police", "outcome": "not_confirmed", "note": "不符"})
+        act(staff.reviewer, application, "reject", {"reasons": [reason]})
+    (own,) = [m["text"] for m in sms.outbox if m["to"] == user.phone and "refused" in m["text"]]  # in English
+    assert app["reference"] in own and "account's messages" in own and reason not in own and len(own) < 140
+    assert reason in Message.objects.get(user=user, key="application_rejected").body
+    (theirs,) = [m["text"] for m in sms.outbox if m["to"] == "13700000011" and "不予批准" in m["text"]]  # Chinese
+    assert counter["reference"] in theirs and reason in theirs
+
+
 def test_counter_intake_of_materials_not_checked_is_refused_as_at_the_desk(world, staff):
     """An outsider's intake said materials_checked false and was taken, its receipt saying they
     were checked and returned. Left out (API.md's body has no such field), they were."""

@@ -1015,7 +1015,8 @@ def test_a_move_in_elsewhere_and_a_move_out_tell_the_person_and_the_house_they_l
         {**moved, "address": "深圳市福田区福田路 88 号福田花园 1 栋 909", "date": "2026-03-01"}
     ]
     [sms] = _texts("13700000077")  # the number of her own account, not the one the stranger typed
-    assert "2026-02-28" in sms and "909" in sms
+    # The dates, and no address: the messages name them (an outsider's SMS held both homes').
+    assert "2026-02-28" in sms and "2026-03-01" in sms and "909" not in sms and "福田路" not in sms
     assert _texts("13700000021") == []
     masked = LI_NA[:6] + "********" + LI_NA[-4:]
     assert _told(holder, "registration_left") == [
@@ -1044,8 +1045,9 @@ def test_without_an_account_the_person_is_told_at_the_number_the_last_declarant_
     assert api.post(DECLARATIONS, moved).status_code == 201
     [sms] = _texts("13700000021")
     assert "2026-02-19" in sms and _texts("13700000055") == []
-    # A number the previous declarant typed may be anyone's: it is not told where she went.
-    assert "栋 202" not in sms and "2026-02-20" not in sms
+    # A number the previous declarant typed may be anyone's: it is told neither where she went nor
+    # where she lived.
+    assert "栋 202" not in sms and "2026-02-20" not in sms and "栋 101" not in sms
     # The holder moved her between his own houses: he is not told of his own declaration.
     assert _told(holder, "registration_left") == []
 

@@ -350,7 +350,12 @@ SMS = {
         "the counter of %(point)s."
     ),
     "application_approved": _("Application %(reference)s was approved; your card will now be made."),
-    "application_rejected": _("Application %(reference)s was refused. Reasons: %(reasons)s."),
+    # The reasons are the reviewer's words, up to 500 characters with addresses in them (an outsider's
+    # SMS was 500 long): an account's holder reads them in the messages, one without by SMS.
+    "application_rejected": _(
+        "Application %(reference)s was refused. The reasons are in your account's messages, where you may ask "
+        "for a written reply."
+    ),
     # Told by SMS as the payment request was: a citizen who missed that one learnt of the end nowhere else.
     "application_terminated": _("Application %(reference)s was terminated: the fee was not paid by %(pay_by)s."),
     "application_written_reply": _("The written reply to application %(reference)s is in your account's messages."),
@@ -374,7 +379,9 @@ SMS = {
     "permit_endorsed": _("Your residence permit %(number)s is endorsed: valid through %(valid_through)s."),
     # By SMS too: a department's answer comes days after the request (an outsider's holder learnt
     # of the refusal only by opening the account, the anniversary drawing near).
-    "endorsement_refused": _("The endorsement of your residence permit %(number)s was refused: %(reasons)s"),
+    "endorsement_refused": _(
+        "The endorsement of your residence permit %(number)s was refused. The reasons are in your account's messages."
+    ),
     "permit_restored": _("Your residence permit %(number)s is restored: valid through %(valid_through)s."),
     "permit_restored_in_time": _(
         "Your residence permit %(number)s is endorsed and valid again, through %(valid_through)s."
@@ -397,14 +404,23 @@ SMS = {
         "days",
     ),
     "permit_window_last_day": _("Today, %(closes)s, is the last day to endorse your residence permit %(number)s."),
+    # No address in an SMS (an outsider's held two homes'): the account's messages name them, and a
+    # number a declarant typed may be anyone's.
     "registration_moved": _(
-        "A move-in to %(address)s from %(date)s was declared for you; your registration at %(previous)s ended on "
-        "%(ended_on)s. If you did not move, contact a registration point."
+        "A move-in elsewhere from %(date)s was declared for you, which ended your earlier residence registration "
+        "on %(ended_on)s. If you did not move, contact a registration point."
     ),
     "registration_ended": _(
-        "A declaration was recorded for you: your registration at %(previous)s ended on %(ended_on)s. If you "
-        "still live there, contact a registration point."
+        "A declaration was recorded for you: your residence registration ended on %(ended_on)s. If you still live "
+        "there, contact a registration point."
     ),
+}
+
+# The SMS of a person with no account, who has no messages to read: these say what the account's
+# messages would.
+SMS_WITHOUT_ACCOUNT = {
+    "application_rejected": _("Application %(reference)s was refused. Reasons: %(reasons)s."),
+    "endorsement_refused": _("The endorsement of your residence permit %(number)s was refused: %(reasons)s"),
 }
 
 

@@ -25,7 +25,7 @@ from residence.core import clock, limits
 from residence.core.errors import NotFound, RateLimited
 from residence.core.validators import mask_phone
 
-from .catalogue import MESSAGES, SMS, SMS_SIGNATURE, with_hours
+from .catalogue import MESSAGES, SMS, SMS_SIGNATURE, SMS_WITHOUT_ACCOUNT, with_hours
 from .models import Message, SmsMessage
 
 HOUR = 3600
@@ -52,13 +52,15 @@ def account_language(users) -> str:
     return next((user.language for user in users if user.language), "")
 
 
-def sms_text(key: str, *, language: str = "", **params) -> str:
-    """The SMS of a catalogue key in `language` (sms_language), at most as long as the log keeps
-    (a refusal with twenty long reasons overflowed it: a 500 that lost the refusal). A longer
-    text is cut, and says where the rest is: the in-app message has it all."""
+def sms_text(key: str, *, language: str = "", has_account: bool = True, **params) -> str:
+    """The SMS of a catalogue key in `language` (sms_language), for a person with an account or
+    without one, at most as long as the log keeps (a refusal with twenty long reasons overflowed
+    it: a 500 that lost the refusal). A longer text is cut, and says where the rest is: the in-app
+    message has it all."""
     limit = SmsMessage._meta.get_field("text").max_length
+    template = SMS[key] if has_account else SMS_WITHOUT_ACCOUNT.get(key, SMS[key])
     with translation.override(sms_language(language)):
-        text = SMS_SIGNATURE + SMS[key] % with_hours(params)
+        text = SMS_SIGNATURE + template % with_hours(params)
         if len(text) > limit:
             rest = str(_("… (the rest is in your account's messages)"))
             text = text[: limit - len(rest)] + rest
@@ -201,7 +203,7 @@ def notices_send(notices: list[Notice], *, purpose: str) -> None:
             SmsMessage(
                 to=n.phone,
                 purpose=purpose,
-                text=sms_text(n.key, language=n.language, **n.params),
+                text=sms_text(n.key, language=n.language, has_account=bool(n.users), **n.params),
                 sent_at=now,
                 status=SmsMessage.Status.QUEUED,
             )
