@@ -180,14 +180,22 @@ def test_change_password_bad_input_changes_nothing(signed_in, citizen, body, fie
 
 
 def test_change_mobile_needs_password_and_a_code_to_the_new_number(signed_in, citizen):
+    from residence.notifications import sms
+
+    old = citizen.phone
     response = signed_in.call("PUT", "/api/v1/me/phone", {"phone": "15900001234", "password": PASSWORD})
     assert response.status_code == 202
     code = last_code("15900001234")
     assert code is not None
+    sms.outbox.clear()
     verified = signed_in.post("/api/v1/auth/sms-verify", {"challenge": response.json()["challenge"], "code": code})
     assert verified.status_code == 200
     citizen.refresh_from_db()
     assert citizen.phone == "15900001234" and citizen.sms_required
+    # The old number is told, with the new one masked (an outsider's stolen password alone moved
+    # an account to another phone, its owner told nothing).
+    [told] = sms.outbox
+    assert told["to"] == old and "159****1234" in told["text"] and "15900001234" not in told["text"]
     assert Api().post("/api/v1/auth/login", {"username": "citizen1", "password": PASSWORD}).status_code == 202
     assert AuditEvent.objects.filter(type="phone_changed").count() == 1
 

@@ -333,6 +333,10 @@ SMS = {
     "login": _("Your sign-in code is %(code)s, valid for %(minutes)d minutes. Never share it."),
     "password_reset": _("Your password reset code is %(code)s, valid for %(minutes)d minutes."),
     "username_reminder": _("The username of the platform account bound to this number is %(username)s."),
+    "phone_changed": _(
+        "Your platform account was moved to the number %(phone)s. Not you? Bring your identity document to an "
+        "acceptance point at once."
+    ),
     "phone_changed_at_counter": _(
         "Your platform account was moved to the number %(new_phone)s at a counter. Not you? Bring your identity "
         "document to an acceptance point at once."

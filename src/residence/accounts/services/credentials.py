@@ -402,6 +402,21 @@ def phone_apply(*, user: User, phone: str, actor: User, address: str = "", note:
         note=note,
     )
     message_send(user=user, key="phone_changed", phone=mask_phone(phone))
+    if old and actor.pk == user.pk:
+        # The old number hears of it too: a stolen password alone moved an outsider's account to
+        # another phone unknown to its owner (the counter's change tells it in its own words).
+        notices_send(
+            [
+                Notice(
+                    users=(),
+                    phone=old,
+                    key="phone_changed",
+                    params={"phone": mask_phone(phone)},
+                    language=user.language,
+                )
+            ],
+            purpose="account",
+        )
     return user
 
 
