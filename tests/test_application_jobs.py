@@ -234,7 +234,7 @@ def test_the_termination_sms_says_the_last_day_to_pay_as_the_payment_request_did
 
 
 def test_paying_starts_the_ten_working_days_and_a_repeated_key_charges_once(world):
-    api, user, _staff = world
+    api, _user, _staff = world
     app = fee_application(world)
     receipt_url = f"{URL}/{app['id']}/payment-receipt"
     assert api.get(receipt_url).status_code == 404  # nothing paid yet
@@ -252,7 +252,10 @@ def test_paying_starts_the_ten_working_days_and_a_repeated_key_charges_once(worl
     shown = api.get(f"{URL}/{app['id']}").json()
     assert shown["status"] == "approved" and shown["payment_status"] == "paid"
     assert shown["due_date"] == "2026-03-16"  # 10 working days after Monday 2 March
-    assert Message.objects.filter(user=user, key="application_paid").exists()
+    # The message says what was paid and by when it is now due (an outsider's said neither).
+    told = api.get("/api/v1/me/messages", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    [paid_message] = [m["body"] for m in told if "received the fee" in m["body"]]
+    assert "20.00 yuan" in paid_message and "2026-03-16" in paid_message and app["reference"] in paid_message
     assert error_code(api.post(f"{URL}/{app['id']}/payment", {"provider": "bank"})) == "invalid"
 
 

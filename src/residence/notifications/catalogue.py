@@ -92,7 +92,11 @@ MESSAGES = {
     ),
     "application_paid": (
         _("Application %(reference)s: fee received"),
-        _("We received the fee for application %(reference)s. Your card will now be made."),
+        # With what was paid and the new due date (an outsider's said neither).
+        _(
+            "We received the fee of %(amount)s yuan for application %(reference)s. Your card will now be made; the "
+            "application is due to be done by %(due_date)s."
+        ),
     ),
     "application_approved": (
         _("Application %(reference)s approved"),
