@@ -22,6 +22,7 @@ from residence.audit.services import person_index
 from residence.notifications import sms
 from residence.notifications.catalogue import render_message
 from residence.notifications.models import Message, SmsMessage
+from residence.notifications.services import sms_text
 from residence.permits.models import Permit
 from residence.records.models import Identity
 
@@ -316,7 +317,13 @@ def test_a_refusal_takes_up_to_20_reasons_of_500_characters_and_its_sms_is_cut_t
     assert Application.objects.get(pk=app["id"]).decision_reasons == longest
     assert all(reason in Message.objects.get(user=user, key="application_rejected").body for reason in longest)
     sms_row = SmsMessage.objects.filter(text__contains=app["reference"]).latest("id")
-    assert len(sms_row.text) == 500 and sms_row.text.endswith("(the rest is in your account's messages)")
+    assert len(sms_row.text) < 140 and "account's messages" in sms_row.text  # the reasons are there
+    # One with no account has no messages: the SMS holds the reasons, cut to fit, and says where the rest is.
+    with translation.override("en"):
+        cut = sms_text(
+            "application_rejected", has_account=False, reference=app["reference"], reasons="；".join(longest)
+        )
+    assert len(cut) == 500 and longest[0] in cut and cut.endswith("(ask at the acceptance point for the rest)")
 
 
 def test_a_not_confirmed_check_goes_to_review_and_a_rejection_carries_its_reasons(world, staff):

@@ -62,7 +62,10 @@ def sms_text(key: str, *, language: str = "", has_account: bool = True, **params
     with translation.override(sms_language(language)):
         text = SMS_SIGNATURE + template % with_hours(params)
         if len(text) > limit:
-            rest = str(_("… (the rest is in your account's messages)"))
+            if has_account:
+                rest = str(_("… (the rest is in your account's messages)"))
+            else:
+                rest = str(_("… (ask at the acceptance point for the rest)"))
             text = text[: limit - len(rest)] + rest
     return text
 
