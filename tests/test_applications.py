@@ -764,6 +764,10 @@ def test_a_rare_character_of_a_name_prints_as_its_code_point_never_as_another_ch
         pdf = staff.clerk.get(f"/api/v1/staff/applications/{created['id']}/{paper}")
         text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
         assert "王〔U+21484〕" in text and "蟕" not in text, paper
+    # A code point is never broken over two lines (an outsider read "〔U+2148" and "4〕").
+    value = receipts._printable("深圳市福田区福华路" + "😀" * 30, receipts.FONT_CHARACTERS)
+    lines = receipts._wrapped(value, 11, receipts.FONT)
+    assert len(lines) > 1 and all(line.count("〔") == line.count("〕") for line in lines), lines
 
 
 def test_a_refusals_sms_points_an_account_to_its_messages_and_tells_one_without_the_reasons(world, staff):

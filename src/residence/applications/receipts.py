@@ -3,6 +3,7 @@ PDF_FONT setting embedded, else ReportLab's built-in CJK font; the QR code drawn
 from segno's matrix, so no image library is involved)."""
 
 import io
+import re
 from pathlib import Path
 
 import segno
@@ -106,14 +107,19 @@ def _has(char: str, characters: frozenset | None) -> bool:
     return char.isspace() or ord(char) in characters
 
 
+# A code point written for a character the font lacks, kept whole on one line (an outsider's
+# 〔U+21484〕 broke after "〔U+2148", another character's code).
+_UNBROKEN = re.compile(r"〔U\+[0-9A-F]+〕|.", re.DOTALL)
+
+
 def _wrapped(text: str, size: float, font: str, width: float = VALUE_WIDTH) -> list[str]:
     """`text` in lines that fit the values' column (Chinese breaks between any two characters)."""
     lines, line = [], ""
-    for char in text:
-        if line and pdfmetrics.stringWidth(line + char, font, size) > width:
+    for piece in _UNBROKEN.findall(text):
+        if line and pdfmetrics.stringWidth(line + piece, font, size) > width:
             lines.append(line)
             line = ""
-        line += char
+        line += piece
     return [*lines, line]
 
 
