@@ -234,6 +234,19 @@ def test_a_record_spanning_lines_is_reported_where_it_starts(tmp_path):
     assert code == 1 and "line 3:" in err and "line 4:" not in err
 
 
+def test_an_address_over_two_lines_of_a_spreadsheet_cell_is_one_line(tmp_path):
+    """An outsider's department export had an address typed over two lines of one cell (Alt+Enter):
+    the whole file was refused for a "hidden character". A name over two lines is still refused."""
+    path = tmp_path / "identities.csv"
+    row = f'{number("44030419880101345")},陈静,F,汉,1988-01-01,"湖南省\r\n 长沙市\n岳麓区",0'
+    path.write_text(f"{HEADER}\n{row}\n{GOOD[0]}\n", encoding="utf-8")
+    code, _out, err = run(path)
+    assert code == 0, err
+    assert Identity.objects.get(name="陈静").hukou_address == "湖南省 长沙市 岳麓区"
+    path.write_text(f'{HEADER}\n{number("44030419880101346")},"王\n五",M,汉,1988-01-01,,0\n', encoding="utf-8")
+    assert run(path)[0] == 1
+
+
 def test_two_spellings_of_one_number_are_one_person(tmp_path):
     path = write(tmp_path, [GOOD[0], "４３０１０２１９９００３０７１２３４,张伟,M,汉,1990-03-07,,0"])
     code, _, err = run(path)

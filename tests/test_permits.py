@@ -520,6 +520,9 @@ def test_the_holder_sees_and_applies_by_the_status_of_today_before_the_days_swee
     [listed] = api.get("/api/v1/permits").json()
     assert (listed["status"], listed["endorsement_window"]) == ("cancelled", None)
     assert endorse(api).status_code == 409
+    # A card of a cancelled permit is refused naming it, as a suspended one's is (an outsider).
+    card = api.post("/api/v1/applications", application_body(kind="replacement")).json()["error"]
+    assert card["code"] == "conflict" and card["permit"] == listed["number"]
     again = api.post("/api/v1/applications", application_body(kind="reapply"))
     assert again.status_code == 201, again.content
     assert Permit.objects.get().status == "suspended"

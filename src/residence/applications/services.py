@@ -222,7 +222,10 @@ def check_kind(kind: str, id_number: str) -> None:
                 _("Your permit is suspended: endorse it first."), extra={"permit": permits[Permit.Status.SUSPENDED]}
             )
         if not live and Permit.Status.CANCELLED in statuses:
-            raise Conflict(_("Your permit was cancelled: apply for a re-application (20 yuan) instead."))
+            raise Conflict(
+                _("Your permit was cancelled: apply for a re-application (20 yuan) instead."),
+                extra={"permit": permits[Permit.Status.CANCELLED]},
+            )
         if not live:
             raise Conflict(_("You hold no residence permit to exchange or replace."))
     if kind in (Kind.FIRST, Kind.CONVERSION) and not live and Permit.Status.CANCELLED in statuses:

@@ -82,7 +82,10 @@ ERROR_SCHEMA = {
                     },
                     "description": "conflict of an endorsement outside its window: the next window, null if none",
                 },
-                "permit": {"type": "string", "description": "conflict of a suspended permit's card: its number"},
+                "permit": {
+                    "type": "string",
+                    "description": "conflict of a suspended or cancelled permit's card: its number",
+                },
                 "line": {"type": "integer", "description": "conflict of a bulk file: the line that went stale"},
             },
             "required": ["code", "message", "fields"],

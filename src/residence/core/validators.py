@@ -302,7 +302,8 @@ MAX_MARKS_IN_A_ROW = 4  # Vietnamese stacks two, Indic scripts three; forty is a
 
 
 def _letter(c: str) -> bool:
-    return c not in INVISIBLE and unicodedata.category(c).startswith(("L", "Co"))
+    # 〇 (U+3007) is a Chinese character of names, of the general category Nl (an outsider's 张㵘〇堃).
+    return c not in INVISIBLE and (unicodedata.category(c).startswith(("L", "Co")) or c == "\u3007")
 
 
 def person_name_problem(name: str):

@@ -161,7 +161,12 @@ def person_name(row, name):
 
 
 def line_text(row, name, max_length, required=True):
-    """One line of free text (an address): no hidden characters, no formula start."""
+    """One line of free text (an address): no hidden characters, no formula start. A line break in
+    it, a spreadsheet cell's Alt+Enter exported in quotes, is read as a space (an outsider's
+    "湖南省⏎长沙市" sank the whole file, refused as a hidden character)."""
+    raw = row.get(name)
+    if isinstance(raw, str) and ("\n" in raw or "\r" in raw):
+        row = {**row, name: " ".join(part.strip() for part in re.split(r"[\r\n]+", raw) if part.strip())}
     value = text(row, name, max_length, required)
     problem = value and plain_text_problem(value)
     if problem:
