@@ -184,6 +184,18 @@ def test_a_stale_answer_with_a_form_error_is_told_the_check_was_answered_not_tha
     assert status_of(pk) == "reviewing"
 
 
+def test_an_overdue_message_leads_a_supervisor_to_the_audit_trail_and_a_verifier_to_the_queue(world, staff):
+    """An outsider's supervisor was told of 23 overdue steps, named 20, and found no list of the rest:
+    the supervisor's queue is empty; the trail's escalation events name every one."""
+    from residence.notifications.services import message_send
+
+    for key in ("supervisor", "police"):
+        user = User.objects.get(username=f"desk_{key}")
+        message_send(user=user, key="deadline_overdue", count=23, references="SZ1、SZ2、…")
+    assert 'href="/staff/audit/" data-testid="message-link"' in page(staff["supervisor"], "/account/messages/")
+    assert 'href="/staff/applications/" data-testid="message-link"' in page(staff["police"], "/account/messages/")
+
+
 def test_a_note_is_required_when_not_confirmed_and_the_reviewer_refuses_with_reasons(world, staff):
     pk = submit(world)
     response = post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "not_confirmed"}, status=400)

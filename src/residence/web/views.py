@@ -137,6 +137,10 @@ def _with_links(user, messages: list) -> list:
     for m in messages:
         if m.key.startswith("application_") and m.params.get("reference") in own:
             m.link = reverse("applications:progress", args=[own[m.params["reference"]]])
+        elif m.key.startswith("deadline_") and user.role == Role.SUPERVISOR:
+            # A supervisor's queue is empty: the trail's escalation events name every step, the
+            # message only the first twenty (an outsider's supervisor found no list of the rest).
+            m.link = reverse("audit:trail")
         else:
             m.link = next((reverse(name) for prefix, name in MESSAGE_PAGES if m.key.startswith(prefix)), "")
     return messages
