@@ -196,6 +196,23 @@ def test_an_overdue_message_leads_a_supervisor_to_the_audit_trail_and_a_verifier
     assert 'href="/staff/applications/" data-testid="message-link"' in page(staff["police"], "/account/messages/")
 
 
+def test_a_staff_members_refused_look_is_recorded_and_a_citizens_is_not(world, staff):
+    """An outsider's clerk probed another point's applications by id, page and API alike, and the
+    audit trail held nothing of it."""
+    from .conftest import Api
+
+    pk = submit(world)
+    page(staff["other_clerk"], f"/staff/applications/{pk}/", status=403)
+    api = Api(address="10.3.9.1").login("desk_other_clerk", phone=STAFF["other_clerk"][1], remember=True)
+    assert api.get(f"/api/v1/staff/applications/{pk}").status_code == 403
+    assert world.get(f"/api/v1/staff/applications/{pk}").status_code == 403  # a citizen's: not staff
+    refused = AuditEvent.objects.filter(type="access_refused").order_by("id")
+    assert [(e.actor.username, e.data["path"]) for e in refused] == [
+        ("desk_other_clerk", f"/staff/applications/{pk}/"),
+        ("desk_other_clerk", f"/api/v1/staff/applications/{pk}"),
+    ]
+
+
 def test_a_note_is_required_when_not_confirmed_and_the_reviewer_refuses_with_reasons(world, staff):
     pk = submit(world)
     response = post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "not_confirmed"}, status=400)

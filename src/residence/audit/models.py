@@ -42,6 +42,7 @@ class AuditEventType(models.TextChoices):
     SUB_ACCOUNT_HOUSES = "sub_account_houses", _("Houses given to a sub-account changed")
     PAYMENT_RECEIVED = "payment_received", _("Fee paid")
     DEADLINE_ESCALATED = "deadline_escalated", _("Overdue step escalated")
+    ACCESS_REFUSED = "access_refused", _("Staff access refused")
 
 
 class AuditEvent(models.Model):

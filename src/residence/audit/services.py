@@ -8,6 +8,14 @@ from residence.core import clock, context
 from .models import AuditEvent, AuditEventType
 
 
+def access_refused(request) -> None:
+    """A staff account refused a page or an API call (403): a security event, recorded with what
+    was asked for. An outsider's clerk probed other points' applications by id and left no trace."""
+    user = getattr(request, "user", None)
+    if getattr(user, "kind", None) == "staff":
+        audit_record(type=AuditEventType.ACCESS_REFUSED, actor=user, method=request.method, path=request.path[:200])
+
+
 def person_index(id_number: str) -> str:
     """The blind index of a (normalised) ID number: the same number always gives the same
     index, and the index does not give the number back without ID_INDEX_KEY."""

@@ -22,6 +22,15 @@ def domain_response(exc: DomainError) -> Response:
 
 
 def exception_handler(exc, context):
+    response = _response(exc, context)
+    if response is not None and response.status_code == 403:
+        from residence.audit.services import access_refused  # the audit app builds on core
+
+        access_refused(context["request"])
+    return response
+
+
+def _response(exc, context):
     if isinstance(exc, DomainError):
         return domain_response(exc)
     if isinstance(exc, DjangoValidationError):

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.shortcuts import render
 
+from residence.audit.services import access_refused
+
 
 @dataclass(frozen=True)
 class Page:
@@ -43,4 +45,6 @@ def error_page(request, message, status: int = 403, *, back=None, back_label=Non
     """A page that says why the request was not done, titled by its status (an outsider's pending
     organisation was refused under the heading "There is a problem", as if it had typed wrong)."""
     context = {"message": message, "status": status, "back": back, "back_label": back_label}
+    if status == 403:
+        access_refused(request)
     return render(request, "web/error.html", context, status=status)
