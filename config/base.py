@@ -236,7 +236,11 @@ SPECTACULAR_SETTINGS = {
     # Request bodies apart from answers, so that a required text is said to be non-blank where it
     # is sent (minLength 1) and not where it is answered (a note may be empty).
     "COMPONENT_SPLIT_REQUEST": True,
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "residence.core.schema.error_responses"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "residence.core.schema.error_responses",
+        "residence.core.schema.defaults_within_enums",
+    ],
     # API.md's slugs as named enums (several answers have a `status`, each with its own slugs).
     "ENUM_NAME_OVERRIDES": {
         "ApplicationKindEnum": "residence.applications.models.Kind",

@@ -108,3 +108,17 @@ def error_responses(result, generator, request, public):
                 },
             )
     return result
+
+
+def defaults_within_enums(result, generator, request, public):
+    """A text field checked by its service defaults to "" (not sent), which its enum does not hold:
+    a default outside the enum made the served document invalid OpenAPI (an outsider's validator
+    refused to load it). The default is dropped from the schema; the field stays optional."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for component in schemas.values():
+        for prop in component.get("properties", {}).values():
+            refs = [part.get("$ref", "") for part in prop.get("allOf", [])]
+            enums = [schemas.get(ref.rsplit("/", 1)[-1], {}).get("enum") for ref in refs]
+            if "default" in prop and any(enum is not None and prop["default"] not in enum for enum in enums):
+                del prop["default"]
+    return result
