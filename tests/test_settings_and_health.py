@@ -167,6 +167,9 @@ def test_the_served_schema_is_a_valid_openapi_document(client):
     validate(schema)
     body = schema["components"]["schemas"]["DeclarationBodyRequest"]["properties"]["declarant_type"]
     assert "default" not in body and "allOf" in body
+    # The receipt's QR target answers a browser with a page, not with the JSON object.
+    verify = schema["paths"]["/api/v1/receipts/{reference}/verify"]["get"]["responses"]["200"]["content"]
+    assert verify["text/html"]["schema"] == {"type": "string"} and "$ref" in verify["application/json"]["schema"]
 
 
 @pytest.mark.django_db

@@ -360,15 +360,20 @@ class ReceiptVerifyView(APIView):
     renderer_classes = [renderers.JSONRenderer, ReceiptPageRenderer]
     content_negotiation_class = PageForBrowsersNegotiation
 
+    # The QR code's target: JSON for clients, a page for a phone's camera (an outsider's validator
+    # read the page's answer as the JSON object).
     @extend_schema(
-        responses=inline_serializer(
-            "ReceiptCheck",
-            {
-                "valid": serializers.BooleanField(),
-                "kind": serializers.CharField(allow_null=True),
-                "status": serializers.CharField(allow_null=True),
-            },
-        )
+        responses={
+            (200, "application/json"): inline_serializer(
+                "ReceiptCheck",
+                {
+                    "valid": serializers.BooleanField(),
+                    "kind": serializers.CharField(allow_null=True),
+                    "status": serializers.CharField(allow_null=True),
+                },
+            ),
+            (200, "text/html"): OpenApiResponse(OpenApiTypes.STR, description="the same answer as a page"),
+        }
     )
     def get(self, request, reference: str):
         return Response(selectors.receipt_check(reference=reference, address=request.client_address))
