@@ -611,6 +611,15 @@ def test_sub_accounts_declare_only_for_the_houses_they_are_given(organisation):
     assert desk.post(DECLARATIONS, move_in(houses[1], id_number=WANG_FANG)).status_code == 403
     # The organisation sees its sub-accounts' declarations.
     assert len(api.get(DECLARATIONS).json()) == 1
+    # And the sub-account who lives in its house, whoever declared them (an outsider's read nobody,
+    # and could not see whom to move out); never the other houses'.
+    wang = {"name": "王芳", "id_number": WANG_FANG, "phone": "13812345679"}
+    zhang = {"name": "张伟", "id_number": ZHANG_WEI, "phone": "13812345678"}
+    assert api.post(DECLARATIONS, move_in(houses[0], person=wang)).status_code == 201
+    assert api.post(DECLARATIONS, move_in(houses[1], person=zhang)).status_code == 201
+    living = desk.get(f"{DECLARATIONS}?house={houses[0]}&current=1").json()
+    assert {d["person"]["name"] for d in living} == {"李娜", "王芳"}
+    assert desk.get(f"{DECLARATIONS}?house={houses[1]}&current=1").json() == []
     someone_elses = api.post(
         "/api/v1/organisations/sub-accounts",
         {"username": "org_desk2", "password": "Testing2026pass", "phone": "13812340004", "houses": [999999]},

@@ -36,12 +36,15 @@ def houses_for(*, actor, street: str = "", q: str = ""):
 
 
 def declarations_for(*, actor, house: int | None = None, current: bool = False, late: bool = False):
-    """The caller's declarations, newest first; an organisation sees its sub-accounts' too.
-    `late`: only those declared after their deadline (RULES §1)."""
+    """The caller's declarations, newest first; an organisation sees its sub-accounts' too, and a
+    sub-account those of the houses given to it, whoever filed them (an outsider's sub-account read
+    "nobody is declared as living here" of a house its administrator had filled, and could not see
+    whom to move out). `late`: only those declared after their deadline (RULES §1)."""
     if actor.kind == Kind.ORGANISATION:
         declarations = Declaration.objects.filter(house__owner=actor)
     elif actor.kind == Kind.SUB_ACCOUNT:
-        declarations = Declaration.objects.filter(declared_by=actor)
+        given = House.objects.filter(owner_id=actor.parent_id, sub_accounts=actor).values("pk")
+        declarations = Declaration.objects.filter(Q(declared_by=actor) | Q(house__in=given))
     else:
         declarations = Declaration.objects.filter(Q(declared_by=actor) | Q(house__owner=actor))
     if house is not None:
