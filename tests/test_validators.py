@@ -163,7 +163,16 @@ def test_credit_codes_of_authorities_with_a_letter_are_valid():
         assert normalize_credit_code(code.lower()) == code
     assert gb32100_check("Y1440300B97R5NQ73") == "J" and gb32100_check("N24403002J9GFWAP2") == "0"
     # Never I, O, S, V or Z; the area code is digits; the check character right; full-width told as such.
-    for bad in ("I1440300B97R5NQ73J", "Y14403O0B97R5NQ73J", "Y1440300B97R5NQ7SJ", "Y1440300B97R5NQ73K"):
+    # Nor an authority GB 32100 has not: the all-zero placeholder's check character (0) is right.
+    assert gb32100_check("0" * 17) == "0"
+    for bad in (
+        "I1440300B97R5NQ73J",
+        "Y14403O0B97R5NQ73J",
+        "Y1440300B97R5NQ7SJ",
+        "Y1440300B97R5NQ73K",
+        "0" * 18,
+        "B1440300MA5D4X7K8" + gb32100_check("B1440300MA5D4X7K8"),
+    ):
         with pytest.raises(ValidationError):
             normalize_credit_code(bad)
     with translation.override("en"), pytest.raises(ValidationError, match="half-width"):

@@ -22,9 +22,10 @@ ID_NUMBER_RE = re.compile(r"[0-9]{17}[0-9X]")
 HONG_KONG_MACAO_TAIWAN = ("810000", "820000", "830000")
 USERNAME_RE = re.compile(r"[A-Za-z0-9_]{4,30}")
 MOBILE_RE = re.compile(r"(?:\+?86)?(1[0-9]{10})")
-# GB 32100-2015: the registering authority and the kind (letters too: Y "other", N agriculture,
-# A), the 6-digit area code, the 9-character organisation code, the check character; never I, O, S, V, Z.
-CREDIT_CODE_RE = re.compile(r"[0-9A-HJ-NP-RT-UW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RT-UW-Y]{10}")
+# GB 32100-2015: the registering authority (1 to 9, or A, N, Y: an all-zero placeholder code has
+# a right check character, 0, and was taken from an outsider) and the kind (letters too), the
+# 6-digit area code, the 9-character organisation code, the check character; never I, O, S, V, Z.
+CREDIT_CODE_RE = re.compile(r"[1-9ANY][0-9A-HJ-NP-RT-UW-Y][0-9]{6}[0-9A-HJ-NP-RT-UW-Y]{10}")
 BUILDING_CODE_RE = re.compile(r"[0-9]{10,19}")
 ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MIDDLE_DOTS = "·•‧∙⋅・･.．"
