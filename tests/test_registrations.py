@@ -671,8 +671,9 @@ def test_a_bulk_file_is_checked_row_by_row_and_applied_only_when_confirmed(organ
     assert api.post(confirm).status_code == 409
     # A problem of the whole row names no column (an outsider read "row: The same person twice…").
     twice = bulk(api, header + "\n".join([rows[0].replace("2026-02-27", "2026-02-28")] * 2) + "\n").json()
-    (problem,) = [p for p in twice["invalid"] if "twice" in p["reason"]]
-    assert problem["reason"].startswith("The same person twice")
+    (problem,) = [p for p in twice["invalid"] if "same person" in p["reason"]]
+    # Which of the two is kept, said (an outsider could not tell).
+    assert problem["reason"] == "The same person as line 2: declare one move at a time; line 2 is kept."
     # Its first line valid, in Chinese the same reason, not left in English nor another one (an outsider's).
     zhang = rows[2].replace(",99,", ",1,")
     twice = bulk(api, header + "\n".join([zhang] * 2) + "\n").json()
@@ -681,8 +682,9 @@ def test_a_bulk_file_is_checked_row_by_row_and_applied_only_when_confirmed(organ
     upload = BulkUpload.objects.get(pk=twice["upload"])
     with translation.override("zh-hans"):
         (chinese,) = [p for p in upload.problems() if p["line"] == problem["line"]]
-        assert chinese["reason"] == gettext("The same person twice in one file: declare one move at a time.")
-    assert chinese["reason"] == "同一人在文件中出现两次：请逐次申报。"
+        kept = gettext("The same person as line %(line)d: declare one move at a time; line %(line)d is kept.")
+        assert chinese["reason"] == kept % {"line": 2}
+    assert chinese["reason"] == "与第 2 行为同一人：请逐次申报，保留第 2 行。"
 
 
 def test_a_bulk_file_reports_rows_the_present_state_refuses_and_applies_the_others(organisation):

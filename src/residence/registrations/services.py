@@ -1222,7 +1222,7 @@ def _rows_checked(actor, rows: list, *, today, counted: bool = True) -> tuple[li
     valid, invalid, checked = [], [], []
     houses: dict[int, DomainError | None] = {}
     housing: dict[int, str] = {}  # each house's housing type, read once
-    seen = set()
+    seen: dict[str, int] = {}  # ID number → the line that declares the person
     for line, row in rows:
         row = _without_trailing_blanks(row)
         body = _row_body(row)
@@ -1257,8 +1257,16 @@ def _rows_checked(actor, rows: list, *, today, counted: bool = True) -> tuple[li
             if misfit := _declarant_misfit(cleaned, housing_type=housing[body["house"]], account_kind=actor.kind):
                 raise misfit
             if cleaned["id_number"] in seen:
-                raise Invalid(fields={"row": [_("The same person twice in one file: declare one move at a time.")]})
-            seen.add(cleaned["id_number"])
+                # Naming the line kept (an outsider could not tell which of two rows was applied).
+                raise Invalid(
+                    fields={
+                        "row": [
+                            _("The same person as line %(line)d: declare one move at a time; line %(line)d is kept.")
+                            % {"line": seen[cleaned["id_number"]]}
+                        ]
+                    }
+                )
+            seen[cleaned["id_number"]] = line
         except DomainError as exc:
             invalid.append({"line": line, "reason": _row_problem(exc)})
             continue
