@@ -236,6 +236,10 @@ SPECTACULAR_SETTINGS = {
     # Request bodies apart from answers, so that a required text is said to be non-blank where it
     # is sent (minLength 1) and not where it is answered (a note may be empty).
     "COMPONENT_SPLIT_REQUEST": True,
+    # OpenAPI 3.1: a field that may be null refers to its schema and to null (oneOf), which 3.0 cannot
+    # say of a reference; strict validators read 3.0's `allOf` + `nullable` as never null (an outsider's
+    # openapi-core refused every `person: null` and `decision: null`).
+    "OAS_VERSION": "3.1.0",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "residence.core.schema.error_responses",

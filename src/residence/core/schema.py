@@ -74,8 +74,7 @@ ERROR_SCHEMA = {
                 "reference": {"type": "string", "description": "open_application: the open application's reference"},
                 "status": {"type": "string", "description": "conflict of a workflow move: the object's status now"},
                 "window": {
-                    "type": "object",
-                    "nullable": True,
+                    "type": ["object", "null"],
                     "properties": {
                         "opens": {"type": "string", "format": "date"},
                         "closes": {"type": "string", "format": "date"},
