@@ -1009,7 +1009,9 @@ def _told(user, key):
 def _texts(phone):
     from residence.notifications.models import SmsMessage
 
-    return list(SmsMessage.objects.filter(to=phone, purpose="registration").values_list("text", flat=True))
+    return list(
+        SmsMessage.objects.filter(to=phone, purpose="registration").order_by("id").values_list("text", flat=True)
+    )
 
 
 def test_a_move_in_elsewhere_and_a_move_out_tell_the_person_and_the_house_they_left(landlord):
@@ -1017,6 +1019,12 @@ def test_a_move_in_elsewhere_and_a_move_out_tell_the_person_and_the_house_they_l
     lina_api, lina = citizen_api("lina_citizen", phone="13700000077", body17="36010219950812234", name="李娜")
     assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-01")).status_code == 201
     assert _told(lina, "registration_moved") == [] and _told(lina, "registration_ended") == []
+    # Her first registration is hers to hear of (an outsider's was recorded with nobody told), by
+    # SMS without the address.
+    first_home = "深圳市福田区福田路 88 号福田花园 1 栋 101"
+    assert _told(lina, "registration_started") == [{"address": first_home, "date": "2026-02-01"}]
+    [began] = _texts("13700000077")
+    assert "2026-02-01" in began and "福田路" not in began
     stranger, bob = citizen_api("bob_citizen", phone="13700000088", body17="11010519491231002", name="赵六")
     bobs = confirmed(stranger.post(HOUSES, house_body(room="909", building_code="4403040040099")).json())
     assert stranger.post(DECLARATIONS, move_in(bobs["id"], date="2026-03-01")).status_code == 201
@@ -1025,7 +1033,7 @@ def test_a_move_in_elsewhere_and_a_move_out_tell_the_person_and_the_house_they_l
     assert _told(lina, "registration_moved") == [
         {**moved, "address": "深圳市福田区福田路 88 号福田花园 1 栋 909", "date": "2026-03-01"}
     ]
-    [sms] = _texts("13700000077")  # the number of her own account, not the one the stranger typed
+    [_began, sms] = _texts("13700000077")  # the number of her own account, not the one the stranger typed
     # The dates, and no address: the messages name them (an outsider's SMS held both homes').
     assert "2026-02-28" in sms and "2026-03-01" in sms and "909" not in sms and "福田路" not in sms
     assert _texts("13700000021") == []
@@ -1040,7 +1048,7 @@ def test_a_move_in_elsewhere_and_a_move_out_tell_the_person_and_the_house_they_l
     assert _told(lina, "registration_ended") == [
         {"previous": "深圳市福田区福田路 88 号福田花园 1 栋 909", "ended_on": "2026-03-02"}
     ]
-    assert len(_texts("13700000077")) == 2
+    assert len(_texts("13700000077")) == 3
     # She reads it in her language, with the dates and addresses filled in.
     inbox = lina_api.get("/api/v1/me/messages", HTTP_ACCEPT_LANGUAGE="en")
     assert inbox.status_code == 200, inbox.content
@@ -1073,8 +1081,13 @@ def test_a_bulk_file_tells_each_person_it_moves_away_and_the_holders_they_left(o
         f"{houses[0]},move_in,李娜,{LI_NA},13700000099,landlord,3,1,2026-02-27",
         f"{houses[1]},move_in,王芳,{WANG_FANG},13700000022,landlord,3,1,2026-02-27",  # registered nowhere before
     ]
+    _wang_api, wang = citizen_api("wang_citizen", phone="13700000056", body17="44030419900101555", name="王芳")
     upload = bulk(api, header + "\n".join(rows) + "\n").json()
     assert api.post(f"/api/v1/registrations/declarations/bulk/{upload['upload']}/confirm").json() == {"applied": 2}
+    # 王芳, registered nowhere before, hears her registration begin, at her account's number.
+    [began] = _told(wang, "registration_started")
+    assert began["date"] == "2026-02-27" and len(_texts("13700000056")) == 1
+    assert _told(wang, "registration_moved") == []
     [sms] = _texts("13700000021")
     assert "2026-02-26" in sms and "2026-02-27" not in sms and "栋 101" not in sms
     assert _texts("13700000099") == _texts("13700000022") == []

@@ -257,6 +257,13 @@ MESSAGES = {
             "%(previous)s ended on %(ended_on)s. If you did not move, go to a registration point with your ID card."
         ),
     ),
+    "registration_started": (
+        _("Your residence registration has begun"),
+        _(
+            "A move-in to %(address)s from %(date)s was declared for you: your residence registration there "
+            "counts from that day. If you did not move there, go to a registration point with your ID card."
+        ),
+    ),
     "registration_ended": (
         _("Your residence registration has ended"),
         _(
@@ -417,6 +424,10 @@ SMS = {
     "registration_moved": _(
         "A move-in elsewhere from %(date)s was declared for you, which ended your earlier residence registration "
         "on %(ended_on)s. If you did not move, contact a registration point."
+    ),
+    "registration_started": _(
+        "A move-in from %(date)s was declared for you, which begins your residence registration. If you did not "
+        "move, contact a registration point."
     ),
     "registration_ended": _(
         "A declaration was recorded for you: your residence registration ended on %(ended_on)s. If you still live "

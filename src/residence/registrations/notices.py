@@ -1,4 +1,4 @@
-"""What people are told when a declaration ends their residence registration.
+"""What people are told when a declaration ends their residence registration, or begins one.
 
 By the rules a move-in elsewhere ends the person's current registration at once (API.md), so a
 declarant with a confirmed house and a person's name and ID number can end it without the person
@@ -31,6 +31,44 @@ class Ended:
     previous: int | None
     moved_to: str = ""
     date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Started:
+    """A registration a move-in began for a person who had none open."""
+
+    id_number: str
+    address: str
+    date: dt.date
+
+
+def tell_started(started: list[Started], *, declarant) -> None:
+    """Each account verified as the person hears of a registration begun for them, which starts
+    the residence that eligibility counts (an outsider's first registration, declared by a stranger's
+    organisation, was recorded with nobody told). A number a declarant typed is not told: it may be
+    anyone's. Nobody is told of their own declaration."""
+    accounts: dict[str, list] = {}
+    for user in (
+        get_user_model()
+        .objects.filter(person__id_number__in={s.id_number for s in started}, is_active=True)
+        .select_related("person")
+    ):
+        accounts.setdefault(user.person.id_number, []).append(user)
+    skip = {declarant.pk, getattr(declarant, "parent_id", None)}
+    notices_send(
+        [
+            Notice(
+                users=tuple(own),
+                phone=own[0].phone,
+                key="registration_started",
+                params={"address": s.address, "date": s.date.isoformat()},
+                language=account_language(own),
+            )
+            for s in started
+            if (own := accounts.get(s.id_number)) and not any(user.pk in skip for user in own)
+        ],
+        purpose="registration",
+    )
 
 
 def tell(ended: list[Ended], *, declarant) -> None:

@@ -554,6 +554,11 @@ def _move_in(declaration: Declaration) -> None:
         ],
         declarant=declaration.declared_by,
     )
+    if not records:
+        notices.tell_started(
+            [notices.Started(id_number=declaration.id_number, address=address, date=declaration.date)],
+            declarant=declaration.declared_by,
+        )
     _reports_superseded([declaration])
 
 
@@ -1393,6 +1398,15 @@ def _bulk_apply(*, actor, rows, houses: dict, today: dt.date, now) -> None:
     records, ended = _registration_changes(ins=ins, outs=outs, standings=standings)
     registrations_write(records)
     notices.tell(ended, declarant=actor)
+    moved = {e.id_number for e in ended} | {r["id_number"] for r in records if r["ended_on"] is not None}
+    notices.tell_started(
+        [
+            notices.Started(id_number=c["id_number"], address=house.full_address, date=c["date"])
+            for _line, c, house in ins
+            if c["id_number"] not in moved
+        ],
+        declarant=actor,
+    )
     # Each move-in's registration is the one starting on its date: one UPDATE for them all.
     started = Registration.objects.filter(id_number=OuterRef("id_number"), registered_on=OuterRef("date"))
     Declaration.objects.filter(pk__in=[d.pk for d in declarations], kind=Declaration.Kind.MOVE_IN).update(
