@@ -33,6 +33,22 @@ class Ended:
     date: dt.date | None = None
 
 
+def _accounts(id_numbers: set[str]) -> dict[str, list]:
+    """The active accounts verified as each of these people, by ID number."""
+    accounts: dict[str, list] = {}
+    for user in (
+        get_user_model().objects.filter(person__id_number__in=id_numbers, is_active=True).select_related("person")
+    ):
+        accounts.setdefault(user.person.id_number, []).append(user)
+    return accounts
+
+
+def _own(declarant) -> set:
+    """The accounts whose declaration it is: nobody is told of their own (an organisation of its
+    sub-account's either)."""
+    return {declarant.pk, getattr(declarant, "parent_id", None)}
+
+
 @dataclass(frozen=True)
 class Started:
     """A registration a move-in began for a person who had none open."""
@@ -47,14 +63,8 @@ def tell_started(started: list[Started], *, declarant) -> None:
     the residence that eligibility counts (an outsider's first registration, declared by a stranger's
     organisation, was recorded with nobody told). A number a declarant typed is not told: it may be
     anyone's. Nobody is told of their own declaration."""
-    accounts: dict[str, list] = {}
-    for user in (
-        get_user_model()
-        .objects.filter(person__id_number__in={s.id_number for s in started}, is_active=True)
-        .select_related("person")
-    ):
-        accounts.setdefault(user.person.id_number, []).append(user)
-    skip = {declarant.pk, getattr(declarant, "parent_id", None)}
+    accounts = _accounts({s.id_number for s in started})
+    skip = _own(declarant)
     notices_send(
         [
             Notice(
@@ -74,21 +84,14 @@ def tell_started(started: list[Started], *, declarant) -> None:
 def tell(ended: list[Ended], *, declarant) -> None:
     if not ended:
         return
-    accounts = {}
-    for user in (
-        get_user_model()
-        .objects.filter(person__id_number__in={e.id_number for e in ended}, is_active=True)
-        .select_related("person")
-    ):
-        accounts.setdefault(user.person.id_number, []).append(user)
+    accounts = _accounts({e.id_number for e in ended})
     previous = {
         d.pk: d
         for d in Declaration.objects.filter(pk__in={e.previous for e in ended if e.previous}).select_related(
             "house__owner"
         )
     }
-    # Nobody is told of their own declaration (an organisation of its sub-account's either).
-    skip = {declarant.pk, getattr(declarant, "parent_id", None)}
+    skip = _own(declarant)
     notices = []
     for e in ended:
         own = accounts.get(e.id_number, [])
