@@ -1067,6 +1067,10 @@ def test_without_an_account_the_person_is_told_at_the_number_the_last_declarant_
     # A number the previous declarant typed may be anyone's: it is told neither where she went nor
     # where she lived.
     assert "栋 202" not in sms and "2026-02-20" not in sms and "栋 101" not in sms
+    # The number may be a parent's or a landlord's, told of several people: it says whose registration
+    # ended, the name masked (an outsider's phone got two "your registration ended" for two people).
+    name = moved["person"]["name"]
+    assert f"{name[0]}*" in sms and name not in sms
     # The holder moved her between his own houses: he is not told of his own declaration.
     assert _told(holder, "registration_left") == []
 

@@ -11,6 +11,7 @@ from residence.core.validators import (
     hidden_text_problem,
     id_check_character,
     mask_id_number,
+    mask_name,
     mask_phone,
     normalize_credit_code,
     normalize_id_number,
@@ -229,6 +230,12 @@ def test_a_name_is_judged_in_the_form_it_is_kept_in(name):
 def test_masks():
     assert mask_phone("15800000001") == "158****0001"
     assert mask_id_number("11010519491231002X") == "110105********002X"
+    # A name: the surname kept, the given name starred but for its last character.
+    assert mask_name("李娜") == "李*"
+    assert mask_name("李小雨") == "李*雨"
+    assert mask_name("欧阳·娜仁") == "欧***仁"
+    assert mask_name("王𡒄") == "王*"  # one character outside the BMP is one character
+    assert mask_name("") == ""
 
 
 def test_a_web_form_takes_an_id_number_typed_in_groups_with_spaces():

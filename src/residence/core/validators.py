@@ -432,5 +432,13 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}" if phone else ""
 
 
+def mask_name(name: str) -> str:
+    """A name as a message to a number that may be anyone's shows it: enough for a family to tell
+    whose it is, not the whole name."""
+    if len(name) <= 2:
+        return name[:1] + "*" * (len(name) - 1)
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def mask_id_number(id_number: str) -> str:
     return f"{id_number[:6]}{'*' * 8}{id_number[-4:]}" if id_number else ""

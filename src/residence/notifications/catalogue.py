@@ -440,6 +440,11 @@ SMS = {
 SMS_WITHOUT_ACCOUNT = {
     "application_rejected": _("Application %(reference)s was refused. Reasons: %(reasons)s."),
     "endorsement_refused": _("The endorsement of your residence permit %(number)s was refused: %(reasons)s"),
+    # The number a declarant typed may be a parent's or a landlord's, told of several people.
+    "registration_ended": _(
+        "A declaration was recorded: the residence registration of %(name)s ended on %(ended_on)s. If they still "
+        "live there, contact a registration point."
+    ),
 }
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
-from residence.core.validators import mask_id_number
+from residence.core.validators import mask_id_number, mask_name
 from residence.notifications.services import Notice, account_language, notices_send
 
 from .models import Declaration
@@ -108,7 +108,8 @@ def tell(ended: list[Ended], *, declarant) -> None:
         elif not own and before is not None and before.phone:
             # A number another declarant typed may be anyone's: it hears only that the registration
             # ended, never where the person went (an outsider's old landlord read the new address).
-            notices.append(Notice(users=(), phone=before.phone, key="registration_ended", params=ended_params))
+            params = {**ended_params, "name": mask_name(before.name)}
+            notices.append(Notice(users=(), phone=before.phone, key="registration_ended", params=params))
         if before is not None and before.house.owner_id not in skip:
             house = before.house
             person = {"name": before.name, "id_number": mask_id_number(e.id_number), "previous": house.full_address}
