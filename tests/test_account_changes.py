@@ -546,6 +546,11 @@ def test_the_counter_change_of_mobile_on_the_desk_asks_for_the_document_then_the
     form = {"username": "Citizen1", "document_number": number, "phone": "15900004446", "identity_checked": "on"}
     wrong = clerk.post("/staff/phone/", {**form, "document_number": "11010519491231002X"})
     assert wrong.status_code == 200 and "does not match the identity this account verified" in wrong.content.decode()
+    # A username no account can have is a typing slip, said beside the field (an outsider's "ab!c"
+    # and "zhang wei" were a 500).
+    for typed in ("ab!c", "zhang wei", "\u0661\u0662\u0663\u0664"):
+        slip = clerk.post("/staff/phone/", {**form, "username": typed})
+        assert slip.status_code == 200 and "4–30" in slip.content.decode(), typed
     started = clerk.post("/staff/phone/", {**form, "note": "lost phone"})
     assert started.status_code == 302 and started["Location"] == "/staff/phone/verify/"
     page = clerk.get("/staff/phone/verify/").content.decode()

@@ -415,6 +415,16 @@ def test_counter_intake_then_the_acceptance_receipt(world, staff):
     html = tampered.content.decode()
     assert "List at most 10 family members" in html and 'value="李四"' in html
     assert html.count('name="family-') < 60 and len(html) < 100_000
+    # Fewer rows than the page sent would drop what the clerk typed in the others (an outsider's -1
+    # and 0 recorded the application without its family member).
+    for count in ("-1", "0"):
+        fewer = post(clerk, "/staff/applications/new/", {**data, "family-TOTAL_FORMS": count}, status=400)
+        assert "If the rows were changed" in fewer.content.decode(), count
+    # A NUL byte in the point's code is an unknown point, not a database error (an outsider's 500
+    # on PostgreSQL).
+    nul = post(clerk, "/staff/applications/new/", {**data, "acceptance_point": "4403\x000400401"}, status=400)
+    assert "This acceptance point is closed now" in nul.content.decode()
+    assert not Application.objects.filter(photo_receipt="AB12345678").exists()
     data["family-0-id_number"] = "110105201001010010"
     done = post(clerk, "/staff/applications/new/", data)
     application = Application.objects.get(photo_receipt="AB12345678")

@@ -224,7 +224,7 @@ def test_an_individual_is_offered_landlord_or_owner_and_an_organisation_every_ty
     form = client.get(f"/registration/houses/{house.pk}/move_in/").content.decode()
     assert 'value="landlord"' in form and 'value="owner"' in form
     hotel = client.post(f"/registration/houses/{house.pk}/move_in/", move_in_data(declarant_type="hotel"))
-    assert hotel.status_code == 200 and "Select a valid choice" in hotel.content.decode()
+    assert hotel.status_code == 200 and "Choose one of the answers offered." in hotel.content.decode()
     org_client, _org_user, houses = org
     form = org_client.get(f"/registration/houses/{houses[0].pk}/move_in/").content.decode()
     assert all(f'value="{kind}"' in form for kind in ("landlord", "manager", "employer", "school", "hotel"))

@@ -439,6 +439,25 @@ def test_the_real_name_page_says_the_name_is_in_chinese_characters(client, citiz
     assert "Enter your name as on your ID card." in html
 
 
+def test_a_name_no_one_can_have_is_refused_without_spending_a_try(client, citizen):
+    """An outsider's 张😀伟 took one of the day's five real-name tries, each, as a mismatch."""
+    web_login(client)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for name in ("张😀伟", "１２３", "<b>x</b>"):
+        html = client.post("/account/real-name/", {"name": name, "id_number": "11010519491231002X"}).content.decode()
+        assert "tries are left" not in html and "letters" in html, name
+    html = client.post("/account/real-name/", {"name": "张伟", "id_number": "11010519491231002X"}).content.decode()
+    assert "4 tries are left today" in html
+
+
+def test_a_refused_choice_is_not_printed_back(client):
+    """An outsider's 10,000-character choice came back whole in the message, a NUL byte raw in the HTML."""
+    odd = "ab\x00cd" + "x" * 10_000
+    html = client.post("/accounts/login/", {"platform": odd, "username": "someone", "password": "x"}).content
+    assert b"\x00" not in html and b"x" * 100 not in html
+    assert "请从所列选项中选择" in html.decode()
+
+
 def test_an_empty_form_says_what_to_enter_in_each_field(client):
     """An outsider read "This field is required." at nearly every field of every form."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

@@ -25,6 +25,7 @@ from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, Nam
 from residence.core.validators import (
     HALF_WIDTH_ONLY,
     full_width,
+    has_forbidden_characters,
     hidden_text_problem,
     normalize_id_number,
     normalize_name,
@@ -152,7 +153,9 @@ def clean_application(*, applicant_id: str, data: dict) -> dict:
     point_code = data.get("acceptance_point") or ""
     point = None
     if point_code:
-        point = AcceptancePoint.objects.filter(code=point_code).first()
+        # A NUL byte no code holds, which PostgreSQL refuses to compare (an outsider's 500).
+        known = isinstance(point_code, str) and not has_forbidden_characters(point_code)
+        point = AcceptancePoint.objects.filter(code=point_code).first() if known else None
         if point is not None and not point.active:
             point = None
             errors["acceptance_point"] = [_("This acceptance point is closed now: choose another one.")]

@@ -162,9 +162,21 @@ class FamilyMemberForm(Form):
         return not any((data.get(f) or "").strip() for f in ("name", "id_number", "relation"))
 
 
+class BaseFamilyFormSet(forms.BaseFormSet):
+    def clean(self):
+        # A row count under the rows typed in would drop them unseen (an outsider's -1 and 0).
+        total = self.management_form.cleaned_data["TOTAL_FORMS"]
+        for key, value in self.data.items():
+            prefix, _sep, rest = key.partition("-")
+            row = rest.partition("-")[0]
+            if prefix == self.prefix and row.isdecimal() and (len(row) > 4 or int(row) >= total) and value.strip():
+                raise forms.ValidationError(_("The page's rows were changed."), code="rows")
+
+
 # absolute_max too: a page posting TOTAL_FORMS=100000 had a thousand rows built and shown back.
 FamilyFormSet = forms.formset_factory(
     FamilyMemberForm,
+    formset=BaseFamilyFormSet,
     extra=MAX_FAMILY_MEMBERS,
     max_num=MAX_FAMILY_MEMBERS,
     absolute_max=MAX_FAMILY_MEMBERS,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from . import clock, validators
 
 DJANGOS_REQUIRED = forms.Field.default_error_messages["required"]
+DJANGOS_INVALID_CHOICE = forms.ChoiceField.default_error_messages["invalid_choice"]
 
 
 class Form(forms.Form):
@@ -28,6 +29,9 @@ class Form(forms.Form):
                 if isinstance(field.widget, forms.TextInput | forms.Textarea):
                     field.widget.attrs["autocomplete"] = "off"
         for field in self.fields.values():
+            if str(field.error_messages.get("invalid_choice")) == str(DJANGOS_INVALID_CHOICE):
+                # Django's message prints the refused value back, however long, NUL bytes and all.
+                field.error_messages["invalid_choice"] = _("Choose one of the answers offered.")
             if str(field.error_messages.get("required")) != str(DJANGOS_REQUIRED) or not field.label:
                 continue
             choosing = isinstance(field, forms.ChoiceField | forms.BooleanField | forms.FileField)

@@ -26,6 +26,7 @@ from residence.core.validators import (
     normalize_id_number,
     normalize_name,
     normalize_phone,
+    person_name_problem,
     plain_text_problem,
     validate_username,
 )
@@ -299,6 +300,9 @@ def real_name_verify(*, user: User, name: str, id_number: str, address: str = ""
     id_number = clean("id_number", normalize_id_number, id_number)
     if not (name or "").strip():
         raise field_error("name", _("Enter your name as on your ID card."))
+    if problem := person_name_problem(name):
+        # No record holds such a name: a slip of the keyboard, not a try of an identity.
+        raise field_error("name", problem)
     attempt = limits.hit(
         "real_name_failures",
         str(user.pk),

@@ -480,7 +480,12 @@ def phone_change_at_counter(
         "counter_mismatches", str(actor.pk), settings.LIMIT_COUNTER_MISMATCHES_PER_DAY, error=TooManyCounterMismatches
     )
     quota.probe()
-    user = user_by_username(username_key(username)) if isinstance(username, str) and username.strip() else None
+    try:
+        key = username_key(username) if isinstance(username, str) and username.strip() else ""
+    except ValidationError as e:
+        # No account can have it: a typing slip, not a try on an account, so not counted.
+        raise Invalid(_("Some fields are not valid."), fields={"username": e.messages}) from None
+    user = user_by_username(key) if key else None
     if user is not None and user.kind == Kind.STAFF:
         user = None
     problems = {}
