@@ -107,6 +107,51 @@ def test_a_calendar_correction_that_puts_a_passed_deadline_back_in_time_re_dates
     assert "1 overdue step(s) escalated" in daily("2026-03-09")
 
 
+def test_a_calendar_change_never_makes_a_step_late_after_the_fact(settings, world):
+    """An outsider turned two past weekend days into working days: steps due that day became two
+    days overdue and were escalated. Accepted Mon 2026-03-02, the whole is due Mon 03-23 (15
+    working days); with Sat 03-21 a working day it would count to Sat 03-21, already past."""
+    api, _user, _staff = world
+    app = api.post(URL, application_body()).json()
+    settings.FROZEN_TODAY = "2026-03-23"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        calendar_day_set(date=dt.date(2026, 3, 21), working=True, name="make-up day")
+    due = dict(Deadline.objects.filter(application_id=app["id"]).values_list("step", "due_on"))
+    assert due == {"verification": dt.date(2026, 3, 5), "refusal": dt.date(2026, 3, 11), "whole": dt.date(2026, 3, 23)}
+    assert Application.objects.get(pk=app["id"]).due_date == dt.date(2026, 3, 23)
+
+
+def test_a_recompute_cut_short_is_finished_by_the_next_load_or_daily_run(settings, world, tmp_path, monkeypatch):
+    """An outsider's recompute died after the calendar was saved; loading the same file again said
+    "unchanged" and left every deadline on the old calendar. Counted by hand as in the test above:
+    from Wed 2026-12-30 the verification is due Wed 2027-01-06 under SCHEDULE_2027."""
+    api, _user, _staff = world
+    settings.FROZEN_TODAY = "2026-12-30"
+    api.login("citizen1", phone="13812345678", remember=True)
+    app = api.post(URL, application_body()).json()
+    schedule = tmp_path / "2027.csv"
+    schedule.write_text(SCHEDULE_2027, encoding="utf-8")
+    monkeypatch.setattr("residence.core.services.DEADLINE_RECOMPUTERS", [])  # the recompute never runs
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("load_calendar", str(schedule), stdout=StringIO())
+    verification = Deadline.objects.filter(application_id=app["id"], step="verification")
+    assert verification.get().due_on != dt.date(2027, 1, 6)
+    monkeypatch.undo()
+    out = StringIO()
+    call_command("load_calendar", str(schedule), stdout=out)
+    assert "unchanged" in out.getvalue() and "left on an earlier calendar recomputed" in out.getvalue()
+    assert verification.get().due_on == dt.date(2027, 1, 6)
+    assert {v["due_date"] for v in api.get(f"{URL}/{app['id']}").json()["verifications"]} == {"2027-01-06"}
+    # The same by the daily jobs, for a single day changed.
+    monkeypatch.setattr("residence.core.services.DEADLINE_RECOMPUTERS", [])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        calendar_day_set(date=dt.date(2027, 1, 5), working=False, name="typhoon")
+    assert verification.get().due_on == dt.date(2027, 1, 6)
+    monkeypatch.undo()
+    assert "3 deadline(s) left on an earlier calendar recomputed" in daily("2026-12-30")
+    assert verification.get().due_on == dt.date(2027, 1, 7)
+
+
 def test_a_review_begun_after_the_refusal_deadline_is_overdue_at_the_top_of_the_queue(settings, world):
     # An outsider's case, not confirmed months late, came to the reviewer "due" two working days
     # later and listed last, though its refusal reasons were long overdue (7 working days from

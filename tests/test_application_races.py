@@ -163,3 +163,43 @@ def test_the_applicant_online_and_the_clerk_at_the_counter_paying_at_once_charge
     assert statuses(responses) == {200: 1, 409: 7}
     assert Payment.objects.count() == 1
     assert StatusChange.objects.filter(application_id=app["id"], action="pay").count() == 1
+
+
+def test_a_calendar_change_racing_a_staff_action_waits_for_it_instead_of_deadlocking(world):
+    """An outsider's calendar change, loaded while staff acted, died of a deadlock after the calendar
+    was saved (every deadline left on the old one) and gave a staff action a 500. Here a step holds
+    its application, as every step does first, and writes its deadlines after the change's
+    recompute has begun: the recompute waits for it, and both finish."""
+    import datetime as dt
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    from residence.applications.models import Deadline
+    from residence.core.services import calendar_day_set
+
+    api, _user = world
+    app = api.post(URL, application_body()).json()
+    locked, errors = threading.Event(), []
+
+    def step():
+        try:
+            with transaction.atomic():
+                Application.objects.select_for_update().get(pk=app["id"])
+                locked.set()
+                time.sleep(1.5)  # the recompute is under way meanwhile
+                Deadline.objects.filter(application_id=app["id"]).update(reminded_on=dt.date(2026, 3, 2))
+        except Exception as e:  # a deadlock ends one side: the test must see it
+            errors.append(e)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=step)
+    holder.start()
+    assert locked.wait(5)
+    calendar_day_set(date=dt.date(2026, 3, 4), working=False, name="typhoon")  # its recompute runs on commit
+    holder.join()
+    assert errors == []
+    due = dict(Deadline.objects.filter(application_id=app["id"]).values_list("step", "due_on"))
+    assert due["verification"] == dt.date(2026, 3, 6) and due["whole"] == dt.date(2026, 3, 24)

@@ -381,6 +381,39 @@ def test_a_missing_record_makes_a_department_check_and_its_answer_decides(settin
 
 
 @pytest.mark.django_db
+def test_a_calendar_change_re_dates_the_departments_endorsement_checks(settings, django_capture_on_commit_callbacks):
+    """An outsider's checks stayed on the old calendar when a day off was declared, and were escalated
+    as overdue on the day they were due. Counted by hand: asked on Fri 2027-01-15, due Wed 01-20;
+    with Mon 01-18 off, Tue 19, Wed 20, Thu 21. The police answer on 01-15 gives social insurance
+    its turn from that day: due Thu 01-21 too, Fri 01-22 once Tue 01-19 is off as well."""
+    from residence.core.services import calendar_day_set
+
+    settings.FROZEN_TODAY = "2027-01-15"
+    api, user = citizen_api()  # no registration and no insurance on record: police, then insurance
+    permit_for(user)
+    endorse(api)
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar_day_set(date=D(2027, 1, 18), working=False, name="typhoon")
+    check = Endorsement.objects.get(outcome="pending")
+    assert check.due_on == D(2027, 1, 21)
+    staff = staff_apis(["police", "insurance"])
+    [item] = staff.police.get("/api/v1/staff/queue").json()["endorsement_checks"]
+    assert item["due_on"] == "2027-01-21"
+    # Flagged as the applications' items are: 2027's schedule is not published, and not due yet.
+    assert (item["provisional"], item["due"]) == (True, "")
+    url = f"/api/v1/staff/endorsements/{check.pk}/answer"
+    assert staff.police.post(url, {"confirmed": True}).json()["check"]["due_date"] == "2027-01-21"
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar_day_set(date=D(2027, 1, 19), working=False, name="typhoon")
+    [item] = staff.insurance.get("/api/v1/staff/queue").json()["endorsement_checks"]
+    assert item["due_on"] == "2027-01-22"
+    settings.FROZEN_TODAY = "2027-01-22"
+    signed_in_again(staff, "insurance")
+    assert staff.insurance.get("/api/v1/staff/queue").json()["endorsement_checks"][0]["due"] == "today"
+    assert endorsement_checks_escalate(D(2027, 1, 22)) == 0 and endorsement_checks_escalate(D(2027, 1, 23)) == 1
+
+
+@pytest.mark.django_db
 def test_departments_answer_an_endorsement_check_in_turn_and_out_of_turn_is_409(settings):
     settings.FROZEN_TODAY = "2027-01-15"
     api, user = citizen_api()  # no registration and no insurance on record

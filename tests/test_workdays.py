@@ -58,16 +58,21 @@ def test_years_without_an_official_schedule_are_provisional():
 
 def test_publishing_a_year_clears_provisional_and_runs_the_recompute_hook(django_capture_on_commit_callbacks):
     seen = []
-    DEADLINE_RECOMPUTERS.append(seen.append)
+
+    def hook():
+        seen.append(workdays.add_working_days(D("2026-12-31"), 1))
+        return 0
+
+    DEADLINE_RECOMPUTERS.append(hook)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             calendar_year_publish(year=2027)
-        assert add("2026-12-31", 1).provisional is False and seen == [2027]
+        assert add("2026-12-31", 1).provisional is False and seen == [(D("2027-01-04"), False)]
         with django_capture_on_commit_callbacks(execute=True):
             calendar_day_set(date=D("2027-01-04"), working=False, name="test")
-        assert add("2026-12-31", 1).date == D("2027-01-05") and seen == [2027, 2027]
+        assert add("2026-12-31", 1).date == D("2027-01-05") and seen[1:] == [(D("2027-01-05"), False)]
     finally:
-        DEADLINE_RECOMPUTERS.remove(seen.append)
+        DEADLINE_RECOMPUTERS.remove(hook)
 
 
 def test_the_whole_range_is_stored():

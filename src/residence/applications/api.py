@@ -597,6 +597,13 @@ def _move(*, actor, application_id: int, acceptance_point: str, reason: str, add
 StaffMoveView = _staff_action("move", MoveSerializer, _move, [Role.SUPERVISOR], with_address=True)
 
 
+def due_badge_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=["overdue", "today", ""],
+        help_text="`overdue` when due_on has passed, `today` when it is today, else empty.",
+    )
+
+
 QueueItemSerializer = inline_serializer(
     "QueueItem",
     {
@@ -608,10 +615,7 @@ QueueItemSerializer = inline_serializer(
         "step": serializers.CharField(),
         "due_on": serializers.DateField(),
         "provisional": serializers.BooleanField(),
-        "due": serializers.ChoiceField(
-            choices=["overdue", "today", ""],
-            help_text="`overdue` when due_on has passed, `today` when it is today, else empty.",
-        ),
+        "due": due_badge_field(),
         "name": serializers.CharField(),
         "id_number_masked": serializers.CharField(),
     },
@@ -628,6 +632,8 @@ EndorsementCheckSerializer = inline_serializer(
         "id_number_masked": serializers.CharField(),
         "requested_on": serializers.DateField(),
         "due_on": serializers.DateField(),
+        "provisional": serializers.BooleanField(),
+        "due": due_badge_field(),
         "to_check": serializers.ListField(child=serializers.CharField()),
         "answer": serializers.CharField(),
     },

@@ -3,6 +3,7 @@ each action, kept as `Deadline` rows; the dates come from `rules.due` and the ca
 
 import datetime as dt
 
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 
 from residence.core import workdays
@@ -123,44 +124,49 @@ def written_reply_recorded(application: Application, today: dt.date) -> None:
     _done(application, today, Step.WRITTEN_REPLY)
 
 
-def recompute(today: dt.date, chunk_size: int = 2000) -> int:
-    """Every open deadline computed with another calendar version, again with this one; then the
-    dates copied from them (verification due dates, applications' due dates) in one UPDATE each,
-    and the documents of the applications concerned rebuilt. Returns how many deadlines were
-    recomputed.
+def recompute(today: dt.date, chunk_size: int = 500) -> int:
+    """Every open deadline computed with another calendar version, again with the current one;
+    the dates copied from them (verification due dates, applications' due dates) and the
+    documents rebuilt. Returns how many deadlines were recomputed.
 
-    A deadline already passed that stays passed keeps its date: a correction of a day months
-    ago moved long-closed counts by a day (an outsider). One the correction puts back in time
-    (today or later) takes its new date: a day declared off two days ago made a department that
-    was on time read late to the applicant and the supervisors (another outsider)."""
-    version, calendar = workdays.get_versioned_calendar()
-    stale = Deadline.objects.filter(done_on__isnull=True).exclude(calendar_version=version)
-    changed, applications = 0, set()
+    A chunk of applications at a time, each in its own transaction that locks the applications
+    first, in order, as every step locks its application before its deadlines: a recompute racing
+    staff actions waits for them instead of deadlocking (an outsider's saved the calendar, then
+    died of a deadlock with every deadline left on the old one, and a staff action got a 500).
+    What a recompute cut short leaves is still stale, and the next call finishes it. The calendar
+    is read again for each chunk, so that two changes in a row end on the last. Passed deadlines
+    and those a change would make late after the fact: `workdays.due_after_change`."""
+    changed = 0
     while True:
-        chunk = list(stale.order_by("pk")[:chunk_size])
-        if not chunk:
-            break
-        for deadline in chunk:
-            deadline.calendar_version = version
-            due = rules.due(calendar, deadline.start_on, deadline.working_days)
-            if deadline.due_on < today and due.date < today:
-                continue
-            if due.date != deadline.due_on:
-                # Reminded of and escalated for another day: told again of the new one.
-                deadline.reminded_on = deadline.escalated_on = None
-            deadline.due_on, deadline.provisional = due.date, due.provisional
-        Deadline.objects.bulk_update(
-            chunk, ["due_on", "provisional", "calendar_version", "reminded_on", "escalated_on"]
-        )
+        version, calendar = workdays.get_versioned_calendar()
+        stale = Deadline.objects.filter(done_on__isnull=True).exclude(calendar_version=version)
+        ids = list(stale.order_by("application_id").values_list("application_id", flat=True).distinct()[:chunk_size])
+        if not ids:
+            return changed
+        with transaction.atomic():
+            list(Application.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+            chunk = list(stale.filter(application_id__in=ids))
+            for deadline in chunk:
+                deadline.calendar_version = version
+                due = rules.due(calendar, deadline.start_on, deadline.working_days)
+                new = workdays.due_after_change(deadline.due_on, due.date, today)
+                if deadline.due_on < today and new == deadline.due_on:
+                    continue  # passed, and passed still: as it was
+                if new != deadline.due_on:
+                    # Reminded of and escalated for another day: told again of the new one.
+                    deadline.reminded_on = deadline.escalated_on = None
+                deadline.due_on, deadline.provisional = new, due.provisional
+            Deadline.objects.bulk_update(
+                chunk, ["due_on", "provisional", "calendar_version", "reminded_on", "escalated_on"]
+            )
+            verification_due = Deadline.objects.filter(application=OuterRef("application"), step=Step.VERIFICATION)
+            Verification.objects.filter(application_id__in=ids, status=Verification.Outcome.PENDING).update(
+                due_on=Subquery(verification_due.values("due_on")[:1])
+            )
+            whole = Deadline.objects.filter(application=OuterRef("pk"), step=Step.WHOLE, done_on__isnull=True)
+            Application.objects.filter(pk__in=ids, due_date__isnull=False).exclude(status__in=CLOSED_STATUSES).update(
+                due_date=Subquery(whole.values("due_on")[:1]),
+                due_date_provisional=Subquery(whole.values("provisional")[:1]),
+            )
+            documents.refresh_many(ids)
         changed += len(chunk)
-        applications.update(deadline.application_id for deadline in chunk)
-    verification_due = Deadline.objects.filter(application=OuterRef("application"), step=Step.VERIFICATION)
-    Verification.objects.filter(status=Verification.Outcome.PENDING).update(
-        due_on=Subquery(verification_due.values("due_on")[:1])
-    )
-    whole = Deadline.objects.filter(application=OuterRef("pk"), step=Step.WHOLE, done_on__isnull=True)
-    Application.objects.exclude(status__in=CLOSED_STATUSES).filter(due_date__isnull=False).update(
-        due_date=Subquery(whole.values("due_on")[:1]), due_date_provisional=Subquery(whole.values("provisional")[:1])
-    )
-    documents.refresh_many(applications)
-    return changed

@@ -643,11 +643,10 @@ def written_reply_record(*, actor, application_id: int, text: str) -> Applicatio
     return application
 
 
-def deadlines_recompute(year: int) -> int:
-    """The calendar of `year` changed: recompute every open deadline still to come (registered in
-    apps.py)."""
-    with transaction.atomic():
-        return deadlines.recompute(clock.today())
+def deadlines_recompute() -> int:
+    """The calendar changed: recompute every open deadline counted with an older one (registered
+    in apps.py)."""
+    return deadlines.recompute(clock.today())
 
 
 # Moving applications to another acceptance point (the supervisor's reassignment) -------------

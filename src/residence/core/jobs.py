@@ -11,6 +11,7 @@ from django.utils import timezone
 from residence.accounts.services.credentials import previous_passwords_forget
 from residence.applications import jobs as application_jobs
 from residence.core import clock, limits, workdays
+from residence.core.services import deadlines_recompute
 from residence.notifications.tasks import sms_send_due
 from residence.permits import sweeps as permit_sweeps
 from residence.permits.services import endorsement_checks_escalate
@@ -24,6 +25,10 @@ def daily_jobs_run(day: dt.date, *, report: Callable[[str], object] = lambda lin
     # future (the way to run the jobs ahead) pruned the live server's locks (an outsider).
     pruned = limits.prune(before=min(clock.now(), timezone.now()) - dt.timedelta(days=1))
     report(f"{day}: {pruned} idle limit counter(s) pruned")
+    # A calendar change whose recompute was cut short: the day's reminders and escalations count
+    # from the calendar in force.
+    recomputed = deadlines_recompute()
+    report(f"{day}: {recomputed} deadline(s) left on an earlier calendar recomputed")
     forgotten = previous_passwords_forget()
     report(f"{day}: {forgotten} replaced password hash(es) forgotten")
     terminated = application_jobs.payments_expire(day)

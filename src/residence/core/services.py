@@ -1,6 +1,9 @@
 """Changes to the working-day calendar. Each change gives the calendar a new version stamp in its own
-transaction (every worker's cached calendar is stale from that commit on) and asks every
-registered recompute hook to recompute the stored deadlines of the changed year."""
+transaction (every worker's cached calendar is stale from that commit on) and, once it has
+committed, asks every registered recompute hook to bring the stored deadlines to it
+(`deadlines_recompute`). A hook finds what is stale by itself and works in short transactions, so
+a recompute cut short (a crash, a deadlock) is finished by the next call: the daily jobs make one,
+and so does a calendar loaded again unchanged."""
 
 import datetime as dt
 import secrets
@@ -16,24 +19,25 @@ from . import clock
 from .models import CalendarDay, CalendarState, CalendarYear
 from .schedule import by_default_working
 
-# Later apps that store deadlines register a function of the year here.
-DEADLINE_RECOMPUTERS: list[Callable[[int], None]] = []
+# Later apps that store deadlines register here a function that recomputes the stale ones and
+# returns how many it recomputed.
+DEADLINE_RECOMPUTERS: list[Callable[[], int]] = []
 
 
-def register_deadline_recompute(func: Callable[[int], None]) -> Callable[[int], None]:
+def register_deadline_recompute(func: Callable[[], int]) -> Callable[[], int]:
     DEADLINE_RECOMPUTERS.append(func)
     return func
+
+
+def deadlines_recompute() -> int:
+    """Every stored deadline computed with an older calendar, again with the current one."""
+    return sum(recompute() for recompute in DEADLINE_RECOMPUTERS)
 
 
 def _changed(year: int) -> None:
     CalendarYear.objects.filter(year=year).update(updated_at=clock.now())
     CalendarState.objects.update_or_create(pk=1, defaults={"version": secrets.token_hex(16)})
-
-    def after_commit():
-        for recompute in DEADLINE_RECOMPUTERS:
-            recompute(year)
-
-    transaction.on_commit(after_commit)
+    transaction.on_commit(deadlines_recompute)
 
 
 @transaction.atomic

@@ -128,3 +128,16 @@ def working_days_between(a: dt.date, b: dt.date) -> int:
 
 def is_working_day(day: dt.date) -> bool:
     return get_calendar().is_working_day(day)
+
+
+def due_after_change(old: dt.date, counted: dt.date, today: dt.date) -> dt.date:
+    """The date a step due on `old` keeps when a calendar change counts it as `counted`.
+
+    Passed and still passed, it keeps its date: a correction of a day months ago moved
+    long-closed counts by a day (an outsider). Put back in time by the correction, it takes the
+    new date: a day declared off two days ago made a department that was on time read late
+    (another). Still to come, it is due today at the earliest: a change never makes a step late
+    after the fact (past weekend days made working days put steps due that day two days overdue)."""
+    if old < today:
+        return old if counted < today else counted
+    return max(counted, today)

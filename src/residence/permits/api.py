@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from residence.accounts.models import Role
 from residence.accounts.permissions import staff_roles
+from residence.applications.selectors import due_badge
 from residence.core import workdays
 from residence.core.api import BodilessPostMixin
 from residence.core.serializers import StrictBooleanField, StrictCharField, validated
@@ -113,6 +114,7 @@ def endorsement_check_items(user) -> list[dict]:
     if user.role != Role.VERIFIER:
         return []
     checks = selectors.endorsement_checks_for_department(department=user.department)[:ENDORSEMENT_CHECKS_SHOWN]
+    calendar = workdays.get_calendar()
     return [
         {
             "endorsement": e.pk,
@@ -121,6 +123,9 @@ def endorsement_check_items(user) -> list[dict]:
             "id_number_masked": mask_id_number(e.permit.id_number),
             "requested_on": e.requested_on,
             "due_on": e.due_on,
+            # Flagged as the applications' items are (an outsider's verifier could not tell them apart).
+            "provisional": calendar.provisional(e.check_started_on or e.requested_on, e.due_on),
+            "due": due_badge(e.due_on),
             "to_check": services.reasons_to_check(e),
             "answer": reverse("api:staff-endorsement-answer", args=[e.pk]),
         }

@@ -7,9 +7,12 @@ class PermitsConfig(AppConfig):
     verbose_name = _("Residence permits")
 
     def ready(self):
+        from residence.core.services import register_deadline_recompute
         from residence.records.importing import AFTER_IMPORT, BEFORE_IMPORT
 
-        from .services import permits_from_records, permits_import_problems, permits_named
+        from .services import endorsement_checks_recompute, permits_from_records, permits_import_problems, permits_named
+
+        register_deadline_recompute(endorsement_checks_recompute)
 
         BEFORE_IMPORT.setdefault("permits", []).append(permits_import_problems)
         AFTER_IMPORT.setdefault("permits", []).append(permits_from_records)

@@ -106,6 +106,9 @@ class Endorsement(models.Model):
     # When records are missing for several departments (no registration and no insurance, say),
     # they check in turn: those still to come after `department`, in order.
     departments_after = models.JSONField(_("departments that check next"), default=list, blank=True)
+    # The day the department checking now had its turn, its due date counted from it (and counted
+    # again when the calendar changes). Unknown (null) for a check passed on before this was kept.
+    check_started_on = models.DateField(_("check started on"), null=True, blank=True)
     due_on = models.DateField(_("check due on"), null=True, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     # A check not answered by its due date is escalated once to the supervisors (the daily jobs).

@@ -403,6 +403,7 @@ def endorsement_request(*, actor, number: str, channel: str = "online", identity
     )
     if outcome == Endorsement.Outcome.PENDING:
         endorsement.department, *endorsement.departments_after = departments
+        endorsement.check_started_on = today
         endorsement.due_on = workdays.add_working_days(today, CHECK_DAYS).date
     else:
         endorsement.decided_on = today
@@ -474,6 +475,7 @@ def endorsement_answer(*, actor, endorsement_id: int, confirmed: bool, note: str
     )
     if confirmed and endorsement.departments_after:
         endorsement.department, *endorsement.departments_after = endorsement.departments_after
+        endorsement.check_started_on = today
         endorsement.due_on = workdays.add_working_days(today, CHECK_DAYS).date
         endorsement.escalated_on = None
         notices.send(permit, "endorsement_pending", due=endorsement.due_on.isoformat())
@@ -521,6 +523,32 @@ def revoke_ground_check(*, number: str, reason: str) -> None:
             raise Conflict(
                 _("The population records do not show this holder with Shenzhen hukou: choose another ground.")
             )
+
+
+def endorsement_checks_recompute(chunk_size: int = 500) -> int:
+    """The due dates of the departments' pending checks counted again from the day each had its
+    turn, with the calendar as it is now (registered in apps.py; an outsider's stayed on the old
+    calendar and were escalated as overdue on the day they were due). Passed dates and those a
+    change would make late after the fact: `workdays.due_after_change`. Returns how many moved."""
+    today, calendar = clock.today(), workdays.get_calendar()
+    pending = Endorsement.objects.filter(outcome=Endorsement.Outcome.PENDING, check_started_on__isnull=False)
+    moved, after = 0, 0
+    while True:
+        with transaction.atomic():
+            chunk = list(pending.filter(pk__gt=after).order_by("pk").select_for_update()[:chunk_size])
+            if not chunk:
+                return moved
+            after = chunk[-1].pk
+            changed = []
+            for endorsement in chunk:
+                counted = calendar.add_working_days(endorsement.check_started_on, CHECK_DAYS).date
+                new = workdays.due_after_change(endorsement.due_on, counted, today)
+                if new != endorsement.due_on:
+                    # Escalated for another day: escalated again if the new one passes.
+                    endorsement.due_on, endorsement.escalated_on = new, None
+                    changed.append(endorsement)
+            Endorsement.objects.bulk_update(changed, ["due_on", "escalated_on"])
+            moved += len(changed)
 
 
 @transaction.atomic

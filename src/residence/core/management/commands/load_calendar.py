@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from residence.core.encodings import decode
 from residence.core.schedule import MAX_ROWS, read_schedule
-from residence.core.services import calendar_year_dropped, calendar_year_load
+from residence.core.services import calendar_year_dropped, calendar_year_load, deadlines_recompute
 
 MAX_BYTES = 200 * MAX_ROWS
 
@@ -70,6 +70,10 @@ class Command(BaseCommand):
         with transaction.atomic():  # every year of the file, or none
             said = [self._load(year, days) for year, days in sorted(schedule.years.items())]
         self.stdout.write("\n".join(said))
+        # Loaded again after a recompute was cut short (an outsider's died of a deadlock after the
+        # calendar was saved), the file changes nothing: the deadlines left stale are finished here.
+        if stale := deadlines_recompute():
+            self.stdout.write(f"{stale} deadline(s) left on an earlier calendar recomputed")
 
     def _load(self, year: int, days: dict) -> str:
         changed = calendar_year_load(year=year, days=days)
