@@ -27,7 +27,8 @@ forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "127.0.0.1")
 # which only bench/run.sh uses, to measure what the log costs).
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 # gunicorn's default line without the query string and the referrer: both can carry personal
-# data (the public permit check takes a number and a name in its query), which a log must not keep.
+# data (a client may put a number and a name in a query however the platform asks), which a log
+# must not keep.
 # It starts with the peer (the proxy, behind one) and the client's address as ClientAddressMiddleware
 # found it from TRUSTED_PROXIES ("-" for a request refused before the application saw it).
 access_log_format = '%(h)s %({residence.client_address}e)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'

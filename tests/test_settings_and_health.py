@@ -97,6 +97,17 @@ def test_the_flaky_gateway_can_be_down_for_every_send_as_the_readme_says():
     assert run_settings({"DEBUG": "1", "SMS_FLAKY_FAILURES": "-2"}).returncode != 0
 
 
+def test_the_citys_gateway_adapter_is_plugged_in_by_its_dotted_path_and_a_wrong_one_refused_at_start():
+    """README: set SMS_BACKEND to the city's gateway adapter. An outsider's mistyped one started,
+    and every SMS, staff logins' codes too, waited unsent."""
+    code = "from residence.notifications import sms; sms.send('13800000000', 'hello', 'now')"
+    out = run_settings({"DEBUG": "1", "SMS_BACKEND": "tests.sms_adapter.send"}, code)
+    assert out.stdout.strip() == "gateway: 13800000000 hello", out.stderr
+    for wrong in ("gateway.CityAdapter", "tests.sms_adapter.nothing_here", "tests.sms_adapter.NOT_CALLABLE", "smtp"):
+        refused = run_settings({"DEBUG": "1", "SMS_BACKEND": wrong})
+        assert refused.returncode != 0 and f"SMS_BACKEND {wrong!r}" in refused.stderr, wrong
+
+
 def test_database_url_scheme_picks_the_engine():
     code = "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'])"
     assert run_settings({"DATABASE_URL": "postgres://u@127.0.0.1:5432/x"}, code).stdout.strip().endswith("postgresql")

@@ -10,6 +10,9 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        from .sms import backend
+
+        backend(settings.SMS_BACKEND)
         if not settings.DEBUG and settings.SMS_BACKEND == "file":
             import logging
 

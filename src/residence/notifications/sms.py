@@ -1,4 +1,6 @@
-"""The SMS gateway interface. A city's real gateway is one more backend behind `send`.
+"""The SMS gateway interface. A city's real gateway is one more backend behind `send`: SMS_BACKEND
+names one of BACKENDS, or is the dotted path of the city's adapter, a callable taking the message
+(`{"to", "text", "at"}`).
 
 A backend raises when the gateway refuses or cannot be reached; the `sms_deliver` task
 (notifications.tasks) retries it with back-off."""
@@ -6,9 +8,12 @@ A backend raises when the gateway refuses or cannot be reached; the `sms_deliver
 import json
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger("residence.sms")
 _file_lock = threading.Lock()
@@ -58,9 +63,21 @@ def flaky_reset() -> None:
 BACKENDS = {"console": _console, "file": _file, "locmem": _locmem, "flaky": _flaky}
 
 
-def send(to: str, text: str, at: str) -> None:
+def backend(name: str) -> Callable[[dict], None]:
+    """The backend SMS_BACKEND names, or ImproperlyConfigured: checked when the platform starts (an
+    outsider's mistyped adapter started, and every SMS, staff logins' codes too, waited unsent)."""
+    if name in BACKENDS:
+        return BACKENDS[name]
     try:
-        backend = BACKENDS[settings.SMS_BACKEND]
-    except KeyError:
-        raise RuntimeError(f"Unknown SMS_BACKEND {settings.SMS_BACKEND!r}") from None
-    backend({"to": to, "text": text, "at": at})
+        adapter = import_string(name)
+    except ImportError as e:
+        raise ImproperlyConfigured(
+            f"SMS_BACKEND {name!r} is neither one of {', '.join(BACKENDS)} nor the dotted path of an adapter: {e}"
+        ) from None
+    if not callable(adapter):
+        raise ImproperlyConfigured(f"SMS_BACKEND {name!r} is not callable.")
+    return adapter
+
+
+def send(to: str, text: str, at: str) -> None:
+    backend(settings.SMS_BACKEND)({"to": to, "text": text, "at": at})
