@@ -185,6 +185,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("api/v1/", include((api_v1, "api"))),
+    path("admin/r/<path:content_type_id>/<path:object_id>/", core_views.admin_shortcut),
     path("admin/", admin.site.urls),
     path("", include("residence.accounts.urls")),
     path("applications/", include("residence.applications.urls")),

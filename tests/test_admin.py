@@ -349,3 +349,53 @@ def test_the_admin_takes_no_day_off_the_weeks_rule_without_its_name_and_notice(
     assert response.status_code == 200 and said in response.content.decode()
     after = CalendarDay.objects.get(date=D(date))
     assert (after.working, after.name, after.notice) == (before.working, before.name, before.notice)
+
+
+def test_the_admins_shortcut_and_odd_bulk_selections_are_never_a_500(admin):
+    """An outsider's /admin/r/<calendar day>/1/ and bulk actions on "abc" or a NUL byte were 500s."""
+    from django.contrib.contenttypes.models import ContentType
+
+    day_type = ContentType.objects.get_for_model(CalendarDay).pk
+    for object_id in ("1", "abc", "2026-12-01"):
+        assert admin.get(f"/admin/r/{day_type}/{object_id}/").status_code == 404
+    for path, action in (
+        ("/admin/core/calendaryear/", "publish"),
+        ("/admin/places/acceptancepoint/", "delete_selected"),
+        ("/admin/places/district/", "delete_selected"),
+        ("/admin/places/street/", "delete_selected"),
+    ):
+        for selected in ("abc", "\x00", "9" * 5000, "2026-02-30"):
+            answer = admin.post(path, {"action": action, "_selected_action": selected, "index": "0"})
+            assert answer.status_code in (200, 302), (path, selected[:10])  # the list, or a confirmation of nothing
+    assert not CalendarYear.objects.filter(published=True, year__gt=2026).exists()
+    assert AcceptancePoint.objects.filter(code=HOME_POINT).exists()
+
+
+def test_a_point_saved_from_a_page_opened_before_anothers_save_is_refused_not_overwritten(admin):
+    """An outsider closed a point in one tab; a second tab opened before, saved with only the address
+    changed, opened it again without a word."""
+    import re
+
+    url = f"/admin/places/acceptancepoint/{HOME_POINT}/change/"
+    loaded = re.search(r'name="loaded" value="([^"]+)"', admin.get(url).content.decode()).group(1)
+    home = AcceptancePoint.objects.get(code=HOME_POINT)
+    form = {"code": home.code, "name": home.name, "kind": home.kind, "street": home.street_id, "active": "on"}
+    assert admin.post(url, {**form, "name": "甲点", "address": home.address, "loaded": loaded}).status_code == 302
+    stale = admin.post(url, {**form, "address": "新门牌 1 号", "loaded": loaded})
+    assert stale.status_code == 200 and "Someone changed this since you opened it" in stale.content.decode()
+    home.refresh_from_db()
+    assert (home.name, home.address) == ("甲点", AcceptancePoint.objects.get(code=HOME_POINT).address)
+    assert home.address != "新门牌 1 号"
+
+
+def test_a_place_name_that_shows_nothing_or_reorders_itself_is_refused(admin):
+    """An outsider's districts and points named "\\u200b" and "\\u202e点理受试测" reached the public API."""
+    for name in ("\u200b", "\ufeff", "\u202e区测试"):
+        district = admin.post("/admin/places/district/add/", {"code": "440385", "name": name, "name_en": ""})
+        assert district.status_code == 200 and "hidden" in district.content.decode().lower(), repr(name)
+    form = {"code": "44030400493", "kind": "police_station", "street": "440304004", "address": "某路 1 号"}
+    point = admin.post("/admin/places/acceptancepoint/add/", {**form, "name": "\u202e点理受试测"})
+    assert point.status_code == 200
+    hidden_address = admin.post("/admin/places/acceptancepoint/add/", {**form, "name": "新点", "address": "\u200b"})
+    assert hidden_address.status_code == 200
+    assert not AcceptancePoint.objects.filter(code="44030400493").exists()

@@ -1,10 +1,15 @@
+import hashlib
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import CalendarDay, CalendarYear
 from .schedule import by_default_working, day_problem
 from .services import calendar_day_set, calendar_year_publish
+from .validators import has_forbidden_characters
 
 NOTHING_OFFICIAL = _(
     "%(year)s: nothing official is entered for this year. Enter its schedule first: "
@@ -22,7 +27,55 @@ def client_address(request) -> str:
     return getattr(request, "client_address", "")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ModelAdmin(admin.ModelAdmin):
+    """Every admin page of the platform: a bulk action runs only on a selection that can be keys of
+    the rows (an outsider's "abc", NUL byte or 5,000-digit key was a 500); another is said to
+    select nothing, as Django says of an empty one."""
+
+    def response_action(self, request, queryset):
+        key = self.model._meta.pk
+        try:
+            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                if has_forbidden_characters(value):
+                    raise ValidationError("")
+                key.to_python(value)
+        except ValidationError:
+            self.message_user(request, _("The rows selected are not in the list: select them again."), messages.WARNING)
+            return None
+        return super().response_action(request, queryset)
+
+
+def fingerprint(row) -> str:
+    """The stored values of a row, hashed: what a change form was opened on."""
+    values = repr([(field.attname, field.value_from_object(row)) for field in row._meta.concrete_fields])
+    return hashlib.sha256(values.encode()).hexdigest()
+
+
+class ChangedMeanwhileForm(forms.ModelForm):
+    """A change form that refuses to save over a change made since it was opened: the row's
+    fingerprint when the page was made rides in a hidden field (an outsider's second tab, opened
+    before the point was closed, opened it again when it saved an address)."""
+
+    loaded = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["loaded"].initial = fingerprint(self.instance)
+
+    def clean(self):
+        data = super().clean()
+        loaded = data.get("loaded")
+        if loaded and self.instance.pk is not None:
+            stored = type(self.instance).objects.select_for_update().get(pk=self.instance.pk)
+            if fingerprint(stored) != loaded:
+                raise forms.ValidationError(
+                    _("Someone changed this since you opened it: reload the page to see what it holds now.")
+                )
+        return data
+
+
+class ReadOnlyAdmin(ModelAdmin):
     """Shown, never changed here: these rows change only through their services."""
 
     def has_add_permission(self, request):
@@ -36,7 +89,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(ModelAdmin):
     list_display = ["year", "published", "source", "updated_at"]
     list_filter = ["published"]
     actions = ["publish", "unpublish"]
@@ -87,7 +140,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(ModelAdmin):
     list_display = ["date", "working", "name", "notice"]
     list_filter = ["working"]
     date_hierarchy = "date"

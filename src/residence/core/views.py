@@ -3,7 +3,7 @@ import math
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -12,6 +12,13 @@ from .errors import DomainError, error_body, page_message
 
 
 @never_cache
+def admin_shortcut(request, **kwargs):
+    """The admin's "view on site" redirect, never served: no row the admin shows has a page on the
+    site, and Django's looked the key up unchecked (an outsider's /admin/r/<a calendar day>/1/ was
+    a 500)."""
+    raise Http404
+
+
 def healthz(request):
     """Liveness: the process answers. Touches no database."""
     return JsonResponse({"status": "ok"})

@@ -1,23 +1,41 @@
-from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from residence.core.admin import client_address
+from residence.core.admin import ChangedMeanwhileForm, ModelAdmin, client_address
+from residence.core.validators import plain_text_problem
 
 from .models import AcceptancePoint, District, Street
 from .services import place_delete, place_save
 
 
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceForm(ChangedMeanwhileForm):
+    def clean(self):
+        data = super().clean()
+        # Names and addresses the public lists and the staff read as they are shown (an outsider's
+        # "\u200b" district and right-to-left point name reached the public API).
+        for field in ("name", "name_en", "address"):
+            if data.get(field) and (problem := plain_text_problem(data[field])):
+                self.add_error(field, problem)
+        return data
+
+
+class PlaceAdmin(ModelAdmin):
     """A place's code is its identity: set when it is added, never changed (a changed code made a
     second place beside the first, which kept its open work). Every save is audited."""
+
+    form = PlaceForm
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj else []
 
     def save_model(self, request, obj, form, change):
-        changes = {field: (form.initial.get(field), form.cleaned_data.get(field)) for field in form.changed_data}
+        stored = {field.name for field in obj._meta.concrete_fields}
+        changes = {
+            field: (form.initial.get(field), form.cleaned_data.get(field))
+            for field in form.changed_data
+            if field in stored
+        }
         if change and not changes:
             return  # saved as it was: nothing to record
         place_save(place=obj, changes=changes, created=not change, actor=request.user, address=client_address(request))
@@ -59,7 +77,7 @@ def point_closing_problem(point: AcceptancePoint) -> str:
     ) % {"applications": applications}
 
 
-class AcceptancePointForm(forms.ModelForm):
+class AcceptancePointForm(PlaceForm):
     class Meta:
         model = AcceptancePoint
         fields = ["code", "name", "kind", "street", "address", "active"]
