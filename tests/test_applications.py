@@ -1413,3 +1413,49 @@ def test_a_long_name_on_the_receipt_wraps_short_of_the_qr_code(world, staff):
         printed, name = printed.replace(dot, ""), name.replace(dot, "")
     assert name in printed  # the whole name, over several lines
     assert all(pdfmetrics.stringWidth(line.strip(), receipts.FONT, 11) <= 70 * 72 / 25.4 for line in lines), lines
+
+
+def test_a_value_longer_than_the_page_goes_on_over_it_and_every_row_is_printed(world, staff):
+    """An outsider's 200-character courier address (valid) ran off the bottom of the receipt, its
+    notes and the form's permit and card rows on no page; the form's later pages had no reference or
+    page number, and a family member's ID number broke after "6501"."""
+    address = "深圳市福田区福华路" + "𠮷" * 190
+    family = [
+        {
+            "relation": "child",
+            "name": f"李小{'一二三四五六七八九十'[n]}",
+            "id_number": with_check(f"65010120100101{n:03d}"),
+        }
+        for n in range(10)
+    ]
+    body = {
+        **application_body(photo_receipt="CT20260302L9", family_members=family),
+        "delivery": {"method": "courier", "address": address},
+        "applicant": {"name": "李娜", "id_number": with_check("36010219881111459"), "phone": "13700000016"},
+        "portrait_captured": True,
+    }
+    created = staff.clerk.post("/api/v1/staff/applications", body)
+    assert created.status_code == 201, created.content
+    reference = created.json()["reference"]
+    bottom = 15 * 72 / 25.4  # the lowest a line may sit (the platform keeps 20 mm)
+
+    def read(paper):
+        pdf = pypdf.PdfReader(
+            io.BytesIO(staff.clerk.get(f"/api/v1/staff/applications/{created.json()['id']}/{paper}").content)
+        )
+        heights = []
+        texts = [
+            page.extract_text(visitor_text=lambda t, _cm, tm, _f, _s: heights.append(tm[5]) if t.strip() else None)
+            for page in pdf.pages
+        ]
+        assert min(heights) >= bottom, paper
+        return texts
+
+    receipt = read("receipt")
+    assert "可登录平台或扫描二维码查询办理进度" in "".join(receipt)
+    assert "".join(receipt).count("〔U+20BB7〕") == 190  # every character of the address, somewhere
+    form = read("form")
+    assert len(form) >= 2 and all(f"{reference}（第 {n} 页）" in form[n - 1] for n in range(2, len(form) + 1))
+    whole = "".join(form)
+    assert "居住证号码" in whole and "卡号" in whole and "申请人签名" in form[-1]
+    assert all(member["id_number"] in whole for member in family)

@@ -69,7 +69,26 @@ def new_document(buffer, title: str, reference: str) -> canvas.Canvas:
     width, height = A4
     pdf.setFont(FONT, 18)
     pdf.drawCentredString(width / 2, height - 30 * mm, title)
+    pdf.continued = f"{title} {reference}"  # heads every later page
     return pdf
+
+
+BOTTOM = 20 * mm  # no line below it: a row that reaches it goes on over the page
+LINE = 5.5 * mm
+
+
+def next_page(pdf: canvas.Canvas) -> float:
+    """A new page headed by the document's title, reference and page number (an outsider's three-page
+    form carried them on its first page only, the signature on the last); the top of its text."""
+    pdf.showPage()
+    pdf.setFont(FONT, 9)
+    pdf.drawString(25 * mm, A4[1] - 15 * mm, f"{pdf.continued}（第 {pdf.getPageNumber()} 页）")
+    return A4[1] - 30 * mm
+
+
+def room(pdf: canvas.Canvas, y: float, needed: float) -> float:
+    """`y`, or the top of a new page when less than `needed` is left above the bottom margin."""
+    return next_page(pdf) if y - needed < BOTTOM else y
 
 
 VALUE_WIDTH = 120 * mm  # from the values' column to the right margin
@@ -107,19 +126,23 @@ def _has(char: str, characters: frozenset | None) -> bool:
     return char.isspace() or ord(char) in characters
 
 
-# A code point written for a character the font lacks, kept whole on one line (an outsider's
-# 〔U+21484〕 broke after "〔U+2148", another character's code).
-_UNBROKEN = re.compile(r"〔U\+[0-9A-F]+〕|.", re.DOTALL)
+# Kept whole on one line: a code point written for a character the font lacks (an outsider's
+# 〔U+21484〕 broke after "〔U+2148", another character's code), and a run of letters and digits such
+# as an ID number, which a clerk reads at a glance (an outsider's broke after "6501").
+_UNBROKEN = re.compile(r"〔U\+[0-9A-F]+〕|[0-9A-Za-z]+|.", re.DOTALL)
 
 
 def _wrapped(text: str, size: float, font: str, width: float = VALUE_WIDTH) -> list[str]:
-    """`text` in lines that fit the values' column (Chinese breaks between any two characters)."""
+    """`text` in lines that fit the values' column (Chinese breaks between any two characters; a
+    run wider than the column breaks where it must)."""
     lines, line = [], ""
-    for piece in _UNBROKEN.findall(text):
-        if line and pdfmetrics.stringWidth(line + piece, font, size) > width:
-            lines.append(line)
-            line = ""
-        line += piece
+    for whole in _UNBROKEN.findall(text):
+        fits = pdfmetrics.stringWidth(whole, font, size) <= width
+        for piece in [whole] if fits else list(whole):
+            if line and pdfmetrics.stringWidth(line + piece, font, size) > width:
+                lines.append(line)
+                line = ""
+            line += piece
     return [*lines, line]
 
 
@@ -129,16 +152,22 @@ def _rows(pdf: canvas.Canvas, rows, top: float, *, beside: float = 0) -> float:
     y = top
     for label, value in rows:
         width = BESIDE_QR_WIDTH if top - y < beside else VALUE_WIDTH
-        pdf.setFont(FONT, 10)
-        pdf.drawString(25 * mm, y, label)
         text = str(value)
         font = LATIN_FONT if text.isascii() else FONT
         text = _printable(text, None if font == LATIN_FONT else FONT_CHARACTERS)
-        pdf.setFont(font, 11)
-        lines = _wrapped(text, 11, font, width)
-        for n, line in enumerate(lines):
-            pdf.drawString(70 * mm, y - n * 5.5 * mm, line)
-        y -= 8 * mm + (len(lines) - 1) * 5.5 * mm
+        for n, line in enumerate(_wrapped(text, 11, font, width)):
+            shown = label if n == 0 else ""
+            if y < BOTTOM:
+                # Over the page, labelled again (an outsider's 200-character address ran off the
+                # bottom, and the rows after it were on no page).
+                y, shown = next_page(pdf), label + ("（续）" if n else "")
+            if shown:
+                pdf.setFont(FONT, 10)
+                pdf.drawString(25 * mm, y, shown)
+            pdf.setFont(font, 11)
+            pdf.drawString(70 * mm, y, line)
+            y -= LINE
+        y -= 8 * mm - LINE
     return y
 
 
@@ -185,11 +214,11 @@ def receipt_pdf(application: Application, *, base_url: str) -> bytes:
     pdf.setFont(FONT, 10)
     with translation.override("zh-hans"):
         pdf.drawCentredString(width / 2, height - 38 * mm, str(settings.PLATFORM_NAME))
-    y = _rows(pdf, _labels(application), height - 55 * mm, beside=50 * mm)
     _qr(pdf, verify_url(application.reference, base_url), width - 65 * mm, height - 100 * mm, 40 * mm)
     pdf.setFont(FONT, 9)
     pdf.drawString(width - 65 * mm, height - 105 * mm, "扫码核验回执真伪")
-    y -= 6 * mm
+    y = room(pdf, _rows(pdf, _labels(application), height - 55 * mm, beside=50 * mm) - 6 * mm, 32 * mm)
+    pdf.setFont(FONT, 9)
     # A courier's recipient shows the identity card at the door; a pickup also shows this receipt.
     # An exchange hands in the old card (RULES §6): said here too, not only when the card is ready.
     old_card = application.kind == Kind.EXCHANGE
@@ -208,15 +237,6 @@ def receipt_pdf(application: Application, *, base_url: str) -> bytes:
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
-
-
-# Room kept at the foot of a page for the rows' last line and the signature lines below them.
-FOOT = 50 * mm
-
-
-def _next_page(pdf: canvas.Canvas) -> float:
-    pdf.showPage()
-    return A4[1] - 30 * mm
 
 
 def application_form_pdf(application: Application) -> bytes:
@@ -248,14 +268,11 @@ def application_form_pdf(application: Application) -> bytes:
             ("居住证号码", application.permit_number or ""),
             ("卡号", application.card_serial or ""),
         ]
-        y = _rows(pdf, rows, height - 50 * mm)
-        for member in application.family_members.all():
-            if y < FOOT:
-                y = _next_page(pdf)
-            text = f"{member.name}（{member.get_relation_display()}，{member.id_number}）"
-            y = _rows(pdf, [("同住亲属", text)], y)
-    if y < FOOT:
-        y = _next_page(pdf)
+        family = [
+            ("同住亲属", f"{member.name}（{member.get_relation_display()}，{member.id_number}）")
+            for member in application.family_members.all()
+        ]
+        y = room(pdf, _rows(pdf, rows + family, height - 50 * mm), 30 * mm)
     pdf.setFont(FONT, 11)
     pdf.drawString(25 * mm, y - 10 * mm, "本人确认以上信息准确无误。")
     pdf.drawString(25 * mm, y - 25 * mm, "申请人签名：______________        日期：______________")
@@ -301,7 +318,7 @@ def payment_receipt_pdf(payment: Payment) -> bytes:
             ("支付时间", timezone.localtime(payment.paid_at).strftime("%Y-%m-%d %H:%M:%S")),
             ("支付渠道", CHANNELS.get(payment.provider, payment.provider)),
         ]
-    y = _rows(pdf, rows, height - 55 * mm)
+    y = room(pdf, _rows(pdf, rows, height - 55 * mm), 10 * mm)
     pdf.setFont(FONT, 9)
     pdf.drawString(25 * mm, y - 6 * mm, "本凭证由平台根据支付结果生成，可登录平台查询办理进度。")
     pdf.showPage()

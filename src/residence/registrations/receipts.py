@@ -8,7 +8,7 @@ from django.utils import translation
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from residence.applications.receipts import FONT, _rows, new_document
+from residence.applications.receipts import FONT, _rows, new_document, room
 from residence.core.validators import mask_id_number
 
 from .models import Declaration
@@ -42,7 +42,7 @@ def declaration_receipt_pdf(declaration: Declaration) -> bytes:
         ]
         if declaration.declarant:
             rows.append(("申报人", f"{declaration.declarant.get('name', '')}（窗口申报）"))
-    y = _rows(pdf, rows, height - 55 * mm)
+    y = room(pdf, _rows(pdf, rows, height - 55 * mm), 24 * mm)
     pdf.setFont(FONT, 10)
     pdf.drawString(25 * mm, y - 6 * mm, "居住登记日期为居住证申领的居住时间起算日。")
     pdf.drawString(25 * mm, y - 20 * mm, "申报人签名：______________        经办人：______________")
