@@ -83,6 +83,9 @@ def test_a_supervisor_moves_an_application_and_the_applicant_is_told_where_and_w
     AcceptancePoint.objects.filter(code=HOME_POINT).update(active=True)
     blank = move(staff.supervisor, app, HOME_POINT, reason="  ")
     assert blank.status_code == 400 and "reason" in blank.json()["error"]["fields"]
+    # A reason a spreadsheet would run is refused saying so (an outsider read only "hidden characters").
+    formula = move(staff.supervisor, app, HOME_POINT, reason="=1+1 转办")
+    assert "not starting with =" in formula.json()["error"]["fields"]["reason"][0]
     assert Application.objects.get().acceptance_point_id == OTHER_POINT
 
 

@@ -508,7 +508,10 @@ def test_payment_receipt_downloads_once_paid(settings):
     assert url in html(client.get(f"/applications/{app['id']}/"))
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF") and b"attachment" in response["Content-Disposition"].encode()
+    assert (
+        response.content.startswith(b"%PDF")
+        and response["Content-Disposition"] == f'inline; filename="payment-{Application.objects.get().reference}.pdf"'
+    )
     other, _other_user = signed_in("other1", "13812340002", "44030419850101002", "李娜")
     assert other.get(url).status_code == 404
     assert Application.objects.get().payment_status == "paid"

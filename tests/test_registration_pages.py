@@ -994,6 +994,10 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
         visitor_text=lambda text, _cm, _tm, font, _size: fonts.setdefault(text.strip(), (font or {}).get("/BaseFont"))
     )
     assert fonts[declaration.reference] == "/Helvetica"
+    # A move within the city continues the residence count (RULES §2): the receipt says the
+    # registrations count together, not that residence counts from this one (an outsider's did).
+    text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "连续的居住登记合并计算" in text and "起算日" not in text
     # Not a clerk, not staff: refused.
     assert client.get("/staff/registrations/").status_code == 302
     reviewer = desk("reviewer")

@@ -42,7 +42,7 @@ from . import documents, rules, selectors, services, workflow
 from .models import Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status, Verification
 from .payments import application_counter_pay, application_pay
 from .reasons import shown as refusal_reason_shown
-from .receipts import clerk_printout, payment_receipt_pdf, receipt_pdf
+from .receipts import clerk_printout, payment_receipt_pdf, pdf_response, receipt_pdf
 
 
 # Blank text is the service's to refuse, in its words and with every other problem of the body
@@ -266,11 +266,9 @@ class ApplicationReceiptView(APIView):
     )
     def get(self, request, pk: int):
         application = _own(request, pk)
-        response = HttpResponse(
-            receipt_pdf(application, base_url=request.build_absolute_uri("/")), content_type="application/pdf"
+        return pdf_response(
+            receipt_pdf(application, base_url=request.build_absolute_uri("/")), f"receipt-{application.reference}.pdf"
         )
-        response["Content-Disposition"] = f'inline; filename="receipt-{application.reference}.pdf"'
-        return response
 
 
 class PaymentReceiptView(APIView):
@@ -283,9 +281,7 @@ class PaymentReceiptView(APIView):
         payment = _own(request, pk).payments.first()
         if payment is None:
             raise NotFound(_("This application has no payment."))
-        response = HttpResponse(payment_receipt_pdf(payment), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="payment-{payment.application.reference}.pdf"'
-        return response
+        return pdf_response(payment_receipt_pdf(payment), f"payment-{payment.application.reference}.pdf")
 
 
 class ApplicationWithdrawView(BodilessPostMixin, APIView):
@@ -487,10 +483,7 @@ class StaffPrintoutView(APIView):
         services.application_viewed(
             actor=request.user, application=application, what=self.what, address=request.client_address, family=True
         )
-        pdf, name = clerk_printout(application, self.what, base_url=request.build_absolute_uri("/"))
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{name}"'
-        return response
+        return pdf_response(*clerk_printout(application, self.what, base_url=request.build_absolute_uri("/")))
 
 
 class StaffApplicationFormView(StaffPrintoutView):

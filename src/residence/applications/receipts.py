@@ -8,6 +8,7 @@ from pathlib import Path
 
 import segno
 from django.conf import settings
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -56,6 +57,14 @@ def _qr(pdf: canvas.Canvas, text: str, x: float, y: float, size: float) -> None:
         for c, dark in enumerate(row):
             if dark:
                 pdf.rect(x + c * cell, y + size - (r + 1) * cell, cell, cell, stroke=0, fill=1)
+
+
+def pdf_response(content: bytes, name: str) -> HttpResponse:
+    """A PDF shown in the browser, saved under `name` (every document alike: an outsider's payment
+    receipt alone came as a download)."""
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
 
 
 def new_document(buffer, title: str, reference: str) -> canvas.Canvas:

@@ -658,7 +658,9 @@ def _told_reason(reason: str, missing: str) -> tuple[str, str | None]:
     if not reason:
         return reason, missing
     if len(reason) > 200 or plain_text_problem(reason):
-        return reason, _("Say why in one line of at most 200 characters, without hidden characters.")
+        return reason, _(
+            "Say why in one line of at most 200 characters, without hidden characters, not starting with =, +, - or @."
+        )
     return reason, None
 
 

@@ -11,7 +11,6 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -32,7 +31,7 @@ from . import effects, rules, selectors, services
 from .models import CLOSED_STATUSES, STEP_ORDER, Application, PaymentStatus, Status, Step
 from .models import Kind as ApplicationKind
 from .payments import application_counter_pay
-from .receipts import clerk_printout
+from .receipts import clerk_printout, pdf_response
 from .staff_forms import (
     DeliverForm,
     FamilyFormSet,
@@ -481,9 +480,7 @@ def _printout(request, pk: int, what: str):
     except DomainError as exc:
         return error_page(request, exc.message, exc.status)
     _audit_view(request, application, what)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return pdf_response(pdf, name)
 
 
 @login_required

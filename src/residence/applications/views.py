@@ -10,7 +10,7 @@ import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,7 @@ from . import rules, selectors, services
 from .forms import DeliveryForm, FamilyMemberForm, KindRouteForm, PaymentForm, PhotoReceiptForm, PointForm
 from .models import Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status
 from .payments import application_pay
-from .receipts import payment_receipt_pdf, receipt_pdf
+from .receipts import payment_receipt_pdf, pdf_response, receipt_pdf
 
 DRAFT_ERRORS = "application_draft_errors"
 STEPS = ["kind", "photo", "point", "family", "delivery"]
@@ -829,11 +829,9 @@ def written_reply(request, pk: int):
 @login_required
 def receipt(request, pk: int):
     application = _own(request, pk)
-    response = HttpResponse(
-        receipt_pdf(application, base_url=request.build_absolute_uri("/")), content_type="application/pdf"
+    return pdf_response(
+        receipt_pdf(application, base_url=request.build_absolute_uri("/")), f"receipt-{application.reference}.pdf"
     )
-    response["Content-Disposition"] = f'inline; filename="receipt-{application.reference}.pdf"'
-    return response
 
 
 @login_required
@@ -843,6 +841,4 @@ def payment_receipt(request, pk: int):
     payment = application.payments.first()
     if payment is None:
         raise Http404
-    response = HttpResponse(payment_receipt_pdf(payment), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="payment-{application.reference}.pdf"'
-    return response
+    return pdf_response(payment_receipt_pdf(payment), f"payment-{application.reference}.pdf")

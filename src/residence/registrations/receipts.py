@@ -44,7 +44,10 @@ def declaration_receipt_pdf(declaration: Declaration) -> bytes:
             rows.append(("申报人", f"{declaration.declarant.get('name', '')}（窗口申报）"))
     y = room(pdf, _rows(pdf, rows, height - 55 * mm), 24 * mm)
     pdf.setFont(FONT, 10)
-    pdf.drawString(25 * mm, y - 6 * mm, "居住登记日期为居住证申领的居住时间起算日。")
+    if declaration.kind == "move_in":
+        # Not "the day residence counts from": a move within the city continues the count (RULES §2),
+        # which an outsider's receipt of an in-city move said otherwise.
+        pdf.drawString(25 * mm, y - 6 * mm, "在本市连续的居住登记合并计算申领居住证所需的居住时间。")
     pdf.drawString(25 * mm, y - 20 * mm, "申报人签名：______________        经办人：______________")
     pdf.showPage()
     pdf.save()

@@ -6,12 +6,13 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import Kind, Role
+from residence.applications.receipts import pdf_response
 from residence.audit.services import personal_data_viewed
 from residence.core import clock
 from residence.core.errors import DomainError
@@ -293,6 +294,4 @@ def receipt(request, pk: int):
             409,
             back=reverse("registrations_desk:declaration", args=[found.pk]),
         )
-    response = HttpResponse(declaration_receipt_pdf(found), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="registration-{found.reference}.pdf"'
-    return response
+    return pdf_response(declaration_receipt_pdf(found), f"registration-{found.reference}.pdf")
