@@ -262,7 +262,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # SMS: "file" appends to SMS_FILE and echoes to the console; "console" only echoes.
-SMS_BACKEND = env.str("SMS_BACKEND", default="file" if DEBUG else "")
+# Set but empty (a blank line of an env file) is as unset.
+SMS_BACKEND = env.str("SMS_BACKEND", default="") or ("file" if DEBUG else "")
 SMS_BACKEND_EXPLICIT = "SMS_BACKEND" in env.ENVIRON
 SMS_FILE = env.str("SMS_FILE", default=str(VAR_DIR / "sms" / "outbox.jsonl"))
 # SMS texts go out in Chinese whatever the language of the page that caused them.

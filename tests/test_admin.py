@@ -57,7 +57,8 @@ def test_a_calendar_days_date_is_not_edited_and_its_change_is_audited_with_befor
     assert CalendarDay.objects.get(date=dt.date(2026, 12, 17)).name == neighbour.name
     assert not CalendarDay.objects.filter(date__year__in=(9999, 1900)).exists()
     event = AuditEvent.objects.get(type="calendar_changed")
-    assert event.data["date"] == "2026-12-16" and event.data["before"] == {"working": True, "name": ""}
+    assert event.data["date"] == "2026-12-16" and event.data["before"] == {"working": True, "name": "", "notice": ""}
+    assert event.data["notice"] == "深圳市政府通知"
     assert event.address == "127.0.0.1" and event.actor.username == "sys_admin"
 
 
@@ -399,3 +400,14 @@ def test_a_place_name_that_shows_nothing_or_reorders_itself_is_refused(admin):
     hidden_address = admin.post("/admin/places/acceptancepoint/add/", {**form, "name": "新点", "address": "\u200b"})
     assert hidden_address.status_code == 200
     assert not AcceptancePoint.objects.filter(code="44030400493").exists()
+
+
+def test_calendar_days_are_found_by_date_or_year_and_a_years_change_time_is_not_typed(admin):
+    """An outsider searched the days for 2027-01-01 and found nothing, and typed a year's change time
+    that was silently ignored."""
+    found = admin.get("/admin/core/calendarday/?q=2027-01-01").content.decode()
+    assert "1 result" in found and "Jan. 1, 2027" in found
+    assert "365 results" in admin.get("/admin/core/calendarday/?q=2027").content.decode()
+    assert "0 results" in admin.get("/admin/core/calendarday/?q=2027-02-30").content.decode()
+    form = admin.get("/admin/core/calendaryear/2027/change/").content.decode()
+    assert 'name="updated_at' not in form

@@ -103,6 +103,11 @@ def test_the_citys_gateway_adapter_is_plugged_in_by_its_dotted_path_and_a_wrong_
     code = "from residence.notifications import sms; sms.send('13800000000', 'hello', 'now')"
     out = run_settings({"DEBUG": "1", "SMS_BACKEND": "tests.sms_adapter.send"}, code)
     assert out.stdout.strip() == "gateway: 13800000000 hello", out.stderr
+    # Set but empty, as a blank line of an env file sets it: the default (file, in development).
+    empty = run_settings(
+        {"DEBUG": "1", "SMS_BACKEND": ""}, "from django.conf import settings; print(settings.SMS_BACKEND)"
+    )
+    assert empty.stdout.strip() == "file", empty.stderr
     for wrong in ("gateway.CityAdapter", "tests.sms_adapter.nothing_here", "tests.sms_adapter.NOT_CALLABLE", "smtp"):
         refused = run_settings({"DEBUG": "1", "SMS_BACKEND": wrong})
         assert refused.returncode != 0 and f"SMS_BACKEND {wrong!r}" in refused.stderr, wrong

@@ -1,3 +1,5 @@
+import contextlib
+import datetime as dt
 import hashlib
 
 from django import forms
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import CalendarDay, CalendarYear
 from .schedule import by_default_working, day_problem
 from .services import calendar_day_set, calendar_year_publish
-from .validators import has_forbidden_characters
+from .validators import ISO_DATE_RE, has_forbidden_characters
 
 NOTHING_OFFICIAL = _(
     "%(year)s: nothing official is entered for this year. Enter its schedule first: "
@@ -102,7 +104,8 @@ class CalendarYearAdmin(ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # The year is the row: edited, it named another year's row (a 500 for a year not stored).
-        return ["year"] if obj else []
+        # The time of the last change is the platform's to set (an outsider's typed one was ignored).
+        return ["year", "updated_at"] if obj else ["updated_at"]
 
     class form(forms.ModelForm):
         def clean(self):
@@ -155,6 +158,18 @@ class CalendarDayAdmin(ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # The date is the row: edited, it overwrote another day (or was a 500 for a day not stored).
         return ["date"] if obj else []
+
+    def get_search_results(self, request, queryset, search_term):
+        """By name, and by a date (2027-01-01) or a year (2027) typed in the box (an outsider's
+        search for a date found nothing)."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if ISO_DATE_RE.fullmatch(term):
+            with contextlib.suppress(ValueError):  # no such day (2027-02-30): nothing more found
+                found |= queryset.filter(date=dt.date.fromisoformat(term))
+        elif term.isascii() and term.isdigit() and len(term) == 4:
+            found |= queryset.filter(date__year=int(term))
+        return found, duplicates
 
     class form(forms.ModelForm):
         def clean(self):

@@ -45,7 +45,7 @@ def calendar_day_set(
     *, date: dt.date, working: bool, name: str = "", notice: str = "", actor=None, address: str = ""
 ) -> CalendarDay:
     day = CalendarDay.objects.select_for_update().get(date=date)
-    before = {"working": day.working, "name": day.name}
+    before = {"working": day.working, "name": day.name, "notice": day.notice}
     day.working, day.name, day.notice = working, name, notice
     day.save()
     audit_record(
@@ -55,6 +55,7 @@ def calendar_day_set(
         date=date.isoformat(),
         working=working,
         name=name,
+        notice=notice,  # the notice that declares the day, changed alone too (an outsider's was not on record)
         before=before,
     )
     _changed(date.year)
