@@ -356,6 +356,8 @@ def test_a_long_move_on_the_desk_goes_on_request_by_request_saying_how_far_it_go
     ask = page_of(supervisor.post("/staff/applications/move/", body))
     # Nobody works at OTHER_POINT's counter yet: said before the move.
     assert 'data-testid="move-no-clerk"' in ask and "5 applications will move" in ask
+    # The button says the move goes against the warning (an outsider read it as refused, and pressed).
+    assert "Move them anyway</button>" in ask
     form = {**body, "ids": ",".join(map(str, ids)), "confirmed": "1"}
     for moved, left in ((2, 3), (4, 1)):
         going_on = page_of(supervisor.post("/staff/applications/move/", form))
@@ -369,7 +371,8 @@ def test_a_long_move_on_the_desk_goes_on_request_by_request_saying_how_far_it_go
     assert set(Application.objects.filter(pk__in=ids).values_list("acceptance_point_id", flat=True)) == {OTHER_POINT}
     staff_apis(["other_clerk"])
     back = {**body, "from_point": OTHER_POINT, "to_point": HOME_POINT}
-    assert 'data-testid="move-no-clerk"' not in page_of(supervisor.post("/staff/applications/move/", back))
+    fine = page_of(supervisor.post("/staff/applications/move/", back))
+    assert 'data-testid="move-no-clerk"' not in fine and "Move them</button>" in fine
 
 
 def page_of(response):
