@@ -11,7 +11,7 @@ from residence.accounts.services import staff_create
 from residence.applications.models import Application
 from residence.audit.models import AuditEvent
 from residence.core.models import CalendarDay, CalendarYear
-from residence.places.models import AcceptancePoint, Street
+from residence.places.models import AcceptancePoint, District, Street
 
 from .applications import HOME_POINT, application_body, citizen_api, eligible_records, staff_apis
 from .conftest import PASSWORD, Api, last_code
@@ -411,3 +411,44 @@ def test_calendar_days_are_found_by_date_or_year_and_a_years_change_time_is_not_
     assert "0 results" in admin.get("/admin/core/calendarday/?q=2027-02-30").content.decode()
     form = admin.get("/admin/core/calendaryear/2027/change/").content.decode()
     assert 'name="updated_at' not in form
+
+
+def page_fields(html: str) -> dict:
+    """The hidden fields a browser sends back with the form."""
+    import re
+
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+
+
+def test_a_place_added_from_its_page_is_saved_and_a_stale_calendar_tab_is_refused(admin):
+    """An outsider's every add of a place from the browser was a 500 (the form's own hidden fields),
+    and a calendar day or year saved from a tab opened before another's save undid that save."""
+    hidden = page_fields(admin.get("/admin/places/district/add/").content.decode())
+    added = admin.post("/admin/places/district/add/", {**hidden, "code": "440395", "name": "新区", "name_en": ""})
+    assert added.status_code == 302 and District.objects.filter(code="440395").exists()
+    taken = admin.post("/admin/places/district/add/", {**hidden, "code": "440395", "name": "又一区", "name_en": ""})
+    assert taken.status_code == 200 and District.objects.get(code="440395").name == "新区"
+    for url, first, second in (
+        (
+            "/admin/core/calendarday/2026-12-16/change/",
+            day_form("2026-12-16", False, "停电"),
+            day_form("2026-12-16", True, ""),
+        ),
+        (
+            "/admin/core/calendaryear/2026/change/",
+            {"published": "", "source": "国务院办公厅通知"},
+            {"published": "on", "source": "另一个来源"},
+        ),
+    ):
+        loaded = page_fields(admin.get(url).content.decode())["loaded"]
+        assert admin.post(url, {**first, "loaded": loaded}).status_code == 302, url
+        stale = admin.post(url, {**second, "loaded": loaded})
+        assert stale.status_code == 200 and "Someone changed this since you opened it" in stale.content.decode()
+    assert CalendarDay.objects.get(date=dt.date(2026, 12, 16)).name == "停电"
+    assert CalendarYear.objects.get(year=2026).published is False
+    # The source of a year's schedule is shown as typed: no hidden characters, no formula.
+    url = "/admin/core/calendaryear/2026/change/"
+    for source in ("State\u200bCouncil", "=cmd"):
+        loaded = page_fields(admin.get(url).content.decode())["loaded"]
+        assert admin.post(url, {"published": "", "source": source, "loaded": loaded}).status_code == 200
+    assert CalendarYear.objects.get(year=2026).source == "国务院办公厅通知"

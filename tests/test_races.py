@@ -500,3 +500,19 @@ def test_a_reset_and_a_change_of_mobile_racing_on_one_account_one_wins_and_neith
         )
         password = new_password if codes == [204, 400] else password
         api = Api().login("pg_citizen", password=password, phone=user.phone)
+
+
+def test_two_administrators_adding_one_place_code_at_once_get_one_place_and_a_form_error():
+    """An outsider's 20 parallel adds of one district code: one saved, 19 answered 500."""
+    from residence.places.models import District
+
+    from .test_application_moves import signed_in_admin
+
+    admin = signed_in_admin()
+    hidden = {"code": "440397", "name_en": ""}
+
+    def add(i):
+        return admin.post("/admin/places/district/add/", {**hidden, "name": f"并发区{i}"}).status_code
+
+    assert Counter(race(10, add)) == {302: 1, 200: 9}
+    assert District.objects.filter(code="440397").count() == 1

@@ -8,10 +8,11 @@ from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from . import locks
 from .models import CalendarDay, CalendarYear
 from .schedule import by_default_working, day_problem
 from .services import calendar_day_set, calendar_year_publish
-from .validators import ISO_DATE_RE, has_forbidden_characters
+from .validators import ISO_DATE_RE, has_forbidden_characters, plain_text_problem
 
 NOTHING_OFFICIAL = _(
     "%(year)s: nothing official is entered for this year. Enter its schedule first: "
@@ -56,20 +57,25 @@ def fingerprint(row) -> str:
 class ChangedMeanwhileForm(forms.ModelForm):
     """A change form that refuses to save over a change made since it was opened: the row's
     fingerprint when the page was made rides in a hidden field (an outsider's second tab, opened
-    before the point was closed, opened it again when it saved an address)."""
+    before the point was closed, opened it again when it saved an address). Two administrators
+    adding one key: the second waits for the first (the admin's view is one transaction), then is
+    told the key is taken (an outsider's parallel adds were 500s)."""
 
     loaded = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk is not None:
+        if not self.instance._state.adding:
             self.fields["loaded"].initial = fingerprint(self.instance)
 
     def clean(self):
         data = super().clean()
-        loaded = data.get("loaded")
-        if loaded and self.instance.pk is not None:
-            stored = type(self.instance).objects.select_for_update().get(pk=self.instance.pk)
+        model = type(self.instance)
+        if self.instance._state.adding:
+            if (key := data.get(model._meta.pk.name)) not in (None, ""):
+                locks.for_transaction(f"admin-add:{model._meta.label}:{key}")
+        elif loaded := data.get("loaded"):
+            stored = model.objects.select_for_update().get(pk=self.instance.pk)
             if fingerprint(stored) != loaded:
                 raise forms.ValidationError(
                     _("Someone changed this since you opened it: reload the page to see what it holds now.")
@@ -107,11 +113,13 @@ class CalendarYearAdmin(ModelAdmin):
         # The time of the last change is the platform's to set (an outsider's typed one was ignored).
         return ["year", "updated_at"] if obj else ["updated_at"]
 
-    class form(forms.ModelForm):
+    class form(ChangedMeanwhileForm):
         def clean(self):
             data = super().clean()
             if data.get("published") and not official_entries(self.instance.year):
                 raise forms.ValidationError(NOTHING_OFFICIAL % {"year": self.instance.year})
+            if data.get("source") and (problem := plain_text_problem(data["source"])):
+                self.add_error("source", problem)  # as the days' notices (an outsider's "=cmd" was kept)
             return data
 
     def save_model(self, request, obj, form, change):
@@ -171,7 +179,7 @@ class CalendarDayAdmin(ModelAdmin):
             found |= queryset.filter(date__year=int(term))
         return found, duplicates
 
-    class form(forms.ModelForm):
+    class form(ChangedMeanwhileForm):
         def clean(self):
             """A day that departs from the week's rule is named, with its notice (an outsider's
             Saturday made a working day with neither was taken)."""
