@@ -128,7 +128,8 @@ def test_staff_take_an_application_to_completed_on_the_desk(web, chromium, shot,
     number = Application.objects.get(pk=pk).permit_number
     assert number and number in page.locator(".banner-success").inner_text()
     page.get_by_test_id("act-dispatch").click()
-    page.wait_for_url(f"**/staff/applications/{pk}/")
+    page.wait_for_url("**/staff/applications/")  # nothing more to do on it: the queue, the case named
+    assert reference in page.locator(".banner-success").inner_text()
     context.close()
     assert status() == "dispatched"
 
@@ -153,8 +154,9 @@ def test_staff_take_an_application_to_completed_on_the_desk(web, chromium, shot,
     page.locator("#id_identity_checked").check()
     page.locator("#id_signed").check()
     page.get_by_test_id("hand-over-form").locator("button[type=submit]").click()
-    page.wait_for_url(f"**/staff/applications/{pk}/")
-    shot(page, "desk-10-completed-375")
+    page.wait_for_url("**/staff/applications/")
+    assert reference in page.locator(".banner-success").inner_text()
+    shot(page, "desk-10-handed-over-queue-375")
     context.close()
     assert status() == "completed"
 

@@ -310,7 +310,20 @@ def _context(user, application: Application, forms: dict) -> dict:
         context["return_form"] = forms.get("return") or ReturnForm()
     # The bound form with problems is "form" to the base template (the page title says "Error:").
     context["form"] = next((f for f in forms.values() if f is not None and f.errors), None)
+    context["has_work"] = any(context.get(key) for key in WORK_ON_THE_PAGE)
     return context
+
+
+# What the page offers the signed-in staff member to do (one of them, or "nothing for you to do").
+WORK_ON_THE_PAGE = (
+    "verify_form",
+    "actions",
+    "reject_form",
+    "reply_form",
+    "hand_over_form",
+    "deliver_form",
+    "return_form",
+)
 
 
 def _render_application(request, application_id: int, *, forms=None, error=None, status=200):
@@ -467,6 +480,10 @@ def act(request, pk: int, action: str):
     messages.success(request, _("%(reference)s: %(done)s") % {"reference": application.reference, "done": said})
     if not selectors.staff_may_view(user, application):
         return redirect("desk:queue")  # a verifier's answer ends their sight of the case
+    if not _context(user, selectors.application_detail(application_id=pk), {})["has_work"]:
+        # Done with it: on to the next item, not a page saying there is nothing to do (an outsider's
+        # reviewer, courier and clerk went back to the queue by hand after every case).
+        return redirect("desk:queue")
     return redirect("desk:application", pk)
 
 
