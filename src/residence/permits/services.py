@@ -403,8 +403,7 @@ def endorsement_request(*, actor, number: str, channel: str = "online", identity
     )
     if outcome == Endorsement.Outcome.PENDING:
         endorsement.department, *endorsement.departments_after = departments
-        endorsement.check_started_on = today
-        endorsement.due_on = workdays.add_working_days(today, CHECK_DAYS).date
+        _turn_begins(endorsement, today)
     else:
         endorsement.decided_on = today
     audit_record(
@@ -475,9 +474,7 @@ def endorsement_answer(*, actor, endorsement_id: int, confirmed: bool, note: str
     )
     if confirmed and endorsement.departments_after:
         endorsement.department, *endorsement.departments_after = endorsement.departments_after
-        endorsement.check_started_on = today
-        endorsement.due_on = workdays.add_working_days(today, CHECK_DAYS).date
-        endorsement.escalated_on = None
+        _turn_begins(endorsement, today)
         notices.send(permit, "endorsement_pending", due=endorsement.due_on.isoformat())
     elif confirmed:
         # Asked for in time, granted as in time: the anniversary stays even if the permit lapsed meanwhile.
@@ -525,6 +522,17 @@ def revoke_ground_check(*, number: str, reason: str) -> None:
             )
 
 
+def _check_due(calendar, start: dt.date) -> dt.date:
+    return calendar.add_working_days(start, CHECK_DAYS).date
+
+
+def _turn_begins(endorsement: Endorsement, today: dt.date) -> None:
+    """The department now checking has its turn from today: due CHECK_DAYS working days on, not
+    escalated yet."""
+    endorsement.check_started_on, endorsement.escalated_on = today, None
+    endorsement.due_on = _check_due(workdays.get_calendar(), today)
+
+
 def endorsement_checks_recompute(chunk_size: int = 500) -> int:
     """The due dates of the departments' pending checks counted again from the day each had its
     turn, with the calendar as it is now (registered in apps.py; an outsider's stayed on the old
@@ -541,7 +549,7 @@ def endorsement_checks_recompute(chunk_size: int = 500) -> int:
             after = chunk[-1].pk
             changed = []
             for endorsement in chunk:
-                counted = calendar.add_working_days(endorsement.check_started_on, CHECK_DAYS).date
+                counted = _check_due(calendar, endorsement.check_started_on)
                 new = workdays.due_after_change(endorsement.due_on, counted, today)
                 if new != endorsement.due_on:
                     # Escalated for another day: escalated again if the new one passes.
