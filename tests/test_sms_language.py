@@ -66,6 +66,27 @@ def test_a_form_sent_in_english_makes_the_accounts_notices_english():
     assert User.objects.get(pk=user.pk).language == "zh-hans"
 
 
+def test_the_language_chosen_with_the_switch_is_the_accounts_language_for_its_notices():
+    """An outsider sent one English form, switched back to Chinese, and kept getting English SMS:
+    signed in, the switch is a form, and the language it chooses is the account's."""
+    user = make_user()
+    client = browser("en")
+    assert web_login(client).status_code == 302
+    assert User.objects.get(pk=user.pk).language == "en"
+    page = client.get("/account/").content.decode()
+    assert 'action="/language/zh-hans/" method="post"' in page
+
+    response = client.post("/language/zh-hans/", {"next": "/account/"})
+    assert response.status_code == 302 and response["Location"] == "/account/"
+    assert User.objects.get(pk=user.pk).language == "zh-hans"
+    committed(lambda: accepted(user, "A3"))
+    assert texts_to(user.phone)[-1] == SIGNATURE + "您的居住证申请 A3 已受理。"
+    assert "退出" in client.get("/account/").content.decode()
+
+    assert client.post("/language/en/", {"next": "https://evil.example/"})["Location"] == "/"
+    assert User.objects.get(pk=user.pk).language == "en"
+
+
 def test_the_suspension_sweep_writes_each_holders_sms_in_the_holders_language(settings):
     from .applications import citizen_api
 

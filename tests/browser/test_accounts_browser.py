@@ -173,6 +173,29 @@ def test_warned_before_the_idle_sign_out_and_back_to_the_typed_page_after_it(web
     context.close()
 
 
+def test_signed_in_the_language_switch_keeps_what_was_typed_and_chooses_the_accounts_language(web, chromium, shot):
+    """Signed in, the switch is a form (an outsider's SMS stayed English after choosing Chinese
+    again): what was typed survives it as it does the link."""
+    from residence.accounts.models import User
+    from tests.conftest import make_user
+
+    make_user("switch_user", PHONE)
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 320, "height": 568})
+    page = context.new_page()
+    signed_in_by_form(page, "switch_user", PHONE, base=web.url)
+    assert User.objects.get(username="switch_user").language == "zh-hans"
+    page.goto(web.url + "/account/real-name/")
+    page.get_by_label("姓名（与身份证一致）").fill("李娜")
+    page.get_by_role("button", name="English").click()
+    page.wait_for_url("**/account/real-name/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_label("Name as on your ID card").input_value() == "李娜"
+    assert User.objects.get(username="switch_user").language == "en"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    shot(page, "09b-language-switch-signed-in-320px")
+    context.close()
+
+
 def test_staying_signed_in_after_another_computer_signed_in_says_so(web, chromium, settings):
     """An outsider's "stay signed in", pressed after the account signed in elsewhere, left the
     warning up and the reason untold."""

@@ -72,8 +72,8 @@ class AccountLanguageMiddleware:
     """Remembers, on the account, the language of each form a signed-in person sends (sign-in and
     sign-up included: it looks after the view): the platform writes that person's SMS in it
     (ADR 0003; an API request's stated language is remembered on authenticating it,
-    `BearerTokenAuthentication`). A link that switches the language changes nothing on the
-    account (a GET must not)."""
+    `BearerTokenAuthentication`). Signed in, the language switch is such a form, and its view
+    sets the language it chooses as the request's; signed out it is a link (a GET must not)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

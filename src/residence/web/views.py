@@ -4,7 +4,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from residence.accounts.forms import PlatformChoice
 from residence.accounts.models import Kind, Role, Status
@@ -24,14 +24,21 @@ from .pages import page_of
 MESSAGES_PAGE = 50
 
 
+@require_http_methods(["GET", "POST"])
 def language(request, code: str):
-    """The language switch: a plain link per language (no form, no script), remembered in
-    the language cookie. Choosing a language changes nothing but the pages' language."""
+    """The language switch, remembered in the language cookie: a plain link (no script), or,
+    signed in, a form (base.html), so that the account's notices follow the language chosen here
+    (ADR 0003: an outsider who switched back to Chinese after one English form kept getting
+    English SMS, as only forms counted)."""
     if code not in dict(settings.LANGUAGES):
         raise Http404
-    target = request.GET.get("next", "")
+    target = (request.POST if request.method == "POST" else request.GET).get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = "/"
+    if request.method == "POST":
+        # AccountLanguageMiddleware stores a signed-in form's language after the view: this
+        # form's is the one chosen, not the one of the page it was sent from.
+        request.LANGUAGE_CODE = code
     response = HttpResponseRedirect(target)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,

@@ -24,7 +24,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var next = document.querySelector("form[data-auto-submit]");
   if (next) next.submit();
 
-  // The language switch is a link, and what was typed on the page was lost on the way (an
+  // The language switch is a link (a button, signed in), and what was typed on the page was lost on the way (an
   // outsider's); so it was at the idle sign-out below. It is kept in this tab for the same page
   // (in the other language, or after signing in again), for the account that typed it only and
   // a quarter of an hour at most, filled in there and forgotten at once; passwords are not kept.
@@ -85,7 +85,7 @@ document.addEventListener("DOMContentLoaded", function () {
     if (key === kept) typedBefore = entry.fields;
     return false; // filled in below, or the same account's other page: forgotten either way
   });
-  document.querySelectorAll("a[data-language-switch]").forEach(function (link) {
+  document.querySelectorAll("[data-language-switch]").forEach(function (link) {
     link.addEventListener("click", keepTyped);
   });
   document.querySelectorAll("form.logout-form").forEach(function (form) {
