@@ -253,7 +253,7 @@ def test_unpaid_for_15_days_is_terminated_the_day_after(world):
         assert web_login(browser, "citizen1", phone=world[1].phone).status_code == 302
         page = browser.get(f"/applications/{app['id']}/").content.decode()
         status = re.search(r'data-testid="status">\s*<strong>(.*?)</strong><br>(.*?)\s*</div>', page, re.S)
-        assert status.group(1) == "Terminated (not paid in time)"
+        assert status.group(1) == "Terminated"
         assert "The time to pay ended on 2026-03-17" in status.group(2)
         assert 'data-testid="pay"' not in page
     assert "1 unpaid application(s) terminated" in daily("2026-03-18")

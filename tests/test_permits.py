@@ -19,7 +19,7 @@ from residence.permits.services import endorsement_checks_escalate
 from residence.records.services import records_import_rows
 
 from .applications import application_body, citizen_api, eligible_records, signed_in_again, staff_apis
-from .conftest import Api, CommittingClient, error_code, make_user
+from .conftest import Api, CommittingClient, committed, error_code, make_user
 from .idnumbers import WANG_FANG, ZHANG_WEI
 from .test_web import web_login
 
@@ -866,6 +866,100 @@ def test_a_card_is_not_made_for_a_permit_suspended_after_payment(settings):
         Application.objects.get(pk=app["id"]).status == "approved"
         and not Application.objects.get(pk=app["id"]).card_serial
     )
+
+
+@pytest.mark.django_db
+def test_a_paid_replacement_of_a_permit_cancelled_meanwhile_ends_refunded_and_frees_the_reapplication(settings):
+    """An outsider's paid replacement waited in "approved" for ever once the permit lapsed, and
+    after its cancellation blocked every re-application. Worked by hand: endorsed until
+    2027-03-02, suspended from that day, cancelled two years on, 2029-03-02."""
+    from residence.core.jobs import daily_jobs_run
+
+    settings.FROZEN_TODAY = "2027-03-01"
+    api, user, staff, app, base = card_application_verified("replacement")
+    staff.reviewer.post(f"{base}/approve", {})
+    assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
+    settings.FROZEN_TODAY = "2029-03-01"
+    assert committed(lambda: daily_jobs_run(D(2029, 3, 1)))["renewals_ended"] == 0
+    assert Application.objects.get(pk=app["id"]).status == "approved"  # still endorsable today
+
+    settings.FROZEN_TODAY = "2029-03-02"
+    counts = committed(lambda: daily_jobs_run(D(2029, 3, 2)))
+    assert counts["cancelled"] == 1 and counts["renewals_ended"] == 1
+    ended = Application.objects.get(pk=app["id"])
+    assert ended.status == "terminated" and ended.payment_status == "paid"
+    payment = Payment.objects.get(application=ended)
+    assert payment.refund_transaction_id.startswith("SANDBOX-REFUND-") and payment.refunded_at is not None
+    refund = AuditEvent.objects.get(type="payment_refunded")
+    assert refund.data["transaction"] == payment.refund_transaction_id and refund.data["amount"] == "20.00"
+    [message] = Message.objects.filter(user=user, key="application_ended_permit_cancelled")
+    with translation.override("zh-hans"):
+        _title, body = render_message(message.key, message.params)
+    assert app["reference"] in body and "再次申领" in body
+    assert committed(lambda: daily_jobs_run(D(2029, 3, 2)))["renewals_ended"] == 0
+    assert AuditEvent.objects.filter(type="payment_refunded").count() == 1
+
+    web = CommittingClient()
+    web.cookies["django_language"] = "en"
+    assert web_login(web, "citizen1", phone="13812345678").status_code == 302
+    page = web.get(f"/applications/{app['id']}/").content.decode()
+    assert "has been cancelled, so the application has ended" in page and "time to pay" not in page
+    api.login("citizen1", phone="13812345678", remember=True)
+    reapplied = api.post("/api/v1/applications", application_body(kind="reapply", photo_receipt="pz20290302a1"))
+    assert reapplied.status_code == 201, reapplied.content
+    assert reapplied.json()["fee"]["amount"] == "20.00"
+
+
+@pytest.mark.django_db
+def test_an_unpaid_exchange_of_a_permit_cancelled_meanwhile_ends_with_nothing_to_pay(settings):
+    from residence.applications.jobs import renewals_of_cancelled_permits_end
+
+    settings.FROZEN_TODAY = "2027-03-01"
+    _api, _user, _staff, app, _base = card_application_verified("exchange")
+    Permit.objects.update(status="cancelled", suspended_on=D(2027, 3, 2), cancelled_on=D(2029, 3, 2))
+    assert renewals_of_cancelled_permits_end(D(2029, 3, 1)) == 0  # not yet cancelled on that day
+    assert renewals_of_cancelled_permits_end(D(2029, 3, 2)) == 1
+    ended = Application.objects.get(pk=app["id"])
+    assert ended.status == "terminated" and ended.payment_status == "not_required"
+    assert not Payment.objects.exists() and not AuditEvent.objects.filter(type="payment_refunded").exists()
+
+
+@pytest.mark.django_db
+def test_a_new_card_is_not_handed_over_for_a_permit_that_lapsed_this_morning(settings):
+    """An outsider's hand-over went through on a permit that had lapsed that day, before the
+    day's sweep ran (the stored status was still active)."""
+    settings.FROZEN_TODAY = "2027-02-25"
+    api, _user, staff, app, base = card_application_verified("replacement")
+    staff.reviewer.post(f"{base}/approve", {})
+    assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
+    counter = staff_apis(["clerk"])
+    for step, client in (("produce", staff.production), ("dispatch", staff.production), ("receive", counter.clerk)):
+        assert client.post(f"{base}/{step}", {}).status_code == 200, step
+    settings.FROZEN_TODAY = "2027-03-02"
+    signed_in_again(counter, "clerk")
+    refused = counter.clerk.post(f"{base}/hand-over", {"identity_checked": True, "signed": True})
+    assert error_code(refused) == "conflict" and "2027-03-02" in refused.json()["error"]["message"]
+    assert Application.objects.get(pk=app["id"]).status == "ready_for_pickup"
+    assert Permit.objects.get().status == "active"  # the day's sweep has not run
+    # Nor is the holder asked to come for it: to endorse first.
+    web = CommittingClient()
+    web.cookies["django_language"] = "en"
+    assert web_login(web, "citizen1", phone="13812345678").status_code == 302
+    page = web.get(f"/applications/{app['id']}/").content.decode()
+    assert "Your permit has been suspended since 2027-03-02: endorse it" in page
+
+
+@pytest.mark.django_db
+def test_a_run_of_the_jobs_for_a_past_day_batches_only_what_was_approved_by_then(settings):
+    from residence.applications.jobs import production_batch
+
+    settings.FROZEN_TODAY = "2027-02-25"
+    api, _user, staff, app, base = card_application_verified("exchange")
+    staff.reviewer.post(f"{base}/approve", {})
+    assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
+    assert production_batch(D(2027, 2, 24)) == 0
+    assert Application.objects.get(pk=app["id"]).production_batch is None
+    assert production_batch(D(2027, 2, 25)) == 1
 
 
 @pytest.mark.django_db

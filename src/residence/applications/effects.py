@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from residence.audit.models import AuditEventType
+from residence.audit.services import audit_record
 from residence.core import clock, locks, sequences
 from residence.core.errors import Conflict
 from residence.permits.models import Permit
@@ -15,6 +17,7 @@ from residence.records.models import Identity
 
 from . import rules, selectors
 from .models import CARD_KINDS, Application, Delivery, PaymentStatus, Verification
+from .providers import REFUNDS
 
 
 def verifications_create(application: Application, *, due_on: dt.date) -> list[Verification]:
@@ -123,6 +126,27 @@ def _terminate(application, **_data):
     application.payment_status = PaymentStatus.EXPIRED
 
 
+def _end_with_permit(application, *, actor, **_data):
+    """Nothing is owed for an application that ends with no card made: a fee paid is given back
+    through the provider that took it, and one not yet asked for is no longer asked."""
+    payment = application.payments.select_for_update().first()
+    if payment is None:
+        if application.payment_status == PaymentStatus.AWAITING:
+            application.payment_status = PaymentStatus.NOT_REQUIRED
+        return
+    payment.refund_transaction_id = REFUNDS[payment.provider](amount=payment.amount, reference=application.reference)
+    payment.refunded_at = clock.now()
+    payment.save(update_fields=["refund_transaction_id", "refunded_at"])
+    audit_record(
+        type=AuditEventType.PAYMENT_REFUNDED,
+        actor=actor,
+        person=application.person.id_number,
+        application=application.reference,
+        amount=str(payment.amount),
+        transaction=payment.refund_transaction_id,
+    )
+
+
 def new_permit_number(today: dt.date) -> str:
     """The next number of the platform's series, passing over any an import already holds
     (under the permits import's lock, so that an import cannot take it meanwhile)."""
@@ -150,6 +174,13 @@ def _produce(application, *, today, **_data):
 
 def _issue(application, *, actor, today, old_card_collected: bool | None = None, **_data):
     if application.kind in CARD_KINDS:
+        # As it stands today, swept or not (an outsider's hand-over went through on a permit that
+        # had lapsed that morning, before the day's run).
+        _renewed_permit_suspended(
+            application,
+            today,
+            _("The holder's permit has been suspended since %(day)s: the new card is handed over once it is endorsed."),
+        )
         card_renew(application=application, actor=actor, today=today, old_card_collected=old_card_collected)
     else:
         permit_issue(application=application, actor=actor, today=today)
@@ -166,6 +197,7 @@ EFFECTS = {
     "reject": _reject,
     "pay": _pay,
     "terminate": _terminate,
+    "end_with_permit": _end_with_permit,
     "withdraw": _no_payment_due,
     "produce": _produce,
     "hand_over": _issue,

@@ -1,20 +1,23 @@
-"""The applications' part of `run_daily_jobs`: payment time-outs, reminders of items due the
-next day and escalation of overdue ones. Each marks what it has done, so a rerun does nothing."""
+"""The applications' part of `run_daily_jobs`: payment time-outs, renewals of cancelled permits
+ended, reminders of items due the next day and escalation of overdue ones. Each marks what it
+has done, so a rerun does nothing."""
 
 import datetime as dt
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from residence.accounts.models import Kind, Role, Status
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core.errors import Conflict
 from residence.notifications.services import listed, message_send
+from residence.permits.models import Permit
 
 from . import workflow
-from .models import Application, Deadline, PaymentStatus, Verification
+from .models import CARD_KINDS, OPEN_STATUSES, Application, Deadline, PaymentStatus, Verification
 
 STEP_ROLES = {"review": Role.REVIEWER, "written_reply": Role.REVIEWER, "refusal": Role.REVIEWER}
 DELIVERY_ROLES = {"in_production": Role.PRODUCTION, "out_for_delivery": Role.COURIER, "dispatched": Role.CLERK}
@@ -35,9 +38,38 @@ def payments_expire(today: dt.date) -> int:
     return count
 
 
+def renewals_of_cancelled_permits_end(today: dt.date) -> int:
+    """End every open exchange or replacement whose holder's permit has been cancelled and who
+    holds no live one: its card can no longer be made (RULES §9), and it blocked the
+    re-application that is now the way back (RULES §10)."""
+    live = Permit.objects.filter(
+        id_number=OuterRef("person__id_number"), status__in=(Permit.Status.ACTIVE, Permit.Status.SUSPENDED)
+    )
+    cancelled = Permit.objects.filter(
+        id_number=OuterRef("person__id_number"), status=Permit.Status.CANCELLED, cancelled_on__lte=today
+    )
+    ended = (
+        Application.objects.filter(kind__in=CARD_KINDS, status__in=OPEN_STATUSES)
+        .filter(Exists(cancelled))
+        .exclude(Exists(live))
+        .values_list("pk", flat=True)
+    )
+    count = 0
+    for pk in list(ended):
+        try:
+            workflow.application_transition(application_id=pk, action="end_with_permit", actor=None)
+        except Conflict:
+            continue  # ended meanwhile (a second run of the jobs)
+        count += 1
+    return count
+
+
 def production_batch(today: dt.date) -> int:
-    """Approved applications not yet in a batch go into the day's card-production batch."""
-    return Application.objects.filter(status="approved", production_batch__isnull=True).update(production_batch=today)
+    """Applications approved by `today` and not yet in a batch go into that day's card-production
+    batch (a run for a past day batched those approved since, an outsider)."""
+    return Application.objects.filter(status="approved", production_batch__isnull=True, decided_on__lte=today).update(
+        production_batch=today
+    )
 
 
 def _staff(role: str, **scope):

@@ -67,10 +67,11 @@ class Status(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
-    TERMINATED = "terminated", _("Terminated (not paid in time)")
+    TERMINATED = "terminated", _("Terminated")
 
 
 CLOSED_STATUSES = (Status.COMPLETED, Status.REJECTED, Status.WITHDRAWN, Status.TERMINATED)
+OPEN_STATUSES = tuple(s for s in Status if s not in CLOSED_STATUSES)
 # What a supervisor may move to another acceptance point: before the card leaves production (a
 # dispatched card is on its way to the point it was sent to).
 MOVABLE_STATUSES = (
@@ -318,6 +319,9 @@ class Payment(models.Model):
     idempotency_key = models.CharField(max_length=80)
     transaction_id = models.CharField(_("transaction"), max_length=80, unique=True)
     paid_at = models.DateTimeField(_("paid at"))
+    # Given back when the application ends with no card made of it (its permit was cancelled).
+    refund_transaction_id = models.CharField(_("refund transaction"), max_length=80, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment")

@@ -16,6 +16,8 @@ def _key(application: Application, action: str) -> str | None:
         return "application_accepted" if application.due_date else "application_accepted_fee"
     if action == "return":
         return "application_delivery_failed"
+    if action == "end_with_permit":
+        return "application_ended_permit_cancelled"
     if action == "verify" and status == Status.REVIEWING:
         if application.verifications.filter(status="not_confirmed").exists():
             return "application_verification_problem"

@@ -1,6 +1,5 @@
-"""Fees through a payment provider (RULES §5). The sandbox provider pays at once and returns a
-transaction id; a city's real provider is another entry in ONLINE. The clerk of the chosen
-point takes the fee on the point's card terminal (`counter`, in this build a sandbox too)."""
+"""Fees through a payment provider (RULES §5, `providers`): online, or on the card terminal of
+the chosen point's clerk."""
 
 import secrets
 
@@ -16,18 +15,8 @@ from residence.core.errors import Conflict, Invalid
 from . import workflow
 from .effects import PaymentTimeOver
 from .models import Application, Payment
+from .providers import AT_COUNTER, ONLINE
 
-
-def _sandbox(*, amount, reference: str) -> str:
-    return f"SANDBOX-{reference}-{secrets.token_hex(6).upper()}"
-
-
-def _counter(*, amount, reference: str) -> str:
-    return f"COUNTER-{reference}-{secrets.token_hex(6).upper()}"
-
-
-ONLINE = {"sandbox": _sandbox}
-AT_COUNTER = {"counter": _counter}
 KEY_LENGTH = 80
 
 

@@ -29,7 +29,7 @@ from residence.web.pages import error_page, page_of
 
 from . import rules, selectors, services
 from .forms import DeliveryForm, FamilyMemberForm, KindRouteForm, PaymentForm, PhotoReceiptForm, PointForm
-from .models import Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status
+from .models import OPEN_STATUSES, Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status
 from .payments import application_pay
 from .receipts import payment_receipt_pdf, pdf_response, receipt_pdf
 
@@ -613,16 +613,6 @@ def timeline(application: Application, today: dt.date) -> list[dict]:
     return items
 
 
-# An exchange's or a replacement's steps that check its permit is live (approval, payment, production).
-WAITS_FOR_A_LIVE_PERMIT = (
-    Status.ACCEPTED,
-    Status.VERIFYING,
-    Status.REVIEWING,
-    Status.AWAITING_PAYMENT,
-    Status.APPROVED,
-)
-
-
 def as_of_today(application: Application) -> Application:
     """The application as it stands today, for a page to show (never saved: the daily job and the
     workflow write the status)."""
@@ -636,8 +626,9 @@ def next_step(application: Application) -> str:
     """The next thing the applicant does (or waits for), in one sentence."""
     s = application.status
     due = application.due_date.isoformat() if application.due_date else ""
-    if s in WAITS_FOR_A_LIVE_PERMIT and (suspended := selectors.suspended_permit_to_renew(application, clock.today())):
-        # The steps ahead refuse until then (an outsider's page said "nothing to do for now").
+    if s in OPEN_STATUSES and (suspended := selectors.suspended_permit_to_renew(application, clock.today())):
+        # The steps ahead refuse until then, the hand-over too (an outsider's page said "nothing
+        # to do for now"; another's, "collect your card", of a card the clerk could not hand over).
         return _(
             "Your permit has been suspended since %(day)s: endorse it (My residence permit) so that this "
             "application can go on."
@@ -648,6 +639,11 @@ def next_step(application: Application) -> str:
         return _("The time to pay ended on %(day)s: the application is terminated.") % {
             "day": application.payment_due_on.isoformat()
         }
+    if s == Status.TERMINATED:
+        return _(
+            "The permit whose card this application was to renew has been cancelled, so the application has "
+            "ended; a fee paid for it is given back. To hold a residence permit again, apply for a re-application."
+        )
     if s == Status.AWAITING_PAYMENT:
         return _("Pay the fee of %(amount)s yuan by %(date)s, or the application ends.") % {
             "amount": application.fee_amount,

@@ -24,7 +24,7 @@ from residence.core import clock
 from residence.core.errors import Conflict, Forbidden, NotFound
 
 from . import deadlines, documents, effects, notices, selectors
-from .models import Application, Deadline, FamilyMember, Status
+from .models import OPEN_STATUSES, Application, Deadline, FamilyMember, Status
 
 CITIZEN = "citizen"
 SYSTEM = "system"
@@ -69,6 +69,10 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
     # The courier could not deliver: the card goes to the acceptance point, collected there.
     **_moves([S.OUT_FOR_DELIVERY], "return", S.DISPATCHED, Role.COURIER),
     **_moves([S.ACCEPTED, S.VERIFYING, S.REVIEWING], "withdraw", S.WITHDRAWN, CITIZEN),
+    # The permit an exchange or a replacement renews was cancelled (RULES §9): no card can be made
+    # of it, and the open application blocked the re-application for good (an outsider's, paid,
+    # waited in "approved" for ever). The daily job ends it; a fee paid is given back.
+    **_moves(OPEN_STATUSES, "end_with_permit", S.TERMINATED, SYSTEM),
 }
 ACTIONS = frozenset(action for _, action in TRANSITIONS)
 ROLES_BY_ACTION = {action: move.roles for (_, action), move in TRANSITIONS.items()}

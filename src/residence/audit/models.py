@@ -41,6 +41,7 @@ class AuditEventType(models.TextChoices):
     HOUSE_REGISTERED = "house_registered", _("House registered by its holder")
     SUB_ACCOUNT_HOUSES = "sub_account_houses", _("Houses given to a sub-account changed")
     PAYMENT_RECEIVED = "payment_received", _("Fee paid")
+    PAYMENT_REFUNDED = "payment_refunded", _("Fee refunded")
     DEADLINE_ESCALATED = "deadline_escalated", _("Overdue step escalated")
     ACCESS_REFUSED = "access_refused", _("Staff access refused")
 

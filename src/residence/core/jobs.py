@@ -54,6 +54,8 @@ def daily_jobs_run(day: dt.date, *, report: Callable[[str], object] = lambda lin
         f"{day}: {cancelled} permit(s) suspended for two years cancelled by this run, "
         f"{permit_sweeps.day_total(permit_sweeps.CANCEL, day)} for the day in all"
     )
+    ended = application_jobs.renewals_of_cancelled_permits_end(day)
+    report(f"{day}: {ended} exchange(s) or replacement(s) of a cancelled permit ended")
     reminders = permit_sweeps.permits_remind(day)
     report(
         f"{day}: endorsement reminders: window opens {reminders['permits_window_open']}, "
@@ -72,6 +74,7 @@ def daily_jobs_run(day: dt.date, *, report: Callable[[str], object] = lambda lin
         "escalated": escalated,
         "suspended": suspended,
         "cancelled": cancelled,
+        "renewals_ended": ended,
         "permits_reminded": sum(reminders.values()),
         "sms_resent": resent,
     }

@@ -172,6 +172,14 @@ MESSAGES = {
         _("Application %(reference)s terminated"),
         _("Application %(reference)s was terminated because the fee was not paid by %(pay_by)s."),
     ),
+    "application_ended_permit_cancelled": (
+        _("Application %(reference)s ended"),
+        _(
+            "Application %(reference)s has ended: the permit whose card it was to renew has been cancelled, "
+            "two years after it was suspended. A fee paid for it is given back the way it was paid. "
+            "To hold a residence permit again, apply for a re-application."
+        ),
+    ),
     "permit_endorsed": (
         _("Permit %(number)s endorsed"),
         _("Your residence permit %(number)s is endorsed: valid through %(valid_through)s."),
@@ -373,6 +381,10 @@ SMS = {
     ),
     # Told by SMS as the payment request was: a citizen who missed that one learnt of the end nowhere else.
     "application_terminated": _("Application %(reference)s was terminated: the fee was not paid by %(pay_by)s."),
+    "application_ended_permit_cancelled": _(
+        "Application %(reference)s has ended: the permit it was to renew a card of has been cancelled. A fee paid "
+        "for it is given back. To hold a permit again, apply for a re-application."
+    ),
     "application_written_reply": _("The written reply to application %(reference)s is in your account's messages."),
     "application_ready_for_pickup": _(
         "The card of application %(reference)s is ready at %(point)s, %(address)s, open %(hours)s."
