@@ -203,3 +203,33 @@ def test_a_calendar_change_racing_a_staff_action_waits_for_it_instead_of_deadloc
     assert errors == []
     due = dict(Deadline.objects.filter(application_id=app["id"]).values_list("step", "due_on"))
     assert due["verification"] == dt.date(2026, 3, 6) and due["whole"] == dt.date(2026, 3, 24)
+
+
+def test_family_members_added_at_once_from_several_tabs_are_all_kept(settings):
+    """An outsider's two tabs added a family member each at the same moment: both were told it was
+    saved, and one of the two was lost (each step rewrote the whole draft it had read)."""
+    from residence.accounts.services import real_name_verify
+    from residence.applications.models import Draft
+
+    from .conftest import CommittingClient, make_user
+    from .test_account_changes import identity
+    from .test_web import web_login
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    user = make_user("citizen1", "13812345678")
+    real_name_verify(user=user, name="张伟", id_number=identity("43010219900307123", "张伟"))
+    eligible_records()
+    signed_in = CommittingClient()
+    assert web_login(signed_in, remember=True).status_code == 302
+    names = ["王芳", "李娜", "刘洋", "陈静", "杨帆", "赵敏"]
+
+    def add(i):
+        tab = CommittingClient()
+        tab.cookies = signed_in.cookies
+        member = {"relation": "other", "name": names[i], "id_number": with_check(f"11010519900101{i:02d}1")}
+        return tab.post("/applications/apply/family/add/", member)
+
+    responses = race(len(names), add)
+    assert statuses(responses) == {302: len(names)}
+    kept = Draft.objects.get(user=user).data["family_members"]
+    assert sorted(m["name"] for m in kept) == sorted(names)

@@ -20,7 +20,7 @@ from residence.accounts.models import Kind as AccountKind
 from residence.accounts.models import Role
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record, audit_records, personal_data_viewed
-from residence.core import clock
+from residence.core import clock, locks
 from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NameMismatch, NotFound
 from residence.core.validators import (
     HALF_WIDTH_ONLY,
@@ -388,6 +388,12 @@ def application_submit(*, actor, data: dict) -> Application:
     cleaned = clean_application(applicant_id=identity.id_number, data=data)
     applicant = Applicant(id_number=identity.id_number, name=identity.name, phone=actor.phone or "")
     return _create(actor=actor, applicant=applicant, cleaned=cleaned, channel="online")
+
+
+def draft_lock(*, user) -> None:
+    """The account's draft, held until this transaction ends: each step reads and writes the
+    whole draft, so steps sent at once take turns, each on what the one before saved."""
+    locks.for_transaction(f"application-draft:{user.pk}")
 
 
 def draft_save(*, user, data: dict) -> None:

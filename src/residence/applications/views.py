@@ -10,6 +10,7 @@ import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -50,7 +51,10 @@ WITHDRAWABLE = (Status.ACCEPTED, Status.VERIFYING, Status.REVIEWING)
 
 def _draft(request) -> dict:
     """The application being filled in, kept for the account between the steps (in the
-    database, so closing the browser or signing in again loses nothing)."""
+    database, so closing the browser or signing in again loses nothing). In a view that changes
+    it (`atomic`), read under the account's draft lock until the view's transaction ends: two
+    family members added at once from two tabs were both "saved", and one was lost (an outsider)."""
+    services.draft_lock(user=request.user)
     draft = selectors.draft_of(request.user)
     return draft if isinstance(draft, dict) else {"family_members": []}
 
@@ -188,6 +192,7 @@ def points(request):
 
 
 @login_required
+@transaction.atomic
 def apply(request):
     """Where "Start now" leads: the first step not yet answered (or check your answers)."""
     gate = _citizen_gate(request)
@@ -224,6 +229,7 @@ FORMS = {"kind": KindRouteForm, "photo": PhotoReceiptForm, "point": PointForm, "
 
 
 @login_required
+@transaction.atomic
 def step(request, step: str):
     if step not in STEPS:
         raise Http404
@@ -345,6 +351,7 @@ def _list_changed(request, members: list, index: int):
 
 
 @login_required
+@transaction.atomic
 def family_member(request, index: int | None = None):
     """Add a family member (index None) or change the one at `index`."""
     gate = _citizen_gate(request)
@@ -393,6 +400,7 @@ def family_member(request, index: int | None = None):
 
 @login_required
 @require_POST
+@transaction.atomic
 def family_remove(request, index: int):
     gate = _citizen_gate(request)
     if gate:
