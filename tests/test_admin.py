@@ -14,14 +14,15 @@ from residence.core.models import CalendarDay, CalendarYear
 from residence.places.models import AcceptancePoint, District, Street
 
 from .applications import HOME_POINT, application_body, citizen_api, eligible_records, staff_apis
-from .conftest import PASSWORD, Api, last_code
+from .conftest import PASSWORD, AdminBrowser, Api, last_code
 from .idnumbers import with_check
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin(client):
+def admin():
+    client = AdminBrowser()
     User.objects.create_superuser(username="sys_admin", password="Admin2026pass", phone="13900008886", kind="staff")
     client.post("/accounts/login/", {"platform": "permit", "username": "sys_admin", "password": "Admin2026pass"})
     client.post("/accounts/login/verify/", {"code": last_code("13900008886")})
@@ -452,3 +453,67 @@ def test_a_place_added_from_its_page_is_saved_and_a_stale_calendar_tab_is_refuse
         loaded = page_fields(admin.get(url).content.decode())["loaded"]
         assert admin.post(url, {"published": "", "source": source, "loaded": loaded}).status_code == 200
     assert CalendarYear.objects.get(year=2026).source == "国务院办公厅通知"
+
+
+def test_a_change_form_without_the_fingerprint_of_the_page_it_came_from_is_refused(admin):
+    """An outsider dropped the hidden `loaded` field from a stale tab and saved over a change made
+    meanwhile."""
+    url = f"/admin/places/acceptancepoint/{HOME_POINT}/change/"
+    home = AcceptancePoint.objects.get(code=HOME_POINT)
+    form = {"code": home.code, "name": home.name, "kind": home.kind, "street": home.street_id, "active": "on"}
+    for loaded in ({}, {"loaded": ""}):
+        refused = admin.post_as_typed(url, {**form, "address": "新门牌 1 号", **loaded})
+        assert refused.status_code == 200 and "Someone changed this since you opened it" in refused.content.decode()
+    assert AcceptancePoint.objects.get(code=HOME_POINT).address == home.address
+    assert admin.post(url, {**form, "address": "新门牌 1 号"}).status_code == 302  # as a browser sends it
+
+
+def test_a_bulk_selection_of_rows_that_are_not_there_or_an_odd_select_across_does_nothing(admin):
+    """An outsider's selection of year 9999 was told "published"; a NUL byte as `select_across`
+    was taken for every year."""
+    admin.post("/admin/core/calendarday/2027-01-01/change/", {"name": "元旦", "notice": "国办发明电〔2026〕1号"})
+    for extra in ({"_selected_action": ["2027", "9999"]}, {"_selected_action": ["2027"], "select_across": "\x00"}):
+        answer = admin.post("/admin/core/calendaryear/", {"action": "publish", "index": "0", **extra}, follow=True)
+        assert "The rows selected are not in the list" in answer.content.decode()
+        assert not CalendarYear.objects.filter(published=True, year__gt=2026).exists()
+
+
+def test_a_bulk_publication_changes_every_year_in_one_transaction_and_skips_years_already_so(admin, monkeypatch):
+    """An outsider's "unpublish" on every year recomputed the deadlines once a year, past the
+    worker's time limit, with the years before it changed and no word of it; years already
+    unpublished were "changed" again."""
+    from residence.core import services
+
+    CalendarYear.objects.filter(year__in=(2024, 2025)).update(published=True)
+    before = AuditEvent.objects.filter(type="calendar_changed").count()
+    real = services._year_set
+
+    def fails_on_2025(entry, **kwargs):
+        if entry.year == 2025:
+            raise RuntimeError("the worker is killed")
+        return real(entry, **kwargs)
+
+    monkeypatch.setattr(services, "_year_set", fails_on_2025)
+    with pytest.raises(RuntimeError):
+        admin.post(
+            "/admin/core/calendaryear/",
+            {"action": "unpublish", "select_across": "1", "_selected_action": ["2030"], "index": "0"},
+        )
+    assert set(CalendarYear.objects.filter(published=True).values_list("year", flat=True)) == {2024, 2025, 2026}
+    assert AuditEvent.objects.filter(type="calendar_changed").count() == before
+    monkeypatch.setattr(services, "_year_set", real)
+
+    published = set(CalendarYear.objects.filter(published=True).values_list("year", flat=True))
+    listed = admin.post(
+        "/admin/core/calendaryear/",
+        {"action": "unpublish", "select_across": "1", "_selected_action": ["2030"], "index": "0"},
+        follow=True,
+    ).content.decode()
+    assert not CalendarYear.objects.filter(published=True).exists()
+    assert AuditEvent.objects.filter(type="calendar_changed").count() == before + len(published)
+    assert "Marked provisional: 2024, 2025, 2026" in listed
+    again = admin.post(
+        "/admin/core/calendaryear/", {"action": "unpublish", "_selected_action": ["2024"], "index": "0"}, follow=True
+    )
+    assert "Nothing to change" in again.content.decode()
+    assert AuditEvent.objects.filter(type="calendar_changed").count() == before + len(published)

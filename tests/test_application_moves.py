@@ -34,10 +34,10 @@ def signed_in_admin():
     """A system administrator signed in on the web (the admin closes points), as the server would."""
     from residence.accounts.models import User
 
-    from .conftest import CommittingClient, last_code
+    from .conftest import AdminBrowser, last_code
 
     User.objects.create_superuser(username="race_admin", password="Admin2026pass", phone="13900008885", kind="staff")
-    admin = CommittingClient()
+    admin = AdminBrowser()
     admin.post("/accounts/login/", {"platform": "permit", "username": "race_admin", "password": "Admin2026pass"})
     admin.post("/accounts/login/verify/", {"code": last_code("13900008885")})
     return admin

@@ -215,6 +215,7 @@ def test_the_daily_jobs_run_as_a_task_like_the_command(settings):
         "escalated": 0,
         "suspended": 0,
         "cancelled": 0,
+        "renewals_ended": 0,
         "permits_reminded": 0,
         "sms_resent": 0,
     }

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from . import locks
 from .models import CalendarDay, CalendarYear
 from .schedule import by_default_working, day_problem
-from .services import calendar_day_set, calendar_year_publish
+from .services import calendar_day_set, calendar_year_publish, calendar_years_publish
 from .validators import ISO_DATE_RE, has_forbidden_characters, plain_text_problem
 
 NOTHING_OFFICIAL = _(
@@ -37,11 +37,18 @@ class ModelAdmin(admin.ModelAdmin):
 
     def response_action(self, request, queryset):
         key = self.model._meta.pk
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
         try:
-            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+            if request.POST.get("select_across", "0") not in ("0", "1"):
+                raise ValidationError("")  # a NUL byte here was taken for "every row"
+            keys = set()
+            for value in selected:
                 if has_forbidden_characters(value):
                     raise ValidationError("")
-                key.to_python(value)
+                keys.add(key.to_python(value))
+            # Rows that are not there: an outsider's year 9999 was "published".
+            if request.POST.get("select_across") != "1" and queryset.filter(pk__in=keys).count() != len(keys):
+                raise ValidationError("")
         except ValidationError:
             self.message_user(request, _("The rows selected are not in the list: select them again."), messages.WARNING)
             return None
@@ -74,9 +81,10 @@ class ChangedMeanwhileForm(forms.ModelForm):
         if self.instance._state.adding:
             if (key := data.get(model._meta.pk.name)) not in (None, ""):
                 locks.for_transaction(f"admin-add:{model._meta.label}:{key}")
-        elif loaded := data.get("loaded"):
+        else:
             stored = model.objects.select_for_update().get(pk=self.instance.pk)
-            if fingerprint(stored) != loaded:
+            # A form without its fingerprint saved over a change made meanwhile (an outsider's).
+            if fingerprint(stored) != data.get("loaded"):
                 raise forms.ValidationError(
                     _("Someone changed this since you opened it: reload the page to see what it holds now.")
                 )
@@ -133,21 +141,36 @@ class CalendarYearAdmin(ModelAdmin):
 
     @admin.action(description=_("Mark the official schedule as published"))
     def publish(self, request, queryset):
-        years = [entry.year for entry in queryset]
+        years = [entry.year for entry in queryset.filter(published=False)]
         bare = [year for year in years if not official_entries(year)]
         if bare:  # none published: the operator chose them together
             for year in bare:
                 messages.error(request, NOTHING_OFFICIAL % {"year": year})
             return
-        for year in years:
-            calendar_year_publish(year=year, actor=request.user, address=client_address(request))
-        messages.success(request, _("Published; stored deadlines in these years are recomputed."))
+        self._publish(request, years, published=True)
 
     @admin.action(description=_("Mark as not published (provisional)"))
     def unpublish(self, request, queryset):
-        for entry in queryset:
-            calendar_year_publish(year=entry.year, published=False, actor=request.user, address=client_address(request))
-        messages.success(request, _("Marked provisional; stored deadlines in these years are recomputed."))
+        self._publish(request, [entry.year for entry in queryset.filter(published=True)], published=False)
+
+    def _publish(self, request, years: list[int], *, published: bool):
+        changed = calendar_years_publish(
+            years=years, published=published, actor=request.user, address=client_address(request)
+        )
+        if not changed:
+            messages.info(request, _("Nothing to change: the years selected were so already."))
+        elif published:
+            messages.success(
+                request,
+                _("Published: %(years)s; stored deadlines in these years are recomputed.")
+                % {"years": ", ".join(map(str, changed))},
+            )
+        else:
+            messages.success(
+                request,
+                _("Marked provisional: %(years)s; stored deadlines in these years are recomputed.")
+                % {"years": ", ".join(map(str, changed))},
+            )
 
 
 @admin.register(CalendarDay)

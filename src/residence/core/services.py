@@ -70,6 +70,19 @@ def calendar_year_publish(
     return _year_set(entry, published=published, source=source or entry.source, actor=actor, address=address)
 
 
+@transaction.atomic
+def calendar_years_publish(*, years: list[int], published: bool, actor=None, address: str = "") -> list[int]:
+    """Mark many years published or not, in one transaction, so that the deadlines are recomputed
+    once after it (an outsider's action on every year recomputed them once a year, past the
+    worker's time limit, and left the years before it changed). Returns the years changed."""
+    changed = []
+    for entry in CalendarYear.objects.select_for_update().filter(year__in=years).order_by("year"):
+        if entry.published != published:
+            _year_set(entry, published=published, source=entry.source, actor=actor, address=address)
+            changed.append(entry.year)
+    return changed
+
+
 def _year_set(entry: CalendarYear, *, published: bool, source: str, actor, address: str, **details) -> CalendarYear:
     """Mark a locked year published or not, with its source, on record; its deadlines recomputed."""
     before = {"published": entry.published, "source": entry.source}
