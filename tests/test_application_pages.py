@@ -9,6 +9,7 @@ import pytest
 from residence.accounts.services import real_name_verify
 from residence.applications import selectors
 from residence.applications.models import Application, Draft
+from residence.places.models import AcceptancePoint
 
 from .applications import HOME_POINT, OTHER_POINT, application_body, citizen_api, eligible_records, staff_apis
 from .conftest import CommittingClient, make_user, words
@@ -66,7 +67,7 @@ def test_start_page_is_public_and_says_routes_steps_cost_and_points(client):
     assert "福田区" in points and "<h2" in points
     # Chinese inside an English page is marked so, for a screen reader's voice (WCAG 3.1.2).
     assert "(<span lang='zh-CN'>鹏城优才卡</span>)" in html
-    assert re.search(r'<td data-label="Acceptance point" lang="zh-CN">[^<]*受理点</td>', points)
+    assert re.search(r'<td data-label="Acceptance point"><span lang="zh-CN">[^<]*受理点</span>', points)
 
 
 def test_start_now_asks_for_sign_in_then_real_name_verification(client):
@@ -90,10 +91,20 @@ def test_every_step_then_check_then_submission_and_confirmation(citizen_web):
     assert f'<option value="{HOME_POINT}" selected>' in point_page and "<optgroup" in point_page
     # On an English page each point also names its street in English (an outsider could not tell
     # 74 Chinese names apart); the Chinese page keeps name and address.
+    AcceptancePoint.objects.create(
+        code="44030400402",
+        name="福田派出所居住证受理点",
+        kind="police_station",
+        street_id="440304004",
+        address="福田路 9 号",
+    )
     english = client.get("/applications/apply/point/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Futian Subdistrict · 福田街道办事处居住证受理点" in english
+    assert "Street office, Futian Subdistrict · 福田街道办事处居住证受理点" in english
+    # And its kind, first: the street's office and its police station read alike in English, and
+    # the Chinese names telling them apart were cut off on a phone (an outsider).
+    assert "Police station, Futian Subdistrict · 福田派出所居住证受理点" in english
     # The suggestion above the list too (an outsider read "We suggest 福田街道办事处居住证受理点").
-    assert "We suggest Futian Subdistrict · 福田街道办事处居住证受理点, the acceptance point" in english
+    assert "We suggest Street office, Futian Subdistrict · 福田街道办事处居住证受理点, the acceptance point" in english
     fill_all(client)
     check = client.get("/applications/apply/check/").content.decode()
     assert "张伟" in check and ZHANG_WEI not in check and ZHANG_WEI[:6] + "********" in check
@@ -101,9 +112,9 @@ def test_every_step_then_check_then_submission_and_confirmation(citizen_web):
     assert "/applications/apply/photo/?return=check" in check
     # In English the street is named in English and the records' Chinese is marked as such.
     english = client.get("/applications/apply/check/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert 'Futian Subdistrict · <span lang="zh-CN">' in english and "福田街道 " not in english
+    assert 'Street office, Futian Subdistrict · <span lang="zh-CN">' in english and "福田街道 " not in english
     # The point too, as its choice said it (an outsider's English check page named it in Chinese only).
-    assert 'Futian Subdistrict · <span lang="zh-CN">福田街道办事处居住证受理点</span>' in english
+    assert 'Street office, Futian Subdistrict · <span lang="zh-CN">福田街道办事处居住证受理点</span>' in english
     response = client.post("/applications/apply/check/")
     application = Application.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/applications/{application.pk}/submitted/"
@@ -111,8 +122,8 @@ def test_every_step_then_check_then_submission_and_confirmation(citizen_web):
     done = client.get(response["Location"]).content.decode()
     assert application.reference in done and "What happens next" in done and 'data-testid="self-check"' in done
     progress = client.get(f"/applications/{application.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert 'Futian Subdistrict · <span lang="zh-CN">福田街道办事处居住证受理点</span>' in progress
-    assert "sent to Futian Subdistrict · 福田街道办事处居住证受理点" in done
+    assert 'Street office, Futian Subdistrict · <span lang="zh-CN">福田街道办事处居住证受理点</span>' in progress
+    assert "sent to Street office, Futian Subdistrict · 福田街道办事处居住证受理点" in done
     assert "you show it when you collect your card" in done
     # Brought by a courier, the card is not collected: the page says what the courier asks for
     # (an outsider's courier application was told to keep the receipt for the pickup).
@@ -588,3 +599,13 @@ def test_a_departments_provisional_due_date_is_marked_so(citizen_web, settings):
     html = client.get(f"/applications/{Application.objects.get().pk}/").content.decode()
     checks = html.split('data-testid="verifications"', 1)[1].split("</ul>", 1)[0]
     assert checks.count("provisional") == checks.count("<li>") == 2
+
+
+def test_the_delivery_step_says_how_an_address_is_written_before_refusing_one(citizen_web):
+    """An outsider typed an English address and learnt only from the refusal that it is written in
+    Chinese, starting with its district."""
+    client, _user = citizen_web
+    page = client.get("/applications/apply/delivery/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "in Chinese characters, starting with its district (for example 福田区福华路 8 号)" in page
+    client.cookies["django_language"] = "zh-hans"
+    assert "用中文填写，并以所在区开头" in client.get("/applications/apply/delivery/").content.decode()

@@ -392,7 +392,7 @@ def test_counter_intake_then_the_acceptance_receipt(world, staff):
     assert f'value="{HOME_POINT}" selected' in form
     # The street in the reader's language, as the citizen's list names it (an outsider's English
     # clerk read only Chinese names).
-    assert f"Futian Subdistrict · 福田街道办事处居住证受理点 ({HOME_POINT})" in form
+    assert f"Street office, Futian Subdistrict · 福田街道办事处居住证受理点 ({HOME_POINT})" in form
     # A shared counter computer offers no citizen's data to the next (an outsider found every field remembered).
     for field in ("name", "id_number", "phone", "delivery_address", "family-0-name", "family-0-id_number"):
         tag = re.search(rf'<(?:input|textarea)[^>]*name="{field}"[^>]*>', form).group(0)

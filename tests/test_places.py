@@ -82,6 +82,9 @@ def test_the_acceptance_points_page_names_districts_and_streets_in_the_readers_l
     assert "Bao&#x27;an" in english and "福田街道办事处" in english
     assert 'data-label="Street">Futian Subdistrict</td>' in english
     assert "Futian Subdistrict" not in chinese and ">福田街道</td>" in chinese
+    # Each point's kind in English, as its choice in the form says it; the Chinese name says it already.
+    assert '<span lang="zh-CN">福田街道办事处居住证受理点</span><br><span class="hint">Street office</span>' in english
+    assert '<span lang="zh-CN">福田街道办事处居住证受理点</span></td>' in chinese
 
 
 def test_every_street_has_its_english_name_read_as_shenzhen_writes_it():

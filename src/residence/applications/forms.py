@@ -63,10 +63,12 @@ class PhotoReceiptForm(Form):
 
 
 def street_shown(point) -> str:
-    """The point's street in the reader's language, when that is not Chinese (which the point's
-    own name, data in Chinese, already says); else empty."""
+    """The point's kind and street in the reader's language, when that is not Chinese (which the
+    point's own name, data in Chinese, already says); else empty. The kind first: a street's office
+    and its police station were told apart only by their Chinese names, cut off on a phone (an
+    outsider)."""
     street = point.street.shown_name
-    return street if street != point.street.name else ""
+    return f"{point.get_kind_display()}, {street}" if street != point.street.name else ""
 
 
 def point_label(point, *, with_address: bool = True) -> str:
@@ -143,7 +145,11 @@ class DeliveryForm(Form):
     )
     address = forms.CharField(
         label=_("Delivery address (courier only)"),
-        help_text=_("A Shenzhen address. The courier asks to see your ID card."),
+        # Said before it is refused (an outsider typed an English address and learnt it after).
+        help_text=_(
+            "A Shenzhen address, in Chinese characters, starting with its district (for example 福田区福华路 8 号). "
+            "The courier asks to see your ID card."
+        ),
         max_length=200,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"}),
