@@ -1322,6 +1322,27 @@ def test_a_verifier_is_answered_only_its_own_departments_notes(world, staff):
     assert staff.reviewer.get(url).json()["delivery"]["address"] == address
 
 
+def test_the_full_id_number_goes_to_those_checking_the_person_now_and_no_one_else(world, staff):
+    """An outsider's department system, given only 430102********1234, could not find the applicant
+    in its own records to verify anyone."""
+    api, user = world
+    app = submit(api)
+    url = f"/api/v1/staff/applications/{app['id']}"
+    full = user.person.id_number
+    for verifier in (staff.police, staff.insurance):
+        applicant = verifier.get(url).json()["applicant"]
+        assert applicant["id_number"] == full and applicant["id_number_masked"] == full[:6] + "********" + full[-4:]
+    assert "id_number" not in staff.reviewer.get(url).json()["applicant"]  # not the reviewer's turn yet
+    act(staff.police, app, "verify", {"department": "police", "outcome": "confirmed"})
+    assert full not in staff.police.get(url).content.decode()  # answered: no longer needed
+    assert staff.insurance.get(url).json()["applicant"]["id_number"] == full
+    act(staff.insurance, app, "verify", {"department": "social_insurance", "outcome": "confirmed"})
+    assert staff.reviewer.get(url).json()["applicant"]["id_number"] == full
+    assert "id_number" not in api.get(f"{URL}/{app['id']}").json().get("applicant", {})
+    act(staff.reviewer, app, "approve")
+    assert "id_number" not in staff.reviewer.get(url).json()["applicant"]
+
+
 def test_twenty_reasons_are_counted_after_repeated_ones_are_merged(world, staff):
     """An outsider's 19 reasons and four spellings of one more were refused as 23 by the API."""
     api, _user = world

@@ -134,7 +134,16 @@ class ApplicationSerializer(serializers.Serializer):
     )
     permit_number = serializers.CharField(allow_null=True)
     channel = serializers.CharField()
-    applicant = _object("ApplicantRef", name=serializers.CharField(), id_number_masked=serializers.CharField())
+    applicant = _object(
+        "ApplicantRef",
+        name=serializers.CharField(),
+        id_number_masked=serializers.CharField(),
+        id_number=serializers.CharField(
+            required=False,
+            help_text="staff only: to a verifier while its department's check is pending, and to the reviewer while "
+            "the case is under review, to look the person up in the department's own records",
+        ),
+    )
     family_members = _objects(
         "FamilyMemberRef",
         name=serializers.CharField(),
@@ -452,6 +461,10 @@ def staff_application_response(user, application: Application) -> HttpResponse:
         document = selectors.with_check_notes(document, application, department=user.department)
     else:
         document = selectors.with_check_notes(json.loads(application.document), application)
+    if selectors.needs_full_id_number(user, application):
+        # A department's system finds the person in its own records by the number, which a masked
+        # one cannot do (an outsider's integration could not verify anyone).
+        document["applicant"]["id_number"] = application.person.id_number
     return application_response(application, document=json.dumps(document, ensure_ascii=False))
 
 

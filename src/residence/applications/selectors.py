@@ -537,6 +537,14 @@ def verifier_view(application: Application, *, department: str) -> dict:
     return document
 
 
+def needs_full_id_number(user, application: Application) -> bool:
+    """Whether a staff member checks the person against records now: a verifier while its
+    department's check is pending, the police reviewer while the case is under review."""
+    if user.role == Role.VERIFIER:
+        return application.verifications.filter(department=user.department, status="pending").exists()
+    return user.role == Role.REVIEWER and application.status == Status.REVIEWING
+
+
 def with_check_notes(document: dict, application: Application, *, department: str = "") -> dict:
     """The document with each department's note beside its check, for staff (an outsider's reviewer
     read a not-confirmed reason in the history with no department named); a verifier's `department`
