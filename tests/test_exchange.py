@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from gunicorn.http.errors import ChunkMissingTerminator, InvalidChunkSize, NoMoreData
 
-from residence.records.models import InsuranceMonth, Registration
+from residence.records.models import Identity, InsuranceMonth, Registration
 
 from .conftest import error_code
 from .idnumbers import with_check
@@ -84,7 +84,7 @@ def test_a_json_row_is_refused_once_with_every_problem_and_no_field_beyond_the_h
     settings.FROZEN_TODAY = "2026-03-02"
     police, insurance = key_for("police"), key_for("social_insurance")
     partial = {"id_number": ID, "name": "张伟"}  # ethnicity and hukou_address may be left out
-    numbered = {**IDENTITY_ROW, "shenzhen_hukou": 0, "extra": 1}
+    numbered = {**IDENTITY_ROW, "birth_date": 19900307, "extra": 1}
     response = push(client, police, "identities", json.dumps([IDENTITY_ROW, partial, numbered]), "application/json")
     assert response.status_code == 400
     rows = {r["line"]: r["reason"] for r in response.json()["error"]["rows"]}
@@ -92,12 +92,24 @@ def test_a_json_row_is_refused_once_with_every_problem_and_no_field_beyond_the_h
     for field in ("sex", "birth_date", "shenzhen_hukou"):
         assert field in rows[3], field
     assert "ethnicity" not in rows[3] and "hukou_address" not in rows[3]
-    assert rows[4].startswith("fields not in the header: extra; shenzhen_hukou must be text")
+    assert rows[4].startswith("fields not in the header: extra; birth_date must be text")
     response = push(
-        client, police, "identities", json.dumps([{**IDENTITY_ROW, "shenzhen_hukou": 0}]), "application/json"
+        client, police, "identities", json.dumps([{**IDENTITY_ROW, "birth_date": 19900307}]), "application/json"
     )
     (row,) = response.json()["error"]["rows"]
-    assert row["reason"].startswith('shenzhen_hukou must be text, as in the CSV file (a JSON string such as "1")')
+    assert row["reason"].startswith('birth_date must be text, as in the CSV file (a JSON string such as "1")')
+    # A flag as JSON's own true/false or 0/1 (an outsider's typed JSON was refused), not any number.
+    for typed, hukou in ((False, False), (0, False), (True, True), (1, True)):
+        pushed = push(
+            client, police, "identities", json.dumps([{**IDENTITY_ROW, "shenzhen_hukou": typed}]), "application/json"
+        )
+        assert pushed.status_code == 200, (typed, pushed.content)
+        assert Identity.objects.get(id_number=ID).shenzhen_hukou is hukou, typed
+    for odd in (2, 0.0, [1]):
+        pushed = push(
+            client, police, "identities", json.dumps([{**IDENTITY_ROW, "shenzhen_hukou": odd}]), "application/json"
+        )
+        assert pushed.status_code == 400 and "shenzhen_hukou" in pushed.json()["error"]["rows"][0]["reason"], odd
     month = {"id_number": ID, "month": "2025-01", "employer_credit_code": "91440300MA5D4X7K8N"}
     bad = [month, {"id_number": "1", "month": "2025-13"}, {**month, "month": 202502}, {**month, "note": "x"}]
     response = push(client, insurance, "social_insurance", json.dumps(bad), "application/json")

@@ -243,6 +243,11 @@ def insurance_fields(raw_id: str, raw_month: str, raw_code: str, this_month: str
 
 
 def flag(row, name):
+    # JSON's own true/false and 0/1 as well as the CSV file's "1"/"0" (an outsider's department
+    # system sent typed JSON and had every row refused).
+    raw = row.get(name)
+    if isinstance(raw, bool) or (type(raw) is int and raw in (0, 1)):
+        return bool(raw)
     value = _value(row, name)
     if value not in ("0", "1"):
         raise ValidationError(_("%(field)s must be 1 or 0.") % {"field": name})
