@@ -104,7 +104,8 @@ def test_every_step_then_check_then_submission_and_confirmation(citizen_web):
     # the Chinese names telling them apart were cut off on a phone (an outsider).
     assert "Police station, Futian Subdistrict · 福田派出所居住证受理点" in english
     # The suggestion above the list too (an outsider read "We suggest 福田街道办事处居住证受理点").
-    assert "We suggest Street office, Futian Subdistrict · 福田街道办事处居住证受理点, the acceptance point" in english
+    suggested = 'We suggest Street office, Futian Subdistrict · <span lang="zh-CN">福田街道办事处居住证受理点</span>,'
+    assert suggested in english
     fill_all(client)
     check = client.get("/applications/apply/check/").content.decode()
     assert "张伟" in check and ZHANG_WEI not in check and ZHANG_WEI[:6] + "********" in check
@@ -123,7 +124,7 @@ def test_every_step_then_check_then_submission_and_confirmation(citizen_web):
     assert application.reference in done and "What happens next" in done and 'data-testid="self-check"' in done
     progress = client.get(f"/applications/{application.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'Street office, Futian Subdistrict · <span lang="zh-CN">福田街道办事处居住证受理点</span>' in progress
-    assert "sent to Street office, Futian Subdistrict · 福田街道办事处居住证受理点" in done
+    assert 'sent to Street office, Futian Subdistrict · <span lang="zh-CN">福田街道办事处居住证受理点</span>' in done
     assert "you show it when you collect your card" in done
     # Brought by a courier, the card is not collected: the page says what the courier asks for
     # (an outsider's courier application was told to keep the receipt for the pickup).
@@ -609,3 +610,29 @@ def test_the_delivery_step_says_how_an_address_is_written_before_refusing_one(ci
     assert "in Chinese characters, starting with its district (for example 福田区福华路 8 号)" in page
     client.cookies["django_language"] = "zh-hans"
     assert "用中文填写，并以所在区开头" in client.get("/applications/apply/delivery/").content.decode()
+
+
+def test_chinese_inside_english_hints_and_messages_is_marked_for_a_screen_reader(citizen_web):
+    """An outsider's screen reader read "(for example 张伟)", a message's name and the family
+    step's 同住亲属 with the English voice (WCAG 3.1.2)."""
+    client, _user = citizen_web
+    en = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    delivery = client.get("/applications/apply/delivery/", **en).content.decode()
+    assert '(for example <span lang="zh-CN">福田区福华路 8 号</span>)' in delivery
+    family = client.get("/applications/apply/family/", **en).content.decode()
+    assert '(<span lang="zh-CN">同住亲属</span>)' in family
+    messages = client.get("/account/messages/", **en).content.decode()
+    assert 'Your account is now verified as <span lang="zh-CN">张伟</span>.' in messages
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get("/applications/apply/delivery/").content.decode()
+    assert '<span lang="zh-CN">' not in chinese.split("<main", 1)[1].split("</main>", 1)[0]
+    from django.utils import translation
+
+    from residence.web.templatetags.lang import zh_runs
+
+    with translation.override("en"):
+        assert (
+            zh_runs("<b>王芳</b> 8 号")
+            == '&lt;b&gt;<span lang="zh-CN">王芳</span>&lt;/b&gt; 8 <span lang="zh-CN">号</span>'
+        )
+        assert zh_runs("福田区福华路 8 号。") == '<span lang="zh-CN">福田区福华路 8 号。</span>'

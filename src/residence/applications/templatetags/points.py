@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 
 from ..forms import street_shown
 
@@ -9,6 +10,7 @@ register.filter("street_shown", street_shown)
 
 @register.filter
 def point_shown(point) -> str:
-    """The point's name, after its street in the reader's language when that is not Chinese."""
+    """The point's name, after its street in the reader's language when that is not Chinese; the
+    name, Chinese, marked so inside other text (a screen reader read it in the English voice)."""
     street = street_shown(point)
-    return f"{street} · {point.name}" if street else point.name
+    return format_html('{} · <span lang="zh-CN">{}</span>', street, point.name) if street else point.name

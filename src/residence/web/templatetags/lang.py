@@ -1,5 +1,7 @@
 """`{{ value|zh }}`: data in Chinese (a name, an address, a note) on a page in another language,
-marked `lang="zh-CN"` so that a screen reader reads it with a Chinese voice (WCAG 3.1.2)."""
+marked `lang="zh-CN"` so that a screen reader reads it with a Chinese voice (WCAG 3.1.2);
+`{{ text|zh_runs }}`: the Chinese inside a sentence of another language marked so (a hint's
+example, a name in a message)."""
 
 import re
 
@@ -19,3 +21,15 @@ def zh(value, autoescape=True):
     if (translation.get_language() or "").startswith("zh") or not CJK.search(str(value)):
         return shown
     return mark_safe(f'<span lang="zh-CN">{shown}</span>')  # noqa: S308 -- `shown` is escaped above
+
+
+# A run of Chinese, with the numbers and spaces inside it ("福田区福华路 8 号").
+CJK_RUN = re.compile(f"{CJK.pattern}+(?:[ 0-9]+{CJK.pattern}+)*")
+
+
+@register.filter(needs_autoescape=True)
+def zh_runs(value, autoescape=True):
+    shown = str(conditional_escape(value) if autoescape else value)
+    if (translation.get_language() or "").startswith("zh"):
+        return mark_safe(shown)  # noqa: S308 -- escaped above
+    return mark_safe(CJK_RUN.sub(lambda run: f'<span lang="zh-CN">{run.group(0)}</span>', shown))  # noqa: S308
