@@ -1480,3 +1480,25 @@ def test_a_value_longer_than_the_page_goes_on_over_it_and_every_row_is_printed(w
     whole = "".join(form)
     assert "居住证号码" in whole and "卡号" in whole and "申请人签名" in form[-1]
     assert all(member["id_number"] in whole for member in family)
+
+
+def test_an_english_readers_messages_and_sms_name_the_point_by_its_kind_and_street_too(world):
+    """An outsider's English messages and SMS named the point in Chinese only ("accepted at
+    粤海街道办事处居住证受理点"), which the English pages no longer did."""
+    from residence.notifications.services import sms_text
+
+    api, user = world
+    submit(api)
+    [message] = Message.objects.filter(user=user, key="application_accepted")
+    point = "福田街道办事处居住证受理点"
+    with translation.override("en"):
+        assert (
+            f"accepted at Street office, Futian Subdistrict · {point}."
+            in render_message(message.key, message.params)[1]
+        )
+    with translation.override("zh-hans"):
+        chinese = render_message(message.key, message.params)[1]
+    assert point in chinese and "Street office" not in chinese
+    ready = sms_text("application_ready_for_pickup", language="en", **message.params)
+    assert f"is ready at Street office, Futian Subdistrict · {point}, " in ready
+    assert "Street office" not in sms_text("application_ready_for_pickup", language="zh-hans", **message.params)

@@ -3,10 +3,12 @@
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from residence.notifications.catalogue import CLOSING_PUNCTUATION, reasons_text
 from residence.notifications.services import Notice, account_language, notice_send, notices_send
 
+from .forms import street_shown
 from .models import CARD_KINDS, Application, Kind, Status
 
 
@@ -34,11 +36,20 @@ def _key(application: Application, action: str) -> str | None:
     }.get(status)
 
 
+def _point_in_english(point) -> str:
+    """The point as an English page names it (kind and street, then its Chinese name), for an
+    English reader's messages and SMS (an outsider's read only the Chinese name)."""
+    with translation.override("en"):
+        street = street_shown(point)
+    return f"{street} · {point.name}" if street else ""
+
+
 def _params(application: Application) -> dict:
     point = application.acceptance_point
     return {
         "reference": application.reference,
         "point": point.name,
+        "point_en": _point_in_english(point),
         "address": point.address,
         "hours": "",  # filled in when read or sent, in the reader's language (catalogue.with_hours)
         "reasons": reasons_text(application.decision_reasons),

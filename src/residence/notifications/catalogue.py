@@ -496,6 +496,8 @@ def with_hours(params: dict) -> dict:
         shown["valid_through"] = last_valid_day(dt.date.fromisoformat(params["endorsed_until"])).isoformat()
     if "references" in params:
         shown["references"] = references_text(params["references"])
+    if params.get("point_en") and (translation.get_language() or "").startswith("en"):
+        shown["point"] = params["point_en"]  # the point's kind and street named in English too
     return shown
 
 
