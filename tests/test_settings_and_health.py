@@ -261,3 +261,31 @@ def test_the_access_log_names_the_client_behind_a_trusted_proxy(settings):
 
     assert fetch("10.0.0.5", "198.51.100.7, 10.0.0.9").startswith("10.0.0.5 198.51.100.7 ")
     assert fetch("192.0.2.7", "198.51.100.7").startswith("192.0.2.7 192.0.2.7 ")
+
+
+IMPORT_EACH_FIRST = """
+import importlib, multiprocessing, pkgutil, sys
+import residence
+
+def load(name):
+    try:
+        importlib.import_module(name)
+    except Exception as exc:
+        return f"{name}: {type(exc).__name__}: {exc}"
+
+names = [m.name for m in pkgutil.walk_packages(residence.__path__, "residence.") if ".migrations" not in m.name]
+with multiprocessing.get_context("fork").Pool(2, maxtasksperchild=1) as pool:
+    problems = [p for p in pool.map(load, names, chunksize=1) if p]
+print(len(names), "modules")
+print("\\n".join(problems))
+sys.exit(1 if problems else 0)
+"""
+
+
+def test_every_module_imports_when_it_is_the_first_one_imported():
+    """An import cycle that the test run's order hid (notices → forms → services → notices) broke
+    `manage.py check` and `make run` with the real settings: each module is imported here first,
+    in a fresh process after `django.setup()`, as a command or a worker may."""
+    out = run_settings({"DEBUG": "1"}, IMPORT_EACH_FIRST)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert int(out.stdout.split()[0]) > 100  # the walk found the package's modules

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from residence.core import clock
 from residence.core.forms import Form, FreeTextFormField, IdNumberFormField, PersonNameFormField
 from residence.core.validators import one_line, plain_text_problem
-from residence.places.selectors import COURIER_CITY_ONLY, acceptance_point_list, in_city
+from residence.places.selectors import COURIER_CITY_ONLY, acceptance_point_list, in_city, street_shown
 
 from .models import CARD_KINDS, Delivery, FamilyMember, Kind, Route
 from .rules import spouse_problem
@@ -60,15 +60,6 @@ class PhotoReceiptForm(Form):
         if not PHOTO_RECEIPT_RE.fullmatch(value):
             raise forms.ValidationError(photo_receipt_problem(value))
         return value
-
-
-def street_shown(point) -> str:
-    """The point's kind and street in the reader's language, when that is not Chinese (which the
-    point's own name, data in Chinese, already says); else empty. The kind first: a street's office
-    and its police station were told apart only by their Chinese names, cut off on a phone (an
-    outsider)."""
-    street = point.street.shown_name
-    return f"{point.get_kind_display()}, {street}" if street != point.street.name else ""
 
 
 def point_label(point, *, with_address: bool = True) -> str:

@@ -7,8 +7,8 @@ from django.utils import translation
 
 from residence.notifications.catalogue import CLOSING_PUNCTUATION, reasons_text
 from residence.notifications.services import Notice, account_language, notice_send, notices_send
+from residence.places.selectors import street_shown
 
-from .forms import street_shown
 from .models import CARD_KINDS, Application, Kind, Status
 
 

@@ -27,3 +27,12 @@ def in_city(address: str) -> bool:
     names = {*District.objects.values_list("name", flat=True), *Street.objects.values_list("new_district", flat=True)}
     names.discard("")
     return any(text.startswith(name) for name in names)
+
+
+def street_shown(point) -> str:
+    """The point's kind and street in the reader's language, when that is not Chinese (which the
+    point's own name, data in Chinese, already says); else empty. The kind first: a street's office
+    and its police station were told apart only by their Chinese names, cut off on a phone (an
+    outsider)."""
+    street = point.street.shown_name
+    return f"{point.get_kind_display()}, {street}" if street != point.street.name else ""

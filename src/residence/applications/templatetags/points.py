@@ -1,7 +1,7 @@
 from django import template
 from django.utils.html import format_html
 
-from ..forms import street_shown
+from residence.places.selectors import street_shown
 
 register = template.Library()
 # An English page named a point only in Chinese (an outsider): its street in the reader's language first.
