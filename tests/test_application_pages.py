@@ -607,7 +607,10 @@ def test_the_delivery_step_says_how_an_address_is_written_before_refusing_one(ci
     Chinese, starting with its district."""
     client, _user = citizen_web
     page = client.get("/applications/apply/delivery/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "in Chinese characters, starting with its district (for example 福田区福华路 8 号)" in page
+    assert (
+        'in Chinese characters, starting with its district (for example <span lang="zh-CN">福田区福华路 8 号</span>)'
+        in page
+    )
     client.cookies["django_language"] = "zh-hans"
     assert "用中文填写，并以所在区开头" in client.get("/applications/apply/delivery/").content.decode()
 
