@@ -202,6 +202,28 @@ def test_owner_living_there_is_for_owned_housing_and_never_an_organisation(landl
     assert api.post(DECLARATIONS, move_in(house["id"], declarant_type="owner")).status_code == 201
 
 
+def test_a_hotels_guests_are_declared_by_the_hotel_at_once_and_no_other_way(landlord, organisation):
+    """An outsider's hotel declared its guests as landlord or school: 7 days, and never late
+    (RULES §1: hotels declare immediately; API.md: 0 days for `hotel`)."""
+    org_api, houses = organisation
+    House.objects.filter(pk=houses[0]).update(housing_type="hotel")
+    for declarant_type in ("landlord", "school", "manager", "employer"):
+        refused = org_api.post(DECLARATIONS, move_in(houses[0], declarant_type=declarant_type, date="2026-03-01"))
+        assert refused.status_code == 400, declarant_type
+        assert "registered as a hotel" in refused.json()["error"]["fields"]["declarant_type"][0]
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    report = bulk(org_api, f"{header}{houses[0]},move_in,李娜,{LI_NA},13912345678,landlord,1,1,2026-03-01\n")
+    assert report.json()["valid"] == 0 and "registered as a hotel" in report.json()["invalid"][0]["reason"]
+    assert not Declaration.objects.exists()
+    hotel = org_api.post(DECLARATIONS, move_in(houses[0], declarant_type="hotel", date="2026-03-01"))
+    assert hotel.status_code == 201 and (hotel.json()["late"], hotel.json()["days_late"]) == (True, 1)
+    # A person declares as landlord or owner (API.md): a hotel is an operator's to register.
+    api, _user, _house = landlord
+    refused = api.post(HOUSES, house_body(room="201", housing_type="hotel"))
+    assert refused.status_code == 400 and list(refused.json()["error"]["fields"]) == ["housing_type"]
+    assert not House.objects.filter(room="201").exists()
+
+
 @pytest.mark.parametrize("declarant_type", ["hotel", "manager", "employer", "school"])
 def test_an_individual_declares_as_landlord_or_owner_only(landlord, declarant_type):
     """API.md: an individual declares as landlord of his own rooms or owner living in them. The

@@ -37,8 +37,15 @@ def house_wait(*, date: dt.date, registered_on: dt.date, confirmed_on: dt.date |
 OWNER_HOUSING = "owned"
 
 
+# A hotel's guests are declared by its operator at once (RULES §1, art. 11): as a landlord or a
+# school a hotel had 7 days and was never late (an outsider).
+HOTEL_HOUSING = "hotel"
+
+
 def declarant_fits(*, declarant_type: str, housing_type: str, account_kind: str) -> bool:
     """Whether a declarant of this type may declare a move into housing of this type."""
+    if housing_type == HOTEL_HOUSING:
+        return declarant_type == "hotel"
     if declarant_type != "owner":
         return True
     return housing_type == OWNER_HOUSING and account_kind != "organisation"

@@ -237,6 +237,12 @@ def house_create(*, actor, data: dict) -> House:
     address = _text(data, "address", errors, 200, _("Enter the address."))
     if data.get("housing_type") not in HousingType.values:
         errors["housing_type"] = [_("Choose rented, owned, managed, dormitory, hotel or other.")]
+    elif data["housing_type"] == HousingType.HOTEL and actor.kind == Kind.INDIVIDUAL:
+        # A person declares as landlord or owner (API.md); a hotel's guests are its operator's to
+        # declare, at once (RULES §1).
+        errors["housing_type"] = [
+            _("A hotel is registered, and its guests declared, by its operator's organisation account.")
+        ]
     if errors:
         raise Invalid(fields=errors)
     try:
@@ -1205,7 +1211,9 @@ def _declarant_misfit(cleaned: dict, *, housing_type: str, account_kind: str) ->
         declarant_type=declarant_type, housing_type=housing_type, account_kind=account_kind
     ):
         return None
-    if account_kind == "organisation":
+    if housing_type == rules.HOTEL_HOUSING:
+        problem = _("This house is registered as a hotel: its guests are declared by the hotel, at once, as hotel.")
+    elif account_kind == "organisation":
         problem = _("An organisation is not a resident: declare as landlord, manager, employer, school or hotel.")
     else:
         problem = _(
