@@ -953,13 +953,16 @@ def test_a_new_card_is_not_handed_over_for_a_permit_that_lapsed_this_morning(set
 def test_a_run_of_the_jobs_for_a_past_day_batches_only_what_was_approved_by_then(settings):
     from residence.applications.jobs import production_batch
 
-    settings.FROZEN_TODAY = "2027-02-25"
+    settings.FROZEN_TODAY = "2027-02-24"
     api, _user, staff, app, base = card_application_verified("exchange")
-    staff.reviewer.post(f"{base}/approve", {})
+    staff.reviewer.post(f"{base}/approve", {})  # reviewed on 02-24, approved once paid, on 02-25
+    settings.FROZEN_TODAY = "2027-02-25"
+    api.login("citizen1", phone="13812345678", remember=True)
     assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
     assert production_batch(D(2027, 2, 24)) == 0
     assert Application.objects.get(pk=app["id"]).production_batch is None
     assert production_batch(D(2027, 2, 25)) == 1
+    assert Application.objects.get(pk=app["id"]).production_batch == D(2027, 2, 25)
 
 
 @pytest.mark.django_db

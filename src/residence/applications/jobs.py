@@ -4,7 +4,9 @@ has done, so a rerun does nothing."""
 
 import datetime as dt
 from collections import defaultdict
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -17,7 +19,7 @@ from residence.notifications.services import listed, message_send
 from residence.permits.models import Permit
 
 from . import workflow
-from .models import CARD_KINDS, OPEN_STATUSES, Application, Deadline, PaymentStatus, Verification
+from .models import CARD_KINDS, OPEN_STATUSES, Application, Deadline, PaymentStatus, StatusChange, Verification
 
 STEP_ROLES = {"review": Role.REVIEWER, "written_reply": Role.REVIEWER, "refusal": Role.REVIEWER}
 DELIVERY_ROLES = {"in_production": Role.PRODUCTION, "out_for_delivery": Role.COURIER, "dispatched": Role.CLERK}
@@ -66,9 +68,14 @@ def renewals_of_cancelled_permits_end(today: dt.date) -> int:
 
 def production_batch(today: dt.date) -> int:
     """Applications approved by `today` and not yet in a batch go into that day's card-production
-    batch (a run for a past day batched those approved since, an outsider)."""
-    return Application.objects.filter(status="approved", production_batch__isnull=True, decided_on__lte=today).update(
-        production_batch=today
+    batch: approved by the reviewer, or for a fee by its payment (a run for a past day batched
+    those approved since, and those paid since: outsiders)."""
+    next_midnight = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    approved_by_then = StatusChange.objects.filter(application=OuterRef("pk"), status="approved", at__lt=next_midnight)
+    return (
+        Application.objects.filter(status="approved", production_batch__isnull=True)
+        .filter(Exists(approved_by_then))
+        .update(production_batch=today)
     )
 
 
