@@ -947,6 +947,12 @@ def test_a_new_card_is_not_handed_over_for_a_permit_that_lapsed_this_morning(set
     assert web_login(web, "citizen1", phone="13812345678").status_code == 302
     page = web.get(f"/applications/{app['id']}/").content.decode()
     assert "Your permit has been suspended since 2027-03-02: endorse it" in page
+    # On the day it is cancelled, before the day's run: said so (an outsider's courier was told
+    # "this permit is Suspended").
+    settings.FROZEN_TODAY = "2029-03-02"
+    signed_in_again(counter, "clerk")
+    refused = counter.clerk.post(f"{base}/hand-over", {"identity_checked": True, "signed": True})
+    assert error_code(refused) == "conflict" and "cancelled from 2029-03-02" in refused.json()["error"]["message"]
 
 
 @pytest.mark.django_db

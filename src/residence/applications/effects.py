@@ -173,6 +173,15 @@ def _produce(application, *, today, **_data):
 
 
 def _issue(application, *, actor, today, old_card_collected: bool | None = None, **_data):
+    if cancelled := selectors.cancelled_permit_to_renew(application, today):
+        # Said so, not "this permit is Suspended" (an outsider's courier on the day of cancellation).
+        raise Conflict(
+            _(
+                "The holder's permit is cancelled from %(day)s: no card of it is handed over, and the application "
+                "ends with today's daily run."
+            )
+            % {"day": cancelled.cancelled_on.isoformat()}
+        )
     if application.kind in CARD_KINDS:
         # As it stands today, swept or not (an outsider's hand-over went through on a permit that
         # had lapsed that morning, before the day's run).

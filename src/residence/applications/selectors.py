@@ -560,6 +560,16 @@ def with_check_notes(document: dict, application: Application, *, department: st
 def suspended_permit_to_renew(application: Application, today: dt.date) -> Permit | None:
     """For an exchange or a replacement, the person's permit if it is suspended today, whether or
     not the day's sweep has run: it must be endorsed before its card is renewed (RULES §9)."""
+    return _permit_to_renew_now(application, today, Permit.Status.SUSPENDED)
+
+
+def cancelled_permit_to_renew(application: Application, today: dt.date) -> Permit | None:
+    """For an exchange or a replacement, the person's permit if it is cancelled as of today, before
+    the day's sweep has recorded it: no card of it is made or handed over."""
+    return _permit_to_renew_now(application, today, Permit.Status.CANCELLED)
+
+
+def _permit_to_renew_now(application: Application, today: dt.date, status: str) -> Permit | None:
     if application.kind not in CARD_KINDS:
         return None
     live = Permit.objects.filter(
@@ -567,6 +577,6 @@ def suspended_permit_to_renew(application: Application, today: dt.date) -> Permi
     )
     for permit in live:
         shown = as_of_today(permit, today)
-        if shown.status == Permit.Status.SUSPENDED:
+        if shown.status == status:
             return shown
     return None

@@ -50,6 +50,8 @@ def as_of_today(permit: Permit, today: dt.date | None = None) -> Permit:
     shown.status = status
     if permit.status == Permit.Status.ACTIVE:
         shown.suspended_on = permit.endorsed_until
+    if status == Permit.Status.CANCELLED:
+        shown.cancelled_on = rules.cancellation_day(shown.suspended_on)
     return shown
 
 
