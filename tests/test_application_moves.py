@@ -43,8 +43,29 @@ def signed_in_admin():
     return admin
 
 
-def move(client, app, point=OTHER_POINT, reason="受理点装修暂停办理"):
-    return client.post(f"/api/v1/staff/applications/{app['id']}/move", {"acceptance_point": point, "reason": reason})
+def move(client, app, point=OTHER_POINT, reason="受理点装修暂停办理", without_clerk=True):
+    """A supervisor's move; by default to a point whether or not a clerk works there (the tests
+    here are about the move, not the points' clerks)."""
+    body = {"acceptance_point": point, "reason": reason, "without_clerk": without_clerk}
+    return client.post(f"/api/v1/staff/applications/{app['id']}/move", body)
+
+
+def test_a_move_to_a_point_where_no_clerk_works_is_refused_unless_said_so(world):
+    """An outsider's supervisor moved an application to a point nobody works at; its card,
+    dispatched there, could be received by no one and moved nowhere."""
+    api, _user = world
+    app = api.post(URL, application_body()).json()
+    staff = staff_apis(["supervisor"])
+    refused = move(staff.supervisor, app, without_clerk=False)
+    assert refused.status_code == 409 and "No clerk works at" in refused.json()["error"]["message"]
+    assert Application.objects.get(pk=app["id"]).acceptance_point_id == HOME_POINT
+    assert move(staff.supervisor, app, without_clerk=True).status_code == 200
+    assert Application.objects.get(pk=app["id"]).acceptance_point_id == OTHER_POINT
+    staff_apis(["clerk"])  # a clerk at the home point: a move back needs no word
+    back = staff.supervisor.post(
+        f"/api/v1/staff/applications/{app['id']}/move", {"acceptance_point": HOME_POINT, "reason": "装修结束"}
+    )
+    assert back.status_code == 200 and back.json()["acceptance_point"]["code"] == HOME_POINT
 
 
 def test_a_supervisor_moves_an_application_and_the_applicant_is_told_where_and_why(world):

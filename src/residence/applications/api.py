@@ -551,6 +551,11 @@ class ReplySerializer(serializers.Serializer):
 class MoveSerializer(serializers.Serializer):
     acceptance_point = StrictCharField(max_length=16)
     reason = StrictCharField(max_length=200)
+    without_clerk = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true to move to a point where no clerk works yet (409 otherwise): one is about to start there",
+    )
 
 
 class EmptySerializer(serializers.Serializer):
@@ -593,9 +598,16 @@ StaffPaymentView = _staff_action("pay", call=application_counter_pay)
 StaffWrittenReplyView = _staff_action("written_reply", ReplySerializer, services.written_reply_record, [Role.REVIEWER])
 
 
-def _move(*, actor, application_id: int, acceptance_point: str, reason: str, address: str) -> Application:
+def _move(
+    *, actor, application_id: int, acceptance_point: str, reason: str, address: str, without_clerk: bool
+) -> Application:
     return services.application_move(
-        actor=actor, application_id=application_id, point_code=acceptance_point, reason=reason, address=address
+        actor=actor,
+        application_id=application_id,
+        point_code=acceptance_point,
+        reason=reason,
+        address=address,
+        without_clerk=without_clerk,
     )
 
 

@@ -537,6 +537,11 @@ def verifier_view(application: Application, *, department: str) -> dict:
     return document
 
 
+def point_has_clerk(point: AcceptancePoint) -> bool:
+    """Whether anyone at the point could receive and hand over a card."""
+    return point.staff.filter(role=Role.CLERK, is_active=True).exists()
+
+
 def needs_full_id_number(user, application: Application) -> bool:
     """Whether a staff member checks the person against records now: a verifier while its
     department's check is pending, the police reviewer while the case is under review."""

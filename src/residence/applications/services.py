@@ -694,14 +694,26 @@ def _move_target(*, actor, point_code: str, reason: str) -> tuple[AcceptancePoin
 
 
 @transaction.atomic
-def application_move(*, actor, application_id: int, point_code: str, reason: str, address: str = "") -> Application:
+def application_move(
+    *, actor, application_id: int, point_code: str, reason: str, address: str = "", without_clerk: bool = False
+) -> Application:
     """A supervisor moves one open application to another acceptance point (a point closing, a
     counter overloaded): the applicant is told where it is now handled and why. Only before the
-    card is dispatched; a move to where it already is changes nothing."""
+    card is dispatched; a move to where it already is changes nothing. To a point where no clerk
+    works only when said so (`without_clerk`, as the desk asks before a move there): an outsider's
+    card, dispatched there, could be received by nobody and moved nowhere."""
     point, reason = _move_target(actor=actor, point_code=point_code, reason=reason)
     application = _locked(application_id)
     if application.acceptance_point_id == point.code:
         return application
+    if not without_clerk and not selectors.point_has_clerk(point):
+        raise Conflict(
+            _(
+                "No clerk works at %(point)s: nobody there could receive and hand over the card. Give it a clerk "
+                "first, or choose another point; to move it there anyway, send without_clerk: true."
+            )
+            % {"point": point.name}
+        )
     if application.status not in MOVABLE_STATUSES:
         raise Conflict(
             _('This application\'s status is "%(status)s": only one whose card has not left production can move.')

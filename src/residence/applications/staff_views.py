@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from residence.accounts.forms import add_domain_error
-from residence.accounts.models import Department, Kind, Role, User
+from residence.accounts.models import Department, Kind, Role
 from residence.audit.services import personal_data_viewed
 from residence.core import clock
 from residence.core.errors import DomainError, Forbidden, Invalid
@@ -700,7 +700,7 @@ def move(request):
         to_point = AcceptancePoint.objects.get(code=to_code)
         context = {
             # Said before the move (an outsider's supervisor moved 1,250 to a point nobody works at).
-            "no_clerk": not User.objects.filter(point=to_point, role=Role.CLERK, is_active=True).exists(),
+            "no_clerk": not selectors.point_has_clerk(to_point),
             "form": form,
             "confirm": True,
             "count": len(shown),
