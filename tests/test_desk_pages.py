@@ -719,8 +719,15 @@ def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded
     assert 'data-testid="audit-cut"' not in trail
     # The details in words: labels for their keys, nested values as text (an outsider read
     # "action: submit" and Python's "{'source': …}").
-    assert '<span class="hint">Status after:</span> verifying' in trail
+    # A slug the platform knows in words, the slug as recorded beside it (an outsider's supervisor
+    # read "角色: supervisor" and "新状态: terminated").
+    assert '<span class="hint">Status after:</span> Being verified by departments (verifying)' in trail
+    assert '<span class="hint">Action:</span> Checked by a department (verify)' in trail
+    assert '<span class="hint">Department:</span> Police (police)' in trail
     assert '<span class="hint">status_to:</span>' not in trail
+    supervisor.cookies["django_language"] = "zh-hans"
+    assert "公安 (police)" in page(supervisor, "/staff/audit/")
+    supervisor.cookies["django_language"] = "en"
     AuditEvent.objects.create(
         type="calendar_changed",
         at=AuditEvent.objects.latest("at").at,

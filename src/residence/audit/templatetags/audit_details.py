@@ -1,9 +1,19 @@
-"""An audit event's details in the reader's words: the keys of its data as labels, and nested
-values as text, not Python's (a supervisor read "action: submit" and "{'source': …}" on the
-Chinese page: an outsider). Values stay as recorded: slugs, codes and dates are the record."""
+"""An audit event's details in the reader's words: the keys of its data as labels, nested values
+as text, not Python's (a supervisor read "action: submit" and "{'source': …}" on the Chinese page:
+an outsider), and a slug the platform knows named in words with the slug beside it, as recorded
+(another read "角色: supervisor" and "新状态: terminated")."""
 
 from django import template
 from django.utils.translation import gettext_lazy as _
+
+from residence.accounts.models import Department, Role
+from residence.accounts.models import Kind as AccountKind
+from residence.accounts.models import Status as AccountStatus
+from residence.applications.models import Channel, Route, Step, Verification
+from residence.applications.models import Kind as ApplicationKind
+from residence.applications.models import Status as ApplicationStatus
+from residence.permits.models import Endorsement, Permit
+from residence.registrations.models import Declaration
 
 register = template.Library()
 
@@ -12,6 +22,7 @@ LABELS = {
     "amount": _("Amount"),
     "anniversary_base": _("Anniversary"),
     "application": _("Application"),
+    "as": _("As"),
     "before": _("Before"),
     "building_code": _("Building code"),
     "bulk": _("Bulk file"),
@@ -33,10 +44,13 @@ LABELS = {
     "housing_checked": _("Proof of housing checked"),
     "kind": _("Kind"),
     "letter_checked": _("Authorisation letter checked"),
+    "method": _("Method"),
     "name": _("Name"),
     "note": _("Note"),
     "outcome": _("Outcome"),
+    "path": _("Path"),
     "permit": _("Permit"),
+    "place": _("Place"),
     "point": _("Acceptance point"),
     "point_from": _("From point"),
     "point_to": _("To point"),
@@ -67,19 +81,77 @@ LABELS = {
 }
 
 
+ACTIONS = {
+    "submit": _("Submitted"),
+    "verify": _("Checked by a department"),
+    "approve": _("Approved"),
+    "reject": _("Refused"),
+    "pay": _("Fee paid"),
+    "terminate": _("Terminated: not paid in time"),
+    "end_with_permit": _("Ended: its permit was cancelled"),
+    "produce": _("Card made"),
+    "dispatch": _("Card sent out"),
+    "receive": _("Card received at the point"),
+    "hand_over": _("Card handed over"),
+    "deliver": _("Card delivered"),
+    "return": _("Card returned by the courier"),
+    "withdraw": _("Withdrawn"),
+    "move": _("Moved to another point"),
+    "endorse": _("Endorsed"),
+    "suspend": _("Suspended"),
+    "cancel": _("Cancelled"),
+    "revoke": _("Revoked"),
+    "exchange": _("Card exchanged"),
+    "replace": _("Card replaced"),
+}
+
+
+def _named(*choices) -> dict:
+    """Slug → words, the first enumeration naming a slug winning."""
+    named = {}
+    for enumeration in choices:
+        for value, label in enumeration.choices:
+            named.setdefault(value, label)
+    return named
+
+
+STATUSES = _named(ApplicationStatus, Permit.Status, Declaration.Status, AccountStatus)
+VALUES = {
+    "action": ACTIONS,
+    "channel": _named(Channel),
+    "department": _named(Department),
+    "kind": _named(ApplicationKind, AccountKind, Declaration.Kind),
+    "outcome": _named(Verification.Outcome, Endorsement.Outcome, ApplicationStatus),
+    "role": _named(Role),
+    "route": _named(Route),
+    "status": STATUSES,
+    "status_from": STATUSES,
+    "status_to": STATUSES,
+}
+STEPS = _named(Step)
+
+
 @register.filter
 def audit_label(key: str) -> str:
     return str(LABELS.get(key, key))
 
 
+def _slug_named(key: str, value: str) -> str:
+    if key in ("step", "steps") and ":" in value:  # "SZ…:whole": an application's step
+        reference, _sep, step = value.rpartition(":")
+        return f"{reference}: {STEPS[step]} ({step})" if step in STEPS else value
+    label = VALUES.get(key, {}).get(value)
+    return f"{label} ({value})" if label is not None else value
+
+
 @register.filter
-def audit_value(value) -> str:
+def audit_value(value, key: str = "") -> str:
     if isinstance(value, dict):
-        return "; ".join(f"{audit_label(k)}: {audit_value(v)}" for k, v in value.items())
+        return "; ".join(f"{audit_label(k)}: {audit_value(v, k)}" for k, v in value.items())
     if isinstance(value, list | tuple):
-        return ", ".join(audit_value(v) for v in value)
+        return ", ".join(audit_value(v, key) for v in value)
     if value is True:
         return str(_("yes"))
     if value is False:
         return str(_("no"))
-    return str(value)
+    return _slug_named(key, value) if isinstance(value, str) else str(value)
