@@ -20,6 +20,12 @@ NOTHING_OFFICIAL = _(
 )
 
 
+NOTHING_OFFICIAL_YEARS = _(
+    "%(count)d years (%(years)s): nothing official is entered for them. Enter their schedules first: "
+    "python manage.py load_calendar FILE.csv (or each holiday and make-up day here, with its notice)."
+)
+
+
 def official_entries(year: int) -> bool:
     """Whether any day of the year carries the notice that declares it: a year of the holiday
     package's guesses only was published with one click (an outsider)."""
@@ -144,8 +150,12 @@ class CalendarYearAdmin(ModelAdmin):
         years = [entry.year for entry in queryset.filter(published=False)]
         bare = [year for year in years if not official_entries(year)]
         if bare:  # none published: the operator chose them together
-            for year in bare:
-                messages.error(request, NOTHING_OFFICIAL % {"year": year})
+            # One message, however many (an outsider's "all" put up 170, one a year).
+            if len(bare) == 1:
+                messages.error(request, NOTHING_OFFICIAL % {"year": bare[0]})
+            else:
+                shown = ", ".join(map(str, bare[:10])) + (" …" if len(bare) > 10 else "")
+                messages.error(request, NOTHING_OFFICIAL_YEARS % {"count": len(bare), "years": shown})
             return
         self._publish(request, years, published=True)
 
