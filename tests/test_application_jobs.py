@@ -532,3 +532,25 @@ def test_messages_are_rendered_in_the_readers_language(world):
     chinese = api.get("/api/v1/me/messages", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["results"][0]
     assert english["title"].startswith("Application SZ")
     assert english["title"] != chinese["title"] and "受理" in chinese["title"]
+
+
+def test_the_whole_applications_limit_is_told_to_whoever_holds_it_now(world):
+    """An outsider's card waited at the point past the whole application's limit: the job said a
+    step was "reminded", and then escalated, but only the supervisor heard; the clerk never did.
+    Worked by hand: accepted Monday 2026-03-02, 15 working days → due Monday 03-23; the run of
+    Friday 03-20 reminds of it, the run of Tuesday 03-24 escalates it."""
+    _api, _user, staff = world
+    app = verified(world)
+    clerk = staff_apis(["clerk"])
+    base = f"/api/v1/staff/applications/{app['id']}"
+    assert staff.reviewer.post(f"{base}/approve", {}).status_code == 200
+    for step, client in (("produce", staff.production), ("dispatch", staff.production), ("receive", clerk.clerk)):
+        assert client.post(f"{base}/{step}", {}).status_code == 200, step
+    assert Deadline.objects.get(application_id=app["id"], step="whole").due_on == dt.date(2026, 3, 23)
+    assert "1 step(s) due 2026-03-23 reminded" in daily("2026-03-20")
+    (reminder,) = Message.objects.filter(user=clerk.users["clerk"], key="deadline_due_next")
+    assert app["reference"] in reminder.params["references"]
+    assert not Message.objects.filter(user=staff.users["production"], key="deadline_due_next").exists()
+    daily("2026-03-24")
+    (overdue,) = Message.objects.filter(user=clerk.users["clerk"], key="deadline_overdue")
+    assert overdue.params["references"] == app["reference"]

@@ -22,7 +22,12 @@ from . import workflow
 from .models import CARD_KINDS, OPEN_STATUSES, Application, Deadline, PaymentStatus, StatusChange, Verification
 
 STEP_ROLES = {"review": Role.REVIEWER, "written_reply": Role.REVIEWER, "refusal": Role.REVIEWER}
-DELIVERY_ROLES = {"in_production": Role.PRODUCTION, "out_for_delivery": Role.COURIER, "dispatched": Role.CLERK}
+DELIVERY_ROLES = {
+    "in_production": Role.PRODUCTION,
+    "out_for_delivery": Role.COURIER,
+    "dispatched": Role.CLERK,
+    "ready_for_pickup": Role.CLERK,
+}
 
 
 def payments_expire(today: dt.date) -> int:
@@ -83,16 +88,33 @@ def _staff(role: str, **scope):
     return get_user_model().objects.filter(kind=Kind.STAFF, status=Status.ACTIVE, role=role, **scope)
 
 
+# The whole application's limit is the turn of whoever holds it now (an outsider's card waited at
+# the point past it, and the job "reminded" nobody: the clerk was never told).
+WHOLE_STEP_BY_STATUS = {
+    "accepted": "verification",
+    "verifying": "verification",
+    "reviewing": "review",
+    "approved": "production",
+    "in_production": "delivery",
+    "dispatched": "delivery",
+    "ready_for_pickup": "delivery",
+    "out_for_delivery": "delivery",
+}
+
+
 def _recipients(deadline: Deadline):
     application = deadline.application
-    if deadline.step == "verification":
+    step = deadline.step
+    if step == "whole":
+        step = WHOLE_STEP_BY_STATUS.get(application.status, "")
+    if step == "verification":
         departments = Verification.objects.filter(application=application, status="pending").values("department")
         return _staff(Role.VERIFIER, department__in=departments)
-    if deadline.step in STEP_ROLES:
-        return _staff(STEP_ROLES[deadline.step])
-    if deadline.step == "production":
+    if step in STEP_ROLES:
+        return _staff(STEP_ROLES[step])
+    if step == "production":
         return _staff(Role.PRODUCTION)
-    if deadline.step == "delivery":
+    if step == "delivery":
         role = DELIVERY_ROLES.get(application.status)
         scope = {"point_id": application.acceptance_point_id} if role == Role.CLERK else {}
         return _staff(role, **scope) if role else _staff(Role.SUPERVISOR).none()
