@@ -904,6 +904,10 @@ def test_a_paid_replacement_of_a_permit_cancelled_meanwhile_ends_refunded_and_fr
     assert web_login(web, "citizen1", phone="13812345678").status_code == 302
     page = web.get(f"/applications/{app['id']}/").content.decode()
     assert "has been cancelled, so the application has ended" in page and "time to pay" not in page
+    assert "Paid · refunded on 2029-03-02" in page
+    api.login("citizen1", phone="13812345678", remember=True)
+    shown = api.get(f"/api/v1/applications/{app['id']}").json()
+    assert (shown["status"], shown["payment_status"], shown["refunded_on"]) == ("terminated", "paid", "2029-03-02")
     api.login("citizen1", phone="13812345678", remember=True)
     reapplied = api.post("/api/v1/applications", application_body(kind="reapply", photo_receipt="pz20290302a1"))
     assert reapplied.status_code == 201, reapplied.content

@@ -110,6 +110,11 @@ class ApplicationSerializer(serializers.Serializer):
     fee = _object("Money", amount=serializers.CharField(), currency=serializers.CharField())
     payment_status = serializers.ChoiceField(choices=PaymentStatus.choices)
     payment_due_on = serializers.DateField(allow_null=True)
+    refunded_on = serializers.DateField(
+        allow_null=True,
+        help_text="the day a fee paid was given back: the application ended with no card made (its permit was "
+        "cancelled); payment_status stays paid",
+    )
     accepted_on = serializers.DateField()
     due_date = serializers.DateField(allow_null=True)
     due_date_provisional = serializers.BooleanField()

@@ -17,7 +17,7 @@ from residence.core.validators import mask_id_number
 from .models import Application, Deadline, FamilyMember, StatusChange, Verification
 
 
-def build(application: Application, *, verifications, history, deadlines, family) -> dict:
+def build(application: Application, *, verifications, history, deadlines, family, payments=()) -> dict:
     point = application.acceptance_point
     reply_due = next((d.due_on for d in deadlines if d.step == "written_reply"), None)
     decision = None
@@ -38,6 +38,11 @@ def build(application: Application, *, verifications, history, deadlines, family
         "fee": {"amount": f"{application.fee_amount:.2f}", "currency": "CNY"},
         "payment_status": application.payment_status,
         "payment_due_on": _day(application.payment_due_on),
+        # A fee given back (the application ended with no card made): `payment_status` stays
+        # "paid", API.md having no other value, and this says when it was refunded.
+        "refunded_on": next(
+            (_day(timezone.localdate(p.refunded_at)) for p in payments if p.refunded_at is not None), None
+        ),
         "accepted_on": _day(application.accepted_on),
         "due_date": _day(application.due_date),
         "due_date_provisional": application.due_date_provisional,
@@ -101,6 +106,7 @@ def refresh(application: Application) -> dict:
         history=list(application.history.order_by("at", "id")),
         deadlines=list(Deadline.objects.filter(application=application)),
         family=list(application.family_members.order_by("id")),
+        payments=list(application.payments.all()),
     )
     application.document = dumps(document)
     Application.objects.filter(pk=application.pk).update(document=application.document)
@@ -108,7 +114,7 @@ def refresh(application: Application) -> dict:
 
 
 def refresh_many(application_ids) -> None:
-    """Rebuild the documents of many applications: five queries and one UPDATE per batch,
+    """Rebuild the documents of many applications: six queries and one UPDATE per batch,
     whatever their number (a supervisor's move of a busy point rebuilt them one by one, four
     queries each, and timed out: an outsider)."""
     ids = sorted(set(application_ids))
@@ -121,6 +127,7 @@ def refresh_many(application_ids) -> None:
                 Prefetch("history", queryset=StatusChange.objects.order_by("at", "id")),
                 Prefetch("deadlines", queryset=Deadline.objects.all()),
                 Prefetch("family_members", queryset=FamilyMember.objects.order_by("id")),
+                "payments",
             )
         )
         for application in applications:
@@ -131,6 +138,7 @@ def refresh_many(application_ids) -> None:
                     history=application.history.all(),
                     deadlines=list(application.deadlines.all()),
                     family=application.family_members.all(),
+                    payments=application.payments.all(),
                 )
             )
         Application.objects.bulk_update(applications, ["document"], batch_size=REFRESH_BATCH)
