@@ -951,6 +951,13 @@ def test_a_new_card_is_not_handed_over_for_a_permit_that_lapsed_this_morning(set
     assert web_login(web, "citizen1", phone="13812345678").status_code == 302
     page = web.get(f"/applications/{app['id']}/").content.decode()
     assert "Your permit has been suspended since 2027-03-02: endorse it" in page
+    # Past its due date, the wait is the holder's: no apology for a delay (an outsider read both).
+    settings.FROZEN_TODAY = "2027-03-31"
+    web = CommittingClient()
+    web.cookies["django_language"] = "en"
+    assert web_login(web, "citizen1", phone="13812345678").status_code == 302
+    page = web.get(f"/applications/{app['id']}/").content.decode()
+    assert "handed over once your permit is endorsed" in page and "sorry" not in page
     # On the day it is cancelled, before the day's run: said so (an outsider's courier was told
     # "this permit is Suspended").
     settings.FROZEN_TODAY = "2029-03-02"

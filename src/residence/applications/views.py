@@ -699,6 +699,9 @@ def progress(request, pk: int):
             "today": today,
             "timeline": timeline(application, today),
             "next_step": next_step(application),
+            # The holder's turn, not the office's: no apology for a delay (an outsider's page said both).
+            "waits_for_endorsement": application.status in OPEN_STATUSES
+            and selectors.suspended_permit_to_renew(application, today) is not None,
             "can_withdraw": application.status in WITHDRAWABLE,
             "can_pay": application.status == Status.AWAITING_PAYMENT,
             "payment": application.payments.first(),
