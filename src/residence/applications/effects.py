@@ -137,13 +137,18 @@ def _end_with_permit(application, *, actor, **_data):
     payment.refund_transaction_id = REFUNDS[payment.provider](amount=payment.amount, reference=application.reference)
     payment.refunded_at = clock.now()
     payment.save(update_fields=["refund_transaction_id", "refunded_at"])
+    payment_audit(AuditEventType.PAYMENT_REFUNDED, actor, application, payment.amount, payment.refund_transaction_id)
+
+
+def payment_audit(event_type: str, actor, application, amount, transaction: str) -> None:
+    """A fee taken or given back, on record with its provider's transaction."""
     audit_record(
-        type=AuditEventType.PAYMENT_REFUNDED,
+        type=event_type,
         actor=actor,
         person=application.person.id_number,
         application=application.reference,
-        amount=str(payment.amount),
-        transaction=payment.refund_transaction_id,
+        amount=str(amount),
+        transaction=transaction,
     )
 
 

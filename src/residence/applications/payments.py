@@ -8,12 +8,11 @@ from django.utils.translation import gettext as _
 
 from residence.accounts.models import Role
 from residence.audit.models import AuditEventType
-from residence.audit.services import audit_record
 from residence.core import clock
 from residence.core.errors import Conflict, Invalid
 
 from . import workflow
-from .effects import PaymentTimeOver
+from .effects import PaymentTimeOver, payment_audit
 from .models import Application, Payment
 from .providers import AT_COUNTER, ONLINE
 
@@ -56,14 +55,7 @@ def application_pay(*, actor, application_id: int, provider: str, idempotency_ke
                 transaction_id=providers[provider](amount=application.fee_amount, reference=application.reference),
                 paid_at=clock.now(),
             )
-            audit_record(
-                type=AuditEventType.PAYMENT_RECEIVED,
-                actor=actor,
-                person=application.person.id_number,
-                application=application.reference,
-                amount=str(payment.amount),
-                transaction=payment.transaction_id,
-            )
+            payment_audit(AuditEventType.PAYMENT_RECEIVED, actor, application, payment.amount, payment.transaction_id)
             return payment
     except PaymentTimeOver:
         # Terminated now rather than at the daily job's next run, so that the application says
