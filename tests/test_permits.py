@@ -605,7 +605,7 @@ def test_imported_permits_are_platform_permits(holder):
 
 
 @pytest.mark.django_db
-def test_a_row_for_a_permit_the_platform_has_acted_on_is_kept_as_a_record_and_said_so(holder, settings):
+def test_a_row_for_a_permit_the_platform_has_acted_on_is_kept_as_a_record_and_said_so(holder, settings, tmp_path):
     """An outsider's row reviving a permit the sweeps had cancelled was answered "1 updated", and
     the permit stayed cancelled with nothing said."""
     from django.core.management import call_command
@@ -624,7 +624,7 @@ def test_a_row_for_a_permit_the_platform_has_acted_on_is_kept_as_a_record_and_sa
     permit = Permit.objects.get(number="SZ2019000123")
     assert (permit.status, permit.endorsed_until) == ("suspended", D(2027, 3, 2))
     # The operator's command prints it with the line.
-    path = settings.BASE_DIR / "var" / "test-permits-kept.csv"
+    path = tmp_path / "permits-kept.csv"
     path.write_text(
         f"id_number,number,issued_on,endorsed_until,status\n{ZHANG_WEI},SZ2019000123,2019-03-02,2028-03-01,active\n",
         encoding="utf-8",
@@ -632,7 +632,6 @@ def test_a_row_for_a_permit_the_platform_has_acted_on_is_kept_as_a_record_and_sa
     out = io.StringIO()
     with translation.override("en"):
         call_command("import_records", "permits", str(path), stdout=out)
-    path.unlink()
     assert "line 2: Permit SZ2019000123 is kept as your record only" in out.getvalue()
 
 
