@@ -217,6 +217,15 @@ def test_a_hotels_guests_are_declared_by_the_hotel_at_once_and_no_other_way(land
     assert not Declaration.objects.exists()
     hotel = org_api.post(DECLARATIONS, move_in(houses[0], declarant_type="hotel", date="2026-03-01"))
     assert hotel.status_code == 201 and (hotel.json()["late"], hotel.json()["days_late"]) == (True, 1)
+    # Nor does a guest report himself as its tenant, with a tenant's 3 days (an outsider's did).
+    House.objects.filter(pk=houses[1]).update(housing_type="hotel", building_code="4403040040099")
+    tenant, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    guest = {**tenant_report("102"), "house": {"street": "440304004", "building_code": "4403040040099", "room": "102"}}
+    refused = tenant.post(DECLARATIONS, guest)
+    assert (
+        refused.status_code == 400 and "registered as a hotel" in refused.json()["error"]["fields"]["declarant_type"][0]
+    )
+    assert not Declaration.objects.filter(id_number=WANG_FANG).exists()
     # A person declares as landlord or owner (API.md): a hotel is an operator's to register.
     api, _user, _house = landlord
     refused = api.post(HOUSES, house_body(room="201", housing_type="hotel"))

@@ -842,6 +842,9 @@ def _tenant_report(*, actor, data: dict, cleaned: dict) -> Declaration:
     )
     if house is None:
         raise Invalid(fields={"house": [NO_SUCH_HOUSE]})
+    if house.housing_type == rules.HOTEL_HOUSING:
+        # A hotel declares its guests itself, at once: a tenant's 3 days got round that (an outsider).
+        raise Invalid(fields={"declarant_type": [str(HOTEL_GUESTS)]})
     # One report waiting per person and house: parallel reports queue on the house's row.
     House.objects.select_for_update().filter(pk=house.pk).first()
     if Declaration.objects.filter(
@@ -1209,6 +1212,11 @@ def _in_every_language(actor, rows: list, invalid: list[dict], *, today) -> list
     return [{**row, "reasons": reasons[row["line"]]} for row in invalid]
 
 
+HOTEL_GUESTS = gettext_lazy(
+    "This house is registered as a hotel: its guests are declared by the hotel, at once, as hotel."
+)
+
+
 def _declarant_misfit(cleaned: dict, *, housing_type: str, account_kind: str) -> Invalid | None:
     """A move-in whose declarant type does not fit the house (rules.declarant_fits), said; None otherwise."""
     declarant_type = cleaned.get("declarant_type")
@@ -1217,7 +1225,7 @@ def _declarant_misfit(cleaned: dict, *, housing_type: str, account_kind: str) ->
     ):
         return None
     if housing_type == rules.HOTEL_HOUSING:
-        problem = _("This house is registered as a hotel: its guests are declared by the hotel, at once, as hotel.")
+        problem = str(HOTEL_GUESTS)
     elif account_kind == "organisation":
         problem = _("An organisation is not a resident: declare as landlord, manager, employer, school or hotel.")
     else:
