@@ -554,3 +554,17 @@ def test_the_whole_applications_limit_is_told_to_whoever_holds_it_now(world):
     daily("2026-03-24")
     (overdue,) = Message.objects.filter(user=clerk.users["clerk"], key="deadline_overdue")
     assert overdue.params["references"] == app["reference"]
+
+
+def test_the_refusals_limit_goes_to_the_reviewer_only_once_the_case_is_his(world):
+    """An outsider's reviewer was told of an overdue refusal step of a case still waiting for the
+    departments, on which he could do nothing. Worked by hand: accepted Monday 2026-03-02, the
+    refusal's 7 working days end Wednesday 03-11, the departments' 3 on Thursday 03-05."""
+    api, _user, staff = world
+    app = api.post(URL, application_body()).json()
+    assert Deadline.objects.get(application_id=app["id"], step="refusal").due_on == dt.date(2026, 3, 11)
+    daily("2026-03-12")
+    assert not Message.objects.filter(user=staff.users["reviewer"], key="deadline_overdue").exists()
+    for key in ("police", "insurance"):
+        (own,) = Message.objects.filter(user=staff.users[key], key="deadline_overdue")
+        assert own.params["references"] == app["reference"]

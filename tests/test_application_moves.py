@@ -56,6 +56,7 @@ def test_a_move_to_a_point_where_no_clerk_works_is_refused_unless_said_so(world)
     api, _user = world
     app = api.post(URL, application_body()).json()
     staff = staff_apis(["supervisor"])
+    assert move(staff.supervisor, app, without_clerk="true").status_code == 400  # a boolean, as the others
     refused = move(staff.supervisor, app, without_clerk=False)
     assert refused.status_code == 409 and "No clerk works at" in refused.json()["error"]["message"]
     assert Application.objects.get(pk=app["id"]).acceptance_point_id == HOME_POINT

@@ -105,7 +105,7 @@ def test_a_json_row_is_refused_once_with_every_problem_and_no_field_beyond_the_h
         )
         assert pushed.status_code == 200, (typed, pushed.content)
         assert Identity.objects.get(id_number=ID).shenzhen_hukou is hukou, typed
-    for odd in (2, 0.0, [1]):
+    for odd in (2, 0.0, [1], None):
         pushed = push(
             client, police, "identities", json.dumps([{**IDENTITY_ROW, "shenzhen_hukou": odd}]), "application/json"
         )

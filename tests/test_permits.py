@@ -938,6 +938,12 @@ def test_a_new_card_is_not_handed_over_for_a_permit_that_lapsed_this_morning(set
     counter = staff_apis(["clerk"])
     for step, client in (("produce", staff.production), ("dispatch", staff.production), ("receive", counter.clerk)):
         assert client.post(f"{base}/{step}", {}).status_code == 200, step
+    # Told where, in English with the point's kind and street (an outsider's read the Chinese name only).
+    web = CommittingClient()
+    web.cookies["django_language"] = "en"
+    assert web_login(web, "citizen1", phone="13812345678").status_code == 302
+    ready = web.get(f"/applications/{app['id']}/").content.decode()
+    assert "Collect your card at Street office, Futian Subdistrict · 福田街道办事处居住证受理点." in ready
     settings.FROZEN_TODAY = "2027-03-02"
     signed_in_again(counter, "clerk")
     refused = counter.clerk.post(f"{base}/hand-over", {"identity_checked": True, "signed": True})
@@ -956,13 +962,20 @@ def test_a_new_card_is_not_handed_over_for_a_permit_that_lapsed_this_morning(set
     web.cookies["django_language"] = "en"
     assert web_login(web, "citizen1", phone="13812345678").status_code == 302
     page = web.get(f"/applications/{app['id']}/").content.decode()
-    assert "handed over once your permit is endorsed" in page and "sorry" not in page
+    assert "the rest waits until your permit is endorsed" in page and "sorry" not in page
     # On the day it is cancelled, before the day's run: said so (an outsider's courier was told
     # "this permit is Suspended").
     settings.FROZEN_TODAY = "2029-03-02"
     signed_in_again(counter, "clerk")
     refused = counter.clerk.post(f"{base}/hand-over", {"identity_checked": True, "signed": True})
     assert error_code(refused) == "conflict" and "cancelled from 2029-03-02" in refused.json()["error"]["message"]
+    # Nor is the holder asked to come for it that day (an outsider's page said "collect your card").
+    web = CommittingClient()
+    web.cookies["django_language"] = "en"
+    assert web_login(web, "citizen1", phone="13812345678").status_code == 302
+    page = web.get(f"/applications/{app['id']}/").content.decode()
+    assert "Your permit is cancelled from 2029-03-02: no card of it is handed over" in page
+    assert "Collect your card" not in page and "sorry" not in page and "so it is not handed over" in page
 
 
 @pytest.mark.django_db

@@ -556,7 +556,7 @@ class ReplySerializer(serializers.Serializer):
 class MoveSerializer(serializers.Serializer):
     acceptance_point = StrictCharField(max_length=16)
     reason = StrictCharField(max_length=200)
-    without_clerk = serializers.BooleanField(
+    without_clerk = StrictBooleanField(
         required=False,
         default=False,
         help_text="true to move to a point where no clerk works yet (409 otherwise): one is about to start there",

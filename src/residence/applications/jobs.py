@@ -105,7 +105,9 @@ WHOLE_STEP_BY_STATUS = {
 def _recipients(deadline: Deadline):
     application = deadline.application
     step = deadline.step
-    if step == "whole":
+    # The refusal's limit is the reviewer's once the case is his; before, it is whoever holds it (an
+    # outsider's reviewer was told of a case still waiting for the departments).
+    if step == "whole" or (step == "refusal" and application.status != "reviewing"):
         step = WHOLE_STEP_BY_STATUS.get(application.status, "")
     if step == "verification":
         departments = Verification.objects.filter(application=application, status="pending").values("department")

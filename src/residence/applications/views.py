@@ -25,7 +25,7 @@ from residence.core.errors import Conflict, DomainError, Forbidden
 from residence.core.validators import mask_id_number
 from residence.eligibility.views import CONDITION_LABELS
 from residence.places.models import AcceptancePoint
-from residence.places.selectors import acceptance_point_list
+from residence.places.selectors import acceptance_point_list, street_shown
 from residence.web.pages import error_page, page_of
 
 from . import rules, selectors, services
@@ -630,6 +630,13 @@ def as_of_today(application: Application) -> Application:
     return application
 
 
+def _point_named(point) -> str:
+    """A point in a sentence: in English its kind and street too (an outsider's English page said
+    "collect your card at 福田街道办事处居住证受理点")."""
+    street = street_shown(point)
+    return f"{street} · {point.name}" if street else point.name
+
+
 def next_step(application: Application) -> str:
     """The next thing the applicant does (or waits for), in one sentence."""
     s = application.status
@@ -641,6 +648,12 @@ def next_step(application: Application) -> str:
             "Your permit has been suspended since %(day)s: endorse it (My residence permit) so that this "
             "application can go on."
         ) % {"day": suspended.suspended_on.isoformat()}
+    if s in OPEN_STATUSES and (cancelled := selectors.cancelled_permit_to_renew(application, clock.today())):
+        # Before the day's run ends it: not "collect your card" (an outsider's page said so).
+        return _(
+            "Your permit is cancelled from %(day)s: no card of it is handed over, and this application ends; a fee "
+            "paid for it is given back. To hold a residence permit again, apply for a re-application."
+        ) % {"day": cancelled.cancelled_on.isoformat()}
     if s in (Status.ACCEPTED, Status.VERIFYING, Status.REVIEWING):
         return _("Nothing to do for now: the departments are checking your application.")
     if s == Status.TERMINATED and application.payment_status == PaymentStatus.EXPIRED:
@@ -663,11 +676,11 @@ def next_step(application: Application) -> str:
         return _("Your card is on its way to the acceptance point. We will send a message when it arrives.")
     if s == Status.READY_FOR_PICKUP and application.kind == Kind.EXCHANGE:
         return _("Collect your card at %(point)s. Bring your ID card, your receipt and your old card.") % {
-            "point": application.acceptance_point.name
+            "point": _point_named(application.acceptance_point)
         }
     if s == Status.READY_FOR_PICKUP:
         return _("Collect your card at %(point)s. Bring your ID card and your receipt.") % {
-            "point": application.acceptance_point.name
+            "point": _point_named(application.acceptance_point)
         }
     if s == Status.OUT_FOR_DELIVERY and application.kind == Kind.EXCHANGE:
         return _(
@@ -699,9 +712,12 @@ def progress(request, pk: int):
             "today": today,
             "timeline": timeline(application, today),
             "next_step": next_step(application),
-            # The holder's turn, not the office's: no apology for a delay (an outsider's page said both).
+            # The holder's permit's turn, not the office's: no apology for a delay (an outsider's page
+            # said both).
             "waits_for_endorsement": application.status in OPEN_STATUSES
             and selectors.suspended_permit_to_renew(application, today) is not None,
+            "permit_cancelled": application.status in OPEN_STATUSES
+            and selectors.cancelled_permit_to_renew(application, today) is not None,
             "can_withdraw": application.status in WITHDRAWABLE,
             "can_pay": application.status == Status.AWAITING_PAYMENT,
             "payment": application.payments.first(),

@@ -248,7 +248,7 @@ def flag(row, name):
     raw = row.get(name)
     if isinstance(raw, bool) or (type(raw) is int and raw in (0, 1)):
         return bool(raw)
-    if raw is not None and not isinstance(raw, str):  # 2, 1.0: not "text", as _value would say
+    if not isinstance(raw, str):  # 2, 1.0, null: not "text", as _value would say
         raise ValidationError(_("%(field)s must be 1 or 0 (in JSON also true or false).") % {"field": name})
     value = _value(row, name)
     if value not in ("0", "1"):
