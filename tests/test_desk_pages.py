@@ -725,6 +725,19 @@ def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded
     assert '<span class="hint">Action:</span> Checked by a department (verify)' in trail
     assert '<span class="hint">Department:</span> Police (police)' in trail
     assert '<span class="hint">status_to:</span>' not in trail
+    AuditEvent.objects.create(
+        type="permit_changed",
+        at=AuditEvent.objects.latest("at").at,
+        data={"reason": "suspended_two_years", "kind": "permits", "channel": "web", "purpose": "login"},
+    )
+    trail = page(supervisor, "/staff/audit/")
+    for said in (
+        "Suspended for two years (suspended_two_years)",
+        "Permits issued before the platform (permits)",
+        "Web page (web)",
+        "Sign-in (login)",
+    ):
+        assert said in trail, said
     supervisor.cookies["django_language"] = "zh-hans"
     assert "公安 (police)" in page(supervisor, "/staff/audit/")
     supervisor.cookies["django_language"] = "en"

@@ -6,12 +6,13 @@ an outsider), and a slug the platform knows named in words with the slug beside 
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from residence.accounts.models import Department, Role
+from residence.accounts.models import Department, Role, SmsChallenge
 from residence.accounts.models import Kind as AccountKind
 from residence.accounts.models import Status as AccountStatus
 from residence.applications.models import Channel, Route, Step, Verification
 from residence.applications.models import Kind as ApplicationKind
 from residence.applications.models import Status as ApplicationStatus
+from residence.permits.forms import REVOKE_LABELS
 from residence.permits.models import Endorsement, Permit
 from residence.registrations.models import Declaration
 
@@ -116,12 +117,22 @@ def _named(*choices) -> dict:
 
 
 STATUSES = _named(ApplicationStatus, Permit.Status, Declaration.Status, AccountStatus)
+RECORD_KINDS = {
+    "identities": _("Population records"),
+    "registrations": _("Residence registrations"),
+    "social_insurance": _("Social insurance months"),
+    "enrolments": _("School enrolments"),
+    "talent": _("Talent certificates"),
+    "permits": _("Permits issued before the platform"),
+}
 VALUES = {
     "action": ACTIONS,
-    "channel": _named(Channel),
+    "channel": {**_named(Channel), "web": _("Web page"), "api": _("API")},
     "department": _named(Department),
-    "kind": _named(ApplicationKind, AccountKind, Declaration.Kind),
+    "kind": {**_named(ApplicationKind, AccountKind, Declaration.Kind), **RECORD_KINDS},
     "outcome": _named(Verification.Outcome, Endorsement.Outcome, ApplicationStatus),
+    "purpose": _named(SmsChallenge.Purpose),
+    "reason": {**REVOKE_LABELS, "suspended_two_years": _("Suspended for two years")},
     "role": _named(Role),
     "route": _named(Route),
     "status": STATUSES,
