@@ -703,6 +703,49 @@ def test_the_dashboard_counts_only_steps_that_took_place(world, staff, settings)
     assert 'data-testid="dashboard-steps"' in html and "Due today" in html
 
 
+def test_each_dashboard_figure_opens_the_applications_it_counts(world, staff, settings):
+    """Two applications submitted on Monday 2 March: their checks are due three working days on,
+    Thursday 5 March. The figures link to the applications behind them, most pressing first."""
+    from .applications import citizen_api as another_citizen
+
+    first = submit(world)
+    second_api, _ = another_citizen("citizen2", "13812345679", "44030419900101555", "王芳")
+    second = submit(second_api, photo_receipt="PZ20260302B2", acceptance_point=HOME_POINT)
+    first_ref, second_ref = (Application.objects.get(pk=pk).reference for pk in (first, second))
+    base = "/staff/applications/dashboard"
+
+    settings.FROZEN_TODAY = "2026-03-05"
+    supervisor = signed_in_again("supervisor")
+    html = page(supervisor, f"{base}/")
+    assert (
+        f'href="{base}/departments/police/today/"' in html and f'href="{base}/departments/police/overdue/"' not in html
+    )
+    due_today = page(supervisor, f"{base}/departments/police/today/")
+    assert first_ref in due_today and second_ref in due_today and "2026-03-05" in due_today
+    assert "2 applications as of 2026-03-05" in due_today and "tag-red" not in due_today
+
+    settings.FROZEN_TODAY = "2026-03-06"
+    staff.update({key: signed_in_again(key) for key in ("police", "supervisor")})
+    post(staff["police"], f"/staff/applications/{first}/verify/", {"outcome": "confirmed"})
+    supervisor = staff["supervisor"]
+    html = page(supervisor, f"{base}/")
+    assert f'href="{base}/departments/police/overdue/"' in html
+    assert f'href="{base}/departments/social_insurance/overdue/"' in html
+    late = page(supervisor, f"{base}/departments/police/overdue/")
+    assert second_ref in late and first_ref not in late and "1 application as of 2026-03-06" in late
+    assert f'href="/staff/applications/{second}/"' in late and "Overdue" in late
+    # The point: both applications have an overdue check (the insurance checks are unanswered).
+    at_point = page(supervisor, f"{base}/points/{HOME_POINT}/overdue/")
+    assert first_ref in at_point and second_ref in at_point
+    assert at_point.index(first_ref) < at_point.index(second_ref)  # same due date: submitted first
+    assert f"{base}/points/{HOME_POINT}/open/" in html
+    everything = page(supervisor, f"{base}/points/{HOME_POINT}/open/")
+    assert "2 applications" in everything and "2026-03-05" in everything  # by the next open step
+    for url in ("departments/nobody/open", "steps/verification/open", "points/nowhere/open", "points/x/soon"):
+        assert "no such figure" in page(supervisor, f"{base}/{url}/", status=404)
+    page(staff["police"], f"{base}/departments/police/overdue/", status=403)
+
+
 def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded(world, staff, monkeypatch):
     """An outsider found no way for a supervisor to see which clerk did what (only the Django admin)."""
     from residence.audit.models import AuditEvent

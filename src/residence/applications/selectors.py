@@ -2,7 +2,7 @@ import datetime as dt
 import json
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -299,6 +299,27 @@ def _share(counts: dict) -> dict:
 LATER_STEPS = ("review", "refusal", "production", "delivery", "written_reply")
 
 
+# What the dashboard counts, one queryset each, so that its lists (`dashboard_items`) hold exactly
+# the items counted.
+def _pending_checks():
+    return Verification.objects.filter(status=Verification.Outcome.PENDING, application__status__in=VERIFYING_STATUSES)
+
+
+def _open_later_steps():
+    return Deadline.objects.filter(done_on__isnull=True, moot=False, step__in=LATER_STEPS)
+
+
+def _open_applications():
+    return Application.objects.exclude(status__in=CLOSED_STATUSES)
+
+
+def _pressing_deadlines(today: dt.date):
+    """Open deadlines of open applications due today or before."""
+    return Deadline.objects.filter(done_on__isnull=True, due_on__lte=today).exclude(
+        application__status__in=CLOSED_STATUSES
+    )
+
+
 def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
     """Per department (verification) and per acceptance point: open items, overdue items, and the
     share of deadlines finished on time (done_on <= due_on) among those finished in the last `days`.
@@ -322,7 +343,7 @@ def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
     answered_by_department = {row["department"]: row for row in answered}
 
     pending = (
-        Verification.objects.filter(status=Verification.Outcome.PENDING, application__status__in=VERIFYING_STATUSES)
+        _pending_checks()
         .values("department")
         .annotate(
             open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)), today=Count("id", filter=Q(due_on=today))
@@ -342,7 +363,7 @@ def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
     # only inside the points' totals, and nothing due today anywhere). Closing an application
     # closes its steps, all but a written reply, which is owed after the refusal that closed it.
     open_steps = (
-        Deadline.objects.filter(done_on__isnull=True, moot=False, step__in=LATER_STEPS)
+        _open_later_steps()
         .values("step")
         .annotate(
             open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)), today=Count("id", filter=Q(due_on=today))
@@ -364,12 +385,9 @@ def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
             | _share(done_by_step.get(code, {"done": 0, "on_time": 0}))
         )
 
-    open_apps = (
-        Application.objects.exclude(status__in=CLOSED_STATUSES).values("acceptance_point").annotate(open=Count("id"))
-    )
+    open_apps = _open_applications().values("acceptance_point").annotate(open=Count("id"))
     overdue_apps = (
-        Deadline.objects.filter(done_on__isnull=True, due_on__lte=today)
-        .exclude(application__status__in=CLOSED_STATUSES)
+        _pressing_deadlines(today)
         .values("application__acceptance_point")
         .annotate(
             overdue=Count("application", distinct=True, filter=Q(due_on__lt=today)),
@@ -404,6 +422,71 @@ def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
         "steps": steps,
         "points": points,
     }
+
+
+DASHBOARD_GROUPS = ("departments", "steps", "points")
+DASHBOARD_DUE = ("open", "today", "overdue")
+DASHBOARD_ITEMS_SHOWN = 500
+
+
+def dashboard_items(*, group: str, code: str, due: str) -> dict:
+    """The items behind one figure of the supervisor's dashboard (a department's, a later step's or
+    an acceptance point's open, due-today or overdue count), most pressing first: each application's
+    reference, status, the step and its due date. Up to DASHBOARD_ITEMS_SHOWN rows, with the total.
+    NotFound for a group, code or figure the dashboard does not show."""
+    today = clock.today()
+    if group not in DASHBOARD_GROUPS or due not in DASHBOARD_DUE:
+        raise NotFound(_("The dashboard shows no such figure."))
+    by_due = {"open": Q(), "today": Q(due_on=today), "overdue": Q(due_on__lt=today)}[due]
+    of_application = {
+        "app": F("application_id"),
+        "ref": F("application__reference"),
+        "state": F("application__status"),
+    }
+    if group == "departments":
+        if code not in Department.values:
+            raise NotFound(_("The dashboard shows no such figure."))
+        name, step = Department(code).label, Step.VERIFICATION.label
+        rows = _pending_checks().filter(by_due, department=code).values("due_on", **of_application)
+    elif group == "steps":
+        if code not in LATER_STEPS:
+            raise NotFound(_("The dashboard shows no such figure."))
+        name = step = Step(code).label
+        rows = _open_later_steps().filter(by_due, step=code).values("due_on", **of_application)
+    else:
+        point = AcceptancePoint.objects.filter(code=code).first()
+        if point is None:
+            raise NotFound(_("The dashboard shows no such figure."))
+        name, step = point.name, None
+        if due == "open":
+            # Each open application of the point, by its next open deadline (if any).
+            next_due = Deadline.objects.filter(application=OuterRef("pk"), done_on__isnull=True, moot=False)
+            rows = (
+                _open_applications()
+                .filter(acceptance_point=point)
+                .values(app=F("pk"), ref=F("reference"), state=F("status"))
+                .annotate(due_on=Subquery(next_due.order_by("due_on").values("due_on")[:1]))
+            )
+        else:
+            # An application once, by its most pressing deadline, as the dashboard counts it.
+            rows = (
+                _pressing_deadlines(today)
+                .filter(by_due, application__acceptance_point=point)
+                .values(**of_application)
+                .annotate(due_on=Min("due_on"))
+            )
+    total = rows.count()
+    shown = [
+        {
+            "id": row["app"],
+            "reference": row["ref"],
+            "status": Status(row["state"]).label,
+            "due_on": row["due_on"],
+            "overdue": row["due_on"] is not None and row["due_on"] < today,
+        }
+        for row in rows.order_by(F("due_on").asc(nulls_last=True), "app")[:DASHBOARD_ITEMS_SHOWN]
+    ]
+    return {"name": name, "step": step, "group": group, "due": due, "today": today, "total": total, "rows": shown}
 
 
 def applicant_details(*, identity) -> dict:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("find/", views.find, name="find"),
     path("new/", views.intake, name="intake"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/<slug:group>/<str:code>/<slug:due>/", views.dashboard_items, name="dashboard_items"),
     path("move/", views.move, name="move"),
     path("<int:pk>/", views.application, name="application"),
     path("<int:pk>/accepted/", views.accepted, name="accepted"),

@@ -684,6 +684,25 @@ def dashboard(request):
 
 
 @login_required
+def dashboard_items(request, group: str, code: str, due: str):
+    """The applications behind one of the dashboard's figures."""
+    user = _staff(request)
+    if user is None or user.role != Role.SUPERVISOR:
+        return error_page(request, _("Only supervisors may see the dashboard."))
+    try:
+        data = selectors.dashboard_items(group=group, code=code, due=due)
+    except DomainError as exc:
+        return error_page(
+            request,
+            exc.message,
+            exc.status,
+            back=reverse("desk:dashboard"),
+            back_label=_("Back to the supervisor dashboard"),
+        )
+    return render(request, "desk/dashboard_items.html", data)
+
+
+@login_required
 def move(request):
     """The supervisor's reassignment: every application of a point that can still move, to another
     point, with the reason the applicants are told. Asks first, with how many will move."""
