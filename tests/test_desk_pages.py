@@ -746,6 +746,54 @@ def test_each_dashboard_figure_opens_the_applications_it_counts(world, staff, se
     page(staff["police"], f"{base}/departments/police/overdue/", status=403)
 
 
+def test_cards_are_made_dispatched_and_received_several_at_a_time(world, staff):
+    """The production centre and the point's clerk tick cards in their queue and take the step for
+    all at once; one that someone else moved meanwhile is named and left, the others done."""
+    from .applications import citizen_api as another_citizen
+
+    first = submit(world)
+    second_api, _ = another_citizen("citizen2", "13812345679", "44030419900101555", "王芳")
+    second = submit(second_api, photo_receipt="PZ20260302B2", acceptance_point=HOME_POINT)
+    for pk in (first, second):
+        through_verification(staff, pk)
+        post(staff["reviewer"], f"/staff/applications/{pk}/approve/")
+    refs = {pk: Application.objects.get(pk=pk).reference for pk in (first, second)}
+    queue = page(staff["production"], "/staff/applications/")
+    assert f'data-testid="tick-{refs[first]}"' in queue and 'value="produce"' in queue
+    assert 'value="receive"' not in queue and 'data-testid="batch-form"' not in page(
+        staff["police"], "/staff/applications/"
+    )
+
+    made = staff["production"].post(
+        "/staff/applications/batch/", {"action": "produce", "ids": [first, second]}, follow=True
+    )
+    assert f"Cards made: {refs[first]}, {refs[second]}." in made.content.decode()
+    assert status_of(first) == status_of(second) == "in_production"
+    assert all(Application.objects.get(pk=pk).permit_number for pk in (first, second))
+    post(staff["production"], "/staff/applications/batch/", {"action": "dispatch", "ids": [first, second]})
+    assert status_of(first) == status_of(second) == "dispatched"
+
+    # The other point's clerk receives neither, and is not told its reference.
+    other = staff["other_clerk"].post("/staff/applications/batch/", {"action": "receive", "ids": [first]}, follow=True)
+    assert f"Not done: #{first}: This application is handled by another" in other.content.decode()
+    assert refs[first] not in other.content.decode()
+    assert status_of(first) == "dispatched"
+    # One received on its own page first: the batch does the other and names that one.
+    post(staff["clerk"], f"/staff/applications/{first}/receive/")
+    both = staff["clerk"].post("/staff/applications/batch/", {"action": "receive", "ids": [first, second]}, follow=True)
+    html = both.content.decode()
+    assert f"Cards received: {refs[second]}." in html and f"Not done: {refs[first]}:" in html
+    assert status_of(second) == "ready_for_pickup"
+    assert AuditEvent.objects.filter(type="application_changed", data__status_to="ready_for_pickup").count() == 2
+
+    # A step the role does not take, and nothing ticked.
+    page_ = staff["clerk"].post("/staff/applications/batch/", {"action": "produce", "ids": [second]})
+    assert page_.status_code == 403 and status_of(second) == "ready_for_pickup"
+    nothing = staff["clerk"].post("/staff/applications/batch/", {"action": "receive"}, follow=True)
+    assert "Tick the applications to act on" in nothing.content.decode()
+    assert staff["clerk"].get("/staff/applications/batch/").status_code == 405
+
+
 def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded(world, staff, monkeypatch):
     """An outsider found no way for a supervisor to see which clerk did what (only the Django admin)."""
     from residence.audit.models import AuditEvent

@@ -316,3 +316,46 @@ def test_a_clerk_takes_an_application_at_the_counter_and_is_told_what_the_record
     assert_accessible(page)
     shot(page, "desk-intake-accepted-375")
     context.close()
+
+
+def test_the_production_centre_makes_several_ticked_cards_at_once(web, chromium, shot, settings):
+    """On a phone: two approved applications in the production queue, ticked and made in one click."""
+    from ..applications import confirm_all, staff_apis
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    settings.SMS_BACKEND = "locmem"
+    staff = staff_apis(["police", "insurance", "reviewer"])
+    references = []
+    for username, phone, body17, name, receipt in (
+        ("citizen1", "13812345678", "43010219900307123", "张伟", "PZBATCH001"),
+        ("citizen2", "13812345679", "44030419900101555", "王芳", "PZBATCH002"),
+    ):
+        api, user = citizen_api(username, phone, body17, name)
+        eligible_records(user.person.id_number)
+        app = api.post("/api/v1/applications", application_body(photo_receipt=receipt)).json()
+        confirm_all(staff, app)
+        assert staff.reviewer.post(f"/api/v1/staff/applications/{app['id']}/approve").status_code == 200
+        references.append(app["reference"])
+    settings.SMS_BACKEND = "file"
+    role, phone, _point, _department = STAFF["production"]
+    staff_create(username="web_production", password=PASSWORD, phone=phone, role=role)
+    context = chromium.new_context(locale="zh-CN", viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, web.url, "web_production", PASSWORD, phone)
+    page.wait_for_url("**/staff/")
+    page.goto(web.url + "/staff/applications/")
+    for reference in references:
+        page.get_by_test_id(f"tick-{reference}").check()
+    assert_accessible(page)
+    no_sideways_scroll(page, PHONE["width"])
+    shot(page, "desk-16-batch-ticked-375")
+    page.get_by_test_id("batch-produce").click()
+    page.wait_for_url("**/staff/applications/")
+    said = page.locator(".banner-success").inner_text()
+    assert all(reference in said for reference in references), said
+    assert set(Application.objects.filter(reference__in=references).values_list("status", flat=True)) == {
+        "in_production"
+    }
+    assert page.get_by_test_id("batch-dispatch").is_visible()
+    shot(page, "desk-16-batch-made-375")
+    context.close()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/<slug:group>/<str:code>/<slug:due>/", views.dashboard_items, name="dashboard_items"),
     path("move/", views.move, name="move"),
+    path("batch/", views.batch, name="batch"),
     path("<int:pk>/", views.application, name="application"),
     path("<int:pk>/accepted/", views.accepted, name="accepted"),
     path("<int:pk>/receipt/", views.receipt, name="receipt"),
