@@ -720,6 +720,7 @@ def test_each_dashboard_figure_opens_the_applications_it_counts(world, staff, se
     assert (
         f'href="{base}/departments/police/today/"' in html and f'href="{base}/departments/police/overdue/"' not in html
     )
+    assert 'aria-label="Police: 2 due today"' in html  # a link named by more than its number
     due_today = page(supervisor, f"{base}/departments/police/today/")
     assert first_ref in due_today and second_ref in due_today and "2026-03-05" in due_today
     assert "2 applications as of 2026-03-05" in due_today and "tag-red" not in due_today
