@@ -197,6 +197,18 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   }
 
+  // Every card of a queue page ticked at once (without this file, one box at a time).
+  document.querySelectorAll("[data-tick-all]").forEach(function (holder) {
+    var all = holder.querySelector("input");
+    var boxes = holder.closest("form").querySelectorAll("input[type=checkbox][name=ids]");
+    holder.hidden = false;
+    all.addEventListener("change", function () {
+      boxes.forEach(function (box) {
+        box.checked = all.checked;
+      });
+    });
+  });
+
   // A long check (a bulk file): say that the server is working, once the form is sent.
   document.querySelectorAll("form[data-progress]").forEach(function (form) {
     form.addEventListener("submit", function () {
