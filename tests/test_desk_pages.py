@@ -795,6 +795,27 @@ def test_cards_are_made_dispatched_and_received_several_at_a_time(world, staff):
     assert staff["clerk"].get("/staff/applications/batch/").status_code == 405
 
 
+def test_full_id_numbers_only_while_the_role_checks_the_person(world, staff):
+    """On the desk's pages as in the API: the reviewer reads the applicant's and a family member's
+    number in full while reviewing, masked once decided; the clerk in full only while the card waits
+    for the holder's ID card at hand-over (an outsider's reviewer read completed cases in full)."""
+    member = with_check("44030419900101555")
+    pk = submit(world, family_members=[{"relation": "spouse", "name": "王芳", "id_number": member}])
+    masked = ZHANG_WEI[:6] + "********" + ZHANG_WEI[-4:]
+    assert ZHANG_WEI not in page(staff["clerk"], f"/staff/applications/{pk}/")
+    through_verification(staff, pk)
+    reviewing = page(staff["reviewer"], f"/staff/applications/{pk}/")
+    assert ZHANG_WEI in reviewing and member in reviewing
+    post(staff["reviewer"], f"/staff/applications/{pk}/approve/")
+    decided = page(staff["reviewer"], f"/staff/applications/{pk}/")
+    assert ZHANG_WEI not in decided and member not in decided and masked in decided
+    post(staff["production"], f"/staff/applications/{pk}/produce/")
+    post(staff["production"], f"/staff/applications/{pk}/dispatch/")
+    assert ZHANG_WEI not in page(staff["clerk"], f"/staff/applications/{pk}/")
+    post(staff["clerk"], f"/staff/applications/{pk}/receive/")
+    assert ZHANG_WEI in page(staff["clerk"], f"/staff/applications/{pk}/")
+
+
 def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded(world, staff, monkeypatch):
     """An outsider found no way for a supervisor to see which clerk did what (only the Django admin)."""
     from residence.audit.models import AuditEvent

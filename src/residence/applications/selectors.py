@@ -626,10 +626,15 @@ def point_has_clerk(point: AcceptancePoint) -> bool:
 
 
 def needs_full_id_number(user, application: Application) -> bool:
-    """Whether a staff member checks the person against records now: a verifier while its
-    department's check is pending, the police reviewer while the case is under review."""
+    """Whether a staff member checks the person against records or papers now: a verifier while
+    its department's check is pending, the police reviewer while the case is under review, the
+    point's clerk while the card waits to be handed over against the holder's ID card. Otherwise
+    the number is masked, on the desk's pages as in the API (an outsider's reviewer read full
+    numbers of long-completed applications on the page, masked ones in the API)."""
     if user.role == Role.VERIFIER:
         return application.verifications.filter(department=user.department, status="pending").exists()
+    if user.role == Role.CLERK:
+        return application.status == Status.READY_FOR_PICKUP
     return user.role == Role.REVIEWER and application.status == Status.REVIEWING
 
 

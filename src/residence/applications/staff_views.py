@@ -263,6 +263,7 @@ def _family(user, application: Application) -> list[dict]:
     anyone's number."""
     members = list(application.family_members.all())
     checks = user.role == Role.REVIEWER or (user.role == Role.VERIFIER and user.department == Department.POLICE)
+    in_full = checks and selectors.needs_full_id_number(user, application)
     on_record = (
         dict(Identity.objects.filter(id_number__in=[m.id_number for m in members]).values_list("id_number", "name"))
         if checks
@@ -272,7 +273,7 @@ def _family(user, application: Application) -> list[dict]:
         {
             "name": m.name,
             "relation": m.get_relation_display(),
-            "id_number_shown": m.id_number if checks else mask_id_number(m.id_number),
+            "id_number_shown": m.id_number if in_full else mask_id_number(m.id_number),
             "checked": checks,
             "records_name": on_record.get(m.id_number, ""),
             "matches": normalize_name(on_record.get(m.id_number, "")) == normalize_name(m.name),
@@ -293,7 +294,7 @@ def _context(user, application: Application, forms: dict) -> dict:
     status = application.status
     context = {
         "application": application,
-        "show_full_id": user.role in (Role.CLERK, Role.VERIFIER, Role.REVIEWER),
+        "show_full_id": selectors.needs_full_id_number(user, application),
         # The case itself (route, family, self-check, the departments' answers, the decision) is
         # for those who decide or answer for it; production and the courier see what the card and
         # the delivery need (an outsider's courier saw the eligibility details, not the phone).
