@@ -967,10 +967,13 @@ def test_a_bulk_file_with_other_line_endings_is_read_line_by_line(organisation, 
 def test_names_tried_on_a_stranger_are_counted_and_past_the_limit_nothing_is_learnt(landlord, settings):
     """An outsider tried 30 names on one number with no limit: each comparison with the records
     now counts against the declarant's day and is taken back when the name is right; past the
-    limit a right name is refused as a wrong one is, in single declarations and bulk files alike."""
+    limit a right name is refused as a wrong one is, in single declarations and bulk files alike.
+    A private landlord's day allows as many wrong names as real-name verification does (an outsider's
+    landlord had four times as many); an organisation's is its own (below)."""
     from .test_account_changes import identity
 
-    settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY = 3
+    settings.LIMIT_REAL_NAME_FAILURES_PER_DAY = 3
+    settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY = 100
     api, _user, house = landlord
     stranger = identity("44030419900101555", "王芳")
     person = {"name": "李四", "id_number": stranger, "phone": "13600000002"}
@@ -979,6 +982,8 @@ def test_names_tried_on_a_stranger_are_counted_and_past_the_limit_nothing_is_lea
         assert error_code(api.post(DECLARATIONS, {**move_in(house["id"]), "person": person})) == "name_mismatch"
     over = api.post(DECLARATIONS, {**move_in(house["id"]), "person": {**person, "name": "王芳"}})
     assert over.status_code == 429 and error_code(over) == "rate_limited"
+    # Not "move-ins" only: a counter's move-out names its walk-in declarant and is refused too.
+    assert "declarations that name a person are refused" in over.json()["error"]["message"]
     # A number the records do not hold is refused alike: an outsider's file, refused only for the
     # recorded people, told which numbers the records hold.
     unknown = {"name": "李四", "id_number": NOT_IN_RECORDS, "phone": "13600000003"}
@@ -997,7 +1002,7 @@ def test_names_tried_on_a_stranger_are_counted_and_past_the_limit_nothing_is_lea
 def test_right_names_are_not_counted(landlord, settings):
     from .test_account_changes import identity
 
-    settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY = 1
+    settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY = settings.LIMIT_REAL_NAME_FAILURES_PER_DAY = 1
     api, _user, house = landlord
     people = [identity(f"4403041990010{n}555", name) for n, name in ((1, "王芳"), (2, "李四"), (3, "赵六"))]
     for number, name in zip(people, ("王芳", "李四", "赵六"), strict=True):
@@ -1011,6 +1016,7 @@ def test_an_organisations_sub_accounts_share_its_name_limit(organisation, settin
     from .test_account_changes import identity
 
     settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY = 2
+    settings.LIMIT_REAL_NAME_FAILURES_PER_DAY = 100  # a private person's day, not an organisation's
     api, houses = organisation
     api.post(
         "/api/v1/organisations/sub-accounts",

@@ -132,8 +132,8 @@ def _house_for(actor, house_id) -> House:
 
 class TooManyNames(RateLimited):
     default_message = gettext_lazy(
-        "Too many names that differ from the population records today: move-in declarations are refused "
-        "until tomorrow. Check the names against the ID cards."
+        "Too many names that differ from the population records today: declarations that name a person "
+        "are refused until tomorrow. Check the names against the ID cards."
     )
     says_when = True
 
@@ -172,6 +172,9 @@ def _names_refused(actor, rows: list[tuple], field: str | None = None, *, counte
 
     The declarant's day counts wrong names (LIMIT_DECLARATION_NAME_FAILURES_PER_DAY; an
     organisation's with its sub-accounts'): a declarant cannot try names on a stranger's number.
+    A private person's day allows no more than their real-name verification does
+    (LIMIT_REAL_NAME_FAILURES_PER_DAY): a landlord's few tenants need no more, and an outsider's
+    landlord tried four times as many names on a stranger's number here as real-name allows.
     Once the day is used up, every row is refused alike, a recorded person's or not, right name or
     not, so nothing is learnt (an outsider's file, refused only for the recorded people, told
     which numbers the records hold). One query for the names; the count is touched once to see
@@ -180,9 +183,12 @@ def _names_refused(actor, rows: list[tuple], field: str | None = None, *, counte
     if not rows:
         return {}
     declarant = organisation_of(actor) or actor
-    quota = limits.Quota(
-        "declaration_names", str(declarant.pk), settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY, error=TooManyNames
+    allowed = (
+        settings.LIMIT_REAL_NAME_FAILURES_PER_DAY
+        if declarant.kind == Kind.INDIVIDUAL
+        else settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY
     )
+    quota = limits.Quota("declaration_names", str(declarant.pk), allowed, error=TooManyNames)
     refused = {}
     try:
         if counted:
