@@ -546,6 +546,8 @@ def test_the_tenant_withdraws_a_report_and_the_landlord_declines_the_next(landlo
     assert tenant.post(f"/registration/pending/{second.pk}/decline/").status_code == 404  # not the holder
     ask = html.unescape(client.get(f"/registration/pending/{second.pk}/decline/").content.decode())
     assert "Decline 王芳's report?" in ask and "福田花园" in ask and 'data-testid="confirm-action"' in ask
+    # The window's title, kept in the browser's history, names nobody (an outsider's did).
+    assert "<title>Decline a tenant's report?" in ask and "王芳" not in ask.split("</title>")[0]
     assert Declaration.objects.get(pk=second.pk).status == "pending"
     # Not the holder's to answer, or no such report: the same answer, nothing learnt.
     for someone_else in (

@@ -674,9 +674,11 @@ def pending_answer(request, pk: int, action: str):
     return redirect("registrations:pending")
 
 
-def _confirm_page(request, declaration, *, title: str, text: str, button: str, back: str):
-    """Asks before a step the user cannot take back, with what it concerns."""
-    context = {"title": title, "text": text, "button": button, "back": back, **_declaration_rows(declaration)}
+def _confirm_page(request, declaration, *, title: str, text: str, button: str, back: str, tab: str = ""):
+    """Asks before a step the user cannot take back, with what it concerns. `tab`: the window's title
+    where the heading names a person (a title stays in the browser's history; an outsider's did)."""
+    context = {"title": title, "tab": tab or title, "text": text, "button": button, "back": back}
+    context.update(_declaration_rows(declaration))
     return render(request, "registrations/confirm_action.html", context)
 
 
@@ -696,6 +698,7 @@ def pending_decline(request, pk: int):
         request,
         report,
         title=_("Decline %(name)s's report?") % {"name": report.name},
+        tab=_("Decline a tenant's report?"),
         text=_(
             "Decline only if this person does not live at %(house)s. No residence registration is "
             "recorded, and they are told that you declined; they may report again."
