@@ -129,6 +129,21 @@ def test_submission_answers_the_application_object_of_api_md(world):
     assert stored.photo_receipt == "PZ20260302A1"  # stored upper-case
 
 
+def test_optional_fields_sent_as_null_are_taken_as_not_sent(world):
+    """API.md's `address?`, `acceptance_point?`, `reason?` and `remember?`: null is their absence
+    (an outsider's pickup with `"address": null` was refused); a required field's null is not."""
+    api, _user = world
+    body = application_body(delivery={"method": "pickup", "address": None}, acceptance_point=None, reason=None)
+    response = api.post("/api/v1/applications", body)
+    assert response.status_code == 201, response.content
+    app = response.json()
+    assert app["delivery"] == {"method": "pickup", "address": ""} and app["acceptance_point"]["code"] == HOME_POINT
+    refused = api.post("/api/v1/applications", {**body, "photo_receipt": None})
+    assert refused.status_code == 400 and "photo_receipt" in refused.json()["error"]["fields"]
+    login = Api().post("/api/v1/auth/login", {"username": "citizen1", "password": PASSWORD, "remember": None})
+    assert login.status_code in (200, 202), login.content
+
+
 def test_deadlines_are_counted_in_working_days_across_a_holiday(settings, world):
     api, _user = world
     settings.FROZEN_TODAY = "2026-09-24"  # Thursday before 25–27 Sep and 1–7 Oct; Sun 20 Sep was worked

@@ -6,7 +6,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from residence.core.api import page_parameter, page_rows
-from residence.core.serializers import SmsCodeField, StrictBooleanField, StrictCharField, StrictChoiceField, validated
+from residence.core.serializers import (
+    OptionalBooleanField,
+    SmsCodeField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    validated,
+)
 from residence.core.validators import mask_id_number, mask_phone
 from residence.notifications.selectors import message_list, message_unread_count
 from residence.notifications.services import message_mark_read
@@ -85,7 +92,7 @@ class AccountCreateView(PublicAPIView):
 class LoginSerializer(serializers.Serializer):
     username = StrictCharField(max_length=150)
     password = StrictCharField(max_length=128, trim_whitespace=False)
-    remember = StrictBooleanField(required=False, default=False)
+    remember = OptionalBooleanField()
 
 
 TokenSerializer = inline_serializer("Token", {"token": serializers.CharField()})

@@ -27,6 +27,7 @@ from residence.core.errors import Forbidden, Invalid, NotFound
 from residence.core.negotiation import PageForBrowsersNegotiation
 from residence.core.serializers import (
     ObjectSerializer,
+    OptionalCharField,
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,
@@ -49,7 +50,7 @@ from .receipts import clerk_printout, payment_receipt_pdf, pdf_response, receipt
 # (RULES §4; an outsider's counter intake with a blank name was told that alone).
 class DeliverySerializer(ObjectSerializer):
     method = StrictCharField(max_length=10, allow_blank=True)
-    address = StrictCharField(max_length=200, required=False, default="", allow_blank=True)
+    address = OptionalCharField(max_length=200)
 
 
 class FamilyMemberSerializer(ObjectSerializer):
@@ -62,10 +63,10 @@ class ApplicationBodySerializer(serializers.Serializer):
     kind = checked_text(20, Kind.choices, required=True, default=serializers.empty)
     route = checked_text(30, Route.values, required=True, default=serializers.empty)
     photo_receipt = StrictCharField(max_length=40, allow_blank=True)
-    acceptance_point = StrictCharField(max_length=16, required=False, default="", allow_blank=True)
+    acceptance_point = OptionalCharField(max_length=16)
     delivery = DeliverySerializer()
     family_members = FamilyMemberSerializer(many=True, required=False, default=list)
-    reason = StrictCharField(max_length=500, required=False, default="", allow_blank=True)
+    reason = OptionalCharField(max_length=500)
 
 
 class ApplicantSerializer(ObjectSerializer):

@@ -102,6 +102,29 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+class NullAsAbsent:
+    """An optional field (API.md's `name?`) sent as null is taken as not sent: its default (an
+    outsider's `"address": null` for a pickup was refused as if an address were owed)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_null=True, **kwargs)
+
+    def validate_empty_values(self, data):
+        if data is None:
+            return True, self.get_default()
+        return super().validate_empty_values(data)
+
+
+class OptionalCharField(NullAsAbsent, StrictCharField):
+    def __init__(self, **kwargs):
+        super().__init__(default="", allow_blank=True, **kwargs)
+
+
+class OptionalBooleanField(NullAsAbsent, StrictBooleanField):
+    def __init__(self, **kwargs):
+        super().__init__(default=False, **kwargs)
+
+
 class ServiceChecked(serializers.Serializer):
     """A body whose content the service checks, so that every problem is listed at once (RULES
     §4): its fields are optional here (only their types and a bound on the body's size), and
