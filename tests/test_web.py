@@ -35,6 +35,18 @@ def test_register_page_shows_privacy_notice_and_creates_account(client):
     assert User.objects.get(username="web_user").consent_at is not None
 
 
+def test_a_box_sent_as_not_ticked_is_not_consent(client):
+    """An outsider's consent=no, 0 or off opened an account with consent recorded; only what a
+    ticked box sends (on, or true / 1) consents."""
+    body = {"kind": "individual", "username": "web_user", "password": PASSWORD, "phone": "15811112222"}
+    for refused in ("no", "0", "off", "false", "", "yes please"):
+        response = client.post("/accounts/register/", {**body, "consent": refused})
+        assert response.status_code in (200, 400) and 'href="#id_consent"' in response.content.decode(), refused
+        assert not User.objects.filter(username="web_user").exists(), refused
+    assert client.post("/accounts/register/", {**body, "consent": "ON"}).status_code == 302
+    assert User.objects.get(username="web_user").consent_at is not None
+
+
 def test_the_register_page_tells_a_signed_in_visitor_where_their_account_is(client):
     assert 'data-testid="signed-in-note"' not in client.get("/accounts/register/").content.decode()
     make_user("citizen1", "13812345678")

@@ -8,6 +8,7 @@ from residence.core.forms import (
     IdNumberFormField,
     PhoneFormField,
     SmsCodeFormField,
+    TickBoxFormField,
     UsernameFormField,
 )
 
@@ -83,7 +84,7 @@ class RegisterForm(Form):
         required=False,
         help_text=_("Organisations only: the 18 characters on the business licence."),
     )
-    consent = forms.BooleanField(
+    consent = TickBoxFormField(
         label=_("I have read the privacy notice and agree that the platform keeps my data as it describes."),
         error_messages={"required": _("You must agree to the privacy notice to open an account.")},
     )
@@ -119,7 +120,7 @@ class LoginForm(Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         error_messages={"required": _("Enter your password.")},
     )
-    remember = forms.BooleanField(label=_("Remember me on this device for 14 days"), required=False)
+    remember = TickBoxFormField(label=_("Remember me on this device for 14 days"), required=False)
 
 
 class CodeForm(Form):
@@ -207,7 +208,7 @@ class RealNameForm(Form):
 
 
 def _material(label, missing):
-    return forms.BooleanField(label=label, error_messages={"required": missing})
+    return TickBoxFormField(label=label, error_messages={"required": missing})
 
 
 class ActivateOrganisationForm(Form):
@@ -243,7 +244,7 @@ class CounterPhoneForm(Form):
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
     phone = PhoneFormField(label=_("New mobile number"))
-    identity_checked = forms.BooleanField(
+    identity_checked = TickBoxFormField(
         label=_("I checked the applicant's identity document in person"),
         error_messages={"required": _("Check the applicant's identity document first.")},
     )

@@ -5,7 +5,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from residence.core.forms import Form, PersonNameFormField, PlainTextFormField
+from residence.core.forms import Form, PersonNameFormField, PlainTextFormField, TickBoxFormField
 from residence.places.models import AcceptancePoint
 
 from . import reasons
@@ -60,20 +60,20 @@ class ReplyForm(Form):
 
 
 class HandOverForm(Form):
-    identity_checked = forms.BooleanField(
+    identity_checked = TickBoxFormField(
         label=_("I have checked the applicant's identity document in person"), required=False
     )
-    signed = forms.BooleanField(
+    signed = TickBoxFormField(
         label=_("The applicant has checked and signed the printed application form"), required=False
     )
-    old_card_collected = forms.BooleanField(label=_("Exchange only: the old card has been taken back"), required=False)
+    old_card_collected = TickBoxFormField(label=_("Exchange only: the old card has been taken back"), required=False)
 
 
 class DeliverForm(Form):
-    identity_checked = forms.BooleanField(
+    identity_checked = TickBoxFormField(
         label=_("I have checked the recipient's identity document in person"), required=False
     )
-    old_card_collected = forms.BooleanField(label=_("Exchange only: the old card has been taken back"), required=False)
+    old_card_collected = TickBoxFormField(label=_("Exchange only: the old card has been taken back"), required=False)
 
 
 class ReturnForm(Form):
@@ -129,11 +129,11 @@ class IntakeForm(Form):
     delivery_address = forms.CharField(
         label=_("Delivery address"), max_length=200, required=False, help_text=_("Only for courier delivery.")
     )
-    materials_checked = forms.BooleanField(
+    materials_checked = TickBoxFormField(
         label=_("Materials checked and returned to the applicant"),
         error_messages={"required": _("Check the materials and return them before accepting.")},
     )
-    portrait_captured = forms.BooleanField(
+    portrait_captured = TickBoxFormField(
         label=_("Portrait captured"),
         error_messages={"required": _("Capture the applicant's portrait before accepting.")},
     )

@@ -166,3 +166,20 @@ class PastDateFormField(TypedDateFormField):
         if day is not None and day > clock.today():
             raise forms.ValidationError(_("The date cannot be in the future."), code="future")
         return day
+
+
+class TickBoxInput(forms.CheckboxInput):
+    """Ticked only by what a ticked box sends ("on"), or true / 1: Django's own takes any other
+    text, "0", "no" or "off" too, as ticked (an outsider's sign-up with consent=no recorded consent)."""
+
+    TICKED = frozenset({"on", "true", "1"})
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        return isinstance(value, str) and value.lower() in self.TICKED
+
+
+class TickBoxFormField(forms.BooleanField):
+    """A box the user ticks to say or confirm something (consent, papers checked, card taken back)."""
+
+    widget = TickBoxInput

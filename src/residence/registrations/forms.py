@@ -15,6 +15,7 @@ from residence.core.forms import (
     PhoneFormField,
     PlainTextFormField,
     RoomFormField,
+    TickBoxFormField,
     UsernameFormField,
 )
 from residence.core.validators import mask_id_number
@@ -252,7 +253,7 @@ class BulkForm(Form):
 
 
 class HouseConfirmForm(Form):
-    papers_checked = forms.BooleanField(
+    papers_checked = TickBoxFormField(
         label=_("I have seen papers showing that this account may let the room or lives in it as its owner"),
         help_text=_("The property certificate, a lease with the owner, or the organisation's housing papers."),
         error_messages={"required": _("Check the papers before confirming the house.")},
