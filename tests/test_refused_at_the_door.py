@@ -187,6 +187,17 @@ def test_nul_in_a_query_string_is_400(api, url):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("path", ["/api/v1/working-days?from=2026-12-01&add=1&", "/?"])
+def test_a_query_of_more_fields_than_django_reads_is_400_even_in_debug(api, path, settings):
+    """With DEBUG=1 (the demo set-up) Django's debug page crashed on its own refusal: a 500."""
+    settings.DEBUG = True
+    response = api.get(path + "&".join(f"f{n}" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 100)))
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert response.json()["error"]["code"] == "invalid"
+    assert api.get("/api/v1/working-days?from=2026-12-01&add=1&" + "&".join(["x"] * 900)).status_code == 200
+
+
 def test_nul_in_a_cookie_is_400_not_a_database_error(client):
     client.cookies["sessionid"] = '"\\000abcdefghijklmnop"'
     assert client.get("/account/").status_code == 400

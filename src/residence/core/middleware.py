@@ -189,6 +189,9 @@ class ClientAddressMiddleware:
             "\x00" in request.path
             or "%00" in meta.get("QUERY_STRING", "")
             or any(nul in meta.get("HTTP_COOKIE", "") for nul in NUL_IN_COOKIES)
+            # Django's own refusal of too many fields, raised wherever the query is first read,
+            # crashed its debug page (a 500 with DEBUG=1, an outsider's demo set-up).
+            or meta.get("QUERY_STRING", "").count("&") >= settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
         ):
             refusal = bad_request
         else:
