@@ -261,6 +261,19 @@ def test_json_with_a_charset_is_read_as_json(client):
     assert response.status_code == 200 and response.json()["created"] == 1
 
 
+@pytest.mark.parametrize(
+    "content_type, status",
+    [("APPLICATION/JSON", 200), ("Application/Json ; Charset=UTF-8", 200), ("application/json-seq", 400)],
+)
+def test_a_media_type_is_read_whatever_its_case(client, content_type, status):
+    """RFC 9110: the type and subtype are case-insensitive (an outsider's APPLICATION/JSON was refused);
+    another type that begins alike is not JSON."""
+    body = json.dumps({"username": "nobody_here", "password": "Wrong2026pass"})
+    response = client.post("/api/v1/auth/login", body, content_type=content_type)
+    assert response.status_code == (401 if status == 200 else 400), response.content
+    assert response.json()["error"]["code"] == ("invalid_credentials" if status == 200 else "parse_error")
+
+
 def test_deep_json_on_the_exchange_is_a_parse_error(client):
     response = push(client, key_for("police"), "identities", DEEP, "application/json")
     assert response.status_code == 400 and error_code(response) == "parse_error"

@@ -9,8 +9,11 @@ class JSONOnlyNegotiation(BaseContentNegotiation):
     """
 
     def select_parser(self, request, parsers):
+        # A media type is case-insensitive, its parameters (charset) aside (RFC 9110 §8.3.1): an
+        # outsider's APPLICATION/JSON was refused.
+        kind = request.content_type.partition(";")[0].strip().lower()
         for parser in parsers:
-            if request.content_type.startswith(parser.media_type):
+            if kind == parser.media_type:
                 return parser
         return None
 
