@@ -9,7 +9,7 @@ from pathlib import Path
 import pypdf
 import pytest
 from django.conf import settings
-from django.test import TestCase
+from django.test import Client, TestCase
 from django.utils import translation
 from reportlab.pdfbase import pdfmetrics
 
@@ -37,6 +37,7 @@ from .applications import (
 )
 from .conftest import PASSWORD, Api, error_code
 from .idnumbers import FOREIGNER, HONG_KONG, ZHANG_WEI, with_check, wrong_check
+from .test_web import web_login
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/applications"
@@ -300,6 +301,11 @@ def test_a_card_the_courier_could_not_deliver_is_collected_at_the_point(world, s
     assert returned["delivery"] == {"method": "pickup", "address": ""}
     seen = api.get(f"{URL}/{app['id']}").json()
     assert seen["history"][-1]["status"] == "dispatched" and seen["history"][-1]["note"] == "三次投递无人签收。"
+    # The receipt, printed again, still names the address asked for and says what became of it
+    # (an outsider's reprint had lost it); the applicant's page says so too.
+    receipt = api.get(f"{URL}/{app['id']}/receipt")
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(receipt.content)).pages)
+    assert "到受理点领取" in text and "深圳市福田区福田路 1 号 101" in text and "快递未能送达" in text
     # The applicant learns why and where: the point's name is in the SMS.
     (text,) = [m["text"] for m in sms.outbox]
     assert "三次投递无人签收。" in text and "。。" not in text and "福田街道" in text
@@ -313,6 +319,10 @@ def test_a_card_the_courier_could_not_deliver_is_collected_at_the_point(world, s
     done = act(staff.clerk, app, "hand-over", {"identity_checked": True, "signed": True})
     assert done["status"] == "completed"
     assert Permit.objects.filter(application_id=app["id"], status="active").exists()
+    client = Client()
+    assert web_login(client).status_code == 302
+    progress = client.get(f"/applications/{app['id']}/").content.decode()
+    assert 'data-testid="undelivered"' in progress and "深圳市福田区福田路 1 号 101" in progress
 
 
 def test_a_refusal_takes_up_to_20_reasons_of_500_characters_and_its_sms_is_cut_to_fit(world, staff):

@@ -604,7 +604,11 @@ def test_the_courier_returns_a_card_that_could_not_be_delivered(world, staff):
     assert "<h1>Not done</h1>" in stale and 'href="/staff/applications/"' in stale
     assert "This card is not out for delivery with you" in stale and "shows its current state" not in stale
     # The point's clerk now has it to receive; the applicant reads why.
-    assert "The card has arrived at this point" in page(staff["clerk"], f"/staff/applications/{pk}/")
+    at_point = page(staff["clerk"], f"/staff/applications/{pk}/")
+    assert "The card has arrived at this point" in at_point
+    # The history says what happened, not only where the card goes (an outsider's read "on its way").
+    assert "The courier could not deliver the card: back to the acceptance point" in at_point
+    assert 'data-testid="undelivered"' in at_point
     assert world.get(f"/api/v1/applications/{pk}").json()["history"][-1]["note"] == "Nobody home after three attempts"
     citizen = CommittingClient()
     citizen.cookies["django_language"] = "en"

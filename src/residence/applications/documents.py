@@ -34,7 +34,10 @@ def build(application: Application, *, verifications, history, deadlines, family
         "route": application.route,
         "status": application.status,
         "acceptance_point": {"code": point.code, "name": point.name},
-        "delivery": {"method": application.delivery_method, "address": application.delivery_address},
+        "delivery": {
+            "method": application.delivery_method,
+            "address": "" if application.undelivered_address else application.delivery_address,
+        },
         "fee": {"amount": f"{application.fee_amount:.2f}", "currency": "CNY"},
         "payment_status": application.payment_status,
         "payment_due_on": _day(application.payment_due_on),

@@ -201,8 +201,9 @@ def _issue(application, *, actor, today, old_card_collected: bool | None = None,
 
 
 def _return(application, **_data):
-    """A card the courier could not deliver is collected at the acceptance point from now on."""
-    application.delivery_method, application.delivery_address = Delivery.PICKUP, ""
+    """A card the courier could not deliver is collected at the acceptance point from now on; the
+    address it could not be delivered to stays on record (`Application.undelivered_address`)."""
+    application.delivery_method = Delivery.PICKUP
 
 
 EFFECTS = {

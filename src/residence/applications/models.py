@@ -177,6 +177,13 @@ class Application(models.Model):
         return self.reference
 
     @property
+    def undelivered_address(self) -> str:
+        """The courier address asked for, once the courier brought the card back: the card is then
+        collected at the point, and the address stays on record for the receipt and the pages
+        (an outsider's reprinted receipt lost the address the applicant had signed for)."""
+        return self.delivery_address if self.delivery_method == Delivery.PICKUP else ""
+
+    @property
     def self_check_answer(self) -> dict:
         """The self-check made at submission, its details in the reader's language."""
         # Imported here: the services import the models of several apps, not loaded yet when this module is.

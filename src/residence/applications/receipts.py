@@ -210,6 +210,8 @@ def _delivery_rows(application: Application) -> list[tuple[str, str]]:
     rows = [("领证方式", str(application.get_delivery_method_display()))]
     if application.delivery_method == "courier":
         rows.append(("送达地址", application.delivery_address))
+    elif application.undelivered_address:
+        rows.append(("原送达地址", f"{application.undelivered_address}（快递未能送达，已转回受理点）"))
     return rows
 
 
