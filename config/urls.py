@@ -99,6 +99,8 @@ api_v1 = [
             ("deliver", applications_api.StaffDeliverView),
             ("return", applications_api.StaffReturnView),
             ("written-reply", applications_api.StaffWrittenReplyView),
+            ("withdraw", applications_api.StaffWithdrawView),
+            ("written-reply-request", applications_api.StaffReplyRequestView),
             ("payment", applications_api.StaffPaymentView),
             ("payment-receipt", applications_api.StaffPaymentReceiptView),
             ("move", applications_api.StaffMoveView),

@@ -553,6 +553,58 @@ def test_withdraw_before_approval_only(world, staff):
     assert error_code(api.post(f"{URL}/{second['id']}/withdraw")) == "conflict"
 
 
+def test_the_clerk_withdraws_or_asks_for_the_written_reply_for_an_applicant_in_person(world, staff):
+    """A counter applicant may have no account (an outsider's had no way to withdraw, or to ask for
+    the written reply RULES §4 gives on request): the clerk of the chosen point does it for them,
+    the applicant's identity checked, and they are told as online."""
+    api, _user = world
+    app = submit(api)
+    url = f"/api/v1/staff/applications/{app['id']}"
+    unchecked = staff.clerk.post(f"{url}/withdraw", {"identity_checked": False})
+    assert unchecked.status_code == 400 and "identity_checked" in unchecked.json()["error"]["fields"]
+    assert staff.other_clerk.post(f"{url}/withdraw", {"identity_checked": True}).status_code == 403
+    assert staff.police.post(f"{url}/withdraw", {"identity_checked": True}).status_code == 403
+    assert Application.objects.get(pk=app["id"]).status == "accepted"
+    sms.outbox.clear()
+    assert act(staff.clerk, app, "withdraw", {"identity_checked": True})["status"] == "withdrawn"
+    # Told it was at their request at the point, not "you withdrew" (they may have no account).
+    (text,) = [m["text"] for m in sms.outbox]
+    assert f"{app['reference']} was withdrawn at" in text and "at your request" in text
+    assert Message.objects.filter(key="application_withdrawn_at_counter").exists()
+    assert error_code(staff.clerk.post(f"{url}/withdraw", {"identity_checked": True})) == "conflict"
+
+    refused = submit(api, photo_receipt="PZ20260302D4")
+    act(staff.police, refused, "verify", {"department": "police", "outcome": "not_confirmed", "note": "查无此人"})
+    act(staff.reviewer, refused, "reject", {"reasons": ["居住登记不满 6 个月"]})
+    url = f"/api/v1/staff/applications/{refused['id']}"
+    assert error_code(staff.clerk.post(f"{url}/withdraw", {"identity_checked": True})) == "conflict"
+    asked = act(staff.clerk, refused, "written-reply-request", {"identity_checked": True})
+    assert asked["status"] == "rejected"
+    assert "the police reply by 2026-03-05" in sms.outbox[-1]["text"]
+    # Due three working days on (Monday 2 March → Thursday 5 March), in the reviewer's queue.
+    due = Deadline.objects.get(application_id=refused["id"], step="written_reply")
+    assert due.due_on == dt.date(2026, 3, 5) and due.done_on is None
+    assert error_code(staff.clerk.post(f"{url}/written-reply-request", {"identity_checked": True})) == "conflict"
+    assert api.post(f"{URL}/{refused['id']}/written-reply").status_code == 409  # asked already
+
+
+def test_a_counter_applicant_without_an_account_reads_the_written_reply_in_the_sms(world, staff):
+    """The SMS of one with an account points to its messages; one without has none to read."""
+    body = {
+        **application_body(photo_receipt="CT20260302R1"),
+        "applicant": {"name": "李娜", "id_number": with_check("36010219881111459"), "phone": "13700000016"},
+        "portrait_captured": True,
+    }
+    created = staff.clerk.post("/api/v1/staff/applications", body).json()
+    act(staff.police, created, "verify", {"department": "police", "outcome": "not_confirmed", "note": "查无此人"})
+    act(staff.reviewer, created, "reject", {"reasons": ["未办理居住登记"]})
+    act(staff.clerk, created, "written-reply-request", {"identity_checked": True})
+    sms.outbox.clear()
+    act(staff.reviewer, created, "written-reply", {"text": "经核查，申请人未在本市办理居住登记。"})
+    (text,) = [m["text"] for m in sms.outbox if m["to"] == "13700000016"]
+    assert "经核查，申请人未在本市办理居住登记" in text and "messages" not in text
+
+
 def test_a_second_open_application_is_409_with_the_open_ones_reference(world):
     api, _user = world
     first = submit(api)

@@ -820,6 +820,29 @@ def test_full_id_numbers_only_while_the_role_checks_the_person(world, staff):
     assert ZHANG_WEI in page(staff["clerk"], f"/staff/applications/{pk}/")
 
 
+def test_the_clerk_withdraws_and_asks_for_a_written_reply_for_the_applicant_on_the_desk(world, staff):
+    pk = submit(world)
+    clerk = staff["clerk"]
+    assert 'data-testid="withdraw-form"' in page(clerk, f"/staff/applications/{pk}/")
+    unticked = post(clerk, f"/staff/applications/{pk}/withdraw/", {}, status=400).content.decode()
+    assert "only they may ask for this" in unticked and status_of(pk) == "accepted"
+    done = post(clerk, f"/staff/applications/{pk}/withdraw/", {"identity_checked": "on"})
+    assert status_of(pk) == "withdrawn" and "is withdrawn at the applicant" in page(clerk, done["Location"])
+
+    from .applications import citizen_api as another_citizen
+
+    second_api, _ = another_citizen("citizen2", "13812345679", "44030419900101555", "王芳")
+    second = submit(second_api, photo_receipt="PZ20260302B2", acceptance_point=HOME_POINT)
+    post(staff["police"], f"/staff/applications/{second}/verify/", {"outcome": "not_confirmed", "note": "查无此人"})
+    post(staff["reviewer"], f"/staff/applications/{second}/reject/", {"reasons": ["0"]})
+    refused = page(clerk, f"/staff/applications/{second}/")
+    assert 'data-testid="reply-request-form"' in refused and 'data-testid="withdraw-form"' not in refused
+    post(clerk, f"/staff/applications/{second}/written-reply-request/", {"identity_checked": "on"})
+    assert Application.objects.get(pk=second).reply_requested_on == dt.date(2026, 3, 2)
+    assert 'data-testid="reply-request-form"' not in page(clerk, f"/staff/applications/{second}/")
+    assert 'data-testid="reply-request-form"' not in page(staff["reviewer"], f"/staff/applications/{second}/")
+
+
 def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded(world, staff, monkeypatch):
     """An outsider found no way for a supervisor to see which clerk did what (only the Django admin)."""
     from residence.audit.models import AuditEvent

@@ -302,7 +302,7 @@ class PaymentReceiptView(APIView):
 class ApplicationWithdrawView(BodilessPostMixin, APIView):
     @extend_schema(request=None, responses=ApplicationSerializer)
     def post(self, request, pk: int):
-        return application_response(services.application_act(actor=request.user, application_id=pk, action="withdraw"))
+        return application_response(services.application_withdraw(actor=request.user, application_id=pk))
 
 
 DueDateSerializer = inline_serializer("WrittenReplyDue", {"due_date": serializers.DateField()})
@@ -546,6 +546,10 @@ class DeliverSerializer(serializers.Serializer):
     old_card_collected = StrictBooleanField(required=False, default=None)
 
 
+class InPersonSerializer(serializers.Serializer):
+    identity_checked = StrictBooleanField()
+
+
 class ReturnSerializer(serializers.Serializer):
     reason = StrictCharField(max_length=200)
 
@@ -602,6 +606,11 @@ StaffDeliverView = _staff_action("deliver", DeliverSerializer, services.applicat
 StaffReturnView = _staff_action("return", ReturnSerializer, services.application_return)
 StaffPaymentView = _staff_action("pay", call=application_counter_pay)
 StaffWrittenReplyView = _staff_action("written_reply", ReplySerializer, services.written_reply_record, [Role.REVIEWER])
+# What the applicant asks for in person at the counter (a counter applicant may have no account).
+StaffWithdrawView = _staff_action("withdraw", InPersonSerializer, services.application_withdraw_at_counter)
+StaffReplyRequestView = _staff_action(
+    "written_reply_request", InPersonSerializer, services.written_reply_request_at_counter, [Role.CLERK]
+)
 
 
 def _move(

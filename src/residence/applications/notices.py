@@ -5,6 +5,7 @@ from collections import defaultdict
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
+from residence.accounts.models import Role
 from residence.notifications.catalogue import CLOSING_PUNCTUATION, reasons_text
 from residence.notifications.services import Notice, account_language, notice_send, notices_send
 from residence.places.selectors import street_shown
@@ -98,8 +99,10 @@ def send(application: Application, key: str, **extra) -> None:
     )
 
 
-def on_transition(application: Application, *, action: str, before: str, note: str = "") -> None:
+def on_transition(application: Application, *, action: str, before: str, note: str = "", role: str = "") -> None:
     key = _key(application, action)
+    if key == "application_withdrawn" and role == Role.CLERK:
+        key = "application_withdrawn_at_counter"  # not "you withdrew": the applicant asked the clerk
     if key == "application_approved" and action == "pay":
         key = "application_paid"
     if key == "application_completed" and application.kind in CARD_KINDS:

@@ -586,6 +586,41 @@ def application_deliver(
     )
 
 
+def _asked_in_person(identity_checked) -> None:
+    if identity_checked is not True:
+        raise Invalid(
+            fields={"identity_checked": [_("Check the applicant's identity document: only they may ask for this.")]}
+        )
+
+
+def application_withdraw(*, actor, application_id: int) -> Application:
+    """The applicant withdraws online (the clerk's way is `application_withdraw_at_counter`)."""
+    if workflow.actor_role(actor) != workflow.CITIZEN:
+        raise Forbidden()
+    return application_act(actor=actor, application_id=application_id, action="withdraw")
+
+
+def application_withdraw_at_counter(*, actor, application_id: int, identity_checked: bool) -> Application:
+    """The applicant asks the clerk of the chosen point to withdraw, in person (RULES §3: before
+    approval, as online): told as an online withdrawal is."""
+    if workflow.actor_role(actor) != Role.CLERK:
+        raise Forbidden()
+    _asked_in_person(identity_checked)
+    return application_act(actor=actor, application_id=application_id, action="withdraw")
+
+
+@transaction.atomic
+def written_reply_request_at_counter(*, actor, application_id: int, identity_checked: bool) -> Application:
+    """The applicant asks for the written reply to a refusal at the counter of the chosen point
+    (RULES §4), as online: an outsider's counter applicant, with no account, had no way to. They
+    are told by when it is due; the reply reaches them as online (by SMS, without an account)."""
+    _asked_in_person(identity_checked)
+    due = written_reply_request(actor=actor, application_id=application_id, at_counter=True)
+    application = Application.objects.get(pk=application_id)
+    notices.send(application, "application_reply_requested", reply_due=due.isoformat())
+    return application
+
+
 def application_return(*, actor, application_id: int, reason: str) -> Application:
     """The courier could not deliver the card (nobody there after the attempts, refused, a wrong
     address): it goes back to the acceptance point, whose clerk receives it and hands it over,
@@ -597,12 +632,14 @@ def application_return(*, actor, application_id: int, reason: str) -> Applicatio
 
 
 @transaction.atomic
-def written_reply_request(*, actor, application_id: int):
-    """The applicant asks for a written reply to a refusal (RULES §4: due in 3 working days)."""
-    if workflow.actor_role(actor) != workflow.CITIZEN:
+def written_reply_request(*, actor, application_id: int, at_counter: bool = False):
+    """The applicant asks for a written reply to a refusal (RULES §4: due in 3 working days),
+    online, or `at_counter` through the clerk of the chosen point."""
+    role = workflow.actor_role(actor)
+    if role != (Role.CLERK if at_counter else workflow.CITIZEN):
         raise Forbidden()
     application = _locked(application_id)
-    workflow.check_scope(application, actor, workflow.CITIZEN, {})
+    workflow.check_scope(application, actor, role, {})
     if application.status != Status.REJECTED:
         raise Conflict(_("A written reply can be asked for only after a refusal."))
     if application.reply_requested_on:

@@ -76,6 +76,14 @@ class DeliverForm(Form):
     old_card_collected = TickBoxFormField(label=_("Exchange only: the old card has been taken back"), required=False)
 
 
+class InPersonForm(Form):
+    """What the applicant asks for in person at the counter: withdrawing, or a written reply."""
+
+    identity_checked = TickBoxFormField(
+        label=_("I have checked the applicant's identity document: they ask for this in person"), required=False
+    )
+
+
 class ReturnForm(Form):
     reason = forms.CharField(
         label=_("Why the card could not be delivered"),

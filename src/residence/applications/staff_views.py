@@ -37,6 +37,7 @@ from .staff_forms import (
     FamilyFormSet,
     FindForm,
     HandOverForm,
+    InPersonForm,
     IntakeForm,
     MoveForm,
     RejectForm,
@@ -362,6 +363,10 @@ def _context(user, application: Application, forms: dict) -> dict:
             context["actions"].append(("receive", _("The card has arrived at this point"), ""))
         elif status == Status.READY_FOR_PICKUP:
             context["hand_over_form"] = _for_kind(forms.get("hand-over") or HandOverForm(), application)
+        elif status in WITHDRAWABLE:
+            context["withdraw_form"] = forms.get("withdraw") or InPersonForm()
+        elif status == Status.REJECTED and not application.reply_requested_on:
+            context["reply_request_form"] = forms.get("written-reply-request") or InPersonForm()
         context["show_receipt"] = True
         context["show_payment_receipt"] = application.payment_status == PaymentStatus.PAID
     elif role == Role.COURIER and status == Status.OUT_FOR_DELIVERY:
@@ -382,7 +387,10 @@ WORK_ON_THE_PAGE = (
     "hand_over_form",
     "deliver_form",
     "return_form",
+    "withdraw_form",
+    "reply_request_form",
 )
+WITHDRAWABLE = (Status.ACCEPTED, Status.VERIFYING, Status.REVIEWING)
 
 
 def _render_application(request, application_id: int, *, forms=None, error=None, status=200):
@@ -475,6 +483,20 @@ ACTIONS = {
             actor=request.user, application_id=pk, **form.cleaned_data
         ),
         gettext_noop("The card is delivered. The application is completed and the permit is active."),
+    ),
+    "withdraw": (
+        InPersonForm,
+        lambda request, pk, form: services.application_withdraw_at_counter(
+            actor=request.user, application_id=pk, **form.cleaned_data
+        ),
+        gettext_noop("The application is withdrawn at the applicant's request; they are told."),
+    ),
+    "written-reply-request": (
+        InPersonForm,
+        lambda request, pk, form: services.written_reply_request_at_counter(
+            actor=request.user, application_id=pk, **form.cleaned_data
+        ),
+        gettext_noop("The applicant's request for a written reply is recorded; the police reviewer has it."),
     ),
     "return": (
         ReturnForm,

@@ -769,7 +769,7 @@ def withdraw(request, pk: int):
     application = _own(request, pk)
     if request.method == "POST":
         try:
-            services.application_act(actor=request.user, application_id=application.pk, action="withdraw")
+            services.application_withdraw(actor=request.user, application_id=application.pk)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:

@@ -68,7 +68,9 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
     **_moves([S.OUT_FOR_DELIVERY], "deliver", S.COMPLETED, Role.COURIER),
     # The courier could not deliver: the card goes to the acceptance point, collected there.
     **_moves([S.OUT_FOR_DELIVERY], "return", S.DISPATCHED, Role.COURIER),
-    **_moves([S.ACCEPTED, S.VERIFYING, S.REVIEWING], "withdraw", S.WITHDRAWN, CITIZEN),
+    # By the applicant online, or at the counter of the chosen point on the applicant's request in
+    # person (a counter applicant may have no account: an outsider's had no way to withdraw).
+    **_moves([S.ACCEPTED, S.VERIFYING, S.REVIEWING], "withdraw", S.WITHDRAWN, CITIZEN, Role.CLERK),
     # The permit an exchange or a replacement renews was cancelled (RULES §9): no card can be made
     # of it, and the open application blocked the re-application for good (an outsider's, paid,
     # waited in "approved" for ever). The daily job ends it; a fee paid is given back.
@@ -184,7 +186,7 @@ def application_transition(*, application_id: int, action: str, actor, note: str
         **({"reasons": len(data["reasons"])} if "reasons" in data else {}),
     )
     documents.refresh(application)
-    notices.on_transition(application, action=action, before=before, note=note)
+    notices.on_transition(application, action=action, before=before, note=note, role=role)
     return application
 
 

@@ -109,6 +109,17 @@ MESSAGES = {
             "within the account area."
         ),
     ),
+    "application_withdrawn_at_counter": (
+        _("Application %(reference)s withdrawn"),
+        _("Application %(reference)s was withdrawn at %(point)s at your request. You may apply again."),
+    ),
+    "application_reply_requested": (
+        _("Written reply to application %(reference)s asked for"),
+        _(
+            "Your request for a written reply to application %(reference)s is recorded: the police reply by "
+            "%(reply_due)s."
+        ),
+    ),
     "application_written_reply": (
         _("Written reply to application %(reference)s"),
         _("The police reply to your request about application %(reference)s: %(reply)s"),
@@ -386,6 +397,12 @@ SMS = {
         "for it is given back. To hold a permit again, apply for a re-application."
     ),
     "application_written_reply": _("The written reply to application %(reference)s is in your account's messages."),
+    "application_withdrawn_at_counter": _(
+        "Application %(reference)s was withdrawn at %(point)s at your request. You may apply again."
+    ),
+    "application_reply_requested": _(
+        "Your request for a written reply to application %(reference)s is recorded: the police reply by %(reply_due)s."
+    ),
     "application_ready_for_pickup": _(
         "The card of application %(reference)s is ready at %(point)s, %(address)s, open %(hours)s."
     ),
@@ -451,6 +468,8 @@ SMS = {
 # messages would.
 SMS_WITHOUT_ACCOUNT = {
     "application_rejected": _("Application %(reference)s was refused. Reasons: %(reasons)s."),
+    # A counter applicant asked for it at the counter (an outsider's had no account to read it in).
+    "application_written_reply": _("The police reply to your request about application %(reference)s: %(reply)s"),
     "endorsement_refused": _("The endorsement of your residence permit %(number)s was refused: %(reasons)s"),
     # The number a declarant typed may be a parent's or a landlord's, told of several people.
     "registration_ended": _(
