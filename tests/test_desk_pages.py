@@ -386,6 +386,19 @@ def intake_data(**extra):
     }
 
 
+def test_the_acceptance_page_marks_a_due_date_in_an_unpublished_year_provisional(world, staff, settings):
+    """Accepted on Monday 21 December 2026, 15 working days on fall in 2027, whose holidays are not
+    published yet: 2027-01-12 by weekdays alone (an outsider's count), shown provisional as on the
+    receipt (the confirmation page the clerk reads out had dropped the mark)."""
+    settings.FROZEN_TODAY = "2026-12-21"
+    clerk = signed_in_again("clerk")
+    data = intake_data(photo_receipt="PV20261221", materials_checked="on", portrait_captured="on")
+    done = post(clerk, "/staff/applications/new/", data)
+    accepted = page(clerk, done["Location"])
+    due = re.search(r'data-testid="due-date">(.*?)</dd>', accepted, re.S).group(1)
+    assert "2027-01-12" in due and "(provisional)" in due
+
+
 def test_counter_intake_then_the_acceptance_receipt(world, staff):
     clerk = staff["clerk"]
     form = page(clerk, "/staff/applications/new/")
