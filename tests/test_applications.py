@@ -33,6 +33,7 @@ from .applications import (
     citizen_api,
     confirm_all,
     eligible_records,
+    live_permit,
     staff_apis,
 )
 from .conftest import PASSWORD, Api, error_code
@@ -603,6 +604,23 @@ def test_a_counter_applicant_without_an_account_reads_the_written_reply_in_the_s
     act(staff.reviewer, created, "written-reply", {"text": "经核查，申请人未在本市办理居住登记。"})
     (text,) = [m["text"] for m in sms.outbox if m["to"] == "13700000016"]
     assert "经核查，申请人未在本市办理居住登记" in text and "messages" not in text
+
+
+def test_a_kind_that_does_not_fit_is_explained_to_whoever_reads_it(world, staff):
+    """Online the applicant reads of their own permit; at the counter the clerk reads of the
+    applicant's (an outsider's clerk read "you already hold a residence permit")."""
+    api, user = world
+    live_permit(user)
+    online = api.post(URL, application_body())
+    assert online.status_code == 409 and online.json()["error"]["message"].startswith("You already hold")
+    body = {
+        **application_body(),
+        "applicant": {"name": user.person.name, "id_number": user.person.id_number, "phone": "13812345678"},
+        "portrait_captured": True,
+    }
+    counter = staff.clerk.post("/api/v1/staff/applications", body, HTTP_ACCEPT_LANGUAGE="en")
+    assert counter.status_code == 409
+    assert counter.json()["error"]["message"].startswith("The applicant already holds a residence permit")
 
 
 def test_a_second_open_application_is_409_with_the_open_ones_reference(world):

@@ -51,6 +51,7 @@ from .models import (
     CLOSED_STATUSES,
     MOVABLE_STATUSES,
     Application,
+    Channel,
     Delivery,
     Draft,
     FamilyMember,
@@ -212,27 +213,52 @@ def fitting_kind(id_number: str) -> str:
     return Kind.REAPPLY if Permit.Status.CANCELLED in statuses else Kind.FIRST
 
 
-def check_kind(kind: str, id_number: str) -> None:
+# Why a kind does not fit the person's permits, said to the applicant online or to the clerk at
+# the counter (an outsider's clerk read "your permit" of the applicant's).
+KIND_REFUSALS = {
+    "live": (
+        gettext_lazy("You already hold a residence permit: apply for an exchange or a replacement instead."),
+        gettext_lazy("The applicant already holds a residence permit: take an exchange or a replacement instead."),
+    ),
+    "suspended": (
+        gettext_lazy("Your permit is suspended: endorse it first."),
+        gettext_lazy("The applicant's permit is suspended: it must be endorsed first."),
+    ),
+    "cancelled": (
+        gettext_lazy("Your permit was cancelled: apply for a re-application (20 yuan) instead."),
+        gettext_lazy("The applicant's permit was cancelled: take a re-application (20 yuan) instead."),
+    ),
+    "none": (
+        gettext_lazy("You hold no residence permit to exchange or replace."),
+        gettext_lazy("The applicant holds no residence permit to exchange or replace."),
+    ),
+    "earlier_cancelled": (
+        gettext_lazy("Your earlier permit was cancelled: apply for a re-application (20 yuan) instead."),
+        gettext_lazy("The applicant's earlier permit was cancelled: take a re-application (20 yuan) instead."),
+    ),
+}
+
+
+def check_kind(kind: str, id_number: str, *, at_counter: bool = False) -> None:
     """The kind must fit the person's permits (RULES §9, §10)."""
     permits = {p.status: p.number for p in map(permit_as_of_today, Permit.objects.filter(id_number=id_number))}
     statuses = set(permits)
     live = statuses & {Permit.Status.ACTIVE, Permit.Status.SUSPENDED}
+
+    def refused(why: str, **extra) -> Conflict:
+        return Conflict(str(KIND_REFUSALS[why][at_counter]), extra=extra)
+
     if kind in (Kind.FIRST, Kind.CONVERSION) and live:
-        raise Conflict(_("You already hold a residence permit: apply for an exchange or a replacement instead."))
+        raise refused("live")
     if kind in (Kind.EXCHANGE, Kind.REPLACEMENT):
         if Permit.Status.SUSPENDED in live:
-            raise Conflict(
-                _("Your permit is suspended: endorse it first."), extra={"permit": permits[Permit.Status.SUSPENDED]}
-            )
+            raise refused("suspended", permit=permits[Permit.Status.SUSPENDED])
         if not live and Permit.Status.CANCELLED in statuses:
-            raise Conflict(
-                _("Your permit was cancelled: apply for a re-application (20 yuan) instead."),
-                extra={"permit": permits[Permit.Status.CANCELLED]},
-            )
+            raise refused("cancelled", permit=permits[Permit.Status.CANCELLED])
         if not live:
-            raise Conflict(_("You hold no residence permit to exchange or replace."))
+            raise refused("none")
     if kind in (Kind.FIRST, Kind.CONVERSION) and not live and Permit.Status.CANCELLED in statuses:
-        raise Conflict(_("Your earlier permit was cancelled: apply for a re-application (20 yuan) instead."))
+        raise refused("earlier_cancelled")
     if kind == Kind.REAPPLY and (live or Permit.Status.CANCELLED not in statuses):
         raise Conflict(_("A re-application is for a permit that has been cancelled."))
 
@@ -300,7 +326,7 @@ def _create(*, actor, applicant: Applicant, cleaned: dict, channel: str, **count
     and the new one stored: it no longer stands in the way (an outsider was refused for one that
     his pages said was terminated, on the days before the daily job ran)."""
     today = clock.today()
-    check_kind(cleaned["kind"], applicant.id_number)
+    check_kind(cleaned["kind"], applicant.id_number, at_counter=channel == Channel.COUNTER)
     family = cleaned.pop("family_members")
     for last_try in (False, True):
         try:
