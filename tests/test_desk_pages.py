@@ -461,6 +461,10 @@ def test_counter_intake_then_the_acceptance_receipt(world, staff):
     assert "Records check at intake" in page(clerk, f"/staff/applications/{application.pk}/")
     receipt = clerk.get(f"/staff/applications/{application.pk}/receipt/")
     assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
+    # Everything entered, to check before signing: the family (number masked), photo receipt, phone.
+    on_receipt = pypdf.PdfReader(io.BytesIO(receipt.content)).pages[0].extract_text()
+    assert "李小四（子女，110105********0010）" in on_receipt and "AB12345678" in on_receipt
+    assert "137****1111" in on_receipt and "110105201001010010" not in on_receipt
     # The form signed at pickup lists each family member with the ID number the clerk typed.
     form = clerk.get(f"/staff/applications/{application.pk}/form/")
     printed = pypdf.PdfReader(io.BytesIO(form.content)).pages[0].extract_text()

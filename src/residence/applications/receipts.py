@@ -20,7 +20,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from residence.core.errors import NotFound
-from residence.core.validators import mask_id_number
+from residence.core.validators import mask_id_number, mask_phone
 from residence.records.models import Identity, Registration
 
 from .models import Application, Kind, Payment
@@ -201,6 +201,14 @@ def _labels(application: Application) -> list[tuple[str, str]]:
             ),
             ("费用", f"{application.fee_amount} 元"),
             *_delivery_rows(application),
+            # What else was entered, for the applicant to check before signing (an outsider's
+            # receipt left the family, the photo receipt and the phone out); numbers masked.
+            ("相片回执号", application.photo_receipt),
+            ("联系电话", mask_phone(application.person.phone) if application.person.phone else "—"),
+            *[
+                ("同住亲属", f"{member.name}（{member.get_relation_display()}，{mask_id_number(member.id_number)}）")
+                for member in application.family_members.all()
+            ],
         ]
 
 
