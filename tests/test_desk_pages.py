@@ -399,6 +399,28 @@ def test_the_acceptance_page_marks_a_due_date_in_an_unpublished_year_provisional
     assert "2027-01-12" in due and "(provisional)" in due
 
 
+def test_the_clerk_checks_the_records_before_accepting(world, staff):
+    """An outsider's clerk learnt that the applicant met no condition only once the application was
+    recorded: the check comes first, what was typed kept, nothing recorded but the look."""
+    clerk = staff["clerk"]
+    assert 'data-testid="check-records"' in page(clerk, "/staff/applications/new/")
+    checked = post(clerk, "/staff/applications/new/", {**intake_data(), "check": "1"}, status=200).content.decode()
+    said = re.search(r'data-testid="intake-check">(.*?)</div>', checked, re.S).group(1)
+    assert "does not meet the conditions" in said and "not in the population records" in said
+    assert 'value="11010519491231002X"' in checked and "return them before accepting" not in checked
+    met = {**intake_data(), "name": "张伟", "id_number": ZHANG_WEI, "check": "1"}  # world's eligible records
+    assert (
+        "meets the conditions of the route claimed"
+        in post(clerk, "/staff/applications/new/", met, status=200).content.decode()
+    )
+    wrong = post(clerk, "/staff/applications/new/", {**met, "id_number": ZHANG_WEI[:-1] + "0"}, status=400)
+    assert 'data-testid="records-check"' not in wrong.content.decode()
+    assert not Application.objects.exists()
+    looks = AuditEvent.objects.filter(type="personal_data_viewed", data__what="intake_records_check")
+    assert looks.count() == 2 and looks.filter(person_index=person_index(ZHANG_WEI)).count() == 1
+    assert staff["police"].post("/staff/applications/new/", met).status_code == 403
+
+
 def test_counter_intake_then_the_acceptance_receipt(world, staff):
     clerk = staff["clerk"]
     form = page(clerk, "/staff/applications/new/")

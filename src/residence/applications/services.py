@@ -443,6 +443,21 @@ def counter_open_required(actor) -> None:
         raise Conflict(_("Your acceptance point is closed to new applications: its clerks finish the open ones only."))
 
 
+def counter_records_check(*, actor, id_number: str, name: str, route: str, address: str = "") -> dict:
+    """What the records say of an applicant at the counter before the clerk accepts (an outsider's
+    clerk learnt it only once the application was recorded): the self-check an intake would make,
+    shown and not stored; the look itself is on record, as any staff look at a person's data."""
+    if workflow.actor_role(actor) != Role.CLERK:
+        raise Forbidden()
+    counter_open_required(actor)
+    try:
+        id_number = normalize_id_number(id_number)
+    except ValidationError as error:
+        raise Invalid(fields={"id_number": error.messages}) from None
+    personal_data_viewed(actor=actor, person=id_number, what="intake_records_check", address=address)
+    return answer_shown(_self_check(id_number, name, route, clock.today()))
+
+
 def counter_intake_check(
     *, actor, data: dict, applicant: dict, portrait_captured: bool, materials_checked: bool = True
 ) -> tuple[Applicant, dict]:

@@ -678,6 +678,8 @@ def intake(request):
     point = AcceptancePoint.objects.filter(pk=user.point_id).first()
     form = IntakeForm(request.POST or None, point=point)
     family = FamilyFormSet(request.POST or None, prefix="family")
+    if request.method == "POST" and "check" in request.POST:
+        return _intake_records_check(request, user, form, family)
     if request.method == "POST":
         valid = form.is_valid() & family.is_valid()
         if family.non_form_errors():  # rows over the limit, or a row count the page did not send
@@ -732,6 +734,40 @@ def intake(request):
         "summary_links": family_problems,
     }
     return render(request, "desk/intake.html", context, status=status)
+
+
+CHECKED_BEFORE_INTAKE = ("name", "id_number", "route")
+
+
+def _intake_records_check(request, user, form, family):
+    """The form again, as typed, with what the records say of the applicant beside it; nothing is
+    recorded but the look. Only the fields the check needs are judged now."""
+    form.is_valid()
+    for name in [name for name in form.errors if name not in CHECKED_BEFORE_INTAKE]:
+        del form.errors[name]
+    answer = None
+    if not form.errors:
+        try:
+            answer = services.counter_records_check(
+                actor=user,
+                **{key: form.cleaned_data[key] for key in CHECKED_BEFORE_INTAKE},
+                address=request.client_address,
+            )
+        except Invalid as exc:
+            for field, problems in exc.fields.items():
+                form.add_error(field, problems)
+        except DomainError as exc:
+            return error_page(request, exc.message, exc.status)
+    rows = list(enumerate(family.forms, start=1))
+    context = {
+        "form": form,
+        "family": family,
+        "family_first": rows[:SHOWN_FAMILY_ROWS],
+        "family_more": rows[SHOWN_FAMILY_ROWS:],
+        "more_open": any(member.has_changed() for _n, member in rows[SHOWN_FAMILY_ROWS:]),
+        "records_check": answer,
+    }
+    return render(request, "desk/intake.html", context, status=400 if form.errors else 200)
 
 
 SHOWN_FAMILY_ROWS = 3
