@@ -166,6 +166,8 @@ def test_the_whole_journey_through_the_desk_pages(world, staff):
     assert f"/staff/applications/{pk}/form/" in hand_over
     pdf = clerk.get(f"/staff/applications/{pk}/form/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    # At hand-over the numbers in full, to check against the ID card.
+    assert ZHANG_WEI in pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     # Without the checks: the page says what is missing, nothing changes.
     missing = post(clerk, f"/staff/applications/{pk}/hand-over/", {"identity_checked": "on"}, status=400)
     assert "signs the printed application form" in missing.content.decode()
@@ -487,10 +489,11 @@ def test_counter_intake_then_the_acceptance_receipt(world, staff):
     on_receipt = pypdf.PdfReader(io.BytesIO(receipt.content)).pages[0].extract_text()
     assert "李小四（子女，110105********0010）" in on_receipt and "AB12345678" in on_receipt
     assert "137****1111" in on_receipt and "110105201001010010" not in on_receipt
-    # The form signed at pickup lists each family member with the ID number the clerk typed.
+    # The form signed at pickup lists each family member; printed before the card waits at the
+    # point, its numbers are masked (an outsider's clerk printed any application's in full).
     form = clerk.get(f"/staff/applications/{application.pk}/form/")
     printed = pypdf.PdfReader(io.BytesIO(form.content)).pages[0].extract_text()
-    assert "李小四（子女，110105201001010010）" in printed
+    assert "李小四（子女，110105********0010）" in printed and "110105201001010010" not in printed
 
 
 def test_a_household_of_more_than_three_is_taken_in_on_the_desk_page(world, staff):

@@ -23,7 +23,7 @@ from residence.core.errors import NotFound
 from residence.core.validators import mask_id_number, mask_phone
 from residence.records.models import Identity, Registration
 
-from .models import Application, Kind, Payment
+from .models import Application, Kind, Payment, Status
 
 
 def _font() -> tuple[str, frozenset | None]:
@@ -259,7 +259,11 @@ def receipt_pdf(application: Application, *, base_url: str) -> bytes:
 
 
 def application_form_pdf(application: Application) -> bytes:
-    """The application form printed at pickup for the applicant to check and sign (RULES §6)."""
+    """The application form printed at pickup for the applicant to check and sign (RULES §6). The
+    ID numbers in full only while the card waits to be handed over, when the clerk checks them
+    against the ID cards; masked on a copy printed at any other time (an outsider's clerk printed
+    full numbers of withdrawn and long-open applications, masked on the desk's page)."""
+    shown = (lambda number: number) if application.status == Status.READY_FOR_PICKUP else mask_id_number
     identity = Identity.objects.filter(id_number=application.person.id_number).first()
     registration = (
         Registration.objects.filter(id_number=application.person.id_number).order_by("-registered_on").first()
@@ -275,7 +279,7 @@ def application_form_pdf(application: Application) -> bytes:
             ("性别", identity.get_sex_display() if identity else ""),
             ("民族", identity.ethnicity if identity else ""),
             ("出生日期", identity.birth_date.isoformat() if identity else ""),
-            ("公民身份号码", application.person.id_number),
+            ("公民身份号码", shown(application.person.id_number)),
             ("户籍地址", identity.hukou_address if identity else ""),
             ("居住地址", registration.address if registration else ""),
             # What the applicant asked for, to check as the rest (an outsider's form left it out).
@@ -288,7 +292,7 @@ def application_form_pdf(application: Application) -> bytes:
             ("卡号", application.card_serial or ""),
         ]
         family = [
-            ("同住亲属", f"{member.name}（{member.get_relation_display()}，{member.id_number}）")
+            ("同住亲属", f"{member.name}（{member.get_relation_display()}，{shown(member.id_number)}）")
             for member in application.family_members.all()
         ]
         y = room(pdf, _rows(pdf, rows + family, height - 50 * mm), 30 * mm)
