@@ -420,6 +420,14 @@ def test_the_clerk_checks_the_records_before_accepting(world, staff):
     assert not Application.objects.exists()
     looks = AuditEvent.objects.filter(type="personal_data_viewed", data__what="intake_records_check")
     assert looks.count() == 2 and looks.filter(person_index=person_index(ZHANG_WEI)).count() == 1
+    # What would refuse the intake itself is said too (an outsider's check said "meets the
+    # conditions" of a person with an application in progress).
+    reference = Application.objects.get(pk=submit(world)).reference
+    blocked = post(clerk, "/staff/applications/new/", met, status=200).content.decode()
+    said = re.search(r'data-testid="intake-blockers">(.*?)</div>', blocked, re.S).group(1)
+    assert f"already has an application in progress: {reference}" in said
+    exchange = post(clerk, "/staff/applications/new/", {**met, "kind": "exchange"}, status=200).content.decode()
+    assert "The applicant holds no residence permit to exchange or replace" in exchange
     assert staff["police"].post("/staff/applications/new/", met).status_code == 403
 
 

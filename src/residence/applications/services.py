@@ -443,10 +443,14 @@ def counter_open_required(actor) -> None:
         raise Conflict(_("Your acceptance point is closed to new applications: its clerks finish the open ones only."))
 
 
-def counter_records_check(*, actor, id_number: str, name: str, route: str, address: str = "") -> dict:
+def counter_records_check(
+    *, actor, id_number: str, name: str, route: str, kind: str, address: str = ""
+) -> tuple[dict, list[str]]:
     """What the records say of an applicant at the counter before the clerk accepts (an outsider's
     clerk learnt it only once the application was recorded): the self-check an intake would make,
-    shown and not stored; the look itself is on record, as any staff look at a person's data."""
+    shown and not stored, and what would refuse the intake itself (an application in progress, a
+    kind that does not fit the person's permits). The look is on record, as any staff look at a
+    person's data."""
     if workflow.actor_role(actor) != Role.CLERK:
         raise Forbidden()
     counter_open_required(actor)
@@ -455,7 +459,15 @@ def counter_records_check(*, actor, id_number: str, name: str, route: str, addre
     except ValidationError as error:
         raise Invalid(fields={"id_number": error.messages}) from None
     personal_data_viewed(actor=actor, person=id_number, what="intake_records_check", address=address)
-    return answer_shown(_self_check(id_number, name, route, clock.today()))
+    blockers = []
+    person = Person.objects.filter(id_number=id_number).first()
+    if person is not None and Application.objects.filter(person=person).exclude(status__in=CLOSED_STATUSES).exists():
+        blockers.append(_open_conflict(person.pk).message)
+    try:
+        check_kind(kind, id_number, at_counter=True)
+    except Conflict as exc:
+        blockers.append(exc.message)
+    return answer_shown(_self_check(id_number, name, route, clock.today())), blockers
 
 
 def counter_intake_check(

@@ -736,7 +736,7 @@ def intake(request):
     return render(request, "desk/intake.html", context, status=status)
 
 
-CHECKED_BEFORE_INTAKE = ("name", "id_number", "route")
+CHECKED_BEFORE_INTAKE = ("name", "id_number", "route", "kind")
 
 
 def _intake_records_check(request, user, form, family):
@@ -745,10 +745,10 @@ def _intake_records_check(request, user, form, family):
     form.is_valid()
     for name in [name for name in form.errors if name not in CHECKED_BEFORE_INTAKE]:
         del form.errors[name]
-    answer = None
+    answer, blockers = None, []
     if not form.errors:
         try:
-            answer = services.counter_records_check(
+            answer, blockers = services.counter_records_check(
                 actor=user,
                 **{key: form.cleaned_data[key] for key in CHECKED_BEFORE_INTAKE},
                 address=request.client_address,
@@ -766,6 +766,7 @@ def _intake_records_check(request, user, form, family):
         "family_more": rows[SHOWN_FAMILY_ROWS:],
         "more_open": any(member.has_changed() for _n, member in rows[SHOWN_FAMILY_ROWS:]),
         "records_check": answer,
+        "blockers": blockers,
     }
     return render(request, "desk/intake.html", context, status=400 if form.errors else 200)
 
