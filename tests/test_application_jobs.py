@@ -18,6 +18,7 @@ from residence.audit.models import AuditEvent
 from residence.core.services import calendar_day_set, calendar_year_publish
 from residence.notifications.catalogue import SMS, render_message
 from residence.notifications.models import Message, SmsMessage
+from residence.notifications.services import sms_text
 
 from .applications import (
     application_body,
@@ -275,7 +276,10 @@ def test_the_termination_sms_says_the_last_day_to_pay_as_the_payment_request_did
         asked = str(SMS["application_payment_requested"]) % params
         ended = str(SMS["application_terminated"]) % params
     assert "最迟于 2026-03-17" in asked
-    assert ended == "申请 SZ260302ABCDEF 因截至 2026-03-17 仍未缴费已终止办理。"
+    # Without an account there is no "My applications" to pay in (an outsider's was sent there).
+    without = sms_text("application_payment_requested", language="zh-hans", has_account=False, **params)
+    assert "我的申请" not in without and "到福田街道受理点窗口缴纳 20.00 元" in without
+    assert ended == "申请 SZ260302ABCDEF 因截至 2026-03-17 仍未缴费已终止办理。您可重新申请。"
 
 
 def test_paying_starts_the_ten_working_days_and_a_repeated_key_charges_once(world):

@@ -164,6 +164,9 @@ def test_a_deadline_in_an_unpublished_year_is_provisional(settings, world):
     settings.FROZEN_TODAY = "2026-12-21"
     app = submit(api.login("citizen1", phone="13812345678"))
     assert app["due_date"] > "2027-01-01" and app["due_date_provisional"] is True
+    # Said so in the message too (RULES §8; an outsider's gave the date as firm).
+    told = Message.objects.get(user=_user, key="application_accepted_provisional")
+    assert app["due_date"] in told.body and "provisional" in told.body
 
 
 def test_the_whole_journey_to_an_active_permit(world, staff):
@@ -346,7 +349,7 @@ def test_a_refusal_takes_up_to_20_reasons_of_500_characters_and_its_sms_is_cut_t
     sms_row = SmsMessage.objects.filter(text__contains=app["reference"]).latest("id")
     assert len(sms_row.text) < 140 and "account's messages" in sms_row.text  # the reasons are there
     # One with no account has no messages: the SMS holds the reasons, cut to fit, and says where the rest is.
-    told = {"reference": app["reference"], "reasons": "；".join(longest)}
+    told = {"reference": app["reference"], "reasons": "；".join(longest), "point": "福田街道办事处居住证受理点"}
     cut = sms_text("application_rejected", language="en", has_account=False, **told)
     assert len(cut) == 500 and longest[0][:200] in cut and cut.endswith("(ask at the acceptance point for the rest)")
 
@@ -890,6 +893,8 @@ def test_a_refusals_sms_points_an_account_to_its_messages_and_tells_one_without_
     assert reason in Message.objects.get(user=user, key="application_rejected").body
     (theirs,) = [m["text"] for m in sms.outbox if m["to"] == "13700000011" and "不予批准" in m["text"]]  # Chinese
     assert counter["reference"] in theirs and reason in theirs
+    # Where to ask for the written reply, without an account (an outsider's was told of none).
+    assert "到福田街道办事处居住证受理点要求书面答复" in theirs
 
 
 def test_counter_intake_of_materials_not_checked_is_refused_as_at_the_desk(world, staff):

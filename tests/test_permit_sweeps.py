@@ -293,6 +293,26 @@ def test_the_holder_is_told_of_the_suspension_and_the_cancellation_once():
     assert len(sms.outbox) == 2
 
 
+def test_a_holder_without_an_account_is_told_by_sms_at_the_mobile_of_the_application():
+    """An outsider's counter applicant, with no account, heard nothing of endorsing until the permit
+    was suspended; one with neither an account nor an application is not told (no number known)."""
+    from residence.applications.models import Person
+
+    Person.objects.create(id_number=id_for(1), name="赵强", phone="13722220002", created_at=clock.now())
+    Person.objects.create(id_number=id_for(2), name="钱七", phone="", created_at=clock.now())
+    day = D(2026, 3, 1)
+    reached, no_number = permit(1, day + dt.timedelta(days=60)), permit(2, day + dt.timedelta(days=60))
+    permit(3, day + dt.timedelta(days=60))  # no person at all
+    assert run(day)["permits_reminded"] == 1
+    [opening] = [m for m in sms.outbox if m["to"] == "13722220002"]
+    assert reached.number in opening["text"] and "2026-04-29" in opening["text"]
+    assert len(sms.outbox) == 1 and not Message.objects.filter(key__startswith="permit").exists()
+    run(D(2026, 4, 30))  # the anniversary: suspended, and told so
+    suspended = [m["text"] for m in sms.outbox if m["to"] == "13722220002"][-1]
+    assert reached.number in suspended and "2028-04-29" in suspended
+    assert no_number.number not in "".join(m["text"] for m in sms.outbox)
+
+
 def test_reminders_when_the_window_opens_and_30_and_7_days_before_it_closes():
     day = D(2026, 3, 1)
     users = {days: holder(days, f"138000001{days:02d}") for days in (60, 59, 31, 8, 7)}

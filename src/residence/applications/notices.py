@@ -16,7 +16,9 @@ from .models import CARD_KINDS, Application, Kind, Status
 def _key(application: Application, action: str) -> str | None:
     status = application.status
     if action == "submit":
-        return "application_accepted" if application.due_date else "application_accepted_fee"
+        if not application.due_date:
+            return "application_accepted_fee"
+        return "application_accepted_provisional" if application.due_date_provisional else "application_accepted"
     if action == "return":
         return "application_delivery_failed"
     if action == "end_with_permit":

@@ -70,6 +70,16 @@ MESSAGES = {
             "now check it; the whole application is due by %(due_date)s."
         ),
     ),
+    # RULES §8: a date in a year whose holidays are not published is shown as provisional (an
+    # outsider's message gave it as firm).
+    "application_accepted_provisional": (
+        _("Application %(reference)s accepted"),
+        _(
+            "Your residence permit application %(reference)s has been accepted at %(point)s. The departments "
+            "now check it; the whole application is due by %(due_date)s (provisional: that year's holidays are "
+            "not published yet)."
+        ),
+    ),
     # A fee-bearing application has no due date until it is paid (RULES §5: the days run from payment).
     "application_accepted_fee": (
         _("Application %(reference)s accepted"),
@@ -181,7 +191,7 @@ MESSAGES = {
     ),
     "application_terminated": (
         _("Application %(reference)s terminated"),
-        _("Application %(reference)s was terminated because the fee was not paid by %(pay_by)s."),
+        _("Application %(reference)s was terminated because the fee was not paid by %(pay_by)s. You may apply again."),
     ),
     "application_ended_permit_cancelled": (
         _("Application %(reference)s ended"),
@@ -220,8 +230,8 @@ MESSAGES = {
     "permit_cancelled": (
         _("Permit %(number)s cancelled"),
         _(
-            "Your residence permit %(number)s has been cancelled. You may apply again: a re-application, "
-            "checked like a first application (20 yuan)."
+            "Your residence permit %(number)s has been cancelled: it stayed suspended for two years without an "
+            "endorsement. You may apply again: a re-application, checked like a first application (20 yuan)."
         ),
     ),
     "permit_cancelled_hukou": (
@@ -378,6 +388,7 @@ SMS = {
     ),
     "application_accepted": _("Your residence permit application %(reference)s has been accepted."),
     "application_accepted_fee": _("Your residence permit application %(reference)s has been accepted."),
+    "application_accepted_provisional": _("Your residence permit application %(reference)s has been accepted."),
     "application_verification_problem": _("A department could not confirm part of application %(reference)s."),
     "application_payment_requested": _(
         "Application %(reference)s: please pay %(amount)s yuan by %(pay_by)s, online under My applications or at "
@@ -391,7 +402,9 @@ SMS = {
         "for a written reply."
     ),
     # Told by SMS as the payment request was: a citizen who missed that one learnt of the end nowhere else.
-    "application_terminated": _("Application %(reference)s was terminated: the fee was not paid by %(pay_by)s."),
+    "application_terminated": _(
+        "Application %(reference)s was terminated: the fee was not paid by %(pay_by)s. You may apply again."
+    ),
     "application_ended_permit_cancelled": _(
         "Application %(reference)s has ended: the permit it was to renew a card of has been cancelled. A fee paid "
         "for it is given back. To hold a permit again, apply for a re-application."
@@ -431,7 +444,11 @@ SMS = {
         "Your residence permit %(number)s is endorsed and valid again, through %(valid_through)s."
     ),
     "permit_suspended": _("Your residence permit %(number)s is suspended: endorse it by %(closes)s."),
-    "permit_cancelled": _("Your residence permit %(number)s has been cancelled."),
+    # Why, and what next (an outsider's holder was told only "cancelled").
+    "permit_cancelled": _(
+        "Your residence permit %(number)s has been cancelled: it stayed suspended for two years without an "
+        "endorsement. You may apply again (a re-application)."
+    ),
     "permit_cancelled_hukou": _(
         "Your residence permit %(number)s has been cancelled: you hold Shenzhen hukou, and need no residence permit."
     ),
@@ -467,7 +484,15 @@ SMS = {
 # The SMS of a person with no account, who has no messages to read: these say what the account's
 # messages would.
 SMS_WITHOUT_ACCOUNT = {
-    "application_rejected": _("Application %(reference)s was refused. Reasons: %(reasons)s."),
+    "application_rejected": _(
+        "Application %(reference)s was refused. Reasons: %(reasons)s. You may ask for a written reply at %(point)s."
+    ),
+    # Without an account there is no "My applications" to pay in, and the written reply is asked
+    # for at the counter (an outsider's counter applicant was sent to both).
+    "application_payment_requested": _(
+        "Application %(reference)s: please pay %(amount)s yuan by %(pay_by)s at the counter of %(point)s (or online, "
+        "once you have an account verified with your real name)."
+    ),
     # A counter applicant asked for it at the counter (an outsider's had no account to read it in).
     "application_written_reply": _("The police reply to your request about application %(reference)s: %(reply)s"),
     "endorsement_refused": _("The endorsement of your residence permit %(number)s was refused: %(reasons)s"),

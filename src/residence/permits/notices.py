@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
+from residence.applications.models import Person
 from residence.notifications.services import account_language, notice_send, sms_language
 
 from . import rules
@@ -47,8 +48,13 @@ def params(permit: Permit) -> dict:
 
 
 def send(permit: Permit, key: str, **extra) -> None:
+    """To the holder's account and its mobile; without an account, by SMS to the mobile last given
+    on an application (as the daily sweeps do)."""
     accounts = list(holder_accounts(permit.id_number))
-    phone = accounts[0].phone if accounts else ""
+    if accounts:
+        phone = accounts[0].phone
+    else:
+        phone = Person.objects.filter(id_number=permit.id_number).values_list("phone", flat=True).first()
     notice_send(users=accounts, phone=phone or "", key=key, purpose="permit", **params(permit), **extra)
 
 

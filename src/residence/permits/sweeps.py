@@ -37,6 +37,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from residence.accounts.models import User
+from residence.applications.models import Person
 from residence.audit.models import AuditEvent, AuditEventType
 from residence.core import clock
 from residence.notifications.catalogue import SMS
@@ -193,9 +194,11 @@ def _audit(rows: list[tuple], *, action: str, status_from: str, status_to: str, 
     )
 
 
-def _holders(id_numbers: list[str]) -> dict[str, tuple[int, str, str]]:
+def _holders(id_numbers: list[str]) -> dict[str, tuple[int | None, str, str]]:
     """The active account verified as each holder (accounts.User.person): ID number → (user id,
-    phone, language)."""
+    phone, language). A holder with no account is reached by SMS at the mobile last given on an
+    application (applications.Person), user id None: an outsider's counter applicant, without an
+    account, heard nothing of endorsing until the permit was suspended."""
     if not id_numbers:
         return {}
     from_item, params = _rows_source({"id_number": "text"}, [(n,) for n in set(id_numbers)])
@@ -206,7 +209,17 @@ def _holders(id_numbers: list[str]) -> dict[str, tuple[int, str, str]]:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [True, *params])
-        return {row[0]: (row[1], row[2] or "", row[3]) for row in cursor.fetchall()}
+        holders = {row[0]: (row[1], row[2] or "", row[3]) for row in cursor.fetchall()}
+        missing = [(n,) for n in set(id_numbers) if n not in holders]
+        if missing:
+            from_item, params = _rows_source({"id_number": "text"}, missing)
+            cursor.execute(
+                f"SELECT p.id_number, p.phone FROM {_table(Person)} p "  # noqa: S608
+                f"WHERE p.phone <> %s AND p.id_number IN (SELECT s.id_number FROM {from_item})",
+                ["", *params],
+            )
+            holders.update((id_number, (None, phone, "")) for id_number, phone in cursor.fetchall())
+    return holders
 
 
 def _tell(notices: list[tuple[str, dict]], *, key: str, at: dt.datetime) -> int:
@@ -215,15 +228,17 @@ def _tell(notices: list[tuple[str, dict]], *, key: str, at: dt.datetime) -> int:
     (ID number, params). The SMS deliveries are queued once the chunk commits.
     Returns how many holders were told."""
     holders = _holders([n[0] for n in notices])
-    messages, texts = [], []
+    messages, texts, told = [], [], 0
     for id_number, params in notices:
         holder = holders.get(id_number)
         if holder is None:
             continue
         user_id, phone, language = holder
-        messages.append((user_id, json.dumps(params, ensure_ascii=False)))
+        told += 1
+        if user_id is not None:
+            messages.append((user_id, json.dumps(params, ensure_ascii=False)))
         if phone and key in SMS:
-            texts.append((phone, sms_text(key, language=language, **params)))
+            texts.append((phone, sms_text(key, language=language, has_account=user_id is not None, **params)))
     params_expr = "s.params::jsonb" if _pg() else "s.params"
     _insert_select(
         Message,
@@ -258,7 +273,7 @@ def _tell(notices: list[tuple[str, dict]], *, key: str, at: dt.datetime) -> int:
     if queued:
         # A broker that cannot be reached leaves them `queued`: sms_requeue_stale sends them.
         deliver_many_on_commit([row[0] for row in queued])
-    return len(messages)
+    return told
 
 
 # The sweeps.
