@@ -133,9 +133,10 @@ def test_the_supervisor_moves_a_points_applications_on_the_desk_after_seeing_how
     assert f'href="/staff/applications/move/?from={HOME_POINT}"' in dashboard
     form = page(supervisor, f"/staff/applications/move/?from={HOME_POINT}")
     assert f'<option value="{HOME_POINT}" selected>' in form
-    body = {"from_point": HOME_POINT, "to_point": OTHER_POINT, "reason": "窗口人员不足"}
+    body = {"from_point": HOME_POINT, "to_point": OTHER_POINT, "reason": "窗口人员不足。"}
     ask = supervisor.post("/staff/applications/move/", body).content.decode()
     assert 'data-testid="move-confirm"' in ask and "1 application will move" in ask and first["reference"] in ask
+    assert "“窗口人员不足。”" in ask and "“窗口人员不足。”." not in ask  # the reason's own stop, once
     assert Application.objects.get(pk=first["id"]).acceptance_point_id == HOME_POINT  # asked, nothing moved yet
     # Moved in after the supervisor was shown the list: not moved with it (an outsider).
     late_api, _late = citizen_api("citizen3", "13812345677", "44030419900101555", "王芳")
