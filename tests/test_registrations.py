@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 
 from residence.accounts.models import Kind, User
 from residence.accounts.services import organisation_activate
+from residence.notifications.models import Message
 from residence.records.models import Registration
 from residence.records.services import records_import_rows
 from residence.registrations.models import BulkUpload, Declaration, House, Occupancy
@@ -1168,6 +1169,9 @@ def test_a_clerk_confirms_and_declares_only_for_their_districts_houses_and_each_
         "point": "44030400401",
     }
     assert not Declaration.objects.exists()
+    # The holder, told to wait for the confirmation, is told it came, once (an outsider's heard nothing).
+    [told] = Message.objects.filter(user=holder, key="house_confirmed")
+    assert "303" in told.body and "you can now declare" in told.body
 
 
 def test_a_walk_in_declarant_of_the_population_records_is_checked_by_name_too(landlord):

@@ -335,6 +335,14 @@ MESSAGES = {
     ),
     # A walk-in declarant at the counter may be anyone: the house's holder hears of every move-in
     # declared into the house there (an outsider's walk-in moved a stranger into a landlord's room).
+    # The holder was told to wait for it (an outsider's landlord heard nothing when it came).
+    "house_confirmed": (
+        _("Your house at %(house)s is confirmed"),
+        _(
+            "A registration point has confirmed your house at %(house)s: you can now declare who moves in and "
+            "out of it."
+        ),
+    ),
     "registration_counter_move_in": (
         _("A move-in to %(house)s was declared at a registration point"),
         _(

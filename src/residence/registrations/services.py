@@ -307,6 +307,7 @@ def house_confirm(*, actor, house_id: int) -> House:
         room=house.room,
         point=actor.point_id,
     )
+    message_send(user=house.owner, key="house_confirmed", house=house.full_address)
     return house
 
 
