@@ -431,6 +431,25 @@ def test_the_clerk_checks_the_records_before_accepting(world, staff):
     assert staff["police"].post("/staff/applications/new/", met).status_code == 403
 
 
+def test_the_clerk_is_warned_of_a_mobile_verified_as_another_persons(world, staff):
+    """An outsider's counter applicant gave 张伟's bound number: the refusal's reasons went to him."""
+    clerk = staff["clerk"]
+    theirs = {**intake_data(), "phone": "138 1234 5678", "check": "1"}  # citizen1 张伟's, typed in groups
+    warned = post(clerk, "/staff/applications/new/", theirs, status=200).content.decode()
+    assert 'data-testid="intake-caution"' in warned and "belongs to the account of another person" in warned
+    own = {**theirs, "name": "张伟", "id_number": ZHANG_WEI}
+    assert (
+        'data-testid="intake-caution"' not in post(clerk, "/staff/applications/new/", own, status=200).content.decode()
+    )
+    taken = {
+        **intake_data(phone="13812345678", photo_receipt="PZWARN0001"),
+        "materials_checked": "on",
+        "portrait_captured": "on",
+    }
+    accepted = page(clerk, post(clerk, "/staff/applications/new/", taken)["Location"])
+    assert 'data-testid="intake-caution"' in accepted
+
+
 def test_counter_intake_then_the_acceptance_receipt(world, staff):
     clerk = staff["clerk"]
     form = page(clerk, "/staff/applications/new/")

@@ -2,6 +2,7 @@ import datetime as dt
 import json
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import translation
@@ -623,6 +624,16 @@ def verifier_view(application: Application, *, department: str) -> dict:
 def point_has_clerk(point: AcceptancePoint) -> bool:
     """Whether anyone at the point could receive and hand over a card."""
     return point.staff.filter(role=Role.CLERK, is_active=True).exists()
+
+
+def phone_of_another_person(phone: str, id_number: str) -> bool:
+    """Whether an active account verified as someone else holds this mobile number."""
+    return (
+        get_user_model()
+        .objects.filter(phone=phone, is_active=True, person__isnull=False)
+        .exclude(person__id_number=id_number)
+        .exists()
+    )
 
 
 def needs_full_id_number(user, application: Application) -> bool:

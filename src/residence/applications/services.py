@@ -443,14 +443,21 @@ def counter_open_required(actor) -> None:
         raise Conflict(_("Your acceptance point is closed to new applications: its clerks finish the open ones only."))
 
 
+PHONE_OF_ANOTHER = gettext_lazy(
+    "This mobile number belongs to the account of another person: the applicant's messages, the reasons of a "
+    "refusal included, go to that person. Ask for the applicant's own number."
+)
+
+
 def counter_records_check(
-    *, actor, id_number: str, name: str, route: str, kind: str, address: str = ""
-) -> tuple[dict, list[str]]:
+    *, actor, id_number: str, name: str, route: str, kind: str, phone: str = "", address: str = ""
+) -> tuple[dict, list[str], list[str]]:
     """What the records say of an applicant at the counter before the clerk accepts (an outsider's
     clerk learnt it only once the application was recorded): the self-check an intake would make,
     shown and not stored, and what would refuse the intake itself (an application in progress, a
-    kind that does not fit the person's permits). The look is on record, as any staff look at a
-    person's data."""
+    kind that does not fit the person's permits), and a mobile number verified as another person's
+    (the applicant's messages, refusal reasons included, would go to that person: an outsider's
+    clerk typed one unwarned). The look is on record, as any staff look at a person's data."""
     if workflow.actor_role(actor) != Role.CLERK:
         raise Forbidden()
     counter_open_required(actor)
@@ -467,7 +474,14 @@ def counter_records_check(
         check_kind(kind, id_number, at_counter=True)
     except Conflict as exc:
         blockers.append(exc.message)
-    return answer_shown(_self_check(id_number, name, route, clock.today())), blockers
+    cautions = []
+    try:
+        phone = normalize_phone(phone) if phone else ""
+    except ValidationError:
+        phone = ""  # the intake itself says what is wrong with it
+    if phone and selectors.phone_of_another_person(phone, id_number):
+        cautions.append(str(PHONE_OF_ANOTHER))
+    return answer_shown(_self_check(id_number, name, route, clock.today())), blockers, cautions
 
 
 def counter_intake_check(

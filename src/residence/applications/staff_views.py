@@ -745,12 +745,13 @@ def _intake_records_check(request, user, form, family):
     form.is_valid()
     for name in [name for name in form.errors if name not in CHECKED_BEFORE_INTAKE]:
         del form.errors[name]
-    answer, blockers = None, []
+    answer, blockers, cautions = None, [], []
     if not form.errors:
         try:
-            answer, blockers = services.counter_records_check(
+            answer, blockers, cautions = services.counter_records_check(
                 actor=user,
                 **{key: form.cleaned_data[key] for key in CHECKED_BEFORE_INTAKE},
+                phone=form.cleaned_data.get("phone", ""),
                 address=request.client_address,
             )
         except Invalid as exc:
@@ -767,6 +768,7 @@ def _intake_records_check(request, user, form, family):
         "more_open": any(member.has_changed() for _n, member in rows[SHOWN_FAMILY_ROWS:]),
         "records_check": answer,
         "blockers": blockers,
+        "cautions": cautions,
     }
     return render(request, "desk/intake.html", context, status=400 if form.errors else 200)
 
@@ -781,7 +783,13 @@ def accepted(request, pk: int):
     except DomainError as exc:
         return error_page(request, exc.message, exc.status)
     _audit_view(request, application, "application")
-    return render(request, "desk/accepted.html", {"application": application})
+    phone = application.person.phone
+    caution = phone and selectors.phone_of_another_person(phone, application.person.id_number)
+    return render(
+        request,
+        "desk/accepted.html",
+        {"application": application, "caution": services.PHONE_OF_ANOTHER if caution else ""},
+    )
 
 
 # The supervisor's dashboard ------------------------------------------------------------------
