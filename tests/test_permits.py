@@ -868,6 +868,22 @@ def test_a_card_is_not_made_for_a_permit_suspended_after_payment(settings):
 
 
 @pytest.mark.django_db
+def test_an_unpaid_renewal_of_a_permit_cancelled_meanwhile_ends_with_no_refund_promised(settings):
+    """An outsider's unpaid exchange was told that the fee it had paid would be given back."""
+    from residence.core.jobs import daily_jobs_run
+
+    settings.FROZEN_TODAY = "2027-03-01"
+    _api, user, _staff, app, _base = card_application_verified("replacement")  # under review, nothing paid
+    settings.FROZEN_TODAY = "2029-03-02"
+    assert committed(lambda: daily_jobs_run(D(2029, 3, 2)))["renewals_ended"] == 1
+    assert Application.objects.get(pk=app["id"]).payment_status != "paid"
+    [message] = Message.objects.filter(user=user, key="application_ended_permit_cancelled")
+    with translation.override("zh-hans"):
+        _title, body = render_message(message.key, message.params)
+    assert app["reference"] in body and "再次申领" in body and "退还" not in body
+
+
+@pytest.mark.django_db
 def test_a_paid_replacement_of_a_permit_cancelled_meanwhile_ends_refunded_and_frees_the_reapplication(settings):
     """An outsider's paid replacement waited in "approved" for ever once the permit lapsed, and
     after its cancellation blocked every re-application. Worked by hand: endorsed until
@@ -891,10 +907,10 @@ def test_a_paid_replacement_of_a_permit_cancelled_meanwhile_ends_refunded_and_fr
     assert payment.refund_transaction_id.startswith("SANDBOX-REFUND-") and payment.refunded_at is not None
     refund = AuditEvent.objects.get(type="payment_refunded")
     assert refund.data["transaction"] == payment.refund_transaction_id and refund.data["amount"] == "20.00"
-    [message] = Message.objects.filter(user=user, key="application_ended_permit_cancelled")
+    [message] = Message.objects.filter(user=user, key="application_ended_permit_cancelled_refunded")
     with translation.override("zh-hans"):
         _title, body = render_message(message.key, message.params)
-    assert app["reference"] in body and "再次申领" in body
+    assert app["reference"] in body and "再次申领" in body and "退还" in body
     assert committed(lambda: daily_jobs_run(D(2029, 3, 2)))["renewals_ended"] == 0
     assert AuditEvent.objects.filter(type="payment_refunded").count() == 1
 

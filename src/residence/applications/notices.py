@@ -10,7 +10,7 @@ from residence.notifications.catalogue import CLOSING_PUNCTUATION, reasons_text
 from residence.notifications.services import Notice, account_language, notice_send, notices_send
 from residence.places.selectors import street_shown
 
-from .models import CARD_KINDS, Application, Kind, Status
+from .models import CARD_KINDS, Application, Kind, PaymentStatus, Status
 
 
 def _key(application: Application, action: str) -> str | None:
@@ -22,7 +22,8 @@ def _key(application: Application, action: str) -> str | None:
     if action == "return":
         return "application_delivery_failed"
     if action == "end_with_permit":
-        return "application_ended_permit_cancelled"
+        refunded = application.payment_status == PaymentStatus.PAID
+        return "application_ended_permit_cancelled_refunded" if refunded else "application_ended_permit_cancelled"
     if action == "verify" and status == Status.REVIEWING:
         if application.verifications.filter(status="not_confirmed").exists():
             return "application_verification_problem"

@@ -193,12 +193,21 @@ MESSAGES = {
         _("Application %(reference)s terminated"),
         _("Application %(reference)s was terminated because the fee was not paid by %(pay_by)s. You may apply again."),
     ),
+    # A refund is promised only where a fee was paid (an outsider's unpaid exchange was promised one),
+    # and no ground is given: the permit may have been revoked, not only left suspended.
     "application_ended_permit_cancelled": (
         _("Application %(reference)s ended"),
         _(
-            "Application %(reference)s has ended: the permit whose card it was to renew has been cancelled, "
-            "two years after it was suspended. A fee paid for it is given back the way it was paid. "
+            "Application %(reference)s has ended: the permit whose card it was to renew has been cancelled. "
             "To hold a residence permit again, apply for a re-application."
+        ),
+    ),
+    "application_ended_permit_cancelled_refunded": (
+        _("Application %(reference)s ended"),
+        _(
+            "Application %(reference)s has ended: the permit whose card it was to renew has been cancelled. "
+            "The fee paid for it is given back the way it was paid. To hold a residence permit again, apply for "
+            "a re-application."
         ),
     ),
     "permit_endorsed": (
@@ -414,8 +423,12 @@ SMS = {
         "Application %(reference)s was terminated: the fee was not paid by %(pay_by)s. You may apply again."
     ),
     "application_ended_permit_cancelled": _(
-        "Application %(reference)s has ended: the permit it was to renew a card of has been cancelled. A fee paid "
-        "for it is given back. To hold a permit again, apply for a re-application."
+        "Application %(reference)s has ended: the permit it was to renew a card of has been cancelled. To hold a "
+        "permit again, apply for a re-application."
+    ),
+    "application_ended_permit_cancelled_refunded": _(
+        "Application %(reference)s has ended: the permit it was to renew a card of has been cancelled. The fee "
+        "paid for it is given back. To hold a permit again, apply for a re-application."
     ),
     "application_written_reply": _("The written reply to application %(reference)s is in your account's messages."),
     "application_withdrawn_at_counter": _(
