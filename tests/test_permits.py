@@ -7,10 +7,12 @@ import io
 import pypdf
 import pytest
 import time_machine
+from django.test import TestCase
 from django.utils import translation
 
 from residence.applications.models import Application, Payment
 from residence.audit.models import AuditEvent
+from residence.notifications import sms
 from residence.notifications.catalogue import render_message
 from residence.notifications.models import Message
 from residence.permits import rules
@@ -510,9 +512,13 @@ def test_revocation_by_the_reviewer_and_the_public_check(holder, settings):
     # Shenzhen hukou only on the records' word (an outsider cancelled a permit the records contradicted).
     refused = staff.reviewer.post("/api/v1/staff/permits/4403202600000777/revoke", {"reason": "shenzhen_hukou"})
     assert refused.status_code == 409 and error_code(refused) == "conflict"
-    revoked = staff.reviewer.post("/api/v1/staff/permits/4403202600000777/revoke", {"reason": "fraud"})
+    sms.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        revoked = staff.reviewer.post("/api/v1/staff/permits/4403202600000777/revoke", {"reason": "fraud"})
     assert revoked.status_code == 200 and revoked.json()["status"] == "cancelled"
     assert check("张伟").json() == {"status": "cancelled"}
+    # Why, and what next, by SMS too (an outsider's holder without an account read only why).
+    assert any("acceptance point" in m["text"] or "受理点" in m["text"] for m in sms.outbox), sms.outbox
     settings.LIMIT_PERMIT_CHECKS_PER_HOUR = 3
     assert check("张伟").status_code == 429
 

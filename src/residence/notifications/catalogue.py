@@ -473,11 +473,14 @@ SMS = {
     "permit_cancelled_hukou": _(
         "Your residence permit %(number)s has been cancelled: you hold Shenzhen hukou, and need no residence permit."
     ),
+    # What next, as the message says: by SMS alone for a holder without an account (an outsider).
     "permit_cancelled_fraud": _(
-        "Your residence permit %(number)s has been cancelled by the police: it was obtained by fraud."
+        "Your residence permit %(number)s has been cancelled by the police: it was obtained by fraud. To ask "
+        "about it, bring your ID card to an acceptance point."
     ),
     "permit_cancelled_other_law": _(
-        "Your residence permit %(number)s has been cancelled by the police, as another law requires."
+        "Your residence permit %(number)s has been cancelled by the police, as another law requires. To ask "
+        "about it, bring your ID card to an acceptance point."
     ),
     "permit_window_open": _("Endorse your residence permit %(number)s between %(opens)s and %(closes)s."),
     "permit_window_closing": ngettext_lazy(
