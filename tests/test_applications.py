@@ -625,6 +625,10 @@ def test_a_kind_that_does_not_fit_is_explained_to_whoever_reads_it(world, staff)
     counter = staff.clerk.post("/api/v1/staff/applications", body, HTTP_ACCEPT_LANGUAGE="en")
     assert counter.status_code == 409
     assert counter.json()["error"]["message"].startswith("The applicant already holds a residence permit")
+    # Lapsed (suspended as of today): sent to endorse it, not to an exchange refused for that (an outsider).
+    Permit.objects.update(endorsed_until="2026-03-01")
+    lapsed = staff.clerk.post("/api/v1/staff/applications", body, HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+    assert "suspended: it must be endorsed first" in lapsed["message"]
 
 
 def test_a_second_open_application_is_409_with_the_open_ones_reference(world):

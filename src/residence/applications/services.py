@@ -220,6 +220,18 @@ KIND_REFUSALS = {
         gettext_lazy("You already hold a residence permit: apply for an exchange or a replacement instead."),
         gettext_lazy("The applicant already holds a residence permit: take an exchange or a replacement instead."),
     ),
+    # A holder whose permit is suspended is sent to endorse it, not to an exchange the next answer
+    # refuses for that (an outsider followed the advice and was refused).
+    "live_suspended": (
+        gettext_lazy(
+            "You already hold a residence permit, suspended: endorse it first; an exchange or a replacement "
+            "is then possible."
+        ),
+        gettext_lazy(
+            "The applicant already holds a residence permit, suspended: it must be endorsed first; an exchange "
+            "or a replacement is then possible."
+        ),
+    ),
     "suspended": (
         gettext_lazy("Your permit is suspended: endorse it first."),
         gettext_lazy("The applicant's permit is suspended: it must be endorsed first."),
@@ -249,6 +261,8 @@ def check_kind(kind: str, id_number: str, *, at_counter: bool = False) -> None:
         return Conflict(str(KIND_REFUSALS[why][at_counter]), extra=extra)
 
     if kind in (Kind.FIRST, Kind.CONVERSION) and live:
+        if Permit.Status.SUSPENDED in live:
+            raise refused("live_suspended", permit=permits[Permit.Status.SUSPENDED])
         raise refused("live")
     if kind in (Kind.EXCHANGE, Kind.REPLACEMENT):
         if Permit.Status.SUSPENDED in live:
