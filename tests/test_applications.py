@@ -593,6 +593,32 @@ def test_the_clerk_withdraws_or_asks_for_the_written_reply_for_an_applicant_in_p
     assert api.post(f"{URL}/{refused['id']}/written-reply").status_code == 409  # asked already
 
 
+def test_the_form_shows_full_numbers_only_to_the_clerk_who_hands_the_card_over(world, staff):
+    """The counter that took an application in for another point may print it that day; the numbers
+    in full are for the clerk of the point that hands the card over (an outsider's intake clerk
+    read them in full there)."""
+    number = with_check("36010219881111460")
+    body = {
+        **application_body(photo_receipt="CT20260302X1", acceptance_point=HOME_POINT),
+        "applicant": {"name": "李娜", "id_number": number, "phone": "13700000017"},
+        "portrait_captured": True,
+    }
+    created = staff.other_clerk.post("/api/v1/staff/applications", body).json()
+    confirm_all(staff, created)
+    for client, action in ((staff.reviewer, "approve"), (staff.production, "produce"), (staff.production, "dispatch")):
+        act(client, created, action)
+    act(staff.clerk, created, "receive")
+
+    def printed(client):
+        pdf = client.get(f"/api/v1/staff/applications/{created['id']}/form")
+        assert pdf.status_code == 200
+        return pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+
+    assert number in printed(staff.clerk)
+    taken_in = printed(staff.other_clerk)
+    assert number not in taken_in and mask_id_number(number) in taken_in
+
+
 def test_a_counter_applicant_without_an_account_reads_the_written_reply_in_the_sms(world, staff):
     """The SMS of one with an account points to its messages; one without has none to read."""
     body = {

@@ -502,7 +502,8 @@ class StaffPrintoutView(APIView):
         services.application_viewed(
             actor=request.user, application=application, what=self.what, address=request.client_address, family=True
         )
-        return pdf_response(*clerk_printout(application, self.what, base_url=request.build_absolute_uri("/")))
+        printout = clerk_printout(application, self.what, base_url=request.build_absolute_uri("/"), clerk=request.user)
+        return pdf_response(*printout)
 
 
 class StaffApplicationFormView(StaffPrintoutView):

@@ -23,7 +23,8 @@ from residence.core.errors import NotFound
 from residence.core.validators import mask_id_number, mask_phone
 from residence.records.models import Identity, Registration
 
-from .models import Application, Kind, Payment, Status
+from . import selectors
+from .models import Application, Kind, Payment
 
 
 def _font() -> tuple[str, frozenset | None]:
@@ -258,12 +259,12 @@ def receipt_pdf(application: Application, *, base_url: str) -> bytes:
     return buffer.getvalue()
 
 
-def application_form_pdf(application: Application) -> bytes:
+def application_form_pdf(application: Application, *, in_full: bool) -> bytes:
     """The application form printed at pickup for the applicant to check and sign (RULES §6). The
-    ID numbers in full only while the card waits to be handed over, when the clerk checks them
-    against the ID cards; masked on a copy printed at any other time (an outsider's clerk printed
-    full numbers of withdrawn and long-open applications, masked on the desk's page)."""
-    shown = (lambda number: number) if application.status == Status.READY_FOR_PICKUP else mask_id_number
+    ID numbers `in_full` only for the clerk who checks them against the ID cards at hand-over
+    (selectors.needs_full_id_number); masked on a copy printed at any other time or by anyone else
+    (an outsider's clerk printed full numbers of withdrawn and long-open applications)."""
+    shown = (lambda number: number) if in_full else mask_id_number
     identity = Identity.objects.filter(id_number=application.person.id_number).first()
     registration = (
         Registration.objects.filter(id_number=application.person.id_number).order_by("-registered_on").first()
@@ -304,7 +305,7 @@ def application_form_pdf(application: Application) -> bytes:
     return buffer.getvalue()
 
 
-def clerk_printout(application: Application, what: str, *, base_url: str) -> tuple[bytes, str]:
+def clerk_printout(application: Application, what: str, *, base_url: str, clerk) -> tuple[bytes, str]:
     """A printout of the clerk's and its file name: the acceptance receipt (`receipt`), the
     receipt of the fee (`payment_receipt`, 404 before it is paid) or the application form signed
     at pickup (`application_form`)."""
@@ -315,7 +316,8 @@ def clerk_printout(application: Application, what: str, *, base_url: str) -> tup
         if payment is None:
             raise NotFound(_("This application has no payment."))
         return payment_receipt_pdf(payment), f"payment-{application.reference}.pdf"
-    return application_form_pdf(application), f"form-{application.reference}.pdf"
+    in_full = selectors.needs_full_id_number(clerk, application)
+    return application_form_pdf(application, in_full=in_full), f"form-{application.reference}.pdf"
 
 
 CHANNELS = {"sandbox": "沙箱", "counter": "受理点窗口"}

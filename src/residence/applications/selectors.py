@@ -644,8 +644,8 @@ def needs_full_id_number(user, application: Application) -> bool:
     numbers of long-completed applications on the page, masked ones in the API)."""
     if user.role == Role.VERIFIER:
         return application.verifications.filter(department=user.department, status="pending").exists()
-    if user.role == Role.CLERK:
-        return application.status == Status.READY_FOR_PICKUP
+    if user.role == Role.CLERK:  # of the point that hands it over, not the counter that took it in
+        return application.status == Status.READY_FOR_PICKUP and user.point_id == application.acceptance_point_id
     return user.role == Role.REVIEWER and application.status == Status.REVIEWING
 
 

@@ -574,7 +574,7 @@ def act(request, pk: int, action: str):
 def _printout(request, pk: int, what: str):
     try:
         application = selectors.application_for_clerk(user=request.user, application_id=pk)
-        pdf, name = clerk_printout(application, what, base_url=request.build_absolute_uri("/"))
+        pdf, name = clerk_printout(application, what, base_url=request.build_absolute_uri("/"), clerk=request.user)
     except DomainError as exc:
         return error_page(request, exc.message, exc.status)
     _audit_view(request, application, what)
