@@ -451,6 +451,12 @@ WHERE_NEXT = {
     ("dispatch", Status.OUT_FOR_DELIVERY): gettext_noop("It is with the courier."),
 }
 
+
+def _with_form(service):
+    """An action whose service takes the form's fields as they are."""
+    return lambda request, pk, form: service(actor=request.user, application_id=pk, **form.cleaned_data)
+
+
 ACTIONS = {
     "verify": (VerifyForm, _verify, gettext_noop("The answer of your department is recorded.")),
     "approve": (None, "approve", gettext_noop("The application is approved.")),
@@ -472,30 +478,22 @@ ACTIONS = {
     "receive": (None, "receive", gettext_noop("The card is received; the applicant is told to collect it.")),
     "hand-over": (
         HandOverForm,
-        lambda request, pk, form: services.application_hand_over(
-            actor=request.user, application_id=pk, **form.cleaned_data
-        ),
+        _with_form(services.application_hand_over),
         gettext_noop("The card is handed over. The application is completed and the permit is active."),
     ),
     "deliver": (
         DeliverForm,
-        lambda request, pk, form: services.application_deliver(
-            actor=request.user, application_id=pk, **form.cleaned_data
-        ),
+        _with_form(services.application_deliver),
         gettext_noop("The card is delivered. The application is completed and the permit is active."),
     ),
     "withdraw": (
         InPersonForm,
-        lambda request, pk, form: services.application_withdraw_at_counter(
-            actor=request.user, application_id=pk, **form.cleaned_data
-        ),
+        _with_form(services.application_withdraw_at_counter),
         gettext_noop("The application is withdrawn at the applicant's request; they are told."),
     ),
     "written-reply-request": (
         InPersonForm,
-        lambda request, pk, form: services.written_reply_request_at_counter(
-            actor=request.user, application_id=pk, **form.cleaned_data
-        ),
+        _with_form(services.written_reply_request_at_counter),
         gettext_noop("The applicant's request for a written reply is recorded; the police reviewer has it."),
     ),
     "return": (
@@ -722,16 +720,22 @@ def intake(request):
         for problem in problems
     ]
     status = 400 if form.errors or family_problems else 200
-    # Every row the service takes (an outsider's household of four could not be recorded on three
-    # rows); those past the usual few folded away, open when one holds something.
+    return _intake_page(request, form, family, status, judged=True, summary_links=family_problems)
+
+
+def _intake_page(request, form, family, status: int, *, judged: bool, **extra):
+    """The intake form. Every row the service takes (an outsider's household of four could not be
+    recorded on three rows); those past the usual few folded away, open when one holds something
+    (or, `judged`, a problem)."""
     rows = list(enumerate(family.forms, start=1))
+    more = rows[SHOWN_FAMILY_ROWS:]
     context = {
         "form": form,
         "family": family,
         "family_first": rows[:SHOWN_FAMILY_ROWS],
-        "family_more": rows[SHOWN_FAMILY_ROWS:],
-        "more_open": any(member.has_changed() or member.errors for _n, member in rows[SHOWN_FAMILY_ROWS:]),
-        "summary_links": family_problems,
+        "family_more": more,
+        "more_open": any(member.has_changed() or (judged and member.errors) for _n, member in more),
+        **extra,
     }
     return render(request, "desk/intake.html", context, status=status)
 
@@ -759,18 +763,10 @@ def _intake_records_check(request, user, form, family):
                 form.add_error(field, problems)
         except DomainError as exc:
             return error_page(request, exc.message, exc.status)
-    rows = list(enumerate(family.forms, start=1))
-    context = {
-        "form": form,
-        "family": family,
-        "family_first": rows[:SHOWN_FAMILY_ROWS],
-        "family_more": rows[SHOWN_FAMILY_ROWS:],
-        "more_open": any(member.has_changed() for _n, member in rows[SHOWN_FAMILY_ROWS:]),
-        "records_check": answer,
-        "blockers": blockers,
-        "cautions": cautions,
-    }
-    return render(request, "desk/intake.html", context, status=400 if form.errors else 200)
+    status = 400 if form.errors else 200
+    return _intake_page(
+        request, form, family, status, judged=False, records_check=answer, blockers=blockers, cautions=cautions
+    )
 
 
 SHOWN_FAMILY_ROWS = 3
