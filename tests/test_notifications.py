@@ -15,6 +15,15 @@ from .conftest import PASSWORD, Api, make_user
 pytestmark = pytest.mark.django_db
 
 
+def test_every_message_key_fits_the_column_that_stores_it():
+    """SQLite stores a key longer than its column; PostgreSQL refused one (a 43-character key)."""
+    from residence.notifications.catalogue import MESSAGES
+    from residence.notifications.models import Message
+
+    longest = Message._meta.get_field("key").max_length
+    assert [key for key in MESSAGES if len(key) > longest] == []
+
+
 def test_an_sms_goes_out_only_when_its_transaction_commits(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(RuntimeError), transaction.atomic():

@@ -913,7 +913,7 @@ def test_a_paid_replacement_of_a_permit_cancelled_meanwhile_ends_refunded_and_fr
     assert payment.refund_transaction_id.startswith("SANDBOX-REFUND-") and payment.refunded_at is not None
     refund = AuditEvent.objects.get(type="payment_refunded")
     assert refund.data["transaction"] == payment.refund_transaction_id and refund.data["amount"] == "20.00"
-    [message] = Message.objects.filter(user=user, key="application_ended_permit_cancelled_refunded")
+    [message] = Message.objects.filter(user=user, key="application_ended_refunded")
     with translation.override("zh-hans"):
         _title, body = render_message(message.key, message.params)
     assert app["reference"] in body and "再次申领" in body and "退还" in body

@@ -23,7 +23,7 @@ def _key(application: Application, action: str) -> str | None:
         return "application_delivery_failed"
     if action == "end_with_permit":
         refunded = application.payment_status == PaymentStatus.PAID
-        return "application_ended_permit_cancelled_refunded" if refunded else "application_ended_permit_cancelled"
+        return "application_ended_refunded" if refunded else "application_ended_permit_cancelled"
     if action == "verify" and status == Status.REVIEWING:
         if application.verifications.filter(status="not_confirmed").exists():
             return "application_verification_problem"

@@ -202,7 +202,7 @@ MESSAGES = {
             "To hold a residence permit again, apply for a re-application."
         ),
     ),
-    "application_ended_permit_cancelled_refunded": (
+    "application_ended_refunded": (
         _("Application %(reference)s ended"),
         _(
             "Application %(reference)s has ended: the permit whose card it was to renew has been cancelled. "
@@ -426,7 +426,7 @@ SMS = {
         "Application %(reference)s has ended: the permit it was to renew a card of has been cancelled. To hold a "
         "permit again, apply for a re-application."
     ),
-    "application_ended_permit_cancelled_refunded": _(
+    "application_ended_refunded": _(
         "Application %(reference)s has ended: the permit it was to renew a card of has been cancelled. The fee "
         "paid for it is given back. To hold a permit again, apply for a re-application."
     ),
