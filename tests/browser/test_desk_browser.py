@@ -244,10 +244,15 @@ def test_a_courier_on_a_phone_returns_a_card_that_could_not_be_delivered(web, ch
     created = api.post("/api/v1/applications", body).json()
     pk, reference = created["id"], created["reference"]
     staff = {}
-    for key in ("police", "insurance", "reviewer", "production", "courier"):
-        role, phone, _point, department = STAFF[key]
+    for key in ("police", "insurance", "reviewer", "production", "courier", "clerk"):
+        role, phone, point, department = STAFF[key]
         staff[key] = staff_create(
-            username=f"web_{key}", password=PASSWORD, phone=phone, role=role, point=None, department=department
+            username=f"web_{key}",
+            password=PASSWORD,
+            phone=phone,
+            role=role,
+            point=AcceptancePoint.objects.get(code=point) if point else None,
+            department=department,
         )
     application_verify(actor=staff["police"], application_id=pk, department="police", outcome="confirmed")
     application_verify(actor=staff["insurance"], application_id=pk, department="social_insurance", outcome="confirmed")
@@ -283,6 +288,18 @@ def test_a_courier_on_a_phone_returns_a_card_that_could_not_be_delivered(web, ch
     assert stale.locator("a[href='/staff/applications/']").count() == 1
     no_sideways_scroll(stale, phone["width"])
     shot(stale, "desk-18-stale-deliver-360")
+    context.close()
+    # The point's clerk reads what became of the delivery, where the card was to go.
+    context = chromium.new_context(locale="zh-CN", viewport=phone)
+    page = context.new_page()
+    sign_in(page, web.url, "web_clerk", PASSWORD, STAFF["clerk"][1])
+    page.wait_for_url("**/staff/")
+    page.goto(f"{web.url}/staff/applications/{pk}/")
+    assert "深圳市福田区福华路 8 号" in page.get_by_test_id("undelivered").inner_text()
+    assert "快递未能送达" in page.locator(".timeline").inner_text()
+    assert_accessible(page)
+    no_sideways_scroll(page, phone["width"])
+    shot(page, "desk-19-returned-at-the-point-360")
     context.close()
 
 
@@ -323,6 +340,16 @@ def test_a_clerk_takes_an_application_at_the_counter_and_is_told_what_the_record
     no_sideways_scroll(page, PHONE["width"])
     assert_accessible(page)
     shot(page, "desk-intake-accepted-375")
+    # The applicant changes their mind at the counter: the clerk withdraws it for them.
+    page.goto(f"{web.url}/staff/applications/{Application.objects.get().pk}/")
+    page.get_by_test_id("withdraw-form").scroll_into_view_if_needed()
+    assert_accessible(page)
+    no_sideways_scroll(page, PHONE["width"])
+    shot(page, "desk-intake-withdraw-375")
+    page.get_by_test_id("withdraw-form").locator("input[name=identity_checked]").check()
+    page.get_by_test_id("withdraw-form").locator("button[type=submit]").click()
+    page.wait_for_url("**/staff/applications/")
+    assert Application.objects.get().status == "withdrawn"
     context.close()
 
 
