@@ -67,18 +67,23 @@ class Staff:
         return self.apis[key]
 
 
+def staff_member(key: str, prefix: str):
+    """The staff account `{prefix}_{key}` of STAFF's role, phone, point and department."""
+    role, phone, point, department = STAFF[key]
+    return staff_create(
+        username=f"{prefix}_{key}",
+        password=PASSWORD,
+        phone=phone,
+        role=role,
+        point=AcceptancePoint.objects.get(code=point) if point else None,
+        department=department,
+    )
+
+
 def staff_apis(keys=None) -> Staff:
     apis, users = {}, {}
     for key in keys or STAFF:
-        role, phone, point, department = STAFF[key]
-        users[key] = staff_create(
-            username=f"staff_{key}",
-            password=PASSWORD,
-            phone=phone,
-            role=role,
-            point=AcceptancePoint.objects.get(code=point) if point else None,
-            department=department,
-        )
+        users[key] = staff_member(key, "staff")
     staff = Staff(apis, users)
     signed_in_again(staff, *users)
     return staff

@@ -20,7 +20,7 @@ from residence.notifications.catalogue import render_message
 from residence.notifications.models import Message
 from residence.places.models import AcceptancePoint
 
-from .applications import HOME_POINT, STAFF, application_body, citizen_api, eligible_records, live_permit
+from .applications import HOME_POINT, STAFF, application_body, citizen_api, eligible_records, live_permit, staff_member
 from .conftest import PASSWORD, CommittingClient
 from .idnumbers import ZHANG_WEI, with_check
 from .test_web import web_login
@@ -38,15 +38,7 @@ def world(settings):
 
 def desk(key):
     """A signed-in web client of one staff role (tests/applications.py's STAFF)."""
-    role, phone, point, department = STAFF[key]
-    staff_create(
-        username=f"desk_{key}",
-        password=PASSWORD,
-        phone=phone,
-        role=role,
-        point=AcceptancePoint.objects.get(code=point) if point else None,
-        department=department,
-    )
+    staff_member(key, "desk")
     return signed_in_again(key)
 
 

@@ -8,7 +8,7 @@ from residence.accounts.services import staff_create
 from residence.applications.models import Application
 from residence.places.models import AcceptancePoint
 
-from ..applications import HOME_POINT, OTHER_POINT, STAFF, application_body, citizen_api, eligible_records
+from ..applications import HOME_POINT, OTHER_POINT, STAFF, application_body, citizen_api, eligible_records, staff_member
 from ..conftest import PASSWORD
 from .test_accounts_browser import assert_accessible
 from .test_pages_browser import sign_in
@@ -33,15 +33,7 @@ def test_staff_take_an_application_to_completed_on_the_desk(web, chromium, shot,
     reference = response.json()["reference"]
     settings.SMS_BACKEND = "file"  # the web sign-ins read codes from the file outbox
     for key in ("police", "insurance", "reviewer", "production", "clerk", "supervisor"):
-        role, phone, point, department = STAFF[key]
-        staff_create(
-            username=f"web_{key}",
-            password=PASSWORD,
-            phone=phone,
-            role=role,
-            point=AcceptancePoint.objects.get(code=point) if point else None,
-            department=department,
-        )
+        staff_member(key, "web")
 
     def signed_in(key, viewport=DESKTOP):
         context = chromium.new_context(locale="zh-CN", viewport=viewport)
@@ -245,15 +237,7 @@ def test_a_courier_on_a_phone_returns_a_card_that_could_not_be_delivered(web, ch
     pk, reference = created["id"], created["reference"]
     staff = {}
     for key in ("police", "insurance", "reviewer", "production", "courier", "clerk"):
-        role, phone, point, department = STAFF[key]
-        staff[key] = staff_create(
-            username=f"web_{key}",
-            password=PASSWORD,
-            phone=phone,
-            role=role,
-            point=AcceptancePoint.objects.get(code=point) if point else None,
-            department=department,
-        )
+        staff[key] = staff_member(key, "web")
     application_verify(actor=staff["police"], application_id=pk, department="police", outcome="confirmed")
     application_verify(actor=staff["insurance"], application_id=pk, department="social_insurance", outcome="confirmed")
     application_act(actor=staff["reviewer"], application_id=pk, action="approve")

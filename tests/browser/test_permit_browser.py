@@ -5,14 +5,21 @@ completed with the same permit number. Screenshots at 375 and 1280 px."""
 
 import pytest
 
-from residence.accounts.services import real_name_verify, staff_create
+from residence.accounts.services import real_name_verify
 from residence.applications.api import ApplicationBodySerializer
 from residence.applications.models import Application
 from residence.applications.services import application_submit
 from residence.core.serializers import validated
 from residence.permits.models import Permit
-from residence.places.models import AcceptancePoint
-from tests.applications import STAFF, application_body, confirm_all, eligible_records, live_permit, staff_apis
+from tests.applications import (
+    STAFF,
+    application_body,
+    confirm_all,
+    eligible_records,
+    live_permit,
+    staff_apis,
+    staff_member,
+)
 from tests.conftest import PASSWORD, make_user
 from tests.test_account_changes import identity
 from tests.test_permit_pages import in_window_permit, suspended_permit
@@ -207,15 +214,7 @@ def test_a_clerk_endorses_at_the_counter_and_the_departments_confirm_the_check_i
     live_permit(user, NUMBER)
     Permit.objects.update(endorsed_until="2026-04-15", anniversary_base="2025-04-15")  # the window is open
     for key in ("clerk", "police", "insurance"):
-        role, phone, point, department = STAFF[key]
-        staff_create(
-            username=f"web_{key}",
-            password=PASSWORD,
-            phone=phone,
-            role=role,
-            point=AcceptancePoint.objects.get(code=point) if point else None,
-            department=department,
-        )
+        staff_member(key, "web")
 
     def signed_in(key):
         context = chromium.new_context(locale="zh-CN", viewport=WIDE)
