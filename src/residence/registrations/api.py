@@ -227,7 +227,7 @@ class BulkView(APIView):
     @extend_schema(
         request={"text/csv": OpenApiTypes.STR},
         description="A CSV file with the header house,kind,name,id_number,phone,declarant_type,occupation,"
-        "reason,date (API.md); at most 10,000 rows.",
+        "reason,date (API.md); at most 10,000 rows and 5 MB.",
         responses=BulkSerializer,
     )
     def post(self, request):
