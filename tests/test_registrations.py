@@ -559,6 +559,31 @@ def test_a_tenant_reports_himself_and_the_holder_confirms(landlord):
     assert (moved_out["declarant_type"], moved_out["days_late"]) == ("landlord", 0)
 
 
+def test_a_report_into_a_room_two_accounts_hold_asks_both_and_the_first_answer_decides(landlord, organisation):
+    """An owner and the agency that manages the room both hold it, each confirmed by a clerk: the
+    tenant cannot say which is meant, and the report went to whichever registered first (an
+    outsider's agency never saw its tenant's report, nor could confirm it)."""
+    owner_api, owner, _house = landlord
+    agency_api, agency_houses = organisation
+    agency = User.objects.get(username="org_admin")
+    tenant, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    report = tenant.post(DECLARATIONS, tenant_report()).json()
+    assert report["status"] == "pending"
+    for holder_api, holder in ((owner_api, owner), (agency_api, agency)):
+        assert [d["id"] for d in holder_api.get(DECLARATIONS).json() if d["status"] == "pending"] == [report["id"]]
+        assert [t["reference"] for t in _told(holder, "registration_report_waiting")] == [report["reference"]]
+    confirmed_by_agency = agency_api.post(f"{DECLARATIONS}/{report['id']}/confirm")
+    assert confirmed_by_agency.status_code == 200, confirmed_by_agency.content
+    assert confirmed_by_agency.json()["house"] == agency_houses[0]
+    assert confirmed_by_agency.json()["registration"]["registered_on"] == "2026-02-27"
+    assert Occupancy.objects.get(id_number=WANG_FANG).house_id == agency_houses[0]
+    assert owner_api.post(f"{DECLARATIONS}/{report['id']}/confirm").status_code == 404  # no longer the owner's
+    assert owner_api.post(f"{DECLARATIONS}/{report['id']}/decline").status_code == 404
+    assert not [d for d in owner_api.get(DECLARATIONS).json() if d["id"] == report["id"]]
+    assert [d["id"] for d in agency_api.get(DECLARATIONS + "?current=1").json()] == [report["id"]]
+    assert agency_api.post(f"{DECLARATIONS}/{report['id']}/decline").status_code == 409  # answered
+
+
 def test_a_report_a_recorded_move_in_leaves_unconfirmable_is_closed_and_its_tenant_told(landlord):
     """An outsider's report and the landlord's own declaration of the same move, sent together:
     the report stayed pending for good, every confirmation refused; so did one tenant's reports

@@ -19,13 +19,64 @@ def confirmed_house_by_plate(*, street: str, building_code: str, room: str) -> H
     )
 
 
+def holders_of_room(house: House) -> list[User]:
+    """The accounts holding a confirmed house of this room (street, building code and room): an
+    owner and the agency that manages the room may both hold it."""
+    return list(
+        User.objects.filter(
+            houses__confirmed=True,
+            houses__street_id=house.street_id,
+            houses__building_code=house.building_code,
+            houses__room=house.room,
+        ).distinct()
+    )
+
+
+def _held(actor):
+    """The houses the caller declares for, unordered (for subqueries)."""
+    if actor.kind == Kind.SUB_ACCOUNT:
+        return House.objects.filter(owner_id=actor.parent_id, sub_accounts=actor)
+    return House.objects.filter(owner=actor)
+
+
+def _reports_into_shared_rooms(actor):
+    """Tenants' waiting reports filed under another account's house of a room the caller also holds,
+    confirmed. A tenant names the room by its plate and cannot say which holder is meant, so each
+    is asked and the first answer decides (an outsider's agency never saw its tenant's report,
+    filed under the owner who had registered the room first)."""
+    held = _held(actor).filter(
+        confirmed=True, street_id=OuterRef("street_id"), building_code=OuterRef("building_code"), room=OuterRef("room")
+    )
+    others = House.objects.filter(Exists(held)).exclude(owner=holder_of(actor))
+    return list(
+        Declaration.objects.filter(
+            status=Declaration.Status.PENDING, declarant_type=DeclarantType.TENANT, house__in=others
+        ).values_list("pk", flat=True)
+    )
+
+
+def shared_room_house(*, actor, declaration: Declaration) -> House | None:
+    """The caller's confirmed house of the room a waiting tenant's report names, when the report was
+    filed under another account's house of that room; None otherwise."""
+    house = declaration.house
+    if (
+        declaration.status != Declaration.Status.PENDING
+        or declaration.declarant_type != DeclarantType.TENANT
+        or house.owner_id == holder_of(actor).pk
+    ):
+        return None
+    return (
+        _held(actor)
+        .filter(confirmed=True, street_id=house.street_id, building_code=house.building_code, room=house.room)
+        .select_related("street__district", "owner")
+        .first()
+    )
+
+
 def houses_for(*, actor, street: str = "", q: str = ""):
     """The houses the caller may declare for: its own, or an organisation's (all of them for the
     administrator, those given to a sub-account)."""
-    if actor.kind == Kind.SUB_ACCOUNT:
-        houses = House.objects.filter(owner_id=actor.parent_id, sub_accounts=actor)
-    else:
-        houses = House.objects.filter(owner=actor)
+    houses = _held(actor)
     if street:
         houses = houses.filter(street_id=street)
     # As typed into a search box: trimmed, full-width digits as ASCII (NFKC), like the codes stored.
@@ -47,6 +98,10 @@ def declarations_for(*, actor, house: int | None = None, current: bool = False, 
         declarations = Declaration.objects.filter(Q(declared_by=actor) | Q(house__in=given))
     else:
         declarations = Declaration.objects.filter(Q(declared_by=actor) | Q(house__owner=actor))
+    if actor.kind != Kind.STAFF:
+        shared = _reports_into_shared_rooms(actor)
+        if shared:
+            declarations = declarations | Declaration.objects.filter(pk__in=shared)
     if house is not None:
         declarations = declarations.filter(house_id=house)
     if current:
@@ -106,6 +161,9 @@ def pending_reports_for(*, actor):
     reports = Declaration.objects.filter(house__owner=holder_of(actor), status=Declaration.Status.PENDING)
     if actor.kind == Kind.SUB_ACCOUNT:
         reports = reports.filter(house__sub_accounts=actor)
+    shared = _reports_into_shared_rooms(actor)
+    if shared:
+        reports = reports | Declaration.objects.filter(pk__in=shared)
     return reports.select_related("house__street").order_by("created_at", "id")
 
 

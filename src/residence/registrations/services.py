@@ -865,13 +865,14 @@ def _tenant_report(*, actor, data: dict, cleaned: dict) -> Declaration:
     if problem is not None:
         raise problem
     declaration = _record(actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.PENDING)
-    message_send(
-        user=house.owner,
-        key="registration_report_waiting",
-        reference=declaration.reference,
-        name=declaration.name,
-        house=house.full_address,
-    )
+    for holder in selectors.holders_of_room(house):
+        message_send(
+            user=holder,
+            key="registration_report_waiting",
+            reference=declaration.reference,
+            name=declaration.name,
+            house=house.full_address,
+        )
     return declaration
 
 
@@ -897,8 +898,13 @@ def _report_for_holder(actor, declaration_id: int) -> Declaration:
     declaration = Declaration.objects.select_for_update().select_related("house").filter(pk=declaration_id).first()
     if declaration is None:
         raise NotFound()
-    # Another account's: 404; a sub-account's house not given to it: 403, as for declaring.
-    _house_for(actor, declaration.house_id)
+    # Filed under another account's house of a room the actor also holds: the actor's answer
+    # decides, and a confirmation records the move into the actor's house.
+    shared = selectors.shared_room_house(actor=actor, declaration=declaration)
+    if shared is not None:
+        declaration.house = shared
+    else:  # another account's: 404; a sub-account's house not given to it: 403, as for declaring
+        _house_for(actor, declaration.house_id)
     declarant_required(actor)
     if declaration.status != Declaration.Status.PENDING:
         raise Conflict(_("This report has already been answered or withdrawn."))
@@ -946,7 +952,7 @@ def declaration_confirm(*, actor, declaration_id: int) -> Declaration:
     declaration = _report_for_holder(actor, declaration_id)
     _declarable(declaration.house)
     declaration.status = Declaration.Status.RECORDED
-    declaration.save(update_fields=["status"])
+    declaration.save(update_fields=["status", "house"])
     _move_in(declaration)
     declaration.save(update_fields=["registration"])
     _audit(actor, declaration, status="confirmed")
