@@ -11,7 +11,15 @@ from residence.applications import selectors
 from residence.applications.models import Application, Draft
 from residence.places.models import AcceptancePoint
 
-from .applications import HOME_POINT, OTHER_POINT, application_body, citizen_api, eligible_records, staff_apis
+from .applications import (
+    HOME_POINT,
+    OTHER_POINT,
+    application_body,
+    citizen_api,
+    confirm_all,
+    eligible_records,
+    staff_apis,
+)
 from .conftest import CommittingClient, make_user, words
 from .idnumbers import WANG_FANG, ZHANG_WEI, with_check, wrong_check
 from .test_account_changes import identity
@@ -402,7 +410,12 @@ def test_progress_page_timeline_departments_withdraw(citizen_web):
     assert 'due by <span class="nowrap">2026-03-05</span>' in raw  # one line on a phone (an outsider)
     assert "Police" in html and "Pending" in html and "2026-03-23" in html
     account = client.get("/account/").content.decode()
-    assert application.reference in account and "Nothing to do for now" in account
+    assert application.reference in account and "Nothing to do for now: the departments are checking" in account
+    # Once every department has answered, the police decide: the line above the timeline says so, not
+    # that the departments are still checking (an outsider's page said both at once).
+    confirm_all(staff_apis(["police", "insurance"]), {"id": application.pk})
+    reviewing = words(client.get(url).content.decode())
+    assert "the police are reviewing your application" in reviewing and "departments are checking" not in reviewing
     confirm = client.get(url + "withdraw/").content.decode()
     assert "Are you sure" in confirm
     client.post(url + "withdraw/")
@@ -596,10 +609,18 @@ def test_a_departments_provisional_due_date_is_marked_so(citizen_web, settings):
     client.cookies["django_language"] = "en"
     assert web_login(client).status_code == 302
     fill_all(client)
-    client.post("/applications/apply/check/")
+    sent = client.post("/applications/apply/check/")
     html = client.get(f"/applications/{Application.objects.get().pk}/").content.decode()
     checks = html.split('data-testid="verifications"', 1)[1].split("</ul>", 1)[0]
     assert checks.count("provisional") == checks.count("<li>") == 2
+    # The confirmation page too (an outsider's said "by 2027-10-20" where the progress page said
+    # "provisional"): 3 working days from 2026-12-30 are 2026-12-31, 2027-01-04 and 2027-01-05 by
+    # the guessed 2027 calendar (New Year's Day, a Friday, off).
+    done = client.get(sent["Location"]).content.decode()
+    assert (
+        "The departments check your records by 2027-01-05 (provisional: the holiday calendar of that year is "
+        "not yet published)." in done
+    )
 
 
 def test_the_delivery_step_says_how_an_address_is_written_before_refusing_one(citizen_web):

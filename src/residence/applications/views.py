@@ -30,7 +30,7 @@ from residence.web.pages import error_page, page_of
 
 from . import rules, selectors, services
 from .forms import DeliveryForm, FamilyMemberForm, KindRouteForm, PaymentForm, PhotoReceiptForm, PointForm
-from .models import OPEN_STATUSES, Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status
+from .models import OPEN_STATUSES, Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status, Step
 from .payments import application_pay
 from .receipts import payment_receipt_pdf, pdf_response, receipt_pdf
 
@@ -552,7 +552,12 @@ def done(request, pk: int):
     return render(
         request,
         "applications/done.html",
-        {"application": application, "self_check": _self_check(application), "next_step": next_step(application)},
+        {
+            "application": application,
+            "checks_due": application.deadlines.filter(step=Step.VERIFICATION).first(),
+            "self_check": _self_check(application),
+            "next_step": next_step(application),
+        },
     )
 
 
@@ -654,8 +659,10 @@ def next_step(application: Application) -> str:
             "Your permit is cancelled from %(day)s: no card of it is handed over, and this application ends; a fee "
             "paid for it is given back. To hold a residence permit again, apply for a re-application."
         ) % {"day": cancelled.cancelled_on.isoformat()}
-    if s in (Status.ACCEPTED, Status.VERIFYING, Status.REVIEWING):
+    if s in (Status.ACCEPTED, Status.VERIFYING):
         return _("Nothing to do for now: the departments are checking your application.")
+    if s == Status.REVIEWING:  # not "the departments are checking" under a list saying they are done
+        return _("Nothing to do for now: the police are reviewing your application and will decide.")
     if s == Status.TERMINATED and application.payment_status == PaymentStatus.EXPIRED:
         return _("The time to pay ended on %(day)s: the application is terminated.") % {
             "day": application.payment_due_on.isoformat()
