@@ -744,6 +744,37 @@ def test_a_bulk_file_is_checked_row_by_row_and_applied_only_when_confirmed(organ
     assert chinese["reason"] == "与第 2 行为同一人：请逐次申报，保留第 2 行。"
 
 
+def test_a_bulk_file_moving_a_person_between_two_rooms_keeps_the_move_in_alone(organisation):
+    """An agency filed a move from one of its rooms to another as a move-out and a move-in: the
+    move-in was refused as "the same person", the move-out applied, and the person was left
+    unregistered, their residence clock broken (an outsider)."""
+    api, houses = organisation
+    assert api.post(DECLARATIONS, move_in(houses[0], date="2026-02-01")).status_code == 201
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    out = f"{houses[0]},move_out,,{LI_NA},,,,,2026-02-27"
+    into = f"{houses[1]},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-28"
+    for rows, refused, kept in (([out, into], 2, 3), ([into, out], 3, 2)):
+        body = bulk(api, header + "\n".join(rows) + "\n").json()
+        assert body["valid"] == 1 and [p["line"] for p in body["invalid"]] == [refused]
+        reason = body["invalid"][0]["reason"]
+        assert reason == f"Not needed: the move-in on line {kept} ends this stay on 2026-02-27 by itself."
+        with translation.override("zh-hans"):
+            (chinese,) = BulkUpload.objects.get(pk=body["upload"]).problems()
+        assert chinese["reason"] == f"无需申报：第 {kept} 行的迁入将于 2026-02-27 自动结束此处的居住登记。"
+    assert api.post(f"{DECLARATIONS}/bulk/{body['upload']}/confirm").json() == {"applied": 1}
+    stays = Registration.objects.filter(id_number=LI_NA).order_by("registered_on")
+    assert [(str(r.registered_on), str(r.ended_on)) for r in stays] == [
+        ("2026-02-01", "2026-02-27"),
+        ("2026-02-28", "None"),
+    ]
+    # Days between the two (lived elsewhere meanwhile): two moves, the first line kept as before.
+    back = f"{houses[0]},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-03-02"
+    gap = bulk(api, f"{header}{houses[1]},move_out,,{LI_NA},,,,,2026-02-28\n{back}\n").json()
+    assert gap["valid"] == 1 and [p["reason"] for p in gap["invalid"]] == [
+        "The same person as line 2: declare one move at a time; line 2 is kept."
+    ]
+
+
 def test_a_bulk_file_reports_rows_the_present_state_refuses_and_applies_the_others(organisation):
     api, houses = organisation
     assert api.post(DECLARATIONS, move_in(houses[0], date="2026-02-01")).status_code == 201

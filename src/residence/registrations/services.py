@@ -1263,13 +1263,26 @@ def _house_problem(actor, house_id: int | None) -> DomainError | None:
     return None
 
 
+def _moving_on(first: tuple, second: tuple) -> tuple[tuple, tuple] | None:
+    """(move-out, move-in) when two rows of one person are a move out of one house and a move into
+    another that ends the stay there by itself (the day before it, on or before the move-out's
+    date): the move-out is not needed. None for any other pair."""
+    rows = {row[2]["kind"]: row for row in (first, second)}
+    out, into = rows.get(Declaration.Kind.MOVE_OUT), rows.get(Declaration.Kind.MOVE_IN)
+    if out is None or into is None or out[1]["house"] == into[1]["house"]:
+        return None
+    if into[2]["date"] - dt.timedelta(days=1) > out[2]["date"]:
+        return None  # the person lived nowhere here in between: two moves, one file each
+    return out, into
+
+
 def _rows_checked(actor, rows: list, *, today, counted: bool = True) -> tuple[list[dict], list[dict]]:
     """(valid, invalid) of numbered rows, the reasons in the active language; `counted`: wrong
     names count toward the declarant's day (`_names_refused`)."""
     valid, invalid, checked = [], [], []
     houses: dict[int, DomainError | None] = {}
     housing: dict[int, str] = {}  # each house's housing type, read once
-    seen: dict[str, int] = {}  # ID number → the line that declares the person
+    seen: dict[str, tuple] = {}  # ID number → the row that declares the person
     for line, row in rows:
         row = _without_trailing_blanks(row)
         body = _row_body(row)
@@ -1304,16 +1317,31 @@ def _rows_checked(actor, rows: list, *, today, counted: bool = True) -> tuple[li
             if misfit := _declarant_misfit(cleaned, housing_type=housing[body["house"]], account_kind=actor.kind):
                 raise misfit
             if cleaned["id_number"] in seen:
+                first = seen[cleaned["id_number"]]
+                if moved_on := _moving_on(first, (line, body, cleaned)):
+                    # Kept alone, the move-out ended the person's registration and broke their
+                    # residence clock (an outsider's agency filed a move between two rooms so).
+                    out, kept = moved_on
+                    problem = _("Not needed: the move-in on line %(line)d ends this stay on %(day)s by itself.") % {
+                        "line": kept[0],
+                        "day": (kept[2]["date"] - dt.timedelta(days=1)).isoformat(),
+                    }
+                    invalid.append({"line": out[0], "reason": problem})
+                    if out is first:
+                        checked.remove(first)
+                        checked.append(kept)
+                    seen[cleaned["id_number"]] = kept
+                    continue
                 # Naming the line kept (an outsider could not tell which of two rows was applied).
                 raise Invalid(
                     fields={
                         "row": [
                             _("The same person as line %(line)d: declare one move at a time; line %(line)d is kept.")
-                            % {"line": seen[cleaned["id_number"]]}
+                            % {"line": first[0]}
                         ]
                     }
                 )
-            seen[cleaned["id_number"]] = line
+            seen[cleaned["id_number"]] = (line, body, cleaned)
         except DomainError as exc:
             invalid.append({"line": line, "reason": _row_problem(exc)})
             continue
