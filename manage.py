@@ -4,6 +4,12 @@ import sys
 
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.base")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    try:
+        execute_from_command_line(sys.argv)
+    except ImproperlyConfigured as e:
+        # A setting refused at start (SECRET_KEY, FROZEN_TODAY, ...): the operator reads why in one
+        # line, as a command's own errors (an outsider's got a 38-line traceback).
+        sys.exit(f"Error: {e}")

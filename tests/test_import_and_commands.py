@@ -282,8 +282,19 @@ def test_check_identifiers_lists_stored_numbers_that_fail_todays_check():
     assert listed[0].startswith("records.Identity.id_number\t430102********1238\t1 row(s)")
     assert listed[1].startswith("records.Registration.id_number")
     assert "11010519491231002X" not in out.getvalue()
+    # A value too short for its mask is hidden whole: "12345" was shown as "123****2345", every
+    # digit in it and four invented (an outsider).
+    User.objects.create_user(username="short_phone", password="x", phone="12345")
+    Registration.objects.filter(id_number__startswith="１").update(id_number="1101051949")
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("check_identifiers", stdout=out, stderr=io.StringIO())
+    shown = {line.split("\t")[0]: line.split("\t")[1] for line in out.getvalue().splitlines()}
+    assert shown["accounts.User.phone"] == "*****"
+    assert shown["records.Registration.id_number"] == "**********"
     Identity.objects.filter(id_number="430102199003071238").delete()
     Registration.objects.all().delete()
+    User.objects.filter(username="short_phone").delete()
     call_command("check_identifiers", stdout=out)
     assert "Every stored identifier passes the checks." in out.getvalue()
 

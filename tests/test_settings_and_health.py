@@ -56,6 +56,17 @@ def test_a_frozen_today_that_is_no_date_is_refused_at_start(day):
     assert run_settings({"DEBUG": "1", "FROZEN_TODAY": "2026-02-28"}).returncode == 0
 
 
+def test_an_operator_command_refused_by_a_setting_says_so_in_one_line():
+    """An outsider's run_daily_jobs with a bad FROZEN_TODAY printed a 38-line traceback."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "FROZEN_TODAY")}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.base", "DEBUG": "1", "FROZEN_TODAY": "2027-02-30"})
+    out = subprocess.run(
+        [sys.executable, "manage.py", "run_daily_jobs"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 1
+    assert out.stderr == "Error: FROZEN_TODAY must be a date YYYY-MM-DD, not '2027-02-30'.\n"
+
+
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1948-12-31", "2101-01-01"])
 def test_a_frozen_today_outside_the_platforms_years_is_refused_at_start(day):
     out = run_settings({"DEBUG": "1", "FROZEN_TODAY": day})

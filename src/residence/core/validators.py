@@ -429,7 +429,11 @@ def normalize_name(value: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if phone else ""
+    # Shorter than a mobile number (a malformed stored value): hidden whole, not padded out of
+    # its own digits into an 11-character look-alike (an outsider's "12345").
+    if len(phone) < 11:
+        return "*" * len(phone)
+    return f"{phone[:3]}****{phone[-4:]}"
 
 
 def mask_name(name: str) -> str:
@@ -441,4 +445,6 @@ def mask_name(name: str) -> str:
 
 
 def mask_id_number(id_number: str) -> str:
-    return f"{id_number[:6]}{'*' * 8}{id_number[-4:]}" if id_number else ""
+    if len(id_number) < 18:  # malformed, as above
+        return "*" * len(id_number)
+    return f"{id_number[:6]}{'*' * 8}{id_number[-4:]}"
