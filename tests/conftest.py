@@ -3,7 +3,7 @@ import re
 
 import pytest
 from django.test import Client, TestCase
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from residence.accounts import services
@@ -24,6 +24,16 @@ def _clean_outbox():
     sms.outbox.clear()
     yield
     sms.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the platform's default language: a request's LocaleMiddleware leaves its
+    language active in the thread, and code run outside a request (a command, a job) would speak
+    the language of whichever test came before."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 def last_code(phone):

@@ -251,7 +251,9 @@ def test_a_clerk_is_given_another_point_by_the_operator_and_the_old_point_can_th
     out = io.StringIO()
     call_command("set_staff_point", "--username", "moving_clerk", "--point", HOME_POINT, stdout=out)
     clerk.refresh_from_db()
-    assert clerk.point_id == HOME_POINT and "moving_clerk works at" in out.getvalue()
+    assert (
+        clerk.point_id == HOME_POINT and "moving_clerk 的工作地点为 44030400401" in out.getvalue()
+    )  # the operator's language
     event = AuditEvent.objects.get(type="staff_point_changed")
     assert (event.data["point_from"], event.data["point_to"], event.subject) == ("44030300101", HOME_POINT, clerk)
     point = AcceptancePoint.objects.get(code="44030300101")

@@ -32,7 +32,7 @@ def test_the_published_schedules_load_as_the_rules_give_them():
     """The official 2025–2026 file, entered again: RULES §8's dates stand, nothing else moves."""
     before = {year: days_of(year) for year in (2025, 2026)}
     code, out, _err = load(OFFICIAL_CSV)
-    assert code == 0 and "2026: 33 days off and 6 make-up working days listed" in out
+    assert code == 0 and "2026 年：列出休息日 33 天、调休工作日 6 天" in out
     assert {year: days_of(year) for year in (2025, 2026)} == before
     working = dict(CalendarDay.objects.filter(date__year=2026).values_list("date", "working"))
     assert all(

@@ -194,7 +194,7 @@ def test_import_records_refuses_such_a_file_in_words(tmp_path, settings):
     err = io.StringIO()
     with pytest.raises(SystemExit) as exit_:
         call_command("import_records", "social_insurance", str(path), stderr=err)
-    assert exit_.value.code == 1 and "neither UTF-8 nor GB18030" in err.getvalue()
+    assert exit_.value.code == 1 and "文件既不是 UTF-8 也不是 GB18030 编码" in err.getvalue()  # the operator's language
 
 
 def test_a_declared_charset_is_the_files_and_a_mixed_file_is_refused(client, settings):

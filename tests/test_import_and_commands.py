@@ -278,8 +278,8 @@ def test_check_identifiers_lists_stored_numbers_that_fail_todays_check():
         call_command("check_identifiers", stdout=out, stderr=err)
     assert caught.value.code == 1
     listed = out.getvalue().splitlines()
-    assert len(listed) == 2 and "2 stored identifier(s)" in err.getvalue()
-    assert listed[0].startswith("records.Identity.id_number\t430102********1238\t1 row(s)")
+    assert len(listed) == 2 and "已存号码中有 2 个未通过校验" in err.getvalue()
+    assert listed[0].startswith("records.Identity.id_number\t430102********1238\t1 行")
     assert listed[1].startswith("records.Registration.id_number")
     assert "11010519491231002X" not in out.getvalue()
     # A value too short for its mask is hidden whole: "12345" was shown as "123****2345", every
@@ -296,7 +296,7 @@ def test_check_identifiers_lists_stored_numbers_that_fail_todays_check():
     Registration.objects.all().delete()
     User.objects.filter(username="short_phone").delete()
     call_command("check_identifiers", stdout=out)
-    assert "Every stored identifier passes the checks." in out.getvalue()
+    assert "所有已存号码均通过校验。" in out.getvalue()
 
 
 def mixed_file(tmp_path):
@@ -349,7 +349,7 @@ def test_a_gb18030_file_is_still_detected_and_an_encoding_can_be_declared(tmp_pa
 def test_a_folder_is_said_to_be_one(tmp_path):
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="Not a file but a folder"):
+    with pytest.raises(CommandError, match="这是文件夹而不是文件"):
         call_command("import_records", "identities", str(tmp_path))
 
 

@@ -106,9 +106,9 @@ def test_run_daily_jobs_prunes_idle_counters_and_is_idempotent(settings):
     limits.hit("s", "fresh", limit=1, window=60)
     out = io.StringIO()
     call_command("run_daily_jobs", "--date", "2026-03-05", stdout=out)
-    assert "1 idle limit counter(s) pruned" in out.getvalue()
+    assert "清理闲置限额计数 1 个" in out.getvalue()
     call_command("run_daily_jobs", "--date", "2026-03-05", stdout=out)
-    assert "0 idle limit counter(s) pruned" in out.getvalue()
+    assert "清理闲置限额计数 0 个" in out.getvalue()
     assert list(LimitCounter.objects.values_list("key", flat=True)) == ["fresh"]
 
 
@@ -140,7 +140,7 @@ def test_run_daily_jobs_refuses_a_day_to_come_and_spares_live_counters(settings)
     settings.FROZEN_TODAY = "2028-12-06"
     out = io.StringIO()
     call_command("run_daily_jobs", "--date", "2028-12-06", stdout=out)
-    assert "0 idle limit counter(s) pruned" in out.getvalue()
+    assert "清理闲置限额计数 0 个" in out.getvalue()
     settings.FROZEN_TODAY = ""
     with pytest.raises(limits.RateLimited):
         limits.hit("login_user", "live", limit=5, window=900)

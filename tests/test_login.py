@@ -456,7 +456,7 @@ def test_the_last_system_administrator_is_not_disabled(db):
     from residence.accounts.models import Kind
 
     first = User.objects.create_superuser(username="admin_one", password=PASSWORD, kind=Kind.STAFF, phone="13900007771")
-    with pytest.raises(CommandError, match="last system administrator"):
+    with pytest.raises(CommandError, match="最后一个系统管理员"):
         call_command("disable_staff", "--username", "admin_one", "--reason", "left")
     assert User.objects.get(pk=first.pk).is_active
     User.objects.create_superuser(username="admin_two", password=PASSWORD, kind=Kind.STAFF, phone="13900007772")

@@ -501,9 +501,7 @@ def test_a_crash_between_chunks_loses_only_the_chunk_in_flight_and_the_rerun_res
     lines = []
     counts = committed(lambda: daily_jobs_run(D(2026, 3, 10), report=lines.append))
     assert counts["suspended"] == 3
-    assert (
-        "2026-03-10: 3 permit(s) not endorsed by their anniversary suspended by this run, 5 for the day in all" in lines
-    )
+    assert "2026-03-10：本次运行中止到期未签注的居住证 3 张，当日合计 5 张" in lines
     for p in made:
         assert len(events(p, "suspended")) == 1 and len(audits(p)) == 1
     assert SweepRun.objects.get(name=sweeps.SUSPEND).processed == 5

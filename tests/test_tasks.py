@@ -255,11 +255,11 @@ def test_the_daily_jobs_and_the_command_send_a_refused_notice_again(flaky, djang
     out = StringIO()
     with later(6):
         call_command("run_daily_jobs", "--date", dt.date.today().isoformat(), stdout=out)
-    assert "1 waiting SMS tried again" in out.getvalue()
+    assert "重新发送待发短信 1 条" in out.getvalue()
     assert SmsMessage.objects.get().status == Status.RETRYING  # the second refusal: wait again (10 s)
     with later(6 + 11):
         call_command("send_waiting_sms", stdout=out)
-    assert "1 waiting SMS tried again" in out.getvalue()
+    assert "重新发送待发短信 1 条" in out.getvalue()
     row = SmsMessage.objects.get()
     assert (row.status, row.attempts, len(sms.outbox)) == (Status.SENT, 3, 1)
 

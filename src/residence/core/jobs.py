@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from residence.accounts.services.credentials import previous_passwords_forget
 from residence.applications import jobs as application_jobs
@@ -24,48 +25,60 @@ def daily_jobs_run(day: dt.date, *, report: Callable[[str], object] = lambda lin
     # By the earlier of the platform's clock and the wall clock: a run with FROZEN_TODAY in the
     # future (the way to run the jobs ahead) pruned the live server's locks (an outsider).
     pruned = limits.prune(before=min(clock.now(), timezone.now()) - dt.timedelta(days=1))
-    report(f"{day}: {pruned} idle limit counter(s) pruned")
+    report(_("%(day)s: %(n)d idle limit counter(s) pruned") % {"day": day, "n": pruned})
     # A calendar change whose recompute was cut short: the day's reminders and escalations count
     # from the calendar in force.
     recomputed = deadlines_recompute()
-    report(f"{day}: {recomputed} deadline(s) left on an earlier calendar recomputed")
+    report(_("%(day)s: %(n)d deadline(s) left on an earlier calendar recomputed") % {"day": day, "n": recomputed})
     forgotten = previous_passwords_forget()
-    report(f"{day}: {forgotten} replaced password hash(es) forgotten")
+    report(_("%(day)s: %(n)d replaced password hash(es) forgotten") % {"day": day, "n": forgotten})
     terminated = application_jobs.payments_expire(day)
-    report(f"{day}: {terminated} unpaid application(s) terminated")
+    report(_("%(day)s: %(n)d unpaid application(s) terminated") % {"day": day, "n": terminated})
     batched = application_jobs.production_batch(day)
-    report(f"{day}: {batched} approved application(s) put in the production batch of the day")
+    report(
+        _("%(day)s: %(n)d approved application(s) put in the production batch of the day") % {"day": day, "n": batched}
+    )
     # "Due tomorrow" is the next working day: a Friday reminds of Monday's items.
     tomorrow = workdays.add_working_days(day, 1).date
     reminded = application_jobs.deadlines_remind(day, tomorrow)
-    report(f"{day}: {reminded} step(s) due {tomorrow} reminded")
+    report(_("%(day)s: %(n)d step(s) due %(due)s reminded") % {"day": day, "n": reminded, "due": tomorrow})
     escalated = application_jobs.deadlines_escalate(day) + endorsement_checks_escalate(day)
-    report(f"{day}: {escalated} overdue step(s) escalated to the supervisors")
+    report(_("%(day)s: %(n)d overdue step(s) escalated to the supervisors") % {"day": day, "n": escalated})
     # Suspension first: a permit that lapsed over two years ago is then cancelled in the same run.
     # Each sweep's line also gives the day's total: an operator rerunning after a crash read only
     # the rerun's own part and thought the work lost (an outsider).
     suspended = permit_sweeps.permits_suspend(day)
     report(
-        f"{day}: {suspended} permit(s) not endorsed by their anniversary suspended by this run, "
-        f"{permit_sweeps.day_total(permit_sweeps.SUSPEND, day)} for the day in all"
+        _(
+            "%(day)s: %(n)d permit(s) not endorsed by their anniversary suspended by this run, %(all)d for the day "
+            "in all"
+        )
+        % {"day": day, "n": suspended, "all": permit_sweeps.day_total(permit_sweeps.SUSPEND, day)}
     )
     cancelled = permit_sweeps.permits_cancel(day)
     report(
-        f"{day}: {cancelled} permit(s) suspended for two years cancelled by this run, "
-        f"{permit_sweeps.day_total(permit_sweeps.CANCEL, day)} for the day in all"
+        _("%(day)s: %(n)d permit(s) suspended for two years cancelled by this run, %(all)d for the day in all")
+        % {"day": day, "n": cancelled, "all": permit_sweeps.day_total(permit_sweeps.CANCEL, day)}
     )
     ended = application_jobs.renewals_of_cancelled_permits_end(day)
-    report(f"{day}: {ended} exchange(s) or replacement(s) of a cancelled permit ended")
+    report(_("%(day)s: %(n)d exchange(s) or replacement(s) of a cancelled permit ended") % {"day": day, "n": ended})
     reminders = permit_sweeps.permits_remind(day)
     report(
-        f"{day}: endorsement reminders: window opens {reminders['permits_window_open']}, "
-        f"closes in 30 days {reminders['permits_window_closing_30']}, "
-        f"in 7 days {reminders['permits_window_closing_7']} holder(s)"
+        _(
+            "%(day)s: endorsement reminders: window opens %(open)d, closes in 30 days %(in30)d, in 7 days "
+            "%(in7)d holder(s)"
+        )
+        % {
+            "day": day,
+            "open": reminders["permits_window_open"],
+            "in30": reminders["permits_window_closing_30"],
+            "in7": reminders["permits_window_closing_7"],
+        }
     )
     # Without a broker nothing else sends a refused SMS again (an outsider's five suspension
     # notices were lost for good): each run tries those whose wait is over.
     resent = sms_send_due() if settings.CELERY_TASK_ALWAYS_EAGER else 0
-    report(f"{day}: {resent} waiting SMS tried again")
+    report(_("%(day)s: %(n)d waiting SMS tried again") % {"day": day, "n": resent})
     return {
         "pruned": pruned,
         "terminated": terminated,

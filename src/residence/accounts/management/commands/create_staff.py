@@ -44,4 +44,6 @@ class Command(BaseCommand):
             raise CommandError(e.in_one_line()) from None
         except ValidationError as e:
             raise CommandError("; ".join(e.messages)) from None
-        self.stdout.write(f"Created staff account {user.username} ({role})")
+        self.stdout.write(
+            _("Created staff account %(username)s (%(role)s)") % {"username": user.username, "role": role}
+        )

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
 from residence.accounts.services import staff_disable
@@ -19,6 +20,8 @@ class Command(BaseCommand):
         except DomainError as e:
             raise CommandError(e.in_one_line()) from None
         if was_active:
-            self.stdout.write(f"Disabled staff account {user.username}")
+            self.stdout.write(_("Disabled staff account %(username)s") % {"username": user.username})
         else:
-            self.stdout.write(f"Staff account {user.username} was already disabled: nothing changed")
+            self.stdout.write(
+                _("Staff account %(username)s was already disabled: nothing changed") % {"username": user.username}
+            )

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from residence.accounts.services import staff_point_set
 from residence.core.errors import DomainError
@@ -18,4 +19,4 @@ class Command(BaseCommand):
             user = staff_point_set(username=username, point_code=point)
         except DomainError as e:
             raise CommandError(e.in_one_line()) from None
-        self.stdout.write(f"{user.username} works at {user.point_id}")
+        self.stdout.write(_("%(username)s works at %(point)s") % {"username": user.username, "point": user.point_id})

@@ -40,7 +40,7 @@ class Command(BaseCommand):
     def handle(self, *args, file, replace=False, **options):
         path = Path(file)
         if not path.is_file():
-            raise CommandError(f"No such file: {file}")
+            raise CommandError(_("No such file: %(file)s") % {"file": file})
         with path.open("rb") as f:  # no more than a schedule can be (an outsider's 3 GB file was read whole)
             data = f.read(MAX_BYTES + 1)
         try:
@@ -73,11 +73,18 @@ class Command(BaseCommand):
         # Loaded again after a recompute was cut short (an outsider's died of a deadlock after the
         # calendar was saved), the file changes nothing: the deadlines left stale are finished here.
         if stale := deadlines_recompute():
-            self.stdout.write(f"{stale} deadline(s) left on an earlier calendar recomputed")
+            self.stdout.write(_("%(n)d deadline(s) left on an earlier calendar recomputed") % {"n": stale})
 
     def _load(self, year: int, days: dict) -> str:
         changed = calendar_year_load(year=year, days=days)
         off = sum(1 for day in days.values() if not day.working)
-        return f"{year}: {off} days off and {len(days) - off} make-up working days listed; " + (
-            "published, stored deadlines recomputed" if changed else "unchanged"
-        )
+        said = {"year": year, "off": off, "on": len(days) - off}
+        if changed:
+            return (
+                _(
+                    "%(year)d: %(off)d days off and %(on)d make-up working days listed; published, stored deadlines "
+                    "recomputed"
+                )
+                % said
+            )
+        return _("%(year)d: %(off)d days off and %(on)d make-up working days listed; unchanged") % said

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from residence.notifications.tasks import sms_send_due
 
@@ -10,4 +11,4 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        self.stdout.write(f"{sms_send_due()} waiting SMS tried again")
+        self.stdout.write(_("%(n)d waiting SMS tried again") % {"n": sms_send_due()})

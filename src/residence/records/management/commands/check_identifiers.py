@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from residence.accounts.models import Organisation, User
 from residence.core.validators import (
@@ -54,8 +55,10 @@ class Command(BaseCommand):
                     reason = "not in its normal form"
                 failures += 1
                 shown = value if unmasked else mask(value)
-                self.stdout.write(f"{model._meta.label}.{field}\t{shown}\t{row['rows']} row(s)\t{reason}")
+                self.stdout.write(
+                    f"{model._meta.label}.{field}\t{shown}\t" + _("%(n)d row(s)") % {"n": row["rows"]} + f"\t{reason}"
+                )
         if failures:
-            self.stderr.write(f"{failures} stored identifier(s) fail the checks; review them.")
+            self.stderr.write(_("%(n)d stored identifier(s) fail the checks; review them.") % {"n": failures})
             raise SystemExit(1)
-        self.stdout.write("Every stored identifier passes the checks.")
+        self.stdout.write(_("Every stored identifier passes the checks."))

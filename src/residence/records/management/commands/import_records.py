@@ -32,9 +32,9 @@ class Command(BaseCommand):
     def handle(self, *args, kind, file, encoding=None, **options):
         path = Path(file)
         if path.is_dir():
-            raise CommandError(f"Not a file but a folder: {file}")
+            raise CommandError(_("Not a file but a folder: %(file)s") % {"file": file})
         if not path.is_file():
-            raise CommandError(f"No such file: {file}")
+            raise CommandError(_("No such file: %(file)s") % {"file": file})
         with path.open("rb") as f:
             rows = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
         progress = None
@@ -58,8 +58,14 @@ class Command(BaseCommand):
             self.stderr.write(_("rejected: %(n)d bad row(s); nothing was applied") % {"n": result.bad_rows})
             raise SystemExit(1)
         self.stdout.write(
-            f"{kind}: {result.rows} rows, {result.created} created, {result.updated} updated, "
-            f"{result.unchanged} unchanged"
+            _("%(kind)s: %(rows)d rows, %(created)d created, %(updated)d updated, %(unchanged)d unchanged")
+            % {
+                "kind": kind,
+                "rows": result.rows,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+            }
         )
         for line, note in result.notes:
             self.stdout.write(_("line %(line)d: %(reason)s") % {"line": line, "reason": note})

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from residence.records.services import api_key_revoke
 
@@ -11,5 +12,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, prefix, **options):
         if not api_key_revoke(prefix=prefix):
-            raise CommandError(f"No live key with prefix {prefix}")
-        self.stdout.write(f"Revoked {prefix}")
+            raise CommandError(_("No live key with prefix %(prefix)s") % {"prefix": prefix})
+        self.stdout.write(_("Revoked %(prefix)s") % {"prefix": prefix})
