@@ -382,6 +382,9 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 # same in any viewer; default: WenQuanYi Zen Hei where Debian's fonts-wqy-zenhei put it. Empty or
 # missing: ReportLab's built-in Chinese font, which is the viewer's own (not embedded).
 PDF_FONT = env.str("PDF_FONT", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+# For the rare characters of names PDF_FONT lacks (CJK Extension B and beyond: Debian's
+# fonts-babelstone-han); without it such a character is printed as its code point.
+PDF_FONT_FALLBACK = env.str("PDF_FONT_FALLBACK", default="/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf")
 # RULES §6: the newer guidance lets every channel's card go by courier (postage paid by the applicant).
 COURIER_DELIVERY_ALLOWED = boolean("COURIER_DELIVERY_ALLOWED", default=True)
 # Opening hours of the acceptance points, as told to applicants whose card is ready; empty: the

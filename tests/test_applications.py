@@ -296,6 +296,17 @@ def test_a_card_the_courier_could_not_deliver_is_collected_at_the_point(world, s
     for body in ({}, {"reason": "  "}, {"reason": "无人\u202e签收"}):
         refused = staff.courier.post(url, body)
         assert refused.status_code == 400 and "reason" in refused.json()["error"]["fields"], body
+    # Sent by SMS under the platform's name: no link, no sender's tag (an outsider's courier wrote
+    # a fake police notice with a link as the reason).
+    for forged in (
+        "电话无人接听【深圳公安】您的居住证已作废",
+        "请登录 http://sz-gov.example/x 补办",
+        "详见 ｗｗｗ．ｘ．ｃｎ",
+    ):
+        refused = staff.courier.post(url, {"reason": forged})
+        assert refused.json()["error"]["fields"]["reason"] == [
+            "Write no web or e-mail address and no 【】 brackets: this is sent by SMS under the platform's name."
+        ], forged
     assert Application.objects.get(pk=app["id"]).status == "out_for_delivery"
     sms.outbox.clear()
     type(_user).objects.filter(pk=_user.pk).update(language="zh-hans")  # a reader of Chinese, this time
@@ -628,8 +639,17 @@ def test_a_counter_applicant_without_an_account_reads_the_written_reply_in_the_s
     }
     created = staff.clerk.post("/api/v1/staff/applications", body).json()
     act(staff.police, created, "verify", {"department": "police", "outcome": "not_confirmed", "note": "查无此人"})
+    # What the reviewer writes is sent by SMS: a link or a sender's tag in it is refused.
+    linked = staff.reviewer.post(
+        f"/api/v1/staff/applications/{created['id']}/reject", {"reasons": ["未办理居住登记，详见 http://x.example"]}
+    )
+    assert "no web or e-mail address" in linked.json()["error"]["fields"]["reasons"][0]
     act(staff.reviewer, created, "reject", {"reasons": ["未办理居住登记"]})
     act(staff.clerk, created, "written-reply-request", {"identity_checked": True})
+    tagged = staff.reviewer.post(
+        f"/api/v1/staff/applications/{created['id']}/written-reply", {"text": "【深圳公安】请补缴费用"}
+    )
+    assert "no web or e-mail address" in tagged.json()["error"]["fields"]["text"][0]
     sms.outbox.clear()
     act(staff.reviewer, created, "written-reply", {"text": "经核查，申请人未在本市办理居住登记。"})
     (text,) = [m["text"] for m in sms.outbox if m["to"] == "13700000016"]
@@ -879,16 +899,59 @@ def test_receipts_embed_their_font_so_that_any_viewer_shows_them(world, staff):
         assert "李娜" in page.pages[0].extract_text()
 
 
-def test_a_rare_character_of_a_name_prints_as_its_code_point_never_as_another_character(world, staff):
-    """The CID font's encoding stops at U+FFFF: an outsider's 王𡒄 (CJK Extension B) printed as
-    王□蟕□ on the receipt and on the form the applicant signs."""
+@pytest.fixture
+def without_fallback_font(settings):
+    settings.PDF_FONT_FALLBACK = ""
+    receipts._fallback_characters.cache_clear()
+    yield
+    receipts._fallback_characters.cache_clear()
+
+
+def rare_named_applicant(staff, name="王\U00021484") -> dict:
     body = {
         **application_body(photo_receipt="CT20260302E2"),
-        "applicant": {"name": "王\U00021484", "id_number": with_check("36010219881111457"), "phone": "13700000014"},
+        "applicant": {"name": name, "id_number": with_check("36010219881111457"), "phone": "13700000014"},
         "portrait_captured": True,
     }
     created = staff.clerk.post("/api/v1/staff/applications", body).json()
-    assert created["applicant"]["name"] == "王\U00021484"
+    assert created["applicant"]["name"] == name
+    return created
+
+
+@pytest.mark.skipif(
+    not (Path(settings.PDF_FONT).is_file() and Path(settings.PDF_FONT_FALLBACK).is_file()) and not os.environ.get("CI"),
+    reason="fonts-wqy-zenhei or fonts-babelstone-han is not installed; CI installs them",
+)
+def test_a_rare_character_of_a_name_prints_in_the_fallback_font(world, staff):
+    """An outsider's 𡒄伟 (CJK Extension B, which the main font lacks) printed as 〔U+21484〕伟 on the
+    receipt and on the form the applicant signs; a name's U+2022 dot as 〔U+2022〕."""
+    created = rare_named_applicant(staff, "买买提\u00b7𡒄伟")
+    for paper in ("receipt", "form"):
+        pdf = pypdf.PdfReader(
+            io.BytesIO(staff.clerk.get(f"/api/v1/staff/applications/{created['id']}/{paper}").content)
+        )
+        text = pdf.pages[0].extract_text()
+        # The glyph is drawn from the fallback font, embedded; ReportLab's text layer maps only the
+        # Basic Multilingual Plane back to text, so a reader copies the rare character out wrong.
+        assert "买买提\u00b7" in text and "伟" in text and "〔U+" not in text, paper
+        fonts = [font.get_object() for font in pdf.pages[0]["/Resources"]["/Font"].values()]
+        embedded = {str(font["/BaseFont"]) for font in fonts if "/FontFile2" in font.get("/FontDescriptor", {})}
+        assert len(embedded) == 2 and any("BabelStone" in name for name in embedded), (paper, embedded)
+    assert receipts._runs("买买提\u00b7𡒄伟", receipts.FONT) == [
+        (receipts.FONT, "买买提\u00b7"),
+        (receipts.FALLBACK_FONT, "𡒄"),
+        (receipts.FONT, "伟"),
+    ]
+    # A record's name keeps the dot it was imported with; printed as the dot the font has.
+    assert receipts._printable("买买提\u2022艾力", receipts.FONT_CHARACTERS) == "买买提\u00b7艾力"
+
+
+def test_a_rare_character_of_a_name_prints_as_its_code_point_never_as_another_character(
+    world, staff, without_fallback_font
+):
+    """Without a font that has it: the CID font's encoding stops at U+FFFF, and an outsider's 王𡒄
+    (CJK Extension B) printed as 王□蟕□ on the receipt and on the form the applicant signs."""
+    created = rare_named_applicant(staff)
     for paper in ("receipt", "form"):
         pdf = staff.clerk.get(f"/api/v1/staff/applications/{created['id']}/{paper}")
         text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
@@ -1568,7 +1631,7 @@ def test_a_long_name_on_the_receipt_wraps_short_of_the_qr_code(world, staff):
     assert all(pdfmetrics.stringWidth(line.strip(), receipts.FONT, 11) <= 70 * 72 / 25.4 for line in lines), lines
 
 
-def test_a_value_longer_than_the_page_goes_on_over_it_and_every_row_is_printed(world, staff):
+def test_a_value_longer_than_the_page_goes_on_over_it_and_every_row_is_printed(world, staff, without_fallback_font):
     """An outsider's 200-character courier address (valid) ran off the bottom of the receipt, its
     notes and the form's permit and card rows on no page; the form's later pages had no reference or
     page number, and a family member's ID number broke after "6501"."""

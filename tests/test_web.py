@@ -587,6 +587,8 @@ def test_a_clerk_declines_a_sign_up_made_with_another_organisations_code(client)
     assert clerk.post(f"/api/v1/staff/organisations/{squatter.pk}/decline", {"reason": " "}).status_code == 400
     long = clerk.post(f"/api/v1/staff/organisations/{squatter.pk}/decline", {"reason": "x" * 500})
     assert long.status_code == 400 and "reason" in long.json()["error"]["fields"]
+    linked = clerk.post(f"/api/v1/staff/organisations/{squatter.pk}/decline", {"reason": "材料不符，详见 www.x.cn"})
+    assert "no web or e-mail address" in linked.json()["error"]["fields"]["reason"][0]  # the reason is SMS'd
     # On the desk: a way from the activation page, a page that says what declining does.
     web_login(client, "clerk_web", phone="13900005555")
     activation = client.get(f"/staff/organisations/{squatter.pk}/activate/").content.decode()

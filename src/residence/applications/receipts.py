@@ -2,6 +2,7 @@
 PDF_FONT setting embedded, else ReportLab's built-in CJK font; the QR code drawn as vector squares
 from segno's matrix, so no image library is involved)."""
 
+import functools
 import io
 import re
 from pathlib import Path
@@ -20,7 +21,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from residence.core.errors import NotFound
-from residence.core.validators import mask_id_number, mask_phone
+from residence.core.validators import MIDDLE_DOTS, mask_id_number, mask_phone
 from residence.records.models import Identity, Registration
 
 from . import selectors
@@ -40,6 +41,45 @@ def _font() -> tuple[str, frozenset | None]:
 
 
 FONT, FONT_CHARACTERS = _font()
+FALLBACK_FONT = "PlatformCJKRare"
+
+
+@functools.cache
+def _fallback_characters() -> frozenset:
+    """The characters of the PDF_FONT_FALLBACK file (the rare characters of names, CJK Extension B
+    and beyond, that the main font lacks: an outsider's 𡒄伟 printed as 〔U+21484〕伟 on the form
+    to sign), registered on first need: the font is large, and most documents never need it.
+    Empty without the file."""
+    if not (settings.PDF_FONT_FALLBACK and Path(settings.PDF_FONT_FALLBACK).is_file() and FONT_CHARACTERS):
+        return frozenset()
+    font = TTFont(FALLBACK_FONT, settings.PDF_FONT_FALLBACK, subfontIndex=0)
+    pdfmetrics.registerFont(font)
+    return frozenset(font.face.charToGlyph)
+
+
+def _runs(text: str, font: str) -> list[tuple[str, str]]:
+    """`text` as (font, run) pieces: the fallback font's for characters the main font lacks."""
+    if font != FONT or FONT_CHARACTERS is None or all(_has(char, FONT_CHARACTERS) for char in text):
+        return [(font, text)]
+    runs: list[tuple[str, str]] = []
+    for char in text:
+        face = font if _has(char, FONT_CHARACTERS) else FALLBACK_FONT
+        if runs and runs[-1][0] == face:
+            runs[-1] = (face, runs[-1][1] + char)
+        else:
+            runs.append((face, char))
+    return runs
+
+
+def _width(text: str, font: str, size: float) -> float:
+    return sum(pdfmetrics.stringWidth(run, face, size) for face, run in _runs(text, font))
+
+
+def _draw(pdf: canvas.Canvas, x: float, y: float, text: str, font: str, size: float) -> None:
+    for face, run in _runs(text, font):
+        pdf.setFont(face, size)
+        pdf.drawString(x, y, run)
+        x += pdfmetrics.stringWidth(run, face, size)
 
 
 def verify_url(reference: str, base_url: str) -> str:
@@ -115,6 +155,8 @@ LATIN_FONT = "Helvetica"
 # printed as 欧阳□娜仁 on the form an outsider's applicant was to sign); U+30FB is drawn with the
 # same dot, and a PDF reader copies it back out as U+00B7.
 CID_STAND_INS = str.maketrans({"\u00b7": "\u30fb"})
+# The middle dots names are written with (MIDDLE_DOTS but the full stops), compared as one.
+NAME_DOTS = frozenset(MIDDLE_DOTS) - set(".．")
 
 
 def _printable(text: str, characters: frozenset | None = None) -> str:
@@ -127,7 +169,17 @@ def _printable(text: str, characters: frozenset | None = None) -> str:
         text = text.translate(CID_STAND_INS)
     if all(_has(char, characters) for char in text):
         return text
-    return "".join(char if _has(char, characters) else f"〔U+{ord(char):X}〕" for char in text)
+    rare = _fallback_characters() if characters is FONT_CHARACTERS else frozenset()
+
+    def shown(char: str) -> str:
+        if _has(char, characters):
+            return char
+        if char in NAME_DOTS and _has("\u00b7", characters):
+            # A name's middle dot as the font has it (an outsider's record wrote 买买提•艾力).
+            return "\u00b7"
+        return char if ord(char) in rare else f"〔U+{ord(char):X}〕"
+
+    return "".join(shown(char) for char in text)
 
 
 def _has(char: str, characters: frozenset | None) -> bool:
@@ -147,9 +199,9 @@ def _wrapped(text: str, size: float, font: str, width: float = VALUE_WIDTH) -> l
     run wider than the column breaks where it must)."""
     lines, line = [], ""
     for whole in _UNBROKEN.findall(text):
-        fits = pdfmetrics.stringWidth(whole, font, size) <= width
+        fits = _width(whole, font, size) <= width
         for piece in [whole] if fits else list(whole):
-            if line and pdfmetrics.stringWidth(line + piece, font, size) > width:
+            if line and _width(line + piece, font, size) > width:
                 lines.append(line)
                 line = ""
             line += piece
@@ -174,8 +226,7 @@ def _rows(pdf: canvas.Canvas, rows, top: float, *, beside: float = 0) -> float:
             if shown:
                 pdf.setFont(FONT, 10)
                 pdf.drawString(25 * mm, y, shown)
-            pdf.setFont(font, 11)
-            pdf.drawString(70 * mm, y, line)
+            _draw(pdf, 70 * mm, y, line, font, 11)
             y -= LINE
         y -= 8 * mm - LINE
     return y

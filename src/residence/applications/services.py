@@ -33,6 +33,7 @@ from residence.core.validators import (
     one_line,
     person_name_problem,
     plain_text_problem,
+    told_text_problem,
 )
 from residence.eligibility import rules as eligibility_rules
 from residence.eligibility.reasons import render as reason_text
@@ -612,7 +613,8 @@ def clean_reasons(reasons: list[str]) -> list[str]:
     if len(cleaned) > MAX_REASONS:
         problems.append(_("Give at most %(count)d reasons.") % {"count": MAX_REASONS})
     for reason in cleaned:
-        problem = hidden_text_problem(reason)
+        # Sent by SMS to an applicant without an account.
+        problem = hidden_text_problem(reason) or told_text_problem(reason)
         if problem is None and len(reason) > MAX_REASON_CHARS:
             problem = _("A reason is at most %(count)d characters long.") % {"count": MAX_REASON_CHARS}
         if problem is not None and str(problem) not in problems:
@@ -747,8 +749,8 @@ def written_reply_record(*, actor, application_id: int, text: str) -> Applicatio
     text = text.strip()
     if not text:
         raise Invalid(fields={"text": [_("Write the reply.")]})
-    if hidden_text_problem(text, lines=True):
-        raise Invalid(fields={"text": [str(hidden_text_problem(text, lines=True))]})
+    if problem := hidden_text_problem(text, lines=True) or told_text_problem(text):  # SMS'd to one without an account
+        raise Invalid(fields={"text": [str(problem)]})
     application = _locked(application_id)
     if not application.reply_requested_on or application.reply_text:
         raise Conflict(_("No written reply is awaited for this application."))
@@ -785,7 +787,7 @@ def _told_reason(reason: str, missing: str) -> tuple[str, str | None]:
         return reason, _(
             "Say why in one line of at most 200 characters, without hidden characters, not starting with =, +, - or @."
         )
-    return reason, None
+    return reason, told_text_problem(reason)
 
 
 def _move_target(*, actor, point_code: str, reason: str) -> tuple[AcceptancePoint, str]:

@@ -365,6 +365,27 @@ def _in_its_place(text: str, i: int) -> bool:
     return False
 
 
+# Staff's words that a citizen is sent by SMS under the platform's signature: a link or a sender's
+# tag in them reads as the platform's own (an outsider's courier gave "【深圳公安】您的居住证已作废，
+# 请登录 http://… 补办" as why a card was not delivered), and gateways refuse such texts.
+LINK = re.compile(
+    r"[a-z][a-z0-9+.-]*://|www\.|@[a-z0-9-]+\.|(?<![a-z0-9-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\."
+    r"(?:cn|com|net|org|gov|edu|info|top|xyz|cc|io|me|vip|shop|site|link|co|hk|mo|tw)(?![a-z0-9-])",
+    re.IGNORECASE,
+)
+SENDER_BRACKETS = frozenset("【】〖〗")
+LINK_OR_TAG = _("Write no web or e-mail address and no 【】 brackets: this is sent by SMS under the platform's name.")
+
+
+def told_text_problem(text: str):
+    """Why staff's words for an applicant's SMS cannot be sent, or None (after hidden_text_problem):
+    a web or e-mail address, or the brackets of an SMS sender's tag, full-width ones too."""
+    folded = unicodedata.normalize("NFKC", text)
+    if LINK.search(folded) or SENDER_BRACKETS.intersection(folded):
+        return LINK_OR_TAG
+    return None
+
+
 def hidden_text_problem(text: str, *, lines: bool = False):
     """Why free text (a note, a reason, a written reply; with `lines`, several lines of it) cannot
     be stored, or None: a control, format, separator, unassigned or invisible character, or a mark

@@ -7,7 +7,7 @@ from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock
 from residence.core.errors import Conflict, Forbidden, Invalid
-from residence.core.validators import hidden_text_problem, plain_text_problem
+from residence.core.validators import hidden_text_problem, plain_text_problem, told_text_problem
 from residence.notifications.services import Notice, message_send, notices_send
 
 from ..models import Kind, LoginSession, Organisation, Role, Status, User
@@ -92,6 +92,8 @@ def organisation_decline(*, actor: User, account_id: int, reason: str) -> Organi
     reason = (reason or "").strip()
     if not reason or len(reason) > 200 or plain_text_problem(reason):
         raise Invalid(fields={"reason": [_("Say why the account is declined, in one line of at most 200 characters.")]})
+    if told_text_problem(reason):
+        raise Invalid(fields={"reason": [str(told_text_problem(reason))]})
     organisation, user = _pending(account_id)
     # Told by SMS, to the number it gave, before the number is freed: it can no longer sign in
     # to read a message (an outsider's declined account was never told, nor why).
