@@ -187,7 +187,7 @@ def test_load_demo_is_idempotent():
     call_command("disable_staff", "--username", "demo_courier", "--reason", "test", stdout=io.StringIO())
     out = io.StringIO()
     call_command("load_demo", stdout=out)
-    assert re.search(r"demo_courier +— +\S+ \(disabled\)", out.getvalue()), out.getvalue()
+    assert re.search(r"demo_courier +— +\S+ （已停用）", out.getvalue()), out.getvalue()
 
 
 def test_a_progress_bar_for_files_over_ten_thousand_rows(tmp_path, capsys, settings):
