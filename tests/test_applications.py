@@ -305,7 +305,8 @@ def test_a_card_the_courier_could_not_deliver_is_collected_at_the_point(world, s
     ):
         refused = staff.courier.post(url, {"reason": forged})
         assert refused.json()["error"]["fields"]["reason"] == [
-            "Write no web or e-mail address and no 【】 brackets: this is sent by SMS under the platform's name."
+            "Write no web or e-mail address and no square brackets such as 【】: this is sent by SMS under the "
+            "platform's name."
         ], forged
     assert Application.objects.get(pk=app["id"]).status == "out_for_delivery"
     sms.outbox.clear()

@@ -19,6 +19,7 @@ from residence.core.validators import (
     normalize_phone,
     parse_date,
     person_name_problem,
+    told_text_problem,
     username_key,
     validate_username,
 )
@@ -282,3 +283,44 @@ def test_free_text_keeps_joiners_and_presentation_selectors_where_they_join(text
 @pytest.mark.parametrize("text", ["a\u200d", "\u200da", "a\u200d\u200db", "a \u200d b", "\ufe0f", "a\ufe0f\ufe0f"])
 def test_free_text_refuses_joiners_and_selectors_that_join_nothing(text):
     assert hidden_text_problem(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电话无人接听【深圳公安】您的居住证已作废",
+        "请登录 http://sz-gov.example/x 补办",
+        "详见 ｗｗｗ．ｘ．ｃｎ",
+        # Short links and endings of any letters (an outsider's second round), Chinese ones, an IP.
+        "请登录 bit.ly/3xYzsz 核验",
+        "请登录bit.ly核验",
+        "改约请点 t.ly/Ab12",
+        "xn--fiqs8s.xn--55qx5d/a",
+        "请至 公示.中国 核验",
+        "访问 1.2.3.4/pay",
+        "联系a@b.com",
+        # A sender's tag in look-alike brackets.
+        "［深圳公安］无人签收",
+        "[深圳公安]",
+        "〔深圳市场监管〕信用代码异常",
+        "﹝通知﹞",
+    ],
+)
+def test_staff_words_sent_by_sms_carry_no_link_or_sender_tag(text):
+    assert told_text_problem(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请致电0755-12345678联系",
+        "收件人地址深圳市福田区福华路1号3栋201室无人签收",
+        "于2026.12.01两次投递未果",
+        "B座3.5楼",
+        "版本1.2.3.4.5",
+        "材料不全（缺少租赁合同）",
+        "“深圳公安”来电核实",
+    ],
+)
+def test_ordinary_reasons_are_sent(text):
+    assert told_text_problem(text) is None

@@ -369,12 +369,19 @@ def _in_its_place(text: str, i: int) -> bool:
 # tag in them reads as the platform's own (an outsider's courier gave "【深圳公安】您的居住证已作废，
 # 请登录 http://… 补办" as why a card was not delivered), and gateways refuse such texts.
 LINK = re.compile(
-    r"[a-z][a-z0-9+.-]*://|www\.|@[a-z0-9-]+\.|(?<![a-z0-9-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\."
-    r"(?:cn|com|net|org|gov|edu|info|top|xyz|cc|io|me|vip|shop|site|link|co|hk|mo|tw)(?![a-z0-9-])",
+    r"[a-z][a-z0-9+.-]*://|www\.|[\w.-]+@[\w-]+\."  # a scheme, www., an e-mail address
+    r"|(?<![0-9.])\d{1,3}(?:\.\d{1,3}){3}(?![0-9]|\.[0-9])"  # an IPv4 address
+    # Any name ending in letters (bit.ly/…, xn--… too; "Mr.Wang" is refused with them, "3.5楼" is not)
+    r"|(?<![a-z0-9.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z][a-z0-9-]+(?![a-z0-9-])"
+    r"|\.(?:中国|中國|公司|网络|網絡|政务|公益|在线|网址|网店|商城|集团|移动|我爱你|信息)",  # Chinese endings
     re.IGNORECASE,
 )
-SENDER_BRACKETS = frozenset("【】〖〗")
-LINK_OR_TAG = _("Write no web or e-mail address and no 【】 brackets: this is sent by SMS under the platform's name.")
+# The brackets of an SMS sender's tag and their look-alikes (【深圳公安】, ［深圳公安］, 〔…〕).
+SENDER_BRACKETS = frozenset("【】〖〗[]［］〔〕﹝﹞⟦⟧〘〙〚〛")
+LINK_OR_TAG = _(
+    "Write no web or e-mail address and no square brackets such as 【】: this is sent by SMS under the platform's "
+    "name."
+)
 
 
 def told_text_problem(text: str):
