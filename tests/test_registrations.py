@@ -572,13 +572,32 @@ def test_a_report_into_a_room_two_accounts_hold_asks_both_and_the_first_answer_d
     for holder_api, holder in ((owner_api, owner), (agency_api, agency)):
         assert [d["id"] for d in holder_api.get(DECLARATIONS).json() if d["status"] == "pending"] == [report["id"]]
         assert [t["reference"] for t in _told(holder, "registration_report_waiting")] == [report["reference"]]
+    # Each holder reads it as a report into its own house of the room, and finds it under that house
+    # (an outsider's agency read the owner's house id, and its own house's list left it out).
+    (listed,) = [
+        d for d in agency_api.get(f"{DECLARATIONS}?house={agency_houses[0]}").json() if d["id"] == report["id"]
+    ]
+    assert listed["house"] == agency_houses[0]
+    assert not [d for d in agency_api.get(f"{DECLARATIONS}?house={agency_houses[1]}").json() if d["id"] == report["id"]]
+    # A sub-account of the agency not given its house of the room: 403, as for its own house.
+    body = {
+        "username": "org_desk9",
+        "password": "Testing2026pass",
+        "phone": "13812340009",
+        "houses": [agency_houses[1]],
+    }
+    assert agency_api.post("/api/v1/organisations/sub-accounts", body).status_code == 201
+    desk = Api("10.7.7.19").login("org_desk9", phone="13812340009")
+    assert desk.post(f"{DECLARATIONS}/{report['id']}/confirm").status_code == 403
     confirmed_by_agency = agency_api.post(f"{DECLARATIONS}/{report['id']}/confirm")
     assert confirmed_by_agency.status_code == 200, confirmed_by_agency.content
     assert confirmed_by_agency.json()["house"] == agency_houses[0]
     assert confirmed_by_agency.json()["registration"]["registered_on"] == "2026-02-27"
     assert Occupancy.objects.get(id_number=WANG_FANG).house_id == agency_houses[0]
-    assert owner_api.post(f"{DECLARATIONS}/{report['id']}/confirm").status_code == 404  # no longer the owner's
-    assert owner_api.post(f"{DECLARATIONS}/{report['id']}/decline").status_code == 404
+    # The other holder asked is told it was answered, not "not found" (an outsider's was).
+    for answer in ("confirm", "decline"):
+        late = owner_api.post(f"{DECLARATIONS}/{report['id']}/{answer}")
+        assert late.status_code == 409 and error_code(late) == "conflict", answer
     assert not [d for d in owner_api.get(DECLARATIONS).json() if d["id"] == report["id"]]
     assert [d["id"] for d in agency_api.get(DECLARATIONS + "?current=1").json()] == [report["id"]]
     assert agency_api.post(f"{DECLARATIONS}/{report['id']}/decline").status_code == 409  # answered
@@ -766,6 +785,20 @@ def test_a_bulk_file_moving_a_person_between_two_rooms_keeps_the_move_in_alone(o
     assert [(str(r.registered_on), str(r.ended_on)) for r in stays] == [
         ("2026-02-01", "2026-02-27"),
         ("2026-02-28", "None"),
+    ]
+    # A move-in dated before the move-out is no move on: the first line kept, as for two moves (an
+    # outsider's move-in ten days earlier cut the declared stay short).
+    earlier = f"{houses[0]},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-28"
+    before = bulk(api, f"{header}{houses[1]},move_out,,{LI_NA},,,,,2026-03-01\n{earlier}\n").json()
+    assert [p["reason"] for p in before["invalid"]] == [
+        "The same person as line 2: declare one move at a time; line 2 is kept."
+    ]
+    # A move-out of a house the person does not live in is said to be that, not "not needed".
+    third = confirmed(api.post(HOUSES, house_body(room="103")).json())["id"]
+    onward = f"{third},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-03-02"
+    stray = bulk(api, f"{header}{houses[0]},move_out,,{LI_NA},,,,,2026-03-01\n{onward}\n").json()
+    assert stray["valid"] == 1 and [p["reason"] for p in stray["invalid"]] == [
+        "This person does not live in this house."
     ]
     # Days between the two (lived elsewhere meanwhile): two moves, the first line kept as before.
     back = f"{houses[0]},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-03-02"

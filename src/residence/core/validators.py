@@ -379,8 +379,7 @@ LINK = re.compile(
 # The brackets of an SMS sender's tag and their look-alikes (【深圳公安】, ［深圳公安］, 〔…〕).
 SENDER_BRACKETS = frozenset("【】〖〗[]［］〔〕﹝﹞⟦⟧〘〙〚〛")
 LINK_OR_TAG = _(
-    "Write no web or e-mail address and no square brackets such as 【】: this is sent by SMS under the platform's "
-    "name."
+    "Write no web or e-mail address and no square brackets such as 【】: this is sent by SMS under the platform's name."
 )
 
 

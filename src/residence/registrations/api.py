@@ -56,14 +56,16 @@ def house_payload(house: House) -> dict:
     }
 
 
-def declaration_payload(d: Declaration) -> dict:
+def declaration_payload(d: Declaration, house: int | None = None) -> dict:
+    """`house`: the reader's own house of the room, for a tenant's report filed under another
+    holder's (selectors.shared_room_reports)."""
     registration = d.registration
     return {
         "id": d.pk,
         "reference": d.reference,
         "kind": d.kind,
         "status": d.status,
-        "house": d.house_id,
+        "house": house or d.house_id,
         "person": {"name": d.name, "id_number_masked": mask_id_number(d.id_number)},
         "declarant_type": d.declarant_type or None,
         "date": d.date,
@@ -168,7 +170,8 @@ class DeclarationListView(APIView):
             flags[name] = value == "1"
         current, late = flags["current"], flags["late"]
         declarations = selectors.declarations_for(actor=request.user, house=house, current=current, late=late)
-        return paged(request, declarations, declaration_payload)
+        shared = selectors.shared_room_reports(request.user)
+        return paged(request, declarations, lambda d: declaration_payload(d, shared.get(d.pk)))
 
     @extend_schema(request=DeclarationBodySerializer, responses={201: DeclarationSerializer})
     def post(self, request):

@@ -1,6 +1,6 @@
 import unicodedata
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 
 from residence.accounts.models import Kind, User
 from residence.core.validators import normalize_room
@@ -39,35 +39,45 @@ def _held(actor):
     return House.objects.filter(owner=actor)
 
 
-def _reports_into_shared_rooms(actor):
+def shared_room_reports(actor, house: int | None = None) -> dict[int, int]:
     """Tenants' waiting reports filed under another account's house of a room the caller also holds,
-    confirmed. A tenant names the room by its plate and cannot say which holder is meant, so each
-    is asked and the first answer decides (an outsider's agency never saw its tenant's report,
-    filed under the owner who had registered the room first)."""
-    held = _held(actor).filter(
-        confirmed=True, street_id=OuterRef("street_id"), building_code=OuterRef("building_code"), room=OuterRef("room")
+    confirmed, each with the caller's own house of that room (only those of `house` if given). A
+    tenant names the room by its plate and cannot say which holder is meant, so each is asked and
+    the first answer decides (an outsider's agency never saw its tenant's report, filed under the
+    owner who had registered the room first)."""
+    held = _held(actor).filter(confirmed=True)
+    if house is not None:
+        held = held.filter(pk=house)
+    same_room = held.filter(
+        street_id=OuterRef("street_id"), building_code=OuterRef("building_code"), room=OuterRef("room")
     )
-    others = House.objects.filter(Exists(held)).exclude(owner=holder_of(actor))
-    return list(
+    others = House.objects.filter(Exists(same_room)).exclude(owner=holder_of(actor))
+    own = held.filter(
+        street_id=OuterRef("house__street_id"),
+        building_code=OuterRef("house__building_code"),
+        room=OuterRef("house__room"),
+    ).values("pk")[:1]
+    return dict(
         Declaration.objects.filter(
             status=Declaration.Status.PENDING, declarant_type=DeclarantType.TENANT, house__in=others
-        ).values_list("pk", flat=True)
+        )
+        .annotate(own=Subquery(own))
+        .values_list("pk", "own")
     )
 
 
 def shared_room_house(*, actor, declaration: Declaration) -> House | None:
-    """The caller's confirmed house of the room a waiting tenant's report names, when the report was
-    filed under another account's house of that room; None otherwise."""
-    house = declaration.house
-    if (
-        declaration.status != Declaration.Status.PENDING
-        or declaration.declarant_type != DeclarantType.TENANT
-        or house.owner_id == holder_of(actor).pk
-    ):
+    """The confirmed house of the caller's holder (an organisation for its sub-accounts) of the room
+    a tenant's report names, when the report was filed under another account's house of that room;
+    None otherwise. Answered or not: the other holder asked is told it was answered, not "not
+    found" (an outsider's was)."""
+    house, holder = declaration.house, holder_of(actor)
+    if declaration.declarant_type != DeclarantType.TENANT or house.owner_id == holder.pk:
         return None
     return (
-        _held(actor)
-        .filter(confirmed=True, street_id=house.street_id, building_code=house.building_code, room=house.room)
+        House.objects.filter(
+            owner=holder, confirmed=True, street_id=house.street_id, building_code=house.building_code, room=house.room
+        )
         .select_related("street__district", "owner")
         .first()
     )
@@ -98,12 +108,10 @@ def declarations_for(*, actor, house: int | None = None, current: bool = False, 
         declarations = Declaration.objects.filter(Q(declared_by=actor) | Q(house__in=given))
     else:
         declarations = Declaration.objects.filter(Q(declared_by=actor) | Q(house__owner=actor))
-    if actor.kind != Kind.STAFF:
-        shared = _reports_into_shared_rooms(actor)
-        if shared:
-            declarations = declarations | Declaration.objects.filter(pk__in=shared)
     if house is not None:
         declarations = declarations.filter(house_id=house)
+    if actor.kind != Kind.STAFF and (shared := shared_room_reports(actor, house)):
+        declarations = declarations | Declaration.objects.filter(pk__in=shared)
     if current:
         # The move-ins whose occupancy stands: a semi-join on the occupancy's declaration (joining
         # through the house paired every declaration with every occupant of its house).
@@ -161,8 +169,7 @@ def pending_reports_for(*, actor):
     reports = Declaration.objects.filter(house__owner=holder_of(actor), status=Declaration.Status.PENDING)
     if actor.kind == Kind.SUB_ACCOUNT:
         reports = reports.filter(house__sub_accounts=actor)
-    shared = _reports_into_shared_rooms(actor)
-    if shared:
+    if shared := shared_room_reports(actor):
         reports = reports | Declaration.objects.filter(pk__in=shared)
     return reports.select_related("house__street").order_by("created_at", "id")
 

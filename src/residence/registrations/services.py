@@ -901,13 +901,13 @@ def _report_for_holder(actor, declaration_id: int) -> Declaration:
     # Filed under another account's house of a room the actor also holds: the actor's answer
     # decides, and a confirmation records the move into the actor's house.
     shared = selectors.shared_room_house(actor=actor, declaration=declaration)
-    if shared is not None:
-        declaration.house = shared
-    else:  # another account's: 404; a sub-account's house not given to it: 403, as for declaring
-        _house_for(actor, declaration.house_id)
+    # Another account's: 404; a sub-account's house not given to it: 403, as for declaring.
+    _house_for(actor, shared.pk if shared else declaration.house_id)
     declarant_required(actor)
     if declaration.status != Declaration.Status.PENDING:
         raise Conflict(_("This report has already been answered or withdrawn."))
+    if shared is not None:
+        declaration.house = shared
     return declaration
 
 
@@ -1265,14 +1265,17 @@ def _house_problem(actor, house_id: int | None) -> DomainError | None:
 
 def _moving_on(first: tuple, second: tuple) -> tuple[tuple, tuple] | None:
     """(move-out, move-in) when two rows of one person are a move out of one house and a move into
-    another that ends the stay there by itself (the day before it, on or before the move-out's
-    date): the move-out is not needed. None for any other pair."""
+    another that ends the stay there by itself (the day before it): the move-out is not needed.
+    None for any other pair."""
     rows = {row[2]["kind"]: row for row in (first, second)}
     out, into = rows.get(Declaration.Kind.MOVE_OUT), rows.get(Declaration.Kind.MOVE_IN)
     if out is None or into is None or out[1]["house"] == into[1]["house"]:
         return None
-    if into[2]["date"] - dt.timedelta(days=1) > out[2]["date"]:
-        return None  # the person lived nowhere here in between: two moves, one file each
+    # The same day or the next: a move-in ends the stay elsewhere the day before, as the move-out
+    # would. Days apart, or a move-in before the move-out, are two moves (an outsider's move-in ten
+    # days earlier cut the declared stay short).
+    if not out[2]["date"] <= into[2]["date"] <= out[2]["date"] + dt.timedelta(days=1):
+        return None
     return out, into
 
 
@@ -1283,6 +1286,7 @@ def _rows_checked(actor, rows: list, *, today, counted: bool = True) -> tuple[li
     houses: dict[int, DomainError | None] = {}
     housing: dict[int, str] = {}  # each house's housing type, read once
     seen: dict[str, tuple] = {}  # ID number → the row that declares the person
+    not_needed: dict[int, tuple] = {}  # line → (its move-out, the line of the move-in that makes it needless)
     for line, row in rows:
         row = _without_trailing_blanks(row)
         body = _row_body(row)
@@ -1327,6 +1331,7 @@ def _rows_checked(actor, rows: list, *, today, counted: bool = True) -> tuple[li
                         "day": (kept[2]["date"] - dt.timedelta(days=1)).isoformat(),
                     }
                     invalid.append({"line": out[0], "reason": problem})
+                    not_needed[out[0]] = (out, kept[0])
                     if out is first:
                         checked.remove(first)
                         checked.append(kept)
@@ -1352,13 +1357,23 @@ def _rows_checked(actor, rows: list, *, today, counted: bool = True) -> tuple[li
     refused = _names_refused(actor, move_ins, "name", counted=counted)
     invalid += [{"line": line, "reason": _row_problem(exc)} for line, exc in refused.items()]
     checked = [row for row in checked if row[0] not in refused]
+    for line, (out, kept_line) in list(not_needed.items()):
+        if kept_line in refused:  # the move-in refused, its move-out stands on its own
+            del not_needed[line]
+            invalid = [row for row in invalid if row["line"] != line]
+            checked.append(out)
     standings = _standings([cleaned["id_number"] for _line, _body, cleaned in checked], lock=False)
     holder_id = (organisation_of(actor) or actor).pk  # every house of the file is the caller's
-    for line, body, cleaned in checked:
+    for line, body, cleaned in checked + [out for out, _kept in not_needed.values()]:
         problem = standings[cleaned["id_number"]].problem(
             kind=cleaned["kind"], house_id=body["house"], holder_id=holder_id, date=cleaned["date"]
         )
-        if problem is not None:
+        if line in not_needed:
+            # Needless only if it would do: one of a house the person does not live in says so.
+            if problem is not None:
+                (row,) = [row for row in invalid if row["line"] == line]
+                row["reason"] = _row_problem(problem)
+        elif problem is not None:
             invalid.append({"line": line, "reason": _row_problem(problem)})
         else:
             valid.append({"line": line, "body": {**body, "date": cleaned["date"].isoformat()}})
