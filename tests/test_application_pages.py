@@ -242,6 +242,32 @@ def test_chinese_messages_by_default(citizen_web):
     assert "Choose the route on which you qualify." in html and "This field is required" not in html
 
 
+def test_chinese_names_on_english_pages_are_marked_as_chinese(citizen_web):
+    """WCAG 3.1.2: an outsider's screen reader read 王芳 in the family list, the names in the hidden
+    words of its Change and Remove buttons (the one thing telling two members' buttons apart), the
+    verified banner and the banners after an action with an English voice."""
+    client, _user = citizen_web
+    client.cookies["django_language"] = "en"
+    fill_all(client, family={})
+    added = client.post(
+        "/applications/apply/family/add/", {"relation": "spouse", "name": "王芳", "id_number": WANG_FANG}
+    )
+    family = client.get(added["Location"]).content.decode()
+    assert re.search(r'<dt><span lang="zh-CN">王芳</span></dt>', family)
+    assert family.count('<span class="visually-hidden"> <span lang="zh-CN">王芳</span></span>') == 2
+    # In Chinese nothing is marked: the page is Chinese.
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get("/applications/apply/family/").content.decode()
+    assert "<dt>王芳</dt>" in chinese and 'lang="zh-CN">王芳' not in chinese
+    client.cookies["django_language"] = "en"
+    banner = client.get("/account/real-name/").content.decode()
+    assert 'Your account is verified as <span lang="zh-CN">张伟</span>.' in banner
+    # A banner after an action: "王芳 was removed."
+    key = re.search(r'name="member" value="([^"]+)"', family).group(1)
+    removed = client.post("/applications/apply/family/0/remove/", {"member": key}, follow=True).content.decode()
+    assert 'role="status"><span lang="zh-CN">王芳</span> was removed.</div>' in removed
+
+
 def test_chinese_pages_use_chinese_punctuation_between_labels_values_and_asides(citizen_web):
     """An outsider read "公安: 待核查" and "王芳 (配偶, 4201…)" on Chinese pages; English keeps its own."""
     client, _user = citizen_web

@@ -96,6 +96,14 @@ def test_staff_take_an_application_to_completed_on_the_desk(web, chromium, shot,
     shot(page, "desk-06-review-180-en")
     page.goto(web.url + f"/language/zh-hans/?next=/staff/applications/{pk}/")
     page.set_viewport_size(DESKTOP)
+    # A refusal with no reason ticked: the summary's link takes the focus to the first reason, not to
+    # the page (an outsider's keyboard landed on the body).
+    page.get_by_test_id("reject-form").locator("button[type=submit]").click()
+    page.wait_for_url(f"**/staff/applications/{pk}/**")
+    page.locator("#reject-errors + ul a[href='#reasons']").click()
+    assert page.evaluate("document.activeElement.name") == "reasons"
+    assert status() == "reviewing"
+    page.goto(web.url + f"/staff/applications/{pk}/")
     # Pressed twice fast, sent once: an outsider's second press answered "not done" over the
     # first's success.
     posts = []

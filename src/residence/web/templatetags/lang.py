@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 
 register = template.Library()
 
-CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f]")
 
 
 @register.filter(needs_autoescape=True)

@@ -8,11 +8,13 @@ document.addEventListener("DOMContentLoaded", function () {
   }
 
   // A summary link to a question of choices: show the question (its legend) with its first choice,
-  // not the choice alone at the top of the screen.
+  // not the choice alone at the top of the screen. A link to the question itself (a fieldset of
+  // boxes) takes the focus to its first box, not to the page (an outsider's refusal reasons).
   document.querySelectorAll(".error-summary a[href^='#']").forEach(function (link) {
     link.addEventListener("click", function (event) {
-      var input = document.getElementById(link.getAttribute("href").slice(1));
-      var fieldset = input && input.type === "radio" && input.closest("fieldset");
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      var input = target && target.tagName === "FIELDSET" ? target.querySelector("input, select, textarea") : target;
+      var fieldset = input && (input.type === "radio" || input.type === "checkbox") && input.closest("fieldset");
       if (!fieldset) return;
       event.preventDefault();
       fieldset.scrollIntoView({ block: "start" });
