@@ -65,6 +65,11 @@ def test_an_operator_command_refused_by_a_setting_says_so_in_one_line():
     )
     assert out.returncode == 1
     assert out.stderr == "Error: FROZEN_TODAY must be a date YYYY-MM-DD, not '2027-02-30'.\n"
+    # The server too, which imports config.wsgi (an outsider's gunicorn printed a 60-line traceback).
+    served = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert served.returncode == 1 and served.stderr == out.stderr
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1948-12-31", "2101-01-01"])
