@@ -89,6 +89,10 @@ def test_a_wrong_sms_code_on_the_web_says_how_many_tries_are_left(client, citize
     assert "验证码错误，还可尝试 4 次。" in html and "field-error" in html
     # Someone who lost the phone is told where to go (an outsider found only "send a new code").
     assert 'data-testid="lost-phone"' in html and "请携带身份证到受理点" in html
+    # A new code asked for too soon: a refusal, read out as the page opens (an outsider's screen
+    # reader said nothing of a status banner already there).
+    early = client.post("/accounts/sms/resend/", follow=True).content.decode()
+    assert re.search(r'class="banner banner-error" role="alert">[^<]*60 秒', early), early[-3000:]
 
 
 def test_newer_login_signs_the_older_browser_out_with_a_page_saying_why(citizen):
