@@ -449,6 +449,10 @@ def test_a_refusal_after_another_department_confirmed_gives_only_what_is_still_m
     assert staff.police.post(url, {"confirmed": True}).status_code == 200
     missing_before = {r["key"] for r in Endorsement.objects.get(pk=check.pk).reasons}
     assert "residence_none" in missing_before
+    # The note is the holder's reason, sent by SMS to a holder without an account: no link, no
+    # sender's tag (an outsider's police note carried both).
+    forged = staff.insurance.post(url, {"confirmed": False, "note": "【深圳社保】请登录 http://bit.ly/x 补缴"})
+    assert "no web or e-mail address" in forged.json()["error"]["fields"]["note"][0]
     # The verifier works in Chinese; the holder, whose app asked in English, is told in English.
     refused = staff.insurance.post(
         url, {"confirmed": False, "note": "2026 年无缴费记录"}, HTTP_ACCEPT_LANGUAGE="zh-hans"

@@ -601,6 +601,15 @@ def test_a_report_into_a_room_two_accounts_hold_asks_both_and_the_first_answer_d
     assert not [d for d in owner_api.get(DECLARATIONS).json() if d["id"] == report["id"]]
     assert [d["id"] for d in agency_api.get(DECLARATIONS + "?current=1").json()] == [report["id"]]
     assert agency_api.post(f"{DECLARATIONS}/{report['id']}/decline").status_code == 409  # answered
+    # A decline is the decliner's answer too: it keeps seeing it under its own house, the other
+    # holder no longer lists it (an outsider's decliner lost it, and the other read a decline it never made).
+    lodger, _ = citizen_api("citizen3", "13812345670", "44030419920202777", "李强")
+    person = {"name": "李强", "id_number": with_check("44030419920202777"), "phone": "13812345670"}
+    second = lodger.post(DECLARATIONS, {**tenant_report(), "person": person}).json()
+    declined = agency_api.post(f"{DECLARATIONS}/{second['id']}/decline")
+    assert declined.status_code == 200 and declined.json()["house"] == agency_houses[0]
+    assert [d["status"] for d in agency_api.get(DECLARATIONS).json() if d["id"] == second["id"]] == ["declined"]
+    assert not [d for d in owner_api.get(DECLARATIONS).json() if d["id"] == second["id"]]
 
 
 def test_a_report_a_recorded_move_in_leaves_unconfirmable_is_closed_and_its_tenant_told(landlord):

@@ -304,6 +304,19 @@ def test_free_text_refuses_joiners_and_selectors_that_join_nothing(text):
         "[深圳公安]",
         "〔深圳市场监管〕信用代码异常",
         "﹝通知﹞",
+        # A third round: endings of other scripts and Chinese ones not listed before, Chinese full
+        # stops as dots, and any other bracket.
+        "深圳公安.com/x",
+        "请到 szga.香港 查询",
+        "gov.政府",
+        "深圳.中文网",
+        "пример.рф",
+        "例子.みんな",
+        "bit。ly/x",
+        "www。szga。gov。cn",
+        "name@qq。com",
+        "⁅深圳公安⁆材料不全",
+        "⦋深圳公安⦌材料不全",
     ],
 )
 def test_staff_words_sent_by_sms_carry_no_link_or_sender_tag(text):
@@ -320,6 +333,15 @@ def test_staff_words_sent_by_sms_carry_no_link_or_sender_tag(text):
         "版本1.2.3.4.5",
         "材料不全（缺少租赁合同）",
         "“深圳公安”来电核实",
+        # A Chinese word after a full stop typed half-width is no domain's ending, nor a sentence's
+        # start after a Chinese full stop, nor the quotation and title marks.
+        "材料不全.信息有误",
+        "电话不通.移动号码已停机",
+        "材料齐全。Please resubmit",
+        "申请人已回香港。",
+        "「深圳公安」提醒",
+        "依据《居住证暂行条例》",
+        "No.3 building",
     ],
 )
 def test_ordinary_reasons_are_sent(text):

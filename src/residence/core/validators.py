@@ -368,16 +368,27 @@ def _in_its_place(text: str, i: int) -> bool:
 # Staff's words that a citizen is sent by SMS under the platform's signature: a link or a sender's
 # tag in them reads as the platform's own (an outsider's courier gave "【深圳公安】您的居住证已作废，
 # 请登录 http://… 补办" as why a card was not delivered), and gateways refuse such texts.
+# The Chinese-script top-level domains (IANA): a Chinese word after a full stop is a domain's ending
+# only when it is one of these and nothing follows it but a path, a space or punctuation.
+CHINESE_DOMAIN_ENDINGS = (
+    "中国|中國|中文网|中文網|香港|台湾|台灣|澳门|澳門|新加坡|政府|政务|公益|公司|网络|網絡|网店|网址|网站|在线|在線|"
+    "商城|商店|商标|商標|集团|移动|手机|信息|游戏|购物|我爱你|慈善|时尚|微博|八卦|大拿|广东|佛山|组织机构|机构|企业"
+)
 LINK = re.compile(
-    r"[a-z][a-z0-9+.-]*://|www\.|[\w.-]+@[\w-]+\."  # a scheme, www., an e-mail address
+    r"[a-z][a-z0-9+.-]*:/|www[.。．｡]|[\w.-]+@[\w-]+[.。．｡]"  # a scheme, www., an e-mail address
     r"|(?<![0-9.])\d{1,3}(?:\.\d{1,3}){3}(?![0-9]|\.[0-9])"  # an IPv4 address
-    # Any name ending in letters (bit.ly/…, xn--… too; "Mr.Wang" is refused with them, "3.5楼" is not)
-    r"|(?<![a-z0-9.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z][a-z0-9-]+(?![a-z0-9-])"
-    r"|\.(?:中国|中國|公司|网络|網絡|政务|公益|在线|网址|网店|商城|集团|移动|我爱你|信息)",  # Chinese endings
+    # A name ending in Latin letters, its dots perhaps Chinese full stops (bit.ly/…, bit。ly, xn--…;
+    # "Mr.Wang" is refused with them, "3.5楼" is not), or after any name ending in letters of another
+    # script but Chinese (пример.рф, 例子.みんな), or a Chinese-script ending.
+    r"|(?<![a-z0-9.-])[a-z0-9-]+(?:[.。．｡][a-z0-9-]+)*[.。．｡][a-z][a-z0-9-]+(?![a-z0-9-])"
+    r"|[^\W_]\.[a-z][a-z0-9-]+(?![a-z0-9-])"
+    r"|\w\.(?:(?![\u3400-\u9fff])[^\W\d_]){2,}(?![^\W\d_])"
+    rf"|\w\.(?:{CHINESE_DOMAIN_ENDINGS})(?![^\W\d_])",
     re.IGNORECASE,
 )
-# The brackets of an SMS sender's tag and their look-alikes (【深圳公安】, ［深圳公安］, 〔…〕).
-SENDER_BRACKETS = frozenset("【】〖〗[]［］〔〕﹝﹞⟦⟧〘〙〚〛")
+# Brackets a text may hold: parentheses, title marks and quotation marks. Any other opening or
+# closing bracket (【】, [], 〔〕, ⁅⁆, ⦋⦌ …) can dress a word up as an SMS sender's tag.
+ALLOWED_BRACKETS = frozenset("()（）《》〈〉「」『』﹙﹚“”‘’")
 LINK_OR_TAG = _(
     "Write no web or e-mail address and no square brackets such as 【】: this is sent by SMS under the platform's name."
 )
@@ -385,9 +396,11 @@ LINK_OR_TAG = _(
 
 def told_text_problem(text: str):
     """Why staff's words for an applicant's SMS cannot be sent, or None (after hidden_text_problem):
-    a web or e-mail address, or the brackets of an SMS sender's tag, full-width ones too."""
+    a web or e-mail address, or a bracket other than parentheses, title and quotation marks."""
     folded = unicodedata.normalize("NFKC", text)
-    if LINK.search(folded) or SENDER_BRACKETS.intersection(folded):
+    if LINK.search(folded) or any(
+        unicodedata.category(c) in ("Ps", "Pe") and c not in ALLOWED_BRACKETS for c in folded
+    ):
         return LINK_OR_TAG
     return None
 

@@ -17,7 +17,7 @@ from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock, locks, workdays
 from residence.core.errors import Conflict, Forbidden, Invalid, NotFound
-from residence.core.validators import hidden_text_problem
+from residence.core.validators import hidden_text_problem, told_text_problem
 from residence.eligibility import rules as eligibility_rules
 from residence.eligibility.reasons import render
 from residence.eligibility.selectors import person_records
@@ -457,8 +457,9 @@ def endorsement_answer(*, actor, endorsement_id: int, confirmed: bool, note: str
         raise Forbidden(_("This check belongs to another department."))
     if not confirmed and not note.strip():
         raise Invalid(fields={"note": [_("Say what could not be confirmed.")]})
-    if hidden_text_problem(note, lines=True):
-        raise Invalid(fields={"note": [str(hidden_text_problem(note, lines=True))]})
+    # A refusal's note is the holder's reason, sent by SMS to one without an account.
+    if problem := hidden_text_problem(note, lines=True) or told_text_problem(note):
+        raise Invalid(fields={"note": [str(problem)]})
     today = clock.today()
     permit = endorsement.permit
     answered = f"{endorsement.department}: {note.strip()}" if note.strip() else ""

@@ -917,7 +917,8 @@ def declaration_decline(*, actor, declaration_id: int) -> Declaration:
     tenant is told (and may report again). An outsider found a wrong report waited for ever."""
     declaration = _report_for_holder(actor, declaration_id)
     declaration.status = Declaration.Status.DECLINED
-    declaration.save(update_fields=["status"])
+    # A holder of a shared room answers for its own house, and keeps seeing its answer there.
+    declaration.save(update_fields=["status", "house"])
     _audit(actor, declaration)
     message_send(
         user=declaration.declared_by,
