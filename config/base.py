@@ -2,7 +2,9 @@
 
 import datetime
 import hmac
+import ipaddress
 import math
+import warnings
 from pathlib import Path
 
 import environ
@@ -60,6 +62,11 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Peers whose X-Forwarded-For we believe; anyone else's header is ignored.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError:  # refused at start by every process alike, not by the server alone
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES must list addresses or networks, not {_proxy!r}.") from None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -132,7 +139,12 @@ TEMPLATES = [
 ]
 
 # The URL's scheme picks the engine: sqlite:///var/db.sqlite3 or postgres://user@host:5432/db.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+DATABASE_URL_SHAPES = "DATABASE_URL must be sqlite:///… or postgres://user@host:5432/name, not {!r}."
+with warnings.catch_warnings():  # environ's own warning of an unknown scheme names no setting
+    warnings.simplefilter("ignore")
+    DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"].get("ENGINE") not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+    raise ImproperlyConfigured(DATABASE_URL_SHAPES.format(env.str("DATABASE_URL")))
 if "DATABASE_URL" not in env.ENVIRON:
     VAR_DIR.mkdir(exist_ok=True)  # the embedded default must work on a fresh clone
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -408,11 +420,14 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 

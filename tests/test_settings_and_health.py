@@ -72,6 +72,23 @@ def test_an_operator_command_refused_by_a_setting_says_so_in_one_line():
     assert served.returncode == 1 and served.stderr == out.stderr
 
 
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        ("LOG_LEVEL=LOUD", "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not 'LOUD'."),
+        ("TRUSTED_PROXIES=10.0.0.1,not-an-ip", "TRUSTED_PROXIES must list addresses or networks, not 'not-an-ip'."),
+        ("DATABASE_URL=mysql://x@y/z", "DATABASE_URL must be sqlite:///… or postgres://user@host:5432/name"),
+        ("DATABASE_URL=notaurl", "DATABASE_URL must be sqlite:///… or postgres://user@host:5432/name"),
+    ],
+)
+def test_a_setting_of_the_wrong_shape_is_refused_at_start_saying_which(setting, said):
+    """An outsider's LOG_LEVEL=LOUD was a traceback, TRUSTED_PROXIES=not-an-ip passed every command
+    and failed only the server, and a mysql:// URL never said that the scheme was the problem."""
+    name, value = setting.split("=", 1)
+    out = run_settings({"DEBUG": "1", name: value})
+    assert out.returncode != 0 and said in out.stderr, out.stderr[-500:]
+
+
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1948-12-31", "2101-01-01"])
 def test_a_frozen_today_outside_the_platforms_years_is_refused_at_start(day):
     out = run_settings({"DEBUG": "1", "FROZEN_TODAY": day})
