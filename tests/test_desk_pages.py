@@ -149,6 +149,20 @@ def test_the_whole_journey_through_the_desk_pages(world, staff):
     # A supervisor, who reads every application, finds one named in an escalation.
     assert 'data-testid="find-link"' in page(staff["supervisor"], "/staff/applications/dashboard/")
     assert staff["supervisor"].post("/staff/applications/find/", {"q": reference})["Location"].endswith(f"/{pk}/")
+    # The other roles find one of their work by reference or receipt, from their queue (an outsider's
+    # verifier paged nine pages of 50 to reach one): not by ID number, nor outside their work.
+    production = staff["production"]
+    assert "Reference or receipt QR code" in page(production, "/staff/applications/")
+    scanned = {"q": f"http://x/api/v1/receipts/{reference}/verify"}
+    assert production.post("/staff/applications/find/", scanned)["Location"].endswith(f"/{pk}/")
+    by_number = production.post("/staff/applications/find/", {"q": ZHANG_WEI})
+    assert (
+        by_number.status_code == 404 and "No application of your work has this reference." in by_number.content.decode()
+    )
+    assert searches.count() == 3  # no search about a person on record
+    assert (
+        staff["police"].post("/staff/applications/find/", {"q": reference}).status_code == 404
+    )  # answered: not its work
     # A search by GET does nothing: an ID number in a URL stays in the history and the logs.
     by_get = clerk.get("/staff/applications/find/", {"q": ZHANG_WEI})
     assert by_get.status_code == 200 and "error-summary" not in by_get.content.decode()

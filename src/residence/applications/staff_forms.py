@@ -103,6 +103,14 @@ class FindForm(Form):
     )
 
 
+class ReferenceFindForm(FindForm):
+    q = forms.CharField(
+        label=_("Reference or receipt QR code"),
+        max_length=300,
+        help_text=_("Scan the receipt's QR code into this field, or type the reference."),
+    )
+
+
 CLOSED_POINT = _("This acceptance point is closed now: choose another one.")
 
 

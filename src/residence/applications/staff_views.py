@@ -40,6 +40,7 @@ from .staff_forms import (
     InPersonForm,
     IntakeForm,
     MoveForm,
+    ReferenceFindForm,
     RejectForm,
     ReplyForm,
     ReturnForm,
@@ -115,7 +116,7 @@ def queue(request):
             "items": items,
             "next": following,
             "paged": after is not None,
-            "find_form": FindForm() if user.role == Role.CLERK else None,
+            "find_form": find_form(user) if user.role != Role.SUPERVISOR else None,
             "batches": [BATCH_BUTTONS[a] | {"action": a} for a in BATCH_ORDER if any(i["batch"] == a for i in items)],
         },
     )
@@ -179,16 +180,27 @@ def batch(request):
 # Finding an application at the counter --------------------------------------------------------
 
 
+def find_form(user, data=None) -> FindForm:
+    """A clerk and a supervisor look for an application by reference, receipt or ID number; the other
+    roles, who work from a queue of hundreds, by reference or receipt only (an outsider's verifier
+    paged nine pages to reach one; an ID number asks about a person, not about their work)."""
+    return (FindForm if user.role in (Role.CLERK, Role.SUPERVISOR) else ReferenceFindForm)(data)
+
+
 def _find(request, user, text: str) -> Application | None:
     """The application of the clerk's point a clerk looks for, by a scanned receipt URL, a
     reference or an ID number. A search by ID number is recorded, found or not: it asks about a
     person (an outsider's clerk probed ID numbers unrecorded, and learnt which had applied
-    elsewhere, which the answer no longer says)."""
+    elsewhere, which the answer no longer says). Another role finds by reference only, among the
+    applications of its work."""
     text = text.strip()
     found = RECEIPT_URL_RE.search(text)
     if found:
         text = found.group(1)
     text = text.upper()
+    if user.role not in (Role.CLERK, Role.SUPERVISOR):
+        application = Application.objects.filter(reference=text).first()
+        return application if application and selectors.staff_may_view(user, application) else None
     if ID_NUMBER_RE.fullmatch(text):
         personal_data_viewed(
             actor=user,
@@ -209,15 +221,18 @@ def _find(request, user, text: str) -> Application | None:
 @login_required
 def find(request):
     user = _staff(request)
-    if user is None or user.role not in (Role.CLERK, Role.SUPERVISOR):
-        return error_page(request, _("Only counter clerks and supervisors may do this."))
+    if user is None:
+        return error_page(request, _("Only staff may do this."))
     # Searched by POST: an ID number in a URL would stay in the browser's history and the logs.
-    form = FindForm(request.POST if request.method == "POST" else None)
+    form = find_form(user, request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         application = _find(request, user, form.cleaned_data["q"])
         if application is not None:
             return redirect("desk:application", application.pk)
-        form.add_error("q", _("No application of this point has this reference or ID number."))
+        if user.role in (Role.CLERK, Role.SUPERVISOR):
+            form.add_error("q", _("No application of this point has this reference or ID number."))
+        else:
+            form.add_error("q", _("No application of your work has this reference."))
     return render(request, "desk/find.html", {"form": form}, status=404 if form.errors else 200)
 
 
