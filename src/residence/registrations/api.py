@@ -169,8 +169,10 @@ class DeclarationListView(APIView):
                 raise Invalid(fields={name: [_("Give 1 or 0.")]})
             flags[name] = value == "1"
         current, late = flags["current"], flags["late"]
-        declarations = selectors.declarations_for(actor=request.user, house=house, current=current, late=late)
-        shared = selectors.shared_room_reports(request.user)
+        shared = selectors.shared_room_reports(request.user, house)
+        declarations = selectors.declarations_for(
+            actor=request.user, house=house, current=current, late=late, shared=shared
+        )
         return paged(request, declarations, lambda d: declaration_payload(d, shared.get(d.pk)))
 
     @extend_schema(request=DeclarationBodySerializer, responses={201: DeclarationSerializer})

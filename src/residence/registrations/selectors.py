@@ -96,7 +96,9 @@ def houses_for(*, actor, street: str = "", q: str = ""):
     return houses.select_related("street__district").order_by("street_id", "building_code", "room", "id")
 
 
-def declarations_for(*, actor, house: int | None = None, current: bool = False, late: bool = False):
+def declarations_for(
+    *, actor, house: int | None = None, current: bool = False, late: bool = False, shared: dict | None = None
+):
     """The caller's declarations, newest first; an organisation sees its sub-accounts' too, and a
     sub-account those of the houses given to it, whoever filed them (an outsider's sub-account read
     "nobody is declared as living here" of a house its administrator had filled, and could not see
@@ -110,7 +112,9 @@ def declarations_for(*, actor, house: int | None = None, current: bool = False, 
         declarations = Declaration.objects.filter(Q(declared_by=actor) | Q(house__owner=actor))
     if house is not None:
         declarations = declarations.filter(house_id=house)
-    if actor.kind != Kind.STAFF and (shared := shared_room_reports(actor, house)):
+    if shared is None and actor.kind != Kind.STAFF:  # `shared`: shared_room_reports(actor, house), if read already
+        shared = shared_room_reports(actor, house)
+    if shared:
         declarations = declarations | Declaration.objects.filter(pk__in=shared)
     if current:
         # The move-ins whose occupancy stands: a semi-join on the occupancy's declaration (joining
