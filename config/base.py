@@ -274,6 +274,9 @@ SPECTACULAR_SETTINGS = {
         "DeclarationStatusEnum": "residence.registrations.models.Declaration.Status",
         "DeclarantTypeEnum": "residence.registrations.models.DeclarantType",
         "HousingTypeEnum": "residence.registrations.models.HousingType",
+        "AccountKindEnum": "residence.accounts.models.Kind",
+        "SignUpKindEnum": ["individual", "organisation"],
+        "AccountStatusEnum": ["active", "pending"],
     },
 }
 

@@ -21,7 +21,8 @@ def _response(schema, path, method, code="200"):
 
 
 def _component(schema, ref):
-    return schema["components"]["schemas"][ref["$ref"].rsplit("/", 1)[1]]
+    ref = ref.get("$ref") or ref["allOf"][0]["$ref"]  # allOf: a reference with its own description
+    return schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
 
 
 def test_lists_are_arrays_and_objects_have_the_fields_answered(schema):
@@ -188,3 +189,69 @@ def test_an_exchange_body_refused_whole_matches_its_schema(schema):
     rejection = schema["components"]["schemas"]["ExchangeRejection"]
     assert answer.status_code == 400 and "rows" not in answer.json()["error"]
     assert set(rejection["required"]) <= set(answer.json()["error"])
+
+
+def _untyped(node, path=""):
+    """Every property or item of `node` the schema says nothing about (`{}`: any JSON value)."""
+    if not isinstance(node, dict):
+        return []
+    found = []
+    for name, prop in node.get("properties", {}).items():
+        found += [f"{path}.{name}"] if prop == {} else _untyped(prop, f"{path}.{name}")
+    if "items" in node:
+        found += [f"{path}[]"] if node["items"] == {} else _untyped(node["items"], f"{path}[]")
+    for key in ("oneOf", "anyOf", "allOf"):
+        for i, part in enumerate(node.get(key, [])):
+            found += _untyped(part, f"{path}.{key}{i}")
+    return found
+
+
+def test_every_field_has_a_type(schema):
+    """A client generated from the schema could not learn a declaration's `house`, `person`,
+    `occupation` and `reason`, a walk-in `declarant` or a sub-account's `houses` (an outsider)."""
+    untyped = [p for name, component in schema["components"]["schemas"].items() for p in _untyped(component, name)]
+    assert untyped == []
+    components = schema["components"]["schemas"]
+    declared = components["DeclarationBodyRequest"]["properties"]
+    assert {"type": "integer"} in declared["house"]["oneOf"]
+    tenant_house = next(part for part in declared["house"]["oneOf"] if part != {"type": "integer"})
+    assert set(tenant_house["required"]) == {"street", "building_code", "room"}
+    assert set(_component(schema, declared["person"])["properties"]) == {"name", "id_number", "phone"}
+    assert (declared["occupation"]["minimum"], declared["occupation"]["maximum"]) == (1, 13)
+    assert (declared["reason"]["minimum"], declared["reason"]["maximum"]) == (1, 14)
+    walk_in = components["CounterDeclarationRequest"]["properties"]["declarant"]
+    assert set(_component(schema, walk_in)["properties"]) == {"name", "id_number", "phone"}
+    assert components["SubAccountBodyRequest"]["properties"]["houses"]["items"] == {"type": "integer"}
+
+
+def _enum(schema, prop):
+    ref = prop.get("$ref") or (prop.get("allOf") or prop.get("oneOf"))[0]["$ref"]
+    return _component(schema, {"$ref": ref})["enum"]
+
+
+def test_the_sets_api_md_names_are_enums(schema):
+    components = schema["components"]["schemas"]
+
+    def field(component, name):
+        return components[component]["properties"][name]
+
+    expected = {
+        ("DeliveryRequest", "method"): ["pickup", "courier"],
+        ("FamilyMemberRequest", "relation"): ["spouse", "child", "parent", "sibling", "other"],
+        ("HouseBodyRequest", "housing_type"): ["rented", "owned", "managed", "dormitory", "hotel", "other"],
+        ("PaymentRequest", "provider"): ["sandbox"],
+        ("RevokeRequest", "reason"): ["shenzhen_hukou", "fraud", "other_law"],
+        ("Account", "status"): ["active", "pending"],
+        ("Account", "kind"): ["individual", "organisation"],
+        ("EndorsementAnswer", "outcome"): ["granted", "refused", "pending"],  # pending: a department's check
+        ("EligibilityCondition", "name"): ["identity", "residence", "employment", "talent", "education"],
+        ("PaymentResult", "status"): ["paid"],
+    }
+    assert {key: _enum(schema, field(*key)) for key in expected} == expected
+    assert set(_enum(schema, field("Me", "kind"))) == {"individual", "organisation", "staff", "sub_account"}
+
+
+def test_a_revoked_permit_is_one_object(schema):
+    answer = _response(schema, "/api/v1/staff/permits/{number}/revoke", "post")
+    assert "properties" in _component(schema, answer) and "items" not in answer
+    assert _response(schema, "/api/v1/permits", "get")["type"] == "array"

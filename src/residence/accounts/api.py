@@ -20,7 +20,7 @@ from residence.notifications.services import message_mark_read
 
 from . import services
 from .authentication import SIGNED_OUT
-from .models import Channel, Kind, Role
+from .models import Channel, Department, Kind, Role, Status
 from .permissions import staff_roles
 
 
@@ -72,8 +72,8 @@ def sign_up_problems(data, refused: dict) -> dict:
 class AccountSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
-    kind = serializers.CharField()
-    status = serializers.CharField()
+    kind = serializers.ChoiceField(choices=[Kind.INDIVIDUAL, Kind.ORGANISATION])
+    status = serializers.ChoiceField(choices=[Status.ACTIVE, Status.PENDING])
 
 
 class AccountCreateView(PublicAPIView):
@@ -213,14 +213,16 @@ class MeSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     username = serializers.CharField()
-    kind = serializers.CharField()
-    status = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    status = serializers.ChoiceField(choices=[Status.ACTIVE, Status.PENDING])
     phone_masked = serializers.CharField()
     real_name_verified = serializers.BooleanField()
     person = PersonSerializer(allow_null=True)
-    role = serializers.CharField(required=False, help_text="staff only")
+    role = serializers.ChoiceField(choices=Role.choices, required=False, help_text="staff only")
     point = serializers.DictField(required=False, allow_null=True, help_text="staff only: {code, name}")
-    department = serializers.CharField(required=False, allow_null=True, help_text="staff only")
+    department = serializers.ChoiceField(
+        choices=Department.choices, required=False, allow_null=True, help_text="staff only"
+    )
     organisation = serializers.DictField(required=False, help_text="organisations only: {name, credit_code}")
 
 

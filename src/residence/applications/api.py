@@ -32,9 +32,11 @@ from residence.core.serializers import (
     StrictCharField,
     StrictChoiceField,
     checked_text,
+    listed_text,
     validated,
 )
 from residence.core.validators import parse_date
+from residence.eligibility.api import AnswerSerializer as EligibilityAnswerSerializer
 from residence.eligibility.services import answer_shown
 from residence.notifications.catalogue import reasons_text
 from residence.permits.api import endorsement_check_items
@@ -42,6 +44,7 @@ from residence.permits.api import endorsement_check_items
 from . import documents, rules, selectors, services, workflow
 from .models import Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status, Verification
 from .payments import application_counter_pay, application_pay
+from .providers import ONLINE
 from .reasons import shown as refusal_reason_shown
 from .receipts import clerk_printout, payment_receipt_pdf, pdf_response, receipt_pdf
 
@@ -49,14 +52,14 @@ from .receipts import clerk_printout, payment_receipt_pdf, pdf_response, receipt
 # Blank text is the service's to refuse, in its words and with every other problem of the body
 # (RULES §4; an outsider's counter intake with a blank name was told that alone).
 class DeliverySerializer(ObjectSerializer):
-    method = StrictCharField(max_length=10, allow_blank=True)
+    method = listed_text(Delivery.choices, max_length=10, allow_blank=True)
     address = OptionalCharField(max_length=200)
 
 
 class FamilyMemberSerializer(ObjectSerializer):
     name = StrictCharField(max_length=100, allow_blank=True)
     id_number = StrictCharField(max_length=24, allow_blank=True)  # the ID check says what is wrong
-    relation = StrictCharField(max_length=10, allow_blank=True)
+    relation = listed_text(FamilyMember.Relation.choices, max_length=10, allow_blank=True)
 
 
 class ApplicationBodySerializer(serializers.Serializer):
@@ -156,7 +159,7 @@ class ApplicationSerializer(serializers.Serializer):
         id_number_masked=serializers.CharField(),
         relation=serializers.ChoiceField(choices=FamilyMember.Relation.choices),
     )
-    self_check = serializers.JSONField()
+    self_check = EligibilityAnswerSerializer
     deadlines = _objects(
         "DeadlineState",
         step=serializers.CharField(),
@@ -316,12 +319,16 @@ class WrittenReplyView(BodilessPostMixin, APIView):
 
 
 class PaymentSerializer(serializers.Serializer):
-    provider = StrictCharField(max_length=20)
+    provider = listed_text(list(ONLINE), max_length=20)
 
 
 PaymentResultSerializer = inline_serializer(
     "PaymentResult",
-    {"status": serializers.CharField(), "amount": serializers.CharField(), "currency": serializers.CharField()},
+    {
+        "status": serializers.ChoiceField(choices=[PaymentStatus.PAID]),
+        "amount": serializers.CharField(),
+        "currency": serializers.CharField(),
+    },
 )
 
 

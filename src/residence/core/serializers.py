@@ -141,9 +141,21 @@ def checked_text(max_length: int, choices=None, **kwargs):
     kwargs = {"required": False, "default": "", "allow_blank": True, **kwargs}
     if choices is None:
         return StrictCharField(max_length=max_length, **kwargs)
-    shown = serializers.ChoiceField(choices=choices)  # as the answers show the same set: one enum component
-    field_class = extend_schema_field(shown)(type("Choice", (StrictCharField,), {}))
-    return field_class(max_length=max_length, **kwargs)
+    return listed_text(choices, max_length=max_length, **kwargs)
+
+
+def listed_text(choices, **kwargs):
+    """A `StrictCharField` the schema shows as the enum of `choices` (as the answers show the same
+    set: one enum component); a value outside them is the service's to refuse, in its words."""
+    shown = serializers.ChoiceField(choices=choices)
+    return extend_schema_field(shown)(type("Choice", (StrictCharField,), {}))(**kwargs)
+
+
+def described_json(schema, **kwargs):
+    """A JSON value whose shape the service checks, reporting it with every other problem of the
+    body, that the schema shows as `schema` (an OpenAPI dict, type or serializer): a client generated
+    from a bare JSONField could not learn what to send (an outsider)."""
+    return extend_schema_field(schema)(type("Described", (serializers.JSONField,), {}))(**kwargs)
 
 
 def validated(serializer_class, data) -> dict:

@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from residence.core.serializers import IdNumberField, StrictCharField, StrictChoiceField, TypedDateField, validated
 
-from .rules import ROUTES
+from .rules import CONDITIONS, ROUTES
 from .services import eligibility_check
 
 
@@ -29,7 +29,7 @@ AnswerSerializer = inline_serializer(
         "conditions": inline_serializer(
             "EligibilityCondition",
             {
-                "name": serializers.CharField(),
+                "name": serializers.ChoiceField(choices=list(dict.fromkeys(sum(CONDITIONS.values(), ())))),
                 "met": serializers.BooleanField(),
                 "detail": serializers.CharField(),
             },

@@ -13,10 +13,10 @@ from residence.accounts.permissions import staff_roles
 from residence.applications.selectors import due_badge
 from residence.core import workdays
 from residence.core.api import BodilessPostMixin
-from residence.core.serializers import StrictBooleanField, StrictCharField, validated
+from residence.core.serializers import StrictBooleanField, StrictCharField, listed_text, validated
 from residence.core.validators import mask_id_number
 
-from . import rules, selectors, services
+from . import rules, selectors, services, workflow
 from .models import Endorsement, Permit
 
 PermitSerializer = inline_serializer(
@@ -32,13 +32,12 @@ PermitSerializer = inline_serializer(
         "continuous_since": serializers.DateField(),
         "suspended_on": serializers.DateField(allow_null=True),
     },
-    many=True,
 )
 EndorsementSerializer = inline_serializer(
     "EndorsementAnswer",
     {
         "id": serializers.IntegerField(),
-        "outcome": serializers.CharField(),
+        "outcome": serializers.ChoiceField(choices=Endorsement.Outcome.choices),
         "reasons": serializers.ListField(child=serializers.CharField()),
         "endorsed_until": serializers.DateField(),
         "check": inline_serializer(
@@ -138,7 +137,7 @@ def endorsement_response(endorsement: Endorsement) -> Response:
 
 
 class PermitListView(APIView):
-    @extend_schema(responses=PermitSerializer)
+    @extend_schema(responses=type(PermitSerializer)(many=True))
     def get(self, request):
         if request.user.person_id is None:
             return Response([])
@@ -190,7 +189,7 @@ class StaffEndorsementAnswerView(APIView):
 
 
 class RevokeSerializer(serializers.Serializer):
-    reason = StrictCharField(max_length=20)
+    reason = listed_text(workflow.REVOKE_REASONS, max_length=20)
 
 
 class StaffRevokeView(APIView):

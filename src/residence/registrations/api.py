@@ -20,6 +20,7 @@ from residence.core.serializers import (
     StrictBooleanField,
     StrictCharField,
     checked_text,
+    described_json,
     validated,
 )
 from residence.core.validators import mask_id_number
@@ -109,7 +110,7 @@ class HouseBodySerializer(ServiceChecked):
     building_name = checked_text(1000)
     room = checked_text(1000)
     address = checked_text(1000)
-    housing_type = checked_text(100)
+    housing_type = checked_text(100, HousingType.choices)
 
 
 class HouseListView(APIView):
@@ -128,22 +129,52 @@ class HouseListView(APIView):
         return Response(house_payload(services.house_create(actor=request.user, data=data)), status=201)
 
 
+def _person_given(name: str, required: tuple[str, ...]):
+    return inline_serializer(
+        name, {field: serializers.CharField(required=field in required) for field in ("name", "id_number", "phone")}
+    )
+
+
+# API.md: a house id, or for a tenant's self-report the room as its plate names it.
+HOUSE_NAMED = {
+    "oneOf": [
+        {"type": "integer"},
+        {
+            "type": "object",
+            "properties": {key: {"type": "string"} for key in ("street", "building_code", "room")},
+            "required": ["street", "building_code", "room"],
+        },
+    ]
+}
+
+
+def _paper_code(last: int):
+    return {"type": "integer", "minimum": 1, "maximum": last, "description": "the paper form's code"}
+
+
 class DeclarationBodySerializer(ServiceChecked):
     schema_required = ("house", "kind", "person", "date")
 
-    house = serializers.JSONField(required=False, default=None)
+    house = described_json(HOUSE_NAMED, required=False, default=None)
     kind = checked_text(100, Declaration.Kind.choices)
-    person = serializers.JSONField(required=False, default=None)
+    person = described_json(
+        _person_given("DeclaredPersonGiven", ("id_number",)),
+        required=False,
+        default=None,
+        help_text="a move-out needs only `id_number`",
+    )
     declarant_type = checked_text(100, DeclarantType.choices)
-    occupation = serializers.JSONField(required=False, default=None)
-    reason = serializers.JSONField(required=False, default=None)
+    occupation = described_json(_paper_code(13), required=False, default=None)
+    reason = described_json(_paper_code(14), required=False, default=None)
     date = checked_text(100)
 
 
 class CounterDeclarationSerializer(DeclarationBodySerializer):
     schema_required = (*DeclarationBodySerializer.schema_required, "declarant")
 
-    declarant = serializers.JSONField(required=False, default=dict)
+    declarant = described_json(
+        _person_given("WalkInDeclarant", ("name", "id_number", "phone")), required=False, default=dict
+    )
 
 
 class DeclarationListView(APIView):
@@ -252,7 +283,7 @@ class SubAccountBodySerializer(serializers.Serializer):
     username = StrictCharField(max_length=30)
     password = StrictCharField(max_length=128, trim_whitespace=False)
     phone = StrictCharField(max_length=20)
-    houses = serializers.ListField(child=serializers.JSONField(), max_length=10_000)
+    houses = serializers.ListField(child=described_json(OpenApiTypes.INT), max_length=10_000)
 
 
 class SubAccountSerializer(serializers.Serializer):
@@ -290,7 +321,7 @@ class SubAccountView(APIView):
 
 
 class SubAccountHousesSerializer(serializers.Serializer):
-    houses = serializers.ListField(child=serializers.JSONField(), max_length=10_000)
+    houses = serializers.ListField(child=described_json(OpenApiTypes.INT), max_length=10_000)
 
 
 class SubAccountHousesView(APIView):
