@@ -1132,6 +1132,31 @@ def test_right_names_are_not_counted(landlord, settings):
         assert api.post(DECLARATIONS, body).status_code == 201, name
 
 
+def test_every_bulk_check_is_on_record_though_it_applies_nothing(organisation):
+    """An outsider's 40 dry runs compared 2,006 rows each with the population records and left no
+    trace: each check is an audit event of the uploader and its organisation, with its counts."""
+    from residence.audit.models import AuditEvent
+
+    from .test_account_changes import identity
+
+    api, houses = organisation
+    stranger = identity("44030419900101555", "王芳")
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    rows = [
+        f"{houses[0]},move_in,{name},{number},13600000002,employer,3,1,2026-02-27\n"
+        for name, number in (("李四", stranger), ("赵六", NOT_IN_RECORDS))
+    ]
+    first = bulk(api, header + "".join(rows)).json()
+    second = bulk(api, header + rows[1]).json()
+    events = AuditEvent.objects.filter(type="bulk_checked").order_by("id")
+    admin = User.objects.get(username="org_admin")
+    assert [(e.actor, e.subject, e.data) for e in events] == [
+        (admin, admin, {"upload": first["upload"], "rows": 2, "valid": 1, "invalid": 1}),
+        (admin, admin, {"upload": second["upload"], "rows": 1, "valid": 1, "invalid": 0}),
+    ]
+    assert not Declaration.objects.exists()
+
+
 def test_an_organisations_sub_accounts_share_its_name_limit(organisation, settings):
     """An outsider multiplied the limit by opening sub-accounts: a sub-account's tries count for
     its organisation, and the refusal says what it is about."""

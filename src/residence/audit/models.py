@@ -37,6 +37,7 @@ class AuditEventType(models.TextChoices):
     ENDORSEMENT_ASKED = "endorsement_asked", _("Endorsement asked for")
     ENDORSEMENT_ANSWERED = "endorsement_answered", _("Endorsement check answered by a department")
     DECLARATION_RECORDED = "declaration_recorded", _("Residence declaration recorded")
+    BULK_CHECKED = "bulk_checked", _("Bulk declaration file checked against the records")
     HOUSE_CONFIRMED = "house_confirmed", _("House confirmed by a clerk")
     HOUSE_REGISTERED = "house_registered", _("House registered by its holder")
     SUB_ACCOUNT_HOUSES = "sub_account_houses", _("Houses given to a sub-account changed")
