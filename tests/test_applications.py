@@ -194,6 +194,8 @@ def test_the_whole_journey_to_an_active_permit(world, staff):
     assert "福田" in ready_sms and "Monday to Friday, 9:00" in ready_sms
     # The reference is the application's, not the permit's number (an outsider read it as that).
     assert f"The card of application {app['reference']} is ready at" in ready_sms
+    # And what to bring: a counter applicant without an account has nothing else to read.
+    assert ready_sms.endswith("Bring your ID card and the acceptance receipt.")
     ready = Message.objects.get(user=user, key="application_ready_for_pickup")
     with translation.override("en"):
         assert "open Monday to Friday, 9:00–12:00 and 14:00–18:00" in render_message(ready.key, ready.params)[1]

@@ -794,6 +794,10 @@ def test_an_exchange_renews_the_card_of_the_same_permit_and_takes_the_old_one_ba
     ready = Message.objects.get(user=user, key="application_ready_for_pickup_exchange")
     with translation.override("en"):
         assert "your old card" in render_message(ready.key, ready.params)[1]
+    from residence.notifications.services import sms_text
+
+    told = sms_text(ready.key, language="en", **ready.params)
+    assert told.endswith("Bring your ID card, the acceptance receipt and your old card.")
     from residence.applications.views import next_step
 
     with translation.override("en"):

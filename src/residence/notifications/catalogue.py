@@ -437,13 +437,16 @@ SMS = {
     "application_reply_requested": _(
         "Your request for a written reply to application %(reference)s is recorded: the police reply by %(reply_due)s."
     ),
+    # What to bring too: a counter applicant without an account hears of it by SMS alone (an outsider).
     "application_ready_for_pickup": _(
-        "The card of application %(reference)s is ready at %(point)s, %(address)s, open %(hours)s."
+        "The card of application %(reference)s is ready at %(point)s, %(address)s, open %(hours)s. "
+        "Bring your ID card and the acceptance receipt."
     ),
     "application_moved": _("Application %(reference)s is now handled at %(point)s, %(address)s. Why: %(reason)s"),
     "application_out_for_delivery": _("The card of application %(reference)s is out for delivery."),
     "application_ready_for_pickup_exchange": _(
-        "The card of application %(reference)s is ready at %(point)s, %(address)s, open %(hours)s. Bring your old card."
+        "The card of application %(reference)s is ready at %(point)s, %(address)s, open %(hours)s. "
+        "Bring your ID card, the acceptance receipt and your old card."
     ),
     "application_out_for_delivery_exchange": _(
         "The card of application %(reference)s is out for delivery. Have your old card ready for the courier."
