@@ -243,7 +243,7 @@ def test_the_sets_api_md_names_are_enums(schema):
         ("RevokeRequest", "reason"): ["shenzhen_hukou", "fraud", "other_law"],
         ("Account", "status"): ["active", "pending"],
         ("Account", "kind"): ["individual", "organisation"],
-        ("EndorsementAnswer", "outcome"): ["granted", "refused", "pending"],  # pending: a department's check
+        ("EndorsementAnswer", "outcome"): ["granted", "refused"],
         ("EligibilityCondition", "name"): ["identity", "residence", "employment", "talent", "education"],
         ("PaymentResult", "status"): ["paid"],
     }

@@ -37,7 +37,8 @@ EndorsementSerializer = inline_serializer(
     "EndorsementAnswer",
     {
         "id": serializers.IntegerField(),
-        "outcome": serializers.ChoiceField(choices=Endorsement.Outcome.choices),
+        # A check waiting for a department answers refused, with the check (endorsement_payload).
+        "outcome": serializers.ChoiceField(choices=[Endorsement.Outcome.GRANTED, Endorsement.Outcome.REFUSED]),
         "reasons": serializers.ListField(child=serializers.CharField()),
         "endorsed_until": serializers.DateField(),
         "check": inline_serializer(
