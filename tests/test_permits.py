@@ -1100,6 +1100,18 @@ def test_an_overdue_department_check_no_longer_holds_off_the_suspension_and_its_
     assert sweeps.permits_suspend(D(2027, 3, 4)) == 1  # overdue: suspended from the anniversary
     permit = Permit.objects.get()
     assert (permit.status, permit.suspended_on) == ("suspended", D(2027, 3, 2))
+    # Told that nothing is theirs to do, not "endorse it by": asking again is refused while the
+    # check is under way (an outsider's holder did as told and got a 409).
+    [told] = Message.objects.filter(user=user, key__startswith="permit_suspended")
+    assert (told.key, told.params) == (
+        "permit_suspended_check_overdue",
+        {"number": "4403202600000777", "asked": "2027-02-26"},
+    )
+    from residence.notifications.models import SmsMessage
+
+    text = SmsMessage.objects.filter(to=user.phone).latest("id").text
+    assert "4403202600000777" in text and ("You need not ask again" in text or "无需再次申请" in text), text
+    assert endorse(api).status_code == 409
 
     settings.FROZEN_TODAY = "2027-03-05"
     staff = staff_apis(["police", "insurance"])

@@ -236,6 +236,14 @@ MESSAGES = {
             "to restore it; after that it is cancelled."
         ),
     ),
+    "permit_suspended_check_overdue": (
+        _("Permit %(number)s suspended"),
+        _(
+            "Your residence permit %(number)s is suspended: the department's check of the endorsement you asked for "
+            "on %(asked)s is overdue and has been escalated. You need not ask again: if the department confirms, "
+            "the permit is endorsed and restored, and you are told."
+        ),
+    ),
     "permit_cancelled": (
         _("Permit %(number)s cancelled"),
         _(
@@ -468,6 +476,10 @@ SMS = {
         "Your residence permit %(number)s is endorsed and valid again, through %(valid_through)s."
     ),
     "permit_suspended": _("Your residence permit %(number)s is suspended: endorse it by %(closes)s."),
+    "permit_suspended_check_overdue": _(
+        "Your residence permit %(number)s is suspended while the overdue check of your endorsement is escalated. "
+        "You need not ask again."
+    ),
     # Why, and what next (an outsider's holder was told only "cancelled").
     "permit_cancelled": _(
         "Your residence permit %(number)s has been cancelled: it stayed suspended for two years without an "

@@ -391,12 +391,21 @@ def _suspend_chunk(day, run, limit):
     # A permit lapsed two years ago or more (an import, or days the job did not run) is cancelled by
     # the same run, which tells the holder so: a "suspended, endorse by" with a past date would not
     # help (an outsider got both at once).
-    notices = [
-        (id_number, _window_params(number, until, rules.late_window(until)))
-        for _pk, id_number, number, until in rows
-        if rules.cancellation_day(until) > day
-    ]
+    # A holder whose in-time endorsement waits on an overdue check has nothing to do: told so, not
+    # "endorse by", which would answer that a check is under way (an outsider).
+    asked = dict(
+        Endorsement.objects.filter(permit_id__in=[r[0] for r in rows], outcome=Endorsement.Outcome.PENDING).values_list(
+            "permit_id", "requested_on"
+        )
+    )
+    notices, waiting = [], []
+    for pk, id_number, number, until in rows:
+        if pk in asked:
+            waiting.append((id_number, {"number": number, "asked": asked[pk].isoformat()}))
+        elif rules.cancellation_day(until) > day:
+            notices.append((id_number, _window_params(number, until, rules.late_window(until))))
     _tell(notices, key="permit_suspended", at=now)
+    _tell(waiting, key="permit_suspended_check_overdue", at=now)
     last = max((r[3], r[0]) for r in rows)
     return len(rows), last, len(rows)
 
