@@ -958,6 +958,30 @@ def test_an_unpaid_exchange_of_a_permit_cancelled_meanwhile_ends_with_nothing_to
 
 
 @pytest.mark.django_db
+def test_a_revoked_permits_open_replacement_ends_at_once_with_its_fee_refunded(settings):
+    """An outsider's holder, whose permit the police revoked, was still told to come for the new
+    card until the next daily run ended the replacement."""
+    from residence.core.jobs import daily_jobs_run
+
+    settings.FROZEN_TODAY = "2027-02-25"
+    api, user, staff, app, base = card_application_verified("replacement")
+    staff.reviewer.post(f"{base}/approve", {})
+    assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
+    counter = staff_apis(["clerk"])
+    for step, client in (("produce", staff.production), ("dispatch", staff.production), ("receive", counter.clerk)):
+        assert client.post(f"{base}/{step}", {}).status_code == 200, step
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        revoked = staff.reviewer.post("/api/v1/staff/permits/4403202600000777/revoke", {"reason": "fraud"})
+    assert revoked.json()["status"] == "cancelled"
+    ended = Application.objects.get(pk=app["id"])
+    assert (ended.status, ended.payment_status) == ("terminated", "paid")
+    assert Payment.objects.get(application=ended).refunded_at is not None
+    assert Message.objects.filter(user=user, key="application_ended_refunded").count() == 1
+    # The day's job finds nothing left to end.
+    assert committed(lambda: daily_jobs_run(D(2027, 2, 25)))["renewals_ended"] == 0
+
+
+@pytest.mark.django_db
 def test_a_new_card_is_not_handed_over_for_a_permit_that_lapsed_this_morning(settings):
     """An outsider's hand-over went through on a permit that had lapsed that day, before the
     day's sweep ran (the stored status was still active)."""

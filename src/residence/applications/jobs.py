@@ -45,22 +45,20 @@ def payments_expire(today: dt.date) -> int:
     return count
 
 
-def renewals_of_cancelled_permits_end(today: dt.date) -> int:
+def renewals_of_cancelled_permits_end(today: dt.date, *, id_number: str = "") -> int:
     """End every open exchange or replacement whose holder's permit has been cancelled and who
     holds no live one: its card can no longer be made (RULES §9), and it blocked the
-    re-application that is now the way back (RULES §10)."""
+    re-application that is now the way back (RULES §10). With `id_number`, that person's only."""
     live = Permit.objects.filter(
         id_number=OuterRef("person__id_number"), status__in=(Permit.Status.ACTIVE, Permit.Status.SUSPENDED)
     )
     cancelled = Permit.objects.filter(
         id_number=OuterRef("person__id_number"), status=Permit.Status.CANCELLED, cancelled_on__lte=today
     )
-    ended = (
-        Application.objects.filter(kind__in=CARD_KINDS, status__in=OPEN_STATUSES)
-        .filter(Exists(cancelled))
-        .exclude(Exists(live))
-        .values_list("pk", flat=True)
-    )
+    renewals = Application.objects.filter(kind__in=CARD_KINDS, status__in=OPEN_STATUSES)
+    if id_number:
+        renewals = renewals.filter(person__id_number=id_number)
+    ended = renewals.filter(Exists(cancelled)).exclude(Exists(live)).values_list("pk", flat=True)
     count = 0
     for pk in list(ended):
         try:

@@ -4,6 +4,7 @@ one) and cancellation for the other reasons of RULES §10. Status moves go throu
 `workflow.permit_transition`."""
 
 import datetime as dt
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
@@ -505,8 +506,17 @@ def endorsement_answer(*, actor, endorsement_id: int, confirmed: bool, note: str
 
 def permit_revoke(*, actor, number: str, reason: str) -> Permit:
     """Cancel a permit for another reason of RULES §10 (police reviewer)."""
+    from residence.applications.jobs import renewals_of_cancelled_permits_end  # applications import this module
+
     revoke_ground_check(number=number, reason=reason)
-    return workflow.permit_transition(number=number, action="revoke", actor=actor, reason=reason)
+    permit = workflow.permit_transition(number=number, action="revoke", actor=actor, reason=reason)
+    # Its open renewals end now, not at the next daily run (an outsider's holder was still told to
+    # come for the card): after this commits, each in its own transaction, as the daily job ends
+    # them, so that a hand-over (the application locked, then the permit) cannot deadlock with it.
+    transaction.on_commit(
+        partial(renewals_of_cancelled_permits_end, clock.today(), id_number=permit.id_number), robust=True
+    )
+    return permit
 
 
 def revoke_ground_check(*, number: str, reason: str) -> None:
