@@ -109,6 +109,22 @@ def test_permit_page_shows_the_card_status_window_and_history(citizen_web):
     assert "/applications/apply/?kind=replacement" in page and "/applications/apply/?kind=exchange" in page
 
 
+def test_a_holder_with_a_new_card_on_its_way_is_shown_it_not_offered_another(citizen_web):
+    """An outsider's holder, an exchange awaiting payment, was still offered a replacement and an
+    exchange, and told nothing of the open one (the API refused it with open_application)."""
+    from residence.applications.services import application_submit
+
+    client, user = citizen_web
+    in_window_permit(user)
+    exchange = application_submit(actor=user, data=application_body(kind="exchange"))
+    page = html(client.get("/permits/"))
+    told = f"Exchange (card damaged or data changed): your application {exchange.reference} is being dealt with."
+    assert told in page
+    assert f'href="/applications/{exchange.pk}/"' in page
+    assert "/applications/apply/?kind=" not in page
+    assert "a new one can be made once the application in progress has ended" in page
+
+
 def test_account_area_links_the_permit_page_instead_of_coming_soon(citizen_web):
     client, _user = citizen_web
     page = html(client.get("/account/"))

@@ -511,7 +511,7 @@ def applicant_details(*, identity) -> dict:
 
 
 def open_application_for_person(*, id_number: str) -> Application | None:
-    return open_applications_for_person(id_number=id_number).only("id", "reference").first()
+    return open_applications_for_person(id_number=id_number).only("id", "reference", "kind").first()
 
 
 def draft_of(user) -> dict | None:

@@ -44,9 +44,9 @@ def mine(request):
         return gate
     id_number = request.user.person.id_number
     permits = selectors.permit_list_for_person(id_number=id_number)
-    # The application on its way, for one who holds no permit yet (an outsider was offered to
-    # apply again, with no word of the one submitted).
-    open_application = None if permits else open_application_for_person(id_number=id_number)
+    # The application on its way (an outsider was offered to apply again, with no word of the one
+    # submitted; another, a replacement while the one paid for was open).
+    open_application = open_application_for_person(id_number=id_number)
     cards = [selectors.permit_card(p) for p in permits]
     return render(
         request,
