@@ -498,6 +498,12 @@ def test_steps_past_their_due_date_are_marked_and_the_card_said_late(citizen_web
     step = late.split("Departments check your records", 1)[1].split("</li>", 1)[0]
     assert "due by 2026-03-05" in step and 'data-testid="overdue"' in step
     assert "Your card is due by 2026-03-23." in late
+    staff = staff_apis(["police", "insurance", "reviewer"])
+    base = f"/api/v1/staff/applications/{Application.objects.get().pk}"
+    staff.police.post(f"{base}/verify", {"department": "police", "outcome": "confirmed"})
+    staff.insurance.post(f"{base}/verify", {"department": "social_insurance", "outcome": "confirmed"})
+    assert staff.reviewer.post(f"{base}/approve").json()["status"] == "approved"
+    assert "Approved: your card is being made. Expected by 2026-03-23." in words(client.get(url).content.decode())
     settings.FROZEN_TODAY = "2026-03-24"
     client.cookies.clear()  # the remembered login of 2026-03-02 has ended: sign in again
     client.cookies["django_language"] = "en"
@@ -505,6 +511,9 @@ def test_steps_past_their_due_date_are_marked_and_the_card_said_late(citizen_web
     later = words(client.get(url).content.decode())
     assert "Your card was due by 2026-03-23: the time limit has passed." in later
     assert "Your card is due by" not in later
+    # Nor "expected by" that day above it (an outsider read both).
+    assert "Approved: your card is being made. It was due by 2026-03-23 and is late." in later
+    assert "Expected by" not in later
 
 
 def awaiting_payment(client) -> tuple[Application, str]:

@@ -677,6 +677,9 @@ def next_step(application: Application) -> str:
             "amount": application.fee_amount,
             "date": application.payment_due_on.isoformat() if application.payment_due_on else "",
         }
+    if s in (Status.APPROVED, Status.IN_PRODUCTION) and application.due_date and application.due_date < clock.today():
+        # Not "expected by" a day gone (an outsider read it above the page's apology for the delay).
+        return _("Approved: your card is being made. It was due by %(date)s and is late.") % {"date": due}
     if s in (Status.APPROVED, Status.IN_PRODUCTION):
         return _("Approved: your card is being made. Expected by %(date)s.") % {"date": due}
     if s == Status.DISPATCHED:
