@@ -827,6 +827,9 @@ def test_every_problem_is_listed_at_once(world):
     api, _user = world
     response = api.post(URL, application_body(kind="x", route="y", photo_receipt="!", delivery={"method": "z"}))
     assert set(response.json()["error"]["fields"]) >= {"kind", "route", "photo_receipt", "delivery.method"}
+    # In Chinese, the routes by their names, as the kinds are (an outsider read the bare slugs).
+    chinese = api.post(URL, application_body(route="y"), HTTP_ACCEPT_LANGUAGE="zh-hans").json()["error"]["fields"]
+    assert "人才引进（talent）" in chinese["route"][0] and "合法稳定居所和合法稳定职业" in chinese["route"][0]
 
 
 def test_family_members_are_stored_with_checked_numbers(world):
