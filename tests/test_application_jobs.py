@@ -61,7 +61,7 @@ def daily(date):
 
 
 def test_a_calendar_change_recomputes_open_deadlines(world):
-    api, _user, _staff = world
+    api, user, _staff = world
     app = api.post(URL, application_body()).json()
     assert app["due_date"] == "2026-03-23"
     # A day off inside the span (say a typhoon closure declared as a holiday) moves every open deadline.
@@ -71,6 +71,15 @@ def test_a_calendar_change_recomputes_open_deadlines(world):
     assert refreshed["due_date"] == "2026-03-24"
     assert {v["due_date"] for v in refreshed["verifications"]} == {"2026-03-06"}
     assert Deadline.objects.get(application_id=app["id"], step="refusal").due_on == dt.date(2026, 3, 12)
+    # The applicant is told the new date (an outsider's counter applicant had only the receipt's).
+    [told] = Message.objects.filter(user=user, key="application_due_changed")
+    assert (told.params["reference"], told.params["due_date"]) == (app["reference"], "2026-03-24")
+    [text] = SmsMessage.objects.filter(to=user.phone, text__contains="2026-03-24").values_list("text", flat=True)
+    assert app["reference"] in text
+    # A change that leaves the whole date where it was tells nothing more.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        calendar_day_set(date=dt.date(2026, 3, 30), working=False, name="typhoon")
+    assert Message.objects.filter(key="application_due_changed").count() == 1
 
 
 def test_a_calendar_change_leaves_deadlines_already_passed_alone(settings, world):

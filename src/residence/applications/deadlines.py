@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Subquery
 
 from residence.core import workdays
 
-from . import documents, rules
+from . import documents, notices, rules
 from .models import CLOSED_STATUSES, Application, Deadline, Status, Step, Verification
 
 
@@ -164,9 +164,16 @@ def recompute(today: dt.date, chunk_size: int = 500) -> int:
                 due_on=Subquery(verification_due.values("due_on")[:1])
             )
             whole = Deadline.objects.filter(application=OuterRef("pk"), step=Step.WHOLE, done_on__isnull=True)
-            Application.objects.filter(pk__in=ids, due_date__isnull=False).exclude(status__in=CLOSED_STATUSES).update(
+            dated = Application.objects.filter(pk__in=ids, due_date__isnull=False).exclude(status__in=CLOSED_STATUSES)
+            told = dict(dated.values_list("pk", "due_date"))
+            dated.update(
                 due_date=Subquery(whole.values("due_on")[:1]),
                 due_date_provisional=Subquery(whole.values("provisional")[:1]),
             )
             documents.refresh_many(ids)
+            # The date the applicant was given (a receipt, a message) moved: told so, with the new one
+            # (an outsider's counter applicant, without an account, had only the receipt's old date).
+            moved = [a for a in dated.select_related("person", "acceptance_point") if a.due_date != told.get(a.pk)]
+            if moved:
+                notices.send_many(moved, "application_due_changed")
         changed += len(chunk)

@@ -80,6 +80,13 @@ MESSAGES = {
             "not published yet)."
         ),
     ),
+    "application_due_changed": (
+        _("New due date for application %(reference)s"),
+        _(
+            "The working-day calendar has changed (a year's public holidays were published or corrected): "
+            "application %(reference)s is now due by %(due_date)s."
+        ),
+    ),
     # A fee-bearing application has no due date until it is paid (RULES §5: the days run from payment).
     "application_accepted_fee": (
         _("Application %(reference)s accepted"),
@@ -414,6 +421,9 @@ SMS = {
     "application_accepted": _("Your residence permit application %(reference)s has been accepted."),
     "application_accepted_fee": _("Your residence permit application %(reference)s has been accepted."),
     "application_accepted_provisional": _("Your residence permit application %(reference)s has been accepted."),
+    "application_due_changed": _(
+        "The public holidays changed the due date of application %(reference)s: it is now %(due_date)s."
+    ),
     "application_verification_problem": _("A department could not confirm part of application %(reference)s."),
     "application_payment_requested": _(
         "Application %(reference)s: please pay %(amount)s yuan by %(pay_by)s, online under My applications or at "
