@@ -167,13 +167,14 @@ def test_change_password(signed_in, citizen):
         ({"old_password": PASSWORD, "new_password": "abc"}, "new_password"),
         ({"old_password": PASSWORD, "new_password": "citizen1a"}, "new_password"),
         ({"old_password": PASSWORD}, "new_password"),
+        ({"old_password": PASSWORD, "new_password": PASSWORD}, "new_password"),  # no change: an outsider's 204
     ],
 )
 def test_change_password_bad_input_changes_nothing(signed_in, citizen, body, field):
     response = signed_in.post("/api/v1/me/password", body)
     assert response.status_code == 400 and field in response.json()["error"]["fields"]
     citizen.refresh_from_db()
-    assert citizen.check_password(PASSWORD)
+    assert citizen.check_password(PASSWORD) and citizen.password_changed_at is None
 
 
 # --- change mobile ----------------------------------------------------------------------

@@ -318,6 +318,9 @@ def password_change(*, user: User, old_password: str, new_password: str, address
     problems = {}
     if weak := password_problems(new_password, user):
         problems["new_password"] = weak
+    elif new_password == old_password:
+        # Not a change (an outsider's was answered 204, and a change that was due stayed undone in all but name).
+        problems["new_password"] = [_("Choose a new password other than your current one.")]
     # The password the request knew may have been changed a moment ago: by this change sent again
     # (a double tap, a retry after a time-out) or by another racing it. Then it is said so, not
     # "the password is wrong", and not counted (an outsider's retry; a race's losers).
