@@ -628,9 +628,10 @@ def test_the_form_shows_full_numbers_only_to_the_clerk_who_hands_the_card_over(w
         assert pdf.status_code == 200
         return pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
 
-    assert number in printed(staff.clerk)
+    assert number in printed(staff.clerk) and "13700000017" in printed(staff.clerk)
     taken_in = printed(staff.other_clerk)
     assert number not in taken_in and mask_id_number(number) in taken_in
+    assert "13700000017" not in taken_in and "137****0017" in taken_in  # the phone as the ID number
 
 
 def test_a_counter_applicant_without_an_account_reads_the_written_reply_in_the_sms(world, staff):

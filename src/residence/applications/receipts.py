@@ -335,7 +335,8 @@ def application_form_pdf(application: Application, *, in_full: bool) -> bytes:
             ("户籍地址", identity.hukou_address if identity else ""),
             ("居住地址", registration.address if registration else ""),
             # What the applicant asked for, to check as the rest (an outsider's form left it out).
-            ("联系电话", application.person.phone or ""),
+            # Masked as the ID number is, off the hand-over (an outsider's copy showed the one in full).
+            ("联系电话", (phone if in_full else mask_phone(phone)) if (phone := application.person.phone) else ""),
             ("申请类型", str(application.get_kind_display())),
             ("申请条件", str(application.get_route_display())),
             ("受理点", application.acceptance_point.name),
