@@ -90,9 +90,14 @@ def test_a_wrong_sms_code_on_the_web_says_how_many_tries_are_left(client, citize
     # Someone who lost the phone is told where to go (an outsider found only "send a new code").
     assert 'data-testid="lost-phone"' in html and "请携带身份证到受理点" in html
     # A new code asked for too soon: a refusal, read out as the page opens (an outsider's screen
-    # reader said nothing of a status banner already there).
+    # reader said nothing of a status banner already there), in the error summary as any refused
+    # form's problem, the title saying "Error" (another's heard a banner only).
     early = client.post("/accounts/sms/resend/", follow=True).content.decode()
-    assert re.search(r'class="banner banner-error" role="alert">[^<]*60 秒', early), early[-3000:]
+    summary = early.split('class="error-summary" role="alert"', 1)[1].split("</ul>", 1)[0]
+    assert "60 秒" in summary and re.search(r"<title>错误：", early), early[-3000:]
+    # Said once: the page opened again has no refusal left over, and the code still works.
+    assert "error-summary" not in client.get("/accounts/login/verify/").content.decode()
+    assert client.post("/accounts/login/verify/", {"code": last_code("13812345678")}).status_code == 302
 
 
 def test_newer_login_signs_the_older_browser_out_with_a_page_saying_why(citizen):

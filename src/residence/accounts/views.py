@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,6 +43,8 @@ PENDING_CHALLENGE = "pending_challenge"
 PHONE_CHALLENGE = "phone_challenge"
 RESET_CHALLENGE = "reset_challenge"
 COUNTER_CHALLENGE = "counter_phone_challenge"
+# Why a new code was not sent, shown by the code page as its form's error.
+RESEND_REFUSED = "resend_refused"
 
 
 def _home_for(user) -> str:
@@ -160,6 +163,11 @@ def _code_page(request, *, session_key: str, form, restart: str, title: str, pho
     challenge = request.session.get(session_key)
     if not challenge:
         return redirect(restart)
+    if (refused := request.session.pop(RESEND_REFUSED, None)) and request.method == "GET":
+        # With the error summary and the title's "Error:", as any refused form (an outsider's
+        # screen reader heard a banner only). Set on the errors themselves: the form is unbound,
+        # which `add_error` does not take.
+        form.errors[NON_FIELD_ERRORS] = form.error_class([refused], error_class="nonfield")
     if request.method == "POST" and form.is_valid():
         try:
             result = answer(challenge, form.cleaned_data)
@@ -234,7 +242,7 @@ def sms_resend(request):
     try:
         services.auth_sms_resend(challenge=challenge, address=request.client_address)
     except DomainError as exc:
-        messages.error(request, page_message(exc))
+        request.session[RESEND_REFUSED] = str(page_message(exc))
     else:
         messages.success(request, _("A new code has been sent."))
     return redirect(back)
