@@ -72,6 +72,18 @@ def test_an_operator_command_refused_by_a_setting_says_so_in_one_line():
     assert served.returncode == 1 and served.stderr == out.stderr
 
 
+def test_an_operator_command_that_cannot_reach_the_database_says_so_in_one_line(tmp_path):
+    """An outsider's command with a database that could not be opened printed a traceback."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "FROZEN_TODAY")}
+    missing = tmp_path / "no-such-folder" / "db.sqlite3"
+    env.update({"DJANGO_SETTINGS_MODULE": "config.base", "DEBUG": "1", "DATABASE_URL": f"sqlite:///{missing}"})
+    out = subprocess.run(
+        [sys.executable, "manage.py", "run_daily_jobs"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 1
+    assert out.stderr == "Error: the database refused the command: unable to open database file\n"
+
+
 @pytest.mark.parametrize(
     ("setting", "said"),
     [
