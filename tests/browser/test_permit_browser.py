@@ -279,4 +279,11 @@ def test_outside_the_window_and_with_an_open_application_the_pages_say_so_at_onc
     both(page, shot, "permit-14-application-open")
     page.get_by_test_id("see-open").click()
     page.wait_for_url(f"**/applications/{Application.objects.get().pk}/")
+    # My residence permit shows it too, and offers no second one (an outsider's was offered both).
+    page.goto(f"{web.url}/permits/")
+    assert Application.objects.get().reference in page.get_by_test_id("open-application").inner_text()
+    assert page.get_by_test_id("application-open").is_visible()
+    assert page.get_by_test_id("apply-replacement").count() == 0
+    assert_accessible(page)
+    both(page, shot, "permit-15-mine-application-open")
     context.close()
