@@ -346,3 +346,15 @@ def test_staff_words_sent_by_sms_carry_no_link_or_sender_tag(text):
 )
 def test_ordinary_reasons_are_sent(text):
     assert told_text_problem(text) is None
+
+
+def test_messages_said_one_after_another_take_no_space_after_a_chinese_full_stop():
+    from residence.core.validators import sentences
+
+    said = sentences(["每 60 秒只能重新发送一次验证码。", "请 1 分钟后再试。"])
+    assert said == "每 60 秒只能重新发送一次验证码。请 1 分钟后再试。"
+    assert sentences(["A new code can be sent once a minute.", "Try again in 1 minute."]) == (
+        "A new code can be sent once a minute. Try again in 1 minute."
+    )
+    # Mixed, blank and padded parts: a space only after a Latin one.
+    assert sentences(["姓名有误：", " Wrong. ", "", "证号有误。", "End."]) == "姓名有误：Wrong. 证号有误。End."

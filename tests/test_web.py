@@ -94,7 +94,7 @@ def test_a_wrong_sms_code_on_the_web_says_how_many_tries_are_left(client, citize
     # form's problem, the title saying "Error" (another's heard a banner only).
     early = client.post("/accounts/sms/resend/", follow=True).content.decode()
     summary = early.split('class="error-summary" role="alert"', 1)[1].split("</ul>", 1)[0]
-    assert "60 秒" in summary and re.search(r"<title>错误：", early), early[-3000:]
+    assert "验证码。请 1 分钟后再试。" in summary and re.search(r"<title>错误：", early), early[-3000:]
     # Said once: the page opened again has no refusal left over, and the code still works.
     assert "error-summary" not in client.get("/accounts/login/verify/").content.decode()
     assert client.post("/accounts/login/verify/", {"code": last_code("13812345678")}).status_code == 302

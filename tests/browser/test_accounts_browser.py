@@ -71,6 +71,12 @@ def test_register_login_with_sms_change_password_logout_and_replaced(web, chromi
     page.wait_for_url("**/login/verify/")
     assert "159****0001" in page.content()
     shot(page, "03-sms-code")
+    # A new code asked for at once: refused in the error summary, focused, the title saying so.
+    page.get_by_role("button", name="重新发送验证码").click()
+    page.wait_for_url("**/login/verify/")
+    assert "60 秒" in page.locator(".error-summary").inner_text() and page.title().startswith("错误：")
+    assert_accessible(page)
+    shot(page, "03b-sms-resend-too-soon")
     page.get_by_label("短信验证码").fill(code_from_outbox(PHONE))
     page.get_by_role("button", name="继续").click()
     page.wait_for_url("**/account/")

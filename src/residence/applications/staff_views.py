@@ -22,7 +22,7 @@ from residence.accounts.models import Department, Kind, Role
 from residence.audit.services import personal_data_viewed
 from residence.core import clock
 from residence.core.errors import DomainError, Forbidden, Invalid
-from residence.core.validators import mask_id_number, normalize_name, parse_date
+from residence.core.validators import mask_id_number, normalize_name, parse_date, sentences
 from residence.places.models import AcceptancePoint
 from residence.records.models import Enrolment, Identity, InsuranceMonth, Registration, TalentCertificate
 from residence.web.pages import error_page
@@ -173,7 +173,7 @@ def batch(request):
     if done:
         messages.success(request, _(BATCH_BUTTONS[action]["done"]) % {"done": ", ".join(done)})
     if refused:
-        messages.error(request, _("Not done: %(refused)s") % {"refused": " ".join(refused)})
+        messages.error(request, _("Not done: %(refused)s") % {"refused": sentences(refused)})
     return redirect("desk:queue")
 
 

@@ -4,6 +4,8 @@ import math
 
 from django.utils.translation import gettext_lazy, ngettext
 
+from .validators import sentences
+
 
 class DomainError(Exception):
     status = 400
@@ -139,14 +141,14 @@ def page_message(exc: DomainError) -> str:
     if exc.retry_after < 60:
         seconds = math.ceil(exc.retry_after)
         wait = ngettext("Try again in %(n)d second.", "Try again in %(n)d seconds.", seconds) % {"n": seconds}
-        return f"{exc.message} {wait}"
+        return sentences((exc.message, wait))
     minutes = math.ceil(exc.retry_after / 60)
     if minutes <= 90:
         wait = ngettext("Try again in %(n)d minute.", "Try again in %(n)d minutes.", minutes) % {"n": minutes}
     else:
         hours = math.ceil(minutes / 60)
         wait = ngettext("Try again in %(n)d hour.", "Try again in %(n)d hours.", hours) % {"n": hours}
-    return f"{exc.message} {wait}"
+    return sentences((exc.message, wait))
 
 
 def error_body(code, message, fields=None, **extra):

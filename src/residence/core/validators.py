@@ -459,6 +459,19 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# Full-width punctuation ends a Chinese sentence with its own spacing: nothing follows it.
+FULL_WIDTH_CLOSERS = "。；！？，、：）」』】"
+
+
+def sentences(parts) -> str:
+    """Messages said one after another: a space between them, but none after a Chinese one's full
+    stop (an outsider read "…验证码。 请 1 分钟后再试。")."""
+    joined = ""
+    for part in filter(None, (str(p).strip() for p in parts)):
+        joined += part if not joined or joined.endswith(tuple(FULL_WIDTH_CLOSERS)) else f" {part}"
+    return joined
+
+
 def normalize_name(value: str) -> str:
     """Names compare after NFKC, trimming and one kind of middle dot, with no space around it (an
     outsider's "阿卜杜 · 热合曼" was kept so, the records holding "阿卜杜·热合曼")."""

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from residence.accounts.models import Kind, Role
 from residence.audit.services import personal_data_viewed
 from residence.core.errors import DomainError
-from residence.core.validators import mask_id_number
+from residence.core.validators import mask_id_number, sentences
 from residence.notifications.catalogue import reasons_text
 from residence.web.pages import error_page
 
@@ -147,7 +147,7 @@ def answer(request, pk: int):
     except DomainError as exc:
         if exc.status != 400:  # answered meanwhile, or not this department's: said at the top
             texts = [str(t) for ts in exc.fields.values() for t in ts] or [exc.message]
-            messages.error(request, " ".join(texts))
+            messages.error(request, sentences(texts))
             return redirect("desk_permits:checks")
         for field, problems in exc.fields.items() or [(None, [exc.message])]:
             for problem in problems:

@@ -45,6 +45,7 @@ from residence.core.validators import (
     parse_date,
     person_name_problem,
     plain_text_problem,
+    sentences,
     text_problem,
     validate_username,
 )
@@ -1163,12 +1164,12 @@ def _row_problem(exc: DomainError) -> str:
     """The problems of a row, each named by its column in the file (`person.id_number` → `id_number`)."""
     parts = [
         # A problem of the whole row ("row") names no column (an outsider read "row 列：…").
-        " ".join(messages)
+        sentences(messages)
         if field == "row"
-        else _("%(column)s: %(problem)s") % {"column": field.removeprefix("person."), "problem": " ".join(messages)}
+        else _("%(column)s: %(problem)s") % {"column": field.removeprefix("person."), "problem": sentences(messages)}
         for field, messages in exc.fields.items()
     ]
-    return " ".join(parts) or exc.message
+    return sentences(parts) or exc.message
 
 
 def bulk_check(*, actor, text: str) -> BulkUpload:

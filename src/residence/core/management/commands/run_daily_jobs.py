@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 
 from residence.core import clock
 from residence.core.jobs import daily_jobs_run
-from residence.core.validators import parse_date
+from residence.core.validators import parse_date, sentences
 
 
 class Command(BaseCommand):
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         try:
             day = parse_date(date) if date is not None else clock.today()
         except ValidationError as e:
-            raise CommandError(" ".join(e.messages)) from None
+            raise CommandError(sentences(e.messages)) from None
         if day > clock.today():
             raise CommandError(
                 _("%(day)s is after today (%(today)s): the daily jobs run as of today or a day that has passed.")

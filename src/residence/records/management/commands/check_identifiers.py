@@ -10,6 +10,7 @@ from residence.core.validators import (
     normalize_credit_code,
     normalize_id_number,
     normalize_phone,
+    sentences,
 )
 from residence.eligibility.models import EligibilityCheck
 from residence.records.models import Enrolment, Identity, InsuranceMonth, PermitRecord, Registration, TalentCertificate
@@ -48,7 +49,7 @@ class Command(BaseCommand):
                 try:
                     normal = check(value)
                 except ValidationError as e:
-                    reason = " ".join(e.messages)
+                    reason = sentences(e.messages)
                 else:
                     if normal == value:
                         continue
