@@ -119,8 +119,19 @@ def test_at_most_ten_sms_a_day_per_number(citizen):
             assert api.post("/api/v1/auth/sms-resend", {"challenge": challenge}).status_code == 202
         traveller.shift(dt.timedelta(seconds=61))
         response = api.post("/api/v1/auth/sms-resend", {"challenge": challenge})
+        # A sign-in refused for it too; each refusal is on record (an outsider's supervisor, out of
+        # SMS for the day, was refused four sign-ins the audit trail never showed).
+        again = login(Api())
     assert response.status_code == 429 and error_code(response) == "rate_limited" and response["Retry-After"]
+    assert again.status_code == 429 and error_code(again) == "rate_limited"
     assert len(sms.outbox) == 10
+    refused = AuditEvent.objects.filter(type="sms_not_sent").order_by("id")
+    assert [(e.subject, e.data) for e in refused] == [
+        (citizen, {"purpose": "login", "to": "138****5678"}),
+        (citizen, {"purpose": "login", "to": "138****5678"}),
+    ]
+    assert [e.address for e in refused] == ["10.1.1.1", "10.1.1.1"]
+    assert SmsChallenge.objects.count() == 1  # the first sign-in's: the refused one's is undone
 
 
 def test_resets_asked_by_anyone_leave_the_owner_codes_to_sign_in(citizen):

@@ -11,6 +11,7 @@ one conditional UPDATE outside any transaction, so two workers given the same ro
 
 import datetime as dt
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -104,6 +105,27 @@ def _within_limits(*, to_key: str, address: str, own_day: tuple[str, int] | None
     return None
 
 
+class SmsLimited(RateLimited):
+    """An SMS refused by a limit (not silent), with what its audit event says (`record`)."""
+
+    def __init__(self, message, *, retry_after, record: dict):
+        super().__init__(message, retry_after=retry_after)
+        self.record = record
+
+
+@contextmanager
+def sms_refusals_on_record():
+    """Around a transaction that sends an SMS (as the outer decorator): a refusal by a limit is put
+    on record once that transaction has rolled back, which undid the refusal's own trace (an
+    outsider's supervisor, out of SMS for the day, was refused four sign-ins the audit trail never
+    showed). Inside a caller's own transaction it is undone with it."""
+    try:
+        yield
+    except SmsLimited as exc:
+        audit_record(type=AuditEventType.SMS_NOT_SENT, **exc.record)
+        raise
+
+
 @transaction.atomic
 def sms_send(
     *,
@@ -131,7 +153,8 @@ def sms_send(
     """
     refused = _within_limits(to_key=to or limit_key, address=address, own_day=own_day)
     if refused is not None and not silent:
-        raise refused
+        record = {"subject": subject, "address": address, "purpose": purpose, "to": mask_phone(to)}
+        raise SmsLimited(refused.message, retry_after=refused.retry_after, record=record)
     text = sms_text(key, language=language, **params)
     sent = refused is None and bool(to)
     # An unknown username's SMS, and a silent one over a limit, go through the delivery steps as a

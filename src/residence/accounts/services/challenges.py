@@ -24,7 +24,7 @@ from residence.audit.services import audit_record
 from residence.core import clock
 from residence.core.errors import ChallengeExpired, Conflict, InvalidCode, RateLimited
 from residence.core.validators import mask_phone, normalize_phone
-from residence.notifications.services import sms_send
+from residence.notifications.services import sms_refusals_on_record, sms_send
 
 from ..models import Channel, SmsChallenge, User
 
@@ -110,6 +110,7 @@ def challenges_void(user: User) -> None:
     SmsChallenge.objects.filter(user=user, consumed_at__isnull=True).update(consumed_at=clock.now())
 
 
+@sms_refusals_on_record()
 @transaction.atomic
 def challenge_create(
     *,
@@ -209,6 +210,7 @@ def challenge_answer(*, challenge: str, code: str, purposes, address: str, on_ri
     raise InvalidCode(wrong, fields={"code": [wrong]}, extra={"tries_left": tries_left})
 
 
+@sms_refusals_on_record()
 @transaction.atomic
 def challenge_resend(*, challenge: str, address: str = "") -> SmsChallenge:
     """A new code for a live challenge, at most once every SMS_RESEND_SECONDS; the tries
