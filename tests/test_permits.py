@@ -21,7 +21,7 @@ from residence.permits.services import endorsement_checks_escalate
 from residence.records.services import records_import_rows
 
 from .applications import application_body, citizen_api, eligible_records, signed_in_again, staff_apis
-from .conftest import Api, CommittingClient, committed, error_code, make_user
+from .conftest import Api, CommittingClient, committed, error_code, make_user, words
 from .idnumbers import WANG_FANG, ZHANG_WEI
 from .test_web import web_login
 
@@ -1136,6 +1136,19 @@ def test_an_overdue_department_check_no_longer_holds_off_the_suspension_and_its_
     text = SmsMessage.objects.filter(to=user.phone).latest("id").text
     assert "4403202600000777" in text and ("You need not ask again" in text or "无需再次申请" in text), text
     assert endorse(api).status_code == 409
+    # The pages say so too, and offer no endorsement (an outsider's were "not endorsed in time",
+    # "Endorse online", and a late endorsement's effect, which a confirmation does not have).
+    web = CommittingClient()
+    web.cookies["django_language"] = "en"
+    assert web_login(web, "citizen1", phone="13812345678").status_code == 302
+    mine = words(web.get("/permits/").content.decode())
+    assert "Since 2027-03-02: the check of the endorsement you asked for on 2027-02-26 is overdue" in mine
+    assert "the answer was due by 2027-03-03 and is late: it has been escalated. You need not ask again." in mine
+    assert "not endorsed in time" not in mine and "Endorse online" not in mine and "Open now" not in mine
+    assert "suspended while its endorsement is checked" in mine
+    page = words(web.get("/permits/4403202600000777/endorse/").content.decode())
+    assert 'data-testid="suspended-while-checked"' in page and "restores it from today" not in page
+    assert 'data-testid="endorse-now"' not in page
 
     settings.FROZEN_TODAY = "2027-03-05"
     staff = staff_apis(["police", "insurance"])

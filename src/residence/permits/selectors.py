@@ -99,6 +99,8 @@ def permit_card(permit: Permit) -> dict:
     identity = Identity.objects.filter(id_number=permit.id_number).first()
     registration = current_registration(permit.id_number)
     window = permit_window(permit)
+    today = clock.today()
+    pending = permit.endorsements.filter(outcome=Endorsement.Outcome.PENDING).first()
     return {
         "permit": permit,
         "name": identity.name if identity else permit.name,
@@ -114,15 +116,22 @@ def permit_card(permit: Permit) -> dict:
         # "valid until" the anniversary as one day more).
         "valid_through": rules.last_valid_day(permit.endorsed_until),
         "events": [_with_valid_through(event) for event in permit.events.order_by("at", "id")],
-        "endorsable_today": bool(
+        # Not while a check of one asked for is under way: asking again is refused (an outsider's
+        # holder was offered "Endorse online" and got a 409).
+        "endorsable_today": pending is None
+        and bool(
             rules.endorsement_kind(
                 status=permit.status,
                 endorsed_until=permit.endorsed_until,
                 suspended_on=permit.suspended_on,
-                today=clock.today(),
+                today=today,
             )
         ),
-        "pending": permit.endorsements.filter(outcome=Endorsement.Outcome.PENDING).first(),
+        "pending": pending,
+        "pending_overdue": pending is not None and pending.due_on < today,
+        # Asked for before the anniversary: a suspension then is the check's delay, not the holder's,
+        # and a confirmation keeps the permit's dates (services.endorsement_answer).
+        "pending_in_time": pending is not None and pending.requested_on < permit.endorsed_until,
     }
 
 
