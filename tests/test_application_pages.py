@@ -422,6 +422,12 @@ def test_open_application_is_a_clear_message_with_a_link(citizen_web):
     assert response.status_code == 409 and "You already have an application in progress" in html
     assert f'href="/applications/{first.pk}/"' in html and 'name="route"' not in html
     assert client.post("/applications/apply/check/").status_code == 409 and Application.objects.count() == 1
+    # The pages that lead to applying lead to it instead (an outsider's "Start now" ended at the 409).
+    start = words(client.get("/applications/").content.decode())
+    assert f"You have an application in progress, {first.reference}: one application at a time." in start
+    assert 'href="/applications/apply/"' not in start and f'href="/applications/{first.pk}/"' in start
+    for page in ("/account/", "/applications/mine/"):
+        assert 'href="/applications/"' not in client.get(page).content.decode(), page
 
 
 def test_progress_page_timeline_departments_withdraw(citizen_web):

@@ -172,8 +172,17 @@ def start(request):
             "fee": rules.FEE,
             "days": rules.STEP_DAYS,
             "payment_days": rules.PAYMENT_DAYS,
+            "open_application": open_application_of(request.user),
         },
     )
+
+
+def open_application_of(user) -> Application | None:
+    """The application in progress of a signed-in person, if any: the pages that lead to applying
+    lead to it instead (an outsider's "Start now" ended at "you already have one")."""
+    if not user.is_authenticated or user.person_id is None:
+        return None
+    return selectors.open_application_for_person(id_number=user.person.id_number)
 
 
 def points(request):
@@ -750,7 +759,14 @@ def mine(request):
     pager = page_of(request, selectors.application_list_for_person(id_number=user.person.id_number), MINE_PAGE)
     items = [{"application": a, "next_step": next_step(as_of_today(a))} for a in pager.rows]
     return render(
-        request, "applications/mine.html", {"items": items, "pager": pager, "draft_started": draft_started(user)}
+        request,
+        "applications/mine.html",
+        {
+            "items": items,
+            "pager": pager,
+            "draft_started": draft_started(user),
+            "open_application": open_application_of(user),
+        },
     )
 
 

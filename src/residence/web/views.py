@@ -11,7 +11,7 @@ from residence.accounts.models import Kind, Role, Status
 from residence.accounts.selectors import organisation_pending_list
 from residence.applications.models import Application
 from residence.applications.staff_views import queue_url_for
-from residence.applications.views import application_summaries, draft_started
+from residence.applications.views import application_summaries, draft_started, open_application_of
 from residence.core.errors import NotFound
 from residence.core.validators import mask_id_number, mask_phone
 from residence.notifications.selectors import message_list
@@ -91,6 +91,7 @@ def account(request):
             "platform": request.session.get("platform", "permit"),
             "items": application_summaries(user),
             "draft_started": draft_started(user),
+            "open_application": open_application_of(user),
         },
     )
 
