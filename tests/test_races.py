@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 from django.db import connection, connections
 
-from residence.accounts.models import LoginSession, Organisation, User
+from residence.accounts.models import LoginSession, Organisation, SmsChallenge, User
 from residence.accounts.services import staff_create
 from residence.audit.models import AuditEvent
 from residence.eligibility.models import EligibilityCheck
@@ -516,3 +516,32 @@ def test_two_administrators_adding_one_place_code_at_once_get_one_place_and_a_fo
 
     assert Counter(race(10, add)) == {302: 1, 200: 9}
     assert District.objects.filter(code="440397").count() == 1
+
+
+def test_a_resend_and_answers_of_one_code_at_once_never_deadlock(settings):
+    """An outsider resent a code while four wrong answers of it were sent: one or two of the five got
+    a 500 (the database found a deadlock) in 10 runs of 10. Each round: the resend 202, the answers
+    400, and the tries they used counted."""
+    settings.SMS_RESEND_SECONDS = 0
+    make_user("pg_racer", "13811115555")
+    for round_ in range(4):  # 2 SMS a round, within the number's 10 a day
+        challenge = (
+            Api(address=f"10.8.7.{round_}")
+            .post("/api/v1/auth/login", {"username": "pg_racer", "password": PASSWORD})
+            .json()["challenge"]
+        )
+        answers = race(
+            5,
+            lambda i: Api(address=f"10.8.6.{i}").post(
+                *(
+                    ("/api/v1/auth/sms-resend", {"challenge": challenge})
+                    if i == 0
+                    else ("/api/v1/auth/sms-verify", {"challenge": challenge, "code": "000000"})
+                )
+            ),
+        )
+        assert statuses(answers[:1]) == {202: 1} and statuses(answers[1:]) == {400: 4}, [
+            (r.status_code, r.content[:200]) for r in answers
+        ]
+        assert {error_code(r) for r in answers[1:]} == {"invalid_code"}
+        assert SmsChallenge.objects.get(public_id=challenge).tries == 4

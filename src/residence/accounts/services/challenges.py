@@ -143,6 +143,16 @@ def challenge_create(
     return challenge
 
 
+def _lock_account_of(public_id: str) -> None:
+    """The account's row locked before its challenge's, by every step that locks a challenge: what
+    a right code does (bind a mobile, set a password) locks the account and ends its other codes;
+    two codes of one account answered at once deadlocked, and so did a resend and an answer of one
+    code, whose write of the challenge waits for the account's key (outsiders' 500s)."""
+    user_id = SmsChallenge.objects.filter(public_id=str(public_id or "")).values_list("user_id", flat=True).first()
+    if user_id is not None:
+        User.objects.select_for_update().filter(pk=user_id).first()
+
+
 def _live_challenge(public_id: str) -> SmsChallenge:
     challenge = (
         SmsChallenge.objects.select_related("user")
@@ -167,12 +177,7 @@ def challenge_answer(*, challenge: str, code: str, purposes, address: str, on_ri
     (a DomainError) the code stays usable for another try. A wrong code uses up a try,
     committed before InvalidCode is raised with the tries left."""
     with transaction.atomic():
-        # The account's row first, then the challenge's: what a right code does (bind a mobile,
-        # set a password) locks the account and ends its other codes, and two codes of one account
-        # answered at once, each holding its own challenge, deadlocked (an outsider's 500s).
-        user_id = SmsChallenge.objects.filter(public_id=str(challenge or "")).values_list("user_id", flat=True).first()
-        if user_id is not None:
-            User.objects.select_for_update().filter(pk=user_id).first()
+        _lock_account_of(challenge)
         found = _live_challenge(challenge)
         if found.purpose not in purposes:
             raise ChallengeExpired()
@@ -215,6 +220,7 @@ def challenge_answer(*, challenge: str, code: str, purposes, address: str, on_ri
 def challenge_resend(*, challenge: str, address: str = "") -> SmsChallenge:
     """A new code for a live challenge, at most once every SMS_RESEND_SECONDS; the tries
     already used stay used."""
+    _lock_account_of(challenge)
     found = _live_challenge(challenge)
     wait = settings.SMS_RESEND_SECONDS - (clock.now() - found.sent_at).total_seconds()
     if wait > 0:
