@@ -528,6 +528,16 @@ def test_revocation_by_the_reviewer_and_the_public_check(holder, settings):
 
 
 @pytest.mark.django_db
+def test_a_permit_number_in_a_path_is_taken_in_one_spelling(holder):
+    """Stored upper case, as the public check takes it: an outsider's lower-case one was 404."""
+    api, user = holder
+    permit_for(user, number="SZA0000777")
+    assert endorse(api, number="sza0000777").status_code != 404
+    revoked = staff_apis(["reviewer"]).reviewer.post("/api/v1/staff/permits/sza0000777/revoke", {"reason": "fraud"})
+    assert revoked.status_code == 200 and revoked.json()["number"] == "SZA0000777"
+
+
+@pytest.mark.django_db
 def test_the_public_check_answers_as_of_today_before_the_days_sweep(holder, settings):
     """An outsider found a lapsed permit checked "valid" between midnight and the daily sweep (or
     any day it did not run): the check answers by the rules as of today."""
@@ -798,6 +808,9 @@ def test_an_exchange_renews_the_card_of_the_same_permit_and_takes_the_old_one_ba
 
     told = sms_text(ready.key, language="en", **ready.params)
     assert told.endswith("Bring your ID card, the acceptance receipt and your old card.")
+    # And by courier, both cards (the courier checks the ID card: an outsider's SMS named the old one only).
+    couriered = sms_text("application_out_for_delivery_exchange", language="en", **ready.params)
+    assert "Have your ID card and your old card ready" in couriered
     from residence.applications.views import next_step
 
     with translation.override("en"):

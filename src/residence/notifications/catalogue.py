@@ -467,7 +467,8 @@ SMS = {
         "Bring your ID card, the acceptance receipt and your old card."
     ),
     "application_out_for_delivery_exchange": _(
-        "The card of application %(reference)s is out for delivery. Have your old card ready for the courier."
+        "The card of application %(reference)s is out for delivery. Have your ID card and your old card ready for "
+        "the courier."
     ),
     "application_delivery_failed": _(
         "The courier could not deliver the card of application %(reference)s: %(reason)s. "

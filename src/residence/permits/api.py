@@ -19,6 +19,13 @@ from residence.core.validators import mask_id_number
 from . import rules, selectors, services, workflow
 from .models import Endorsement, Permit
 
+
+def in_one_spelling(number: str) -> str:
+    """A permit number from a path as the platform stores it, upper case: an outsider's lower-case
+    one was 404 where the public check found it."""
+    return number[:40].upper()
+
+
 PermitSerializer = inline_serializer(
     "Permit",
     {
@@ -149,7 +156,7 @@ class PermitListView(APIView):
 class EndorsementView(BodilessPostMixin, APIView):
     @extend_schema(request=None, responses={201: EndorsementSerializer})
     def post(self, request, number: str):
-        return endorsement_response(services.endorsement_request(actor=request.user, number=number[:40]))
+        return endorsement_response(services.endorsement_request(actor=request.user, number=in_one_spelling(number)))
 
 
 class CounterEndorsementSerializer(serializers.Serializer):
@@ -166,7 +173,10 @@ class StaffEndorsementView(APIView):
     def post(self, request, number: str):
         data = validated(CounterEndorsementSerializer, request.data)
         endorsement = services.endorsement_request(
-            actor=request.user, number=number[:40], channel="counter", identity_checked=data["identity_checked"]
+            actor=request.user,
+            number=in_one_spelling(number),
+            channel="counter",
+            identity_checked=data["identity_checked"],
         )
         return endorsement_response(endorsement)
 
@@ -201,7 +211,7 @@ class StaffRevokeView(APIView):
     @extend_schema(request=RevokeSerializer, responses=PermitSerializer)
     def post(self, request, number: str):
         data = validated(RevokeSerializer, request.data)
-        permit = services.permit_revoke(actor=request.user, number=number[:40], **data)
+        permit = services.permit_revoke(actor=request.user, number=in_one_spelling(number), **data)
         return Response(permit_payload(permit))
 
 

@@ -143,7 +143,7 @@ def permit_for_holder(*, user, number: str) -> Permit | None:
     """The user's own permit with that number, else None (someone else's looks like none)."""
     if user.person_id is None:
         return None
-    return Permit.objects.filter(number=number[:40], id_number=user.person.id_number).first()
+    return Permit.objects.filter(number=number[:40].upper(), id_number=user.person.id_number).first()
 
 
 def endorsement_for_holder(*, user, number: str, endorsement_id: int) -> Endorsement | None:
