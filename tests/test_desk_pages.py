@@ -965,8 +965,22 @@ def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded
     assert sorted(shown.split("; ")) == ["Published: no", "Source: holidays"]  # PostgreSQL orders the keys
     from residence.audit import selectors as audit_selectors
 
-    monkeypatch.setattr(audit_selectors, "AUDIT_PAGE", 3)  # fewer than there are: the page says so
-    assert 'data-testid="audit-cut"' in page(supervisor, "/staff/audit/")
+    # Fewer a page than there are: every one is reached a page at a time, newest first, none twice
+    # (an outsider's earliest events were out of reach whatever the filters).
+    monkeypatch.setattr(audit_selectors, "AUDIT_PAGE", 3)
+    everything = list(AuditEvent.objects.order_by("-at", "-id").values_list("pk", flat=True))
+    seen, before = [], None
+    while True:
+        html = supervisor.post("/staff/audit/", {"type": "", **({"before": before} if before else {})}).content.decode()
+        rows = re.findall(r'data-event="(\d+)"', html)
+        assert 0 < len(rows) <= 3
+        seen += [int(pk) for pk in rows]
+        older = re.search(r'name="before" value="(\d+)"', html)
+        if older is None:
+            break
+        before = older.group(1)
+    # Those this paging recorded meanwhile (none: no ID number searched) come before; the rest, all once.
+    assert seen == everything
     monkeypatch.undo()
     # By event and account: only the police verifier's status changes.
     found = supervisor.post("/staff/audit/", {"type": "application_changed", "username": "desk_police"})
@@ -979,6 +993,11 @@ def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded
     assert "a person (by ID number)" in events and ZHANG_WEI not in events  # the log holds no number
     viewed = AuditEvent.objects.filter(type="personal_data_viewed", actor__username="desk_supervisor")
     assert viewed.count() == before + 1 and viewed.first().data == {"what": "audit_trail"}
+    # By the applicant's account: its application's events too, which name the person, not the
+    # account (an outsider's search by account missed them); a look at that person, recorded.
+    by_account = supervisor.post("/staff/audit/", {"username": "citizen1"}).content.decode()
+    assert "Application status changed" in by_account.split('data-testid="audit-events"')[1]
+    assert viewed.count() == before + 2
     nobody = supervisor.post("/staff/audit/", {"id_number": "11010519491231002X"}).content.decode()
     assert 'data-testid="audit-none"' in nobody
     bad = supervisor.post("/staff/audit/", {"since": "2026-03-02", "until": "2026-03-01"}).content.decode()

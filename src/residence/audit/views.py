@@ -19,18 +19,24 @@ def trail(request):
         message = _("Only supervisors may read the audit trail.")
         return error_page(request, message)
     form = AuditSearchForm(request.POST or None)
-    events = selectors.audit_events()
+    # Older events: the search sent again from the last one shown (a page of the newest only left
+    # an outsider's earliest events out of reach, whatever the filters).
+    raw = request.POST.get("before", "")
+    before = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
+    events = list(selectors.audit_events(before=before))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        events = list(selectors.audit_events(**data))  # read before this search is itself recorded
-        if data["id_number"]:
-            # Who looked at a person is itself a look at that person.
-            personal_data_viewed(
-                actor=user,
-                person=data["id_number"],
-                address=request.client_address,
-                what="audit_trail",
-            )
+        events = list(selectors.audit_events(**data, before=before))  # read before this search is recorded
+        # Who looked at a person is itself a look at that person, by number or by account.
+        person = data["id_number"] or (data["username"] and selectors.account_person_number(data["username"]))
+        if person:
+            personal_data_viewed(actor=user, person=person, address=request.client_address, what="audit_trail")
     elif request.method == "POST":
         events = []
-    return render(request, "audit/trail.html", {"form": form, "events": events, "page": selectors.AUDIT_PAGE})
+    more = len(events) > selectors.AUDIT_PAGE
+    events = events[: selectors.AUDIT_PAGE]
+    return render(
+        request,
+        "audit/trail.html",
+        {"form": form, "events": events, "page": selectors.AUDIT_PAGE, "older": events[-1].pk if more else None},
+    )
