@@ -128,3 +128,26 @@ def test_the_admin_offers_no_django_groups_and_no_english_model_names(admin_clie
     html = admin_client.get("/admin/").content.decode()
     text = __import__("re").sub(r"<[^>]+>", " ", html.split("<main")[1] if "<main" in html else html)
     assert "Model name" not in text and "Identity" not in text and "Calendar" not in text
+
+
+def test_every_detail_the_platform_records_has_a_label_for_the_supervisor():
+    """An outsider's supervisor read "valid", "upload", "after" and "audit_trail" among labels in
+    words: every keyword an audit event is written with, and every `what` of a look at personal
+    data, is named (found in the code itself, so that a new one without a label fails here)."""
+    import ast
+    from pathlib import Path
+
+    from residence.audit.templatetags.audit_details import LABELS, LOOKED_AT
+
+    keys, looked_at = set(), set()
+    for path in (Path(__file__).resolve().parents[1] / "src" / "residence").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            name = getattr(node, "func", None) and (getattr(node.func, "id", None) or getattr(node.func, "attr", None))
+            if name in ("audit_record", "personal_data_viewed"):
+                for keyword in node.keywords:
+                    keys.add(keyword.arg)
+                    if keyword.arg == "what" and isinstance(keyword.value, ast.Constant):
+                        looked_at.add(keyword.value.value)
+    keys -= {None, "type", "actor", "actor_key", "subject", "person", "address"}  # columns, not details
+    assert {"upload", "valid", "after", "what"} <= keys and "audit_trail" in looked_at  # the scan finds them
+    assert sorted(keys - set(LABELS)) == [] and sorted(looked_at - set(LOOKED_AT)) == []

@@ -20,10 +20,12 @@ register = template.Library()
 
 LABELS = {
     "action": _("Action"),
+    "after": _("After"),
     "amount": _("Amount"),
     "anniversary_base": _("Anniversary"),
     "application": _("Application"),
     "as": _("As"),
+    "at_counter": _("At the counter"),
     "before": _("Before"),
     "building_code": _("Building code"),
     "bulk": _("Bulk file"),
@@ -43,11 +45,15 @@ LABELS = {
     "endorsed_until": _("Endorsed until"),
     "house": _("House"),
     "housing_checked": _("Proof of housing checked"),
+    "invalid": _("Invalid rows"),
     "kind": _("Kind"),
     "letter_checked": _("Authorisation letter checked"),
     "method": _("Method"),
     "name": _("Name"),
+    "new": _("New"),
     "note": _("Note"),
+    "notice": _("Notice"),
+    "old": _("Old"),
     "outcome": _("Outcome"),
     "path": _("Path"),
     "permit": _("Permit"),
@@ -59,6 +65,7 @@ LABELS = {
     "purpose": _("Purpose"),
     "reason": _("Reason"),
     "reasons": _("Reasons"),
+    "refused": _("Refused"),
     "role": _("Role"),
     "room": _("Room"),
     "route": _("Route"),
@@ -74,10 +81,14 @@ LABELS = {
     "suspended_on": _("Suspended on"),
     "to": _("To"),
     "transaction": _("Transaction"),
+    "tries": _("Tries"),
     "updated": _("Updated"),
+    "upload": _("Upload"),
     "username": _("Username"),
+    "valid": _("Valid rows"),
     "what": _("What"),
     "where": _("Where"),
+    "working": _("Working day"),
     "year": _("Year"),
 }
 
@@ -125,6 +136,18 @@ RECORD_KINDS = {
     "talent": _("Talent certificates"),
     "permits": _("Permits issued before the platform"),
 }
+# What a member of staff looked at (personal_data_viewed).
+LOOKED_AT = {
+    "application_search": _("Applications searched by ID number"),
+    "audit_trail": _("Audit trail"),
+    "counter_phone": _("Change of mobile at the counter"),
+    "declaration": _("Residence declaration"),
+    "eligibility": _("Eligibility check"),
+    "house": _("House"),
+    "intake_records_check": _("Records checked at a counter intake"),
+    "permit": _("Permit"),
+    "permit_search": _("Permits searched"),
+}
 VALUES = {
     "action": ACTIONS,
     "channel": {**_named(Channel), "web": _("Web page"), "api": _("API")},
@@ -138,6 +161,7 @@ VALUES = {
     "status": STATUSES,
     "status_from": STATUSES,
     "status_to": STATUSES,
+    "what": LOOKED_AT,
 }
 STEPS = _named(Step)
 
