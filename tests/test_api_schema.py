@@ -249,6 +249,16 @@ def test_the_sets_api_md_names_are_enums(schema):
     }
     assert {key: _enum(schema, field(*key)) for key in expected} == expected
     assert set(_enum(schema, field("Me", "kind"))) == {"individual", "organisation", "staff", "sub_account"}
+    routes = ["residence_employment", "talent", "education"]
+    assert _enum(schema, field("QueueItem", "route")) == _enum(schema, field("EligibilityAnswer", "route")) == routes
+    assert "awaiting_payment" in _enum(schema, field("QueueItem", "status"))
+    assert "reapply" in _enum(schema, field("QueueItem", "kind"))
+    assert "social_insurance" in _enum(schema, field("EndorsementCheck", "department"))
+    # The objects /me carries, with their fields (a client had untyped maps: an outsider).
+    assert set(_component(schema, field("Me", "point")["oneOf"][0])["properties"]) == {"code", "name"}
+    assert set(_component(schema, field("Me", "organisation"))["properties"]) == {"name", "credit_code"}
+    problems = field("ExchangeRejection", "fields")["additionalProperties"]
+    assert problems == {"type": "array", "items": {"type": "string"}}
 
 
 def test_a_revoked_permit_is_one_object(schema):

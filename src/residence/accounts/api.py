@@ -219,11 +219,22 @@ class MeSerializer(serializers.Serializer):
     real_name_verified = serializers.BooleanField()
     person = PersonSerializer(allow_null=True)
     role = serializers.ChoiceField(choices=Role.choices, required=False, help_text="staff only")
-    point = serializers.DictField(required=False, allow_null=True, help_text="staff only: {code, name}")
+    point = inline_serializer(
+        "StaffPoint",
+        {"code": serializers.CharField(), "name": serializers.CharField()},
+        required=False,
+        allow_null=True,
+        help_text="staff only",
+    )
     department = serializers.ChoiceField(
         choices=Department.choices, required=False, allow_null=True, help_text="staff only"
     )
-    organisation = serializers.DictField(required=False, help_text="organisations only: {name, credit_code}")
+    organisation = inline_serializer(
+        "MeOrganisation",
+        {"name": serializers.CharField(), "credit_code": serializers.CharField()},
+        required=False,
+        help_text="organisations and their sub-accounts only",
+    )
 
 
 def me_payload(user) -> dict:

@@ -650,9 +650,9 @@ QueueItemSerializer = inline_serializer(
     {
         "application": serializers.IntegerField(),
         "reference": serializers.CharField(),
-        "status": serializers.CharField(),
-        "kind": serializers.CharField(),
-        "route": serializers.CharField(),
+        "status": serializers.ChoiceField(choices=Status.choices),
+        "kind": serializers.ChoiceField(choices=Kind.choices),
+        "route": serializers.ChoiceField(choices=Route.values),  # as the other routes: one enum
         "step": serializers.CharField(),
         "due_on": serializers.DateField(),
         "provisional": serializers.BooleanField(),

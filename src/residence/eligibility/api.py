@@ -24,7 +24,7 @@ AnswerSerializer = inline_serializer(
     "EligibilityAnswer",
     {
         "eligible": serializers.BooleanField(),
-        "route": serializers.CharField(),
+        "route": serializers.ChoiceField(choices=list(ROUTES)),
         "date": serializers.DateField(),
         "conditions": inline_serializer(
             "EligibilityCondition",

@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from residence.accounts.models import Role
+from residence.accounts.models import Department, Role
 from residence.accounts.permissions import staff_roles
 from residence.applications.selectors import due_badge
 from residence.core import workdays
@@ -51,7 +51,7 @@ EndorsementSerializer = inline_serializer(
         "check": inline_serializer(
             "EndorsementCheck",
             {
-                "department": serializers.CharField(),
+                "department": serializers.ChoiceField(choices=Department.choices),
                 "due_date": serializers.DateField(),
                 "due_date_provisional": serializers.BooleanField(
                     help_text="a day up to the due date lies in a year whose schedule is not published (RULES §8)"

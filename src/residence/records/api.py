@@ -103,7 +103,9 @@ class ExchangeView(APIView):
                             {
                                 "code": serializers.CharField(),
                                 "message": serializers.CharField(),
-                                "fields": serializers.DictField(),
+                                "fields": serializers.DictField(
+                                    child=serializers.ListField(child=serializers.CharField())
+                                ),
                                 # Only when rows were refused: a body refused whole has none (an outsider).
                                 "rows": inline_serializer(
                                     "ExchangeBadRow",
