@@ -779,7 +779,11 @@ def test_a_bulk_file_is_checked_reported_fixed_and_applied_once(org):
     csv_report = client.get(f"/registration/bulk/{first.pk}/report.csv")
     assert csv_report["Content-Disposition"].startswith("attachment")
     lines = csv_report.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "line,result,reason" and lines[1] == "2,valid," and lines[2].startswith("3,invalid,")
+    assert lines[0] == "Line,Result,Reason" and lines[1] == "2,Valid," and lines[2].startswith("3,Invalid,")
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(f"/registration/bulk/{first.pk}/report.csv").content.decode("utf-8-sig").splitlines()
+    assert chinese[0] == "行号,结果,原因" and chinese[1] == "2,有效," and chinese[2].startswith("3,无效,")
+    client.cookies["django_language"] = "en"
     assert not Declaration.objects.exists()
     # The corrected file, in GB18030 as a spreadsheet on Chinese Windows saves it.
     fixed = upload(client, bulk_file(houses, fixed=True), encoding="gb18030")

@@ -1055,9 +1055,10 @@ def bulk_report_csv(request, pk: int):
     upload = _upload_or_404(request, pk)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["line", "result", "reason"])
-    rows = [(row["line"], "valid", "") for row in upload.valid]
-    rows += [(row["line"], "invalid", row["reason"]) for row in upload.problems()]
+    # In the reader's language, as the page it comes from (an outsider's Chinese report had English columns).
+    writer.writerow([_("Line"), _("Result"), _("Reason")])
+    rows = [(row["line"], _("Valid"), "") for row in upload.valid]
+    rows += [(row["line"], _("Invalid"), row["reason"]) for row in upload.problems()]
     for row in sorted(rows):
         writer.writerow(row)
     response = HttpResponse(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
