@@ -970,6 +970,17 @@ def test_an_unpaid_exchange_of_a_permit_cancelled_meanwhile_ends_with_nothing_to
     assert not Payment.objects.exists() and not AuditEvent.objects.filter(type="payment_refunded").exists()
 
 
+def replacement_at_the_point():
+    """A paid replacement whose card has reached the point: card_application_verified's, and the clerk."""
+    api, user, staff, app, base = card_application_verified("replacement")
+    staff.reviewer.post(f"{base}/approve", {})
+    assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
+    counter = staff_apis(["clerk"])
+    for step, client in (("produce", staff.production), ("dispatch", staff.production), ("receive", counter.clerk)):
+        assert client.post(f"{base}/{step}", {}).status_code == 200, step
+    return api, user, staff, app, base, counter
+
+
 @pytest.mark.django_db
 def test_a_revoked_permits_open_replacement_ends_at_once_with_its_fee_refunded(settings):
     """An outsider's holder, whose permit the police revoked, was still told to come for the new
@@ -977,12 +988,7 @@ def test_a_revoked_permits_open_replacement_ends_at_once_with_its_fee_refunded(s
     from residence.core.jobs import daily_jobs_run
 
     settings.FROZEN_TODAY = "2027-02-25"
-    api, user, staff, app, base = card_application_verified("replacement")
-    staff.reviewer.post(f"{base}/approve", {})
-    assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
-    counter = staff_apis(["clerk"])
-    for step, client in (("produce", staff.production), ("dispatch", staff.production), ("receive", counter.clerk)):
-        assert client.post(f"{base}/{step}", {}).status_code == 200, step
+    _api, user, staff, app, _base, _counter = replacement_at_the_point()
     with TestCase.captureOnCommitCallbacks(execute=True):
         revoked = staff.reviewer.post("/api/v1/staff/permits/4403202600000777/revoke", {"reason": "fraud"})
     assert revoked.json()["status"] == "cancelled"
@@ -999,12 +1005,7 @@ def test_a_new_card_is_not_handed_over_for_a_permit_that_lapsed_this_morning(set
     """An outsider's hand-over went through on a permit that had lapsed that day, before the
     day's sweep ran (the stored status was still active)."""
     settings.FROZEN_TODAY = "2027-02-25"
-    api, _user, staff, app, base = card_application_verified("replacement")
-    staff.reviewer.post(f"{base}/approve", {})
-    assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
-    counter = staff_apis(["clerk"])
-    for step, client in (("produce", staff.production), ("dispatch", staff.production), ("receive", counter.clerk)):
-        assert client.post(f"{base}/{step}", {}).status_code == 200, step
+    _api, _user, _staff, app, base, counter = replacement_at_the_point()
     # Told where, in English with the point's kind and street (an outsider's read the Chinese name only).
     web = CommittingClient()
     web.cookies["django_language"] = "en"
