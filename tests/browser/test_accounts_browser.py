@@ -67,8 +67,28 @@ def test_register_login_with_sms_change_password_logout_and_replaced(web, chromi
     assert page.get_by_test_id("new-username").inner_text() == "browser_user"
     shot(page, "02-registered")
 
-    sign_in(page, base, "Browser2026pass")
+    # On a slow line the button says it is on its way (an outsider's pressed buttons showed nothing).
+    network = first.new_cdp_session(page)
+    network.send("Network.enable")
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 1500, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    page.goto(base + "/accounts/login/")
+    page.get_by_label("用户名").fill("browser_user")
+    page.get_by_label("密码").fill("Browser2026pass")
+    page.get_by_role("button", name="登录").click(no_wait_after=True)
+    sending = page.evaluate(
+        "() => [document.querySelector('.sending-note').textContent,"
+        " document.querySelector('.is-sending').getAttribute('aria-disabled')]"
+    )
+    assert sending == ["正在提交，请稍候……", "true"]
+    shot(page, "02b-sign-in-sending")
     page.wait_for_url("**/login/verify/")
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
     assert "159****0001" in page.content()
     shot(page, "03-sms-code")
     # A new code asked for at once: refused in the error summary, focused, the title saying so.

@@ -110,6 +110,8 @@ document.addEventListener("DOMContentLoaded", function () {
   // A form is sent once: a step pressed twice fast was sent twice, and the second answer, "not
   // done: its status has changed", hid the first's success (an outsider). Sent forms are open
   // again when the page comes back from the browser's history.
+  // While it is on its way the button says so: on a slow phone a pay or send button showed nothing
+  // for seconds, and its reader could not tell whether it had been pressed (an outsider).
   document.querySelectorAll("form").forEach(function (form) {
     if (form.method !== "post" || form.hasAttribute("data-keep-alive")) return;
     form.addEventListener("submit", function (event) {
@@ -118,12 +120,28 @@ document.addEventListener("DOMContentLoaded", function () {
         return;
       }
       form.dataset.sent = "1";
+      var button = event.submitter || form.querySelector("button[type=submit], button:not([type])");
+      if (!button || form.hasAttribute("data-progress") || !document.body.dataset.sending) return;
+      button.setAttribute("aria-disabled", "true");
+      button.classList.add("is-sending");
+      var note = document.createElement("span");
+      note.className = "sending-note";
+      note.setAttribute("role", "status");
+      note.textContent = document.body.dataset.sending;
+      button.insertAdjacentElement("afterend", note);
     });
   });
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) return;
     document.querySelectorAll("form[data-sent]").forEach(function (form) {
       delete form.dataset.sent;
+      form.querySelectorAll(".sending-note").forEach(function (note) {
+        note.remove();
+      });
+      form.querySelectorAll(".is-sending").forEach(function (button) {
+        button.classList.remove("is-sending");
+        button.removeAttribute("aria-disabled");
+      });
     });
   });
 
