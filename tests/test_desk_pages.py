@@ -1002,6 +1002,7 @@ def test_the_supervisor_reads_the_audit_trail_and_a_search_by_person_is_recorded
     assert 'data-testid="audit-none"' in nobody
     bad = supervisor.post("/staff/audit/", {"since": "2026-03-02", "until": "2026-03-01"}).content.decode()
     assert "error-summary" in bad and 'data-testid="audit-none"' not in bad  # the problem, not "no event"
+    assert "<title>Error: Audit trail" in bad  # once (an outsider's read "错误：错误：")
     # Nobody else reads it.
     for key in ("clerk", "police", "reviewer"):
         assert staff[key].get("/staff/audit/").status_code == 403
@@ -1134,6 +1135,7 @@ def test_a_closed_points_counter_and_a_point_closed_under_an_open_form_are_said_
         "/staff/applications/move/", {"from_point": HOME_POINT, "to_point": "44030500701", "reason": "装修"}
     ).content.decode()
     assert "This acceptance point is closed now: choose another one." in moved
+    assert re.search(r"<title>Error: Move applications", moved)  # one "Error:" (an outsider's read two)
     AcceptancePoint.objects.filter(code=HOME_POINT).update(active=False)  # the clerk's own point closes
     closed = clerk.get("/staff/applications/new/")
     assert closed.status_code == 409 and "closed to new applications" in closed.content.decode()
