@@ -137,17 +137,25 @@ def test_every_detail_the_platform_records_has_a_label_for_the_supervisor():
     import ast
     from pathlib import Path
 
-    from residence.audit.templatetags.audit_details import LABELS, LOOKED_AT
+    from residence.audit.templatetags.audit_details import LABELS, LOOKED_AT, PASSWORD_FORMS, RECORD_KINDS
+    from residence.records.importing import KINDS
 
-    keys, looked_at = set(), set()
+    keys, said = set(), {"what": set(), "where": set()}
     for path in (Path(__file__).resolve().parents[1] / "src" / "residence").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             name = getattr(node, "func", None) and (getattr(node.func, "id", None) or getattr(node.func, "attr", None))
             if name in ("audit_record", "personal_data_viewed"):
-                for keyword in node.keywords:
-                    keys.add(keyword.arg)
-                    if keyword.arg == "what" and isinstance(keyword.value, ast.Constant):
-                        looked_at.add(keyword.value.value)
+                keys.update(keyword.arg for keyword in node.keywords)
+            # Every `what=`/`where=` given as words, and a view's `what = "…"` (applications.api).
+            for keyword in getattr(node, "keywords", []) if isinstance(node, ast.Call) else []:
+                if keyword.arg in said and isinstance(keyword.value, ast.Constant):
+                    said[keyword.arg].add(keyword.value.value)
+            named_what = isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["what"]
+            if named_what and isinstance(node.value, ast.Constant) and node.value.value:
+                said["what"].add(node.value.value)
     keys -= {None, "type", "actor", "actor_key", "subject", "person", "address"}  # columns, not details
-    assert {"upload", "valid", "after", "what"} <= keys and "audit_trail" in looked_at  # the scan finds them
-    assert sorted(keys - set(LABELS)) == [] and sorted(looked_at - set(LOOKED_AT)) == []
+    assert {"upload", "valid", "after", "what"} <= keys  # the scan finds them
+    assert {"audit_trail", "receipt"} <= said["what"] and "login" in said["where"]
+    assert sorted(keys - set(LABELS)) == []
+    assert sorted(said["what"] - set(LOOKED_AT)) == [] and sorted(said["where"] - set(PASSWORD_FORMS)) == []
+    assert set(KINDS) <= set(RECORD_KINDS)  # an import's kind as its command names it ("talents")

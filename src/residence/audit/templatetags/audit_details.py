@@ -133,11 +133,13 @@ RECORD_KINDS = {
     "registrations": _("Residence registrations"),
     "social_insurance": _("Social insurance months"),
     "enrolments": _("School enrolments"),
-    "talent": _("Talent certificates"),
+    "talents": _("Talent certificates"),
     "permits": _("Permits issued before the platform"),
 }
 # What a member of staff looked at (personal_data_viewed).
 LOOKED_AT = {
+    "application": _("Application"),
+    "application_form": _("Application form printed"),
     "application_search": _("Applications searched by ID number"),
     "audit_trail": _("Audit trail"),
     "counter_phone": _("Change of mobile at the counter"),
@@ -147,6 +149,14 @@ LOOKED_AT = {
     "intake_records_check": _("Records checked at a counter intake"),
     "permit": _("Permit"),
     "permit_search": _("Permits searched"),
+    "payment_receipt": _("Payment receipt"),
+    "receipt": _("Acceptance receipt"),
+}
+# Where a password was tried.
+PASSWORD_FORMS = {
+    "login": _("Sign-in"),
+    "password_change": _("Change of password"),
+    "phone_change": _("Change of mobile"),
 }
 VALUES = {
     "action": ACTIONS,
@@ -155,13 +165,19 @@ VALUES = {
     "kind": {**_named(ApplicationKind, AccountKind, Declaration.Kind), **RECORD_KINDS},
     "outcome": _named(Verification.Outcome, Endorsement.Outcome, ApplicationStatus),
     "purpose": _named(SmsChallenge.Purpose),
-    "reason": {**REVOKE_LABELS, "suspended_two_years": _("Suspended for two years")},
+    "reason": {
+        **REVOKE_LABELS,
+        "suspended_two_years": _("Suspended for two years"),
+        "mismatch": _("The name differs from the population records"),
+        "taken": _("The identity is verified for another account"),
+    },
     "role": _named(Role),
     "route": _named(Route),
     "status": STATUSES,
     "status_from": STATUSES,
     "status_to": STATUSES,
     "what": LOOKED_AT,
+    "where": PASSWORD_FORMS,
 }
 STEPS = _named(Step)
 
