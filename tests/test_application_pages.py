@@ -428,6 +428,10 @@ def test_open_application_is_a_clear_message_with_a_link(citizen_web):
     assert 'href="/applications/apply/"' not in start and f'href="/applications/{first.pk}/"' in start
     for page in ("/account/", "/applications/mine/"):
         assert 'href="/applications/"' not in client.get(page).content.decode(), page
+    body = {"name": "张伟", "id_number": first.person.id_number, "route": "residence_employment"}
+    checked = client.post("/account/eligibility/", body).content.decode()
+    assert "You qualify on this route" in checked
+    assert 'data-testid="apply-now"' not in checked and 'data-testid="open-application"' in checked
 
 
 def test_progress_page_timeline_departments_withdraw(citizen_web):

@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from residence.accounts.forms import add_domain_error
+from residence.applications.selectors import open_application_for_person
 from residence.core import clock
 from residence.core.errors import DomainError
 
@@ -44,11 +45,14 @@ def self_check(request):
             answer = _for_display(eligibility_check(user=user, address=request.client_address, **form.cleaned_data))
         except DomainError as exc:
             add_domain_error(form, exc)
+    # Applying leads to the application in progress, if any (an outsider's "Apply" ended at a refusal).
+    in_progress = answer and user.person_id and open_application_for_person(id_number=user.person.id_number)
     return render(
         request,
         "eligibility/self_check.html",
         {
             "form": form,
             "answer": answer,
+            "open_application": in_progress,
         },
     )
