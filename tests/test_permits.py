@@ -20,7 +20,14 @@ from residence.permits.models import Endorsement, Permit, PermitEvent
 from residence.permits.services import endorsement_checks_escalate
 from residence.records.services import records_import_rows
 
-from .applications import application_body, citizen_api, eligible_records, signed_in_again, staff_apis
+from .applications import (
+    application_body,
+    citizen_api,
+    eligible_records,
+    signed_in_again,
+    staff_apis,
+    staff_member,
+)
 from .conftest import Api, CommittingClient, committed, error_code, make_user, words
 from .idnumbers import WANG_FANG, ZHANG_WEI
 from .test_web import web_login
@@ -1150,19 +1157,33 @@ def test_an_overdue_department_check_no_longer_holds_off_the_suspension_and_its_
     text = SmsMessage.objects.filter(to=user.phone).latest("id").text
     assert "4403202600000777" in text and ("You need not ask again" in text or "无需再次申请" in text), text
     assert endorse(api).status_code == 409
+    # Nor is an exchange the way (nor "endorse it first"): the check is (an outsider was sent round).
+    exchange = api.post("/api/v1/applications", application_body(kind="exchange", acceptance_point="44030400401"))
+    assert exchange.status_code == 409, exchange.json()
+    assert "while a department checks the endorsement" in exchange.json()["error"]["message"]
     # The pages say so too, and offer no endorsement (an outsider's were "not endorsed in time",
     # "Endorse online", and a late endorsement's effect, which a confirmation does not have).
     web = CommittingClient()
     web.cookies["django_language"] = "en"
     assert web_login(web, "citizen1", phone="13812345678").status_code == 302
     mine = words(web.get("/permits/").content.decode())
-    assert "Since 2027-03-02: the check of the endorsement you asked for on 2027-02-26 is overdue" in mine
+    assert "Since 2027-03-02: the check of the endorsement asked for on 2027-02-26 is overdue" in mine
+    # Not the late endorsement's window, which a confirmation does not open (an outsider read it).
+    window = mine.split('data-testid="window">', 1)[1].split("</dd>", 1)[0]
+    assert "Set once the department answers: if it confirms, the dates stay as they were." in window
     assert "the answer was due by 2027-03-03 and is late: it has been escalated. You need not ask again." in mine
     assert "not endorsed in time" not in mine and "Endorse online" not in mine and "Open now" not in mine
     assert "suspended while its endorsement is checked" in mine
     page = words(web.get("/permits/4403202600000777/endorse/").content.decode())
     assert 'data-testid="suspended-while-checked"' in page and "restores it from today" not in page
     assert 'data-testid="endorse-now"' not in page
+    # The clerk's look-up says it of the holder, not to the clerk (an outsider's clerk read "you").
+    clerk = CommittingClient()
+    clerk.cookies["django_language"] = "en"
+    assert web_login(clerk, "desk_clerk", phone=staff_member("clerk", "desk").phone).status_code == 302
+    counter = words(clerk.post("/staff/permits/", {"q": "4403202600000777"}).content.decode())
+    assert "A department checks the holder's records; the answer was due by 2027-03-03 and is late" in counter
+    assert "You need not ask again" not in counter
 
     settings.FROZEN_TODAY = "2027-03-05"
     staff = staff_apis(["police", "insurance"])

@@ -40,7 +40,7 @@ from residence.eligibility.reasons import render as reason_text
 from residence.eligibility.selectors import person_records
 from residence.eligibility.services import answer_record, answer_shown
 from residence.notifications.catalogue import CLOSING_PUNCTUATION, reasons_text
-from residence.permits.models import Permit
+from residence.permits.models import Endorsement, Permit
 from residence.permits.selectors import as_of_today as permit_as_of_today
 from residence.places.models import AcceptancePoint
 from residence.places.selectors import COURIER_CITY_ONLY, in_city
@@ -237,6 +237,17 @@ KIND_REFUSALS = {
         gettext_lazy("Your permit is suspended: endorse it first."),
         gettext_lazy("The applicant's permit is suspended: it must be endorsed first."),
     ),
+    # Not "endorse it", which is refused while a department checks the endorsement asked for (an outsider).
+    "suspended_checked": (
+        gettext_lazy(
+            "Your permit is suspended while a department checks the endorsement you asked for: once it is "
+            "endorsed, an exchange or a replacement is possible. You need not ask again."
+        ),
+        gettext_lazy(
+            "The applicant's permit is suspended while a department checks the endorsement asked for: once "
+            "it is endorsed, an exchange or a replacement is possible."
+        ),
+    ),
     "cancelled": (
         gettext_lazy("Your permit was cancelled: apply for a re-application (20 yuan) instead."),
         gettext_lazy("The applicant's permit was cancelled: take a re-application (20 yuan) instead."),
@@ -261,13 +272,18 @@ def check_kind(kind: str, id_number: str, *, at_counter: bool = False) -> None:
     def refused(why: str, **extra) -> Conflict:
         return Conflict(str(KIND_REFUSALS[why][at_counter]), extra=extra)
 
+    def suspended(why: str) -> Conflict:
+        number = permits[Permit.Status.SUSPENDED]
+        checked = Endorsement.objects.filter(permit__number=number, outcome=Endorsement.Outcome.PENDING).exists()
+        return refused("suspended_checked" if checked else why, permit=number)
+
     if kind in (Kind.FIRST, Kind.CONVERSION) and live:
         if Permit.Status.SUSPENDED in live:
-            raise refused("live_suspended", permit=permits[Permit.Status.SUSPENDED])
+            raise suspended("live_suspended")
         raise refused("live")
     if kind in (Kind.EXCHANGE, Kind.REPLACEMENT):
         if Permit.Status.SUSPENDED in live:
-            raise refused("suspended", permit=permits[Permit.Status.SUSPENDED])
+            raise suspended("suspended")
         if not live and Permit.Status.CANCELLED in statuses:
             raise refused("cancelled", permit=permits[Permit.Status.CANCELLED])
         if not live:
