@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,6 +83,35 @@ def test_an_operator_command_that_cannot_reach_the_database_says_so_in_one_line(
     )
     assert out.returncode == 1
     assert out.stderr == "Error: the database refused the command: unable to open database file\n"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL database of its own")
+def test_an_operator_command_on_a_database_never_migrated_says_so_in_one_line():
+    """An outsider's new, empty PostgreSQL database gave a 64-line traceback."""
+    import psycopg
+
+    settings = connection.settings_dict
+    server = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/postgres"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS never_migrated")
+        admin.execute("CREATE DATABASE never_migrated")
+    try:
+        env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "FROZEN_TODAY")}
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "config.base",
+                "DEBUG": "1",
+                "DATABASE_URL": server.rsplit("/", 1)[0] + "/never_migrated",
+            }
+        )
+        out = subprocess.run(
+            [sys.executable, "manage.py", "run_daily_jobs"], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute("DROP DATABASE IF EXISTS never_migrated")
+    assert out.returncode == 1 and len(out.stderr.splitlines()) == 1, out.stderr
+    assert out.stderr.startswith("Error: relation ") and "Has `manage.py migrate` been run" in out.stderr
 
 
 @pytest.mark.parametrize(
