@@ -124,6 +124,10 @@ def test_at_most_ten_sms_a_day_per_number(citizen):
         again = login(Api())
     assert response.status_code == 429 and error_code(response) == "rate_limited" and response["Retry-After"]
     assert again.status_code == 429 and error_code(again) == "rate_limited"
+    # Which limit, in words (an outsider's read "too many requests, try later", twice over).
+    assert again.json()["error"]["message"] == (
+        "As many text messages as a mobile number may receive in a day have been sent to this one: try again tomorrow."
+    )
     assert len(sms.outbox) == 10
     refused = AuditEvent.objects.filter(type="sms_not_sent").order_by("id")
     assert [(e.subject, e.data) for e in refused] == [

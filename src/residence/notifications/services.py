@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
@@ -78,6 +79,18 @@ def listed(references, most: int = 20) -> str:
     return "、".join(references[:most]) + ("、…" if len(references) > most else "")
 
 
+class NumberDayUsed(RateLimited):
+    # Which limit, in words (an outsider's sign-in read "too many requests, try later" for it).
+    default_message = gettext_lazy(
+        "As many text messages as a mobile number may receive in a day have been sent to this one: try again tomorrow."
+    )
+    says_when = True
+
+
+class AddressHourUsed(RateLimited):
+    default_message = gettext_lazy("Too many text messages have been asked for from this network in the last hour.")
+
+
 def _within_limits(*, to_key: str, address: str, own_day: tuple[str, int] | None) -> RateLimited | None:
     """Count one SMS against the number's day and the address's hour, and first against its
     kind's own day per number (`own_day`: scope and limit), if any; the refusal, if any.
@@ -85,17 +98,17 @@ def _within_limits(*, to_key: str, address: str, own_day: tuple[str, int] | None
     Every limit is tried, a refusal by one included, and all the counts are then undone: an SMS
     refused by the first took fewer statements than one let through, and a real number past its
     day answered a reset faster than an unknown username (an outsider timed it)."""
-    checks = [("sms_phone", to_key, settings.LIMIT_SMS_PER_PHONE_DAY, limits.DAILY)]
+    checks = [("sms_phone", to_key, settings.LIMIT_SMS_PER_PHONE_DAY, limits.DAILY, NumberDayUsed)]
     if own_day is not None:
-        checks.insert(0, (own_day[0], to_key, own_day[1], limits.DAILY))
+        checks.insert(0, (own_day[0], to_key, own_day[1], limits.DAILY, NumberDayUsed))
     if address:
-        checks.append(("sms_address", address, settings.LIMIT_SMS_PER_ADDRESS_HOUR, HOUR))
+        checks.append(("sms_address", address, settings.LIMIT_SMS_PER_ADDRESS_HOUR, HOUR, AddressHourUsed))
     refused = None
     try:
         with transaction.atomic():
-            for scope, key, limit, window in checks:
+            for scope, key, limit, window, error in checks:
                 try:
-                    limits.hit(scope, key, limit=limit, window=window)
+                    limits.hit(scope, key, limit=limit, window=window, error=error)
                 except RateLimited as exc:
                     refused = refused or exc
             if refused is not None:
@@ -154,7 +167,9 @@ def sms_send(
     refused = _within_limits(to_key=to or limit_key, address=address, own_day=own_day)
     if refused is not None and not silent:
         record = {"subject": subject, "address": address, "purpose": purpose, "to": mask_phone(to)}
-        raise SmsLimited(refused.message, retry_after=refused.retry_after, record=record)
+        limited = SmsLimited(refused.message, retry_after=refused.retry_after, record=record)
+        limited.says_when = refused.says_when
+        raise limited
     text = sms_text(key, language=language, **params)
     sent = refused is None and bool(to)
     # An unknown username's SMS, and a silent one over a limit, go through the delivery steps as a
