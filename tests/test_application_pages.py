@@ -428,6 +428,11 @@ def test_open_application_is_a_clear_message_with_a_link(citizen_web):
     assert 'href="/applications/apply/"' not in start and f'href="/applications/{first.pk}/"' in start
     for page in ("/account/", "/applications/mine/"):
         assert 'href="/applications/"' not in client.get(page).content.decode(), page
+    # In Chinese, no space between the sentence and its link (an outsider read "…申请。 查看申请进度").
+    client.cookies["django_language"] = "zh-hans"
+    assert "只能有一件申请。<a href=" in client.get("/applications/").content.decode()
+    client.cookies["django_language"] = "en"
+    assert "one application at a time. <a href=" in client.get("/applications/").content.decode()
     body = {"name": "张伟", "id_number": first.person.id_number, "route": "residence_employment"}
     checked = client.post("/account/eligibility/", body).content.decode()
     assert "You qualify on this route" in checked

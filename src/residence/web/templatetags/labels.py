@@ -29,6 +29,13 @@ def _punctuation(chinese: str, other: str):
 
 
 @register.simple_tag
+def gap() -> str:
+    """Between a sentence and a link or button after it: a space, but none after a Chinese full
+    stop (an outsider read "…一件申请。 查看申请进度")."""
+    return "" if _chinese() else " "
+
+
+@register.simple_tag
 def error_prefix() -> str:
     return _("Error:") + ("" if _chinese() else " ")
 
