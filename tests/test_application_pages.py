@@ -682,6 +682,18 @@ def test_the_delivery_step_says_how_an_address_is_written_before_refusing_one(ci
         'in Chinese characters, starting with its district (for example <span lang="zh-CN">福田区福华路 8 号</span>)'
         in page
     )
+    # And the refusal's own example, in the error summary and at the field (an outsider's was unmarked).
+    refused = client.post(
+        "/applications/apply/delivery/",
+        {"method": "courier", "address": "12 Fuhua Road, Futian"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    summary = refused.split('class="error-summary"', 1)[1].split("</ul>", 1)[0]
+    field = refused.split('class="error-message"', 1)[1].split("</p>", 1)[0]
+    assert (
+        '<span lang="zh-CN">福田区福华路 8 号</span>' in summary
+        and '<span lang="zh-CN">福田区福华路 8 号</span>' in field
+    )
     client.cookies["django_language"] = "zh-hans"
     assert "用中文填写，并以所在区开头" in client.get("/applications/apply/delivery/").content.decode()
 
