@@ -113,7 +113,10 @@ document.addEventListener("DOMContentLoaded", function () {
   // While it is on its way the button says so: on a slow phone a pay or send button showed nothing
   // for seconds, and its reader could not tell whether it had been pressed (an outsider).
   document.querySelectorAll("form").forEach(function (form) {
-    if (form.method !== "post" || form.hasAttribute("data-keep-alive")) return;
+    // The attribute, not form.method: a form with a field named "method" (the delivery step's)
+    // answers that field instead, and was sent twice (an outsider).
+    var method = (form.getAttribute("method") || "").toLowerCase();
+    if (method !== "post" || form.hasAttribute("data-keep-alive")) return;
     form.addEventListener("submit", function (event) {
       if (form.dataset.sent) {
         event.preventDefault();
