@@ -1157,6 +1157,9 @@ def test_an_overdue_department_check_no_longer_holds_off_the_suspension_and_its_
     text = SmsMessage.objects.filter(to=user.phone).latest("id").text
     assert "4403202600000777" in text and ("You need not ask again" in text or "无需再次申请" in text), text
     assert endorse(api).status_code == 409
+    # Nor does the API offer the late window that asking again refuses (an outsider's client did).
+    [listed] = api.get("/api/v1/permits").json()
+    assert (listed["status"], listed["endorsement_window"]) == ("suspended", None)
     # Nor is an exchange the way (nor "endorse it first"): the check is (an outsider was sent round).
     exchange = api.post("/api/v1/applications", application_body(kind="exchange", acceptance_point="44030400401"))
     assert exchange.status_code == 409, exchange.json()
@@ -1176,6 +1179,8 @@ def test_an_overdue_department_check_no_longer_holds_off_the_suspension_and_its_
     assert "suspended while its endorsement is checked" in mine
     page = words(web.get("/permits/4403202600000777/endorse/").content.decode())
     assert 'data-testid="suspended-while-checked"' in page and "restores it from today" not in page
+    assert "Set once the department answers" in page.split('data-testid="window">', 1)[1].split("</dd>", 1)[0]
+
     assert 'data-testid="endorse-now"' not in page
     # The clerk's look-up says it of the holder, not to the clerk (an outsider's clerk read "you").
     clerk = CommittingClient()

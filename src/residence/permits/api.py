@@ -16,7 +16,7 @@ from residence.core.api import BodilessPostMixin
 from residence.core.serializers import StrictBooleanField, StrictCharField, listed_text, validated
 from residence.core.validators import mask_id_number
 
-from . import rules, selectors, services, workflow
+from . import selectors, services, workflow
 from .models import Endorsement, Permit
 
 
@@ -65,9 +65,7 @@ EndorsementSerializer = inline_serializer(
 
 def permit_payload(permit: Permit) -> dict:
     permit = selectors.as_of_today(permit)
-    window = rules.window_for(
-        status=permit.status, endorsed_until=permit.endorsed_until, suspended_on=permit.suspended_on
-    )
+    window = selectors.permit_window(permit)
     return {
         "number": permit.number,
         "status": permit.status,

@@ -56,6 +56,14 @@ def as_of_today(permit: Permit, today: dt.date | None = None) -> Permit:
 
 
 def permit_window(permit: Permit) -> tuple | None:
+    """The endorsement window open to the holder, if any. None for a permit suspended while an
+    endorsement asked for in time is checked: the answer decides, and a confirmation keeps the
+    dates (an outsider was shown, and the API gave, the late window that asking again refuses)."""
+    checked_in_time = permit.endorsements.filter(
+        outcome=Endorsement.Outcome.PENDING, requested_on__lt=permit.endorsed_until
+    )
+    if permit.status == Permit.Status.SUSPENDED and checked_in_time.exists():
+        return None
     return rules.window_for(
         status=permit.status, endorsed_until=permit.endorsed_until, suspended_on=permit.suspended_on
     )
