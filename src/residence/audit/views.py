@@ -23,15 +23,16 @@ def trail(request):
     # an outsider's earliest events out of reach, whatever the filters).
     raw = request.POST.get("before", "")
     before = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
-    events = list(selectors.audit_events(before=before))
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        events = list(selectors.audit_events())
+    elif form.is_valid():
         data = form.cleaned_data
         events = list(selectors.audit_events(**data, before=before))  # read before this search is recorded
         # Who looked at a person is itself a look at that person, by number or by account.
         person = data["id_number"] or (data["username"] and selectors.account_person_number(data["username"]))
         if person:
             personal_data_viewed(actor=user, person=person, address=request.client_address, what="audit_trail")
-    elif request.method == "POST":
+    else:
         events = []
     more = len(events) > selectors.AUDIT_PAGE
     events = events[: selectors.AUDIT_PAGE]
