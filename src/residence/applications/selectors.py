@@ -514,6 +514,14 @@ def open_application_for_person(*, id_number: str) -> Application | None:
     return open_applications_for_person(id_number=id_number).only("id", "reference", "kind").first()
 
 
+def open_application_of(user) -> Application | None:
+    """The application in progress of a signed-in person, if any: the pages that lead to applying
+    lead to it instead (an outsider's "Start now" ended at "you already have one")."""
+    if not user.is_authenticated or user.person_id is None:
+        return None
+    return open_application_for_person(id_number=user.person.id_number)
+
+
 def draft_of(user) -> dict | None:
     """The answers so far of the account's application form, if it has started one."""
     return Draft.objects.filter(user=user).values_list("data", flat=True).first()

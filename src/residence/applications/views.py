@@ -172,17 +172,9 @@ def start(request):
             "fee": rules.FEE,
             "days": rules.STEP_DAYS,
             "payment_days": rules.PAYMENT_DAYS,
-            "open_application": open_application_of(request.user),
+            "open_application": selectors.open_application_of(request.user),
         },
     )
-
-
-def open_application_of(user) -> Application | None:
-    """The application in progress of a signed-in person, if any: the pages that lead to applying
-    lead to it instead (an outsider's "Start now" ended at "you already have one")."""
-    if not user.is_authenticated or user.person_id is None:
-        return None
-    return selectors.open_application_for_person(id_number=user.person.id_number)
 
 
 def points(request):
@@ -765,7 +757,7 @@ def mine(request):
             "items": items,
             "pager": pager,
             "draft_started": draft_started(user),
-            "open_application": open_application_of(user),
+            "open_application": selectors.open_application_of(user),
         },
     )
 

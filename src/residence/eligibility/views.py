@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from residence.accounts.forms import add_domain_error
-from residence.applications.selectors import open_application_for_person
+from residence.applications.selectors import open_application_of
 from residence.core import clock
 from residence.core.errors import DomainError
 
@@ -46,7 +46,7 @@ def self_check(request):
         except DomainError as exc:
             add_domain_error(form, exc)
     # Applying leads to the application in progress, if any (an outsider's "Apply" ended at a refusal).
-    in_progress = answer and user.person_id and open_application_for_person(id_number=user.person.id_number)
+    in_progress = answer and open_application_of(user)
     return render(
         request,
         "eligibility/self_check.html",

@@ -121,8 +121,9 @@ def _within_limits(*, to_key: str, address: str, own_day: tuple[str, int] | None
 class SmsLimited(RateLimited):
     """An SMS refused by a limit (not silent), with what its audit event says (`record`)."""
 
-    def __init__(self, message, *, retry_after, record: dict):
-        super().__init__(message, retry_after=retry_after)
+    def __init__(self, refused: RateLimited, *, record: dict):
+        super().__init__(refused.message, retry_after=refused.retry_after)
+        self.says_when = refused.says_when
         self.record = record
 
 
@@ -167,9 +168,7 @@ def sms_send(
     refused = _within_limits(to_key=to or limit_key, address=address, own_day=own_day)
     if refused is not None and not silent:
         record = {"subject": subject, "address": address, "purpose": purpose, "to": mask_phone(to)}
-        limited = SmsLimited(refused.message, retry_after=refused.retry_after, record=record)
-        limited.says_when = refused.says_when
-        raise limited
+        raise SmsLimited(refused, record=record)
     text = sms_text(key, language=language, **params)
     sent = refused is None and bool(to)
     # An unknown username's SMS, and a silent one over a limit, go through the delivery steps as a

@@ -10,8 +10,9 @@ from residence.accounts.forms import PlatformChoice
 from residence.accounts.models import Kind, Role, Status
 from residence.accounts.selectors import organisation_pending_list
 from residence.applications.models import Application
+from residence.applications.selectors import open_application_of
 from residence.applications.staff_views import queue_url_for
-from residence.applications.views import application_summaries, draft_started, open_application_of
+from residence.applications.views import application_summaries, draft_started
 from residence.core.errors import NotFound
 from residence.core.validators import mask_id_number, mask_phone
 from residence.notifications.selectors import message_list
