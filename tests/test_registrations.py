@@ -395,6 +395,40 @@ def test_another_holder_is_not_told_the_dates_of_a_persons_registration(landlord
     assert Registration.objects.filter(id_number=LI_NA).count() == 1
 
 
+def test_dates_probed_on_another_holders_resident_count_and_past_the_limit_nothing_is_learnt(
+    landlord, organisation, settings
+):
+    """An outsider's organisation, with nothing to do with a person, found the day their
+    registration began in 14 dry runs of a one-row file (binary search on the row's date: refused
+    on or before it, valid after) and whether they were registered at all. A refusal that tells of
+    another declarant's record counts against the declarant's day as a wrong name does, in single
+    declarations and dry runs alike; past the limit every row naming a person is refused alike."""
+    settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY = 2
+    api, _user, house = landlord
+    org, houses = organisation
+    assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-20")).status_code == 201
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+
+    def probe(date):
+        row = f"{houses[0]},move_in,李娜,{LI_NA},13700000021,employer,3,1,{date}\n"
+        return bulk(org, header + row).json()
+
+    single = org.post(DECLARATIONS, move_in(houses[0], date="2026-02-10"))
+    assert "began on or after" in single.json()["error"]["message"]
+    assert "began on or after" in probe("2026-02-15")["invalid"][0]["reason"]
+    before, after = probe("2026-02-18"), probe("2026-02-25")
+    assert before["valid"] == after["valid"] == 0
+    assert before["invalid"][0]["reason"] == after["invalid"][0]["reason"]
+    assert "differ from the population records" in after["invalid"][0]["reason"]
+    assert org.post(DECLARATIONS, move_in(houses[0], date="2026-02-25")).status_code == 429
+    # The holder who declared the date is told it, and not counted for it.
+    own = confirmed(api.post(HOUSES, house_body(room="202")).json())
+    for _ in range(3):
+        told = api.post(DECLARATIONS, move_in(own["id"], date="2026-02-10")).json()["error"]["message"]
+        assert "2026-02-20" in told
+    assert Registration.objects.filter(id_number=LI_NA).count() == 1
+
+
 def test_reimporting_a_registration_a_move_in_ended_leaves_one_open(landlord):
     api, _user, house = landlord
     row = {"id_number": LI_NA, "street_code": "440303001", "address": "桂园路 1 号", "registered_on": "2025-03-01"}

@@ -59,6 +59,12 @@ def declarant_type_problem(*, account_kind: str, declarant_type: str | None) -> 
     return None
 
 
+class OthersRecord(Conflict):
+    """A move-in refused by a registration of the person that another declarant or the police
+    recorded, said without its dates: still an answer about that record, which the declarant's day
+    counts (services._people_quota)."""
+
+
 def move_problem(
     *,
     kind: str,
@@ -85,7 +91,7 @@ def move_problem(
             return Conflict(_("This person already lives in this house."))
         if since is not None and date <= since:
             if not dates_shown:
-                return Conflict(
+                return OthersRecord(
                     _(
                         "This person has a registration that began on or after this date: a move-in elsewhere "
                         "must be dated after it. The person can see their registrations in their account."
@@ -98,7 +104,7 @@ def move_problem(
         overlaps = until is not None and (date < until or (date == until and (until_since or date) >= date))
         if overlaps:
             if not dates_shown:
-                return Conflict(
+                return OthersRecord(
                     _(
                         "This person has a registration that ended on or after this date: a move-in must be "
                         "dated after it ended. The person can see their registrations in their account."

@@ -133,8 +133,9 @@ def _house_for(actor, house_id) -> House:
 
 class TooManyNames(RateLimited):
     default_message = gettext_lazy(
-        "Too many names that differ from the population records today: declarations that name a person "
-        "are refused until tomorrow. Check the names against the ID cards."
+        "Too many names that differ from the population records, or dates that conflict with a person's "
+        "registration, today: declarations that name a person are refused until tomorrow. Check the names "
+        "against the ID cards and the dates of the moves."
     )
     says_when = True
 
@@ -166,6 +167,18 @@ def _declarable(house: House, actor=None) -> House:
     return house
 
 
+def _people_quota(actor) -> limits.Quota:
+    """The declarant's day of answers about a person that tell what the records hold: a name that
+    differs from them, a move-in dated against a registration another declarant recorded."""
+    declarant = organisation_of(actor) or actor
+    allowed = (
+        settings.LIMIT_REAL_NAME_FAILURES_PER_DAY
+        if declarant.kind == Kind.INDIVIDUAL
+        else settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY
+    )
+    return limits.Quota("declaration_names", str(declarant.pk), allowed, error=TooManyNames)
+
+
 def _names_refused(actor, rows: list[tuple], field: str | None = None, *, counted: bool = True) -> dict:
     """Move-ins `(key, id_number, name)` whose person is in the population records under another
     name: their refusals by key, each naming `field` (or, without it, the key as the field). A
@@ -183,13 +196,7 @@ def _names_refused(actor, rows: list[tuple], field: str | None = None, *, counte
     names compared again, for a report in another language, counting nothing."""
     if not rows:
         return {}
-    declarant = organisation_of(actor) or actor
-    allowed = (
-        settings.LIMIT_REAL_NAME_FAILURES_PER_DAY
-        if declarant.kind == Kind.INDIVIDUAL
-        else settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY
-    )
-    quota = limits.Quota("declaration_names", str(declarant.pk), allowed, error=TooManyNames)
+    quota = _people_quota(actor)
     refused = {}
     try:
         if counted:
@@ -804,21 +811,31 @@ def declaration_create(*, actor, data: dict, declarant: dict | None = None) -> D
         raise refused[0]
     if refused:
         raise NameMismatch(fields={f: m for exc in refused for f, m in exc.fields.items()})
-    with transaction.atomic():
-        declaration = _record(
-            actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.RECORDED, declarant=declarant
+    try:
+        return _declaration_recorded(actor=actor, house=house, cleaned=cleaned, declarant=declarant)
+    except rules.OthersRecord:
+        # Counted once the refusal has rolled the write back (an outsider dated move-ins against a
+        # stranger's registration until they learnt when it began).
+        _people_quota(actor).count()
+        raise
+
+
+@transaction.atomic
+def _declaration_recorded(*, actor, house: House, cleaned: dict, declarant: dict | None) -> Declaration:
+    declaration = _record(
+        actor=actor, house=house, cleaned=cleaned, status=Declaration.Status.RECORDED, declarant=declarant
+    )
+    if declarant is not None and cleaned["kind"] == Declaration.Kind.MOVE_IN:
+        message_send(
+            user=house.owner,
+            key="registration_counter_move_in",
+            house=house.full_address,
+            name=declaration.name,
+            id_number=mask_id_number(declaration.id_number),
+            date=cleaned["date"].isoformat(),
+            declarant=declarant["name"],
         )
-        if declarant is not None and cleaned["kind"] == Declaration.Kind.MOVE_IN:
-            message_send(
-                user=house.owner,
-                key="registration_counter_move_in",
-                house=house.full_address,
-                name=declaration.name,
-                id_number=mask_id_number(declaration.id_number),
-                date=cleaned["date"].isoformat(),
-                declarant=declarant["name"],
-            )
-        return declaration
+    return declaration
 
 
 # Said alike of a house nobody registered and of one a clerk has not confirmed yet (so the answer
@@ -1379,10 +1396,28 @@ def _rows_checked(actor, rows: list, *, today, counted: bool = True) -> tuple[li
             checked.append(out)
     standings = _standings([cleaned["id_number"] for _line, _body, cleaned in checked], lock=False)
     holder_id = (organisation_of(actor) or actor).pk  # every house of the file is the caller's
-    for line, body, cleaned in checked + [out for out, _kept in not_needed.values()]:
-        problem = standings[cleaned["id_number"]].problem(
+    problems = {
+        line: standings[cleaned["id_number"]].problem(
             kind=cleaned["kind"], house_id=body["house"], holder_id=holder_id, date=cleaned["date"]
         )
+        for line, body, cleaned in checked + [out for out, _kept in not_needed.values()]
+    }
+    if counted and (others := sum(isinstance(problem, rules.OthersRecord) for problem in problems.values())):
+        # Each refusal telling of another declarant's record counts as a wrong name does; once the
+        # day is used up, every move-in is refused alike, as `_names_refused` refuses them (an
+        # outsider's dry runs, free of any limit, found when a stranger's registration began).
+        try:
+            for _each in range(others):
+                _people_quota(actor).count()
+        except TooManyNames as exc:
+            naming = {line for line, _number, _name in move_ins}
+            valid = [row for row in valid if row["line"] not in naming]
+            invalid = [row for row in invalid if row["line"] not in naming]
+            invalid += [{"line": line, "reason": _row_problem(exc)} for line in naming]
+            problems.update(dict.fromkeys(naming, exc))
+            checked = [row for row in checked if row[0] not in naming]
+    for line, body, cleaned in checked + [out for out, _kept in not_needed.values()]:
+        problem = problems[line]
         if line in not_needed:
             # Needless only if it would do: one of a house the person does not live in says so.
             if problem is not None:
