@@ -295,7 +295,8 @@ def test_paying_starts_the_ten_working_days_and_a_repeated_key_charges_once(worl
     api, _user, _staff = world
     app = fee_application(world)
     receipt_url = f"{URL}/{app['id']}/payment-receipt"
-    assert api.get(receipt_url).status_code == 404  # nothing paid yet
+    early = api.get(receipt_url, HTTP_ACCEPT_LANGUAGE="en")  # nothing paid yet: said so, not "not found"
+    assert error_code(early) == "conflict" and "has not been paid" in early.json()["error"]["message"]
     paid = api.post(f"{URL}/{app['id']}/payment", {"provider": "sandbox"}, HTTP_IDEMPOTENCY_KEY="press-1")
     assert paid.status_code == 200 and paid.json() == {"status": "paid", "amount": "20.00", "currency": "CNY"}
     # The receipt of the payment through the API too (an outsider's client found only the application's).

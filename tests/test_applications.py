@@ -480,7 +480,7 @@ def test_staff_who_may_not_read_an_application_do_not_learn_its_status_from_an_a
     # (an outsider's courier, sent a card still in production, read that someone had acted first).
     for client, action, body, said in (
         (staff.courier, "deliver", {"identity_checked": True}, "This card is not out for delivery with you"),
-        (staff.production, "dispatch", {}, "This application has not reached the card production centre."),
+        (staff.production, "dispatch", {}, "This application is not waiting for the card production centre"),
     ):
         refused = client.post(f"{url}/{action}", body, HTTP_ACCEPT_LANGUAGE="en")
         assert refused.status_code == 409 and error_code(refused) == "conflict"

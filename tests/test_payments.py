@@ -107,9 +107,10 @@ def test_the_clerk_is_told_of_the_applicant_when_the_fee_is_not_yet_asked(counte
     assert not Payment.objects.exists()
 
 
-def test_an_unpaid_applications_fee_receipt_is_404(counter_exchange):
+def test_an_unpaid_applications_fee_receipt_is_refused_saying_why(counter_exchange):
     staff, base, _application = counter_exchange
-    assert staff.clerk.get(f"{base}/payment-receipt").status_code == 404
+    refused = staff.clerk.get(f"{base}/payment-receipt", HTTP_ACCEPT_LANGUAGE="en")
+    assert error_code(refused) == "conflict" and "has not been paid" in refused.json()["error"]["message"]
 
 
 @pytest.fixture

@@ -503,7 +503,9 @@ def test_payment_receipt_downloads_once_paid(settings):
     )
     assert "Awaiting payment" in html(client.get(f"/applications/{app['id']}/"))
     url = f"/applications/{app['id']}/payment-receipt.pdf"
-    assert client.get(url).status_code == 404
+    early = client.get(url, follow=True)  # said why, on the application's page
+    assert early.redirect_chain == [(f"/applications/{app['id']}/", 302)]
+    assert "has not been paid: its receipt is made once it is" in html(early)
     assert "payment-receipt" not in html(client.get(f"/applications/{app['id']}/"))
     # The web login ended the API's session (one live login per account): pay on the page.
     paying = client.post(f"/applications/{app['id']}/pay/", {"idempotency_key": "press-one-1234"})

@@ -878,6 +878,17 @@ def test_a_permit_suspended_while_its_exchange_is_open_is_endorsed_before_approv
     unpaid = api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"})
     assert error_code(unpaid) == "conflict" and "endorse" in unpaid.json()["error"]["message"].lower()
     assert not Payment.objects.exists() and Application.objects.get(pk=app["id"]).payment_status == "awaiting"
+    # Nor do the pages offer to pay: they lead to the endorsement (an outsider's pay button and pay
+    # page stood, and only the payment said to endorse first).
+    web = CommittingClient()
+    web.cookies["django_language"] = "en"
+    assert web_login(web, "citizen1", phone="13812345678").status_code == 302
+    page = web.get(f"/applications/{app['id']}/").content.decode()
+    assert 'data-testid="pay"' not in page and 'href="/permits/4403202600000777/endorse/"' in page
+    told = web.get(f"/applications/{app['id']}/pay/", follow=True)
+    assert told.redirect_chain == [(f"/applications/{app['id']}/", 302)]
+    assert "suspended since 2027-03-02: endorse it first, then pay by 2027-03-16" in told.content.decode()
+    api.login("citizen1", phone="13812345678", remember=True)
     # Endorsed late (the holder meets the conditions): restored, then paid and made.
     assert endorse(api).json()["outcome"] == "granted"
     assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200

@@ -46,7 +46,7 @@ from .models import Application, Delivery, FamilyMember, Kind, PaymentStatus, Ro
 from .payments import application_counter_pay, application_pay
 from .providers import ONLINE
 from .reasons import shown as refusal_reason_shown
-from .receipts import clerk_printout, payment_receipt_pdf, pdf_response, receipt_pdf
+from .receipts import clerk_printout, paid_for, payment_receipt_pdf, pdf_response, receipt_pdf
 
 
 # Blank text is the service's to refuse, in its words and with every other problem of the body
@@ -290,16 +290,14 @@ class ApplicationReceiptView(APIView):
 
 
 class PaymentReceiptView(APIView):
-    """The receipt of the fee paid (RULES §5), as the web page offers it: 404 until it is paid."""
+    """The receipt of the fee paid (RULES §5), as the web page offers it: 409 until it is paid."""
 
     @extend_schema(
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF receipt of payment")}
     )
     def get(self, request, pk: int):
-        payment = _own(request, pk).payments.first()
-        if payment is None:
-            raise NotFound(_("This application has no payment."))
-        return pdf_response(payment_receipt_pdf(payment), f"payment-{payment.application.reference}.pdf")
+        application = _own(request, pk)
+        return pdf_response(payment_receipt_pdf(paid_for(application)), f"payment-{application.reference}.pdf")
 
 
 class ApplicationWithdrawView(BodilessPostMixin, APIView):

@@ -106,6 +106,11 @@ class PaymentTimeOver(Conflict):
     """A payment after the application's last day to pay: it is terminated (RULES §5)."""
 
 
+SUSPENDED_BEFORE_PAYMENT = gettext_lazy(
+    "Your permit has been suspended since %(day)s: endorse it first, then pay by %(pay_by)s."
+)
+
+
 def _pay(application, *, today, **_data):
     # Past its day the application is terminated (RULES §5), even before the daily job has run.
     if rules.payment_time_over(application.payment_due_on, today):
@@ -114,10 +119,7 @@ def _pay(application, *, today, **_data):
             % {"day": application.payment_due_on.isoformat()}
         )
     _renewed_permit_suspended(
-        application,
-        today,
-        _("Your permit has been suspended since %(day)s: endorse it first, then pay by %(pay_by)s."),
-        pay_by=application.payment_due_on.isoformat(),
+        application, today, str(SUSPENDED_BEFORE_PAYMENT), pay_by=application.payment_due_on.isoformat()
     )
     application.payment_status = PaymentStatus.PAID
 

@@ -20,7 +20,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from residence.core.errors import NotFound
+from residence.core.errors import Conflict
 from residence.core.validators import MIDDLE_DOTS, mask_id_number, mask_phone
 from residence.records.models import Identity, Registration
 
@@ -359,17 +359,25 @@ def application_form_pdf(application: Application, *, in_full: bool) -> bytes:
 
 def clerk_printout(application: Application, what: str, *, base_url: str, clerk) -> tuple[bytes, str]:
     """A printout of the clerk's and its file name: the acceptance receipt (`receipt`), the
-    receipt of the fee (`payment_receipt`, 404 before it is paid) or the application form signed
+    receipt of the fee (`payment_receipt`, once it is paid) or the application form signed
     at pickup (`application_form`)."""
     if what == "receipt":
         return receipt_pdf(application, base_url=base_url), f"receipt-{application.reference}.pdf"
     if what == "payment_receipt":
-        payment = application.payments.first()
-        if payment is None:
-            raise NotFound(_("This application has no payment."))
-        return payment_receipt_pdf(payment), f"payment-{application.reference}.pdf"
+        return payment_receipt_pdf(paid_for(application)), f"payment-{application.reference}.pdf"
     in_full = selectors.needs_full_id_number(clerk, application)
     return application_form_pdf(application, in_full=in_full), f"form-{application.reference}.pdf"
+
+
+def paid_for(application: Application) -> Payment:
+    """The application's payment, whose receipt is asked for; 409 saying why there is none (an
+    outsider's applicant, asking before paying, read "not found" of their own application)."""
+    payment = application.payments.first()
+    if payment is not None:
+        return payment
+    if not application.fee_amount:
+        raise Conflict(_("This application is free of charge: there is no receipt of payment."))
+    raise Conflict(_("The fee for this application has not been paid: its receipt is made once it is."))
 
 
 CHANNELS = {"sandbox": "沙箱", "counter": "受理点窗口"}

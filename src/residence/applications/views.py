@@ -29,10 +29,11 @@ from residence.places.selectors import acceptance_point_list, street_shown
 from residence.web.pages import error_page, page_of
 
 from . import rules, selectors, services
+from .effects import SUSPENDED_BEFORE_PAYMENT
 from .forms import DeliveryForm, FamilyMemberForm, KindRouteForm, PaymentForm, PhotoReceiptForm, PointForm
 from .models import OPEN_STATUSES, Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status, Step
 from .payments import application_pay
-from .receipts import payment_receipt_pdf, pdf_response, receipt_pdf
+from .receipts import paid_for, payment_receipt_pdf, pdf_response, receipt_pdf
 
 DRAFT_ERRORS = "application_draft_errors"
 STEPS = ["kind", "photo", "point", "family", "delivery"]
@@ -715,6 +716,8 @@ def progress(request, pk: int):
     application = as_of_today(_own(request, pk))
     reply_due = next((d.due_on for d in application.deadlines.all() if d.step == "written_reply"), None)
     today = clock.today()
+    is_open = application.status in OPEN_STATUSES
+    suspended = selectors.suspended_permit_to_renew(application, today) if is_open else None
     return render(
         request,
         "applications/progress.html",
@@ -725,12 +728,12 @@ def progress(request, pk: int):
             "next_step": next_step(application),
             # The holder's permit's turn, not the office's: no apology for a delay (an outsider's page
             # said both).
-            "waits_for_endorsement": application.status in OPEN_STATUSES
-            and selectors.suspended_permit_to_renew(application, today) is not None,
-            "permit_cancelled": application.status in OPEN_STATUSES
-            and selectors.cancelled_permit_to_renew(application, today) is not None,
+            "waits_for_endorsement": suspended is not None,
+            # Its endorsement, not the payment or anything else, is the next thing to do.
+            "endorse_number": suspended.number if suspended is not None else None,
+            "permit_cancelled": is_open and selectors.cancelled_permit_to_renew(application, today) is not None,
             "can_withdraw": application.status in WITHDRAWABLE,
-            "can_pay": application.status == Status.AWAITING_PAYMENT,
+            "can_pay": application.status == Status.AWAITING_PAYMENT and suspended is None,
             "payment": application.payments.first(),
             "can_ask_reply": application.status == Status.REJECTED and not application.reply_requested_on,
             "reply_due": reply_due,
@@ -838,6 +841,14 @@ def pay(request, pk: int):
     if application.status != Status.AWAITING_PAYMENT:
         messages.error(request, _("There is nothing to pay for this application."))
         return redirect("applications:progress", application.pk)
+    if (suspended := selectors.suspended_permit_to_renew(application, clock.today())) is not None:
+        # Said before the pay button is pressed, as the payment would say it.
+        messages.error(
+            request,
+            SUSPENDED_BEFORE_PAYMENT
+            % {"day": suspended.suspended_on.isoformat(), "pay_by": application.payment_due_on.isoformat()},
+        )
+        return redirect("applications:progress", application.pk)
     form = PaymentForm(initial={"idempotency_key": secrets.token_urlsafe(24)})
     return render(request, "applications/pay.html", {"application": application, "form": form})
 
@@ -879,7 +890,9 @@ def receipt(request, pk: int):
 def payment_receipt(request, pk: int):
     """The receipt of the fee paid (PDF), once the application is paid."""
     application = _own(request, pk)
-    payment = application.payments.first()
-    if payment is None:
-        raise Http404
+    try:
+        payment = paid_for(application)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("applications:progress", application.pk)
     return pdf_response(payment_receipt_pdf(payment), f"payment-{application.reference}.pdf")

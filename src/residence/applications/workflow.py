@@ -130,7 +130,10 @@ NOT_YOURS_NOW = {
         "This application is not waiting for your department's check: it may have been answered already, "
         "or withdrawn by the applicant."
     ),
-    Role.PRODUCTION: gettext_lazy("This application has not reached the card production centre."),
+    Role.PRODUCTION: gettext_lazy(
+        "This application is not waiting for the card production centre: it may not have reached it yet, "
+        "or it was sent out or ended already."
+    ),
     "": gettext_lazy("This application cannot be changed that way now. Someone may have acted on it first."),
 }
 
