@@ -824,6 +824,29 @@ def test_an_object_sent_as_text_and_the_applicant_listed_as_family_are_said_plai
     assert Application.objects.count() == 0
 
 
+def test_a_list_a_choice_and_a_length_are_refused_in_the_platforms_words(world, staff):
+    """An outsider read DRF's own words: the Python type of a value sent where a list belongs
+    ("得到的类型是"str"", with 物件 for items, which mainland Chinese does not say), "“yes” is not
+    a valid choice" without the choices, and a length limit worded like a programmer's note."""
+    api, _user = world
+    english = api.post(URL, application_body(family_members="none"), HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["error"]["fields"]["family_members"] == ["Must be a list."]
+    chinese = api.post(
+        URL, application_body(family_members="none", photo_receipt="p" * 41), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).json()
+    said = json.dumps(chinese, ensure_ascii=False)
+    assert "str" not in said and "物件" not in said and "这个字段" not in said
+    assert chinese["error"]["fields"]["family_members"] == ["须为列表。"]
+    assert chinese["error"]["fields"]["photo_receipt"] == ["最多 40 个字符。"]
+    app = submit(api)
+    base = f"/api/v1/staff/applications/{app['id']}"
+    outcome = staff.police.post(f"{base}/verify", {"department": "police", "outcome": "yes"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert outcome.json()["error"]["fields"]["outcome"] == ["Must be one of: confirmed, not_confirmed."]
+    reasons = staff.reviewer.post(f"{base}/reject", {"reasons": "原因"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert reasons.json()["error"]["fields"]["reasons"] == ["Must be a list."]
+    assert Application.objects.get().history.count() == 1
+
+
 def test_every_problem_is_listed_at_once(world):
     api, _user = world
     response = api.post(URL, application_body(kind="x", route="y", photo_receipt="!", delivery={"method": "z"}))

@@ -31,6 +31,7 @@ from residence.core.serializers import (
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,
+    StrictListField,
     checked_text,
     listed_text,
     validated,
@@ -538,7 +539,7 @@ class VerifySerializer(serializers.Serializer):
 class RejectSerializer(serializers.Serializer):
     # The service merges repeated reasons and then allows 20 (an outsider's 19 reasons and eight
     # spellings of one more were refused here, before they were merged); this only bounds the body.
-    reasons = serializers.ListField(child=StrictCharField(max_length=500), min_length=1, max_length=100)
+    reasons = StrictListField(child=StrictCharField(max_length=500), min_length=1, max_length=100)
 
 
 class HandOverSerializer(serializers.Serializer):

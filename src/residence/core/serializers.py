@@ -17,7 +17,12 @@ class StrictCharField(serializers.CharField):
     DRF's CharField already refuses NUL and surrogate characters.
     """
 
-    default_error_messages = {"invalid": _("Must be text.")}
+    default_error_messages = {
+        "invalid": _("Must be text."),
+        # DRF's say "this field" like a programmer's note (an outsider).
+        "max_length": _("At most {max_length} characters."),
+        "min_length": _("At least {min_length} characters."),
+    }
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", settings.MAX_FIELD_LENGTH)
@@ -72,22 +77,48 @@ class TypedDateField(NormalizedField):
     normalize = validators.parse_date
 
 
+# A list refused in the platform's words: DRF's name the Python type of what came ("got type
+# "str"", and in Chinese 物件 for items, which the mainland does not say: an outsider).
+LIST_ERRORS = {
+    "not_a_list": _("Must be a list."),
+    "empty": _("Give at least one."),
+    "min_length": _("Give at least {min_length}."),
+    "max_length": _("Give at most {max_length}."),
+}
+
+
+class StrictListField(serializers.ListField):
+    default_error_messages = LIST_ERRORS
+
+
+class ObjectListSerializer(serializers.ListSerializer):
+    """`many=True` of an ObjectSerializer."""
+
+    default_error_messages = LIST_ERRORS
+
+
 class ObjectSerializer(serializers.Serializer):
     """A nested object of a request body, refused in the platform's words when it is not an object
     (an outsider's `"delivery": "pickup"` got DRF's "Expected a dictionary, but got str")."""
 
     default_error_messages = {"invalid": _("Must be an object with named fields, not a single value or a list.")}
 
+    class Meta:
+        list_serializer_class = ObjectListSerializer
+
 
 class StrictChoiceField(serializers.ChoiceField):
     """One of the choices, given as text: DRF's ChoiceField reads 1 as "1" and answers that it is
     no valid choice, where every other field says what the value must be (an outsider)."""
 
-    default_error_messages = {"not_text": _("Must be text.")}
+    default_error_messages = {"not_text": _("Must be text."), "invalid_choice": _("Must be one of: {choices}.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("not_text")
+        if data not in self.choice_strings_to_values and not (data == "" and self.allow_blank):
+            # The choices, not the value sent back (DRF's: "“yes” is not a valid choice").
+            self.fail("invalid_choice", choices=", ".join(self.choice_strings_to_values))
         return super().to_internal_value(data)
 
 

@@ -19,6 +19,7 @@ from residence.core.serializers import (
     ServiceChecked,
     StrictBooleanField,
     StrictCharField,
+    StrictListField,
     checked_text,
     described_json,
     validated,
@@ -283,7 +284,7 @@ class SubAccountBodySerializer(serializers.Serializer):
     username = StrictCharField(max_length=30)
     password = StrictCharField(max_length=128, trim_whitespace=False)
     phone = StrictCharField(max_length=20)
-    houses = serializers.ListField(child=described_json(OpenApiTypes.INT), max_length=10_000)
+    houses = StrictListField(child=described_json(OpenApiTypes.INT), max_length=10_000)
 
 
 class SubAccountSerializer(serializers.Serializer):
@@ -321,7 +322,7 @@ class SubAccountView(APIView):
 
 
 class SubAccountHousesSerializer(serializers.Serializer):
-    houses = serializers.ListField(child=described_json(OpenApiTypes.INT), max_length=10_000)
+    houses = StrictListField(child=described_json(OpenApiTypes.INT), max_length=10_000)
 
 
 class SubAccountHousesView(APIView):
