@@ -348,6 +348,20 @@ def test_clerk_finds_a_permit_by_id_number_and_endorses_at_the_counter(citizen_w
     assert endorsement.channel == "counter" and endorsement.outcome == "granted"
 
 
+def test_a_counter_endorsement_sent_for_a_check_says_so_not_confirmed(settings):
+    """An outsider's clerk read "Confirmed: the check passes to the next department", the police
+    verifier's words, of an endorsement no one had checked yet: it might be read out as granted."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    _client, user = signed_in()  # no registration, no insurance: records missing, a department checks
+    in_window_permit(user)
+    clerk = desk("clerk")
+    response = clerk.post(f"/staff/permits/{NUMBER}/endorse/", {"identity_checked": "on"})
+    page = html(clerk.get(response["Location"]))
+    assert f"Sent for a check by Police: {NUMBER} is not endorsed yet; the answer is due by 2026-03-05" in page
+    assert "Confirmed" not in page
+    assert Endorsement.objects.get().outcome == "pending"
+
+
 def test_counter_endorsement_outside_the_window_shows_the_dates(citizen_web):
     _client, user = citizen_web
     live_permit(user)

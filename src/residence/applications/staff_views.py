@@ -22,7 +22,7 @@ from residence.accounts.models import Department, Kind, Role
 from residence.audit.services import personal_data_viewed
 from residence.core import clock
 from residence.core.errors import DomainError, Forbidden, Invalid
-from residence.core.validators import mask_id_number, normalize_name, parse_date, sentences
+from residence.core.validators import mask_id_number, normalize_name, parse_date, searched, sentences
 from residence.places.models import AcceptancePoint
 from residence.records.models import Enrolment, Identity, InsuranceMonth, Registration, TalentCertificate
 from residence.web.pages import error_page
@@ -193,11 +193,8 @@ def _find(request, user, text: str) -> Application | None:
     person (an outsider's clerk probed ID numbers unrecorded, and learnt which had applied
     elsewhere, which the answer no longer says). Another role finds by reference only, among the
     applications of its work."""
-    text = text.strip()
     found = RECEIPT_URL_RE.search(text)
-    if found:
-        text = found.group(1)
-    text = text.upper()
+    text = searched(found.group(1) if found else text)
     if user.role not in (Role.CLERK, Role.SUPERVISOR):
         application = Application.objects.filter(reference=text).first()
         return application if application and selectors.staff_may_view(user, application) else None

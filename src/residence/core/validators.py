@@ -95,6 +95,17 @@ def full_width(value: str) -> bool:
     )
 
 
+def searched(text: str, length: int = 40) -> str:
+    """A look-up as typed, in one form: full-width letters and digits (a Chinese input method's) and
+    other scripts' digits made ASCII, spaces dropped, upper case. A search stores nothing, so it may
+    be lenient where an identifier typed to be kept is refused (an outsider's clerk, typing full
+    width, was told there was no permit, and no application)."""
+    folded = "".join(unicodedata.normalize("NFKC", text or "").split()).upper()
+    return "".join(
+        c if c.isascii() or unicodedata.decimal(c, None) is None else str(unicodedata.decimal(c)) for c in folded
+    )[:length]
+
+
 def id_check_character(body17: str) -> str:
     """The ISO 7064 MOD 11-2 check character of the first 17 digits.
 

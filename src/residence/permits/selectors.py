@@ -4,7 +4,6 @@
 import copy
 import datetime as dt
 import re
-import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from residence.core import clock, limits
 from residence.core.errors import Invalid, NotFound
-from residence.core.validators import mask_id_number, normalize_name, normalize_permit_number
+from residence.core.validators import mask_id_number, normalize_name, normalize_permit_number, searched
 from residence.records.models import Identity, Registration
 
 from . import rules
@@ -178,16 +177,9 @@ def permit_check(*, number: str, name: str, address: str) -> str:
     return CHECK_STATUS[as_of_today(permit).status]
 
 
-def _searched(text: str) -> str:
-    """A look-up as typed, in one form: full-width digits and letters (a Chinese input method's)
-    made half-width, spaces dropped. A search stores nothing, so it may be lenient where an
-    identifier typed to be kept is refused (an outsider's clerk was told "no permit")."""
-    return "".join(unicodedata.normalize("NFKC", text or "").split()).upper()[:40]
-
-
 def searched_id_number(text: str) -> str:
     """The ID number a clerk's look-up asks about, or ""."""
-    text = _searched(text)
+    text = searched(text)
     return text if ID_NUMBER_RE.fullmatch(text) else ""
 
 
@@ -200,7 +192,7 @@ def permit_find_by_number(number: str) -> Permit | None:
 
 def permit_find(*, text: str) -> list[Permit]:
     """A clerk's look-up by permit number or ID number."""
-    text = _searched(text)
+    text = searched(text)
     if not text:
         return []
     query = Q(number=text)

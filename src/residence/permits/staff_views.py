@@ -84,12 +84,7 @@ def counter_endorse(request, number: str):
         messages.error(request, next(iter(exc.fields.values()), [exc.message])[0])
         return redirect(back)
     context = endorsement_context(endorsement)
-    if endorsement.outcome == "pending":
-        text = _("Confirmed: the check of %(number)s passes to the next department.") % {
-            "number": endorsement.permit.number
-        }
-        messages.success(request, text)
-    elif endorsement.outcome == "granted":
+    if endorsement.outcome == "granted":
         text = _("Endorsed at the counter: %(number)s is valid through %(date)s.") % {
             "number": endorsement.permit.number,
             "date": rules.last_valid_day(endorsement.endorsed_until).isoformat(),
@@ -97,9 +92,13 @@ def counter_endorse(request, number: str):
         messages.success(request, text)
     elif endorsement.outcome == "refused":
         messages.error(request, _("Refused: %(reasons)s") % {"reasons": reasons_text(context["reasons"])})
-    else:
-        text = _("Waiting for a check by %(department)s, due by %(date)s.") % {
+    else:  # pending: a department checks first (an outsider's clerk was told "Confirmed")
+        text = _(
+            "Sent for a check by %(department)s: %(number)s is not endorsed yet; the answer is due by %(date)s, "
+            "and the holder is told it."
+        ) % {
             "department": context["department"],
+            "number": endorsement.permit.number,
             "date": endorsement.due_on.isoformat(),
         }
         messages.info(request, text)
