@@ -199,6 +199,41 @@ def test_warned_before_the_idle_sign_out_and_back_to_the_typed_page_after_it(web
     context.close()
 
 
+def test_the_idle_warning_covers_no_focused_control_and_gives_focus_back(web, chromium, shot, settings):
+    """An outsider's keyboard on a 320 px phone tabbed to a button hidden under the warning (WCAG
+    2.4.11), and after "stay signed in" was at the top of the page, its place in the form lost."""
+    from tests.conftest import make_user
+
+    settings.IDLE_TIMEOUT_SECONDS = 8
+    make_user("idle_phone", PHONE)
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 320, "height": 568})
+    page = context.new_page()
+    signed_in_by_form(page, "idle_phone", PHONE, base=web.url)
+    page.goto(web.url + "/account/password/")
+    warning = page.get_by_test_id("idle-warning")
+    warning.wait_for(state="visible", timeout=7000)
+    page.get_by_label("当前密码").focus()
+    covered = """(el) => {
+        const w = document.getElementById("idle-warning").getBoundingClientRect();
+        const r = el.getBoundingClientRect();
+        return r.bottom > w.top && r.top < w.bottom;
+    }"""
+    button = page.get_by_role("button", name="修改密码")
+    for _ in range(6):  # on to the form's button, by the keyboard
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "修改密码":
+            break
+    assert page.evaluate("document.activeElement.textContent.trim()") == "修改密码"
+    assert not button.evaluate(covered)
+    shot(page, "08b-idle-warning-focus-320px")
+    page.get_by_label("新密码", exact=True).focus()
+    page.get_by_role("button", name="保持登录").focus()
+    page.keyboard.press("Enter")
+    warning.wait_for(state="hidden", timeout=3000)
+    assert page.evaluate("document.activeElement.id") == page.get_by_label("新密码", exact=True).get_attribute("id")
+    context.close()
+
+
 def test_signed_in_the_language_switch_keeps_what_was_typed_and_chooses_the_accounts_language(web, chromium, shot):
     """Signed in, the switch is a form (an outsider's SMS stayed English after choosing Chinese
     again): what was typed survives it as it does the link."""

@@ -179,15 +179,34 @@ document.addEventListener("DOMContentLoaded", function () {
         store.setItem(DEADLINE, String(until));
       });
     };
+    // The warning lies over the foot of the screen: while it is up, the page keeps the control in
+    // use above it (WCAG 2.4.11; an outsider's keyboard, on a 320 px phone, tabbed to a button
+    // under it), and staying signed in gives the focus back to that control (WCAG 2.4.3).
+    var inUse = null;
+    document.addEventListener("focusin", function (event) {
+      if (!warning.contains(event.target)) inUse = event.target;
+    });
+    var showWarning = function () {
+      warning.hidden = false;
+      var room = warning.offsetHeight + "px";
+      document.documentElement.style.scrollPaddingBottom = room;
+      document.body.style.paddingBottom = room;
+      if (inUse && document.activeElement === inUse) inUse.scrollIntoView({ block: "nearest" });
+    };
+    var hideWarning = function () {
+      var hadFocus = warning.contains(document.activeElement);
+      warning.hidden = true;
+      document.documentElement.style.scrollPaddingBottom = "";
+      document.body.style.paddingBottom = "";
+      if (hadFocus) (inUse && document.contains(inUse) ? inUse : document.querySelector("main")).focus();
+    };
     var startIdleTimers = function () {
       clearTimeout(warnTimer);
       clearTimeout(endTimer);
-      warning.hidden = true;
+      hideWarning();
       var secondsLeft = Math.max(0, (sharedDeadline() - Date.now()) / 1000);
       var warnAt = Math.max(0, secondsLeft - Math.min(120, secondsLeft / 2));
-      warnTimer = setTimeout(function () {
-        warning.hidden = false;
-      }, warnAt * 1000);
+      warnTimer = setTimeout(showWarning, warnAt * 1000);
       endTimer = setTimeout(function () {
         if (sharedDeadline() > Date.now() + 1000) {
           startIdleTimers(); // another tab's work: the session goes on
