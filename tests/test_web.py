@@ -352,6 +352,9 @@ def test_a_form_without_its_csrf_token_gets_the_platforms_own_page():
     assert "此表单已过期" in html and "DEBUG" not in html
     # Its heading says so too, not "you cannot do this here" (an outsider).
     assert "<h1>此表单已过期</h1>" in html and "您无权在此办理" not in html
+    # The way back that keeps what was typed: the Back button, not a reload, which clears the form
+    # (an outsider reloaded as told and lost a family member's details).
+    assert "浏览器的“返回”" in html and "不要刷新" in html
 
 
 def test_hints_and_errors_are_described_by_the_ids_the_inputs_name(client):

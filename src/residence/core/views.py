@@ -97,7 +97,11 @@ def csrf_failure(request, reason=""):
         request,
         403,
         "permission_denied",
-        _("This form has expired or was sent from another site. Go back, reload the page and send it again."),
+        _(
+            "This form has expired or was sent from another site, and nothing was sent. Use your browser's Back "
+            "button to return to the form and send it again; do not reload that page, which would clear what you "
+            "typed."
+        ),
         # A phone that dropped its cookie, or the Back button: not a matter of permission (an outsider).
         heading=_("This form has expired"),
     )
