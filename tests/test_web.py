@@ -382,6 +382,17 @@ def test_a_wait_under_a_minute_is_said_in_seconds_once():
     assert shown == "A new code can be sent once every 60 seconds. Try again in 57 seconds."
 
 
+def test_a_limit_with_no_words_of_its_own_says_when_once():
+    """An outsider read "请求过于频繁，请稍后再试。请 60 分钟后再试。" (later, then when) on the permit check."""
+    from django.utils import translation
+
+    from residence.core.errors import RateLimited, page_message
+
+    with translation.override("en"):
+        assert page_message(RateLimited(retry_after=3600)) == "Too many requests. Try again in 60 minutes."
+        assert page_message(RateLimited()) == "Too many requests. Please try again later."
+
+
 def test_a_daily_limit_that_says_tomorrow_is_not_given_hours_too():
     """An outsider read "请明天再试。 请 17 小时后再试。" on the real-name page."""
     from django.utils import translation

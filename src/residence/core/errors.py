@@ -128,6 +128,9 @@ class RateLimited(DomainError):
     says_when = False
 
 
+TOO_MANY = gettext_lazy("Too many requests.")
+
+
 class AccountLocked(RateLimited):
     code = "account_locked"
     default_message = gettext_lazy("Too many wrong passwords. This account is locked for a while.")
@@ -138,17 +141,19 @@ def page_message(exc: DomainError) -> str:
     only "try again later"; the API's answer carries Retry-After, a page reader has no headers)."""
     if not exc.retry_after or exc.retry_after <= 0 or getattr(exc, "says_when", False):
         return exc.message
+    # The default says "later", which the wait below makes exact (an outsider read both).
+    message = str(TOO_MANY) if exc.message == str(RateLimited.default_message) else exc.message
     if exc.retry_after < 60:
         seconds = math.ceil(exc.retry_after)
         wait = ngettext("Try again in %(n)d second.", "Try again in %(n)d seconds.", seconds) % {"n": seconds}
-        return sentences((exc.message, wait))
+        return sentences((message, wait))
     minutes = math.ceil(exc.retry_after / 60)
     if minutes <= 90:
         wait = ngettext("Try again in %(n)d minute.", "Try again in %(n)d minutes.", minutes) % {"n": minutes}
     else:
         hours = math.ceil(minutes / 60)
         wait = ngettext("Try again in %(n)d hour.", "Try again in %(n)d hours.", hours) % {"n": hours}
-    return sentences((exc.message, wait))
+    return sentences((message, wait))
 
 
 def error_body(code, message, fields=None, **extra):
