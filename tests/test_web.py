@@ -710,6 +710,9 @@ def test_a_self_check_for_a_day_gone_by_is_told_in_the_past(client, citizen, set
     assert "you would qualify on <strong>2026-06-10</strong>" in past and 'data-testid="check-today"' in past
     today = client.post("/account/eligibility/", body).content.decode()
     assert "You do not qualify yet" in today and "you qualify on <strong>2026-06-10</strong>" in today
+    # The page's title says the answer, the first thing a screen reader says of the new page (an
+    # outsider's said the form's title only).
+    assert "<title>You do not qualify yet – Check whether I qualify – " in today
     assert 'data-testid="check-today"' not in today
     # A day to come is told in the conditional, with no "apply" before it (an outsider's was sent
     # to apply); a route that time alone will not open is not "yet".

@@ -32,6 +32,8 @@ def test_self_check_page_prefilled_with_conditions_and_earliest_date(web, chromi
     page.get_by_role("button", name="查询").click()
     result = page.get_by_test_id("eligibility-result")
     assert "您暂不符合申领条件" in result.inner_text()
+    # The answer has the focus, read out at once (an outsider's screen reader stayed at the top).
+    assert page.evaluate("document.activeElement.id") == "result-title"
     assert "截至查询日社保连续缴纳 9 个月，还需 3 个月" in result.inner_text()
     assert page.get_by_test_id("earliest").inner_text().find("2026-06-10") >= 0
     assert_accessible(page)

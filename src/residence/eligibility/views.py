@@ -19,17 +19,38 @@ CONDITION_LABELS = {
 }
 
 
+def _headline(answer: dict, *, past: bool, future: bool) -> str:
+    """The answer in a few words: the result's heading and the page's title."""
+    if past:
+        return (
+            _("You qualified on this route on that day") if answer["eligible"] else _("You did not qualify on that day")
+        )
+    if future:
+        return (
+            _("You would qualify on this route on that day")
+            if answer["eligible"]
+            else _("You would not qualify on that day")
+        )
+    if answer["eligible"]:
+        return _("You qualify on this route")
+    return _("You do not qualify yet") if answer["earliest_eligible_date"] else _("You do not qualify on this route")
+
+
 def _for_display(answer: dict) -> dict:
+    past, future = answer["date"] < clock.today().isoformat(), answer["date"] > clock.today().isoformat()
     return {
         **answer,
+        # The page's title too, the first thing a screen reader says of it (an outsider's said the
+        # form's title only).
+        "headline": _headline(answer, past=past, future=future),
         "route_label": dict(ROUTE_CHOICES)[answer["route"]],
         "conditions": [{**c, "label": CONDITION_LABELS[c["name"]]} for c in answer["conditions"]],
         "identity_met": all(c["met"] for c in answer["conditions"] if c["name"] == "identity"),
         # A check for a day gone by is told in the past (an outsider's 2025 check said "you qualify
         # on" a day long past, and offered to apply).
-        "past": answer["date"] < clock.today().isoformat(),
+        "past": past,
         # And one for a day to come in the future: no "apply" before it (an outsider's was offered one).
-        "future": answer["date"] > clock.today().isoformat(),
+        "future": future,
     }
 
 

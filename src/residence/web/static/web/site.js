@@ -1,7 +1,8 @@
 // Progressive enhancement only: every page works without this file.
 document.addEventListener("DOMContentLoaded", function () {
   // A form came back with problems: take the reader (and a screen reader) to the summary.
-  var summary = document.querySelector(".error-summary");
+  // So is an answer the page was asked for (a self-check's result), read out at once.
+  var summary = document.querySelector(".error-summary") || document.querySelector("[data-focus-on-load]");
   if (summary) {
     summary.scrollIntoView({ block: "start" });
     summary.focus({ preventScroll: true });
