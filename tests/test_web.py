@@ -193,6 +193,17 @@ def test_messages_come_a_page_at_a_time_on_the_page_and_in_the_api(client, citiz
     past = client.get("/account/messages/?page=99").content.decode()
     assert 'data-testid="past-the-end"' in past and "You have no messages" not in past
     assert 'data-testid="previous-page"' not in past  # page 98 is past the end too
+    # A message marked read is named, in its button and after, on the page it was on (an outsider's
+    # buttons were all alike, and one pressed led back to page 1 saying nothing).
+    from residence.notifications.models import Message
+
+    oldest = Message.objects.get(user=citizen, params__reference="SZ000000")
+    second = client.get("/account/messages/?page=2").content.decode()
+    assert re.search(r'data-testid="mark-read">[^<]+<span class="visually-hidden">：[^<]*申请', second)
+    marked = client.post(f"/account/messages/{oldest.pk}/read/?page=2", follow=True)
+    assert marked.redirect_chain == [("/account/messages/?page=2", 302)]
+    assert "已标为已读：" in marked.content.decode()
+    assert Message.objects.get(pk=oldest.pk).read_at is not None
     api = Api().login("citizen1", phone="13812345678")
     page = api.get("/api/v1/me/messages")
     assert len(page.json()["results"]) == 2 and page.json()["unread"] >= 3 and 'rel="next"' in page["Link"]

@@ -433,7 +433,10 @@ def sms_due(*, limit: int = 1000) -> list[tuple[int, int]]:
     return due
 
 
-def message_mark_read(*, user, message_id: int) -> None:
-    updated = Message.objects.filter(user=user, pk=message_id, read_at__isnull=True).update(read_at=clock.now())
-    if not updated and not Message.objects.filter(user=user, pk=message_id).exists():
+def message_mark_read(*, user, message_id: int) -> Message:
+    """The message, read from now (already read: as it was)."""
+    message = Message.objects.filter(user=user, pk=message_id).first()
+    if message is None:
         raise NotFound()
+    Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=clock.now())
+    return message

@@ -1,9 +1,11 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from residence.accounts.forms import PlatformChoice
@@ -134,8 +136,8 @@ MESSAGE_PAGES = (
 )
 
 
-def _with_links(user, messages: list) -> list:
-    references = {m.params.get("reference") for m in messages if m.key.startswith("application_")}
+def _with_links(user, rows: list) -> list:
+    references = {m.params.get("reference") for m in rows if m.key.startswith("application_")}
     own = {}
     if references and user.person_id:
         own = dict(
@@ -143,7 +145,7 @@ def _with_links(user, messages: list) -> list:
                 "reference", "pk"
             )
         )
-    for m in messages:
+    for m in rows:
         if m.key.startswith("application_") and m.params.get("reference") in own:
             m.link = reverse("applications:progress", args=[own[m.params["reference"]]])
         elif m.key.startswith("deadline_") and user.role == Role.SUPERVISOR:
@@ -152,17 +154,19 @@ def _with_links(user, messages: list) -> list:
             m.link = reverse("audit:trail")
         else:
             m.link = next((reverse(name) for prefix, name in MESSAGE_PAGES if m.key.startswith(prefix)), "")
-    return messages
+    return rows
 
 
 @login_required
 @require_POST
 def message_read(request, pk: int):
     try:
-        message_mark_read(user=request.user, message_id=pk)
+        message = message_mark_read(user=request.user, message_id=pk)
     except NotFound:
         raise Http404 from None
-    return redirect("web:messages")
+    messages.success(request, _("Marked as read: %(title)s") % {"title": message.title})
+    page = request.GET.get("page", "")
+    return redirect(reverse("web:messages") + (f"?page={int(page)}" if page.isascii() and page.isdigit() else ""))
 
 
 # Organisations waiting shown on the clerk's desk at once; the rest are found by the search.
