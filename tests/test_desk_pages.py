@@ -413,6 +413,19 @@ def test_the_acceptance_page_marks_a_due_date_in_an_unpublished_year_provisional
     assert "2027-01-12" in due and "(provisional)" in due
 
 
+def test_the_department_checks_due_in_an_unpublished_year_are_marked_provisional(world, staff, settings):
+    """Accepted on 31 December 2026, the checks' 3 working days end in 2027 (2027-01-06, 1 January
+    taken as a holiday): the deadlines table said "provisional", the checks' own table beside it
+    did not (an outsider)."""
+    settings.FROZEN_TODAY = "2026-12-31"
+    clerk = signed_in_again("clerk")
+    data = intake_data(photo_receipt="PV20261231", materials_checked="on", portrait_captured="on")
+    post(clerk, "/staff/applications/new/", data)
+    shown = page(clerk, f"/staff/applications/{Application.objects.get().pk}/")
+    dues = re.findall(r'data-testid="verification-due">(.*?)</td>', shown, re.S)
+    assert dues and all("2027-01-06" in due and "(provisional)" in due for due in dues), dues
+
+
 def test_the_clerk_checks_the_records_before_accepting(world, staff):
     """An outsider's clerk learnt that the applicant met no condition only once the application was
     recorded: the check comes first, what was typed kept, nothing recorded but the look."""

@@ -321,6 +321,10 @@ def _context(user, application: Application, forms: dict) -> dict:
         ),
         "id_number_masked": mask_id_number(application.person.id_number),
         "family": _family(user, application),
+        # The checks share the verification step's due date, provisional or not.
+        "checks_provisional": any(
+            d.step == Step.VERIFICATION and d.provisional and d.done_on is None for d in application.deadlines.all()
+        ),
         "deadlines": [
             {
                 "step": d.get_step_display(),
