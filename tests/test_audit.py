@@ -159,3 +159,13 @@ def test_every_detail_the_platform_records_has_a_label_for_the_supervisor():
     assert sorted(keys - set(LABELS)) == []
     assert sorted(said["what"] - set(LOOKED_AT)) == [] and sorted(said["where"] - set(PASSWORD_FORMS)) == []
     assert set(KINDS) <= set(RECORD_KINDS)  # an import's kind as its command names it ("talents")
+
+
+def test_a_look_at_a_family_member_is_named_in_words():
+    """An outsider's Chinese trail read "身份: family member" among values in Chinese."""
+    from django.utils import translation
+
+    from residence.audit.templatetags.audit_details import audit_value
+
+    with translation.override("zh-hans"):
+        assert audit_value("family member", "as") == "同住亲属 (family member)"

@@ -160,6 +160,7 @@ PASSWORD_FORMS = {
 }
 VALUES = {
     "action": ACTIONS,
+    "as": {"family member": _("Family member")},
     "channel": {**_named(Channel), "web": _("Web page"), "api": _("API")},
     "department": _named(Department),
     "kind": {**_named(ApplicationKind, AccountKind, Declaration.Kind), **RECORD_KINDS},
