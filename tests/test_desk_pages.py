@@ -426,6 +426,25 @@ def test_the_department_checks_due_in_an_unpublished_year_are_marked_provisional
     assert dues and all("2027-01-06" in due and "(provisional)" in due for due in dues), dues
 
 
+def test_an_english_desk_names_the_point_by_its_kind_and_street_everywhere(world, staff):
+    """An outsider's English desk named the point "Street office, Futian Subdistrict · 福田街道办事处…"
+    in the intake's list and in Chinese only on the accepted page, the queue, the application and
+    the dashboard."""
+    named = 'Street office, Futian Subdistrict · <span lang="zh-CN">福田街道办事处居住证受理点</span>'
+    clerk = staff["clerk"]
+    data = intake_data(photo_receipt="PV20260302", materials_checked="on", portrait_captured="on")
+    accepted = page(clerk, post(clerk, "/staff/applications/new/", data)["Location"])
+    pk = Application.objects.get().pk
+    for shown in (
+        accepted,
+        page(clerk, "/staff/applications/"),
+        page(clerk, f"/staff/applications/{pk}/"),
+        page(clerk, "/staff/"),
+        page(staff["supervisor"], "/staff/applications/dashboard/"),
+    ):
+        assert named in shown
+
+
 def test_the_clerk_checks_the_records_before_accepting(world, staff):
     """An outsider's clerk learnt that the applicant met no condition only once the application was
     recorded: the check comes first, what was typed kept, nothing recorded but the look."""

@@ -404,11 +404,12 @@ def supervisor_dashboard(*, days: int = DASHBOARD_DAYS) -> dict:
     finished_by_point = {row["application__acceptance_point"]: row for row in done}
     point_ids = set(opened) | set(late) | set(finished_by_point)
     points = []
-    for point in AcceptancePoint.objects.filter(pk__in=point_ids).order_by("code"):
+    for point in AcceptancePoint.objects.filter(pk__in=point_ids).select_related("street").order_by("code"):
         points.append(
             {
                 "code": point.code,
                 "name": point.name,
+                "point": point,  # named by its kind and street too, on an English page
                 "open": opened.get(point.pk, 0),
                 "overdue": late.get(point.pk, 0),
                 "today": due_today.get(point.pk, 0),
