@@ -271,6 +271,10 @@ def test_a_note_is_required_when_not_confirmed_and_the_reviewer_refuses_with_rea
     assert "Record the written reply" in page(staff["reviewer"], f"/staff/applications/{pk}/")
     post(staff["reviewer"], f"/staff/applications/{pk}/written-reply/", {"text": "书面答复内容"})
     assert Application.objects.get(pk=pk).reply_text == "书面答复内容"
+    # Both are in the case's history, which staff read to follow it (an outsider's stopped at the refusal).
+    history = page(staff["reviewer"], f"/staff/applications/{pk}/").split("<h2>History</h2>")[1]
+    asked, sent = history.find("Written reply asked for"), history.find("Written reply sent")
+    assert history.find("Rejected") < asked < sent and "2026-03-02" in history[asked:]
 
 
 def test_a_common_reason_is_shown_in_the_readers_language_and_a_written_one_as_written(world, staff):

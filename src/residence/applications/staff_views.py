@@ -321,6 +321,9 @@ def _context(user, application: Application, forms: dict) -> dict:
         ),
         "id_number_masked": mask_id_number(application.person.id_number),
         "family": _family(user, application),
+        "reply_sent_on": next(
+            (d.done_on for d in application.deadlines.all() if d.step == Step.WRITTEN_REPLY and d.done_on), None
+        ),
         # The checks share the verification step's due date, provisional or not.
         "checks_provisional": any(
             d.step == Step.VERIFICATION and d.provisional and d.done_on is None for d in application.deadlines.all()
