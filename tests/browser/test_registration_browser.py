@@ -243,6 +243,14 @@ def test_an_organisation_fixes_a_bulk_file_and_applies_it(web, chromium, shot, s
     assert page.get_by_test_id("dashboard").inner_text().count("13") >= 1  # 赵敏: 20 days after, 13 late
     assert_accessible(page)
     both(page, shot, "reg-12-organisation-dashboard")
+    # In English, a house's status tag on one line (an outsider's read "Confirme / d" in a narrow column).
+    page.get_by_role("button", name="English").click()
+    page.wait_for_url("**/account/")
+    tags = page.locator("[data-testid=houses] .tag")
+    assert tags.count() == 2 and tags.first.inner_text() == "Confirmed"
+    for tag in tags.all():
+        assert tag.evaluate("t => t.getBoundingClientRect().height < 2 * parseFloat(getComputedStyle(t).fontSize)")
+    shot(page, "reg-12b-organisation-dashboard-english")
     context.close()
 
 
