@@ -10,7 +10,17 @@ from residence.registrations.models import BulkUpload, Declaration, House, Occup
 from .applications import citizen_api
 from .idnumbers import WANG_FANG
 from .test_races import lock_held_elsewhere, race, statuses
-from .test_registrations import DECLARATIONS, HOUSES, LI_NA, bulk, confirmed, house_body, move_in, tenant_report
+from .test_registrations import (
+    DECLARATIONS,
+    HOUSES,
+    LI_NA,
+    bulk,
+    confirmed,
+    house_body,
+    move_in,
+    organisation_api,
+    tenant_report,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -78,6 +88,24 @@ def test_two_files_confirmed_at_once_that_drew_the_same_references_are_both_appl
     assert statuses(responses) == {200: 2}
     references = list(Declaration.objects.values_list("reference", flat=True))
     assert len(references) == len(set(references)) == 2 and Occupancy.objects.count() == 2
+
+
+def test_parallel_dry_runs_dated_against_anothers_record_tell_no_more_than_the_limit(settings):
+    """Each refusal telling of another declarant's record of a person counts against the day, as a
+    wrong name does: of ten dry runs at once, the limit's three are told, the rest refused alike."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY = 3
+    api, _user = citizen_api()
+    house = confirmed(api.post(HOUSES, house_body()).json())["id"]
+    assert api.post(DECLARATIONS, move_in(house, date="2026-02-20")).status_code == 201
+    org, houses = organisation_api()
+    text = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    text += f"{houses[0]},move_in,李娜,{LI_NA},13700000021,employer,3,1,2026-02-10\n"
+    responses = race(10, lambda i: bulk(org, text))
+    assert statuses(responses) == {200: 10}
+    reasons = [r.json()["invalid"][0]["reason"] for r in responses]
+    assert sum("began on or after" in reason for reason in reasons) == 3
+    assert sum("differ from the population records" in reason for reason in reasons) == 7
 
 
 def test_parallel_move_ins_of_one_person_into_different_houses_record_one(settings):

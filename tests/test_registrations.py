@@ -704,6 +704,11 @@ def test_a_self_report_can_be_declined_by_the_holder_or_withdrawn_by_the_tenant(
 @pytest.fixture
 def organisation(settings):
     settings.FROZEN_TODAY = "2026-03-02"
+    return organisation_api()
+
+
+def organisation_api():
+    """An active organisation's API, signed in, and its two confirmed houses."""
     user = make_user(
         "org_admin", "13812340002", kind=Kind.ORGANISATION, name="示范物业", credit_code="91440300MA5D4X7K8N"
     )
