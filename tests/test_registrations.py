@@ -744,6 +744,12 @@ def test_sub_accounts_declare_only_for_the_houses_they_are_given(organisation):
     living = desk.get(f"{DECLARATIONS}?house={houses[0]}&current=1").json()
     assert {d["person"]["name"] for d in living} == {"李娜", "王芳"}
     assert desk.get(f"{DECLARATIONS}?house={houses[1]}&current=1").json() == []
+    # Once 王芳 has moved out, her name is no longer the sub-account's to read (an outsider's read
+    # everyone who had ever lived in its houses); its own filings stay in its list.
+    out = {"house": houses[0], "kind": "move_out", "person": {"id_number": WANG_FANG}, "date": "2026-03-02"}
+    assert api.post(DECLARATIONS, out).status_code == 201
+    assert [(d["kind"], d["person"]["name"]) for d in desk.get(DECLARATIONS).json()] == [("move_in", "李娜")]
+    assert {d["person"]["name"] for d in api.get(f"{DECLARATIONS}?house={houses[0]}").json()} == {"李娜", "王芳"}
     someone_elses = api.post(
         "/api/v1/organisations/sub-accounts",
         {"username": "org_desk2", "password": "Testing2026pass", "phone": "13812340004", "houses": [999999]},

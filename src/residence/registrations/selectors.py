@@ -100,14 +100,17 @@ def declarations_for(
     *, actor, house: int | None = None, current: bool = False, late: bool = False, shared: dict | None = None
 ):
     """The caller's declarations, newest first; an organisation sees its sub-accounts' too, and a
-    sub-account those of the houses given to it, whoever filed them (an outsider's sub-account read
+    sub-account, beside its own, those of the houses given to it that concern it now, whoever filed
+    them: who lives there and the self-reports waiting for an answer (an outsider's sub-account read
     "nobody is declared as living here" of a house its administrator had filled, and could not see
-    whom to move out). `late`: only those declared after their deadline (RULES §1)."""
+    whom to move out; another's read the names of everyone who had ever lived there). `late`: only
+    those declared after their deadline (RULES §1)."""
     if actor.kind == Kind.ORGANISATION:
         declarations = Declaration.objects.filter(house__owner=actor)
     elif actor.kind == Kind.SUB_ACCOUNT:
         given = House.objects.filter(owner_id=actor.parent_id, sub_accounts=actor).values("pk")
-        declarations = Declaration.objects.filter(Q(declared_by=actor) | Q(house__in=given))
+        concerns_now = Q(pk__in=Occupancy.objects.values("declaration_id")) | Q(status=Declaration.Status.PENDING)
+        declarations = Declaration.objects.filter(Q(declared_by=actor) | (Q(house__in=given) & concerns_now))
     else:
         declarations = Declaration.objects.filter(Q(declared_by=actor) | Q(house__owner=actor))
     if house is not None:
