@@ -22,6 +22,7 @@ from residence.notifications.models import Message, SmsMessage
 from residence.permits import sweeps, workflow
 from residence.permits.models import Endorsement, Permit, PermitEvent, SweepRun
 from residence.permits.rules import add_years, cancellation_day
+from residence.permits.selectors import permit_card
 from residence.records.models import Identity
 from residence.records.services import records_import_rows
 
@@ -203,6 +204,16 @@ def test_the_sweep_writes_what_the_workflow_writes_for_one_permit():
         assert {k: v for k, v in a[0].data.items() if k != "permit"} == {
             k: v for k, v in b[0].data.items() if k != "permit"
         }
+
+
+def test_the_history_reads_in_date_order_whenever_each_entry_was_written():
+    """An outsider imported a lapsed permit, then ran the day of its lapse: "imported" (today) was
+    listed above "suspended" (the earlier day), the history being in the order it was written."""
+    p = permit(1, D(2025, 2, 28))
+    PermitEvent.objects.create(permit=p, kind="imported", on=D(2026, 12, 2), at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    sweeps.permits_suspend(D(2025, 2, 28))
+    card = permit_card(Permit.objects.get(pk=p.pk))
+    assert [(e.on, e.kind) for e in card["events"]] == [(D(2025, 2, 28), "suspended"), (D(2026, 12, 2), "imported")]
 
 
 # --- cancellation -----------------------------------------------------------------------

@@ -122,7 +122,7 @@ def permit_card(permit: Permit) -> dict:
         # The last day it is valid unendorsed: suspended from endorsed_until on (an outsider read
         # "valid until" the anniversary as one day more).
         "valid_through": rules.last_valid_day(permit.endorsed_until),
-        "events": [_with_valid_through(event) for event in permit.events.order_by("at", "id")],
+        "events": [_with_valid_through(event) for event in permit.events.order_by("on", "at", "id")],
         # Not while a check of one asked for is under way: asking again is refused (an outsider's
         # holder was offered "Endorse online" and got a 409).
         "endorsable_today": pending is None
