@@ -1225,7 +1225,8 @@ def test_the_stored_document_is_what_a_rebuild_from_the_rows_gives(world, staff)
     assert json.loads(stored.document) == documents.refresh(stored)
     shown = api.get(f"{URL}/{app['id']}")
     assert shown["Content-Type"] == "application/json"
-    assert shown.json() == {**json.loads(stored.document), "self_check": shown.json()["self_check"]}
+    # Read with it: the self-check in the reader's language, and nothing holding a first application.
+    assert shown.json() == {**json.loads(stored.document), "on_hold": None, "self_check": shown.json()["self_check"]}
     assert shown.json()["written_reply"]["due_date"] == "2026-03-05"
     # The list answers the same objects.
     assert api.get(URL).json() == [shown.json()]

@@ -14,8 +14,8 @@ from residence.applications.models import Application, Payment
 from residence.audit.models import AuditEvent
 from residence.notifications import sms
 from residence.notifications.catalogue import render_message
-from residence.notifications.models import Message
-from residence.permits import rules
+from residence.notifications.models import Message, SmsMessage
+from residence.permits import rules, sweeps
 from residence.permits.models import Endorsement, Permit, PermitEvent
 from residence.permits.services import endorsement_checks_escalate
 from residence.records.services import records_import_rows
@@ -899,7 +899,7 @@ def test_a_permit_suspended_while_its_exchange_is_open_is_endorsed_before_approv
 @pytest.mark.django_db
 def test_a_card_is_not_made_for_a_permit_suspended_after_payment(settings):
     settings.FROZEN_TODAY = "2027-03-01"
-    api, _user, staff, app, base = card_application_verified("replacement")
+    api, user, staff, app, base = card_application_verified("replacement")
     staff.reviewer.post(f"{base}/approve", {})
     assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
     settings.FROZEN_TODAY = "2027-03-02"
@@ -910,6 +910,29 @@ def test_a_card_is_not_made_for_a_permit_suspended_after_payment(settings):
         Application.objects.get(pk=app["id"]).status == "approved"
         and not Application.objects.get(pk=app["id"]).card_serial
     )
+    # The holder reads why it waits, before the day's sweep as after it (an outsider's read
+    # "approved", its deadlines past, and a notice that said only to endorse).
+    number = Permit.objects.get().number
+    held = api.get(f"/api/v1/applications/{app['id']}").json()["on_hold"]
+    assert (
+        held
+        == {
+            "reason": "permit_suspended",
+            "permit_number": number,
+            "since": "2027-03-02",
+            "note": held["note"],
+        }
+        and "2027-03-02" in held["note"]
+    )
+    sweeps.permits_suspend(D(2027, 3, 2))
+    [told] = Message.objects.filter(user=user, key__startswith="permit_suspended")
+    assert told.key == "permit_suspended_card_waits" and told.params["reference"] == app["reference"]
+    [text] = SmsMessage.objects.filter(purpose="permit").values_list("text", flat=True)
+    assert app["reference"] in text and number in text
+    [listed] = api.get("/api/v1/applications").json()
+    assert listed["on_hold"]["reason"] == "permit_suspended"
+    assert endorse(api).json()["outcome"] == "granted"
+    assert api.get(f"/api/v1/applications/{app['id']}").json()["on_hold"] is None
 
 
 @pytest.mark.django_db

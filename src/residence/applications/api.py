@@ -41,9 +41,22 @@ from residence.eligibility.api import AnswerSerializer as EligibilityAnswerSeria
 from residence.eligibility.services import answer_shown
 from residence.notifications.catalogue import reasons_text
 from residence.permits.api import endorsement_check_items
+from residence.permits.models import Permit
 
 from . import documents, rules, selectors, services, workflow
-from .models import Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status, Verification
+from .models import (
+    CARD_KINDS,
+    OPEN_STATUSES,
+    Application,
+    Delivery,
+    FamilyMember,
+    Kind,
+    PaymentStatus,
+    Route,
+    Status,
+    Verification,
+)
+from .notices import hold_text
 from .payments import application_counter_pay, application_pay
 from .providers import ONLINE
 from .reasons import shown as refusal_reason_shown
@@ -87,8 +100,8 @@ class CounterBodySerializer(ApplicationBodySerializer):
     materials_checked = StrictBooleanField(required=False, default=True)
 
 
-def _object(component: str, allow_null: bool = False, **fields):
-    return inline_serializer(component, fields, allow_null=allow_null)
+def _object(component: str, allow_null: bool = False, help_text: str | None = None, **fields):
+    return inline_serializer(component, fields, allow_null=allow_null, help_text=help_text)
 
 
 def _objects(component: str, **fields):
@@ -97,6 +110,7 @@ def _objects(component: str, **fields):
 
 LIST_PAGE = 50  # applications a page of the citizen's list holds
 DECISION_OUTCOMES = [("approved", "approved"), ("rejected", "rejected")]
+HOLD_REASONS = [("permit_suspended", "permit_suspended"), ("permit_cancelled", "permit_cancelled")]
 
 
 class ApplicationSerializer(serializers.Serializer):
@@ -160,6 +174,16 @@ class ApplicationSerializer(serializers.Serializer):
         id_number_masked=serializers.CharField(),
         relation=serializers.ChoiceField(choices=FamilyMember.Relation.choices),
     )
+    on_hold = _object(
+        "RenewalHold",
+        allow_null=True,
+        reason=serializers.ChoiceField(choices=HOLD_REASONS),
+        permit_number=serializers.CharField(),
+        since=serializers.DateField(),
+        note=serializers.CharField(),
+        help_text="an exchange or a replacement whose permit is suspended (it goes on once the permit is endorsed) "
+        "or cancelled (it ends with the day's run); null otherwise",
+    )
     self_check = EligibilityAnswerSerializer
     deadlines = _objects(
         "DeadlineState",
@@ -181,11 +205,15 @@ AWAITING_PAYMENT = '"status":"awaiting_payment"'  # as documents.dumps writes it
 REJECTED = '"outcome":"rejected"'
 
 
-def shown(document: str, self_check: str | dict) -> str:
+CARD_KIND_MARKS = tuple(f'"kind":"{kind}"' for kind in CARD_KINDS)  # as documents.dumps writes them
+
+
+def shown(document: str, self_check: str | dict, id_number: str | None = None) -> str:
     """A stored document answered as its text, with the self-check rendered in the reader's
     language and spliced in: nothing decoded and encoded again (docs/performance.md), but for
     an application awaiting payment, whose status depends on the day it is read, and a refused
-    one read in another language than the record's."""
+    one read in another language than the record's. `on_hold` is read with it: for an open
+    exchange or replacement of `id_number`, whose permit may lapse any day."""
     if AWAITING_PAYMENT in document:
         document = _as_of_today(document)
     if REJECTED in document and translation.get_language() != settings.LANGUAGE_CODE:
@@ -193,7 +221,25 @@ def shown(document: str, self_check: str | dict) -> str:
     if isinstance(self_check, str):
         self_check = json.loads(self_check)
     rendered = json.dumps(answer_shown(self_check), ensure_ascii=False, separators=(",", ":"))
-    return f'{document.rstrip()[:-1]},"self_check":{rendered}}}'
+    hold = _hold(document, id_number) if id_number and any(m in document for m in CARD_KIND_MARKS) else None
+    on_hold = json.dumps(hold, ensure_ascii=False, separators=(",", ":"))
+    return f'{document.rstrip()[:-1]},"on_hold":{on_hold},"self_check":{rendered}}}'
+
+
+def _hold(document: str, id_number: str) -> dict | None:
+    data = json.loads(document)
+    if data["status"] not in OPEN_STATUSES:
+        return None
+    held = selectors.permit_holding_renewal(id_number=id_number, kind=data["kind"], today=clock.today())
+    if held is None:
+        return None
+    suspended = held.status == Permit.Status.SUSPENDED
+    return {
+        "reason": "permit_suspended" if suspended else "permit_cancelled",
+        "permit_number": held.number,
+        "since": (held.suspended_on if suspended else held.cancelled_on).isoformat(),
+        "note": hold_text(held),
+    }
 
 
 def _as_of_today(document: str) -> str:
@@ -222,7 +268,7 @@ def _refusal_in_reader_language(document: str) -> str:
 
 
 def application_response(application: Application, status: int = 200, document: str = "") -> HttpResponse:
-    body = shown(document or application.document, application.self_check)
+    body = shown(document or application.document, application.self_check, application.person.id_number)
     return HttpResponse(body.encode(), status=status, content_type="application/json")
 
 
@@ -241,7 +287,8 @@ class ApplicationListView(APIView):
         # A page at a time, newest first: an outsider's 253 applications came in one 387 KB answer.
         documents = selectors.application_documents_for_person(id_number=request.user.person.id_number)
         rows, link = page_rows(request, documents, LIST_PAGE)
-        body = "[" + ",".join(shown(document, self_check) for document, self_check in rows) + "]"
+        id_number = request.user.person.id_number
+        body = "[" + ",".join(shown(document, self_check, id_number) for document, self_check in rows) + "]"
         response = HttpResponse(body.encode(), content_type="application/json")
         if link:
             response["Link"] = link
@@ -276,7 +323,8 @@ class ApplicationDetailView(APIView):
         document, self_check = request.login_session.also or (None, None)
         if document is None:
             raise NotFound()
-        return HttpResponse(shown(document, self_check).encode(), content_type="application/json")
+        id_number = request.user.person.id_number if any(m in document for m in CARD_KIND_MARKS) else None
+        return HttpResponse(shown(document, self_check, id_number).encode(), content_type="application/json")
 
 
 class ApplicationReceiptView(APIView):

@@ -4,13 +4,33 @@ from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from residence.accounts.models import Role
 from residence.notifications.catalogue import CLOSING_PUNCTUATION, reasons_text
 from residence.notifications.services import Notice, account_language, notice_send, notices_send
+from residence.permits.models import Permit
 from residence.places.selectors import street_shown
 
 from .models import CARD_KINDS, Application, Kind, PaymentStatus, Status
+
+
+def hold_text(permit: Permit) -> str:
+    """Why an exchange or a replacement waits, and what the holder does: its permit, suspended or
+    cancelled (applications.selectors.permit_holding_renewal). On the progress page and in the API's
+    `on_hold` (an outsider's holder read "approved" with its deadlines past and no word of why)."""
+    if permit.status == Permit.Status.SUSPENDED:
+        # The steps ahead refuse until then, the hand-over too (an outsider's page said "nothing
+        # to do for now"; another's, "collect your card", of a card the clerk could not hand over).
+        return _(
+            "Your permit has been suspended since %(day)s: endorse it (My residence permit) so that this "
+            "application can go on."
+        ) % {"day": permit.suspended_on.isoformat()}
+    # Before the day's run ends it: not "collect your card" (an outsider's page said so).
+    return _(
+        "Your permit is cancelled from %(day)s: no card of it is handed over, and this application ends; a fee "
+        "paid for it is given back. To hold a residence permit again, apply for a re-application."
+    ) % {"day": permit.cancelled_on.isoformat()}
 
 
 def _key(application: Application, action: str) -> str | None:

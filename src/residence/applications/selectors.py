@@ -683,13 +683,18 @@ def cancelled_permit_to_renew(application: Application, today: dt.date) -> Permi
 
 
 def _permit_to_renew_now(application: Application, today: dt.date, status: str) -> Permit | None:
-    if application.kind not in CARD_KINDS:
+    held = permit_holding_renewal(id_number=application.person.id_number, kind=application.kind, today=today)
+    return held if held is not None and held.status == status else None
+
+
+def permit_holding_renewal(*, id_number: str, kind: str, today: dt.date) -> Permit | None:
+    """For an exchange or a replacement, the person's permit as of today if it holds the
+    application up: suspended (endorse it first) or cancelled (no card of it is made)."""
+    if kind not in CARD_KINDS:
         return None
-    live = Permit.objects.filter(
-        id_number=application.person.id_number, status__in=(Permit.Status.ACTIVE, Permit.Status.SUSPENDED)
-    )
+    live = Permit.objects.filter(id_number=id_number, status__in=(Permit.Status.ACTIVE, Permit.Status.SUSPENDED))
     for permit in live:
         shown = as_of_today(permit, today)
-        if shown.status == status:
+        if shown.status != Permit.Status.ACTIVE:
             return shown
     return None

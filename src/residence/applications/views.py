@@ -32,6 +32,7 @@ from . import rules, selectors, services
 from .effects import SUSPENDED_BEFORE_PAYMENT
 from .forms import DeliveryForm, FamilyMemberForm, KindRouteForm, PaymentForm, PhotoReceiptForm, PointForm
 from .models import OPEN_STATUSES, Application, Delivery, FamilyMember, Kind, PaymentStatus, Route, Status, Step
+from .notices import hold_text
 from .payments import application_pay
 from .receipts import paid_for, payment_receipt_pdf, pdf_response, receipt_pdf
 
@@ -648,19 +649,12 @@ def next_step(application: Application) -> str:
     """The next thing the applicant does (or waits for), in one sentence."""
     s = application.status
     due = application.due_date.isoformat() if application.due_date else ""
-    if s in OPEN_STATUSES and (suspended := selectors.suspended_permit_to_renew(application, clock.today())):
-        # The steps ahead refuse until then, the hand-over too (an outsider's page said "nothing
-        # to do for now"; another's, "collect your card", of a card the clerk could not hand over).
-        return _(
-            "Your permit has been suspended since %(day)s: endorse it (My residence permit) so that this "
-            "application can go on."
-        ) % {"day": suspended.suspended_on.isoformat()}
-    if s in OPEN_STATUSES and (cancelled := selectors.cancelled_permit_to_renew(application, clock.today())):
-        # Before the day's run ends it: not "collect your card" (an outsider's page said so).
-        return _(
-            "Your permit is cancelled from %(day)s: no card of it is handed over, and this application ends; a fee "
-            "paid for it is given back. To hold a residence permit again, apply for a re-application."
-        ) % {"day": cancelled.cancelled_on.isoformat()}
+    if s in OPEN_STATUSES and (
+        held := selectors.permit_holding_renewal(
+            id_number=application.person.id_number, kind=application.kind, today=clock.today()
+        )
+    ):
+        return hold_text(held)
     if s in (Status.ACCEPTED, Status.VERIFYING):
         return _("Nothing to do for now: the departments are checking your application.")
     if s == Status.REVIEWING:  # not "the departments are checking" under a list saying they are done

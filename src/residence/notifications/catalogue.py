@@ -243,6 +243,16 @@ MESSAGES = {
             "to restore it; after that it is cancelled."
         ),
     ),
+    # Its exchange or replacement waits too: the card is not made nor handed over until then (an
+    # outsider's holder was told only to endorse, its application reading "approved" for weeks).
+    "permit_suspended_card_waits": (
+        _("Permit %(number)s suspended"),
+        _(
+            "Your residence permit %(number)s was not endorsed in time and is suspended. Endorse it by %(closes)s "
+            "to restore it; after that it is cancelled. Your application %(reference)s for a new card waits until "
+            "the permit is endorsed, then goes on."
+        ),
+    ),
     "permit_suspended_check_overdue": (
         _("Permit %(number)s suspended"),
         _(
@@ -487,6 +497,10 @@ SMS = {
         "Your residence permit %(number)s is endorsed and valid again, through %(valid_through)s."
     ),
     "permit_suspended": _("Your residence permit %(number)s is suspended: endorse it by %(closes)s."),
+    "permit_suspended_card_waits": _(
+        "Your residence permit %(number)s is suspended: endorse it by %(closes)s. Application %(reference)s for a new "
+        "card goes on once it is endorsed."
+    ),
     "permit_suspended_check_overdue": _(
         "Your residence permit %(number)s is suspended while the overdue check of your endorsement is escalated. "
         "You need not ask again."

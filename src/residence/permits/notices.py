@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
-from residence.applications.models import Person
+from residence.applications.models import CARD_KINDS, OPEN_STATUSES, Application, Person
 from residence.notifications.services import account_language, notice_send, sms_language
 
 from . import rules
@@ -68,5 +68,18 @@ def on_event(permit: Permit, event: str, *, in_time: bool = False) -> None:
         # The police reviewer's ground, said (an outsider's holder was told only "cancelled", and a
         # Shenzhen hukou holder to apply again).
         key = REVOKED_KEYS[permit.cancel_reason]
+    extra = {}
+    if event == "suspended" and (reference := open_renewal(permit.id_number)):
+        key, extra = "permit_suspended_card_waits", {"reference": reference}
     if key is not None:
-        send(permit, key)
+        send(permit, key, **extra)
+
+
+def open_renewal(id_number: str) -> str | None:
+    """The reference of the holder's open exchange or replacement, which waits while the permit is
+    suspended (as the daily sweep tells it)."""
+    return (
+        Application.objects.filter(person__id_number=id_number, kind__in=CARD_KINDS, status__in=OPEN_STATUSES)
+        .values_list("reference", flat=True)
+        .first()
+    )

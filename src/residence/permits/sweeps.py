@@ -37,7 +37,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from residence.accounts.models import User
-from residence.applications.models import Person
+from residence.applications.models import CARD_KINDS, OPEN_STATUSES, Application, Person
 from residence.audit.models import AuditEvent, AuditEventType
 from residence.core import clock
 from residence.notifications.catalogue import SMS
@@ -404,7 +404,17 @@ def _suspend_chunk(day, run, limit):
             waiting.append((id_number, {"number": number, "asked": asked[pk].isoformat()}))
         elif rules.cancellation_day(until) > day:
             notices.append((id_number, _window_params(number, until, rules.late_window(until))))
-    _tell(notices, key="permit_suspended", at=now)
+    renewals = dict(
+        Application.objects.filter(
+            person__id_number__in=[n[0] for n in notices], kind__in=CARD_KINDS, status__in=OPEN_STATUSES
+        ).values_list("person__id_number", "reference")
+    )
+    _tell([n for n in notices if n[0] not in renewals], key="permit_suspended", at=now)
+    _tell(
+        [(n[0], {**n[1], "reference": renewals[n[0]]}) for n in notices if n[0] in renewals],
+        key="permit_suspended_card_waits",
+        at=now,
+    )
     _tell(waiting, key="permit_suspended_check_overdue", at=now)
     last = max((r[3], r[0]) for r in rows)
     return len(rows), last, len(rows)
