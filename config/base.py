@@ -156,7 +156,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", number("DB_CONN_MAX_AGE", default=60))
+    # Not kept under DEBUG: the development server serves each request on a new thread, each of
+    # which would keep its connection open for the whole age (an outsider's runserver on PostgreSQL
+    # held 89 idle connections and refused the next request with "too many clients").
+    DATABASES["default"].setdefault("CONN_MAX_AGE", number("DB_CONN_MAX_AGE", default=0 if DEBUG else 60))
     # A health check is one more round trip before each request's first query (it halves the
     # throughput of light API calls, docs/performance.md); without it a worker whose connection
     # died fails one request and reconnects on the next.

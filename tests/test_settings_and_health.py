@@ -213,6 +213,17 @@ def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler():
     assert run_settings({**url, "DB_PREPARED_STATEMENTS": "0"}, code).stdout.strip() == "None"
 
 
+def test_the_development_server_keeps_no_connection_open_after_its_request():
+    """runserver serves each request on a new thread: kept connections piled up to PostgreSQL's
+    limit (an outsider's 90th request was a 500, "too many clients")."""
+    code = "from django.conf import settings as s; print(s.DATABASES['default']['CONN_MAX_AGE'])"
+    url = {"DATABASE_URL": "postgres://u@127.0.0.1:5432/x"}
+    assert run_settings(url, code).stdout.strip() == "0"
+    production = {**url, "DEBUG": "0", "SECRET_KEY": "k" * 50, "SMS_BACKEND": "console"}
+    assert run_settings(production, code).stdout.strip() == "60"
+    assert run_settings({**production, "DB_CONN_MAX_AGE": "5"}, code).stdout.strip() == "5"
+
+
 @pytest.mark.django_db
 def test_healthz_answers_without_the_database(client, django_assert_num_queries):
     with django_assert_num_queries(0):
