@@ -38,7 +38,7 @@ from .applications import (
     staff_apis,
 )
 from .conftest import PASSWORD, Api, error_code
-from .idnumbers import FOREIGNER, HONG_KONG, ZHANG_WEI, with_check, wrong_check
+from .idnumbers import FOREIGNER, GB11643_EXAMPLES, HONG_KONG, ZHANG_WEI, with_check, wrong_check
 from .test_web import web_login
 
 pytestmark = pytest.mark.django_db
@@ -632,6 +632,23 @@ def test_the_form_shows_full_numbers_only_to_the_clerk_who_hands_the_card_over(w
     taken_in = printed(staff.other_clerk)
     assert number not in taken_in and mask_id_number(number) in taken_in
     assert "13700000017" not in taken_in and "137****0017" in taken_in  # the phone as the ID number
+
+
+def test_the_card_of_a_counter_applicant_the_records_do_not_hold_prints_what_the_id_number_carries(world, staff):
+    """GB 11643's own example, worked by hand: born 1949-12-31 (digits 7-14), a woman (the 17th
+    digit, 2, is even). An outsider's card for such a person had no sex and no birth date."""
+    assert not Identity.objects.filter(id_number=GB11643_EXAMPLES[0]).exists()
+    body = {
+        **application_body(photo_receipt="CT20260302R9"),
+        "applicant": {"name": "李娜", "id_number": GB11643_EXAMPLES[0], "phone": "13700000019"},
+        "portrait_captured": True,
+    }
+    created = staff.clerk.post("/api/v1/staff/applications", body).json()
+    confirm_all(staff, created)
+    act(staff.reviewer, created, "approve")
+    card = staff.production.get(f"/api/v1/staff/applications/{created['id']}").json()["card"]
+    assert (card["name"], card["sex"], card["birth_date"]) == ("李娜", "女", "1949-12-31")
+    assert card["ethnicity"] == ""  # not carried by the number: the records alone know it
 
 
 def test_a_counter_applicant_without_an_account_reads_the_written_reply_in_the_sms(world, staff):

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from residence.core.validators import (
+    birth_date_of,
     hidden_text_problem,
     id_check_character,
     mask_id_number,
@@ -19,6 +20,7 @@ from residence.core.validators import (
     normalize_phone,
     parse_date,
     person_name_problem,
+    sex_of,
     told_text_problem,
     username_key,
     validate_username,
@@ -358,3 +360,9 @@ def test_messages_said_one_after_another_take_no_space_after_a_chinese_full_stop
     )
     # Mixed, blank and padded parts: a space only after a Latin one.
     assert sentences(["姓名有误：", " Wrong. ", "", "证号有误。", "End."]) == "姓名有误：Wrong. 证号有误。End."
+
+
+def test_the_birth_date_and_sex_an_id_number_carries_in_gb_11643s_own_examples():
+    """Read by hand from the standard's examples: digits 7-14 the birth date, the 17th odd for a man."""
+    assert (birth_date_of("11010519491231002X"), sex_of("11010519491231002X")) == (dt.date(1949, 12, 31), "F")
+    assert (birth_date_of("440524188001010014"), sex_of("440524188001010014")) == (dt.date(1880, 1, 1), "M")

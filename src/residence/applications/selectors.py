@@ -12,7 +12,7 @@ from residence.accounts.models import Department, Role
 from residence.accounts.selectors import Also
 from residence.core import clock, limits
 from residence.core.errors import Forbidden, NotFound
-from residence.core.validators import mask_id_number
+from residence.core.validators import birth_date_of, mask_id_number, sex_of
 from residence.permits.models import Permit
 from residence.permits.selectors import as_of_today, current_registration, issuing_authority
 from residence.places.models import AcceptancePoint
@@ -578,14 +578,16 @@ def card_data(application: Application) -> dict:
     id_number = application.person.id_number
     identity = Identity.objects.filter(id_number=id_number).first()
     registration = current_registration(id_number)
+    # A person taken in at the counter whom the records do not hold: the sex and the birth date the
+    # ID number carries, checked against the card in the clerk's hands (an outsider's printed blank).
     with translation.override("zh-hans"):  # as printed, whatever the reader's language (an outsider's read "Female")
-        sex = identity.get_sex_display() if identity else ""
+        sex = identity.get_sex_display() if identity else str(Identity.Sex(sex_of(id_number)).label)
         authority = issuing_authority()
     return {
         "name": identity.name if identity else application.person.name,
         "sex": sex,
         "ethnicity": identity.ethnicity if identity else "",
-        "birth_date": identity.birth_date.isoformat() if identity else "",
+        "birth_date": (identity.birth_date if identity else birth_date_of(id_number)).isoformat(),
         "id_number": id_number,
         "hukou_address": identity.hukou_address if identity else "",
         "residence_address": registration.address if registration else "",

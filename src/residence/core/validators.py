@@ -172,6 +172,12 @@ def birth_date_of(id_number: str) -> dt.date:
     return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
 
 
+def sex_of(id_number: str) -> str:
+    """ "M" or "F" as the number carries it (GB 11643: the 17th digit, the sequence's last, is odd
+    for a man and even for a woman)."""
+    return "M" if int(id_number[16]) % 2 else "F"
+
+
 def is_hong_kong_macao_taiwan(id_number: str) -> bool:
     return id_number[:6] in HONG_KONG_MACAO_TAIWAN
 
