@@ -581,6 +581,7 @@ def test_past_the_15th_day_the_page_offers_no_payment(citizen_web):
     Application.objects.filter(pk=application.pk).update(payment_due_on=due)
     page = client.get(url).content.decode()
     assert 'data-testid="pay"' not in page and f"The time to pay ended on {due.isoformat()}" in page
+    assert "You may apply again." in words(page)  # what next, as its message says
     assert client.get(url + "pay/")["Location"] == url
     # The pay page, opened from the SMS, says why (an outsider was told there was nothing to pay).
     told = words(client.get(url + "pay/", follow=True).content.decode())

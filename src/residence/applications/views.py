@@ -660,7 +660,8 @@ def next_step(application: Application) -> str:
     if s == Status.REVIEWING:  # not "the departments are checking" under a list saying they are done
         return _("Nothing to do for now: the police are reviewing your application and will decide.")
     if s == Status.TERMINATED and application.payment_status == PaymentStatus.EXPIRED:
-        return _("The time to pay ended on %(day)s: the application is terminated.") % {
+        # What next too, as its message says (an outsider's page stopped at "terminated").
+        return _("The time to pay ended on %(day)s: the application is terminated. You may apply again.") % {
             "day": application.payment_due_on.isoformat()
         }
     if s == Status.TERMINATED:
