@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from residence.accounts.models import User
+from residence.permits.models import Permit
 from residence.records.models import Identity
 from residence.records.services import records_import_csv
 
@@ -49,6 +50,28 @@ def test_import_is_idempotent(tmp_path):
     code, out, _ = run(path)
     assert code == 0 and "0 created, 0 updated, 2 unchanged" in out
     assert Identity.objects.get(name="陈静").shenzhen_hukou is True
+
+
+def test_a_permit_holder_who_takes_shenzhen_hukou_is_named_for_the_police_reviewer(tmp_path):
+    """RULES §10: Shenzhen hukou is a ground to cancel. An outsider's import said only "updated 1"
+    and the permit stayed active with nobody told; the reviewer decides, the operator is told."""
+    held = number("51010719900505011")
+    Permit.objects.create(
+        number="SZP000000005",
+        id_number=held,
+        name="钱五",
+        issued_on="2026-03-02",
+        anniversary_base="2026-03-02",
+        endorsed_until="2027-03-02",
+        continuous_since="2026-03-02",
+        status="active",
+        created_at="2026-03-02T10:00:00+08:00",
+    )
+    code, out, _err = run(write(tmp_path, [f"{held},钱五,M,汉,1990-05-05,四川省成都市,0", GOOD[1]]))
+    assert code == 0 and "SZP000000005" not in out
+    code, out, _err = run(write(tmp_path, [f"{held},钱五,M,汉,1990-05-05,四川省成都市,1", GOOD[1]]))
+    assert code == 0 and "line 2: Shenzhen hukou, and residence permit SZP000000005 still valid" in out
+    assert Permit.objects.get().status == "active"  # the reviewer's to decide, not the import's
 
 
 def test_changed_row_updates_the_record(tmp_path):

@@ -277,6 +277,27 @@ def permits_named(records: list[dict]) -> None:
         Permit.objects.filter(id_number__in=numbers[start : start + 5000], name="").update(name=Subquery(name))
 
 
+def hukou_holders_with_live_permits(records: list[dict]) -> list[tuple[int, str]]:
+    """A person the registry now shows with Shenzhen hukou who holds a live permit: a ground to
+    cancel it (RULES §10), which a police reviewer decides on the desk's list; the operator is told
+    (an outsider's import said only "updated 1", and the permit read active)."""
+    hukou = {r["id_number"]: i for i, r in enumerate(records) if r["shenzhen_hukou"]}
+    live = Permit.objects.filter(
+        id_number__in=list(hukou), status__in=(Permit.Status.ACTIVE, Permit.Status.SUSPENDED)
+    ).values_list("id_number", "number")
+    return [
+        (
+            hukou[id_number],
+            _(
+                "Shenzhen hukou, and residence permit %(number)s still valid: a ground to cancel it (RULES §10), "
+                "for a police reviewer to decide (desk: Cancel a permit)."
+            )
+            % {"number": number},
+        )
+        for id_number, number in live
+    ]
+
+
 # The records that show a person holds to a route: judged on it when a permit has no route.
 OWN_RECORDS = {
     "residence_employment": lambda person: bool(person.insurance_months),
