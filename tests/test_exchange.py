@@ -2,7 +2,8 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.utils import translation
 from gunicorn.http.errors import ChunkMissingTerminator, InvalidChunkSize, NoMoreData
 
 from residence.records.models import Identity, InsuranceMonth, Registration
@@ -136,6 +137,14 @@ def test_keys_are_scoped_revocable_and_not_logins(client):
     call_command("revoke_api_key", key.split(".")[0], stdout=io.StringIO())
     assert push(client, key, "enrolments", "x", "text/csv").status_code == 401
     assert push(client, "made.up", "enrolments", "x", "text/csv").status_code == 401
+    # Run twice, nothing changes and it says so, exiting 0 as disable_staff does; an unknown
+    # prefix is an error.
+    again = io.StringIO()
+    with translation.override("en"):
+        call_command("revoke_api_key", key.split(".")[0], stdout=again)
+        assert "revoked already on" in again.getvalue() and "nothing changed" in again.getvalue()
+        with pytest.raises(CommandError, match="No live key"):
+            call_command("revoke_api_key", "nosuchprefix", stdout=io.StringIO())
 
 
 def test_a_key_in_another_case_is_read_and_one_in_another_header_is_told_the_form(client, settings):

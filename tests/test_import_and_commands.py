@@ -3,7 +3,7 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from residence.accounts.models import User
@@ -72,6 +72,22 @@ def test_a_permit_holder_who_takes_shenzhen_hukou_is_named_for_the_police_review
     code, out, _err = run(write(tmp_path, [f"{held},钱五,M,汉,1990-05-05,四川省成都市,1", GOOD[1]]))
     assert code == 0 and "line 2: Shenzhen hukou, and residence permit SZP000000005 still valid" in out
     assert Permit.objects.get().status == "active"  # the reviewer's to decide, not the import's
+
+
+def test_an_import_interrupted_says_so_in_one_line_and_applies_nothing(tmp_path, monkeypatch):
+    """An outsider's Ctrl-C printed a traceback."""
+    from residence.records import importing
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importing, "upsert", interrupted)
+    with (
+        translation.override("en"),
+        pytest.raises(CommandError, match=r"Interrupted: .* nothing of it was applied") as e,
+    ):
+        call_command("import_records", "identities", str(write(tmp_path, GOOD)), stdout=io.StringIO())
+    assert e.value.returncode == 130 and not Identity.objects.exists()
 
 
 def test_changed_row_updates_the_record(tmp_path):

@@ -645,9 +645,12 @@ def test_a_row_for_a_permit_the_platform_has_acted_on_is_kept_as_a_record_and_sa
     revived = permit_row(ZHANG_WEI, "SZ2019000123", endorsed_until="2028-03-02")
     with translation.override("en"):
         result = records_import_rows("permits", [permit_row(WANG_FANG, "SZ2019000456"), revived])
-    assert result.applied and [line for line, _note in result.notes] == [3]
-    assert "SZ2019000123 is kept as your record only" in result.notes[0][1]
-    assert "Suspended, endorsed until 2027-03-02" in result.notes[0][1]
+    assert result.applied and [line for line, _note in result.notes] == [2, 3]
+    # A row "active" past its anniversary is said to be suspended (an outsider's was answered "created").
+    assert "SZ2019000456 is active in your file, but was not endorsed by 2027-03-02" in result.notes[0][1]
+    assert Permit.objects.get(number="SZ2019000456").endorsed_until == D(2027, 3, 2)
+    assert "SZ2019000123 is kept as your record only" in result.notes[1][1]
+    assert "Suspended, endorsed until 2027-03-02" in result.notes[1][1]
     permit = Permit.objects.get(number="SZ2019000123")
     assert (permit.status, permit.endorsed_until) == ("suspended", D(2027, 3, 2))
     # The operator's command prints it with the line.

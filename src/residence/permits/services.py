@@ -218,6 +218,20 @@ def permits_from_records(records: list[dict]) -> list[tuple[int, str]]:
             )
             continue
         endorsed_until = record["endorsed_until"]
+        if record["status"] == Permit.Status.ACTIVE and endorsed_until <= clock.today():
+            # The department's "active" is past its anniversary: the platform shows it suspended
+            # from that day (RULES §9), and the day's sweep records it; said (an outsider's file
+            # was answered "created" and the permit then read suspended).
+            notes.append(
+                (
+                    index,
+                    _(
+                        "Permit %(number)s is active in your file, but was not endorsed by %(until)s: it is "
+                        "suspended from that day, as the daily run records."
+                    )
+                    % {"number": record["number"], "until": endorsed_until.isoformat()},
+                )
+            )
         values = {
             "id_number": record["id_number"],
             "name": names.get(record["id_number"], ""),

@@ -45,6 +45,13 @@ class Command(BaseCommand):
                 result = records_import_csv(
                     kind, stream, source=str(path), progress=progress, encoding=declared(encoding or "")
                 )
+        except KeyboardInterrupt:
+            # Said, not a traceback (an outsider's Ctrl-C printed one). All or nothing: an import
+            # stopped before its commit applied nothing, and running it again is safe.
+            raise CommandError(
+                _("Interrupted: the import is all or nothing, so nothing of it was applied; run it again."),
+                returncode=130,
+            ) from None
         except ValidationError as e:
             # A file refused whole (its header, its encoding): said in the words of the row errors.
             self.stderr.write("; ".join(e.messages))

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from residence.records.selectors import api_key_revoked_on
 from residence.records.services import api_key_revoke
 
 
@@ -12,5 +13,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, prefix, **options):
         if not api_key_revoke(prefix=prefix):
+            # Run twice, it changes nothing and says so, as disable_staff does (an outsider's
+            # second run exited 1).
+            if revoked_on := api_key_revoked_on(prefix=prefix):
+                self.stdout.write(
+                    _("%(prefix)s was revoked already on %(day)s: nothing changed")
+                    % {"prefix": prefix, "day": revoked_on.isoformat()}
+                )
+                return
             raise CommandError(_("No live key with prefix %(prefix)s") % {"prefix": prefix})
         self.stdout.write(_("Revoked %(prefix)s") % {"prefix": prefix})
