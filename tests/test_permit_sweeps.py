@@ -376,6 +376,32 @@ def test_a_day_run_again_reminds_the_holders_of_permits_imported_since_and_no_on
     assert run(day)["permits_reminded"] == 0 and len(sms.outbox) == 2
 
 
+def test_a_permit_imported_past_its_last_reminder_is_told_at_the_import_once(settings):
+    """An outsider migrated permits on 2026-12-02 whose windows closed within days: the last
+    reminder (7 days before the close) had passed, and the first word was the suspension. Worked
+    by hand: anniversary 2026-12-05, window 2026-10-06 to 2026-12-04, its last reminder due
+    2026-11-27, so told at the import, 2 days left; anniversary 2026-12-11, last reminder due
+    2026-12-03, so left to that day's run."""
+    settings.FROZEN_TODAY = "2026-12-02"
+    soon, later = holder(11, "13800000111"), holder(12, "13800000112")
+    rows = [
+        {"id_number": id_for(11), "number": "SZP000000011", "issued_on": "2025-12-05", "endorsed_until": "2026-12-05"},
+        {"id_number": id_for(12), "number": "SZP000000012", "issued_on": "2025-12-11", "endorsed_until": "2026-12-11"},
+    ]
+    assert committed(lambda: records_import_rows("permits", [{**r, "status": "active"} for r in rows])).applied
+    [told] = Message.objects.filter(user=soon, key__startswith="permit_")
+    assert told.key == "permit_window_closing" and (told.params["closes"], told.params["days"]) == ("2026-12-04", 2)
+    assert not Message.objects.filter(user=later, key__startswith="permit_").exists()
+    assert [m["to"] for m in sms.outbox] == ["13800000111"]
+    # Sent again, the file changes nothing and tells no one again; the day's run neither.
+    assert committed(lambda: records_import_rows("permits", [{**r, "status": "active"} for r in rows])).applied
+    run(D(2026, 12, 2))
+    assert Message.objects.filter(user=soon, key__startswith="permit_").count() == 1 and len(sms.outbox) == 1
+    settings.FROZEN_TODAY = "2026-12-03"
+    run(D(2026, 12, 3))
+    assert Message.objects.get(user=later, key__startswith="permit_").params["days"] == 7
+
+
 def test_reminders_of_days_the_job_did_not_run_are_sent_by_the_next_run_once():
     """An outsider skipped 2027-01-14, the day a window opened, and its holder was never told.
     By hand: endorsed until 2027-03-15 → the window opens 2027-01-14 (60 days before) and closes

@@ -501,21 +501,31 @@ def _reminder_step(days_before: int, days: tuple[dt.date, dt.date] | None) -> St
             rows = [(pk, id_number, number, _as_date(until)) for pk, id_number, number, until in cursor.fetchall()]
         if not rows:
             return 0, None, 0
-        notices = {"permit_window_open": [], "permit_window_closing": [], "permit_window_last_day": []}
-        for _pk, id_number, number, until in rows:
-            window = rules.endorsement_window(until)
-            left = (window[1] - day).days
-            # A caught-up reminder on the window's last day says so (an outsider's said "0 days left").
-            key = (
-                "permit_window_open"
-                if days_before == rules.WINDOW_DAYS
-                else ("permit_window_closing" if left else "permit_window_last_day")
-            )
-            notices[key].append((id_number, {**_window_params(number, until, window), "days": left}))
-        told = sum(_tell(group, key=key, at=clock.now()) for key, group in notices.items() if group)
+        told = _tell_windows([r[1:] for r in rows], day, opening=days_before == rules.WINDOW_DAYS)
         return len(rows), max((r[3], r[0]) for r in rows), told
 
     return step
+
+
+def _tell_windows(rows: list[tuple[str, str, dt.date]], day: dt.date, *, opening: bool = False) -> int:
+    """Tell the holders of (ID number, permit number, endorsed_until) of their window as of `day`:
+    that it opens, or how many days it has left. Returns how many were told."""
+    notices = {"permit_window_open": [], "permit_window_closing": [], "permit_window_last_day": []}
+    for id_number, number, until in rows:
+        window = rules.endorsement_window(until)
+        left = (window[1] - day).days
+        # A caught-up reminder on the window's last day says so (an outsider's said "0 days left").
+        key = "permit_window_open" if opening else ("permit_window_closing" if left else "permit_window_last_day")
+        notices[key].append((id_number, {**_window_params(number, until, window), "days": left}))
+    return sum(_tell(group, key=key, at=clock.now()) for key, group in notices.items() if group)
+
+
+def remind_imported(rows: list[tuple[str, str, dt.date]], day: dt.date) -> int:
+    """Holders of permits imported active on `day` after their window's last reminder (7 days before
+    it closes) are told at the import, as that reminder tells: no sweep would, and their first word
+    was the suspension (an outsider's migrated permits). `rows`: (ID number, number, endorsed_until)."""
+    last = REMINDERS["permits_window_closing_7"]
+    return _tell_windows([r for r in rows if r[2] - dt.timedelta(days=last) < day < r[2]], day)
 
 
 def permits_suspend(day: dt.date) -> int:
