@@ -192,7 +192,7 @@ def permits_from_records(records: list[dict]) -> list[tuple[int, str]]:
     # An endorsement asked for is the platform acting too, answered or still waiting for a check
     # (an outsider's corrected dates let a waiting request, made before its window, be granted).
     acted |= set(Endorsement.objects.filter(permit__number__in=numbers).values_list("permit__number", flat=True))
-    events, notes, arrived = [], [], []
+    events, notes, arrived, today = [], [], [], clock.today()
     for index, record in enumerate(records):
         permit = existing.get(record["number"])
         if permit is not None and (permit.issued_on, permit.endorsed_until, permit.status) == (
@@ -249,7 +249,7 @@ def permits_from_records(records: list[dict]) -> list[tuple[int, str]]:
         # made an outsider's holders be told twice.
         if permit is None or (permit.endorsed_until, permit.status) != (endorsed_until, record["status"]):
             values["updated_at"] = now
-            if record["status"] == Permit.Status.ACTIVE:
+            if record["status"] == Permit.Status.ACTIVE and sweeps.past_last_reminder(endorsed_until, today):
                 arrived.append((record["id_number"], record["number"], endorsed_until))
         if permit is None:
             permit = Permit.objects.create(
@@ -262,7 +262,7 @@ def permits_from_records(records: list[dict]) -> list[tuple[int, str]]:
             Permit.objects.filter(pk=permit.pk).update(**values)
         events.append(PermitEvent(permit=permit, kind=PermitEvent.Kind.IMPORTED, on=clock.today(), at=now, data={}))
     PermitEvent.objects.bulk_create(events)
-    sweeps.remind_imported(arrived, clock.today())
+    sweeps.remind_imported(arrived, today)
     return notes
 
 

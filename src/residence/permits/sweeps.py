@@ -520,12 +520,17 @@ def _tell_windows(rows: list[tuple[str, str, dt.date]], day: dt.date, *, opening
     return sum(_tell(group, key=key, at=clock.now()) for key, group in notices.items() if group)
 
 
+def past_last_reminder(endorsed_until: dt.date, day: dt.date) -> bool:
+    """Whether a permit brought in active on `day` has missed its window's last reminder (7 days
+    before it closes) and not yet lapsed: no sweep would tell its holder before the suspension."""
+    return endorsed_until - dt.timedelta(days=REMINDERS["permits_window_closing_7"]) < day < endorsed_until
+
+
 def remind_imported(rows: list[tuple[str, str, dt.date]], day: dt.date) -> int:
-    """Holders of permits imported active on `day` after their window's last reminder (7 days before
-    it closes) are told at the import, as that reminder tells: no sweep would, and their first word
-    was the suspension (an outsider's migrated permits). `rows`: (ID number, number, endorsed_until)."""
-    last = REMINDERS["permits_window_closing_7"]
-    return _tell_windows([r for r in rows if r[2] - dt.timedelta(days=last) < day < r[2]], day)
+    """Tell the holders of permits imported on `day` past their last reminder (past_last_reminder)
+    as that reminder tells: their first word was the suspension (an outsider's migrated permits).
+    `rows`: (ID number, number, endorsed_until)."""
+    return _tell_windows(rows, day)
 
 
 def permits_suspend(day: dt.date) -> int:
