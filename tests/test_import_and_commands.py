@@ -174,6 +174,15 @@ def test_create_staff_command():
             *("--role", "clerk", "--point", "44030400401"),
         )
     assert str(taken.value) == "username: This username is already taken."
+    # A number in use is said in the operator's words, not the citizen's (an outsider's read "sign in").
+    with translation.override("en"), pytest.raises(CommandError) as bound:
+        call_command(
+            "create_staff",
+            *("--username", "clerk_two", "--password", "Clerk2026pass", "--phone", "13900007777"),
+            *("--role", "clerk", "--point", "44030400401"),
+        )
+    assert "13900007777 is already bound to another account: give this one its own number" in str(bound.value)
+    assert "sign-in" not in str(bound.value) and not User.objects.filter(username="clerk_two").exists()
 
 
 def test_create_staff_reads_the_password_from_standard_input_with_a_dash(monkeypatch):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from residence.accounts.models import Department, Role
 from residence.accounts.services import staff_create
-from residence.core.errors import DomainError
+from residence.core.errors import DomainError, DuplicatePhone
 from residence.places.models import AcceptancePoint
 
 
@@ -40,6 +40,12 @@ class Command(BaseCommand):
             user = staff_create(
                 username=username, password=password, phone=phone, role=role, point=point_obj, department=department
             )
+        except DuplicatePhone:
+            # The operator's words, not the citizen's "sign in with it" (an outsider).
+            raise CommandError(
+                _("The mobile number %(phone)s is already bound to another account: give this one its own number.")
+                % {"phone": phone}
+            ) from None
         except DomainError as e:
             raise CommandError(e.in_one_line()) from None
         except ValidationError as e:
