@@ -268,7 +268,9 @@ def _refusal_in_reader_language(document: str) -> str:
 
 
 def application_response(application: Application, status: int = 200, document: str = "") -> HttpResponse:
-    body = shown(document or application.document, application.self_check, application.person.id_number)
+    # The person's row only for the kinds a permit can hold up (no query more for the others).
+    id_number = application.person.id_number if application.kind in CARD_KINDS else None
+    body = shown(document or application.document, application.self_check, id_number)
     return HttpResponse(body.encode(), status=status, content_type="application/json")
 
 
