@@ -161,15 +161,16 @@ def _blind_index(id_numbers: list[str]) -> list[str]:
 # What each chunk writes besides the change itself.
 
 
-def _history(rows: list[tuple], *, kind: str, on: dt.date, at: dt.datetime, details: str) -> None:
-    """One PermitEvent per row; `rows` are (permit id, detail value as text)."""
+def _history(rows: list[tuple], *, kind: str, at: dt.datetime, details: str) -> None:
+    """One PermitEvent per row; `rows` are (permit id, the day it took effect, detail value as
+    text): the day workflow.event_day gives, not the day the sweep ran."""
     _insert_select(
         PermitEvent,
         ["permit_id", "kind", "on", "at", "actor_id", "data"],
-        ["s.permit_id", "%s", "%s", "%s", "NULL", f"{_json_object()}('{details}', s.detail)"],
-        [kind, _day(on), _time(at)],
-        {"permit_id": "bigint", "detail": "text"},
-        rows,
+        ["s.permit_id", "%s", "s.effective_on", "%s", "NULL", f"{_json_object()}('{details}', s.detail)"],
+        [kind, _time(at)],
+        {"permit_id": "bigint", "effective_on": "date", "detail": "text"},
+        [(pk, on.isoformat(), detail) for pk, on, detail in rows],
     )
 
 
@@ -374,9 +375,8 @@ def _suspend_chunk(day, run, limit):
     if not rows:
         return 0, None, 0
     _history(
-        [(r[0], r[3].isoformat()) for r in rows],
+        [(r[0], r[3], r[3].isoformat()) for r in rows],
         kind=PermitEvent.Kind.SUSPENDED,
-        on=day,
         at=now,
         details="suspended_on",
     )
@@ -428,15 +428,15 @@ def _cancel_chunk(day, run, limit):
         "cancel_reason = %s, updated_at = %s "
         f"WHERE status = %s AND id IN (SELECT id FROM {_table(Permit)} "
         f"WHERE status = %s AND suspended_on <= %s{after} ORDER BY suspended_on, id LIMIT %s) "
-        "RETURNING id, id_number, number, endorsed_until, suspended_on"
+        "RETURNING id, id_number, number, endorsed_until, suspended_on, cancelled_on"
     )
     params = [C, CANCEL_REASON, _time(now), S, S, _day(cancellation_cutoff(day)), *after_params, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = [(r[0], r[1], r[2], _as_date(r[3]), _as_date(r[4])) for r in cursor.fetchall()]
+        rows = [(r[0], r[1], r[2], _as_date(r[3]), _as_date(r[4]), _as_date(r[5])) for r in cursor.fetchall()]
     if not rows:
         return 0, None, 0
-    _history([(r[0], CANCEL_REASON) for r in rows], kind=PermitEvent.Kind.CANCELLED, on=day, at=now, details="reason")
+    _history([(r[0], r[5], CANCEL_REASON) for r in rows], kind=PermitEvent.Kind.CANCELLED, at=now, details="reason")
     _audit(
         [(r[1], r[2], CANCEL_REASON) for r in rows],
         action="cancel",
@@ -447,7 +447,7 @@ def _cancel_chunk(day, run, limit):
     )
     notices = [
         (id_number, {"number": number, "endorsed_until": until.isoformat(), "opens": "", "closes": ""})
-        for _pk, id_number, number, until, _suspended_on in rows
+        for _pk, id_number, number, until, _suspended_on, _cancelled_on in rows
     ]
     _tell(notices, key="permit_cancelled", at=now)
     last = max((r[4], r[0]) for r in rows)

@@ -86,6 +86,17 @@ def _lapse(permit: Permit, today: dt.date) -> None:
     _move(permit, TRANSITIONS[(A, "suspend")], action="suspend", actor=None, today=today, data={})
 
 
+def event_day(permit: Permit, action: str, today: dt.date) -> dt.date:
+    """The day the history shows for a move: a lapse or a two-year cancellation recorded late (the
+    sweep did not run for days) took effect on its own day (an outsider read "2029-02-10
+    Suspended" under "suspended since 2027-12-21")."""
+    if action == "suspend":
+        return permit.suspended_on
+    if action == "cancel":
+        return permit.cancelled_on
+    return today
+
+
 def _move(permit: Permit, move: Move, *, action: str, actor, today: dt.date, data: dict) -> None:
     """Apply a move: its effect, the new status, its event and its audit event."""
     before = permit.status
@@ -94,7 +105,12 @@ def _move(permit: Permit, move: Move, *, action: str, actor, today: dt.date, dat
     permit.updated_at = clock.now()
     permit.save()
     PermitEvent.objects.create(
-        permit=permit, kind=move.event, on=today, at=permit.updated_at, actor=actor, data=details
+        permit=permit,
+        kind=move.event,
+        on=event_day(permit, action, today),
+        at=permit.updated_at,
+        actor=actor,
+        data=details,
     )
     audit_record(
         type=AuditEventType.PERMIT_CHANGED,
