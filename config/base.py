@@ -280,6 +280,7 @@ SPECTACULAR_SETTINGS = {
         "AccountKindEnum": "residence.accounts.models.Kind",
         "SignUpKindEnum": ["individual", "organisation"],
         "AccountStatusEnum": ["active", "pending"],
+        "HoldReasonEnum": "residence.applications.api.HOLD_REASONS",
     },
 }
 

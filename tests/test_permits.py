@@ -939,6 +939,43 @@ def test_a_card_is_not_made_for_a_permit_suspended_after_payment(settings):
 
 
 @pytest.mark.django_db
+def test_staff_see_the_hold_on_the_case_and_in_their_queue(settings):
+    """An outsider's clerk read `on_hold: null` on the case the holder saw held, and production
+    saw an ordinary overdue step, then a 409 on producing."""
+    from .applications import STAFF
+
+    settings.FROZEN_TODAY = "2027-03-01"
+    api, _user, staff, app, base = card_application_verified("replacement")
+    staff.reviewer.post(f"{base}/approve", {})
+    assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
+    assert staff.production.get(base).json()["on_hold"] is None
+    [item] = staff.production.get("/api/v1/staff/queue").json()["results"]
+    assert item["on_hold"] is None
+    settings.FROZEN_TODAY = "2027-03-02"  # the anniversary: suspended, swept or not
+    signed_in_again(staff, "production", "reviewer")
+    number = Permit.objects.get().number
+    hold = {"reason": "permit_suspended", "permit_number": number, "since": "2027-03-02"}
+    for client in (staff.production, staff.reviewer):
+        shown = client.get(base).json()["on_hold"]
+        assert {k: shown[k] for k in hold} == hold and "2027-03-02" in shown["note"]
+    [item] = staff.production.get("/api/v1/staff/queue").json()["results"]
+    assert (item["application"], item["on_hold"]) == (app["id"], hold)
+
+    web = CommittingClient()
+    web.cookies["django_language"] = "en"
+    assert web_login(web, "staff_production", phone=STAFF["production"][1]).status_code == 302
+    queue = web.get("/staff/applications/").content.decode()
+    assert 'data-testid="on-hold"' in queue and f'value="{app["id"]}"' not in queue  # shown, not tickable
+    case = web.get(f"/staff/applications/{app['id']}/").content.decode()
+    assert "On hold: the holder&#x27;s permit has been suspended since 2027-03-02" in case
+
+    assert endorse(api).json()["outcome"] == "granted"
+    assert 'data-testid="on-hold"' not in web.get("/staff/applications/").content.decode()
+    signed_in_again(staff, "production")  # one live login: the page's replaced the API's
+    assert staff.production.get(base).json()["on_hold"] is None
+
+
+@pytest.mark.django_db
 def test_an_unpaid_renewal_of_a_permit_cancelled_meanwhile_ends_with_no_refund_promised(settings):
     """An outsider's unpaid exchange was told that the fee it had paid would be given back."""
     from residence.core.jobs import daily_jobs_run

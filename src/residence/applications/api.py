@@ -41,12 +41,10 @@ from residence.eligibility.api import AnswerSerializer as EligibilityAnswerSeria
 from residence.eligibility.services import answer_shown
 from residence.notifications.catalogue import reasons_text
 from residence.permits.api import endorsement_check_items
-from residence.permits.models import Permit
 
 from . import documents, rules, selectors, services, workflow
 from .models import (
     CARD_KINDS,
-    OPEN_STATUSES,
     Application,
     Delivery,
     FamilyMember,
@@ -228,17 +226,17 @@ def shown(document: str, self_check: str | dict, id_number: str | None = None) -
 
 def _hold(document: str, id_number: str) -> dict | None:
     data = json.loads(document)
-    if data["status"] not in OPEN_STATUSES:
-        return None
-    held = selectors.permit_holding_renewal(id_number=id_number, kind=data["kind"], today=clock.today())
-    if held is None:
-        return None
-    suspended = held.status == Permit.Status.SUSPENDED
+    hold = selectors.renewal_hold(id_number=id_number, kind=data["kind"], status=data["status"], today=clock.today())
+    return hold and _hold_shown(hold)
+
+
+def _hold_shown(hold: dict) -> dict:
+    """RenewalHold as API.md's answers write it: the permit's own words to its holder as the note."""
     return {
-        "reason": "permit_suspended" if suspended else "permit_cancelled",
-        "permit_number": held.number,
-        "since": (held.suspended_on if suspended else held.cancelled_on).isoformat(),
-        "note": hold_text(held),
+        "reason": hold["reason"],
+        "permit_number": hold["permit_number"],
+        "since": hold["since"].isoformat(),
+        "note": hold_text(hold["permit"]),
     }
 
 
@@ -517,7 +515,12 @@ def staff_application_response(user, application: Application) -> HttpResponse:
     whole case on delivering); a department's verifier the case with only its own department's
     notes (an outsider's social insurance verifier read the police's) and no delivery address."""
     if user.role in HANDLING_ROLES:
-        return Response(selectors.handling_view(application, role=user.role))
+        view = selectors.handling_view(application, role=user.role)
+        person = application.person.id_number
+        hold = selectors.renewal_hold(
+            id_number=person, kind=application.kind, status=view["status"], today=clock.today()
+        )
+        return Response({**view, "on_hold": hold and _hold_shown(hold)})
     if user.role == Role.VERIFIER:
         document = selectors.verifier_view(application, department=user.department)
         document = selectors.with_check_notes(document, application, department=user.department)
@@ -527,7 +530,9 @@ def staff_application_response(user, application: Application) -> HttpResponse:
         # A department's system finds the person in its own records by the number, which a masked
         # one cannot do (an outsider's integration could not verify anyone).
         document["applicant"]["id_number"] = application.person.id_number
-    return application_response(application, document=json.dumps(document, ensure_ascii=False))
+    # In the stored form, which shown() reads marks in (written with json.dumps' spaces, an
+    # outsider's clerk read `on_hold: null` on a held exchange, and a payment time past as open).
+    return application_response(application, document=documents.dumps(document))
 
 
 class StaffApplicationView(APIView):
@@ -708,6 +713,15 @@ QueueItemSerializer = inline_serializer(
         "due": due_badge_field(),
         "name": serializers.CharField(),
         "id_number_masked": serializers.CharField(),
+        "on_hold": _object(
+            "QueueHold",
+            allow_null=True,
+            help_text="an exchange or a replacement held up by its permit, suspended or cancelled "
+            "(the application's on_hold); null otherwise",
+            reason=serializers.ChoiceField(choices=HOLD_REASONS),
+            permit_number=serializers.CharField(),
+            since=serializers.DateField(),
+        ),
     },
     many=True,
 )

@@ -23,6 +23,7 @@ from .models import (
     CARD_KINDS,
     CLOSED_STATUSES,
     MOVABLE_STATUSES,
+    OPEN_STATUSES,
     Application,
     Deadline,
     Draft,
@@ -269,6 +270,7 @@ def verifier_queue_rows(*, user, after: tuple | None, limit: int):
 
 def _item(row, step: str) -> dict:
     provisional, due_on, application_id, reference, status, kind, route, name, id_number = row
+    hold = renewal_hold(id_number=id_number, kind=kind, status=status, today=clock.today())
     return {
         "application": application_id,
         "reference": reference,
@@ -281,6 +283,7 @@ def _item(row, step: str) -> dict:
         "due": due_badge(due_on),
         "name": name,
         "id_number_masked": mask_id_number(id_number),
+        "on_hold": hold and {key: hold[key] for key in ("reason", "permit_number", "since")},
     }
 
 
@@ -687,6 +690,23 @@ def cancelled_permit_to_renew(application: Application, today: dt.date) -> Permi
 def _permit_to_renew_now(application: Application, today: dt.date, status: str) -> Permit | None:
     held = permit_holding_renewal(id_number=application.person.id_number, kind=application.kind, today=today)
     return held if held is not None and held.status == status else None
+
+
+def renewal_hold(*, id_number: str, kind: str, status: str, today: dt.date) -> dict | None:
+    """API.md's application `on_hold` but its note: what holds up an open exchange or replacement
+    as of today (permit_holding_renewal), with the permit itself under "permit". Staff read it too,
+    on the case and in their queue (an outsider's clerk and production centre saw only an overdue
+    step, then a 409)."""
+    held = permit_holding_renewal(id_number=id_number, kind=kind, today=today) if status in OPEN_STATUSES else None
+    if held is None:
+        return None
+    suspended = held.status == Permit.Status.SUSPENDED
+    return {
+        "reason": "permit_suspended" if suspended else "permit_cancelled",
+        "permit_number": held.number,
+        "since": held.suspended_on if suspended else held.cancelled_on,
+        "permit": held,
+    }
 
 
 def permit_holding_renewal(*, id_number: str, kind: str, today: dt.date) -> Permit | None:
