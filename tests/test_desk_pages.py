@@ -539,7 +539,7 @@ def test_counter_intake_then_the_acceptance_receipt(world, staff):
     # A NUL byte in the point's code is an unknown point, not a database error (an outsider's 500
     # on PostgreSQL).
     nul = post(clerk, "/staff/applications/new/", {**data, "acceptance_point": "4403\x000400401"}, status=400)
-    assert "This acceptance point is closed now" in nul.content.decode()
+    assert "Unknown acceptance point." in nul.content.decode()
     assert not Application.objects.filter(photo_receipt="AB12345678").exists()
     data["family-0-id_number"] = "110105201001010010"
     done = post(clerk, "/staff/applications/new/", data)
@@ -1169,6 +1169,10 @@ def test_a_closed_points_counter_and_a_point_closed_under_an_open_form_are_said_
     data = {"name": "李娜", "acceptance_point": "44030500701"}
     refused = post(clerk, "/staff/applications/new/", data, status=400).content.decode()
     assert "This acceptance point is closed now: choose another one." in refused
+    # A code no point holds is unknown, as the API says (an outsider's made-up code read "closed").
+    for code in ("99999999999", "abc"):
+        unknown = post(clerk, "/staff/applications/new/", {**data, "acceptance_point": code}, status=400)
+        assert "Unknown acceptance point." in unknown.content.decode() and "closed now" not in unknown.content.decode()
     # Nothing chosen in its place: the list starts empty, no other point selected (an outsider's
     # form came back showing the list's first point).
     select = re.search(r'<select name="acceptance_point"[^>]*>(.*?)</select>', refused, re.S).group(1)

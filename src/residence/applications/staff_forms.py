@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from residence.core.forms import Form, PersonNameFormField, PlainTextFormField, TickBoxFormField
+from residence.core.validators import has_forbidden_characters
 from residence.places.models import AcceptancePoint
 
 from . import reasons
@@ -114,6 +115,22 @@ class ReferenceFindForm(FindForm):
 CLOSED_POINT = _("This acceptance point is closed now: choose another one.")
 
 
+class OpenPointField(forms.ChoiceField):
+    """One of the open points offered. One closed since the form was sent is said to be closed (an
+    outsider read Django's "not one of the choices"); a code no point holds, unknown, as the API
+    says it (another read "closed" of a made-up code)."""
+
+    def validate(self, value):
+        try:
+            super().validate(value)
+        except forms.ValidationError as error:
+            if error.code == "invalid_choice" and (
+                has_forbidden_characters(value) or not AcceptancePoint.objects.filter(code=value).exists()
+            ):
+                raise forms.ValidationError(_("Unknown acceptance point."), code="unknown_point") from error
+            raise
+
+
 def _point_choices(*, active_only: bool = True):
     points = AcceptancePoint.objects.select_related("street").order_by("code")
     if active_only:
@@ -134,9 +151,8 @@ class IntakeForm(Form):
     photo_receipt = forms.CharField(
         label=_("Photo receipt number"), max_length=40, help_text=_("8 to 20 letters and digits, as printed.")
     )
-    acceptance_point = forms.ChoiceField(
+    acceptance_point = OpenPointField(
         label=_("Acceptance point where the card is collected"),
-        # Offered open, closed before the form was sent (an outsider read Django's "not one of the choices").
         error_messages={"invalid_choice": CLOSED_POINT, "required": _("Choose the acceptance point.")},
     )
     delivery_method = forms.ChoiceField(
@@ -207,8 +223,7 @@ class MoveForm(Form):
         label=_("Move the applications of"),
         error_messages={"required": _("Choose the point the applications leave.")},
     )
-    to_point = forms.ChoiceField(
-        # Offered open, closed before the move was confirmed.
+    to_point = OpenPointField(
         label=_("To"),
         help_text=_("An open point: the applicants collect their cards there."),
         error_messages={"required": _("Choose the point that takes them over."), "invalid_choice": CLOSED_POINT},
