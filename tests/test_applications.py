@@ -352,9 +352,11 @@ def test_a_refusal_takes_up_to_20_reasons_of_500_characters_and_its_sms_is_cut_t
     note = {"department": "social_insurance", "outcome": "not_confirmed", "note": "无缴费记录"}
     assert act(staff.insurance, app, "verify", note)["status"] == "reviewing"
     url = f"/api/v1/staff/applications/{app['id']}/reject"
-    assert staff.reviewer.post(url, {"reasons": ["长" * 501]}).status_code == 400
-    hidden = staff.reviewer.post(url, {"reasons": ["补充\u202e说明"]})  # a right-to-left override
-    assert hidden.status_code == 400 and "reasons" in hidden.json()["error"]["fields"]
+    assert list(staff.reviewer.post(url, {"reasons": ["长" * 501]}).json()["error"]["fields"]) == ["reasons.0"]
+    # Each reason's problem is named by its place, as the long one's (an outsider read a hidden
+    # character's under `reasons`): here the second, a right-to-left override.
+    hidden = staff.reviewer.post(url, {"reasons": ["材料不全", "补充\u202e说明"]})
+    assert hidden.status_code == 400 and list(hidden.json()["error"]["fields"]) == ["reasons.1"]
     longest = [f"{i:02d}" + "长" * 498 for i in range(20)]
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert act(staff.reviewer, app, "reject", {"reasons": longest})["status"] == "rejected"
@@ -664,7 +666,7 @@ def test_a_counter_applicant_without_an_account_reads_the_written_reply_in_the_s
     linked = staff.reviewer.post(
         f"/api/v1/staff/applications/{created['id']}/reject", {"reasons": ["未办理居住登记，详见 http://x.example"]}
     )
-    assert "no web or e-mail address" in linked.json()["error"]["fields"]["reasons"][0]
+    assert "no web or e-mail address" in linked.json()["error"]["fields"]["reasons.0"][0]
     act(staff.reviewer, created, "reject", {"reasons": ["未办理居住登记"]})
     act(staff.clerk, created, "written-reply-request", {"identity_checked": True})
     tagged = staff.reviewer.post(

@@ -615,28 +615,29 @@ MAX_REASONS, MAX_REASON_CHARS = 20, 500  # API.md's body; the desk's form is hel
 
 def clean_reasons(reasons: list[str]) -> list[str]:
     """A refusal's reasons, each once, all problems at once (RULES §4: every reason is listed to
-    the applicant). The desk's free text once took thirty, and a long one overflowed the SMS."""
-    cleaned, seen = [], set()
-    for reason in reasons:
+    the applicant). The desk's free text once took thirty, and a long one overflowed the SMS. A
+    reason's own problem is named by its place in the list (`reasons.1`), as the API names every
+    item's (an outsider read a hidden character under `reasons`, a blank one under `reasons.0`)."""
+    cleaned, seen, problems = [], set(), {}
+    for index, reason in enumerate(reasons):
         reason = reason.strip() if isinstance(reason, str) else ""
         key = unicodedata.normalize("NFKC", reason).rstrip(CLOSING_PUNCTUATION + " ")
-        if reason and key not in seen:  # "材料不全。" and "材料不全；" are one reason
-            seen.add(key)
-            cleaned.append(reason)
-    problems = []
-    if not cleaned:
-        problems.append(_("Give at least one reason for the refusal."))
-    if len(cleaned) > MAX_REASONS:
-        problems.append(_("Give at most %(count)d reasons.") % {"count": MAX_REASONS})
-    for reason in cleaned:
+        if not reason or key in seen:  # "材料不全。" and "材料不全；" are one reason
+            continue
+        seen.add(key)
+        cleaned.append(reason)
         # Sent by SMS to an applicant without an account.
         problem = hidden_text_problem(reason) or told_text_problem(reason)
         if problem is None and len(reason) > MAX_REASON_CHARS:
             problem = _("A reason is at most %(count)d characters long.") % {"count": MAX_REASON_CHARS}
-        if problem is not None and str(problem) not in problems:
-            problems.append(str(problem))
+        if problem is not None:
+            problems[f"reasons.{index}"] = [str(problem)]
+    if not cleaned:
+        problems["reasons"] = [_("Give at least one reason for the refusal.")]
+    if len(cleaned) > MAX_REASONS:
+        problems["reasons"] = [_("Give at most %(count)d reasons.") % {"count": MAX_REASONS}]
     if problems:
-        raise Invalid(fields={"reasons": problems})
+        raise Invalid(fields=problems)
     return cleaned
 
 

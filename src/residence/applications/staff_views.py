@@ -474,8 +474,9 @@ def _reject(request, pk, form):
     except Invalid as exc:
         if not form.cleaned_data["other"].strip():
             raise
-        # Too many, too long, hidden characters: all about what was typed in the box.
-        raise Invalid(exc.message, fields={"other": exc.fields.get("reasons", [])}) from None
+        # Too many, too long, hidden characters: all about what was typed in the box, said once each.
+        said = [m for key, ms in exc.fields.items() if key.split(".")[0] == "reasons" for m in ms]
+        raise Invalid(exc.message, fields={"other": list(dict.fromkeys(said))}) from None
 
 
 # action slug: (form class or None, call, message on success)
