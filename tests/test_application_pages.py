@@ -384,6 +384,7 @@ def test_service_errors_go_back_to_their_page_and_field(citizen_web, settings):
     html = response.content.decode()
     assert response.status_code == 400 and "error-summary" in html
     assert "/applications/apply/family/0/?return=check#id_id_number" in html
+    assert "Family member 1: ID number: " in html
     assert "/applications/apply/point/?return=check#id_acceptance_point" in html
     assert not Application.objects.exists()
     point = client.get("/applications/apply/point/?return=check").content.decode()
@@ -408,7 +409,9 @@ def test_used_photo_receipt_refused_at_its_step_and_at_submission(citizen_web):
     assert other.post(f"/api/v1/applications/{Application.objects.get().pk}/withdraw").status_code == 200
     assert other.post("/api/v1/applications", theirs(photo_receipt="PZ20260302B2")).status_code == 201
     html = client.post("/applications/apply/check/").content.decode()
-    assert "Already used for another application." in html and "#id_photo_receipt" in html
+    # Named by its field, as the steps' own pages name theirs (an outsider read the bare problem).
+    assert "Digital photo receipt number: Already used for another application." in html
+    assert "#id_photo_receipt" in html
 
 
 def test_open_application_is_a_clear_message_with_a_link(citizen_web):

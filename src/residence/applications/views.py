@@ -27,6 +27,7 @@ from residence.eligibility.views import CONDITION_LABELS
 from residence.places.models import AcceptancePoint
 from residence.places.selectors import acceptance_point_list, street_shown
 from residence.web.pages import error_page, page_of
+from residence.web.templatetags.labels import bare
 
 from . import rules, selectors, services
 from .effects import SUSPENDED_BEFORE_PAYMENT
@@ -466,17 +467,24 @@ ERROR_ANCHORS = {
 
 
 def _error_links(errors: dict) -> list[dict]:
-    """Each service error with the page (and field) where it is put right."""
+    """Each service error with the page (and field) where it is put right, and the field's label
+    before it as on the steps' own pages (an outsider read a bare "Already used for another
+    application." when the photo receipt was taken meanwhile)."""
     links = []
     for key, texts in errors.items():
         step_name, field = _step_field(key)
         url = reverse("applications:step", args=[step_name]) + "?return=check"
         parts = key.split(".")
+        label = ""
         if step_name == "family" and len(parts) == 3 and parts[1].isdigit():
             url = reverse("applications:family_change", args=[int(parts[1])]) + f"?return=check#id_{parts[2]}"
+            if parts[2] in FamilyMemberForm.base_fields:
+                label = FamilyMemberForm.base_fields[parts[2]].label
+                label = _("Family member %(n)s: %(label)s") % {"n": int(parts[1]) + 1, "label": bare(label)}
         elif field in ERROR_ANCHORS:
             url += "#" + ERROR_ANCHORS[field]
-        links += [{"url": url, "text": text} for text in texts]
+            label = FORMS[step_name].base_fields[field].label if field in FORMS[step_name].base_fields else ""
+        links += [{"url": url, "text": text, "label": label} for text in texts]
     return links
 
 
