@@ -968,6 +968,7 @@ def test_staff_see_the_hold_on_the_case_and_in_their_queue(settings):
     assert 'data-testid="on-hold"' in queue and f'value="{app["id"]}"' not in queue  # shown, not tickable
     case = web.get(f"/staff/applications/{app['id']}/").content.decode()
     assert "On hold: the holder&#x27;s permit has been suspended since 2027-03-02" in case
+    assert 'data-testid="act-produce"' not in case and 'data-testid="no-action"' in case
 
     assert endorse(api).json()["outcome"] == "granted"
     assert 'data-testid="on-hold"' not in web.get("/staff/applications/").content.decode()

@@ -386,3 +386,38 @@ def test_the_production_centre_makes_several_ticked_cards_at_once(web, chromium,
     assert page.get_by_test_id("batch-dispatch").is_visible()
     shot(page, "desk-16-batch-made-375")
     context.close()
+
+
+def test_the_production_centre_sees_a_replacement_held_by_its_lapsed_permit(web, chromium, shot, settings):
+    """On a phone: a paid replacement whose permit lapsed reads "on hold" in the queue, cannot be
+    ticked, and its page says why (an outsider's production centre saw an overdue step, then a 409)."""
+    from ..test_permits import card_application_verified
+
+    settings.FROZEN_TODAY = "2027-03-01"
+    settings.SMS_BACKEND = "locmem"
+    api, _user, staff, app, base = card_application_verified("replacement")
+    assert staff.reviewer.post(f"{base}/approve", {}).status_code == 200
+    assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
+    settings.FROZEN_TODAY = "2027-03-02"  # the anniversary, unendorsed: suspended
+    settings.SMS_BACKEND = "file"
+    phone = STAFF["production"][1]
+    context = chromium.new_context(locale="zh-CN", viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, web.url, "staff_production", PASSWORD, phone)
+    page.wait_for_url("**/staff/")
+    page.goto(web.url + "/staff/applications/")
+    held = page.get_by_test_id("on-hold")
+    assert held.inner_text() == "暂缓办理：居住证已中止"
+    assert page.get_by_test_id(f"tick-{app['reference']}").count() == 0
+    assert_accessible(page)
+    no_sideways_scroll(page, PHONE["width"])
+    shot(page, "desk-17-held-queue-375")
+    page.get_by_role("link", name=app["reference"]).click()
+    page.wait_for_load_state()
+    warning = page.get_by_test_id("action-warning").inner_text()
+    assert "2027-03-02" in warning and "签注" in warning
+    # Nothing offered that would be refused: "nothing for you to do" until it is endorsed.
+    assert page.get_by_test_id("act-produce").count() == 0 and page.get_by_test_id("no-action").is_visible()
+    no_sideways_scroll(page, PHONE["width"])
+    shot(page, "desk-17-held-case-375")
+    context.close()

@@ -317,6 +317,9 @@ HOLD_WARNINGS = {
 }
 
 
+HELD_ACTIONS = ("approve", "payment", "produce")
+
+
 def _context(user, application: Application, forms: dict) -> dict:
     """What the page shows this role, and the forms of the actions it may take now."""
     status = application.status
@@ -411,6 +414,10 @@ def _context(user, application: Application, forms: dict) -> dict:
     elif role == Role.COURIER and status == Status.OUT_FOR_DELIVERY:
         context["deliver_form"] = _for_kind(forms.get("deliver") or DeliverForm(), application)
         context["return_form"] = forms.get("return") or ReturnForm()
+    if hold:
+        # Not offered while held: each would be refused with the warning above (effects).
+        context["actions"] = [a for a in context["actions"] if a[0] not in HELD_ACTIONS]
+        context["hand_over_form"] = context["deliver_form"] = None
     # The bound form with problems is "form" to the base template (the page title says "Error:").
     context["form"] = next((f for f in forms.values() if f is not None and f.errors), None)
     context["has_work"] = any(context.get(key) for key in WORK_ON_THE_PAGE)
