@@ -362,6 +362,9 @@ IMPORT_WAIT_SECONDS = number("IMPORT_WAIT_SECONDS", default=2.0)
 # How long a declaration waits for a registrations import being applied, then 409: as a push's
 # wait, short (an outsider's 30 declarations waiting 10 s each during a long import stalled the site).
 DECLARATION_WAIT_SECONDS = number("DECLARATION_WAIT_SECONDS", default=2.0)
+# Bulk files are applied one at a time: a 10,000-row file takes 5-20 s of both cores, and three at
+# once ran each past gunicorn's timeout (an outsider's 500s). Another waits this long, then 409.
+BULK_CONFIRM_WAIT_SECONDS = number("BULK_CONFIRM_WAIT_SECONDS", default=5.0)
 # Rows of one department push: more than any body of real rows under DATA_UPLOAD_MAX_MEMORY_SIZE holds.
 EXCHANGE_MAX_ROWS = 30_000
 LIMIT_SMS_PER_ADDRESS_HOUR = number("LIMIT_SMS_PER_ADDRESS_HOUR", default=30)

@@ -223,3 +223,25 @@ def test_a_move_in_waits_a_while_for_a_long_import_then_is_told_to_send_again(se
     assert "records are being updated just now" in refused.json()["error"]["message"]
     assert not Declaration.objects.exists() and not Registration.objects.exists()
     assert api.post(DECLARATIONS, move_in(house)).status_code == 201
+
+
+def test_a_bulk_file_waits_a_while_for_anothers_confirmation_then_is_told_to_confirm_again(settings):
+    """Three 10,000-row files confirmed at once each ran past gunicorn's timeout (an outsider's
+    500s): files are applied one at a time, and one that waits too long is told so, unapplied."""
+    from residence.registrations.services import BULK_CONFIRM_LOCK
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    settings.BULK_CONFIRM_WAIT_SECONDS = 0.5
+    api, _user = citizen_api()
+    house = confirmed(api.post(HOUSES, house_body()).json())["id"]
+    text = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    text += f"{house},move_in,李娜,{LI_NA},13700000021,landlord,3,1,2026-02-27\n"
+    upload = bulk(api, text).json()["upload"]
+    confirm = f"/api/v1/registrations/declarations/bulk/{upload}/confirm"
+    with lock_held_elsewhere(BULK_CONFIRM_LOCK):
+        refused = api.post(confirm, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 409 and refused["Retry-After"] == "60"
+    assert "Confirm this one again in a minute" in refused.json()["error"]["message"]
+    assert not Declaration.objects.exists() and BulkUpload.objects.get().applied_at is None
+    assert api.post(confirm).status_code == 200
+    assert Declaration.objects.count() == 1

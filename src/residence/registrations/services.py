@@ -1438,11 +1438,23 @@ def _stale(line: int, problem: str) -> Conflict:
     )
 
 
+BULK_CONFIRM_LOCK = "registrations:bulk-confirm"
+
+
 @transaction.atomic
 def bulk_confirm(*, actor, upload_id: int) -> BulkUpload:
     """Apply the valid rows of a checked file in one transaction and in sets (a file is up to
     10,000 rows: a few statements per kind of write, not a few per row). A row that no longer
-    applies (someone moved meanwhile) undoes them all and is named in the answer."""
+    applies (someone moved meanwhile) undoes them all and is named in the answer. One file at a
+    time across the platform (settings.BULK_CONFIRM_WAIT_SECONDS)."""
+    locks.for_transaction(
+        BULK_CONFIRM_LOCK,
+        wait=settings.BULK_CONFIRM_WAIT_SECONDS,
+        busy=_(
+            "Another large file is being applied just now. Confirm this one again in a minute: nothing of it "
+            "was applied."
+        ),
+    )
     upload = BulkUpload.objects.select_for_update().filter(pk=upload_id, uploader=actor).first()
     if upload is None:
         raise NotFound()
