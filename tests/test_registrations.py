@@ -1224,6 +1224,29 @@ def test_an_organisations_sub_accounts_share_its_name_limit(organisation, settin
     assert api.post(DECLARATIONS, wrong).status_code == 429
 
 
+def test_a_file_past_the_name_limit_keeps_the_answers_of_the_rows_inside_it(organisation, settings):
+    """An outsider's file of 22 wrong names, 6 of the day's 20 used, read "too many" on every line,
+    the 14 still inside the limit too: those keep their own reason; from the row past the limit on,
+    every row is refused alike, a right name too (nothing learnt past the limit)."""
+    from .test_account_changes import identity
+
+    settings.LIMIT_DECLARATION_NAME_FAILURES_PER_DAY = 2
+    org, houses = organisation
+    people = [identity(body17, name) for body17, name in (("44030419900101555", "王芳"), ("11010519491231002", "赵敏"))]
+    people.append(identity("36010219881111459", "陈静"))
+    right = identity("43010219900307123", "张伟")
+    header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+    rows = [
+        f"{houses[0]},move_in,李四,{number},1370000002{i},employer,3,1,2026-02-27\n" for i, number in enumerate(people)
+    ]
+    rows.append(f"{houses[0]},move_in,张伟,{right},13700000029,employer,3,1,2026-02-27\n")  # the right name
+    answer = bulk(org, header + "".join(rows)).json()
+    reasons = [row["reason"] for row in sorted(answer["invalid"], key=lambda row: row["line"])]
+    assert answer["valid"] == 0 and len(reasons) == 4
+    assert all("name differs from the population records" in reason for reason in reasons[:2]), reasons
+    assert all("Too many names" in reason for reason in reasons[2:]), reasons
+
+
 # --- whoever a declaration concerns hears of it ---------------------------------------------
 # An outsider ended a stranger's registration: a confirmed house of his own, the person's name and
 # number, a move-in (which by the rules ends the registration elsewhere), then a move-out.

@@ -189,8 +189,8 @@ def _names_refused(actor, rows: list[tuple], field: str | None = None, *, counte
     A private person's day allows no more than their real-name verification does
     (LIMIT_REAL_NAME_FAILURES_PER_DAY): a landlord's few tenants need no more, and an outsider's
     landlord tried four times as many names on a stranger's number here as real-name allows.
-    Once the day is used up, every row is refused alike, a recorded person's or not, right name or
-    not, so nothing is learnt (an outsider's file, refused only for the recorded people, told
+    Once the day is used up, every row from there on is refused alike, a recorded person's or not,
+    right name or not, so nothing is learnt (an outsider's file, refused only for the recorded people, told
     which numbers the records hold). One query for the names; the count is touched once to see
     the day is not used up (taken back at once) and once per wrong name. Not `counted`: the
     names compared again, for a report in another language, counting nothing."""
@@ -201,16 +201,21 @@ def _names_refused(actor, rows: list[tuple], field: str | None = None, *, counte
     try:
         if counted:
             quota.probe()
-        recorded = dict(
-            Identity.objects.filter(id_number__in={number for _k, number, _n in rows}).values_list("id_number", "name")
-        )
-        for key, number, name in rows:
-            if number in recorded and normalize_name(recorded[number]) != normalize_name(name):
-                if counted:
-                    quota.count()
-                refused[key] = NameMismatch(fields={field or key: [_("The name differs from the population records.")]})
     except TooManyNames as exc:
         return {key: exc for key, _number, _name in rows}
+    recorded = dict(
+        Identity.objects.filter(id_number__in={number for _k, number, _n in rows}).values_list("id_number", "name")
+    )
+    for index, (key, number, name) in enumerate(rows):
+        if number in recorded and normalize_name(recorded[number]) != normalize_name(name):
+            try:
+                if counted:
+                    quota.count()
+            except TooManyNames as exc:
+                # The rows before keep their own answers, counted already (an outsider's file with
+                # 22 wrong names read "too many" on the 14 still inside the day's limit too).
+                return {**refused, **{later: exc for later, _number, _name in rows[index:]}}
+            refused[key] = NameMismatch(fields={field or key: [_("The name differs from the population records.")]})
     return refused
 
 
