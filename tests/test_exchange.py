@@ -68,6 +68,36 @@ def test_json_push_and_rejection_lists_every_bad_row(client, settings):
     assert push(client, key, "registrations", json.dumps([good]), "application/json").json()["created"] == 1
 
 
+def test_a_json_row_that_leaves_a_field_out_is_refused_not_read_as_empty(client, settings):
+    """An outsider pushed an ended registration, then the same row without `ended_on`: it was read
+    as empty and the registration opened again. A row holds every field, as a CSV line does."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    key = key_for("police")
+    ended = {
+        "id_number": ID,
+        "street_code": "440304004",
+        "address": "福田路",
+        "registered_on": "2025-01-01",
+        "ended_on": "2025-10-31",
+    }
+    assert push(client, key, "registrations", json.dumps([ended]), "application/json").json()["created"] == 1
+    left_out = {name: value for name, value in ended.items() if name != "ended_on"}
+    response = push(client, key, "registrations", json.dumps([left_out]), "application/json")
+    assert response.status_code == 400 and error_code(response) == "invalid"
+    [row] = response.json()["error"]["rows"]
+    assert row["line"] == 2 and row["reason"].startswith("fields missing: ended_on")
+    assert [str(r.ended_on) for r in Registration.objects.all()] == ["2025-10-31"]
+    # The same for social insurance's rows, read by their own path.
+    insurance = key_for("social_insurance")
+    partial = [{"id_number": ID, "month": "2025-01"}]
+    refused = push(client, insurance, "social_insurance", json.dumps(partial), "application/json")
+    assert (
+        refused.status_code == 400
+        and "fields missing: employer_credit_code" in refused.json()["error"]["rows"][0]["reason"]
+    )
+    assert not InsuranceMonth.objects.exists()
+
+
 def test_a_json_push_with_a_byte_order_mark_is_read_as_a_csv_file_with_one_is(client, settings):
     """An outsider's JSON from a Windows tool began with a BOM and was a parse_error, while the same
     rows as CSV with a BOM were taken (RFC 8259 §8.1 lets a reader skip it)."""
@@ -84,7 +114,7 @@ def test_a_json_row_is_refused_once_with_every_problem_and_no_field_beyond_the_h
     was dropped unsaid, and a number was refused as "must be text"."""
     settings.FROZEN_TODAY = "2026-03-02"
     police, insurance = key_for("police"), key_for("social_insurance")
-    partial = {"id_number": ID, "name": "张伟"}  # ethnicity and hukou_address may be left out
+    partial = {"id_number": ID, "name": "张伟"}
     numbered = {**IDENTITY_ROW, "birth_date": 19900307, "extra": 1}
     response = push(client, police, "identities", json.dumps([IDENTITY_ROW, partial, numbered]), "application/json")
     assert response.status_code == 400
@@ -92,7 +122,9 @@ def test_a_json_row_is_refused_once_with_every_problem_and_no_field_beyond_the_h
     assert set(rows) == {3, 4}
     for field in ("sex", "birth_date", "shenzhen_hukou"):
         assert field in rows[3], field
-    assert "ethnicity" not in rows[3] and "hukou_address" not in rows[3]
+    # Left out is not empty: a field the sender did not send is not blanked (an outsider's push of
+    # a registration without `ended_on` opened it again); the row names them, as a header would.
+    assert rows[3].startswith("fields missing: sex, ethnicity, birth_date, hukou_address, shenzhen_hukou")
     assert rows[4].startswith("fields not in the header: extra; birth_date must be text")
     response = push(
         client, police, "identities", json.dumps([{**IDENTITY_ROW, "birth_date": 19900307}]), "application/json"

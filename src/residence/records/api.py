@@ -136,7 +136,12 @@ class ExchangeView(APIView):
                     raise Invalid(_("Send a JSON array of objects."))
                 too_many(len(rows))
                 result = records_import_rows(
-                    kind, rows, actor_key=request.user.key, source=source, wait=settings.IMPORT_WAIT_SECONDS
+                    kind,
+                    rows,
+                    actor_key=request.user.key,
+                    source=source,
+                    wait=settings.IMPORT_WAIT_SECONDS,
+                    whole_rows=True,
                 )
             else:
                 # A charset the sender declares is the file's: a UTF-8 file with one bad spot was

@@ -127,8 +127,8 @@ def _batches(numbered_fields, result: ImportResult, *, after_errors: bool = Fals
 
 
 def _json_fields(rows):
-    """(line, [id_number, month, employer_credit_code]) for the objects of a JSON array (a missing
-    field reads as empty); a row that is no object of the header's text fields, its reason instead."""
+    """(line, [id_number, month, employer_credit_code]) for the objects of a JSON array; a row that
+    is no object of the header's text fields, every one of them, its reason instead."""
     for line, row in enumerate(rows, start=2):
         if not isinstance(row, dict):
             yield line, _("A row must be an object with the header's fields.")

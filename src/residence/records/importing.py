@@ -528,11 +528,21 @@ def json_lines(rows):
 
 
 def row_shape_problem(row: dict, header) -> str:
-    """The fields of a JSON row beyond the header's ("" if none): a CSV file with an extra column
-    is refused at its header, so an extra field is refused too, not dropped unsaid (an outsider).
-    A missing field reads as empty, as an empty CSV value: refused where the field is required."""
+    """The fields of a JSON row beyond the header's, and those of the header it leaves out ("" if
+    none): a CSV file with a column more or less is refused at its header, so a JSON row is too. An
+    extra field was dropped unsaid, and a field left out was read as empty: a registration pushed
+    without `ended_on` was opened again, an identity without `ethnicity` lost it (outsiders)."""
     extra = sorted(str(name) for name in row if name not in header)
-    return _("fields not in the header: %(names)s") % {"names": ", ".join(extra)} if extra else ""
+    missing = [name for name in header if name not in row]
+    problems = []
+    if extra:
+        problems.append(_("fields not in the header: %(names)s") % {"names": ", ".join(extra)})
+    if missing:
+        problems.append(
+            _("fields missing: %(names)s (send every field of the header, empty where there is no value)")
+            % {"names": ", ".join(missing)}
+        )
+    return "; ".join(problems)
 
 
 def csv_records(text_stream):

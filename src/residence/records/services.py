@@ -14,6 +14,7 @@ from residence.audit.services import audit_record
 from residence.core import clock
 from residence.core.encodings import text_lines
 
+from .bulk import HEADER as INSURANCE_HEADER
 from .bulk import import_insurance_csv, import_insurance_rows
 from .importing import KINDS, ImportResult, csv_dict_rows, import_rows, json_lines, upsert
 from .models import ApiKey
@@ -67,10 +68,23 @@ def records_import_csv(
 
 
 def records_import_rows(
-    kind: str, rows: list, *, actor=None, actor_key=None, source: str = "", wait: float | None = None
+    kind: str,
+    rows: list,
+    *,
+    actor=None,
+    actor_key=None,
+    source: str = "",
+    wait: float | None = None,
+    whole_rows: bool = False,
 ) -> ImportResult:
-    """Import rows given as objects (the exchange API's JSON, the demo data), all or nothing."""
+    """Import rows given as objects (the exchange API's JSON, the demo data), all or nothing.
+    `whole_rows`: a row must hold every field of the kind's header, as a CSV line does (what a
+    department sends: a field it leaves out is refused, not blanked); otherwise, for the platform's
+    own rows, a field left out is empty."""
     _known(kind)
+    if not whole_rows:
+        header = INSURANCE_HEADER if kind == "social_insurance" else KINDS[kind].header
+        rows = [{**dict.fromkeys(header, ""), **row} if isinstance(row, dict) else row for row in rows]
     if kind == "social_insurance":
         return import_insurance_rows(rows, now=clock.now(), actor=actor, actor_key=actor_key, source=source, wait=wait)
     return import_rows(kind, json_lines(rows), actor=actor, actor_key=actor_key, source=source, wait=wait)
