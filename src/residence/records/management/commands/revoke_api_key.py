@@ -6,12 +6,15 @@ from residence.records.services import api_key_revoke
 
 
 class Command(BaseCommand):
-    help = "Revoke an API key by its prefix (the part before the dot)."
+    help = "Revoke an API key by its prefix (the part before the dot), or by the whole key."
 
     def add_arguments(self, parser):
         parser.add_argument("prefix")
 
     def handle(self, *args, prefix, **options):
+        # The whole key, as create_api_key printed it, names its key too; only the prefix is ever
+        # printed back (an outsider's whole key was refused as unknown, left live, and echoed).
+        prefix = prefix.strip().partition(".")[0].lower()
         if not api_key_revoke(prefix=prefix):
             # Run twice, it changes nothing and says so, as disable_staff does (an outsider's
             # second run exited 1).
