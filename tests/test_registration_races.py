@@ -245,3 +245,25 @@ def test_a_bulk_file_waits_a_while_for_anothers_confirmation_then_is_told_to_con
     assert not Declaration.objects.exists() and BulkUpload.objects.get().applied_at is None
     assert api.post(confirm).status_code == 200
     assert Declaration.objects.count() == 1
+
+
+def test_two_holders_confirming_one_persons_two_reports_at_once_leave_none_waiting(settings):
+    """An outsider's two holders confirmed one tenant's two reports at once: one won, the other was
+    told "try again", and its report stayed pending for good, every retry refused. The loser's
+    report is closed as superseded, as it is when the two come one after the other."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    holders = [citizen_api()[0], citizen_api("citizen3", "13812345677", "11010519491231002", "赵敏")[0]]
+    for holder, room in zip(holders, ("101", "202"), strict=True):
+        confirmed(holder.post(HOUSES, house_body(room=room)).json())
+    tenant, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    reports = [tenant.post(DECLARATIONS, tenant_report(room=room)).json()["id"] for room in ("101", "202")]
+    responses = race(2, lambda i: holders[i].post(f"{DECLARATIONS}/{reports[i]}/confirm", HTTP_ACCEPT_LANGUAGE="en"))
+    assert statuses(responses) == {200: 1, 409: 1}
+    [lost] = [r for r in responses if r.status_code == 409]
+    assert "closed as superseded" in lost.json()["error"]["message"]
+    assert sorted(Declaration.objects.filter(pk__in=reports).values_list("status", flat=True)) == [
+        "recorded",
+        "superseded",
+    ]
+    assert Occupancy.objects.count() == 1
+    assert Registration.objects.filter(id_number=WANG_FANG, ended_on__isnull=True).count() == 1

@@ -970,9 +970,34 @@ def declaration_withdraw(*, actor, declaration_id: int) -> Declaration:
     return declaration
 
 
-@transaction.atomic
 def declaration_confirm(*, actor, declaration_id: int) -> Declaration:
-    """The holder of the house confirms a tenant's self-report: only then is it recorded."""
+    """The holder of the house confirms a tenant's self-report: only then is it recorded. One that
+    another move-in of the person, recorded meanwhile, leaves impossible is closed as superseded,
+    as it would have been had that move-in come first, and the holder told so: two holders
+    confirming one person's two reports at once left the second pending, and "try again" refused
+    for ever (an outsider)."""
+    try:
+        return _declaration_confirm(actor=actor, declaration_id=declaration_id)
+    except Conflict:
+        if not _overtaken(declaration_id):
+            raise
+    raise Conflict(_("A move-in of this person elsewhere was recorded meanwhile: this report is closed as superseded."))
+
+
+@transaction.atomic
+def _overtaken(declaration_id: int) -> bool:
+    """Whether the report is, or is now closed as, superseded by the person's recorded move-in."""
+    report = Declaration.objects.filter(pk=declaration_id).first()
+    if report is None or report.status not in (Declaration.Status.PENDING, Declaration.Status.SUPERSEDED):
+        return False
+    occupancy = Occupancy.objects.filter(id_number=report.id_number).select_related("declaration").first()
+    if report.status == Declaration.Status.PENDING and occupancy is not None and occupancy.declaration_id != report.pk:
+        _reports_superseded([occupancy.declaration])
+    return Declaration.objects.filter(pk=declaration_id, status=Declaration.Status.SUPERSEDED).exists()
+
+
+@transaction.atomic
+def _declaration_confirm(*, actor, declaration_id: int) -> Declaration:
     declaration = _report_for_holder(actor, declaration_id)
     _declarable(declaration.house)
     declaration.status = Declaration.Status.RECORDED
