@@ -357,6 +357,10 @@ def test_a_refusal_takes_up_to_20_reasons_of_500_characters_and_its_sms_is_cut_t
     # character's under `reasons`): here the second, a right-to-left override.
     hidden = staff.reviewer.post(url, {"reasons": ["材料不全", "补充\u202e说明"]})
     assert hidden.status_code == 400 and list(hidden.json()["error"]["fields"]) == ["reasons.1"]
+    # Every bad reason in one answer, blank, hidden character and length alike (an outsider's
+    # long reason hid its neighbour's hidden character until it was mended).
+    mixed = staff.reviewer.post(url, {"reasons": ["照片不符合要求", "社保\u200b记录有误", "长" * 501, " "]})
+    assert sorted(mixed.json()["error"]["fields"]) == ["reasons.1", "reasons.2", "reasons.3"]
     longest = [f"{i:02d}" + "长" * 498 for i in range(20)]
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert act(staff.reviewer, app, "reject", {"reasons": longest})["status"] == "rejected"

@@ -255,6 +255,11 @@ def test_a_note_is_required_when_not_confirmed_and_the_reviewer_refuses_with_rea
         refused = post(staff["reviewer"], f"/staff/applications/{pk}/reject/", {"other": hidden}, status=400)
         html = refused.content.decode()
         assert 'href="#id_other"' in html and "hidden formatting" in html
+    # Each problem named by its line of the box, ticked reasons before it not counted (an outsider's
+    # reviewer could not find the line with an invisible character).
+    lines = {"reasons": ["0"], "other": "材料不全\n\n照片\u200b模糊\n" + "长" * 501}
+    html = post(staff["reviewer"], f"/staff/applications/{pk}/reject/", lines, status=400).content.decode()
+    assert "Line 3: Remove hidden formatting" in html and "Line 4: A reason is at most 500" in html
     assert status_of(pk) == "reviewing"
     # Twenty reasons of 500 characters fit the box; the same reason twice, however it ends, is one.
     longest = "\n".join(f"{i:02d}" + "长" * 498 for i in range(16))

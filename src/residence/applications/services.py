@@ -621,8 +621,11 @@ def clean_reasons(reasons: list[str]) -> list[str]:
     cleaned, seen, problems = [], set(), {}
     for index, reason in enumerate(reasons):
         reason = reason.strip() if isinstance(reason, str) else ""
+        if not reason:
+            problems[f"reasons.{index}"] = [_("Write the reason, or leave it out.")]
+            continue
         key = unicodedata.normalize("NFKC", reason).rstrip(CLOSING_PUNCTUATION + " ")
-        if not reason or key in seen:  # "材料不全。" and "材料不全；" are one reason
+        if key in seen:  # "材料不全。" and "材料不全；" are one reason
             continue
         seen.add(key)
         cleaned.append(reason)
@@ -632,7 +635,7 @@ def clean_reasons(reasons: list[str]) -> list[str]:
             problem = _("A reason is at most %(count)d characters long.") % {"count": MAX_REASON_CHARS}
         if problem is not None:
             problems[f"reasons.{index}"] = [str(problem)]
-    if not cleaned:
+    if not cleaned and not problems:
         problems["reasons"] = [_("Give at least one reason for the refusal.")]
     if len(cleaned) > MAX_REASONS:
         problems["reasons"] = [_("Give at most %(count)d reasons.") % {"count": MAX_REASONS}]

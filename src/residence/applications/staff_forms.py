@@ -50,10 +50,19 @@ class RejectForm(Form):
 
     def reason_list(self) -> list[str]:
         chosen = [reasons.recorded(int(i)) for i in self.cleaned_data["reasons"]]
+        return chosen + [line.strip() for line in self._lines() if line.strip()]
+
+    def other_line(self, index: int) -> int | None:
+        """The line of the box (from 1) that reason_list()[index] was written on; None for a
+        ticked reason."""
+        index -= len(self.cleaned_data["reasons"])
+        written = [n for n, line in enumerate(self._lines(), start=1) if line.strip()]
+        return written[index] if 0 <= index < len(written) else None
+
+    def _lines(self) -> list[str]:
         # Lines end at a line break only: str.splitlines() also splits at \x1c, \x85 and U+2028,
         # which turned one reason with a hidden character into several clean ones (an outsider).
-        lines = re.split(r"\r\n|\r|\n", self.cleaned_data["other"])
-        return chosen + [line.strip() for line in lines if line.strip()]
+        return re.split(r"\r\n|\r|\n", self.cleaned_data["other"])
 
 
 class ReplyForm(Form):

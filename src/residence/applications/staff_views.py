@@ -481,8 +481,13 @@ def _reject(request, pk, form):
     except Invalid as exc:
         if not form.cleaned_data["other"].strip():
             raise
-        # Too many, too long, hidden characters: all about what was typed in the box, said once each.
-        said = [m for key, ms in exc.fields.items() if key.split(".")[0] == "reasons" for m in ms]
+        # Too many, too long, hidden characters: all about what was typed in the box, each named by
+        # its line (an outsider's reviewer could not find the line with an invisible character).
+        said = []
+        for key, messages in exc.fields.items():
+            field, _dot, index = key.partition(".")
+            line = form.other_line(int(index)) if field == "reasons" and index.isdigit() else None
+            said += [_("Line %(line)d: %(problem)s") % {"line": line, "problem": m} if line else m for m in messages]
         raise Invalid(exc.message, fields={"other": list(dict.fromkeys(said))}) from None
 
 
