@@ -65,6 +65,13 @@ def fill_all(client, **over):
     return response
 
 
+def send(client):
+    """Accept and send from the check page, as a browser does: with the answers the page showed."""
+    page = client.get("/applications/apply/check/").content.decode()
+    shown = re.search(r'name="answers" value="([0-9a-f]+)"', page)
+    return client.post("/applications/apply/check/", {"answers": shown.group(1) if shown else ""})
+
+
 def test_start_page_is_public_and_says_routes_steps_cost_and_points(client):
     html = client.get("/applications/", **EN).content.decode()
     for text in ("Who can apply", "Talent introduction", "working days", "20 yuan", "Acceptance points by district"):
@@ -124,7 +131,7 @@ def test_every_step_then_check_then_submission_and_confirmation(citizen_web):
     assert 'Street office, Futian Subdistrict · <span lang="zh-CN">' in english and "福田街道 " not in english
     # The point too, as its choice said it (an outsider's English check page named it in Chinese only).
     assert 'Street office, Futian Subdistrict · <span lang="zh-CN">福田街道办事处居住证受理点</span>' in english
-    response = client.post("/applications/apply/check/")
+    response = send(client)
     application = Application.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/applications/{application.pk}/submitted/"
     assert application.photo_receipt == "PZ20260302A1" and application.acceptance_point_id == HOME_POINT
@@ -277,7 +284,7 @@ def test_chinese_pages_use_chinese_punctuation_between_labels_values_and_asides(
         client.cookies["django_language"] = language
         check = client.get("/applications/apply/check/").content.decode()
         assert family in check, language
-    client.post("/applications/apply/check/")
+    send(client)
     client.cookies["django_language"] = "zh-hans"
     assert "</strong>：" in client.get("/applications/").content.decode()  # the start page's routes
     shown = (("zh-hans", "王芳（配偶，", "公安："), ("en", "王芳</span> (Spouse, ", "Police: "))
@@ -335,7 +342,7 @@ def test_family_members_add_change_remove_with_id_numbers_checked(citizen_web):
     assert client.get("/applications/apply/family/1/").status_code == 404
     check = client.get("/applications/apply/check/").content.decode()
     assert "王芳芳" in check and "张小明" not in check
-    client.post("/applications/apply/check/")
+    send(client)
     assert [m.name for m in Application.objects.get().family_members.all()] == ["王芳芳"]
 
 
@@ -380,7 +387,7 @@ def test_service_errors_go_back_to_their_page_and_field(citizen_web, settings):
     draft.data["family_members"] = [{"relation": "spouse", "name": "王芳", "id_number": "123"}]
     draft.data["acceptance_point"] = "NOPE"
     draft.save()
-    response = client.post("/applications/apply/check/")
+    response = send(client)
     html = response.content.decode()
     assert response.status_code == 400 and "error-summary" in html
     assert "/applications/apply/family/0/?return=check#id_id_number" in html
@@ -394,7 +401,7 @@ def test_service_errors_go_back_to_their_page_and_field(citizen_web, settings):
     assert "error-message" in client.get("/applications/apply/family/0/").content.decode()
     client.post("/applications/apply/point/?return=check", {"acceptance_point": OTHER_POINT})
     remove_member(client, 0)
-    assert client.post("/applications/apply/check/").status_code == 302
+    assert send(client).status_code == 302
     assert Application.objects.get().acceptance_point_id == OTHER_POINT
 
 
@@ -408,23 +415,41 @@ def test_used_photo_receipt_refused_at_its_step_and_at_submission(citizen_web):
     fill_all(client, photo={"photo_receipt": "PZ20260302B2"})
     assert other.post(f"/api/v1/applications/{Application.objects.get().pk}/withdraw").status_code == 200
     assert other.post("/api/v1/applications", theirs(photo_receipt="PZ20260302B2")).status_code == 201
-    html = client.post("/applications/apply/check/").content.decode()
+    html = send(client).content.decode()
     # Named by its field, as the steps' own pages name theirs (an outsider read the bare problem).
     assert "Digital photo receipt number: Already used for another application." in html
     assert "#id_photo_receipt" in html
 
 
+def test_what_is_sent_is_what_the_check_page_showed(citizen_web):
+    """An outsider confirmed a check page reading "pickup" after choosing the courier in another
+    tab: the courier was sent. A page whose answers changed since is refused and shown again."""
+    client, _user = citizen_web
+    fill_all(client)
+    page = client.get("/applications/apply/check/", **EN).content.decode()
+    shown = re.search(r'name="answers" value="([0-9a-f]+)"', page).group(1)
+    courier = {"method": "courier", "address": "深圳市龙华区民治街道民治大道 100 号"}
+    assert client.post("/applications/apply/delivery/?return=check", courier).status_code == 302  # the other tab
+    stale = client.post("/applications/apply/check/", {"answers": shown}, **EN)
+    html = stale.content.decode()
+    assert stale.status_code == 409 and "changed in another window" in html and "民治大道" in html
+    assert not Application.objects.exists()
+    assert client.post("/applications/apply/check/", {}).status_code == 409  # no page behind it: not sent
+    assert send(client).status_code == 302
+    assert Application.objects.get().delivery_method == "courier"
+
+
 def test_open_application_is_a_clear_message_with_a_link(citizen_web):
     client, _user = citizen_web
     fill_all(client)
-    client.post("/applications/apply/check/")
+    send(client)
     first = Application.objects.get()
     # Said on the first page of the form, before anything is filled in.
     response = client.get("/applications/apply/kind/")
     html = response.content.decode()
     assert response.status_code == 409 and "You already have an application in progress" in html
     assert f'href="/applications/{first.pk}/"' in html and 'name="route"' not in html
-    assert client.post("/applications/apply/check/").status_code == 409 and Application.objects.count() == 1
+    assert send(client).status_code == 409 and Application.objects.count() == 1
     # The pages that lead to applying lead to it instead (an outsider's "Start now" ended at the 409).
     start = words(client.get("/applications/").content.decode())
     assert f"You have an application in progress, {first.reference}: one application at a time." in start
@@ -445,7 +470,7 @@ def test_open_application_is_a_clear_message_with_a_link(citizen_web):
 def test_progress_page_timeline_departments_withdraw(citizen_web):
     client, _user = citizen_web
     fill_all(client)
-    client.post("/applications/apply/check/")
+    send(client)
     application = Application.objects.get()
     url = f"/applications/{application.pk}/"
     raw = client.get(url).content.decode()
@@ -474,7 +499,7 @@ def test_refusal_shows_reasons_and_a_written_reply_can_be_asked(citizen_web, set
     client, _user = citizen_web
     staff = staff_apis(["police", "insurance", "reviewer"])
     fill_all(client)
-    client.post("/applications/apply/check/")
+    send(client)
     application = Application.objects.get()
     base = f"/api/v1/staff/applications/{application.pk}"
     staff.police.post(f"{base}/verify", {"department": "police", "outcome": "confirmed"})
@@ -506,7 +531,7 @@ def test_refusal_shows_reasons_and_a_written_reply_can_be_asked(citizen_web, set
 def test_steps_past_their_due_date_are_marked_and_the_card_said_late(citizen_web, settings):
     client, _user = citizen_web
     fill_all(client)
-    client.post("/applications/apply/check/")
+    send(client)
     url = f"/applications/{Application.objects.get().pk}/"
     on_time = words(client.get(url).content.decode())
     assert 'data-testid="overdue"' not in on_time and "Your card is due by 2026-03-23." in on_time
@@ -539,7 +564,7 @@ def awaiting_payment(client) -> tuple[Application, str]:
     approved and waiting for payment; and its page's path."""
     staff = staff_apis(["police", "insurance", "reviewer"])
     fill_all(client)
-    client.post("/applications/apply/check/")
+    send(client)
     application = Application.objects.get()
     Application.objects.filter(pk=application.pk).update(fee_amount="20.00", payment_status="awaiting")
     base = f"/api/v1/staff/applications/{application.pk}"
@@ -633,7 +658,7 @@ def test_check_your_answers_warns_before_sending_when_the_records_do_not_qualify
     check = client.get("/applications/apply/check/").content.decode()
     assert 'data-testid="not-eligible-warning"' in check
     assert "you do not qualify yet" in check and "No current residence registration in Shenzhen." in check
-    response = client.post("/applications/apply/check/")
+    response = send(client)
     done = client.get(response["Location"]).content.decode()
     assert "If your application is approved, your card is due by" in done
 
@@ -663,7 +688,7 @@ def test_a_departments_provisional_due_date_is_marked_so(citizen_web, settings):
     client.cookies["django_language"] = "en"
     assert web_login(client).status_code == 302
     fill_all(client)
-    sent = client.post("/applications/apply/check/")
+    sent = send(client)
     html = client.get(f"/applications/{Application.objects.get().pk}/").content.decode()
     checks = html.split('data-testid="verifications"', 1)[1].split("</ul>", 1)[0]
     assert checks.count("provisional") == checks.count("<li>") == 2
