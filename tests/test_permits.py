@@ -977,6 +977,30 @@ def test_staff_see_the_hold_on_the_case_and_in_their_queue(settings):
 
 
 @pytest.mark.django_db
+def test_a_held_renewals_steps_are_not_reminded_or_escalated_as_the_staffs_delay(settings):
+    """An outsider's held exchange was reminded to production and escalated to the supervisor as
+    overdue, though nothing could be done until the holder endorsed. Once endorsed, a step still
+    overdue is escalated as any other."""
+    from residence.applications.jobs import deadlines_escalate, deadlines_remind
+    from residence.applications.models import Deadline
+
+    settings.FROZEN_TODAY = "2027-03-01"
+    api, _user, staff, app, base = card_application_verified("replacement")
+    staff.reviewer.post(f"{base}/approve", {})
+    assert api.post(f"/api/v1/applications/{app['id']}/payment", {"provider": "sandbox"}).status_code == 200
+    production = Deadline.objects.get(application_id=app["id"], step="production")
+    eve, late = production.due_on - dt.timedelta(days=1), production.due_on + dt.timedelta(days=3)
+    settings.FROZEN_TODAY = eve.isoformat()  # the permit lapsed on 2027-03-02: held since
+    assert deadlines_remind(eve, production.due_on) == 0
+    settings.FROZEN_TODAY = late.isoformat()
+    assert deadlines_escalate(late) == 0
+    assert not Message.objects.filter(key="deadline_overdue").exists()
+    assert endorse(api).json()["outcome"] == "granted"
+    assert deadlines_escalate(late) >= 1
+    assert Deadline.objects.get(pk=production.pk).escalated_on == late
+
+
+@pytest.mark.django_db
 def test_an_unpaid_renewal_of_a_permit_cancelled_meanwhile_ends_with_no_refund_promised(settings):
     """An outsider's unpaid exchange was told that the fee it had paid would be given back."""
     from residence.core.jobs import daily_jobs_run

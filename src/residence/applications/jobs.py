@@ -18,7 +18,7 @@ from residence.core.errors import Conflict
 from residence.notifications.services import listed, message_send
 from residence.permits.models import Permit
 
-from . import workflow
+from . import selectors, workflow
 from .models import CARD_KINDS, OPEN_STATUSES, Application, Deadline, PaymentStatus, StatusChange, Verification
 
 STEP_ROLES = {"review": Role.REVIEWER, "written_reply": Role.REVIEWER, "refusal": Role.REVIEWER}
@@ -126,12 +126,33 @@ def _tell(per_user: dict, key: str, **params) -> None:
         message_send(user=user, key=key, count=len(references), references=listed(references), **params)
 
 
+def _not_held(deadlines: list[Deadline], today: dt.date) -> list[Deadline]:
+    """The steps staff can take: not those of an exchange or a replacement held up by its holder's
+    permit (selectors.renewal_hold), which no one can take until the holder endorses it, and which
+    were reminded and escalated as the staff's delay (an outsider). Left unmarked, they are
+    reminded or escalated once the hold ends, if still due."""
+    return [
+        d
+        for d in deadlines
+        if d.application.kind not in CARD_KINDS
+        or not selectors.renewal_hold(
+            id_number=d.application.person.id_number,
+            kind=d.application.kind,
+            status=d.application.status,
+            today=today,
+        )
+    ]
+
+
 @transaction.atomic
 def deadlines_remind(today: dt.date, tomorrow: dt.date) -> int:
-    due = list(
-        Deadline.objects.select_for_update()
-        .filter(done_on__isnull=True, due_on=tomorrow, reminded_on__isnull=True)
-        .select_related("application")
+    due = _not_held(
+        list(
+            Deadline.objects.select_for_update(of=("self",))
+            .filter(done_on__isnull=True, due_on=tomorrow, reminded_on__isnull=True)
+            .select_related("application__person")
+        ),
+        today,
     )
     per_user = defaultdict(set)
     for deadline in due:
@@ -144,10 +165,13 @@ def deadlines_remind(today: dt.date, tomorrow: dt.date) -> int:
 
 @transaction.atomic
 def deadlines_escalate(today: dt.date) -> int:
-    overdue = list(
-        Deadline.objects.select_for_update()
-        .filter(done_on__isnull=True, due_on__lt=today, escalated_on__isnull=True)
-        .select_related("application")
+    overdue = _not_held(
+        list(
+            Deadline.objects.select_for_update(of=("self",))
+            .filter(done_on__isnull=True, due_on__lt=today, escalated_on__isnull=True)
+            .select_related("application__person")
+        ),
+        today,
     )
     if not overdue:
         return 0
