@@ -372,6 +372,9 @@ LIMIT_SMS_PER_PHONE_DAY = number("LIMIT_SMS_PER_PHONE_DAY", default=10)
 # Password-reset codes per number and day, within the 10: anyone who knows a username can ask
 # for one, and an outsider's ten resets used up the number's day, so its owner could not sign in.
 LIMIT_RESET_SMS_PER_PHONE_DAY = number("LIMIT_RESET_SMS_PER_PHONE_DAY", default=3)
+# Username reminders per number and day, within the 10 and apart from the reset codes: an outsider
+# who tried three resets before asking for the username was sent nothing.
+LIMIT_REMINDER_SMS_PER_PHONE_DAY = number("LIMIT_REMINDER_SMS_PER_PHONE_DAY", default=3)
 # Codes to a new number for a change of mobile, per number and day, within the 10: any account can
 # name any number not yet bound.
 LIMIT_CHANGE_SMS_PER_PHONE_DAY = number("LIMIT_CHANGE_SMS_PER_PHONE_DAY", default=3)

@@ -224,7 +224,7 @@ def username_reminder(*, phone: str, address: str = "") -> None:
             subject=user,
             silent=True,
             limit_key=phone,
-            own_day=("sms_reset_phone", settings.LIMIT_RESET_SMS_PER_PHONE_DAY),
+            own_day=("sms_reminder_phone", settings.LIMIT_REMINDER_SMS_PER_PHONE_DAY),
             language=translation.get_language() or "",
             username=user.username if user else "",
         )
