@@ -205,6 +205,25 @@ def test_duplicate_natural_keys_in_one_file(settings):
     assert result.errors and result.errors[0][0] == 4 and InsuranceMonth.objects.count() == 0
 
 
+@pytest.mark.parametrize("order", [("04", "06", "05"), ("05", "06", "04"), ("06", "05", "04"), ("04", "05", "06")])
+def test_registrations_arriving_in_any_order_leave_one_at_a_time(settings, order):
+    """An outsider's rows of one person, one push each, open, from April, June, then May: April
+    ended in May (at June's start), May ran to June, and the person stood registered in two places
+    for all of May. Worked by hand, whatever the order: April to 30 April, May to 31 May, June open."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    row = {"id_number": ID, "street_code": "440304004", "address": "福田路 1 号"}
+    for month in order:
+        assert records_import_rows("registrations", [{**row, "registered_on": f"2025-{month}-01"}]).applied
+    again = records_import_rows("registrations", [{**row, "registered_on": f"2025-{order[-1]}-01"}])
+    assert again.applied and (again.created, again.updated) == (0, 0)  # the same row again: unchanged
+    stored = Registration.objects.filter(id_number=ID).order_by("registered_on")
+    assert [(str(r.registered_on), str(r.ended_on) if r.ended_on else None) for r in stored] == [
+        ("2025-04-01", "2025-04-30"),
+        ("2025-05-01", "2025-05-31"),
+        ("2025-06-01", None),
+    ]
+
+
 def test_a_registration_that_ends_an_open_one_says_so_at_its_line(settings):
     """An outsider's open registration from 2025-04-03 ended the one from 2025-04-02 and the answer
     said "0 updated" with no note."""

@@ -674,75 +674,94 @@ BEFORE_UPSERT: dict[str, list] = {}
 AFTER_IMPORT: dict[str, list] = {}
 
 
-def registrations_one_open(records: list[dict]) -> list[tuple[int, str]]:
-    """A person has one registration open at a time, and none open behind a later one: where an
-    import leaves a person of the file with an open registration that another begins after,
-    open or ended (a row reopening one that a move-in elsewhere had ended; the police's record
-    of a stay elsewhere, over already: an outsider's person stood registered in two places), it
-    ends the day before the earliest of those, as a move-in elsewhere ends the current one
-    (API.md). The answer says so at the row that ended it (an outsider's import ended an earlier
-    registration and answered "0 updated" with no note)."""
+def _overtaken_on(registered_on: dt.date, ended_on: dt.date | None, starts) -> dt.date | None:
+    """The day before the earliest of the person's other registrations that begins while this one
+    runs (after its start, and by its end if it has one), or None: a person is registered in one
+    place at a time, and a registration ends the day before the next begins (API.md)."""
+    during = [day for day in starts if day > registered_on and (ended_on is None or day <= ended_on)]
+    return min(during) - dt.timedelta(days=1) if during else None
+
+
+def _starts_of(people) -> dict[str, list[dt.date]]:
     starts: dict[str, list[dt.date]] = {}
-    open_rows: list[Registration] = []
-    people = sorted({r["id_number"] for r in records})
+    people = sorted(people)
     for start in range(0, len(people), 10_000):
-        for registration in Registration.objects.filter(id_number__in=people[start : start + 10_000]):
-            starts.setdefault(registration.id_number, []).append(registration.registered_on)
-            if registration.ended_on is None:
-                open_rows.append(registration)
+        rows = Registration.objects.filter(id_number__in=people[start : start + 10_000])
+        for id_number, registered_on in rows.values_list("id_number", "registered_on"):
+            starts.setdefault(id_number, []).append(registered_on)
+    return starts
+
+
+def registrations_one_open(records: list[dict]) -> list[tuple[int, str]]:
+    """A person has one registration at a time: where an import leaves a person of the file with a
+    registration that another begins during, open or ended (a row reopening one that a move-in
+    elsewhere had ended; the police's record of a stay elsewhere, over already: an outsider's
+    person stood registered in two places; rows of one person arriving out of order: another's
+    stood in two places for a month), it ends the day before the earliest of those, as a move-in
+    elsewhere ends the current one (API.md). The answer says so at the row that ended it (an
+    outsider's import ended an earlier registration and answered "0 updated" with no note)."""
+    people = {r["id_number"] for r in records}
+    starts = _starts_of(people)
     index = {(r["id_number"], r["registered_on"]): i for i, r in enumerate(records)}
     first = {}
     for i, record in enumerate(records):
         first.setdefault(record["id_number"], i)
     ended, notes = [], []
-    for older in open_rows:
-        later = [day for day in starts[older.id_number] if day > older.registered_on]
-        if not later:
-            continue
-        follows = min(later)
-        ended_on = follows - dt.timedelta(days=1)
-        ended.append(
-            {
-                "id_number": older.id_number,
-                "street_id": older.street_id,
+    stored = sorted(people)
+    for start in range(0, len(stored), 10_000):
+        for older in Registration.objects.filter(id_number__in=stored[start : start + 10_000]):
+            ended_on = _overtaken_on(older.registered_on, older.ended_on, starts[older.id_number])
+            if ended_on is None:
+                continue
+            follows = ended_on + dt.timedelta(days=1)
+            ended.append(
+                {
+                    "id_number": older.id_number,
+                    "street_id": older.street_id,
+                    "address": older.address,
+                    "registered_on": older.registered_on,
+                    "ended_on": ended_on,
+                }
+            )
+            said = {
+                "registered_on": older.registered_on.isoformat(),
                 "address": older.address,
-                "registered_on": older.registered_on,
-                "ended_on": ended_on,
+                "ended_on": ended_on.isoformat(),
+                "latest": follows.isoformat(),
             }
-        )
-        note = _(
-            "The registration from %(registered_on)s at %(address)s was still open: it now ends on "
-            "%(ended_on)s, the day before the one from %(latest)s."
-        ) % {
-            "registered_on": older.registered_on.isoformat(),
-            "address": older.address,
-            "ended_on": ended_on.isoformat(),
-            "latest": follows.isoformat(),
-        }
-        notes.append((index.get((older.id_number, follows), first[older.id_number]), note))
+            if older.ended_on is None:
+                note = (
+                    _(
+                        "The registration from %(registered_on)s at %(address)s was still open: it now ends on "
+                        "%(ended_on)s, the day before the one from %(latest)s."
+                    )
+                    % said
+                )
+            else:
+                note = (
+                    _(
+                        "The registration from %(registered_on)s at %(address)s ran on past the start of the one from "
+                        "%(latest)s: it now ends on %(ended_on)s, the day before."
+                    )
+                    % said
+                )
+            notes.append((index.get((older.id_number, follows), first[older.id_number]), note))
     if ended:
         upsert("registrations", ended, ImportResult(kind="registrations"))
     return notes
 
 
 def registrations_ended_by_later(records: list[dict]) -> None:
-    """An open registration of the file that a later one of the person (stored, or in the file)
-    follows is read as ended the day before it, as registrations_one_open would end it after
+    """A registration of the file that a later one of the person (stored, or in the file) begins
+    during is read as ended the day before it, as registrations_one_open would end it after
     writing: an outsider's same file, sent again after a move-in elsewhere had ended the row,
     reopened it and had it ended again, two versions a run where "unchanged" was due."""
-    later: dict[str, list[dt.date]] = {}
-    people = sorted({r["id_number"] for r in records if r["ended_on"] is None})
-    for start in range(0, len(people), 10_000):
-        rows = Registration.objects.filter(id_number__in=people[start : start + 10_000])
-        for id_number, registered_on in rows.values_list("id_number", "registered_on"):
-            later.setdefault(id_number, []).append(registered_on)
+    later = _starts_of({r["id_number"] for r in records})
     for record in records:
         later.setdefault(record["id_number"], []).append(record["registered_on"])
     for record in records:
-        if record["ended_on"] is None:
-            following = [day for day in later[record["id_number"]] if day > record["registered_on"]]
-            if following:
-                record["ended_on"] = min(following) - dt.timedelta(days=1)
+        if ended_on := _overtaken_on(record["registered_on"], record["ended_on"], later[record["id_number"]]):
+            record["ended_on"] = ended_on
 
 
 def talents_keep_their_holder(records: list[dict], lines: list[int]) -> list[tuple[int, str]]:
