@@ -700,52 +700,57 @@ def registrations_one_open(records: list[dict]) -> list[tuple[int, str]]:
     stood in two places for a month), it ends the day before the earliest of those, as a move-in
     elsewhere ends the current one (API.md). The answer says so at the row that ended it (an
     outsider's import ended an earlier registration and answered "0 updated" with no note)."""
-    people = {r["id_number"] for r in records}
-    starts = _starts_of(people)
+    people = sorted({r["id_number"] for r in records})
+    stored = [
+        registration
+        for start in range(0, len(people), 10_000)
+        for registration in Registration.objects.filter(id_number__in=people[start : start + 10_000])
+    ]
+    starts: dict[str, list[dt.date]] = {}
+    for registration in stored:
+        starts.setdefault(registration.id_number, []).append(registration.registered_on)
     index = {(r["id_number"], r["registered_on"]): i for i, r in enumerate(records)}
     first = {}
     for i, record in enumerate(records):
         first.setdefault(record["id_number"], i)
     ended, notes = [], []
-    stored = sorted(people)
-    for start in range(0, len(stored), 10_000):
-        for older in Registration.objects.filter(id_number__in=stored[start : start + 10_000]):
-            ended_on = _overtaken_on(older.registered_on, older.ended_on, starts[older.id_number])
-            if ended_on is None:
-                continue
-            follows = ended_on + dt.timedelta(days=1)
-            ended.append(
-                {
-                    "id_number": older.id_number,
-                    "street_id": older.street_id,
-                    "address": older.address,
-                    "registered_on": older.registered_on,
-                    "ended_on": ended_on,
-                }
-            )
-            said = {
-                "registered_on": older.registered_on.isoformat(),
+    for older in stored:
+        ended_on = _overtaken_on(older.registered_on, older.ended_on, starts[older.id_number])
+        if ended_on is None:
+            continue
+        follows = ended_on + dt.timedelta(days=1)
+        ended.append(
+            {
+                "id_number": older.id_number,
+                "street_id": older.street_id,
                 "address": older.address,
-                "ended_on": ended_on.isoformat(),
-                "latest": follows.isoformat(),
+                "registered_on": older.registered_on,
+                "ended_on": ended_on,
             }
-            if older.ended_on is None:
-                note = (
-                    _(
-                        "The registration from %(registered_on)s at %(address)s was still open: it now ends on "
-                        "%(ended_on)s, the day before the one from %(latest)s."
-                    )
-                    % said
+        )
+        said = {
+            "registered_on": older.registered_on.isoformat(),
+            "address": older.address,
+            "ended_on": ended_on.isoformat(),
+            "latest": follows.isoformat(),
+        }
+        if older.ended_on is None:
+            note = (
+                _(
+                    "The registration from %(registered_on)s at %(address)s was still open: it now ends on "
+                    "%(ended_on)s, the day before the one from %(latest)s."
                 )
-            else:
-                note = (
-                    _(
-                        "The registration from %(registered_on)s at %(address)s ran on past the start of the one from "
-                        "%(latest)s: it now ends on %(ended_on)s, the day before."
-                    )
-                    % said
+                % said
+            )
+        else:
+            note = (
+                _(
+                    "The registration from %(registered_on)s at %(address)s ran on past the start of the one from "
+                    "%(latest)s: it now ends on %(ended_on)s, the day before."
                 )
-            notes.append((index.get((older.id_number, follows), first[older.id_number]), note))
+                % said
+            )
+        notes.append((index.get((older.id_number, follows), first[older.id_number]), note))
     if ended:
         upsert("registrations", ended, ImportResult(kind="registrations"))
     return notes
