@@ -395,8 +395,25 @@ def test_a_disabled_accounts_browser_is_signed_out(client, citizen):
     assert client.get("/account/").status_code == 200
     User.objects.filter(pk=citizen.pk).update(status="disabled")
     response = client.get("/account/")
-    assert response.status_code == 302 and response["Location"].endswith("reason=disabled")
-    assert 'data-testid="signed-out-disabled"' in client.get(response["Location"]).content.decode()
+    assert response.status_code == 302 and "reason=disabled" in response["Location"]
+    said = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="signed-out-disabled"' in said and "Please contact a counter." in said
+
+
+def test_a_disabled_staff_members_browser_is_told_to_ask_the_supervisor(client):
+    """An outsider's disabled staff member was sent to a counter, as a citizen would be."""
+    from residence.accounts.services import staff_disable
+
+    from .applications import STAFF, staff_member
+    from .test_web import web_login
+
+    staff_member("clerk", "desk")
+    assert web_login(client, "desk_clerk", phone=STAFF["clerk"][1]).status_code == 302
+    assert client.get("/staff/").status_code == 200
+    staff_disable(username="desk_clerk", reason="调岗")
+    response = client.get("/staff/")
+    said = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Ask your supervisor if this is wrong." in said and "contact a counter" not in said
 
 
 def test_the_admin_never_checks_a_password_itself(client, citizen):

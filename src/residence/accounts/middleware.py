@@ -58,6 +58,10 @@ class LoginSessionMiddleware:
                 logout(request)
                 if reason in SIGNED_OUT_PAGES:
                     query = {"reason": SIGNED_OUT_PAGES[reason]}
+                    if reason == LoginSession.EndReason.DISABLED and session is not None:
+                        # Said in words for its kind, as at sign-in (an outsider's disabled staff
+                        # member was sent to a counter, as a citizen would be).
+                        query["kind"] = session.user.kind
                     # Signed in again, back to the page (an outsider's form step); a disabled account cannot.
                     if reason != LoginSession.EndReason.DISABLED and (back := _page_of(request)):
                         query["next"] = back

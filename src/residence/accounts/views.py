@@ -14,7 +14,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from residence.core.errors import ChallengeExpired, DomainError, page_message
+from residence.core.errors import (
+    ACCOUNT_DISABLED,
+    STAFF_ACCOUNT_DISABLED,
+    AccountDisabled,
+    ChallengeExpired,
+    DomainError,
+    page_message,
+)
 from residence.core.validators import mask_phone
 from residence.web.pages import error_page
 
@@ -271,6 +278,11 @@ def signed_out(request):
     # The idle time as set (an outsider's 40 seconds were said to be 30 minutes).
     minutes = max(1, round(settings.IDLE_TIMEOUT_SECONDS / 60))
     context = {"reason": reason, "next": _safe_next(request, ""), "idle_minutes": minutes}
+    if reason == "disabled":
+        context["disabled_message"] = {
+            Kind.STAFF: STAFF_ACCOUNT_DISABLED,
+            Kind.SUB_ACCOUNT: AccountDisabled.default_message,
+        }.get(request.GET.get("kind", ""), ACCOUNT_DISABLED)
     return render(request, "accounts/signed_out.html", context)
 
 
