@@ -1880,3 +1880,22 @@ def test_a_spreadsheets_year_first_dates_are_read_as_iso(cell, read):
     from residence.registrations.services import _spreadsheet_date
 
     assert _spreadsheet_date(cell) == read
+
+
+def test_a_sub_accounts_list_of_houses_is_told_what_is_wrong_with_it(organisation):
+    """An outsider's list with one house twice, and one id as text, was told the houses were not
+    the organisation's."""
+    api, houses = organisation
+    body = {"username": "sub_houses", "password": "Testing2026pass", "phone": "13812340051"}
+    said = {}
+    for name, given in (("twice", [houses[0], houses[0]]), ("text", [str(houses[0])]), ("other", [999_999])):
+        answer = api.post("/api/v1/organisations/sub-accounts", {**body, "houses": given}, HTTP_ACCEPT_LANGUAGE="en")
+        assert answer.status_code == 400
+        said[name] = answer.json()["error"]["fields"]["houses"]
+    assert said == {
+        "twice": ["Give each house once."],
+        "text": ["Give each house by its id, a number (as the list of houses gives it)."],
+        "other": ["Give the ids of houses your organisation holds."],
+    }
+    assert not User.objects.filter(username="sub_houses").exists()
+    assert api.post("/api/v1/organisations/sub-accounts", {**body, "houses": [houses[0]]}).status_code == 201

@@ -1024,13 +1024,21 @@ def administrator_required(actor) -> None:
         raise Forbidden(_("Only an organisation's administrator manages sub-accounts."))
 
 
-def _own_houses(actor, houses: list) -> list[House] | None:
-    """The organisation's houses of these ids, or None when one is not an id of its houses."""
+def _own_houses(actor, houses: list) -> list[House]:
+    """The organisation's houses of these ids; Invalid naming what is wrong with the list (an
+    outsider's list with an id twice, or one as text, was told the houses were not the
+    organisation's)."""
     ids = [h for h in houses if isinstance(h, int) and not isinstance(h, bool)]
-    given = list(House.objects.filter(owner=actor, pk__in=ids))
-    if len(ids) != len(houses) or len(given) != len(set(ids)):
-        return None
-    return given
+    if len(ids) != len(houses):
+        problem = _("Give each house by its id, a number (as the list of houses gives it).")
+    elif len(set(ids)) != len(ids):
+        problem = _("Give each house once.")
+    else:
+        given = list(House.objects.filter(owner=actor, pk__in=ids))
+        if len(given) == len(ids):
+            return given
+        problem = _("Give the ids of houses your organisation holds.")
+    raise Invalid(fields={"houses": [problem]})
 
 
 def sub_account_create(*, actor, username: str, password: str, phone: str, houses: list) -> User:
@@ -1045,9 +1053,11 @@ def sub_account_create(*, actor, username: str, password: str, phone: str, house
         phone = normalize_phone(phone)
     except ValidationError as e:
         errors["phone"] = e.messages
-    given = _own_houses(actor, houses)
-    if given is None:
-        errors["houses"] = [_("Give the ids of houses your organisation holds.")]
+    given = []
+    try:
+        given = _own_houses(actor, houses)
+    except Invalid as exc:
+        errors.update(exc.fields)
     user = User(username=username, phone=phone, kind=Kind.SUB_ACCOUNT, parent=actor, status=Status.ACTIVE)
     weak = password_problems(password, user)
     if weak:
@@ -1103,8 +1113,6 @@ def sub_account_houses_set(*, actor, account_id: int, houses: list) -> User:
     if user.status == Status.DISABLED:
         raise Conflict(_("This sub-account is deactivated: it declares for no house."))
     given = _own_houses(actor, houses)
-    if given is None:
-        raise Invalid(fields={"houses": [_("Give the ids of houses your organisation holds.")]})
     before = sorted(user.assigned_houses.values_list("pk", flat=True))
     after = sorted(house.pk for house in given)
     if before != after:
