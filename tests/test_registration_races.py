@@ -267,3 +267,17 @@ def test_two_holders_confirming_one_persons_two_reports_at_once_leave_none_waiti
     ]
     assert Occupancy.objects.count() == 1
     assert Registration.objects.filter(id_number=WANG_FANG, ended_on__isnull=True).count() == 1
+
+
+def test_two_holders_of_one_room_confirming_its_report_at_once_answer_it_once(settings):
+    """An outsider's two accounts held one room; a tenant's report of it, confirmed by both at once,
+    answered the loser 404 (its house read from before the winner's answer), where 409 is due."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    holders = [citizen_api()[0], citizen_api("citizen3", "13812345677", "11010519491231002", "赵敏")[0]]
+    for holder in holders:
+        confirmed(holder.post(HOUSES, house_body()).json())
+    tenant, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    report = tenant.post(DECLARATIONS, tenant_report()).json()["id"]
+    responses = race(2, lambda i: holders[i].post(f"{DECLARATIONS}/{report}/confirm"))
+    assert statuses(responses) == {200: 1, 409: 1}
+    assert Declaration.objects.get(pk=report).status == "recorded" and Occupancy.objects.count() == 1
