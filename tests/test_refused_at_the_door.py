@@ -288,7 +288,8 @@ def test_insurance_json_rows_go_through_the_one_insurance_parser(client, setting
     assert response.status_code == 400
     assert [r["line"] for r in response.json()["error"]["rows"]] == [3, 4, 5]
     assert push(client, key, "social_insurance", json.dumps([good, good]), "application/json").status_code == 400
-    # A row without a field is told the field is empty, not that an empty code is invalid (an outsider).
+    # A row without a field is told it is missing, and empty, not that an empty code is invalid (an
+    # outsider); a field left out is never read as sent empty (an outsider's reopened registration).
     missing = [
         {"id_number": ZHANG_WEI, "month": "2025-01"},
         {"id_number": ZHANG_WEI, "employer_credit_code": good["employer_credit_code"]},
@@ -297,7 +298,11 @@ def test_insurance_json_rows_go_through_the_one_insurance_parser(client, setting
         r["reason"]
         for r in push(client, key, "social_insurance", json.dumps(missing), "application/json").json()["error"]["rows"]
     ]
-    assert reasons == ["employer_credit_code is empty.", "month is empty."]
+    assert [
+        reason.startswith(f"fields missing: {field} (")
+        for reason, field in zip(reasons, ["employer_credit_code", "month"], strict=True)
+    ] == [True, True]
+    assert reasons[0].endswith("; employer_credit_code is empty.") and reasons[1].endswith("; month is empty.")
     assert push(client, key, "social_insurance", json.dumps([good]), "application/json").json()["created"] == 1
     assert InsuranceMonth.objects.count() == 1
 
