@@ -65,6 +65,9 @@ def test_json_push_and_rejection_lists_every_bad_row(client, settings):
     assert response.status_code == 400 and error_code(response) == "invalid"
     assert [r["line"] for r in response.json()["error"]["rows"]] == [3, 4]
     assert not Registration.objects.exists()
+    # An empty code is said to be empty (an outsider read "street_code  is not a Shenzhen street.").
+    empty = push(client, key, "registrations", json.dumps([{**good, "street_code": ""}]), "application/json")
+    assert empty.json()["error"]["rows"][0]["reason"] == "street_code is empty."
     assert push(client, key, "registrations", json.dumps([good]), "application/json").json()["created"] == 1
 
 
@@ -172,6 +175,12 @@ def test_keys_are_scoped_revocable_and_not_logins(client):
     call_command("revoke_api_key", f" {key.split('.')[0].upper()}.{key.split('.')[1]} ", stdout=said)
     assert key.split(".")[0] in said.getvalue() and key.split(".")[1] not in said.getvalue()
     assert push(client, key, "enrolments", "x", "text/csv").status_code == 401
+    # A whole key that is not the key of its prefix revokes nothing (an outsider's wrong paste
+    # ended a live key).
+    live = key_for("education")
+    with translation.override("en"), pytest.raises(CommandError, match="nothing revoked"):
+        call_command("revoke_api_key", f"{live.split('.')[0]}.wrongsecret", stdout=io.StringIO())
+    assert push(client, live, "enrolments", "x", "text/csv").status_code != 401
     assert push(client, "made.up", "enrolments", "x", "text/csv").status_code == 401
     # Run twice, nothing changes and it says so, exiting 0 as disable_staff does; an unknown
     # prefix is an error.

@@ -1588,6 +1588,10 @@ def test_the_registered_address_names_the_room_once(landlord):
     house = confirmed(api.post(HOUSES, house_body(room="302", address="深圳市福田区陈家楼302")).json())
     assert api.post(DECLARATIONS, move_in(house["id"])).status_code == 201
     assert Registration.objects.get(id_number=LI_NA).address == "深圳市福田区陈家楼302"
+    # With 室 too (an outsider's read "皇庭大厦502室 502"); a street number is no room.
+    rooms = {"502": "福田区福华一路皇庭大厦502室", "1": "福田区福华一路1号"}
+    shown = {room: House(address=address, room=room).full_address for room, address in rooms.items()}
+    assert shown == {"502": "福田区福华一路皇庭大厦502室", "1": "福田区福华一路1号 1"}
 
 
 def test_a_move_out_at_the_counter_tells_the_house_holder(landlord):

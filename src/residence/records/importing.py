@@ -341,6 +341,8 @@ def street_code(row, streets) -> str:
     code = _value(row, "street_code")
     if full_width(code):  # said why, as for ID numbers (an outsider was told it is not a street)
         raise ValidationError(f"street_code: {DIGITS_ONLY}")
+    if not code:  # not "street_code  is not a Shenzhen street." (an outsider)
+        raise ValidationError(_("%(field)s is empty.") % {"field": "street_code"})
     if code not in streets:
         raise ValidationError(_("street_code %(code)s is not a Shenzhen street.") % {"code": code[:20]})
     return code

@@ -5,6 +5,12 @@ import datetime as dt
 from django.utils import timezone
 
 from .models import ApiKey
+from .services import hash_key
+
+
+def api_key_matches(*, prefix: str, key: str) -> bool:
+    """Whether `key` is the whole key of the key with this prefix (revoked or not)."""
+    return ApiKey.objects.filter(prefix=prefix, key_hash=hash_key(key)).exists()
 
 
 def api_key_revoked_on(*, prefix: str) -> dt.date | None:

@@ -58,8 +58,9 @@ class House(models.Model):
     @property
     def full_address(self) -> str:
         """The address a registration here carries: with the room, unless the address ends with it
-        already (an outsider's read "陈家楼302 302")."""
-        address = self.address if self.address.endswith(self.room) else f"{self.address} {self.room}"
+        already, with 室 or without (outsiders read "陈家楼302 302" and "皇庭大厦502室 502")."""
+        ends_with_room = self.address.endswith(self.room) or self.address.endswith(f"{self.room}室")
+        address = self.address if ends_with_room else f"{self.address} {self.room}"
         return address.strip()[:200]
 
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from residence.records.selectors import api_key_revoked_on
+from residence.records.selectors import api_key_matches, api_key_revoked_on
 from residence.records.services import api_key_revoke
 
 
@@ -14,7 +14,16 @@ class Command(BaseCommand):
     def handle(self, *args, prefix, **options):
         # The whole key, as create_api_key printed it, names its key too; only the prefix is ever
         # printed back (an outsider's whole key was refused as unknown, left live, and echoed).
-        prefix = prefix.strip().partition(".")[0].lower()
+        given = prefix.strip()
+        prefix, dot, secret = given.partition(".")
+        prefix = prefix.lower()
+        if dot and secret and not api_key_matches(prefix=prefix, key=f"{prefix}.{secret}"):
+            # A whole key that is not the live key of its prefix revokes nothing: a wrong paste
+            # would end another department's live key (an outsider).
+            raise CommandError(
+                _("That is not the key with prefix %(prefix)s: nothing revoked. Give the prefix alone to revoke it.")
+                % {"prefix": prefix}
+            )
         if not api_key_revoke(prefix=prefix):
             # Run twice, it changes nothing and says so, as disable_staff does (an outsider's
             # second run exited 1).
