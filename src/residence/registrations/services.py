@@ -918,7 +918,10 @@ def _report_for_holder(actor, declaration_id: int) -> Declaration:
         # The account holding the house answers its tenant (API.md); a clerk, who holds none, does
         # not (an outsider's clerk confirmed and declined reports for a district's houses).
         raise Forbidden(_("The account that holds the house answers its tenant's report."))
-    declaration = Declaration.objects.select_for_update().select_related("house").filter(pk=declaration_id).first()
+    # The report alone is locked, its house read after: locked joined to its house, a report that
+    # another holder of the room had just answered (its house changed) no longer met the join once
+    # PostgreSQL re-read it after the wait, and was answered 404 (an outsider, and the race tests).
+    declaration = Declaration.objects.select_for_update().filter(pk=declaration_id).first()
     if declaration is None:
         raise NotFound()
     # Filed under another account's house of a room the actor also holds: the actor's answer
