@@ -126,11 +126,16 @@ def _tell(per_user: dict, key: str, **params) -> None:
         message_send(user=user, key=key, count=len(references), references=listed(references), **params)
 
 
-def _not_held(deadlines: list[Deadline], today: dt.date) -> list[Deadline]:
-    """The steps staff can take: not those of an exchange or a replacement held up by its holder's
-    permit (selectors.renewal_hold), which no one can take until the holder endorses it, and which
-    were reminded and escalated as the staff's delay (an outsider). Left unmarked, they are
-    reminded or escalated once the hold ends, if still due."""
+def _open_steps(today: dt.date, **due) -> list[Deadline]:
+    """The open deadlines `due` selects, locked, that staff can take: not those of an exchange or a
+    replacement held up by its holder's permit (selectors.renewal_hold), which no one can take until
+    the holder endorses it, and which were reminded and escalated as the staff's delay (an
+    outsider). Left unmarked, they are reminded or escalated once the hold ends, if still due."""
+    deadlines = (
+        Deadline.objects.select_for_update(of=("self",))
+        .filter(done_on__isnull=True, **due)
+        .select_related("application__person")
+    )
     return [
         d
         for d in deadlines
@@ -146,14 +151,7 @@ def _not_held(deadlines: list[Deadline], today: dt.date) -> list[Deadline]:
 
 @transaction.atomic
 def deadlines_remind(today: dt.date, tomorrow: dt.date) -> int:
-    due = _not_held(
-        list(
-            Deadline.objects.select_for_update(of=("self",))
-            .filter(done_on__isnull=True, due_on=tomorrow, reminded_on__isnull=True)
-            .select_related("application__person")
-        ),
-        today,
-    )
+    due = _open_steps(today, due_on=tomorrow, reminded_on__isnull=True)
     per_user = defaultdict(set)
     for deadline in due:
         for user in _recipients(deadline):
@@ -165,14 +163,7 @@ def deadlines_remind(today: dt.date, tomorrow: dt.date) -> int:
 
 @transaction.atomic
 def deadlines_escalate(today: dt.date) -> int:
-    overdue = _not_held(
-        list(
-            Deadline.objects.select_for_update(of=("self",))
-            .filter(done_on__isnull=True, due_on__lt=today, escalated_on__isnull=True)
-            .select_related("application__person")
-        ),
-        today,
-    )
+    overdue = _open_steps(today, due_on__lt=today, escalated_on__isnull=True)
     if not overdue:
         return 0
     # The message counts steps, as the job's report does (one application may have two overdue).
