@@ -24,6 +24,15 @@ IDENTITY_ROW = {
 }
 
 
+REGISTRATION_ROW = {
+    "id_number": ID,
+    "street_code": "440304004",
+    "address": "福田路",
+    "registered_on": "2025-01-01",
+    "ended_on": "",
+}
+
+
 def key_for(department):
     out = io.StringIO()
     call_command("create_api_key", "--department", department, stdout=out)
@@ -53,13 +62,7 @@ def test_csv_push_applies_and_repeats_idempotently(client, settings):
 def test_json_push_and_rejection_lists_every_bad_row(client, settings):
     settings.FROZEN_TODAY = "2026-03-02"
     key = key_for("police")
-    good = {
-        "id_number": ID,
-        "street_code": "440304004",
-        "address": "福田路",
-        "registered_on": "2025-01-01",
-        "ended_on": "",
-    }
+    good = REGISTRATION_ROW
     bad = [good, {**good, "registered_on": "2025-02-30"}, {**good, "street_code": "1"}]
     response = push(client, key, "registrations", json.dumps(bad), "application/json")
     assert response.status_code == 400 and error_code(response) == "invalid"
@@ -76,13 +79,7 @@ def test_a_json_row_that_leaves_a_field_out_is_refused_not_read_as_empty(client,
     as empty and the registration opened again. A row holds every field, as a CSV line does."""
     settings.FROZEN_TODAY = "2026-03-02"
     key = key_for("police")
-    ended = {
-        "id_number": ID,
-        "street_code": "440304004",
-        "address": "福田路",
-        "registered_on": "2025-01-01",
-        "ended_on": "2025-10-31",
-    }
+    ended = {**REGISTRATION_ROW, "ended_on": "2025-10-31"}
     assert push(client, key, "registrations", json.dumps([ended]), "application/json").json()["created"] == 1
     left_out = {name: value for name, value in ended.items() if name != "ended_on"}
     response = push(client, key, "registrations", json.dumps([left_out]), "application/json")
