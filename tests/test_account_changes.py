@@ -23,7 +23,7 @@ def identity(body17="43010219900307123", name="张伟", shenzhen_hukou="0"):
             {
                 "id_number": number,
                 "name": name,
-                "sex": "M",
+                "sex": "M" if int(body17[16]) % 2 else "F",  # the 17th digit's parity (GB 11643)
                 "ethnicity": "汉",
                 "birth_date": f"{body17[6:10]}-{body17[10:12]}-{body17[12:14]}",
                 "hukou_address": "",

@@ -253,7 +253,7 @@ def test_a_declared_charset_is_the_files_and_a_mixed_file_is_refused(client, set
     key = key_for("police")
     header = ",".join(IDENTITY_ROW)
     row = ",".join(IDENTITY_ROW.values())
-    gbk_row = row.replace(ID, with_check("44010219990707001")).replace("张伟", "郑伟")
+    gbk_row = row.replace(ID, with_check("44010219900307001")).replace("张伟", "郑伟")
     gbk = gbk_row.encode("gbk")
     # Declared UTF-8, one GBK row: refused at its line (it was stored as 閮戜紵).
     body = f"{header}\n{row}\n".encode() + gbk + b"\n"
@@ -280,7 +280,7 @@ def test_a_json_row_with_a_control_character_is_refused_at_its_line_as_in_a_csv_
     # The CSV file's row was named by its line; the same row as JSON got a generic field error.
     settings.FROZEN_TODAY = "2026-03-02"
     key = key_for("police")
-    rows = [IDENTITY_ROW, {**IDENTITY_ROW, "id_number": with_check("44010219990707001"), "name": "郑\x00伟"}]
+    rows = [IDENTITY_ROW, {**IDENTITY_ROW, "id_number": with_check("44010219900307001"), "name": "郑\x00伟"}]
     as_json = push(client, key, "identities", json.dumps(rows), "application/json")
     header = ",".join(IDENTITY_ROW)
     text = header + "\n" + "\n".join(",".join(row.values()) for row in rows) + "\n"

@@ -40,7 +40,7 @@ def run(path, language="en"):
 
 GOOD = [
     f"{number('43010219900307123')},张伟,M,汉,1990-03-07,湖南省长沙市,0",
-    f"{number('44030419880101345')},陈静,F,汉,1988-01-01,深圳市福田区,1",
+    f"{number('44030419880101344')},陈静,F,汉,1988-01-01,深圳市福田区,1",
 ]
 
 
@@ -286,12 +286,12 @@ def test_an_address_over_two_lines_of_a_spreadsheet_cell_is_one_line(tmp_path):
     """An outsider's department export had an address typed over two lines of one cell (Alt+Enter):
     the whole file was refused for a "hidden character". A name over two lines is still refused."""
     path = tmp_path / "identities.csv"
-    row = f'{number("44030419880101345")},陈静,F,汉,1988-01-01,"湖南省\r\n 长沙市\n岳麓区",0'
+    row = f'{number("44030419880101344")},陈静,F,汉,1988-01-01,"湖南省\r\n 长沙市\n岳麓区",0'
     path.write_text(f"{HEADER}\n{row}\n{GOOD[0]}\n", encoding="utf-8")
     code, _out, err = run(path)
     assert code == 0, err
     assert Identity.objects.get(name="陈静").hukou_address == "湖南省 长沙市 岳麓区"
-    path.write_text(f'{HEADER}\n{number("44030419880101346")},"王\n五",M,汉,1988-01-01,,0\n', encoding="utf-8")
+    path.write_text(f'{HEADER}\n{number("44030419880101347")},"王\n五",M,汉,1988-01-01,,0\n', encoding="utf-8")
     assert run(path)[0] == 1
 
 
@@ -312,7 +312,7 @@ def test_check_identifiers_lists_stored_numbers_that_fail_todays_check():
         updated_at="2026-03-02T00:00:00Z",
     )
     Identity.objects.create(
-        id_number="11010519491231002X", name="样例", sex="M", birth_date="1949-12-31", updated_at="2026-03-02T00:00:00Z"
+        id_number="11010519491231002X", name="样例", sex="F", birth_date="1949-12-31", updated_at="2026-03-02T00:00:00Z"
     )
     Registration.objects.create(
         id_number="１１０１０５１９４９１２３１００２Ｘ",
@@ -347,6 +347,22 @@ def test_check_identifiers_lists_stored_numbers_that_fail_todays_check():
     assert "所有已存号码均通过校验。" in out.getvalue()
 
 
+def test_check_identifiers_lists_population_records_their_number_contradicts():
+    """Stored before imports compared them: GB 11643's example is a woman born on 1949-12-31."""
+    Identity.objects.create(
+        id_number="11010519491231002X", name="样例", sex="M", birth_date="1949-12-30", updated_at="2026-03-02T00:00:00Z"
+    )
+    out = io.StringIO()
+    with pytest.raises(SystemExit), translation.override("en"):
+        call_command("check_identifiers", stdout=out, stderr=io.StringIO())
+    assert out.getvalue().splitlines() == [
+        "records.Identity\t110105********002X\tbirth_date 1949-12-30 is not the birth date in the ID number "
+        "(1949-12-31). sex M is not the sex the ID number carries (F)."
+    ]
+    Identity.objects.update(sex="F", birth_date="1949-12-31")
+    call_command("check_identifiers", stdout=out)
+
+
 def mixed_file(tmp_path):
     """An outsider's file: UTF-8, but for one row pasted from a GBK file."""
     path = tmp_path / "mixed.csv"
@@ -372,7 +388,7 @@ def test_a_utf8_file_with_one_gbk_row_is_refused_at_that_line_not_read_as_gb1803
     assert code == 1 and "Line 3 is not UTF-8 text" in err and Identity.objects.count() == 1
     # Several lines, listed as the reader's language lists them.
     gbk = [f"{number(f'4401021999020200{n}')},吴芳,F,汉,1999-02-02,广东广州,0".encode("gbk") for n in (2, 4)]
-    utf8 = [row.encode() for row in (*GOOD, f"{number('44030419880101001')},陈一静,F,汉,1988-01-01,深圳市,0")]
+    utf8 = [row.encode() for row in (*GOOD, f"{number('44030419880101002')},陈一静,F,汉,1988-01-01,深圳市,0")]
     both = tmp_path / "both.csv"
     both.write_bytes(b"\n".join([HEADER.encode(), utf8[0], *gbk, utf8[1], utf8[2]]) + b"\n")
     assert "Lines 3, 4 are not UTF-8 text" in run(both)[2]
@@ -384,7 +400,10 @@ def test_a_utf8_file_with_one_gbk_row_is_refused_at_that_line_not_read_as_gb1803
 
 def test_a_gb18030_file_is_still_detected_and_an_encoding_can_be_declared(tmp_path):
     names = [f"陈{a}{b}" for a in "一二三" for b in "静伟芳明华丽强军平刚"]
-    many = [f"{number(f'44030419880101{n:03d}')},{name},F,汉,1988-01-01,深圳市福田区,0" for n, name in enumerate(names)]
+    # Even sequence numbers: a woman's (GB 11643), as the rows say.
+    many = [
+        f"{number(f'44030419880101{2 * n:03d}')},{name},F,汉,1988-01-01,深圳市福田区,0" for n, name in enumerate(names)
+    ]
     assert run(write(tmp_path, many, "gb18030"))[0] == 0 and Identity.objects.get(name="陈二芳")
     out, err = io.StringIO(), io.StringIO()
     path = write(tmp_path, GOOD, "gb18030")

@@ -241,3 +241,19 @@ def test_a_registration_that_ends_an_open_one_says_so_at_its_line(settings):
     )
     ended = Registration.objects.get(id_number=ID, registered_on="2025-04-02")
     assert ended.ended_on.isoformat() == "2025-04-02"
+
+
+def test_an_identity_agrees_with_its_id_number_on_birth_date_and_sex(settings):
+    """GB 11643's own example, 11010519491231002X, is a woman (17th digit 2, even) born on
+    1949-12-31. An outsider's feed stored a woman's number as a man born the day after; the card
+    prints both."""
+    settings.FROZEN_TODAY = "2026-03-02"
+    row = {**GOOD["identities"][0], "id_number": "11010519491231002X", "sex": "F", "birth_date": "1949-12-31"}
+    with translation.override("en"):
+        man = records_import_rows("identities", [{**row, "sex": "M"}])
+        day_after = records_import_rows("identities", [{**row, "birth_date": "1950-01-01"}])
+        assert Identity.objects.count() == 0
+        assert man.errors == [(2, "sex M is not the sex the ID number carries (F).")]
+        assert day_after.errors == [(2, "birth_date 1950-01-01 is not the birth date in the ID number (1949-12-31).")]
+        assert records_import_rows("identities", [row]).applied
+    assert Identity.objects.get().sex == "F"

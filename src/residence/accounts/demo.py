@@ -26,8 +26,8 @@ IDENTITIES = [
     # id_number (check characters by ISO 7064 MOD 11-2), name, sex, birth_date, shenzhen_hukou
     ("430102199003071234", "张伟", "M", dt.date(1990, 3, 7), False),
     ("360102199508122342", "李娜", "F", dt.date(1995, 8, 12), False),
-    ("440304198801013451", "陈静", "F", dt.date(1988, 1, 1), True),
-    ("810000199205054566", "黄志明", "M", dt.date(1992, 5, 5), False),
+    ("440304198801013443", "陈静", "F", dt.date(1988, 1, 1), True),
+    ("810000199205054558", "黄志明", "M", dt.date(1992, 5, 5), False),
 ]
 
 # username, role, phone, point, department
