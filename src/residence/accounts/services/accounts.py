@@ -288,9 +288,11 @@ class RealNameTriesUsed(RateLimited):
 def real_name_verify(*, user: User, name: str, id_number: str, address: str = "") -> User:
     """Bind the account to an identity in the population records (API.md's order of checks).
 
-    The attempt counts against the day's failures before the records are read, and is taken
-    back only when it succeeds or the account was already verified, so parallel attempts cannot
-    exceed the limit. An identity held by another account is a failure too: uncounted, it told
+    An account's attempts run one at a time (its row locked first): each counts against the day's
+    failures before the records are read, and is taken back when it succeeds or the account was
+    already verified, so parallel attempts can neither exceed the limit nor, holding places at
+    once, be refused as used up when none failed (an outsider's ten right ones got five 429s).
+    An identity held by another account is a failure too: uncounted, it told
     anyone holding a list of names and ID numbers, without limit, who has an account. Only a
     person's own account is verified: an organisation or staff account never holds an
     identity (403)."""
@@ -303,14 +305,16 @@ def real_name_verify(*, user: User, name: str, id_number: str, address: str = ""
     if problem := person_name_problem(name):
         # No record holds such a name: a slip of the keyboard, not a try of an identity.
         raise field_error("name", problem)
-    attempt = limits.hit(
-        "real_name_failures",
-        str(user.pk),
-        limit=settings.LIMIT_REAL_NAME_FAILURES_PER_DAY,
-        window=limits.DAILY,
-        error=RealNameTriesUsed,
-    )
     with transaction.atomic():
+        if User.objects.select_for_update().get(pk=user.pk).person_id:
+            raise AlreadyVerified()
+        attempt = limits.hit(
+            "real_name_failures",
+            str(user.pk),
+            limit=settings.LIMIT_REAL_NAME_FAILURES_PER_DAY,
+            window=limits.DAILY,
+            error=RealNameTriesUsed,
+        )
         error = _bind_identity(user=user, name=name, id_number=id_number, address=address)
         if error is None or isinstance(error, AlreadyVerified):
             limits.release(attempt)
