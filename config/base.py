@@ -188,7 +188,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "residence.accounts.validators.UserAttributeSimilarityValidator"},
     {"NAME": "residence.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "residence.accounts.validators.LettersAndDigitsValidator"},
     {"NAME": "residence.accounts.validators.PlainCharactersValidator"},
 ]

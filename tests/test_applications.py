@@ -1477,6 +1477,8 @@ def test_the_receipt_says_how_the_card_reaches_the_applicant(world, delivery, sa
     pdf = api.get(f"{URL}/{app['id']}/receipt")
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
     assert app["reference"] in text and said in text and not_said not in text
+    # The form's and RULES §3's name for the photo number (an outsider read 相片回执号 here).
+    assert "数码照相回执号" in text and "相片回执号" not in text.replace("数码照相回执号", "")
 
 
 def test_a_courier_receipt_shows_the_address_to_check_before_signing(world):

@@ -212,6 +212,12 @@ def test_an_overdue_message_leads_a_supervisor_to_the_audit_trail_and_a_verifier
         message_send(user=user, key="deadline_overdue", count=23, references="SZ1、SZ2、…")
     assert 'href="/staff/audit/" data-testid="message-link"' in page(staff["supervisor"], "/account/messages/")
     assert 'href="/staff/applications/" data-testid="message-link"' in page(staff["police"], "/account/messages/")
+    # What a screen reader hears after each link and button: one punctuation, the page's own.
+    police = staff["police"]
+    police.cookies["django_language"] = "zh-hans"
+    html = page(police, "/account/messages/")
+    police.cookies["django_language"] = "en"
+    assert html.count('<span class="visually-hidden">：') == 2 and '<span class="visually-hidden">: ' not in html
 
 
 def test_a_staff_members_refused_look_is_recorded_and_a_citizens_is_not(world, staff):

@@ -824,3 +824,14 @@ def test_a_short_idle_time_is_counted_from_the_last_request_not_the_last_minute(
     LoginSession.objects.update(last_seen_at=seen - dt.timedelta(seconds=15))  # over a quarter of 40 s
     assert client.get("/account/").status_code == 200
     assert LoginSession.objects.get().last_seen_at >= seen - dt.timedelta(seconds=1)
+
+
+def test_an_all_digit_password_is_told_once_that_it_needs_letters(client):
+    """An outsider's 12345678 read "密码只包含数字。" and "密码须同时包含字母和数字。", one rule twice."""
+    response = client.post(
+        "/accounts/register/",
+        {"kind": "individual", "username": "digits_only", "password": "40718263", "phone": "13912345678"},
+    )
+    html = response.content.decode()
+    assert "密码须同时包含字母和数字。" in html and "只包含数字" not in html
+    assert not User.objects.exists()

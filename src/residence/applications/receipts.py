@@ -255,7 +255,7 @@ def _labels(application: Application) -> list[tuple[str, str]]:
             *_delivery_rows(application),
             # What else was entered, for the applicant to check before signing (an outsider's
             # receipt left the family, the photo receipt and the phone out); numbers masked.
-            ("相片回执号", application.photo_receipt),
+            ("数码照相回执号", application.photo_receipt),
             ("联系电话", mask_phone(application.person.phone) if application.person.phone else "—"),
             *[
                 ("同住亲属", f"{member.name}（{member.get_relation_display()}，{mask_id_number(member.id_number)}）")
