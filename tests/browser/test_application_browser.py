@@ -49,7 +49,15 @@ def test_citizen_applies_through_every_step_and_follows_progress(web, chromium, 
     page.get_by_role("button", name="继续").click()
     page.wait_for_url("**/applications/apply/kind/")
 
+    # What happened to the card is asked of an exchange or a replacement only (an outsider's note
+    # on a first application was dropped unsaid).
+    reason = page.locator("#id_reason")
+    assert page.locator("#id_kind_0").is_checked() and not reason.is_visible()
+    page.locator("input[name=kind][value=replacement]").check()
+    assert reason.is_visible()
+    shot(page, "app-01b-replacement-reason")
     page.locator("#id_kind_0").check()
+    assert not reason.is_visible()
     page.get_by_test_id("continue").click()  # no route chosen
     page.locator(".error-summary a[href='#id_route_0']").click()
     # The question comes into view with its first choice focused, and the fieldset says why.

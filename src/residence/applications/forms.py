@@ -34,7 +34,7 @@ class KindRouteForm(Form):
         help_text=_("For an exchange or a replacement: say briefly why."),
         max_length=500,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "data-shown-for": "kind:" + " ".join(CARD_KINDS)}),
     )
 
     def clean(self):

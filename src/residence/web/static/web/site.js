@@ -252,6 +252,24 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 
+  // A question asked only for some answers of another (data-shown-for="kind:exchange replacement"):
+  // hidden while another answer is chosen, so nothing is typed that would not be kept (an
+  // outsider's note on a first application vanished). Without this file it stays, with its hint.
+  document.querySelectorAll("[data-shown-for]").forEach(function (input) {
+    var rule = input.dataset.shownFor.split(":");
+    var values = rule[1].split(" ");
+    var field = input.closest(".field");
+    var choices = input.form.querySelectorAll("input[type=radio][name='" + rule[0] + "']");
+    var update = function () {
+      var chosen = input.form.querySelector("input[type=radio][name='" + rule[0] + "']:checked");
+      field.hidden = !chosen || values.indexOf(chosen.value) < 0;
+    };
+    choices.forEach(function (choice) {
+      choice.addEventListener("change", update);
+    });
+    update();
+  });
+
   // A long check (a bulk file): say that the server is working, once the form is sent.
   document.querySelectorAll("form[data-progress]").forEach(function (form) {
     form.addEventListener("submit", function () {
