@@ -105,8 +105,11 @@ def queue(request):
         for item in items:
             item["address"] = addresses.get(item["application"], "")
     for item in items:
-        # A held item would only be named and left by the batch (effects refuse it).
+        # A held item would only be named and left by the batch (effects refuse it); nor is its
+        # date the desk's delay to flag: it waits on the holder, as the deadline jobs read it.
         item["batch"] = None if item["on_hold"] else BATCH_ACTIONS.get((user.role, item["status"]))
+        if item["on_hold"]:
+            item["due"] = ""
     following = None
     if len(items) == selectors.QUEUE_PAGE:
         following = f"{items[-1]['due_on'].isoformat()},{items[-1]['application']}"
