@@ -1903,3 +1903,18 @@ def test_a_sub_accounts_list_of_houses_is_told_what_is_wrong_with_it(organisatio
     }
     assert not User.objects.filter(username="sub_houses").exists()
     assert api.post("/api/v1/organisations/sub-accounts", {**body, "houses": [houses[0]]}).status_code == 201
+
+
+def test_a_late_report_the_holder_declined_is_not_among_the_holders_late_declarations(landlord):
+    """An outsider's dashboard counted among its own late declarations a tenant's report it had
+    declined. The tenant's allowance (RULES §1) is worked by hand: a move-in of 2026-02-01 reported
+    on 2026-03-02 is late."""
+    api, _user, _house = landlord
+    tenant, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    report = tenant.post(DECLARATIONS, {**tenant_report(), "date": "2026-02-01"}).json()
+    assert Declaration.objects.get(pk=report["id"]).days_late > 0
+    # Waiting, it is the holder's to answer: listed.
+    assert [d["id"] for d in api.get(f"{DECLARATIONS}?late=1").json()] == [report["id"]]
+    assert api.post(f"{DECLARATIONS}/{report['id']}/decline").status_code == 200
+    assert api.get(f"{DECLARATIONS}?late=1").json() == []
+    assert [d["status"] for d in api.get(DECLARATIONS).json()] == ["declined"]  # still listed among all

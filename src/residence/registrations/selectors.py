@@ -124,7 +124,9 @@ def declarations_for(
         # through the house paired every declaration with every occupant of its house).
         declarations = declarations.filter(pk__in=Occupancy.objects.values("declaration_id"))
     if late:
-        declarations = declarations.filter(days_late__gt=0)
+        # A tenant's report declined, withdrawn or superseded was no move of the holder's to make
+        # (an outsider's dashboard counted two among its late declarations), as for the clerk.
+        declarations = declarations.filter(days_late__gt=0).exclude(status__in=CLOSED_REPORTS)
     return declarations.select_related("house__street__district", "registration").order_by("-created_at", "-id")
 
 
