@@ -169,3 +169,16 @@ def test_a_look_at_a_family_member_is_named_in_words():
 
     with translation.override("zh-hans"):
         assert audit_value("family member", "as") == "同住亲属 (family member)"
+
+
+def test_a_card_renewals_keys_are_named_in_words():
+    """An outsider's trail read "card_serial: C00000000011" and "old_card_collected: not stated"
+    among labels in Chinese."""
+    from django.utils import translation
+
+    from residence.audit.templatetags.audit_details import audit_label, audit_value
+
+    with translation.override("zh-hans"):
+        assert audit_label("card_serial") == "证卡序列号" and audit_label("old_card_collected") == "旧证已收回"
+        assert audit_value("not stated", "old_card_collected") == "未说明 (not stated)"
+        assert audit_value("yes", "old_card_collected") == "是 (yes)"

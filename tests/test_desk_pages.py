@@ -905,6 +905,10 @@ def test_cards_are_made_dispatched_and_received_several_at_a_time(world, staff):
     assert all(Application.objects.get(pk=pk).permit_number for pk in (first, second))
     post(staff["production"], "/staff/applications/batch/", {"action": "dispatch", "ids": [first, second]})
     assert status_of(first) == status_of(second) == "dispatched"
+    # The clerk's queue in English: the step not named as done, the tick-all label whole (an outsider's).
+    waiting = page(staff["clerk"], "/staff/applications/")
+    assert '<td data-label="Step">Card delivery</td>' in waiting and "Card delivered" not in waiting
+    assert "Tick every card on this page that can be acted on</label>" in waiting
 
     # The other point's clerk receives neither, and is not told its reference.
     other = staff["other_clerk"].post("/staff/applications/batch/", {"action": "receive", "ids": [first]}, follow=True)

@@ -268,7 +268,7 @@ class Step(models.TextChoices):
     REVIEW = "review", _("Police review")
     REFUSAL = "refusal", _("Reasons for a refusal")
     PRODUCTION = "production", _("Card data sent and card made")
-    DELIVERY = "delivery", _("Card delivered")
+    DELIVERY = "delivery", _("Card delivery")
     WRITTEN_REPLY = "written_reply", _("Written reply to a refusal")
 
 

@@ -29,6 +29,7 @@ LABELS = {
     "before": _("Before"),
     "building_code": _("Building code"),
     "bulk": _("Bulk file"),
+    "card_serial": _("Card serial number"),
     "changes": _("Changes"),
     "channel": _("Channel"),
     "code": _("Code"),
@@ -54,6 +55,7 @@ LABELS = {
     "note": _("Note"),
     "notice": _("Notice"),
     "old": _("Old"),
+    "old_card_collected": _("Old card taken back"),
     "outcome": _("Outcome"),
     "path": _("Path"),
     "permit": _("Permit"),
@@ -164,6 +166,7 @@ VALUES = {
     "channel": {**_named(Channel), "web": _("Web page"), "api": _("API")},
     "department": _named(Department),
     "kind": {**_named(ApplicationKind, AccountKind, Declaration.Kind), **RECORD_KINDS},
+    "old_card_collected": {"yes": _("yes"), "no": _("no"), "not stated": _("not stated")},
     "outcome": _named(Verification.Outcome, Endorsement.Outcome, ApplicationStatus),
     "purpose": _named(SmsChallenge.Purpose),
     "reason": {
