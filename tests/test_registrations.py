@@ -779,6 +779,43 @@ def test_a_bulk_file_in_utf8_with_a_gbk_row_is_refused_at_that_line(organisation
     assert refused.json()["error"]["fields"]["file"][0].startswith("Line 3 is not UTF-8 text, though")
 
 
+def test_a_bulk_file_in_big5_or_shift_jis_is_refused_not_stored_garbled(organisation):
+    """GB18030 reads any such bytes: an outsider's Big5 張國强 was stored as 眎瓣眏. The bytes are
+    written out from the code tables (Big5 張 B169 國 B0EA 強 B16A; Shift_JIS 山 8E52 田 9363 太 91BE
+    郎 9859; GB18030 张 D5C5 喆 86B4 刘 C1F5 堃 88D2), not made by the codecs under test."""
+    api, houses = organisation
+    header = b"house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"
+
+    def row(house, name: bytes, body17: str) -> bytes:
+        return b"%d,move_in,%s,%s,13700000021,landlord,3,1,2026-02-27\n" % (house, name, with_check(body17).encode())
+
+    big5 = header + row(houses[0], bytes.fromhex("b169b0eab16a"), "44030419900101111")
+    shift_jis = header + row(houses[0], bytes.fromhex("8e52936391be9859"), "44030419900101131")
+    for file in (big5, shift_jis):
+        refused = bulk(api, file)
+        assert refused.status_code == 400 and "Big5 or Shift_JIS" in refused.json()["error"]["fields"]["file"][0]
+    # Names with a rare character each, as GB18030 names have (喆, 堃): read and applied.
+    gb = (
+        header
+        + row(houses[0], bytes.fromhex("d5c586b4"), "44030419900101151")
+        + row(houses[1], bytes.fromhex("c1f588d2"), "44030419900101171")
+    )
+    checked = bulk(api, gb).json()
+    assert (checked["rows"], checked["valid"]) == (2, 2)
+    assert api.post(f"/api/v1/registrations/declarations/bulk/{checked['upload']}/confirm").json() == {"applied": 2}
+    assert set(Declaration.objects.values_list("name", flat=True)) == {"张喆", "刘堃"}
+    # Its sender's word decides: declared GB18030, the same Big5 bytes are read so.
+    declared = committed(
+        lambda: api.client.post(
+            "/api/v1/registrations/declarations/bulk",
+            data=big5,
+            content_type="text/csv; charset=GB18030",
+            HTTP_AUTHORIZATION=f"Bearer {api.token}",
+        )
+    )
+    assert declared.status_code == 200 and declared.json()["rows"] == 1
+
+
 def test_a_bulk_file_is_checked_row_by_row_and_applied_only_when_confirmed(organisation):
     api, houses = organisation
     header = "house,kind,name,id_number,phone,declarant_type,occupation,reason,date\n"

@@ -23,6 +23,11 @@ LINES_NAMED = 20
 # is not records (an outsider's 1 GB line took 5.3 GB) cannot fill the memory.
 LINE_LENGTH = 1 << 20
 NEITHER = gettext_lazy("The file is neither UTF-8 nor GB18030 text.")
+NOT_CHINESE = gettext_lazy(
+    "The file is not UTF-8 text, and read as GB18030 it is mostly characters that Chinese records do not hold: "
+    'it may be Big5 or Shift_JIS. Save it as "CSV UTF-8 (comma delimited)" and send it again; if it is GB18030, '
+    "say so (charset=GB18030). Nothing was applied."
+)
 
 
 def declared(charset: str) -> str | None:
@@ -35,9 +40,29 @@ def declared(charset: str) -> str | None:
     return DECLARED[charset]
 
 
+def _unlikely(character: str) -> bool:
+    """A character that Chinese records hardly hold but that other encodings' bytes read as GB18030
+    give often: outside GB2312, or its kana, Greek, Cyrillic, box drawing and bopomofo."""
+    code = ord(character)
+    if 0x0370 <= code <= 0x04FF or 0x2500 <= code <= 0x257F or 0x3040 <= code <= 0x312F:
+        return True
+    try:
+        character.encode("gb2312")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _choose(lines: Iterable[bytes]) -> str:
-    """GB18030 when most non-ASCII lines are not UTF-8; otherwise the lines that are not, refused."""
+    """GB18030 when most non-ASCII lines are not UTF-8, and read so most of their characters are
+    likely ones; otherwise the lines that are not UTF-8, or the file, refused.
+
+    GB18030 reads Big5 and Shift_JIS bytes too, as other characters: an outsider's Big5 file of
+    張國強 was stored as 眎瓣眏. Read as GB18030, such text is mostly rare characters and kana
+    (two in three of a Big5 name, every one of a Japanese); a GB18030 name seldom holds more than
+    one rare character in two (张喆). A sender whose file is GB18030 all the same can say so."""
     utf8, other = 0, []
+    unlikely = characters = 0
     for number, line in enumerate(lines, 1):
         if line.isascii():
             continue
@@ -45,9 +70,17 @@ def _choose(lines: Iterable[bytes]) -> str:
             line.decode("utf-8")
         except UnicodeDecodeError:
             other.append(number)
+            try:
+                wide = [c for c in line.decode(GB18030) if not c.isascii()]
+            except UnicodeDecodeError:
+                continue  # nor GB18030: named as such when read
+            characters += len(wide)
+            unlikely += sum(map(_unlikely, wide))
         else:
             utf8 += 1
     if utf8 < len(other):
+        if unlikely * 2 > characters:
+            raise ValidationError(NOT_CHINESE)
         return GB18030
     comma = "、" if (translation.get_language() or "").startswith("zh") else ", "
     shown = comma.join(str(n) for n in other[:LINES_NAMED]) + ("…" if len(other) > LINES_NAMED else "")
