@@ -1955,3 +1955,18 @@ def test_a_late_report_the_holder_declined_is_not_among_the_holders_late_declara
     assert api.post(f"{DECLARATIONS}/{report['id']}/decline").status_code == 200
     assert api.get(f"{DECLARATIONS}?late=1").json() == []
     assert [d["status"] for d in api.get(DECLARATIONS).json()] == ["declined"]  # still listed among all
+
+
+def test_a_report_overtaken_by_a_move_in_into_the_same_house_is_not_said_to_be_elsewhere(landlord):
+    """An outsider's landlord declared its tenant into the very room the tenant had reported, then
+    confirmed the report, and read that a move-in at another house was recorded first."""
+    api, _user, house = landlord
+    tenant, _ = citizen_api("citizen2", "13812345679", "44030419900101555", "王芳")
+    report = tenant.post(DECLARATIONS, tenant_report()).json()
+    own = {**move_in(house["id"], id_number=WANG_FANG, date="2026-02-20"), "person": tenant_report()["person"]}
+    assert api.post(DECLARATIONS, own).status_code == 201
+    confirm = api.post(f"{DECLARATIONS}/{report['id']}/confirm", HTTP_ACCEPT_LANGUAGE="en")
+    assert confirm.status_code == 409, confirm.content
+    message = confirm.json()["error"]["message"]
+    assert message.startswith("Another move-in of this person was recorded") and "elsewhere" not in message
+    assert Declaration.objects.get(pk=report["id"]).status == "superseded"

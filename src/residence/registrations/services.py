@@ -984,7 +984,8 @@ def declaration_confirm(*, actor, declaration_id: int) -> Declaration:
     except Conflict:
         if not _overtaken(declaration_id):
             raise
-    raise Conflict(_("A move-in of this person elsewhere was recorded meanwhile: this report is closed as superseded."))
+    # Not "elsewhere": the move-in recorded may be into this very house (an outsider's was).
+    raise Conflict(_("Another move-in of this person was recorded meanwhile: this report is closed as superseded."))
 
 
 @transaction.atomic
