@@ -278,7 +278,7 @@ SPECTACULAR_SETTINGS = {
         "HousingTypeEnum": "residence.registrations.models.HousingType",
         "AccountKindEnum": "residence.accounts.models.Kind",
         "SignUpKindEnum": ["individual", "organisation"],
-        "AccountStatusEnum": ["active", "pending"],
+        "AccountStatusEnum": "residence.accounts.models.Status",
         "HoldReasonEnum": "residence.applications.api.HOLD_REASONS",
     },
 }

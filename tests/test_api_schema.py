@@ -241,7 +241,8 @@ def test_the_sets_api_md_names_are_enums(schema):
         ("HouseBodyRequest", "housing_type"): ["rented", "owned", "managed", "dormitory", "hotel", "other"],
         ("PaymentRequest", "provider"): ["sandbox"],
         ("RevokeRequest", "reason"): ["shenzhen_hukou", "fraud", "other_law"],
-        ("Account", "status"): ["active", "pending"],
+        # API.md's two for a sign-up; a clerk's decline answers the same object disabled (an outsider).
+        ("Account", "status"): ["active", "pending", "disabled"],
         ("Account", "kind"): ["individual", "organisation"],
         ("EndorsementAnswer", "outcome"): ["granted", "refused"],
         ("EligibilityCondition", "name"): ["identity", "residence", "employment", "talent", "education"],
@@ -265,3 +266,21 @@ def test_a_revoked_permit_is_one_object(schema):
     answer = _response(schema, "/api/v1/staff/permits/{number}/revoke", "post")
     assert "properties" in _component(schema, answer) and "items" not in answer
     assert _response(schema, "/api/v1/permits", "get")["type"] == "array"
+
+
+@pytest.mark.django_db
+def test_a_declined_organisations_answer_is_in_the_schemas_enum(schema):
+    """An outsider's decline answered `status: "disabled"`, which the schema's enum did not hold."""
+    from residence.accounts.models import Kind
+
+    from .applications import staff_apis
+    from .conftest import make_user
+
+    organisation = make_user(
+        "org_declined", "13812340009", kind=Kind.ORGANISATION, name="某公司", credit_code="91440300MA5D4X7K8N"
+    )
+    clerk = staff_apis(["clerk"]).clerk
+    answer = clerk.post(f"/api/v1/staff/organisations/{organisation.pk}/decline", {"reason": "材料不全"})
+    assert answer.status_code == 200 and answer.json()["status"] == "disabled"
+    enum = schema["components"]["schemas"]["AccountStatusEnum"]["enum"]
+    assert answer.json()["status"] in enum and {"active", "pending"} <= set(enum)

@@ -73,7 +73,8 @@ class AccountSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     kind = serializers.ChoiceField(choices=[Kind.INDIVIDUAL, Kind.ORGANISATION])
-    status = serializers.ChoiceField(choices=[Status.ACTIVE, Status.PENDING])
+    # A sign-up answers active or pending (API.md); a clerk's decline answers the account disabled.
+    status = serializers.ChoiceField(choices=Status.choices)
 
 
 class AccountCreateView(PublicAPIView):
