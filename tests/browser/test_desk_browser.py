@@ -318,6 +318,8 @@ def test_a_clerk_takes_an_application_at_the_counter_and_is_told_what_the_record
     page.get_by_test_id("check-records").click()
     page.get_by_test_id("records-check").wait_for()
     assert "申请人不符合所选申领条件" in page.get_by_test_id("records-check").inner_text()
+    # The answer asked for takes the focus, as the citizen's self-check does (an outsider's stayed on the page).
+    assert page.evaluate("document.activeElement.id") == "records-check-title"
     assert page.locator("#id_id_number").input_value() == "11010519491231002X" and not Application.objects.exists()
     no_sideways_scroll(page, PHONE["width"])
     assert_accessible(page)
