@@ -162,6 +162,13 @@ def test_warned_before_the_idle_sign_out_and_back_to_the_typed_page_after_it(web
     warning = page.get_by_test_id("idle-warning")
     warning.wait_for(state="visible", timeout=7000)
     assert_accessible(page)
+    # It says when: the deadline (8 s after the page, 4 s or less from now) on the device's clock.
+    said = page.get_by_test_id("idle-at").inner_text()
+    expected = page.evaluate(
+        "[0, 5000].map(ms => new Date(Date.now() + ms))"
+        ".map(d => ('0' + d.getHours()).slice(-2) + ':' + ('0' + d.getMinutes()).slice(-2))"
+    )
+    assert said in expected and "退出登录时间：" in warning.inner_text()
     shot(page, "08-idle-warning")
     page.evaluate("window.stillThisPage = true")
     page.get_by_role("button", name="保持登录").click()

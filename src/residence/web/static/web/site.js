@@ -187,7 +187,13 @@ document.addEventListener("DOMContentLoaded", function () {
     document.addEventListener("focusin", function (event) {
       if (!warning.contains(event.target)) inUse = event.target;
     });
+    // When, not only "soon" (an outsider's screen reader heard no time): the device's clock.
     var showWarning = function () {
+      var at = new Date(sharedDeadline());
+      var pad = function (n) {
+        return (n < 10 ? "0" : "") + n;
+      };
+      warning.querySelector("[data-idle-at]").textContent = pad(at.getHours()) + ":" + pad(at.getMinutes());
       warning.hidden = false;
       var room = warning.offsetHeight + "px";
       document.documentElement.style.scrollPaddingBottom = room;
