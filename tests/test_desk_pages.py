@@ -910,6 +910,12 @@ def test_cards_are_made_dispatched_and_received_several_at_a_time(world, staff):
     assert '<td data-label="Step">Card delivery</td>' in waiting and "Card delivered" not in waiting
     assert "Tick every card on this page that can be acted on</label>" in waiting
     assert 'class="pager"' not in waiting  # one page: no empty navigation landmark (an outsider's screen reader)
+    # A masked ID number is said as its two ends, not as eight asterisks (an outsider's screen reader).
+    spoken = (
+        r'<span aria-hidden="true">(\d{6})\*{8}(\d{3}[\dX])</span>'
+        r'<span class="visually-hidden">\1, hidden digits, \2</span>'
+    )
+    assert len(re.findall(spoken, waiting)) == 2
 
     # The other point's clerk receives neither, and is not told its reference.
     other = staff["other_clerk"].post("/staff/applications/batch/", {"action": "receive", "ids": [first]}, follow=True)
@@ -1251,3 +1257,17 @@ def test_a_family_members_number_shown_on_a_desk_page_or_the_form_is_on_record_u
         ("clerk", "application_form", "family member"),
         ("verifier", "application", "family member"),
     ]
+
+
+def test_a_masked_number_is_said_in_the_pages_language():
+    from django.utils import translation
+
+    from residence.web.templatetags.lang import masked
+
+    with translation.override("zh-hans"):
+        assert masked("430102********1234") == (
+            '<span aria-hidden="true">430102********1234</span>'
+            '<span class="visually-hidden">430102（中间数字已隐去）1234</span>'
+        )
+        assert masked("*****") == '<span aria-hidden="true">*****</span><span class="visually-hidden">已隐去</span>'
+        assert masked("SZ2026") == "SZ2026"  # nothing hidden: as it is

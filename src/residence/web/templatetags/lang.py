@@ -1,14 +1,16 @@
 """`{{ value|zh }}`: data in Chinese (a name, an address, a note) on a page in another language,
 marked `lang="zh-CN"` so that a screen reader reads it with a Chinese voice (WCAG 3.1.2);
 `{{ text|zh_runs }}`: the Chinese inside a sentence of another language marked so (a hint's
-example, a name in a message)."""
+example, a name in a message); `{{ number|masked }}`: a masked number shown as it is and said as its
+visible ends."""
 
 import re
 
 from django import template
 from django.utils import translation
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -33,3 +35,18 @@ def zh_runs(value, autoescape=True):
     if (translation.get_language() or "").startswith("zh"):
         return mark_safe(shown)  # noqa: S308 -- escaped above
     return mark_safe(CJK_RUN.sub(lambda run: f'<span lang="zh-CN">{run.group(0)}</span>', shown))  # noqa: S308
+
+
+MASK = re.compile(r"([^*]*)\*+([^*]*)")
+
+
+@register.filter
+def masked(value):
+    """A screen reader read a masked ID number's eight asterisks one by one (an outsider): it is
+    said as its two visible ends, the stars shown but not read."""
+    match = MASK.fullmatch(str(value))
+    if match is None:
+        return value
+    start, end = match.groups()
+    spoken = _("%(start)s, hidden digits, %(end)s") % {"start": start, "end": end} if start or end else _("hidden")
+    return format_html('<span aria-hidden="true">{}</span><span class="visually-hidden">{}</span>', value, spoken)
