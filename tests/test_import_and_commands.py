@@ -347,22 +347,6 @@ def test_check_identifiers_lists_stored_numbers_that_fail_todays_check():
     assert "所有已存号码均通过校验。" in out.getvalue()
 
 
-def test_check_identifiers_lists_population_records_their_number_contradicts():
-    """Stored before imports compared them: GB 11643's example is a woman born on 1949-12-31."""
-    Identity.objects.create(
-        id_number="11010519491231002X", name="样例", sex="M", birth_date="1949-12-30", updated_at="2026-03-02T00:00:00Z"
-    )
-    out = io.StringIO()
-    with pytest.raises(SystemExit), translation.override("en"):
-        call_command("check_identifiers", stdout=out, stderr=io.StringIO())
-    assert out.getvalue().splitlines() == [
-        "records.Identity\t110105********002X\tbirth_date 1949-12-30 is not the birth date in the ID number "
-        "(1949-12-31). sex M is not the sex the ID number carries (F)."
-    ]
-    Identity.objects.update(sex="F", birth_date="1949-12-31")
-    call_command("check_identifiers", stdout=out)
-
-
 def mixed_file(tmp_path):
     """An outsider's file: UTF-8, but for one row pasted from a GBK file."""
     path = tmp_path / "mixed.csv"

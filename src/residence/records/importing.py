@@ -45,7 +45,6 @@ from residence.core.validators import (
     parse_date,
     person_name_problem,
     plain_text_problem,
-    sex_of,
 )
 
 from .models import (
@@ -320,25 +319,6 @@ def fields_of(row, parsers: dict, *checks) -> dict:
     return record
 
 
-def agrees_with_id_number(record):
-    """A birth date and a sex as the ID number carries them (GB 11643): an outsider's feed stored
-    a woman's number as a man born the day after, and the card prints both."""
-    problems = []
-    born = birth_date_of(record["id_number"])
-    if record["birth_date"] != born:
-        problems.append(
-            _("birth_date %(date)s is not the birth date in the ID number (%(born)s).")
-            % {"date": record["birth_date"].isoformat(), "born": born.isoformat()}
-        )
-    if record["sex"] != sex_of(record["id_number"]):
-        problems.append(
-            _("sex %(sex)s is not the sex the ID number carries (%(carried)s).")
-            % {"sex": record["sex"], "carried": sex_of(record["id_number"])}
-        )
-    if problems:
-        raise ValidationError(problems)
-
-
 # --- the kinds -------------------------------------------------------------------------
 
 
@@ -354,7 +334,6 @@ def parse_identity(row):
             "hukou_address": lambda r: line_text(r, "hukou_address", 200, required=False),
             "shenzhen_hukou": lambda r: flag(r, "shenzhen_hukou"),
         },
-        agrees_with_id_number,
     )
 
 
