@@ -274,6 +274,14 @@ def test_a_declared_charset_is_the_files_and_a_mixed_file_is_refused(client, set
     assert "Line 2 is not" in not_gb.json()["error"]["message"]
     unknown = push(client, key, "identities", f"{header}\n", "text/csv; charset=latin-1")
     assert unknown.status_code == 400 and "charset=latin-1" in unknown.json()["error"]["message"]
+    # A Big5 row (張國強: B169 B0EA B16A; 漢: BA7E) declared GB18030 is not read as 眎瓣眏 (a re-testing outsider).
+    big5 = f"{header}\n".encode() + gbk_row.encode("gbk").replace(
+        "郑伟".encode("gbk"), bytes.fromhex("b169b0eab16a")
+    ).replace("汉".encode("gbk"), bytes.fromhex("ba7e"))
+    # (The test client encodes a text body in its declared charset: these bytes, given as their reading.)
+    mislabelled = push(client, key, "identities", (big5 + b"\n").decode("gb18030"), "text/csv; charset=GB18030")
+    assert mislabelled.status_code == 400 and "Big5 or Shift_JIS" in mislabelled.json()["error"]["message"]
+    assert Identity.objects.get().name == "郑伟"
 
 
 def test_a_json_row_with_a_control_character_is_refused_at_its_line_as_in_a_csv_file(client, settings):

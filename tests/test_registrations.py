@@ -804,16 +804,25 @@ def test_a_bulk_file_in_big5_or_shift_jis_is_refused_not_stored_garbled(organisa
     assert (checked["rows"], checked["valid"]) == (2, 2)
     assert api.post(f"/api/v1/registrations/declarations/bulk/{checked['upload']}/confirm").json() == {"applied": 2}
     assert set(Declaration.objects.values_list("name", flat=True)) == {"张喆", "刘堃"}
-    # Its sender's word decides: declared GB18030, the same Big5 bytes are read so.
-    declared = committed(
-        lambda: api.client.post(
-            "/api/v1/registrations/declarations/bulk",
-            data=big5,
-            content_type="text/csv; charset=GB18030",
-            HTTP_AUTHORIZATION=f"Bearer {api.token}",
+
+    # A charset that says otherwise is not believed blindly (a re-testing outsider's were stored
+    # garbled): Big5 and UTF-8 bytes declared GB18030 are refused; GB18030 declared so is read.
+    def declared_gb18030(body):
+        return committed(
+            lambda: api.client.post(
+                "/api/v1/registrations/declarations/bulk",
+                data=body,
+                content_type="text/csv; charset=GB18030",
+                HTTP_AUTHORIZATION=f"Bearer {api.token}",
+                HTTP_ACCEPT_LANGUAGE="en",
+            )
         )
-    )
-    assert declared.status_code == 200 and declared.json()["rows"] == 1
+
+    assert "Big5 or Shift_JIS" in declared_gb18030(big5).json()["error"]["fields"]["file"][0]
+    utf8 = header + row(houses[0], "王喆".encode(), "44030419900101191")  # E7 8E 8B, E5 96 86: UTF-8
+    said = declared_gb18030(utf8).json()["error"]["fields"]["file"][0]
+    assert said.startswith("The file is UTF-8 text, not GB18030 as its charset says")
+    assert declared_gb18030(gb).json()["rows"] == 2
 
 
 def test_a_bulk_file_is_checked_row_by_row_and_applied_only_when_confirmed(organisation):

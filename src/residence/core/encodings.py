@@ -10,6 +10,7 @@ when most are, the lines that are not are named and the file is refused.
 import codecs
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.utils import translation
@@ -24,9 +25,11 @@ LINES_NAMED = 20
 LINE_LENGTH = 1 << 20
 NEITHER = gettext_lazy("The file is neither UTF-8 nor GB18030 text.")
 NOT_CHINESE = gettext_lazy(
-    "The file is not UTF-8 text, and read as GB18030 it is mostly characters that Chinese records do not hold: "
-    'it may be Big5 or Shift_JIS. Save it as "CSV UTF-8 (comma delimited)" and send it again; if it is GB18030, '
-    "say so (charset=GB18030). Nothing was applied."
+    "The file does not read as GB18030 text: read so, it is mostly characters that Chinese records do not hold "
+    '(it may be Big5 or Shift_JIS). Save it as "CSV UTF-8 (comma delimited)" and send it again. Nothing was applied.'
+)
+UTF8_NOT_GB18030 = gettext_lazy(
+    "The file is UTF-8 text, not GB18030 as its charset says: send it as UTF-8 (charset=utf-8). Nothing was applied."
 )
 
 
@@ -53,6 +56,51 @@ def _unlikely(character: str) -> bool:
     return False
 
 
+@dataclass
+class _Reading:
+    """A file's non-ASCII lines: those that are UTF-8, the numbers of the others, and how many of
+    the others' characters, read as GB18030, are unlikely ones."""
+
+    utf8: int = 0
+    other: list = field(default_factory=list)
+    unlikely: int = 0
+    characters: int = 0
+
+    @property
+    def not_chinese(self) -> bool:
+        return self.unlikely * 2 > self.characters
+
+
+def _read(lines: Iterable[bytes]) -> _Reading:
+    reading = _Reading()
+    for number, line in enumerate(lines, 1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            reading.other.append(number)
+            try:
+                wide = [c for c in line.decode(GB18030) if not c.isascii()]
+            except UnicodeDecodeError:
+                continue  # nor GB18030: named as such when read
+            reading.characters += len(wide)
+            reading.unlikely += sum(map(_unlikely, wide))
+        else:
+            reading.utf8 += 1
+    return reading
+
+
+def _declared_gb18030(lines: Iterable[bytes]) -> None:
+    """A file its sender calls GB18030, refused when it is UTF-8 or reads as Big5 and Shift_JIS
+    files do (a re-testing outsider's mislabelled files were stored garbled)."""
+    reading = _read(lines)
+    if reading.utf8 > len(reading.other):  # a GB18030 line is seldom UTF-8 by chance; most are not
+        raise ValidationError(UTF8_NOT_GB18030)
+    if reading.not_chinese:
+        raise ValidationError(NOT_CHINESE)
+
+
 def _choose(lines: Iterable[bytes]) -> str:
     """GB18030 when most non-ASCII lines are not UTF-8, and read so most of their characters are
     likely ones; otherwise the lines that are not UTF-8, or the file, refused.
@@ -60,26 +108,12 @@ def _choose(lines: Iterable[bytes]) -> str:
     GB18030 reads Big5 and Shift_JIS bytes too, as other characters: an outsider's Big5 file of
     張國強 was stored as 眎瓣眏. Read as GB18030, such text is mostly rare characters and kana
     (two in three of a Big5 name, every one of a Japanese); a GB18030 name seldom holds more than
-    one rare character in two (张喆). A sender whose file is GB18030 all the same can say so."""
-    utf8, other = 0, []
-    unlikely = characters = 0
-    for number, line in enumerate(lines, 1):
-        if line.isascii():
-            continue
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            other.append(number)
-            try:
-                wide = [c for c in line.decode(GB18030) if not c.isascii()]
-            except UnicodeDecodeError:
-                continue  # nor GB18030: named as such when read
-            characters += len(wide)
-            unlikely += sum(map(_unlikely, wide))
-        else:
-            utf8 += 1
+    one rare character in two (张喆). EUC-KR's Hangul reads as common characters, and is not told
+    apart so."""
+    reading = _read(lines)
+    utf8, other = reading.utf8, reading.other
     if utf8 < len(other):
-        if unlikely * 2 > characters:
+        if reading.not_chinese:
             raise ValidationError(NOT_CHINESE)
         return GB18030
     comma = "、" if (translation.get_language() or "").startswith("zh") else ", "
@@ -127,6 +161,8 @@ def decode(data: bytes, encoding: str | None = None) -> str:
             return data.decode(UTF8)
         except UnicodeDecodeError:
             encoding = _choose(data.split(b"\n"))
+    elif encoding == GB18030:
+        _declared_gb18030(data.split(b"\n"))
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as e:
@@ -173,6 +209,9 @@ def text_lines(stream, encoding: str | None = None) -> Iterator[str]:
     # stream_encoding has decoded the whole file when it says UTF-8; any other encoding is
     # checked line by line, so that a line it cannot read is named.
     detected = encoding is None
+    if encoding == GB18030:
+        _declared_gb18030(_bounded(stream.readline, b""))
+        stream.seek(0)
     encoding = encoding or stream_encoding(stream)
     if not (detected and encoding == UTF8):
         for number, line in enumerate(_bounded(stream.readline, b""), 1):
