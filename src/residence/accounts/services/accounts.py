@@ -226,7 +226,8 @@ def account_language_remember(*, user: User, language: str) -> None:
 
 
 def _bind_identity(*, user: User, name: str, id_number: str, address: str):
-    """Bind the account to the identity; returns the error to answer, or None when bound."""
+    """Bind the account (`user`: its row, locked and not yet verified) to the identity; returns the
+    error to answer, or None when bound."""
 
     def failed(reason: str, error):
         audit_record(
@@ -244,19 +245,14 @@ def _bind_identity(*, user: User, name: str, id_number: str, address: str):
         return failed("mismatch", NameMismatch())
     if User.objects.filter(person=identity).exclude(pk=user.pk).exists():
         return failed("taken", IdentityTaken())
-    locked = User.objects.select_for_update().get(pk=user.pk)
-    if locked.person_id:
-        return AlreadyVerified()
-    locked.person = identity
-    locked.real_name_verified_at = clock.now()
+    user.person = identity
+    user.real_name_verified_at = clock.now()
     try:
-        save_unique(lambda: locked.save(update_fields=["person", "real_name_verified_at"]))
+        save_unique(lambda: user.save(update_fields=["person", "real_name_verified_at"]))
     except Conflict:  # the one-account-per-person link, taken by a parallel verification
         return IdentityTaken()
-    audit_record(
-        type=AuditEventType.REAL_NAME_VERIFIED, actor=locked, subject=locked, person=id_number, address=address
-    )
-    message_send(user=locked, key="real_name_verified", name=identity.name)
+    audit_record(type=AuditEventType.REAL_NAME_VERIFIED, actor=user, subject=user, person=id_number, address=address)
+    message_send(user=user, key="real_name_verified", name=identity.name)
     return None
 
 
@@ -289,10 +285,10 @@ def real_name_verify(*, user: User, name: str, id_number: str, address: str = ""
     """Bind the account to an identity in the population records (API.md's order of checks).
 
     An account's attempts run one at a time (its row locked first): each counts against the day's
-    failures before the records are read, and is taken back when it succeeds or the account was
-    already verified, so parallel attempts can neither exceed the limit nor, holding places at
-    once, be refused as used up when none failed (an outsider's ten right ones got five 429s).
-    An identity held by another account is a failure too: uncounted, it told
+    failures before the records are read, and is taken back when it succeeds (an account already
+    verified is told so before it counts), so parallel attempts can neither exceed the limit nor,
+    holding places at once, be refused as used up when none failed (an outsider's ten right ones
+    got five 429s). An identity held by another account is a failure too: uncounted, it told
     anyone holding a list of names and ID numbers, without limit, who has an account. Only a
     person's own account is verified: an organisation or staff account never holds an
     identity (403)."""
@@ -306,7 +302,8 @@ def real_name_verify(*, user: User, name: str, id_number: str, address: str = ""
         # No record holds such a name: a slip of the keyboard, not a try of an identity.
         raise field_error("name", problem)
     with transaction.atomic():
-        if User.objects.select_for_update().get(pk=user.pk).person_id:
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.person_id:
             raise AlreadyVerified()
         attempt = limits.hit(
             "real_name_failures",
@@ -315,8 +312,8 @@ def real_name_verify(*, user: User, name: str, id_number: str, address: str = ""
             window=limits.DAILY,
             error=RealNameTriesUsed,
         )
-        error = _bind_identity(user=user, name=name, id_number=id_number, address=address)
-        if error is None or isinstance(error, AlreadyVerified):
+        error = _bind_identity(user=locked, name=name, id_number=id_number, address=address)
+        if error is None:
             limits.release(attempt)
     if isinstance(error, NameMismatch):
         raise _mismatch_with_tries(settings.LIMIT_REAL_NAME_FAILURES_PER_DAY - attempt.count)
