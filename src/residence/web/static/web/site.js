@@ -267,8 +267,9 @@ document.addEventListener("DOMContentLoaded", function () {
     var field = input.closest(".field");
     var choices = input.form.querySelectorAll("input[type=radio][name='" + rule[0] + "']");
     var update = function () {
-      var chosen = input.form.querySelector("input[type=radio][name='" + rule[0] + "']:checked");
-      field.hidden = !chosen || values.indexOf(chosen.value) < 0;
+      field.hidden = !Array.prototype.some.call(choices, function (choice) {
+        return choice.checked && values.indexOf(choice.value) >= 0;
+      });
     };
     choices.forEach(function (choice) {
       choice.addEventListener("change", update);
