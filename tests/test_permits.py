@@ -494,6 +494,8 @@ def test_who_may_endorse(holder):
     for body in ({}, {"identity_checked": False}):
         unchecked = staff.clerk.post("/api/v1/staff/permits/4403202600000777/endorsements", body)
         assert unchecked.status_code == 400 and "identity_checked" in unchecked.json()["error"]["fields"]
+    # Nor through the holder's own endpoint, where no identity document is checked (an outsider's did).
+    assert endorse(staff.clerk).status_code == 403
     assert not Endorsement.objects.exists()
     counter = staff.clerk.post("/api/v1/staff/permits/4403202600000777/endorsements", {"identity_checked": True})
     assert counter.status_code == 201 and Endorsement.objects.get().channel == "counter"

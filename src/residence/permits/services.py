@@ -266,9 +266,11 @@ def permits_from_records(records: list[dict]) -> list[tuple[int, str]]:
     return notes
 
 
-def _holder_permit(actor, number: str) -> Permit:
+def _holder_permit(actor, number: str, channel: str) -> Permit:
     if actor.kind == AccountKind.STAFF:
-        if actor.role != Role.CLERK:
+        # A clerk endorses only at the counter, where the holder's identity document is checked
+        # (an outsider's clerk endorsed a stranger's permit through the holder's own endpoint).
+        if actor.role != Role.CLERK or channel != "counter":
             raise Forbidden(_("Endorsements are made online by the holder or at a counter by a clerk."))
     elif actor.kind != AccountKind.INDIVIDUAL:
         raise Forbidden()
@@ -378,7 +380,7 @@ def endorsement_request(*, actor, number: str, channel: str = "online", identity
             _("Some fields are not valid."),
             fields={"identity_checked": [_("Check the holder's identity document in person, then tick the box.")]},
         )
-    permit = _holder_permit(actor, number)
+    permit = _holder_permit(actor, number, channel)
     permit = Permit.objects.select_for_update().get(pk=permit.pk)
     today = clock.today()
     kind = rules.endorsement_kind(
