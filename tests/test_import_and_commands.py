@@ -321,27 +321,43 @@ def test_check_identifiers_lists_stored_numbers_that_fail_todays_check():
         registered_on="2025-01-01",
         updated_at="2026-03-02T00:00:00Z",
     )
+    # The platform's own rows too, such as a permit (an outsider's went unlisted).
+    Permit.objects.create(
+        number="4403202600000001",
+        id_number="430102198501011118",  # check character by GB 11643's MOD 11-2: 7
+        name="李明",
+        issued_on="2026-01-05",
+        anniversary_base="2026-01-05",
+        endorsed_until="2027-01-05",
+        continuous_since="2026-01-05",
+        created_at="2026-01-05T00:00:00Z",
+    )
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(SystemExit) as caught:
         call_command("check_identifiers", stdout=out, stderr=err)
     assert caught.value.code == 1
     listed = out.getvalue().splitlines()
-    assert len(listed) == 2 and "已存号码中有 2 个未通过校验" in err.getvalue()
+    assert len(listed) == 3 and "已存号码中有 3 个未通过校验" in err.getvalue()
     assert listed[0].startswith("records.Identity.id_number\t430102********1238\t1 行")
     assert listed[1].startswith("records.Registration.id_number")
+    assert listed[2].startswith("permits.Permit.id_number\t430102********1118\t1 行")
     assert "11010519491231002X" not in out.getvalue()
     # A value too short for its mask is hidden whole: "12345" was shown as "123****2345", every
     # digit in it and four invented (an outsider).
     User.objects.create_user(username="short_phone", password="x", phone="12345")
     Registration.objects.filter(id_number__startswith="１").update(id_number="1101051949")
+    Permit.objects.update(id_number="11010519491231002x")  # valid, but not as stored: a lower-case x
     out = io.StringIO()
     with pytest.raises(SystemExit):
         call_command("check_identifiers", stdout=out, stderr=io.StringIO())
     shown = {line.split("\t")[0]: line.split("\t")[1] for line in out.getvalue().splitlines()}
+    permits = [line for line in out.getvalue().splitlines() if line.startswith("permits.Permit.id_number")]
+    assert permits == ["permits.Permit.id_number\t110105********002x\t1 行\t不是规范写法"]  # the operator's language
     assert shown["accounts.User.phone"] == "*****"
     assert shown["records.Registration.id_number"] == "**********"
     Identity.objects.filter(id_number="430102199003071238").delete()
     Registration.objects.all().delete()
+    Permit.objects.update(id_number="11010519491231002X")
     User.objects.filter(username="short_phone").delete()
     call_command("check_identifiers", stdout=out)
     assert "所有已存号码均通过校验。" in out.getvalue()
@@ -402,6 +418,9 @@ def test_a_folder_is_said_to_be_one(tmp_path):
 
     with pytest.raises(CommandError, match="这是文件夹而不是文件"):
         call_command("import_records", "identities", str(tmp_path))
+    # The calendar's command alike (an outsider's said the folder did not exist).
+    with pytest.raises(CommandError, match="这是文件夹而不是文件"):
+        call_command("load_calendar", str(tmp_path))
 
 
 def test_a_file_of_very_many_bad_rows_names_the_first_and_counts_the_rest(tmp_path, settings, monkeypatch):

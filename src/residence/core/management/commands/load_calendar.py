@@ -1,11 +1,10 @@
-from pathlib import Path
-
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from residence.core.encodings import decode
+from residence.core.management import input_file
 from residence.core.schedule import MAX_ROWS, read_schedule
 from residence.core.services import calendar_year_dropped, calendar_year_load, deadlines_recompute
 
@@ -38,9 +37,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file, replace=False, **options):
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(_("No such file: %(file)s") % {"file": file})
+        path = input_file(file)
         with path.open("rb") as f:  # no more than a schedule can be (an outsider's 3 GB file was read whole)
             data = f.read(MAX_BYTES + 1)
         try:

@@ -1,6 +1,5 @@
 import sys
 from functools import partial
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -8,6 +7,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from residence.core.encodings import DECLARED, declared
+from residence.core.management import input_file
 from residence.records.importing import KINDS
 from residence.records.services import records_import_csv
 
@@ -30,11 +30,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, kind, file, encoding=None, **options):
-        path = Path(file)
-        if path.is_dir():
-            raise CommandError(_("Not a file but a folder: %(file)s") % {"file": file})
-        if not path.is_file():
-            raise CommandError(_("No such file: %(file)s") % {"file": file})
+        path = input_file(file)
         with path.open("rb") as f:
             rows = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
         progress = None
