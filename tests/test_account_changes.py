@@ -46,6 +46,16 @@ def test_password_reset_with_a_code_to_the_bound_mobile(citizen, api):
     assert AuditEvent.objects.filter(type="password_reset", subject=citizen).exists()
 
 
+def test_an_account_disabled_after_the_reset_code_was_sent_is_not_changed(citizen, api):
+    start = api.post("/api/v1/auth/password-reset", {"username": "citizen1"}).json()
+    body = {"challenge": start["challenge"], "code": last_code(citizen.phone), "new_password": "Brand2026new"}
+    User.objects.filter(pk=citizen.pk).update(status="disabled")
+    refused = api.post("/api/v1/auth/password-reset/confirm", body)
+    assert refused.status_code == 403 and "disabled" in refused.json()["error"]["message"]
+    citizen.refresh_from_db()
+    assert citizen.check_password(PASSWORD) and not AuditEvent.objects.filter(type="password_reset").exists()
+
+
 def test_a_login_ended_by_a_reset_is_told_so_not_that_it_signed_out(citizen, signed_in, api):
     """An outsider's token, ended by someone else's reset, was told "You have signed out"."""
     from django.test import Client

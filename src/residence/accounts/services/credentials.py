@@ -264,6 +264,8 @@ def password_reset_confirm(*, challenge: str, code: str, new_password: str, addr
 
     def apply(found: SmsChallenge) -> None:
         user = User.objects.select_for_update().get(pk=found.user_id)
+        if not usable(user):  # disabled after the code was sent: an ended account is not changed (an outsider's was)
+            raise disabled_refusal(user)
         check_password_policy(new_password, user, "new_password")
         user.set_password(new_password)
         user.password_change_due = False
