@@ -323,6 +323,12 @@ def test_declaration_errors_come_back_to_the_form_and_conflicts_to_the_check_pag
     future = client.post(f"/registration/houses/{house.pk}/move_in/", move_in_data(date="2026-03-09"))
     html = future.content.decode()
     assert future.status_code == 200 and 'href="#id_date"' in html and "cannot be in the future" in html
+    # The picker shows a date in the reader's own format (11/20/2026 in an outsider's), so neither the
+    # hint nor the refusal of an empty one names another; a typed wrong one is told the format.
+    empty = client.post(f"/registration/houses/{house.pk}/move_in/", move_in_data(date="")).content.decode()
+    assert "Enter the date." in empty and "2026-03-01" not in empty
+    typed = client.post(f"/registration/houses/{house.pk}/move_in/", move_in_data(date="20/11/2026"))
+    assert "Give a date as YYYY-MM-DD." in typed.content.decode()
     # A name that is no name, on the form's own page too (an outsider saw the check page pass it).
     for name in ("张三1", "=1+1"):
         bad_name = client.post(f"/registration/houses/{house.pk}/move_in/", move_in_data(name=name))

@@ -12,7 +12,7 @@ class AuditSearchForm(Form):
     type = forms.ChoiceField(label=_("Event"), choices=[("", _("Any event")), *AuditEventType.choices], required=False)
     username = forms.CharField(label=_("Account (actor or subject)"), max_length=150, required=False)
     id_number = IdNumberFormField(label=_("Person's ID number"), required=False)
-    since = TypedDateFormField(label=_("From"), required=False, help_text=_("For example 2026-03-01."))
+    since = TypedDateFormField(label=_("From"), required=False)
     until = TypedDateFormField(label=_("To"), required=False)
 
     def clean(self):

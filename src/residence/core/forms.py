@@ -131,10 +131,12 @@ class UsernameFormField(NormalizedFormField):
 
 
 class TypedDateFormField(NormalizedFormField):
-    """A date typed by a person: YYYY-MM-DD, 1949–2100."""
+    """A date chosen in the browser's date picker, sent as YYYY-MM-DD, 1949–2100. The picker shows it
+    in the reader's own format (an outsider's showed 11/20/2026), so its words name no format; only a
+    browser without one, where the date is typed, is told the format by the refusal of a wrong one."""
 
     normalize = validators.parse_date
-    default_error_messages = {"required": _("Enter the date, for example 2026-03-01.")}
+    default_error_messages = {"required": _("Enter the date.")}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("empty_value", None)

@@ -110,7 +110,7 @@ class MoveInForm(Form):
     reason = forms.TypedChoiceField(
         label=_("Reason for coming (code on the paper form)"), choices=[("", "—"), *REASON_CHOICES], coerce=int
     )
-    date = PastDateFormField(label=_("Move-in date"), help_text=_("For example 2026-03-01."))
+    date = PastDateFormField(label=_("Move-in date"))
 
     def __init__(self, *args, account_kind: str, housing_type: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -152,7 +152,7 @@ class MoveOutForm(Form):
         required=False,
         help_text=_("Only for someone not in the list above: 18 characters."),
     )
-    date = PastDateFormField(label=_("Move-out date"), help_text=_("For example 2026-03-01."))
+    date = PastDateFormField(label=_("Move-out date"))
 
     def __init__(self, *args, occupants=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -197,7 +197,7 @@ class SelfReportForm(Form):
     reason = forms.TypedChoiceField(
         label=_("Reason for coming (code on the paper form)"), choices=[("", "—"), *REASON_CHOICES], coerce=int
     )
-    date = PastDateFormField(label=_("Move-in date"), help_text=_("For example 2026-03-01."))
+    date = PastDateFormField(label=_("Move-in date"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
