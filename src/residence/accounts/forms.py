@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from residence.core.errors import DomainError, page_message
 from residence.core.forms import (
+    NAME_AS_ON_CARD,
     CreditCodeFormField,
     Form,
     IdNumberFormField,
@@ -199,7 +200,7 @@ class PhoneChangeForm(Form):
 class RealNameForm(Form):
     name = forms.CharField(
         label=_("Name as on your ID card"),
-        help_text=_("In Chinese characters, exactly as printed on the card (for example 张伟), not in pinyin."),
+        help_text=NAME_AS_ON_CARD,
         max_length=100,
         error_messages={"required": _("Enter your name as on your ID card.")},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),  # the reader's own (WCAG 1.3.5)

@@ -12,6 +12,14 @@ DJANGOS_REQUIRED = forms.Field.default_error_messages["required"]
 DJANGOS_INVALID_CHOICE = forms.ChoiceField.default_error_messages["invalid_choice"]
 
 
+# A name is compared with the records as printed (API.md: after NFKC, which keeps 陳 apart from 陈):
+# a Hong Kong resident's card is in traditional characters (an outsider's 陈大文 used up a try).
+NAME_AS_ON_CARD = _(
+    "In Chinese characters exactly as printed on the card, simplified or traditional as it has them "
+    "(for example 张伟 or 陳大文), not in pinyin."
+)
+
+
 class Form(forms.Form):
     """A form whose empty required fields say what to enter, naming the field, wherever no better
     message was written for it (an outsider read "This field is required." on nearly every form).

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from residence.core.forms import Form, IdNumberFormField, TypedDateFormField
+from residence.core.forms import NAME_AS_ON_CARD, Form, IdNumberFormField, TypedDateFormField
 
 ROUTE_CHOICES = [
     ("residence_employment", _("Stable residence and employment")),
@@ -13,7 +13,7 @@ ROUTE_CHOICES = [
 class SelfCheckForm(Form):
     name = forms.CharField(
         label=_("Name as on the ID card"),
-        help_text=_("In Chinese characters, exactly as printed on the card (for example 张伟), not in pinyin."),
+        help_text=NAME_AS_ON_CARD,
         max_length=100,
     )
     id_number = IdNumberFormField(label=_("ID number"))
