@@ -481,7 +481,8 @@ def test_the_real_name_page_says_the_name_is_in_chinese_characters(client, citiz
     html = client.get("/account/real-name/").content.decode()
     assert "In Chinese characters exactly as printed on the card" in html
     # Traditional characters as a Hong Kong card prints them (an outsider's 陈大文 for 陳大文 used a try).
-    assert "simplified or traditional as it has them (for example 张伟 or 陳大文)" in html
+    hint = re.sub(r"<[^>]+>", "", re.search(r'<p class="hint" id="id_name_helptext">.*?</p>', html).group(0))
+    assert "simplified or traditional as it has them (for example 张伟 or 陳大文)" in hint
     assert 'aria-describedby="id_name_helptext"' in html
     html = client.post("/account/real-name/", {"name": "", "id_number": ""}).content.decode()
     assert "Enter your name as on your ID card." in html
