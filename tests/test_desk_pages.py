@@ -125,8 +125,12 @@ def test_the_whole_journey_through_the_desk_pages(world, staff):
     assert made["Location"] == f"/staff/applications/{pk}/"  # the dispatch is next, on the same page
     number = Application.objects.get(pk=pk).permit_number
     assert number and number in page(staff["production"], f"/staff/applications/{pk}/")
-    post(staff["production"], f"/staff/applications/{pk}/dispatch/")
+    dispatched = post(staff["production"], f"/staff/applications/{pk}/dispatch/")
     assert status_of(pk) == "dispatched"
+    # The point named in the reader's language first, as the other pages name it (an outsider's
+    # English page said only 福田街道办事处居住证受理点).
+    said = re.sub(r"<[^>]+>", "", page(staff["production"], dispatched["Location"]))
+    assert "It is on its way to Street office, Futian Subdistrict · 福田街道办事处居住证受理点." in said
     assert 'data-testid="card-data"' not in page(staff["production"], f"/staff/applications/{pk}/")
 
     clerk = staff["clerk"]

@@ -24,6 +24,7 @@ from residence.core import clock
 from residence.core.errors import DomainError, Forbidden, Invalid
 from residence.core.validators import mask_id_number, normalize_name, parse_date, searched, sentences
 from residence.places.models import AcceptancePoint
+from residence.places.selectors import point_named
 from residence.records.models import Enrolment, Identity, InsuranceMonth, Registration, TalentCertificate
 from residence.web.pages import error_page
 
@@ -610,7 +611,7 @@ def act(request, pk: int, action: str):
     # and where the case went (an outsider's verifier and reviewer could not tell).
     said = _(done) % {"permit": application.permit_number or ""}
     if (action, application.status) in WHERE_NEXT:
-        said += " " + _(WHERE_NEXT[action, application.status]) % {"point": application.acceptance_point.name}
+        said += " " + _(WHERE_NEXT[action, application.status]) % {"point": point_named(application.acceptance_point)}
     messages.success(request, _("%(reference)s: %(done)s") % {"reference": application.reference, "done": said})
     if not selectors.staff_may_view(user, application):
         return redirect("desk:queue")  # a verifier's answer ends their sight of the case

@@ -36,3 +36,9 @@ def street_shown(point) -> str:
     outsider)."""
     street = point.street.shown_name
     return f"{point.get_kind_display()}, {street}" if street != point.street.name else ""
+
+
+def point_named(point) -> str:
+    """The point as plain text: its kind and street in the reader's language, then its name."""
+    street = street_shown(point)
+    return f"{street} · {point.name}" if street else point.name
