@@ -137,10 +137,10 @@ def test_every_detail_the_platform_records_has_a_label_for_the_supervisor():
     import ast
     from pathlib import Path
 
-    from residence.audit.templatetags.audit_details import LABELS, LOOKED_AT, PASSWORD_FORMS, RECORD_KINDS
+    from residence.audit.templatetags.audit_details import LABELS, LOOKED_AT, PASSWORD_FORMS, RECORD_KINDS, VALUES
     from residence.records.importing import KINDS
 
-    keys, said = set(), {"what": set(), "where": set()}
+    keys, said = set(), {"what": set(), "where": set(), "purpose": set(), "step": set()}
     for path in (Path(__file__).resolve().parents[1] / "src" / "residence").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             name = getattr(node, "func", None) and (getattr(node.func, "id", None) or getattr(node.func, "attr", None))
@@ -148,7 +148,8 @@ def test_every_detail_the_platform_records_has_a_label_for_the_supervisor():
                 keys.update(keyword.arg for keyword in node.keywords)
             # Every `what=`/`where=` given as words, and a view's `what = "…"` (applications.api).
             for keyword in getattr(node, "keywords", []) if isinstance(node, ast.Call) else []:
-                if keyword.arg in said and isinstance(keyword.value, ast.Constant):
+                queried = name in ("filter", "exclude", "get")  # a query's step="…" is no audit detail
+                if keyword.arg in said and isinstance(keyword.value, ast.Constant) and not queried:
                     said[keyword.arg].add(keyword.value.value)
             named_what = isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["what"]
             if named_what and isinstance(node.value, ast.Constant) and node.value.value:
@@ -158,6 +159,9 @@ def test_every_detail_the_platform_records_has_a_label_for_the_supervisor():
     assert {"audit_trail", "receipt"} <= said["what"] and "login" in said["where"]
     assert sorted(keys - set(LABELS)) == []
     assert sorted(said["what"] - set(LOOKED_AT)) == [] and sorted(said["where"] - set(PASSWORD_FORMS)) == []
+    # An SMS's purpose and a written reply's step, in words too (an outsider read "username_reminder").
+    assert {"username_reminder", "permit"} <= said["purpose"] and "requested" in said["step"]
+    assert sorted(said["purpose"] - set(VALUES["purpose"])) == [] and sorted(said["step"] - set(VALUES["step"])) == []
     assert set(KINDS) <= set(RECORD_KINDS)  # an import's kind as its command names it ("talents")
 
 

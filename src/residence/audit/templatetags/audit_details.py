@@ -168,7 +168,16 @@ VALUES = {
     "kind": {**_named(ApplicationKind, AccountKind, Declaration.Kind), **RECORD_KINDS},
     "old_card_collected": {"yes": _("yes"), "no": _("no"), "not stated": _("not stated")},
     "outcome": _named(Verification.Outcome, Endorsement.Outcome, ApplicationStatus),
-    "purpose": _named(SmsChallenge.Purpose),
+    # An SMS's purpose: a code's challenge, or the notice it carries.
+    "purpose": {
+        **_named(SmsChallenge.Purpose),
+        "username_reminder": _("Username reminder"),
+        "account": _("Notice about the account"),
+        "application": _("Notice about an application"),
+        "permit": _("Notice about a permit"),
+        "registration": _("Notice about a residence registration"),
+        "registration_report_superseded": _("Notice of a tenant's report closed as superseded"),
+    },
     "reason": {
         **REVOKE_LABELS,
         "suspended_two_years": _("Suspended for two years"),
@@ -178,6 +187,7 @@ VALUES = {
     "role": _named(Role),
     "route": _named(Route),
     "status": STATUSES,
+    "step": {"requested": _("Written reply asked for"), "recorded": _("Written reply recorded")},
     "status_from": STATUSES,
     "status_to": STATUSES,
     "what": LOOKED_AT,
