@@ -46,6 +46,23 @@ def test_password_reset_with_a_code_to_the_bound_mobile(citizen, api):
     assert AuditEvent.objects.filter(type="password_reset", subject=citizen).exists()
 
 
+def test_a_reset_code_is_written_in_the_holders_language_not_the_askers(citizen):
+    from residence.notifications import sms
+
+    def reset_sms():
+        sms.outbox.clear()
+        chinese = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+        assert Api().post("/api/v1/auth/password-reset", {"username": "citizen1"}, **chinese).status_code == 202
+        [text] = [m["text"] for m in sms.outbox if m["to"] == citizen.phone]
+        return text
+
+    User.objects.filter(pk=citizen.pk).update(language="en")
+    text = reset_sms()
+    assert "Your password reset code is" in text and "重置密码" not in text
+    User.objects.filter(pk=citizen.pk).update(language="")  # none of its own: the asking page's
+    assert "重置密码验证码" in reset_sms()
+
+
 def test_an_account_disabled_after_the_reset_code_was_sent_is_not_changed(citizen, api):
     start = api.post("/api/v1/auth/password-reset", {"username": "citizen1"}).json()
     body = {"challenge": start["challenge"], "code": last_code(citizen.phone), "new_password": "Brand2026new"}

@@ -87,6 +87,12 @@ def _send_code(challenge: SmsChallenge, *, address: str, limit_key: str = "") ->
     code = f"{secrets.randbelow(1_000_000):06d}"
     challenge.code_hash = _code_hash(challenge.public_id, code) if challenge.user_id else ""
     reset = challenge.purpose == SmsChallenge.Purpose.PASSWORD_RESET
+    # The page (or Accept-Language) that asked for it; but anyone may ask for a reset, and its code
+    # goes to the holder, in the account's own language when it has one (an outsider's English
+    # holder got a Chinese code because a Chinese page asked).
+    language = translation.get_language() or ""
+    if reset and challenge.user is not None and challenge.user.language:
+        language = challenge.user.language
     sms_send(
         to=challenge.phone,
         key=challenge.purpose,
@@ -97,7 +103,7 @@ def _send_code(challenge: SmsChallenge, *, address: str, limit_key: str = "") ->
         silent=reset,
         limit_key=limit_key,
         own_day=_own_day(challenge.purpose),
-        language=translation.get_language() or "",  # the page (or Accept-Language) that asked for it
+        language=language,
         code=code,
         minutes=settings.SMS_CODE_TTL_SECONDS // 60,
     )
