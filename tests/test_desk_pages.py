@@ -180,6 +180,7 @@ def test_the_whole_journey_through_the_desk_pages(world, staff):
     assert status_of(pk) == "ready_for_pickup"
     hand_over = page(clerk, f"/staff/applications/{pk}/")
     assert f"/staff/applications/{pk}/form/" in hand_over
+    assert "Print the application form (PDF, in Chinese)" in hand_over  # as the citizen's links say
     pdf = clerk.get(f"/staff/applications/{pk}/form/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     # At hand-over the numbers in full, to check against the ID card.
