@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from residence.core.forms import Form, PermitNumberFormField
+from residence.core.forms import NAME_AS_ON_CARD, Form, PermitNumberFormField
 
 
 class PermitCheckForm(Form):
@@ -16,6 +16,7 @@ class PermitCheckForm(Form):
     )
     name = forms.CharField(
         label=_("Holder's name"),
+        help_text=NAME_AS_ON_CARD,  # "Zhang Wei" matched nothing, and said not why (an outsider)
         max_length=100,
         error_messages={"required": _("Enter the holder's name as printed on the card.")},
     )
