@@ -547,6 +547,13 @@ def test_a_self_check_of_an_unknown_number_asks_to_check_it_not_says_never(clien
     html = client.post("/account/eligibility/", body).content.decode()
     assert 'data-testid="identity-not-met"' in html and "Check the name and ID number" in html
     assert "Time alone will not make you qualify" not in html
+    # A number that itself says who cannot apply: its reason, and no advice to check it (an
+    # outsider's Hong Kong resident, rightly typed, was told to check the name and number).
+    from .idnumbers import HONG_KONG
+
+    hmt = client.post("/account/eligibility/", {**body, "id_number": HONG_KONG}).content.decode()
+    assert "Residents of Hong Kong, Macao and Taiwan, and foreigners, cannot apply for this permit." in hmt
+    assert "Check the name and ID number" not in hmt and "Time alone" not in hmt
 
 
 def test_the_earliest_date_names_social_insurance_on_its_route_only(client, citizen, settings):

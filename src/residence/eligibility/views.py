@@ -7,6 +7,7 @@ from residence.applications.selectors import open_application_of
 from residence.core import clock
 from residence.core.errors import DomainError
 
+from . import rules
 from .forms import ROUTE_CHOICES, SelfCheckForm
 from .services import check_allowed, eligibility_check
 
@@ -64,6 +65,9 @@ def self_check(request):
     if request.method == "POST" and form.is_valid():
         try:
             answer = _for_display(eligibility_check(user=user, address=request.client_address, **form.cleaned_data))
+            # The number alone says who cannot apply (its condition's detail says why): no advice to
+            # check a name and number that are right (an outsider's Hong Kong resident was given it).
+            answer["number_excluded"] = rules.excluded_by_id_number(form.cleaned_data["id_number"]) is not None
         except DomainError as exc:
             add_domain_error(form, exc)
     # Applying leads to the application in progress, if any (an outsider's "Apply" ended at a refusal).
