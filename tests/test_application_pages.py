@@ -751,3 +751,20 @@ def test_chinese_inside_english_hints_and_messages_is_marked_for_a_screen_reader
             == '&lt;b&gt;<span lang="zh-CN">王芳</span>&lt;/b&gt; 8 <span lang="zh-CN">号</span>'
         )
         assert zh_runs("福田区福华路 8 号。") == '<span lang="zh-CN">福田区福华路 8 号。</span>'
+
+
+def test_a_refused_applicant_reads_a_short_title_and_the_reason_below_it(settings):
+    """An outsider's Hong Kong resident read a thirty-word sentence as the page's title."""
+    from .idnumbers import HONG_KONG
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    user = make_user("hongkong1", "13812340078")
+    real_name_verify(user=user, name="陳大文", id_number=identity(HONG_KONG[:17], "陳大文"))
+    client = CommittingClient()
+    client.cookies["django_language"] = "en"
+    assert web_login(client, "hongkong1", phone="13812340078").status_code == 302
+    html = client.get("/applications/apply/kind/").content.decode()
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith("You cannot do this here – ") and "Hong Kong" not in title
+    reason = html.split('data-testid="error-message">', 1)[1].split("</p>", 1)[0]
+    assert "Residence Permit for Hong Kong, Macao and Taiwan Residents" in reason

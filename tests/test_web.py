@@ -376,10 +376,13 @@ def test_hints_and_errors_are_described_by_the_ids_the_inputs_name(client):
     assert 'aria-describedby="id_username_helptext id_username_error"' in html
 
 
-def test_error_pages_are_titled_by_their_message(client, citizen):
+def test_error_pages_are_titled_by_their_heading_and_say_why_below_it(client, citizen):
+    """Titled by the message, a thirty-word reason was the first thing a screen reader said (an
+    outsider): the title is the page's short heading, the reason under it."""
     web_login(client)
     html = client.post("/admin/login/", {}).content.decode()
-    assert re.search(r"<title>该账号不能使用管理后台。 – ", html)
+    assert re.search(r"<title>您无权在此办理 – ", html) and "<h1>您无权在此办理</h1>" in html
+    assert '<p class="lead" data-testid="error-message">该账号不能使用管理后台。</p>' in html
 
 
 def test_a_wait_under_a_minute_is_said_in_seconds_once():
