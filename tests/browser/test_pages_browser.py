@@ -52,6 +52,28 @@ def test_the_error_summary_takes_the_focus_and_the_title_says_error(web, chromiu
         context.close()
 
 
+def test_an_english_page_draws_its_quotation_marks_in_a_latin_font(web, chromium, shot):
+    """A Chinese font drew “Building name” with full-width marks, a gap before the opening one (an
+    outsider): English text is set in a Latin font first, the Chinese inside it in a Chinese one."""
+    measure = """sample => { const s = document.createElement('span'); s.textContent = sample;
+        document.querySelector('h1').appendChild(s);
+        const em = s.getBoundingClientRect().width / parseFloat(getComputedStyle(s).fontSize);
+        s.remove(); return em; }"""
+    context = chromium.new_context(locale="en", viewport=PHONE_SIZES["phone"])
+    page = context.new_page()
+    page.goto(web.url + "/language/en/?next=/accounts/register/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.evaluate(measure, "\u201c") < 0.8  # a full-width mark is 1 em
+    assert page.evaluate(measure, "张伟") > 1.9  # Chinese still set in full-width characters
+    page.get_by_role("button", name="Create account", exact=True).click()  # “…” in the errors
+    page.wait_for_load_state()
+    shot(page, "22-register-errors-latin-font-en")
+    chinese = context.new_page()
+    chinese.goto(web.url + "/language/zh-hans/?next=/accounts/register/")
+    assert chinese.evaluate(measure, "\u201c") > 0.9  # a Chinese page keeps its own marks
+    context.close()
+
+
 def test_the_sign_up_form_starts_on_a_phones_first_screen(web, chromium, shot):
     context = chromium.new_context(locale="zh-CN", viewport=PHONE_SIZES["phone"])
     page = context.new_page()
