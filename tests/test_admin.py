@@ -256,6 +256,10 @@ def test_a_clerk_is_given_another_point_by_the_operator_and_the_old_point_can_th
     )  # the operator's language
     event = AuditEvent.objects.get(type="staff_point_changed")
     assert (event.data["point_from"], event.data["point_to"], event.subject) == ("44030300101", HOME_POINT, clerk)
+    again = io.StringIO()
+    call_command("set_staff_point", "--username", "moving_clerk", "--point", HOME_POINT, stdout=again)
+    assert "moving_clerk 的工作地点已是 44030400401：未作更改" in again.getvalue()
+    assert AuditEvent.objects.filter(type="staff_point_changed").count() == 1
     point = AcceptancePoint.objects.get(code="44030300101")
     form = {"name": point.name, "kind": point.kind, "street": point.street_id, "address": point.address, "active": ""}
     assert admin.post(f"/admin/places/acceptancepoint/{point.code}/change/", form).status_code == 302
