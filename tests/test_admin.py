@@ -127,6 +127,17 @@ def test_a_new_point_is_audited_and_its_code_never_changes(admin):
     assert not AcceptancePoint.objects.filter(code="44030400496").exists()
     change = AuditEvent.objects.filter(type="place_changed").latest("id")
     assert change.data["changes"] == {"name": ["新点", "改名点"]} and change.data["created"] is False
+    # On the supervisor's trail in words, before → after (an outsider read "address", "name_en" and
+    # "编码: , 44030409901"), a place's name not a person's (姓名).
+    from django.utils import translation
+
+    from residence.audit.templatetags.audit_details import audit_label, audit_value
+
+    with translation.override("zh-hans"):
+        assert audit_value(change.data["changes"], "changes") == "名称: 新点 → 改名点"
+        changes = {"address": ["", "某路 1 号"], "name_en": ["Old", "New"], "active": [True, False]}
+        assert audit_value(changes, "changes") == "地址: （无） → 某路 1 号; 英文名称: Old → New; 启用: 是 → 否"
+        assert f"{audit_label('place')}: {audit_value('acceptancepoint', 'place')}" == "地点: 受理点 (acceptancepoint)"
 
 
 def test_a_point_needs_a_name_of_its_own_and_a_street_one_office(admin):

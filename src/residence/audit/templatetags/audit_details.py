@@ -4,7 +4,9 @@ an outsider), and a slug the platform knows named in words with the slug beside 
 (another read "角色: supervisor" and "新状态: terminated")."""
 
 from django import template
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from residence.accounts.models import Department, Role, SmsChallenge
 from residence.accounts.models import Kind as AccountKind
@@ -14,6 +16,7 @@ from residence.applications.models import Kind as ApplicationKind
 from residence.applications.models import Status as ApplicationStatus
 from residence.permits.forms import REVOKE_LABELS
 from residence.permits.models import Endorsement, Permit
+from residence.places.models import AcceptancePoint, District, Street
 from residence.registrations.models import Declaration
 
 register = template.Library()
@@ -50,7 +53,8 @@ LABELS = {
     "kind": _("Kind"),
     "letter_checked": _("Authorisation letter checked"),
     "method": _("Method"),
-    "name": _("Name"),
+    # A holiday's or a place's name: not 姓名, a person's (an outsider's calendar change read so).
+    "name": pgettext_lazy("a holiday's or a place's", "Name"),
     "new": _("New"),
     "note": _("Note"),
     "notice": _("Notice"),
@@ -93,6 +97,12 @@ LABELS = {
     "working": _("Working day"),
     "year": _("Year"),
 }
+PLACES = (District, Street, AcceptancePoint)
+# A place's fields, changed in the admin, by the names the admin gives them (an outsider read
+# "address", "name_en" and "district").
+for model in PLACES:
+    for field in model._meta.concrete_fields:
+        LABELS.setdefault(field.name, capfirst(field.verbose_name))
 
 
 ACTIONS = {
@@ -169,6 +179,7 @@ VALUES = {
     "old_card_collected": {"yes": _("yes"), "no": _("no"), "not stated": _("not stated")},
     "outcome": _named(Verification.Outcome, Endorsement.Outcome, ApplicationStatus),
     # An SMS's purpose: a code's challenge, or the notice it carries.
+    "place": {model._meta.model_name: capfirst(model._meta.verbose_name) for model in PLACES},
     "purpose": {
         **_named(SmsChallenge.Purpose),
         "username_reminder": _("Username reminder"),
@@ -211,6 +222,8 @@ def _slug_named(key: str, value: str) -> str:
 
 @register.filter
 def audit_value(value, key: str = "") -> str:
+    if key == "changes" and isinstance(value, dict):  # field → [before, after] (places.services)
+        return "; ".join(f"{audit_label(k)}: {_change(k, v)}" for k, v in value.items())
     if isinstance(value, dict):
         return "; ".join(f"{audit_label(k)}: {audit_value(v, k)}" for k, v in value.items())
     if isinstance(value, list | tuple):
@@ -220,3 +233,11 @@ def audit_value(value, key: str = "") -> str:
     if value is False:
         return str(_("no"))
     return _slug_named(key, value) if isinstance(value, str) else str(value)
+
+
+def _change(key: str, value) -> str:
+    """A change as before → after, a value that was not there said so (an outsider read "编码: , 44030409901")."""
+    if not (isinstance(value, list | tuple) and len(value) == 2):
+        return audit_value(value, key)
+    before, after = (audit_value(v, key) if v not in (None, "") else str(_("(none)")) for v in value)
+    return f"{before} → {after}"
