@@ -290,7 +290,9 @@ def test_a_note_is_required_when_not_confirmed_and_the_reviewer_refuses_with_rea
     # Both are in the case's history, which staff read to follow it (an outsider's stopped at the refusal).
     history = page(staff["reviewer"], f"/staff/applications/{pk}/").split("<h2>History</h2>")[1]
     asked, sent = history.find("Written reply asked for"), history.find("Written reply sent")
-    assert history.find("Rejected") < asked < sent and "2026-03-02" in history[asked:]
+    # "Refused", as RULES §4 and the applicant's messages say it (an outsider's page said "Rejected" too).
+    assert 0 <= history.find("Refused") < asked < sent and "2026-03-02" in history[asked:]
+    assert "Rejected" not in page(staff["reviewer"], f"/staff/applications/{pk}/")
 
 
 def test_a_common_reason_is_shown_in_the_readers_language_and_a_written_one_as_written(world, staff):

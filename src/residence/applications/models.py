@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from residence.accounts.models import Department
 
@@ -65,7 +66,7 @@ class Status(models.TextChoices):
     READY_FOR_PICKUP = "ready_for_pickup", _("Ready for pickup")
     OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
     COMPLETED = "completed", _("Completed")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("application status", "Refused")  # RULES §4: a refusal, as messages say
     WITHDRAWN = "withdrawn", _("Withdrawn")
     TERMINATED = "terminated", _("Terminated")
 
