@@ -26,6 +26,7 @@ from residence.notifications.models import Message, SmsMessage
 from residence.notifications.services import sms_text
 from residence.permits.models import Permit
 from residence.records.models import Identity
+from residence.records.services import records_import_rows
 
 from .applications import (
     HOME_POINT,
@@ -1571,6 +1572,31 @@ def test_a_verifier_is_answered_only_its_own_departments_notes(world, staff):
     }
     assert "治安记录（内部）" in [e["note"] for e in staff.reviewer.get(url).json()["history"]]
     assert staff.reviewer.get(url).json()["delivery"]["address"] == address
+
+
+def test_a_verifier_reads_its_departments_records_as_held_now_beside_the_claim(world, staff):
+    """An outsider's department pushed months after a submission: the desk page showed them, the API
+    only the self-check kept from the submission."""
+    api, user = world
+    app = submit(api)
+    url = f"/api/v1/staff/applications/{app['id']}"
+    insurance = staff.insurance.get(url).json()["records"]
+    assert insurance["identity"] == {"name": "张伟", "birth_date": "1990-03-07", "shenzhen_hukou": False}
+    assert insurance["insurance_months"] == {
+        "count": 14,
+        "ranges": [{"first": "2025-01", "last": "2026-02", "months": 14}],
+    }
+    assert set(insurance) == {"identity", "insurance_months"}  # its own department's records only
+    pushed = [{"id_number": user.person.id_number, "month": "2024-06", "employer_credit_code": "91440300MA5D4X7K8N"}]
+    assert records_import_rows("social_insurance", pushed).applied
+    months = staff.insurance.get(url).json()["records"]["insurance_months"]
+    assert months["count"] == 15 and [r["first"] for r in months["ranges"]] == ["2024-06", "2025-01"]
+    police = staff.police.get(url).json()["records"]
+    assert set(police) == {"identity", "registrations"}
+    [registration] = police["registrations"]
+    assert registration["street"] == "440304004" and registration["registered_on"] == "2025-01-10"
+    assert registration["ended_on"] is None and registration["address"] == "福田路 1 号"
+    assert "records" not in staff.reviewer.get(url).json()  # the reviewer reads the departments' answers
 
 
 def test_the_full_id_number_goes_to_those_checking_the_person_now_and_no_one_else(world, staff):

@@ -479,6 +479,75 @@ class StaffApplicationSerializer(ApplicationSerializer):
         ),
     )
     photo_receipt = serializers.CharField(required=False, help_text="production only")
+    records = _object(
+        "ClaimRecords",
+        help_text="a department's verifier only: the person's records its department checks the claim against, "
+        "as held now (self_check is the one run at submission); one of the lists, by department",
+        identity=_object(
+            "ClaimIdentity",
+            allow_null=True,
+            help_text="null: the number is not in the population records",
+            name=serializers.CharField(),
+            birth_date=serializers.DateField(),
+            shenzhen_hukou=serializers.BooleanField(),
+        ),
+        registrations=inline_serializer(
+            "ClaimRegistration",
+            {
+                "street": serializers.CharField(),
+                "street_name": serializers.CharField(),
+                "address": serializers.CharField(),
+                "registered_on": serializers.DateField(),
+                "ended_on": serializers.DateField(allow_null=True),
+            },
+            many=True,
+            required=False,
+            help_text="police",
+        ),
+        insurance_months=inline_serializer(
+            "ClaimInsuranceMonths",
+            {
+                "count": serializers.IntegerField(),
+                "ranges": inline_serializer(
+                    "MonthRange",
+                    {
+                        "first": serializers.CharField(),
+                        "last": serializers.CharField(),
+                        "months": serializers.IntegerField(),
+                    },
+                    many=True,
+                    help_text="consecutive months on record, YYYY-MM",
+                ),
+            },
+            required=False,
+            help_text="social insurance",
+        ),
+        enrolments=inline_serializer(
+            "ClaimEnrolment",
+            {
+                "school": serializers.CharField(),
+                "level": serializers.CharField(),
+                "full_time": serializers.BooleanField(),
+                "start_date": serializers.DateField(),
+                "end_date": serializers.DateField(allow_null=True),
+            },
+            many=True,
+            required=False,
+            help_text="education",
+        ),
+        talents=inline_serializer(
+            "ClaimTalentCertificate",
+            {
+                "category": serializers.CharField(),
+                "certificate_no": serializers.CharField(),
+                "issued_on": serializers.DateField(),
+                "valid_until": serializers.DateField(allow_null=True),
+            },
+            many=True,
+            required=False,
+            help_text="talent",
+        ),
+    )
     card = inline_serializer(
         "CardToPrint",
         {
@@ -509,6 +578,58 @@ class StaffApplicationSerializer(ApplicationSerializer):
 HANDLING_ROLES = (Role.PRODUCTION, Role.COURIER)
 
 
+def _day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def records_payload(records: dict) -> dict:
+    """ClaimRecords: selectors.claim_records as the API writes it."""
+    identity = records["identity"]
+    shown = {
+        "identity": identity
+        and {"name": identity.name, "birth_date": _day(identity.birth_date), "shenzhen_hukou": identity.shenzhen_hukou}
+    }
+    if "registrations" in records:
+        shown["registrations"] = [
+            {
+                "street": r.street_id,
+                "street_name": r.street.name,
+                "address": r.address,
+                "registered_on": _day(r.registered_on),
+                "ended_on": _day(r.ended_on),
+            }
+            for r in records["registrations"]
+        ]
+    if "insurance" in records:
+        ranges = records["insurance"]["ranges"]
+        shown["insurance_months"] = {
+            "count": records["insurance"]["count"],
+            "ranges": [{"first": f"{a:%Y-%m}", "last": f"{b:%Y-%m}", "months": n} for a, b, n in ranges],
+        }
+    if "enrolments" in records:
+        shown["enrolments"] = [
+            {
+                "school": e.school,
+                "level": e.level,
+                "full_time": e.full_time,
+                "start_date": _day(e.start_date),
+                "end_date": _day(e.end_date),
+            }
+            for e in records["enrolments"]
+        ]
+    if "talents" in records:
+        shown["talents"] = [
+            {
+                "category": t.category,
+                "certificate_no": t.certificate_no,
+                "issued_on": _day(t.issued_on),
+                "valid_until": _day(t.valid_until),
+            }
+            for t in records["talents"]
+        ]
+    return shown
+
+
 def staff_application_response(user, application: Application) -> HttpResponse:
     """An application as a staff member may see it: production and the courier only what the card
     and the delivery need, after their own steps too (an outsider's courier was answered the
@@ -524,6 +645,9 @@ def staff_application_response(user, application: Application) -> HttpResponse:
     if user.role == Role.VERIFIER:
         document = selectors.verifier_view(application, department=user.department)
         document = selectors.with_check_notes(document, application, department=user.department)
+        # The records beside the claim, as the desk shows them: a month pushed after the submission
+        # shows here, where the self-check kept from then does not (an outsider's verifier read it stale).
+        document["records"] = records_payload(selectors.claim_records(application, user.department))
     else:
         document = selectors.with_check_notes(json.loads(application.document), application)
     if selectors.needs_full_id_number(user, application):

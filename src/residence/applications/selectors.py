@@ -16,7 +16,7 @@ from residence.core.validators import birth_date_of, mask_id_number, sex_of
 from residence.permits.models import Permit
 from residence.permits.selectors import as_of_today, current_registration, issuing_authority
 from residence.places.models import AcceptancePoint
-from residence.records.models import Identity, Registration
+from residence.records.models import Enrolment, Identity, InsuranceMonth, Registration, TalentCertificate
 
 from . import rules
 from .models import (
@@ -720,3 +720,35 @@ def permit_holding_renewal(*, id_number: str, kind: str, today: dt.date) -> Perm
         if shown.status != Permit.Status.ACTIVE:
             return shown
     return None
+
+
+def _month_ranges(months: list[dt.date]) -> list[tuple[dt.date, dt.date, int]]:
+    """Consecutive months as ranges: [(first, last, count)]."""
+    ranges = []
+    for month in sorted(months):
+        if ranges:
+            first, last, count = ranges[-1]
+            following = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            if month == following:
+                ranges[-1] = (first, month, count + 1)
+                continue
+        ranges.append((month, month, 1))
+    return ranges
+
+
+def claim_records(application: Application, department: str) -> dict:
+    """The records of the person that a department checks the claim against."""
+    number = application.person.id_number
+    records = {"identity": Identity.objects.filter(id_number=number).first(), "department": department}
+    if department == Department.POLICE:
+        records["registrations"] = list(
+            Registration.objects.filter(id_number=number).select_related("street").order_by("-registered_on")
+        )
+    elif department == Department.SOCIAL_INSURANCE:
+        months = list(InsuranceMonth.objects.filter(id_number=number).values_list("month", flat=True))
+        records["insurance"] = {"count": len(months), "ranges": _month_ranges(months)}
+    elif department == Department.EDUCATION:
+        records["enrolments"] = list(Enrolment.objects.filter(id_number=number).order_by("-start_date"))
+    elif department == Department.TALENT:
+        records["talents"] = list(TalentCertificate.objects.filter(id_number=number).order_by("-issued_on"))
+    return records

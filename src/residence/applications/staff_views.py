@@ -5,7 +5,6 @@ Every change goes through `services`; a domain error is shown on the page with i
 (400 a form's problems, 403 a role or scope that may not act, 409 a move the workflow does not
 allow now, e.g. because someone else acted first), never as a 500."""
 
-import datetime as dt
 import re
 import time
 
@@ -25,7 +24,7 @@ from residence.core.errors import DomainError, Forbidden, Invalid
 from residence.core.validators import mask_id_number, normalize_name, parse_date, searched, sentences
 from residence.places.models import AcceptancePoint
 from residence.places.selectors import point_named
-from residence.records.models import Enrolment, Identity, InsuranceMonth, Registration, TalentCertificate
+from residence.records.models import Identity
 from residence.web.pages import error_page
 
 from . import effects, rules, selectors, services
@@ -241,38 +240,6 @@ def find(request):
 # The application page -----------------------------------------------------------------------
 
 
-def _month_ranges(months: list[dt.date]) -> list[tuple[dt.date, dt.date, int]]:
-    """Consecutive months as ranges: [(first, last, count)]."""
-    ranges = []
-    for month in sorted(months):
-        if ranges:
-            first, last, count = ranges[-1]
-            following = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-            if month == following:
-                ranges[-1] = (first, month, count + 1)
-                continue
-        ranges.append((month, month, 1))
-    return ranges
-
-
-def _records(application: Application, department: str) -> dict:
-    """The records of the person that a department checks the claim against."""
-    number = application.person.id_number
-    records = {"identity": Identity.objects.filter(id_number=number).first(), "department": department}
-    if department == Department.POLICE:
-        records["registrations"] = list(
-            Registration.objects.filter(id_number=number).select_related("street").order_by("-registered_on")
-        )
-    elif department == Department.SOCIAL_INSURANCE:
-        months = list(InsuranceMonth.objects.filter(id_number=number).values_list("month", flat=True))
-        records["insurance"] = {"count": len(months), "ranges": _month_ranges(months)}
-    elif department == Department.EDUCATION:
-        records["enrolments"] = list(Enrolment.objects.filter(id_number=number).order_by("-start_date"))
-    elif department == Department.TALENT:
-        records["talents"] = list(TalentCertificate.objects.filter(id_number=number).order_by("-issued_on"))
-    return records
-
-
 def _family(user, application: Application) -> list[dict]:
     """The cohabiting family members as the page shows them. The police, who check the claim, and
     the reviewer see each ID number in full beside the name the records give it (an outsider's
@@ -373,7 +340,7 @@ def _context(user, application: Application, forms: dict) -> dict:
         context["warning"] = HOLD_WARNINGS[hold["reason"]] % {"day": hold["since"].isoformat()}
     if role == Role.VERIFIER:
         # staff_may_view lets a verifier in only while the department's check waits for its answer.
-        context["records"] = _records(application, user.department)
+        context["records"] = selectors.claim_records(application, user.department)
         context["verify_form"] = forms.get("verify") or VerifyForm()
     elif role == Role.REVIEWER:
         if status == Status.REVIEWING and (
