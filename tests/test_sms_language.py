@@ -137,6 +137,19 @@ def test_an_app_stating_its_language_on_a_post_makes_the_accounts_notices_follow
     assert texts_to(user.phone)[-1] == SIGNATURE + "您的居住证申请 A4 已受理。"
 
 
+def test_an_apps_sign_up_states_the_new_accounts_language():
+    """An outsider's app signed up and worked in English, and the account's first reset code came in
+    Chinese: the sign-up request states the language, as the page's form does."""
+    from .conftest import Api
+
+    body = {"kind": "individual", "username": "app_user", "password": "Apple2026pass", "phone": "13812340099"}
+    assert Api().post("/api/v1/accounts", {**body, "consent": True}, HTTP_ACCEPT_LANGUAGE="en").status_code == 201
+    assert User.objects.get(username="app_user").language == "en"
+    other = {**body, "username": "app_user2", "phone": "13812340098", "consent": True}
+    assert Api("10.9.9.8").post("/api/v1/accounts", other, HTTP_ACCEPT_LANGUAGE="fr").status_code == 201
+    assert User.objects.get(username="app_user2").language == ""  # none of the platform's: nothing stated
+
+
 def test_the_sms_a_request_sends_is_in_the_language_that_request_states(settings):
     """Outsider X: an application sent with Accept-Language: en was acknowledged in Chinese, the
     language being stored only after the view had sent the SMS."""

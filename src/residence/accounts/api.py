@@ -86,7 +86,9 @@ class AccountCreateView(PublicAPIView):
             if not isinstance(refused.detail, dict):
                 raise
             raise serializers.ValidationError(sign_up_problems(request.data, refused.detail)) from None
-        user = services.account_create(address=request.client_address, **data)
+        # An app's sign-up states its language as a page's does (an outsider's English app got Chinese SMS).
+        language = services.stated_language(request.META.get("HTTP_ACCEPT_LANGUAGE", "")) or ""
+        user = services.account_create(address=request.client_address, language=language, **data)
         return Response(AccountSerializer(user).data, status=201)
 
 

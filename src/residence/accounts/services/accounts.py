@@ -112,8 +112,11 @@ def _count_signup(address: str, identifiers: dict) -> None:
         raise
 
 
-def account_create(*, kind: str, username: str, password: str, name: str = "", address: str = "", **fields) -> User:
-    """Register an individual or organisation account (organisations start `pending`).
+def account_create(
+    *, kind: str, username: str, password: str, name: str = "", address: str = "", language: str = "", **fields
+) -> User:
+    """Register an individual or organisation account (organisations start `pending`), its SMS in
+    `language`, the one its sign-up was sent in (ADR 0003).
 
     400 with every field's problem, or 409 when the only problems are taken identifiers
     (the first of username, mobile, credit code gives the code; all are in `fields`)."""
@@ -132,6 +135,7 @@ def account_create(*, kind: str, username: str, password: str, name: str = "", a
             status=Status.PENDING if kind == Kind.ORGANISATION else Status.ACTIVE,
             consent_version=settings.PRIVACY_NOTICE_VERSION,
             consent_at=clock.now(),
+            language=language if language in dict(settings.LANGUAGES) else "",
         )
         user.set_password(password)
 
