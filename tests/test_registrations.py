@@ -1,8 +1,10 @@
+
 """Residence registration through the API (API.md § Residence registration): houses, declarations,
 late declarations worked out by hand, the registration eligibility reads, tenants, organisations
 and sub-accounts, bulk files and the counter."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.utils import translation
@@ -1035,6 +1037,17 @@ def test_the_counter_declares_for_a_walk_in_and_confirms_houses(landlord):
     House.objects.filter(pk=house["id"]).update(confirmed=True)
     created = clerk.post("/api/v1/staff/registrations/declarations", body)
     assert created.status_code == 201 and Declaration.objects.get().declarant["name"] == "张伟"
+    # Re-checked with every stored number (an outsider's broken declarant went unlisted).
+    from django.core.management import call_command
+
+    call_command("check_identifiers", stdout=io.StringIO())  # all pass: exit 0
+    Declaration.objects.update(declarant={"name": "张伟", "id_number": wrong_check(ZHANG_WEI), "phone": "13655"})
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("check_identifiers", stdout=out, stderr=io.StringIO())
+    listed = [line.split("\t")[0] for line in out.getvalue().splitlines()]
+    assert listed == ["registrations.Declaration.declarant__id_number", "registrations.Declaration.declarant__phone"]
+    Declaration.objects.update(declarant={"name": "张伟", "id_number": ZHANG_WEI, "phone": "13812345678"})
     confirmed = clerk.post(f"/api/v1/staff/registrations/houses/{house['id']}/confirm")
     assert confirmed.status_code == 200 and confirmed.json()["confirmed"] is True
     bad = {**body, "declarant": {"name": "张伟", "id_number": wrong_check(ZHANG_WEI), "phone": "1"}}

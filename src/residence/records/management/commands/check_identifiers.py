@@ -1,9 +1,10 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
-from django.db.models import Count
+from django.db.models import Count, F
+from django.db.models.fields.json import KT
 from django.utils.translation import gettext as _
 
-from residence.accounts.models import Organisation, User
+from residence.accounts.models import Organisation, SmsChallenge, User
 from residence.applications.models import FamilyMember, Person
 from residence.core.validators import (
     mask_id_number,
@@ -14,6 +15,7 @@ from residence.core.validators import (
     sentences,
 )
 from residence.eligibility.models import EligibilityCheck
+from residence.notifications.models import SmsMessage
 from residence.permits.models import Permit
 from residence.records.models import Enrolment, Identity, InsuranceMonth, PermitRecord, Registration, TalentCertificate
 from residence.registrations.models import Declaration, Occupancy
@@ -36,6 +38,11 @@ STORED = [
     (Declaration, "id_number", normalize_id_number, mask_id_number),
     (Declaration, "phone", normalize_phone, mask_phone),
     (Occupancy, "id_number", normalize_id_number, mask_id_number),
+    # A walk-in declarant at the counter, kept as typed in a JSON column; the SMS a number was sent.
+    (Declaration, "declarant__id_number", normalize_id_number, mask_id_number),
+    (Declaration, "declarant__phone", normalize_phone, mask_phone),
+    (SmsChallenge, "phone", normalize_phone, mask_phone),
+    (SmsMessage, "to", normalize_phone, mask_phone),
     (User, "phone", normalize_phone, mask_phone),
     (Organisation, "credit_code", normalize_credit_code, str),
 ]
@@ -54,11 +61,13 @@ class Command(BaseCommand):
     def handle(self, *args, unmasked, **options):
         failures = 0
         for model, field, check, mask in STORED:
-            # A phone not given is stored empty (or null): nothing to check.
-            given = model.objects.exclude(**{f"{field}__isnull": True}).exclude(**{field: ""})
-            values = given.values(field).annotate(rows=Count("pk"))
-            for row in values.order_by(field).iterator(chunk_size=10_000):
-                value = row[field]
+            # As text, a key of a JSON column too (SQLite's would come back decoded: an ID number as a
+            # number); a phone not given is stored empty (or null): nothing to check.
+            stored = model.objects.annotate(value=KT(field) if "__" in field else F(field)).exclude(value__isnull=True)
+            for row in stored.values("value").annotate(rows=Count("pk")).order_by("value").iterator(chunk_size=10_000):
+                value = row["value"]
+                if value == "":
+                    continue
                 try:
                     normal = check(value)
                 except ValidationError as e:
