@@ -20,7 +20,7 @@ from .applications import (
     eligible_records,
     staff_apis,
 )
-from .conftest import CommittingClient, make_user, words
+from .conftest import CommittingClient, make_user, send_checked, words
 from .idnumbers import WANG_FANG, ZHANG_WEI, with_check, wrong_check
 from .test_account_changes import identity
 from .test_web import web_login
@@ -67,9 +67,7 @@ def fill_all(client, **over):
 
 def send(client):
     """Accept and send from the check page, as a browser does: with the answers the page showed."""
-    page = client.get("/applications/apply/check/").content.decode()
-    shown = re.search(r'name="answers" value="([0-9a-f]+)"', page)
-    return client.post("/applications/apply/check/", {"answers": shown.group(1) if shown else ""})
+    return send_checked(client, "/applications/apply/check/")
 
 
 def test_start_page_is_public_and_says_routes_steps_cost_and_points(client):

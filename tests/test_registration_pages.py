@@ -23,7 +23,7 @@ from residence.records.models import Registration
 from residence.registrations import services
 from residence.registrations.models import BulkUpload, Declaration, House
 
-from .conftest import PASSWORD, CommittingClient, make_user, words
+from .conftest import PASSWORD, CommittingClient, make_user, send_checked, words
 from .idnumbers import WANG_FANG, ZHANG_WEI, with_check, wrong_check
 from .test_account_changes import identity
 from .test_desk_pages import desk
@@ -84,7 +84,7 @@ def register_house(client, confirm=True, **extra):
         response = client.post(f"/registration/houses/new/{step}/", values)
         assert response.status_code == 302, (step, response.content.decode()[:3000])
     assert response["Location"] == "/registration/houses/new/check/"
-    done = client.post("/registration/houses/new/check/")
+    done = send_checked(client, "/registration/houses/new/check/")
     if confirm:
         House.objects.filter(pk=House.objects.latest("id").pk).update(confirmed=True)
     return done
@@ -108,7 +108,7 @@ def declare(client, house, kind="move_in", **extra):
     data = move_in_data(**extra) if kind == "move_in" else {**move_out, **extra}
     response = client.post(f"/registration/houses/{house}/{kind}/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
-    return client.post(f"/registration/houses/{house}/{kind}/check/")
+    return send_checked(client, f"/registration/houses/{house}/{kind}/check/")
 
 
 # Houses -------------------------------------------------------------------------------------
@@ -199,7 +199,7 @@ def test_a_move_in_is_checked_sent_and_confirmed_with_its_reference(landlord):
     check = client.get(response["Location"]).content.decode()
     assert "李娜" in check and "360102********2342" in check and "3 Clerical" in check and "1 Work" in check
     assert not Declaration.objects.exists()
-    sent = client.post(response["Location"])
+    sent = send_checked(client, response["Location"])
     declaration = Declaration.objects.get()
     assert sent["Location"] == f"/registration/declarations/{declaration.pk}/"
     page = client.get(sent["Location"]).content.decode()
@@ -286,7 +286,7 @@ def tenant_reporting(client, date: str):
     report = {"street": "440304004", "building_code": "4403040040012", "room": "101", "phone": "13812345679",
               "occupation": "2", "reason": "1", "date": date}  # fmt: skip
     tenant.post("/registration/self-report/", report)
-    return tenant_user, tenant, report, tenant.post("/registration/self-report/check/")
+    return tenant_user, tenant, report, send_checked(tenant, "/registration/self-report/check/")
 
 
 def test_the_clerk_sees_a_tenants_report_not_yet_confirmed_as_such_with_no_receipt(landlord):
@@ -307,6 +307,45 @@ def test_the_clerk_sees_a_tenants_report_not_yet_confirmed_as_such_with_no_recei
     assert Declaration.objects.get().status == "withdrawn"
     assert pending.reference not in clerk.get("/staff/registrations/").content.decode()
     assert clerk.get(f"/staff/registrations/declarations/{pending.pk}/receipt/").status_code == 409
+
+
+def test_a_check_page_sends_what_it_showed_not_what_another_tab_typed_since(landlord):
+    """An outsider's second tab typed another resident (and another room) after the first showed its
+    check page; the first tab's "send" recorded the second's. It is refused, nothing recorded."""
+    client, _user = landlord
+    register_house(client)
+    house = House.objects.get()
+    check_url = f"/registration/houses/{house.pk}/move_in/check/"
+    assert client.post(f"/registration/houses/{house.pk}/move_in/", move_in_data())["Location"] == check_url
+    first_tab = re.search(r'name="answers" value="([0-9a-f]+)"', client.get(check_url).content.decode()).group(1)
+    second = move_in_data(name="王芳", id_number=WANG_FANG)
+    assert client.post(f"/registration/houses/{house.pk}/move_in/", second).status_code == 302
+    stale = client.post(check_url, {"answers": first_tab})
+    html = stale.content.decode()
+    assert stale.status_code == 409 and "Your answers were changed in another window" in html and "王芳" in html
+    assert not Declaration.objects.exists()
+    send_checked(client, check_url)  # checked again: what the page now shows is sent
+    assert Declaration.objects.get().id_number == WANG_FANG
+    # Sent again from a tab left open: nothing more, and said, on the house's page that lists it
+    # (an outsider's fell silently on an empty form).
+    again = client.post(check_url, {"answers": first_tab}, follow=True)
+    assert again.redirect_chain[-1][0] == f"/registration/houses/{house.pk}/"
+    assert "Nothing was sent from that page" in again.content.decode() and Declaration.objects.count() == 1
+    # The house wizard alike.
+    for step, values in (
+        ("street", {"street": "440304004"}),
+        ("room", {"room": "1301", "address": "福华路 8 号 1301", "housing_type": "rented"}),
+    ):
+        client.post(f"/registration/houses/new/{step}/", values)
+    client.post("/registration/houses/new/building/", {"building_code": "4403040040012", "building_name": "福华大厦"})
+    page = client.get("/registration/houses/new/check/").content.decode()
+    shown = re.search(r'name="answers" value="([0-9a-f]+)"', page).group(1)
+    client.post(
+        "/registration/houses/new/room/?return=check",
+        {"room": "1302", "address": "福华路 8 号 1302", "housing_type": "rented"},
+    )
+    refused = client.post("/registration/houses/new/check/", {"answers": shown})
+    assert refused.status_code == 409 and House.objects.count() == 1
 
 
 def test_declaration_errors_come_back_to_the_form_and_conflicts_to_the_check_page(landlord):
@@ -433,7 +472,7 @@ def test_a_landlord_moves_out_a_resident_chosen_from_the_houses_list(landlord):
     assert response.status_code == 302
     check = client.get(response["Location"]).content.decode()
     assert "李娜" in check and LI_NA not in check and LI_NA[:6] + "********" + LI_NA[-4:] in check
-    sent = client.post(response["Location"])
+    sent = send_checked(client, response["Location"])
     assert sent.status_code == 302
     assert Declaration.objects.filter(kind="move_out", id_number=LI_NA).exists()
     now = client.get(f"/registration/houses/{house.pk}/").content.decode()
@@ -462,7 +501,7 @@ def test_the_check_page_warns_before_sending_that_a_declaration_is_late(landlord
         not in client.get(f"/registration/houses/{house.pk}/move_in/check/").content.decode()
     )
     sent = client.post(f"/registration/houses/{house.pk}/move_in/", as_owner)
-    client.post(sent["Location"])
+    send_checked(client, sent["Location"])
     assert Declaration.objects.get().days_late == 14  # what the page said is what was recorded
 
 
@@ -490,7 +529,7 @@ def test_a_tenant_reports_himself_and_the_landlord_confirms_it(landlord):
     answers = check.split('data-testid="answers"')[1].split("</dl>")[0]
     assert "王芳" in verified and "href" not in verified
     assert "王芳" not in answers and "13812345679" in answers and "href" in answers
-    sent = tenant.post("/registration/self-report/check/")
+    sent = send_checked(tenant, "/registration/self-report/check/")
     declaration = Declaration.objects.get()
     assert declaration.status == "pending" and declaration.declarant_type == "tenant"
     page = tenant.get(sent["Location"]).content.decode()
@@ -545,7 +584,7 @@ def test_the_tenant_withdraws_a_report_and_the_landlord_declines_the_next(landlo
     assert "is withdrawn" in page and "Withdrawn by the tenant" in page and 'data-testid="withdraw"' not in page
 
     tenant.post("/registration/self-report/", report)
-    tenant.post("/registration/self-report/check/")
+    send_checked(tenant, "/registration/self-report/check/")
     second = Declaration.objects.get(status="pending")
     pending = client.get("/registration/pending/").content.decode()
     assert f'data-testid="decline-{second.pk}"' in pending
@@ -992,7 +1031,7 @@ def test_the_counter_declares_for_a_walk_in_confirms_a_house_and_prints_the_rece
     assert "13812345678" in answers and "13700000021" in answers and "Landlord" in answers
     assert response["Location"] == f"/staff/registrations/houses/{house.pk}/declare/check/"
     assert "张伟" in clerk.get(response["Location"]).content.decode()
-    done = clerk.post(response["Location"])
+    done = send_checked(clerk, response["Location"])
     declaration = Declaration.objects.get()
     assert declaration.declarant["name"] == "张伟" and declaration.days_late == 3
     page = clerk.get(done["Location"]).content.decode()

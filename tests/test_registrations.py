@@ -1,4 +1,3 @@
-
 """Residence registration through the API (API.md § Residence registration): houses, declarations,
 late declarations worked out by hand, the registration eligibility reads, tenants, organisations
 and sub-accounts, bulk files and the counter."""

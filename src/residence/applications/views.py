@@ -26,7 +26,7 @@ from residence.core.validators import mask_id_number
 from residence.eligibility.views import CONDITION_LABELS
 from residence.places.models import AcceptancePoint
 from residence.places.selectors import acceptance_point_list, street_shown
-from residence.web.pages import error_page, page_of
+from residence.web.pages import changed_in_another_window, error_page, page_of
 from residence.web.templatetags.labels import bare
 
 from . import rules, selectors, services
@@ -488,11 +488,6 @@ def _error_links(errors: dict) -> list[dict]:
     return links
 
 
-def _digest(draft: dict) -> str:
-    """A fingerprint of the answers a check page shows, sent back with its form."""
-    return hashlib.sha256(json.dumps(draft, sort_keys=True, default=str).encode()).hexdigest()[:32]
-
-
 @login_required
 def check(request):
     """Check your answers, then submit through `services.application_submit`."""
@@ -513,11 +508,8 @@ def check(request):
         "open_application": None,
         "self_check": _labelled(services.self_check_preview(identity=user.person, route=draft.get("route", ""))),
     }
-    context["answers_digest"] = _digest(draft)
-    if request.method == "POST" and request.POST.get("answers") != context["answers_digest"]:
-        # What is sent is what this page showed: answers changed in another tab since (an
-        # outsider's courier delivery, chosen there, was sent from a page that read "pickup").
-        context["problem"] = _("Your answers were changed in another window. Check them again below, then send.")
+    # An outsider's courier delivery, chosen in another tab, was sent from a page that read "pickup".
+    if changed_in_another_window(request, context, draft):
         context["problem_href"] = "#check-title"
         return render(request, "applications/check.html", context, status=409)
     if request.method == "POST":

@@ -17,7 +17,7 @@ from residence.audit.services import personal_data_viewed
 from residence.core import clock
 from residence.core.errors import DomainError
 from residence.core.validators import mask_id_number
-from residence.web.pages import error_page
+from residence.web.pages import changed_in_another_window, error_page, nothing_to_send
 
 from . import rules, selectors, services
 from .codes import OCCUPATIONS, REASONS
@@ -202,7 +202,7 @@ def declare_check(request, pk: int):
     draft = _draft(request, pk)
     data = draft["data"]
     if not data:
-        return redirect("registrations_desk:declare", pk)
+        return nothing_to_send(request, "registrations_desk:home") or redirect("registrations_desk:declare", pk)
     change = reverse("registrations_desk:declare", args=[pk])
     # Everything that will be recorded, the phones and the declarant's capacity too (an outsider's
     # clerk could not check them before recording).
@@ -229,6 +229,8 @@ def declare_check(request, pk: int):
         "submit": _("Record the declaration"),
         "desk": True,
     }
+    if changed_in_another_window(request, context, data):
+        return render(request, "registrations/check.html", context, status=409)
     if request.method == "POST":
         body, declarant = _payload(pk, data)
         try:

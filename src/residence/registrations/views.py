@@ -28,7 +28,7 @@ from residence.core.encodings import decode
 from residence.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from residence.core.validators import mask_id_number
 from residence.places.models import Street
-from residence.web.pages import error_page, page_of
+from residence.web.pages import changed_in_another_window, error_page, nothing_to_send, page_of
 
 from . import rules, selectors, services
 from .codes import OCCUPATIONS, REASONS
@@ -242,9 +242,11 @@ def house_check(request):
     draft = _house_draft(request)
     missing = next((s for s in HOUSE_STEPS if not all(draft.get(f) for f in HOUSE_STEPS[s][0].base_fields)), None)
     if missing:
-        return redirect("registrations:house_new_step", missing)
+        return nothing_to_send(request, "registrations:houses") or redirect("registrations:house_new_step", missing)
     street = Street.objects.select_related("district").filter(code=draft["street"]).first()
     context = {"draft": draft, "street": street, "housing_type": HousingType(draft["housing_type"]).label}
+    if changed_in_another_window(request, context, draft):
+        return render(request, "registrations/house_check.html", context, status=409)
     if request.method == "POST":
         data = {k: draft[k] for k in HOUSE_STEP_OF}
         try:
@@ -454,7 +456,9 @@ def declare_check(request, pk: int, kind: str):
         return gate
     house, draft = _declaration_start(request, pk, kind)
     if not draft["data"]:
-        return redirect("registrations:declare", house.pk, kind)
+        return nothing_to_send(request, "registrations:house", house.pk) or redirect(
+            "registrations:declare", house.pk, kind
+        )
     change = reverse("registrations:declare", args=[house.pk, kind])
     data = _move_out_person(request, house, draft["data"]) if kind == "move_out" else draft["data"]
     late, allowance = _lateness(kind, data, house)
@@ -468,6 +472,8 @@ def declare_check(request, pk: int, kind: str):
         "back": change,
         "submit": _("Send the declaration"),
     }
+    if changed_in_another_window(request, context, data):
+        return render(request, "registrations/check.html", context, status=409)
     if request.method == "POST":
         return _send_declaration(request, _payload(kind, house.pk, data), draft, change, context)
     return render(request, "registrations/check.html", context)
@@ -601,7 +607,7 @@ def self_report_check(request):
     draft = _declaration_draft(request, "tenant")
     data = draft["data"]
     if not data:
-        return redirect("registrations:self_report")
+        return nothing_to_send(request, "registrations:declarations") or redirect("registrations:self_report")
     person = request.user.person
     street = Street.objects.filter(code=data.get("street")).first()
     change = reverse("registrations:self_report")
@@ -623,6 +629,8 @@ def self_report_check(request):
         "back": change,
         "submit": _("Send the report"),
     }
+    if changed_in_another_window(request, context, data):
+        return render(request, "registrations/check.html", context, status=409)
     if request.method == "POST":
         body = {
             "house": {"street": data["street"], "building_code": data["building_code"], "room": data["room"]},

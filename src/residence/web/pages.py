@@ -2,9 +2,13 @@
 organisation saw 500 of its 3,000 houses and 45,000 declarations, and a citizen 200 of 507
 messages, with no way to the rest and nothing to say they were cut."""
 
+import hashlib
+import json
 from dataclasses import dataclass
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from residence.audit.services import access_refused
 
@@ -48,3 +52,29 @@ def error_page(request, message, status: int = 403, *, back=None, back_label=Non
     if status == 403:
         access_refused(request)
     return render(request, "web/error.html", context, status=status)
+
+
+def changed_in_another_window(request, context: dict, answers) -> bool:
+    """A check page's answers go back with its form as a fingerprint (`answers_digest`, a hidden
+    field): True, with the problem said, when the answers sent were changed in another tab since
+    the page was shown. What is sent is what the page showed (an outsider's second tab made the
+    first one's "send" record another person)."""
+    digest = hashlib.sha256(json.dumps(answers, sort_keys=True, default=str).encode()).hexdigest()
+    context["answers_digest"] = digest[:32]
+    if request.method == "POST" and request.POST.get("answers") != context["answers_digest"]:
+        context["problem"] = _("Your answers were changed in another window. Check them again below, then send.")
+        return True
+    return False
+
+
+def nothing_to_send(request, to: str, *args):
+    """A check page sent once its answers were gone: sent, or started again, in another tab. Said,
+    and the list where sent ones show opened (an outsider's stale tab fell silently on an empty form,
+    not knowing whether anything was recorded). None for a GET: the caller leads to the form."""
+    if request.method != "POST":
+        return None
+    messages.info(
+        request,
+        _("Nothing was sent from that page: it had been sent or started again in another window. Check the list."),
+    )
+    return redirect(to, *args)
