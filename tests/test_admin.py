@@ -138,6 +138,10 @@ def test_a_new_point_is_audited_and_its_code_never_changes(admin):
         changes = {"address": ["", "某路 1 号"], "name_en": ["Old", "New"], "active": [True, False]}
         assert audit_value(changes, "changes") == "地址: （无） → 某路 1 号; 英文名称: Old → New; 启用: 是 → 否"
         assert f"{audit_label('place')}: {audit_value('acceptancepoint', 'place')}" == "地点: 受理点 (acceptancepoint)"
+    # A yes/no kept as one, not as the words True and False (an outsider's trail read them).
+    closed = {**form, "code": "44030400495", "name": "改名点", "active": ""}
+    assert admin.post("/admin/places/acceptancepoint/44030400495/change/", closed).status_code == 302
+    assert AuditEvent.objects.filter(type="place_changed").latest("id").data["changes"] == {"active": [True, False]}
 
 
 def test_a_point_needs_a_name_of_its_own_and_a_street_one_office(admin):

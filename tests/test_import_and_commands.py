@@ -421,6 +421,8 @@ def test_a_folder_is_said_to_be_one(tmp_path):
     # The calendar's command alike (an outsider's said the folder did not exist).
     with pytest.raises(CommandError, match="这是文件夹而不是文件"):
         call_command("load_calendar", str(tmp_path))
+    with pytest.raises(CommandError, match="不是普通文件：/dev/null"):  # it exists
+        call_command("load_calendar", "/dev/null")
 
 
 def test_a_file_of_very_many_bad_rows_names_the_first_and_counts_the_rest(tmp_path, settings, monkeypatch):

@@ -9,7 +9,11 @@ from residence.audit.services import audit_record
 from .models import AcceptancePoint
 
 
-def _shown(value) -> str:
+def _shown(value) -> str | bool:
+    """A field's value as the trail keeps it: a related place by its code, a yes/no as one (an
+    outsider's English trail read "Active: True → False")."""
+    if isinstance(value, bool):
+        return value
     return "" if value is None else str(getattr(value, "pk", value))
 
 

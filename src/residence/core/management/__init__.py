@@ -11,6 +11,8 @@ def input_file(file: str) -> Path:
     path = Path(file)
     if path.is_dir():
         raise CommandError(_("Not a file but a folder: %(file)s") % {"file": file})
-    if not path.is_file():
+    if not path.exists():
         raise CommandError(_("No such file: %(file)s") % {"file": file})
+    if not path.is_file():  # a device or a pipe (an outsider's /dev/null was said not to exist)
+        raise CommandError(_("Not a regular file: %(file)s") % {"file": file})
     return path
