@@ -848,3 +848,13 @@ def test_an_all_digit_password_is_told_once_that_it_needs_letters(client):
     html = response.content.decode()
     assert "密码须同时包含字母和数字。" in html and "只包含数字" not in html
     assert not User.objects.exists()
+
+
+def test_a_page_that_needs_a_sign_in_says_so_and_that_a_form_sent_signed_out_was_not_kept(client, citizen):
+    """An outsider signed out in another tab, saved a family member in the first, and landed on a
+    bare sign-in page: what was typed was gone, and nothing said so."""
+    sent = client.post("/applications/apply/family/add/", {"name": "王芳"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert sent.redirect_chain[-1][0].startswith("/accounts/login/?next=")
+    assert "If you were filling in a form, it was not sent" in sent.content.decode()
+    assert "{#" not in sent.content.decode() and "{% comment" not in sent.content.decode()
+    assert 'data-testid="sign-in-to-go-on"' not in client.get("/accounts/login/").content.decode()

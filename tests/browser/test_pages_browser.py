@@ -74,6 +74,18 @@ def test_an_english_page_draws_its_quotation_marks_in_a_latin_font(web, chromium
     context.close()
 
 
+def test_a_page_that_needs_a_sign_in_says_why_the_sign_in_page_came(web, chromium, shot):
+    context = chromium.new_context(locale="zh-CN", viewport=PHONE_SIZES["phone"])
+    page = context.new_page()
+    page.goto(web.url + "/applications/apply/")
+    assert "/accounts/login/?next=" in page.url
+    said = page.get_by_test_id("sign-in-to-go-on")
+    assert said.is_visible() and "表单尚未提交" in said.inner_text()
+    assert said.bounding_box()["y"] < PHONE_SIZES["phone"]["height"] / 2  # read before the form
+    shot(page, "23-sign-in-to-go-on-phone")
+    context.close()
+
+
 def test_the_sign_up_form_starts_on_a_phones_first_screen(web, chromium, shot):
     context = chromium.new_context(locale="zh-CN", viewport=PHONE_SIZES["phone"])
     page = context.new_page()
