@@ -200,6 +200,10 @@ LOGIN_REDIRECT_URL = "web:account"
 # cookie ends with the browser). The cookie age is only the outer bound.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = number("REMEMBER_SECONDS", default=14 * 24 * 3600)
+# A session no sign-in has given its own expiry (a sign-in waiting for its SMS code, a reset) ends
+# with the browser: an abandoned sign-in left a 14-day cookie on a shared computer (an outsider).
+# A signed-in one sets its own: REMEMBER_SECONDS when remembered, else the browser's session.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -141,6 +141,10 @@ def test_remember_me_remembers_the_username_and_keeps_the_session(client, citize
 
 
 def test_without_remember_the_session_ends_with_the_browser(client, citizen):
+    # A sign-in left at its SMS step too: its cookie was kept 14 days on a shared computer (an outsider).
+    waiting = client.post("/accounts/login/", {"platform": "permit", "username": "citizen1", "password": PASSWORD})
+    assert waiting["Location"].startswith("/accounts/login/verify/")
+    assert waiting.cookies["sessionid"]["max-age"] == "" and waiting.cookies["sessionid"]["expires"] == ""
     web_login(client)
     assert client.session.get_expire_at_browser_close()
 
