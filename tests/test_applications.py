@@ -1750,7 +1750,9 @@ def test_a_value_longer_than_the_page_goes_on_over_it_and_every_row_is_printed(w
         return texts
 
     receipt = read("receipt")
-    assert "可登录平台或扫描二维码查询办理进度" in "".join(receipt)
+    # Progress on the platform; the code checks the receipt (as its label says: an outsider read a
+    # footer that sent the scan for progress).
+    assert "可登录平台查询办理进度；扫描二维码可核验本回执真伪。" in "".join(receipt)
     assert "".join(receipt).count("〔U+20BB7〕") == 190  # every character of the address, somewhere
     form = read("form")
     assert len(form) >= 2 and all(f"{reference}（第 {n} 页）" in form[n - 1] for n in range(2, len(form) + 1))

@@ -298,7 +298,9 @@ def receipt_pdf(application: Application, *, base_url: str) -> bytes:
         if application.delivery_method == "courier"
         else ("领取居住证时请携带本人身份证、本回执和旧证。" if old_card else "领取居住证时请携带本人身份证和本回执。")
     )
-    notes = [collect, "可登录平台或扫描二维码查询办理进度。"]
+    # The code checks that the receipt is genuine (its label says so); progress is read on the platform
+    # (an outsider read the two as contradicting each other).
+    notes = [collect, "可登录平台查询办理进度；扫描二维码可核验本回执真伪。"]
     if application.channel == "counter":
         notes.insert(0, "材料已核验并退回，相片已采集。")
         pdf.drawString(25 * mm, y - 30 * mm, "申请人签名：______________        受理人：______________")

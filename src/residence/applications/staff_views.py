@@ -578,7 +578,8 @@ def act(request, pk: int, action: str):
     # and where the case went (an outsider's verifier and reviewer could not tell).
     said = _(done) % {"permit": application.permit_number or ""}
     if (action, application.status) in WHERE_NEXT:
-        said += " " + _(WHERE_NEXT[action, application.status]) % {"point": point_named(application.acceptance_point)}
+        next_step = _(WHERE_NEXT[action, application.status]) % {"point": point_named(application.acceptance_point)}
+        said = sentences([said, next_step])  # no space after a Chinese full stop (an outsider's "。 已转")
     messages.success(request, _("%(reference)s: %(done)s") % {"reference": application.reference, "done": said})
     if not selectors.staff_may_view(user, application):
         return redirect("desk:queue")  # a verifier's answer ends their sight of the case
