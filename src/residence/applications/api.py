@@ -41,6 +41,7 @@ from residence.eligibility.api import AnswerSerializer as EligibilityAnswerSeria
 from residence.eligibility.services import answer_shown
 from residence.notifications.catalogue import reasons_text
 from residence.permits.api import endorsement_check_items
+from residence.registrations.api import registration_fields, registration_row
 
 from . import documents, rules, selectors, services, workflow
 from .models import (
@@ -492,17 +493,7 @@ class StaffApplicationSerializer(ApplicationSerializer):
             shenzhen_hukou=serializers.BooleanField(),
         ),
         registrations=inline_serializer(
-            "ClaimRegistration",
-            {
-                "street": serializers.CharField(),
-                "street_name": serializers.CharField(),
-                "address": serializers.CharField(),
-                "registered_on": serializers.DateField(),
-                "ended_on": serializers.DateField(allow_null=True),
-            },
-            many=True,
-            required=False,
-            help_text="police",
+            "ClaimRegistration", registration_fields(), many=True, required=False, help_text="police"
         ),
         insurance_months=inline_serializer(
             "ClaimInsuranceMonths",
@@ -591,14 +582,8 @@ def records_payload(records: dict) -> dict:
     }
     if "registrations" in records:
         shown["registrations"] = [
-            {
-                "street": r.street_id,
-                "street_name": r.street.name,
-                "address": r.address,
-                "registered_on": _day(r.registered_on),
-                "ended_on": _day(r.ended_on),
-            }
-            for r in records["registrations"]
+            {**row, "registered_on": _day(row["registered_on"]), "ended_on": _day(row["ended_on"])}
+            for row in map(registration_row, records["registrations"])
         ]
     if "insurance" in records:
         ranges = records["insurance"]["ranges"]

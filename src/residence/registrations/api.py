@@ -341,38 +341,36 @@ class SubAccountDeactivateView(BodilessPostMixin, APIView):
         return Response(sub_account_payload(services.sub_account_deactivate(actor=request.user, account_id=pk)))
 
 
+def registration_fields() -> dict:
+    """A residence registration as the API writes it (registration_row), for a schema component."""
+    return {
+        "street": serializers.CharField(),
+        "street_name": serializers.CharField(),
+        "address": serializers.CharField(),
+        "registered_on": serializers.DateField(),
+        "ended_on": serializers.DateField(allow_null=True),
+    }
+
+
+def registration_row(registration) -> dict:
+    return {
+        "street": registration.street_id,
+        "street_name": registration.street.name,
+        "address": registration.address,
+        "registered_on": registration.registered_on,
+        "ended_on": registration.ended_on,
+    }
+
+
 class MyRegistrationsView(APIView):
-    @extend_schema(
-        responses=inline_serializer(
-            "MyRegistration",
-            {
-                "street": serializers.CharField(),
-                "street_name": serializers.CharField(),
-                "address": serializers.CharField(),
-                "registered_on": serializers.DateField(),
-                "ended_on": serializers.DateField(allow_null=True),
-            },
-            many=True,
-        )
-    )
+    @extend_schema(responses=inline_serializer("MyRegistration", registration_fields(), many=True))
     def get(self, request):
         if request.user.kind != Kind.INDIVIDUAL:  # an organisation cannot verify (an outsider was told to)
             raise Forbidden(_("Only a personal account has residence registrations of its own."))
         if request.user.person_id is None:
             raise Forbidden(_("Pass real-name verification to see your registrations."))
         rows = selectors.registrations_of(id_number=request.user.person.id_number)
-        return Response(
-            [
-                {
-                    "street": r.street_id,
-                    "street_name": r.street.name,
-                    "address": r.address,
-                    "registered_on": r.registered_on,
-                    "ended_on": r.ended_on,
-                }
-                for r in rows
-            ]
-        )
+        return Response([registration_row(r) for r in rows])
 
 
 class StaffDeclarationView(APIView):
