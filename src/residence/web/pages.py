@@ -1,6 +1,7 @@
-"""Long lists on pages, a page at a time (`?page=N`, newest or first items on page 1): an outsider's
-organisation saw 500 of its 3,000 houses and 45,000 declarations, and a citizen 200 of 507
-messages, with no way to the rest and nothing to say they were cut."""
+"""What pages share. Long lists a page at a time (`?page=N`, newest or first items on page 1): an
+outsider's organisation saw 500 of its 3,000 houses and 45,000 declarations, and a citizen 200 of
+507 messages, with no way to the rest and nothing to say they were cut. The refusal page. And the
+check your answers pages' guard: what is sent is what the page showed."""
 
 import hashlib
 import json
