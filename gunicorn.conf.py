@@ -11,6 +11,9 @@ about 37 to 56-65 ms. At 1,000,000 a fully loaded worker recycles every 15-30 mi
 
 import multiprocessing
 import os
+import re
+
+from gunicorn.glogging import Logger, SafeAtoms
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -32,6 +35,30 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 # It starts with the peer (the proxy, behind one) and the client's address as ClientAddressMiddleware
 # found it from TRUSTED_PROXIES ("-" for a request refused before the application saw it).
 access_log_format = '%(h)s %({residence.client_address}e)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
+
+# gunicorn writes the decoded path and the headers as they came, escaping only quotes: a %0d%0a in
+# a path started a second line that read as another request, and a NUL made grep call the log
+# binary (an outsider). Every control character is written as its escape instead.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class PrintableAtoms(SafeAtoms):
+    def __init__(self, atoms):
+        dict.__init__(self)
+        for key, value in atoms.items():
+            if isinstance(value, str):
+                if not value.isprintable():
+                    value = _UNPRINTABLE.sub(_escape, value)
+                value = value.replace('"', '\\"')
+            self[key] = value
+
+
+logger_class = type("AccessLogger", (Logger,), {"atoms_wrapper_class": PrintableAtoms})
 errorlog = "-"
 limit_request_line = 8190
 wsgi_app = "config.wsgi:application"

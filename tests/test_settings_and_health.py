@@ -302,13 +302,12 @@ def access_line(environ: dict) -> str:
     from types import SimpleNamespace
 
     from gunicorn.config import Config
-    from gunicorn.glogging import Logger
 
     conf = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
     cfg = Config()
     cfg.set("access_log_format", conf["access_log_format"])
     response = SimpleNamespace(status="200 OK", sent=17, headers=[])
-    logger = Logger(cfg)  # as Logger.access formats: missing atoms are "-"
+    logger = conf["logger_class"](cfg)  # as Logger.access formats: missing atoms are "-"
     return cfg.access_log_format % logger.atoms_wrapper_class(
         logger.atoms(response, {}, environ, dt.timedelta(milliseconds=3))
     )
@@ -331,6 +330,26 @@ def test_the_access_log_keeps_no_query_string_or_referrer():
     assert '"GET /api/v1/permits/check HTTP/1.1" 200 17' in line and line.startswith("10.1.2.3 - ")
     for secret in ("4403202600000001", "%E5%BC%A0", "11010519491231002X", "number="):
         assert secret not in line
+
+
+def test_a_path_or_header_cannot_start_a_second_line_in_the_access_log():
+    """An outsider's %0d%0a in a path started a line that read as a request never made, and a NUL
+    made grep call the log binary: control characters are written as escapes, on one line."""
+    forged = '127.0.0.1 - - [03/Dec/2026:01:40:00 +0800] "POST /admin/ HTTP/1.1" 200 0'
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/api/v1/receipts/x%0d%0a",
+        "PATH_INFO": f"/api/v1/receipts/x\r\n{forged}\x00/verify\u2028",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.1.2.3",
+        "HTTP_USER_AGENT": "curl/8 \x1b[2J\x85",
+    }
+    line = access_line(environ)
+    assert len(line.splitlines()) == 1 and "\x00" not in line and "\x1b" not in line
+    assert "/api/v1/receipts/x\\x0d\\x0a127.0.0.1 - - " in line and "\\x00/verify\\u2028 HTTP/1.1" in line
+    assert line.endswith('"curl/8 \\x1b[2J\\x85"')
+    # Chinese in a path is printable and stays as it is.
+    assert '"GET /地址/门牌 HTTP/1.1"' in access_line({**environ, "PATH_INFO": "/地址/门牌"})
 
 
 @pytest.mark.django_db
