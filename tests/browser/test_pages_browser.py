@@ -320,3 +320,48 @@ def test_a_long_list_of_messages_is_paged_with_links_a_thumb_can_hit(web, chromi
     assert "SZ000000" in page.inner_text("main") and page.get_by_test_id("previous-page").is_visible()
     assert_accessible(page)
     page.context.close()
+
+
+def dark_pixels_around(page, locator) -> int:
+    """Pixels darker than the page's greys within 8 px outside the element's box (not inside it,
+    where its own text is)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    box = locator.bounding_box()  # in the viewport; the clip of a full-page shot is in the page
+    scroll_x, scroll_y = page.evaluate("[scrollX, scrollY]")
+    margin = 8
+    clip = {
+        "x": box["x"] + scroll_x - margin,
+        "y": box["y"] + scroll_y - margin,
+        "width": box["width"] + 2 * margin,
+        "height": box["height"] + 2 * margin,
+    }
+    image = Image.open(BytesIO(page.screenshot(clip=clip, full_page=True))).convert("RGB")
+    scale = image.width / clip["width"]
+    inside = (margin * scale, margin * scale, (margin + box["width"]) * scale, (margin + box["height"]) * scale)
+    return sum(
+        1
+        for x in range(image.width)
+        for y in range(image.height)
+        if not (inside[0] <= x < inside[2] and inside[1] <= y < inside[3]) and max(image.getpixel((x, y))) < 80
+    )
+
+
+def test_keyboard_focus_shows_dark_on_a_white_page(web, chromium, shot):
+    """An outsider's keyboard lost its place: the amber ring (1.6:1 on white) hid the dark one meant
+    to go with it. A focused link gets a dark bar under it, a focused button a dark ring around it."""
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 320, "height": 568}, device_scale_factor=2)
+    page = context.new_page()
+    page.goto(web.url + "/accounts/login/")
+    link = page.get_by_role("link", name="忘记密码？")
+    button = page.locator("form button[type=submit]").first
+    for control, least in ((link, 2 * link.bounding_box()["width"]), (button, 4 * button.bounding_box()["width"])):
+        before = dark_pixels_around(page, control)
+        control.focus()
+        assert dark_pixels_around(page, control) - before >= least
+        page.locator("body").evaluate("b => document.activeElement.blur()")
+    link.focus()
+    shot(page, "21-focus-on-a-link-320")
+    context.close()
