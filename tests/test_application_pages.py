@@ -268,7 +268,7 @@ def test_chinese_names_on_english_pages_are_marked_as_chinese(citizen_web):
     banner = client.get("/account/real-name/").content.decode()
     assert 'Your account is verified as <span lang="zh-CN">张伟</span>.' in banner
     # A banner after an action: "王芳 was removed."
-    key = re.search(r'name="member" value="([^"]+)"', family).group(1)
+    key = re.search(r"remove/\?member=([0-9a-f]+)", family).group(1)
     removed = client.post("/applications/apply/family/0/remove/", {"member": key}, follow=True).content.decode()
     assert 'role="status"><span lang="zh-CN">王芳</span> was removed.</div>' in removed
 
@@ -352,6 +352,28 @@ def test_a_family_members_name_is_kept_in_the_draft_as_it_will_be_stored(citizen
     client.post("/applications/apply/family/add/", typed)
     assert Draft.objects.get(user=user).data["family_members"][0]["name"] == "阿卜杜拉·买买提"
     assert "阿卜杜拉·买买提" in client.get("/applications/apply/family/").content.decode()
+
+
+def test_remove_asks_first_and_only_the_answer_removes(citizen_web):
+    """Remove sat 14 px from Change on a 320 px phone and removed at once (an outsider): its link now
+    opens a question naming the member, and only its button removes."""
+    client, user = citizen_web
+    client.cookies["django_language"] = "zh-hans"
+    fill_all(client, family={})
+    client.post("/applications/apply/family/add/", {"relation": "spouse", "name": "王芳", "id_number": WANG_FANG})
+    family = client.get("/applications/apply/family/?return=check").content.decode()
+    link = re.search(r'href="(/applications/apply/family/0/remove/\?member=[0-9a-f]+&amp;return=check)"', family)
+    question = client.get(link.group(1).replace("&amp;", "&"))
+    html = question.content.decode()
+    assert question.status_code == 200 and "确定要删除这位家庭成员吗？" in html
+    assert "王芳（配偶，" in html and 'href="/applications/apply/family/?return=check"' in html
+    assert len(Draft.objects.get(user=user).data["family_members"]) == 1
+    answered = client.post(link.group(1).replace("&amp;", "&"), {"member": member_key(client, 0)})
+    assert answered["Location"] == "/applications/apply/family/?return=check"
+    assert Draft.objects.get(user=user).data["family_members"] == []
+    # A question for a member no longer there goes back to the list and says why.
+    stale = client.get(link.group(1).replace("&amp;", "&"), follow=True).content.decode()
+    assert "同住亲属名单已在另一个窗口中更改" in stale
 
 
 def test_a_change_or_removal_from_a_page_the_list_has_outgrown_changes_nothing(citizen_web):

@@ -91,6 +91,13 @@ def test_citizen_applies_through_every_step_and_follows_progress(web, chromium, 
     page.locator("#id_id_number").fill(WANG_FANG)
     page.get_by_test_id("save-member").click()
     assert "王芳" in page.get_by_test_id("family-list").inner_text()
+    # Remove asks first; "No, keep" leaves the list as it was.
+    page.get_by_test_id("remove-member").click()
+    assert "王芳（配偶，" in page.get_by_test_id("member").inner_text()
+    assert_accessible(page)
+    both(page, shot, "app-02b-remove-asks-first")
+    page.get_by_role("link", name="不，保留").click()
+    assert "王芳" in page.get_by_test_id("family-list").inner_text()
     page.get_by_test_id("continue").click()
 
     page.wait_for_url("**/apply/delivery/")

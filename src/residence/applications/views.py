@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from residence.accounts.models import Kind as AccountKind
 from residence.core import clock
@@ -293,6 +293,17 @@ def _family_errors(request) -> dict[int, dict]:
     return found
 
 
+def _family_row(member: dict, index: int) -> dict:
+    """A listed family member as the family page and the removal page show it."""
+    return {
+        **member,
+        "index": index,
+        "id_number_masked": mask_id_number(member["id_number"]),
+        "relation_label": FamilyMember.Relation(member["relation"]).label,
+        "key": _member_key(member),
+    }
+
+
 def _family(request):
     draft = _draft(request)
     returning = request.GET.get("return") == "check"
@@ -303,14 +314,7 @@ def _family(request):
     errors = _family_errors(request)
     suffix = "?return=check" if returning else ""
     members = [
-        {
-            **member,
-            "index": index,
-            "id_number_masked": mask_id_number(member["id_number"]),
-            "relation_label": FamilyMember.Relation(member["relation"]).label,
-            "errors": [text for texts in errors.get(index, {}).values() for text in texts],
-            "key": _member_key(member),
-        }
+        {**_family_row(member, index), "errors": [text for texts in errors.get(index, {}).values() for text in texts]}
         for index, member in enumerate(draft.get("family_members", []))
     ]
     other = _errors(request).get("family_members", [])
@@ -347,7 +351,8 @@ def _member_key(member: dict) -> str:
 
 def _list_changed(request, members: list, index: int):
     """None when the member at `index` is still the one the page showed; else back to the list, saying why."""
-    if index < len(members) and request.POST.get("member") == _member_key(members[index]):
+    shown = (request.POST if request.method == "POST" else request.GET).get("member")
+    if index < len(members) and shown == _member_key(members[index]):
         return None
     messages.error(request, _("The list of family members was changed in another window. Check it and try again."))
     suffix = "?return=check" if request.GET.get("return") == "check" else ""
@@ -403,9 +408,10 @@ def family_member(request, index: int | None = None):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @transaction.atomic
 def family_remove(request, index: int):
+    """Asks first (GET), then removes (POST): the Remove link sits beside Change on a phone."""
     gate = _citizen_gate(request)
     if gate:
         return gate
@@ -413,6 +419,11 @@ def family_remove(request, index: int):
     members = draft.get("family_members", [])
     if changed := _list_changed(request, members, index):
         return changed
+    suffix = "?return=check" if request.GET.get("return") == "check" else ""
+    if request.method == "GET":
+        back = reverse("applications:step", args=["family"]) + suffix
+        context = {"member": _family_row(members[index], index), "back": back}
+        return render(request, "applications/family_remove.html", context)
     removed = members.pop(index)
     _save(request, draft)
     # Errors of members after the removed one move up by one place; the removed one's go.
@@ -428,7 +439,6 @@ def family_remove(request, index: int):
         shifted[key] = texts
     request.session[DRAFT_ERRORS] = shifted
     messages.success(request, _("%(name)s was removed.") % {"name": removed["name"]})
-    suffix = "?return=check" if request.GET.get("return") == "check" else ""
     return redirect(reverse("applications:step", args=["family"]) + suffix)
 
 
