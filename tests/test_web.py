@@ -179,6 +179,25 @@ def test_change_password_on_the_web_keeps_the_session(client, citizen):
     assert citizen.check_password("Fresh2026pass")
 
 
+def test_change_password_says_a_wrong_current_password_with_the_other_problems_at_once(client, citizen):
+    """An outsider's wrong current password was said only in a third round, after the new password
+    typed again was fixed: every problem is listed at once, and nothing changes."""
+    web_login(client)
+    for again in ("", "Fresh2026pas"):
+        wrong = {"old_password": "Wrong2026pass", "new_password": "Fresh2026pass", "new_password_again": again}
+        html = client.post("/account/password/", wrong).content.decode()
+        assert 'href="#id_old_password"' in html and 'href="#id_new_password_again"' in html, again
+    citizen.refresh_from_db()
+    assert citizen.check_password(PASSWORD)
+    assert AuditEvent.objects.filter(type="login_failed", data__where="password_change").count() == 2
+    # The right current password with the new one typed differently still changes nothing.
+    typo = {"old_password": PASSWORD, "new_password": "Fresh2026pass", "new_password_again": "Fresh2026pas"}
+    html = client.post("/account/password/", typo).content.decode()
+    assert 'href="#id_new_password_again"' in html and 'href="#id_old_password"' not in html
+    citizen.refresh_from_db()
+    assert citizen.check_password(PASSWORD)
+
+
 def test_messages_come_a_page_at_a_time_on_the_page_and_in_the_api(client, citizen, monkeypatch):
     # An outsider's 507 messages stopped at 200, on the page and in the API, with no way further.
     from residence.accounts import api as accounts_api

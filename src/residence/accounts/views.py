@@ -349,14 +349,15 @@ def _with_password_check(request, form, password_field: str) -> bool:
 @login_required
 def password_change(request):
     form = PasswordChangeForm(request.POST or None, user=request.user)
-    # Two different new passwords change nothing: the person types them again first.
-    if _with_password_check(request, form, "old_password") and "new_password_again" not in form.errors:
+    if _with_password_check(request, form, "old_password"):
         try:
             services.password_change(
                 user=request.user,
                 old_password=form.data["old_password"],
                 new_password=form.data.get("new_password", ""),
                 address=request.client_address,
+                # Two different new passwords change nothing, and are said with the rest at once.
+                found={k: v for k, v in form.errors.items() if k == "new_password_again"},
             )
         except DomainError as exc:
             add_domain_error(form, exc)

@@ -316,8 +316,13 @@ def previous_passwords_forget() -> int:
     return stale.update(previous_password="")
 
 
-def password_change(*, user: User, old_password: str, new_password: str, address: str = "") -> None:
-    problems = {}
+def password_change(
+    *, user: User, old_password: str, new_password: str, address: str = "", found: dict | None = None
+) -> None:
+    """`found`: problems the caller found in fields this service does not see (the web form's new
+    password typed again); raised with the service's own, the password's among them, and nothing
+    changes."""
+    problems = dict(found or {})
     if weak := password_problems(new_password, user):
         problems["new_password"] = weak
     elif new_password == old_password:
