@@ -281,6 +281,44 @@ def test_a_clerk_is_given_another_point_by_the_operator_and_the_old_point_can_th
     assert not AcceptancePoint.objects.get(code="44030300101").active
 
 
+def test_a_staff_member_who_lost_the_phone_gets_a_new_number_from_the_operator(client):
+    """Every staff sign-in needs a code: a lost phone left no way in but a new account, and the
+    sign-in page sent staff to a counter, which changes citizens' numbers only (an outsider)."""
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    clerk = staff_create(
+        username="phone_lost", password=PASSWORD, phone="13900001234", role="reviewer", department="police"
+    )
+    citizen_phone = User.objects.create_user(username="a_citizen", password=PASSWORD, phone="13800005678").phone
+    signing_in = client.post("/accounts/login/", {"platform": "permit", "username": "phone_lost", "password": PASSWORD})
+    assert signing_in["Location"] == "/accounts/login/verify/"
+    page = client.get("/accounts/login/verify/").content.decode()
+    assert "请联系主管" in page and "请携带身份证到受理点" not in page
+    old_code = last_code("13900001234")
+    for wrong in (["--phone", citizen_phone], ["--phone", "1390000123"], ["--phone", "１３９００００５６７８"]):
+        with pytest.raises(CommandError):
+            call_command("set_staff_phone", "--username", "phone_lost", *wrong)
+    with pytest.raises(CommandError, match="没有使用该用户名的有效工作人员账号"):
+        call_command("set_staff_phone", "--username", "a_citizen", "--phone", "13900005678")
+    out = io.StringIO()
+    call_command("set_staff_phone", "--username", "PHONE_LOST", "--phone", "+86 139 0000 5678", stdout=out)
+    assert "phone_lost 的登录验证码将发送至 139****5678" in out.getvalue()
+    clerk.refresh_from_db()
+    assert clerk.phone == "13900005678"
+    event = AuditEvent.objects.get(type="phone_changed", subject=clerk)
+    assert (event.data["old"], event.data["new"], event.actor) == ("139****1234", "139****5678", None)
+    # The code sent to the lost phone no longer signs in; a new sign-in's code goes to the new number.
+    assert "/staff/" not in client.post("/accounts/login/verify/", {"code": old_code}).get("Location", "")
+    client.post("/accounts/login/", {"platform": "permit", "username": "phone_lost", "password": PASSWORD})
+    done = client.post("/accounts/login/verify/", {"code": last_code("13900005678")})
+    assert done.status_code == 302 and done["Location"] == "/staff/"
+    again = io.StringIO()
+    call_command("set_staff_phone", "--username", "phone_lost", "--phone", "13900005678", stdout=again)
+    assert "未作更改" in again.getvalue() and AuditEvent.objects.filter(type="phone_changed").count() == 1
+
+
 def test_a_closed_points_last_clerk_stays_while_it_has_open_work_and_clerks_may_join_it(admin, settings):
     """An outsider moved a closed point's last clerk away: its ready cards had nobody to hand them
     over, and no command could give it a clerk again."""

@@ -150,6 +150,8 @@ def login_view(request):
             if result.challenge:
                 request.session[PENDING_CHALLENGE] = result.challenge.public_id
                 request.session["pending_phone"] = mask_phone(result.challenge.phone)
+                # Past the password, so saying it is a staff account tells nobody anything new.
+                request.session["pending_staff"] = result.challenge.user.kind == Kind.STAFF
                 request.session["pending_next"] = _safe_next(request, "")
                 return redirect("accounts:login_verify")
             return _complete_login(request, result.user, result.token, data["remember"])
@@ -197,7 +199,9 @@ def _code_page(request, *, session_key: str, form, restart: str, title: str, pho
             "title": title,
             "back": reverse(restart),
             # A code to the bound number (sign-in, reset): its holder may no longer have that phone.
+            # A reset's page says the citizens' way whoever asked: it must not tell staff apart.
             "lost_phone_help": resend_for in ("login", "reset"),
+            "staff": resend_for == "login" and request.session.get("pending_staff", False),
         },
     )
 

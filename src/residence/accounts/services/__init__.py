@@ -8,6 +8,7 @@ from .accounts import (
     real_name_verify,
     staff_create,
     staff_disable,
+    staff_phone_set,
     staff_point_set,
     stated_language,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "sessions_end_all",
     "staff_create",
     "staff_disable",
+    "staff_phone_set",
     "staff_point_set",
     "stated_language",
     "username_reminder",

@@ -22,6 +22,7 @@ from residence.core.errors import (
     RateLimited,
 )
 from residence.core.validators import (
+    mask_phone,
     normalize_credit_code,
     normalize_id_number,
     normalize_name,
@@ -35,6 +36,7 @@ from residence.places.models import AcceptancePoint
 from residence.records.models import Identity
 
 from ..models import Department, Kind, LoginSession, Organisation, Role, Status, User
+from .challenges import challenges_void
 from .common import HOUR, clean, field_error, password_problems, raise_duplicate, save_unique, taken
 from .sessions import sessions_end_all
 
@@ -376,6 +378,30 @@ def _closed_point_keeps_a_clerk(clerk: User) -> None:
             )
             % {"point": point.pk, "count": waiting},
         )
+
+
+@transaction.atomic
+def staff_phone_set(*, username: str, phone: str) -> tuple[User, bool]:
+    """An operator binds a staff member's new mobile; whether anything changed. Every staff sign-in
+    needs a code, so a lost phone left no way in but a new account (the sign-in page sent staff to
+    a counter, which changes citizens' numbers only). Codes still open die with the old number; the
+    next sign-in's code goes to the new one, which proves it. Logins stay: they live on the desk's
+    computer, not on the phone. Audited with both numbers masked."""
+    phone = clean("phone", normalize_phone, phone)
+    user = User.objects.select_for_update().filter(username__iexact=username, kind=Kind.STAFF, is_active=True).first()
+    if user is None:
+        raise field_error("username", _("No active staff account has this username."))
+    if user.phone == phone:
+        return user, False
+    raise_duplicate(taken(phone=phone))
+    old = user.phone or ""
+    user.phone = phone
+    save_unique(lambda: user.save(update_fields=["phone"]), phone=phone)
+    challenges_void(user)
+    audit_record(
+        type=AuditEventType.PHONE_CHANGED, actor=None, subject=user, old=mask_phone(old), new=mask_phone(phone)
+    )
+    return user, True
 
 
 @transaction.atomic
