@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.utils import translation
 
@@ -222,6 +224,40 @@ def test_registrations_arriving_in_any_order_leave_one_at_a_time(settings, order
         ("2025-05-01", "2025-05-31"),
         ("2025-06-01", None),
     ]
+
+
+def test_a_registration_inside_another_is_stored_as_sent_and_the_clock_runs_through(settings):
+    """An outsider's rows of one person: 2025 in full, a stay from March to June inside it, open from
+    2026. The year was cut at 28 February, the person unregistered from July to December and told
+    the 12 months restart in 2026; sent again, the file was "unchanged". Worked by hand: nothing is
+    cut (the stay is over before the year ends), and the run from 2025-01-01 reaches 12 months on
+    2026-01-01 (RULES §2: a registration starting on or before the day after the last one ended
+    continues the clock). A registration that outlasts the one it begins in still ends it."""
+    from residence.eligibility import rules
+    from residence.eligibility.selectors import person_records
+
+    settings.FROZEN_TODAY = "2026-03-02"
+    row = {"id_number": ID, "street_code": "440304004", "address": "福田路 1 号"}
+    rows = [
+        {**row, "registered_on": "2025-01-01", "ended_on": "2025-12-31"},
+        {**row, "address": "福田路 2 号", "registered_on": "2025-03-01", "ended_on": "2025-06-30"},
+        {**row, "address": "福田路 3 号", "registered_on": "2026-01-01"},
+    ]
+    result = records_import_rows("registrations", rows)
+    assert result.applied and result.notes == [] and result.created == 3
+    stored = Registration.objects.filter(id_number=ID).order_by("registered_on")
+    sent = [(r["registered_on"], r.get("ended_on")) for r in rows]
+    assert [(str(r.registered_on), str(r.ended_on) if r.ended_on else None) for r in stored] == sent
+    again = records_import_rows("registrations", rows)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    person, _inputs = person_records(id_number=ID, name="张三", route="residence_employment")
+    for day, met in (("2025-12-31", False), ("2026-01-01", True)):
+        condition = rules.residence_condition(person, dt.date.fromisoformat(day), 12)
+        assert condition.met is met and condition.reason.params["since"] == "2025-01-01", day
+    # A stay from March that runs on past the year's end does end the year the day before it.
+    longer = {**rows[1], "ended_on": "2026-01-15"}
+    assert records_import_rows("registrations", [longer]).notes
+    assert str(Registration.objects.get(id_number=ID, registered_on="2025-01-01").ended_on) == "2025-02-28"
 
 
 def test_a_registration_that_ends_an_open_one_says_so_at_its_line(settings):

@@ -498,27 +498,29 @@ def test_a_registration_the_police_import_elsewhere_ends_the_persons_stay_in_the
     assert Registration.objects.get(id_number=LI_NA, registered_on="2026-02-20").ended_on == dt.date(2026, 2, 25)
 
 
-def test_a_stay_elsewhere_the_police_record_as_over_or_on_the_same_day_ends_the_declared_one(landlord):
-    """An outsider's police rows: a stay elsewhere already over (from 01-03 to 01-04) left the
-    declared registration open from 01-02, the person in two places; a row of the same day in
-    another street rewrote the declared registration and left the person listed in the house."""
+def test_a_stay_elsewhere_already_over_leaves_the_declared_one_and_a_same_day_row_ends_it(landlord):
+    """A stay elsewhere the police record as over (a hotel's nights, from 02-12 to 02-14) ended the
+    declared registration on 02-11: the person was unregistered from 02-15, out of the landlord's
+    list and with the residence clock restarted (an outsider; RULES §2 counts overlapping
+    registrations as one run). It ends nothing now. A row of the same day in another street still
+    rewrites the declared registration and takes the person off the house's list (an earlier one)."""
     api, _user, house = landlord
     assert api.post(DECLARATIONS, move_in(house["id"], date="2026-02-10")).status_code == 201
     over = {"id_number": LI_NA, "street_code": "440303001", "address": "罗湖路 3 号", "registered_on": "2026-02-12",
             "ended_on": "2026-02-14"}  # fmt: skip
     result = records_import_rows("registrations", [over])
-    assert result.applied and len(result.notes) == 1
+    assert result.applied and result.notes == []
     assert [(r.registered_on, r.ended_on) for r in Registration.objects.filter(id_number=LI_NA).order_by("id")] == [
-        (dt.date(2026, 2, 10), dt.date(2026, 2, 11)),
+        (dt.date(2026, 2, 10), None),
         (dt.date(2026, 2, 12), dt.date(2026, 2, 14)),
     ]
-    assert api.get(f"{DECLARATIONS}?house={house['id']}&current=1").json() == []
+    assert [d["person"]["name"] for d in api.get(f"{DECLARATIONS}?house={house['id']}&current=1").json()] == ["李娜"]
     # The same day, another street.
     assert api.post(DECLARATIONS, move_in(house["id"], id_number=WANG_FANG, date="2026-02-20")).status_code == 201
     same_day = {"id_number": WANG_FANG, "street_code": "440303001", "address": "罗湖路 3 号",
                 "registered_on": "2026-02-20"}  # fmt: skip
     assert records_import_rows("registrations", [same_day]).applied
-    assert api.get(f"{DECLARATIONS}?house={house['id']}&current=1").json() == []
+    assert [d["person"]["name"] for d in api.get(f"{DECLARATIONS}?house={house['id']}&current=1").json()] == ["李娜"]
     out = {"house": house["id"], "kind": "move_out", "person": {"id_number": WANG_FANG}, "date": "2026-02-25"}
     assert error_code(api.post(DECLARATIONS, out)) == "conflict"
 

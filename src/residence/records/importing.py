@@ -676,48 +676,70 @@ BEFORE_UPSERT: dict[str, list] = {}
 AFTER_IMPORT: dict[str, list] = {}
 
 
-def _overtaken_on(registered_on: dt.date, ended_on: dt.date | None, starts) -> dt.date | None:
-    """The day before the earliest of the person's other registrations that begins while this one
-    runs (after its start, and by its end if it has one), or None: a person is registered in one
-    place at a time, and a registration ends the day before the next begins (API.md)."""
-    during = [day for day in starts if day > registered_on and (ended_on is None or day <= ended_on)]
-    return min(during) - dt.timedelta(days=1) if during else None
+def _overtaken_on(registered_on: dt.date, ended_on: dt.date | None, others) -> dt.date | None:
+    """The day before the earliest start, while this registration runs, of the person's others
+    (start, end) from which those beginning after this one cover every day to its end (for good,
+    when it is open), or None: a person is registered in one place at a time, and a registration
+    ends the day before the next begins (API.md). A stay inside this one, over before it ends (a
+    hotel's two nights, a registration of the past), ends nothing: ending this one there left the
+    person unregistered from the stay's end, a gap in the residence clock the records do not show
+    (an outsider's tenant, registered every day, was told the 12 months restart; RULES §2 counts
+    overlapping registrations as one run)."""
+    later = sorted((start, end) for start, end in others if start > registered_on)
+    for start, _end in later:
+        if ended_on is not None and start > ended_on:
+            break
+        if _covered(later, start, ended_on):
+            return start - dt.timedelta(days=1)
+    return None
 
 
-def _starts_of(people) -> dict[str, list[dt.date]]:
-    starts: dict[str, list[dt.date]] = {}
+def _covered(spans, day: dt.date, until: dt.date | None) -> bool:
+    """Whether `spans` (start, end or None), sorted by start, cover every day from `day` to `until`
+    (None: for good)."""
+    reach = day - dt.timedelta(days=1)  # covered up to here
+    for start, end in spans:
+        if start > reach + dt.timedelta(days=1):
+            break
+        if end is None:
+            return True
+        reach = max(reach, end)
+    return until is not None and reach >= until
+
+
+def _spans_of(people) -> dict[str, list[tuple[dt.date, dt.date | None]]]:
+    spans: dict[str, list[tuple[dt.date, dt.date | None]]] = {}
     people = sorted(people)
     for start in range(0, len(people), 10_000):
         rows = Registration.objects.filter(id_number__in=people[start : start + 10_000])
-        for id_number, registered_on in rows.values_list("id_number", "registered_on"):
-            starts.setdefault(id_number, []).append(registered_on)
-    return starts
+        for id_number, registered_on, ended_on in rows.values_list("id_number", "registered_on", "ended_on"):
+            spans.setdefault(id_number, []).append((registered_on, ended_on))
+    return spans
 
 
 def registrations_one_open(records: list[dict]) -> list[tuple[int, str]]:
     """A person has one registration at a time: where an import leaves a person of the file with a
-    registration that another begins during, open or ended (a row reopening one that a move-in
-    elsewhere had ended; the police's record of a stay elsewhere, over already: an outsider's
-    person stood registered in two places; rows of one person arriving out of order: another's
-    stood in two places for a month), it ends the day before the earliest of those, as a move-in
-    elsewhere ends the current one (API.md). The answer says so at the row that ended it (an
-    outsider's import ended an earlier registration and answered "0 updated" with no note)."""
+    registration that another begins during and outlasts (_overtaken_on: a row reopening one that a
+    move-in elsewhere had ended; rows of one person arriving out of order: an outsider's stood in
+    two places for a month), it ends the day before the earliest of those, as a move-in elsewhere
+    ends the current one (API.md). The answer says so at the row that ended it (an outsider's
+    import ended an earlier registration and answered "0 updated" with no note)."""
     people = sorted({r["id_number"] for r in records})
     stored = [
         registration
         for start in range(0, len(people), 10_000)
         for registration in Registration.objects.filter(id_number__in=people[start : start + 10_000])
     ]
-    starts: dict[str, list[dt.date]] = {}
+    spans: dict[str, list[tuple[dt.date, dt.date | None]]] = {}
     for registration in stored:
-        starts.setdefault(registration.id_number, []).append(registration.registered_on)
+        spans.setdefault(registration.id_number, []).append((registration.registered_on, registration.ended_on))
     index = {(r["id_number"], r["registered_on"]): i for i, r in enumerate(records)}
     first = {}
     for i, record in enumerate(records):
         first.setdefault(record["id_number"], i)
     ended, notes = [], []
     for older in stored:
-        ended_on = _overtaken_on(older.registered_on, older.ended_on, starts[older.id_number])
+        ended_on = _overtaken_on(older.registered_on, older.ended_on, spans[older.id_number])
         if ended_on is None:
             continue
         follows = ended_on + dt.timedelta(days=1)
@@ -763,9 +785,9 @@ def registrations_ended_by_later(records: list[dict]) -> None:
     during is read as ended the day before it, as registrations_one_open would end it after
     writing: an outsider's same file, sent again after a move-in elsewhere had ended the row,
     reopened it and had it ended again, two versions a run where "unchanged" was due."""
-    later = _starts_of({r["id_number"] for r in records})
+    later = _spans_of({r["id_number"] for r in records})
     for record in records:
-        later.setdefault(record["id_number"], []).append(record["registered_on"])
+        later.setdefault(record["id_number"], []).append((record["registered_on"], record["ended_on"]))
     for record in records:
         if ended_on := _overtaken_on(record["registered_on"], record["ended_on"], later[record["id_number"]]):
             record["ended_on"] = ended_on
