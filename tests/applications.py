@@ -124,11 +124,13 @@ def live_permit(user, number="4403202500000001"):
     )
 
 
-def confirm_all(staff, app):
-    """The police and social insurance verifiers both confirm (the residence_employment route)."""
+def confirm_all(staff, app, note=""):
+    """The police and social insurance verifiers both confirm (the residence_employment route); with
+    a note where the records do not bear the claim out."""
     for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
         response = client.post(
-            f"/api/v1/staff/applications/{app['id']}/verify", {"department": department, "outcome": "confirmed"}
+            f"/api/v1/staff/applications/{app['id']}/verify",
+            {"department": department, "outcome": "confirmed", "note": note},
         )
         assert response.status_code == 200, response.content
     return response.json()

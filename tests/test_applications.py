@@ -614,6 +614,33 @@ def test_the_clerk_withdraws_or_asks_for_the_written_reply_for_an_applicant_in_p
     assert api.post(f"{URL}/{refused['id']}/written-reply").status_code == 409  # asked already
 
 
+def test_a_confirmation_the_records_do_not_bear_out_says_what_it_rests_on(world, staff):
+    """An outsider's walk-in unknown to every record: both verifiers ticked "confirmed" with no word,
+    the reviewer approved, and a card was made. Such a confirmation needs a note now; one the
+    records bear out does not (张伟, whose identity, registration and insurance are all on record)."""
+    stranger = with_check("36010219881111461")
+    body = {
+        **application_body(photo_receipt="CT20260302N1"),
+        "applicant": {"name": "李娜", "id_number": stranger, "phone": "13700000018"},
+        "portrait_captured": True,
+    }
+    created = staff.clerk.post("/api/v1/staff/applications", body).json()
+    verify = f"/api/v1/staff/applications/{created['id']}/verify"
+    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
+        bare = client.post(verify, {"department": department, "outcome": "confirmed"})
+        assert bare.status_code == 400 and "note" in bare.json()["error"]["fields"], department
+    assert Application.objects.get(pk=created["id"]).verifications.filter(status="pending").count() == 2
+    said = staff.police.post(verify, {"department": "police", "outcome": "confirmed", "note": "核验了身份证原件"})
+    assert said.status_code == 200
+    # The records bear out 张伟's claim: a bare confirmation goes through.
+    mine = world[0].post(URL, application_body()).json()
+    for department, client in (("police", staff.police), ("social_insurance", staff.insurance)):
+        bare = client.post(
+            f"/api/v1/staff/applications/{mine['id']}/verify", {"department": department, "outcome": "confirmed"}
+        )
+        assert bare.status_code == 200, bare.content
+
+
 def test_the_form_shows_full_numbers_only_to_the_clerk_who_hands_the_card_over(world, staff):
     """The counter that took an application in for another point may print it that day; the numbers
     in full are for the clerk of the point that hands the card over (an outsider's intake clerk
@@ -625,7 +652,7 @@ def test_the_form_shows_full_numbers_only_to_the_clerk_who_hands_the_card_over(w
         "portrait_captured": True,
     }
     created = staff.other_clerk.post("/api/v1/staff/applications", body).json()
-    confirm_all(staff, created)
+    confirm_all(staff, created, note="核验了身份证原件")  # in no record
     for client, action in ((staff.reviewer, "approve"), (staff.production, "produce"), (staff.production, "dispatch")):
         act(client, created, action)
     act(staff.clerk, created, "receive")
@@ -651,7 +678,7 @@ def test_the_card_of_a_counter_applicant_the_records_do_not_hold_prints_what_the
         "portrait_captured": True,
     }
     created = staff.clerk.post("/api/v1/staff/applications", body).json()
-    confirm_all(staff, created)
+    confirm_all(staff, created, note="核验了身份证原件")  # in no record
     act(staff.reviewer, created, "approve")
     card = staff.production.get(f"/api/v1/staff/applications/{created['id']}").json()["card"]
     assert (card["name"], card["sex"], card["birth_date"]) == ("李娜", "女", "1949-12-31")

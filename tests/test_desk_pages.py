@@ -22,7 +22,7 @@ from residence.places.models import AcceptancePoint
 
 from .applications import HOME_POINT, STAFF, application_body, citizen_api, eligible_records, live_permit, staff_member
 from .conftest import PASSWORD, CommittingClient
-from .idnumbers import ZHANG_WEI, with_check
+from .idnumbers import ZHANG_WEI, with_check, wrong_check
 from .test_web import web_login
 
 pytestmark = pytest.mark.django_db
@@ -79,9 +79,9 @@ def status_of(pk):
     return Application.objects.get(pk=pk).status
 
 
-def through_verification(staff, pk):
-    post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed"})
-    post(staff["insurance"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed"})
+def through_verification(staff, pk, note=""):
+    post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed", "note": note})
+    post(staff["insurance"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed", "note": note})
     assert status_of(pk) == "reviewing"
 
 
@@ -147,6 +147,10 @@ def test_the_whole_journey_through_the_desk_pages(world, staff):
     for typed in (ZHANG_WEI.translate(wide), reference.translate(wide), ZHANG_WEI.translate(arabic)):
         assert clerk.post("/staff/applications/find/", {"q": typed})["Location"].endswith(f"/{pk}/"), typed
     assert clerk.post("/staff/applications/find/", {"q": "SZ000000XXXXXX"}).status_code == 404
+    # A number with a slip in it is said to be wrong, as the intake form says it, not "no application"
+    # (an outsider's clerk would have sent the person away); nothing about a person was asked.
+    slip = clerk.post("/staff/applications/find/", {"q": wrong_check(ZHANG_WEI)})
+    assert slip.status_code == 400 and "The check character of this ID number is wrong." in slip.content.decode()
     # Another point's clerk is answered as for no application at all, and the search by ID number
     # is on record either way (an outsider's clerk probed who had applied elsewhere, unrecorded).
     searches = AuditEvent.objects.filter(type="personal_data_viewed", data__what="application_search")
@@ -351,8 +355,11 @@ def test_the_desk_flags_an_applicant_the_records_now_show_with_shenzhen_hukou(wo
     identity("43010219900307123", "张伟", shenzhen_hukou="1")
     hukou = re.search(r'data-testid="records-hukou">(.*?)</dd>', page(staff["police"], f"/staff/applications/{pk}/"))
     assert "Yes" in hukou.group(1) and "A Shenzhen hukou holder needs no residence permit" in hukou.group(1)
+    # The police confirm what the records no longer bear out only with a note saying what on.
+    bare = post(staff["police"], f"/staff/applications/{pk}/verify/", {"outcome": "confirmed"}, status=400)
+    assert "The records shown do not bear out this claim" in bare.content.decode()
     # Nor can it be approved (RULES §2): an outsider's went through approval to an active card.
-    through_verification(staff, pk)
+    through_verification(staff, pk, note="户籍待核实")
     approve = staff["reviewer"].post(f"/staff/applications/{pk}/approve/")
     assert approve.status_code == 409 and "now show Shenzhen hukou" in approve.content.decode()
     assert Application.objects.get(pk=pk).status == "reviewing"
@@ -393,6 +400,11 @@ def test_role_and_scope_refusals_are_403_pages(world, staff):
     # Nor may the courier or the production centre read an application that has not reached them.
     assert "not in your point" in page(staff["courier"], f"/staff/applications/{pk}/", status=403)
     assert "not in your point" in page(staff["production"], f"/staff/applications/{pk}/", status=403)
+    # A verifier whose department had its say is told so, not that the application was never its
+    # department's (an outsider's police verifier, after social insurance had not confirmed).
+    post(staff["insurance"], f"/staff/applications/{pk}/verify/", {"outcome": "not_confirmed", "note": "无缴费记录"})
+    over = page(staff["police"], f"/staff/applications/{pk}/", status=403)
+    assert "check of this application is over (status: Under police review)" in over
     page(staff["courier"], "/staff/applications/new/", status=403)
     page(staff["clerk"], "/staff/applications/dashboard/", status=403)
     # A citizen at the desk.
@@ -895,7 +907,7 @@ def test_cards_are_made_dispatched_and_received_several_at_a_time(world, staff):
     second_api, _ = another_citizen("citizen2", "13812345679", "44030419900101555", "王芳")
     second = submit(second_api, photo_receipt="PZ20260302B2", acceptance_point=HOME_POINT)
     for pk in (first, second):
-        through_verification(staff, pk)
+        through_verification(staff, pk, note="核验了证件原件")  # 王芳 is in no record
         post(staff["reviewer"], f"/staff/applications/{pk}/approve/")
     refs = {pk: Application.objects.get(pk=pk).reference for pk in (first, second)}
     queue = page(staff["production"], "/staff/applications/")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from residence.audit.models import AuditEventType
 from residence.audit.services import audit_record
 from residence.core import clock, locks, sequences
-from residence.core.errors import Conflict
+from residence.core.errors import Conflict, Invalid
 from residence.permits.models import Permit
 from residence.permits.services import PERMITS_LOCK, card_renew, live_permit_number, permit_issue
 from residence.records.models import Identity
@@ -46,6 +46,19 @@ def _verify(application, *, actor, today, department: str, outcome: str, note: s
             % {"answer": check.get_status_display(), "day": timezone.localdate(check.answered_at).isoformat()}
             if check.answered_at
             else _("Your department has already answered for this application.")
+        )
+    if outcome == "confirmed" and not note.strip() and selectors.unmet_for(application, department):
+        # An outsider's verifiers ticked "confirmed" with no word under records that showed no such
+        # person, and a card was made: a confirmation the records do not bear out says what it rests on.
+        raise Invalid(
+            fields={
+                "note": [
+                    _(
+                        "The records shown do not bear out this claim: say in the note what you confirmed it "
+                        "by (a document seen, a record of your department's not yet sent), or answer not confirmed."
+                    )
+                ]
+            }
         )
     check.status, check.note, check.answered_by = outcome, note, actor
     check.answered_at = clock.now()

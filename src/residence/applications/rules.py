@@ -20,6 +20,14 @@ ROUTE_DEPARTMENTS = {
     "talent": ("police", "talent"),
 }
 
+# The conditions of eligibility (RULES §2, eligibility's names) each department's records decide.
+DEPARTMENT_CONDITIONS = {
+    "police": ("identity", "residence"),
+    "social_insurance": ("employment",),
+    "education": ("education",),
+    "talent": ("talent",),
+}
+
 # Working days per step (RULES §4). Production is the 2 days to send the card data plus
 # the 5 to make the card; delivery runs from production to the point or the courier's door.
 STEP_DAYS = {

@@ -13,6 +13,8 @@ from residence.accounts.selectors import Also
 from residence.core import clock, limits
 from residence.core.errors import Forbidden, NotFound
 from residence.core.validators import birth_date_of, mask_id_number, sex_of
+from residence.eligibility import rules as eligibility
+from residence.eligibility.selectors import person_records
 from residence.permits.models import Permit
 from residence.permits.selectors import as_of_today, current_registration, issuing_authority
 from residence.places.models import AcceptancePoint
@@ -140,13 +142,25 @@ def staff_may_view(user, application: Application) -> bool:
     return role in ("reviewer", "supervisor")
 
 
+def not_in_your_work(user, application: Application) -> str:
+    """Why a staff member may not read this application (staff_may_view said no)."""
+    if user.role == "verifier" and any(v.department == user.department for v in application.verifications.all()):
+        # Its department's work once: an outsider's police verifier, after social insurance had not
+        # confirmed, was told the application had never been the department's.
+        return _(
+            "Your department's check of this application is over (status: %(status)s): verifiers see an "
+            "application only while their department's answer is awaited."
+        ) % {"status": application.get_status_display()}
+    return _("This application is not in your point's or department's work.")
+
+
 def application_for_staff(*, user, application_id: int) -> Application:
     """An application as a staff member may read it: NotFound, or Forbidden outside their work."""
     application = application_detail(application_id=application_id)
     if application is None:
         raise NotFound()
     if not staff_may_view(user, application):
-        raise Forbidden(_("This application is not in your point's or department's work."))
+        raise Forbidden(not_in_your_work(user, application))
     return application
 
 
@@ -734,6 +748,21 @@ def _month_ranges(months: list[dt.date]) -> list[tuple[dt.date, dt.date, int]]:
                 continue
         ranges.append((month, month, 1))
     return ranges
+
+
+def unmet_for(application: Application, department: str) -> list[str]:
+    """The conditions the department's records decide that they do not show met on the day the
+    application was accepted (a card renewal: the identity only, the permit stands for the rest)."""
+    names = rules.DEPARTMENT_CONDITIONS[department]
+    if application.kind in CARD_KINDS:
+        names = tuple(n for n in names if n == "identity")
+    if not names:
+        return []
+    person, _inputs = person_records(
+        id_number=application.person.id_number, name=application.person.name, route=application.route
+    )
+    conditions = eligibility.conditions_on(person, application.route, application.accepted_on)
+    return [c.name for c in conditions if c.name in names and not c.met]
 
 
 def claim_records(application: Application, department: str) -> dict:

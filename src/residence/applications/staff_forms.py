@@ -26,8 +26,9 @@ class VerifyForm(Form):
         required=False,
         max_length=1000,
         help_text=_(
-            "Required when not confirmed: say what the records do not show. The applicant reads this "
-            "note in the application's history."
+            "Required when not confirmed: say what the records do not show. Required too when you confirm "
+            "what the records above do not show: say what you confirmed it by. The applicant reads this note "
+            "in the application's history."
         ),
         widget=forms.Textarea(attrs={"rows": 3}),
     )

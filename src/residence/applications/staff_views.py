@@ -10,6 +10,7 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,7 +22,14 @@ from residence.accounts.models import Department, Kind, Role
 from residence.audit.services import personal_data_viewed
 from residence.core import clock
 from residence.core.errors import DomainError, Forbidden, Invalid
-from residence.core.validators import mask_id_number, normalize_name, parse_date, searched, sentences
+from residence.core.validators import (
+    mask_id_number,
+    normalize_id_number,
+    normalize_name,
+    parse_date,
+    searched,
+    sentences,
+)
 from residence.places.models import AcceptancePoint
 from residence.places.selectors import point_named
 from residence.records.models import Identity
@@ -203,6 +211,9 @@ def _find(request, user, text: str) -> Application | None:
         application = Application.objects.filter(reference=text).first()
         return application if application and selectors.staff_may_view(user, application) else None
     if ID_NUMBER_RE.fullmatch(text):
+        # A slip of the finger is said as the intake form says it, not as "no application" (an
+        # outsider's clerk would have sent the person away).
+        text = normalize_id_number(text)
         personal_data_viewed(
             actor=user,
             person=text,
@@ -227,7 +238,11 @@ def find(request):
     # Searched by POST: an ID number in a URL would stay in the browser's history and the logs.
     form = find_form(user, request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        application = _find(request, user, form.cleaned_data["q"])
+        try:
+            application = _find(request, user, form.cleaned_data["q"])
+        except ValidationError as e:
+            form.add_error("q", e.messages)
+            return render(request, "desk/find.html", {"form": form}, status=400)
         if application is not None:
             return redirect("desk:application", application.pk)
         if user.role in (Role.CLERK, Role.SUPERVISOR):
@@ -419,7 +434,7 @@ def _render_application(request, application_id: int, *, forms=None, error=None,
         # An action's refusal keeps its own words and status; the application itself stays unseen.
         if error:
             return error_page(request, error, status, back=reverse("desk:queue"), back_label=_("Back to your queue"))
-        return error_page(request, _("This application is not in your point's or department's work."))
+        return error_page(request, selectors.not_in_your_work(user, application))
     _audit_view(request, application, "application")
     context = _context(user, application, forms or {})
     context["error"] = error
