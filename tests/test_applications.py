@@ -738,6 +738,10 @@ def test_a_second_open_application_is_409_with_the_open_ones_reference(world):
     response = api.post(URL, application_body(photo_receipt="PZ20260302C3"))
     assert response.status_code == 409 and error_code(response) == "open_application"
     assert first["reference"] in response.json()["error"]["message"]
+    assert "fields" not in response.json()["error"] or not response.json()["error"]["fields"]
+    # The same photo receipt again: both problems in one answer (RULES §4).
+    both = api.post(URL, application_body())
+    assert error_code(both) == "open_application" and "photo_receipt" in both.json()["error"]["fields"]
     assert Application.objects.count() == 1
 
 

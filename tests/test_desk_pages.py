@@ -661,6 +661,21 @@ def test_counter_intake_lists_every_problem_at_once(world, staff):
     assert not Application.objects.exists()
 
 
+def test_counter_intake_says_an_open_application_and_a_used_photo_receipt_at_once(world, staff):
+    """RULES §4: all at once. An outsider's clerk, taking in a person with an application open and a
+    photo receipt already used, learnt of the receipt only on the next try."""
+    clerk = staff["clerk"]
+    taken = {**intake_data(photo_receipt="CT20260302U1"), "materials_checked": "on", "portrait_captured": "on"}
+    post(clerk, "/staff/applications/new/", taken)
+    again = {**taken, "photo_receipt": Application.objects.get().photo_receipt}
+    response = clerk.post("/staff/applications/new/", again)
+    html = response.content.decode()
+    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert response.status_code >= 400 and "already has an application in progress" in summary
+    assert '<a href="#id_photo_receipt">' in summary and "Already used for another application." in summary
+    assert Application.objects.count() == 1
+
+
 def test_the_queue_pages_with_next_and_marks_due_today_and_overdue(world, staff, settings, monkeypatch):
     from residence.applications import selectors
 

@@ -317,7 +317,9 @@ def _person(applicant: Applicant) -> Person:
     return person
 
 
-def _open_conflict(person_id) -> DomainError:
+def _open_conflict(person_id, *, receipt_taken: bool = False) -> DomainError:
+    """The person's open application; with the photo receipt's problem too when it is used, so that
+    both are said at once (RULES §4; an outsider's clerk learnt of the receipt only on a later try)."""
     open_one = (
         Application.objects.filter(person_id=person_id)
         .exclude(status__in=CLOSED_STATUSES)
@@ -327,6 +329,7 @@ def _open_conflict(person_id) -> DomainError:
     return OpenApplication(
         _("This person already has an application in progress: %(reference)s.") % {"reference": open_one},
         extra={"reference": open_one},
+        fields={"photo_receipt": [_("Already used for another application.")]} if receipt_taken else None,
     )
 
 
@@ -385,7 +388,8 @@ def _create(*, actor, applicant: Applicant, cleaned: dict, channel: str, **count
             if person and not last_try and _unpaid_terminated(person.pk, today):
                 continue
             if person and Application.objects.filter(person=person).exclude(status__in=CLOSED_STATUSES).exists():
-                raise _open_conflict(person.pk) from None
+                taken = selectors.photo_receipt_taken(cleaned["photo_receipt"])
+                raise _open_conflict(person.pk, receipt_taken=taken) from None
             if selectors.photo_receipt_taken(cleaned["photo_receipt"]):
                 raise _receipt_used() from None
             raise Conflict(_("The application could not be stored. Please submit it again.")) from None

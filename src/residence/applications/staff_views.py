@@ -696,7 +696,8 @@ def _place_intake_errors(form, family, exc: DomainError, rows: list[int]) -> Non
             for problem in problems:
                 form.add_error(None, problem)
             placed = True
-    if not placed:
+    # The open application is the person's, no field's: said with the fields' problems.
+    if not placed or exc.code == "open_application":
         form.add_error(None, exc.message)
 
 
