@@ -387,6 +387,9 @@ LIMIT_TAKEN_NUMBERS_PER_DAY = number("LIMIT_TAKEN_NUMBERS_PER_DAY", default=5)
 # Usernames, document numbers and mobile numbers that did not fit at a clerk's counter change of
 # mobile, per clerk and day: the desk must be no way to try ID numbers on an account.
 LIMIT_COUNTER_MISMATCHES_PER_DAY = number("LIMIT_COUNTER_MISMATCHES_PER_DAY", default=10)
+# Permit look-ups at a clerk's counter endorsement, per clerk and day: a counter serves the holders
+# in front of it, and numbers run in sequence (an outsider walked sixty of them).
+LIMIT_COUNTER_PERMIT_LOOKUPS_PER_DAY = number("LIMIT_COUNTER_PERMIT_LOOKUPS_PER_DAY", default=300)
 LIMIT_LOGIN_FAILURES_PER_ADDRESS = number("LIMIT_LOGIN_FAILURES_PER_ADDRESS", default=50)
 LIMIT_LOGIN_FAILURES_PER_USERNAME = number("LIMIT_LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_LOCK_SECONDS = number("LOGIN_LOCK_SECONDS", default=15 * 60)

@@ -348,6 +348,29 @@ def test_clerk_finds_a_permit_by_id_number_and_endorses_at_the_counter(citizen_w
     assert endorsement.channel == "counter" and endorsement.outcome == "granted"
 
 
+def test_a_counter_look_up_shows_what_an_endorsement_needs_and_stops_at_the_days_limit(citizen_web, settings):
+    """An outsider's clerk walked sixty permit numbers and read each holder's hukou and home address:
+    the counter's card shows name, masked number, dates and status, and a clerk's look-ups a day are
+    limited (the holder's own page still shows the whole card, RULES §11)."""
+    from residence.records.models import Identity
+
+    client, user = citizen_web
+    in_window_permit(user)
+    identity = Identity.objects.get(id_number=user.person.id_number)
+    identity.hukou_address = "湖南省长沙市芙蓉区五一大道 1 号"
+    identity.save(update_fields=["hukou_address"])
+    assert identity.hukou_address in html(client.get("/permits/"))
+    settings.LIMIT_COUNTER_PERMIT_LOOKUPS_PER_DAY = 2
+    clerk = desk("clerk")
+    page = html(clerk.post("/staff/permits/", {"q": NUMBER}))
+    card = page[page.find('data-testid="permit"') :]
+    assert NUMBER in card and user.person.name in card and "2026-04-14" in card
+    assert identity.hukou_address not in card and "Date of birth" not in card and "Residence address" not in card
+    assert clerk.post("/staff/permits/", {"q": "NOSUCH"}).status_code == 200
+    refused = clerk.post("/staff/permits/", {"q": NUMBER})
+    assert NUMBER not in html(refused, status=429) and "Too many requests. Try again in" in html(refused, status=429)
+
+
 def test_a_counter_endorsement_sent_for_a_check_says_so_not_confirmed(settings):
     """An outsider's clerk read "Confirmed: the check passes to the next department", the police
     verifier's words, of an endorsement no one had checked yet: it might be read out as granted."""

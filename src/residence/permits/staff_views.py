@@ -2,6 +2,7 @@
 at the counter; a department verifier answers the endorsements waiting for the department's
 check. Writes only through `services`; a domain error is shown with its status, never a 500."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -12,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from residence.accounts.models import Kind, Role
 from residence.audit.services import personal_data_viewed
-from residence.core.errors import DomainError
+from residence.core import limits
+from residence.core.errors import DomainError, page_message
 from residence.core.validators import mask_id_number, sentences
 from residence.notifications.catalogue import reasons_text
 from residence.web.pages import error_page
@@ -41,6 +43,15 @@ def counter(request):
     form = PermitFindForm(data)
     cards = []
     if form.is_bound and form.is_valid():
+        try:
+            limits.hit(
+                "counter_permit_lookups",
+                str(user.pk),
+                limit=settings.LIMIT_COUNTER_PERMIT_LOOKUPS_PER_DAY,
+                window=limits.DAILY,
+            )
+        except DomainError as exc:
+            return error_page(request, page_message(exc), exc.status)
         searched = selectors.searched_id_number(form.cleaned_data["q"])
         if searched:
             # Recorded found or not: "no permit" also tells the clerk something of that person.
