@@ -528,6 +528,19 @@ def test_the_clerk_is_warned_of_a_mobile_verified_as_another_persons(world, staf
     assert 'data-testid="intake-caution"' in accepted
 
 
+def test_the_counters_eligibility_check_and_the_audit_search_are_not_remembered_by_the_browser(world, staff):
+    """An outsider read a counter PC's autofill table: the clerk's eligibility check and the
+    supervisor's audit search had left a person's name and ID number there."""
+    for client, url, fields in (
+        (staff["clerk"], "/account/eligibility/", ("name", "id_number")),
+        (staff["supervisor"], "/staff/audit/", ("username", "id_number")),
+    ):
+        form = page(client, url)
+        for field in fields:
+            tag = re.search(rf'<input[^>]*name="{field}"[^>]*>', form).group(0)
+            assert 'autocomplete="off"' in tag, (url, tag)
+
+
 def test_counter_intake_then_the_acceptance_receipt(world, staff):
     clerk = staff["clerk"]
     form = page(clerk, "/staff/applications/new/")

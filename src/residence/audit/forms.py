@@ -9,6 +9,8 @@ from .models import AuditEventType
 class AuditSearchForm(Form):
     """Sent by POST: an ID number searched for stays out of URLs and logs (docs/security.md)."""
 
+    about_others = True
+
     type = forms.ChoiceField(label=_("Event"), choices=[("", _("Any event")), *AuditEventType.choices], required=False)
     username = forms.CharField(label=_("Account (actor or subject)"), max_length=150, required=False)
     id_number = IdNumberFormField(label=_("Person's ID number"), required=False)

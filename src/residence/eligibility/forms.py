@@ -11,6 +11,10 @@ ROUTE_CHOICES = [
 
 
 class SelfCheckForm(Form):
+    # A clerk checks the person at the counter here, and a citizen a relative: the browser keeps
+    # none of it (an outsider found a counter PC's autofill offering the last applicant's number).
+    about_others = True
+
     name = forms.CharField(
         label=_("Name as on the ID card"),
         help_text=NAME_AS_ON_CARD,
