@@ -541,6 +541,22 @@ def test_the_counters_eligibility_check_and_the_audit_search_are_not_remembered_
             assert 'autocomplete="off"' in tag, (url, tag)
 
 
+def test_a_clerks_eligibility_check_speaks_of_the_person_not_of_the_clerk(world, staff):
+    """An outsider's clerk read "your account is not verified yet", "what the departments hold about
+    you" and an "apply" that refused him, and the result in the page's title, kept in the counter
+    PC's history."""
+    clerk = staff["clerk"]
+    empty = page(clerk, "/account/eligibility/")
+    assert "Check whether a person qualifies" in empty and "not verified yet" not in empty
+    assert "hold about you" not in empty and 'href="/staff/"' in empty
+    body = {"name": "张伟", "id_number": ZHANG_WEI, "route": "residence_employment"}
+    answered = clerk.post("/account/eligibility/", body).content.decode()
+    assert "The person qualifies on this route on 2026-03-02" in answered
+    assert 'data-testid="apply-now"' not in answered
+    title = re.search(r"<title>(.*?)</title>", answered, re.S).group(1)
+    assert title.startswith("Check whether a person qualifies")
+
+
 def test_counter_intake_then_the_acceptance_receipt(world, staff):
     clerk = staff["clerk"]
     form = page(clerk, "/staff/applications/new/")

@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from residence.accounts.forms import add_domain_error
+from residence.accounts.models import Kind
 from residence.applications.selectors import open_application_of
 from residence.core import clock
 from residence.core.errors import DomainError
@@ -20,8 +21,12 @@ CONDITION_LABELS = {
 }
 
 
-def _headline(answer: dict, *, past: bool, future: bool) -> str:
+def _headline(answer: dict, *, past: bool, future: bool, staff: bool) -> str:
     """The answer in a few words: the result's heading and the page's title."""
+    if staff:
+        if answer["eligible"]:
+            return _("The person qualifies on this route on %(day)s") % {"day": answer["date"]}
+        return _("The person does not qualify on this route on %(day)s") % {"day": answer["date"]}
     if past:
         return (
             _("You qualified on this route on that day") if answer["eligible"] else _("You did not qualify on that day")
@@ -37,13 +42,13 @@ def _headline(answer: dict, *, past: bool, future: bool) -> str:
     return _("You do not qualify yet") if answer["earliest_eligible_date"] else _("You do not qualify on this route")
 
 
-def _for_display(answer: dict) -> dict:
+def _for_display(answer: dict, *, staff: bool) -> dict:
     past, future = answer["date"] < clock.today().isoformat(), answer["date"] > clock.today().isoformat()
     return {
         **answer,
         # The page's title too, the first thing a screen reader says of it (an outsider's said the
         # form's title only).
-        "headline": _headline(answer, past=past, future=future),
+        "headline": _headline(answer, past=past, future=future, staff=staff),
         "route_label": dict(ROUTE_CHOICES)[answer["route"]],
         "conditions": [{**c, "label": CONDITION_LABELS[c["name"]]} for c in answer["conditions"]],
         "identity_met": all(c["met"] for c in answer["conditions"] if c["name"] == "identity"),
@@ -64,7 +69,8 @@ def self_check(request):
     answer = None
     if request.method == "POST" and form.is_valid():
         try:
-            answer = _for_display(eligibility_check(user=user, address=request.client_address, **form.cleaned_data))
+            checked = eligibility_check(user=user, address=request.client_address, **form.cleaned_data)
+            answer = _for_display(checked, staff=user.kind == Kind.STAFF)
             # The number alone says who cannot apply (its condition's detail says why): no advice to
             # check a name and number that are right (an outsider's Hong Kong resident was given it).
             answer["number_excluded"] = rules.excluded_by_id_number(form.cleaned_data["id_number"]) is not None
@@ -79,5 +85,6 @@ def self_check(request):
             "form": form,
             "answer": answer,
             "open_application": in_progress,
+            "staff": user.kind == Kind.STAFF,
         },
     )
