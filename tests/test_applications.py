@@ -742,6 +742,10 @@ def test_a_second_open_application_is_409_with_the_open_ones_reference(world):
     # The same photo receipt again: both problems in one answer (RULES §4).
     both = api.post(URL, application_body())
     assert error_code(both) == "open_application" and "photo_receipt" in both.json()["error"]["fields"]
+    # With a field's own problem too: all three in the one answer.
+    courier = api.post(URL, application_body(delivery={"method": "courier"}))
+    fields = courier.json()["error"]["fields"]
+    assert error_code(courier) == "open_application" and {"photo_receipt", "delivery.address"} <= set(fields)
     assert Application.objects.count() == 1
 
 
@@ -1106,7 +1110,9 @@ def test_counter_intake_by_the_clerk(world, staff):
     assert receipt.status_code == 200
     # Without the portrait, or with a wrong check character, nothing is stored.
     bad = {**body, "portrait_captured": False, "photo_receipt": "CT20260302Y8"}
-    assert staff.clerk.post("/api/v1/staff/applications", bad).status_code == 400
+    refused = staff.clerk.post("/api/v1/staff/applications", bad)
+    # Her application is open now: that answers (API.md), with the field's problem beside it (RULES §4).
+    assert error_code(refused) == "open_application" and "portrait_captured" in refused.json()["error"]["fields"]
     bad_id = {**body, "applicant": {**body["applicant"], "id_number": wrong_check(number)}, "photo_receipt": "CT2Z8888"}
     response = staff.clerk.post("/api/v1/staff/applications", bad_id)
     assert response.status_code == 400 and "applicant.id_number" in response.json()["error"]["fields"]

@@ -702,6 +702,12 @@ def test_counter_intake_says_an_open_application_and_a_used_photo_receipt_at_onc
     summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
     assert response.status_code >= 400 and "already has an application in progress" in summary
     assert '<a href="#id_photo_receipt">' in summary and "Already used for another application." in summary
+    # With a field's own problem too (an outsider's re-test: the clerk fixed the field, then learnt
+    # the person could not apply at all).
+    html = clerk.post("/staff/applications/new/", {**again, "phone": "1370000"}).content.decode()
+    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "already has an application in progress" in summary and '<a href="#id_phone">' in summary
+    assert "Already used for another application." in summary
     assert Application.objects.count() == 1
 
 

@@ -365,3 +365,29 @@ def test_keyboard_focus_shows_dark_on_a_white_page(web, chromium, shot):
     link.focus()
     shot(page, "21-focus-on-a-link-320")
     context.close()
+
+
+FOCUS_COLOURS = """el => { el.focus(); const s = getComputedStyle(el);
+    return [el.textContent.trim(), s.backgroundColor, s.color]; }"""
+
+
+def test_a_focused_link_or_button_reads_dark_on_amber_in_the_header_and_an_error_summary(web, chromium, shot):
+    """The re-test: the header's sign-out and language buttons turned amber with white words (1.6:1),
+    an error summary's links with red ones (3.9:1). Every link and link-like button of a signed-in
+    page and of a page of errors, focused, is dark on amber."""
+    staff_create(username="focus_clerk", password="Clerk2026pass", phone="13900001112", role="clerk",
+                 point=AcceptancePoint.objects.get(code="44030400401"))  # fmt: skip
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 320, "height": 568})
+    page = context.new_page()
+    sign_in(page, web.url, "focus_clerk", "Clerk2026pass", "13900001112")
+    page.goto(web.url + "/account/password/")
+    page.get_by_role("button", name="修改密码").click()
+    page.wait_for_load_state()
+    targets = page.locator("header a:visible, header .button-link:visible, .error-summary a:visible").all()
+    assert len(targets) >= 4
+    for target in targets:
+        text, background, colour = target.evaluate(FOCUS_COLOURS)
+        assert background == "rgb(255, 191, 71)" and colour == "rgb(29, 29, 31)", (text, background, colour)
+    page.get_by_role("button", name="退出").focus()
+    shot(page, "24-focus-on-sign-out-320")
+    context.close()

@@ -191,7 +191,7 @@ def clean_application(*, applicant_id: str, data: dict) -> dict:
     if hidden_text_problem(reason, lines=True):
         errors["reason"] = [str(hidden_text_problem(reason, lines=True))]
     if errors:
-        raise Invalid(_("Some fields are not valid."), fields=errors)
+        _refuse(errors, applicant_id=applicant_id, receipt=receipt)
     return {
         "kind": kind,
         "route": route,
@@ -202,6 +202,18 @@ def clean_application(*, applicant_id: str, data: dict) -> dict:
         "family_members": family,
         "reason": reason if kind in CARD_KINDS else "",  # what happened to a card: only a card's kinds ask
     }
+
+
+def _refuse(errors: dict, *, applicant_id: str, receipt: str):
+    """Raise the fields' problems with what storing would refuse too (RULES §4: all at once): a used
+    photo receipt, and the person's open application, which then answers (409 `open_application`)."""
+    if "photo_receipt" not in errors and receipt and selectors.photo_receipt_taken(receipt):
+        errors["photo_receipt"] = [str(RECEIPT_USED)]
+    if applicant_id:
+        open_one = Application.objects.filter(person__id_number=applicant_id).exclude(status__in=CLOSED_STATUSES)
+        if person_id := open_one.values_list("person_id", flat=True).first():
+            raise _open_conflict(person_id, fields=errors)
+    raise Invalid(_("Some fields are not valid."), fields=errors)
 
 
 def fitting_kind(id_number: str) -> str:
@@ -317,9 +329,10 @@ def _person(applicant: Applicant) -> Person:
     return person
 
 
-def _open_conflict(person_id, *, receipt_taken: bool = False) -> DomainError:
-    """The person's open application; with the photo receipt's problem too when it is used, so that
-    both are said at once (RULES §4; an outsider's clerk learnt of the receipt only on a later try)."""
+def _open_conflict(person_id, *, fields: dict | None = None) -> DomainError:
+    """The person's open application, with the problems of the fields found with it, so that all
+    are said at once (RULES §4; an outsider's clerk learnt of a used photo receipt, and another of
+    the open application, only on a later try)."""
     open_one = (
         Application.objects.filter(person_id=person_id)
         .exclude(status__in=CLOSED_STATUSES)
@@ -329,7 +342,7 @@ def _open_conflict(person_id, *, receipt_taken: bool = False) -> DomainError:
     return OpenApplication(
         _("This person already has an application in progress: %(reference)s.") % {"reference": open_one},
         extra={"reference": open_one},
-        fields={"photo_receipt": [_("Already used for another application.")]} if receipt_taken else None,
+        fields=fields,
     )
 
 
@@ -346,10 +359,13 @@ def _locked(application_id: int) -> Application:
         raise NotFound() from None
 
 
+RECEIPT_USED = gettext_lazy("Already used for another application.")
+
+
 def _receipt_used() -> Conflict:
     return Conflict(
         _("This photo receipt number has been used for another application."),
-        fields={"photo_receipt": [_("Already used for another application.")]},
+        fields={"photo_receipt": [str(RECEIPT_USED)]},
     )
 
 
@@ -389,7 +405,8 @@ def _create(*, actor, applicant: Applicant, cleaned: dict, channel: str, **count
                 continue
             if person and Application.objects.filter(person=person).exclude(status__in=CLOSED_STATUSES).exists():
                 taken = selectors.photo_receipt_taken(cleaned["photo_receipt"])
-                raise _open_conflict(person.pk, receipt_taken=taken) from None
+                fields = {"photo_receipt": [str(RECEIPT_USED)]} if taken else None
+                raise _open_conflict(person.pk, fields=fields) from None
             if selectors.photo_receipt_taken(cleaned["photo_receipt"]):
                 raise _receipt_used() from None
             raise Conflict(_("The application could not be stored. Please submit it again.")) from None
@@ -564,12 +581,12 @@ def counter_intake_check(
     data = {**data, "acceptance_point": data.get("acceptance_point") or actor.point_id}
     try:
         cleaned = clean_application(applicant_id=id_number, data=data)
-    except Invalid as e:
+    except (Invalid, OpenApplication) as e:
         errors = {**e.fields, **errors}
     if errors and mismatch:
         errors["applicant.name"] = mismatch
     if errors:
-        raise Invalid(_("Some fields are not valid."), fields=errors)
+        _refuse(errors, applicant_id=id_number, receipt="".join((data.get("photo_receipt") or "").split()).upper())
     if mismatch:
         raise NameMismatch(fields={"applicant.name": mismatch})
     return Applicant(id_number=id_number, name=normalize_name(name), phone=phone), cleaned
