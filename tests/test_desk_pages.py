@@ -151,6 +151,9 @@ def test_the_whole_journey_through_the_desk_pages(world, staff):
     # (an outsider's clerk would have sent the person away); nothing about a person was asked.
     slip = clerk.post("/staff/applications/find/", {"q": wrong_check(ZHANG_WEI)})
     assert slip.status_code == 400 and "The check character of this ID number is wrong." in slip.content.decode()
+    for dropped_or_doubled in (ZHANG_WEI[:-1], ZHANG_WEI + "5"):  # and a digit too few or too many
+        slip = clerk.post("/staff/applications/find/", {"q": dropped_or_doubled})
+        assert slip.status_code == 400 and "17 digits" in slip.content.decode(), dropped_or_doubled
     # Another point's clerk is answered as for no application at all, and the search by ID number
     # is on record either way (an outsider's clerk probed who had applied elsewhere, unrecorded).
     searches = AuditEvent.objects.filter(type="personal_data_viewed", data__what="application_search")

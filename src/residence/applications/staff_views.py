@@ -59,6 +59,7 @@ from .workflow import NOT_YOURS_NOW
 STEP_LABELS = {**dict(Step.choices), "verification": Step.VERIFICATION.label}
 RECEIPT_URL_RE = re.compile(r"/receipts/([A-Za-z0-9]{1,20})/verify")
 ID_NUMBER_RE = re.compile(r"\d{17}[\dXx]")
+DIGITS_RE = re.compile(r"[0-9]+[Xx]?")
 
 
 def _staff(request):
@@ -210,9 +211,10 @@ def _find(request, user, text: str) -> Application | None:
     if user.role not in (Role.CLERK, Role.SUPERVISOR):
         application = Application.objects.filter(reference=text).first()
         return application if application and selectors.staff_may_view(user, application) else None
-    if ID_NUMBER_RE.fullmatch(text):
-        # A slip of the finger is said as the intake form says it, not as "no application" (an
-        # outsider's clerk would have sent the person away).
+    if ID_NUMBER_RE.fullmatch(text) or DIGITS_RE.fullmatch(text):
+        # A slip of the finger (a wrong check character, a digit dropped or doubled: no reference is
+        # digits only) is said as the intake form says it, not as "no application" (an outsider's
+        # clerk would have sent the person away).
         text = normalize_id_number(text)
         personal_data_viewed(
             actor=user,
