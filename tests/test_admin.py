@@ -300,6 +300,10 @@ def test_a_staff_member_who_lost_the_phone_gets_a_new_number_from_the_operator(c
     for wrong in (["--phone", citizen_phone], ["--phone", "1390000123"], ["--phone", "１３９００００５６７８"]):
         with pytest.raises(CommandError):
             call_command("set_staff_phone", "--username", "phone_lost", *wrong)
+    # Said to the operator, not the sign-up's advice to whoever holds the number (an outsider's re-test).
+    with pytest.raises(CommandError, match="该手机号码已由其他账号使用") as held:
+        call_command("set_staff_phone", "--username", "phone_lost", "--phone", citizen_phone)
+    assert "请直接登录" not in str(held.value)
     with pytest.raises(CommandError, match="没有使用该用户名的有效工作人员账号"):
         call_command("set_staff_phone", "--username", "a_citizen", "--phone", "13900005678")
     out = io.StringIO()

@@ -15,6 +15,7 @@ from residence.core import clock, limits
 from residence.core.errors import (
     AlreadyVerified,
     Conflict,
+    DuplicatePhone,
     Forbidden,
     IdentityTaken,
     Invalid,
@@ -393,7 +394,10 @@ def staff_phone_set(*, username: str, phone: str) -> tuple[User, bool]:
         raise field_error("username", _("No active staff account has this username."))
     if user.phone == phone:
         return user, False
-    raise_duplicate(taken(phone=phone))
+    if User.objects.filter(phone=phone).exists():
+        # In the operator's words, not the sign-up's advice to whoever holds the number (an outsider).
+        held = _("Another account holds this mobile number: each account has its own.")
+        raise DuplicatePhone(held, fields={"phone": [held]})
     old = user.phone or ""
     user.phone = phone
     save_unique(lambda: user.save(update_fields=["phone"]), phone=phone)
