@@ -12,7 +12,7 @@ from residence.places.selectors import COURIER_CITY_ONLY, acceptance_point_list,
 
 from .models import CARD_KINDS, Delivery, FamilyMember, Kind, Route
 from .rules import spouse_problem
-from .services import PHOTO_RECEIPT_RE, photo_receipt_problem
+from .services import PHOTO_RECEIPT_RE, photo_receipt_problem, receipt_typed
 
 
 class KindRouteForm(Form):
@@ -56,7 +56,7 @@ class PhotoReceiptForm(Form):
     )
 
     def clean_photo_receipt(self):
-        value = "".join(self.cleaned_data["photo_receipt"].split()).upper()
+        value = receipt_typed(self.cleaned_data["photo_receipt"])
         if not PHOTO_RECEIPT_RE.fullmatch(value):
             raise forms.ValidationError(photo_receipt_problem(value))
         return value

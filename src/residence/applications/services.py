@@ -138,6 +138,13 @@ def _clean_family(members, applicant_id: str, errors: dict) -> list[dict]:
     return cleaned
 
 
+def receipt_typed(value: str | None) -> str:
+    """A photo receipt number as stored: spaces dropped, as the web step and the API alike drop them
+    (a number copied in groups: an outsider's was accepted on the page and refused by the API and at
+    the counter), upper case."""
+    return "".join((value or "").split()).upper()
+
+
 def clean_application(*, applicant_id: str, data: dict) -> dict:
     """The application's own fields, checked all at once (RULES §4: every problem listed together).
     Returns the cleaned values; raises Invalid naming each bad field."""
@@ -147,9 +154,7 @@ def clean_application(*, applicant_id: str, data: dict) -> dict:
         errors["kind"] = [_("Choose first, conversion, exchange, replacement or reapply.")]
     if route not in Route.values:
         errors["route"] = [_("Choose residence_employment, talent or education.")]
-    # Spaces dropped as the web step drops them (a number copied in groups: an outsider's was
-    # accepted on the page and refused by the API and at the counter).
-    receipt = "".join((data.get("photo_receipt") or "").split()).upper()
+    receipt = receipt_typed(data.get("photo_receipt"))
     if not PHOTO_RECEIPT_RE.fullmatch(receipt):
         errors["photo_receipt"] = [str(photo_receipt_problem(receipt))]
     point_code = data.get("acceptance_point") or ""
@@ -586,7 +591,7 @@ def counter_intake_check(
     if errors and mismatch:
         errors["applicant.name"] = mismatch
     if errors:
-        _refuse(errors, applicant_id=id_number, receipt="".join((data.get("photo_receipt") or "").split()).upper())
+        _refuse(errors, applicant_id=id_number, receipt=receipt_typed(data.get("photo_receipt")))
     if mismatch:
         raise NameMismatch(fields={"applicant.name": mismatch})
     return Applicant(id_number=id_number, name=normalize_name(name), phone=phone), cleaned
